@@ -1,0 +1,370 @@
+"""Training losses, each a forward/backward pair.
+
+Every loss is the MEAN over all elements of a per-element loss, so its value
+does not depend on the batch size and ``dloss = 1.0`` is the usual seed of the
+backward pass. ``*_forward`` returns ``(loss, cache)``: the loss as a Python
+float (the mean is accumulated in float64) and what the backward pass needs.
+``*_backward`` returns ``dpred``, the gradient of ``dloss * loss`` with respect
+to ``pred``, with ``pred``'s shape and dtype (float32 stays float32).
+
+Shapes, with ``(...)`` any shape (the batch and, if any, the horizon)::
+
+    squared_error, absolute_error, huber   pred (...),    target (...)
+    pinball                                pred (..., Q), target (...), quantiles (Q,)
+
+At a kink the backward pass returns the subgradient 0 (absolute error and
+pinball at a zero residual), so a perfect prediction gets no push.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+LOSS_NAMES = ("squared_error", "absolute_error", "huber", "pinball")
+
+
+def _as_float_array(pred):
+    """Return ``pred`` as a floating array, keeping float32/float64 as given."""
+    pred = np.asarray(pred)
+    if not np.issubdtype(pred.dtype, np.floating):
+        pred = pred.astype(np.float64)
+    return pred
+
+
+def _check_same_shape(pred, target):
+    """Return ``(pred, target)`` as float arrays of ``pred``'s dtype, same shape."""
+    pred = _as_float_array(pred)
+    target = np.asarray(target, dtype=pred.dtype)
+    if pred.shape != target.shape:
+        raise ValueError(
+            f"pred and target must have the same shape, got pred {pred.shape} "
+            f"and target {target.shape}."
+        )
+    if pred.size == 0:
+        raise ValueError("pred and target are empty; a mean loss needs at least one element.")
+    return pred, target
+
+
+def _mean(per_element):
+    """Mean of all elements, accumulated in float64, as a Python float."""
+    return float(np.mean(per_element, dtype=np.float64))
+
+
+# -----------------------------------------------------------------------------
+# squared error: (pred - target)**2, no 1/2 factor
+
+
+def squared_error_forward(pred, target):
+    """Mean squared error, ``mean((pred - target)**2)``.
+
+    There is no factor 1/2: the per-element loss is ``(pred - target)**2`` and
+    its derivative is ``2 * (pred - target)``.
+
+    Parameters
+    ----------
+    pred : ndarray of shape (...)
+        Predictions.
+    target : array-like of shape (...)
+        Targets, the same shape as ``pred``; cast to ``pred``'s dtype.
+
+    Returns
+    -------
+    loss : float
+        The mean over all elements.
+    cache : tuple
+        ``(residual,)`` with ``residual = pred - target``, for the backward pass.
+    """
+    pred, target = _check_same_shape(pred, target)
+    residual = pred - target  # (...)
+    return _mean(residual * residual), (residual,)
+
+
+def squared_error_backward(cache, dloss=1.0):
+    """Gradient of ``dloss * squared_error`` with respect to ``pred``.
+
+    Parameters
+    ----------
+    cache : tuple
+        From :func:`squared_error_forward`.
+    dloss : float, default=1.0
+        Gradient flowing into the loss.
+
+    Returns
+    -------
+    dpred : ndarray of shape (...)
+        ``dloss * 2 * (pred - target) / n``, in ``pred``'s dtype.
+    """
+    (residual,) = cache  # (...)
+    scale = 2.0 * float(dloss) / residual.size
+    return (scale * residual).astype(residual.dtype, copy=False)
+
+
+# -----------------------------------------------------------------------------
+# absolute error: |pred - target|
+
+
+def absolute_error_forward(pred, target):
+    """Mean absolute error, ``mean(|pred - target|)``.
+
+    Parameters
+    ----------
+    pred : ndarray of shape (...)
+        Predictions.
+    target : array-like of shape (...)
+        Targets, the same shape as ``pred``; cast to ``pred``'s dtype.
+
+    Returns
+    -------
+    loss : float
+        The mean over all elements.
+    cache : tuple
+        ``(residual,)`` with ``residual = pred - target``.
+    """
+    pred, target = _check_same_shape(pred, target)
+    residual = pred - target  # (...)
+    return _mean(np.abs(residual)), (residual,)
+
+
+def absolute_error_backward(cache, dloss=1.0):
+    """(Sub)gradient of ``dloss * absolute_error`` with respect to ``pred``.
+
+    Parameters
+    ----------
+    cache : tuple
+        From :func:`absolute_error_forward`.
+    dloss : float, default=1.0
+        Gradient flowing into the loss.
+
+    Returns
+    -------
+    dpred : ndarray of shape (...)
+        ``dloss * sign(pred - target) / n``; 0 where ``pred == target``.
+    """
+    (residual,) = cache  # (...)
+    scale = float(dloss) / residual.size
+    return (scale * np.sign(residual)).astype(residual.dtype, copy=False)
+
+
+# -----------------------------------------------------------------------------
+# huber: 0.5*r**2 if |r| <= delta else delta*(|r| - 0.5*delta)
+
+
+def _check_delta(delta):
+    delta = float(delta)
+    if not (np.isfinite(delta) and delta > 0.0):
+        raise ValueError(f"delta must be a finite number > 0, got {delta!r}.")
+    return delta
+
+
+def huber_forward(pred, target, delta=1.0):
+    """Mean Huber loss, as ``torch.nn.HuberLoss(delta=delta)``.
+
+    Per element, with ``r = pred - target``: ``0.5 * r**2`` if ``|r| <= delta``,
+    else ``delta * (|r| - 0.5 * delta)``. Quadratic near zero, linear in the
+    tails; the two pieces meet with equal value and slope at ``|r| = delta``.
+
+    Parameters
+    ----------
+    pred : ndarray of shape (...)
+        Predictions.
+    target : array-like of shape (...)
+        Targets, the same shape as ``pred``; cast to ``pred``'s dtype.
+    delta : float, default=1.0
+        Where the loss turns from quadratic to linear; must be > 0.
+
+    Returns
+    -------
+    loss : float
+        The mean over all elements.
+    cache : tuple
+        ``(residual, delta)``.
+    """
+    delta = _check_delta(delta)
+    pred, target = _check_same_shape(pred, target)
+    residual = pred - target  # (...)
+    abs_residual = np.abs(residual)
+    per_element = np.where(
+        abs_residual <= delta,
+        0.5 * residual * residual,
+        delta * (abs_residual - 0.5 * delta),
+    )
+    return _mean(per_element), (residual, delta)
+
+
+def huber_backward(cache, dloss=1.0):
+    """Gradient of ``dloss * huber`` with respect to ``pred``.
+
+    Parameters
+    ----------
+    cache : tuple
+        From :func:`huber_forward`.
+    dloss : float, default=1.0
+        Gradient flowing into the loss.
+
+    Returns
+    -------
+    dpred : ndarray of shape (...)
+        ``dloss * clip(r, -delta, delta) / n``: ``r`` in the quadratic part,
+        ``delta * sign(r)`` in the linear part.
+    """
+    residual, delta = cache  # (...), float
+    scale = float(dloss) / residual.size
+    return (scale * np.clip(residual, -delta, delta)).astype(residual.dtype, copy=False)
+
+
+# -----------------------------------------------------------------------------
+# pinball (quantile) loss: max(q*(t - p), (q - 1)*(t - p))
+
+
+def _check_quantiles(quantiles, n_outputs, dtype):
+    """Return ``quantiles`` as a (Q,) array of ``dtype`` matching ``pred``'s last axis."""
+    if quantiles is None:
+        raise ValueError("The pinball loss needs quantiles, got None.")
+    quantiles = np.asarray(quantiles, dtype=np.float64)
+    if quantiles.ndim != 1 or quantiles.size == 0:
+        raise ValueError(
+            f"quantiles must be a non-empty 1-D array, got shape {quantiles.shape}."
+        )
+    if not np.all((quantiles > 0.0) & (quantiles < 1.0)):
+        raise ValueError(f"quantiles must lie strictly between 0 and 1, got {quantiles}.")
+    if quantiles.size != n_outputs:
+        raise ValueError(
+            f"pred's last axis must hold one output per quantile: {quantiles.size} "
+            f"quantiles but pred has {n_outputs} outputs on its last axis."
+        )
+    return quantiles.astype(dtype)
+
+
+def pinball_forward(pred, target, quantiles):
+    """Mean pinball (quantile) loss over all samples and quantiles.
+
+    Per element, with ``u = target - pred[..., k]`` and ``q = quantiles[k]``:
+    ``max(q * u, (q - 1) * u)``, i.e. ``q * u`` when the target is above the
+    prediction and ``(1 - q) * (-u)`` when below. The mean runs over all
+    ``pred.size`` elements (samples times quantiles).
+
+    Parameters
+    ----------
+    pred : ndarray of shape (..., Q)
+        One prediction per quantile on the last axis.
+    target : array-like of shape (...)
+        Targets, shared by the Q quantiles; cast to ``pred``'s dtype.
+    quantiles : array-like of shape (Q,)
+        Quantile levels, each strictly between 0 and 1.
+
+    Returns
+    -------
+    loss : float
+        The mean over all elements.
+    cache : tuple
+        ``(target_minus_pred, quantiles)``, shapes (..., Q) and (Q,).
+    """
+    pred = _as_float_array(pred)
+    target = np.asarray(target, dtype=pred.dtype)
+    if pred.ndim == 0 or pred.shape[:-1] != target.shape:
+        raise ValueError(
+            "pinball loss expects pred of shape (..., Q) and target of shape (...), "
+            f"got pred {pred.shape} and target {target.shape}."
+        )
+    if pred.size == 0:
+        raise ValueError("pred and target are empty; a mean loss needs at least one element.")
+    quantiles = _check_quantiles(quantiles, pred.shape[-1], pred.dtype)  # (Q,)
+    target_minus_pred = target[..., None] - pred  # (..., Q)
+    per_element = np.maximum(
+        quantiles * target_minus_pred, (quantiles - 1.0) * target_minus_pred
+    )  # (..., Q)
+    return _mean(per_element), (target_minus_pred, quantiles)
+
+
+def pinball_backward(cache, dloss=1.0):
+    """(Sub)gradient of ``dloss * pinball`` with respect to ``pred``.
+
+    Parameters
+    ----------
+    cache : tuple
+        From :func:`pinball_forward`.
+    dloss : float, default=1.0
+        Gradient flowing into the loss.
+
+    Returns
+    -------
+    dpred : ndarray of shape (..., Q)
+        ``dloss / n`` times ``-q`` where the target is above the prediction,
+        ``1 - q`` where it is below, and 0 where they are equal (0 lies in the
+        subdifferential ``[-q, 1 - q]``).
+    """
+    target_minus_pred, quantiles = cache  # (..., Q), (Q,)
+    scale = float(dloss) / target_minus_pred.size
+    # d/dpred of q*u is -q (u > 0); of (q - 1)*u is 1 - q (u < 0).
+    dper_element = np.where(
+        target_minus_pred > 0.0,
+        -quantiles,
+        np.where(target_minus_pred < 0.0, 1.0 - quantiles, 0.0),
+    )  # (..., Q)
+    return (scale * dper_element).astype(target_minus_pred.dtype, copy=False)
+
+
+# -----------------------------------------------------------------------------
+# dispatch by name
+
+
+def loss_forward(name, pred, target, *, delta=1.0, quantiles=None):
+    """Forward pass of the loss called ``name``.
+
+    Parameters
+    ----------
+    name : {"squared_error", "absolute_error", "huber", "pinball"}
+        Which loss.
+    pred : ndarray
+        Predictions; shape (...) or, for ``"pinball"``, (..., Q).
+    target : array-like of shape (...)
+        Targets.
+    delta : float, default=1.0
+        Used by ``"huber"`` only.
+    quantiles : array-like of shape (Q,), default=None
+        Used by ``"pinball"`` only, where it is required.
+
+    Returns
+    -------
+    loss : float
+        The mean loss.
+    cache : tuple
+        For :func:`loss_backward` with the same ``name``.
+    """
+    if name == "squared_error":
+        return squared_error_forward(pred, target)
+    if name == "absolute_error":
+        return absolute_error_forward(pred, target)
+    if name == "huber":
+        return huber_forward(pred, target, delta=delta)
+    if name == "pinball":
+        return pinball_forward(pred, target, quantiles)
+    raise ValueError(f"Unknown loss {name!r}; expected one of {LOSS_NAMES}.")
+
+
+def loss_backward(name, cache, dloss=1.0):
+    """Backward pass of the loss called ``name``.
+
+    Parameters
+    ----------
+    name : {"squared_error", "absolute_error", "huber", "pinball"}
+        Which loss; the same as in the :func:`loss_forward` call that made ``cache``.
+    cache : tuple
+        From :func:`loss_forward`.
+    dloss : float, default=1.0
+        Gradient flowing into the loss.
+
+    Returns
+    -------
+    dpred : ndarray
+        Gradient with respect to ``pred``, its shape and dtype.
+    """
+    if name == "squared_error":
+        return squared_error_backward(cache, dloss)
+    if name == "absolute_error":
+        return absolute_error_backward(cache, dloss)
+    if name == "huber":
+        return huber_backward(cache, dloss)
+    if name == "pinball":
+        return pinball_backward(cache, dloss)
+    raise ValueError(f"Unknown loss {name!r}; expected one of {LOSS_NAMES}.")

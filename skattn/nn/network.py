@@ -1,0 +1,448 @@
+"""The forecasting network as three pure functions: ``init_params``, ``forward``, ``backward``.
+
+Architecture (one window in, one forecast out)::
+
+    x (B, T, C) ── instance norm ──► z (B, T, C) ─┬─ patches (B, N, P*C) ─ linear ─ + positions ─ dropout
+                   (mean, std per window)         │        │
+                                                  │   n_layers x pre-LN encoder block:
+                                                  │     h = h + dropout(attention(LN1(h)))
+                                                  │     h = h + dropout(W2 gelu(W1 LN2(h)))
+                                                  │        │
+                                                  │   final LN ─ flatten (B, N*D) ─ linear ─┐
+                                                  └─ target channel z[:, :, 0] (B, T) ─ linear ─ + ─ (B, horizon, Q)
+                                                                                            │
+                                                          de-normalise with the window's mean, std ─► forecast
+
+Parameters live in a flat dict ``name -> ndarray``; ``backward`` returns a dict with exactly the
+same keys. All arrays share the dtype of the config (float32 or float64). Nothing here knows about
+scikit-learn; the estimator builds a :class:`NetworkConfig` and drives these functions.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .activations import (
+    gelu_backward,
+    gelu_forward,
+    sigmoid_gate_backward,
+    sigmoid_gate_forward,
+)
+from .attention import (
+    additive_attention_backward,
+    additive_attention_forward,
+    attention_backward,
+    attention_forward,
+    cosine_attention_backward,
+    cosine_attention_forward,
+)
+from .dropout import dropout_backward, dropout_forward
+from .embedding import (
+    add_positions_backward,
+    add_positions_forward,
+    patch_backward,
+    patch_forward,
+    patch_layout,
+    sinusoidal_positions,
+)
+from .linear import linear_backward, linear_forward
+from .norm import (
+    instance_denorm_backward,
+    instance_denorm_forward,
+    instance_norm_backward,
+    instance_norm_forward,
+    layernorm_backward,
+    layernorm_forward,
+)
+
+ATTENTION_KINDS = ("dot", "additive", "cosine", "gated")
+POSITIONAL_KINDS = ("learned", "sinusoidal", None)
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """Shape and options of the network.
+
+    Parameters
+    ----------
+    n_timesteps : int
+        Window length T.
+    horizon : int
+        Number of future steps forecast.
+    n_channels : int, default 1
+        C; channel 0 is the target, the rest covariates.
+    n_quantiles : int or None, default None
+        None for a point forecast, output (B, horizon); else Q, output (B, horizon, Q).
+    d_model, n_heads, n_layers, d_ff : int
+        Token width, heads per layer (``d_model % n_heads == 0``), encoder blocks, feed-forward width.
+    patch_len, stride : int
+        Patching of the window; see :mod:`skattn.nn.embedding` for the padding rule.
+    attention : {"dot", "additive", "cosine", "gated"}
+    positional : {"learned", "sinusoidal", None}
+    causal : bool
+        Mask attention to earlier tokens.
+    dropout : float
+        Dropout after the embedding and on both residual branches.
+    normalize : bool
+        Per-window instance normalisation (and de-normalisation of the output).
+    affine : bool
+        Learnable per-channel affine map after instance normalisation (RevIN).
+    norm_eps : float
+        Epsilon of layer norm and instance norm.
+    dtype : {"float32", "float64"}
+    """
+
+    n_timesteps: int
+    horizon: int
+    n_channels: int = 1
+    n_quantiles: int | None = None
+    d_model: int = 32
+    n_heads: int = 4
+    n_layers: int = 2
+    d_ff: int = 64
+    patch_len: int = 4
+    stride: int = 4
+    attention: str = "dot"
+    positional: str | None = "learned"
+    causal: bool = False
+    dropout: float = 0.1
+    normalize: bool = True
+    affine: bool = False
+    norm_eps: float = 1e-5
+    dtype: str = "float32"
+
+    def __post_init__(self):
+        for name in ("n_timesteps", "horizon", "n_channels", "d_model", "n_heads", "d_ff",
+                     "patch_len", "stride"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if not isinstance(self.n_layers, (int, np.integer)) or self.n_layers < 0:
+            raise ValueError(f"n_layers must be >= 0, got {self.n_layers}")
+        if self.n_quantiles is not None and self.n_quantiles < 1:
+            raise ValueError(f"n_quantiles must be None or >= 1, got {self.n_quantiles}")
+        if self.d_model % self.n_heads:
+            raise ValueError(
+                f"d_model ({self.d_model}) must be divisible by n_heads ({self.n_heads})"
+            )
+        if self.attention not in ATTENTION_KINDS:
+            raise ValueError(f"attention must be one of {ATTENTION_KINDS}, got {self.attention!r}")
+        if self.positional not in POSITIONAL_KINDS:
+            raise ValueError(
+                f"positional must be one of {POSITIONAL_KINDS}, got {self.positional!r}"
+            )
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        if self.dtype not in ("float32", "float64"):
+            raise ValueError(f"dtype must be 'float32' or 'float64', got {self.dtype!r}")
+
+    @property
+    def n_tokens(self):
+        """Number of patches N of a window."""
+        return patch_layout(self.n_timesteps, self.patch_len, self.stride)[1]
+
+    @property
+    def head_dim(self):
+        return self.d_model // self.n_heads
+
+    @property
+    def n_outputs_per_step(self):
+        """Q: 1 for a point forecast."""
+        return 1 if self.n_quantiles is None else self.n_quantiles
+
+
+# ============================================================================================
+# Parameters
+# ============================================================================================
+def init_params(config, rng):
+    """Initial parameters of the network.
+
+    Weights are drawn from U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (PyTorch's default for linear
+    layers); biases start at zero; layer-norm gains at one. The output projections of the residual
+    branches are scaled by 1/sqrt(2 n_layers) (GPT-2) so the residual stream does not grow with
+    depth at initialisation.
+
+    Parameters
+    ----------
+    config : NetworkConfig
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    params : dict of str -> ndarray
+    """
+    dtype = np.dtype(config.dtype)
+    d, h, dh = config.d_model, config.n_heads, config.head_dim
+    n_out = config.horizon * config.n_outputs_per_step
+    residual_scale = 1.0 / math.sqrt(2.0 * max(config.n_layers, 1))
+
+    def uniform(fan_in, shape, scale=1.0):
+        bound = scale / math.sqrt(fan_in)
+        return rng.uniform(-bound, bound, size=shape).astype(dtype)
+
+    params = {}
+    if config.normalize and config.affine:
+        params["revin.gamma"] = np.ones(config.n_channels, dtype=dtype)
+        params["revin.beta"] = np.zeros(config.n_channels, dtype=dtype)
+    patch_dim = config.patch_len * config.n_channels
+    params["patch.W"] = uniform(patch_dim, (patch_dim, d))
+    params["patch.b"] = np.zeros(d, dtype=dtype)
+    if config.positional == "learned":
+        params["pos"] = (0.02 * rng.standard_normal((config.n_tokens, d))).astype(dtype)
+    for layer in range(config.n_layers):
+        pre = f"block{layer}."
+        params[pre + "ln1.gamma"] = np.ones(d, dtype=dtype)
+        params[pre + "ln1.beta"] = np.zeros(d, dtype=dtype)
+        params[pre + "attn.W_qkv"] = uniform(d, (d, 3 * d))
+        params[pre + "attn.b_qkv"] = np.zeros(3 * d, dtype=dtype)
+        if config.attention == "additive":
+            params[pre + "attn.w_score"] = uniform(dh, (h, dh))
+        elif config.attention == "cosine":
+            # temperature 10 at start: cosine scores in [-1, 1] need sharpening to be selective
+            params[pre + "attn.log_tau"] = np.full(h, math.log(10.0), dtype=dtype)
+        elif config.attention == "gated":
+            params[pre + "attn.W_gate"] = uniform(d, (d, d))
+            params[pre + "attn.b_gate"] = np.zeros(d, dtype=dtype)
+        params[pre + "attn.W_out"] = uniform(d, (d, d), residual_scale)
+        params[pre + "attn.b_out"] = np.zeros(d, dtype=dtype)
+        params[pre + "ln2.gamma"] = np.ones(d, dtype=dtype)
+        params[pre + "ln2.beta"] = np.zeros(d, dtype=dtype)
+        params[pre + "ff.W1"] = uniform(d, (d, config.d_ff))
+        params[pre + "ff.b1"] = np.zeros(config.d_ff, dtype=dtype)
+        params[pre + "ff.W2"] = uniform(config.d_ff, (config.d_ff, d), residual_scale)
+        params[pre + "ff.b2"] = np.zeros(d, dtype=dtype)
+    params["ln_f.gamma"] = np.ones(d, dtype=dtype)
+    params["ln_f.beta"] = np.zeros(d, dtype=dtype)
+    flat_dim = config.n_tokens * d
+    params["head.W"] = uniform(flat_dim, (flat_dim, n_out))
+    params["head.b"] = np.zeros(n_out, dtype=dtype)
+    params["skip.W"] = uniform(config.n_timesteps, (config.n_timesteps, n_out))
+    return params
+
+
+def no_decay_names(params):
+    """Names of parameters that take no weight decay: everything but the weight matrices and score
+    vectors (biases, norm gains and shifts, positions, attention temperatures)."""
+    return {name for name in params if not name.rsplit(".", 1)[-1].startswith(("W", "w_"))}
+
+
+# ============================================================================================
+# Multi-head attention sub-layer
+# ============================================================================================
+def _mha_forward(params, pre, x, config):
+    # x: (B, N, D) -> out (B, N, D)
+    n_batch, n_tokens, d = x.shape
+    h, dh = config.n_heads, config.head_dim
+    cache = {}
+    qkv, cache["qkv"] = linear_forward(x, params[pre + "W_qkv"], params[pre + "b_qkv"])  # (B, N, 3D)
+    qkv = qkv.reshape(n_batch, n_tokens, 3, h, dh).transpose(2, 0, 3, 1, 4)  # (3, B, H, N, Dh)
+    q, k, v = (np.ascontiguousarray(qkv[i]) for i in range(3))  # each (B, H, N, Dh)
+    if config.attention == "additive":
+        heads, cache["core"] = additive_attention_forward(q, k, v, params[pre + "w_score"], config.causal)
+    elif config.attention == "cosine":
+        heads, cache["core"] = cosine_attention_forward(q, k, v, params[pre + "log_tau"], config.causal)
+    else:  # "dot" and "gated" share the scaled dot-product core
+        heads, cache["core"] = attention_forward(q, k, v, config.causal)
+    merged = heads.transpose(0, 2, 1, 3).reshape(n_batch, n_tokens, d)  # (B, N, D)
+    if config.attention == "gated":
+        gate_logits, cache["gate_linear"] = linear_forward(x, params[pre + "W_gate"], params[pre + "b_gate"])
+        merged, cache["gate"] = sigmoid_gate_forward(merged, gate_logits)
+    out, cache["out"] = linear_forward(merged, params[pre + "W_out"], params[pre + "b_out"])
+    return out, cache
+
+
+def _mha_backward(dout, cache, pre, config, grads):
+    # dout: (B, N, D) -> dx (B, N, D); parameter gradients written into grads
+    dmerged, grads[pre + "W_out"], grads[pre + "b_out"] = linear_backward(dout, cache["out"])
+    dx = None
+    if config.attention == "gated":
+        dmerged, dgate_logits = sigmoid_gate_backward(dmerged, cache["gate"])
+        dx, grads[pre + "W_gate"], grads[pre + "b_gate"] = linear_backward(dgate_logits, cache["gate_linear"])
+    n_batch, n_tokens, d = dmerged.shape
+    h, dh = config.n_heads, config.head_dim
+    dheads = dmerged.reshape(n_batch, n_tokens, h, dh).transpose(0, 2, 1, 3)  # (B, H, N, Dh)
+    if config.attention == "additive":
+        dq, dk, dv, grads[pre + "w_score"] = additive_attention_backward(dheads, cache["core"])
+    elif config.attention == "cosine":
+        dq, dk, dv, grads[pre + "log_tau"] = cosine_attention_backward(dheads, cache["core"])
+    else:
+        dq, dk, dv = attention_backward(dheads, cache["core"])
+    dqkv = np.stack([dq, dk, dv])  # (3, B, H, N, Dh)
+    dqkv = dqkv.transpose(1, 3, 0, 2, 4).reshape(n_batch, n_tokens, 3 * d)  # (B, N, 3D)
+    dx_qkv, grads[pre + "W_qkv"], grads[pre + "b_qkv"] = linear_backward(dqkv, cache["qkv"])
+    return dx_qkv if dx is None else dx_qkv + dx
+
+
+# ============================================================================================
+# Pre-LN encoder block
+# ============================================================================================
+def _block_forward(params, pre, x, config, training, rng):
+    # x: (B, N, D) -> (B, N, D)
+    cache = {}
+    a, cache["ln1"] = layernorm_forward(x, params[pre + "ln1.gamma"], params[pre + "ln1.beta"], config.norm_eps)
+    a, cache["attn"] = _mha_forward(params, pre + "attn.", a, config)
+    a, cache["drop_attn"] = dropout_forward(a, config.dropout, rng, training)
+    x = x + a
+    f, cache["ln2"] = layernorm_forward(x, params[pre + "ln2.gamma"], params[pre + "ln2.beta"], config.norm_eps)
+    f, cache["ff1"] = linear_forward(f, params[pre + "ff.W1"], params[pre + "ff.b1"])  # (B, N, d_ff)
+    f, cache["gelu"] = gelu_forward(f)
+    f, cache["ff2"] = linear_forward(f, params[pre + "ff.W2"], params[pre + "ff.b2"])  # (B, N, D)
+    f, cache["drop_ff"] = dropout_forward(f, config.dropout, rng, training)
+    return x + f, cache
+
+
+def _block_backward(dout, cache, pre, config, grads):
+    # the residual passes dout straight through; the branches add their part
+    df = dropout_backward(dout, cache["drop_ff"])
+    df, grads[pre + "ff.W2"], grads[pre + "ff.b2"] = linear_backward(df, cache["ff2"])
+    df = gelu_backward(df, cache["gelu"])
+    df, grads[pre + "ff.W1"], grads[pre + "ff.b1"] = linear_backward(df, cache["ff1"])
+    df, grads[pre + "ln2.gamma"], grads[pre + "ln2.beta"] = layernorm_backward(df, cache["ln2"])
+    dx = dout + df
+    da = dropout_backward(dx, cache["drop_attn"])
+    da = _mha_backward(da, cache["attn"], pre + "attn.", config, grads)
+    da, grads[pre + "ln1.gamma"], grads[pre + "ln1.beta"] = layernorm_backward(da, cache["ln1"])
+    return dx + da
+
+
+# ============================================================================================
+# Whole network
+# ============================================================================================
+def forward(params, x, config, *, training=False, rng=None):
+    """Forecast from windows.
+
+    Parameters
+    ----------
+    params : dict from :func:`init_params`
+    x : ndarray of shape (B, T) or (B, T, C), the config's dtype
+    config : NetworkConfig
+    training : bool, default False
+        Dropout acts only when True.
+    rng : numpy.random.Generator or None
+        Source of the dropout masks (needed when training with dropout > 0).
+
+    Returns
+    -------
+    pred : ndarray of shape (B, horizon), or (B, horizon, Q) with quantiles
+    cache : dict
+        Everything :func:`backward` needs; :func:`attention_probs` reads the attention maps from it.
+    """
+    univariate = x.ndim == 2
+    x3 = x[:, :, None] if univariate else x  # (B, T, C)
+    n_batch = x3.shape[0]
+    d = config.d_model
+    cache = {"univariate": univariate}
+
+    # instance normalisation: z (B, T, C), statistics (B, 1, C)
+    if config.normalize:
+        z, cache["norm"] = instance_norm_forward(
+            x3, config.norm_eps, params.get("revin.gamma"), params.get("revin.beta")
+        )
+    else:
+        z = x3
+
+    # patch embedding + positions: h (B, N, D)
+    patches, cache["patch"] = patch_forward(z, config.patch_len, config.stride)
+    h, cache["embed"] = linear_forward(patches, params["patch.W"], params["patch.b"])
+    if config.positional == "learned":
+        h, _ = add_positions_forward(h, params["pos"])
+    elif config.positional == "sinusoidal":
+        h, _ = add_positions_forward(h, sinusoidal_positions(config.n_tokens, d, h.dtype))
+    h, cache["drop_embed"] = dropout_forward(h, config.dropout, rng, training)
+
+    for layer in range(config.n_layers):
+        h, cache[f"block{layer}"] = _block_forward(params, f"block{layer}.", h, config, training, rng)
+    h, cache["ln_f"] = layernorm_forward(h, params["ln_f.gamma"], params["ln_f.beta"], config.norm_eps)
+
+    # flatten head + linear skip from the normalised target window: y (B, horizon * Q)
+    y, cache["head"] = linear_forward(h.reshape(n_batch, -1), params["head.W"], params["head.b"])
+    skip, cache["skip"] = linear_forward(np.ascontiguousarray(z[:, :, 0]), params["skip.W"], None)
+    y = (y + skip).reshape(n_batch, config.horizon, config.n_outputs_per_step)  # (B, horizon, Q)
+
+    if config.normalize:
+        stats = cache["norm"]
+        gamma = params["revin.gamma"][0] if config.affine else None
+        beta = params["revin.beta"][0] if config.affine else None
+        y, cache["denorm"] = instance_denorm_forward(
+            y, stats["mean"][:, :, 0], stats["std"][:, :, 0], gamma, beta
+        )
+    pred = y[:, :, 0] if config.n_quantiles is None else y
+    return pred, cache
+
+
+def backward(dpred, cache, params, config, *, return_input_grad=False):
+    """Gradients of :func:`forward`.
+
+    Parameters
+    ----------
+    dpred : ndarray shaped like the prediction
+        Gradient of the loss with respect to the prediction.
+    cache : dict from :func:`forward`
+    params : dict of the parameters used in the forward pass (for their keys)
+    config : NetworkConfig
+    return_input_grad : bool, default False
+        Also return the gradient with respect to ``x``.
+
+    Returns
+    -------
+    grads : dict of str -> ndarray, the same keys and shapes as ``params``
+    dx : ndarray shaped like ``x``, only when ``return_input_grad``
+    """
+    grads = {}
+    dy = dpred[:, :, None] if config.n_quantiles is None else dpred  # (B, horizon, Q)
+    n_batch = dy.shape[0]
+
+    dmean = dstd = None
+    if config.normalize:
+        dy, dmean2, dstd2, dgamma_t, dbeta_t = instance_denorm_backward(dy, cache["denorm"])
+        n_channels = cache["norm"]["mean"].shape[2]
+        # only the target channel's statistics feed the output
+        dmean = np.zeros((n_batch, 1, n_channels), dtype=dy.dtype)
+        dstd = np.zeros((n_batch, 1, n_channels), dtype=dy.dtype)
+        dmean[:, :, 0] = dmean2
+        dstd[:, :, 0] = dstd2
+    dy = dy.reshape(n_batch, -1)  # (B, horizon * Q)
+
+    # head and skip
+    dz_target, grads["skip.W"], _ = linear_backward(dy, cache["skip"])  # (B, T)
+    dflat, grads["head.W"], grads["head.b"] = linear_backward(dy, cache["head"])
+    dh = dflat.reshape(n_batch, config.n_tokens, config.d_model)  # (B, N, D)
+    dh, grads["ln_f.gamma"], grads["ln_f.beta"] = layernorm_backward(dh, cache["ln_f"])
+
+    for layer in reversed(range(config.n_layers)):
+        dh = _block_backward(dh, cache[f"block{layer}"], f"block{layer}.", config, grads)
+
+    dh = dropout_backward(dh, cache["drop_embed"])
+    if config.positional == "learned":
+        dh, grads["pos"] = add_positions_backward(dh, None)
+    dpatches, grads["patch.W"], grads["patch.b"] = linear_backward(dh, cache["embed"])
+    dz = patch_backward(dpatches, cache["patch"])  # (B, T, C)
+    dz[:, :, 0] += dz_target
+
+    if config.normalize:
+        dx3, dgamma, dbeta = instance_norm_backward(dz, cache["norm"], dmean, dstd)
+        if config.affine:
+            dgamma[0] += dgamma_t
+            dbeta[0] += dbeta_t
+            grads["revin.gamma"], grads["revin.beta"] = dgamma, dbeta
+    else:
+        dx3 = dz
+    if not return_input_grad:
+        return grads
+    dx = dx3[:, :, 0] if cache["univariate"] else dx3
+    return grads, dx
+
+
+def attention_probs(cache, config):
+    """Attention maps of a forward pass.
+
+    Returns
+    -------
+    probs : ndarray of shape (B, n_layers, n_heads, N, N)
+    """
+    maps = [cache[f"block{layer}"]["attn"]["core"]["probs"] for layer in range(config.n_layers)]
+    if not maps:
+        raise ValueError("the network has no attention layer (n_layers=0)")
+    return np.stack(maps, axis=1)

@@ -1,0 +1,212 @@
+"""Normalisations: layer norm over the feature axis (Numba) and per-window instance normalisation
+with its inverse (NumPy), forward and backward side by side.
+
+Instance normalisation (RevIN, Kim et al. 2022) takes each window's mean and standard deviation
+over time, per channel, so one network can serve series of any scale; the network's output is put
+back on the window's scale by :func:`instance_denorm_forward`. The backward of the normalisation
+takes the gradients that reach the statistics through the de-normalisation too, so the input
+gradient of the whole network is exact.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+
+# --------------------------------------------------------------------------------------------
+# Layer norm over the last axis. Rows are independent: prange over rows, accumulate in float64.
+# --------------------------------------------------------------------------------------------
+@njit(cache=True, parallel=True)
+def _layernorm_forward_kernel(x, gamma, beta, eps, out, mean, rstd):
+    # x, out: (M, D); gamma, beta: (D,); mean, rstd: (M,)
+    n_rows, dim = x.shape
+    for i in prange(n_rows):
+        total = 0.0
+        for j in range(dim):
+            total += x[i, j]
+        mu = total / dim
+        sq = 0.0
+        for j in range(dim):
+            diff = x[i, j] - mu
+            sq += diff * diff
+        r = 1.0 / math.sqrt(sq / dim + eps)
+        mean[i] = mu
+        rstd[i] = r
+        for j in range(dim):
+            out[i, j] = (x[i, j] - mu) * r * gamma[j] + beta[j]
+
+
+@njit(cache=True, parallel=True)
+def _layernorm_backward_kernel(dout, x, gamma, mean, rstd, dx):
+    # dx_j = rstd * (g_j - mean(g) - xhat_j * mean(g * xhat)),  g = dout * gamma
+    n_rows, dim = x.shape
+    for i in prange(n_rows):
+        mu = mean[i]
+        r = rstd[i]
+        g_mean = 0.0
+        gx_mean = 0.0
+        for j in range(dim):
+            g = dout[i, j] * gamma[j]
+            g_mean += g
+            gx_mean += g * (x[i, j] - mu) * r
+        g_mean /= dim
+        gx_mean /= dim
+        for j in range(dim):
+            xhat = (x[i, j] - mu) * r
+            dx[i, j] = r * (dout[i, j] * gamma[j] - g_mean - xhat * gx_mean)
+
+
+def layernorm_forward(x, gamma, beta, eps=1e-5):
+    """Layer normalisation over the last axis.
+
+    Parameters
+    ----------
+    x : ndarray of shape (..., D)
+    gamma, beta : ndarray of shape (D,)
+    eps : float
+        Added to the variance (biased, as in PyTorch's ``nn.LayerNorm``).
+
+    Returns
+    -------
+    out : ndarray of shape (..., D)
+    cache : tuple
+    """
+    dim = x.shape[-1]
+    x2 = np.ascontiguousarray(x).reshape(-1, dim)  # (M, D)
+    out = np.empty_like(x2)
+    mean = np.empty(x2.shape[0], dtype=x2.dtype)  # (M,)
+    rstd = np.empty(x2.shape[0], dtype=x2.dtype)  # (M,)
+    _layernorm_forward_kernel(x2, gamma, beta, eps, out, mean, rstd)
+    return out.reshape(x.shape), (x2, gamma, mean, rstd, x.shape)
+
+
+def layernorm_backward(dout, cache):
+    """Gradients of :func:`layernorm_forward`: ``(dx, dgamma, dbeta)``."""
+    x2, gamma, mean, rstd, shape = cache
+    dout2 = np.ascontiguousarray(dout, dtype=x2.dtype).reshape(x2.shape)  # (M, D)
+    dx = np.empty_like(x2)
+    _layernorm_backward_kernel(dout2, x2, gamma, mean, rstd, dx)
+    # the parameter gradients are sums over rows: NumPy, so no racy parallel reduction
+    xhat = (x2 - mean[:, None]) * rstd[:, None]
+    dgamma = (dout2 * xhat).sum(axis=0)
+    dbeta = dout2.sum(axis=0)
+    return dx.reshape(shape), dgamma, dbeta
+
+
+# --------------------------------------------------------------------------------------------
+# Instance normalisation of a window, and its inverse on the forecast.
+# --------------------------------------------------------------------------------------------
+def instance_norm_forward(x, eps=1e-5, gamma=None, beta=None):
+    """Normalise each window by its own mean and standard deviation over time, per channel.
+
+    ``std = sqrt(var + eps)`` with the biased variance, so a constant window maps to zeros
+    instead of dividing by zero.
+
+    Parameters
+    ----------
+    x : ndarray of shape (B, T, C)
+    eps : float
+    gamma, beta : ndarray of shape (C,) or None
+        Optional learnable affine map applied after normalising (both or neither).
+
+    Returns
+    -------
+    out : ndarray of shape (B, T, C)
+    cache : dict
+        Holds ``mean`` and ``std`` of shape (B, 1, C), needed to de-normalise the forecast.
+    """
+    mean = x.mean(axis=1, keepdims=True)  # (B, 1, C)
+    centred = x - mean
+    var = (centred * centred).mean(axis=1, keepdims=True)  # (B, 1, C)
+    std = np.sqrt(var + x.dtype.type(eps))  # (B, 1, C)
+    xhat = centred / std  # (B, T, C)
+    out = xhat * gamma + beta if gamma is not None else xhat
+    return out, {"xhat": xhat, "mean": mean, "std": std, "gamma": gamma}
+
+
+def instance_norm_backward(dout, cache, dmean=None, dstd=None):
+    """Gradients of :func:`instance_norm_forward`.
+
+    Parameters
+    ----------
+    dout : ndarray of shape (B, T, C)
+    cache : dict
+    dmean, dstd : ndarray of shape (B, 1, C) or None
+        Gradients that reach the statistics through other uses (the de-normalisation).
+
+    Returns
+    -------
+    dx : ndarray of shape (B, T, C)
+    dgamma, dbeta : ndarray of shape (C,), or None without the affine map
+    """
+    xhat, std, gamma = cache["xhat"], cache["std"], cache["gamma"]
+    n_steps = xhat.shape[1]
+    if gamma is not None:
+        dgamma = (dout * xhat).sum(axis=(0, 1))
+        dbeta = dout.sum(axis=(0, 1))
+        dxhat = dout * gamma
+    else:
+        dgamma = dbeta = None
+        dxhat = dout
+    # same algebra as layer norm, over the time axis
+    dx = (
+        dxhat
+        - dxhat.mean(axis=1, keepdims=True)
+        - xhat * (dxhat * xhat).mean(axis=1, keepdims=True)
+    ) / std
+    # d mean / dx_t = 1 / T ;  d std / dx_t = (x_t - mean) / (T std) = xhat_t / T
+    if dmean is not None:
+        dx = dx + dmean / n_steps
+    if dstd is not None:
+        dx = dx + dstd * xhat / n_steps
+    return dx, dgamma, dbeta
+
+
+def instance_denorm_forward(y, mean, std, gamma=None, beta=None):
+    """Put a forecast made in normalised units back on the window's scale.
+
+    ``out = (y - beta) / gamma * std + mean`` (the affine map undone first, when there is one).
+
+    Parameters
+    ----------
+    y : ndarray of shape (B, horizon, Q)
+        Forecast of the target channel in normalised units (Q quantiles, 1 for a point forecast).
+    mean, std : ndarray of shape (B, 1)
+        Statistics of the target channel of each window.
+    gamma, beta : float arrays of shape () or None
+        The target channel's affine parameters.
+
+    Returns
+    -------
+    out : ndarray of shape (B, horizon, Q)
+    cache : tuple
+    """
+    mean3 = mean[:, :, None]  # (B, 1, 1)
+    std3 = std[:, :, None]  # (B, 1, 1)
+    y_unaffine = (y - beta) / gamma if gamma is not None else y
+    out = y_unaffine * std3 + mean3
+    return out, (y_unaffine, std3, gamma)
+
+
+def instance_denorm_backward(dout, cache):
+    """Gradients of :func:`instance_denorm_forward`.
+
+    Returns
+    -------
+    dy : ndarray of shape (B, horizon, Q)
+    dmean, dstd : ndarray of shape (B, 1)
+    dgamma, dbeta : float arrays of shape () or None
+    """
+    y_unaffine, std3, gamma = cache
+    dmean = dout.sum(axis=(1, 2))[:, None]  # (B, 1)
+    dstd = (dout * y_unaffine).sum(axis=(1, 2))[:, None]  # (B, 1)
+    dy_unaffine = dout * std3
+    if gamma is None:
+        return dy_unaffine, dmean, dstd, None, None
+    dy = dy_unaffine / gamma
+    # y_unaffine = (y - beta) / gamma
+    dbeta = -dy.sum()
+    dgamma = -(dy_unaffine * y_unaffine).sum() / gamma
+    return dy, dmean, dstd, dgamma, dbeta

@@ -1,0 +1,314 @@
+"""Optimiser, gradient clipping and learning-rate schedules.
+
+In the spirit of scikit-learn's ``neural_network/_stochastic_optimizers.py``:
+the optimiser is a small object with one ``update(params, grads)`` step that
+changes the parameter arrays in place. Parameters and gradients are dicts
+``name -> ndarray`` with the same keys, as produced by the network's
+``init_params`` and ``backward``.
+
+Learning-rate schedules are plain functions of the step (0-based count of
+optimiser updates); :func:`make_lr_schedule` binds their settings into a
+picklable callable ``step -> lr``.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+
+import numpy as np
+
+SCHEDULE_NAMES = ("constant", "cosine")
+
+
+class AdamW:
+    """Adam with decoupled weight decay, as ``torch.optim.AdamW``.
+
+    One :meth:`update` does, for every parameter ``p`` with gradient ``g``,
+    at step ``t`` (counted from 1)::
+
+        p -= lr * weight_decay * p          # skipped for names in no_decay
+        m = beta_1 * m + (1 - beta_1) * g
+        v = beta_2 * v + (1 - beta_2) * g**2
+        m_hat = m / (1 - beta_1**t)
+        v_hat = v / (1 - beta_2**t)
+        p -= lr * m_hat / (sqrt(v_hat) + epsilon)
+
+    The decay is applied to the parameter itself, not added to the gradient,
+    so it is not rescaled by the adaptive step (Loshchilov & Hutter, 2019).
+
+    Parameters
+    ----------
+    params : dict of str to ndarray
+        The parameters to optimise; the moments get the same names, shapes
+        and dtypes.
+    learning_rate : float, default=1e-3
+        Step size used when :meth:`update` is not given one.
+    beta_1 : float, default=0.9
+        Decay rate of the first-moment (mean) estimate, in [0, 1).
+    beta_2 : float, default=0.999
+        Decay rate of the second-moment (uncentred variance) estimate, in [0, 1).
+    epsilon : float, default=1e-8
+        Added to ``sqrt(v_hat)`` for numerical stability.
+    weight_decay : float, default=0.01
+        Decoupled weight decay coefficient, >= 0.
+    no_decay : collection of str, default=()
+        Names of parameters that get no weight decay (biases, norm gains).
+
+    Attributes
+    ----------
+    t : int
+        Number of updates done so far.
+    first_moment : dict of str to ndarray
+        ``m``, the running mean of the gradients.
+    second_moment : dict of str to ndarray
+        ``v``, the running mean of the squared gradients.
+    """
+
+    def __init__(
+        self,
+        params,
+        learning_rate=1e-3,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        weight_decay=0.01,
+        no_decay=(),
+    ):
+        if not learning_rate >= 0.0:
+            raise ValueError(f"learning_rate must be >= 0, got {learning_rate!r}.")
+        for beta_name, beta in (("beta_1", beta_1), ("beta_2", beta_2)):
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"{beta_name} must be in [0, 1), got {beta!r}.")
+        if not epsilon >= 0.0:
+            raise ValueError(f"epsilon must be >= 0, got {epsilon!r}.")
+        if not weight_decay >= 0.0:
+            raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}.")
+        unknown = sorted(set(no_decay) - set(params))
+        if unknown:
+            raise ValueError(f"no_decay names parameters that do not exist: {unknown}.")
+
+        self.learning_rate = float(learning_rate)
+        self.beta_1 = float(beta_1)
+        self.beta_2 = float(beta_2)
+        self.epsilon = float(epsilon)
+        self.weight_decay = float(weight_decay)
+        self.no_decay = frozenset(no_decay)
+        self.t = 0
+        self.first_moment = {name: np.zeros_like(p) for name, p in params.items()}
+        self.second_moment = {name: np.zeros_like(p) for name, p in params.items()}
+
+    def update(self, params, grads, learning_rate=None):
+        """Do one AdamW step, changing the arrays of ``params`` in place.
+
+        Parameters
+        ----------
+        params : dict of str to ndarray
+            The parameters, with the names given at construction.
+        grads : dict of str to ndarray
+            Gradients, one per parameter, of the same shapes; cast to each
+            parameter's dtype.
+        learning_rate : float, default=None
+            Step size for this update (from a schedule); ``None`` uses
+            ``self.learning_rate``.
+        """
+        if set(grads) != set(self.first_moment):
+            missing = sorted(set(self.first_moment) - set(grads))
+            unexpected = sorted(set(grads) - set(self.first_moment))
+            raise ValueError(
+                "grads must have one entry per optimised parameter; "
+                f"missing {missing}, unexpected {unexpected}."
+            )
+        missing_params = sorted(set(grads) - set(params))
+        if missing_params:
+            raise ValueError(f"params has no arrays for the gradients {missing_params}.")
+        lr = self.learning_rate if learning_rate is None else float(learning_rate)
+        self.t += 1
+        # Python floats are "weak" scalars: float32 arrays stay float32.
+        bias_correction_1 = 1.0 - self.beta_1**self.t
+        bias_correction_2 = 1.0 - self.beta_2**self.t
+        step_size = lr / bias_correction_1
+        sqrt_bias_correction_2 = math.sqrt(bias_correction_2)
+
+        for name, grad in grads.items():
+            param = params[name]
+            grad = np.asarray(grad, dtype=param.dtype)
+            if grad.shape != param.shape:
+                raise ValueError(
+                    f"Gradient of {name!r} has shape {grad.shape}, parameter has {param.shape}."
+                )
+            m = self.first_moment[name]
+            v = self.second_moment[name]
+
+            if self.weight_decay and name not in self.no_decay:
+                param *= 1.0 - lr * self.weight_decay  # decoupled decay
+            m *= self.beta_1
+            m += (1.0 - self.beta_1) * grad
+            v *= self.beta_2
+            v += (1.0 - self.beta_2) * (grad * grad)
+            # sqrt(v_hat) + eps = sqrt(v) / sqrt(1 - beta_2**t) + eps
+            denom = np.sqrt(v)
+            denom /= sqrt_bias_correction_2
+            denom += self.epsilon
+            param -= step_size * (m / denom)
+
+
+def clip_grad_norm(grads, max_norm):
+    """Scale all gradients so that their global L2 norm is at most ``max_norm``.
+
+    As ``torch.nn.utils.clip_grad_norm_``: the norm is taken over all arrays
+    together, and when it exceeds ``max_norm`` every gradient is multiplied
+    in place by ``max_norm / (total_norm + 1e-6)``.
+
+    Parameters
+    ----------
+    grads : dict of str to ndarray
+        Gradients, changed in place when clipped.
+    max_norm : float or None
+        Largest allowed norm. ``None`` or a value <= 0 means no clipping.
+
+    Returns
+    -------
+    total_norm : float
+        The global norm before clipping, accumulated in float64. When it is
+        not finite (inf or nan), nothing is scaled and the caller decides.
+    """
+    sum_of_squares = 0.0
+    for grad in grads.values():
+        # Square in float64: float32 squares of large gradients overflow.
+        sum_of_squares += float(np.sum(np.square(grad, dtype=np.float64)))
+    total_norm = math.sqrt(sum_of_squares)
+    if max_norm is None or max_norm <= 0 or not math.isfinite(total_norm):
+        return total_norm
+    if total_norm > max_norm:
+        clip_coefficient = float(max_norm) / (total_norm + 1e-6)
+        for grad in grads.values():
+            grad *= clip_coefficient
+    return total_norm
+
+
+# -----------------------------------------------------------------------------
+# learning-rate schedules: step (0-based) -> lr
+
+
+def _check_step(step):
+    if step < 0:
+        raise ValueError(f"step must be >= 0, got {step!r}.")
+
+
+def _warmup_lr(step, base_lr, warmup_steps):
+    """Linear ramp ``base_lr * (step + 1) / warmup_steps`` for ``step < warmup_steps``."""
+    return base_lr * (step + 1) / warmup_steps
+
+
+def constant_lr(step, base_lr, warmup_steps=0):
+    """Constant learning rate, after an optional linear warm-up.
+
+    Parameters
+    ----------
+    step : int
+        Number of updates done before this one, from 0.
+    base_lr : float
+        The learning rate.
+    warmup_steps : int, default=0
+        For ``step < warmup_steps`` the rate is ``base_lr * (step + 1) / warmup_steps``,
+        reaching ``base_lr`` at ``step = warmup_steps - 1``.
+
+    Returns
+    -------
+    lr : float
+    """
+    _check_step(step)
+    if step < warmup_steps:
+        return _warmup_lr(step, base_lr, warmup_steps)
+    return float(base_lr)
+
+
+def cosine_lr(step, base_lr, total_steps, warmup_steps=0, min_lr=0.0):
+    """Linear warm-up, then cosine decay from ``base_lr`` to ``min_lr``.
+
+    * ``step < warmup_steps``: ``base_lr * (step + 1) / warmup_steps``, a ramp
+      from ``base_lr / warmup_steps`` at step 0 to ``base_lr`` at step
+      ``warmup_steps - 1``.
+    * ``warmup_steps <= step < total_steps``: with
+      ``progress = (step - warmup_steps) / (total_steps - warmup_steps)``,
+      ``min_lr + 0.5 * (base_lr - min_lr) * (1 + cos(pi * progress))``,
+      which is ``base_lr`` at ``step = warmup_steps`` and falls monotonically
+      towards ``min_lr``.
+    * ``step >= total_steps``: ``min_lr``.
+
+    Parameters
+    ----------
+    step : int
+        Number of updates done before this one, from 0.
+    base_lr : float
+        Peak learning rate.
+    total_steps : int
+        Step at which the rate reaches ``min_lr``; >= 1.
+    warmup_steps : int, default=0
+        Length of the warm-up, in [0, total_steps].
+    min_lr : float, default=0.0
+        Final learning rate, in [0, base_lr].
+
+    Returns
+    -------
+    lr : float
+    """
+    _check_step(step)
+    if total_steps < 1:
+        raise ValueError(f"total_steps must be >= 1, got {total_steps!r}.")
+    if not 0 <= warmup_steps <= total_steps:
+        raise ValueError(
+            f"warmup_steps must be in [0, total_steps={total_steps}], got {warmup_steps!r}."
+        )
+    if not 0.0 <= min_lr <= base_lr:
+        raise ValueError(f"min_lr must be in [0, base_lr={base_lr}], got {min_lr!r}.")
+    if step < warmup_steps:
+        return _warmup_lr(step, base_lr, warmup_steps)
+    if step >= total_steps:
+        return float(min_lr)
+    progress = (step - warmup_steps) / (total_steps - warmup_steps)  # in [0, 1)
+    return min_lr + 0.5 * (base_lr - min_lr) * (1.0 + math.cos(math.pi * progress))
+
+
+def make_lr_schedule(name, base_lr, total_steps, warmup_steps=0, *, min_lr=0.0):
+    """Return the schedule called ``name`` as a picklable callable ``step -> lr``.
+
+    Parameters
+    ----------
+    name : {"constant", "cosine"}
+        :func:`constant_lr` or :func:`cosine_lr`.
+    base_lr : float
+        Peak learning rate.
+    total_steps : int
+        Total number of updates planned (used by ``"cosine"``; checked >= 1
+        for both).
+    warmup_steps : int, default=0
+        Length of the linear warm-up, in [0, total_steps], for both schedules.
+    min_lr : float, default=0.0
+        Final learning rate of ``"cosine"``.
+
+    Returns
+    -------
+    schedule : callable
+        ``schedule(step)`` gives the learning rate of update ``step`` (from 0).
+    """
+    if total_steps < 1:
+        raise ValueError(f"total_steps must be >= 1, got {total_steps!r}.")
+    if not 0 <= warmup_steps <= total_steps:
+        raise ValueError(
+            f"warmup_steps must be in [0, total_steps={total_steps}], got {warmup_steps!r}."
+        )
+    if name == "constant":
+        return partial(constant_lr, base_lr=base_lr, warmup_steps=warmup_steps)
+    if name == "cosine":
+        if not 0.0 <= min_lr <= base_lr:
+            raise ValueError(f"min_lr must be in [0, base_lr={base_lr}], got {min_lr!r}.")
+        return partial(
+            cosine_lr,
+            base_lr=base_lr,
+            total_steps=total_steps,
+            warmup_steps=warmup_steps,
+            min_lr=min_lr,
+        )
+    raise ValueError(f"Unknown learning-rate schedule {name!r}; expected one of {SCHEDULE_NAMES}.")
