@@ -1,8 +1,9 @@
 """Elementwise activations (GELU, ReLU) and the sigmoid gate, forward and backward side by side.
 
 GELU is the exact form ``0.5 x (1 + erf(x / sqrt 2))`` (PyTorch's ``nn.GELU()`` default), computed by
-a Numba kernel because NumPy has no erf. Kernels run over the flattened array; every element is
-independent, so ``prange`` needs no reduction and results do not depend on the thread count.
+a Numba kernel because NumPy has no erf. Kernels run over the flattened array with a serial and a
+``prange`` driver (:mod:`skattn.nn._parallel`); every element is independent, so results do not
+depend on the thread count.
 """
 from __future__ import annotations
 
@@ -11,33 +12,58 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from ._parallel import use_parallel
+
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
-@njit(cache=True, parallel=True)
-def _gelu_forward_kernel(x, out):
-    # x, out: (N,) flat, same dtype
-    for i in prange(x.shape[0]):
-        xi = x[i]
-        out[i] = 0.5 * xi * (1.0 + math.erf(xi * _INV_SQRT2))
+@njit(cache=True)
+def _gelu_forward_element(x, out, i):
+    # element i of x, out: (N,) flat, same dtype
+    xi = x[i]
+    out[i] = 0.5 * xi * (1.0 + math.erf(xi * _INV_SQRT2))
 
 
-@njit(cache=True, parallel=True)
-def _gelu_backward_kernel(x, dout, dx):
+@njit(cache=True)
+def _gelu_backward_element(x, dout, dx, i):
     # d/dx [x Phi(x)] = Phi(x) + x phi(x)
+    xi = x[i]
+    cdf = 0.5 * (1.0 + math.erf(xi * _INV_SQRT2))
+    pdf = _INV_SQRT_2PI * math.exp(-0.5 * xi * xi)
+    dx[i] = dout[i] * (cdf + xi * pdf)
+
+
+@njit(cache=True)
+def _gelu_forward_serial(x, out):
+    for i in range(x.shape[0]):
+        _gelu_forward_element(x, out, i)
+
+
+@njit(cache=True, parallel=True)
+def _gelu_forward_parallel(x, out):
     for i in prange(x.shape[0]):
-        xi = x[i]
-        cdf = 0.5 * (1.0 + math.erf(xi * _INV_SQRT2))
-        pdf = _INV_SQRT_2PI * math.exp(-0.5 * xi * xi)
-        dx[i] = dout[i] * (cdf + xi * pdf)
+        _gelu_forward_element(x, out, i)
+
+
+@njit(cache=True)
+def _gelu_backward_serial(x, dout, dx):
+    for i in range(x.shape[0]):
+        _gelu_backward_element(x, dout, dx, i)
+
+
+@njit(cache=True, parallel=True)
+def _gelu_backward_parallel(x, dout, dx):
+    for i in prange(x.shape[0]):
+        _gelu_backward_element(x, dout, dx, i)
 
 
 def gelu_forward(x):
     """GELU (exact, erf-based). Returns ``(out, cache)``; ``out`` has the shape and dtype of ``x``."""
     x = np.ascontiguousarray(x)
     out = np.empty_like(x)
-    _gelu_forward_kernel(x.reshape(-1), out.reshape(-1))
+    kernel = _gelu_forward_parallel if use_parallel() else _gelu_forward_serial
+    kernel(x.reshape(-1), out.reshape(-1))
     return out, x
 
 
@@ -46,7 +72,8 @@ def gelu_backward(dout, cache):
     x = cache
     dout = np.ascontiguousarray(dout, dtype=x.dtype)
     dx = np.empty_like(x)
-    _gelu_backward_kernel(x.reshape(-1), dout.reshape(-1), dx.reshape(-1))
+    kernel = _gelu_backward_parallel if use_parallel() else _gelu_backward_serial
+    kernel(x.reshape(-1), dout.reshape(-1), dx.reshape(-1))
     return dx
 
 

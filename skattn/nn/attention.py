@@ -16,9 +16,10 @@ Score functions (the ones compared in the attention-for-forecasting literature):
   the network after the heads are merged.
 
 Tokens are few in forecasting (tens), so the score loops run in Numba, fused: one pass per (batch,
-head) computes scores, mask, softmax and the weighted sum with no intermediate arrays. ``prange``
-runs over (batch, head) pairs, which write disjoint slices, so results do not depend on the thread
-count. Per-head parameter gradients are written per (batch, head) and summed over the batch in
+head) computes scores, mask, softmax and the weighted sum with no intermediate arrays. Each kernel
+is the body for one (batch, head) pair with a serial and a ``prange`` driver (see
+:mod:`skattn.nn._parallel`); the pairs write disjoint slices, so results do not depend on the
+thread count. Per-head parameter gradients are written per (batch, head) and summed over the batch in
 NumPy for the same reason.
 """
 from __future__ import annotations
@@ -28,86 +29,112 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from ._parallel import use_parallel
+
 
 # --------------------------------------------------------------------------------------------
 # Scaled dot-product core, with a per-head scale (1/sqrt(Dh) for dot, tau_h for cosine).
 # --------------------------------------------------------------------------------------------
-@njit(cache=True, parallel=True)
-def _scaled_dot_forward_kernel(q, k, v, scale, causal, out, probs):
+@njit(cache=True)
+def _scaled_dot_forward_slice(q, k, v, scale, causal, out, probs, bh):
+    # one (batch, head) pair bh = b * H + h of:
     # q, k, v, out: (B, H, T, Dh); scale: (H,); probs: (B, H, T, T)
-    n_batch, n_heads, n_tokens, head_dim = q.shape
-    for bh in prange(n_batch * n_heads):
-        b = bh // n_heads
-        h = bh % n_heads
-        s = scale[h]
-        for i in range(n_tokens):
-            # only keys j <= i are visible under the causal mask
-            n_visible = i + 1 if causal else n_tokens
-            row_max = -np.inf
-            for j in range(n_visible):
-                acc = 0.0
-                for d in range(head_dim):
-                    acc += q[b, h, i, d] * k[b, h, j, d]
-                acc *= s
-                probs[b, h, i, j] = acc
-                if acc > row_max:
-                    row_max = acc
-            total = 0.0
-            for j in range(n_visible):
-                e = math.exp(probs[b, h, i, j] - row_max)
-                probs[b, h, i, j] = e
-                total += e
-            inv_total = 1.0 / total
-            for j in range(n_visible):
-                probs[b, h, i, j] *= inv_total
-            for j in range(n_visible, n_tokens):
-                probs[b, h, i, j] = 0.0
+    _, n_heads, n_tokens, head_dim = q.shape
+    b = bh // n_heads
+    h = bh % n_heads
+    s = scale[h]
+    for i in range(n_tokens):
+        # only keys j <= i are visible under the causal mask
+        n_visible = i + 1 if causal else n_tokens
+        row_max = -np.inf
+        for j in range(n_visible):
+            acc = 0.0
             for d in range(head_dim):
-                acc = 0.0
-                for j in range(n_visible):
-                    acc += probs[b, h, i, j] * v[b, h, j, d]
-                out[b, h, i, d] = acc
+                acc += q[b, h, i, d] * k[b, h, j, d]
+            acc *= s
+            probs[b, h, i, j] = acc
+            if acc > row_max:
+                row_max = acc
+        total = 0.0
+        for j in range(n_visible):
+            e = math.exp(probs[b, h, i, j] - row_max)
+            probs[b, h, i, j] = e
+            total += e
+        inv_total = 1.0 / total
+        for j in range(n_visible):
+            probs[b, h, i, j] *= inv_total
+        for j in range(n_visible, n_tokens):
+            probs[b, h, i, j] = 0.0
+        for d in range(head_dim):
+            acc = 0.0
+            for j in range(n_visible):
+                acc += probs[b, h, i, j] * v[b, h, j, d]
+            out[b, h, i, d] = acc
 
 
-@njit(cache=True, parallel=True)
-def _scaled_dot_backward_kernel(dout, q, k, v, probs, scale, causal, dq, dk, dv, dscale_bh):
+@njit(cache=True)
+def _scaled_dot_backward_slice(dout, q, k, v, probs, scale, causal, dq, dk, dv, dscale_bh, bh):
+    # one (batch, head) pair of:
     # dout, q, k, v, dq, dk, dv: (B, H, T, Dh); probs: (B, H, T, T); scale: (H,)
     # dscale_bh: (B, H), d loss / d scale_h from batch item b alone (summed over b by the caller)
-    n_batch, n_heads, n_tokens, head_dim = q.shape
-    for bh in prange(n_batch * n_heads):
-        b = bh // n_heads
-        h = bh % n_heads
-        s = scale[h]
-        dprob = np.empty(n_tokens, dtype=np.float64)  # one row of d loss / d probs
-        for j in range(n_tokens):
+    _, n_heads, n_tokens, head_dim = q.shape
+    b = bh // n_heads
+    h = bh % n_heads
+    s = scale[h]
+    dprob = np.empty(n_tokens, dtype=np.float64)  # one row of d loss / d probs
+    for j in range(n_tokens):
+        for d in range(head_dim):
+            dk[b, h, j, d] = 0.0
+            dv[b, h, j, d] = 0.0
+    dscale = 0.0
+    for i in range(n_tokens):
+        n_visible = i + 1 if causal else n_tokens
+        # dprob_j = dout_i . v_j ;  dv_j += p_ij dout_i
+        weighted = 0.0  # sum_j p_ij dprob_j
+        for j in range(n_visible):
+            acc = 0.0
+            p = probs[b, h, i, j]
             for d in range(head_dim):
-                dk[b, h, j, d] = 0.0
-                dv[b, h, j, d] = 0.0
-        dscale = 0.0
-        for i in range(n_tokens):
-            n_visible = i + 1 if causal else n_tokens
-            # dprob_j = dout_i . v_j ;  dv_j += p_ij dout_i
-            weighted = 0.0  # sum_j p_ij dprob_j
-            for j in range(n_visible):
-                acc = 0.0
-                p = probs[b, h, i, j]
-                for d in range(head_dim):
-                    acc += dout[b, h, i, d] * v[b, h, j, d]
-                    dv[b, h, j, d] += p * dout[b, h, i, d]
-                dprob[j] = acc
-                weighted += p * acc
+                acc += dout[b, h, i, d] * v[b, h, j, d]
+                dv[b, h, j, d] += p * dout[b, h, i, d]
+            dprob[j] = acc
+            weighted += p * acc
+        for d in range(head_dim):
+            dq[b, h, i, d] = 0.0
+        for j in range(n_visible):
+            # softmax backward: dscore_j = p_j (dprob_j - sum_j' p_j' dprob_j')
+            dscore = probs[b, h, i, j] * (dprob[j] - weighted)
+            raw = 0.0  # q_i . k_j before scaling
             for d in range(head_dim):
-                dq[b, h, i, d] = 0.0
-            for j in range(n_visible):
-                # softmax backward: dscore_j = p_j (dprob_j - sum_j' p_j' dprob_j')
-                dscore = probs[b, h, i, j] * (dprob[j] - weighted)
-                raw = 0.0  # q_i . k_j before scaling
-                for d in range(head_dim):
-                    raw += q[b, h, i, d] * k[b, h, j, d]
-                    dq[b, h, i, d] += dscore * s * k[b, h, j, d]
-                    dk[b, h, j, d] += dscore * s * q[b, h, i, d]
-                dscale += dscore * raw
-        dscale_bh[b, h] = dscale
+                raw += q[b, h, i, d] * k[b, h, j, d]
+                dq[b, h, i, d] += dscore * s * k[b, h, j, d]
+                dk[b, h, j, d] += dscore * s * q[b, h, i, d]
+            dscale += dscore * raw
+    dscale_bh[b, h] = dscale
+
+
+@njit(cache=True)
+def _scaled_dot_forward_serial(q, k, v, scale, causal, out, probs):
+    for bh in range(q.shape[0] * q.shape[1]):
+        _scaled_dot_forward_slice(q, k, v, scale, causal, out, probs, bh)
+
+
+@njit(cache=True, parallel=True)
+def _scaled_dot_forward_parallel(q, k, v, scale, causal, out, probs):
+    for bh in prange(q.shape[0] * q.shape[1]):  # (batch, head) pairs write disjoint slices
+        _scaled_dot_forward_slice(q, k, v, scale, causal, out, probs, bh)
+
+
+@njit(cache=True)
+def _scaled_dot_backward_serial(dout, q, k, v, probs, scale, causal, dq, dk, dv, dscale_bh):
+    for bh in range(q.shape[0] * q.shape[1]):
+        _scaled_dot_backward_slice(dout, q, k, v, probs, scale, causal, dq, dk, dv, dscale_bh, bh)
+
+
+@njit(cache=True, parallel=True)
+def _scaled_dot_backward_parallel(dout, q, k, v, probs, scale, causal, dq, dk, dv, dscale_bh):
+    for bh in prange(q.shape[0] * q.shape[1]):  # (batch, head) pairs write disjoint slices
+        _scaled_dot_backward_slice(dout, q, k, v, probs, scale, causal, dq, dk, dv, dscale_bh, bh)
 
 
 def _check_qkv(q, k, v):
@@ -128,7 +155,8 @@ def _scaled_dot_forward(q, k, v, scale, causal):
     out = np.empty_like(q)
     probs = np.empty((n_batch, n_heads, n_tokens, n_tokens), dtype=q.dtype)
     scale = np.ascontiguousarray(scale, dtype=q.dtype)
-    _scaled_dot_forward_kernel(q, k, v, scale, bool(causal), out, probs)
+    kernel = _scaled_dot_forward_parallel if use_parallel() else _scaled_dot_forward_serial
+    kernel(q, k, v, scale, bool(causal), out, probs)
     cache = {"q": q, "k": k, "v": v, "probs": probs, "scale": scale, "causal": bool(causal)}
     return out, cache
 
@@ -138,9 +166,8 @@ def _scaled_dot_backward(dout, cache):
     dout = np.ascontiguousarray(dout, dtype=q.dtype)
     dq, dk, dv = np.empty_like(q), np.empty_like(k), np.empty_like(v)
     dscale_bh = np.empty(q.shape[:2], dtype=q.dtype)  # (B, H)
-    _scaled_dot_backward_kernel(
-        dout, q, k, v, probs, cache["scale"], cache["causal"], dq, dk, dv, dscale_bh
-    )
+    kernel = _scaled_dot_backward_parallel if use_parallel() else _scaled_dot_backward_serial
+    kernel(dout, q, k, v, probs, cache["scale"], cache["causal"], dq, dk, dv, dscale_bh)
     return dq, dk, dv, dscale_bh.sum(axis=0)
 
 
@@ -235,75 +262,98 @@ def cosine_attention_backward(dout, cache):
 # --------------------------------------------------------------------------------------------
 # Additive (Bahdanau) attention: s_ij = w_h . tanh(q_i + k_j).
 # --------------------------------------------------------------------------------------------
-@njit(cache=True, parallel=True)
-def _additive_forward_kernel(q, k, v, w, causal, out, probs):
-    # q, k, v, out: (B, H, T, Dh); w: (H, Dh); probs: (B, H, T, T)
-    n_batch, n_heads, n_tokens, head_dim = q.shape
-    for bh in prange(n_batch * n_heads):
-        b = bh // n_heads
-        h = bh % n_heads
-        for i in range(n_tokens):
-            n_visible = i + 1 if causal else n_tokens
-            row_max = -np.inf
-            for j in range(n_visible):
-                acc = 0.0
-                for d in range(head_dim):
-                    acc += w[h, d] * math.tanh(q[b, h, i, d] + k[b, h, j, d])
-                probs[b, h, i, j] = acc
-                if acc > row_max:
-                    row_max = acc
-            total = 0.0
-            for j in range(n_visible):
-                e = math.exp(probs[b, h, i, j] - row_max)
-                probs[b, h, i, j] = e
-                total += e
-            inv_total = 1.0 / total
-            for j in range(n_visible):
-                probs[b, h, i, j] *= inv_total
-            for j in range(n_visible, n_tokens):
-                probs[b, h, i, j] = 0.0
+@njit(cache=True)
+def _additive_forward_slice(q, k, v, w, causal, out, probs, bh):
+    # one (batch, head) pair of: q, k, v, out: (B, H, T, Dh); w: (H, Dh); probs: (B, H, T, T)
+    _, n_heads, n_tokens, head_dim = q.shape
+    b = bh // n_heads
+    h = bh % n_heads
+    for i in range(n_tokens):
+        n_visible = i + 1 if causal else n_tokens
+        row_max = -np.inf
+        for j in range(n_visible):
+            acc = 0.0
             for d in range(head_dim):
-                acc = 0.0
-                for j in range(n_visible):
-                    acc += probs[b, h, i, j] * v[b, h, j, d]
-                out[b, h, i, d] = acc
-
-
-@njit(cache=True, parallel=True)
-def _additive_backward_kernel(dout, q, k, v, w, probs, causal, dq, dk, dv, dw_bh):
-    # dw_bh: (B, H, Dh), d loss / d w_h from batch item b alone (summed over b by the caller)
-    n_batch, n_heads, n_tokens, head_dim = q.shape
-    for bh in prange(n_batch * n_heads):
-        b = bh // n_heads
-        h = bh % n_heads
-        dprob = np.empty(n_tokens, dtype=np.float64)
-        for j in range(n_tokens):
-            for d in range(head_dim):
-                dk[b, h, j, d] = 0.0
-                dv[b, h, j, d] = 0.0
+                acc += w[h, d] * math.tanh(q[b, h, i, d] + k[b, h, j, d])
+            probs[b, h, i, j] = acc
+            if acc > row_max:
+                row_max = acc
+        total = 0.0
+        for j in range(n_visible):
+            e = math.exp(probs[b, h, i, j] - row_max)
+            probs[b, h, i, j] = e
+            total += e
+        inv_total = 1.0 / total
+        for j in range(n_visible):
+            probs[b, h, i, j] *= inv_total
+        for j in range(n_visible, n_tokens):
+            probs[b, h, i, j] = 0.0
         for d in range(head_dim):
-            dw_bh[b, h, d] = 0.0
-        for i in range(n_tokens):
-            n_visible = i + 1 if causal else n_tokens
-            weighted = 0.0
+            acc = 0.0
             for j in range(n_visible):
-                acc = 0.0
-                p = probs[b, h, i, j]
-                for d in range(head_dim):
-                    acc += dout[b, h, i, d] * v[b, h, j, d]
-                    dv[b, h, j, d] += p * dout[b, h, i, d]
-                dprob[j] = acc
-                weighted += p * acc
+                acc += probs[b, h, i, j] * v[b, h, j, d]
+            out[b, h, i, d] = acc
+
+
+@njit(cache=True)
+def _additive_backward_slice(dout, q, k, v, w, probs, causal, dq, dk, dv, dw_bh, bh):
+    # one (batch, head) pair; dw_bh: (B, H, Dh), d loss / d w_h from batch item b alone
+    # (summed over b by the caller)
+    _, n_heads, n_tokens, head_dim = q.shape
+    b = bh // n_heads
+    h = bh % n_heads
+    dprob = np.empty(n_tokens, dtype=np.float64)
+    for j in range(n_tokens):
+        for d in range(head_dim):
+            dk[b, h, j, d] = 0.0
+            dv[b, h, j, d] = 0.0
+    for d in range(head_dim):
+        dw_bh[b, h, d] = 0.0
+    for i in range(n_tokens):
+        n_visible = i + 1 if causal else n_tokens
+        weighted = 0.0
+        for j in range(n_visible):
+            acc = 0.0
+            p = probs[b, h, i, j]
             for d in range(head_dim):
-                dq[b, h, i, d] = 0.0
-            for j in range(n_visible):
-                dscore = probs[b, h, i, j] * (dprob[j] - weighted)
-                for d in range(head_dim):
-                    t = math.tanh(q[b, h, i, d] + k[b, h, j, d])
-                    dw_bh[b, h, d] += dscore * t
-                    dpre = dscore * w[h, d] * (1.0 - t * t)  # through tanh
-                    dq[b, h, i, d] += dpre
-                    dk[b, h, j, d] += dpre
+                acc += dout[b, h, i, d] * v[b, h, j, d]
+                dv[b, h, j, d] += p * dout[b, h, i, d]
+            dprob[j] = acc
+            weighted += p * acc
+        for d in range(head_dim):
+            dq[b, h, i, d] = 0.0
+        for j in range(n_visible):
+            dscore = probs[b, h, i, j] * (dprob[j] - weighted)
+            for d in range(head_dim):
+                t = math.tanh(q[b, h, i, d] + k[b, h, j, d])
+                dw_bh[b, h, d] += dscore * t
+                dpre = dscore * w[h, d] * (1.0 - t * t)  # through tanh
+                dq[b, h, i, d] += dpre
+                dk[b, h, j, d] += dpre
+
+
+@njit(cache=True)
+def _additive_forward_serial(q, k, v, w, causal, out, probs):
+    for bh in range(q.shape[0] * q.shape[1]):
+        _additive_forward_slice(q, k, v, w, causal, out, probs, bh)
+
+
+@njit(cache=True, parallel=True)
+def _additive_forward_parallel(q, k, v, w, causal, out, probs):
+    for bh in prange(q.shape[0] * q.shape[1]):  # (batch, head) pairs write disjoint slices
+        _additive_forward_slice(q, k, v, w, causal, out, probs, bh)
+
+
+@njit(cache=True)
+def _additive_backward_serial(dout, q, k, v, w, probs, causal, dq, dk, dv, dw_bh):
+    for bh in range(q.shape[0] * q.shape[1]):
+        _additive_backward_slice(dout, q, k, v, w, probs, causal, dq, dk, dv, dw_bh, bh)
+
+
+@njit(cache=True, parallel=True)
+def _additive_backward_parallel(dout, q, k, v, w, probs, causal, dq, dk, dv, dw_bh):
+    for bh in prange(q.shape[0] * q.shape[1]):  # (batch, head) pairs write disjoint slices
+        _additive_backward_slice(dout, q, k, v, w, probs, causal, dq, dk, dv, dw_bh, bh)
 
 
 def additive_attention_forward(q, k, v, w, causal=False):
@@ -329,7 +379,8 @@ def additive_attention_forward(q, k, v, w, causal=False):
     n_batch, n_heads, n_tokens, _ = q.shape
     out = np.empty_like(q)
     probs = np.empty((n_batch, n_heads, n_tokens, n_tokens), dtype=q.dtype)
-    _additive_forward_kernel(q, k, v, w, bool(causal), out, probs)
+    kernel = _additive_forward_parallel if use_parallel() else _additive_forward_serial
+    kernel(q, k, v, w, bool(causal), out, probs)
     return out, {"q": q, "k": k, "v": v, "w": w, "probs": probs, "causal": bool(causal)}
 
 
@@ -339,5 +390,6 @@ def additive_attention_backward(dout, cache):
     dout = np.ascontiguousarray(dout, dtype=q.dtype)
     dq, dk, dv = np.empty_like(q), np.empty_like(k), np.empty_like(v)
     dw_bh = np.empty(q.shape[:2] + (q.shape[3],), dtype=q.dtype)  # (B, H, Dh)
-    _additive_backward_kernel(dout, q, k, v, w, probs, cache["causal"], dq, dk, dv, dw_bh)
+    kernel = _additive_backward_parallel if use_parallel() else _additive_backward_serial
+    kernel(dout, q, k, v, w, probs, cache["causal"], dq, dk, dv, dw_bh)
     return dq, dk, dv, dw_bh.sum(axis=0)

@@ -14,48 +14,72 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from ._parallel import use_parallel
+
 
 # --------------------------------------------------------------------------------------------
-# Layer norm over the last axis. Rows are independent: prange over rows, accumulate in float64.
+# Layer norm over the last axis: a body per row, serial and prange drivers, float64 accumulators.
 # --------------------------------------------------------------------------------------------
-@njit(cache=True, parallel=True)
-def _layernorm_forward_kernel(x, gamma, beta, eps, out, mean, rstd):
-    # x, out: (M, D); gamma, beta: (D,); mean, rstd: (M,)
-    n_rows, dim = x.shape
-    for i in prange(n_rows):
-        total = 0.0
-        for j in range(dim):
-            total += x[i, j]
-        mu = total / dim
-        sq = 0.0
-        for j in range(dim):
-            diff = x[i, j] - mu
-            sq += diff * diff
-        r = 1.0 / math.sqrt(sq / dim + eps)
-        mean[i] = mu
-        rstd[i] = r
-        for j in range(dim):
-            out[i, j] = (x[i, j] - mu) * r * gamma[j] + beta[j]
+@njit(cache=True)
+def _layernorm_forward_row(x, gamma, beta, eps, out, mean, rstd, i):
+    # row i of: x, out: (M, D); gamma, beta: (D,); mean, rstd: (M,)
+    dim = x.shape[1]
+    total = 0.0
+    for j in range(dim):
+        total += x[i, j]
+    mu = total / dim
+    sq = 0.0
+    for j in range(dim):
+        diff = x[i, j] - mu
+        sq += diff * diff
+    r = 1.0 / math.sqrt(sq / dim + eps)
+    mean[i] = mu
+    rstd[i] = r
+    for j in range(dim):
+        out[i, j] = (x[i, j] - mu) * r * gamma[j] + beta[j]
+
+
+@njit(cache=True)
+def _layernorm_backward_row(dout, x, gamma, mean, rstd, dx, i):
+    # row i: dx_j = rstd * (g_j - mean(g) - xhat_j * mean(g * xhat)),  g = dout * gamma
+    dim = x.shape[1]
+    mu = mean[i]
+    r = rstd[i]
+    g_mean = 0.0
+    gx_mean = 0.0
+    for j in range(dim):
+        g = dout[i, j] * gamma[j]
+        g_mean += g
+        gx_mean += g * (x[i, j] - mu) * r
+    g_mean /= dim
+    gx_mean /= dim
+    for j in range(dim):
+        xhat = (x[i, j] - mu) * r
+        dx[i, j] = r * (dout[i, j] * gamma[j] - g_mean - xhat * gx_mean)
+
+
+@njit(cache=True)
+def _layernorm_forward_serial(x, gamma, beta, eps, out, mean, rstd):
+    for i in range(x.shape[0]):
+        _layernorm_forward_row(x, gamma, beta, eps, out, mean, rstd, i)
 
 
 @njit(cache=True, parallel=True)
-def _layernorm_backward_kernel(dout, x, gamma, mean, rstd, dx):
-    # dx_j = rstd * (g_j - mean(g) - xhat_j * mean(g * xhat)),  g = dout * gamma
-    n_rows, dim = x.shape
-    for i in prange(n_rows):
-        mu = mean[i]
-        r = rstd[i]
-        g_mean = 0.0
-        gx_mean = 0.0
-        for j in range(dim):
-            g = dout[i, j] * gamma[j]
-            g_mean += g
-            gx_mean += g * (x[i, j] - mu) * r
-        g_mean /= dim
-        gx_mean /= dim
-        for j in range(dim):
-            xhat = (x[i, j] - mu) * r
-            dx[i, j] = r * (dout[i, j] * gamma[j] - g_mean - xhat * gx_mean)
+def _layernorm_forward_parallel(x, gamma, beta, eps, out, mean, rstd):
+    for i in prange(x.shape[0]):  # rows are independent
+        _layernorm_forward_row(x, gamma, beta, eps, out, mean, rstd, i)
+
+
+@njit(cache=True)
+def _layernorm_backward_serial(dout, x, gamma, mean, rstd, dx):
+    for i in range(x.shape[0]):
+        _layernorm_backward_row(dout, x, gamma, mean, rstd, dx, i)
+
+
+@njit(cache=True, parallel=True)
+def _layernorm_backward_parallel(dout, x, gamma, mean, rstd, dx):
+    for i in prange(x.shape[0]):  # rows are independent
+        _layernorm_backward_row(dout, x, gamma, mean, rstd, dx, i)
 
 
 def layernorm_forward(x, gamma, beta, eps=1e-5):
@@ -78,7 +102,8 @@ def layernorm_forward(x, gamma, beta, eps=1e-5):
     out = np.empty_like(x2)
     mean = np.empty(x2.shape[0], dtype=x2.dtype)  # (M,)
     rstd = np.empty(x2.shape[0], dtype=x2.dtype)  # (M,)
-    _layernorm_forward_kernel(x2, gamma, beta, eps, out, mean, rstd)
+    kernel = _layernorm_forward_parallel if use_parallel() else _layernorm_forward_serial
+    kernel(x2, gamma, beta, eps, out, mean, rstd)
     return out.reshape(x.shape), (x2, gamma, mean, rstd, x.shape)
 
 
@@ -87,7 +112,8 @@ def layernorm_backward(dout, cache):
     x2, gamma, mean, rstd, shape = cache
     dout2 = np.ascontiguousarray(dout, dtype=x2.dtype).reshape(x2.shape)  # (M, D)
     dx = np.empty_like(x2)
-    _layernorm_backward_kernel(dout2, x2, gamma, mean, rstd, dx)
+    kernel = _layernorm_backward_parallel if use_parallel() else _layernorm_backward_serial
+    kernel(dout2, x2, gamma, mean, rstd, dx)
     # the parameter gradients are sums over rows: NumPy, so no racy parallel reduction
     xhat = (x2 - mean[:, None]) * rstd[:, None]
     dgamma = (dout2 * xhat).sum(axis=0)
