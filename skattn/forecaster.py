@@ -1,0 +1,767 @@
+"""AttentionForecaster: the scikit-learn estimator around :mod:`skattn.nn`.
+
+This module holds validation, the training loop and the scikit-learn glue; the maths lives in
+:mod:`skattn.nn`.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import time
+import warnings
+from contextlib import contextmanager
+from numbers import Integral, Real
+
+import numba
+import numpy as np
+from joblib import effective_n_jobs
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import ThreadpoolController
+
+from . import nn
+from .nn.losses import loss_backward, loss_forward
+from .nn.optim import AdamW, clip_grad_norm, make_lr_schedule
+from .windows import left_pad
+
+_PREDICT_CHUNK = 2048  # rows per forward pass at predict time: bounds memory on large X
+_COSINE_WARMUP_FRACTION = 0.05  # of the planned optimiser steps, for lr_schedule="cosine"
+_DEFAULT_QUANTILES = (0.1, 0.5, 0.9)
+
+_threadpool_controller = None
+
+
+def _blas_controller():
+    # Building a controller inspects every loaded library (milliseconds), so build it once.
+    global _threadpool_controller
+    if _threadpool_controller is None:
+        _threadpool_controller = ThreadpoolController()
+    return _threadpool_controller
+
+
+@contextmanager
+def _thread_limits(n_jobs):
+    """Run the block with ``n_jobs`` threads for Numba kernels and BLAS; restore both after."""
+    n_threads = effective_n_jobs(n_jobs)
+    n_threads = max(1, min(n_threads, numba.config.NUMBA_NUM_THREADS))
+    previous = numba.get_num_threads()
+    numba.set_num_threads(n_threads)
+    try:
+        with _blas_controller().limit(limits=n_threads, user_api="blas"):
+            yield
+    finally:
+        numba.set_num_threads(previous)
+
+
+class AttentionForecaster(RegressorMixin, BaseEstimator):
+    """Forecast the next value(s) of a series from a window of its history, with attention.
+
+    A patch-based transformer encoder (PatchTST-style) trained with AdamW: each row of ``X`` is a
+    history window, oldest value first; ``y`` holds the value (or the ``horizon`` values) that
+    follow it. The network, its gradients and its optimiser are NumPy and Numba code
+    (:mod:`skattn.nn`); PyTorch is not needed.
+
+    Parameters
+    ----------
+    d_model : int, default=32
+        Width of the token embeddings.
+    n_heads : int, default=4
+        Attention heads per layer; must divide ``d_model``.
+    n_layers : int, default=2
+        Encoder blocks. 0 leaves the patch embedding, the flatten head and the linear skip.
+    d_ff : int or None, default=None
+        Width of the feed-forward layer; None means ``2 * d_model``.
+    patch_len : int, default=4
+        Steps per patch (token).
+    stride : int or None, default=None
+        Steps between the starts of consecutive patches; None means ``patch_len`` (no overlap).
+        A window that does not divide into patches is left-padded with its first value (see
+        :mod:`skattn.nn.embedding`).
+    attention : {"dot", "additive", "cosine", "gated"}, default="dot"
+        Score function: scaled dot product, additive (Bahdanau), cosine with a learnable
+        temperature, or dot product with a learned sigmoid gate on the output.
+    positional : {"learned", "sinusoidal"} or None, default="learned"
+        Positional encoding added to the patch tokens.
+    dropout : float in [0, 1), default=0.1
+        Dropout after the embedding and on both residual branches of every block.
+    normalize : bool or "affine", default=True
+        Per-window instance normalisation: each window is shifted and scaled by its own mean and
+        standard deviation and the forecast is put back on that scale, so one model serves series
+        of any level and scale. "affine" adds a learnable per-channel affine map (RevIN). With
+        normalisation the training loss is measured in each window's normalised units, so every
+        series counts alike whatever its scale.
+    loss : {"squared_error", "absolute_error", "huber", "pinball"}, default="squared_error"
+        Training loss. "huber" uses delta=1 (in the units the loss is measured in); "pinball"
+        trains one output per quantile in ``quantiles``.
+    quantiles : array-like of float in (0, 1) or None, default=None
+        Quantiles for ``loss="pinball"``; None there means (0.1, 0.5, 0.9). Only valid with the
+        pinball loss. :meth:`predict` returns the quantile nearest 0.5, :meth:`predict_quantiles`
+        all of them.
+    learning_rate : float, default=1e-3
+        Peak step size of AdamW.
+    weight_decay : float, default=0.01
+        Decoupled weight decay of AdamW, applied to weight matrices only.
+    batch_size : int, default=64
+        Windows per optimiser step (capped at the number of training windows).
+    max_epochs : int, default=100
+        Maximum passes over the training windows.
+    early_stopping : bool, default=False
+        Hold out the LAST ``validation_fraction`` of the rows (time order: see
+        :func:`skattn.make_windows`), stop when the validation score has not improved by ``tol``
+        for ``n_iter_no_change`` epochs, and restore the weights of the best epoch.
+    validation_fraction : float in (0, 1), default=0.1
+        Share of the rows held out for early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without improvement before stopping.
+    tol : float, default=1e-4
+        Improvement that counts, on the validation score with early stopping, on the training loss
+        without it.
+    lr_schedule : {"constant", "cosine"}, default="constant"
+        "cosine": linear warm-up over the first 5% of the planned steps, then cosine decay to 0 at
+        the end of ``max_epochs``.
+    clip_grad_norm : float or None, default=1.0
+        Clip the global gradient norm of each step to this value; None disables clipping.
+    dtype : {"float32", "float64"}, default="float32"
+        Precision of training. Predictions are always computed in float64 from the trained
+        weights, so they do not depend on how rows are batched.
+    n_jobs : int or None, default=None
+        Threads for this estimator's Numba kernels and BLAS calls, restored afterwards. None means
+        1 unless in a :func:`joblib.parallel_config` context; -1 means all processors.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights, the shuffling of batches and dropout. An int (with the same
+        ``n_jobs``) gives identical predictions on every fit.
+    verbose : int, default=0
+        1 prints one line per epoch: train loss, validation loss (with early stopping), seconds.
+    warm_start : bool, default=False
+        Continue training from the current weights on the next :meth:`fit`.
+
+    Attributes
+    ----------
+    params_ : dict of str to ndarray
+        The network's weights (``dtype``), as :func:`skattn.nn.init_params` names them.
+    config_ : skattn.nn.NetworkConfig
+        The network's shape and options.
+    n_features_in_ : int
+        Number of time steps of the windows seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of ``X`` when it was a DataFrame with string column names.
+    n_channels_ : int
+        Channels of the windows: 1, or 1 + the number of covariates of 3-D ``X``.
+    n_outputs_ : int
+        The horizon: the number of future values predicted per window.
+    quantiles_ : ndarray or None
+        The quantiles predicted with ``loss="pinball"``.
+    loss_curve_ : list of float
+        Mean training loss of each epoch.
+    validation_scores_ : list of float or None
+        With early stopping, the score of each epoch on the validation windows: minus the
+        training loss measured on them (higher is better, in the units of ``loss_curve_``). It is
+        not R² as in MLPRegressor: R² across many series is dominated by the largest ones, while
+        the normalised loss weighs every series alike.
+    validation_loss_curve_ : list of float or None
+        With early stopping, the validation loss of each epoch (``-validation_scores_``).
+    best_validation_score_ : float or None
+        Best validation score; its epoch's weights are restored at the end of fit.
+    best_loss_ : float or None
+        Lowest training loss, without early stopping.
+    n_iter_ : int
+        Epochs run (accumulated over warm starts and partial_fit calls).
+    t_ : int
+        Optimiser steps taken.
+
+    See Also
+    --------
+    skattn.make_windows : Build ``X, y`` from one series or many.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skattn import AttentionForecaster, make_windows
+    >>> t = np.arange(300)
+    >>> series = 10 + np.sin(2 * np.pi * t / 12) + 0.01 * t
+    >>> X, y = make_windows(series, window=24, horizon=6)
+    >>> model = AttentionForecaster(max_epochs=5, random_state=0).fit(X, y)
+    >>> model.forecast(series, steps=12).shape
+    (12,)
+    """
+
+    _parameter_constraints: dict = {
+        "d_model": [Interval(Integral, 1, None, closed="left")],
+        "n_heads": [Interval(Integral, 1, None, closed="left")],
+        "n_layers": [Interval(Integral, 0, None, closed="left")],
+        "d_ff": [Interval(Integral, 1, None, closed="left"), None],
+        "patch_len": [Interval(Integral, 1, None, closed="left")],
+        "stride": [Interval(Integral, 1, None, closed="left"), None],
+        "attention": [StrOptions(set(nn.network.ATTENTION_KINDS))],
+        "positional": [StrOptions({"learned", "sinusoidal"}), None],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "normalize": ["boolean", StrOptions({"affine"})],
+        "loss": [StrOptions({"squared_error", "absolute_error", "huber", "pinball"})],
+        "quantiles": ["array-like", None],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "lr_schedule": [StrOptions({"constant", "cosine"})],
+        "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "dtype": [StrOptions({"float32", "float64"})],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        *,
+        d_model=32,
+        n_heads=4,
+        n_layers=2,
+        d_ff=None,
+        patch_len=4,
+        stride=None,
+        attention="dot",
+        positional="learned",
+        dropout=0.1,
+        normalize=True,
+        loss="squared_error",
+        quantiles=None,
+        learning_rate=1e-3,
+        weight_decay=0.01,
+        batch_size=64,
+        max_epochs=100,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        lr_schedule="constant",
+        clip_grad_norm=1.0,
+        dtype="float32",
+        n_jobs=None,
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+    ):
+        self.d_model = d_model
+        self.n_heads = n_heads
+        self.n_layers = n_layers
+        self.d_ff = d_ff
+        self.patch_len = patch_len
+        self.stride = stride
+        self.attention = attention
+        self.positional = positional
+        self.dropout = dropout
+        self.normalize = normalize
+        self.loss = loss
+        self.quantiles = quantiles
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.lr_schedule = lr_schedule
+        self.clip_grad_norm = clip_grad_norm
+        self.dtype = dtype
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        return tags
+
+    # ----------------------------------------------------------------------------------------
+    # Validation
+    # ----------------------------------------------------------------------------------------
+    def _validate_X(self, X, *, reset, y=None):
+        """Validate X (and y) with scikit-learn's rules, plus the window-specific ones."""
+        if y is None:
+            X = validate_data(
+                self, X, reset=reset, allow_nd=True, dtype=[np.float64, np.float32],
+                ensure_min_samples=1,
+            )
+        else:
+            X, y = validate_data(
+                self, X, y, reset=reset, allow_nd=True, dtype=[np.float64, np.float32],
+                multi_output=True, y_numeric=True,
+            )
+        if X.ndim > 3:
+            raise ValueError(
+                "X must be 2-D (n_samples, n_timesteps) or 3-D (n_samples, n_timesteps, "
+                f"n_channels); got {X.ndim} dimensions, shape {X.shape}"
+            )
+        n_channels = 1 if X.ndim == 2 else X.shape[2]
+        if X.ndim == 3 and n_channels < 1:
+            raise ValueError(f"X has 0 channels (shape {X.shape}); channel 0 must be the target")
+        if not reset and n_channels != self.n_channels_:
+            raise ValueError(
+                f"X has {n_channels} channel(s), but {type(self).__name__} was fitted with "
+                f"{self.n_channels_} channel(s)"
+            )
+        return X, y, n_channels
+
+    def _check_params(self, n_timesteps):
+        """Checks that involve more than one parameter, at fit time."""
+        if self.d_model % self.n_heads:
+            raise ValueError(
+                f"d_model ({self.d_model}) must be divisible by n_heads ({self.n_heads})"
+            )
+        if self.loss == "pinball":
+            quantiles = _DEFAULT_QUANTILES if self.quantiles is None else self.quantiles
+            quantiles = np.asarray(quantiles, dtype=np.float64).reshape(-1)
+            if quantiles.size == 0 or not np.all((quantiles > 0) & (quantiles < 1)):
+                raise ValueError(
+                    f"quantiles must be a non-empty list of values in (0, 1), got {self.quantiles!r}"
+                )
+            return np.sort(quantiles)
+        if self.quantiles is not None:
+            raise ValueError(
+                f"quantiles={self.quantiles!r} is only used with loss='pinball', not loss={self.loss!r}"
+            )
+        return None
+
+    def _make_config(self, n_timesteps, n_channels, horizon, quantiles):
+        return nn.NetworkConfig(
+            n_timesteps=int(n_timesteps),
+            horizon=int(horizon),
+            n_channels=int(n_channels),
+            n_quantiles=None if quantiles is None else int(quantiles.size),
+            d_model=int(self.d_model),
+            n_heads=int(self.n_heads),
+            n_layers=int(self.n_layers),
+            d_ff=int(2 * self.d_model if self.d_ff is None else self.d_ff),
+            patch_len=int(self.patch_len),
+            stride=int(self.patch_len if self.stride is None else self.stride),
+            attention=self.attention,
+            positional=self.positional,
+            dropout=float(self.dropout),
+            normalize=bool(self.normalize),
+            affine=self.normalize == "affine",
+            dtype=self.dtype,
+        )
+
+    # ----------------------------------------------------------------------------------------
+    # Global scaling: every channel is standardised with statistics of the first fit, so the
+    # network sees values of order one whatever the units (and instance norm's epsilon is
+    # relative to the data's scale, not absolute).
+    # ----------------------------------------------------------------------------------------
+    def _fit_scaling(self, X3):
+        # X3: (n, T, C)
+        self.channel_mean_ = X3.mean(axis=(0, 1))  # (C,)
+        spread = X3.std(axis=(0, 1))  # (C,)
+        # a constant channel keeps scale 1 (it carries no information to rescale)
+        self.channel_scale_ = np.where(spread > 0, spread, 1.0)
+
+    def _scale_X(self, X3, dtype):
+        return np.ascontiguousarray((X3 - self.channel_mean_) / self.channel_scale_, dtype=dtype)
+
+    def _scale_y(self, Y, dtype):
+        return np.ascontiguousarray((Y - self.channel_mean_[0]) / self.channel_scale_[0], dtype=dtype)
+
+    def _unscale_y(self, Y):
+        return Y * self.channel_scale_[0] + self.channel_mean_[0]
+
+    # ----------------------------------------------------------------------------------------
+    # Fitting
+    # ----------------------------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Train on history windows ``X`` and the values ``y`` that follow them.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
+            History windows, oldest value first; with 3 dimensions channel 0 is the target and
+            the others covariates.
+        y : array-like of shape (n_samples,) or (n_samples, horizon)
+            The next value, or the next ``horizon`` values, of the target after each window.
+
+        Returns
+        -------
+        self : AttentionForecaster
+        """
+        continuing = self.warm_start and hasattr(self, "params_")
+        return self._fit(X, y, reset=not continuing, partial=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y):
+        """Train for one epoch on ``X, y``, starting from the current weights if fitted.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
+        y : array-like of shape (n_samples,) or (n_samples, horizon)
+
+        Returns
+        -------
+        self : AttentionForecaster
+        """
+        return self._fit(X, y, reset=not hasattr(self, "params_"), partial=True)
+
+    def _fit(self, X, y, *, reset, partial):
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        X, y, n_channels = self._validate_X(X, y=y, reset=reset)
+        y_is_1d = y.ndim == 1
+        Y = y[:, None] if y_is_1d else y  # (n, horizon)
+        if not reset and Y.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {Y.shape[1]} output(s), but {type(self).__name__} was fitted with "
+                f"horizon {self.n_outputs_}"
+            )
+        X3 = X[:, :, None] if X.ndim == 2 else X  # (n, T, C)
+        n_samples, n_timesteps = X3.shape[:2]
+        quantiles = self._check_params(n_timesteps)
+        random_state = check_random_state(self.random_state)
+        rng = np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))
+
+        if reset:
+            self._fit_scaling(X3)
+            self.n_channels_ = n_channels
+            self.n_outputs_ = Y.shape[1]
+            self.quantiles_ = quantiles
+            self.config_ = self._make_config(n_timesteps, n_channels, Y.shape[1], quantiles)
+            self.params_ = nn.init_params(self.config_, rng)
+            self._optimizer = None
+            self.loss_curve_ = []
+            self.validation_scores_ = [] if self.early_stopping and not partial else None
+            self.validation_loss_curve_ = [] if self.early_stopping and not partial else None
+            self.best_validation_score_ = None
+            self.best_loss_ = None
+            self.n_iter_ = 0
+            self.t_ = 0
+        else:
+            if quantiles is not None and not np.array_equal(quantiles, self.quantiles_):
+                raise ValueError("quantiles changed since the model was fitted; refit from scratch")
+            if self.early_stopping and not partial and self.validation_scores_ is None:
+                self.validation_scores_, self.validation_loss_curve_ = [], []
+        self._y_is_1d = y_is_1d
+
+        dtype = np.dtype(self.config_.dtype)
+        Xs = self._scale_X(X3, dtype)
+        Ys = self._scale_y(Y, dtype)
+
+        if partial or not self.early_stopping:
+            X_train, Y_train, X_val, Y_val = Xs, Ys, None, None
+        else:
+            n_val = int(math.floor(self.validation_fraction * n_samples))
+            if n_val < 1 or n_samples - n_val < 1:
+                raise ValueError(
+                    f"early_stopping with validation_fraction={self.validation_fraction} needs "
+                    f"at least one training and one validation window; got n_samples={n_samples}"
+                )
+            # the validation windows are the LAST rows: time order, never shuffled
+            X_train, Y_train = Xs[:-n_val], Ys[:-n_val]
+            X_val, Y_val = Xs[-n_val:], Ys[-n_val:]
+
+        with _thread_limits(self.n_jobs):
+            self._train(X_train, Y_train, X_val, Y_val, rng, n_epochs=1 if partial else self.max_epochs,
+                        partial=partial)
+        return self
+
+    def _loss_and_grad(self, pred, target, cache, params_config):
+        """Loss of a batch and its gradient with respect to the prediction.
+
+        With instance normalisation the loss is measured in each window's normalised units:
+        ``(pred - mean) / std`` against ``(target - mean) / std``.
+        """
+        config = params_config
+        if config.normalize:
+            mean = cache["norm"]["mean"][:, :, 0]  # (B, 1)
+            std = cache["norm"]["std"][:, :, 0]  # (B, 1)
+            if pred.ndim == 3:  # quantiles: (B, horizon, Q)
+                pred_n = (pred - mean[:, :, None]) / std[:, :, None]
+            else:
+                pred_n = (pred - mean) / std
+            target_n = (target - mean) / std
+        else:
+            pred_n, target_n = pred, target
+        loss, loss_cache = loss_forward(self.loss, pred_n, target_n, quantiles=self.quantiles_)
+        dpred_n = loss_backward(self.loss, loss_cache)
+        if config.normalize:
+            dpred = dpred_n / (std[:, :, None] if pred.ndim == 3 else std)
+        else:
+            dpred = dpred_n
+        return loss, dpred
+
+    def _evaluation_loss(self, X, Y, params):
+        """Mean loss over ``X, Y`` (scaled), without dropout, in the training loss's units."""
+        total = 0.0
+        for start in range(0, X.shape[0], _PREDICT_CHUNK):
+            xb, yb = X[start:start + _PREDICT_CHUNK], Y[start:start + _PREDICT_CHUNK]
+            pred, cache = nn.forward(params, xb, self.config_, training=False)
+            loss, _ = self._loss_and_grad(pred, yb, cache, self.config_)
+            total += loss * xb.shape[0]
+        return total / X.shape[0]
+
+    def _train(self, X_train, Y_train, X_val, Y_val, rng, *, n_epochs, partial):
+        config = self.config_
+        params = self.params_
+        n_train = X_train.shape[0]
+        batch_size = min(self.batch_size, n_train)
+        steps_per_epoch = math.ceil(n_train / batch_size)
+        network_input = X_train if config.n_channels > 1 else X_train[:, :, 0]
+        if self._optimizer is None:
+            self._optimizer = AdamW(
+                params, learning_rate=self.learning_rate, weight_decay=self.weight_decay,
+                no_decay=nn.no_decay_names(params),
+            )
+        total_steps = max(1, n_epochs * steps_per_epoch)
+        warmup = int(_COSINE_WARMUP_FRACTION * total_steps) if self.lr_schedule == "cosine" else 0
+        schedule = make_lr_schedule(self.lr_schedule, self.learning_rate, total_steps, warmup)
+        validating = X_val is not None
+        val_input = None
+        if validating:
+            val_input = X_val if config.n_channels > 1 else X_val[:, :, 0]
+            best_params = None
+        no_improvement = 0
+        converged = False
+        step_in_fit = 0
+
+        for _ in range(n_epochs):
+            started = time.perf_counter()
+            order = rng.permutation(n_train)
+            epoch_loss = 0.0
+            for start in range(0, n_train, batch_size):
+                batch = order[start:start + batch_size]
+                pred, cache = nn.forward(params, network_input[batch], config, training=True, rng=rng)
+                loss, dpred = self._loss_and_grad(pred, Y_train[batch], cache, config)
+                grads = nn.backward(dpred, cache, params, config)
+                grad_norm = clip_grad_norm(grads, self.clip_grad_norm)
+                if not (math.isfinite(loss) and math.isfinite(grad_norm)):
+                    raise ValueError(
+                        f"training diverged at epoch {self.n_iter_ + 1} (non-finite loss or "
+                        f"gradient); try a smaller learning_rate (now {self.learning_rate}) or "
+                        "clip_grad_norm"
+                    )
+                self._optimizer.update(params, grads, schedule(step_in_fit))
+                step_in_fit += 1
+                self.t_ += 1
+                epoch_loss += loss * batch.size
+            epoch_loss /= n_train
+            self.loss_curve_.append(epoch_loss)
+            self.n_iter_ += 1
+
+            message = f"Epoch {self.n_iter_}: train loss {epoch_loss:.6f}"
+            if validating:
+                val_loss = self._evaluation_loss(val_input, Y_val, params)
+                score = -val_loss
+                self.validation_loss_curve_.append(val_loss)
+                self.validation_scores_.append(score)
+                message += f", validation loss {val_loss:.6f}"
+                if self.best_validation_score_ is None or score > self.best_validation_score_:
+                    best_params = copy.deepcopy(params)
+                if self.best_validation_score_ is not None and score < self.best_validation_score_ + self.tol:
+                    no_improvement += 1
+                else:
+                    no_improvement = 0
+                if self.best_validation_score_ is None or score > self.best_validation_score_:
+                    self.best_validation_score_ = score
+            elif not partial:
+                if self.best_loss_ is not None and epoch_loss > self.best_loss_ - self.tol:
+                    no_improvement += 1
+                else:
+                    no_improvement = 0
+                if self.best_loss_ is None or epoch_loss < self.best_loss_:
+                    self.best_loss_ = epoch_loss
+            if self.verbose:
+                print(f"{message}, {time.perf_counter() - started:.2f} s")
+            if not partial and no_improvement > self.n_iter_no_change:
+                converged = True
+                if self.verbose:
+                    what = "Validation score" if validating else "Training loss"
+                    print(f"{what} did not improve more than tol={self.tol} for "
+                          f"{self.n_iter_no_change} consecutive epochs. Stopping.")
+                break
+
+        if validating:
+            # restore the best epoch's weights in place (the optimiser holds the same arrays)
+            for name, value in best_params.items():
+                params[name][...] = value
+        if not partial and not converged:
+            warnings.warn(
+                f"AttentionForecaster: max_epochs={self.max_epochs} reached and the "
+                f"{'validation score' if validating else 'training loss'} was still improving; "
+                "consider raising max_epochs.",
+                ConvergenceWarning,
+            )
+
+    # ----------------------------------------------------------------------------------------
+    # Prediction
+    # ----------------------------------------------------------------------------------------
+    def _inference_params(self):
+        # float64 copies of the weights: predictions do not depend on the batching of rows
+        return {name: value.astype(np.float64) for name, value in self.params_.items()}
+
+    def _inference_config(self):
+        return self.config_ if self.config_.dtype == "float64" else _replace(self.config_, dtype="float64")
+
+    def _forward_scaled(self, X3, *, keep_attention=False):
+        """Forecasts in scaled units, (n, horizon, Q), and optionally the attention maps."""
+        params = self._inference_params()
+        config = self._inference_config()
+        Xs = self._scale_X(X3, np.float64)
+        network_input = Xs if config.n_channels > 1 else Xs[:, :, 0]
+        outputs, maps = [], []
+        with _thread_limits(self.n_jobs):
+            for start in range(0, Xs.shape[0], _PREDICT_CHUNK):
+                pred, cache = nn.forward(params, network_input[start:start + _PREDICT_CHUNK], config)
+                outputs.append(pred if pred.ndim == 3 else pred[:, :, None])
+                if keep_attention:
+                    maps.append(nn.attention_probs(cache, config))
+        out = np.concatenate(outputs)
+        return (out, np.concatenate(maps)) if keep_attention else out
+
+    def _median_index(self):
+        return 0 if self.quantiles_ is None else int(np.argmin(np.abs(self.quantiles_ - 0.5)))
+
+    def predict(self, X):
+        """Forecast the values after each window.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, horizon)
+            The shape of ``y`` at fit. With ``loss="pinball"``, the quantile nearest 0.5.
+        """
+        check_is_fitted(self)
+        X, _, _ = self._validate_X(X, reset=False)
+        X3 = X[:, :, None] if X.ndim == 2 else X
+        out = self._unscale_y(self._forward_scaled(X3)[:, :, self._median_index()])
+        return out[:, 0] if self._y_is_1d else out
+
+    def predict_quantiles(self, X):
+        """All predicted quantiles (``loss="pinball"`` only).
+
+        Returns
+        -------
+        y_quantiles : ndarray of shape (n_samples, n_quantiles) or (n_samples, horizon, n_quantiles)
+        """
+        check_is_fitted(self)
+        if self.quantiles_ is None:
+            raise ValueError("predict_quantiles needs a model fitted with loss='pinball'")
+        X, _, _ = self._validate_X(X, reset=False)
+        X3 = X[:, :, None] if X.ndim == 2 else X
+        out = self._unscale_y(self._forward_scaled(X3))
+        return out[:, 0, :] if self._y_is_1d else out
+
+    def attention_weights(self, X):
+        """The attention maps of every layer and head for each window.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
+
+        Returns
+        -------
+        weights : ndarray of shape (n_samples, n_layers, n_heads, n_tokens, n_tokens)
+            ``weights[i, l, h, a, b]`` is how much token (patch) ``a`` attends to token ``b``;
+            rows sum to one.
+        """
+        check_is_fitted(self)
+        X, _, _ = self._validate_X(X, reset=False)
+        if self.config_.n_layers == 0:
+            raise ValueError("the model has no attention layers (n_layers=0)")
+        X3 = X[:, :, None] if X.ndim == 2 else X
+        return self._forward_scaled(X3, keep_attention=True)[1]
+
+    def forecast(self, history, steps, future_covariates=None):
+        """Forecast ``steps`` values after the end of one series.
+
+        Reads the last window of ``history`` (a history shorter than the window is left-padded
+        with its first value, the rule of :func:`skattn.make_windows`). When ``steps`` exceeds the
+        trained horizon, the forecasts are appended to the history and fed back recursively.
+
+        Parameters
+        ----------
+        history : array-like of shape (n_timesteps,), or (n_timesteps, n_channels) for a model
+            fitted with covariates
+            The series up to now, oldest first, any length >= 1.
+        steps : int >= 1
+            Number of future values.
+        future_covariates : array-like of shape (steps - horizon, n_channels - 1) or longer, or None
+            Covariates of the future steps; needed only by a model with covariates when ``steps``
+            exceeds the horizon (the recursion must know the covariates of forecast steps).
+
+        Returns
+        -------
+        forecast : ndarray of shape (steps,)
+            With ``loss="pinball"``, the quantile nearest 0.5.
+        """
+        check_is_fitted(self)
+        if not isinstance(steps, Integral) or isinstance(steps, bool) or steps < 1:
+            raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
+        history = _as_history(history, self.n_channels_)
+        window = self.n_features_in_
+        horizon = self.n_outputs_
+        current = left_pad(history, window)[-window:]  # (T, C)
+        future = None
+        n_rounds = math.ceil(steps / horizon)
+        if self.n_channels_ > 1 and n_rounds > 1:
+            if future_covariates is None:
+                raise ValueError(
+                    f"steps={steps} exceeds the horizon {horizon} of a model with covariates: "
+                    "pass future_covariates for the forecast steps"
+                )
+            future = _as_history(future_covariates, self.n_channels_ - 1, what="future_covariates")
+            needed = (n_rounds - 1) * horizon
+            if future.shape[0] < needed:
+                raise ValueError(
+                    f"future_covariates has {future.shape[0]} rows; {needed} are needed for "
+                    f"steps={steps} with horizon {horizon}"
+                )
+        index = self._median_index()
+        pieces = []
+        for round_number in range(n_rounds):
+            out = self._unscale_y(self._forward_scaled(current[None])[0, :, index])  # (horizon,)
+            pieces.append(out)
+            if round_number + 1 < n_rounds:
+                new_rows = out[:, None]
+                if future is not None:
+                    new_rows = np.concatenate(
+                        [new_rows, future[round_number * horizon:(round_number + 1) * horizon]], axis=1
+                    )
+                current = np.concatenate([current, new_rows])[-window:]
+        return np.concatenate(pieces)[:steps]
+
+
+def _replace(config, **changes):
+    from dataclasses import replace
+
+    return replace(config, **changes)
+
+
+def _as_history(values, n_channels, what="history"):
+    """A finite float64 (T, n_channels) array from a 1-D or 2-D history."""
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{what} must be numeric: {exc}") from None
+    if array.ndim == 1 and n_channels == 1:
+        array = array[:, None]
+    if array.ndim != 2 or array.shape[1] != n_channels:
+        expected = "(n_timesteps,)" if n_channels == 1 and what == "history" else f"(n_timesteps, {n_channels})"
+        raise ValueError(f"{what} must have shape {expected}, got {array.shape}")
+    if array.shape[0] < 1:
+        raise ValueError(f"{what} is empty: at least one value is needed")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{what} contains NaN or infinity")
+    return array

@@ -1,0 +1,182 @@
+"""Turning series into supervised windows, and the rule for histories that are too short."""
+from __future__ import annotations
+
+import warnings
+from numbers import Integral
+
+import numpy as np
+
+
+def _as_series(values, what):
+    """A finite float64 1-D array, or a ValueError that says which series is wrong and how."""
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{what} must be numeric: {exc}") from None
+    if array.ndim != 1:
+        raise ValueError(f"{what} must be 1-D, got an array of shape {array.shape}")
+    if array.size == 0:
+        raise ValueError(f"{what} is empty")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{what} contains NaN or infinity")
+    return array
+
+
+def _as_covariates(values, n_steps, what):
+    """Covariates of one series as a finite float64 (n_steps, n_covariates) array."""
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{what} must be numeric: {exc}") from None
+    if array.ndim == 1:
+        array = array[:, None]
+    if array.ndim != 2 or array.shape[0] != n_steps:
+        raise ValueError(
+            f"{what} must have shape (n_timesteps,) or (n_timesteps, n_covariates) with "
+            f"n_timesteps={n_steps} like its series, got {array.shape}"
+        )
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{what} contains NaN or infinity")
+    return array
+
+
+def left_pad(values, length):
+    """Left-pad ``values`` (T, ...) to ``length`` steps by repeating its first step.
+
+    This is the package's one rule for a history shorter than a window: :func:`make_windows`
+    applies it to short series and ``forecast`` to short histories.
+    """
+    n_missing = length - values.shape[0]
+    if n_missing <= 0:
+        return values
+    first = np.repeat(values[:1], n_missing, axis=0)
+    return np.concatenate([first, values], axis=0)
+
+
+def _is_single_series(series):
+    if isinstance(series, (list, tuple)):
+        return len(series) == 0 or np.ndim(series[0]) == 0
+    if np.ndim(series) != 1:
+        raise ValueError(
+            "series must be one 1-D array or a list of 1-D arrays; got an array of shape "
+            f"{np.shape(series)} (for one series per row, pass list(array))"
+        )
+    return True
+
+
+def make_windows(series, window, horizon=1, step=1, covariates=None, *, return_index=False):
+    """Cut one series, or many, into history windows ``X`` and the values that follow them ``y``.
+
+    Parameters
+    ----------
+    series : array-like of shape (n_timesteps,), or list of such arrays
+        One series, or several series (of any lengths) for one global model.
+    window : int
+        Length of each history window (``X``'s ``n_timesteps``).
+    horizon : int, default 1
+        Number of values after each window to predict.
+    step : int, default 1
+        Distance between the ends of consecutive windows of a series. Windows are laid out from
+        the END of each series backwards, so the most recent window is always included.
+    covariates : array-like of shape (n_timesteps,) or (n_timesteps, n_covariates), or a list of
+        such arrays (one per series), default None
+        Series observed alongside the target. They become channels 1.. of ``X``; ``y`` is always
+        the target (channel 0).
+    return_index : bool, default False
+        Also return, for each sample, the series it came from and the position in that series of
+        its first target value.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, window), or (n_samples, window, 1 + n_covariates)
+    y : ndarray of shape (n_samples,) when ``horizon == 1``, else (n_samples, horizon)
+    index : ndarray of shape (n_samples, 2), only with ``return_index``
+        ``index[i] = (series number, position of y[i]'s first value in that series)``.
+
+    Notes
+    -----
+    **Short series.** A series with at least ``horizon + 1`` but fewer than ``window + horizon``
+    values is left-padded by repeating its first value (and its covariates' first row) to
+    ``window + horizon`` values, so it gives exactly one sample: its last ``horizon`` values as the
+    target. A series with ``horizon`` values or fewer has no history before a full target, so it
+    is skipped, with a ``UserWarning`` that counts such series.
+
+    **Sample order.** Samples are ordered by how far their target lies from the end of its series,
+    furthest first (ties in series order). For one series this is plain time order. For many
+    series it puts the most recent windows of every series last, so the time-ordered validation
+    split of :class:`skattn.AttentionForecaster` (the last ``validation_fraction`` of the rows)
+    holds each series' latest windows rather than whole series.
+    """
+    for name, value, low in (("window", window, 1), ("horizon", horizon, 1), ("step", step, 1)):
+        if not isinstance(value, Integral) or isinstance(value, bool) or value < low:
+            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    single = _is_single_series(series)
+    series_list = [series] if single else list(series)
+    if len(series_list) == 0:
+        raise ValueError("series is empty: pass one series or a non-empty list of series")
+    if covariates is None:
+        covariate_list = [None] * len(series_list)
+    else:
+        covariate_list = [covariates] if single else list(covariates)
+        if len(covariate_list) != len(series_list):
+            raise ValueError(
+                f"covariates must give one array per series: {len(covariate_list)} arrays "
+                f"for {len(series_list)} series"
+            )
+
+    blocks_x, blocks_y, blocks_index, blocks_distance = [], [], [], []
+    n_covariates = None
+    n_skipped = 0
+    for number, (values, cov) in enumerate(zip(series_list, covariate_list)):
+        what = "series" if single else f"series[{number}]"
+        target = _as_series(values, what)
+        channels = target[:, None]  # (L, 1)
+        if cov is not None:
+            cov = _as_covariates(cov, target.shape[0], "covariates" if single else f"covariates[{number}]")
+            if n_covariates is None:
+                n_covariates = cov.shape[1]
+            elif cov.shape[1] != n_covariates:
+                raise ValueError(
+                    f"every series needs the same number of covariates: {what} has "
+                    f"{cov.shape[1]}, an earlier one {n_covariates}"
+                )
+            channels = np.concatenate([channels, cov], axis=1)  # (L, C)
+        length = channels.shape[0]
+        if length <= horizon:
+            n_skipped += 1
+            continue
+        n_pad = max(0, window + horizon - length)
+        channels = left_pad(channels, length + n_pad)
+        # first target positions, in the padded series, counted back from its end by `step`
+        n_samples = (channels.shape[0] - horizon - window) // step + 1
+        starts = channels.shape[0] - horizon - step * np.arange(n_samples)[::-1]  # ascending
+        history_index = starts[:, None] - window + np.arange(window)  # (n, window)
+        target_index = starts[:, None] + np.arange(horizon)  # (n, horizon)
+        blocks_x.append(channels[history_index])  # (n, window, C)
+        blocks_y.append(channels[target_index, 0])  # (n, horizon)
+        blocks_index.append(np.column_stack([np.full(n_samples, number), starts - n_pad]))
+        blocks_distance.append(channels.shape[0] - starts)
+
+    if n_skipped:
+        warnings.warn(
+            f"{n_skipped} series with {horizon} values or fewer (no history before a full "
+            f"horizon of {horizon}) gave no window and were skipped",
+            UserWarning,
+            stacklevel=2,
+        )
+    if not blocks_x:
+        raise ValueError(
+            f"no series is long enough for a window: each needs more than horizon={horizon} values"
+        )
+    X = np.concatenate(blocks_x)
+    y = np.concatenate(blocks_y)
+    index = np.concatenate(blocks_index).astype(np.intp)
+    distance = np.concatenate(blocks_distance)
+    # furthest from the end first; a stable sort keeps series order within ties
+    order = np.argsort(-distance, kind="stable")
+    X, y, index = X[order], y[order], index[order]
+    if X.shape[2] == 1:
+        X = X[:, :, 0]
+    if horizon == 1:
+        y = y[:, 0]
+    return (X, y, index) if return_index else (X, y)

@@ -1,0 +1,551 @@
+"""AttentionForecaster: behaviour, scikit-learn integration, bad input."""
+import io
+import pickle
+import warnings
+from contextlib import redirect_stdout
+
+import joblib
+import numba
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.ensemble import BaggingRegressor, VotingRegressor
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.linear_model import Ridge
+from sklearn.model_selection import (
+    GridSearchCV,
+    RandomizedSearchCV,
+    TimeSeriesSplit,
+    cross_validate,
+)
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from skattn import AttentionForecaster, make_windows
+
+# small and quick, for tests that exercise plumbing rather than accuracy
+FAST = dict(d_model=8, n_heads=2, n_layers=1, max_epochs=3, batch_size=32, random_state=0)
+
+
+def seasonal_series(n=240, noise=2.0, seed=0):
+    """Monthly-like series: level, trend, yearly season, Gaussian noise."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return 50 + 0.3 * t + 10 * np.sin(2 * np.pi * t / 12) + rng.normal(0, noise, n)
+
+
+@pytest.fixture(scope="module")
+def windows():
+    X, y = make_windows(seasonal_series(), window=24, horizon=6)
+    return X, y
+
+
+@pytest.fixture(autouse=True)
+def _quiet_convergence():
+    # the short trainings of these tests stop at max_epochs on purpose
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+# ------------------------------------------------------------------------------------------
+# Accuracy: clearly better than the seasonal-naive forecast
+# ------------------------------------------------------------------------------------------
+def test_beats_seasonal_naive_on_noisy_trending_seasonal_series():
+    ratios = []
+    for seed in range(3):
+        series = seasonal_series(n=240, noise=2.0, seed=seed)
+        train, test = series[:-12], series[-12:]
+        X, y = make_windows(train, window=36, horizon=12)
+        model = AttentionForecaster(early_stopping=True, random_state=seed).fit(X, y)
+        model_mae = np.mean(np.abs(model.forecast(train, 12) - test))
+        naive_mae = np.mean(np.abs(train[-12:] - test))  # seasonal naive, season 12
+        ratios.append(model_mae / naive_mae)
+    # the trend alone costs seasonal naive 0.3 * 12 = 3.6 per step; the noise floor is ~1.6
+    assert np.mean(ratios) < 0.8, ratios
+    assert max(ratios) < 1.0, ratios
+
+
+# ------------------------------------------------------------------------------------------
+# make_windows
+# ------------------------------------------------------------------------------------------
+def test_make_windows_one_series():
+    X, y = make_windows(np.arange(10.0), window=4, horizon=2)
+    assert X.shape == (5, 4) and y.shape == (5, 2)
+    np.testing.assert_array_equal(X[0], [0, 1, 2, 3])
+    np.testing.assert_array_equal(y[0], [4, 5])
+    np.testing.assert_array_equal(X[-1], [4, 5, 6, 7])
+    np.testing.assert_array_equal(y[-1], [8, 9])
+
+
+def test_make_windows_horizon_one_gives_1d_y_and_step_counts_back_from_the_end():
+    X, y = make_windows(np.arange(10.0), window=3, horizon=1, step=3)
+    assert y.ndim == 1
+    np.testing.assert_array_equal(y, [3, 6, 9])  # the last value is always a target
+    np.testing.assert_array_equal(X[-1], [6, 7, 8])
+
+
+def test_make_windows_many_series_puts_each_series_latest_windows_last():
+    a, b = np.arange(10.0), 100 + np.arange(8.0)
+    X, y, index = make_windows([a, b], window=3, horizon=1, return_index=True)
+    assert X.shape == (7 + 5, 3)
+    # the last two rows are the last windows of each series
+    np.testing.assert_array_equal(y[-2:], [9, 107])
+    np.testing.assert_array_equal(index[-2:], [[0, 9], [1, 7]])
+    # every row's target is the series value at its index
+    for row, (number, position) in enumerate(index):
+        assert y[row] == [a, b][number][position]
+
+
+def test_make_windows_short_series_are_left_padded_with_their_first_value():
+    X, y = make_windows([np.arange(10.0), np.array([50.0, 60.0, 70.0])], window=4, horizon=1)
+    assert X.shape == (6 + 1, 4)
+    row = np.flatnonzero(y == 70.0)[0]
+    np.testing.assert_array_equal(X[row], [50, 50, 50, 60])
+
+
+def test_make_windows_warns_about_series_too_short_for_a_target():
+    with pytest.warns(UserWarning, match="1 series .* skipped"):
+        X, y = make_windows([np.arange(10.0), np.array([1.0, 2.0])], window=3, horizon=2)
+    assert X.shape[0] == 6
+
+
+def test_make_windows_covariates_become_channels():
+    target = np.arange(10.0)
+    cov = np.column_stack([np.arange(10.0) * 10, -np.arange(10.0)])
+    X, y = make_windows(target, window=3, horizon=2, covariates=cov)
+    assert X.shape == (6, 3, 3)
+    np.testing.assert_array_equal(X[0, :, 0], [0, 1, 2])
+    np.testing.assert_array_equal(X[0, :, 1], [0, 10, 20])
+    np.testing.assert_array_equal(y[0], [3, 4])
+
+
+@pytest.mark.parametrize(
+    "series, kwargs, match",
+    [
+        (np.array([1.0, np.nan, 3.0, 4.0]), dict(window=2), "NaN"),
+        (np.ones((5, 2)), dict(window=2), "1-D"),
+        (["a", "b", "c"], dict(window=1), "numeric"),
+        (np.arange(10.0), dict(window=0), "window"),
+        (np.arange(10.0), dict(window=2, horizon=0), "horizon"),
+        ([], dict(window=2), "empty"),
+        (np.arange(3.0), dict(window=2, horizon=3), "long enough"),
+    ],
+)
+def test_make_windows_bad_input(series, kwargs, match):
+    with pytest.raises(ValueError, match=match), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        make_windows(series, **kwargs)
+
+
+# ------------------------------------------------------------------------------------------
+# forecast, attention_weights, quantiles, covariates
+# ------------------------------------------------------------------------------------------
+def test_forecast_equals_predict_on_the_last_window_within_the_horizon(windows):
+    X, y = windows
+    model = AttentionForecaster(**FAST).fit(X, y)
+    series = seasonal_series()
+    np.testing.assert_allclose(model.forecast(series, 6), model.predict(series[None, -24:])[0])
+    np.testing.assert_allclose(model.forecast(series, 4), model.predict(series[None, -24:])[0, :4])
+
+
+def test_forecast_recurses_past_the_horizon(windows):
+    X, y = windows
+    model = AttentionForecaster(**FAST).fit(X, y)
+    series = seasonal_series()
+    out = model.forecast(series, 15)
+    assert out.shape == (15,)
+    first = model.predict(series[None, -24:])[0]
+    np.testing.assert_allclose(out[:6], first)
+    # the second block is the forecast from the history extended by the first block
+    extended = np.concatenate([series, first])
+    np.testing.assert_allclose(out[6:12], model.predict(extended[None, -24:])[0])
+    extended = np.concatenate([extended, out[6:12]])
+    np.testing.assert_allclose(out[12:], model.predict(extended[None, -24:])[0, :3])
+
+
+def test_forecast_pads_a_short_history(windows):
+    X, y = windows
+    model = AttentionForecaster(**FAST).fit(X, y)
+    short = np.array([3.0, 4.0, 5.0])
+    padded = np.concatenate([np.full(21, 3.0), short])
+    np.testing.assert_allclose(model.forecast(short, 6), model.predict(padded[None])[0])
+    assert np.all(np.isfinite(model.forecast([7.0], 8)))
+
+
+@pytest.mark.parametrize(
+    "history, steps, match",
+    [
+        ([], 3, "empty"),
+        ([1.0, np.nan], 3, "NaN"),
+        (np.ones((4, 2)), 3, "shape"),
+        ([1.0, 2.0], 0, "steps"),
+        ([1.0, 2.0], 2.5, "steps"),
+        (["x", "y"], 2, "numeric"),
+    ],
+)
+def test_forecast_bad_input(windows, history, steps, match):
+    X, y = windows
+    model = AttentionForecaster(**FAST).fit(X, y)
+    with pytest.raises(ValueError, match=match):
+        model.forecast(history, steps)
+
+
+def test_forecast_needs_a_fitted_model():
+    with pytest.raises(NotFittedError):
+        AttentionForecaster().forecast([1.0, 2.0], 3)
+
+
+def test_attention_weights_shape_and_rows(windows):
+    X, y = windows
+    model = AttentionForecaster(**{**FAST, "n_layers": 2}).fit(X, y)
+    weights = model.attention_weights(X[:5])
+    n_tokens = model.config_.n_tokens
+    assert weights.shape == (5, 2, 2, n_tokens, n_tokens)
+    np.testing.assert_allclose(weights.sum(axis=-1), 1.0, atol=1e-12)
+    assert np.all(weights >= 0)
+
+
+def test_pinball_loss_gives_ordered_quantiles(windows):
+    X, y = windows
+    model = AttentionForecaster(loss="pinball", quantiles=[0.1, 0.5, 0.9], max_epochs=40,
+                                random_state=0).fit(X, y)
+    q = model.predict_quantiles(X)
+    assert q.shape == (X.shape[0], 6, 3)
+    np.testing.assert_allclose(model.predict(X), q[:, :, 1])
+    # trained quantiles cover the targets roughly as asked
+    below = (y[:, :, None] <= q).mean(axis=(0, 1))
+    assert below[0] < below[1] < below[2]
+    assert below[0] < 0.3 and below[2] > 0.7
+
+
+def test_quantiles_only_with_pinball(windows):
+    X, y = windows
+    with pytest.raises(ValueError, match="pinball"):
+        AttentionForecaster(quantiles=[0.5], **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="pinball"):
+        AttentionForecaster(**FAST).fit(X, y).predict_quantiles(X)
+    with pytest.raises(ValueError, match=r"\(0, 1\)"):
+        AttentionForecaster(loss="pinball", quantiles=[0.5, 1.5], **FAST).fit(X, y)
+
+
+def test_covariates_fit_predict_and_forecast():
+    rng = np.random.default_rng(0)
+    driver = rng.normal(size=300)
+    target = np.convolve(driver, [0.0, 1.0, 0.5], mode="full")[:300] + 0.05 * rng.normal(size=300)
+    X, y = make_windows(target, window=8, horizon=2, covariates=driver)
+    assert X.shape[2] == 2
+    model = AttentionForecaster(**FAST).fit(X, y)
+    assert model.n_channels_ == 2
+    assert model.predict(X).shape == y.shape
+    history = np.column_stack([target, driver])
+    assert model.forecast(history, 2).shape == (2,)
+    with pytest.raises(ValueError, match="future_covariates"):
+        model.forecast(history, 5)
+    assert model.forecast(history, 5, future_covariates=rng.normal(size=(4, 1))).shape == (5,)
+    with pytest.raises(ValueError, match="channel"):
+        model.predict(X[:, :, :1])
+
+
+@pytest.mark.parametrize("attention", ["dot", "additive", "cosine", "gated"])
+@pytest.mark.parametrize("positional", ["learned", "sinusoidal", None])
+def test_every_attention_and_positional_option_trains(windows, attention, positional):
+    X, y = windows
+    model = AttentionForecaster(attention=attention, positional=positional, **FAST).fit(X, y)
+    assert model.loss_curve_[-1] < model.loss_curve_[0]
+    assert np.all(np.isfinite(model.predict(X)))
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "absolute_error", "huber", "pinball"])
+@pytest.mark.parametrize("normalize", [True, False, "affine"])
+def test_every_loss_and_normalisation_trains(windows, loss, normalize):
+    X, y = windows
+    model = AttentionForecaster(loss=loss, normalize=normalize, **FAST).fit(X, y)
+    assert model.loss_curve_[-1] < model.loss_curve_[0]
+    assert np.all(np.isfinite(model.predict(X)))
+
+
+# ------------------------------------------------------------------------------------------
+# Training behaviour
+# ------------------------------------------------------------------------------------------
+def test_early_stopping_validates_on_the_last_rows_and_restores_the_best_weights(windows):
+    X, y = windows
+    model = AttentionForecaster(early_stopping=True, validation_fraction=0.2, n_iter_no_change=3,
+                                max_epochs=200, random_state=0).fit(X, y)
+    assert model.n_iter_ < 200
+    assert len(model.validation_scores_) == model.n_iter_ == len(model.loss_curve_)
+    assert model.best_validation_score_ == max(model.validation_scores_)
+    # the restored weights reproduce the best score on the last 20% of the rows
+    n_val = int(0.2 * X.shape[0])
+    Xs = model._scale_X(X[-n_val:, :, None], np.float32)[:, :, 0]
+    Ys = model._scale_y(y[-n_val:], np.float32)
+    restored = model._evaluation_loss(Xs, Ys, model.params_)
+    np.testing.assert_allclose(-restored, model.best_validation_score_, rtol=1e-5)
+
+
+def test_early_stopping_needs_enough_rows():
+    with pytest.raises(ValueError, match="n_samples=3"):
+        AttentionForecaster(early_stopping=True, **FAST).fit(np.ones((3, 4)), np.ones(3))
+
+
+def test_convergence_warning_when_max_epochs_ends_training(windows):
+    X, y = windows
+    with pytest.warns(ConvergenceWarning, match="max_epochs=2"):
+        AttentionForecaster(max_epochs=2, random_state=0).fit(X, y)
+
+
+def test_warm_start_continues_from_the_current_weights(windows):
+    X, y = windows
+    model = AttentionForecaster(**{**FAST, "max_epochs": 2}, warm_start=True).fit(X, y)
+    before = {k: v.copy() for k, v in model.params_.items()}
+    model.fit(X, y)
+    assert model.n_iter_ == 4 and len(model.loss_curve_) == 4
+    # a cold start from the same seed would re-initialise to the same weights as the first fit
+    cold = AttentionForecaster(**{**FAST, "max_epochs": 2}).fit(X, y)
+    assert all(np.array_equal(cold.params_[k], before[k]) for k in before)
+    assert not all(np.array_equal(model.params_[k], before[k]) for k in before)
+
+
+def test_partial_fit_runs_one_epoch_and_checks_shapes(windows):
+    X, y = windows
+    model = AttentionForecaster(**FAST)
+    model.partial_fit(X, y)
+    assert model.n_iter_ == 1
+    model.partial_fit(X, y)
+    assert model.n_iter_ == 2 and model.loss_curve_[1] < model.loss_curve_[0]
+    with pytest.raises(ValueError, match="features"):
+        model.partial_fit(X[:, :-1], y)
+    with pytest.raises(ValueError, match="horizon"):
+        model.partial_fit(X, y[:, :3])
+
+
+def test_verbose_prints_one_line_per_epoch(windows):
+    X, y = windows
+    buffer = io.StringIO()
+    with redirect_stdout(buffer):
+        AttentionForecaster(**{**FAST, "max_epochs": 3}, verbose=1).fit(X, y)
+    lines = [line for line in buffer.getvalue().splitlines() if line.startswith("Epoch")]
+    assert len(lines) == 3
+    assert "train loss" in lines[0] and lines[0].endswith(" s")
+    buffer = io.StringIO()
+    with redirect_stdout(buffer):
+        AttentionForecaster(**{**FAST, "max_epochs": 3}, early_stopping=True, verbose=1).fit(X, y)
+    assert "validation loss" in buffer.getvalue()
+    buffer = io.StringIO()
+    with redirect_stdout(buffer):
+        AttentionForecaster(**FAST).fit(X, y)
+    assert buffer.getvalue() == ""
+
+
+def test_same_random_state_gives_identical_predictions(windows):
+    X, y = windows
+    a = AttentionForecaster(**FAST, n_jobs=2).fit(X, y).predict(X)
+    b = AttentionForecaster(**FAST, n_jobs=2).fit(X, y).predict(X)
+    np.testing.assert_array_equal(a, b)
+    c = AttentionForecaster(**{**FAST, "random_state": 1}).fit(X, y).predict(X)
+    assert not np.array_equal(a, c)
+
+
+def test_n_jobs_sets_and_restores_numba_threads(windows):
+    X, y = windows
+    seen = []
+
+    class Spy(AttentionForecaster):
+        def _train(self, *args, **kwargs):
+            seen.append(numba.get_num_threads())
+            return super()._train(*args, **kwargs)
+
+    previous = numba.get_num_threads()
+    Spy(**{**FAST, "n_jobs": 1}).fit(X, y)
+    assert seen[-1] == 1
+    assert numba.get_num_threads() == previous
+    Spy(**{**FAST, "n_jobs": -1}).fit(X, y)
+    assert seen[-1] == numba.config.NUMBA_NUM_THREADS
+    assert numba.get_num_threads() == previous
+
+
+def test_float64_training(windows):
+    X, y = windows
+    model = AttentionForecaster(**FAST, dtype="float64").fit(X, y)
+    assert all(v.dtype == np.float64 for v in model.params_.values())
+    model32 = AttentionForecaster(**FAST).fit(X, y)
+    assert all(v.dtype == np.float32 for v in model32.params_.values())
+    assert model.predict(X).dtype == np.float64 == model32.predict(X).dtype
+
+
+def test_fitted_attributes(windows):
+    X, y = windows
+    model = AttentionForecaster(**FAST).fit(X, y)
+    assert model.n_features_in_ == 24
+    assert model.n_outputs_ == 6
+    assert model.n_iter_ == 3 and len(model.loss_curve_) == 3
+    assert model.t_ == 3 * int(np.ceil(X.shape[0] / 32))
+    assert model.validation_scores_ is None and model.best_validation_score_ is None
+    assert set(model.params_) == set(model.config_ and model.params_)
+
+
+def test_predictions_are_equivariant_to_units(windows):
+    X, y = windows
+    a = AttentionForecaster(**FAST).fit(X, y).predict(X)
+    b = AttentionForecaster(**FAST).fit(1000 * X - 7, 1000 * y - 7).predict(1000 * X - 7)
+    np.testing.assert_allclose(b, 1000 * a - 7, rtol=1e-4, atol=1e-2)
+
+
+def test_dataframe_column_names_are_recorded(windows):
+    pd = pytest.importorskip("pandas")
+    X, y = windows
+    frame = pd.DataFrame(X, columns=[f"lag_{i}" for i in range(24, 0, -1)])
+    model = AttentionForecaster(**FAST).fit(frame, y)
+    assert list(model.feature_names_in_) == list(frame.columns)
+    with pytest.warns(UserWarning, match="feature names"):
+        from_array = model.predict(X)
+    np.testing.assert_allclose(model.predict(frame), from_array)
+
+
+# ------------------------------------------------------------------------------------------
+# Bad input: ValueErrors that name the problem
+# ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "X, y, match",
+    [
+        (np.full((10, 4), np.nan), np.ones(10), "NaN"),
+        (np.full((10, 4), np.inf), np.ones(10), "infinity"),
+        (np.ones((10, 4)), np.full(10, np.nan), "NaN"),
+        (np.ones((0, 4)), np.ones(0), "0 sample"),
+        (np.ones((10, 0)), np.ones(10), "0 feature"),
+        (np.ones(10), np.ones(10), "2D"),
+        (np.ones((10, 4, 1, 1)), np.ones(10), "dimensions"),
+        (np.array([["a", "b"], ["c", "d"]]), np.ones(2), "float"),
+        (np.ones((10, 4)), np.ones(9), "inconsistent"),
+    ],
+)
+def test_bad_training_input(X, y, match):
+    with pytest.raises(ValueError, match=match):
+        AttentionForecaster(**FAST).fit(X, y)
+
+
+def test_bad_predict_input(windows):
+    X, y = windows
+    model = AttentionForecaster(**FAST).fit(X, y)
+    with pytest.raises(ValueError, match="24 features"):
+        model.predict(X[:, :10])
+    with pytest.raises(ValueError, match="NaN"):
+        model.predict(np.full((2, 24), np.nan))
+    with pytest.raises(ValueError, match="2D"):
+        model.predict(X[0])
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (dict(d_model=10, n_heads=4), "divisible"),
+        (dict(attention="sparse"), "attention"),
+        (dict(dropout=1.0), "dropout"),
+        (dict(learning_rate=0.0), "learning_rate"),
+        (dict(dtype="float16"), "dtype"),
+        (dict(positional="rotary"), "positional"),
+        (dict(batch_size=0), "batch_size"),
+    ],
+)
+def test_bad_parameters_are_named_at_fit(windows, params, match):
+    X, y = windows
+    with pytest.raises(ValueError, match=match):
+        AttentionForecaster(**{**FAST, **params}).fit(X, y)
+
+
+def test_divergence_is_an_error_not_nan_output(windows):
+    X, y = windows
+    # no clipping and an absurd step size: the loss overflows float32 within a few steps
+    model = AttentionForecaster(**{**FAST, "max_epochs": 50}, learning_rate=1e12, clip_grad_norm=None,
+                                normalize=False)
+    with pytest.raises(ValueError, match="diverged"):
+        model.fit(X * 1e15, y * 1e15)
+
+
+# ------------------------------------------------------------------------------------------
+# scikit-learn integration
+# ------------------------------------------------------------------------------------------
+def test_pipeline(windows):
+    X, y = windows
+    pipe = make_pipeline(FunctionTransformer(np.log), AttentionForecaster(**FAST))
+    pipe.fit(X, y)
+    assert pipe.predict(X).shape == y.shape
+    assert np.isfinite(pipe.score(X, y))
+
+
+def test_grid_search_with_time_series_split_in_processes(windows):
+    X, y = windows
+    search = GridSearchCV(
+        AttentionForecaster(**FAST),
+        {"d_model": [8, 16], "attention": ["dot", "cosine"]},
+        cv=TimeSeriesSplit(n_splits=3),
+        n_jobs=2,
+    )
+    with joblib.parallel_config(backend="loky"):
+        search.fit(X, y)
+    assert len(search.cv_results_["params"]) == 4
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    assert search.best_estimator_.predict(X).shape == y.shape
+
+
+def test_randomized_search_with_time_series_split_in_processes(windows):
+    X, y = windows
+    search = RandomizedSearchCV(
+        AttentionForecaster(**FAST),
+        {"learning_rate": [1e-3, 3e-3, 1e-2], "patch_len": [2, 4, 6], "dropout": [0.0, 0.1]},
+        n_iter=3,
+        cv=TimeSeriesSplit(n_splits=2),
+        n_jobs=2,
+        random_state=0,
+    )
+    with joblib.parallel_config(backend="loky"):
+        search.fit(X, y)
+    assert len(search.cv_results_["params"]) == 3
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+
+
+def test_cross_validate(windows):
+    X, y = windows
+    result = cross_validate(AttentionForecaster(**FAST), X, y, cv=TimeSeriesSplit(n_splits=3),
+                            scoring="neg_mean_absolute_error")
+    assert result["test_score"].shape == (3,)
+    assert np.all(result["test_score"] < 0)
+
+
+def test_clone_gives_an_unfitted_copy_with_the_same_parameters(windows):
+    X, y = windows
+    model = AttentionForecaster(**FAST).fit(X, y)
+    copy = clone(model)
+    assert copy.get_params() == model.get_params()
+    assert not hasattr(copy, "params_")
+    np.testing.assert_array_equal(copy.fit(X, y).predict(X), model.predict(X))
+
+
+@pytest.mark.parametrize("dumper", ["pickle", "joblib"])
+def test_pickle_round_trip_gives_identical_predictions(windows, tmp_path, dumper):
+    X, y = windows
+    model = AttentionForecaster(**FAST).fit(X, y)
+    if dumper == "pickle":
+        restored = pickle.loads(pickle.dumps(model))
+    else:
+        joblib.dump(model, tmp_path / "model.joblib")
+        restored = joblib.load(tmp_path / "model.joblib")
+    np.testing.assert_array_equal(restored.predict(X), model.predict(X))
+    np.testing.assert_array_equal(restored.forecast(X[-1], 9), model.forecast(X[-1], 9))
+
+
+def test_voting_regressor(windows):
+    X, y = windows
+    y1 = y[:, 0]  # VotingRegressor takes one output
+    voter = VotingRegressor([("attention", AttentionForecaster(**FAST)), ("ridge", Ridge())])
+    voter.fit(X, y1)
+    expected = (voter.named_estimators_["attention"].predict(X) + voter.named_estimators_["ridge"].predict(X)) / 2
+    np.testing.assert_allclose(voter.predict(X), expected)
+
+
+def test_bagging_regressor(windows):
+    X, y = windows
+    bag = BaggingRegressor(AttentionForecaster(**FAST), n_estimators=3, random_state=0)
+    bag.fit(X, y[:, 0])
+    members = np.mean([m.predict(X) for m in bag.estimators_], axis=0)
+    np.testing.assert_allclose(bag.predict(X), members)

@@ -1,0 +1,888 @@
+"""Tests of the forward/backward op pairs of skattn.nn (everything but losses and the optimiser).
+
+- gradient checks: float64 central differences through ``tests/gradcheck.py`` on the scalar loss
+  ``sum(out * dout)`` with a fixed random ``dout``, over shapes drawn by hypothesis (B, T, H, Dh,
+  ... all reach 1);
+- values against direct NumPy / SciPy references and hand-built arrays;
+- float32 against float64, and dtype preservation;
+- determinism (repeat calls, and 1 vs 2 Numba threads);
+- bad input.
+
+Every op is described by a *spec*: ``(inputs, forward, backward)`` where ``forward(**inputs)``
+returns ``(outs, cache)`` with ``outs`` a tuple of arrays, and ``backward(douts, cache)`` returns a
+dict ``input name -> gradient``. The same spec drives the gradient check and the float32 check.
+"""
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.special import erf, expit
+
+from gradcheck import check_gradients, relative_error
+from skattn.nn.activations import (
+    gelu_backward,
+    gelu_forward,
+    relu_backward,
+    relu_forward,
+    sigmoid_gate_backward,
+    sigmoid_gate_forward,
+)
+from skattn.nn.attention import (
+    additive_attention_backward,
+    additive_attention_forward,
+    attention_backward,
+    attention_forward,
+    cosine_attention_backward,
+    cosine_attention_forward,
+)
+from skattn.nn.dropout import dropout_backward, dropout_forward
+from skattn.nn.embedding import (
+    add_positions_backward,
+    add_positions_forward,
+    patch_backward,
+    patch_forward,
+    patch_layout,
+    sinusoidal_positions,
+)
+from skattn.nn.linear import linear_backward, linear_forward
+from skattn.nn.norm import (
+    instance_denorm_backward,
+    instance_denorm_forward,
+    instance_norm_backward,
+    instance_norm_forward,
+    layernorm_backward,
+    layernorm_forward,
+)
+
+F32_TOL = 1e-4  # float32 vs float64, norm-wise relative
+
+seeds = st.integers(0, 2**32 - 1)
+small = st.integers(1, 3)
+gradcheck_settings = settings(max_examples=15, deadline=None)
+
+
+# =============================================================================================
+# Input makers
+# =============================================================================================
+def spread(rng, shape, axis):
+    """Random values whose spread along ``axis`` is never small: a shuffled ramp plus noise.
+
+    Normalisations divide by the standard deviation along ``axis``; a nearly constant slice would
+    make the function so curved there that a finite difference with step 1e-4 is inaccurate.
+
+    Two values are a special case: they normalise to ``+-s / sqrt(s^2 + eps)`` (``s`` half their
+    gap), which is flat unless ``s`` is near ``sqrt(eps) = 3e-3``; with ``s ~ 2`` the true input
+    gradient is ~1e-7 of the loss and the five-point difference (round-off ~1e-12 of the loss)
+    misses it by ~1e-5 relative, although the analytic gradient agrees with an exact 60-digit
+    difference to 1e-11. So a pair gets a half gap in [5e-3, 2e-2], where the gradient is O(1).
+    """
+    n = shape[axis]
+    if n == 2:
+        stats_shape = shape[:axis] + (1,) + shape[axis + 1:]
+        half_gap = rng.choice([-1.0, 1.0], size=stats_shape) * rng.uniform(5e-3, 2e-2, stats_shape)
+        return np.concatenate([half_gap, -half_gap], axis=axis) + rng.normal()
+    ramp = np.linspace(-2.0, 2.0, n)
+    ramp = np.moveaxis(np.broadcast_to(ramp, shape[:axis] + shape[axis + 1:] + (n,)), -1, axis)
+    return rng.permuted(ramp, axis=axis) + 0.3 * rng.standard_normal(shape) + rng.normal()
+
+
+def away_from_zero(rng, shape, low, high):
+    """Random signs times magnitudes in [low, high]."""
+    return rng.choice([-1.0, 1.0], size=shape) * rng.uniform(low, high, size=shape)
+
+
+def cosine_qk(rng, shape, low=0.3, high=2.0):
+    """q or k for cosine attention: random directions, norms in [low, high]."""
+    direction = rng.standard_normal(shape)
+    direction /= np.linalg.norm(direction, axis=-1, keepdims=True)
+    return direction * rng.uniform(low, high, size=shape[:-1] + (1,))
+
+
+# =============================================================================================
+# Specs: (inputs, forward(**inputs) -> (outs, cache), backward(douts, cache) -> {name: grad})
+# =============================================================================================
+def spec_linear(rng, lead=(2, 3), d_in=3, d_out=4, bias=True):
+    inputs = {"x": rng.standard_normal((*lead, d_in)), "W": rng.standard_normal((d_in, d_out))}
+    if bias:
+        inputs["b"] = rng.standard_normal(d_out)
+
+    def forward(x, W, b=None):
+        out, cache = linear_forward(x, W, b)
+        return (out,), cache
+
+    def backward(douts, cache):
+        dx, dW, db = linear_backward(douts[0], cache)
+        grads = {"x": dx, "W": dW}
+        if bias:
+            grads["b"] = db
+        else:
+            assert db is None
+        return grads
+
+    return inputs, forward, backward
+
+
+def spec_layernorm(rng, lead=(2, 3), dim=5):
+    inputs = {
+        "x": spread(rng, (*lead, dim), axis=-1 % (len(lead) + 1)),
+        "gamma": 1.0 + 0.3 * rng.standard_normal(dim),
+        "beta": rng.standard_normal(dim),
+    }
+
+    def forward(x, gamma, beta):
+        out, cache = layernorm_forward(x, gamma, beta)
+        return (out,), cache
+
+    def backward(douts, cache):
+        dx, dgamma, dbeta = layernorm_backward(douts[0], cache)
+        return {"x": dx, "gamma": dgamma, "beta": dbeta}
+
+    return inputs, forward, backward
+
+
+def spec_instance_norm(rng, B=2, T=6, C=2, affine=True, stats_grads=True):
+    inputs = {"x": spread(rng, (B, T, C), axis=1)}
+    if affine:
+        inputs["gamma"] = 1.0 + 0.3 * rng.standard_normal(C)
+        inputs["beta"] = rng.standard_normal(C)
+
+    def forward(x, gamma=None, beta=None):
+        out, cache = instance_norm_forward(x, 1e-5, gamma, beta)
+        outs = (out, cache["mean"], cache["std"]) if stats_grads else (out,)
+        return outs, cache
+
+    def backward(douts, cache):
+        if stats_grads:
+            dx, dgamma, dbeta = instance_norm_backward(douts[0], cache, douts[1], douts[2])
+        else:
+            dx, dgamma, dbeta = instance_norm_backward(douts[0], cache)
+        grads = {"x": dx}
+        if affine:
+            grads["gamma"], grads["beta"] = dgamma, dbeta
+        else:
+            assert dgamma is None and dbeta is None
+        return grads
+
+    return inputs, forward, backward
+
+
+def spec_instance_denorm(rng, B=2, horizon=3, Q=2, affine=True):
+    inputs = {
+        "y": rng.standard_normal((B, horizon, Q)),
+        "mean": rng.standard_normal((B, 1)),
+        "std": rng.uniform(0.5, 2.0, size=(B, 1)),
+    }
+    if affine:  # the target channel's affine parameters: 0-d arrays
+        inputs["gamma"] = np.array(away_from_zero(rng, (), 0.5, 1.5))
+        inputs["beta"] = np.array(rng.normal())
+
+    def forward(y, mean, std, gamma=None, beta=None):
+        out, cache = instance_denorm_forward(y, mean, std, gamma, beta)
+        return (out,), cache
+
+    def backward(douts, cache):
+        dy, dmean, dstd, dgamma, dbeta = instance_denorm_backward(douts[0], cache)
+        grads = {"y": dy, "mean": dmean, "std": dstd}
+        if affine:
+            grads["gamma"], grads["beta"] = dgamma, dbeta
+        else:
+            assert dgamma is None and dbeta is None
+        return grads
+
+    return inputs, forward, backward
+
+
+def spec_gelu(rng, shape=(3, 4)):
+    inputs = {"x": 2.0 * rng.standard_normal(shape)}
+
+    def forward(x):
+        out, cache = gelu_forward(x)
+        return (out,), cache
+
+    def backward(douts, cache):
+        return {"x": gelu_backward(douts[0], cache)}
+
+    return inputs, forward, backward
+
+
+def spec_relu(rng, shape=(3, 4)):
+    # |x| > 1e-3 keeps every element (and the +-2e-4 stencil) on one side of the kink
+    inputs = {"x": away_from_zero(rng, shape, 2e-3, 2.0)}
+
+    def forward(x):
+        out, cache = relu_forward(x)
+        return (out,), cache
+
+    def backward(douts, cache):
+        return {"x": relu_backward(douts[0], cache)}
+
+    return inputs, forward, backward
+
+
+def spec_sigmoid_gate(rng, shape=(3, 4)):
+    inputs = {"x": rng.standard_normal(shape), "gate_logits": 3.0 * rng.standard_normal(shape)}
+
+    def forward(x, gate_logits):
+        out, cache = sigmoid_gate_forward(x, gate_logits)
+        return (out,), cache
+
+    def backward(douts, cache):
+        dx, dlogits = sigmoid_gate_backward(douts[0], cache)
+        return {"x": dx, "gate_logits": dlogits}
+
+    return inputs, forward, backward
+
+
+def spec_dropout(rng, shape=(4, 5), p=0.3, seed=7):
+    inputs = {"x": rng.standard_normal(shape)}
+
+    def forward(x):
+        # a fresh generator with the same seed on every call: every evaluation sees the same mask
+        out, cache = dropout_forward(x, p, np.random.default_rng(seed), True)
+        return (out,), cache
+
+    def backward(douts, cache):
+        return {"x": dropout_backward(douts[0], cache)}
+
+    return inputs, forward, backward
+
+
+def spec_attention(rng, B=2, H=2, T=4, Dh=3, causal=False):
+    shape = (B, H, T, Dh)
+    inputs = {name: rng.standard_normal(shape) for name in ("q", "k", "v")}
+
+    def forward(q, k, v):
+        out, cache = attention_forward(q, k, v, causal)
+        return (out,), cache
+
+    def backward(douts, cache):
+        dq, dk, dv = attention_backward(douts[0], cache)
+        return {"q": dq, "k": dk, "v": dv}
+
+    return inputs, forward, backward
+
+
+def spec_cosine_attention(rng, B=2, H=2, T=4, Dh=3, causal=False):
+    shape = (B, H, T, Dh)
+    # With Dh = 1 the cosine of two scalars is the product of their signs up to eps / |q|^2: with
+    # the default eps = 1e-6 the true dq and dlog_tau are ~1e-8 of the loss (1e-4 relative error
+    # from round-off in the five-point difference, while the analytic values agree with it to 4-5
+    # digits), and moving |q| down to sqrt(eps) = 1e-3 makes the step 1e-4 too coarse. So one-wide
+    # heads are checked with eps = 1e-2 and norms ~ sqrt(eps): the same code, a smooth regime.
+    eps, (low, high) = (1e-2, (0.05, 0.3)) if Dh == 1 else (1e-6, (0.3, 2.0))
+    inputs = {
+        "q": cosine_qk(rng, shape, low, high),
+        "k": cosine_qk(rng, shape, low, high),
+        "v": rng.standard_normal(shape),
+        "log_tau": rng.uniform(-0.5, 1.0, size=H),
+    }
+
+    def forward(q, k, v, log_tau):
+        out, cache = cosine_attention_forward(q, k, v, log_tau, causal, eps)
+        return (out,), cache
+
+    def backward(douts, cache):
+        dq, dk, dv, dlog_tau = cosine_attention_backward(douts[0], cache)
+        return {"q": dq, "k": dk, "v": dv, "log_tau": dlog_tau}
+
+    return inputs, forward, backward
+
+
+def spec_additive_attention(rng, B=2, H=2, T=4, Dh=3, causal=False):
+    shape = (B, H, T, Dh)
+    inputs = {name: rng.standard_normal(shape) for name in ("q", "k", "v")}
+    inputs["w"] = rng.standard_normal((H, Dh))
+
+    def forward(q, k, v, w):
+        out, cache = additive_attention_forward(q, k, v, w, causal)
+        return (out,), cache
+
+    def backward(douts, cache):
+        dq, dk, dv, dw = additive_attention_backward(douts[0], cache)
+        return {"q": dq, "k": dk, "v": dv, "w": dw}
+
+    return inputs, forward, backward
+
+
+def spec_patch(rng, B=2, T=7, C=2, patch_len=3, stride=2):
+    inputs = {"x": rng.standard_normal((B, T, C))}
+
+    def forward(x):
+        patches, cache = patch_forward(x, patch_len, stride)
+        return (patches,), cache
+
+    def backward(douts, cache):
+        return {"x": patch_backward(douts[0], cache)}
+
+    return inputs, forward, backward
+
+
+def spec_add_positions(rng, B=2, N=3, D=4):
+    inputs = {"tokens": rng.standard_normal((B, N, D)), "positions": rng.standard_normal((N, D))}
+
+    def forward(tokens, positions):
+        out, cache = add_positions_forward(tokens, positions)
+        return (out,), cache
+
+    def backward(douts, cache):
+        dtokens, dpositions = add_positions_backward(douts[0], cache)
+        return {"tokens": dtokens, "positions": dpositions}
+
+    return inputs, forward, backward
+
+
+# =============================================================================================
+# Drivers
+# =============================================================================================
+def float_inputs(inputs):
+    return {name for name, value in inputs.items() if np.asarray(value).dtype.kind == "f"}
+
+
+def gradcheck_spec(spec, rng):
+    """Central-difference check of every float input of ``spec`` on ``sum(out * dout)``."""
+    inputs, forward, backward = spec
+    outs, cache = forward(**inputs)
+    douts = tuple(rng.standard_normal(np.shape(out)) for out in outs)
+    analytic = backward(douts, cache)
+    assert set(analytic) == float_inputs(inputs), "every input must get a gradient"
+    for name, grad in analytic.items():
+        assert np.shape(grad) == np.shape(inputs[name]), name
+
+    def loss():
+        outs, _ = forward(**inputs)
+        return float(sum(np.sum(out * dout) for out, dout in zip(outs, douts)))
+
+    return check_gradients(loss, {name: inputs[name] for name in analytic}, analytic)
+
+
+def cast(inputs, dtype):
+    return {name: np.asarray(value).astype(dtype) for name, value in inputs.items()}
+
+
+# =============================================================================================
+# Gradient checks (float64, hypothesis shapes)
+# =============================================================================================
+@gradcheck_settings
+@given(lead=st.lists(small, min_size=1, max_size=2), d_in=st.integers(1, 4),
+       d_out=st.integers(1, 4), bias=st.booleans(), seed=seeds)
+def test_linear_gradients(lead, d_in, d_out, bias, seed):
+    rng = np.random.default_rng(seed)
+    gradcheck_spec(spec_linear(rng, tuple(lead), d_in, d_out, bias), rng)
+
+
+@gradcheck_settings
+@given(lead=st.lists(small, min_size=1, max_size=2), dim=st.integers(1, 6), seed=seeds)
+def test_layernorm_gradients(lead, dim, seed):
+    rng = np.random.default_rng(seed)
+    gradcheck_spec(spec_layernorm(rng, tuple(lead), dim), rng)
+
+
+@gradcheck_settings
+@given(B=small, T=st.integers(1, 6), C=small, affine=st.booleans(), stats_grads=st.booleans(),
+       seed=seeds)
+def test_instance_norm_gradients(B, T, C, affine, stats_grads, seed):
+    rng = np.random.default_rng(seed)
+    gradcheck_spec(spec_instance_norm(rng, B, T, C, affine, stats_grads), rng)
+
+
+@gradcheck_settings
+@given(B=small, horizon=small, Q=small, affine=st.booleans(), seed=seeds)
+def test_instance_denorm_gradients(B, horizon, Q, affine, seed):
+    rng = np.random.default_rng(seed)
+    gradcheck_spec(spec_instance_denorm(rng, B, horizon, Q, affine), rng)
+
+
+@pytest.mark.parametrize("make", [spec_gelu, spec_relu, spec_sigmoid_gate])
+@gradcheck_settings
+@given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=3), seed=seeds)
+def test_elementwise_gradients(make, shape, seed):
+    rng = np.random.default_rng(seed)
+    gradcheck_spec(make(rng, tuple(shape)), rng)
+
+
+@gradcheck_settings
+@given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=3),
+       p=st.sampled_from([0.0, 0.1, 0.5, 0.9]), seed=seeds)
+def test_dropout_gradients(shape, p, seed):
+    rng = np.random.default_rng(seed)
+    gradcheck_spec(spec_dropout(rng, tuple(shape), p, seed=seed % 1000), rng)
+
+
+attention_dims = dict(B=small, H=small, T=st.integers(1, 5), Dh=st.integers(1, 4),
+                      causal=st.booleans(), seed=seeds)
+
+
+@gradcheck_settings
+@given(**attention_dims)
+def test_attention_gradients(B, H, T, Dh, causal, seed):
+    rng = np.random.default_rng(seed)
+    gradcheck_spec(spec_attention(rng, B, H, T, Dh, causal), rng)
+
+
+@gradcheck_settings
+@given(**attention_dims)
+def test_cosine_attention_gradients(B, H, T, Dh, causal, seed):
+    rng = np.random.default_rng(seed)
+    gradcheck_spec(spec_cosine_attention(rng, B, H, T, Dh, causal), rng)
+
+
+@gradcheck_settings
+@given(**attention_dims)
+def test_additive_attention_gradients(B, H, T, Dh, causal, seed):
+    rng = np.random.default_rng(seed)
+    gradcheck_spec(spec_additive_attention(rng, B, H, T, Dh, causal), rng)
+
+
+@pytest.mark.parametrize(
+    "T, patch_len, stride",
+    [
+        (8, 4, 4),  # divides exactly, non-overlapping
+        (7, 4, 4),  # does not divide: one step of left padding
+        (3, 5, 5),  # shorter than one patch
+        (1, 3, 2),  # a single step
+        (1, 1, 1),
+        (9, 4, 2),  # overlapping (stride < patch_len)
+        (10, 4, 1),  # maximal overlap
+        (10, 2, 3),  # stride > patch_len: gaps between patches
+        (6, 2, 5),  # stride > patch_len with padding
+    ],
+)
+def test_patch_gradients_cases(T, patch_len, stride):
+    rng = np.random.default_rng(T * 100 + patch_len * 10 + stride)
+    gradcheck_spec(spec_patch(rng, 2, T, 2, patch_len, stride), rng)
+
+
+@gradcheck_settings
+@given(B=small, T=st.integers(1, 12), C=small, patch_len=st.integers(1, 5),
+       stride=st.integers(1, 6), seed=seeds)
+def test_patch_gradients(B, T, C, patch_len, stride, seed):
+    rng = np.random.default_rng(seed)
+    gradcheck_spec(spec_patch(rng, B, T, C, patch_len, stride), rng)
+
+
+@gradcheck_settings
+@given(B=small, N=st.integers(1, 4), D=st.integers(1, 4), seed=seeds)
+def test_add_positions_gradients(B, N, D, seed):
+    rng = np.random.default_rng(seed)
+    gradcheck_spec(spec_add_positions(rng, B, N, D), rng)
+
+
+# =============================================================================================
+# Values
+# =============================================================================================
+def softmax_rows(scores, causal):
+    # scores: (..., T, T); masked entries set to -inf before the softmax
+    if causal:
+        n = scores.shape[-1]
+        scores = np.where(np.tril(np.ones((n, n), dtype=bool)), scores, -np.inf)
+    scores = scores - scores.max(axis=-1, keepdims=True)
+    e = np.exp(scores)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def attention_reference(q, k, v, causal):
+    probs = softmax_rows(q @ k.swapaxes(-1, -2) / math.sqrt(q.shape[-1]), causal)
+    return probs @ v, probs
+
+
+def check_probs(probs, causal):
+    np.testing.assert_allclose(probs.sum(axis=-1), 1.0, rtol=0, atol=1e-12)
+    assert np.all(probs >= 0.0)
+    if causal:
+        n = probs.shape[-1]
+        above = np.triu(np.ones((n, n), dtype=bool), k=1)
+        assert np.all(probs[..., above] == 0.0)
+
+
+@settings(max_examples=30, deadline=None)
+@given(**attention_dims)
+def test_attention_matches_reference(B, H, T, Dh, causal, seed):
+    rng = np.random.default_rng(seed)
+    q, k, v = (rng.standard_normal((B, H, T, Dh)) for _ in range(3))
+    out, cache = attention_forward(q, k, v, causal)
+    expected_out, expected_probs = attention_reference(q, k, v, causal)
+    np.testing.assert_allclose(cache["probs"], expected_probs, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(out, expected_out, rtol=1e-12, atol=1e-13)
+    check_probs(cache["probs"], causal)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_cosine_and_additive_attention_match_reference(causal):
+    rng = np.random.default_rng(0)
+    B, H, T, Dh = 2, 3, 5, 4
+    q, k, v = (rng.standard_normal((B, H, T, Dh)) for _ in range(3))
+    eps = 1e-6
+
+    log_tau = rng.normal(size=H)
+    q_unit = q / np.sqrt((q * q).sum(-1, keepdims=True) + eps)
+    k_unit = k / np.sqrt((k * k).sum(-1, keepdims=True) + eps)
+    scores = np.exp(log_tau)[None, :, None, None] * (q_unit @ k_unit.swapaxes(-1, -2))
+    probs = softmax_rows(scores, causal)
+    out, cache = cosine_attention_forward(q, k, v, log_tau, causal, eps)
+    np.testing.assert_allclose(cache["probs"], probs, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(out, probs @ v, rtol=1e-12, atol=1e-13)
+    check_probs(cache["probs"], causal)
+
+    w = rng.standard_normal((H, Dh))
+    # s_ij = w_h . tanh(q_i + k_j): (B, H, T, 1, Dh) + (B, H, 1, T, Dh)
+    scores = np.einsum("hd,bhijd->bhij", w, np.tanh(q[:, :, :, None, :] + k[:, :, None, :, :]))
+    probs = softmax_rows(scores, causal)
+    out, cache = additive_attention_forward(q, k, v, w, causal)
+    np.testing.assert_allclose(cache["probs"], probs, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(out, probs @ v, rtol=1e-12, atol=1e-13)
+    check_probs(cache["probs"], causal)
+
+
+def test_causal_first_token_sees_only_itself():
+    rng = np.random.default_rng(1)
+    q, k, v = (rng.standard_normal((1, 2, 4, 3)) for _ in range(3))
+    out, cache = attention_forward(q, k, v, causal=True)
+    np.testing.assert_array_equal(cache["probs"][:, :, 0, 0], 1.0)
+    np.testing.assert_allclose(out[:, :, 0], v[:, :, 0], rtol=1e-15)
+
+
+def test_linear_matches_reference():
+    rng = np.random.default_rng(2)
+    x, W, b = rng.standard_normal((2, 3, 4)), rng.standard_normal((4, 5)), rng.standard_normal(5)
+    out, _ = linear_forward(x, W, b)
+    np.testing.assert_allclose(out, np.einsum("bti,io->bto", x, W) + b, rtol=1e-12)
+    out, cache = linear_forward(x, W, None)
+    np.testing.assert_allclose(out, np.einsum("bti,io->bto", x, W), rtol=1e-12)
+    assert linear_backward(np.ones_like(out), cache)[2] is None
+
+
+def test_layernorm_matches_reference():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 3, 6)) * 5 + 2
+    gamma, beta = rng.standard_normal(6), rng.standard_normal(6)
+    eps = 1e-5
+    out, _ = layernorm_forward(x, gamma, beta, eps)
+    mean = x.mean(-1, keepdims=True)
+    var = x.var(-1, keepdims=True)  # biased, as PyTorch
+    expected = (x - mean) / np.sqrt(var + eps) * gamma + beta
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
+    # a non-contiguous input gives the same answer
+    xt = np.ascontiguousarray(x.transpose(1, 0, 2)).transpose(1, 0, 2)
+    assert not xt.flags.c_contiguous
+    np.testing.assert_array_equal(layernorm_forward(xt, gamma, beta, eps)[0], out)
+
+
+def test_gelu_matches_erf_formula():
+    x = np.linspace(-8.0, 8.0, 1001)
+    out, cache = gelu_forward(x)
+    np.testing.assert_allclose(out, 0.5 * x * (1.0 + erf(x / math.sqrt(2.0))), rtol=1e-14,
+                               atol=1e-15)
+    phi = np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
+    expected_grad = 0.5 * (1.0 + erf(x / math.sqrt(2.0))) + x * phi
+    np.testing.assert_allclose(gelu_backward(np.ones_like(x), cache), expected_grad, rtol=1e-13,
+                               atol=1e-15)
+    # shape is kept for n-d input
+    x3 = x[:1000].reshape(10, 10, 10)
+    assert gelu_forward(x3)[0].shape == (10, 10, 10)
+
+
+def test_relu_and_sigmoid_gate_values():
+    x = np.array([-2.0, -1e-3, 0.0, 1e-3, 3.0])
+    out, cache = relu_forward(x)
+    np.testing.assert_array_equal(out, [0.0, 0.0, 0.0, 1e-3, 3.0])
+    np.testing.assert_array_equal(relu_backward(np.ones(5), cache), [0.0, 0.0, 0.0, 1.0, 1.0])
+
+    logits = np.array([-800.0, -30.0, -1.0, 0.0, 2.0, 30.0, 800.0])
+    values = np.arange(1.0, 8.0)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # finite for large |logits|
+        gated, _ = sigmoid_gate_forward(values, logits)
+        gated32, _ = sigmoid_gate_forward(values.astype(np.float32), logits.astype(np.float32))
+    np.testing.assert_allclose(gated, values * expit(logits), rtol=1e-14, atol=0)
+    np.testing.assert_allclose(gated32, values * expit(logits), rtol=1e-6, atol=1e-30)
+
+
+def test_dropout_masks_and_identity():
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((50, 40))
+    p = 0.3
+    out1, mask1 = dropout_forward(x, p, np.random.default_rng(11), True)
+    out2, mask2 = dropout_forward(x, p, np.random.default_rng(11), True)
+    np.testing.assert_array_equal(out1, out2)  # same seed, same mask
+    np.testing.assert_array_equal(mask1, mask2)
+    out3, _ = dropout_forward(x, p, np.random.default_rng(12), True)
+    assert not np.array_equal(out1, out3)
+    kept = out1 != 0.0
+    np.testing.assert_allclose(out1[kept], x[kept] / (1.0 - p), rtol=1e-15)
+    assert abs((~kept).mean() - p) < 0.05  # 2000 elements: about p of them dropped
+    dout = rng.standard_normal(x.shape)
+    np.testing.assert_array_equal(dropout_backward(dout, mask1), dout * kept / (1.0 - p))
+
+    for p_, training in ((p, False), (0.0, True), (0.0, False)):
+        out, cache = dropout_forward(x, p_, None, training)  # no rng needed for the identity
+        np.testing.assert_array_equal(out, x)
+        assert cache is None
+        np.testing.assert_array_equal(dropout_backward(dout, cache), dout)
+
+    with pytest.raises(ValueError):
+        dropout_forward(x, 1.0, np.random.default_rng(0), True)
+    with pytest.raises(ValueError):
+        dropout_forward(x, -0.1, np.random.default_rng(0), True)
+
+
+def padded_reference(x, patch_len, stride):
+    """The padding rule written out: smallest T_pad >= max(T, patch_len) with
+    (T_pad - patch_len) % stride == 0, left-padded by repeating the first step."""
+    T = x.shape[1]
+    T_pad = max(T, patch_len)
+    while (T_pad - patch_len) % stride:
+        T_pad += 1
+    pad = np.repeat(x[:, :1, :], T_pad - T, axis=1)
+    return np.concatenate([pad, x], axis=1), T_pad
+
+
+@pytest.mark.parametrize("T", range(1, 14))
+@pytest.mark.parametrize("patch_len, stride", [(1, 1), (3, 3), (4, 2), (2, 3), (5, 1), (4, 7)])
+def test_patch_layout_and_values_match_rule(T, patch_len, stride):
+    rng = np.random.default_rng(T)
+    x = rng.standard_normal((2, T, 3))
+    padded, T_pad = padded_reference(x, patch_len, stride)
+    n_patches = (T_pad - patch_len) // stride + 1
+    assert patch_layout(T, patch_len, stride) == (T_pad, n_patches)
+    patches, _ = patch_forward(x, patch_len, stride)
+    assert patches.shape == (2, n_patches, patch_len * 3)
+    for n in range(n_patches):
+        window = padded[:, n * stride: n * stride + patch_len, :]  # (B, patch_len, C)
+        np.testing.assert_array_equal(patches[:, n], window.reshape(2, -1))
+    # the newest step always ends the last patch
+    np.testing.assert_array_equal(patches[:, -1, -3:], x[:, -1, :])
+
+
+def test_patch_forward_hand_built_example():
+    # T=4, patch_len=3, stride=2: T_pad = 5 (one step of left padding), 2 patches
+    x = np.array([[[1.0, 10.0], [2.0, 20.0], [3.0, 30.0], [4.0, 40.0]]])  # (1, 4, 2)
+    patches, cache = patch_forward(x, 3, 2)
+    expected = np.array([[[1.0, 10.0, 1.0, 10.0, 2.0, 20.0],
+                          [2.0, 20.0, 3.0, 30.0, 4.0, 40.0]]])
+    np.testing.assert_array_equal(patches, expected)
+    # backward: the padded step's gradient goes to step 0; step 1 lies in both patches
+    dx = patch_backward(np.ones_like(patches), cache)
+    np.testing.assert_array_equal(dx[0, :, 0], [2.0, 2.0, 1.0, 1.0])
+
+    # shorter than a patch: T=2, patch_len=4, stride=3 -> one patch, two steps of padding
+    patches, _ = patch_forward(np.array([[[5.0], [6.0]]]), 4, 3)
+    np.testing.assert_array_equal(patches, [[[5.0, 5.0, 5.0, 6.0]]])
+
+
+def test_patch_layout_rejects_bad_values():
+    for args in ((0, 2, 2), (4, 0, 2), (4, 2, 0)):
+        with pytest.raises(ValueError):
+            patch_layout(*args)
+
+
+@pytest.mark.parametrize("n_tokens, d_model", [(1, 1), (5, 4), (7, 5), (3, 8)])
+def test_sinusoidal_positions_formula(n_tokens, d_model):
+    table = sinusoidal_positions(n_tokens, d_model)
+    assert table.shape == (n_tokens, d_model) and table.dtype == np.float64
+    expected = np.empty((n_tokens, d_model))
+    for t in range(n_tokens):
+        for j in range(d_model):
+            angle = t / 10000.0 ** ((j - j % 2) / d_model)  # 2i = j - j % 2
+            expected[t, j] = math.sin(angle) if j % 2 == 0 else math.cos(angle)
+    np.testing.assert_allclose(table, expected, rtol=1e-12, atol=1e-14)
+    assert sinusoidal_positions(n_tokens, d_model, np.float32).dtype == np.float32
+
+
+def test_add_positions_values():
+    tokens = np.arange(24.0).reshape(2, 3, 4)
+    positions = np.arange(12.0).reshape(3, 4) * 100
+    out, cache = add_positions_forward(tokens, positions)
+    np.testing.assert_array_equal(out, tokens + positions[None])
+    dtokens, dpositions = add_positions_backward(np.ones_like(out), cache)
+    np.testing.assert_array_equal(dtokens, np.ones_like(out))
+    np.testing.assert_array_equal(dpositions, np.full((3, 4), 2.0))
+
+
+@pytest.mark.parametrize("affine", [False, True])
+@pytest.mark.parametrize("C", [1, 3])
+def test_instance_norm_statistics_and_round_trip(affine, C):
+    rng = np.random.default_rng(5)
+    B, T = 4, 9
+    x = rng.standard_normal((B, T, C)) * rng.uniform(0.5, 50.0, size=(B, 1, C)) \
+        + rng.uniform(-100, 100, size=(B, 1, C))
+    out, cache = instance_norm_forward(x, 1e-5)
+    np.testing.assert_allclose(out.mean(axis=1), 0.0, atol=1e-12)
+    # std = sqrt(var + eps): the normalised std is sqrt(var / (var + eps)), within eps/var of 1
+    np.testing.assert_allclose(out.std(axis=1), 1.0, rtol=0, atol=1e-5)
+    np.testing.assert_allclose(cache["mean"], x.mean(axis=1, keepdims=True), rtol=1e-13)
+    np.testing.assert_allclose(cache["std"], np.sqrt(x.var(axis=1, keepdims=True) + 1e-5),
+                               rtol=1e-13)
+
+    gamma = rng.uniform(0.5, 2.0, C) if affine else None
+    beta = rng.standard_normal(C) if affine else None
+    out, cache = instance_norm_forward(x, 1e-5, gamma, beta)
+    # y = the normalised target window, read as a forecast of T steps, one quantile
+    y = out[:, :, :1]
+    back, _ = instance_denorm_forward(
+        y, cache["mean"][:, :, 0], cache["std"][:, :, 0],
+        None if gamma is None else np.array(gamma[0]), None if beta is None else np.array(beta[0]),
+    )
+    np.testing.assert_allclose(back[:, :, 0], x[:, :, 0], rtol=1e-12, atol=1e-12)
+
+
+def test_instance_norm_constant_and_single_step_windows():
+    x = np.full((2, 5, 1), 3.0)
+    out, cache = instance_norm_forward(x, 1e-5)
+    np.testing.assert_array_equal(out, 0.0)  # eps keeps a constant window finite
+    np.testing.assert_allclose(cache["std"], math.sqrt(1e-5))
+    out, _ = instance_norm_forward(np.array([[[2.0, -1.0]]]), 1e-5)  # T=1
+    np.testing.assert_array_equal(out, 0.0)
+
+
+# =============================================================================================
+# float32 vs float64, dtype preservation
+# =============================================================================================
+SPECS = {
+    "linear": lambda rng: spec_linear(rng, bias=True),
+    "linear_no_bias": lambda rng: spec_linear(rng, bias=False),
+    "layernorm": spec_layernorm,
+    "instance_norm": lambda rng: spec_instance_norm(rng, affine=False, stats_grads=False),
+    "instance_norm_affine_stats": lambda rng: spec_instance_norm(rng, affine=True),
+    "instance_denorm": lambda rng: spec_instance_denorm(rng, affine=False),
+    "instance_denorm_affine": lambda rng: spec_instance_denorm(rng, affine=True),
+    "gelu": spec_gelu,
+    "relu": spec_relu,
+    "sigmoid_gate": spec_sigmoid_gate,
+    "dropout": spec_dropout,
+    "attention": spec_attention,
+    "attention_causal": lambda rng: spec_attention(rng, causal=True),
+    "cosine_attention": spec_cosine_attention,
+    "cosine_attention_causal": lambda rng: spec_cosine_attention(rng, causal=True),
+    "additive_attention": spec_additive_attention,
+    "additive_attention_causal": lambda rng: spec_additive_attention(rng, causal=True),
+    "patch": spec_patch,
+    "patch_overlap": lambda rng: spec_patch(rng, T=9, patch_len=4, stride=1),
+    "add_positions": spec_add_positions,
+}
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_float32_agrees_with_float64_and_keeps_dtype(name):
+    rng = np.random.default_rng(6)
+    inputs, forward, backward = SPECS[name](rng)
+    outs64, cache64 = forward(**inputs)
+    douts = tuple(rng.standard_normal(np.shape(out)) for out in outs64)
+    grads64 = backward(douts, cache64)
+
+    inputs32 = cast(inputs, np.float32)
+    outs32, cache32 = forward(**inputs32)
+    grads32 = backward(tuple(d.astype(np.float32) for d in douts), cache32)
+
+    for out32, out64 in zip(outs32, outs64):
+        assert np.asarray(out64).dtype == np.float64
+        assert np.asarray(out32).dtype == np.float32, "float32 in, float32 out"
+        assert relative_error(out32, out64) <= F32_TOL
+    assert set(grads32) == set(grads64)
+    for key in grads64:
+        assert np.asarray(grads64[key]).dtype == np.float64, key
+        assert np.asarray(grads32[key]).dtype == np.float32, key
+        err = relative_error(grads32[key], grads64[key])
+        assert err <= F32_TOL, (key, err)
+
+
+# =============================================================================================
+# Determinism
+# =============================================================================================
+def attention_runs(rng_seed=8, causal=True):
+    """Forward and backward of the three attention cores; a list of arrays."""
+    rng = np.random.default_rng(rng_seed)
+    B, H, T, Dh = 4, 3, 7, 5  # 12 (batch, head) pairs: work for every thread
+    q, k, v, dout = (rng.standard_normal((B, H, T, Dh)) for _ in range(4))
+    log_tau, w = rng.normal(size=H), rng.standard_normal((H, Dh))
+    results = []
+    out, cache = attention_forward(q, k, v, causal)
+    results += [out, cache["probs"], *attention_backward(dout, cache)]
+    out, cache = cosine_attention_forward(q, k, v, log_tau, causal)
+    results += [out, cache["probs"], *cosine_attention_backward(dout, cache)]
+    out, cache = additive_attention_forward(q, k, v, w, causal)
+    results += [out, cache["probs"], *additive_attention_backward(dout, cache)]
+    return results
+
+
+def layernorm_runs(rng_seed=9):
+    rng = np.random.default_rng(rng_seed)
+    x, dout = rng.standard_normal((37, 11)), rng.standard_normal((37, 11))
+    gamma, beta = rng.standard_normal(11), rng.standard_normal(11)
+    out, cache = layernorm_forward(x, gamma, beta)
+    gelu_out, gelu_cache = gelu_forward(x)
+    return [out, *layernorm_backward(dout, cache), gelu_out, gelu_backward(dout, gelu_cache)]
+
+
+def assert_bitwise_equal(first, second):
+    assert len(first) == len(second)
+    for a, b in zip(first, second):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        assert a.tobytes() == b.tobytes()
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_attention_kernels_are_deterministic(causal):
+    assert_bitwise_equal(attention_runs(causal=causal), attention_runs(causal=causal))
+
+
+def test_results_do_not_depend_on_thread_count():
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("Numba has a single thread here")
+    old = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = attention_runs(causal=False) + attention_runs(causal=True) + layernorm_runs()
+        numba.set_num_threads(2)
+        two = attention_runs(causal=False) + attention_runs(causal=True) + layernorm_runs()
+    finally:
+        numba.set_num_threads(old)
+    assert numba.get_num_threads() == old
+    assert_bitwise_equal(one, two)
+
+
+# =============================================================================================
+# Bad input
+# =============================================================================================
+@pytest.mark.parametrize(
+    "shapes",
+    [
+        ((1, 2, 3, 4), (1, 2, 4, 4), (1, 2, 3, 4)),  # k has another T
+        ((1, 2, 3, 4), (1, 2, 3, 4), (1, 2, 3, 5)),  # v has another Dh
+        ((2, 3, 4), (2, 3, 4), (2, 3, 4)),  # no head axis
+    ],
+)
+def test_attention_rejects_mismatched_shapes(shapes):
+    q, k, v = (np.zeros(shape) for shape in shapes)
+    with pytest.raises(ValueError):
+        attention_forward(q, k, v)
+    with pytest.raises(ValueError):
+        cosine_attention_forward(q, k, v, np.zeros(q.shape[1]))
+    with pytest.raises(ValueError):
+        additive_attention_forward(q, k, v, np.zeros((q.shape[1], q.shape[-1])))
+
+
+@pytest.mark.parametrize(
+    "dtypes",
+    [
+        (np.float32, np.float64, np.float64),
+        (np.float64, np.float64, np.float32),
+        (np.int64, np.int64, np.int64),
+        (np.float16, np.float16, np.float16),
+    ],
+)
+def test_attention_rejects_mixed_or_unsupported_dtypes(dtypes):
+    q, k, v = (np.zeros((1, 2, 3, 4), dtype=dtype) for dtype in dtypes)
+    with pytest.raises(ValueError):
+        attention_forward(q, k, v)
+    with pytest.raises(ValueError):
+        cosine_attention_forward(q, k, v, np.zeros(2))
+
+
+def test_additive_attention_rejects_bad_score_vector():
+    q = np.zeros((1, 2, 3, 4))
+    with pytest.raises(ValueError):
+        additive_attention_forward(q, q, q, np.zeros((2, 3)))
