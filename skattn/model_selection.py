@@ -1,0 +1,226 @@
+"""Backtesting: every model forecasts the same series from the same origins, and none sees the
+future."""
+from __future__ import annotations
+
+import time
+import warnings
+from numbers import Integral
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import clone
+
+from .metrics import mae, rmse, seasonal_naive_scale, smape
+from .windows import _as_series, _is_single_series, make_windows
+
+METRIC_COLUMNS = ("smape", "mase", "mae", "rmse")
+TABLE_COLUMNS = ("model",) + METRIC_COLUMNS + ("fit_seconds", "predict_seconds")
+
+
+def is_local_model(model):
+    """True for models that fit each history inside ``forecast`` (the classical baselines): they
+    learn nothing across series, so their forecasts can run in parallel over series. Models say
+    so with a class attribute ``local_model = True``."""
+    return bool(getattr(model, "local_model", False))
+
+
+def _named_models(models):
+    if isinstance(models, dict):
+        named = list(models.items())
+    else:
+        if not isinstance(models, (list, tuple)):
+            models = [models]
+        named, seen = [], {}
+        for model in models:
+            name = type(model).__name__
+            seen[name] = seen.get(name, 0) + 1
+            named.append((name if seen[name] == 1 else f"{name}_{seen[name]}", model))
+    if not named:
+        raise ValueError("models is empty: pass an estimator, a list of estimators or a dict name -> estimator")
+    for name, model in named:
+        if not (hasattr(model, "fit") and hasattr(model, "forecast")):
+            raise ValueError(f"model {name!r} needs fit and forecast methods (the skattn model contract)")
+    return named
+
+
+def _forecast_one(model, history, horizon):
+    return np.asarray(model.forecast(history, horizon), dtype=np.float64)
+
+
+def backtest(
+    models,
+    series,
+    horizon,
+    window,
+    season_length=1,
+    n_origins=1,
+    *,
+    origin_step=None,
+    step=1,
+    n_jobs=None,
+    verbose=0,
+    return_forecasts=False,
+):
+    """Rolling-origin evaluation of forecasting models on one series or many.
+
+    At each origin every model is cloned and fitted on windows cut (by :func:`skattn.make_windows`
+    with ``window``, ``horizon`` and ``step``) from the values strictly BEFORE the origin of every
+    series, then asked for ``forecast(history_before_origin, horizon)`` for each series; the
+    forecast is scored against the ``horizon`` values from the origin on. Global models
+    (AttentionForecaster) are thus trained once per origin across all series; local models (the
+    baselines, which fit each history inside ``forecast``) forecast the series in parallel.
+
+    Parameters
+    ----------
+    models : estimator, list of estimators, or dict of name -> estimator
+        Each needs ``fit(X, y)`` and ``forecast(history, steps)``. Unfitted; they are cloned.
+    series : array-like of shape (n_timesteps,), or list of such arrays
+    horizon : int
+        Values forecast from each origin.
+    window : int
+        Length of the training windows.
+    season_length : int, default 1
+        Season of the MASE scaling (the in-sample seasonal-naive error of each history).
+    n_origins : int, default 1
+        Number of forecast origins per series. The last origin leaves exactly ``horizon`` values
+        after it (the usual hold-out); earlier ones step back by ``origin_step``.
+    origin_step : int or None, default None
+        Distance between origins; None means ``horizon`` (non-overlapping test periods).
+    step : int, default 1
+        Distance between training windows (see :func:`skattn.make_windows`).
+    n_jobs : int or None, default None
+        Processes for the local models' per-series forecasts (joblib).
+    verbose : int, default 0
+        1 prints a line per model and origin with its timings.
+    return_forecasts : bool, default False
+        Also return the forecasts.
+
+    Returns
+    -------
+    table : pandas.DataFrame, or dict of column -> list without pandas
+        One row per model: ``model``, ``smape`` (percent), ``mase``, ``mae``, ``rmse`` (each the
+        mean over series and origins), ``fit_seconds`` and ``predict_seconds`` (summed over
+        origins). Sorted by sMAPE.
+    forecasts : dict of name -> ndarray of shape (n_origins, n_series, horizon)
+        Only with ``return_forecasts``; also ``forecasts["__truth__"]`` and
+        ``forecasts["__origins__"]`` (origin positions, shape (n_origins, n_series)).
+
+    Notes
+    -----
+    A series must have at least ``horizon`` values plus ``season_length + 1`` of history before
+    its earliest origin (so MASE is defined); otherwise a ValueError names it.
+    """
+    for name, value in (("horizon", horizon), ("window", window), ("season_length", season_length),
+                        ("n_origins", n_origins), ("step", step)):
+        if not isinstance(value, Integral) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    origin_step = horizon if origin_step is None else origin_step
+    if not isinstance(origin_step, Integral) or isinstance(origin_step, bool) or origin_step < 1:
+        raise ValueError(f"origin_step must be an integer >= 1, got {origin_step!r}")
+    named = _named_models(models)
+    single = _is_single_series(series)
+    series_list = [series] if single else list(series)
+    if not series_list:
+        raise ValueError("series is empty")
+    arrays = [_as_series(s, "series" if single else f"series[{i}]") for i, s in enumerate(series_list)]
+    n_series = len(arrays)
+
+    # origins[j, i]: position in series i of the first forecast value at origin j (earliest first)
+    lengths = np.array([a.size for a in arrays])
+    back = horizon + origin_step * np.arange(n_origins)[::-1]  # (n_origins,)
+    origins = lengths[None, :] - back[:, None]  # (n_origins, n_series)
+    shortest = origins[0].min()
+    if shortest < season_length + 1:
+        worst = int(np.argmin(origins[0]))
+        raise ValueError(
+            f"series[{worst}] has {lengths[worst]} values: too short for {n_origins} origin(s) of "
+            f"horizon {horizon} (step {origin_step}) with at least season_length + 1 = "
+            f"{season_length + 1} values of history before the earliest origin"
+        )
+
+    truth = np.stack([
+        np.stack([arrays[i][origins[j, i]:origins[j, i] + horizon] for i in range(n_series)])
+        for j in range(n_origins)
+    ])  # (n_origins, n_series, horizon)
+    scales = np.array([
+        [seasonal_naive_scale(arrays[i][:origins[j, i]], season_length) for i in range(n_series)]
+        for j in range(n_origins)
+    ])  # (n_origins, n_series)
+
+    rows, all_forecasts = [], {}
+    for name, template in named:
+        forecasts = np.empty((n_origins, n_series, horizon))
+        fit_seconds = predict_seconds = 0.0
+        for j in range(n_origins):
+            histories = [arrays[i][:origins[j, i]] for i in range(n_series)]
+            with warnings.catch_warnings():
+                # windows of short histories are padded by the documented rule; that's expected here
+                warnings.simplefilter("ignore", UserWarning)
+                X, y = make_windows(histories if not single else histories[0], window, horizon, step)
+            model = clone(template)
+            started = time.perf_counter()
+            model.fit(X, y)
+            fit_seconds += time.perf_counter() - started
+            started = time.perf_counter()
+            if is_local_model(model) and n_series > 1:
+                outputs = Parallel(n_jobs=n_jobs)(
+                    delayed(_forecast_one)(model, history, horizon) for history in histories
+                )
+            else:
+                outputs = [_forecast_one(model, history, horizon) for history in histories]
+            predict_seconds += time.perf_counter() - started
+            for i, out in enumerate(outputs):
+                if out.shape != (horizon,) or not np.all(np.isfinite(out)):
+                    raise ValueError(
+                        f"model {name!r} returned an invalid forecast for series {i} at origin "
+                        f"{origins[j, i]}: expected {horizon} finite values, got shape {out.shape}"
+                    )
+                forecasts[j, i] = out
+            if verbose:
+                print(f"[backtest] {name}: origin {j + 1}/{n_origins}, {n_series} series, "
+                      f"fit {fit_seconds:.2f} s, predict {predict_seconds:.2f} s", flush=True)
+        errors = np.abs(forecasts - truth)  # (n_origins, n_series, horizon)
+        rows.append({
+            "model": name,
+            "smape": smape(truth, forecasts),
+            "mase": float(np.mean(errors.mean(axis=2) / scales)),
+            "mae": mae(truth, forecasts),
+            "rmse": rmse(truth, forecasts),
+            "fit_seconds": fit_seconds,
+            "predict_seconds": predict_seconds,
+        })
+        all_forecasts[name] = forecasts
+
+    rows.sort(key=lambda row: row["smape"])
+    table = _make_table(rows)
+    if not return_forecasts:
+        return table
+    all_forecasts["__truth__"] = truth
+    all_forecasts["__origins__"] = origins
+    return table, all_forecasts
+
+
+def _make_table(rows):
+    try:
+        import pandas as pd
+    except ImportError:
+        return {column: [row[column] for row in rows] for column in TABLE_COLUMNS}
+    return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+
+
+def format_table(table, floatfmt=".3f"):
+    """A backtest table as a Markdown table (works with or without pandas)."""
+    if hasattr(table, "to_dict"):
+        columns = {column: list(table[column]) for column in table.columns}
+    else:
+        columns = dict(table)
+    names = list(columns)
+    n_rows = len(columns[names[0]]) if names else 0
+    lines = ["| " + " | ".join(names) + " |", "|" + "|".join("---" for _ in names) + "|"]
+    for r in range(n_rows):
+        cells = []
+        for name in names:
+            value = columns[name][r]
+            cells.append(format(value, floatfmt) if isinstance(value, (float, np.floating)) else str(value))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)

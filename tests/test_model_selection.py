@@ -1,0 +1,145 @@
+"""backtest: the protocol, the table, and a proof that nothing after an origin reaches a model."""
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
+
+from skattn import AttentionForecaster
+from skattn.metrics import mase, smape
+from skattn.model_selection import TABLE_COLUMNS, backtest, format_table
+
+
+class LastValueForecaster(RegressorMixin, BaseEstimator):
+    """Repeats the last value of the history (a global-style model: learns nothing)."""
+
+    def fit(self, X, y):
+        self.horizon_ = 1 if np.ndim(y) == 1 else np.shape(y)[1]
+        return self
+
+    def predict(self, X):
+        return np.repeat(np.asarray(X)[:, -1:], self.horizon_, axis=1)
+
+    def forecast(self, history, steps):
+        return np.full(steps, np.asarray(history, dtype=float)[-1])
+
+
+class SpyForecaster(RegressorMixin, BaseEstimator):
+    """Records every value it is shown, in fit and in forecast."""
+
+    seen = []  # class-level: survives clone()
+
+    def __init__(self, local=False):
+        self.local = local
+
+    @property
+    def local_model(self):
+        return self.local
+
+    def fit(self, X, y):
+        SpyForecaster.seen.append(("fit", np.asarray(X).ravel().copy()))
+        SpyForecaster.seen.append(("fit", np.asarray(y).ravel().copy()))
+        return self
+
+    def forecast(self, history, steps):
+        SpyForecaster.seen.append(("forecast", np.asarray(history).copy()))
+        return np.zeros(steps) + 1.0
+
+
+def encoded_series(n_series=3, length=60):
+    """Series i holds 1000 * (i + 1) + t at position t, so any value names its series and time."""
+    return [1000.0 * (i + 1) + np.arange(length - 7 * i, dtype=float) for i in range(n_series)]
+
+
+@pytest.mark.parametrize("local", [False, True])
+def test_nothing_after_an_origin_reaches_any_model(local):
+    series = encoded_series()
+    horizon, n_origins, origin_step = 5, 3, 5
+    SpyForecaster.seen.clear()
+    _, forecasts = backtest({"spy": SpyForecaster(local=local)}, series, horizon=horizon, window=6,
+                            n_origins=n_origins, origin_step=origin_step, return_forecasts=True,
+                            n_jobs=1)
+    origins = forecasts["__origins__"]  # (n_origins, n_series)
+    assert origins[0].tolist() != origins[-1].tolist()
+    # calls come in origin order: fit (X), fit (y), then one forecast per series
+    per_origin = 2 + len(series)
+    assert len(SpyForecaster.seen) == per_origin * n_origins
+    for j in range(n_origins):
+        for _, values in SpyForecaster.seen[j * per_origin:(j + 1) * per_origin]:
+            series_index = (values // 1000).astype(int) - 1
+            position = values % 1000
+            assert np.all(position < origins[j, series_index]), (
+                f"a model saw a value at or after its origin (origin {j})"
+            )
+    # the forecast of each series is made from its whole history up to the origin
+    forecast_calls = [v for kind, v in SpyForecaster.seen if kind == "forecast"]
+    assert forecast_calls[-1][-1] == series[-1][origins[-1, -1] - 1]
+    # and the truth is exactly the values from each origin on
+    truth = forecasts["__truth__"]
+    for j in range(n_origins):
+        for i, s in enumerate(series):
+            np.testing.assert_array_equal(truth[j, i], s[origins[j, i]:origins[j, i] + horizon])
+
+
+def test_table_metrics_match_the_metric_functions():
+    rng = np.random.default_rng(0)
+    series = [10 + np.cumsum(rng.normal(size=80)) for _ in range(4)]
+    table, forecasts = backtest([LastValueForecaster()], series, horizon=6, window=12,
+                                season_length=3, n_origins=2, return_forecasts=True)
+    row = {column: table[column][0] for column in TABLE_COLUMNS}
+    assert row["model"] == "LastValueForecaster"
+    truth, pred = forecasts["__truth__"], forecasts["LastValueForecaster"]
+    assert row["smape"] == pytest.approx(smape(truth, pred))
+    origins = forecasts["__origins__"]
+    expected_mase = np.mean([
+        mase(truth[j, i], pred[j, i], series[i][:origins[j, i]], 3)
+        for j in range(2) for i in range(4)
+    ])
+    assert row["mase"] == pytest.approx(expected_mase)
+    # the last-value forecast really is the value just before each origin
+    for j in range(2):
+        for i in range(4):
+            assert np.all(pred[j, i] == series[i][origins[j, i] - 1])
+
+
+def test_backtest_trains_attention_and_sorts_by_smape():
+    t = np.arange(150.0)
+    series = [20 + 5 * np.sin(2 * np.pi * t / 12) + 0.1 * t + k for k in range(3)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        table = backtest(
+            {"attention": AttentionForecaster(d_model=8, n_heads=2, max_epochs=5, random_state=0),
+             "last": LastValueForecaster()},
+            series, horizon=12, window=24, season_length=12,
+        )
+    assert list(table["model"]) == sorted(table["model"], key=lambda m: dict(zip(table["model"], table["smape"]))[m])
+    assert set(table["model"]) == {"attention", "last"}
+    assert all(v >= 0 for v in table["fit_seconds"])
+    markdown = format_table(table)
+    assert markdown.splitlines()[0].startswith("| model | smape | mase")
+
+
+def test_single_series_and_duplicate_names():
+    series = np.arange(50.0) + np.sin(np.arange(50.0))
+    table = backtest([LastValueForecaster(), LastValueForecaster()], series, horizon=5, window=10)
+    assert sorted(table["model"]) == ["LastValueForecaster", "LastValueForecaster_2"]
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(horizon=0), "horizon"),
+        (dict(n_origins=0), "n_origins"),
+        (dict(horizon=30, n_origins=2), "too short"),
+        (dict(models=[]), "empty"),
+        (dict(models=[object()]), "fit and forecast"),
+        (dict(series=[np.arange(40.0), np.full(40, np.nan)]), "NaN"),
+    ],
+)
+def test_backtest_bad_input(kwargs, match):
+    arguments = dict(models=[LastValueForecaster()], series=[np.arange(40.0), np.arange(40.0)],
+                     horizon=5, window=8)
+    arguments.update(kwargs)
+    with pytest.raises(ValueError, match=match):
+        backtest(**arguments)
