@@ -33,6 +33,52 @@ from ._parallel import use_parallel
 
 
 # --------------------------------------------------------------------------------------------
+# Shared by every score function: the softmax of one row of scores and the mix of the values.
+# --------------------------------------------------------------------------------------------
+@njit(cache=True)
+def _softmax_mix_row_forward(v, out, probs, b, h, i, n_visible):
+    # probs[b, h, i, :n_visible] holds row i's scores on entry and its probabilities on exit;
+    # keys past n_visible (masked) get probability 0. out[b, h, i] = sum_j p_ij v_j
+    n_tokens, head_dim = probs.shape[3], v.shape[3]
+    row_max = -np.inf
+    for j in range(n_visible):
+        row_max = max(row_max, probs[b, h, i, j])
+    total = 0.0
+    for j in range(n_visible):
+        e = math.exp(probs[b, h, i, j] - row_max)  # shifted by the max: no overflow
+        probs[b, h, i, j] = e
+        total += e
+    inv_total = 1.0 / total
+    for j in range(n_visible):
+        probs[b, h, i, j] *= inv_total
+    for j in range(n_visible, n_tokens):
+        probs[b, h, i, j] = 0.0
+    for d in range(head_dim):
+        acc = 0.0
+        for j in range(n_visible):
+            acc += probs[b, h, i, j] * v[b, h, j, d]
+        out[b, h, i, d] = acc
+
+
+@njit(cache=True)
+def _softmax_mix_row_backward(dout, v, probs, dv, dscore, b, h, i, n_visible):
+    # adds row i's part to dv[b, h] and writes dscore[:n_visible] = d loss / d score_ij:
+    # dprob_j = dout_i . v_j ;  dv_j += p_ij dout_i ;  dscore_j = p_ij (dprob_j - sum_j' p_ij' dprob_j')
+    head_dim = v.shape[3]
+    weighted = 0.0
+    for j in range(n_visible):
+        p = probs[b, h, i, j]
+        dprob = 0.0
+        for d in range(head_dim):
+            dprob += dout[b, h, i, d] * v[b, h, j, d]
+            dv[b, h, j, d] += p * dout[b, h, i, d]
+        dscore[j] = dprob
+        weighted += p * dprob
+    for j in range(n_visible):
+        dscore[j] = probs[b, h, i, j] * (dscore[j] - weighted)
+
+
+# --------------------------------------------------------------------------------------------
 # Scaled dot-product core, with a per-head scale (1/sqrt(Dh) for dot, tau_h for cosine).
 # --------------------------------------------------------------------------------------------
 @njit(cache=True)
@@ -46,30 +92,12 @@ def _scaled_dot_forward_slice(q, k, v, scale, causal, out, probs, bh):
     for i in range(n_tokens):
         # only keys j <= i are visible under the causal mask
         n_visible = i + 1 if causal else n_tokens
-        row_max = -np.inf
         for j in range(n_visible):
             acc = 0.0
             for d in range(head_dim):
                 acc += q[b, h, i, d] * k[b, h, j, d]
-            acc *= s
-            probs[b, h, i, j] = acc
-            if acc > row_max:
-                row_max = acc
-        total = 0.0
-        for j in range(n_visible):
-            e = math.exp(probs[b, h, i, j] - row_max)
-            probs[b, h, i, j] = e
-            total += e
-        inv_total = 1.0 / total
-        for j in range(n_visible):
-            probs[b, h, i, j] *= inv_total
-        for j in range(n_visible, n_tokens):
-            probs[b, h, i, j] = 0.0
-        for d in range(head_dim):
-            acc = 0.0
-            for j in range(n_visible):
-                acc += probs[b, h, i, j] * v[b, h, j, d]
-            out[b, h, i, d] = acc
+            probs[b, h, i, j] = acc * s
+        _softmax_mix_row_forward(v, out, probs, b, h, i, n_visible)
 
 
 @njit(cache=True)
@@ -81,35 +109,22 @@ def _scaled_dot_backward_slice(dout, q, k, v, probs, scale, causal, dq, dk, dv, 
     b = bh // n_heads
     h = bh % n_heads
     s = scale[h]
-    dprob = np.empty(n_tokens, dtype=np.float64)  # one row of d loss / d probs
-    for j in range(n_tokens):
-        for d in range(head_dim):
-            dk[b, h, j, d] = 0.0
-            dv[b, h, j, d] = 0.0
+    dscore = np.empty(n_tokens, dtype=np.float64)  # row i of d loss / d scores
+    dk[b, h] = 0.0
+    dv[b, h] = 0.0
+    dq[b, h] = 0.0
     dscale = 0.0
     for i in range(n_tokens):
         n_visible = i + 1 if causal else n_tokens
-        # dprob_j = dout_i . v_j ;  dv_j += p_ij dout_i
-        weighted = 0.0  # sum_j p_ij dprob_j
+        _softmax_mix_row_backward(dout, v, probs, dv, dscore, b, h, i, n_visible)
+        # score_ij = s * q_i . k_j
         for j in range(n_visible):
-            acc = 0.0
-            p = probs[b, h, i, j]
-            for d in range(head_dim):
-                acc += dout[b, h, i, d] * v[b, h, j, d]
-                dv[b, h, j, d] += p * dout[b, h, i, d]
-            dprob[j] = acc
-            weighted += p * acc
-        for d in range(head_dim):
-            dq[b, h, i, d] = 0.0
-        for j in range(n_visible):
-            # softmax backward: dscore_j = p_j (dprob_j - sum_j' p_j' dprob_j')
-            dscore = probs[b, h, i, j] * (dprob[j] - weighted)
             raw = 0.0  # q_i . k_j before scaling
             for d in range(head_dim):
                 raw += q[b, h, i, d] * k[b, h, j, d]
-                dq[b, h, i, d] += dscore * s * k[b, h, j, d]
-                dk[b, h, j, d] += dscore * s * q[b, h, i, d]
-            dscale += dscore * raw
+                dq[b, h, i, d] += dscore[j] * s * k[b, h, j, d]
+                dk[b, h, j, d] += dscore[j] * s * q[b, h, i, d]
+            dscale += dscore[j] * raw
     dscale_bh[b, h] = dscale
 
 
@@ -270,29 +285,12 @@ def _additive_forward_slice(q, k, v, w, causal, out, probs, bh):
     h = bh % n_heads
     for i in range(n_tokens):
         n_visible = i + 1 if causal else n_tokens
-        row_max = -np.inf
         for j in range(n_visible):
             acc = 0.0
             for d in range(head_dim):
                 acc += w[h, d] * math.tanh(q[b, h, i, d] + k[b, h, j, d])
             probs[b, h, i, j] = acc
-            if acc > row_max:
-                row_max = acc
-        total = 0.0
-        for j in range(n_visible):
-            e = math.exp(probs[b, h, i, j] - row_max)
-            probs[b, h, i, j] = e
-            total += e
-        inv_total = 1.0 / total
-        for j in range(n_visible):
-            probs[b, h, i, j] *= inv_total
-        for j in range(n_visible, n_tokens):
-            probs[b, h, i, j] = 0.0
-        for d in range(head_dim):
-            acc = 0.0
-            for j in range(n_visible):
-                acc += probs[b, h, i, j] * v[b, h, j, d]
-            out[b, h, i, d] = acc
+        _softmax_mix_row_forward(v, out, probs, b, h, i, n_visible)
 
 
 @njit(cache=True)
@@ -302,32 +300,20 @@ def _additive_backward_slice(dout, q, k, v, w, probs, causal, dq, dk, dv, dw_bh,
     _, n_heads, n_tokens, head_dim = q.shape
     b = bh // n_heads
     h = bh % n_heads
-    dprob = np.empty(n_tokens, dtype=np.float64)
-    for j in range(n_tokens):
-        for d in range(head_dim):
-            dk[b, h, j, d] = 0.0
-            dv[b, h, j, d] = 0.0
-    for d in range(head_dim):
-        dw_bh[b, h, d] = 0.0
+    dscore = np.empty(n_tokens, dtype=np.float64)
+    dk[b, h] = 0.0
+    dv[b, h] = 0.0
+    dq[b, h] = 0.0
+    dw_bh[b, h] = 0.0
     for i in range(n_tokens):
         n_visible = i + 1 if causal else n_tokens
-        weighted = 0.0
+        _softmax_mix_row_backward(dout, v, probs, dv, dscore, b, h, i, n_visible)
+        # score_ij = w_h . tanh(q_i + k_j), the tanh recomputed rather than stored
         for j in range(n_visible):
-            acc = 0.0
-            p = probs[b, h, i, j]
-            for d in range(head_dim):
-                acc += dout[b, h, i, d] * v[b, h, j, d]
-                dv[b, h, j, d] += p * dout[b, h, i, d]
-            dprob[j] = acc
-            weighted += p * acc
-        for d in range(head_dim):
-            dq[b, h, i, d] = 0.0
-        for j in range(n_visible):
-            dscore = probs[b, h, i, j] * (dprob[j] - weighted)
             for d in range(head_dim):
                 t = math.tanh(q[b, h, i, d] + k[b, h, j, d])
-                dw_bh[b, h, d] += dscore * t
-                dpre = dscore * w[h, d] * (1.0 - t * t)  # through tanh
+                dw_bh[b, h, d] += dscore[j] * t
+                dpre = dscore[j] * w[h, d] * (1.0 - t * t)
                 dq[b, h, i, d] += dpre
                 dk[b, h, j, d] += dpre
 
