@@ -14,12 +14,13 @@ dict ``input name -> gradient``. The same spec drives the gradient check and the
 """
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numba
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy.special import erf, expit
 
@@ -63,7 +64,11 @@ F32_TOL = 1e-4  # float32 vs float64, norm-wise relative
 
 seeds = st.integers(0, 2**32 - 1)
 small = st.integers(1, 3)
-gradcheck_settings = settings(max_examples=15, deadline=None)
+# derandomize: a central-difference check resolves a gradient only down to ~1e-12 of the loss, and
+# in the tiniest examples (one visible row, two tokens) a whole gradient tensor can vanish by
+# coincidence (two equal keys, a saturated softmax): ~1 random draw in 4000 there. Fixed examples
+# keep CI from flaking on such draws; the inputs below are built to avoid them in the first place.
+gradcheck_settings = settings(max_examples=15, deadline=None, derandomize=True)
 
 
 # =============================================================================================
@@ -97,10 +102,21 @@ def away_from_zero(rng, shape, low, high):
 
 
 def cosine_qk(rng, shape, low=0.3, high=2.0):
-    """q or k for cosine attention: random directions, norms in [low, high]."""
+    """q or k of shape (B, H, T, Dh) for cosine attention: random directions, norms in [low, high].
+
+    One-wide heads get well-separated norms along T (a shuffled ramp): two keys of nearly equal
+    value score alike, so dq ~ their difference, which can sink below the finite difference's
+    round-off floor in a tiny example.
+    """
     direction = rng.standard_normal(shape)
     direction /= np.linalg.norm(direction, axis=-1, keepdims=True)
-    return direction * rng.uniform(low, high, size=shape[:-1] + (1,))
+    if shape[-1] > 1:
+        return direction * rng.uniform(low, high, size=shape[:-1] + (1,))
+    n = shape[-2]
+    ramp = np.linspace(low, high, n + 2)[1:-1]  # (T,) interior points, spacing (high-low)/(T+1)
+    norms = rng.permuted(np.broadcast_to(ramp, shape[:-1]), axis=-1)
+    norms = norms + rng.uniform(-0.2, 0.2, size=norms.shape) * (high - low) / (n + 1)
+    return direction * norms[..., None]
 
 
 # =============================================================================================
@@ -252,9 +268,15 @@ def spec_dropout(rng, shape=(4, 5), p=0.3, seed=7):
     return inputs, forward, backward
 
 
+def attention_qkv(rng, shape):
+    """q, k, v with entries of magnitude in [0.2, 2]: in a one-row example a near-zero q (dk ~ q)
+    or a near-zero score vector would make a whole gradient tensor vanish into round-off."""
+    return {name: away_from_zero(rng, shape, 0.2, 2.0) for name in ("q", "k", "v")}
+
+
 def spec_attention(rng, B=2, H=2, T=4, Dh=3, causal=False):
     shape = (B, H, T, Dh)
-    inputs = {name: rng.standard_normal(shape) for name in ("q", "k", "v")}
+    inputs = attention_qkv(rng, shape)
 
     def forward(q, k, v):
         out, cache = attention_forward(q, k, v, causal)
@@ -295,8 +317,8 @@ def spec_cosine_attention(rng, B=2, H=2, T=4, Dh=3, causal=False):
 
 def spec_additive_attention(rng, B=2, H=2, T=4, Dh=3, causal=False):
     shape = (B, H, T, Dh)
-    inputs = {name: rng.standard_normal(shape) for name in ("q", "k", "v")}
-    inputs["w"] = rng.standard_normal((H, Dh))
+    inputs = attention_qkv(rng, shape)
+    inputs["w"] = away_from_zero(rng, (H, Dh), 0.3, 2.0)
 
     def forward(q, k, v, w):
         out, cache = additive_attention_forward(q, k, v, w, causal)
@@ -343,6 +365,24 @@ def float_inputs(inputs):
     return {name for name, value in inputs.items() if np.asarray(value).dtype.kind == "f"}
 
 
+@contextlib.contextmanager
+def one_numba_thread():
+    """Run Numba kernels on one thread inside the block, restoring the thread count after.
+
+    For the finite-difference loops only: thousands of calls on tiny arrays, where on a busy
+    machine the thread hand-offs of ``prange`` cost 5-200x the work (measured: 0.35 ms vs 2-80 ms
+    per network forward with 2 threads while other jobs ran). The kernels give bitwise the same
+    results on any thread count (``test_results_do_not_depend_on_thread_count``), and the
+    analytic gradients under test are still computed with the default thread count.
+    """
+    old = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(old)
+
+
 def gradcheck_spec(spec, rng):
     """Central-difference check of every float input of ``spec`` on ``sum(out * dout)``."""
     inputs, forward, backward = spec
@@ -357,7 +397,8 @@ def gradcheck_spec(spec, rng):
         outs, _ = forward(**inputs)
         return float(sum(np.sum(out * dout) for out, dout in zip(outs, douts)))
 
-    return check_gradients(loss, {name: inputs[name] for name in analytic}, analytic)
+    with one_numba_thread():
+        return check_gradients(loss, {name: inputs[name] for name in analytic}, analytic)
 
 
 def cast(inputs, dtype):
@@ -370,6 +411,8 @@ def cast(inputs, dtype):
 @gradcheck_settings
 @given(lead=st.lists(small, min_size=1, max_size=2), d_in=st.integers(1, 4),
        d_out=st.integers(1, 4), bias=st.booleans(), seed=seeds)
+@example(lead=[1], d_in=1, d_out=1, bias=True, seed=0)
+@example(lead=[1], d_in=1, d_out=1, bias=False, seed=0)
 def test_linear_gradients(lead, d_in, d_out, bias, seed):
     rng = np.random.default_rng(seed)
     gradcheck_spec(spec_linear(rng, tuple(lead), d_in, d_out, bias), rng)
@@ -377,6 +420,8 @@ def test_linear_gradients(lead, d_in, d_out, bias, seed):
 
 @gradcheck_settings
 @given(lead=st.lists(small, min_size=1, max_size=2), dim=st.integers(1, 6), seed=seeds)
+@example(lead=[1], dim=1, seed=0)
+@example(lead=[1], dim=2, seed=0)
 def test_layernorm_gradients(lead, dim, seed):
     rng = np.random.default_rng(seed)
     gradcheck_spec(spec_layernorm(rng, tuple(lead), dim), rng)
@@ -385,6 +430,8 @@ def test_layernorm_gradients(lead, dim, seed):
 @gradcheck_settings
 @given(B=small, T=st.integers(1, 6), C=small, affine=st.booleans(), stats_grads=st.booleans(),
        seed=seeds)
+@example(B=1, T=1, C=1, affine=True, stats_grads=True, seed=0)
+@example(B=1, T=2, C=1, affine=False, stats_grads=True, seed=0)
 def test_instance_norm_gradients(B, T, C, affine, stats_grads, seed):
     rng = np.random.default_rng(seed)
     gradcheck_spec(spec_instance_norm(rng, B, T, C, affine, stats_grads), rng)
@@ -392,6 +439,7 @@ def test_instance_norm_gradients(B, T, C, affine, stats_grads, seed):
 
 @gradcheck_settings
 @given(B=small, horizon=small, Q=small, affine=st.booleans(), seed=seeds)
+@example(B=1, horizon=1, Q=1, affine=True, seed=0)
 def test_instance_denorm_gradients(B, horizon, Q, affine, seed):
     rng = np.random.default_rng(seed)
     gradcheck_spec(spec_instance_denorm(rng, B, horizon, Q, affine), rng)
@@ -419,6 +467,8 @@ attention_dims = dict(B=small, H=small, T=st.integers(1, 5), Dh=st.integers(1, 4
 
 @gradcheck_settings
 @given(**attention_dims)
+@example(B=1, H=1, T=1, Dh=1, causal=False, seed=0)
+@example(B=1, H=1, T=2, Dh=1, causal=True, seed=0)
 def test_attention_gradients(B, H, T, Dh, causal, seed):
     rng = np.random.default_rng(seed)
     gradcheck_spec(spec_attention(rng, B, H, T, Dh, causal), rng)
@@ -426,6 +476,8 @@ def test_attention_gradients(B, H, T, Dh, causal, seed):
 
 @gradcheck_settings
 @given(**attention_dims)
+@example(B=1, H=1, T=1, Dh=1, causal=False, seed=0)
+@example(B=1, H=1, T=2, Dh=1, causal=True, seed=0)
 def test_cosine_attention_gradients(B, H, T, Dh, causal, seed):
     rng = np.random.default_rng(seed)
     gradcheck_spec(spec_cosine_attention(rng, B, H, T, Dh, causal), rng)
@@ -433,6 +485,8 @@ def test_cosine_attention_gradients(B, H, T, Dh, causal, seed):
 
 @gradcheck_settings
 @given(**attention_dims)
+@example(B=1, H=1, T=1, Dh=1, causal=False, seed=0)
+@example(B=1, H=1, T=2, Dh=1, causal=True, seed=0)
 def test_additive_attention_gradients(B, H, T, Dh, causal, seed):
     rng = np.random.default_rng(seed)
     gradcheck_spec(spec_additive_attention(rng, B, H, T, Dh, causal), rng)
@@ -460,6 +514,7 @@ def test_patch_gradients_cases(T, patch_len, stride):
 @gradcheck_settings
 @given(B=small, T=st.integers(1, 12), C=small, patch_len=st.integers(1, 5),
        stride=st.integers(1, 6), seed=seeds)
+@example(B=1, T=1, C=1, patch_len=1, stride=1, seed=0)
 def test_patch_gradients(B, T, C, patch_len, stride, seed):
     rng = np.random.default_rng(seed)
     gradcheck_spec(spec_patch(rng, B, T, C, patch_len, stride), rng)
@@ -467,6 +522,7 @@ def test_patch_gradients(B, T, C, patch_len, stride, seed):
 
 @gradcheck_settings
 @given(B=small, N=st.integers(1, 4), D=st.integers(1, 4), seed=seeds)
+@example(B=1, N=1, D=1, seed=0)
 def test_add_positions_gradients(B, N, D, seed):
     rng = np.random.default_rng(seed)
     gradcheck_spec(spec_add_positions(rng, B, N, D), rng)
@@ -501,6 +557,7 @@ def check_probs(probs, causal):
 
 @settings(max_examples=30, deadline=None)
 @given(**attention_dims)
+@example(B=1, H=1, T=1, Dh=1, causal=True, seed=0)
 def test_attention_matches_reference(B, H, T, Dh, causal, seed):
     rng = np.random.default_rng(seed)
     q, k, v = (rng.standard_normal((B, H, T, Dh)) for _ in range(3))
@@ -615,7 +672,7 @@ def test_dropout_masks_and_identity():
     np.testing.assert_allclose(out1[kept], x[kept] / (1.0 - p), rtol=1e-15)
     assert abs((~kept).mean() - p) < 0.05  # 2000 elements: about p of them dropped
     dout = rng.standard_normal(x.shape)
-    np.testing.assert_array_equal(dropout_backward(dout, mask1), dout * kept / (1.0 - p))
+    np.testing.assert_allclose(dropout_backward(dout, mask1), dout * kept / (1.0 - p), rtol=1e-15)
 
     for p_, training in ((p, False), (0.0, True), (0.0, False)):
         out, cache = dropout_forward(x, p_, None, training)  # no rng needed for the identity
@@ -711,8 +768,10 @@ def test_instance_norm_statistics_and_round_trip(affine, C):
         + rng.uniform(-100, 100, size=(B, 1, C))
     out, cache = instance_norm_forward(x, 1e-5)
     np.testing.assert_allclose(out.mean(axis=1), 0.0, atol=1e-12)
-    # std = sqrt(var + eps): the normalised std is sqrt(var / (var + eps)), within eps/var of 1
-    np.testing.assert_allclose(out.std(axis=1), 1.0, rtol=0, atol=1e-5)
+    # std = sqrt(var + eps): the normalised std is sqrt(var / (var + eps)), 1 - eps / (2 var)
+    var = x.var(axis=1)
+    np.testing.assert_allclose(out.std(axis=1), np.sqrt(var / (var + 1e-5)), rtol=1e-12)
+    np.testing.assert_allclose(out.std(axis=1), 1.0, rtol=0, atol=1e-3)
     np.testing.assert_allclose(cache["mean"], x.mean(axis=1, keepdims=True), rtol=1e-13)
     np.testing.assert_allclose(cache["std"], np.sqrt(x.var(axis=1, keepdims=True) + 1e-5),
                                rtol=1e-13)

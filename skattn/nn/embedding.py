@@ -5,9 +5,11 @@ every ``stride`` steps; each patch (all channels of those steps) becomes one tok
 
 **The padding rule.** A window whose length does not fit the patches exactly is padded on the
 LEFT (the oldest end) by repeating its first value, to the smallest length
-``T_pad >= max(T, patch_len)`` with ``(T_pad - patch_len) % stride == 0``. So every observed step
-lies in some patch, the newest step always ends the last patch, and a window shorter than one
-patch still gives one token. The gradient of the padded steps flows back to the first step.
+``T_pad >= max(T, patch_len)`` with ``(T_pad - patch_len) % stride == 0``. So the newest step
+always ends the last patch, a window shorter than one patch still gives one token, and, when
+``stride <= patch_len``, every observed step lies in some patch. (A stride longer than the patch
+skips the ``stride - patch_len`` steps between patches: they reach the network only through its
+linear skip path.) The gradient of the padded steps flows back to the first step.
 """
 from __future__ import annotations
 

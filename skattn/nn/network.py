@@ -114,15 +114,18 @@ class NetworkConfig:
     dtype: str = "float32"
 
     def __post_init__(self):
+        def is_int(value):
+            return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
         for name in ("n_timesteps", "horizon", "n_channels", "d_model", "n_heads", "d_ff",
                      "patch_len", "stride"):
             value = getattr(self, name)
-            if not isinstance(value, (int, np.integer)) or value < 1:
+            if not is_int(value) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if not isinstance(self.n_layers, (int, np.integer)) or self.n_layers < 0:
-            raise ValueError(f"n_layers must be >= 0, got {self.n_layers}")
-        if self.n_quantiles is not None and self.n_quantiles < 1:
-            raise ValueError(f"n_quantiles must be None or >= 1, got {self.n_quantiles}")
+        if not is_int(self.n_layers) or self.n_layers < 0:
+            raise ValueError(f"n_layers must be an integer >= 0, got {self.n_layers!r}")
+        if self.n_quantiles is not None and (not is_int(self.n_quantiles) or self.n_quantiles < 1):
+            raise ValueError(f"n_quantiles must be None or an integer >= 1, got {self.n_quantiles!r}")
         if self.d_model % self.n_heads:
             raise ValueError(
                 f"d_model ({self.d_model}) must be divisible by n_heads ({self.n_heads})"
@@ -135,6 +138,9 @@ class NetworkConfig:
             )
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        if not (isinstance(self.norm_eps, (float, int, np.floating)) and self.norm_eps > 0
+                and np.isfinite(self.norm_eps)):
+            raise ValueError(f"norm_eps must be a positive finite number, got {self.norm_eps!r}")
         if self.dtype not in ("float32", "float64"):
             raise ValueError(f"dtype must be 'float32' or 'float64', got {self.dtype!r}")
 
