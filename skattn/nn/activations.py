@@ -1,68 +1,97 @@
 """Elementwise activations (GELU, ReLU) and the sigmoid gate, forward and backward side by side.
 
 GELU is the exact form ``0.5 x (1 + erf(x / sqrt 2))`` (PyTorch's ``nn.GELU()`` default), computed by
-a Numba kernel because NumPy has no erf. Kernels run over the flattened array with a serial and a
-``prange`` driver (:mod:`skattn.nn._parallel`); every element is independent, so results do not
-depend on the thread count.
+a Numba kernel because NumPy has no erf. Its kernels are serial loops over the flattened array that
+LLVM vectorises (elementwise work this cheap gains nothing from a thread pool's hand-off); the
+estimator spreads whole batches over threads instead.
 """
 from __future__ import annotations
 
 import math
 
 import numpy as np
-from numba import njit, prange
-
-from ._parallel import use_parallel
+from numba import njit
 
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
-@njit(cache=True)
-def _gelu_forward_element(x, out, i):
-    # element i of x, out: (N,) flat, same dtype
-    xi = x[i]
-    out[i] = 0.5 * xi * (1.0 + math.erf(xi * _INV_SQRT2))
+# erf(z) ~ z P(z^2) / Q(z^2) on [-4, 4] (+-1 beyond, where erf is 1 to float32 precision): the
+# rational form of Eigen/XLA's float erf. Measured max |error| 6.5e-8 over [-10, 10] (against
+# scipy.special.erf, 2e6 points) -- below float32 resolution. Unlike libm's erf it has no call and
+# no branch, so LLVM vectorises the loops; the float32 path uses it, float64 keeps the exact erf.
+_ERF_P = (-1.60960333262415e-02, -2.95459980854025e-03, -7.34990630326855e-04,
+          -5.69250639462346e-05, -2.10102402082508e-06, 2.77068142495902e-08,
+          -2.72614225801306e-10)
+_ERF_Q = (-1.42647390514189e-02, -7.37332916720468e-03, -1.68282697438203e-03,
+          -2.13374055278905e-04, -1.45660718464996e-05)
+_P0, _P1, _P2, _P3, _P4, _P5, _P6 = _ERF_P
+_Q0, _Q1, _Q2, _Q3, _Q4 = _ERF_Q
 
 
-@njit(cache=True)
-def _gelu_backward_element(x, dout, dx, i):
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _erf_rational(z):
+    # returns (erf(z), d erf / dz) of the rational form, the derivative exact for that form
+    zc = min(max(z, -4.0), 4.0)
+    u = zc * zc
+    p = ((((((_P6 * u + _P5) * u + _P4) * u + _P3) * u + _P2) * u + _P1) * u + _P0)
+    dp = (((((6.0 * _P6 * u + 5.0 * _P5) * u + 4.0 * _P4) * u + 3.0 * _P3) * u + 2.0 * _P2) * u + _P1)
+    q = ((((_Q4 * u + _Q3) * u + _Q2) * u + _Q1) * u + _Q0)
+    dq = (((4.0 * _Q4 * u + 3.0 * _Q3) * u + 2.0 * _Q2) * u + _Q1)
+    value = zc * p / q
+    # d/dz [z p(z^2) / q(z^2)] = (p + 2 z^2 p') / q - 2 z^2 p q' / q^2 ; 0 where clamped
+    slope = ((p + 2.0 * u * dp) * q - 2.0 * u * p * dq) / (q * q)
+    if z != zc:
+        slope = 0.0
+    return value, slope
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _gelu_forward_exact(x, out):
+    # x, out: (N,) flat, float64: 0.5 x (1 + erf(x / sqrt 2)) with libm's erf
+    for i in range(x.shape[0]):
+        xi = x[i]
+        out[i] = 0.5 * xi * (1.0 + math.erf(xi * _INV_SQRT2))
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _gelu_backward_exact(x, dout, dx):
     # d/dx [x Phi(x)] = Phi(x) + x phi(x)
-    xi = x[i]
-    cdf = 0.5 * (1.0 + math.erf(xi * _INV_SQRT2))
-    pdf = _INV_SQRT_2PI * math.exp(-0.5 * xi * xi)
-    dx[i] = dout[i] * (cdf + xi * pdf)
-
-
-@njit(cache=True)
-def _gelu_forward_serial(x, out):
     for i in range(x.shape[0]):
-        _gelu_forward_element(x, out, i)
+        xi = x[i]
+        cdf = 0.5 * (1.0 + math.erf(xi * _INV_SQRT2))
+        pdf = _INV_SQRT_2PI * math.exp(-0.5 * xi * xi)
+        dx[i] = dout[i] * (cdf + xi * pdf)
 
 
-@njit(cache=True, parallel=True)
-def _gelu_forward_parallel(x, out):
-    for i in prange(x.shape[0]):
-        _gelu_forward_element(x, out, i)
-
-
-@njit(cache=True)
-def _gelu_backward_serial(x, dout, dx):
+@njit(cache=True, nogil=True, error_model="numpy")
+def _gelu_forward_rational(x, out):
+    # x, out: (N,) flat, float32: the same GELU with the rational erf
     for i in range(x.shape[0]):
-        _gelu_backward_element(x, dout, dx, i)
+        xi = x[i]
+        erf_value, _ = _erf_rational(xi * _INV_SQRT2)
+        out[i] = 0.5 * xi * (1.0 + erf_value)
 
 
-@njit(cache=True, parallel=True)
-def _gelu_backward_parallel(x, dout, dx):
-    for i in prange(x.shape[0]):
-        _gelu_backward_element(x, dout, dx, i)
+@njit(cache=True, nogil=True, error_model="numpy")
+def _gelu_backward_rational(x, dout, dx):
+    # exact derivative of _gelu_forward_rational: 0.5 (1 + erf(z)) + 0.5 x erf'(z) / sqrt 2
+    for i in range(x.shape[0]):
+        xi = x[i]
+        erf_value, erf_slope = _erf_rational(xi * _INV_SQRT2)
+        dx[i] = dout[i] * (0.5 * (1.0 + erf_value) + 0.5 * xi * erf_slope * _INV_SQRT2)
 
 
 def gelu_forward(x):
-    """GELU (exact, erf-based). Returns ``(out, cache)``; ``out`` has the shape and dtype of ``x``."""
+    """GELU, ``0.5 x (1 + erf(x / sqrt 2))`` (PyTorch's exact form).
+
+    float64 uses libm's erf; float32 a rational erf accurate to 6.5e-8 that vectorises (its
+    backward is the exact derivative of that form). Returns ``(out, cache)``; ``out`` has the
+    shape and dtype of ``x``.
+    """
     x = np.ascontiguousarray(x)
     out = np.empty_like(x)
-    kernel = _gelu_forward_parallel if use_parallel() else _gelu_forward_serial
+    kernel = _gelu_forward_rational if x.dtype == np.float32 else _gelu_forward_exact
     kernel(x.reshape(-1), out.reshape(-1))
     return out, x
 
@@ -72,7 +101,7 @@ def gelu_backward(dout, cache):
     x = cache
     dout = np.ascontiguousarray(dout, dtype=x.dtype)
     dx = np.empty_like(x)
-    kernel = _gelu_backward_parallel if use_parallel() else _gelu_backward_serial
+    kernel = _gelu_backward_rational if x.dtype == np.float32 else _gelu_backward_exact
     kernel(x.reshape(-1), dout.reshape(-1), dx.reshape(-1))
     return dx
 

@@ -17,25 +17,22 @@ Score functions (the ones compared in the attention-for-forecasting literature):
 
 Tokens are few in forecasting (tens), so the score loops run in Numba, fused: one pass per (batch,
 head) computes scores, mask, softmax and the weighted sum with no intermediate arrays. Each kernel
-is the body for one (batch, head) pair with a serial and a ``prange`` driver (see
-:mod:`skattn.nn._parallel`); the pairs write disjoint slices, so results do not depend on the
-thread count. Per-head parameter gradients are written per (batch, head) and summed over the batch in
-NumPy for the same reason.
+is the body for one (batch, head) pair and a loop over the pairs; kernels release the GIL, so the
+estimator can run shards of a batch on several threads. Per-head parameter gradients are written
+per (batch, head) and summed over the batch in NumPy.
 """
 from __future__ import annotations
 
 import math
 
 import numpy as np
-from numba import njit, prange
-
-from ._parallel import use_parallel
+from numba import njit
 
 
 # --------------------------------------------------------------------------------------------
 # Shared by every score function: the softmax of one row of scores and the mix of the values.
 # --------------------------------------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _softmax_mix_row_forward(v, out, probs, b, h, i, n_visible):
     # probs[b, h, i, :n_visible] holds row i's scores on entry and its probabilities on exit;
     # keys past n_visible (masked) get probability 0. out[b, h, i] = sum_j p_ij v_j
@@ -60,7 +57,7 @@ def _softmax_mix_row_forward(v, out, probs, b, h, i, n_visible):
         out[b, h, i, d] = acc
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _softmax_mix_row_backward(dout, v, probs, dv, dscore, b, h, i, n_visible):
     # adds row i's part to dv[b, h] and writes dscore[:n_visible] = d loss / d score_ij:
     # dprob_j = dout_i . v_j ;  dv_j += p_ij dout_i ;  dscore_j = p_ij (dprob_j - sum_j' p_ij' dprob_j')
@@ -81,7 +78,7 @@ def _softmax_mix_row_backward(dout, v, probs, dv, dscore, b, h, i, n_visible):
 # --------------------------------------------------------------------------------------------
 # Scaled dot-product core, with a per-head scale (1/sqrt(Dh) for dot, tau_h for cosine).
 # --------------------------------------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _scaled_dot_forward_slice(q, k, v, scale, causal, out, probs, bh):
     # one (batch, head) pair bh = b * H + h of:
     # q, k, v, out: (B, H, T, Dh); scale: (H,); probs: (B, H, T, T)
@@ -100,7 +97,7 @@ def _scaled_dot_forward_slice(q, k, v, scale, causal, out, probs, bh):
         _softmax_mix_row_forward(v, out, probs, b, h, i, n_visible)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _scaled_dot_backward_slice(dout, q, k, v, probs, scale, causal, dq, dk, dv, dscale_bh, bh):
     # one (batch, head) pair of:
     # dout, q, k, v, dq, dk, dv: (B, H, T, Dh); probs: (B, H, T, T); scale: (H,)
@@ -128,27 +125,15 @@ def _scaled_dot_backward_slice(dout, q, k, v, probs, scale, causal, dq, dk, dv, 
     dscale_bh[b, h] = dscale
 
 
-@njit(cache=True)
-def _scaled_dot_forward_serial(q, k, v, scale, causal, out, probs):
+@njit(cache=True, nogil=True, error_model="numpy")
+def _scaled_dot_forward_kernel(q, k, v, scale, causal, out, probs):
     for bh in range(q.shape[0] * q.shape[1]):
         _scaled_dot_forward_slice(q, k, v, scale, causal, out, probs, bh)
 
 
-@njit(cache=True, parallel=True)
-def _scaled_dot_forward_parallel(q, k, v, scale, causal, out, probs):
-    for bh in prange(q.shape[0] * q.shape[1]):  # (batch, head) pairs write disjoint slices
-        _scaled_dot_forward_slice(q, k, v, scale, causal, out, probs, bh)
-
-
-@njit(cache=True)
-def _scaled_dot_backward_serial(dout, q, k, v, probs, scale, causal, dq, dk, dv, dscale_bh):
+@njit(cache=True, nogil=True, error_model="numpy")
+def _scaled_dot_backward_kernel(dout, q, k, v, probs, scale, causal, dq, dk, dv, dscale_bh):
     for bh in range(q.shape[0] * q.shape[1]):
-        _scaled_dot_backward_slice(dout, q, k, v, probs, scale, causal, dq, dk, dv, dscale_bh, bh)
-
-
-@njit(cache=True, parallel=True)
-def _scaled_dot_backward_parallel(dout, q, k, v, probs, scale, causal, dq, dk, dv, dscale_bh):
-    for bh in prange(q.shape[0] * q.shape[1]):  # (batch, head) pairs write disjoint slices
         _scaled_dot_backward_slice(dout, q, k, v, probs, scale, causal, dq, dk, dv, dscale_bh, bh)
 
 
@@ -170,8 +155,7 @@ def _scaled_dot_forward(q, k, v, scale, causal):
     out = np.empty_like(q)
     probs = np.empty((n_batch, n_heads, n_tokens, n_tokens), dtype=q.dtype)
     scale = np.ascontiguousarray(scale, dtype=q.dtype)
-    kernel = _scaled_dot_forward_parallel if use_parallel() else _scaled_dot_forward_serial
-    kernel(q, k, v, scale, bool(causal), out, probs)
+    _scaled_dot_forward_kernel(q, k, v, scale, bool(causal), out, probs)
     cache = {"q": q, "k": k, "v": v, "probs": probs, "scale": scale, "causal": bool(causal)}
     return out, cache
 
@@ -181,8 +165,7 @@ def _scaled_dot_backward(dout, cache):
     dout = np.ascontiguousarray(dout, dtype=q.dtype)
     dq, dk, dv = np.empty_like(q), np.empty_like(k), np.empty_like(v)
     dscale_bh = np.empty(q.shape[:2], dtype=q.dtype)  # (B, H)
-    kernel = _scaled_dot_backward_parallel if use_parallel() else _scaled_dot_backward_serial
-    kernel(dout, q, k, v, probs, cache["scale"], cache["causal"], dq, dk, dv, dscale_bh)
+    _scaled_dot_backward_kernel(dout, q, k, v, probs, cache["scale"], cache["causal"], dq, dk, dv, dscale_bh)
     return dq, dk, dv, dscale_bh.sum(axis=0)
 
 
@@ -277,7 +260,7 @@ def cosine_attention_backward(dout, cache):
 # --------------------------------------------------------------------------------------------
 # Additive (Bahdanau) attention: s_ij = w_h . tanh(q_i + k_j).
 # --------------------------------------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _additive_forward_slice(q, k, v, w, causal, out, probs, bh):
     # one (batch, head) pair of: q, k, v, out: (B, H, T, Dh); w: (H, Dh); probs: (B, H, T, T)
     _, n_heads, n_tokens, head_dim = q.shape
@@ -293,7 +276,7 @@ def _additive_forward_slice(q, k, v, w, causal, out, probs, bh):
         _softmax_mix_row_forward(v, out, probs, b, h, i, n_visible)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _additive_backward_slice(dout, q, k, v, w, probs, causal, dq, dk, dv, dw_bh, bh):
     # one (batch, head) pair; dw_bh: (B, H, Dh), d loss / d w_h from batch item b alone
     # (summed over b by the caller)
@@ -318,27 +301,15 @@ def _additive_backward_slice(dout, q, k, v, w, probs, causal, dq, dk, dv, dw_bh,
                 dk[b, h, j, d] += dpre
 
 
-@njit(cache=True)
-def _additive_forward_serial(q, k, v, w, causal, out, probs):
+@njit(cache=True, nogil=True, error_model="numpy")
+def _additive_forward_kernel(q, k, v, w, causal, out, probs):
     for bh in range(q.shape[0] * q.shape[1]):
         _additive_forward_slice(q, k, v, w, causal, out, probs, bh)
 
 
-@njit(cache=True, parallel=True)
-def _additive_forward_parallel(q, k, v, w, causal, out, probs):
-    for bh in prange(q.shape[0] * q.shape[1]):  # (batch, head) pairs write disjoint slices
-        _additive_forward_slice(q, k, v, w, causal, out, probs, bh)
-
-
-@njit(cache=True)
-def _additive_backward_serial(dout, q, k, v, w, probs, causal, dq, dk, dv, dw_bh):
+@njit(cache=True, nogil=True, error_model="numpy")
+def _additive_backward_kernel(dout, q, k, v, w, probs, causal, dq, dk, dv, dw_bh):
     for bh in range(q.shape[0] * q.shape[1]):
-        _additive_backward_slice(dout, q, k, v, w, probs, causal, dq, dk, dv, dw_bh, bh)
-
-
-@njit(cache=True, parallel=True)
-def _additive_backward_parallel(dout, q, k, v, w, probs, causal, dq, dk, dv, dw_bh):
-    for bh in prange(q.shape[0] * q.shape[1]):  # (batch, head) pairs write disjoint slices
         _additive_backward_slice(dout, q, k, v, w, probs, causal, dq, dk, dv, dw_bh, bh)
 
 
@@ -365,8 +336,7 @@ def additive_attention_forward(q, k, v, w, causal=False):
     n_batch, n_heads, n_tokens, _ = q.shape
     out = np.empty_like(q)
     probs = np.empty((n_batch, n_heads, n_tokens, n_tokens), dtype=q.dtype)
-    kernel = _additive_forward_parallel if use_parallel() else _additive_forward_serial
-    kernel(q, k, v, w, bool(causal), out, probs)
+    _additive_forward_kernel(q, k, v, w, bool(causal), out, probs)
     return out, {"q": q, "k": k, "v": v, "w": w, "probs": probs, "causal": bool(causal)}
 
 
@@ -376,6 +346,5 @@ def additive_attention_backward(dout, cache):
     dout = np.ascontiguousarray(dout, dtype=q.dtype)
     dq, dk, dv = np.empty_like(q), np.empty_like(k), np.empty_like(v)
     dw_bh = np.empty(q.shape[:2] + (q.shape[3],), dtype=q.dtype)  # (B, H, Dh)
-    kernel = _additive_backward_parallel if use_parallel() else _additive_backward_serial
-    kernel(dout, q, k, v, w, probs, cache["causal"], dq, dk, dv, dw_bh)
+    _additive_backward_kernel(dout, q, k, v, w, probs, cache["causal"], dq, dk, dv, dw_bh)
     return dq, dk, dv, dw_bh.sum(axis=0)

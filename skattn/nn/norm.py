@@ -12,15 +12,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
-
-from ._parallel import use_parallel
+from numba import njit
 
 
 # --------------------------------------------------------------------------------------------
-# Layer norm over the last axis: a body per row, serial and prange drivers, float64 accumulators.
+# Layer norm over the last axis: a body per row and a loop over rows, float64 accumulators.
 # --------------------------------------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _layernorm_forward_row(x, gamma, beta, eps, out, mean, rstd, i):
     # row i of: x, out: (M, D); gamma, beta: (D,); mean, rstd: (M,)
     dim = x.shape[1]
@@ -39,7 +37,7 @@ def _layernorm_forward_row(x, gamma, beta, eps, out, mean, rstd, i):
         out[i, j] = (x[i, j] - mu) * r * gamma[j] + beta[j]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _layernorm_backward_row(dout, x, gamma, mean, rstd, dx, i):
     # row i: dx_j = rstd * (g_j - mean(g) - xhat_j * mean(g * xhat)),  g = dout * gamma
     dim = x.shape[1]
@@ -58,27 +56,15 @@ def _layernorm_backward_row(dout, x, gamma, mean, rstd, dx, i):
         dx[i, j] = r * (dout[i, j] * gamma[j] - g_mean - xhat * gx_mean)
 
 
-@njit(cache=True)
-def _layernorm_forward_serial(x, gamma, beta, eps, out, mean, rstd):
+@njit(cache=True, nogil=True, error_model="numpy")
+def _layernorm_forward_kernel(x, gamma, beta, eps, out, mean, rstd):
     for i in range(x.shape[0]):
         _layernorm_forward_row(x, gamma, beta, eps, out, mean, rstd, i)
 
 
-@njit(cache=True, parallel=True)
-def _layernorm_forward_parallel(x, gamma, beta, eps, out, mean, rstd):
-    for i in prange(x.shape[0]):  # rows are independent
-        _layernorm_forward_row(x, gamma, beta, eps, out, mean, rstd, i)
-
-
-@njit(cache=True)
-def _layernorm_backward_serial(dout, x, gamma, mean, rstd, dx):
+@njit(cache=True, nogil=True, error_model="numpy")
+def _layernorm_backward_kernel(dout, x, gamma, mean, rstd, dx):
     for i in range(x.shape[0]):
-        _layernorm_backward_row(dout, x, gamma, mean, rstd, dx, i)
-
-
-@njit(cache=True, parallel=True)
-def _layernorm_backward_parallel(dout, x, gamma, mean, rstd, dx):
-    for i in prange(x.shape[0]):  # rows are independent
         _layernorm_backward_row(dout, x, gamma, mean, rstd, dx, i)
 
 
@@ -102,8 +88,7 @@ def layernorm_forward(x, gamma, beta, eps=1e-5):
     out = np.empty_like(x2)
     mean = np.empty(x2.shape[0], dtype=x2.dtype)  # (M,)
     rstd = np.empty(x2.shape[0], dtype=x2.dtype)  # (M,)
-    kernel = _layernorm_forward_parallel if use_parallel() else _layernorm_forward_serial
-    kernel(x2, gamma, beta, eps, out, mean, rstd)
+    _layernorm_forward_kernel(x2, gamma, beta, eps, out, mean, rstd)
     return out.reshape(x.shape), (x2, gamma, mean, rstd, x.shape)
 
 
@@ -112,9 +97,8 @@ def layernorm_backward(dout, cache):
     x2, gamma, mean, rstd, shape = cache
     dout2 = np.ascontiguousarray(dout, dtype=x2.dtype).reshape(x2.shape)  # (M, D)
     dx = np.empty_like(x2)
-    kernel = _layernorm_backward_parallel if use_parallel() else _layernorm_backward_serial
-    kernel(dout2, x2, gamma, mean, rstd, dx)
-    # the parameter gradients are sums over rows: NumPy, so no racy parallel reduction
+    _layernorm_backward_kernel(dout2, x2, gamma, mean, rstd, dx)
+    # the parameter gradients are sums over rows, done by NumPy
     xhat = (x2 - mean[:, None]) * rstd[:, None]
     dgamma = (dout2 * xhat).sum(axis=0)
     dbeta = dout2.sum(axis=0)
