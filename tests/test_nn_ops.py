@@ -945,3 +945,26 @@ def test_additive_attention_rejects_bad_score_vector():
     q = np.zeros((1, 2, 3, 4))
     with pytest.raises(ValueError):
         additive_attention_forward(q, q, q, np.zeros((2, 3)))
+
+
+def test_float32_gelu_rational_erf_is_accurate_and_its_backward_is_its_derivative():
+    from scipy.special import erf
+
+    from skattn.nn.activations import gelu_backward, gelu_forward
+
+    x64 = np.linspace(-12.0, 12.0, 200001)
+    x32 = x64.astype(np.float32)
+    exact = 0.5 * x32.astype(np.float64) * (1.0 + erf(x32.astype(np.float64) / np.sqrt(2.0)))
+    out, cache = gelu_forward(x32)
+    assert out.dtype == np.float32
+    # rational erf: 6.5e-8 from the true erf; float32 arithmetic adds a few ulps
+    assert np.max(np.abs(out - exact) / np.maximum(1.0, np.abs(exact))) < 2e-6
+    grad = gelu_backward(np.ones_like(x32), cache)
+    exact_grad = 0.5 * (1 + erf(x64 / np.sqrt(2))) + x64 * np.exp(-x64**2 / 2) / np.sqrt(2 * np.pi)
+    assert np.max(np.abs(grad - exact_grad)) < 2e-5
+    # the backward is the derivative of what the forward computes: central differences in float64
+    # of the float32 forward are too coarse, so compare slopes over a wide step instead
+    h = np.float32(1e-2)
+    probe = np.linspace(-5, 5, 1001).astype(np.float32)
+    slope = (gelu_forward(probe + h)[0].astype(np.float64) - gelu_forward(probe - h)[0]) / (2 * float(h))
+    np.testing.assert_allclose(gelu_backward(np.ones_like(probe), gelu_forward(probe)[1]), slope, atol=1e-4)
