@@ -1,8 +1,8 @@
 """Multi-head attention cores, forward and backward side by side.
 
-Every core takes ``q, k, v`` of shape (B, H, T, Dh) — T tokens, H heads of width Dh — and returns
-``out`` of shape (B, H, T, Dh) and a ``cache`` dict whose ``"probs"`` entry, (B, H, T, T), holds the
-attention probabilities for inspection.
+The public functions take ``q, k, v`` of shape (B, H, T, Dh) — T tokens, H heads of width Dh — and
+return ``out`` of shape (B, H, T, Dh) and a ``cache`` dict whose ``"probs"`` entry, (B, H, T, T),
+holds the attention probabilities for inspection.
 
 Score functions (the ones compared in the attention-for-forecasting literature):
 
@@ -20,6 +20,15 @@ head) computes scores, mask, softmax and the weighted sum with no intermediate a
 is the body for one (batch, head) pair and a loop over the pairs; kernels release the GIL, so the
 estimator can run shards of a batch on several threads. Per-head parameter gradients are written
 per (batch, head) and summed over the batch in NumPy.
+
+**Layout.** The kernels read q, k and v from ONE packed, C-contiguous, token-major array
+(B, T, 3, H, Dh) — exactly the network's fused QKV projection (B, T, 3D), reshaped — write their
+output token-major (B, T, H, Dh) = (B, T, D), ready for the output projection, and write the
+gradients into a packed (B, T, 3, H, Dh) buffer that is the fused projection's gradient. So the
+network makes no transposes or copies around attention, and every array has static unit stride
+over Dh, which lets LLVM vectorise the inner loops (strided views measured slower). The
+``*_tokens_*`` functions are that interface; the public (B, H, T, Dh) functions pack their inputs
+(one copy) and return views.
 """
 from __future__ import annotations
 
@@ -28,15 +37,21 @@ import math
 import numpy as np
 from numba import njit
 
+# reassoc lets LLVM vectorise the dot products over Dh (a reduction); nothing here relies on
+# NaN/inf-free arithmetic (the softmax starts its max at -inf), so no other fast-math flag is set.
+_FAST = {"reassoc", "contract"}
+
 
 # --------------------------------------------------------------------------------------------
 # Shared by every score function: the softmax of one row of scores and the mix of the values.
+# Arrays are token-major and C-contiguous: qkv, dqkv: (B, T, 3, H, Dh) holding q, k, v in slots
+# 0, 1, 2; out, dout: (B, T, H, Dh); probs: (B, H, T, T).
 # --------------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True, error_model="numpy")
-def _softmax_mix_row_forward(v, out, probs, b, h, i, n_visible):
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FAST)
+def _softmax_mix_row_forward(qkv, out, probs, b, h, i, n_visible):
     # probs[b, h, i, :n_visible] holds row i's scores on entry and its probabilities on exit;
-    # keys past n_visible (masked) get probability 0. out[b, h, i] = sum_j p_ij v_j
-    n_tokens, head_dim = probs.shape[3], v.shape[3]
+    # keys past n_visible (masked) get probability 0. out[b, i, h] = sum_j p_ij v_j
+    n_tokens, head_dim = probs.shape[3], qkv.shape[4]
     row_max = -np.inf
     for j in range(n_visible):
         row_max = max(row_max, probs[b, h, i, j])
@@ -51,24 +66,26 @@ def _softmax_mix_row_forward(v, out, probs, b, h, i, n_visible):
     for j in range(n_visible, n_tokens):
         probs[b, h, i, j] = 0.0
     for d in range(head_dim):
-        acc = 0.0
-        for j in range(n_visible):
-            acc += probs[b, h, i, j] * v[b, h, j, d]
-        out[b, h, i, d] = acc
+        out[b, i, h, d] = 0.0
+    for j in range(n_visible):
+        p = probs[b, h, i, j]
+        for d in range(head_dim):
+            out[b, i, h, d] += p * qkv[b, j, 2, h, d]
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def _softmax_mix_row_backward(dout, v, probs, dv, dscore, b, h, i, n_visible):
-    # adds row i's part to dv[b, h] and writes dscore[:n_visible] = d loss / d score_ij:
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FAST)
+def _softmax_mix_row_backward(dout, qkv, probs, dqkv, dscore, b, h, i, n_visible):
+    # adds row i's part to dv = dqkv[b, :, 2, h] and writes dscore[:n_visible] = d loss / d score_ij:
     # dprob_j = dout_i . v_j ;  dv_j += p_ij dout_i ;  dscore_j = p_ij (dprob_j - sum_j' p_ij' dprob_j')
-    head_dim = v.shape[3]
+    head_dim = qkv.shape[4]
     weighted = 0.0
     for j in range(n_visible):
         p = probs[b, h, i, j]
         dprob = 0.0
         for d in range(head_dim):
-            dprob += dout[b, h, i, d] * v[b, h, j, d]
-            dv[b, h, j, d] += p * dout[b, h, i, d]
+            dprob += dout[b, i, h, d] * qkv[b, j, 2, h, d]
+        for d in range(head_dim):
+            dqkv[b, j, 2, h, d] += p * dout[b, i, h, d]
         dscore[j] = dprob
         weighted += p * dprob
     for j in range(n_visible):
@@ -78,66 +95,105 @@ def _softmax_mix_row_backward(dout, v, probs, dv, dscore, b, h, i, n_visible):
 # --------------------------------------------------------------------------------------------
 # Scaled dot-product core, with a per-head scale (1/sqrt(Dh) for dot, tau_h for cosine).
 # --------------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True, error_model="numpy")
-def _scaled_dot_forward_slice(q, k, v, scale, causal, out, probs, bh):
-    # one (batch, head) pair bh = b * H + h of:
-    # q, k, v, out: (B, H, T, Dh); scale: (H,); probs: (B, H, T, T)
-    _, n_heads, n_tokens, head_dim = q.shape
-    b = bh // n_heads
-    h = bh % n_heads
-    s = scale[h]
-    for i in range(n_tokens):
-        # only keys j <= i are visible under the causal mask
-        n_visible = i + 1 if causal else n_tokens
-        for j in range(n_visible):
-            acc = 0.0
-            for d in range(head_dim):
-                acc += q[b, h, i, d] * k[b, h, j, d]
-            probs[b, h, i, j] = acc * s
-        _softmax_mix_row_forward(v, out, probs, b, h, i, n_visible)
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FAST)
+def _scaled_dot_forward_kernel(qkv, scale, causal, out, probs):
+    # qkv: (B, T, 3, H, Dh); out: (B, T, H, Dh); scale: (H,); probs: (B, H, T, T)
+    n_batch, n_tokens, _, n_heads, head_dim = qkv.shape
+    for b in range(n_batch):
+        for h in range(n_heads):
+            s = scale[h]
+            for i in range(n_tokens):
+                # only keys j <= i are visible under the causal mask
+                n_visible = i + 1 if causal else n_tokens
+                for j in range(n_visible):
+                    acc = 0.0
+                    for d in range(head_dim):
+                        acc += qkv[b, i, 0, h, d] * qkv[b, j, 1, h, d]
+                    probs[b, h, i, j] = acc * s
+                _softmax_mix_row_forward(qkv, out, probs, b, h, i, n_visible)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def _scaled_dot_backward_slice(dout, q, k, v, probs, scale, causal, dq, dk, dv, dscale_bh, bh):
-    # one (batch, head) pair of:
-    # dout, q, k, v, dq, dk, dv: (B, H, T, Dh); probs: (B, H, T, T); scale: (H,)
-    # dscale_bh: (B, H), d loss / d scale_h from batch item b alone (summed over b by the caller)
-    _, n_heads, n_tokens, head_dim = q.shape
-    b = bh // n_heads
-    h = bh % n_heads
-    s = scale[h]
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FAST)
+def _scaled_dot_backward_kernel(dout, qkv, probs, scale, causal, need_dscale, dqkv, dscale_bh):
+    # dout: (B, T, H, Dh); qkv, dqkv: (B, T, 3, H, Dh); probs: (B, H, T, T); scale: (H,)
+    # dscale_bh: (B, H), d loss / d scale_h from batch item b alone (summed over b by the caller);
+    # filled only when need_dscale (the dot product of q_i and k_j is recomputed for it)
+    n_batch, n_tokens, _, n_heads, head_dim = qkv.shape
     dscore = np.empty(n_tokens, dtype=np.float64)  # row i of d loss / d scores
-    dk[b, h] = 0.0
-    dv[b, h] = 0.0
-    dq[b, h] = 0.0
-    dscale = 0.0
-    for i in range(n_tokens):
-        n_visible = i + 1 if causal else n_tokens
-        _softmax_mix_row_backward(dout, v, probs, dv, dscore, b, h, i, n_visible)
-        # score_ij = s * q_i . k_j
-        for j in range(n_visible):
-            raw = 0.0  # q_i . k_j before scaling
-            for d in range(head_dim):
-                raw += q[b, h, i, d] * k[b, h, j, d]
-                dq[b, h, i, d] += dscore[j] * s * k[b, h, j, d]
-                dk[b, h, j, d] += dscore[j] * s * q[b, h, i, d]
-            dscale += dscore[j] * raw
-    dscale_bh[b, h] = dscale
+    for b in range(n_batch):
+        for h in range(n_heads):
+            s = scale[h]
+            for t in range(n_tokens):
+                for slot in range(3):
+                    for d in range(head_dim):
+                        dqkv[b, t, slot, h, d] = 0.0
+            dscale = 0.0
+            for i in range(n_tokens):
+                n_visible = i + 1 if causal else n_tokens
+                _softmax_mix_row_backward(dout, qkv, probs, dqkv, dscore, b, h, i, n_visible)
+                # score_ij = s * q_i . k_j
+                for j in range(n_visible):
+                    g = dscore[j] * s
+                    for d in range(head_dim):
+                        dqkv[b, i, 0, h, d] += g * qkv[b, j, 1, h, d]
+                        dqkv[b, j, 1, h, d] += g * qkv[b, i, 0, h, d]
+                    if need_dscale:
+                        raw = 0.0
+                        for d in range(head_dim):
+                            raw += qkv[b, i, 0, h, d] * qkv[b, j, 1, h, d]
+                        dscale += dscore[j] * raw
+            dscale_bh[b, h] = dscale
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def _scaled_dot_forward_kernel(q, k, v, scale, causal, out, probs):
-    for bh in range(q.shape[0] * q.shape[1]):
-        _scaled_dot_forward_slice(q, k, v, scale, causal, out, probs, bh)
+def scaled_dot_tokens_forward(qkv, scale, causal=False):
+    """Scaled dot-product attention on a packed token-major array (see the module's *Layout*).
+
+    Parameters
+    ----------
+    qkv : C-contiguous ndarray of shape (B, T, 3, H, Dh)
+        q, k and v in slots 0, 1 and 2 (the fused projection's output, reshaped).
+    scale : ndarray of shape (H,)
+        Multiplies the scores of each head.
+    causal : bool
+
+    Returns
+    -------
+    out : ndarray of shape (B, T, H, Dh), C-contiguous (heads merged by a free reshape)
+    cache : dict with ``"probs"`` of shape (B, H, T, T)
+    """
+    n_batch, n_tokens, _, n_heads, head_dim = qkv.shape
+    out = np.empty((n_batch, n_tokens, n_heads, head_dim), dtype=qkv.dtype)
+    probs = np.empty((n_batch, n_heads, n_tokens, n_tokens), dtype=qkv.dtype)
+    scale = np.ascontiguousarray(scale, dtype=qkv.dtype)
+    _scaled_dot_forward_kernel(qkv, scale, bool(causal), out, probs)
+    return out, {"qkv": qkv, "probs": probs, "scale": scale, "causal": bool(causal)}
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def _scaled_dot_backward_kernel(dout, q, k, v, probs, scale, causal, dq, dk, dv, dscale_bh):
-    for bh in range(q.shape[0] * q.shape[1]):
-        _scaled_dot_backward_slice(dout, q, k, v, probs, scale, causal, dq, dk, dv, dscale_bh, bh)
+def scaled_dot_tokens_backward(dout, cache, dqkv, need_dscale=False):
+    """Gradients of :func:`scaled_dot_tokens_forward`, written into ``dqkv`` (B, T, 3, H, Dh).
+
+    Parameters
+    ----------
+    dout : C-contiguous ndarray of shape (B, T, H, Dh)
+    cache : dict from :func:`scaled_dot_tokens_forward`
+    dqkv : C-contiguous ndarray of shape (B, T, 3, H, Dh), overwritten
+    need_dscale : bool
+        Also return the gradient of the per-head scale.
+
+    Returns
+    -------
+    dscale : ndarray of shape (H,), or None unless ``need_dscale``
+    """
+    qkv = cache["qkv"]
+    dscale_bh = np.zeros((qkv.shape[0], qkv.shape[3]), dtype=qkv.dtype)  # (B, H)
+    _scaled_dot_backward_kernel(np.ascontiguousarray(dout), qkv, cache["probs"], cache["scale"],
+                                cache["causal"], bool(need_dscale), dqkv, dscale_bh)
+    return dscale_bh.sum(axis=0) if need_dscale else None
 
 
 def _check_qkv(q, k, v):
+    if not all(isinstance(a, np.ndarray) for a in (q, k, v)):
+        raise ValueError("q, k and v must be NumPy arrays")
     if q.ndim != 4 or q.shape != k.shape or q.shape != v.shape:
         raise ValueError(
             "q, k and v must have the same shape (B, H, T, Dh); got "
@@ -149,24 +205,19 @@ def _check_qkv(q, k, v):
         )
 
 
-def _scaled_dot_forward(q, k, v, scale, causal):
-    q, k, v = (np.ascontiguousarray(a) for a in (q, k, v))
-    n_batch, n_heads, n_tokens, _ = q.shape
-    out = np.empty_like(q)
-    probs = np.empty((n_batch, n_heads, n_tokens, n_tokens), dtype=q.dtype)
-    scale = np.ascontiguousarray(scale, dtype=q.dtype)
-    _scaled_dot_forward_kernel(q, k, v, scale, bool(causal), out, probs)
-    cache = {"q": q, "k": k, "v": v, "probs": probs, "scale": scale, "causal": bool(causal)}
-    return out, cache
+def _tokens(x):
+    # (B, H, T, Dh) <-> (B, T, H, Dh): a view, never a copy
+    return x.transpose(0, 2, 1, 3)
 
 
-def _scaled_dot_backward(dout, cache):
-    q, k, v, probs = cache["q"], cache["k"], cache["v"], cache["probs"]
-    dout = np.ascontiguousarray(dout, dtype=q.dtype)
-    dq, dk, dv = np.empty_like(q), np.empty_like(k), np.empty_like(v)
-    dscale_bh = np.empty(q.shape[:2], dtype=q.dtype)  # (B, H)
-    _scaled_dot_backward_kernel(dout, q, k, v, probs, cache["scale"], cache["causal"], dq, dk, dv, dscale_bh)
-    return dq, dk, dv, dscale_bh.sum(axis=0)
+def _pack(q, k, v):
+    # (B, H, T, Dh) each -> one C-contiguous (B, T, 3, H, Dh): the public functions' only copy
+    return np.ascontiguousarray(np.stack([_tokens(q), _tokens(k), _tokens(v)], axis=2))
+
+
+def _unpack(qkv):
+    # (B, T, 3, H, Dh) -> q, k, v as (B, H, T, Dh) views
+    return tuple(_tokens(qkv[:, :, slot]) for slot in range(3))
 
 
 def attention_forward(q, k, v, causal=False):
@@ -188,7 +239,8 @@ def attention_forward(q, k, v, causal=False):
     _check_qkv(q, k, v)
     n_heads, head_dim = q.shape[1], q.shape[3]
     scale = np.full(n_heads, 1.0 / math.sqrt(head_dim))
-    return _scaled_dot_forward(q, k, v, scale, causal)
+    out, cache = scaled_dot_tokens_forward(_pack(q, k, v), scale, causal)
+    return _tokens(out), cache
 
 
 def attention_backward(dout, cache):
@@ -203,22 +255,45 @@ def attention_backward(dout, cache):
     -------
     dq, dk, dv : ndarray of shape (B, H, T, Dh)
     """
-    dq, dk, dv, _ = _scaled_dot_backward(dout, cache)
-    return dq, dk, dv
+    dqkv = np.empty_like(cache["qkv"])
+    scaled_dot_tokens_backward(_tokens(np.asarray(dout, dtype=dqkv.dtype)), cache, dqkv)
+    return _unpack(dqkv)
 
 
 # --------------------------------------------------------------------------------------------
 # Cosine attention: unit-normalised q and k, a learnable temperature per head.
 # --------------------------------------------------------------------------------------------
 def _unit_normalise_forward(x, eps):
-    # x: (B, H, T, Dh); norm = sqrt(|x|^2 + eps) keeps the map smooth at x = 0
-    norm = np.sqrt((x * x).sum(axis=-1, keepdims=True) + x.dtype.type(eps))  # (B, H, T, 1)
+    # x: (..., Dh); norm = sqrt(|x|^2 + eps) keeps the map smooth at x = 0
+    norm = np.sqrt((x * x).sum(axis=-1, keepdims=True) + x.dtype.type(eps))  # (..., 1)
     return x / norm, norm
 
 
 def _unit_normalise_backward(dx_unit, x_unit, norm):
     # x_unit = x / norm, d norm / dx = x / norm  =>  dx = (dx_unit - x_unit (x_unit . dx_unit)) / norm
     return (dx_unit - x_unit * (x_unit * dx_unit).sum(axis=-1, keepdims=True)) / norm
+
+
+def cosine_tokens_forward(qkv, log_tau, causal=False, eps=1e-6):
+    """Cosine attention on a packed array (B, T, 3, H, Dh); see :func:`cosine_attention_forward`."""
+    unit = np.empty_like(qkv)  # q and k replaced by unit vectors, v as it is
+    unit[:, :, 0], q_norm = _unit_normalise_forward(qkv[:, :, 0], eps)
+    unit[:, :, 1], k_norm = _unit_normalise_forward(qkv[:, :, 1], eps)
+    unit[:, :, 2] = qkv[:, :, 2]
+    tau = np.exp(np.asarray(log_tau, dtype=qkv.dtype))  # (H,)
+    out, cache = scaled_dot_tokens_forward(unit, tau, causal)
+    cache.update(q_norm=q_norm, k_norm=k_norm, tau=tau)
+    return out, cache
+
+
+def cosine_tokens_backward(dout, cache, dqkv):
+    """Gradients of :func:`cosine_tokens_forward` into ``dqkv``; returns ``dlog_tau`` (H,)."""
+    dtau = scaled_dot_tokens_backward(dout, cache, dqkv, need_dscale=True)
+    # the kernel wrote gradients with respect to the unit vectors; map them back through the norm
+    unit = cache["qkv"]
+    dqkv[:, :, 0] = _unit_normalise_backward(dqkv[:, :, 0], unit[:, :, 0], cache["q_norm"])
+    dqkv[:, :, 1] = _unit_normalise_backward(dqkv[:, :, 1], unit[:, :, 1], cache["k_norm"])
+    return dtau * cache["tau"]  # d exp(l) / dl = exp(l)
 
 
 def cosine_attention_forward(q, k, v, log_tau, causal=False, eps=1e-6):
@@ -240,77 +315,82 @@ def cosine_attention_forward(q, k, v, log_tau, causal=False, eps=1e-6):
     cache : dict with ``"probs"`` of shape (B, H, T, T)
     """
     _check_qkv(q, k, v)
-    q_unit, q_norm = _unit_normalise_forward(q, eps)
-    k_unit, k_norm = _unit_normalise_forward(k, eps)
-    tau = np.exp(np.asarray(log_tau, dtype=q.dtype))  # (H,)
-    out, cache = _scaled_dot_forward(q_unit, k_unit, v, tau, causal)
-    cache.update(q_norm=q_norm, k_norm=k_norm, tau=tau)
-    return out, cache
+    out, cache = cosine_tokens_forward(_pack(q, k, v), log_tau, causal, eps)
+    return _tokens(out), cache
 
 
 def cosine_attention_backward(dout, cache):
     """Gradients of :func:`cosine_attention_forward`: ``(dq, dk, dv, dlog_tau)``."""
-    dq_unit, dk_unit, dv, dtau = _scaled_dot_backward(dout, cache)
-    dq = _unit_normalise_backward(dq_unit, cache["q"], cache["q_norm"])
-    dk = _unit_normalise_backward(dk_unit, cache["k"], cache["k_norm"])
-    dlog_tau = dtau * cache["tau"]  # d exp(l) / dl = exp(l)
-    return dq, dk, dv, dlog_tau
+    dqkv = np.empty_like(cache["qkv"])
+    dlog_tau = cosine_tokens_backward(_tokens(np.asarray(dout, dtype=dqkv.dtype)), cache, dqkv)
+    return (*_unpack(dqkv), dlog_tau)
 
 
 # --------------------------------------------------------------------------------------------
 # Additive (Bahdanau) attention: s_ij = w_h . tanh(q_i + k_j).
 # --------------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True, error_model="numpy")
-def _additive_forward_slice(q, k, v, w, causal, out, probs, bh):
-    # one (batch, head) pair of: q, k, v, out: (B, H, T, Dh); w: (H, Dh); probs: (B, H, T, T)
-    _, n_heads, n_tokens, head_dim = q.shape
-    b = bh // n_heads
-    h = bh % n_heads
-    for i in range(n_tokens):
-        n_visible = i + 1 if causal else n_tokens
-        for j in range(n_visible):
-            acc = 0.0
-            for d in range(head_dim):
-                acc += w[h, d] * math.tanh(q[b, h, i, d] + k[b, h, j, d])
-            probs[b, h, i, j] = acc
-        _softmax_mix_row_forward(v, out, probs, b, h, i, n_visible)
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FAST)
+def _additive_forward_kernel(qkv, w, causal, out, probs):
+    # qkv: (B, T, 3, H, Dh); out: (B, T, H, Dh); w: (H, Dh); probs: (B, H, T, T)
+    n_batch, n_tokens, _, n_heads, head_dim = qkv.shape
+    for b in range(n_batch):
+        for h in range(n_heads):
+            for i in range(n_tokens):
+                n_visible = i + 1 if causal else n_tokens
+                for j in range(n_visible):
+                    acc = 0.0
+                    for d in range(head_dim):
+                        acc += w[h, d] * math.tanh(qkv[b, i, 0, h, d] + qkv[b, j, 1, h, d])
+                    probs[b, h, i, j] = acc
+                _softmax_mix_row_forward(qkv, out, probs, b, h, i, n_visible)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def _additive_backward_slice(dout, q, k, v, w, probs, causal, dq, dk, dv, dw_bh, bh):
-    # one (batch, head) pair; dw_bh: (B, H, Dh), d loss / d w_h from batch item b alone
-    # (summed over b by the caller)
-    _, n_heads, n_tokens, head_dim = q.shape
-    b = bh // n_heads
-    h = bh % n_heads
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FAST)
+def _additive_backward_kernel(dout, qkv, w, probs, causal, dqkv, dw_bh):
+    # dout: (B, T, H, Dh); qkv, dqkv: (B, T, 3, H, Dh); w: (H, Dh); probs: (B, H, T, T)
+    # dw_bh: (B, H, Dh), d loss / d w_h from batch item b alone (summed over b by the caller)
+    n_batch, n_tokens, _, n_heads, head_dim = qkv.shape
     dscore = np.empty(n_tokens, dtype=np.float64)
-    dk[b, h] = 0.0
-    dv[b, h] = 0.0
-    dq[b, h] = 0.0
-    dw_bh[b, h] = 0.0
-    for i in range(n_tokens):
-        n_visible = i + 1 if causal else n_tokens
-        _softmax_mix_row_backward(dout, v, probs, dv, dscore, b, h, i, n_visible)
-        # score_ij = w_h . tanh(q_i + k_j), the tanh recomputed rather than stored
-        for j in range(n_visible):
+    for b in range(n_batch):
+        for h in range(n_heads):
+            for t in range(n_tokens):
+                for slot in range(3):
+                    for d in range(head_dim):
+                        dqkv[b, t, slot, h, d] = 0.0
             for d in range(head_dim):
-                t = math.tanh(q[b, h, i, d] + k[b, h, j, d])
-                dw_bh[b, h, d] += dscore[j] * t
-                dpre = dscore[j] * w[h, d] * (1.0 - t * t)
-                dq[b, h, i, d] += dpre
-                dk[b, h, j, d] += dpre
+                dw_bh[b, h, d] = 0.0
+            for i in range(n_tokens):
+                n_visible = i + 1 if causal else n_tokens
+                _softmax_mix_row_backward(dout, qkv, probs, dqkv, dscore, b, h, i, n_visible)
+                # score_ij = w_h . tanh(q_i + k_j), the tanh recomputed rather than stored
+                for j in range(n_visible):
+                    for d in range(head_dim):
+                        t = math.tanh(qkv[b, i, 0, h, d] + qkv[b, j, 1, h, d])
+                        dw_bh[b, h, d] += dscore[j] * t
+                        dpre = dscore[j] * w[h, d] * (1.0 - t * t)
+                        dqkv[b, i, 0, h, d] += dpre
+                        dqkv[b, j, 1, h, d] += dpre
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def _additive_forward_kernel(q, k, v, w, causal, out, probs):
-    for bh in range(q.shape[0] * q.shape[1]):
-        _additive_forward_slice(q, k, v, w, causal, out, probs, bh)
+def additive_tokens_forward(qkv, w, causal=False):
+    """Additive attention on a packed array (B, T, 3, H, Dh); see :func:`additive_attention_forward`."""
+    n_batch, n_tokens, _, n_heads, head_dim = qkv.shape
+    w = np.ascontiguousarray(w, dtype=qkv.dtype)
+    if w.shape != (n_heads, head_dim):
+        raise ValueError(f"w must have shape (H, Dh) = {(n_heads, head_dim)}, got {w.shape}")
+    out = np.empty((n_batch, n_tokens, n_heads, head_dim), dtype=qkv.dtype)
+    probs = np.empty((n_batch, n_heads, n_tokens, n_tokens), dtype=qkv.dtype)
+    _additive_forward_kernel(qkv, w, bool(causal), out, probs)
+    return out, {"qkv": qkv, "w": w, "probs": probs, "causal": bool(causal)}
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def _additive_backward_kernel(dout, q, k, v, w, probs, causal, dq, dk, dv, dw_bh):
-    for bh in range(q.shape[0] * q.shape[1]):
-        _additive_backward_slice(dout, q, k, v, w, probs, causal, dq, dk, dv, dw_bh, bh)
+def additive_tokens_backward(dout, cache, dqkv):
+    """Gradients of :func:`additive_tokens_forward` into ``dqkv``; returns ``dw`` (H, Dh)."""
+    qkv = cache["qkv"]
+    dw_bh = np.empty((qkv.shape[0], qkv.shape[3], qkv.shape[4]), dtype=qkv.dtype)  # (B, H, Dh)
+    _additive_backward_kernel(np.ascontiguousarray(dout), qkv, cache["w"], cache["probs"],
+                              cache["causal"], dqkv, dw_bh)
+    return dw_bh.sum(axis=0)
 
 
 def additive_attention_forward(q, k, v, w, causal=False):
@@ -329,22 +409,12 @@ def additive_attention_forward(q, k, v, w, causal=False):
     cache : dict with ``"probs"`` of shape (B, H, T, T)
     """
     _check_qkv(q, k, v)
-    q, k, v = (np.ascontiguousarray(a) for a in (q, k, v))
-    w = np.ascontiguousarray(w, dtype=q.dtype)
-    if w.shape != (q.shape[1], q.shape[3]):
-        raise ValueError(f"w must have shape (H, Dh) = {(q.shape[1], q.shape[3])}, got {w.shape}")
-    n_batch, n_heads, n_tokens, _ = q.shape
-    out = np.empty_like(q)
-    probs = np.empty((n_batch, n_heads, n_tokens, n_tokens), dtype=q.dtype)
-    _additive_forward_kernel(q, k, v, w, bool(causal), out, probs)
-    return out, {"q": q, "k": k, "v": v, "w": w, "probs": probs, "causal": bool(causal)}
+    out, cache = additive_tokens_forward(_pack(q, k, v), w, causal)
+    return _tokens(out), cache
 
 
 def additive_attention_backward(dout, cache):
     """Gradients of :func:`additive_attention_forward`: ``(dq, dk, dv, dw)``."""
-    q, k, v, w, probs = cache["q"], cache["k"], cache["v"], cache["w"], cache["probs"]
-    dout = np.ascontiguousarray(dout, dtype=q.dtype)
-    dq, dk, dv = np.empty_like(q), np.empty_like(k), np.empty_like(v)
-    dw_bh = np.empty(q.shape[:2] + (q.shape[3],), dtype=q.dtype)  # (B, H, Dh)
-    _additive_backward_kernel(dout, q, k, v, w, probs, cache["causal"], dq, dk, dv, dw_bh)
-    return dq, dk, dv, dw_bh.sum(axis=0)
+    dqkv = np.empty_like(cache["qkv"])
+    dw = additive_tokens_backward(_tokens(np.asarray(dout, dtype=dqkv.dtype)), cache, dqkv)
+    return (*_unpack(dqkv), dw)

@@ -31,12 +31,12 @@ from .activations import (
     sigmoid_gate_forward,
 )
 from .attention import (
-    additive_attention_backward,
-    additive_attention_forward,
-    attention_backward,
-    attention_forward,
-    cosine_attention_backward,
-    cosine_attention_forward,
+    additive_tokens_backward,
+    additive_tokens_forward,
+    cosine_tokens_backward,
+    cosine_tokens_forward,
+    scaled_dot_tokens_backward,
+    scaled_dot_tokens_forward,
 )
 from .dropout import dropout_backward, dropout_forward
 from .embedding import (
@@ -238,20 +238,21 @@ def no_decay_names(params):
 # Multi-head attention sub-layer
 # ============================================================================================
 def _mha_forward(params, pre, x, config):
-    # x: (B, N, D) -> out (B, N, D)
+    # x: (B, N, D) -> out (B, N, D). The attention cores read q, k, v packed in the fused
+    # projection's output and write the heads already merged: no transposes, no copies.
     n_batch, n_tokens, d = x.shape
     h, dh = config.n_heads, config.head_dim
     cache = {}
     qkv, cache["qkv"] = linear_forward(x, params[pre + "W_qkv"], params[pre + "b_qkv"])  # (B, N, 3D)
-    qkv = qkv.reshape(n_batch, n_tokens, 3, h, dh).transpose(2, 0, 3, 1, 4)  # (3, B, H, N, Dh)
-    q, k, v = (np.ascontiguousarray(qkv[i]) for i in range(3))  # each (B, H, N, Dh)
+    qkv = qkv.reshape(n_batch, n_tokens, 3, h, dh)  # q, k, v packed token-major, a free reshape
     if config.attention == "additive":
-        heads, cache["core"] = additive_attention_forward(q, k, v, params[pre + "w_score"], config.causal)
+        heads, cache["core"] = additive_tokens_forward(qkv, params[pre + "w_score"], config.causal)
     elif config.attention == "cosine":
-        heads, cache["core"] = cosine_attention_forward(q, k, v, params[pre + "log_tau"], config.causal)
+        heads, cache["core"] = cosine_tokens_forward(qkv, params[pre + "log_tau"], config.causal)
     else:  # "dot" and "gated" share the scaled dot-product core
-        heads, cache["core"] = attention_forward(q, k, v, config.causal)
-    merged = heads.transpose(0, 2, 1, 3).reshape(n_batch, n_tokens, d)  # (B, N, D)
+        scale = np.full(h, 1.0 / math.sqrt(dh))
+        heads, cache["core"] = scaled_dot_tokens_forward(qkv, scale, config.causal)
+    merged = heads.reshape(n_batch, n_tokens, d)  # (B, N, H, Dh) -> (B, N, D), free
     if config.attention == "gated":
         gate_logits, cache["gate_linear"] = linear_forward(x, params[pre + "W_gate"], params[pre + "b_gate"])
         merged, cache["gate"] = sigmoid_gate_forward(merged, gate_logits)
@@ -268,16 +269,18 @@ def _mha_backward(dout, cache, pre, config, grads):
         dx, grads[pre + "W_gate"], grads[pre + "b_gate"] = linear_backward(dgate_logits, cache["gate_linear"])
     n_batch, n_tokens, d = dmerged.shape
     h, dh = config.n_heads, config.head_dim
-    dheads = dmerged.reshape(n_batch, n_tokens, h, dh).transpose(0, 2, 1, 3)  # (B, H, N, Dh)
+    dheads = dmerged.reshape(n_batch, n_tokens, h, dh)  # token-major (B, N, H, Dh)
+    # the cores write dq, dk, dv straight into the gradient of the fused projection
+    dqkv = np.empty((n_batch, n_tokens, 3, h, dh), dtype=dmerged.dtype)
     if config.attention == "additive":
-        dq, dk, dv, grads[pre + "w_score"] = additive_attention_backward(dheads, cache["core"])
+        grads[pre + "w_score"] = additive_tokens_backward(dheads, cache["core"], dqkv)
     elif config.attention == "cosine":
-        dq, dk, dv, grads[pre + "log_tau"] = cosine_attention_backward(dheads, cache["core"])
+        grads[pre + "log_tau"] = cosine_tokens_backward(dheads, cache["core"], dqkv)
     else:
-        dq, dk, dv = attention_backward(dheads, cache["core"])
-    dqkv = np.stack([dq, dk, dv])  # (3, B, H, N, Dh)
-    dqkv = dqkv.transpose(1, 3, 0, 2, 4).reshape(n_batch, n_tokens, 3 * d)  # (B, N, 3D)
-    dx_qkv, grads[pre + "W_qkv"], grads[pre + "b_qkv"] = linear_backward(dqkv, cache["qkv"])
+        scaled_dot_tokens_backward(dheads, cache["core"], dqkv)
+    dx_qkv, grads[pre + "W_qkv"], grads[pre + "b_qkv"] = linear_backward(
+        dqkv.reshape(n_batch, n_tokens, 3 * d), cache["qkv"]
+    )
     return dx_qkv if dx is None else dx_qkv + dx
 
 
