@@ -337,6 +337,8 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
     # ----------------------------------------------------------------------------------------
     def _validate_X(self, X, *, reset, y=None):
         """Validate X (and y) with scikit-learn's rules, plus the window-specific ones."""
+        if not reset and y is None and self._is_plain_valid_input(X):
+            return X, None, self.n_channels_
         if y is None:
             X = validate_data(
                 self, X, reset=reset, allow_nd=True, dtype=[np.float64, np.float32],
@@ -361,6 +363,21 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
                 f"{self.n_channels_} channel(s)"
             )
         return X, y, n_channels
+
+    def _is_plain_valid_input(self, X):
+        """True when X needs no conversion and passes every check ``validate_data`` would make at
+        predict time: a finite float ndarray of the fitted shape, and no column names to compare.
+        Skipping the generic machinery saves ~0.1 ms per call, a third of predicting one window."""
+        return (
+            type(X) is np.ndarray
+            and X.dtype in (np.float64, np.float32)
+            and X.ndim == (2 if self.n_channels_ == 1 else 3)
+            and X.shape[0] >= 1
+            and X.shape[1] == self.n_features_in_
+            and (X.ndim == 2 or X.shape[2] == self.n_channels_)
+            and not hasattr(self, "feature_names_in_")
+            and bool(np.isfinite(X).all())
+        )
 
     def _check_params(self, n_timesteps):
         """Checks that involve more than one parameter, at fit time."""
@@ -521,6 +538,8 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
         with _single_threaded_kernels(), _ShardRunner(_n_threads(self.n_jobs)) as runner:
             self._train(X_train, Y_train, X_val, Y_val, rng, runner,
                         n_epochs=1 if partial else self.max_epochs, partial=partial)
+        # float64 copies of the weights for prediction, made once here rather than per call
+        self._params64 = {name: value.astype(np.float64) for name, value in self.params_.items()}
         return self
 
     def _loss_and_grad(self, pred, target, cache, params_config):
@@ -683,8 +702,8 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
     # Prediction
     # ----------------------------------------------------------------------------------------
     def _inference_params(self):
-        # float64 copies of the weights: predictions do not depend on the batching of rows
-        return {name: value.astype(np.float64) for name, value in self.params_.items()}
+        # float64 weights: predictions do not depend on the batching of rows (made at fit)
+        return self._params64
 
     def _inference_config(self):
         return self.config_ if self.config_.dtype == "float64" else _replace(self.config_, dtype="float64")
