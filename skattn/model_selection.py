@@ -91,7 +91,8 @@ def backtest(
     n_jobs : int or None, default None
         Processes for the local models' per-series forecasts (joblib).
     verbose : int, default 0
-        1 prints a line per model and origin with its timings.
+        1 prints a line per model and origin with its timings, and joblib's progress lines while
+        local models forecast many series.
     return_forecasts : bool, default False
         Also return the forecasts.
 
@@ -163,7 +164,8 @@ def backtest(
             fit_seconds += time.perf_counter() - started
             started = time.perf_counter()
             if is_local_model(model) and n_series > 1:
-                outputs = Parallel(n_jobs=n_jobs)(
+                # joblib reports progress as batches of series finish (to stderr) when verbose
+                outputs = Parallel(n_jobs=n_jobs, verbose=5 if verbose else 0)(
                     delayed(_forecast_one)(model, history, horizon) for history in histories
                 )
             else:

@@ -1,0 +1,27 @@
+"""The README's example runs as written."""
+import re
+import warnings
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_readme_example_runs():
+    pytest.importorskip("statsforecast")
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    assert blocks, "README.md has no python example"
+    namespace = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(compile(blocks[0], "README.md", "exec"), namespace)
+    table = namespace["table"]
+    assert set(table["model"]) == {"attention", "ets"}
+    assert all(value > 0 for value in table["smape"])
+
+
+def test_readme_test_command_is_the_one_ci_runs():
+    ci = (README.parent / ".ci" / "run").read_text()
+    assert "python -m pytest -q" in README.read_text()
+    assert "python -m pytest -q" in ci
