@@ -29,9 +29,9 @@ import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from .forecaster import _as_history
+from ._validation import as_history, validate_windows
 
 __all__ = [
     "NaiveForecaster",
@@ -120,25 +120,7 @@ class _LocalForecaster(RegressorMixin, BaseEstimator):
 
     # -- validation --------------------------------------------------------------------------
     def _validate_X(self, X, *, reset, y=None):
-        if y is None:
-            X = validate_data(self, X, reset=reset, allow_nd=True, dtype=[np.float64, np.float32])
-        else:
-            X, y = validate_data(self, X, y, reset=reset, allow_nd=True,
-                                 dtype=[np.float64, np.float32], multi_output=True, y_numeric=True)
-        if X.ndim > 3:
-            raise ValueError(
-                "X must be 2-D (n_samples, n_timesteps) or 3-D (n_samples, n_timesteps, "
-                f"n_channels); got {X.ndim} dimensions, shape {X.shape}"
-            )
-        n_channels = 1 if X.ndim == 2 else X.shape[2]
-        if X.ndim == 3 and n_channels < 1:
-            raise ValueError(f"X has 0 channels (shape {X.shape}); channel 0 must be the target")
-        if not reset and n_channels != self.n_channels_:
-            raise ValueError(
-                f"X has {n_channels} channel(s), but {type(self).__name__} was fitted with "
-                f"{self.n_channels_} channel(s)"
-            )
-        return X, y, n_channels
+        return validate_windows(self, X, y, reset=reset)
 
     # -- scikit-learn API --------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
@@ -224,7 +206,7 @@ class _LocalForecaster(RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         if not isinstance(steps, Integral) or isinstance(steps, bool) or steps < 1:
             raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
-        y = np.ascontiguousarray(_as_history(history, self.n_channels_)[:, 0])
+        y = np.ascontiguousarray(as_history(history, self.n_channels_)[:, 0])
         forecasts, status = self._forecast_rows(y[None, :], int(steps))
         self._warn_failures(status)
         return forecasts[0]

@@ -6,6 +6,7 @@ This module holds validation, the training loop and the scikit-learn glue; the m
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import time
 import warnings
@@ -20,10 +21,11 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import ThreadpoolController
 
 from . import nn
+from ._validation import as_history, validate_windows
 from .nn.losses import loss_backward, loss_forward
 from .nn.optim import AdamW, clip_grad_norm, make_lr_schedule
 from .windows import left_pad
@@ -339,30 +341,7 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
         """Validate X (and y) with scikit-learn's rules, plus the window-specific ones."""
         if not reset and y is None and self._is_plain_valid_input(X):
             return X, None, self.n_channels_
-        if y is None:
-            X = validate_data(
-                self, X, reset=reset, allow_nd=True, dtype=[np.float64, np.float32],
-                ensure_min_samples=1,
-            )
-        else:
-            X, y = validate_data(
-                self, X, y, reset=reset, allow_nd=True, dtype=[np.float64, np.float32],
-                multi_output=True, y_numeric=True,
-            )
-        if X.ndim > 3:
-            raise ValueError(
-                "X must be 2-D (n_samples, n_timesteps) or 3-D (n_samples, n_timesteps, "
-                f"n_channels); got {X.ndim} dimensions, shape {X.shape}"
-            )
-        n_channels = 1 if X.ndim == 2 else X.shape[2]
-        if X.ndim == 3 and n_channels < 1:
-            raise ValueError(f"X has 0 channels (shape {X.shape}); channel 0 must be the target")
-        if not reset and n_channels != self.n_channels_:
-            raise ValueError(
-                f"X has {n_channels} channel(s), but {type(self).__name__} was fitted with "
-                f"{self.n_channels_} channel(s)"
-            )
-        return X, y, n_channels
+        return validate_windows(self, X, y, reset=reset)
 
     def _is_plain_valid_input(self, X):
         """True when X needs no conversion and passes every check ``validate_data`` would make at
@@ -706,7 +685,7 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
         return self._params64
 
     def _inference_config(self):
-        return self.config_ if self.config_.dtype == "float64" else _replace(self.config_, dtype="float64")
+        return self.config_ if self.config_.dtype == "float64" else dataclasses.replace(self.config_, dtype="float64")
 
     def _forward_scaled(self, X3, *, keep_attention=False):
         """Forecasts in scaled units, (n, horizon, Q), and optionally the attention maps."""
@@ -806,7 +785,7 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         if not isinstance(steps, Integral) or isinstance(steps, bool) or steps < 1:
             raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
-        history = _as_history(history, self.n_channels_)
+        history = as_history(history, self.n_channels_)
         window = self.n_features_in_
         horizon = self.n_outputs_
         current = left_pad(history, window)[-window:]  # (T, C)
@@ -818,7 +797,7 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
                     f"steps={steps} exceeds the horizon {horizon} of a model with covariates: "
                     "pass future_covariates for the forecast steps"
                 )
-            future = _as_history(future_covariates, self.n_channels_ - 1, what="future_covariates")
+            future = as_history(future_covariates, self.n_channels_ - 1, what="future_covariates")
             needed = (n_rounds - 1) * horizon
             if future.shape[0] < needed:
                 raise ValueError(
@@ -838,27 +817,3 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
                     )
                 current = np.concatenate([current, new_rows])[-window:]
         return np.concatenate(pieces)[:steps]
-
-
-def _replace(config, **changes):
-    from dataclasses import replace
-
-    return replace(config, **changes)
-
-
-def _as_history(values, n_channels, what="history"):
-    """A finite float64 (T, n_channels) array from a 1-D or 2-D history."""
-    try:
-        array = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{what} must be numeric: {exc}") from None
-    if array.ndim == 1 and n_channels == 1:
-        array = array[:, None]
-    if array.ndim != 2 or array.shape[1] != n_channels:
-        expected = "(n_timesteps,)" if n_channels == 1 and what == "history" else f"(n_timesteps, {n_channels})"
-        raise ValueError(f"{what} must have shape {expected}, got {array.shape}")
-    if array.shape[0] < 1:
-        raise ValueError(f"{what} is empty: at least one value is needed")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{what} contains NaN or infinity")
-    return array
