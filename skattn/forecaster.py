@@ -16,7 +16,7 @@ from numbers import Integral, Real
 
 import numba
 import numpy as np
-from joblib import effective_n_jobs
+from joblib import effective_n_jobs, parallel_config
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
@@ -47,8 +47,15 @@ def _blas_controller():
 
 def _n_threads(n_jobs):
     """Threads for ``n_jobs``: scikit-learn's convention (None -> 1 unless in a joblib context,
-    -1 -> all cores), capped by what Numba can run."""
-    return max(1, min(effective_n_jobs(n_jobs), numba.config.NUMBA_NUM_THREADS))
+    -1 -> all cores), capped by the cores Numba sees.
+
+    Counted as joblib's *threading* backend counts them: the default (process) backend answers 1
+    inside a daemonic process, which cannot start children, but the estimator's shards are threads,
+    which such a process can run (measured: a fit in a daemonic benchmark worker ran on one core).
+    """
+    with parallel_config(backend="threading"):
+        n_threads = effective_n_jobs(n_jobs)
+    return max(1, min(n_threads, numba.config.NUMBA_NUM_THREADS))
 
 
 @contextmanager

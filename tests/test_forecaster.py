@@ -564,3 +564,30 @@ def test_bagging_regressor(windows):
     bag.fit(X, y[:, 0])
     members = np.mean([m.predict(X) for m in bag.estimators_], axis=0)
     np.testing.assert_allclose(bag.predict(X), members)
+
+
+def _threads_in_a_daemonic_process(queue):
+    from skattn.forecaster import _n_threads
+
+    queue.put(_n_threads(2))
+
+
+def test_n_jobs_threads_also_in_a_daemonic_process():
+    # joblib's process backend answers 1 in a daemonic process; the estimator's threads are fine
+    import multiprocessing
+
+    from skattn.forecaster import _n_threads
+
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_threads_in_a_daemonic_process, args=(queue,), daemon=True)
+    process.start()
+    answer = queue.get(timeout=60)
+    process.join(timeout=60)
+    assert answer == min(2, numba.config.NUMBA_NUM_THREADS)
+    assert _n_threads(None) == 1
+    assert _n_threads(-1) == numba.config.NUMBA_NUM_THREADS
+    import joblib
+
+    with joblib.parallel_config(n_jobs=2):
+        assert _n_threads(None) == min(2, numba.config.NUMBA_NUM_THREADS)
