@@ -16,7 +16,9 @@ Score functions (the ones compared in the attention-for-forecasting literature):
   the network after the heads are merged.
 
 Tokens are few in forecasting (tens), so the score loops run in Numba, fused: one pass per (batch,
-head) computes scores, mask, softmax and the weighted sum with no intermediate arrays. Each kernel
+head) computes scores, mask, softmax and the weighted sum with no intermediate arrays. Sums run
+in the data's dtype (float32 data: float32 sums over at most T or Dh terms, and float32 ``exp``),
+which lets LLVM vectorise them; float64 data keeps float64 throughout. Each kernel
 is the body for one (batch, head) pair and a loop over the pairs; kernels release the GIL, so the
 estimator can run shards of a batch on several threads. Per-head parameter gradients are written
 per (batch, head) and summed over the batch in NumPy.
@@ -52,15 +54,16 @@ def _softmax_mix_row_forward(qkv, out, probs, b, h, i, n_visible):
     # probs[b, h, i, :n_visible] holds row i's scores on entry and its probabilities on exit;
     # keys past n_visible (masked) get probability 0. out[b, i, h] = sum_j p_ij v_j
     n_tokens, head_dim = probs.shape[3], qkv.shape[4]
-    row_max = -np.inf
+    zero = qkv.dtype.type(0.0)  # accumulators in the data's dtype: float32 loops vectorise
+    row_max = qkv.dtype.type(-np.inf)
     for j in range(n_visible):
         row_max = max(row_max, probs[b, h, i, j])
-    total = 0.0
+    total = zero
     for j in range(n_visible):
         e = math.exp(probs[b, h, i, j] - row_max)  # shifted by the max: no overflow
         probs[b, h, i, j] = e
         total += e
-    inv_total = 1.0 / total
+    inv_total = qkv.dtype.type(1.0) / total
     for j in range(n_visible):
         probs[b, h, i, j] *= inv_total
     for j in range(n_visible, n_tokens):
@@ -78,10 +81,11 @@ def _softmax_mix_row_backward(dout, qkv, probs, dqkv, dscore, b, h, i, n_visible
     # adds row i's part to dv = dqkv[b, :, 2, h] and writes dscore[:n_visible] = d loss / d score_ij:
     # dprob_j = dout_i . v_j ;  dv_j += p_ij dout_i ;  dscore_j = p_ij (dprob_j - sum_j' p_ij' dprob_j')
     head_dim = qkv.shape[4]
-    weighted = 0.0
+    zero = qkv.dtype.type(0.0)
+    weighted = zero
     for j in range(n_visible):
         p = probs[b, h, i, j]
-        dprob = 0.0
+        dprob = zero
         for d in range(head_dim):
             dprob += dout[b, i, h, d] * qkv[b, j, 2, h, d]
         for d in range(head_dim):
@@ -106,7 +110,7 @@ def _scaled_dot_forward_kernel(qkv, scale, causal, out, probs):
                 # only keys j <= i are visible under the causal mask
                 n_visible = i + 1 if causal else n_tokens
                 for j in range(n_visible):
-                    acc = 0.0
+                    acc = qkv.dtype.type(0.0)
                     for d in range(head_dim):
                         acc += qkv[b, i, 0, h, d] * qkv[b, j, 1, h, d]
                     probs[b, h, i, j] = acc * s
@@ -119,7 +123,7 @@ def _scaled_dot_backward_kernel(dout, qkv, probs, scale, causal, need_dscale, dq
     # dscale_bh: (B, H), d loss / d scale_h from batch item b alone (summed over b by the caller);
     # filled only when need_dscale (the dot product of q_i and k_j is recomputed for it)
     n_batch, n_tokens, _, n_heads, head_dim = qkv.shape
-    dscore = np.empty(n_tokens, dtype=np.float64)  # row i of d loss / d scores
+    dscore = np.empty(n_tokens, dtype=qkv.dtype)  # row i of d loss / d scores
     for b in range(n_batch):
         for h in range(n_heads):
             s = scale[h]
@@ -138,7 +142,7 @@ def _scaled_dot_backward_kernel(dout, qkv, probs, scale, causal, need_dscale, dq
                         dqkv[b, i, 0, h, d] += g * qkv[b, j, 1, h, d]
                         dqkv[b, j, 1, h, d] += g * qkv[b, i, 0, h, d]
                     if need_dscale:
-                        raw = 0.0
+                        raw = qkv.dtype.type(0.0)
                         for d in range(head_dim):
                             raw += qkv[b, i, 0, h, d] * qkv[b, j, 1, h, d]
                         dscale += dscore[j] * raw
@@ -338,7 +342,7 @@ def _additive_forward_kernel(qkv, w, causal, out, probs):
             for i in range(n_tokens):
                 n_visible = i + 1 if causal else n_tokens
                 for j in range(n_visible):
-                    acc = 0.0
+                    acc = qkv.dtype.type(0.0)
                     for d in range(head_dim):
                         acc += w[h, d] * math.tanh(qkv[b, i, 0, h, d] + qkv[b, j, 1, h, d])
                     probs[b, h, i, j] = acc
@@ -350,7 +354,7 @@ def _additive_backward_kernel(dout, qkv, w, probs, causal, dqkv, dw_bh):
     # dout: (B, T, H, Dh); qkv, dqkv: (B, T, 3, H, Dh); w: (H, Dh); probs: (B, H, T, T)
     # dw_bh: (B, H, Dh), d loss / d w_h from batch item b alone (summed over b by the caller)
     n_batch, n_tokens, _, n_heads, head_dim = qkv.shape
-    dscore = np.empty(n_tokens, dtype=np.float64)
+    dscore = np.empty(n_tokens, dtype=qkv.dtype)
     for b in range(n_batch):
         for h in range(n_heads):
             for t in range(n_tokens):
