@@ -427,6 +427,8 @@ def backward(dpred, cache, params, config, *, return_input_grad=False):
     if config.positional == "learned":
         dh, grads["pos"] = add_positions_backward(dh, None)
     dpatches, grads["patch.W"], grads["patch.b"] = linear_backward(dh, cache["embed"])
+    if not (return_input_grad or config.affine):
+        return grads  # nothing upstream of the patches has parameters: skip the input's gradient
     dz = patch_backward(dpatches, cache["patch"])  # (B, T, C)
     dz[:, :, 0] += dz_target
 

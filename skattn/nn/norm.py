@@ -38,8 +38,9 @@ def _layernorm_forward_row(x, gamma, beta, eps, out, mean, rstd, i):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _layernorm_backward_row(dout, x, gamma, mean, rstd, dx, i):
-    # row i: dx_j = rstd * (g_j - mean(g) - xhat_j * mean(g * xhat)),  g = dout * gamma
+def _layernorm_backward_row(dout, x, gamma, mean, rstd, dx, dgamma, dbeta, i):
+    # row i: dx_j = rstd * (g_j - mean(g) - xhat_j * mean(g * xhat)),  g = dout * gamma;
+    # and row i's part of dgamma_j = sum_i dout_ij xhat_ij, dbeta_j = sum_i dout_ij (float64 sums)
     dim = x.shape[1]
     mu = mean[i]
     r = rstd[i]
@@ -54,6 +55,8 @@ def _layernorm_backward_row(dout, x, gamma, mean, rstd, dx, i):
     for j in range(dim):
         xhat = (x[i, j] - mu) * r
         dx[i, j] = r * (dout[i, j] * gamma[j] - g_mean - xhat * gx_mean)
+        dgamma[j] += dout[i, j] * xhat
+        dbeta[j] += dout[i, j]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -63,9 +66,10 @@ def _layernorm_forward_kernel(x, gamma, beta, eps, out, mean, rstd):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _layernorm_backward_kernel(dout, x, gamma, mean, rstd, dx):
+def _layernorm_backward_kernel(dout, x, gamma, mean, rstd, dx, dgamma, dbeta):
+    # rows in order, one thread: the parameter-gradient sums are deterministic
     for i in range(x.shape[0]):
-        _layernorm_backward_row(dout, x, gamma, mean, rstd, dx, i)
+        _layernorm_backward_row(dout, x, gamma, mean, rstd, dx, dgamma, dbeta, i)
 
 
 def layernorm_forward(x, gamma, beta, eps=1e-5):
@@ -97,12 +101,10 @@ def layernorm_backward(dout, cache):
     x2, gamma, mean, rstd, shape = cache
     dout2 = np.ascontiguousarray(dout, dtype=x2.dtype).reshape(x2.shape)  # (M, D)
     dx = np.empty_like(x2)
-    _layernorm_backward_kernel(dout2, x2, gamma, mean, rstd, dx)
-    # the parameter gradients are sums over rows, done by NumPy
-    xhat = (x2 - mean[:, None]) * rstd[:, None]
-    dgamma = (dout2 * xhat).sum(axis=0)
-    dbeta = dout2.sum(axis=0)
-    return dx.reshape(shape), dgamma, dbeta
+    dgamma = np.zeros(x2.shape[1])  # float64 accumulators, cast back below
+    dbeta = np.zeros(x2.shape[1])
+    _layernorm_backward_kernel(dout2, x2, gamma, mean, rstd, dx, dgamma, dbeta)
+    return dx.reshape(shape), dgamma.astype(x2.dtype), dbeta.astype(x2.dtype)
 
 
 # --------------------------------------------------------------------------------------------
