@@ -78,21 +78,26 @@ def score(name, forecasts, data, fit_seconds, predict_seconds):
     }
 
 
-def run_attention(data, window, overrides, verbose):
+def run_attention(data, window, overrides, verbose, seeds=1):
+    """Fit and forecast; with ``seeds > 1`` (exploration only) average the forecasts of models
+    that differ only in random_state."""
     X, y = make_windows(data.train, window, HORIZON)
-    model = make_forecaster(**overrides)
-    model.set_params(verbose=verbose)
-    started = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        model.fit(X, y)
-    fit_seconds = time.perf_counter() - started
-    started = time.perf_counter()
-    forecasts = np.stack([model.forecast(history, HORIZON) for history in data.train])
-    predict_seconds = time.perf_counter() - started
-    print(f"attention: {X.shape[0]} training windows of {window}, {model.n_iter_} epochs, "
-          f"best validation score {model.best_validation_score_}", file=sys.stderr)
-    return forecasts, fit_seconds, predict_seconds
+    all_forecasts, fit_seconds, predict_seconds = [], 0.0, 0.0
+    for seed in range(seeds):
+        model = make_forecaster(**{"random_state": seed, **overrides})
+        model.set_params(verbose=verbose)
+        started = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            model.fit(X, y)
+        fit_seconds += time.perf_counter() - started
+        started = time.perf_counter()
+        all_forecasts.append(np.stack([model.forecast(h, HORIZON) for h in data.train]))
+        predict_seconds += time.perf_counter() - started
+        print(f"attention seed {seed}: {X.shape[0]} training windows of {window}, "
+              f"{model.n_iter_} epochs, best validation score {model.best_validation_score_}",
+              file=sys.stderr)
+    return np.mean(all_forecasts, axis=0), fit_seconds, predict_seconds
 
 
 def run_local(model, data):
@@ -123,6 +128,8 @@ def main(argv=None):
                         help="override a parameter of make_forecaster()")
     parser.add_argument("--max-series", type=int, default=None)
     parser.add_argument("--verbose", type=int, default=0)
+    parser.add_argument("--seeds", type=int, default=1,
+                        help="exploration: average the forecasts of this many random_states")
     args = parser.parse_args(argv)
 
     data = load_m3("monthly")
@@ -130,15 +137,17 @@ def main(argv=None):
         data.train, data.test = data.train[: args.max_series], data.test[: args.max_series]
     rows = []
     overrides = parse_overrides(args.set)
-    forecasts, fit_s, predict_s = run_attention(data, args.window, overrides, args.verbose)
-    rows.append(score("AttentionForecaster", forecasts, data, fit_s, predict_s))
+    forecasts, fit_s, predict_s = run_attention(data, args.window, overrides, args.verbose,
+                                                args.seeds)
+    name = "AttentionForecaster" if args.seeds == 1 else f"AttentionForecaster x{args.seeds} seeds"
+    rows.append(score(name, forecasts, data, fit_s, predict_s))
     for name, model in baseline_models(args.baselines).items():
         forecasts, fit_s, predict_s = run_local(model, data)
         rows.append(score(name, forecasts, data, fit_s, predict_s))
     rows.sort(key=lambda row: row["smape"])
     table = {column: [row[column] for row in rows] for column in rows[0]}
     print(f"M3 monthly, {len(data.train)} series, h={HORIZON}, window {args.window}, "
-          f"overrides {overrides or 'none'}")
+          f"seeds {args.seeds}, overrides {overrides or 'none'}")
     print(format_table(table))
 
 

@@ -505,112 +505,196 @@ class Workers:
 # ==============================================================================================
 # 3. Per-operation profile of skattn's training step (runs inside the skattn worker)
 # ==============================================================================================
-def _categorise(label, module):
-    """Category of a timed function, from the module that defines it (robust to renames)."""
-    short = (module or "").rsplit(".", 1)[-1]
-    direction = "bwd" if label.endswith("_backward") else "fwd"
-    if short == "linear":
+# functions of skattn that belong to set-up rather than to a training step (amortised per step)
+_SETUP_FUNCTIONS = {"fit", "_fit", "_validate_X", "_is_plain_valid_input", "_check_params",
+                    "_make_config", "_fit_scaling", "_scale_X", "_scale_y", "__init__",
+                    "__post_init__", "init_params", "uniform", "no_decay_names", "make_lr_schedule",
+                    "_blas_controller", "_n_threads", "_single_threaded_kernels", "__enter__",
+                    "__exit__", "close", "__sklearn_tags__"}
+OTHER_NUMPY = "other NumPy (NumPy functions and built-in methods)"
+OTHER_PYTHON = "other Python (built-ins, scikit-learn, threadpoolctl, ...)"
+
+
+def _skattn_module(filename):
+    """Short module name of a skattn source file ("linear", "forecaster", ...), else None."""
+    path = filename.replace(os.sep, "/")
+    marker = "/skattn/"
+    if marker not in path or not path.endswith(".py"):
+        return None
+    rest = path.rsplit(marker, 1)[1]
+    if rest.startswith("nn/") or "/" not in rest:
+        return rest.rsplit("/", 1)[-1][:-3]
+    return None
+
+
+def _categorise(name, module):
+    """Category of a skattn function or Numba kernel, from its module and name."""
+    direction = "bwd" if "backward" in name else "fwd"
+    if module in ("_validation", "windows") or (
+            name in _SETUP_FUNCTIONS and module in ("forecaster", "network", "optim")):
+        return "set-up (validation, scaling, init; amortised)"
+    if module == "linear":
         return f"linear {direction}"
-    if short == "norm":
-        return "instance norm / de-norm" if "instance" in label else f"layer norm {direction}"
-    if short == "activations":
-        return f"GELU {direction}" if "gelu" in label else f"activation {direction}"
-    if short == "attention":
+    if module == "norm":
+        return "instance norm / de-norm" if "instance" in name else f"layer norm {direction}"
+    if module == "activations":
+        return f"GELU {direction}" if "gelu" in name else f"activation {direction}"
+    if module == "attention":
         return f"attention core {direction}"
-    if short == "dropout":
+    if module == "dropout":
         return "dropout"
-    if short == "embedding":
-        return "positions" if "position" in label else "patching"
-    if short == "losses" or "loss" in label:
+    if module == "embedding":
+        return "positions" if "position" in name else "patching"
+    if module == "losses" or "loss" in name:
         return "loss"
-    if short == "optim" or "AdamW" in label:
-        return "gradient clipping" if "clip" in label else "optimizer (AdamW)"
-    if short == "network":
+    if module == "optim":
+        return "gradient clipping" if "clip" in name else "optimizer (AdamW)"
+    if module == "network":
         return "glue in network.py (reshapes, residual adds, stacks)"
-    return f"other ({module})"
+    if module == "forecaster":
+        return "glue: training loop (forecaster.py: batches, shards, bookkeeping)"
+    return f"other skattn ({module}.py)"
+
+
+def _external_category(func):
+    filename, _, name = func
+    path = filename.replace(os.sep, "/")
+    if "/numpy/" in path or (filename == "~" and "numpy" in name):
+        return OTHER_NUMPY
+    return OTHER_PYTHON
+
+
+def _attribute_external(stats, is_own):
+    """Split each non-skattn entry's own time over the nearest skattn functions up its call chain.
+
+    ``stats`` is ``pstats.Stats.stats``: func -> (cc, nc, tottime, cumtime, callers), callers
+    being caller -> (cc, nc, tottime, cumtime) of ``func`` called from ``caller``. An entry's own
+    time is split over its direct callers exactly (by the per-caller tottime); when a caller is
+    itself outside skattn, its share goes further up in proportion to that caller's cumtime per
+    caller (cProfile keeps one level of caller information, so this step is proportional).
+    Returns owner -> seconds; time no skattn function is above goes to the key
+    ``("unattributed", category of the entry)``.
+    """
+    memo = {}
+
+    def upward(func, visiting):
+        # unit amount arriving in ``func`` (outside skattn): owner -> fraction
+        if func in memo:
+            return memo[func]
+        if func in visiting:
+            return {None: 1.0}
+        visiting = visiting | {func}
+        callers = stats[func][4] if func in stats else {}
+        weights = {c: v[3] for c, v in callers.items()}
+        total = sum(weights.values())
+        if total <= 0:
+            weights = {c: v[1] for c, v in callers.items()}
+            total = sum(weights.values())
+        out = {}
+        if total <= 0:
+            out[None] = 1.0
+        else:
+            for caller, w in weights.items():
+                share = w / total
+                parts = {caller: 1.0} if is_own(caller) else upward(caller, visiting)
+                for owner, frac in parts.items():
+                    out[owner] = out.get(owner, 0.0) + share * frac
+        memo[func] = out
+        return out
+
+    owners = {}
+    for func, (_, _, tottime, _, callers) in stats.items():
+        if is_own(func) or tottime <= 0:
+            continue
+        weights = {c: v[2] for c, v in callers.items()}
+        total = sum(weights.values())
+        if total <= 0:
+            weights = {c: v[3] for c, v in callers.items()}
+            total = sum(weights.values())
+        orphan = ("unattributed", _external_category(func))
+        if total <= 0:
+            owners[orphan] = owners.get(orphan, 0.0) + tottime
+            continue
+        for caller, w in weights.items():
+            share = tottime * w / total
+            parts = {caller: 1.0} if is_own(caller) else upward(caller, frozenset({func}))
+            for owner, frac in parts.items():
+                owner = orphan if owner is None else owner
+                owners[owner] = owners.get(owner, 0.0) + share * frac
+    return owners
 
 
 def profile_skattn(config, n, epochs):
-    """Wrap skattn's ops with timers, run ``fit`` and return per-op exclusive times per step.
+    """Profile ``fit`` with cProfile and return exclusive times per function, per step.
 
-    Every ``*_forward``/``*_backward`` function the network module calls is wrapped in
-    ``skattn.nn.network``'s namespace; so are ``nn.forward``/``nn.backward``, the forecaster's
-    loss, ``clip_grad_norm`` and ``AdamW.update``. Times are exclusive (a wrapper's time minus its
-    wrapped callees'), so the rows add up; "training loop glue" is the rest of ``fit``.
+    ``fit`` runs with n_jobs=1: its one batch shard then runs in the calling thread, the only
+    thread cProfile follows. cProfile's ``tottime`` is each function's own time (its profiled
+    callees excluded), so the entries add up to the total profiled time. skattn's Numba kernels
+    appear under their Python names (Numba's dispatcher reports its calls to the profiler); BLAS
+    products written as ``@`` and NumPy ufunc operators are not calls cProfile sees, so they stay
+    in the own time of the skattn function that wrote them. NumPy functions and built-in methods
+    called from skattn (``np.sum``, ``ndarray.astype``, ``ufunc.reduce``, ...) are entries of
+    their own: they are counted as "other NumPy" and also attributed to the skattn function
+    above them.
     """
-    import types
+    import cProfile
+    import pstats
 
-    import skattn.forecaster as fc
-    import skattn.nn as snn
-    import skattn.nn.network as net
     from skattn import AttentionForecaster
 
     cfg = CONFIGS[config]
     X, Y = random_walk_windows(n, cfg["window"], cfg["horizon"], seed=0)
+    kwargs = {**estimator_kwargs(cfg, epochs), "n_jobs": 1}
+    # warm-up: load (or compile) the Numba kernels outside both measurements
+    AttentionForecaster(**{**kwargs, "max_epochs": 1}).fit(X[:512], Y[:512])
 
-    # reference: the same fit without instrumentation
-    est = AttentionForecaster(**estimator_kwargs(cfg, epochs))
+    # reference: the same fit without the profiler
+    est = AttentionForecaster(**kwargs)
+    before = cpu_snapshot()
     started = time.perf_counter()
     est.fit(X, Y)
     plain_seconds = time.perf_counter() - started
+    plain_others, _ = others_load(before, cpu_snapshot())
+    plain_steps = est.t_
 
-    totals, calls, stack = {}, {}, []
-
-    modules = {}
-
-    def wrap(label, fn):
-        modules[label] = getattr(fn, "__module__", None)
-
-        def timed(*args, **kwargs):
-            stack.append(0.0)  # time spent in wrapped callees
-            started = time.perf_counter()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                elapsed = time.perf_counter() - started
-                inner = stack.pop()
-                totals[label] = totals.get(label, 0.0) + elapsed - inner
-                calls[label] = calls.get(label, 0) + 1
-                if stack:
-                    stack[-1] += elapsed
-        return timed
-
-    patches = []  # (owner, attribute, original)
-
-    def patch(owner, attribute, label):
-        original = getattr(owner, attribute)
-        patches.append((owner, attribute, original))
-        setattr(owner, attribute, wrap(label, original))
-
-    for attribute, value in list(vars(net).items()):
-        if isinstance(value, types.FunctionType) and attribute.endswith(("_forward", "_backward")):
-            patch(net, attribute, attribute)
-    patch(snn, "forward", "nn.forward")
-    patch(snn, "backward", "nn.backward")
-    for attribute in ("loss_forward", "loss_backward", "clip_grad_norm"):
-        if hasattr(fc, attribute):
-            patch(fc, attribute, attribute)
-    if hasattr(AttentionForecaster, "_loss_and_grad"):
-        patch(AttentionForecaster, "_loss_and_grad", "loss: window normalisation (_loss_and_grad)")
-    if hasattr(fc, "AdamW"):
-        patch(fc.AdamW, "update", "AdamW.update")
+    profiler = cProfile.Profile()
+    est = AttentionForecaster(**kwargs)
+    before = cpu_snapshot()
+    started = time.perf_counter()
+    profiler.enable()
     try:
-        est = AttentionForecaster(**estimator_kwargs(cfg, epochs))
-        started = time.perf_counter()
         est.fit(X, Y)
-        seconds = time.perf_counter() - started
     finally:
-        for owner, attribute, original in reversed(patches):
-            setattr(owner, attribute, original)
+        profiler.disable()
+    seconds = time.perf_counter() - started
+    others, _ = others_load(before, cpu_snapshot())
     steps = est.t_
+    stats = pstats.Stats(profiler).stats
+    total = sum(entry[2] for entry in stats.values())
+
+    def is_own(func):
+        return _skattn_module(func[0]) is not None
+
+    attributed = _attribute_external(stats, is_own)
     rows = []
-    for label, total in totals.items():
-        rows.append({"op": label, "category": _categorise(label, modules[label]), "calls_per_step": calls[label] / steps,
-                     "ms_per_step": 1e3 * total / steps})
-    rows.append({"op": "(rest of fit: batch gather, bookkeeping, scaling, set-up)",
-                 "category": "glue: training loop", "calls_per_step": 1.0,
-                 "ms_per_step": 1e3 * (seconds - sum(totals.values())) / steps})
-    return {"rows": rows, "steps": steps, "seconds": seconds, "plain_seconds": plain_seconds,
+    for func, (_, nc, tottime, _, _) in stats.items():
+        module = _skattn_module(func[0])
+        if module is not None:
+            op = f"{module}.py:{func[1]}({func[2]})"
+            category = _categorise(func[2], module)
+        else:
+            filename = func[0].replace(os.sep, "/")
+            where = "" if filename == "~" else filename.rsplit("/site-packages/", 1)[-1] + ":"
+            op = f"{where}{func[2]}"
+            category = _external_category(func)
+        rows.append({"op": op, "category": category, "skattn": module is not None,
+                     "calls_per_step": nc / steps, "ms_per_step": 1e3 * tottime / steps,
+                     "attributed_ms_per_step": 1e3 * attributed.get(func, 0.0) / steps})
+    return {"rows": rows, "steps": steps, "seconds": seconds, "total_seconds": total,
+            "unattributed_ms_per_step": {c: 1e3 * attributed.get(("unattributed", c), 0.0) / steps
+                                         for c in (OTHER_NUMPY, OTHER_PYTHON)},
+            "plain_seconds": plain_seconds, "plain_steps": plain_steps,
+            "others": others, "plain_others": plain_others,
             "batch_size": cfg["batch_size"]}
 
 
@@ -857,23 +941,100 @@ def run_predict(workers, n_calls):
 
 def profile_section(workers, n, epochs):
     p = workers.call("skattn", "profile", config="m3", n=n, epochs=epochs)
-    step_ms = 1e3 * p["seconds"] / p["steps"]
-    plain_ms = 1e3 * p["plain_seconds"] / p["steps"]
+    steps = p["steps"]
+    total_ms = 1e3 * p["total_seconds"] / steps  # sum of cProfile's tottime, per step
+    wall_ms = 1e3 * p["seconds"] / steps
+    plain_ms = 1e3 * p["plain_seconds"] / p["plain_steps"]
+
+    def pct(ms):
+        return f"{100 * ms / total_ms:.1f}%"
+
     rows = sorted(p["rows"], key=lambda r: -r["ms_per_step"])
-    table_rows = [[r["op"], r["category"], f"{r['calls_per_step']:.0f}", f"{r['ms_per_step']:.3f}",
-                   f"{100 * r['ms_per_step'] / step_ms:.1f}%"] for r in rows]
-    by_cat = {}
+    own_rows = [r for r in rows if r["skattn"]]
+    ext_rows = [r for r in rows if not r["skattn"]]
+    # by category: own time, plus the NumPy/library time attributed to the category's functions
+    by_cat, added = {}, {}
     for r in rows:
         by_cat[r["category"]] = by_cat.get(r["category"], 0.0) + r["ms_per_step"]
-    cat_rows = [[c, f"{ms:.3f}", f"{100 * ms / step_ms:.1f}%"]
-                for c, ms in sorted(by_cat.items(), key=lambda kv: -kv[1])]
+        if r["skattn"]:
+            added[r["category"]] = added.get(r["category"], 0.0) + r["attributed_ms_per_step"]
+    unattributed = p["unattributed_ms_per_step"]
+    cat_rows, incl_sum = [], 0.0
+    for c, ms in sorted(by_cat.items(), key=lambda kv: -kv[1]):
+        if c in unattributed:  # "incl.": the part no skattn function is above (sklearn wrapper)
+            incl = unattributed[c]
+            incl_sum += incl
+            cat_rows.append([c, f"{ms:.3f}", pct(ms), "", f"{incl:.3f}", pct(incl)])
+        else:
+            incl = ms + added.get(c, 0.0)
+            incl_sum += incl
+            cat_rows.append([c, f"{ms:.3f}", pct(ms), f"{added.get(c, 0.0):.3f}", f"{incl:.3f}",
+                             pct(incl)])
+    cat_sum = sum(by_cat.values())
+    cat_rows.append(["**total**", f"{cat_sum:.3f}", pct(cat_sum), f"{sum(added.values()):.3f}",
+                     f"{incl_sum:.3f}", pct(incl_sum)])
+    negative = [r["op"] for r in rows if r["ms_per_step"] < 0 or r["attributed_ms_per_step"] < 0]
+
+    # by function: every skattn function / kernel, then the largest other entries
+    fn_rows = [[r["op"], r["category"], f"{r['calls_per_step']:.3g}", f"{r['ms_per_step']:.3f}",
+                pct(r["ms_per_step"]), f"{r['attributed_ms_per_step']:.3f}"]
+               for r in own_rows if max(r["ms_per_step"], r["attributed_ms_per_step"]) >= 0.002]
+    small = [r for r in own_rows if max(r["ms_per_step"], r["attributed_ms_per_step"]) < 0.002]
+    if small:
+        ms = sum(r["ms_per_step"] for r in small)
+        ms_added = sum(r["attributed_ms_per_step"] for r in small)
+        fn_rows.append([f"({len(small)} other skattn functions, each < 0.002 ms/step)",
+                        "(various)", "", f"{ms:.3f}", pct(ms), f"{ms_added:.3f}"])
+    top_ext = ext_rows[:15]
+    for r in top_ext:
+        fn_rows.append([f"`{r['op']}`", r["category"], f"{r['calls_per_step']:.3g}",
+                        f"{r['ms_per_step']:.3f}", pct(r["ms_per_step"]), ""])
+    rest = ext_rows[len(top_ext):]
+    if rest:
+        for c in (OTHER_NUMPY, OTHER_PYTHON):
+            ms = sum(r["ms_per_step"] for r in rest if r["category"] == c)
+            count = sum(1 for r in rest if r["category"] == c)
+            if count:
+                fn_rows.append([f"({count} smaller entries)", c, "", f"{ms:.3f}", pct(ms), ""])
+    fn_sum = sum(r["ms_per_step"] for r in rows)
+
+    overhead = wall_ms / plain_ms - 1.0
     head = (f"One training step of the M3 configuration (batch {p['batch_size']}), averaged over "
-            f"{p['steps']} steps of `AttentionForecaster.fit` with n_jobs={THREADS}: "
-            f"**{step_ms:.2f} ms/step** instrumented, {plain_ms:.2f} ms/step without the timers. "
-            "Times are exclusive (a function's own time, its timed callees subtracted).")
-    return "\n\n".join([head, "By category:", md_table(["category", "ms/step", "% of step"], cat_rows),
-                        "By function:", md_table(["function", "category", "calls/step", "ms/step",
-                                                  "% of step"], table_rows)])
+            f"{steps} optimizer steps of `AttentionForecaster.fit` with n_jobs=1 (one batch shard, "
+            "run in the calling thread, the thread cProfile follows), profiled with `cProfile`: "
+            f"**{total_ms:.2f} ms/step** profiled (sum of `tottime`; {wall_ms:.2f} ms/step wall "
+            f"clock with the profiler on) against **{plain_ms:.2f} ms/step** in a separate fit "
+            f"without the profiler: profiler overhead {wall_ms - plain_ms:+.2f} ms/step "
+            f"({100 * overhead:+.0f}%{'; negative means it is below the run-to-run noise' if overhead < 0 else ''}). "
+            f"Other processes used {p['others']:.2f} cores during the profiled fit and "
+            f"{p['plain_others']:.2f} during the plain one (2-core machine; above ~0.1 the "
+            "numbers are contended). The profiler's cost is per Python call, so it inflates "
+            "small Python functions (glue, NumPy wrappers) more than BLAS products and Numba "
+            "kernels: read the shares of the cheap rows as upper bounds. Percentages are of the "
+            "profiled time per step.\n\n"
+            "Times are exclusive (cProfile's `tottime`: a function's own time, its profiled "
+            "callees excluded). Numba kernels appear under their Python names. BLAS products "
+            "(`@`) and NumPy operators are not calls cProfile sees, so they are in the own time "
+            "of the skattn function that wrote them (e.g. the matrix products in `linear_forward`"
+            "). NumPy functions and built-in methods (`np.sum`, `ndarray.astype`, `ufunc.reduce`"
+            ", ...) are entries of their own, counted under \"other NumPy\"; the column \"+ "
+            "NumPy/library calls\" attributes them (and any other library time) to the skattn "
+            "function above them on the call chain, exactly for direct calls and in proportion "
+            "to cumulative time beyond that; \"incl.\" is the category with those calls, and "
+            "the other-NumPy/other-Python rows keep only the time no skattn function is above.")
+    check = (f"Check: categories sum to {cat_sum:.3f} ms/step, functions to {fn_sum:.3f} ms/step, "
+             f"the \"incl.\" column to {incl_sum:.3f} ms/step; total profiled {total_ms:.3f} "
+             f"ms/step: {'OK' if abs(cat_sum - total_ms) < 1e-6 * max(1.0, total_ms) and abs(incl_sum - total_ms) < 1e-6 * max(1.0, total_ms) else 'MISMATCH'}. "
+             f"Negative entries: {', '.join(negative) if negative else 'none'}.")
+    return "\n\n".join([head, "By category:",
+                        md_table(["category", "own ms/step", "% of step",
+                                  "+ NumPy/library calls (ms/step)", "incl. (ms/step)",
+                                  "incl. % of step"], cat_rows),
+                        "By function (file:line(function) for skattn functions and Numba "
+                        "kernels, those below 0.002 ms/step merged; the 15 largest other entries):",
+                        md_table(["function", "category", "calls/step", "own ms/step", "% of step",
+                                  "+ NumPy/library calls (ms/step)"], fn_rows),
+                        check])
 
 
 def main(argv=None):
