@@ -222,7 +222,7 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
     validation_loss_curve_ : list of float or None
         With early stopping, the validation loss of each epoch (``-validation_scores_``).
     best_validation_score_ : float or None
-        Best validation score; its epoch's weights are restored at the end of fit.
+        Best validation score of the last fit; that epoch's weights are restored at its end.
     best_loss_ : float or None
         Lowest training loss, without early stopping.
     n_iter_ : int
@@ -612,7 +612,10 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
         val_input = None
         if validating:
             val_input = X_val if config.n_channels > 1 else X_val[:, :, 0]
+            # the best epoch of THIS call: its weights are the ones restored at the end (with
+            # warm_start, epochs of an earlier fit were scored on other data or settings)
             best_params = None
+            self.best_validation_score_ = None
         no_improvement = 0
         converged = False
         step_in_fit = 0
@@ -647,14 +650,13 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
                 self.validation_loss_curve_.append(val_loss)
                 self.validation_scores_.append(score)
                 message += f", validation loss {val_loss:.6f}"
-                if self.best_validation_score_ is None or score > self.best_validation_score_:
-                    best_params = copy.deepcopy(params)
                 if self.best_validation_score_ is not None and score < self.best_validation_score_ + self.tol:
                     no_improvement += 1
                 else:
                     no_improvement = 0
                 if self.best_validation_score_ is None or score > self.best_validation_score_:
                     self.best_validation_score_ = score
+                    best_params = copy.deepcopy(params)
             elif not partial:
                 if self.best_loss_ is not None and epoch_loss > self.best_loss_ - self.tol:
                     no_improvement += 1

@@ -591,3 +591,16 @@ def test_n_jobs_threads_also_in_a_daemonic_process():
 
     with joblib.parallel_config(n_jobs=2):
         assert _n_threads(None) == min(2, numba.config.NUMBA_NUM_THREADS)
+
+
+def test_warm_start_with_early_stopping_restores_the_best_epoch_of_each_fit(windows):
+    X, y = windows
+    model = AttentionForecaster(**{**FAST, "max_epochs": 10}, early_stopping=True, warm_start=True)
+    model.fit(X, y)
+    # a second fit whose epochs are all worse than the first fit's best must still work and
+    # restore the best of its own epochs
+    model.set_params(learning_rate=1.0, max_epochs=2)
+    model.fit(X, y)
+    assert len(model.validation_scores_) == model.n_iter_ == 12
+    assert model.best_validation_score_ == max(model.validation_scores_[-2:])
+    assert np.all(np.isfinite(model.predict(X)))
