@@ -411,9 +411,14 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
     # relative to the data's scale, not absolute).
     # ----------------------------------------------------------------------------------------
     def _fit_scaling(self, X3):
-        # X3: (n, T, C)
-        self.channel_mean_ = X3.mean(axis=(0, 1))  # (C,)
-        spread = X3.std(axis=(0, 1))  # (C,)
+        # X3: (n, T, C). The spread is computed on data divided by its largest magnitude, so the
+        # squares neither underflow (values ~1e-300) nor overflow (values ~1e300) in float64.
+        X3 = np.asarray(X3, dtype=np.float64)
+        magnitude = np.abs(X3).max(axis=(0, 1))  # (C,)
+        magnitude = np.where(magnitude > 0, magnitude, 1.0)
+        unit = X3 / magnitude
+        self.channel_mean_ = unit.mean(axis=(0, 1)) * magnitude  # (C,)
+        spread = unit.std(axis=(0, 1)) * magnitude  # (C,)
         # a constant channel keeps scale 1 (it carries no information to rescale)
         self.channel_scale_ = np.where(spread > 0, spread, 1.0)
 

@@ -604,3 +604,13 @@ def test_warm_start_with_early_stopping_restores_the_best_epoch_of_each_fit(wind
     assert len(model.validation_scores_) == model.n_iter_ == 12
     assert model.best_validation_score_ == max(model.validation_scores_[-2:])
     assert np.all(np.isfinite(model.predict(X)))
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e-8, 1e8, 1e300])
+def test_extreme_but_finite_scales_give_finite_equivariant_predictions(windows, scale):
+    # the global scaling must neither underflow nor overflow while measuring the data's spread
+    X, y = windows
+    reference = AttentionForecaster(**FAST).fit(X / 100, y / 100).predict(X / 100)
+    scaled = AttentionForecaster(**FAST).fit(X / 100 * scale, y / 100 * scale).predict(X / 100 * scale)
+    assert np.all(np.isfinite(scaled))
+    np.testing.assert_allclose(scaled / scale, reference, rtol=1e-6, atol=1e-9 * np.abs(reference).max())
