@@ -1,0 +1,102 @@
+"""The dot-product core's two implementations (fused kernel, batched BLAS) compute one function."""
+import numpy as np
+import pytest
+
+from gradcheck import check_gradients
+from skattn.nn.attention import (
+    BLAS_MIN_TOKENS,
+    cosine_tokens_backward,
+    cosine_tokens_forward,
+    scaled_dot_tokens_backward,
+    scaled_dot_tokens_forward,
+)
+
+
+def packed(rng, n_batch, n_tokens, n_heads, head_dim, dtype=np.float64):
+    return rng.standard_normal((n_batch, n_tokens, 3, n_heads, head_dim)).astype(dtype)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+@pytest.mark.parametrize("shape", [(1, 1, 1, 1), (2, 5, 3, 4), (3, 13, 2, 8), (2, 30, 4, 4)])
+@pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
+def test_kernel_and_blas_agree(shape, causal, dtype, tol):
+    rng = np.random.default_rng(sum(shape))
+    qkv = packed(rng, *shape, dtype=dtype)
+    scale = rng.uniform(0.2, 2.0, size=shape[2])
+    results = {}
+    for method in ("kernel", "blas"):
+        out, cache = scaled_dot_tokens_forward(qkv, scale, causal, method=method)
+        dout = np.random.default_rng(1).standard_normal(out.shape).astype(dtype)
+        dqkv = np.empty_like(qkv)
+        dscale = scaled_dot_tokens_backward(dout, cache, dqkv, need_dscale=True)
+        assert out.dtype == dqkv.dtype == cache["probs"].dtype == dtype
+        results[method] = (out, cache["probs"], dqkv, dscale)
+    for a, b in zip(results["kernel"], results["blas"]):
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+    probs = results["blas"][1]
+    np.testing.assert_allclose(probs.sum(axis=-1), 1.0, rtol=tol)
+    if causal:
+        assert np.all(np.triu(probs[0, 0], 1) == 0)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_blas_path_gradients(causal):
+    rng = np.random.default_rng(3)
+    qkv = packed(rng, 2, BLAS_MIN_TOKENS + 2, 2, 3)
+    scale = np.array([0.7, 1.3])
+    out, cache = scaled_dot_tokens_forward(qkv, scale, causal)  # picked by the token count
+    assert "heads" in cache, "expected the BLAS path at this many tokens"
+    dout = rng.standard_normal(out.shape)
+    dqkv = np.empty_like(qkv)
+    dscale = scaled_dot_tokens_backward(dout, cache, dqkv, need_dscale=True)
+
+    def loss():
+        return float((scaled_dot_tokens_forward(qkv, scale, causal)[0] * dout).sum())
+
+    check_gradients(loss, {"qkv": qkv, "scale": scale}, {"qkv": dqkv, "scale": dscale})
+
+
+def test_cosine_attention_through_the_blas_path_gradients():
+    rng = np.random.default_rng(4)
+    qkv = packed(rng, 2, BLAS_MIN_TOKENS, 2, 3)
+    log_tau = np.array([0.5, 1.5])
+    out, cache = cosine_tokens_forward(qkv, log_tau)
+    assert "heads" in cache
+    dout = rng.standard_normal(out.shape)
+    dqkv = np.empty_like(qkv)
+    dlog_tau = cosine_tokens_backward(dout, cache, dqkv)
+
+    def loss():
+        return float((cosine_tokens_forward(qkv, log_tau)[0] * dout).sum())
+
+    check_gradients(loss, {"qkv": qkv, "log_tau": log_tau}, {"qkv": dqkv, "log_tau": dlog_tau})
+
+
+def test_method_is_validated():
+    with pytest.raises(ValueError, match="method"):
+        scaled_dot_tokens_forward(np.zeros((1, 2, 3, 1, 2)), np.ones(1), method="fast")
+
+
+@pytest.mark.parametrize("attention, causal", [("dot", False), ("cosine", True), ("gated", True)])
+def test_whole_network_gradients_through_the_blas_path(attention, causal):
+    from skattn.nn import NetworkConfig, backward, forward, init_params
+
+    config = NetworkConfig(n_timesteps=26, horizon=3, patch_len=2, stride=2, d_model=8, n_heads=2,
+                           d_ff=12, n_layers=2, attention=attention, causal=causal,
+                           dtype="float64", dropout=0.2)
+    assert config.n_tokens >= BLAS_MIN_TOKENS
+    rng = np.random.default_rng(1)
+    params = init_params(config, rng)
+    for value in params.values():
+        value += 0.1 * rng.standard_normal(value.shape)
+    x = rng.standard_normal((2, 26))
+    pred, cache = forward(params, x, config, training=True, rng=np.random.default_rng(5))
+    assert "heads" in cache["block0"]["attn"]["core"]
+    dpred = rng.standard_normal(pred.shape)
+    grads, dx = backward(dpred, cache, params, config, return_input_grad=True)
+
+    def loss():
+        out = forward(params, x, config, training=True, rng=np.random.default_rng(5))[0]
+        return float((out * dpred).sum())
+
+    check_gradients(loss, {**params, "x": x}, {**grads, "x": dx})
