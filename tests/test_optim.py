@@ -313,3 +313,25 @@ def test_schedule_errors():
         cosine_lr(0, 0.1, total_steps=10, min_lr=0.2)
     with pytest.raises(ValueError, match="step"):
         constant_lr(-1, 0.1)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_adamw_kernel_matches_the_numpy_formulation(dtype):
+    # C-contiguous parameters take the fused Numba kernel; the same values through views that are
+    # not contiguous take the NumPy code path. Both must agree to rounding.
+    rng = np.random.default_rng(0)
+    base = rng.standard_normal((6, 8)).astype(dtype)
+    fused = {"W": base.copy(), "b": base[0].copy()}
+    strided_storage = {"W": np.asfortranarray(base.copy()), "b": np.repeat(base[0], 2)}
+    numpy_path = {"W": strided_storage["W"], "b": strided_storage["b"][::2]}
+    assert not numpy_path["W"].flags.c_contiguous and not numpy_path["b"].flags.c_contiguous
+    opt_fused = AdamW(fused, learning_rate=0.01, weight_decay=0.1, no_decay={"b"})
+    opt_numpy = AdamW(numpy_path, learning_rate=0.01, weight_decay=0.1, no_decay={"b"})
+    for step in range(3):
+        grads = {"W": rng.standard_normal((6, 8)).astype(dtype), "b": rng.standard_normal(8).astype(dtype)}
+        opt_fused.update(fused, {k: v.copy() for k, v in grads.items()})
+        opt_numpy.update(numpy_path, {"W": np.asfortranarray(grads["W"]), "b": np.repeat(grads["b"], 2)[::2]})
+    tol = 1e-6 if dtype == np.float32 else 1e-14
+    for name in fused:
+        assert fused[name].dtype == dtype
+        np.testing.assert_allclose(fused[name], numpy_path[name], rtol=tol, atol=tol)

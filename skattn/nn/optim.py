@@ -17,6 +17,7 @@ import math
 from functools import partial
 
 import numpy as np
+from numba import njit
 
 SCHEDULE_NAMES = ("constant", "cosine")
 
@@ -137,11 +138,19 @@ class AdamW:
                 raise ValueError(
                     f"Gradient of {name!r} has shape {grad.shape}, parameter has {param.shape}."
                 )
+            decay = lr * self.weight_decay if name not in self.no_decay else 0.0
+            if param.flags.c_contiguous and grad.flags.c_contiguous:
+                # one fused pass instead of ~10 NumPy passes with temporaries (the optimiser runs
+                # serially between batch shards, so its cost is not spread over threads)
+                _adamw_kernel(param.reshape(-1), np.ascontiguousarray(grad).reshape(-1),
+                              self.first_moment[name].reshape(-1),
+                              self.second_moment[name].reshape(-1), 1.0 - decay, self.beta_1,
+                              self.beta_2, step_size, sqrt_bias_correction_2, self.epsilon)
+                continue
             m = self.first_moment[name]
             v = self.second_moment[name]
-
-            if self.weight_decay and name not in self.no_decay:
-                param *= 1.0 - lr * self.weight_decay  # decoupled decay
+            if decay:
+                param *= 1.0 - decay  # decoupled decay
             m *= self.beta_1
             m += (1.0 - self.beta_1) * grad
             v *= self.beta_2
@@ -151,6 +160,27 @@ class AdamW:
             denom /= sqrt_bias_correction_2
             denom += self.epsilon
             param -= step_size * (m / denom)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _adamw_kernel(param, grad, m, v, keep, beta_1, beta_2, step_size, sqrt_bias_correction_2,
+                  epsilon):
+    # param, grad, m, v: (N,) flat, one dtype. The same operations, in the same order and in the
+    # parameters' dtype, as the NumPy fallback above (Python floats act there as weak scalars).
+    one = param.dtype.type(1.0)
+    keep = param.dtype.type(keep)
+    b1, b2 = param.dtype.type(beta_1), param.dtype.type(beta_2)
+    c1, c2 = one - b1, one - b2
+    step = param.dtype.type(step_size)
+    sbc2 = param.dtype.type(sqrt_bias_correction_2)
+    eps = param.dtype.type(epsilon)
+    for i in range(param.shape[0]):
+        p = param[i] * keep
+        mi = m[i] * b1 + c1 * grad[i]
+        vi = v[i] * b2 + c2 * (grad[i] * grad[i])
+        m[i] = mi
+        v[i] = vi
+        param[i] = p - step * (mi / (math.sqrt(vi) / sbc2 + eps))
 
 
 def clip_grad_norm(grads, max_norm):
