@@ -205,8 +205,12 @@ def clip_grad_norm(grads, max_norm):
     """
     sum_of_squares = 0.0
     for grad in grads.values():
-        # Square in float64: float32 squares of large gradients overflow.
-        sum_of_squares += float(np.sum(np.square(grad, dtype=np.float64)))
+        # Square in float64: float32 squares of large gradients overflow. One fused pass for
+        # contiguous arrays (no float64 temporary); NumPy for anything else.
+        if isinstance(grad, np.ndarray) and grad.flags.c_contiguous:
+            sum_of_squares += _sum_of_squares_kernel(grad.reshape(-1))
+        else:
+            sum_of_squares += float(np.sum(np.square(grad, dtype=np.float64)))
     total_norm = math.sqrt(sum_of_squares)
     if max_norm is None or max_norm <= 0 or not math.isfinite(total_norm):
         return total_norm
@@ -215,6 +219,16 @@ def clip_grad_norm(grads, max_norm):
         for grad in grads.values():
             grad *= clip_coefficient
     return total_norm
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc"})
+def _sum_of_squares_kernel(values):
+    # values: (N,) flat; float64 accumulation (reassoc lets LLVM keep several partial sums)
+    total = 0.0
+    for i in range(values.shape[0]):
+        x = np.float64(values[i])
+        total += x * x
+    return total
 
 
 # -----------------------------------------------------------------------------
