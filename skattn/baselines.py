@@ -56,23 +56,25 @@ class BaselineFallbackWarning(UserWarning):
 # ------------------------------------------------------------------------------------------
 # NumPy forecasts (also the fallbacks of the library models)
 # ------------------------------------------------------------------------------------------
+def _seasonal_naive_rows(histories, steps, season_length):
+    """The last full season of each row, repeated; the last value (naive) when ``season_length``
+    is 1 or a row is shorter than a season. histories: (n, T) -> (n, steps), float64."""
+    histories = np.asarray(histories, dtype=np.float64)
+    n_timesteps = histories.shape[1]
+    if season_length <= 1 or n_timesteps < season_length:
+        return np.repeat(histories[:, -1:], steps, axis=1)
+    # step k (0-based) repeats the value at position T - m + (k mod m)
+    return histories[:, n_timesteps - season_length + np.arange(steps) % season_length]
+
+
 def _naive(y, steps):
-    """The last value, repeated. y: (T,) -> (steps,)"""
-    return np.full(steps, y[-1], dtype=np.float64)
-
-
-def _seasonal_naive(y, steps, season_length):
-    """The last full season, repeated; the naive forecast when ``y`` is shorter than a season.
-
-    y: (T,) -> (steps,)
-    """
-    if season_length <= 1 or y.shape[0] < season_length:
-        return _naive(y, steps)
-    return np.resize(y[-season_length:], steps).astype(np.float64)
+    """The last value of one window, repeated. y: (T,) -> (steps,)"""
+    return _seasonal_naive_rows(y[None], steps, 1)[0]
 
 
 def _fallback(y, steps, season_length):
-    return _seasonal_naive(y, steps, season_length)
+    """What a window gets when the library fails on it: its seasonal naive forecast."""
+    return _seasonal_naive_rows(y[None], steps, season_length)[0]
 
 
 def _import_statsforecast(who):
@@ -319,7 +321,7 @@ class NaiveForecaster(_LocalForecaster):
 
     def _forecast_rows(self, histories, steps):
         # histories: (n, T) -> (n, steps)
-        out = np.repeat(histories[:, -1:].astype(np.float64), steps, axis=1)
+        out = _seasonal_naive_rows(histories, steps, 1)
         return out, np.full(histories.shape[0], _FITTED, dtype=np.int8)
 
 
@@ -362,13 +364,7 @@ class SeasonalNaiveForecaster(_LocalForecaster):
 
     def _forecast_rows(self, histories, steps):
         # histories: (n, T) -> (n, steps)
-        m, n_timesteps = self.season_length, histories.shape[1]
-        histories = histories.astype(np.float64)
-        if m <= 1 or n_timesteps < m:
-            out = np.repeat(histories[:, -1:], steps, axis=1)
-        else:
-            # step k (0-based) repeats the value at position T - m + (k mod m)
-            out = histories[:, n_timesteps - m + np.arange(steps) % m]
+        out = _seasonal_naive_rows(histories, steps, self.season_length)
         return out, np.full(histories.shape[0], _FITTED, dtype=np.int8)
 
 
