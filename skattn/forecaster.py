@@ -365,7 +365,7 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
             and bool(np.isfinite(X).all())
         )
 
-    def _check_params(self, n_timesteps):
+    def _check_params(self):
         """Checks that involve more than one parameter, at fit time."""
         if self.d_model % self.n_heads:
             raise ValueError(
@@ -483,7 +483,7 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
             )
         X3 = X[:, :, None] if X.ndim == 2 else X  # (n, T, C)
         n_samples, n_timesteps = X3.shape[:2]
-        quantiles = self._check_params(n_timesteps)
+        quantiles = self._check_params()
         random_state = check_random_state(self.random_state)
         rng = np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))
 
@@ -529,34 +529,29 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
         with _single_threaded_kernels(), _ShardRunner(_n_threads(self.n_jobs)) as runner:
             self._train(X_train, Y_train, X_val, Y_val, rng, runner,
                         n_epochs=1 if partial else self.max_epochs, partial=partial)
-        # float64 copies of the weights for prediction, made once here rather than per call
+        # float64 copies of the weights (and config) for prediction, made once here, not per call:
+        # predictions then do not depend on how rows are batched
         self._params64 = {name: value.astype(np.float64) for name, value in self.params_.items()}
+        self._config64 = dataclasses.replace(self.config_, dtype="float64")
         return self
 
-    def _loss_and_grad(self, pred, target, cache, params_config):
+    def _loss_and_grad(self, pred, target, cache, config):
         """Loss of a batch and its gradient with respect to the prediction.
 
         With instance normalisation the loss is measured in each window's normalised units:
         ``(pred - mean) / std`` against ``(target - mean) / std``.
         """
-        config = params_config
-        if config.normalize:
-            mean = cache["norm"]["mean"][:, :, 0]  # (B, 1)
-            std = cache["norm"]["std"][:, :, 0]  # (B, 1)
-            if pred.ndim == 3:  # quantiles: (B, horizon, Q)
-                pred_n = (pred - mean[:, :, None]) / std[:, :, None]
-            else:
-                pred_n = (pred - mean) / std
-            target_n = (target - mean) / std
-        else:
-            pred_n, target_n = pred, target
-        loss, loss_cache = loss_forward(self.loss, pred_n, target_n, quantiles=self.quantiles_)
-        dpred_n = loss_backward(self.loss, loss_cache)
-        if config.normalize:
-            dpred = dpred_n / (std[:, :, None] if pred.ndim == 3 else std)
-        else:
-            dpred = dpred_n
-        return loss, dpred
+        if not config.normalize:
+            loss, loss_cache = loss_forward(self.loss, pred, target, quantiles=self.quantiles_)
+            return loss, loss_backward(self.loss, loss_cache)
+        mean = cache["norm"]["mean"][:, :, 0]  # (B, 1), the target channel's window statistics
+        std = cache["norm"]["std"][:, :, 0]  # (B, 1)
+        target_n = (target - mean) / std  # (B, horizon)
+        if pred.ndim == 3:  # quantiles: (B, horizon, Q)
+            mean, std = mean[:, :, None], std[:, :, None]
+        loss, loss_cache = loss_forward(self.loss, (pred - mean) / std, target_n,
+                                        quantiles=self.quantiles_)
+        return loss, loss_backward(self.loss, loss_cache) / std
 
     def _evaluation_loss(self, X, Y, params):
         """Mean loss over ``X, Y`` (scaled), without dropout, in the training loss's units."""
@@ -694,17 +689,9 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
     # ----------------------------------------------------------------------------------------
     # Prediction
     # ----------------------------------------------------------------------------------------
-    def _inference_params(self):
-        # float64 weights: predictions do not depend on the batching of rows (made at fit)
-        return self._params64
-
-    def _inference_config(self):
-        return self.config_ if self.config_.dtype == "float64" else dataclasses.replace(self.config_, dtype="float64")
-
     def _forward_scaled(self, X3, *, keep_attention=False):
         """Forecasts in scaled units, (n, horizon, Q), and optionally the attention maps."""
-        params = self._inference_params()
-        config = self._inference_config()
+        params, config = self._params64, self._config64
         Xs = self._scale_X(X3, np.float64)
         network_input = Xs if config.n_channels > 1 else Xs[:, :, 0]
         outputs, maps = [], []
