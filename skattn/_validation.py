@@ -1,6 +1,9 @@
 """Input validation shared by every estimator of the package (the data contract)."""
 from __future__ import annotations
 
+import math
+from numbers import Integral
+
 import numpy as np
 from sklearn.utils.validation import validate_data
 
@@ -56,3 +59,69 @@ def as_history(values, n_channels, what="history"):
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{what} contains NaN or infinity")
     return array
+
+
+def check_steps(steps):
+    """``steps`` of ``forecast``: an int >= 1, or a ValueError."""
+    if not isinstance(steps, Integral) or isinstance(steps, bool) or steps < 1:
+        raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
+    return int(steps)
+
+
+def recursive_forecast(predict_window, history, steps, *, window, horizon, n_channels,
+                       future_covariates=None):
+    """Forecast ``steps`` values after ``history`` with a direct model of ``horizon`` outputs.
+
+    The package's one rule for ``forecast`` of window models: read the last ``window`` steps of
+    the history (left-padded with its first step when shorter, as :func:`skattn.make_windows`
+    does), forecast ``horizon`` values, and while more are asked for append them (with the future
+    covariates of those steps) and forecast again.
+
+    Parameters
+    ----------
+    predict_window : callable
+        ``predict_window(current)`` with ``current`` of shape (window, n_channels) returns the
+        ``horizon`` next values of the target, shape (horizon,).
+    history : array-like of shape (n_timesteps,) or (n_timesteps, n_channels)
+    steps : int >= 1
+    window, horizon, n_channels : int
+        What the model was fitted with.
+    future_covariates : array-like of shape (>= steps - horizon, n_channels - 1) or None
+        Needed only with covariates when ``steps`` exceeds ``horizon``.
+
+    Returns
+    -------
+    forecast : ndarray of shape (steps,)
+    """
+    from .windows import left_pad
+
+    steps = check_steps(steps)
+    history = as_history(history, n_channels)
+    current = left_pad(history, window)[-window:]  # (window, C)
+    future = None
+    n_rounds = math.ceil(steps / horizon)
+    if n_channels > 1 and n_rounds > 1:
+        if future_covariates is None:
+            raise ValueError(
+                f"steps={steps} exceeds the horizon {horizon} of a model with covariates: "
+                "pass future_covariates for the forecast steps"
+            )
+        future = as_history(future_covariates, n_channels - 1, what="future_covariates")
+        needed = (n_rounds - 1) * horizon
+        if future.shape[0] < needed:
+            raise ValueError(
+                f"future_covariates has {future.shape[0]} rows; {needed} are needed for "
+                f"steps={steps} with horizon {horizon}"
+            )
+    pieces = []
+    for round_number in range(n_rounds):
+        out = np.asarray(predict_window(current), dtype=np.float64).reshape(horizon)
+        pieces.append(out)
+        if round_number + 1 < n_rounds:
+            new_rows = out[:, None]  # (horizon, 1)
+            if future is not None:
+                new_rows = np.concatenate(
+                    [new_rows, future[round_number * horizon:(round_number + 1) * horizon]], axis=1
+                )
+            current = np.concatenate([current, new_rows])[-window:]
+    return np.concatenate(pieces)[:steps]

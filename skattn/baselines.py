@@ -31,7 +31,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import as_history, validate_windows
+from ._validation import as_history, check_steps, validate_windows
 
 __all__ = [
     "NaiveForecaster",
@@ -206,10 +206,9 @@ class _LocalForecaster(RegressorMixin, BaseEstimator):
         forecast : ndarray of shape (steps,)
         """
         check_is_fitted(self)
-        if not isinstance(steps, Integral) or isinstance(steps, bool) or steps < 1:
-            raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
+        steps = check_steps(steps)
         y = np.ascontiguousarray(as_history(history, self.n_channels_)[:, 0])
-        forecasts, status = self._forecast_rows(y[None, :], int(steps))
+        forecasts, status = self._forecast_rows(y[None, :], steps)
         self._warn_failures(status)
         return forecasts[0]
 

@@ -25,10 +25,9 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import ThreadpoolController
 
 from . import nn
-from ._validation import as_history, validate_windows
+from ._validation import recursive_forecast, validate_windows
 from .nn.losses import loss_backward, loss_forward
 from .nn.optim import AdamW, clip_grad_norm, make_lr_schedule
-from .windows import left_pad
 
 _PREDICT_CHUNK = 2048  # rows per forward pass at predict time: bounds memory on large X
 _COSINE_WARMUP_FRACTION = 0.05  # of the planned optimiser steps, for lr_schedule="cosine"
@@ -784,37 +783,11 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
             With ``loss="pinball"``, the quantile nearest 0.5.
         """
         check_is_fitted(self)
-        if not isinstance(steps, Integral) or isinstance(steps, bool) or steps < 1:
-            raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
-        history = as_history(history, self.n_channels_)
-        window = self.n_features_in_
-        horizon = self.n_outputs_
-        current = left_pad(history, window)[-window:]  # (T, C)
-        future = None
-        n_rounds = math.ceil(steps / horizon)
-        if self.n_channels_ > 1 and n_rounds > 1:
-            if future_covariates is None:
-                raise ValueError(
-                    f"steps={steps} exceeds the horizon {horizon} of a model with covariates: "
-                    "pass future_covariates for the forecast steps"
-                )
-            future = as_history(future_covariates, self.n_channels_ - 1, what="future_covariates")
-            needed = (n_rounds - 1) * horizon
-            if future.shape[0] < needed:
-                raise ValueError(
-                    f"future_covariates has {future.shape[0]} rows; {needed} are needed for "
-                    f"steps={steps} with horizon {horizon}"
-                )
         index = self._median_index()
-        pieces = []
-        for round_number in range(n_rounds):
-            out = self._unscale_y(self._forward_scaled(current[None])[0, :, index])  # (horizon,)
-            pieces.append(out)
-            if round_number + 1 < n_rounds:
-                new_rows = out[:, None]
-                if future is not None:
-                    new_rows = np.concatenate(
-                        [new_rows, future[round_number * horizon:(round_number + 1) * horizon]], axis=1
-                    )
-                current = np.concatenate([current, new_rows])[-window:]
-        return np.concatenate(pieces)[:steps]
+
+        def predict_window(current):  # (window, C) -> (horizon,)
+            return self._unscale_y(self._forward_scaled(current[None])[0, :, index])
+
+        return recursive_forecast(predict_window, history, steps, window=self.n_features_in_,
+                                  horizon=self.n_outputs_, n_channels=self.n_channels_,
+                                  future_covariates=future_covariates)

@@ -1,0 +1,298 @@
+"""Ensembles of window forecasters, built on scikit-learn's VotingRegressor.
+
+Averaging models that differ in their window, loss or seed is the cheapest accuracy there is in
+forecasting (N-BEATS's M3/M4 results come from a median of 180 models). :class:`ForecastEnsemble`
+makes such an ensemble ONE estimator: it fits its members on the same windows, predicts their
+median (or weighted mean), and forecasts a series like any model of the package.
+:class:`LastSteps` lets a member read only the most recent steps of the windows, so members with
+different history lengths share one ``X``.
+"""
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.ensemble import VotingRegressor
+from sklearn.ensemble._voting import _BaseVoting
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, check_X_y
+
+from ._validation import recursive_forecast, validate_windows
+
+
+class LastSteps(TransformerMixin, BaseEstimator):
+    """Keep the last ``n_steps`` time steps of each history window.
+
+    Put before a model in a :class:`~sklearn.pipeline.Pipeline` to give it a shorter window than
+    the ``X`` it is fitted on, e.g. inside a :class:`ForecastEnsemble` whose members use windows
+    of different lengths.
+
+    Parameters
+    ----------
+    n_steps : int or None, default=None
+        Time steps kept, counted back from the end of each window (the most recent). None keeps
+        them all.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Time steps of the windows seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of ``X`` when it was a DataFrame with string column names.
+    n_channels_ : int
+        Channels of the windows (1 for 2-D ``X``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skattn import LastSteps
+    >>> LastSteps(n_steps=2).fit_transform(np.arange(8.0).reshape(2, 4))
+    array([[2., 3.],
+           [6., 7.]])
+    """
+
+    _parameter_constraints: dict = {"n_steps": [Interval(Integral, 1, None, closed="left"), None]}
+
+    def __init__(self, n_steps=None):
+        self.n_steps = n_steps
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Check that the windows have at least ``n_steps`` steps.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
+        y : ignored
+
+        Returns
+        -------
+        self : LastSteps
+        """
+        X, _, self.n_channels_ = validate_windows(self, X, reset=True)
+        if self.n_steps is not None and self.n_steps > X.shape[1]:
+            raise ValueError(
+                f"LastSteps(n_steps={self.n_steps}) needs windows of at least {self.n_steps} "
+                f"steps; X has {X.shape[1]} feature(s) (time steps)"
+            )
+        return self
+
+    def transform(self, X):
+        """The last ``n_steps`` steps of each window.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
+
+        Returns
+        -------
+        X_recent : ndarray of shape (n_samples, n_steps) or (n_samples, n_steps, n_channels)
+        """
+        check_is_fitted(self)
+        X, _, _ = validate_windows(self, X, reset=False)
+        n_steps = X.shape[1] if self.n_steps is None else self.n_steps
+        return np.ascontiguousarray(X[:, X.shape[1] - n_steps:])
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the kept time steps.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Names of the input time steps; None means ``feature_names_in_`` if defined, else
+            ``x0, x1, ...``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+        """
+        check_is_fitted(self)
+        names = _check_feature_names_in(self, input_features)
+        n_steps = len(names) if self.n_steps is None else self.n_steps
+        return names[len(names) - n_steps:]
+
+
+class ForecastEnsemble(VotingRegressor):
+    """One forecaster made of several: the median (or weighted mean) of their forecasts.
+
+    A :class:`~sklearn.ensemble.VotingRegressor` for window forecasters: members are fitted (in
+    parallel with ``n_jobs``) on the same history windows ``X`` and targets ``y`` of one or
+    ``horizon`` values, and :meth:`forecast` continues a series like any model of the package.
+    Members that should see fewer steps than ``X`` has are pipelines starting with
+    :class:`LastSteps`.
+
+    Parameters
+    ----------
+    estimators : list of (str, estimator) tuples
+        The members; each needs ``fit(X, y)`` and ``predict(X)`` returning the shape of ``y``.
+        A member may be set to ``"drop"``.
+    aggregate : {"median", "mean"}, default="median"
+        How the members' predictions are combined. The median (as in N-BEATS) is robust to one
+        member going astray on a series; "mean" honours ``weights``.
+    weights : array-like of shape (n_estimators,) or None, default=None
+        Weights of the members for ``aggregate="mean"``; None means equal weights.
+    n_jobs : int or None, default=None
+        Members fitted in parallel (joblib). None means 1 unless in a
+        :func:`joblib.parallel_config` context; -1 means all processors. Each member keeps its
+        own ``n_jobs`` for its own threads.
+    verbose : bool, default=False
+        Print the time each member took to fit.
+
+    Attributes
+    ----------
+    estimators_ : list of estimators
+        The fitted members (not the dropped ones).
+    named_estimators_ : :class:`~sklearn.utils.Bunch`
+        The fitted members by name.
+    n_features_in_ : int
+        Time steps of the windows seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of ``X`` when it was a DataFrame with string column names (from the first
+        member).
+    n_channels_ : int
+        Channels of the windows: 1, or 1 + the number of covariates of 3-D ``X``.
+    n_outputs_ : int
+        The horizon: future values predicted per window.
+
+    See Also
+    --------
+    skattn.AttentionForecaster : The model these ensembles are made for.
+    sklearn.ensemble.VotingRegressor : The scikit-learn ensemble this one extends to
+        multi-output targets, the median and forecasting.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skattn import AttentionForecaster, ForecastEnsemble, LastSteps, make_windows
+    >>> t = np.arange(300)
+    >>> series = 10 + np.sin(2 * np.pi * t / 12) + 0.01 * t
+    >>> X, y = make_windows(series, window=36, horizon=6)
+    >>> model = ForecastEnsemble([
+    ...     ("w36", AttentionForecaster(max_epochs=3, random_state=0)),
+    ...     ("w24", make_pipeline(LastSteps(24), AttentionForecaster(max_epochs=3, random_state=1))),
+    ... ]).fit(X, y)
+    >>> model.forecast(series, steps=12).shape
+    (12,)
+    """
+
+    _parameter_constraints: dict = {
+        **VotingRegressor._parameter_constraints,
+        "aggregate": [StrOptions({"median", "mean"})],
+    }
+
+    def __init__(self, estimators, *, aggregate="median", weights=None, n_jobs=None,
+                 verbose=False):
+        super().__init__(estimators, weights=weights, n_jobs=n_jobs, verbose=verbose)
+        self.aggregate = aggregate
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        return tags
+
+    @_fit_context(prefer_skip_nested_validation=False)  # the members are validated by their fit
+    def fit(self, X, y):
+        """Fit every member on the history windows ``X`` and the values ``y`` that follow them.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
+        y : array-like of shape (n_samples,) or (n_samples, horizon)
+
+        Returns
+        -------
+        self : ForecastEnsemble
+        """
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        if self.aggregate == "median" and self.weights is not None:
+            raise ValueError(
+                "weights are only used with aggregate='mean'; the median of the members is "
+                f"unweighted (got weights={self.weights!r})"
+            )
+        # the same checks as the members', before a pool of processes is started for them
+        X_checked, y_checked = check_X_y(X, y, allow_nd=True, multi_output=True, y_numeric=True,
+                                         dtype=[np.float64, np.float32])
+        if X_checked.ndim > 3:
+            raise ValueError(
+                "X must be 2-D (n_samples, n_timesteps) or 3-D (n_samples, n_timesteps, "
+                f"n_channels); got {X_checked.ndim} dimensions, shape {X_checked.shape}"
+            )
+        self.n_channels_ = 1 if X_checked.ndim == 2 else X_checked.shape[2]
+        self.n_outputs_ = 1 if y_checked.ndim == 1 else y_checked.shape[1]
+        # VotingRegressor.fit would flatten y to 1-D; its parent fits the members on y as it is
+        return _BaseVoting.fit(self, X, y)
+
+    def _member_predictions(self, X):
+        """(n_estimators, n_samples) or (n_estimators, n_samples, horizon)."""
+        check_is_fitted(self)
+        return np.stack([np.asarray(member.predict(X), dtype=np.float64)
+                         for member in self.estimators_])
+
+    def predict(self, X):
+        """The members' median (or weighted mean) forecast after each window.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, horizon)
+            The shape of ``y`` at fit.
+        """
+        predictions = self._member_predictions(X)
+        if self.aggregate == "median":
+            return np.median(predictions, axis=0)
+        return np.average(predictions, axis=0, weights=self._weights_not_none)
+
+    def transform(self, X):
+        """Every member's predictions.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
+
+        Returns
+        -------
+        predictions : ndarray of shape (n_samples, n_estimators), or
+            (n_samples, n_estimators, horizon) for a model fitted on several values per window
+        """
+        return np.moveaxis(self._member_predictions(X), 0, 1)
+
+    def forecast(self, history, steps, future_covariates=None):
+        """Forecast ``steps`` values after the end of one series.
+
+        The members' aggregated prediction for the last window of ``history`` (left-padded with
+        its first value when shorter, as :func:`skattn.make_windows` does); beyond the horizon,
+        forecasts are fed back recursively.
+
+        Parameters
+        ----------
+        history : array-like of shape (n_timesteps,), or (n_timesteps, n_channels) for an
+            ensemble fitted with covariates
+            The series up to now, oldest first, any length >= 1.
+        steps : int >= 1
+            Number of future values.
+        future_covariates : array-like of shape (steps - horizon, n_channels - 1) or longer, or None
+            Covariates of the future steps, needed with covariates when ``steps`` exceeds the
+            horizon.
+
+        Returns
+        -------
+        forecast : ndarray of shape (steps,)
+        """
+        check_is_fitted(self)
+
+        def predict_window(current):  # (window, C) -> (horizon,)
+            window = current[None] if self.n_channels_ > 1 else current[None, :, 0]
+            return self.predict(window).reshape(self.n_outputs_)
+
+        return recursive_forecast(predict_window, history, steps, window=self.n_features_in_,
+                                  horizon=self.n_outputs_, n_channels=self.n_channels_,
+                                  future_covariates=future_covariates)

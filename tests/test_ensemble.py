@@ -1,0 +1,148 @@
+"""ForecastEnsemble and LastSteps: scikit-learn's checks, and that the ensemble is exactly the
+median (or weighted mean) of members fitted as they would be alone."""
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+from sklearn.pipeline import make_pipeline
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skattn import AttentionForecaster, ForecastEnsemble, LastSteps, make_windows
+
+
+def small(seed, **params):
+    return AttentionForecaster(d_model=8, n_heads=2, n_layers=1, max_epochs=3,
+                               random_state=seed, **params)
+
+
+@parametrize_with_checks([
+    ForecastEnsemble([("a", AttentionForecaster(random_state=0)),
+                      ("b", AttentionForecaster(d_model=16, random_state=1))]),
+    LastSteps(),
+    LastSteps(n_steps=2),
+])
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+@pytest.fixture(scope="module")
+def seasonal_windows():
+    rng = np.random.default_rng(0)
+    t = np.arange(240)
+    series = 20 + 3 * np.sin(2 * np.pi * t / 12) + 0.05 * t + rng.normal(0, 0.3, t.size)
+    X, y = make_windows(series, window=24, horizon=6)
+    return series, X, y
+
+
+def test_median_and_weighted_mean_of_independently_fitted_members(seasonal_windows):
+    _, X, y = seasonal_windows
+    members = [("a", small(0)), ("b", small(1, loss="absolute_error")), ("c", small(2))]
+    alone = np.stack([clone(model).fit(X, y).predict(X[-5:]) for _, model in members])  # (3, 5, 6)
+
+    median = ForecastEnsemble(members).fit(X, y)
+    np.testing.assert_allclose(median.predict(X[-5:]), np.median(alone, axis=0), rtol=1e-12)
+    assert median.transform(X[-5:]).shape == (5, 3, 6)
+    np.testing.assert_allclose(median.transform(X[-5:]), np.moveaxis(alone, 0, 1), rtol=1e-12)
+
+    weights = [1.0, 2.0, 0.5]
+    mean = ForecastEnsemble(members, aggregate="mean", weights=weights).fit(X, y)
+    np.testing.assert_allclose(mean.predict(X[-5:]), np.average(alone, axis=0, weights=weights),
+                               rtol=1e-12)
+    assert mean.n_outputs_ == 6 and mean.n_features_in_ == 24 and mean.n_channels_ == 1
+
+
+def test_last_steps_member_sees_only_the_recent_window(seasonal_windows):
+    _, X, y = seasonal_windows
+    ensemble = ForecastEnsemble([("short", make_pipeline(LastSteps(12), small(0)))]).fit(X, y)
+    alone = small(0).fit(X[:, -12:], y)
+    np.testing.assert_allclose(ensemble.predict(X[-4:]), alone.predict(X[-4:, -12:]), rtol=1e-12)
+    assert ensemble.n_features_in_ == 24
+
+
+def test_forecast_is_predict_on_the_last_window_and_recursive_beyond(seasonal_windows):
+    series, X, y = seasonal_windows
+    ensemble = ForecastEnsemble([("a", small(0)), ("b", small(1))]).fit(X, y)
+    np.testing.assert_allclose(ensemble.forecast(series, 6), ensemble.predict(series[None, -24:])[0])
+    np.testing.assert_allclose(ensemble.forecast(series, 4), ensemble.forecast(series, 6)[:4])
+    first = ensemble.predict(series[None, -24:])[0]
+    extended = np.concatenate([series, first])
+    second = ensemble.predict(extended[None, -24:])[0]
+    np.testing.assert_allclose(ensemble.forecast(series, 10), np.concatenate([first, second])[:10])
+    # a short history is left-padded with its first value, like make_windows does
+    short = series[:5]
+    padded = np.concatenate([np.full(19, short[0]), short])
+    np.testing.assert_allclose(ensemble.forecast(short, 6), ensemble.predict(padded[None])[0])
+
+
+def test_one_step_targets_and_covariates():
+    rng = np.random.default_rng(1)
+    series = np.cumsum(rng.normal(size=150))
+    covariate = rng.normal(size=150)
+    X, y = make_windows(series, window=10, horizon=1, covariates=covariate)
+    ensemble = ForecastEnsemble([("a", small(0)), ("b", small(1))]).fit(X, y)
+    assert ensemble.predict(X[:3]).shape == (3,)
+    history = np.column_stack([series, covariate])
+    assert ensemble.forecast(history, 1).shape == (1,)
+    with pytest.raises(ValueError, match="future_covariates"):
+        ensemble.forecast(history, 3)
+    assert ensemble.forecast(history, 3, future_covariates=np.zeros((2, 1))).shape == (3,)
+
+
+def test_parallel_members_give_the_same_predictions(seasonal_windows):
+    _, X, y = seasonal_windows
+    members = [("a", small(0)), ("b", small(1))]
+    serial = ForecastEnsemble(members).fit(X, y).predict(X[-3:])
+    parallel = ForecastEnsemble(members, n_jobs=2).fit(X, y).predict(X[-3:])
+    np.testing.assert_array_equal(serial, parallel)
+
+
+def test_search_over_member_parameters_and_pickle(seasonal_windows):
+    series, X, y = seasonal_windows
+    ensemble = ForecastEnsemble([("a", small(0)), ("b", make_pipeline(LastSteps(12), small(1)))])
+    search = GridSearchCV(ensemble, {"a__learning_rate": [1e-3, 3e-3],
+                                     "b__laststeps__n_steps": [6, 12]},
+                          cv=TimeSeriesSplit(2)).fit(X, y)
+    assert set(search.best_params_) == {"a__learning_rate", "b__laststeps__n_steps"}
+    restored = pickle.loads(pickle.dumps(search.best_estimator_))
+    np.testing.assert_array_equal(restored.forecast(series, 6),
+                                  search.best_estimator_.forecast(series, 6))
+
+
+@pytest.mark.parametrize("bad, message", [
+    (dict(aggregate="median", weights=[1, 2]), "weights are only used with aggregate='mean'"),
+    (dict(aggregate="mode"), "aggregate"),
+])
+def test_bad_parameters_are_named(seasonal_windows, bad, message):
+    _, X, y = seasonal_windows
+    with pytest.raises(ValueError, match=message):
+        ForecastEnsemble([("a", small(0)), ("b", small(1))], **bad).fit(X, y)
+
+
+def test_bad_input_is_named(seasonal_windows):
+    series, X, y = seasonal_windows
+    ensemble = ForecastEnsemble([("a", small(0))])
+    with pytest.raises(ValueError, match="4 dimensions"):
+        ensemble.fit(X[:, :, None, None], y)
+    Xn = X.copy()
+    Xn[3, 4] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        ensemble.fit(Xn, y)
+    ensemble.fit(X, y)
+    with pytest.raises(ValueError, match="steps must be an integer"):
+        ensemble.forecast(series, 0)
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        ensemble.forecast(np.array([1.0, np.nan]), 3)
+    with pytest.raises(ValueError, match="needs windows of at least 30"):
+        make_pipeline(LastSteps(30), small(0)).fit(X, y)
+
+
+def test_last_steps_keeps_the_most_recent_steps_and_their_names():
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(np.arange(12.0).reshape(3, 4), columns=["t-3", "t-2", "t-1", "t0"])
+    transformer = LastSteps(n_steps=2).fit(X)
+    np.testing.assert_array_equal(transformer.transform(X), X.to_numpy()[:, 2:])
+    assert list(transformer.get_feature_names_out()) == ["t-1", "t0"]
+    X3 = np.arange(24.0).reshape(2, 4, 3)  # with covariates: the channel axis is kept
+    np.testing.assert_array_equal(LastSteps(3).fit_transform(X3), X3[:, 1:])
