@@ -226,3 +226,97 @@ def format_table(table, floatfmt=".3f"):
             cells.append(format(value, floatfmt) if isinstance(value, (float, np.floating)) else str(value))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+class OriginSplit:
+    """Cross-validation over windows of many series, split at forecast origins like :func:`backtest`.
+
+    For windows made by ``make_windows(series, window, horizon, return_index=True)``, each split
+    holds out, in every series, the window whose target starts at that series' origin, and trains
+    on the windows whose whole target lies before that origin. The last origin leaves exactly
+    ``horizon`` values after it (the usual hold-out); earlier ones step back by ``origin_step``.
+    Splits come oldest origin first. So a search (:class:`~sklearn.model_selection.GridSearchCV`,
+    :class:`~sklearn.model_selection.RandomizedSearchCV`) scores each candidate the way the
+    model will be used: forecasting the next ``horizon`` values of every series from its end,
+    without ever training on a value it is scored on.
+
+    Parameters
+    ----------
+    index : array-like of shape (n_samples, 2)
+        The ``index`` returned by :func:`skattn.make_windows` with ``return_index=True``:
+        (series number, position of the first target value) of each row.
+    horizon : int
+        The ``horizon`` the windows were made with.
+    n_origins : int, default=1
+        Number of splits.
+    origin_step : int or None, default=None
+        Distance between origins; None means ``horizon`` (non-overlapping validation targets).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skattn import make_windows
+    >>> from skattn.model_selection import OriginSplit
+    >>> X, y, index = make_windows([np.arange(20.0), np.arange(15.0)], window=4, horizon=3,
+    ...                            return_index=True)
+    >>> [(len(train), len(val)) for train, val in OriginSplit(index, 3, n_origins=2).split(X)]
+    [(11, 2), (17, 2)]
+    """
+
+    def __init__(self, index, horizon, n_origins=1, origin_step=None):
+        self.index = index
+        self.horizon = horizon
+        self.n_origins = n_origins
+        self.origin_step = origin_step
+
+    def _checked(self):
+        index = np.asarray(self.index)
+        if index.ndim != 2 or index.shape[1] != 2 or index.shape[0] == 0:
+            raise ValueError(
+                "index must be the (n_samples, 2) array of make_windows(..., return_index=True), "
+                f"got shape {index.shape}"
+            )
+        for name, value in (("horizon", self.horizon), ("n_origins", self.n_origins)):
+            if not isinstance(value, Integral) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        origin_step = self.horizon if self.origin_step is None else self.origin_step
+        if not isinstance(origin_step, Integral) or isinstance(origin_step, bool) or origin_step < 1:
+            raise ValueError(f"origin_step must be an integer >= 1, got {origin_step!r}")
+        return index.astype(np.intp), origin_step
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        """The number of splits, ``n_origins``."""
+        self._checked()
+        return self.n_origins
+
+    def split(self, X=None, y=None, groups=None):
+        """Yield ``(train, validation)`` row indices, oldest origin first.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...), optional
+            The windows; only their number is checked against ``index``.
+        y, groups : ignored
+
+        Yields
+        ------
+        train, validation : ndarray of int
+        """
+        index, origin_step = self._checked()
+        if X is not None and len(X) != index.shape[0]:
+            raise ValueError(f"X has {len(X)} rows but index describes {index.shape[0]} windows")
+        series, start = index[:, 0], index[:, 1]  # (n,), (n,)
+        # the most recent window of a series (make_windows always cuts it) starts its last target
+        last_start = np.full(series.max() + 1, np.iinfo(np.intp).min)
+        np.maximum.at(last_start, series, start)
+        for back in range(self.n_origins - 1, -1, -1):
+            origin = last_start[series] - back * origin_step  # (n,) this split's origin per row
+            validation = np.flatnonzero(start == origin)
+            train = np.flatnonzero(start + self.horizon <= origin)
+            if validation.size == 0 or train.size == 0:
+                raise ValueError(
+                    f"origin {back} horizon(s) of {origin_step} back leaves no "
+                    f"{'validation' if validation.size == 0 else 'training'} window; use fewer "
+                    "origins or a shorter window"
+                )
+            yield train, validation

@@ -6,9 +6,9 @@ import pytest
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 
-from skattn import AttentionForecaster
+from skattn import AttentionForecaster, make_windows
 from skattn.metrics import mase, smape
-from skattn.model_selection import TABLE_COLUMNS, backtest, format_table
+from skattn.model_selection import TABLE_COLUMNS, OriginSplit, backtest, format_table
 
 
 class LastValueForecaster(RegressorMixin, BaseEstimator):
@@ -143,3 +143,67 @@ def test_backtest_bad_input(kwargs, match):
     arguments.update(kwargs)
     with pytest.raises(ValueError, match=match):
         backtest(**arguments)
+
+
+@pytest.mark.parametrize("n_origins, origin_step, step", [(1, None, 1), (3, None, 1), (2, 5, 1),
+                                                          (2, None, 3)])
+def test_origin_split_validates_at_each_origin_and_never_trains_on_its_targets(
+        n_origins, origin_step, step):
+    rng = np.random.default_rng(0)
+    lengths = [60, 41, 75, 33]
+    series = [rng.normal(size=n) for n in lengths]
+    horizon, window = 6, 8
+    X, y, index = make_windows(series, window, horizon, step=step, return_index=True)
+    splits = list(OriginSplit(index, horizon, n_origins, origin_step).split(X, y))
+    assert len(splits) == OriginSplit(index, horizon, n_origins, origin_step).get_n_splits()
+    for back, (train, validation) in zip(range(n_origins - 1, -1, -1), splits):
+        origins = np.array(lengths) - horizon - back * (origin_step or horizon)
+        # each series' validation window starts its target at that series' origin ...
+        number, start = index[validation, 0], index[validation, 1]
+        np.testing.assert_array_equal(start, origins[number])
+        if step == 1:
+            assert sorted(number) == list(range(len(series)))
+        # ... and its history is exactly the data before the origin
+        for row in validation:
+            s, first = index[row]
+            np.testing.assert_array_equal(y[row], series[s][first:first + horizon])
+        # no training target reaches an origin
+        assert np.all(index[train, 1] + horizon <= origins[index[train, 0]])
+        if step == 1:  # every window that fits before the origin is used
+            expected = sum(max(0, o - horizon - window + 1) for o in origins)
+            assert train.size == expected
+        assert np.intersect1d(train, validation).size == 0
+
+
+def test_origin_split_drives_a_search():
+    from sklearn.model_selection import GridSearchCV
+
+    from skattn.baselines import SeasonalNaiveForecaster
+
+    rng = np.random.default_rng(1)
+    series = [10 + np.sin(np.arange(80) * 2 * np.pi / 12) + rng.normal(0, 0.1, 80) for _ in range(3)]
+    X, y, index = make_windows(series, 24, 6, return_index=True)
+    search = GridSearchCV(SeasonalNaiveForecaster(), {"season_length": [5, 12]},
+                          cv=OriginSplit(index, 6, n_origins=2),
+                          scoring="neg_mean_absolute_error").fit(X, y)
+    assert search.best_params_ == {"season_length": 12}
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(index=np.zeros((3, 3))), "index must be"),
+    (dict(horizon=0), "horizon must be"),
+    (dict(n_origins=0), "n_origins must be"),
+    (dict(origin_step=0), "origin_step must be"),
+    (dict(n_origins=20), "leaves no"),
+])
+def test_origin_split_bad_input(kwargs, match):
+    X, y, index = make_windows([np.arange(30.0), np.arange(40.0)], 5, 3, return_index=True)
+    params = {"index": index, "horizon": 3, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        list(OriginSplit(**params).split(X))
+
+
+def test_origin_split_rejects_windows_it_does_not_describe():
+    X, y, index = make_windows(np.arange(30.0), 5, 3, return_index=True)
+    with pytest.raises(ValueError, match="rows but index describes"):
+        list(OriginSplit(index, 3).split(X[:-1]))
