@@ -150,9 +150,11 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
         of any level and scale. "affine" adds a learnable per-channel affine map (RevIN). With
         normalisation the training loss is measured in each window's normalised units, so every
         series counts alike whatever its scale.
-    loss : {"squared_error", "absolute_error", "huber", "pinball"}, default="squared_error"
-        Training loss. "huber" uses delta=1 (in the units the loss is measured in); "pinball"
-        trains one output per quantile in ``quantiles``.
+    loss : {"absolute_error", "squared_error", "huber", "pinball"}, default="absolute_error"
+        Training loss. "absolute_error" forecasts the conditional median, which is what sMAPE,
+        MASE and MAE reward: on M3 monthly it beat "squared_error" by about 0.4 sMAPE points
+        (docs/benchmarks.md). "huber" uses delta=1 (in the units the loss is measured in);
+        "pinball" trains one output per quantile in ``quantiles``.
     quantiles : array-like of float in (0, 1) or None, default=None
         Quantiles for ``loss="pinball"``; None there means (0.1, 0.5, 0.9). Only valid with the
         pinball loss. :meth:`predict` returns the quantile nearest 0.5, :meth:`predict_quantiles`
@@ -288,7 +290,7 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
         positional="learned",
         dropout=0.1,
         normalize=True,
-        loss="squared_error",
+        loss="absolute_error",
         quantiles=None,
         learning_rate=1e-3,
         weight_decay=0.01,
