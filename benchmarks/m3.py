@@ -5,7 +5,8 @@ is scored on the test part with sMAPE and MASE (seasonal-naive scaling, season 1
 the series. The attention model is ONE estimator, a ForecastEnsemble (median) of global
 AttentionForecasters trained on windows of all training parts; their early-stopping validation
 windows are the latest windows of the training parts (never the test parts). Nothing is tuned on
-the test parts: MEMBER_PARAMS come from benchmarks/m3_search.py, the members from --holdout runs.
+the test parts: SEARCHED_PARAMS come from benchmarks/m3_search.py, the MEMBERS from --holdout
+runs scored by benchmarks/m3_combine.py.
 
 Usage::
 
@@ -48,17 +49,18 @@ COMMON_PARAMS = dict(
     batch_size=256,
     n_jobs=1,
 )
-#: the ensemble's members, (window, parameters): the best candidates of the two searches of
-#: benchmarks/m3_search.py, each at its window (docs/benchmarks.md)
-MEMBERS = [
-    (54, dict(weight_decay=0.1, patch_len=12, normalize=True, n_layers=1, max_epochs=20,
-              learning_rate=5e-4, early_stopping=True, dropout=0.0, d_model=64)),
-]
+#: the best candidate of benchmarks/m3_search.py (round 2: overlapping patches of 6 months every
+#: 3, two small layers, 20 epochs; docs/benchmarks.md)
+SEARCHED_PARAMS = dict(patch_len=6, stride=3, d_model=32, n_layers=2, dropout=0.1,
+                       learning_rate=5e-4, weight_decay=0.1, max_epochs=20, early_stopping=False)
+#: the ensemble's members, (window, random_state, parameters): the searched model at three history
+#: windows and four seeds (the hold-out comparisons are in docs/benchmarks.md)
+MEMBERS = [(window, seed, SEARCHED_PARAMS) for window in (24, 36, 54) for seed in range(4)]
 #: history window of the model: the longest member's (shorter members read its last steps)
-WINDOW = max(window for window, _ in MEMBERS)
+WINDOW = max(window for window, _, _ in MEMBERS)
 
 
-def make_member(window, params, random_state=0, **overrides):
+def make_member(window, random_state, params, **overrides):
     """One AttentionForecaster reading the last ``window`` steps of WINDOW-long windows."""
     model = AttentionForecaster(**{**COMMON_PARAMS, **params, "random_state": random_state,
                                    **overrides})
@@ -67,8 +69,8 @@ def make_member(window, params, random_state=0, **overrides):
 
 def make_forecaster(**overrides):
     """The unfitted model this benchmark reports: the median of the MEMBERS, fitted in parallel."""
-    members = [(f"member{number}_w{window}", make_member(window, params, **overrides))
-               for number, (window, params) in enumerate(MEMBERS)]
+    members = [(f"w{window}_seed{seed}", make_member(window, seed, params, **overrides))
+               for window, seed, params in MEMBERS]
     return ForecastEnsemble(members, aggregate="median", n_jobs=-1)
 
 
@@ -118,7 +120,7 @@ def run_attention(data, args, overrides):
         X, y = X[distance < args.recent], y[distance < args.recent]
     if args.single:
         # the first member's parameters, at --window
-        models = [AttentionForecaster(**{**COMMON_PARAMS, **MEMBERS[0][1], "random_state": seed,
+        models = [AttentionForecaster(**{**COMMON_PARAMS, **MEMBERS[0][2], "random_state": seed,
                                          **overrides})
                   for seed in range(args.seeds)]
     else:
@@ -211,7 +213,7 @@ def main(argv=None):
     print(f"M3 monthly{' HOLDOUT (last 18 of the training parts)' if args.holdout else ''}, "
           f"{len(data.train)} series, h={HORIZON}, "
           + (f"single model, window {args.window}, seeds {args.seeds}, " if args.single else
-             f"members (window, seed) {MEMBERS}, ")
+             f"{len(MEMBERS)} members (window, seed) {[member[:2] for member in MEMBERS]}, ")
           + f"overrides {overrides or 'none'}")
     print(format_table(table))
 

@@ -25,3 +25,13 @@ def test_readme_test_command_is_the_one_ci_runs():
     ci = (README.parent / ".ci" / "run").read_text()
     assert "python -m pytest -q" in README.read_text()
     assert "python -m pytest -q" in ci
+
+
+def test_readme_ensemble_example_runs():
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    namespace = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(compile(blocks[1], "README.md", "exec"), namespace)
+    forecast = namespace["model"].forecast(namespace["series"][:-12], steps=12)
+    assert forecast.shape == (12,) and forecast.min() > 0  # airline passengers are positive
