@@ -27,6 +27,17 @@ def validate_windows(estimator, X, y=None, *, reset):
     else:
         X, y = validate_data(estimator, X, y, reset=reset, allow_nd=True,
                              dtype=[np.float64, np.float32], multi_output=True, y_numeric=True)
+    n_channels = window_channels(X)
+    if not reset and n_channels != estimator.n_channels_:
+        raise ValueError(
+            f"X has {n_channels} channel(s), but {type(estimator).__name__} was fitted with "
+            f"{estimator.n_channels_} channel(s)"
+        )
+    return X, y, n_channels
+
+
+def window_channels(X):
+    """The channels of validated windows ``X`` (2-D: 1), or a ValueError for other shapes."""
     if X.ndim > 3:
         raise ValueError(
             "X must be 2-D (n_samples, n_timesteps) or 3-D (n_samples, n_timesteps, "
@@ -35,12 +46,7 @@ def validate_windows(estimator, X, y=None, *, reset):
     n_channels = 1 if X.ndim == 2 else X.shape[2]
     if n_channels < 1:
         raise ValueError(f"X has 0 channels (shape {X.shape}); channel 0 must be the target")
-    if not reset and n_channels != estimator.n_channels_:
-        raise ValueError(
-            f"X has {n_channels} channel(s), but {type(estimator).__name__} was fitted with "
-            f"{estimator.n_channels_} channel(s)"
-        )
-    return X, y, n_channels
+    return n_channels
 
 
 def as_history(values, n_channels, what="history"):

@@ -18,7 +18,7 @@ from sklearn.ensemble._voting import _BaseVoting
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, check_X_y
 
-from ._validation import recursive_forecast, validate_windows
+from ._validation import recursive_forecast, validate_windows, window_channels
 
 
 class LastSteps(TransformerMixin, BaseEstimator):
@@ -218,12 +218,7 @@ class ForecastEnsemble(VotingRegressor):
         # the same checks as the members', before a pool of processes is started for them
         X_checked, y_checked = check_X_y(X, y, allow_nd=True, multi_output=True, y_numeric=True,
                                          dtype=[np.float64, np.float32])
-        if X_checked.ndim > 3:
-            raise ValueError(
-                "X must be 2-D (n_samples, n_timesteps) or 3-D (n_samples, n_timesteps, "
-                f"n_channels); got {X_checked.ndim} dimensions, shape {X_checked.shape}"
-            )
-        self.n_channels_ = 1 if X_checked.ndim == 2 else X_checked.shape[2]
+        self.n_channels_ = window_channels(X_checked)
         self.n_outputs_ = 1 if y_checked.ndim == 1 else y_checked.shape[1]
         # VotingRegressor.fit would flatten y to 1-D; its parent fits the members on y as it is
         return _BaseVoting.fit(self, X, y)
