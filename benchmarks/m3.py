@@ -181,9 +181,10 @@ def main(argv=None):
     parser.add_argument("--verbose", type=int, default=0)
     parser.add_argument("--seeds", type=int, default=1,
                         help="with --single: average the forecasts of this many random_states")
-    parser.add_argument("--holdout", action="store_true",
-                        help="model selection: score on the LAST 18 values of each training part, "
-                             "fitting on what precedes them (the test parts are not read)")
+    parser.add_argument("--holdout", type=int, nargs="?", const=1, default=0, metavar="K",
+                        help="model selection: score on the K-th last 18 values of each training "
+                             "part (default the last), fitting on what precedes them (the test "
+                             "parts are not read)")
     parser.add_argument("--save", metavar="FILE.npy", default=None,
                         help="save the attention model's forecasts (n_series, 18)")
     args = parser.parse_args(argv)
@@ -191,7 +192,7 @@ def main(argv=None):
     data = load_m3("monthly")
     if args.max_series:
         data.train, data.test = data.train[: args.max_series], data.test[: args.max_series]
-    if args.holdout:
+    for _ in range(args.holdout):
         data = holdout_split(data)
     rows = []
     overrides = parse_overrides(args.set)
@@ -210,7 +211,7 @@ def main(argv=None):
         rows.append(score(name, forecasts, data, fit_s, predict_s))
     rows.sort(key=lambda row: row["smape"])
     table = {column: [row[column] for row in rows] for column in rows[0]}
-    print(f"M3 monthly{' HOLDOUT (last 18 of the training parts)' if args.holdout else ''}, "
+    print(f"M3 monthly{f' HOLDOUT {args.holdout} (18 values, {args.holdout} horizon(s) before the end of the training parts)' if args.holdout else ''}, "
           f"{len(data.train)} series, h={HORIZON}, "
           + (f"single model, window {args.window}, seeds {args.seeds}, " if args.single else
              f"{len(MEMBERS)} members (window, seed) {[member[:2] for member in MEMBERS]}, ")

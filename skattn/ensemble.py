@@ -286,6 +286,11 @@ class ForecastEnsemble(VotingRegressor):
 
         def predict_window(current):  # (window, C) -> (horizon,)
             window = current[None] if self.n_channels_ > 1 else current[None, :, 0]
+            if hasattr(self, "feature_names_in_"):
+                # fitted on a DataFrame: the members check the column names of what they predict
+                import pandas as pd
+
+                window = pd.DataFrame(window, columns=self.feature_names_in_)
             return self.predict(window).reshape(self.n_outputs_)
 
         return recursive_forecast(predict_window, history, steps, window=self.n_features_in_,

@@ -1,6 +1,7 @@
 """ForecastEnsemble and LastSteps: scikit-learn's checks, and that the ensemble is exactly the
 median (or weighted mean) of members fitted as they would be alone."""
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -136,6 +137,18 @@ def test_bad_input_is_named(seasonal_windows):
         ensemble.forecast(np.array([1.0, np.nan]), 3)
     with pytest.raises(ValueError, match="needs windows of at least 30"):
         make_pipeline(LastSteps(30), small(0)).fit(X, y)
+
+
+def test_forecast_after_fitting_on_a_dataframe_warns_nothing(seasonal_windows):
+    pd = pytest.importorskip("pandas")
+    series, X, y = seasonal_windows
+    frame = pd.DataFrame(X, columns=[f"t-{23 - i}" for i in range(24)])
+    ensemble = ForecastEnsemble([("a", small(0)), ("b", make_pipeline(LastSteps(12), small(1)))])
+    ensemble.fit(frame, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        forecast = ensemble.forecast(series, 8)
+    np.testing.assert_allclose(forecast[:6], ensemble.predict(frame.iloc[-1:] * 0 + series[-24:])[0])
 
 
 def test_last_steps_keeps_the_most_recent_steps_and_their_names():
