@@ -93,9 +93,11 @@ def baseline_models(which):
 
 def holdout_split(data):
     """The competition's protocol moved one horizon back, for model selection: each training part
-    loses its last 18 values, which become the part to forecast. The test parts are dropped."""
-    return SimpleNamespace(train=[series[:-HORIZON] for series in data.train],
-                           test=[series[-HORIZON:] for series in data.train])
+    loses its last 18 values, which become the part to forecast. The test parts are dropped, and
+    so are series left with no more than a season of history (MASE needs more)."""
+    kept = [series for series in data.train if len(series) - HORIZON > SEASON]
+    return SimpleNamespace(train=[series[:-HORIZON] for series in kept],
+                           test=[series[-HORIZON:] for series in kept])
 
 
 def score(name, forecasts, data, fit_seconds, predict_seconds):
