@@ -7,6 +7,8 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils.validation import validate_data
 
+from .windows import left_pad
+
 
 def validate_windows(estimator, X, y=None, *, reset):
     """Validate history windows ``X`` (and targets ``y``) for ``estimator``.
@@ -99,8 +101,6 @@ def recursive_forecast(predict_window, history, steps, *, window, horizon, n_cha
     -------
     forecast : ndarray of shape (steps,)
     """
-    from .windows import left_pad
-
     steps = check_steps(steps)
     history = as_history(history, n_channels)
     current = left_pad(history, window)[-window:]  # (window, C)
