@@ -64,7 +64,8 @@ def _is_single_series(series):
     return True
 
 
-def make_windows(series, window, horizon=1, step=1, covariates=None, *, return_index=False):
+def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_history=None,
+                 return_index=False):
     """Cut one series, or many, into history windows ``X`` and the values that follow them ``y``.
 
     Parameters
@@ -82,6 +83,13 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, return_i
         such arrays (one per series), default None
         Series observed alongside the target. They become channels 1.. of ``X``; ``y`` is always
         the target (channel 0).
+    min_history : int or None, default None
+        Also cut the windows that have only ``min_history`` to ``window - 1`` values of history
+        before their target, left-padded to ``window`` by repeating the series' first value (the
+        padding rule below). None means ``window``: full histories only. Useful when models of
+        shorter windows read the last steps of these windows (:class:`skattn.LastSteps` in a
+        :class:`skattn.ForecastEnsemble`): with ``min_history`` equal to the shortest window they
+        train on all the rows they would have had alone.
     return_index : bool, default False
         Also return, for each sample, the series it came from and the position in that series of
         its first target value.
@@ -110,6 +118,12 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, return_i
     for name, value, low in (("window", window, 1), ("horizon", horizon, 1), ("step", step, 1)):
         if not isinstance(value, Integral) or isinstance(value, bool) or value < low:
             raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    if min_history is None:
+        min_history = window
+    elif (not isinstance(min_history, Integral) or isinstance(min_history, bool)
+          or not 1 <= min_history <= window):
+        raise ValueError(f"min_history must be an integer in [1, window={window}] or None, "
+                         f"got {min_history!r}")
     single = _is_single_series(series)
     series_list = [series] if single else list(series)
     if len(series_list) == 0:
@@ -145,7 +159,9 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, return_i
         if length <= horizon:
             n_skipped += 1
             continue
-        n_pad = max(0, window + horizon - length)
+        # pad short series to one full window; with min_history, every series so that windows
+        # with only min_history real values before their target exist too
+        n_pad = max(0, window + horizon - length, window - min_history)
         channels = left_pad(channels, length + n_pad)
         # first target positions, in the padded series, counted back from its end by `step`
         n_samples = (channels.shape[0] - horizon - window) // step + 1

@@ -120,6 +120,26 @@ def test_make_windows_covariates_become_channels():
     np.testing.assert_array_equal(y[0], [3, 4])
 
 
+def test_make_windows_min_history_adds_padded_windows_a_shorter_window_would_have():
+    series = [np.arange(1.0, 21.0), np.arange(100.0, 108.0)]  # lengths 20 and 8
+    X, y, index = make_windows(series, window=10, horizon=3, min_history=4, return_index=True)
+    X4, y4, index4 = make_windows(series, window=4, horizon=3, return_index=True)
+    # the same samples as full windows of 4 (same order), their last 4 steps equal ...
+    np.testing.assert_array_equal(index, index4)
+    np.testing.assert_array_equal(y, y4)
+    np.testing.assert_array_equal(X[:, -4:], X4)
+    # ... and the rest of each window is padded with the series' first value
+    first = np.array([s[0] for s in series])[index[:, 0]]
+    for row, (number, start) in zip(X, index):
+        real = min(10, start)
+        np.testing.assert_array_equal(row[:10 - real], first[0] if number == 0 else 100.0)
+        np.testing.assert_array_equal(row[10 - real:], series[number][start - real:start])
+    # min_history=window (and None) is the plain behaviour
+    for value in (None, 10):
+        np.testing.assert_array_equal(make_windows(series, 10, 3, min_history=value)[0],
+                                      make_windows(series, 10, 3)[0])
+
+
 @pytest.mark.parametrize(
     "series, kwargs, match",
     [
@@ -130,6 +150,8 @@ def test_make_windows_covariates_become_channels():
         (np.arange(10.0), dict(window=2, horizon=0), "horizon"),
         ([], dict(window=2), "empty"),
         (np.arange(3.0), dict(window=2, horizon=3), "long enough"),
+        (np.arange(10.0), dict(window=4, min_history=5), "min_history"),
+        (np.arange(10.0), dict(window=4, min_history=0), "min_history"),
     ],
 )
 def test_make_windows_bad_input(series, kwargs, match):
