@@ -115,7 +115,8 @@ def run_attention(data, args, overrides):
     """Fit the reported model (or, with ``--single``, one AttentionForecaster with ``--window``,
     averaged over ``--seeds`` random_states) on the training windows and forecast every series."""
     window = args.window if args.single else WINDOW
-    X, y, index = make_windows(data.train, window, HORIZON, return_index=True)
+    X, y, index = make_windows(data.train, window, HORIZON, min_history=args.min_history,
+                               return_index=True)
     if args.recent:  # exploration: only the windows whose target starts in the last RECENT steps
         lengths = np.array([len(series) for series in data.train])
         distance = lengths[index[:, 0]] - HORIZON - index[:, 1]  # 0 for the newest window
@@ -177,6 +178,8 @@ def main(argv=None):
     parser.add_argument("--set", action="append", default=[], metavar="PARAM=VALUE",
                         help="override a parameter of every AttentionForecaster")
     parser.add_argument("--max-series", type=int, default=None)
+    parser.add_argument("--min-history", type=int, default=None,
+                        help="exploration: make_windows(min_history=...) for the training windows")
     parser.add_argument("--recent", type=int, default=None,
                         help="exploration: train only on windows whose target starts within this "
                              "many steps of the end of each training part")
