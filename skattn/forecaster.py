@@ -705,6 +705,11 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
         out = np.concatenate(outputs)
         return (out, np.concatenate(maps)) if keep_attention else out
 
+    def _validated_windows3(self, X):
+        """``X`` checked against the fitted model, as (n, T, C) windows."""
+        X, _, _ = self._validate_X(X, reset=False)
+        return X[:, :, None] if X.ndim == 2 else X
+
     def _median_index(self):
         return 0 if self.quantiles_ is None else int(np.argmin(np.abs(self.quantiles_ - 0.5)))
 
@@ -721,8 +726,7 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
             The shape of ``y`` at fit. With ``loss="pinball"``, the quantile nearest 0.5.
         """
         check_is_fitted(self)
-        X, _, _ = self._validate_X(X, reset=False)
-        X3 = X[:, :, None] if X.ndim == 2 else X
+        X3 = self._validated_windows3(X)
         out = self._unscale_y(self._forward_scaled(X3)[:, :, self._median_index()])
         return out[:, 0] if self._y_is_1d else out
 
@@ -736,8 +740,7 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         if self.quantiles_ is None:
             raise ValueError("predict_quantiles needs a model fitted with loss='pinball'")
-        X, _, _ = self._validate_X(X, reset=False)
-        X3 = X[:, :, None] if X.ndim == 2 else X
+        X3 = self._validated_windows3(X)
         out = self._unscale_y(self._forward_scaled(X3))
         return out[:, 0, :] if self._y_is_1d else out
 
@@ -755,10 +758,9 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
             rows sum to one.
         """
         check_is_fitted(self)
-        X, _, _ = self._validate_X(X, reset=False)
+        X3 = self._validated_windows3(X)
         if self.config_.n_layers == 0:
             raise ValueError("the model has no attention layers (n_layers=0)")
-        X3 = X[:, :, None] if X.ndim == 2 else X
         return self._forward_scaled(X3, keep_attention=True)[1]
 
     def forecast(self, history, steps, future_covariates=None):
