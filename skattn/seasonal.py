@@ -1,0 +1,275 @@
+"""Classical seasonal adjustment in front of any window forecaster.
+
+The network of :class:`skattn.AttentionForecaster` can learn seasonal shapes, but it must infer
+them anew from every window. :class:`DeseasonalizedForecaster` does what the Theta method does
+before it fits a line: it tests each window for seasonality, estimates multiplicative seasonal
+indices by classical decomposition, divides them out of the window and its targets, fits the
+wrapped forecaster on the adjusted windows, and multiplies its forecasts back by the indices
+carried forward. Everything is computed from the window alone, so the wrapper is an ordinary
+estimator: the same window always gets the same adjustment, at fit, predict and forecast.
+"""
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
+from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils.validation import check_is_fitted
+
+from ._validation import recursive_forecast, validate_windows
+
+
+def _seasonal_indices_of_full_windows(values, season_length, z):
+    """Multiplicative seasonal indices of windows without padding, (n, L) -> (n, season_length).
+
+    Index ``k`` belongs to the window positions ``i`` with ``(i - L) % season_length == k``: the
+    phase is counted from the END of the window, so it carries on into the forecast steps.
+    Windows that fail the seasonality test, or hold a value <= 0, get indices of 1.
+    """
+    n_windows, length = values.shape
+    indices = np.ones((n_windows, season_length))
+    # Seasonality test of the Theta method: the autocorrelation at lag season_length must exceed
+    # z standard errors (Bartlett's formula over the shorter lags).
+    centred = values - values.mean(axis=1, keepdims=True)  # (n, L)
+    variance = (centred ** 2).sum(axis=1)  # (n,)
+    autocorrelation = np.stack(
+        [(centred[:, lag:] * centred[:, :length - lag]).sum(axis=1)
+         for lag in range(1, season_length + 1)], axis=1,
+    ) / np.where(variance > 0, variance, 1.0)[:, None]  # (n, season_length), lags 1..m
+    limit = z * np.sqrt((1 + 2 * (autocorrelation[:, :-1] ** 2).sum(axis=1)) / length)
+    seasonal = (np.abs(autocorrelation[:, -1]) > limit) & (values.min(axis=1) > 0)
+    if not seasonal.any():
+        return indices
+    values = values[seasonal]
+    # centred moving average of order 2 x season_length (the trend-cycle), then the ratios of the
+    # values to it, averaged per phase
+    cumulative = np.concatenate([np.zeros((values.shape[0], 1)), np.cumsum(values, axis=1)], axis=1)
+    running_mean = (cumulative[:, season_length:] - cumulative[:, :-season_length]) / season_length
+    trend = 0.5 * (running_mean[:, :-1] + running_mean[:, 1:])  # (n_seasonal, L - m)
+    positions = np.arange(season_length // 2, season_length // 2 + trend.shape[1])
+    ratios = values[:, positions] / trend
+    phase = (positions - length) % season_length
+    adjusted = np.stack([ratios[:, phase == k].mean(axis=1) for k in range(season_length)], axis=1)
+    indices[seasonal] = adjusted / adjusted.mean(axis=1, keepdims=True)
+    return indices
+
+
+def _padding(X):
+    """Steps of left padding of each window (n, T) -> (n,): a leading run of equal values but
+    its last step, which may be the series' first real value."""
+    differs = X != X[:, :1]
+    leading_run = np.where(differs.any(axis=1), differs.argmax(axis=1), X.shape[1])
+    return leading_run - 1
+
+
+def seasonal_indices(X, season_length, *, seasonality_test=True):
+    """Multiplicative seasonal indices of each history window, by classical decomposition.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_timesteps)
+        Windows of one series each, oldest value first. A leading run of equal values is taken
+        for the left padding of :func:`skattn.make_windows` (a window of a short series): only
+        the values after it (and its last one) are used.
+    season_length : int >= 2
+    seasonality_test : bool, default=True
+        Adjust only the windows whose autocorrelation at lag ``season_length`` is significant at
+        the 90% level (the Theta method's test); False adjusts every window that can be.
+
+    Returns
+    -------
+    indices : ndarray of shape (n_samples, season_length)
+        ``indices[i, k]`` multiplies the positions ``t`` of window ``i`` (counted from 0 at its
+        first step, continuing past its end) with ``(t - n_timesteps) % season_length == k``.
+        Each row averages 1; it is all ones where the window is not adjusted: fewer than
+        ``2 * season_length + 1`` unpadded values, a value <= 0, or no significant seasonality.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    n_windows, length = X.shape
+    z = 1.645 if seasonality_test else 0.0
+    unpadded = length - _padding(X)  # (n,)
+    indices = np.ones((n_windows, season_length))
+    for n_values in np.unique(unpadded):
+        if n_values < 2 * season_length + 1:
+            continue
+        rows = np.flatnonzero(unpadded == n_values)
+        indices[rows] = _seasonal_indices_of_full_windows(X[rows, length - n_values:],
+                                                          season_length, z)
+    return indices
+
+
+def _indices_at(indices, start, n_steps, window):
+    """The seasonal index of positions ``start .. start + n_steps - 1``, (n, n_steps)."""
+    season_length = indices.shape[1]
+    return indices[:, (np.arange(start, start + n_steps) - window) % season_length]
+
+
+class DeseasonalizedForecaster(RegressorMixin, BaseEstimator):
+    """A window forecaster fitted on seasonally adjusted windows (classical decomposition).
+
+    Each history window is tested for seasonality (the Theta method's test, autocorrelation at
+    lag ``season_length``); a seasonal window with positive values is divided by multiplicative
+    seasonal indices estimated from the window itself (ratios to a centred moving average), and
+    so are its targets, with the indices carried forward. ``forecaster`` is fitted on the
+    adjusted windows and its forecasts are multiplied back. Windows that are not seasonal, too
+    short (fewer than ``2 * season_length + 1`` values after any left padding) or not positive
+    pass through unchanged. With covariates (3-D ``X``) only the target, channel 0, is adjusted.
+
+    Parameters
+    ----------
+    forecaster : regressor
+        The window forecaster to wrap, e.g. :class:`skattn.AttentionForecaster` or a
+        :class:`skattn.ForecastEnsemble`; cloned at fit.
+    season_length : int, default=12
+        Steps per season (12 for monthly data).
+    seasonality_test : bool, default=True
+        Adjust only the windows where the test finds seasonality; False adjusts every window
+        that can be.
+
+    Attributes
+    ----------
+    forecaster_ : regressor
+        The fitted clone of ``forecaster``.
+    n_features_in_ : int
+        Time steps of the windows seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of ``X`` when it was a DataFrame with string column names.
+    n_channels_ : int
+        Channels of the windows (1 for 2-D ``X``).
+    n_outputs_ : int
+        Values forecast after each window (the horizon).
+
+    See Also
+    --------
+    seasonal_indices : the indices of each window.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import Ridge
+    >>> from skattn import DeseasonalizedForecaster, make_windows
+    >>> t = np.arange(120)
+    >>> series = (100 + t) * (1 + 0.3 * np.sin(2 * np.pi * t / 12))
+    >>> X, y = make_windows(series, window=36, horizon=6)
+    >>> model = DeseasonalizedForecaster(Ridge(), season_length=12).fit(X, y)
+    >>> model.forecast(series, 6).shape
+    (6,)
+    """
+
+    _parameter_constraints: dict = {
+        "forecaster": [HasMethods(["fit", "predict"])],
+        "season_length": [Interval(Integral, 2, None, closed="left")],
+        "seasonality_test": ["boolean"],
+    }
+
+    def __init__(self, forecaster, *, season_length=12, seasonality_test=True):
+        self.forecaster = forecaster
+        self.season_length = season_length
+        self.seasonality_test = seasonality_test
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        return tags
+
+    def _adjust(self, X):
+        """Adjusted windows and their indices: X / indices on channel 0, indices (n, m)."""
+        target = X if X.ndim == 2 else X[:, :, 0]  # (n, T)
+        indices = seasonal_indices(target, self.season_length,
+                                   seasonality_test=self.seasonality_test)
+        factors = _indices_at(indices, 0, X.shape[1], X.shape[1])  # (n, T)
+        # the padding stays padding: the first real value, adjusted, repeated
+        first_real = _padding(target)  # (n,) position of each window's first real value
+        steps = np.arange(X.shape[1])
+        factors = np.where(steps[None, :] < first_real[:, None],
+                           factors[np.arange(len(factors)), first_real][:, None], factors)
+        adjusted = X.astype(np.float64, copy=True)
+        if X.ndim == 2:
+            adjusted /= factors
+        else:
+            adjusted[:, :, 0] /= factors
+        return adjusted, indices
+
+    @_fit_context(prefer_skip_nested_validation=False)  # the forecaster validates its own params
+    def fit(self, X, y):
+        """Fit ``forecaster`` on the seasonally adjusted windows and targets.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
+            History windows, oldest value first; with 3 dimensions channel 0 is the target.
+        y : array-like of shape (n_samples,) or (n_samples, horizon)
+            The next value, or the next ``horizon`` values, of the target after each window.
+
+        Returns
+        -------
+        self : DeseasonalizedForecaster
+        """
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        X, y, self.n_channels_ = validate_windows(self, X, y, reset=True)
+        self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
+        adjusted, indices = self._adjust(X)
+        future = _indices_at(indices, X.shape[1], self.n_outputs_, X.shape[1])  # (n, horizon)
+        y_adjusted = y / (future[:, 0] if y.ndim == 1 else future)
+        self.forecaster_ = clone(self.forecaster).fit(adjusted, y_adjusted)
+        return self
+
+    def predict(self, X):
+        """Forecasts of the wrapped model for the adjusted windows, seasonality put back.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, horizon)
+            The shape of ``y`` at fit.
+        """
+        check_is_fitted(self)
+        X, _, _ = validate_windows(self, X, reset=False)
+        adjusted, indices = self._adjust(X)
+        prediction = np.asarray(self.forecaster_.predict(adjusted), dtype=np.float64)
+        future = _indices_at(indices, X.shape[1], self.n_outputs_, X.shape[1])  # (n, horizon)
+        return prediction * (future[:, 0] if prediction.ndim == 1 else future)
+
+    def forecast(self, history, steps, future_covariates=None):
+        """Forecast ``steps`` values after the end of one series.
+
+        The prediction for the last window of ``history`` (left-padded with its first value when
+        shorter, as :func:`skattn.make_windows` does); beyond the horizon, forecasts are fed
+        back recursively.
+
+        Parameters
+        ----------
+        history : array-like of shape (n_timesteps,), or (n_timesteps, n_channels) for a model
+            fitted with covariates
+            The series up to now, oldest first, any length >= 1.
+        steps : int >= 1
+            Number of future values.
+        future_covariates : array-like of shape (steps - horizon, n_channels - 1) or longer, or None
+            Covariates of the future steps, needed with covariates when ``steps`` exceeds the
+            horizon.
+
+        Returns
+        -------
+        forecast : ndarray of shape (steps,)
+        """
+        check_is_fitted(self)
+
+        def predict_window(current):  # (window, C) -> (horizon,)
+            window = current[None] if self.n_channels_ > 1 else current[None, :, 0]
+            if hasattr(self, "feature_names_in_"):
+                import pandas as pd
+
+                window = pd.DataFrame(window, columns=self.feature_names_in_)
+            return self.predict(window).reshape(self.n_outputs_)
+
+        return recursive_forecast(predict_window, history, steps, window=self.n_features_in_,
+                                  horizon=self.n_outputs_, n_channels=self.n_channels_,
+                                  future_covariates=future_covariates)

@@ -1,0 +1,145 @@
+"""DeseasonalizedForecaster and seasonal_indices: scikit-learn's checks, the decomposition on
+series whose seasonal pattern is known, the padding rule, and that the wrapper is exactly its
+forecaster on adjusted windows."""
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LinearRegression, Ridge
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skattn import AttentionForecaster, DeseasonalizedForecaster, make_windows
+from skattn.seasonal import seasonal_indices
+
+PATTERN = 1 + 0.3 * np.sin(2 * np.pi * np.arange(12) / 12)  # mean exactly 1
+
+
+@parametrize_with_checks([
+    DeseasonalizedForecaster(Ridge()),
+    DeseasonalizedForecaster(AttentionForecaster(random_state=0), season_length=2),
+])
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+def seasonal_series(n, level=100.0, slope=0.0, noise=0.0, seed=0):
+    t = np.arange(n)
+    rng = np.random.default_rng(seed)
+    return (level + slope * t) * PATTERN[t % 12] * (1 + noise * rng.standard_normal(n))
+
+
+def test_indices_of_a_purely_seasonal_series_are_its_pattern():
+    series = seasonal_series(60)
+    indices = seasonal_indices(series[None], 12)  # phase counted from the window's end (60)
+    np.testing.assert_allclose(indices[0, (np.arange(60) - 60) % 12], PATTERN[np.arange(60) % 12],
+                               rtol=1e-12)
+    np.testing.assert_allclose(indices.mean(), 1.0, rtol=1e-12)
+
+
+def test_trend_and_noise_leave_the_pattern_nearly_intact():
+    series = seasonal_series(72, slope=1.0, noise=0.01)
+    indices = seasonal_indices(series[None], 12)[0]
+    np.testing.assert_allclose(indices[(np.arange(72) - 72) % 12], PATTERN[np.arange(72) % 12],
+                               atol=0.03)
+
+
+def test_windows_that_cannot_or_need_not_be_adjusted_get_ones():
+    rng = np.random.default_rng(1)
+    noise = 100 + rng.standard_normal((50, 60))  # no seasonality: the test rejects (at 90%)
+    rejected = np.all(seasonal_indices(noise, 12) == 1.0, axis=1)
+    assert rejected.mean() > 0.8
+    with_negative = seasonal_series(60) - 100.0  # multiplicative indices need positive values
+    assert np.all(seasonal_indices(with_negative[None], 12) == 1.0)
+    too_short = seasonal_series(24)  # fewer than 2 * 12 + 1 values
+    assert np.all(seasonal_indices(too_short[None], 12) == 1.0)
+    # without the test, every long enough positive window is adjusted
+    assert not np.any(np.all(seasonal_indices(noise, 12, seasonality_test=False) == 1.0, axis=1))
+
+
+def test_left_padding_is_ignored():
+    series = seasonal_series(40, slope=0.5)
+    padded = np.concatenate([np.full(20, series[0]), series])  # make_windows' padding rule
+    np.testing.assert_allclose(seasonal_indices(padded[None], 12),
+                               seasonal_indices(series[None], 12), rtol=1e-12)
+
+
+def test_wrapper_is_its_forecaster_on_adjusted_windows():
+    series = seasonal_series(150, slope=0.3, noise=0.02)
+    X, y = make_windows(series, window=36, horizon=6)
+    model = DeseasonalizedForecaster(LinearRegression()).fit(X, y)
+    indices = seasonal_indices(X, 12)
+    phase = (np.arange(42) - 36) % 12
+    adjusted = X / indices[:, phase[:36]]
+    inner = LinearRegression().fit(adjusted, y / indices[:, phase[36:]])
+    np.testing.assert_allclose(model.forecaster_.coef_, inner.coef_, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(model.predict(X[-3:]),
+                               inner.predict(adjusted[-3:]) * indices[-3:, phase[36:]], rtol=1e-9)
+    assert model.n_outputs_ == 6 and model.n_features_in_ == 36 and model.n_channels_ == 1
+
+
+def test_adjustment_removes_the_seasonality_a_linear_model_cannot_learn():
+    # a linear trend times a seasonal pattern: on adjusted windows a linear model is exact
+    series = seasonal_series(200, level=50.0, slope=1.0)
+    X, y = make_windows(series[:-6], window=36, horizon=6)
+    wrapped = DeseasonalizedForecaster(LinearRegression(), seasonality_test=False).fit(X, y)
+    truth = series[-6:]
+    wrapped_error = np.abs(wrapped.forecast(series[:-6], 6) - truth).max()
+    plain_error = np.abs(LinearRegression().fit(X[:, -2:], y).predict(series[None, -8:-6])[0]
+                         - truth).max()
+    assert wrapped_error < 0.02 * truth.mean()
+    assert wrapped_error < plain_error / 5
+
+
+def test_forecast_reads_the_last_window_and_pads_short_histories():
+    series = seasonal_series(150, slope=0.3, noise=0.02)
+    X, y = make_windows(series, window=36, horizon=6)
+    model = DeseasonalizedForecaster(Ridge()).fit(X, y)
+    np.testing.assert_allclose(model.forecast(series, 6), model.predict(series[None, -36:])[0])
+    first = model.predict(series[None, -36:])[0]
+    second = model.predict(np.concatenate([series, first])[None, -36:])[0]
+    np.testing.assert_allclose(model.forecast(series, 9), np.concatenate([first, second])[:9])
+    short = series[:30]
+    padded = np.concatenate([np.full(6, short[0]), short])
+    np.testing.assert_allclose(model.forecast(short, 6), model.predict(padded[None])[0])
+    assert np.all(np.isfinite(model.forecast(series[:1], 6)))
+
+
+def test_covariates_pass_through_and_only_the_target_is_adjusted():
+    series = seasonal_series(150, slope=0.3, noise=0.02)
+    covariate = np.linspace(-1.0, 1.0, 150)
+    X, y = make_windows(series, window=36, horizon=6, covariates=covariate)
+    model = DeseasonalizedForecaster(LinearRegression()).fit(X.reshape(len(X), -1), y)
+    assert model.n_channels_ == 1  # flattened: the wrapper sees one channel of 72 steps
+    wrapped = DeseasonalizedForecaster(AttentionForecaster(d_model=8, n_heads=2, n_layers=1,
+                                                            max_epochs=2, random_state=0))
+    wrapped.fit(X, y)
+    adjusted, _ = wrapped._adjust(X[:2])
+    np.testing.assert_array_equal(adjusted[:, :, 1], X[:2, :, 1])
+    assert wrapped.n_channels_ == 2
+    assert wrapped.forecast(X[-1], 6).shape == (6,)
+    with pytest.raises(ValueError, match="future_covariates"):
+        wrapped.forecast(X[-1], 7)
+
+
+def test_bad_input_gets_a_value_error():
+    series = seasonal_series(100)
+    X, y = make_windows(series, window=36, horizon=6)
+    model = DeseasonalizedForecaster(Ridge()).fit(X, y)
+    with pytest.raises(ValueError, match="NaN|infinity"):
+        model.forecast(np.array([1.0, np.nan, 2.0]), 3)
+    with pytest.raises(ValueError, match="steps"):
+        model.forecast(series, 0)
+    with pytest.raises(ValueError, match="features"):
+        model.predict(X[:, :20])
+    with pytest.raises(ValueError, match="season_length"):
+        DeseasonalizedForecaster(Ridge(), season_length=1).fit(X, y)
+    with pytest.raises(ValueError, match="y"):
+        DeseasonalizedForecaster(Ridge()).fit(X, None)
+
+
+def test_pickle_round_trip():
+    series = seasonal_series(100, noise=0.01)
+    X, y = make_windows(series, window=36, horizon=6)
+    model = DeseasonalizedForecaster(Ridge()).fit(X, y)
+    again = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(again.forecast(series, 6), model.forecast(series, 6))
