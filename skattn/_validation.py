@@ -131,3 +131,25 @@ def recursive_forecast(predict_window, history, steps, *, window, horizon, n_cha
                 )
             current = np.concatenate([current, new_rows])[-window:]
     return np.concatenate(pieces)[:steps]
+
+
+def forecast_with_predict(estimator, history, steps, future_covariates=None):
+    """``forecast`` of a fitted window estimator that has only ``predict``: the same rule as
+    :func:`recursive_forecast`, each window predicted by ``estimator.predict``.
+
+    ``estimator`` must have ``n_features_in_`` (the window), ``n_channels_`` and ``n_outputs_``
+    (the horizon); fitted on a DataFrame (``feature_names_in_``), it is given DataFrames with
+    those column names, so its own checks of the names pass.
+    """
+
+    def predict_window(current):  # (window, C) -> (horizon,)
+        window = current[None] if estimator.n_channels_ > 1 else current[None, :, 0]
+        if hasattr(estimator, "feature_names_in_"):
+            import pandas as pd
+
+            window = pd.DataFrame(window, columns=estimator.feature_names_in_)
+        return estimator.predict(window).reshape(estimator.n_outputs_)
+
+    return recursive_forecast(predict_window, history, steps, window=estimator.n_features_in_,
+                              horizon=estimator.n_outputs_, n_channels=estimator.n_channels_,
+                              future_covariates=future_covariates)

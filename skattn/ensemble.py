@@ -18,7 +18,7 @@ from sklearn.ensemble._voting import _BaseVoting
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, check_X_y
 
-from ._validation import recursive_forecast, validate_windows, window_channels
+from ._validation import forecast_with_predict, validate_windows, window_channels
 
 
 class LastSteps(TransformerMixin, BaseEstimator):
@@ -283,16 +283,4 @@ class ForecastEnsemble(VotingRegressor):
         forecast : ndarray of shape (steps,)
         """
         check_is_fitted(self)
-
-        def predict_window(current):  # (window, C) -> (horizon,)
-            window = current[None] if self.n_channels_ > 1 else current[None, :, 0]
-            if hasattr(self, "feature_names_in_"):
-                # fitted on a DataFrame: the members check the column names of what they predict
-                import pandas as pd
-
-                window = pd.DataFrame(window, columns=self.feature_names_in_)
-            return self.predict(window).reshape(self.n_outputs_)
-
-        return recursive_forecast(predict_window, history, steps, window=self.n_features_in_,
-                                  horizon=self.n_outputs_, n_channels=self.n_channels_,
-                                  future_covariates=future_covariates)
+        return forecast_with_predict(self, history, steps, future_covariates)

@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import recursive_forecast, validate_windows
+from ._validation import forecast_with_predict, validate_windows
 
 
 def _seasonal_indices_of_full_windows(values, season_length, z):
@@ -261,15 +261,4 @@ class DeseasonalizedForecaster(RegressorMixin, BaseEstimator):
         forecast : ndarray of shape (steps,)
         """
         check_is_fitted(self)
-
-        def predict_window(current):  # (window, C) -> (horizon,)
-            window = current[None] if self.n_channels_ > 1 else current[None, :, 0]
-            if hasattr(self, "feature_names_in_"):
-                import pandas as pd
-
-                window = pd.DataFrame(window, columns=self.feature_names_in_)
-            return self.predict(window).reshape(self.n_outputs_)
-
-        return recursive_forecast(predict_window, history, steps, window=self.n_features_in_,
-                                  horizon=self.n_outputs_, n_channels=self.n_channels_,
-                                  future_covariates=future_covariates)
+        return forecast_with_predict(self, history, steps, future_covariates)
