@@ -8,4 +8,7 @@ from .windows import make_windows
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["AttentionForecaster", "DeseasonalizedForecaster", "ForecastEnsemble", "LastSteps", "make_windows", "__version__"]
+__all__ = [
+    "AttentionForecaster", "DeseasonalizedForecaster", "ForecastEnsemble", "LastSteps",
+    "make_windows", "__version__",
+]

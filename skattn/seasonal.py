@@ -86,9 +86,14 @@ def seasonal_indices(X, season_length, *, seasonality_test=True):
         ``2 * season_length + 1`` unpadded values, a value <= 0, or no significant seasonality.
     """
     X = np.asarray(X, dtype=np.float64)
+    return _indices_after_padding(X, _padding(X), season_length, seasonality_test)
+
+
+def _indices_after_padding(X, padding, season_length, seasonality_test):
+    """:func:`seasonal_indices` of windows ``X`` (n, T) whose ``padding`` (n,) is known."""
     n_windows, length = X.shape
     z = 1.645 if seasonality_test else 0.0
-    unpadded = length - _padding(X)  # (n,)
+    unpadded = length - padding  # (n,)
     indices = np.ones((n_windows, season_length))
     for n_values in np.unique(unpadded):
         if n_values < 2 * season_length + 1:
@@ -97,12 +102,6 @@ def seasonal_indices(X, season_length, *, seasonality_test=True):
         indices[rows] = _seasonal_indices_of_full_windows(X[rows, length - n_values:],
                                                           season_length, z)
     return indices
-
-
-def _indices_at(indices, start, n_steps, window):
-    """The seasonal index of positions ``start .. start + n_steps - 1``, (n, n_steps)."""
-    season_length = indices.shape[1]
-    return indices[:, (np.arange(start, start + n_steps) - window) % season_length]
 
 
 class DeseasonalizedForecaster(RegressorMixin, BaseEstimator):
@@ -175,22 +174,25 @@ class DeseasonalizedForecaster(RegressorMixin, BaseEstimator):
         return tags
 
     def _adjust(self, X):
-        """Adjusted windows and their indices: X / indices on channel 0, indices (n, m)."""
+        """The windows with channel 0 divided by its seasonal factors, and the factors of the
+        ``n_outputs_`` steps after each window: (n, T[, C]) and (n, n_outputs_)."""
         target = X if X.ndim == 2 else X[:, :, 0]  # (n, T)
-        indices = seasonal_indices(target, self.season_length,
-                                   seasonality_test=self.seasonality_test)
-        factors = _indices_at(indices, 0, X.shape[1], X.shape[1])  # (n, T)
+        n_steps = X.shape[1]
+        padding = _padding(target)  # (n,) also the position of each window's first real value
+        indices = _indices_after_padding(target, padding, self.season_length,
+                                         self.seasonality_test)  # (n, m)
+        # phase counted from the window's end: position t has index (t - T) % m
+        phase = (np.arange(n_steps + self.n_outputs_) - n_steps) % self.season_length
+        factors = indices[:, phase[:n_steps]]  # (n, T)
         # the padding stays padding: the first real value, adjusted, repeated
-        first_real = _padding(target)  # (n,) position of each window's first real value
-        steps = np.arange(X.shape[1])
-        factors = np.where(steps[None, :] < first_real[:, None],
-                           factors[np.arange(len(factors)), first_real][:, None], factors)
+        first_real_factor = factors[np.arange(len(factors)), padding][:, None]  # (n, 1)
+        factors = np.where(np.arange(n_steps) < padding[:, None], first_real_factor, factors)
         adjusted = X.astype(np.float64, copy=True)
         if X.ndim == 2:
             adjusted /= factors
         else:
             adjusted[:, :, 0] /= factors
-        return adjusted, indices
+        return adjusted, indices[:, phase[n_steps:]]
 
     @_fit_context(prefer_skip_nested_validation=False)  # the forecaster validates its own params
     def fit(self, X, y):
@@ -213,10 +215,8 @@ class DeseasonalizedForecaster(RegressorMixin, BaseEstimator):
             )
         X, y, self.n_channels_ = validate_windows(self, X, y, reset=True)
         self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
-        adjusted, indices = self._adjust(X)
-        future = _indices_at(indices, X.shape[1], self.n_outputs_, X.shape[1])  # (n, horizon)
-        y_adjusted = y / (future[:, 0] if y.ndim == 1 else future)
-        self.forecaster_ = clone(self.forecaster).fit(adjusted, y_adjusted)
+        adjusted, future = self._adjust(X)
+        self.forecaster_ = clone(self.forecaster).fit(adjusted, y / future.reshape(y.shape))
         return self
 
     def predict(self, X):
@@ -233,10 +233,9 @@ class DeseasonalizedForecaster(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X, _, _ = validate_windows(self, X, reset=False)
-        adjusted, indices = self._adjust(X)
+        adjusted, future = self._adjust(X)
         prediction = np.asarray(self.forecaster_.predict(adjusted), dtype=np.float64)
-        future = _indices_at(indices, X.shape[1], self.n_outputs_, X.shape[1])  # (n, horizon)
-        return prediction * (future[:, 0] if prediction.ndim == 1 else future)
+        return prediction * future.reshape(prediction.shape)
 
     def forecast(self, history, steps, future_covariates=None):
         """Forecast ``steps`` values after the end of one series.
