@@ -10,7 +10,7 @@ estimator: the same window always gets the same adjustment, at fit, predict and 
 """
 from __future__ import annotations
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
@@ -55,6 +55,9 @@ def _seasonal_indices_of_full_windows(values, season_length, z):
     return indices
 
 
+_CRITICAL_VALUE = Interval(Real, 0, None, closed="left")  # finite, >= 0
+
+
 def _padding(X):
     """Steps of left padding of each window (n, T) -> (n,): a leading run of equal values but
     its last step, which may be the series' first real value."""
@@ -63,7 +66,7 @@ def _padding(X):
     return leading_run - 1
 
 
-def seasonal_indices(X, season_length, *, seasonality_test=True):
+def seasonal_indices(X, season_length, *, seasonality_test=True, critical_value=1.645):
     """Multiplicative seasonal indices of each history window, by classical decomposition.
 
     Parameters
@@ -75,7 +78,12 @@ def seasonal_indices(X, season_length, *, seasonality_test=True):
     season_length : int >= 2
     seasonality_test : bool, default=True
         Adjust only the windows whose autocorrelation at lag ``season_length`` is significant at
-        the 90% level (the Theta method's test); False adjusts every window that can be.
+        ``critical_value`` standard errors (the Theta method's test); False adjusts every window
+        that can be.
+    critical_value : finite float >= 0, default=1.645
+        Standard errors (Bartlett's) the autocorrelation at lag ``season_length`` must exceed:
+        1.645 is the Theta method's 90% level (two-sided); 1.0 is about 68%, and a lower value
+        adjusts more windows.
 
     Returns
     -------
@@ -86,13 +94,16 @@ def seasonal_indices(X, season_length, *, seasonality_test=True):
         ``2 * season_length + 1`` unpadded values, a value <= 0, or no significant seasonality.
     """
     X = np.asarray(X, dtype=np.float64)
-    return _indices_after_padding(X, _padding(X), season_length, seasonality_test)
+    if not _CRITICAL_VALUE.is_satisfied_by(critical_value):  # as the wrapper validates it
+        raise ValueError(f"critical_value must be a finite float >= 0, got {critical_value!r}")
+    return _indices_after_padding(X, _padding(X), season_length,
+                                  critical_value if seasonality_test else 0.0)
 
 
-def _indices_after_padding(X, padding, season_length, seasonality_test):
-    """:func:`seasonal_indices` of windows ``X`` (n, T) whose ``padding`` (n,) is known."""
+def _indices_after_padding(X, padding, season_length, z):
+    """:func:`seasonal_indices` of windows ``X`` (n, T) whose ``padding`` (n,) is known, with
+    the test's critical value ``z``."""
     n_windows, length = X.shape
-    z = 1.645 if seasonality_test else 0.0
     unpadded = length - padding  # (n,)
     indices = np.ones((n_windows, season_length))
     for n_values in np.unique(unpadded):
@@ -125,6 +136,11 @@ class DeseasonalizedForecaster(RegressorMixin, BaseEstimator):
     seasonality_test : bool, default=True
         Adjust only the windows where the test finds seasonality; False adjusts every window
         that can be.
+    critical_value : finite float >= 0, default=1.645
+        Standard errors (Bartlett's) the autocorrelation at lag ``season_length`` must exceed
+        for a window to count as seasonal: 1.645 is the Theta method's 90% level (two-sided),
+        1.0 about 68%; a lower value adjusts more windows. Ignored when
+        ``seasonality_test=False``.
 
     Attributes
     ----------
@@ -160,12 +176,15 @@ class DeseasonalizedForecaster(RegressorMixin, BaseEstimator):
         "forecaster": [HasMethods(["fit", "predict"])],
         "season_length": [Interval(Integral, 2, None, closed="left")],
         "seasonality_test": ["boolean"],
+        "critical_value": [_CRITICAL_VALUE],
     }
 
-    def __init__(self, forecaster, *, season_length=12, seasonality_test=True):
+    def __init__(self, forecaster, *, season_length=12, seasonality_test=True,
+                 critical_value=1.645):
         self.forecaster = forecaster
         self.season_length = season_length
         self.seasonality_test = seasonality_test
+        self.critical_value = critical_value
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -179,8 +198,8 @@ class DeseasonalizedForecaster(RegressorMixin, BaseEstimator):
         target = X if X.ndim == 2 else X[:, :, 0]  # (n, T)
         n_steps = X.shape[1]
         padding = _padding(target)  # (n,) also the position of each window's first real value
-        indices = _indices_after_padding(target, padding, self.season_length,
-                                         self.seasonality_test)  # (n, m)
+        z = self.critical_value if self.seasonality_test else 0.0
+        indices = _indices_after_padding(target, padding, self.season_length, z)  # (n, m)
         # phase counted from the window's end: position t has index (t - T) % m
         phase = (np.arange(n_steps + self.n_outputs_) - n_steps) % self.season_length
         factors = indices[:, phase[:n_steps]]  # (n, T)

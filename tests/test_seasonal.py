@@ -56,6 +56,37 @@ def test_windows_that_cannot_or_need_not_be_adjusted_get_ones():
     assert not np.any(np.all(seasonal_indices(noise, 12, seasonality_test=False) == 1.0, axis=1))
 
 
+def test_critical_value_sets_the_level_of_the_test():
+    rng = np.random.default_rng(2)
+    # weakly seasonal windows: some pass the test at 1 standard error but not at 1.645
+    windows = np.stack([seasonal_series(60, noise=0.35, seed=seed) for seed in range(200)])
+    windows = np.abs(windows) + 1.0  # positive, as multiplicative indices need
+    windows *= 1 + 0.01 * rng.standard_normal(windows.shape)
+
+    def adjusted(**kwargs):
+        return ~np.all(seasonal_indices(windows, 12, **kwargs) == 1.0, axis=1)
+
+    default, theta, lax, none = (adjusted(), adjusted(critical_value=1.645),
+                                 adjusted(critical_value=1.0), adjusted(critical_value=1e6))
+    np.testing.assert_array_equal(default, theta)  # the default is the Theta method's level
+    assert np.all(lax >= default) and lax.sum() > default.sum() > 0  # lower: more windows
+    assert not none.any()
+    # without the test the level does not matter
+    np.testing.assert_array_equal(adjusted(seasonality_test=False, critical_value=3.0),
+                                  adjusted(seasonality_test=False))
+    # and an adjusted window's indices do not depend on the level that let it through
+    both = default & lax
+    np.testing.assert_array_equal(seasonal_indices(windows[both], 12),
+                                  seasonal_indices(windows[both], 12, critical_value=1.0))
+    # the wrapper passes it on
+    X, y = windows[:, :54], windows[:, 54:]
+    lax_model = DeseasonalizedForecaster(LinearRegression(), critical_value=1.0).fit(X, y)
+    adjusted_X, _ = lax_model._adjust(X)
+    indices = seasonal_indices(X, 12, critical_value=1.0)
+    np.testing.assert_allclose(adjusted_X, X / indices[:, (np.arange(54) - 54) % 12], rtol=1e-12)
+    assert not np.allclose(indices, seasonal_indices(X, 12))
+
+
 def test_left_padding_is_ignored():
     series = seasonal_series(40, slope=0.5)
     padded = np.concatenate([np.full(20, series[0]), series])  # make_windows' padding rule
@@ -133,6 +164,11 @@ def test_bad_input_gets_a_value_error():
         model.predict(X[:, :20])
     with pytest.raises(ValueError, match="season_length"):
         DeseasonalizedForecaster(Ridge(), season_length=1).fit(X, y)
+    for bad in (-1.0, np.nan, np.inf, "1.645"):
+        with pytest.raises(ValueError, match="critical_value"):
+            DeseasonalizedForecaster(Ridge(), critical_value=bad).fit(X, y)
+        with pytest.raises(ValueError, match="critical_value"):
+            seasonal_indices(X, 12, critical_value=bad)
     with pytest.raises(ValueError, match="y"):
         DeseasonalizedForecaster(Ridge()).fit(X, None)
 
