@@ -12,6 +12,7 @@ Usage::
 
     python benchmarks/m3_search.py --round 1 --n-iter 24 --n-origins 2 --n-jobs 2
     python benchmarks/m3_search.py --round 2 --n-iter 24 --n-origins 2 --n-jobs 2
+    python benchmarks/m3_search.py --round 3 --n-iter 16 --n-origins 2 --n-jobs 2
 
 Prints the search results (best first) as a Markdown table, and the best parameters.
 """
@@ -31,7 +32,7 @@ from skattn.model_selection import OriginSplit, format_table
 
 from sklearn.pipeline import Pipeline
 
-from skattn import AttentionForecaster, LastSteps
+from skattn import AttentionForecaster, DeseasonalizedForecaster, LastSteps
 
 from m3 import HORIZON, SEASON
 
@@ -66,13 +67,34 @@ ROUND_2 = {
     "model__early_stopping": [True, False],
     "model__max_epochs": [20, 40],
 }
+#: round 3 (session 4): the model behind the seasonal adjustment (m3.py's WINDOW of 90 for the
+#: indices, MIN_HISTORY 54), the searched settings around round 2's best, and the test's level
+ROUND_3 = {
+    "critical_value": [1.0, 1.282, 1.645],
+    "forecaster__laststeps__n_steps": [24, 36, 54],
+    "forecaster__model__patch_len": [6, 12],
+    "forecaster__model__stride": [3, 6],
+    "forecaster__model__d_model": [32, 64],
+    "forecaster__model__n_layers": [1, 2, 3],
+    "forecaster__model__dropout": [0.0, 0.1, 0.2],
+    "forecaster__model__learning_rate": [5e-4, 1e-3],
+    "forecaster__model__weight_decay": [0.01, 0.1],
+    "forecaster__model__max_epochs": [20, 40],
+}
 ROUNDS = {
     1: (54, ROUND_1, lambda: AttentionForecaster(**BASE_PARAMS)),
     2: (60, ROUND_2, lambda: Pipeline([
         ("laststeps", LastSteps()),
         ("model", AttentionForecaster(**BASE_PARAMS, loss="absolute_error")),
     ])),
+    3: (90, ROUND_3, lambda: DeseasonalizedForecaster(Pipeline([
+        ("laststeps", LastSteps()),
+        ("model", AttentionForecaster(**{**BASE_PARAMS, "early_stopping": False},
+                                      loss="absolute_error")),
+    ]), season_length=SEASON)),
 }
+#: make_windows(min_history=...) per round (round 3: m3.py's MIN_HISTORY)
+MIN_HISTORY = {3: 54}
 
 
 def main(argv=None):
@@ -86,7 +108,8 @@ def main(argv=None):
 
     data = load_m3("monthly")
     search_window, distributions, make_base = ROUNDS[args.round]
-    X, y, index = make_windows(data.train, search_window, HORIZON, return_index=True)
+    X, y, index = make_windows(data.train, search_window, HORIZON,
+                               min_history=MIN_HISTORY.get(args.round), return_index=True)
     search = RandomizedSearchCV(
         make_base(), distributions, n_iter=args.n_iter,
         cv=OriginSplit(index, HORIZON, n_origins=args.n_origins),
