@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import copy
 import sys
 import time
 import warnings
@@ -88,11 +89,12 @@ def seasonally_adjusted(model, adjust="test", critical_value=CRITICAL_VALUE):
                                     critical_value=critical_value)
 
 
-def make_forecaster(adjust="test", critical_value=CRITICAL_VALUE, **overrides):
-    """The unfitted model this benchmark reports: the median of the MEMBERS, fitted in parallel,
-    on seasonally adjusted windows."""
+def make_forecaster(adjust="test", critical_value=CRITICAL_VALUE, members=None, **overrides):
+    """The unfitted model this benchmark reports: the median of the MEMBERS (or of ``members``,
+    (window, seed, params) triples, for exploration), fitted in parallel, on seasonally adjusted
+    windows."""
     members = [(f"w{window}_seed{seed}", make_member(window, seed, params, **overrides))
-               for window, seed, params in MEMBERS]
+               for window, seed, params in (MEMBERS if members is None else members)]
     return seasonally_adjusted(ForecastEnsemble(members, aggregate="median", n_jobs=-1), adjust,
                                critical_value)
 
@@ -151,7 +153,7 @@ def run_attention(data, args, overrides):
                                    **overrides}), args.adjust, args.critical_value)
                   for seed in range(args.seeds)]
     else:
-        models = [make_forecaster(args.adjust, args.critical_value, **overrides)]
+        models = [make_forecaster(args.adjust, args.critical_value, args.members, **overrides)]
     all_forecasts, fit_seconds, predict_seconds = [], 0.0, 0.0
     for model in models:
         inner = model.forecaster if isinstance(model, DeseasonalizedForecaster) else model
@@ -164,6 +166,8 @@ def run_attention(data, args, overrides):
         started = time.perf_counter()
         all_forecasts.append(np.stack([model.forecast(h, HORIZON) for h in data.train]))
         predict_seconds += time.perf_counter() - started
+        if args.save_members:
+            np.save(args.save_members, member_forecasts(model, data.train))
         if isinstance(model, DeseasonalizedForecaster):
             model = model.forecaster_
         members = model.estimators_ if isinstance(model, ForecastEnsemble) else [model]
@@ -173,6 +177,24 @@ def run_attention(data, args, overrides):
                   f"{member.n_features_in_} ran {member.n_iter_} epochs, best validation score "
                   f"{member.best_validation_score_}", file=sys.stderr)
     return np.mean(all_forecasts, axis=0), fit_seconds, predict_seconds
+
+
+def member_forecasts(model, histories):
+    """Every member's own forecasts, (n_series, n_members, HORIZON), of a fitted
+    make_forecaster() model (behind its seasonal adjustment, if any): each member is put in the
+    ensemble's place in turn, so the windows and their adjustment are the model's own."""
+    adjusted = isinstance(model, DeseasonalizedForecaster)
+    ensemble = model.forecaster_ if adjusted else model
+    forecasts = []
+    for member in ensemble.estimators_:
+        if adjusted:
+            alone = copy.copy(model)
+            alone.forecaster_ = member
+        else:  # a member reads the ensemble's windows itself (LastSteps)
+            alone = copy.copy(ensemble)
+            alone.estimators_ = [member]
+        forecasts.append(np.stack([alone.forecast(h, HORIZON) for h in histories]))
+    return np.stack(forecasts, axis=1)
 
 
 def run_local(model, data):
@@ -226,6 +248,13 @@ def main(argv=None):
                              "parts are not read)")
     parser.add_argument("--save", metavar="FILE.npy", default=None,
                         help="save the attention model's forecasts (n_series, 18)")
+    parser.add_argument("--save-members", metavar="FILE.npy", default=None,
+                        help="save every member's forecasts (n_series, n_members, 18), for "
+                             "benchmarks/m3_combine.py")
+    parser.add_argument("--windows", default=None, metavar="W1,W2,...",
+                        help="exploration: the members' windows instead of MEMBERS' (with "
+                             "--member-seeds seeds each, SEARCHED_PARAMS)")
+    parser.add_argument("--member-seeds", type=int, default=4)
     args = parser.parse_args(argv)
 
     data = load_m3("monthly")
@@ -237,13 +266,19 @@ def main(argv=None):
     overrides = parse_overrides(args.set)
     if not args.single and (args.window != WINDOW or args.seeds != 1):
         parser.error("--window and --seeds are for --single runs")
+    if args.save_members and args.single:
+        parser.error("--save-members is for the ensemble")
+    args.members = None
+    if args.windows:
+        args.members = [(int(window), seed, SEARCHED_PARAMS)
+                        for window in args.windows.split(",") for seed in range(args.member_seeds)]
     if args.min_history is None and not args.single:
         args.min_history = MIN_HISTORY
     forecasts, fit_s, predict_s = run_attention(data, args, overrides)
     if args.single:
         name = "AttentionForecaster" + (f" x{args.seeds} seeds" if args.seeds > 1 else "")
     else:
-        name = f"ForecastEnsemble of {len(MEMBERS)} AttentionForecasters"
+        name = f"ForecastEnsemble of {len(args.members or MEMBERS)} AttentionForecasters"
     if args.adjust != "none":
         name = f"Deseasonalized ({args.adjust}) {name}"
     rows.append(score(name, forecasts, data, fit_s, predict_s))
@@ -257,7 +292,8 @@ def main(argv=None):
     print(f"M3 monthly{f' HOLDOUT {args.holdout} (18 values, {args.holdout} horizon(s) before the end of the training parts)' if args.holdout else ''}, "
           f"{len(data.train)} series, h={HORIZON}, "
           + (f"single model, window {args.window}, seeds {args.seeds}, " if args.single else
-             f"{len(MEMBERS)} members (window, seed) {[member[:2] for member in MEMBERS]}, ")
+             f"{len(args.members or MEMBERS)} members (window, seed) "
+             f"{[member[:2] for member in args.members or MEMBERS]}, ")
           + f"min_history {args.min_history}, overrides {overrides or 'none'}"
           + (f", critical value {args.critical_value}" if args.adjust == "test" else ""))
     print(format_table(table))

@@ -1,14 +1,16 @@
 """Score the median and mean of saved M3 monthly forecasts: choosing an ensemble's members.
 
-Each file is what ``python benchmarks/m3.py --holdout --single ... --save FILE.npy`` saved: one
-model's forecasts of the last 18 values of every training part, fitted on what precedes them (the
-test parts are never read). This prints each file's sMAPE and MASE on that hold-out, then those of
-the median and the mean of all of them, so a set of members can be judged before it is put in
+Each file is what ``python benchmarks/m3.py --holdout K ...`` saved on a hold-out (the test parts
+are never read): ``--save`` (n_series, 18), one model's forecasts, or ``--save-members``
+(n_series, n_members, 18), every member of an ensemble. This prints each file's sMAPE and MASE
+on that hold-out (the median of its members for a members file), then those of the median and
+the mean of all the forecasts pooled, so a set of members can be judged before it is put in
 ``MEMBERS`` of benchmarks/m3.py.
 
 Usage::
 
     python benchmarks/m3_combine.py w36.npy w54.npy w54_seed1.npy
+    python benchmarks/m3_combine.py --holdout 2 base_members.npy z1_members.npy
 """
 from __future__ import annotations
 
@@ -27,26 +29,37 @@ from m3 import SEASON, holdout_split
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("files", nargs="+", metavar="FILE.npy")
+    parser.add_argument("--holdout", type=int, default=1, metavar="K",
+                        help="the hold-out the files were saved on (m3.py --holdout K)")
     args = parser.parse_args(argv)
 
-    data = holdout_split(load_m3("monthly"))
+    data = load_m3("monthly")
+    for _ in range(args.holdout):
+        data = holdout_split(data)
     truth = np.stack(data.test)  # (n_series, 18)
-    forecasts = {Path(name).stem: np.load(name) for name in args.files}
-    for name, forecast in forecasts.items():
-        if forecast.shape != truth.shape:
-            raise SystemExit(f"{name}: shape {forecast.shape}, expected {truth.shape} (hold-out "
-                             "forecasts of all 1,428 series)")
-    rows = dict(forecasts)
-    if len(forecasts) > 1:
-        stacked = np.stack(list(forecasts.values()))  # (n_files, n_series, 18)
-        rows[f"median of {len(forecasts)}"] = np.median(stacked, axis=0)
-        rows[f"mean of {len(forecasts)}"] = np.mean(stacked, axis=0)
+    pools = {}  # name -> (n_series, n_forecasts, 18)
+    for name in args.files:
+        forecast = np.load(name)
+        if forecast.ndim == 2:
+            forecast = forecast[:, None, :]
+        if forecast.ndim != 3 or forecast.shape[::2] != truth.shape:
+            raise SystemExit(f"{name}: shape {forecast.shape}, expected {truth.shape} or "
+                             f"({truth.shape[0]}, n_members, {truth.shape[1]}) (hold-out "
+                             f"{args.holdout} forecasts of all its series)")
+        pools[Path(name).stem] = forecast
+    rows = {(name if pool.shape[1] == 1 else f"{name} (median of {pool.shape[1]})"):
+            np.median(pool, axis=1) for name, pool in pools.items()}
+    if len(pools) > 1:
+        pooled = np.concatenate(list(pools.values()), axis=1)
+        rows[f"median of all {pooled.shape[1]}"] = np.median(pooled, axis=1)
+        rows[f"mean of all {pooled.shape[1]}"] = np.mean(pooled, axis=1)
     table = {
         "forecasts": list(rows),
         "smape": [smape(truth, forecast) for forecast in rows.values()],
         "mase": [mase(truth, forecast, data.train, SEASON) for forecast in rows.values()],
     }
-    print(f"M3 monthly HOLD-OUT (last 18 of the training parts), {truth.shape[0]} series")
+    print(f"M3 monthly HOLD-OUT {args.holdout} (18 values, {args.holdout} horizon(s) before the "
+          f"end of the training parts), {truth.shape[0]} series")
     print(format_table(table))
 
 
