@@ -1,0 +1,71 @@
+"""Where one saved M3 monthly forecast wins and loses against Theta, on a hold-out.
+
+Takes what ``python benchmarks/m3.py --holdout K --save F.npy`` (or ``--save-members``: their
+median) saved, fits Theta (DOTM) on the same hold-out, and prints sMAPE by series length, by the
+seasonality test's verdict (on each series' last 90 values, the Theta method's 90% test) and by
+forecast step, plus the share of series won and the score of the plain mean of the two. The test
+parts are never read.
+
+Usage::
+
+    python benchmarks/m3_anatomy.py --holdout 1 F.npy
+"""
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from skattn import baselines
+from skattn.datasets import load_m3
+from skattn.model_selection import format_table
+from skattn.seasonal import seasonal_indices
+
+from m3 import HORIZON, SEASON, WINDOW, holdout_split, run_local
+
+
+def smape_by_element(truth, forecast):
+    return 200 * np.abs(truth - forecast) / (np.abs(truth) + np.abs(forecast))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("file", metavar="F.npy")
+    parser.add_argument("--holdout", type=int, default=1, metavar="K")
+    args = parser.parse_args(argv)
+
+    data = load_m3("monthly")
+    for _ in range(args.holdout):
+        data = holdout_split(data)
+    truth = np.stack(data.test)  # (n_series, 18)
+    model = np.load(args.file)
+    if model.ndim == 3:  # members: their median
+        model = np.median(model, axis=1)
+    theta, _, _ = run_local(baselines.ThetaForecaster(season_length=SEASON, n_jobs=-1), data)
+    errors = {"model": smape_by_element(truth, model), "Theta": smape_by_element(truth, theta),
+              "mean of the two": smape_by_element(truth, (model + theta) / 2)}
+    per_series = {name: error.mean(axis=1) for name, error in errors.items()}
+    lengths = np.array([len(series) for series in data.train])
+    last = np.stack([np.pad(series[-WINDOW:], (WINDOW - min(len(series), WINDOW), 0), mode="edge")
+                     for series in data.train])  # left-padded as make_windows pads
+    seasonal = ~np.all(seasonal_indices(last, SEASON) == 1.0, axis=1)
+
+    groups = {"all": np.ones(len(lengths), dtype=bool)}
+    for low, high in ((0, 40), (40, 70), (70, 100), (100, 10_000)):
+        groups[f"{low}-{high - 1} values" if high < 10_000 else f">= {low} values"] = \
+            (lengths >= low) & (lengths < high)
+    groups["seasonal (test)"], groups["not seasonal"] = seasonal, ~seasonal
+    table = {"series": list(groups), "n": [int(mask.sum()) for mask in groups.values()]}
+    for name, values in per_series.items():
+        table[name] = [float(values[mask].mean()) for mask in groups.values()]
+    print(f"M3 monthly HOLD-OUT {args.holdout}, {len(lengths)} series, sMAPE; {args.file}")
+    print(format_table(table))
+    steps = {"step": list(range(1, HORIZON + 1))}
+    steps.update({name: list(error.mean(axis=0)) for name, error in errors.items()})
+    print(format_table(steps, floatfmt=".2f"))
+    print(f"model better than Theta on {np.mean(per_series['model'] < per_series['Theta']):.1%} "
+          "of the series")
+
+
+if __name__ == "__main__":
+    main()
