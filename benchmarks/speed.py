@@ -50,6 +50,11 @@ CONFIGS = {
     "long": dict(window=336, horizon=96, patch_len=16, stride=8, d_model=128, n_heads=8, n_layers=3,
                  d_ff=512, batch_size=32),
 }
+# not a target of issue 5: the members of issue 6's M3 model (benchmarks/m3.py SEARCHED_PARAMS at
+# window 54: overlapping patches of 6 every 3 -> 17 tokens, heads of width 8, d_ff 2 x d_model),
+# for `--profile-config m3-member`
+PROFILE_ONLY = {"m3-member": dict(window=54, horizon=18, patch_len=6, stride=3, d_model=32,
+                                  n_heads=4, n_layers=2, d_ff=64, batch_size=256)}
 # a small extra configuration for the check only: padding (30 steps into 6 patches of 8 every 5)
 # and a covariate channel
 CHECK_EXTRA = {"pad+cov": dict(window=30, horizon=7, patch_len=8, stride=5, d_model=32, n_heads=4,
@@ -642,7 +647,7 @@ def profile_skattn(config, n, epochs):
 
     from skattn import AttentionForecaster
 
-    cfg = CONFIGS[config]
+    cfg = {**CONFIGS, **PROFILE_ONLY}[config]
     X, Y = random_walk_windows(n, cfg["window"], cfg["horizon"], seed=0)
     kwargs = {**estimator_kwargs(cfg, epochs), "n_jobs": 1}
     # warm-up: load (or compile) the Numba kernels outside both measurements
@@ -939,8 +944,8 @@ def run_predict(workers, n_calls):
     return table + f"\n\nskattn ÷ torch latency: **{med['skattn'] / med['torch']:.2f}** (lower is better)"
 
 
-def profile_section(workers, n, epochs):
-    p = workers.call("skattn", "profile", config="m3", n=n, epochs=epochs)
+def profile_section(workers, n, epochs, config="m3"):
+    p = workers.call("skattn", "profile", config=config, n=n, epochs=epochs)
     steps = p["steps"]
     total_ms = 1e3 * p["total_seconds"] / steps  # sum of cProfile's tottime, per step
     wall_ms = 1e3 * p["seconds"] / steps
@@ -999,7 +1004,7 @@ def profile_section(workers, n, epochs):
     fn_sum = sum(r["ms_per_step"] for r in rows)
 
     overhead = wall_ms / plain_ms - 1.0
-    head = (f"One training step of the M3 configuration (batch {p['batch_size']}), averaged over "
+    head = (f"One training step of the {config} configuration (batch {p['batch_size']}), averaged over "
             f"{steps} optimizer steps of `AttentionForecaster.fit` with n_jobs=1 (one batch shard, "
             "run in the calling thread, the thread cProfile follows), profiled with `cProfile`: "
             f"**{total_ms:.2f} ms/step** profiled (sum of `tottime`; {wall_ms:.2f} ms/step wall "
@@ -1044,6 +1049,9 @@ def main(argv=None):
     parser.add_argument("--only", default=None,
                         help="comma-separated subset of: m3, long, predict, startup, memory, profile")
     parser.add_argument("--output", default=None, help="also write the report (markdown) here")
+    parser.add_argument("--profile-config", default="m3",
+                        choices=sorted({**CONFIGS, **PROFILE_ONLY}),
+                        help="the configuration of the profile section")
     args = parser.parse_args(argv)
     sections = {"m3", "long", "predict", "startup", "memory", "profile"}
     only = set(args.only.split(",")) if args.only else None
@@ -1122,7 +1130,7 @@ def main(argv=None):
             emit("## Per-operation profile of the skattn training step")
             emit()
             n, epochs = sizes["profile"]
-            emit(profile_section(workers, n, epochs))
+            emit(profile_section(workers, n, epochs, args.profile_config))
             emit()
     finally:
         workers.close()
