@@ -1,9 +1,11 @@
-"""The dot-product core's two implementations (fused kernel, batched BLAS) compute one function."""
+"""The dot-product core's three implementations (fused kernel, batched BLAS, batch-last kernel)
+compute one function."""
 import numpy as np
 import pytest
 
 from gradcheck import check_gradients
 from skattn.nn.attention import (
+    BATCH_MIN_WINDOWS,
     BLAS_MIN_TOKENS,
     cosine_tokens_backward,
     cosine_tokens_forward,
@@ -19,20 +21,21 @@ def packed(rng, n_batch, n_tokens, n_heads, head_dim, dtype=np.float64):
 @pytest.mark.parametrize("causal", [False, True])
 @pytest.mark.parametrize("shape", [(1, 1, 1, 1), (2, 5, 3, 4), (3, 13, 2, 8), (2, 30, 4, 4)])
 @pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
-def test_kernel_and_blas_agree(shape, causal, dtype, tol):
+def test_kernel_blas_and_batch_agree(shape, causal, dtype, tol):
     rng = np.random.default_rng(sum(shape))
     qkv = packed(rng, *shape, dtype=dtype)
     scale = rng.uniform(0.2, 2.0, size=shape[2])
     results = {}
-    for method in ("kernel", "blas"):
+    for method in ("kernel", "blas", "batch"):
         out, cache = scaled_dot_tokens_forward(qkv, scale, causal, method=method)
         dout = np.random.default_rng(1).standard_normal(out.shape).astype(dtype)
         dqkv = np.empty_like(qkv)
         dscale = scaled_dot_tokens_backward(dout, cache, dqkv, need_dscale=True)
         assert out.dtype == dqkv.dtype == cache["probs"].dtype == dtype
         results[method] = (out, cache["probs"], dqkv, dscale)
-    for a, b in zip(results["kernel"], results["blas"]):
-        np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+    for other in ("blas", "batch"):
+        for a, b in zip(results["kernel"], results[other]):
+            np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
     probs = results["blas"][1]
     np.testing.assert_allclose(probs.sum(axis=-1), 1.0, rtol=tol)
     if causal:
@@ -54,6 +57,39 @@ def test_blas_path_gradients(causal):
         return float((scaled_dot_tokens_forward(qkv, scale, causal)[0] * dout).sum())
 
     check_gradients(loss, {"qkv": qkv, "scale": scale}, {"qkv": dqkv, "scale": dscale})
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_batch_path_gradients(causal):
+    rng = np.random.default_rng(5)
+    qkv = packed(rng, 5, 7, 2, 3)
+    scale = np.array([0.7, 1.3])
+    out, cache = scaled_dot_tokens_forward(qkv, scale, causal, method="batch")
+    assert "batch_last" in cache
+    dout = rng.standard_normal(out.shape)
+    dqkv = np.empty_like(qkv)
+    dscale = scaled_dot_tokens_backward(dout, cache, dqkv, need_dscale=True)
+
+    def loss():
+        return float((scaled_dot_tokens_forward(qkv, scale, causal, method="batch")[0]
+                      * dout).sum())
+
+    check_gradients(loss, {"qkv": qkv, "scale": scale}, {"qkv": dqkv, "scale": dscale})
+
+
+def test_float32_batch_path_exp_is_accurate():
+    # the batch path's float32 softmax uses a polynomial exp; the fused kernel libm's expf on the
+    # same float32 scores (summed in the same order). They must agree to float32 precision, also
+    # for scores far apart (exponents down to the clamp at -87 and below)
+    rng = np.random.default_rng(6)
+    qkv = packed(rng, 64, 9, 2, 4, dtype=np.float32)
+    qkv[:, :, :2] *= 6.0  # large scores: probabilities from ~1 down to underflow
+    scale = np.array([1.0, 2.0])
+    reference = scaled_dot_tokens_forward(qkv, scale, method="kernel")[1]["probs"]
+    out, cache = scaled_dot_tokens_forward(qkv, scale, method="batch")
+    assert reference.min() < 1e-30  # the test reaches the exp's far tail
+    np.testing.assert_allclose(cache["probs"], reference, rtol=1e-6, atol=1e-12)
+    assert np.all(np.isfinite(out))
 
 
 def test_cosine_attention_through_the_blas_path_gradients():
@@ -100,3 +136,40 @@ def test_whole_network_gradients_through_the_blas_path(attention, causal):
         return float((out * dpred).sum())
 
     check_gradients(loss, {**params, "x": x}, {**grads, "x": dx})
+
+
+@pytest.mark.parametrize("attention, causal", [("dot", True), ("cosine", False)])
+def test_whole_network_gradients_through_the_batch_path(attention, causal):
+    from skattn.nn import NetworkConfig, backward, forward, init_params
+
+    config = NetworkConfig(n_timesteps=12, horizon=3, patch_len=2, stride=2, d_model=8, n_heads=2,
+                           d_ff=12, n_layers=2, attention=attention, causal=causal,
+                           dtype="float64", dropout=0.2)
+    rng = np.random.default_rng(2)
+    params = init_params(config, rng)
+    for value in params.values():
+        value += 0.1 * rng.standard_normal(value.shape)
+    x = rng.standard_normal((BATCH_MIN_WINDOWS, 12))  # enough windows for the batch-last path
+    pred, cache = forward(params, x, config, training=True, rng=np.random.default_rng(5))
+    assert "batch_last" in cache["block0"]["attn"]["core"]
+    dpred = rng.standard_normal(pred.shape)
+    grads, dx = backward(dpred, cache, params, config, return_input_grad=True)
+
+    def loss():
+        out = forward(params, x, config, training=True, rng=np.random.default_rng(5))[0]
+        return float((out * dpred).sum())
+
+    check_gradients(loss, {**params, "x": x}, {**grads, "x": dx})
+
+
+def test_the_default_path_follows_the_shape():
+    rng = np.random.default_rng(7)
+    for n_batch, n_tokens, head_dim, expected in [
+        (1, 6, 16, None), (BATCH_MIN_WINDOWS - 1, 6, 4, None),
+        (BATCH_MIN_WINDOWS, 6, 16, "batch_last"), (256, 17, 8, "batch_last"),
+        (256, 17, 16, "heads"), (16, 41, 16, "heads"),
+    ]:
+        qkv = packed(rng, n_batch, n_tokens, 1, head_dim, dtype=np.float32)
+        cache = scaled_dot_tokens_forward(qkv, np.ones(1))[1]
+        paths = [key for key in ("heads", "batch_last") if key in cache]
+        assert paths == ([] if expected is None else [expected]), (n_batch, n_tokens, head_dim)
