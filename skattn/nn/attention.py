@@ -158,7 +158,8 @@ BLAS_MIN_TOKENS = 12
 
 #: the batch-last kernel from this many windows on (its loops run over the batch), while a head's
 #: score matrix and values are small (tokens x head width up to BATCH_MAX_TOKEN_WIDTH); beyond
-#: that, BLAS products are efficient enough to win. Measured (one thread, forward + backward, ms):
+#: that, BLAS products are efficient enough to win. Measured (float32, one thread, forward +
+#: backward, ms of CPU time with two other jobs on the machine, so relative figures only):
 #: 7 tokens x width 8, 256 windows: kernel 1.6 / BLAS 1.8 / batch 0.8; 17 x 8: 8.4 / 4.8 / 3.8;
 #: 6 x 16, 128 windows: 0.68 / 0.89 / 0.54; 17 x 16: 4.7 / 2.7 / 3.4; 41 x 16, 16 windows:
 #: 6.1 / 2.4 / 4.9; 17 x 8, 16 windows: 0.37 / 0.28 / 0.26; one window: 0.008 / 0.03 / 0.05.
