@@ -113,45 +113,26 @@ def test_method_is_validated():
         scaled_dot_tokens_forward(np.zeros((1, 2, 3, 1, 2)), np.ones(1), method="fast")
 
 
-@pytest.mark.parametrize("attention, causal", [("dot", False), ("cosine", True), ("gated", True)])
-def test_whole_network_gradients_through_the_blas_path(attention, causal):
+@pytest.mark.parametrize("path, n_windows, n_timesteps, attention, causal", [
+    ("heads", 2, 26, "dot", False), ("heads", 2, 26, "cosine", True),
+    ("heads", 2, 26, "gated", True),  # BLAS: 13 tokens
+    ("batch_last", BATCH_MIN_WINDOWS, 12, "dot", True),  # batch-last: 6 tokens, 32 windows
+    ("batch_last", BATCH_MIN_WINDOWS, 12, "cosine", False),
+])
+def test_whole_network_gradients_through_each_path(path, n_windows, n_timesteps, attention,
+                                                   causal):
     from skattn.nn import NetworkConfig, backward, forward, init_params
 
-    config = NetworkConfig(n_timesteps=26, horizon=3, patch_len=2, stride=2, d_model=8, n_heads=2,
-                           d_ff=12, n_layers=2, attention=attention, causal=causal,
+    config = NetworkConfig(n_timesteps=n_timesteps, horizon=3, patch_len=2, stride=2, d_model=8,
+                           n_heads=2, d_ff=12, n_layers=2, attention=attention, causal=causal,
                            dtype="float64", dropout=0.2)
-    assert config.n_tokens >= BLAS_MIN_TOKENS
     rng = np.random.default_rng(1)
     params = init_params(config, rng)
     for value in params.values():
         value += 0.1 * rng.standard_normal(value.shape)
-    x = rng.standard_normal((2, 26))
+    x = rng.standard_normal((n_windows, n_timesteps))
     pred, cache = forward(params, x, config, training=True, rng=np.random.default_rng(5))
-    assert "heads" in cache["block0"]["attn"]["core"]
-    dpred = rng.standard_normal(pred.shape)
-    grads, dx = backward(dpred, cache, params, config, return_input_grad=True)
-
-    def loss():
-        out = forward(params, x, config, training=True, rng=np.random.default_rng(5))[0]
-        return float((out * dpred).sum())
-
-    check_gradients(loss, {**params, "x": x}, {**grads, "x": dx})
-
-
-@pytest.mark.parametrize("attention, causal", [("dot", True), ("cosine", False)])
-def test_whole_network_gradients_through_the_batch_path(attention, causal):
-    from skattn.nn import NetworkConfig, backward, forward, init_params
-
-    config = NetworkConfig(n_timesteps=12, horizon=3, patch_len=2, stride=2, d_model=8, n_heads=2,
-                           d_ff=12, n_layers=2, attention=attention, causal=causal,
-                           dtype="float64", dropout=0.2)
-    rng = np.random.default_rng(2)
-    params = init_params(config, rng)
-    for value in params.values():
-        value += 0.1 * rng.standard_normal(value.shape)
-    x = rng.standard_normal((BATCH_MIN_WINDOWS, 12))  # enough windows for the batch-last path
-    pred, cache = forward(params, x, config, training=True, rng=np.random.default_rng(5))
-    assert "batch_last" in cache["block0"]["attn"]["core"]
+    assert path in cache["block0"]["attn"]["core"]
     dpred = rng.standard_normal(pred.shape)
     grads, dx = backward(dpred, cache, params, config, return_input_grad=True)
 

@@ -256,6 +256,17 @@ def _exp_nonpositive_inplace(row, pow2_bits, polynomial):
         row[b] *= pow2[b]
 
 
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FAST, inline="always")
+def _query_key_dots(qkv_t, h, i, j, out):
+    # out (B,) <- q_i . k_j of head h for every window of the batch-last qkv_t (3, H, T, Dh, B)
+    for b in range(out.shape[0]):
+        out[b] = 0.0
+    for d in range(qkv_t.shape[3]):
+        q, k = qkv_t[0, h, i, d], qkv_t[1, h, j, d]
+        for b in range(out.shape[0]):
+            out[b] += q[b] * k[b]
+
+
 @njit(cache=True, nogil=True, error_model="numpy", fastmath=_FAST)
 def _scaled_dot_batch_forward_kernel(qkv_t, scale, causal, polynomial_exp, out_t, probs_t):
     # qkv_t: (3, H, T, Dh, B); out_t: (H, T, Dh, B); probs_t: (H, T, T, B); scale: (H,)
@@ -270,12 +281,7 @@ def _scaled_dot_batch_forward_kernel(qkv_t, scale, causal, polynomial_exp, out_t
             n_visible = i + 1 if causal else n_tokens  # only keys j <= i under the causal mask
             for j in range(n_visible):  # score_ij = s q_i . k_j
                 score = probs_t[h, i, j]
-                for b in range(n_batch):
-                    score[b] = zero
-                for d in range(head_dim):
-                    q, k = qkv_t[0, h, i, d], qkv_t[1, h, j, d]
-                    for b in range(n_batch):
-                        score[b] += q[b] * k[b]
+                _query_key_dots(qkv_t, h, i, j, score)
                 for b in range(n_batch):
                     score[b] *= s
             for b in range(n_batch):
@@ -354,12 +360,7 @@ def _scaled_dot_batch_backward_kernel(dout_t, qkv_t, probs_t, scale, causal, nee
             for j in range(n_visible):  # score_ij = s q_i . k_j
                 g = dscore[j]
                 if need_dscale:  # d / d s = dscore_ij (q_i . k_j), recomputed
-                    for b in range(n_batch):
-                        raw[b] = zero
-                    for d in range(head_dim):
-                        q, k = qkv_t[0, h, i, d], qkv_t[1, h, j, d]
-                        for b in range(n_batch):
-                            raw[b] += q[b] * k[b]
+                    _query_key_dots(qkv_t, h, i, j, raw)
                     for b in range(n_batch):
                         dscale_t[h, b] += g[b] * raw[b]
                 for d in range(head_dim):
