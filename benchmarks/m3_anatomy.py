@@ -20,6 +20,7 @@ from skattn import baselines
 from skattn.datasets import load_m3
 from skattn.model_selection import format_table
 from skattn.seasonal import seasonal_indices
+from skattn.windows import left_pad
 
 from m3 import HORIZON, SEASON, WINDOW, holdout_split, run_local
 
@@ -46,8 +47,8 @@ def main(argv=None):
               "mean of the two": smape_by_element(truth, (model + theta) / 2)}
     per_series = {name: error.mean(axis=1) for name, error in errors.items()}
     lengths = np.array([len(series) for series in data.train])
-    last = np.stack([np.pad(series[-WINDOW:], (WINDOW - min(len(series), WINDOW), 0), mode="edge")
-                     for series in data.train])  # left-padded as make_windows pads
+    last = np.stack([left_pad(np.asarray(series[-WINDOW:], dtype=float), WINDOW)
+                     for series in data.train])  # the model's last windows
     seasonal = ~np.all(seasonal_indices(last, SEASON) == 1.0, axis=1)
 
     groups = {"all": np.ones(len(lengths), dtype=bool)}

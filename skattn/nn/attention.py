@@ -236,7 +236,8 @@ _EXP_C = (1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2,
 
 @njit(cache=True, nogil=True, error_model="numpy", fastmath=_FAST)
 def _exp_nonpositive_inplace(row, pow2_bits, polynomial):
-    # row (B,) <- exp(row), row <= 0; pow2_bits: int32 scratch (B,). polynomial=False: libm exp
+    # row (B,) <- exp(row), row <= 0; pow2_bits: int32 scratch (B,). polynomial=True is for
+    # float32 rows only (2^k is built from float32 exponent bits); False: libm exp, any dtype
     if not polynomial:
         for b in range(row.shape[0]):
             row[b] = math.exp(row[b])
