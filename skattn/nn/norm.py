@@ -17,8 +17,14 @@ from numba import njit
 
 # --------------------------------------------------------------------------------------------
 # Layer norm over the last axis: a body per row and a loop over rows, float64 accumulators.
+# reassoc lets LLVM vectorise the row sums (reductions); without it every sum runs one element at
+# a time. No other fast-math flag: none may assume finite values, and "contract" (fused
+# multiply-adds) makes g - mean(g) of a one-feature row a rounding residue instead of exactly 0.
 # --------------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True, error_model="numpy")
+_REASSOC = {"reassoc"}
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_REASSOC)
 def _layernorm_forward_row(x, gamma, beta, eps, out, mean, rstd, i):
     # row i of: x, out: (M, D); gamma, beta: (D,); mean, rstd: (M,)
     dim = x.shape[1]
@@ -37,7 +43,7 @@ def _layernorm_forward_row(x, gamma, beta, eps, out, mean, rstd, i):
         out[i, j] = (x[i, j] - mu) * r * gamma[j] + beta[j]
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_REASSOC)
 def _layernorm_backward_row(dout, x, gamma, mean, rstd, dx, dgamma, dbeta, i):
     # row i: dx_j = rstd * (g_j - mean(g) - xhat_j * mean(g * xhat)),  g = dout * gamma;
     # and row i's part of dgamma_j = sum_i dout_ij xhat_ij, dbeta_j = sum_i dout_ij (float64 sums)
@@ -59,13 +65,13 @@ def _layernorm_backward_row(dout, x, gamma, mean, rstd, dx, dgamma, dbeta, i):
         dbeta[j] += dout[i, j]
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_REASSOC)
 def _layernorm_forward_kernel(x, gamma, beta, eps, out, mean, rstd):
     for i in range(x.shape[0]):
         _layernorm_forward_row(x, gamma, beta, eps, out, mean, rstd, i)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_REASSOC)
 def _layernorm_backward_kernel(dout, x, gamma, mean, rstd, dx, dgamma, dbeta):
     # rows in order, one thread: the parameter-gradient sums are deterministic
     for i in range(x.shape[0]):
