@@ -251,6 +251,29 @@ def test_quantiles_only_with_pinball(windows):
         AttentionForecaster(loss="pinball", quantiles=[0.5, 1.5], **FAST).fit(X, y)
 
 
+@pytest.mark.parametrize("degree", [0, 1, 2])
+def test_trend_degree_makes_every_forecast_a_polynomial_of_that_degree(windows, degree):
+    X, y = windows
+    model = AttentionForecaster(trend_degree=degree, **FAST).fit(X, y)
+    assert model.params_["head.W"].shape[1] == degree + 1
+    steps = np.arange(1, 7)
+    pred = model.predict(X[-20:])  # (20, 6), on the series' scale
+    for curve in pred:
+        fitted = np.polyval(np.polyfit(steps, curve, degree), steps)
+        np.testing.assert_allclose(fitted, curve, rtol=1e-9)
+    # beyond the horizon the forecast recurses: each block of 6 steps is its own polynomial
+    assert model.forecast(seasonal_series(), steps=9).shape == (9,)
+
+
+def test_trend_degree_must_be_smaller_than_the_horizon(windows):
+    X, y = windows
+    with pytest.raises(ValueError, match="trend_degree=6 must be smaller than the horizon"):
+        AttentionForecaster(trend_degree=6, **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="at most 0"):
+        AttentionForecaster(trend_degree=1, **FAST).fit(X, y[:, 0])
+    AttentionForecaster(trend_degree=0, **FAST).fit(X, y[:, 0])  # one step: a constant, allowed
+
+
 def test_covariates_fit_predict_and_forecast():
     rng = np.random.default_rng(0)
     driver = rng.normal(size=300)

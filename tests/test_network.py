@@ -104,6 +104,10 @@ GRAD_CASES = [
     ("B1-H1-causal-nondividing", dict(n_timesteps=7, patch_len=3, stride=3, n_heads=1,
                                       causal=True, horizon=3), 1),
     ("unnormalized-affine-ignored", dict(normalize=False, affine=True, positional=None), 2),
+    ("trend-quadratic-affine-H4", dict(trend_degree=2, affine=True, horizon=4), 2),
+    ("trend-line-quantiles-covariates-causal",
+     dict(trend_degree=1, n_quantiles=2, n_channels=2, causal=True, horizon=3), 2),
+    ("trend-constant-unnormalized", dict(trend_degree=0, normalize=False), 2),
 ]
 
 
@@ -178,7 +182,9 @@ def test_same_dropout_seed_same_prediction():
 def expected_param_shapes(config):
     d, h, dh = config.d_model, config.n_heads, config.d_model // config.n_heads
     c, n = config.n_channels, config.n_tokens
-    n_out = config.horizon * (config.n_quantiles or 1)
+    # the head predicts every step, or the trend's degree + 1 coefficients, per quantile
+    steps = config.horizon if config.trend_degree is None else config.trend_degree + 1
+    n_out = steps * (config.n_quantiles or 1)
     shapes = {}
     if config.normalize and config.affine:
         shapes["revin.gamma"] = (c,)
@@ -273,6 +279,9 @@ def test_no_decay_names():
         dict(horizon=0),
         dict(n_channels=0),
         dict(n_quantiles=0),
+        dict(trend_degree=-1),
+        dict(trend_degree=1.0),
+        dict(trend_degree=BASE["horizon"]),  # a degree-H polynomial has H + 1 coefficients
     ],
     ids=str,
 )
@@ -472,3 +481,34 @@ def test_adamw_training_fits_sine_windows():
 def test_config_rejects_unchecked_bad_values(overrides):
     with pytest.raises(ValueError):
         make_config(**overrides)
+
+
+@pytest.mark.parametrize("degree", [0, 1, 2])
+@pytest.mark.parametrize("n_quantiles", [None, 2])
+def test_trend_head_forecasts_polynomials_of_its_degree(degree, n_quantiles):
+    # every forecast (and quantile) lies on a polynomial of the degree over the horizon's steps,
+    # and no polynomial of lower degree fits it: the basis spans exactly degrees 0..degree
+    config = make_config(trend_degree=degree, n_quantiles=n_quantiles, horizon=6)
+    rng = np.random.default_rng(degree)
+    params = perturbed_params(config, rng)
+    pred, _ = forward(params, make_input(config, rng, 4, False), config)
+    curves = pred.reshape(4, 6, -1).transpose(0, 2, 1).reshape(-1, 6)  # (B * Q, horizon)
+    steps = np.arange(1, 7)
+    for curve in curves:
+        fitted = np.polyval(np.polyfit(steps, curve, degree), steps)
+        np.testing.assert_allclose(fitted, curve, atol=1e-10 * np.abs(curve).max())
+        if degree > 0:
+            lower = np.polyval(np.polyfit(steps, curve, degree - 1), steps)
+            assert np.abs(lower - curve).max() > 1e-6 * np.abs(curve).max()
+    assert params["head.W"].shape[1] == (degree + 1) * config.n_outputs_per_step
+    assert params["skip.W"].shape[1] == (degree + 1) * config.n_outputs_per_step
+
+
+def test_trend_basis_is_orthogonal_with_norm_sqrt_horizon():
+    from skattn.nn.network import trend_basis
+
+    basis = trend_basis(18, 3, np.float64)
+    np.testing.assert_allclose(basis.T @ basis, 18 * np.eye(4), atol=1e-12)
+    assert trend_basis(18, 3, np.float32).dtype == np.float32
+    assert make_config(trend_degree=3, horizon=18).n_head_steps == 4
+    assert make_config(horizon=18).n_head_steps == 18

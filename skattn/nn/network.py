@@ -11,6 +11,9 @@ Architecture (one window in, one forecast out)::
                                                   │   final LN ─ flatten (B, N*D) ─ linear ─┐
                                                   └─ target channel z[:, :, 0] (B, T) ─ linear ─ + ─ (B, horizon, Q)
                                                                                             │
+                                  (with trend_degree: the two linears give K polynomial coefficients,
+                                   expanded over the horizon by a fixed basis, (B, K, Q) -> (B, horizon, Q))
+                                                                                            │
                                                           de-normalise with the window's mean, std ─► forecast
 
 Parameters live in a flat dict ``name -> ndarray``; ``backward`` returns a dict with exactly the
@@ -19,6 +22,7 @@ scikit-learn; the estimator builds a :class:`NetworkConfig` and drives these fun
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -91,6 +95,9 @@ class NetworkConfig:
         Learnable per-channel affine map after instance normalisation (RevIN).
     norm_eps : float
         Epsilon of layer norm and instance norm.
+    trend_degree : int or None
+        Restrict each forecast to a polynomial of this degree in the horizon step (the head then
+        predicts ``trend_degree + 1`` coefficients per quantile); None leaves every step free.
     dtype : {"float32", "float64"}
     """
 
@@ -111,6 +118,7 @@ class NetworkConfig:
     normalize: bool = True
     affine: bool = False
     norm_eps: float = 1e-5
+    trend_degree: int | None = None
     dtype: str = "float32"
 
     def __post_init__(self):
@@ -141,6 +149,12 @@ class NetworkConfig:
         if not (isinstance(self.norm_eps, (float, int, np.floating)) and self.norm_eps > 0
                 and np.isfinite(self.norm_eps)):
             raise ValueError(f"norm_eps must be a positive finite number, got {self.norm_eps!r}")
+        if self.trend_degree is not None and (
+                not is_int(self.trend_degree) or not 0 <= self.trend_degree < self.horizon):
+            raise ValueError(
+                f"trend_degree must be None or an integer in [0, horizon - 1] = [0, "
+                f"{self.horizon - 1}], got {self.trend_degree!r}"
+            )
         if self.dtype not in ("float32", "float64"):
             raise ValueError(f"dtype must be 'float32' or 'float64', got {self.dtype!r}")
 
@@ -157,6 +171,11 @@ class NetworkConfig:
     def n_outputs_per_step(self):
         """Q: 1 for a point forecast."""
         return 1 if self.n_quantiles is None else self.n_quantiles
+
+    @property
+    def n_head_steps(self):
+        """Rows the head predicts per quantile: the horizon, or the trend's coefficients."""
+        return self.horizon if self.trend_degree is None else self.trend_degree + 1
 
 
 # ============================================================================================
@@ -181,7 +200,7 @@ def init_params(config, rng):
     """
     dtype = np.dtype(config.dtype)
     d, h, dh = config.d_model, config.n_heads, config.head_dim
-    n_out = config.horizon * config.n_outputs_per_step
+    n_out = config.n_head_steps * config.n_outputs_per_step
     residual_scale = 1.0 / math.sqrt(2.0 * max(config.n_layers, 1))
 
     def uniform(fan_in, shape, scale=1.0):
@@ -317,6 +336,38 @@ def _block_backward(dout, cache, pre, config, grads):
 
 
 # ============================================================================================
+# Trend head: the forecast as a polynomial in the horizon step (N-BEATS's trend basis)
+# ============================================================================================
+@functools.lru_cache(maxsize=32)
+def _trend_basis64(horizon, degree):
+    # columns: orthonormal polynomials of degree 0..degree over the steps 1..horizon (QR of the
+    # Vandermonde matrix of step / horizon), scaled to norm sqrt(horizon) so a coefficient moves
+    # the forecast by about as much as one free step of the plain head would
+    steps = np.arange(1, horizon + 1, dtype=np.float64) / horizon
+    vandermonde = steps[:, None] ** np.arange(degree + 1)  # (horizon, K)
+    basis, _ = np.linalg.qr(vandermonde)
+    basis *= math.sqrt(horizon)
+    basis.flags.writeable = False  # shared by every call through the cache
+    return basis
+
+
+def trend_basis(horizon, degree, dtype):
+    """The fixed basis (horizon, degree + 1) of the trend head, in ``dtype``."""
+    basis = _trend_basis64(int(horizon), int(degree))
+    return basis if np.dtype(dtype) == np.float64 else basis.astype(dtype)
+
+
+def trend_forward(coefficients, basis):
+    """Expand trend coefficients (B, K, Q) over the horizon: (B, horizon, Q) = basis @ coef."""
+    return np.einsum("hk,bkq->bhq", basis, coefficients, optimize=False)
+
+
+def trend_backward(dout, basis):
+    """Gradient of :func:`trend_forward` with respect to the coefficients: (B, K, Q)."""
+    return np.einsum("hk,bhq->bkq", basis, dout, optimize=False)
+
+
+# ============================================================================================
 # Whole network
 # ============================================================================================
 def forward(params, x, config, *, training=False, rng=None):
@@ -365,10 +416,13 @@ def forward(params, x, config, *, training=False, rng=None):
         h, cache[f"block{layer}"] = _block_forward(params, f"block{layer}.", h, config, training, rng)
     h, cache["ln_f"] = layernorm_forward(h, params["ln_f.gamma"], params["ln_f.beta"], config.norm_eps)
 
-    # flatten head + linear skip from the normalised target window: y (B, horizon * Q)
+    # flatten head + linear skip from the normalised target window: y (B, horizon * Q), or the
+    # trend's coefficients (B, K * Q) expanded over the horizon
     y, cache["head"] = linear_forward(h.reshape(n_batch, -1), params["head.W"], params["head.b"])
     skip, cache["skip"] = linear_forward(np.ascontiguousarray(z[:, :, 0]), params["skip.W"], None)
-    y = (y + skip).reshape(n_batch, config.horizon, config.n_outputs_per_step)  # (B, horizon, Q)
+    y = (y + skip).reshape(n_batch, config.n_head_steps, config.n_outputs_per_step)  # (B, K, Q)
+    if config.trend_degree is not None:
+        y = trend_forward(y, trend_basis(config.horizon, config.trend_degree, y.dtype))
 
     if config.normalize:
         stats = cache["norm"]
@@ -412,7 +466,9 @@ def backward(dpred, cache, params, config, *, return_input_grad=False):
         dstd = np.zeros((n_batch, 1, n_channels), dtype=dy.dtype)
         dmean[:, :, 0] = dmean2
         dstd[:, :, 0] = dstd2
-    dy = dy.reshape(n_batch, -1)  # (B, horizon * Q)
+    if config.trend_degree is not None:
+        dy = trend_backward(dy, trend_basis(config.horizon, config.trend_degree, dy.dtype))
+    dy = dy.reshape(n_batch, -1)  # (B, horizon * Q), or (B, K * Q) with a trend
 
     # head and skip
     dz_target, grads["skip.W"], _ = linear_backward(dy, cache["skip"])  # (B, T)
