@@ -575,7 +575,7 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
         total = 0.0
         for start in range(0, X.shape[0], _PREDICT_CHUNK):
             xb, yb = X[start:start + _PREDICT_CHUNK], Y[start:start + _PREDICT_CHUNK]
-            pred, cache = nn.forward(params, xb, self.config_, training=False)
+            pred, cache = nn.forward(params, xb, self.config_, training=False, for_backward=False)
             loss, _ = self._loss_and_grad(pred, yb, cache, self.config_)
             total += loss * xb.shape[0]
         return total / X.shape[0]
@@ -714,7 +714,8 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
         outputs, maps = [], []
         with _single_threaded_kernels():
             for start in range(0, Xs.shape[0], _PREDICT_CHUNK):
-                pred, cache = nn.forward(params, network_input[start:start + _PREDICT_CHUNK], config)
+                pred, cache = nn.forward(params, network_input[start:start + _PREDICT_CHUNK], config,
+                                         for_backward=False)
                 outputs.append(pred if pred.ndim == 3 else pred[:, :, None])
                 if keep_attention:
                     maps.append(nn.attention_probs(cache, config))

@@ -512,3 +512,14 @@ def test_trend_basis_is_orthogonal_with_norm_sqrt_horizon():
     assert trend_basis(18, 3, np.float32).dtype == np.float32
     assert make_config(trend_degree=3, horizon=18).n_head_steps == 4
     assert make_config(horizon=18).n_head_steps == 18
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_forward_for_predictions_gives_the_same_forecast(dtype):
+    config = make_config(n_layers=2, dtype=dtype)
+    rng = np.random.default_rng(5)
+    params = perturbed_params(config, rng)
+    x = make_input(config, rng, 3, False, dtype=np.dtype(dtype))
+    pred, _ = forward(params, x, config)
+    pred_only, _ = forward(params, x, config, for_backward=False)
+    np.testing.assert_array_equal(pred_only, pred)

@@ -641,6 +641,18 @@ def test_gelu_matches_erf_formula():
     # shape is kept for n-d input
     x3 = x[:1000].reshape(10, 10, 10)
     assert gelu_forward(x3)[0].shape == (10, 10, 10)
+    assert gelu_forward(x3)[1].shape == (10, 10, 10)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gelu_forward_for_predictions_skips_the_derivative_only(dtype):
+    x = np.linspace(-6.0, 6.0, 301).astype(dtype).reshape(7, 43)
+    out, cache = gelu_forward(x)
+    out_predict, none = gelu_forward(x, for_backward=False)
+    np.testing.assert_array_equal(out_predict, out)  # bitwise: the same arithmetic
+    assert none is None
+    with pytest.raises(ValueError, match="for_backward=True"):
+        gelu_backward(np.ones_like(x), none)
 
 
 def test_relu_and_sigmoid_gate_values():

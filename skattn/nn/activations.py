@@ -47,47 +47,52 @@ def _erf_rational(z):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _gelu_forward_exact(x, out, slope):
-    # x, out, slope: (N,) flat, float64: out = x Phi(x) with libm's erf, and its derivative
-    # d/dx [x Phi(x)] = Phi(x) + x phi(x), kept for the backward
+def _gelu_forward_exact(x, out, slope, want_slope):
+    # x, out: (N,) flat, float64: out = x Phi(x) with libm's erf; when want_slope, also its
+    # derivative d/dx [x Phi(x)] = Phi(x) + x phi(x) into slope (N,), kept for the backward
     for i in range(x.shape[0]):
         xi = x[i]
         cdf = 0.5 * (1.0 + math.erf(xi * _INV_SQRT2))
         out[i] = xi * cdf
-        slope[i] = cdf + xi * _INV_SQRT_2PI * math.exp(-0.5 * xi * xi)
+        if want_slope:
+            slope[i] = cdf + xi * _INV_SQRT_2PI * math.exp(-0.5 * xi * xi)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _gelu_forward_rational(x, out, slope):
-    # x, out, slope: (N,) flat, float32: the same GELU with the rational erf, and the exact
-    # derivative of that form, 0.5 (1 + erf(z)) + 0.5 x erf'(z) / sqrt 2 with z = x / sqrt 2
+def _gelu_forward_rational(x, out, slope, want_slope):
+    # x, out: (N,) flat, float32: the same GELU with the rational erf; when want_slope, also the
+    # exact derivative of that form, 0.5 (1 + erf(z)) + 0.5 x erf'(z) / sqrt 2, z = x / sqrt 2
     for i in range(x.shape[0]):
         xi = x[i]
         erf_value, erf_slope = _erf_rational(xi * _INV_SQRT2)
         out[i] = 0.5 * xi * (1.0 + erf_value)
-        slope[i] = 0.5 * (1.0 + erf_value) + 0.5 * xi * erf_slope * _INV_SQRT2
+        if want_slope:
+            slope[i] = 0.5 * (1.0 + erf_value) + 0.5 * xi * erf_slope * _INV_SQRT2
 
 
-def gelu_forward(x):
+def gelu_forward(x, for_backward=True):
     """GELU, ``0.5 x (1 + erf(x / sqrt 2))`` (PyTorch's exact form).
 
     float64 uses libm's erf; float32 a rational erf accurate to 6.5e-8 that vectorises (its
     backward is the exact derivative of that form). Returns ``(out, cache)``; ``out`` has the
     shape and dtype of ``x``. The cache is the derivative at ``x``, computed here from the same
     polynomials as the value: the backward is then one multiply instead of a second pass
-    through erf (on the M3 step the GELU backward took twice the forward's time).
+    through erf (on the M3 step the GELU backward took twice the forward's time). With
+    ``for_backward=False`` (predictions) the derivative is skipped and the cache is None.
     """
     x = np.ascontiguousarray(x)
     out = np.empty_like(x)
-    slope = np.empty_like(x)  # d out / d x, same shape
+    slope = np.empty_like(x) if for_backward else np.empty(0, dtype=x.dtype)  # d out / d x
     kernel = _gelu_forward_rational if x.dtype == np.float32 else _gelu_forward_exact
-    kernel(x.reshape(-1), out.reshape(-1), slope.reshape(-1))
-    return out, slope
+    kernel(x.reshape(-1), out.reshape(-1), slope.reshape(-1), bool(for_backward))
+    return out, (slope if for_backward else None)
 
 
 def gelu_backward(dout, cache):
     """Gradient of :func:`gelu_forward` with respect to its input."""
     slope = cache
+    if slope is None:
+        raise ValueError("gelu_backward needs the cache of gelu_forward(..., for_backward=True)")
     return np.multiply(dout, slope, dtype=slope.dtype)
 
 

@@ -306,7 +306,7 @@ def _mha_backward(dout, cache, pre, config, grads):
 # ============================================================================================
 # Pre-LN encoder block
 # ============================================================================================
-def _block_forward(params, pre, x, config, training, rng):
+def _block_forward(params, pre, x, config, training, rng, for_backward=True):
     # x: (B, N, D) -> (B, N, D)
     cache = {}
     a, cache["ln1"] = layernorm_forward(x, params[pre + "ln1.gamma"], params[pre + "ln1.beta"], config.norm_eps)
@@ -315,7 +315,7 @@ def _block_forward(params, pre, x, config, training, rng):
     x = x + a
     f, cache["ln2"] = layernorm_forward(x, params[pre + "ln2.gamma"], params[pre + "ln2.beta"], config.norm_eps)
     f, cache["ff1"] = linear_forward(f, params[pre + "ff.W1"], params[pre + "ff.b1"])  # (B, N, d_ff)
-    f, cache["gelu"] = gelu_forward(f)
+    f, cache["gelu"] = gelu_forward(f, for_backward)
     f, cache["ff2"] = linear_forward(f, params[pre + "ff.W2"], params[pre + "ff.b2"])  # (B, N, D)
     f, cache["drop_ff"] = dropout_forward(f, config.dropout, rng, training)
     return x + f, cache
@@ -370,7 +370,7 @@ def trend_backward(dout, basis):
 # ============================================================================================
 # Whole network
 # ============================================================================================
-def forward(params, x, config, *, training=False, rng=None):
+def forward(params, x, config, *, training=False, rng=None, for_backward=True):
     """Forecast from windows.
 
     Parameters
@@ -382,6 +382,9 @@ def forward(params, x, config, *, training=False, rng=None):
         Dropout acts only when True.
     rng : numpy.random.Generator or None
         Source of the dropout masks (needed when training with dropout > 0).
+    for_backward : bool, default True
+        False skips what only :func:`backward` needs (GELU's derivative), for predictions; the
+        cache then cannot be passed to :func:`backward`.
 
     Returns
     -------
@@ -413,7 +416,8 @@ def forward(params, x, config, *, training=False, rng=None):
     h, cache["drop_embed"] = dropout_forward(h, config.dropout, rng, training)
 
     for layer in range(config.n_layers):
-        h, cache[f"block{layer}"] = _block_forward(params, f"block{layer}.", h, config, training, rng)
+        h, cache[f"block{layer}"] = _block_forward(params, f"block{layer}.", h, config, training, rng,
+                                                   for_backward)
     h, cache["ln_f"] = layernorm_forward(h, params["ln_f.gamma"], params["ln_f.beta"], config.norm_eps)
 
     # flatten head + linear skip from the normalised target window: y (B, horizon * Q), or the
