@@ -10,7 +10,7 @@ import dataclasses
 import math
 import time
 import warnings
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -97,9 +97,15 @@ class _ShardRunner:
         if len(shards) == 1:
             return [fn(0, shards[0])]
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=self.n_threads)
-        futures = [self._pool.submit(fn, i, rows) for i, rows in enumerate(shards)]
-        return [future.result() for future in futures]
+            self._pool = ThreadPoolExecutor(max_workers=self.n_threads - 1)
+        # the calling thread takes the first shard itself instead of waiting idle for the pool:
+        # one hand-off fewer per step
+        futures = [self._pool.submit(fn, i, rows) for i, rows in enumerate(shards[1:], start=1)]
+        try:
+            first = fn(0, shards[0])
+        finally:
+            wait(futures)  # the pool's shards finish even when the first raised (wait never raises)
+        return [first, *(future.result() for future in futures)]
 
     def close(self):
         if self._pool is not None:
