@@ -7,10 +7,15 @@ on that hold-out (the median of its members for a members file), then those of t
 the mean of all the forecasts pooled, so a set of members can be judged before it is put in
 ``MEMBERS`` of benchmarks/m3.py.
 
+A members file may be followed by ``:I,J,...``, the member columns to take (0-based, in the
+order of ``MEMBERS``: windows outermost, seeds innermost), e.g. ``base.npy:0,1,4,5,8,9`` for seeds
+0-1 of the committed twelve.
+
 Usage::
 
     python benchmarks/m3_combine.py w36.npy w54.npy w54_seed1.npy
     python benchmarks/m3_combine.py --holdout 2 base_members.npy z1_members.npy
+    python benchmarks/m3_combine.py base_members.npy:0,1,4,5,8,9 trend_members.npy
 """
 from __future__ import annotations
 
@@ -38,7 +43,8 @@ def main(argv=None):
         data = holdout_split(data)
     truth = np.stack(data.test)  # (n_series, 18)
     pools = {}  # name -> (n_series, n_forecasts, 18)
-    for name in args.files:
+    for spec in args.files:
+        name, _, columns = spec.partition(":")
         forecast = np.load(name)
         if forecast.ndim == 2:
             forecast = forecast[:, None, :]
@@ -46,7 +52,11 @@ def main(argv=None):
             raise SystemExit(f"{name}: shape {forecast.shape}, expected {truth.shape} or "
                              f"({truth.shape[0]}, n_members, {truth.shape[1]}) (hold-out "
                              f"{args.holdout} forecasts of all its series)")
-        pools[Path(name).stem] = forecast
+        label = Path(name).stem
+        if columns:
+            forecast = forecast[:, [int(column) for column in columns.split(",")]]
+            label = f"{label}[{columns}]"
+        pools[label] = forecast
     rows = {(name if pool.shape[1] == 1 else f"{name} (median of {pool.shape[1]})"):
             np.median(pool, axis=1) for name, pool in pools.items()}
     if len(pools) > 1:
