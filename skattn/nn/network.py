@@ -339,22 +339,22 @@ def _block_backward(dout, cache, pre, config, grads):
 # Trend head: the forecast as a polynomial in the horizon step (N-BEATS's trend basis)
 # ============================================================================================
 @functools.lru_cache(maxsize=32)
-def _trend_basis64(horizon, degree):
+def _trend_basis(horizon, degree, dtype_name):
     # columns: orthonormal polynomials of degree 0..degree over the steps 1..horizon (QR of the
-    # Vandermonde matrix of step / horizon), scaled to norm sqrt(horizon) so a coefficient moves
-    # the forecast by about as much as one free step of the plain head would
+    # Vandermonde matrix of step / horizon, in float64), scaled to norm sqrt(horizon) so a
+    # coefficient moves the forecast by about as much as one free step of the plain head would;
+    # cached per dtype, as every forward and backward of a step asks for it
     steps = np.arange(1, horizon + 1, dtype=np.float64) / horizon
     vandermonde = steps[:, None] ** np.arange(degree + 1)  # (horizon, K)
     basis, _ = np.linalg.qr(vandermonde)
-    basis *= math.sqrt(horizon)
+    basis = (basis * math.sqrt(horizon)).astype(dtype_name)
     basis.flags.writeable = False  # shared by every call through the cache
     return basis
 
 
 def trend_basis(horizon, degree, dtype):
-    """The fixed basis (horizon, degree + 1) of the trend head, in ``dtype``."""
-    basis = _trend_basis64(int(horizon), int(degree))
-    return basis if np.dtype(dtype) == np.float64 else basis.astype(dtype)
+    """The fixed basis (horizon, degree + 1) of the trend head, in ``dtype`` (read-only)."""
+    return _trend_basis(int(horizon), int(degree), np.dtype(dtype).name)
 
 
 def trend_forward(coefficients, basis):
