@@ -698,6 +698,61 @@ def test_dropout_masks_and_identity():
         dropout_forward(x, -0.1, np.random.default_rng(0), True)
 
 
+def _plain_dropout(x, p, rng):
+    # the definition: NumPy's float32 uniforms, kept when >= p
+    keep = rng.random(x.shape, dtype=np.float32) >= p
+    scaled_mask = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))
+    return x * scaled_mask, scaled_mask
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(64, 6, 32), (3, 4), (2,), (5, 3), (1,)])
+@pytest.mark.parametrize("p", [0.1, 0.5, 1 / 3, 1e-7])
+def test_dropout_fast_route_is_bitwise_the_plain_masks_and_leaves_the_same_stream(dtype, shape, p):
+    # even sizes take the raw-word kernel, odd ones the plain route; both must give exactly the
+    # masks of rng.random(float32) >= p and leave the generator where that would have
+    x = np.random.default_rng(1).standard_normal(shape).astype(dtype)
+    fast_rng, plain_rng = np.random.default_rng(7), np.random.default_rng(7)
+    for _ in range(3):  # consecutive calls continue the stream identically
+        out, mask = dropout_forward(x, p, fast_rng, True)
+        expected_out, expected_mask = _plain_dropout(x, p, plain_rng)
+        assert out.dtype == mask.dtype == dtype
+        np.testing.assert_array_equal(out, expected_out)
+        np.testing.assert_array_equal(mask, expected_mask)
+    assert fast_rng.random(dtype=np.float32) == plain_rng.random(dtype=np.float32)
+    assert fast_rng.random() == plain_rng.random()
+
+
+def test_dropout_with_a_buffered_half_word_or_another_generator_uses_the_plain_masks():
+    x = np.random.default_rng(2).standard_normal((8, 6))
+    fast_rng, plain_rng = np.random.default_rng(3), np.random.default_rng(3)
+    fast_rng.random(dtype=np.float32)  # leaves the high half of a 64-bit word buffered
+    plain_rng.random(dtype=np.float32)
+    np.testing.assert_array_equal(dropout_forward(x, 0.2, fast_rng, True)[1],
+                                  _plain_dropout(x, 0.2, plain_rng)[1])
+    assert fast_rng.random() == plain_rng.random()
+    mt_fast, mt_plain = (np.random.Generator(np.random.MT19937(5)) for _ in range(2))
+    np.testing.assert_array_equal(dropout_forward(x, 0.2, mt_fast, True)[1],
+                                  _plain_dropout(x, 0.2, mt_plain)[1])
+
+
+def test_dropout_kernel_keeps_a_uniform_equal_to_p_and_splits_words_low_half_first():
+    from skattn.nn.dropout import _dropout_kernel
+
+    # uniforms of NumPy's float32 route: (word32 >> 8) * 2**-24; p = k * 2**-24 exactly
+    k = 1677722
+    p = np.float32(k / 2**24)
+    below, at, above = (np.uint64(((k + d) << 8) | 0xFF) for d in (-1, 0, 1))
+    words = np.array([below | (at << np.uint64(32)), above | (below << np.uint64(32))],
+                     dtype=np.uint64)
+    x = np.array([1.0, 2.0, 3.0, 4.0], dtype=np.float32)
+    out, mask = np.empty_like(x), np.empty_like(x)
+    scale = np.float32(2.0)
+    _dropout_kernel(x, words, p, scale, out, mask)
+    np.testing.assert_array_equal(mask, [0.0, 2.0, 2.0, 0.0])  # below p dropped, >= p kept
+    np.testing.assert_array_equal(out, [0.0, 4.0, 6.0, 0.0])
+
+
 def padded_reference(x, patch_len, stride):
     """The padding rule written out: smallest T_pad >= max(T, patch_len) with
     (T_pad - patch_len) % stride == 0, left-padded by repeating the first step."""
