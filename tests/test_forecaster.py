@@ -659,3 +659,69 @@ def test_extreme_but_finite_scales_give_finite_equivariant_predictions(windows, 
     scaled = AttentionForecaster(**FAST).fit(X / 100 * scale, y / 100 * scale).predict(X / 100 * scale)
     assert np.all(np.isfinite(scaled))
     np.testing.assert_allclose(scaled / scale, reference, rtol=1e-6, atol=1e-9 * np.abs(reference).max())
+
+
+def test_shard_runner_returns_in_shard_order_and_raises_a_workers_error_after_all_finish():
+    import threading
+
+    from skattn.forecaster import _ShardRunner
+
+    finished = []
+
+    def work(index, rows):
+        if index == fail_at:
+            raise RuntimeError(f"shard {index} failed")
+        finished.append(index)
+        return index, rows.start, rows.stop
+
+    before = threading.active_count()
+    with _ShardRunner(3, min_rows_per_shard=1) as runner:
+        fail_at = None
+        assert runner.map(work, 9) == [(0, 0, 3), (1, 3, 6), (2, 6, 9)]
+        assert threading.active_count() == before + 2  # two long-lived workers, reused
+        for fail_at in (0, 2):  # the calling thread's shard, then a worker's
+            finished.clear()
+            with pytest.raises(RuntimeError, match=f"shard {fail_at} failed"):
+                runner.map(work, 9)
+            assert sorted(finished) == sorted({0, 1, 2} - {fail_at})  # the others still ran
+        fail_at = None
+        assert runner.map(work, 2) == [(0, 0, 1), (1, 1, 2)]  # fewer shards: a worker idles
+        assert runner.map(work, 9)[2] == (2, 6, 9)
+    assert threading.active_count() == before  # close() stopped and joined the workers
+
+
+_MALLOC_CHURN = """
+import resource, sys
+import numpy as np
+from skattn.forecaster import _prime_malloc_thresholds
+if sys.argv[1] == "prime":
+    _prime_malloc_thresholds()
+def churn():  # a training step's pattern: ~16 MiB of arrays, every page written, all freed
+    arrays = [np.ones(2**18, np.float32) for _ in range(16)]
+    del arrays
+churn()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(20):
+    churn()
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+@pytest.mark.skipif(
+    __import__("platform").libc_ver()[0] != "glibc"
+    or any(k.startswith("MALLOC_") or k == "LD_PRELOAD" for k in __import__("os").environ),
+    reason="glibc's malloc, with its default thresholds, only",
+)
+def test_primed_malloc_keeps_freed_step_memory_instead_of_faulting_it_in_again():
+    # fresh interpreters: in this one, any earlier test that freed a large array has raised the
+    # thresholds already. 20 rounds x 16 MiB = ~80,000 pages would fault if glibc trimmed each time
+    import subprocess
+    import sys
+
+    def faults(mode):
+        out = subprocess.run([sys.executable, "-c", _MALLOC_CHURN, mode], capture_output=True,
+                             text=True, check=True, timeout=120)
+        return int(out.stdout)
+
+    assert faults("plain") > 20_000  # the churn this guards against
+    assert faults("prime") < 2_000
