@@ -154,3 +154,27 @@ def test_the_default_path_follows_the_shape():
         cache = scaled_dot_tokens_forward(qkv, np.ones(1))[1]
         paths = [key for key in ("heads", "batch_last") if key in cache]
         assert paths == ([] if expected is None else [expected]), (n_batch, n_tokens, head_dim)
+
+
+@pytest.mark.parametrize("n_batch", [17, 32, 40])  # tiles of 16 windows: partial last tiles too
+def test_batch_path_copies_are_exact_and_write_into_non_contiguous_gradients(n_batch):
+    from skattn.nn.attention import _from_batch_last, _to_batch_last
+
+    rng = np.random.default_rng(n_batch)
+    src = rng.standard_normal((n_batch, 5, 6, 3)).astype(np.float32)  # (B, T, G, Dh)
+    batch_last = np.empty((6, 5, 3, n_batch), dtype=np.float32)
+    _to_batch_last(src, batch_last)
+    np.testing.assert_array_equal(batch_last, src.transpose(2, 1, 3, 0))
+    back = np.empty_like(src)
+    _from_batch_last(batch_last, back)
+    np.testing.assert_array_equal(back, src)
+
+    qkv = packed(rng, n_batch, 5, 2, 3)
+    out, cache = scaled_dot_tokens_forward(qkv, np.array([0.5, 1.5]), method="batch")
+    dout = rng.standard_normal(out.shape)
+    contiguous = np.empty_like(qkv)
+    scaled_dot_tokens_backward(dout, cache, contiguous)
+    strided = np.empty((5, n_batch, 3, 2, 3)).transpose(1, 0, 2, 3, 4)  # a (B, T, 3, H, Dh) view
+    assert not strided.flags.c_contiguous
+    scaled_dot_tokens_backward(dout, cache, strided)
+    np.testing.assert_array_equal(strided, contiguous)

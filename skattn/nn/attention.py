@@ -372,26 +372,71 @@ def _scaled_dot_batch_backward_kernel(dout_t, qkv_t, probs_t, scale, causal, nee
                         dk[b] += s * g[b] * q[b]
 
 
+# The copies into and out of the batch-last layout. NumPy's strided copies of these transposes
+# cost as much as the attention kernels themselves on the M3 shapes (98 + 31 us forward, 37 + 142 us
+# backward for 128 windows x 6 tokens x 4 heads of 16); these loops take about half: for 16
+# windows at a time, each window's contiguous head row is read once and scattered over the
+# batch-last rows, which stay in L1 across the 16 windows.
+_COPY_TILE = 16
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _to_batch_last(src, dst):
+    # src (B, T, G, Dh) -> dst (G, T, Dh, B); both C-contiguous
+    n_batch, n_tokens, n_groups, head_dim = src.shape
+    for b0 in range(0, n_batch, _COPY_TILE):
+        b1 = min(b0 + _COPY_TILE, n_batch)
+        for t in range(n_tokens):
+            for g in range(n_groups):
+                for b in range(b0, b1):
+                    for d in range(head_dim):
+                        dst[g, t, d, b] = src[b, t, g, d]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _from_batch_last(src, dst):
+    # src (G, T, Dh, B) -> dst (B, T, G, Dh); both C-contiguous
+    n_groups, n_tokens, head_dim, n_batch = src.shape
+    for b0 in range(0, n_batch, _COPY_TILE):
+        b1 = min(b0 + _COPY_TILE, n_batch)
+        for t in range(n_tokens):
+            for g in range(n_groups):
+                for b in range(b0, b1):
+                    for d in range(head_dim):
+                        dst[b, t, g, d] = src[g, t, d, b]
+
+
 def _scaled_dot_batch_forward(qkv, scale, causal):
     # (B, T, 3, H, Dh) -> batch-last (3, H, T, Dh, B), one copy; out back to (B, T, H, Dh)
-    qkv_t = np.ascontiguousarray(qkv.transpose(2, 3, 1, 4, 0))
-    _, n_heads, n_tokens, head_dim, n_batch = qkv_t.shape
+    qkv = np.ascontiguousarray(qkv)
+    n_batch, n_tokens, _, n_heads, head_dim = qkv.shape
+    qkv_t = np.empty((3, n_heads, n_tokens, head_dim, n_batch), dtype=qkv.dtype)
+    _to_batch_last(qkv.reshape(n_batch, n_tokens, 3 * n_heads, head_dim),
+                   qkv_t.reshape(3 * n_heads, n_tokens, head_dim, n_batch))
     out_t = np.empty((n_heads, n_tokens, head_dim, n_batch), dtype=qkv.dtype)
     probs_t = np.empty((n_heads, n_tokens, n_tokens, n_batch), dtype=qkv.dtype)
     _scaled_dot_batch_forward_kernel(qkv_t, scale, causal, qkv.dtype == np.float32, out_t, probs_t)
-    out = np.ascontiguousarray(out_t.transpose(3, 1, 0, 2))
+    out = np.empty((n_batch, n_tokens, n_heads, head_dim), dtype=qkv.dtype)
+    _from_batch_last(out_t, out)
     # probs: a (B, H, T, T) view for inspection; the backward reads probs_t
     return out, probs_t.transpose(3, 0, 1, 2), (qkv_t, probs_t)
 
 
 def _scaled_dot_batch_backward(dout, cache, dqkv, need_dscale):
     qkv_t, probs_t = cache["batch_last"]
-    dout_t = np.ascontiguousarray(dout.transpose(2, 1, 3, 0))  # (B, T, H, Dh) -> (H, T, Dh, B)
+    _, n_heads, n_tokens, head_dim, n_batch = qkv_t.shape
+    # dout (B, T, H, Dh) -> dout_t (H, T, Dh, B)
+    dout_t = np.empty((n_heads, n_tokens, head_dim, n_batch), dtype=qkv_t.dtype)
+    _to_batch_last(np.ascontiguousarray(dout, dtype=qkv_t.dtype), dout_t)
     dqkv_t = np.empty_like(qkv_t)
-    dscale_t = np.empty((qkv_t.shape[1], qkv_t.shape[4]), dtype=qkv_t.dtype)  # (H, B)
+    dscale_t = np.empty((n_heads, n_batch), dtype=qkv_t.dtype)  # (H, B)
     _scaled_dot_batch_backward_kernel(dout_t, qkv_t, probs_t, cache["scale"], cache["causal"],
                                       bool(need_dscale), dqkv_t, dscale_t)
-    dqkv[...] = dqkv_t.transpose(4, 2, 0, 1, 3)
+    if dqkv.flags.c_contiguous and dqkv.dtype == dqkv_t.dtype:  # reshapes are views: write in place
+        _from_batch_last(dqkv_t.reshape(3 * n_heads, n_tokens, head_dim, n_batch),
+                         dqkv.reshape(n_batch, n_tokens, 3 * n_heads, head_dim))
+    else:
+        dqkv[...] = dqkv_t.transpose(4, 2, 0, 1, 3)
     return dscale_t.sum(axis=1) if need_dscale else None
 
 
