@@ -629,6 +629,31 @@ def test_layernorm_matches_reference():
     np.testing.assert_array_equal(layernorm_forward(xt, gamma, beta, eps)[0], out)
 
 
+@pytest.mark.parametrize("dim", [1, 7, 64])
+def test_float32_layernorm_agrees_with_float64_to_float32_precision(dim):
+    # float32 rows take float64 statistics but float32 elementwise arithmetic: a few ulps, no more
+    rng = np.random.default_rng(dim)
+    x = rng.standard_normal((40, dim)) * 3 + 100  # a large mean: cancellation would show
+    gamma, beta = rng.standard_normal(dim), rng.standard_normal(dim)
+    dout = rng.standard_normal((40, dim))
+    x32, gamma32, beta32, dout32 = (a.astype(np.float32) for a in (x, gamma, beta, dout))
+    # reference: float64 arithmetic on the float32 inputs
+    out64, cache64 = layernorm_forward(x32.astype(np.float64), gamma32.astype(np.float64),
+                                       beta32.astype(np.float64))
+    grads64 = layernorm_backward(dout32.astype(np.float64), cache64)
+    out32, cache32 = layernorm_forward(x32, gamma32, beta32)
+    grads32 = layernorm_backward(dout32, cache32)
+    assert out32.dtype == np.float32 and all(g.dtype == np.float32 for g in grads32)
+    scale = max(1.0, float(np.abs(out64).max()))
+    np.testing.assert_allclose(out32, out64, rtol=0, atol=8 * np.finfo(np.float32).eps * scale)
+    for got, want in zip(grads32, grads64):
+        scale = max(1.0, float(np.abs(want).max()))
+        np.testing.assert_allclose(got, want, rtol=0, atol=64 * np.finfo(np.float32).eps * scale)
+    if dim == 1:  # a one-feature row normalises to exactly beta, and passes no gradient
+        np.testing.assert_array_equal(out32[:, 0], np.broadcast_to(beta32, (40,)))
+        np.testing.assert_array_equal(grads32[0], 0.0)
+
+
 def test_gelu_matches_erf_formula():
     x = np.linspace(-8.0, 8.0, 1001)
     out, cache = gelu_forward(x)
