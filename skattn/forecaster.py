@@ -672,13 +672,16 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
             total += loss * xb.shape[0]
         return total / X.shape[0]
 
-    def _batch_gradients(self, params, inputs, targets, rng, runner):
-        """Mean loss and gradients of one batch, its shards computed on separate threads.
+    def _batch_gradients(self, params, inputs, targets, rng, runner, flat_params):
+        """Mean loss and flat gradient of one batch, its shards computed on separate threads.
 
         Each shard's loss is weighted by its share of the rows, so the sum over shards is the
         batch mean; gradients are summed in shard order (deterministic for a given ``n_jobs``).
         Each shard draws its dropout masks from its own generator, seeded from one draw of
-        ``rng`` per step.
+        ``rng`` per step. Each shard copies its gradients into one flat array laid out like
+        ``flat_params`` (the optimiser's buffer; ``params``' entries are views of it, in order),
+        on its own thread, so what runs serially between shards is one sum, one norm and one
+        AdamW pass.
         """
         config = self.config_
         n_rows = inputs.shape[0]
@@ -692,15 +695,19 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
                                      rng=np.random.default_rng(seeds[index]))
             loss, dpred = self._loss_and_grad(pred, targets[rows], cache, config)
             grads = nn.backward(dpred * dpred.dtype.type(weight), cache, params, config)
-            return loss * weight, grads
+            flat_grad = np.empty_like(flat_params)
+            offset = 0
+            for name, value in params.items():  # the buffer's order
+                flat_grad[offset:offset + value.size] = grads[name].reshape(-1)
+                offset += value.size
+            return loss * weight, flat_grad
 
         results = runner.map(shard_gradients, n_rows)
-        loss, grads = results[0]
-        for shard_loss, shard_grads in results[1:]:
+        loss, flat_grad = results[0]
+        for shard_loss, shard_grad in results[1:]:
             loss += shard_loss
-            for name, value in shard_grads.items():
-                grads[name] += value
-        return loss, grads
+            flat_grad += shard_grad
+        return loss, flat_grad
 
     def _train(self, X_train, Y_train, X_val, Y_val, rng, runner, *, n_epochs, partial):
         config = self.config_
@@ -714,6 +721,8 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
                 params, learning_rate=self.learning_rate, weight_decay=self.weight_decay,
                 no_decay=nn.no_decay_names(params),
             )
+        # parameters and moments in one flat buffer each (params' entries become views of it)
+        flat_params = self._optimizer.use_flat_storage(params)
         total_steps = max(1, n_epochs * steps_per_epoch)
         warmup = int(_COSINE_WARMUP_FRACTION * total_steps) if self.lr_schedule == "cosine" else 0
         schedule = make_lr_schedule(self.lr_schedule, self.learning_rate, total_steps, warmup)
@@ -735,16 +744,16 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
             epoch_loss = 0.0
             for start in range(0, n_train, batch_size):
                 batch = order[start:start + batch_size]
-                loss, grads = self._batch_gradients(params, network_input[batch], Y_train[batch],
-                                                    rng, runner)
-                grad_norm = clip_grad_norm(grads, self.clip_grad_norm)
+                loss, flat_grad = self._batch_gradients(params, network_input[batch],
+                                                        Y_train[batch], rng, runner, flat_params)
+                grad_norm = clip_grad_norm({"all": flat_grad}, self.clip_grad_norm)
                 if not (math.isfinite(loss) and math.isfinite(grad_norm)):
                     raise ValueError(
                         f"training diverged at epoch {self.n_iter_ + 1} (non-finite loss or "
                         f"gradient); try a smaller learning_rate (now {self.learning_rate}) or "
                         "clip_grad_norm"
                     )
-                self._optimizer.update(params, grads, schedule(step_in_fit))
+                self._optimizer.update_flat(flat_params, flat_grad, schedule(step_in_fit))
                 step_in_fit += 1
                 self.t_ += 1
                 epoch_loss += loss * batch.size

@@ -335,3 +335,51 @@ def test_fused_adamw_kernel_matches_the_numpy_formulation(dtype):
     for name in fused:
         assert fused[name].dtype == dtype
         np.testing.assert_allclose(fused[name], numpy_path[name], rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adamw_flat_storage_updates_bitwise_like_update(dtype):
+    lrs = [0.03, 0.01, 0.02, 0.005]
+    grads_seq = make_grad_sequence(len(lrs), dtype=dtype)
+    params_dict, params_flat = make_params(dtype), make_params(dtype)
+    by_dict = AdamW(params_dict, weight_decay=0.3, no_decay={"b"})
+    by_flat = AdamW(params_flat, weight_decay=0.3, no_decay={"b"})
+    flat = by_flat.use_flat_storage(params_flat)
+    assert flat.dtype == dtype and flat.size == 12 + 4 + 1
+    for name, value in make_params(dtype).items():  # values kept, entries are views of the buffer
+        np.testing.assert_array_equal(params_flat[name], value)
+        assert np.shares_memory(params_flat[name], flat)
+    for lr, grads in zip(lrs, grads_seq):
+        by_dict.update(params_dict, grads, learning_rate=lr)
+        by_flat.update_flat(flat, np.concatenate([grads[n].reshape(-1) for n in params_flat]),
+                            learning_rate=lr)
+    assert by_flat.t == by_dict.t == len(lrs)
+    for name in params_dict:
+        np.testing.assert_array_equal(params_flat[name], params_dict[name])
+        np.testing.assert_array_equal(by_flat.first_moment[name], by_dict.first_moment[name])
+        np.testing.assert_array_equal(by_flat.second_moment[name], by_dict.second_moment[name])
+
+
+def test_adamw_flat_storage_is_rebuilt_after_pickling_and_checks_its_buffer():
+    params = make_params()
+    optimizer = AdamW(params, no_decay={"b"})
+    flat = optimizer.use_flat_storage(params)
+    grads = make_grad_sequence(3)
+    flat_grads = [np.concatenate([g[n].reshape(-1) for n in params]) for g in grads]
+    optimizer.update_flat(flat, flat_grads[0])
+    restored = pickle.loads(pickle.dumps(optimizer))
+    assert not hasattr(restored, "_flat")  # the buffers are not pickled twice
+    with pytest.raises(ValueError, match="use_flat_storage"):
+        restored.update_flat(flat, flat_grads[1])
+    restored_params = {n: v.copy() for n, v in params.items()}
+    restored_flat = restored.use_flat_storage(restored_params)
+    for step in (1, 2):
+        optimizer.update_flat(flat, flat_grads[step])
+        restored.update_flat(restored_flat, flat_grads[step])
+    np.testing.assert_array_equal(restored_flat, flat)
+    with pytest.raises(ValueError, match="shape"):
+        optimizer.update_flat(flat, flat_grads[0][:-1])
+    with pytest.raises(ValueError, match="dtype"):
+        optimizer.update_flat(flat, flat_grads[0].astype(np.float32))
+    with pytest.raises(ValueError, match="names"):
+        optimizer.use_flat_storage({"W": params["W"]})
