@@ -723,59 +723,62 @@ def test_dropout_masks_and_identity():
         dropout_forward(x, -0.1, np.random.default_rng(0), True)
 
 
-def _plain_dropout(x, p, rng):
-    # the definition: NumPy's float32 uniforms, kept when >= p
-    keep = rng.random(x.shape, dtype=np.float32) >= p
-    scaled_mask = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))
-    return x * scaled_mask, scaled_mask
+def _splitmix64_words(key, n_words):
+    # an independent NumPy transcription of SplitMix64 (uint64 arithmetic wraps)
+    with np.errstate(over="ignore"):
+        z = np.uint64(key) + np.arange(1, n_words + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("shape", [(64, 6, 32), (3, 4), (2,), (5, 3), (1,)])
-@pytest.mark.parametrize("p", [0.1, 0.5, 1 / 3, 1e-7])
-def test_dropout_fast_route_is_bitwise_the_plain_masks_and_leaves_the_same_stream(dtype, shape, p):
-    # even sizes take the raw-word kernel, odd ones the plain route; both must give exactly the
-    # masks of rng.random(float32) >= p and leave the generator where that would have
-    x = np.random.default_rng(1).standard_normal(shape).astype(dtype)
-    fast_rng, plain_rng = np.random.default_rng(7), np.random.default_rng(7)
-    for _ in range(3):  # consecutive calls continue the stream identically
-        out, mask = dropout_forward(x, p, fast_rng, True)
-        expected_out, expected_mask = _plain_dropout(x, p, plain_rng)
-        assert out.dtype == mask.dtype == dtype
-        np.testing.assert_array_equal(out, expected_out)
-        np.testing.assert_array_equal(mask, expected_mask)
-    assert fast_rng.random(dtype=np.float32) == plain_rng.random(dtype=np.float32)
-    assert fast_rng.random() == plain_rng.random()
+@pytest.mark.parametrize("size", [1, 2, 7, 64 * 6 * 32])
+@pytest.mark.parametrize("p", [0.1, 0.5, 1 / 3])
+def test_dropout_mask_is_the_documented_counter_based_hash(dtype, size, p):
+    # element i keeps iff its 32-bit half (low for even i) of splitmix64(key + (i//2 + 1) golden)
+    # is >= ceil(p 2^32), key = one uint64 draw of the caller's generator
+    x = np.random.default_rng(1).standard_normal(size).astype(dtype)
+    out, mask = dropout_forward(x, p, np.random.default_rng(7), True)
+    key = np.random.default_rng(7).integers(0, 2**64, dtype=np.uint64)
+    words = _splitmix64_words(key, (size + 1) // 2)
+    halves = np.stack([words & np.uint64(0xFFFFFFFF), words >> np.uint64(32)], axis=1).reshape(-1)
+    kept = halves[:size] >= np.uint64(math.ceil(p * 2**32))
+    expected_mask = kept.astype(dtype) * dtype(1.0 / (1.0 - p))
+    assert out.dtype == mask.dtype == dtype
+    np.testing.assert_array_equal(mask, expected_mask)
+    np.testing.assert_array_equal(out, x * expected_mask)
 
 
-def test_dropout_with_a_buffered_half_word_or_another_generator_uses_the_plain_masks():
-    x = np.random.default_rng(2).standard_normal((8, 6))
-    fast_rng, plain_rng = np.random.default_rng(3), np.random.default_rng(3)
-    fast_rng.random(dtype=np.float32)  # leaves the high half of a 64-bit word buffered
-    plain_rng.random(dtype=np.float32)
-    np.testing.assert_array_equal(dropout_forward(x, 0.2, fast_rng, True)[1],
-                                  _plain_dropout(x, 0.2, plain_rng)[1])
-    assert fast_rng.random() == plain_rng.random()
-    mt_fast, mt_plain = (np.random.Generator(np.random.MT19937(5)) for _ in range(2))
-    np.testing.assert_array_equal(dropout_forward(x, 0.2, mt_fast, True)[1],
-                                  _plain_dropout(x, 0.2, mt_plain)[1])
+def test_dropout_threshold_is_exact_and_one_key_per_call():
+    from skattn.nn.dropout import drop_threshold
+
+    assert drop_threshold(0.5) == 2**31
+    assert drop_threshold(2.0**-32) == 1  # a word of 0 is dropped, every other kept
+    assert drop_threshold(1 / 3) == math.ceil(2**32 / 3)
+    assert drop_threshold(np.nextafter(1.0, 0.0)) == 2**32  # p just below 1 drops every word
+    rng = np.random.default_rng(3)
+    dropout_forward(np.ones(1001), 0.2, rng, True)
+    reference = np.random.default_rng(3)
+    reference.integers(0, 2**64, dtype=np.uint64)
+    assert rng.random() == reference.random()  # the generator moved by exactly one draw
 
 
-def test_dropout_kernel_keeps_a_uniform_equal_to_p_and_splits_words_low_half_first():
-    from skattn.nn.dropout import _dropout_kernel
-
-    # uniforms of NumPy's float32 route: (word32 >> 8) * 2**-24; p = k * 2**-24 exactly
-    k = 1677722
-    p = np.float32(k / 2**24)
-    below, at, above = (np.uint64(((k + d) << 8) | 0xFF) for d in (-1, 0, 1))
-    words = np.array([below | (at << np.uint64(32)), above | (below << np.uint64(32))],
-                     dtype=np.uint64)
-    x = np.array([1.0, 2.0, 3.0, 4.0], dtype=np.float32)
-    out, mask = np.empty_like(x), np.empty_like(x)
-    scale = np.float32(2.0)
-    _dropout_kernel(x, words, p, scale, out, mask)
-    np.testing.assert_array_equal(mask, [0.0, 2.0, 2.0, 0.0])  # below p dropped, >= p kept
-    np.testing.assert_array_equal(out, [0.0, 4.0, 6.0, 0.0])
+@pytest.mark.parametrize("p", [0.1, 0.5, 0.9])
+def test_dropout_masks_are_balanced_and_uncorrelated(p):
+    # 400,001 elements (odd: the last one takes a fresh word): the dropped share, and pairs of
+    # neighbours (the two halves of one word, and across words), within 5 binomial sigmas
+    n = 400_001
+    rng = np.random.default_rng(11)
+    masks = [dropout_forward(np.ones(n), p, rng, True)[1] != 0 for _ in range(2)]
+    keep = 1.0 - p
+    for kept in masks:
+        assert abs(kept.mean() - keep) < 5 * math.sqrt(keep * p / n)
+        for a, b in ((kept[0:-1:2], kept[1::2]), (kept[1:-1:2], kept[2::2])):
+            both = keep * keep
+            assert abs((a & b).mean() - both) < 5 * math.sqrt(both * (1 - both) / a.size)
+    both = keep * keep  # two calls draw independent keys
+    assert abs((masks[0] & masks[1]).mean() - both) < 5 * math.sqrt(both * (1 - both) / n)
 
 
 def padded_reference(x, patch_len, stride):
