@@ -179,30 +179,18 @@ def _skattn_loss_and_grad(pred, target, cache, config):
 
 
 def _forward_capturing_masks(params, x, config, rng):
-    """skattn's training forward, recording the scaled keep-masks its dropout calls return, in
-    call order (the embedding, then each block's attention and feed-forward branches)."""
+    """skattn's training forward and the scaled keep-masks its dropout sites drew, in network
+    order (the embedding, then each block's attention and feed-forward branches), read from the
+    forward's cache."""
     import skattn.nn as snn
-    import skattn.nn.network as net
 
-    masks = []
-    original = net.dropout_forward
-
-    def recording(*args, **kwargs):
-        out, cache = original(*args, **kwargs)
-        masks.append(cache)
-        return out, cache
-
-    net.dropout_forward = recording
-    try:
-        pred, cache = snn.forward(params, x, config, training=True, rng=rng)
-    finally:
-        net.dropout_forward = original
-    expected = 1 + 2 * config.n_layers
-    if config.dropout > 0 and (len(masks) != expected or any(m is None for m in masks)):
-        raise RuntimeError(
-            f"could not capture skattn's dropout masks ({len(masks)} calls seen, {expected} "
-            "expected): the network no longer calls skattn.nn.network.dropout_forward per site"
-        )
+    pred, cache = snn.forward(params, x, config, training=True, rng=rng)
+    masks = [cache["drop_embed"]]
+    for layer in range(config.n_layers):
+        block = cache[f"block{layer}"]
+        masks += [block["drop_attn"], block["drop_ff"]]
+    if config.dropout > 0 and any(mask is None for mask in masks):
+        raise RuntimeError("skattn's forward cache holds no dropout mask for some site")
     return pred, cache, masks
 
 

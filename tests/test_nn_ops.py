@@ -1063,3 +1063,39 @@ def test_float32_gelu_rational_erf_is_accurate_and_its_backward_is_its_derivativ
     probe = np.linspace(-5, 5, 1001).astype(np.float32)
     slope = (gelu_forward(probe + h)[0].astype(np.float64) - gelu_forward(probe - h)[0]) / (2 * float(h))
     np.testing.assert_allclose(gelu_backward(np.ones_like(probe), gelu_forward(probe)[1]), slope, atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_bias_passes_are_bitwise_the_separate_steps(dtype):
+    # the block adds the output projection's and feed-forward biases inside GELU and inside the
+    # dropout + residual pass; each must equal the unfused sequence exactly
+    from skattn.nn.activations import gelu_forward
+    from skattn.nn.dropout import bias_dropout_residual_forward
+    from skattn.nn.linear import bias_backward
+
+    rng = np.random.default_rng(5)
+    for shape in [(4, 6, 16), (3, 5, 7), (2, 1)]:  # even and odd row widths
+        x, residual = (rng.standard_normal(shape).astype(dtype) for _ in range(2))
+        bias = rng.standard_normal(shape[-1]).astype(dtype)
+        for for_backward in (True, False):
+            fused, fused_slope = gelu_forward(x, for_backward, bias=bias)
+            plain, plain_slope = gelu_forward(x + bias, for_backward)
+            np.testing.assert_array_equal(fused, plain)
+            if for_backward:
+                np.testing.assert_array_equal(fused_slope, plain_slope)
+            else:
+                assert fused_slope is None
+        for p, training in ((0.3, True), (0.0, True), (0.3, False)):
+            out, mask = bias_dropout_residual_forward(residual, x, bias, p,
+                                                      np.random.default_rng(9), training)
+            dropped, expected_mask = dropout_forward(x + bias, p, np.random.default_rng(9),
+                                                     training)
+            np.testing.assert_array_equal(out, residual + dropped)
+            if expected_mask is None:
+                assert mask is None
+            else:
+                np.testing.assert_array_equal(mask, expected_mask)
+        np.testing.assert_allclose(bias_backward(x), x.reshape(-1, shape[-1]).sum(axis=0),
+                                   rtol=1e-6)
+    with pytest.raises(ValueError, match="bias must have shape"):
+        gelu_forward(np.ones((2, 3), dtype=dtype), bias=np.ones(2, dtype=dtype))

@@ -98,3 +98,54 @@ def _dropout_kernel(x, key, threshold, scale, out, scaled_mask):
         mask_last = scale if (word & low_bits) >= threshold else zero
         scaled_mask[last] = mask_last
         out[last] = x[last] * mask_last
+
+
+def bias_dropout_residual_forward(residual, branch, bias, p, rng, training):
+    """``residual + dropout(branch + bias)``: a residual branch's bias, dropout and sum, one pass.
+
+    The pre-LN block ends both branches this way (the attention output projection and the
+    second feed-forward layer, each computed without its bias). Bitwise the three separate steps
+    (``branch + bias``, :func:`dropout_forward` with the same generator, ``residual + ...``): the
+    same mask, the same roundings in the same order. Returns ``(out, cache)``; the cache is
+    :func:`dropout_forward`'s (the scaled keep-mask, or None), so :func:`dropout_backward` gives
+    the branch's gradient and :func:`skattn.nn.linear.bias_backward` of that the bias's.
+    """
+    if not training or p == 0.0:
+        return residual + (branch + bias), None
+    if not 0.0 <= p < 1.0:
+        raise ValueError(f"dropout probability must be in [0, 1), got {p!r}")
+    width = branch.shape[-1]
+    if width % 2 or residual.shape != branch.shape or residual.dtype != branch.dtype:
+        # an odd row width splits mask words across rows: the plain steps
+        dropped, scaled_mask = dropout_forward(branch + bias, p, rng, training)
+        return residual + dropped, scaled_mask
+    key = rng.integers(0, 2**64, dtype=np.uint64)  # the one draw dropout_forward makes
+    branch2 = np.ascontiguousarray(branch).reshape(-1, width)  # (M, D)
+    out = np.empty_like(branch2)
+    scaled_mask = np.empty_like(branch2)
+    _bias_dropout_residual_kernel(np.ascontiguousarray(residual).reshape(-1, width), branch2,
+                                  np.ascontiguousarray(bias, dtype=branch.dtype), key,
+                                  np.uint64(drop_threshold(p)),
+                                  branch.dtype.type(1.0 / (1.0 - p)), out, scaled_mask)
+    return out.reshape(branch.shape), scaled_mask.reshape(branch.shape)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _bias_dropout_residual_kernel(residual, branch, bias, key, threshold, scale, out,
+                                  scaled_mask):
+    # residual, branch, out, scaled_mask: (M, D), D even; bias (D,). The mask is
+    # _dropout_kernel's over the flat index i D + j (pairs never straddle rows when D is even):
+    # out = residual + (branch + bias) * mask
+    zero = scale - scale
+    low_bits = np.uint64(0xFFFFFFFF)
+    pairs_per_row = branch.shape[1] // 2
+    for i in range(branch.shape[0]):
+        for jj in range(pairs_per_row):
+            word = _splitmix64(key, np.uint64(i * pairs_per_row + jj + 1))
+            j = 2 * jj
+            mask_low = scale if (word & low_bits) >= threshold else zero
+            mask_high = scale if (word >> np.uint64(32)) >= threshold else zero
+            scaled_mask[i, j] = mask_low
+            scaled_mask[i, j + 1] = mask_high
+            out[i, j] = residual[i, j] + (branch[i, j] + bias[j]) * mask_low
+            out[i, j + 1] = residual[i, j + 1] + (branch[i, j + 1] + bias[j + 1]) * mask_high

@@ -42,7 +42,7 @@ from .attention import (
     scaled_dot_tokens_backward,
     scaled_dot_tokens_forward,
 )
-from .dropout import dropout_backward, dropout_forward
+from .dropout import bias_dropout_residual_forward, dropout_backward, dropout_forward
 from .embedding import (
     add_positions_backward,
     add_positions_forward,
@@ -51,7 +51,7 @@ from .embedding import (
     patch_layout,
     sinusoidal_positions,
 )
-from .linear import linear_backward, linear_forward
+from .linear import bias_backward, linear_backward, linear_forward
 from .norm import (
     instance_denorm_backward,
     instance_denorm_forward,
@@ -275,13 +275,15 @@ def _mha_forward(params, pre, x, config):
     if config.attention == "gated":
         gate_logits, cache["gate_linear"] = linear_forward(x, params[pre + "W_gate"], params[pre + "b_gate"])
         merged, cache["gate"] = sigmoid_gate_forward(merged, gate_logits)
-    out, cache["out"] = linear_forward(merged, params[pre + "W_out"], params[pre + "b_out"])
+    # the output projection's bias is added by the block, fused with dropout and the residual
+    out, cache["out"] = linear_forward(merged, params[pre + "W_out"], None)
     return out, cache
 
 
 def _mha_backward(dout, cache, pre, config, grads):
     # dout: (B, N, D) -> dx (B, N, D); parameter gradients written into grads
-    dmerged, grads[pre + "W_out"], grads[pre + "b_out"] = linear_backward(dout, cache["out"])
+    grads[pre + "b_out"] = bias_backward(dout)  # added in the block's fused residual
+    dmerged, grads[pre + "W_out"], _ = linear_backward(dout, cache["out"])
     dx = None
     if config.attention == "gated":
         dmerged, dgate_logits = sigmoid_gate_backward(dmerged, cache["gate"])
@@ -310,23 +312,28 @@ def _block_forward(params, pre, x, config, training, rng, for_backward=True):
     # x: (B, N, D) -> (B, N, D)
     cache = {}
     a, cache["ln1"] = layernorm_forward(x, params[pre + "ln1.gamma"], params[pre + "ln1.beta"], config.norm_eps)
+    # the biases of the output projection and of both feed-forward layers are added by the next
+    # elementwise pass (fused: GELU; dropout + residual), not by the products
     a, cache["attn"] = _mha_forward(params, pre + "attn.", a, config)
-    a, cache["drop_attn"] = dropout_forward(a, config.dropout, rng, training)
-    x = x + a
+    x, cache["drop_attn"] = bias_dropout_residual_forward(x, a, params[pre + "attn.b_out"],
+                                                          config.dropout, rng, training)
     f, cache["ln2"] = layernorm_forward(x, params[pre + "ln2.gamma"], params[pre + "ln2.beta"], config.norm_eps)
-    f, cache["ff1"] = linear_forward(f, params[pre + "ff.W1"], params[pre + "ff.b1"])  # (B, N, d_ff)
-    f, cache["gelu"] = gelu_forward(f, for_backward)
-    f, cache["ff2"] = linear_forward(f, params[pre + "ff.W2"], params[pre + "ff.b2"])  # (B, N, D)
-    f, cache["drop_ff"] = dropout_forward(f, config.dropout, rng, training)
-    return x + f, cache
+    f, cache["ff1"] = linear_forward(f, params[pre + "ff.W1"], None)  # (B, N, d_ff)
+    f, cache["gelu"] = gelu_forward(f, for_backward, bias=params[pre + "ff.b1"])
+    f, cache["ff2"] = linear_forward(f, params[pre + "ff.W2"], None)  # (B, N, D)
+    out, cache["drop_ff"] = bias_dropout_residual_forward(x, f, params[pre + "ff.b2"],
+                                                          config.dropout, rng, training)
+    return out, cache
 
 
 def _block_backward(dout, cache, pre, config, grads):
     # the residual passes dout straight through; the branches add their part
     df = dropout_backward(dout, cache["drop_ff"])
-    df, grads[pre + "ff.W2"], grads[pre + "ff.b2"] = linear_backward(df, cache["ff2"])
+    grads[pre + "ff.b2"] = bias_backward(df)
+    df, grads[pre + "ff.W2"], _ = linear_backward(df, cache["ff2"])
     df = gelu_backward(df, cache["gelu"])
-    df, grads[pre + "ff.W1"], grads[pre + "ff.b1"] = linear_backward(df, cache["ff1"])
+    grads[pre + "ff.b1"] = bias_backward(df)
+    df, grads[pre + "ff.W1"], _ = linear_backward(df, cache["ff1"])
     df, grads[pre + "ln2.gamma"], grads[pre + "ln2.beta"] = layernorm_backward(df, cache["ln2"])
     dx = dout + df
     da = dropout_backward(dx, cache["drop_attn"])
