@@ -72,8 +72,8 @@ def _prime_malloc_thresholds():
 
     A training step allocates its activations and frees them all at its end (~11 MB on the M3
     configuration). glibc gives the free top of its heap back to the OS once it exceeds the
-    "trim threshold" (128 KiB at start, then 2x the largest mmap-served block freed so far), and the
-    next step faults every page in again: measured 1,700-2,700 page faults and 4-7 ms of system
+    "trim threshold" (128 KiB at start, then 2x the largest mmap-served block freed so far), and
+    the next step faults every page in again: measured 1,700-2,700 page faults and 4-7 ms of system
     time per M3 step, in some processes and not others (whichever arrays the process had freed
     before), making fits up to 30% slower. Freeing one mmap-served block of 30 MiB raises the
     thresholds to 30 / 60 MiB, glibc's own documented dynamic adjustment, the same thing any
@@ -110,9 +110,9 @@ def _single_threaded_kernels():
 class _ShardWorker:
     """One long-lived thread that runs one shard per step, handed over through two plain locks.
 
-    A ``threading.Lock`` is CPython's cheapest blocking hand-off (one futex): with a
-    ``ThreadPoolExecutor`` and ``concurrent.futures.wait`` the M3 training step spent ~0.2 ms
-    per step in the hand-offs' bookkeeping alone (see docs/performance.md).
+    A ``threading.Lock`` is CPython's cheapest blocking hand-off (one futex): an empty two-shard
+    map took 94 us with a ``ThreadPoolExecutor`` and ``concurrent.futures.wait``, 23 us with
+    these locks (docs/performance.md, "Session 6").
     """
 
     def __init__(self):

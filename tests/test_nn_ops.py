@@ -226,6 +226,42 @@ def spec_gelu(rng, shape=(3, 4)):
     return inputs, forward, backward
 
 
+def spec_gelu_bias(rng, shape=(3, 4)):
+    # the feed-forward layer's fused bias: d/dbias is the input gradient summed over rows
+    from skattn.nn.linear import bias_backward
+
+    inputs = {"x": 2.0 * rng.standard_normal(shape), "bias": rng.standard_normal(shape[-1])}
+
+    def forward(x, bias):
+        out, cache = gelu_forward(x, bias=bias)
+        return (out,), cache
+
+    def backward(douts, cache):
+        dx = gelu_backward(douts[0], cache)
+        return {"x": dx, "bias": bias_backward(dx)}
+
+    return inputs, forward, backward
+
+
+def spec_bias_dropout_residual(rng, shape=(4, 6), p=0.3, seed=7):
+    from skattn.nn.dropout import bias_dropout_residual_backward, bias_dropout_residual_forward
+
+    inputs = {"residual": rng.standard_normal(shape), "branch": rng.standard_normal(shape),
+              "bias": rng.standard_normal(shape[-1])}
+
+    def forward(residual, branch, bias):
+        # the same seed on every call: every evaluation sees the same mask
+        out, cache = bias_dropout_residual_forward(residual, branch, bias, p,
+                                                   np.random.default_rng(seed), True)
+        return (out,), cache
+
+    def backward(douts, cache):
+        dresidual, dbranch, dbias = bias_dropout_residual_backward(douts[0], cache)
+        return {"residual": dresidual, "branch": dbranch, "bias": dbias}
+
+    return inputs, forward, backward
+
+
 def spec_relu(rng, shape=(3, 4)):
     # |x| > 1e-3 keeps every element (and the +-2e-4 stencil) on one side of the kink
     inputs = {"x": away_from_zero(rng, shape, 2e-3, 2.0)}
@@ -445,7 +481,7 @@ def test_instance_denorm_gradients(B, horizon, Q, affine, seed):
     gradcheck_spec(spec_instance_denorm(rng, B, horizon, Q, affine), rng)
 
 
-@pytest.mark.parametrize("make", [spec_gelu, spec_relu, spec_sigmoid_gate])
+@pytest.mark.parametrize("make", [spec_gelu, spec_gelu_bias, spec_relu, spec_sigmoid_gate])
 @gradcheck_settings
 @given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=3), seed=seeds)
 def test_elementwise_gradients(make, shape, seed):
@@ -459,6 +495,15 @@ def test_elementwise_gradients(make, shape, seed):
 def test_dropout_gradients(shape, p, seed):
     rng = np.random.default_rng(seed)
     gradcheck_spec(spec_dropout(rng, tuple(shape), p, seed=seed % 1000), rng)
+
+
+@gradcheck_settings
+@given(shape=st.lists(st.integers(1, 5), min_size=1, max_size=3),
+       p=st.sampled_from([0.0, 0.1, 0.5, 0.9]), seed=seeds)
+def test_bias_dropout_residual_gradients(shape, p, seed):
+    # odd and even row widths: the fused kernel and the plain steps
+    rng = np.random.default_rng(seed)
+    gradcheck_spec(spec_bias_dropout_residual(rng, tuple(shape), p, seed=seed % 1000), rng)
 
 
 attention_dims = dict(B=small, H=small, T=st.integers(1, 5), Dh=st.integers(1, 4),
@@ -726,7 +771,8 @@ def test_dropout_masks_and_identity():
 def _splitmix64_words(key, n_words):
     # an independent NumPy transcription of SplitMix64 (uint64 arithmetic wraps)
     with np.errstate(over="ignore"):
-        z = np.uint64(key) + np.arange(1, n_words + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        counters = np.arange(1, n_words + 1, dtype=np.uint64)
+        z = np.uint64(key) + counters * np.uint64(0x9E3779B97F4A7C15)
         z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         return z ^ (z >> np.uint64(31))
@@ -907,6 +953,8 @@ SPECS = {
     "relu": spec_relu,
     "sigmoid_gate": spec_sigmoid_gate,
     "dropout": spec_dropout,
+    "gelu_bias": spec_gelu_bias,
+    "bias_dropout_residual": spec_bias_dropout_residual,
     "attention": spec_attention,
     "attention_causal": lambda rng: spec_attention(rng, causal=True),
     "cosine_attention": spec_cosine_attention,

@@ -17,6 +17,8 @@ import math
 import numpy as np
 from numba import njit
 
+from .linear import bias_backward
+
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX_2 = np.uint64(0x94D049BB133111EB)
@@ -128,6 +130,12 @@ def bias_dropout_residual_forward(residual, branch, bias, p, rng, training):
                                   np.uint64(drop_threshold(p)),
                                   branch.dtype.type(1.0 / (1.0 - p)), out, scaled_mask)
     return out.reshape(branch.shape), scaled_mask.reshape(branch.shape)
+
+
+def bias_dropout_residual_backward(dout, cache):
+    """Gradients of :func:`bias_dropout_residual_forward`: ``(dresidual, dbranch, dbias)``."""
+    dbranch = dropout_backward(dout, cache)
+    return dout, dbranch, bias_backward(dbranch)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

@@ -42,7 +42,12 @@ from .attention import (
     scaled_dot_tokens_backward,
     scaled_dot_tokens_forward,
 )
-from .dropout import bias_dropout_residual_forward, dropout_backward, dropout_forward
+from .dropout import (
+    bias_dropout_residual_backward,
+    bias_dropout_residual_forward,
+    dropout_backward,
+    dropout_forward,
+)
 from .embedding import (
     add_positions_backward,
     add_positions_forward,
@@ -281,8 +286,8 @@ def _mha_forward(params, pre, x, config):
 
 
 def _mha_backward(dout, cache, pre, config, grads):
-    # dout: (B, N, D) -> dx (B, N, D); parameter gradients written into grads
-    grads[pre + "b_out"] = bias_backward(dout)  # added in the block's fused residual
+    # dout: (B, N, D) -> dx (B, N, D); parameter gradients written into grads (the output
+    # projection's bias is the block's: added in its fused residual)
     dmerged, grads[pre + "W_out"], _ = linear_backward(dout, cache["out"])
     dx = None
     if config.attention == "gated":
@@ -328,15 +333,14 @@ def _block_forward(params, pre, x, config, training, rng, for_backward=True):
 
 def _block_backward(dout, cache, pre, config, grads):
     # the residual passes dout straight through; the branches add their part
-    df = dropout_backward(dout, cache["drop_ff"])
-    grads[pre + "ff.b2"] = bias_backward(df)
+    _, df, grads[pre + "ff.b2"] = bias_dropout_residual_backward(dout, cache["drop_ff"])
     df, grads[pre + "ff.W2"], _ = linear_backward(df, cache["ff2"])
     df = gelu_backward(df, cache["gelu"])
     grads[pre + "ff.b1"] = bias_backward(df)
     df, grads[pre + "ff.W1"], _ = linear_backward(df, cache["ff1"])
     df, grads[pre + "ln2.gamma"], grads[pre + "ln2.beta"] = layernorm_backward(df, cache["ln2"])
     dx = dout + df
-    da = dropout_backward(dx, cache["drop_attn"])
+    _, da, grads[pre + "attn.b_out"] = bias_dropout_residual_backward(dx, cache["drop_attn"])
     da = _mha_backward(da, cache["attn"], pre + "attn.", config, grads)
     da, grads[pre + "ln1.gamma"], grads[pre + "ln1.beta"] = layernorm_backward(da, cache["ln1"])
     return dx + da

@@ -161,8 +161,7 @@ class AdamW:
             denom += self.epsilon
             param -= step_size * (m / denom)
 
-
-    # -- flat storage: the training loop's one-pass step ------------------------------------------
+    # -- flat storage: the training loop's one-pass step -------------------------------------
     def use_flat_storage(self, params):
         """Keep ``params`` and both moments in one flat buffer each; return the parameters' buffer.
 
