@@ -381,29 +381,30 @@ _COPY_TILE = 16
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def _batch_last_copy(token_major, batch_last, into_batch_last):
+    # token_major (B, T, G, Dh) <-> batch_last (G, T, Dh, B), both C-contiguous; copies into
+    # batch_last when into_batch_last, else back into token_major (a loop-invariant branch)
+    n_batch, n_tokens, n_groups, head_dim = token_major.shape
+    for b0 in range(0, n_batch, _COPY_TILE):
+        b1 = min(b0 + _COPY_TILE, n_batch)
+        for t in range(n_tokens):
+            for g in range(n_groups):
+                for b in range(b0, b1):
+                    for d in range(head_dim):
+                        if into_batch_last:
+                            batch_last[g, t, d, b] = token_major[b, t, g, d]
+                        else:
+                            token_major[b, t, g, d] = batch_last[g, t, d, b]
+
+
 def _to_batch_last(src, dst):
-    # src (B, T, G, Dh) -> dst (G, T, Dh, B); both C-contiguous
-    n_batch, n_tokens, n_groups, head_dim = src.shape
-    for b0 in range(0, n_batch, _COPY_TILE):
-        b1 = min(b0 + _COPY_TILE, n_batch)
-        for t in range(n_tokens):
-            for g in range(n_groups):
-                for b in range(b0, b1):
-                    for d in range(head_dim):
-                        dst[g, t, d, b] = src[b, t, g, d]
+    # src (B, T, G, Dh) -> dst (G, T, Dh, B)
+    _batch_last_copy(src, dst, True)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
 def _from_batch_last(src, dst):
-    # src (G, T, Dh, B) -> dst (B, T, G, Dh); both C-contiguous
-    n_groups, n_tokens, head_dim, n_batch = src.shape
-    for b0 in range(0, n_batch, _COPY_TILE):
-        b1 = min(b0 + _COPY_TILE, n_batch)
-        for t in range(n_tokens):
-            for g in range(n_groups):
-                for b in range(b0, b1):
-                    for d in range(head_dim):
-                        dst[b, t, g, d] = src[g, t, d, b]
+    # src (G, T, Dh, B) -> dst (B, T, G, Dh)
+    _batch_last_copy(dst, src, False)
 
 
 def _scaled_dot_batch_forward(qkv, scale, causal):

@@ -141,11 +141,13 @@ class AdamW:
             decay = lr * self.weight_decay if name not in self.no_decay else 0.0
             if param.flags.c_contiguous and grad.flags.c_contiguous:
                 # one fused pass instead of ~10 NumPy passes with temporaries (the optimiser runs
-                # serially between batch shards, so its cost is not spread over threads)
-                _adamw_kernel(param.reshape(-1), np.ascontiguousarray(grad).reshape(-1),
-                              self.first_moment[name].reshape(-1),
-                              self.second_moment[name].reshape(-1), 1.0 - decay, self.beta_1,
-                              self.beta_2, step_size, sqrt_bias_correction_2, self.epsilon)
+                # serially between batch shards, so its cost is not spread over threads); every
+                # element "decayed" by keep = 1 - decay (1.0, an exact identity, for no_decay)
+                _adamw_flat_kernel(param.reshape(-1), np.ascontiguousarray(grad).reshape(-1),
+                                   self.first_moment[name].reshape(-1),
+                                   self.second_moment[name].reshape(-1),
+                                   np.ones(param.size, dtype=bool), 1.0 - decay, self.beta_1,
+                                   self.beta_2, step_size, sqrt_bias_correction_2, self.epsilon)
                 continue
             m = self.first_moment[name]
             v = self.second_moment[name]
@@ -235,9 +237,10 @@ def _flat_views(arrays, names):
 @njit(cache=True, nogil=True, error_model="numpy")
 def _adamw_flat_kernel(param, grad, m, v, decayed, keep, beta_1, beta_2, step_size,
                        sqrt_bias_correction_2, epsilon):
-    # _adamw_kernel over every parameter at once; decayed (N,) bool marks the elements whose
-    # parameter takes weight decay (the others skip the multiply by keep, as update() gives them
-    # keep = 1, an exact identity)
+    # param, grad, m, v: (N,) flat, one dtype; decayed (N,) bool marks the elements whose
+    # parameter takes weight decay (the others skip the multiply by keep). The same operations,
+    # in the same order and in the parameters' dtype, as update()'s NumPy fallback (Python floats
+    # act there as weak scalars).
     one = param.dtype.type(1.0)
     keep = param.dtype.type(keep)
     b1, b2 = param.dtype.type(beta_1), param.dtype.type(beta_2)
@@ -247,27 +250,6 @@ def _adamw_flat_kernel(param, grad, m, v, decayed, keep, beta_1, beta_2, step_si
     eps = param.dtype.type(epsilon)
     for i in range(param.shape[0]):
         p = param[i] * keep if decayed[i] else param[i]
-        mi = m[i] * b1 + c1 * grad[i]
-        vi = v[i] * b2 + c2 * (grad[i] * grad[i])
-        m[i] = mi
-        v[i] = vi
-        param[i] = p - step * (mi / (math.sqrt(vi) / sbc2 + eps))
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def _adamw_kernel(param, grad, m, v, keep, beta_1, beta_2, step_size, sqrt_bias_correction_2,
-                  epsilon):
-    # param, grad, m, v: (N,) flat, one dtype. The same operations, in the same order and in the
-    # parameters' dtype, as the NumPy fallback above (Python floats act there as weak scalars).
-    one = param.dtype.type(1.0)
-    keep = param.dtype.type(keep)
-    b1, b2 = param.dtype.type(beta_1), param.dtype.type(beta_2)
-    c1, c2 = one - b1, one - b2
-    step = param.dtype.type(step_size)
-    sbc2 = param.dtype.type(sqrt_bias_correction_2)
-    eps = param.dtype.type(epsilon)
-    for i in range(param.shape[0]):
-        p = param[i] * keep
         mi = m[i] * b1 + c1 * grad[i]
         vi = v[i] * b2 + c2 * (grad[i] * grad[i])
         m[i] = mi
