@@ -489,21 +489,14 @@ def test_elementwise_gradients(make, shape, seed):
     gradcheck_spec(make(rng, tuple(shape)), rng)
 
 
-@gradcheck_settings
-@given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=3),
-       p=st.sampled_from([0.0, 0.1, 0.5, 0.9]), seed=seeds)
-def test_dropout_gradients(shape, p, seed):
-    rng = np.random.default_rng(seed)
-    gradcheck_spec(spec_dropout(rng, tuple(shape), p, seed=seed % 1000), rng)
-
-
+@pytest.mark.parametrize("make", [spec_dropout, spec_bias_dropout_residual])
 @gradcheck_settings
 @given(shape=st.lists(st.integers(1, 5), min_size=1, max_size=3),
        p=st.sampled_from([0.0, 0.1, 0.5, 0.9]), seed=seeds)
-def test_bias_dropout_residual_gradients(shape, p, seed):
-    # odd and even row widths: the fused kernel and the plain steps
+def test_dropout_gradients(make, shape, p, seed):
+    # the fused bias + dropout + residual: odd row widths take the plain steps, even the kernel
     rng = np.random.default_rng(seed)
-    gradcheck_spec(spec_bias_dropout_residual(rng, tuple(shape), p, seed=seed % 1000), rng)
+    gradcheck_spec(make(rng, tuple(shape), p, seed=seed % 1000), rng)
 
 
 attention_dims = dict(B=small, H=small, T=st.integers(1, 5), Dh=st.integers(1, 4),
