@@ -533,9 +533,11 @@ def _categorise(name, module):
     if module == "activations":
         return f"GELU {direction}" if "gelu" in name else f"activation {direction}"
     if module == "attention":
+        if "batch_last" in name:  # both directions, forward and backward
+            return "attention copies to / from the batch-last layout"
         return f"attention core {direction}"
     if module == "dropout":
-        return "dropout"
+        return "dropout (+ the fused bias and residual adds)"
     if module == "embedding":
         return "positions" if "position" in name else "patching"
     if module == "losses" or "loss" in name:
