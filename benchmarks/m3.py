@@ -99,6 +99,24 @@ def make_forecaster(adjust="test", critical_value=CRITICAL_VALUE, members=None, 
                                critical_value)
 
 
+def make_family_forecaster(families, windows=(24, 36, 54), member_seeds=4, **overrides):
+    """Exploration: a ForecastEnsemble (median) whose every member sits behind its OWN seasonal
+    adjustment. ``families``: a list of dicts, each one family of members (``windows`` x
+    ``member_seeds``, SEARCHED_PARAMS) with its critical value under the key "z" (default
+    CRITICAL_VALUE) and AttentionForecaster overrides under the others. Still one estimator: the
+    ensemble hands every member the same windows and each member adjusts them itself."""
+    members = []
+    for index, family in enumerate(families):
+        family = dict(family)
+        critical_value = family.pop("z", CRITICAL_VALUE)
+        for window in windows:
+            for seed in range(member_seeds):
+                member = make_member(window, seed, SEARCHED_PARAMS, **{**overrides, **family})
+                members.append((f"f{index}_w{window}_seed{seed}",
+                                seasonally_adjusted(member, "test", critical_value)))
+    return ForecastEnsemble(members, aggregate="median", n_jobs=-1)
+
+
 def baseline_models(which):
     from skattn import baselines
 
@@ -152,6 +170,10 @@ def run_attention(data, args, overrides):
             AttentionForecaster(**{**COMMON_PARAMS, **MEMBERS[0][2], "random_state": seed,
                                    **overrides}), args.adjust, args.critical_value)
                   for seed in range(args.seeds)]
+    elif args.family:
+        windows = tuple(int(w) for w in args.windows.split(",")) if args.windows else (24, 36, 54)
+        models = [make_family_forecaster([parse_overrides(spec.split(",")) for spec in args.family],
+                                         windows, args.member_seeds, **overrides)]
     else:
         models = [make_forecaster(args.adjust, args.critical_value, args.members, **overrides)]
     all_forecasts, fit_seconds, predict_seconds = [], 0.0, 0.0
@@ -172,6 +194,7 @@ def run_attention(data, args, overrides):
             model = model.forecaster_
         members = model.estimators_ if isinstance(model, ForecastEnsemble) else [model]
         for member in members:
+            member = member.forecaster_ if isinstance(member, DeseasonalizedForecaster) else member
             member = member[-1] if hasattr(member, "steps") else member
             print(f"{X.shape[0]} training windows of {window}: a member of window "
                   f"{member.n_features_in_} ran {member.n_iter_} epochs, best validation score "
@@ -204,6 +227,13 @@ def run_local(model, data):
 
     forecasts = Parallel(n_jobs=-1)(delayed(model.forecast)(h, HORIZON) for h in data.train)
     return np.stack(forecasts), 0.0, time.perf_counter() - started
+
+
+def models_of(args):
+    # the (window, seed) pairs of a --family run, every family alike
+    windows = [int(w) for w in args.windows.split(",")] if args.windows else [24, 36, 54]
+    return [(window, seed) for _ in args.family for window in windows
+            for seed in range(args.member_seeds)]
 
 
 def parse_overrides(pairs):
@@ -255,6 +285,10 @@ def main(argv=None):
                         help="exploration: the members' windows instead of MEMBERS' (with "
                              "--member-seeds seeds each, SEARCHED_PARAMS)")
     parser.add_argument("--member-seeds", type=int, default=4)
+    parser.add_argument("--family", action="append", default=[], metavar="z=Z,PARAM=VALUE,...",
+                        help="exploration: one family of members (--windows x --member-seeds) "
+                             "behind their own seasonal adjustment at critical value Z, with "
+                             "these overrides; repeat for more families (make_family_forecaster)")
     args = parser.parse_args(argv)
 
     data = load_m3("monthly")
@@ -269,7 +303,9 @@ def main(argv=None):
     if args.save_members and args.single:
         parser.error("--save-members is for the ensemble")
     args.members = None
-    if args.windows:
+    if args.family and (args.single or args.adjust != "test"):
+        parser.error("--family is for the ensemble with --adjust test (each member its own)")
+    if args.windows and not args.family:
         args.members = [(int(window), seed, SEARCHED_PARAMS)
                         for window in args.windows.split(",") for seed in range(args.member_seeds)]
     if args.min_history is None and not args.single:
@@ -277,9 +313,12 @@ def main(argv=None):
     forecasts, fit_s, predict_s = run_attention(data, args, overrides)
     if args.single:
         name = "AttentionForecaster" + (f" x{args.seeds} seeds" if args.seeds > 1 else "")
+    elif args.family:
+        name = (f"ForecastEnsemble of {len(models_of(args))} AttentionForecasters, each behind its "
+                f"own adjustment, families {args.family}")
     else:
         name = f"ForecastEnsemble of {len(args.members or MEMBERS)} AttentionForecasters"
-    if args.adjust != "none":
+    if args.adjust != "none" and not args.family:
         name = f"Deseasonalized ({args.adjust}) {name}"
     rows.append(score(name, forecasts, data, fit_s, predict_s))
     if args.save:
@@ -288,14 +327,15 @@ def main(argv=None):
         forecasts, fit_s, predict_s = run_local(model, data)
         rows.append(score(name, forecasts, data, fit_s, predict_s))
     rows.sort(key=lambda row: row["smape"])
+    member_list = models_of(args) if args.family else [m[:2] for m in args.members or MEMBERS]
     table = {column: [row[column] for row in rows] for column in rows[0]}
     print(f"M3 monthly{f' HOLDOUT {args.holdout} (18 values, {args.holdout} horizon(s) before the end of the training parts)' if args.holdout else ''}, "
           f"{len(data.train)} series, h={HORIZON}, "
           + (f"single model, window {args.window}, seeds {args.seeds}, " if args.single else
-             f"{len(args.members or MEMBERS)} members (window, seed) "
-             f"{[member[:2] for member in args.members or MEMBERS]}, ")
+             f"{len(member_list)} members (window, seed) {member_list}, ")
           + f"min_history {args.min_history}, overrides {overrides or 'none'}"
-          + (f", critical value {args.critical_value}" if args.adjust == "test" else ""))
+          + (f", families {args.family}" if args.family else
+             f", critical value {args.critical_value}" if args.adjust == "test" else ""))
     print(format_table(table))
 
 
