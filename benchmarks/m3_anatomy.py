@@ -3,8 +3,8 @@
 Takes what ``python benchmarks/m3.py --holdout K --save F.npy`` (or ``--save-members``: their
 median) saved, fits Theta (DOTM) on the same hold-out, and prints sMAPE by series length, by the
 seasonality test's verdict (on each series' last 90 values, the Theta method's 90% test) and by
-forecast step, plus the share of series won and the score of the plain mean of the two. The test
-parts are never read.
+forecast step, plus the share of series won and the score of the plain mean of the two; then MASE
+by quartile of Theta's own per-series MASE and by step. The test parts are never read.
 
 Usage::
 
@@ -66,6 +66,31 @@ def main(argv=None):
     print(format_table(steps, floatfmt=".2f"))
     print(f"model better than Theta on {np.mean(per_series['model'] < per_series['Theta']):.1%} "
           "of the series")
+
+    # MASE: each series' absolute errors over its in-sample seasonal-naive MAE, so the series
+    # where Theta is already precise weigh as much as the hard ones; grouped by Theta's own MASE
+    scale = np.array([np.mean(np.abs(series[SEASON:] - series[:-SEASON]))
+                      for series in data.train])
+    scaled = {"model": np.abs(truth - model) / scale[:, None],
+              "Theta": np.abs(truth - theta) / scale[:, None]}
+    theta_mase = scaled["Theta"].mean(axis=1)
+    edges = np.quantile(theta_mase, [0.0, 0.25, 0.5, 0.75, 1.0])
+    quartiles = {"all": np.ones(len(lengths), dtype=bool)}
+    for index, (low, high) in enumerate(zip(edges[:-1], edges[1:])):
+        upper = theta_mase <= high if index == 3 else theta_mase < high
+        quartiles[f"Theta MASE quartile {index + 1} [{low:.2f}, {high:.2f}]"] = (
+            (theta_mase >= low) & upper)
+    mase_table = {"series": list(quartiles), "n": [int(mask.sum()) for mask in quartiles.values()]}
+    for name, values in scaled.items():
+        mase_table[name] = [float(values[mask].mean(axis=1).mean()) for mask in quartiles.values()]
+    mase_table["model - Theta, share of the mean"] = [
+        float((scaled["model"] - scaled["Theta"])[mask].mean(axis=1).sum() / len(lengths))
+        for mask in quartiles.values()]
+    print("MASE")
+    print(format_table(mase_table))
+    mase_steps = {"step": list(range(1, HORIZON + 1))}
+    mase_steps.update({name: list(values.mean(axis=0)) for name, values in scaled.items()})
+    print(format_table(mase_steps))
 
 
 if __name__ == "__main__":
