@@ -78,26 +78,32 @@ def _splitmix64(key, counter):
     return z ^ (z >> np.uint64(31))
 
 
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _pair_masks(key, counter, threshold, scale):
+    # the scaled keep-masks of one pair of elements: the low and high 32-bit halves of
+    # splitmix64(key + counter golden), each kept (scale) when >= threshold, else dropped (0)
+    word = _splitmix64(key, counter)
+    zero = scale - scale
+    mask_low = scale if (word & np.uint64(0xFFFFFFFF)) >= threshold else zero
+    mask_high = scale if (word >> np.uint64(32)) >= threshold else zero
+    return mask_low, mask_high
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def _dropout_kernel(x, key, threshold, scale, out, scaled_mask):
     # x, out, scaled_mask: (N,) flat; key, threshold: uint64. Pair k = elements 2k, 2k + 1 takes
     # the low and high 32-bit halves of splitmix64(key + (k + 1) golden); a word >= threshold
     # keeps its element. out = x * mask (a single rounding, as x * scaled_mask).
-    zero = scale - scale
-    low_bits = np.uint64(0xFFFFFFFF)
     n_pairs = x.shape[0] // 2
     for k in range(n_pairs):
-        word = _splitmix64(key, np.uint64(k + 1))
-        mask_low = scale if (word & low_bits) >= threshold else zero
-        mask_high = scale if (word >> np.uint64(32)) >= threshold else zero
+        mask_low, mask_high = _pair_masks(key, np.uint64(k + 1), threshold, scale)
         scaled_mask[2 * k] = mask_low
         scaled_mask[2 * k + 1] = mask_high
         out[2 * k] = x[2 * k] * mask_low
         out[2 * k + 1] = x[2 * k + 1] * mask_high
     if x.shape[0] % 2:  # the odd last element: the low half of the next word
         last = x.shape[0] - 1
-        word = _splitmix64(key, np.uint64(n_pairs + 1))
-        mask_last = scale if (word & low_bits) >= threshold else zero
+        mask_last, _ = _pair_masks(key, np.uint64(n_pairs + 1), threshold, scale)
         scaled_mask[last] = mask_last
         out[last] = x[last] * mask_last
 
@@ -109,8 +115,8 @@ def bias_dropout_residual_forward(residual, branch, bias, p, rng, training):
     second feed-forward layer, each computed without its bias). Bitwise the three separate steps
     (``branch + bias``, :func:`dropout_forward` with the same generator, ``residual + ...``): the
     same mask, the same roundings in the same order. Returns ``(out, cache)``; the cache is
-    :func:`dropout_forward`'s (the scaled keep-mask, or None), so :func:`dropout_backward` gives
-    the branch's gradient and :func:`skattn.nn.linear.bias_backward` of that the bias's.
+    :func:`dropout_forward`'s (the scaled keep-mask, or None); the gradients are
+    :func:`bias_dropout_residual_backward`'s.
     """
     if not training or p == 0.0:
         return residual + (branch + bias), None
@@ -144,15 +150,12 @@ def _bias_dropout_residual_kernel(residual, branch, bias, key, threshold, scale,
     # residual, branch, out, scaled_mask: (M, D), D even; bias (D,). The mask is
     # _dropout_kernel's over the flat index i D + j (pairs never straddle rows when D is even):
     # out = residual + (branch + bias) * mask
-    zero = scale - scale
-    low_bits = np.uint64(0xFFFFFFFF)
     pairs_per_row = branch.shape[1] // 2
     for i in range(branch.shape[0]):
         for jj in range(pairs_per_row):
-            word = _splitmix64(key, np.uint64(i * pairs_per_row + jj + 1))
+            mask_low, mask_high = _pair_masks(key, np.uint64(i * pairs_per_row + jj + 1),
+                                              threshold, scale)
             j = 2 * jj
-            mask_low = scale if (word & low_bits) >= threshold else zero
-            mask_high = scale if (word >> np.uint64(32)) >= threshold else zero
             scaled_mask[i, j] = mask_low
             scaled_mask[i, j + 1] = mask_high
             out[i, j] = residual[i, j] + (branch[i, j] + bias[j]) * mask_low
