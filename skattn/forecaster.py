@@ -25,6 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import ThreadpoolController
 
 from . import nn
+from ._process_shards import ProcessShardRunner, shard_bounds
 from ._validation import recursive_forecast, validate_windows
 from .nn.losses import loss_backward, loss_forward
 from .nn.optim import AdamW, clip_grad_norm, make_lr_schedule
@@ -32,6 +33,13 @@ from .nn.optim import AdamW, clip_grad_norm, make_lr_schedule
 _PREDICT_CHUNK = 2048  # rows per forward pass at predict time: bounds memory on large X
 _COSINE_WARMUP_FRACTION = 0.05  # of the planned optimiser steps, for lr_schedule="cosine"
 _DEFAULT_QUANTILES = (0.1, 0.5, 0.9)
+# Run shards 1.. of a training step in worker processes where that is possible (see
+# skattn/_process_shards.py); False keeps them on threads (the tests compare the two).
+_SHARDS_IN_PROCESSES = True
+# Handing a fit to the workers costs ~15 ms (the training data copied into shared memory, the
+# estimator pickled, the workers' first touch of it); a step saves ~1-2 ms on the M3
+# configuration, so shorter fits (partial_fit on one batch, say) keep their shards on threads.
+_MIN_STEPS_FOR_PROCESSES = 16
 
 _threadpool_controller = None
 
@@ -81,6 +89,11 @@ def _prime_malloc_thresholds():
     The block is never touched, so it costs one mmap and one munmap; other C libraries ignore it.
     """
     np.empty(_MALLOC_PRIMING_BYTES, dtype=np.uint8)  # dropped at once: freed
+
+
+def _single_threaded_blas():
+    for library in _blas_libraries():
+        library.set_num_threads(1)
 
 
 @contextmanager
@@ -176,9 +189,7 @@ class _ShardRunner:
 
     def shards(self, n_rows):
         if n_rows not in self._shards:
-            n_shards = max(1, min(self.n_threads, n_rows // self.min_rows_per_shard))
-            bounds = np.linspace(0, n_rows, n_shards + 1).astype(int)
-            self._shards[n_rows] = [slice(bounds[i], bounds[i + 1]) for i in range(n_shards)]
+            self._shards[n_rows] = shard_bounds(n_rows, self.n_threads, self.min_rows_per_shard)
         return self._shards[n_rows]
 
     def map(self, fn, n_rows):
@@ -690,37 +701,53 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
             total += loss * xb.shape[0]
         return total / X.shape[0]
 
-    def _batch_gradients(self, params, inputs, targets, rng, runner, flat_params):
-        """Mean loss and flat gradient of one batch, its shards computed on separate threads.
+    def _shard_gradients_job(self, params, network_input, targets):
+        """The work of one batch shard: ``job(index, rows, batch, seed, flat_grad) -> loss``.
 
-        Each shard's loss is weighted by its share of the rows, so the sum over shards is the
-        batch mean; gradients are summed in shard order (deterministic for a given ``n_jobs``).
-        Each shard draws its dropout masks from its own generator, seeded from one draw of
-        ``rng`` per step. Each shard copies its gradients into one flat array laid out like
-        ``flat_params`` (the optimiser's buffer; ``params``' entries are views of it, in order),
-        on its own thread, so what runs serially between shards is one sum, one norm and one
-        AdamW pass.
+        ``batch`` holds the step's row indices into ``network_input`` / ``targets``, ``rows`` the
+        shard's slice of it. The shard's loss is weighted by its share of the rows, so the sum
+        over shards is the batch mean, and so is its gradient, which the job copies into
+        ``flat_grad``, laid out like the optimiser's flat buffer (``params``' entries are views
+        of it, in order). Each shard draws its dropout masks from its own generator,
+        ``SeedSequence(seed, spawn_key=(index,))`` (= ``SeedSequence(seed).spawn(n)[index]``).
+        The job runs on a worker thread or in a forked process (``_process_shards``) alike.
         """
         config = self.config_
-        n_rows = inputs.shape[0]
-        shards = runner.shards(n_rows)
-        # one draw per step whatever the shard count, so the batch order does not depend on n_jobs
-        seeds = np.random.SeedSequence(int(rng.integers(0, 2**63 - 1))).spawn(len(shards))
 
-        def shard_gradients(index, rows):
-            weight = (rows.stop - rows.start) / n_rows
-            pred, cache = nn.forward(params, inputs[rows], config, training=True,
-                                     rng=np.random.default_rng(seeds[index]))
-            loss, dpred = self._loss_and_grad(pred, targets[rows], cache, config)
+        def shard_gradients(index, rows, batch, seed, flat_grad):
+            weight = (rows.stop - rows.start) / batch.size
+            shard_rows = batch[rows]
+            rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index,)))
+            pred, cache = nn.forward(params, network_input[shard_rows], config, training=True,
+                                     rng=rng)
+            loss, dpred = self._loss_and_grad(pred, targets[shard_rows], cache, config)
             grads = nn.backward(dpred * dpred.dtype.type(weight), cache, params, config)
-            flat_grad = np.empty_like(flat_params)
             offset = 0
             for name, value in params.items():  # the buffer's order
                 flat_grad[offset:offset + value.size] = grads[name].reshape(-1)
                 offset += value.size
-            return loss * weight, flat_grad
+            return loss * weight
 
-        results = runner.map(shard_gradients, n_rows)
+        return shard_gradients
+
+    @staticmethod
+    def _batch_gradients(job, batch, rng, runner, flat_params):
+        """Mean loss and flat gradient of one batch, its shards on threads or processes.
+
+        Gradients are summed in shard order (deterministic for a given ``n_jobs``, the same
+        with threads or processes); what runs serially between shards is this sum, one norm and
+        one AdamW pass.
+        """
+        # one draw per step whatever the shard count, so the batch order does not depend on n_jobs
+        seed = int(rng.integers(0, 2**63 - 1))
+        if isinstance(runner, ProcessShardRunner):
+            results = runner.run(batch, seed)
+        else:
+            def shard(index, rows):
+                flat_grad = np.empty_like(flat_params)
+                return job(index, rows, batch, seed, flat_grad), flat_grad
+
+            results = runner.map(shard, batch.size)
         loss, flat_grad = results[0]
         for shard_loss, shard_grad in results[1:]:
             loss += shard_loss
@@ -739,8 +766,39 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
                 params, learning_rate=self.learning_rate, weight_decay=self.weight_decay,
                 no_decay=nn.no_decay_names(params),
             )
-        # parameters and moments in one flat buffer each (params' entries become views of it)
-        flat_params = self._optimizer.use_flat_storage(params)
+        job = self._shard_gradients_job(params, network_input, Y_train)
+        # shards 1.. in worker processes where that is possible (skattn/_process_shards.py); the
+        # parameters then live in memory shared with the workers
+        n_shards = len(runner.shards(batch_size))
+        processes = None
+        if (_SHARDS_IN_PROCESSES and n_shards > 1
+                and n_epochs * steps_per_epoch >= _MIN_STEPS_FOR_PROCESSES):
+            processes = ProcessShardRunner.open(
+                self, job, params, network_input, Y_train, n_shards=n_shards,
+                min_rows_per_shard=runner.min_rows_per_shard, max_rows=batch_size,
+                dtype=config.dtype)
+        if processes is None:
+            # parameters and moments in one flat buffer each (params' entries become views)
+            flat_params = self._optimizer.use_flat_storage(params)
+            self._train_epochs(X_train, Y_train, X_val, Y_val, rng, runner, job, flat_params,
+                               n_epochs=n_epochs, partial=partial)
+            return
+        with processes:
+            flat_params = self._optimizer.use_flat_storage(params, out=processes.shared_params)
+            try:
+                self._train_epochs(X_train, Y_train, X_val, Y_val, rng, processes, job,
+                                   flat_params, n_epochs=n_epochs, partial=partial)
+            finally:
+                # the fitted weights back in private memory
+                self._optimizer.use_flat_storage(params)
+
+    def _train_epochs(self, X_train, Y_train, X_val, Y_val, rng, runner, job, flat_params, *,
+                      n_epochs, partial):
+        config = self.config_
+        params = self.params_
+        n_train = X_train.shape[0]
+        batch_size = min(self.batch_size, n_train)
+        steps_per_epoch = math.ceil(n_train / batch_size)
         total_steps = max(1, n_epochs * steps_per_epoch)
         warmup = int(_COSINE_WARMUP_FRACTION * total_steps) if self.lr_schedule == "cosine" else 0
         schedule = make_lr_schedule(self.lr_schedule, self.learning_rate, total_steps, warmup)
@@ -762,8 +820,7 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
             epoch_loss = 0.0
             for start in range(0, n_train, batch_size):
                 batch = order[start:start + batch_size]
-                loss, flat_grad = self._batch_gradients(params, network_input[batch],
-                                                        Y_train[batch], rng, runner, flat_params)
+                loss, flat_grad = self._batch_gradients(job, batch, rng, runner, flat_params)
                 grad_norm = clip_grad_norm({"all": flat_grad}, self.clip_grad_norm)
                 if not (math.isfinite(loss) and math.isfinite(grad_norm)):
                     raise ValueError(

@@ -383,3 +383,19 @@ def test_adamw_flat_storage_is_rebuilt_after_pickling_and_checks_its_buffer():
         optimizer.update_flat(flat, flat_grads[0].astype(np.float32))
     with pytest.raises(ValueError, match="names"):
         optimizer.use_flat_storage({"W": params["W"]})
+
+
+def test_adamw_flat_storage_can_live_in_a_given_buffer():
+    params = make_params()
+    values = {n: v.copy() for n, v in params.items()}
+    optimizer = AdamW(params)
+    size = sum(v.size for v in params.values())
+    buffer = np.full(size, np.nan)
+    flat = optimizer.use_flat_storage(params, out=buffer)
+    assert flat is buffer and not np.isnan(buffer).any()
+    for name, value in params.items():  # views of the given buffer, holding the old values
+        assert np.shares_memory(value, buffer)
+        np.testing.assert_array_equal(value, values[name])
+    for bad in (np.empty(size - 1), np.empty(size, dtype=np.float32)):
+        with pytest.raises(ValueError, match="out must have shape"):
+            optimizer.use_flat_storage(params, out=bad)

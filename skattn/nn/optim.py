@@ -164,7 +164,7 @@ class AdamW:
             param -= step_size * (m / denom)
 
     # -- flat storage: the training loop's one-pass step -------------------------------------
-    def use_flat_storage(self, params):
+    def use_flat_storage(self, params, out=None):
         """Keep ``params`` and both moments in one flat buffer each; return the parameters' buffer.
 
         Every entry of ``params``, ``first_moment`` and ``second_moment`` is copied into its
@@ -172,11 +172,13 @@ class AdamW:
         :meth:`update_flat` updates everything in one compiled pass. The estimator's training
         loop calls this at the start of every fit: with ~30 parameter arrays, the per-array
         Python and dispatch overhead of :meth:`update` was most of its cost (it runs serially
-        between the batch shards).
+        between the batch shards). ``out``, a 1-D array of the parameters' total size and dtype,
+        becomes the parameters' buffer if given (the estimator passes memory shared with its
+        shard processes).
         """
         self._check_names(params)
         names = list(params)
-        flat_params = _flat_views(params, names)
+        flat_params = _flat_views(params, names, out)
         self._flat = {
             "params": flat_params,
             "m": _flat_views(self.first_moment, names),
@@ -219,11 +221,18 @@ class AdamW:
         return state
 
 
-def _flat_views(arrays, names):
-    # one flat buffer holding arrays[name] for every name, in order; the dict's entries are
-    # rebound to views of it (values copied). Returns the buffer.
+def _flat_views(arrays, names, out=None):
+    # one flat buffer (``out`` if given) holding arrays[name] for every name, in order; the
+    # dict's entries are rebound to views of it (values copied). Returns the buffer.
     dtype = arrays[names[0]].dtype
-    flat = np.empty(sum(arrays[name].size for name in names), dtype=dtype)
+    size = sum(arrays[name].size for name in names)
+    if out is None:
+        flat = np.empty(size, dtype=dtype)
+    elif out.shape != (size,) or out.dtype != dtype:
+        raise ValueError(f"out must have shape {(size,)} and dtype {dtype}, "
+                         f"got {out.shape} {out.dtype}")
+    else:
+        flat = out
     offset = 0
     for name in names:
         array = arrays[name]

@@ -1,0 +1,446 @@
+"""Batch shards in worker processes: a training step without the GIL between its shards.
+
+Why processes: a training step's shards could run on threads, whose kernels release the GIL (BLAS,
+Numba ``nogil``), but the Python that calls them between kernels holds it, and two shards handing
+the GIL back and forth lose time to each other. Measured on the M3 configuration of issue 5 (one
+128-window shard's forward + backward, one BLAS thread each, 2 cores): 8.5-9.8 ms alone; two such
+shards on two threads started together 11.3 / 12.1 ms; in two processes 9.3 / 9.5 ms
+(docs/performance.md, "Session 7").
+
+How: from two shards on, the calling thread runs shard 0 and each other shard runs in a worker
+process of this module's pool. The workers are forked from the training process the first time
+a fit wants them and then serve every later fit of that process (a fork per fit cost ~100 ms of
+copy-on-write faults in the first steps after it, a tenth of a short fit). Per fit, the parent
+puts everything a worker reads into one ``memfd`` (the training windows and targets, the
+parameters, which the parent's optimiser updates in place, the step's arguments and the workers'
+results) and hands it over with the pickled estimator, which rebuilds the shard job
+(``AttentionForecaster._shard_gradients_job``) on views of that memory. Per step, one byte
+posts the step and one byte answers it (an error answers with its pickled exception); nothing
+else is copied or pickled. A round trip costs ~50 us.
+
+Workers exit when their parent does (end-of-file on their socket, or a changed parent pid).
+Only on Linux, and workers are only forked while the calling thread is the process's only Python
+thread; elsewhere, or when the pool is busy with another thread's fit, or when the estimator
+cannot be pickled, the estimator keeps its shards on threads.
+"""
+from __future__ import annotations
+
+import atexit
+import ctypes
+import functools
+import gc
+import mmap
+import os
+import pickle
+import signal
+import socket
+import sys
+import threading
+import warnings
+
+import numpy as np
+
+__all__ = ["ProcessShardRunner", "shard_bounds"]
+
+_POST, _END_JOB, _DONE, _FAILED = b"p", b"x", b"d", b"e"
+_IDLE_CHECK_SECONDS = 5.0  # how often an idle worker checks that its parent is alive
+_ALIGN = 64
+
+
+@functools.lru_cache(maxsize=64)
+def shard_bounds(n_rows, n_shards_max, min_rows_per_shard):
+    """Contiguous shards of ``n_rows`` rows: at most ``n_shards_max``, each ≥ ``min_rows_per_shard``
+    rows when there is more than one. Depends on its arguments only (threads and processes agree)."""
+    n_shards = max(1, min(n_shards_max, n_rows // min_rows_per_shard))
+    bounds = np.linspace(0, n_rows, n_shards + 1).astype(int)
+    return tuple(slice(int(bounds[i]), int(bounds[i + 1])) for i in range(n_shards))
+
+
+# ----------------------------------------------------------------------------------------------
+# Byte-level helpers
+# ----------------------------------------------------------------------------------------------
+def _send_all(sock, data):
+    sock.sendall(data)
+
+
+def _receive_exactly(sock, n_bytes):
+    chunks = []
+    while n_bytes:
+        chunk = sock.recv(n_bytes)
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        n_bytes -= len(chunk)
+    return b"".join(chunks)
+
+
+def _send_error(sock, error):
+    try:
+        message = pickle.dumps(error)
+    except Exception:
+        message = pickle.dumps(RuntimeError(f"{type(error).__name__}: {error}"))
+    _send_all(sock, _FAILED + len(message).to_bytes(8, "little") + message)
+
+
+def _receive_answer(sock):
+    """The worker's answer: None when done, else its exception."""
+    if _receive_exactly(sock, 1) == _DONE:
+        return None
+    length = int.from_bytes(_receive_exactly(sock, 8), "little")
+    return pickle.loads(_receive_exactly(sock, length))
+
+
+def _return_free_heap_to_the_os():
+    # glibc's malloc_trim(0): a freshly forked worker gives back the free heap pages it shares
+    # copy-on-write with its parent, so neither process copies them when it reuses that memory.
+    # Elsewhere than glibc this does nothing.
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (AttributeError, OSError):
+        return
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    trim(0)
+
+
+class _Layout:
+    """Where each array of a fit lives in its shared memory: name -> (offset, shape, dtype)."""
+
+    def __init__(self, arrays):
+        self.entries = {}
+        offset = 0
+        for name, (shape, dtype) in arrays.items():
+            dtype = np.dtype(dtype)
+            self.entries[name] = (offset, tuple(shape), dtype.str)
+            size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+            offset += -(-size // _ALIGN) * _ALIGN
+        self.n_bytes = max(offset, _ALIGN)
+
+    def views(self, buffer):
+        return {name: np.ndarray(shape, dtype=np.dtype(dtype), buffer=buffer, offset=offset)
+                for name, (offset, shape, dtype) in self.entries.items()}
+
+
+# ----------------------------------------------------------------------------------------------
+# The worker process
+# ----------------------------------------------------------------------------------------------
+def _worker_main(sock, parent_pid):
+    gc.freeze()  # the inherited objects: the collector never touches (and copies) their pages
+    _return_free_heap_to_the_os()
+    # the children of a fit's process stay out of the terminal's Ctrl-C: the parent handles
+    # it and ends the job; a worker killed mid-step would leave the parent's step waiting
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from .forecaster import _single_threaded_blas
+
+    _single_threaded_blas()
+    while True:
+        sock.settimeout(_IDLE_CHECK_SECONDS)
+        try:
+            message, fds, _, _ = socket.recv_fds(sock, 8, 1)
+        except TimeoutError:
+            if os.getppid() != parent_pid:
+                return
+            continue
+        sock.settimeout(None)
+        if not message:
+            return
+        try:
+            length = int.from_bytes(message + _receive_exactly(sock, 8 - len(message)), "little")
+            blob = _receive_exactly(sock, length)
+        except EOFError:
+            return
+        try:
+            # fails for a class this process does not know, e.g. one defined after the fork
+            spec = pickle.loads(blob)
+        except Exception as error:
+            os.close(fds[0])
+            _send_error(sock, error)
+            continue
+        _serve_job(sock, fds[0], spec)
+
+
+def _serve_job(sock, fd, spec):
+    # the views die before the mapping is closed, at the end of this function
+    shared = mmap.mmap(fd, spec["layout"].n_bytes)
+    os.close(fd)
+    try:
+        views = spec["layout"].views(shared)
+        estimator, index = spec["estimator"], spec["index"]
+        offset, params = 0, {}
+        for name, shape in spec["param_shapes"]:
+            size = int(np.prod(shape, dtype=np.int64))
+            params[name] = views["params"][offset:offset + size].reshape(shape)
+            offset += size
+        job = estimator._shard_gradients_job(params, views["inputs"], views["targets"])
+        step, losses, out = views["step"], views["losses"], views["results"][index - 1]
+        shards = spec["shards"]
+    except Exception as error:
+        _send_error(sock, error)
+        return
+    _send_all(sock, _DONE)
+    try:
+        while True:
+            order = sock.recv(1)
+            if order != _POST:
+                if not order:  # the parent has gone
+                    os._exit(0)
+                return  # _END_JOB
+            n_rows, seed = int(step[0]), int(step[1])
+            try:
+                rows = shard_bounds(n_rows, *shards)[index]
+                losses[index] = job(index, rows, step[2:2 + n_rows], seed, out)
+            except Exception as error:
+                _send_error(sock, error)
+            else:
+                _send_all(sock, _DONE)
+    finally:
+        del views, params, job, step, losses, out
+        shared.close()
+
+
+# ----------------------------------------------------------------------------------------------
+# The parent's pool of workers
+# ----------------------------------------------------------------------------------------------
+class _Pool:
+    def __init__(self):
+        self.lock = threading.Lock()  # held by the fit that uses the workers
+        self.owner = None  # pid of the process that forked them
+        self.workers = []  # (pid, socket)
+
+    def acquire(self, n_workers):
+        """``n_workers`` workers, forking missing ones; None when busy or when forking is unsafe.
+
+        Call with nothing else to do on failure than to use threads; release() when done.
+        """
+        if not self.lock.acquire(blocking=False):
+            return None
+        try:
+            if self.owner != os.getpid():  # inherited from a forked parent: not ours to use
+                self.workers = []
+                self.owner = os.getpid()
+            for pid, sock in list(self.workers):  # reap the ones that died since (OOM killer...)
+                if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                    self.workers.remove((pid, sock))
+                    sock.close()
+            while len(self.workers) < n_workers:
+                if not _can_fork():
+                    self.lock.release()
+                    return None
+                self.workers.append(_fork_worker())
+            return self.workers[:n_workers]
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def release(self):
+        self.lock.release()
+
+    def discard(self, pid):
+        """Kill and forget a worker whose state is unknown (interrupted mid-message)."""
+        for worker in self.workers:
+            if worker[0] == pid:
+                self.workers.remove(worker)
+                _stop_worker(*worker, kill=True)
+                return
+
+    def shutdown(self):
+        if self.owner != os.getpid():
+            return
+        workers, self.workers = self.workers, []
+        for worker in workers:
+            _stop_worker(*worker)
+
+
+def _can_fork():
+    # Linux only (macOS's system libraries are not fork-safe), and only when the calling thread
+    # is the only Python thread: a child starts with the forking thread alone, and a lock any
+    # other thread held at the fork (a BLAS call, an import) would stay held in the child
+    return sys.platform.startswith("linux") and threading.active_count() == 1
+
+
+def _fork_worker():
+    parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    parent_pid = os.getpid()
+    with warnings.catch_warnings():
+        # Python >= 3.12 warns on any fork of a process with several OS threads; ours are
+        # BLAS's parked pool (its library re-initialises it in the child through its own fork
+        # handler); Python threads are excluded by _can_fork()
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the worker: never returns
+        status = 1
+        try:
+            parent_sock.close()
+            for _, sibling in _POOL.workers:  # the earlier workers' parent ends
+                sibling.close()
+            _worker_main(child_sock, parent_pid)
+            status = 0
+        finally:
+            os._exit(status)  # no atexit handlers, no flushing of the parent's buffers
+    child_sock.close()
+    return pid, parent_sock
+
+
+def _stop_worker(pid, sock, kill=False):
+    if kill:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    sock.close()  # end-of-file: an idle worker exits
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+
+
+_POOL = _Pool()
+atexit.register(_POOL.shutdown)
+
+
+# ----------------------------------------------------------------------------------------------
+# One fit's use of the pool
+# ----------------------------------------------------------------------------------------------
+class ProcessShardRunner:
+    """Runs the estimator's shard job over each step's batch: shard 0 here, the others in workers.
+
+    ``job(index, rows, batch, seed, out) -> float`` is ``estimator._shard_gradients_job(params,
+    inputs, targets)``, run here for shard 0; the workers rebuild it from the pickled
+    ``estimator`` on shared copies of ``inputs`` and ``targets`` and on :attr:`shared_params`,
+    which the caller must make the parameters' storage (``AdamW.use_flat_storage(params,
+    out=runner.shared_params)``) before the first step. Shards are :func:`shard_bounds` of the batch size, results come back in shard
+    order: a step's results do not depend on timing, nor on processes versus threads.
+
+    Build it with :meth:`open`, which answers None when processes cannot be used; use it as a
+    context manager (leaving it ends the job and frees the pool for the next fit).
+    """
+
+    def __init__(self, estimator, job, params, inputs, targets, *, n_shards, min_rows_per_shard,
+                 max_rows, dtype):
+        self.n_shards = n_shards
+        self._shards = (n_shards, min_rows_per_shard)
+        param_shapes = [(name, value.shape) for name, value in params.items()]
+        self._n_params = sum(value.size for value in params.values())
+        self._dtype = np.dtype(dtype)
+        layout = _Layout({
+            "step": ((2 + max_rows,), np.int64),  # n_rows, seed, the batch's row indices
+            "losses": ((n_shards,), np.float64),
+            "results": ((n_shards - 1, self._n_params), self._dtype),
+            "params": ((self._n_params,), self._dtype),
+            "inputs": (inputs.shape, inputs.dtype),
+            "targets": (targets.shape, targets.dtype),
+        })
+        # one message per worker, pickled before any worker is taken: an estimator that cannot
+        # be pickled (a local subclass, say) raises here and the fit uses threads
+        messages = [pickle.dumps({"layout": layout, "param_shapes": param_shapes, "index": index,
+                                  "shards": self._shards, "estimator": estimator})
+                    for index in range(1, n_shards)]
+        self._workers = None
+        fd = os.memfd_create("skattn-shards", os.MFD_CLOEXEC)
+        try:
+            os.ftruncate(fd, layout.n_bytes)
+            shared = mmap.mmap(fd, layout.n_bytes)
+            views = layout.views(shared)
+            views["inputs"][...] = inputs
+            views["targets"][...] = targets
+            self._step, self._losses = views["step"], views["losses"]
+            self._results, self.shared_params = views["results"], views["params"]
+            self._job = job
+            self._workers = _POOL.acquire(n_shards - 1)
+            if self._workers is None:
+                return
+            try:
+                for (_, sock), message in zip(self._workers, messages):
+                    socket.send_fds(sock, [len(message).to_bytes(8, "little")], [fd])
+                    _send_all(sock, message)
+                errors = [self._answer(worker) for worker in self._workers]
+            except BaseException:
+                self._abandon()
+                raise
+            if any(error is not None for error in errors):
+                # a worker could not rebuild the job (or died): the fit runs on threads; the
+                # workers that did are told the job is over, the others wait for the next one
+                for (pid, sock), error in zip(self._workers, errors):
+                    if error is None:
+                        _send_all(sock, _END_JOB)
+                self._workers = None
+                _POOL.release()
+        finally:
+            os.close(fd)
+
+    @classmethod
+    def open(cls, estimator, job, params, inputs, targets, *, n_shards, min_rows_per_shard,
+             max_rows, dtype):
+        """A runner over the pool's workers, or None where they cannot be used (see the module)."""
+        if n_shards < 2 or not sys.platform.startswith("linux") or not hasattr(os, "memfd_create"):
+            return None
+        try:
+            runner = cls(estimator, job, params, inputs, targets, n_shards=n_shards,
+                         min_rows_per_shard=min_rows_per_shard, max_rows=max_rows, dtype=dtype)
+        except (pickle.PicklingError, AttributeError, TypeError):  # from pickle.dumps
+            return None  # an estimator (subclass) that cannot be pickled: threads
+        if runner._workers is None:
+            return None
+        return runner
+
+    def _answer(self, worker):
+        pid, sock = worker
+        try:
+            return _receive_answer(sock)
+        except EOFError:
+            _POOL.discard(pid)
+            return RuntimeError(f"the shard worker process {pid} died during a training step")
+
+    def run(self, batch, seed):
+        """Run the job over ``batch``'s shards; return ``[(loss, gradient), ...]`` in shard order.
+
+        The gradients of shards 1.. are views of the shared results: read them before the next
+        call. Raises the first shard's error after every shard has finished.
+        """
+        n_rows = batch.size
+        shards = shard_bounds(n_rows, *self._shards)
+        self._step[0], self._step[1] = n_rows, seed
+        self._step[2:2 + n_rows] = batch
+        posted = self._workers[:len(shards) - 1]
+        try:
+            for _, sock in posted:
+                _send_all(sock, _POST)
+            first_out = np.empty(self._n_params, self._dtype)
+            try:
+                first = self._job(0, shards[0], batch, seed, first_out)
+            finally:
+                # the workers are using the shared buffers: always wait for them
+                errors = [self._answer(worker) for worker in posted]
+        except BaseException as error:
+            if not isinstance(error, Exception) or isinstance(error, OSError):
+                self._abandon()  # interrupted mid-protocol: the workers' state is unknown
+            raise
+        for error in errors:
+            if error is not None:
+                raise error
+        return [(first, first_out),
+                *((float(self._losses[index]), self._results[index - 1])
+                  for index in range(1, len(shards)))]
+
+    def _abandon(self):
+        if self._workers is not None:
+            for pid, _ in self._workers:
+                _POOL.discard(pid)
+            self._workers = None
+            _POOL.release()
+
+    def close(self):
+        if self._workers is None:
+            return
+        workers, self._workers = self._workers, None
+        for pid, sock in workers:
+            try:
+                _send_all(sock, _END_JOB)
+            except OSError:
+                _POOL.discard(pid)
+        _POOL.release()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -1,0 +1,176 @@
+"""Training shards in worker processes (skattn/_process_shards.py).
+
+The behaviour that matters runs in fresh interpreters: the pool forks only when the calling
+thread is the process's only Python thread, which the test process cannot promise (joblib's
+loky executor, for one, keeps threads alive after the search tests).
+"""
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from skattn._process_shards import shard_bounds
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                reason="worker processes are used on Linux only")
+
+_PRELUDE = r"""
+import os, sys, warnings
+import numpy as np
+import skattn.forecaster as F
+import skattn._process_shards as P
+from skattn import AttentionForecaster
+warnings.simplefilter("ignore")
+rng = np.random.default_rng(0)
+series = np.cumsum(rng.standard_normal((160, 40)), axis=1)
+X, y = series[:, :30], series[:, 30:]
+KW = dict(d_model=16, n_heads=2, n_layers=1, patch_len=5, dropout=0.1, batch_size=32,
+          max_epochs=4, n_jobs=2, random_state=0)   # 5 steps per epoch: 20 steps
+
+runs = []
+_run = P.ProcessShardRunner.run
+def counting_run(self, batch, seed):
+    runs.append(batch.size)
+    return _run(self, batch, seed)
+P.ProcessShardRunner.run = counting_run
+"""
+
+
+def _run_script(body, timeout=240):
+    result = subprocess.run([sys.executable, "-c", _PRELUDE + body], capture_output=True,
+                            text=True, timeout=timeout)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def _gone(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")  # a zombie is gone
+    except OSError:
+        return True
+
+
+def test_processes_train_bitwise_like_threads_and_recover_from_errors():
+    out = _run_script(r"""
+PARENT = os.getpid()
+
+class FailsInTheWorker(AttentionForecaster):
+    def _shard_gradients_job(self, params, inputs, targets):
+        job = super()._shard_gradients_job(params, inputs, targets)
+        def failing(index, rows, batch, seed, out):
+            if index == 1 and os.getpid() != PARENT:
+                raise ArithmeticError("shard 1 failed in the worker")
+            return job(index, rows, batch, seed, out)
+        return failing
+
+class KillsTheWorker(AttentionForecaster):
+    def _shard_gradients_job(self, params, inputs, targets):
+        job = super()._shard_gradients_job(params, inputs, targets)
+        def dying(index, rows, batch, seed, out):
+            if os.getpid() != PARENT:
+                os._exit(3)
+            return job(index, rows, batch, seed, out)
+        return dying
+
+F._SHARDS_IN_PROCESSES = False
+threads = AttentionForecaster(**KW).fit(X, y)
+assert not runs and not P._POOL.workers
+F._SHARDS_IN_PROCESSES = True
+processes = AttentionForecaster(**KW).fit(X, y)
+assert len(runs) == 20 and len(P._POOL.workers) == 1, (len(runs), P._POOL.workers)
+np.testing.assert_array_equal(processes.predict(X), threads.predict(X))
+assert processes.loss_curve_ == threads.loss_curve_
+def memory_owner(array):
+    while isinstance(array, np.ndarray) and array.base is not None:
+        array = array.base
+    return array
+import mmap
+for name, value in processes.params_.items():  # the fitted weights are private memory again
+    assert not isinstance(memory_owner(value), mmap.mmap), name
+# float64 and early stopping (weights restored in shared memory, then copied out) as well
+for extra in ({"dtype": "float64"}, {"early_stopping": True, "max_epochs": 6}):
+    F._SHARDS_IN_PROCESSES = False
+    a = AttentionForecaster(**{**KW, **extra}).fit(X, y).predict(X)
+    F._SHARDS_IN_PROCESSES = True
+    b = AttentionForecaster(**{**KW, **extra}).fit(X, y).predict(X)
+    np.testing.assert_array_equal(a, b)
+worker = P._POOL.workers[0][0]
+
+class DefinedAfterTheFork(AttentionForecaster):
+    pass
+
+# the worker cannot unpickle a class it has never seen: this fit runs on threads
+runs.clear()
+late = DefinedAfterTheFork(**KW).fit(X, y)
+assert not runs
+np.testing.assert_array_equal(late.predict(X), threads.predict(X))
+
+try:
+    FailsInTheWorker(**KW).fit(X, y)
+except ArithmeticError as error:
+    assert "shard 1 failed in the worker" in str(error)
+else:
+    raise AssertionError("the worker's error was not raised")
+# the same worker serves the next fit, which gives the same model as before
+again = AttentionForecaster(**KW).fit(X, y)
+assert P._POOL.workers[0][0] == worker
+np.testing.assert_array_equal(again.predict(X), threads.predict(X))
+
+try:
+    KillsTheWorker(**KW).fit(X, y)
+except RuntimeError as error:
+    assert "died" in str(error), error
+else:
+    raise AssertionError("the dead worker went unnoticed")
+assert worker not in [pid for pid, _ in P._POOL.workers]
+# a new worker is forked for the next fit
+again = AttentionForecaster(**KW).fit(X, y)
+np.testing.assert_array_equal(again.predict(X), threads.predict(X))
+assert len(P._POOL.workers) == 1 and P._POOL.workers[0][0] != worker
+print("ok")
+""")
+    assert out.strip().endswith("ok")
+
+
+def test_short_fits_and_unpicklable_estimators_keep_their_shards_on_threads():
+    out = _run_script(r"""
+AttentionForecaster(**{**KW, "max_epochs": 3}).fit(X, y)  # 15 steps: below the minimum
+assert not runs and not P._POOL.workers
+def local_class():
+    class Local(AttentionForecaster):  # cannot be pickled by reference
+        pass
+    return Local
+local = local_class()(**KW).fit(X, y)
+assert not runs and not P._POOL.workers
+F._SHARDS_IN_PROCESSES = False
+np.testing.assert_array_equal(local.predict(X), AttentionForecaster(**KW).fit(X, y).predict(X))
+print("ok")
+""")
+    assert out.strip().endswith("ok")
+
+
+@pytest.mark.parametrize("ending", ["normal exit", "os._exit"])
+def test_workers_end_with_their_parent(ending):
+    # a normal exit closes and reaps them (atexit); without it they read end-of-file and exit
+    finish = "sys.stdout.flush(); os._exit(0)" if ending == "os._exit" else ""
+    out = _run_script(r"""
+AttentionForecaster(**KW).fit(X, y)
+print(P._POOL.workers[0][0])
+""" + finish)
+    pid = int(out.split()[-1])
+    deadline = time.monotonic() + 30
+    while not _gone(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _gone(pid)
+
+
+def test_shard_bounds_cover_the_rows_in_order():
+    assert shard_bounds(10, 2, 8) == (slice(0, 10),)  # 5-row shards would be too small
+    assert shard_bounds(256, 2, 8) == (slice(0, 128), slice(128, 256))
+    bounds = shard_bounds(101, 3, 8)
+    assert [b.start for b in bounds] == [0, 33, 67] and bounds[-1].stop == 101
+    assert os.cpu_count() is None or isinstance(np.arange(3)[bounds[0]], np.ndarray)
