@@ -49,8 +49,9 @@ _ALIGN = 64
 
 @functools.lru_cache(maxsize=64)
 def shard_bounds(n_rows, n_shards_max, min_rows_per_shard):
-    """Contiguous shards of ``n_rows`` rows: at most ``n_shards_max``, each ≥ ``min_rows_per_shard``
-    rows when there is more than one. Depends on its arguments only (threads and processes agree)."""
+    """Contiguous shards of ``n_rows`` rows: at most ``n_shards_max``, each of at least
+    ``min_rows_per_shard`` rows when there are several. Depends on its arguments only, so threads
+    and processes cut a batch alike."""
     n_shards = max(1, min(n_shards_max, n_rows // min_rows_per_shard))
     bounds = np.linspace(0, n_rows, n_shards + 1).astype(int)
     return tuple(slice(int(bounds[i]), int(bounds[i + 1])) for i in range(n_shards))
@@ -59,10 +60,6 @@ def shard_bounds(n_rows, n_shards_max, min_rows_per_shard):
 # ----------------------------------------------------------------------------------------------
 # Byte-level helpers
 # ----------------------------------------------------------------------------------------------
-def _send_all(sock, data):
-    sock.sendall(data)
-
-
 def _receive_exactly(sock, n_bytes):
     chunks = []
     while n_bytes:
@@ -79,7 +76,7 @@ def _send_error(sock, error):
         message = pickle.dumps(error)
     except Exception:
         message = pickle.dumps(RuntimeError(f"{type(error).__name__}: {error}"))
-    _send_all(sock, _FAILED + len(message).to_bytes(8, "little") + message)
+    sock.sendall(_FAILED + len(message).to_bytes(8, "little") + message)
 
 
 def _receive_answer(sock):
@@ -176,7 +173,7 @@ def _serve_job(sock, fd, spec):
     except Exception as error:
         _send_error(sock, error)
         return
-    _send_all(sock, _DONE)
+    sock.sendall(_DONE)
     try:
         while True:
             order = sock.recv(1)
@@ -191,7 +188,7 @@ def _serve_job(sock, fd, spec):
             except Exception as error:
                 _send_error(sock, error)
             else:
-                _send_all(sock, _DONE)
+                sock.sendall(_DONE)
     finally:
         del views, params, job, step, losses, out
         shared.close()
@@ -307,33 +304,20 @@ class ProcessShardRunner:
     inputs, targets)``, run here for shard 0; the workers rebuild it from the pickled
     ``estimator`` on shared copies of ``inputs`` and ``targets`` and on :attr:`shared_params`,
     which the caller must make the parameters' storage (``AdamW.use_flat_storage(params,
-    out=runner.shared_params)``) before the first step. Shards are :func:`shard_bounds` of the batch size, results come back in shard
-    order: a step's results do not depend on timing, nor on processes versus threads.
+    out=runner.shared_params)``) before the first step. Shards are :func:`shard_bounds` of the
+    batch size and results come back in shard order: a step's results do not depend on timing,
+    nor on processes versus threads.
 
     Build it with :meth:`open`, which answers None when processes cannot be used; use it as a
     context manager (leaving it ends the job and frees the pool for the next fit).
     """
 
-    def __init__(self, estimator, job, params, inputs, targets, *, n_shards, min_rows_per_shard,
-                 max_rows, dtype):
+    def __init__(self, job, layout, messages, inputs, targets, *, n_shards, min_rows_per_shard,
+                 n_params, dtype):
+        # see open()
         self.n_shards = n_shards
         self._shards = (n_shards, min_rows_per_shard)
-        param_shapes = [(name, value.shape) for name, value in params.items()]
-        self._n_params = sum(value.size for value in params.values())
-        self._dtype = np.dtype(dtype)
-        layout = _Layout({
-            "step": ((2 + max_rows,), np.int64),  # n_rows, seed, the batch's row indices
-            "losses": ((n_shards,), np.float64),
-            "results": ((n_shards - 1, self._n_params), self._dtype),
-            "params": ((self._n_params,), self._dtype),
-            "inputs": (inputs.shape, inputs.dtype),
-            "targets": (targets.shape, targets.dtype),
-        })
-        # one message per worker, pickled before any worker is taken: an estimator that cannot
-        # be pickled (a local subclass, say) raises here and the fit uses threads
-        messages = [pickle.dumps({"layout": layout, "param_shapes": param_shapes, "index": index,
-                                  "shards": self._shards, "estimator": estimator})
-                    for index in range(1, n_shards)]
+        self._n_params, self._dtype = n_params, np.dtype(dtype)
         self._workers = None
         fd = os.memfd_create("skattn-shards", os.MFD_CLOEXEC)
         try:
@@ -351,7 +335,7 @@ class ProcessShardRunner:
             try:
                 for (_, sock), message in zip(self._workers, messages):
                     socket.send_fds(sock, [len(message).to_bytes(8, "little")], [fd])
-                    _send_all(sock, message)
+                    sock.sendall(message)
                 errors = [self._answer(worker) for worker in self._workers]
             except BaseException:
                 self._abandon()
@@ -361,7 +345,7 @@ class ProcessShardRunner:
                 # workers that did are told the job is over, the others wait for the next one
                 for (pid, sock), error in zip(self._workers, errors):
                     if error is None:
-                        _send_all(sock, _END_JOB)
+                        sock.sendall(_END_JOB)
                 self._workers = None
                 _POOL.release()
         finally:
@@ -373,14 +357,27 @@ class ProcessShardRunner:
         """A runner over the pool's workers, or None where they cannot be used (see the module)."""
         if n_shards < 2 or not sys.platform.startswith("linux") or not hasattr(os, "memfd_create"):
             return None
-        try:
-            runner = cls(estimator, job, params, inputs, targets, n_shards=n_shards,
-                         min_rows_per_shard=min_rows_per_shard, max_rows=max_rows, dtype=dtype)
-        except (pickle.PicklingError, AttributeError, TypeError):  # from pickle.dumps
-            return None  # an estimator (subclass) that cannot be pickled: threads
-        if runner._workers is None:
-            return None
-        return runner
+        n_params = sum(value.size for value in params.values())
+        dtype = np.dtype(dtype)
+        layout = _Layout({
+            "step": ((2 + max_rows,), np.int64),  # n_rows, seed, the batch's row indices
+            "losses": ((n_shards,), np.float64),
+            "results": ((n_shards - 1, n_params), dtype),
+            "params": ((n_params,), dtype),
+            "inputs": (inputs.shape, inputs.dtype),
+            "targets": (targets.shape, targets.dtype),
+        })
+        param_shapes = [(name, value.shape) for name, value in params.items()]
+        try:  # one message per worker, before any worker is taken
+            messages = [pickle.dumps({"layout": layout, "param_shapes": param_shapes,
+                                      "index": index, "shards": (n_shards, min_rows_per_shard),
+                                      "estimator": estimator})
+                        for index in range(1, n_shards)]
+        except (pickle.PicklingError, AttributeError, TypeError):
+            return None  # an estimator that cannot be pickled (a local subclass, say): threads
+        runner = cls(job, layout, messages, inputs, targets, n_shards=n_shards,
+                     min_rows_per_shard=min_rows_per_shard, n_params=n_params, dtype=dtype)
+        return None if runner._workers is None else runner
 
     def _answer(self, worker):
         pid, sock = worker
@@ -403,7 +400,7 @@ class ProcessShardRunner:
         posted = self._workers[:len(shards) - 1]
         try:
             for _, sock in posted:
-                _send_all(sock, _POST)
+                sock.sendall(_POST)
             first_out = np.empty(self._n_params, self._dtype)
             try:
                 first = self._job(0, shards[0], batch, seed, first_out)
@@ -434,7 +431,7 @@ class ProcessShardRunner:
         workers, self._workers = self._workers, None
         for pid, sock in workers:
             try:
-                _send_all(sock, _END_JOB)
+                sock.sendall(_END_JOB)
             except OSError:
                 _POOL.discard(pid)
         _POOL.release()
