@@ -18,7 +18,9 @@ results) and hands it over with the pickled estimator, which rebuilds the shard 
 posts the step and one byte answers it (an error answers with its pickled exception); nothing
 else is copied or pickled. A round trip costs ~50 us.
 
-Workers exit when their parent does (end-of-file on their socket, or a changed parent pid).
+Workers exit when their parent does (end-of-file on their socket, or a changed parent pid), and
+after a minute without a fit: a forked worker keeps the parent's memory as it was at the fork,
+which the parent cannot give back while the worker lives (the next fit forks a new one).
 Only on Linux, and workers are only forked while the calling thread is the process's only Python
 thread; elsewhere, or when the pool is busy with another thread's fit, or when the estimator
 cannot be pickled, the estimator keeps its shards on threads.
@@ -36,6 +38,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 import warnings
 
 import numpy as np
@@ -44,6 +47,9 @@ __all__ = ["ProcessShardRunner", "shard_bounds"]
 
 _POST, _END_JOB, _DONE, _FAILED = b"p", b"x", b"d", b"e"
 _IDLE_CHECK_SECONDS = 5.0  # how often an idle worker checks that its parent is alive
+# An idle worker exits after this long without a fit: it holds the parent's memory as it was at
+# the fork (copy-on-write), which the parent cannot free while the worker lives.
+_IDLE_EXIT_SECONDS = 60.0
 _ALIGN = 64
 
 
@@ -129,13 +135,15 @@ def _worker_main(sock, parent_pid):
     from .forecaster import _single_threaded_blas
 
     _single_threaded_blas()
+    idle_since = time.monotonic()
     while True:
         sock.settimeout(_IDLE_CHECK_SECONDS)
         try:
             message, fds, _, _ = socket.recv_fds(sock, 8, 1)
         except TimeoutError:
-            if os.getppid() != parent_pid:
-                return
+            if (os.getppid() != parent_pid
+                    or time.monotonic() - idle_since >= _IDLE_EXIT_SECONDS):
+                return  # the parent reaps it (waitpid) at its next fit or at exit
             continue
         sock.settimeout(None)
         if not message:
@@ -153,6 +161,7 @@ def _worker_main(sock, parent_pid):
             _send_error(sock, error)
             continue
         _serve_job(sock, fds[0], spec)
+        idle_since = time.monotonic()
 
 
 def _serve_job(sock, fd, spec):

@@ -4,12 +4,10 @@ The behaviour that matters runs in fresh interpreters: the pool forks only when 
 thread is the process's only Python thread, which the test process cannot promise (joblib's
 loky executor, for one, keeps threads alive after the search tests).
 """
-import os
 import subprocess
 import sys
 import time
 
-import numpy as np
 import pytest
 
 from skattn._process_shards import shard_bounds
@@ -168,9 +166,25 @@ print(P._POOL.workers[0][0])
     assert _gone(pid)
 
 
+def test_an_idle_worker_exits_and_the_next_fit_forks_another():
+    out = _run_script(r"""
+import time
+P._IDLE_CHECK_SECONDS, P._IDLE_EXIT_SECONDS = 0.1, 0.5  # inherited by the worker at the fork
+first = AttentionForecaster(**KW).fit(X, y)
+worker = P._POOL.workers[0][0]
+time.sleep(3)
+with open(f"/proc/{worker}/stat") as handle:  # exited, not yet reaped by us
+    assert handle.read().rsplit(")", 1)[1].split()[0] == "Z"
+again = AttentionForecaster(**KW).fit(X, y)
+assert len(runs) == 40 and [pid for pid, _ in P._POOL.workers] != [worker]
+np.testing.assert_array_equal(again.predict(X), first.predict(X))
+print("ok")
+""")
+    assert out.strip().endswith("ok")
+
+
 def test_shard_bounds_cover_the_rows_in_order():
     assert shard_bounds(10, 2, 8) == (slice(0, 10),)  # 5-row shards would be too small
     assert shard_bounds(256, 2, 8) == (slice(0, 128), slice(128, 256))
     bounds = shard_bounds(101, 3, 8)
     assert [b.start for b in bounds] == [0, 33, 67] and bounds[-1].stop == 101
-    assert os.cpu_count() is None or isinstance(np.arange(3)[bounds[0]], np.ndarray)
