@@ -4,7 +4,8 @@ Takes what ``python benchmarks/m3.py --holdout K --save F.npy`` (or ``--save-mem
 median) saved, fits Theta (DOTM) on the same hold-out, and prints sMAPE by series length, by the
 seasonality test's verdict (on each series' last 90 values, the Theta method's 90% test) and by
 forecast step, plus the share of series won and the score of the plain mean of the two; then MASE
-by quartile of Theta's own per-series MASE and by step. The test parts are never read.
+by quartile of Theta's own per-series MASE and by step, with the mean signed (scaled) error per
+step. The test parts are never read.
 
 Usage::
 
@@ -90,7 +91,18 @@ def main(argv=None):
     print(format_table(mase_table))
     mase_steps = {"step": list(range(1, HORIZON + 1))}
     mase_steps.update({name: list(values.mean(axis=0)) for name, values in scaled.items()})
+    # the mean SIGNED scaled error per step (forecast - truth): a bias, or scatter? A diagnostic
+    # read on the hold-out itself, not a correction to apply
+    signed = {"model": (model - truth) / scale[:, None], "Theta": (theta - truth) / scale[:, None]}
+    for name, values in signed.items():
+        mase_steps[f"{name} signed"] = list(values.mean(axis=0))
     print(format_table(mase_steps))
+    bias = signed["model"].mean(axis=0)  # (18,)
+    first = list(quartiles.values())[1]
+    print(f"model MASE without its own mean signed error per step (an oracle, diagnostic only): "
+          f"all {np.abs(signed['model'] - bias).mean():.4f} (as is {scaled['model'].mean():.4f}); "
+          f"Theta's quartile 1 {np.abs(signed['model'] - bias)[first].mean():.4f} "
+          f"(as is {scaled['model'][first].mean():.4f}, Theta {scaled['Theta'][first].mean():.4f})")
 
 
 if __name__ == "__main__":
