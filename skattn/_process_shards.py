@@ -228,10 +228,13 @@ class _Pool:
                     self.workers.remove((pid, sock))
                     sock.close()
             while len(self.workers) < n_workers:
-                if not _can_fork():
+                try:
+                    if not _can_fork():
+                        raise OSError("forking is not safe here")
+                    self.workers.append(_fork_worker())
+                except OSError:  # or the system refused (a limit on processes, say)
                     self.lock.release()
                     return None
-                self.workers.append(_fork_worker())
             return self.workers[:n_workers]
         except BaseException:
             self.lock.release()
@@ -266,12 +269,17 @@ def _can_fork():
 def _fork_worker():
     parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     parent_pid = os.getpid()
-    with warnings.catch_warnings():
-        # Python >= 3.12 warns on any fork of a process with several OS threads; ours are
-        # BLAS's parked pool (its library re-initialises it in the child through its own fork
-        # handler); Python threads are excluded by _can_fork()
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
+    try:
+        with warnings.catch_warnings():
+            # Python >= 3.12 warns on any fork of a process with several OS threads; ours are
+            # BLAS's parked pool (its library re-initialises it in the child through its own
+            # fork handler); Python threads are excluded by _can_fork()
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+    except OSError:
+        parent_sock.close()
+        child_sock.close()
+        raise
     if pid == 0:  # the worker: never returns
         status = 1
         try:
@@ -354,7 +362,10 @@ class ProcessShardRunner:
                 # workers that did are told the job is over, the others wait for the next one
                 for (pid, sock), error in zip(self._workers, errors):
                     if error is None:
-                        sock.sendall(_END_JOB)
+                        try:
+                            sock.sendall(_END_JOB)
+                        except OSError:
+                            _POOL.discard(pid)
                 self._workers = None
                 _POOL.release()
         finally:
@@ -384,8 +395,11 @@ class ProcessShardRunner:
                         for index in range(1, n_shards)]
         except (pickle.PicklingError, AttributeError, TypeError):
             return None  # an estimator that cannot be pickled (a local subclass, say): threads
-        runner = cls(job, layout, messages, inputs, targets, n_shards=n_shards,
-                     min_rows_per_shard=min_rows_per_shard, n_params=n_params, dtype=dtype)
+        try:
+            runner = cls(job, layout, messages, inputs, targets, n_shards=n_shards,
+                         min_rows_per_shard=min_rows_per_shard, n_params=n_params, dtype=dtype)
+        except OSError:  # no shared memory or no worker to be had here (a sandbox's limits)
+            return None
         return None if runner._workers is None else runner
 
     def _answer(self, worker):

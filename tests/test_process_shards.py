@@ -134,7 +134,7 @@ print("ok")
     assert out.strip().endswith("ok")
 
 
-def test_short_fits_and_unpicklable_estimators_keep_their_shards_on_threads():
+def test_short_fits_unpicklable_estimators_and_refusing_systems_keep_shards_on_threads():
     out = _run_script(r"""
 AttentionForecaster(**{**KW, "max_epochs": 3}).fit(X, y)  # 15 steps: below the minimum
 assert not runs and not P._POOL.workers
@@ -145,7 +145,23 @@ def local_class():
 local = local_class()(**KW).fit(X, y)
 assert not runs and not P._POOL.workers
 F._SHARDS_IN_PROCESSES = False
-np.testing.assert_array_equal(local.predict(X), AttentionForecaster(**KW).fit(X, y).predict(X))
+threads = AttentionForecaster(**KW).fit(X, y).predict(X)
+F._SHARDS_IN_PROCESSES = True
+np.testing.assert_array_equal(local.predict(X), threads)
+# a system that refuses shared memory or a new process: threads, the same model
+def refuse(*args, **kwargs):
+    raise OSError("not here")
+for name in ("memfd_create", "fork"):
+    saved = getattr(os, name)
+    setattr(os, name, refuse)
+    try:
+        refused = AttentionForecaster(**KW).fit(X, y).predict(X)
+    finally:
+        setattr(os, name, saved)
+    assert not runs and not P._POOL.workers and not P._POOL.lock.locked(), name
+    np.testing.assert_array_equal(refused, threads)
+AttentionForecaster(**KW).fit(X, y)  # and processes again after
+assert len(runs) == 20 and len(P._POOL.workers) == 1
 print("ok")
 """)
     assert out.strip().endswith("ok")
