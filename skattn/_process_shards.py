@@ -224,7 +224,11 @@ class _Pool:
                 self.workers = []
                 self.owner = os.getpid()
             for pid, sock in list(self.workers):  # reap the ones that died since (OOM killer...)
-                if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                try:
+                    dead = os.waitpid(pid, os.WNOHANG)[0] == pid
+                except ChildProcessError:  # reaped already (SIGCHLD ignored by the program)
+                    dead = True
+                if dead:
                     self.workers.remove((pid, sock))
                     sock.close()
             while len(self.workers) < n_workers:

@@ -199,6 +199,23 @@ print("ok")
     assert out.strip().endswith("ok")
 
 
+def test_workers_reaped_by_the_system_are_replaced():
+    # a program that ignores SIGCHLD has its children reaped by the kernel: waitpid then fails
+    out = _run_script(r"""
+import signal, time
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+P._IDLE_CHECK_SECONDS, P._IDLE_EXIT_SECONDS = 0.1, 0.3
+first = AttentionForecaster(**KW).fit(X, y)
+worker = P._POOL.workers[0][0]
+time.sleep(2)  # the idle worker has exited and is gone
+again = AttentionForecaster(**KW).fit(X, y)
+assert len(runs) == 40 and P._POOL.workers[0][0] != worker
+np.testing.assert_array_equal(again.predict(X), first.predict(X))
+print("ok")
+""")
+    assert out.strip().endswith("ok")
+
+
 def test_shard_bounds_cover_the_rows_in_order():
     assert shard_bounds(10, 2, 8) == (slice(0, 10),)  # 5-row shards would be too small
     assert shard_bounds(256, 2, 8) == (slice(0, 128), slice(128, 256))
