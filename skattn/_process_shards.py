@@ -19,11 +19,18 @@ posts the step and one byte answers it (an error answers with its pickled except
 else is copied or pickled. A round trip costs ~50 us.
 
 Workers exit when their parent does (end-of-file on their socket, or a changed parent pid), and
-after a minute without a fit: a forked worker keeps the parent's memory as it was at the fork,
-which the parent cannot give back while the worker lives (the next fit forks a new one).
-Only on Linux, and workers are only forked while the calling thread is the process's only Python
-thread; elsewhere, or when the pool is busy with another thread's fit, or when the estimator
-cannot be pickled, the estimator keeps its shards on threads.
+when idle for a while: a forked worker after a minute, since it keeps the parent's memory as it
+was at the fork, which the parent cannot give back while the worker lives; a spawned one after
+ten minutes.
+
+Forked or spawned: a worker is forked while the calling thread is the process's only Python
+thread. With other Python threads alive (a Jupyter kernel has several) a fork could leave a lock
+held in the child, so the pool spawns a fresh interpreter instead, in the background: that fit
+trains on threads, and a later one finds the worker ready (~2 s to import skattn and load the
+kernels). Only on Linux (``memfd``); when the pool is busy with another thread's fit, or the
+estimator cannot be pickled (or unpickled in the worker: a class defined after the fork, or in
+the ``__main__`` of a notebook for a spawned worker), or the system refuses a memfd or a
+process, the estimator keeps its shards on threads.
 """
 from __future__ import annotations
 
@@ -36,6 +43,7 @@ import os
 import pickle
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -45,11 +53,13 @@ import numpy as np
 
 __all__ = ["ProcessShardRunner", "shard_bounds"]
 
-_POST, _END_JOB, _DONE, _FAILED = b"p", b"x", b"d", b"e"
+_POST, _END_JOB, _DONE, _FAILED, _READY = b"p", b"x", b"d", b"e", b"r"
 _IDLE_CHECK_SECONDS = 5.0  # how often an idle worker checks that its parent is alive
 # An idle worker exits after this long without a fit: it holds the parent's memory as it was at
 # the fork (copy-on-write), which the parent cannot free while the worker lives.
 _IDLE_EXIT_SECONDS = 60.0
+# A spawned worker pins nothing of the parent's, only its own interpreter: it waits longer.
+_SPAWNED_IDLE_EXIT_SECONDS = 600.0
 _ALIGN = 64
 
 
@@ -126,9 +136,7 @@ class _Layout:
 # ----------------------------------------------------------------------------------------------
 # The worker process
 # ----------------------------------------------------------------------------------------------
-def _worker_main(sock, parent_pid):
-    gc.freeze()  # the inherited objects: the collector never touches (and copies) their pages
-    _return_free_heap_to_the_os()
+def _worker_main(sock, parent_pid, idle_exit_seconds):
     # the children of a fit's process stay out of the terminal's Ctrl-C: the parent handles
     # it and ends the job; a worker killed mid-step would leave the parent's step waiting
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -142,7 +150,7 @@ def _worker_main(sock, parent_pid):
             message, fds, _, _ = socket.recv_fds(sock, 8, 1)
         except TimeoutError:
             if (os.getppid() != parent_pid
-                    or time.monotonic() - idle_since >= _IDLE_EXIT_SECONDS):
+                    or time.monotonic() - idle_since >= idle_exit_seconds):
                 return  # the parent reaps it (waitpid) at its next fit or at exit
             continue
         sock.settimeout(None)
@@ -209,31 +217,34 @@ def _serve_job(sock, fd, spec):
 class _Pool:
     def __init__(self):
         self.lock = threading.Lock()  # held by the fit that uses the workers
-        self.owner = None  # pid of the process that forked them
-        self.workers = []  # (pid, socket)
+        self.owner = None  # pid of the process that started them
+        self.workers = []  # ready workers: (pid, socket)
+        self.starting = []  # spawned workers not ready yet: (pid, socket)
+        self.spawned = {}  # pid -> subprocess.Popen, for the spawned ones (ready or not)
+        self.spawn_failed = False
 
     def acquire(self, n_workers):
-        """``n_workers`` workers, forking missing ones; None when busy or when forking is unsafe.
+        """``n_workers`` ready workers, forking missing ones where that is safe; else None.
 
-        Call with nothing else to do on failure than to use threads; release() when done.
+        Where forking is not safe (other Python threads alive), missing workers are spawned in
+        the background instead and this fit gets None; a later fit finds them ready. Call with
+        nothing else to do on None than to use threads; release() when done.
         """
         if not self.lock.acquire(blocking=False):
             return None
         try:
             if self.owner != os.getpid():  # inherited from a forked parent: not ours to use
-                self.workers = []
+                self.workers, self.starting, self.spawned = [], [], {}
                 self.owner = os.getpid()
-            for pid, sock in list(self.workers):  # reap the ones that died since (OOM killer...)
-                try:
-                    dead = os.waitpid(pid, os.WNOHANG)[0] == pid
-                except ChildProcessError:  # reaped already (SIGCHLD ignored by the program)
-                    dead = True
-                if dead:
-                    self.workers.remove((pid, sock))
-                    sock.close()
+            for worker in list(self.workers):  # reap the ones that died since (OOM killer...)
+                if self._exited(worker[0]):
+                    self.workers.remove(worker)
+                    self._stop(*worker)
+            self._collect_ready()
             while len(self.workers) < n_workers:
                 try:
                     if not _can_fork():
+                        self._spawn(n_workers - len(self.workers) - len(self.starting))
                         raise OSError("forking is not safe here")
                     self.workers.append(_fork_worker())
                 except OSError:  # or the system refused (a limit on processes, say)
@@ -252,15 +263,82 @@ class _Pool:
         for worker in self.workers:
             if worker[0] == pid:
                 self.workers.remove(worker)
-                _stop_worker(*worker, kill=True)
+                self._stop(*worker, kill=True)
                 return
 
     def shutdown(self):
         if self.owner != os.getpid():
             return
-        workers, self.workers = self.workers, []
+        workers, starting, self.workers, self.starting = self.workers, self.starting, [], []
         for worker in workers:
-            _stop_worker(*worker)
+            self._stop(*worker)
+        for worker in starting:  # still loading: not worth waiting for
+            self._stop(*worker, kill=True)
+
+    # -- spawned workers --------------------------------------------------------------------
+    def _spawn(self, n_workers):
+        if self.spawn_failed:
+            return
+        # the parent's module search path, so the worker imports the same skattn
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in sys.path if path))
+        for _ in range(n_workers):
+            parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                process = subprocess.Popen(
+                    [sys.executable, "-c", _SPAWNED_WORKER_CODE, str(child_sock.fileno()),
+                     str(os.getpid())],
+                    pass_fds=(child_sock.fileno(),), stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL, env=env)
+            except OSError:
+                parent_sock.close()
+                raise
+            finally:
+                child_sock.close()
+            self.spawned[process.pid] = process
+            self.starting.append((process.pid, parent_sock))
+
+    def _collect_ready(self):
+        # a spawned worker says b"r" once it has imported skattn and loaded its kernels
+        for worker in list(self.starting):
+            pid, sock = worker
+            sock.setblocking(False)
+            try:
+                answer = sock.recv(1)
+            except BlockingIOError:
+                continue  # still starting
+            finally:
+                sock.setblocking(True)
+            self.starting.remove(worker)
+            if answer == _READY:
+                self.workers.append(worker)
+            else:  # it failed to start (skattn not importable there?): threads from now on
+                self.spawn_failed = True
+                self._stop(pid, sock)
+
+    # -- waiting for a worker ---------------------------------------------------------------
+    def _exited(self, pid):
+        if pid in self.spawned:
+            return self.spawned[pid].poll() is not None
+        try:
+            return os.waitpid(pid, os.WNOHANG)[0] == pid
+        except ChildProcessError:  # reaped already (SIGCHLD ignored by the program)
+            return True
+
+    def _stop(self, pid, sock, kill=False):
+        process = self.spawned.pop(pid, None)
+        if kill:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        sock.close()  # end-of-file: an idle worker exits
+        if process is not None:
+            process.wait()
+            return
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
 
 
 def _can_fork():
@@ -288,9 +366,11 @@ def _fork_worker():
         status = 1
         try:
             parent_sock.close()
-            for _, sibling in _POOL.workers:  # the earlier workers' parent ends
+            for _, sibling in _POOL.workers + _POOL.starting:  # the other workers' parent ends
                 sibling.close()
-            _worker_main(child_sock, parent_pid)
+            gc.freeze()  # the inherited objects: the collector never touches (and copies) them
+            _return_free_heap_to_the_os()
+            _worker_main(child_sock, parent_pid, _IDLE_EXIT_SECONDS)
             status = 0
         finally:
             os._exit(status)  # no atexit handlers, no flushing of the parent's buffers
@@ -298,17 +378,38 @@ def _fork_worker():
     return pid, parent_sock
 
 
-def _stop_worker(pid, sock, kill=False):
-    if kill:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    sock.close()  # end-of-file: an idle worker exits
+# A spawned worker: a fresh interpreter (nothing inherited, so no lock can be stuck in it) that
+# loads skattn and the kernels of a small fit before it says it is ready.
+_SPAWNED_WORKER_CODE = (
+    "import sys; from skattn._process_shards import _spawned_worker_main; "
+    "_spawned_worker_main(int(sys.argv[1]), int(sys.argv[2]))"
+)
+
+
+def _spawned_worker_main(fd, parent_pid):
+    sock = socket.socket(fileno=fd)
     try:
-        os.waitpid(pid, 0)
-    except ChildProcessError:
+        _warm_up()
+    except Exception:  # not fatal: the first step loads what it needs
         pass
+    try:
+        sock.sendall(_READY)
+    except OSError:  # the parent has gone or given up on us
+        return
+    _worker_main(sock, parent_pid, _SPAWNED_IDLE_EXIT_SECONDS)
+
+
+def _warm_up():
+    # one tiny fit on one shard: loads (from Numba's cache) the kernels of the default model
+    import warnings as _warnings
+
+    from .forecaster import AttentionForecaster
+
+    series = np.cumsum(np.random.default_rng(0).standard_normal((64, 30)), axis=1)
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("ignore")
+        AttentionForecaster(max_epochs=1, batch_size=64, random_state=0).fit(
+            series[:, :24], series[:, 24:])
 
 
 _POOL = _Pool()

@@ -311,11 +311,12 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
     n_jobs : int or None, default=None
         Cores for training: each mini-batch is cut into ``n_jobs`` shards computed in parallel,
         with one BLAS thread each (the library settings are restored afterwards). On Linux the
-        shards beyond the first run in worker processes, forked on the first such fit and kept
-        while fits follow (they exit after a minute without one); elsewhere, in processes with
-        other Python threads, for fits of under 16 steps, or for estimators that cannot be
-        pickled, they run on threads. Results are the same either way. None means 1 unless in a
-        :func:`joblib.parallel_config` context; -1 means all processors.
+        shards beyond the first run in worker processes, started on the first such fit and kept
+        while fits follow (forked, or where other Python threads run, as in a notebook, spawned
+        in the background and used from a later fit on); elsewhere, for fits of under 16 steps,
+        or for estimators that cannot be pickled, they run on threads. Results are the same
+        either way. None means 1 unless in a :func:`joblib.parallel_config` context; -1 means
+        all processors.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights, the shuffling of batches and dropout. An int (with the same
         ``n_jobs``) gives identical predictions on every fit.

@@ -216,6 +216,29 @@ print("ok")
     assert out.strip().endswith("ok")
 
 
+def test_with_other_threads_alive_a_worker_is_spawned_in_the_background():
+    # forking is unsafe with other Python threads (a Jupyter kernel has several): the first fit
+    # trains on threads while a fresh interpreter loads skattn; later fits use it
+    out = _run_script(r"""
+import threading, time
+stop = threading.Event()
+threading.Thread(target=stop.wait, daemon=True).start()
+first = AttentionForecaster(**KW).fit(X, y)
+assert not runs and not P._POOL.workers and len(P._POOL.starting) == 1
+deadline = time.monotonic() + 120
+while not runs and time.monotonic() < deadline:
+    time.sleep(0.2)
+    again = AttentionForecaster(**KW).fit(X, y)
+assert len(runs) == 20, len(runs)
+worker = P._POOL.workers[0][0]
+assert worker in P._POOL.spawned
+np.testing.assert_array_equal(again.predict(X), first.predict(X))
+print(worker)
+""")
+    pid = int(out.split()[-1])
+    assert _gone(pid)  # stopped and reaped when the script exited
+
+
 def test_shard_bounds_cover_the_rows_in_order():
     assert shard_bounds(10, 2, 8) == (slice(0, 10),)  # 5-row shards would be too small
     assert shard_bounds(256, 2, 8) == (slice(0, 128), slice(128, 256))
