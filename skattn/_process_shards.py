@@ -437,7 +437,6 @@ class ProcessShardRunner:
     def __init__(self, job, layout, messages, inputs, targets, *, n_shards, min_rows_per_shard,
                  n_params, dtype):
         # see open()
-        self.n_shards = n_shards
         self._shards = (n_shards, min_rows_per_shard)
         self._n_params, self._dtype = n_params, np.dtype(dtype)
         self._workers = None

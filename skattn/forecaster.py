@@ -111,8 +111,7 @@ def _single_threaded_kernels():
     blas_libraries = _blas_libraries()
     previous_blas = [library.get_num_threads() for library in blas_libraries]
     try:
-        for library in blas_libraries:
-            library.set_num_threads(1)
+        _single_threaded_blas()
         yield
     finally:
         for library, n_threads in zip(blas_libraries, previous_blas):
@@ -185,12 +184,9 @@ class _ShardRunner:
         self.n_threads = n_threads
         self.min_rows_per_shard = min_rows_per_shard
         self._workers = []
-        self._shards = {}  # n_rows -> list of slices: every step but an epoch's last has one size
 
     def shards(self, n_rows):
-        if n_rows not in self._shards:
-            self._shards[n_rows] = shard_bounds(n_rows, self.n_threads, self.min_rows_per_shard)
-        return self._shards[n_rows]
+        return shard_bounds(n_rows, self.n_threads, self.min_rows_per_shard)  # cached there
 
     def map(self, fn, n_rows):
         shards = self.shards(n_rows)
@@ -716,7 +712,7 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
         ``flat_grad``, laid out like the optimiser's flat buffer (``params``' entries are views
         of it, in order). Each shard draws its dropout masks from its own generator,
         ``SeedSequence(seed, spawn_key=(index,))`` (= ``SeedSequence(seed).spawn(n)[index]``).
-        The job runs on a worker thread or in a forked process (``_process_shards``) alike.
+        The job runs on a worker thread or in a worker process (``_process_shards``) alike.
         """
         config = self.config_
 
