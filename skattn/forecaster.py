@@ -673,6 +673,8 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
         # predictions then do not depend on how rows are batched
         self._params64 = {name: value.astype(np.float64) for name, value in self.params_.items()}
         self._config64 = dataclasses.replace(self.config_, dtype="float64")
+        # the same weights packed for the one-call forward (None for additive/cosine attention)
+        self._inference_pack = nn.pack_for_inference(self._params64, self._config64)
         return self
 
     def _loss_and_grad(self, pred, target, cache, config):
@@ -888,6 +890,12 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
         """Forecasts in scaled units, (n, horizon, Q), and optionally the attention maps."""
         params, config = self._params64, self._config64
         Xs = self._scale_X(X3, np.float64)
+        pack = getattr(self, "_inference_pack", None)  # absent in models pickled before it
+        if pack is not None and not keep_attention:
+            # the whole forward in one compiled call, window by window (skattn.nn.inference):
+            # faster than the op-by-op path at every batch size measured, and each window's
+            # forecast is independent of the others in the batch
+            return nn.forward_inference(pack, Xs)
         network_input = Xs if config.n_channels > 1 else Xs[:, :, 0]
         outputs, maps = [], []
         with _single_threaded_kernels():

@@ -29,6 +29,7 @@ from .embedding import (
     patch_layout,
     sinusoidal_positions,
 )
+from .inference import forward_inference, pack_for_inference
 from .linear import linear_backward, linear_forward
 from .losses import (
     LOSS_NAMES,
@@ -73,7 +74,9 @@ __all__ = [name for name in dir() if name.endswith(("_forward", "_backward"))] +
     "attention_probs",
     "backward",
     "forward",
+    "forward_inference",
     "init_params",
+    "pack_for_inference",
     "patch_layout",
     "sinusoidal_positions",
 ]
