@@ -553,7 +553,7 @@ def _categorise(name, module):
     if module == "activations":
         return f"GELU {direction}" if "gelu" in name else f"activation {direction}"
     if module == "attention":
-        if "batch_last" in name:  # both directions, forward and backward
+        if name in ("_batch_last_copy", "_to_batch_last", "_from_batch_last"):
             return "attention copies to / from the batch-last layout"
         return f"attention core {direction}"
     if module == "dropout":
@@ -564,6 +564,9 @@ def _categorise(name, module):
         return "loss"
     if module == "optim":
         return "gradient clipping" if "clip" in name else "optimizer (AdamW)"
+    if module == "network" and "feature_major" in name:
+        # the attention sub-layer's products, written as `@` in network.py (feature-major path)
+        return f"linear {direction}"
     if module == "network":
         return "glue in network.py (reshapes, residual adds, stacks)"
     if module == "forecaster":

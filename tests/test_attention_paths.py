@@ -116,7 +116,10 @@ def test_method_is_validated():
 @pytest.mark.parametrize("path, n_windows, n_timesteps, attention, causal", [
     ("heads", 2, 26, "dot", False), ("heads", 2, 26, "cosine", True),
     ("heads", 2, 26, "gated", True),  # BLAS: 13 tokens
-    ("batch_last", BATCH_MIN_WINDOWS, 12, "dot", True),  # batch-last: 6 tokens, 32 windows
+    # batch-last: 6 tokens, 32 windows; dot-product attention there takes the network's
+    # feature-major path (no copies), cosine the copies into the batch-last layout
+    ("feature_major", BATCH_MIN_WINDOWS, 12, "dot", True),
+    ("feature_major", BATCH_MIN_WINDOWS, 12, "dot", False),
     ("batch_last", BATCH_MIN_WINDOWS, 12, "cosine", False),
 ])
 def test_whole_network_gradients_through_each_path(path, n_windows, n_timesteps, attention,
@@ -132,7 +135,10 @@ def test_whole_network_gradients_through_each_path(path, n_windows, n_timesteps,
         value += 0.1 * rng.standard_normal(value.shape)
     x = rng.standard_normal((n_windows, n_timesteps))
     pred, cache = forward(params, x, config, training=True, rng=np.random.default_rng(5))
-    assert path in cache["block0"]["attn"]["core"]
+    if path == "feature_major":
+        assert cache["block0"]["feature_major"] and cache["block1"]["feature_major"]
+    else:
+        assert path in cache["block0"]["attn"]["core"] and not cache["block0"]["feature_major"]
     dpred = rng.standard_normal(pred.shape)
     grads, dx = backward(dpred, cache, params, config, return_input_grad=True)
 
@@ -162,9 +168,9 @@ def test_batch_path_copies_are_exact_and_write_into_non_contiguous_gradients(n_b
 
     rng = np.random.default_rng(n_batch)
     src = rng.standard_normal((n_batch, 5, 6, 3)).astype(np.float32)  # (B, T, G, Dh)
-    batch_last = np.empty((6, 5, 3, n_batch), dtype=np.float32)
+    batch_last = np.empty((6, 3, 5, n_batch), dtype=np.float32)  # (G, Dh, T, B)
     _to_batch_last(src, batch_last)
-    np.testing.assert_array_equal(batch_last, src.transpose(2, 1, 3, 0))
+    np.testing.assert_array_equal(batch_last, src.transpose(2, 3, 1, 0))
     back = np.empty_like(src)
     _from_batch_last(batch_last, back)
     np.testing.assert_array_equal(back, src)
@@ -178,3 +184,40 @@ def test_batch_path_copies_are_exact_and_write_into_non_contiguous_gradients(n_b
     assert not strided.flags.c_contiguous
     scaled_dot_tokens_backward(dout, cache, strided)
     np.testing.assert_array_equal(strided, contiguous)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+@pytest.mark.parametrize("dropout", [0.0, 0.2])
+def test_feature_major_blocks_compute_what_the_copies_did(monkeypatch, causal, dropout):
+    # the same network, forward and backward, with the feature-major path switched off: the
+    # same predictions (same dropout masks) and gradients, to float64 rounding
+    from skattn.nn import NetworkConfig, backward, forward, init_params, network
+
+    config = NetworkConfig(n_timesteps=36, horizon=4, patch_len=6, stride=6, d_model=16,
+                           n_heads=4, d_ff=24, n_layers=2, causal=causal, dtype="float64",
+                           dropout=dropout)
+    rng = np.random.default_rng(11)
+    params = init_params(config, rng)
+    for value in params.values():
+        value += 0.1 * rng.standard_normal(value.shape)
+    x = rng.standard_normal((BATCH_MIN_WINDOWS + 8, 36))
+    dpred = rng.standard_normal((x.shape[0], 4))
+
+    def run():
+        pred, cache = forward(params, x, config, training=True, rng=np.random.default_rng(5))
+        return (pred, *backward(dpred, cache, params, config, return_input_grad=True)), cache
+
+    (pred, grads, dx), cache = run()
+    assert cache["block0"]["feature_major"]
+    monkeypatch.setattr(network, "_feature_major", lambda config, n_batch: False)
+    (pred_ref, grads_ref, dx_ref), cache_ref = run()
+    assert "batch_last" in cache_ref["block0"]["attn"]["core"]
+    np.testing.assert_allclose(pred, pred_ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dx, dx_ref, rtol=1e-10, atol=1e-12)
+    for name in params:
+        np.testing.assert_allclose(grads[name], grads_ref[name], rtol=1e-10, atol=1e-12,
+                                   err_msg=name)
+    np.testing.assert_array_equal(network.attention_probs(cache, config).shape,
+                                  network.attention_probs(cache_ref, config).shape)
+    np.testing.assert_allclose(network.attention_probs(cache, config),
+                               network.attention_probs(cache_ref, config), rtol=1e-12, atol=1e-14)

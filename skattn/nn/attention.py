@@ -259,19 +259,19 @@ def _exp_nonpositive_inplace(row, pow2_bits, polynomial):
 
 @njit(cache=True, nogil=True, error_model="numpy", fastmath=_FAST, inline="always")
 def _query_key_dots(qkv_t, h, i, j, out):
-    # out (B,) <- q_i . k_j of head h for every window of the batch-last qkv_t (3, H, T, Dh, B)
+    # out (B,) <- q_i . k_j of head h for every window of the batch-last qkv_t (3, H, Dh, T, B)
     for b in range(out.shape[0]):
         out[b] = 0.0
-    for d in range(qkv_t.shape[3]):
-        q, k = qkv_t[0, h, i, d], qkv_t[1, h, j, d]
+    for d in range(qkv_t.shape[2]):
+        q, k = qkv_t[0, h, d, i], qkv_t[1, h, d, j]
         for b in range(out.shape[0]):
             out[b] += q[b] * k[b]
 
 
 @njit(cache=True, nogil=True, error_model="numpy", fastmath=_FAST)
 def _scaled_dot_batch_forward_kernel(qkv_t, scale, causal, polynomial_exp, out_t, probs_t):
-    # qkv_t: (3, H, T, Dh, B); out_t: (H, T, Dh, B); probs_t: (H, T, T, B); scale: (H,)
-    _, n_heads, n_tokens, head_dim, n_batch = qkv_t.shape
+    # qkv_t: (3, H, Dh, T, B); out_t: (H, Dh, T, B); probs_t: (H, T, T, B); scale: (H,)
+    _, n_heads, head_dim, n_tokens, n_batch = qkv_t.shape
     zero = qkv_t.dtype.type(0.0)
     row_max = np.empty(n_batch, dtype=qkv_t.dtype)
     inv_total = np.empty(n_batch, dtype=qkv_t.dtype)
@@ -308,11 +308,11 @@ def _scaled_dot_batch_forward_kernel(qkv_t, scale, causal, polynomial_exp, out_t
                 for b in range(n_batch):
                     probs_t[h, i, j, b] = zero
             for d in range(head_dim):  # out_i = sum_j p_ij v_j
-                acc = out_t[h, i, d]
+                acc = out_t[h, d, i]
                 for b in range(n_batch):
                     acc[b] = zero
                 for j in range(n_visible):
-                    p, v = probs_t[h, i, j], qkv_t[2, h, j, d]
+                    p, v = probs_t[h, i, j], qkv_t[2, h, d, j]
                     for b in range(n_batch):
                         acc[b] += p[b] * v[b]
 
@@ -320,9 +320,9 @@ def _scaled_dot_batch_forward_kernel(qkv_t, scale, causal, polynomial_exp, out_t
 @njit(cache=True, nogil=True, error_model="numpy", fastmath=_FAST)
 def _scaled_dot_batch_backward_kernel(dout_t, qkv_t, probs_t, scale, causal, need_dscale, dqkv_t,
                                       dscale_t):
-    # dout_t: (H, T, Dh, B); qkv_t, dqkv_t: (3, H, T, Dh, B); probs_t: (H, T, T, B);
+    # dout_t: (H, Dh, T, B); qkv_t, dqkv_t: (3, H, Dh, T, B); probs_t: (H, T, T, B);
     # dscale_t: (H, B), d loss / d scale_h from batch item b alone (filled when need_dscale)
-    _, n_heads, n_tokens, head_dim, n_batch = qkv_t.shape
+    _, n_heads, head_dim, n_tokens, n_batch = qkv_t.shape
     zero = qkv_t.dtype.type(0.0)
     dscore = np.empty((n_tokens, n_batch), dtype=qkv_t.dtype)  # row i of d loss / d scores
     weighted = np.empty(n_batch, dtype=qkv_t.dtype)
@@ -330,10 +330,10 @@ def _scaled_dot_batch_backward_kernel(dout_t, qkv_t, probs_t, scale, causal, nee
     for h in range(n_heads):
         s = scale[h]
         for slot in range(3):
-            for t in range(n_tokens):
-                for d in range(head_dim):
+            for d in range(head_dim):
+                for t in range(n_tokens):
                     for b in range(n_batch):
-                        dqkv_t[slot, h, t, d, b] = zero
+                        dqkv_t[slot, h, d, t, b] = zero
         for b in range(n_batch):
             dscale_t[h, b] = zero
         for i in range(n_tokens):
@@ -343,7 +343,7 @@ def _scaled_dot_batch_backward_kernel(dout_t, qkv_t, probs_t, scale, causal, nee
                 for b in range(n_batch):
                     dprob[b] = zero
                 for d in range(head_dim):
-                    g, v, dv = dout_t[h, i, d], qkv_t[2, h, j, d], dqkv_t[2, h, j, d]
+                    g, v, dv = dout_t[h, d, i], qkv_t[2, h, d, j], dqkv_t[2, h, d, j]
                     for b in range(n_batch):
                         dprob[b] += g[b] * v[b]
                         dv[b] += p[b] * g[b]
@@ -365,8 +365,8 @@ def _scaled_dot_batch_backward_kernel(dout_t, qkv_t, probs_t, scale, causal, nee
                     for b in range(n_batch):
                         dscale_t[h, b] += g[b] * raw[b]
                 for d in range(head_dim):
-                    q, k = qkv_t[0, h, i, d], qkv_t[1, h, j, d]
-                    dq, dk = dqkv_t[0, h, i, d], dqkv_t[1, h, j, d]
+                    q, k = qkv_t[0, h, d, i], qkv_t[1, h, d, j]
+                    dq, dk = dqkv_t[0, h, d, i], dqkv_t[1, h, d, j]
                     for b in range(n_batch):
                         dq[b] += s * g[b] * k[b]
                         dk[b] += s * g[b] * q[b]
@@ -382,7 +382,7 @@ _COPY_TILE = 16
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _batch_last_copy(token_major, batch_last, into_batch_last):
-    # token_major (B, T, G, Dh) <-> batch_last (G, T, Dh, B), both C-contiguous; copies into
+    # token_major (B, T, G, Dh) <-> batch_last (G, Dh, T, B), both C-contiguous; copies into
     # batch_last when into_batch_last, else back into token_major (a loop-invariant branch)
     n_batch, n_tokens, n_groups, head_dim = token_major.shape
     for b0 in range(0, n_batch, _COPY_TILE):
@@ -392,31 +392,63 @@ def _batch_last_copy(token_major, batch_last, into_batch_last):
                 for b in range(b0, b1):
                     for d in range(head_dim):
                         if into_batch_last:
-                            batch_last[g, t, d, b] = token_major[b, t, g, d]
+                            batch_last[g, d, t, b] = token_major[b, t, g, d]
                         else:
-                            token_major[b, t, g, d] = batch_last[g, t, d, b]
+                            token_major[b, t, g, d] = batch_last[g, d, t, b]
 
 
 def _to_batch_last(src, dst):
-    # src (B, T, G, Dh) -> dst (G, T, Dh, B)
+    # src (B, T, G, Dh) -> dst (G, Dh, T, B)
     _batch_last_copy(src, dst, True)
 
 
 def _from_batch_last(src, dst):
-    # src (G, T, Dh, B) -> dst (B, T, G, Dh)
+    # src (G, Dh, T, B) -> dst (B, T, G, Dh)
     _batch_last_copy(dst, src, False)
 
 
+def scaled_dot_batch_last_forward(qkv_t, scale, causal):
+    """The batch-last kernel on q, k, v already in its layout (the network's feature-major path
+    computes them that way, with no copy).
+
+    Parameters
+    ----------
+    qkv_t : C-contiguous ndarray of shape (3, H, Dh, T, B)
+    scale : ndarray of shape (H,), qkv_t's dtype
+    causal : bool
+
+    Returns
+    -------
+    out_t : ndarray of shape (H, Dh, T, B), i.e. (D, T, B) with the heads merged
+    probs_t : ndarray of shape (H, T, T, B)
+    """
+    _, n_heads, head_dim, n_tokens, n_batch = qkv_t.shape
+    out_t = np.empty((n_heads, head_dim, n_tokens, n_batch), dtype=qkv_t.dtype)
+    probs_t = np.empty((n_heads, n_tokens, n_tokens, n_batch), dtype=qkv_t.dtype)
+    _scaled_dot_batch_forward_kernel(qkv_t, scale, bool(causal), qkv_t.dtype == np.float32, out_t,
+                                     probs_t)
+    return out_t, probs_t
+
+
+def scaled_dot_batch_last_backward(dout_t, qkv_t, probs_t, scale, causal, need_dscale=False):
+    """Gradients of :func:`scaled_dot_batch_last_forward`: ``(dqkv_t, dscale)``, dqkv_t of shape
+    (3, H, Dh, T, B) and dscale (H,) or None unless ``need_dscale``."""
+    dqkv_t = np.empty_like(qkv_t)
+    dscale_t = np.empty((qkv_t.shape[1], qkv_t.shape[4]), dtype=qkv_t.dtype)  # (H, B)
+    _scaled_dot_batch_backward_kernel(np.ascontiguousarray(dout_t, dtype=qkv_t.dtype), qkv_t,
+                                      probs_t, scale, bool(causal), bool(need_dscale), dqkv_t,
+                                      dscale_t)
+    return dqkv_t, (dscale_t.sum(axis=1) if need_dscale else None)
+
+
 def _scaled_dot_batch_forward(qkv, scale, causal):
-    # (B, T, 3, H, Dh) -> batch-last (3, H, T, Dh, B), one copy; out back to (B, T, H, Dh)
+    # (B, T, 3, H, Dh) -> batch-last (3, H, Dh, T, B), one copy; out back to (B, T, H, Dh)
     qkv = np.ascontiguousarray(qkv)
     n_batch, n_tokens, _, n_heads, head_dim = qkv.shape
-    qkv_t = np.empty((3, n_heads, n_tokens, head_dim, n_batch), dtype=qkv.dtype)
+    qkv_t = np.empty((3, n_heads, head_dim, n_tokens, n_batch), dtype=qkv.dtype)
     _to_batch_last(qkv.reshape(n_batch, n_tokens, 3 * n_heads, head_dim),
-                   qkv_t.reshape(3 * n_heads, n_tokens, head_dim, n_batch))
-    out_t = np.empty((n_heads, n_tokens, head_dim, n_batch), dtype=qkv.dtype)
-    probs_t = np.empty((n_heads, n_tokens, n_tokens, n_batch), dtype=qkv.dtype)
-    _scaled_dot_batch_forward_kernel(qkv_t, scale, causal, qkv.dtype == np.float32, out_t, probs_t)
+                   qkv_t.reshape(3 * n_heads, head_dim, n_tokens, n_batch))
+    out_t, probs_t = scaled_dot_batch_last_forward(qkv_t, scale, causal)
     out = np.empty((n_batch, n_tokens, n_heads, head_dim), dtype=qkv.dtype)
     _from_batch_last(out_t, out)
     # probs: a (B, H, T, T) view for inspection; the backward reads probs_t
@@ -425,20 +457,18 @@ def _scaled_dot_batch_forward(qkv, scale, causal):
 
 def _scaled_dot_batch_backward(dout, cache, dqkv, need_dscale):
     qkv_t, probs_t = cache["batch_last"]
-    _, n_heads, n_tokens, head_dim, n_batch = qkv_t.shape
-    # dout (B, T, H, Dh) -> dout_t (H, T, Dh, B)
-    dout_t = np.empty((n_heads, n_tokens, head_dim, n_batch), dtype=qkv_t.dtype)
+    _, n_heads, head_dim, n_tokens, n_batch = qkv_t.shape
+    # dout (B, T, H, Dh) -> dout_t (H, Dh, T, B)
+    dout_t = np.empty((n_heads, head_dim, n_tokens, n_batch), dtype=qkv_t.dtype)
     _to_batch_last(np.ascontiguousarray(dout, dtype=qkv_t.dtype), dout_t)
-    dqkv_t = np.empty_like(qkv_t)
-    dscale_t = np.empty((n_heads, n_batch), dtype=qkv_t.dtype)  # (H, B)
-    _scaled_dot_batch_backward_kernel(dout_t, qkv_t, probs_t, cache["scale"], cache["causal"],
-                                      bool(need_dscale), dqkv_t, dscale_t)
+    dqkv_t, dscale = scaled_dot_batch_last_backward(dout_t, qkv_t, probs_t, cache["scale"],
+                                                    cache["causal"], need_dscale)
     if dqkv.flags.c_contiguous and dqkv.dtype == dqkv_t.dtype:  # reshapes are views: write in place
-        _from_batch_last(dqkv_t.reshape(3 * n_heads, n_tokens, head_dim, n_batch),
+        _from_batch_last(dqkv_t.reshape(3 * n_heads, head_dim, n_tokens, n_batch),
                          dqkv.reshape(n_batch, n_tokens, 3 * n_heads, head_dim))
     else:
-        dqkv[...] = dqkv_t.transpose(4, 2, 0, 1, 3)
-    return dscale_t.sum(axis=1) if need_dscale else None
+        dqkv[...] = dqkv_t.transpose(4, 3, 0, 1, 2)
+    return dscale
 
 
 def scaled_dot_tokens_forward(qkv, scale, causal=False, method=None):

@@ -108,7 +108,8 @@ def _dropout_kernel(x, key, threshold, scale, out, scaled_mask):
         out[last] = x[last] * mask_last
 
 
-def bias_dropout_residual_forward(residual, branch, bias, p, rng, training):
+def bias_dropout_residual_forward(residual, branch, bias, p, rng, training,
+                                  branch_token_major=False):
     """``residual + dropout(branch + bias)``: a residual branch's bias, dropout and sum, one pass.
 
     The pre-LN block ends both branches this way (the attention output projection and the
@@ -117,16 +118,30 @@ def bias_dropout_residual_forward(residual, branch, bias, p, rng, training):
     same mask, the same roundings in the same order. Returns ``(out, cache)``; the cache is
     :func:`dropout_forward`'s (the scaled keep-mask, or None); the gradients are
     :func:`bias_dropout_residual_backward`'s.
+
+    With ``branch_token_major``, ``residual`` is (B, N, D) and ``branch`` the same values laid
+    out (N, B, D) (the feature-major attention's output projection); the kernel reads it so, and
+    the mask and result are those of the (B, N, D) branch.
     """
-    if not training or p == 0.0:
-        return residual + (branch + bias), None
-    if not 0.0 <= p < 1.0:
-        raise ValueError(f"dropout probability must be in [0, 1), got {p!r}")
-    width = branch.shape[-1]
-    if width % 2 or residual.shape != branch.shape or residual.dtype != branch.dtype:
-        # an odd row width splits mask words across rows: the plain steps
-        dropped, scaled_mask = dropout_forward(branch + bias, p, rng, training)
-        return residual + dropped, scaled_mask
+    if branch_token_major:
+        n_tokens, n_batch, width = branch.shape
+        if (not training or p == 0.0 or width % 2 or residual.dtype != branch.dtype
+                or residual.shape != (n_batch, n_tokens, width)):
+            # the plain steps below, on the branch seen as (B, N, D)
+            return bias_dropout_residual_forward(residual, branch.transpose(1, 0, 2), bias, p,
+                                                 rng, training)
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"dropout probability must be in [0, 1), got {p!r}")
+    else:
+        if not training or p == 0.0:
+            return residual + (branch + bias), None
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"dropout probability must be in [0, 1), got {p!r}")
+        n_tokens, width = 0, branch.shape[-1]
+        if width % 2 or residual.shape != branch.shape or residual.dtype != branch.dtype:
+            # an odd row width splits mask words across rows: the plain steps
+            dropped, scaled_mask = dropout_forward(branch + bias, p, rng, training)
+            return residual + dropped, scaled_mask
     key = rng.integers(0, 2**64, dtype=np.uint64)  # the one draw dropout_forward makes
     branch2 = np.ascontiguousarray(branch).reshape(-1, width)  # (M, D)
     out = np.empty_like(branch2)
@@ -134,29 +149,56 @@ def bias_dropout_residual_forward(residual, branch, bias, p, rng, training):
     _bias_dropout_residual_kernel(np.ascontiguousarray(residual).reshape(-1, width), branch2,
                                   np.ascontiguousarray(bias, dtype=branch.dtype), key,
                                   np.uint64(drop_threshold(p)),
-                                  branch.dtype.type(1.0 / (1.0 - p)), out, scaled_mask)
-    return out.reshape(branch.shape), scaled_mask.reshape(branch.shape)
+                                  branch.dtype.type(1.0 / (1.0 - p)), out, scaled_mask, n_tokens)
+    return out.reshape(residual.shape), scaled_mask.reshape(residual.shape)
 
 
-def bias_dropout_residual_backward(dout, cache):
-    """Gradients of :func:`bias_dropout_residual_forward`: ``(dresidual, dbranch, dbias)``."""
-    dbranch = dropout_backward(dout, cache)
+def bias_dropout_residual_backward(dout, cache, branch_token_major=False):
+    """Gradients of :func:`bias_dropout_residual_forward`: ``(dresidual, dbranch, dbias)``;
+    ``dbranch`` is (N, B, D) when the forward's branch was token-major."""
+    if branch_token_major:
+        n_batch, n_tokens, width = dout.shape
+        dbranch = np.empty((n_tokens, n_batch, width), dtype=dout.dtype)
+        dout2 = np.ascontiguousarray(dout).reshape(-1, width)
+        scaled_mask = cache if cache is not None else dout2[:0]
+        _masked_rows_to_token_major(dout2, scaled_mask.reshape(-1, width), cache is not None,
+                                    n_tokens, dbranch.reshape(-1, width))
+    else:
+        dbranch = dropout_backward(dout, cache)
     return dout, dbranch, bias_backward(dbranch)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def _masked_rows_to_token_major(dout, scaled_mask, has_mask, n_tokens, dbranch):
+    # dout, scaled_mask: (B N, D), rows b N + n; dbranch: (N B, D), rows n B + b:
+    # dbranch = dout * scaled_mask (or dout), rows permuted token-major
+    n_batch = dout.shape[0] // n_tokens
+    for i in range(dout.shape[0]):
+        o = (i % n_tokens) * n_batch + i // n_tokens
+        if has_mask:
+            for j in range(dout.shape[1]):
+                dbranch[o, j] = dout[i, j] * scaled_mask[i, j]
+        else:
+            for j in range(dout.shape[1]):
+                dbranch[o, j] = dout[i, j]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def _bias_dropout_residual_kernel(residual, branch, bias, key, threshold, scale, out,
-                                  scaled_mask):
-    # residual, branch, out, scaled_mask: (M, D), D even; bias (D,). The mask is
-    # _dropout_kernel's over the flat index i D + j (pairs never straddle rows when D is even):
+                                  scaled_mask, n_tokens):
+    # residual, out, scaled_mask: (M, D), D even, rows b N + n; branch: the same, or token-major
+    # rows n B + b when n_tokens > 0; bias (D,). The mask is _dropout_kernel's over the flat
+    # index i D + j of the (M, D) layout (pairs never straddle rows when D is even):
     # out = residual + (branch + bias) * mask
     pairs_per_row = branch.shape[1] // 2
+    n_batch = branch.shape[0] // n_tokens if n_tokens > 0 else 0
     for i in range(branch.shape[0]):
+        r = (i % n_tokens) * n_batch + i // n_tokens if n_tokens > 0 else i  # branch's row
         for jj in range(pairs_per_row):
             mask_low, mask_high = _pair_masks(key, np.uint64(i * pairs_per_row + jj + 1),
                                               threshold, scale)
             j = 2 * jj
             scaled_mask[i, j] = mask_low
             scaled_mask[i, j + 1] = mask_high
-            out[i, j] = residual[i, j] + (branch[i, j] + bias[j]) * mask_low
-            out[i, j + 1] = residual[i, j + 1] + (branch[i, j + 1] + bias[j + 1]) * mask_high
+            out[i, j] = residual[i, j] + (branch[r, j] + bias[j]) * mask_low
+            out[i, j + 1] = residual[i, j + 1] + (branch[r, j + 1] + bias[j + 1]) * mask_high

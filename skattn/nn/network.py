@@ -34,11 +34,14 @@ from .activations import (
     sigmoid_gate_backward,
     sigmoid_gate_forward,
 )
+from . import attention as _attention
 from .attention import (
     additive_tokens_backward,
     additive_tokens_forward,
     cosine_tokens_backward,
     cosine_tokens_forward,
+    scaled_dot_batch_last_backward,
+    scaled_dot_batch_last_forward,
     scaled_dot_tokens_backward,
     scaled_dot_tokens_forward,
 )
@@ -310,18 +313,79 @@ def _mha_backward(dout, cache, pre, config, grads):
     return dx_qkv if dx is None else dx_qkv + dx
 
 
+# --------------------------------------------------------------------------------------------
+# The same sub-layer, feature-major: where the dot-product core runs on the batch-last kernel
+# (many windows, few tokens), the kernel wants q, k, v as (3, H, Dh, N, B), batch innermost.
+# Computing the projection transposed, qkv_t = W_qkv^T a^T with the layer norm writing a
+# token-major (N, B, D), gives exactly that layout from the product itself; the kernel's output
+# (H, Dh, N, B) = (D, N B) is the transposed input of the output projection, which BLAS reads
+# as it is. So the four copies into and out of the batch-last layout (7% of an M3 step) are
+# gone; the products with transposed operands cost a few percent more than the plain ones.
+# --------------------------------------------------------------------------------------------
+def _feature_major(config, n_batch):
+    """True when a block's attention takes the feature-major path (dot product, batch kernel)."""
+    return config.attention == "dot" and _attention._pick_method(
+        n_batch, config.n_tokens, config.head_dim, None) == "batch"
+
+
+def _mha_forward_feature_major(params, pre, a_tm, config):
+    # a_tm: (N, B, D), the token-major layer norm -> branch (N, B, D), token-major, without the
+    # output projection's bias (added by the block's fused residual)
+    n_tokens, n_batch, d = a_tm.shape
+    h, dh = config.n_heads, config.head_dim
+    a2 = a_tm.reshape(-1, d)  # (N B, D)
+    w_qkv, w_out = params[pre + "W_qkv"], params[pre + "W_out"]
+    qkv_t = w_qkv.T @ a2.T  # (3D, N B) = (3, H, Dh, N, B)
+    qkv_t += params[pre + "b_qkv"][:, None]
+    qkv_t = qkv_t.reshape(3, h, dh, n_tokens, n_batch)
+    scale = np.full(h, 1.0 / math.sqrt(dh), dtype=a_tm.dtype)
+    out_t, probs_t = scaled_dot_batch_last_forward(qkv_t, scale, config.causal)  # (H, Dh, N, B)
+    merged_t = out_t.reshape(d, -1)  # (D, N B): the merged heads, transposed
+    branch = merged_t.T @ w_out  # (N B, D)
+    cache = {"a2": a2, "qkv_t": qkv_t, "probs_t": probs_t, "merged_t": merged_t,
+             "scale": scale, "w_qkv": w_qkv, "w_out": w_out,
+             "core": {"probs": probs_t.transpose(3, 0, 1, 2)}}  # (B, H, N, N) view
+    return branch.reshape(n_tokens, n_batch, d), cache
+
+
+def _mha_backward_feature_major(dbranch_tm, cache, pre, config, grads):
+    # dbranch_tm: (N, B, D) token-major -> d a_tm (N, B, D); parameter gradients into grads
+    n_tokens, n_batch, d = dbranch_tm.shape
+    h, dh = config.n_heads, config.head_dim
+    dbranch = dbranch_tm.reshape(-1, d)  # (N B, D)
+    grads[pre + "W_out"] = cache["merged_t"] @ dbranch  # (D, D)
+    dmerged_t = cache["w_out"] @ dbranch.T  # (D, N B) = (H, Dh, N, B)
+    dqkv_t, _ = scaled_dot_batch_last_backward(dmerged_t.reshape(h, dh, n_tokens, n_batch),
+                                               cache["qkv_t"], cache["probs_t"], cache["scale"],
+                                               config.causal)
+    dqkv2 = dqkv_t.reshape(3 * d, -1)  # (3D, N B)
+    # dW_qkv = a^T dqkv computed as its transpose (dqkv_t a: both operands as stored, the faster
+    # product here), then one small (D, 3D) copy
+    grads[pre + "W_qkv"] = np.ascontiguousarray((dqkv2 @ cache["a2"]).T)
+    grads[pre + "b_qkv"] = dqkv2 @ np.ones(dqkv2.shape[1], dtype=dqkv2.dtype)
+    da = dqkv2.T @ cache["w_qkv"].T  # (N B, D)
+    return da.reshape(n_tokens, n_batch, d)
+
+
 # ============================================================================================
 # Pre-LN encoder block
 # ============================================================================================
 def _block_forward(params, pre, x, config, training, rng, for_backward=True):
     # x: (B, N, D) -> (B, N, D)
-    cache = {}
-    a, cache["ln1"] = layernorm_forward(x, params[pre + "ln1.gamma"], params[pre + "ln1.beta"], config.norm_eps)
+    cache = {"feature_major": _feature_major(config, x.shape[0])}
+    feature_major = cache["feature_major"]
+    # (N, B, D) on the feature-major path, else (B, N, D)
+    a, cache["ln1"] = layernorm_forward(x, params[pre + "ln1.gamma"], params[pre + "ln1.beta"],
+                                        config.norm_eps, token_major=feature_major)
     # the biases of the output projection and of both feed-forward layers are added by the next
     # elementwise pass (fused: GELU; dropout + residual), not by the products
-    a, cache["attn"] = _mha_forward(params, pre + "attn.", a, config)
+    if feature_major:
+        a, cache["attn"] = _mha_forward_feature_major(params, pre + "attn.", a, config)
+    else:
+        a, cache["attn"] = _mha_forward(params, pre + "attn.", a, config)
     x, cache["drop_attn"] = bias_dropout_residual_forward(x, a, params[pre + "attn.b_out"],
-                                                          config.dropout, rng, training)
+                                                          config.dropout, rng, training,
+                                                          branch_token_major=feature_major)
     f, cache["ln2"] = layernorm_forward(x, params[pre + "ln2.gamma"], params[pre + "ln2.beta"], config.norm_eps)
     f, cache["ff1"] = linear_forward(f, params[pre + "ff.W1"], None)  # (B, N, d_ff)
     f, cache["gelu"] = gelu_forward(f, for_backward, bias=params[pre + "ff.b1"])
@@ -340,8 +404,14 @@ def _block_backward(dout, cache, pre, config, grads):
     df, grads[pre + "ff.W1"], _ = linear_backward(df, cache["ff1"])
     df, grads[pre + "ln2.gamma"], grads[pre + "ln2.beta"] = layernorm_backward(df, cache["ln2"])
     dx = dout + df
-    _, da, grads[pre + "attn.b_out"] = bias_dropout_residual_backward(dx, cache["drop_attn"])
-    da = _mha_backward(da, cache["attn"], pre + "attn.", config, grads)
+    feature_major = cache["feature_major"]
+    # da: (N, B, D) on the feature-major path, else (B, N, D); the layer norm takes either
+    _, da, grads[pre + "attn.b_out"] = bias_dropout_residual_backward(
+        dx, cache["drop_attn"], branch_token_major=feature_major)
+    if feature_major:
+        da = _mha_backward_feature_major(da, cache["attn"], pre + "attn.", config, grads)
+    else:
+        da = _mha_backward(da, cache["attn"], pre + "attn.", config, grads)
     da, grads[pre + "ln1.gamma"], grads[pre + "ln1.beta"] = layernorm_backward(da, cache["ln1"])
     return dx + da
 

@@ -25,12 +25,16 @@ _REASSOC = {"reassoc"}
 
 
 @njit(cache=True, nogil=True, error_model="numpy", fastmath=_REASSOC)
-def _layernorm_forward_kernel(x, gamma, beta, eps, out, mean, rstd):
+def _layernorm_forward_kernel(x, gamma, beta, eps, out, mean, rstd, n_tokens):
     # x, out: (M, D); gamma, beta: (D,); mean, rstd: (M,), x's dtype. Per row: the statistics
     # in float64, the elementwise map in x's dtype, so float32 rows run at twice the vector width
     # (M3 shard call: 37 -> 21 us; float64 is unchanged). One function, no per-row call.
+    # n_tokens > 0: x's rows are (window b, token n) = b N + n and row i of the output goes to
+    # n B + b, token-major (the network's feature-major attention reads it so); 0: in place
     dim = x.shape[1]
+    n_batch = x.shape[0] // n_tokens if n_tokens > 0 else 0
     for i in range(x.shape[0]):
+        o = (i % n_tokens) * n_batch + i // n_tokens if n_tokens > 0 else i
         total = 0.0
         for j in range(dim):
             total += x[i, j]
@@ -44,36 +48,39 @@ def _layernorm_forward_kernel(x, gamma, beta, eps, out, mean, rstd):
         rstd[i] = r
         mu_x, r_x = x.dtype.type(mu), x.dtype.type(r)
         for j in range(dim):
-            out[i, j] = (x[i, j] - mu_x) * r_x * gamma[j] + beta[j]
+            out[o, j] = (x[i, j] - mu_x) * r_x * gamma[j] + beta[j]
 
 
 @njit(cache=True, nogil=True, error_model="numpy", fastmath=_REASSOC)
-def _layernorm_backward_kernel(dout, x, gamma, mean, rstd, dx, dgamma, dbeta):
+def _layernorm_backward_kernel(dout, x, gamma, mean, rstd, dx, dgamma, dbeta, n_tokens):
     # per row i: dx_j = rstd * (g_j - mean(g) - xhat_j * mean(g * xhat)),  g = dout * gamma;
     # dgamma_j = sum_i dout_ij xhat_ij, dbeta_j = sum_i dout_ij (float64 accumulators (D,)).
     # Rows in order, one thread: the parameter-gradient sums are deterministic. Sums in float64,
     # elementwise work in x's dtype (as in the forward); xhat (D,) is kept between the passes.
+    # n_tokens > 0: dout is token-major like the forward's output (row n B + b for x's b N + n)
     dim = x.shape[1]
     xhat = np.empty(dim, dtype=x.dtype)
+    n_batch = x.shape[0] // n_tokens if n_tokens > 0 else 0
     for i in range(x.shape[0]):
+        o = (i % n_tokens) * n_batch + i // n_tokens if n_tokens > 0 else i
         mu = mean[i]
         r = rstd[i]
         g_mean = 0.0
         gx_mean = 0.0
         for j in range(dim):
             xhat[j] = (x[i, j] - mu) * r
-            g = dout[i, j] * gamma[j]
+            g = dout[o, j] * gamma[j]
             g_mean += g
             gx_mean += g * xhat[j]
         g_mean_x = x.dtype.type(g_mean / dim)
         gx_mean_x = x.dtype.type(gx_mean / dim)
         for j in range(dim):
-            dx[i, j] = r * (dout[i, j] * gamma[j] - g_mean_x - xhat[j] * gx_mean_x)
-            dgamma[j] += dout[i, j] * xhat[j]
-            dbeta[j] += dout[i, j]
+            dx[i, j] = r * (dout[o, j] * gamma[j] - g_mean_x - xhat[j] * gx_mean_x)
+            dgamma[j] += dout[o, j] * xhat[j]
+            dbeta[j] += dout[o, j]
 
 
-def layernorm_forward(x, gamma, beta, eps=1e-5):
+def layernorm_forward(x, gamma, beta, eps=1e-5, token_major=False):
     """Layer normalisation over the last axis.
 
     Parameters
@@ -82,29 +89,36 @@ def layernorm_forward(x, gamma, beta, eps=1e-5):
     gamma, beta : ndarray of shape (D,)
     eps : float
         Added to the variance (biased, as in PyTorch's ``nn.LayerNorm``).
+    token_major : bool, default False
+        ``x`` is (B, N, D) and the output is written token-major, (N, B, D): the layout the
+        network's feature-major attention reads (a row permutation, free inside the kernel).
 
     Returns
     -------
-    out : ndarray of shape (..., D)
+    out : ndarray of shape (..., D), or (N, B, D) when ``token_major``
     cache : tuple
+        :func:`layernorm_backward` then takes ``dout`` in the output's layout.
     """
     dim = x.shape[-1]
     x2 = np.ascontiguousarray(x).reshape(-1, dim)  # (M, D)
     out = np.empty_like(x2)
     mean = np.empty(x2.shape[0], dtype=x2.dtype)  # (M,)
     rstd = np.empty(x2.shape[0], dtype=x2.dtype)  # (M,)
-    _layernorm_forward_kernel(x2, gamma, beta, eps, out, mean, rstd)
-    return out.reshape(x.shape), (x2, gamma, mean, rstd, x.shape)
+    n_tokens = x.shape[1] if token_major else 0
+    _layernorm_forward_kernel(x2, gamma, beta, eps, out, mean, rstd, n_tokens)
+    out_shape = (x.shape[1], x.shape[0], dim) if token_major else x.shape
+    return out.reshape(out_shape), (x2, gamma, mean, rstd, x.shape, n_tokens)
 
 
 def layernorm_backward(dout, cache):
-    """Gradients of :func:`layernorm_forward`: ``(dx, dgamma, dbeta)``."""
-    x2, gamma, mean, rstd, shape = cache
+    """Gradients of :func:`layernorm_forward`: ``(dx, dgamma, dbeta)``; ``dout`` is shaped like
+    the forward's output (token-major when it was), ``dx`` like its input."""
+    x2, gamma, mean, rstd, shape, n_tokens = cache
     dout2 = np.ascontiguousarray(dout, dtype=x2.dtype).reshape(x2.shape)  # (M, D)
     dx = np.empty_like(x2)
     dgamma = np.zeros(x2.shape[1])  # float64 accumulators, cast back below
     dbeta = np.zeros(x2.shape[1])
-    _layernorm_backward_kernel(dout2, x2, gamma, mean, rstd, dx, dgamma, dbeta)
+    _layernorm_backward_kernel(dout2, x2, gamma, mean, rstd, dx, dgamma, dbeta, n_tokens)
     return dx.reshape(shape), dgamma.astype(x2.dtype), dbeta.astype(x2.dtype)
 
 
