@@ -261,6 +261,11 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
         of any level and scale. "affine" adds a learnable per-channel affine map (RevIN). With
         normalisation the training loss is measured in each window's normalised units, so every
         series counts alike whatever its scale.
+    anchor : {"mean", "last"}, default="mean"
+        What instance normalisation shifts each window by: its mean, or its last value (the
+        network then forecasts relative to where the window ends, and a head that outputs zero
+        forecasts the last value: the naive forecast). Scaling is by the standard deviation
+        either way. Ignored when ``normalize=False``.
     trend_degree : int >= 0 or None, default=None
         Make every forecast a polynomial of this degree in the horizon step (N-BEATS's trend
         basis): the head predicts ``trend_degree + 1`` coefficients of orthonormal polynomials
@@ -382,6 +387,7 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
         "positional": [StrOptions({"learned", "sinusoidal"}), None],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "normalize": ["boolean", StrOptions({"affine"})],
+        "anchor": [StrOptions({"mean", "last"})],
         "trend_degree": [Interval(Integral, 0, None, closed="left"), None],
         "loss": [StrOptions({"squared_error", "absolute_error", "huber", "pinball"})],
         "quantiles": ["array-like", None],
@@ -415,6 +421,7 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
         positional="learned",
         dropout=0.1,
         normalize=True,
+        anchor="mean",
         trend_degree=None,
         loss="absolute_error",
         quantiles=None,
@@ -444,6 +451,7 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
         self.positional = positional
         self.dropout = dropout
         self.normalize = normalize
+        self.anchor = anchor
         self.trend_degree = trend_degree
         self.loss = loss
         self.quantiles = quantiles
@@ -534,6 +542,7 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
             positional=self.positional,
             dropout=float(self.dropout),
             normalize=bool(self.normalize),
+            anchor=self.anchor,
             affine=self.normalize == "affine",
             trend_degree=None if self.trend_degree is None else int(self.trend_degree),
             dtype=self.dtype,
@@ -681,17 +690,17 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
         """Loss of a batch and its gradient with respect to the prediction.
 
         With instance normalisation the loss is measured in each window's normalised units:
-        ``(pred - mean) / std`` against ``(target - mean) / std``.
+        ``(pred - shift) / std`` against ``(target - shift) / std``.
         """
         if not config.normalize:
             loss, loss_cache = loss_forward(self.loss, pred, target, quantiles=self.quantiles_)
             return loss, loss_backward(self.loss, loss_cache)
-        mean = cache["norm"]["mean"][:, :, 0]  # (B, 1), the target channel's window statistics
+        shift = cache["norm"]["shift"][:, :, 0]  # (B, 1), the target channel's window statistics
         std = cache["norm"]["std"][:, :, 0]  # (B, 1)
-        target_n = (target - mean) / std  # (B, horizon)
+        target_n = (target - shift) / std  # (B, horizon)
         if pred.ndim == 3:  # quantiles: (B, horizon, Q)
-            mean, std = mean[:, :, None], std[:, :, None]
-        loss, loss_cache = loss_forward(self.loss, (pred - mean) / std, target_n,
+            shift, std = shift[:, :, None], std[:, :, None]
+        loss, loss_cache = loss_forward(self.loss, (pred - shift) / std, target_n,
                                         quantiles=self.quantiles_)
         return loss, loss_backward(self.loss, loss_cache) / std
 

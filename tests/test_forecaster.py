@@ -21,7 +21,7 @@ from sklearn.model_selection import (
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from skattn import AttentionForecaster, make_windows
+from skattn import AttentionForecaster, make_windows, nn
 
 # small and quick, for tests that exercise plumbing rather than accuracy
 FAST = dict(d_model=8, n_heads=2, n_layers=1, max_epochs=3, batch_size=32, random_state=0)
@@ -725,3 +725,28 @@ def test_primed_malloc_keeps_freed_step_memory_instead_of_faulting_it_in_again()
 
     assert faults("plain") > 20_000  # the churn this guards against
     assert faults("prime") < 2_000
+
+
+@pytest.mark.parametrize("anchor", ["mean", "last"])
+def test_anchor_is_what_a_silent_head_forecasts(anchor):
+    # with the head's and the skip's weights zeroed the network outputs 0 in normalised units,
+    # which de-normalises to the anchor: the window's mean, or its last value
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((64, 12)).cumsum(axis=1) * 5 + 50
+    Y = rng.standard_normal((64, 3))
+    model = AttentionForecaster(d_model=8, n_heads=2, patch_len=4, max_epochs=1, batch_size=32,
+                                anchor=anchor, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, Y)
+    for name in ("head.W", "head.b", "skip.W"):
+        model._params64[name][...] = 0.0
+    model._inference_pack = nn.pack_for_inference(model._params64, model._config64)
+    expected = X.mean(axis=1) if anchor == "mean" else X[:, -1]
+    np.testing.assert_allclose(model.predict(X), np.repeat(expected[:, None], 3, axis=1),
+                               rtol=1e-10)
+
+
+def test_anchor_is_validated():
+    with pytest.raises(ValueError, match="anchor"):
+        AttentionForecaster(anchor="median").fit(np.ones((8, 6)), np.ones(8))

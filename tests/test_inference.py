@@ -39,6 +39,10 @@ CASES = {
     "overlapping patches, three channels, quantiles with a trend": dict(
         n_timesteps=54, n_channels=3, patch_len=6, stride=3, affine=True, trend_degree=1,
         n_quantiles=2, n_layers=3),
+    "anchored on the last value, covariates, RevIN": dict(
+        n_timesteps=24, n_channels=2, patch_len=6, stride=3, anchor="last", affine=True),
+    "anchored on the last value, trend": dict(n_timesteps=36, patch_len=6, anchor="last",
+                                              trend_degree=1),
 }
 
 
@@ -57,14 +61,16 @@ def test_forward_inference_matches_the_network_forward(case):
 @given(n_timesteps=st.integers(1, 40), patch_len=st.integers(1, 9), stride=st.integers(1, 9),
        n_heads=st.sampled_from([1, 2, 4]), n_layers=st.integers(0, 2),
        n_channels=st.integers(1, 3), attention=st.sampled_from(["dot", "gated"]),
-       causal=st.booleans(), seed=st.integers(0, 2**16))
+       causal=st.booleans(), anchor=st.sampled_from(["mean", "last"]),
+       seed=st.integers(0, 2**16))
 def test_forward_inference_matches_on_random_shapes(n_timesteps, patch_len, stride, n_heads,
-                                                   n_layers, n_channels, attention, causal, seed):
+                                                   n_layers, n_channels, attention, causal,
+                                                   anchor, seed):
     rng = np.random.default_rng(seed)
     config = nn.NetworkConfig(n_timesteps=n_timesteps, horizon=3, n_channels=n_channels,
                               d_model=8, n_heads=n_heads, n_layers=n_layers, d_ff=12,
                               patch_len=patch_len, stride=stride, attention=attention,
-                              causal=causal, dtype="float64")
+                              causal=causal, anchor=anchor, dtype="float64")
     params = _perturbed_params(config, rng)
     x3 = rng.standard_normal((3, n_timesteps, n_channels))
     _assert_close(forward_inference(pack_for_inference(params, config), x3),
@@ -89,9 +95,10 @@ def _fitted(**params):
     return model, X
 
 
-@pytest.mark.parametrize("attention", ["dot", "gated", "additive"])
-def test_predict_agrees_with_the_op_by_op_forward(attention):
-    model, X = _fitted(attention=attention)
+@pytest.mark.parametrize("attention, anchor", [("dot", "mean"), ("gated", "mean"),
+                                               ("additive", "mean"), ("dot", "last")])
+def test_predict_agrees_with_the_op_by_op_forward(attention, anchor):
+    model, X = _fitted(attention=attention, anchor=anchor)
     assert (model._inference_pack is None) == (attention == "additive")
     got = model.predict(X)
     general = model._unscale_y(_reference(model._params64, model._scale_X(X[:, :, None], np.float64),

@@ -108,6 +108,9 @@ GRAD_CASES = [
     ("trend-line-quantiles-covariates-causal",
      dict(trend_degree=1, n_quantiles=2, n_channels=2, causal=True, horizon=3), 2),
     ("trend-constant-unnormalized", dict(trend_degree=0, normalize=False), 2),
+    ("anchor-last-affine-quantiles-covariates",
+     dict(anchor="last", affine=True, n_quantiles=2, n_channels=2), 2),
+    ("anchor-last-trend-causal", dict(anchor="last", trend_degree=1, causal=True, horizon=3), 2),
 ]
 
 
@@ -263,6 +266,7 @@ def test_no_decay_names():
         dict(d_model=6, n_heads=4),
         dict(attention="softmax"),
         dict(attention=None),
+        dict(anchor="median"),
         dict(positional="rotary"),
         dict(dropout=1.0),
         dict(dropout=-0.1),

@@ -161,15 +161,15 @@ def spec_layernorm(rng, lead=(2, 3), dim=5):
     return inputs, forward, backward
 
 
-def spec_instance_norm(rng, B=2, T=6, C=2, affine=True, stats_grads=True):
+def spec_instance_norm(rng, B=2, T=6, C=2, affine=True, stats_grads=True, anchor="mean"):
     inputs = {"x": spread(rng, (B, T, C), axis=1)}
     if affine:
         inputs["gamma"] = 1.0 + 0.3 * rng.standard_normal(C)
         inputs["beta"] = rng.standard_normal(C)
 
     def forward(x, gamma=None, beta=None):
-        out, cache = instance_norm_forward(x, 1e-5, gamma, beta)
-        outs = (out, cache["mean"], cache["std"]) if stats_grads else (out,)
+        out, cache = instance_norm_forward(x, 1e-5, gamma, beta, anchor)
+        outs = (out, cache["shift"], cache["std"]) if stats_grads else (out,)
         return outs, cache
 
     def backward(douts, cache):
@@ -190,20 +190,20 @@ def spec_instance_norm(rng, B=2, T=6, C=2, affine=True, stats_grads=True):
 def spec_instance_denorm(rng, B=2, horizon=3, Q=2, affine=True):
     inputs = {
         "y": rng.standard_normal((B, horizon, Q)),
-        "mean": rng.standard_normal((B, 1)),
+        "shift": rng.standard_normal((B, 1)),
         "std": rng.uniform(0.5, 2.0, size=(B, 1)),
     }
     if affine:  # the target channel's affine parameters: 0-d arrays
         inputs["gamma"] = np.array(away_from_zero(rng, (), 0.5, 1.5))
         inputs["beta"] = np.array(rng.normal())
 
-    def forward(y, mean, std, gamma=None, beta=None):
-        out, cache = instance_denorm_forward(y, mean, std, gamma, beta)
+    def forward(y, shift, std, gamma=None, beta=None):
+        out, cache = instance_denorm_forward(y, shift, std, gamma, beta)
         return (out,), cache
 
     def backward(douts, cache):
-        dy, dmean, dstd, dgamma, dbeta = instance_denorm_backward(douts[0], cache)
-        grads = {"y": dy, "mean": dmean, "std": dstd}
+        dy, dshift, dstd, dgamma, dbeta = instance_denorm_backward(douts[0], cache)
+        grads = {"y": dy, "shift": dshift, "std": dstd}
         if affine:
             grads["gamma"], grads["beta"] = dgamma, dbeta
         else:
@@ -471,6 +471,16 @@ def test_layernorm_gradients(lead, dim, seed):
 def test_instance_norm_gradients(B, T, C, affine, stats_grads, seed):
     rng = np.random.default_rng(seed)
     gradcheck_spec(spec_instance_norm(rng, B, T, C, affine, stats_grads), rng)
+
+
+@gradcheck_settings
+@given(B=small, T=st.integers(1, 6), C=small, affine=st.booleans(), stats_grads=st.booleans(),
+       seed=seeds)
+@example(B=2, T=5, C=2, affine=True, stats_grads=True, seed=0)
+@example(B=1, T=1, C=1, affine=False, stats_grads=True, seed=0)
+def test_instance_norm_anchored_on_the_last_value_gradients(B, T, C, affine, stats_grads, seed):
+    rng = np.random.default_rng(seed)
+    gradcheck_spec(spec_instance_norm(rng, B, T, C, affine, stats_grads, "last"), rng)
 
 
 @gradcheck_settings
@@ -906,7 +916,7 @@ def test_instance_norm_statistics_and_round_trip(affine, C):
     var = x.var(axis=1)
     np.testing.assert_allclose(out.std(axis=1), np.sqrt(var / (var + 1e-5)), rtol=1e-12)
     np.testing.assert_allclose(out.std(axis=1), 1.0, rtol=0, atol=1e-3)
-    np.testing.assert_allclose(cache["mean"], x.mean(axis=1, keepdims=True), rtol=1e-13)
+    np.testing.assert_allclose(cache["shift"], x.mean(axis=1, keepdims=True), rtol=1e-13)
     np.testing.assert_allclose(cache["std"], np.sqrt(x.var(axis=1, keepdims=True) + 1e-5),
                                rtol=1e-13)
 
@@ -916,7 +926,7 @@ def test_instance_norm_statistics_and_round_trip(affine, C):
     # y = the normalised target window, read as a forecast of T steps, one quantile
     y = out[:, :, :1]
     back, _ = instance_denorm_forward(
-        y, cache["mean"][:, :, 0], cache["std"][:, :, 0],
+        y, cache["shift"][:, :, 0], cache["std"][:, :, 0],
         None if gamma is None else np.array(gamma[0]), None if beta is None else np.array(beta[0]),
     )
     np.testing.assert_allclose(back[:, :, 0], x[:, :, 0], rtol=1e-12, atol=1e-12)
@@ -940,6 +950,8 @@ SPECS = {
     "layernorm": spec_layernorm,
     "instance_norm": lambda rng: spec_instance_norm(rng, affine=False, stats_grads=False),
     "instance_norm_affine_stats": lambda rng: spec_instance_norm(rng, affine=True),
+    "instance_norm_last_affine_stats": lambda rng: spec_instance_norm(rng, affine=True,
+                                                                     anchor="last"),
     "instance_denorm": lambda rng: spec_instance_denorm(rng, affine=False),
     "instance_denorm_affine": lambda rng: spec_instance_denorm(rng, affine=True),
     "gelu": spec_gelu,

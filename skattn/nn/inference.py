@@ -38,8 +38,8 @@ _N_GLOBAL_SLOTS = 11
 _LAYER_SLOTS = 14
 # Entries of the int64 ``dims`` array
 (_T, _C, _P, _S, _N, _NPAD, _D, _F, _H, _L, _K, _Q, _HORIZON, _NORMALIZE, _AFFINE, _GATED,
- _CAUSAL, _HAS_TREND) = range(18)
-_N_DIMS = 18
+ _CAUSAL, _HAS_TREND, _ANCHOR_LAST) = range(19)
+_N_DIMS = 19
 
 
 class InferencePack:
@@ -106,6 +106,7 @@ def pack_for_inference(params, config):
     dims[_K], dims[_Q], dims[_HORIZON] = n_head_steps, n_outputs_per_step, config.horizon
     dims[_NORMALIZE], dims[_AFFINE], dims[_GATED] = config.normalize, affine, gated
     dims[_CAUSAL], dims[_HAS_TREND] = config.causal, config.trend_degree is not None
+    dims[_ANCHOR_LAST] = config.anchor == "last"
     return InferencePack(np.concatenate(pieces), offsets, dims, float(config.norm_eps),
                          config.horizon, n_outputs_per_step)
 
@@ -176,6 +177,7 @@ def _forward_kernel(x, flat, offsets, dims, eps, out):
     n_layers, n_head_steps, n_q, horizon = dims[_L], dims[_K], dims[_Q], dims[_HORIZON]
     normalize, affine, gated = dims[_NORMALIZE] != 0, dims[_AFFINE] != 0, dims[_GATED] != 0
     causal, has_trend = dims[_CAUSAL] != 0, dims[_HAS_TREND] != 0
+    anchor_last = dims[_ANCHOR_LAST] != 0
     head_dim = d // n_heads
     scale = 1.0 / math.sqrt(head_dim)
     n_coef = n_head_steps * n_q
@@ -205,9 +207,9 @@ def _forward_kernel(x, flat, offsets, dims, eps, out):
     target = np.empty((1, n_steps))
     skip = np.empty((1, n_coef))
     for b in range(x.shape[0]):
-        # instance norm of each channel over time: (T, C); the target channel's statistics
-        # de-normalise the forecast
-        mean0, std0 = 0.0, 1.0
+        # instance norm of each channel over time (shift: the mean or the last value): (T, C);
+        # the target channel's statistics de-normalise the forecast
+        shift0, std0 = 0.0, 1.0
         for c in range(n_channels):
             if normalize:
                 mu, sq = 0.0, 0.0
@@ -218,11 +220,12 @@ def _forward_kernel(x, flat, offsets, dims, eps, out):
                     diff = x[b, t, c] - mu
                     sq += diff * diff
                 std = math.sqrt(sq / n_steps + eps)
+                shift = x[b, n_steps - 1, c] if anchor_last else mu
                 for t in range(n_steps):
-                    xhat = (x[b, t, c] - mu) / std
+                    xhat = (x[b, t, c] - shift) / std
                     z[t, c] = xhat * revin_g[0, c] + revin_b[0, c] if affine else xhat
                 if c == 0:
-                    mean0, std0 = mu, std
+                    shift0, std0 = shift, std
             else:
                 for t in range(n_steps):
                     z[t, c] = x[b, t, c]
@@ -312,5 +315,5 @@ def _forward_kernel(x, flat, offsets, dims, eps, out):
                 if normalize:
                     if affine:
                         value = (value - revin_b[0, 0]) / revin_g[0, 0]
-                    value = value * std0 + mean0
+                    value = value * std0 + shift0
                 out[b, step, q] = value

@@ -61,6 +61,7 @@ from .embedding import (
 )
 from .linear import bias_backward, linear_backward, linear_forward
 from .norm import (
+    ANCHORS,
     instance_denorm_backward,
     instance_denorm_forward,
     instance_norm_backward,
@@ -99,6 +100,8 @@ class NetworkConfig:
         Dropout after the embedding and on both residual branches.
     normalize : bool
         Per-window instance normalisation (and de-normalisation of the output).
+    anchor : {"mean", "last"}
+        What instance normalisation shifts each window by: its mean, or its last value.
     affine : bool
         Learnable per-channel affine map after instance normalisation (RevIN).
     norm_eps : float
@@ -124,6 +127,7 @@ class NetworkConfig:
     causal: bool = False
     dropout: float = 0.1
     normalize: bool = True
+    anchor: str = "mean"
     affine: bool = False
     norm_eps: float = 1e-5
     trend_degree: int | None = None
@@ -148,6 +152,8 @@ class NetworkConfig:
             )
         if self.attention not in ATTENTION_KINDS:
             raise ValueError(f"attention must be one of {ATTENTION_KINDS}, got {self.attention!r}")
+        if self.anchor not in ANCHORS:
+            raise ValueError(f"anchor must be one of {ANCHORS}, got {self.anchor!r}")
         if self.positional not in POSITIONAL_KINDS:
             raise ValueError(
                 f"positional must be one of {POSITIONAL_KINDS}, got {self.positional!r}"
@@ -482,7 +488,7 @@ def forward(params, x, config, *, training=False, rng=None, for_backward=True):
     # instance normalisation: z (B, T, C), statistics (B, 1, C)
     if config.normalize:
         z, cache["norm"] = instance_norm_forward(
-            x3, config.norm_eps, params.get("revin.gamma"), params.get("revin.beta")
+            x3, config.norm_eps, params.get("revin.gamma"), params.get("revin.beta"), config.anchor
         )
     else:
         z = x3
@@ -514,7 +520,7 @@ def forward(params, x, config, *, training=False, rng=None, for_backward=True):
         gamma = params["revin.gamma"][0] if config.affine else None
         beta = params["revin.beta"][0] if config.affine else None
         y, cache["denorm"] = instance_denorm_forward(
-            y, stats["mean"][:, :, 0], stats["std"][:, :, 0], gamma, beta
+            y, stats["shift"][:, :, 0], stats["std"][:, :, 0], gamma, beta
         )
     pred = y[:, :, 0] if config.n_quantiles is None else y
     return pred, cache
@@ -542,14 +548,14 @@ def backward(dpred, cache, params, config, *, return_input_grad=False):
     dy = dpred[:, :, None] if config.n_quantiles is None else dpred  # (B, horizon, Q)
     n_batch = dy.shape[0]
 
-    dmean = dstd = None
+    dshift = dstd = None
     if config.normalize:
-        dy, dmean2, dstd2, dgamma_t, dbeta_t = instance_denorm_backward(dy, cache["denorm"])
-        n_channels = cache["norm"]["mean"].shape[2]
+        dy, dshift2, dstd2, dgamma_t, dbeta_t = instance_denorm_backward(dy, cache["denorm"])
+        n_channels = cache["norm"]["shift"].shape[2]
         # only the target channel's statistics feed the output
-        dmean = np.zeros((n_batch, 1, n_channels), dtype=dy.dtype)
+        dshift = np.zeros((n_batch, 1, n_channels), dtype=dy.dtype)
         dstd = np.zeros((n_batch, 1, n_channels), dtype=dy.dtype)
-        dmean[:, :, 0] = dmean2
+        dshift[:, :, 0] = dshift2
         dstd[:, :, 0] = dstd2
     if config.trend_degree is not None:
         dy = trend_backward(dy, trend_basis(config.horizon, config.trend_degree, dy.dtype))
@@ -574,7 +580,7 @@ def backward(dpred, cache, params, config, *, return_input_grad=False):
     dz[:, :, 0] += dz_target
 
     if config.normalize:
-        dx3, dgamma, dbeta = instance_norm_backward(dz, cache["norm"], dmean, dstd)
+        dx3, dgamma, dbeta = instance_norm_backward(dz, cache["norm"], dshift, dstd)
         if config.affine:
             dgamma[0] += dgamma_t
             dbeta[0] += dbeta_t

@@ -125,11 +125,15 @@ def layernorm_backward(dout, cache):
 # --------------------------------------------------------------------------------------------
 # Instance normalisation of a window, and its inverse on the forecast.
 # --------------------------------------------------------------------------------------------
-def instance_norm_forward(x, eps=1e-5, gamma=None, beta=None):
-    """Normalise each window by its own mean and standard deviation over time, per channel.
+ANCHORS = ("mean", "last")
 
-    ``std = sqrt(var + eps)`` with the biased variance, so a constant window maps to zeros
-    instead of dividing by zero.
+
+def instance_norm_forward(x, eps=1e-5, gamma=None, beta=None, anchor="mean"):
+    """Normalise each window by its own level and standard deviation over time, per channel.
+
+    ``z = (x - shift) / std`` with ``std = sqrt(var + eps)`` (the biased variance, so a constant
+    window maps to zeros instead of dividing by zero) and ``shift`` the window's mean, or with
+    ``anchor="last"`` its last value: the forecast is then made relative to where the window ends.
 
     Parameters
     ----------
@@ -137,30 +141,39 @@ def instance_norm_forward(x, eps=1e-5, gamma=None, beta=None):
     eps : float
     gamma, beta : ndarray of shape (C,) or None
         Optional learnable affine map applied after normalising (both or neither).
+    anchor : {"mean", "last"}, default "mean"
 
     Returns
     -------
     out : ndarray of shape (B, T, C)
     cache : dict
-        Holds ``mean`` and ``std`` of shape (B, 1, C), needed to de-normalise the forecast.
+        Holds ``shift`` and ``std`` of shape (B, 1, C), needed to de-normalise the forecast.
     """
+    if anchor not in ANCHORS:
+        raise ValueError(f"anchor must be one of {ANCHORS}, got {anchor!r}")
     mean = x.mean(axis=1, keepdims=True)  # (B, 1, C)
     centred = x - mean
     var = (centred * centred).mean(axis=1, keepdims=True)  # (B, 1, C)
     std = np.sqrt(var + x.dtype.type(eps))  # (B, 1, C)
-    xhat = centred / std  # (B, T, C)
+    standardised = centred / std  # (B, T, C), around the mean: what the std's derivative needs
+    if anchor == "last":
+        shift = x[:, -1:, :]  # (B, 1, C)
+        xhat = (x - shift) / std
+    else:
+        shift, xhat = mean, standardised
     out = xhat * gamma + beta if gamma is not None else xhat
-    return out, {"xhat": xhat, "mean": mean, "std": std, "gamma": gamma}
+    return out, {"xhat": xhat, "standardised": standardised, "shift": shift, "std": std,
+                 "gamma": gamma, "anchor": anchor}
 
 
-def instance_norm_backward(dout, cache, dmean=None, dstd=None):
+def instance_norm_backward(dout, cache, dshift=None, dstd=None):
     """Gradients of :func:`instance_norm_forward`.
 
     Parameters
     ----------
     dout : ndarray of shape (B, T, C)
     cache : dict
-    dmean, dstd : ndarray of shape (B, 1, C) or None
+    dshift, dstd : ndarray of shape (B, 1, C) or None
         Gradients that reach the statistics through other uses (the de-normalisation).
 
     Returns
@@ -177,31 +190,42 @@ def instance_norm_backward(dout, cache, dmean=None, dstd=None):
     else:
         dgamma = dbeta = None
         dxhat = dout
-    # same algebra as layer norm, over the time axis
-    dx = (
-        dxhat
-        - dxhat.mean(axis=1, keepdims=True)
-        - xhat * (dxhat * xhat).mean(axis=1, keepdims=True)
-    ) / std
-    # d mean / dx_t = 1 / T ;  d std / dx_t = (x_t - mean) / (T std) = xhat_t / T
-    if dmean is not None:
-        dx = dx + dmean / n_steps
+    # z_t = (x_t - shift) / std:  dx_k = (dz_k - sum_t dz_t dshift/dx_k) / std
+    #                                    - sum_t (dz_t z_t) dstd/dx_k / std,
+    # d std / dx_k = (x_k - mean) / (T std) = standardised_k / T
+    standardised = cache["standardised"]
+    if cache["anchor"] == "mean":
+        # d shift / dx_k = 1 / T: the same algebra as layer norm, over the time axis
+        dx = (
+            dxhat
+            - dxhat.mean(axis=1, keepdims=True)
+            - xhat * (dxhat * xhat).mean(axis=1, keepdims=True)
+        ) / std
+        if dshift is not None:
+            dx = dx + dshift / n_steps
+    else:
+        # d shift / dx_k = 1 for the last step only
+        dx = (dxhat - standardised * (dxhat * xhat).mean(axis=1, keepdims=True)) / std
+        through_shift = -dxhat.sum(axis=1, keepdims=True) / std  # (B, 1, C)
+        if dshift is not None:
+            through_shift = through_shift + dshift
+        dx[:, -1:, :] += through_shift
     if dstd is not None:
-        dx = dx + dstd * xhat / n_steps
+        dx = dx + dstd * standardised / n_steps
     return dx, dgamma, dbeta
 
 
-def instance_denorm_forward(y, mean, std, gamma=None, beta=None):
+def instance_denorm_forward(y, shift, std, gamma=None, beta=None):
     """Put a forecast made in normalised units back on the window's scale.
 
-    ``out = (y - beta) / gamma * std + mean`` (the affine map undone first, when there is one).
+    ``out = (y - beta) / gamma * std + shift`` (the affine map undone first, when there is one).
 
     Parameters
     ----------
     y : ndarray of shape (B, horizon, Q)
         Forecast of the target channel in normalised units (Q quantiles, 1 for a point forecast).
-    mean, std : ndarray of shape (B, 1)
-        Statistics of the target channel of each window.
+    shift, std : ndarray of shape (B, 1)
+        Statistics of the target channel of each window (the shift: its mean or last value).
     gamma, beta : float arrays of shape () or None
         The target channel's affine parameters.
 
@@ -210,10 +234,10 @@ def instance_denorm_forward(y, mean, std, gamma=None, beta=None):
     out : ndarray of shape (B, horizon, Q)
     cache : tuple
     """
-    mean3 = mean[:, :, None]  # (B, 1, 1)
+    shift3 = shift[:, :, None]  # (B, 1, 1)
     std3 = std[:, :, None]  # (B, 1, 1)
     y_unaffine = (y - beta) / gamma if gamma is not None else y
-    out = y_unaffine * std3 + mean3
+    out = y_unaffine * std3 + shift3
     return out, (y_unaffine, std3, gamma)
 
 
@@ -223,17 +247,17 @@ def instance_denorm_backward(dout, cache):
     Returns
     -------
     dy : ndarray of shape (B, horizon, Q)
-    dmean, dstd : ndarray of shape (B, 1)
+    dshift, dstd : ndarray of shape (B, 1)
     dgamma, dbeta : float arrays of shape () or None
     """
     y_unaffine, std3, gamma = cache
-    dmean = dout.sum(axis=(1, 2))[:, None]  # (B, 1)
+    dshift = dout.sum(axis=(1, 2))[:, None]  # (B, 1)
     dstd = (dout * y_unaffine).sum(axis=(1, 2))[:, None]  # (B, 1)
     dy_unaffine = dout * std3
     if gamma is None:
-        return dy_unaffine, dmean, dstd, None, None
+        return dy_unaffine, dshift, dstd, None, None
     dy = dy_unaffine / gamma
     # y_unaffine = (y - beta) / gamma
     dbeta = -dy.sum()
     dgamma = -(dy_unaffine * y_unaffine).sum() / gamma
-    return dy, dmean, dstd, dgamma, dbeta
+    return dy, dshift, dstd, dgamma, dbeta
