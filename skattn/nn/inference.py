@@ -25,6 +25,7 @@ from numba import njit
 
 from .embedding import patch_layout, sinusoidal_positions
 from .network import trend_basis
+from .norm import _layernorm_forward_kernel
 
 #: attention kinds the fused kernel implements
 INFERENCE_ATTENTION = ("dot", "gated")
@@ -148,24 +149,6 @@ def _dense(a, weight, bias, has_bias, out):
                 out[n, j] += bias[0, j]
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def _layer_norm(x, gamma, beta, eps, out):
-    # out (N, D) = layer norm of each row of x with gain and shift (1, D), as layernorm_forward
-    dim = x.shape[1]
-    for n in range(x.shape[0]):
-        total = 0.0
-        for j in range(dim):
-            total += x[n, j]
-        mu = total / dim
-        sq = 0.0
-        for j in range(dim):
-            diff = x[n, j] - mu
-            sq += diff * diff
-        r = 1.0 / math.sqrt(sq / dim + eps)
-        for j in range(dim):
-            out[n, j] = (x[n, j] - mu) * r * gamma[0, j] + beta[0, j]
-
-
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)
 
 
@@ -197,6 +180,7 @@ def _forward_kernel(x, flat, offsets, dims, eps, out):
     patches = np.empty((n_tokens, patch_len * n_channels))
     h = np.empty((n_tokens, d))  # the residual stream
     a = np.empty((n_tokens, d))  # its layer-normed copy
+    row_mean, row_rstd = np.empty(n_tokens), np.empty(n_tokens)  # the layer norm's statistics
     qkv = np.empty((n_tokens, 3 * d))  # q, k, v of each token: (N, 3, H, Dh) flattened
     merged = np.empty((n_tokens, d))  # attention output, heads merged
     branch = np.empty((n_tokens, d))
@@ -242,8 +226,9 @@ def _forward_kernel(x, flat, offsets, dims, eps, out):
 
         for layer in range(n_layers):
             base = _N_GLOBAL_SLOTS + _LAYER_SLOTS * layer
-            _layer_norm(h, _view(flat, offsets, base + _LN1_G, 1, d),
-                        _view(flat, offsets, base + _LN1_B, 1, d), eps, a)
+            _layernorm_forward_kernel(h, _view(flat, offsets, base + _LN1_G, 1, d)[0],
+                                      _view(flat, offsets, base + _LN1_B, 1, d)[0], eps, a,
+                                      row_mean, row_rstd, 0)
             _dense(a, _view(flat, offsets, base + _W_QKV, d, 3 * d),
                    _view(flat, offsets, base + _B_QKV, 1, 3 * d), True, qkv)
             for head in range(n_heads):
@@ -283,8 +268,9 @@ def _forward_kernel(x, flat, offsets, dims, eps, out):
             for n in range(n_tokens):
                 for j in range(d):
                     h[n, j] += branch[n, j]
-            _layer_norm(h, _view(flat, offsets, base + _LN2_G, 1, d),
-                        _view(flat, offsets, base + _LN2_B, 1, d), eps, a)
+            _layernorm_forward_kernel(h, _view(flat, offsets, base + _LN2_G, 1, d)[0],
+                                      _view(flat, offsets, base + _LN2_B, 1, d)[0], eps, a,
+                                      row_mean, row_rstd, 0)
             _dense(a, _view(flat, offsets, base + _W1, d, d_ff),
                    _view(flat, offsets, base + _B1, 1, d_ff), True, hidden)
             for n in range(n_tokens):
@@ -297,7 +283,7 @@ def _forward_kernel(x, flat, offsets, dims, eps, out):
                 for j in range(d):
                     h[n, j] += branch[n, j]
 
-        _layer_norm(h, lnf_g, lnf_b, eps, a)
+        _layernorm_forward_kernel(h, lnf_g[0], lnf_b[0], eps, a, row_mean, row_rstd, 0)
         # flatten head (N * D -> K * Q) + linear skip from the target channel (T -> K * Q)
         _dense(flat_h, head_w, head_b, True, coef)
         for t in range(n_steps):
