@@ -123,25 +123,23 @@ def bias_dropout_residual_forward(residual, branch, bias, p, rng, training,
     out (N, B, D) (the feature-major attention's output projection); the kernel reads it so, and
     the mask and result are those of the (B, N, D) branch.
     """
+    n_tokens = 0  # > 0: the kernel reads the branch's rows token-major
     if branch_token_major:
-        n_tokens, n_batch, width = branch.shape
-        if (not training or p == 0.0 or width % 2 or residual.dtype != branch.dtype
-                or residual.shape != (n_batch, n_tokens, width)):
-            # the plain steps below, on the branch seen as (B, N, D)
-            return bias_dropout_residual_forward(residual, branch.transpose(1, 0, 2), bias, p,
-                                                 rng, training)
-        if not 0.0 <= p < 1.0:
-            raise ValueError(f"dropout probability must be in [0, 1), got {p!r}")
-    else:
-        if not training or p == 0.0:
-            return residual + (branch + bias), None
-        if not 0.0 <= p < 1.0:
-            raise ValueError(f"dropout probability must be in [0, 1), got {p!r}")
-        n_tokens, width = 0, branch.shape[-1]
-        if width % 2 or residual.shape != branch.shape or residual.dtype != branch.dtype:
-            # an odd row width splits mask words across rows: the plain steps
-            dropped, scaled_mask = dropout_forward(branch + bias, p, rng, training)
-            return residual + dropped, scaled_mask
+        if (training and p > 0.0 and branch.shape[-1] % 2 == 0 and residual.dtype == branch.dtype
+                and residual.shape == (branch.shape[1], branch.shape[0], branch.shape[2])):
+            n_tokens = branch.shape[0]
+        else:  # the steps below on the branch seen as (B, N, D)
+            branch = branch.transpose(1, 0, 2)
+    if not training or p == 0.0:
+        return residual + (branch + bias), None
+    if not 0.0 <= p < 1.0:
+        raise ValueError(f"dropout probability must be in [0, 1), got {p!r}")
+    width = branch.shape[-1]
+    if not n_tokens and (width % 2 or residual.shape != branch.shape
+                         or residual.dtype != branch.dtype):
+        # an odd row width splits mask words across rows: the plain steps
+        dropped, scaled_mask = dropout_forward(branch + bias, p, rng, training)
+        return residual + dropped, scaled_mask
     key = rng.integers(0, 2**64, dtype=np.uint64)  # the one draw dropout_forward makes
     branch2 = np.ascontiguousarray(branch).reshape(-1, width)  # (M, D)
     out = np.empty_like(branch2)

@@ -29,6 +29,7 @@ from .norm import _layernorm_forward_kernel
 
 #: attention kinds the fused kernel implements
 INFERENCE_ATTENTION = ("dot", "gated")
+_INV_SQRT2 = 1.0 / math.sqrt(2.0)  # GELU's erf argument scale
 
 # Slots of the flat parameter buffer: the network-wide ones, then _LAYER_SLOTS per block.
 (_PATCH_W, _PATCH_B, _POS, _LNF_G, _LNF_B, _HEAD_W, _HEAD_B, _SKIP_W, _REVIN_G, _REVIN_B,
@@ -148,8 +149,6 @@ def _dense(a, weight, bias, has_bias, out):
             for j in range(out.shape[1]):
                 out[n, j] += bias[0, j]
 
-
-_INV_SQRT2 = 1.0 / math.sqrt(2.0)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
