@@ -159,7 +159,7 @@ def run_attention(data, args, overrides):
     averaged over ``--seeds`` random_states) on the training windows and forecast every series."""
     window = args.window if args.single else WINDOW
     X, y, index = make_windows(data.train, window, HORIZON, min_history=args.min_history,
-                               return_index=True)
+                               min_target=args.min_target, return_index=True)
     if args.recent:  # exploration: only the windows whose target starts in the last RECENT steps
         lengths = np.array([len(series) for series in data.train])
         distance = lengths[index[:, 0]] - HORIZON - index[:, 1]  # 0 for the newest window
@@ -260,6 +260,9 @@ def main(argv=None):
     parser.add_argument("--min-history", type=int, default=None,
                         help="make_windows(min_history=...) for the training windows (default "
                              "MIN_HISTORY for the ensemble, the window for --single)")
+    parser.add_argument("--min-target", type=int, default=None,
+                        help="exploration: make_windows(min_target=...), also train on the windows "
+                             "whose target runs past the end of each training part (NaN-masked)")
     parser.add_argument("--adjust", choices=("test", "all", "none"), default="test",
                         help="seasonal adjustment: per the seasonality test (default), of every "
                              "window, or none (the models themselves)")

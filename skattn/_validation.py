@@ -5,18 +5,20 @@ import math
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_array, validate_data
 
 from .windows import left_pad
 
 
-def validate_windows(estimator, X, y=None, *, reset):
+def validate_windows(estimator, X, y=None, *, reset, missing_y=False):
     """Validate history windows ``X`` (and targets ``y``) for ``estimator``.
 
     scikit-learn's ``validate_data`` does the general checks (finite, numeric, non-empty, the number
     of time steps against ``n_features_in_``, column names); on top of it: ``X`` is 2-D
     (n_samples, n_timesteps) or 3-D (n_samples, n_timesteps, n_channels), and at predict time has
-    the channels seen at fit (``estimator.n_channels_``).
+    the channels seen at fit (``estimator.n_channels_``). With ``missing_y``, NaN in ``y`` marks a
+    target value that was not observed (:func:`skattn.make_windows` with ``min_target``): allowed
+    wherever the row has at least one observed value (:func:`check_targets_with_missing`).
 
     Returns
     -------
@@ -26,6 +28,9 @@ def validate_windows(estimator, X, y=None, *, reset):
     """
     if y is None:
         X = validate_data(estimator, X, reset=reset, allow_nd=True, dtype=[np.float64, np.float32])
+    elif missing_y:
+        X = validate_data(estimator, X, reset=reset, allow_nd=True, dtype=[np.float64, np.float32])
+        y = check_targets_with_missing(y, X.shape[0], estimator)
     else:
         X, y = validate_data(estimator, X, y, reset=reset, allow_nd=True,
                              dtype=[np.float64, np.float32], multi_output=True, y_numeric=True)
@@ -36,6 +41,34 @@ def validate_windows(estimator, X, y=None, *, reset):
             f"{estimator.n_channels_} channel(s)"
         )
     return X, y, n_channels
+
+
+def check_targets_with_missing(y, n_samples, estimator=None):
+    """``y`` (n_samples,) or (n_samples, horizon) as a float array in which NaN marks a missing value.
+
+    scikit-learn's target checks, except that NaN is allowed where the row has at least one
+    observed value: infinity, a row with no observed value, or a wrong length is a ValueError.
+    """
+    y = check_array(y, ensure_2d=False, dtype="numeric", ensure_all_finite="allow-nan",
+                    input_name="y", estimator=estimator)
+    if y.dtype.kind not in "f":
+        y = y.astype(np.float64)
+    if y.ndim not in (1, 2):
+        raise ValueError(f"y must be 1-D or 2-D, got an array of shape {y.shape}")
+    if y.shape[0] != n_samples:
+        raise ValueError(
+            f"Found input variables with inconsistent numbers of samples: X has {n_samples}, "
+            f"y has {y.shape[0]}"
+        )
+    unobserved = np.isnan(y) if y.ndim == 1 else np.isnan(y).all(axis=1)
+    if unobserved.any():
+        rows = np.flatnonzero(unobserved)
+        raise ValueError(
+            f"Input y contains NaN in every value of {rows.size} row(s) (the first: row "
+            f"{rows[0]}); NaN marks a missing target value, and each row needs at least one "
+            "observed value"
+        )
+    return y
 
 
 def window_channels(X):

@@ -16,9 +16,10 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.ensemble import VotingRegressor
 from sklearn.ensemble._voting import _BaseVoting
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, check_X_y
+from sklearn.utils.validation import _check_feature_names_in, check_array, check_is_fitted
 
-from ._validation import forecast_with_predict, validate_windows, window_channels
+from ._validation import (check_targets_with_missing, forecast_with_predict, validate_windows,
+                          window_channels)
 
 
 class LastSteps(TransformerMixin, BaseEstimator):
@@ -201,6 +202,8 @@ class ForecastEnsemble(VotingRegressor):
         ----------
         X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
         y : array-like of shape (n_samples,) or (n_samples, horizon)
+            NaN (a value that was not observed) is passed on to the members;
+            :class:`AttentionForecaster` leaves it out of its loss.
 
         Returns
         -------
@@ -215,9 +218,11 @@ class ForecastEnsemble(VotingRegressor):
                 "weights are only used with aggregate='mean'; the median of the members is "
                 f"unweighted (got weights={self.weights!r})"
             )
-        # the same checks as the members', before a pool of processes is started for them
-        X_checked, y_checked = check_X_y(X, y, allow_nd=True, multi_output=True, y_numeric=True,
-                                         dtype=[np.float64, np.float32])
+        # the same checks as the members', before a pool of processes is started for them; NaN
+        # targets (missing values) go on to the members, which accept or reject them
+        X_checked = check_array(X, allow_nd=True, dtype=[np.float64, np.float32],
+                                estimator=self)
+        y_checked = check_targets_with_missing(y, X_checked.shape[0], self)
         self.n_channels_ = window_channels(X_checked)
         self.n_outputs_ = 1 if y_checked.ndim == 1 else y_checked.shape[1]
         # VotingRegressor.fit would flatten y to 1-D; its parent fits the members on y as it is

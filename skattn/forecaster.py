@@ -489,7 +489,7 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
         """Validate X (and y) with scikit-learn's rules, plus the window-specific ones."""
         if not reset and y is None and self._is_plain_valid_input(X):
             return X, None, self.n_channels_
-        return validate_windows(self, X, y, reset=reset)
+        return validate_windows(self, X, y, reset=reset, missing_y=True)
 
     def _is_plain_valid_input(self, X):
         """True when X needs no conversion and passes every check ``validate_data`` would make at
@@ -588,6 +588,9 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
             the others covariates.
         y : array-like of shape (n_samples,) or (n_samples, horizon)
             The next value, or the next ``horizon`` values, of the target after each window.
+            NaN marks a value that was not observed (the windows past a series' end that
+            ``make_windows(min_target=...)`` cuts): it is left out of the loss. Every row needs
+            at least one observed value; infinity is an error.
 
         Returns
         -------
@@ -604,6 +607,7 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
         y : array-like of shape (n_samples,) or (n_samples, horizon)
+            As in :meth:`fit` (NaN marks a missing value).
 
         Returns
         -------
@@ -690,19 +694,33 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
         """Loss of a batch and its gradient with respect to the prediction.
 
         With instance normalisation the loss is measured in each window's normalised units:
-        ``(pred - shift) / std`` against ``(target - shift) / std``.
+        ``(pred - shift) / std`` against ``(target - shift) / std``. NaN targets (values past a
+        series' end, ``make_windows(min_target=...)``) are left out: the loss is the sum of the
+        per-element losses of the observed values divided by ALL the batch's target elements, so
+        a missing value counts as a zero loss and gets a zero gradient, and a batch's weight does
+        not depend on how many of its values are missing.
         """
-        if not config.normalize:
+        if config.normalize:
+            shift = cache["norm"]["shift"][:, :, 0]  # (B, 1), the target channel's window statistics
+            std = cache["norm"]["std"][:, :, 0]  # (B, 1)
+            target = (target - shift) / std  # (B, horizon)
+            if pred.ndim == 3:  # quantiles: (B, horizon, Q)
+                shift, std = shift[:, :, None], std[:, :, None]
+            pred = (pred - shift) / std
+        observed = ~np.isnan(target)  # (B, horizon)
+        if observed.all():
             loss, loss_cache = loss_forward(self.loss, pred, target, quantiles=self.quantiles_)
-            return loss, loss_backward(self.loss, loss_cache)
-        shift = cache["norm"]["shift"][:, :, 0]  # (B, 1), the target channel's window statistics
-        std = cache["norm"]["std"][:, :, 0]  # (B, 1)
-        target_n = (target - shift) / std  # (B, horizon)
-        if pred.ndim == 3:  # quantiles: (B, horizon, Q)
-            shift, std = shift[:, :, None], std[:, :, None]
-        loss, loss_cache = loss_forward(self.loss, (pred - shift) / std, target_n,
-                                        quantiles=self.quantiles_)
-        return loss, loss_backward(self.loss, loss_cache) / std
+            dpred = loss_backward(self.loss, loss_cache)
+        else:
+            # the loss over the observed elements only (pred[observed]: (M,) or (M, Q)), its
+            # mean rescaled from M elements to all of them
+            fraction = np.count_nonzero(observed) / observed.size
+            loss, loss_cache = loss_forward(self.loss, pred[observed], target[observed],
+                                            quantiles=self.quantiles_)
+            loss *= fraction
+            dpred = np.zeros_like(pred)
+            dpred[observed] = loss_backward(self.loss, loss_cache) * dpred.dtype.type(fraction)
+        return loss, (dpred / std if config.normalize else dpred)
 
     def _evaluation_loss(self, X, Y, params):
         """Mean loss over ``X, Y`` (scaled), without dropout, in the training loss's units."""

@@ -223,6 +223,8 @@ class DeseasonalizedForecaster(RegressorMixin, BaseEstimator):
             History windows, oldest value first; with 3 dimensions channel 0 is the target.
         y : array-like of shape (n_samples,) or (n_samples, horizon)
             The next value, or the next ``horizon`` values, of the target after each window.
+            NaN (a value that was not observed) is passed on to ``forecaster``, adjusted like
+            the others; :class:`AttentionForecaster` leaves it out of its loss.
 
         Returns
         -------
@@ -232,7 +234,9 @@ class DeseasonalizedForecaster(RegressorMixin, BaseEstimator):
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
-        X, y, self.n_channels_ = validate_windows(self, X, y, reset=True)
+        # NaN targets (missing values) pass through the adjustment to the wrapped forecaster,
+        # which accepts or rejects them
+        X, y, self.n_channels_ = validate_windows(self, X, y, reset=True, missing_y=True)
         self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
         adjusted, future = self._adjust(X)
         self.forecaster_ = clone(self.forecaster).fit(adjusted, y / future.reshape(y.shape))

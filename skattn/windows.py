@@ -65,7 +65,7 @@ def _is_single_series(series):
 
 
 def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_history=None,
-                 return_index=False):
+                 min_target=None, return_index=False):
     """Cut one series, or many, into history windows ``X`` and the values that follow them ``y``.
 
     Parameters
@@ -90,6 +90,15 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_hist
         shorter windows read the last steps of these windows (:class:`skattn.LastSteps` in a
         :class:`skattn.ForecastEnsemble`): with ``min_history`` equal to the shortest window they
         train on all the rows they would have had alone.
+    min_target : int or None, default None
+        Also cut the windows whose target runs past the end of the series, as long as at least
+        ``min_target`` of its ``horizon`` values exist; the missing ones are NaN in ``y``. None
+        means ``horizon``: complete targets only. These windows continue the layout forwards by
+        ``step`` from the newest complete window and, like the others, need ``min_history`` real
+        values of history. :class:`skattn.AttentionForecaster` leaves NaN targets out of its loss
+        (alone, in a :class:`skattn.ForecastEnsemble` or behind a
+        :class:`skattn.DeseasonalizedForecaster`), so it also trains on the inputs that end within
+        ``horizon`` steps of each series' end, which complete targets never reach.
     return_index : bool, default False
         Also return, for each sample, the series it came from and the position in that series of
         its first target value.
@@ -107,7 +116,8 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_hist
     values is left-padded by repeating its first value (and its covariates' first row) to
     ``window + horizon`` values, so it gives exactly one sample: its last ``horizon`` values as the
     target. A series with ``horizon`` values or fewer has no history before a full target, so it
-    is skipped, with a ``UserWarning`` that counts such series.
+    is skipped, with a ``UserWarning`` that counts such series. With ``min_target``, a series
+    also gives the windows past its end that have ``min_history`` real values of history.
 
     **Sample order.** Samples are ordered by how far their target lies from the end of its series,
     furthest first (ties in series order). For one series this is plain time order. For many
@@ -124,6 +134,12 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_hist
           or not 1 <= min_history <= window):
         raise ValueError(f"min_history must be an integer in [1, window={window}] or None, "
                          f"got {min_history!r}")
+    if min_target is None:
+        min_target = horizon
+    elif (not isinstance(min_target, Integral) or isinstance(min_target, bool)
+          or not 1 <= min_target <= horizon):
+        raise ValueError(f"min_target must be an integer in [1, horizon={horizon}] or None, "
+                         f"got {min_target!r}")
     single = _is_single_series(series)
     series_list = [series] if single else list(series)
     if len(series_list) == 0:
@@ -166,10 +182,18 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_hist
         # first target positions, in the padded series, counted back from its end by `step`
         n_samples = (channels.shape[0] - horizon - window) // step + 1
         starts = channels.shape[0] - horizon - step * np.arange(n_samples)[::-1]  # ascending
+        if min_target < horizon:
+            # windows past the end, forwards by `step`, each with >= min_target target values
+            # and >= min_history real values of history (start - n_pad is the real position)
+            later = starts[-1] + step * np.arange(1, (horizon - min_target) // step + 1)
+            starts = np.concatenate([starts, later[later - n_pad >= min_history]])
+            n_samples = starts.size
         history_index = starts[:, None] - window + np.arange(window)  # (n, window)
         target_index = starts[:, None] + np.arange(horizon)  # (n, horizon)
         blocks_x.append(channels[history_index])  # (n, window, C)
-        blocks_y.append(channels[target_index, 0])  # (n, horizon)
+        # target values past the series' end are NaN
+        targets = np.append(channels[:, 0], np.full(horizon - min_target, np.nan))
+        blocks_y.append(targets[target_index])  # (n, horizon)
         blocks_index.append(np.column_stack([np.full(n_samples, number), starts - n_pad]))
         blocks_distance.append(channels.shape[0] - starts)
 

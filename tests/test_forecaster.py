@@ -23,6 +23,8 @@ from sklearn.preprocessing import FunctionTransformer
 
 from skattn import AttentionForecaster, make_windows, nn
 
+from gradcheck import check_gradients
+
 # small and quick, for tests that exercise plumbing rather than accuracy
 FAST = dict(d_model=8, n_heads=2, n_layers=1, max_epochs=3, batch_size=32, random_state=0)
 
@@ -140,6 +142,49 @@ def test_make_windows_min_history_adds_padded_windows_a_shorter_window_would_hav
                                       make_windows(series, 10, 3)[0])
 
 
+def test_make_windows_min_target_adds_the_windows_past_the_end_with_nan_targets():
+    series = [np.arange(1.0, 21.0), np.arange(100.0, 108.0)]  # lengths 20 and 8
+    X, y, index = make_windows(series, window=10, horizon=3, min_history=4, return_index=True)
+    X1, y1, index1 = make_windows(series, window=10, horizon=3, min_history=4, min_target=1,
+                                  return_index=True)
+    # the complete windows first, unchanged; then those past the end (distance < horizon)
+    np.testing.assert_array_equal(X1[:len(X)], X)
+    np.testing.assert_array_equal(y1[:len(y)], y)
+    extra_X, extra_y, extra_index = X1[len(X):], y1[len(X):], index1[len(X):]
+    assert sorted(map(tuple, extra_index)) == [(0, 18), (0, 19), (1, 6), (1, 7)]
+    for row, target, (number, start) in zip(extra_X, extra_y, extra_index):
+        values = series[number]
+        real = min(10, start)
+        np.testing.assert_array_equal(row[10 - real:], values[start - real:start])
+        n_observed = len(values) - start
+        np.testing.assert_array_equal(target[:n_observed], values[start:])
+        assert np.isnan(target[n_observed:]).all() and n_observed >= 1
+    # min_target=2 keeps only the windows with two observed values; horizon is the default
+    _, y2 = make_windows(series, window=10, horizon=3, min_history=4, min_target=2)
+    assert len(y2) == len(y) + 2 and (np.isnan(y2).sum(axis=1) <= 1).all()
+    np.testing.assert_array_equal(make_windows(series, 10, 3, min_target=3)[1],
+                                  make_windows(series, 10, 3)[1])
+
+
+def test_make_windows_min_target_continues_the_layout_by_step_and_needs_min_history():
+    series = np.arange(30.0)
+    X, y, index = make_windows(series, window=5, horizon=6, step=2, min_target=1,
+                               return_index=True)
+    starts = index[:, 1]
+    # complete windows end at the series' end (start 24) and step back by 2; after them the
+    # windows at 26 and 28 (4 and 2 values observed), not 30 (none)
+    assert starts[-3:].tolist() == [24, 26, 28] and np.all(np.diff(starts) == 2)
+    assert np.isnan(y[-1]).sum() == 4 and np.isnan(y[-2]).sum() == 2
+    # a series with fewer than min_history values before a start gives no window there
+    _, _, index = make_windows(np.arange(6.0), window=6, horizon=3, min_target=1,
+                               return_index=True)
+    assert index[:, 1].tolist() == [3]  # the padded complete window only: 4 and 5 have < 6
+    _, y, index = make_windows(np.arange(6.0), window=6, horizon=3, min_history=4,
+                               min_target=1, return_index=True)
+    assert index[:, 1].tolist() == [3, 4, 5]
+    np.testing.assert_array_equal(y[-1], [5.0, np.nan, np.nan])
+
+
 @pytest.mark.parametrize(
     "series, kwargs, match",
     [
@@ -152,12 +197,100 @@ def test_make_windows_min_history_adds_padded_windows_a_shorter_window_would_hav
         (np.arange(3.0), dict(window=2, horizon=3), "long enough"),
         (np.arange(10.0), dict(window=4, min_history=5), "min_history"),
         (np.arange(10.0), dict(window=4, min_history=0), "min_history"),
+        (np.arange(10.0), dict(window=4, horizon=3, min_target=0), "min_target"),
+        (np.arange(10.0), dict(window=4, horizon=3, min_target=4), "min_target"),
+        (np.arange(10.0), dict(window=4, horizon=3, min_target=2.0), "min_target"),
     ],
 )
 def test_make_windows_bad_input(series, kwargs, match):
     with pytest.raises(ValueError, match=match), warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         make_windows(series, **kwargs)
+
+
+# ------------------------------------------------------------------------------------------
+# Missing targets (NaN): the windows past a series' end
+# ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("loss", ["squared_error", "absolute_error", "huber", "pinball"])
+@pytest.mark.parametrize("normalize", [True, False])
+def test_missing_targets_are_left_out_of_the_loss_and_its_gradient(windows, loss, normalize):
+    X, y = windows
+    model = AttentionForecaster(loss=loss, normalize=normalize, dtype="float64", **FAST)
+    model.fit(X[:64], y[:64])
+    xs = model._scale_X(X[:12, :, None], np.float64)
+    target = model._scale_y(y[:12], np.float64)
+    missing = np.zeros(target.shape, dtype=bool)  # (12, 6): the tails of some rows, as past an end
+    for row, n_observed in enumerate([1, 3, 5, 6] * 3):
+        missing[row, n_observed:] = True
+    target[missing] = np.nan
+    pred, cache = nn.forward(model.params_, xs, model.config_, training=False)
+    pred = pred + np.random.default_rng(1).normal(0.0, 0.3, pred.shape)  # off every kink
+
+    def masked_loss():
+        return model._loss_and_grad(pred, target, cache, model.config_)[0]
+
+    value, dpred = model._loss_and_grad(pred, target, cache, model.config_)
+    # the gradient: central differences, and exactly zero at the missing values
+    check_gradients(masked_loss, {"pred": pred}, {"pred": dpred})
+    assert np.all(dpred[missing] == 0.0)
+    # the value: the loss with any numbers in the missing places, minus what those numbers add
+    # (each element's share of a mean over all the batch's elements)
+    filled = np.where(missing, 0.25, target)
+    full, _ = model._loss_and_grad(pred, filled, cache, model.config_)
+    only_missing, _ = model._loss_and_grad(pred, np.where(missing, 0.25, np.nan), cache,
+                                           model.config_)
+    assert value == pytest.approx(full - only_missing, rel=1e-12)
+    assert value > 0.0 and only_missing > 0.0
+
+
+def test_missing_targets_train_alone_in_an_ensemble_and_behind_the_seasonal_adjustment():
+    from skattn import DeseasonalizedForecaster, ForecastEnsemble, LastSteps
+    from sklearn.pipeline import Pipeline
+
+    series = [seasonal_series(n=120, seed=seed) for seed in range(4)]
+    X, y = make_windows(series, window=36, horizon=6, min_history=24, min_target=1)
+    assert np.isnan(y).any()
+    single = AttentionForecaster(**FAST).fit(X, y)
+    assert np.isfinite(single.loss_curve_).all() and np.isfinite(single.predict(X)).all()
+    members = [("w24", Pipeline([("last", LastSteps(24)), ("model", AttentionForecaster(**FAST))])),
+               ("w36", AttentionForecaster(**FAST))]
+    model = DeseasonalizedForecaster(ForecastEnsemble(members), season_length=12).fit(X, y)
+    forecast = model.forecast(series[0], 6)
+    assert forecast.shape == (6,) and np.isfinite(forecast).all()
+    # early stopping's validation loss leaves them out too
+    stopped = AttentionForecaster(early_stopping=True, **FAST).fit(X, y)
+    assert np.isfinite(stopped.validation_loss_curve_).all()
+
+
+@pytest.mark.parametrize(
+    "make_y, match",
+    [
+        (lambda y: np.where(np.arange(y.shape[0])[:, None] == 3, np.nan, y), "every value of 1 row"),
+        (lambda y: np.where(np.arange(y.shape[1]) == 2, np.inf, y), "infinity"),
+        (lambda y: np.full(y.shape[0], np.nan), "every value of"),
+        (lambda y: y[:-1], "inconsistent numbers of samples"),
+    ],
+)
+def test_missing_targets_need_an_observed_value_in_every_row(windows, make_y, match):
+    from skattn import DeseasonalizedForecaster, ForecastEnsemble
+
+    X, y = windows
+    bad = make_y(y.copy())
+    for model in (AttentionForecaster(**FAST),
+                  ForecastEnsemble([("a", AttentionForecaster(**FAST))]),
+                  DeseasonalizedForecaster(AttentionForecaster(**FAST), season_length=12)):
+        with pytest.raises(ValueError, match=match):
+            model.fit(X, bad)
+
+
+def test_baselines_reject_missing_targets(windows):
+    from skattn.baselines import SeasonalNaiveForecaster
+
+    X, y = windows
+    y = y.copy()
+    y[0, -1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        SeasonalNaiveForecaster(season_length=12).fit(X, y)
 
 
 # ------------------------------------------------------------------------------------------
