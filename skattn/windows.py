@@ -53,6 +53,16 @@ def left_pad(values, length):
     return np.concatenate([first, values], axis=0)
 
 
+def _count_up_to(value, name, limit_name, limit):
+    """``value`` (None meaning ``limit``) as an integer in [1, limit], or a ValueError."""
+    if value is None:
+        return limit
+    if not isinstance(value, Integral) or isinstance(value, bool) or not 1 <= value <= limit:
+        raise ValueError(f"{name} must be an integer in [1, {limit_name}={limit}] or None, "
+                         f"got {value!r}")
+    return value
+
+
 def _is_single_series(series):
     if isinstance(series, (list, tuple)):
         return len(series) == 0 or np.ndim(series[0]) == 0
@@ -128,18 +138,8 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_hist
     for name, value, low in (("window", window, 1), ("horizon", horizon, 1), ("step", step, 1)):
         if not isinstance(value, Integral) or isinstance(value, bool) or value < low:
             raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    if min_history is None:
-        min_history = window
-    elif (not isinstance(min_history, Integral) or isinstance(min_history, bool)
-          or not 1 <= min_history <= window):
-        raise ValueError(f"min_history must be an integer in [1, window={window}] or None, "
-                         f"got {min_history!r}")
-    if min_target is None:
-        min_target = horizon
-    elif (not isinstance(min_target, Integral) or isinstance(min_target, bool)
-          or not 1 <= min_target <= horizon):
-        raise ValueError(f"min_target must be an integer in [1, horizon={horizon}] or None, "
-                         f"got {min_target!r}")
+    min_history = _count_up_to(min_history, "min_history", "window", window)
+    min_target = _count_up_to(min_target, "min_target", "horizon", horizon)
     single = _is_single_series(series)
     series_list = [series] if single else list(series)
     if len(series_list) == 0:
