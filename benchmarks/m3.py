@@ -99,7 +99,8 @@ def make_forecaster(adjust="test", critical_value=CRITICAL_VALUE, members=None, 
                                critical_value)
 
 
-def make_family_forecaster(families, windows=(24, 36, 54), member_seeds=4, **overrides):
+def make_family_forecaster(families, windows=(24, 36, 54), member_seeds=4, first_seed=0,
+                           **overrides):
     """Exploration: a ForecastEnsemble (median) whose every member sits behind its OWN seasonal
     adjustment. ``families``: a list of dicts, each one family of members (``windows`` x
     ``member_seeds``, SEARCHED_PARAMS) with its critical value under the key "z" (default
@@ -110,7 +111,7 @@ def make_family_forecaster(families, windows=(24, 36, 54), member_seeds=4, **ove
         family = dict(family)
         critical_value = family.pop("z", CRITICAL_VALUE)
         for window in windows:
-            for seed in range(member_seeds):
+            for seed in range(first_seed, first_seed + member_seeds):
                 member = make_member(window, seed, SEARCHED_PARAMS, **{**overrides, **family})
                 members.append((f"f{index}_w{window}_seed{seed}",
                                 seasonally_adjusted(member, "test", critical_value)))
@@ -173,7 +174,8 @@ def run_attention(data, args, overrides):
     elif args.family:
         windows = tuple(int(w) for w in args.windows.split(",")) if args.windows else (24, 36, 54)
         models = [make_family_forecaster([parse_overrides(spec.split(",")) for spec in args.family],
-                                         windows, args.member_seeds, **overrides)]
+                                         windows, args.member_seeds, args.first_seed,
+                                         **overrides)]
     else:
         models = [make_forecaster(args.adjust, args.critical_value, args.members, **overrides)]
     all_forecasts, fit_seconds, predict_seconds = [], 0.0, 0.0
@@ -233,7 +235,7 @@ def models_of(args):
     # the (window, seed) pairs of a --family run, every family alike
     windows = [int(w) for w in args.windows.split(",")] if args.windows else [24, 36, 54]
     return [(window, seed) for _ in args.family for window in windows
-            for seed in range(args.member_seeds)]
+            for seed in range(args.first_seed, args.first_seed + args.member_seeds)]
 
 
 def parse_overrides(pairs):
@@ -288,6 +290,8 @@ def main(argv=None):
                         help="exploration: the members' windows instead of MEMBERS' (with "
                              "--member-seeds seeds each, SEARCHED_PARAMS)")
     parser.add_argument("--member-seeds", type=int, default=4)
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="with --windows or --family: member seeds --first-seed onwards")
     parser.add_argument("--family", action="append", default=[], metavar="z=Z,PARAM=VALUE,...",
                         help="exploration: one family of members (--windows x --member-seeds) "
                              "behind their own seasonal adjustment at critical value Z, with "
@@ -310,7 +314,8 @@ def main(argv=None):
         parser.error("--family is for the ensemble with --adjust test (each member its own)")
     if args.windows and not args.family:
         args.members = [(int(window), seed, SEARCHED_PARAMS)
-                        for window in args.windows.split(",") for seed in range(args.member_seeds)]
+                        for window in args.windows.split(",")
+                        for seed in range(args.first_seed, args.first_seed + args.member_seeds)]
     if args.min_history is None and not args.single:
         args.min_history = MIN_HISTORY
     forecasts, fit_s, predict_s = run_attention(data, args, overrides)
