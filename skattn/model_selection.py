@@ -238,7 +238,10 @@ class OriginSplit:
     Splits come oldest origin first. So a search (:class:`~sklearn.model_selection.GridSearchCV`,
     :class:`~sklearn.model_selection.RandomizedSearchCV`) scores each candidate the way the
     model will be used: forecasting the next ``horizon`` values of every series from its end,
-    without ever training on a value it is scored on.
+    without ever training on a value it is scored on. With windows that run past a series' end
+    (``make_windows(..., min_target=...)``, NaN targets), pass ``y`` to :meth:`split` (the searches
+    do): the origins are then placed by the complete windows, and only complete windows are
+    validated on.
 
     Parameters
     ----------
@@ -296,7 +299,12 @@ class OriginSplit:
         ----------
         X : array-like of shape (n_samples, ...), optional
             The windows; only their number is checked against ``index``.
-        y, groups : ignored
+        y : array-like of shape (n_samples,) or (n_samples, horizon), optional
+            The targets. Rows with a NaN (the windows past a series' end that
+            ``make_windows(..., min_target=...)`` cuts) neither place an origin nor are validated
+            on; their targets overlap every origin's validation values, so they are never trained
+            on either. Without ``y`` every row counts as complete.
+        groups : ignored
 
         Yields
         ------
@@ -305,13 +313,21 @@ class OriginSplit:
         index, origin_step = self._checked()
         if X is not None and len(X) != index.shape[0]:
             raise ValueError(f"X has {len(X)} rows but index describes {index.shape[0]} windows")
+        complete = np.ones(index.shape[0], dtype=bool)  # (n,) rows whose target is all there
+        if y is not None:
+            y = np.asarray(y, dtype=np.float64)
+            if y.shape[0] != index.shape[0]:
+                raise ValueError(f"y has {y.shape[0]} rows but index describes {index.shape[0]} "
+                                 "windows")
+            complete = ~np.isnan(y.reshape(y.shape[0], -1)).any(axis=1)
         series, start = index[:, 0], index[:, 1]  # (n,), (n,)
-        # the most recent window of a series (make_windows always cuts it) starts its last target
+        # the most recent complete window of a series (make_windows always cuts it) starts its
+        # last full target
         last_start = np.full(series.max() + 1, np.iinfo(np.intp).min)
-        np.maximum.at(last_start, series, start)
+        np.maximum.at(last_start, series[complete], start[complete])
         for back in range(self.n_origins - 1, -1, -1):
             origin = last_start[series] - back * origin_step  # (n,) this split's origin per row
-            validation = np.flatnonzero(start == origin)
+            validation = np.flatnonzero((start == origin) & complete)
             train = np.flatnonzero(start + self.horizon <= origin)
             if validation.size == 0 or train.size == 0:
                 raise ValueError(

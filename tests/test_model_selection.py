@@ -175,6 +175,28 @@ def test_origin_split_validates_at_each_origin_and_never_trains_on_its_targets(
         assert np.intersect1d(train, validation).size == 0
 
 
+def test_origin_split_places_origins_by_complete_windows_when_some_run_past_the_end():
+    rng = np.random.default_rng(0)
+    series = [rng.normal(size=n) for n in (60, 41, 75)]
+    X, y, index = make_windows(series, 8, 6, return_index=True)
+    X1, y1, index1 = make_windows(series, 8, 6, min_target=1, return_index=True)
+    complete = ~np.isnan(y1).any(axis=1)
+    assert not complete.all()
+    # the rows past the end change nothing: the same windows train and validate as without them
+    # (make_windows puts the complete ones first, in the same order)
+    plain = list(OriginSplit(index, 6, n_origins=2).split(X, y))
+    with_past = list(OriginSplit(index1, 6, n_origins=2).split(X1, y1))
+    for (train, validation), (train1, validation1) in zip(plain, with_past):
+        np.testing.assert_array_equal(train1, train)
+        np.testing.assert_array_equal(validation1, validation)
+        assert complete[validation1].all()
+    # without y the newest rows would set the origins, and validate on NaN targets
+    _, validation = list(OriginSplit(index1, 6).split(X1))[0]
+    assert np.isnan(y1[validation]).any()
+    with pytest.raises(ValueError, match="y has 3 rows"):
+        list(OriginSplit(index1, 6).split(X1, y1[:3]))
+
+
 def test_origin_split_drives_a_search():
     from sklearn.model_selection import GridSearchCV
 
