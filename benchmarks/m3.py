@@ -120,8 +120,8 @@ def make_previous_forecaster(adjust="test", critical_value=CRITICAL_VALUE, membe
                                critical_value)
 
 
-def make_family_forecaster(families, windows=(24, 36, 54), member_seeds=4, first_seed=0,
-                           **overrides):
+def make_family_forecaster(families, windows=MEMBER_WINDOWS, member_seeds=MEMBER_SEEDS,
+                           first_seed=0, **overrides):
     """Exploration: a ForecastEnsemble (median) whose every member sits behind its OWN seasonal
     adjustment. ``families``: a list of dicts, each one family of members (``windows`` x
     ``member_seeds``, SEARCHED_PARAMS) with its critical value under the key "z" (default
@@ -259,7 +259,12 @@ def models_of(args):
     # the (window, seed) pairs of a --family run, every family alike
     windows = [int(w) for w in args.windows.split(",")] if args.windows else MEMBER_WINDOWS
     return [(window, seed) for _ in args.family or FAMILIES for window in windows
-            for seed in range(args.first_seed, args.first_seed + args.member_seeds)]
+            for seed in seeds_of(args)]
+
+
+def seeds_of(args):
+    # the random_states of each window's members in --family and --windows runs
+    return range(args.first_seed, args.first_seed + args.member_seeds)
 
 
 def parse_overrides(pairs):
@@ -349,21 +354,21 @@ def main(argv=None):
         parser.error("--member-seeds and --first-seed are for --family and --windows runs")
     if args.min_target is None and reported:
         args.min_target = MIN_TARGET
+    family_run = bool(args.family) or reported  # members each behind their own adjustment
     if args.windows and not args.family:
         args.members = [(int(window), seed, SEARCHED_PARAMS)
-                        for window in args.windows.split(",")
-                        for seed in range(args.first_seed, args.first_seed + args.member_seeds)]
+                        for window in args.windows.split(",") for seed in seeds_of(args)]
     if args.min_history is None and not args.single:
         args.min_history = MIN_HISTORY
     forecasts, fit_s, predict_s = run_attention(data, args, overrides)
     if args.single:
         name = "AttentionForecaster" + (f" x{args.seeds} seeds" if args.seeds > 1 else "")
-    elif args.family or reported:
+    elif family_run:
         name = (f"ForecastEnsemble of {len(models_of(args))} AttentionForecasters, each behind its "
                 f"own adjustment, families {args.family or list(FAMILIES)}")
     else:
         name = f"ForecastEnsemble of {len(args.members or MEMBERS)} AttentionForecasters"
-    if args.adjust != "none" and not (args.family or reported):
+    if args.adjust != "none" and not family_run:
         name = f"Deseasonalized ({args.adjust}) {name}"
     rows.append(score(name, forecasts, data, fit_s, predict_s))
     if args.save:
@@ -372,8 +377,7 @@ def main(argv=None):
         forecasts, fit_s, predict_s = run_local(model, data)
         rows.append(score(name, forecasts, data, fit_s, predict_s))
     rows.sort(key=lambda row: row["smape"])
-    member_list = (models_of(args) if args.family or reported
-                   else [m[:2] for m in args.members or MEMBERS])
+    member_list = models_of(args) if family_run else [m[:2] for m in args.members or MEMBERS]
     table = {column: [row[column] for row in rows] for column in rows[0]}
     print(f"M3 monthly{f' HOLDOUT {args.holdout} (18 values, {args.holdout} horizon(s) before the end of the training parts)' if args.holdout else ''}, "
           f"{len(data.train)} series, h={HORIZON}, "
@@ -381,7 +385,7 @@ def main(argv=None):
              f"{len(member_list)} members (window, seed) {member_list}, ")
           + f"min_history {args.min_history}, min_target {args.min_target}, "
           + f"overrides {overrides or 'none'}"
-          + (f", families {args.family or list(FAMILIES)}" if args.family or reported else
+          + (f", families {args.family or list(FAMILIES)}" if family_run else
              f", critical value {args.critical_value}" if args.adjust == "test" else ""))
     print(format_table(table))
 
