@@ -5,7 +5,8 @@ median) saved, fits Theta (DOTM) on the same hold-out, and prints sMAPE by serie
 seasonality test's verdict (on each series' last 90 values, the Theta method's 90% test) and by
 forecast step, plus the share of series won and the score of the plain mean of the two; then MASE
 by quartile of Theta's own per-series MASE and by step, with the mean signed (scaled) error per
-step. The test parts are never read.
+step, and, within Theta's easiest quartile, by how straight each series' last 36 values are (R^2
+of a fitted line). The test parts are never read.
 
 Usage::
 
@@ -103,6 +104,36 @@ def main(argv=None):
           f"all {np.abs(signed['model'] - bias).mean():.4f} (as is {scaled['model'].mean():.4f}); "
           f"Theta's quartile 1 {np.abs(signed['model'] - bias)[first].mean():.4f} "
           f"(as is {scaled['model'][first].mean():.4f}, Theta {scaled['Theta'][first].mean():.4f})")
+
+    # Within Theta's quartile 1: does the gap grow with how straight the recent history is?
+    # R^2 of a line fitted to each series' last 36 values (all of it when shorter), in terciles
+    recent_r2 = np.array([line_r2(series[-36:]) for series in data.train])
+    r2_first = recent_r2[first]
+    cuts = np.quantile(r2_first, [1 / 3, 2 / 3])
+    tercile = np.searchsorted(cuts, r2_first, side="right")  # 0, 1, 2
+    per_series = {name: values[first].mean(axis=1) for name, values in scaled.items()}
+    signed_first = {name: values[first].mean(axis=1) for name, values in signed.items()}
+    r2_table = {"R^2 of a line, last 36 values": [
+        f"[{low:.2f}, {high:.2f}]" for low, high in zip(
+            [r2_first.min(), *cuts], [*cuts, r2_first.max()])],
+        "n": [int(np.sum(tercile == k)) for k in range(3)]}
+    for name in scaled:
+        r2_table[f"{name} MASE"] = [float(per_series[name][tercile == k].mean()) for k in range(3)]
+        r2_table[f"{name} signed"] = [float(signed_first[name][tercile == k].mean())
+                                      for k in range(3)]
+    print("Theta's MASE quartile 1, by the straightness of the last 36 values")
+    print(format_table(r2_table))
+    gap = np.sort(per_series["model"] - per_series["Theta"])[::-1]
+    print(f"quartile 1: model - Theta summed over its {gap.size} series {gap.sum():.1f}; the worst "
+          f"10% of them carry {gap[: gap.size // 10].sum():.1f}")
+
+
+def line_r2(values):
+    """R^2 of the least-squares line through ``values`` (0 for a constant series)."""
+    values = np.asarray(values, dtype=float)
+    steps = np.arange(values.size)
+    residuals = values - np.polyval(np.polyfit(steps, values, 1), steps)
+    return 0.0 if values.var() == 0 else 1.0 - residuals.var() / values.var()
 
 
 if __name__ == "__main__":

@@ -16,6 +16,12 @@ Usage::
     python benchmarks/m3_combine.py w36.npy w54.npy w54_seed1.npy
     python benchmarks/m3_combine.py --holdout 2 base_members.npy z1_members.npy
     python benchmarks/m3_combine.py base_members.npy:0,1,4,5,8,9 trend_members.npy
+    python benchmarks/m3_combine.py --paired new.npy old.npy other.npy
+
+``--paired`` also prints, for every file after the first, the mean over the series of its
+per-series sMAPE and MASE minus the first file's, with the standard error of that mean: how large
+a difference is against the spread over series (it says nothing of the spread over seeds, which
+only other seeds measure).
 """
 from __future__ import annotations
 
@@ -36,6 +42,8 @@ def main(argv=None):
     parser.add_argument("files", nargs="+", metavar="FILE.npy")
     parser.add_argument("--holdout", type=int, default=1, metavar="K",
                         help="the hold-out the files were saved on (m3.py --holdout K)")
+    parser.add_argument("--paired", action="store_true",
+                        help="per-series differences from the first file, with standard errors")
     args = parser.parse_args(argv)
 
     data = load_m3("monthly")
@@ -71,6 +79,29 @@ def main(argv=None):
     print(f"M3 monthly HOLD-OUT {args.holdout} (18 values, {args.holdout} horizon(s) before the "
           f"end of the training parts), {truth.shape[0]} series")
     print(format_table(table))
+    if args.paired and len(pools) > 1:
+        print(paired_table(pools, truth, data.train))
+
+
+def per_series_scores(truth, forecast, train):
+    """Each series' sMAPE and MASE (n_series,), the competition's terms."""
+    smapes = np.array([smape(t, f) for t, f in zip(truth, forecast)])
+    mases = np.array([mase(t, f, series, SEASON) for t, f, series in zip(truth, forecast, train)])
+    return smapes, mases
+
+
+def paired_table(pools, truth, train):
+    names = list(pools)
+    scores = {name: per_series_scores(truth, np.median(pools[name], axis=1), train)
+              for name in names}
+    table = {"minus the first file": [], "sMAPE": [], "sMAPE s.e.": [], "MASE": [], "MASE s.e.": []}
+    for name in names[1:]:
+        table["minus the first file"].append(f"{names[0]} - {name}")
+        for metric, index in (("sMAPE", 0), ("MASE", 1)):
+            difference = scores[names[0]][index] - scores[name][index]
+            table[metric].append(float(difference.mean()))
+            table[f"{metric} s.e."].append(float(difference.std(ddof=1) / np.sqrt(difference.size)))
+    return format_table(table, floatfmt=".4f")
 
 
 if __name__ == "__main__":
