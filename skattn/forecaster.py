@@ -305,7 +305,8 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
         without it.
     lr_schedule : {"constant", "cosine"}, default="constant"
         "cosine": linear warm-up over the first 5% of the planned steps, then cosine decay to 0 at
-        the end of ``max_epochs``.
+        the end of ``max_epochs``. :meth:`partial_fit` plans one epoch per call, so with "cosine"
+        every call warms up and decays to 0 over its own epoch (a warm restart per call).
     clip_grad_norm : float or None, default=1.0
         Clip the global gradient norm of each step to this value; None disables clipping.
     dtype : {"float32", "float64"}, default="float32"
