@@ -111,19 +111,19 @@ def main(argv=None):
     r2_first = recent_r2[first]
     cuts = np.quantile(r2_first, [1 / 3, 2 / 3])
     tercile = np.searchsorted(cuts, r2_first, side="right")  # 0, 1, 2
-    per_series = {name: values[first].mean(axis=1) for name, values in scaled.items()}
+    mase_first = {name: values[first].mean(axis=1) for name, values in scaled.items()}
     signed_first = {name: values[first].mean(axis=1) for name, values in signed.items()}
     r2_table = {"R^2 of a line, last 36 values": [
         f"[{low:.2f}, {high:.2f}]" for low, high in zip(
             [r2_first.min(), *cuts], [*cuts, r2_first.max()])],
         "n": [int(np.sum(tercile == k)) for k in range(3)]}
     for name in scaled:
-        r2_table[f"{name} MASE"] = [float(per_series[name][tercile == k].mean()) for k in range(3)]
+        r2_table[f"{name} MASE"] = [float(mase_first[name][tercile == k].mean()) for k in range(3)]
         r2_table[f"{name} signed"] = [float(signed_first[name][tercile == k].mean())
                                       for k in range(3)]
     print("Theta's MASE quartile 1, by the straightness of the last 36 values")
     print(format_table(r2_table))
-    gap = np.sort(per_series["model"] - per_series["Theta"])[::-1]
+    gap = np.sort(mase_first["model"] - mase_first["Theta"])[::-1]
     print(f"quartile 1: model - Theta summed over its {gap.size} series {gap.sum():.1f}; the worst "
           f"10% of them carry {gap[: gap.size // 10].sum():.1f}")
 
