@@ -46,14 +46,14 @@ CANDIDATES = {
 WINDOWS = {"monthly": 24, "quarterly": 16}
 
 
-def run(data, window, horizon, params, seed):
-    X, y = make_windows(data.train, window, horizon)
+def run(X, y, histories, horizon, params, seed):
+    """Fit one AttentionForecaster on the windows, forecast every history; (forecasts, fit s)."""
     model = AttentionForecaster(**params, random_state=seed)
     start = time.perf_counter()
     model.fit(X, y)
     fit_seconds = time.perf_counter() - start
-    forecasts = np.stack([model.forecast(series, horizon) for series in data.train])
-    return forecasts, fit_seconds, len(X)
+    forecasts = np.stack([model.forecast(series, horizon) for series in histories])
+    return forecasts, fit_seconds
 
 
 def main(argv=None):
@@ -76,13 +76,14 @@ def main(argv=None):
     horizon = int(np.unique(data.horizon).item())
     truth = np.stack(data.test)
     window = WINDOWS[args.subset]
+    X, y = make_windows(data.train, window, horizon)  # the same windows for every fit
     extra = {} if args.max_epochs is None else {"max_epochs": args.max_epochs}
     table = {"defaults": [], "seed": [], "smape": [], "mase": [], "fit_seconds": []}
     means = {}
     for label, params in {"defaults": {}, **{name: CANDIDATES[name] for name in names}}.items():
         scores = []
         for seed in range(args.seeds):
-            forecasts, fit_seconds, n_windows = run(data, window, horizon, {**params, **extra}, seed)
+            forecasts, fit_seconds = run(X, y, data.train, horizon, {**params, **extra}, seed)
             scores.append((smape(truth, forecasts), mase(truth, forecasts, data.train, season)))
             for column, value in zip(table, (label, seed, *scores[-1], fit_seconds)):
                 table[column].append(value)
@@ -93,7 +94,7 @@ def main(argv=None):
         for column, value in zip(table, (label, "mean", smape_mean, mase_mean, float("nan"))):
             table[column].append(value)
     print(f"Tourism {args.subset}: {len(data.train)} series, window {window}, horizon "
-          f"{horizon}, {n_windows} training windows, season {season}, "
+          f"{horizon}, {len(X)} training windows, season {season}, "
           f"overrides {extra or 'none'}")
     print(format_table(table))
 
