@@ -354,7 +354,9 @@ def test_univariate_input_is_one_channel_input():
     grads3, dx3 = backward(dpred, cache3, params, config, return_input_grad=True)
     assert dx2.shape == x.shape and dx3.shape == x.shape + (1,)
     np.testing.assert_array_equal(dx2, dx3[:, :, 0])
-    assert all(np.array_equal(grads2[name], grads3[name]) for name in params)
+    differing = {name: float(np.max(np.abs(grads2[name] - grads3[name]))) for name in params
+                 if not np.array_equal(grads2[name], grads3[name])}
+    assert not differing, f"gradients differ (max abs difference per parameter): {differing}"
 
 
 def test_attention_probs_needs_a_layer():

@@ -56,10 +56,15 @@ def _layernorm_backward_kernel(dout, x, gamma, mean, rstd, dx, dgamma, dbeta, n_
     # per row i: dx_j = rstd * (g_j - mean(g) - xhat_j * mean(g * xhat)),  g = dout * gamma;
     # dgamma_j = sum_i dout_ij xhat_ij, dbeta_j = sum_i dout_ij (float64 accumulators (D,)).
     # Rows in order, one thread: the parameter-gradient sums are deterministic. Sums in float64,
-    # elementwise work in x's dtype (as in the forward); xhat (D,) is kept between the passes.
+    # elementwise work in x's dtype (as in the forward).
+    # The row sums' loop stores nothing: a loop that stores into one array while reading others
+    # gets a runtime aliasing check from LLVM, which runs the scalar fallback when the arrays lie
+    # close in memory, and with reassoc the fallback sums in another order than the vector body.
+    # A scratch xhat (D,) written in the sums' loop made the gradients depend on where it was
+    # allocated (1-ulp differences between two calls on the same input, session 10); xhat is
+    # recomputed in the second loop instead (two flops), whose stores sum nothing across j.
     # n_tokens > 0: dout is token-major like the forward's output (row n B + b for x's b N + n)
     dim = x.shape[1]
-    xhat = np.empty(dim, dtype=x.dtype)
     n_batch = x.shape[0] // n_tokens if n_tokens > 0 else 0
     for i in range(x.shape[0]):
         o = (i % n_tokens) * n_batch + i // n_tokens if n_tokens > 0 else i
@@ -68,15 +73,15 @@ def _layernorm_backward_kernel(dout, x, gamma, mean, rstd, dx, dgamma, dbeta, n_
         g_mean = 0.0
         gx_mean = 0.0
         for j in range(dim):
-            xhat[j] = (x[i, j] - mu) * r
             g = dout[o, j] * gamma[j]
             g_mean += g
-            gx_mean += g * xhat[j]
+            gx_mean += g * ((x[i, j] - mu) * r)
         g_mean_x = x.dtype.type(g_mean / dim)
         gx_mean_x = x.dtype.type(gx_mean / dim)
         for j in range(dim):
-            dx[i, j] = r * (dout[o, j] * gamma[j] - g_mean_x - xhat[j] * gx_mean_x)
-            dgamma[j] += dout[o, j] * xhat[j]
+            xhat = (x[i, j] - mu) * r
+            dx[i, j] = r * (dout[o, j] * gamma[j] - g_mean_x - xhat * gx_mean_x)
+            dgamma[j] += dout[o, j] * xhat
             dbeta[j] += dout[o, j]
 
 
