@@ -57,12 +57,13 @@ def _layernorm_backward_kernel(dout, x, gamma, mean, rstd, dx, dgamma, dbeta, n_
     # dgamma_j = sum_i dout_ij xhat_ij, dbeta_j = sum_i dout_ij (float64 accumulators (D,)).
     # Rows in order, one thread: the parameter-gradient sums are deterministic. Sums in float64,
     # elementwise work in x's dtype (as in the forward).
-    # The row sums' loop stores nothing: a loop that stores into one array while reading others
-    # gets a runtime aliasing check from LLVM, which runs the scalar fallback when the arrays lie
-    # close in memory, and with reassoc the fallback sums in another order than the vector body.
-    # A scratch xhat (D,) written in the sums' loop made the gradients depend on where it was
-    # allocated (1-ulp differences between two calls on the same input, session 10); xhat is
-    # recomputed in the second loop instead (two flops), whose stores sum nothing across j.
+    # The row sums' loop stores nothing. With a scratch xhat (D,) written in that loop, two calls
+    # on the same input differed by 1 ulp about once in 150 (session 10, after other work in
+    # the process; 0 in 700 since). Our reading: a loop that stores into one array while
+    # reading others gets a runtime aliasing check from LLVM, whose scalar fallback (taken when
+    # the arrays lie close in memory) sums in another order than the reassociated vector body.
+    # xhat is recomputed in the second loop instead (two flops), whose stores sum nothing
+    # across j.
     # n_tokens > 0: dout is token-major like the forward's output (row n B + b for x's b N + n)
     dim = x.shape[1]
     n_batch = x.shape[0] // n_tokens if n_tokens > 0 else 0
