@@ -4,9 +4,12 @@ Takes what ``python benchmarks/m3.py --holdout K --save F.npy`` (or ``--save-mem
 median) saved, fits Theta (DOTM) on the same hold-out, and prints sMAPE by series length, by the
 seasonality test's verdict (on each series' last 90 values, the Theta method's 90% test) and by
 forecast step, plus the share of series won and the score of the plain mean of the two; then MASE
-by quartile of Theta's own per-series MASE and by step, with the mean signed (scaled) error per
-step, and, within Theta's easiest quartile, by how straight each series' last 36 values are (R^2
-of a fitted line). The test parts are never read.
+by quartile of how straight each series' last 36 values are (R^2 of a fitted line, a feature of
+the history alone), with standard errors of the difference; the same difference by quartile of
+either forecast's own per-series MASE, which is biased (regression to the mean: a forecast looks
+good on the series where its own error happened to be small), shown so as not to be misread
+again; and MASE by step, with the mean signed (scaled) error per step. The test parts are never
+read.
 
 Usage::
 
@@ -70,26 +73,38 @@ def main(argv=None):
           "of the series")
 
     # MASE: each series' absolute errors over its in-sample seasonal-naive MAE, so the series
-    # where Theta is already precise weigh as much as the hard ones; grouped by Theta's own MASE
+    # where the forecasts are already precise weigh as much as the hard ones
     scale = np.array([np.mean(np.abs(series[SEASON:] - series[:-SEASON]))
                       for series in data.train])
     scaled = {"model": np.abs(truth - model) / scale[:, None],
               "Theta": np.abs(truth - theta) / scale[:, None]}
-    theta_mase = scaled["Theta"].mean(axis=1)
-    edges = np.quantile(theta_mase, [0.0, 0.25, 0.5, 0.75, 1.0])
-    quartiles = {"all": np.ones(len(lengths), dtype=bool)}
-    for index, (low, high) in enumerate(zip(edges[:-1], edges[1:])):
-        upper = theta_mase <= high if index == 3 else theta_mase < high
-        quartiles[f"Theta MASE quartile {index + 1} [{low:.2f}, {high:.2f}]"] = (
-            (theta_mase >= low) & upper)
-    mase_table = {"series": list(quartiles), "n": [int(mask.sum()) for mask in quartiles.values()]}
-    for name, values in scaled.items():
-        mase_table[name] = [float(values[mask].mean(axis=1).mean()) for mask in quartiles.values()]
-    mase_table["model - Theta, share of the mean"] = [
-        float((scaled["model"] - scaled["Theta"])[mask].mean(axis=1).sum() / len(lengths))
-        for mask in quartiles.values()]
+    per_series_mase = {name: values.mean(axis=1) for name, values in scaled.items()}
+    # Grouped by a feature of the HISTORY only, the straightness of the last 36 values (R^2 of a
+    # fitted line; all of it when shorter): grouping by either forecast's own error would favour
+    # that forecast in its easy quartile and penalise it in its hard one (regression to the mean)
+    recent_r2 = np.array([line_r2(series[-36:]) for series in data.train])
+    groups = by_quartile(recent_r2, "R^2 of a line, last 36 values")
+    mase_table = {"series": list(groups), "n": [int(mask.sum()) for mask in groups.values()]}
+    for name, values in per_series_mase.items():
+        mase_table[name] = [float(values[mask].mean()) for mask in groups.values()]
+    difference = per_series_mase["model"] - per_series_mase["Theta"]
+    mase_table["model - Theta"] = [float(difference[mask].mean()) for mask in groups.values()]
+    mase_table["s.e."] = [float(difference[mask].std(ddof=1) / np.sqrt(mask.sum()))
+                          for mask in groups.values()]
+    mase_table["share of the mean"] = [float(difference[mask].sum() / len(lengths))
+                                       for mask in groups.values()]
     print("MASE")
     print(format_table(mase_table))
+    # the same difference grouped by each forecast's own error, to show the bias such groupings
+    # carry (sessions 7-10 read the first row as a real gap on the predictable series)
+    print("model - Theta (MASE) by quartile of one forecast's OWN per-series MASE (biased: each "
+          "looks better on its own easy quartile)")
+    mirror = {"grouped by": ["Theta's MASE", "the model's MASE"]}
+    for index in range(4):
+        mirror[f"quartile {index + 1}"] = [
+            float(difference[list(by_quartile(per_series_mase[name], name).values())[index + 1]]
+                  .mean()) for name in ("Theta", "model")]
+    print(format_table(mirror))
     mase_steps = {"step": list(range(1, HORIZON + 1))}
     mase_steps.update({name: list(values.mean(axis=0)) for name, values in scaled.items()})
     # the mean SIGNED scaled error per step (forecast - truth): a bias, or scatter? A diagnostic
@@ -99,33 +114,22 @@ def main(argv=None):
         mase_steps[f"{name} signed"] = list(values.mean(axis=0))
     print(format_table(mase_steps))
     bias = signed["model"].mean(axis=0)  # (18,)
-    first = list(quartiles.values())[1]
+    straightest = list(groups.values())[-1]
     print(f"model MASE without its own mean signed error per step (an oracle, diagnostic only): "
           f"all {np.abs(signed['model'] - bias).mean():.4f} (as is {scaled['model'].mean():.4f}); "
-          f"Theta's quartile 1 {np.abs(signed['model'] - bias)[first].mean():.4f} "
-          f"(as is {scaled['model'][first].mean():.4f}, Theta {scaled['Theta'][first].mean():.4f})")
+          f"straightest quartile {np.abs(signed['model'] - bias)[straightest].mean():.4f} "
+          f"(as is {scaled['model'][straightest].mean():.4f}, "
+          f"Theta {scaled['Theta'][straightest].mean():.4f})")
 
-    # Within Theta's quartile 1: does the gap grow with how straight the recent history is?
-    # R^2 of a line fitted to each series' last 36 values (all of it when shorter), in terciles
-    recent_r2 = np.array([line_r2(series[-36:]) for series in data.train])
-    r2_first = recent_r2[first]
-    cuts = np.quantile(r2_first, [1 / 3, 2 / 3])
-    tercile = np.searchsorted(cuts, r2_first, side="right")  # 0, 1, 2
-    mase_first = {name: values[first].mean(axis=1) for name, values in scaled.items()}
-    signed_first = {name: values[first].mean(axis=1) for name, values in signed.items()}
-    r2_table = {"R^2 of a line, last 36 values": [
-        f"[{low:.2f}, {high:.2f}]" for low, high in zip(
-            [r2_first.min(), *cuts], [*cuts, r2_first.max()])],
-        "n": [int(np.sum(tercile == k)) for k in range(3)]}
-    for name in scaled:
-        r2_table[f"{name} MASE"] = [float(mase_first[name][tercile == k].mean()) for k in range(3)]
-        r2_table[f"{name} signed"] = [float(signed_first[name][tercile == k].mean())
-                                      for k in range(3)]
-    print("Theta's MASE quartile 1, by the straightness of the last 36 values")
-    print(format_table(r2_table))
-    gap = np.sort(mase_first["model"] - mase_first["Theta"])[::-1]
-    print(f"quartile 1: model - Theta summed over its {gap.size} series {gap.sum():.1f}; the worst "
-          f"10% of them carry {gap[: gap.size // 10].sum():.1f}")
+
+def by_quartile(values, label):
+    """``{"all": mask, "<label> quartile k [low, high]": mask, ...}`` over the series (n,)."""
+    edges = np.quantile(values, [0.0, 0.25, 0.5, 0.75, 1.0])
+    groups = {"all": np.ones(len(values), dtype=bool)}
+    for index, (low, high) in enumerate(zip(edges[:-1], edges[1:])):
+        upper = values <= high if index == 3 else values < high
+        groups[f"{label} quartile {index + 1} [{low:.2f}, {high:.2f}]"] = (values >= low) & upper
+    return groups
 
 
 def line_r2(values):
