@@ -131,9 +131,17 @@ def make_family_forecaster(families, windows=MEMBER_WINDOWS, member_seeds=MEMBER
     for index, family in enumerate(families):
         family = dict(family)
         critical_value = family.pop("z", CRITICAL_VALUE)
+        # exploration (session 11, benchmarks/m3_detrend.py): "SLOPE" or "SLOPE+window"
+        detrend = family.pop("detrend", None)
         for window in windows:
             for seed in range(first_seed, first_seed + member_seeds):
                 member = make_member(window, seed, SEARCHED_PARAMS, **{**overrides, **family})
+                if detrend is not None:
+                    from m3_detrend import LineDetrended
+
+                    slope, _, with_window = str(detrend).partition("+")
+                    member = LineDetrended(member, slope_after_end=float(slope),
+                                           with_window=with_window == "window")
                 members.append((f"f{index}_w{window}_seed{seed}",
                                 seasonally_adjusted(member, "test", critical_value)))
     return ForecastEnsemble(members, aggregate="median", n_jobs=-1)
@@ -221,6 +229,7 @@ def run_attention(data, args, overrides):
         members = model.estimators_ if isinstance(model, ForecastEnsemble) else [model]
         for member in members:
             member = member.forecaster_ if isinstance(member, DeseasonalizedForecaster) else member
+            member = getattr(member, "forecaster_", member)  # behind a LineDetrended
             member = member[-1] if hasattr(member, "steps") else member
             print(f"{X.shape[0]} training windows of {window}: a member of window "
                   f"{member.n_features_in_} ran {member.n_iter_} epochs, best validation score "

@@ -1,0 +1,107 @@
+"""A window forecaster fitted on what is left after a line through each window (session 11).
+
+Exploration for issue 6, kept so that docs/benchmarks.md's "Session 11" figures can be re-run:
+``python benchmarks/m3.py --holdout 1 --baselines none --family "z=1.0,detrend='1.0'"
+--member-seeds 2 --min-target 1`` puts every member of that family behind a
+:class:`LineDetrended` (inside its seasonal adjustment, outside its LastSteps, so the line runs
+through the whole WINDOW). ``detrend='0.5'`` halves the line's slope past the window's end;
+``detrend='1.0+window'`` also gives the member the window itself as a second input channel.
+It did not help (docs/benchmarks.md); it is not part of the reported model.
+"""
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin, clone
+
+from skattn._validation import forecast_with_predict, validate_windows
+from skattn.seasonal import _padding
+
+
+def window_lines(X):
+    """The least-squares line through each window's values after its left padding.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_windows, n_timesteps)
+
+    Returns
+    -------
+    intercept, slope : ndarrays of shape (n_windows,)
+        Positions count from 0 at each window's first step; a window with one real value has
+        slope 0.
+    padding : ndarray of shape (n_windows,)
+        Steps of left padding (skattn.seasonal's rule).
+    """
+    n_timesteps = X.shape[1]
+    padding = _padding(X)
+    steps = np.arange(n_timesteps, dtype=np.float64)
+    observed = steps[None, :] >= padding[:, None]  # (n, T)
+    count = observed.sum(axis=1)
+    step_mean = (observed * steps).sum(axis=1) / count  # (n,)
+    value_mean = np.where(observed, X, 0.0).sum(axis=1) / count
+    centred_steps = np.where(observed, steps - step_mean[:, None], 0.0)  # (n, T)
+    spread = (centred_steps ** 2).sum(axis=1)
+    covariance = (centred_steps * np.where(observed, X - value_mean[:, None], 0.0)).sum(axis=1)
+    slope = np.where(spread > 0, covariance / np.where(spread > 0, spread, 1.0), 0.0)
+    return value_mean - slope * step_mean, slope, padding
+
+
+class LineDetrended(RegressorMixin, BaseEstimator):
+    """``forecaster`` fitted on each window minus its line; forecasts add the line back.
+
+    Parameters
+    ----------
+    forecaster : regressor
+        Fitted on the remainders (cloned).
+    slope_after_end : float, default=1.0
+        The line past the window's end: its value at the last step plus this fraction of its
+        slope per step (0.5 is the Theta method's drift).
+    with_window : bool, default=False
+        Also give ``forecaster`` the window itself, as channel 1 of 3-D input.
+    """
+
+    def __init__(self, forecaster, *, slope_after_end=1.0, with_window=False):
+        self.forecaster = forecaster
+        self.slope_after_end = slope_after_end
+        self.with_window = with_window
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    def _lines(self, X):
+        """The line at each window's steps (padding: its first real step's), (n, T), and past
+        its end, (n, n_outputs_)."""
+        n_timesteps = X.shape[1]
+        intercept, slope, padding = window_lines(X)
+        steps = np.arange(n_timesteps, dtype=np.float64)
+        inside = intercept[:, None] + slope[:, None] * np.maximum(steps, padding[:, None])
+        last = intercept + slope * (n_timesteps - 1)  # (n,)
+        ahead = np.arange(1, self.n_outputs_ + 1, dtype=np.float64)
+        after = last[:, None] + self.slope_after_end * slope[:, None] * ahead
+        return inside, after
+
+    def _inputs(self, X, inside):
+        remainder = X - inside  # (n, T)
+        return np.stack([remainder, X], axis=2) if self.with_window else remainder
+
+    def fit(self, X, y):
+        X, y, self.n_channels_ = validate_windows(self, X, y, reset=True, missing_y=True)
+        if X.ndim != 2:
+            raise ValueError("LineDetrended takes 2-D windows (one channel)")
+        self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
+        inside, after = self._lines(X)
+        self.forecaster_ = clone(self.forecaster).fit(self._inputs(X, inside),
+                                                      y - after.reshape(y.shape))
+        return self
+
+    def predict(self, X):
+        X, _, _ = validate_windows(self, X, reset=False)
+        inside, after = self._lines(X)
+        prediction = np.asarray(self.forecaster_.predict(self._inputs(X, inside)),
+                                dtype=np.float64)
+        return prediction + after.reshape(prediction.shape)
+
+    def forecast(self, history, steps, future_covariates=None):
+        return forecast_with_predict(self, history, steps, future_covariates)
