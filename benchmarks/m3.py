@@ -139,9 +139,11 @@ def make_family_forecaster(families, windows=MEMBER_WINDOWS, member_seeds=MEMBER
                 if detrend is not None:
                     from m3_detrend import LineDetrended
 
-                    slope, _, with_window = str(detrend).partition("+")
+                    slope, *flags = str(detrend).split("+")
+                    min_r2 = [float(flag[1:]) for flag in flags if flag.startswith("r")]
                     member = LineDetrended(member, slope_after_end=float(slope),
-                                           with_window=with_window == "window")
+                                           with_window="window" in flags,
+                                           min_r2=min_r2[0] if min_r2 else None)
                 members.append((f"f{index}_w{window}_seed{seed}",
                                 seasonally_adjusted(member, "test", critical_value)))
     return ForecastEnsemble(members, aggregate="median", n_jobs=-1)

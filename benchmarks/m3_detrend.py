@@ -5,7 +5,9 @@ Exploration for issue 6, kept so that docs/benchmarks.md's "Session 11" figures 
 --member-seeds 2 --min-target 1`` puts every member of that family behind a
 :class:`LineDetrended` (inside its seasonal adjustment, outside its LastSteps, so the line runs
 through the whole WINDOW). ``detrend='0.5'`` halves the line's slope past the window's end;
-``detrend='1.0+window'`` also gives the member the window itself as a second input channel.
+``detrend='1.0+window'`` also gives the member the window itself as a second input channel;
+``detrend='1.0+window+r0.5'`` keeps a window's line only when it explains at least half of the
+window's variance (R^2 >= 0.5), and otherwise subtracts the window's mean (a flat line).
 It did not help (docs/benchmarks.md); it is not part of the reported model.
 """
 from __future__ import annotations
@@ -46,6 +48,18 @@ def window_lines(X):
     return value_mean - slope * step_mean, slope, padding
 
 
+def line_r2(X, intercept, slope, padding):
+    """R^2 of each window's line over its real values (0 for a constant window), (n,)."""
+    steps = np.arange(X.shape[1], dtype=np.float64)
+    observed = steps[None, :] >= padding[:, None]  # (n, T)
+    count = observed.sum(axis=1)
+    mean = np.where(observed, X, 0.0).sum(axis=1) / count
+    total = np.where(observed, (X - mean[:, None]) ** 2, 0.0).sum(axis=1)
+    residual = np.where(observed, (X - intercept[:, None] - slope[:, None] * steps) ** 2,
+                        0.0).sum(axis=1)
+    return np.where(total > 0, 1.0 - residual / np.where(total > 0, total, 1.0), 0.0)
+
+
 class LineDetrended(RegressorMixin, BaseEstimator):
     """``forecaster`` fitted on each window minus its line; forecasts add the line back.
 
@@ -58,12 +72,16 @@ class LineDetrended(RegressorMixin, BaseEstimator):
         slope per step (0.5 is the Theta method's drift).
     with_window : bool, default=False
         Also give ``forecaster`` the window itself, as channel 1 of 3-D input.
+    min_r2 : float or None, default=None
+        Keep the line of a window only if its R^2 (over the window's real values) is at least
+        this; other windows get a flat line at their mean. None keeps every line.
     """
 
-    def __init__(self, forecaster, *, slope_after_end=1.0, with_window=False):
+    def __init__(self, forecaster, *, slope_after_end=1.0, with_window=False, min_r2=None):
         self.forecaster = forecaster
         self.slope_after_end = slope_after_end
         self.with_window = with_window
+        self.min_r2 = min_r2
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -76,6 +94,11 @@ class LineDetrended(RegressorMixin, BaseEstimator):
         n_timesteps = X.shape[1]
         intercept, slope, padding = window_lines(X)
         steps = np.arange(n_timesteps, dtype=np.float64)
+        if self.min_r2 is not None:
+            flat = line_r2(X, intercept, slope, padding) < self.min_r2  # (n,)
+            mean = intercept + slope * (padding + n_timesteps - 1) / 2  # the line's mean over
+            intercept = np.where(flat, mean, intercept)  # the real values is their mean
+            slope = np.where(flat, 0.0, slope)
         inside = intercept[:, None] + slope[:, None] * np.maximum(steps, padding[:, None])
         last = intercept + slope * (n_timesteps - 1)  # (n,)
         ahead = np.arange(1, self.n_outputs_ + 1, dtype=np.float64)
