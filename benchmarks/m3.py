@@ -131,7 +131,7 @@ def make_family_forecaster(families, windows=MEMBER_WINDOWS, member_seeds=MEMBER
     for index, family in enumerate(families):
         family = dict(family)
         critical_value = family.pop("z", CRITICAL_VALUE)
-        # exploration (session 11, benchmarks/m3_detrend.py): "SLOPE" or "SLOPE+window"
+        # exploration (session 11, benchmarks/m3_detrend.py): "SLOPE[+window][+rR2]"
         detrend = family.pop("detrend", None)
         for window in windows:
             for seed in range(first_seed, first_seed + member_seeds):
