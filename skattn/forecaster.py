@@ -59,16 +59,20 @@ def _blas_libraries():
 
 
 def _n_threads(n_jobs):
-    """Threads for ``n_jobs``: scikit-learn's convention (None -> 1 unless in a joblib context,
-    -1 -> all cores), capped by the cores Numba sees.
+    """Shards (and threads or processes to run them) for ``n_jobs``: scikit-learn's convention
+    (None -> 1 unless in a joblib context, -1 -> every processor joblib counts).
 
     Counted as joblib's *threading* backend counts them: the default (process) backend answers 1
     inside a daemonic process, which cannot start children, but the estimator's shards are threads,
     which such a process can run (measured: a fit in a daemonic benchmark worker ran on one core).
+    Not capped by Numba's thread count: joblib's workers set NUMBA_NUM_THREADS=1, and the shard
+    count decides how the batch gradient is summed, so a cap made the same estimator train
+    another model inside ``GridSearchCV(n_jobs=2)`` than at its refit. An ``n_jobs`` above the
+    processors oversubscribes them, as it does for joblib itself.
     """
     with parallel_config(backend="threading"):
         n_threads = effective_n_jobs(n_jobs)
-    return max(1, min(n_threads, numba.config.NUMBA_NUM_THREADS))
+    return max(1, n_threads)
 
 
 # A bit below glibc's ceiling for its dynamic mmap threshold (32 MiB on 64-bit).
@@ -320,7 +324,10 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
         in the background and used from a later fit on); elsewhere, for fits of under 16 steps,
         or for estimators that cannot be pickled, they run on threads. Results are the same
         either way. None means 1 unless in a :func:`joblib.parallel_config` context; -1 means
-        all processors.
+        all processors. ``n_jobs`` decides how each batch is cut, hence the order in which its
+        gradient is summed: fits with different ``n_jobs`` differ in rounding, and a given
+        ``n_jobs`` trains the same model wherever it runs, in a joblib worker (a search with its
+        own ``n_jobs``) as in the main process.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights, the shuffling of batches and dropout. An int (with the same
         ``n_jobs``) gives identical predictions on every fit.
