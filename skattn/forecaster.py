@@ -334,7 +334,12 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
     verbose : int, default=0
         1 prints one line per epoch: train loss, validation loss (with early stopping), seconds.
     warm_start : bool, default=False
-        Continue training from the current weights on the next :meth:`fit`.
+        Continue training from the current weights (and optimiser state) on the next
+        :meth:`fit`. Training settings changed since with ``set_params`` (learning rate and its
+        schedule, weight decay, dropout, epochs, batch size, loss between point losses) take
+        effect; a change of the network's shape or precision (``d_model``, ``n_layers``,
+        ``patch_len``, ``dtype``, the quantiles, ...) raises a ValueError, as in
+        :meth:`partial_fit`.
 
     Attributes
     ----------
@@ -665,8 +670,7 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
             self.n_iter_ = 0
             self.t_ = 0
         else:
-            if quantiles is not None and not np.array_equal(quantiles, self.quantiles_):
-                raise ValueError("quantiles changed since the model was fitted; refit from scratch")
+            self._carry_settings_over(n_timesteps, n_channels, Y.shape[1], quantiles)
             if self.early_stopping and not partial and self.validation_scores_ is None:
                 self.validation_scores_, self.validation_loss_curve_ = [], []
         self._y_is_1d = y_is_1d
@@ -795,6 +799,31 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
             flat_grad += shard_grad
         return loss, flat_grad
 
+    def _carry_settings_over(self, n_timesteps, n_channels, horizon, quantiles):
+        """Continuing a fit (warm_start, partial_fit): the settings changed since with
+        ``set_params`` take effect if they can (dropout here, weight decay in :meth:`_train`;
+        the learning rate and its schedule are read at every fit), and a change of the network's
+        shape or precision, which the trained weights cannot follow, is an error."""
+        wanted = self._make_config(n_timesteps, n_channels, horizon, quantiles)
+        changed = [(field.name, getattr(self.config_, field.name), getattr(wanted, field.name))
+                   for field in dataclasses.fields(wanted)
+                   if field.name != "dropout"
+                   and getattr(self.config_, field.name) != getattr(wanted, field.name)]
+        if changed:
+            listed = ", ".join(f"{name} ({before!r} -> {after!r})" for name, before, after in changed)
+            raise ValueError(
+                f"Cannot continue training (warm_start or partial_fit) after changing the "
+                f"network's shape or precision: {listed} of the network changed since it was "
+                f"fitted. Set the old value back, or refit from scratch (warm_start=False)."
+            )
+        if quantiles is not None and not np.array_equal(quantiles, self.quantiles_):
+            raise ValueError(
+                f"Cannot continue training (warm_start or partial_fit) after changing the "
+                f"quantiles ({self.quantiles_.tolist()} -> {quantiles.tolist()}): the head was trained "
+                f"for the old ones. Set them back, or refit from scratch (warm_start=False)."
+            )
+        self.config_ = wanted
+
     def _train(self, X_train, Y_train, X_val, Y_val, rng, runner, *, n_epochs, partial):
         config = self.config_
         params = self.params_
@@ -807,6 +836,8 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
                 params, learning_rate=self.learning_rate, weight_decay=self.weight_decay,
                 no_decay=nn.no_decay_names(params),
             )
+        else:  # continuing: the moments carry over, a weight decay set since takes effect
+            self._optimizer.weight_decay = float(self.weight_decay)
         job = self._shard_gradients_job(params, network_input, Y_train)
         # shards 1.. in worker processes where that is possible (skattn/_process_shards.py); the
         # parameters then live in memory shared with the workers

@@ -484,6 +484,54 @@ def test_warm_start_continues_from_the_current_weights(windows):
     assert not all(np.array_equal(model.params_[k], before[k]) for k in before)
 
 
+@pytest.mark.parametrize("setting", [{"weight_decay": 5.0}, {"dropout": 0.5}])
+@pytest.mark.parametrize("continuing", ["warm_start", "partial_fit"])
+def test_continued_training_uses_settings_changed_since(windows, setting, continuing):
+    # set_params between fits must take effect (as MLPRegressor's alpha does), not be ignored
+    X, y = windows
+    first = AttentionForecaster(**{**FAST, "max_epochs": 2}, warm_start=True).fit(X, y)
+
+    def go_on(model):
+        return model.fit(X, y) if continuing == "warm_start" else model.partial_fit(X, y)
+
+    unchanged = go_on(_copy(first))
+    changed = go_on(_copy(first).set_params(**setting))
+    assert not np.array_equal(changed.predict(X), unchanged.predict(X))
+    assert getattr(changed.config_, "dropout") == changed.dropout
+
+
+def _copy(model):
+    import copy
+
+    return copy.deepcopy(model)
+
+
+@pytest.mark.parametrize("setting", [{"d_model": 16}, {"n_layers": 2}, {"patch_len": 2},
+                                     {"dtype": "float64"}, {"loss": "pinball"}])
+@pytest.mark.parametrize("continuing", ["warm_start", "partial_fit"])
+def test_continued_training_refuses_a_changed_network_shape(windows, setting, continuing):
+    X, y = windows
+    model = AttentionForecaster(**{**FAST, "max_epochs": 1}, warm_start=True).fit(X, y)
+    before = {name: value.copy() for name, value in model.params_.items()}
+    model.set_params(**setting)
+    name = next(iter(setting)) if "loss" not in setting else "n_quantiles"
+    with pytest.raises(ValueError, match=f"Cannot continue training.*{name}"):
+        model.fit(X, y) if continuing == "warm_start" else model.partial_fit(X, y)
+    # nothing was trained or changed by the refused call
+    assert all(np.array_equal(model.params_[k], before[k]) for k in before)
+
+
+def test_continued_training_refuses_changed_quantiles(windows):
+    X, y = windows
+    model = AttentionForecaster(**{**FAST, "max_epochs": 1}, loss="pinball",
+                                quantiles=(0.1, 0.5, 0.9), warm_start=True).fit(X, y)
+    dropout_before = model.config_.dropout
+    model.set_params(quantiles=(0.2, 0.5, 0.8), dropout=0.3)
+    with pytest.raises(ValueError, match=r"Cannot continue training.*quantiles \(\[0.1"):
+        model.partial_fit(X, y)
+    assert model.config_.dropout == dropout_before  # the refused call changed nothing
+
+
 def test_partial_fit_runs_one_epoch_and_checks_shapes(windows):
     X, y = windows
     model = AttentionForecaster(**FAST)
