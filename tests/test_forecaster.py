@@ -948,3 +948,29 @@ def test_anchor_is_what_a_silent_head_forecasts(anchor):
 def test_anchor_is_validated():
     with pytest.raises(ValueError, match="anchor"):
         AttentionForecaster(anchor="median").fit(np.ones((8, 6)), np.ones(8))
+
+
+def test_score_leaves_out_missing_targets_so_searches_rank():
+    # make_windows(min_target=1) adds windows whose targets run past the series' end (NaN);
+    # fit accepts them, so score must too, or GridSearchCV's default scoring ranks every
+    # candidate NaN (they sit in the last time-ordered fold)
+    from sklearn.metrics import r2_score
+
+    from skattn import DeseasonalizedForecaster, ForecastEnsemble
+
+    X, y = make_windows(seasonal_series(n=120), window=24, horizon=6, min_target=1)
+    assert np.isnan(y).any()
+    search = GridSearchCV(AttentionForecaster(**FAST), {"learning_rate": [1e-4, 1e-2]},
+                          cv=TimeSeriesSplit(3)).fit(X, y)
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    model = search.best_estimator_
+    predictions = model.predict(X)
+    expected = np.mean([r2_score(y[~np.isnan(y[:, k]), k], predictions[~np.isnan(y[:, k]), k])
+                        for k in range(y.shape[1])])
+    assert model.score(X, y) == pytest.approx(expected, rel=1e-12)
+    complete = ~np.isnan(y).any(axis=1)
+    assert model.score(X[complete], y[complete]) == r2_score(y[complete], predictions[complete])
+    for wrapper in (DeseasonalizedForecaster(AttentionForecaster(**FAST)),
+                    ForecastEnsemble([("a", AttentionForecaster(**FAST))])):
+        wrapper.fit(X, y)
+        assert np.isfinite(wrapper.score(X, y))
