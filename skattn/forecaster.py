@@ -998,11 +998,30 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X3 = self._validated_windows3(X)
-        out = self._unscale_y(self._forward_scaled(X3)[:, :, self._median_index()])
+        out = self._finite(self._unscale_y(self._forward_scaled(X3)[:, :, self._median_index()]),
+                           X3)
         return out[:, 0] if self._y_is_1d else out
+
+    def _finite(self, forecasts, X3):
+        """``forecasts``, checked finite: windows far beyond the training data's scale (about
+        1e154 times its spread) overflow the network's normalisation in float64."""
+        if np.all(np.isfinite(forecasts)):
+            return forecasts
+        with np.errstate(over="ignore", invalid="ignore"):
+            reach = np.nanmax(np.abs((X3 - self.channel_mean_) / self.channel_scale_))
+        raise ValueError(
+            f"The forecasts overflowed: the windows reach {reach:.3g} times the spread of the "
+            f"training data (channel_scale_), more than the network's normalisation can compute "
+            f"in float64. Give windows in the units of the training data, or refit on data of "
+            f"this scale."
+        )
 
     def predict_quantiles(self, X):
         """All predicted quantiles (``loss="pinball"`` only).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
 
         Returns
         -------
@@ -1012,7 +1031,7 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
         if self.quantiles_ is None:
             raise ValueError("predict_quantiles needs a model fitted with loss='pinball'")
         X3 = self._validated_windows3(X)
-        out = self._unscale_y(self._forward_scaled(X3))
+        out = self._finite(self._unscale_y(self._forward_scaled(X3)), X3)
         return out[:, 0, :] if self._y_is_1d else out
 
     def attention_weights(self, X):
@@ -1080,7 +1099,8 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
         index = self._median_index()
 
         def predict_window(current):  # (window, C) -> (horizon,)
-            return self._unscale_y(self._forward_scaled(current[None])[0, :, index])
+            return self._finite(self._unscale_y(self._forward_scaled(current[None])[0, :, index]),
+                                current[None])
 
         return recursive_forecast(predict_window, history, steps, window=self.n_features_in_,
                                   horizon=self.n_outputs_, n_channels=self.n_channels_,

@@ -974,3 +974,19 @@ def test_score_leaves_out_missing_targets_so_searches_rank():
                     ForecastEnsemble([("a", AttentionForecaster(**FAST))])):
         wrapper.fit(X, y)
         assert np.isfinite(wrapper.score(X, y))
+
+
+def test_windows_far_beyond_the_training_scale_are_an_error_not_inf(windows):
+    # the normalisation's variance overflows float64 past ~1e154 training spreads: the output
+    # must not be silently inf or NaN
+    X, y = windows
+    model = AttentionForecaster(**FAST).fit(X, y)
+    huge = X[:1] / np.abs(X[:1]).max() * 1e300
+    with pytest.raises(ValueError, match="forecasts overflowed"):
+        model.predict(huge)
+    with pytest.raises(ValueError, match="forecasts overflowed"):
+        model.forecast(huge[0], 3)
+    quantile_model = AttentionForecaster(**FAST, loss="pinball").fit(X, y)
+    with pytest.raises(ValueError, match="forecasts overflowed"):
+        quantile_model.predict_quantiles(huge)
+    assert np.all(np.isfinite(model.predict(X[:1] * 1e100)))  # large but computable: fine
