@@ -7,7 +7,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils.validation import check_array, validate_data
 
-from .windows import left_pad
+from .windows import as_float64, left_pad
 
 
 def validate_windows(estimator, X, y=None, *, reset, missing_y=False):
@@ -117,10 +117,7 @@ def window_channels(X):
 
 def as_history(values, n_channels, what="history"):
     """A finite float64 (T, n_channels) array from a 1-D or 2-D history."""
-    try:
-        array = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{what} must be numeric: {exc}") from None
+    array = as_float64(values, what)
     if array.ndim == 1 and n_channels == 1:
         array = array[:, None]
     if array.ndim != 2 or array.shape[1] != n_channels:

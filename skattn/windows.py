@@ -7,12 +7,21 @@ from numbers import Integral
 import numpy as np
 
 
-def _as_series(values, what):
-    """A finite float64 1-D array, or a ValueError that says which series is wrong and how."""
+def as_float64(values, what):
+    """``values`` as a float64 array, or a ValueError naming ``what``: not numeric, or complex
+    (NumPy would drop the imaginary part with only a ComplexWarning)."""
     try:
-        array = np.asarray(values, dtype=np.float64)
+        array = np.asarray(values)
+        if np.iscomplexobj(array):
+            raise ValueError("complex values are not supported, only real numbers")
+        return np.asarray(array, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{what} must be numeric: {exc}") from None
+
+
+def _as_series(values, what):
+    """A finite float64 1-D array, or a ValueError that says which series is wrong and how."""
+    array = as_float64(values, what)
     if array.ndim != 1:
         raise ValueError(f"{what} must be 1-D, got an array of shape {array.shape}")
     if array.size == 0:
@@ -24,10 +33,7 @@ def _as_series(values, what):
 
 def _as_covariates(values, n_steps, what):
     """Covariates of one series as a finite float64 (n_steps, n_covariates) array."""
-    try:
-        array = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{what} must be numeric: {exc}") from None
+    array = as_float64(values, what)
     if array.ndim == 1:
         array = array[:, None]
     if array.ndim != 2 or array.shape[0] != n_steps:

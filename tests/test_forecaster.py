@@ -990,3 +990,20 @@ def test_windows_far_beyond_the_training_scale_are_an_error_not_inf(windows):
     with pytest.raises(ValueError, match="forecasts overflowed"):
         quantile_model.predict_quantiles(huge)
     assert np.all(np.isfinite(model.predict(X[:1] * 1e100)))  # large but computable: fine
+
+
+def test_complex_values_are_an_error_not_silently_made_real(windows):
+    # NumPy's float conversion drops the imaginary part with only a ComplexWarning
+    from skattn.baselines import NaiveForecaster
+    from skattn.model_selection import backtest
+
+    X, y = windows
+    series = seasonal_series(n=60)
+    model = AttentionForecaster(**FAST).fit(X, y)
+    naive = NaiveForecaster().fit(X, y)
+    for call in (lambda: make_windows(series + 1j, window=24, horizon=6),
+                 lambda: model.forecast(series + 1j, 3),
+                 lambda: naive.forecast(series + 1j, 3),
+                 lambda: backtest(NaiveForecaster(), series + 1j, 6, 12)):
+        with pytest.raises(ValueError, match="complex values are not supported"):
+            call()
