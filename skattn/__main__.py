@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import sys
 import time
 import warnings
@@ -16,6 +17,48 @@ import numpy as np
 
 MODEL_NAMES = ("attention", "naive", "snaive", "ets", "theta", "arima")
 DATASETS = ("airline", "m3-monthly", "m3-quarterly", "tourism-monthly")
+MAX_SEED = 2**32 - 1  # the largest seed numpy (hence random_state) accepts
+
+
+def _positive_int(text):
+    """argparse ``type`` of the sizes and counts: an integer >= 1.
+
+    Checked while parsing so that a bad value stops with ``error: argument --window: ...`` before
+    any data is loaded, rather than being ignored (``--window 0`` was) or reaching the library.
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
+    return value
+
+
+def _n_jobs(text):
+    """argparse ``type`` of ``--n-jobs``: joblib's convention, any integer but 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value == 0:
+        raise argparse.ArgumentTypeError(
+            f"must be a non-zero integer (-1 for all cores), got {text!r}"
+        )
+    return value
+
+
+def _seed(text):
+    """argparse ``type`` of ``--seed``: an integer numpy accepts as a seed."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(
+            f"must be an integer from 0 to {MAX_SEED}, got {text!r}"
+        )
+    return value
 
 
 def _parser():
@@ -37,13 +80,13 @@ def _parser():
         help=f"one of {', '.join(DATASETS)}, or the path of a CSV file with one series in a "
              "column (see --value-column); default: airline",
     )
-    compare.add_argument("--horizon", type=int, default=None,
+    compare.add_argument("--horizon", type=_positive_int, default=None,
                          help="values held out and forecast (default: the dataset's own; 12 for "
                               "airline and CSV files)")
-    compare.add_argument("--window", type=int, default=None,
+    compare.add_argument("--window", type=_positive_int, default=None,
                          help="history window of the attention model (default: 3 seasons, at "
                               "least 2 horizons, capped by the shortest training series)")
-    compare.add_argument("--season-length", type=int, default=None,
+    compare.add_argument("--season-length", type=_positive_int, default=None,
                          help="season of the seasonal models and of MASE (default: the dataset's; "
                               "1 for CSV files)")
     compare.add_argument("--value-column", default="value",
@@ -51,44 +94,80 @@ def _parser():
                               "column uses that one)")
     compare.add_argument("--models", default=",".join(MODEL_NAMES),
                          help=f"comma-separated subset of {','.join(MODEL_NAMES)} (default: all)")
-    compare.add_argument("--max-series", type=int, default=None,
+    compare.add_argument("--max-series", type=_positive_int, default=None,
                          help="use only the first N series of a multi-series dataset")
     compare.add_argument("--output", default="compare.png",
-                         help="where to write the plot (default: compare.png); 'none' for no plot")
-    compare.add_argument("--n-jobs", type=int, default=-1,
+                         help="where to write the plot, in the format its suffix names (.png, "
+                              ".pdf, .svg, ...; .png if it has none); default: compare.png; "
+                              "'none' for no plot")
+    compare.add_argument("--n-jobs", type=_n_jobs, default=-1,
                          help="processes for the classical models and threads for attention "
                               "(default: -1, all cores)")
-    compare.add_argument("--seed", type=int, default=0, help="random_state of the attention model")
+    compare.add_argument("--seed", type=_seed, default=0,
+                         help="random_state of the attention model")
     compare.add_argument("--quiet", action="store_true", help="no progress lines")
+    # compare() reports bad input found after parsing (an unreadable file, a series too short)
+    # through this parser: the same "error: ..." and exit status 2 as argparse's own checks
+    compare.set_defaults(parser=compare)
     return parser
 
 
 def _read_csv(path, value_column):
-    with open(path, newline="") as handle:
-        rows = list(csv.reader(handle))
+    """The values of one column of a UTF-8 CSV file; ValueError, naming the line, if unusable."""
+    try:
+        # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8") is not part of the first column's name
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            rows = [(reader.line_num, row) for row in reader]
+    except UnicodeDecodeError as exc:
+        byte = exc.object[exc.start:exc.start + 1]
+        raise ValueError(
+            f"{path} is not UTF-8 text (byte {exc.start} is {byte!r}); save it as UTF-8"
+        ) from None
+    except IsADirectoryError:
+        raise ValueError(f"{path} is a directory, not a CSV file") from None
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
     if not rows:
-        raise SystemExit(f"error: {path} is empty")
-    header, body = rows[0], rows[1:]
+        raise ValueError(f"{path} is empty")
+    (_, header), body = rows[0], rows[1:]
     if value_column in header:
         column = header.index(value_column)
     elif len(header) == 1:
         column = 0
     else:
-        raise SystemExit(
-            f"error: {path} has no column {value_column!r} (columns: {', '.join(header)}); "
+        raise ValueError(
+            f"{path} has no column {value_column!r} (columns: {', '.join(header)}); "
             "choose one with --value-column"
         )
-    try:
-        values = np.array([float(row[column]) for row in body if row])
-    except (ValueError, IndexError) as exc:
-        raise SystemExit(f"error: column {header[column]!r} of {path} is not numeric: {exc}") from None
-    if values.size == 0 or not np.all(np.isfinite(values)):
-        raise SystemExit(f"error: column {header[column]!r} of {path} must hold finite numbers")
+    name = header[column]
+    # a file saved with ';' or tabs reads as one column whose cells hold the whole line
+    hint = "; separate the columns with commas" if ";" in name or "\t" in name else ""
+    values = []
+    for line, row in body:
+        if not row:
+            continue  # a blank line, often the last one
+        if column >= len(row):
+            raise ValueError(f"{path}: line {line} has no column {name!r} (too few cells)")
+        try:
+            values.append(float(row[column]))
+        except ValueError:
+            raise ValueError(
+                f"column {name!r} of {path} is not numeric: line {line} has {row[column]!r}{hint}"
+            ) from None
+    if not values:
+        raise ValueError(f"{path} has no values below its header")
+    values = np.array(values)
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"column {name!r} of {path} must hold finite numbers (no NaN or inf)")
     return values
 
 
 def load_dataset(name, value_column="value"):
-    """Series (train and test joined), the default horizon and season length, and a title."""
+    """Series (train and test joined), the default horizon and season length, and a title.
+
+    Raises ValueError for an unknown name or an unusable CSV file.
+    """
     from . import datasets
 
     if name == "airline":
@@ -101,13 +180,13 @@ def load_dataset(name, value_column="value"):
         horizons = np.unique(data.horizon)
         seasons = np.unique(data.season_length)
         if horizons.size != 1 or seasons.size != 1:
-            raise SystemExit(f"error: {name} mixes horizons or seasons; not supported")
+            raise ValueError(f"{name} mixes horizons or seasons; not supported")
         series = [np.concatenate([a, b]) for a, b in zip(data.train, data.test)]
         return series, int(horizons[0]), int(seasons[0]), f"{collection.upper()} {subset}"
     path = Path(name)
     if not path.exists():
-        raise SystemExit(
-            f"error: unknown dataset {name!r}: use one of {', '.join(DATASETS)} or a CSV path"
+        raise ValueError(
+            f"unknown dataset {name!r}: use one of {', '.join(DATASETS)} or a CSV path"
         )
     return [_read_csv(path, value_column)], 12, 1, path.name
 
@@ -145,8 +224,44 @@ def build_models(names, season_length, n_jobs, seed):
     return models
 
 
+def plot_path(output):
+    """The file ``--output`` names, or None for 'none'; ValueError if the plot cannot go there.
+
+    Checked before the backtest, which can take minutes: a missing directory or an unknown
+    format used to be found only when the plot was saved, after all the work. A name without
+    a suffix gets ``.png`` here, as matplotlib would add it, so that the file reported is the one
+    written.
+    """
+    if output.lower() == "none":
+        return None
+    if os.path.isdir(output):
+        raise ValueError(f"--output: {output} is a directory; name a file such as "
+                         f"{os.path.join(output, 'compare.png')}")
+    suffix = os.path.splitext(output)[1]
+    if not suffix.strip("."):
+        output, suffix = output.rstrip(".") + ".png", ".png"
+    directory = os.path.dirname(output) or "."
+    if not os.path.isdir(directory):
+        raise ValueError(f"--output: directory {directory} does not exist")
+    if not os.access(directory, os.W_OK):
+        raise ValueError(f"--output: directory {directory} is not writable")
+    try:
+        from matplotlib.backend_bases import FigureCanvasBase
+    except ImportError:
+        return output  # no plot at all: plot_forecasts says so after the leaderboard
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if suffix[1:].lower() not in formats:  # matplotlib too lower-cases the suffix
+        raise ValueError(f"--output: cannot write a {suffix[1:]!r} plot; use a suffix among "
+                         f"{', '.join('.' + f for f in sorted(formats))}")
+    return output
+
+
 def plot_forecasts(path, series, forecasts, names, horizon, season_length, title, n_panels=4):
-    """Write a PNG of the last seasons of each series, the truth and every model's forecast."""
+    """Plot the last seasons of each series, the truth and every model's forecast to ``path``.
+
+    The format is that of the suffix of ``path`` (see :func:`plot_path`). Returns ``path``, or
+    None when matplotlib is not installed.
+    """
     try:
         import matplotlib
 
@@ -178,50 +293,63 @@ def plot_forecasts(path, series, forecasts, names, horizon, season_length, title
 
 
 def compare(args):
+    """Run ``compare`` and return the leaderboard.
+
+    Bad input (arguments, data, output path) stops with ``error: ...`` and exit status 2, checked
+    before the work where possible; the library's ValueErrors for bad data are reported the same
+    way. Any other exception is a bug and keeps its traceback.
+    """
     from .model_selection import backtest, format_table
 
+    error = args.parser.error
     names = [name.strip() for name in args.models.split(",") if name.strip()]
+    if not names:
+        error(f"--models is empty; choose from {','.join(MODEL_NAMES)}")
     unknown = sorted(set(names) - set(MODEL_NAMES))
-    if unknown or not names:
-        raise SystemExit(f"error: unknown model(s) {unknown}; choose from {','.join(MODEL_NAMES)}")
-    series, horizon, season_length, title = load_dataset(args.dataset, args.value_column)
+    if unknown:
+        error(f"unknown model(s) {', '.join(unknown)}; choose from {','.join(MODEL_NAMES)}")
+    try:
+        output = plot_path(args.output)
+        series, horizon, season_length, title = load_dataset(args.dataset, args.value_column)
+    except ValueError as exc:  # the user's file or path, not a bug: no traceback
+        error(str(exc))
     if args.max_series is not None:
-        if args.max_series < 1:
-            raise SystemExit("error: --max-series must be >= 1")
         series = series[: args.max_series]
     horizon = args.horizon if args.horizon is not None else horizon
     season_length = args.season_length if args.season_length is not None else season_length
-    if horizon < 1 or season_length < 1:
-        raise SystemExit("error: --horizon and --season-length must be >= 1")
-    shortest = min(s.size for s in series) - horizon
-    if shortest <= season_length:
-        raise SystemExit(
-            f"error: a series has only {shortest} values before the hold-out of {horizon}; "
-            f"at least season_length + 1 = {season_length + 1} are needed"
-        )
-    window = args.window or max(3 * season_length, 2 * horizon)
-    window = max(1, min(window, shortest - 1)) if args.window is None else window
+    shortest = min(s.size for s in series)
+    n_train = shortest - horizon
+    if n_train <= season_length:
+        error(f"the shortest series has {shortest} values: too few for a hold-out of {horizon} "
+              f"and at least season_length + 1 = {season_length + 1} values to train on")
+    if args.window is None:  # capped so that the shortest series still gives a training window
+        window = max(1, min(max(3 * season_length, 2 * horizon), n_train - 1))
+    else:
+        window = args.window
 
     models = build_models(names, season_length, args.n_jobs, args.seed)
     if not models:
-        raise SystemExit("error: no model could be built")
+        error("no model could be built")
     if not args.quiet:
         print(f"{title}: {len(series)} series, hold-out {horizon}, season {season_length}, "
               f"window {window}; models: {', '.join(models)}", flush=True)
     started = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ConvergenceWarning etc.: the leaderboard is the report
-        table, forecasts = backtest(
-            models, series, horizon=horizon, window=window, season_length=season_length,
-            n_jobs=args.n_jobs, verbose=0 if args.quiet else 1, return_forecasts=True,
-        )
+        try:
+            table, forecasts = backtest(
+                models, series, horizon=horizon, window=window, season_length=season_length,
+                n_jobs=args.n_jobs, verbose=0 if args.quiet else 1, return_forecasts=True,
+            )
+        except ValueError as exc:  # data the models or metrics reject (e.g. a constant series)
+            error(str(exc))
     print()
     print(format_table(table))
     print(f"\n{len(series)} series, horizon {horizon}; sMAPE in percent, MASE scaled by the "
           f"in-sample seasonal-naive error (season {season_length}); "
           f"{time.perf_counter() - started:.1f} s in all")
-    if args.output.lower() != "none":
-        written = plot_forecasts(args.output, series, forecasts, list(models), horizon,
+    if output is not None:
+        written = plot_forecasts(output, series, forecasts, list(models), horizon,
                                  season_length, title)
         if written:
             print(f"plot written to {written}")

@@ -59,16 +59,161 @@ def test_compare_without_matplotlib_says_so_in_one_line(tmp_path, capsys, monkey
     assert not (tmp_path / "x.png").exists()
 
 
-@pytest.mark.parametrize(
-    "argv, message",
-    [
-        (["compare", "--models", "attention,prophet"], "unknown model"),
-        (["compare", "--dataset", "no_such_file.csv"], "unknown dataset"),
-        (["compare", "--horizon", "200"], "values before the hold-out"),
-    ],
-)
-def test_compare_bad_arguments_exit_with_a_message(argv, message, capsys):
+def _usage_error(argv, capsys):
+    """Run ``main(argv)``, check it stops as argparse does (status 2), return what it wrote."""
     with pytest.raises(SystemExit) as excinfo, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         main(argv)
-    assert message in str(excinfo.value)
+    err = capsys.readouterr().err
+    assert excinfo.value.code == 2, err
+    assert "error: " in err
+    return err
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["compare", "--models", "attention,prophet"], "unknown model(s) prophet"),
+        (["compare", "--models", ",,"], "--models is empty"),
+        (["compare", "--dataset", "no_such_file.csv"], "unknown dataset"),
+        (["compare", "--horizon", "200"], "the shortest series has 144 values: too few for a "
+                                          "hold-out of 200"),
+    ],
+)
+def test_compare_bad_arguments_exit_with_a_message(argv, message, capsys):
+    err = _usage_error([*argv, "--output", "none"], capsys)
+    assert message in err
+
+
+@pytest.fixture
+def no_work(monkeypatch):
+    """Fail the test if the data is loaded or a model is trained: the arguments come first."""
+    import skattn.__main__ as cli
+    import skattn.model_selection
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("work started before the arguments were checked")
+
+    monkeypatch.setattr(cli, "load_dataset", refuse)
+    monkeypatch.setattr(skattn.model_selection, "backtest", refuse)
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--window", "0"], "argument --window: must be an integer >= 1, got '0'"),
+        (["--window", "-5"], "argument --window: must be an integer >= 1, got '-5'"),
+        (["--horizon", "0"], "argument --horizon: must be an integer >= 1"),
+        (["--season-length", "-1"], "argument --season-length: must be an integer >= 1"),
+        (["--max-series", "0"], "argument --max-series: must be an integer >= 1"),
+        (["--n-jobs", "0", "--models", "naive,ets"], "argument --n-jobs: must be a non-zero"),
+        (["--models", "attention", "--seed", "-1"], "argument --seed: must be an integer from 0"),
+        (["--models", "attention", "--seed", str(2**32)], "argument --seed: must be an integer"),
+    ],
+)
+def test_compare_bad_numbers_are_usage_errors_before_any_work(argv, message, capsys, no_work):
+    err = _usage_error(["compare", "--output", "none", *argv], capsys)
+    assert message in err
+
+
+def _csv(tmp_path, text, name="data.csv", encoding="utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return str(path)
+
+
+def test_compare_constant_csv_is_an_error_not_a_traceback(tmp_path, capsys):
+    path = _csv(tmp_path, "value\n" + "5\n" * 40)
+    err = _usage_error(["compare", "--dataset", path, "--models", "naive", "--output", "none",
+                        "--quiet"], capsys)
+    assert "error: MASE is undefined" in err
+
+
+def test_compare_constant_csv_as_a_module_exits_2_without_a_traceback(tmp_path):
+    path = _csv(tmp_path, "value\n" + "5\n" * 40)
+    result = subprocess.run(
+        [sys.executable, "-m", "skattn", "compare", "--dataset", path, "--models", "naive",
+         "--output", "none", "--quiet"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "python -m skattn compare: error: MASE is undefined" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "text, encoding, message",
+    [
+        ("val\u00fce\n" + "".join(f"{i}\n" for i in range(40)), "latin-1", "is not UTF-8 text"),
+        ("value\n", "utf-8", "has no values below its header"),
+        ("a,value\n1,2\n3\n4,5\n", "utf-8", "line 3 has no column 'value'"),
+        ("date;value\nd0;1.5\nd1;2.5\n", "utf-8", "separate the columns with commas"),
+        ("value\n1\n2\n3\n", "utf-8", "the shortest series has 3 values"),
+    ],
+    ids=["latin-1", "header-only", "short-row", "semicolons", "too-short"],
+)
+def test_compare_unreadable_csv_is_an_error(tmp_path, capsys, text, encoding, message):
+    path = _csv(tmp_path, text, encoding=encoding)
+    err = _usage_error(["compare", "--dataset", path, "--models", "naive", "--output", "none"],
+                       capsys)
+    assert message in err
+    assert "-9" not in err  # a short series once gave "only -9 values before the hold-out"
+
+
+def test_compare_directory_as_dataset_is_an_error(tmp_path, capsys):
+    err = _usage_error(["compare", "--dataset", str(tmp_path), "--models", "naive",
+                        "--output", "none"], capsys)
+    assert f"{tmp_path} is a directory" in err
+
+
+def test_compare_window_zero_is_not_silently_replaced(tmp_path, capsys):
+    # it used to run with the default window (``args.window or ...``)
+    err = _usage_error(["compare", "--models", "naive", "--window", "0", "--output", "none",
+                        "--quiet"], capsys)
+    assert "--window" in err
+
+
+@pytest.mark.parametrize(
+    "output, message",
+    [
+        ("missing/plot.png", "directory {tmp}/missing does not exist"),
+        ("plot.txt", "cannot write a 'txt' plot"),
+        (".", "{tmp} is a directory"),
+    ],
+)
+def test_compare_bad_output_is_an_error_before_any_work(tmp_path, capsys, no_work, output,
+                                                        message):
+    if output.endswith(".txt"):
+        pytest.importorskip("matplotlib")
+    target = str(tmp_path) if output == "." else str(tmp_path / output)
+    err = _usage_error(["compare", "--models", "naive", "--output", target], capsys)
+    assert message.format(tmp=tmp_path) in err
+    assert not (tmp_path / "plot.txt").exists()
+
+
+def test_compare_output_without_a_suffix_reports_the_file_written(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    main(["compare", "--models", "naive", "--output", str(tmp_path / "plot"), "--quiet"])
+    out = capsys.readouterr().out
+    assert (tmp_path / "plot.png").exists()
+    assert f"plot written to {tmp_path / 'plot.png'}\n" in out
+
+
+def test_compare_does_not_hide_unexpected_errors(monkeypatch):
+    # only bad input (a ValueError) becomes "error: ..."; a bug keeps its traceback
+    import skattn.model_selection
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(skattn.model_selection, "backtest", broken)
+    with pytest.raises(RuntimeError, match="a bug"):
+        main(["compare", "--models", "naive", "--output", "none", "--quiet"])
+
+
+def test_compare_csv_with_a_byte_order_mark_finds_its_first_column(tmp_path, capsys):
+    # Excel's "CSV UTF-8" starts with a BOM, which used to stick to the first column's name
+    t = np.arange(40)
+    path = _csv(tmp_path, "\ufeffvalue,month\n" + "".join(f"{10 + i % 7},{i}\n" for i in t))
+    main(["compare", "--dataset", path, "--models", "naive", "--output", "none", "--quiet"])
+    assert "| NaiveForecaster |" in capsys.readouterr().out
