@@ -218,6 +218,19 @@ class ForecastEnsemble(VotingRegressor):
                 "weights are only used with aggregate='mean'; the median of the members is "
                 f"unweighted (got weights={self.weights!r})"
             )
+        if self.weights is not None:
+            # checked here, not at predict: NaN or inf weights gave NaN forecasts, negative
+            # ones summing to zero a ZeroDivisionError
+            try:
+                weights = np.asarray(self.weights, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise ValueError(f"weights must be numbers, got {self.weights!r}") from None
+            if weights.ndim != 1 or not np.all(np.isfinite(weights)) or np.any(weights < 0) \
+                    or not weights.sum() > 0:
+                raise ValueError(
+                    "weights must be a 1-D list of finite numbers >= 0 with a positive sum, got "
+                    f"{self.weights!r}"
+                )
         # the same checks as the members', before a pool of processes is started for them; NaN
         # targets (missing values) go on to the members, which accept or reject them
         X_checked = check_array(X, allow_nd=True, dtype=[np.float64, np.float32],

@@ -292,6 +292,8 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
         Decoupled weight decay of AdamW, applied to weight matrices only. The default was 0.01
         until session 10; 0.1 won both M3 searches and, measured on the Tourism quarterly and
         monthly series, beat 0.01 on sMAPE and MASE (docs/architecture.md, "Defaults").
+        ``learning_rate * weight_decay`` must be below 1 (each step scales the weights by one
+        minus it).
     batch_size : int, default=64
         Windows per optimiser step (capped at the number of training windows).
     max_epochs : int, default=100
@@ -526,6 +528,14 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
         if self.d_model % self.n_heads:
             raise ValueError(
                 f"d_model ({self.d_model}) must be divisible by n_heads ({self.n_heads})"
+            )
+        if self.learning_rate * self.weight_decay >= 1:
+            # AdamW multiplies the weights by 1 - learning_rate * weight_decay every step: at 1
+            # or more they are zeroed or flip sign and grow without bound
+            raise ValueError(
+                f"learning_rate * weight_decay must be below 1 (each step scales the weights by "
+                f"1 - learning_rate * weight_decay); got {self.learning_rate} * "
+                f"{self.weight_decay} = {self.learning_rate * self.weight_decay:g}"
             )
         if self.loss == "pinball":
             quantiles = _DEFAULT_QUANTILES if self.quantiles is None else self.quantiles

@@ -114,6 +114,11 @@ def test_search_over_member_parameters_and_pickle(seasonal_windows):
 @pytest.mark.parametrize("bad, message", [
     (dict(aggregate="median", weights=[1, 2]), "weights are only used with aggregate='mean'"),
     (dict(aggregate="mode"), "aggregate"),
+    (dict(aggregate="mean", weights=[np.nan, 1]), "finite numbers >= 0"),
+    (dict(aggregate="mean", weights=[np.inf, 1]), "finite numbers >= 0"),
+    (dict(aggregate="mean", weights=[1, -1]), "finite numbers >= 0"),
+    (dict(aggregate="mean", weights=[0, 0]), "positive sum"),
+    (dict(aggregate="mean", weights=["a", "b"]), "weights must be numbers"),
 ])
 def test_bad_parameters_are_named(seasonal_windows, bad, message):
     _, X, y = seasonal_windows

@@ -686,6 +686,7 @@ def test_bad_predict_input(windows):
         (dict(dtype="float16"), "dtype"),
         (dict(positional="rotary"), "positional"),
         (dict(batch_size=0), "batch_size"),
+        (dict(learning_rate=0.1, weight_decay=10.0), r"learning_rate \* weight_decay must be below 1"),
     ],
 )
 def test_bad_parameters_are_named_at_fit(windows, params, match):
@@ -697,8 +698,9 @@ def test_bad_parameters_are_named_at_fit(windows, params, match):
 def test_divergence_is_an_error_not_nan_output(windows):
     X, y = windows
     # no clipping and an absurd step size: the loss overflows float32 within a few steps
+    # (no weight decay: learning_rate * weight_decay >= 1 is refused before training)
     model = AttentionForecaster(**{**FAST, "max_epochs": 50}, learning_rate=1e12, clip_grad_norm=None,
-                                normalize=False)
+                                normalize=False, weight_decay=0.0)
     with pytest.raises(ValueError, match="diverged"):
         model.fit(X * 1e15, y * 1e15)
 
