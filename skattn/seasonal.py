@@ -15,7 +15,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
 from sklearn.utils._param_validation import HasMethods, Interval
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._validation import forecast_with_predict, score_with_missing_targets, validate_windows
 
@@ -29,6 +29,14 @@ def _seasonal_indices_of_full_windows(values, season_length, z):
     """
     n_windows, length = values.shape
     indices = np.ones((n_windows, season_length))
+    # The test and the ratios are scale-free, but the squares and sums computing them are not:
+    # windows of extreme magnitude (beyond 1e+-100) are computed in units of their largest value
+    # (at 1e160 the squares overflowed and such windows were silently left unadjusted). Ordinary
+    # windows are left as they are, so their indices do not change by a rounding.
+    magnitude = np.abs(values).max(axis=1, keepdims=True)  # (n, 1)
+    extreme = (magnitude > 1e100) | ((magnitude < 1e-100) & (magnitude > 0))
+    if extreme.any():
+        values = np.where(extreme, values / np.where(magnitude > 0, magnitude, 1.0), values)
     # Seasonality test of the Theta method: the autocorrelation at lag season_length must exceed
     # z standard errors (Bartlett's formula over the shorter lags).
     centred = values - values.mean(axis=1, keepdims=True)  # (n, L)
@@ -93,7 +101,10 @@ def seasonal_indices(X, season_length, *, seasonality_test=True, critical_value=
         Each row averages 1; it is all ones where the window is not adjusted: fewer than
         ``2 * season_length + 1`` unpadded values, a value <= 0, or no significant seasonality.
     """
-    X = np.asarray(X, dtype=np.float64)
+    X = check_array(X, dtype=np.float64, input_name="X")  # 2-D, finite, real
+    if not isinstance(season_length, Integral) or isinstance(season_length, bool) \
+            or season_length < 2:
+        raise ValueError(f"season_length must be an integer >= 2, got {season_length!r}")
     if not _CRITICAL_VALUE.is_satisfied_by(critical_value):  # as the wrapper validates it
         raise ValueError(f"critical_value must be a finite float >= 0, got {critical_value!r}")
     return _indices_after_padding(X, _padding(X), season_length,

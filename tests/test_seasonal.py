@@ -179,3 +179,25 @@ def test_pickle_round_trip():
     model = DeseasonalizedForecaster(Ridge()).fit(X, y)
     again = pickle.loads(pickle.dumps(model))
     np.testing.assert_array_equal(again.forecast(series, 6), model.forecast(series, 6))
+
+
+@pytest.mark.parametrize("scale", [1e160, 1e200, 1e-170, 1e-300])
+def test_indices_do_not_depend_on_the_units(scale):
+    # the autocorrelation's squares overflowed (or underflowed) at extreme magnitudes and such
+    # windows were silently left unadjusted
+    windows = seasonal_series(96, noise=0.05)[None, :]
+    np.testing.assert_allclose(seasonal_indices(windows * scale, 12), seasonal_indices(windows, 12),
+                               rtol=1e-12)
+    assert not np.all(seasonal_indices(windows * scale, 12) == 1.0)
+
+
+def test_seasonal_indices_checks_its_input():
+    windows = seasonal_series(96)[None, :]
+    with pytest.raises(ValueError, match="NaN"):
+        seasonal_indices(np.where(np.arange(96) == 5, np.nan, windows), 12)
+    with pytest.raises(ValueError, match="infinity"):
+        seasonal_indices(np.where(np.arange(96) == 5, np.inf, windows), 12)
+    with pytest.raises(ValueError, match="season_length must be an integer >= 2"):
+        seasonal_indices(windows, 2.5)
+    with pytest.raises(ValueError, match="2D array"):
+        seasonal_indices(windows[0], 12)
