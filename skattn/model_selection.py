@@ -285,6 +285,18 @@ class OriginSplit:
         origin_step = self.horizon if self.origin_step is None else self.origin_step
         if not isinstance(origin_step, Integral) or isinstance(origin_step, bool) or origin_step < 1:
             raise ValueError(f"origin_step must be an integer >= 1, got {origin_step!r}")
+        # integers, as make_windows gives them; a float index is accepted only if it holds
+        # whole numbers (a NaN cast to int became an arbitrary series number)
+        if index.dtype.kind not in "iu":
+            try:
+                whole = np.asarray(index, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise ValueError(f"index must hold integers, got dtype {index.dtype}") from None
+            if not np.all(np.isfinite(whole)) or np.any(whole != np.round(whole)):
+                raise ValueError("index must hold whole numbers (series, position); it holds "
+                                 "NaN, infinity or fractions")
+        if np.any(index < 0):
+            raise ValueError("index must hold numbers >= 0 (series, position)")
         return index.astype(np.intp), origin_step
 
     def get_n_splits(self, X=None, y=None, groups=None):

@@ -229,3 +229,17 @@ def test_origin_split_rejects_windows_it_does_not_describe():
     X, y, index = make_windows(np.arange(30.0), 5, 3, return_index=True)
     with pytest.raises(ValueError, match="rows but index describes"):
         list(OriginSplit(index, 3).split(X[:-1]))
+
+
+def test_origin_split_refuses_an_index_that_is_not_whole_numbers():
+    # a NaN cast to int became an arbitrary series number and moved the validation rows
+    _, _, index = make_windows([np.arange(30.0), np.arange(25.0)], window=4, horizon=3,
+                               return_index=True)
+    as_float = index.astype(float)
+    assert [v.tolist() for _, v in OriginSplit(as_float, 3).split()] == \
+        [v.tolist() for _, v in OriginSplit(index, 3).split()]
+    for bad in (np.nan, np.inf, 0.5, -1.0):
+        broken = as_float.copy()
+        broken[-1, 0] = bad
+        with pytest.raises(ValueError, match="index must hold"):
+            list(OriginSplit(broken, 3).split())
