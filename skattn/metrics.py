@@ -4,6 +4,12 @@ scikit-learn's ``scoring=``.
 Every metric takes ``y_true`` and ``y_pred`` of the same shape — one forecast ``(horizon,)`` or many
 ``(n_series, horizon)`` — and returns the mean over all values (MASE: the mean of each series'
 MASE), a float.
+
+The metrics are correct to float64 rounding at any magnitude: where a difference, a square or a sum
+would overflow float64, or underflow it and lose digits, they compute with the values scaled by a
+power of two, which is exact, and scale the result back. A result that itself lies outside float64's
+range (above about 1.8e308) is a ValueError. Everywhere else they compute the plain formulas, so
+their values are the same, bit for bit, as before these guards existed.
 """
 from __future__ import annotations
 
@@ -25,16 +31,102 @@ def _pair(y_true, y_pred):
     return y_true, y_pred
 
 
+# Errors within these bounds have squares (and sums of squares) well inside float64's normal range,
+# so the plain RMSE formula is exact to rounding; beyond them the squares overflow or underflow.
+_SQUARABLE_ERRORS = (2.0**-450, 2.0**450)
+_SMALLEST_NORMAL = np.finfo(np.float64).tiny
+
+
+def _power_of_two_scaled(magnitudes):
+    # magnitudes == units * 2**exponent, the largest unit in [0.5, 1): sums and squares of the units
+    # neither overflow nor underflow, and scaling by a power of two is exact (except for values that
+    # fall below the normal range, too small to count next to the largest)
+    largest = np.max(magnitudes)
+    if largest == 0.0:
+        return magnitudes, 0
+    exponent = int(np.frexp(largest)[1])
+    return np.ldexp(magnitudes, -exponent), exponent
+
+
+def _scaled_abs_differences(a, b):
+    # |a - b| as (units, exponent), as _power_of_two_scaled gives, even where a - b overflows
+    with np.errstate(over="ignore"):
+        differences = np.abs(a - b)
+    if np.all(np.isfinite(differences)):
+        return _power_of_two_scaled(differences)
+    # values beyond 2**1023 of opposite signs: their halves are exact and their difference fits;
+    # halving the other, far smaller, differences costs at most their last bit, nothing next to
+    # these
+    units, exponent = _power_of_two_scaled(np.abs(0.5 * a - 0.5 * b))
+    return units, exponent + 1
+
+
+def _unscaled(value, exponent, name, remedy="divide y_true and y_pred by a constant first"):
+    # value * 2**exponent as a float, or a ValueError when it exceeds float64's range
+    with np.errstate(over="ignore"):
+        result = float(np.ldexp(value, exponent))
+    if not np.isfinite(result):
+        log10 = float(np.log10(value)) + exponent * np.log10(2.0)
+        raise ValueError(
+            f"{name} is about {10 ** (log10 % 1):.2f}e{int(log10 // 1)}, which exceeds float64's "
+            f"range (largest about 1.8e308): {remedy}"
+        )
+    return result
+
+
 def mae(y_true, y_pred):
-    """Mean absolute error."""
+    """Mean absolute error.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of the same shape
+        The observed values and their forecasts.
+
+    Returns
+    -------
+    float
+        The mean of ``|y_true - y_pred|`` over all values.
+
+    Raises
+    ------
+    ValueError
+        On empty, non-finite or mismatched inputs, or when the MAE exceeds float64's range.
+    """
     y_true, y_pred = _pair(y_true, y_pred)
-    return float(np.mean(np.abs(y_true - y_pred)))
+    with np.errstate(over="ignore"):
+        value = np.mean(np.abs(y_true - y_pred))
+    if np.isfinite(value):  # no difference or partial sum overflowed: exact to rounding
+        return float(value)
+    units, exponent = _scaled_abs_differences(y_true, y_pred)
+    return _unscaled(np.mean(units), exponent, "the MAE")
 
 
 def rmse(y_true, y_pred):
-    """Root mean squared error (over all values)."""
+    """Root mean squared error (over all values).
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of the same shape
+        The observed values and their forecasts.
+
+    Returns
+    -------
+    float
+        ``sqrt(mean((y_true - y_pred) ** 2))``, without the squares overflowing or underflowing.
+
+    Raises
+    ------
+    ValueError
+        On empty, non-finite or mismatched inputs, or when the RMSE exceeds float64's range.
+    """
     y_true, y_pred = _pair(y_true, y_pred)
-    return float(np.sqrt(np.mean((y_true - y_pred) ** 2)))
+    with np.errstate(over="ignore"):
+        errors = y_true - y_pred
+    largest = np.max(np.abs(errors))
+    if largest == 0.0 or _SQUARABLE_ERRORS[0] <= largest <= _SQUARABLE_ERRORS[1]:
+        return float(np.sqrt(np.mean(errors ** 2)))
+    units, exponent = _scaled_abs_differences(y_true, y_pred)
+    return _unscaled(np.sqrt(np.mean(units ** 2)), exponent, "the RMSE")
 
 
 def smape(y_true, y_pred):
@@ -42,24 +134,40 @@ def smape(y_true, y_pred):
     competitions: ``mean(200 |y - f| / (|y| + |f|))``.
 
     A value where both ``y`` and ``f`` are 0 counts as a perfect forecast (0), not 0/0.
-    """
-    y_true, y_pred = _pair(y_true, y_pred)
-    denominator = np.abs(y_true) + np.abs(y_pred)
-    ratio = np.divide(2.0 * np.abs(y_true - y_pred), denominator,
-                      out=np.zeros_like(denominator), where=denominator > 0)
-    return float(100.0 * np.mean(ratio))
 
+    Parameters
+    ----------
+    y_true, y_pred : array-like of the same shape
+        The observed values and their forecasts.
 
-def seasonal_naive_scale(y_train, season_length=1):
-    """Mean absolute error of the in-sample seasonal-naive forecast, ``mean |y_t - y_{t-m}|``: the
-    denominator of MASE.
+    Returns
+    -------
+    float
+        sMAPE in percent, from 0 to 200.
 
     Raises
     ------
     ValueError
-        When the training series has ``season_length`` values or fewer, or its scale is 0 (a series
-        that repeats exactly every ``season_length`` steps: MASE is undefined).
+        On empty, non-finite or mismatched inputs.
     """
+    y_true, y_pred = _pair(y_true, y_pred)
+    with np.errstate(over="ignore"):
+        numerator = 2.0 * np.abs(y_true - y_pred)
+        denominator = np.abs(y_true) + np.abs(y_pred)
+    overflowed = ~(np.isfinite(numerator) & np.isfinite(denominator))
+    if np.any(overflowed):
+        # a value beyond 2**1022 can make the sum or twice the difference overflow; the ratio of the
+        # values' quarters is the same, and quartering values that large is exact
+        quarter_true, quarter_pred = 0.25 * y_true[overflowed], 0.25 * y_pred[overflowed]
+        numerator[overflowed] = 2.0 * np.abs(quarter_true - quarter_pred)
+        denominator[overflowed] = np.abs(quarter_true) + np.abs(quarter_pred)
+    ratio = np.divide(numerator, denominator,
+                      out=np.zeros_like(denominator), where=denominator > 0)
+    return float(100.0 * np.mean(ratio))
+
+
+def _seasonal_pairs(y_train, season_length):
+    # the validated history as (y_t, y_{t-m}) for every t with a value m steps back
     if not isinstance(season_length, Integral) or isinstance(season_length, bool) or season_length < 1:
         raise ValueError(f"season_length must be an integer >= 1, got {season_length!r}")
     y_train = np.asarray(y_train, dtype=np.float64)
@@ -72,13 +180,68 @@ def seasonal_naive_scale(y_train, season_length=1):
             f"MASE needs a training series longer than season_length={season_length}, "
             f"got {y_train.size} values"
         )
-    scale = float(np.mean(np.abs(y_train[season_length:] - y_train[:-season_length])))
-    if scale == 0.0:
+    later, earlier = y_train[season_length:], y_train[:-season_length]
+    if np.array_equal(later, earlier):
         raise ValueError(
             f"MASE is undefined: the training series repeats exactly with period {season_length} "
             "(its seasonal-naive error is 0)"
         )
-    return scale
+    return later, earlier
+
+
+def seasonal_naive_scale(y_train, season_length=1):
+    """Mean absolute error of the in-sample seasonal-naive forecast, ``mean |y_t - y_{t-m}|``: the
+    denominator of MASE.
+
+    Parameters
+    ----------
+    y_train : array-like of shape (n_train,)
+        The training series.
+    season_length : int, default 1
+        The period ``m``; 1 gives the naive forecast.
+
+    Returns
+    -------
+    float
+        The scale, greater than 0.
+
+    Raises
+    ------
+    ValueError
+        When the training series has ``season_length`` values or fewer, or its scale is 0 (a series
+        that repeats exactly every ``season_length`` steps: MASE is undefined), or the scale lies
+        outside float64's range.
+    """
+    later, earlier = _seasonal_pairs(y_train, season_length)
+    with np.errstate(over="ignore"):
+        scale = float(np.mean(np.abs(later - earlier)))
+    if scale == 0.0:  # not all differences are 0 (_seasonal_pairs checked): the mean underflowed
+        raise ValueError(
+            "the seasonal-naive scale is below float64's smallest positive value (about 4.9e-324): "
+            "multiply y_train by a constant first"
+        )
+    if np.isfinite(scale):
+        return scale
+    units, exponent = _scaled_abs_differences(later, earlier)
+    return _unscaled(np.mean(units), exponent, "the seasonal-naive scale",
+                     "divide y_train by a constant first")
+
+
+def _series_mase(error, y_true, y_pred, y_train, season_length):
+    # MASE of one forecast (1-D y_true, y_pred) from its history; error is its MAE as the plain
+    # formula computed it (inf if that overflowed)
+    later, earlier = _seasonal_pairs(y_train, season_length)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        scale = np.mean(np.abs(later - earlier))
+        value = error / scale
+    # the plain formula when both means are exact to rounding: neither overflowed, and neither lies
+    # in the subnormal range, where a mean keeps few digits
+    if np.isfinite(value) and error >= _SMALLEST_NORMAL and _SMALLEST_NORMAL <= scale < np.inf:
+        return value
+    error_units, error_exponent = _scaled_abs_differences(y_true, y_pred)
+    scale_units, scale_exponent = _scaled_abs_differences(later, earlier)
+    return _unscaled(np.mean(error_units) / np.mean(scale_units), error_exponent - scale_exponent,
+                     "the MASE", "the forecast errors are that many times the history's scale")
 
 
 def mase(y_true, y_pred, y_train, season_length=1):
@@ -97,19 +260,41 @@ def mase(y_true, y_pred, y_train, season_length=1):
     -------
     float
         MASE, averaged over the series when there are several.
+
+    Raises
+    ------
+    ValueError
+        On bad input (as `seasonal_naive_scale` for each history), or when the MASE exceeds
+        float64's range.
     """
     y_true, y_pred = _pair(y_true, y_pred)
-    if y_true.ndim == 1:
-        return float(np.mean(np.abs(y_true - y_pred)) / seasonal_naive_scale(y_train, season_length))
-    if y_true.ndim != 2:
+    if y_true.ndim not in (1, 2):
         raise ValueError(f"y_true must be 1-D or 2-D, got shape {y_true.shape}")
-    if len(y_train) != y_true.shape[0]:
+    with np.errstate(over="ignore"):
+        errors = np.mean(np.abs(y_true - y_pred), axis=-1)
+    if y_true.ndim == 1:
+        return float(_series_mase(errors, y_true, y_pred, y_train, season_length))
+    try:
+        n_histories = len(y_train)
+    except TypeError:
         raise ValueError(
-            f"y_train must give one history per series: {len(y_train)} for {y_true.shape[0]} series"
+            f"y_train must be a list of {y_true.shape[0]} histories, one per series, "
+            f"got {type(y_train).__name__}"
+        ) from None
+    if n_histories != y_true.shape[0]:
+        raise ValueError(
+            f"y_train must give one history per series: {n_histories} for {y_true.shape[0]} series"
         )
-    errors = np.mean(np.abs(y_true - y_pred), axis=1)
-    scales = np.array([seasonal_naive_scale(history, season_length) for history in y_train])
-    return float(np.mean(errors / scales))
+    values = np.array([
+        _series_mase(*series, season_length) for series in zip(errors, y_true, y_pred, y_train)
+    ])
+    with np.errstate(over="ignore"):
+        value = np.mean(values)
+    if np.isfinite(value):
+        return float(value)
+    # the sum overflowed; the mean, at most the largest value, fits
+    units, exponent = _power_of_two_scaled(values)
+    return _unscaled(np.mean(units), exponent, "the MASE")
 
 
 # ------------------------------------------------------------------------------------------
@@ -135,6 +320,11 @@ class MASEScorer:
 
     def __call__(self, estimator, X, y):
         X = np.asarray(X, dtype=np.float64)
+        if X.ndim not in (2, 3):
+            raise ValueError(
+                "X must be 2-D (n_windows, window) or 3-D (n_windows, window, n_channels), "
+                f"got shape {X.shape}"
+            )
         history = X if X.ndim == 2 else X[:, :, 0]  # the target channel
         y_pred = np.asarray(estimator.predict(X), dtype=np.float64)
         y = np.asarray(y, dtype=np.float64)

@@ -67,11 +67,114 @@ def test_seasonal_naive_is_mase_one_in_sample_on_a_random_walk():
         (lambda: mase([1.0], [1.0], [1.0, 2.0, 1.0, 2.0], 2), "undefined"),
         (lambda: mase([1.0], [1.0], [1.0, 2.0, 3.0], 0), "season_length"),
         (lambda: mase([[1.0]], [[1.0]], [[1.0, 2.0], [3.0, 1.0]]), "one history per series"),
+        (lambda: mase(np.ones((2, 3)), np.ones((2, 3)), None), "y_train"),
+        (lambda: mase(np.ones((2, 3)), np.ones((2, 3)), 5.0), "y_train"),
+        (lambda: make_mase_scorer(1)(LastValue(), np.ones(4), np.ones(1)), "X must be"),
     ],
 )
 def test_metric_errors(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# ------------------------------------------------------------------------------------------
+# Extreme magnitudes: correct whenever the true value fits in float64, else a ValueError
+# ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "call, expected",
+    [
+        # the squares overflow (1e200) or underflow (1e-300) in float64; the root doesn't
+        (lambda: rmse([1e200], [-1e200]), 2e200),
+        (lambda: rmse([1e-300], [2e-300]), 1e-300),
+        (lambda: rmse([1e-300, 0.0], [2e-300, 0.0]), 1e-300 / np.sqrt(2)),
+        # one difference overflows, or the sum does, but the mean doesn't
+        (lambda: mae([1.7e308, 0.0], [-1.7e308, 0.0]), 1.7e308),
+        (lambda: mae([1e308, 1e308], [0.0, 0.0]), 1e308),
+        (lambda: rmse([1.7e308, 0.0, 0.0, 0.0], [-1.7e308, 0.0, 0.0, 0.0]), 1.7e308),
+        # |y| + |f| or 2 |y - f| overflows: the ratio was 0 or NaN
+        (lambda: smape([-1.7e308], [1.7e308]), 200.0),
+        (lambda: smape([1.7e308], [0.85e308]), 200 * 0.85 / 2.55),
+        (lambda: smape([1e308, 1.0], [-1e307, 1.0]), 100.0),
+        # the history's scale, 3.4e308, overflows; the MASE, 0.5 / 3.4e308, doesn't
+        (lambda: mase([1.0, 2.0, 3.0], [1.5, 2.0, 2.0], [1.7e308, -1.7e308]), 0.25 / 1.7e308),
+        (lambda: seasonal_naive_scale([1.7e308, 0.0, -1.7e308]), 1.7e308),
+        # the scale, 2**-1075, is half the smallest subnormal: it rounded to 0 ("undefined")
+        (lambda: mase([2.0**-100], [0.0], [0.0, 5e-324, 5e-324]), 2.0**975),
+        # a forecast's errors, 2e308, overflow; its MASE doesn't
+        (lambda: mase([[1e308, 1e308]], [[-1e308, -1e308]], [[0.0, 1e10]]), 2e298),
+        # each series' MASE, 1e308 / 0.6, fits; the sum for their mean didn't
+        (lambda: mase(np.full((2, 2), 1e308), np.zeros((2, 2)), [[0.0, 0.6]] * 2), 1e308 / 0.6),
+    ],
+)
+def test_metrics_at_extreme_magnitudes(call, expected):
+    with np.errstate(over="raise", divide="raise", invalid="raise"):  # no overflow warnings either
+        assert call() == pytest.approx(expected, rel=1e-14, abs=0.0)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: mae([1.7e308], [-1.7e308]),  # 3.4e308
+        lambda: rmse([1.7e308], [-1.7e308]),
+        lambda: seasonal_naive_scale([1.7e308, -1.7e308]),
+        lambda: seasonal_naive_scale([0.0, 5e-324, 5e-324]),  # 2.5e-324 rounds to 0
+        lambda: mase([1.0, 2.0, 3.0], [1.5, 2.0, 2.0], np.arange(10) * 1e-320),  # about 5e319
+    ],
+)
+def test_metrics_outside_float64s_range_are_value_errors(call):
+    with pytest.raises(ValueError, match="exceeds float64|below float64"):
+        call()
+
+
+def test_power_of_two_rescaling_is_exact():
+    # the extreme-magnitude paths agree bitwise with the plain formulas on the same data, scaled
+    rng = np.random.default_rng(1)
+    y_true, y_pred = rng.uniform(-0.25, 0.25, size=(2, 3, 40))
+    history = [rng.uniform(-1.0, 1.0, size=30) for _ in range(3)]
+    for exponent in (600, -600):  # the squares would overflow, or underflow
+        scaled = [np.ldexp(y_true, exponent), np.ldexp(y_pred, exponent)]
+        assert rmse(*scaled) == np.ldexp(rmse(y_true, y_pred), exponent)
+    # the sums overflow (mae, mase), and the differences in the history (mase)
+    scaled = [np.ldexp(y_true, 1023), np.ldexp(y_pred, 1023)]
+    assert mae(*scaled) == np.ldexp(mae(y_true, y_pred), 1023)
+    scaled_history = [np.ldexp(h, 1023) for h in history]
+    assert mase(*scaled, scaled_history) == mase(y_true, y_pred, history)
+    # twice the differences overflow (so does |y| + |f| in test_metrics_at_extreme_magnitudes)
+    wide_true, wide_pred = 4.0 * y_true, 4.0 * y_pred
+    scaled = [np.ldexp(wide_true, 1023), np.ldexp(wide_pred, 1023)]
+    assert smape(*scaled) == smape(wide_true, wide_pred)
+
+
+def test_ordinary_inputs_give_the_reference_formulas_bitwise():
+    # published benchmark figures were computed with these formulas: the guards for extreme
+    # magnitudes must not change a single bit for values between 1e-100 and 1e100
+    rng = np.random.default_rng(2)
+    for _ in range(200):
+        shape = (int(rng.integers(1, 5)), int(rng.integers(1, 300)))
+        magnitude = 10.0 ** rng.uniform(-100, 100, size=shape if rng.random() < 0.5 else ())
+        y_true = rng.normal(size=shape) * magnitude
+        y_pred = y_true + rng.normal(size=shape) * magnitude * 10.0 ** rng.uniform(-8, 1)
+        if rng.random() < 0.2:  # a perfect forecast, and a 0 forecast of 0
+            y_pred[0] = y_true[0]
+            y_true[-1, -1] = y_pred[-1, -1] = 0.0
+        histories = [rng.normal(size=int(rng.integers(3, 50))) * 10.0 ** rng.uniform(-100, 100)
+                     for _ in range(shape[0])]
+        m = int(rng.integers(1, 3))
+        if rng.random() < 0.3:  # column-major rows are summed in another order
+            y_true, y_pred = np.asfortranarray(y_true), np.asfortranarray(y_pred)
+        errors = y_true - y_pred
+        assert mae(y_true, y_pred) == float(np.mean(np.abs(errors)))
+        assert rmse(y_true, y_pred) == float(np.sqrt(np.mean(errors ** 2)))
+        denominator = np.abs(y_true) + np.abs(y_pred)
+        ratio = np.divide(2.0 * np.abs(errors), denominator,
+                          out=np.zeros_like(denominator), where=denominator > 0)
+        assert smape(y_true, y_pred) == float(100.0 * np.mean(ratio))
+        scales = np.array([np.mean(np.abs(h[m:] - h[:-m])) for h in histories])
+        assert mase(y_true, y_pred, histories, m) == float(
+            np.mean(np.mean(np.abs(errors), axis=1) / scales))
+        assert mase(y_true[0], y_pred[0], histories[0], m) == float(
+            np.mean(np.abs(errors[0])) / scales[0])
+        assert seasonal_naive_scale(histories[0], m) == float(scales[0])
 
 
 class LastValue(RegressorMixin, BaseEstimator):
