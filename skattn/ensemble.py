@@ -16,6 +16,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.ensemble import VotingRegressor
 from sklearn.ensemble._voting import _BaseVoting
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils import get_tags
 from sklearn.utils.validation import _check_feature_names_in, check_array, check_is_fitted
 
 from ._validation import (check_targets_with_missing, forecast_with_predict,
@@ -190,7 +191,14 @@ class ForecastEnsemble(VotingRegressor):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
+        # fit checks X itself (dense, finite) whatever the members would accept: VotingRegressor
+        # derives these two from the members
+        tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = False
+        # several values per window only if every member forecasts several
+        tags.target_tags.multi_output = all(
+            get_tags(member).target_tags.multi_output
+            for _, member in self.estimators if member != "drop")
         tags.target_tags.single_output = True
         return tags
 

@@ -15,6 +15,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
 from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils import get_tags
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._validation import forecast_with_predict, score_with_missing_targets, validate_windows
@@ -199,7 +200,8 @@ class DeseasonalizedForecaster(RegressorMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
+        # several values per window if the wrapped forecaster forecasts several
+        tags.target_tags.multi_output = get_tags(self.forecaster).target_tags.multi_output
         tags.target_tags.single_output = True
         return tags
 

@@ -164,3 +164,21 @@ def test_last_steps_keeps_the_most_recent_steps_and_their_names():
     assert list(transformer.get_feature_names_out()) == ["t-1", "t0"]
     X3 = np.arange(24.0).reshape(2, 4, 3)  # with covariates: the channel axis is kept
     np.testing.assert_array_equal(LastSteps(3).fit_transform(X3), X3[:, 1:])
+
+
+def test_tags_describe_what_fit_accepts():
+    # VotingRegressor derives allow_nan and sparse from the members, but ForecastEnsemble.fit
+    # checks X itself; the wrappers forecast several values only if what they wrap does
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    from sklearn.svm import SVR
+    from sklearn.utils import get_tags
+
+    from skattn import DeseasonalizedForecaster
+
+    ensemble = ForecastEnsemble([("hgb", HistGradientBoostingRegressor()), ("svr", SVR())])
+    tags = get_tags(ensemble)
+    assert not tags.input_tags.allow_nan and not tags.input_tags.sparse
+    assert not tags.target_tags.multi_output
+    assert get_tags(ForecastEnsemble([("a", small(0)), ("b", small(1))])).target_tags.multi_output
+    assert not get_tags(DeseasonalizedForecaster(SVR())).target_tags.multi_output
+    assert get_tags(DeseasonalizedForecaster(small(0))).target_tags.multi_output
