@@ -203,7 +203,7 @@ class ForecastEnsemble(VotingRegressor):
         return tags
 
     @_fit_context(prefer_skip_nested_validation=False)  # the members are validated by their fit
-    def fit(self, X, y):
+    def fit(self, X, y, **fit_params):
         """Fit every member on the history windows ``X`` and the values ``y`` that follow them.
 
         Parameters
@@ -212,6 +212,10 @@ class ForecastEnsemble(VotingRegressor):
         y : array-like of shape (n_samples,) or (n_samples, horizon)
             NaN (a value that was not observed) is passed on to the members;
             :class:`AttentionForecaster` leaves it out of its loss.
+        **fit_params : dict
+            Passed on to the members' ``fit`` as :class:`~sklearn.ensemble.VotingRegressor` does:
+            ``sample_weight`` to every member, or, with metadata routing enabled, what each
+            member requests. (:class:`AttentionForecaster` takes no ``sample_weight``.)
 
         Returns
         -------
@@ -247,7 +251,7 @@ class ForecastEnsemble(VotingRegressor):
         self.n_channels_ = window_channels(X_checked)
         self.n_outputs_ = 1 if y_checked.ndim == 1 else y_checked.shape[1]
         # VotingRegressor.fit would flatten y to 1-D; its parent fits the members on y as it is
-        return _BaseVoting.fit(self, X, y)
+        return _BaseVoting.fit(self, X, y, **fit_params)
 
     def _member_predictions(self, X):
         """(n_estimators, n_samples) or (n_estimators, n_samples, horizon)."""

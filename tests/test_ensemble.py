@@ -182,3 +182,15 @@ def test_tags_describe_what_fit_accepts():
     assert get_tags(ForecastEnsemble([("a", small(0)), ("b", small(1))])).target_tags.multi_output
     assert not get_tags(DeseasonalizedForecaster(SVR())).target_tags.multi_output
     assert get_tags(DeseasonalizedForecaster(small(0))).target_tags.multi_output
+
+
+def test_fit_params_reach_the_members(seasonal_windows):
+    # VotingRegressor passes sample_weight on (and routes metadata); the ensemble did not
+    from sklearn.linear_model import Ridge
+
+    _, X, y = seasonal_windows
+    weights = np.linspace(0.1, 1.0, len(X))
+    ensemble = ForecastEnsemble([("ridge", Ridge())]).fit(X, y, sample_weight=weights)
+    np.testing.assert_allclose(ensemble.predict(X[:5]),
+                               Ridge().fit(X, y, sample_weight=weights).predict(X[:5]))
+    assert not np.allclose(ensemble.predict(X[:5]), Ridge().fit(X, y).predict(X[:5]))
