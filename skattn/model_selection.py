@@ -8,8 +8,9 @@ from numbers import Integral
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, clone
 
+from ._validation import forecast_with_predict
 from .metrics import mae, rmse, seasonal_naive_scale, smape
 from .windows import _as_series, _is_single_series, make_windows
 
@@ -37,10 +38,62 @@ def _named_models(models):
             named.append((name if seen[name] == 1 else f"{name}_{seen[name]}", model))
     if not named:
         raise ValueError("models is empty: pass an estimator, a list of estimators or a dict name -> estimator")
+    checked = []
     for name, model in named:
+        if hasattr(model, "fit") and not hasattr(model, "forecast") and hasattr(model, "predict"):
+            model = PredictForecaster(model)  # a Pipeline, a search, any window regressor
         if not (hasattr(model, "fit") and hasattr(model, "forecast")):
-            raise ValueError(f"model {name!r} needs fit and forecast methods (the skattn model contract)")
-    return named
+            raise ValueError(f"model {name!r} needs fit and forecast methods (the skattn model "
+                             "contract), or fit and predict on history windows")
+        checked.append((name, model))
+    return checked
+
+
+class PredictForecaster(BaseEstimator):
+    """Any window regressor (a Pipeline, a GridSearchCV, ...) given ``forecast``.
+
+    ``forecast(history, steps)`` predicts from the last window of ``history`` (left-padded when
+    shorter, as :func:`make_windows` does) and feeds forecasts back beyond the horizon: the rule
+    of the package's own models. :func:`backtest` wraps every model that has ``predict`` but no
+    ``forecast`` in one, so a tuned or pipelined model can be backtested as it is.
+
+    Parameters
+    ----------
+    estimator : regressor
+        Fitted on history windows ``X`` (n_samples, n_timesteps[, n_channels]) and the values
+        ``y`` that follow them; cloned at fit.
+
+    Attributes
+    ----------
+    estimator_ : regressor
+        The fitted clone.
+    n_features_in_ : int
+        Time steps of the windows seen during fit.
+    n_channels_ : int
+        Channels of the windows (1 for 2-D ``X``).
+    n_outputs_ : int
+        Values predicted after each window (the horizon).
+    """
+
+    def __init__(self, estimator):
+        self.estimator = estimator
+
+    def fit(self, X, y):
+        """Fit a clone of ``estimator`` on windows ``X`` and targets ``y``; returns self."""
+        shape = np.shape(X)
+        self.estimator_ = clone(self.estimator).fit(X, y)
+        self.n_features_in_ = shape[1]
+        self.n_channels_ = 1 if len(shape) == 2 else shape[2]
+        self.n_outputs_ = 1 if np.ndim(y) == 1 else np.shape(y)[1]
+        return self
+
+    def predict(self, X):
+        """The fitted estimator's predictions for windows ``X``."""
+        return self.estimator_.predict(X)
+
+    def forecast(self, history, steps, future_covariates=None):
+        """Forecast ``steps`` values after the end of ``history`` (see the class docstring)."""
+        return forecast_with_predict(self, history, steps, future_covariates)
 
 
 def _forecast_one(model, history, horizon):
@@ -73,7 +126,9 @@ def backtest(
     Parameters
     ----------
     models : estimator, list of estimators, or dict of name -> estimator
-        Each needs ``fit(X, y)`` and ``forecast(history, steps)``. Unfitted; they are cloned.
+        Each needs ``fit(X, y)`` and ``forecast(history, steps)``, or ``fit`` and ``predict`` on
+        history windows (a Pipeline, a GridSearchCV), which then forecasts by
+        :class:`PredictForecaster`'s rule. Unfitted; they are cloned.
     series : array-like of shape (n_timesteps,), or list of such arrays
     horizon : int
         Values forecast from each origin.

@@ -243,3 +243,27 @@ def test_origin_split_refuses_an_index_that_is_not_whole_numbers():
         broken[-1, 0] = bad
         with pytest.raises(ValueError, match="index must hold"):
             list(OriginSplit(broken, 3).split())
+
+
+def test_backtest_takes_pipelines_and_searches():
+    # a window regressor without forecast (a Pipeline, a GridSearchCV) forecasts by the package's
+    # rule; a pipeline that keeps the whole window and a one-candidate search are the regressor
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+    from sklearn.pipeline import make_pipeline
+
+    from skattn import LastSteps
+    from skattn.model_selection import PredictForecaster
+
+    t = np.arange(150)
+    series = [10 + np.sin(2 * np.pi * t / 12) + 0.02 * t, 5 + np.cos(2 * np.pi * t / 12)]
+    models = {"plain": PredictForecaster(Ridge()),
+              "pipeline": make_pipeline(LastSteps(24), Ridge()),
+              "search": GridSearchCV(Ridge(), {"alpha": [1.0]}, cv=TimeSeriesSplit(2))}
+    _, forecasts = backtest(models, series, horizon=6, window=24, n_origins=2,
+                            return_forecasts=True)
+    np.testing.assert_allclose(forecasts["pipeline"], forecasts["plain"], rtol=1e-12)
+    np.testing.assert_allclose(forecasts["search"], forecasts["plain"], rtol=1e-12)
+    # beyond the horizon, forecasts are fed back
+    model = PredictForecaster(Ridge()).fit(*make_windows(series[0], 24, 6))
+    assert model.forecast(series[0], 15).shape == (15,)
