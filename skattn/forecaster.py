@@ -686,8 +686,20 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
         self._y_is_1d = y_is_1d
 
         dtype = np.dtype(self.config_.dtype)
-        Xs = self._scale_X(X3, dtype)
-        Ys = self._scale_y(Y, dtype)
+        with np.errstate(over="ignore"):
+            Xs = self._scale_X(X3, dtype)
+            Ys = self._scale_y(Y, dtype)
+        if not (np.all(np.isfinite(Xs)) and not np.any(np.isinf(Ys))):
+            # only when continuing: the global scaling is that of the first fit, and data far
+            # beyond it overflows the training precision (the loss then failed obscurely)
+            reach = max(float(np.max(np.abs((X3 - self.channel_mean_) / self.channel_scale_))),
+                        float(np.nanmax(np.abs((Y - self.channel_mean_[0])
+                                               / self.channel_scale_[0]))))
+            raise ValueError(
+                f"X or y reaches {reach:.3g} times the spread of the data of the first fit "
+                f"(channel_scale_), beyond what {self.config_.dtype} training can represent; "
+                f"refit from scratch (warm_start=False) on data of this scale"
+            )
 
         if partial or not self.early_stopping:
             X_train, Y_train, X_val, Y_val = Xs, Ys, None, None

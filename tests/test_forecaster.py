@@ -1009,3 +1009,14 @@ def test_complex_values_are_an_error_not_silently_made_real(windows):
                  lambda: backtest(NaiveForecaster(), series + 1j, 6, 12)):
         with pytest.raises(ValueError, match="complex values are not supported"):
             call()
+
+
+def test_partial_fit_on_data_far_beyond_the_first_fits_scale_is_named(windows):
+    # the global scaling is the first fit's: float32 training overflowed and the loss failed with
+    # an internal message
+    X, y = windows
+    model = AttentionForecaster(**FAST).fit(X, y)
+    with pytest.raises(ValueError, match="times the spread of the data of the first fit"):
+        model.partial_fit(X * 1e40, y * 1e40)
+    with pytest.raises(ValueError, match="times the spread of the data of the first fit"):
+        model.partial_fit(X, y * 1e40)
