@@ -20,11 +20,30 @@ def validate_windows(estimator, X, y=None, *, reset, missing_y=False):
     target value that was not observed (:func:`skattn.make_windows` with ``min_target``): allowed
     wherever the row has at least one observed value (:func:`check_targets_with_missing`).
 
+    Parameters
+    ----------
+    estimator : estimator
+        The estimator the data are for: ``validate_data`` sets or checks its ``n_features_in_``
+        (and ``feature_names_in_``).
+    X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
+        History windows.
+    y : array-like of shape (n_samples,) or (n_samples, horizon), default=None
+        The targets; None when there are none to check (at predict time).
+    reset : bool
+        ``validate_data``'s ``reset``: True at fit, to set ``n_features_in_`` (and
+        ``feature_names_in_``) on ``estimator``; False afterwards, to check ``X`` against them,
+        and its channels against ``estimator.n_channels_``.
+    missing_y : bool, default=False
+        Allow NaN in ``y`` for target values that were not observed (see above).
+
     Returns
     -------
     X : ndarray, float64 or float32
+        The validated windows.
     y : ndarray or None
+        The validated targets; None when ``y`` is None.
     n_channels : int
+        The channels of ``X``: 1 for 2-D windows, else ``X.shape[2]``.
     """
     if y is None:
         X = validate_data(estimator, X, reset=reset, allow_nd=True, dtype=[np.float64, np.float32])
@@ -116,7 +135,27 @@ def window_channels(X):
 
 
 def as_history(values, n_channels, what="history"):
-    """A finite float64 (T, n_channels) array from a 1-D or 2-D history."""
+    """A finite float64 (T, n_channels) array from a 1-D or 2-D history.
+
+    Parameters
+    ----------
+    values : array-like of shape (n_timesteps,) or (n_timesteps, n_channels)
+        The history, oldest step first, at least one step; 1-D only when ``n_channels`` is 1.
+    n_channels : int
+        The number of channels (columns) it must have.
+    what : str, default="history"
+        The name of ``values`` in error messages.
+
+    Returns
+    -------
+    ndarray of shape (n_timesteps, n_channels), dtype float64
+        ``values`` as a 2-D array.
+
+    Raises
+    ------
+    ValueError
+        When ``values`` is not numeric, has another shape, is empty, or holds NaN or infinity.
+    """
     array = as_float64(values, what)
     if array.ndim == 1 and n_channels == 1:
         array = array[:, None]
@@ -131,7 +170,23 @@ def as_history(values, n_channels, what="history"):
 
 
 def check_steps(steps):
-    """``steps`` of ``forecast``: an int >= 1, or a ValueError."""
+    """``steps`` of ``forecast``: an int >= 1, or a ValueError.
+
+    Parameters
+    ----------
+    steps : int
+        Number of values to forecast.
+
+    Returns
+    -------
+    int
+        ``steps`` as a Python int.
+
+    Raises
+    ------
+    ValueError
+        When ``steps`` is not an integer >= 1 (a bool is not accepted).
+    """
     if not isinstance(steps, Integral) or isinstance(steps, bool) or steps < 1:
         raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
     return int(steps)
@@ -155,8 +210,10 @@ def recursive_forecast(predict_window, history, steps, *, window, horizon, n_cha
     steps : int >= 1
     window, horizon, n_channels : int
         What the model was fitted with.
-    future_covariates : array-like of shape (>= steps - horizon, n_channels - 1) or None
-        Needed only with covariates when ``steps`` exceeds ``horizon``.
+    future_covariates : array-like of shape (n_future, n_channels - 1) or None
+        The covariates of the forecast steps, first row at the first forecast value. Needed
+        only with covariates when ``steps`` exceeds ``horizon``, then with at least
+        ``(ceil(steps / horizon) - 1) * horizon`` rows.
 
     Returns
     -------
@@ -195,12 +252,28 @@ def recursive_forecast(predict_window, history, steps, *, window, horizon, n_cha
 
 
 def forecast_with_predict(estimator, history, steps, future_covariates=None):
-    """``forecast`` of a fitted window estimator that has only ``predict``: the same rule as
-    :func:`recursive_forecast`, each window predicted by ``estimator.predict``.
+    """``forecast`` of a fitted window estimator that has only ``predict``.
 
+    The same rule as :func:`recursive_forecast`, each window predicted by ``estimator.predict``.
     ``estimator`` must have ``n_features_in_`` (the window), ``n_channels_`` and ``n_outputs_``
     (the horizon); fitted on a DataFrame (``feature_names_in_``), it is given DataFrames with
     those column names, so its own checks of the names pass.
+
+    Parameters
+    ----------
+    estimator : estimator
+        Fitted on history windows, with the attributes above.
+    history : array-like of shape (n_timesteps,) or (n_timesteps, n_channels)
+        The series up to now, oldest first, any length >= 1.
+    steps : int >= 1
+        Number of future values.
+    future_covariates : array-like of shape (n_future, n_channels - 1) or None, default=None
+        The covariates of the forecast steps, as :func:`recursive_forecast` takes them.
+
+    Returns
+    -------
+    ndarray of shape (steps,)
+        The forecast values, in time order.
     """
 
     def predict_window(current):  # (window, C) -> (horizon,)

@@ -195,15 +195,16 @@ class _LocalForecaster(RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        history : array-like of shape (n_timesteps,), or (n_timesteps, n_channels) for a model
-            fitted with covariates (only channel 0 is used)
-            The series up to now, oldest first, any length >= 1.
+        history : array-like of shape (n_timesteps,) or (n_timesteps, n_channels)
+            The series up to now, oldest first, any length >= 1; 2-D with ``n_channels_``
+            columns for a model fitted with covariates (only channel 0, the target, is used).
         steps : int >= 1
             Number of future values.
 
         Returns
         -------
         forecast : ndarray of shape (steps,)
+            The forecast values, in time order.
         """
         check_is_fitted(self)
         steps = check_steps(steps)

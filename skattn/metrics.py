@@ -251,6 +251,7 @@ def mase(y_true, y_pred, y_train, season_length=1):
     Parameters
     ----------
     y_true, y_pred : array-like of shape (horizon,) or (n_series, horizon)
+        The observed values and their forecasts: one forecast, or one per series (row).
     y_train : array-like of shape (n_train,), or a list of n_series such arrays
         The history each forecast was made from.
     season_length : int, default 1
@@ -313,6 +314,8 @@ class MASEScorer:
     Parameters
     ----------
     season_length : int, default 1
+        The period ``m`` of the seasonal-naive scale; 1 gives the naive forecast. Each window needs
+        more than ``season_length`` values.
     """
 
     def __init__(self, season_length=1):
@@ -337,7 +340,19 @@ class MASEScorer:
 
 
 def make_mase_scorer(season_length=1):
-    """A scorer for ``scoring=`` that returns minus the MASE of the windows' forecasts."""
+    """A scorer for ``scoring=`` that returns minus the MASE of the windows' forecasts.
+
+    Parameters
+    ----------
+    season_length : int, default=1
+        The period ``m`` of the seasonal-naive scale, computed on each window (row of ``X``, its
+        channel 0 when 3-D), which therefore needs more than ``season_length`` values.
+
+    Returns
+    -------
+    MASEScorer
+        A callable ``scorer(estimator, X, y)`` giving ``-MASE`` (greater is better).
+    """
     return MASEScorer(season_length)
 
 

@@ -19,9 +19,21 @@ TABLE_COLUMNS = ("model",) + METRIC_COLUMNS + ("fit_seconds", "predict_seconds")
 
 
 def is_local_model(model):
-    """True for models that fit each history inside ``forecast`` (the classical baselines): they
-    learn nothing across series, so their forecasts can run in parallel over series. Models say
-    so with a class attribute ``local_model = True``."""
+    """True for models that fit each history inside ``forecast`` (the classical baselines).
+
+    Such models learn nothing across series, so their forecasts can run in parallel over series.
+    Models say so with a class attribute ``local_model = True``.
+
+    Parameters
+    ----------
+    model : object
+        A forecaster, fitted or not.
+
+    Returns
+    -------
+    bool
+        ``bool(model.local_model)``; False when ``model`` has no ``local_model`` attribute.
+    """
     return bool(getattr(model, "local_model", False))
 
 
@@ -79,7 +91,20 @@ class PredictForecaster(BaseEstimator):
         self.estimator = estimator
 
     def fit(self, X, y):
-        """Fit a clone of ``estimator`` on windows ``X`` and targets ``y``; returns self."""
+        """Fit a clone of ``estimator`` on windows ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
+            History windows, oldest value first; with 3 dimensions channel 0 is the target.
+        y : array-like of shape (n_samples,) or (n_samples, horizon)
+            The next value, or the next ``horizon`` values, after each window.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
         shape = np.shape(X)
         self.estimator_ = clone(self.estimator).fit(X, y)
         self.n_features_in_ = shape[1]
@@ -88,11 +113,41 @@ class PredictForecaster(BaseEstimator):
         return self
 
     def predict(self, X):
-        """The fitted estimator's predictions for windows ``X``."""
+        """The fitted estimator's predictions for windows ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
+            History windows, shaped as at fit.
+
+        Returns
+        -------
+        y_pred : array-like of shape (n_samples,) or (n_samples, horizon)
+            What ``estimator_.predict(X)`` returns.
+        """
         return self.estimator_.predict(X)
 
     def forecast(self, history, steps, future_covariates=None):
-        """Forecast ``steps`` values after the end of ``history`` (see the class docstring)."""
+        """Forecast ``steps`` values after the end of ``history`` (see the class docstring).
+
+        Parameters
+        ----------
+        history : array-like of shape (n_timesteps,) or (n_timesteps, n_channels)
+            The series up to now, oldest first, any length >= 1; 2-D, with the covariates in
+            channels 1.., for an estimator fitted on 3-D windows.
+        steps : int >= 1
+            Number of future values.
+        future_covariates : array-like of shape (n_future, n_channels - 1) or None, default=None
+            The covariates of the forecast steps, first row at the first forecast value. Needed
+            only for an estimator fitted with covariates when ``steps`` exceeds the horizon (the
+            forecasts are then fed back as history), with at least
+            ``(ceil(steps / horizon) - 1) * horizon`` rows.
+
+        Returns
+        -------
+        forecast : ndarray of shape (steps,)
+            The forecast values, in time order.
+        """
         return forecast_with_predict(self, history, steps, future_covariates)
 
 
@@ -130,6 +185,7 @@ def backtest(
         history windows (a Pipeline, a GridSearchCV), which then forecasts by
         :class:`PredictForecaster`'s rule. Unfitted; they are cloned.
     series : array-like of shape (n_timesteps,), or list of such arrays
+        One series, or several series of any lengths (finite values).
     horizon : int
         Values forecast from each origin.
     window : int
@@ -266,7 +322,22 @@ def _make_table(rows):
 
 
 def format_table(table, floatfmt=".3f"):
-    """A backtest table as a Markdown table (works with or without pandas)."""
+    """A backtest table as a Markdown table (works with or without pandas).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame or dict of column -> list
+        A table as :func:`backtest` returns it: one entry per column, the columns of equal length.
+    floatfmt : str, default=".3f"
+        Format specification (for :func:`format`) of the float cells; the other cells are written
+        with ``str``.
+
+    Returns
+    -------
+    str
+        The Markdown table: a header row of the column names, a separator row and one row per
+        table row, joined by newlines (no trailing newline).
+    """
     if hasattr(table, "to_dict"):
         columns = {column: list(table[column]) for column in table.columns}
     else:
@@ -355,7 +426,23 @@ class OriginSplit:
         return index.astype(np.intp), origin_step
 
     def get_n_splits(self, X=None, y=None, groups=None):
-        """The number of splits, ``n_origins``."""
+        """The number of splits, ``n_origins``.
+
+        Parameters
+        ----------
+        X, y, groups : ignored
+            Present for scikit-learn's splitter API; the number of splits does not depend on them.
+
+        Returns
+        -------
+        int
+            ``n_origins``.
+
+        Raises
+        ------
+        ValueError
+            When the splitter's parameters are invalid (checked as :meth:`split` checks them).
+        """
         self._checked()
         return self.n_origins
 
@@ -372,10 +459,12 @@ class OriginSplit:
             on; their targets overlap every origin's validation values, so they are never trained
             on either. Without ``y`` every row counts as complete.
         groups : ignored
+            Present for scikit-learn's splitter API.
 
         Yields
         ------
         train, validation : ndarray of int
+            Row positions of the training and of the validation windows of one origin.
         """
         index, origin_step = self._checked()
         if X is not None and len(X) != index.shape[0]:

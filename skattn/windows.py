@@ -8,8 +8,28 @@ import numpy as np
 
 
 def as_float64(values, what):
-    """``values`` as a float64 array, or a ValueError naming ``what``: not numeric, or complex
-    (NumPy would drop the imaginary part with only a ComplexWarning)."""
+    """``values`` as a float64 array, or a ValueError naming ``what``.
+
+    Complex values are refused too (NumPy would drop the imaginary part with only a
+    ComplexWarning).
+
+    Parameters
+    ----------
+    values : array-like
+        The values, of any shape.
+    what : str
+        The name of ``values`` in the error message, e.g. ``"history"``.
+
+    Returns
+    -------
+    ndarray of float64
+        ``values`` converted, of the same shape.
+
+    Raises
+    ------
+    ValueError
+        When ``values`` cannot be converted to float64, or is complex.
+    """
     try:
         array = np.asarray(values)
         if np.iscomplexobj(array):
@@ -51,6 +71,20 @@ def left_pad(values, length):
 
     This is the package's one rule for a history shorter than a window: :func:`make_windows`
     applies it to short series and ``forecast`` to short histories.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_timesteps, ...)
+        The series (steps along axis 0, e.g. (n_timesteps, n_channels)), oldest step first; at
+        least one step when it is to be padded.
+    length : int
+        The number of steps wanted.
+
+    Returns
+    -------
+    ndarray of shape (max(n_timesteps, length), ...)
+        ``values`` itself when it already has ``length`` steps or more; else a new array of
+        ``length - n_timesteps`` copies of its first step followed by ``values``.
     """
     n_missing = length - values.shape[0]
     if n_missing <= 0:
@@ -95,10 +129,10 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_hist
     step : int, default 1
         Distance between the ends of consecutive windows of a series. Windows are laid out from
         the END of each series backwards, so the most recent window is always included.
-    covariates : array-like of shape (n_timesteps,) or (n_timesteps, n_covariates), or a list of
-        such arrays (one per series), default None
-        Series observed alongside the target. They become channels 1.. of ``X``; ``y`` is always
-        the target (channel 0).
+    covariates : array-like or list of array-like, default None
+        Series observed alongside the target, of shape (n_timesteps,) or (n_timesteps,
+        n_covariates): one such array for one series, a list of them (one per series) for
+        several. They become channels 1.. of ``X``; ``y`` is always the target (channel 0).
     min_history : int or None, default None
         Also cut the windows that have only ``min_history`` to ``window - 1`` values of history
         before their target, left-padded to ``window`` by repeating the series' first value (the
@@ -122,7 +156,10 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_hist
     Returns
     -------
     X : ndarray of shape (n_samples, window), or (n_samples, window, 1 + n_covariates)
+        The history windows, oldest value first; 3-D only with ``covariates``, the target in
+        channel 0.
     y : ndarray of shape (n_samples,) when ``horizon == 1``, else (n_samples, horizon)
+        The values that follow each window (NaN past a series' end, only with ``min_target``).
     index : ndarray of shape (n_samples, 2), only with ``return_index``
         ``index[i] = (series number, position of y[i]'s first value in that series)``.
 
