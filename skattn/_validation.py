@@ -62,6 +62,34 @@ def validate_windows(estimator, X, y=None, *, reset, missing_y=False):
     return X, y, n_channels
 
 
+class MissingTargetsScoreMixin:
+    """``score`` for the package's regressors, whose ``fit`` accepts NaN targets (values that were
+    not observed): put before :class:`~sklearn.base.RegressorMixin` in the bases."""
+
+    def score(self, X, y, sample_weight=None):
+        """R^2 of the forecasts, averaged over the horizon steps, leaving out missing targets.
+
+        As :meth:`sklearn.base.RegressorMixin.score`, except that NaN in ``y`` (a value that was
+        not observed, as ``fit`` accepts) is left out: each step is scored on the rows where it
+        was observed.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
+            History windows.
+        y : array-like of shape (n_samples,) or (n_samples, horizon)
+            The values that followed them; NaN marks a value that was not observed.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the windows in R^2.
+
+        Returns
+        -------
+        score : float
+            R^2, averaged over the horizon steps.
+        """
+        return score_with_missing_targets(self, X, y, sample_weight)
+
+
 def score_with_missing_targets(estimator, X, y, sample_weight=None):
     """:meth:`sklearn.base.RegressorMixin.score` (R^2, averaged over the horizon) for an estimator
     whose ``y`` may hold NaN for values that were not observed.

@@ -19,8 +19,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils import get_tags
 from sklearn.utils.validation import _check_feature_names_in, check_array, check_is_fitted
 
-from ._validation import (check_targets_with_missing, forecast_with_predict,
-                          score_with_missing_targets, validate_windows, window_channels)
+from ._validation import (MissingTargetsScoreMixin, check_targets_with_missing,
+                          forecast_with_predict, validate_windows, window_channels)
 
 
 class LastSteps(TransformerMixin, BaseEstimator):
@@ -115,7 +115,7 @@ class LastSteps(TransformerMixin, BaseEstimator):
         return names[len(names) - n_steps:]
 
 
-class ForecastEnsemble(VotingRegressor):
+class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
     """One forecaster made of several: the median (or weighted mean) of their forecasts.
 
     A :class:`~sklearn.ensemble.VotingRegressor` for window forecasters: members are fitted (in
@@ -289,25 +289,6 @@ class ForecastEnsemble(VotingRegressor):
             (n_samples, n_estimators, horizon) for a model fitted on several values per window
         """
         return np.moveaxis(self._member_predictions(X), 0, 1)
-
-    def score(self, X, y, sample_weight=None):
-        """R^2 of the forecasts, averaged over the horizon steps, leaving out missing targets.
-
-        As :meth:`sklearn.base.RegressorMixin.score`, except that NaN in ``y`` (a value that was
-        not observed, as ``fit`` accepts) is left out: each step is scored on the rows where it
-        was observed.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
-        y : array-like of shape (n_samples,) or (n_samples, horizon)
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        score : float
-        """
-        return score_with_missing_targets(self, X, y, sample_weight)
 
     def forecast(self, history, steps, future_covariates=None):
         """Forecast ``steps`` values after the end of one series.

@@ -26,7 +26,7 @@ from threadpoolctl import ThreadpoolController
 
 from . import nn
 from ._process_shards import ProcessShardRunner, shard_bounds
-from ._validation import recursive_forecast, score_with_missing_targets, validate_windows
+from ._validation import MissingTargetsScoreMixin, recursive_forecast, validate_windows
 from .nn.losses import loss_backward, loss_forward
 from .nn.optim import AdamW, clip_grad_norm, make_lr_schedule
 
@@ -228,7 +228,7 @@ class _ShardRunner:
         self.close()
 
 
-class AttentionForecaster(RegressorMixin, BaseEstimator):
+class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
     """Forecast the next value(s) of a series from a window of its history, with attention.
 
     A patch-based transformer encoder (PatchTST-style) trained with AdamW: each row of ``X`` is a
@@ -1074,25 +1074,6 @@ class AttentionForecaster(RegressorMixin, BaseEstimator):
         if self.config_.n_layers == 0:
             raise ValueError("the model has no attention layers (n_layers=0)")
         return self._forward_scaled(X3, keep_attention=True)[1]
-
-    def score(self, X, y, sample_weight=None):
-        """R^2 of the forecasts, averaged over the horizon steps, leaving out missing targets.
-
-        As :meth:`sklearn.base.RegressorMixin.score`, except that NaN in ``y`` (a value that was
-        not observed, as ``fit`` accepts) is left out: each step is scored on the rows where it
-        was observed.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
-        y : array-like of shape (n_samples,) or (n_samples, horizon)
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        score : float
-        """
-        return score_with_missing_targets(self, X, y, sample_weight)
 
     def forecast(self, history, steps, future_covariates=None):
         """Forecast ``steps`` values after the end of one series.

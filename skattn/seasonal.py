@@ -18,7 +18,7 @@ from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils import get_tags
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._validation import forecast_with_predict, score_with_missing_targets, validate_windows
+from ._validation import MissingTargetsScoreMixin, forecast_with_predict, validate_windows
 
 
 def _seasonal_indices_of_full_windows(values, season_length, z):
@@ -127,7 +127,7 @@ def _indices_after_padding(X, padding, season_length, z):
     return indices
 
 
-class DeseasonalizedForecaster(RegressorMixin, BaseEstimator):
+class DeseasonalizedForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
     """A window forecaster fitted on seasonally adjusted windows (classical decomposition).
 
     Each history window is tested for seasonality (the Theta method's test, autocorrelation at
@@ -272,25 +272,6 @@ class DeseasonalizedForecaster(RegressorMixin, BaseEstimator):
         adjusted, future = self._adjust(X)
         prediction = np.asarray(self.forecaster_.predict(adjusted), dtype=np.float64)
         return prediction * future.reshape(prediction.shape)
-
-    def score(self, X, y, sample_weight=None):
-        """R^2 of the forecasts, averaged over the horizon steps, leaving out missing targets.
-
-        As :meth:`sklearn.base.RegressorMixin.score`, except that NaN in ``y`` (a value that was
-        not observed, as ``fit`` accepts) is left out: each step is scored on the rows where it
-        was observed.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
-        y : array-like of shape (n_samples,) or (n_samples, horizon)
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        score : float
-        """
-        return score_with_missing_targets(self, X, y, sample_weight)
 
     def forecast(self, history, steps, future_covariates=None):
         """Forecast ``steps`` values after the end of one series.
