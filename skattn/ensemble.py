@@ -66,11 +66,14 @@ class LastSteps(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
-        y : ignored
+            History windows, oldest value first.
+        y : None
+            Ignored.
 
         Returns
         -------
         self : LastSteps
+            The fitted transformer.
         """
         X, _, self.n_channels_ = validate_windows(self, X, reset=True)
         if self.n_steps is not None and self.n_steps > X.shape[1]:
@@ -86,10 +89,13 @@ class LastSteps(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
+            History windows, oldest value first, of the time steps and channels seen at fit.
 
         Returns
         -------
         X_recent : ndarray of shape (n_samples, n_steps) or (n_samples, n_steps, n_channels)
+            The most recent ``n_steps`` steps of each window, oldest first (all of them when
+            ``n_steps`` is None).
         """
         check_is_fitted(self)
         X, _, _ = validate_windows(self, X, reset=False)
@@ -97,7 +103,7 @@ class LastSteps(TransformerMixin, BaseEstimator):
         return np.ascontiguousarray(X[:, X.shape[1] - n_steps:])
 
     def get_feature_names_out(self, input_features=None):
-        """Names of the kept time steps.
+        """Get the names of the kept time steps.
 
         Parameters
         ----------
@@ -108,6 +114,7 @@ class LastSteps(TransformerMixin, BaseEstimator):
         Returns
         -------
         feature_names_out : ndarray of str
+            The last ``n_steps`` of the input names (all of them when ``n_steps`` is None).
         """
         check_is_fitted(self)
         names = _check_feature_names_in(self, input_features)
@@ -209,17 +216,21 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
+            History windows, oldest value first; with 3 dimensions channel 0 is the target and
+            the others covariates.
         y : array-like of shape (n_samples,) or (n_samples, horizon)
+            The next value, or the next ``horizon`` values, of the target after each window.
             NaN (a value that was not observed) is passed on to the members;
             :class:`AttentionForecaster` leaves it out of its loss.
         **fit_params : dict
             Passed on to the members' ``fit`` as :class:`~sklearn.ensemble.VotingRegressor` does:
             ``sample_weight`` to every member, or, with metadata routing enabled, what each
-            member requests. (:class:`AttentionForecaster` takes no ``sample_weight``.)
+            member requests; :class:`AttentionForecaster` takes no ``sample_weight``.
 
         Returns
         -------
         self : ForecastEnsemble
+            The fitted ensemble.
         """
         if y is None:
             raise ValueError(
@@ -265,6 +276,7 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
+            History windows, oldest value first, shaped as at fit.
 
         Returns
         -------
@@ -282,11 +294,13 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
+            History windows, oldest value first, shaped as at fit.
 
         Returns
         -------
-        predictions : ndarray of shape (n_samples, n_estimators), or
-            (n_samples, n_estimators, horizon) for a model fitted on several values per window
+        predictions : ndarray
+            Each member's predictions, in the order of ``estimators_``: of shape (n_samples,
+            n_estimators), or (n_samples, n_estimators, horizon) when ``y`` was 2-D at fit.
         """
         return np.moveaxis(self._member_predictions(X), 0, 1)
 
@@ -299,18 +313,20 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
 
         Parameters
         ----------
-        history : array-like of shape (n_timesteps,), or (n_timesteps, n_channels) for an
-            ensemble fitted with covariates
-            The series up to now, oldest first, any length >= 1.
+        history : array-like of shape (n_timesteps,) or (n_timesteps, n_channels)
+            The series up to now, oldest first, any length >= 1; 2-D with ``n_channels_``
+            columns, the covariates in channels 1.., for an ensemble fitted with covariates.
         steps : int >= 1
             Number of future values.
-        future_covariates : array-like of shape (steps - horizon, n_channels - 1) or longer, or None
-            Covariates of the future steps, needed with covariates when ``steps`` exceeds the
-            horizon.
+        future_covariates : array-like of shape (n_future, n_channels - 1) or None, default=None
+            Covariates of the future steps, first row at the first forecast value; needed with
+            covariates when ``steps`` exceeds the horizon, then with at least
+            ``(ceil(steps / horizon) - 1) * horizon`` rows.
 
         Returns
         -------
         forecast : ndarray of shape (steps,)
+            The forecast values, in time order.
         """
         check_is_fitted(self)
         return forecast_with_predict(self, history, steps, future_covariates)

@@ -620,6 +620,7 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         Returns
         -------
         self : AttentionForecaster
+            The fitted forecaster.
         """
         continuing = self.warm_start and hasattr(self, "params_")
         return self._fit(X, y, reset=not continuing, partial=False)
@@ -631,12 +632,15 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
+            History windows, oldest value first; with 3 dimensions channel 0 is the target and
+            the others covariates. Once fitted, of the time steps and channels seen at fit.
         y : array-like of shape (n_samples,) or (n_samples, horizon)
             As in :meth:`fit` (NaN marks a missing value).
 
         Returns
         -------
         self : AttentionForecaster
+            The forecaster, trained one more epoch.
         """
         return self._fit(X, y, reset=not hasattr(self, "params_"), partial=True)
 
@@ -1012,6 +1016,7 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
+            History windows, oldest value first, of the time steps and channels seen at fit.
 
         Returns
         -------
@@ -1044,10 +1049,13 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
+            History windows, oldest value first, of the time steps and channels seen at fit.
 
         Returns
         -------
         y_quantiles : ndarray of shape (n_samples, n_quantiles) or (n_samples, horizon, n_quantiles)
+            The forecasts at each quantile of ``quantiles_`` (in increasing order) along the last
+            axis; without the horizon axis when ``y`` was 1-D at fit.
         """
         check_is_fitted(self)
         if self.quantiles_ is None:
@@ -1062,6 +1070,7 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
+            History windows, oldest value first, of the time steps and channels seen at fit.
 
         Returns
         -------
@@ -1084,19 +1093,21 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
 
         Parameters
         ----------
-        history : array-like of shape (n_timesteps,), or (n_timesteps, n_channels) for a model
-            fitted with covariates
-            The series up to now, oldest first, any length >= 1.
+        history : array-like of shape (n_timesteps,) or (n_timesteps, n_channels)
+            The series up to now, oldest first, any length >= 1; 2-D with ``n_channels_``
+            columns, the covariates in channels 1.., for a model fitted with covariates.
         steps : int >= 1
             Number of future values.
-        future_covariates : array-like of shape (steps - horizon, n_channels - 1) or longer, or None
-            Covariates of the future steps; needed only by a model with covariates when ``steps``
-            exceeds the horizon (the recursion must know the covariates of forecast steps).
+        future_covariates : array-like of shape (n_future, n_channels - 1) or None, default=None
+            Covariates of the future steps, first row at the first forecast value; needed only by
+            a model with covariates when ``steps`` exceeds the horizon (the recursion must know
+            the covariates of forecast steps), then with at least
+            ``(ceil(steps / horizon) - 1) * horizon`` rows.
 
         Returns
         -------
         forecast : ndarray of shape (steps,)
-            With ``loss="pinball"``, the quantile nearest 0.5.
+            The forecast values, in time order; with ``loss="pinball"``, the quantile nearest 0.5.
         """
         check_is_fitted(self)
         index = self._median_index()

@@ -85,6 +85,7 @@ def seasonal_indices(X, season_length, *, seasonality_test=True, critical_value=
         for the left padding of :func:`skattn.make_windows` (a window of a short series): only
         the values after it (and its last one) are used.
     season_length : int >= 2
+        Steps per season (12 for monthly data).
     seasonality_test : bool, default=True
         Adjust only the windows whose autocorrelation at lag ``season_length`` is significant at
         ``critical_value`` standard errors (the Theta method's test); False adjusts every window
@@ -169,7 +170,7 @@ class DeseasonalizedForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEst
 
     See Also
     --------
-    seasonal_indices : the indices of each window.
+    seasonal_indices : The seasonal indices of each window.
 
     Examples
     --------
@@ -242,6 +243,7 @@ class DeseasonalizedForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEst
         Returns
         -------
         self : DeseasonalizedForecaster
+            The fitted forecaster.
         """
         if y is None:
             raise ValueError(
@@ -256,11 +258,12 @@ class DeseasonalizedForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEst
         return self
 
     def predict(self, X):
-        """Forecasts of the wrapped model for the adjusted windows, seasonality put back.
+        """Forecast with the wrapped model on the adjusted windows, seasonality put back.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
+            History windows, oldest value first, of the time steps and channels seen at fit.
 
         Returns
         -------
@@ -282,18 +285,20 @@ class DeseasonalizedForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEst
 
         Parameters
         ----------
-        history : array-like of shape (n_timesteps,), or (n_timesteps, n_channels) for a model
-            fitted with covariates
-            The series up to now, oldest first, any length >= 1.
+        history : array-like of shape (n_timesteps,) or (n_timesteps, n_channels)
+            The series up to now, oldest first, any length >= 1; 2-D with ``n_channels_``
+            columns, the covariates in channels 1.., for a model fitted with covariates.
         steps : int >= 1
             Number of future values.
-        future_covariates : array-like of shape (steps - horizon, n_channels - 1) or longer, or None
-            Covariates of the future steps, needed with covariates when ``steps`` exceeds the
-            horizon.
+        future_covariates : array-like of shape (n_future, n_channels - 1) or None, default=None
+            Covariates of the future steps, first row at the first forecast value; needed with
+            covariates when ``steps`` exceeds the horizon, then with at least
+            ``(ceil(steps / horizon) - 1) * horizon`` rows.
 
         Returns
         -------
         forecast : ndarray of shape (steps,)
+            The forecast values, in time order.
         """
         check_is_fitted(self)
         return forecast_with_predict(self, history, steps, future_covariates)
