@@ -211,6 +211,10 @@ class DeseasonalizedForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEst
         ``n_outputs_`` steps after each window: (n, T[, C]) and (n, n_outputs_)."""
         target = X if X.ndim == 2 else X[:, :, 0]  # (n, T)
         n_steps = X.shape[1]
+        if n_steps < 2 * self.season_length + 1:
+            # no window is long enough to be adjusted: skip the (n, season_length) indices, which
+            # for an absurd season_length (10**9) would not fit in memory
+            return X.astype(np.float64, copy=True), np.ones((X.shape[0], self.n_outputs_))
         padding = _padding(target)  # (n,) also the position of each window's first real value
         z = self.critical_value if self.seasonality_test else 0.0
         indices = _indices_after_padding(target, padding, self.season_length, z)  # (n, m)

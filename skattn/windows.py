@@ -1,6 +1,7 @@
 """Turning series into supervised windows, and the rule for histories that are too short."""
 from __future__ import annotations
 
+import os
 import warnings
 from numbers import Integral
 
@@ -37,6 +38,14 @@ def as_float64(values, what):
         return np.asarray(array, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{what} must be numeric: {exc}") from None
+
+
+def _physical_memory_bytes():
+    """The machine's physical memory in bytes, or None where the OS does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
 
 
 def _as_series(values, what):
@@ -198,6 +207,7 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_hist
             )
 
     blocks_x, blocks_y, blocks_index, blocks_distance = [], [], [], []
+    memory_bytes, needed_bytes = _physical_memory_bytes(), 0
     n_covariates = None
     n_skipped = 0
     for number, (values, cov) in enumerate(zip(series_list, covariate_list)):
@@ -221,6 +231,20 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_hist
         # pad short series to one full window; with min_history, every series so that windows
         # with only min_history real values before their target exist too
         n_pad = max(0, window + horizon - length, window - min_history)
+        # what this series' windows will take (the padded series, the windows, their int64
+        # positions), checked BEFORE allocating: a window of 10**9 steps used to fill the
+        # machine's memory until the process was killed
+        n_windows = (length + n_pad - horizon - window) // step + 1 + (horizon - min_target)
+        needed_bytes += 8 * ((length + n_pad) * channels.shape[1]
+                             + n_windows * window * (channels.shape[1] + 1))
+        # half: a model trained on them makes copies (scaled, float32) and the machine has
+        # other work; windows beyond that cannot be trained on here anyway
+        if memory_bytes is not None and needed_bytes > memory_bytes / 2:
+            raise ValueError(
+                f"the windows would take about {needed_bytes / 2**30:.1f} GiB, more than half of "
+                f"this machine's memory ({memory_bytes / 2**30:.1f} GiB): window={window}, "
+                f"horizon={horizon} and step={step} are too large for these series"
+            )
         channels = left_pad(channels, length + n_pad)
         # first target positions, in the padded series, counted back from its end by `step`
         n_samples = (channels.shape[0] - horizon - window) // step + 1

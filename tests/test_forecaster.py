@@ -1020,3 +1020,16 @@ def test_partial_fit_on_data_far_beyond_the_first_fits_scale_is_named(windows):
         model.partial_fit(X * 1e40, y * 1e40)
     with pytest.raises(ValueError, match="times the spread of the data of the first fit"):
         model.partial_fit(X, y * 1e40)
+
+
+def test_make_windows_refuses_windows_larger_than_memory_before_allocating(monkeypatch):
+    # make_windows(np.arange(20.), window=10**9) filled a 24 GB machine until it was killed
+    import skattn.windows
+
+    monkeypatch.setattr(skattn.windows, "_physical_memory_bytes", lambda: 2**20)  # 1 MiB
+    with pytest.raises(ValueError, match="more than half of this machine's memory"):
+        make_windows(np.arange(20.0), window=10**5)  # ~2.4 MB of windows, index and padding
+    X, _ = make_windows(np.arange(200.0), window=24, horizon=6)  # ~70 KB: fine
+    assert X.shape == (171, 24)
+    monkeypatch.setattr(skattn.windows, "_physical_memory_bytes", lambda: None)  # OS unknown
+    assert make_windows(np.arange(20.0), window=10**5)[0].shape == (1, 10**5)

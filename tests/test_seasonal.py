@@ -201,3 +201,10 @@ def test_seasonal_indices_checks_its_input():
         seasonal_indices(windows, 2.5)
     with pytest.raises(ValueError, match="2D array"):
         seasonal_indices(windows[0], 12)
+
+
+def test_a_season_longer_than_the_windows_adjusts_nothing_and_allocates_nothing():
+    # season_length=10**9 tried to allocate (n, 10**9) indices (313 GiB in the audit)
+    X, y = make_windows(seasonal_series(100), window=20, horizon=3)
+    model = DeseasonalizedForecaster(Ridge(), season_length=10**9).fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), Ridge().fit(X, y).predict(X))
