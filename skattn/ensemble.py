@@ -17,10 +17,24 @@ from sklearn.ensemble import VotingRegressor
 from sklearn.ensemble._voting import _BaseVoting
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils import get_tags
+from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import _check_feature_names_in, check_array, check_is_fitted
 
 from ._validation import (MissingTargetsScoreMixin, check_targets_with_missing,
                           forecast_with_predict, validate_windows, window_channels)
+
+
+def _two_d_unless_default_output(transformer, result):
+    """``result``, or a ValueError if it is 3-D (windows with covariates, or several values per
+    window) and ``set_output`` asked for a DataFrame, which pandas would refuse obscurely."""
+    container = _get_output_config("transform", transformer)["dense"]
+    if result.ndim == 3 and container != "default":
+        raise ValueError(
+            f"{type(transformer).__name__}.transform gives a 3-D array here, shape "
+            f"{result.shape}, which cannot be a {container} DataFrame; use "
+            f"set_output(transform='default') for 3-D output"
+        )
+    return result
 
 
 class LastSteps(TransformerMixin, BaseEstimator):
@@ -100,7 +114,7 @@ class LastSteps(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         X, _, _ = validate_windows(self, X, reset=False)
         n_steps = X.shape[1] if self.n_steps is None else self.n_steps
-        return np.ascontiguousarray(X[:, X.shape[1] - n_steps:])
+        return _two_d_unless_default_output(self, np.ascontiguousarray(X[:, X.shape[1] - n_steps:]))
 
     def get_feature_names_out(self, input_features=None):
         """Get the names of the kept time steps.
@@ -302,7 +316,7 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
             Each member's predictions, in the order of ``estimators_``: of shape (n_samples,
             n_estimators), or (n_samples, n_estimators, horizon) when ``y`` was 2-D at fit.
         """
-        return np.moveaxis(self._member_predictions(X), 0, 1)
+        return _two_d_unless_default_output(self, np.moveaxis(self._member_predictions(X), 0, 1))
 
     def forecast(self, history, steps, future_covariates=None):
         """Forecast ``steps`` values after the end of one series.

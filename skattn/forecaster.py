@@ -836,7 +836,8 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
                    if field.name != "dropout"
                    and getattr(self.config_, field.name) != getattr(wanted, field.name)]
         if changed:
-            listed = ", ".join(f"{name} ({before!r} -> {after!r})" for name, before, after in changed)
+            listed = ", ".join(f"{name} ({before!r} -> {after!r})"
+                               for name, before, after in changed)
             raise ValueError(
                 f"Cannot continue training (warm_start or partial_fit) after changing the "
                 f"network's shape or precision: {listed} of the network changed since it was "
@@ -845,8 +846,9 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         if quantiles is not None and not np.array_equal(quantiles, self.quantiles_):
             raise ValueError(
                 f"Cannot continue training (warm_start or partial_fit) after changing the "
-                f"quantiles ({self.quantiles_.tolist()} -> {quantiles.tolist()}): the head was trained "
-                f"for the old ones. Set them back, or refit from scratch (warm_start=False)."
+                f"quantiles ({self.quantiles_.tolist()} -> {quantiles.tolist()}): the head was "
+                f"trained for the old ones. Set them back, or refit from scratch "
+                f"(warm_start=False)."
             )
         self.config_ = wanted
 

@@ -194,3 +194,14 @@ def test_fit_params_reach_the_members(seasonal_windows):
     np.testing.assert_allclose(ensemble.predict(X[:5]),
                                Ridge().fit(X, y, sample_weight=weights).predict(X[:5]))
     assert not np.allclose(ensemble.predict(X[:5]), Ridge().fit(X, y).predict(X[:5]))
+
+
+def test_three_d_transform_output_with_set_output_pandas_is_a_clear_error():
+    # pandas failed with "Must pass 2-d input" inside scikit-learn's output wrapper
+    pytest.importorskip("pandas")
+    X3 = np.arange(48.0).reshape(4, 4, 3)  # windows with two covariates
+    steps = LastSteps(2).fit(X3).set_output(transform="pandas")
+    with pytest.raises(ValueError, match="3-D array here.*set_output\\(transform='default'\\)"):
+        steps.transform(X3)
+    frame = LastSteps(2).fit(X3[:, :, 0]).set_output(transform="pandas").transform(X3[:, :, 0])
+    assert list(frame.columns) == ["x2", "x3"] and frame.shape == (4, 2)

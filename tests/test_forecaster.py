@@ -686,7 +686,8 @@ def test_bad_predict_input(windows):
         (dict(dtype="float16"), "dtype"),
         (dict(positional="rotary"), "positional"),
         (dict(batch_size=0), "batch_size"),
-        (dict(learning_rate=0.1, weight_decay=10.0), r"learning_rate \* weight_decay must be below 1"),
+        (dict(learning_rate=0.1, weight_decay=10.0),
+         r"learning_rate \* weight_decay must be below 1"),
     ],
 )
 def test_bad_parameters_are_named_at_fit(windows, params, match):
