@@ -188,7 +188,7 @@ class _LocalForecaster(RegressorMixin, BaseEstimator):
                   f"the short-window rule, {int(np.sum(status == _FAILED))} fallbacks")
         return forecasts[:, 0] if self._y_is_1d else forecasts
 
-    def forecast(self, history, steps):
+    def forecast(self, history, steps, future_covariates=None):
         """Forecast ``steps`` values after the end of one series, fitting the whole history.
 
         Equals ``predict`` on the same window when ``steps`` is the horizon learned at fit.
@@ -200,6 +200,9 @@ class _LocalForecaster(RegressorMixin, BaseEstimator):
             columns for a model fitted with covariates (only channel 0, the target, is used).
         steps : int >= 1
             Number of future values.
+        future_covariates : None
+            Accepted for the signature every model of the package shares; these models use
+            no covariates, so only None is allowed.
 
         Returns
         -------
@@ -207,6 +210,9 @@ class _LocalForecaster(RegressorMixin, BaseEstimator):
             The forecast values, in time order.
         """
         check_is_fitted(self)
+        if future_covariates is not None:
+            raise ValueError(f"{type(self).__name__} uses no covariates: future_covariates must "
+                             "be None")
         steps = check_steps(steps)
         y = np.ascontiguousarray(as_history(history, self.n_channels_)[:, 0])
         forecasts, status = self._forecast_rows(y[None, :], steps)

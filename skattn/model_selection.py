@@ -45,13 +45,16 @@ def _named_models(models):
             models = [models]
         named, seen = [], {}
         for model in models:
-            name = type(model).__name__
+            name = model.__name__ if isinstance(model, type) else type(model).__name__
             seen[name] = seen.get(name, 0) + 1
             named.append((name if seen[name] == 1 else f"{name}_{seen[name]}", model))
     if not named:
         raise ValueError("models is empty: pass an estimator, a list of estimators or a dict name -> estimator")
     checked = []
     for name, model in named:
+        if isinstance(model, type):
+            raise ValueError(f"model {name!r} is a class; pass an instance, e.g. "
+                             f"{model.__name__}()")
         if hasattr(model, "fit") and not hasattr(model, "forecast") and hasattr(model, "predict"):
             model = PredictForecaster(model)  # a Pipeline, a search, any window regressor
         if not (hasattr(model, "fit") and hasattr(model, "forecast")):
@@ -341,9 +344,16 @@ def format_table(table, floatfmt=".3f"):
     if hasattr(table, "to_dict"):
         columns = {column: list(table[column]) for column in table.columns}
     else:
-        columns = dict(table)
+        try:
+            columns = {name: list(values) for name, values in dict(table).items()}
+        except (TypeError, ValueError):
+            raise ValueError("table must be a DataFrame or a dict of column name -> list of "
+                             f"values, got {type(table).__name__}") from None
     names = list(columns)
     n_rows = len(columns[names[0]]) if names else 0
+    if any(len(values) != n_rows for values in columns.values()):
+        lengths = {name: len(values) for name, values in columns.items()}
+        raise ValueError(f"the columns of table must have equal lengths, got {lengths}")
     lines = ["| " + " | ".join(names) + " |", "|" + "|".join("---" for _ in names) + "|"]
     for r in range(n_rows):
         cells = []
@@ -467,6 +477,8 @@ class OriginSplit:
             Row positions of the training and of the validation windows of one origin.
         """
         index, origin_step = self._checked()
+        if X is not None and not hasattr(X, "__len__"):
+            raise ValueError(f"X must be the windows (array-like), got {type(X).__name__}")
         if X is not None and len(X) != index.shape[0]:
             raise ValueError(f"X has {len(X)} rows but index describes {index.shape[0]} windows")
         complete = np.ones(index.shape[0], dtype=bool)  # (n,) rows whose target is all there

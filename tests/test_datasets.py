@@ -102,7 +102,7 @@ def test_airline_as_frame_without_pandas(monkeypatch):
 
 
 def test_airline_as_frame_must_be_bool():
-    with pytest.raises(TypeError, match="as_frame"):
+    with pytest.raises(ValueError, match="as_frame"):
         load_airline(as_frame="yes")
 
 

@@ -267,3 +267,24 @@ def test_backtest_takes_pipelines_and_searches():
     # beyond the horizon, forecasts are fed back
     model = PredictForecaster(Ridge()).fit(*make_windows(series[0], 24, 6))
     assert model.forecast(series[0], 15).shape == (15,)
+
+
+def test_wrong_types_are_value_errors_that_name_the_problem():
+    from skattn.baselines import NaiveForecaster
+    from skattn.model_selection import format_table
+
+    series = 10 + np.sin(np.arange(60) / 3)
+    with pytest.raises(ValueError, match="equal lengths"):
+        format_table({"a": [1.0, 2.0], "b": [1.0]})
+    for table in (None, [1, 2]):
+        with pytest.raises(ValueError, match="must be a DataFrame or a dict"):
+            format_table(table)
+    with pytest.raises(ValueError, match="'NaiveForecaster' is a class; pass an instance"):
+        backtest(NaiveForecaster, series, 6, 12)
+    _, _, index = make_windows(series, 8, 2, return_index=True)
+    with pytest.raises(ValueError, match="X must be the windows"):
+        list(OriginSplit(index, 3).split(5))
+    naive = NaiveForecaster().fit(np.zeros((2, 4)), np.zeros(2))
+    assert naive.forecast(series, 3, future_covariates=None).shape == (3,)
+    with pytest.raises(ValueError, match="uses no covariates"):
+        naive.forecast(series, 3, future_covariates=np.zeros((3, 1)))

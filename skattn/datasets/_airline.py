@@ -105,7 +105,7 @@ def load_airline(*, as_frame=False):
     ('1949-01', '1960-12')
     """
     if not isinstance(as_frame, (bool, np.bool_)):
-        raise TypeError(f"as_frame must be True or False, got {as_frame!r}")
+        raise ValueError(f"as_frame must be True or False, got {as_frame!r}")
     dates, series = _read_csv()
     data = Bunch(
         series=series,
