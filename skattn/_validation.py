@@ -5,9 +5,15 @@ import math
 from numbers import Integral
 
 import numpy as np
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array, validate_data
 
 from .windows import as_float64, left_pad
+
+#: ``_parameter_constraints`` of ``n_jobs``, joblib's: None, -1, -2, ... or 1, 2, ...; 0 has no
+#: meaning (joblib would say so only when the work starts, for a baseline at predict)
+N_JOBS_CONSTRAINT = [Interval(Integral, None, -1, closed="right"),
+                     Interval(Integral, 1, None, closed="left"), None]
 
 
 def validate_windows(estimator, X, y=None, *, reset, missing_y=False):

@@ -31,7 +31,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import as_history, check_steps, validate_windows
+from ._validation import N_JOBS_CONSTRAINT, as_history, check_steps, validate_windows
 
 __all__ = [
     "NaiveForecaster",
@@ -432,7 +432,7 @@ class ETSForecaster(_LocalForecaster):
         "season_length": [Interval(Integral, 1, None, closed="left")],
         "model": [StrOptions(_ETS_MODELS)],
         "damped": ["boolean", None],
-        "n_jobs": [Integral, None],
+        "n_jobs": N_JOBS_CONSTRAINT,
         "verbose": ["verbose"],
     }
 
@@ -506,7 +506,7 @@ class ThetaForecaster(_LocalForecaster):
         "season_length": [Interval(Integral, 1, None, closed="left")],
         "model": [StrOptions({"DOTM", "DSTM", "OTM", "STM", "auto"})],
         "decomposition": [StrOptions({"multiplicative", "additive"})],
-        "n_jobs": [Integral, None],
+        "n_jobs": N_JOBS_CONSTRAINT,
         "verbose": ["verbose"],
     }
 
@@ -591,7 +591,7 @@ class ARIMAForecaster(_LocalForecaster):
         "order": [tuple, list, None],
         "seasonal_order": [tuple, list, None],
         "season_length": [Interval(Integral, 1, None, closed="left")],
-        "n_jobs": [Integral, None],
+        "n_jobs": N_JOBS_CONSTRAINT,
         "verbose": ["verbose"],
     }
 

@@ -26,7 +26,8 @@ from threadpoolctl import ThreadpoolController
 
 from . import nn
 from ._process_shards import ProcessShardRunner, shard_bounds
-from ._validation import MissingTargetsScoreMixin, recursive_forecast, validate_windows
+from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, recursive_forecast,
+                          validate_windows)
 from .nn.losses import loss_backward, loss_forward
 from .nn.optim import AdamW, clip_grad_norm, make_lr_schedule
 
@@ -419,7 +420,7 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         "lr_schedule": [StrOptions({"constant", "cosine"})],
         "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "dtype": [StrOptions({"float32", "float64"})],
-        "n_jobs": [Integral, None],
+        "n_jobs": N_JOBS_CONSTRAINT,
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
@@ -539,7 +540,11 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
             )
         if self.loss == "pinball":
             quantiles = _DEFAULT_QUANTILES if self.quantiles is None else self.quantiles
-            quantiles = np.asarray(quantiles, dtype=np.float64).reshape(-1)
+            try:
+                quantiles = np.asarray(quantiles, dtype=np.float64).reshape(-1)
+            except (TypeError, ValueError):
+                raise ValueError(f"quantiles must be numbers in (0, 1), got "
+                                 f"{self.quantiles!r}") from None
             if quantiles.size == 0 or not np.all((quantiles > 0) & (quantiles < 1)):
                 raise ValueError(
                     f"quantiles must be a non-empty list of values in (0, 1), got {self.quantiles!r}"

@@ -155,7 +155,20 @@ class PredictForecaster(BaseEstimator):
 
 
 def _forecast_one(model, history, horizon):
-    return np.asarray(model.forecast(history, horizon), dtype=np.float64)
+    forecast = model.forecast(history, horizon)
+    try:
+        return np.asarray(forecast, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{type(model).__name__}.forecast returned values that are not numbers: "
+                         f"{exc}") from None
+
+
+def _scale_of(history, season_length, series_number, origin):
+    # MASE's scale of one history, an error naming the series and origin when it is undefined
+    try:
+        return seasonal_naive_scale(history, season_length)
+    except ValueError as exc:
+        raise ValueError(f"series {series_number}, origin {origin}: {exc}") from None
 
 
 def backtest(
@@ -258,7 +271,8 @@ def backtest(
         for j in range(n_origins)
     ])  # (n_origins, n_series, horizon)
     scales = np.array([
-        [seasonal_naive_scale(arrays[i][:origins[j, i]], season_length) for i in range(n_series)]
+        [_scale_of(arrays[i][:origins[j, i]], season_length, i, origins[j, i])
+         for i in range(n_series)]
         for j in range(n_origins)
     ])  # (n_origins, n_series)
 
@@ -286,10 +300,15 @@ def backtest(
                 outputs = [_forecast_one(model, history, horizon) for history in histories]
             predict_seconds += time.perf_counter() - started
             for i, out in enumerate(outputs):
-                if out.shape != (horizon,) or not np.all(np.isfinite(out)):
+                if out.shape != (horizon,):
                     raise ValueError(
                         f"model {name!r} returned an invalid forecast for series {i} at origin "
-                        f"{origins[j, i]}: expected {horizon} finite values, got shape {out.shape}"
+                        f"{origins[j, i]}: expected {horizon} values, got shape {out.shape}"
+                    )
+                if not np.all(np.isfinite(out)):
+                    raise ValueError(
+                        f"model {name!r} returned an invalid forecast for series {i} at origin "
+                        f"{origins[j, i]}: it holds NaN or infinity ({out.tolist()})"
                     )
                 forecasts[j, i] = out
             if verbose:

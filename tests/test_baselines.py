@@ -297,3 +297,11 @@ def test_import_skattn_does_not_import_the_library():
             "print(skattn.baselines.SeasonalNaiveForecaster(2).fit(X, X).predict(X).shape)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "(2, 5)"
+
+
+@pytest.mark.parametrize("model", [ETSForecaster(n_jobs=0), ThetaForecaster(n_jobs=0)])
+def test_n_jobs_zero_is_refused_at_fit_not_at_predict(model):
+    # joblib says "n_jobs == 0 in Parallel has no meaning" only when the forecasts start
+    X, y = make_windows(10 + np.sin(np.arange(60) / 3), 24, 6)
+    with pytest.raises(ValueError, match="'n_jobs' parameter"):
+        model.fit(X, y)

@@ -688,6 +688,8 @@ def test_bad_predict_input(windows):
         (dict(batch_size=0), "batch_size"),
         (dict(learning_rate=0.1, weight_decay=10.0),
          r"learning_rate \* weight_decay must be below 1"),
+        (dict(n_jobs=0), "'n_jobs' parameter"),
+        (dict(loss="pinball", quantiles=["a"]), "quantiles must be numbers"),
     ],
 )
 def test_bad_parameters_are_named_at_fit(windows, params, match):

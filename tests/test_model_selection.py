@@ -288,3 +288,18 @@ def test_wrong_types_are_value_errors_that_name_the_problem():
     assert naive.forecast(series, 3, future_covariates=None).shape == (3,)
     with pytest.raises(ValueError, match="uses no covariates"):
         naive.forecast(series, 3, future_covariates=np.zeros((3, 1)))
+
+
+def test_backtest_errors_name_the_series_and_the_problem():
+    from skattn.baselines import NaiveForecaster
+
+    series = 10 + np.sin(np.arange(60) / 3)
+    with pytest.raises(ValueError, match="series 1, origin 34: MASE is undefined"):
+        backtest(NaiveForecaster(), [series, np.full(40, 5.0)], 6, 12)
+
+    class NaNForecaster(NaiveForecaster):
+        def forecast(self, history, steps, future_covariates=None):
+            return np.full(steps, np.nan)
+
+    with pytest.raises(ValueError, match="holds NaN or infinity"):
+        backtest(NaNForecaster(), series, 6, 12)
