@@ -271,7 +271,7 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
         # the same checks as the members', before a pool of processes is started for them; NaN
         # targets (missing values) go on to the members, which accept or reject them
         X_checked = check_array(X, allow_nd=True, dtype=[np.float64, np.float32],
-                                estimator=self)
+                                estimator=self, input_name="X")
         y_checked = check_targets_with_missing(y, X_checked.shape[0], self)
         self.n_channels_ = window_channels(X_checked)
         self.n_outputs_ = 1 if y_checked.ndim == 1 else y_checked.shape[1]

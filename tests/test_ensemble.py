@@ -133,7 +133,7 @@ def test_bad_input_is_named(seasonal_windows):
         ensemble.fit(X[:, :, None, None], y)
     Xn = X.copy()
     Xn[3, 4] = np.nan
-    with pytest.raises(ValueError, match="NaN"):
+    with pytest.raises(ValueError, match="Input X contains NaN"):
         ensemble.fit(Xn, y)
     ensemble.fit(X, y)
     with pytest.raises(ValueError, match="steps must be an integer"):
