@@ -70,7 +70,14 @@ def validate_windows(estimator, X, y=None, *, reset, missing_y=False):
 
 class MissingTargetsScoreMixin:
     """``score`` for the package's regressors, whose ``fit`` accepts NaN targets (values that were
-    not observed): put before :class:`~sklearn.base.RegressorMixin` in the bases."""
+    not observed): put before :class:`~sklearn.base.RegressorMixin` in the bases.
+
+    Without NaN the score is exactly scikit-learn's. With NaN, each horizon step is scored on the
+    rows where it was observed and the steps are averaged (a step observed fewer than twice is left
+    out): the windows ``make_windows(min_target=...)`` adds at the end of a series, which ``fit``
+    accepts, then score instead of failing (``GridSearchCV``'s default scoring, whose last
+    time-ordered fold holds them, would otherwise rank every candidate NaN).
+    """
 
     def score(self, X, y, sample_weight=None):
         """R^2 of the forecasts, averaged over the horizon steps, leaving out missing targets.
@@ -93,38 +100,26 @@ class MissingTargetsScoreMixin:
         score : float
             R^2, averaged over the horizon steps.
         """
-        return score_with_missing_targets(self, X, y, sample_weight)
+        from sklearn.metrics import r2_score
 
-
-def score_with_missing_targets(estimator, X, y, sample_weight=None):
-    """:meth:`sklearn.base.RegressorMixin.score` (R^2, averaged over the horizon) for an estimator
-    whose ``y`` may hold NaN for values that were not observed.
-
-    Without NaN this is exactly scikit-learn's score. With NaN, each horizon step is scored on
-    the rows where it was observed and the steps are averaged (a step observed fewer than twice
-    is left out): the windows ``make_windows(min_target=...)`` adds at the end of a series, which
-    ``fit`` accepts, then score instead of failing (``GridSearchCV``'s default scoring, whose last
-    time-ordered fold holds them, would otherwise rank every candidate NaN).
-    """
-    from sklearn.metrics import r2_score
-
-    predictions = np.asarray(estimator.predict(X), dtype=np.float64)
-    y = check_targets_with_missing(y, predictions.shape[0], estimator)
-    if not np.isnan(y).any():
-        return r2_score(y, predictions, sample_weight=sample_weight)
-    targets = y.reshape(y.shape[0], -1)  # (n, horizon)
-    predictions = predictions.reshape(targets.shape)
-    weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-    scores = []
-    for step in range(targets.shape[1]):
-        observed = ~np.isnan(targets[:, step])  # (n,)
-        if observed.sum() >= 2:
-            scores.append(r2_score(targets[observed, step], predictions[observed, step],
-                                   sample_weight=None if weights is None else weights[observed]))
-    if not scores:
-        raise ValueError("y has fewer than two observed values at every horizon step; R^2 is "
-                         "not defined")
-    return float(np.mean(scores))
+        predictions = np.asarray(self.predict(X), dtype=np.float64)
+        y = check_targets_with_missing(y, predictions.shape[0], self)
+        if not np.isnan(y).any():
+            return r2_score(y, predictions, sample_weight=sample_weight)
+        targets = y.reshape(y.shape[0], -1)  # (n, horizon)
+        predictions = predictions.reshape(targets.shape)
+        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        scores = []
+        for step in range(targets.shape[1]):
+            observed = ~np.isnan(targets[:, step])  # (n,)
+            if observed.sum() >= 2:
+                scores.append(r2_score(
+                    targets[observed, step], predictions[observed, step],
+                    sample_weight=None if weights is None else weights[observed]))
+        if not scores:
+            raise ValueError("y has fewer than two observed values at every horizon step; R^2 is "
+                             "not defined")
+        return float(np.mean(scores))
 
 
 def check_targets_with_missing(y, n_samples, estimator=None):

@@ -1,4 +1,5 @@
 """AttentionForecaster: behaviour, scikit-learn integration, bad input."""
+import copy
 import io
 import pickle
 import warnings
@@ -494,16 +495,10 @@ def test_continued_training_uses_settings_changed_since(windows, setting, contin
     def go_on(model):
         return model.fit(X, y) if continuing == "warm_start" else model.partial_fit(X, y)
 
-    unchanged = go_on(_copy(first))
-    changed = go_on(_copy(first).set_params(**setting))
+    unchanged = go_on(copy.deepcopy(first))
+    changed = go_on(copy.deepcopy(first).set_params(**setting))
     assert not np.array_equal(changed.predict(X), unchanged.predict(X))
-    assert getattr(changed.config_, "dropout") == changed.dropout
-
-
-def _copy(model):
-    import copy
-
-    return copy.deepcopy(model)
+    assert changed.config_.dropout == changed.dropout
 
 
 @pytest.mark.parametrize("setting", [{"d_model": 16}, {"n_layers": 2}, {"patch_len": 2},
