@@ -756,10 +756,10 @@ def test_cross_validate(windows):
 def test_clone_gives_an_unfitted_copy_with_the_same_parameters(windows):
     X, y = windows
     model = AttentionForecaster(**FAST).fit(X, y)
-    copy = clone(model)
-    assert copy.get_params() == model.get_params()
-    assert not hasattr(copy, "params_")
-    np.testing.assert_array_equal(copy.fit(X, y).predict(X), model.predict(X))
+    cloned = clone(model)
+    assert cloned.get_params() == model.get_params()
+    assert not hasattr(cloned, "params_")
+    np.testing.assert_array_equal(cloned.fit(X, y).predict(X), model.predict(X))
 
 
 @pytest.mark.parametrize("dumper", ["pickle", "joblib"])
