@@ -48,7 +48,7 @@ def window_lines(X):
     return value_mean - slope * step_mean, slope, padding
 
 
-def line_r2(X, intercept, slope, padding):
+def window_line_r2(X, intercept, slope, padding):
     """R^2 of each window's line over its real values (0 for a constant window), (n,)."""
     steps = np.arange(X.shape[1], dtype=np.float64)
     observed = steps[None, :] >= padding[:, None]  # (n, T)
@@ -95,7 +95,7 @@ class LineDetrended(RegressorMixin, BaseEstimator):
         intercept, slope, padding = window_lines(X)
         steps = np.arange(n_timesteps, dtype=np.float64)
         if self.min_r2 is not None:
-            flat = line_r2(X, intercept, slope, padding) < self.min_r2  # (n,)
+            flat = window_line_r2(X, intercept, slope, padding) < self.min_r2  # (n,)
             mean = intercept + slope * (padding + n_timesteps - 1) / 2  # the line's mean over
             intercept = np.where(flat, mean, intercept)  # the real values is their mean
             slope = np.where(flat, 0.0, slope)
