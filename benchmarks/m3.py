@@ -133,6 +133,9 @@ def make_family_forecaster(families, windows=MEMBER_WINDOWS, member_seeds=MEMBER
         critical_value = family.pop("z", CRITICAL_VALUE)
         # exploration (session 11, benchmarks/m3_detrend.py): "SLOPE[+window][+rR2]"
         detrend = family.pop("detrend", None)
+        # exploration (session 12): a specialist fitted only on rows whose last 36 values are
+        # straight (R^2 of a line >= this), m3_detrend.StraightRowsOnly, outside the adjustment
+        straight = family.pop("straight", None)
         for window in windows:
             for seed in range(first_seed, first_seed + member_seeds):
                 member = make_member(window, seed, SEARCHED_PARAMS, **{**overrides, **family})
@@ -144,8 +147,12 @@ def make_family_forecaster(families, windows=MEMBER_WINDOWS, member_seeds=MEMBER
                     member = LineDetrended(member, slope_after_end=float(slope),
                                            with_window="window" in flags,
                                            min_r2=min_r2[0] if min_r2 else None)
-                members.append((f"f{index}_w{window}_seed{seed}",
-                                seasonally_adjusted(member, "test", critical_value)))
+                member = seasonally_adjusted(member, "test", critical_value)
+                if straight is not None:
+                    from m3_detrend import StraightRowsOnly
+
+                    member = StraightRowsOnly(member, min_r2=float(straight))
+                members.append((f"f{index}_w{window}_seed{seed}", member))
     return ForecastEnsemble(members, aggregate="median", n_jobs=-1)
 
 
@@ -230,8 +237,8 @@ def run_attention(data, args, overrides):
             model = model.forecaster_
         members = model.estimators_ if isinstance(model, ForecastEnsemble) else [model]
         for member in members:
-            member = member.forecaster_ if isinstance(member, DeseasonalizedForecaster) else member
-            member = getattr(member, "forecaster_", member)  # behind a LineDetrended
+            while hasattr(member, "forecaster_"):  # adjustment, LineDetrended, StraightRowsOnly
+                member = member.forecaster_
             member = member[-1] if hasattr(member, "steps") else member
             print(f"{X.shape[0]} training windows of {window}: a member of window "
                   f"{member.n_features_in_} ran {member.n_iter_} epochs, best validation score "

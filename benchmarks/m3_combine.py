@@ -18,6 +18,10 @@ Usage::
     python benchmarks/m3_combine.py base_members.npy:0,1,4,5,8,9 trend_members.npy
     python benchmarks/m3_combine.py --paired new.npy old.npy other.npy
 
+``--route R2`` (two files) adds "routed": the second file's median for the series whose last 36
+values are straight (m3_detrend.recent_line_r2 of the last WINDOW values >= R2; with
+``--route-min-length N`` only series of at least N values), the first file's elsewhere (session 12).
+
 ``--paired`` also prints, for every file after the first, the mean over the series of its
 per-series sMAPE and MASE minus the first file's, with the standard error of that mean: how large
 a difference is against the spread over series (it says nothing of the spread over seeds, which
@@ -34,7 +38,7 @@ from skattn.datasets import load_m3
 from skattn.metrics import mase, smape
 from skattn.model_selection import format_table
 
-from m3 import SEASON, holdout_split
+from m3 import SEASON, WINDOW, holdout_split
 
 
 def main(argv=None):
@@ -44,7 +48,13 @@ def main(argv=None):
                         help="the hold-out the files were saved on (m3.py --holdout K)")
     parser.add_argument("--paired", action="store_true",
                         help="per-series differences from the first file, with standard errors")
+    parser.add_argument("--route", type=float, metavar="R2",
+                        help="route the straight series to the second file (session 12)")
+    parser.add_argument("--route-min-length", type=int, default=0, metavar="N",
+                        help="with --route: only series of at least N values")
     args = parser.parse_args(argv)
+    if args.route is not None and len(args.files) != 2:
+        parser.error("--route takes exactly two files: the general model, then the specialist")
 
     data = load_m3("monthly")
     for _ in range(args.holdout):
@@ -65,9 +75,15 @@ def main(argv=None):
             forecast = forecast[:, [int(column) for column in columns.split(",")]]
             label = f"{label}[{columns}]"
         pools[label] = forecast
+    if args.route is not None:
+        general, specialist = (np.median(pool, axis=1, keepdims=True) for pool in pools.values())
+        straight = straight_series(data.train, args.route, args.route_min_length)
+        print(f"--route {args.route}: {straight.sum()} of {straight.size} series routed to the "
+              f"second file")
+        pools["routed"] = np.where(straight[:, None, None], specialist, general)
     rows = {(name if pool.shape[1] == 1 else f"{name} (median of {pool.shape[1]})"):
             np.median(pool, axis=1) for name, pool in pools.items()}
-    if len(pools) > 1:
+    if len(pools) > 1 and args.route is None:
         pooled = np.concatenate(list(pools.values()), axis=1)
         rows[f"median of all {pooled.shape[1]}"] = np.median(pooled, axis=1)
         rows[f"mean of all {pooled.shape[1]}"] = np.mean(pooled, axis=1)
@@ -81,6 +97,17 @@ def main(argv=None):
     print(format_table(table))
     if args.paired and len(pools) > 1:
         print(paired_table(pools, truth, data.train))
+
+
+def straight_series(train, min_r2, min_length=0):
+    """Which series' last 36 values are straight: the routing of session 12, (n_series,) bool,
+    computed as the model would see them (the last WINDOW values, left-padded with the first)."""
+    from m3_detrend import recent_line_r2
+
+    windows = np.stack([np.concatenate([np.full(max(0, WINDOW - len(series)), series[0]),
+                                        series[-WINDOW:]]) for series in train])
+    lengths = np.array([len(series) for series in train])
+    return (recent_line_r2(windows) >= min_r2) & (lengths >= min_length)
 
 
 def per_series_scores(truth, forecast, train):

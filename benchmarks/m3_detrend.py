@@ -9,6 +9,10 @@ through the whole WINDOW). ``detrend='0.5'`` halves the line's slope past the wi
 ``detrend='1.0+window+r0.5'`` keeps a window's line only when it explains at least half of the
 window's variance (R^2 >= 0.5), and otherwise subtracts the window's mean (a flat line).
 It did not help (docs/benchmarks.md); it is not part of the reported model.
+
+Session 12 added :func:`recent_line_r2`, the feature ``m3_combine.py --route`` routes by, and
+:class:`StraightRowsOnly` (family key ``straight=0.5`` in m3.py), a member fitted only on the
+windows whose last 36 values are straight. Neither helped either.
 """
 from __future__ import annotations
 
@@ -19,12 +23,14 @@ from skattn._validation import forecast_with_predict, validate_windows
 from skattn.seasonal import _padding
 
 
-def window_lines(X):
+def window_lines(X, padding=None):
     """The least-squares line through each window's values after its left padding.
 
     Parameters
     ----------
     X : ndarray of shape (n_windows, n_timesteps)
+    padding : ndarray of shape (n_windows,) or None, default=None
+        Steps of left padding; None judges them from ``X`` (skattn.seasonal's rule).
 
     Returns
     -------
@@ -35,7 +41,7 @@ def window_lines(X):
         Steps of left padding (skattn.seasonal's rule).
     """
     n_timesteps = X.shape[1]
-    padding = _padding(X)
+    padding = _padding(X) if padding is None else padding
     steps = np.arange(n_timesteps, dtype=np.float64)
     observed = steps[None, :] >= padding[:, None]  # (n, T)
     count = observed.sum(axis=1)
@@ -125,6 +131,61 @@ class LineDetrended(RegressorMixin, BaseEstimator):
         prediction = np.asarray(self.forecaster_.predict(self._inputs(X, inside)),
                                 dtype=np.float64)
         return prediction + after.reshape(prediction.shape)
+
+    def forecast(self, history, steps, future_covariates=None):
+        return forecast_with_predict(self, history, steps, future_covariates)
+
+
+def recent_line_r2(X, last=36):
+    """R^2 of the least-squares line through each window's last ``last`` real values, (n,).
+
+    The feature that routes a window to the straight-history specialist (session 12): computed
+    on the raw window (before any seasonal adjustment); left padding (skattn.seasonal's rule) is
+    left out, so a series shorter than ``last`` is judged on all its values.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    recent = X[:, -last:]  # (n, L)
+    # the padding is judged on the whole window: the recent part's own leading run of equal
+    # values may be real data
+    padding = np.maximum(_padding(X) - (X.shape[1] - recent.shape[1]), 0)  # (n,)
+    intercept, slope, _ = window_lines(recent, padding)
+    return window_line_r2(recent, intercept, slope, padding)
+
+
+class StraightRowsOnly(RegressorMixin, BaseEstimator):
+    """``forecaster`` fitted only on the windows whose recent history is straight (session 12).
+
+    A specialist for the routed design: the rows kept are those whose :func:`recent_line_r2` is
+    at least ``min_r2``; every row is predicted (the routing is done outside, offline).
+
+    Parameters
+    ----------
+    forecaster : regressor
+        Fitted on the kept rows (cloned).
+    min_r2 : float, default=0.5
+    last : int, default=36
+    """
+
+    def __init__(self, forecaster, *, min_r2=0.5, last=36):
+        self.forecaster = forecaster
+        self.min_r2 = min_r2
+        self.last = last
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    def fit(self, X, y):
+        X, y, self.n_channels_ = validate_windows(self, X, y, reset=True, missing_y=True)
+        kept = recent_line_r2(X, self.last) >= self.min_r2
+        self.n_rows_kept_ = int(kept.sum())
+        self.forecaster_ = clone(self.forecaster).fit(X[kept], y[kept])
+        return self
+
+    def predict(self, X):
+        X, _, _ = validate_windows(self, X, reset=False)
+        return self.forecaster_.predict(X)
 
     def forecast(self, history, steps, future_covariates=None):
         return forecast_with_predict(self, history, steps, future_covariates)
