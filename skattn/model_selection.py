@@ -507,7 +507,10 @@ class OriginSplit:
                 raise ValueError(f"y has {y.shape[0]} rows but index describes {index.shape[0]} "
                                  "windows")
             complete = ~np.isnan(y.reshape(y.shape[0], -1)).any(axis=1)
-        series, start = index[:, 0], index[:, 1]  # (n,), (n,)
+        # series numbered 0.. by order of their numbers: a table indexed by the numbers as given
+        # took memory in proportion to the largest (a series numbered 10**12 asked for 7 TiB)
+        series = np.unique(index[:, 0], return_inverse=True)[1].reshape(-1)  # (n,)
+        start = index[:, 1]  # (n,)
         # the most recent complete window of a series (make_windows always cuts it) starts its
         # last full target
         last_start = np.full(series.max() + 1, np.iinfo(np.intp).min)

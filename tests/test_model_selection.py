@@ -245,6 +245,16 @@ def test_origin_split_refuses_an_index_that_is_not_whole_numbers():
             list(OriginSplit(broken, 3).split())
 
 
+def test_origin_split_takes_any_series_numbers_without_a_table_as_long_as_them():
+    # a series numbered 10**12 made split() allocate a table of 10**12 + 1 entries (7.3 TiB)
+    _, _, index = make_windows([np.arange(30.0), np.arange(25.0), np.arange(28.0)], window=4,
+                               horizon=3, return_index=True)
+    renumbered = index.copy()
+    renumbered[:, 0] = np.array([5, 10**12, 2**62])[index[:, 0]]  # the same order, far apart
+    assert [(t.tolist(), v.tolist()) for t, v in OriginSplit(renumbered, 3, n_origins=2).split()] \
+        == [(t.tolist(), v.tolist()) for t, v in OriginSplit(index, 3, n_origins=2).split()]
+
+
 def test_backtest_takes_pipelines_and_searches():
     # a window regressor without forecast (a Pipeline, a GridSearchCV) forecasts by the package's
     # rule; a pipeline that keeps the whole window and a one-candidate search are the regressor
