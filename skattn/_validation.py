@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array, validate_data
 
-from .windows import as_float64, left_pad
+from .windows import as_float64, check_fits_in_memory, left_pad
 
 #: ``_parameter_constraints`` of ``n_jobs``, joblib's: None, -1, -2, ... or 1, 2, ...; 0 has no
 #: meaning (joblib would say so only when the work starts, for a baseline at predict)
@@ -51,6 +51,8 @@ def validate_windows(estimator, X, y=None, *, reset, missing_y=False):
     n_channels : int
         The channels of ``X``: 1 for 2-D windows, else ``X.shape[2]``.
     """
+    if y is not None:
+        _refuse_scalar_y(y)
     if y is None:
         X = validate_data(estimator, X, reset=reset, allow_nd=True, dtype=[np.float64, np.float32])
     elif missing_y:
@@ -122,12 +124,20 @@ class MissingTargetsScoreMixin:
         return float(np.mean(scores))
 
 
+def _refuse_scalar_y(y):
+    """A ValueError for a scalar (0-d) ``y``: scikit-learn's checks count its samples before they
+    look at its dimensions, and a scalar has none, so they raised a TypeError."""
+    if np.isscalar(y) or getattr(y, "ndim", None) == 0:
+        raise ValueError(f"y must be 1-D or 2-D (one row per window), got a scalar: {y!r}")
+
+
 def check_targets_with_missing(y, n_samples, estimator=None):
     """``y`` (n_samples,) or (n_samples, horizon) as a float array in which NaN marks a missing value.
 
     scikit-learn's target checks, except that NaN is allowed where the row has at least one
     observed value: infinity, a row with no observed value, or a wrong length is a ValueError.
     """
+    _refuse_scalar_y(y)
     y = check_array(y, ensure_2d=False, dtype="numeric", ensure_all_finite="allow-nan",
                     input_name="y", estimator=estimator)
     if y.dtype.kind not in "f":
@@ -199,7 +209,7 @@ def as_history(values, n_channels, what="history"):
 
 
 def check_steps(steps):
-    """``steps`` of ``forecast``: an int >= 1, or a ValueError.
+    """``steps`` of ``forecast``: an int >= 1 whose forecast fits in memory, or a ValueError.
 
     Parameters
     ----------
@@ -214,10 +224,16 @@ def check_steps(steps):
     Raises
     ------
     ValueError
-        When ``steps`` is not an integer >= 1 (a bool is not accepted).
+        When ``steps`` is not an integer >= 1 (a bool is not accepted), or when the forecast
+        would take more than half of this machine's memory.
     """
     if not isinstance(steps, Integral) or isinstance(steps, bool) or steps < 1:
         raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
+    # checked before any work: steps=2**62 ran minutes of network calls before failing, and the
+    # baselines asked for terabytes. 64 bytes per step: the forecast and the arrays of its
+    # length made on the way (48 to 55 bytes per step measured for ARIMA and Theta)
+    check_fits_in_memory(64 * int(steps), f"a forecast of steps={steps}",
+                         "forecast fewer steps")
     return int(steps)
 
 
@@ -266,10 +282,11 @@ def recursive_forecast(predict_window, history, steps, *, window, horizon, n_cha
                 f"future_covariates has {future.shape[0]} rows; {needed} are needed for "
                 f"steps={steps} with horizon {horizon}"
             )
-    pieces = []
+    # filled in place: a list of one small array per round took ~160 bytes per step
+    forecast = np.empty(n_rounds * horizon)
     for round_number in range(n_rounds):
         out = np.asarray(predict_window(current), dtype=np.float64).reshape(horizon)
-        pieces.append(out)
+        forecast[round_number * horizon:(round_number + 1) * horizon] = out
         if round_number + 1 < n_rounds:
             new_rows = out[:, None]  # (horizon, 1)
             if future is not None:
@@ -277,7 +294,7 @@ def recursive_forecast(predict_window, history, steps, *, window, horizon, n_cha
                     [new_rows, future[round_number * horizon:(round_number + 1) * horizon]], axis=1
                 )
             current = np.concatenate([current, new_rows])[-window:]
-    return np.concatenate(pieces)[:steps]
+    return forecast[:steps]
 
 
 def forecast_with_predict(estimator, history, steps, future_covariates=None):

@@ -48,6 +48,38 @@ def _physical_memory_bytes():
         return None
 
 
+def check_fits_in_memory(n_bytes, what, advice):
+    """A ValueError when ``n_bytes`` would take more than half of this machine's memory.
+
+    Called BEFORE allocating (or computing) something whose size comes from the user: a window
+    of 10**9 steps used to fill the machine's memory until the process was killed, and
+    ``forecast(steps=2**62)`` ran for minutes before failing.
+
+    Parameters
+    ----------
+    n_bytes : int
+        The memory the work would take.
+    what : str
+        What would take it, for the message, e.g. ``"the windows"``.
+    advice : str
+        What the user can change, for the message.
+
+    Raises
+    ------
+    ValueError
+        When ``n_bytes`` exceeds half of the physical memory. Nothing is checked where the OS
+        does not report its memory.
+    """
+    memory_bytes = _physical_memory_bytes()
+    # half: a model trained on (or a caller of) the result makes copies of it, and the machine
+    # has other work; anything beyond that cannot be used here anyway
+    if memory_bytes is not None and n_bytes > memory_bytes / 2:
+        raise ValueError(
+            f"{what} would take about {n_bytes / 2**30:.1f} GiB, more than half of this "
+            f"machine's memory ({memory_bytes / 2**30:.1f} GiB): {advice}"
+        )
+
+
 def _as_series(values, what):
     """A finite float64 1-D array, or a ValueError that says which series is wrong and how."""
     array = as_float64(values, what)
@@ -207,7 +239,7 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_hist
             )
 
     blocks_x, blocks_y, blocks_index, blocks_distance = [], [], [], []
-    memory_bytes, needed_bytes = _physical_memory_bytes(), 0
+    needed_bytes = 0
     n_covariates = None
     n_skipped = 0
     for number, (values, cov) in enumerate(zip(series_list, covariate_list)):
@@ -237,14 +269,9 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_hist
         n_windows = (length + n_pad - horizon - window) // step + 1 + (horizon - min_target)
         needed_bytes += 8 * ((length + n_pad) * channels.shape[1]
                              + n_windows * window * (channels.shape[1] + 1))
-        # half: a model trained on them makes copies (scaled, float32) and the machine has
-        # other work; windows beyond that cannot be trained on here anyway
-        if memory_bytes is not None and needed_bytes > memory_bytes / 2:
-            raise ValueError(
-                f"the windows would take about {needed_bytes / 2**30:.1f} GiB, more than half of "
-                f"this machine's memory ({memory_bytes / 2**30:.1f} GiB): window={window}, "
-                f"horizon={horizon} and step={step} are too large for these series"
-            )
+        check_fits_in_memory(needed_bytes, "the windows",
+                             f"window={window}, horizon={horizon} and step={step} are too "
+                             "large for these series")
         channels = left_pad(channels, length + n_pad)
         # first target positions, in the padded series, counted back from its end by `step`
         n_samples = (channels.shape[0] - horizon - window) // step + 1

@@ -257,6 +257,24 @@ def test_bad_input(cls):
         model.forecast(np.ones((4, 2)), 2)
 
 
+@pytest.mark.parametrize("cls", ALL)
+def test_scalar_y_and_steps_beyond_memory_are_value_errors(cls, monkeypatch):
+    # a 0-d y was a TypeError from scikit-learn's checks; forecast(s, 10**9) a MemoryError of
+    # 7.45 GiB (one of 10**12: 7.3 TiB)
+    import skattn.windows
+
+    X = np.ones((3, 5)) + np.arange(5)
+    with pytest.raises(ValueError, match="y must be 1-D or 2-D"):
+        cls().fit(X, 1.0)
+    model = cls().fit(X, np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="more than half of this machine's memory"):
+        model.forecast(X[0], 10**12)
+    monkeypatch.setattr(skattn.windows, "_physical_memory_bytes", lambda: 2**20)  # 1 MiB
+    monkeypatch.setattr(model, "_forecast_rows", None)  # refused before any forecast is made
+    with pytest.raises(ValueError, match="more than half of this machine's memory"):
+        model.forecast(X[0], 10**4)  # 640 KB by the estimate
+
+
 @pytest.mark.parametrize("model, message", [
     (ARIMAForecaster(seasonal_order=(0, 1, 1)), "needs order"),
     (ARIMAForecaster(order=(1, 1)), "three non-negative"),

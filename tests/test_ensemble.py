@@ -144,6 +144,23 @@ def test_bad_input_is_named(seasonal_windows):
         make_pipeline(LastSteps(30), small(0)).fit(X, y)
 
 
+def test_scalar_y_and_steps_beyond_memory_are_value_errors(seasonal_windows, monkeypatch):
+    # a 0-d y was a TypeError from scikit-learn's checks; forecast(s, 2**62) ran for minutes
+    import skattn.windows
+
+    series, X, y = seasonal_windows
+    ensemble = ForecastEnsemble([("a", small(0)), ("b", make_pipeline(LastSteps(12), small(1)))])
+    with pytest.raises(ValueError, match="y must be 1-D or 2-D"):
+        ensemble.fit(X, 1.0)
+    ensemble.fit(X, y)
+    with pytest.raises(ValueError, match="y must be 1-D or 2-D"):
+        ensemble.score(X, 1.0)
+    monkeypatch.setattr(skattn.windows, "_physical_memory_bytes", lambda: 2**20)  # 1 MiB
+    monkeypatch.setattr(ensemble, "predict", None)  # refused before any window is predicted
+    with pytest.raises(ValueError, match="more than half of this machine's memory"):
+        ensemble.forecast(series, 10**4)  # 640 KB by the estimate
+
+
 def test_forecast_after_fitting_on_a_dataframe_warns_nothing(seasonal_windows):
     pd = pytest.importorskip("pandas")
     series, X, y = seasonal_windows

@@ -1031,3 +1031,55 @@ def test_make_windows_refuses_windows_larger_than_memory_before_allocating(monke
     assert X.shape == (171, 24)
     monkeypatch.setattr(skattn.windows, "_physical_memory_bytes", lambda: None)  # OS unknown
     assert make_windows(np.arange(20.0), window=10**5)[0].shape == (1, 10**5)
+
+
+def test_a_scalar_y_is_a_value_error(windows):
+    # scikit-learn's checks counted the samples of a 0-d y before its dimensions: a TypeError
+    X, y = windows
+    model = AttentionForecaster(**FAST)
+    with pytest.raises(ValueError, match="y must be 1-D or 2-D"):
+        model.fit(X, 1.0)
+    model.fit(X, y)
+    for call in (lambda: model.partial_fit(X, np.float32(1.0)), lambda: model.score(X, 1.0)):
+        with pytest.raises(ValueError, match="y must be 1-D or 2-D"):
+            call()
+
+
+def test_forecast_refuses_steps_beyond_memory_before_any_work(windows, monkeypatch):
+    # forecast(steps=2**62) ran one network call per horizon for minutes, then failed deep inside
+    import skattn.windows
+
+    X, y = windows
+    model = AttentionForecaster(**FAST).fit(X, y)
+    history = seasonal_series(n=60)
+    with pytest.raises(ValueError, match="more than half of this machine's memory"):
+        model.forecast(history, 2**62)
+    monkeypatch.setattr(skattn.windows, "_physical_memory_bytes", lambda: 2**20)  # 1 MiB
+    assert model.forecast(history, 1000).shape == (1000,)  # 64 KB by the estimate: fine
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("the network ran before steps was checked")
+
+    monkeypatch.setattr(model, "_forward_scaled", no_work)
+    with pytest.raises(ValueError, match="more than half of this machine's memory"):
+        model.forecast(history, 10**4)  # 640 KB by the estimate
+
+
+def test_a_long_recursive_forecast_takes_about_its_own_size_in_memory(windows):
+    # the recursion kept one small array per round (~160 bytes per step with horizon 2; 6 here),
+    # so a forecast allowed by the memory check could still exhaust memory
+    import tracemalloc
+
+    X, y = windows
+    model = AttentionForecaster(**FAST).fit(X, y)
+    history = seasonal_series(n=60)
+    model.forecast(history, 12)  # compile and warm up outside the measurement
+    steps = 60_000
+    tracemalloc.start()
+    try:
+        forecast = model.forecast(history, steps)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert forecast.shape == (steps,) and np.all(np.isfinite(forecast))
+    assert peak < 8 * steps + 200_000  # the forecast itself, plus one round's arrays

@@ -208,3 +208,18 @@ def test_a_season_longer_than_the_windows_adjusts_nothing_and_allocates_nothing(
     X, y = make_windows(seasonal_series(100), window=20, horizon=3)
     model = DeseasonalizedForecaster(Ridge(), season_length=10**9).fit(X, y)
     np.testing.assert_array_equal(model.predict(X), Ridge().fit(X, y).predict(X))
+
+
+def test_scalar_y_and_steps_beyond_memory_are_value_errors(monkeypatch):
+    # a 0-d y was a TypeError from scikit-learn's checks; forecast(s, 2**62) ran for minutes
+    import skattn.windows
+
+    series = seasonal_series(100)
+    X, y = make_windows(series, window=36, horizon=6)
+    with pytest.raises(ValueError, match="y must be 1-D or 2-D"):
+        DeseasonalizedForecaster(Ridge()).fit(X, 1.0)
+    model = DeseasonalizedForecaster(Ridge()).fit(X, y)
+    monkeypatch.setattr(skattn.windows, "_physical_memory_bytes", lambda: 2**20)  # 1 MiB
+    monkeypatch.setattr(model, "predict", None)  # refused before any window is predicted
+    with pytest.raises(ValueError, match="more than half of this machine's memory"):
+        model.forecast(series, 10**4)  # 640 KB by the estimate
