@@ -229,6 +229,46 @@ class _ShardRunner:
         self.close()
 
 
+#: the std of a channel's training values over their robust spread (1.4826 x the median absolute
+#: deviation; the two agree for normal data) beyond which a few extreme values are said to
+#: dominate the global scaling. Measured on the airline windows with one value made extreme,
+#: forecasts moved 2% at a ratio of 60, 4% at 200, 8% at 2,000 and 21% at 20,000; the M3 series
+#: pooled (1,428 monthly, or the other frequencies) have 1.0 to 2.0.
+OUTLIER_SCALE_RATIO = 100.0
+
+
+class OutlierScaleWarning(UserWarning):
+    """A few extreme training values dominate :class:`AttentionForecaster`'s global scaling.
+
+    The std of every channel sets its scale, and instance normalisation's epsilon is relative to
+    it: when one outlier (an entry error, a sentinel such as 999999) makes that std far larger
+    than the ordinary windows' spread, they are barely normalised and their forecasts are
+    distorted. Cleaning the data removes the cause; the warning does not change the fit.
+    """
+
+
+def _warn_if_a_few_values_dominate(unit, magnitude, spread):
+    """Warn (OutlierScaleWarning) for each channel whose std is more than OUTLIER_SCALE_RATIO
+    times its robust spread. ``unit``: the windows (n, T, C) divided by ``magnitude`` (C,), each
+    channel's largest absolute value; ``spread``: each channel's std (C,)."""
+    for channel in range(unit.shape[2]):
+        values = unit[:, :, channel].ravel()  # (n * T,)
+        robust = 1.4826 * np.median(np.abs(values - np.median(values))) * magnitude[channel]
+        # robust == 0: more than half the values are equal (intermittent demand, a constant
+        # channel): no typical spread to compare with, so nothing is said
+        if robust > 0 and spread[channel] > OUTLIER_SCALE_RATIO * robust:
+            what = "the target's channel" if channel == 0 else f"covariate channel {channel}"
+            warnings.warn(
+                f"AttentionForecaster: the std of {what} over the training windows "
+                f"({spread[channel]:.3g}) is {spread[channel] / robust:.0f} times its robust "
+                f"spread ({robust:.3g}, 1.4826 x the median absolute deviation): a few extreme "
+                "values dominate the global scaling, so ordinary windows are barely normalised "
+                "and their forecasts are distorted. Check the data for outliers or entry errors.",
+                OutlierScaleWarning,
+                stacklevel=6,  # the caller of fit
+            )
+
+
 class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
     """Forecast the next value(s) of a series from a window of its history, with attention.
 
@@ -594,6 +634,7 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         spread = unit.std(axis=(0, 1)) * magnitude  # (C,)
         # a constant channel keeps scale 1 (it carries no information to rescale)
         self.channel_scale_ = np.where(spread > 0, spread, 1.0)
+        _warn_if_a_few_values_dominate(unit, magnitude, spread)
 
     def _scale_X(self, X3, dtype):
         return np.ascontiguousarray((X3 - self.channel_mean_) / self.channel_scale_, dtype=dtype)
@@ -626,6 +667,13 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         -------
         self : AttentionForecaster
             The fitted forecaster.
+
+        Warns
+        -----
+        OutlierScaleWarning
+            When a few extreme values dominate a channel's spread (the global scaling).
+        ConvergenceWarning
+            When ``max_epochs`` ends training while the loss was still improving.
         """
         continuing = self.warm_start and hasattr(self, "params_")
         return self._fit(X, y, reset=not continuing, partial=False)
