@@ -32,6 +32,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import N_JOBS_CONSTRAINT, as_history, check_steps, validate_windows
+from .exceptions import BaselineFallbackWarning
 
 __all__ = [
     "NaiveForecaster",
@@ -47,10 +48,6 @@ _CHUNKS_PER_JOB = 4  # row chunks per worker: balances slow and fast windows acr
 
 # statuses of one window's forecast
 _FITTED, _BY_RULE, _FAILED = 0, 1, 2
-
-
-class BaselineFallbackWarning(UserWarning):
-    """The forecasting library failed on some windows; they got the fallback forecast."""
 
 
 # ------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from threadpoolctl import ThreadpoolController
 
 from . import nn
 from ._process_shards import ProcessShardRunner, shard_bounds
+from .exceptions import OutlierScaleWarning
 from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, recursive_forecast,
                           validate_windows)
 from .nn.losses import loss_backward, loss_forward
@@ -235,16 +236,6 @@ class _ShardRunner:
 #: forecasts moved 2% at a ratio of 60, 4% at 200, 8% at 2,000 and 21% at 20,000; the M3 series
 #: pooled (1,428 monthly, or the other frequencies) have 1.0 to 2.0.
 OUTLIER_SCALE_RATIO = 100.0
-
-
-class OutlierScaleWarning(UserWarning):
-    """A few extreme training values dominate :class:`AttentionForecaster`'s global scaling.
-
-    The std of every channel sets its scale, and instance normalisation's epsilon is relative to
-    it: when one outlier (an entry error, a sentinel such as 999999) makes that std far larger
-    than the ordinary windows' spread, they are barely normalised and their forecasts are
-    distorted. Cleaning the data removes the cause; the warning does not change the fit.
-    """
 
 
 def _warn_if_a_few_values_dominate(unit, magnitude, spread):

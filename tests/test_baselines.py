@@ -323,3 +323,10 @@ def test_n_jobs_zero_is_refused_at_fit_not_at_predict(model):
     X, y = make_windows(10 + np.sin(np.arange(60) / 3), 24, 6)
     with pytest.raises(ValueError, match="'n_jobs' parameter"):
         model.fit(X, y)
+
+
+def test_the_warning_lives_in_skattn_exceptions_too():
+    # skattn.exceptions holds every warning of the package, as sklearn.exceptions does
+    import skattn.exceptions
+
+    assert skattn.exceptions.BaselineFallbackWarning is BaselineFallbackWarning

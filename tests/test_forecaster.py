@@ -1088,7 +1088,7 @@ def test_a_long_recursive_forecast_takes_about_its_own_size_in_memory(windows):
 def test_a_few_extreme_values_dominating_the_scale_are_warned_about(windows):
     # one entry error made the global std ~200x the ordinary spread and moved the forecasts of
     # ordinary windows by ~4% with no word (audit A7); the warning names the ratio and the cause
-    from skattn.forecaster import OutlierScaleWarning
+    from skattn.exceptions import OutlierScaleWarning
 
     X, y = windows
     X_glitch = X.copy()
