@@ -26,9 +26,9 @@ from threadpoolctl import ThreadpoolController
 
 from . import nn
 from ._process_shards import ProcessShardRunner, shard_bounds
-from .exceptions import OutlierScaleWarning
 from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, recursive_forecast,
                           validate_windows)
+from .exceptions import OutlierScaleWarning
 from .nn.losses import loss_backward, loss_forward
 from .nn.optim import AdamW, clip_grad_norm, make_lr_schedule
 
