@@ -37,6 +37,7 @@ import numpy as np
 from skattn.datasets import load_m3
 from skattn.metrics import mase, smape
 from skattn.model_selection import format_table
+from skattn.windows import left_pad
 
 from m3 import SEASON, WINDOW, holdout_split
 
@@ -104,8 +105,8 @@ def straight_series(train, min_r2, min_length=0):
     computed as the model would see them (the last WINDOW values, left-padded with the first)."""
     from m3_detrend import recent_line_r2
 
-    windows = np.stack([np.concatenate([np.full(max(0, WINDOW - len(series)), series[0]),
-                                        series[-WINDOW:]]) for series in train])
+    windows = np.stack([left_pad(np.asarray(series[-WINDOW:], dtype=float), WINDOW)
+                        for series in train])
     lengths = np.array([len(series) for series in train])
     return (recent_line_r2(windows) >= min_r2) & (lengths >= min_length)
 
