@@ -193,6 +193,24 @@ def score(name, forecasts, data, fit_seconds, predict_seconds):
     }
 
 
+def augmented(train, X, y, args, window):
+    """Exploration (session 12): the training rows plus as many again, from the time-reversed
+    training parts (``reversed``) or convex mixes of two rows, each divided by its window's mean
+    absolute value (``mixup``, TSMixup-like)."""
+    if args.augment == "reversed":
+        X_extra, y_extra = make_windows([series[::-1] for series in train], window, HORIZON,
+                                        min_history=args.min_history, min_target=args.min_target)
+    else:
+        rng = np.random.default_rng(12)
+        first, second = rng.integers(0, len(X), size=(2, len(X)))
+        weight = rng.uniform(size=len(X))[:, None]  # (n, 1)
+        level = np.abs(X).mean(axis=1, keepdims=True)  # (n, 1)
+        level = np.where(level > 0, level, 1.0)
+        X_extra = weight * X[first] / level[first] + (1 - weight) * X[second] / level[second]
+        y_extra = weight * y[first] / level[first] + (1 - weight) * y[second] / level[second]
+    return np.concatenate([X, X_extra]), np.concatenate([y, y_extra])
+
+
 def run_attention(data, args, overrides):
     """Fit the reported model (or, with ``--single``, one AttentionForecaster with ``--window``,
     averaged over ``--seeds`` random_states) on the training windows and forecast every series."""
@@ -203,6 +221,8 @@ def run_attention(data, args, overrides):
         lengths = np.array([len(series) for series in data.train])
         distance = lengths[index[:, 0]] - HORIZON - index[:, 1]  # 0 for the newest window
         X, y = X[distance < args.recent], y[distance < args.recent]
+    if args.augment:  # exploration (session 12): doubled training rows
+        X, y = augmented(data.train, X, y, args, window)
     if args.single:
         # the first member's parameters, at --window
         models = [seasonally_adjusted(
@@ -326,6 +346,8 @@ def main(argv=None):
     parser.add_argument("--recent", type=int, default=None,
                         help="exploration: train only on windows whose target starts within this "
                              "many steps of the end of each training part")
+    parser.add_argument("--augment", choices=("reversed", "mixup"), default=None,
+                        help="exploration (session 12): double the training rows")
     parser.add_argument("--verbose", type=int, default=0)
     parser.add_argument("--seeds", type=int, default=1,
                         help="with --single: average the forecasts of this many random_states")
