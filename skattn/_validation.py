@@ -51,14 +51,13 @@ def validate_windows(estimator, X, y=None, *, reset, missing_y=False):
     n_channels : int
         The channels of ``X``: 1 for 2-D windows, else ``X.shape[2]``.
     """
-    if y is not None:
-        _refuse_scalar_y(y)
     if y is None:
         X = validate_data(estimator, X, reset=reset, allow_nd=True, dtype=[np.float64, np.float32])
     elif missing_y:
         X = validate_data(estimator, X, reset=reset, allow_nd=True, dtype=[np.float64, np.float32])
-        y = check_targets_with_missing(y, X.shape[0], estimator)
+        y = check_targets_with_missing(y, X.shape[0], estimator)  # refuses a scalar y too
     else:
+        _refuse_scalar_y(y)
         X, y = validate_data(estimator, X, y, reset=reset, allow_nd=True,
                              dtype=[np.float64, np.float32], multi_output=True, y_numeric=True)
     n_channels = window_channels(X)
