@@ -136,6 +136,9 @@ def make_family_forecaster(families, windows=MEMBER_WINDOWS, member_seeds=MEMBER
         # exploration (session 12): a specialist fitted only on rows whose last 36 values are
         # straight (R^2 of a line >= this), m3_detrend.StraightRowsOnly, outside the adjustment
         straight = family.pop("straight", None)
+        # exploration (session 13, benchmarks/m3_soft.py): "LOWER:UPPER", a soft adjustment
+        # instead of the hard test at z
+        soft = family.pop("soft", None)
         for window in windows:
             for seed in range(first_seed, first_seed + member_seeds):
                 member = make_member(window, seed, SEARCHED_PARAMS, **{**overrides, **family})
@@ -147,7 +150,14 @@ def make_family_forecaster(families, windows=MEMBER_WINDOWS, member_seeds=MEMBER
                     member = LineDetrended(member, slope_after_end=float(slope),
                                            with_window="window" in flags,
                                            min_r2=min_r2[0] if min_r2 else None)
-                member = seasonally_adjusted(member, "test", critical_value)
+                if soft is None:
+                    member = seasonally_adjusted(member, "test", critical_value)
+                else:
+                    from m3_soft import SoftDeseasonalizedForecaster
+
+                    lower, upper = (float(bound) for bound in str(soft).split(":"))
+                    member = SoftDeseasonalizedForecaster(member, season_length=SEASON,
+                                                          lower=lower, upper=upper)
                 if straight is not None:
                     from m3_detrend import StraightRowsOnly
 

@@ -206,6 +206,12 @@ class DeseasonalizedForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEst
         tags.target_tags.single_output = True
         return tags
 
+    def _window_indices(self, target, padding):
+        """Seasonal indices (n, season_length) of the windows' target channel (n, T) whose left
+        padding (n,) is known."""
+        z = self.critical_value if self.seasonality_test else 0.0
+        return _indices_after_padding(target, padding, self.season_length, z)
+
     def _adjust(self, X):
         """The windows with channel 0 divided by its seasonal factors, and the factors of the
         ``n_outputs_`` steps after each window: (n, T[, C]) and (n, n_outputs_)."""
@@ -216,8 +222,7 @@ class DeseasonalizedForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEst
             # for an absurd season_length (10**9) would not fit in memory
             return X.astype(np.float64, copy=True), np.ones((X.shape[0], self.n_outputs_))
         padding = _padding(target)  # (n,) also the position of each window's first real value
-        z = self.critical_value if self.seasonality_test else 0.0
-        indices = _indices_after_padding(target, padding, self.season_length, z)  # (n, m)
+        indices = self._window_indices(target, padding)  # (n, m)
         # phase counted from the window's end: position t has index (t - T) % m
         phase = (np.arange(n_steps + self.n_outputs_) - n_steps) % self.season_length
         factors = indices[:, phase[:n_steps]]  # (n, T)
