@@ -263,6 +263,11 @@ def run_attention(data, args, overrides):
         predict_seconds += time.perf_counter() - started
         if args.save_members:
             np.save(args.save_members, member_forecasts(model, data.train))
+            # exploration (session 13): the members' forecasts from the origins 1..J steps
+            # before the end, steps 1..18 of each (its first j overlap the history)
+            for shift in range(1, args.shifted_origins + 1):
+                np.save(args.save_members.replace(".npy", f"_shift{shift}.npy"),
+                        member_forecasts(model, [series[:-shift] for series in data.train]))
         if isinstance(model, DeseasonalizedForecaster):
             model = model.forecaster_
         members = model.estimators_ if isinstance(model, ForecastEnsemble) else [model]
@@ -358,6 +363,10 @@ def main(argv=None):
                              "many steps of the end of each training part")
     parser.add_argument("--augment", choices=("reversed", "mixup"), default=None,
                         help="exploration (session 12): double the training rows")
+    parser.add_argument("--shifted-origins", type=int, default=0, metavar="J",
+                        help="exploration (session 13), with --save-members: also save the "
+                             "members' forecasts from each of the J origins before the end "
+                             "(FILE_shiftJ.npy)")
     parser.add_argument("--verbose", type=int, default=0)
     parser.add_argument("--seeds", type=int, default=1,
                         help="with --single: average the forecasts of this many random_states")

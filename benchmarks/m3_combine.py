@@ -22,6 +22,10 @@ Usage::
 values are straight (m3_detrend.recent_line_r2 of the last WINDOW values >= R2; with
 ``--route-min-length N`` only series of at least N values), the first file's elsewhere (session 12).
 
+``--shifted J`` (session 13) adds the first file's members pooled with their own forecasts from
+the J origins before the end (``m3.py --save-members FILE.npy --shifted-origins J``): each
+target step takes every direct forecast of it, from the last origin and the earlier ones.
+
 ``--paired`` also prints, for every file after the first, the mean over the series of its
 per-series sMAPE and MASE minus the first file's, with the standard error of that mean: how large
 a difference is against the spread over series (it says nothing of the spread over seeds, which
@@ -53,6 +57,10 @@ def main(argv=None):
                         help="route the straight series to the second file (session 12)")
     parser.add_argument("--route-min-length", type=int, default=0, metavar="N",
                         help="with --route: only series of at least N values")
+    parser.add_argument("--shifted", type=int, default=0, metavar="J",
+                        help="also pool the first file's members with their forecasts from the J "
+                             "origins before the end (FILE_shiftJ.npy, m3.py --shifted-origins; "
+                             "session 13)")
     args = parser.parse_args(argv)
     if args.route is not None and len(args.files) != 2:
         parser.error("--route takes exactly two files: the general model, then the specialist")
@@ -76,6 +84,8 @@ def main(argv=None):
             forecast = forecast[:, [int(column) for column in columns.split(",")]]
             label = f"{label}[{columns}]"
         pools[label] = forecast
+    if args.shifted:
+        pools |= shifted_pool(args.files[0], args.shifted, truth.shape)
     if args.route is not None:
         general, specialist = (np.median(pool, axis=1, keepdims=True) for pool in pools.values())
         straight = straight_series(data.train, args.route, args.route_min_length)
@@ -83,11 +93,11 @@ def main(argv=None):
               f"second file")
         pools["routed"] = np.where(straight[:, None, None], specialist, general)
     rows = {(name if pool.shape[1] == 1 else f"{name} (median of {pool.shape[1]})"):
-            np.median(pool, axis=1) for name, pool in pools.items()}
+            np.nanmedian(pool, axis=1) for name, pool in pools.items()}
     if len(pools) > 1 and args.route is None:
         pooled = np.concatenate(list(pools.values()), axis=1)
-        rows[f"median of all {pooled.shape[1]}"] = np.median(pooled, axis=1)
-        rows[f"mean of all {pooled.shape[1]}"] = np.mean(pooled, axis=1)
+        rows[f"median of all {pooled.shape[1]}"] = np.nanmedian(pooled, axis=1)
+        rows[f"mean of all {pooled.shape[1]}"] = np.nanmean(pooled, axis=1)
     table = {
         "forecasts": list(rows),
         "smape": [smape(truth, forecast) for forecast in rows.values()],
@@ -98,6 +108,23 @@ def main(argv=None):
     print(format_table(table))
     if args.paired and len(pools) > 1:
         print(paired_table(pools, truth, data.train))
+
+
+def shifted_pool(spec, n_shifts, shape):
+    """The members of ``spec`` (a members file, optionally ``:columns``) pooled with their direct
+    forecasts from the ``n_shifts`` origins before the end: target step ``s`` takes, from the
+    origin ``j`` steps back, that forecast's step ``s + j`` when it is within the horizon; the
+    rest is NaN (left out of the medians). (n_series, n_members * (n_shifts + 1), 18)"""
+    name, _, columns = spec.partition(":")
+    take = [int(column) for column in columns.split(",")] if columns else slice(None)
+    horizon = shape[1]
+    pool = [np.load(name)[:, take]]
+    for shift in range(1, n_shifts + 1):
+        earlier = np.load(name.replace(".npy", f"_shift{shift}.npy"))[:, take]  # (n, M, 18)
+        aligned = np.full_like(earlier, np.nan)
+        aligned[:, :, :horizon - shift] = earlier[:, :, shift:]
+        pool.append(aligned)
+    return {f"{Path(name).stem} + {n_shifts} shifted origins": np.concatenate(pool, axis=1)}
 
 
 def straight_series(train, min_r2, min_length=0):
@@ -120,7 +147,7 @@ def per_series_scores(truth, forecast, train):
 
 def paired_table(pools, truth, train):
     names = list(pools)
-    scores = {name: per_series_scores(truth, np.median(pools[name], axis=1), train)
+    scores = {name: per_series_scores(truth, np.nanmedian(pools[name], axis=1), train)
               for name in names}
     table = {"minus the first file": [], "sMAPE": [], "sMAPE s.e.": [], "MASE": [], "MASE s.e.": []}
     for name in names[1:]:
