@@ -231,6 +231,10 @@ def run_attention(data, args, overrides):
         lengths = np.array([len(series) for series in data.train])
         distance = lengths[index[:, 0]] - HORIZON - index[:, 1]  # 0 for the newest window
         X, y = X[distance < args.recent], y[distance < args.recent]
+    if args.recent_twice:  # exploration (session 13): the newest windows count twice
+        lengths = np.array([len(series) for series in data.train])
+        newest = lengths[index[:, 0]] - HORIZON - index[:, 1] < args.recent_twice
+        X, y = np.concatenate([X, X[newest]]), np.concatenate([y, y[newest]])
     if args.augment:  # exploration (session 12): doubled training rows
         X, y = augmented(data.train, X, y, args, window)
     if args.single:
@@ -361,6 +365,10 @@ def main(argv=None):
     parser.add_argument("--recent", type=int, default=None,
                         help="exploration: train only on windows whose target starts within this "
                              "many steps of the end of each training part")
+    parser.add_argument("--recent-twice", type=int, default=None, metavar="N",
+                        help="exploration (session 13): the windows whose target starts less "
+                             "than N steps before the newest complete target of their training "
+                             "part (and those past it, --min-target) appear twice")
     parser.add_argument("--augment", choices=("reversed", "mixup"), default=None,
                         help="exploration (session 12): double the training rows")
     parser.add_argument("--shifted-origins", type=int, default=0, metavar="J",
