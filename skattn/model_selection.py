@@ -181,6 +181,8 @@ def backtest(
     *,
     origin_step=None,
     step=1,
+    min_history=None,
+    min_target=None,
     n_jobs=None,
     verbose=0,
     return_forecasts=False,
@@ -215,6 +217,13 @@ def backtest(
         Distance between origins; None means ``horizon`` (non-overlapping test periods).
     step : int, default 1
         Distance between training windows (see :func:`skattn.make_windows`).
+    min_history : int or None, default None
+        Passed to :func:`skattn.make_windows`: also train on windows with only this much history
+        (left-padded), e.g. the shortest member window of an ensemble that reads the last steps
+        of ``window`` (:func:`skattn.recipes.make_attention_ensemble`).
+    min_target : int or None, default None
+        Passed to :func:`skattn.make_windows`: also train on the windows whose target runs past
+        the values before the origin (NaN there), as long as this many of its values exist.
     n_jobs : int or None, default None
         Processes for the local models' per-series forecasts (joblib).
     verbose : int, default 0
@@ -285,7 +294,8 @@ def backtest(
             with warnings.catch_warnings():
                 # windows of short histories are padded by the documented rule; that's expected here
                 warnings.simplefilter("ignore", UserWarning)
-                X, y = make_windows(histories if not single else histories[0], window, horizon, step)
+                X, y = make_windows(histories if not single else histories[0], window, horizon,
+                                    step, min_history=min_history, min_target=min_target)
             model = clone(template)
             started = time.perf_counter()
             model.fit(X, y)

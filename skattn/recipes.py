@@ -1,0 +1,131 @@
+"""The model that did best on the M3 monthly competition, as one call.
+
+:func:`make_attention_ensemble` builds the design of ``benchmarks/m3.py`` (docs/benchmarks.md)
+for any window length and season: the median of small :class:`~skattn.AttentionForecaster`
+members that read different history lengths, in two families that err differently, each member
+behind its own classical seasonal adjustment. What each of its parts is worth was measured on
+the M3 hold-outs and is written down in docs/benchmarks.md; this module only assembles it.
+"""
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.pipeline import make_pipeline
+from sklearn.utils import check_random_state
+
+#: the members' settings: the best candidate of the M3 searches (benchmarks/m3_search.py, round
+#: 2: overlapping patches of 6 steps every 3, two small layers, 20 epochs with a cosine schedule)
+#: and the absolute error, which beat squared error and huber there
+MEMBER_PARAMS = dict(
+    patch_len=6, stride=3, d_model=32, n_layers=2, dropout=0.1, learning_rate=5e-4,
+    weight_decay=0.1, early_stopping=False, loss="absolute_error", lr_schedule="cosine",
+    validation_fraction=0.1, n_iter_no_change=10,
+)
+#: the two families: (name, the seasonality test's critical value, AttentionForecaster overrides).
+#: Free heads behind a laxer test, parabola heads (trend_degree=2) behind the Theta method's
+FAMILIES = (("free", 1.0, {}), ("trend", 1.645, {"trend_degree": 2}))
+
+
+def _check_int(name, value, minimum):
+    if not isinstance(value, Integral) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3, max_epochs=20,
+                            batch_size=256, n_jobs=None, random_state=None):
+    """An unfitted ensemble of AttentionForecasters: the design reported on M3 monthly.
+
+    The median of ``2 * len(windows) * n_seeds`` members: for each of two families, each window
+    and each seed, an :class:`~skattn.AttentionForecaster` (``MEMBER_PARAMS``) reading the last
+    ``window`` steps of ``X`` (:class:`~skattn.LastSteps`), behind its own
+    :class:`~skattn.DeseasonalizedForecaster`. One family has free forecasts behind a seasonality
+    test at 1.0 standard errors, the other forecasts a parabola over the horizon
+    (``trend_degree=2``) behind the Theta method's test at 1.645. On M3 monthly, with the default
+    windows and ``random_state=0``, this is ``benchmarks/m3.py``'s model: sMAPE 13.523, MASE
+    0.845 against Theta's 13.725 / 0.850 (docs/benchmarks.md).
+
+    Train it on windows longer than the longest member's, cut so that every member sees the rows
+    it would have alone and the newest inputs too::
+
+        X, y = make_windows(series, context, horizon, min_history=max(windows), min_target=1)
+
+    ``context`` (at least ``max(windows)``) is what the seasonal indices are estimated from: M3's
+    model uses 90 months (5 horizons) with members of 24, 36 and 54. ``forecast`` then reads the
+    last ``context`` values of a history.
+
+    Parameters
+    ----------
+    windows : sequence of int, default=(24, 36, 54)
+        History lengths of the members; each at least 1. M3 monthly (horizon 18) used 24, 36
+        and 54; about 4/3, 2 and 3 horizons elsewhere.
+    season_length : int, default=12
+        Steps per season of the seasonal adjustment; 1 puts no adjustment in front of the
+        members (non-seasonal data).
+    n_seeds : int, default=3
+        Members per family and window, each with its own random_state.
+    max_epochs : int, default=20
+        Epochs of every member. M3's 20 epochs of batches of 256 are about 3,600 updates on its
+        46,000 windows; on much less data use more epochs or smaller batches (``python -m
+        skattn compare`` keeps about that many updates).
+    batch_size : int, default=256
+        Windows per update of every member.
+    n_jobs : int or None, default=None
+        Members fitted in parallel processes (:class:`~skattn.ForecastEnsemble`); each member
+        uses one thread.
+    random_state : int, RandomState instance or None, default=None
+        Seeds of the members: an int ``r`` gives the members of every family and window the
+        seeds ``r, r + 1, ..., r + n_seeds - 1`` (0 reproduces the M3 model); a RandomState
+        draws them; None leaves every member unseeded.
+
+    Returns
+    -------
+    ensemble : ForecastEnsemble
+        Unfitted, with ``aggregate="median"``; members named ``"{family}_w{window}_seed{k}"``.
+
+    Examples
+    --------
+    >>> from skattn import make_windows
+    >>> from skattn.datasets import load_airline
+    >>> from skattn.recipes import make_attention_ensemble
+    >>> series = load_airline().series[:-12]
+    >>> model = make_attention_ensemble((16, 24, 36), n_seeds=1, max_epochs=2, batch_size=32,
+    ...                                 random_state=0)
+    >>> X, y = make_windows(series, 60, 12, min_history=36, min_target=1)
+    >>> model.fit(X, y).forecast(series, 12).shape
+    (12,)
+    """
+    from .ensemble import ForecastEnsemble, LastSteps
+    from .forecaster import AttentionForecaster
+    from .seasonal import DeseasonalizedForecaster
+
+    if isinstance(windows, (str, bytes)) or not hasattr(windows, "__iter__"):
+        raise ValueError(f"windows must be a sequence of integers >= 1, got {windows!r}")
+    windows = [_check_int("every window", window, 1) for window in windows]
+    if not windows:
+        raise ValueError("windows is empty: give at least one history length")
+    season_length = _check_int("season_length", season_length, 1)
+    n_seeds = _check_int("n_seeds", n_seeds, 1)
+    max_epochs = _check_int("max_epochs", max_epochs, 1)
+    batch_size = _check_int("batch_size", batch_size, 1)
+    if random_state is None:
+        seeds = [None] * n_seeds
+    elif isinstance(random_state, Integral) and not isinstance(random_state, bool):
+        seeds = [int(random_state) + k for k in range(n_seeds)]
+    else:
+        seeds = [int(seed) for seed in
+                 check_random_state(random_state).randint(np.iinfo(np.int32).max, size=n_seeds)]
+
+    members = []
+    for family, critical_value, overrides in FAMILIES:
+        for window in windows:
+            for k, seed in enumerate(seeds):
+                member = make_pipeline(LastSteps(window), AttentionForecaster(
+                    **MEMBER_PARAMS, **overrides, max_epochs=max_epochs, batch_size=batch_size,
+                    n_jobs=1, random_state=seed))
+                if season_length > 1:
+                    member = DeseasonalizedForecaster(member, season_length=season_length,
+                                                      critical_value=critical_value)
+                members.append((f"{family}_w{window}_seed{k}", member))
+    return ForecastEnsemble(members, aggregate="median", n_jobs=n_jobs)

@@ -1,0 +1,120 @@
+"""make_attention_ensemble: the M3 design as one call, and backtest's window arguments."""
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from skattn import AttentionForecaster, DeseasonalizedForecaster, ForecastEnsemble, make_windows
+from skattn.model_selection import backtest
+from skattn.recipes import FAMILIES, MEMBER_PARAMS, make_attention_ensemble
+
+
+def _attention(member):
+    """The AttentionForecaster inside a member (behind its adjustment, after LastSteps)."""
+    pipeline = member.forecaster if isinstance(member, DeseasonalizedForecaster) else member
+    return pipeline[-1]
+
+
+def test_members_are_two_families_times_windows_times_seeds():
+    model = make_attention_ensemble((24, 36, 54), season_length=12, n_seeds=3, random_state=0)
+    assert isinstance(model, ForecastEnsemble) and model.aggregate == "median"
+    names = [name for name, _ in model.estimators]
+    assert len(names) == 18 and len(set(names)) == 18
+    assert names[0] == "free_w24_seed0" and names[-1] == "trend_w54_seed2"
+    for (name, member), (family, critical_value, overrides) in zip(
+            model.estimators, [family for family in FAMILIES for _ in range(9)]):
+        assert name.startswith(family)
+        assert isinstance(member, DeseasonalizedForecaster)
+        assert member.critical_value == critical_value and member.season_length == 12
+        window = int(name.split("_w")[1].split("_")[0])
+        assert member.forecaster[0].n_steps == window
+        params = _attention(member).get_params()
+        for key, value in {**MEMBER_PARAMS, **overrides}.items():
+            assert params[key] == value, key
+        assert params["trend_degree"] == overrides.get("trend_degree")
+        assert params["random_state"] == int(name[-1])  # seeds 0, 1, 2 with random_state=0
+
+
+def test_random_state_int_none_and_instance():
+    seeds = [_attention(m).random_state
+             for _, m in make_attention_ensemble((6,), n_seeds=2, random_state=7).estimators]
+    assert seeds == [7, 8, 7, 8]
+    unseeded = make_attention_ensemble((6,), n_seeds=2).estimators
+    assert all(_attention(m).random_state is None for _, m in unseeded)
+    drawn = [_attention(m).random_state for _, m in make_attention_ensemble(
+        (6,), n_seeds=2, random_state=np.random.RandomState(0)).estimators]
+    again = [_attention(m).random_state for _, m in make_attention_ensemble(
+        (6,), n_seeds=2, random_state=np.random.RandomState(0)).estimators]
+    assert drawn == again and all(isinstance(seed, int) for seed in drawn)
+    assert drawn[0] != drawn[1]
+
+
+def test_season_length_one_means_no_adjustment():
+    model = make_attention_ensemble((4, 8), season_length=1, n_seeds=1)
+    assert not any(isinstance(m, DeseasonalizedForecaster) for _, m in model.estimators)
+    assert all(isinstance(m[-1], AttentionForecaster) for _, m in model.estimators)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(windows=()), "windows is empty"),
+    (dict(windows=24), "windows must be a sequence"),
+    (dict(windows="24"), "windows must be a sequence"),
+    (dict(windows=(24, 0)), "every window must be an integer >= 1"),
+    (dict(windows=(24, 2.5)), "every window must be an integer >= 1"),
+    (dict(season_length=0), "season_length must be an integer >= 1"),
+    (dict(n_seeds=True), "n_seeds must be an integer >= 1"),
+    (dict(max_epochs=0), "max_epochs must be an integer >= 1"),
+    (dict(batch_size=-1), "batch_size must be an integer >= 1"),
+])
+def test_bad_arguments_are_named(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        make_attention_ensemble(**kwargs)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_fits_on_padded_and_past_the_end_windows_and_forecasts():
+    t = np.arange(70.0)
+    series = [50 + 10 * np.sin(2 * np.pi * t / 12) + 0.3 * t,
+              80 + 5 * np.cos(2 * np.pi * t[:45] / 12)]
+    X, y = make_windows(series, 30, 6, min_history=12, min_target=1)
+    assert np.isnan(y).any()  # the past-the-end rows are there
+    model = make_attention_ensemble((8, 12), season_length=12, n_seeds=1, max_epochs=2,
+                                    batch_size=16, random_state=0)
+    fitted = clone(model).fit(X, y)
+    forecast = fitted.forecast(series[1], 6)
+    assert forecast.shape == (6,) and np.all(np.isfinite(forecast))
+    # the same seeds give the same forecasts
+    again = clone(model).fit(X, y).forecast(series[1], 6)
+    np.testing.assert_array_equal(forecast, again)
+
+
+class _RowRecorder:
+    """A window model that remembers what it was trained on and forecasts the last value."""
+
+    def get_params(self, deep=True):
+        return {}
+
+    def set_params(self, **params):
+        return self
+
+    def fit(self, X, y):
+        self.X_, self.y_ = X, y
+        _RowRecorder.seen.append((X.shape, int(np.isnan(y).sum())))
+        return self
+
+    def forecast(self, history, steps):
+        return np.full(steps, history[-1], dtype=float)
+
+
+def test_backtest_passes_min_history_and_min_target_to_make_windows():
+    series = np.arange(60.0) + 1
+    _RowRecorder.seen = []
+    backtest(_RowRecorder(), series, horizon=6, window=24)
+    backtest(_RowRecorder(), series, horizon=6, window=24, min_history=12, min_target=1)
+    (plain_shape, plain_nan), (more_shape, more_nan) = _RowRecorder.seen
+    X, y = make_windows(series[:-6], 24, 6)
+    X2, y2 = make_windows(series[:-6], 24, 6, min_history=12, min_target=1)
+    assert plain_shape == X.shape and plain_nan == 0
+    assert more_shape == X2.shape and more_nan == int(np.isnan(y2).sum()) > 0
+    assert more_shape[0] > plain_shape[0]
+    with pytest.raises(ValueError, match="min_history"):
+        backtest(_RowRecorder(), series, horizon=6, window=24, min_history=30)
