@@ -15,7 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-MODEL_NAMES = ("attention", "naive", "snaive", "ets", "theta", "arima")
+MODEL_NAMES = ("attention", "ensemble", "naive", "snaive", "ets", "theta", "arima")
+#: the ensemble's members train for about as many updates as on M3 monthly (20 epochs of its
+#: 46,000-66,000 windows in batches of 256), however few windows a dataset has
+ENSEMBLE_UPDATES = 3600
 DATASETS = ("airline", "m3-monthly", "m3-quarterly", "tourism-monthly")
 MAX_SEED = 2**32 - 1  # the largest seed numpy (hence random_state) accepts
 
@@ -85,7 +88,8 @@ def _parser():
                               "airline and CSV files)")
     compare.add_argument("--window", type=_positive_int, default=None,
                          help="history window of the attention model (default: 3 seasons, at "
-                              "least 2 horizons, capped by the shortest training series)")
+                              "least 2 horizons, capped by the shortest training series); the "
+                              "ensemble reads 5 horizons")
     compare.add_argument("--season-length", type=_positive_int, default=None,
                          help="season of the seasonal models and of MASE (default: the dataset's; "
                               "1 for CSV files)")
@@ -93,7 +97,9 @@ def _parser():
                          help="CSV column with the series (default: value; a file with a single "
                               "column uses that one)")
     compare.add_argument("--models", default=",".join(MODEL_NAMES),
-                         help=f"comma-separated subset of {','.join(MODEL_NAMES)} (default: all)")
+                         help=f"comma-separated subset of {','.join(MODEL_NAMES)} (default: all; "
+                              "'ensemble' is the M3 benchmark's design, "
+                              "skattn.recipes.make_attention_ensemble, scaled to the horizon)")
     compare.add_argument("--max-series", type=_positive_int, default=None,
                          help="use only the first N series of a multi-series dataset")
     compare.add_argument("--output", default="compare.png",
@@ -104,7 +110,8 @@ def _parser():
                          help="processes for the classical models and threads for attention "
                               "(default: -1, all cores)")
     compare.add_argument("--seed", type=_seed, default=0,
-                         help="random_state of the attention model")
+                         help="random_state of the attention model (the ensemble's members get "
+                              "SEED, SEED + 1 and SEED + 2)")
     compare.add_argument("--quiet", action="store_true", help="no progress lines")
     # compare() reports bad input found after parsing (an unreadable file, a series too short)
     # through this parser: the same "error: ..." and exit status 2 as argparse's own checks
@@ -224,6 +231,58 @@ def build_models(names, season_length, n_jobs, seed):
     return models
 
 
+def ensemble_design(series, horizon, season_length, seed, n_jobs):
+    """``python -m skattn compare``'s AttentionEnsemble and the windows it trains on.
+
+    :func:`skattn.recipes.make_attention_ensemble` scaled by the horizon as on M3 monthly
+    (horizon 18: members of 24, 36 and 54 steps reading windows of 90): members of about 4/3,
+    2 and 3 horizons, a context of 5 horizons (at most the longest training history less one).
+    Batches of 256 and 20 epochs when there are at least 2,048 training windows, else batches of
+    32; either way at least ENSEMBLE_UPDATES updates (at most 1,000 epochs).
+
+    Returns
+    -------
+    model : ForecastEnsemble
+    window_args : dict
+        ``window``, ``min_history`` and ``min_target`` for :func:`skattn.model_selection.backtest`.
+    description : str
+        The design in a few words, for the progress line.
+    """
+    from .recipes import make_attention_ensemble
+    from .windows import make_windows
+
+    longest = max(values.size for values in series) - horizon  # training values
+    context = max(1, min(5 * horizon, longest - 1))
+    windows = sorted({max(1, round(factor * horizon)) for factor in (4 / 3, 2, 3)})
+    windows = [window for window in windows if window <= context] or [context]
+    window_args = dict(window=context, min_history=max(windows), min_target=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # short series are padded, as backtest's windows are
+        n_windows = make_windows([values[:-horizon] for values in series], context, horizon,
+                                 min_history=window_args["min_history"], min_target=1)[0].shape[0]
+    batch_size = 256 if n_windows >= 8 * 256 else 32
+    updates_per_epoch = -(-n_windows // batch_size)
+    max_epochs = min(1000, max(20, -(-ENSEMBLE_UPDATES // updates_per_epoch)))
+    model = make_attention_ensemble(windows, season_length=season_length, max_epochs=max_epochs,
+                                    batch_size=batch_size, n_jobs=n_jobs, random_state=seed)
+    description = (f"AttentionEnsemble ({len(model.estimators)} members of windows "
+                   f"{', '.join(map(str, windows))} reading {context}, {max_epochs} epochs of "
+                   f"{n_windows} windows in batches of {batch_size})")
+    return model, window_args, description
+
+
+def _merge_tables(first, second):
+    """Two backtest tables (DataFrames, or dicts of lists without pandas) as one, by sMAPE."""
+    if hasattr(first, "sort_values"):
+        import pandas as pd
+
+        return pd.concat([first, second], ignore_index=True).sort_values(
+            "smape", kind="stable", ignore_index=True)
+    merged = {column: list(first[column]) + list(second[column]) for column in first}
+    order = sorted(range(len(merged["smape"])), key=merged["smape"].__getitem__)
+    return {column: [values[i] for i in order] for column, values in merged.items()}
+
+
 def plot_path(output):
     """The file ``--output`` names, or None for 'none'; ValueError if the plot cannot go there.
 
@@ -327,29 +386,45 @@ def compare(args):
     else:
         window = args.window
 
-    models = build_models(names, season_length, args.n_jobs, args.seed)
-    if not models:
+    models = build_models([name for name in names if name != "ensemble"], season_length,
+                          args.n_jobs, args.seed)
+    # each backtest run: (models, the arguments its training windows are cut with); the ensemble
+    # has its own (a longer context, the padded and past-the-end rows its members need)
+    runs = [(models, dict(window=window))] if models else []
+    described = list(models)
+    if "ensemble" in names:
+        ensemble, ensemble_windows, description = ensemble_design(
+            series, horizon, season_length, args.seed, args.n_jobs)
+        runs.append(({"AttentionEnsemble": ensemble}, ensemble_windows))
+        described.append(description)
+    if not runs:
         error("no model could be built")
     if not args.quiet:
         print(f"{title}: {len(series)} series, hold-out {horizon}, season {season_length}, "
-              f"window {window}; models: {', '.join(models)}", flush=True)
+              f"window {window}; models: {', '.join(described)}", flush=True)
     started = time.perf_counter()
+    table, forecasts = None, {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ConvergenceWarning etc.: the leaderboard is the report
         try:
-            table, forecasts = backtest(
-                models, series, horizon=horizon, window=window, season_length=season_length,
-                n_jobs=args.n_jobs, verbose=0 if args.quiet else 1, return_forecasts=True,
-            )
+            for run_models, window_args in runs:
+                run_table, run_forecasts = backtest(
+                    run_models, series, horizon=horizon, season_length=season_length,
+                    n_jobs=args.n_jobs, verbose=0 if args.quiet else 1, return_forecasts=True,
+                    **window_args,
+                )
+                table = run_table if table is None else _merge_tables(table, run_table)
+                forecasts.update(run_forecasts)
         except ValueError as exc:  # data the models or metrics reject (e.g. a constant series)
             error(str(exc))
+    names_plotted = [name for run_models, _ in runs for name in run_models]
     print()
     print(format_table(table))
     print(f"\n{len(series)} series, horizon {horizon}; sMAPE in percent, MASE scaled by the "
           f"in-sample seasonal-naive error (season {season_length}); "
           f"{time.perf_counter() - started:.1f} s in all")
     if output is not None:
-        written = plot_forecasts(output, series, forecasts, list(models), horizon,
+        written = plot_forecasts(output, series, forecasts, names_plotted, horizon,
                                  season_length, title)
         if written:
             print(f"plot written to {written}")

@@ -18,8 +18,9 @@ def test_compare_runs_end_to_end_on_a_short_horizon(tmp_path, capsys):
     out = capsys.readouterr().out
     rows = [line for line in out.splitlines() if line.startswith("| ") and "model" not in line]
     names = {row.split("|")[1].strip() for row in rows}
-    assert names == {"AttentionForecaster", "NaiveForecaster", "SeasonalNaiveForecaster",
-                     "ETSForecaster", "ThetaForecaster", "ARIMAForecaster"}
+    assert names == {"AttentionForecaster", "AttentionEnsemble", "NaiveForecaster",
+                     "SeasonalNaiveForecaster", "ETSForecaster", "ThetaForecaster",
+                     "ARIMAForecaster"}
     for row in rows:  # every metric is a finite number
         cells = [c.strip() for c in row.strip("|").split("|")]
         assert all(np.isfinite(float(c)) for c in cells[1:])
@@ -221,3 +222,28 @@ def test_compare_csv_with_a_byte_order_mark_finds_its_first_column(tmp_path, cap
     path = _csv(tmp_path, "\ufeffvalue,month\n" + "".join(f"{10 + i % 7},{i}\n" for i in t))
     main(["compare", "--dataset", path, "--models", "naive", "--output", "none", "--quiet"])
     assert "| NaiveForecaster |" in capsys.readouterr().out
+
+
+def test_ensemble_design_is_the_m3_model_at_m3_scale_and_more_epochs_on_little_data():
+    from skattn.__main__ import ensemble_design
+
+    def member_settings(model):
+        attention = model.estimators[0][1].forecaster[-1]
+        return attention.max_epochs, attention.batch_size
+
+    rng = np.random.default_rng(0)
+    # M3 monthly's shape: horizon 18, season 12, histories of 126 -> windows 24/36/54 of 90
+    many = [100 + rng.normal(size=144).cumsum() for _ in range(700)]
+    model, window_args, description = ensemble_design(many, 18, 12, seed=0, n_jobs=1)
+    assert window_args == dict(window=90, min_history=54, min_target=1)
+    assert sorted({m.forecaster[0].n_steps for _, m in model.estimators}) == [24, 36, 54]
+    assert member_settings(model) == (20, 256)  # >= 46,080 windows: M3's own settings
+    assert "18 members of windows 24, 36, 54 reading 90" in description
+    # one airline-sized series: small batches, and epochs up to about M3's 3,600 updates
+    model, window_args, _ = ensemble_design([many[0]], 12, 12, seed=0, n_jobs=1)
+    assert window_args == dict(window=60, min_history=36, min_target=1)
+    assert member_settings(model) == (1000, 32)  # 3 updates an epoch: capped at 1,000 epochs
+    # a short series: the context is capped by its history, the members by the context
+    model, window_args, _ = ensemble_design([many[0][:30]], 12, 12, seed=0, n_jobs=1)
+    assert window_args == dict(window=17, min_history=16, min_target=1)
+    assert [m.forecaster[0].n_steps for _, m in model.estimators][:3] == [16, 16, 16]
