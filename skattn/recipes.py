@@ -81,8 +81,9 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
 
     Returns
     -------
-    ensemble : ForecastEnsemble
-        Unfitted, with ``aggregate="median"``; members named ``"{family}_w{window}_seed{k}"``.
+    ForecastEnsemble
+        Unfitted, with ``aggregate="median"``; the members are named
+        ``"{family}_w{window}_seed{k}"``.
 
     Examples
     --------
