@@ -14,44 +14,32 @@ from numbers import Real
 
 import numpy as np
 
-from skattn.seasonal import DeseasonalizedForecaster, _seasonal_indices_of_full_windows
+from skattn.seasonal import (DeseasonalizedForecaster, _indices_by_unpadded_length,
+                             _seasonal_autocorrelation, _seasonal_indices_of_full_windows)
 
 
 def seasonality_statistic(values, season_length):
     """The Theta method's test statistic of full windows (n, L) -> (n,): the autocorrelation at
     lag ``season_length`` in Bartlett standard errors (over the shorter lags)."""
-    length = values.shape[1]
     # in units of each window's largest value, as the indices are, so squares cannot overflow
     magnitude = np.abs(values).max(axis=1, keepdims=True)  # (n, 1)
-    values = values / np.where(magnitude > 0, magnitude, 1.0)
-    centred = values - values.mean(axis=1, keepdims=True)  # (n, L)
-    variance = (centred ** 2).sum(axis=1)  # (n,)
-    autocorrelation = np.stack(
-        [(centred[:, lag:] * centred[:, :length - lag]).sum(axis=1)
-         for lag in range(1, season_length + 1)], axis=1,
-    ) / np.where(variance > 0, variance, 1.0)[:, None]  # (n, m), lags 1..m
-    standard_error = np.sqrt((1 + 2 * (autocorrelation[:, :-1] ** 2).sum(axis=1)) / length)
-    return np.abs(autocorrelation[:, -1]) / standard_error
+    autocorrelation, standard_error = _seasonal_autocorrelation(
+        values / np.where(magnitude > 0, magnitude, 1.0), season_length)
+    return np.abs(autocorrelation) / standard_error
 
 
 def soft_indices(target, padding, season_length, lower, upper):
     """Indices (n, m) of windows (n, T) with known padding (n,): the classical indices (of every
     window that can be adjusted, no test) to the power ``clip((t - lower) / (upper - lower), 0,
     1)``, rescaled to average 1 again as the classical ones do."""
-    n_windows, length = target.shape
-    unpadded = length - padding  # (n,)
-    indices = np.ones((n_windows, season_length))
-    for n_values in np.unique(unpadded):
-        if n_values < 2 * season_length + 1:
-            continue
-        rows = np.flatnonzero(unpadded == n_values)
-        values = target[rows, length - n_values:]
-        full = _seasonal_indices_of_full_windows(values, season_length, 0.0)  # (r, m)
+    def indices_of_full_windows(values):  # (r, L) -> (r, m)
+        full = _seasonal_indices_of_full_windows(values, season_length, 0.0)
         weight = np.clip((seasonality_statistic(values, season_length) - lower)
                          / (upper - lower), 0.0, 1.0)[:, None]  # (r, 1)
         powered = full ** weight
-        indices[rows] = powered / powered.mean(axis=1, keepdims=True)
-    return indices
+        return powered / powered.mean(axis=1, keepdims=True)
+
+    return _indices_by_unpadded_length(target, padding, season_length, indices_of_full_windows)
 
 
 class SoftDeseasonalizedForecaster(DeseasonalizedForecaster):

@@ -21,6 +21,21 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from ._validation import MissingTargetsScoreMixin, forecast_with_predict, validate_windows
 
 
+def _seasonal_autocorrelation(values, season_length):
+    """The autocorrelation at lag ``season_length`` of full windows (n, L) and its standard error
+    by Bartlett's formula over the shorter lags, (n,) each: the Theta method's test statistic is
+    their ratio."""
+    length = values.shape[1]
+    centred = values - values.mean(axis=1, keepdims=True)  # (n, L)
+    variance = (centred ** 2).sum(axis=1)  # (n,)
+    autocorrelation = np.stack(
+        [(centred[:, lag:] * centred[:, :length - lag]).sum(axis=1)
+         for lag in range(1, season_length + 1)], axis=1,
+    ) / np.where(variance > 0, variance, 1.0)[:, None]  # (n, season_length), lags 1..m
+    standard_error = np.sqrt((1 + 2 * (autocorrelation[:, :-1] ** 2).sum(axis=1)) / length)
+    return autocorrelation[:, -1], standard_error
+
+
 def _seasonal_indices_of_full_windows(values, season_length, z):
     """Multiplicative seasonal indices of windows without padding, (n, L) -> (n, season_length).
 
@@ -40,14 +55,9 @@ def _seasonal_indices_of_full_windows(values, season_length, z):
         values = np.where(extreme, values / np.where(magnitude > 0, magnitude, 1.0), values)
     # Seasonality test of the Theta method: the autocorrelation at lag season_length must exceed
     # z standard errors (Bartlett's formula over the shorter lags).
-    centred = values - values.mean(axis=1, keepdims=True)  # (n, L)
-    variance = (centred ** 2).sum(axis=1)  # (n,)
-    autocorrelation = np.stack(
-        [(centred[:, lag:] * centred[:, :length - lag]).sum(axis=1)
-         for lag in range(1, season_length + 1)], axis=1,
-    ) / np.where(variance > 0, variance, 1.0)[:, None]  # (n, season_length), lags 1..m
-    limit = z * np.sqrt((1 + 2 * (autocorrelation[:, :-1] ** 2).sum(axis=1)) / length)
-    seasonal = (np.abs(autocorrelation[:, -1]) > limit) & (values.min(axis=1) > 0)
+    autocorrelation, standard_error = _seasonal_autocorrelation(values, season_length)
+    limit = z * standard_error
+    seasonal = (np.abs(autocorrelation) > limit) & (values.min(axis=1) > 0)
     if not seasonal.any():
         return indices
     values = values[seasonal]
@@ -116,6 +126,15 @@ def seasonal_indices(X, season_length, *, seasonality_test=True, critical_value=
 def _indices_after_padding(X, padding, season_length, z):
     """:func:`seasonal_indices` of windows ``X`` (n, T) whose ``padding`` (n,) is known, with
     the test's critical value ``z``."""
+    return _indices_by_unpadded_length(
+        X, padding, season_length,
+        lambda values: _seasonal_indices_of_full_windows(values, season_length, z))
+
+
+def _indices_by_unpadded_length(X, padding, season_length, indices_of_full_windows):
+    """Indices (n, season_length) of windows ``X`` (n, T) with known ``padding`` (n,):
+    ``indices_of_full_windows`` applied to the real values of each group of windows of one
+    unpadded length; ones for windows with fewer than ``2 * season_length + 1`` real values."""
     n_windows, length = X.shape
     unpadded = length - padding  # (n,)
     indices = np.ones((n_windows, season_length))
@@ -123,8 +142,7 @@ def _indices_after_padding(X, padding, season_length, z):
         if n_values < 2 * season_length + 1:
             continue
         rows = np.flatnonzero(unpadded == n_values)
-        indices[rows] = _seasonal_indices_of_full_windows(X[rows, length - n_values:],
-                                                          season_length, z)
+        indices[rows] = indices_of_full_windows(X[rows, length - n_values:])
     return indices
 
 
