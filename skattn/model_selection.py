@@ -219,8 +219,9 @@ def backtest(
         Distance between training windows (see :func:`skattn.make_windows`).
     min_history : int or None, default None
         Passed to :func:`skattn.make_windows`: also train on windows with only this much history
-        (left-padded), e.g. the shortest member window of an ensemble that reads the last steps
-        of ``window`` (:func:`skattn.recipes.make_attention_ensemble`).
+        (left-padded to ``window``), e.g. the longest member window of an ensemble whose members
+        read the last steps of ``window``, as :func:`skattn.recipes.make_attention_ensemble`'s
+        M3 model is trained.
     min_target : int or None, default None
         Passed to :func:`skattn.make_windows`: also train on the windows whose target runs past
         the values before the origin (NaN there), as long as this many of its values exist.

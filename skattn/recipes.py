@@ -46,8 +46,9 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
     windows and ``random_state=0``, this is ``benchmarks/m3.py``'s model: sMAPE 13.523, MASE
     0.845 against Theta's 13.725 / 0.850 (docs/benchmarks.md).
 
-    Train it on windows longer than the longest member's, cut so that every member sees the rows
-    it would have alone and the newest inputs too::
+    Train it on windows cut as the M3 model's are: longer than the longest member's, every window
+    with at least that member's history (left-padded), and the newest inputs too (targets that
+    run past the end of a series, NaN there)::
 
         X, y = make_windows(series, context, horizon, min_history=max(windows), min_target=1)
 
