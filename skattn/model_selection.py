@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 import warnings
-from numbers import Integral
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -12,7 +11,7 @@ from sklearn.base import BaseEstimator, clone
 
 from ._validation import forecast_with_predict
 from .metrics import mae, rmse, seasonal_naive_scale, smape
-from .windows import _as_series, _is_single_series, make_windows
+from .windows import _as_series, _is_single_series, check_integer, make_windows
 
 METRIC_COLUMNS = ("smape", "mase", "mae", "rmse")
 TABLE_COLUMNS = ("model",) + METRIC_COLUMNS + ("fit_seconds", "predict_seconds")
@@ -250,11 +249,8 @@ def backtest(
     """
     for name, value in (("horizon", horizon), ("window", window), ("season_length", season_length),
                         ("n_origins", n_origins), ("step", step)):
-        if not isinstance(value, Integral) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    origin_step = horizon if origin_step is None else origin_step
-    if not isinstance(origin_step, Integral) or isinstance(origin_step, bool) or origin_step < 1:
-        raise ValueError(f"origin_step must be an integer >= 1, got {origin_step!r}")
+        check_integer(name, value)
+    origin_step = check_integer("origin_step", horizon if origin_step is None else origin_step)
     named = _named_models(models)
     single = _is_single_series(series)
     series_list = [series] if single else list(series)
@@ -446,11 +442,9 @@ class OriginSplit:
                 f"got shape {index.shape}"
             )
         for name, value in (("horizon", self.horizon), ("n_origins", self.n_origins)):
-            if not isinstance(value, Integral) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-        origin_step = self.horizon if self.origin_step is None else self.origin_step
-        if not isinstance(origin_step, Integral) or isinstance(origin_step, bool) or origin_step < 1:
-            raise ValueError(f"origin_step must be an integer >= 1, got {origin_step!r}")
+            check_integer(name, value)
+        origin_step = check_integer(
+            "origin_step", self.horizon if self.origin_step is None else self.origin_step)
         # integers, as make_windows gives them; a float index is accepted only if it holds
         # whole numbers (a NaN cast to int became an arbitrary series number)
         if index.dtype.kind not in "iu":

@@ -14,6 +14,8 @@ import numpy as np
 from sklearn.pipeline import make_pipeline
 from sklearn.utils import check_random_state
 
+from .windows import check_integer
+
 #: the members' settings: the best candidate of the M3 searches (benchmarks/m3_search.py, round
 #: 2: overlapping patches of 6 steps every 3, two small layers, 20 epochs with a cosine schedule)
 #: and the absolute error, which beat squared error and huber there
@@ -25,12 +27,6 @@ MEMBER_PARAMS = dict(
 #: the two families: (name, the seasonality test's critical value, AttentionForecaster overrides).
 #: Free heads behind a laxer test, parabola heads (trend_degree=2) behind the Theta method's
 FAMILIES = (("free", 1.0, {}), ("trend", 1.645, {"trend_degree": 2}))
-
-
-def _check_int(name, value, minimum):
-    if not isinstance(value, Integral) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3, max_epochs=20,
@@ -104,13 +100,13 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
 
     if isinstance(windows, (str, bytes)) or not hasattr(windows, "__iter__"):
         raise ValueError(f"windows must be a sequence of integers >= 1, got {windows!r}")
-    windows = [_check_int("every window", window, 1) for window in windows]
+    windows = [check_integer("every window", window, 1) for window in windows]
     if not windows:
         raise ValueError("windows is empty: give at least one history length")
-    season_length = _check_int("season_length", season_length, 1)
-    n_seeds = _check_int("n_seeds", n_seeds, 1)
-    max_epochs = _check_int("max_epochs", max_epochs, 1)
-    batch_size = _check_int("batch_size", batch_size, 1)
+    season_length = check_integer("season_length", season_length, 1)
+    n_seeds = check_integer("n_seeds", n_seeds, 1)
+    max_epochs = check_integer("max_epochs", max_epochs, 1)
+    batch_size = check_integer("batch_size", batch_size, 1)
     if random_state is None:
         seeds = [None] * n_seeds
     elif isinstance(random_state, Integral) and not isinstance(random_state, bool):

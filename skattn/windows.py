@@ -48,6 +48,14 @@ def _physical_memory_bytes():
         return None
 
 
+def check_integer(name, value, minimum=1):
+    """``value`` as an int, or a ValueError naming ``name`` if it is not an integer (bools are
+    not) of at least ``minimum``: the package's one check of a count argument."""
+    if not isinstance(value, Integral) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
 def check_fits_in_memory(n_bytes, what, advice):
     """A ValueError when ``n_bytes`` would take more than half of this machine's memory.
 
@@ -219,9 +227,8 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_hist
     split of :class:`skattn.AttentionForecaster` (the last ``validation_fraction`` of the rows)
     holds each series' latest windows rather than whole series.
     """
-    for name, value, low in (("window", window, 1), ("horizon", horizon, 1), ("step", step, 1)):
-        if not isinstance(value, Integral) or isinstance(value, bool) or value < low:
-            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    for name, value in (("window", window), ("horizon", horizon), ("step", step)):
+        check_integer(name, value)
     min_history = _count_up_to(min_history, "min_history", "window", window)
     min_target = _count_up_to(min_target, "min_target", "horizon", horizon)
     single = _is_single_series(series)
