@@ -246,6 +246,15 @@ def run_attention(data, args, overrides):
         X, y = np.concatenate([X, X[newest]]), np.concatenate([y, y[newest]])
     if args.augment:  # exploration (session 12): doubled training rows
         X, y = augmented(data.train, X, y, args, window)
+    teacher_seconds = 0.0
+    if args.distill is not None:  # exploration (session 14): targets blended with Theta's
+        from m3_distill import distilled_targets, teacher_forecasts
+
+        theta, teacher_seconds = teacher_forecasts(data.train, index, window, HORIZON, SEASON,
+                                                   args.teacher_cache, f"_h{args.holdout}")
+        print(f"teacher: {len(theta)} Theta forecasts in {teacher_seconds:.1f} s",
+              file=sys.stderr)
+        y = distilled_targets(y, theta, args.distill)
     if args.single:
         # the first member's parameters, at --window
         models = [seasonally_adjusted(
@@ -262,7 +271,7 @@ def run_attention(data, args, overrides):
                                            **overrides)]
     else:
         models = [make_forecaster(**overrides)]
-    all_forecasts, fit_seconds, predict_seconds = [], 0.0, 0.0
+    all_forecasts, fit_seconds, predict_seconds = [], teacher_seconds, 0.0
     for model in models:
         inner = model.forecaster if isinstance(model, DeseasonalizedForecaster) else model
         inner.set_params(verbose=args.verbose)
@@ -384,6 +393,11 @@ def main(argv=None):
                         help="exploration (session 13), with --save-members: also save the "
                              "members' forecasts from each of the J origins before the end "
                              "(FILE_shiftJ.npy)")
+    parser.add_argument("--distill", type=float, default=None, metavar="WEIGHT",
+                        help="exploration (session 14, benchmarks/m3_distill.py): train on "
+                             "(1 - WEIGHT) * y + WEIGHT * Theta's forecast from each window")
+    parser.add_argument("--teacher-cache", default=None, metavar="DIR",
+                        help="with --distill: cache the teacher's forecasts here")
     parser.add_argument("--verbose", type=int, default=0)
     parser.add_argument("--seeds", type=int, default=1,
                         help="with --single: average the forecasts of this many random_states")
