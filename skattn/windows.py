@@ -156,9 +156,14 @@ def _is_single_series(series):
     if isinstance(series, (list, tuple)):
         return len(series) == 0 or np.ndim(series[0]) == 0
     if np.ndim(series) != 1:
+        shape = np.shape(series)
+        # a single column (a one-column DataFrame, a column vector) is the common slip: one
+        # series per row would make n one-value series of it, so say how to pass it instead
+        hint = ("a single column: pass it 1-D, e.g. frame['value'] or array.ravel()"
+                if len(shape) == 2 and shape[1] == 1 else "for one series per row, pass list(array)")
         raise ValueError(
             "series must be one 1-D array or a list of 1-D arrays; got an array of shape "
-            f"{np.shape(series)} (for one series per row, pass list(array))"
+            f"{shape} ({hint})"
         )
     return True
 
