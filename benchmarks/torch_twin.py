@@ -147,7 +147,7 @@ class TorchTwin(nn.Module):
             mean = x3.mean(dim=1, keepdim=True)  # (B, 1, C)
             centred = x3 - mean
             var = (centred * centred).mean(dim=1, keepdim=True)
-            std = torch.sqrt(var + config.norm_eps)
+            std = torch.sqrt(var + config.instance_norm_eps)
             z = centred / std
         else:
             mean = std = None

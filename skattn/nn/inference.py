@@ -48,10 +48,11 @@ class InferencePack:
     """A fitted network's float64 parameters in one flat buffer, with the offsets and sizes the
     kernel reads them by. Built once per fitted model by :func:`pack_for_inference`."""
 
-    __slots__ = ("flat", "offsets", "dims", "eps", "horizon", "n_outputs_per_step")
+    __slots__ = ("flat", "offsets", "dims", "eps", "instance_eps", "horizon", "n_outputs_per_step")
 
-    def __init__(self, flat, offsets, dims, eps, horizon, n_outputs_per_step):
+    def __init__(self, flat, offsets, dims, eps, instance_eps, horizon, n_outputs_per_step):
         self.flat, self.offsets, self.dims, self.eps = flat, offsets, dims, eps
+        self.instance_eps = instance_eps  # instance norm's epsilon (eps: layer norm's)
         self.horizon, self.n_outputs_per_step = horizon, n_outputs_per_step
 
 
@@ -110,6 +111,7 @@ def pack_for_inference(params, config):
     dims[_CAUSAL], dims[_HAS_TREND] = config.causal, config.trend_degree is not None
     dims[_ANCHOR_LAST] = config.anchor == "last"
     return InferencePack(np.concatenate(pieces), offsets, dims, float(config.norm_eps),
+                         float(config.instance_norm_eps),
                          config.horizon, n_outputs_per_step)
 
 
@@ -122,7 +124,7 @@ def forward_inference(pack, x3):
     """
     x3 = np.ascontiguousarray(x3, dtype=np.float64)
     out = np.empty((x3.shape[0], pack.horizon, pack.n_outputs_per_step))
-    _forward_kernel(x3, pack.flat, pack.offsets, pack.dims, pack.eps, out)
+    _forward_kernel(x3, pack.flat, pack.offsets, pack.dims, pack.eps, pack.instance_eps, out)
     return out
 
 
@@ -152,7 +154,7 @@ def _dense(a, weight, bias, has_bias, out):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _forward_kernel(x, flat, offsets, dims, eps, out):
+def _forward_kernel(x, flat, offsets, dims, eps, instance_eps, out):
     # x: (B, T, C) scaled windows; out: (B, horizon, Q)
     n_steps, n_channels, patch_len, stride = dims[_T], dims[_C], dims[_P], dims[_S]
     n_tokens, n_pad, d, d_ff, n_heads = dims[_N], dims[_NPAD], dims[_D], dims[_F], dims[_H]
@@ -202,7 +204,7 @@ def _forward_kernel(x, flat, offsets, dims, eps, out):
                 for t in range(n_steps):
                     diff = x[b, t, c] - mu
                     sq += diff * diff
-                std = math.sqrt(sq / n_steps + eps)
+                std = math.sqrt(sq / n_steps + instance_eps)
                 shift = x[b, n_steps - 1, c] if anchor_last else mu
                 for t in range(n_steps):
                     xhat = (x[b, t, c] - shift) / std

@@ -105,7 +105,15 @@ class NetworkConfig:
     affine : bool
         Learnable per-channel affine map after instance normalisation (RevIN).
     norm_eps : float
-        Epsilon of layer norm and instance norm.
+        Epsilon of layer norm (added to each token's variance over the features).
+    instance_norm_eps : float
+        Epsilon of instance norm, added to each window's variance over time. The windows reach
+        the network in units of the training data's pooled spread (the estimator's global
+        scaling), so this is relative to that spread: a window whose own spread is ``s`` of it is
+        normalised by ``sqrt(s**2 + eps)`` instead of ``s``. At 1e-5 (layer norm's value, used
+        for both until session 14) a series at 1% of the pooled spread was damped by 5% and the
+        forecasts depended on a series' scale; at 1e-10 the error is below 0.1% down to 0.03%
+        of the pooled spread, near float32's own resolution there.
     trend_degree : int or None
         Restrict each forecast to a polynomial of this degree in the horizon step (the head then
         predicts ``trend_degree + 1`` coefficients per quantile); None leaves every step free.
@@ -130,6 +138,7 @@ class NetworkConfig:
     anchor: str = "mean"
     affine: bool = False
     norm_eps: float = 1e-5
+    instance_norm_eps: float = 1e-10
     trend_degree: int | None = None
     dtype: str = "float32"
 
@@ -160,9 +169,11 @@ class NetworkConfig:
             )
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
-        if not (isinstance(self.norm_eps, (float, int, np.floating)) and self.norm_eps > 0
-                and np.isfinite(self.norm_eps)):
-            raise ValueError(f"norm_eps must be a positive finite number, got {self.norm_eps!r}")
+        for name in ("norm_eps", "instance_norm_eps"):
+            value = getattr(self, name)
+            if not (isinstance(value, (float, int, np.floating)) and not isinstance(value, bool)
+                    and value > 0 and np.isfinite(value)):
+                raise ValueError(f"{name} must be a positive finite number, got {value!r}")
         if self.trend_degree is not None and (
                 not is_int(self.trend_degree) or not 0 <= self.trend_degree < self.horizon):
             raise ValueError(
@@ -488,7 +499,7 @@ def forward(params, x, config, *, training=False, rng=None, for_backward=True):
     # instance normalisation: z (B, T, C), statistics (B, 1, C)
     if config.normalize:
         z, cache["norm"] = instance_norm_forward(
-            x3, config.norm_eps, params.get("revin.gamma"), params.get("revin.beta"), config.anchor
+            x3, config.instance_norm_eps, params.get("revin.gamma"), params.get("revin.beta"), config.anchor
         )
     else:
         z = x3
