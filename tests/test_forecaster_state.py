@@ -1,0 +1,248 @@
+"""AttentionForecaster: the fitted state stays consistent when a fit fails, and predictions
+refuse what the network was not built for (audit 14)."""
+import re
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+
+from skattn import AttentionForecaster, make_windows
+from skattn.forecaster import _PRIVATE_FITTED_ATTRIBUTES
+
+# small and quick, for tests that exercise plumbing rather than accuracy
+FAST = dict(d_model=8, n_heads=2, n_layers=1, max_epochs=3, batch_size=32, random_state=0)
+# no clipping and an absurd step size: training diverges within a few steps (no weight decay:
+# learning_rate * weight_decay >= 1 is refused before training)
+DIVERGING = dict(learning_rate=1e12, clip_grad_norm=None, weight_decay=0.0, max_epochs=50)
+
+
+def seasonal_series(n=240, noise=2.0, seed=0):
+    """Monthly-like series: level, trend, yearly season, Gaussian noise."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return 50 + 0.3 * t + 10 * np.sin(2 * np.pi * t / 12) + rng.normal(0, noise, n)
+
+
+@pytest.fixture(scope="module")
+def series():
+    return seasonal_series()
+
+
+@pytest.fixture(scope="module")
+def windows(series):
+    return make_windows(series, window=24, horizon=6)
+
+
+@pytest.fixture(autouse=True)
+def _quiet_convergence():
+    # the short trainings of these tests stop at max_epochs on purpose
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+def fitted_state(model):
+    """The names of the attributes a fit set that ``model`` still holds."""
+    return sorted(name for name in vars(model)
+                  if (name.endswith("_") and not name.startswith("_"))
+                  or name in _PRIVATE_FITTED_ATTRIBUTES)
+
+
+def assert_unfitted(model, series, X):
+    assert fitted_state(model) == []
+    with pytest.raises(NotFittedError):
+        model.predict(X[-1:])
+    with pytest.raises(NotFittedError):
+        model.forecast(series, 3)
+
+
+# ------------------------------------------------------------------------------------------
+# A fit that fails leaves no half-changed model behind
+# ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("failing_fit", [
+    # the audit's cases: each raised after validate_data had recorded the new X's width, or
+    # after the new global scaling had replaced the old, with the old network still in place
+    "narrower windows, too few rows for early stopping",
+    "another scale, too few rows for early stopping",
+    "narrower windows, n_heads not dividing d_model",
+])
+def test_a_failed_fit_leaves_the_estimator_unfitted(windows, series, failing_fit):
+    # Before the fix the first case predicted garbage: predict passed the new width (12) to
+    # compiled kernels that looped over the old one (24), reading out of bounds.
+    X, y = windows
+    model = AttentionForecaster(**FAST).fit(X, y)
+    if failing_fit == "narrower windows, too few rows for early stopping":
+        model.set_params(early_stopping=True)
+        X_bad, y_bad, match = X[:5, :12], y[:5], "at least one training and one validation"
+    elif failing_fit == "another scale, too few rows for early stopping":
+        model.set_params(early_stopping=True)
+        X_bad, y_bad, match = X[:5] * 1000, y[:5] * 1000, "at least one training and one"
+    else:
+        model.set_params(n_heads=3)
+        X_bad, y_bad, match = X[:, :12], y, r"d_model \(8\) must be divisible by n_heads \(3\)"
+    with pytest.raises(ValueError, match=match):
+        model.fit(X_bad, y_bad)
+    assert_unfitted(model, series, X_bad)
+    assert_unfitted(model, series, X)
+    # nothing of the failed fit lingers: the next fit is the one a new estimator makes
+    model.set_params(early_stopping=False, n_heads=2)
+    refit = model.fit(X, y).predict(X)
+    np.testing.assert_array_equal(refit, AttentionForecaster(**FAST).fit(X, y).predict(X))
+
+
+def test_a_failed_first_fit_leaves_nothing_behind(windows, series):
+    # validate_data records n_features_in_ before the later checks: it stayed, on an estimator
+    # that had never been fitted
+    X, y = windows
+    model = AttentionForecaster(**{**FAST, "n_heads": 3})
+    with pytest.raises(ValueError, match="must be divisible by n_heads"):
+        model.fit(X, y)
+    assert_unfitted(model, series, X)
+    # failing after the scaling, the config and the weights were set
+    model = AttentionForecaster(**FAST, early_stopping=True)
+    with pytest.raises(ValueError, match="n_samples=3"):
+        model.fit(X[:3], y[:3])
+    assert_unfitted(model, series, X)
+
+
+@pytest.mark.parametrize("continuing", ["warm_start", "partial_fit"])
+def test_a_continued_fit_failing_while_training_leaves_the_estimator_unfitted(
+        windows, series, continuing):
+    # the weights were half-updated while the float64 copies used by predict were the old ones:
+    # predict silently answered with a model that no longer matched params_
+    X, y = windows
+    model = AttentionForecaster(**FAST, normalize=False, warm_start=True).fit(X, y)
+    model.set_params(**DIVERGING)
+    with pytest.raises(ValueError, match="diverged"):
+        if continuing == "warm_start":
+            model.fit(X * 1e15, y * 1e15)
+        else:
+            model.partial_fit(X * 1e15, y * 1e15)
+    assert_unfitted(model, series, X)
+    # the next warm-started fit starts from scratch, as on a new estimator
+    defaults = AttentionForecaster().get_params()
+    model.set_params(**{**{name: defaults[name] for name in DIVERGING},
+                        "max_epochs": FAST["max_epochs"]})
+    np.testing.assert_array_equal(
+        model.fit(X, y).predict(X),
+        AttentionForecaster(**FAST, normalize=False).fit(X, y).predict(X))
+
+
+def test_a_refused_continued_fit_leaves_the_model_as_it_was(windows, series):
+    X, y = windows
+    model = AttentionForecaster(**FAST, warm_start=True).fit(X, y[:, 0])  # horizon 1, 1-D y
+    before = model.predict(X)
+    dropout, scores = model.config_.dropout, model.validation_scores_
+
+    def unchanged():
+        np.testing.assert_array_equal(model.predict(X), before)  # 1-D as at fit
+        assert model.config_.dropout == dropout and model.validation_scores_ is scores
+
+    refused = [
+        (lambda: model.partial_fit(X[:, :-1], y[:, 0]), "features"),
+        (lambda: model.partial_fit(X, y[:, :3]), "horizon"),
+        # a 2-D y of horizon 1 is accepted, but these data overflow the first fit's scaling:
+        # the refused call had already switched predict to 2-D output
+        (lambda: model.partial_fit(X * 1e40, y[:, :1] * 1e40), "times the spread"),
+        # the validation split is checked after the settings were carried over: the refused
+        # call had set the new dropout and an empty validation_scores_
+        (lambda: model.set_params(early_stopping=True, dropout=0.3).fit(X[:5], y[:5, 0]),
+         "at least one training and one validation"),
+        (lambda: model.set_params(early_stopping=False, d_model=16).fit(X, y[:, 0]),
+         "Cannot continue training"),
+    ]
+    for call, match in refused:
+        with pytest.raises(ValueError, match=match):
+            call()
+        unchanged()
+    model.set_params(d_model=FAST["d_model"], dropout=0.1)
+    model.partial_fit(X, y[:, 0])  # still continues from the trained weights
+    assert model.n_iter_ == FAST["max_epochs"] + 1
+
+
+def test_an_invalid_parameter_changes_nothing(windows):
+    # scikit-learn's parameter validation runs before the fit starts
+    X, y = windows
+    model = AttentionForecaster(**FAST).fit(X, y)
+    before = model.predict(X)
+    model.set_params(dropout=2.0)
+    with pytest.raises(ValueError, match="dropout"):
+        model.fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), before)
+
+
+# ------------------------------------------------------------------------------------------
+# Prediction refuses windows the network was not built for (defence in depth)
+# ------------------------------------------------------------------------------------------
+def test_predictions_refuse_windows_the_network_was_not_built_for(windows, series):
+    # Were the fitted state ever inconsistent again (n_features_in_ or n_channels_ not the
+    # network's), the compiled kernels must not see the windows: they read out of bounds.
+    X, y = windows
+    model = AttentionForecaster(**FAST, loss="pinball").fit(X, y)
+    model.n_features_in_ = 12  # as the failed fit of the audit left it
+    width = re.escape("shape (12, 1) (time steps, channels), but the network was built for 24 "
+                      "time step(s) and 1 channel(s)")
+    for call in (lambda: model.predict(X[:2, :12]), lambda: model.predict_quantiles(X[:2, :12]),
+                 lambda: model.attention_weights(X[:2, :12]), lambda: model.forecast(series, 3)):
+        with pytest.raises(ValueError, match=width):
+            call()
+    model.n_features_in_, model.n_channels_ = 24, 2
+    with pytest.raises(ValueError, match=re.escape("shape (24, 2) (time steps, channels), but "
+                                                   "the network was built for 24 time step(s) "
+                                                   "and 1 channel(s)")):
+        model.predict(np.stack([X[:2], X[:2]], axis=2))
+
+
+# ------------------------------------------------------------------------------------------
+# forecast: future_covariates
+# ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("future_covariates", ["garbage", np.zeros((6, 1)), np.zeros((6, 0))])
+def test_forecast_refuses_future_covariates_without_covariates(windows, series,
+                                                               future_covariates):
+    # they were silently ignored; the baselines refuse them
+    X, y = windows
+    model = AttentionForecaster(**FAST).fit(X, y)
+    for steps in (3, 12):  # within the horizon and past it
+        with pytest.raises(ValueError, match="fitted without covariates.*future_covariates "
+                                             "must be None"):
+            model.forecast(series, steps, future_covariates=future_covariates)
+    np.testing.assert_array_equal(model.forecast(series, 3, future_covariates=None),
+                                  model.forecast(series, 3))
+
+
+def test_forecast_with_covariates_reads_future_covariates_only_past_the_horizon(series):
+    # unchanged: within the horizon they are not read, past it they are required and checked
+    driver = np.random.default_rng(0).normal(size=series.size)
+    X, y = make_windows(series, window=24, horizon=6, covariates=driver)
+    model = AttentionForecaster(**FAST).fit(X, y)
+    history = np.column_stack([series, driver])
+    within = model.forecast(history, 6)
+    np.testing.assert_array_equal(model.forecast(history, 6, future_covariates=np.zeros((6, 1))),
+                                  within)
+    with pytest.raises(ValueError, match="pass future_covariates"):
+        model.forecast(history, 7)
+    with pytest.raises(ValueError, match="future_covariates must have shape"):
+        model.forecast(history, 7, future_covariates=np.zeros((6, 2)))
+    past = model.forecast(history, 7, future_covariates=np.zeros((6, 1)))
+    np.testing.assert_array_equal(past[:6], within)
+
+
+# ------------------------------------------------------------------------------------------
+# n_jobs: what differs between fits with different n_jobs (the docstring's claim)
+# ------------------------------------------------------------------------------------------
+def test_n_jobs_changes_the_dropout_masks_and_otherwise_only_rounding(windows):
+    X, y = windows
+
+    def forecasts(n_jobs, **params):
+        return AttentionForecaster(**{**FAST, **params}, n_jobs=n_jobs).fit(X, y).predict(X)
+
+    # without dropout only the summation order of each batch's gradient differs
+    np.testing.assert_allclose(forecasts(1, dropout=0.0), forecasts(2, dropout=0.0), rtol=1e-5)
+    # with dropout each shard draws its own masks: a difference far beyond rounding
+    with_dropout = np.max(np.abs(forecasts(1, dropout=0.1) / forecasts(2, dropout=0.1) - 1))
+    assert with_dropout > 1e-4
+    # and the docstring says so, rather than "differ in rounding"
+    doc = AttentionForecaster.__doc__
+    n_jobs_doc = doc[doc.index("    n_jobs :"):doc.index("    random_state :")]
+    assert "dropout masks" in n_jobs_doc and "rounding" in n_jobs_doc
