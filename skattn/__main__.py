@@ -21,6 +21,16 @@ MODEL_NAMES = ("attention", "ensemble", "naive", "snaive", "ets", "theta", "arim
 ENSEMBLE_UPDATES = 3600
 DATASETS = ("airline", "m3-monthly", "m3-quarterly", "tourism-monthly")
 MAX_SEED = 2**32 - 1  # the largest seed numpy (hence random_state) accepts
+#: the ensemble has this many members per family and window, seeded SEED, SEED + 1, ...
+ENSEMBLE_SEEDS = 3
+MAX_ENSEMBLE_SEED = MAX_SEED - (ENSEMBLE_SEEDS - 1)
+#: the single AttentionForecaster's early stopping holds out the last 10% of its training windows
+#: (its default validation_fraction); with fewer windows than MIN_WINDOWS_FOR_EARLY_STOPPING
+#: nothing would be held out (floor(0.1 * 9) = 0), so it trains without early stopping
+VALIDATION_FRACTION = 0.1
+MIN_WINDOWS_FOR_EARLY_STOPPING = 10
+#: the CSV column read when --value-column is not given (or the only column of the file)
+DEFAULT_VALUE_COLUMN = "value"
 
 
 def _positive_int(text):
@@ -85,7 +95,9 @@ def _parser():
     )
     compare.add_argument("--horizon", type=_positive_int, default=None,
                          help="values held out and forecast (default: the dataset's own; 12 for "
-                              "airline and CSV files)")
+                              "airline and CSV files). Before the hold-out, every series needs "
+                              "more values than the season (for MASE), and the longest more "
+                              "than the horizon (for a training window)")
     compare.add_argument("--window", type=_positive_int, default=None,
                          help="history window of the attention model (default: 3 seasons, at "
                               "least 2 horizons, capped by the shortest training series); the "
@@ -93,13 +105,19 @@ def _parser():
     compare.add_argument("--season-length", type=_positive_int, default=None,
                          help="season of the seasonal models and of MASE (default: the dataset's; "
                               "1 for CSV files)")
-    compare.add_argument("--value-column", default="value",
-                         help="CSV column with the series (default: value; a file with a single "
-                              "column uses that one)")
+    compare.add_argument("--value-column", default=None,
+                         help=f"CSV column with the series (default: {DEFAULT_VALUE_COLUMN}, or "
+                              "the only column of a one-column file). The first line is the "
+                              "header, except in a one-column file whose first line is a number: "
+                              "that file has no header and all its lines are values")
     compare.add_argument("--models", default=",".join(MODEL_NAMES),
-                         help=f"comma-separated subset of {','.join(MODEL_NAMES)} (default: all; "
-                              "'ensemble' is the M3 benchmark's design, "
-                              "skattn.recipes.make_attention_ensemble, scaled to the horizon)")
+                         help=f"comma-separated subset of {','.join(MODEL_NAMES)} (default: all). "
+                              "'attention' is AttentionForecaster with early stopping on the last "
+                              f"{VALIDATION_FRACTION * 100:.0f}%% of its training windows when "
+                              f"it has at least {MIN_WINDOWS_FOR_EARLY_STOPPING} of them, else "
+                              "without (the progress line says which); 'ensemble' is the M3 "
+                              "benchmark's design, skattn.recipes.make_attention_ensemble, "
+                              "scaled to the horizon")
     compare.add_argument("--max-series", type=_positive_int, default=None,
                          help="use only the first N series of a multi-series dataset")
     compare.add_argument("--output", default="compare.png",
@@ -110,8 +128,9 @@ def _parser():
                          help="processes for the classical models and threads for attention "
                               "(default: -1, all cores)")
     compare.add_argument("--seed", type=_seed, default=0,
-                         help="random_state of the attention model (the ensemble's members get "
-                              "SEED, SEED + 1 and SEED + 2)")
+                         help=f"random_state of the attention model, 0 to {MAX_SEED}; the "
+                              "ensemble's members get SEED, SEED + 1 and SEED + 2, so with "
+                              f"'ensemble' among the models at most {MAX_ENSEMBLE_SEED}")
     compare.add_argument("--quiet", action="store_true", help="no progress lines")
     # compare() reports bad input found after parsing (an unreadable file, a series too short)
     # through this parser: the same "error: ..." and exit status 2 as argparse's own checks
@@ -119,8 +138,22 @@ def _parser():
     return parser
 
 
-def _read_csv(path, value_column):
-    """The values of one column of a UTF-8 CSV file; ValueError, naming the line, if unusable."""
+def _is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _read_csv(path, value_column=None):
+    """The values of one column of a UTF-8 CSV file; ValueError, naming the line, if unusable.
+
+    ``value_column`` None (not given) means the column named DEFAULT_VALUE_COLUMN, or the only
+    column of a one-column file; a column the user named must exist. The first line is the
+    header, except in a one-column file whose first line is a number: a bare list of values,
+    whose first value must not be dropped as if it were a header.
+    """
     try:
         # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8") is not part of the first column's name
         with open(path, newline="", encoding="utf-8-sig") as handle:
@@ -137,42 +170,55 @@ def _read_csv(path, value_column):
         raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
     if not rows:
         raise ValueError(f"{path} is empty")
-    (_, header), body = rows[0], rows[1:]
-    if value_column in header:
-        column = header.index(value_column)
-    elif len(header) == 1:
-        column = 0
-    else:
-        raise ValueError(
-            f"{path} has no column {value_column!r} (columns: {', '.join(header)}); "
-            "choose one with --value-column"
-        )
-    name = header[column]
+    first = rows[0][1]
+    wanted = DEFAULT_VALUE_COLUMN if value_column is None else value_column
     # a file saved with ';' or tabs reads as one column whose cells hold the whole line
-    hint = "; separate the columns with commas" if ";" in name or "\t" in name else ""
+    hint = ("; separate the columns with commas"
+            if len(first) == 1 and (";" in first[0] or "\t" in first[0]) else "")
+    if wanted in first:
+        header, body, column = first, rows[1:], first.index(wanted)
+    elif len(first) == 1 and _is_number(first[0]):
+        if value_column is not None:
+            raise ValueError(
+                f"{path} has no header (its first line, {first[0]}, is a value), hence no "
+                f"column {value_column!r}; leave out --value-column to read its one column"
+            )
+        header, body, column = None, rows, 0
+    elif len(first) == 1 and value_column is None:
+        header, body, column = first, rows[1:], 0
+    else:
+        headerless = ("; if the first line is data, add a header line naming the columns"
+                      if any(_is_number(cell) for cell in first) else "")
+        raise ValueError(
+            f"{path} has no column {wanted!r} (columns: {', '.join(first)}); "
+            f"choose one with --value-column{hint}{headerless}"
+        )
+    column_of_file = str(path) if header is None else f"column {header[column]!r} of {path}"
     values = []
     for line, row in body:
         if not row:
             continue  # a blank line, often the last one
         if column >= len(row):
-            raise ValueError(f"{path}: line {line} has no column {name!r} (too few cells)")
+            raise ValueError(f"{path}: line {line} has no column {header[column]!r} "
+                             "(too few cells)")
         try:
             values.append(float(row[column]))
         except ValueError:
             raise ValueError(
-                f"column {name!r} of {path} is not numeric: line {line} has {row[column]!r}{hint}"
+                f"{column_of_file} is not numeric: line {line} has {row[column]!r}{hint}"
             ) from None
     if not values:
         raise ValueError(f"{path} has no values below its header")
     values = np.array(values)
     if not np.all(np.isfinite(values)):
-        raise ValueError(f"column {name!r} of {path} must hold finite numbers (no NaN or inf)")
+        raise ValueError(f"{column_of_file} must hold finite numbers (no NaN or inf)")
     return values
 
 
-def load_dataset(name, value_column="value"):
+def load_dataset(name, value_column=None):
     """Series (train and test joined), the default horizon and season length, and a title.
 
+    ``value_column``: the CSV column to read (see :func:`_read_csv`; None: the default).
     Raises ValueError for an unknown name or an unusable CSV file.
     """
     from . import datasets
@@ -198,16 +244,20 @@ def load_dataset(name, value_column="value"):
     return [_read_csv(path, value_column)], 12, 1, path.name
 
 
-def build_models(names, season_length, n_jobs, seed):
-    """The requested models; classical ones are skipped with a message when their extra is missing."""
+def build_models(names, season_length, n_jobs, seed, early_stopping=True):
+    """The requested models; classical ones are skipped with a message when their extra is missing.
+
+    ``early_stopping`` is that of AttentionForecaster: False when it has fewer than
+    MIN_WINDOWS_FOR_EARLY_STOPPING training windows (see :func:`count_training_windows`).
+    """
     from .forecaster import AttentionForecaster
 
     models = {}
     for name in names:
         if name == "attention":
             models["AttentionForecaster"] = AttentionForecaster(
-                early_stopping=True, max_epochs=300, n_iter_no_change=20, random_state=seed,
-                n_jobs=n_jobs,
+                early_stopping=early_stopping, validation_fraction=VALIDATION_FRACTION,
+                max_epochs=300, n_iter_no_change=20, random_state=seed, n_jobs=n_jobs,
             )
             continue
         try:
@@ -263,12 +313,58 @@ def ensemble_design(series, horizon, season_length, seed, n_jobs):
     batch_size = 256 if n_windows >= 8 * 256 else 32
     updates_per_epoch = -(-n_windows // batch_size)
     max_epochs = min(1000, max(20, -(-ENSEMBLE_UPDATES // updates_per_epoch)))
-    model = make_attention_ensemble(windows, season_length=season_length, max_epochs=max_epochs,
-                                    batch_size=batch_size, n_jobs=n_jobs, random_state=seed)
+    model = make_attention_ensemble(windows, season_length=season_length, n_seeds=ENSEMBLE_SEEDS,
+                                    max_epochs=max_epochs, batch_size=batch_size, n_jobs=n_jobs,
+                                    random_state=seed)
     description = (f"AttentionEnsemble ({len(model.estimators)} members of windows "
                    f"{', '.join(map(str, windows))} reading {context}, {max_epochs} epochs of "
                    f"{n_windows} windows in batches of {batch_size})")
     return model, window_args, description
+
+
+def count_training_windows(train_lengths, window, horizon):
+    """How many windows ``make_windows(parts, window, horizon)`` cuts from training parts of these
+    lengths, without cutting them.
+
+    make_windows' rule for short series: a part of more than ``horizon`` values gives one window
+    for each value it has beyond ``window + horizon`` and at least one (left-padded); a part of
+    ``horizon`` values or fewer gives none.
+    """
+    return sum(max(length - window - horizon, 0) + 1
+               for length in train_lengths if length > horizon)
+
+
+def check_lengths(series, horizon, season_length):
+    """ValueError, before any model is trained, if the series cannot be backtested.
+
+    What :func:`skattn.model_selection.backtest` needs of the values before the hold-out (the
+    training parts): in every series more than ``season_length`` of them, not repeating exactly
+    every season (MASE's scale), and in at least one series more than ``horizon`` (a training
+    window: its history and a target of ``horizon`` values). Checked here so that the error comes
+    before minutes of training, and is not taken for a model's own failure.
+    """
+    from .metrics import seasonal_naive_scale
+
+    lengths = [values.size for values in series]
+    shortest, longest = min(lengths), max(lengths)
+    if shortest - horizon <= season_length:
+        raise ValueError(
+            f"the shortest series has {shortest} values: too few for a hold-out of {horizon} and "
+            f"at least season_length + 1 = {season_length + 1} values to train on"
+        )
+    if longest - horizon <= horizon:
+        which = "the series" if len(series) == 1 else "the longest series"
+        raise ValueError(
+            f"{which} has {longest} values: a hold-out of {horizon} leaves {longest - horizon} "
+            f"to train on, and a training window needs at least {horizon + 1} (1 of history, "
+            f"{horizon} of target); choose a --horizon of at most {(longest - 1) // 2}"
+        )
+    for number, values in enumerate(series):
+        origin = values.size - horizon
+        try:
+            seasonal_naive_scale(values[:origin], season_length)
+        except ValueError as exc:  # in backtest's words, which name the series and origin
+            raise ValueError(f"series {number}, origin {origin}: {exc}") from None
 
 
 def _merge_tables(first, second):
@@ -361,41 +457,56 @@ def compare(args):
     from .model_selection import backtest, format_table
 
     error = args.parser.error
-    names = [name.strip() for name in args.models.split(",") if name.strip()]
+    # dict.fromkeys: a model named twice runs once, in the place of its first mention
+    names = list(dict.fromkeys(name.strip() for name in args.models.split(",") if name.strip()))
     if not names:
         error(f"--models is empty; choose from {','.join(MODEL_NAMES)}")
     unknown = sorted(set(names) - set(MODEL_NAMES))
     if unknown:
         error(f"unknown model(s) {', '.join(unknown)}; choose from {','.join(MODEL_NAMES)}")
+    if "ensemble" in names and args.seed > MAX_ENSEMBLE_SEED:
+        # the parser allows up to MAX_SEED; the ensemble's last members would exceed it
+        error(f"argument --seed: must be at most {MAX_ENSEMBLE_SEED} with the ensemble, whose "
+              f"members also get SEED + 1 and SEED + 2 (at most {MAX_SEED}); got {args.seed}")
     try:
         output = plot_path(args.output)
         series, horizon, season_length, title = load_dataset(args.dataset, args.value_column)
-    except ValueError as exc:  # the user's file or path, not a bug: no traceback
+        if args.max_series is not None:
+            series = series[: args.max_series]
+        horizon = args.horizon if args.horizon is not None else horizon
+        season_length = args.season_length if args.season_length is not None else season_length
+        check_lengths(series, horizon, season_length)
+    except ValueError as exc:  # the user's file, path or numbers, not a bug: no traceback
         error(str(exc))
-    if args.max_series is not None:
-        series = series[: args.max_series]
-    horizon = args.horizon if args.horizon is not None else horizon
-    season_length = args.season_length if args.season_length is not None else season_length
-    shortest = min(s.size for s in series)
-    n_train = shortest - horizon
-    if n_train <= season_length:
-        error(f"the shortest series has {shortest} values: too few for a hold-out of {horizon} "
-              f"and at least season_length + 1 = {season_length + 1} values to train on")
+    train_lengths = [values.size - horizon for values in series]
     if args.window is None:  # capped so that the shortest series still gives a training window
-        window = max(1, min(max(3 * season_length, 2 * horizon), n_train - 1))
+        window = max(1, min(max(3 * season_length, 2 * horizon), min(train_lengths) - 1))
     else:
         window = args.window
 
-    models = build_models([name for name in names if name != "ensemble"], season_length,
-                          args.n_jobs, args.seed)
-    # each backtest run: (models, the arguments its training windows are cut with); the ensemble
-    # has its own (a longer context, the padded and past-the-end rows its members need)
-    runs = [(models, dict(window=window))] if models else []
-    described = list(models)
+    # each backtest run: (its name in --models, {display name: model}, the arguments its
+    # training windows are cut with); one model a run, so that a failure names its model. The
+    # ensemble comes last and has its own windows (a longer context, the padded and past-the-end
+    # rows its members need)
+    runs, described = [], []
+    for name in names:
+        if name == "ensemble":
+            continue
+        early_stopping = True
+        if name == "attention":
+            n_windows = count_training_windows(train_lengths, window, horizon)
+            early_stopping = n_windows >= MIN_WINDOWS_FOR_EARLY_STOPPING
+        built = build_models([name], season_length, args.n_jobs, args.seed,
+                             early_stopping=early_stopping)
+        for display_name, model in built.items():
+            runs.append((name, {display_name: model}, dict(window=window)))
+            described.append(display_name if early_stopping else (
+                f"{display_name} (without early stopping, which needs "
+                f"{MIN_WINDOWS_FOR_EARLY_STOPPING} training windows: it has {n_windows})"))
     if "ensemble" in names:
         ensemble, ensemble_windows, description = ensemble_design(
             series, horizon, season_length, args.seed, args.n_jobs)
-        runs.append(({"AttentionEnsemble": ensemble}, ensemble_windows))
+        runs.append(("ensemble", {"AttentionEnsemble": ensemble}, ensemble_windows))
         described.append(description)
     if not runs:
         error("no model could be built")
@@ -406,18 +517,21 @@ def compare(args):
     table, forecasts = None, {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ConvergenceWarning etc.: the leaderboard is the report
-        try:
-            for run_models, window_args in runs:
+        for name, run_models, window_args in runs:
+            try:
                 run_table, run_forecasts = backtest(
                     run_models, series, horizon=horizon, season_length=season_length,
                     n_jobs=args.n_jobs, verbose=0 if args.quiet else 1, return_forecasts=True,
                     **window_args,
                 )
-                table = run_table if table is None else _merge_tables(table, run_table)
-                forecasts.update(run_forecasts)
-        except ValueError as exc:  # data the models or metrics reject (e.g. a constant series)
-            error(str(exc))
-    names_plotted = [name for run_models, _ in runs for name in run_models]
+            except ValueError as exc:  # data this model rejects; check_lengths vetted the rest
+                (display_name,) = run_models
+                named = str(exc) if f"model {display_name!r}" in str(exc) else (
+                    f"{display_name} failed: {exc}")
+                error(f"{named} (leave {name!r} out of --models to run the others)")
+            table = run_table if table is None else _merge_tables(table, run_table)
+            forecasts.update(run_forecasts)
+    names_plotted = [display_name for _, run_models, _ in runs for display_name in run_models]
     print()
     print(format_table(table))
     print(f"\n{len(series)} series, horizon {horizon}; sMAPE in percent, MASE scaled by the "

@@ -247,3 +247,150 @@ def test_ensemble_design_is_the_m3_model_at_m3_scale_and_more_epochs_on_little_d
     model, window_args, _ = ensemble_design([many[0][:30]], 12, 12, seed=0, n_jobs=1)
     assert window_args == dict(window=17, min_history=16, min_target=1)
     assert [m.forecaster[0].n_steps for _, m in model.estimators][:3] == [16, 16, 16]
+
+
+def _series_csv(tmp_path, n_values, header="value\n", name="series.csv"):
+    """A CSV of a trending, noisy series of ``n_values`` values (no constant seasonal pattern,
+    so MASE is defined at any season)."""
+    values = 100 + np.arange(n_values) + np.random.default_rng(0).normal(size=n_values).round(2)
+    return _csv(tmp_path, header + "".join(f"{v}\n" for v in values), name=name)
+
+
+@pytest.fixture
+def few_epochs(monkeypatch):
+    """Train the CLI's AttentionForecaster for 3 epochs (the CLI's 300 are not under test);
+    returns the models it built, to inspect their settings."""
+    import skattn.__main__ as cli
+
+    built = []
+    original = cli.build_models
+
+    def build_models(*args, **kwargs):
+        models = original(*args, **kwargs)
+        for model in models.values():
+            if "max_epochs" in model.get_params():
+                model.set_params(max_epochs=3)
+        built.extend(models.values())
+        return models
+
+    monkeypatch.setattr(cli, "build_models", build_models)
+    return built
+
+
+@pytest.mark.parametrize("n_values, early_stopping", [(56, False), (57, True)])
+def test_compare_attention_stops_early_only_with_enough_training_windows(
+        tmp_path, capsys, few_epochs, n_values, early_stopping):
+    # 56 values, hold-out 12, window 24: 44 - 24 - 12 + 1 = 9 training windows, and early
+    # stopping holds out floor(0.1 * 9) = 0 of them; the whole run used to fail on that
+    path = _series_csv(tmp_path, n_values)
+    main(["compare", "--dataset", path, "--models", "attention,naive", "--output", "none",
+          "--n-jobs", "1"])
+    out = capsys.readouterr().out
+    assert "| AttentionForecaster |" in out and "| NaiveForecaster |" in out
+    (attention,) = [m for m in few_epochs if type(m).__name__ == "AttentionForecaster"]
+    assert attention.early_stopping is early_stopping
+    n_windows = (n_values - 12) - 24 - 12 + 1  # training part - window - horizon + 1
+    said = f"without early stopping, which needs 10 training windows: it has {n_windows}"
+    assert (said in out) is not early_stopping
+
+
+def test_count_training_windows_is_what_make_windows_cuts():
+    from skattn import make_windows
+    from skattn.__main__ import MIN_WINDOWS_FOR_EARLY_STOPPING, VALIDATION_FRACTION
+    from skattn.__main__ import count_training_windows
+
+    parts = [np.arange(float(n)) for n in (5, 12, 13, 30, 47)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the parts of 12 values or fewer are skipped, warned
+        for window in (1, 12, 24, 40):
+            X, _ = make_windows(parts, window, 12)
+            assert count_training_windows([p.size for p in parts], window, 12) == len(X)
+    # AttentionForecaster holds out floor(fraction * n) windows and needs one held out
+    assert int(VALIDATION_FRACTION * MIN_WINDOWS_FOR_EARLY_STOPPING) == 1
+    assert int(VALIDATION_FRACTION * (MIN_WINDOWS_FOR_EARLY_STOPPING - 1)) == 0
+
+
+def test_compare_error_of_a_model_names_it(monkeypatch, capsys):
+    # it used to print the library's message alone, not saying which of the models failed nor
+    # how to run the others
+    from skattn.forecaster import AttentionForecaster
+
+    def fit(self, X, y):
+        raise ValueError("cannot train on these windows")
+
+    monkeypatch.setattr(AttentionForecaster, "fit", fit)
+    err = _usage_error(["compare", "--models", "naive,attention", "--output", "none",
+                        "--quiet"], capsys)
+    (line,) = [line for line in err.splitlines() if "error: " in line]
+    # backtest may name the model itself ("model 'AttentionForecaster': ..."); then the CLI
+    # does not name it twice
+    assert re.search(r"error: (AttentionForecaster failed|model 'AttentionForecaster'): "
+                     r"cannot train on these windows \(leave 'attention' out of --models to run "
+                     r"the others\)$", line), line
+
+
+def test_compare_seed_too_large_for_the_ensemble_is_a_usage_error(capsys, no_work):
+    # the parser accepted 2**32 - 1, and the ensemble failed on SEED + 2 once training had begun
+    err = _usage_error(["compare", "--models", "naive,ensemble", "--seed", str(2**32 - 1),
+                        "--output", "none"], capsys)
+    assert (f"argument --seed: must be at most {2**32 - 3} with the ensemble, whose members "
+            f"also get SEED + 1 and SEED + 2") in err
+
+
+def test_compare_largest_seed_is_allowed_without_the_ensemble(capsys):
+    main(["compare", "--models", "naive", "--seed", str(2**32 - 1), "--output", "none",
+          "--quiet"])
+    assert "| NaiveForecaster |" in capsys.readouterr().out
+
+
+def test_headerless_csv_keeps_its_first_value(tmp_path):
+    # its first value was read as a header and silently dropped (60 values -> 59)
+    from skattn.__main__ import load_dataset
+
+    values = np.arange(60) * 1.5 + 3
+    path = _csv(tmp_path, "".join(f"{v}\n" for v in values))
+    (series,), *_ = load_dataset(path)
+    np.testing.assert_array_equal(series, values)
+    # a header that is not a number is still a header, whatever the column's name
+    path = _csv(tmp_path, "sales\n" + "".join(f"{v}\n" for v in values), name="sales.csv")
+    (series,), *_ = load_dataset(path)
+    np.testing.assert_array_equal(series, values)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("sales\n1\n2\n", "has no column 'nope' (columns: sales); choose one with --value-column"),
+        ("1\n2\n", "has no header (its first line, 1, is a value), hence no column 'nope'"),
+    ],
+    ids=["header", "no-header"],
+)
+def test_compare_value_column_named_by_the_user_must_exist(tmp_path, capsys, text, message):
+    # a one-column file used to be read whatever --value-column named
+    path = _csv(tmp_path, text)
+    err = _usage_error(["compare", "--dataset", path, "--value-column", "nope", "--models",
+                        "naive", "--output", "none"], capsys)
+    assert message in err
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Fail the test if a model is trained (the data may be loaded)."""
+    import skattn.model_selection
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a model was trained before the lengths were checked")
+
+    monkeypatch.setattr(skattn.model_selection, "backtest", refuse)
+
+
+def test_compare_horizon_needs_a_longer_training_part_before_any_training(
+        tmp_path, capsys, no_training):
+    # 60 values, hold-out 30: the 30 left are more than the season (12), which was all that was
+    # checked, but no training window fits (it needs 31); backtest failed on it after the start
+    path = _series_csv(tmp_path, 60)
+    err = _usage_error(["compare", "--dataset", path, "--horizon", "30", "--season-length", "12",
+                        "--models", "naive", "--output", "none"], capsys)
+    assert ("error: the series has 60 values: a hold-out of 30 leaves 30 to train on, and a "
+            "training window needs at least 31 (1 of history, 30 of target); choose a "
+            "--horizon of at most 29") in err
