@@ -10,6 +10,13 @@ would overflow float64, or underflow it and lose digits, they compute with the v
 power of two, which is exact, and scale the result back. A result that itself lies outside float64's
 range (above about 1.8e308) is a ValueError. Everywhere else they compute the plain formulas, so
 their values are the same, bit for bit, as before these guards existed.
+
+The metric functions take complete values only: NaN is a ValueError. The scorers (``neg_mae_scorer``,
+``neg_rmse_scorer``, ``neg_smape_scorer``, :func:`make_mase_scorer` and ``SCORERS``) are for model
+selection, where the windows ``make_windows(..., min_target=...)`` cuts at the end of a series have
+NaN for the values past its end: they leave those values out by the rule of the estimators' own
+``score`` (each horizon step scored on the rows where it was observed, the steps averaged). Without
+NaN they give exactly the metric functions' values.
 """
 from __future__ import annotations
 
@@ -17,6 +24,8 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.metrics import make_scorer
+
+from ._validation import check_targets_with_missing
 
 
 def _pair(y_true, y_pred):
@@ -301,15 +310,158 @@ def mase(y_true, y_pred, y_train, season_length=1):
 # ------------------------------------------------------------------------------------------
 # Scorers (greater is better, as scikit-learn expects)
 # ------------------------------------------------------------------------------------------
-neg_mae_scorer = make_scorer(mae, greater_is_better=False)
-neg_rmse_scorer = make_scorer(rmse, greater_is_better=False)
-neg_smape_scorer = make_scorer(smape, greater_is_better=False)
+def _observed_targets(y_true, y_pred):
+    """``y_true`` and ``y_pred`` as float arrays of shape (n_samples, horizon), NaN in ``y_true``
+    marking a value that was not observed.
+
+    Raises
+    ------
+    ValueError
+        When ``y_true`` has a row with no observed value (so a fold with none at all), infinity, or
+        another shape than ``y_pred``, or when ``y_pred`` is not finite.
+    """
+    y_pred = np.asarray(y_pred, dtype=np.float64)
+    # the estimators' rule for missing targets, and its messages: every row needs a value
+    y_true = check_targets_with_missing(y_true, y_pred.shape[0] if y_pred.ndim else 1)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true and y_pred must have the same shape, got {y_true.shape} and "
+                         f"{y_pred.shape}")
+    if not np.all(np.isfinite(y_pred)):
+        raise ValueError("y_pred must be finite (no NaN or infinity); NaN is allowed only in "
+                         "y_true, for values that were not observed")
+    n_samples = y_true.shape[0]
+    return (y_true.reshape(n_samples, -1).astype(np.float64, copy=False),
+            y_pred.reshape(n_samples, -1))
+
+
+def _mean_over_steps(step_metric, y_true, *, root_mean_square=False):
+    """The mean over the horizon steps of ``step_metric(observed, step)``, the metric of one step
+    on its observed rows (a boolean mask); steps observed nowhere are left out.
+
+    With ``root_mean_square`` the root of the mean of the squared step values: RMSE, whose square
+    averages over the steps like the other metrics do.
+    """
+    step_values = np.array([
+        step_metric(observed, step)
+        for step, observed in enumerate(~np.isnan(y_true).T)
+        if observed.any()
+    ])  # every row has an observed value (_observed_targets), so some step has one
+    # scaled by a power of two, which is exact: the sum (or the squares) of values near float64's
+    # largest would overflow
+    units, exponent = _power_of_two_scaled(step_values)
+    if root_mean_square:
+        return _unscaled(np.sqrt(np.mean(units ** 2)), exponent, "the RMSE")
+    return _unscaled(np.mean(units), exponent, "the mean over the horizon steps")
+
+
+def _metric_of_observed(metric, y_true, y_pred, *, root_mean_square=False):
+    """``metric(y_true, y_pred)``, leaving out NaN in ``y_true`` by the estimators' rule."""
+    if not np.isnan(np.asarray(y_true, dtype=np.float64)).any():
+        return metric(y_true, y_pred)  # complete targets: exactly the metric
+    y_true, y_pred = _observed_targets(y_true, y_pred)
+    return _mean_over_steps(
+        lambda observed, step: metric(y_true[observed, step], y_pred[observed, step]),
+        y_true, root_mean_square=root_mean_square)
+
+
+# The scorers' functions, at module level so that a fitted search (its scorer_) pickles.
+def _mae_of_observed(y_true, y_pred):
+    """MAE leaving out values that were not observed (NaN in ``y_true``): each horizon step's MAE
+    on the rows where it was observed, averaged over the steps. The function of
+    ``neg_mae_scorer``; without NaN exactly :func:`mae`.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,) or (n_samples, horizon)
+        The observed values; NaN marks a value that was not observed.
+    y_pred : array-like of the same shape
+        Their forecasts.
+
+    Returns
+    -------
+    float
+        The MAE.
+
+    Raises
+    ------
+    ValueError
+        As :func:`mae` does, and when a row of ``y_true`` has no observed value (so when none is
+        observed at all) or ``y_pred`` holds NaN.
+    """
+    return _metric_of_observed(mae, y_true, y_pred)
+
+
+def _rmse_of_observed(y_true, y_pred):
+    """RMSE leaving out values that were not observed (NaN in ``y_true``): the root of the mean
+    over the horizon steps of each step's mean squared error on the rows where it was observed.
+    The function of ``neg_rmse_scorer``; without NaN exactly :func:`rmse`.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,) or (n_samples, horizon)
+        The observed values; NaN marks a value that was not observed.
+    y_pred : array-like of the same shape
+        Their forecasts.
+
+    Returns
+    -------
+    float
+        The RMSE.
+
+    Raises
+    ------
+    ValueError
+        As :func:`rmse` does, and when a row of ``y_true`` has no observed value (so when none is
+        observed at all) or ``y_pred`` holds NaN.
+    """
+    return _metric_of_observed(rmse, y_true, y_pred, root_mean_square=True)
+
+
+def _smape_of_observed(y_true, y_pred):
+    """sMAPE leaving out values that were not observed (NaN in ``y_true``): each horizon step's
+    sMAPE on the rows where it was observed, averaged over the steps. The function of
+    ``neg_smape_scorer``; without NaN exactly :func:`smape`.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,) or (n_samples, horizon)
+        The observed values; NaN marks a value that was not observed.
+    y_pred : array-like of the same shape
+        Their forecasts.
+
+    Returns
+    -------
+    float
+        sMAPE in percent, from 0 to 200.
+
+    Raises
+    ------
+    ValueError
+        As :func:`smape` does, and when a row of ``y_true`` has no observed value (so when none is
+        observed at all) or ``y_pred`` holds NaN.
+    """
+    return _metric_of_observed(smape, y_true, y_pred)
+
+
+#: Scorers of minus the metric. NaN in the targets (a value past a series' end, from
+#: ``make_windows(..., min_target=...)``) is left out, as the estimators' ``score`` leaves it out:
+#: each horizon step is scored on the rows where it was observed, and the steps are averaged
+#: (RMSE: the root of the mean of the steps' mean squared errors); a row of targets with no
+#: observed value is a ValueError. Without NaN the value is exactly minus the metric function's.
+neg_mae_scorer = make_scorer(_mae_of_observed, greater_is_better=False)
+neg_rmse_scorer = make_scorer(_rmse_of_observed, greater_is_better=False)
+neg_smape_scorer = make_scorer(_smape_of_observed, greater_is_better=False)
 
 
 class MASEScorer:
     """Scorer ``(estimator, X, y) -> -MASE`` for windows: each row of ``X`` is the history its
     forecast is scaled by (its in-sample seasonal-naive error), so no separate training series is
     needed. Use ``scoring=make_mase_scorer(12)`` in GridSearchCV.
+
+    NaN in ``y`` (a value past a series' end, from ``make_windows(..., min_target=...)``) is left
+    out by the rule of the estimators' own ``score``: each horizon step is scored on the rows
+    where it was observed (the mean of their MASEs) and the steps are averaged. Without NaN the
+    value is exactly minus :func:`mase` of the windows' forecasts.
 
     Parameters
     ----------
@@ -322,18 +474,47 @@ class MASEScorer:
         self.season_length = season_length
 
     def __call__(self, estimator, X, y):
-        X = np.asarray(X, dtype=np.float64)
-        if X.ndim not in (2, 3):
+        """Minus the MASE of ``estimator``'s forecasts for windows ``X``.
+
+        Parameters
+        ----------
+        estimator : fitted regressor
+            Has ``predict(X)`` giving one row of forecasts per window.
+        X : array-like of shape (n_windows, window) or (n_windows, window, n_channels)
+            History windows; passed to ``estimator.predict`` as they are (a DataFrame stays one).
+        y : array-like of shape (n_windows,) or (n_windows, horizon)
+            The values that followed the windows; NaN marks a value that was not observed.
+
+        Returns
+        -------
+        float
+            ``-MASE`` (greater is better).
+
+        Raises
+        ------
+        ValueError
+            When ``X`` is not 2-D or 3-D, on bad input to :func:`mase`, or when a row of ``y`` has
+            no observed value (so when none is observed at all).
+        """
+        windows = np.asarray(X, dtype=np.float64)
+        if windows.ndim not in (2, 3):
             raise ValueError(
                 "X must be 2-D (n_windows, window) or 3-D (n_windows, window, n_channels), "
-                f"got shape {X.shape}"
+                f"got shape {windows.shape}"
             )
-        history = X if X.ndim == 2 else X[:, :, 0]  # the target channel
+        history = windows if windows.ndim == 2 else windows[:, :, 0]  # the target channel
+        # X as given: an estimator fitted on a DataFrame warns when it is given an array
         y_pred = np.asarray(estimator.predict(X), dtype=np.float64)
         y = np.asarray(y, dtype=np.float64)
         if y.ndim == 1:
             y, y_pred = y[:, None], y_pred.reshape(-1, 1)
-        return -mase(y, y_pred, list(history), self.season_length)
+        if not np.isnan(y).any():
+            return -mase(y, y_pred, list(history), self.season_length)
+        y, y_pred = _observed_targets(y, y_pred)
+        return -_mean_over_steps(
+            lambda observed, step: mase(y[observed, step:step + 1], y_pred[observed, step:step + 1],
+                                        list(history[observed]), self.season_length),
+            y)
 
     def __repr__(self):
         return f"make_mase_scorer(season_length={self.season_length})"
@@ -351,7 +532,9 @@ def make_mase_scorer(season_length=1):
     Returns
     -------
     MASEScorer
-        A callable ``scorer(estimator, X, y)`` giving ``-MASE`` (greater is better).
+        A callable ``scorer(estimator, X, y)`` giving ``-MASE`` (greater is better). NaN in ``y``
+        (a value that was not observed) is left out: each horizon step is scored on the rows
+        where it was observed and the steps are averaged, as the estimators' ``score`` does.
     """
     return MASEScorer(season_length)
 

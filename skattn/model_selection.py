@@ -7,9 +7,11 @@ import warnings
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.utils import get_tags
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import forecast_with_predict
+from ._validation import MissingTargetsScoreMixin, forecast_with_predict
 from .metrics import mae, rmse, seasonal_naive_scale, smape
 from .windows import _as_series, _is_single_series, check_integer, make_windows
 
@@ -63,13 +65,20 @@ def _named_models(models):
     return checked
 
 
-class PredictForecaster(BaseEstimator):
+def _shape_of(data):
+    # the data's own shape where it has one (np.shape reads a sparse matrix as a 0-d object
+    # array), else that of the array it converts to (lists, array-likes without NumPy functions)
+    return tuple(data.shape) if hasattr(data, "shape") else np.asarray(data).shape
+
+
+class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
     """Any window regressor (a Pipeline, a GridSearchCV, ...) given ``forecast``.
 
     ``forecast(history, steps)`` predicts from the last window of ``history`` (left-padded when
     shorter, as :func:`make_windows` does) and feeds forecasts back beyond the horizon: the rule
     of the package's own models. :func:`backtest` wraps every model that has ``predict`` but no
-    ``forecast`` in one, so a tuned or pipelined model can be backtested as it is.
+    ``forecast`` in one, so a tuned or pipelined model can be backtested as it is. ``score`` is
+    the package's regressors' R^2, which leaves out NaN targets (values that were not observed).
 
     Parameters
     ----------
@@ -83,6 +92,9 @@ class PredictForecaster(BaseEstimator):
         The fitted clone.
     n_features_in_ : int
         Time steps of the windows seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of ``X`` when it was a DataFrame with string column names; ``forecast``
+        then gives ``estimator_`` its windows under those names.
     n_channels_ : int
         Channels of the windows (1 for 2-D ``X``).
     n_outputs_ : int
@@ -91,6 +103,23 @@ class PredictForecaster(BaseEstimator):
 
     def __init__(self, estimator):
         self.estimator = estimator
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.single_output = True
+        try:
+            estimator_tags = get_tags(self.estimator)
+        except AttributeError:
+            # a duck-typed regressor (fit and predict, no scikit-learn base class), which backtest
+            # wraps too, declares nothing: the defaults stand
+            return tags
+        # fit hands X and y to the estimator unchecked, so what they may hold is its to say, as
+        # for scikit-learn's meta-estimators
+        tags.input_tags.sparse = estimator_tags.input_tags.sparse
+        tags.input_tags.allow_nan = estimator_tags.input_tags.allow_nan
+        # several values per window if the estimator predicts several
+        tags.target_tags.multi_output = estimator_tags.target_tags.multi_output
+        return tags
 
     def fit(self, X, y):
         """Fit a clone of ``estimator`` on windows ``X`` and targets ``y``.
@@ -106,12 +135,21 @@ class PredictForecaster(BaseEstimator):
         -------
         self : object
             The fitted estimator.
+
+        Raises
+        ------
+        Exception
+            Whatever ``estimator.fit`` raises on this data; nothing is then changed.
         """
-        shape = np.shape(X)
-        self.estimator_ = clone(self.estimator).fit(X, y)
+        shape, target_shape = _shape_of(X), _shape_of(y)
+        fitted = clone(self.estimator).fit(X, y)
+        # only the column names (the estimator checks the data): forecast_with_predict names its
+        # windows after them, so an estimator fitted on a DataFrame is not warned at every round
+        validate_data(self, X, skip_check_array=True, reset=True)
+        self.estimator_ = fitted
         self.n_features_in_ = shape[1]
         self.n_channels_ = 1 if len(shape) == 2 else shape[2]
-        self.n_outputs_ = 1 if np.ndim(y) == 1 else np.shape(y)[1]
+        self.n_outputs_ = 1 if len(target_shape) == 1 else target_shape[1]
         return self
 
     def predict(self, X):
@@ -126,7 +164,13 @@ class PredictForecaster(BaseEstimator):
         -------
         y_pred : array-like of shape (n_samples,) or (n_samples, horizon)
             What ``estimator_.predict(X)`` returns.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before :meth:`fit`.
         """
+        check_is_fitted(self)
         return self.estimator_.predict(X)
 
     def forecast(self, history, steps, future_covariates=None):
@@ -149,8 +193,30 @@ class PredictForecaster(BaseEstimator):
         -------
         forecast : ndarray of shape (steps,)
             The forecast values, in time order.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before :meth:`fit`.
+        ValueError
+            On a bad ``history``, ``steps`` or ``future_covariates`` (see
+            :func:`skattn._validation.recursive_forecast`).
         """
+        check_is_fitted(self)
         return forecast_with_predict(self, history, steps, future_covariates)
+
+
+def _naming_the_model(exc, name):
+    """``exc`` of model ``name`` as a new exception of its type whose message starts with the name
+    (raise it ``from exc``); a ValueError where the type cannot be made from a message alone."""
+    message = f"model {name!r}: {exc}"
+    try:
+        named = type(exc)(message)
+    except Exception:  # a constructor that wants other arguments (UnicodeDecodeError, ...)
+        return ValueError(message)
+    # a type may build its message from its arguments its own way (OSError(errno, ...)): keep
+    # it only if the name shows
+    return named if f"model {name!r}" in str(named) else ValueError(message)
 
 
 def _forecast_one(model, history, horizon):
@@ -242,6 +308,15 @@ def backtest(
         Only with ``return_forecasts``; also ``forecasts["__truth__"]`` and
         ``forecasts["__origins__"]`` (origin positions, shape (n_origins, n_series)).
 
+    Raises
+    ------
+    ValueError
+        On invalid parameters or series, a series too short for the origins (see Notes), or a
+        forecast of the wrong shape or holding NaN or infinity.
+    Exception
+        What a model's ``fit`` raises, of the same type (a ValueError if that type cannot be
+        made from a message) with ``"model '<name>': "`` before its message, chained from it.
+
     Notes
     -----
     A series must have at least ``horizon`` values plus ``season_length + 1`` of history before
@@ -295,7 +370,10 @@ def backtest(
                                     step, min_history=min_history, min_target=min_target)
             model = clone(template)
             started = time.perf_counter()
-            model.fit(X, y)
+            try:
+                model.fit(X, y)
+            except Exception as exc:
+                raise _naming_the_model(exc, name) from exc
             fit_seconds += time.perf_counter() - started
             started = time.perf_counter()
             if is_local_model(model) and n_series > 1:
@@ -488,10 +566,10 @@ class OriginSplit:
         X : array-like of shape (n_samples, ...), optional
             The windows; only their number is checked against ``index``.
         y : array-like of shape (n_samples,) or (n_samples, horizon), optional
-            The targets. Rows with a NaN (the windows past a series' end that
-            ``make_windows(..., min_target=...)`` cuts) neither place an origin nor are validated
-            on; their targets overlap every origin's validation values, so they are never trained
-            on either. Without ``y`` every row counts as complete.
+            The targets, when 2-D ``horizon`` values per window. Rows with a NaN (the windows
+            past a series' end that ``make_windows(..., min_target=...)`` cuts) neither place an
+            origin nor are validated on; their targets overlap every origin's validation values,
+            so they are never trained on either. Without ``y`` every row counts as complete.
         groups : ignored
             Present for scikit-learn's splitter API.
 
@@ -499,6 +577,13 @@ class OriginSplit:
         ------
         train, validation : ndarray of int
             Row positions of the training and of the validation windows of one origin.
+
+        Raises
+        ------
+        ValueError
+            When the parameters are invalid, ``X`` or ``y`` has another number of rows than
+            ``index``, a 2-D ``y`` has other than ``horizon`` columns, or an origin leaves no
+            training or no validation window.
         """
         index, origin_step = self._checked()
         if X is not None and not hasattr(X, "__len__"):
@@ -511,6 +596,14 @@ class OriginSplit:
             if y.shape[0] != index.shape[0]:
                 raise ValueError(f"y has {y.shape[0]} rows but index describes {index.shape[0]} "
                                  "windows")
+            # training rows are those whose target ends `horizon` steps after its start: longer
+            # targets than that reach into the validation values (leakage), shorter ones lose
+            # training rows
+            if y.ndim == 2 and y.shape[1] != self.horizon:
+                raise ValueError(
+                    f"y has {y.shape[1]} values per window but OriginSplit has horizon="
+                    f"{self.horizon}: pass the horizon the windows were made with"
+                )
             complete = ~np.isnan(y.reshape(y.shape[0], -1)).any(axis=1)
         # series numbered 0.. by order of their numbers: a table indexed by the numbers as given
         # took memory in proportion to the largest (a series numbered 10**12 asked for 7 TiB)

@@ -219,3 +219,124 @@ def test_scorers_work_in_grid_search():
         search.fit(X, y)
     assert np.all(np.isfinite(search.cv_results_["mean_test_smape"]))
     assert np.all(search.cv_results_["mean_test_mase"] < 0)
+
+
+# ------------------------------------------------------------------------------------------
+# Scorers with missing targets: the estimators' rule (each step on its observed rows)
+# ------------------------------------------------------------------------------------------
+class Fixed(RegressorMixin, BaseEstimator):
+    """Predicts the same array whatever the windows (for scorer tests)."""
+
+    def __init__(self, predictions=None):
+        self.predictions = predictions
+
+    def fit(self, X, y):
+        return self
+
+    def predict(self, X):
+        return np.asarray(self.predictions, dtype=float)
+
+
+def windows_targets_and_forecasts():
+    # windows (3, 4), targets of a 3-step horizon with the last values of the newest rows
+    # missing, as make_windows(..., min_target=1) leaves them
+    X = np.array([[1.0, 3.0, 2.0, 5.0], [2.0, 2.5, 4.0, 3.0], [6.0, 4.0, 5.0, 7.0]])
+    y = np.array([[4.0, 6.0, 5.0], [3.0, 5.0, np.nan], [8.0, np.nan, np.nan]])
+    y_pred = np.array([[5.0, 5.0, 5.0], [2.0, 4.0, 9.0], [6.0, 7.0, 1.0]])
+    return X, y, y_pred
+
+
+def test_scorers_leave_out_missing_targets_step_by_step():
+    X, y, y_pred = windows_targets_and_forecasts()
+    model = Fixed(y_pred)
+    # step 0 is observed in all three rows, step 1 in two, step 2 in one
+    steps = [np.array([0, 1, 2]), np.array([0, 1]), np.array([0])]
+    assert neg_smape_scorer(model, X, y) == pytest.approx(
+        -np.mean([smape(y[rows, s], y_pred[rows, s]) for s, rows in enumerate(steps)]))
+    assert SCORERS["neg_mae"](model, X, y) == pytest.approx(
+        -np.mean([mae(y[rows, s], y_pred[rows, s]) for s, rows in enumerate(steps)]))
+    assert SCORERS["neg_rmse"](model, X, y) == pytest.approx(
+        -np.sqrt(np.mean([rmse(y[rows, s], y_pred[rows, s]) ** 2 for s, rows in enumerate(steps)])))
+    # each window is scaled by its own naive error: mean |x_t - x_{t-1}| = 6 / 3, 3 / 3, 5 / 3
+    scales = np.array([2 + 1 + 3, 0.5 + 1.5 + 1, 2 + 1 + 2]) / 3
+    expected_mase = np.mean([np.mean(np.abs(y[rows, s] - y_pred[rows, s]) / scales[rows])
+                             for s, rows in enumerate(steps)])
+    assert make_mase_scorer(1)(model, X, y) == pytest.approx(-expected_mase)
+
+
+def test_scorers_without_missing_targets_are_the_metrics_bit_for_bit():
+    rng = np.random.default_rng(3)
+    X = rng.normal(10.0, 2.0, size=(7, 12))
+    y, y_pred = rng.normal(10.0, 2.0, size=(2, 7, 4))
+    model = Fixed(y_pred)
+    assert neg_smape_scorer(model, X, y) == -smape(y, y_pred)
+    assert SCORERS["neg_mae"](model, X, y) == -mae(y, y_pred)
+    assert SCORERS["neg_rmse"](model, X, y) == -rmse(y, y_pred)
+    assert make_mase_scorer(2)(model, X, y) == -mase(y, y_pred, list(X), 2)
+
+
+def test_scorers_refuse_targets_with_a_row_observed_nowhere_and_nan_forecasts():
+    X, y, y_pred = windows_targets_and_forecasts()
+    unobserved_row = y.copy()
+    unobserved_row[2] = np.nan
+    nan_forecast = y_pred.copy()
+    nan_forecast[0, 0] = np.nan
+    for scorer in (neg_smape_scorer, SCORERS["neg_mae"], SCORERS["neg_rmse"], make_mase_scorer(1)):
+        with pytest.raises(ValueError, match="NaN in every value of 1 row"):
+            scorer(Fixed(y_pred), X, unobserved_row)
+        with pytest.raises(ValueError, match="NaN in every value of 3 row"):
+            scorer(Fixed(y_pred), X, np.full_like(y, np.nan))  # a fold with nothing observed
+        with pytest.raises(ValueError, match="y_pred must be finite"):
+            scorer(Fixed(nan_forecast), X, y)
+
+
+@pytest.mark.parametrize("metric", [mae, rmse, smape, lambda t, p: mase(t, p, [1.0, 3.0, 2.0])])
+def test_metric_functions_still_refuse_nan(metric):
+    # they score complete test parts; only the scorers leave missing values out
+    with pytest.raises(ValueError, match="must be finite"):
+        metric([1.0, np.nan], [1.0, 2.0])
+
+
+def test_scorers_rank_a_search_over_windows_past_the_series_end():
+    # the last time-ordered fold holds the windows with missing targets: every candidate's score
+    # was NaN ("Scoring failed")
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    from skattn import AttentionForecaster, make_windows
+
+    t = np.arange(100.0)
+    X, y = make_windows(10 + np.sin(t / 2) + 0.01 * t, window=12, horizon=3, min_target=1)
+    assert np.isnan(y[-1]).any()
+    search = GridSearchCV(
+        AttentionForecaster(d_model=8, n_heads=2, n_layers=1, max_epochs=2, random_state=0),
+        {"patch_len": [3, 4]},
+        cv=TimeSeriesSplit(n_splits=2),
+        scoring={"smape": neg_smape_scorer, "mase": make_mase_scorer(1)},
+        refit="smape",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "Scoring failed" is a UserWarning
+        warnings.simplefilter("ignore", ConvergenceWarning)  # two epochs, on purpose
+        search.fit(X, y)
+    for column in ("split1_test_smape", "split1_test_mase"):
+        assert np.all(np.isfinite(search.cv_results_[column]))
+
+
+def test_mase_scorer_gives_the_estimator_its_windows_as_they_are():
+    # a DataFrame became an array, and an estimator fitted on a DataFrame warned at every call
+    import warnings
+
+    pd = pytest.importorskip("pandas")
+    from sklearn.linear_model import Ridge
+
+    rng = np.random.default_rng(4)
+    X = rng.normal(10.0, 1.0, size=(30, 6))
+    y = X[:, -2:] + rng.normal(0.0, 0.1, size=(30, 2))
+    frame = pd.DataFrame(X, columns=[f"lag{i}" for i in range(6)])
+    from_frame = Ridge().fit(frame, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "X does not have valid feature names"
+        score = make_mase_scorer(1)(from_frame, frame, y)
+    assert score == make_mase_scorer(1)(Ridge().fit(X, y), X, y)

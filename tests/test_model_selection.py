@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skattn import AttentionForecaster, make_windows
 from skattn.metrics import mase, smape
@@ -313,3 +314,173 @@ def test_backtest_errors_name_the_series_and_the_problem():
 
     with pytest.raises(ValueError, match="holds NaN or infinity"):
         backtest(NaNForecaster(), series, 6, 12)
+
+
+# ------------------------------------------------------------------------------------------
+# PredictForecaster is a scikit-learn regressor
+# ------------------------------------------------------------------------------------------
+def _predict_forecasters():
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+
+    from skattn import LastSteps
+    from skattn.model_selection import PredictForecaster
+
+    return [PredictForecaster(Ridge()), PredictForecaster(make_pipeline(LastSteps(), Ridge()))]
+
+
+@parametrize_with_checks(_predict_forecasters())
+def test_predict_forecaster_passes_sklearn_estimator_checks(estimator, check):
+    # check_estimators_unfitted and check_estimator_sparse_tag failed
+    check(estimator)
+
+
+def test_predict_forecaster_before_fit_is_a_not_fitted_error():
+    from sklearn.exceptions import NotFittedError
+    from sklearn.linear_model import Ridge
+
+    from skattn.model_selection import PredictForecaster
+
+    series = 10 + np.sin(np.arange(60) / 3)
+    X, _ = make_windows(series, 12, 3)
+    with pytest.raises(NotFittedError):
+        PredictForecaster(Ridge()).predict(X)
+    with pytest.raises(NotFittedError):
+        PredictForecaster(Ridge()).forecast(series, 3)
+
+
+def test_predict_forecaster_scores_like_the_package_regressors():
+    # it had no score: a search or cross_val_score without scoring= raised a TypeError
+    from sklearn.linear_model import Ridge
+    from sklearn.metrics import r2_score
+    from sklearn.model_selection import TimeSeriesSplit, cross_val_score
+
+    from skattn.model_selection import PredictForecaster
+
+    series = 10 + np.sin(np.arange(90) / 3) + 0.02 * np.arange(90)
+    X, y = make_windows(series, 12, 3)
+    np.testing.assert_array_equal(
+        cross_val_score(PredictForecaster(Ridge()), X, y, cv=TimeSeriesSplit(3)),
+        cross_val_score(Ridge(), X, y, cv=TimeSeriesSplit(3)))
+    # missing targets are left out: each step scored on the rows where it was observed
+    model = PredictForecaster(Ridge()).fit(X, y)
+    predictions = model.predict(X)
+    missing = y.copy()
+    missing[-5:, 2] = np.nan
+    expected = np.mean([r2_score(y[:, 0], predictions[:, 0]), r2_score(y[:, 1], predictions[:, 1]),
+                        r2_score(y[:-5, 2], predictions[:-5, 2])])
+    assert model.score(X, missing) == pytest.approx(expected)
+
+
+def test_predict_forecaster_fitted_on_a_dataframe_forecasts_without_warnings():
+    # without feature_names_in_ its windows reached the estimator as arrays: a warning a round
+    import warnings
+
+    pd = pytest.importorskip("pandas")
+    from sklearn.linear_model import Ridge
+
+    from skattn.model_selection import PredictForecaster
+
+    series = 10 + np.sin(np.arange(90) / 3) + 0.02 * np.arange(90)
+    X, y = make_windows(series, 12, 3)
+    frame = pd.DataFrame(X, columns=[f"lag{i}" for i in range(12)])
+    model = PredictForecaster(Ridge()).fit(frame, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "X does not have valid feature names"
+        forecast = model.forecast(series, 10)
+    np.testing.assert_array_equal(model.feature_names_in_, frame.columns)
+    np.testing.assert_array_equal(forecast,
+                                  PredictForecaster(Ridge()).fit(X, y).forecast(series, 10))
+    assert not hasattr(PredictForecaster(Ridge()).fit(X, y), "feature_names_in_")
+
+
+class DuckWindowRegressor:
+    """fit and predict on windows, no scikit-learn base class (so no tags): the last value."""
+
+    def get_params(self, deep=True):
+        return {}
+
+    def set_params(self, **params):
+        return self
+
+    def fit(self, X, y):
+        self.horizon_ = np.shape(y)[1]
+        return self
+
+    def predict(self, X):
+        return np.repeat(np.asarray(X)[:, -1:], self.horizon_, axis=1)
+
+
+def test_predict_forecaster_still_wraps_a_regressor_without_scikit_learn_tags():
+    # its tags follow the estimator's; one that declares none must keep working, as backtest
+    # wraps any model with fit and predict
+    from skattn.model_selection import PredictForecaster
+
+    series = 10 + np.sin(np.arange(60) / 3)
+    model = PredictForecaster(DuckWindowRegressor()).fit(*make_windows(series, 12, 3))
+    np.testing.assert_array_equal(model.forecast(series, 4), np.full(4, series[-1]))
+    table = backtest({"duck": DuckWindowRegressor(), "last": LastValueForecaster()}, series, 3, 12)
+    assert table["smape"][0] == table["smape"][1]
+
+
+# ------------------------------------------------------------------------------------------
+# OriginSplit refuses targets of another horizon
+# ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("split_horizon", [3, 8])
+def test_origin_split_refuses_targets_of_another_horizon(split_horizon):
+    # windows for horizon 6 split as horizon 3 trained on rows whose targets reached the
+    # validation values
+    X, y, index = make_windows(10 + np.sin(np.arange(80) / 3), 12, 6, return_index=True)
+    with pytest.raises(ValueError, match=rf"y has 6 values per window but OriginSplit has "
+                                         rf"horizon={split_horizon}"):
+        list(OriginSplit(index, split_horizon).split(X, y))
+    assert len(list(OriginSplit(index, 6).split(X, y))) == 1
+
+
+# ------------------------------------------------------------------------------------------
+# backtest names the model whose fit failed
+# ------------------------------------------------------------------------------------------
+class FailingFit(RegressorMixin, BaseEstimator):
+    """A window model whose fit raises ``make_error()`` (a factory: clone deep-copies parameters,
+    which an exception whose constructor takes other arguments does not survive)."""
+
+    def __init__(self, make_error=None):
+        self.make_error = make_error
+
+    def fit(self, X, y):
+        raise self.make_error()
+
+    def forecast(self, history, steps):
+        return np.zeros(steps)
+
+
+class ErrorWithCode(Exception):
+    """An exception whose constructor needs more than a message."""
+
+    def __init__(self, message, code):
+        super().__init__(message)
+        self.code = code
+
+
+def test_backtest_names_the_model_whose_fit_failed():
+    from sklearn.exceptions import NotFittedError
+    from sklearn.linear_model import Ridge
+
+    series = 10 + np.sin(np.arange(60) / 3)
+    # Ridge refuses the NaN targets of windows past the end of the training values
+    with pytest.raises(ValueError, match=r"^model 'my_ridge': .*NaN") as raised:
+        backtest({"my_ridge": Ridge(), "last": LastValueForecaster()}, series, 6, 12, min_target=1)
+    assert "NaN" in str(raised.value.__cause__)
+    # the type is kept (scikit-learn's own too) and the original chained
+    for error_type, message in ((KeyError, "lag3"), (NotFittedError, "not ready"),
+                                (TypeError, "bad y")):
+        with pytest.raises(error_type, match=f"model 'broken': '?{message}") as raised:
+            backtest({"broken": FailingFit(lambda: error_type(message))}, series, 6, 12)
+        assert type(raised.value.__cause__) is error_type
+        assert raised.value.__cause__.args == (message,)
+    # a type that cannot be made from a message alone becomes a ValueError, chained
+    with pytest.raises(ValueError, match="^model 'broken': disk full$") as raised:
+        backtest({"broken": FailingFit(lambda: ErrorWithCode("disk full", code=28))}, series, 6,
+                 12)
+    assert isinstance(raised.value.__cause__, ErrorWithCode)
+    assert raised.value.__cause__.code == 28
