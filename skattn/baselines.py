@@ -31,7 +31,8 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import N_JOBS_CONSTRAINT, as_history, check_steps, validate_windows
+from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, as_history, check_steps,
+                          validate_windows)
 from .exceptions import BaselineFallbackWarning
 
 __all__ = [
@@ -88,8 +89,13 @@ def _import_statsforecast(who):
 # ------------------------------------------------------------------------------------------
 # The shared estimator
 # ------------------------------------------------------------------------------------------
-class _LocalForecaster(RegressorMixin, BaseEstimator):
-    """Validation, parallel prediction and ``forecast`` for models fitted to each window."""
+class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
+    """Validation, parallel prediction and ``forecast`` for models fitted to each window.
+
+    ``fit`` accepts NaN targets (values not observed, as in the windows ``make_windows(...,
+    min_target=...)`` adds at the end of a series) like the package's other models, and
+    ``score`` leaves them out (:class:`~skattn._validation.MissingTargetsScoreMixin`).
+    """
 
     _parameter_constraints: dict = {}
     _needs_library = False
@@ -119,7 +125,10 @@ class _LocalForecaster(RegressorMixin, BaseEstimator):
 
     # -- validation --------------------------------------------------------------------------
     def _validate_X(self, X, *, reset, y=None):
-        return validate_windows(self, X, y, reset=reset)
+        # missing_y: these models read only the shape of y, so a target that was not observed
+        # (NaN) costs them nothing; refusing it made them the one model of a backtest with
+        # min_target that failed, while AttentionForecaster and ForecastEnsemble accept it
+        return validate_windows(self, X, y, reset=reset, missing_y=True)
 
     # -- scikit-learn API --------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
@@ -135,7 +144,9 @@ class _LocalForecaster(RegressorMixin, BaseEstimator):
             History windows, oldest value first. With 3 dimensions channel 0 is the target; the
             other channels (covariates) are ignored by these univariate models.
         y : array-like of shape (n_samples,) or (n_samples, horizon)
-            The next value, or the next ``horizon`` values, after each window.
+            The next value, or the next ``horizon`` values, after each window. Only its shape
+            is used. NaN marks a value that was not observed (:func:`skattn.make_windows` with
+            ``min_target``); each row needs at least one observed value.
 
         Returns
         -------
@@ -146,6 +157,10 @@ class _LocalForecaster(RegressorMixin, BaseEstimator):
         ------
         ImportError
             When the model needs statsforecast and it is not installed.
+        ValueError
+            When ``y`` is None, not 1-D or 2-D, has another number of rows than ``X``, holds
+            infinity, or has a row with no observed value (every value NaN); when ``X`` is not
+            finite or not 2-D or 3-D windows; or when the parameters contradict each other.
         """
         if self._needs_library:
             _import_statsforecast(type(self).__name__)

@@ -20,7 +20,7 @@ from sklearn.utils import get_tags
 from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import _check_feature_names_in, check_array, check_is_fitted
 
-from ._validation import (MissingTargetsScoreMixin, check_targets_with_missing,
+from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, check_targets_with_missing,
                           forecast_with_predict, validate_windows, window_channels)
 
 
@@ -154,11 +154,13 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
         How the members' predictions are combined. The median (as in N-BEATS) is robust to one
         member going astray on a series; "mean" honours ``weights``.
     weights : array-like of shape (n_estimators,) or None, default=None
-        Weights of the members for ``aggregate="mean"``; None means equal weights.
+        Weights of the members for ``aggregate="mean"``, finite and >= 0, one per member
+        (dropped ones included); those of the members that are not dropped must have a
+        positive sum. None means equal weights.
     n_jobs : int or None, default=None
         Members fitted in parallel (joblib). None means 1 unless in a
-        :func:`joblib.parallel_config` context; -1 means all processors. Each member keeps its
-        own ``n_jobs`` for its own threads.
+        :func:`joblib.parallel_config` context; -1 means all processors, -2 all but one; 0 is
+        refused. Each member keeps its own ``n_jobs`` for its own threads.
     verbose : bool, default=False
         Print the time each member took to fit.
 
@@ -203,6 +205,9 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
     _parameter_constraints: dict = {
         **VotingRegressor._parameter_constraints,
         "aggregate": [StrOptions({"median", "mean"})],
+        # VotingRegressor takes any int, and n_jobs=0 failed inside joblib once the members
+        # were being fitted; the package's constraint refuses it at fit like its other models
+        "n_jobs": N_JOBS_CONSTRAINT,
     }
 
     def __init__(self, estimators, *, aggregate="median", weights=None, n_jobs=None,
@@ -245,6 +250,15 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
         -------
         self : ForecastEnsemble
             The fitted ensemble.
+
+        Raises
+        ------
+        ValueError
+            When ``y`` is None or has a row with no observed value; when ``weights`` are given
+            with ``aggregate="median"``, are not finite numbers >= 0, or the weights of the
+            members that are not dropped do not have a positive sum; when ``X`` is not finite
+            windows of 2 or 3 dimensions; or when a parameter is invalid
+            (:class:`~sklearn.utils._param_validation.InvalidParameterError`, e.g. ``n_jobs=0``).
         """
         if y is None:
             raise ValueError(
@@ -268,6 +282,19 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
                     "weights must be a 1-D list of finite numbers >= 0 with a positive sum, got "
                     f"{self.weights!r}"
                 )
+            # predict averages over the members that are not dropped only: when their weights
+            # sum to zero, the fit passed and every predict raised a ZeroDivisionError. (Another
+            # number of weights than of members is VotingRegressor's error, below.)
+            if weights.size == len(self.estimators):
+                kept = [weight for weight, (_, member) in zip(weights, self.estimators)
+                        if not (isinstance(member, str) and member == "drop")]
+                if kept and not sum(kept) > 0:
+                    raise ValueError(
+                        "the weights of the members that are not dropped sum to zero, so their "
+                        "weighted mean is not defined: give one of them a positive weight, got "
+                        f"weights={self.weights!r} for "
+                        f"{[name for name, _ in self.estimators]!r}"
+                    )
         # the same checks as the members', before a pool of processes is started for them; NaN
         # targets (missing values) go on to the members, which accept or reject them
         X_checked = check_array(X, allow_nd=True, dtype=[np.float64, np.float32],

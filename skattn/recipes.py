@@ -27,6 +27,8 @@ MEMBER_PARAMS = dict(
 #: the two families: (name, the seasonality test's critical value, AttentionForecaster overrides).
 #: Free heads behind a laxer test, parabola heads (trend_degree=2) behind the Theta method's
 FAMILIES = (("free", 1.0, {}), ("trend", 1.645, {"trend_degree": 2}))
+#: the largest seed a member accepts: AttentionForecaster's random_state seeds NumPy's RandomState
+MAX_SEED = 2**32 - 1
 
 
 def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3, max_epochs=20,
@@ -55,8 +57,9 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
     Parameters
     ----------
     windows : sequence of int, default=(24, 36, 54)
-        History lengths of the members; each at least 1. M3 monthly (horizon 18) used 24, 36
-        and 54; about 4/3, 2 and 3 horizons elsewhere.
+        History lengths of the members; each at least 1, all different (they name the
+        members). M3 monthly (horizon 18) used 24, 36 and 54; about 4/3, 2 and 3 horizons
+        elsewhere.
     season_length : int, default=12
         Steps per season of the seasonal adjustment; 1 puts no adjustment in front of the
         members (non-seasonal data).
@@ -69,18 +72,29 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
     batch_size : int, default=256
         Windows per update of every member.
     n_jobs : int or None, default=None
-        Members fitted in parallel processes (:class:`~skattn.ForecastEnsemble`); each member
-        uses one thread.
+        Members fitted in parallel processes (:class:`~skattn.ForecastEnsemble`); None means 1
+        unless in a :func:`joblib.parallel_config` context, -1 all processors; not 0. Each
+        member uses one thread.
     random_state : int, RandomState instance or None, default=None
         Seeds of the members: an int ``r`` gives the members of every family and window the
-        seeds ``r, r + 1, ..., r + n_seeds - 1`` (0 reproduces the M3 model); a RandomState
-        draws them; None leaves every member unseeded.
+        seeds ``r, r + 1, ..., r + n_seeds - 1`` (0 reproduces the M3 model), so ``r`` runs
+        from 0 to ``2**32 - n_seeds`` (a seed is at most ``2**32 - 1``); a RandomState draws
+        them; None leaves every member unseeded.
 
     Returns
     -------
     ForecastEnsemble
         Unfitted, with ``aggregate="median"``; the members are named
         ``"{family}_w{window}_seed{k}"``.
+
+    Raises
+    ------
+    ValueError
+        When an argument is invalid, named in the message: ``windows`` not a non-empty
+        sequence of distinct integers >= 1; ``season_length``, ``n_seeds``, ``max_epochs`` or
+        ``batch_size`` not an integer >= 1; ``n_jobs`` not None or a nonzero integer; an int
+        ``random_state`` below 0 or above ``2**32 - n_seeds``. Checked here, at the call, not
+        first when the ensemble is fitted.
 
     Examples
     --------
@@ -103,13 +117,36 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
     windows = [check_integer("every window", window, 1) for window in windows]
     if not windows:
         raise ValueError("windows is empty: give at least one history length")
+    # the members are named by their window, and ForecastEnsemble refuses repeated names
+    repeated = sorted({window for window in windows if windows.count(window) > 1})
+    if repeated:
+        raise ValueError(
+            f"windows must be different history lengths, got {repeated[0]} more than once in "
+            f"{tuple(windows)}: each window gives its members their names"
+        )
     season_length = check_integer("season_length", season_length, 1)
     n_seeds = check_integer("n_seeds", n_seeds, 1)
     max_epochs = check_integer("max_epochs", max_epochs, 1)
     batch_size = check_integer("batch_size", batch_size, 1)
+    # the rule of the ensemble's N_JOBS_CONSTRAINT (joblib's: 0 has no meaning), checked now
+    # rather than at fit; a bool is refused, as check_integer refuses it for the other counts
+    if n_jobs is not None and (not isinstance(n_jobs, Integral) or isinstance(n_jobs, bool)
+                               or n_jobs == 0):
+        raise ValueError(
+            "n_jobs must be None or a nonzero integer (-1 for all processors), got "
+            f"{n_jobs!r}"
+        )
     if random_state is None:
         seeds = [None] * n_seeds
     elif isinstance(random_state, Integral) and not isinstance(random_state, bool):
+        # every member's seed, random_state + k, must be a valid seed, not only the first
+        largest = MAX_SEED - (n_seeds - 1)
+        if not 0 <= random_state <= largest:
+            raise ValueError(
+                f"random_state must be an integer from 0 to {largest} (the members get the "
+                f"seeds random_state, ..., random_state + {n_seeds - 1}, each at most "
+                f"2**32 - 1), got {random_state!r}"
+            )
         seeds = [int(random_state) + k for k in range(n_seeds)]
     else:
         seeds = [int(seed) for seed in

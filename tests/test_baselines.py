@@ -229,6 +229,53 @@ def test_verbose_prints_a_summary(capsys):
 
 
 # ------------------------------------------------------------------------------------------
+# Missing targets
+# ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("cls", ALL)
+def test_fit_accepts_nan_targets_past_the_end_of_a_series(cls):
+    # make_windows(min_target=1) marks the targets past the end of a series with NaN; a model that
+    # reads only y's shape refused them ("Input y contains NaN"), as AttentionForecaster does not
+    series = _seasonal_series(60, seed=2)
+    X, y = make_windows(series, window=30, horizon=4, min_target=1)
+    assert np.isnan(y).any() and not np.isnan(y).all(axis=1).any()
+    model = cls().fit(X, y)
+    observed = cls().fit(X, np.nan_to_num(y))  # the same shape, every value observed
+    assert model.n_outputs_ == 4 and model.n_features_in_ == 30
+    np.testing.assert_array_equal(model.predict(X[-2:]), observed.predict(X[-2:]))
+    # score leaves the missing values out, as the package's other models do
+    assert np.isfinite(model.score(X[-6:], y[-6:]))
+    # a row with no observed value, or infinity, is still refused
+    unobserved = y.copy()
+    unobserved[0] = np.nan
+    with pytest.raises(ValueError, match="each row needs at least one observed value"):
+        cls().fit(X, unobserved)
+    with pytest.raises(ValueError, match="NaN"):
+        cls().fit(X, np.full(len(X), np.nan))  # 1-D: a NaN target is a row with no value
+    infinite = y.copy()
+    infinite[0, 0] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        cls().fit(X, infinite)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_backtest_with_min_target_runs_a_baseline_beside_attention():
+    from skattn import AttentionForecaster
+    from skattn.model_selection import backtest
+
+    series = _seasonal_series(80, seed=3)
+    models = {"attn": AttentionForecaster(d_model=8, n_heads=2, n_layers=1, max_epochs=2,
+                                          random_state=0),
+              "naive": NaiveForecaster()}
+    table, forecasts = backtest(models, series, horizon=6, window=24, min_target=1,
+                                return_forecasts=True)
+    assert sorted(table["model"]) == ["attn", "naive"]
+    # the naive forecasts do not depend on the windows it was fitted on
+    _, without = backtest({"naive": NaiveForecaster()}, series, horizon=6, window=24,
+                          return_forecasts=True)
+    np.testing.assert_array_equal(forecasts["naive"], without["naive"])
+
+
+# ------------------------------------------------------------------------------------------
 # Errors
 # ------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("cls", ALL)

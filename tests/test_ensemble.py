@@ -126,6 +126,39 @@ def test_bad_parameters_are_named(seasonal_windows, bad, message):
         ForecastEnsemble([("a", small(0)), ("b", small(1))], **bad).fit(X, y)
 
 
+def test_weights_of_the_members_kept_must_have_a_positive_sum(seasonal_windows):
+    # the sum was checked over every weight, dropped members' included: fit passed and every
+    # predict raised "ZeroDivisionError: Weights sum to zero"
+    from sklearn.linear_model import Ridge
+
+    _, X, y = seasonal_windows
+    ensemble = ForecastEnsemble([("a", Ridge()), ("b", "drop")], aggregate="mean", weights=[0, 1])
+    with pytest.raises(ValueError, match="weights of the members that are not dropped sum to "
+                                         "zero"):
+        ensemble.fit(X, y)
+    # the median takes no weights, dropped members or not
+    with pytest.raises(ValueError, match="weights are only used with aggregate='mean'"):
+        ForecastEnsemble([("a", Ridge()), ("b", "drop")], weights=[0, 1]).fit(X, y)
+    # a zero weight on a dropped member is fine, and the mean is the remaining member's
+    kept = ForecastEnsemble([("a", "drop"), ("b", Ridge())], aggregate="mean",
+                            weights=[0, 1]).fit(X, y)
+    np.testing.assert_array_equal(kept.predict(X[:5]), Ridge().fit(X, y).predict(X[:5]))
+    # another number of weights than of members is still VotingRegressor's error
+    with pytest.raises(ValueError, match="Number of `estimators` and weights must be equal"):
+        ForecastEnsemble([("a", Ridge()), ("b", "drop")], aggregate="mean",
+                         weights=[0, 1, 1]).fit(X, y)
+
+
+def test_n_jobs_zero_is_refused_at_fit_before_any_member_is_fitted(seasonal_windows):
+    # VotingRegressor accepts any int; joblib said "n_jobs == 0 in Parallel has no meaning" only
+    # once the members were being fitted
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    _, X, y = seasonal_windows
+    with pytest.raises(InvalidParameterError, match="'n_jobs' parameter of ForecastEnsemble"):
+        ForecastEnsemble([("a", small(0))], n_jobs=0).fit(X, y)
+
+
 def test_bad_input_is_named(seasonal_windows):
     series, X, y = seasonal_windows
     ensemble = ForecastEnsemble([("a", small(0))])

@@ -64,10 +64,31 @@ def test_season_length_one_means_no_adjustment():
     (dict(n_seeds=True), "n_seeds must be an integer >= 1"),
     (dict(max_epochs=0), "max_epochs must be an integer >= 1"),
     (dict(batch_size=-1), "batch_size must be an integer >= 1"),
+    # the next ones were accepted here and failed only at fit
+    (dict(windows=(12, 12)), r"windows must be different history lengths, got 12 more than once"),
+    (dict(windows=(24, 36, 24, 36)), "got 24 more than once"),
+    (dict(random_state=-1), "random_state must be an integer from 0 to 4294967293"),
+    (dict(random_state=2**32 - 1, n_seeds=2),
+     "random_state must be an integer from 0 to 4294967294"),
+    (dict(random_state=np.int64(2**32 - 2), n_seeds=3), "random_state must be an integer from 0"),
+    (dict(n_jobs=0), "n_jobs must be None or a nonzero integer"),
+    (dict(n_jobs=1.5), "n_jobs must be None or a nonzero integer"),
+    (dict(n_jobs=True), "n_jobs must be None or a nonzero integer"),
 ])
 def test_bad_arguments_are_named(kwargs, message):
     with pytest.raises(ValueError, match=message):
         make_attention_ensemble(**kwargs)
+
+
+def test_largest_random_state_gives_every_member_a_valid_seed():
+    # random_state + n_seeds - 1 is the largest seed: at 2**32 - 1 it is still one the members take
+    model = make_attention_ensemble((6,), season_length=1, n_seeds=3, random_state=2**32 - 3,
+                                    n_jobs=-1)
+    seeds = [_attention(member).random_state for _, member in model.estimators]
+    assert seeds == [2**32 - 3, 2**32 - 2, 2**32 - 1] * 2
+    for _, member in model.estimators:
+        _attention(member)._validate_params()  # the check fit makes; it refused -1 and 2**32
+    model._validate_params()
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
