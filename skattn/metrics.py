@@ -364,82 +364,23 @@ def _metric_of_observed(metric, y_true, y_pred, *, root_mean_square=False):
         y_true, root_mean_square=root_mean_square)
 
 
-# The scorers' functions, at module level so that a fitted search (its scorer_) pickles.
+# The scorers' functions, at module level so that a fitted search (its scorer_) pickles. Each is
+# its metric leaving out values that were not observed (NaN in y_true) by the estimators' rule
+# (_metric_of_observed): without NaN exactly the metric, and a ValueError for a row of y_true
+# with no observed value or for NaN in y_pred.
 def _mae_of_observed(y_true, y_pred):
-    """MAE leaving out values that were not observed (NaN in ``y_true``): each horizon step's MAE
-    on the rows where it was observed, averaged over the steps. The function of
-    ``neg_mae_scorer``; without NaN exactly :func:`mae`.
-
-    Parameters
-    ----------
-    y_true : array-like of shape (n_samples,) or (n_samples, horizon)
-        The observed values; NaN marks a value that was not observed.
-    y_pred : array-like of the same shape
-        Their forecasts.
-
-    Returns
-    -------
-    float
-        The MAE.
-
-    Raises
-    ------
-    ValueError
-        As :func:`mae` does, and when a row of ``y_true`` has no observed value (so when none is
-        observed at all) or ``y_pred`` holds NaN.
-    """
+    """:func:`mae` of the observed values: each horizon step's on its observed rows, averaged."""
     return _metric_of_observed(mae, y_true, y_pred)
 
 
 def _rmse_of_observed(y_true, y_pred):
-    """RMSE leaving out values that were not observed (NaN in ``y_true``): the root of the mean
-    over the horizon steps of each step's mean squared error on the rows where it was observed.
-    The function of ``neg_rmse_scorer``; without NaN exactly :func:`rmse`.
-
-    Parameters
-    ----------
-    y_true : array-like of shape (n_samples,) or (n_samples, horizon)
-        The observed values; NaN marks a value that was not observed.
-    y_pred : array-like of the same shape
-        Their forecasts.
-
-    Returns
-    -------
-    float
-        The RMSE.
-
-    Raises
-    ------
-    ValueError
-        As :func:`rmse` does, and when a row of ``y_true`` has no observed value (so when none is
-        observed at all) or ``y_pred`` holds NaN.
-    """
+    """:func:`rmse` of the observed values: the root of the mean over the horizon steps of each
+    step's mean squared error on its observed rows."""
     return _metric_of_observed(rmse, y_true, y_pred, root_mean_square=True)
 
 
 def _smape_of_observed(y_true, y_pred):
-    """sMAPE leaving out values that were not observed (NaN in ``y_true``): each horizon step's
-    sMAPE on the rows where it was observed, averaged over the steps. The function of
-    ``neg_smape_scorer``; without NaN exactly :func:`smape`.
-
-    Parameters
-    ----------
-    y_true : array-like of shape (n_samples,) or (n_samples, horizon)
-        The observed values; NaN marks a value that was not observed.
-    y_pred : array-like of the same shape
-        Their forecasts.
-
-    Returns
-    -------
-    float
-        sMAPE in percent, from 0 to 200.
-
-    Raises
-    ------
-    ValueError
-        As :func:`smape` does, and when a row of ``y_true`` has no observed value (so when none is
-        observed at all) or ``y_pred`` holds NaN.
-    """
+    """:func:`smape` of the observed values: each horizon step's on its observed rows, averaged."""
     return _metric_of_observed(smape, y_true, y_pred)
 
 

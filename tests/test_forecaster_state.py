@@ -9,19 +9,13 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from skattn import AttentionForecaster, make_windows
 from skattn.forecaster import _PRIVATE_FITTED_ATTRIBUTES
+from test_forecaster import seasonal_series
 
 # small and quick, for tests that exercise plumbing rather than accuracy
 FAST = dict(d_model=8, n_heads=2, n_layers=1, max_epochs=3, batch_size=32, random_state=0)
 # no clipping and an absurd step size: training diverges within a few steps (no weight decay:
 # learning_rate * weight_decay >= 1 is refused before training)
 DIVERGING = dict(learning_rate=1e12, clip_grad_norm=None, weight_decay=0.0, max_epochs=50)
-
-
-def seasonal_series(n=240, noise=2.0, seed=0):
-    """Monthly-like series: level, trend, yearly season, Gaussian noise."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(n)
-    return 50 + 0.3 * t + 10 * np.sin(2 * np.pi * t / 12) + rng.normal(0, noise, n)
 
 
 @pytest.fixture(scope="module")
