@@ -314,7 +314,7 @@ def backtest(
         On invalid parameters or series, a series too short for the origins (see Notes), or a
         forecast of the wrong shape or holding NaN or infinity.
     Exception
-        What a model's ``fit`` raises, of the same type (a ValueError if that type cannot be
+        What a model's ``fit`` or ``forecast`` raises, of the same type (a ValueError if that type cannot be
         made from a message) with ``"model '<name>': "`` before its message, chained from it.
 
     Notes
@@ -376,13 +376,16 @@ def backtest(
                 raise _naming_the_model(exc, name) from exc
             fit_seconds += time.perf_counter() - started
             started = time.perf_counter()
-            if is_local_model(model) and n_series > 1:
-                # joblib reports progress as batches of series finish (to stderr) when verbose
-                outputs = Parallel(n_jobs=n_jobs, verbose=5 if verbose else 0)(
-                    delayed(_forecast_one)(model, history, horizon) for history in histories
-                )
-            else:
-                outputs = [_forecast_one(model, history, horizon) for history in histories]
+            try:
+                if is_local_model(model) and n_series > 1:
+                    # joblib reports progress as batches of series finish (to stderr) if verbose
+                    outputs = Parallel(n_jobs=n_jobs, verbose=5 if verbose else 0)(
+                        delayed(_forecast_one)(model, history, horizon) for history in histories
+                    )
+                else:
+                    outputs = [_forecast_one(model, history, horizon) for history in histories]
+            except Exception as exc:  # a forecast that fails names its model too
+                raise _naming_the_model(exc, name) from exc
             predict_seconds += time.perf_counter() - started
             for i, out in enumerate(outputs):
                 if out.shape != (horizon,):

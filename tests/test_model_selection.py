@@ -484,3 +484,17 @@ def test_backtest_names_the_model_whose_fit_failed():
                  12)
     assert isinstance(raised.value.__cause__, ErrorWithCode)
     assert raised.value.__cause__.code == 28
+
+
+class FailingForecast(LastValueForecaster):
+    """Fits, then refuses to forecast (a model whose forecast needs what the history lacks)."""
+
+    def forecast(self, history, steps):
+        raise ValueError("history too short for lag 24")
+
+
+def test_backtest_names_the_model_whose_forecast_failed():
+    series = 10 + np.sin(np.arange(60) / 3)
+    with pytest.raises(ValueError, match="^model 'lagged': history too short") as raised:
+        backtest({"last": LastValueForecaster(), "lagged": FailingForecast()}, series, 6, 12)
+    assert str(raised.value.__cause__) == "history too short for lag 24"
