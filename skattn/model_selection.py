@@ -314,8 +314,9 @@ def backtest(
         On invalid parameters or series, a series too short for the origins (see Notes), or a
         forecast of the wrong shape or holding NaN or infinity.
     Exception
-        What a model's ``fit`` or ``forecast`` raises, of the same type (a ValueError if that type cannot be
-        made from a message) with ``"model '<name>': "`` before its message, chained from it.
+        What a model's ``fit`` or ``forecast`` raises, of the same type (a ValueError if that
+        type cannot be made from a message) with ``"model '<name>': "`` before its message,
+        chained from it.
 
     Notes
     -----
