@@ -15,12 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .recipes import MAX_SEED  # the largest seed numpy (hence random_state) accepts
+
 MODEL_NAMES = ("attention", "ensemble", "naive", "snaive", "ets", "theta", "arima")
 #: the ensemble's members train for about as many updates as on M3 monthly (20 epochs of its
 #: 46,000-66,000 windows in batches of 256), however few windows a dataset has
 ENSEMBLE_UPDATES = 3600
 DATASETS = ("airline", "m3-monthly", "m3-quarterly", "tourism-monthly")
-MAX_SEED = 2**32 - 1  # the largest seed numpy (hence random_state) accepts
 #: the ensemble has this many members per family and window, seeded SEED, SEED + 1, ...
 ENSEMBLE_SEEDS = 3
 MAX_ENSEMBLE_SEED = MAX_SEED - (ENSEMBLE_SEEDS - 1)

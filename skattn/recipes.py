@@ -28,6 +28,7 @@ MEMBER_PARAMS = dict(
 #: Free heads behind a laxer test, parabola heads (trend_degree=2) behind the Theta method's
 FAMILIES = (("free", 1.0, {}), ("trend", 1.645, {"trend_degree": 2}))
 #: the largest seed a member accepts: AttentionForecaster's random_state seeds NumPy's RandomState
+#: (also the limit of ``python -m skattn compare --seed``)
 MAX_SEED = 2**32 - 1
 
 
