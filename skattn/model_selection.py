@@ -493,7 +493,8 @@ class OriginSplit:
         The ``index`` returned by :func:`skattn.make_windows` with ``return_index=True``:
         (series number, position of the first target value) of each row.
     horizon : int
-        The ``horizon`` the windows were made with.
+        The ``horizon`` the windows were made with. A ``y`` given to :meth:`split` must have
+        that many values per window (1-D for horizon 1, as ``make_windows`` returns it).
     n_origins : int, default=1
         Number of splits.
     origin_step : int or None, default=None
@@ -570,10 +571,12 @@ class OriginSplit:
         X : array-like of shape (n_samples, ...), optional
             The windows; only their number is checked against ``index``.
         y : array-like of shape (n_samples,) or (n_samples, horizon), optional
-            The targets, when 2-D ``horizon`` values per window. Rows with a NaN (the windows
-            past a series' end that ``make_windows(..., min_target=...)`` cuts) neither place an
-            origin nor are validated on; their targets overlap every origin's validation values,
-            so they are never trained on either. Without ``y`` every row counts as complete.
+            The targets, ``horizon`` values per window: 1-D only when ``horizon`` is 1 (as
+            ``make_windows`` returns them), else 2-D with ``horizon`` columns. Rows with a NaN
+            (the windows past a series' end that ``make_windows(..., min_target=...)`` cuts)
+            neither place an origin nor are validated on; their targets overlap every origin's
+            validation values, so they are never trained on either. Without ``y`` every row
+            counts as complete.
         groups : ignored
             Present for scikit-learn's splitter API.
 
@@ -586,8 +589,8 @@ class OriginSplit:
         ------
         ValueError
             When the parameters are invalid, ``X`` or ``y`` has another number of rows than
-            ``index``, a 2-D ``y`` has other than ``horizon`` columns, or an origin leaves no
-            training or no validation window.
+            ``index``, a 2-D ``y`` has other than ``horizon`` columns, ``y`` is 1-D while
+            ``horizon`` is not 1, or an origin leaves no training or no validation window.
         """
         index, origin_step = self._checked()
         if X is not None and not hasattr(X, "__len__"):
@@ -597,12 +600,24 @@ class OriginSplit:
         complete = np.ones(index.shape[0], dtype=bool)  # (n,) rows whose target is all there
         if y is not None:
             y = np.asarray(y, dtype=np.float64)
+            # a y of any other shape has no per-window width to check against the horizon
+            if y.ndim not in (1, 2):
+                raise ValueError(
+                    f"y must be 1-D (horizon 1) or 2-D (n_windows, horizon), got an array of "
+                    f"shape {y.shape}"
+                )
             if y.shape[0] != index.shape[0]:
                 raise ValueError(f"y has {y.shape[0]} rows but index describes {index.shape[0]} "
                                  "windows")
             # training rows are those whose target ends `horizon` steps after its start: longer
             # targets than that reach into the validation values (leakage), shorter ones lose
-            # training rows
+            # training rows. A 1-D y is one value per window (make_windows gives it for horizon
+            # 1 only), so it is held to the same rule as a 2-D y of one column
+            if y.ndim == 1 and self.horizon != 1:
+                raise ValueError(
+                    f"y is 1-D (1 value per window, the targets of horizon 1) but OriginSplit "
+                    f"has horizon={self.horizon}: pass the horizon the windows were made with"
+                )
             if y.ndim == 2 and y.shape[1] != self.horizon:
                 raise ValueError(
                     f"y has {y.shape[1]} values per window but OriginSplit has horizon="

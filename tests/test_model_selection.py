@@ -437,6 +437,39 @@ def test_origin_split_refuses_targets_of_another_horizon(split_horizon):
     assert len(list(OriginSplit(index, 6).split(X, y))) == 1
 
 
+@pytest.mark.parametrize("split_horizon", [2, 6])
+def test_origin_split_refuses_a_1d_y_unless_its_horizon_is_1(split_horizon):
+    # a 1-D y (make_windows' targets of horizon 1) passed unchecked to a splitter of another
+    # horizon, while a 2-D y of the wrong width was refused
+    series = [10 + np.sin(np.arange(80) / 3), 5 + np.cos(np.arange(60) / 4)]
+    X, y, index = make_windows(series, 12, 1, return_index=True)
+    assert y.ndim == 1
+    with pytest.raises(ValueError, match=rf"y is 1-D .* but OriginSplit has "
+                                         rf"horizon={split_horizon}"):
+        list(OriginSplit(index, split_horizon).split(X, y))
+    # the first target value of windows made for another horizon is refused the same way
+    X6, y6, index6 = make_windows(series, 12, 6, return_index=True)
+    with pytest.raises(ValueError, match=r"y is 1-D .* but OriginSplit has horizon=6"):
+        list(OriginSplit(index6, 6).split(X6, y6[:, 0]))
+    # and so a search given such a y fails instead of scoring folds of another horizon
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import GridSearchCV
+
+    search = GridSearchCV(Ridge(), {"alpha": [1.0]}, cv=OriginSplit(index, split_horizon))
+    with pytest.raises(ValueError, match=rf"horizon={split_horizon}"):
+        search.fit(X, y)
+
+
+def test_origin_split_of_horizon_1_takes_a_1d_y_as_before():
+    series = [10 + np.sin(np.arange(80) / 3), 5 + np.cos(np.arange(60) / 4)]
+    X, y, index = make_windows(series, 12, 1, return_index=True)
+    splitter = OriginSplit(index, 1, n_origins=3)
+    as_lists = [[(t.tolist(), v.tolist()) for t, v in splits] for splits in (
+        splitter.split(X, y), splitter.split(X, y[:, None]), splitter.split(X))]
+    assert as_lists[0] == as_lists[1] == as_lists[2]
+    assert len(as_lists[0]) == 3
+
+
 # ------------------------------------------------------------------------------------------
 # backtest names the model whose fit failed
 # ------------------------------------------------------------------------------------------
@@ -498,3 +531,14 @@ def test_backtest_names_the_model_whose_forecast_failed():
     with pytest.raises(ValueError, match="^model 'lagged': history too short") as raised:
         backtest({"last": LastValueForecaster(), "lagged": FailingForecast()}, series, 6, 12)
     assert str(raised.value.__cause__) == "history too short for lag 24"
+
+
+@pytest.mark.parametrize("bad_y", ["three_d", "scalar"])
+def test_origin_split_refuses_a_y_that_is_neither_1d_nor_2d(bad_y):
+    # a 3-D y skipped the width check (the leakage the 2-D check prevents) and a scalar y
+    # failed with an IndexError
+    series = [10 + np.sin(np.arange(80) / 3), 5 + np.cos(np.arange(60) / 4)]
+    X, y, index = make_windows(series, 12, 6, return_index=True)
+    y = y[:, :, None] if bad_y == "three_d" else 3.0
+    with pytest.raises(ValueError, match=r"y must be 1-D \(horizon 1\) or 2-D"):
+        list(OriginSplit(index, 2).split(X, y))
