@@ -9,12 +9,14 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "AttentionForecaster", "DeseasonalizedForecaster", "ForecastEnsemble", "LastSteps",
-    "make_windows", "__version__",
+    "make_attention_ensemble", "make_windows", "__version__",
 ]
 
 # skattn.ensemble is imported on first use: it pulls in sklearn.ensemble (~0.1 s of the ~1.6 s
-# `import skattn` takes), which a user who never builds an ensemble does not need (PEP 562)
-_LAZY = {"ForecastEnsemble": "ensemble", "LastSteps": "ensemble"}
+# `import skattn` takes), which a user who never builds an ensemble does not need (PEP 562);
+# skattn.recipes likewise (it pulls in sklearn.pipeline, and skattn.ensemble when called)
+_LAZY = {"ForecastEnsemble": "ensemble", "LastSteps": "ensemble",
+         "make_attention_ensemble": "recipes"}
 
 
 def __getattr__(name):

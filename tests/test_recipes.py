@@ -139,3 +139,21 @@ def test_backtest_passes_min_history_and_min_target_to_make_windows():
     assert more_shape[0] > plain_shape[0]
     with pytest.raises(ValueError, match="min_history"):
         backtest(_RowRecorder(), series, horizon=6, window=24, min_history=30)
+
+
+def test_exported_at_the_top_level_lazily():
+    # it was reachable only as skattn.recipes.make_attention_ensemble
+    import subprocess
+    import sys
+
+    import skattn
+    import skattn.recipes
+
+    assert "make_attention_ensemble" in skattn.__all__
+    assert "make_attention_ensemble" in dir(skattn)
+    from skattn import make_attention_ensemble as top_level
+    assert top_level is skattn.recipes.make_attention_ensemble is make_attention_ensemble
+    # `import skattn` does not import the recipes (nor sklearn.pipeline) until they are asked for
+    code = ("import sys, skattn; assert 'skattn.recipes' not in sys.modules; "
+            "skattn.make_attention_ensemble; assert 'skattn.recipes' in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
