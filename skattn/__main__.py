@@ -249,7 +249,7 @@ def build_models(names, season_length, n_jobs, seed, early_stopping=True):
     """The requested models; classical ones are skipped with a message when their extra is missing.
 
     ``early_stopping`` is that of AttentionForecaster: False when it has fewer than
-    MIN_WINDOWS_FOR_EARLY_STOPPING training windows (see :func:`count_training_windows`).
+    MIN_WINDOWS_FOR_EARLY_STOPPING training windows (see :func:`skattn.windows.count_windows`).
     """
     from .forecaster import AttentionForecaster
 
@@ -300,17 +300,16 @@ def ensemble_design(series, horizon, season_length, seed, n_jobs):
         The design in a few words, for the progress line.
     """
     from .recipes import make_attention_ensemble
-    from .windows import make_windows
+    from .windows import count_windows
 
     longest = max(values.size for values in series) - horizon  # training values
     context = max(1, min(5 * horizon, longest - 1))
     windows = sorted({max(1, round(factor * horizon)) for factor in (4 / 3, 2, 3)})
     windows = [window for window in windows if window <= context] or [context]
     window_args = dict(window=context, min_history=max(windows), min_target=1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # short series are padded, as backtest's windows are
-        n_windows = make_windows([values[:-horizon] for values in series], context, horizon,
-                                 min_history=window_args["min_history"], min_target=1)[0].shape[0]
+    # the windows backtest cuts from the training parts (short ones padded), counted, not cut
+    n_windows = count_windows([values.size - horizon for values in series], context, horizon,
+                              min_history=window_args["min_history"], min_target=1)
     batch_size = 256 if n_windows >= 8 * 256 else 32
     updates_per_epoch = -(-n_windows // batch_size)
     max_epochs = min(1000, max(20, -(-ENSEMBLE_UPDATES // updates_per_epoch)))
@@ -321,18 +320,6 @@ def ensemble_design(series, horizon, season_length, seed, n_jobs):
                    f"{', '.join(map(str, windows))} reading {context}, {max_epochs} epochs of "
                    f"{n_windows} windows in batches of {batch_size})")
     return model, window_args, description
-
-
-def count_training_windows(train_lengths, window, horizon):
-    """How many windows ``make_windows(parts, window, horizon)`` cuts from training parts of these
-    lengths, without cutting them.
-
-    make_windows' rule for short series: a part of more than ``horizon`` values gives one window
-    for each value it has beyond ``window + horizon`` and at least one (left-padded); a part of
-    ``horizon`` values or fewer gives none.
-    """
-    return sum(max(length - window - horizon, 0) + 1
-               for length in train_lengths if length > horizon)
 
 
 def check_lengths(series, horizon, season_length):
@@ -456,6 +443,7 @@ def compare(args):
     way. Any other exception is a bug and keeps its traceback.
     """
     from .model_selection import backtest, format_table
+    from .windows import count_windows
 
     error = args.parser.error
     # dict.fromkeys: a model named twice runs once, in the place of its first mention
@@ -495,7 +483,7 @@ def compare(args):
             continue
         early_stopping = True
         if name == "attention":
-            n_windows = count_training_windows(train_lengths, window, horizon)
+            n_windows = count_windows(train_lengths, window, horizon)
             early_stopping = n_windows >= MIN_WINDOWS_FOR_EARLY_STOPPING
         built = build_models([name], season_length, args.n_jobs, args.seed,
                              early_stopping=early_stopping)

@@ -168,6 +168,102 @@ def _is_single_series(series):
     return True
 
 
+def _check_window_args(window, horizon, step, min_history, min_target):
+    """``min_history`` and ``min_target`` as integers (None meaning ``window`` and ``horizon``),
+    after checking all five arguments in the order :func:`make_windows` and
+    :func:`count_windows` share, so that both refuse bad ones with the same ValueError."""
+    for name, value in (("window", window), ("horizon", horizon), ("step", step)):
+        check_integer(name, value)
+    min_history = _count_up_to(min_history, "min_history", "window", window)
+    min_target = _count_up_to(min_target, "min_target", "horizon", horizon)
+    return min_history, min_target
+
+
+def _padding(length, window, horizon, min_history):
+    """How many values :func:`make_windows` left-pads a series of ``length`` values with.
+
+    Short series to one full window, and, with ``min_history`` below ``window``, every series, so
+    that windows with only ``min_history`` real values before their target exist too.
+    """
+    return max(0, window + horizon - length, window - min_history)
+
+
+def _no_window_error(horizon):
+    """The ValueError of :func:`make_windows` and :func:`count_windows` when every series has
+    ``horizon`` values or fewer."""
+    return ValueError(
+        f"no series is long enough for a window: each needs more than horizon={horizon} values"
+    )
+
+
+def count_windows(lengths, window, horizon=1, step=1, *, min_history=None, min_target=None):
+    """How many samples :func:`make_windows` cuts from series of these lengths, without cutting
+    them.
+
+    The one statement of make_windows' count: make_windows uses it too (to check the memory its
+    windows take before allocating them), and a test pins it against ``len(make_windows(...)[0])``.
+
+    Parameters
+    ----------
+    lengths : int or iterable of int
+        The number of values of one series, or of each of several series.
+    window, horizon, step, min_history, min_target
+        As in :func:`make_windows`, with the same defaults.
+
+    Returns
+    -------
+    int
+        The number of rows of make_windows' ``X`` for series of these lengths: per series of more
+        than ``horizon`` values, the complete-target windows laid out by ``step`` from its end (at
+        least one, left-padded), plus, with ``min_target``, the windows past its end that have
+        ``min_history`` real values of history; none for a series of ``horizon`` values or fewer.
+
+    Raises
+    ------
+    ValueError
+        For the arguments make_windows refuses, with its messages: a bad ``window``, ``horizon``,
+        ``step``, ``min_history`` or ``min_target``; no lengths; or no series of more than
+        ``horizon`` values. Also for a length that is not an integer >= 1 (make_windows refuses
+        an empty series). Unlike make_windows, nothing is warned about the series that are too
+        short.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skattn.windows import count_windows, make_windows
+    >>> count_windows([30, 12], window=8, horizon=3)
+    22
+    >>> len(make_windows([np.arange(30.0), np.arange(12.0)], window=8, horizon=3)[0])
+    22
+    """
+    min_history, min_target = _check_window_args(window, horizon, step, min_history, min_target)
+    single = isinstance(lengths, Integral)
+    length_list = [lengths] if single else list(lengths)
+    if len(length_list) == 0:
+        raise ValueError("lengths is empty: pass one length or a non-empty list of lengths")
+    # Python ints, so that the count cannot overflow whatever integer types the caller passed
+    window, horizon, step = int(window), int(horizon), int(step)
+    min_history, min_target = int(min_history), int(min_target)
+    n_windows = 0
+    for number, length in enumerate(length_list):
+        length = check_integer("lengths" if single else f"lengths[{number}]", length)
+        if length <= horizon:  # no history before a full target: make_windows skips the series
+            continue
+        n_padded = length + _padding(length, window, horizon, min_history)
+        # complete targets: one window every `step` back from the series' end, in the padded
+        # series (so at least one)
+        n_windows += (n_padded - horizon - window) // step + 1
+        # targets past the end: the k-th window `step * k` after the newest complete one,
+        # k = 1..(horizon - min_target) // step, kept when its history holds min_history real
+        # values, i.e. length - horizon + step * k >= min_history
+        last_past = (horizon - min_target) // step
+        first_kept = max(1, -(-(min_history + horizon - length) // step))  # ceiling division
+        n_windows += max(0, last_past - first_kept + 1)
+    if n_windows == 0:
+        raise _no_window_error(horizon)
+    return n_windows
+
+
 def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_history=None,
                  min_target=None, return_index=False):
     """Cut one series, or many, into history windows ``X`` and the values that follow them ``y``.
@@ -232,10 +328,7 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_hist
     split of :class:`skattn.AttentionForecaster` (the last ``validation_fraction`` of the rows)
     holds each series' latest windows rather than whole series.
     """
-    for name, value in (("window", window), ("horizon", horizon), ("step", step)):
-        check_integer(name, value)
-    min_history = _count_up_to(min_history, "min_history", "window", window)
-    min_target = _count_up_to(min_target, "min_target", "horizon", horizon)
+    min_history, min_target = _check_window_args(window, horizon, step, min_history, min_target)
     single = _is_single_series(series)
     series_list = [series] if single else list(series)
     if len(series_list) == 0:
@@ -272,13 +365,12 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_hist
         if length <= horizon:
             n_skipped += 1
             continue
-        # pad short series to one full window; with min_history, every series so that windows
-        # with only min_history real values before their target exist too
-        n_pad = max(0, window + horizon - length, window - min_history)
+        n_pad = _padding(length, window, horizon, min_history)
         # what this series' windows will take (the padded series, the windows, their int64
         # positions), checked BEFORE allocating: a window of 10**9 steps used to fill the
         # machine's memory until the process was killed
-        n_windows = (length + n_pad - horizon - window) // step + 1 + (horizon - min_target)
+        n_windows = count_windows(length, window, horizon, step, min_history=min_history,
+                                  min_target=min_target)
         needed_bytes += 8 * ((length + n_pad) * channels.shape[1]
                              + n_windows * window * (channels.shape[1] + 1))
         check_fits_in_memory(needed_bytes, "the windows",
@@ -311,9 +403,7 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_hist
             stacklevel=2,
         )
     if not blocks_x:
-        raise ValueError(
-            f"no series is long enough for a window: each needs more than horizon={horizon} values"
-        )
+        raise _no_window_error(horizon)
     X = np.concatenate(blocks_x)
     y = np.concatenate(blocks_y)
     index = np.concatenate(blocks_index).astype(np.intp)

@@ -294,17 +294,33 @@ def test_compare_attention_stops_early_only_with_enough_training_windows(
     assert (said in out) is not early_stopping
 
 
-def test_count_training_windows_is_what_make_windows_cuts():
+def test_compare_counts_the_training_windows_make_windows_cuts():
+    # compare decides early stopping on count_windows(train_lengths, window, horizon), and the
+    # ensemble's batches on its own count: both must be what backtest's make_windows will cut
     from skattn import make_windows
     from skattn.__main__ import MIN_WINDOWS_FOR_EARLY_STOPPING, VALIDATION_FRACTION
-    from skattn.__main__ import count_training_windows
+    from skattn.windows import count_windows
 
     parts = [np.arange(float(n)) for n in (5, 12, 13, 30, 47)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the parts of 12 values or fewer are skipped, warned
         for window in (1, 12, 24, 40):
             X, _ = make_windows(parts, window, 12)
-            assert count_training_windows([p.size for p in parts], window, 12) == len(X)
+            assert count_windows([p.size for p in parts], window, 12) == len(X)
+            # the ensemble's windows: padded to min_history, and past the end of each part
+            X, _ = make_windows(parts, window, 12, min_history=max(1, window // 2), min_target=1)
+            assert count_windows([p.size for p in parts], window, 12,
+                                 min_history=max(1, window // 2), min_target=1) == len(X)
+    # the count the ensemble's description (and batch size) reports, for series of mixed lengths
+    from skattn.__main__ import ensemble_design
+
+    rng = np.random.default_rng(0)
+    series = [100 + rng.normal(size=n).cumsum() for n in (20, 31, 60, 144)]
+    _, window_args, description = ensemble_design(series, 12, 12, seed=0, n_jobs=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        X, _ = make_windows([values[:-12] for values in series], horizon=12, **window_args)
+    assert f" {len(X)} windows in batches of " in description
     # AttentionForecaster holds out floor(fraction * n) windows and needs one held out
     assert int(VALIDATION_FRACTION * MIN_WINDOWS_FOR_EARLY_STOPPING) == 1
     assert int(VALIDATION_FRACTION * (MIN_WINDOWS_FOR_EARLY_STOPPING - 1)) == 0

@@ -1,9 +1,13 @@
-"""make_windows's input errors (the cutting itself is tested where it is used)."""
+"""make_windows's input errors (the cutting itself is tested where it is used), and
+count_windows, its count without the cutting."""
+import itertools
+import warnings
 
 import numpy as np
 import pytest
 
 from skattn import make_windows
+from skattn.windows import count_windows
 
 
 def test_a_single_column_is_refused_with_the_way_to_pass_it():
@@ -28,3 +32,74 @@ def test_a_one_column_dataframe_gets_the_column_hint():
         make_windows(frame, window=5, horizon=2)
     X, _ = make_windows(frame["value"], window=5, horizon=2)
     assert X.shape == (24, 5)
+
+
+def _make_windows_outcome(series, **kwargs):
+    """The number of samples make_windows cuts, or the message of the ValueError it raises."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the series too short for a window, skipped
+        try:
+            return len(make_windows(series, **kwargs)[0])
+        except ValueError as exc:
+            return str(exc)
+
+
+def _count_windows_outcome(lengths, **kwargs):
+    try:
+        return count_windows(lengths, **kwargs)
+    except ValueError as exc:
+        return str(exc)
+
+
+def test_count_windows_is_the_number_of_samples_make_windows_cuts():
+    # every branch of the layout: series shorter than one window (padded) or than a target
+    # (skipped), padding for min_history, windows past the end (with min_target) that do or do
+    # not have min_history real values of history, strides that do not divide the horizon
+    mixed = [4, 25, 9, 1, 13, 6, 2]  # a list of series of different lengths, in no order
+    for window, horizon, step in itertools.product((1, 3, 7), (1, 2, 5), (1, 2, 3)):
+        for min_history, min_target in itertools.product(
+                (None, 1, max(1, window // 2), window), (None, 1, horizon)):
+            kwargs = dict(window=window, horizon=horizon, step=step, min_history=min_history,
+                          min_target=min_target)
+            for length in range(1, 26):  # one series, of each length
+                expected = _make_windows_outcome(np.arange(float(length)), **kwargs)
+                assert _count_windows_outcome(length, **kwargs) == expected, (length, kwargs)
+            expected = _make_windows_outcome([np.arange(float(n)) for n in mixed], **kwargs)
+            assert _count_windows_outcome(mixed, **kwargs) == expected, (mixed, kwargs)
+            # every series too short: make_windows' ValueError, not a count of 0
+            expected = _make_windows_outcome([np.arange(1.0)] * 2, **kwargs)
+            assert "no series is long enough" in expected
+            assert _count_windows_outcome([1, 1], **kwargs) == expected
+
+
+def test_count_windows_takes_numpy_integers_and_the_defaults():
+    lengths = np.array([30, 12])
+    X, _ = make_windows([np.arange(30.0), np.arange(12.0)], window=8)
+    assert count_windows(lengths, 8) == count_windows([30, 12], 8) == len(X)
+    assert type(count_windows(np.int64(30), np.int64(8))) is int
+
+
+@pytest.mark.parametrize("bad", [
+    dict(window=0), dict(window=2.0), dict(window=True), dict(horizon=0), dict(horizon="2"),
+    dict(step=0), dict(step=True), dict(min_history=0), dict(min_history=6),
+    dict(min_history=2.0), dict(min_target=0), dict(min_target=3), dict(window=0, horizon=0),
+])
+def test_count_windows_refuses_what_make_windows_refuses_in_its_words(bad):
+    kwargs = dict(window=5, horizon=2)
+    kwargs.update(bad)
+    with pytest.raises(ValueError) as refused_by_make_windows:
+        make_windows(np.arange(30.0), **kwargs)
+    with pytest.raises(ValueError) as refused_by_count_windows:
+        count_windows(30, **kwargs)
+    assert str(refused_by_count_windows.value) == str(refused_by_make_windows.value)
+
+
+@pytest.mark.parametrize("lengths, message", [
+    ([], "lengths is empty: pass one length or a non-empty list of lengths"),
+    (0, "lengths must be an integer >= 1, got 0"),
+    ([30, 0], r"lengths\[1\] must be an integer >= 1, got 0"),
+    ([30, 7.0], r"lengths\[1\] must be an integer >= 1, got 7.0"),
+])
+def test_count_windows_refuses_lengths_that_are_not_series_lengths(lengths, message):
+    with pytest.raises(ValueError, match=message):
+        count_windows(lengths, window=5, horizon=2)
