@@ -204,6 +204,10 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
         """Forecast ``steps`` values after the end of one series, fitting the whole history.
 
         Equals ``predict`` on the same window when ``steps`` is the horizon learned at fit.
+        ``steps`` may exceed that horizon: the model is fitted once, to the whole history, and
+        forecasts all ``steps`` values in one call, with no window-by-window recursion, so
+        the cost is one fit plus the forecast itself. That forecast is linear in ``steps``,
+        except for :class:`ETSForecaster` (see its Notes).
 
         Parameters
         ----------
@@ -425,6 +429,19 @@ class ETSForecaster(_LocalForecaster):
     count 0): 7 values for the default model. Shorter windows get the naive forecast. A window on
     which statsforecast fails (for example a multiplicative ``model`` on data with zeros or
     negative values) gets the fallback forecast, with a :class:`BaselineFallbackWarning`.
+
+    **Cost.** Each window (or ``forecast`` history) is fitted once and forecast in one library
+    call for all its values, however many: ``forecast(history, steps)`` with ``steps`` beyond
+    the horizon does not refit or recurse. Most of the time goes into the fit, which does not
+    depend on ``steps`` (measured: 80 to 100 ms for a 120-value series with
+    ``season_length=12``, 6 ms without a season, whether ``steps`` is 18 or 1,440).
+    statsforecast's point forecast (its C++ ``ets::Forecast``) finds each step's seasonal index
+    with a loop of about ``i / m`` iterations at step ``i``, even without a season (``m`` is
+    ``season_length``, or 1 for a window fitted without a season), so ``steps`` values cost
+    on the order of ``steps**2 / (2 * m)`` cheap iterations. That is negligible below about
+    10,000 steps and dominates above: for ``steps`` = 18,000 / 36,000 / 72,000 it measured
+    about 0.07 / 0.2 / 0.7 to 1 s on top of the fit with ``m = 1``, and 0.004 / 0.02 / 0.08 s
+    with ``m = 12``. skattn cannot avoid it without recomputing the library's forecast itself.
 
     Examples
     --------

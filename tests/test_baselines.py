@@ -121,6 +121,57 @@ def test_forecast_equals_predict_on_the_last_window(cls):
     assert model.forecast(series, 7).shape == (7,)
 
 
+def _library_forecast(name, y, steps):
+    """What statsforecast forecasts for ``steps`` values in ONE call, fitting all of ``y``."""
+    from statsforecast import models
+
+    m = 12 if len(y) >= 24 else 1  # the season is used only with two full seasons
+    make = {
+        "ets": lambda: models.AutoETS(season_length=m, model="ZZZ" if m > 1 else "ZZN"),
+        "theta": lambda: models.AutoTheta(season_length=m, decomposition_type="multiplicative",
+                                          model="DOTM"),
+        "airline-arima": lambda: models.ARIMA(order=(0, 1, 1), seasonal_order=(0, 1, 1),
+                                              season_length=12),
+    }[name]
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return np.asarray(make().forecast(y=y, h=steps)["mean"], dtype=np.float64)
+
+
+@pytest.mark.parametrize("name, model", [
+    ("ets", ETSForecaster(season_length=12)), ("theta", ThetaForecaster(season_length=12)),
+    ("airline-arima", ARIMAForecaster((0, 1, 1), (0, 1, 1), season_length=12)),
+])
+def test_forecast_beyond_the_horizon_is_one_library_call(name, model):
+    # fitted for a horizon of 6, asked for up to 144 steps: the model is fitted once to the whole
+    # history and forecasts every step in one call, not window by window (refitting or
+    # re-running the model on the history extended with its own forecasts)
+    X, y = make_windows(_seasonal_series(60), window=30, horizon=6, step=6)
+    model = clone(model).fit(X, y)
+    for seed, length in [(0, 120), (1, 120), (2, 60), (3, 23)]:
+        series = _seasonal_series(length, seed=seed)
+        long = model.forecast(series, 144)
+        np.testing.assert_array_equal(long, _library_forecast(name, series, 144))
+        for steps in (1, 6, 18, 36):
+            np.testing.assert_array_equal(model.forecast(series, steps), long[:steps])
+
+
+def test_ets_forecast_over_many_steps_by_hand():
+    # additive trend and season, no damping: step k (1-based) is level + k * trend plus the
+    # season's value k steps ahead, from the states at the end of the series -- a straight
+    # line with the season on it for all 144 steps, far past the horizon of 6
+    from statsforecast.models import AutoETS
+
+    series = _seasonal_series(120, seed=4)
+    model = ETSForecaster(season_length=12, model="AAA", damped=False)
+    model.fit(series[None, :48], np.zeros((1, 6)))
+    states = AutoETS(season_length=12, model="AAA", damped=False).fit(series).model_["states"][-1]
+    level, trend, season = states[0], states[1], states[2:14]  # season[0] is the newest
+    k = np.arange(144)
+    expected = level + (k + 1.0) * trend + season[(11 - k) % 12]
+    np.testing.assert_allclose(model.forecast(series, 144), expected, rtol=1e-12, atol=0)
+
+
 @pytest.mark.parametrize("cls", LIBRARY)
 @pytest.mark.parametrize("length", [1, 2, 3, 5, 10, 23])
 def test_short_windows_give_finite_forecasts_without_warnings(cls, length):
