@@ -399,6 +399,12 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         Channels of the windows: 1, or 1 + the number of covariates of 3-D ``X``.
     n_outputs_ : int
         The horizon: the number of future values predicted per window.
+    channel_mean_ : ndarray of shape (n_channels_,)
+        Mean of each channel of the windows, subtracted before they reach the network.
+    channel_scale_ : ndarray of shape (n_channels_,)
+        Standard deviation of each channel of the windows (1 for a constant channel), by which
+        the centred values are divided. Like ``channel_mean_``, computed by the fit that
+        initialised the network and kept by warm starts and ``partial_fit``.
     quantiles_ : ndarray or None
         The quantiles predicted with ``loss="pinball"``.
     loss_curve_ : list of float

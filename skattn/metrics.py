@@ -395,9 +395,11 @@ neg_smape_scorer = make_scorer(_smape_of_observed, greater_is_better=False)
 
 
 class MASEScorer:
-    """Scorer ``(estimator, X, y) -> -MASE`` for windows: each row of ``X`` is the history its
-    forecast is scaled by (its in-sample seasonal-naive error), so no separate training series is
-    needed. Use ``scoring=make_mase_scorer(12)`` in GridSearchCV.
+    """Scorer ``(estimator, X, y) -> -MASE`` that scales each window's forecast by its own history.
+
+    Each row of ``X`` is the history its forecast is scaled by (its in-sample seasonal-naive
+    error), so no separate training series is needed. Use ``scoring=make_mase_scorer(12)`` in
+    GridSearchCV.
 
     NaN in ``y`` (a value past a series' end, from ``make_windows(..., min_target=...)``) is left
     out by the rule of the estimators' own ``score``: each horizon step is scored on the rows

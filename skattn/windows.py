@@ -50,7 +50,27 @@ def _physical_memory_bytes():
 
 def check_integer(name, value, minimum=1):
     """``value`` as an int, or a ValueError naming ``name`` if it is not an integer (bools are
-    not) of at least ``minimum``: the package's one check of a count argument."""
+    not) of at least ``minimum``: the package's one check of a count argument.
+
+    Parameters
+    ----------
+    name : str
+        The name of ``value`` in the error message, e.g. ``"window"``.
+    value : object
+        The value to check.
+    minimum : int, default 1
+        The smallest value accepted.
+
+    Returns
+    -------
+    int
+        ``value`` as a Python int.
+
+    Raises
+    ------
+    ValueError
+        When ``value`` is not an integer (a bool is not one), or is below ``minimum``.
+    """
     if not isinstance(value, Integral) or isinstance(value, bool) or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return int(value)
@@ -207,7 +227,9 @@ def count_windows(lengths, window, horizon=1, step=1, *, min_history=None, min_t
     ----------
     lengths : int or iterable of int
         The number of values of one series, or of each of several series.
-    window, horizon, step, min_history, min_target
+    window, horizon, step : int
+        As in :func:`make_windows`, with the same defaults.
+    min_history, min_target : int or None
         As in :func:`make_windows`, with the same defaults.
 
     Returns
