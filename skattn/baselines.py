@@ -528,6 +528,17 @@ class ThetaForecaster(_LocalForecaster):
     at least ``2 * season_length`` values. statsforecast fits Theta only to windows of more than
     3 values; windows of 1 to 3 values get the naive forecast. A window on which statsforecast
     fails gets the fallback forecast, with a :class:`BaselineFallbackWarning`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skattn import make_windows
+    >>> from skattn.baselines import ThetaForecaster
+    >>> series = 10.0 + 2.0 * np.arange(30)  # a straight line up to 68
+    >>> X, y = make_windows(series, window=12, horizon=3, step=3)
+    >>> model = ThetaForecaster().fit(X, y)
+    >>> np.round(model.forecast(series, steps=3))
+    array([70., 72., 74.])
     """
 
     _needs_library = True
@@ -613,6 +624,21 @@ class ARIMAForecaster(_LocalForecaster):
     (``n - d - D * season_length``), than the model has coefficients (``p + q + P + Q + 1``);
     shorter windows get the naive forecast. A window on which statsforecast fails gets the
     fallback forecast, with a :class:`BaselineFallbackWarning`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skattn import make_windows
+    >>> from skattn.baselines import ARIMAForecaster
+    >>> series = 10.0 + 2.0 * np.arange(30)  # a straight line up to 68
+    >>> X, y = make_windows(series, window=12, horizon=3, step=3)
+    >>> np.round(ARIMAForecaster().fit(X, y).forecast(series, steps=3))
+    array([70., 72., 74.])
+
+    A fixed order, here ARIMA(0, 1, 0) (the random walk):
+
+    >>> np.round(ARIMAForecaster(order=(0, 1, 0)).fit(X, y).forecast(series, steps=3))
+    array([68., 68., 68.])
     """
 
     _needs_library = True

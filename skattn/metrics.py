@@ -100,6 +100,17 @@ def mae(y_true, y_pred):
     ------
     ValueError
         On empty, non-finite or mismatched inputs, or when the MAE exceeds float64's range.
+
+    Examples
+    --------
+    >>> from skattn.metrics import mae
+    >>> round(mae([100.0, 110.0, 120.0], [102.0, 107.0, 126.0]), 3)
+    3.667
+
+    Many forecasts, one per row: the mean over all their values.
+
+    >>> mae([[1.0, 2.0], [3.0, 4.0]], [[1.0, 3.0], [3.0, 6.0]])
+    0.75
     """
     y_true, y_pred = _pair(y_true, y_pred)
     with np.errstate(over="ignore"):
@@ -127,6 +138,12 @@ def rmse(y_true, y_pred):
     ------
     ValueError
         On empty, non-finite or mismatched inputs, or when the RMSE exceeds float64's range.
+
+    Examples
+    --------
+    >>> from skattn.metrics import rmse
+    >>> round(rmse([100.0, 110.0, 120.0], [102.0, 107.0, 126.0]), 3)
+    4.041
     """
     y_true, y_pred = _pair(y_true, y_pred)
     with np.errstate(over="ignore"):
@@ -158,6 +175,17 @@ def smape(y_true, y_pred):
     ------
     ValueError
         On empty, non-finite or mismatched inputs.
+
+    Examples
+    --------
+    >>> from skattn.metrics import smape
+    >>> round(smape([100.0, 110.0, 120.0], [102.0, 107.0, 126.0]), 3)
+    3.208
+
+    A value of 0 forecast as 0 counts as perfect:
+
+    >>> round(smape([0.0, 10.0], [0.0, 12.0]), 3)
+    9.091
     """
     y_true, y_pred = _pair(y_true, y_pred)
     with np.errstate(over="ignore"):
@@ -220,6 +248,15 @@ def seasonal_naive_scale(y_train, season_length=1):
         When the training series has ``season_length`` values or fewer, or its scale is 0 (a series
         that repeats exactly every ``season_length`` steps: MASE is undefined), or the scale lies
         outside float64's range.
+
+    Examples
+    --------
+    >>> from skattn.metrics import seasonal_naive_scale
+    >>> y_train = [1.0, 3.0, 2.0, 4.0, 3.0, 5.0]
+    >>> seasonal_naive_scale(y_train)  # mean of |3 - 1|, |2 - 3|, |4 - 2|, |3 - 4|, |5 - 3|
+    1.6
+    >>> seasonal_naive_scale(y_train, season_length=2)
+    1.0
     """
     later, earlier = _seasonal_pairs(y_train, season_length)
     with np.errstate(over="ignore"):
@@ -276,6 +313,21 @@ def mase(y_true, y_pred, y_train, season_length=1):
     ValueError
         On bad input (as `seasonal_naive_scale` for each history), or when the MASE exceeds
         float64's range.
+
+    Examples
+    --------
+    >>> from skattn.metrics import mase
+    >>> y_train = [1.0, 3.0, 2.0, 4.0, 3.0, 5.0]
+    >>> mase([6.0, 5.0], [5.0, 5.0], y_train)  # MAE 0.5, naive scale 1.6
+    0.3125
+    >>> mase([6.0, 5.0], [5.0, 5.0], y_train, season_length=2)
+    0.5
+
+    Several forecasts, one per row, each with its own history:
+
+    >>> round(mase([[6.0, 5.0], [2.0, 2.0]], [[5.0, 5.0], [2.0, 3.0]],
+    ...            [y_train, [1.0, 2.0, 4.0]]), 3)
+    0.323
     """
     y_true, y_pred = _pair(y_true, y_pred)
     if y_true.ndim not in (1, 2):
@@ -411,6 +463,29 @@ class MASEScorer:
     season_length : int, default 1
         The period ``m`` of the seasonal-naive scale; 1 gives the naive forecast. Each window needs
         more than ``season_length`` values.
+
+    Examples
+    --------
+    Score a forecast of the airline series' last year from the 24 months before it, by a model
+    trained on the windows of the series without that year:
+
+    >>> import numpy as np
+    >>> from sklearn.linear_model import Ridge
+    >>> from skattn import make_windows
+    >>> from skattn.datasets import load_airline
+    >>> from skattn.metrics import MASEScorer, mase
+    >>> series = load_airline().series
+    >>> X_train, y_train = make_windows(series[:-12], window=24, horizon=12)
+    >>> X_test, y_test = series[-36:-12][None], series[-12:][None]
+    >>> model = Ridge().fit(X_train, y_train)
+    >>> scorer = MASEScorer(season_length=12)
+    >>> round(scorer(model, X_test, y_test), 3)
+    -0.232
+
+    Each window scales its own forecast, as :func:`mase` does with the windows as histories:
+
+    >>> round(-mase(y_test, model.predict(X_test), list(X_test), season_length=12), 3)
+    -0.232
     """
 
     def __init__(self, season_length=1):
@@ -478,6 +553,27 @@ def make_mase_scorer(season_length=1):
         A callable ``scorer(estimator, X, y)`` giving ``-MASE`` (greater is better). NaN in ``y``
         (a value that was not observed) is left out: each horizon step is scored on the rows
         where it was observed and the steps are averaged, as the estimators' ``score`` does.
+
+    Examples
+    --------
+    Tune a window regressor by the MASE of its forecasts from the last two origins of the
+    airline series:
+
+    >>> from sklearn.linear_model import Ridge
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from skattn import make_windows
+    >>> from skattn.datasets import load_airline
+    >>> from skattn.metrics import make_mase_scorer
+    >>> from skattn.model_selection import OriginSplit
+    >>> X, y, index = make_windows(load_airline().series, window=24, horizon=12,
+    ...                            return_index=True)
+    >>> search = GridSearchCV(Ridge(), {"alpha": [1.0, 1e4, 1e6]},
+    ...                       scoring=make_mase_scorer(season_length=12),
+    ...                       cv=OriginSplit(index, horizon=12, n_origins=2)).fit(X, y)
+    >>> search.best_params_
+    {'alpha': 10000.0}
+    >>> round(float(search.best_score_), 3)
+    -0.583
     """
     return MASEScorer(season_length)
 

@@ -34,6 +34,17 @@ def is_local_model(model):
     -------
     bool
         ``bool(model.local_model)``; False when ``model`` has no ``local_model`` attribute.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import Ridge
+    >>> from skattn import AttentionForecaster
+    >>> from skattn.baselines import NaiveForecaster
+    >>> from skattn.model_selection import is_local_model
+    >>> is_local_model(NaiveForecaster())
+    True
+    >>> is_local_model(AttentionForecaster()), is_local_model(Ridge())
+    (False, False)
     """
     return bool(getattr(model, "local_model", False))
 
@@ -99,6 +110,29 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
         Channels of the windows (1 for 2-D ``X``).
     n_outputs_ : int
         Values predicted after each window (the horizon).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import Ridge
+    >>> from skattn import make_windows
+    >>> from skattn.datasets import load_airline
+    >>> from skattn.model_selection import PredictForecaster
+    >>> series = load_airline().series
+    >>> X, y = make_windows(series, window=24, horizon=12)
+    >>> model = PredictForecaster(Ridge()).fit(X, y)
+    >>> model.n_features_in_, model.n_outputs_
+    (24, 12)
+
+    Beyond the horizon, the forecasts are fed back as history:
+
+    >>> model.forecast(series, steps=24).shape
+    (24,)
+
+    Within it, ``forecast`` is ``predict`` on the last window of the history:
+
+    >>> bool(np.allclose(model.forecast(series[:-12], 12), model.predict(X[-1:])[0]))
+    True
     """
 
     def __init__(self, estimator):
@@ -322,6 +356,28 @@ def backtest(
     -----
     A series must have at least ``horizon`` values plus ``season_length + 1`` of history before
     its earliest origin (so MASE is defined); otherwise a ValueError names it.
+
+    Examples
+    --------
+    The last two years of the airline series, forecast a year at a time by the seasonal naive
+    forecast and by a Ridge regression on 24-month windows (wrapped in a
+    :class:`PredictForecaster`):
+
+    >>> from sklearn.linear_model import Ridge
+    >>> from skattn.baselines import SeasonalNaiveForecaster
+    >>> from skattn.datasets import load_airline
+    >>> from skattn.model_selection import backtest
+    >>> models = {"seasonal naive": SeasonalNaiveForecaster(season_length=12), "ridge": Ridge()}
+    >>> table, forecasts = backtest(models, load_airline().series, horizon=12, window=24,
+    ...                             season_length=12, n_origins=2, return_forecasts=True)
+    >>> for name, smape_value, mase_value in zip(table["model"], table["smape"], table["mase"]):
+    ...     print(f"{name}: sMAPE {smape_value:.2f}, MASE {mase_value:.3f}")
+    ridge: sMAPE 3.11, MASE 0.445
+    seasonal naive: sMAPE 11.17, MASE 1.614
+    >>> forecasts["ridge"].shape  # (n_origins, n_series, horizon)
+    (2, 1, 12)
+    >>> forecasts["__origins__"].ravel()
+    array([120, 132])
     """
     for name, value in (("horizon", horizon), ("window", window), ("season_length", season_length),
                         ("n_origins", n_origins), ("step", step)):
@@ -448,6 +504,19 @@ def format_table(table, floatfmt=".3f"):
     str
         The Markdown table: a header row of the column names, a separator row and one row per
         table row, joined by newlines (no trailing newline).
+
+    Examples
+    --------
+    >>> from skattn.model_selection import format_table
+    >>> table = {"model": ["seasonal naive", "naive"], "smape": [11.1666, 19.3556],
+    ...          "mase": [1.6137, 2.8463]}
+    >>> print(format_table(table))
+    | model | smape | mase |
+    |---|---|---|
+    | seasonal naive | 11.167 | 1.614 |
+    | naive | 19.356 | 2.846 |
+    >>> print(format_table(table, floatfmt=".1f").splitlines()[-1])
+    | naive | 19.4 | 2.8 |
     """
     if hasattr(table, "to_dict"):
         columns = {column: list(table[column]) for column in table.columns}

@@ -112,6 +112,27 @@ def seasonal_indices(X, season_length, *, seasonality_test=True, critical_value=
         first step, continuing past its end) with ``(t - n_timesteps) % season_length == k``.
         Each row averages 1; it is all ones where the window is not adjusted: fewer than
         ``2 * season_length + 1`` unpadded values, a value <= 0, or no significant seasonality.
+
+    Examples
+    --------
+    The monthly indices of the last four years of the airline series, January first (the
+    window ends in December):
+
+    >>> import numpy as np
+    >>> from skattn.datasets import load_airline
+    >>> from skattn.seasonal import seasonal_indices
+    >>> series = load_airline().series
+    >>> indices = seasonal_indices(series[None, -48:], season_length=12)
+    >>> indices.shape
+    (1, 12)
+    >>> np.round(indices, 2)
+    array([[0.91, 0.84, 0.95, 0.95, 0.98, 1.13, 1.27, 1.29, 1.06, 0.93, 0.81,
+            0.88]])
+
+    A window of two years has fewer than ``2 * season_length + 1`` values: it is not adjusted.
+
+    >>> np.round(seasonal_indices(series[None, -24:], season_length=12), 2)
+    array([[1., 1., 1., 1., 1., 1., 1., 1., 1., 1., 1., 1.]])
     """
     X = check_array(X, dtype=np.float64, input_name="X")  # 2-D, finite, real
     if not isinstance(season_length, Integral) or isinstance(season_length, bool) \

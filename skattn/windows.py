@@ -154,6 +154,25 @@ def left_pad(values, length):
     ndarray of shape (max(n_timesteps, length), ...)
         ``values`` itself when it already has ``length`` steps or more; else a new array of
         ``length - n_timesteps`` copies of its first step followed by ``values``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skattn.windows import left_pad
+    >>> left_pad(np.array([3.0, 4.0, 5.0]), 5)
+    array([3., 3., 3., 4., 5.])
+
+    Steps run along axis 0, so a series with covariates repeats its whole first row:
+
+    >>> left_pad(np.array([[1.0, 10.0], [2.0, 20.0]]), 3)
+    array([[ 1., 10.],
+           [ 1., 10.],
+           [ 2., 20.]])
+
+    A series that is long enough is returned as it is:
+
+    >>> left_pad(np.arange(6.0), 4).shape
+    (6,)
     """
     n_missing = length - values.shape[0]
     if n_missing <= 0:
@@ -349,6 +368,47 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_hist
     series it puts the most recent windows of every series last, so the time-ordered validation
     split of :class:`skattn.AttentionForecaster` (the last ``validation_fraction`` of the rows)
     holds each series' latest windows rather than whole series.
+
+    Examples
+    --------
+    One series: each row of ``X`` is a window, the same row of ``y`` the ``horizon`` values after
+    it.
+
+    >>> import numpy as np
+    >>> from skattn import make_windows
+    >>> series = np.arange(10.0)
+    >>> X, y = make_windows(series, window=4, horizon=2)
+    >>> X.shape, y.shape
+    ((5, 4), (5, 2))
+    >>> X[-1], y[-1]
+    (array([4., 5., 6., 7.]), array([8., 9.]))
+
+    With ``horizon=1`` (the default) ``y`` is 1-D:
+
+    >>> make_windows(series, window=4)[1].shape
+    (6,)
+
+    Several series, of any lengths, for one global model; ``index`` says where each sample comes
+    from. The second series, of 4 values, is shorter than ``window + horizon``: it is left-padded
+    and gives one sample.
+
+    >>> X, y, index = make_windows([series, np.arange(100.0, 104.0)], window=4, horizon=2,
+    ...                            return_index=True)
+    >>> X.shape, y.shape, index.shape
+    ((6, 4), (6, 2), (6, 2))
+    >>> index[-2:]  # (series number, position of the first target value)
+    array([[0, 8],
+           [1, 2]])
+    >>> X[-1], y[-1]
+    (array([100., 100., 100., 101.]), array([102., 103.]))
+
+    With ``min_target``, also the windows whose target runs past the end of the series:
+
+    >>> X, y = make_windows(series, window=4, horizon=3, min_target=1)
+    >>> y[-3:]
+    array([[ 7.,  8.,  9.],
+           [ 8.,  9., nan],
+           [ 9., nan, nan]])
     """
     min_history, min_target = _check_window_args(window, horizon, step, min_history, min_target)
     single = _is_single_series(series)
