@@ -1144,3 +1144,473 @@ def test_fused_bias_passes_are_bitwise_the_separate_steps(dtype):
                                    rtol=1e-6)
     with pytest.raises(ValueError, match="bias must have shape"):
         gelu_forward(np.ones((2, 3), dtype=dtype), bias=np.ones(2, dtype=dtype))
+
+
+# =============================================================================================
+# Bad input to every public function of skattn.nn: a ValueError that names the problem
+# =============================================================================================
+# Each case: (call, what the message must say). Before the checks of skattn/nn/_checks.py these
+# raised nothing (silently wrong output: broadcast parameters, reads past the end of an array in a
+# Numba kernel, NaN from a negative eps, promoted dtypes), a Numba TypingError, an AttributeError
+# or IndexError, or a ValueError about a reshape or a broadcast that named no argument.
+def _arr(*shape, dtype=np.float64):
+    return np.random.default_rng(sum(shape) + 1).standard_normal(shape).astype(dtype)
+
+
+def _int(*shape):
+    return np.ones(shape, dtype=np.int64)
+
+
+def _net(**overrides):
+    from skattn.nn.network import NetworkConfig, init_params
+
+    config = NetworkConfig(**{**dict(n_timesteps=8, horizon=2, d_model=4, n_heads=2, n_layers=1,
+                                     d_ff=8, patch_len=2, stride=2, dtype="float64"), **overrides})
+    return config, init_params(config, np.random.default_rng(0))
+
+
+def _net_cache(**overrides):
+    from skattn.nn.network import forward
+
+    config, params = _net(**overrides)
+    return forward(params, _arr(3, 8), config)[1]
+
+
+def _pack():
+    from skattn.nn.inference import pack_for_inference
+
+    return pack_for_inference(*reversed(_net()))
+
+
+def _adamw_update(learning_rate):
+    from skattn.nn.optim import AdamW
+
+    params = {"w": _arr(3, 2)}
+    AdamW(params).update(params, {"w": _arr(3, 2)}, learning_rate=learning_rate)
+
+
+def _adamw_update_flat(learning_rate):
+    from skattn.nn.optim import AdamW
+
+    params = {"w": _arr(3, 2)}
+    optimizer = AdamW(params)
+    flat = optimizer.use_flat_storage(params)
+    optimizer.update_flat(flat, np.ones_like(flat), learning_rate)
+
+
+def _loss(name, *args, **kwargs):
+    from skattn.nn import losses
+
+    return getattr(losses, name)(*args, **kwargs)
+
+
+def _optim(name, *args, **kwargs):
+    from skattn.nn import optim
+
+    return getattr(optim, name)(*args, **kwargs)
+
+
+def _network(name, *args, **kwargs):
+    from skattn.nn import network
+
+    return getattr(network, name)(*args, **kwargs)
+
+
+def _lin_cache(dtype=np.float64):
+    return linear_forward(_arr(4, 3, dtype=dtype), _arr(3, 2, dtype=dtype), None)[1]
+
+
+def _ln_cache(shape=(4, 3), dtype=np.float64, token_major=False):
+    dim = shape[-1]
+    return layernorm_forward(_arr(*shape, dtype=dtype), np.ones(dim, dtype), np.zeros(dim, dtype),
+                             token_major=token_major)[1]
+
+
+def _attention_cache(kind):
+    q = _arr(1, 2, 3, 4)
+    if kind == "dot":
+        return attention_forward(q, q, q)[1]
+    if kind == "cosine":
+        return cosine_attention_forward(q, q, q, np.zeros(2))[1]
+    return additive_attention_forward(q, q, q, np.ones((2, 4)))[1]
+
+
+_Q = _arr(1, 2, 3, 4)
+BAD_INPUT = {
+    # linear
+    "linear x last axis vs W": (lambda: linear_forward(_arr(4, 3), _arr(5, 2), _arr(2)),
+                                r"x's last axis \(D_in\) must match W's first axis"
+                                r".*\(4, 3\).*\(5, 2\)"),
+    "linear W 1-D": (lambda: linear_forward(_arr(4, 3), _arr(3), _arr(2)), r"W must be 2-D"),
+    "linear b broadcast (1,)": (lambda: linear_forward(_arr(4, 3), _arr(3, 2), _arr(1)),
+                                r"b must have shape \(D_out,\) = \(2,\), got \(1,\)"),
+    "linear b per row": (lambda: linear_forward(_arr(4, 3), _arr(3, 2), _arr(4, 2)),
+                         r"b must have shape \(D_out,\)"),
+    "linear mixed dtypes": (lambda: linear_forward(_arr(4, 3, dtype=np.float32), _arr(3, 2), None),
+                            r"x and W must share one dtype.*float32, float64"),
+    "linear int arrays": (lambda: linear_forward(_int(4, 3), _int(3, 2), None),
+                          r"x and W must share one dtype, float32 or float64"),
+    "linear x a list": (lambda: linear_forward([[1.0, 2.0, 3.0]], _arr(3, 2), None),
+                        r"x must be a NumPy array, got list"),
+    "linear_backward dout transposed": (lambda: linear_backward(_arr(2, 4), _lin_cache()),
+                                        r"dout must have the shape of linear_forward's output, "
+                                        r"\(4, 2\), got \(2, 4\)"),
+    "linear_backward dout float64 for float32": (
+        lambda: linear_backward(_arr(4, 2), _lin_cache(np.float32)),
+        r"dout must have the dtype of linear_forward's output, float32, got float64"),
+    "linear_backward foreign cache": (lambda: linear_backward(_arr(4, 3), _ln_cache()),
+                                      r"cache must be the cache returned by linear_forward"),
+    # layer norm
+    "layernorm gamma too long": (lambda: layernorm_forward(_arr(4, 3), np.ones(5), np.zeros(5)),
+                                 r"gamma and beta must have shape \(D,\) = \(3,\).*gamma \(5,\)"),
+    "layernorm gamma too short": (lambda: layernorm_forward(_arr(4, 3), np.ones(2), np.zeros(2)),
+                                  r"gamma and beta must have shape \(D,\) = \(3,\)"),
+    "layernorm gamma 2-D": (lambda: layernorm_forward(_arr(4, 3), np.ones((3, 1)), np.zeros(3)),
+                            r"gamma and beta must have shape \(D,\)"),
+    "layernorm mixed dtypes": (
+        lambda: layernorm_forward(_arr(4, 3, dtype=np.float32), np.ones(3), np.zeros(3)),
+        r"x, gamma and beta must share one dtype"),
+    "layernorm int x": (lambda: layernorm_forward(_int(4, 3), np.ones(3), np.zeros(3)),
+                        r"x, gamma and beta must share one dtype, float32 or float64"),
+    "layernorm eps negative": (lambda: layernorm_forward(_arr(4, 3), np.ones(3), np.zeros(3), -1.0),
+                               r"eps must be a finite number >= 0, got -1.0"),
+    "layernorm eps nan": (lambda: layernorm_forward(_arr(4, 3), np.ones(3), np.zeros(3), np.nan),
+                          r"eps must be a finite number >= 0, got nan"),
+    "layernorm eps str": (lambda: layernorm_forward(_arr(4, 3), np.ones(3), np.zeros(3), "1e-5"),
+                          r"eps must be a finite number"),
+    "layernorm token_major 2-D": (
+        lambda: layernorm_forward(_arr(4, 3), np.ones(3), np.zeros(3), token_major=True),
+        r"token_major needs x of shape \(B, N, D\)"),
+    "layernorm empty feature axis": (lambda: layernorm_forward(np.zeros((4, 0)), np.ones(0),
+                                                               np.zeros(0)),
+                                     r"x must have a non-empty last axis"),
+    "layernorm_backward dout transposed": (lambda: layernorm_backward(_arr(3, 4), _ln_cache()),
+                                           r"dout must have the shape of layernorm_forward's "
+                                           r"output, \(4, 3\), got \(3, 4\)"),
+    "layernorm_backward token-major dout in (B, N, D)": (
+        lambda: layernorm_backward(_arr(2, 5, 3), _ln_cache((2, 5, 3), token_major=True)),
+        r"dout must have the shape of layernorm_forward's output, \(5, 2, 3\)"),
+    # instance norm and its inverse
+    "instance_norm x 2-D": (lambda: instance_norm_forward(_arr(2, 6)),
+                            r"x must be 3-D \(B, T, C\), got shape \(2, 6\)"),
+    "instance_norm gamma broadcast (1,)": (
+        lambda: instance_norm_forward(_arr(2, 6, 2), 1e-5, np.ones(1), np.zeros(1)),
+        r"gamma and beta must have shape \(C,\) = \(2,\)"),
+    "instance_norm gamma without beta": (
+        lambda: instance_norm_forward(_arr(2, 6, 2), 1e-5, np.ones(2), None),
+        r"gamma and beta must be given together"),
+    "instance_norm beta without gamma": (
+        lambda: instance_norm_forward(_arr(2, 6, 2), 1e-5, None, np.zeros(2)),
+        r"gamma and beta must be given together"),
+    "instance_norm mixed dtypes": (
+        lambda: instance_norm_forward(_arr(2, 6, 2, dtype=np.float32), 1e-5, np.ones(2),
+                                      np.zeros(2)),
+        r"x, gamma and beta must share one dtype"),
+    "instance_norm int x": (lambda: instance_norm_forward(_int(2, 6, 2)),
+                            r"x must have dtype float32 or float64, got int64"),
+    "instance_norm eps negative": (lambda: instance_norm_forward(_arr(2, 6, 2), -1.0),
+                                   r"eps must be a finite number >= 0"),
+    "instance_norm no time steps": (lambda: instance_norm_forward(np.zeros((2, 0, 2))),
+                                    r"x must have at least one time step"),
+    "instance_norm_backward dout broadcast": (
+        lambda: instance_norm_backward(_arr(1, 6, 2), instance_norm_forward(_arr(2, 6, 2))[1]),
+        r"dout must have the shape of instance_norm_forward's output, \(2, 6, 2\)"),
+    "instance_norm_backward dshift broadcast": (
+        lambda: instance_norm_backward(_arr(2, 6, 2), instance_norm_forward(_arr(2, 6, 2))[1],
+                                       _arr(2, 1, 1), _arr(2, 1, 2)),
+        r"dshift must have the shape of the window statistics, \(B, 1, C\) = \(2, 1, 2\)"),
+    "instance_norm_backward foreign cache": (lambda: instance_norm_backward(_arr(2, 6, 2), (1, 2)),
+                                             r"cache must be the cache returned by "
+                                             r"instance_norm_forward"),
+    "instance_denorm y 2-D": (lambda: instance_denorm_forward(_arr(2, 3), _arr(2, 1), _arr(2, 1)),
+                              r"y must be 3-D \(B, horizon, Q\)"),
+    "instance_denorm shift 1-D": (
+        lambda: instance_denorm_forward(_arr(2, 3, 1), _arr(2), _arr(2, 1)),
+        r"shift must have shape \(B, 1\) = \(2, 1\)"),
+    "instance_denorm stats broadcast": (
+        lambda: instance_denorm_forward(_arr(2, 3, 1), _arr(1, 1), _arr(1, 1)),
+        r"shift must have shape \(B, 1\) = \(2, 1\)"),
+    "instance_denorm gamma per quantile": (
+        lambda: instance_denorm_forward(_arr(2, 3, 2), _arr(2, 1), _arr(2, 1), np.ones(2),
+                                        np.zeros(2)),
+        r"gamma must be a scalar"),
+    "instance_denorm gamma without beta": (
+        lambda: instance_denorm_forward(_arr(2, 3, 1), _arr(2, 1), _arr(2, 1), np.array(1.0)),
+        r"gamma and beta must be given together"),
+    "instance_denorm mixed dtypes": (
+        lambda: instance_denorm_forward(_arr(2, 3, 1, dtype=np.float32), _arr(2, 1), _arr(2, 1)),
+        r"y, shift and std must share one dtype"),
+    "instance_denorm_backward dout broadcast": (
+        lambda: instance_denorm_backward(
+            _arr(1, 3, 1), instance_denorm_forward(_arr(2, 3, 1), _arr(2, 1), _arr(2, 1))[1]),
+        r"dout must have the shape of instance_denorm_forward's output, \(2, 3, 1\)"),
+    # activations
+    "gelu int x": (lambda: gelu_forward(_int(3, 4)), r"x must have dtype float32 or float64"),
+    "gelu float16 x": (lambda: gelu_forward(_arr(3, 4, dtype=np.float16)),
+                       r"x must have dtype float32 or float64, got float16"),
+    "gelu_backward dout broadcast": (lambda: gelu_backward(_arr(1, 4), gelu_forward(_arr(3, 4))[1]),
+                                     r"dout must have the shape of gelu_forward's output"),
+    "gelu_backward dout float64 for float32": (
+        lambda: gelu_backward(_arr(3, 4), gelu_forward(_arr(3, 4, dtype=np.float32))[1]),
+        r"dout must have the dtype of gelu_forward's output, float32"),
+    "relu int x": (lambda: relu_forward(_int(3, 4)), r"x must have dtype float32 or float64"),
+    "relu_backward dout broadcast": (lambda: relu_backward(_arr(1, 4), relu_forward(_arr(3, 4))[1]),
+                                     r"dout must have the shape of relu_forward's output"),
+    "sigmoid_gate logits broadcast": (lambda: sigmoid_gate_forward(_arr(3, 4), _arr(4)),
+                                      r"x and gate_logits must have the same shape"),
+    "sigmoid_gate int logits": (lambda: sigmoid_gate_forward(_arr(3, 4), _int(3, 4)),
+                                r"x and gate_logits must share one dtype"),
+    "sigmoid_gate mixed dtypes": (
+        lambda: sigmoid_gate_forward(_arr(3, 4, dtype=np.float32), _arr(3, 4)),
+        r"x and gate_logits must share one dtype"),
+    "sigmoid_gate_backward dout broadcast": (
+        lambda: sigmoid_gate_backward(_arr(1, 4), sigmoid_gate_forward(_arr(3, 4), _arr(3, 4))[1]),
+        r"dout must have the shape of sigmoid_gate_forward's output"),
+    # dropout
+    "dropout p out of range while not training": (
+        lambda: dropout_forward(_arr(3, 4), 1.5, None, False),
+        r"dropout probability must be in \[0, 1\), got 1.5"),
+    "dropout p a string": (lambda: dropout_forward(_arr(3, 4), "0.1", np.random.default_rng(0),
+                                                   True),
+                           r"dropout probability must be in \[0, 1\)"),
+    "dropout rng None": (lambda: dropout_forward(_arr(3, 4), 0.1, None, True),
+                         r"rng must be a numpy.random.Generator when dropout acts"),
+    "dropout int x": (lambda: dropout_forward(_int(3, 4), 0.5, np.random.default_rng(0), True),
+                      r"x must have dtype float32 or float64"),
+    "dropout_backward dout broadcast": (
+        lambda: dropout_backward(
+            _arr(1, 4), dropout_forward(_arr(3, 4), 0.5, np.random.default_rng(0), True)[1]),
+        r"dout must have the shape of dropout_forward's output"),
+    # patches and positions
+    "patch x 2-D": (lambda: patch_forward(_arr(2, 8), 2, 2), r"x must be 3-D \(B, T, C\)"),
+    "patch float patch_len": (lambda: patch_forward(_arr(2, 8, 1), 2.5, 2),
+                              r"patch_len and stride must be positive integers; got 2.5, 2"),
+    "patch float stride": (lambda: patch_forward(_arr(2, 8, 1), 2, 2.0),
+                           r"patch_len and stride must be positive integers"),
+    "patch bool stride": (lambda: patch_forward(_arr(2, 8, 1), 2, True),
+                          r"patch_len and stride must be positive integers"),
+    "patch int x": (lambda: patch_forward(_int(2, 8, 1), 2, 2), r"x must have dtype float32"),
+    "patch_backward dpatches transposed": (
+        lambda: patch_backward(_arr(4, 2, 2), patch_forward(_arr(2, 8, 1), 2, 2)[1]),
+        r"dpatches must have the shape of patch_forward's output, \(2, 4, 2\)"),
+    "patch_layout float": (lambda: patch_layout(4.5, 2, 2),
+                           r"n_timesteps, patch_len and stride must be positive integers"),
+    "patch_layout nan": (lambda: patch_layout(4, 2, float("nan")), r"must be positive integers"),
+    "add_positions broadcast (D,)": (lambda: add_positions_forward(_arr(2, 3, 4), _arr(4)),
+                                     r"positions must have shape \(N, D\) = \(3, 4\)"),
+    "add_positions mixed dtypes": (
+        lambda: add_positions_forward(_arr(2, 3, 4, dtype=np.float32), _arr(3, 4)),
+        r"tokens and positions must share one dtype"),
+    "add_positions tokens 2-D": (lambda: add_positions_forward(_arr(3, 4), _arr(3, 4)),
+                                 r"tokens must be 3-D \(B, N, D\)"),
+    "add_positions_backward dout 2-D": (lambda: add_positions_backward(_arr(3, 4), None),
+                                        r"dout must be 3-D \(B, N, D\)"),
+    "sinusoidal_positions negative": (lambda: sinusoidal_positions(-1, 4),
+                                      r"n_tokens and d_model must be positive integers"),
+    "sinusoidal_positions float": (lambda: sinusoidal_positions(2.5, 4),
+                                   r"n_tokens and d_model must be positive integers"),
+    "sinusoidal_positions int dtype": (lambda: sinusoidal_positions(3, 4, np.int64),
+                                       r"dtype must be float32 or float64, got int64"),
+    # attention
+    "attention empty head": (lambda: attention_forward(*(np.zeros((1, 2, 3, 0)),) * 3),
+                             r"q, k and v must have no empty axis"),
+    "attention_backward dout too short": (
+        lambda: attention_backward(_arr(1, 2, 2, 4), _attention_cache("dot")),
+        r"dout must have the shape of attention_forward's output, \(1, 2, 3, 4\)"),
+    "attention_backward dout H and T swapped": (
+        lambda: attention_backward(_arr(1, 3, 2, 4), _attention_cache("dot")),
+        r"dout must have the shape of attention_forward's output"),
+    "attention_backward dout float32 for float64": (
+        lambda: attention_backward(_arr(1, 2, 3, 4, dtype=np.float32), _attention_cache("dot")),
+        r"dout must have the dtype of attention_forward's output, float64, got float32"),
+    "attention_backward cosine cache": (
+        lambda: attention_backward(_arr(1, 2, 3, 4), _attention_cache("cosine")),
+        r"cache must be the cache returned by attention_forward"),
+    "cosine log_tau too short": (lambda: cosine_attention_forward(_Q, _Q, _Q, np.zeros(1)),
+                                 r"log_tau must be a real array of shape \(H,\) = \(2,\)"),
+    "cosine log_tau scalar": (lambda: cosine_attention_forward(_Q, _Q, _Q, 0.5),
+                              r"log_tau must be a real array of shape \(H,\)"),
+    "cosine eps negative": (lambda: cosine_attention_forward(_Q, _Q, _Q, np.zeros(2), eps=-1.0),
+                            r"eps must be a finite number >= 0"),
+    "cosine_attention_backward dout too short": (
+        lambda: cosine_attention_backward(_arr(1, 2, 2, 4), _attention_cache("cosine")),
+        r"dout must have the shape of cosine_attention_forward's output"),
+    "additive_attention_backward dout too short": (
+        lambda: additive_attention_backward(_arr(1, 2, 2, 4), _attention_cache("additive")),
+        r"dout must have the shape of additive_attention_forward's output"),
+    # losses
+    "huber delta a string": (lambda: _loss("huber_forward", _arr(3), _arr(3), "a"),
+                             r"delta must be a finite number > 0, got 'a'"),
+    "squared_error_backward dloss nan": (
+        lambda: _loss("squared_error_backward", _loss("squared_error_forward", _arr(3), _arr(3))[1],
+                      float("nan")),
+        r"dloss must be a finite number, got nan"),
+    "loss_backward dloss inf": (
+        lambda: _loss("loss_backward", "huber", _loss("huber_forward", _arr(3), _arr(3))[1],
+                      float("inf")),
+        r"dloss must be a finite number, got inf"),
+    "pinball_backward squared_error cache": (
+        lambda: _loss("pinball_backward", _loss("squared_error_forward", _arr(3), _arr(3))[1]),
+        r"cache must be the cache returned by pinball_forward"),
+    "huber_backward pinball cache": (
+        lambda: _loss("huber_backward",
+                      _loss("pinball_forward", _arr(4, 2), _arr(4), [0.1, 0.9])[1]),
+        r"cache must be the cache returned by huber_forward"),
+    # optimiser and schedules
+    "AdamW learning_rate inf": (lambda: _optim("AdamW", {"w": _arr(2)}, learning_rate=np.inf),
+                                r"learning_rate must be a finite number >= 0, got inf"),
+    "AdamW epsilon inf": (lambda: _optim("AdamW", {"w": _arr(2)}, epsilon=np.inf),
+                          r"epsilon must be a finite number >= 0"),
+    "AdamW weight_decay inf": (lambda: _optim("AdamW", {"w": _arr(2)}, weight_decay=np.inf),
+                               r"weight_decay must be a finite number >= 0"),
+    "AdamW params a list": (lambda: _optim("AdamW", [_arr(2)]),
+                            r"params must be a dict of str -> ndarray, got list"),
+    "AdamW.update learning_rate nan": (lambda: _adamw_update(float("nan")),
+                                       r"learning_rate must be a finite number >= 0, got nan"),
+    "AdamW.update_flat learning_rate nan": (lambda: _adamw_update_flat(float("nan")),
+                                            r"learning_rate must be a finite number >= 0"),
+    "clip_grad_norm max_norm nan": (lambda: _optim("clip_grad_norm", {"g": _arr(3)}, float("nan")),
+                                    r"max_norm must be None or a number"),
+    "clip_grad_norm grads a list": (lambda: _optim("clip_grad_norm", [_arr(3)], 1.0),
+                                    r"grads must be a dict of str -> ndarray"),
+    "constant_lr base_lr nan": (lambda: _optim("constant_lr", 0, float("nan")),
+                                r"base_lr must be a finite number >= 0, got nan"),
+    "constant_lr negative warmup": (lambda: _optim("constant_lr", 0, 0.1, -2),
+                                    r"warmup_steps must be >= 0, got -2"),
+    "cosine_lr base_lr nan": (lambda: _optim("cosine_lr", 0, float("nan"), 10),
+                              r"base_lr must be a finite number >= 0"),
+    "cosine_lr step nan": (lambda: _optim("cosine_lr", float("nan"), 0.1, 10),
+                           r"step must be >= 0, got nan"),
+    "make_lr_schedule base_lr nan": (lambda: _optim("make_lr_schedule", "constant", np.nan, 10),
+                                     r"base_lr must be a finite number >= 0"),
+    # the network
+    "NetworkConfig normalize a string": (lambda: _net(normalize="no"),
+                                         r"normalize must be a bool, got 'no'"),
+    "NetworkConfig causal an int": (lambda: _net(causal=1), r"causal must be a bool, got 1"),
+    "NetworkConfig affine None": (lambda: _net(affine=None), r"affine must be a bool, got None"),
+    "NetworkConfig dropout a string": (lambda: _net(dropout="0.1"),
+                                       r"dropout must be in \[0, 1\), got '0.1'"),
+    "init_params config a dict": (lambda: _network("init_params", {}, np.random.default_rng(0)),
+                                  r"config must be a NetworkConfig, got dict"),
+    "init_params rng None": (lambda: _network("init_params", _net()[0], None),
+                             r"rng must be a numpy.random.Generator, got NoneType"),
+    "forward wrong window length": (lambda: _network("forward", _net()[1], _arr(3, 7), _net()[0]),
+                                    r"x must have shape \(B, T\) or \(B, T, C\) with T = 8 and "
+                                    r"C = 1.*got \(3, 7\)"),
+    "forward wrong channels": (lambda: _network("forward", _net()[1], _arr(3, 8, 2), _net()[0]),
+                               r"x must have shape .* C = 1"),
+    "forward x float32 for float64": (
+        lambda: _network("forward", _net()[1], _arr(3, 8, dtype=np.float32), _net()[0]),
+        r"x must have the config's dtype float64, got float32"),
+    "forward params missing": (
+        lambda: _network("forward", {k: v for k, v in _net()[1].items() if k != "head.b"},
+                         _arr(3, 8), _net()[0]),
+        r"params must hold the arrays of init_params\(config\).*missing \['head.b'\]"),
+    "forward params of another config": (
+        lambda: _network("forward", _net(d_model=8)[1], _arr(3, 8), _net()[0]),
+        r"params\['patch.W'\] must have shape \(2, 4\) for this config, got \(2, 8\)"),
+    "forward a mangled layer parameter": (
+        lambda: _network("forward", {**_net()[1], "block0.attn.W_qkv": _arr(4, 6)}, _arr(3, 8),
+                         _net()[0]),
+        r"params\['block0.attn.W_qkv'\] must have shape \(4, 12\) for this config, got \(4, 6\)"),
+    "forward params cast to float32": (
+        lambda: _network("forward", {k: v.astype(np.float32) for k, v in _net()[1].items()},
+                         _arr(3, 8), _net()[0]),
+        r"params\['.*'\] must have dtype float64, got float32"),
+    "forward training without rng": (
+        lambda: _network("forward", _net(dropout=0.2)[1], _arr(3, 8), _net(dropout=0.2)[0],
+                         training=True),
+        r"rng must be a numpy.random.Generator when training with dropout > 0"),
+    "backward dpred transposed": (
+        lambda: _network("backward", _arr(2, 3), _net_cache(), None, _net()[0]),
+        r"dpred must have the shape of forward's output, \(3, 2\), got \(2, 3\)"),
+    "backward config of another network": (
+        lambda: _network("backward", _arr(3, 2), _net_cache(), None, _net(n_layers=2)[0]),
+        r"cache must be the cache of forward with this config"),
+    "attention_probs config of another network": (
+        lambda: _network("attention_probs", _net_cache(), _net(n_layers=2)[0]),
+        r"cache must be the cache of forward with this config \(n_layers = 2\)"),
+    "no_decay_names params a list": (lambda: _network("no_decay_names", [_arr(2)]),
+                                     r"params must be a dict"),
+    "pack_for_inference params of another config": (
+        lambda: _inference("pack_for_inference", _net(d_model=8)[1], _net()[0]),
+        r"params\['patch.W'\] must have shape \(2, 4\) for this config"),
+    "forward_inference wrong window length": (
+        lambda: _inference("forward_inference", _pack(), _arr(3, 7, 1)),
+        r"x3 must have shape \(B, T, C\) = \(B, 8, 1\) for this network, got \(3, 7, 1\)"),
+    "forward_inference wrong channels": (
+        lambda: _inference("forward_inference", _pack(), _arr(3, 8, 2)),
+        r"x3 must have shape \(B, T, C\) = \(B, 8, 1\)"),
+    "forward_inference 2-D windows": (lambda: _inference("forward_inference", _pack(), _arr(3, 8)),
+                                      r"x3 must have shape \(B, T, C\)"),
+    "forward_inference no pack": (lambda: _inference("forward_inference", None, _arr(3, 8, 1)),
+                                  r"pack must be the InferencePack of pack_for_inference"),
+}
+
+
+def _inference(name, *args):
+    from skattn.nn import inference
+
+    return getattr(inference, name)(*args)
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUT))
+def test_bad_input_gets_a_value_error_naming_the_problem(case):
+    call, message = BAD_INPUT[case]
+    with np.errstate(all="ignore"), pytest.raises(ValueError, match=message):
+        call()
+
+
+# What the checks must keep accepting (each worked before them, with the same results)
+STILL_ACCEPTED = {
+    "eps as a NumPy float and a 0-d array": lambda: (
+        layernorm_forward(_arr(4, 3), np.ones(3), np.zeros(3), np.float32(1e-5)),
+        instance_norm_forward(_arr(2, 6, 2), np.array(1e-5))),
+    "eps = 0": lambda: layernorm_forward(_arr(4, 3), np.ones(3), np.zeros(3), 0.0),
+    "gelu bias of another dtype (cast)": lambda: gelu_forward(_arr(3, 4, dtype=np.float32),
+                                                              bias=_arr(4)),
+    "gelu of a 0-d array": lambda: gelu_forward(np.array(0.5)),
+    "dropout identity without rng": lambda: dropout_forward(_arr(3, 4), 0.3, None, False),
+    "dropout p as a NumPy float": lambda: dropout_forward(_arr(3, 4), np.float64(0.3),
+                                                          np.random.default_rng(0), True),
+    "dropout_backward of the identity": lambda: dropout_backward(_arr(3, 4), None),
+    "denorm Python-float gamma and beta": lambda: instance_denorm_forward(
+        _arr(2, 3, 1, dtype=np.float32), _arr(2, 1, dtype=np.float32),
+        _arr(2, 1, dtype=np.float32), 1.5, 0.25),
+    "denorm NumPy-scalar gamma and beta": lambda: instance_denorm_forward(
+        _arr(2, 3, 1), _arr(2, 1), _arr(2, 1), np.float64(1.5), np.float64(0.25)),
+    "patch_len and stride as NumPy ints": lambda: patch_forward(_arr(2, 8, 1), np.int64(2),
+                                                                np.int32(2)),
+    "sinusoidal dtype by name and None": lambda: (sinusoidal_positions(3, 4, "float32"),
+                                                  sinusoidal_positions(3, 4, None)),
+    "cosine log_tau as a list of ints": lambda: cosine_attention_forward(_Q, _Q, _Q, [0, 1]),
+    "losses with a 0-d and a NumPy dloss": lambda: (
+        _loss("squared_error_backward", _loss("squared_error_forward", _arr(3), _arr(3))[1],
+              np.array(2.0)),
+        _loss("loss_backward", "absolute_error",
+              _loss("absolute_error_forward", _arr(3), _arr(3))[1], np.float32(0.5))),
+    "clip_grad_norm max_norm None, 0 and inf": lambda: [
+        _optim("clip_grad_norm", {"g": _arr(3)}, value) for value in (None, 0.0, np.inf)],
+    "forward params in another order": lambda: _network(
+        "forward", dict(reversed(list(_net()[1].items()))), _arr(3, 8), _net()[0]),
+    "NetworkConfig with NumPy bools": lambda: _net(causal=np.bool_(True), normalize=np.True_),
+}
+
+
+@pytest.mark.parametrize("case", sorted(STILL_ACCEPTED))
+def test_checks_keep_accepting_valid_input(case):
+    STILL_ACCEPTED[case]()
+
+
+@pytest.mark.parametrize("overrides", [
+    {}, dict(n_channels=3, n_quantiles=2, affine=True), dict(attention="additive"),
+    dict(attention="cosine", positional=None), dict(attention="gated", positional="sinusoidal"),
+    dict(trend_degree=1, n_layers=0), dict(normalize=False, affine=True, n_layers=3),
+], ids=str)
+def test_expected_param_shapes_match_init_params(overrides):
+    # the forward's parameter check compares against these: they must be init_params' own
+    from skattn.nn._checks import expected_param_shapes
+
+    config, params = _net(**overrides)
+    assert expected_param_shapes(config) == {name: value.shape for name, value in params.items()}
+    assert list(expected_param_shapes(config)) == list(params)  # the order too (the fast path)

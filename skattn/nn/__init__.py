@@ -3,6 +3,11 @@
 Nothing here knows about scikit-learn. Every ``*_forward`` returns ``(out, cache)`` and the matching
 ``*_backward`` takes ``(dout, cache)`` and returns the gradients of the forward's inputs, in order.
 Losses end the chain, so their backward takes ``(cache, dloss=1.0)`` and returns ``dpred``.
+
+Every public function checks its arguments (types, shapes and dtypes against each other and
+against the forward's cache; O(1), never a pass over the data) and raises a ValueError that names
+the problem. :mod:`skattn.nn.network` calls the ops' unchecked twins (``_linear_forward`` for
+``linear_forward``, ...), which compute exactly the same thing.
 """
 from .activations import (
     gelu_backward,

@@ -12,6 +12,8 @@ import math
 import numpy as np
 from numba import njit
 
+from ._checks import bad_cache, check_dout, check_float_arrays
+
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
@@ -101,6 +103,14 @@ def gelu_forward(x, for_backward=True, bias=None):
     bitwise that of ``gelu_forward(x + bias)``; the bias's gradient is that of the input
     (:func:`skattn.nn.linear.bias_backward` of :func:`gelu_backward`'s output).
     """
+    check_float_arrays(x=x)
+    if bias is not None and x.ndim == 0:
+        raise ValueError("a bias needs x with a feature axis (..., D), got a 0-d x")
+    return _gelu_forward(x, for_backward, bias)
+
+
+def _gelu_forward(x, for_backward=True, bias=None):
+    # gelu_forward without the argument checks (the network's calls)
     x = np.ascontiguousarray(x)
     has_bias = bias is not None
     if has_bias:
@@ -121,6 +131,15 @@ def gelu_forward(x, for_backward=True, bias=None):
 
 def gelu_backward(dout, cache):
     """Gradient of :func:`gelu_forward` with respect to its input."""
+    if cache is not None and not isinstance(cache, np.ndarray):
+        raise bad_cache("gelu_forward")
+    if cache is not None:
+        check_dout(dout, cache.shape, cache.dtype, "gelu_forward")
+    return _gelu_backward(dout, cache)
+
+
+def _gelu_backward(dout, cache):
+    # gelu_backward without the argument checks (the network's calls)
     slope = cache
     if slope is None:
         raise ValueError("gelu_backward needs the cache of gelu_forward(..., for_backward=True)")
@@ -129,12 +148,16 @@ def gelu_backward(dout, cache):
 
 def relu_forward(x):
     """ReLU. Returns ``(out, cache)``; the cache is the boolean mask of positive inputs."""
+    check_float_arrays(x=x)
     positive = x > 0
     return x * positive, positive
 
 
 def relu_backward(dout, cache):
     """Gradient of :func:`relu_forward` (0 at exactly 0)."""
+    if not (isinstance(cache, np.ndarray) and cache.dtype == np.bool_):
+        raise bad_cache("relu_forward")
+    check_dout(dout, cache.shape, None, "relu_forward")
     positive = cache
     return dout * positive
 
@@ -151,6 +174,15 @@ def sigmoid_gate_forward(x, gate_logits):
     out : ndarray, ``x * sigmoid(gate_logits)``
     cache : tuple
     """
+    check_float_arrays(x=x, gate_logits=gate_logits)
+    if x.shape != gate_logits.shape:
+        raise ValueError(f"x and gate_logits must have the same shape, got x {x.shape} and "
+                         f"gate_logits {gate_logits.shape}")
+    return _sigmoid_gate_forward(x, gate_logits)
+
+
+def _sigmoid_gate_forward(x, gate_logits):
+    # sigmoid_gate_forward without the argument checks (the network's calls)
     # sigmoid written to stay finite for large |logits| in float32
     gate = np.empty_like(gate_logits)
     pos = gate_logits >= 0
@@ -162,6 +194,14 @@ def sigmoid_gate_forward(x, gate_logits):
 
 def sigmoid_gate_backward(dout, cache):
     """Gradients of :func:`sigmoid_gate_forward`: ``(dx, dgate_logits)``."""
+    if not (isinstance(cache, tuple) and len(cache) == 2 and isinstance(cache[0], np.ndarray)):
+        raise bad_cache("sigmoid_gate_forward")
+    check_dout(dout, cache[0].shape, cache[0].dtype, "sigmoid_gate_forward")
+    return _sigmoid_gate_backward(dout, cache)
+
+
+def _sigmoid_gate_backward(dout, cache):
+    # sigmoid_gate_backward without the argument checks (the network's calls)
     x, gate = cache
     dx = dout * gate
     dlogits = dout * x * gate * (1.0 - gate)

@@ -39,6 +39,8 @@ import math
 import numpy as np
 from numba import njit
 
+from ._checks import bad_cache, check_dout, check_eps
+
 # reassoc lets LLVM vectorise the dot products over Dh (a reduction); nothing here relies on
 # NaN/inf-free arithmetic (the softmax starts its max at -inf), so no other fast-math flag is set.
 _FAST = {"reassoc", "contract"}
@@ -547,6 +549,20 @@ def _check_qkv(q, k, v):
         raise ValueError(
             f"q, k and v must share one dtype, float32 or float64; got {q.dtype}, {k.dtype}, {v.dtype}"
         )
+    if 0 in q.shape:
+        raise ValueError(f"q, k and v must have no empty axis (B, H, T, Dh >= 1); got {q.shape}")
+
+
+def _check_attention_backward(dout, cache, forward, kind):
+    # cache: the dict of `forward`, whose score function is `kind`; dout: shaped like its output
+    if not (isinstance(cache, dict) and "qkv" in cache and "probs" in cache):
+        raise bad_cache(forward)
+    cache_kind = "cosine" if "tau" in cache else "additive" if "w" in cache else "dot"
+    if cache_kind != kind:
+        raise bad_cache(forward)
+    qkv = cache["qkv"]  # (B, T, 3, H, Dh)
+    check_dout(dout, (qkv.shape[0], qkv.shape[3], qkv.shape[1], qkv.shape[4]), qkv.dtype,
+               forward)
 
 
 def _tokens(x):
@@ -599,6 +615,7 @@ def attention_backward(dout, cache):
     -------
     dq, dk, dv : ndarray of shape (B, H, T, Dh)
     """
+    _check_attention_backward(dout, cache, "attention_forward", "dot")
     dqkv = np.empty_like(cache["qkv"])
     scaled_dot_tokens_backward(_tokens(np.asarray(dout, dtype=dqkv.dtype)), cache, dqkv)
     return _unpack(dqkv)
@@ -659,12 +676,18 @@ def cosine_attention_forward(q, k, v, log_tau, causal=False, eps=1e-6):
     cache : dict with ``"probs"`` of shape (B, H, T, T)
     """
     _check_qkv(q, k, v)
+    log_tau_array = np.asarray(log_tau)
+    if log_tau_array.shape != (q.shape[1],) or log_tau_array.dtype.kind not in "fiu":
+        raise ValueError(f"log_tau must be a real array of shape (H,) = ({q.shape[1]},), got "
+                         f"shape {log_tau_array.shape} and dtype {log_tau_array.dtype}")
+    check_eps(eps)
     out, cache = cosine_tokens_forward(_pack(q, k, v), log_tau, causal, eps)
     return _tokens(out), cache
 
 
 def cosine_attention_backward(dout, cache):
     """Gradients of :func:`cosine_attention_forward`: ``(dq, dk, dv, dlog_tau)``."""
+    _check_attention_backward(dout, cache, "cosine_attention_forward", "cosine")
     dqkv = np.empty_like(cache["qkv"])
     dlog_tau = cosine_tokens_backward(_tokens(np.asarray(dout, dtype=dqkv.dtype)), cache, dqkv)
     return (*_unpack(dqkv), dlog_tau)
@@ -759,6 +782,7 @@ def additive_attention_forward(q, k, v, w, causal=False):
 
 def additive_attention_backward(dout, cache):
     """Gradients of :func:`additive_attention_forward`: ``(dq, dk, dv, dw)``."""
+    _check_attention_backward(dout, cache, "additive_attention_forward", "additive")
     dqkv = np.empty_like(cache["qkv"])
     dw = additive_tokens_backward(_tokens(np.asarray(dout, dtype=dqkv.dtype)), cache, dqkv)
     return (*_unpack(dqkv), dw)

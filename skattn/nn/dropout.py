@@ -17,6 +17,7 @@ import math
 import numpy as np
 from numba import njit
 
+from ._checks import bad_cache, check_dout, check_float_arrays, is_real
 from .linear import bias_backward
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -43,6 +44,17 @@ def dropout_forward(x, p, rng, training):
     out : ndarray like ``x``
     cache : ndarray of the scaled keep-mask, or None for the identity
     """
+    check_float_arrays(x=x)
+    if not (is_real(p) and 0.0 <= p < 1.0):
+        raise ValueError(f"dropout probability must be in [0, 1), got {p!r}")
+    if training and p > 0.0 and not isinstance(rng, np.random.Generator):
+        raise ValueError("rng must be a numpy.random.Generator when dropout acts (training and "
+                         f"p > 0), got {type(rng).__name__}")
+    return _dropout_forward(x, p, rng, training)
+
+
+def _dropout_forward(x, p, rng, training):
+    # dropout_forward without the argument checks (the network's calls)
     if not training or p == 0.0:
         return x, None
     if not 0.0 <= p < 1.0:
@@ -58,6 +70,17 @@ def dropout_forward(x, p, rng, training):
 
 def dropout_backward(dout, cache):
     """Gradient of :func:`dropout_forward`."""
+    if cache is None:  # the identity: any float array passes through
+        check_dout(dout, getattr(dout, "shape", None), None, "dropout_forward")
+    elif isinstance(cache, np.ndarray):
+        check_dout(dout, cache.shape, cache.dtype, "dropout_forward")
+    else:
+        raise bad_cache("dropout_forward")
+    return _dropout_backward(dout, cache)
+
+
+def _dropout_backward(dout, cache):
+    # dropout_backward without the argument checks (the network's calls)
     scaled_mask = cache
     if scaled_mask is None:
         return dout
@@ -138,7 +161,7 @@ def bias_dropout_residual_forward(residual, branch, bias, p, rng, training,
     if not n_tokens and (width % 2 or residual.shape != branch.shape
                          or residual.dtype != branch.dtype):
         # an odd row width splits mask words across rows: the plain steps
-        dropped, scaled_mask = dropout_forward(branch + bias, p, rng, training)
+        dropped, scaled_mask = _dropout_forward(branch + bias, p, rng, training)
         return residual + dropped, scaled_mask
     key = rng.integers(0, 2**64, dtype=np.uint64)  # the one draw dropout_forward makes
     branch2 = np.ascontiguousarray(branch).reshape(-1, width)  # (M, D)
@@ -162,7 +185,7 @@ def bias_dropout_residual_backward(dout, cache, branch_token_major=False):
         _masked_rows_to_token_major(dout2, scaled_mask.reshape(-1, width), cache is not None,
                                     n_tokens, dbranch.reshape(-1, width))
     else:
-        dbranch = dropout_backward(dout, cache)
+        dbranch = _dropout_backward(dout, cache)
     return dout, dbranch, bias_backward(dbranch)
 
 

@@ -17,6 +17,15 @@ import math
 
 import numpy as np
 
+from ._checks import (
+    FLOAT_DTYPES,
+    bad_cache,
+    check_dout,
+    check_float_arrays,
+    check_ndim,
+    check_positive_ints,
+)
+
 
 def patch_layout(n_timesteps, patch_len, stride):
     """Padded length and number of patches for a window of ``n_timesteps`` steps.
@@ -29,11 +38,12 @@ def patch_layout(n_timesteps, patch_len, stride):
     n_patches : int
         ``(T_pad - patch_len) // stride + 1``.
     """
-    if n_timesteps < 1 or patch_len < 1 or stride < 1:
-        raise ValueError(
-            "n_timesteps, patch_len and stride must be positive; got "
-            f"{n_timesteps}, {patch_len}, {stride}"
-        )
+    check_positive_ints(n_timesteps=n_timesteps, patch_len=patch_len, stride=stride)
+    return _patch_layout(n_timesteps, patch_len, stride)
+
+
+def _patch_layout(n_timesteps, patch_len, stride):
+    # patch_layout without the argument checks (the network's calls)
     n_patches = 1 + max(0, math.ceil((n_timesteps - patch_len) / stride))
     padded_len = patch_len + (n_patches - 1) * stride
     return padded_len, n_patches
@@ -54,8 +64,18 @@ def patch_forward(x, patch_len, stride):
         (all channels of the first step, then of the next).
     cache : tuple
     """
+    check_float_arrays(x=x)
+    check_ndim("x", x, 3, "(B, T, C)")
+    if x.shape[1] == 0:
+        raise ValueError(f"x must have at least one time step, got shape {x.shape}")
+    check_positive_ints(patch_len=patch_len, stride=stride)
+    return _patch_forward(x, patch_len, stride)
+
+
+def _patch_forward(x, patch_len, stride):
+    # patch_forward without the argument checks (the network's calls)
     n_batch, n_steps, n_channels = x.shape
-    padded_len, n_patches = patch_layout(n_steps, patch_len, stride)
+    padded_len, n_patches = _patch_layout(n_steps, patch_len, stride)
     n_pad = padded_len - n_steps
     if n_pad:
         first = np.broadcast_to(x[:, :1, :], (n_batch, n_pad, n_channels))
@@ -73,6 +93,17 @@ def patch_forward(x, patch_len, stride):
 
 def patch_backward(dpatches, cache):
     """Gradient of :func:`patch_forward`: scatter each patch back onto its steps (overlaps add)."""
+    if not (isinstance(cache, tuple) and len(cache) == 5 and isinstance(cache[0], tuple)
+            and len(cache[0]) == 3):
+        raise bad_cache("patch_forward")
+    (n_batch, _, n_channels), patch_len, _, _, n_patches = cache
+    check_dout(dpatches, (n_batch, n_patches, patch_len * n_channels), None, "patch_forward",
+               name="dpatches")
+    return _patch_backward(dpatches, cache)
+
+
+def _patch_backward(dpatches, cache):
+    # patch_backward without the argument checks (the network's calls)
     x_shape, patch_len, stride, n_pad, n_patches = cache
     n_batch, n_steps, n_channels = x_shape
     dpatches = dpatches.reshape(n_batch, n_patches, patch_len, n_channels)
@@ -95,6 +126,18 @@ def sinusoidal_positions(n_tokens, d_model, dtype=np.float64):
     table : ndarray of shape (n_tokens, d_model)
         ``table[t, 2i] = sin(t / 10000^(2i/d))``, ``table[t, 2i+1] = cos(t / 10000^(2i/d))``.
     """
+    check_positive_ints(n_tokens=n_tokens, d_model=d_model)
+    try:
+        named = np.dtype(dtype)
+    except TypeError:
+        named = dtype
+    if named not in FLOAT_DTYPES:
+        raise ValueError(f"dtype must be float32 or float64, got {named}")
+    return _sinusoidal_positions(n_tokens, d_model, dtype)
+
+
+def _sinusoidal_positions(n_tokens, d_model, dtype=np.float64):
+    # sinusoidal_positions without the argument checks (the network's calls)
     position = np.arange(n_tokens, dtype=np.float64)[:, None]  # (N, 1)
     frequency = np.exp(-math.log(10000.0) * np.arange(0, d_model, 2) / d_model)  # (ceil(d/2),)
     table = np.zeros((n_tokens, d_model))
@@ -105,9 +148,28 @@ def sinusoidal_positions(n_tokens, d_model, dtype=np.float64):
 
 def add_positions_forward(tokens, positions):
     """Add a positional table to every sequence: ``(B, N, D) + (N, D)``."""
+    check_float_arrays(tokens=tokens, positions=positions)
+    check_ndim("tokens", tokens, 3, "(B, N, D)")
+    if positions.shape != tokens.shape[1:]:
+        raise ValueError(f"positions must have shape (N, D) = {tokens.shape[1:]} for tokens of "
+                         f"shape {tokens.shape}, got {positions.shape}")
+    return _add_positions_forward(tokens, positions)
+
+
+def _add_positions_forward(tokens, positions):
+    # add_positions_forward without the argument checks (the network's calls)
     return tokens + positions, None
 
 
 def add_positions_backward(dout, cache):
     """Gradients of :func:`add_positions_forward`: ``(dtokens, dpositions)``."""
+    if cache is not None:
+        raise bad_cache("add_positions_forward")  # which is None
+    check_dout(dout, getattr(dout, "shape", None), None, "add_positions_forward")
+    check_ndim("dout", dout, 3, "(B, N, D)")
+    return _add_positions_backward(dout, cache)
+
+
+def _add_positions_backward(dout, cache):
+    # add_positions_backward without the argument checks (the network's calls)
     return dout, dout.sum(axis=0)

@@ -23,8 +23,9 @@ import math
 import numpy as np
 from numba import njit
 
+from ._checks import check_params
 from .embedding import patch_layout, sinusoidal_positions
-from .network import trend_basis
+from .network import NetworkConfig, trend_basis
 from .norm import _layernorm_forward_kernel
 
 #: attention kinds the fused kernel implements
@@ -62,8 +63,11 @@ def pack_for_inference(params, config):
     Returns None when the configuration uses something the kernel does not implement (additive
     or cosine attention).
     """
+    if not isinstance(config, NetworkConfig):
+        raise ValueError(f"config must be a NetworkConfig, got {type(config).__name__}")
     if config.attention not in INFERENCE_ATTENTION:
         return None
+    check_params(params, config)
     n_tokens = config.n_tokens
     padded_len, _ = patch_layout(config.n_timesteps, config.patch_len, config.stride)
     d, n_channels = config.d_model, config.n_channels
@@ -122,7 +126,16 @@ def forward_inference(pack, x3):
     output, quantiles on the last axis even when there is one), computed one window at a time in
     one Numba call.
     """
+    if not isinstance(pack, InferencePack):
+        raise ValueError(f"pack must be the InferencePack of pack_for_inference, got "
+                         f"{type(pack).__name__} (pack_for_inference returns None for additive "
+                         f"and cosine attention: use skattn.nn.forward for those)")
     x3 = np.ascontiguousarray(x3, dtype=np.float64)
+    # the kernel indexes the windows by the packed network's steps and channels, unchecked
+    window = (int(pack.dims[_T]), int(pack.dims[_C]))
+    if x3.ndim != 3 or x3.shape[1:] != window:
+        raise ValueError(f"x3 must have shape (B, T, C) = (B, {window[0]}, {window[1]}) for this "
+                         f"network, got {x3.shape}")
     out = np.empty((x3.shape[0], pack.horizon, pack.n_outputs_per_step))
     _forward_kernel(x3, pack.flat, pack.offsets, pack.dims, pack.eps, pack.instance_eps, out)
     return out

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import bad_cache, check_dout, check_float_arrays
+
 
 def linear_forward(x, W, b):
     """Apply a dense layer to the last axis of ``x``.
@@ -23,6 +25,22 @@ def linear_forward(x, W, b):
     cache : tuple
         What :func:`linear_backward` needs.
     """
+    if b is None:
+        check_float_arrays(x=x, W=W)
+    else:
+        check_float_arrays(x=x, W=W, b=b)
+    if W.ndim != 2:
+        raise ValueError(f"W must be 2-D (D_in, D_out), got shape {W.shape}")
+    if x.ndim == 0 or x.shape[-1] != W.shape[0]:
+        raise ValueError(f"x's last axis (D_in) must match W's first axis: got x of shape "
+                         f"{x.shape} and W of shape {W.shape}")
+    if b is not None and b.shape != (W.shape[1],):
+        raise ValueError(f"b must have shape (D_out,) = ({W.shape[1]},), got {b.shape}")
+    return _linear_forward(x, W, b)
+
+
+def _linear_forward(x, W, b):
+    # linear_forward without the argument checks (the network's calls)
     d_in, d_out = W.shape
     x2 = x.reshape(-1, d_in)  # (M, D_in), M = prod(leading axes)
     out = x2 @ W  # (M, D_out) through BLAS
@@ -40,6 +58,15 @@ def linear_backward(dout, cache):
     dW : ndarray of shape (D_in, D_out)
     db : ndarray of shape (D_out,) or None when the layer has no bias
     """
+    if not (isinstance(cache, tuple) and len(cache) == 3 and isinstance(cache[2], bool)):
+        raise bad_cache("linear_forward")
+    x, W, _ = cache
+    check_dout(dout, x.shape[:-1] + (W.shape[1],), x.dtype, "linear_forward")
+    return _linear_backward(dout, cache)
+
+
+def _linear_backward(dout, cache):
+    # linear_backward without the argument checks (the network's calls)
     x, W, has_bias = cache
     d_in, d_out = W.shape
     dout2 = dout.reshape(-1, d_out)  # (M, D_out)

@@ -18,7 +18,11 @@ pinball at a zero residual), so a perfect prediction gets no push.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+
+from ._checks import bad_cache, is_real
 
 LOSS_NAMES = ("squared_error", "absolute_error", "huber", "pinball")
 
@@ -43,6 +47,19 @@ def _check_same_shape(pred, target):
     if pred.size == 0:
         raise ValueError("pred and target are empty; a mean loss needs at least one element.")
     return pred, target
+
+
+def _check_backward_args(cache, dloss, forward, second=None):
+    """``cache`` is ``forward``'s: ``(residual,)``, or ``(residual, second)`` where ``second`` is
+    the type of its second entry (huber's float delta, pinball's quantile array); ``dloss`` is a
+    finite number (the seed of the backward pass)."""
+    length = 1 if second is None else 2
+    if not (isinstance(cache, tuple) and len(cache) == length
+            and isinstance(cache[0], np.ndarray)
+            and (second is None or isinstance(cache[1], second))):
+        raise bad_cache(forward)
+    if not ((type(dloss) is float or is_real(dloss)) and math.isfinite(dloss)):
+        raise ValueError(f"dloss must be a finite number, got {dloss!r}.")
 
 
 def _mean(per_element):
@@ -94,6 +111,7 @@ def squared_error_backward(cache, dloss=1.0):
     dpred : ndarray of shape (...)
         ``dloss * 2 * (pred - target) / n``, in ``pred``'s dtype.
     """
+    _check_backward_args(cache, dloss, "squared_error_forward")
     (residual,) = cache  # (...)
     scale = 2.0 * float(dloss) / residual.size
     return (scale * residual).astype(residual.dtype, copy=False)
@@ -140,6 +158,7 @@ def absolute_error_backward(cache, dloss=1.0):
     dpred : ndarray of shape (...)
         ``dloss * sign(pred - target) / n``; 0 where ``pred == target``.
     """
+    _check_backward_args(cache, dloss, "absolute_error_forward")
     (residual,) = cache  # (...)
     scale = float(dloss) / residual.size
     return (scale * np.sign(residual)).astype(residual.dtype, copy=False)
@@ -150,6 +169,8 @@ def absolute_error_backward(cache, dloss=1.0):
 
 
 def _check_delta(delta):
+    if not is_real(delta):
+        raise ValueError(f"delta must be a finite number > 0, got {delta!r}.")
     delta = float(delta)
     if not (np.isfinite(delta) and delta > 0.0):
         raise ValueError(f"delta must be a finite number > 0, got {delta!r}.")
@@ -207,6 +228,7 @@ def huber_backward(cache, dloss=1.0):
         ``dloss * clip(r, -delta, delta) / n``: ``r`` in the quadratic part,
         ``delta * sign(r)`` in the linear part.
     """
+    _check_backward_args(cache, dloss, "huber_forward", float)
     residual, delta = cache  # (...), float
     scale = float(dloss) / residual.size
     return (scale * np.clip(residual, -delta, delta)).astype(residual.dtype, copy=False)
@@ -293,6 +315,7 @@ def pinball_backward(cache, dloss=1.0):
         ``1 - q`` where it is below, and 0 where they are equal (0 lies in the
         subdifferential ``[-q, 1 - q]``).
     """
+    _check_backward_args(cache, dloss, "pinball_forward", np.ndarray)
     target_minus_pred, quantiles = cache  # (..., Q), (Q,)
     scale = float(dloss) / target_minus_pred.size
     # d/dpred of q*u is -q (u > 0); of (q - 1)*u is 1 - q (u < 0).

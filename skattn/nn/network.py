@@ -28,11 +28,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._checks import (
+    bad_cache,
+    check_dout,
+    check_mapping,
+    check_params,
+    check_params_quick,
+    is_real,
+)
+# The ops' unchecked variants, under the public names: the public functions check their
+# arguments (skattn.nn._checks), which the network's own calls, with arrays it made itself, do
+# not need -- a few microseconds each, hundreds of calls per training step. Same code otherwise.
 from .activations import (
-    gelu_backward,
-    gelu_forward,
-    sigmoid_gate_backward,
-    sigmoid_gate_forward,
+    _gelu_backward as gelu_backward,
+    _gelu_forward as gelu_forward,
+    _sigmoid_gate_backward as sigmoid_gate_backward,
+    _sigmoid_gate_forward as sigmoid_gate_forward,
 )
 from . import attention as _attention
 from .attention import (
@@ -46,28 +57,32 @@ from .attention import (
     scaled_dot_tokens_forward,
 )
 from .dropout import (
+    _dropout_backward as dropout_backward,
+    _dropout_forward as dropout_forward,
     bias_dropout_residual_backward,
     bias_dropout_residual_forward,
-    dropout_backward,
-    dropout_forward,
 )
 from .embedding import (
-    add_positions_backward,
-    add_positions_forward,
-    patch_backward,
-    patch_forward,
-    patch_layout,
-    sinusoidal_positions,
+    _add_positions_backward as add_positions_backward,
+    _add_positions_forward as add_positions_forward,
+    _patch_backward as patch_backward,
+    _patch_forward as patch_forward,
+    _patch_layout as patch_layout,
+    _sinusoidal_positions as sinusoidal_positions,
 )
-from .linear import bias_backward, linear_backward, linear_forward
+from .linear import (
+    _linear_backward as linear_backward,
+    _linear_forward as linear_forward,
+    bias_backward,
+)
 from .norm import (
     ANCHORS,
-    instance_denorm_backward,
-    instance_denorm_forward,
-    instance_norm_backward,
-    instance_norm_forward,
-    layernorm_backward,
-    layernorm_forward,
+    _instance_denorm_backward as instance_denorm_backward,
+    _instance_denorm_forward as instance_denorm_forward,
+    _instance_norm_backward as instance_norm_backward,
+    _instance_norm_forward as instance_norm_forward,
+    _layernorm_backward as layernorm_backward,
+    _layernorm_forward as layernorm_forward,
 )
 
 ATTENTION_KINDS = ("dot", "additive", "cosine", "gated")
@@ -167,8 +182,11 @@ class NetworkConfig:
             raise ValueError(
                 f"positional must be one of {POSITIONAL_KINDS}, got {self.positional!r}"
             )
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        for name in ("causal", "normalize", "affine"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise ValueError(f"{name} must be a bool, got {getattr(self, name)!r}")
+        if not (is_real(self.dropout) and 0.0 <= self.dropout < 1.0):
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
         for name in ("norm_eps", "instance_norm_eps"):
             value = getattr(self, name)
             if not (isinstance(value, (float, int, np.floating)) and not isinstance(value, bool)
@@ -223,6 +241,10 @@ def init_params(config, rng):
     -------
     params : dict of str -> ndarray
     """
+    if not isinstance(config, NetworkConfig):
+        raise ValueError(f"config must be a NetworkConfig, got {type(config).__name__}")
+    if not isinstance(rng, (np.random.Generator, np.random.RandomState)):
+        raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     dtype = np.dtype(config.dtype)
     d, h, dh = config.d_model, config.n_heads, config.head_dim
     n_out = config.n_head_steps * config.n_outputs_per_step
@@ -275,6 +297,7 @@ def init_params(config, rng):
 def no_decay_names(params):
     """Names of parameters that take no weight decay: everything but the weight matrices and score
     vectors (biases, norm gains and shifts, positions, attention temperatures)."""
+    check_mapping("params", params)
     return {name for name in params if not name.rsplit(".", 1)[-1].startswith(("W", "w_"))}
 
 
@@ -490,6 +513,21 @@ def forward(params, x, config, *, training=False, rng=None, for_backward=True):
     cache : dict
         Everything :func:`backward` needs; :func:`attention_probs` reads the attention maps from it.
     """
+    dtype = _check_forward_args(params, x, config, training, rng)
+    try:
+        return _forward(params, x, config, training, rng, for_backward)
+    except Exception as error:
+        # the O(1) checks passed: if one of the parameter arrays has a wrong shape or dtype, say
+        # which (the full check, only now: it costs ~1% of a small fit on every call)
+        try:
+            check_params(params, config, dtype)
+        except ValueError as bad_params:
+            raise bad_params from error
+        raise
+
+
+def _forward(params, x, config, training, rng, for_backward):
+    # forward without the argument checks
     univariate = x.ndim == 2
     x3 = x[:, :, None] if univariate else x  # (B, T, C)
     n_batch = x3.shape[0]
@@ -537,6 +575,47 @@ def forward(params, x, config, *, training=False, rng=None, for_backward=True):
     return pred, cache
 
 
+_DTYPES = {"float32": np.dtype(np.float32), "float64": np.dtype(np.float64)}
+
+
+def _check_forward_args(params, x, config, training, rng):
+    # O(1) comparisons (no pass over the data); returns the config's dtype
+    if not isinstance(config, NetworkConfig):
+        raise ValueError(f"config must be a NetworkConfig, got {type(config).__name__}")
+    if not isinstance(x, np.ndarray):
+        raise ValueError(f"x must be a NumPy array, got {type(x).__name__}")
+    dtype = _DTYPES[config.dtype]
+    if x.dtype != dtype:
+        raise ValueError(f"x must have the config's dtype {dtype}, got {x.dtype}")
+    steps, channels = config.n_timesteps, config.n_channels
+    if not (x.ndim == 3 and x.shape[1:] == (steps, channels)
+            or x.ndim == 2 and channels == 1 and x.shape[1] == steps):
+        layout = "(B, T) or (B, T, C)" if channels == 1 else "(B, T, C)"
+        raise ValueError(f"x must have shape {layout} with T = {steps} and C = {channels} "
+                         f"(the config's n_timesteps and n_channels), got {x.shape}")
+    check_params_quick(params, config, dtype)
+    if training and config.dropout > 0 and not isinstance(rng, np.random.Generator):
+        raise ValueError("rng must be a numpy.random.Generator when training with dropout > 0, "
+                         f"got {type(rng).__name__}")
+    return dtype
+
+
+def _check_backward_args(dpred, cache, config):
+    if not isinstance(config, NetworkConfig):
+        raise ValueError(f"config must be a NetworkConfig, got {type(config).__name__}")
+    if not (isinstance(cache, dict) and "patch" in cache and "univariate" in cache):
+        raise bad_cache("forward")
+    x_shape, patch_len, stride = cache["patch"][:3]
+    if ((x_shape[1], x_shape[2], patch_len, stride)
+            != (config.n_timesteps, config.n_channels, config.patch_len, config.stride)
+            or f"block{config.n_layers}" in cache
+            or config.n_layers and f"block{config.n_layers - 1}" not in cache):
+        raise ValueError("cache must be the cache of forward with this config")
+    shape = (x_shape[0], config.horizon) + (() if config.n_quantiles is None
+                                            else (config.n_quantiles,))
+    check_dout(dpred, shape, _DTYPES[config.dtype], "forward", name="dpred")
+
+
 def backward(dpred, cache, params, config, *, return_input_grad=False):
     """Gradients of :func:`forward`.
 
@@ -555,6 +634,7 @@ def backward(dpred, cache, params, config, *, return_input_grad=False):
     grads : dict of str -> ndarray, the same keys and shapes as ``params``
     dx : ndarray shaped like ``x``, only when ``return_input_grad``
     """
+    _check_backward_args(dpred, cache, config)
     grads = {}
     dy = dpred[:, :, None] if config.n_quantiles is None else dpred  # (B, horizon, Q)
     n_batch = dy.shape[0]
@@ -611,6 +691,10 @@ def attention_probs(cache, config):
     -------
     probs : ndarray of shape (B, n_layers, n_heads, N, N)
     """
+    if not (isinstance(cache, dict) and all(f"block{layer}" in cache
+                                            for layer in range(config.n_layers))):
+        raise ValueError(f"cache must be the cache of forward with this config (n_layers = "
+                         f"{config.n_layers})")
     maps = [cache[f"block{layer}"]["attn"]["core"]["probs"] for layer in range(config.n_layers)]
     if not maps:
         raise ValueError("the network has no attention layer (n_layers=0)")

@@ -14,6 +14,15 @@ import math
 import numpy as np
 from numba import njit
 
+from ._checks import (
+    bad_cache,
+    check_dout,
+    check_eps,
+    check_float_arrays,
+    check_ndim,
+    is_real,
+)
+
 
 # --------------------------------------------------------------------------------------------
 # Layer norm over the last axis: one loop over rows, float64 accumulators for the sums.
@@ -105,6 +114,21 @@ def layernorm_forward(x, gamma, beta, eps=1e-5, token_major=False):
     cache : tuple
         :func:`layernorm_backward` then takes ``dout`` in the output's layout.
     """
+    check_float_arrays(x=x, gamma=gamma, beta=beta)
+    if x.ndim == 0 or x.shape[-1] == 0:
+        raise ValueError(f"x must have a non-empty last axis (..., D), got shape {x.shape}")
+    dim = x.shape[-1]
+    if gamma.shape != (dim,) or beta.shape != (dim,):
+        raise ValueError(f"gamma and beta must have shape (D,) = ({dim},) for x of shape "
+                         f"{x.shape}; got gamma {gamma.shape} and beta {beta.shape}")
+    check_eps(eps)
+    if token_major and (x.ndim != 3 or x.shape[1] == 0):
+        raise ValueError(f"token_major needs x of shape (B, N, D) with N >= 1, got {x.shape}")
+    return _layernorm_forward(x, gamma, beta, eps, token_major)
+
+
+def _layernorm_forward(x, gamma, beta, eps=1e-5, token_major=False):
+    # layernorm_forward without the argument checks (the network's calls)
     dim = x.shape[-1]
     x2 = np.ascontiguousarray(x).reshape(-1, dim)  # (M, D)
     out = np.empty_like(x2)
@@ -119,6 +143,16 @@ def layernorm_forward(x, gamma, beta, eps=1e-5, token_major=False):
 def layernorm_backward(dout, cache):
     """Gradients of :func:`layernorm_forward`: ``(dx, dgamma, dbeta)``; ``dout`` is shaped like
     the forward's output (token-major when it was), ``dx`` like its input."""
+    if not (isinstance(cache, tuple) and len(cache) == 6):
+        raise bad_cache("layernorm_forward")
+    x2, shape, n_tokens = cache[0], cache[4], cache[5]
+    out_shape = (shape[1], shape[0], shape[2]) if n_tokens else shape
+    check_dout(dout, out_shape, x2.dtype, "layernorm_forward")
+    return _layernorm_backward(dout, cache)
+
+
+def _layernorm_backward(dout, cache):
+    # layernorm_backward without the argument checks (the network's calls)
     x2, gamma, mean, rstd, shape, n_tokens = cache
     dout2 = np.ascontiguousarray(dout, dtype=x2.dtype).reshape(x2.shape)  # (M, D)
     dx = np.empty_like(x2)
@@ -155,6 +189,26 @@ def instance_norm_forward(x, eps=1e-5, gamma=None, beta=None, anchor="mean"):
     cache : dict
         Holds ``shift`` and ``std`` of shape (B, 1, C), needed to de-normalise the forecast.
     """
+    if (gamma is None) != (beta is None):
+        raise ValueError("gamma and beta must be given together (both or neither); got "
+                         f"gamma {'None' if gamma is None else 'an array'} and "
+                         f"beta {'None' if beta is None else 'an array'}")
+    if gamma is None:
+        check_float_arrays(x=x)
+    else:
+        check_float_arrays(x=x, gamma=gamma, beta=beta)
+    check_ndim("x", x, 3, "(B, T, C)")
+    if x.shape[1] == 0:
+        raise ValueError(f"x must have at least one time step, got shape {x.shape}")
+    if gamma is not None and (gamma.shape != (x.shape[2],) or beta.shape != (x.shape[2],)):
+        raise ValueError(f"gamma and beta must have shape (C,) = ({x.shape[2]},) for x of shape "
+                         f"{x.shape}; got gamma {gamma.shape} and beta {beta.shape}")
+    check_eps(eps)
+    return _instance_norm_forward(x, eps, gamma, beta, anchor)
+
+
+def _instance_norm_forward(x, eps=1e-5, gamma=None, beta=None, anchor="mean"):
+    # instance_norm_forward without the argument checks (the network's calls)
     if anchor not in ANCHORS:
         raise ValueError(f"anchor must be one of {ANCHORS}, got {anchor!r}")
     mean = x.mean(axis=1, keepdims=True)  # (B, 1, C)
@@ -187,6 +241,24 @@ def instance_norm_backward(dout, cache, dshift=None, dstd=None):
     dx : ndarray of shape (B, T, C)
     dgamma, dbeta : ndarray of shape (C,), or None without the affine map
     """
+    if not (isinstance(cache, dict) and "standardised" in cache):
+        raise bad_cache("instance_norm_forward")
+    xhat, std = cache["xhat"], cache["std"]
+    check_dout(dout, xhat.shape, xhat.dtype, "instance_norm_forward")
+    for name, value in (("dshift", dshift), ("dstd", dstd)):
+        if value is not None:
+            if not isinstance(value, np.ndarray) or value.shape != std.shape:
+                got = value.shape if isinstance(value, np.ndarray) else type(value).__name__
+                raise ValueError(f"{name} must have the shape of the window statistics, "
+                                 f"(B, 1, C) = {std.shape}, got {got}")
+            if value.dtype != xhat.dtype:
+                raise ValueError(f"{name} must have the dtype of instance_norm_forward's output, "
+                                 f"{xhat.dtype}, got {value.dtype}")
+    return _instance_norm_backward(dout, cache, dshift, dstd)
+
+
+def _instance_norm_backward(dout, cache, dshift=None, dstd=None):
+    # instance_norm_backward without the argument checks (the network's calls)
     xhat, std, gamma = cache["xhat"], cache["std"], cache["gamma"]
     n_steps = xhat.shape[1]
     if gamma is not None:
@@ -240,6 +312,29 @@ def instance_denorm_forward(y, shift, std, gamma=None, beta=None):
     out : ndarray of shape (B, horizon, Q)
     cache : tuple
     """
+    dtype = check_float_arrays(y=y, shift=shift, std=std)
+    check_ndim("y", y, 3, "(B, horizon, Q)")
+    for name, value in (("shift", shift), ("std", std)):
+        if value.shape != (y.shape[0], 1):
+            raise ValueError(f"{name} must have shape (B, 1) = ({y.shape[0]}, 1) for y of shape "
+                             f"{y.shape}, got {value.shape}")
+    if (gamma is None) != (beta is None):
+        raise ValueError("gamma and beta must be given together (both or neither); got "
+                         f"gamma {gamma!r} and beta {beta!r}")
+    for name, value in (("gamma", gamma), ("beta", beta)):
+        if value is None:
+            continue
+        if isinstance(value, (np.ndarray, np.generic)):
+            if value.ndim != 0 or value.dtype != dtype:
+                raise ValueError(f"{name} must be a scalar (shape ()) of y's dtype {dtype}, got "
+                                 f"shape {value.shape} and dtype {value.dtype}")
+        elif not is_real(value):
+            raise ValueError(f"{name} must be a number or a 0-d array, got {value!r}")
+    return _instance_denorm_forward(y, shift, std, gamma, beta)
+
+
+def _instance_denorm_forward(y, shift, std, gamma=None, beta=None):
+    # instance_denorm_forward without the argument checks (the network's calls)
     shift3 = shift[:, :, None]  # (B, 1, 1)
     std3 = std[:, :, None]  # (B, 1, 1)
     y_unaffine = (y - beta) / gamma if gamma is not None else y
@@ -256,6 +351,16 @@ def instance_denorm_backward(dout, cache):
     dshift, dstd : ndarray of shape (B, 1)
     dgamma, dbeta : float arrays of shape () or None
     """
+    if not (isinstance(cache, tuple) and len(cache) == 3 and isinstance(cache[1], np.ndarray)
+            and cache[1].ndim == 3):
+        raise bad_cache("instance_denorm_forward")
+    y_unaffine = cache[0]
+    check_dout(dout, y_unaffine.shape, y_unaffine.dtype, "instance_denorm_forward")
+    return _instance_denorm_backward(dout, cache)
+
+
+def _instance_denorm_backward(dout, cache):
+    # instance_denorm_backward without the argument checks (the network's calls)
     y_unaffine, std3, gamma = cache
     dshift = dout.sum(axis=(1, 2))[:, None]  # (B, 1)
     dstd = (dout * y_unaffine).sum(axis=(1, 2))[:, None]  # (B, 1)

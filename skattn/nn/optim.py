@@ -19,6 +19,8 @@ from functools import partial
 import numpy as np
 from numba import njit
 
+from ._checks import check_mapping, is_real
+
 SCHEDULE_NAMES = ("constant", "cosine")
 
 
@@ -76,15 +78,14 @@ class AdamW:
         weight_decay=0.01,
         no_decay=(),
     ):
-        if not learning_rate >= 0.0:
-            raise ValueError(f"learning_rate must be >= 0, got {learning_rate!r}.")
+        check_mapping("params", params)
+        _check_learning_rate(learning_rate)
         for beta_name, beta in (("beta_1", beta_1), ("beta_2", beta_2)):
-            if not 0.0 <= beta < 1.0:
+            if not (is_real(beta) and 0.0 <= beta < 1.0):
                 raise ValueError(f"{beta_name} must be in [0, 1), got {beta!r}.")
-        if not epsilon >= 0.0:
-            raise ValueError(f"epsilon must be >= 0, got {epsilon!r}.")
-        if not weight_decay >= 0.0:
-            raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}.")
+        for name, value in (("epsilon", epsilon), ("weight_decay", weight_decay)):
+            if not (is_real(value) and math.isfinite(value) and value >= 0.0):
+                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}.")
         unknown = sorted(set(no_decay) - set(params))
         if unknown:
             raise ValueError(f"no_decay names parameters that do not exist: {unknown}.")
@@ -113,6 +114,10 @@ class AdamW:
             Step size for this update (from a schedule); ``None`` uses
             ``self.learning_rate``.
         """
+        check_mapping("params", params)
+        check_mapping("grads", grads)
+        if learning_rate is not None:
+            _check_learning_rate(learning_rate)
         if set(grads) != set(self.first_moment):
             missing = sorted(set(self.first_moment) - set(grads))
             unexpected = sorted(set(grads) - set(self.first_moment))
@@ -176,6 +181,7 @@ class AdamW:
         becomes the parameters' buffer if given (the estimator passes memory shared with its
         shard processes).
         """
+        check_mapping("params", params)
         self._check_names(params)
         names = list(params)
         flat_params = _flat_views(params, names, out)
@@ -196,9 +202,13 @@ class AdamW:
         flat = getattr(self, "_flat", None)
         if flat is None or flat["params"] is not flat_params:
             raise ValueError("update_flat needs the buffer returned by use_flat_storage")
+        if not isinstance(flat_grad, np.ndarray):
+            raise ValueError(f"flat_grad must be a NumPy array, got {type(flat_grad).__name__}")
         if flat_grad.shape != flat_params.shape or flat_grad.dtype != flat_params.dtype:
             raise ValueError(f"flat_grad must have shape {flat_params.shape} and dtype "
                              f"{flat_params.dtype}, got {flat_grad.shape} {flat_grad.dtype}")
+        if learning_rate is not None:
+            _check_learning_rate(learning_rate)
         lr = self.learning_rate if learning_rate is None else float(learning_rate)
         self.t += 1
         bias_correction_1 = 1.0 - self.beta_1**self.t
@@ -219,6 +229,12 @@ class AdamW:
         state = self.__dict__.copy()
         state.pop("_flat", None)
         return state
+
+
+def _check_learning_rate(learning_rate):
+    if not ((type(learning_rate) is float or is_real(learning_rate))
+            and math.isfinite(learning_rate) and learning_rate >= 0.0):
+        raise ValueError(f"learning_rate must be a finite number >= 0, got {learning_rate!r}.")
 
 
 def _flat_views(arrays, names, out=None):
@@ -286,6 +302,12 @@ def clip_grad_norm(grads, max_norm):
         The global norm before clipping, accumulated in float64. When it is
         not finite (inf or nan), nothing is scaled and the caller decides.
     """
+    if type(grads) is not dict:
+        check_mapping("grads", grads)
+    if max_norm is not None and not ((type(max_norm) is float or is_real(max_norm))
+                                     and not math.isnan(max_norm)):
+        raise ValueError(f"max_norm must be None or a number (<= 0: no clipping), "
+                         f"got {max_norm!r}.")
     sum_of_squares = 0.0
     for grad in grads.values():
         # Square in float64: float32 squares of large gradients overflow. One fused pass for
@@ -318,9 +340,19 @@ def _sum_of_squares_kernel(values):
 # learning-rate schedules: step (0-based) -> lr
 
 
-def _check_step(step):
-    if step < 0:
+def _check_schedule_args(step, base_lr, warmup_steps):
+    # the common case (int, float, int) without a call; is_real for the rest
+    if not ((type(step) is int or is_real(step)) and step >= 0):
         raise ValueError(f"step must be >= 0, got {step!r}.")
+    _check_base_lr(base_lr, warmup_steps)
+
+
+def _check_base_lr(base_lr, warmup_steps):
+    if not ((type(base_lr) is float or is_real(base_lr))
+            and math.isfinite(base_lr) and base_lr >= 0.0):
+        raise ValueError(f"base_lr must be a finite number >= 0, got {base_lr!r}.")
+    if not ((type(warmup_steps) is int or is_real(warmup_steps)) and warmup_steps >= 0):
+        raise ValueError(f"warmup_steps must be >= 0, got {warmup_steps!r}.")
 
 
 def _warmup_lr(step, base_lr, warmup_steps):
@@ -345,7 +377,7 @@ def constant_lr(step, base_lr, warmup_steps=0):
     -------
     lr : float
     """
-    _check_step(step)
+    _check_schedule_args(step, base_lr, warmup_steps)
     if step < warmup_steps:
         return _warmup_lr(step, base_lr, warmup_steps)
     return float(base_lr)
@@ -381,7 +413,7 @@ def cosine_lr(step, base_lr, total_steps, warmup_steps=0, min_lr=0.0):
     -------
     lr : float
     """
-    _check_step(step)
+    _check_schedule_args(step, base_lr, warmup_steps)
     if total_steps < 1:
         raise ValueError(f"total_steps must be >= 1, got {total_steps!r}.")
     if not 0 <= warmup_steps <= total_steps:
@@ -420,6 +452,7 @@ def make_lr_schedule(name, base_lr, total_steps, warmup_steps=0, *, min_lr=0.0):
     schedule : callable
         ``schedule(step)`` gives the learning rate of update ``step`` (from 0).
     """
+    _check_base_lr(base_lr, warmup_steps)
     if total_steps < 1:
         raise ValueError(f"total_steps must be >= 1, got {total_steps!r}.")
     if not 0 <= warmup_steps <= total_steps:
