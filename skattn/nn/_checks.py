@@ -108,40 +108,12 @@ def check_mapping(name, value):
 
 
 def expected_param_shapes(config):
-    """``name -> shape`` of every array of ``init_params(config, rng)`` (tested against it)."""
-    d, n_heads, head_dim = config.d_model, config.n_heads, config.d_model // config.n_heads
-    n_out = config.n_head_steps * config.n_outputs_per_step
-    shapes = {}
-    if config.normalize and config.affine:
-        shapes["revin.gamma"] = shapes["revin.beta"] = (config.n_channels,)
-    shapes["patch.W"] = (config.patch_len * config.n_channels, d)
-    shapes["patch.b"] = (d,)
-    if config.positional == "learned":
-        shapes["pos"] = (config.n_tokens, d)
-    for layer in range(config.n_layers):
-        pre = f"block{layer}."
-        shapes[pre + "ln1.gamma"] = shapes[pre + "ln1.beta"] = (d,)
-        shapes[pre + "attn.W_qkv"] = (d, 3 * d)
-        shapes[pre + "attn.b_qkv"] = (3 * d,)
-        if config.attention == "additive":
-            shapes[pre + "attn.w_score"] = (n_heads, head_dim)
-        elif config.attention == "cosine":
-            shapes[pre + "attn.log_tau"] = (n_heads,)
-        elif config.attention == "gated":
-            shapes[pre + "attn.W_gate"] = (d, d)
-            shapes[pre + "attn.b_gate"] = (d,)
-        shapes[pre + "attn.W_out"] = (d, d)
-        shapes[pre + "attn.b_out"] = (d,)
-        shapes[pre + "ln2.gamma"] = shapes[pre + "ln2.beta"] = (d,)
-        shapes[pre + "ff.W1"] = (d, config.d_ff)
-        shapes[pre + "ff.b1"] = (config.d_ff,)
-        shapes[pre + "ff.W2"] = (config.d_ff, d)
-        shapes[pre + "ff.b2"] = (d,)
-    shapes["ln_f.gamma"] = shapes["ln_f.beta"] = (d,)
-    shapes["head.W"] = (config.n_tokens * d, n_out)
-    shapes["head.b"] = (n_out,)
-    shapes["skip.W"] = (config.n_timesteps, n_out)
-    return shapes
+    """``name -> shape`` of every array of ``init_params(config, rng)``, in its order.
+
+    Read off ``init_params`` itself (cached per config, a frozen hashable dataclass), so the
+    parameter layout is stated once, where the parameters are made.
+    """
+    return dict(zip(*_expected_param_layout(config)[:2]))
 
 
 _shape_of = operator.attrgetter("shape")
@@ -155,9 +127,13 @@ _SENTINELS = ("patch.W", "head.W", "skip.W")
 
 @functools.lru_cache(maxsize=64)
 def _expected_param_layout(config):
-    # names and shapes of expected_param_shapes, and the sentinels' (name, shape), per config (a
-    # frozen, hashable dataclass): the network's forward checks its parameters on every call
-    shapes = expected_param_shapes(config)
+    # names and shapes of init_params' arrays, and the sentinels' (name, shape), per config (a
+    # frozen, hashable dataclass): the network's forward checks its parameters on every call.
+    # The arrays are drawn once per config (a few thousand numbers) and only their shapes kept.
+    from .network import init_params  # network imports this module
+
+    shapes = {name: value.shape for name, value in
+              init_params(config, np.random.default_rng(0)).items()}
     sentinels = tuple((name, shapes[name]) for name in _SENTINELS)
     return tuple(shapes), tuple(shapes.values()), sentinels
 
