@@ -148,9 +148,17 @@ def make_family_forecaster(families, windows=MEMBER_WINDOWS, member_seeds=MEMBER
         # exploration (session 13, benchmarks/m3_soft.py): "LOWER:UPPER", a soft adjustment
         # instead of the hard test at z
         soft = family.pop("soft", None)
+        # exploration (session 15, benchmarks/m3_coarse.py): block size b, the older history
+        # in means of b values in front of the member's last `window` values
+        coarse = family.pop("coarse", None)
         for window in windows:
             for seed in range(first_seed, first_seed + member_seeds):
                 member = make_member(window, seed, SEARCHED_PARAMS, **{**overrides, **family})
+                if coarse is not None:
+                    from m3_coarse import CoarseHistory
+
+                    member = make_pipeline(CoarseHistory(recent=window, block=int(coarse)),
+                                           member[-1] if hasattr(member, "steps") else member)
                 if detrend is not None:
                     from m3_detrend import LineDetrended
 
