@@ -285,24 +285,30 @@ def count_windows(lengths, window, horizon=1, step=1, *, min_history=None, min_t
     # Python ints, so that the count cannot overflow whatever integer types the caller passed
     window, horizon, step = int(window), int(horizon), int(step)
     min_history, min_target = int(min_history), int(min_target)
-    n_windows = 0
-    for number, length in enumerate(length_list):
-        length = check_integer("lengths" if single else f"lengths[{number}]", length)
-        if length <= horizon:  # no history before a full target: make_windows skips the series
-            continue
-        n_padded = length + _padding(length, window, horizon, min_history)
-        # complete targets: one window every `step` back from the series' end, in the padded
-        # series (so at least one)
-        n_windows += (n_padded - horizon - window) // step + 1
-        # targets past the end: the k-th window `step * k` after the newest complete one,
-        # k = 1..(horizon - min_target) // step, kept when its history holds min_history real
-        # values, i.e. length - horizon + step * k >= min_history
-        last_past = (horizon - min_target) // step
-        first_kept = max(1, -(-(min_history + horizon - length) // step))  # ceiling division
-        n_windows += max(0, last_past - first_kept + 1)
+    n_windows = sum(
+        _windows_of_series(check_integer("lengths" if single else f"lengths[{number}]", length),
+                           window, horizon, step, min_history, min_target)
+        for number, length in enumerate(length_list))
     if n_windows == 0:
         raise _no_window_error(horizon)
     return n_windows
+
+
+def _windows_of_series(length, window, horizon, step, min_history, min_target):
+    """The count of :func:`count_windows` for one series, its arguments already checked (and
+    ``min_history``, ``min_target`` resolved to integers); 0 for a series make_windows skips."""
+    if length <= horizon:  # no history before a full target: make_windows skips the series
+        return 0
+    n_padded = length + _padding(length, window, horizon, min_history)
+    # complete targets: one window every `step` back from the series' end, in the padded series
+    # (so at least one)
+    n_complete = (n_padded - horizon - window) // step + 1
+    # targets past the end: the k-th window `step * k` after the newest complete one,
+    # k = 1..(horizon - min_target) // step, kept when its history holds min_history real
+    # values, i.e. length - horizon + step * k >= min_history
+    last_past = (horizon - min_target) // step
+    first_kept = max(1, -(-(min_history + horizon - length) // step))  # ceiling division
+    return n_complete + max(0, last_past - first_kept + 1)
 
 
 def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_history=None,
@@ -451,8 +457,7 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_hist
         # what this series' windows will take (the padded series, the windows, their int64
         # positions), checked BEFORE allocating: a window of 10**9 steps used to fill the
         # machine's memory until the process was killed
-        n_windows = count_windows(length, window, horizon, step, min_history=min_history,
-                                  min_target=min_target)
+        n_windows = _windows_of_series(length, window, horizon, step, min_history, min_target)
         needed_bytes += 8 * ((length + n_pad) * channels.shape[1]
                              + n_windows * window * (channels.shape[1] + 1))
         check_fits_in_memory(needed_bytes, "the windows",

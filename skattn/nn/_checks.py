@@ -107,15 +107,6 @@ def check_mapping(name, value):
         raise ValueError(f"{name} must be a dict of str -> ndarray, got {type(value).__name__}")
 
 
-def expected_param_shapes(config):
-    """``name -> shape`` of every array of ``init_params(config, rng)``, in its order.
-
-    Read off ``init_params`` itself (cached per config, a frozen hashable dataclass), so the
-    parameter layout is stated once, where the parameters are made.
-    """
-    return dict(zip(*_expected_param_layout(config)[:2]))
-
-
 _shape_of = operator.attrgetter("shape")
 _dtype_of = operator.attrgetter("dtype")
 

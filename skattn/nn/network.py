@@ -34,6 +34,7 @@ from ._checks import (
     check_mapping,
     check_params,
     check_params_quick,
+    is_int,
     is_real,
 )
 # The ops' unchecked variants, under the public names: the public functions check their
@@ -158,9 +159,6 @@ class NetworkConfig:
     dtype: str = "float32"
 
     def __post_init__(self):
-        def is_int(value):
-            return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
         for name in ("n_timesteps", "horizon", "n_channels", "d_model", "n_heads", "d_ff",
                      "patch_len", "stride"):
             value = getattr(self, name)
