@@ -417,7 +417,9 @@ def main(argv=None):
                         help="save the attention model's forecasts (n_series, 18)")
     parser.add_argument("--save-members", metavar="FILE.npy", default=None,
                         help="save every member's forecasts (n_series, n_members, 18), for "
-                             "benchmarks/m3_combine.py")
+                             "benchmarks/m3_combine.py; the members in the ensemble's order "
+                             "(the reported model's: longest window first since session 16, "
+                             "family by family, shortest window first before)")
     parser.add_argument("--windows", default=None, metavar="W1,W2,...",
                         help="exploration: the members' windows instead of MEMBERS' (with "
                              "--member-seeds seeds each, SEARCHED_PARAMS)")

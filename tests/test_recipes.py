@@ -19,9 +19,11 @@ def test_members_are_two_families_times_windows_times_seeds():
     assert isinstance(model, ForecastEnsemble) and model.aggregate == "median"
     names = [name for name, _ in model.estimators]
     assert len(names) == 18 and len(set(names)) == 18
-    assert names[0] == "free_w24_seed0" and names[-1] == "trend_w54_seed2"
-    for (name, member), (family, critical_value, overrides) in zip(
-            model.estimators, [family for family in FAMILIES for _ in range(9)]):
+    # longest window first (the workers' order), the families in turn within a window
+    assert names[:4] == ["free_w54_seed0", "free_w54_seed1", "free_w54_seed2", "trend_w54_seed0"]
+    assert names[-1] == "trend_w24_seed2"
+    families = [family for _ in range(3) for family in FAMILIES for _ in range(3)]
+    for (name, member), (family, critical_value, overrides) in zip(model.estimators, families):
         assert name.startswith(family)
         assert isinstance(member, DeseasonalizedForecaster)
         assert member.critical_value == critical_value and member.season_length == 12
@@ -32,6 +34,13 @@ def test_members_are_two_families_times_windows_times_seeds():
             assert params[key] == value, key
         assert params["trend_degree"] == overrides.get("trend_degree")
         assert params["random_state"] == int(name[-1])  # seeds 0, 1, 2 with random_state=0
+
+
+def test_members_are_listed_longest_window_first_whatever_the_order_given():
+    # ForecastEnsemble's workers take the members in list order: the longest fits go first
+    model = make_attention_ensemble((36, 12, 54), season_length=1, n_seeds=1)
+    assert [m[0].n_steps for _, m in model.estimators] == [54, 54, 36, 36, 12, 12]
+    assert [name for name, _ in model.estimators][:2] == ["free_w54_seed0", "trend_w54_seed0"]
 
 
 def test_random_state_int_none_and_instance():
