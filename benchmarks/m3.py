@@ -288,6 +288,8 @@ def run_attention(data, args, overrides):
             warnings.simplefilter("ignore", UserWarning)
             model.fit(X, y)
         fit_seconds += time.perf_counter() - started
+        if args.fit_only:
+            continue
         started = time.perf_counter()
         all_forecasts.append(np.stack([model.forecast(h, HORIZON) for h in data.train]))
         predict_seconds += time.perf_counter() - started
@@ -308,6 +310,8 @@ def run_attention(data, args, overrides):
             print(f"{X.shape[0]} training windows of {window}: a member of window "
                   f"{member.n_features_in_} ran {member.n_iter_} epochs, best validation score "
                   f"{member.best_validation_score_}", file=sys.stderr)
+    if args.fit_only:
+        return None, fit_seconds, 0.0
     return np.mean(all_forecasts, axis=0), fit_seconds, predict_seconds
 
 
@@ -430,6 +434,10 @@ def main(argv=None):
                         help="exploration: one family of members (--windows x --member-seeds) "
                              "behind their own seasonal adjustment at critical value Z, with "
                              "these overrides; repeat for more families (make_family_forecaster)")
+    parser.add_argument("--fit-only", action="store_true",
+                        help="fit the attention model and print its fit time only: no forecasts, "
+                             "no scores, no baselines (a timing that does not read the test "
+                             "parts; session 16)")
     args = parser.parse_args(argv)
 
     data = load_m3("monthly")
@@ -443,6 +451,8 @@ def main(argv=None):
         parser.error("--window and --seeds are for --single runs")
     if args.save_members and args.single:
         parser.error("--save-members is for the ensemble")
+    if args.fit_only and (args.save or args.save_members or args.shifted_origins):
+        parser.error("--fit-only makes no forecasts to save")
     args.members = None
     if args.family and (args.single or args.adjust != "test"):
         parser.error("--family is for the ensemble with --adjust test (each member its own)")
@@ -461,6 +471,11 @@ def main(argv=None):
     if args.min_history is None and not args.single:
         args.min_history = MIN_HISTORY
     forecasts, fit_s, predict_s = run_attention(data, args, overrides)
+    if args.fit_only:
+        print(f"M3 monthly{f' HOLDOUT {args.holdout}' if args.holdout else ''}, "
+              f"{len(data.train)} series: the attention model fitted in {fit_s:.1f} s "
+              "(--fit-only: no forecasts, no scores)")
+        return
     if args.single:
         name = "AttentionForecaster" + (f" x{args.seeds} seeds" if args.seeds > 1 else "")
     elif family_run:
