@@ -4,7 +4,7 @@ Filter them by class, e.g. ``warnings.simplefilter("error", OutlierScaleWarning)
 a ValueError, never a warning; scikit-learn's ``ConvergenceWarning`` is used as it is.
 """
 
-__all__ = ["BaselineFallbackWarning", "OutlierScaleWarning"]
+__all__ = ["BaselineFallbackWarning", "OutlierScaleWarning", "TargetUnitsWarning"]
 
 
 class BaselineFallbackWarning(UserWarning):
@@ -18,4 +18,16 @@ class OutlierScaleWarning(UserWarning):
     it: when one outlier (an entry error, a sentinel such as 999999) makes that std far larger
     than the ordinary windows' spread, they are barely normalised and their forecasts are
     distorted. Cleaning the data removes the cause; the warning does not change the fit.
+    """
+
+
+class TargetUnitsWarning(UserWarning):
+    """The targets ``y`` are not in the units of the windows ``X`` they follow.
+
+    :class:`~skattn.AttentionForecaster` forecasts the continuation of each window in the window's
+    own units (instance normalisation, and the global scaling of ``y`` is that of ``X``'s target
+    channel), so ``y`` has to be the series' next values as they are in ``X``. A transformer of
+    ``X`` alone in front of it (a ``StandardScaler`` in a Pipeline scales every time step
+    column) or of ``y`` alone (``TransformedTargetRegressor``) breaks that: transform the series
+    before :func:`~skattn.make_windows` instead. The warning does not change the fit.
     """

@@ -390,6 +390,22 @@ def test_quantiles_only_with_pinball(windows):
         AttentionForecaster(loss="pinball", quantiles=[0.5, 1.5], **FAST).fit(X, y)
 
 
+@pytest.mark.parametrize("quantiles", [[0.1, 0.9], [0.75, 0.25], [0.2, 0.4, 0.6, 0.8]])
+def test_quantiles_equally_near_the_median_are_refused(windows, quantiles):
+    # predict and forecast return the quantile nearest 0.5: of 0.1 and 0.9 that was silently
+    # the 0.1 one (0.5 - 0.1 < 0.9 - 0.5 in floating point), and every score judged it
+    X, y = windows
+    with pytest.raises(ValueError, match="equally near 0.5.*add 0.5 to quantiles"):
+        AttentionForecaster(loss="pinball", quantiles=quantiles, **FAST).fit(X, y)
+
+
+def test_quantiles_with_one_nearest_the_median_are_accepted(windows):
+    X, y = windows
+    for quantiles, nearest in [([0.1, 0.5, 0.9], 1), ([0.1, 0.2], 1), ([0.4, 0.4, 0.9], 0)]:
+        model = AttentionForecaster(loss="pinball", quantiles=quantiles, **FAST).fit(X, y)
+        np.testing.assert_array_equal(model.predict(X), model.predict_quantiles(X)[:, :, nearest])
+
+
 @pytest.mark.parametrize("degree", [0, 1, 2])
 def test_trend_degree_makes_every_forecast_a_polynomial_of_that_degree(windows, degree):
     X, y = windows
@@ -1113,3 +1129,27 @@ def test_a_few_extreme_values_dominating_the_scale_are_warned_about(windows):
         # more than half the values equal (intermittent demand): no typical spread, no warning
         sparse = np.where(np.random.default_rng(0).random(X.shape) < 0.8, 0.0, 1e6)
         AttentionForecaster(**FAST).fit(sparse, y)
+
+
+def test_targets_in_other_units_than_their_windows_are_warned_about(windows):
+    # windows standardised column by column (a StandardScaler in front of the model in a
+    # Pipeline) and raw targets: the forecasts came out in the windows' units, silently (user
+    # trial, session 16); the model forecasts each window's continuation in its own units
+    from skattn.exceptions import TargetUnitsWarning
+
+    X, y = windows
+    X_standardised = (X - X.mean(axis=0)) / X.std(axis=0)
+    with pytest.warns(TargetUnitsWarning, match=r"y lie far from their windows X") as caught:
+        AttentionForecaster(**FAST).fit(X_standardised, y)
+    assert caught[0].filename == __file__  # points at the caller of fit
+    with pytest.warns(TargetUnitsWarning):
+        AttentionForecaster(**FAST).fit(X, y * 1000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TargetUnitsWarning)
+        warnings.simplefilter("error", RuntimeWarning)
+        AttentionForecaster(**FAST).fit(X, y)  # the series' own windows: nothing said
+        # targets past the end of the series (NaN), and a steep trend read through short windows
+        X_past, y_past = make_windows(seasonal_series(), window=24, horizon=6, min_target=1)
+        AttentionForecaster(**FAST).fit(X_past, y_past)
+        line = np.arange(200.0)
+        AttentionForecaster(**FAST).fit(*make_windows(line, window=4, horizon=24))
