@@ -196,9 +196,17 @@ def _read_csv(path, value_column=None):
         )
     column_of_file = str(path) if header is None else f"column {header[column]!r} of {path}"
     values = []
-    for line, row in body:
+    # blank lines at the end are dropped; one between values would silently close a gap in the
+    # series (a missing value written as an empty line, in a one-column file)
+    last_filled = max((index for index, (_, row) in enumerate(body) if row), default=-1)
+    for index, (line, row) in enumerate(body):
         if not row:
-            continue  # a blank line, often the last one
+            if index < last_filled:
+                raise ValueError(
+                    f"{path}: line {line} is blank, between values: a missing value? The "
+                    "series must have a value on every line (remove the line if it is not one)"
+                )
+            continue
         if column >= len(row):
             raise ValueError(f"{path}: line {line} has no column {header[column]!r} "
                              "(too few cells)")
@@ -289,7 +297,9 @@ def ensemble_design(series, horizon, season_length, seed, n_jobs):
     (horizon 18: members of 24, 36 and 54 steps reading windows of 90): members of about 4/3,
     2 and 3 horizons, a context of 5 horizons (at most the longest training history less one).
     Batches of 256 and 20 epochs when there are at least 2,048 training windows, else batches of
-    32; either way at least ENSEMBLE_UPDATES updates (at most 1,000 epochs).
+    32; either way at least ENSEMBLE_UPDATES updates (at most 1,000 epochs). The trend family
+    forecasts parabolas (``trend_degree=2``) from a horizon of 3 on, below it polynomials of
+    degree ``horizon - 1``.
 
     Returns
     -------
@@ -313,8 +323,11 @@ def ensemble_design(series, horizon, season_length, seed, n_jobs):
     batch_size = 256 if n_windows >= 8 * 256 else 32
     updates_per_epoch = -(-n_windows // batch_size)
     max_epochs = min(1000, max(20, -(-ENSEMBLE_UPDATES // updates_per_epoch)))
+    # the trend family's parabolas need a horizon of 3; below it, the degree that fits the
+    # horizon (its members' forecasts are then unrestricted)
     model = make_attention_ensemble(windows, season_length=season_length, n_seeds=ENSEMBLE_SEEDS,
-                                    max_epochs=max_epochs, batch_size=batch_size, n_jobs=n_jobs,
+                                    max_epochs=max_epochs, batch_size=batch_size,
+                                    trend_degree=min(2, horizon - 1), n_jobs=n_jobs,
                                     random_state=seed)
     description = (f"AttentionEnsemble ({len(model.estimators)} members of windows "
                    f"{', '.join(map(str, windows))} reading {context}, {max_epochs} epochs of "

@@ -33,7 +33,7 @@ MAX_SEED = 2**32 - 1
 
 
 def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3, max_epochs=20,
-                            batch_size=256, n_jobs=None, random_state=None):
+                            batch_size=256, trend_degree=2, n_jobs=None, random_state=None):
     """An unfitted ensemble of AttentionForecasters: the design reported on M3 monthly.
 
     The median of ``2 * len(windows) * n_seeds`` members: for each of two families, each window
@@ -72,6 +72,12 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
         skattn compare`` keeps about that many updates).
     batch_size : int, default=256
         Windows per update of every member.
+    trend_degree : int, default=2
+        Degree of the trend family's polynomials over the horizon. It must be smaller than the
+        horizon of the windows the ensemble is fitted on (their members' fit refuses it
+        otherwise): for horizons of 1 or 2 give ``horizon - 1``, which leaves those members'
+        forecasts unrestricted (the family then differs from the free one by its seasonality
+        test only), as ``python -m skattn compare`` does.
     n_jobs : int or None, default=None
         Members fitted in parallel processes (:class:`~skattn.ForecastEnsemble`); None means 1
         unless in a :func:`joblib.parallel_config` context, -1 all processors; not 0. Each
@@ -94,7 +100,7 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
     ValueError
         When an argument is invalid, named in the message: ``windows`` not a non-empty
         sequence of distinct integers >= 1; ``season_length``, ``n_seeds``, ``max_epochs`` or
-        ``batch_size`` not an integer >= 1; ``n_jobs`` not None or a nonzero integer; an int
+        ``batch_size`` not an integer >= 1; ``trend_degree`` not an integer >= 0; ``n_jobs`` not None or a nonzero integer; an int
         ``random_state`` below 0 or above ``2**32 - n_seeds``. Checked here, at the call, not
         first when the ensemble is fitted.
 
@@ -130,6 +136,7 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
     n_seeds = check_integer("n_seeds", n_seeds, 1)
     max_epochs = check_integer("max_epochs", max_epochs, 1)
     batch_size = check_integer("batch_size", batch_size, 1)
+    trend_degree = check_integer("trend_degree", trend_degree, 0)
     # the rule of the ensemble's N_JOBS_CONSTRAINT (joblib's: 0 has no meaning), checked now
     # rather than at fit; a bool is refused, as check_integer refuses it for the other counts
     if n_jobs is not None and (not isinstance(n_jobs, Integral) or isinstance(n_jobs, bool)
@@ -163,6 +170,8 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
     for window in sorted(windows, reverse=True):
         for family, critical_value, overrides in FAMILIES:
             for k, seed in enumerate(seeds):
+                if "trend_degree" in overrides:
+                    overrides = {**overrides, "trend_degree": trend_degree}
                 member = make_pipeline(LastSteps(window), AttentionForecaster(
                     **MEMBER_PARAMS, **overrides, max_epochs=max_epochs, batch_size=batch_size,
                     n_jobs=1, random_state=seed))

@@ -152,8 +152,13 @@ def test_compare_constant_csv_as_a_module_exits_2_without_a_traceback(tmp_path):
         ("a,value\n1,2\n3\n4,5\n", "utf-8", "line 3 has no column 'value'"),
         ("date;value\nd0;1.5\nd1;2.5\n", "utf-8", "separate the columns with commas"),
         ("value\n1\n2\n3\n", "utf-8", "the shortest series has 3 values"),
+        # a missing value written as an empty line closed the gap silently (user trial)
+        ("value\n" + "".join(f"{i}\n" for i in range(30)) + "\n"
+         + "".join(f"{i}\n" for i in range(30)), "utf-8", "line 32 is blank, between values"),
+        ("date,value\nd0,1\n\nd2,3\n", "utf-8", "line 3 is blank, between values"),
     ],
-    ids=["latin-1", "header-only", "short-row", "semicolons", "too-short"],
+    ids=["latin-1", "header-only", "short-row", "semicolons", "too-short", "blank-one-column",
+         "blank-two-columns"],
 )
 def test_compare_unreadable_csv_is_an_error(tmp_path, capsys, text, encoding, message):
     path = _csv(tmp_path, text, encoding=encoding)
@@ -247,6 +252,28 @@ def test_ensemble_design_is_the_m3_model_at_m3_scale_and_more_epochs_on_little_d
     model, window_args, _ = ensemble_design([many[0][:30]], 12, 12, seed=0, n_jobs=1)
     assert window_args == dict(window=17, min_history=16, min_target=1)
     assert [m.forecaster[0].n_steps for _, m in model.estimators][:3] == [16, 16, 16]
+
+
+@pytest.mark.parametrize("horizon, degree", [(1, 0), (2, 1), (3, 2), (18, 2)])
+def test_ensemble_design_fits_its_trend_family_to_short_horizons(horizon, degree):
+    # the trend members' parabolas need a horizon of 3: with the recipe's fixed degree 2, every
+    # compare of the ensemble at --horizon 1 or 2 failed in the members' fit, after training
+    from skattn import make_windows
+    from skattn.__main__ import ensemble_design
+
+    rng = np.random.default_rng(0)
+    series = [100 + np.sin(np.arange(80) * np.pi / 6) * 5 + rng.normal(size=80).cumsum()]
+    model, window_args, _ = ensemble_design(series, horizon, 12, seed=0, n_jobs=1)
+    degrees = {name.split("_")[0]: m.forecaster[-1].trend_degree for name, m in model.estimators}
+    assert degrees == {"free": None, "trend": degree}
+    if horizon == 2:  # and it trains and forecasts
+        for _, member in model.estimators:
+            member.set_params(forecaster__attentionforecaster__max_epochs=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            X, y = make_windows(series[0][:-horizon], horizon=horizon, **window_args)
+            forecast = model.fit(X, y).forecast(series[0][:-horizon], horizon)
+        assert forecast.shape == (2,) and np.all(np.isfinite(forecast))
 
 
 def _series_csv(tmp_path, n_values, header="value\n", name="series.csv"):
@@ -369,6 +396,10 @@ def test_headerless_csv_keeps_its_first_value(tmp_path):
     np.testing.assert_array_equal(series, values)
     # a header that is not a number is still a header, whatever the column's name
     path = _csv(tmp_path, "sales\n" + "".join(f"{v}\n" for v in values), name="sales.csv")
+    (series,), *_ = load_dataset(path)
+    np.testing.assert_array_equal(series, values)
+    # blank lines at the end are not values, and not an error
+    path = _csv(tmp_path, "".join(f"{v}\n" for v in values) + "\n\n", name="trailing.csv")
     (series,), *_ = load_dataset(path)
     np.testing.assert_array_equal(series, values)
 

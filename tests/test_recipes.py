@@ -43,6 +43,22 @@ def test_members_are_listed_longest_window_first_whatever_the_order_given():
     assert [name for name, _ in model.estimators][:2] == ["free_w54_seed0", "trend_w54_seed0"]
 
 
+def test_trend_degree_sets_the_trend_family_only_and_fits_a_horizon_below_three():
+    model = make_attention_ensemble((4, 6), season_length=1, n_seeds=1, max_epochs=1,
+                                    trend_degree=1, random_state=0)
+    degrees = {name: m[-1].trend_degree for name, m in model.estimators}
+    assert degrees == {"free_w6_seed0": None, "trend_w6_seed0": 1,
+                       "free_w4_seed0": None, "trend_w4_seed0": 1}
+    series = 10 + np.sin(np.arange(60) * np.pi / 6) + 0.05 * np.arange(60)
+    X, y = make_windows(series, 8, 2, min_history=6, min_target=1)
+    with pytest.warns(UserWarning):  # one epoch: still improving
+        model.fit(X, y)
+    assert model.forecast(series, 2).shape == (2,)
+    # the default degree 2 needs 3 values per window: the members' fit says so
+    with pytest.raises(ValueError, match="trend_degree=2 must be smaller than the horizon"):
+        make_attention_ensemble((4,), season_length=1, n_seeds=1, max_epochs=1).fit(X, y)
+
+
 def test_random_state_int_none_and_instance():
     seeds = [_attention(m).random_state
              for _, m in make_attention_ensemble((6,), n_seeds=2, random_state=7).estimators]
@@ -65,6 +81,8 @@ def test_season_length_one_means_no_adjustment():
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(windows=()), "windows is empty"),
+    (dict(trend_degree=-1), "trend_degree must be an integer >= 0"),
+    (dict(trend_degree=1.5), "trend_degree must be an integer >= 0"),
     (dict(windows=24), "windows must be a sequence"),
     (dict(windows="24"), "windows must be a sequence"),
     (dict(windows=(24, 0)), "every window must be an integer >= 1"),
