@@ -198,8 +198,12 @@ def _is_single_series(series):
         shape = np.shape(series)
         # a single column (a one-column DataFrame, a column vector) is the common slip: one
         # series per row would make n one-value series of it, so say how to pass it instead
+        # (a DataFrame holds its series as columns, an array of windows-like rows as rows: both
+        # layouts are named, as list(array) of a column layout makes many short series silently)
         hint = ("a single column: pass it 1-D, e.g. frame['value'] or array.ravel()"
-                if len(shape) == 2 and shape[1] == 1 else "for one series per row, pass list(array)")
+                if len(shape) == 2 and shape[1] == 1 else
+                "one series per column, as in a DataFrame: pass [frame[name] for name in frame] "
+                "or list(array.T); one series per row: pass list(array)")
         raise ValueError(
             "series must be one 1-D array or a list of 1-D arrays; got an array of shape "
             f"{shape} ({hint})"

@@ -19,10 +19,25 @@ def test_a_single_column_is_refused_with_the_way_to_pass_it():
     assert X.shape == (24, 5) and y.shape == (24, 2)
 
 
-def test_a_matrix_is_refused_with_the_rows_hint():
-    with pytest.raises(ValueError, match=r"shape \(3, 10\) \(for one series per row, pass "
-                                         r"list\(array\)\)"):
+def test_a_matrix_is_refused_with_the_columns_and_the_rows_hints():
+    with pytest.raises(ValueError, match=r"shape \(3, 10\) \(one series per column, as in a "
+                                         r"DataFrame: .* list\(array.T\); one series per row: "
+                                         r"pass list\(array\)\)"):
         make_windows(np.ones((3, 10)), window=4)
+
+
+def test_a_dataframe_of_several_series_gets_the_columns_hint_and_it_works():
+    # a DataFrame holds one series per column; the hint used to name only list(array), which
+    # of such a frame makes one short series per time step, padded, with no error (user trial)
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"a": np.arange(30.0), "b": 2 * np.arange(30.0)})
+    with pytest.raises(ValueError, match=r"\[frame\[name\] for name in frame\]"):
+        make_windows(frame, window=5, horizon=2)
+    X, y = make_windows([frame[name] for name in frame], window=5, horizon=2)
+    X_t, y_t = make_windows(list(frame.to_numpy().T), window=5, horizon=2)
+    assert X.shape == (48, 5) and np.array_equal(X, X_t) and np.array_equal(y, y_t)
+    # rows in time order, the series in turn at each step: the second row is b's first window
+    np.testing.assert_array_equal(X[1], [0, 2, 4, 6, 8])
 
 
 def test_a_one_column_dataframe_gets_the_column_hint():
