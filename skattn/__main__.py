@@ -92,7 +92,7 @@ def _parser():
     compare.add_argument(
         "--dataset", default="airline",
         help=f"one of {', '.join(DATASETS)}, or the path of a CSV file with one series in a "
-             "column (see --value-column); default: airline",
+             "column (see --value-column), or many series (see --id-column); default: airline",
     )
     compare.add_argument("--horizon", type=_positive_int, default=None,
                          help="values held out and forecast (default: the dataset's own; 12 for "
@@ -111,6 +111,13 @@ def _parser():
                               "the only column of a one-column file). The first line is the "
                               "header, except in a one-column file whose first line is a number: "
                               "that file has no header and all its lines are values")
+    compare.add_argument("--id-column", default=None,
+                         help="read the CSV file as many series in 'long' format: one row per "
+                              "series and time, this column naming the row's series (e.g. "
+                              "unique_id,ds,y with --value-column y). Each series is the values "
+                              "of its rows in the order of the file, taken as time order (no "
+                              "date is read), and its rows need not be contiguous; the series "
+                              "come in the order of their first row")
     compare.add_argument("--models", default=",".join(MODEL_NAMES),
                          help=f"comma-separated subset of {','.join(MODEL_NAMES)} (default: all). "
                               "'attention' is AttentionForecaster with early stopping on the last "
@@ -120,7 +127,8 @@ def _parser():
                               "benchmark's design, skattn.recipes.make_attention_ensemble, "
                               "scaled to the horizon")
     compare.add_argument("--max-series", type=_positive_int, default=None,
-                         help="use only the first N series of a multi-series dataset")
+                         help="use only the first N series of a multi-series dataset (of a "
+                              "CSV file read with --id-column: the first N ids)")
     compare.add_argument("--output", default="compare.png",
                          help="where to write the plot, in the format its suffix names (.png, "
                               ".pdf, .svg, ...; .png if it has none); default: compare.png; "
@@ -147,13 +155,32 @@ def _is_number(text):
     return True
 
 
-def _read_csv(path, value_column=None):
+def _read_csv(path, value_column=None, id_column=None):
     """The values of one column of a UTF-8 CSV file; ValueError, naming the line, if unusable.
 
     ``value_column`` None (not given) means the column named DEFAULT_VALUE_COLUMN, or the only
     column of a one-column file; a column the user named must exist. The first line is the
     header, except in a one-column file whose first line is a number: a bare list of values,
     whose first value must not be dropped as if it were a header.
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV file.
+    value_column : str or None, default None
+        The column of the values.
+    id_column : str or None, default None
+        The column naming the series of each row, for a file of many series in "long" format
+        (one row per series and time); it must be in the header, and not be the value column.
+        None: the file holds one series.
+
+    Returns
+    -------
+    values : ndarray of shape (n_values,)
+        Without ``id_column``: the column's values, in file order.
+    series : dict of str -> ndarray
+        With ``id_column``: each id's values in file order (its rows need not be contiguous),
+        the ids in the order of their first row.
     """
     try:
         # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8") is not part of the first column's name
@@ -184,6 +211,12 @@ def _read_csv(path, value_column=None):
                 f"{path} has no header (its first line, {first[0]}, is a value), hence no "
                 f"column {value_column!r}; leave out --value-column to read its one column"
             )
+        if id_column is not None:
+            raise ValueError(
+                f"{path} has no header (its first line, {first[0]}, is a value), hence no "
+                f"column {id_column!r} naming the series; a file of many series needs a header "
+                "line naming its id column and its value column"
+            )
         header, body, column = None, rows, 0
     elif len(first) == 1 and value_column is None:
         header, body, column = first, rows[1:], 0
@@ -194,8 +227,22 @@ def _read_csv(path, value_column=None):
             f"{path} has no column {wanted!r} (columns: {', '.join(first)}); "
             f"choose one with --value-column{hint}{headerless}"
         )
+    id_index = None
+    if id_column is not None:  # header is not None: the headerless file was refused above
+        if id_column not in header:
+            raise ValueError(
+                f"{path} has no column {id_column!r} (columns: {', '.join(header)}); choose the "
+                f"column naming the series with --id-column{hint}"
+            )
+        id_index = header.index(id_column)
+        if id_index == column:
+            raise ValueError(
+                f"{path}: --id-column and the value column are both {id_column!r}; the series' "
+                "names and their values must be two columns (choose the values with "
+                "--value-column)"
+            )
     column_of_file = str(path) if header is None else f"column {header[column]!r} of {path}"
-    values = []
+    values, lines, ids = [], [], []
     # blank lines at the end are dropped; one between values would silently close a gap in the
     # series (a missing value written as an empty line, in a one-column file)
     last_filled = max((index for index, (_, row) in enumerate(body) if row), default=-1)
@@ -207,34 +254,82 @@ def _read_csv(path, value_column=None):
                     "series must have a value on every line (remove the line if it is not one)"
                 )
             continue
-        if column >= len(row):
-            raise ValueError(f"{path}: line {line} has no column {header[column]!r} "
-                             "(too few cells)")
+        for needed in (column, id_index):
+            if needed is not None and needed >= len(row):
+                raise ValueError(f"{path}: line {line} has no column {header[needed]!r} "
+                                 "(too few cells)")
         try:
             values.append(float(row[column]))
         except ValueError:
             raise ValueError(
                 f"{column_of_file} is not numeric: line {line} has {row[column]!r}{hint}"
             ) from None
+        if id_index is not None:
+            # a row without an id belongs to no series; read as a series named '', it would be
+            # scored as one more series instead of stopping on the slip
+            if not row[id_index].strip():
+                raise ValueError(f"{path}: line {line} has no series id (its {id_column!r} "
+                                 "cell is empty)")
+            ids.append(row[id_index])
+            lines.append(line)
     if not values:
         raise ValueError(f"{path} has no values below its header")
     values = np.array(values)
-    if not np.all(np.isfinite(values)):
-        raise ValueError(f"{column_of_file} must hold finite numbers (no NaN or inf)")
-    return values
+    finite = np.isfinite(values)
+    if not np.all(finite):
+        if id_index is None:
+            raise ValueError(f"{column_of_file} must hold finite numbers (no NaN or inf)")
+        # in a file of many series, the line says which series and where
+        bad = int(np.argmin(finite))
+        raise ValueError(f"{column_of_file} must hold finite numbers (no NaN or inf): line "
+                         f"{lines[bad]} has {values[bad]} (series {ids[bad]!r})")
+    if id_index is None:
+        return values
+    positions = {}  # id -> the indices of its rows, ids in the order of their first row
+    for index, name in enumerate(ids):
+        positions.setdefault(name, []).append(index)
+    return {name: values[indices] for name, indices in positions.items()}
 
 
-def load_dataset(name, value_column=None):
-    """Series (train and test joined), the default horizon and season length, and a title.
+def load_dataset(name, value_column=None, id_column=None):
+    """Series (train and test joined), the default horizon and season length, a title, the ids.
 
-    ``value_column``: the CSV column to read (see :func:`_read_csv`; None: the default).
-    Raises ValueError for an unknown name or an unusable CSV file.
+    Parameters
+    ----------
+    name : str
+        One of DATASETS, or the path of a CSV file.
+    value_column : str or None, default None
+        The CSV column to read (see :func:`_read_csv`; None: the default).
+    id_column : str or None, default None
+        The CSV column naming the series of each row (see :func:`_read_csv`); None: the file
+        holds one series. Only for a CSV file.
+
+    Returns
+    -------
+    series : list of ndarray
+    horizon : int
+    season_length : int
+    title : str
+    ids : list of str or None
+        The series' ids when read with ``id_column``, to name them in messages; else None
+        (they are named by their position).
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, an unusable CSV file, or ``id_column`` or ``value_column`` with a
+        built-in dataset.
     """
     from . import datasets
 
+    # not ignored: the user meant a file
+    for option, given in (("--id-column", id_column), ("--value-column", value_column)):
+        if given is not None and name in DATASETS:
+            raise ValueError(f"{option} is for CSV files; {name} is a built-in dataset")
     if name == "airline":
         data = datasets.load_airline()
-        return [data.series], 12, int(data.season_length), "Airline passengers (1949-1960)"
+        return ([data.series], 12, int(data.season_length), "Airline passengers (1949-1960)",
+                None)
     if name in ("m3-monthly", "m3-quarterly", "tourism-monthly"):
         collection, subset = name.split("-")
         loader = datasets.load_m3 if collection == "m3" else datasets.load_tourism
@@ -244,13 +339,16 @@ def load_dataset(name, value_column=None):
         if horizons.size != 1 or seasons.size != 1:
             raise ValueError(f"{name} mixes horizons or seasons; not supported")
         series = [np.concatenate([a, b]) for a, b in zip(data.train, data.test)]
-        return series, int(horizons[0]), int(seasons[0]), f"{collection.upper()} {subset}"
+        return series, int(horizons[0]), int(seasons[0]), f"{collection.upper()} {subset}", None
     path = Path(name)
     if not path.exists():
         raise ValueError(
             f"unknown dataset {name!r}: use one of {', '.join(DATASETS)} or a CSV path"
         )
-    return [_read_csv(path, value_column)], 12, 1, path.name
+    if id_column is None:
+        return [_read_csv(path, value_column)], 12, 1, path.name, None
+    by_id = _read_csv(path, value_column, id_column)
+    return list(by_id.values()), 12, 1, f"{len(by_id)} series from {path.name}", list(by_id)
 
 
 def build_models(names, season_length, n_jobs, seed, early_stopping=True):
@@ -335,7 +433,7 @@ def ensemble_design(series, horizon, season_length, seed, n_jobs):
     return model, window_args, description
 
 
-def check_lengths(series, horizon, season_length):
+def check_lengths(series, horizon, season_length, ids=None):
     """ValueError, before any model is trained, if the series cannot be backtested.
 
     What :func:`skattn.model_selection.backtest` needs of the values before the hold-out (the
@@ -343,18 +441,31 @@ def check_lengths(series, horizon, season_length):
     every season (MASE's scale), and in at least one series more than ``horizon`` (a training
     window: its history and a target of ``horizon`` values). Checked here so that the error comes
     before minutes of training, and is not taken for a model's own failure.
+
+    Parameters
+    ----------
+    series : list of ndarray
+    horizon, season_length : int
+    ids : list of str or None, default None
+        The series' ids (of a CSV file read with --id-column), which the messages name them by:
+        in a file of many series, a position would be hard to find. None: by their position.
     """
     from .metrics import seasonal_naive_scale
+
+    def called(number):  # ", 'b'," in "the shortest series, 'b', has ..."
+        return "" if ids is None else f", {ids[number]!r},"
 
     lengths = [values.size for values in series]
     shortest, longest = min(lengths), max(lengths)
     if shortest - horizon <= season_length:
         raise ValueError(
-            f"the shortest series has {shortest} values: too few for a hold-out of {horizon} and "
+            f"the shortest series{called(lengths.index(shortest))} has {shortest} values: too "
+            f"few for a hold-out of {horizon} and "
             f"at least season_length + 1 = {season_length + 1} values to train on"
         )
     if longest - horizon <= horizon:
         which = "the series" if len(series) == 1 else "the longest series"
+        which += called(lengths.index(longest))
         raise ValueError(
             f"{which} has {longest} values: a hold-out of {horizon} leaves {longest - horizon} "
             f"to train on, and a training window needs at least {horizon + 1} (1 of history, "
@@ -365,7 +476,8 @@ def check_lengths(series, horizon, season_length):
         try:
             seasonal_naive_scale(values[:origin], season_length)
         except ValueError as exc:  # in backtest's words, which name the series and origin
-            raise ValueError(f"series {number}, origin {origin}: {exc}") from None
+            named = number if ids is None else repr(ids[number])
+            raise ValueError(f"series {named}, origin {origin}: {exc}") from None
 
 
 def _merge_tables(first, second):
@@ -412,11 +524,13 @@ def plot_path(output):
     return output
 
 
-def plot_forecasts(path, series, forecasts, names, horizon, season_length, title, n_panels=4):
+def plot_forecasts(path, series, forecasts, names, horizon, season_length, title, n_panels=4,
+                   ids=None):
     """Plot the last seasons of each series, the truth and every model's forecast to ``path``.
 
-    The format is that of the suffix of ``path`` (see :func:`plot_path`). Returns ``path``, or
-    None when matplotlib is not installed.
+    The format is that of the suffix of ``path`` (see :func:`plot_path`). The panels name the
+    series by ``ids`` (those of a CSV file read with --id-column), else by their position.
+    Returns ``path``, or None when matplotlib is not installed.
     """
     try:
         import matplotlib
@@ -439,7 +553,8 @@ def plot_forecasts(path, series, forecasts, names, horizon, season_length, title
         for name in names:
             axis.plot(steps[origin:], forecasts[name][-1, panel], label=name)
         axis.axvline(origin - 0.5, color="grey", linewidth=0.8)
-        axis.set_title(title if len(series) == 1 else f"{title}: series {panel}")
+        label = panel if ids is None else ids[panel]
+        axis.set_title(title if len(series) == 1 else f"{title}: series {label}")
         if panel == 0:
             axis.legend(fontsize=8, ncol=2)
     figure.tight_layout()
@@ -472,12 +587,14 @@ def compare(args):
               f"members also get SEED + 1 and SEED + 2 (at most {MAX_SEED}); got {args.seed}")
     try:
         output = plot_path(args.output)
-        series, horizon, season_length, title = load_dataset(args.dataset, args.value_column)
+        series, horizon, season_length, title, ids = load_dataset(
+            args.dataset, args.value_column, args.id_column)
         if args.max_series is not None:
             series = series[: args.max_series]
+            ids = None if ids is None else ids[: args.max_series]
         horizon = args.horizon if args.horizon is not None else horizon
         season_length = args.season_length if args.season_length is not None else season_length
-        check_lengths(series, horizon, season_length)
+        check_lengths(series, horizon, season_length, ids)
     except ValueError as exc:  # the user's file, path or numbers, not a bug: no traceback
         error(str(exc))
     train_lengths = [values.size - horizon for values in series]
@@ -541,7 +658,7 @@ def compare(args):
           f"{time.perf_counter() - started:.1f} s in all")
     if output is not None:
         written = plot_forecasts(output, series, forecasts, names_plotted, horizon,
-                                 season_length, title)
+                                 season_length, title, ids=ids)
         if written:
             print(f"plot written to {written}")
     return table

@@ -441,3 +441,163 @@ def test_compare_horizon_needs_a_longer_training_part_before_any_training(
     assert ("error: the series has 60 values: a hold-out of 30 leaves 30 to train on, and a "
             "training window needs at least 31 (1 of history, 30 of target); choose a "
             "--horizon of at most 29") in err
+
+
+def _long_series(lengths):
+    """Trending, noisy series (MASE defined at any season), by id: {"a": values, ...}."""
+    rng = np.random.default_rng(1)
+    return {name: (10 * (k + 1) + np.arange(n) + rng.normal(size=n)).round(2)
+            for k, (name, n) in enumerate(lengths.items())}
+
+
+def _long_csv(tmp_path, series, interleaved=True, name="long.csv"):
+    """``series`` ({id: values}) as a "long" CSV file, unique_id,ds,y: the rows of each time step
+    together (the series interleaved), or each series' rows together."""
+    rows = [(id_, t, v) for id_, values in series.items() for t, v in enumerate(values)]
+    if interleaved:
+        rows.sort(key=lambda row: row[1])  # stable: the ids of a time step in their first order
+    text = "unique_id,ds,y\n" + "".join(f"{i},{t},{v}\n" for i, t, v in rows)
+    return _csv(tmp_path, text, name=name)
+
+
+#: the columns of _long_csv's files
+_LONG_ARGS = ["--id-column", "unique_id", "--value-column", "y"]
+
+
+@pytest.mark.parametrize("interleaved", [True, False], ids=["interleaved", "contiguous"])
+def test_long_csv_reads_one_series_per_id_in_file_order(tmp_path, interleaved):
+    from skattn.__main__ import load_dataset
+
+    expected = _long_series({"b": 30, "a": 25, "c10": 40})
+    path = _long_csv(tmp_path, expected, interleaved=interleaved)
+    series, horizon, season_length, title, ids = load_dataset(path, "y", "unique_id")
+    assert ids == ["b", "a", "c10"]  # the order of their first row, not sorted
+    assert len(series) == 3
+    for values, name in zip(series, ids):
+        np.testing.assert_array_equal(values, expected[name])
+    assert (horizon, season_length, title) == (12, 1, "3 series from long.csv")
+
+
+def test_long_csv_series_in_any_order_of_rows_and_trailing_blank_lines(tmp_path):
+    # the rows of one series are its time order wherever they are; blank lines at the end are
+    # not values, as in a file of one series
+    from skattn.__main__ import load_dataset
+
+    text = "y,unique_id\n1,x\n2,y\n3,y\n4,x\n5,z\n6,y\n\n\n"
+    series, *_, ids = load_dataset(_csv(tmp_path, text), "y", "unique_id")
+    assert ids == ["x", "y", "z"]
+    assert [list(values) for values in series] == [[1, 4], [2, 3, 6], [5]]
+
+
+@pytest.mark.parametrize("max_series", [None, 2])
+def test_compare_long_csv_scores_each_series_as_backtest_does(
+        tmp_path, capsys, monkeypatch, max_series):
+    # the figures are those of backtest on the same list of series, in the order of the ids;
+    # --max-series keeps the first ids
+    import skattn.model_selection
+    from skattn.baselines import NaiveForecaster, SeasonalNaiveForecaster
+    from skattn.model_selection import backtest
+
+    expected = _long_series({"s2": 40, "s1": 33, "s3": 52})
+    path = _long_csv(tmp_path, expected)
+    passed = []
+
+    def recording(models, series, *args, **kwargs):
+        passed.append([np.array(values) for values in series])
+        return backtest(models, series, *args, **kwargs)
+
+    monkeypatch.setattr(skattn.model_selection, "backtest", recording)
+    argv = ["compare", "--dataset", path, *_LONG_ARGS, "--models", "naive,snaive", "--horizon",
+            "6", "--season-length", "4", "--window", "10", "--output", "none", "--n-jobs", "1"]
+    main(argv + ([] if max_series is None else ["--max-series", str(max_series)]))
+    out = capsys.readouterr().out
+    used = list(expected.values())[:max_series]
+    assert f"3 series from long.csv: {len(used)} series, hold-out 6, season 4" in out
+    assert len(passed) == 2
+    for series in passed:  # one backtest run per model, each on the series in id order
+        assert len(series) == len(used)
+        for values, wanted in zip(series, used):
+            np.testing.assert_array_equal(values, wanted)
+    table = backtest({"NaiveForecaster": NaiveForecaster(),
+                      "SeasonalNaiveForecaster": SeasonalNaiveForecaster(season_length=4)},
+                     used, horizon=6, window=10, season_length=4)
+    columns = {column: list(table[column]) for column in ("model", "smape", "mase", "mae",
+                                                          "rmse")}  # a DataFrame or a dict
+    printed = {}
+    for line in out.splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if line.startswith("| ") and cells[0] in columns["model"]:
+            printed[cells[0]] = [float(cell) for cell in cells[1:5]]
+    assert sorted(printed) == sorted(columns["model"])
+    for row, name in enumerate(columns["model"]):
+        figures = [columns[column][row] for column in ("smape", "mase", "mae", "rmse")]
+        assert printed[name] == pytest.approx(figures, abs=6e-4)  # printed to 3 decimals
+
+
+@pytest.mark.parametrize(
+    "text, extra, message",
+    [
+        ("unique_id,ds,y\na,0,1\n", ["--id-column", "id", "--value-column", "y"],
+         "has no column 'id' (columns: unique_id, ds, y); choose the column naming the series "
+         "with --id-column"),
+        ("1.5\n2\n3\n", ["--id-column", "unique_id"],  # the default value column
+         "has no header (its first line, 1.5, is a value), hence no column 'unique_id' naming "
+         "the series"),
+        ("unique_id,ds,y\na,0,1\n", ["--id-column", "y", "--value-column", "y"],
+         "--id-column and the value column are both 'y'"),
+        ("value\n1\n2\n", ["--id-column", "value"],
+         "--id-column and the value column are both 'value'"),
+        ("unique_id,ds,y\na,0,1\nb,0,2\n,1,3\n", _LONG_ARGS,
+         "line 4 has no series id (its 'unique_id' cell is empty)"),
+        ("unique_id,ds,y\na,0,1\n  ,0,2\n", _LONG_ARGS,
+         "line 3 has no series id"),
+        ("y,unique_id\n1,a\n2\n", _LONG_ARGS,
+         "line 3 has no column 'unique_id' (too few cells)"),
+        ("unique_id,ds,y\na,0,1\nb,0,x\n", _LONG_ARGS,
+         "column 'y' of {path} is not numeric: line 3 has 'x'"),
+        ("unique_id,ds,y\na,0,1\nb,0,2\na,1,NaN\n", _LONG_ARGS,
+         "column 'y' of {path} must hold finite numbers (no NaN or inf): line 4 has nan "
+         "(series 'a')"),
+        ("unique_id,ds,y\na,0,1\n\nb,0,2\n", _LONG_ARGS,
+         "line 3 is blank, between values"),
+    ],
+    ids=["no-such-column", "headerless", "id-is-value", "one-column-id-is-value", "empty-id",
+         "blank-id", "short-row", "non-numeric", "non-finite", "blank-line"],
+)
+def test_compare_long_csv_errors_name_the_file_and_line(tmp_path, capsys, no_training, text,
+                                                        extra, message):
+    path = _csv(tmp_path, text)
+    err = _usage_error(["compare", "--dataset", path, *extra, "--models", "naive",
+                        "--output", "none"], capsys)
+    assert path in err
+    assert message.format(path=path) in err
+
+
+@pytest.mark.parametrize("option", ["--id-column", "--value-column"])
+def test_compare_csv_options_with_a_built_in_dataset_are_an_error(capsys, no_training, option):
+    # not silently ignored: the user meant a file (--value-column was ignored before)
+    err = _usage_error(["compare", "--dataset", "airline", option, "unique_id",
+                        "--models", "naive", "--output", "none"], capsys)
+    assert f"{option} is for CSV files; airline is a built-in dataset" in err
+
+
+@pytest.mark.parametrize(
+    "lengths, constant, extra, message",
+    [
+        ({"a": 40, "b": 10, "c": 40}, None, [],
+         "the shortest series, 'b', has 10 values: too few for a hold-out of 12"),
+        ({"a": 30, "b": 50, "c": 30}, None, ["--horizon", "25"],
+         "the longest series, 'b', has 50 values: a hold-out of 25 leaves 25"),
+        ({"a": 40, "b": 40, "c": 40}, "c", [], "series 'c', origin 28: "),
+    ],
+    ids=["shortest", "longest", "constant"],
+)
+def test_compare_long_csv_length_errors_name_the_series_by_its_id(
+        tmp_path, capsys, no_training, lengths, constant, extra, message):
+    series = _long_series(lengths)
+    if constant is not None:
+        series[constant] = np.full(lengths[constant], 5.0)  # MASE's scale is 0
+    path = _long_csv(tmp_path, series)
+    err = _usage_error(["compare", "--dataset", path, *_LONG_ARGS, "--models", "naive",
+                        "--output", "none", *extra], capsys)
+    assert message in err
