@@ -254,9 +254,14 @@ def _naming_the_model(exc, name):
 
 
 def _forecast_one(model, history, horizon):
+    # (forecast, seconds inside model.forecast): timed here, in the process that runs it, so that
+    # a joblib pool's start-up (worker processes that import skattn, ~1.5 s) and the shipping of
+    # models and histories to them are not charged to whichever local model happens to run first
+    started = time.perf_counter()
     forecast = model.forecast(history, horizon)
+    seconds = time.perf_counter() - started
     try:
-        return np.asarray(forecast, dtype=np.float64)
+        return np.asarray(forecast, dtype=np.float64), seconds
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{type(model).__name__}.forecast returned values that are not numbers: "
                          f"{exc}") from None
@@ -325,7 +330,8 @@ def backtest(
         Passed to :func:`skattn.make_windows`: also train on the windows whose target runs past
         the values before the origin (NaN there), as long as this many of its values exist.
     n_jobs : int or None, default None
-        Processes for the local models' per-series forecasts (joblib).
+        Processes for the local models' per-series forecasts (joblib); see Notes for how they
+        are timed.
     verbose : int, default 0
         1 prints a line per model and origin with its timings, and joblib's progress lines while
         local models forecast many series.
@@ -336,8 +342,9 @@ def backtest(
     -------
     table : pandas.DataFrame, or dict of column -> list without pandas
         One row per model: ``model``, ``smape`` (percent), ``mase``, ``mae``, ``rmse`` (each the
-        mean over series and origins), ``fit_seconds`` and ``predict_seconds`` (summed over
-        origins). Sorted by sMAPE.
+        mean over series and origins), ``fit_seconds`` (wall time of ``fit``, summed over
+        origins) and ``predict_seconds`` (time spent inside ``forecast``, summed over series and
+        origins; see Notes). Sorted by sMAPE.
     forecasts : dict of name -> ndarray of shape (n_origins, n_series, horizon)
         Only with ``return_forecasts``; also ``forecasts["__truth__"]`` and
         ``forecasts["__origins__"]`` (origin positions, shape (n_origins, n_series)).
@@ -356,6 +363,27 @@ def backtest(
     -----
     A series must have at least ``horizon`` values plus ``season_length + 1`` of history before
     its earliest origin (so MASE is defined); otherwise a ValueError names it.
+
+    **Series are aligned at their ends.** Series carry no dates, so each series' origins are
+    counted back from its own last value, and a global model fitted at an origin trains on every
+    series' values before that series' own origin. If the series end at different dates, it can
+    thus train on another series' values from dates later than a series' test period (a shock
+    common to the panel, seen before it is forecast), which flatters its scores; local models see
+    only their own history and are not affected. For a leak-free backtest of a global model on a
+    panel, the series must share their last date, or be cut to a common end first (each at the
+    earliest of their last dates).
+
+    **Searches.** A search (:class:`~sklearn.model_selection.GridSearchCV`, ...) is refitted at
+    each origin on that origin's training windows, so its ``cv`` must not depend on the data it
+    was built for: an :class:`OriginSplit` holds the ``index`` of one set of windows and refuses
+    the others (so at least the earlier origins fail). Tune inside the backtest with a splitter
+    that holds no index (:class:`~sklearn.model_selection.TimeSeriesSplit`), or tune once on the
+    data before the earliest origin and backtest ``search.best_estimator_``.
+
+    **Timing.** ``predict_seconds`` counts the time spent inside each ``forecast`` call, timed
+    in the process that runs it. For local models forecasting in parallel (``n_jobs``) it is
+    thus summed over the workers, so it can exceed the wall time, and it leaves out the start-up
+    of joblib's worker processes (which the wall time charged to the first local model run).
 
     Examples
     --------
@@ -432,18 +460,20 @@ def backtest(
             except Exception as exc:
                 raise _naming_the_model(exc, name) from exc
             fit_seconds += time.perf_counter() - started
-            started = time.perf_counter()
             try:
                 if is_local_model(model) and n_series > 1:
                     # joblib reports progress as batches of series finish (to stderr) if verbose
-                    outputs = Parallel(n_jobs=n_jobs, verbose=5 if verbose else 0)(
+                    timed = Parallel(n_jobs=n_jobs, verbose=5 if verbose else 0)(
                         delayed(_forecast_one)(model, history, horizon) for history in histories
                     )
                 else:
-                    outputs = [_forecast_one(model, history, horizon) for history in histories]
+                    timed = [_forecast_one(model, history, horizon) for history in histories]
             except Exception as exc:  # a forecast that fails names its model too
                 raise _naming_the_model(exc, name) from exc
-            predict_seconds += time.perf_counter() - started
+            outputs = [forecast for forecast, _ in timed]
+            # the time spent inside forecast, not the wall time around Parallel: that held the
+            # pool's start-up, paid by the first local model of a process (150x a naive forecast)
+            predict_seconds += sum(seconds for _, seconds in timed)
             for i, out in enumerate(outputs):
                 if out.shape != (horizon,):
                     raise ValueError(
@@ -568,6 +598,31 @@ class OriginSplit:
         Number of splits.
     origin_step : int or None, default=None
         Distance between origins; None means ``horizon`` (non-overlapping validation targets).
+        With windows made with ``make_windows(..., step=s)``, a multiple of ``s``: the windows'
+        targets start only every ``s`` values, so other origins have no window to validate on.
+
+    Notes
+    -----
+    **Series are aligned at their ends.** Windows carry no dates, so each series' origins are
+    counted back from its own last window, as :func:`backtest` counts them. If the series end
+    at different dates, a split can train on another series' values from dates later than a
+    series' validation values. For a leak-free search over a panel, the series must share their
+    last date, or be cut to a common end first.
+
+    **Short series drop out of the earlier splits.** A series is validated at an origin only if
+    ``make_windows`` cut a window whose target starts there: with full histories, it needs
+    ``window + horizon + k * origin_step`` values for the origin ``k`` steps before the last. A
+    shorter series is left out of that split's validation, without a warning (it still trains
+    where it has windows), so earlier splits score fewer series than later ones, whereas
+    :func:`backtest`, which pads the histories it forecasts from, scores every series at every
+    origin. To keep them, cut the windows with ``make_windows(..., min_history=m)``: a series
+    then has a (left-padded) window at every origin with at least ``m`` values before it.
+
+    **One set of windows.** The ``index`` fixes the windows that an OriginSplit splits; it
+    refuses a different number of windows (and cannot tell other windows of the same number
+    from its own). A search refitted on other windows (as :func:`backtest` refits it at each
+    origin) needs a splitter that holds no index, such as
+    :class:`~sklearn.model_selection.TimeSeriesSplit`.
 
     Examples
     --------
@@ -610,6 +665,40 @@ class OriginSplit:
         if np.any(index < 0):
             raise ValueError("index must hold numbers >= 0 (series, position)")
         return index.astype(np.intp), origin_step
+
+    @staticmethod
+    def _other_windows_message(name, n_rows, n_windows):
+        # the usual cause is a search with this splitter refitted on other windows (backtest
+        # refits it at each origin), where a bare count mismatch said nothing of what to do
+        return (
+            f"OriginSplit was built for {n_windows} windows (its index, from make_windows(..., "
+            f"return_index=True)) but split was given {n_rows} ({name} has {n_rows} rows): an "
+            "OriginSplit describes one set of windows and splits no other. "
+            "Inside backtest, which refits a search on each origin's training windows, tune "
+            "with a splitter that holds no index (e.g. TimeSeriesSplit), or tune once on the "
+            "data before the earliest origin and backtest search.best_estimator_"
+        )
+
+    def _misaligned_message(self, index_series, start, last_start, back, origin_step):
+        """The error for an origin that no window starts at because make_windows' ``step`` does
+        not divide ``origin_step``, or None when that is not the cause."""
+        # make_windows lays each series' windows out every `step` values back from its newest
+        # one, so the offsets of the windows from their series' newest complete window are
+        # multiples of step, and step itself where a series has two windows: their gcd is step
+        has_complete = last_start[index_series] != np.iinfo(np.intp).min
+        offsets = np.abs(start[has_complete] - last_start[index_series[has_complete]])
+        spacing = int(np.gcd.reduce(offsets)) if offsets.size else 0
+        if spacing <= 1 or (back * origin_step) % spacing == 0:
+            return None  # one window per series (no step to read), or the origin is on the grid
+        given = " (the horizon, as origin_step is None)" if self.origin_step is None else ""
+        return (
+            f"origin_step={origin_step}{given} is not a multiple of the windows' step={spacing} "
+            f"(make_windows(..., step={spacing}) starts their targets {spacing} values apart), "
+            f"so no window starts its target at the origin {back * origin_step} values before "
+            "the last one and it has no validation window; make the windows with a step that "
+            f"divides origin_step (step=1 always does), or pass an origin_step that is a "
+            f"multiple of {spacing}"
+        )
 
     def get_n_splits(self, X=None, y=None, groups=None):
         """The number of splits, ``n_origins``.
@@ -659,13 +748,14 @@ class OriginSplit:
         ValueError
             When the parameters are invalid, ``X`` or ``y`` has another number of rows than
             ``index``, a 2-D ``y`` has other than ``horizon`` columns, ``y`` is 1-D while
-            ``horizon`` is not 1, or an origin leaves no training or no validation window.
+            ``horizon`` is not 1, or an origin leaves no training or no validation window
+            (naming ``step`` and ``origin_step`` when the windows' step skips the origin).
         """
         index, origin_step = self._checked()
         if X is not None and not hasattr(X, "__len__"):
             raise ValueError(f"X must be the windows (array-like), got {type(X).__name__}")
         if X is not None and len(X) != index.shape[0]:
-            raise ValueError(f"X has {len(X)} rows but index describes {index.shape[0]} windows")
+            raise ValueError(self._other_windows_message("X", len(X), index.shape[0]))
         complete = np.ones(index.shape[0], dtype=bool)  # (n,) rows whose target is all there
         if y is not None:
             y = np.asarray(y, dtype=np.float64)
@@ -676,8 +766,7 @@ class OriginSplit:
                     f"shape {y.shape}"
                 )
             if y.shape[0] != index.shape[0]:
-                raise ValueError(f"y has {y.shape[0]} rows but index describes {index.shape[0]} "
-                                 "windows")
+                raise ValueError(self._other_windows_message("y", y.shape[0], index.shape[0]))
             # training rows are those whose target ends `horizon` steps after its start: longer
             # targets than that reach into the validation values (leakage), shorter ones lose
             # training rows. A 1-D y is one value per window (make_windows gives it for horizon
@@ -705,6 +794,12 @@ class OriginSplit:
             origin = last_start[series] - back * origin_step  # (n,) this split's origin per row
             validation = np.flatnonzero((start == origin) & complete)
             train = np.flatnonzero(start + self.horizon <= origin)
+            if validation.size == 0:
+                # a step that skips the origin, not the series' lengths, is then to blame
+                misaligned = self._misaligned_message(series, start, last_start, back,
+                                                      origin_step)
+                if misaligned is not None:
+                    raise ValueError(misaligned)
             if validation.size == 0 or train.size == 0:
                 raise ValueError(
                     f"origin {back} horizon(s) of {origin_step} back leaves no "

@@ -228,7 +228,7 @@ def test_origin_split_bad_input(kwargs, match):
 
 def test_origin_split_rejects_windows_it_does_not_describe():
     X, y, index = make_windows(np.arange(30.0), 5, 3, return_index=True)
-    with pytest.raises(ValueError, match="rows but index describes"):
+    with pytest.raises(ValueError, match=r"built for 23 windows .* given 22 \(X has 22 rows\)"):
         list(OriginSplit(index, 3).split(X[:-1]))
 
 
@@ -542,3 +542,91 @@ def test_origin_split_refuses_a_y_that_is_neither_1d_nor_2d(bad_y):
     y = y[:, :, None] if bad_y == "three_d" else 3.0
     with pytest.raises(ValueError, match=r"y must be 1-D \(horizon 1\) or 2-D"):
         list(OriginSplit(index, 2).split(X, y))
+
+
+def test_an_origin_split_refitted_by_backtest_on_other_windows_says_what_to_do():
+    # backtest refits a search at each origin on that origin's windows, which the OriginSplit
+    # built on the full data does not describe: the error said only "X has 133 rows but index
+    # describes 169 windows"
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import GridSearchCV
+
+    rng = np.random.default_rng(0)
+    series = [rng.normal(100, 5, n) for n in (80, 70, 60)]
+    _, _, index = make_windows([s[:-6] for s in series], 12, 6, return_index=True)
+    search = GridSearchCV(Ridge(), {"alpha": [0.1, 1.0]}, cv=OriginSplit(index, 6, n_origins=2))
+    with pytest.raises(ValueError, match=r"^model 'search': OriginSplit was built for "
+                       rf"{len(index)} windows .* but split was given \d+ \(X has \d+ rows\): "
+                       r".*Inside backtest.*TimeSeriesSplit.*search\.best_estimator_"):
+        backtest({"search": search}, series, horizon=6, window=12, n_origins=2)
+    # the same for a y of other windows
+    X, y, index = make_windows(series, 12, 6, return_index=True)
+    with pytest.raises(ValueError, match=rf"built for {len(index)} windows .* given 5 "
+                       r"\(y has 5 rows\)"):
+        list(OriginSplit(index, 6).split(None, y[:5]))
+
+
+@pytest.mark.parametrize("step, origin_step, named", [
+    (5, None, r"origin_step=12 \(the horizon, as origin_step is None\) is not a multiple of "
+              r"the windows' step=5"),
+    (4, 6, r"origin_step=6 is not a multiple of the windows' step=4"),
+])
+def test_origin_split_names_a_step_that_skips_the_origins(step, origin_step, named):
+    # with make_windows(step=5) no window starts at an origin 12 values back; the error blamed
+    # the number of origins and the window ("use fewer origins or a shorter window")
+    series = [np.arange(120.0), np.arange(40.0)]
+    X, y, index = make_windows(series, window=24, horizon=12, step=step, return_index=True)
+    with pytest.raises(ValueError, match=named + r".*step=1 always does") as raised:
+        list(OriginSplit(index, 12, n_origins=2, origin_step=origin_step).split(X, y))
+    assert "fewer origins" not in str(raised.value)
+    # an origin_step that is a multiple of step splits, and too many origins keep their message
+    splits = list(OriginSplit(index, 12, n_origins=2, origin_step=3 * step).split(X, y))
+    starts = [index[v][index[v, 0] == 0, 1].tolist() for _, v in splits]  # of series 0
+    assert starts == [[108 - 3 * step], [108]]
+    with pytest.raises(ValueError, match="use fewer origins"):
+        list(OriginSplit(index, 12, n_origins=50, origin_step=step).split(X, y))
+
+
+class SleepyLocalForecaster(RegressorMixin, BaseEstimator):
+    """A local model whose every forecast takes ``seconds``."""
+
+    local_model = True
+
+    def __init__(self, seconds=0.01):
+        self.seconds = seconds
+
+    def fit(self, X, y):
+        return self
+
+    def forecast(self, history, steps):
+        import time
+
+        time.sleep(self.seconds)
+        return np.full(steps, np.asarray(history, dtype=float)[-1])
+
+
+def test_predict_seconds_leave_out_the_start_up_of_the_worker_pool():
+    # the wall time around Parallel charged the start-up of joblib's workers (~1.5 s: each
+    # imports skattn) to the first local model of a run, 150x the time of a naive forecast;
+    # a backend that takes 1 s to start stands for it here, without processes
+    import time
+
+    from joblib import parallel_config, register_parallel_backend
+    from joblib._parallel_backends import ThreadingBackend
+
+    class SlowStart(ThreadingBackend):
+        def configure(self, n_jobs=1, parallel=None, **backend_kwargs):
+            time.sleep(1.0)
+            return super().configure(n_jobs=n_jobs, parallel=parallel, **backend_kwargs)
+
+    register_parallel_backend("skattn_test_slow_start", SlowStart)
+    series = [10.0 + np.arange(n) for n in (30, 35, 40)]
+    arguments = dict(horizon=3, window=6, n_origins=2, return_forecasts=True)
+    with parallel_config(backend="skattn_test_slow_start"):
+        table, forecasts = backtest({"sleepy": SleepyLocalForecaster(0.01)}, series, n_jobs=2,
+                                    **arguments)
+    # each of the 3 series x 2 origins forecasts is counted, the pool's 2 x 1 s are not
+    assert 6 * 0.01 <= table["predict_seconds"][0] < 0.5
+    # the forecasts are those made without workers
+    _, alone = backtest({"sleepy": SleepyLocalForecaster(0.0)}, series, **arguments)
+    np.testing.assert_array_equal(forecasts["sleepy"], alone["sleepy"])
