@@ -172,7 +172,7 @@ def window_channels(X):
     return n_channels
 
 
-def as_history(values, n_channels, what="history"):
+def as_history(values, n_channels, what="history", allow_empty=False):
     """A finite float64 (T, n_channels) array from a 1-D or 2-D history.
 
     Parameters
@@ -183,6 +183,8 @@ def as_history(values, n_channels, what="history"):
         The number of channels (columns) it must have.
     what : str, default="history"
         The name of ``values`` in error messages.
+    allow_empty : bool, default=False
+        Accept zero steps (future covariates that no forecast step needs).
 
     Returns
     -------
@@ -200,7 +202,7 @@ def as_history(values, n_channels, what="history"):
     if array.ndim != 2 or array.shape[1] != n_channels:
         expected = "(n_timesteps,)" if n_channels == 1 and what == "history" else f"(n_timesteps, {n_channels})"
         raise ValueError(f"{what} must have shape {expected}, got {array.shape}")
-    if array.shape[0] < 1:
+    if array.shape[0] < 1 and not allow_empty:
         raise ValueError(f"{what} is empty: at least one value is needed")
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{what} contains NaN or infinity")
@@ -257,7 +259,8 @@ def recursive_forecast(predict_window, history, steps, *, window, horizon, n_cha
     future_covariates : array-like of shape (n_future, n_channels - 1) or None
         The covariates of the forecast steps, first row at the first forecast value. Needed
         only with covariates when ``steps`` exceeds ``horizon``, then with at least
-        ``(ceil(steps / horizon) - 1) * horizon`` rows.
+        ``(ceil(steps / horizon) - 1) * horizon`` rows; checked whenever given (refused for a
+        model without covariates), read only beyond the horizon.
 
     Returns
     -------
@@ -268,13 +271,24 @@ def recursive_forecast(predict_window, history, steps, *, window, horizon, n_cha
     current = left_pad(history, window)[-window:]  # (window, C)
     future = None
     n_rounds = math.ceil(steps / horizon)
+    if future_covariates is not None:
+        # checked whether or not the recursion reads it (within the horizon it does not): a
+        # wrong argument (a string, a covariate too many) was accepted silently and surfaced
+        # only with a longer forecast, and a model without covariates ignored it (user trial,
+        # session 16)
+        if n_channels == 1:
+            raise ValueError(
+                "the model was fitted without covariates (1 channel): future_covariates must "
+                "be None"
+            )
+        future = as_history(future_covariates, n_channels - 1, what="future_covariates",
+                            allow_empty=n_rounds == 1)
     if n_channels > 1 and n_rounds > 1:
-        if future_covariates is None:
+        if future is None:
             raise ValueError(
                 f"steps={steps} exceeds the horizon {horizon} of a model with covariates: "
                 "pass future_covariates for the forecast steps"
             )
-        future = as_history(future_covariates, n_channels - 1, what="future_covariates")
         needed = (n_rounds - 1) * horizon
         if future.shape[0] < needed:
             raise ValueError(

@@ -1284,11 +1284,19 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         steps : int >= 1
             Number of future values.
         future_covariates : array-like of shape (n_future, n_channels - 1) or None, default=None
-            Covariates of the future steps, first row at the first forecast value; needed only by
-            a model with covariates when ``steps`` exceeds the horizon (the recursion must know
-            the covariates of forecast steps), then with at least
-            ``(ceil(steps / horizon) - 1) * horizon`` rows; not read when ``steps`` is within
-            the horizon. Must be None for a model fitted without covariates.
+            Covariates of the future steps, first row at the first forecast value (1-D for one
+            covariate). Covariates are past-only inputs of the model: channels 1.. of each
+            window, like the target's history; the network never reads a covariate's value at
+            the steps it forecasts. So future values matter only beyond the horizon, where the
+            recursion appends forecast steps, with their covariates, to the window: a model with
+            covariates needs at least ``(ceil(steps / horizon) - 1) * horizon`` rows when
+            ``steps`` exceeds the horizon, and none within it (given anyway, they are checked
+            the same way but do not change the forecast). Must be None for a model fitted
+            without covariates. A covariate known in advance (a holiday, a planned promotion)
+            can be given as a channel already shifted forward by the horizon, the value for
+            ``t + horizon`` at position ``t``, in the windows of fit, in ``history`` and in
+            ``future_covariates`` alike: each window then holds its values up to the last
+            forecast step.
 
         Returns
         -------
@@ -1298,8 +1306,9 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         Raises
         ------
         ValueError
-            When ``future_covariates`` is given to a model fitted without covariates, or is
-            needed and missing or too short, or when ``history`` or ``steps`` is invalid.
+            When ``future_covariates`` is given to a model fitted without covariates, is needed
+            and missing, or is given and not numeric, not finite, of the wrong shape or with
+            fewer rows than needed; or when ``history`` or ``steps`` is invalid.
         """
         check_is_fitted(self)
         if future_covariates is not None and self.n_channels_ == 1:

@@ -334,6 +334,9 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_hist
         Series observed alongside the target, of shape (n_timesteps,) or (n_timesteps,
         n_covariates): one such array for one series, a list of them (one per series) for
         several. They become channels 1.. of ``X``; ``y`` is always the target (channel 0).
+        Every series needs the same number of covariates: an entry None in the list means no
+        covariates for that series, so it is allowed only when all entries are None (the same
+        as ``covariates=None``).
     min_history : int or None, default None
         Also cut the windows that have only ``min_history`` to ``window - 1`` values of history
         before their target, left-padded to ``window`` by repeating the series' first value (the
@@ -437,7 +440,7 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_hist
 
     blocks_x, blocks_y, blocks_index, blocks_distance = [], [], [], []
     needed_bytes = 0
-    n_covariates = None
+    n_covariates = first_with_count = None
     n_skipped = 0
     for number, (values, cov) in enumerate(zip(series_list, covariate_list)):
         what = "series" if single else f"series[{number}]"
@@ -445,13 +448,21 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_hist
         channels = target[:, None]  # (L, 1)
         if cov is not None:
             cov = _as_covariates(cov, target.shape[0], "covariates" if single else f"covariates[{number}]")
-            if n_covariates is None:
-                n_covariates = cov.shape[1]
-            elif cov.shape[1] != n_covariates:
-                raise ValueError(
-                    f"every series needs the same number of covariates: {what} has "
-                    f"{cov.shape[1]}, an earlier one {n_covariates}"
-                )
+        # a None entry is a series without covariates: counted as 0, so that a mix of None and
+        # arrays gets this message rather than NumPy's from concatenating the windows below
+        n_this = 0 if cov is None else cov.shape[1]
+        if n_covariates is None:
+            n_covariates, first_with_count = n_this, number
+        elif n_this != n_covariates:
+            none_at = number if cov is None else first_with_count
+            hint = ("" if covariate_list[none_at] is not None else
+                    f" (covariates[{none_at}] is None: no covariates for that series; pass an "
+                    "array for every series, or covariates=None for none)")
+            raise ValueError(
+                f"every series needs the same number of covariates: {what} has {n_this}, "
+                f"series[{first_with_count}] has {n_covariates}{hint}"
+            )
+        if cov is not None:
             channels = np.concatenate([channels, cov], axis=1)  # (L, C)
         length = channels.shape[0]
         if length <= horizon:

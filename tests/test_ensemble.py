@@ -255,3 +255,36 @@ def test_three_d_transform_output_with_set_output_pandas_is_a_clear_error():
         steps.transform(X3)
     frame = LastSteps(2).fit(X3[:, :, 0]).set_output(transform="pandas").transform(X3[:, :, 0])
     assert list(frame.columns) == ["x2", "x3"] and frame.shape == (4, 2)
+
+
+def test_forecast_checks_future_covariates_whatever_the_model():
+    # the ensemble (and every model forecasting through the package's recursion) ignored
+    # future_covariates when fitted without covariates, and never checked them within the
+    # horizon (user trial, session 16)
+    from sklearn.linear_model import Ridge
+
+    from skattn.model_selection import PredictForecaster
+
+    series = 10 + np.sin(np.arange(80) * np.pi / 6)
+    X, y = make_windows(series, window=12, horizon=3)
+    ensemble = ForecastEnsemble([("a", PredictForecaster(Ridge())),
+                                 ("b", PredictForecaster(Ridge(alpha=10)))]).fit(X, y)
+    for model in (ensemble, ensemble.estimators_[0]):
+        for steps in (2, 7):
+            with pytest.raises(ValueError, match="fitted without covariates"):
+                model.forecast(series, steps, future_covariates=np.ones((6, 1)))
+        assert model.forecast(series, 7).shape == (7,)
+    # with a covariate: checked within the horizon too, read only beyond it
+    covariate = np.cos(np.arange(80) * np.pi / 6)
+    history = np.stack([series, covariate], axis=1)
+    X3, y3 = make_windows(series, window=12, horizon=3, covariates=covariate)
+    model = ForecastEnsemble([("a", AttentionForecaster(max_epochs=1, random_state=0))])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X3, y3)
+    with pytest.raises(ValueError, match="future_covariates must be numeric"):
+        model.forecast(history, 2, future_covariates="not an array")
+    with pytest.raises(ValueError, match=r"future_covariates must have shape \(n_timesteps, 1\)"):
+        model.forecast(history, 2, future_covariates=np.ones((2, 2)))
+    np.testing.assert_array_equal(model.forecast(history, 2, future_covariates=np.ones(2)),
+                                  model.forecast(history, 2))

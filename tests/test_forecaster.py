@@ -1153,3 +1153,52 @@ def test_targets_in_other_units_than_their_windows_are_warned_about(windows):
         AttentionForecaster(**FAST).fit(X_past, y_past)
         line = np.arange(200.0)
         AttentionForecaster(**FAST).fit(*make_windows(line, window=4, horizon=24))
+
+
+@pytest.fixture(scope="module")
+def covariate_model():
+    """A model of horizon 2 with one covariate, and a history for its forecast."""
+    rng = np.random.default_rng(0)
+    driver = rng.normal(size=300)
+    target = np.convolve(driver, [0.0, 1.0, 0.5], mode="full")[:300] + 0.05 * rng.normal(size=300)
+    model = AttentionForecaster(**FAST).fit(*make_windows(target, window=8, horizon=2,
+                                                          covariates=driver))
+    return model, np.column_stack([target, driver])
+
+
+@pytest.mark.parametrize("steps", [1, 2, 5])
+@pytest.mark.parametrize("bad, message", [
+    ("not an array", "future_covariates must be numeric"),
+    ([[1 + 1j]] * 4, "future_covariates must be numeric"),
+    (np.zeros((4, 2)), r"future_covariates must have shape \(n_timesteps, 1\), got \(4, 2\)"),
+    (np.zeros((4, 1, 1)), r"future_covariates must have shape \(n_timesteps, 1\)"),
+    (3.0, r"future_covariates must have shape \(n_timesteps, 1\), got \(\)"),
+    (np.full((4, 1), np.nan), "future_covariates contains NaN or infinity"),
+])
+def test_future_covariates_are_checked_even_within_the_horizon(covariate_model, steps, bad,
+                                                               message):
+    # within the horizon the recursion never reads them, and a wrong argument (a string) was
+    # accepted silently (user trial, session 16): now refused alike whether read or not
+    model, history = covariate_model
+    with pytest.raises(ValueError, match=message):
+        model.forecast(history, steps, future_covariates=bad)
+
+
+def test_future_covariates_within_the_horizon_need_no_rows_and_change_nothing(covariate_model):
+    # covariates are past-only inputs of the windows: within the horizon the future values are
+    # checked but not read, so any valid ones give the forecast without them, bit for bit
+    model, history = covariate_model
+    expected = model.forecast(history, 2)
+    for future in (np.zeros((0, 1)), np.zeros(0), np.ones(1), np.full((2, 1), 1e6), [[5.0]]):
+        np.testing.assert_array_equal(model.forecast(history, 2, future_covariates=future),
+                                      expected)
+    # beyond it, the rows needed are still required, with the recursion's messages
+    with pytest.raises(ValueError, match="future_covariates has 1 rows; 2 are needed"):
+        model.forecast(history, 3, future_covariates=np.ones(1))
+    with pytest.raises(ValueError, match="future_covariates is empty"):
+        model.forecast(history, 3, future_covariates=np.zeros((0, 1)))
+    # a bad history or steps is reported first, as when future_covariates is read
+    with pytest.raises(ValueError, match="steps must be an integer"):
+        model.forecast(history, 0, future_covariates="not an array")
+    with pytest.raises(ValueError, match=r"history must have shape \(n_timesteps, 2\)"):
+        model.forecast(history[:, 0], 2, future_covariates="not an array")

@@ -118,3 +118,36 @@ def test_count_windows_refuses_what_make_windows_refuses_in_its_words(bad):
 def test_count_windows_refuses_lengths_that_are_not_series_lengths(lengths, message):
     with pytest.raises(ValueError, match=message):
         count_windows(lengths, window=5, horizon=2)
+
+
+@pytest.mark.parametrize("covariates, message", [
+    ([None, np.ones(60)], r"series\[1\] has 1, series\[0\] has 0 \(covariates\[0\] is None"),
+    ([np.ones(50), None], r"series\[1\] has 0, series\[0\] has 1 \(covariates\[1\] is None"),
+    ([np.ones((50, 2)), np.ones(60)], r"series\[1\] has 1, series\[0\] has 2$"),
+])
+def test_series_with_and_without_covariates_are_refused_with_the_count_message(covariates,
+                                                                               message):
+    # None for one series and an array for another ended in NumPy's concatenate error (user
+    # trial, session 16); None means no covariates for that series, so the counts differ
+    with pytest.raises(ValueError, match="every series needs the same number of covariates: "
+                                         + message):
+        make_windows([np.arange(50.0), np.arange(60.0)], 12, 3, covariates=covariates)
+
+
+def test_covariates_that_are_all_none_mean_no_covariates():
+    series = [np.arange(50.0), np.arange(60.0)]
+    for got, expected in zip(make_windows(series, 12, 3, covariates=[None, None]),
+                             make_windows(series, 12, 3)):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_a_covariate_shifted_by_the_horizon_shows_each_window_its_target_steps():
+    # what forecast's docstring promises for a covariate known in advance: given at position t
+    # as its value for t + horizon, the window's covariate channel covers the target's steps
+    window, horizon = 5, 3
+    known = np.arange(100.0, 130.0)  # known in advance: one value per time step, and beyond
+    series = np.arange(27.0)
+    X, y, index = make_windows(series, window, horizon, covariates=known[horizon:],
+                               return_index=True)
+    for row, (_, start) in zip(X, index):
+        np.testing.assert_array_equal(row[-horizon:, 1], known[start:start + horizon])
