@@ -14,10 +14,11 @@ class BaselineFallbackWarning(UserWarning):
 class OutlierScaleWarning(UserWarning):
     """A few extreme training values dominate :class:`~skattn.AttentionForecaster`'s global scaling.
 
-    The std of every channel sets its scale, and instance normalisation's epsilon is relative to
-    it: when one outlier (an entry error, a sentinel such as 999999) makes that std far larger
-    than the ordinary windows' spread, they are barely normalised and their forecasts are
-    distorted. Cleaning the data removes the cause; the warning does not change the fit.
+    The std of every channel sets its scale: when a few extreme values (an entry error such as
+    1e12 among values of ~100, or a few series far larger than the rest) make it more than a
+    million times the ordinary values' spread, float32 training no longer resolves the ordinary
+    windows and their forecasts are distorted. Cleaning the data, scaling such series apart or
+    ``dtype="float64"`` removes the cause; the warning does not change the fit.
     """
 
 
