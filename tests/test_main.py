@@ -601,3 +601,22 @@ def test_compare_long_csv_length_errors_name_the_series_by_its_id(
     err = _usage_error(["compare", "--dataset", path, *_LONG_ARGS, "--models", "naive",
                         "--output", "none", *extra], capsys)
     assert message in err
+
+
+def test_compare_shows_the_package_s_warnings_about_the_data(tmp_path, few_epochs):
+    # compare hid every warning, so an entry error that distorts the attention model's figures
+    # went unsaid (user trial, session 16); ConvergenceWarning stays hidden
+    from sklearn.exceptions import ConvergenceWarning
+
+    from skattn.exceptions import OutlierScaleWarning
+
+    values = 100 + np.arange(80) + np.random.default_rng(0).normal(size=80).round(2)
+    values[10] = 1e12  # an entry error among values of ~100
+    path = _csv(tmp_path, "value\n" + "".join(f"{v}\n" for v in values))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        main(["compare", "--dataset", path, "--models", "attention,naive", "--output", "none",
+              "--n-jobs", "1", "--quiet"])
+    categories = {warning.category for warning in caught}
+    assert OutlierScaleWarning in categories
+    assert ConvergenceWarning not in categories  # the three epochs of few_epochs end unconverged
