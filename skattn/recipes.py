@@ -100,7 +100,8 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
     ValueError
         When an argument is invalid, named in the message: ``windows`` not a non-empty
         sequence of distinct integers >= 1; ``season_length``, ``n_seeds``, ``max_epochs`` or
-        ``batch_size`` not an integer >= 1; ``trend_degree`` not an integer >= 0; ``n_jobs`` not None or a nonzero integer; an int
+        ``batch_size`` not an integer >= 1; ``trend_degree`` not an integer >= 0; ``n_jobs``
+        not None or a nonzero integer; an int
         ``random_state`` below 0 or above ``2**32 - n_seeds``. Checked here, at the call, not
         first when the ensemble is fitted.
 
@@ -161,6 +162,11 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
         seeds = [int(seed) for seed in
                  check_random_state(random_state).randint(np.iinfo(np.int32).max, size=n_seeds)]
 
+    # the trend family at the degree asked for
+    families = [(family, critical_value,
+                 {**overrides, "trend_degree": trend_degree} if "trend_degree" in overrides
+                 else overrides)
+                for family, critical_value, overrides in FAMILIES]
     members = []
     # longest window first: ForecastEnsemble hands its members to the workers in list order and
     # a member's fit time grows with its window, so the longest start first and the shortest
@@ -168,10 +174,8 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
     # finish members of window 54 one after the other at the end). The median does not depend
     # on the order: the forecasts are the same bit for bit.
     for window in sorted(windows, reverse=True):
-        for family, critical_value, overrides in FAMILIES:
+        for family, critical_value, overrides in families:
             for k, seed in enumerate(seeds):
-                if "trend_degree" in overrides:
-                    overrides = {**overrides, "trend_degree": trend_degree}
                 member = make_pipeline(LastSteps(window), AttentionForecaster(
                     **MEMBER_PARAMS, **overrides, max_epochs=max_epochs, batch_size=batch_size,
                     n_jobs=1, random_state=seed))
