@@ -9,19 +9,21 @@ different history lengths share one ``X``.
 """
 from __future__ import annotations
 
+import os
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
 from sklearn.ensemble import VotingRegressor
 from sklearn.ensemble._voting import _BaseVoting
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils import get_tags
+from sklearn.utils import Bunch, get_tags
 from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import _check_feature_names_in, check_array, check_is_fitted
 
 from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, check_targets_with_missing,
                           forecast_with_predict, validate_windows, window_channels)
+from ._worker_warnings import call_recording_warnings, reissue_warnings
 
 
 def _two_d_unless_default_output(transformer, result):
@@ -134,6 +136,21 @@ class LastSteps(TransformerMixin, BaseEstimator):
         names = _check_feature_names_in(self, input_features)
         n_steps = len(names) if self.n_steps is None else self.n_steps
         return names[len(names) - n_steps:]
+
+
+class _MemberRecordingWarnings(BaseEstimator):
+    """A member of a ForecastEnsemble while it is fitted: fits a clone of ``estimator`` and keeps
+    the warnings the fit raised in a worker process (``warnings_``) for the ensemble to re-issue."""
+
+    def __init__(self, estimator, caller_pid):
+        self.estimator = estimator
+        self.caller_pid = caller_pid
+
+    def fit(self, X, y, **fit_params):
+        member = clone(self.estimator)
+        self.estimator_, self.warnings_ = call_recording_warnings(
+            self.caller_pid, member.fit, X, y, **fit_params)
+        return self
 
 
 class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
@@ -305,8 +322,40 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
         y_checked = check_targets_with_missing(y, X_checked.shape[0], self)
         self.n_channels_ = window_channels(X_checked)
         self.n_outputs_ = 1 if y_checked.ndim == 1 else y_checked.shape[1]
-        # VotingRegressor.fit would flatten y to 1-D; its parent fits the members on y as it is
-        return _BaseVoting.fit(self, X, y, **fit_params)
+        # VotingRegressor.fit would flatten y to 1-D; its parent fits the members on y as it is.
+        # It fits them as _validate_estimators (below) gives them: each inside a
+        # _MemberRecordingWarnings, so that the warnings of members fitted in worker processes
+        # (the data's OutlierScaleWarning or TargetUnitsWarning, ConvergenceWarning) reach the
+        # caller instead of a worker's stderr
+        self._caller_pid = os.getpid()
+        try:
+            _BaseVoting.fit(self, X, y, **fit_params)
+        finally:
+            del self._caller_pid
+        recorders = self.estimators_
+        self.estimators_ = [recorder.estimator_ for recorder in recorders]
+        for recorder in recorders:
+            reissue_warnings(recorder.warnings_)
+        fitted = iter(self.estimators_)
+        self.named_estimators_ = Bunch()
+        for name, member in self.estimators:
+            current = member if isinstance(member, str) and member == "drop" else next(fitted)
+            self.named_estimators_[name] = current
+            if hasattr(current, "feature_names_in_"):
+                self.feature_names_in_ = current.feature_names_in_
+        return self
+
+    def _validate_estimators(self):
+        # VotingRegressor.fit's source of the members it clones and fits (after its checks)
+        names, members = super()._validate_estimators()
+        caller_pid = getattr(self, "_caller_pid", None)
+        if caller_pid is None:  # not called from fit
+            return names, members
+        return names, tuple(
+            member if isinstance(member, str) and member == "drop"
+            else _MemberRecordingWarnings(member, caller_pid)
+            for member in members
+        )
 
     def _member_predictions(self, X):
         """(n_estimators, n_samples) or (n_estimators, n_samples, horizon)."""

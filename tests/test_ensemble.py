@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.base import clone
+from sklearn.linear_model import Ridge
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -288,3 +289,40 @@ def test_forecast_checks_future_covariates_whatever_the_model():
         model.forecast(history, 2, future_covariates=np.ones((2, 2)))
     np.testing.assert_array_equal(model.forecast(history, 2, future_covariates=np.ones(2)),
                                   model.forecast(history, 2))
+
+
+class WarningRidge(Ridge):
+    """A Ridge that warns at fit, naming its alpha."""
+
+    def fit(self, X, y, sample_weight=None):
+        warnings.warn(f"fit with alpha {self.alpha:g}", UserWarning)
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_warnings_of_members_fitted_in_worker_processes_reach_the_caller(seasonal_windows,
+                                                                         n_jobs):
+    # with n_jobs=2 the members are fitted in joblib's worker processes, whose warnings (the
+    # data's OutlierScaleWarning or TargetUnitsWarning, ConvergenceWarning) were printed there
+    # and lost to the caller, a notebook, pytest.warns or an "error" filter
+    _, X, y = seasonal_windows
+    members = [("a", WarningRidge(alpha=1.0)), ("gone", "drop"), ("b", WarningRidge(alpha=2.0))]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ensemble = ForecastEnsemble(members, n_jobs=n_jobs).fit(X, y)
+    assert sorted(str(w.message) for w in caught if w.category is UserWarning) == [
+        "fit with alpha 1", "fit with alpha 2"]
+    # the fitted members are the members themselves, by name too
+    assert [type(member) for member in ensemble.estimators_] == [WarningRidge, WarningRidge]
+    assert ensemble.named_estimators_["a"] is ensemble.estimators_[0]
+    assert ensemble.named_estimators_["b"] is ensemble.estimators_[1]
+    assert ensemble.named_estimators_["gone"] == "drop"
+    assert not hasattr(ensemble, "_caller_pid")
+    np.testing.assert_allclose(
+        ensemble.predict(X[:3]),
+        np.median([Ridge(alpha=a).fit(X, y).predict(X[:3]) for a in (1.0, 2.0)], axis=0))
+    # the caller's filters decide
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        with pytest.raises(UserWarning, match="fit with alpha"):
+            ForecastEnsemble(members, n_jobs=n_jobs).fit(X, y)

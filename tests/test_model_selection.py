@@ -630,3 +630,38 @@ def test_predict_seconds_leave_out_the_start_up_of_the_worker_pool():
     # the forecasts are those made without workers
     _, alone = backtest({"sleepy": SleepyLocalForecaster(0.0)}, series, **arguments)
     np.testing.assert_array_equal(forecasts["sleepy"], alone["sleepy"])
+
+
+class WarningLocalForecaster(LastValueForecaster):
+    """A local model that warns at every forecast, naming the history's last value."""
+
+    local_model = True
+
+    def forecast(self, history, steps):
+        warnings.warn(f"forecast from {np.asarray(history)[-1]:g}", UserWarning)
+        return super().forecast(history, steps)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_warnings_of_forecasts_made_in_worker_processes_reach_the_caller(n_jobs):
+    # with n_jobs=2 the local models forecast in joblib's worker processes, whose warnings
+    # (e.g. a baseline's BaselineFallbackWarning) were printed there and lost to the caller
+    series = [100.0 * (i + 1) + np.arange(30.0) for i in range(3)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        backtest({"warns": WarningLocalForecaster()}, series, window=6, horizon=3, n_origins=2,
+                 n_jobs=n_jobs)
+    texts = sorted(str(w.message) for w in caught if w.category is UserWarning)
+    # each series' forecast at each origin: the histories end at 23 + 100 (i + 1) and 26 + ...
+    assert texts == sorted(f"forecast from {100 * (i + 1) + end:g}"
+                           for i in range(3) for end in (23, 26))
+    # the caller's filters decide: ignored, nothing; an error filter raises the category
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("ignore")
+        backtest({"warns": WarningLocalForecaster()}, series, window=6, horizon=3, n_jobs=n_jobs)
+    assert not caught
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        with pytest.raises(UserWarning, match="forecast from"):
+            backtest({"warns": WarningLocalForecaster()}, series, window=6, horizon=3,
+                     n_jobs=n_jobs)
