@@ -271,18 +271,17 @@ def _read_csv(path, value_column=None, id_column=None):
                 raise ValueError(f"{path}: line {line} has no series id (its {id_column!r} "
                                  "cell is empty)")
             ids.append(row[id_index])
-            lines.append(line)
+        lines.append(line)
     if not values:
         raise ValueError(f"{path} has no values below its header")
     values = np.array(values)
     finite = np.isfinite(values)
     if not np.all(finite):
-        if id_index is None:
-            raise ValueError(f"{column_of_file} must hold finite numbers (no NaN or inf)")
-        # in a file of many series, the line says which series and where
+        # the line says where (and, in a file of many series, which series)
         bad = int(np.argmin(finite))
+        series = "" if id_index is None else f" (series {ids[bad]!r})"
         raise ValueError(f"{column_of_file} must hold finite numbers (no NaN or inf): line "
-                         f"{lines[bad]} has {values[bad]} (series {ids[bad]!r})")
+                         f"{lines[bad]} has {values[bad]}{series}")
     if id_index is None:
         return values
     positions = {}  # id -> the indices of its rows, ids in the order of their first row

@@ -156,9 +156,14 @@ def test_compare_constant_csv_as_a_module_exits_2_without_a_traceback(tmp_path):
         ("value\n" + "".join(f"{i}\n" for i in range(30)) + "\n"
          + "".join(f"{i}\n" for i in range(30)), "utf-8", "line 32 is blank, between values"),
         ("date,value\nd0,1\n\nd2,3\n", "utf-8", "line 3 is blank, between values"),
+        # a file of one series named no line (session 16's note)
+        ("value\n1\n2\ninf\n4\n", "utf-8",
+         "must hold finite numbers (no NaN or inf): line 4 has inf"),
+        ("date,value\nd0,1\nd1,nan\n", "utf-8",
+         "must hold finite numbers (no NaN or inf): line 3 has nan"),
     ],
     ids=["latin-1", "header-only", "short-row", "semicolons", "too-short", "blank-one-column",
-         "blank-two-columns"],
+         "blank-two-columns", "non-finite-one-column", "non-finite-two-columns"],
 )
 def test_compare_unreadable_csv_is_an_error(tmp_path, capsys, text, encoding, message):
     path = _csv(tmp_path, text, encoding=encoding)
