@@ -445,6 +445,9 @@ def main(argv=None):
         data.train, data.test = data.train[: args.max_series], data.test[: args.max_series]
     for _ in range(args.holdout):
         data = holdout_split(data)
+    if not data.train:  # e.g. --max-series 20 --holdout 3: the first series are short ones
+        parser.error(f"no series is left with more than {SEASON} values of history after "
+                     f"{args.holdout} hold-out split(s); raise --max-series")
     rows = []
     overrides = parse_overrides(args.set)
     if not args.single and (args.window != WINDOW or args.seeds != 1):
