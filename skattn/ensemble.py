@@ -148,8 +148,17 @@ class _MemberRecordingWarnings(BaseEstimator):
 
     def fit(self, X, y, **fit_params):
         member = clone(self.estimator)
-        self.estimator_, self.warnings_ = call_recording_warnings(
-            self.caller_pid, member.fit, X, y, **fit_params)
+        try:
+            self.estimator_, self.warnings_ = call_recording_warnings(
+                self.caller_pid, member.fit, X, y, **fit_params)
+        except TypeError as exc:
+            # scikit-learn's member fitting rewrites this error to name the class it called
+            # fit on, this recorder; the message VotingRegressor gives, naming the member (and
+            # worded so that it is not rewritten again)
+            if "unexpected keyword argument 'sample_weight'" not in str(exc):
+                raise
+            raise TypeError(f"Underlying estimator {type(member).__name__} does not support "
+                            "sample weights.") from exc
         return self
 
 

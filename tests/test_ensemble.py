@@ -326,3 +326,13 @@ def test_warnings_of_members_fitted_in_worker_processes_reach_the_caller(seasona
         warnings.simplefilter("error", UserWarning)
         with pytest.raises(UserWarning, match="fit with alpha"):
             ForecastEnsemble(members, n_jobs=n_jobs).fit(X, y)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_a_member_without_sample_weight_is_named_in_the_error(seasonal_windows, n_jobs):
+    # VotingRegressor's message; the recorder that fits the members must not take its place
+    _, X, y = seasonal_windows
+    with pytest.raises(TypeError, match="^Underlying estimator AttentionForecaster does not "
+                                        "support sample weights.$"):
+        ForecastEnsemble([("a", small(0)), ("r", Ridge())], n_jobs=n_jobs).fit(
+            X, y, sample_weight=np.ones(len(X)))
