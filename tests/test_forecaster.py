@@ -1155,6 +1155,32 @@ def test_targets_in_other_units_than_their_windows_are_warned_about(windows):
         AttentionForecaster(**FAST).fit(X_past, y_past)
         line = np.arange(200.0)
         AttentionForecaster(**FAST).fit(*make_windows(line, window=4, horizon=24))
+        # few windows of a line with a long horizon lie far from their windows (13 to 21 times
+        # the windows' spread), but their targets are the line's own values: they warned (user
+        # trial, session 17)
+        for window, horizon in [(2, 30), (3, 36), (2, 50)]:
+            AttentionForecaster(**FAST).fit(*make_windows(line[:window + horizon + 3], window,
+                                                          horizon))
+        # windows cast to float32, targets in float64: the same values
+        AttentionForecaster(**FAST).fit(X.astype(np.float32), y)
+
+
+def test_targets_transformed_apart_from_their_windows_are_warned_about(windows):
+    # a TransformedTargetRegressor (scaled or log targets of raw windows) gave forecasts 50 times
+    # too large, or 1e146, with no word (user trial, session 17): 2.6 times the windows' spread
+    # from them, under the threshold of 10 then; none of the targets are values of the windows
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.preprocessing import StandardScaler
+
+    from skattn.exceptions import TargetUnitsWarning
+
+    X, y = windows
+    for model in (
+        TransformedTargetRegressor(AttentionForecaster(**FAST), transformer=StandardScaler()),
+        TransformedTargetRegressor(AttentionForecaster(**FAST), func=np.log, inverse_func=np.exp),
+    ):
+        with pytest.warns(TargetUnitsWarning, match=r"0% of the windows' first targets"):
+            model.fit(X, y)
 
 
 @pytest.fixture(scope="module")
