@@ -220,23 +220,3 @@ def test_forecast_with_covariates_reads_future_covariates_only_past_the_horizon(
         model.forecast(history, 7, future_covariates=np.zeros((6, 2)))
     past = model.forecast(history, 7, future_covariates=np.zeros((6, 1)))
     np.testing.assert_array_equal(past[:6], within)
-
-
-# ------------------------------------------------------------------------------------------
-# n_jobs: what differs between fits with different n_jobs (the docstring's claim)
-# ------------------------------------------------------------------------------------------
-def test_n_jobs_changes_the_dropout_masks_and_otherwise_only_rounding(windows):
-    X, y = windows
-
-    def forecasts(n_jobs, **params):
-        return AttentionForecaster(**{**FAST, **params}, n_jobs=n_jobs).fit(X, y).predict(X)
-
-    # without dropout only the summation order of each batch's gradient differs
-    np.testing.assert_allclose(forecasts(1, dropout=0.0), forecasts(2, dropout=0.0), rtol=1e-5)
-    # with dropout each shard draws its own masks: a difference far beyond rounding
-    with_dropout = np.max(np.abs(forecasts(1, dropout=0.1) / forecasts(2, dropout=0.1) - 1))
-    assert with_dropout > 1e-4
-    # and the docstring says so, rather than "differ in rounding"
-    doc = AttentionForecaster.__doc__
-    n_jobs_doc = doc[doc.index("    n_jobs :"):doc.index("    random_state :")]
-    assert "dropout masks" in n_jobs_doc and "rounding" in n_jobs_doc

@@ -1600,3 +1600,59 @@ STILL_ACCEPTED = {
 @pytest.mark.parametrize("case", sorted(STILL_ACCEPTED))
 def test_checks_keep_accepting_valid_input(case):
     STILL_ACCEPTED[case]()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dropout_masks_of_a_slice_at_its_offset_are_the_slice_of_the_whole_mask(dtype):
+    # a batch cut into shards (n_jobs) must drop what the whole batch drops (session 17: each
+    # shard drew its own masks, so another n_jobs trained another model)
+    from skattn.nn.dropout import bias_dropout_residual_forward
+
+    rng = np.random.default_rng(3)
+    for shape in [(6, 5, 8), (5, 3, 7), (7, 9)]:  # even rows; odd rows (odd offsets); 2-D
+        x, residual = (rng.standard_normal(shape).astype(dtype) for _ in range(2))
+        bias = rng.standard_normal(shape[-1]).astype(dtype)
+        whole, whole_mask = dropout_forward(x, 0.3, np.random.default_rng(4), True)
+        fused_whole, fused_whole_mask = bias_dropout_residual_forward(
+            residual, x, bias, 0.3, np.random.default_rng(4), True)
+        for start, stop in [(0, 2), (1, 4), (3, len(x)), (2, 2)]:
+            offset = start * x[0].size  # odd for some starts of the odd rows
+            part, part_mask = dropout_forward(x[start:stop], 0.3, np.random.default_rng(4), True,
+                                              offset=offset)
+            np.testing.assert_array_equal(part_mask, whole_mask[start:stop])
+            np.testing.assert_array_equal(part, whole[start:stop])
+            fused, fused_mask = bias_dropout_residual_forward(
+                residual[start:stop], x[start:stop], bias, 0.3, np.random.default_rng(4), True,
+                offset=offset)
+            np.testing.assert_array_equal(fused_mask, fused_whole_mask[start:stop])
+            np.testing.assert_array_equal(fused, fused_whole[start:stop])
+            if len(shape) == 3:  # the branch read token-major (the feature-major attention)
+                token_major = np.ascontiguousarray(x[start:stop].transpose(1, 0, 2))
+                fused_tm, fused_tm_mask = bias_dropout_residual_forward(
+                    residual[start:stop], token_major, bias, 0.3, np.random.default_rng(4),
+                    True, branch_token_major=True, offset=offset)
+                np.testing.assert_array_equal(fused_tm_mask, fused_whole_mask[start:stop])
+                np.testing.assert_array_equal(fused_tm, fused_whole[start:stop])
+    with pytest.raises(ValueError, match="offset must be an integer >= 0"):
+        dropout_forward(np.ones(4), 0.3, np.random.default_rng(0), True, offset=-1)
+    with pytest.raises(ValueError, match="offset must be an integer >= 0"):
+        dropout_forward(np.ones(4), 0.3, np.random.default_rng(0), True, offset=2.0)
+
+
+def test_forward_of_rows_at_their_first_row_drops_what_the_whole_batch_drops():
+    from skattn.nn.network import NetworkConfig, forward, init_params
+
+    config = NetworkConfig(n_timesteps=24, horizon=3, n_channels=1, d_model=8, n_heads=2,
+                           n_layers=2, patch_len=6, stride=3, dropout=0.3, dtype="float64")
+    params = init_params(config, np.random.default_rng(0))
+    x = np.random.default_rng(1).standard_normal((10, 24))
+    whole, _ = forward(params, x, config, training=True, rng=np.random.default_rng(2))
+    for start, stop in [(0, 4), (4, 10), (3, 7)]:
+        part, _ = forward(params, x[start:stop], config, training=True,
+                          rng=np.random.default_rng(2), first_row=start)
+        np.testing.assert_allclose(part, whole[start:stop], rtol=1e-12, atol=1e-12)
+    # another position draws other masks
+    moved, _ = forward(params, x[4:10], config, training=True, rng=np.random.default_rng(2))
+    assert not np.allclose(moved, whole[4:10])
+    with pytest.raises(ValueError, match="first_row must be an integer >= 0"):
+        forward(params, x, config, training=True, rng=np.random.default_rng(2), first_row=-3)

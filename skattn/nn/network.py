@@ -62,6 +62,7 @@ from .dropout import (
     _dropout_forward as dropout_forward,
     bias_dropout_residual_backward,
     bias_dropout_residual_forward,
+    check_offset,
 )
 from .embedding import (
     _add_positions_backward as add_positions_backward,
@@ -414,8 +415,9 @@ def _mha_backward_feature_major(dbranch_tm, cache, pre, config, grads):
 # ============================================================================================
 # Pre-LN encoder block
 # ============================================================================================
-def _block_forward(params, pre, x, config, training, rng, for_backward=True):
-    # x: (B, N, D) -> (B, N, D)
+def _block_forward(params, pre, x, config, training, rng, for_backward=True, first_row=0):
+    # x: (B, N, D) -> (B, N, D); first_row: forward's (the dropout masks' position)
+    mask_offset = first_row * x.shape[1] * x.shape[2]  # of x's first element, in (B, N, D) order
     cache = {"feature_major": _feature_major(config, x.shape[0])}
     feature_major = cache["feature_major"]
     # (N, B, D) on the feature-major path, else (B, N, D)
@@ -429,13 +431,15 @@ def _block_forward(params, pre, x, config, training, rng, for_backward=True):
         a, cache["attn"] = _mha_forward(params, pre + "attn.", a, config)
     x, cache["drop_attn"] = bias_dropout_residual_forward(x, a, params[pre + "attn.b_out"],
                                                           config.dropout, rng, training,
-                                                          branch_token_major=feature_major)
+                                                          branch_token_major=feature_major,
+                                                          offset=mask_offset)
     f, cache["ln2"] = layernorm_forward(x, params[pre + "ln2.gamma"], params[pre + "ln2.beta"], config.norm_eps)
     f, cache["ff1"] = linear_forward(f, params[pre + "ff.W1"], None)  # (B, N, d_ff)
     f, cache["gelu"] = gelu_forward(f, for_backward, bias=params[pre + "ff.b1"])
     f, cache["ff2"] = linear_forward(f, params[pre + "ff.W2"], None)  # (B, N, D)
     out, cache["drop_ff"] = bias_dropout_residual_forward(x, f, params[pre + "ff.b2"],
-                                                          config.dropout, rng, training)
+                                                          config.dropout, rng, training,
+                                                          offset=mask_offset)
     return out, cache
 
 
@@ -495,7 +499,7 @@ def trend_backward(dout, basis):
 # ============================================================================================
 # Whole network
 # ============================================================================================
-def forward(params, x, config, *, training=False, rng=None, for_backward=True):
+def forward(params, x, config, *, training=False, rng=None, for_backward=True, first_row=0):
     """Forecast from windows.
 
     Parameters
@@ -510,6 +514,11 @@ def forward(params, x, config, *, training=False, rng=None, for_backward=True):
     for_backward : bool, default True
         False skips what only :func:`backward` needs (GELU's derivative), for predictions; the
         cache then cannot be passed to :func:`backward`.
+    first_row : int >= 0, default 0
+        The position of ``x``'s first window in a larger batch: with a generator seeded alike,
+        the forward of rows ``a:b`` at ``first_row=a`` drops exactly what the whole batch's
+        forward drops in those rows (each dropout mask is a function of the element's position,
+        :mod:`skattn.nn.dropout`), so a batch cut into shards trains as the whole batch does.
 
     Returns
     -------
@@ -518,8 +527,9 @@ def forward(params, x, config, *, training=False, rng=None, for_backward=True):
         Everything :func:`backward` needs; :func:`attention_probs` reads the attention maps from it.
     """
     dtype = _check_forward_args(params, x, config, training, rng)
+    check_offset(first_row, "first_row")
     try:
-        return _forward(params, x, config, training, rng, for_backward)
+        return _forward(params, x, config, training, rng, for_backward, first_row)
     except Exception as error:
         # the O(1) checks passed: if one of the parameter arrays has a wrong shape or dtype, say
         # which (the full check, only now: it costs ~1% of a small fit on every call)
@@ -530,7 +540,7 @@ def forward(params, x, config, *, training=False, rng=None, for_backward=True):
         raise
 
 
-def _forward(params, x, config, training, rng, for_backward):
+def _forward(params, x, config, training, rng, for_backward, first_row=0):
     # forward without the argument checks
     univariate = x.ndim == 2
     x3 = x[:, :, None] if univariate else x  # (B, T, C)
@@ -553,11 +563,12 @@ def _forward(params, x, config, training, rng, for_backward):
         h, _ = add_positions_forward(h, params["pos"])
     elif config.positional == "sinusoidal":
         h, _ = add_positions_forward(h, sinusoidal_positions(config.n_tokens, d, h.dtype))
-    h, cache["drop_embed"] = dropout_forward(h, config.dropout, rng, training)
+    h, cache["drop_embed"] = dropout_forward(h, config.dropout, rng, training,
+                                             first_row * h.shape[1] * h.shape[2])
 
     for layer in range(config.n_layers):
         h, cache[f"block{layer}"] = _block_forward(params, f"block{layer}.", h, config, training, rng,
-                                                   for_backward)
+                                                   for_backward, first_row)
     h, cache["ln_f"] = layernorm_forward(h, params["ln_f.gamma"], params["ln_f.beta"], config.norm_eps)
 
     # flatten head + linear skip from the normalised target window: y (B, horizon * Q), or the
