@@ -3,7 +3,9 @@ scikit-learn's ``scoring=``.
 
 Every metric takes ``y_true`` and ``y_pred`` of the same shape — one forecast ``(horizon,)`` or many
 ``(n_series, horizon)`` — and returns the mean over all values (MASE: the mean of each series'
-MASE), a float.
+MASE), a float. As in scikit-learn's regression metrics, one of shape ``(n,)`` and the other of
+shape ``(n, 1)`` count as the same shape, that of ``y_true`` (a target given as one column,
+``df[["y"]]``, and a regressor such as Ridge that predicts it 1-D); no other shapes are paired.
 
 The metrics are correct to float64 rounding at any magnitude: where a difference, a square or a sum
 would overflow float64, or underflow it and lose digits, they compute with the values scaled by a
@@ -28,11 +30,29 @@ from sklearn.metrics import make_scorer
 from ._validation import check_targets_with_missing
 
 
+def _one_value_per_row(shape_a, shape_b):
+    """True when one shape is ``(n,)`` and the other ``(n, 1)``: one value per row either way.
+
+    scikit-learn's regression metrics treat the two alike, and they meet in practice: a target
+    given as one column (``df[["y"]]``) and a regressor, such as Ridge, that predicts it 1-D.
+    """
+    vector, column = sorted((tuple(shape_a), tuple(shape_b)), key=len)
+    return len(vector) == 1 and column == (vector[0], 1)
+
+
+def _shape_mismatch_message(y_true_shape, y_pred_shape):
+    return (f"y_true and y_pred must have the same shape (or one (n,) and the other (n, 1)), "
+            f"got {y_true_shape} and {y_pred_shape}")
+
+
 def _pair(y_true, y_pred):
     y_true = np.asarray(y_true, dtype=np.float64)
     y_pred = np.asarray(y_pred, dtype=np.float64)
     if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true and y_pred must have the same shape, got {y_true.shape} and {y_pred.shape}")
+        if not _one_value_per_row(y_true.shape, y_pred.shape):
+            raise ValueError(_shape_mismatch_message(y_true.shape, y_pred.shape))
+        # y_true's shape sets the layout: for mase, whether it is one forecast or one per row
+        y_pred = y_pred.reshape(y_true.shape)
     if y_true.size == 0:
         raise ValueError("y_true and y_pred are empty")
     if not (np.all(np.isfinite(y_true)) and np.all(np.isfinite(y_pred))):
@@ -89,7 +109,7 @@ def mae(y_true, y_pred):
     Parameters
     ----------
     y_true, y_pred : array-like of the same shape
-        The observed values and their forecasts.
+        The observed values and their forecasts; one may be ``(n,)`` and the other ``(n, 1)``.
 
     Returns
     -------
@@ -127,7 +147,7 @@ def rmse(y_true, y_pred):
     Parameters
     ----------
     y_true, y_pred : array-like of the same shape
-        The observed values and their forecasts.
+        The observed values and their forecasts; one may be ``(n,)`` and the other ``(n, 1)``.
 
     Returns
     -------
@@ -164,7 +184,7 @@ def smape(y_true, y_pred):
     Parameters
     ----------
     y_true, y_pred : array-like of the same shape
-        The observed values and their forecasts.
+        The observed values and their forecasts; one may be ``(n,)`` and the other ``(n, 1)``.
 
     Returns
     -------
@@ -297,7 +317,9 @@ def mase(y_true, y_pred, y_train, season_length=1):
     Parameters
     ----------
     y_true, y_pred : array-like of shape (horizon,) or (n_series, horizon)
-        The observed values and their forecasts: one forecast, or one per series (row).
+        The observed values and their forecasts: one forecast, or one per series (row). One may
+        be ``(n,)`` and the other ``(n, 1)``; ``y_true``'s shape then says which it is (one
+        forecast of ``n`` values, or ``n`` forecasts of one value, each with its history).
     y_train : array-like of shape (n_train,), or a list of n_series such arrays
         The history each forecast was made from.
     season_length : int, default 1
@@ -370,14 +392,14 @@ def _observed_targets(y_true, y_pred):
     ------
     ValueError
         When ``y_true`` has a row with no observed value (so a fold with none at all), infinity, or
-        another shape than ``y_pred``, or when ``y_pred`` is not finite.
+        another shape than ``y_pred`` (``(n,)`` and ``(n, 1)`` count as the same), or when
+        ``y_pred`` is not finite.
     """
     y_pred = np.asarray(y_pred, dtype=np.float64)
     # the estimators' rule for missing targets, and its messages: every row needs a value
     y_true = check_targets_with_missing(y_true, y_pred.shape[0] if y_pred.ndim else 1)
-    if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true and y_pred must have the same shape, got {y_true.shape} and "
-                         f"{y_pred.shape}")
+    if y_true.shape != y_pred.shape and not _one_value_per_row(y_true.shape, y_pred.shape):
+        raise ValueError(_shape_mismatch_message(y_true.shape, y_pred.shape))
     if not np.all(np.isfinite(y_pred)):
         raise ValueError("y_pred must be finite (no NaN or infinity); NaN is allowed only in "
                          "y_true, for values that were not observed")
@@ -451,7 +473,8 @@ class MASEScorer:
 
     Each row of ``X`` is the history its forecast is scaled by (its in-sample seasonal-naive
     error), so no separate training series is needed. Use ``scoring=make_mase_scorer(12)`` in
-    GridSearchCV.
+    GridSearchCV. Windows left-padded by ``make_windows(..., min_history=...)`` get a wrong scale
+    (see :func:`make_mase_scorer`).
 
     NaN in ``y`` (a value past a series' end, from ``make_windows(..., min_target=...)``) is left
     out by the rule of the estimators' own ``score``: each horizon step is scored on the rows
@@ -502,6 +525,7 @@ class MASEScorer:
             History windows; passed to ``estimator.predict`` as they are (a DataFrame stays one).
         y : array-like of shape (n_windows,) or (n_windows, horizon)
             The values that followed the windows; NaN marks a value that was not observed.
+            ``(n_windows,)`` and ``(n_windows, 1)`` are alike, here and in the forecasts.
 
         Returns
         -------
@@ -524,8 +548,13 @@ class MASEScorer:
         # X as given: an estimator fitted on a DataFrame warns when it is given an array
         y_pred = np.asarray(estimator.predict(X), dtype=np.float64)
         y = np.asarray(y, dtype=np.float64)
-        if y.ndim == 1:
-            y, y_pred = y[:, None], y_pred.reshape(-1, 1)
+        # one value per window, (n,) or (n, 1) on either side, is a column: a forecast of one
+        # step per window, each scaled by its own window. Any other pair of shapes is left to
+        # mase, which names them (reshaping y_pred whenever y was 1-D also took an (n/2, 2)
+        # y_pred, without an error)
+        one_column = _one_value_per_row(y.shape, y_pred.shape)
+        if one_column or (y.ndim == 1 and y.shape == y_pred.shape):
+            y, y_pred = y.reshape(-1, 1), y_pred.reshape(-1, 1)
         if not np.isnan(y).any():
             return -mase(y, y_pred, list(history), self.season_length)
         y, y_pred = _observed_targets(y, y_pred)
@@ -553,6 +582,31 @@ def make_mase_scorer(season_length=1):
         A callable ``scorer(estimator, X, y)`` giving ``-MASE`` (greater is better). NaN in ``y``
         (a value that was not observed) is left out: each horizon step is scored on the rows
         where it was observed and the steps are averaged, as the estimators' ``score`` does.
+
+    Notes
+    -----
+    **The scale is the window's.** Each forecast is scaled by the seasonal-naive error of its
+    window's ``window`` values, not of the whole series before the origin as
+    :func:`~skattn.model_selection.backtest` scales it, so the two MASEs differ somewhat.
+
+    **Left-padded windows get a wrong scale.** A window that ``make_windows(...,
+    min_history=m)`` cut from a history shorter than ``window`` (the way
+    :class:`~skattn.model_selection.OriginSplit` keeps short series in every split) is
+    left-padded with copies of its series' first value. The scorer sees only the windows, which
+    carry no mark of their padding, and a real series may itself start with repeated values, so
+    it cannot leave the copies out: their differences (0 between copies) enter the scale. The
+    scale of a short history is then usually too small and its MASE too large; with
+    ``season_length`` real values or fewer (no seasonal difference of its own) its MASE can be
+    many times too large and dominate the fold's score. Instead:
+
+    - with padded windows, rank by a scorer that reads no history, ``neg_smape_scorer`` or
+      ``neg_mae_scorer``;
+    - to search by MASE, make the windows without ``min_history`` (short series then drop out
+      of the earlier splits of an OriginSplit), or use :func:`~skattn.model_selection.backtest`,
+      which scales each forecast by its series' real history;
+    - to score padded windows by MASE yourself, give :func:`mase` each window's real history:
+      for row ``r`` of ``make_windows(series, ..., return_index=True)`` it is
+      ``series[index[r, 0]][:index[r, 1]]``.
 
     Examples
     --------

@@ -3,6 +3,7 @@ future."""
 from __future__ import annotations
 
 import os
+import reprlib
 import time
 import warnings
 
@@ -335,8 +336,10 @@ def backtest(
         Processes for the local models' per-series forecasts (joblib); see Notes for how they
         are timed.
     verbose : int, default 0
-        1 prints a line per model and origin with its timings, and joblib's progress lines while
-        local models forecast many series.
+        1 prints a line per model and origin with that origin's ``fit`` and ``predict`` seconds
+        and the model's totals so far (which end as the table's ``fit_seconds`` and
+        ``predict_seconds``), and joblib's progress lines while local models forecast many
+        series.
     return_forecasts : bool, default False
         Also return the forecasts.
 
@@ -346,7 +349,7 @@ def backtest(
         One row per model: ``model``, ``smape`` (percent), ``mase``, ``mae``, ``rmse`` (each the
         mean over series and origins), ``fit_seconds`` (wall time of ``fit``, summed over
         origins) and ``predict_seconds`` (time spent inside ``forecast``, summed over series and
-        origins; see Notes). Sorted by sMAPE.
+        origins); see Notes for both. Sorted by sMAPE.
     forecasts : dict of name -> ndarray of shape (n_origins, n_series, horizon)
         Only with ``return_forecasts``; also ``forecasts["__truth__"]`` and
         ``forecasts["__origins__"]`` (origin positions, shape (n_origins, n_series)).
@@ -386,6 +389,15 @@ def backtest(
     in the process that runs it. For local models forecasting in parallel (``n_jobs``) it is
     thus summed over the workers, so it can exceed the wall time, and it leaves out the start-up
     of joblib's worker processes (which the wall time charged to the first local model run).
+    ``fit_seconds`` is the wall time of the ``fit`` calls, and includes whatever a model does
+    once per process in its first ``fit``: notably, the statsforecast-backed baselines
+    (:class:`~skattn.baselines.ETSForecaster`, :class:`~skattn.baselines.ThetaForecaster`,
+    :class:`~skattn.baselines.ARIMAForecaster`) import statsforecast in ``fit``, so the first
+    of them to run (also inside an ensemble or another wrapper) is charged the import, about 0.3
+    to 1.3 s where their ``fit`` otherwise takes under a millisecond, and the later ones are
+    not. To compare their ``fit_seconds`` fairly, import the library before calling
+    :func:`backtest`: ``import statsforecast.models`` (the module they use; ``import
+    statsforecast`` alone does not load it).
 
     Examples
     --------
@@ -462,7 +474,8 @@ def backtest(
                 model.fit(X, y)
             except Exception as exc:
                 raise _naming_the_model(exc, name) from exc
-            fit_seconds += time.perf_counter() - started
+            origin_fit_seconds = time.perf_counter() - started
+            fit_seconds += origin_fit_seconds
             try:
                 if is_local_model(model) and n_series > 1:
                     # joblib reports progress as batches of series finish (to stderr) if verbose
@@ -483,7 +496,8 @@ def backtest(
             outputs = [forecast for forecast, _ in timed]
             # the time spent inside forecast, not the wall time around Parallel: that held the
             # pool's start-up, paid by the first local model of a process (150x a naive forecast)
-            predict_seconds += sum(seconds for _, seconds in timed)
+            origin_predict_seconds = sum(seconds for _, seconds in timed)
+            predict_seconds += origin_predict_seconds
             for i, out in enumerate(outputs):
                 if out.shape != (horizon,):
                     raise ValueError(
@@ -497,8 +511,12 @@ def backtest(
                     )
                 forecasts[j, i] = out
             if verbose:
+                # this origin's own times, then the running totals that end up in the table
+                # (printed alone, the totals read as per-origin times)
                 print(f"[backtest] {name}: origin {j + 1}/{n_origins}, {n_series} series, "
-                      f"fit {fit_seconds:.2f} s, predict {predict_seconds:.2f} s", flush=True)
+                      f"fit {origin_fit_seconds:.2f} s, predict {origin_predict_seconds:.2f} s "
+                      f"(total so far: fit {fit_seconds:.2f} s, "
+                      f"predict {predict_seconds:.2f} s)", flush=True)
         errors = np.abs(forecasts - truth)  # (n_origins, n_series, horizon)
         rows.append({
             "model": name,
@@ -626,7 +644,13 @@ class OriginSplit:
     where it has windows), so earlier splits score fewer series than later ones, whereas
     :func:`backtest`, which pads the histories it forecasts from, scores every series at every
     origin. To keep them, cut the windows with ``make_windows(..., min_history=m)``: a series
-    then has a (left-padded) window at every origin with at least ``m`` values before it.
+    then has a (left-padded) window at every origin with at least ``m`` values before it. Do not
+    score such windows with :func:`~skattn.metrics.make_mase_scorer`, which scales each forecast
+    by the seasonal-naive error of its window: the padding (copies of the series' first value)
+    enters that scale and, for a short history, can make its MASE many times too large and
+    dominate the split's score. Score them with a scorer that reads no history
+    (``neg_smape_scorer``, ``neg_mae_scorer``), or leave out ``min_history`` when searching by
+    MASE (see :func:`~skattn.metrics.make_mase_scorer`).
 
     **One set of windows.** The ``index`` fixes the windows that an OriginSplit splits; it
     refuses a different number of windows (and cannot tell other windows of the same number
@@ -643,6 +667,11 @@ class OriginSplit:
     ...                            return_index=True)
     >>> [(len(train), len(val)) for train, val in OriginSplit(index, 3, n_origins=2).split(X)]
     [(11, 2), (17, 2)]
+
+    Its repr shows the parameters, with the index (a row per window) summarised:
+
+    >>> OriginSplit(index, 3, n_origins=2)
+    OriginSplit(index=<23 windows of 2 series>, horizon=3, n_origins=2, origin_step=None)
     """
 
     def __init__(self, index, horizon, n_origins=1, origin_step=None):
@@ -650,6 +679,29 @@ class OriginSplit:
         self.horizon = horizon
         self.n_origins = n_origins
         self.origin_step = origin_step
+
+    def __repr__(self):
+        # the parameters, as scikit-learn's splitters print theirs (a search's repr shows its
+        # cv by this), in the order of the signature; the index has a row per window, so it is
+        # summarised by what identifies it (the windows and series it describes)
+        return (f"{type(self).__name__}(index={self._index_summary()}, "
+                f"horizon={self.horizon!r}, n_origins={self.n_origins!r}, "
+                f"origin_step={self.origin_step!r})")
+
+    def _index_summary(self):
+        """``index`` as ``<n windows of k series>``; any other value (the index is checked
+        only when splitting) by its type and shape, so the repr never fails."""
+        try:
+            index = np.asarray(self.index)
+        except Exception:  # noqa: BLE001 -- a repr must not raise, whatever index is
+            return f"<{type(self.index).__name__}>"
+        if index.ndim == 0:  # None, a number, a string: short enough to show (reprlib caps it)
+            return reprlib.repr(self.index)
+        if index.ndim == 2 and index.shape[1] == 2 and index.dtype.kind in "iuf":
+            n_series = np.unique(index[:, 0]).size
+            return (f"<{index.shape[0]} window{'s' if index.shape[0] != 1 else ''} of "
+                    f"{n_series} series>")
+        return f"<{type(self.index).__name__} of shape {index.shape}>"
 
     def _checked(self):
         index = np.asarray(self.index)

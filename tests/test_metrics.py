@@ -340,3 +340,99 @@ def test_mase_scorer_gives_the_estimator_its_windows_as_they_are():
         warnings.simplefilter("error")  # "X does not have valid feature names"
         score = make_mase_scorer(1)(from_frame, frame, y)
     assert score == make_mase_scorer(1)(Ridge().fit(X, y), X, y)
+
+
+# ------------------------------------------------------------------------------------------
+# One value per row, as (n,) or (n, 1): scikit-learn's regression metrics take both alike
+# ------------------------------------------------------------------------------------------
+def airline_windows_of_horizon_1():
+    from skattn import make_windows
+    from skattn.datasets import load_airline
+
+    return make_windows(load_airline().series[:-12], window=24, horizon=1)
+
+
+def all_scorers():
+    return {**SCORERS, "neg_mase_12": make_mase_scorer(12)}
+
+
+def test_scorers_take_a_one_column_target_that_an_estimator_predicts_1d():
+    # y = df[["y"]] and Ridge, which predicts such a target 1-D: every scorer raised "y_true
+    # and y_pred must have the same shape, got (108, 1) and (108,)"; scikit-learn's scorers
+    # take it
+    from sklearn.linear_model import Ridge
+
+    X, y = airline_windows_of_horizon_1()  # y: (n,)
+    column = y[:, None]
+    from_column = Ridge().fit(X, column)
+    assert from_column.predict(X).shape == y.shape  # 1-D predictions of a one-column target
+    from_vector = Ridge().fit(X, y)
+    for name, scorer in all_scorers().items():
+        expected = scorer(from_vector, X, y)
+        assert scorer(from_column, X, column) == expected, name
+        # and the other way round: a 1-D target, forecasts as a column
+        assert scorer(Fixed(from_vector.predict(X)[:, None]), X, y) == expected, name
+
+
+def test_cross_validate_scores_a_one_column_target_like_a_1d_one():
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import cross_validate
+
+    X, y = airline_windows_of_horizon_1()
+    arguments = dict(cv=TimeSeriesSplit(n_splits=2), scoring=all_scorers(), error_score="raise")
+    by_vector = cross_validate(Ridge(), X, y, **arguments)
+    targets = [y[:, None]]
+    try:
+        import pandas as pd
+    except ImportError:
+        pass
+    else:
+        targets.append(pd.DataFrame({"y": y}))  # df[["y"]], the usual way to get here
+    for target in targets:
+        by_column = cross_validate(Ridge(), X, target, **arguments)
+        for name in all_scorers():
+            np.testing.assert_array_equal(by_column[f"test_{name}"], by_vector[f"test_{name}"])
+
+
+def test_metric_functions_take_n_and_n_by_1_alike():
+    y_true, y_pred = np.array([1.0, 2.0, 4.0]), np.array([2.0, 2.0, 1.0])
+    for metric in (mae, rmse, smape):
+        expected = metric(y_true, y_pred)
+        assert metric(y_true[:, None], y_pred) == expected
+        assert metric(y_true, y_pred[:, None]) == expected
+    # MASE: y_true's shape says which it is. (n, 1): n forecasts of one value, each with its
+    # history; (n,): one forecast of n values
+    histories = [[1.0, 3.0], [0.0, 2.0, 3.0], [4.0, 4.5]]
+    assert mase(y_true[:, None], y_pred, histories) == mase(y_true[:, None], y_pred[:, None],
+                                                            histories)
+    history = [1.0, 3.0, 2.0]
+    assert mase(y_true, y_pred[:, None], history) == mase(y_true, y_pred, history)
+
+
+@pytest.mark.parametrize("true_shape, pred_shape", [
+    ((3,), (3, 2)),     # several values per row against one
+    ((3, 2), (3,)),
+    ((3, 1), (4,)),     # another number of rows
+    ((3,), (4, 1)),
+    ((3,), (1, 3)),     # a row, not a column
+    ((1, 3), (3,)),
+    ((3,), (3, 1, 1)),  # more dimensions
+    ((4,), (2, 2)),     # as many values, in other rows
+])
+def test_other_shape_mismatches_still_raise(true_shape, pred_shape):
+    y_true = np.arange(1.0, 1.0 + np.prod(true_shape)).reshape(true_shape)
+    y_pred = np.arange(2.0, 2.0 + np.prod(pred_shape)).reshape(pred_shape)
+    X = np.random.default_rng(0).normal(10.0, 1.0, size=(true_shape[0], 6))
+    for metric in (mae, rmse, smape, lambda t, p: mase(t, p, [1.0, 3.0, 2.0])):
+        with pytest.raises(ValueError, match="same shape"):
+            metric(y_true, y_pred)
+    for scorer in SCORERS.values():
+        with pytest.raises(ValueError, match="same shape"):
+            scorer(Fixed(y_pred), X, y_true)
+    if y_true.ndim == 2 and y_true.shape[1] > 1:
+        # with a value missing, scored by the rule for missing values, checked as strictly
+        with_missing = y_true.copy()
+        with_missing[0, -1] = np.nan
+        for scorer in SCORERS.values():
+            with pytest.raises(ValueError, match="same shape|inconsistent numbers of samples"):
+                scorer(Fixed(y_pred), X, with_missing)

@@ -665,3 +665,80 @@ def test_warnings_of_forecasts_made_in_worker_processes_reach_the_caller(n_jobs)
         with pytest.raises(UserWarning, match="forecast from"):
             backtest({"warns": WarningLocalForecaster()}, series, window=6, horizon=3,
                      n_jobs=n_jobs)
+
+
+class ClockedForecaster(LastValueForecaster):
+    """Advances a fake clock by the next of ``fit_durations`` at each fit (of any clone), and
+    by ``forecast_duration`` at each forecast."""
+
+    # class-level: shared by the clones backtest makes, and read by the fake time module
+    state = {"clock": 0.0, "fits": 0}
+
+    def __init__(self, fit_durations=(1.0,), forecast_duration=0.0):
+        self.fit_durations = fit_durations
+        self.forecast_duration = forecast_duration
+
+    def fit(self, X, y):
+        self.state["clock"] += self.fit_durations[self.state["fits"]]
+        self.state["fits"] += 1
+        return super().fit(X, y)
+
+    def forecast(self, history, steps):
+        self.state["clock"] += self.forecast_duration
+        return super().forecast(history, steps)
+
+
+def test_verbose_prints_each_origins_own_times_and_labels_the_totals(monkeypatch, capsys):
+    # the line of each origin printed the totals over the origins so far as if they were that
+    # origin's times (fit 1, 3, 7 s for fits of 1, 2, 4 s)
+    import types
+
+    from skattn import model_selection
+
+    ClockedForecaster.state.update(clock=0.0, fits=0)
+    fake_time = types.SimpleNamespace(perf_counter=lambda: ClockedForecaster.state["clock"])
+    monkeypatch.setattr(model_selection, "time", fake_time)
+    model = ClockedForecaster(fit_durations=(1.0, 2.0, 4.0), forecast_duration=0.25)
+    table = backtest({"clocked": model}, 10.0 + np.arange(40.0), horizon=3, window=6,
+                     n_origins=3, verbose=1)
+    lines = [line for line in capsys.readouterr().out.splitlines()
+             if line.startswith("[backtest]")]
+    assert lines == [
+        f"[backtest] clocked: origin {j + 1}/3, 1 series, fit {fit:.2f} s, predict 0.25 s "
+        f"(total so far: fit {total:.2f} s, predict {0.25 * (j + 1):.2f} s)"
+        for j, (fit, total) in enumerate([(1.0, 1.0), (2.0, 3.0), (4.0, 7.0)])
+    ]
+    # the table's totals are unchanged
+    assert table["fit_seconds"][0] == 7.0
+    assert table["predict_seconds"][0] == 0.75
+
+
+def test_origin_split_repr_shows_its_parameters():
+    # it was <skattn.model_selection.OriginSplit object at 0x...>, also as a search's cv=
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import GridSearchCV
+
+    X, y, index = make_windows([np.arange(20.0), np.arange(15.0)], window=4, horizon=3,
+                               return_index=True)
+    splitter = OriginSplit(index, 3, n_origins=2, origin_step=1)
+    expected = ("OriginSplit(index=<23 windows of 2 series>, horizon=3, n_origins=2, "
+                "origin_step=1)")
+    assert repr(splitter) == expected
+    assert f"cv={expected}" in repr(GridSearchCV(Ridge(), {"alpha": [1.0]}, cv=splitter))
+    # the index has a row per window: thousands of windows are summarised, not printed
+    _, _, long_index = make_windows([np.arange(3000.0)] * 3, window=24, horizon=12,
+                                    return_index=True)
+    assert repr(OriginSplit(long_index, 12)) == ("OriginSplit(index=<8895 windows of 3 series>, "
+                                                 "horizon=12, n_origins=1, origin_step=None)")
+
+
+@pytest.mark.parametrize("index, shown", [
+    (None, "None"),
+    ([[0, 5]], "<1 window of 1 series>"),
+    (np.zeros((3, 3)), "<ndarray of shape (3, 3)>"),
+    ([[0, 1], [2]], "<list>"),  # ragged: no array at all
+])
+def test_origin_split_repr_of_an_unchecked_index_does_not_fail(index, shown):
+    # the index is checked when splitting; its repr (as in an error report) must not fail first
+    assert repr(OriginSplit(index, 3)) == (
+        f"OriginSplit(index={shown}, horizon=3, n_origins=1, origin_step=None)")
