@@ -8,13 +8,16 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import re
 import sys
 import time
 import warnings
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
+from . import __version__
 from .recipes import MAX_SEED  # the largest seed numpy (hence random_state) accepts
 
 MODEL_NAMES = ("attention", "ensemble", "naive", "snaive", "ets", "theta", "arima")
@@ -32,6 +35,10 @@ VALIDATION_FRACTION = 0.1
 MIN_WINDOWS_FOR_EARLY_STOPPING = 10
 #: the CSV column read when --value-column is not given (or the only column of the file)
 DEFAULT_VALUE_COLUMN = "value"
+#: header names (in any case) of a time column, checked without --time-column: its times must
+#: increase within each series. Names of a whole time only: a month, week, day or year column may
+#: be a calendar part that repeats (month of the year 1-12, a year beside a month)
+TIME_COLUMN_NAMES = ("ds", "date", "time", "timestamp", "datetime")
 
 
 def _positive_int(text):
@@ -80,6 +87,7 @@ def _parser():
         prog="python -m skattn",
         description="Compare AttentionForecaster with classical baselines on a hold-out.",
     )
+    parser.add_argument("--version", action="version", version=f"skattn {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     compare = commands.add_parser(
         "compare",
@@ -110,14 +118,30 @@ def _parser():
                          help=f"CSV column with the series (default: {DEFAULT_VALUE_COLUMN}, or "
                               "the only column of a one-column file). The first line is the "
                               "header, except in a one-column file whose first line is a number: "
-                              "that file has no header and all its lines are values")
+                              "that file has no header and all its lines are values. Column "
+                              "names are matched without surrounding spaces ('date, value' has "
+                              "a column 'value'), and the columns used must have distinct names. "
+                              "Values are plain decimal numbers (1000.5, 1e3; not 1,000 or "
+                              "1_000)")
     compare.add_argument("--id-column", default=None,
                          help="read the CSV file as many series in 'long' format: one row per "
                               "series and time, this column naming the row's series (e.g. "
-                              "unique_id,ds,y with --value-column y). Each series is the values "
-                              "of its rows in the order of the file, taken as time order (no "
-                              "date is read), and its rows need not be contiguous; the series "
-                              "come in the order of their first row")
+                              "unique_id,ds,y with --value-column y). Ids are read without "
+                              "surrounding spaces ('A ' is 'A'). Each series is the values of "
+                              "its rows in the order of the file, taken as time order unless "
+                              "--time-column is given, and its rows need not be contiguous; the "
+                              "series come in the order of their first row")
+    compare.add_argument("--time-column", default=None,
+                         help="CSV column of the rows' times, which puts the rows of each series "
+                              "in time order: numbers, or ISO 8601 dates and times (2024-01-31, "
+                              "2024-01-31T08:00 and the other forms Python's "
+                              "datetime.fromisoformat reads, or a month: 2024-01), all of one "
+                              "kind; two rows of one series with the "
+                              "same time are an error. Without it the rows are in time order as "
+                              "they are in the file, and a column named ds, date, time, "
+                              "timestamp or datetime (in any case; only when just one column "
+                              "is) is checked: if all its cells are times, they must increase "
+                              "within each series")
     compare.add_argument("--models", default=",".join(MODEL_NAMES),
                          help=f"comma-separated subset of {','.join(MODEL_NAMES)} (default: all). "
                               "'attention' is AttentionForecaster with early stopping on the last "
@@ -143,11 +167,15 @@ def _parser():
     compare.add_argument("--quiet", action="store_true", help="no progress lines")
     # compare() reports bad input found after parsing (an unreadable file, a series too short)
     # through this parser: the same "error: ..." and exit status 2 as argparse's own checks
+    # (without the usage for bad data, which the usage cannot help with)
     compare.set_defaults(parser=compare)
     return parser
 
 
 def _is_number(text):
+    """Whether a cell reads as a number to float(): how a headerless file's first line is told
+    from a header. Lenient on purpose: a first line of '1_000' is read as data, and refused by
+    :func:`_csv_number` naming line 1, rather than dropped as the header of a one-column file."""
     try:
         float(text)
     except ValueError:
@@ -155,13 +183,104 @@ def _is_number(text):
     return True
 
 
-def _read_csv(path, value_column=None, id_column=None):
+def _csv_number(text):
+    """A CSV cell as a float; ValueError if it is not a number.
+
+    float() also reads Python's digit separators (PEP 515): '1_000' was read as 1000 and scored
+    without a word (user trial 17). No CSV writer writes them, pandas and spreadsheets refuse
+    them, so the cell is more likely a slip than a number.
+    """
+    if "_" in text:
+        raise ValueError(f"could not convert string to float: {text!r}")
+    return float(text)
+
+
+#: ISO 8601's year and month (1949-01, the usual form of monthly data), which
+#: datetime.fromisoformat does not read
+_YEAR_MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
+
+
+def _time_value(text):
+    """A time cell as a number or a datetime, or None when it is neither.
+
+    Numbers as :func:`_csv_number` reads them, as ints when they are integers (epoch stamps in
+    nanoseconds are beyond a float's 53 bits: two of them could compare equal); dates and times as
+    datetime.fromisoformat reads them (2024-01-31, 2024-01-31T08:00, 2024-01-31 08:00:00+02:00),
+    and a year and month (2024-01) as its first day. Surrounding spaces are ignored (a file
+    written with a space after each comma).
+    """
+    text = text.strip()
+    if "_" not in text:
+        try:
+            return int(text)
+        except ValueError:
+            pass
+        try:
+            number = float(text)
+        except ValueError:
+            pass
+        else:  # nan would compare unequal to every time, inf equal to another inf
+            return number if np.isfinite(number) else None
+    if _YEAR_MONTH.fullmatch(text):
+        text += "-01"
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _time_kind(value):
+    """What a time read by :func:`_time_value` is; times of two kinds cannot be compared."""
+    if not isinstance(value, datetime):
+        return "a number"
+    if value.utcoffset() is None:
+        return "a date or time without a UTC offset"
+    return "a date or time with a UTC offset"
+
+
+def _columns_named(header, name):
+    """The indices of the header cells that are ``name``, both without surrounding spaces.
+
+    A space after each comma (``date, value``) is a common CSV style; the column ' value' was not
+    found as 'value', with a message in which the space could not be seen (user trial 17).
+    """
+    return [index for index, cell in enumerate(header) if cell.strip() == name.strip()]
+
+
+def _columns(header):
+    """The header's cells for a message, quoted: spaces around a name are visible."""
+    return ", ".join(map(repr, header))
+
+
+def _one_column(path, header, indices, holding):
+    """The one index of ``indices`` (the columns of one name); ValueError if there are more.
+
+    Two columns of the same name are ambiguous: the first was read silently (user trial 17).
+    """
+    if len(indices) > 1:
+        positions = ", ".join(str(index + 1) for index in indices)
+        raise ValueError(
+            f"{path}: {len(indices)} columns of the header are named "
+            f"{header[indices[0]].strip()!r} (columns {positions}: "
+            f"{_columns(header[index] for index in indices)}), so which holds the {holding} is "
+            "unclear; rename the others"
+        )
+    return indices[0]
+
+
+def _read_csv(path, value_column=None, id_column=None, time_column=None):
     """The values of one column of a UTF-8 CSV file; ValueError, naming the line, if unusable.
 
     ``value_column`` None (not given) means the column named DEFAULT_VALUE_COLUMN, or the only
     column of a one-column file; a column the user named must exist. The first line is the
     header, except in a one-column file whose first line is a number: a bare list of values,
-    whose first value must not be dropped as if it were a header.
+    whose first value must not be dropped as if it were a header. Header cells are compared with
+    the names without their surrounding spaces (``date, value`` has a column 'value'); a name
+    used (value, id or time column) must be that of one column only.
+
+    Without ``time_column``, a column named like a time (TIME_COLUMN_NAMES, in any case; only
+    when one column is) is checked, not used: if all its cells are times of one kind (see
+    ``time_column``), they must increase within each series.
 
     Parameters
     ----------
@@ -172,15 +291,21 @@ def _read_csv(path, value_column=None, id_column=None):
     id_column : str or None, default None
         The column naming the series of each row, for a file of many series in "long" format
         (one row per series and time); it must be in the header, and not be the value column.
-        None: the file holds one series.
+        Ids are read without their surrounding spaces ('A ' is 'A'). None: the file holds one
+        series.
+    time_column : str or None, default None
+        The column of the rows' times: numbers, or ISO 8601 dates and times (see
+        :func:`_time_value`), all of one kind. The rows of each series are put in time order by
+        it; two rows of one series with the same time are an error. None: file order is time
+        order.
 
     Returns
     -------
     values : ndarray of shape (n_values,)
-        Without ``id_column``: the column's values, in file order.
+        Without ``id_column``: the column's values, in file (or time) order.
     series : dict of str -> ndarray
-        With ``id_column``: each id's values in file order (its rows need not be contiguous),
-        the ids in the order of their first row.
+        With ``id_column``: each id's values in file (or time) order (its rows need not be
+        contiguous), the ids in the order of their first row.
     """
     try:
         # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8") is not part of the first column's name
@@ -203,8 +328,10 @@ def _read_csv(path, value_column=None, id_column=None):
     # a file saved with ';' or tabs reads as one column whose cells hold the whole line
     hint = ("; separate the columns with commas"
             if len(first) == 1 and (";" in first[0] or "\t" in first[0]) else "")
-    if wanted in first:
-        header, body, column = first, rows[1:], first.index(wanted)
+    value_columns = _columns_named(first, wanted)
+    if value_columns:
+        header, body = first, rows[1:]
+        column = _one_column(path, header, value_columns, "values")
     elif len(first) == 1 and _is_number(first[0]):
         if value_column is not None:
             raise ValueError(
@@ -217,6 +344,12 @@ def _read_csv(path, value_column=None, id_column=None):
                 f"column {id_column!r} naming the series; a file of many series needs a header "
                 "line naming its id column and its value column"
             )
+        if time_column is not None:
+            raise ValueError(
+                f"{path} has no header (its first line, {first[0]}, is a value), hence no "
+                f"column {time_column!r} of times; --time-column needs a header line naming "
+                "the time column and the value column"
+            )
         header, body, column = None, rows, 0
     elif len(first) == 1 and value_column is None:
         header, body, column = first, rows[1:], 0
@@ -224,25 +357,46 @@ def _read_csv(path, value_column=None, id_column=None):
         headerless = ("; if the first line is data, add a header line naming the columns"
                       if any(_is_number(cell) for cell in first) else "")
         raise ValueError(
-            f"{path} has no column {wanted!r} (columns: {', '.join(first)}); "
+            f"{path} has no column {wanted!r} (columns: {_columns(first)}); "
             f"choose one with --value-column{hint}{headerless}"
         )
-    id_index = None
+    id_index = time_index = checked_index = None
     if id_column is not None:  # header is not None: the headerless file was refused above
-        if id_column not in header:
+        id_columns = _columns_named(header, id_column)
+        if not id_columns:
             raise ValueError(
-                f"{path} has no column {id_column!r} (columns: {', '.join(header)}); choose the "
+                f"{path} has no column {id_column!r} (columns: {_columns(header)}); choose the "
                 f"column naming the series with --id-column{hint}"
             )
-        id_index = header.index(id_column)
+        id_index = _one_column(path, header, id_columns, "series ids")
         if id_index == column:
             raise ValueError(
                 f"{path}: --id-column and the value column are both {id_column!r}; the series' "
                 "names and their values must be two columns (choose the values with "
                 "--value-column)"
             )
+    if time_column is not None:
+        time_columns = _columns_named(header, time_column)
+        if not time_columns:
+            raise ValueError(
+                f"{path} has no column {time_column!r} (columns: {_columns(header)}); choose the "
+                f"column of the times with --time-column{hint}"
+            )
+        time_index = _one_column(path, header, time_columns, "times")
+        for index, option in ((column, "the value column"), (id_index, "--id-column")):
+            if time_index == index:
+                raise ValueError(f"{path}: --time-column and {option} are both {time_column!r}; "
+                                 "the times must be a column of their own")
+    elif header is not None:
+        # a column named like a time: its order is checked, since rows out of time order were
+        # scored silently as another series (user trial 17). Not when two columns are (year,
+        # month: neither alone increases) or when one of them is the value or id column
+        named_like_time = [index for index, cell in enumerate(header)
+                           if cell.strip().lower() in TIME_COLUMN_NAMES]
+        if len(named_like_time) == 1 and named_like_time[0] not in (column, id_index):
+            checked_index = named_like_time[0]
     column_of_file = str(path) if header is None else f"column {header[column]!r} of {path}"
-    values, lines, ids = [], [], []
+    values, lines, ids, time_cells = [], [], [], []
     # blank lines at the end are dropped; one between values would silently close a gap in the
     # series (a missing value written as an empty line, in a one-column file)
     last_filled = max((index for index, (_, row) in enumerate(body) if row), default=-1)
@@ -254,12 +408,12 @@ def _read_csv(path, value_column=None, id_column=None):
                     "series must have a value on every line (remove the line if it is not one)"
                 )
             continue
-        for needed in (column, id_index):
+        for needed in (column, id_index, time_index):
             if needed is not None and needed >= len(row):
                 raise ValueError(f"{path}: line {line} has no column {header[needed]!r} "
                                  "(too few cells)")
         try:
-            values.append(float(row[column]))
+            values.append(_csv_number(row[column]))
         except ValueError:
             raise ValueError(
                 f"{column_of_file} is not numeric: line {line} has {row[column]!r}{hint}"
@@ -270,7 +424,12 @@ def _read_csv(path, value_column=None, id_column=None):
             if not row[id_index].strip():
                 raise ValueError(f"{path}: line {line} has no series id (its {id_column!r} "
                                  "cell is empty)")
-            ids.append(row[id_index])
+            # 'A ' and 'A' were two series, each scored as half of the one (user trial 17)
+            ids.append(row[id_index].strip())
+        if time_index is not None:
+            time_cells.append(row[time_index])
+        elif checked_index is not None:  # a short row's missing cell: not a time, no check
+            time_cells.append(row[checked_index] if checked_index < len(row) else "")
         lines.append(line)
     if not values:
         raise ValueError(f"{path} has no values below its header")
@@ -283,14 +442,101 @@ def _read_csv(path, value_column=None, id_column=None):
         raise ValueError(f"{column_of_file} must hold finite numbers (no NaN or inf): line "
                          f"{lines[bad]} has {values[bad]}{series}")
     if id_index is None:
-        return values
+        ids = [None] * len(values)  # one series
     positions = {}  # id -> the indices of its rows, ids in the order of their first row
     for index, name in enumerate(ids):
         positions.setdefault(name, []).append(index)
+    if time_index is not None:
+        times = _times_of_column(path, header[time_index], time_cells, lines)
+        positions = {name: _in_time_order(path, header[time_index], indices, times, time_cells,
+                                          lines, name)
+                     for name, indices in positions.items()}
+    elif checked_index is not None:
+        _check_time_order(path, header[checked_index], time_cells, lines, ids)
+    if id_index is None:
+        return values[positions[None]]
     return {name: values[indices] for name, indices in positions.items()}
 
 
-def load_dataset(name, value_column=None, id_column=None):
+def _times_of_column(path, name, cells, lines):
+    """The times of the cells of --time-column ``name`` (see :func:`_time_value`); ValueError,
+    naming the line, for a cell that is not a time or of another kind than the first."""
+    times = [_time_value(cell) for cell in cells]
+    for position, time_ in enumerate(times):
+        if time_ is None:
+            raise ValueError(
+                f"column {name!r} of {path} (--time-column) must hold times: line "
+                f"{lines[position]} has {cells[position]!r}, neither a number nor an ISO 8601 "
+                "date or time (such as 2024-01-31, 2024-01 or 2024-01-31T08:00)"
+            )
+        if _time_kind(time_) != _time_kind(times[0]):
+            raise ValueError(
+                f"column {name!r} of {path} (--time-column) mixes kinds of times, which cannot "
+                f"be ordered: line {lines[0]} has {cells[0]!r}, {_time_kind(times[0])}, and line "
+                f"{lines[position]} has {cells[position]!r}, {_time_kind(time_)}"
+            )
+    return times
+
+
+def _of_series(name):
+    """' (series 'a')' in a message about the rows of a series; '' in a file of one series."""
+    return "" if name is None else f" (series {name!r})"
+
+
+def _in_time_order(path, column, indices, times, cells, lines, name):
+    """The row indices of one series sorted by time; ValueError if two have the same time."""
+    ordered = sorted(indices, key=times.__getitem__)  # stable: rows of equal times side by side
+    for earlier, later in zip(ordered, ordered[1:]):
+        if times[earlier] == times[later]:
+            earlier, later = sorted((earlier, later))
+            same = (repr(cells[earlier]) if cells[earlier].strip() == cells[later].strip()
+                    else f"{cells[earlier]!r} and {cells[later]!r}")
+            raise ValueError(
+                f"{path}: lines {lines[earlier]} and {lines[later]}{_of_series(name)} have the "
+                f"same time in column {column!r} ({same}); a series has one value per time "
+                "(remove the duplicate row)"
+            )
+    return ordered
+
+
+def _check_time_order(path, column, cells, lines, ids):
+    """ValueError if the times of a column named like a time (not --time-column) do not increase
+    within each series. No check when a cell is not a time or the kinds differ: then the column
+    may not be the rows' time at all, and reading such a file must not become an error."""
+    times = [_time_value(cell) for cell in cells]
+    if any(time_ is None for time_ in times) or len({_time_kind(t) for t in times}) > 1:
+        return
+    last = {}  # id -> the index of its latest row so far
+    for index, (time_, name) in enumerate(zip(times, ids)):
+        previous = last.get(name)
+        if previous is not None and not time_ > times[previous]:
+            raise ValueError(
+                f"{path}: the rows{_of_series(name)} are not in time order by column "
+                f"{column!r}: line {lines[index]} has {cells[index]!r}, not after "
+                f"{cells[previous]!r} on line {lines[previous]}. Sort the rows by time, or name "
+                f"the column with --time-column {column.strip()} to have them sorted (if "
+                f"{column.strip()!r} is not the rows' time, rename it)"
+            )
+        last[name] = index
+
+
+def check_dataset_options(name, value_column=None, id_column=None, time_column=None):
+    """ValueError if ``name`` is neither a built-in dataset nor a file, or if a CSV option
+    (``value_column``, ``id_column``, ``time_column``, not None) is given with a built-in dataset:
+    not ignored, since the user meant a file. The arguments as :func:`load_dataset` takes them.
+    """
+    if name in DATASETS:
+        for option, given in (("--id-column", id_column), ("--value-column", value_column),
+                              ("--time-column", time_column)):
+            if given is not None:
+                raise ValueError(f"{option} is for CSV files; {name} is a built-in dataset")
+    elif not Path(name).exists():
+        raise ValueError(
+            f"unknown dataset {name!r}: use one of {', '.join(DATASETS)} or a CSV path"
+        )
+
+
+def load_dataset(name, value_column=None, id_column=None, time_column=None):
     """Series (train and test joined), the default horizon and season length, a title, the ids.
 
     Parameters
@@ -302,6 +548,9 @@ def load_dataset(name, value_column=None, id_column=None):
     id_column : str or None, default None
         The CSV column naming the series of each row (see :func:`_read_csv`); None: the file
         holds one series. Only for a CSV file.
+    time_column : str or None, default None
+        The CSV column of the rows' times, which orders the rows of each series (see
+        :func:`_read_csv`); None: the file's order. Only for a CSV file.
 
     Returns
     -------
@@ -316,15 +565,12 @@ def load_dataset(name, value_column=None, id_column=None):
     Raises
     ------
     ValueError
-        For an unknown name, an unusable CSV file, or ``id_column`` or ``value_column`` with a
-        built-in dataset.
+        For an unknown name, an unusable CSV file, or a CSV option with a built-in dataset
+        (see :func:`check_dataset_options`).
     """
     from . import datasets
 
-    # not ignored: the user meant a file
-    for option, given in (("--id-column", id_column), ("--value-column", value_column)):
-        if given is not None and name in DATASETS:
-            raise ValueError(f"{option} is for CSV files; {name} is a built-in dataset")
+    check_dataset_options(name, value_column, id_column, time_column)
     if name == "airline":
         data = datasets.load_airline()
         return ([data.series], 12, int(data.season_length), "Airline passengers (1949-1960)",
@@ -340,18 +586,16 @@ def load_dataset(name, value_column=None, id_column=None):
         series = [np.concatenate([a, b]) for a, b in zip(data.train, data.test)]
         return series, int(horizons[0]), int(seasons[0]), f"{collection.upper()} {subset}", None
     path = Path(name)
-    if not path.exists():
-        raise ValueError(
-            f"unknown dataset {name!r}: use one of {', '.join(DATASETS)} or a CSV path"
-        )
     if id_column is None:
-        return [_read_csv(path, value_column)], 12, 1, path.name, None
-    by_id = _read_csv(path, value_column, id_column)
+        return [_read_csv(path, value_column, time_column=time_column)], 12, 1, path.name, None
+    by_id = _read_csv(path, value_column, id_column, time_column)
     return list(by_id.values()), 12, 1, f"{len(by_id)} series from {path.name}", list(by_id)
 
 
 def build_models(names, season_length, n_jobs, seed, early_stopping=True):
     """The requested models; classical ones are skipped with a message when their extra is missing.
+
+    The library is looked for here, so that a missing one is found before any model trains.
 
     ``early_stopping`` is that of AttentionForecaster: False when it has fewer than
     MIN_WINDOWS_FOR_EARLY_STOPPING training windows (see :func:`skattn.windows.count_windows`).
@@ -380,6 +624,10 @@ def build_models(names, season_length, n_jobs, seed, early_stopping=True):
         }
         try:
             model = factories[name]()
+            # ETS, Theta and ARIMA import statsforecast only when fitted: a missing library was
+            # a traceback after the models before them had trained (user trial 17)
+            if model._needs_library:
+                baselines._import_statsforecast(type(model).__name__)
         except ImportError as exc:
             print(f"skipping {name}: {exc}")
             continue
@@ -567,12 +815,18 @@ def compare(args):
 
     Bad input (arguments, data, output path) stops with ``error: ...`` and exit status 2, checked
     before the work where possible; the library's ValueErrors for bad data are reported the same
-    way. Any other exception is a bug and keeps its traceback.
+    way. A bad argument comes after the usage, as argparse's own errors do; bad data (a file's
+    contents, series too short, a model that fails on them) alone, as the usage cannot help.
+    Any other exception is a bug and keeps its traceback.
     """
     from .model_selection import backtest, format_table
     from .windows import count_windows
 
     error = args.parser.error
+
+    def data_error(message):
+        args.parser.exit(2, f"{args.parser.prog}: error: {message}\n")
+
     # dict.fromkeys: a model named twice runs once, in the place of its first mention
     names = list(dict.fromkeys(name.strip() for name in args.models.split(",") if name.strip()))
     if not names:
@@ -586,16 +840,20 @@ def compare(args):
               f"members also get SEED + 1 and SEED + 2 (at most {MAX_SEED}); got {args.seed}")
     try:
         output = plot_path(args.output)
+        check_dataset_options(args.dataset, args.value_column, args.id_column, args.time_column)
+    except ValueError as exc:  # an option's value: after the usage, as argparse's own errors
+        error(str(exc))
+    try:
         series, horizon, season_length, title, ids = load_dataset(
-            args.dataset, args.value_column, args.id_column)
+            args.dataset, args.value_column, args.id_column, args.time_column)
         if args.max_series is not None:
             series = series[: args.max_series]
             ids = None if ids is None else ids[: args.max_series]
         horizon = args.horizon if args.horizon is not None else horizon
         season_length = args.season_length if args.season_length is not None else season_length
         check_lengths(series, horizon, season_length, ids)
-    except ValueError as exc:  # the user's file, path or numbers, not a bug: no traceback
-        error(str(exc))
+    except ValueError as exc:  # the user's file or numbers, not a bug: no traceback
+        data_error(str(exc))
     train_lengths = [values.size - horizon for values in series]
     if args.window is None:  # capped so that the shortest series still gives a training window
         window = max(1, min(max(3 * season_length, 2 * horizon), min(train_lengths) - 1))
@@ -626,8 +884,8 @@ def compare(args):
             series, horizon, season_length, args.seed, args.n_jobs)
         runs.append(("ensemble", {"AttentionEnsemble": ensemble}, ensemble_windows))
         described.append(description)
-    if not runs:
-        error("no model could be built")
+    if not runs:  # each skipped model said why
+        data_error("no model could be built")
     if not args.quiet:
         print(f"{title}: {len(series)} series, hold-out {horizon}, season {season_length}, "
               f"window {window}; models: {', '.join(described)}", flush=True)
@@ -653,7 +911,7 @@ def compare(args):
                 (display_name,) = run_models
                 named = str(exc) if f"model {display_name!r}" in str(exc) else (
                     f"{display_name} failed: {exc}")
-                error(f"{named} (leave {name!r} out of --models to run the others)")
+                data_error(f"{named} (leave {name!r} out of --models to run the others)")
             table = run_table if table is None else _merge_tables(table, run_table)
             forecasts.update(run_forecasts)
     names_plotted = [display_name for _, run_models, _ in runs for display_name in run_models]

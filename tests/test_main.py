@@ -161,15 +161,21 @@ def test_compare_constant_csv_as_a_module_exits_2_without_a_traceback(tmp_path):
          "must hold finite numbers (no NaN or inf): line 4 has inf"),
         ("date,value\nd0,1\nd1,nan\n", "utf-8",
          "must hold finite numbers (no NaN or inf): line 3 has nan"),
+        # float() reads Python's digit separators: 1_000 was scored as 1000 (user trial 17)
+        ("value\n" + "".join(f"{i}\n" for i in range(30)) + "1_000\n", "utf-8",
+         "column 'value' of {path} is not numeric: line 32 has '1_000'"),
+        ("1_000\n" + "".join(f"{i}\n" for i in range(30)), "utf-8",
+         "{path} is not numeric: line 1 has '1_000'"),
     ],
     ids=["latin-1", "header-only", "short-row", "semicolons", "too-short", "blank-one-column",
-         "blank-two-columns", "non-finite-one-column", "non-finite-two-columns"],
+         "blank-two-columns", "non-finite-one-column", "non-finite-two-columns",
+         "digit-separator", "digit-separator-headerless"],
 )
 def test_compare_unreadable_csv_is_an_error(tmp_path, capsys, text, encoding, message):
     path = _csv(tmp_path, text, encoding=encoding)
     err = _usage_error(["compare", "--dataset", path, "--models", "naive", "--output", "none"],
                        capsys)
-    assert message in err
+    assert message.format(path=path) in err
     # a short series once gave "only -9 values before the hold-out"; the message also holds the
     # file's path, whose pytest-NN directory may contain "-9"
     assert not re.search(r"-\d+ values", err)
@@ -412,7 +418,8 @@ def test_headerless_csv_keeps_its_first_value(tmp_path):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("sales\n1\n2\n", "has no column 'nope' (columns: sales); choose one with --value-column"),
+        ("sales\n1\n2\n",
+         "has no column 'nope' (columns: 'sales'); choose one with --value-column"),
         ("1\n2\n", "has no header (its first line, 1, is a value), hence no column 'nope'"),
     ],
     ids=["header", "no-header"],
@@ -543,8 +550,8 @@ def test_compare_long_csv_scores_each_series_as_backtest_does(
     "text, extra, message",
     [
         ("unique_id,ds,y\na,0,1\n", ["--id-column", "id", "--value-column", "y"],
-         "has no column 'id' (columns: unique_id, ds, y); choose the column naming the series "
-         "with --id-column"),
+         "has no column 'id' (columns: 'unique_id', 'ds', 'y'); choose the column naming the "
+         "series with --id-column"),
         ("1.5\n2\n3\n", ["--id-column", "unique_id"],  # the default value column
          "has no header (its first line, 1.5, is a value), hence no column 'unique_id' naming "
          "the series"),
@@ -578,7 +585,7 @@ def test_compare_long_csv_errors_name_the_file_and_line(tmp_path, capsys, no_tra
     assert message.format(path=path) in err
 
 
-@pytest.mark.parametrize("option", ["--id-column", "--value-column"])
+@pytest.mark.parametrize("option", ["--id-column", "--value-column", "--time-column"])
 def test_compare_csv_options_with_a_built_in_dataset_are_an_error(capsys, no_training, option):
     # not silently ignored: the user meant a file (--value-column was ignored before)
     err = _usage_error(["compare", "--dataset", "airline", option, "unique_id",
@@ -625,3 +632,287 @@ def test_compare_shows_the_package_s_warnings_about_the_data(tmp_path, few_epoch
     categories = {warning.category for warning in caught}
     assert OutlierScaleWarning in categories
     assert ConvergenceWarning not in categories  # the three epochs of few_epochs end unconverged
+
+
+# ------------------------------------------------------------------------------------------
+# User trial 17: a missing optional library, rows out of time order, the CSV reader's slips,
+# the errors' form and --version
+# ------------------------------------------------------------------------------------------
+@pytest.fixture
+def without_statsforecast(monkeypatch):
+    """Make ``import statsforecast`` fail, as in an install without the ``baselines`` extra."""
+    for name in [m for m in sys.modules if m == "statsforecast" or m.startswith("statsforecast.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "statsforecast", None)
+
+
+def test_compare_without_statsforecast_skips_its_models_before_any_training(
+        capsys, monkeypatch, without_statsforecast):
+    # ETSForecaster() imports statsforecast only in fit: the "skipping" branch never ran, and the
+    # run ended in a traceback (exit 1) after the models before it had trained
+    import skattn.model_selection
+
+    said_before_training = []
+    backtest = skattn.model_selection.backtest
+
+    def recording(*args, **kwargs):
+        said_before_training.append(capsys.readouterr().out)
+        return backtest(*args, **kwargs)
+
+    monkeypatch.setattr(skattn.model_selection, "backtest", recording)
+    main(["compare", "--models", "ets,naive,theta,snaive", "--output", "none", "--quiet",
+          "--n-jobs", "1"])
+    out = "".join(said_before_training) + capsys.readouterr().out
+    hint = ('needs the statsforecast library, which is not installed: '
+            'pip install "skattn[baselines]"')
+    for name, model in (("ets", "ETSForecaster"), ("theta", "ThetaForecaster")):
+        assert f"skipping {name}: {model} {hint}\n" in said_before_training[0]
+        assert f"| {model} |" not in out
+    assert "| NaiveForecaster |" in out and "| SeasonalNaiveForecaster |" in out
+
+
+def test_compare_without_statsforecast_and_only_its_models_is_an_error(
+        capsys, no_training, without_statsforecast):
+    with pytest.raises(SystemExit) as excinfo:
+        main(["compare", "--models", "ets,arima", "--output", "none"])
+    out, err = capsys.readouterr()
+    assert excinfo.value.code == 2
+    assert "skipping ets: " in out and "skipping arima: " in out
+    assert err == "python -m skattn compare: error: no model could be built\n"
+
+
+def _rows_csv(tmp_path, header, rows, name="rows.csv"):
+    """A CSV file of ``header`` and ``rows`` (tuples of cells)."""
+    return _csv(tmp_path, header + "\n" + "".join(",".join(map(str, row)) + "\n" for row in rows),
+                name=name)
+
+
+@pytest.mark.parametrize(
+    "time_of",
+    [lambda t: t, lambda t: 1.5 * t - 40, lambda t: f"{1949 + t // 12}-{t % 12 + 1:02d}-01",
+     lambda t: f"{1949 + t // 12}-{t % 12 + 1:02d}",
+     lambda t: f"2024-01-01T{t // 60:02d}:{t % 60:02d}:00+02:00",
+     lambda t: 1_700_000_000_000_000_000 + t],  # epoch nanoseconds: beyond a float's digits
+    ids=["integers", "decimals", "dates", "year-month", "datetimes-with-offset", "nanoseconds"],
+)
+def test_time_column_puts_the_rows_of_each_series_in_time_order(tmp_path, time_of):
+    # the rows were taken in file order: a file exported newest first was scored as another
+    # series, without a word (user trial 17)
+    from skattn.__main__ import load_dataset
+
+    expected = _long_series({"b": 30, "a": 25})
+    rows = [(name, time_of(t), value) for name, values in expected.items()
+            for t, value in enumerate(values)]
+    shuffled = [rows[i] for i in np.random.default_rng(0).permutation(len(rows))]
+    path = _rows_csv(tmp_path, "unique_id,ds,y", shuffled)
+    series, *_, ids = load_dataset(path, "y", "unique_id", "ds")
+    assert ids == list(dict.fromkeys(name for name, _, _ in shuffled))  # order of first row
+    for values, name in zip(series, ids):
+        np.testing.assert_array_equal(values, expected[name])
+    # a file of one series, newest first
+    path = _rows_csv(tmp_path, "date,value", [(time_of(t), v) for t, v in
+                                              reversed(list(enumerate(expected["b"])))])
+    (values,), *_ = load_dataset(path, time_column="date")
+    np.testing.assert_array_equal(values, expected["b"])
+
+
+def test_compare_time_column_scores_as_the_sorted_file(tmp_path, capsys):
+    expected = _long_series({"s1": 40, "s2": 33})
+    rows = [(name, f"{2000 + t // 12}-{t % 12 + 1:02d}-01", value)
+            for name, values in expected.items() for t, value in enumerate(values)]
+    tables = []
+    for name, ordered, extra in (("sorted.csv", rows, []),
+                                 ("reversed.csv", rows[::-1], ["--time-column", "ds"])):
+        path = _rows_csv(tmp_path, "unique_id,ds,y", ordered, name=name)
+        main(["compare", "--dataset", path, *_LONG_ARGS, *extra, "--models", "naive,snaive",
+              "--horizon", "6", "--season-length", "4", "--output", "none", "--quiet",
+              "--n-jobs", "1"])
+        out = capsys.readouterr().out
+        tables.append([line.split("|")[1:6] for line in out.splitlines() if "Forecaster" in line])
+    assert tables[0] == tables[1] and len(tables[0]) == 2
+
+
+@pytest.mark.parametrize(
+    "text, extra, message",
+    [
+        ("unique_id,ds,y\na,1,1\nb,1,2\na,2,3\na,1,4\n", _LONG_ARGS,
+         "{path}: lines 2 and 5 (series 'a') have the same time in column 'ds' ('1'); a series "
+         "has one value per time"),
+        ("date,value\n2024-01-02,1\n2024-01-01 ,2\n2024-01-02T00:00,3\n", [],
+         "{path}: lines 2 and 4 have the same time in column 'date' ('2024-01-02' and "
+         "'2024-01-02T00:00')"),
+        ("unique_id,ds,y\na,1,1\nb,1_0,2\n", _LONG_ARGS,
+         "column 'ds' of {path} (--time-column) must hold times: line 3 has '1_0', neither a "
+         "number nor an ISO 8601 date or time"),
+        ("date,value\n2024-01-01,1\n31/01/2024,2\n", [],
+         "line 3 has '31/01/2024', neither a number nor an ISO 8601 date"),
+        ("date,value\n2024-01-01,1\nnan,2\n", [], "line 3 has 'nan', neither a number"),
+        ("date,value\n2024-01-01,1\n2024,2\n", [],
+         "mixes kinds of times, which cannot be ordered: line 2 has '2024-01-01', a date or "
+         "time without a UTC offset, and line 3 has '2024', a number"),
+        ("date,value\n2024-01-01,1\n2024-01-02T00:00+01:00,2\n", [],
+         "and line 3 has '2024-01-02T00:00+01:00', a date or time with a UTC offset"),
+        ("date,value\n1,1\n2,2\n", ["--time-column", "when"],
+         "has no column 'when' (columns: 'date', 'value'); choose the column of the times with "
+         "--time-column"),
+        ("date,value\n1,1\n2,2\n", ["--time-column", "value"],
+         "--time-column and the value column are both 'value'"),
+        ("unique_id,ds,y\na,1,1\n", [*_LONG_ARGS, "--time-column", "unique_id"],
+         "--time-column and --id-column are both 'unique_id'"),
+        ("1\n2\n3\n", ["--time-column", "ds"],
+         "has no header (its first line, 1, is a value), hence no column 'ds' of times"),
+        ("value,date\n1,1\n2\n", ["--time-column", "date"],
+         "line 3 has no column 'date' (too few cells)"),
+    ],
+    ids=["same-time-of-a-series", "same-time-written-twice", "digit-separator", "not-iso",
+         "nan", "number-and-date", "with-and-without-offset", "no-such-column", "value-column",
+         "id-column", "headerless", "short-row"],
+)
+def test_compare_time_column_errors_name_the_file_and_lines(tmp_path, capsys, no_training,
+                                                            text, extra, message):
+    path = _csv(tmp_path, text)
+    if "--time-column" not in extra:
+        extra = [*extra, "--time-column", "date" if text.startswith("date") else "ds"]
+    err = _usage_error(["compare", "--dataset", path, *extra, "--models", "naive",
+                        "--output", "none"], capsys)
+    assert message.format(path=path) in err
+
+
+@pytest.mark.parametrize(
+    "header, rows, message",
+    [
+        ("date,value", [(f"2024-01-{31 - day:02d}", day) for day in range(30)],
+         "{path}: the rows are not in time order by column 'date': line 3 has '2024-01-30', "
+         "not after '2024-01-31' on line 2. Sort the rows by time, or name the column with "
+         "--time-column date to have them sorted"),
+        # the rows of another series between them do not matter; a time repeated is not after
+        ("unique_id,DS,y", [(name, t, t) for t in range(20) for name in "ab"] + [("b", 19, 0)],
+         "{path}: the rows (series 'b') are not in time order by column 'DS': line 42 has "
+         "'19', not after '19' on line 41. Sort the rows by time, or name the column with "
+         "--time-column DS"),
+    ],
+    ids=["newest-first", "duplicate-row"],
+)
+def test_compare_column_named_like_a_time_must_increase(tmp_path, capsys, no_training, header,
+                                                        rows, message):
+    # without --time-column, a date column is not used, but a file out of its order is refused
+    path = _rows_csv(tmp_path, header, rows)
+    extra = _LONG_ARGS if "unique_id" in header else []
+    err = _usage_error(["compare", "--dataset", path, *extra, "--models", "naive",
+                        "--output", "none"], capsys)
+    assert message.format(path=path) in err
+
+
+@pytest.mark.parametrize(
+    "header, rows",
+    [
+        # two columns named like times: neither alone increases
+        ("year,month,value", [(1990 + t // 12, t % 12 + 1, t) for t in range(40)]),
+        # cells that are not all times: perhaps not the rows' time; no new requirement
+        ("period,value", [(f"P{40 - t}", t) for t in range(40)]),
+        ("date,value", [(f"2024-01-{40 - t:02d}" if t else "", t) for t in range(40)]),
+        ("time,value", [(40 - t if t % 2 else f"2024-01-{t % 28 + 1:02d}", t) for t in range(40)]),
+        # calendar parts that repeat, not the rows' times: not names the check reads
+        ("month,value", [(t % 12 + 1, t) for t in range(40)]),
+        ("day,value", [(t % 7 + 1, t) for t in range(40)]),
+        ("year,value", [(2000 + t // 12, t) for t in range(40)]),
+    ],
+    ids=["year-and-month", "labels", "invalid-dates", "mixed-kinds", "month-of-year",
+         "day-of-week", "year-of-monthly-rows"],
+)
+def test_column_named_like_a_time_is_not_checked_unless_it_holds_times(tmp_path, header, rows):
+    from skattn.__main__ import load_dataset
+
+    path = _rows_csv(tmp_path, header, rows)
+    (values,), *_ = load_dataset(path)
+    np.testing.assert_array_equal(values, np.arange(40))  # file order
+
+
+def test_long_csv_ids_are_read_without_surrounding_spaces(tmp_path):
+    # 'A ' and 'A' were two series, each half of the one (user trial 17)
+    from skattn.__main__ import load_dataset
+
+    text = "unique_id,y\nA,1\nA ,2\n B,3\nA,4\nB\t,5\n"
+    series, *_, ids = load_dataset(_csv(tmp_path, text), "y", "unique_id")
+    assert ids == ["A", "B"]
+    assert [list(values) for values in series] == [[1, 2, 4], [3, 5]]
+
+
+def test_csv_header_names_are_matched_without_surrounding_spaces(tmp_path, capsys):
+    # "date, value" (a space after each comma) had no column 'value', and the message
+    # "(columns: date,  value)" hid the space (user trial 17)
+    from skattn.__main__ import load_dataset
+
+    values = _long_series({"x": 30})["x"]
+    path = _csv(tmp_path, "date, value\n" + "".join(f"d{t}, {v}\n" for t, v in enumerate(values)))
+    for value_column in (None, "value", " value"):
+        (series,), *_ = load_dataset(path, value_column)
+        np.testing.assert_array_equal(series, values)
+    path = _csv(tmp_path, "unique_id , ds , y\n" + "".join(
+        f"{name} , {t} , {v}\n" for t, v in enumerate(values) for name in "ab"), name="long.csv")
+    series, *_, ids = load_dataset(path, "y", "unique_id", "ds")
+    assert ids == ["a", "b"]
+    np.testing.assert_array_equal(series[1], values)
+    # the columns a message lists are quoted: spaces (or odder characters) can be seen
+    err = _usage_error(["compare", "--dataset", path, "--value-column", "sales", "--models",
+                        "naive", "--output", "none"], capsys)
+    assert "has no column 'sales' (columns: 'unique_id ', ' ds ', ' y')" in err
+
+
+@pytest.mark.parametrize(
+    "text, extra, message",
+    [
+        ("value,value\n1,2\n", [],
+         "{path}: 2 columns of the header are named 'value' (columns 1, 2: 'value', 'value'), "
+         "so which holds the values is unclear; rename the others"),
+        ("y, y,unique_id\n1,2,a\n", _LONG_ARGS,
+         "2 columns of the header are named 'y' (columns 1, 2: 'y', ' y')"),
+        ("unique_id,y,unique_id\na,1,b\n", _LONG_ARGS,
+         "2 columns of the header are named 'unique_id' (columns 1, 3: 'unique_id', "
+         "'unique_id'), so which holds the series ids is unclear"),
+        ("ds,y,ds\n1,1,1\n", ["--value-column", "y", "--time-column", "ds"],
+         "so which holds the times is unclear"),
+    ],
+    ids=["value", "value-after-stripping", "id", "time"],
+)
+def test_compare_csv_columns_used_must_have_one_name_each(tmp_path, capsys, no_training, text,
+                                                          extra, message):
+    # the first of the two columns was read, without a word (user trial 17)
+    path = _csv(tmp_path, text)
+    err = _usage_error(["compare", "--dataset", path, *extra, "--models", "naive",
+                        "--output", "none"], capsys)
+    assert message.format(path=path) in err
+
+
+def test_csv_columns_not_used_may_share_a_name(tmp_path):
+    from skattn.__main__ import load_dataset
+
+    path = _csv(tmp_path, "note,note,value\n" + "".join(f"x,y,{t}\n" for t in range(30)))
+    (values,), *_ = load_dataset(path)
+    np.testing.assert_array_equal(values, np.arange(30))
+
+
+def test_compare_data_errors_are_one_line_argument_errors_keep_the_usage(tmp_path, capsys):
+    # every data error printed argparse's usage block before the one useful line
+    path = _csv(tmp_path, "value\n1\n2\nx\n")
+    err = _usage_error(["compare", "--dataset", path, "--models", "naive", "--output", "none"],
+                       capsys)
+    assert err == f"python -m skattn compare: error: column 'value' of {path} is not numeric: " \
+                  "line 4 has 'x'\n"
+    err = _usage_error(["compare", "--horizon", "200", "--models", "naive", "--output", "none"],
+                       capsys)
+    assert err.startswith("python -m skattn compare: error: the shortest series has 144 values")
+    for argv in (["--models", "prophet"], ["--output", str(tmp_path / "missing" / "x.png")],
+                 ["--value-column", "y"], ["--dataset", str(tmp_path / "missing.csv")]):
+        err = _usage_error(["compare", "--models", "naive", "--output", "none", *argv], capsys)
+        assert err.startswith("usage: python -m skattn compare ")
+        assert "\npython -m skattn compare: error: " in err
+
+
+def test_version_prints_the_package_s_version(capsys):
+    import skattn
+
+    with pytest.raises(SystemExit) as excinfo:
+        main(["--version"])
+    assert excinfo.value.code == 0
+    assert capsys.readouterr().out == f"skattn {skattn.__version__}\n"
