@@ -388,9 +388,11 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         (docs/benchmarks.md). "huber" uses delta=1 (in the units the loss is measured in);
         "pinball" trains one output per quantile in ``quantiles``.
     quantiles : array-like of float in (0, 1) or None, default=None
-        Quantiles for ``loss="pinball"``; None there means (0.1, 0.5, 0.9). Only valid with the
-        pinball loss. :meth:`predict` returns the quantile nearest 0.5, :meth:`predict_quantiles`
-        all of them; two quantiles equally near 0.5 (0.1 and 0.9 without 0.5) are refused.
+        Quantiles for ``loss="pinball"``, distinct, in a 1-D list; None there means (0.1, 0.5,
+        0.9). Only valid with the pinball loss. Each has its own output, trained by its own
+        loss; each window's outputs are sorted at predict time, so its quantiles never cross.
+        :meth:`predict` returns the quantile nearest 0.5, :meth:`predict_quantiles` all of them;
+        two quantiles equally near 0.5 (0.1 and 0.9 without 0.5) are refused.
     learning_rate : float, default=1e-3
         Peak step size of AdamW.
     weight_decay : float, default=0.1
@@ -654,14 +656,20 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         if self.loss == "pinball":
             quantiles = _DEFAULT_QUANTILES if self.quantiles is None else self.quantiles
             try:
-                quantiles = np.asarray(quantiles, dtype=np.float64).reshape(-1)
+                quantiles = np.asarray(quantiles, dtype=np.float64)
             except (TypeError, ValueError):
                 raise ValueError(f"quantiles must be numbers in (0, 1), got "
                                  f"{self.quantiles!r}") from None
+            if quantiles.ndim > 1:  # a nested list was flattened, silently (user trial 17)
+                raise ValueError(f"quantiles must be a 1-D list of values in (0, 1), got "
+                                 f"{self.quantiles!r}")
+            quantiles = quantiles.reshape(-1)
             if quantiles.size == 0 or not np.all((quantiles > 0) & (quantiles < 1)):
                 raise ValueError(
                     f"quantiles must be a non-empty list of values in (0, 1), got {self.quantiles!r}"
                 )
+            if np.unique(quantiles).size < quantiles.size:  # two heads trained for one quantile
+                raise ValueError(f"quantiles must be distinct, got {self.quantiles!r}")
             # predict, forecast and the scores use the quantile nearest 0.5: with two at the
             # same distance (0.1 and 0.9; compared with a tolerance, as 0.9 - 0.5 != 0.5 - 0.1 in
             # floating point) the one taken would have been the lower, silently
@@ -1043,6 +1051,16 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         weight decay in :meth:`_train`; the learning rate and its schedule are read at every
         fit), and a change of the network's shape or precision, which the trained weights cannot
         follow, is an error."""
+        if (self.quantiles_ is None) != (quantiles is None):
+            # the change the user made is the loss; the config only shows its consequence (the
+            # outputs per step, "n_quantiles (3 -> None)"), which named no parameter of theirs
+            fitted = ("loss='pinball' (an output per quantile)" if quantiles is None
+                      else "a point loss (one output per step)")
+            raise ValueError(
+                f"Cannot continue training (warm_start or partial_fit) after changing loss to "
+                f"{self.loss!r}: the network was fitted with {fitted}, and its head cannot "
+                f"change its outputs. Set loss back, or refit from scratch (warm_start=False)."
+            )
         wanted = self._make_config(n_timesteps, n_channels, horizon, quantiles)
         changed = [(field.name, getattr(self.config_, field.name), getattr(wanted, field.name))
                    for field in dataclasses.fields(wanted)
@@ -1226,6 +1244,20 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         out = np.concatenate(outputs)
         return (out, np.concatenate(maps)) if keep_attention else out
 
+    def _quantile_forecasts(self, X3):
+        """Forecasts in scaled units, (n, horizon, Q), the quantiles of each forecast sorted.
+
+        Each quantile has its own output, trained by its own pinball loss, so nothing stops a
+        window's 0.1 forecast from lying above its 0.5 one: 9% of (window, step) pairs crossed
+        after 60 epochs on the airline series, 39% after 3 (user trial, session 17). Sorting
+        them (the monotone rearrangement of Chernozhukov, Fernandez-Val and Galichon, 2010)
+        gives each window a quantile function that never decreases, and is no farther from the
+        true one than the unsorted outputs are (their Proposition 1). A single quantile (or a
+        point loss) is unchanged.
+        """
+        out = self._forward_scaled(X3)
+        return np.sort(out, axis=-1) if out.shape[-1] > 1 else out
+
     def _validated_windows3(self, X):
         """``X`` checked against the fitted model, as (n, T, C) windows."""
         X, _, _ = self._validate_X(X, reset=False)
@@ -1245,12 +1277,13 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, horizon)
-            The shape of ``y`` at fit. With ``loss="pinball"``, the quantile nearest 0.5.
+            The shape of ``y`` at fit. With ``loss="pinball"``, the quantile nearest 0.5 of
+            the sorted quantile outputs (see :meth:`predict_quantiles`).
         """
         check_is_fitted(self)
         X3 = self._validated_windows3(X)
-        out = self._finite(self._unscale_y(self._forward_scaled(X3)[:, :, self._median_index()]),
-                           X3)
+        out = self._finite(
+            self._unscale_y(self._quantile_forecasts(X3)[:, :, self._median_index()]), X3)
         return out[:, 0] if self._y_is_1d else out
 
     def _finite(self, forecasts, X3):
@@ -1279,13 +1312,15 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         -------
         y_quantiles : ndarray of shape (n_samples, n_quantiles) or (n_samples, horizon, n_quantiles)
             The forecasts at each quantile of ``quantiles_`` (in increasing order) along the last
-            axis; without the horizon axis when ``y`` was 1-D at fit.
+            axis; without the horizon axis when ``y`` was 1-D at fit. They never decrease along
+            that axis: each window's quantile outputs are sorted (monotone rearrangement), so they
+            do not cross.
         """
         check_is_fitted(self)
         if self.quantiles_ is None:
             raise ValueError("predict_quantiles needs a model fitted with loss='pinball'")
         X3 = self._validated_windows3(X)
-        out = self._finite(self._unscale_y(self._forward_scaled(X3)), X3)
+        out = self._finite(self._unscale_y(self._quantile_forecasts(X3)), X3)
         return out[:, 0, :] if self._y_is_1d else out
 
     def attention_weights(self, X):
@@ -1359,7 +1394,7 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         index = self._median_index()
 
         def predict_window(current):  # (window, C) -> (horizon,)
-            return self._finite(self._unscale_y(self._forward_scaled(current[None])[0, :, index]),
+            return self._finite(self._unscale_y(self._quantile_forecasts(current[None])[0, :, index]),
                                 current[None])
 
         return recursive_forecast(predict_window, history, steps, window=self.n_features_in_,

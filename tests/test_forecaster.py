@@ -380,6 +380,21 @@ def test_pinball_loss_gives_ordered_quantiles(windows):
     assert below[0] < 0.3 and below[2] > 0.7
 
 
+def test_predicted_quantiles_never_cross(windows):
+    # each quantile has its own output: after a short training 39% of the (window, step) pairs
+    # had a 0.1 forecast above the 0.5 one or a 0.5 above the 0.9 (user trial, session 17);
+    # each window's quantile outputs are now sorted (monotone rearrangement)
+    X, y = windows
+    model = AttentionForecaster(loss="pinball", quantiles=[0.1, 0.5, 0.9], **FAST).fit(X, y)
+    raw = model._unscale_y(model._forward_scaled(X[:, :, None]))  # the outputs, unsorted
+    assert np.mean(np.any(np.diff(raw, axis=-1) < 0, axis=-1)) > 0.05  # they do cross here
+    quantiles = model.predict_quantiles(X)
+    assert np.all(np.diff(quantiles, axis=-1) >= 0)
+    np.testing.assert_array_equal(quantiles, np.sort(raw, axis=-1))
+    np.testing.assert_array_equal(model.predict(X), quantiles[:, :, 1])
+    np.testing.assert_array_equal(model.forecast(X[-1], 6), quantiles[-1, :, 1])
+
+
 def test_quantiles_only_with_pinball(windows):
     X, y = windows
     with pytest.raises(ValueError, match="pinball"):
@@ -401,7 +416,7 @@ def test_quantiles_equally_near_the_median_are_refused(windows, quantiles):
 
 def test_quantiles_with_one_nearest_the_median_are_accepted(windows):
     X, y = windows
-    for quantiles, nearest in [([0.1, 0.5, 0.9], 1), ([0.1, 0.2], 1), ([0.4, 0.4, 0.9], 0)]:
+    for quantiles, nearest in [([0.1, 0.5, 0.9], 1), ([0.1, 0.2], 1), ([0.4, 0.9], 0)]:
         model = AttentionForecaster(loss="pinball", quantiles=quantiles, **FAST).fit(X, y)
         np.testing.assert_array_equal(model.predict(X), model.predict_quantiles(X)[:, :, nearest])
 
@@ -523,14 +538,21 @@ def test_continued_training_uses_settings_changed_since(windows, setting, contin
 
 
 @pytest.mark.parametrize("setting", [{"d_model": 16}, {"n_layers": 2}, {"patch_len": 2},
-                                     {"dtype": "float64"}, {"loss": "pinball"}])
+                                     {"dtype": "float64"}, {"loss": "pinball"},
+                                     {"loss": "absolute_error"}])
 @pytest.mark.parametrize("continuing", ["warm_start", "partial_fit"])
 def test_continued_training_refuses_a_changed_network_shape(windows, setting, continuing):
     X, y = windows
-    model = AttentionForecaster(**{**FAST, "max_epochs": 1}, warm_start=True).fit(X, y)
+    # a change of loss between pinball and a point loss is named as such: the message said
+    # "n_quantiles (3 -> None)", a name the user never set (user trial 17)
+    fitted_loss = {"pinball": {"loss": "squared_error"}, "absolute_error": {"loss": "pinball"}}
+    model = AttentionForecaster(**{**FAST, "max_epochs": 1}, warm_start=True,
+                                **fitted_loss.get(setting.get("loss"), {}))
+    model.fit(X, y)
     before = {name: value.copy() for name, value in model.params_.items()}
     model.set_params(**setting)
-    name = next(iter(setting)) if "loss" not in setting else "n_quantiles"
+    name = (next(iter(setting)) if "loss" not in setting
+            else f"after changing loss to '{setting['loss']}'")
     with pytest.raises(ValueError, match=f"Cannot continue training.*{name}"):
         model.fit(X, y) if continuing == "warm_start" else model.partial_fit(X, y)
     # nothing was trained or changed by the refused call
@@ -729,6 +751,10 @@ def test_bad_predict_input(windows):
          r"learning_rate \* weight_decay must be below 1"),
         (dict(n_jobs=0), "'n_jobs' parameter"),
         (dict(loss="pinball", quantiles=["a"]), "quantiles must be numbers"),
+        # a nested list was flattened, a repeated quantile trained twice (user trial 17)
+        (dict(loss="pinball", quantiles=[[0.1, 0.5], [0.6, 0.9]]), "quantiles must be a 1-D"),
+        (dict(loss="pinball", quantiles=[0.5, 0.5]), "quantiles must be distinct"),
+        (dict(loss="pinball", quantiles=[0.1, 0.5, 0.9, 0.1]), "quantiles must be distinct"),
     ],
 )
 def test_bad_parameters_are_named_at_fit(windows, params, match):
