@@ -386,7 +386,8 @@ def test_predicted_quantiles_never_cross(windows):
     # each window's quantile outputs are now sorted (monotone rearrangement)
     X, y = windows
     model = AttentionForecaster(loss="pinball", quantiles=[0.1, 0.5, 0.9], **FAST).fit(X, y)
-    raw = model._unscale_y(model._forward_scaled(X[:, :, None]))  # the outputs, unsorted
+    inputs, shift, scale = model._network_inputs(X[:, :, None])
+    raw = shift + scale * model._network_outputs(inputs)  # the outputs, unsorted
     assert np.mean(np.any(np.diff(raw, axis=-1) < 0, axis=-1)) > 0.05  # they do cross here
     quantiles = model.predict_quantiles(X)
     assert np.all(np.diff(quantiles, axis=-1) >= 0)
@@ -1046,20 +1047,34 @@ def test_score_leaves_out_missing_targets_so_searches_rank():
         assert np.isfinite(wrapper.score(X, y))
 
 
-def test_windows_far_beyond_the_training_scale_are_an_error_not_inf(windows):
-    # the normalisation's variance overflows float64 past ~1e154 training spreads: the output
-    # must not be silently inf or NaN
+def test_windows_beyond_float64_are_an_error_not_inf(windows, monkeypatch):
+    # the output must not be silently inf or NaN. With instance normalisation each window is
+    # read relative to its own midrange and span (session 17), so windows up to float64's
+    # largest values are forecast like any other, and only a forecast beyond it is refused
+    # (here forced by a network output far out of range; with or without normalisation)
     X, y = windows
     model = AttentionForecaster(**FAST).fit(X, y)
-    huge = X[:1] / np.abs(X[:1]).max() * 1e300
-    with pytest.raises(ValueError, match="forecasts overflowed"):
-        model.predict(huge)
-    with pytest.raises(ValueError, match="forecasts overflowed"):
-        model.forecast(huge[0], 3)
+    np.testing.assert_allclose(model.predict(X[:1] / np.abs(X[:1]).max() * 1e300),
+                               model.predict(X[:1]) / np.abs(X[:1]).max() * 1e300, rtol=1e-12)
+    ramp = np.linspace(-1.0, 1.0, X.shape[1]) * 1.7e308  # to the largest float64
+    assert np.all(np.isfinite(model.predict(ramp[None])))
+    assert np.all(np.isfinite(model.forecast(ramp, 3)))
     quantile_model = AttentionForecaster(**FAST, loss="pinball").fit(X, y)
+    for fitted in (model, quantile_model):  # a network output that takes a forecast past it
+        monkeypatch.setattr(fitted, "_network_outputs",
+                            lambda Xs, **kwargs: np.full((len(Xs), 6, 3), 1e300))
     with pytest.raises(ValueError, match="forecasts overflowed"):
-        quantile_model.predict_quantiles(huge)
-    assert np.all(np.isfinite(model.predict(X[:1] * 1e100)))  # large but computable: fine
+        model.predict(ramp[None])
+    with pytest.raises(ValueError, match="forecasts overflowed"):
+        model.forecast(ramp, 3)
+    with pytest.raises(ValueError, match="forecasts overflowed"):
+        quantile_model.predict_quantiles(ramp[None])
+    plain = AttentionForecaster(**FAST, normalize=False).fit(X, y)
+    assert np.all(np.isfinite(plain.predict(X[:1] * 1e100)))  # large but computable: fine
+    monkeypatch.setattr(plain, "_network_outputs",
+                        lambda Xs, **kwargs: np.full((len(Xs), 6, 1), 1e308))
+    with pytest.raises(ValueError, match="forecasts overflowed: the windows reach"):
+        plain.predict(X[:1] * 1e100)
 
 
 def test_complex_values_are_an_error_not_silently_made_real(windows):
@@ -1130,7 +1145,7 @@ def test_forecast_refuses_steps_beyond_memory_before_any_work(windows, monkeypat
     def no_work(*args, **kwargs):
         raise AssertionError("the network ran before steps was checked")
 
-    monkeypatch.setattr(model, "_forward_scaled", no_work)
+    monkeypatch.setattr(model, "_network_outputs", no_work)
     with pytest.raises(ValueError, match="more than half of this machine's memory"):
         model.forecast(history, 10**4)  # 640 KB by the estimate
 
