@@ -1235,12 +1235,12 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
             shift = X3.max(axis=1, keepdims=True) / 2 + X3.min(axis=1, keepdims=True) / 2
             deviations = X3 - shift  # (n, T, C); inf only if the range exceeds ~1.8e308
             span = np.abs(deviations).max(axis=1, keepdims=True)  # (n, 1, C)
-            # a constant channel: its z is 0 whatever the scale, and the network's output,
-            # scaled by instance norm's epsilon (~1e-15), lands on its own level's last digits
-            # (zeros: the smallest positive float, so that zeros are forecast as zeros)
-            span = np.where(span > 0, span,
-                            np.where(shift != 0, np.abs(shift), np.finfo(np.float64).tiny))
-            return deviations / span, shift[:, :, :1], span[:, :, :1]
+            # a constant channel reads as zeros whatever it is divided by; a constant target's
+            # forecast is its level: the network's output for it is instance norm's epsilon
+            # (~1e-15) times a number, which the old scaling turned into noise in the last
+            # digits (-0.0 for zeros), and the scale 0 drops
+            return (deviations / np.where(span > 0, span, 1.0), shift[:, :, :1],
+                    span[:, :, :1])
 
     def _network_outputs(self, Xs, *, keep_attention=False):
         """The network's forecasts of the prepared windows ``Xs`` (see _network_inputs), in

@@ -82,5 +82,7 @@ def test_forecasts_are_equivariant_at_any_magnitude():
     for offset in (1e12, -1e12):
         np.testing.assert_allclose(model.forecast(series + offset, 12) - offset, reference,
                                    rtol=0, atol=1e12 * 1e-14)
-    flat = model.forecast(np.full(30, 1e-16), 12)
-    np.testing.assert_allclose(flat, 1e-16, rtol=1e-12)  # a constant series stays constant
+    for level in (1e-16, 0.0, -3.0, 7e200):  # a constant series is forecast at its level
+        flat = model.forecast(np.full(30, level), 12)
+        np.testing.assert_array_equal(flat, level)
+        assert not np.any(np.signbit(flat)) or level < 0  # zeros as 0.0, not -0.0
