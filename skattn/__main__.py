@@ -268,6 +268,18 @@ def _one_column(path, header, indices, holding):
     return indices[0]
 
 
+def _named_column(path, header, name, option, describing, holding, hint):
+    """The index of the one header column ``name`` (given with ``option``); ValueError if the
+    header has none, or several (see :func:`_one_column`)."""
+    indices = _columns_named(header, name)
+    if not indices:
+        raise ValueError(
+            f"{path} has no column {name!r} (columns: {_columns(header)}); choose the column "
+            f"{describing} with {option}{hint}"
+        )
+    return _one_column(path, header, indices, holding)
+
+
 def _read_csv(path, value_column=None, id_column=None, time_column=None):
     """The values of one column of a UTF-8 CSV file; ValueError, naming the line, if unusable.
 
@@ -362,13 +374,8 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None):
         )
     id_index = time_index = checked_index = None
     if id_column is not None:  # header is not None: the headerless file was refused above
-        id_columns = _columns_named(header, id_column)
-        if not id_columns:
-            raise ValueError(
-                f"{path} has no column {id_column!r} (columns: {_columns(header)}); choose the "
-                f"column naming the series with --id-column{hint}"
-            )
-        id_index = _one_column(path, header, id_columns, "series ids")
+        id_index = _named_column(path, header, id_column, "--id-column",
+                                 "naming the series", "series ids", hint)
         if id_index == column:
             raise ValueError(
                 f"{path}: --id-column and the value column are both {id_column!r}; the series' "
@@ -376,13 +383,8 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None):
                 "--value-column)"
             )
     if time_column is not None:
-        time_columns = _columns_named(header, time_column)
-        if not time_columns:
-            raise ValueError(
-                f"{path} has no column {time_column!r} (columns: {_columns(header)}); choose the "
-                f"column of the times with --time-column{hint}"
-            )
-        time_index = _one_column(path, header, time_columns, "times")
+        time_index = _named_column(path, header, time_column, "--time-column", "of the times",
+                                   "times", hint)
         for index, option in ((column, "the value column"), (id_index, "--id-column")):
             if time_index == index:
                 raise ValueError(f"{path}: --time-column and {option} are both {time_column!r}; "
