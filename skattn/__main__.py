@@ -158,8 +158,9 @@ def _parser():
                               ".pdf, .svg, ...; .png if it has none); default: compare.png; "
                               "'none' for no plot")
     compare.add_argument("--n-jobs", type=_n_jobs, default=-1,
-                         help="processes for the classical models and threads for attention "
-                              "(default: -1, all cores)")
+                         help="processes for the classical models and the ensemble's members, "
+                              "and batch shards for the single attention model (default: -1, "
+                              "all cores)")
     compare.add_argument("--seed", type=_seed, default=0,
                          help=f"random_state of the attention model, 0 to {MAX_SEED}; the "
                               "ensemble's members get SEED, SEED + 1 and SEED + 2, so with "

@@ -186,10 +186,11 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
     n_jobs : int or None, default=None
         Members fitted in parallel (joblib). None means 1 unless in a
         :func:`joblib.parallel_config` context; -1 means all processors, -2 all but one; 0 is
-        refused. Each member keeps its own ``n_jobs`` for its own threads. The workers take the
-        members in list order: list the slowest first, so that no worker is left fitting a long
-        one alone at the end (the order does not change the median, and the mean only by
-        rounding).
+        refused. Each member keeps its own ``n_jobs`` for its own parallelism (an
+        AttentionForecaster's batch shards). The workers take the members in list order: list
+        the slowest first, so that no worker is left fitting a long one alone at the end (the
+        order does not change the median, and the mean only by rounding). The warnings of
+        members fitted in worker processes are raised again in the caller, under its filters.
     verbose : bool, default=False
         Print the time each member took to fit.
 

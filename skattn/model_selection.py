@@ -382,8 +382,10 @@ def backtest(
     each origin on that origin's training windows, so its ``cv`` must not depend on the data it
     was built for: an :class:`OriginSplit` holds the ``index`` of one set of windows and refuses
     the others (so at least the earlier origins fail). Tune inside the backtest with a splitter
-    that holds no index (:class:`~sklearn.model_selection.TimeSeriesSplit`), or tune once on the
-    data before the earliest origin and backtest ``search.best_estimator_``.
+    that holds no index (:class:`~sklearn.model_selection.TimeSeriesSplit` with
+    ``gap=horizon - 1``: consecutive windows share ``horizon - 1`` targets, so without the gap
+    validation targets are also training targets), or tune once on the data before the earliest
+    origin and backtest ``search.best_estimator_``.
 
     **Timing.** ``predict_seconds`` counts the time spent inside each ``forecast`` call, timed
     in the process that runs it. For local models forecasting in parallel (``n_jobs``) it is
@@ -656,7 +658,8 @@ class OriginSplit:
     refuses a different number of windows (and cannot tell other windows of the same number
     from its own). A search refitted on other windows (as :func:`backtest` refits it at each
     origin) needs a splitter that holds no index, such as
-    :class:`~sklearn.model_selection.TimeSeriesSplit`.
+    :class:`~sklearn.model_selection.TimeSeriesSplit` with ``gap=horizon - 1`` (so that no
+    validation target is a training target).
 
     Examples
     --------
@@ -737,8 +740,9 @@ class OriginSplit:
             f"return_index=True)) but split was given {n_rows} ({name} has {n_rows} rows): an "
             "OriginSplit describes one set of windows and splits no other. "
             "Inside backtest, which refits a search on each origin's training windows, tune "
-            "with a splitter that holds no index (e.g. TimeSeriesSplit), or tune once on the "
-            "data before the earliest origin and backtest search.best_estimator_"
+            "with a splitter that holds no index (e.g. TimeSeriesSplit(gap=horizon - 1)), or "
+            "tune once on the data before the earliest origin and backtest "
+            "search.best_estimator_"
         )
 
     def _misaligned_message(self, index_series, start, last_start, back, origin_step):

@@ -1073,7 +1073,7 @@ def test_windows_beyond_float64_are_an_error_not_inf(windows, monkeypatch):
     assert np.all(np.isfinite(plain.predict(X[:1] * 1e100)))  # large but computable: fine
     monkeypatch.setattr(plain, "_network_outputs",
                         lambda Xs, **kwargs: np.full((len(Xs), 6, 1), 1e308))
-    with pytest.raises(ValueError, match="forecasts overflowed: the windows reach"):
+    with pytest.raises(ValueError, match="forecasts overflowed: they go beyond the largest"):
         plain.predict(X[:1] * 1e100)
 
 

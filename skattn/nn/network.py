@@ -124,9 +124,9 @@ class NetworkConfig:
     norm_eps : float
         Epsilon of layer norm (added to each token's variance over the features).
     instance_norm_eps : float
-        Epsilon of instance norm, added to each window's variance over time. The windows reach
-        the network in units of the training data's pooled spread (the estimator's global
-        scaling), so this is relative to that spread: a window whose own spread is ``s`` of it is
+        Epsilon of instance norm, added to each window's variance over time. In training the
+        windows reach the network in units of the training data's pooled spread (the
+        estimator's global scaling), so this is relative to that spread: a window whose own spread is ``s`` of it is
         normalised by ``sqrt(s**2 + eps)`` instead of ``s``. At 1e-5 (layer norm's value, used
         for both until session 14) a series at 1% of the pooled spread was damped by 5% and the
         forecasts depended on a series' scale. At 1e-10 (sessions 14-15) a panel of series at
@@ -136,7 +136,9 @@ class NetworkConfig:
         then normalise every window by its own spread (that series: sMAPE 5.3, as when it is
         scaled alone), and a constant window still gets a positive std. Training in float32
         cannot resolve windows below ~1e-7 of the pooled spread whatever the epsilon; the model
-        learns the shapes from the others.
+        learns the shapes from the others. Since session 17 the estimator's predictions feed
+        each window in its own units (its largest deviation from its midrange is 1), so there
+        the epsilon does not depend on the pooled spread at all.
     trend_degree : int or None
         Restrict each forecast to a polynomial of this degree in the horizon step (the head then
         predicts ``trend_degree + 1`` coefficients per quantile); None leaves every step free.
