@@ -23,7 +23,7 @@ from sklearn.utils.validation import _check_feature_names_in, check_array, check
 
 from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, check_targets_with_missing,
                           forecast_with_predict, validate_windows, window_channels)
-from ._worker_warnings import call_recording_warnings, reissue_warnings
+from ._worker_warnings import call_recording_warnings, reissue_warnings, worker_exception
 
 
 def _two_d_unless_default_output(transformer, result):
@@ -138,9 +138,22 @@ class LastSteps(TransformerMixin, BaseEstimator):
         return names[len(names) - n_steps:]
 
 
+def _naming_the_member(exc, member):
+    """``exc``, or for a member's fit that takes no sample_weight the error VotingRegressor
+    gives, naming the member's class. scikit-learn's member fitting rewrites this error to name
+    the class it called fit on, the recorder below; this wording is not rewritten again."""
+    if isinstance(exc, TypeError) and "unexpected keyword argument 'sample_weight'" in str(exc):
+        named = TypeError(f"Underlying estimator {type(member).__name__} does not support "
+                          "sample weights.")
+        named.__cause__ = exc
+        return named
+    return exc
+
+
 class _MemberRecordingWarnings(BaseEstimator):
-    """A member of a ForecastEnsemble while it is fitted: fits a clone of ``estimator`` and keeps
-    the warnings the fit raised in a worker process (``warnings_``) for the ensemble to re-issue."""
+    """A member of a ForecastEnsemble while it is fitted: fits a clone of ``estimator``, keeping
+    what the fit raised in a worker process (its warnings, ``warnings_``; its exception,
+    ``error_``) for the ensemble to raise again in the caller, after all members have run."""
 
     def __init__(self, estimator, caller_pid):
         self.estimator = estimator
@@ -149,16 +162,13 @@ class _MemberRecordingWarnings(BaseEstimator):
     def fit(self, X, y, **fit_params):
         member = clone(self.estimator)
         try:
-            self.estimator_, self.warnings_ = call_recording_warnings(
+            self.estimator_, self.warnings_, self.error_ = call_recording_warnings(
                 self.caller_pid, member.fit, X, y, **fit_params)
-        except TypeError as exc:
-            # scikit-learn's member fitting rewrites this error to name the class it called
-            # fit on, this recorder; the message VotingRegressor gives, naming the member (and
-            # worded so that it is not rewritten again)
-            if "unexpected keyword argument 'sample_weight'" not in str(exc):
+        except Exception as exc:  # in the caller's process: raised as it is (or named)
+            named = _naming_the_member(exc, member)
+            if named is exc:
                 raise
-            raise TypeError(f"Underlying estimator {type(member).__name__} does not support "
-                            "sample weights.") from exc
+            raise named from exc
         return self
 
 
@@ -337,15 +347,23 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
         # _MemberRecordingWarnings, so that the warnings of members fitted in worker processes
         # (the data's OutlierScaleWarning or TargetUnitsWarning, ConvergenceWarning) reach the
         # caller instead of a worker's stderr
+        for fitted_attribute in ("estimators_", "named_estimators_"):  # a refit that fails
+            self.__dict__.pop(fitted_attribute, None)  # leaves the ensemble unfitted
         self._caller_pid = os.getpid()
         try:
             _BaseVoting.fit(self, X, y, **fit_params)
         finally:
             del self._caller_pid
+        # not fitted until every member's warnings are raised (an "error" filter stops here)
+        # and no member failed
         recorders = self.estimators_
-        self.estimators_ = [recorder.estimator_ for recorder in recorders]
+        del self.estimators_, self.named_estimators_
         for recorder in recorders:
             reissue_warnings(recorder.warnings_)
+        for recorder in recorders:
+            if recorder.error_ is not None:
+                raise _naming_the_member(worker_exception(recorder.error_), recorder.estimator)
+        self.estimators_ = [recorder.estimator_ for recorder in recorders]
         fitted = iter(self.estimators_)
         self.named_estimators_ = Bunch()
         for name, member in self.estimators:
@@ -354,6 +372,12 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
             if hasattr(current, "feature_names_in_"):
                 self.feature_names_in_ = current.feature_names_in_
         return self
+
+    def __sklearn_is_fitted__(self):
+        # fitted once the members are: fit sets n_channels_ and n_outputs_ before them, so a
+        # fit whose member failed (or whose members' warnings an "error" filter raised) looked
+        # fitted to check_is_fitted, and predict failed obscurely
+        return hasattr(self, "estimators_")
 
     def _validate_estimators(self):
         # VotingRegressor.fit's source of the members it clones and fits (after its checks)

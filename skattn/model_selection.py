@@ -14,7 +14,7 @@ from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._validation import MissingTargetsScoreMixin, forecast_with_predict
-from ._worker_warnings import call_recording_warnings, reissue_warnings
+from ._worker_warnings import call_recording_warnings, collect
 from .metrics import mae, rmse, seasonal_naive_scale, smape
 from .windows import _as_series, _is_single_series, check_integer, make_windows
 
@@ -481,16 +481,14 @@ def backtest(
             try:
                 if is_local_model(model) and n_series > 1:
                     # joblib reports progress as batches of series finish (to stderr) if verbose
-                    recorded = Parallel(n_jobs=n_jobs, verbose=5 if verbose else 0)(
+                    # a worker's warnings (e.g. a baseline's BaselineFallbackWarning) were
+                    # printed in the worker and lost to the caller; they are raised here now,
+                    # and a failed forecast's error after every series' warnings
+                    timed = collect(Parallel(n_jobs=n_jobs, verbose=5 if verbose else 0)(
                         delayed(call_recording_warnings)(caller_pid, _forecast_one, model,
                                                          history, horizon)
                         for history in histories
-                    )
-                    # a worker's warnings (e.g. a baseline's BaselineFallbackWarning) were
-                    # printed in the worker and lost to the caller; they are raised here now
-                    timed = [result for result, _ in recorded]
-                    for _, records in recorded:
-                        reissue_warnings(records)
+                    ))
                 else:
                     timed = [_forecast_one(model, history, horizon) for history in histories]
             except Exception as exc:  # a forecast that fails names its model too

@@ -336,3 +336,41 @@ def test_a_member_without_sample_weight_is_named_in_the_error(seasonal_windows, 
                                         "support sample weights.$"):
         ForecastEnsemble([("a", small(0)), ("r", Ridge())], n_jobs=n_jobs).fit(
             X, y, sample_weight=np.ones(len(X)))
+
+
+class FailingMember(WarningRidge):
+    """Warns at fit (as WarningRidge), then fails."""
+
+    def fit(self, X, y, sample_weight=None):
+        super().fit(X, y, sample_weight=sample_weight)
+        raise RuntimeError(f"member with alpha {self.alpha:g} failed")
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_a_failed_member_keeps_every_warning_and_leaves_the_ensemble_unfitted(
+        seasonal_windows, n_jobs):
+    # joblib stops collecting at the first exception: the warnings of every member (the
+    # failing one's too, which may say why) were lost with n_jobs=2 (session 17's review); and
+    # a fit that raised left n_channels_ set, so the ensemble looked fitted
+    from sklearn.exceptions import NotFittedError
+
+    _, X, y = seasonal_windows
+    members = [("ok", WarningRidge(alpha=1.0)), ("bad", FailingMember(alpha=2.0))]
+    ensemble = ForecastEnsemble([("ok", WarningRidge(alpha=3.0))], n_jobs=n_jobs).fit(X, y)
+    ensemble.set_params(estimators=members)  # a refit that fails
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(RuntimeError, match="member with alpha 2 failed"):
+            ensemble.fit(X, y)
+    assert sorted(str(w.message) for w in caught if w.category is UserWarning) == [
+        "fit with alpha 1", "fit with alpha 2"]
+    with pytest.raises(NotFittedError):
+        ensemble.predict(X[:2])
+    # an "error" filter raising a member's warning leaves it unfitted too
+    ensemble.set_params(estimators=[("ok", WarningRidge(alpha=1.0))])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        with pytest.raises(UserWarning, match="fit with alpha 1"):
+            ensemble.fit(X, y)
+    with pytest.raises(NotFittedError):
+        ensemble.predict(X[:2])

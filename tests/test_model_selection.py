@@ -742,3 +742,27 @@ def test_origin_split_repr_of_an_unchecked_index_does_not_fail(index, shown):
     # the index is checked when splitting; its repr (as in an error report) must not fail first
     assert repr(OriginSplit(index, 3)) == (
         f"OriginSplit(index={shown}, horizon=3, n_origins=1, origin_step=None)")
+
+
+class FailingOnALevel(WarningLocalForecaster):
+    """Warns at every forecast, and fails on a series above 1000."""
+
+    def forecast(self, history, steps):
+        forecast = super().forecast(history, steps)
+        if np.asarray(history)[-1] > 1000:
+            raise RuntimeError("cannot forecast this series")
+        return forecast
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_a_failed_forecast_in_a_worker_keeps_every_warning_before_its_error(n_jobs):
+    # joblib stops collecting at the first exception: the warnings recorded in the workers
+    # (of the failing series and of all the others) were all lost (session 17's review)
+    series = [100.0 * (i + 1) + np.arange(30.0) for i in range(3)] + [5000.0 + np.arange(30.0)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(RuntimeError, match="model 'fails': cannot forecast this series"):
+            backtest({"fails": FailingOnALevel()}, series, window=6, horizon=3, n_jobs=n_jobs)
+    texts = sorted(str(w.message) for w in caught if w.category is UserWarning)
+    # n_jobs=1 stops at the failing (last) series; in workers every series has run
+    assert texts == sorted(f"forecast from {level + 26:g}" for level in (100, 200, 300, 5000))
