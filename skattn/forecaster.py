@@ -283,6 +283,16 @@ def _warn_if_a_few_values_dominate(unit, magnitude, spread):
 #: 108 in every mismatched case above).
 TARGET_OFFSET_RATIO = 1.0
 
+#: how far the targets' pooled spread may be from the windows' (both in channel_scale_[0]) beyond
+#: what the spans they cover explain, before far targets are checked against X's values. A trend's
+#: spread grows with the span, so one series' n windows of T steps cover n + T - 1 steps and their
+#: targets n + horizon - 1: a line through one window of 2 values and 30 targets has 17 times the
+#: windows' spread, through one of 12 and 12 targets 1.0. Measured (session 17): legitimate
+#: windows 0.36-1.4 (one airline window; a panel of 30 lines with one window each: 1.36), and
+#: targets in other units 0.004-0.07 (a TransformedTargetRegressor's StandardScaler or log on the
+#: airline and a seasonal series) and 14-1,090 (a StandardScaler of X alone; y * 1000).
+TARGET_SPREAD_RATIO = 10.0
+
 #: the share of the windows' first targets found (to float32 rounding) among the target channel's
 #: values in X at or above which targets far from their windows are taken for the series' own
 #: values: every target but a series' last window's first appears in a later window of make_windows'
@@ -314,16 +324,29 @@ def _warn_if_targets_not_in_window_units(X3, Y, Xs, Ys):
     offset = float(np.median(np.abs(target_means - window_means)))
     if offset <= TARGET_OFFSET_RATIO:
         return
-    # far from the windows: a long horizon on a steep series read through few windows, whose
-    # targets are values the windows show too, or targets in other units, which are not
+    # far from the windows, as targets in other units are, and as a steep series read through
+    # few windows with a long horizon is. Its targets spread as far as the span they cover
+    # explains (the only evidence with one window per series, which has no later window to
+    # find its targets in: those warned, session 17's review)...
+    n_rows, n_timesteps, horizon = Xs.shape[0], Xs.shape[1], Ys.shape[1]
+    if np.count_nonzero(np.isfinite(Ys)) < 10:
+        return  # too few values to tell how they spread
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spread_ratio = np.nanstd(Ys, dtype=np.float64) / Xs[:, :, 0].std(dtype=np.float64)
+    span_ratio = (n_rows + horizon - 1) / (n_rows + n_timesteps - 1)
+    if (1.0 / (TARGET_SPREAD_RATIO * max(1.0, 1.0 / span_ratio)) <= spread_ratio
+            <= TARGET_SPREAD_RATIO * max(1.0, span_ratio)):
+        return
+    # ...and, in make_windows' rows, are values the later windows show
     found = _share_of_first_targets_among_window_values(X3, Y)
     if found >= TARGET_SHARE_FOUND:
         return
     warnings.warn(
         f"AttentionForecaster: the targets y lie far from their windows X and are not the "
         f"windows' values: the median window's mean target is {offset:.3g} times the spread of "
-        f"the windows' values (channel_scale_[0]) from the window's mean, and {found:.0%} of the "
-        f"windows' first targets are values of X. The model forecasts each window's "
+        f"the windows' values (channel_scale_[0]) from the window's mean, the targets spread "
+        f"{spread_ratio:.3g} times as widely as the windows, and {found:.0%} of the windows' "
+        f"first targets are values of X. The model forecasts each window's "
         f"continuation in the window's own units, so y must be the next values of the series as "
         f"they are in X: transform the series before make_windows, not X alone (e.g. a "
         f"StandardScaler in front of the model in a Pipeline) or y alone (e.g. a "

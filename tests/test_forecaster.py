@@ -1227,6 +1227,15 @@ def test_targets_in_other_units_than_their_windows_are_warned_about(windows):
                                                           horizon))
         # windows cast to float32, targets in float64: the same values
         AttentionForecaster(**FAST).fit(X.astype(np.float32), y)
+        # one window per series, which has no later window to find its targets in (session
+        # 17's review): a line, a panel of lines, partial_fit one window at a time
+        AttentionForecaster(**FAST).fit(*make_windows(10 + 2 * line[:24], 12, 12))
+        slopes = np.random.default_rng(0).uniform(1, 2, 30)
+        AttentionForecaster(**FAST).fit(*make_windows([100 + b * line[:24] for b in slopes],
+                                                      12, 12))
+        one_at_a_time = AttentionForecaster(**FAST)
+        for row in range(0, len(X), 10):
+            one_at_a_time.partial_fit(X[row:row + 1], y[row:row + 1])
 
 
 def test_targets_transformed_apart_from_their_windows_are_warned_about(windows):
