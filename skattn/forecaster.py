@@ -800,10 +800,11 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
             When a few extreme values dominate a channel's spread (the global scaling).
         TargetUnitsWarning
             When ``y`` lies far from its windows (the median window's mean target more than
-            ``TARGET_OFFSET_RATIO`` = 1 times ``channel_scale_[0]`` from the window's mean) and
-            fewer than half the windows' first targets are values of ``X``: ``y`` is not in
-            ``X``'s units, e.g. behind a StandardScaler of ``X`` in a Pipeline, or a
-            TransformedTargetRegressor.
+            ``TARGET_OFFSET_RATIO`` = 1 times ``channel_scale_[0]`` from the window's mean),
+            spreads more than ``TARGET_SPREAD_RATIO`` = 10 times more or less widely than the
+            spans it and the windows cover explain, and fewer than half the windows' first
+            targets are values of ``X``: ``y`` is not in ``X``'s units, e.g. behind a
+            StandardScaler of ``X`` in a Pipeline, or a TransformedTargetRegressor.
         ConvergenceWarning
             When ``max_epochs`` ends training while the loss was still improving.
 
