@@ -346,3 +346,17 @@ def forecast_with_predict(estimator, history, steps, future_covariates=None):
     return recursive_forecast(predict_window, history, steps, window=estimator.n_features_in_,
                               horizon=estimator.n_outputs_, n_channels=estimator.n_channels_,
                               future_covariates=future_covariates)
+
+
+def naming(exc, label):
+    """``exc`` as a new exception of its type whose message starts with ``label`` (e.g. "model
+    'ets'"; raise it ``from exc``); a ValueError where the type cannot be made from a message
+    alone."""
+    message = f"{label}: {exc}"
+    try:
+        named = type(exc)(message)
+    except Exception:  # a constructor that wants other arguments (UnicodeDecodeError, ...)
+        return ValueError(message)
+    # a type may build its message from its arguments its own way (OSError(errno, ...)): keep
+    # it only if the label shows
+    return named if label in str(named) else ValueError(message)

@@ -22,7 +22,7 @@ from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import _check_feature_names_in, check_array, check_is_fitted
 
 from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, check_targets_with_missing,
-                          forecast_with_predict, validate_windows, window_channels)
+                          forecast_with_predict, naming, validate_windows, window_channels)
 from ._worker_warnings import call_recording_warnings, reissue_warnings, worker_exception
 
 
@@ -138,16 +138,20 @@ class LastSteps(TransformerMixin, BaseEstimator):
         return names[len(names) - n_steps:]
 
 
-def _naming_the_member(exc, member):
-    """``exc``, or for a member's fit that takes no sample_weight the error VotingRegressor
-    gives, naming the member's class. scikit-learn's member fitting rewrites this error to name
-    the class it called fit on, the recorder below; this wording is not rewritten again."""
+def _naming_the_member(exc, member, name):
+    """``exc`` of member ``name`` as an exception whose message names it (a member's own
+    error, e.g. Ridge's "Input y contains NaN.", said nothing of which member; user trial,
+    session 17), its cause ``exc``. For a fit that takes no sample_weight, the error
+    VotingRegressor gives, naming the member's class: scikit-learn's member fitting rewrites
+    that error to name the class it called fit on, the recorder below; this wording is not
+    rewritten again."""
     if isinstance(exc, TypeError) and "unexpected keyword argument 'sample_weight'" in str(exc):
         named = TypeError(f"Underlying estimator {type(member).__name__} does not support "
                           "sample weights.")
-        named.__cause__ = exc
-        return named
-    return exc
+    else:
+        named = naming(exc, f"member {name!r} ({type(member).__name__})")
+    named.__cause__ = exc
+    return named
 
 
 class _MemberRecordingWarnings(BaseEstimator):
@@ -155,20 +159,18 @@ class _MemberRecordingWarnings(BaseEstimator):
     what the fit raised in a worker process (its warnings, ``warnings_``; its exception,
     ``error_``) for the ensemble to raise again in the caller, after all members have run."""
 
-    def __init__(self, estimator, caller_pid):
+    def __init__(self, estimator, caller_pid, name):
         self.estimator = estimator
         self.caller_pid = caller_pid
+        self.name = name
 
     def fit(self, X, y, **fit_params):
         member = clone(self.estimator)
         try:
             self.estimator_, self.warnings_, self.error_ = call_recording_warnings(
                 self.caller_pid, member.fit, X, y, **fit_params)
-        except Exception as exc:  # in the caller's process: raised as it is (or named)
-            named = _naming_the_member(exc, member)
-            if named is exc:
-                raise
-            raise named from exc
+        except Exception as exc:  # in the caller's process
+            raise _naming_the_member(exc, member, self.name) from exc
         return self
 
 
@@ -362,7 +364,8 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
             reissue_warnings(recorder.warnings_)
         for recorder in recorders:
             if recorder.error_ is not None:
-                raise _naming_the_member(worker_exception(recorder.error_), recorder.estimator)
+                exc = worker_exception(recorder.error_)
+                raise _naming_the_member(exc, recorder.estimator, recorder.name) from exc
         self.estimators_ = [recorder.estimator_ for recorder in recorders]
         fitted = iter(self.estimators_)
         self.named_estimators_ = Bunch()
@@ -387,8 +390,8 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
             return names, members
         return names, tuple(
             member if isinstance(member, str) and member == "drop"
-            else _MemberRecordingWarnings(member, caller_pid)
-            for member in members
+            else _MemberRecordingWarnings(member, caller_pid, name)
+            for name, member in zip(names, members)
         )
 
     def _member_predictions(self, X):

@@ -13,7 +13,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import MissingTargetsScoreMixin, forecast_with_predict
+from ._validation import MissingTargetsScoreMixin, forecast_with_predict, naming
 from ._worker_warnings import call_recording_warnings, collect
 from .metrics import mae, rmse, seasonal_naive_scale, smape
 from .windows import _as_series, _is_single_series, check_integer, make_windows
@@ -244,16 +244,8 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
 
 
 def _naming_the_model(exc, name):
-    """``exc`` of model ``name`` as a new exception of its type whose message starts with the name
-    (raise it ``from exc``); a ValueError where the type cannot be made from a message alone."""
-    message = f"model {name!r}: {exc}"
-    try:
-        named = type(exc)(message)
-    except Exception:  # a constructor that wants other arguments (UnicodeDecodeError, ...)
-        return ValueError(message)
-    # a type may build its message from its arguments its own way (OSError(errno, ...)): keep
-    # it only if the name shows
-    return named if f"model {name!r}" in str(named) else ValueError(message)
+    """``exc`` of model ``name``, its message starting with the name (raise it ``from exc``)."""
+    return naming(exc, f"model {name!r}")
 
 
 def _forecast_one(model, history, horizon):

@@ -374,3 +374,14 @@ def test_a_failed_member_keeps_every_warning_and_leaves_the_ensemble_unfitted(
             ensemble.fit(X, y)
     with pytest.raises(NotFittedError):
         ensemble.predict(X[:2])
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_a_member_that_fails_is_named(seasonal_windows, n_jobs):
+    # Ridge refusing NaN targets (values past a series' end) said "Input y contains NaN."
+    # only, naming neither the member nor its class (user trial, session 17)
+    series, _, _ = seasonal_windows
+    X, y = make_windows(series, window=24, horizon=6, min_target=1)
+    ensemble = ForecastEnsemble([("attention", small(0)), ("ridge", Ridge())], n_jobs=n_jobs)
+    with pytest.raises(ValueError, match=r"^member 'ridge' \(Ridge\): Input y contains NaN"):
+        ensemble.fit(X, y)
