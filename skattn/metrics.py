@@ -369,9 +369,16 @@ def mase(y_true, y_pred, y_train, season_length=1):
         raise ValueError(
             f"y_train must give one history per series: {n_histories} for {y_true.shape[0]} series"
         )
-    values = np.array([
-        _series_mase(*series, season_length) for series in zip(errors, y_true, y_pred, y_train)
-    ])
+    values = []
+    for row, series in enumerate(zip(errors, y_true, y_pred, y_train)):
+        try:
+            values.append(_series_mase(*series, season_length))
+        except ValueError as exc:
+            if len(errors) == 1:
+                raise
+            # which of many: a flat history (a discontinued product's zeros) was not said
+            raise ValueError(f"series {row} (row {row} of y_true): {exc}") from None
+    values = np.array(values)
     with np.errstate(over="ignore"):
         value = np.mean(values)
     if np.isfinite(value):
@@ -607,6 +614,12 @@ def make_mase_scorer(season_length=1):
     - to score padded windows by MASE yourself, give :func:`mase` each window's real history:
       for row ``r`` of ``make_windows(series, ..., return_index=True)`` it is
       ``series[index[r, 0]][:index[r, 1]]``.
+
+    **Windows without a MASE.** A window that repeats exactly with period ``season_length`` (a
+    run of zeros: intermittent demand, a discontinued product) has no seasonal-naive error to
+    scale by; the scorer raises a ValueError naming its row, and a search with the default
+    ``error_score=nan`` scores every candidate NaN. Score such data with ``neg_mae_scorer``, or
+    leave those windows out of the search.
 
     Examples
     --------
