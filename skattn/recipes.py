@@ -53,7 +53,11 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
 
     ``context`` (at least ``max(windows)``) is what the seasonal indices are estimated from: M3's
     model uses 90 months (5 horizons) with members of 24, 36 and 54. ``forecast`` then reads the
-    last ``context`` values of a history.
+    last ``context`` values of a history. The adjustment needs a context of at least ``2 *
+    season_length + 1`` values (and a few seasons to find a season reliably): a shorter one is
+    left unadjusted, without a word (:class:`~skattn.DeseasonalizedForecaster`). With long
+    seasons (52 weeks) that is more than 5 horizons: choose ``context`` from the season, not the
+    horizon, or ``season_length=1``.
 
     Parameters
     ----------
