@@ -643,7 +643,10 @@ def ensemble_design(series, horizon, season_length, seed, n_jobs):
 
     :func:`skattn.recipes.make_attention_ensemble` scaled by the horizon as on M3 monthly
     (horizon 18: members of 24, 36 and 54 steps reading windows of 90): members of about 4/3,
-    2 and 3 horizons, a context of 5 horizons (at most the longest training history less one).
+    2 and 3 horizons, a context of 5 horizons, or of two seasons and one step if that is longer
+    (the seasonal adjustment needs as many: weekly data with a 52-week season was left
+    unadjusted at 5 horizons; user trial, session 17), at most the longest training history less
+    one.
     Batches of 256 and 20 epochs when there are at least 2,048 training windows, else batches of
     32; either way at least ENSEMBLE_UPDATES updates (at most 1,000 epochs). The trend family
     forecasts parabolas (``trend_degree=2``) from a horizon of 3 on, below it polynomials of
@@ -661,7 +664,8 @@ def ensemble_design(series, horizon, season_length, seed, n_jobs):
     from .windows import count_windows
 
     longest = max(values.size for values in series) - horizon  # training values
-    context = max(1, min(5 * horizon, longest - 1))
+    adjustable = 2 * season_length + 1 if season_length > 1 else 1
+    context = max(1, min(max(5 * horizon, adjustable), longest - 1))
     windows = sorted({max(1, round(factor * horizon)) for factor in (4 / 3, 2, 3)})
     windows = [window for window in windows if window <= context] or [context]
     window_args = dict(window=context, min_history=max(windows), min_target=1)

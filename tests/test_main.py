@@ -263,6 +263,14 @@ def test_ensemble_design_is_the_m3_model_at_m3_scale_and_more_epochs_on_little_d
     model, window_args, _ = ensemble_design([many[0][:30]], 12, 12, seed=0, n_jobs=1)
     assert window_args == dict(window=17, min_history=16, min_target=1)
     assert [m.forecaster[0].n_steps for _, m in model.estimators][:3] == [16, 16, 16]
+    # weekly data, a 52-week season: a context of two seasons and a step, which the seasonal
+    # adjustment needs (5 horizons, 40 weeks, left it unadjusted; user trial, session 17)
+    weekly = [100 + rng.normal(size=300).cumsum() for _ in range(20)]
+    _, window_args, _ = ensemble_design(weekly, 8, 52, seed=0, n_jobs=1)
+    assert window_args["window"] == 105
+    _, window_args, _ = ensemble_design([values[:60] for values in weekly], 8, 52, seed=0,
+                                        n_jobs=1)
+    assert window_args["window"] == 51  # capped by the history, as before
 
 
 @pytest.mark.parametrize("horizon, degree", [(1, 0), (2, 1), (3, 2), (18, 2)])
