@@ -1047,20 +1047,21 @@ def test_results_do_not_depend_on_thread_count():
 # Bad input
 # =============================================================================================
 @pytest.mark.parametrize(
-    "shapes",
+    "shapes, message",
     [
-        ((1, 2, 3, 4), (1, 2, 4, 4), (1, 2, 3, 4)),  # k has another T
-        ((1, 2, 3, 4), (1, 2, 3, 4), (1, 2, 3, 5)),  # v has another Dh
-        ((2, 3, 4), (2, 3, 4), (2, 3, 4)),  # no head axis
+        (((1, 2, 3, 4), (1, 2, 4, 4), (1, 2, 3, 4)), "must have the same shape"),  # another T
+        (((1, 2, 3, 4), (1, 2, 3, 4), (1, 2, 3, 5)), "must have the same shape"),  # another Dh
+        # no head axis: three equal shapes were said not to be the same (user trial 17)
+        (((2, 3, 4), (2, 3, 4), (2, 3, 4)), r"must be 4-D, \(B, H, T, Dh\).*got 3-D"),
     ],
 )
-def test_attention_rejects_mismatched_shapes(shapes):
+def test_attention_rejects_mismatched_shapes(shapes, message):
     q, k, v = (np.zeros(shape) for shape in shapes)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=message):
         attention_forward(q, k, v)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=message):
         cosine_attention_forward(q, k, v, np.zeros(q.shape[1]))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=message):
         additive_attention_forward(q, k, v, np.zeros((q.shape[1], q.shape[-1])))
 
 

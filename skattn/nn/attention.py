@@ -540,7 +540,13 @@ def scaled_dot_tokens_backward(dout, cache, dqkv, need_dscale=False):
 def _check_qkv(q, k, v):
     if not all(isinstance(a, np.ndarray) for a in (q, k, v)):
         raise ValueError("q, k and v must be NumPy arrays")
-    if q.ndim != 4 or q.shape != k.shape or q.shape != v.shape:
+    if not q.ndim == k.ndim == v.ndim == 4:  # the shapes may agree and still be wrong
+        raise ValueError(
+            "q, k and v must be 4-D, (B, H, T, Dh): batch, heads, time steps, head width; got "
+            f"{q.ndim}-D, {k.ndim}-D and {v.ndim}-D arrays of shapes {q.shape}, {k.shape}, "
+            f"{v.shape}"
+        )
+    if q.shape != k.shape or q.shape != v.shape:
         raise ValueError(
             "q, k and v must have the same shape (B, H, T, Dh); got "
             f"{q.shape}, {k.shape}, {v.shape}"
