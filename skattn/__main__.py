@@ -136,13 +136,13 @@ def _parser():
                               "in time order: numbers, or ISO 8601 dates and times (2024-01-31, "
                               "2024-01-31T08:00 and the other forms Python's "
                               "datetime.fromisoformat reads, or a month: 2024-01), all of one "
-                              "kind; two rows of one series with the "
-                              "same time are an error. The rows are only ordered: a missing time "
-                              "(a week without a row) is not noticed, so export every time step. Without it the rows are in time order as "
-                              "they are in the file, and a column named ds, date, time, "
-                              "timestamp or datetime (in any case; only when just one column "
-                              "is) is checked: if all its cells are times, they must increase "
-                              "within each series")
+                              "kind; two rows of one series with the same time are an error. "
+                              "The rows are only ordered: a missing time (a week without a row) "
+                              "is not noticed, so export every time step. Without it the rows "
+                              "are in time order as they are in the file, and a column named "
+                              "ds, date, time, timestamp or datetime (in any case; only when "
+                              "just one column is) is checked: if all its cells are times, they "
+                              "must increase within each series")
     compare.add_argument("--models", default=",".join(MODEL_NAMES),
                          help=f"comma-separated subset of {','.join(MODEL_NAMES)} (default: all). "
                               "'attention' is AttentionForecaster with early stopping on the last "
