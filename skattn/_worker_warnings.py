@@ -1,4 +1,4 @@
-"""Warnings raised in joblib's worker processes, brought back to the process that asked for the work.
+"""Warnings raised in joblib's worker processes, brought back to the process that asked for them.
 
 A warning raised in a worker process is printed there, under the worker's own filters, to the
 worker's stderr (a terminal, or a Jupyter server's log) and never reaches the caller:

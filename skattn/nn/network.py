@@ -126,8 +126,8 @@ class NetworkConfig:
     instance_norm_eps : float
         Epsilon of instance norm, added to each window's variance over time. In training the
         windows reach the network in units of the training data's pooled spread (the
-        estimator's global scaling), so this is relative to that spread: a window whose own spread is ``s`` of it is
-        normalised by ``sqrt(s**2 + eps)`` instead of ``s``. At 1e-5 (layer norm's value, used
+        estimator's global scaling), so this is relative to that spread: a window whose own
+        spread is ``s`` of it is normalised by ``sqrt(s**2 + eps)`` instead of ``s``. At 1e-5 (layer norm's value, used
         for both until session 14) a series at 1% of the pooled spread was damped by 5% and the
         forecasts depended on a series' scale. At 1e-10 (sessions 14-15) a panel of series at
         1e-2 to 1e6 gave its smallest series (~1e-8 of the pooled spread) forecasts ~1e-5 of the
