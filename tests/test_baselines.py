@@ -428,3 +428,21 @@ def test_the_warning_lives_in_skattn_exceptions_too():
     import skattn.exceptions
 
     assert skattn.exceptions.BaselineFallbackWarning is BaselineFallbackWarning
+
+
+def test_a_repeated_fallback_warning_is_shown_once_per_origin_under_the_default_filter():
+    # each library call ran inside catch_warnings, which clears Python's once-per-location
+    # registry: the same warning came at every forecast call, 60 times for 30 series at 2
+    # origins (user trial, session 17). backtest's own per-origin catch_warnings (around
+    # make_windows) still clears it once per origin.
+    from skattn.model_selection import backtest
+
+    rng = np.random.default_rng(0)
+    panel = [np.where(rng.random(80) < 0.5, rng.integers(1, 6, 80), 0).astype(float)
+             for _ in range(30)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        backtest(ETSForecaster(7, model="MNM"), panel, horizon=7, window=14, season_length=7,
+                 n_origins=2, n_jobs=1)
+    fallbacks = [w for w in caught if w.category is BaselineFallbackWarning]
+    assert 1 <= len(fallbacks) <= 2
