@@ -188,7 +188,7 @@ def _count_up_to(value, name, limit_name, limit):
     if not isinstance(value, Integral) or isinstance(value, bool) or not 1 <= value <= limit:
         raise ValueError(f"{name} must be an integer in [1, {limit_name}={limit}] or None, "
                          f"got {value!r}")
-    return value
+    return int(value)
 
 
 def _is_single_series(series):
@@ -212,14 +212,17 @@ def _is_single_series(series):
 
 
 def _check_window_args(window, horizon, step, min_history, min_target):
-    """``min_history`` and ``min_target`` as integers (None meaning ``window`` and ``horizon``),
-    after checking all five arguments in the order :func:`make_windows` and
-    :func:`count_windows` share, so that both refuse bad ones with the same ValueError."""
-    for name, value in (("window", window), ("horizon", horizon), ("step", step)):
-        check_integer(name, value)
+    """The five arguments as Python ints (None meaning ``window`` and ``horizon`` for the last
+    two), checked in the order :func:`make_windows` and :func:`count_windows` share, so that both
+    refuse bad ones with the same ValueError. As Python ints: NumPy's unsigned integers (np.uint64)
+    turned the layout's arithmetic negative or into float indices (fuzzing, session 17). A step
+    beyond 2**62 lays out the same windows as 2**62 (the newest of each series only), without
+    overflowing NumPy's integers."""
+    window, horizon, step = (check_integer(name, value) for name, value in
+                             (("window", window), ("horizon", horizon), ("step", step)))
     min_history = _count_up_to(min_history, "min_history", "window", window)
     min_target = _count_up_to(min_target, "min_target", "horizon", horizon)
-    return min_history, min_target
+    return window, horizon, min(step, 2**62), min_history, min_target
 
 
 def _padding(length, window, horizon, min_history):
@@ -281,7 +284,8 @@ def count_windows(lengths, window, horizon=1, step=1, *, min_history=None, min_t
     >>> len(make_windows([np.arange(30.0), np.arange(12.0)], window=8, horizon=3)[0])
     22
     """
-    min_history, min_target = _check_window_args(window, horizon, step, min_history, min_target)
+    window, horizon, step, min_history, min_target = _check_window_args(
+        window, horizon, step, min_history, min_target)
     single = isinstance(lengths, Integral)
     length_list = [lengths] if single else list(lengths)
     if len(length_list) == 0:
@@ -423,7 +427,8 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_hist
            [ 8.,  9., nan],
            [ 9., nan, nan]])
     """
-    min_history, min_target = _check_window_args(window, horizon, step, min_history, min_target)
+    window, horizon, step, min_history, min_target = _check_window_args(
+        window, horizon, step, min_history, min_target)
     single = _is_single_series(series)
     series_list = [series] if single else list(series)
     if len(series_list) == 0:

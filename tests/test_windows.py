@@ -151,3 +151,21 @@ def test_a_covariate_shifted_by_the_horizon_shows_each_window_its_target_steps()
                                return_index=True)
     for row, (_, start) in zip(X, index):
         np.testing.assert_array_equal(row[-horizon:, 1], known[start:start + horizon])
+
+
+@pytest.mark.parametrize("kwargs", [dict(window=np.uint64(3), horizon=2),
+                                    dict(window=3, horizon=np.uint32(2)),
+                                    dict(window=3, horizon=2, step=np.uint64(2)),
+                                    dict(window=3, horizon=2, min_history=np.uint8(2)),
+                                    dict(window=3, horizon=2, step=2**70)])
+def test_numpy_unsigned_and_huge_integer_arguments_are_plain_counts(kwargs):
+    # np.uint64 arguments made the layout's arithmetic negative ("negative dimensions") or its
+    # indices floats; a step of 2**70 overflowed NumPy's integers (fuzzing, session 17)
+    series = np.arange(20.0)
+    plain = {name: int(value) if name != "step" else min(int(value), 100)
+             for name, value in kwargs.items()}
+    X, y = make_windows(series, **kwargs)
+    X_plain, y_plain = make_windows(series, **plain)
+    np.testing.assert_array_equal(X, X_plain)
+    np.testing.assert_array_equal(y, y_plain)
+    assert count_windows(20, **kwargs) == len(X)
