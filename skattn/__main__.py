@@ -325,7 +325,11 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None):
         # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8") is not part of the first column's name
         with open(path, newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
-            rows = [(reader.line_num, row) for row in reader]
+            try:
+                rows = [(reader.line_num, row) for row in reader]
+            except csv.Error as exc:  # e.g. a cell beyond the csv module's field size limit
+                raise ValueError(f"{path}: line {reader.line_num} cannot be read as CSV: "
+                                 f"{exc}") from None
     except UnicodeDecodeError as exc:
         byte = exc.object[exc.start:exc.start + 1]
         raise ValueError(
@@ -416,6 +420,17 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None):
             if needed is not None and needed >= len(row):
                 raise ValueError(f"{path}: line {line} has no column {header[needed]!r} "
                                  "(too few cells)")
+        # cells beyond the header's columns (empty ones, a trailing comma, are fine): a decimal
+        # comma or a stray separator, which read "10,5" as 10 silently (fuzzing, session 17)
+        n_columns = 1 if header is None else len(header)
+        if any(cell.strip() for cell in row[n_columns:]):
+            columns = ("the file has one column (no header)" if header is None
+                       else f"the header names {n_columns}")
+            raise ValueError(
+                f"{path}: line {line} has {len(row)} cells but {columns}: "
+                f"{', '.join(map(repr, row))}; a decimal comma (write 10.5) or a stray "
+                "separator? Quote cells that hold commas"
+            )
         try:
             values.append(_csv_number(row[column]))
         except ValueError:

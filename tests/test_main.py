@@ -167,10 +167,18 @@ def test_compare_constant_csv_as_a_module_exits_2_without_a_traceback(tmp_path):
          "column 'value' of {path} is not numeric: line 32 has '1_000'"),
         ("1_000\n" + "".join(f"{i}\n" for i in range(30)), "utf-8",
          "{path} is not numeric: line 1 has '1_000'"),
+        # cells beyond the header: "10,5" was read as 10 (fuzzing, session 17)
+        ("value\n" + "".join(f"{i}\n" for i in range(10)) + "10,5\n", "utf-8",
+         "line 12 has 2 cells but the header names 1: '10', '5'; a decimal comma"),
+        ("".join(f"{i}\n" for i in range(10)) + "10,5\n", "utf-8",
+         "line 11 has 2 cells but the file has one column (no header)"),
+        ("id,value\nx,10,7\n", "utf-8", "line 2 has 3 cells but the header names 2"),
+        ("value\n" + "1" * 200_000 + "\n", "utf-8", "line 2 cannot be read as CSV: field larger"),
     ],
     ids=["latin-1", "header-only", "short-row", "semicolons", "too-short", "blank-one-column",
          "blank-two-columns", "non-finite-one-column", "non-finite-two-columns",
-         "digit-separator", "digit-separator-headerless"],
+         "digit-separator", "digit-separator-headerless", "extra-cell-one-column",
+         "extra-cell-headerless", "extra-cell-two-columns", "long-field"],
 )
 def test_compare_unreadable_csv_is_an_error(tmp_path, capsys, text, encoding, message):
     path = _csv(tmp_path, text, encoding=encoding)
