@@ -907,15 +907,18 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
                 Xs = self._scale_X(X3, dtype)
                 Ys = self._scale_y(Y, dtype)
             if not (np.all(np.isfinite(Xs)) and not np.any(np.isinf(Ys))):
-                # only when continuing: the global scaling is that of the first fit, and data
-                # far beyond it overflows the training precision (the loss then failed obscurely)
+                # continuing: the global scaling is that of the first fit, and data far beyond
+                # it overflows the training precision (the loss then failed obscurely). From
+                # scratch: constant windows (scale 1) far above float32's range, or y far from X
                 reach = max(float(np.max(np.abs((X3 - self.channel_mean_) / self.channel_scale_))),
                             float(np.nanmax(np.abs((Y - self.channel_mean_[0])
                                                    / self.channel_scale_[0]))))
+                remedy = ("refit from scratch (warm_start=False) on data of this scale"
+                          if not reset else "train with dtype='float64', or give y in X's units")
                 raise ValueError(
-                    f"X or y reaches {reach:.3g} times the spread of the data of the first fit "
-                    f"(channel_scale_), beyond what {self.config_.dtype} training can represent; "
-                    f"refit from scratch (warm_start=False) on data of this scale"
+                    f"X or y reaches {reach:.3g} times the spread of the data of the "
+                    f"{'first ' if not reset else ''}fit (channel_scale_), beyond what "
+                    f"{self.config_.dtype} training can represent; {remedy}"
                 )
             _warn_if_targets_not_in_window_units(X3, Y, Xs, Ys)
             if self.config_.normalize:

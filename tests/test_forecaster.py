@@ -1326,3 +1326,13 @@ def test_windows_with_a_constant_target_are_left_out_of_the_loss(loss):
     np.testing.assert_array_equal(model.predict(X), same.predict(X))
     assert model.loss_curve_ == same.loss_curve_
     np.testing.assert_array_equal(model.predict(X[constant]), X[constant][:, -1:] * np.ones(4))
+
+
+def test_a_first_fit_beyond_float32_says_what_helps():
+    # constant windows (their scale falls back to 1) far above float32's range: a fit from
+    # scratch was told to "refit from scratch (warm_start=False)" (fuzzing, session 17)
+    X, y = np.full((5, 4), 1e39), np.full(5, 2e39)
+    with pytest.raises(ValueError, match=r"beyond what float32 training can represent; train "
+                                         r"with dtype='float64'"):
+        AttentionForecaster(**FAST).fit(X, y)
+    AttentionForecaster(**FAST, dtype="float64").fit(X, y)
