@@ -31,6 +31,7 @@ from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, recursive
 from .exceptions import OutlierScaleWarning, TargetUnitsWarning
 from .nn.losses import loss_backward, loss_forward
 from .nn.optim import AdamW, clip_grad_norm, make_lr_schedule
+from .windows import check_fits_in_memory
 
 _PREDICT_CHUNK = 2048  # rows per forward pass at predict time: bounds memory on large X
 _COSINE_WARMUP_FRACTION = 0.05  # of the planned optimiser steps, for lr_schedule="cosine"
@@ -244,6 +245,27 @@ class _ShardRunner:
 #: and 21% at 20,000; at 1e-10, 0.39% up to 2,000 and 6.7% at 2e5). The pooled M3 series sit at
 #: 1.0 to 2.0; a panel of series at 1e-2 to 1e6 at ~3,000, which the model now serves.
 OUTLIER_SCALE_RATIO = 1e6
+
+
+def _check_network_fits_in_memory(config, batch_size):
+    """A ValueError (skattn.windows.check_fits_in_memory) before a network too large for this
+    machine is built: patch_len=10**9 (the window is left-padded to a patch), d_model=10**9 or
+    n_layers=10**5 raised NumPy's MemoryError, or grew until the OS killed the process (fuzzing,
+    session 17). An upper estimate, in float64: the parameters four times (weights, gradients,
+    AdamW's two moments) plus a copy for predictions, and a batch's activations (the padded input,
+    then per layer a dozen (B, N, max(D, d_ff)) arrays and the attention maps (B, H, N, N))."""
+    padded, n_tokens = config.n_timesteps, config.n_tokens
+    padded = max(padded, config.patch_len + (n_tokens - 1) * config.stride)
+    d, d_ff, n_layers = config.d_model, config.d_ff, config.n_layers
+    patch_width = config.patch_len * config.n_channels
+    n_out = config.n_head_steps * config.n_outputs_per_step
+    n_params = (patch_width * d + n_tokens * d + n_layers * (4 * d * d + 2 * d * d_ff + 8 * d)
+                + (n_tokens * d + config.n_timesteps) * n_out)
+    activations = batch_size * (padded * config.n_channels + n_layers * (
+        12 * n_tokens * max(d, d_ff) + 2 * config.n_heads * n_tokens * n_tokens))
+    check_fits_in_memory(
+        8 * (5 * n_params + activations), "the network (parameters and a batch's activations)",
+        "choose a smaller d_model, d_ff, n_layers, patch_len or batch_size")
 
 
 def _warn_if_a_few_values_dominate(unit, magnitude, spread):
@@ -888,6 +910,7 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
                 self.n_outputs_ = Y.shape[1]
                 self.quantiles_ = quantiles
                 self.config_ = self._make_config(n_timesteps, n_channels, Y.shape[1], quantiles)
+                _check_network_fits_in_memory(self.config_, min(self.batch_size, n_samples))
                 self.params_ = nn.init_params(self.config_, rng)
                 self._optimizer = None
                 self.loss_curve_ = []
