@@ -57,6 +57,7 @@ _FITTED, _BY_RULE, _FAILED = 0, 1, 2
 def _seasonal_naive_rows(histories, steps, season_length):
     """The last full season of each row, repeated; the last value (naive) when ``season_length``
     is 1 or a row is shorter than a season. histories: (n, T) -> (n, steps), float64."""
+    season_length = int(season_length)  # NumPy's unsigned integers wrap around
     histories = np.asarray(histories, dtype=np.float64)
     n_timesteps = histories.shape[1]
     if season_length <= 1 or n_timesteps < season_length:
@@ -290,7 +291,8 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
     def _seasonal_period(self, n):
         """The season length used for a window of ``n`` values: ``season_length`` when the
         window holds at least two full seasons, else 1 (no seasonal component)."""
-        return self.season_length if self.season_length > 1 and n >= 2 * self.season_length else 1
+        season_length = int(self.season_length)  # NumPy's unsigned integers wrap around
+        return season_length if season_length > 1 and n >= 2 * season_length else 1
 
 
 _NJOBS_VERBOSE_DOC = """\

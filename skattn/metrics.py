@@ -227,6 +227,7 @@ def _seasonal_pairs(y_train, season_length):
     # the validated history as (y_t, y_{t-m}) for every t with a value m steps back
     if not isinstance(season_length, Integral) or isinstance(season_length, bool) or season_length < 1:
         raise ValueError(f"season_length must be an integer >= 1, got {season_length!r}")
+    season_length = int(season_length)  # NumPy's unsigned integers wrap around in y[:-m]
     y_train = np.asarray(y_train, dtype=np.float64)
     if y_train.ndim != 1:
         raise ValueError(f"y_train must be 1-D, got shape {y_train.shape}")

@@ -415,9 +415,10 @@ def backtest(
     >>> forecasts["__origins__"].ravel()
     array([120, 132])
     """
-    for name, value in (("horizon", horizon), ("window", window), ("season_length", season_length),
-                        ("n_origins", n_origins), ("step", step)):
-        check_integer(name, value)
+    horizon, window, season_length, n_origins, step = (
+        check_integer(name, value) for name, value in (
+            ("horizon", horizon), ("window", window), ("season_length", season_length),
+            ("n_origins", n_origins), ("step", step)))
     origin_step = check_integer("origin_step", horizon if origin_step is None else origin_step)
     named = _named_models(models)
     single = _is_single_series(series)

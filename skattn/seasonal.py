@@ -147,6 +147,7 @@ def seasonal_indices(X, season_length, *, seasonality_test=True, critical_value=
 def _indices_after_padding(X, padding, season_length, z):
     """:func:`seasonal_indices` of windows ``X`` (n, T) whose ``padding`` (n,) is known, with
     the test's critical value ``z``."""
+    season_length = int(season_length)  # NumPy's unsigned integers wrap around in y[:-m]
     return _indices_by_unpadded_length(
         X, padding, season_length,
         lambda values: _seasonal_indices_of_full_windows(values, season_length, z))
@@ -256,14 +257,14 @@ class DeseasonalizedForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEst
         ``n_outputs_`` steps after each window: (n, T[, C]) and (n, n_outputs_)."""
         target = X if X.ndim == 2 else X[:, :, 0]  # (n, T)
         n_steps = X.shape[1]
-        if n_steps < 2 * self.season_length + 1:
+        if n_steps < 2 * int(self.season_length) + 1:
             # no window is long enough to be adjusted: skip the (n, season_length) indices, which
             # for an absurd season_length (10**9) would not fit in memory
             return X.astype(np.float64, copy=True), np.ones((X.shape[0], self.n_outputs_))
         padding = _padding(target)  # (n,) also the position of each window's first real value
         indices = self._window_indices(target, padding)  # (n, m)
         # phase counted from the window's end: position t has index (t - T) % m
-        phase = (np.arange(n_steps + self.n_outputs_) - n_steps) % self.season_length
+        phase = (np.arange(n_steps + self.n_outputs_) - n_steps) % int(self.season_length)
         factors = indices[:, phase[:n_steps]]  # (n, T)
         # the padding stays padding: the first real value, adjusted, repeated
         first_real_factor = factors[np.arange(len(factors)), padding][:, None]  # (n, 1)

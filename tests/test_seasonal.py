@@ -223,3 +223,26 @@ def test_scalar_y_and_steps_beyond_memory_are_value_errors(monkeypatch):
     monkeypatch.setattr(model, "predict", None)  # refused before any window is predicted
     with pytest.raises(ValueError, match="more than half of this machine's memory"):
         model.forecast(series, 10**4)  # 640 KB by the estimate
+
+
+@pytest.mark.parametrize("unsigned", [np.uint8(4), np.uint64(4)])
+def test_numpy_unsigned_season_lengths_are_plain_counts(unsigned):
+    # NumPy's unsigned integers pass every integer check and then wrapped around in y[:-m]:
+    # broadcasting errors, an IndexError (fuzzing, session 17)
+    from sklearn.linear_model import Ridge
+
+    from skattn import metrics
+    from skattn.baselines import NaiveForecaster, SeasonalNaiveForecaster
+    from skattn.model_selection import backtest
+
+    rng = np.random.default_rng(0)
+    s = 100 + 10 * np.sin(np.arange(80) * 2 * np.pi / 4) + rng.normal(size=80)
+    X, y = make_windows(s, 20, 3)
+    for compute in (
+        lambda m: metrics.seasonal_naive_scale(s, m),
+        lambda m: metrics.mase(s[-3:], s[-3:] + 1, s[:-3], m),
+        lambda m: DeseasonalizedForecaster(Ridge(), season_length=m).fit(X, y).forecast(s, 3),
+        lambda m: SeasonalNaiveForecaster(m).fit(X, y).forecast(s, 3),
+        lambda m: backtest({"n": NaiveForecaster()}, s, 3, 20, season_length=m)["mase"],
+    ):
+        np.testing.assert_array_equal(np.asarray(compute(unsigned)), np.asarray(compute(4)))
