@@ -69,12 +69,16 @@ def worker_exception(error):
     return exception
 
 
-def collect(outcomes):
+def collect(outcomes, naming=None):
     """The results of jobs run through :func:`call_recording_warnings`, in job order: every job's
-    warnings raised again first (in job order), then the first failed job's exception."""
+    warnings raised again first (in job order), then the first failed job's exception, or
+    ``naming(job_index, exception)`` raised from it when ``naming`` is given."""
     for _, records, _ in outcomes:
         reissue_warnings(records)
-    for _, _, error in outcomes:
+    for index, (_, _, error) in enumerate(outcomes):
         if error is not None:
-            raise worker_exception(error)
+            exception = worker_exception(error)
+            if naming is None:
+                raise exception
+            raise naming(index, exception) from exception
     return [result for result, _, _ in outcomes]

@@ -23,7 +23,7 @@ from sklearn.utils.validation import _check_feature_names_in, check_array, check
 
 from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, check_targets_with_missing,
                           forecast_with_predict, naming, validate_windows, window_channels)
-from ._worker_warnings import call_recording_warnings, reissue_warnings, worker_exception
+from ._worker_warnings import call_recording_warnings, collect
 
 
 def _two_d_unless_default_output(transformer, result):
@@ -360,13 +360,10 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
         # and no member failed
         recorders = self.estimators_
         del self.estimators_, self.named_estimators_
-        for recorder in recorders:
-            reissue_warnings(recorder.warnings_)
-        for recorder in recorders:
-            if recorder.error_ is not None:
-                exc = worker_exception(recorder.error_)
-                raise _naming_the_member(exc, recorder.estimator, recorder.name) from exc
-        self.estimators_ = [recorder.estimator_ for recorder in recorders]
+        self.estimators_ = collect(
+            [(recorder.estimator_, recorder.warnings_, recorder.error_) for recorder in recorders],
+            naming=lambda index, exc: _naming_the_member(exc, recorders[index].estimator,
+                                                         recorders[index].name))
         fitted = iter(self.estimators_)
         self.named_estimators_ = Bunch()
         for name, member in self.estimators:

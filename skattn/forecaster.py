@@ -254,8 +254,9 @@ def _check_network_fits_in_memory(config, batch_size):
     session 17). An upper estimate, in float64: the parameters four times (weights, gradients,
     AdamW's two moments) plus a copy for predictions, and a batch's activations (the padded input,
     then per layer a dozen (B, N, max(D, d_ff)) arrays and the attention maps (B, H, N, N))."""
-    padded, n_tokens = config.n_timesteps, config.n_tokens
-    padded = max(padded, config.patch_len + (n_tokens - 1) * config.stride)
+    # the window's length once left-padded to whole patches, and the patches (tokens)
+    padded, n_tokens = nn.embedding.patch_layout(config.n_timesteps, config.patch_len,
+                                                 config.stride)
     d, d_ff, n_layers = config.d_model, config.d_ff, config.n_layers
     patch_width = config.patch_len * config.n_channels
     n_out = config.n_head_steps * config.n_outputs_per_step
@@ -1341,7 +1342,7 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         out = np.concatenate(outputs)
         return (out, np.concatenate(maps)) if keep_attention else out
 
-    def _quantile_forecasts(self, X3):
+    def _forecast_values(self, X3):
         """Forecasts in the data's units, (n, horizon, Q), the quantiles of each sorted, checked
         finite.
 
@@ -1384,7 +1385,7 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         """
         check_is_fitted(self)
         X3 = self._validated_windows3(X)
-        out = self._quantile_forecasts(X3)[:, :, self._median_index()]
+        out = self._forecast_values(X3)[:, :, self._median_index()]
         return out[:, 0] if self._y_is_1d else out
 
     @staticmethod
@@ -1419,7 +1420,7 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         if self.quantiles_ is None:
             raise ValueError("predict_quantiles needs a model fitted with loss='pinball'")
         X3 = self._validated_windows3(X)
-        out = self._quantile_forecasts(X3)
+        out = self._forecast_values(X3)
         return out[:, 0, :] if self._y_is_1d else out
 
     def attention_weights(self, X):
@@ -1493,7 +1494,7 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         index = self._median_index()
 
         def predict_window(current):  # (window, C) -> (horizon,)
-            return self._quantile_forecasts(current[None])[0, :, index]
+            return self._forecast_values(current[None])[0, :, index]
 
         return recursive_forecast(predict_window, history, steps, window=self.n_features_in_,
                                   horizon=self.n_outputs_, n_channels=self.n_channels_,
