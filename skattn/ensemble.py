@@ -154,6 +154,16 @@ def _naming_the_member(exc, member, name):
     return named
 
 
+def _is_dropped(member):
+    return isinstance(member, str) and member == "drop"
+
+
+def _is_member_estimator(member):
+    # an instance (not a class) with the methods VotingRegressor calls
+    return (not isinstance(member, type) and hasattr(member, "fit")
+            and hasattr(member, "predict") and hasattr(member, "get_params"))
+
+
 class _MemberRecordingWarnings(BaseEstimator):
     """A member of a ForecastEnsemble while it is fitted: fits a clone of ``estimator``, keeping
     what the fit raised in a worker process (its warnings, ``warnings_``; its exception,
@@ -266,7 +276,7 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
         # several values per window only if every member forecasts several
         tags.target_tags.multi_output = all(
             get_tags(member).target_tags.multi_output
-            for _, member in self.estimators if member != "drop")
+            for _, member in self.estimators if _is_member_estimator(member))
         tags.target_tags.single_output = True
         return tags
 
@@ -296,16 +306,25 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
         Raises
         ------
         ValueError
-            When ``y`` is None or has a row with no observed value; when ``weights`` are given
-            with ``aggregate="median"``, are not finite numbers >= 0, or the weights of the
-            members that are not dropped do not have a positive sum; when ``X`` is not finite
-            windows of 2 or 3 dimensions; or when a parameter is invalid
+            When ``y`` is None or has a row with no observed value; when a member is neither an
+            estimator nor ``"drop"``; when ``weights`` are given with ``aggregate="median"``,
+            are not finite numbers >= 0, or the weights of the members that are not dropped do
+            not have a positive sum; when ``X`` is not finite windows of 2 or 3 dimensions; or
+            when a parameter is invalid
             (:class:`~sklearn.utils._param_validation.InvalidParameterError`, e.g. ``n_jobs=0``).
         """
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
+        for name, member in self.estimators:
+            # VotingRegressor's own check asks the member for its tags first, so None (or a
+            # class instead of an instance) was an AttributeError about __sklearn_tags__
+            if not (_is_member_estimator(member) or _is_dropped(member)):
+                raise ValueError(
+                    f"member {name!r} must be an estimator instance with fit and predict, or "
+                    f"'drop' to leave it out; got {member!r}"
+                )
         if self.aggregate == "median" and self.weights is not None:
             raise ValueError(
                 "weights are only used with aggregate='mean'; the median of the members is "
@@ -329,7 +348,7 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
             # number of weights than of members is VotingRegressor's error, below.)
             if weights.size == len(self.estimators):
                 kept = [weight for weight, (_, member) in zip(weights, self.estimators)
-                        if not (isinstance(member, str) and member == "drop")]
+                        if not _is_dropped(member)]
                 if kept and not sum(kept) > 0:
                     raise ValueError(
                         "the weights of the members that are not dropped sum to zero, so their "
@@ -367,7 +386,7 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
         fitted = iter(self.estimators_)
         self.named_estimators_ = Bunch()
         for name, member in self.estimators:
-            current = member if isinstance(member, str) and member == "drop" else next(fitted)
+            current = member if _is_dropped(member) else next(fitted)
             self.named_estimators_[name] = current
             if hasattr(current, "feature_names_in_"):
                 self.feature_names_in_ = current.feature_names_in_
@@ -386,8 +405,7 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
         if caller_pid is None:  # not called from fit
             return names, members
         return names, tuple(
-            member if isinstance(member, str) and member == "drop"
-            else _MemberRecordingWarnings(member, caller_pid, name)
+            member if _is_dropped(member) else _MemberRecordingWarnings(member, caller_pid, name)
             for name, member in zip(names, members)
         )
 

@@ -548,7 +548,8 @@ def format_table(table, floatfmt=".3f"):
         A table as :func:`backtest` returns it: one entry per column, the columns of equal length.
     floatfmt : str, default=".3f"
         Format specification (for :func:`format`) of the float cells; the other cells are written
-        with ``str``.
+        with ``str``. A fixed-point format (ending in ``f``) writes cells of magnitude 1e10 and
+        more in exponent notation with as many decimals.
 
     Returns
     -------
@@ -568,6 +569,8 @@ def format_table(table, floatfmt=".3f"):
     | naive | 19.356 | 2.846 |
     >>> print(format_table(table, floatfmt=".1f").splitlines()[-1])
     | naive | 19.4 | 2.8 |
+    >>> print(format_table({"model": ["diverged"], "mase": [2.5e300]}).splitlines()[-1])
+    | diverged | 2.500e+300 |
     """
     if hasattr(table, "to_dict"):
         columns = {column: list(table[column]) for column in table.columns}
@@ -587,9 +590,23 @@ def format_table(table, floatfmt=".3f"):
         cells = []
         for name in names:
             value = columns[name][r]
-            cells.append(format(value, floatfmt) if isinstance(value, (float, np.floating)) else str(value))
+            cells.append(_format_float(value, floatfmt)
+                         if isinstance(value, (float, np.floating)) else str(value))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+#: fixed-point cells from this magnitude on are written in exponent notation
+_EXPONENT_FROM = 1e10
+
+
+def _format_float(value, floatfmt):
+    # a fixed-point format writes every digit of a large value (a diverged model's MASE of 1e300
+    # was a 300-digit cell); from 1e10 on, the same number of decimals in exponent notation
+    text = format(value, floatfmt)
+    if floatfmt.endswith("f") and np.isfinite(value) and abs(value) >= _EXPONENT_FROM:
+        text = format(value, floatfmt[:-1] + "e")
+    return text
 
 
 class OriginSplit:

@@ -385,3 +385,13 @@ def test_a_member_that_fails_is_named(seasonal_windows, n_jobs):
     ensemble = ForecastEnsemble([("attention", small(0)), ("ridge", Ridge())], n_jobs=n_jobs)
     with pytest.raises(ValueError, match=r"^member 'ridge' \(Ridge\): Input y contains NaN"):
         ensemble.fit(X, y)
+
+
+@pytest.mark.parametrize("member", [None, Ridge, "keep"])
+def test_a_member_that_is_not_an_estimator_is_named(seasonal_windows, member):
+    # None (or the class itself, or a string other than "drop") was an AttributeError about
+    # __sklearn_tags__, wrapped twice, from VotingRegressor's tag lookup
+    _, X, y = seasonal_windows
+    with pytest.raises(ValueError, match="member 'b' must be an estimator instance with fit "
+                                         "and predict, or 'drop'"):
+        ForecastEnsemble([("a", Ridge()), ("b", member)]).fit(X, y)

@@ -766,3 +766,12 @@ def test_a_failed_forecast_in_a_worker_keeps_every_warning_before_its_error(n_jo
     texts = sorted(str(w.message) for w in caught if w.category is UserWarning)
     # n_jobs=1 stops at the failing (last) series; in workers every series has run
     assert texts == sorted(f"forecast from {level + 26:g}" for level in (100, 200, 300, 5000))
+
+
+def test_format_table_writes_huge_values_in_exponent_notation():
+    # a fixed-point cell of 1e300 was 300 digits long (a diverged model in compare's table)
+    table = {"model": ["a", "b", "c", "d"], "mase": [2.5e300, -1.25e12, 9.9e9, float("inf")]}
+    cells = [line.split(" | ")[1].rstrip(" |") for line in format_table(table).splitlines()[2:]]
+    assert cells == ["2.500e+300", "-1.250e+12", "9900000000.000", "inf"]
+    # other formats are left as given
+    assert "2.5e+300" in format_table(table, floatfmt="g")
