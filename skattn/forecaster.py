@@ -35,6 +35,8 @@ from .windows import check_fits_in_memory
 
 _PREDICT_CHUNK = 2048  # rows per forward pass at predict time: bounds memory on large X
 _COSINE_WARMUP_FRACTION = 0.05  # of the planned optimiser steps, for lr_schedule="cosine"
+# epochs of one fit before "the loss never fell below the level forecast's" is a finding
+_MIN_EPOCHS_TO_JUDGE = 3
 _DEFAULT_QUANTILES = (0.1, 0.5, 0.9)
 # What a fit sets besides the public attributes ending in "_": removed with them when a fit
 # fails (AttentionForecaster._discard_fitted_state), so no cache outlives the weights it mirrors.
@@ -829,7 +831,10 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
             targets are values of ``X``: ``y`` is not in ``X``'s units, e.g. behind a
             StandardScaler of ``X`` in a Pipeline, or a TransformedTargetRegressor.
         ConvergenceWarning
-            When ``max_epochs`` ends training while the loss was still improving.
+            When ``max_epochs`` ends training while the loss was still improving; or when, in
+            a fit of at least 3 epochs, no epoch's training loss fell below that of forecasting
+            each window's level (the network's output at zero): training diverged (too large a
+            ``learning_rate``), or the windows hold nothing it learned.
 
         Notes
         -----
@@ -952,7 +957,10 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
                 # epsilon, ~1e15 times any other window's. Intermittent demand (runs of zeros,
                 # then a sale) gave loss curves of 1e12-1e30 and, with squared_error, worse
                 # forecasts (user trial, session 17). Their targets are left out, as missing ones.
-                constant = np.ptp(X3[:, :, 0], axis=1) == 0  # (n,)
+                # Constant as trained: in float32, a window whose values differ by less than
+                # its rounding step (a plateau with noise 1e-7 at 60) is constant too, and its
+                # targets' one-step differences were ~5e8 in its units (loss 1e14; audit 18)
+                constant = np.ptp(Xs[:, :, 0], axis=1) == 0  # (n,)
                 if constant.any():
                     Ys = Ys.copy()
                     Ys[constant] = np.nan
@@ -1041,6 +1049,32 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
             dpred = np.zeros_like(pred)
             dpred[observed] = loss_backward(self.loss, loss_cache) * dpred.dtype.type(fraction)
         return loss, (dpred / std if config.normalize else dpred)
+
+    def _level_forecast_loss(self, X, Y):
+        """The training loss of forecasting each window's level: what the network outputs when
+        its head gives zero (with instance normalisation the window's shift, its mean or last
+        value; without, the training data's mean). A reference a network that learned anything
+        beats; no network, dropout or affine parameters involved. ``X`` (n, T[, C]), ``Y`` as
+        trained on (scaled)."""
+        config = self.config_
+        total = 0.0
+        for start in range(0, X.shape[0], _PREDICT_CHUNK):
+            xb, yb = X[start:start + _PREDICT_CHUNK], Y[start:start + _PREDICT_CHUNK]
+            xb3 = xb if xb.ndim == 3 else xb[:, :, None]  # (b, T, C)
+            cache = None
+            if config.normalize:
+                _, norm = nn.norm.instance_norm_forward(xb3, config.instance_norm_eps,
+                                                        anchor=config.anchor)
+                cache = {"norm": norm}
+                level = norm["shift"][:, :, 0]  # (b, 1)
+            else:
+                level = np.zeros((xb.shape[0], 1), dtype=yb.dtype)
+            pred = np.broadcast_to(level, yb.shape)  # (b, horizon)
+            if config.n_quantiles is not None:  # every quantile at the level: (b, horizon, Q)
+                pred = np.broadcast_to(pred[:, :, None], pred.shape + (config.n_quantiles,))
+            loss, _ = self._loss_and_grad(np.ascontiguousarray(pred), yb, cache, config)
+            total += float(loss) * xb.shape[0]
+        return total / X.shape[0]
 
     def _evaluation_loss(self, X, Y, params):
         """Mean loss over ``X, Y`` (scaled), without dropout, in the training loss's units."""
@@ -1209,6 +1243,7 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         no_improvement = 0
         converged = False
         step_in_fit = 0
+        n_iter_before = self.n_iter_  # epochs of earlier fits (warm_start)
 
         for _ in range(n_epochs):
             started = time.perf_counter()
@@ -1267,6 +1302,25 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
             # restore the best epoch's weights in place (the optimiser holds the same arrays)
             for name, value in best_params.items():
                 params[name][...] = value
+        this_fit = self.loss_curve_[n_iter_before:]
+        if not partial and len(this_fit) >= _MIN_EPOCHS_TO_JUDGE:
+            level_loss = self._level_forecast_loss(X_train, Y_train)
+            if min(this_fit) >= level_loss > 0:  # 0: every target left out (constant windows)
+                # too large a step makes the loss jump in the first epochs and stay up; the
+                # early stop then read the flat curve as converged, and a model 5x off came with
+                # no word (learning_rate=1.0 on the airline series: losses 10-291 against 1.5)
+                level = ("each window's " + ("mean" if self.config_.anchor == "mean"
+                                             else "last value")
+                         if self.config_.normalize else "the training data's mean")
+                warnings.warn(
+                    f"AttentionForecaster: the training loss never fell below that of "
+                    f"forecasting {level} (the network's output at zero): best epoch "
+                    f"{min(this_fit):.4g} against {level_loss:.4g}. Training diverged, or the "
+                    f"windows hold nothing it learned; if loss_curve_ jumped up after the "
+                    f"first steps, a smaller learning_rate (now {self.learning_rate}) helps.",
+                    ConvergenceWarning,
+                )
+                converged = True  # one warning: not also "still improving"
         if not partial and not converged:
             warnings.warn(
                 f"AttentionForecaster: max_epochs={self.max_epochs} reached and the "

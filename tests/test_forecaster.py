@@ -510,6 +510,32 @@ def test_convergence_warning_when_max_epochs_ends_training(windows):
         AttentionForecaster(max_epochs=2, random_state=0).fit(X, y)
 
 
+@pytest.mark.parametrize("params", [{}, {"early_stopping": True}, {"loss": "pinball"},
+                                    {"normalize": False}, {"anchor": "last"}])
+def test_convergence_warning_when_the_loss_never_beats_the_level_forecast(windows, params):
+    # a learning rate far too large: the loss jumped in the first epochs and stayed up, the
+    # early stop read the flat curve as converged, and the useless model came with no word
+    X, y = windows
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = AttentionForecaster(learning_rate=3.0, max_epochs=15, random_state=0,
+                                    **params).fit(X, y)
+    diverged = [w for w in caught if "never fell below that of forecasting" in str(w.message)]
+    assert len(diverged) == 1 and diverged[0].category is ConvergenceWarning
+    assert "learning_rate (now 3.0)" in str(diverged[0].message)
+    assert not [w for w in caught if "still improving" in str(w.message)]  # one warning
+    # an ordinary fit, a continued one, and one on windows whose targets are all left out
+    # (constant windows: a zero loss, and a zero reference) say nothing of it
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = AttentionForecaster(max_epochs=5, random_state=0, warm_start=True,
+                                    **params).fit(X, y)
+        model.fit(X, y)
+        AttentionForecaster(max_epochs=5, random_state=0, **params).fit(
+            np.ones((40, 24)), np.ones((40, 6)))
+    assert not [w for w in caught if "never fell" in str(w.message)]
+
+
 def test_warm_start_continues_from_the_current_weights(windows):
     X, y = windows
     model = AttentionForecaster(**{**FAST, "max_epochs": 2}, warm_start=True).fit(X, y)
@@ -1326,6 +1352,24 @@ def test_windows_with_a_constant_target_are_left_out_of_the_loss(loss):
     np.testing.assert_array_equal(model.predict(X), same.predict(X))
     assert model.loss_curve_ == same.loss_curve_
     np.testing.assert_array_equal(model.predict(X[constant]), X[constant][:, -1:] * np.ones(4))
+
+
+def test_windows_constant_in_the_training_precision_are_left_out_too():
+    # a plateau whose noise (1e-7 at 60) is below float32's step there: its windows are not
+    # constant in float64 but are as trained, and their targets' one-step differences were
+    # ~5e8 in their units (loss curve at 1e14, learning stalled; audit, session 18)
+    t = np.arange(200.0)
+    rng = np.random.default_rng(0)
+    series = np.concatenate([50 + 3 * np.sin(2 * np.pi * t / 12),
+                             60 + 1e-7 * rng.standard_normal(80)])
+    X, y = make_windows(series, window=24, horizon=4)
+    assert not np.any(np.ptp(X, axis=1) == 0)
+    model = AttentionForecaster(**{**FAST, "max_epochs": 3}, loss="squared_error").fit(X, y)
+    assert max(model.loss_curve_) < 10
+    # in float64 those windows are trained on, and train normally
+    model = AttentionForecaster(**{**FAST, "max_epochs": 3}, loss="squared_error",
+                                dtype="float64").fit(X, y)
+    assert max(model.loss_curve_) < 10
 
 
 def test_a_first_fit_beyond_float32_says_what_helps():
