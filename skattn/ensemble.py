@@ -9,6 +9,7 @@ different history lengths share one ``X``.
 """
 from __future__ import annotations
 
+import math
 import os
 from numbers import Integral
 
@@ -60,6 +61,9 @@ class LastSteps(TransformerMixin, BaseEstimator):
         Column names of ``X`` when it was a DataFrame with string column names.
     n_channels_ : int
         Channels of the windows (1 for 2-D ``X``).
+    n_steps_ : int
+        Time steps kept, as fit resolved ``n_steps`` (None: all of ``n_features_in_``).
+        ``transform`` keeps these, whatever ``n_steps`` is set to after fit.
 
     Examples
     --------
@@ -71,6 +75,11 @@ class LastSteps(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {"n_steps": [Interval(Integral, 1, None, closed="left"), None]}
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True  # (n, T, C): the steps of every channel are kept
+        return tags
 
     def __init__(self, n_steps=None):
         self.n_steps = n_steps
@@ -91,12 +100,19 @@ class LastSteps(TransformerMixin, BaseEstimator):
         self : LastSteps
             The fitted transformer.
         """
-        X, _, self.n_channels_ = validate_windows(self, X, reset=True)
+        X, _, n_channels = validate_windows(self, X, reset=True)
         if self.n_steps is not None and self.n_steps > X.shape[1]:
+            # unfitted after a refit that fails: with the new n_features_in_ next to the old
+            # n_steps, transform sliced X[:, T - n_steps:] from a negative start, i.e. the
+            # last 2T - n_steps steps, silently
+            for attribute in ("n_features_in_", "feature_names_in_", "n_channels_", "n_steps_"):
+                self.__dict__.pop(attribute, None)
             raise ValueError(
                 f"LastSteps(n_steps={self.n_steps}) needs windows of at least {self.n_steps} "
                 f"steps; X has {X.shape[1]} feature(s) (time steps)"
             )
+        self.n_channels_ = n_channels
+        self.n_steps_ = X.shape[1] if self.n_steps is None else int(self.n_steps)
         return self
 
     def transform(self, X):
@@ -110,13 +126,15 @@ class LastSteps(TransformerMixin, BaseEstimator):
         Returns
         -------
         X_recent : ndarray of shape (n_samples, n_steps) or (n_samples, n_steps, n_channels)
-            The most recent ``n_steps`` steps of each window, oldest first (all of them when
-            ``n_steps`` is None).
+            The most recent ``n_steps_`` steps of each window, oldest first (all of them when
+            ``n_steps`` was None at fit).
         """
         check_is_fitted(self)
         X, _, _ = validate_windows(self, X, reset=False)
-        n_steps = X.shape[1] if self.n_steps is None else self.n_steps
-        return _two_d_unless_default_output(self, np.ascontiguousarray(X[:, X.shape[1] - n_steps:]))
+        # fit's n_steps_, not n_steps: set_params(n_steps=...) after fit changed the output
+        # (beyond the windows' length, to the wrong steps), as parameters must not before a fit
+        return _two_d_unless_default_output(
+            self, np.ascontiguousarray(X[:, X.shape[1] - self.n_steps_:]))
 
     def get_feature_names_out(self, input_features=None):
         """Get the names of the kept time steps.
@@ -130,12 +148,11 @@ class LastSteps(TransformerMixin, BaseEstimator):
         Returns
         -------
         feature_names_out : ndarray of str
-            The last ``n_steps`` of the input names (all of them when ``n_steps`` is None).
+            The last ``n_steps_`` of the input names.
         """
         check_is_fitted(self)
         names = _check_feature_names_in(self, input_features)
-        n_steps = len(names) if self.n_steps is None else self.n_steps
-        return names[len(names) - n_steps:]
+        return names[len(names) - self.n_steps_:]
 
 
 def _naming_the_member(exc, member, name):
@@ -273,6 +290,7 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
         # derives these two from the members
         tags.input_tags.allow_nan = False
         tags.input_tags.sparse = False
+        tags.input_tags.three_d_array = True  # (n, T, C), each member checks its own
         # several values per window only if every member forecasts several
         tags.target_tags.multi_output = all(
             get_tags(member).target_tags.multi_output
@@ -363,12 +381,18 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
         y_checked = check_targets_with_missing(y, X_checked.shape[0], self)
         self.n_channels_ = window_channels(X_checked)
         self.n_outputs_ = 1 if y_checked.ndim == 1 else y_checked.shape[1]
+        # predictions take y's shape: members disagree for a one-column y (Ridge (n,),
+        # AttentionForecaster (n, 1)), and stacking them failed at every predict
+        self._prediction_shape_tail = () if y_checked.ndim == 1 else (self.n_outputs_,)
         # VotingRegressor.fit would flatten y to 1-D; its parent fits the members on y as it is.
         # It fits them as _validate_estimators (below) gives them: each inside a
         # _MemberRecordingWarnings, so that the warnings of members fitted in worker processes
         # (the data's OutlierScaleWarning or TargetUnitsWarning, ConvergenceWarning) reach the
         # caller instead of a worker's stderr
-        for fitted_attribute in ("estimators_", "named_estimators_"):  # a refit that fails
+        # a refit that fails leaves the ensemble unfitted; feature_names_in_ from an earlier fit
+        # on a DataFrame would outlive a refit on an array (VotingRegressor's fit keeps it), and
+        # forecast then built DataFrames whose names the members had not seen
+        for fitted_attribute in ("estimators_", "named_estimators_", "feature_names_in_"):
             self.__dict__.pop(fitted_attribute, None)  # leaves the ensemble unfitted
         self._caller_pid = os.getpid()
         try:
@@ -410,10 +434,20 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
         )
 
     def _member_predictions(self, X):
-        """(n_estimators, n_samples) or (n_estimators, n_samples, horizon)."""
+        """(n_estimators, n_samples) or (n_estimators, n_samples, horizon): y's shape at fit."""
         check_is_fitted(self)
-        return np.stack([np.asarray(member.predict(X), dtype=np.float64)
-                         for member in self.estimators_])
+        predictions = []
+        for member in self.estimators_:
+            prediction = np.asarray(member.predict(X), dtype=np.float64)
+            shape = (prediction.shape[0],) + self._prediction_shape_tail if prediction.ndim \
+                else None
+            if shape is None or prediction.size != math.prod(shape):
+                raise ValueError(
+                    f"member {type(member).__name__} predicted shape {prediction.shape} for "
+                    f"{type(self).__name__} fitted on y of {self.n_outputs_} output(s) per window"
+                )
+            predictions.append(prediction.reshape(shape))
+        return np.stack(predictions)
 
     def predict(self, X):
         """The members' median (or weighted mean) forecast after each window.

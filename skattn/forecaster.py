@@ -659,6 +659,7 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         tags.target_tags.single_output = True
+        tags.input_tags.three_d_array = True  # (n, T, C): covariate channels
         return tags
 
     def __sklearn_is_fitted__(self):
@@ -831,7 +832,8 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
             targets are values of ``X``: ``y`` is not in ``X``'s units, e.g. behind a
             StandardScaler of ``X`` in a Pipeline, or a TransformedTargetRegressor.
         ConvergenceWarning
-            When ``max_epochs`` ends training while the loss was still improving; or when, in
+            When ``max_epochs`` ends training before it converged (the monitored loss improved
+            by more than ``tol`` within the last ``n_iter_no_change`` epochs); or when, in
             a fit of at least 3 epochs, no epoch's training loss fell below that of forecasting
             each window's level (the network's output at zero): training diverged (too large a
             ``learning_rate``), or the windows hold nothing it learned.
@@ -916,7 +918,7 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
                 self.n_outputs_ = Y.shape[1]
                 self.quantiles_ = quantiles
                 self.config_ = self._make_config(n_timesteps, n_channels, Y.shape[1], quantiles)
-                _check_network_fits_in_memory(self.config_, min(self.batch_size, n_samples))
+                _check_network_fits_in_memory(self.config_, min(int(self.batch_size), n_samples))
                 self.params_ = nn.init_params(self.config_, rng)
                 self._optimizer = None
                 self.loss_curve_ = []
@@ -991,7 +993,7 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
             _prime_malloc_thresholds()
             with _single_threaded_kernels(), _ShardRunner(_n_threads(self.n_jobs)) as runner:
                 self._train(X_train, Y_train, X_val, Y_val, rng, runner,
-                            n_epochs=1 if partial else self.max_epochs, partial=partial)
+                            n_epochs=1 if partial else int(self.max_epochs), partial=partial)
             # float64 copies of the weights (and config) for prediction, made once here, not per
             # call: predictions then do not depend on how rows are batched
             self._params64 = {name: value.astype(np.float64)
@@ -1186,7 +1188,7 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         config = self.config_
         params = self.params_
         n_train = X_train.shape[0]
-        batch_size = min(self.batch_size, n_train)
+        batch_size = min(int(self.batch_size), n_train)
         steps_per_epoch = math.ceil(n_train / batch_size)
         network_input = X_train if config.n_channels > 1 else X_train[:, :, 0]
         if self._optimizer is None:
@@ -1227,7 +1229,7 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         config = self.config_
         params = self.params_
         n_train = X_train.shape[0]
-        batch_size = min(self.batch_size, n_train)
+        batch_size = min(int(self.batch_size), n_train)
         steps_per_epoch = math.ceil(n_train / batch_size)
         total_steps = max(1, n_epochs * steps_per_epoch)
         warmup = int(_COSINE_WARMUP_FRACTION * total_steps) if self.lr_schedule == "cosine" else 0
@@ -1320,12 +1322,15 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
                     f"first steps, a smaller learning_rate (now {self.learning_rate}) helps.",
                     ConvergenceWarning,
                 )
-                converged = True  # one warning: not also "still improving"
+                converged = True  # one warning: not also "max_epochs reached"
         if not partial and not converged:
+            # "was still improving" was false when the last epochs rose above the best one:
+            # what is known is that it improved by more than tol within the last epochs counted
             warnings.warn(
-                f"AttentionForecaster: max_epochs={self.max_epochs} reached and the "
-                f"{'validation score' if validating else 'training loss'} was still improving; "
-                "consider raising max_epochs.",
+                f"AttentionForecaster: max_epochs={self.max_epochs} reached before training "
+                f"converged: the {'validation score' if validating else 'training loss'} "
+                f"improved by more than tol={self.tol} within the last "
+                f"n_iter_no_change={self.n_iter_no_change} epochs; consider raising max_epochs.",
                 ConvergenceWarning,
             )
 

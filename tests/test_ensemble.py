@@ -395,3 +395,61 @@ def test_a_member_that_is_not_an_estimator_is_named(seasonal_windows, member):
     with pytest.raises(ValueError, match="member 'b' must be an estimator instance with fit "
                                          "and predict, or 'drop'"):
         ForecastEnsemble([("a", Ridge()), ("b", member)]).fit(X, y)
+
+
+def test_last_steps_keeps_the_steps_of_its_fit():
+    # transform read n_steps, not the fit's: set_params(n_steps=30) on windows of 24 sliced
+    # X[:, -6:] (a negative start), and a refit refused for n_steps > T left n_features_in_ of
+    # the new X next to the old n_steps: 6 wrong steps, silently (user trial, session 18)
+    from sklearn.exceptions import NotFittedError
+
+    X = np.arange(48.0).reshape(2, 24)
+    steps = LastSteps(3).fit(X)
+    steps.set_params(n_steps=30)
+    np.testing.assert_array_equal(steps.transform(X), X[:, -3:])
+    np.testing.assert_array_equal(steps.get_feature_names_out(), ["x21", "x22", "x23"])
+    assert steps.n_steps_ == 3 and LastSteps().fit(X).n_steps_ == 24
+    refit = LastSteps(30).fit(np.ones((2, 36)))
+    with pytest.raises(ValueError, match="needs windows of at least 30 steps"):
+        refit.fit(X)
+    with pytest.raises(NotFittedError):
+        refit.transform(X)
+
+
+def test_a_one_column_y_whatever_shape_the_members_predict(seasonal_windows):
+    # Ridge predicts (n,) for y of shape (n, 1), AttentionForecaster (n, 1): the fit passed and
+    # every predict and forecast failed in np.stack ("all input arrays must have the same
+    # shape"); scikit-learn's check_supervised_y_2d failed (user trial, session 18)
+    series, X, y = seasonal_windows
+    y1 = y[:, 0]
+    column = ForecastEnsemble([("a", small(0)), ("r", Ridge())]).fit(X, y1[:, None])
+    flat = ForecastEnsemble([("a", small(0)), ("r", Ridge())]).fit(X, y1)
+    assert column.predict(X[:3]).shape == (3, 1) and flat.predict(X[:3]).shape == (3,)
+    np.testing.assert_allclose(column.predict(X[:3])[:, 0], flat.predict(X[:3]), rtol=1e-12)
+    assert column.transform(X[:3]).shape == (3, 2, 1)
+    np.testing.assert_allclose(column.forecast(series, 4), flat.forecast(series, 4), rtol=1e-12)
+
+
+def test_a_refit_on_an_array_forgets_the_frames_feature_names(seasonal_windows):
+    # VotingRegressor's fit kept feature_names_in_ from a fit on a DataFrame through a refit on
+    # an array, and forecast then gave the members frames they had not seen: a UserWarning per
+    # member and step (user trial, session 18)
+    pd = pytest.importorskip("pandas")
+    series, X, y = seasonal_windows
+    frame = pd.DataFrame(X, columns=[f"t{i}" for i in range(X.shape[1])])
+    ensemble = ForecastEnsemble([("a", small(0)), ("r", Ridge())]).fit(frame, y)
+    assert list(ensemble.feature_names_in_) == list(frame.columns)
+    ensemble.fit(X, y)
+    assert not hasattr(ensemble, "feature_names_in_")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ensemble.forecast(series, 8)
+
+
+def test_estimators_of_windows_with_channels_declare_three_d_input():
+    # covariate windows (n, T, C) are documented and accepted; the tag said otherwise
+    from sklearn.utils import get_tags
+
+    for estimator in (AttentionForecaster(), LastSteps(),
+                      ForecastEnsemble([("a", AttentionForecaster())])):
+        assert get_tags(estimator).input_tags.three_d_array

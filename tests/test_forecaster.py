@@ -510,6 +510,35 @@ def test_convergence_warning_when_max_epochs_ends_training(windows):
         AttentionForecaster(max_epochs=2, random_state=0).fit(X, y)
 
 
+def test_the_max_epochs_warning_does_not_claim_the_last_epoch_improved():
+    # it said "the training loss was still improving" after a last epoch above the best one
+    # (loss_curve_ 1.404 2.373 2.029 0.865 0.784 0.895; user trial, session 18)
+    X, y = make_windows(seasonal_series(), window=24, horizon=3)
+    with pytest.warns(ConvergenceWarning) as caught:
+        model = AttentionForecaster(**{**FAST, "max_epochs": 6, "learning_rate": 0.15,
+                                       "weight_decay": 0.0, "random_state": 1}).fit(X, y)
+    message = str(caught[0].message)
+    assert "still improving" not in message
+    assert ("reached before training converged: the training loss improved by more than "
+            "tol=0.0001 within the last n_iter_no_change=10 epochs") in message
+    assert len(model.loss_curve_) == 6
+
+
+@pytest.mark.parametrize("integer", [np.uint8, np.int8, np.int16])
+def test_small_numpy_integers_as_batch_size_and_epochs(integer):
+    # np.uint8(16) as batch_size passed validation and overflowed in the network's memory
+    # estimate (OverflowError: 2616 out of bounds for uint8); in the batch loop, start +
+    # batch_size past 255 would have wrapped around (user trial, session 18)
+    X, y = make_windows(seasonal_series(n=400), window=12, horizon=2)
+    assert X.shape[0] > 255
+    small_ints = dict(batch_size=integer(64), max_epochs=integer(2), n_iter_no_change=integer(3))
+    model = AttentionForecaster(**{**FAST, **small_ints}).fit(X, y)
+    plain = AttentionForecaster(**{**FAST, "batch_size": 64, "max_epochs": 2,
+                                   "n_iter_no_change": 3}).fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), plain.predict(X))
+    assert model.n_iter_ == 2
+
+
 @pytest.mark.parametrize("params", [{}, {"early_stopping": True}, {"loss": "pinball"},
                                     {"normalize": False}, {"anchor": "last"}])
 def test_convergence_warning_when_the_loss_never_beats_the_level_forecast(windows, params):
@@ -523,7 +552,7 @@ def test_convergence_warning_when_the_loss_never_beats_the_level_forecast(window
     diverged = [w for w in caught if "never fell below that of forecasting" in str(w.message)]
     assert len(diverged) == 1 and diverged[0].category is ConvergenceWarning
     assert "learning_rate (now 3.0)" in str(diverged[0].message)
-    assert not [w for w in caught if "still improving" in str(w.message)]  # one warning
+    assert not [w for w in caught if "max_epochs=15 reached" in str(w.message)]  # one warning
     # an ordinary fit, a continued one, and one on windows whose targets are all left out
     # (constant windows: a zero loss, and a zero reference) say nothing of it
     with warnings.catch_warnings(record=True) as caught:
