@@ -14,8 +14,10 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
+from sklearn.utils._metadata_requests import _routing_enabled
 from sklearn.utils._param_validation import HasMethods, Interval
-from sklearn.utils import get_tags
+from sklearn.utils import Bunch, get_tags
+from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping, process_routing
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._validation import MissingTargetsScoreMixin, forecast_with_predict, validate_windows
@@ -207,10 +209,23 @@ class DeseasonalizedForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEst
         Channels of the windows (1 for 2-D ``X``).
     n_outputs_ : int
         Values forecast after each window (the horizon).
+    season_length_ : int
+        ``season_length`` at fit.
+    seasonality_test_ : bool
+        ``seasonality_test`` at fit.
+    critical_value_ : float
+        ``critical_value`` at fit.
 
     See Also
     --------
     seasonal_indices : The seasonal indices of each window.
+
+    Notes
+    -----
+    ``predict`` and ``forecast`` adjust windows as at fit, with the fitted ``season_length_``,
+    ``seasonality_test_`` and ``critical_value_``: ``forecaster_`` learnt on windows adjusted
+    that way, so ``set_params`` changes nothing until the next fit (as for any scikit-learn
+    estimator).
 
     Examples
     --------
@@ -247,24 +262,29 @@ class DeseasonalizedForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEst
         return tags
 
     def _window_indices(self, target, padding):
-        """Seasonal indices (n, season_length) of the windows' target channel (n, T) whose left
+        """Seasonal indices (n, season_length_) of the windows' target channel (n, T) whose left
         padding (n,) is known."""
-        z = self.critical_value if self.seasonality_test else 0.0
-        return _indices_after_padding(target, padding, self.season_length, z)
+        z = self.critical_value_ if self.seasonality_test_ else 0.0
+        return _indices_after_padding(target, padding, self.season_length_, z)
 
     def _adjust(self, X):
         """The windows with channel 0 divided by its seasonal factors, and the factors of the
-        ``n_outputs_`` steps after each window: (n, T[, C]) and (n, n_outputs_)."""
+        ``n_outputs_`` steps after each window: (n, T[, C]) and (n, n_outputs_).
+
+        With the settings of the fit (``season_length_``, ``seasonality_test_``,
+        ``critical_value_``), not the current parameters: ``predict`` read the parameters, so a
+        ``set_params(season_length=4)`` after fit silently fed ``forecaster_`` windows adjusted
+        otherwise than those it was trained on (user trial, session 18)."""
         target = X if X.ndim == 2 else X[:, :, 0]  # (n, T)
         n_steps = X.shape[1]
-        if n_steps < 2 * int(self.season_length) + 1:
+        if n_steps < 2 * self.season_length_ + 1:
             # no window is long enough to be adjusted: skip the (n, season_length) indices, which
             # for an absurd season_length (10**9) would not fit in memory
             return X.astype(np.float64, copy=True), np.ones((X.shape[0], self.n_outputs_))
         padding = _padding(target)  # (n,) also the position of each window's first real value
         indices = self._window_indices(target, padding)  # (n, m)
         # phase counted from the window's end: position t has index (t - T) % m
-        phase = (np.arange(n_steps + self.n_outputs_) - n_steps) % int(self.season_length)
+        phase = (np.arange(n_steps + self.n_outputs_) - n_steps) % self.season_length_
         factors = indices[:, phase[:n_steps]]  # (n, T)
         # the padding stays padding: the first real value, adjusted, repeated
         first_real_factor = factors[np.arange(len(factors)), padding][:, None]  # (n, 1)
@@ -277,7 +297,7 @@ class DeseasonalizedForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEst
         return adjusted, indices[:, phase[n_steps:]]
 
     @_fit_context(prefer_skip_nested_validation=False)  # the forecaster validates its own params
-    def fit(self, X, y):
+    def fit(self, X, y, **fit_params):
         """Fit ``forecaster`` on the seasonally adjusted windows and targets.
 
         Parameters
@@ -288,23 +308,85 @@ class DeseasonalizedForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEst
             The next value, or the next ``horizon`` values, of the target after each window.
             NaN (a value that was not observed) is passed on to ``forecaster``, adjusted like
             the others; :class:`AttentionForecaster` leaves it out of its loss.
+        **fit_params : dict
+            Passed on to ``forecaster``'s ``fit`` as
+            :class:`~sklearn.compose.TransformedTargetRegressor` does: all of them without
+            metadata routing, or, with it enabled (``enable_metadata_routing=True`` in
+            :func:`sklearn.set_config`), those ``forecaster`` requests (``set_fit_request``).
+            They are passed unchanged: one ``sample_weight`` per window still belongs to its
+            (adjusted) window, but an array of values of the series would not be seasonally
+            adjusted. :class:`AttentionForecaster` takes no ``sample_weight``.
 
         Returns
         -------
         self : DeseasonalizedForecaster
             The fitted forecaster.
+
+        Raises
+        ------
+        ValueError
+            When ``y`` is None, or ``X`` and ``y`` are not finite windows and targets; and
+            whatever ``forecaster``'s ``fit`` raises.
+
+        Notes
+        -----
+        A fit that raises leaves the estimator unfitted (``predict`` raises
+        :class:`~sklearn.exceptions.NotFittedError`), whatever model it held before, as for
+        :class:`AttentionForecaster`; an invalid parameter value (scikit-learn's
+        ``InvalidParameterError``) is refused before the fit starts and changes nothing.
         """
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None."
-            )
-        # NaN targets (missing values) pass through the adjustment to the wrapped forecaster,
-        # which accepts or rejects them
-        X, y, self.n_channels_ = validate_windows(self, X, y, reset=True, missing_y=True)
-        self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
-        adjusted, future = self._adjust(X)
-        self.forecaster_ = clone(self.forecaster).fit(adjusted, y / future.reshape(y.shape))
+        try:
+            if y is None:
+                raise ValueError(
+                    f"{type(self).__name__} requires y to be passed, but the target y is None."
+                )
+            if _routing_enabled():
+                routed_params = process_routing(self, "fit", **fit_params)
+            else:
+                # what TransformedTargetRegressor does without routing: all to the one estimator
+                routed_params = Bunch(forecaster=Bunch(fit=fit_params))
+            # NaN targets (missing values) pass through the adjustment to the wrapped
+            # forecaster, which accepts or rejects them
+            X, y, self.n_channels_ = validate_windows(self, X, y, reset=True, missing_y=True)
+            self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
+            # int(): NumPy's unsigned integers wrap around in y[:-m]
+            self.season_length_ = int(self.season_length)
+            self.seasonality_test_ = bool(self.seasonality_test)
+            self.critical_value_ = float(self.critical_value)
+            adjusted, future = self._adjust(X)
+            # the adjustment divides X and y only: sample_weight (one per window) is unchanged
+            self.forecaster_ = clone(self.forecaster).fit(
+                adjusted, y / future.reshape(y.shape), **routed_params.forecaster.fit)
+        except BaseException:
+            # the attributes above were already set for the new data while forecaster_ (or its
+            # absence) was the old fit's: a refit whose forecaster failed predicted with neither
+            # X (a features mismatch either way; user trial, session 18)
+            self._discard_fitted_state()
+            raise
         return self
+
+    def _discard_fitted_state(self):
+        """Remove every attribute a fit sets (those ending in "_", as ``check_is_fitted`` counts
+        them), leaving the estimator unfitted; the parameters are kept."""
+        for name in list(vars(self)):
+            if name.endswith("_") and not name.startswith("_"):
+                delattr(self, name)
+
+    def get_metadata_routing(self):
+        """Get the metadata routing of this object: ``fit`` routes to ``forecaster``'s ``fit``.
+
+        See scikit-learn's :ref:`User Guide <metadata_routing>` on how the routing works.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            A :class:`~sklearn.utils.metadata_routing.MetadataRouter` encapsulating the
+            routing information.
+        """
+        return MetadataRouter(owner=self).add(
+            forecaster=self.forecaster,
+            method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+        )
 
     def predict(self, X):
         """Forecast with the wrapped model on the adjusted windows, seasonality put back.

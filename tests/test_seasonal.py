@@ -246,3 +246,106 @@ def test_numpy_unsigned_season_lengths_are_plain_counts(unsigned):
         lambda m: backtest({"n": NaiveForecaster()}, s, 3, 20, season_length=m)["mase"],
     ):
         np.testing.assert_array_equal(np.asarray(compute(unsigned)), np.asarray(compute(4)))
+
+
+def airline_windows(window=48, horizon=12):
+    from skattn.datasets import load_airline
+
+    return make_windows(load_airline().series, window=window, horizon=horizon)
+
+
+@pytest.mark.parametrize("changed", [{"season_length": 4}, {"seasonality_test": False},
+                                     {"critical_value": 1e6}, {"critical_value": 0.5}])
+def test_set_params_after_fit_does_not_change_the_adjustment_until_the_next_fit(changed):
+    # predict read season_length, seasonality_test and critical_value at predict time: after
+    # set_params(season_length=4) the forecaster trained on windows adjusted with 12 was fed
+    # windows adjusted with 4 (forecasts off by up to 28 passengers, no error; user trial 18)
+    from sklearn.base import clone
+
+    X, y = airline_windows()
+    model = DeseasonalizedForecaster(Ridge(), season_length=12).fit(X, y)
+    before, forecast_before = model.predict(X), model.forecast(X[-1], 24)
+    refitted = clone(model).set_params(**changed).fit(X, y)
+    assert np.abs(refitted.predict(X) - before).max() > 1.0  # the setting does matter here
+    model.set_params(**changed)
+    np.testing.assert_array_equal(model.predict(X), before)
+    np.testing.assert_array_equal(model.forecast(X[-1], 24), forecast_before)
+    assert (model.season_length_, model.seasonality_test_, model.critical_value_) == (12, True,
+                                                                                     1.645)
+    model.fit(X, y)  # the next fit takes the new setting
+    np.testing.assert_array_equal(model.predict(X), refitted.predict(X))
+    assert model.get_params()[next(iter(changed))] == next(iter(changed.values()))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # 2 epochs
+def test_a_refit_whose_forecaster_fails_leaves_the_wrapper_unfitted():
+    # n_features_in_ and n_outputs_ were set for the new windows before the wrapped forecaster
+    # failed, while forecaster_ stayed the old fit's: predict then refused both the old windows
+    # (36 steps: "DeseasonalizedForecaster is expecting 24") and the new ones (24 steps:
+    # "AttentionForecaster is expecting 36"; user trial, session 18)
+    from sklearn.exceptions import NotFittedError
+
+    X36, y3 = airline_windows(window=36, horizon=3)
+    X24, y2 = airline_windows(window=24, horizon=2)
+    model = DeseasonalizedForecaster(AttentionForecaster(trend_degree=2, max_epochs=2, d_model=8,
+                                                         n_heads=2, n_layers=1, random_state=0))
+    model.fit(X36, y3)
+    with pytest.raises(ValueError, match="trend_degree=2 must be smaller than the horizon"):
+        model.fit(X24, y2)
+    for X in (X24, X36):
+        with pytest.raises(NotFittedError):
+            model.predict(X[:1])
+    assert not any(name.endswith("_") and not name.startswith("_") for name in vars(model))
+    assert model.fit(X36, y3).predict(X36[:1]).shape == (1, 3)  # and it can be fitted again
+
+
+def test_sample_weight_goes_to_the_forecaster_with_the_adjusted_windows():
+    # fit took no fit parameters: fit(X, y, sample_weight=w) was a TypeError (user trial 18)
+    X, y = airline_windows()
+    weights = np.linspace(0.2, 3.0, len(X))
+    model = DeseasonalizedForecaster(Ridge()).fit(X, y, sample_weight=weights)
+    adjusted, future = model._adjust(X)
+    inner = Ridge().fit(adjusted, y / future, sample_weight=weights)  # one weight per window
+    np.testing.assert_allclose(model.forecaster_.coef_, inner.coef_, rtol=1e-10)
+    unweighted = DeseasonalizedForecaster(Ridge()).fit(X, y)
+    assert not np.allclose(model.forecaster_.coef_, unweighted.forecaster_.coef_)
+
+
+def test_metadata_routing_sends_sample_weight_where_the_forecaster_requests_it():
+    # the wrapper was no router: with routing enabled, sample_weight was a TypeError whatever
+    # the wrapped forecaster requested (user trial, session 18)
+    import sklearn
+    from sklearn.exceptions import UnsetMetadataPassedError
+    from sklearn.utils.metadata_routing import MetadataRouter
+
+    X, y = airline_windows()
+    weights = np.linspace(0.2, 3.0, len(X))
+    expected = DeseasonalizedForecaster(Ridge()).fit(X, y, sample_weight=weights)
+    with sklearn.config_context(enable_metadata_routing=True):
+        requesting = DeseasonalizedForecaster(Ridge().set_fit_request(sample_weight=True))
+        assert isinstance(requesting.get_metadata_routing(), MetadataRouter)
+        requesting.fit(X, y, sample_weight=weights)
+        np.testing.assert_allclose(requesting.forecaster_.coef_, expected.forecaster_.coef_,
+                                   rtol=1e-12)
+        with pytest.raises(UnsetMetadataPassedError, match=r"Ridge\.fit.*DeseasonalizedForecaster"):
+            DeseasonalizedForecaster(Ridge()).fit(X, y, sample_weight=weights)
+
+
+@pytest.mark.parametrize("routing", [True, False])
+def test_grid_search_passes_sample_weight_through_the_wrapper(routing):
+    # GridSearchCV(...).fit(X, y, sample_weight=w) failed: TypeError in the wrapper's fit, or,
+    # with routing, an error that the wrapper had not requested it (user trial, session 18)
+    import sklearn
+    from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+
+    X, y = airline_windows()
+    weights = np.linspace(0.2, 3.0, len(X))
+    with sklearn.config_context(enable_metadata_routing=routing):
+        ridge = Ridge().set_fit_request(sample_weight=True) if routing else Ridge()
+        search = GridSearchCV(DeseasonalizedForecaster(ridge), {"forecaster__alpha": [0.1, 100.0]},
+                              cv=TimeSeriesSplit(n_splits=3, gap=11))
+        search.fit(X, y, sample_weight=weights)
+    alpha = search.best_params_["forecaster__alpha"]
+    expected = DeseasonalizedForecaster(Ridge(alpha=alpha)).fit(X, y, sample_weight=weights)
+    np.testing.assert_allclose(search.best_estimator_.forecaster_.coef_,
+                               expected.forecaster_.coef_, rtol=1e-12)
