@@ -564,3 +564,51 @@ def test_forward_for_predictions_gives_the_same_forecast(dtype):
     pred, _ = forward(params, x, config)
     pred_only, _ = forward(params, x, config, for_backward=False)
     np.testing.assert_array_equal(pred_only, pred)
+
+
+# =============================================================================================
+# Whole-network gradients of a shard: first_row != 0 moves every dropout mask
+# =============================================================================================
+# A batch cut into shards (n_jobs) runs forward on rows a:b with first_row = a, so each mask is
+# drawn at offset first_row * N * D (the embedding's, and both residual branches' of each block).
+# (id, config overrides, batch, first_row); all odd first rows
+FIRST_ROW_CASES = [
+    # N = 3 tokens x D = 3: odd offsets (3 * 9), odd widths: the plain dropout steps, each mask
+    # starting at the high half of a word
+    ("odd-offsets-odd-width", dict(n_timesteps=6, d_model=3, n_heads=1, d_ff=5), 2, 3),
+    # N = 4 x D = 4: even offsets (5 * 16), the fused bias + dropout + residual kernel from pair 40
+    ("even-offsets-kernel-2layers-causal", dict(n_layers=2, causal=True), 3, 5),
+    # 32 windows: the feature-major attention, its branch token-major; D = 4 even, offset 7 * 12:
+    # the fused kernel reading the branch token-major
+    ("feature-major-token-major-kernel", dict(n_timesteps=6, d_ff=4), 32, 7),
+    # the same with D = 3: odd offsets (7 * 9) and width, the branch transposed for the plain steps
+    ("feature-major-odd-offsets", dict(n_timesteps=6, d_model=3, n_heads=1, d_ff=4), 32, 7),
+]
+
+
+@pytest.mark.parametrize("overrides, batch, first_row",
+                         [pytest.param(*case[1:], id=case[0]) for case in FIRST_ROW_CASES])
+def test_network_gradients_at_an_odd_first_row(overrides, batch, first_row):
+    # test_network_gradients runs at first_row = 0 only
+    config = make_config(**overrides)  # dropout 0.2, instance_norm_eps the default 1e-30
+    rng = np.random.default_rng(100 + first_row)
+    params = perturbed_params(config, rng)
+    x = make_input(config, rng, batch, covariates=False)
+    dpred = rng.standard_normal(pred_shape(config, batch))
+
+    def run(row=first_row):
+        # a fresh generator with a fixed seed: every evaluation sees the same dropout masks
+        return forward(params, x, config, training=True, rng=np.random.default_rng(DROPOUT_SEED),
+                       first_row=row)
+
+    def loss():
+        return float(np.sum(run()[0] * dpred))
+
+    pred, cache = run()
+    assert cache["block0"]["feature_major"] == (batch >= 32)
+    assert not np.allclose(pred, run(0)[0]), "first_row should move the dropout masks"
+    assert not np.allclose(pred, forward(params, x, config, training=False)[0]), \
+        "dropout should act when training"
+    grads, dx = backward(dpred, cache, params, config, return_input_grad=True)
+    with one_numba_thread():  # speed only; see its docstring
+        check_gradients(loss, {**params, "input x": x}, {**grads, "input x": dx})

@@ -1657,3 +1657,357 @@ def test_forward_of_rows_at_their_first_row_drops_what_the_whole_batch_drops():
     assert not np.allclose(moved, whole[4:10])
     with pytest.raises(ValueError, match="first_row must be an integer >= 0"):
         forward(params, x, config, training=True, rng=np.random.default_rng(2), first_row=-3)
+
+
+# =============================================================================================
+# Gradient checks of the paths the network takes that the checks above reach only through the
+# whole network (audit 18): token-major layer norm, zero-variance rows and channels, the
+# network's instance-norm epsilon, NumPy-scalar affine parameters, dropout mask offsets, the trend
+# head, and the batch-last attention cores
+# =============================================================================================
+def spec_layernorm_token_major(rng, B, N, D):
+    # x (B, N, D) -> out (N, B, D): the row permutation the feature-major attention reads; dout
+    # comes in that layout, dx goes back in x's
+    inputs = {
+        "x": spread(rng, (B, N, D), axis=2),
+        "gamma": 1.0 + 0.3 * rng.standard_normal(D),
+        "beta": rng.standard_normal(D),
+    }
+
+    def forward(x, gamma, beta):
+        out, cache = layernorm_forward(x, gamma, beta, token_major=True)
+        assert out.shape == (N, B, D)
+        return (out,), cache
+
+    def backward(douts, cache):
+        dx, dgamma, dbeta = layernorm_backward(douts[0], cache)
+        return {"x": dx, "gamma": dgamma, "beta": dbeta}
+
+    return inputs, forward, backward
+
+
+@pytest.mark.parametrize("B, N, D", [
+    (1, 1, 1),  # everything one: the permutation is the identity, the row normalises to beta
+    (2, 3, 5),  # a real permutation (row b N + n -> n B + b), odd width
+    (3, 1, 7),  # one token: the identity permutation again, B rows
+    (2, 3, 1),  # one feature: dx = 0 exactly, dgamma = 0, only dbeta
+    (3, 2, 2),  # two features: spread's small-gap pairs (see its docstring)
+    (4, 3, 4),  # even width, B != N
+])
+def test_layernorm_token_major_gradients(B, N, D):
+    # the network's layer norm before a feature-major attention (B >= 32 windows) writes its
+    # output token-major, and its backward reads dout so; only the value tests covered it
+    rng = np.random.default_rng(B * 100 + N * 10 + D)
+    gradcheck_spec(spec_layernorm_token_major(rng, B, N, D), rng)
+
+
+def layernorm_spec_of(x, gamma, beta, token_major, names=("x", "gamma", "beta")):
+    """layernorm_forward's spec on given arrays; only those in ``names`` are inputs (checked),
+    the others stay fixed."""
+    arrays = {"x": x, "gamma": gamma, "beta": beta}
+    inputs = {name: arrays[name] for name in names}
+
+    def forward(**given):
+        args = {**arrays, **given}
+        out, cache = layernorm_forward(args["x"], args["gamma"], args["beta"], 1e-5, token_major)
+        return (out,), cache
+
+    def backward(douts, cache):
+        dx, dgamma, dbeta = layernorm_backward(douts[0], cache)
+        grads = {"x": dx, "gamma": dgamma, "beta": dbeta}
+        return {name: grads[name] for name in names}
+
+    return inputs, forward, backward
+
+
+@pytest.mark.parametrize("token_major", [False, True])
+def test_layernorm_gradients_with_constant_rows_among_others(token_major):
+    # a zero-variance row (a token whose features are all equal, e.g. after a constant window)
+    # normalises to beta with std = sqrt(eps): its input gradient is rstd (g - mean(g)), rstd =
+    # 1 / sqrt(1e-5) ~ 316, large but smooth (the stencil's +-2e-5 moves the variance to ~1e-10,
+    # far below eps). Mixed with ordinary rows, every tensor is checked norm-wise.
+    rng = np.random.default_rng(41)
+    x = spread(rng, (3, 4, 5), axis=2)  # (B, N, D)
+    x[0, 1] = 0.7  # constant rows, of values whose mean is not exact in binary
+    x[2, 0] = -1.3
+    x[2, 3] = 2.9
+    spec = layernorm_spec_of(x, 1.0 + 0.3 * rng.standard_normal(5), rng.standard_normal(5),
+                             token_major)
+    gradcheck_spec(spec, rng)
+
+
+@pytest.mark.parametrize("token_major", [False, True])
+def test_layernorm_gradients_when_every_row_is_constant(token_major):
+    # every row zero-variance: dx and dbeta are checked as usual. dgamma is exactly 0 in exact
+    # arithmetic (xhat = 0), so it is compared with an absolute tolerance instead: the kernel's
+    # row mean of D equal values is off by a few ulps of the value, which rstd ~ 1 / sqrt(eps)
+    # turns into xhat ~ 1e-14 (the audit saw dgamma ~ 1e-13); and the central difference cannot
+    # resolve a change of ~1e-14 * 2e-5 in a loss of order one (its round-off floor is
+    # ~18 eps_64 |loss terms| / (12 h)). A relative test of two round-off residues means nothing.
+    from gradcheck import STEP, numerical_gradient
+
+    rng = np.random.default_rng(42)
+    B, N, D = 2, 3, 5
+    x = np.broadcast_to(rng.standard_normal((B, N, 1)), (B, N, D)).copy()  # (B, N, D)
+    gamma, beta = 1.0 + 0.3 * rng.standard_normal(D), rng.standard_normal(D)
+    inputs, forward, backward = layernorm_spec_of(x, gamma, beta, token_major, ("x", "beta"))
+    gradcheck_spec((inputs, forward, backward), rng)
+
+    (out,), cache = forward(**inputs)
+    dout = rng.standard_normal(out.shape)
+    _, dgamma, _ = layernorm_backward(dout, cache)
+
+    def loss():
+        return float(np.sum(forward(**inputs)[0][0] * dout))
+
+    with one_numba_thread():
+        numeric = numerical_gradient(loss, gamma)
+    eps64 = np.finfo(np.float64).eps
+    rows = B * N
+    # analytic: sum over rows of |dout| * |xhat|, |xhat| <= D ulps of |x| times 1 / sqrt(eps)
+    analytic_bound = rows * np.abs(dout).max() * D * eps64 * np.abs(x).max() / math.sqrt(1e-5)
+    # numeric: the five-point stencil's round-off on the loss
+    numeric_bound = 18 * eps64 * float(np.sum(np.abs(out * dout))) / (12 * STEP)
+    assert np.all(np.abs(dgamma) <= analytic_bound), (dgamma, analytic_bound)
+    assert np.all(np.abs(numeric) <= numeric_bound), (numeric, numeric_bound)
+    np.testing.assert_allclose(dgamma, numeric, rtol=0, atol=analytic_bound + numeric_bound)
+
+
+def spec_instance_norm_with_fixed_elements(x, eps, gamma, beta, anchor, free):
+    """instance_norm_forward's spec (out, shift and std all feed the loss) whose input is
+    ``x[free]``: the other elements of ``x`` stay fixed and get no gradient check."""
+    inputs = {"x_free": x[free]}
+    if gamma is not None:
+        inputs.update(gamma=gamma, beta=beta)
+
+    def forward(x_free, gamma=None, beta=None):
+        full = x.copy()
+        full[free] = x_free
+        out, cache = instance_norm_forward(full, eps, gamma, beta, anchor)
+        return (out, cache["shift"], cache["std"]), cache
+
+    def backward(douts, cache):
+        dx, dgamma, dbeta = instance_norm_backward(douts[0], cache, douts[1], douts[2])
+        grads = {"x_free": dx[free]}
+        if gamma is not None:
+            grads.update(gamma=dgamma, beta=dbeta)
+        return grads
+
+    return inputs, forward, backward
+
+
+@pytest.mark.parametrize("anchor", ["mean", "last"])
+@pytest.mark.parametrize("B, T, C, affine", [
+    (1, 1, 1, True),  # one step: x - shift is exactly 0, no 1 / sqrt(eps) anywhere
+    (2, 2, 2, False),  # two steps: z = +-1, flat; the statistics carry the gradient
+    (3, 7, 1, True),
+    (2, 5, 3, True),
+])
+def test_instance_norm_gradients_at_the_network_epsilon(anchor, B, T, C, affine):
+    # the network normalises with instance_norm_eps = 1e-30 (NetworkConfig's default), not the
+    # 1e-5 of the checks above: std = sqrt(var + 1e-30) is the plain std in float64
+    rng = np.random.default_rng(B * 100 + T * 10 + C)
+    x = spread(rng, (B, T, C), axis=1)
+    gamma = 1.0 + 0.3 * rng.standard_normal(C) if affine else None
+    beta = rng.standard_normal(C) if affine else None
+    free = np.ones(x.shape, dtype=bool)
+    gradcheck_spec(spec_instance_norm_with_fixed_elements(x, 1e-30, gamma, beta, anchor, free),
+                   rng)
+
+
+@pytest.mark.parametrize("anchor", ["mean", "last"])
+@pytest.mark.parametrize("eps", [1e-30, 1e-5])
+@pytest.mark.parametrize("affine", [False, True])
+def test_instance_norm_gradients_of_windows_with_a_constant_channel(anchor, eps, affine):
+    # a constant covariate in a window (zero variance): its own input gradient is ~1 / sqrt(eps)
+    # (1e15 at the network's epsilon), beyond any finite difference, so its elements stay fixed
+    # (left out of the check). Everything else must be exact: the other channels of the same
+    # window, the other windows, and gamma and beta of every channel (linear in them).
+    rng = np.random.default_rng(43)
+    B, T, C = 3, 5, 3
+    x = spread(rng, (B, T, C), axis=1)  # (B, T, C)
+    x[1, :, 1] = 0.7  # window 1, channel 1 constant
+    x[2, :, 0] = -2.3  # window 2, the target channel constant
+    free = np.ones(x.shape, dtype=bool)
+    free[1, :, 1] = free[2, :, 0] = False
+    gamma = 1.0 + 0.3 * rng.standard_normal(C) if affine else None
+    beta = rng.standard_normal(C) if affine else None
+    gradcheck_spec(spec_instance_norm_with_fixed_elements(x, eps, gamma, beta, anchor, free), rng)
+
+
+@pytest.mark.parametrize("B, horizon, Q", [(1, 1, 1), (2, 3, 2), (3, 4, 3)])
+def test_instance_denorm_gradients_with_numpy_scalar_affine_parameters(B, horizon, Q):
+    # the network passes the target channel's affine parameters as params["revin.gamma"][0], a
+    # NumPy scalar (np.float64), not the 0-d arrays of spec_instance_denorm; the gradients come
+    # back as scalars and go into element 0 of the (C,) parameter gradients
+    rng = np.random.default_rng(B * 100 + horizon * 10 + Q)
+    C = 2
+    inputs = {
+        "y": rng.standard_normal((B, horizon, Q)),
+        "shift": rng.standard_normal((B, 1)),
+        "std": rng.uniform(0.5, 2.0, size=(B, 1)),
+        "revin_gamma": away_from_zero(rng, C, 0.5, 1.5),  # (C,), channel 0 the target
+        "revin_beta": rng.standard_normal(C),
+    }
+
+    def forward(y, shift, std, revin_gamma, revin_beta):
+        gamma, beta = revin_gamma[0], revin_beta[0]
+        assert isinstance(gamma, np.float64) and not isinstance(gamma, np.ndarray)
+        out, cache = instance_denorm_forward(y, shift, std, gamma, beta)
+        return (out,), cache
+
+    def backward(douts, cache):
+        dy, dshift, dstd, dgamma, dbeta = instance_denorm_backward(douts[0], cache)
+        assert np.shape(dgamma) == np.shape(dbeta) == ()
+        dgamma_all, dbeta_all = np.zeros(C), np.zeros(C)
+        dgamma_all[0] += dgamma
+        dbeta_all[0] += dbeta
+        return {"y": dy, "shift": dshift, "std": dstd, "revin_gamma": dgamma_all,
+                "revin_beta": dbeta_all}
+
+    gradcheck_spec((inputs, forward, backward), rng)
+
+
+@pytest.mark.parametrize("shape, p, offset", [
+    ((3, 5), 0.5, 7),  # odd offset: x[0] takes the high half of a word, pairs shifted by one
+    ((3, 5), 0.5, 10),  # even offset, odd size: the last element takes a fresh word's low half
+    ((2, 3, 4), 0.3, 3),
+    ((1,), 0.5, 1),  # a single element at the high half
+    ((4, 1), 0.9, 11),
+])
+def test_dropout_gradients_at_a_mask_offset(shape, p, offset):
+    # a shard of a batch draws its masks at its rows' position in the whole batch (offset > 0);
+    # the check above ran at offset 0 only
+    rng = np.random.default_rng(sum(shape) + offset)
+    inputs = {"x": rng.standard_normal(shape)}
+
+    def forward(x):
+        # a fresh generator with the same seed on every call: every evaluation sees the same mask
+        out, cache = dropout_forward(x, p, np.random.default_rng(9), True, offset=offset)
+        return (out,), cache
+
+    def backward(douts, cache):
+        return {"x": dropout_backward(douts[0], cache)}
+
+    gradcheck_spec((inputs, forward, backward), rng)
+
+
+@pytest.mark.parametrize("B, N, D, p, offset, branch_token_major", [
+    (3, 4, 6, 0.4, 24, False),  # even width and offset: the fused kernel, masks from pair 12
+    (3, 4, 6, 0.4, 5, False),  # odd offset: the plain steps
+    (2, 3, 5, 0.4, 15, False),  # odd width and offset: the plain steps
+    (3, 4, 6, 0.4, 24, True),  # token-major branch (N, B, D): the fused kernel reads it so
+    (3, 4, 6, 0.4, 5, True),  # token-major, odd offset: transposed back, the plain steps
+    (2, 3, 5, 0.4, 7, True),  # token-major, odd width: transposed, the plain steps
+    (1, 1, 1, 0.5, 3, True),
+    (2, 3, 4, 0.0, 0, True),  # p = 0: no mask, the branch transposed and added
+])
+def test_bias_dropout_residual_gradients_at_offsets_and_token_major(B, N, D, p, offset,
+                                                                    branch_token_major):
+    # the block's fused bias + dropout + residual at a shard's offset, and with the
+    # feature-major attention's token-major branch: each of its paths (kernel or plain steps)
+    # must give the gradients of the function it computes
+    from skattn.nn.dropout import bias_dropout_residual_backward, bias_dropout_residual_forward
+
+    rng = np.random.default_rng(B * 1000 + N * 100 + D * 10 + offset)
+    branch_shape = (N, B, D) if branch_token_major else (B, N, D)
+    inputs = {"residual": rng.standard_normal((B, N, D)),
+              "branch": rng.standard_normal(branch_shape),
+              "bias": rng.standard_normal(D)}
+
+    def forward(residual, branch, bias):
+        out, cache = bias_dropout_residual_forward(residual, branch, bias, p,
+                                                   np.random.default_rng(4), True,
+                                                   branch_token_major=branch_token_major,
+                                                   offset=offset)
+        return (out,), cache
+
+    def backward(douts, cache):
+        dresidual, dbranch, dbias = bias_dropout_residual_backward(
+            douts[0], cache, branch_token_major=branch_token_major)
+        return {"residual": dresidual, "branch": dbranch, "bias": dbias}
+
+    gradcheck_spec((inputs, forward, backward), rng)
+
+
+@pytest.mark.parametrize("horizon, degree, Q", [
+    (1, 0, 1), (3, 0, 3),  # a constant: one coefficient
+    (5, 1, 1), (4, 1, 3),  # a line
+    (4, 2, 1), (6, 2, 3),  # a parabola
+])
+def test_trend_head_gradients(horizon, degree, Q):
+    # the trend head expands (B, K, Q) coefficients over the horizon, K = degree + 1; only the
+    # whole network's check covered its backward
+    from skattn.nn.network import trend_backward, trend_basis, trend_forward
+
+    rng = np.random.default_rng(horizon * 100 + degree * 10 + Q)
+    basis = trend_basis(horizon, degree, np.float64)  # (horizon, K)
+    inputs = {"coefficients": rng.standard_normal((2, degree + 1, Q))}
+
+    def forward(coefficients):
+        out = trend_forward(coefficients, basis)
+        assert out.shape == (2, horizon, Q)
+        return (out,), None
+
+    def backward(douts, cache):
+        return {"coefficients": trend_backward(douts[0], basis)}
+
+    gradcheck_spec((inputs, forward, backward), rng)
+
+
+def spec_scaled_dot_batch_last(rng, B, T, H, Dh, causal):
+    # q, k, v in the batch-last layout (3, H, Dh, T, B) that the network's feature-major path
+    # computes directly; magnitudes in [0.2, 2] as attention_qkv's
+    from skattn.nn.attention import scaled_dot_batch_last_backward, scaled_dot_batch_last_forward
+
+    inputs = {"qkv_t": away_from_zero(rng, (3, H, Dh, T, B), 0.2, 2.0),
+              "scale": rng.uniform(0.3, 1.5, size=H)}
+
+    def forward(qkv_t, scale):
+        out_t, probs_t = scaled_dot_batch_last_forward(qkv_t, scale, causal)  # (H, Dh, T, B)
+        return (out_t,), (qkv_t, probs_t, scale)
+
+    def backward(douts, cache):
+        qkv_t, probs_t, scale = cache
+        dqkv_t, dscale = scaled_dot_batch_last_backward(douts[0], qkv_t, probs_t, scale, causal,
+                                                        need_dscale=True)
+        # without the scale's gradient: the same dqkv_t, and None
+        dqkv_only, none = scaled_dot_batch_last_backward(douts[0], qkv_t, probs_t, scale, causal)
+        assert none is None
+        np.testing.assert_array_equal(dqkv_only, dqkv_t)
+        return {"qkv_t": dqkv_t, "scale": dscale}
+
+    return inputs, forward, backward
+
+
+@pytest.mark.parametrize("B, T, H, Dh, causal", [
+    (1, 1, 1, 1, False),  # one token: probs = 1, dq = dk = dscale = 0
+    (1, 2, 1, 1, True),
+    (3, 3, 2, 1, False),  # one-wide heads
+    (2, 5, 1, 3, True),
+    (4, 1, 2, 2, True),
+    (5, 4, 2, 3, False),
+])
+def test_scaled_dot_batch_last_gradients(B, T, H, Dh, causal):
+    # the core of the feature-major attention (dot product, >= 32 windows), called on its own
+    # layout: the network's check reaches it only at one shape
+    rng = np.random.default_rng(B * 1000 + T * 100 + H * 10 + Dh)
+    gradcheck_spec(spec_scaled_dot_batch_last(rng, B, T, H, Dh, causal), rng)
+
+
+@pytest.mark.parametrize("kind, B, H, T, Dh, causal", [
+    ("cosine", 32, 2, 3, 2, True),
+    ("cosine", 32, 1, 4, 1, False),  # one-wide heads (spec_cosine_attention's eps = 1e-2 regime)
+    ("cosine", 33, 2, 1, 3, True),  # one token, an odd batch
+    ("dot", 32, 2, 3, 2, False),  # the batch path through copies (not the network's layout)
+    ("dot", 32, 1, 2, 1, True),
+])
+def test_attention_gradients_through_the_batch_path(kind, B, H, T, Dh, causal):
+    # from 32 windows the attention cores run on a batch-last copy (attention._pick_method):
+    # cosine attention always there in the network, and the dot product outside the blocks
+    rng = np.random.default_rng(B * 1000 + T * 100 + H * 10 + Dh)
+    make = spec_cosine_attention if kind == "cosine" else spec_attention
+    spec = make(rng, B, H, T, Dh, causal)
+    inputs, forward, _ = spec
+    assert "batch_last" in forward(**inputs)[1], "expected the batch-last path at this shape"
+    gradcheck_spec(spec, rng)
