@@ -918,14 +918,16 @@ def compare(args):
               f"window {window}; models: {', '.join(described)}", flush=True)
     started = time.perf_counter()
     table, forecasts = None, {}
-    from .exceptions import BaselineFallbackWarning, OutlierScaleWarning, TargetUnitsWarning
+    from .exceptions import (BaselineFallbackWarning, OutlierScaleWarning,
+                             SeasonalAdjustmentWarning, TargetUnitsWarning)
 
     with warnings.catch_warnings():
         # ConvergenceWarning etc.: the leaderboard is the report. The package's own warnings
         # about the data are shown, once each: they say why a model's figures may be off
         # (all were hidden before session 16's user trial)
         warnings.simplefilter("ignore")
-        for category in (OutlierScaleWarning, TargetUnitsWarning, BaselineFallbackWarning):
+        for category in (OutlierScaleWarning, TargetUnitsWarning, BaselineFallbackWarning,
+                         SeasonalAdjustmentWarning):
             warnings.simplefilter("default", category)
         for name, run_models, window_args in runs:
             try:

@@ -4,7 +4,8 @@ Filter them by class, e.g. ``warnings.simplefilter("error", OutlierScaleWarning)
 a ValueError, never a warning; scikit-learn's ``ConvergenceWarning`` is used as it is.
 """
 
-__all__ = ["BaselineFallbackWarning", "OutlierScaleWarning", "TargetUnitsWarning"]
+__all__ = ["BaselineFallbackWarning", "OutlierScaleWarning", "SeasonalAdjustmentWarning",
+           "TargetUnitsWarning"]
 
 
 class BaselineFallbackWarning(UserWarning):
@@ -19,6 +20,17 @@ class OutlierScaleWarning(UserWarning):
     million times the ordinary values' spread, float32 training no longer resolves the ordinary
     windows and their forecasts are distorted. Cleaning the data, scaling such series apart or
     ``dtype="float64"`` removes the cause; the warning does not change the fit.
+    """
+
+
+class SeasonalAdjustmentWarning(UserWarning):
+    """:class:`~skattn.DeseasonalizedForecaster` can adjust none of its windows.
+
+    A window needs ``2 * season_length + 1`` values for its seasonal indices (a centred moving
+    average over a season on each side). Windows of 336 hourly steps with ``season_length=168``
+    are one step short: the wrapper then passes every window through unchanged, and its model is
+    the wrapped one at twice the cost. Longer windows, or a shorter season, adjust them. The
+    warning does not change the fit.
     """
 
 

@@ -10,6 +10,7 @@ estimator: the same window always gets the same adjustment, at fit, predict and 
 """
 from __future__ import annotations
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -21,6 +22,7 @@ from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping, proces
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._validation import MissingTargetsScoreMixin, forecast_with_predict, validate_windows
+from .exceptions import SeasonalAdjustmentWarning
 
 
 def _seasonal_autocorrelation(values, season_length):
@@ -328,6 +330,12 @@ class DeseasonalizedForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEst
             When ``y`` is None, or ``X`` and ``y`` are not finite windows and targets; and
             whatever ``forecaster``'s ``fit`` raises.
 
+        Warns
+        -----
+        SeasonalAdjustmentWarning
+            When the windows are shorter than ``2 * season_length + 1`` steps, so that none can
+            be adjusted and the model is ``forecaster`` alone.
+
         Notes
         -----
         A fit that raises leaves the estimator unfitted (``predict`` raises
@@ -353,6 +361,18 @@ class DeseasonalizedForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEst
             self.season_length_ = int(self.season_length)
             self.seasonality_test_ = bool(self.seasonality_test)
             self.critical_value_ = float(self.critical_value)
+            if X.shape[1] < 2 * self.season_length_ + 1:
+                # every window passed through unchanged, silently: windows of 336 hourly steps
+                # with season_length=168 (two weeks, the natural window for weekly seasonality)
+                # are one step short (user trial, session 18)
+                warnings.warn(
+                    f"DeseasonalizedForecaster: windows of {X.shape[1]} steps are shorter than "
+                    f"2 * season_length + 1 = {2 * self.season_length_ + 1}, so no window is "
+                    f"seasonally adjusted and the model is the wrapped forecaster alone; use "
+                    f"windows of at least {2 * self.season_length_ + 1} steps, or a shorter "
+                    f"season_length",
+                    SeasonalAdjustmentWarning,
+                )
             adjusted, future = self._adjust(X)
             # the adjustment divides X and y only: sample_weight (one per window) is unchanged
             self.forecaster_ = clone(self.forecaster).fit(

@@ -2,6 +2,7 @@
 series whose seasonal pattern is known, the padding rule, and that the wrapper is exactly its
 forecaster on adjusted windows."""
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -9,6 +10,7 @@ from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skattn import AttentionForecaster, DeseasonalizedForecaster, make_windows
+from skattn.exceptions import SeasonalAdjustmentWarning
 from skattn.seasonal import seasonal_indices
 
 PATTERN = 1 + 0.3 * np.sin(2 * np.pi * np.arange(12) / 12)  # mean exactly 1
@@ -206,8 +208,28 @@ def test_seasonal_indices_checks_its_input():
 def test_a_season_longer_than_the_windows_adjusts_nothing_and_allocates_nothing():
     # season_length=10**9 tried to allocate (n, 10**9) indices (313 GiB in the audit)
     X, y = make_windows(seasonal_series(100), window=20, horizon=3)
-    model = DeseasonalizedForecaster(Ridge(), season_length=10**9).fit(X, y)
+    with pytest.warns(SeasonalAdjustmentWarning):
+        model = DeseasonalizedForecaster(Ridge(), season_length=10**9).fit(X, y)
     np.testing.assert_array_equal(model.predict(X), Ridge().fit(X, y).predict(X))
+
+
+def test_windows_too_short_for_any_adjustment_are_warned_about():
+    # two weeks of hourly values with a weekly season: 336 steps, one short of 2 * 168 + 1, so
+    # the wrapper passed every window through and was the wrapped model at twice the cost,
+    # silently (user trial, session 18)
+    t = np.arange(24 * 7 * 6)
+    series = 100 + 10 * np.sin(2 * np.pi * t / 168) + np.sin(2 * np.pi * t / 24)
+    X, y = make_windows(series, window=336, horizon=24, step=24)
+    with pytest.warns(SeasonalAdjustmentWarning,
+                      match=r"windows of 336 steps are shorter than 2 \* season_length \+ 1 = "
+                            r"337, so no window is seasonally adjusted"):
+        DeseasonalizedForecaster(Ridge(), season_length=168).fit(X, y)
+    # one step more, and the windows are adjusted: no warning
+    X, y = make_windows(series, window=337, horizon=24, step=24)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SeasonalAdjustmentWarning)
+        DeseasonalizedForecaster(Ridge(), season_length=168).fit(X, y)
+    assert not np.allclose(seasonal_indices(X, season_length=168, seasonality_test=False), 1.0)
 
 
 def test_scalar_y_and_steps_beyond_memory_are_value_errors(monkeypatch):
