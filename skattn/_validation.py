@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array, validate_data
 
-from .windows import as_float64, check_fits_in_memory, left_pad
+from .windows import as_float64, check_fits_in_memory, left_pad, non_finite_message
 
 #: ``_parameter_constraints`` of ``n_jobs``, joblib's: None, -1, -2, ... or 1, 2, ...; 0 has no
 #: meaning (joblib would say so only when the work starts, for a baseline at predict)
@@ -205,7 +205,7 @@ def as_history(values, n_channels, what="history", allow_empty=False):
     if array.shape[0] < 1 and not allow_empty:
         raise ValueError(f"{what} is empty: at least one value is needed")
     if not np.all(np.isfinite(array)):
-        raise ValueError(f"{what} contains NaN or infinity")
+        raise ValueError(non_finite_message(array, what))
     return array
 
 

@@ -108,6 +108,21 @@ def check_fits_in_memory(n_bytes, what, advice):
         )
 
 
+def non_finite_message(array, what):
+    """The ValueError message for an array with NaN or infinite values: how many, where the first
+    is, and what to do. A missing hour of a long series was "series contains NaN or infinity",
+    with nothing to find it by or to fill it with (user trial, session 18)."""
+    bad = ~np.isfinite(array)
+    rows = np.flatnonzero(bad.any(axis=1) if bad.ndim == 2 else bad)
+    n_nan = int(np.count_nonzero(np.isnan(array)))
+    kinds = ", ".join(f"{count} {name}" for count, name in
+                      ((n_nan, "NaN"), (int(bad.sum()) - n_nan, "infinite")) if count)
+    return (f"{what} contains NaN or infinity ({kinds}; {rows.size} of its {len(array)} time "
+            f"steps, the first at position {rows[0]}): the windows need observed values. Fill "
+            f"the gaps first (e.g. pandas' Series.interpolate(limit_direction='both'), or the "
+            f"value a season earlier), or cut the series after its last gap")
+
+
 def _as_series(values, what):
     """A finite float64 1-D array, or a ValueError that says which series is wrong and how."""
     array = as_float64(values, what)
@@ -116,7 +131,7 @@ def _as_series(values, what):
     if array.size == 0:
         raise ValueError(f"{what} is empty")
     if not np.all(np.isfinite(array)):
-        raise ValueError(f"{what} contains NaN or infinity")
+        raise ValueError(non_finite_message(array, what))
     return array
 
 
@@ -131,7 +146,7 @@ def _as_covariates(values, n_steps, what):
             f"n_timesteps={n_steps} like its series, got {array.shape}"
         )
     if not np.all(np.isfinite(array)):
-        raise ValueError(f"{what} contains NaN or infinity")
+        raise ValueError(non_finite_message(array, what))
     return array
 
 

@@ -194,3 +194,20 @@ def test_windows_are_cut_into_place_and_the_memory_check_covers_the_peak(monkeyp
         tracemalloc.stop()
     assert peak < 1.5 * (X.nbytes + y.nbytes)
     assert estimates[-1] >= peak
+
+
+def test_a_gap_is_located_counted_and_given_a_remedy():
+    # a missing hour of a long series was "series[2] contains NaN or infinity", with nothing to
+    # find it by and no word on how to fill it (user trial, session 18)
+    series = np.arange(100.0)
+    series[[40, 41, 77]] = np.nan
+    series[90] = np.inf
+    with pytest.raises(ValueError, match=r"series\[1\] contains NaN or infinity \(3 NaN, 1 "
+                                         r"infinite; 4 of its 100 time steps, the first at "
+                                         r"position 40\).*Fill the gaps first.*interpolate"):
+        make_windows([np.ones(30), series], window=10, horizon=2)
+    covariates = np.ones((100, 2))
+    covariates[5, 1] = np.nan
+    with pytest.raises(ValueError, match=r"covariates contains NaN or infinity \(1 NaN; 1 of "
+                                         r"its 100 time steps, the first at position 5\)"):
+        make_windows(np.arange(100.0), 10, 2, covariates=covariates)
