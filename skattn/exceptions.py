@@ -20,6 +20,11 @@ class OutlierScaleWarning(UserWarning):
     million times the ordinary values' spread, float32 training no longer resolves the ordinary
     windows and their forecasts are distorted. Cleaning the data, scaling such series apart or
     ``dtype="float64"`` removes the cause; the warning does not change the fit.
+
+    Also raised when a few training windows have targets more than a thousand times their own
+    spread from their mean (a nearly flat stretch, such as an outage recorded as meter noise,
+    followed by ordinary values): the loss measures each window's errors in its own spread, so
+    these windows dominate training.
     """
 
 

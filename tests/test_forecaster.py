@@ -1401,6 +1401,29 @@ def test_windows_constant_in_the_training_precision_are_left_out_too():
     assert max(model.loss_curve_) < 10
 
 
+def test_windows_whose_targets_lie_thousands_of_spreads_away_are_warned_about():
+    # an outage recorded as meter noise, then ordinary values: the windows ending in it have
+    # targets ~3,000 of their spreads away, the loss curve read 1e4 instead of 0.2, and nothing
+    # said why (user trial, session 18)
+    from skattn.exceptions import OutlierScaleWarning
+
+    rng = np.random.default_rng(0)
+    series = seasonal_series(n=300)
+    series[150:180] = np.abs(rng.normal(0, 0.05, 30))
+    X, y = make_windows(series, window=24, horizon=6)
+    with pytest.warns(OutlierScaleWarning, match=r"training windows have targets more than "
+                                                 r"1000 times their window's spread"):
+        AttentionForecaster(**FAST).fit(X, y)
+    # exactly constant stretches are left out of the loss instead, and not warned about; nor
+    # is an ordinary series
+    series[150:180] = 0.0
+    for values in (series, seasonal_series(n=300)):
+        X, y = make_windows(values, window=24, horizon=6)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", OutlierScaleWarning)
+            AttentionForecaster(**FAST).fit(X, y)
+
+
 def test_a_first_fit_beyond_float32_says_what_helps():
     # constant windows (their scale falls back to 1) far above float32's range: a fit from
     # scratch was told to "refit from scratch (warm_start=False)" (fuzzing, session 17)
