@@ -19,6 +19,16 @@ selection, where the windows ``make_windows(..., min_target=...)`` cuts at the e
 NaN for the values past its end: they leave those values out by the rule of the estimators' own
 ``score`` (each horizon step scored on the rows where it was observed, the steps averaged). Without
 NaN they give exactly the metric functions' values.
+
+Every metric and scorer takes ``sample_weight``, one weight per row (sample), as scikit-learn's
+regression metrics do: ``mae(y_true, y_pred, sample_weight=None)``, ``rmse(...)``, ``smape(...)``,
+``mase(y_true, y_pred, y_train, season_length=1, sample_weight=None)``, and
+``scorer(estimator, X, y, sample_weight=None)``. The rows are averaged with the weights and a
+row's values (the horizon steps) share its weight, uniformly: the value is the metric of the rows
+repeated as many times as their integer weights say, and a row of weight 0 counts as absent. The
+weights are checked as scikit-learn checks them (1-D, one per row, finite, not negative, not all
+0). The scorers take them by scikit-learn's metadata routing too (``set_score_request``).
+``sample_weight=None`` gives exactly the unweighted values.
 """
 from __future__ import annotations
 
@@ -26,6 +36,14 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.metrics import make_scorer
+from sklearn.utils.metadata_routing import (
+    UNCHANGED,
+    MetadataRequest,
+    _MetadataRequester,
+    _routing_enabled,
+    get_routing_for_object,
+)
+from sklearn.utils.validation import _check_sample_weight
 
 from ._validation import check_targets_with_missing
 
@@ -103,23 +121,125 @@ def _unscaled(value, exponent, name, remedy="divide y_true and y_pred by a const
     return result
 
 
-def mae(y_true, y_pred):
+def _checked_weights(sample_weight, y_true):
+    # scikit-learn's own checks and messages (those of its estimators' fit): a scalar or a 1-D
+    # array of one weight per row of y_true, finite, not negative and not all 0 (a weighted mean
+    # with no weight is 0/0)
+    return _check_sample_weight(sample_weight, y_true, dtype=np.float64, ensure_non_negative=True)
+
+
+def _weights_of_values(row_weights, shape):
+    # each value weighted by its row's weight: the weighted mean of all values is then
+    # scikit-learn's, the weighted mean over the rows of each column averaged uniformly
+    return np.broadcast_to(row_weights.reshape((-1,) + (1,) * (len(shape) - 1)), shape)
+
+
+def _weighted_mean(values, weights):
+    """``sum(weights * values) / sum(weights)`` as ``(mantissa, exponent)``, the mean being
+    ``mantissa * 2**exponent``: exact to rounding even where a product or a sum leaves float64's
+    range.
+
+    ``values`` are finite and >= 0, ``weights`` checked by :func:`_checked_weights` and of the
+    same shape.
+    """
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        products = weights * values
+        numerator, denominator = np.sum(products), np.sum(weights)
+        mean = numerator / denominator
+    counted = (weights > 0) & (values > 0)
+    # the plain formula when nothing left float64's normal range: no sum overflowed, no product
+    # underflowed (keeping few digits, or none: a large weight on a tiny error still counts), and
+    # the mean itself is not subnormal (a MASE divides it by a scale that may be as small)
+    if (np.isfinite(numerator) and np.isfinite(denominator) and np.isfinite(mean)
+            and (mean == 0.0 or mean >= _SMALLEST_NORMAL)
+            and np.all(products[counted] >= _SMALLEST_NORMAL)):
+        return float(mean), 0
+    return _weighted_mean_of_parts(*np.frexp(values), weights)
+
+
+def _weighted_mean_of_parts(mantissas, exponents, weights):
+    """:func:`_weighted_mean` of the values ``mantissas * 2**exponents`` (as ``np.frexp`` gives
+    them, or their squares), computed on mantissas and integer exponents apart, which neither
+    overflow nor underflow."""
+    weight_mantissas, weight_exponents = np.frexp(weights)
+    product_mantissas = mantissas * weight_mantissas  # at least 1/8 unless 0: no underflow
+    product_exponents = np.asarray(exponents, dtype=np.int64) + weight_exponents
+    counted = product_mantissas > 0
+    if not counted.any():
+        return 0.0, 0
+    top = int(np.max(product_exponents[counted]))
+    weight_top = int(np.max(weight_exponents[weights > 0]))
+    # relative to the largest term, by powers of two (exact): a term that falls below float64's
+    # range is less than 2**-1074 of the largest, nothing in the sum
+    # (the shifts lie within a few thousand: int32, for which every platform has an ldexp loop)
+    numerator = np.sum(np.ldexp(product_mantissas, (product_exponents - top).astype(np.int32)))
+    denominator = np.sum(np.ldexp(weight_mantissas,
+                                  (weight_exponents - weight_top).astype(np.int32)))
+    mantissa, exponent = np.frexp(numerator / denominator)
+    return float(mantissa), int(exponent) + top - weight_top
+
+
+def _weighted_mean_abs_difference(a, b, weights):
+    # the weighted mean of |a - b| as (mantissa, exponent), as _weighted_mean gives, even where
+    # a - b overflows
+    with np.errstate(over="ignore"):
+        differences = np.abs(a - b)
+    if np.all(np.isfinite(differences)):
+        return _weighted_mean(differences, weights)
+    units, exponent = _scaled_abs_differences(a, b)
+    mantissa, units_exponent = _weighted_mean(units, weights)
+    return mantissa, units_exponent + exponent
+
+
+def _weighted_mean_square_difference(a, b, weights):
+    # the weighted mean of (a - b)**2 as (mantissa, exponent), as _weighted_mean gives
+    with np.errstate(over="ignore"):
+        differences = np.abs(a - b)
+    nonzero = differences[differences > 0]
+    if nonzero.size == 0:
+        return 0.0, 0
+    if _SQUARABLE_ERRORS[0] <= np.min(nonzero) and np.max(nonzero) <= _SQUARABLE_ERRORS[1]:
+        # every square is a normal float64 (unweighted, a square that underflows is negligible
+        # next to the largest; weighted, it may not be)
+        return _weighted_mean(differences ** 2, weights)
+    offset = 0
+    if not np.all(np.isfinite(differences)):
+        differences, offset = _scaled_abs_differences(a, b)
+    mantissas, exponents = np.frexp(differences)
+    return _weighted_mean_of_parts(mantissas ** 2, 2 * (exponents.astype(np.int64) + offset),
+                                   weights)
+
+
+def _root(mantissa, exponent):
+    # the square root of mantissa * 2**exponent as (mantissa, exponent): an even exponent halves
+    if exponent % 2:
+        mantissa, exponent = 2.0 * mantissa, exponent - 1
+    return float(np.sqrt(mantissa)), exponent // 2
+
+
+def mae(y_true, y_pred, sample_weight=None):
     """Mean absolute error.
 
     Parameters
     ----------
     y_true, y_pred : array-like of the same shape
         The observed values and their forecasts; one may be ``(n,)`` and the other ``(n, 1)``.
+    sample_weight : array-like of shape (n,), or float, default=None
+        One weight per row of ``y_true`` (per value when it is 1-D), shared by the row's values;
+        finite, not negative, not all 0. None weights every value alike.
 
     Returns
     -------
     float
-        The mean of ``|y_true - y_pred|`` over all values.
+        The mean of ``|y_true - y_pred|`` over all values; with ``sample_weight``, the rows'
+        weighted mean (``sum_i w_i mean_j |e_ij| / sum_i w_i``), which is
+        ``sklearn.metrics.mean_absolute_error(y_true, y_pred, sample_weight=sample_weight)``.
 
     Raises
     ------
     ValueError
-        On empty, non-finite or mismatched inputs, or when the MAE exceeds float64's range.
+        On empty, non-finite or mismatched inputs, on bad weights, or when the MAE exceeds
+        float64's range.
 
     Examples
     --------
@@ -131,8 +251,16 @@ def mae(y_true, y_pred):
 
     >>> mae([[1.0, 2.0], [3.0, 4.0]], [[1.0, 3.0], [3.0, 6.0]])
     0.75
+
+    Weights count rows as if repeated: the second row three times.
+
+    >>> mae([[1.0, 2.0], [3.0, 4.0]], [[1.0, 3.0], [3.0, 6.0]], sample_weight=[1, 3])
+    0.875
     """
     y_true, y_pred = _pair(y_true, y_pred)
+    if sample_weight is not None:
+        weights = _weights_of_values(_checked_weights(sample_weight, y_true), y_true.shape)
+        return _unscaled(*_weighted_mean_abs_difference(y_true, y_pred, weights), "the MAE")
     with np.errstate(over="ignore"):
         value = np.mean(np.abs(y_true - y_pred))
     if np.isfinite(value):  # no difference or partial sum overflowed: exact to rounding
@@ -141,31 +269,47 @@ def mae(y_true, y_pred):
     return _unscaled(np.mean(units), exponent, "the MAE")
 
 
-def rmse(y_true, y_pred):
+def rmse(y_true, y_pred, sample_weight=None):
     """Root mean squared error (over all values).
 
     Parameters
     ----------
     y_true, y_pred : array-like of the same shape
         The observed values and their forecasts; one may be ``(n,)`` and the other ``(n, 1)``.
+    sample_weight : array-like of shape (n,), or float, default=None
+        One weight per row of ``y_true`` (per value when it is 1-D), shared by the row's values;
+        finite, not negative, not all 0. None weights every value alike.
 
     Returns
     -------
     float
         ``sqrt(mean((y_true - y_pred) ** 2))``, without the squares overflowing or underflowing.
+        With ``sample_weight``, the root of the rows' weighted mean squared error,
+        ``sqrt(sum_i w_i mean_j e_ij**2 / sum_i w_i)``: ``sqrt(sklearn.metrics.mean_squared_error(
+        y_true, y_pred, sample_weight=sample_weight))``. For 1-D ``y_true`` that is
+        ``sklearn.metrics.root_mean_squared_error``; for several columns scikit-learn's function
+        averages each column's root instead, where this one, weighted or not, takes the root of
+        the mean over all values.
 
     Raises
     ------
     ValueError
-        On empty, non-finite or mismatched inputs, or when the RMSE exceeds float64's range.
+        On empty, non-finite or mismatched inputs, on bad weights, or when the RMSE exceeds
+        float64's range.
 
     Examples
     --------
     >>> from skattn.metrics import rmse
     >>> round(rmse([100.0, 110.0, 120.0], [102.0, 107.0, 126.0]), 3)
     4.041
+    >>> round(rmse([100.0, 110.0, 120.0], [102.0, 107.0, 126.0], sample_weight=[1, 1, 0]), 3)
+    2.55
     """
     y_true, y_pred = _pair(y_true, y_pred)
+    if sample_weight is not None:
+        weights = _weights_of_values(_checked_weights(sample_weight, y_true), y_true.shape)
+        return _unscaled(*_root(*_weighted_mean_square_difference(y_true, y_pred, weights)),
+                         "the RMSE")
     with np.errstate(over="ignore"):
         errors = y_true - y_pred
     largest = np.max(np.abs(errors))
@@ -175,7 +319,7 @@ def rmse(y_true, y_pred):
     return _unscaled(np.sqrt(np.mean(units ** 2)), exponent, "the RMSE")
 
 
-def smape(y_true, y_pred):
+def smape(y_true, y_pred, sample_weight=None):
     """Symmetric mean absolute percentage error, in percent (0 to 200), as in the M3 and M4
     competitions: ``mean(200 |y - f| / (|y| + |f|))``.
 
@@ -185,16 +329,20 @@ def smape(y_true, y_pred):
     ----------
     y_true, y_pred : array-like of the same shape
         The observed values and their forecasts; one may be ``(n,)`` and the other ``(n, 1)``.
+    sample_weight : array-like of shape (n,), or float, default=None
+        One weight per row of ``y_true`` (per value when it is 1-D), shared by the row's values;
+        finite, not negative, not all 0. None weights every value alike.
 
     Returns
     -------
     float
-        sMAPE in percent, from 0 to 200.
+        sMAPE in percent, from 0 to 200; with ``sample_weight``, the rows' weighted mean of
+        ``200 |y - f| / (|y| + |f|)``, ``sum_i w_i mean_j r_ij / sum_i w_i``.
 
     Raises
     ------
     ValueError
-        On empty, non-finite or mismatched inputs.
+        On empty, non-finite or mismatched inputs, or on bad weights.
 
     Examples
     --------
@@ -206,6 +354,8 @@ def smape(y_true, y_pred):
 
     >>> round(smape([0.0, 10.0], [0.0, 12.0]), 3)
     9.091
+    >>> round(smape([0.0, 10.0], [0.0, 12.0], sample_weight=[1, 3]), 3)
+    13.636
     """
     y_true, y_pred = _pair(y_true, y_pred)
     with np.errstate(over="ignore"):
@@ -220,6 +370,10 @@ def smape(y_true, y_pred):
         denominator[overflowed] = np.abs(quarter_true) + np.abs(quarter_pred)
     ratio = np.divide(numerator, denominator,
                       out=np.zeros_like(denominator), where=denominator > 0)
+    if sample_weight is not None:
+        weights = _weights_of_values(_checked_weights(sample_weight, y_true), y_true.shape)
+        mean, exponent = _weighted_mean(ratio, weights)
+        return float(np.ldexp(100.0 * mean, exponent))  # at most 200: it fits
     return float(100.0 * np.mean(ratio))
 
 
@@ -294,24 +448,35 @@ def seasonal_naive_scale(y_train, season_length=1):
                      "divide y_train by a constant first")
 
 
-def _series_mase(error, y_true, y_pred, y_train, season_length):
+def _series_mase(error, y_true, y_pred, y_train, season_length, weights=None):
     # MASE of one forecast (1-D y_true, y_pred) from its history; error is its MAE as the plain
-    # formula computed it (inf if that overflowed)
+    # formula computed it (inf if that overflowed), or None with weights (one per value of
+    # y_true), which weight the errors; the history's scale is never weighted
     later, earlier = _seasonal_pairs(y_train, season_length)
+    error_exponent = 0
+    if weights is not None:
+        error, error_exponent = _weighted_mean_abs_difference(y_true, y_pred, weights)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         scale = np.mean(np.abs(later - earlier))
         value = error / scale
     # the plain formula when both means are exact to rounding: neither overflowed, and neither lies
     # in the subnormal range, where a mean keeps few digits
-    if np.isfinite(value) and error >= _SMALLEST_NORMAL and _SMALLEST_NORMAL <= scale < np.inf:
+    if (error_exponent == 0 and np.isfinite(value) and error >= _SMALLEST_NORMAL
+            and _SMALLEST_NORMAL <= scale < np.inf):
         return value
-    error_units, error_exponent = _scaled_abs_differences(y_true, y_pred)
+    if weights is None:
+        error_units, error_exponent = _scaled_abs_differences(y_true, y_pred)
+        error = np.mean(error_units)
+    else:
+        # below 1, as the unweighted error units are: the quotient then fits
+        error, extra_exponent = np.frexp(error)
+        error_exponent += int(extra_exponent)
     scale_units, scale_exponent = _scaled_abs_differences(later, earlier)
-    return _unscaled(np.mean(error_units) / np.mean(scale_units), error_exponent - scale_exponent,
+    return _unscaled(error / np.mean(scale_units), error_exponent - scale_exponent,
                      "the MASE", "the forecast errors are that many times the history's scale")
 
 
-def mase(y_true, y_pred, y_train, season_length=1):
+def mase(y_true, y_pred, y_train, season_length=1, sample_weight=None):
     """Mean absolute scaled error (Hyndman & Koehler, 2006): the forecast's MAE divided by the
     in-sample MAE of the seasonal-naive forecast with period ``season_length``.
 
@@ -325,6 +490,18 @@ def mase(y_true, y_pred, y_train, season_length=1):
         The history each forecast was made from.
     season_length : int, default 1
         1 scales by the naive forecast.
+    sample_weight : array-like of shape (n_series,) or (horizon,), or float, default=None
+        Weights of the forecast errors (the numerator); the histories' scales are never
+        weighted. Finite, not negative, not all 0; one per row of ``y_true``:
+
+        - 2-D ``y_true``: one per series, shared by its values. The result is the series'
+          weighted mean MASE, ``sum_i w_i MASE_i / sum_i w_i``, that of the series repeated as
+          many times as their integer weights say. A series of weight 0 is left out as if absent:
+          its history is not read, so it may be one whose MASE is undefined (a flat one).
+        - 1-D ``y_true`` (one forecast): one per value, weighting its errors: the weighted MAE,
+          ``sum_j w_j |e_j| / sum_j w_j``, divided by the history's scale.
+
+        None weights alike.
 
     Returns
     -------
@@ -334,8 +511,8 @@ def mase(y_true, y_pred, y_train, season_length=1):
     Raises
     ------
     ValueError
-        On bad input (as `seasonal_naive_scale` for each history), or when the MASE exceeds
-        float64's range.
+        On bad input (as `seasonal_naive_scale` for each history), on bad weights, or when the
+        MASE exceeds float64's range.
 
     Examples
     --------
@@ -351,13 +528,22 @@ def mase(y_true, y_pred, y_train, season_length=1):
     >>> round(mase([[6.0, 5.0], [2.0, 2.0]], [[5.0, 5.0], [2.0, 3.0]],
     ...            [y_train, [1.0, 2.0, 4.0]]), 3)
     0.323
+
+    Weighted: the second series (MASE 0.333) counts three times, the first (0.3125) once.
+
+    >>> round(mase([[6.0, 5.0], [2.0, 2.0]], [[5.0, 5.0], [2.0, 3.0]],
+    ...            [y_train, [1.0, 2.0, 4.0]], sample_weight=[1, 3]), 3)
+    0.328
     """
     y_true, y_pred = _pair(y_true, y_pred)
     if y_true.ndim not in (1, 2):
         raise ValueError(f"y_true must be 1-D or 2-D, got shape {y_true.shape}")
+    weights = None if sample_weight is None else _checked_weights(sample_weight, y_true)
     with np.errstate(over="ignore"):
         errors = np.mean(np.abs(y_true - y_pred), axis=-1)
     if y_true.ndim == 1:
+        if weights is not None:
+            return float(_series_mase(None, y_true, y_pred, y_train, season_length, weights))
         return float(_series_mase(errors, y_true, y_pred, y_train, season_length))
     try:
         n_histories = len(y_train)
@@ -370,16 +556,23 @@ def mase(y_true, y_pred, y_train, season_length=1):
         raise ValueError(
             f"y_train must give one history per series: {n_histories} for {y_true.shape[0]} series"
         )
+    # a series of weight 0 counts as absent, as it would in the rows repeated by their weights:
+    # its MASE is not computed (its history may have none)
+    rows = range(len(errors)) if weights is None else np.flatnonzero(weights)
+    histories = y_train if isinstance(y_train, (list, tuple)) else list(y_train)
     values = []
-    for row, series in enumerate(zip(errors, y_true, y_pred, y_train)):
+    for row in rows:
         try:
-            values.append(_series_mase(*series, season_length))
+            values.append(_series_mase(errors[row], y_true[row], y_pred[row], histories[row],
+                                       season_length))
         except ValueError as exc:
             if len(errors) == 1:
                 raise
             # which of many: a flat history (a discontinued product's zeros) was not said
             raise ValueError(f"series {row} (row {row} of y_true): {exc}") from None
     values = np.array(values)
+    if weights is not None:
+        return _unscaled(*_weighted_mean(values, weights[rows]), "the MASE")
     with np.errstate(over="ignore"):
         value = np.mean(values)
     if np.isfinite(value):
@@ -416,18 +609,26 @@ def _observed_targets(y_true, y_pred):
             y_pred.reshape(n_samples, -1))
 
 
-def _mean_over_steps(step_metric, y_true, *, root_mean_square=False):
+def _mean_over_steps(step_metric, y_true, weights=None, *, root_mean_square=False):
     """The mean over the horizon steps of ``step_metric(observed, step)``, the metric of one step
     on its observed rows (a boolean mask); steps observed nowhere are left out.
+
+    With ``weights`` (checked, one per row) a row of weight 0 counts as not observed, as it would
+    be absent from the rows repeated by their weights; ``step_metric`` weights the others.
 
     With ``root_mean_square`` the root of the mean of the squared step values: RMSE, whose square
     averages over the steps like the other metrics do.
     """
+    observed_values = ~np.isnan(y_true)
+    if weights is not None:
+        # a step observed only in rows of weight 0 has no weighted mean (0/0): it is left out
+        observed_values &= (weights > 0)[:, None]
     step_values = np.array([
         step_metric(observed, step)
-        for step, observed in enumerate(~np.isnan(y_true).T)
+        for step, observed in enumerate(observed_values.T)
         if observed.any()
-    ])  # every row has an observed value (_observed_targets), so some step has one
+    ])  # every row has an observed value (_observed_targets), so some step has one; and some row
+    # of weight > 0 (the weights are not all 0), so some step has one of those
     # scaled by a power of two, which is exact: the sum (or the squares) of values near float64's
     # largest would overflow
     units, exponent = _power_of_two_scaled(step_values)
@@ -436,34 +637,47 @@ def _mean_over_steps(step_metric, y_true, *, root_mean_square=False):
     return _unscaled(np.mean(units), exponent, "the mean over the horizon steps")
 
 
-def _metric_of_observed(metric, y_true, y_pred, *, root_mean_square=False):
-    """``metric(y_true, y_pred)``, leaving out NaN in ``y_true`` by the estimators' rule."""
+def _metric_of_observed(metric, y_true, y_pred, sample_weight=None, *, root_mean_square=False):
+    """``metric(y_true, y_pred, sample_weight=sample_weight)``, leaving out NaN in ``y_true`` by
+    the estimators' rule; each value left in keeps its row's weight."""
     if not np.isnan(np.asarray(y_true, dtype=np.float64)).any():
-        return metric(y_true, y_pred)  # complete targets: exactly the metric
+        # complete targets: exactly the metric
+        if sample_weight is None:
+            return metric(y_true, y_pred)
+        return metric(y_true, y_pred, sample_weight=sample_weight)
     y_true, y_pred = _observed_targets(y_true, y_pred)
+    if sample_weight is None:
+        return _mean_over_steps(
+            lambda observed, step: metric(y_true[observed, step], y_pred[observed, step]),
+            y_true, root_mean_square=root_mean_square)
+    weights = _checked_weights(sample_weight, y_true)
     return _mean_over_steps(
-        lambda observed, step: metric(y_true[observed, step], y_pred[observed, step]),
-        y_true, root_mean_square=root_mean_square)
+        lambda observed, step: metric(y_true[observed, step], y_pred[observed, step],
+                                      sample_weight=weights[observed]),
+        y_true, weights, root_mean_square=root_mean_square)
 
 
 # The scorers' functions, at module level so that a fitted search (its scorer_) pickles. Each is
 # its metric leaving out values that were not observed (NaN in y_true) by the estimators' rule
 # (_metric_of_observed): without NaN exactly the metric, and a ValueError for a row of y_true
-# with no observed value or for NaN in y_pred.
-def _mae_of_observed(y_true, y_pred):
-    """:func:`mae` of the observed values: each horizon step's on its observed rows, averaged."""
-    return _metric_of_observed(mae, y_true, y_pred)
+# with no observed value or for NaN in y_pred. They take sample_weight, which make_scorer's
+# scorers pass on (and route, with set_score_request).
+def _mae_of_observed(y_true, y_pred, sample_weight=None):
+    """:func:`mae` of the observed values: each horizon step's on its observed rows (weighted by
+    the rows' ``sample_weight``), averaged."""
+    return _metric_of_observed(mae, y_true, y_pred, sample_weight)
 
 
-def _rmse_of_observed(y_true, y_pred):
+def _rmse_of_observed(y_true, y_pred, sample_weight=None):
     """:func:`rmse` of the observed values: the root of the mean over the horizon steps of each
-    step's mean squared error on its observed rows."""
-    return _metric_of_observed(rmse, y_true, y_pred, root_mean_square=True)
+    step's (weighted) mean squared error on its observed rows."""
+    return _metric_of_observed(rmse, y_true, y_pred, sample_weight, root_mean_square=True)
 
 
-def _smape_of_observed(y_true, y_pred):
-    """:func:`smape` of the observed values: each horizon step's on its observed rows, averaged."""
-    return _metric_of_observed(smape, y_true, y_pred)
+def _smape_of_observed(y_true, y_pred, sample_weight=None):
+    """:func:`smape` of the observed values: each horizon step's on its observed rows (weighted by
+    the rows' ``sample_weight``), averaged."""
+    return _metric_of_observed(smape, y_true, y_pred, sample_weight)
 
 
 #: Scorers of minus the metric. NaN in the targets (a value past a series' end, from
@@ -471,12 +685,15 @@ def _smape_of_observed(y_true, y_pred):
 #: each horizon step is scored on the rows where it was observed, and the steps are averaged
 #: (RMSE: the root of the mean of the steps' mean squared errors); a row of targets with no
 #: observed value is a ValueError. Without NaN the value is exactly minus the metric function's.
+#: ``scorer(estimator, X, y, sample_weight=w)`` weights the rows (windows) as the metric functions
+#: do, each value left in keeping its row's weight; with metadata routing enabled, a search passes
+#: the weights on after ``scorer.set_score_request(sample_weight=True)``.
 neg_mae_scorer = make_scorer(_mae_of_observed, greater_is_better=False)
 neg_rmse_scorer = make_scorer(_rmse_of_observed, greater_is_better=False)
 neg_smape_scorer = make_scorer(_smape_of_observed, greater_is_better=False)
 
 
-class MASEScorer:
+class MASEScorer(_MetadataRequester):
     """Scorer ``(estimator, X, y) -> -MASE`` that scales each window's forecast by its own history.
 
     Each row of ``X`` is the history its forecast is scaled by (its in-sample seasonal-naive
@@ -488,6 +705,11 @@ class MASEScorer:
     out by the rule of the estimators' own ``score``: each horizon step is scored on the rows
     where it was observed (the mean of their MASEs) and the steps are averaged. Without NaN the
     value is exactly minus :func:`mase` of the windows' forecasts.
+
+    ``sample_weight`` weights the windows, as :func:`mase` weights series: the weighted mean of
+    their MASEs, a window of weight 0 left out (its history may then be flat). With scikit-learn's
+    metadata routing enabled a search passes the weights on as it does to its own scorers, after
+    :meth:`set_score_request`.
 
     Parameters
     ----------
@@ -522,7 +744,7 @@ class MASEScorer:
     def __init__(self, season_length=1):
         self.season_length = season_length
 
-    def __call__(self, estimator, X, y):
+    def __call__(self, estimator, X, y, sample_weight=None):
         """Minus the MASE of ``estimator``'s forecasts for windows ``X``.
 
         Parameters
@@ -534,6 +756,9 @@ class MASEScorer:
         y : array-like of shape (n_windows,) or (n_windows, horizon)
             The values that followed the windows; NaN marks a value that was not observed.
             ``(n_windows,)`` and ``(n_windows, 1)`` are alike, here and in the forecasts.
+        sample_weight : array-like of shape (n_windows,), default=None
+            Weights of the windows' forecast errors (their scales are not weighted): finite, not
+            negative, not all 0. Each value of ``y`` left in keeps its window's weight.
 
         Returns
         -------
@@ -543,8 +768,8 @@ class MASEScorer:
         Raises
         ------
         ValueError
-            When ``X`` is not 2-D or 3-D, on bad input to :func:`mase`, or when a row of ``y`` has
-            no observed value (so when none is observed at all).
+            When ``X`` is not 2-D or 3-D, on bad input to :func:`mase`, on bad weights, or when a
+            row of ``y`` has no observed value (so when none is observed at all).
         """
         windows = np.asarray(X, dtype=np.float64)
         if windows.ndim not in (2, 3):
@@ -564,12 +789,66 @@ class MASEScorer:
         if one_column or (y.ndim == 1 and y.shape == y_pred.shape):
             y, y_pred = y.reshape(-1, 1), y_pred.reshape(-1, 1)
         if not np.isnan(y).any():
-            return -mase(y, y_pred, list(history), self.season_length)
+            if sample_weight is None:
+                return -mase(y, y_pred, list(history), self.season_length)
+            return -mase(y, y_pred, list(history), self.season_length, sample_weight)
         y, y_pred = _observed_targets(y, y_pred)
+        weights = None if sample_weight is None else _checked_weights(sample_weight, y)
         return -_mean_over_steps(
-            lambda observed, step: mase(y[observed, step:step + 1], y_pred[observed, step:step + 1],
-                                        list(history[observed]), self.season_length),
-            y)
+            lambda observed, step: mase(
+                y[observed, step:step + 1], y_pred[observed, step:step + 1],
+                list(history[observed]), self.season_length,
+                None if weights is None else weights[observed]),
+            y, weights)
+
+    def set_score_request(self, *, sample_weight=UNCHANGED):
+        """Request ``sample_weight`` from a search (``GridSearchCV``, ``cross_validate``, ...)
+        when scikit-learn's metadata routing is enabled, as its own scorers' method does.
+
+        Parameters
+        ----------
+        sample_weight : bool, None or str, default=UNCHANGED
+            True: pass the search's ``sample_weight`` on; False: do not; None: raise if one is
+            given (scikit-learn's default); a str: pass on the metadata of that name.
+
+        Returns
+        -------
+        self : MASEScorer
+            This scorer, changed.
+
+        Raises
+        ------
+        RuntimeError
+            When metadata routing is not enabled
+            (``sklearn.set_config(enable_metadata_routing=True)``).
+        """
+        if not _routing_enabled():
+            raise RuntimeError(
+                "This method is only available when metadata routing is enabled. You can enable "
+                "it using sklearn.set_config(enable_metadata_routing=True)."
+            )
+        if sample_weight is not UNCHANGED:
+            # kept on the instance, as scikit-learn's scorers keep theirs: get_metadata_routing
+            # (from _MetadataRequester) reads it, and it pickles with the scorer
+            self._metadata_request = MetadataRequest(owner=self)
+            self._metadata_request.score.add_request(param="sample_weight", alias=sample_weight)
+        return self
+
+    def _get_metadata_request(self):
+        # what get_metadata_routing (from _MetadataRequester) reports. Until set_score_request,
+        # sample_weight is unset, as for scikit-learn's scorers: a search given weights raises,
+        # naming this scorer, instead of scoring unweighted (_MetadataRequester reads only methods
+        # named score, and found nothing to request: "not routed to any object")
+        if hasattr(self, "_metadata_request"):
+            return get_routing_for_object(self._metadata_request)
+        requests = MetadataRequest(owner=self)
+        requests.score.add_request(param="sample_weight", alias=None)
+        return requests
+
+    def _accept_sample_weight(self):
+        # scikit-learn's multi-metric scoring without routing asks every scorer this before it
+        # passes sample_weight on (permutation_importance(..., sample_weight=...))
+        return True
 
     def __repr__(self):
         return f"make_mase_scorer(season_length={self.season_length})"

@@ -10,7 +10,13 @@ import warnings
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, RegressorMixin, clone
-from sklearn.utils import get_tags
+from sklearn.utils import Bunch, get_tags
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _routing_enabled,
+    process_routing,
+)
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._validation import MissingTargetsScoreMixin, forecast_with_predict, naming
@@ -158,7 +164,7 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
         tags.target_tags.multi_output = estimator_tags.target_tags.multi_output
         return tags
 
-    def fit(self, X, y):
+    def fit(self, X, y, **fit_params):
         """Fit a clone of ``estimator`` on windows ``X`` and targets ``y``.
 
         Parameters
@@ -167,6 +173,14 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
             History windows, oldest value first; with 3 dimensions channel 0 is the target.
         y : array-like of shape (n_samples,) or (n_samples, horizon)
             The next value, or the next ``horizon`` values, after each window.
+        **fit_params : dict
+            Parameters of ``estimator.fit``, such as ``sample_weight`` (one weight per window).
+
+            - With scikit-learn's metadata routing off (the default): all passed to
+              ``estimator.fit`` as they are.
+            - With it on (``sklearn.set_config(enable_metadata_routing=True)``): routed to
+              ``estimator.fit`` as far as it requests them (``estimator.set_fit_request``); one it
+              has not requested is an error, as in scikit-learn's meta-estimators.
 
         Returns
         -------
@@ -176,10 +190,16 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
         Raises
         ------
         Exception
-            Whatever ``estimator.fit`` raises on this data; nothing is then changed.
+            Whatever ``estimator.fit`` raises on this data, or the routing on these parameters;
+            nothing is then changed.
         """
+        if _routing_enabled():
+            routed_params = process_routing(self, "fit", **fit_params)
+        else:
+            # what TransformedTargetRegressor does without routing: all to the one estimator
+            routed_params = Bunch(estimator=Bunch(fit=fit_params))
         shape, target_shape = _shape_of(X), _shape_of(y)
-        fitted = clone(self.estimator).fit(X, y)
+        fitted = clone(self.estimator).fit(X, y, **routed_params.estimator.fit)
         # only the column names (the estimator checks the data): forecast_with_predict names its
         # windows after them, so an estimator fitted on a DataFrame is not warned at every round
         validate_data(self, X, skip_check_array=True, reset=True)
@@ -209,6 +229,22 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
         """
         check_is_fitted(self)
         return self.estimator_.predict(X)
+
+    def get_metadata_routing(self):
+        """Get the metadata routing of this object: ``fit`` routes to ``estimator``'s ``fit``.
+
+        See scikit-learn's :ref:`User Guide <metadata_routing>` on how the routing works.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            A :class:`~sklearn.utils.metadata_routing.MetadataRouter` encapsulating the
+            routing information.
+        """
+        return MetadataRouter(owner=self).add(
+            estimator=self.estimator,
+            method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+        )
 
     def forecast(self, history, steps, future_covariates=None):
         """Forecast ``steps`` values after the end of ``history`` (see the class docstring).

@@ -453,3 +453,309 @@ def test_mase_names_the_series_whose_scale_is_undefined():
     model = Ridge().fit(X, y)
     with pytest.raises(ValueError, match=r"^series 5 \(row 5 of y_true\): MASE is undefined"):
         make_mase_scorer(1)(model, X, y)
+
+
+# ------------------------------------------------------------------------------------------
+# sample_weight: one weight per row, as in scikit-learn's regression metrics and scorers
+# ------------------------------------------------------------------------------------------
+def weighted_rows():
+    # 6 rows of 3 values with integer weights, 0 among them, and a history per row
+    rng = np.random.default_rng(5)
+    y_true = rng.normal(10.0, 3.0, size=(6, 3))
+    y_pred = y_true + rng.normal(0.0, 2.0, size=(6, 3))
+    y_pred[1, 1] = y_true[1, 1] = 0.0  # a 0 forecast of 0: sMAPE's 0/0
+    histories = [rng.normal(10.0, 3.0, size=8) for _ in range(6)]
+    weights = np.array([1, 0, 3, 2, 1, 4])
+    return y_true, y_pred, histories, weights
+
+
+def repeated(rows, weights):
+    return np.repeat(np.asarray(rows), weights, axis=0)
+
+
+def test_weighted_metrics_are_the_metrics_of_rows_repeated_by_their_weights():
+    # no metric took sample_weight: mae(y, f, sample_weight=w) was a TypeError
+    y_true, y_pred, histories, weights = weighted_rows()
+    for metric in (mae, rmse, smape):
+        expected = metric(repeated(y_true, weights), repeated(y_pred, weights))
+        assert metric(y_true, y_pred, sample_weight=weights) == pytest.approx(expected, rel=1e-13)
+        # 1-D: one weight per value
+        expected = metric(repeated(y_true[:, 0], weights), repeated(y_pred[:, 0], weights))
+        assert metric(y_true[:, 0], y_pred[:, 0], sample_weight=weights) == pytest.approx(
+            expected, rel=1e-13)
+    # MASE of many series: a series repeated with its history
+    repeated_histories = [h for h, w in zip(histories, weights) for _ in range(w)]
+    expected = mase(repeated(y_true, weights), repeated(y_pred, weights), repeated_histories, 2)
+    assert mase(y_true, y_pred, histories, 2, sample_weight=weights) == pytest.approx(
+        expected, rel=1e-13)
+    # MASE of one forecast: its values repeated, the history (the scale) unchanged
+    expected = mase(repeated(y_true[0], weights[:3]), repeated(y_pred[0], weights[:3]),
+                    histories[0], 2)
+    assert mase(y_true[0], y_pred[0], histories[0], 2, sample_weight=weights[:3]) == (
+        pytest.approx(expected, rel=1e-13))
+
+
+def test_weighted_metrics_by_hand_and_as_scikit_learn_computes_them():
+    from sklearn.metrics import (
+        mean_absolute_error,
+        mean_squared_error,
+        root_mean_squared_error,
+    )
+
+    y_true, y_pred, histories, weights = weighted_rows()
+    w = weights / weights.sum()
+    errors = np.abs(y_true - y_pred)
+    # weighted over the rows, uniform over a row's values
+    assert mae(y_true, y_pred, sample_weight=weights) == pytest.approx(
+        w @ errors.mean(axis=1), rel=1e-13)
+    assert mae(y_true, y_pred, sample_weight=weights) == pytest.approx(
+        mean_absolute_error(y_true, y_pred, sample_weight=weights), rel=1e-13)
+    assert rmse(y_true, y_pred, sample_weight=weights) == pytest.approx(
+        np.sqrt(w @ (errors ** 2).mean(axis=1)), rel=1e-13)
+    # the module's RMSE of 2-D values is the root of the mean over all of them, weighted or not;
+    # scikit-learn's root_mean_squared_error averages the columns' roots, so compare with its MSE
+    assert rmse(y_true, y_pred, sample_weight=weights) == pytest.approx(
+        np.sqrt(mean_squared_error(y_true, y_pred, sample_weight=weights)), rel=1e-13)
+    assert rmse(y_true[:, 0], y_pred[:, 0], sample_weight=weights) == pytest.approx(
+        root_mean_squared_error(y_true[:, 0], y_pred[:, 0], sample_weight=weights), rel=1e-13)
+    denominator = np.abs(y_true) + np.abs(y_pred)
+    ratio = np.divide(200 * errors, denominator, out=np.zeros_like(errors), where=denominator > 0)
+    assert smape(y_true, y_pred, sample_weight=weights) == pytest.approx(
+        w @ ratio.mean(axis=1), rel=1e-13)
+    # MASE: the weights weight the forecast errors; the scales are the histories', unweighted
+    scales = np.array([seasonal_naive_scale(h, 2) for h in histories])
+    assert mase(y_true, y_pred, histories, 2, sample_weight=weights) == pytest.approx(
+        w @ (errors.mean(axis=1) / scales), rel=1e-13)
+    v = weights[:3] / weights[:3].sum()
+    assert mase(y_true[0], y_pred[0], histories[0], 2, sample_weight=weights[:3]) == (
+        pytest.approx(v @ errors[0] / scales[0], rel=1e-13))
+
+
+def test_zero_weights_leave_rows_out():
+    y_true, y_pred, histories, weights = weighted_rows()
+    kept = weights > 0
+    for metric in (mae, rmse, smape):
+        assert metric(y_true, y_pred, sample_weight=kept) == pytest.approx(
+            metric(y_true[kept], y_pred[kept]), rel=1e-13)
+    # a series of weight 0 is not scored at all: its flat history (MASE undefined) raised
+    flat = list(histories)
+    flat[1] = np.zeros(8)
+    with pytest.raises(ValueError, match="series 1 .* undefined"):
+        mase(y_true, y_pred, flat, 2)
+    assert mase(y_true, y_pred, flat, 2, sample_weight=kept) == pytest.approx(
+        mase(y_true[kept], y_pred[kept], [h for h, k in zip(histories, kept) if k], 2),
+        rel=1e-13)
+
+
+def test_sample_weight_none_is_the_unweighted_metric_bit_for_bit():
+    # sample_weight=None takes the unweighted code, the reference formulas, unchanged
+    rng = np.random.default_rng(6)
+    for _ in range(50):
+        shape = (int(rng.integers(1, 5)), int(rng.integers(1, 60)))
+        y_true = rng.normal(size=shape) * 10.0 ** rng.uniform(-100, 100)
+        y_pred = y_true + rng.normal(size=shape) * 10.0 ** rng.uniform(-100, 100)
+        histories = [rng.normal(size=10) for _ in range(shape[0])]
+        errors = y_true - y_pred
+        assert mae(y_true, y_pred, sample_weight=None) == float(np.mean(np.abs(errors)))
+        assert rmse(y_true, y_pred, sample_weight=None) == float(np.sqrt(np.mean(errors ** 2)))
+        denominator = np.abs(y_true) + np.abs(y_pred)
+        ratio = np.divide(2.0 * np.abs(errors), denominator,
+                          out=np.zeros_like(denominator), where=denominator > 0)
+        assert smape(y_true, y_pred, sample_weight=None) == float(100.0 * np.mean(ratio))
+        scales = np.array([np.mean(np.abs(h[1:] - h[:-1])) for h in histories])
+        assert mase(y_true, y_pred, histories, sample_weight=None) == float(
+            np.mean(np.mean(np.abs(errors), axis=1) / scales))
+        X = rng.normal(size=(shape[0], 10))
+        model = Fixed(y_pred)
+        for name, metric in (("neg_mae", mae), ("neg_rmse", rmse), ("neg_smape", smape)):
+            assert SCORERS[name](model, X, y_true, sample_weight=None) == -metric(y_true, y_pred)
+        assert make_mase_scorer(1)(model, X, y_true, sample_weight=None) == -mase(
+            y_true, y_pred, list(X))
+    # the extreme-magnitude paths too
+    assert rmse([1e200], [-1e200], sample_weight=None) == rmse([1e200], [-1e200])
+    assert mae([1.7e308, 0.0], [-1.7e308, 0.0], sample_weight=None) == 1.7e308
+
+
+@pytest.mark.parametrize(
+    "sample_weight, match",
+    [
+        ([[1.0, 1.0, 1.0]], "1D array or scalar"),
+        ([1.0, 1.0], r"sample_weight.shape == \(2,\), expected \(3,\)"),
+        ([1.0, np.nan, 1.0], "sample_weight contains NaN"),
+        ([1.0, np.inf, 1.0], "sample_weight contains infinity"),
+        ([1.0, -1.0, 2.0], "Negative values in data passed to `sample_weight`"),
+        ([0.0, 0.0, 0.0], "at least one non-zero"),
+    ],
+)
+def test_weights_are_checked_as_scikit_learn_checks_them(sample_weight, match):
+    # a weighted mean with all weights 0 is 0/0; negative weights are no weights
+    y_true, y_pred = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), np.ones((3, 2))
+    X = np.arange(18.0).reshape(3, 6) % 5
+    calls = [lambda w: metric(y_true, y_pred, sample_weight=w) for metric in (mae, rmse, smape)]
+    calls.append(lambda w: mase(y_true, y_pred, list(X), sample_weight=w))
+    for scorer in all_scorers().values():
+        calls.append(lambda w, scorer=scorer: scorer(Fixed(y_pred), X, y_true, sample_weight=w))
+        with_missing = y_true.copy()
+        with_missing[0, 1] = np.nan
+        calls.append(
+            lambda w, scorer=scorer: scorer(Fixed(y_pred), X, with_missing, sample_weight=w))
+    for call in calls:
+        with pytest.raises(ValueError, match=match):
+            call(sample_weight)
+
+
+@pytest.mark.parametrize(
+    "call, expected",
+    [
+        # a difference overflows (3.4e308), the weighted mean doesn't
+        (lambda: mae([1.7e308, 0.0], [-1.7e308, 0.0], sample_weight=[1, 3]), 0.85e308),
+        (lambda: rmse([1.7e308, 0.0], [-1.7e308, 0.0], sample_weight=[1, 3]), 1.7e308),
+        # the squares overflow, or underflow
+        (lambda: rmse([1e200, 0.0], [-1e200, 0.0], sample_weight=[1, 3]), 1e200),
+        (lambda: rmse([2.0**-600, 0.0], [0.0, 0.0], sample_weight=[1, 1]), 2.0**-600 * 0.5**0.5),
+        # the sum of the weights overflows, or the weights are subnormal
+        (lambda: mae([1.0, 2.0], [0.0, 0.0], sample_weight=[1e308, 1e308]), 1.5),
+        (lambda: mae([1.0, 2.0], [0.0, 0.0], sample_weight=[5e-324, 5e-324]), 1.5),
+        (lambda: smape([1.0, 3.0], [1.0, 1.0], sample_weight=[1e308, 1e308]), 50.0),
+        # a weight times an error underflows; the weighted mean is normal
+        (lambda: mae([2.0**-1000, 0.0], [0.0, 0.0], sample_weight=[2.0**-100] * 2), 2.0**-1001),
+        # a large weight on a tiny error: its square underflowed
+        (lambda: rmse([2.0**-600, 1.0], [0.0, 0.0], sample_weight=[2.0**1000, 0.0]), 2.0**-600),
+        # |y| + |f| overflows
+        (lambda: smape([-1.7e308, 1.0], [1.7e308, 1.0], sample_weight=[3, 1]), 150.0),
+        # one forecast's errors overflow, its MASE doesn't
+        (lambda: mase([1e308, 1e308], [-1e308, -1e308], [0.0, 1e10], sample_weight=[1, 3]), 2e298),
+        # the series' MASEs fit; their weighted sum doesn't
+        (lambda: mase(np.full((2, 2), 1e308), np.zeros((2, 2)), [[0.0, 0.6]] * 2,
+                      sample_weight=[1, 3]), 1e308 / 0.6),
+    ],
+)
+def test_weighted_metrics_at_extreme_magnitudes(call, expected):
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        assert call() == pytest.approx(expected, rel=1e-14, abs=0.0)
+
+
+def test_scorers_pass_sample_weight_to_their_metrics():
+    # neg_smape_scorer(model, X, y, sample_weight=w) raised "_smape_of_observed() got an
+    # unexpected keyword argument 'sample_weight'"; MASEScorer's __call__ took none either
+    rng = np.random.default_rng(7)
+    X = rng.normal(10.0, 2.0, size=(7, 12))
+    y, y_pred = rng.normal(10.0, 2.0, size=(2, 7, 4))
+    weights = rng.uniform(0.0, 3.0, size=7)
+    model = Fixed(y_pred)
+    for name, metric in (("neg_mae", mae), ("neg_rmse", rmse), ("neg_smape", smape)):
+        assert SCORERS[name](model, X, y, sample_weight=weights) == -metric(
+            y, y_pred, sample_weight=weights)
+    assert neg_smape_scorer(model, X, y, sample_weight=weights) == -smape(
+        y, y_pred, sample_weight=weights)
+    assert make_mase_scorer(2)(model, X, y, sample_weight=weights) == -mase(
+        y, y_pred, list(X), 2, sample_weight=weights)
+    assert make_mase_scorer(2)(model, X, y, sample_weight=weights) != make_mase_scorer(2)(
+        model, X, y)
+
+
+def test_scorers_weight_the_observed_values_by_their_rows_weights():
+    # with missing targets, each step is scored on its observed rows, with those rows' weights;
+    # a step observed only in rows of weight 0 (step 2, row 0 here) is left out like a step
+    # observed nowhere
+    X, y, y_pred = windows_targets_and_forecasts()
+    model = Fixed(y_pred)
+    weights = np.array([0.0, 2.0, 1.0])
+    steps = [np.array([1, 2]), np.array([1])]  # rows of weight > 0 observed at steps 0 and 1
+    for name, metric in (("neg_mae", mae), ("neg_smape", smape)):
+        expected = np.mean([metric(y[rows, s], y_pred[rows, s], sample_weight=weights[rows])
+                            for s, rows in enumerate(steps)])
+        assert SCORERS[name](model, X, y, sample_weight=weights) == pytest.approx(-expected)
+    expected = np.sqrt(np.mean([rmse(y[rows, s], y_pred[rows, s], sample_weight=weights[rows]) ** 2
+                                for s, rows in enumerate(steps)]))
+    assert SCORERS["neg_rmse"](model, X, y, sample_weight=weights) == pytest.approx(-expected)
+    # by hand: step 0 is (2 * |3 - 2| / s1 + 1 * |8 - 6| / s2) / 3, step 1 is |5 - 4| / s1
+    scales = np.array([2 + 1 + 3, 0.5 + 1.5 + 1, 2 + 1 + 2]) / 3
+    expected_mase = np.mean([(2 * 1 / scales[1] + 1 * 2 / scales[2]) / 3, 1 / scales[1]])
+    assert make_mase_scorer(1)(model, X, y, sample_weight=weights) == pytest.approx(
+        -expected_mase)
+    # the weights follow their rows: the same as leaving the rows of weight 0 out
+    positive = weights > 0
+    for scorer in SCORERS.values():
+        assert scorer(model, X, y, sample_weight=weights) == pytest.approx(scorer(
+            Fixed(y_pred[positive]), X[positive], y[positive], sample_weight=weights[positive]))
+
+
+def routed_scorers():
+    # copies: set_score_request changes a scorer, and the module's are shared
+    import copy
+
+    return {name: copy.deepcopy(scorer).set_score_request(sample_weight=True)
+            for name, scorer in all_scorers().items()}
+
+
+def test_scorers_get_sample_weight_by_metadata_routing_in_cross_validate():
+    # MASEScorer had no set_score_request, and the make_scorer scorers failed on the weights
+    # ("got an unexpected keyword argument 'sample_weight'"), so a search could not score by them
+    import sklearn
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import KFold, cross_validate
+
+    X, y = airline_windows_of_horizon_1()
+    y = np.column_stack([y, y * 1.01])
+    weights = np.random.default_rng(8).integers(0, 4, size=len(y)).astype(float)
+    cv = KFold(n_splits=3)
+    with sklearn.config_context(enable_metadata_routing=True):
+        scorers = routed_scorers()
+        result = cross_validate(Ridge().set_fit_request(sample_weight=False), X, y, cv=cv,
+                                scoring=scorers, params={"sample_weight": weights},
+                                error_score="raise")
+        for split, (train, test) in enumerate(cv.split(X)):
+            model = Ridge().fit(X[train], y[train])
+            for name, scorer in scorers.items():
+                expected = scorer(model, X[test], y[test], sample_weight=weights[test])
+                assert result[f"test_{name}"][split] == expected, name
+                assert expected != scorer(model, X[test], y[test]), name
+        # one scorer alone, as scoring=scorer
+        alone = cross_validate(Ridge().set_fit_request(sample_weight=False), X, y, cv=cv,
+                               scoring=scorers["neg_mase_12"], params={"sample_weight": weights},
+                               error_score="raise")
+        np.testing.assert_array_equal(alone["test_score"], result["test_neg_mase_12"])
+
+
+def test_scorers_without_a_request_refuse_routed_weights_as_scikit_learns_do():
+    import sklearn
+    from sklearn.exceptions import UnsetMetadataPassedError
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import KFold, cross_validate
+
+    X, y = airline_windows_of_horizon_1()
+    weights = np.ones(len(y))
+    with sklearn.config_context(enable_metadata_routing=True):
+        for scorer in all_scorers().values():
+            assert scorer.get_metadata_routing().score.requests == {"sample_weight": None}
+            with pytest.raises(UnsetMetadataPassedError, match="set_score_request"):
+                cross_validate(Ridge().set_fit_request(sample_weight=False), X, y,
+                               cv=KFold(n_splits=2), scoring=scorer,
+                               params={"sample_weight": weights})
+    # as for scikit-learn's scorers, requests need routing enabled
+    with pytest.raises(RuntimeError, match="metadata routing is enabled"):
+        make_mase_scorer(1).set_score_request(sample_weight=True)
+
+
+def test_grid_search_ranks_by_routed_weights_and_pickles_the_request():
+    import pickle
+
+    import sklearn
+    from sklearn.linear_model import Ridge
+
+    X, y = airline_windows_of_horizon_1()
+    weights = np.random.default_rng(9).uniform(0.5, 2.0, size=len(y))
+    cv = TimeSeriesSplit(n_splits=2)
+    with sklearn.config_context(enable_metadata_routing=True):
+        scorer = make_mase_scorer(12).set_score_request(sample_weight=True)
+        search = GridSearchCV(Ridge().set_fit_request(sample_weight=True),
+                              {"alpha": [1.0, 1e6]}, scoring=scorer, cv=cv)
+        search.fit(X, y, sample_weight=weights)
+        for candidate, alpha in enumerate([1.0, 1e6]):
+            for split, (train, test) in enumerate(cv.split(X)):
+                model = Ridge(alpha=alpha).fit(X[train], y[train], sample_weight=weights[train])
+                assert search.cv_results_[f"split{split}_test_score"][candidate] == (
+                    pytest.approx(scorer(model, X[test], y[test], sample_weight=weights[test])))
+        restored = pickle.loads(pickle.dumps(search.scorer_))
+        assert restored.get_metadata_routing().score.requests == {"sample_weight": True}

@@ -775,3 +775,62 @@ def test_format_table_writes_huge_values_in_exponent_notation():
     assert cells == ["2.500e+300", "-1.250e+12", "9900000000.000", "inf"]
     # other formats are left as given
     assert "2.5e+300" in format_table(table, floatfmt="g")
+
+
+# ------------------------------------------------------------------------------------------
+# PredictForecaster passes fit parameters (sample_weight) on, and routes them
+# ------------------------------------------------------------------------------------------
+def weighted_windows():
+    rng = np.random.default_rng(11)
+    series = 10 + np.sin(np.arange(80) / 3) + rng.normal(0.0, 0.3, size=80)
+    X, y = make_windows(series, 12, 3)
+    return X, y, rng.uniform(0.0, 3.0, size=len(y))
+
+
+def test_predict_forecaster_passes_fit_params_to_its_estimator():
+    # fit(X, y, sample_weight=w) was a TypeError (fit took X and y only), so backtest's wrapper
+    # and a search over it could not weight the windows
+    from sklearn.linear_model import Ridge
+
+    from skattn.model_selection import PredictForecaster
+
+    X, y, weights = weighted_windows()
+    model = PredictForecaster(Ridge()).fit(X, y, sample_weight=weights)
+    np.testing.assert_array_equal(model.estimator_.coef_,
+                                  Ridge().fit(X, y, sample_weight=weights).coef_)
+    assert not np.allclose(model.estimator_.coef_, Ridge().fit(X, y).coef_)
+
+
+def test_predict_forecaster_routes_fit_params_with_metadata_routing():
+    # with routing enabled it was no router (get_metadata_routing listed no estimator), and its
+    # fit took no metadata to route
+    import sklearn
+    from sklearn.exceptions import UnsetMetadataPassedError
+    from sklearn.linear_model import Ridge
+    from sklearn.metrics import get_scorer
+    from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+    from sklearn.utils.metadata_routing import MetadataRouter
+
+    from skattn.model_selection import PredictForecaster
+
+    X, y, weights = weighted_windows()
+    with sklearn.config_context(enable_metadata_routing=True):
+        requesting = PredictForecaster(Ridge().set_fit_request(sample_weight=True))
+        routing = requesting.get_metadata_routing()
+        assert isinstance(routing, MetadataRouter)
+        assert routing.consumes("fit", ["sample_weight"]) == {"sample_weight"}
+        model = requesting.fit(X, y, sample_weight=weights)
+        np.testing.assert_array_equal(model.estimator_.coef_,
+                                      Ridge().fit(X, y, sample_weight=weights).coef_)
+        # an estimator that did not request them: scikit-learn's error, nothing fitted
+        unrequested = PredictForecaster(Ridge())
+        with pytest.raises(UnsetMetadataPassedError, match=r"Ridge.set_fit_request"):
+            unrequested.fit(X, y, sample_weight=weights)
+        assert not hasattr(unrequested, "estimator_")
+        # through a search, to the estimator inside
+        cv = TimeSeriesSplit(n_splits=2)
+        scoring = get_scorer("neg_mean_absolute_error").set_score_request(sample_weight=False)
+        search = GridSearchCV(requesting, {"estimator__alpha": [1.0]}, cv=cv,
+                              scoring=scoring).fit(X, y, sample_weight=weights)
+        np.testing.assert_array_equal(search.best_estimator_.estimator_.coef_,
+                                      Ridge().fit(X, y, sample_weight=weights).coef_)
