@@ -166,6 +166,10 @@ def _parser():
                          help=f"random_state of the attention model, 0 to {MAX_SEED}; the "
                               "ensemble's members get SEED, SEED + 1 and SEED + 2, so with "
                               f"'ensemble' among the models at most {MAX_ENSEMBLE_SEED}")
+    compare.add_argument("--sort-by", choices=("smape", "mase", "mae", "rmse"), default="smape",
+                         help="the column the leaderboard is sorted by (default: smape); on "
+                              "series that reach zero or go negative sMAPE can rank models "
+                              "wrongly: sort by mase or mae there")
     compare.add_argument("--quiet", action="store_true", help="no progress lines")
     # compare() reports bad input found after parsing (an unreadable file, a series too short)
     # through this parser: the same "error: ..." and exit status 2 as argparse's own checks
@@ -759,15 +763,16 @@ def check_lengths(series, horizon, season_length, ids=None):
             raise ValueError(f"series {named}, origin {origin}: {exc}") from None
 
 
-def _merge_tables(first, second):
-    """Two backtest tables (DataFrames, or dicts of lists without pandas) as one, by sMAPE."""
+def _merge_tables(first, second, sort_by="smape"):
+    """Two backtest tables (DataFrames, or dicts of lists without pandas) as one, sorted by the
+    column ``sort_by``."""
     if hasattr(first, "sort_values"):
         import pandas as pd
 
         return pd.concat([first, second], ignore_index=True).sort_values(
-            "smape", kind="stable", ignore_index=True)
+            sort_by, kind="stable", ignore_index=True)
     merged = {column: list(first[column]) + list(second[column]) for column in first}
-    order = sorted(range(len(merged["smape"])), key=merged["smape"].__getitem__)
+    order = sorted(range(len(merged[sort_by])), key=merged[sort_by].__getitem__)
     return {column: [values[i] for i in order] for column, values in merged.items()}
 
 
@@ -925,7 +930,7 @@ def compare(args):
               f"window {window}; models: {', '.join(described)}", flush=True)
     started = time.perf_counter()
     table, forecasts = None, {}
-    from .exceptions import (BaselineFallbackWarning, OutlierScaleWarning,
+    from .exceptions import (BaselineFallbackWarning, MetricWarning, OutlierScaleWarning,
                              SeasonalAdjustmentWarning, TargetUnitsWarning)
 
     with warnings.catch_warnings():
@@ -934,21 +939,22 @@ def compare(args):
         # (all were hidden before session 16's user trial)
         warnings.simplefilter("ignore")
         for category in (OutlierScaleWarning, TargetUnitsWarning, BaselineFallbackWarning,
-                         SeasonalAdjustmentWarning):
+                         SeasonalAdjustmentWarning, MetricWarning):
             warnings.simplefilter("default", category)
         for name, run_models, window_args in runs:
             try:
                 run_table, run_forecasts = backtest(
                     run_models, series, horizon=horizon, season_length=season_length,
                     n_jobs=args.n_jobs, verbose=0 if args.quiet else 1, return_forecasts=True,
-                    **window_args,
+                    sort_by=args.sort_by, **window_args,
                 )
             except ValueError as exc:  # data this model rejects; check_lengths vetted the rest
                 (display_name,) = run_models
                 named = str(exc) if f"model {display_name!r}" in str(exc) else (
                     f"{display_name} failed: {exc}")
                 data_error(f"{named} (leave {name!r} out of --models to run the others)")
-            table = run_table if table is None else _merge_tables(table, run_table)
+            table = (run_table if table is None
+                     else _merge_tables(table, run_table, args.sort_by))
             forecasts.update(run_forecasts)
     names_plotted = [display_name for _, run_models, _ in runs for display_name in run_models]
     print()

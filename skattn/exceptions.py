@@ -4,12 +4,23 @@ Filter them by class, e.g. ``warnings.simplefilter("error", OutlierScaleWarning)
 a ValueError, never a warning; scikit-learn's ``ConvergenceWarning`` is used as it is.
 """
 
-__all__ = ["BaselineFallbackWarning", "OutlierScaleWarning", "SeasonalAdjustmentWarning",
-           "TargetUnitsWarning"]
+__all__ = ["BaselineFallbackWarning", "MetricWarning", "OutlierScaleWarning",
+           "SeasonalAdjustmentWarning", "TargetUnitsWarning"]
 
 
 class BaselineFallbackWarning(UserWarning):
     """The forecasting library failed on some windows; they got the fallback forecast."""
+
+
+class MetricWarning(UserWarning):
+    """A metric can mislead on these values.
+
+    sMAPE, ``200 |y - f| / (|y| + |f|)``, is 200 whenever the forecast has the other sign than the
+    observed value or the observed value is 0, however close the forecast: on series that reach
+    zero or go negative (net load with solar, intermittent demand) it can rank a model with
+    larger errors first. :func:`~skattn.model_selection.backtest` raises it for such test values;
+    rank by MASE or MAE there (``sort_by="mase"``).
+    """
 
 
 class OutlierScaleWarning(UserWarning):

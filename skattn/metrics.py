@@ -323,7 +323,9 @@ def smape(y_true, y_pred, sample_weight=None):
     """Symmetric mean absolute percentage error, in percent (0 to 200), as in the M3 and M4
     competitions: ``mean(200 |y - f| / (|y| + |f|))``.
 
-    A value where both ``y`` and ``f`` are 0 counts as a perfect forecast (0), not 0/0.
+    A value where both ``y`` and ``f`` are 0 counts as a perfect forecast (0), not 0/0. A value
+    of 0, or a forecast of the other sign, counts 200 however close the forecast: on series that
+    reach zero or go negative, compare models by :func:`mase` or :func:`mae` instead.
 
     Parameters
     ----------

