@@ -26,12 +26,12 @@ from threadpoolctl import ThreadpoolController
 
 from . import nn
 from ._process_shards import ProcessShardRunner, shard_bounds
-from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, recursive_forecast,
-                          validate_windows)
+from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, as_history, check_steps,
+                          recursive_forecast, validate_windows)
 from .exceptions import OutlierScaleWarning, TargetUnitsWarning
 from .nn.losses import loss_backward, loss_forward
 from .nn.optim import AdamW, clip_grad_norm, make_lr_schedule
-from .windows import check_fits_in_memory
+from .windows import check_fits_in_memory, left_pad
 
 _PREDICT_CHUNK = 2048  # rows per forward pass at predict time: bounds memory on large X
 _COSINE_WARMUP_FRACTION = 0.05  # of the planned optimiser steps, for lr_schedule="cosine"
@@ -1600,3 +1600,66 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         return recursive_forecast(predict_window, history, steps, window=self.n_features_in_,
                                   horizon=self.n_outputs_, n_channels=self.n_channels_,
                                   future_covariates=future_covariates)
+
+    def forecast_quantiles(self, history, steps=None):
+        """Forecast every quantile of ``quantiles_`` for the next ``steps`` values of one series
+        (``loss="pinball"`` only): prediction intervals from the end of ``history``.
+
+        Reads the last window of ``history`` (left-padded with its first value when shorter, as
+        :meth:`forecast` does) and returns the quantile outputs of its ``steps`` next values.
+        Only within the trained horizon: beyond it, :meth:`forecast` feeds its median back as
+        if it had been observed, and quantiles read from such windows would leave out the
+        uncertainty of the values fed back (intervals too narrow, with no sign of it). Train
+        with a horizon as long as the intervals you need.
+
+        Parameters
+        ----------
+        history : array-like of shape (n_timesteps,) or (n_timesteps, n_channels)
+            The series up to now, oldest first, any length >= 1; 2-D with ``n_channels_``
+            columns, the covariates in channels 1.., for a model fitted with covariates.
+        steps : int or None, default=None
+            Number of future values, at most the horizon (``n_outputs_``); None means the
+            horizon.
+
+        Returns
+        -------
+        quantiles : ndarray of shape (steps, n_quantiles)
+            ``quantiles[t, k]`` is the forecast of quantile ``quantiles_[k]`` for the ``t``-th
+            value after ``history``; non-decreasing along each row (as :meth:`predict_quantiles`).
+            The column of the quantile nearest 0.5 is :meth:`forecast`'s values.
+
+        Raises
+        ------
+        ValueError
+            When the model was not fitted with ``loss="pinball"``, ``steps`` exceeds the
+            horizon or is not an integer >= 1, or ``history`` is invalid.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skattn import AttentionForecaster, make_windows
+        >>> series = 10 + np.sin(np.arange(120) / 3)
+        >>> X, y = make_windows(series, window=24, horizon=6)
+        >>> model = AttentionForecaster(loss="pinball", quantiles=(0.1, 0.5, 0.9), max_epochs=3,
+        ...                             random_state=0).fit(X, y)
+        >>> intervals = model.forecast_quantiles(series)
+        >>> intervals.shape
+        (6, 3)
+        >>> bool(np.all(intervals[:, 0] <= intervals[:, 2]))
+        True
+        """
+        check_is_fitted(self)
+        if self.quantiles_ is None:
+            raise ValueError("forecast_quantiles needs a model fitted with loss='pinball'")
+        horizon = self.n_outputs_
+        steps = horizon if steps is None else check_steps(steps)
+        if steps > horizon:
+            raise ValueError(
+                f"steps={steps} exceeds the trained horizon {horizon}: beyond it forecasts are "
+                f"fed back as if observed, and quantiles read from those windows would leave "
+                f"out their uncertainty (intervals too narrow); train with horizon >= {steps}, "
+                f"or use forecast() for point values"
+            )
+        history = as_history(history, self.n_channels_)
+        current = left_pad(history, self.n_features_in_)[-self.n_features_in_:]  # (window, C)
+        return self._forecast_values(current[None])[0, :steps, :]  # (steps, Q)

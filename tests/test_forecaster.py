@@ -396,6 +396,39 @@ def test_predicted_quantiles_never_cross(windows):
     np.testing.assert_array_equal(model.forecast(X[-1], 6), quantiles[-1, :, 1])
 
 
+def test_forecast_quantiles_gives_intervals_from_the_end_of_a_series(windows):
+    # intervals stopped at predict_quantiles on windows: forecast returned the median only, so
+    # a series' intervals meant cutting its last window by hand (user trial, session 18)
+    X, y = windows
+    series = seasonal_series()
+    model = AttentionForecaster(loss="pinball", quantiles=[0.1, 0.5, 0.9], **FAST).fit(X, y)
+    intervals = model.forecast_quantiles(series)
+    assert intervals.shape == (6, 3)
+    np.testing.assert_array_equal(intervals, model.predict_quantiles(series[None, -24:])[0])
+    np.testing.assert_array_equal(intervals[:, 1], model.forecast(series, 6))
+    np.testing.assert_array_equal(model.forecast_quantiles(series, 2), intervals[:2])
+    # a short history is padded as forecast pads it
+    np.testing.assert_array_equal(model.forecast_quantiles(series[:5])[:, 1],
+                                  model.forecast(series[:5], 6))
+    # beyond the horizon the fed-back medians would make the intervals too narrow: refused
+    with pytest.raises(ValueError, match="steps=7 exceeds the trained horizon 6"):
+        model.forecast_quantiles(series, 7)
+    with pytest.raises(ValueError, match="steps must be an integer >= 1"):
+        model.forecast_quantiles(series, 0)
+    with pytest.raises(ValueError, match="needs a model fitted with loss='pinball'"):
+        AttentionForecaster(**FAST).fit(X, y).forecast_quantiles(series)
+    # one value per window (1-D y): one row of quantiles; with covariates, a 2-D history
+    one = AttentionForecaster(loss="pinball", **FAST).fit(X, y[:, 0])
+    assert one.forecast_quantiles(series).shape == (1, 3)
+    rng = np.random.default_rng(0)
+    driver = rng.normal(size=200)
+    Xc, yc = make_windows(series[:200], window=8, horizon=2, covariates=driver)
+    covariate = AttentionForecaster(loss="pinball", **FAST).fit(Xc, yc)
+    history = np.column_stack([series[:200], driver])
+    np.testing.assert_array_equal(covariate.forecast_quantiles(history)[:, 1],
+                                  covariate.forecast(history, 2))
+
+
 def test_quantiles_only_with_pinball(windows):
     X, y = windows
     with pytest.raises(ValueError, match="pinball"):
