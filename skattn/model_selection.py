@@ -23,7 +23,7 @@ from ._validation import MissingTargetsScoreMixin, forecast_with_predict, naming
 from ._worker_warnings import call_recording_warnings, collect
 from .exceptions import MetricWarning
 from .metrics import mae, rmse, seasonal_naive_scale, smape
-from .windows import _as_series, _is_single_series, check_integer, make_windows
+from .windows import _as_covariates, _as_series, _is_single_series, check_integer, make_windows
 
 METRIC_COLUMNS = ("smape", "mase", "mae", "rmse")
 TABLE_COLUMNS = ("model",) + METRIC_COLUMNS + ("fit_seconds", "predict_seconds")
@@ -323,6 +323,7 @@ def backtest(
     verbose=0,
     return_forecasts=False,
     sort_by="smape",
+    covariates=None,
 ):
     """Rolling-origin evaluation of forecasting models on one series or many.
 
@@ -372,6 +373,14 @@ def backtest(
         series.
     return_forecasts : bool, default False
         Also return the forecasts.
+    covariates : array-like or list of array-like, default None
+        Series observed alongside the target, as :func:`skattn.make_windows` takes them: of shape
+        (n_timesteps,) or (n_timesteps, n_covariates), one per series (a list for many series).
+        The training windows then carry them as channels 1.., and every model forecasts from a
+        2-D history (the target and the covariates up to the origin; the baselines read the
+        target only). Covariates are past-only inputs: no model sees their values at the
+        forecast steps (a covariate known in advance can be given shifted forward by the
+        horizon, see :meth:`skattn.AttentionForecaster.forecast`).
     sort_by : {"smape", "mase", "mae", "rmse"} or None, default "smape"
         The column the table's rows are sorted by, smallest first; None keeps the order of
         ``models``. Where the test values reach zero or go negative, sMAPE can rank models wrongly
@@ -478,6 +487,17 @@ def backtest(
         raise ValueError("series is empty")
     arrays = [_as_series(s, "series" if single else f"series[{i}]") for i, s in enumerate(series_list)]
     n_series = len(arrays)
+    covariate_arrays = None
+    if covariates is not None:
+        # the energy user with a temperature-driven model had to write their own rolling loop
+        # to compare it with the baselines (user trial, session 18)
+        covariate_list = [covariates] if single else list(covariates)
+        if len(covariate_list) != n_series:
+            raise ValueError(f"covariates must give one array per series: {len(covariate_list)} "
+                             f"arrays for {n_series} series")
+        covariate_arrays = [
+            _as_covariates(c, arrays[i].size, "covariates" if single else f"covariates[{i}]")
+            for i, c in enumerate(covariate_list)]
 
     # origins[j, i]: position in series i of the first forecast value at origin j (earliest first)
     lengths = np.array([a.size for a in arrays])
@@ -521,11 +541,23 @@ def backtest(
         fit_seconds = predict_seconds = 0.0
         for j in range(n_origins):
             histories = [arrays[i][:origins[j, i]] for i in range(n_series)]
+            covariate_histories = None
+            if covariate_arrays is not None:
+                covariate_histories = [covariate_arrays[i][:origins[j, i]]
+                                       for i in range(n_series)]
             with warnings.catch_warnings():
                 # windows of short histories are padded by the documented rule; that's expected here
                 warnings.simplefilter("ignore", UserWarning)
                 X, y = make_windows(histories if not single else histories[0], window, horizon,
-                                    step, min_history=min_history, min_target=min_target)
+                                    step, min_history=min_history, min_target=min_target,
+                                    covariates=(covariate_histories if not single
+                                                or covariate_histories is None
+                                                else covariate_histories[0]))
+            if covariate_histories is not None:
+                # every model fitted on windows with covariates forecasts from the target and
+                # the covariates together, (n, 1 + n_covariates)
+                histories = [np.column_stack([history, covariate_history])
+                             for history, covariate_history in zip(histories, covariate_histories)]
             model = clone(template)
             started = time.perf_counter()
             try:

@@ -862,3 +862,34 @@ def test_sort_by_and_a_warning_where_smape_misleads():
         with pytest.raises(ValueError, match="sort_by must be one of 'smape', 'mase', 'mae', "
                                              "'rmse' or None"):
             backtest(models, crossing + 10, 12, 24, sort_by=bad)
+
+
+def test_backtest_with_covariates_is_the_loop_written_by_hand():
+    # backtest took no covariates: a temperature-driven model could not be compared with the
+    # baselines by the package's own evaluation (user trial, session 18)
+    from skattn.baselines import NaiveForecaster
+
+    rng = np.random.default_rng(0)
+    drivers = [rng.normal(size=n) for n in (120, 100)]
+    targets = [10 + np.convolve(d, [0.0, 1.0, 0.5], mode="full")[:d.size]
+               + 0.05 * rng.normal(size=d.size) for d in drivers]
+    model = AttentionForecaster(d_model=8, n_heads=2, max_epochs=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        table, forecasts = backtest({"att": model, "naive": NaiveForecaster()}, targets, 2, 8,
+                                    n_origins=2, covariates=drivers, return_forecasts=True)
+        for j, back in enumerate((4, 2)):  # origins, earliest first
+            X, y = make_windows([t[:-back] for t in targets], 8, 2,
+                                covariates=[d[:-back] for d in drivers])
+            fitted = AttentionForecaster(d_model=8, n_heads=2, max_epochs=3,
+                                         random_state=0).fit(X, y)
+            for i, (target, driver) in enumerate(zip(targets, drivers)):
+                history = np.column_stack([target[:-back], driver[:-back]])
+                np.testing.assert_array_equal(forecasts["att"][j, i], fitted.forecast(history, 2))
+                np.testing.assert_array_equal(forecasts["naive"][j, i], target[-back - 1])
+    with pytest.raises(ValueError, match="covariates must give one array per series: 1 arrays "
+                                         "for 2 series"):
+        backtest(NaiveForecaster(), targets, 2, 8, covariates=[drivers[0]])
+    with pytest.raises(ValueError, match=r"covariates\[1\] must have shape \(n_timesteps,\) or "
+                                         r"\(n_timesteps, n_covariates\) with n_timesteps=100"):
+        backtest(NaiveForecaster(), targets, 2, 8, covariates=[drivers[0], drivers[0]])
