@@ -579,7 +579,8 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
     best_validation_score_ : float or None
         Best validation score of the last fit; that epoch's weights are restored at its end.
     best_loss_ : float or None
-        Lowest training loss, without early stopping.
+        Lowest training loss of an epoch (or a :meth:`partial_fit` call), without early
+        stopping; None with it.
     n_iter_ : int
         Epochs run (accumulated over warm starts and partial_fit calls).
     t_ : int
@@ -1325,7 +1326,7 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
                 if self.best_validation_score_ is None or score > self.best_validation_score_:
                     self.best_validation_score_ = score
                     best_params = copy.deepcopy(params)
-            elif not partial:
+            else:  # partial_fit too, as MLPRegressor keeps it (it stayed None there)
                 if self.best_loss_ is not None and epoch_loss > self.best_loss_ - self.tol:
                     no_improvement += 1
                 else:

@@ -598,6 +598,15 @@ def test_convergence_warning_when_the_loss_never_beats_the_level_forecast(window
     assert not [w for w in caught if "never fell" in str(w.message)]
 
 
+def test_partial_fit_keeps_the_best_loss_as_mlp_does(windows):
+    # best_loss_ stayed None after partial_fit calls; MLPRegressor sets it (user trial, 18)
+    X, y = windows
+    model = AttentionForecaster(**FAST)
+    for _ in range(3):
+        model.partial_fit(X, y)
+    assert model.best_loss_ == min(model.loss_curve_) and len(model.loss_curve_) == 3
+
+
 def test_warm_start_continues_from_the_current_weights(windows):
     X, y = windows
     model = AttentionForecaster(**{**FAST, "max_epochs": 2}, warm_start=True).fit(X, y)
