@@ -35,8 +35,14 @@ from .windows import check_fits_in_memory, left_pad
 
 _PREDICT_CHUNK = 2048  # rows per forward pass at predict time: bounds memory on large X
 _COSINE_WARMUP_FRACTION = 0.05  # of the planned optimiser steps, for lr_schedule="cosine"
-# epochs of one fit before "the loss never fell below the level forecast's" is a finding
+# epochs of one fit before "the loss never fell below the level forecast's" is a finding, and
+# the factor of a jump that says training diverged (the first epoch's loss over the level
+# forecast's, or the largest epoch's over the first's): 10-291 against 1.60 when diverged
+# (airline, learning_rate=1.0), 1.3x for a training merely cut short
 _MIN_EPOCHS_TO_JUDGE = 3
+_DIVERGED_JUMP = 2.0
+# warnings of _train_epochs point at the caller of fit: fit <- _fit_context's wrapper <- caller
+_STACKLEVEL_OF_TRAINING = 6
 _DEFAULT_QUANTILES = (0.1, 0.5, 0.9)
 # What a fit sets besides the public attributes ending in "_": removed with them when a fit
 # fails (AttentionForecaster._discard_fitted_state), so no cache outlives the weights it mirrors.
@@ -876,9 +882,9 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         ConvergenceWarning
             When ``max_epochs`` ends training before it converged (the monitored loss improved
             by more than ``tol`` within the last ``n_iter_no_change`` epochs); or when, in
-            a fit of at least 3 epochs, no epoch's training loss fell below that of forecasting
-            each window's level (the network's output at zero): training diverged (too large a
-            ``learning_rate``), or the windows hold nothing it learned.
+            a fit of at least 3 epochs, the training loss jumped up (too large a
+            ``learning_rate``) and no epoch's fell below that of forecasting each window's
+            level (the network's output at zero): training diverged.
 
         Notes
         -----
@@ -1350,20 +1356,30 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         this_fit = self.loss_curve_[n_iter_before:]
         if not partial and len(this_fit) >= _MIN_EPOCHS_TO_JUDGE:
             level_loss = self._level_forecast_loss(X_train, Y_train)
-            if min(this_fit) >= level_loss > 0:  # 0: every target left out (constant windows)
+            # diverged: the loss jumped up after the first epoch, or the first epoch already
+            # ended far above the level forecast's. A curve falling steadily from above the level
+            # is a training cut short (a random walk, anchor="last", 5 epochs: 1.21 down to 0.98
+            # against 0.93; review, session 18): the max_epochs warning below says that
+            jumped = (max(this_fit) > _DIVERGED_JUMP * this_fit[0]
+                      or this_fit[0] > _DIVERGED_JUMP * level_loss)
+            # level_loss 0: every target left out (constant windows)
+            if min(this_fit) >= level_loss > 0 and jumped:
                 # too large a step makes the loss jump in the first epochs and stay up; the
                 # early stop then read the flat curve as converged, and a model 5x off came with
-                # no word (learning_rate=1.0 on the airline series: losses 10-291 against 1.5)
+                # no word (learning_rate=1.0 on the airline series, window 36, horizon 12:
+                # losses 10-291 per epoch against the level's 1.60)
                 level = ("each window's " + ("mean" if self.config_.anchor == "mean"
                                              else "last value")
                          if self.config_.normalize else "the training data's mean")
                 warnings.warn(
                     f"AttentionForecaster: the training loss never fell below that of "
                     f"forecasting {level} (the network's output at zero): best epoch "
-                    f"{min(this_fit):.4g} against {level_loss:.4g}. Training diverged, or the "
-                    f"windows hold nothing it learned; if loss_curve_ jumped up after the "
-                    f"first steps, a smaller learning_rate (now {self.learning_rate}) helps.",
+                    f"{min(this_fit):.4g} against {level_loss:.4g}, and it jumped up in the "
+                    f"first steps (first epoch {this_fit[0]:.4g}, largest {max(this_fit):.4g}): "
+                    f"training diverged and the model is unlikely to be useful; a smaller "
+                    f"learning_rate (now {self.learning_rate}) helps.",
                     ConvergenceWarning,
+                    stacklevel=_STACKLEVEL_OF_TRAINING,
                 )
                 converged = True  # one warning: not also "max_epochs reached"
         if not partial and not converged:
@@ -1375,6 +1391,7 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
                 f"improved by more than tol={self.tol} within the last "
                 f"n_iter_no_change={self.n_iter_no_change} epochs; consider raising max_epochs.",
                 ConvergenceWarning,
+                stacklevel=_STACKLEVEL_OF_TRAINING,
             )
 
     # ----------------------------------------------------------------------------------------

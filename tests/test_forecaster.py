@@ -598,6 +598,21 @@ def test_convergence_warning_when_the_loss_never_beats_the_level_forecast(window
     assert not [w for w in caught if "never fell" in str(w.message)]
 
 
+def test_a_training_cut_short_above_the_level_forecast_is_not_called_diverged():
+    # a random walk with anchor="last": 5 epochs fall steadily from 1.21 to 0.98, above the
+    # level forecast's 0.93; the first version called it diverged and hid the max_epochs
+    # warning, the true cause (review, session 18)
+    rng = np.random.default_rng(0)
+    X, y = make_windows(100 + np.cumsum(rng.normal(size=600)), window=24, horizon=6)
+    with pytest.warns(ConvergenceWarning) as caught:
+        model = AttentionForecaster(anchor="last", max_epochs=5, d_model=16, n_layers=1,
+                                    random_state=0).fit(X, y)
+    assert np.all(np.diff(model.loss_curve_) < 0)
+    messages = [str(w.message) for w in caught]
+    assert len(messages) == 1 and "max_epochs=5 reached before training converged" in messages[0]
+    assert caught[0].filename == __file__  # the caller's line, not the package's
+
+
 def test_partial_fit_keeps_the_best_loss_as_mlp_does(windows):
     # best_loss_ stayed None after partial_fit calls; MLPRegressor sets it (user trial, 18)
     X, y = windows
