@@ -17,9 +17,10 @@ class MetricWarning(UserWarning):
 
     sMAPE, ``200 |y - f| / (|y| + |f|)``, is 200 whenever the forecast has the other sign than the
     observed value or the observed value is 0, however close the forecast: on series that reach
-    zero or go negative (net load with solar, intermittent demand) it can rank a model with
-    larger errors first. :func:`~skattn.model_selection.backtest` raises it for such test values;
-    rank by MASE or MAE there (``sort_by="mase"``).
+    zero or cross it (net load with solar, intermittent demand) it can rank a model with larger
+    errors first. :func:`~skattn.model_selection.backtest` raises it, when its table is sorted by
+    sMAPE, for test values that are 0 or forecast with the other sign; rank by MASE or MAE there
+    (``sort_by="mase"``, ``--sort-by mase`` in ``python -m skattn compare``).
     """
 
 

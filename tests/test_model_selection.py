@@ -846,10 +846,14 @@ def test_sort_by_and_a_warning_where_smape_misleads():
     t = np.arange(96)
     crossing = 2 * np.sin(2 * np.pi * t / 12) + 0.1 * t - 4  # from negative to positive
     models = {"naive": NaiveForecaster(), "snaive": SeasonalNaiveForecaster(season_length=12)}
-    with pytest.warns(MetricWarning, match=r"of the 12 test values are zero or negative: sMAPE"):
+    with pytest.warns(MetricWarning, match=r"of the 12 test values are 0 or have the other sign "
+                                           r"than a model's forecast of them: sMAPE"):
         by_smape = backtest(models, crossing - 5, 12, 24, season_length=12)
-    with pytest.warns(MetricWarning):  # the table still holds sMAPE
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MetricWarning)  # sorted by MASE: nothing misranked
         by_mase = backtest(models, crossing - 5, 12, 24, season_length=12, sort_by="mase")
+        # below zero throughout, forecasts too: sMAPE is as meaningful as for positive values
+        backtest(models, -50 - 5 * np.sin(2 * np.pi * t / 12), 12, 24, season_length=12)
     assert list(by_mase["mase"]) == sorted(by_mase["mase"])
     assert list(by_smape["smape"]) == sorted(by_smape["smape"])
     given = backtest({"snaive": models["snaive"], "naive": models["naive"]}, crossing + 10, 12,
