@@ -434,9 +434,12 @@ def backtest(
     was built for: an :class:`OriginSplit` holds the ``index`` of one set of windows and refuses
     the others (so at least the earlier origins fail). Tune inside the backtest with a splitter
     that holds no index (:class:`~sklearn.model_selection.TimeSeriesSplit` with
-    ``gap=horizon - 1``: consecutive windows share ``horizon - 1`` targets, so without the gap
-    validation targets are also training targets), or tune once on the data before the earliest
-    origin and backtest ``search.best_estimator_``.
+    ``gap=horizon * n_series - 1``: a series' consecutive windows share ``horizon - 1`` targets,
+    and :func:`~skattn.make_windows` puts the windows of many series that end equally far from
+    their series' ends next to each other, up to ``n_series`` rows per step back; with a smaller
+    gap validation targets are also training targets — ``horizon - 1`` alone left 24-42% of the
+    validation windows of a 60-series panel sharing targets with training windows), or tune once
+    on the data before the earliest origin and backtest ``search.best_estimator_``.
 
     **Timing.** ``predict_seconds`` counts the time spent inside each ``forecast`` call, timed
     in the process that runs it. For local models forecasting in parallel (``n_jobs``) it is
@@ -777,8 +780,9 @@ class OriginSplit:
     refuses a different number of windows (and cannot tell other windows of the same number
     from its own). A search refitted on other windows (as :func:`backtest` refits it at each
     origin) needs a splitter that holds no index, such as
-    :class:`~sklearn.model_selection.TimeSeriesSplit` with ``gap=horizon - 1`` (so that no
-    validation target is a training target).
+    :class:`~sklearn.model_selection.TimeSeriesSplit` with ``gap=horizon * n_series - 1`` (so
+    that no validation target is a training target: up to ``n_series`` windows of different
+    series share each step back from the series' ends; ``horizon - 1`` for one series).
 
     Examples
     --------
@@ -859,7 +863,8 @@ class OriginSplit:
             f"return_index=True)) but split was given {n_rows} ({name} has {n_rows} rows): an "
             "OriginSplit describes one set of windows and splits no other. "
             "Inside backtest, which refits a search on each origin's training windows, tune "
-            "with a splitter that holds no index (e.g. TimeSeriesSplit(gap=horizon - 1)), or "
+            "with a splitter that holds no index (e.g. TimeSeriesSplit(gap=horizon * "
+            "n_series - 1), which keeps validation targets out of training), or "
             "tune once on the data before the earliest origin and backtest "
             "search.best_estimator_"
         )

@@ -897,3 +897,28 @@ def test_backtest_with_covariates_is_the_loop_written_by_hand():
     with pytest.raises(ValueError, match=r"covariates\[1\] must have shape \(n_timesteps,\) or "
                                          r"\(n_timesteps, n_covariates\) with n_timesteps=100"):
         backtest(NaiveForecaster(), targets, 2, 8, covariates=[drivers[0], drivers[0]])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_gap_advised_for_panels_keeps_validation_targets_out_of_training(seed):
+    # the advice was TimeSeriesSplit(gap=horizon - 1), right for one series; on a panel
+    # make_windows puts up to n_series windows at each step back next to each other, and 24-42%
+    # of the validation windows shared targets with training windows of their series (user
+    # trial, session 18). gap=horizon * n_series - 1 leaves none, ragged lengths included.
+    from sklearn.model_selection import TimeSeriesSplit
+
+    rng = np.random.default_rng(seed)
+    n_series, horizon, window = int(rng.integers(2, 20)), int(rng.integers(2, 10)), 12
+    series = [rng.normal(size=int(n)) for n in rng.integers(horizon + 2, 150, size=n_series)]
+    X, _, index = make_windows(series, window, horizon, return_index=True)
+
+    def shared(gap):
+        count = 0
+        for train, test in TimeSeriesSplit(3, gap=gap).split(X):
+            for row in test:
+                same = index[train, 0] == index[row, 0]
+                count += bool(np.any(np.abs(index[train][same, 1] - index[row, 1]) < horizon))
+        return count
+
+    assert shared(horizon * n_series - 1) == 0
+    assert shared(horizon - 1) > 0
