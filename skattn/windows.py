@@ -109,18 +109,35 @@ def check_fits_in_memory(n_bytes, what, advice):
 
 
 def non_finite_message(array, what):
-    """The ValueError message for an array with NaN or infinite values: how many, where the first
-    is, and what to do. A missing hour of a long series was "series contains NaN or infinity",
-    with nothing to find it by or to fill it with (user trial, session 18)."""
+    """The ValueError message for an array with NaN or infinite values: how many, where, and what
+    to do. A missing hour of a long series was "series contains NaN or infinity", with nothing to
+    find it by or to fill it with; and a series that starts later in a wide frame (leading NaN)
+    is not a gap to fill: interpolating it invents history (user trials, session 18)."""
     bad = ~np.isfinite(array)
-    rows = np.flatnonzero(bad.any(axis=1) if bad.ndim == 2 else bad)
+    rows = bad.any(axis=1) if bad.ndim == 2 else bad  # (n,) a time step with a missing value
     n_nan = int(np.count_nonzero(np.isnan(array)))
     kinds = ", ".join(f"{count} {name}" for count, name in
                       ((n_nan, "NaN"), (int(bad.sum()) - n_nan, "infinite")) if count)
-    return (f"{what} contains NaN or infinity ({kinds}; {rows.size} of its {len(array)} time "
-            f"steps, the first at position {rows[0]}): the windows need observed values. Fill "
-            f"the gaps first (e.g. pandas' Series.interpolate(limit_direction='both'), or the "
-            f"value a season earlier), or cut the series after its last gap")
+    n_steps, n_bad = rows.size, int(np.count_nonzero(rows))
+    positions = np.flatnonzero(rows)
+    leading = int(np.argmin(rows)) if not rows.all() else n_steps  # bad steps before the first good
+    trailing = int(np.argmin(rows[::-1])) if not rows.all() else n_steps
+    found = (f"{what} contains NaN or infinity ({kinds}; {n_bad} of its {n_steps} time steps, "
+             f"the first at position {positions[0]})")
+    if n_bad == n_steps:
+        return f"{found}: it has no observed value"
+    # a covariate's steps stay aligned with the target's: filled, never dropped
+    a_target = not what.startswith(("covariates", "future_covariates"))
+    if a_target and leading == n_bad:
+        return (f"{found}: its first {leading} steps, before its first observed value: a series "
+                f"that starts later (a column of a wide frame) begins at its first value, so "
+                f"drop them (values[{leading}:], or Series.dropna()) rather than fill them")
+    if a_target and trailing == n_bad:
+        return (f"{found}: its last {trailing} steps, after its last observed value: cut them "
+                f"(values[:-{trailing}]) rather than fill them")
+    return (f"{found}: the windows need observed values. Fill the gaps first (e.g. pandas' "
+            f"Series.interpolate(limit_direction='both'), or the value a season earlier), or "
+            f"keep only the part after the last gap")
 
 
 def _as_series(values, what):
