@@ -407,9 +407,12 @@ def test_forecast_quantiles_gives_intervals_from_the_end_of_a_series(windows):
     np.testing.assert_array_equal(intervals, model.predict_quantiles(series[None, -24:])[0])
     np.testing.assert_array_equal(intervals[:, 1], model.forecast(series, 6))
     np.testing.assert_array_equal(model.forecast_quantiles(series, 2), intervals[:2])
-    # a short history is padded as forecast pads it
-    np.testing.assert_array_equal(model.forecast_quantiles(series[:5])[:, 1],
-                                  model.forecast(series[:5], 6))
+    # a short history is padded as forecast pads it, and warned about: intervals from windows
+    # mostly of padding covered 5% of the values where long series' covered 78% (trial, 18)
+    with pytest.warns(UserWarning, match="the history has 5 values, fewer than the window of "
+                                         "24, so the window is left-padded"):
+        short = model.forecast_quantiles(series[:5])
+    np.testing.assert_array_equal(short[:, 1], model.forecast(series[:5], 6))
     # beyond the horizon the fed-back medians would make the intervals too narrow: refused
     with pytest.raises(ValueError, match="steps=7 exceeds the trained horizon 6"):
         model.forecast_quantiles(series, 7)
