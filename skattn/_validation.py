@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -283,6 +284,18 @@ def recursive_forecast(predict_window, history, steps, *, window, horizon, n_cha
             )
         future = as_history(future_covariates, n_channels - 1, what="future_covariates",
                             allow_empty=n_rounds == 1)
+        if n_rounds == 1 and future.shape[0]:
+            # a statsforecast user's planned promotions (its X_df) changed nothing, silently:
+            # no model reads a covariate at the steps it forecasts (user trial, session 18)
+            warnings.warn(
+                f"future_covariates do not change a forecast of {steps} step(s) within the "
+                f"horizon {horizon}: covariates are past-only inputs, read in each window up to "
+                f"its last step. A value known in advance (a planned promotion) reaches the "
+                f"forecast when its covariate is shifted forward by the horizon, in the windows "
+                f"of fit, the history and future_covariates alike",
+                UserWarning,
+                stacklevel=3,
+            )
     if n_channels > 1 and n_rounds > 1:
         if future is None:
             raise ValueError(

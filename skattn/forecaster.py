@@ -1585,12 +1585,12 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
             recursion appends forecast steps, with their covariates, to the window: a model with
             covariates needs at least ``(ceil(steps / horizon) - 1) * horizon`` rows when
             ``steps`` exceeds the horizon, and none within it (given anyway, they are checked
-            the same way but do not change the forecast). Must be None for a model fitted
-            without covariates. A covariate known in advance (a holiday, a planned promotion)
-            can be given as a channel already shifted forward by the horizon, the value for
-            ``t + horizon`` at position ``t``, in the windows of fit, in ``history`` and in
-            ``future_covariates`` alike: each window then holds its values up to the last
-            forecast step.
+            the same way, do not change the forecast, and a UserWarning says so). Must be None
+            for a model fitted without covariates. A covariate known in advance (a holiday, a
+            planned promotion) can be given as a channel already shifted forward by the horizon,
+            the value for ``t + horizon`` at position ``t``, in the windows of fit, in
+            ``history`` and in ``future_covariates`` alike: each window then holds its values up
+            to the last forecast step.
 
         Returns
         -------

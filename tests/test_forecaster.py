@@ -1405,9 +1405,17 @@ def test_future_covariates_within_the_horizon_need_no_rows_and_change_nothing(co
     # checked but not read, so any valid ones give the forecast without them, bit for bit
     model, history = covariate_model
     expected = model.forecast(history, 2)
-    for future in (np.zeros((0, 1)), np.zeros(0), np.ones(1), np.full((2, 1), 1e6), [[5.0]]):
+    for future in (np.zeros((0, 1)), np.zeros(0)):
         np.testing.assert_array_equal(model.forecast(history, 2, future_covariates=future),
                                       expected)
+    # values given within the horizon are said to change nothing: a statsforecast user's
+    # planned promotions were ignored silently (user trial, session 18)
+    for future in (np.ones(1), np.full((2, 1), 1e6), [[5.0]]):
+        with pytest.warns(UserWarning, match=r"future_covariates do not change a forecast of 2 "
+                                             r"step\(s\) within the horizon 2") as caught:
+            given = model.forecast(history, 2, future_covariates=future)
+        np.testing.assert_array_equal(given, expected)
+        assert caught[0].filename == __file__
     # beyond it, the rows needed are still required, with the recursion's messages
     with pytest.raises(ValueError, match="future_covariates has 1 rows; 2 are needed"):
         model.forecast(history, 3, future_covariates=np.ones(1))
