@@ -516,11 +516,14 @@ def _in_time_order(path, column, indices, times, cells, lines, name):
                     else f"{cells[earlier]!r} and {cells[later]!r}")
             # a local clock's repeated hour (daylight saving time ends) is two real hours:
             # removing one, as the message said, loses a value (user trial, session 18)
+            # dates (every time of the series at midnight) have no clock; some zones repeat
+            # 00:00 itself (America/Havana, Atlantic/Azores; review, session 18)
             clock = ("; if both are real (a local clock's repeated hour when daylight saving "
                      "time ends), write the times with their UTC offset (2024-10-27T02:00+02:00"
                      ", 2024-10-27T02:00+01:00) or in UTC"
                      if isinstance(times[earlier], datetime) and times[earlier].utcoffset() is None
-                     and (times[earlier].hour, times[earlier].minute) != (0, 0) else "")
+                     and any(times[row].time() != datetime.min.time() for row in indices)
+                     else "")
             raise ValueError(
                 f"{path}: lines {lines[earlier]} and {lines[later]}{_of_series(name)} have the "
                 f"same time in column {column!r} ({same}); a series has one value per time "

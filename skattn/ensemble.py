@@ -20,7 +20,8 @@ from sklearn.ensemble._voting import _BaseVoting
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils import Bunch, get_tags
 from sklearn.utils._set_output import _get_output_config
-from sklearn.utils.validation import _check_feature_names_in, check_array, check_is_fitted
+from sklearn.utils.validation import (_check_feature_names_in, _num_samples, check_array,
+                                      check_is_fitted)
 
 from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, check_targets_with_missing,
                           forecast_with_predict, naming, validate_windows, window_channels)
@@ -290,7 +291,10 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
         # derives these two from the members
         tags.input_tags.allow_nan = False
         tags.input_tags.sparse = False
-        tags.input_tags.three_d_array = True  # (n, T, C), each member checks its own
+        # (n, T, C) windows if every member takes them (Ridge members do not)
+        tags.input_tags.three_d_array = all(
+            get_tags(member).input_tags.three_d_array
+            for _, member in self.estimators if _is_member_estimator(member))
         # several values per window only if every member forecasts several
         tags.target_tags.multi_output = all(
             get_tags(member).target_tags.multi_output
@@ -436,12 +440,14 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
     def _member_predictions(self, X):
         """(n_estimators, n_samples) or (n_estimators, n_samples, horizon): y's shape at fit."""
         check_is_fitted(self)
+        shape = (_num_samples(X),) + self._prediction_shape_tail
         predictions = []
         for member in self.estimators_:
             prediction = np.asarray(member.predict(X), dtype=np.float64)
-            shape = (prediction.shape[0],) + self._prediction_shape_tail if prediction.ndim \
-                else None
-            if shape is None or prediction.size != math.prod(shape):
+            # the rows checked too: (horizon, n) passed when n == horizon, rows scrambled; one
+            # row too few was NumPy's stacking error, naming no member (review, session 18)
+            if prediction.ndim == 0 or prediction.shape[0] != shape[0] \
+                    or prediction.size != math.prod(shape):
                 raise ValueError(
                     f"member {type(member).__name__} predicted shape {prediction.shape} for "
                     f"{type(self).__name__} fitted on y of {self.n_outputs_} output(s) per window"

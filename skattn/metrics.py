@@ -27,7 +27,9 @@ regression metrics do: ``mae(y_true, y_pred, sample_weight=None)``, ``rmse(...)`
 row's values (the horizon steps) share its weight, uniformly: the value is the metric of the rows
 repeated as many times as their integer weights say, and a row of weight 0 counts as absent. The
 weights are checked as scikit-learn checks them (1-D, one per row, finite, not negative, not all
-0). The scorers take them by scikit-learn's metadata routing too (``set_score_request``).
+0). The scorers take them by scikit-learn's metadata routing too (``set_score_request``; the
+module's scorers are shared objects, so request on a copy, ``copy.deepcopy(neg_mae_scorer)``, as
+``sklearn.metrics.get_scorer`` hands out copies).
 ``sample_weight=None`` gives exactly the unweighted values.
 """
 from __future__ import annotations
@@ -639,6 +641,19 @@ def _mean_over_steps(step_metric, y_true, weights=None, *, root_mean_square=Fals
     return _unscaled(np.mean(units), exponent, "the mean over the horizon steps")
 
 
+def _rows_of_positive_weight(y_true, y_pred, sample_weight, *others):
+    """``y_true``, ``y_pred`` (and each of ``others``) without the rows of weight 0, and the
+    weights left; the weights checked against ``y_true``'s rows."""
+    y_true = np.asarray(y_true, dtype=np.float64)
+    weights = _checked_weights(sample_weight, y_true)
+    keep = weights > 0
+    y_pred = np.asarray(y_pred, dtype=np.float64)
+    if y_pred.ndim == 0 or y_pred.shape[0] != keep.size:
+        return (y_true, y_pred, weights, *others)  # a mismatch: the checks after name it
+    return (y_true[keep], y_pred[keep], weights[keep],
+            *(np.asarray(other)[keep] for other in others))
+
+
 def _metric_of_observed(metric, y_true, y_pred, sample_weight=None, *, root_mean_square=False):
     """``metric(y_true, y_pred, sample_weight=sample_weight)``, leaving out NaN in ``y_true`` by
     the estimators' rule; each value left in keeps its row's weight."""
@@ -647,6 +662,10 @@ def _metric_of_observed(metric, y_true, y_pred, sample_weight=None, *, root_mean
         if sample_weight is None:
             return metric(y_true, y_pred)
         return metric(y_true, y_pred, sample_weight=sample_weight)
+    if sample_weight is not None:
+        # rows of weight 0 count as absent, before the rule that every row needs an observed
+        # value: a row of weight 0 with no observed value raised (review, session 18)
+        y_true, y_pred, sample_weight = _rows_of_positive_weight(y_true, y_pred, sample_weight)
     y_true, y_pred = _observed_targets(y_true, y_pred)
     if sample_weight is None:
         return _mean_over_steps(
@@ -689,7 +708,9 @@ def _smape_of_observed(y_true, y_pred, sample_weight=None):
 #: observed value is a ValueError. Without NaN the value is exactly minus the metric function's.
 #: ``scorer(estimator, X, y, sample_weight=w)`` weights the rows (windows) as the metric functions
 #: do, each value left in keeping its row's weight; with metadata routing enabled, a search passes
-#: the weights on after ``scorer.set_score_request(sample_weight=True)``.
+#: the weights on after ``scorer.set_score_request(sample_weight=True)`` — on a copy
+#: (``copy.deepcopy(neg_mae_scorer)``): these are shared objects, and a request set on them holds
+#: for the whole process, as scikit-learn's ``get_scorer`` avoids by returning copies.
 neg_mae_scorer = make_scorer(_mae_of_observed, greater_is_better=False)
 neg_rmse_scorer = make_scorer(_rmse_of_observed, greater_is_better=False)
 neg_smape_scorer = make_scorer(_smape_of_observed, greater_is_better=False)
@@ -794,6 +815,9 @@ class MASEScorer(_MetadataRequester):
             if sample_weight is None:
                 return -mase(y, y_pred, list(history), self.season_length)
             return -mase(y, y_pred, list(history), self.season_length, sample_weight)
+        if sample_weight is not None:  # rows of weight 0 count as absent, as in the metrics
+            y, y_pred, sample_weight, history = _rows_of_positive_weight(
+                y, y_pred, sample_weight, history)
         y, y_pred = _observed_targets(y, y_pred)
         weights = None if sample_weight is None else _checked_weights(sample_weight, y)
         return -_mean_over_steps(

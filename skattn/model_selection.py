@@ -161,6 +161,7 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
         # for scikit-learn's meta-estimators
         tags.input_tags.sparse = estimator_tags.input_tags.sparse
         tags.input_tags.allow_nan = estimator_tags.input_tags.allow_nan
+        tags.input_tags.three_d_array = estimator_tags.input_tags.three_d_array
         # several values per window if the estimator predicts several
         tags.target_tags.multi_output = estimator_tags.target_tags.multi_output
         return tags
@@ -718,7 +719,8 @@ def _format_float(value, floatfmt):
     # a fixed-point format writes every digit of a large value (a diverged model's MASE of 1e300
     # was a 300-digit cell); from 1e10 on, the same number of decimals in exponent notation
     text = format(value, floatfmt)
-    if floatfmt.endswith("f") and np.isfinite(value) and abs(value) >= _EXPONENT_FROM:
+    # judged on the cell as written: 9999999999.9996 rounds to an 11-digit 10000000000.000
+    if floatfmt.endswith("f") and np.isfinite(value) and abs(float(text)) >= _EXPONENT_FROM:
         text = format(value, floatfmt[:-1] + "e")
     return text
 

@@ -261,6 +261,8 @@ class DeseasonalizedForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEst
         # several values per window if the wrapped forecaster forecasts several
         tags.target_tags.multi_output = get_tags(self.forecaster).target_tags.multi_output
         tags.target_tags.single_output = True
+        # (n, T, C) windows (channel 0 adjusted) if the wrapped forecaster takes them
+        tags.input_tags.three_d_array = get_tags(self.forecaster).input_tags.three_d_array
         return tags
 
     def _window_indices(self, target, padding):
@@ -372,6 +374,7 @@ class DeseasonalizedForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEst
                     f"windows of at least {2 * self.season_length_ + 1} steps, or a shorter "
                     f"season_length",
                     SeasonalAdjustmentWarning,
+                    stacklevel=3,  # the caller of fit (through _fit_context's wrapper)
                 )
             adjusted, future = self._adjust(X)
             # the adjustment divides X and y only: sample_weight (one per window) is unchanged

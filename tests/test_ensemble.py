@@ -451,6 +451,32 @@ def test_estimators_of_windows_with_channels_declare_three_d_input():
     # covariate windows (n, T, C) are documented and accepted; the tag said otherwise
     from sklearn.utils import get_tags
 
+    from skattn import DeseasonalizedForecaster
+    from skattn.model_selection import PredictForecaster
+
     for estimator in (AttentionForecaster(), LastSteps(),
-                      ForecastEnsemble([("a", AttentionForecaster())])):
+                      ForecastEnsemble([("a", AttentionForecaster())]),
+                      DeseasonalizedForecaster(AttentionForecaster()),
+                      PredictForecaster(AttentionForecaster())):
         assert get_tags(estimator).input_tags.three_d_array
+    # as far as what they wrap takes them (review, session 18)
+    for estimator in (ForecastEnsemble([("a", AttentionForecaster()), ("r", Ridge())]),
+                      DeseasonalizedForecaster(Ridge()), PredictForecaster(Ridge())):
+        assert not get_tags(estimator).input_tags.three_d_array
+
+
+class RowDroppingRidge(Ridge):
+    """A Ridge that loses its last prediction: a member's bug."""
+
+    def predict(self, X):
+        return super().predict(X)[:-1]
+
+
+def test_a_member_predicting_the_wrong_rows_is_named(seasonal_windows):
+    # one row too few passed the member's check and failed in NumPy's stacking, "all input
+    # arrays must have the same shape", naming no member (review, session 18)
+    _, X, y = seasonal_windows
+    ensemble = ForecastEnsemble([("a", Ridge()), ("b", RowDroppingRidge())]).fit(X, y)
+    with pytest.raises(ValueError, match=r"member RowDroppingRidge predicted shape \(4, 6\) "
+                                         r"for ForecastEnsemble fitted on y of 6 output"):
+        ensemble.predict(X[:5])

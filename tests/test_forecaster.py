@@ -1471,8 +1471,8 @@ def test_windows_constant_in_the_training_precision_are_left_out_too():
 
 def test_windows_whose_targets_lie_thousands_of_spreads_away_are_warned_about():
     # an outage recorded as meter noise, then ordinary values: the windows ending in it have
-    # targets ~3,000 of their spreads away, the loss curve read 1e4 instead of 0.2, and nothing
-    # said why (user trial, session 18)
+    # targets ~3,000 of their spreads away, the loss curve read ~6,700 instead of 0.2, and
+    # nothing said why (user trial, session 18)
     from skattn.exceptions import OutlierScaleWarning
 
     rng = np.random.default_rng(0)

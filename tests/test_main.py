@@ -762,6 +762,9 @@ def test_compare_time_column_scores_as_the_sorted_file(tmp_path, capsys):
         ("date,value\n2024-10-27T01:00,1\n2024-10-27T02:00,2\n2024-10-27T02:00,3\n", [],
          "(remove the duplicate row; if both are real (a local clock's repeated hour when "
          "daylight saving time ends), write the times with their UTC offset"),
+        # zones that repeat midnight itself (America/Havana): hourly data, so the hint too
+        ("date,value\n2024-11-02T23:00,1\n2024-11-03T00:00,2\n2024-11-03T00:00,3\n", [],
+         "(remove the duplicate row; if both are real (a local clock's repeated hour"),
         ("unique_id,ds,y\na,1,1\nb,1_0,2\n", _LONG_ARGS,
          "column 'ds' of {path} (--time-column) must hold times: line 3 has '1_0', neither a "
          "number nor an ISO 8601 date or time"),
@@ -785,8 +788,8 @@ def test_compare_time_column_scores_as_the_sorted_file(tmp_path, capsys):
         ("value,date\n1,1\n2\n", ["--time-column", "date"],
          "line 3 has no column 'date' (too few cells)"),
     ],
-    ids=["same-time-of-a-series", "same-time-written-twice", "repeated-hour", "digit-separator",
-         "not-iso",
+    ids=["same-time-of-a-series", "same-time-written-twice", "repeated-hour",
+         "repeated-midnight", "digit-separator", "not-iso",
          "nan", "number-and-date", "with-and-without-offset", "no-such-column", "value-column",
          "id-column", "headerless", "short-row"],
 )

@@ -759,3 +759,23 @@ def test_grid_search_ranks_by_routed_weights_and_pickles_the_request():
                     pytest.approx(scorer(model, X[test], y[test], sample_weight=weights[test])))
         restored = pickle.loads(pickle.dumps(search.scorer_))
         assert restored.get_metadata_routing().score.requests == {"sample_weight": True}
+
+
+def test_a_row_of_weight_zero_with_no_observed_value_counts_as_absent():
+    # the weights' rule (a row of weight 0 is absent) came after the missing-targets rule (every
+    # row needs an observed value), so such a row raised (review, session 18)
+    from sklearn.linear_model import Ridge
+
+    from skattn.metrics import make_mase_scorer, neg_mae_scorer, neg_smape_scorer
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(5, 8)) + 10, rng.normal(size=(5, 3)) + 10
+    model = Ridge().fit(X, y)
+    missing = y.copy()
+    missing[2] = np.nan
+    kept = [0, 1, 3, 4]
+    for scorer in (neg_mae_scorer, neg_smape_scorer, make_mase_scorer(1)):
+        np.testing.assert_allclose(scorer(model, X, missing, sample_weight=[1, 1, 0, 1, 1]),
+                                   scorer(model, X[kept], y[kept]), rtol=1e-14)
+        with pytest.raises(ValueError, match="NaN in every value"):  # weighted, still refused
+            scorer(model, X, missing, sample_weight=[1, 1, 2, 1, 1])

@@ -770,9 +770,10 @@ def test_a_failed_forecast_in_a_worker_keeps_every_warning_before_its_error(n_jo
 
 def test_format_table_writes_huge_values_in_exponent_notation():
     # a fixed-point cell of 1e300 was 300 digits long (a diverged model in compare's table)
-    table = {"model": ["a", "b", "c", "d"], "mase": [2.5e300, -1.25e12, 9.9e9, float("inf")]}
+    table = {"model": ["a", "b", "c", "d", "e"],
+             "mase": [2.5e300, -1.25e12, 9.9e9, float("inf"), 9999999999.9996]}
     cells = [line.split(" | ")[1].rstrip(" |") for line in format_table(table).splitlines()[2:]]
-    assert cells == ["2.500e+300", "-1.250e+12", "9900000000.000", "inf"]
+    assert cells == ["2.500e+300", "-1.250e+12", "9900000000.000", "inf", "1.000e+10"]
     # other formats are left as given
     assert "2.5e+300" in format_table(table, floatfmt="g")
 
