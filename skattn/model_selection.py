@@ -775,7 +775,8 @@ class OriginSplit:
     by the seasonal-naive error of its window: the padding (copies of the series' first value)
     enters that scale and, for a short history, can make its MASE many times too large and
     dominate the split's score. Score them with a scorer that reads no history
-    (``neg_smape_scorer``, ``neg_mae_scorer``), or leave out ``min_history`` when searching by
+    (``neg_smape_scorer``, ``neg_mae_scorer``), or leave out ``min_history`` and the series
+    shorter than ``window + horizon`` (plain ``make_windows`` pads those too) when searching by
     MASE (see :func:`~skattn.metrics.make_mase_scorer`).
 
     **One set of windows.** The ``index`` fixes the windows that an OriginSplit splits; it

@@ -485,7 +485,7 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_hist
     # peak: 1.9 GB for 0.56 GB of hourly windows with a covariate; user trial, session 18.)
     laid_out = []  # (series number, padded channels (L', C), first target positions (n,), n_pad)
     n_covariates = first_with_count = None
-    n_skipped = 0
+    skipped = []  # the numbers of the series too short for a window
     n_total = 0
     padded_bytes = 0
     for number, (values, cov) in enumerate(zip(series_list, covariate_list)):
@@ -512,7 +512,7 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_hist
             channels = np.concatenate([channels, cov], axis=1)  # (L, C)
         length = channels.shape[0]
         if length <= horizon:
-            n_skipped += 1
+            skipped.append(number)
             continue
         n_pad = _padding(length, window, horizon, min_history)
         # what the windows will take, checked BEFORE allocating (a window of 10**9 steps used to
@@ -539,10 +539,13 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_hist
             starts = np.concatenate([starts, later[later - n_pad >= min_history]])
         laid_out.append((number, channels, starts, n_pad))
 
-    if n_skipped:
+    if skipped:
+        # which ones: a panel's user had to find them by hand (user trial, session 18)
+        named = ("" if single else " (series " + ", ".join(map(str, skipped[:10]))
+                 + (", ..." if len(skipped) > 10 else "") + ")")
         warnings.warn(
-            f"{n_skipped} series with {horizon} values or fewer (no history before a full "
-            f"horizon of {horizon}) gave no window and were skipped",
+            f"{len(skipped)} series with {horizon} values or fewer{named} (no history before a "
+            f"full horizon of {horizon}) gave no window and were skipped",
             UserWarning,
             stacklevel=2,
         )

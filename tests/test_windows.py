@@ -236,3 +236,16 @@ def test_missing_values_before_a_series_starts_are_dropped_not_filled():
     covariate[:4] = np.nan
     with pytest.raises(ValueError, match="Fill the gaps first"):
         make_windows(np.arange(100.0), 10, 2, covariates=covariate)
+
+
+def test_the_skipped_series_are_named():
+    # "6 series with 13 values or fewer ... were skipped": which ones had to be found by hand
+    # (user trial, session 18)
+    series = [np.arange(20.0), np.arange(3.0), np.arange(30.0), np.arange(2.0)]
+    with pytest.warns(UserWarning, match=r"2 series with 3 values or fewer \(series 1, 3\) \(no "
+                                         r"history before a full horizon of 3\) gave no window"):
+        make_windows(series, window=5, horizon=3)
+    many = [np.arange(2.0)] * 12 + [np.arange(20.0)]
+    with pytest.warns(UserWarning, match=r"12 series .*\(series 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, "
+                                         r"\.\.\.\)"):
+        make_windows(many, window=5, horizon=3)
