@@ -24,7 +24,8 @@ from sklearn.utils.validation import (_check_feature_names_in, _num_samples, che
                                       check_is_fitted)
 
 from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, check_targets_with_missing,
-                          forecast_with_predict, naming, validate_windows, window_channels)
+                          fitted_quantiles, forecast_quantiles_of, forecast_with_predict, naming,
+                          quantile_forecasts, validate_windows, window_channels)
 from ._worker_warnings import call_recording_warnings, collect
 
 
@@ -249,6 +250,9 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
         Channels of the windows: 1, or 1 + the number of covariates of 3-D ``X``.
     n_outputs_ : int
         The horizon: future values predicted per window.
+    quantiles_ : ndarray of shape (n_quantiles,) or None
+        The quantiles every member forecasts (members fitted with ``loss="pinball"`` and the
+        same quantiles), combined by :meth:`predict_quantiles`; None otherwise.
 
     See Also
     --------
@@ -411,6 +415,11 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
             [(recorder.estimator_, recorder.warnings_, recorder.error_) for recorder in recorders],
             naming=lambda index, exc: _naming_the_member(exc, recorders[index].estimator,
                                                          recorders[index].name))
+        # the members' common quantiles, if every member forecasts the same ones
+        member_quantiles = [fitted_quantiles(member) for member in self.estimators_]
+        self.quantiles_ = member_quantiles[0] if all(
+            quantiles is not None and np.array_equal(quantiles, member_quantiles[0])
+            for quantiles in member_quantiles) else None
         fitted = iter(self.estimators_)
         self.named_estimators_ = Bunch()
         for name, member in self.estimators:
@@ -472,6 +481,85 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
         if self.aggregate == "median":
             return np.median(predictions, axis=0)
         return np.average(predictions, axis=0, weights=self._weights_not_none)
+
+    def predict_quantiles(self, X):
+        """The members' quantile forecasts, combined quantile by quantile.
+
+        For members that all forecast the same quantiles (fitted with ``loss="pinball"``; an
+        :class:`AttentionForecaster`, alone, as the last step of a Pipeline or behind a
+        :class:`DeseasonalizedForecaster`): the median (or weighted mean) of the members'
+        forecasts of each quantile, as :meth:`predict` combines their points. Quantile averaging
+        keeps the order: every member's quantiles are sorted, so their medians are too.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
+            History windows, oldest value first, shaped as at fit.
+
+        Returns
+        -------
+        y_quantiles : ndarray of shape (n_samples, n_quantiles) or (n_samples, horizon, n_quantiles)
+            The forecasts at each quantile of ``quantiles_``, along the last axis; without the
+            horizon axis when ``y`` was 1-D at fit.
+
+        Raises
+        ------
+        ValueError
+            When the members do not all forecast the same quantiles (``quantiles_`` is None).
+        """
+        check_is_fitted(self)
+        if self.quantiles_ is None:
+            raise ValueError(
+                "predict_quantiles needs members that all forecast the same quantiles "
+                "(AttentionForecasters with loss='pinball' and equal quantiles); the members "
+                "forecast " + ", ".join(
+                    f"{name}: {'a point' if quantiles is None else quantiles.tolist()}"
+                    for name, quantiles in ((name, fitted_quantiles(member)) for name, member
+                                            in self.named_estimators_.items()
+                                            if not _is_dropped(member)))
+            )
+        n_samples = _num_samples(X)
+        members = np.stack([quantile_forecasts(member, X, self.n_outputs_)
+                            for member in self.estimators_])  # (members, n, H, Q)
+        if self.aggregate == "median":
+            combined = np.median(members, axis=0)
+        else:
+            combined = np.average(members, axis=0, weights=self._weights_not_none)
+        combined = combined.reshape(n_samples, self.n_outputs_, -1)
+        return combined[:, 0, :] if self._prediction_shape_tail == () else combined
+
+    def forecast_quantiles(self, history, steps=None):
+        """Forecast every quantile of ``quantiles_`` for the next ``steps`` values of one series:
+        prediction intervals from the end of ``history``, within the trained horizon.
+
+        As :meth:`skattn.AttentionForecaster.forecast_quantiles`, with the quantiles combined
+        by :meth:`predict_quantiles`: the last window of ``history`` (left-padded with its first
+        value when shorter, and warned about) is read by every member.
+
+        Parameters
+        ----------
+        history : array-like of shape (n_timesteps,) or (n_timesteps, n_channels)
+            The series up to now, oldest first, any length >= 1.
+        steps : int or None, default=None
+            Number of future values, at most the horizon (``n_outputs_``); None means the
+            horizon.
+
+        Returns
+        -------
+        quantiles : ndarray of shape (steps, n_quantiles)
+            ``quantiles[t, k]`` is the forecast of quantile ``quantiles_[k]`` for the ``t``-th
+            value after ``history``.
+
+        Raises
+        ------
+        ValueError
+            When the members do not all forecast the same quantiles, ``steps`` exceeds the
+            horizon or is not an integer >= 1, or ``history`` is invalid.
+        """
+        check_is_fitted(self)
+        if self.quantiles_ is None:
+            self.predict_quantiles(None)  # raises, naming what the members forecast
+        return forecast_quantiles_of(self, history, steps)
 
     def transform(self, X):
         """Every member's predictions.

@@ -26,12 +26,12 @@ from threadpoolctl import ThreadpoolController
 
 from . import nn
 from ._process_shards import ProcessShardRunner, shard_bounds
-from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, as_history, check_steps,
+from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, forecast_quantiles_of,
                           recursive_forecast, validate_windows)
 from .exceptions import OutlierScaleWarning, TargetUnitsWarning
 from .nn.losses import loss_backward, loss_forward
 from .nn.optim import AdamW, clip_grad_norm, make_lr_schedule
-from .windows import check_fits_in_memory, left_pad
+from .windows import check_fits_in_memory
 
 _PREDICT_CHUNK = 2048  # rows per forward pass at predict time: bounds memory on large X
 _COSINE_WARMUP_FRACTION = 0.05  # of the planned optimiser steps, for lr_schedule="cosine"
@@ -1671,28 +1671,4 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         check_is_fitted(self)
         if self.quantiles_ is None:
             raise ValueError("forecast_quantiles needs a model fitted with loss='pinball'")
-        horizon = self.n_outputs_
-        steps = horizon if steps is None else check_steps(steps)
-        if steps > horizon:
-            raise ValueError(
-                f"steps={steps} exceeds the trained horizon {horizon}: beyond it forecasts are "
-                f"fed back as if observed, and quantiles read from those windows would leave "
-                f"out their uncertainty (intervals too narrow); train with horizon >= {steps}, "
-                f"or use forecast() for point values"
-            )
-        history = as_history(history, self.n_channels_)
-        if history.shape[0] < self.n_features_in_:
-            # a window mostly of padding is nearly flat, and the model is confidently wrong
-            # about it: 80% intervals covered 5% of the values of series of 3-11 values in a
-            # window of 52 (78% for the long series; user trial, session 18)
-            warnings.warn(
-                f"AttentionForecaster.forecast_quantiles: the history has {history.shape[0]} "
-                f"values, fewer than the window of {self.n_features_in_}, so the window is "
-                f"left-padded with its first value; intervals from such windows are usually far "
-                f"too narrow. A model of a shorter window, or a classical model, suits this "
-                f"series better.",
-                UserWarning,
-                stacklevel=2,
-            )
-        current = left_pad(history, self.n_features_in_)[-self.n_features_in_:]  # (window, C)
-        return self._forecast_values(current[None])[0, :steps, :]  # (steps, Q)
+        return forecast_quantiles_of(self, history, steps)

@@ -33,7 +33,8 @@ MAX_SEED = 2**32 - 1
 
 
 def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3, max_epochs=20,
-                            batch_size=256, trend_degree=2, n_jobs=None, random_state=None):
+                            batch_size=256, trend_degree=2, quantiles=None, n_jobs=None,
+                            random_state=None):
     """An unfitted ensemble of AttentionForecasters: the design reported on M3 monthly.
 
     The median of ``2 * len(windows) * n_seeds`` members: for each of two families, each window
@@ -55,7 +56,8 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
     model uses 90 months (5 horizons) with members of 24, 36 and 54. ``forecast`` then reads the
     last ``context`` values of a history. The adjustment needs a context of at least ``2 *
     season_length + 1`` values (and a few seasons to find a season reliably): a shorter one is
-    left unadjusted, without a word (:class:`~skattn.DeseasonalizedForecaster`). With long
+    left unadjusted, with a :class:`~skattn.exceptions.SeasonalAdjustmentWarning`
+    (:class:`~skattn.DeseasonalizedForecaster`). With long
     seasons (52 weeks) that is more than 5 horizons: choose ``context`` from the season, not the
     horizon, or ``season_length=1``.
 
@@ -82,6 +84,12 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
         otherwise): for horizons of 1 or 2 give ``horizon - 1``, which leaves those members'
         forecasts unrestricted (the family then differs from the free one by its seasonality
         test only), as ``python -m skattn compare`` does.
+    quantiles : sequence of float in (0, 1) or None, default=None
+        None: members trained with the absolute error, the M3 model. Quantiles (e.g. ``(0.1,
+        0.5, 0.9)``): every member trained with ``loss="pinball"`` for them, and the ensemble's
+        ``predict_quantiles`` / ``forecast_quantiles`` give their median across members
+        (prediction intervals); ``predict`` then gives the median of the members' forecasts of
+        the quantile nearest 0.5. Not measured on M3.
     n_jobs : int or None, default=None
         Members fitted in parallel processes (:class:`~skattn.ForecastEnsemble`); None means 1
         unless in a :func:`joblib.parallel_config` context, -1 all processors; not 0. Each
@@ -177,12 +185,13 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
     # fill the gaps at the end (listed family by family, shortest first, M3's two workers could
     # finish members of window 54 one after the other at the end). The median does not depend
     # on the order: the forecasts are the same bit for bit.
+    loss = {} if quantiles is None else {"loss": "pinball", "quantiles": quantiles}
     for window in sorted(windows, reverse=True):
         for family, critical_value, overrides in families:
             for k, seed in enumerate(seeds):
                 member = make_pipeline(LastSteps(window), AttentionForecaster(
-                    **MEMBER_PARAMS, **overrides, max_epochs=max_epochs, batch_size=batch_size,
-                    n_jobs=1, random_state=seed))
+                    **{**MEMBER_PARAMS, **loss}, **overrides, max_epochs=max_epochs,
+                    batch_size=batch_size, n_jobs=1, random_state=seed))
                 if season_length > 1:
                     member = DeseasonalizedForecaster(member, season_length=season_length,
                                                       critical_value=critical_value)

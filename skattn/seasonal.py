@@ -21,7 +21,8 @@ from sklearn.utils import Bunch, get_tags
 from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping, process_routing
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._validation import MissingTargetsScoreMixin, forecast_with_predict, validate_windows
+from ._validation import (MissingTargetsScoreMixin, fitted_quantiles, forecast_quantiles_of,
+                          forecast_with_predict, quantile_forecasts, validate_windows)
 from .exceptions import SeasonalAdjustmentWarning
 
 
@@ -217,6 +218,9 @@ class DeseasonalizedForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEst
         ``seasonality_test`` at fit.
     critical_value_ : float
         ``critical_value`` at fit.
+    quantiles_ : ndarray of shape (n_quantiles,) or None
+        The quantiles ``forecaster_`` forecasts (:meth:`predict_quantiles`), or None for a
+        point forecaster.
 
     See Also
     --------
@@ -380,6 +384,8 @@ class DeseasonalizedForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEst
             # the adjustment divides X and y only: sample_weight (one per window) is unchanged
             self.forecaster_ = clone(self.forecaster).fit(
                 adjusted, y / future.reshape(y.shape), **routed_params.forecaster.fit)
+            self.quantiles_ = fitted_quantiles(self.forecaster_)
+            self._y_is_1d = y.ndim == 1
         except BaseException:
             # the attributes above were already set for the new data while forecaster_ (or its
             # absence) was the old fit's: a refit whose forecaster failed predicted with neither
@@ -429,6 +435,79 @@ class DeseasonalizedForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEst
         adjusted, future = self._adjust(X)
         prediction = np.asarray(self.forecaster_.predict(adjusted), dtype=np.float64)
         return prediction * future.reshape(prediction.shape)
+
+    def predict_quantiles(self, X):
+        """The wrapped model's quantile forecasts on the adjusted windows, seasonality put back.
+
+        For a ``forecaster`` fitted with ``loss="pinball"`` (an :class:`AttentionForecaster`,
+        alone or as the last step of a Pipeline): each quantile is multiplied by the same
+        positive seasonal factors as the point forecast, so the quantiles keep their order.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
+            History windows, oldest value first, of the time steps and channels seen at fit.
+
+        Returns
+        -------
+        y_quantiles : ndarray of shape (n_samples, n_quantiles) or (n_samples, horizon, n_quantiles)
+            The forecasts at each quantile of ``quantiles_``, along the last axis; without the
+            horizon axis when ``y`` was 1-D at fit.
+
+        Raises
+        ------
+        ValueError
+            When ``forecaster_`` forecasts no quantiles (``quantiles_`` is None).
+        """
+        check_is_fitted(self)
+        if self.quantiles_ is None:
+            raise ValueError(
+                f"predict_quantiles needs a forecaster that forecasts quantiles (an "
+                f"AttentionForecaster with loss='pinball'); {type(self.forecaster_).__name__} "
+                f"does not"
+            )
+        X, _, _ = validate_windows(self, X, reset=False)
+        adjusted, future = self._adjust(X)
+        quantiles = quantile_forecasts(self.forecaster_, adjusted, self.n_outputs_)  # (n, H, Q)
+        quantiles = quantiles * future[:, :, None]
+        return quantiles[:, 0, :] if self._y_is_1d else quantiles
+
+    def forecast_quantiles(self, history, steps=None):
+        """Forecast every quantile of ``quantiles_`` for the next ``steps`` values of one series:
+        prediction intervals from the end of ``history``, within the trained horizon.
+
+        As :meth:`skattn.AttentionForecaster.forecast_quantiles`, with the seasonal adjustment:
+        the last window of ``history`` (left-padded with its first value when shorter, and
+        warned about) is adjusted, its quantiles forecast and multiplied back.
+
+        Parameters
+        ----------
+        history : array-like of shape (n_timesteps,) or (n_timesteps, n_channels)
+            The series up to now, oldest first, any length >= 1.
+        steps : int or None, default=None
+            Number of future values, at most the horizon (``n_outputs_``); None means the
+            horizon.
+
+        Returns
+        -------
+        quantiles : ndarray of shape (steps, n_quantiles)
+            ``quantiles[t, k]`` is the forecast of quantile ``quantiles_[k]`` for the ``t``-th
+            value after ``history``.
+
+        Raises
+        ------
+        ValueError
+            When ``forecaster_`` forecasts no quantiles, ``steps`` exceeds the horizon or is not
+            an integer >= 1, or ``history`` is invalid.
+        """
+        check_is_fitted(self)
+        if self.quantiles_ is None:
+            raise ValueError(
+                f"forecast_quantiles needs a forecaster that forecasts quantiles (an "
+                f"AttentionForecaster with loss='pinball'); {type(self.forecaster_).__name__} "
+                f"does not"
+            )
+        return forecast_quantiles_of(self, history, steps)
 
     def forecast(self, history, steps, future_covariates=None):
         """Forecast ``steps`` values after the end of one series.

@@ -480,3 +480,40 @@ def test_a_member_predicting_the_wrong_rows_is_named(seasonal_windows):
     with pytest.raises(ValueError, match=r"member RowDroppingRidge predicted shape \(4, 6\) "
                                          r"for ForecastEnsemble fitted on y of 6 output"):
         ensemble.predict(X[:5])
+
+
+def test_quantiles_of_an_ensemble_are_the_members_combined(seasonal_windows):
+    # intervals only from a single AttentionForecaster: neither ForecastEnsemble nor the recipe
+    # gave any (user trial, session 18)
+    from skattn import make_attention_ensemble
+
+    series, X, y = seasonal_windows
+    pinball = dict(loss="pinball", quantiles=[0.1, 0.5, 0.9])
+    members = [("a", small(0, **pinball)), ("b", small(1, **pinball)),
+               ("c", make_pipeline(LastSteps(12), small(2, **pinball)))]
+    ensemble = ForecastEnsemble(members).fit(X, y)
+    np.testing.assert_array_equal(ensemble.quantiles_, [0.1, 0.5, 0.9])
+    each = np.stack([ensemble.estimators_[0].predict_quantiles(X[-4:]),
+                     ensemble.estimators_[1].predict_quantiles(X[-4:]),
+                     ensemble.estimators_[2][-1].predict_quantiles(X[-4:, -12:])])
+    np.testing.assert_array_equal(ensemble.predict_quantiles(X[-4:]), np.median(each, axis=0))
+    np.testing.assert_array_equal(ensemble.predict_quantiles(X[-4:])[:, :, 1],
+                                  ensemble.predict(X[-4:]))
+    mean = ForecastEnsemble(members, aggregate="mean", weights=[1, 2, 0]).fit(X, y)
+    np.testing.assert_allclose(mean.predict_quantiles(X[-4:]),
+                               (each[0] + 2 * each[1]) / 3, rtol=1e-13)
+    intervals = ensemble.forecast_quantiles(series)
+    assert intervals.shape == (6, 3) and np.all(np.diff(intervals, axis=1) >= 0)
+    np.testing.assert_array_equal(intervals[:, 1], ensemble.forecast(series, 6))
+    # members of other quantiles, or points: no quantiles, and the error says what each has
+    mixed = ForecastEnsemble([("a", small(0, **pinball)), ("r", Ridge())]).fit(X, y)
+    assert mixed.quantiles_ is None
+    with pytest.raises(ValueError, match=r"members forecast a: \[0.1, 0.5, 0.9\], r: a point"):
+        mixed.forecast_quantiles(series)
+    # the recipe with quantiles: every member trained with the pinball loss
+    recipe = make_attention_ensemble((12, 18), season_length=12, n_seeds=1, max_epochs=2,
+                                     batch_size=64, quantiles=(0.05, 0.5, 0.95), random_state=0)
+    X_context, y_context = make_windows(series, 30, 6, min_history=18, min_target=1)
+    recipe.fit(X_context, y_context)
+    np.testing.assert_array_equal(recipe.quantiles_, [0.05, 0.5, 0.95])
+    assert recipe.forecast_quantiles(series).shape == (6, 3)

@@ -371,3 +371,39 @@ def test_grid_search_passes_sample_weight_through_the_wrapper(routing):
     expected = DeseasonalizedForecaster(Ridge(alpha=alpha)).fit(X, y, sample_weight=weights)
     np.testing.assert_allclose(search.best_estimator_.forecaster_.coef_,
                                expected.forecaster_.coef_, rtol=1e-12)
+
+
+def test_quantiles_through_the_adjustment():
+    # intervals stopped at a single AttentionForecaster: the wrapper had no predict_quantiles,
+    # so the model the README recommends gave none (user trial, session 18)
+    from sklearn.pipeline import make_pipeline
+
+    from skattn import LastSteps
+
+    series = seasonal_series(200, slope=0.3, noise=2.0)
+    X, y = make_windows(series, window=36, horizon=6)
+    inner = AttentionForecaster(loss="pinball", quantiles=[0.1, 0.5, 0.9], d_model=8, n_heads=2,
+                                n_layers=1, max_epochs=3, random_state=0)
+    for forecaster in (inner, make_pipeline(LastSteps(24), inner)):
+        model = DeseasonalizedForecaster(forecaster, season_length=12).fit(X, y)
+        np.testing.assert_array_equal(model.quantiles_, [0.1, 0.5, 0.9])
+        quantiles = model.predict_quantiles(X[-5:])
+        assert quantiles.shape == (5, 6, 3) and np.all(np.diff(quantiles, axis=-1) >= 0)
+        np.testing.assert_allclose(quantiles[:, :, 1], model.predict(X[-5:]), rtol=1e-13)
+        # the wrapped model's quantiles on the adjusted windows, times the seasonal factors
+        adjusted, future = model._adjust(X[-5:])
+        final = model.forecaster_[-1] if hasattr(model.forecaster_, "steps") else \
+            model.forecaster_
+        inputs = adjusted if final is model.forecaster_ else model.forecaster_[:-1].transform(
+            adjusted)
+        np.testing.assert_allclose(quantiles, final.predict_quantiles(inputs) * future[:, :, None],
+                                   rtol=1e-13)
+        intervals = model.forecast_quantiles(series)
+        np.testing.assert_allclose(intervals[:, 1], model.forecast(series, 6), rtol=1e-13)
+        assert model.forecast_quantiles(series, 2).shape == (2, 3)
+    one = DeseasonalizedForecaster(inner, season_length=12).fit(X, y[:, 0])
+    assert one.predict_quantiles(X[-5:]).shape == (5, 3)
+    point = DeseasonalizedForecaster(Ridge(), season_length=12).fit(X, y)
+    assert point.quantiles_ is None
+    with pytest.raises(ValueError, match="needs a forecaster that forecasts quantiles"):
+        point.forecast_quantiles(series)
