@@ -512,10 +512,19 @@ def backtest(
     shortest = origins[0].min()
     if shortest < season_length + 1:
         worst = int(np.argmin(origins[0]))
+        needed = int(back[0]) + season_length + 1
+        too_short = np.flatnonzero(lengths < needed)
+        # how many, and how to leave them out: one short series refused a panel of 60, and
+        # the user had to find the others one error at a time (user trial, session 18)
+        others = ("" if single else
+                  f"; {too_short.size} of the {n_series} series have fewer than {needed} values "
+                  f"(series {', '.join(map(str, too_short[:10]))}"
+                  f"{', ...' if too_short.size > 10 else ''}): leave them out, e.g. "
+                  f"[s for s in series if len(s) >= {needed}], or use fewer origins")
         raise ValueError(
             f"series[{worst}] has {lengths[worst]} values: too short for {n_origins} origin(s) of "
             f"horizon {horizon} (step {origin_step}) with at least season_length + 1 = "
-            f"{season_length + 1} values of history before the earliest origin"
+            f"{season_length + 1} values of history before the earliest origin{others}"
         )
 
     truth = np.stack([

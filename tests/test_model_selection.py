@@ -923,3 +923,19 @@ def test_the_gap_advised_for_panels_keeps_validation_targets_out_of_training(see
 
     assert shared(horizon * n_series - 1) == 0
     assert shared(horizon - 1) > 0
+
+
+def test_series_too_short_for_the_origins_are_all_named_with_the_length_needed():
+    # one short series refused a panel of 60, and the others had to be found one error at a
+    # time (user trial, session 18)
+    from skattn.baselines import NaiveForecaster
+
+    series = [np.arange(100.0), np.arange(20.0), np.arange(60.0), np.arange(30.0)]
+    with pytest.raises(ValueError, match=r"series\[1\] has 20 values: too short for 3 origin"
+                                         r".*; 2 of the 4 series have fewer than 49 values "
+                                         r"\(series 1, 3\): leave them out, e.g. \[s for s in "
+                                         r"series if len\(s\) >= 49\], or use fewer origins"):
+        backtest(NaiveForecaster(), series, 12, 12, season_length=12, n_origins=3)
+    # 49 values are enough: 36 before the earliest origin, one more than a season
+    backtest(NaiveForecaster(), [s for s in series if len(s) >= 49], 12, 12, season_length=12,
+             n_origins=3)
