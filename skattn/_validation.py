@@ -435,3 +435,25 @@ def forecast_quantiles_of(estimator, history, steps):
     current = left_pad(history, window)[-window:]  # (window, C)
     windows = current[None] if estimator.n_channels_ > 1 else current[None, :, 0]
     return quantile_forecasts(estimator, windows, horizon)[0, :steps]  # (steps, Q)
+
+
+def fit_routing(owner, name):
+    """The MetadataRouter of a wrapper whose ``fit`` fits one estimator, its parameter ``name``:
+    ``fit`` routes to that estimator's ``fit`` (DeseasonalizedForecaster, PredictForecaster)."""
+    from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
+
+    return MetadataRouter(owner=owner).add(
+        **{name: getattr(owner, name)},
+        method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+    )
+
+
+def routed_fit_params(owner, name, fit_params):
+    """The fit parameters for the wrapped estimator ``name`` of ``owner``: with scikit-learn's
+    metadata routing enabled, what it requested (``process_routing``); without, all of them, as
+    ``TransformedTargetRegressor`` passes them. A dict for ``fit(X, y, **...)``."""
+    from sklearn.utils.metadata_routing import _routing_enabled, process_routing
+
+    if _routing_enabled():
+        return dict(getattr(process_routing(owner, "fit", **fit_params), name).fit)
+    return dict(fit_params)

@@ -464,6 +464,12 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
             predictions.append(prediction.reshape(shape))
         return np.stack(predictions)
 
+    def _combined(self, member_values):
+        """The members' values (n_members, ...) combined: their median, or weighted mean."""
+        if self.aggregate == "median":
+            return np.median(member_values, axis=0)
+        return np.average(member_values, axis=0, weights=self._weights_not_none)
+
     def predict(self, X):
         """The members' median (or weighted mean) forecast after each window.
 
@@ -477,10 +483,7 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
         y_pred : ndarray of shape (n_samples,) or (n_samples, horizon)
             The shape of ``y`` at fit.
         """
-        predictions = self._member_predictions(X)
-        if self.aggregate == "median":
-            return np.median(predictions, axis=0)
-        return np.average(predictions, axis=0, weights=self._weights_not_none)
+        return self._combined(self._member_predictions(X))
 
     def predict_quantiles(self, X):
         """The members' quantile forecasts, combined quantile by quantile.
@@ -521,11 +524,7 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
         n_samples = _num_samples(X)
         members = np.stack([quantile_forecasts(member, X, self.n_outputs_)
                             for member in self.estimators_])  # (members, n, H, Q)
-        if self.aggregate == "median":
-            combined = np.median(members, axis=0)
-        else:
-            combined = np.average(members, axis=0, weights=self._weights_not_none)
-        combined = combined.reshape(n_samples, self.n_outputs_, -1)
+        combined = self._combined(members).reshape(n_samples, self.n_outputs_, -1)
         return combined[:, 0, :] if self._prediction_shape_tail == () else combined
 
     def forecast_quantiles(self, history, steps=None):

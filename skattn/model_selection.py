@@ -10,16 +10,11 @@ import warnings
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, RegressorMixin, clone
-from sklearn.utils import Bunch, get_tags
-from sklearn.utils.metadata_routing import (
-    MetadataRouter,
-    MethodMapping,
-    _routing_enabled,
-    process_routing,
-)
+from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import MissingTargetsScoreMixin, forecast_with_predict, naming
+from ._validation import (MissingTargetsScoreMixin, fit_routing, forecast_with_predict, naming,
+                          routed_fit_params)
 from ._worker_warnings import call_recording_warnings, collect
 from .exceptions import MetricWarning
 from .metrics import mae, rmse, seasonal_naive_scale, smape
@@ -195,13 +190,9 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
             Whatever ``estimator.fit`` raises on this data, or the routing on these parameters;
             nothing is then changed.
         """
-        if _routing_enabled():
-            routed_params = process_routing(self, "fit", **fit_params)
-        else:
-            # what TransformedTargetRegressor does without routing: all to the one estimator
-            routed_params = Bunch(estimator=Bunch(fit=fit_params))
+        estimator_fit_params = routed_fit_params(self, "estimator", fit_params)
         shape, target_shape = _shape_of(X), _shape_of(y)
-        fitted = clone(self.estimator).fit(X, y, **routed_params.estimator.fit)
+        fitted = clone(self.estimator).fit(X, y, **estimator_fit_params)
         # only the column names (the estimator checks the data): forecast_with_predict names its
         # windows after them, so an estimator fitted on a DataFrame is not warned at every round
         validate_data(self, X, skip_check_array=True, reset=True)
@@ -243,10 +234,7 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
             A :class:`~sklearn.utils.metadata_routing.MetadataRouter` encapsulating the
             routing information.
         """
-        return MetadataRouter(owner=self).add(
-            estimator=self.estimator,
-            method_mapping=MethodMapping().add(caller="fit", callee="fit"),
-        )
+        return fit_routing(self, "estimator")
 
     def forecast(self, history, steps, future_covariates=None):
         """Forecast ``steps`` values after the end of ``history`` (see the class docstring).

@@ -15,14 +15,13 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
-from sklearn.utils._metadata_requests import _routing_enabled
 from sklearn.utils._param_validation import HasMethods, Interval
-from sklearn.utils import Bunch, get_tags
-from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping, process_routing
+from sklearn.utils import get_tags
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._validation import (MissingTargetsScoreMixin, fitted_quantiles, forecast_quantiles_of,
-                          forecast_with_predict, quantile_forecasts, validate_windows)
+from ._validation import (MissingTargetsScoreMixin, fit_routing, fitted_quantiles,
+                          forecast_quantiles_of, forecast_with_predict, quantile_forecasts,
+                          routed_fit_params, validate_windows)
 from .exceptions import SeasonalAdjustmentWarning
 
 
@@ -354,11 +353,7 @@ class DeseasonalizedForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEst
                 raise ValueError(
                     f"{type(self).__name__} requires y to be passed, but the target y is None."
                 )
-            if _routing_enabled():
-                routed_params = process_routing(self, "fit", **fit_params)
-            else:
-                # what TransformedTargetRegressor does without routing: all to the one estimator
-                routed_params = Bunch(forecaster=Bunch(fit=fit_params))
+            forecaster_fit_params = routed_fit_params(self, "forecaster", fit_params)
             # NaN targets (missing values) pass through the adjustment to the wrapped
             # forecaster, which accepts or rejects them
             X, y, self.n_channels_ = validate_windows(self, X, y, reset=True, missing_y=True)
@@ -383,7 +378,7 @@ class DeseasonalizedForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEst
             adjusted, future = self._adjust(X)
             # the adjustment divides X and y only: sample_weight (one per window) is unchanged
             self.forecaster_ = clone(self.forecaster).fit(
-                adjusted, y / future.reshape(y.shape), **routed_params.forecaster.fit)
+                adjusted, y / future.reshape(y.shape), **forecaster_fit_params)
             self.quantiles_ = fitted_quantiles(self.forecaster_)
             self._y_is_1d = y.ndim == 1
         except BaseException:
@@ -412,10 +407,7 @@ class DeseasonalizedForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEst
             A :class:`~sklearn.utils.metadata_routing.MetadataRouter` encapsulating the
             routing information.
         """
-        return MetadataRouter(owner=self).add(
-            forecaster=self.forecaster,
-            method_mapping=MethodMapping().add(caller="fit", callee="fit"),
-        )
+        return fit_routing(self, "forecaster")
 
     def predict(self, X):
         """Forecast with the wrapped model on the adjusted windows, seasonality put back.
