@@ -16,11 +16,11 @@ class MetricWarning(UserWarning):
     """A metric can mislead on these values.
 
     sMAPE, ``200 |y - f| / (|y| + |f|)``, is 200 whenever the forecast has the other sign than the
-    observed value or the observed value is 0, however close the forecast: on series that reach
-    zero or cross it (net load with solar, intermittent demand) it can rank a model with larger
-    errors first. :func:`~skattn.model_selection.backtest` raises it, when its table is sorted by
-    sMAPE, for test values that are 0 or forecast with the other sign; rank by MASE or MAE there
-    (``sort_by="mase"``, ``--sort-by mase`` in ``python -m skattn compare``).
+    observed value, or one of them is 0 and the other not, however close the forecast: on series
+    that reach zero or cross it (net load with solar, intermittent demand) it can rank a model
+    with larger errors first. :func:`~skattn.model_selection.backtest` raises it, when its table
+    is sorted by sMAPE, for such test values; rank by MASE or MAE there (``sort_by="mase"``,
+    ``--sort-by mase`` in ``python -m skattn compare``).
     """
 
 

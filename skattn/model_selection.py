@@ -372,7 +372,7 @@ def backtest(
         horizon, see :meth:`skattn.AttentionForecaster.forecast`).
     sort_by : {"smape", "mase", "mae", "rmse"} or None, default "smape"
         The column the table's rows are sorted by, smallest first; None keeps the order of
-        ``models``. Where test values are 0 or forecast with the other sign, sMAPE can rank
+        ``models``. Where test values are 0, forecast as 0 or with the other sign, sMAPE can rank
         models wrongly (a :class:`~skattn.exceptions.MetricWarning` says so): sort by MASE or
         MAE there.
 
@@ -400,9 +400,9 @@ def backtest(
     Warns
     -----
     MetricWarning
-        With ``sort_by="smape"``, when some test value is 0 or has the other sign than a
-        model's forecast of it: sMAPE counts 200 there however close the forecast, and can
-        rank models wrongly.
+        With ``sort_by="smape"``, when some test value is 0, forecast as 0, or of the other sign
+        than a model's forecast of it: sMAPE counts 200 there however close the forecast, and
+        can rank models wrongly.
 
     Notes
     -----
@@ -621,20 +621,24 @@ def backtest(
 
 
 def _warn_if_smape_misleads(truth, forecasts):
-    """MetricWarning when some test value is 0 or has the other sign than a model's forecast of
-    it: its sMAPE term is then 200 however close the forecast. ``truth`` (n_origins, n_series,
+    """MetricWarning when some test value is 0, forecast as 0, or of the other sign than a
+    model's forecast of it (0 forecast as 0 aside): its sMAPE term is then 200 however close
+    the forecast. ``truth`` (n_origins, n_series,
     horizon), ``forecasts`` name -> an array of that shape."""
     # net load with solar: seasonal naive ranked first by sMAPE (20.03 against 21.01) with 1.7
     # times attention's MAE, decided by one series crossing zero (user trial, session 18). Series
     # below zero throughout are fine (the first version warned there; review, session 18)
-    misled = truth == 0
+    # a forecast of exactly 0 counts 200 too (an intermittent-demand model forecasting 0 ranked
+    # below one forecasting 1.0 for values of 0.015; second review); 0 forecast as 0 counts 0
+    misled = np.zeros(truth.shape, dtype=bool)
     for forecast in forecasts.values():
-        misled |= np.sign(truth) * np.sign(forecast) < 0
+        misled |= (np.sign(truth) * np.sign(forecast) <= 0) & ((truth != 0) | (forecast != 0))
     count = int(np.count_nonzero(misled))
     if count:
         warnings.warn(
-            f"{count} of the {truth.size} test values are 0 or have the other sign than a "
-            f"model's forecast of them: sMAPE (200 |y - f| / (|y| + |f|)) counts 200 there "
+            f"{count} of the {truth.size} test values are 0, forecast as 0, or of the other "
+            f"sign than a model's forecast of them: sMAPE (200 |y - f| / (|y| + |f|)) counts "
+            f"200 there "
             f"however close the forecast, so the table sorted by sMAPE can rank models wrongly; "
             f"sort it by MASE or MAE (sort_by='mase'; in python -m skattn compare, --sort-by "
             f"mase)",

@@ -126,18 +126,30 @@ def non_finite_message(array, what):
              f"the first at position {positions[0]})")
     if n_bad == n_steps:
         return f"{found}: it has no observed value"
-    # a covariate's steps stay aligned with the target's: filled, never dropped
-    a_target = not what.startswith(("covariates", "future_covariates"))
-    if a_target and leading == n_bad:
+    fill = ("Fill the gaps first (e.g. pandas' Series.interpolate(limit_direction='both'), or "
+            "the value a season earlier)")
+    if what.startswith(("covariates", "future_covariates")):
+        # a covariate's steps stay aligned with the target's: filled, never dropped or cut
+        return f"{found}: {fill}"
+    if what == "history":
+        # a missing value in the last row: a forecast starts after the last row, so cutting
+        # it, as a training series may be cut, would start the forecast too early (second
+        # review, session 18)
+        if rows[-1]:
+            return (f"{found}: its last row has a missing value, and a forecast starts after the "
+                    f"last row of the history; {fill[0].lower()}{fill[1:]}, or forecast "
+                    f"steps + k values from the history before its k incomplete last rows and "
+                    f"drop the first k")
+        return f"{found}: {fill}, or pass only the history after the last gap"
+    if leading == n_bad:
         return (f"{found}: its first {leading} steps, before its first observed value: a series "
                 f"that starts later (a column of a wide frame) begins at its first value, so "
                 f"drop them (values[{leading}:], or Series.dropna()) rather than fill them")
-    if a_target and trailing == n_bad:
+    if trailing == n_bad:
         return (f"{found}: its last {trailing} steps, after its last observed value: cut them "
                 f"(values[:-{trailing}]) rather than fill them")
-    return (f"{found}: the windows need observed values. Fill the gaps first (e.g. pandas' "
-            f"Series.interpolate(limit_direction='both'), or the value a season earlier), or "
-            f"keep only the part after the last gap")
+    return (f"{found}: the windows need observed values. {fill}, or keep only the part after "
+            f"the last gap")
 
 
 def _as_series(values, what):

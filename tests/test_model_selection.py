@@ -9,7 +9,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skattn import AttentionForecaster, make_windows
 from skattn.metrics import mase, smape
-from skattn.model_selection import TABLE_COLUMNS, OriginSplit, backtest, format_table
+from skattn.model_selection import (TABLE_COLUMNS, OriginSplit, PredictForecaster, backtest,
+                                    format_table)
 
 
 class LastValueForecaster(RegressorMixin, BaseEstimator):
@@ -837,6 +838,20 @@ def test_predict_forecaster_routes_fit_params_with_metadata_routing():
                                       Ridge().fit(X, y, sample_weight=weights).coef_)
 
 
+class _Constant(RegressorMixin, BaseEstimator):
+    """Forecasts one value for every step."""
+
+    def __init__(self, value=0.0):
+        self.value = value
+
+    def fit(self, X, y):
+        self.n_outputs_ = 1 if np.ndim(y) == 1 else np.shape(y)[1]
+        return self
+
+    def predict(self, X):
+        return np.full((len(X), self.n_outputs_), self.value)
+
+
 def test_sort_by_and_a_warning_where_smape_misleads():
     # net load with solar: backtest always sorted by sMAPE, and seasonal naive came first with
     # 1.7 times attention's MAE, decided by the one series crossing zero; nothing said so (user
@@ -847,8 +862,8 @@ def test_sort_by_and_a_warning_where_smape_misleads():
     t = np.arange(96)
     crossing = 2 * np.sin(2 * np.pi * t / 12) + 0.1 * t - 4  # from negative to positive
     models = {"naive": NaiveForecaster(), "snaive": SeasonalNaiveForecaster(season_length=12)}
-    with pytest.warns(MetricWarning, match=r"of the 12 test values are 0 or have the other sign "
-                                           r"than a model's forecast of them: sMAPE"):
+    with pytest.warns(MetricWarning, match=r"of the 12 test values are 0, forecast as 0, or of "
+                                           r"the other sign than a model's forecast of them"):
         by_smape = backtest(models, crossing - 5, 12, 24, season_length=12)
     with warnings.catch_warnings():
         warnings.simplefilter("error", MetricWarning)  # sorted by MASE: nothing misranked
@@ -863,6 +878,11 @@ def test_sort_by_and_a_warning_where_smape_misleads():
     with warnings.catch_warnings():
         warnings.simplefilter("error", MetricWarning)  # positive values: no warning
         backtest(models, crossing + 10, 12, 24, season_length=12)
+    # a model forecasting exactly 0 for small positive values scores 200 however close: it
+    # ranked below one forecasting 1.0, silently (second review, session 18)
+    zero = {"zero": PredictForecaster(_Constant(0.0)), "one": PredictForecaster(_Constant(1.0))}
+    with pytest.warns(MetricWarning, match="forecast as 0"):
+        backtest(zero, 0.015 + 0.001 * np.sin(t), 12, 24)
     for bad in ("MASE", "model", 1):
         with pytest.raises(ValueError, match="sort_by must be one of 'smape', 'mase', 'mae', "
                                              "'rmse' or None"):

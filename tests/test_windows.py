@@ -249,3 +249,37 @@ def test_the_skipped_series_are_named():
     with pytest.warns(UserWarning, match=r"12 series .*\(series 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, "
                                          r"\.\.\.\)"):
         make_windows(many, window=5, horizon=3)
+
+
+def test_a_gap_at_the_end_of_a_forecast_history_is_not_cut():
+    # cutting a history's missing last values, as the message advised for training series,
+    # starts the forecast too early; a covariate's gap was "cut" too (second review, session 18)
+    import warnings
+
+    from skattn import AttentionForecaster
+
+    rng = np.random.default_rng(0)
+    driver = rng.normal(size=120)
+    target = np.cumsum(driver) + 50
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = AttentionForecaster(max_epochs=1, random_state=0).fit(
+            *make_windows(target, 12, 2, covariates=driver))
+    history = np.column_stack([target, driver])
+    for row, column in ((-1, 1), (-2, 0)):
+        gap = history.copy()
+        gap[row:, column] = np.nan
+        with pytest.raises(ValueError, match="its last row has a missing value, and a forecast "
+                                             "starts after the last row of the history"):
+            model.forecast(gap, 2)
+    gap = history.copy()
+    gap[50, 0] = np.nan
+    with pytest.raises(ValueError, match="Fill the gaps first .*or pass only the history after "
+                                         "the last gap"):
+        model.forecast(gap, 2)
+    with pytest.raises(ValueError, match=r"future_covariates contains NaN or infinity \(1 NaN; "
+                                         r"1 of its 2 time steps, the first at position 1\): "
+                                         r"Fill the gaps first \(e.g. pandas' "
+                                         r"Series.interpolate\(limit_direction='both'\), or the "
+                                         r"value a season earlier\)$"):
+        model.forecast(history, 4, future_covariates=[1.0, np.nan])
