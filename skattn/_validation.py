@@ -240,7 +240,7 @@ def check_steps(steps):
 
 
 def recursive_forecast(predict_window, history, steps, *, window, horizon, n_channels,
-                       future_covariates=None):
+                       future_covariates=None, stacklevel=3):
     """Forecast ``steps`` values after ``history`` with a direct model of ``horizon`` outputs.
 
     The package's one rule for ``forecast`` of window models: read the last ``window`` steps of
@@ -284,17 +284,24 @@ def recursive_forecast(predict_window, history, steps, *, window, horizon, n_cha
             )
         future = as_history(future_covariates, n_channels - 1, what="future_covariates",
                             allow_empty=n_rounds == 1)
-        if n_rounds == 1 and future.shape[0]:
-            # a statsforecast user's planned promotions (its X_df) changed nothing, silently:
-            # no model reads a covariate at the steps it forecasts (user trial, session 18)
+        read = (n_rounds - 1) * horizon  # rows the recursion appends to its windows
+        if future.shape[0] > read:
+            # a statsforecast user's planned promotions (its X_df, one row per forecast step)
+            # changed nothing within the horizon, and the rows of the last round nothing
+            # beyond it, silently: no model reads a covariate at the steps it forecasts (user
+            # trial and second review, session 18)
+            unread = (f"do not change a forecast of {steps} step(s) within the horizon "
+                      f"{horizon}" if read == 0 else
+                      f"are read only in their first {read} rows (appended to the windows "
+                      f"after each horizon of {horizon}); the other {future.shape[0] - read} "
+                      f"change nothing")
             warnings.warn(
-                f"future_covariates do not change a forecast of {steps} step(s) within the "
-                f"horizon {horizon}: covariates are past-only inputs, read in each window up to "
-                f"its last step. A value known in advance (a planned promotion) reaches the "
-                f"forecast when its covariate is shifted forward by the horizon, in the windows "
-                f"of fit, the history and future_covariates alike",
+                f"future_covariates {unread}: covariates are past-only inputs, read in each "
+                f"window up to its last step. A value known in advance (a planned promotion) "
+                f"reaches the forecast when its covariate is shifted forward by the horizon, in "
+                f"the windows of fit, the history and future_covariates alike",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=stacklevel,
             )
     if n_channels > 1 and n_rounds > 1:
         if future is None:
@@ -323,6 +330,18 @@ def recursive_forecast(predict_window, history, steps, *, window, horizon, n_cha
     return forecast[:steps]
 
 
+def as_model_windows(estimator, windows):
+    """Windows (n, window, C) as the fitted ``estimator`` was given them: 2-D for one channel,
+    and a DataFrame with its ``feature_names_in_`` when it was fitted on one (its own checks of
+    the names then pass, instead of warning at every call)."""
+    windows = windows if estimator.n_channels_ > 1 else windows[:, :, 0]
+    if hasattr(estimator, "feature_names_in_"):
+        import pandas as pd
+
+        windows = pd.DataFrame(windows, columns=estimator.feature_names_in_)
+    return windows
+
+
 def forecast_with_predict(estimator, history, steps, future_covariates=None):
     """``forecast`` of a fitted window estimator that has only ``predict``.
 
@@ -349,16 +368,13 @@ def forecast_with_predict(estimator, history, steps, future_covariates=None):
     """
 
     def predict_window(current):  # (window, C) -> (horizon,)
-        window = current[None] if estimator.n_channels_ > 1 else current[None, :, 0]
-        if hasattr(estimator, "feature_names_in_"):
-            import pandas as pd
-
-            window = pd.DataFrame(window, columns=estimator.feature_names_in_)
-        return estimator.predict(window).reshape(estimator.n_outputs_)
+        return estimator.predict(as_model_windows(estimator, current[None])).reshape(
+            estimator.n_outputs_)
 
     return recursive_forecast(predict_window, history, steps, window=estimator.n_features_in_,
                               horizon=estimator.n_outputs_, n_channels=estimator.n_channels_,
-                              future_covariates=future_covariates)
+                              future_covariates=future_covariates,
+                              stacklevel=4)  # the caller of the model's forecast
 
 
 def naming(exc, label):
@@ -433,8 +449,9 @@ def forecast_quantiles_of(estimator, history, steps):
             stacklevel=3,
         )
     current = left_pad(history, window)[-window:]  # (window, C)
-    windows = current[None] if estimator.n_channels_ > 1 else current[None, :, 0]
-    return quantile_forecasts(estimator, windows, horizon)[0, :steps]  # (steps, Q)
+    # as forecast gives them: an estimator fitted on a DataFrame warned at every call (review)
+    return quantile_forecasts(estimator, as_model_windows(estimator, current[None]),
+                              horizon)[0, :steps]  # (steps, Q)
 
 
 def fit_routing(owner, name):

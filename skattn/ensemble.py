@@ -485,6 +485,16 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
         """
         return self._combined(self._member_predictions(X))
 
+    def _no_common_quantiles(self, method):
+        """The message of ``method`` for members that do not all forecast the same quantiles."""
+        return (f"{method} needs members that all forecast the same quantiles "
+                "(AttentionForecasters with loss='pinball' and equal quantiles); the members "
+                "forecast " + ", ".join(
+                    f"{name}: {'a point' if quantiles is None else quantiles.tolist()}"
+                    for name, quantiles in ((name, fitted_quantiles(member)) for name, member
+                                            in self.named_estimators_.items()
+                                            if not _is_dropped(member))))
+
     def predict_quantiles(self, X):
         """The members' quantile forecasts, combined quantile by quantile.
 
@@ -512,15 +522,7 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
         """
         check_is_fitted(self)
         if self.quantiles_ is None:
-            raise ValueError(
-                "predict_quantiles needs members that all forecast the same quantiles "
-                "(AttentionForecasters with loss='pinball' and equal quantiles); the members "
-                "forecast " + ", ".join(
-                    f"{name}: {'a point' if quantiles is None else quantiles.tolist()}"
-                    for name, quantiles in ((name, fitted_quantiles(member)) for name, member
-                                            in self.named_estimators_.items()
-                                            if not _is_dropped(member)))
-            )
+            raise ValueError(self._no_common_quantiles("predict_quantiles"))
         n_samples = _num_samples(X)
         members = np.stack([quantile_forecasts(member, X, self.n_outputs_)
                             for member in self.estimators_])  # (members, n, H, Q)
@@ -557,7 +559,7 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
         """
         check_is_fitted(self)
         if self.quantiles_ is None:
-            self.predict_quantiles(None)  # raises, naming what the members forecast
+            raise ValueError(self._no_common_quantiles("forecast_quantiles"))
         return forecast_quantiles_of(self, history, steps)
 
     def transform(self, X):

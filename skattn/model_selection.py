@@ -369,7 +369,10 @@ def backtest(
         2-D history (the target and the covariates up to the origin; the baselines read the
         target only). Covariates are past-only inputs: no model sees their values at the
         forecast steps (a covariate known in advance can be given shifted forward by the
-        horizon, see :meth:`skattn.AttentionForecaster.forecast`).
+        horizon, see :meth:`skattn.AttentionForecaster.forecast`). The windows are then 3-D,
+        (n_windows, window, 1 + n_covariates): a regressor of 2-D ``X`` (Ridge) needs a step
+        that flattens them first, e.g. ``make_pipeline(FunctionTransformer(lambda X:
+        X.reshape(len(X), -1)), Ridge())``.
     sort_by : {"smape", "mase", "mae", "rmse"} or None, default "smape"
         The column the table's rows are sorted by, smallest first; None keeps the order of
         ``models``. Where test values are 0, forecast as 0 or with the other sign, sMAPE can rank
@@ -504,15 +507,20 @@ def backtest(
         too_short = np.flatnonzero(lengths < needed)
         # how many, and how to leave them out: one short series refused a panel of 60, and
         # the user had to find the others one error at a time (user trial, session 18)
-        others = ("" if single else
-                  f"; {too_short.size} of the {n_series} series have fewer than {needed} values "
-                  f"(series {', '.join(map(str, too_short[:10]))}"
-                  f"{', ...' if too_short.size > 10 else ''}): leave them out, e.g. "
-                  f"[s for s in series if len(s) >= {needed}], or use fewer origins")
+        if single:
+            others = f"; it needs at least {needed}: use fewer origins or a shorter horizon"
+        else:
+            # with covariates, the same series' covariates go too: filter by position
+            others = (f"; {too_short.size} of the {n_series} series have fewer than {needed} "
+                      f"values (series {', '.join(map(str, too_short[:10]))}"
+                      f"{', ...' if too_short.size > 10 else ''}): leave them out, e.g. keep = "
+                      f"[i for i, s in enumerate(series) if len(s) >= {needed}] and pass "
+                      f"[series[i] for i in keep] (and their covariates), or use fewer origins")
         raise ValueError(
-            f"series[{worst}] has {lengths[worst]} values: too short for {n_origins} origin(s) of "
-            f"horizon {horizon} (step {origin_step}) with at least season_length + 1 = "
-            f"{season_length + 1} values of history before the earliest origin{others}"
+            f"{'series' if single else f'series[{worst}]'} has {lengths[worst]} values: too "
+            f"short for {n_origins} origin(s) of horizon {horizon} (step {origin_step}) with at "
+            f"least season_length + 1 = {season_length + 1} values of history before the "
+            f"earliest origin{others}"
         )
 
     truth = np.stack([

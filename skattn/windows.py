@@ -572,27 +572,30 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_hist
                                    for _, channels, _, _ in laid_out])
     lengths = np.array([channels.shape[0] for _, channels, _, _ in laid_out])
     counts = np.array([starts.size for _, _, starts, _ in laid_out])
-    first_of_series = np.repeat(np.cumsum(lengths) - lengths, counts)  # (n,) in flat
-    target_first_of_series = np.repeat(np.cumsum(lengths + tail) - (lengths + tail), counts)
     starts = np.concatenate([starts for _, _, starts, _ in laid_out])  # (n,) in each series
-    distance = np.repeat(lengths, counts) - starts
-    order = np.argsort(-distance, kind="stable")
-    n_channels = flat.shape[1]
-    X = np.empty((order.size, window, n_channels))
-    y = np.empty((order.size, horizon))
-    index = np.empty((order.size, 2), dtype=np.intp)
+    order = np.argsort(starts - np.repeat(lengths, counts), kind="stable")  # -distance
+    n_windows, n_channels = order.size, flat.shape[1]
+    index = np.empty((n_windows, 2), dtype=np.intp)
     index[:, 0] = np.repeat([number for number, _, _, _ in laid_out], counts)[order]
     index[:, 1] = (starts - np.repeat([n_pad for _, _, _, n_pad in laid_out], counts))[order]
+    # each window's first target position in flat and in flat_targets, in X's row order; a few
+    # integer arrays per window at most are alive at once (small windows of many series
+    # otherwise held seven: peak 4x X; second review, session 18)
+    target_starts = (starts + np.repeat(np.cumsum(lengths + tail) - (lengths + tail),
+                                        counts))[order]
+    starts += np.repeat(np.cumsum(lengths) - lengths, counts)
+    starts = starts[order]
+    del order
+    X = np.empty((n_windows, window, n_channels))
+    y = np.empty((n_windows, horizon))
     # gathered in chunks of rows of X (one gather per chunk, not per series: 20,000 series of 5
     # values took 35% longer cut series by series; review, session 18), each chunk's positions
     # a bounded temporary
     chunk = max(1, _GATHER_CHUNK_BYTES // (8 * window * (n_channels + 1)))
-    for first in range(0, order.size, chunk):
-        rows = order[first:first + chunk]
-        X[first:first + chunk] = flat[(first_of_series[rows] + starts[rows])[:, None]
-                                      - window + np.arange(window)]  # (chunk, window, C)
-        y[first:first + chunk] = flat_targets[(target_first_of_series[rows] + starts[rows])
-                                              [:, None] + np.arange(horizon)]  # (chunk, horizon)
+    for first in range(0, n_windows, chunk):
+        rows = slice(first, first + chunk)
+        X[rows] = flat[starts[rows, None] - window + np.arange(window)]  # (chunk, window, C)
+        y[rows] = flat_targets[target_starts[rows, None] + np.arange(horizon)]  # (chunk, horizon)
     if X.shape[2] == 1:
         X = X[:, :, 0]
     if horizon == 1:

@@ -517,3 +517,52 @@ def test_quantiles_of_an_ensemble_are_the_members_combined(seasonal_windows):
     recipe.fit(X_context, y_context)
     np.testing.assert_array_equal(recipe.quantiles_, [0.05, 0.5, 0.95])
     assert recipe.forecast_quantiles(series).shape == (6, 3)
+
+
+def test_unread_future_covariates_are_said_to_change_nothing_at_the_callers_line():
+    # beyond the horizon only the rows the recursion appends are read: the last round's rows
+    # (one per forecast step, as statsforecast's X_df has them) changed nothing, silently; and
+    # through a wrapper the warning pointed into skattn (second review, session 18)
+    from skattn import DeseasonalizedForecaster
+
+    rng = np.random.default_rng(0)
+    driver = rng.normal(size=150)
+    series = 20 + np.cumsum(driver) * 0.1 + np.sin(np.arange(150) * np.pi / 6)
+    X, y = make_windows(series, window=24, horizon=3, covariates=driver)
+    history = np.column_stack([series, driver])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        models = [small(0).fit(X, y),
+                  ForecastEnsemble([("a", small(0)), ("b", small(1))]).fit(X, y),
+                  DeseasonalizedForecaster(small(0), season_length=12).fit(X, y)]
+    for model in models:
+        with pytest.warns(UserWarning, match=r"future_covariates are read only in their first 3 "
+                                             r"rows .*; the other 3 change nothing") as caught:
+            model.forecast(history, 6, future_covariates=np.zeros(6))
+        assert caught[0].filename == __file__, type(model).__name__
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # exactly the rows read: nothing to say
+            model.forecast(history, 6, future_covariates=np.zeros(3))
+
+
+def test_forecast_quantiles_of_a_model_fitted_on_a_frame_warn_of_no_feature_names(
+        seasonal_windows):
+    # forecast gave the model DataFrames with its feature names, forecast_quantiles arrays:
+    # "X does not have valid feature names" at every call (second review, session 18)
+    pd = pytest.importorskip("pandas")
+    series, X, y = seasonal_windows
+    frame = pd.DataFrame(X, columns=[f"lag{i}" for i in range(X.shape[1])])
+    pinball = dict(loss="pinball", quantiles=[0.1, 0.5, 0.9])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        models = [small(0, **pinball).fit(frame, y),
+                  ForecastEnsemble([("a", small(0, **pinball)),
+                                    ("b", make_pipeline(LastSteps(12), small(1, **pinball)))]
+                                   ).fit(frame, y)]
+    for model in models:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            intervals = model.forecast_quantiles(series)
+        np.testing.assert_array_equal(intervals[:, 1], model.forecast(series, 6))
+    with pytest.raises(ValueError, match="forecast_quantiles needs members that all forecast"):
+        ForecastEnsemble([("a", small(0)), ("r", Ridge())]).fit(X, y).forecast_quantiles(series)

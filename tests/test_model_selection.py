@@ -953,9 +953,12 @@ def test_series_too_short_for_the_origins_are_all_named_with_the_length_needed()
     series = [np.arange(100.0), np.arange(20.0), np.arange(60.0), np.arange(30.0)]
     with pytest.raises(ValueError, match=r"series\[1\] has 20 values: too short for 3 origin"
                                          r".*; 2 of the 4 series have fewer than 49 values "
-                                         r"\(series 1, 3\): leave them out, e.g. \[s for s in "
-                                         r"series if len\(s\) >= 49\], or use fewer origins"):
+                                         r"\(series 1, 3\): leave them out, e.g. keep = \[i "
+                                         r"for i, s in enumerate\(series\) if len\(s\) >= 49\]"):
         backtest(NaiveForecaster(), series, 12, 12, season_length=12, n_origins=3)
+    with pytest.raises(ValueError, match=r"^series has 20 values: too short .*; it needs at "
+                                         r"least 49: use fewer origins or a shorter horizon$"):
+        backtest(NaiveForecaster(), series[1], 12, 12, season_length=12, n_origins=3)
     # 49 values are enough: 36 before the earliest origin, one more than a season
     backtest(NaiveForecaster(), [s for s in series if len(s) >= 49], 12, 12, season_length=12,
              n_origins=3)
