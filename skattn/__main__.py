@@ -168,7 +168,7 @@ def _parser():
                               f"'ensemble' among the models at most {MAX_ENSEMBLE_SEED}")
     compare.add_argument("--sort-by", choices=("smape", "mase", "mae", "rmse"), default="smape",
                          help="the column the leaderboard is sorted by (default: smape); on "
-                              "series that reach zero or go negative sMAPE can rank models "
+                              "series that reach or cross zero sMAPE can rank models "
                               "wrongly: sort by mase or mae there")
     compare.add_argument("--quiet", action="store_true", help="no progress lines")
     # compare() reports bad input found after parsing (an unreadable file, a series too short)
@@ -766,15 +766,16 @@ def check_lengths(series, horizon, season_length, ids=None):
             raise ValueError(f"series {named}, origin {origin}: {exc}") from None
 
 
-def _merge_tables(first, second, sort_by="smape"):
-    """Two backtest tables (DataFrames, or dicts of lists without pandas) as one, sorted by the
+def _merge_tables(tables, sort_by="smape"):
+    """Backtest tables (DataFrames, or dicts of lists without pandas) as one, sorted by the
     column ``sort_by``."""
-    if hasattr(first, "sort_values"):
+    if hasattr(tables[0], "sort_values"):
         import pandas as pd
 
-        return pd.concat([first, second], ignore_index=True).sort_values(
+        return pd.concat(tables, ignore_index=True).sort_values(
             sort_by, kind="stable", ignore_index=True)
-    merged = {column: list(first[column]) + list(second[column]) for column in first}
+    merged = {column: [value for table in tables for value in table[column]]
+              for column in tables[0]}
     order = sorted(range(len(merged[sort_by])), key=merged[sort_by].__getitem__)
     return {column: [values[i] for i in order] for column, values in merged.items()}
 
@@ -859,7 +860,7 @@ def compare(args):
     contents, series too short, a model that fails on them) alone, as the usage cannot help.
     Any other exception is a bug and keeps its traceback.
     """
-    from .model_selection import backtest, format_table
+    from .model_selection import _warn_if_smape_misleads, backtest, format_table
     from .windows import count_windows
 
     error = args.parser.error
@@ -932,13 +933,14 @@ def compare(args):
         print(f"{title}: {len(series)} series, hold-out {horizon}, season {season_length}, "
               f"window {window}; models: {', '.join(described)}", flush=True)
     started = time.perf_counter()
-    table, forecasts = None, {}
+    tables, forecasts = [], {}
     from .exceptions import (BaselineFallbackWarning, MetricWarning, OutlierScaleWarning,
                              SeasonalAdjustmentWarning, TargetUnitsWarning)
 
     with warnings.catch_warnings():
         # ConvergenceWarning etc.: the leaderboard is the report. The package's own warnings
-        # about the data are shown, once each: they say why a model's figures may be off
+        # about the data are shown, once per model's run at most: they say why a model's figures
+        # may be off
         # (all were hidden before session 16's user trial)
         warnings.simplefilter("ignore")
         for category in (OutlierScaleWarning, TargetUnitsWarning, BaselineFallbackWarning,
@@ -949,17 +951,22 @@ def compare(args):
                 run_table, run_forecasts = backtest(
                     run_models, series, horizon=horizon, season_length=season_length,
                     n_jobs=args.n_jobs, verbose=0 if args.quiet else 1, return_forecasts=True,
-                    sort_by=args.sort_by, **window_args,
+                    sort_by=None, **window_args,  # sorted, and warned about, once below
                 )
             except ValueError as exc:  # data this model rejects; check_lengths vetted the rest
                 (display_name,) = run_models
                 named = str(exc) if f"model {display_name!r}" in str(exc) else (
                     f"{display_name} failed: {exc}")
                 data_error(f"{named} (leave {name!r} out of --models to run the others)")
-            table = (run_table if table is None
-                     else _merge_tables(table, run_table, args.sort_by))
+            tables.append(run_table)
             forecasts.update(run_forecasts)
-    names_plotted = [display_name for _, run_models, _ in runs for display_name in run_models]
+        names_plotted = [display_name for _, run_models, _ in runs
+                         for display_name in run_models]
+        table = _merge_tables(tables, args.sort_by)
+        if args.sort_by == "smape":
+            # once for the leaderboard, not once per model's run (docs audit, session 18)
+            _warn_if_smape_misleads(forecasts["__truth__"],
+                                    {name: forecasts[name] for name in names_plotted})
     print()
     print(format_table(table))
     print(f"\n{len(series)} series, horizon {horizon}; sMAPE in percent, MASE scaled by the "

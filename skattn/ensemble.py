@@ -556,6 +556,12 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
         ValueError
             When the members do not all forecast the same quantiles, ``steps`` exceeds the
             horizon or is not an integer >= 1, or ``history`` is invalid.
+
+        Warns
+        -----
+        UserWarning
+            When ``history`` is shorter than the window: it is left-padded, and intervals from
+            such windows are far too narrow.
         """
         check_is_fitted(self)
         if self.quantiles_ is None:
@@ -595,12 +601,19 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
         future_covariates : array-like of shape (n_future, n_channels - 1) or None, default=None
             Covariates of the future steps, first row at the first forecast value; needed with
             covariates when ``steps`` exceeds the horizon, then with at least
-            ``(ceil(steps / horizon) - 1) * horizon`` rows.
+            ``(ceil(steps / horizon) - 1) * horizon`` rows; rows beyond those are never
+            read.
 
         Returns
         -------
         forecast : ndarray of shape (steps,)
             The forecast values, in time order.
+
+        Warns
+        -----
+        UserWarning
+            When ``future_covariates`` has rows the recursion never reads (any within the
+            horizon): covariates are past-only inputs.
         """
         check_is_fitted(self)
         return forecast_with_predict(self, history, steps, future_covariates)

@@ -1,7 +1,10 @@
-"""The warnings skattn raises, in one place (as ``sklearn.exceptions`` holds scikit-learn's).
+"""skattn's warning classes, in one place (as ``sklearn.exceptions`` holds scikit-learn's).
 
 Filter them by class, e.g. ``warnings.simplefilter("error", OutlierScaleWarning)``. Bad input is
-a ValueError, never a warning; scikit-learn's ``ConvergenceWarning`` is used as it is.
+a ValueError, never a warning; scikit-learn's ``ConvergenceWarning`` is used as it is. A few
+notices about a call's own arguments are plain ``UserWarning``s: ``future_covariates`` rows no
+model reads, a ``forecast_quantiles`` history shorter than the window, series too short for any
+window of ``make_windows``.
 """
 
 __all__ = ["BaselineFallbackWarning", "MetricWarning", "OutlierScaleWarning",

@@ -874,7 +874,10 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         Warns
         -----
         OutlierScaleWarning
-            When a few extreme values dominate a channel's spread (the global scaling).
+            When a few extreme values dominate a channel's spread (the global scaling); or,
+            with instance normalisation, when training windows have targets more than
+            ``WINDOW_TARGET_RATIO`` = 1,000 of their own spreads from their mean (a nearly flat
+            stretch followed by ordinary values), which then dominate the loss.
         TargetUnitsWarning
             When ``y`` lies far from its windows (the median window's mean target more than
             ``TARGET_OFFSET_RATIO`` = 1 times ``channel_scale_[0]`` from the window's mean),
@@ -886,9 +889,9 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
             When ``max_epochs`` ends training before it converged (the monitored loss improved
             by more than ``tol`` within the last ``n_iter_no_change`` epochs); or when, in
             a fit of at least 3 epochs, no epoch's training loss fell below that of
-            forecasting each window's level (the network's output at zero) and the loss jumped
-            up after the first epoch or stayed above 4 times the level's: training diverged
-            (too large a ``learning_rate``).
+            forecasting each window's level (the network's output at zero), and a later epoch's
+            loss exceeded twice the first's or every epoch's stayed above 4 times the level's:
+            training diverged (too large a ``learning_rate``).
 
         Notes
         -----
@@ -1588,8 +1591,8 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
             the steps it forecasts. So future values matter only beyond the horizon, where the
             recursion appends forecast steps, with their covariates, to the window: a model with
             covariates needs at least ``(ceil(steps / horizon) - 1) * horizon`` rows when
-            ``steps`` exceeds the horizon, and none within it (given anyway, they are checked
-            the same way, do not change the forecast, and a UserWarning says so). Must be None
+            ``steps`` exceeds the horizon, and none within it; rows beyond those (all of them
+            within the horizon) are checked but never read, and a UserWarning says so. Must be None
             for a model fitted without covariates. A covariate known in advance (a holiday, a
             planned promotion) can be given as a channel already shifted forward by the horizon,
             the value for ``t + horizon`` at position ``t``, in the windows of fit, in
@@ -1607,6 +1610,12 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
             When ``future_covariates`` is given to a model fitted without covariates, is needed
             and missing, or is given and not numeric, not finite, of the wrong shape or with
             fewer rows than needed; or when ``history`` or ``steps`` is invalid.
+
+        Warns
+        -----
+        UserWarning
+            When ``future_covariates`` has rows the recursion never reads (any within the
+            horizon): covariates are past-only inputs.
         """
         check_is_fitted(self)
         if future_covariates is not None and self.n_channels_ == 1:
@@ -1657,6 +1666,12 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         ValueError
             When the model was not fitted with ``loss="pinball"``, ``steps`` exceeds the
             horizon or is not an integer >= 1, or ``history`` is invalid.
+
+        Warns
+        -----
+        UserWarning
+            When ``history`` is shorter than the window: it is left-padded, and intervals from
+            such windows are far too narrow.
 
         Examples
         --------

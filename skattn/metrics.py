@@ -327,7 +327,7 @@ def smape(y_true, y_pred, sample_weight=None):
 
     A value where both ``y`` and ``f`` are 0 counts as a perfect forecast (0), not 0/0. A value
     of 0, or a forecast of the other sign, counts 200 however close the forecast: on series that
-    reach zero or go negative, compare models by :func:`mase` or :func:`mae` instead.
+    reach or cross zero, compare models by :func:`mase` or :func:`mae` instead.
 
     Parameters
     ----------

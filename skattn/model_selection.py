@@ -250,7 +250,7 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
             The covariates of the forecast steps, first row at the first forecast value. Needed
             only for an estimator fitted with covariates when ``steps`` exceeds the horizon (the
             forecasts are then fed back as history), with at least
-            ``(ceil(steps / horizon) - 1) * horizon`` rows.
+            ``(ceil(steps / horizon) - 1) * horizon`` rows; rows beyond those are never read.
 
         Returns
         -------
@@ -264,6 +264,12 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
         ValueError
             On a bad ``history``, ``steps`` or ``future_covariates`` (see
             :func:`skattn._validation.recursive_forecast`).
+
+        Warns
+        -----
+        UserWarning
+            When ``future_covariates`` has rows the recursion never reads (any within the
+            horizon): covariates are past-only inputs.
         """
         check_is_fitted(self)
         return forecast_with_predict(self, history, steps, future_covariates)
@@ -362,6 +368,11 @@ def backtest(
         series.
     return_forecasts : bool, default False
         Also return the forecasts.
+    sort_by : {"smape", "mase", "mae", "rmse"} or None, default "smape"
+        The column the table's rows are sorted by, smallest first; None keeps the order of
+        ``models``. Where test values are 0, forecast as 0 or with the other sign, sMAPE can rank
+        models wrongly (a :class:`~skattn.exceptions.MetricWarning` says so): sort by MASE or
+        MAE there.
     covariates : array-like or list of array-like, default None
         Series observed alongside the target, as :func:`skattn.make_windows` takes them: of shape
         (n_timesteps,) or (n_timesteps, n_covariates), one per series (a list for many series).
@@ -373,11 +384,6 @@ def backtest(
         (n_windows, window, 1 + n_covariates): a regressor of 2-D ``X`` (Ridge) needs a step
         that flattens them first, e.g. ``make_pipeline(FunctionTransformer(lambda X:
         X.reshape(len(X), -1)), Ridge())``.
-    sort_by : {"smape", "mase", "mae", "rmse"} or None, default "smape"
-        The column the table's rows are sorted by, smallest first; None keeps the order of
-        ``models``. Where test values are 0, forecast as 0 or with the other sign, sMAPE can rank
-        models wrongly (a :class:`~skattn.exceptions.MetricWarning` says so): sort by MASE or
-        MAE there.
 
     Returns
     -------

@@ -112,10 +112,10 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
     ValueError
         When an argument is invalid, named in the message: ``windows`` not a non-empty
         sequence of distinct integers >= 1; ``season_length``, ``n_seeds``, ``max_epochs`` or
-        ``batch_size`` not an integer >= 1; ``trend_degree`` not an integer >= 0; ``n_jobs``
-        not None or a nonzero integer; an int
-        ``random_state`` below 0 or above ``2**32 - n_seeds``. Checked here, at the call, not
-        first when the ensemble is fitted.
+        ``batch_size`` not an integer >= 1; ``trend_degree`` not an integer >= 0; ``quantiles``
+        not distinct values in (0, 1), or two of them equally near 0.5; ``n_jobs`` not None or a
+        nonzero integer; an int ``random_state`` below 0 or above ``2**32 - n_seeds``. Checked
+        here, at the call, not first when the ensemble is fitted.
 
     Examples
     --------
@@ -186,6 +186,10 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
     # finish members of window 54 one after the other at the end). The median does not depend
     # on the order: the forecasts are the same bit for bit.
     loss = {} if quantiles is None else {"loss": "pinball", "quantiles": quantiles}
+    if quantiles is not None:
+        # checked at the call as the other arguments are, not first by every member's fit
+        # (docs audit, session 18), by the members' own rule and message
+        AttentionForecaster(**{**MEMBER_PARAMS, **loss})._check_params()
     for window in sorted(windows, reverse=True):
         for family, critical_value, overrides in families:
             for k, seed in enumerate(seeds):

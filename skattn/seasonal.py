@@ -332,7 +332,8 @@ class DeseasonalizedForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEst
         Raises
         ------
         ValueError
-            When ``y`` is None, or ``X`` and ``y`` are not finite windows and targets; and
+            When ``y`` is None, or ``X`` is not finite windows, or ``y`` not targets of them
+            (NaN allowed, infinity refused); and
             whatever ``forecaster``'s ``fit`` raises.
 
         Warns
@@ -432,7 +433,8 @@ class DeseasonalizedForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEst
         """The wrapped model's quantile forecasts on the adjusted windows, seasonality put back.
 
         For a ``forecaster`` fitted with ``loss="pinball"`` (an :class:`AttentionForecaster`,
-        alone or as the last step of a Pipeline): each quantile is multiplied by the same
+        alone or as the last step of a Pipeline, or a :class:`ForecastEnsemble` of such
+        members): each quantile is multiplied by the same
         positive seasonal factors as the point forecast, so the quantiles keep their order.
 
         Parameters
@@ -491,6 +493,12 @@ class DeseasonalizedForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEst
         ValueError
             When ``forecaster_`` forecasts no quantiles, ``steps`` exceeds the horizon or is not
             an integer >= 1, or ``history`` is invalid.
+
+        Warns
+        -----
+        UserWarning
+            When ``history`` is shorter than the window: it is left-padded, and intervals from
+            such windows are far too narrow.
         """
         check_is_fitted(self)
         if self.quantiles_ is None:
@@ -518,12 +526,19 @@ class DeseasonalizedForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEst
         future_covariates : array-like of shape (n_future, n_channels - 1) or None, default=None
             Covariates of the future steps, first row at the first forecast value; needed with
             covariates when ``steps`` exceeds the horizon, then with at least
-            ``(ceil(steps / horizon) - 1) * horizon`` rows.
+            ``(ceil(steps / horizon) - 1) * horizon`` rows; rows beyond those are never
+            read.
 
         Returns
         -------
         forecast : ndarray of shape (steps,)
             The forecast values, in time order.
+
+        Warns
+        -----
+        UserWarning
+            When ``future_covariates`` has rows the recursion never reads (any within the
+            horizon): covariates are past-only inputs.
         """
         check_is_fitted(self)
         return forecast_with_predict(self, history, steps, future_covariates)

@@ -126,8 +126,10 @@ def non_finite_message(array, what):
              f"the first at position {positions[0]})")
     if n_bad == n_steps:
         return f"{found}: it has no observed value"
-    fill = ("Fill the gaps first (e.g. pandas' Series.interpolate(limit_direction='both'), or "
-            "the value a season earlier)")
+    # Series.interpolate() fills between observed values; limit_direction='both' would also
+    # back-fill a leading gap, which invents history (second review, session 18)
+    fill = ("Fill the gaps first (e.g. pandas' Series.interpolate(), which fills between "
+            "observed values, or the value a season earlier)")
     if what.startswith(("covariates", "future_covariates")):
         # a covariate's steps stay aligned with the target's: filled, never dropped or cut
         return f"{found}: {fill}"
@@ -140,6 +142,9 @@ def non_finite_message(array, what):
                     f"last row of the history; {fill[0].lower()}{fill[1:]}, or forecast "
                     f"steps + k values from the history before its k incomplete last rows and "
                     f"drop the first k")
+        if leading == n_bad:  # before the series began: dropped, not filled (that invents)
+            return (f"{found}: its first {leading} steps, before its first observed value: drop "
+                    f"them (history[{leading}:])")
         return f"{found}: {fill}, or pass only the history after the last gap"
     if leading == n_bad:
         return (f"{found}: its first {leading} steps, before its first observed value: a series "
@@ -425,7 +430,7 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_hist
     values is left-padded by repeating its first value (and its covariates' first row) to
     ``window + horizon`` values, so it gives exactly one sample: its last ``horizon`` values as the
     target. A series with ``horizon`` values or fewer has no history before a full target, so it
-    is skipped, with a ``UserWarning`` that counts such series. With ``min_target``, a series
+    is skipped, with a ``UserWarning`` that counts such series (and names the first ten). With ``min_target``, a series
     also gives the windows past its end that have ``min_history`` real values of history.
 
     **Sample order.** Samples are ordered by how far their target lies from the end of its series,

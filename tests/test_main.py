@@ -974,3 +974,21 @@ def test_compare_sorts_by_the_column_asked_for(tmp_path, capsys):
     err = _usage_error(["compare", "--dataset", path, *_LONG_ARGS, "--sort-by", "MASE",
                         "--output", "none"], capsys)
     assert "--sort-by: invalid choice: 'MASE'" in err
+
+
+def test_compare_warns_once_where_smape_misleads(tmp_path):
+    # each model runs its own backtest, and each warned: the same MetricWarning once per model
+    # (docs audit, session 18); now once for the leaderboard, and not when sorted by MASE
+    from skattn.exceptions import MetricWarning
+
+    t = np.arange(60)
+    values = 2 * np.sin(2 * np.pi * t / 12) + 0.1 * t - 5.3  # crosses zero near the end
+    path = _csv(tmp_path, "value\n" + "".join(f"{v:.4f}\n" for v in values))
+    args = ["compare", "--dataset", path, "--models", "naive,snaive", "--horizon", "6",
+            "--season-length", "12", "--output", "none", "--quiet", "--n-jobs", "1"]
+    with pytest.warns(MetricWarning) as caught:
+        main(args)
+    assert len([w for w in caught if w.category is MetricWarning]) == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MetricWarning)
+        main(args + ["--sort-by", "mase"])

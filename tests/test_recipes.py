@@ -184,3 +184,14 @@ def test_exported_at_the_top_level_lazily():
     code = ("import sys, skattn; assert 'skattn.recipes' not in sys.modules; "
             "skattn.make_attention_ensemble; assert 'skattn.recipes' in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("quantiles, message", [
+    ((1.5,), r"quantiles must be a non-empty list of values in \(0, 1\)"),
+    ((0.1, 0.1), "quantiles must be distinct"),
+    ((0.1, 0.9), "are equally near 0.5"),
+])
+def test_bad_quantiles_are_refused_at_the_call(quantiles, message):
+    # they were accepted and refused by every member's fit (docs audit, session 18)
+    with pytest.raises(ValueError, match=message):
+        make_attention_ensemble((12,), n_seeds=1, quantiles=quantiles)

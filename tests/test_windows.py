@@ -280,6 +280,25 @@ def test_a_gap_at_the_end_of_a_forecast_history_is_not_cut():
     with pytest.raises(ValueError, match=r"future_covariates contains NaN or infinity \(1 NaN; "
                                          r"1 of its 2 time steps, the first at position 1\): "
                                          r"Fill the gaps first \(e.g. pandas' "
-                                         r"Series.interpolate\(limit_direction='both'\), or the "
-                                         r"value a season earlier\)$"):
+                                         r"Series.interpolate\(\), which fills between observed "
+                                         r"values, or the value a season earlier\)$"):
         model.forecast(history, 4, future_covariates=[1.0, np.nan])
+
+
+def test_a_forecast_history_that_starts_late_is_told_to_drop_its_leading_gap():
+    # a history with leading NaN was told to interpolate with limit_direction='both', which
+    # back-fills and invents history (docs audit, session 18)
+    import warnings
+
+    from skattn import AttentionForecaster
+
+    series = 10 + np.sin(np.arange(80) / 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = AttentionForecaster(max_epochs=1, random_state=0).fit(
+            *make_windows(series, 12, 2))
+    late = series.copy()
+    late[:5] = np.nan
+    with pytest.raises(ValueError, match=r"its first 5 steps, before its first observed value: "
+                                         r"drop them \(history\[5:\]\)$"):
+        model.forecast(late, 2)
