@@ -2011,3 +2011,35 @@ def test_attention_gradients_through_the_batch_path(kind, B, H, T, Dh, causal):
     inputs, forward, _ = spec
     assert "batch_last" in forward(**inputs)[1], "expected the batch-last path at this shape"
     gradcheck_spec(spec, rng)
+
+
+def test_flags_must_be_bools():
+    # any non-empty string is truthy: causal="False" masked, training="False" dropped
+    # (researcher trial, session 18)
+    from skattn.nn import (NetworkConfig, additive_attention_forward, cosine_attention_forward,
+                           forward, init_params)
+
+    rng = np.random.default_rng(0)
+    q = rng.standard_normal((1, 1, 4, 2))
+    for call in (lambda: attention_forward(q, q, q, causal="False"),
+                 lambda: cosine_attention_forward(q, q, q, np.zeros(1), causal="False"),
+                 lambda: additive_attention_forward(q, q, q, np.ones((1, 2)), causal=1)):
+        with pytest.raises(ValueError, match="causal must be a bool"):
+            call()
+    with pytest.raises(ValueError, match="training must be a bool, got 'False'"):
+        dropout_forward(np.ones((2, 4)), 0.5, rng, training="False")
+    config = NetworkConfig(n_timesteps=10, horizon=3, d_model=8, n_heads=2, n_layers=1, d_ff=8)
+    params = init_params(config, rng)
+    x = np.zeros((2, 10), dtype=np.float32)
+    with pytest.raises(ValueError, match="training must be a bool"):
+        forward(params, x, config, training="no")
+    # NumPy's bools are bools
+    attention_forward(q, q, q, causal=np.bool_(True))
+    # one parameter of another dtype is named (the backward blamed dpred), and an empty batch
+    # is refused at the door (NumPy's reshape error came from inside the network)
+    params["block0.ff.W1"] = np.zeros((8, 8))
+    with pytest.raises(ValueError, match=r"params\['block0.ff.W1'\] must have dtype float32, "
+                                         r"got float64"):
+        forward(params, x, config)
+    with pytest.raises(ValueError, match=r"x must hold at least one window, got shape \(0, 10\)"):
+        forward(init_params(config, rng), x[:0], config)

@@ -399,3 +399,38 @@ def test_adamw_flat_storage_can_live_in_a_given_buffer():
     for bad in (np.empty(size - 1), np.empty(size, dtype=np.float32)):
         with pytest.raises(ValueError, match="out must have shape"):
             optimizer.use_flat_storage(params, out=bad)
+
+
+def test_adamw_refuses_parameters_it_was_not_built_for():
+    # the compiled step wrote param.size elements of moments made for other parameters: params
+    # re-initialised larger, the optimiser kept, crashed the process (segfault, "double free");
+    # integer parameters were never updated, silently; read-only and float16 ones were Numba
+    # errors (researcher trial, session 18)
+    optimiser = AdamW({"W": np.ones((3, 2))})
+    for params, message in (
+            ({"W": np.ones((400, 2))}, r"params\['W'\] has shape \(400, 2\) and dtype float64, "
+                                       r"but the optimiser was built for shape \(3, 2\)"),
+            ({"W": np.ones(6)}, r"built for shape \(3, 2\)"),
+            ({"W": np.ones((3, 2), dtype=np.float32)}, "and dtype float64"),
+            ({"W": np.ones((3, 2), dtype=int)}, "must be a float32 or float64 NumPy array, "
+                                                "got int64")):
+        with pytest.raises(ValueError, match=message):
+            optimiser.update(params, {"W": np.ones(params["W"].shape)})
+    for bad, message in ((np.array([1, 2, 3]), "got int64"),
+                         (np.ones(3, dtype=np.float16), "got float16"),
+                         ([1.0, 2.0], "got list")):
+        with pytest.raises(ValueError, match=message):
+            AdamW({"W": bad})
+    read_only = np.ones(3)
+    read_only.flags.writeable = False
+    with pytest.raises(ValueError, match=r"params\['W'\] is read-only"):
+        AdamW({"W": read_only})
+
+
+@pytest.mark.parametrize("grad, got", [(np.array([1, 2]), "int64"), ([1.0, 2.0], "list"),
+                                       (np.ones(2, dtype=np.float16), "float16")])
+def test_clip_grad_norm_refuses_what_it_cannot_scale(grad, got):
+    # NumPy's casting error, a TypeError, a Numba NotImplementedError (researcher trial, 18)
+    with pytest.raises(ValueError, match=rf"grads\['W'\] must be a float32 or float64 NumPy "
+                                         rf"array, got {got}"):
+        clip_grad_norm({"W": grad}, 1.0)

@@ -39,7 +39,7 @@ import math
 import numpy as np
 from numba import njit
 
-from ._checks import bad_cache, check_dout, check_eps
+from ._checks import bad_cache, check_dout, check_eps, check_flag
 
 # reassoc lets LLVM vectorise the dot products over Dh (a reduction); nothing here relies on
 # NaN/inf-free arithmetic (the softmax starts its max at -inf), so no other fast-math flag is set.
@@ -603,6 +603,7 @@ def attention_forward(q, k, v, causal=False):
         one; masked entries are zero). The rest is what :func:`attention_backward` needs.
     """
     _check_qkv(q, k, v)
+    check_flag("causal", causal)
     n_heads, head_dim = q.shape[1], q.shape[3]
     scale = np.full(n_heads, 1.0 / math.sqrt(head_dim))
     out, cache = scaled_dot_tokens_forward(_pack(q, k, v), scale, causal)
@@ -682,6 +683,7 @@ def cosine_attention_forward(q, k, v, log_tau, causal=False, eps=1e-6):
     cache : dict with ``"probs"`` of shape (B, H, T, T)
     """
     _check_qkv(q, k, v)
+    check_flag("causal", causal)
     log_tau_array = np.asarray(log_tau)
     if log_tau_array.shape != (q.shape[1],) or log_tau_array.dtype.kind not in "fiu":
         raise ValueError(f"log_tau must be a real array of shape (H,) = ({q.shape[1]},), got "
@@ -782,6 +784,7 @@ def additive_attention_forward(q, k, v, w, causal=False):
     cache : dict with ``"probs"`` of shape (B, H, T, T)
     """
     _check_qkv(q, k, v)
+    check_flag("causal", causal)
     out, cache = additive_tokens_forward(_pack(q, k, v), w, causal)
     return _tokens(out), cache
 

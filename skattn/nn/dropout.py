@@ -20,7 +20,7 @@ import math
 import numpy as np
 from numba import njit
 
-from ._checks import bad_cache, check_dout, check_float_arrays, is_int, is_real
+from ._checks import bad_cache, check_dout, check_flag, check_float_arrays, is_int, is_real
 from .linear import bias_backward
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -54,6 +54,7 @@ def dropout_forward(x, p, rng, training, offset=0):
     check_float_arrays(x=x)
     if not (is_real(p) and 0.0 <= p < 1.0):
         raise ValueError(f"dropout probability must be in [0, 1), got {p!r}")
+    check_flag("training", training)
     if training and p > 0.0 and not isinstance(rng, np.random.Generator):
         raise ValueError("rng must be a numpy.random.Generator when dropout acts (training and "
                          f"p > 0), got {type(rng).__name__}")

@@ -31,6 +31,7 @@ import numpy as np
 from ._checks import (
     bad_cache,
     check_dout,
+    check_flag,
     check_mapping,
     check_params,
     check_params_quick,
@@ -610,7 +611,10 @@ def _check_forward_args(params, x, config, training, rng):
         layout = "(B, T) or (B, T, C)" if channels == 1 else "(B, T, C)"
         raise ValueError(f"x must have shape {layout} with T = {steps} and C = {channels} "
                          f"(the config's n_timesteps and n_channels), got {x.shape}")
+    if x.shape[0] == 0:  # NumPy's reshape error came out of the middle of the network
+        raise ValueError(f"x must hold at least one window, got shape {x.shape}")
     check_params_quick(params, config, dtype)
+    check_flag("training", training)
     if training and config.dropout > 0 and not isinstance(rng, np.random.Generator):
         raise ValueError("rng must be a numpy.random.Generator when training with dropout > 0, "
                          f"got {type(rng).__name__}")

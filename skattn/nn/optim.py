@@ -19,7 +19,7 @@ from functools import partial
 import numpy as np
 from numba import njit
 
-from ._checks import check_mapping, is_real
+from ._checks import FLOAT_DTYPES, check_mapping, is_real
 
 SCHEDULE_NAMES = ("constant", "cosine")
 
@@ -89,6 +89,10 @@ class AdamW:
         unknown = sorted(set(no_decay) - set(params))
         if unknown:
             raise ValueError(f"no_decay names parameters that do not exist: {unknown}.")
+        for name, param in params.items():
+            # integer parameters were never updated, silently (p -= step rounds to nothing in
+            # the fallback path); float16 reached a Numba NotImplementedError (researcher trial)
+            _check_param(name, param)
 
         self.learning_rate = float(learning_rate)
         self.beta_1 = float(beta_1)
@@ -138,6 +142,18 @@ class AdamW:
 
         for name, grad in grads.items():
             param = params[name]
+            _check_param(name, param)
+            moment = self.first_moment[name]
+            if param.shape != moment.shape or param.dtype != moment.dtype:
+                # the compiled step writes param.size elements of the moments, which were made
+                # for the parameters at construction: a larger array (params re-initialised for
+                # another d_model, the optimiser kept) wrote past their end and crashed the
+                # process (researcher trial, session 18)
+                raise ValueError(
+                    f"params[{name!r}] has shape {param.shape} and dtype {param.dtype}, but the "
+                    f"optimiser was built for shape {moment.shape} and dtype {moment.dtype}: "
+                    f"build a new AdamW for new parameters."
+                )
             grad = np.asarray(grad, dtype=param.dtype)
             if grad.shape != param.shape:
                 raise ValueError(
@@ -231,6 +247,16 @@ class AdamW:
         return state
 
 
+def _check_param(name, param):
+    """A parameter array AdamW can update in place: float32 or float64, writable."""
+    if not isinstance(param, np.ndarray) or param.dtype not in FLOAT_DTYPES:
+        got = param.dtype if isinstance(param, np.ndarray) else type(param).__name__
+        raise ValueError(f"params[{name!r}] must be a float32 or float64 NumPy array, got {got}.")
+    if not param.flags.writeable:  # Numba's TypingError "Cannot modify readonly array"
+        raise ValueError(f"params[{name!r}] is read-only; AdamW updates the parameters in place "
+                         f"(copy it, e.g. np.array(value)).")
+
+
 def _check_learning_rate(learning_rate):
     if not ((type(learning_rate) is float or is_real(learning_rate))
             and math.isfinite(learning_rate) and learning_rate >= 0.0):
@@ -308,6 +334,13 @@ def clip_grad_norm(grads, max_norm):
                                      and not math.isnan(max_norm)):
         raise ValueError(f"max_norm must be None or a number (<= 0: no clipping), "
                          f"got {max_norm!r}.")
+    for name, grad in grads.items():
+        # scaled in place when clipped: int gradients were NumPy's casting error, float16 a
+        # Numba NotImplementedError, a list a TypeError (researcher trial, session 18)
+        if not isinstance(grad, np.ndarray) or grad.dtype not in FLOAT_DTYPES:
+            got = grad.dtype if isinstance(grad, np.ndarray) else type(grad).__name__
+            raise ValueError(f"grads[{name!r}] must be a float32 or float64 NumPy array, got "
+                             f"{got}.")
     sum_of_squares = 0.0
     for grad in grads.values():
         # Square in float64: float32 squares of large gradients overflow. One fused pass for
