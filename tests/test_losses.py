@@ -327,3 +327,17 @@ def test_bad_delta_and_empty_input_raise():
         huber_forward(np.zeros(3), np.zeros(3), delta=0.0)
     with pytest.raises(ValueError, match="empty"):
         squared_error_forward(np.zeros((0, 2)), np.zeros((0, 2)))
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.complex128])
+def test_losses_refuse_predictions_they_cannot_keep(dtype):
+    # float16 stayed float16 through the loss; complex lost its imaginary part with only a
+    # ComplexWarning (researcher trial, session 18)
+    from skattn.nn import loss_forward
+
+    for name in ("squared_error", "absolute_error", "huber"):
+        with pytest.raises(ValueError, match="pred must hold float32 or float64 values"):
+            loss_forward(name, np.ones(3, dtype=dtype), np.zeros(3))
+    with pytest.raises(ValueError, match="pred must hold float32 or float64 values"):
+        loss_forward("pinball", np.ones((3, 2), dtype=dtype), np.zeros(3),
+                     quantiles=np.array([0.1, 0.9]))

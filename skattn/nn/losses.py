@@ -22,16 +22,21 @@ import math
 
 import numpy as np
 
-from ._checks import bad_cache, is_real
+from ._checks import FLOAT_DTYPES, bad_cache, is_real
 
 LOSS_NAMES = ("squared_error", "absolute_error", "huber", "pinball")
 
 
 def _as_float_array(pred):
-    """Return ``pred`` as a floating array, keeping float32/float64 as given."""
+    """Return ``pred`` as a floating array, keeping float32/float64 as given (integers and bools
+    become float64); float16 and complex are refused (float16 stayed float16, complex lost its
+    imaginary part with only a ComplexWarning; researcher trial, session 18)."""
     pred = np.asarray(pred)
-    if not np.issubdtype(pred.dtype, np.floating):
-        pred = pred.astype(np.float64)
+    if pred.dtype.kind in "biu":
+        return pred.astype(np.float64)
+    if pred.dtype not in FLOAT_DTYPES:
+        raise ValueError(f"pred must hold float32 or float64 values (or integers), got "
+                         f"{pred.dtype}.")
     return pred
 
 
