@@ -713,6 +713,31 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         tags.input_tags.three_d_array = True  # (n, T, C): covariate channels
         return tags
 
+    def _build_prediction_weights(self):
+        # float64 copies of the weights (and config) for prediction, made once per fit (and at
+        # load), not per call: predictions then do not depend on how rows are batched
+        self._params64 = {name: value.astype(np.float64) for name, value in self.params_.items()}
+        self._config64 = dataclasses.replace(self.config_, dtype="float64")
+        # the same weights packed for the one-call forward (None for additive/cosine attention)
+        self._inference_pack = nn.pack_for_inference(self._params64, self._config64)
+
+    def __getstate__(self):
+        # the float64 copies and the packed weights are made again from params_ at load: pickled,
+        # they held the weights three times (a model of 92 KB of weights pickled to 648 KB;
+        # production trial, session 18). Predictions after load are bitwise the same.
+        state = dict(super().__getstate__())  # for a class outside sklearn, it is __dict__ itself
+        if "_params64" in state:
+            for name in ("_params64", "_config64", "_inference_pack"):
+                del state[name]
+            state["_prediction_weights_to_build"] = True
+        return state
+
+    def __setstate__(self, state):
+        build = state.pop("_prediction_weights_to_build", False)
+        super().__setstate__(state)
+        if build:
+            self._build_prediction_weights()
+
     def __sklearn_is_fitted__(self):
         # what check_is_fitted asks; without it, it scans every attribute for a trailing
         # underscore on each predict() call (~15 us, 5-8% of a one-window predict)
@@ -1050,13 +1075,7 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
             with _single_threaded_kernels(), _ShardRunner(_n_threads(self.n_jobs)) as runner:
                 self._train(X_train, Y_train, X_val, Y_val, rng, runner,
                             n_epochs=1 if partial else int(self.max_epochs), partial=partial)
-            # float64 copies of the weights (and config) for prediction, made once here, not per
-            # call: predictions then do not depend on how rows are batched
-            self._params64 = {name: value.astype(np.float64)
-                              for name, value in self.params_.items()}
-            self._config64 = dataclasses.replace(self.config_, dtype="float64")
-            # the same weights packed for the one-call forward (None for additive/cosine attention)
-            self._inference_pack = nn.pack_for_inference(self._params64, self._config64)
+            self._build_prediction_weights()
         except BaseException:
             # BaseException: an interrupted training (KeyboardInterrupt) half-updates the weights
             # as much as a failed one
