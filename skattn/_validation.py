@@ -435,16 +435,20 @@ def forecast_quantiles_of(estimator, history, steps):
             f"forecast() for point values"
         )
     history = as_history(history, estimator.n_channels_)
-    if history.shape[0] < window:
+    if history.shape[0] < window and not getattr(estimator, "_warned_of_short_history", False):
         # a window mostly of padding is nearly flat, and the model is confidently wrong about
         # it: 80% intervals covered 5% of the values of series of 3-11 values in a window of 52
-        # (78% for the long series; user trial, session 18)
+        # (78% for the long series; user trial, session 18). Once per model: scikit-learn's
+        # check_array enters catch_warnings at every predict, which clears Python's
+        # once-per-location memory, so a loop over 1,000 series printed it 373 times
+        # (production trial, session 18)
+        estimator._warned_of_short_history = True
         warnings.warn(
             f"{type(estimator).__name__}.forecast_quantiles: the history has "
             f"{history.shape[0]} values, fewer than the window of {window}, so the window is "
             f"left-padded with its first value; intervals from such windows are usually far "
-            f"too narrow. A model of a shorter window, or a classical model, suits this series "
-            f"better.",
+            f"too narrow. A model of a shorter window, or a classical model, suits such series "
+            f"better (said once per model).",
             UserWarning,
             stacklevel=3,
         )

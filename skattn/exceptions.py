@@ -7,12 +7,25 @@ model reads, a ``forecast_quantiles`` history shorter than the window, series to
 window of ``make_windows``.
 """
 
-__all__ = ["BaselineFallbackWarning", "MetricWarning", "OutlierScaleWarning",
+__all__ = ["BaselineFallbackWarning", "DataShiftWarning", "MetricWarning", "OutlierScaleWarning",
            "SeasonalAdjustmentWarning", "TargetUnitsWarning"]
 
 
 class BaselineFallbackWarning(UserWarning):
     """The forecasting library failed on some windows; they got the fallback forecast."""
+
+
+class DataShiftWarning(UserWarning):
+    """A continued fit's data lie far outside the scaling of the first fit.
+
+    :class:`~skattn.AttentionForecaster` keeps the global scaling of its first fit
+    (``channel_mean_``, ``channel_scale_``) through ``warm_start`` and ``partial_fit``. With
+    ``normalize=False`` its network reads every value in that scaling, so data of a new scale
+    (a day's data at 100 times the old level) reaches it far from anything it was trained on, and
+    the forecasts suffer. Refit from scratch on such data, or use instance normalisation
+    (``normalize=True``, the default), which reads each window in its own units. The warning does
+    not change the fit.
+    """
 
 
 class MetricWarning(UserWarning):
