@@ -442,7 +442,6 @@ def forecast_quantiles_of(estimator, history, steps):
         # check_array enters catch_warnings at every predict, which clears Python's
         # once-per-location memory, so a loop over 1,000 series printed it 373 times
         # (production trial, session 18)
-        estimator._warned_of_short_history = True
         warnings.warn(
             f"{type(estimator).__name__}.forecast_quantiles: the history has "
             f"{history.shape[0]} values, fewer than the window of {window}, so the window is "
@@ -452,6 +451,7 @@ def forecast_quantiles_of(estimator, history, steps):
             UserWarning,
             stacklevel=3,
         )
+        estimator._warned_of_short_history = True  # after: an "error" filter raised it
     current = left_pad(history, window)[-window:]  # (window, C)
     # as forecast gives them: an estimator fitted on a DataFrame warned at every call (review)
     return quantile_forecasts(estimator, as_model_windows(estimator, current[None]),

@@ -400,7 +400,8 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
         # a refit that fails leaves the ensemble unfitted; feature_names_in_ from an earlier fit
         # on a DataFrame would outlive a refit on an array (VotingRegressor's fit keeps it), and
         # forecast then built DataFrames whose names the members had not seen
-        for fitted_attribute in ("estimators_", "named_estimators_", "feature_names_in_"):
+        for fitted_attribute in ("estimators_", "named_estimators_", "feature_names_in_",
+                                 "_warned_of_short_history"):
             self.__dict__.pop(fitted_attribute, None)  # leaves the ensemble unfitted
         self._caller_pid = os.getpid()
         try:

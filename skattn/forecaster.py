@@ -308,11 +308,12 @@ def _warn_if_data_left_the_first_scaling(Xs):
     """DataShiftWarning when, in a continued fit of a model with ``normalize=False``, a
     channel's values (``Xs``, (n, T, C), in the first fit's scaling) have a mean more than
     SHIFT_RATIO spreads from 0, or a spread more than SHIFT_RATIO times larger or smaller than 1."""
-    values = Xs.astype(np.float64)
-    means = values.mean(axis=(0, 1))  # (C,)
-    spreads = values.std(axis=(0, 1))  # (C,)
+    means = Xs.mean(axis=(0, 1), dtype=np.float64)  # (C,)
+    spreads = Xs.std(axis=(0, 1), dtype=np.float64)  # (C,)
     for channel, (mean, spread) in enumerate(zip(means, spreads)):
-        if abs(mean) > SHIFT_RATIO or not 1 / SHIFT_RATIO <= spread <= SHIFT_RATIO:
+        # a channel constant now (a constant covariate, a holiday flag without a holiday in
+        # these windows) has no spread to compare: its level is (third review, session 18)
+        if abs(mean) > SHIFT_RATIO or spread > 0 and not 1 / SHIFT_RATIO <= spread <= SHIFT_RATIO:
             warnings.warn(
                 f"AttentionForecaster: in the scaling of the first fit (channel_mean_, "
                 f"channel_scale_), channel {channel} of the data of this continued fit has mean "
@@ -757,8 +758,9 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         state = dict(super().__getstate__())  # for a class outside sklearn, it is __dict__ itself
         if "_params64" in state:
             for name in ("_params64", "_config64", "_inference_pack"):
-                del state[name]
+                state.pop(name, None)  # a model pickled before the pack existed has none
             state["_prediction_weights_to_build"] = True
+        state.pop("_warned_of_short_history", None)  # a loaded model warns once again
         return state
 
     def __setstate__(self, state):
@@ -1022,6 +1024,7 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
             rng = np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))
 
             if reset:
+                self.__dict__.pop("_warned_of_short_history", None)  # a new model warns again
                 self._fit_scaling(X3)
                 self.n_channels_ = n_channels
                 self.n_outputs_ = Y.shape[1]

@@ -189,7 +189,9 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
     if quantiles is not None:
         # checked at the call as the other arguments are, not first by every member's fit
         # (docs audit, session 18), by the members' own rule and message
-        AttentionForecaster(**{**MEMBER_PARAMS, **loss})._check_params()
+        member = AttentionForecaster(**{**MEMBER_PARAMS, **loss})
+        member._validate_params()  # the type (a scalar was refused only by the members' fit)
+        member._check_params()
     for window in sorted(windows, reverse=True):
         for family, critical_value, overrides in families:
             for k, seed in enumerate(seeds):

@@ -357,6 +357,7 @@ class DeseasonalizedForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEst
             forecaster_fit_params = routed_fit_params(self, "forecaster", fit_params)
             # NaN targets (missing values) pass through the adjustment to the wrapped
             # forecaster, which accepts or rejects them
+            self.__dict__.pop("_warned_of_short_history", None)  # a new model warns again
             X, y, self.n_channels_ = validate_windows(self, X, y, reset=True, missing_y=True)
             self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
             # int(): NumPy's unsigned integers wrap around in y[:-m]

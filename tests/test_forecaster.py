@@ -418,6 +418,18 @@ def test_forecast_quantiles_gives_intervals_from_the_end_of_a_series(windows):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model.forecast_quantiles(series[:7])
+    # the flag is set after the warning: an "error" filter does not swallow the next one; a
+    # refit warns again (third review, session 18)
+    fresh = AttentionForecaster(loss="pinball", quantiles=[0.1, 0.5, 0.9], **FAST).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(UserWarning, match="the history has 5 values"):
+            fresh.forecast_quantiles(series[:5])
+    with pytest.warns(UserWarning, match="the history has 5 values"):
+        fresh.forecast_quantiles(series[:5])
+    fresh.fit(X, y)
+    with pytest.warns(UserWarning, match="the history has 5 values"):
+        fresh.forecast_quantiles(series[:5])
     # beyond the horizon the fed-back medians would make the intervals too narrow: refused
     with pytest.raises(ValueError, match="steps=7 exceeds the trained horizon 6"):
         model.forecast_quantiles(series, 7)

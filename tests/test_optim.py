@@ -434,3 +434,14 @@ def test_clip_grad_norm_refuses_what_it_cannot_scale(grad, got):
     with pytest.raises(ValueError, match=rf"grads\['W'\] must be a float32 or float64 NumPy "
                                          rf"array, got {got}"):
         clip_grad_norm({"W": grad}, 1.0)
+
+
+def test_flat_storage_refuses_parameters_the_optimiser_was_not_built_for():
+    # use_flat_storage copied any parameters into the buffer and update_flat's one-pass step
+    # wrote their size into the moments: "double free or corruption" (third review, session 18)
+    optimiser = AdamW({"w": np.ones(4, np.float32)})
+    for params, message in (({"w": np.ones(2_000, np.float32)}, r"built for shape \(4,\)"),
+                            ({"w": np.ones(4)}, "and dtype float32"),
+                            ({"w": np.ones(4, dtype=int)}, "got int64")):
+        with pytest.raises(ValueError, match=message):
+            optimiser.use_flat_storage(params)

@@ -195,3 +195,10 @@ def test_bad_quantiles_are_refused_at_the_call(quantiles, message):
     # they were accepted and refused by every member's fit (docs audit, session 18)
     with pytest.raises(ValueError, match=message):
         make_attention_ensemble((12,), n_seeds=1, quantiles=quantiles)
+
+
+def test_quantiles_of_the_wrong_type_are_refused_at_the_call():
+    # a scalar passed the call's check and failed in every member's fit (third review, 18)
+    with pytest.raises(ValueError, match="'quantiles' parameter of AttentionForecaster must be "
+                                         "an array-like or None"):
+        make_attention_ensemble((12,), n_seeds=1, quantiles=0.5)

@@ -142,18 +142,7 @@ class AdamW:
 
         for name, grad in grads.items():
             param = params[name]
-            _check_param(name, param)
-            moment = self.first_moment[name]
-            if param.shape != moment.shape or param.dtype != moment.dtype:
-                # the compiled step writes param.size elements of the moments, which were made
-                # for the parameters at construction: a larger array (params re-initialised for
-                # another d_model, the optimiser kept) wrote past their end and crashed the
-                # process (researcher trial, session 18)
-                raise ValueError(
-                    f"params[{name!r}] has shape {param.shape} and dtype {param.dtype}, but the "
-                    f"optimiser was built for shape {moment.shape} and dtype {moment.dtype}: "
-                    f"build a new AdamW for new parameters."
-                )
+            self._check_built_for(name, param)
             grad = np.asarray(grad, dtype=param.dtype)
             if grad.shape != param.shape:
                 raise ValueError(
@@ -199,6 +188,11 @@ class AdamW:
         """
         check_mapping("params", params)
         self._check_names(params)
+        for name, param in params.items():
+            # the one-pass step writes the parameters' total size into the moments' buffers:
+            # parameters of another shape wrote past them and crashed the process (third
+            # review, session 18; the same check as update's)
+            self._check_built_for(name, param)
         names = list(params)
         flat_params = _flat_views(params, names, out)
         self._flat = {
@@ -233,6 +227,21 @@ class AdamW:
                            flat["decayed"], 1.0 - lr * self.weight_decay, self.beta_1,
                            self.beta_2, lr / bias_correction_1, math.sqrt(bias_correction_2),
                            self.epsilon)
+
+    def _check_built_for(self, name, param):
+        """``param`` is an array this optimiser can update: float32/float64, writable, of the
+        shape and dtype of the moments made for it at construction."""
+        _check_param(name, param)
+        moment = self.first_moment[name]
+        if param.shape != moment.shape or param.dtype != moment.dtype:
+            # the compiled step writes param.size elements of the moments: a larger array (params
+            # re-initialised for another d_model, the optimiser kept) wrote past their end and
+            # crashed the process (researcher trial, session 18)
+            raise ValueError(
+                f"params[{name!r}] has shape {param.shape} and dtype {param.dtype}, but the "
+                f"optimiser was built for shape {moment.shape} and dtype {moment.dtype}: build "
+                f"a new AdamW for new parameters."
+            )
 
     def _check_names(self, params):
         if set(params) != set(self.first_moment):
@@ -339,8 +348,8 @@ def clip_grad_norm(grads, max_norm):
         # Numba NotImplementedError, a list a TypeError (researcher trial, session 18)
         if not isinstance(grad, np.ndarray) or grad.dtype not in FLOAT_DTYPES:
             got = grad.dtype if isinstance(grad, np.ndarray) else type(grad).__name__
-            raise ValueError(f"grads[{name!r}] must be a float32 or float64 NumPy array, got "
-                             f"{got}.")
+            raise ValueError(f"grads[{name!r}] must be a float32 or float64 NumPy array (in "
+                             f"native byte order), got {got}.")
     sum_of_squares = 0.0
     for grad in grads.values():
         # Square in float64: float32 squares of large gradients overflow. One fused pass for
