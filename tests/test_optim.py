@@ -432,7 +432,7 @@ def test_adamw_refuses_parameters_it_was_not_built_for():
 def test_clip_grad_norm_refuses_what_it_cannot_scale(grad, got):
     # NumPy's casting error, a TypeError, a Numba NotImplementedError (researcher trial, 18)
     with pytest.raises(ValueError, match=rf"grads\['W'\] must be a float32 or float64 NumPy "
-                                         rf"array, got {got}"):
+                                         rf"array \(in native byte order\), got {got}"):
         clip_grad_norm({"W": grad}, 1.0)
 
 
