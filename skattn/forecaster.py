@@ -269,9 +269,9 @@ def _warn_if_windows_dominate_the_loss(target_windows, Y):
     window's spreads from the window's mean. ``target_windows`` (n, T) and ``Y`` (n, horizon),
     in any common units; windows that are constant (their targets left out of the loss) and
     NaN targets are not counted."""
-    target_windows = target_windows.astype(np.float64)  # float32 training: sums in float64
-    mean = target_windows.mean(axis=1, keepdims=True)  # (n, 1)
-    spread = target_windows.std(axis=1, keepdims=True)  # (n, 1)
+    # float32 training: summed in float64, without a float64 copy of every window
+    mean = target_windows.mean(axis=1, keepdims=True, dtype=np.float64)  # (n, 1)
+    spread = target_windows.std(axis=1, keepdims=True, dtype=np.float64)  # (n, 1)
     varying = spread[:, 0] > 0
     if not varying.any():
         return
