@@ -723,10 +723,13 @@ def check_lengths(series, horizon, season_length, ids=None):
     """ValueError, before any model is trained, if the series cannot be backtested.
 
     What :func:`skattn.model_selection.backtest` needs of the values before the hold-out (the
-    training parts): in every series more than ``season_length`` of them, not repeating exactly
-    every season (MASE's scale), and in at least one series more than ``horizon`` (a training
-    window: its history and a target of ``horizon`` values). Checked here so that the error comes
-    before minutes of training, and is not taken for a model's own failure.
+    training parts): in every series more than ``season_length`` of them, in at least one series
+    more than ``horizon`` (a training window: its history and a target of ``horizon`` values),
+    and in at least one series values that do not repeat exactly every season (MASE's scale).
+    Checked here so that the error comes before minutes of training, and is not taken for a
+    model's own failure. Series whose training part repeats exactly every season (constant:
+    a discontinued product) are named once in a MetricWarning: backtest leaves them out of the
+    MASE only.
 
     Parameters
     ----------
@@ -736,7 +739,9 @@ def check_lengths(series, horizon, season_length, ids=None):
         The series' ids (of a CSV file read with --id-column), which the messages name them by:
         in a file of many series, a position would be hard to find. None: by their position.
     """
+    from .exceptions import MetricWarning
     from .metrics import seasonal_naive_scale
+    from .model_selection import _flat_histories_message
 
     def called(number):  # ", 'b'," in "the shortest series, 'b', has ..."
         return "" if ids is None else f", {ids[number]!r},"
@@ -757,13 +762,25 @@ def check_lengths(series, horizon, season_length, ids=None):
             f"to train on, and a training window needs at least {horizon + 1} (1 of history, "
             f"{horizon} of target); choose a --horizon of at most {(longest - 1) // 2}"
         )
+    flat = np.zeros((1, len(series)), dtype=bool)  # (origins, series) as backtest counts them
     for number, values in enumerate(series):
         origin = values.size - horizon
+        history = values[:origin]
+        if np.array_equal(history[season_length:], history[:-season_length]):
+            flat[0, number] = True
+            continue
         try:
-            seasonal_naive_scale(values[:origin], season_length)
+            seasonal_naive_scale(history, season_length)
         except ValueError as exc:  # in backtest's words, which name the series and origin
             named = number if ids is None else repr(ids[number])
             raise ValueError(f"series {named}, origin {origin}: {exc}") from None
+    if flat.any():
+        message = _flat_histories_message(flat, len(series), 1, season_length, ids)
+        if flat.all():
+            raise ValueError(f"{message}: no forecast can be scored by MASE")
+        # said once here, by name; compare silences backtest's own, once per model
+        warnings.warn(f"{message}; such series are left out of the mase column only",
+                      MetricWarning, stacklevel=2)
 
 
 def _merge_tables(tables, sort_by="smape"):
@@ -946,6 +963,8 @@ def compare(args):
         for category in (OutlierScaleWarning, TargetUnitsWarning, BaselineFallbackWarning,
                          SeasonalAdjustmentWarning, MetricWarning):
             warnings.simplefilter("default", category)
+        # check_lengths named them once, with their ids
+        warnings.filterwarnings("ignore", message="MASE is undefined for", category=MetricWarning)
         for name, run_models, window_args in runs:
             try:
                 run_table, run_forecasts = backtest(

@@ -37,6 +37,10 @@ class MetricWarning(UserWarning):
     with larger errors first. :func:`~skattn.model_selection.backtest` raises it, when its table
     is sorted by sMAPE, for such test values; rank by MASE or MAE there (``sort_by="mase"``,
     ``--sort-by mase`` in ``python -m skattn compare``).
+
+    MASE is undefined for a forecast whose history repeats exactly every season (a constant
+    series: its seasonal-naive error, MASE's scale, is 0); ``backtest`` and ``compare`` leave
+    such forecasts out of the ``mase`` column, and say so with this warning.
     """
 
 

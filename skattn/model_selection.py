@@ -295,11 +295,28 @@ def _forecast_one(model, history, horizon):
 
 
 def _scale_of(history, season_length, series_number, origin):
-    # MASE's scale of one history, an error naming the series and origin when it is undefined
+    # MASE's scale of one history; NaN when it is 0 (the history repeats exactly every season,
+    # e.g. a discontinued product's zeros), which backtest leaves out of the MASE; any other
+    # problem is an error naming the series and origin
+    if history.size > season_length and np.array_equal(history[season_length:],
+                                                        history[:-season_length]):
+        return np.nan
     try:
         return seasonal_naive_scale(history, season_length)
     except ValueError as exc:
         raise ValueError(f"series {series_number}, origin {origin}: {exc}") from None
+
+
+def _flat_histories_message(flat, n_series, n_origins, season_length, names=None):
+    """What the MetricWarning (or, when no forecast has a MASE, the ValueError) says of the
+    histories whose seasonal-naive scale is 0. ``flat``: (n_origins, n_series) bool."""
+    series = np.flatnonzero(flat.any(axis=0))
+    shown = [str(i) if names is None else repr(names[i]) for i in series[:10]]
+    where = "" if n_origins == 1 else f" at {int(flat.any(axis=1).sum())} of {n_origins} origins"
+    return (f"MASE is undefined for {series.size} of the {n_series} series{where} (series "
+            f"{', '.join(shown)}{', ...' if series.size > 10 else ''}): a history that repeats "
+            f"exactly every {season_length} step(s), a constant one for instance, has a "
+            f"seasonal-naive error of 0, MASE's scale")
 
 
 def backtest(
@@ -411,12 +428,19 @@ def backtest(
     MetricWarning
         With ``sort_by="smape"``, when some test value is 0, forecast as 0, or of the other sign
         than a model's forecast of it: sMAPE counts 200 there however close the forecast, and
-        can rank models wrongly.
+        can rank models wrongly. Also when a history before an origin repeats exactly every
+        ``season_length`` steps (a constant series): its MASE is undefined and left out of the
+        ``mase`` column (see Notes).
 
     Notes
     -----
     A series must have at least ``horizon`` values plus ``season_length + 1`` of history before
-    its earliest origin (so MASE is defined); otherwise a ValueError names it.
+    its earliest origin (so MASE is defined); otherwise a ValueError names it. A history that
+    repeats exactly every ``season_length`` steps (a constant one: a discontinued product's
+    zeros) has a seasonal-naive error of 0, so its forecast has no MASE: the ``mase`` column is
+    the mean over the other forecasts, with a :class:`~skattn.exceptions.MetricWarning` naming
+    such series, while ``smape``, ``mae`` and ``rmse`` count every series (a ValueError when no
+    forecast has a MASE).
 
     **Series are aligned at their ends.** Series carry no dates, so each series' origins are
     counted back from its own last value, and a global model fitted at an origin trains on every
@@ -537,7 +561,19 @@ def backtest(
         [_scale_of(arrays[i][:origins[j, i]], season_length, i, origins[j, i])
          for i in range(n_series)]
         for j in range(n_origins)
-    ])  # (n_origins, n_series)
+    ])  # (n_origins, n_series), NaN where the history is flat
+    flat = np.isnan(scales)
+    if flat.all():
+        raise ValueError(_flat_histories_message(flat, n_series, n_origins, season_length)
+                         + ": no forecast can be scored by MASE")
+    if flat.any():
+        # one discontinued product (all zeros) stopped the backtest of a whole panel, and the
+        # user had to drop it by hand; its sMAPE, MAE and RMSE are still defined
+        warnings.warn(
+            _flat_histories_message(flat, n_series, n_origins, season_length)
+            + f"; the mase column is the mean over the other {int((~flat).sum())} forecasts, "
+            "while smape, mae and rmse count every series",
+            MetricWarning, stacklevel=2)
 
     rows, all_forecasts = [], {}
     caller_pid = os.getpid()  # work run in other processes sends its warnings back here
@@ -614,7 +650,7 @@ def backtest(
         rows.append({
             "model": name,
             "smape": smape(truth, forecasts),
-            "mase": float(np.mean(errors.mean(axis=2) / scales)),
+            "mase": float(np.mean(errors.mean(axis=2)[~flat] / scales[~flat])),
             "mae": mae(truth, forecasts),
             "rmse": rmse(truth, forecasts),
             "fit_seconds": fit_seconds,

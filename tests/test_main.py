@@ -129,7 +129,8 @@ def test_compare_constant_csv_is_an_error_not_a_traceback(tmp_path, capsys):
     path = _csv(tmp_path, "value\n" + "5\n" * 40)
     err = _usage_error(["compare", "--dataset", path, "--models", "naive", "--output", "none",
                         "--quiet"], capsys)
-    assert "error: series 0, origin " in err and "MASE is undefined" in err
+    assert "error: MASE is undefined for 1 of the 1 series (series 0)" in err
+    assert "no forecast can be scored by MASE" in err
 
 
 def test_compare_constant_csv_as_a_module_exits_2_without_a_traceback(tmp_path):
@@ -141,8 +142,8 @@ def test_compare_constant_csv_as_a_module_exits_2_without_a_traceback(tmp_path):
     )
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
-    assert "python -m skattn compare: error: series 0, origin " in result.stderr
-    assert "MASE is undefined" in result.stderr
+    assert ("python -m skattn compare: error: MASE is undefined for 1 of the 1 series"
+            in result.stderr)
 
 
 @pytest.mark.parametrize(
@@ -617,15 +618,19 @@ def test_compare_csv_options_with_a_built_in_dataset_are_an_error(capsys, no_tra
          "the shortest series, 'b', has 10 values: too few for a hold-out of 12"),
         ({"a": 30, "b": 50, "c": 30}, None, ["--horizon", "25"],
          "the longest series, 'b', has 50 values: a hold-out of 25 leaves 25"),
-        ({"a": 40, "b": 40, "c": 40}, "c", [], "series 'c', origin 28: "),
+        ({"a": 40, "b": 40, "c": 40}, "c", [],
+         "series 'c', origin 28: the seasonal-naive scale is below float64's smallest"),
     ],
-    ids=["shortest", "longest", "constant"],
+    ids=["shortest", "longest", "underflowing scale"],
 )
 def test_compare_long_csv_length_errors_name_the_series_by_its_id(
         tmp_path, capsys, no_training, lengths, constant, extra, message):
     series = _long_series(lengths)
     if constant is not None:
-        series[constant] = np.full(lengths[constant], 5.0)  # MASE's scale is 0
+        # MASE's scale, a mean of one difference of 5e-324 in 27, underflows to 0 (a constant
+        # series is no error: it is left out of the MASE)
+        series[constant] = np.zeros(lengths[constant])
+        series[constant][10] = 5e-324
     path = _long_csv(tmp_path, series)
     err = _usage_error(["compare", "--dataset", path, *_LONG_ARGS, "--models", "naive",
                         "--output", "none", *extra], capsys)
@@ -992,3 +997,38 @@ def test_compare_warns_once_where_smape_misleads(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error", MetricWarning)
         main(args + ["--sort-by", "mase"])
+
+
+def test_compare_leaves_a_constant_series_out_of_the_mase_only_and_names_it_once(
+        tmp_path, capsys):
+    # a discontinued product (zeros) in a panel stopped the whole comparison with an error;
+    # now it is named once, by its id, and left out of the MASE only
+    from skattn.baselines import NaiveForecaster
+    from skattn.exceptions import MetricWarning
+    from skattn.model_selection import backtest
+
+    expected = _long_series({"s1": 40, "gone": 40, "s3": 52})
+    expected["gone"] = np.zeros(40)
+    path = _long_csv(tmp_path, expected)
+    argv = ["compare", "--dataset", path, *_LONG_ARGS, "--models", "naive,snaive", "--horizon",
+            "6", "--season-length", "4", "--window", "10", "--output", "none", "--n-jobs", "1",
+            "--quiet"]
+    with pytest.warns(MetricWarning) as record:
+        main(argv)
+    undefined = [str(w.message) for w in record if "MASE is undefined" in str(w.message)]
+    assert undefined == ["MASE is undefined for 1 of the 3 series (series 'gone'): a history "
+                         "that repeats exactly every 4 step(s), a constant one for instance, "
+                         "has a seasonal-naive error of 0, MASE's scale; such series are left "
+                         "out of the mase column only"]
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("| NaiveForecaster"))
+    smape_cell, mase_cell = (float(cell) for cell in row.strip("|").split("|")[1:3])
+    # the MASE of the other two series by hand; the sMAPE of all three (zeros forecast as 0: 0)
+    used = list(expected.values())
+    kept = [used[0], used[2]]
+    errors = [np.mean(np.abs(values[-6:] - values[-7])) for values in kept]
+    scales = [np.mean(np.abs(values[:-6][4:] - values[:-6][:-4])) for values in kept]
+    assert mase_cell == pytest.approx(np.mean(np.divide(errors, scales)), abs=6e-4)
+    with pytest.warns(MetricWarning, match="MASE is undefined"):
+        table = backtest(NaiveForecaster(), used, horizon=6, window=10, season_length=4)
+    assert smape_cell == pytest.approx(list(table["smape"])[0], abs=6e-4)

@@ -306,8 +306,14 @@ def test_backtest_errors_name_the_series_and_the_problem():
     from skattn.baselines import NaiveForecaster
 
     series = 10 + np.sin(np.arange(60) / 3)
-    with pytest.raises(ValueError, match="series 1, origin 34: MASE is undefined"):
-        backtest(NaiveForecaster(), [series, np.full(40, 5.0)], 6, 12)
+    with pytest.raises(ValueError, match=r"MASE is undefined for 1 of the 1 series \(series 0\)"
+                       r".*no forecast can be scored by MASE"):
+        backtest(NaiveForecaster(), np.full(40, 5.0), 6, 12)
+    tiny = np.zeros(40)
+    tiny[20] = 5e-324  # the scale, a mean of one such difference in 33, underflows to 0
+    with pytest.raises(ValueError, match="series 1, origin 34: the seasonal-naive scale is "
+                       "below float64's smallest positive value"):
+        backtest(NaiveForecaster(), [series, tiny], 6, 12)
 
     class NaNForecaster(NaiveForecaster):
         def forecast(self, history, steps, future_covariates=None):
@@ -962,3 +968,29 @@ def test_series_too_short_for_the_origins_are_all_named_with_the_length_needed()
     # 49 values are enough: 36 before the earliest origin, one more than a season
     backtest(NaiveForecaster(), [s for s in series if len(s) >= 49], 12, 12, season_length=12,
              n_origins=3)
+
+
+def test_backtest_leaves_flat_histories_out_of_the_mase_only():
+    # a discontinued product (constant) stopped the backtest of a whole panel; its MASE is
+    # undefined (scale 0) but its sMAPE, MAE and RMSE are not
+    from skattn.baselines import NaiveForecaster
+    from skattn.exceptions import MetricWarning
+    from skattn.metrics import mae, mase, smape
+
+    rng = np.random.default_rng(0)
+    series = [10 + np.sin(np.arange(60) / 3) + rng.normal(size=60), np.full(40, 5.0),
+              np.r_[np.full(34, 2.0), rng.normal(size=12)]]  # flat before the first origin only
+    with pytest.warns(MetricWarning, match=r"MASE is undefined for 2 of the 3 series at 2 of 2 "
+                      r"origins \(series 1, 2\).*the mase column is the mean over the other 3 "
+                      r"forecasts, while smape, mae and rmse count every series"):
+        table, forecasts = backtest(NaiveForecaster(), series, 6, 12, n_origins=2,
+                                    return_forecasts=True)
+    truth, predicted = forecasts["__truth__"], forecasts["NaiveForecaster"]
+    origins = forecasts["__origins__"]
+    defined = [(j, i) for j in range(2) for i in range(3) if (i, j) not in ((1, 0), (1, 1), (2, 0))]
+    assert len(defined) == 3  # series 0 at both origins, series 2 at the second
+    expected_mase = np.mean([mase(truth[j, i], predicted[j, i], series[i][:origins[j, i]])
+                             for j, i in defined])
+    assert list(table["mase"]) == [pytest.approx(expected_mase, rel=1e-12)]
+    assert list(table["smape"]) == [pytest.approx(smape(truth, predicted), rel=1e-12)]
+    assert list(table["mae"]) == [pytest.approx(mae(truth, predicted), rel=1e-12)]
