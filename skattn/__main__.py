@@ -19,15 +19,16 @@ import numpy as np
 
 from . import __version__
 from .recipes import MAX_SEED  # the largest seed numpy (hence random_state) accepts
+from .recipes import largest_random_state
 
 MODEL_NAMES = ("attention", "ensemble", "naive", "snaive", "ets", "theta", "arima")
 #: the ensemble's members train for about as many updates as on M3 monthly (20 epochs of its
 #: 46,000-66,000 windows in batches of 256), however few windows a dataset has
 ENSEMBLE_UPDATES = 3600
 DATASETS = ("airline", "m3-monthly", "m3-quarterly", "tourism-monthly")
-#: the ensemble has this many members per family and window, seeded SEED, SEED + 1, ...
+#: the ensemble has this many members per family and window, seeded 3 * SEED, 3 * SEED + 1, ...
 ENSEMBLE_SEEDS = 3
-MAX_ENSEMBLE_SEED = MAX_SEED - (ENSEMBLE_SEEDS - 1)
+MAX_ENSEMBLE_SEED = largest_random_state(ENSEMBLE_SEEDS)
 #: the single AttentionForecaster's early stopping holds out the last 10% of its training windows
 #: (its default validation_fraction); with fewer windows than MIN_WINDOWS_FOR_EARLY_STOPPING
 #: nothing would be held out (floor(0.1 * 9) = 0), so it trains without early stopping
@@ -164,7 +165,8 @@ def _parser():
                               "all cores)")
     compare.add_argument("--seed", type=_seed, default=0,
                          help=f"random_state of the attention model, 0 to {MAX_SEED}; the "
-                              "ensemble's members get SEED, SEED + 1 and SEED + 2, so with "
+                              "ensemble's members get 3 * SEED, 3 * SEED + 1 and 3 * SEED + 2, so "
+                              "with "
                               f"'ensemble' among the models at most {MAX_ENSEMBLE_SEED}")
     compare.add_argument("--sort-by", choices=("smape", "mase", "mae", "rmse"), default="smape",
                          help="the column the leaderboard is sorted by (default: smape); on "
@@ -895,7 +897,8 @@ def compare(args):
     if "ensemble" in names and args.seed > MAX_ENSEMBLE_SEED:
         # the parser allows up to MAX_SEED; the ensemble's last members would exceed it
         error(f"argument --seed: must be at most {MAX_ENSEMBLE_SEED} with the ensemble, whose "
-              f"members also get SEED + 1 and SEED + 2 (at most {MAX_SEED}); got {args.seed}")
+              f"members get 3 * SEED, 3 * SEED + 1 and 3 * SEED + 2 (at most {MAX_SEED}); "
+              f"got {args.seed}")
     try:
         output = plot_path(args.output)
         check_dataset_options(args.dataset, args.value_column, args.id_column, args.time_column)

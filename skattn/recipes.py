@@ -32,6 +32,12 @@ FAMILIES = (("free", 1.0, {}), ("trend", 1.645, {"trend_degree": 2}))
 MAX_SEED = 2**32 - 1
 
 
+def largest_random_state(n_seeds):
+    """The largest int ``random_state`` of :func:`make_attention_ensemble` with ``n_seeds``: its
+    members' last seed, ``random_state * n_seeds + n_seeds - 1``, is at most ``MAX_SEED``."""
+    return (MAX_SEED - (n_seeds - 1)) // n_seeds
+
+
 def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3, max_epochs=20,
                             batch_size=256, trend_degree=2, quantiles=None, n_jobs=None,
                             random_state=None):
@@ -96,9 +102,10 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
         member uses one thread.
     random_state : int, RandomState instance or None, default=None
         Seeds of the members: an int ``r`` gives the members of every family and window the
-        seeds ``r, r + 1, ..., r + n_seeds - 1`` (0 reproduces the M3 model), so ``r`` runs
-        from 0 to ``2**32 - n_seeds`` (a seed is at most ``2**32 - 1``); a RandomState draws
-        them; None leaves every member unseeded.
+        seeds ``r * n_seeds, ..., r * n_seeds + n_seeds - 1`` (0 reproduces the M3 model), so
+        that ensembles of different ``r`` share no seed (a loop over ``r`` estimates the spread
+        between seeds), and ``r`` runs from 0 to ``(2**32 - n_seeds) // n_seeds`` (a seed is at
+        most ``2**32 - 1``); a RandomState draws them; None leaves every member unseeded.
 
     Returns
     -------
@@ -114,7 +121,8 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
         sequence of distinct integers >= 1; ``season_length``, ``n_seeds``, ``max_epochs`` or
         ``batch_size`` not an integer >= 1; ``trend_degree`` not an integer >= 0; ``quantiles``
         not distinct values in (0, 1), or two of them equally near 0.5; ``n_jobs`` not None or a
-        nonzero integer; an int ``random_state`` below 0 or above ``2**32 - n_seeds``. Checked
+        nonzero integer; an int ``random_state`` below 0 or above
+        ``(2**32 - n_seeds) // n_seeds``. Checked
         here, at the call, not first when the ensemble is fitted.
 
     Examples
@@ -161,15 +169,17 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
     if random_state is None:
         seeds = [None] * n_seeds
     elif isinstance(random_state, Integral) and not isinstance(random_state, bool):
-        # every member's seed, random_state + k, must be a valid seed, not only the first
-        largest = MAX_SEED - (n_seeds - 1)
+        # a block of n_seeds seeds per random_state: with r + k, neighbouring random_states
+        # shared n_seeds - 1 of their seeds, so a loop over r (to see the spread between seeds)
+        # refitted the same members (user trial, session 19); r = 0 keeps seeds 0, ..., n_seeds - 1
+        largest = largest_random_state(n_seeds)
         if not 0 <= random_state <= largest:
             raise ValueError(
                 f"random_state must be an integer from 0 to {largest} (the members get the "
-                f"seeds random_state, ..., random_state + {n_seeds - 1}, each at most "
-                f"2**32 - 1), got {random_state!r}"
+                f"seeds random_state * {n_seeds}, ..., random_state * {n_seeds} + {n_seeds - 1}, "
+                f"each at most 2**32 - 1), got {random_state!r}"
             )
-        seeds = [int(random_state) + k for k in range(n_seeds)]
+        seeds = [int(random_state) * n_seeds + k for k in range(n_seeds)]
     else:
         seeds = [int(seed) for seed in
                  check_random_state(random_state).randint(np.iinfo(np.int32).max, size=n_seeds)]

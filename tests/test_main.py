@@ -405,8 +405,11 @@ def test_compare_seed_too_large_for_the_ensemble_is_a_usage_error(capsys, no_wor
     # the parser accepted 2**32 - 1, and the ensemble failed on SEED + 2 once training had begun
     err = _usage_error(["compare", "--models", "naive,ensemble", "--seed", str(2**32 - 1),
                         "--output", "none"], capsys)
-    assert (f"argument --seed: must be at most {2**32 - 3} with the ensemble, whose members "
-            f"also get SEED + 1 and SEED + 2") in err
+    assert (f"argument --seed: must be at most {(2**32 - 3) // 3} with the ensemble, whose "
+            f"members get 3 * SEED, 3 * SEED + 1 and 3 * SEED + 2") in err
+    err = _usage_error(["compare", "--models", "ensemble", "--seed", str((2**32 - 3) // 3 + 1),
+                        "--output", "none"], capsys)
+    assert f"must be at most {(2**32 - 3) // 3} with the ensemble" in err
 
 
 def test_compare_largest_seed_is_allowed_without_the_ensemble(capsys):

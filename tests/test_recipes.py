@@ -62,7 +62,7 @@ def test_trend_degree_sets_the_trend_family_only_and_fits_a_horizon_below_three(
 def test_random_state_int_none_and_instance():
     seeds = [_attention(m).random_state
              for _, m in make_attention_ensemble((6,), n_seeds=2, random_state=7).estimators]
-    assert seeds == [7, 8, 7, 8]
+    assert seeds == [14, 15, 14, 15]  # 7 * n_seeds + k
     unseeded = make_attention_ensemble((6,), n_seeds=2).estimators
     assert all(_attention(m).random_state is None for _, m in unseeded)
     drawn = [_attention(m).random_state for _, m in make_attention_ensemble(
@@ -94,9 +94,10 @@ def test_season_length_one_means_no_adjustment():
     # the next ones were accepted here and failed only at fit
     (dict(windows=(12, 12)), r"windows must be different history lengths, got 12 more than once"),
     (dict(windows=(24, 36, 24, 36)), "got 24 more than once"),
-    (dict(random_state=-1), "random_state must be an integer from 0 to 4294967293"),
-    (dict(random_state=2**32 - 1, n_seeds=2),
-     "random_state must be an integer from 0 to 4294967294"),
+    (dict(random_state=-1), r"random_state must be an integer from 0 to 1431655764 \(the "
+     r"members get the seeds random_state \* 3, ..., random_state \* 3 \+ 2"),
+    (dict(random_state=2**31, n_seeds=2),
+     "random_state must be an integer from 0 to 2147483647 "),
     (dict(random_state=np.int64(2**32 - 2), n_seeds=3), "random_state must be an integer from 0"),
     (dict(n_jobs=0), "n_jobs must be None or a nonzero integer"),
     (dict(n_jobs=1.5), "n_jobs must be None or a nonzero integer"),
@@ -108,11 +109,16 @@ def test_bad_arguments_are_named(kwargs, message):
 
 
 def test_largest_random_state_gives_every_member_a_valid_seed():
-    # random_state + n_seeds - 1 is the largest seed: at 2**32 - 1 it is still one the members take
-    model = make_attention_ensemble((6,), season_length=1, n_seeds=3, random_state=2**32 - 3,
+    # random_state * n_seeds + n_seeds - 1 is the largest seed: with the largest random_state
+    # it is still one the members take (at most 2**32 - 1), and one more is refused
+    largest = (2**32 - 3) // 3
+    model = make_attention_ensemble((6,), season_length=1, n_seeds=3, random_state=largest,
                                     n_jobs=-1)
     seeds = [_attention(member).random_state for _, member in model.estimators]
-    assert seeds == [2**32 - 3, 2**32 - 2, 2**32 - 1] * 2
+    assert seeds == [3 * largest, 3 * largest + 1, 3 * largest + 2] * 2
+    assert 3 * largest + 2 <= 2**32 - 1 < 3 * (largest + 1) + 2
+    with pytest.raises(ValueError, match=f"from 0 to {largest} "):
+        make_attention_ensemble((6,), n_seeds=3, random_state=largest + 1)
     for _, member in model.estimators:
         _attention(member)._validate_params()  # the check fit makes; it refused -1 and 2**32
     model._validate_params()
@@ -202,3 +208,16 @@ def test_quantiles_of_the_wrong_type_are_refused_at_the_call():
     with pytest.raises(ValueError, match="'quantiles' parameter of AttentionForecaster must be "
                                          "an array-like or None"):
         make_attention_ensemble((12,), n_seeds=1, quantiles=0.5)
+
+
+def test_neighbouring_random_states_share_no_seed():
+    # with seeds r + k, random_state 0 and 1 shared two of their three seeds, so a loop over r
+    # to measure the spread between seeds refitted the same members (user trial, session 19)
+    def seeds(r):
+        return {_attention(member).random_state for _, member in make_attention_ensemble(
+            (6, 8), season_length=1, n_seeds=3, random_state=r).estimators}
+
+    blocks = [seeds(r) for r in range(4)]
+    assert blocks[0] == {0, 1, 2}  # the M3 model's seeds are unchanged
+    assert all(len(block) == 3 for block in blocks)
+    assert len(set().union(*blocks)) == 12
