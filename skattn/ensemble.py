@@ -561,8 +561,9 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
         Warns
         -----
         UserWarning
-            When ``history`` is shorter than the window: it is left-padded, and intervals from
-            such windows are far too narrow.
+            When ``history`` is shorter than the longest window a member's network reads (a
+            member ``make_pipeline(LastSteps(w), ...)`` reads ``w``): it is left-padded there,
+            and intervals from such windows can be far too narrow. Once per fitted model.
         """
         check_is_fitted(self)
         if self.quantiles_ is None:

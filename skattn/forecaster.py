@@ -1730,7 +1730,7 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
         -----
         UserWarning
             When ``history`` is shorter than the window: it is left-padded, and intervals from
-            such windows are far too narrow.
+            such windows can be far too narrow. Once per fitted model.
 
         Examples
         --------

@@ -498,8 +498,9 @@ class DeseasonalizedForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEst
         Warns
         -----
         UserWarning
-            When ``history`` is shorter than the window: it is left-padded, and intervals from
-            such windows are far too narrow.
+            When ``history`` is shorter than the window the inner model reads (the adjustment
+            reads the whole window): it is left-padded, and intervals from such windows can be
+            far too narrow. Once per fitted model.
         """
         check_is_fitted(self)
         if self.quantiles_ is None:

@@ -519,6 +519,35 @@ def test_quantiles_of_an_ensemble_are_the_members_combined(seasonal_windows):
     assert recipe.forecast_quantiles(series).shape == (6, 3)
 
 
+def test_short_history_warning_counts_the_values_the_members_read(seasonal_windows):
+    # the M3 recipe's context is 90 and its members read the last 24-54: every series of 54-89
+    # values was warned about though its intervals covered as well as the others' (0.85 against
+    # 0.78; statistician's trial, session 19)
+    from skattn import make_attention_ensemble
+    from skattn._validation import values_read
+
+    series, X, y = seasonal_windows
+    pinball = dict(loss="pinball", quantiles=[0.1, 0.5, 0.9])
+    ensemble = ForecastEnsemble([("a", make_pipeline(LastSteps(12), small(0, **pinball))),
+                                 ("b", make_pipeline(LastSteps(8), small(1, **pinball)))]).fit(X, y)
+    assert X.shape[1] > 16 and values_read(ensemble) == 12
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ensemble.forecast_quantiles(series[:16])  # padded in the context, not where read
+    with pytest.warns(UserWarning, match=r"the history has 10 values, fewer than the 12 last "
+                      r"values its networks read, .*it applies to every history of fewer than "
+                      r"12 values"):
+        ensemble.forecast_quantiles(series[:10])
+    recipe = make_attention_ensemble((12, 18), season_length=12, n_seeds=1, max_epochs=1,
+                                     batch_size=64, quantiles=(0.1, 0.5, 0.9), random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        recipe.fit(*make_windows(series, 30, 6, min_history=18, min_target=1))
+    assert values_read(recipe) == 18  # through DeseasonalizedForecaster and the Pipeline
+    single = small(0, **pinball).fit(X, y)
+    assert values_read(single) == X.shape[1]
+
+
 def test_unread_future_covariates_are_said_to_change_nothing_at_the_callers_line():
     # beyond the horizon only the rows the recursion appends are read: the last round's rows
     # (one per forecast step, as statsforecast's X_df has them) changed nothing, silently; and
