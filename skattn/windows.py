@@ -157,12 +157,12 @@ def non_finite_message(array, what):
             f"the last gap")
 
 
-def _as_series(values, what):
+def _as_series(values, what, allow_empty=False):
     """A finite float64 1-D array, or a ValueError that says which series is wrong and how."""
     array = as_float64(values, what)
     if array.ndim != 1:
         raise ValueError(f"{what} must be 1-D, got an array of shape {array.shape}")
-    if array.size == 0:
+    if array.size == 0 and not allow_empty:
         raise ValueError(f"{what} is empty")
     if not np.all(np.isfinite(array)):
         raise ValueError(non_finite_message(array, what))
@@ -429,8 +429,9 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_hist
     **Short series.** A series with at least ``horizon + 1`` but fewer than ``window + horizon``
     values is left-padded by repeating its first value (and its covariates' first row) to
     ``window + horizon`` values, so it gives exactly one sample: its last ``horizon`` values as the
-    target. A series with ``horizon`` values or fewer has no history before a full target, so it
-    is skipped, with a ``UserWarning`` that counts such series (and names the first ten). With ``min_target``, a series
+    target. A series with ``horizon`` values or fewer (in a list of series, also none) has no
+    history before a full target, so it is skipped, with a ``UserWarning`` that counts such
+    series (and names the first ten). With ``min_target``, a series
     also gives the windows past its end that have ``min_history`` real values of history.
 
     **Sample order.** Samples are ordered by how far their target lies from the end of its series,
@@ -507,7 +508,10 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_hist
     padded_bytes = 0
     for number, (values, cov) in enumerate(zip(series_list, covariate_list)):
         what = "series" if single else f"series[{number}]"
-        target = _as_series(values, what)
+        # in a panel an empty series is skipped as a short one is (a new product once its
+        # hold-out is cut off; it stopped the panel, when one of 1-8 values was skipped and
+        # named: user trial, session 19)
+        target = _as_series(values, what, allow_empty=not single)
         channels = target[:, None]  # (L, 1)
         if cov is not None:
             cov = _as_covariates(cov, target.shape[0], "covariates" if single else f"covariates[{number}]")

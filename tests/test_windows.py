@@ -251,6 +251,21 @@ def test_the_skipped_series_are_named():
         make_windows(many, window=5, horizon=3)
 
 
+def test_an_empty_series_of_a_panel_is_skipped_as_a_short_one():
+    # a new product with no values once its hold-out was cut off stopped the panel ("series[240]
+    # is empty") while those of 1-8 values were skipped and named (user trial, session 19)
+    series = [np.arange(20.0), np.array([]), np.arange(2.0)]
+    with pytest.warns(UserWarning, match=r"2 series with 3 values or fewer \(series 1, 2\)"):
+        X, y = make_windows(series, window=5, horizon=3)
+    np.testing.assert_array_equal(X, make_windows(series[0], window=5, horizon=3)[0])
+    with pytest.warns(UserWarning, match=r"\(series 1\)"):
+        X, _ = make_windows(series[:2], window=5, horizon=3,
+                            covariates=[np.ones((20, 2)), np.ones((0, 2))])
+    assert X.shape == (13, 5, 3)
+    with pytest.raises(ValueError, match="^series is empty$"):  # one series: nothing to skip to
+        make_windows(np.array([]), window=5, horizon=3)
+
+
 def test_a_gap_at_the_end_of_a_forecast_history_is_not_cut():
     # cutting a history's missing last values, as the message advised for training series,
     # starts the forecast too early; a covariate's gap was "cut" too (second review, session 18)
