@@ -138,6 +138,16 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
 
     >>> bool(np.allclose(model.forecast(series[:-12], 12), model.predict(X[-1:])[0]))
     True
+
+    A regressor fitted already (a search's ``best_estimator_``) forecasts without being trained
+    again when frozen: scikit-learn's :class:`~sklearn.frozen.FrozenEstimator` makes ``fit`` a
+    no-op, so the wrapper's ``fit`` only reads the shapes of the windows.
+
+    >>> from sklearn.frozen import FrozenEstimator
+    >>> fitted = Ridge().fit(X, y)
+    >>> frozen = PredictForecaster(FrozenEstimator(fitted)).fit(X, y)
+    >>> bool(np.array_equal(frozen.forecast(series, 12), fitted.predict(series[None, -24:])[0]))
+    True
     """
 
     def __init__(self, estimator):

@@ -994,3 +994,28 @@ def test_backtest_leaves_flat_histories_out_of_the_mase_only():
     assert list(table["mase"]) == [pytest.approx(expected_mase, rel=1e-12)]
     assert list(table["smape"]) == [pytest.approx(smape(truth, predicted), rel=1e-12)]
     assert list(table["mae"]) == [pytest.approx(mae(truth, predicted), rel=1e-12)]
+
+
+def test_a_fitted_search_forecasts_frozen_without_training_again():
+    # a tuned Pipeline/GridSearchCV has no forecast, and PredictForecaster clones it: the
+    # retail trial (session 19) had to train again for production; FrozenEstimator is the way
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    series = 100 + 10 * np.sin(np.arange(120) * np.pi / 6) + np.arange(120) * 0.5
+    X, y = make_windows(series, 24, 6)
+    search = GridSearchCV(make_pipeline(FunctionTransformer(np.log), Ridge()),
+                          {"ridge__alpha": [0.1, 1.0]}, cv=TimeSeriesSplit(3, gap=5)).fit(X, y)
+    best = search.best_estimator_
+    ridge = best[-1]
+    coef = ridge.coef_.copy()
+    for fitted in (best, search):
+        frozen = PredictForecaster(FrozenEstimator(fitted)).fit(X[:3], y[:3])  # shapes only
+        assert frozen.estimator_.estimator is fitted
+        np.testing.assert_array_equal(frozen.forecast(series, 6),
+                                      best.predict(series[None, -24:])[0])
+        assert frozen.forecast(series, 18).shape == (18,)
+    assert best[-1] is ridge and np.array_equal(ridge.coef_, coef)  # not trained again
