@@ -511,8 +511,10 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
     loss : {"absolute_error", "squared_error", "huber", "pinball"}, default="absolute_error"
         Training loss. "absolute_error" forecasts the conditional median, which is what sMAPE,
         MASE and MAE reward: on M3 monthly it beat "squared_error" by about 0.4 sMAPE points
-        (docs/benchmarks.md). "huber" uses delta=1 (in the units the loss is measured in);
-        "pinball" trains one output per quantile in ``quantiles``.
+        (docs/benchmarks.md). On intermittent demand (mostly zeros) the median is about 0;
+        where the mean is wanted (stock to order, RMSE), train with "squared_error". "huber"
+        uses delta=1 (in the units the loss is measured in); "pinball" trains one output per
+        quantile in ``quantiles``.
     quantiles : array-like of float in (0, 1) or None, default=None
         Quantiles for ``loss="pinball"``, distinct, in a 1-D list; None there means (0.1, 0.5,
         0.9). Only valid with the pinball loss. Each has its own output, trained by its own

@@ -416,7 +416,9 @@ def backtest(
     -------
     table : pandas.DataFrame, or dict of column -> list without pandas
         One row per model: ``model``, ``smape`` (percent), ``mase``, ``mae``, ``rmse`` (each the
-        mean over series and origins), ``fit_seconds`` (wall time of ``fit``, summed over
+        mean over series and origins; MAE and RMSE in the series' units, so on a panel of
+        series of different scales the largest dominate them, where sMAPE and MASE weigh every
+        series alike), ``fit_seconds`` (wall time of ``fit``, summed over
         origins) and ``predict_seconds`` (time spent inside ``forecast``, summed over series and
         origins); see Notes for both. Sorted by ``sort_by``.
     forecasts : dict of name -> ndarray of shape (n_origins, n_series, horizon)
