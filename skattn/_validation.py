@@ -70,6 +70,18 @@ def validate_windows(estimator, X, y=None, *, reset, missing_y=False):
     return X, y, n_channels
 
 
+class ForgetsWarningsWhenPickled:
+    """Leaves the once-per-model flag of ``forecast_quantiles``' short-history warning out of
+    pickles, so that a loaded model warns once again: put before the other bases. (Only
+    :class:`~skattn.AttentionForecaster` did; the wrappers kept it; sklearn-conventions review,
+    session 19.)"""
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # for a class outside sklearn, it is __dict__ itself
+        state.pop("_warned_of_short_history", None)
+        return state
+
+
 class MissingTargetsScoreMixin:
     """``score`` for the package's regressors, whose ``fit`` accepts NaN targets (values that were
     not observed): put before :class:`~sklearn.base.RegressorMixin` in the bases.
@@ -389,6 +401,30 @@ def naming(exc, label):
     # a type may build its message from its arguments its own way (OSError(errno, ...)): keep
     # it only if the label shows
     return named if label in str(named) else ValueError(message)
+
+
+def declared_tags(estimator):
+    """scikit-learn's tags of ``estimator``, or None for a duck-typed regressor (fit and predict,
+    no scikit-learn base class), which declares none."""
+    from sklearn.utils import get_tags
+
+    try:
+        return get_tags(estimator)
+    except AttributeError:
+        return None
+
+
+def takes_three_d(estimator):
+    """Whether ``estimator`` takes (n, T, C) windows: its ``three_d_array`` tag, or for a
+    Pipeline every step's (scikit-learn's Pipeline does not pass the tag on, so the recipe's
+    members, ``make_pipeline(LastSteps(w), AttentionForecaster())``, declared False)."""
+    from sklearn.pipeline import Pipeline
+
+    if isinstance(estimator, Pipeline):
+        return all(takes_three_d(step) for _, step in estimator.steps
+                   if step is not None and step != "passthrough")
+    tags = declared_tags(estimator)
+    return tags is not None and tags.input_tags.three_d_array
 
 
 def final_step(estimator):

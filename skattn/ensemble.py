@@ -23,9 +23,10 @@ from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import (_check_feature_names_in, _num_samples, check_array,
                                       check_is_fitted)
 
-from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, check_targets_with_missing,
-                          fitted_quantiles, forecast_quantiles_of, forecast_with_predict, naming,
-                          quantile_forecasts, validate_windows, window_channels)
+from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, MissingTargetsScoreMixin,
+                          check_targets_with_missing, fitted_quantiles, forecast_quantiles_of,
+                          forecast_with_predict, naming, quantile_forecasts, takes_three_d,
+                          validate_windows, window_channels)
 from ._worker_warnings import call_recording_warnings, collect
 
 
@@ -81,6 +82,7 @@ class LastSteps(TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True  # (n, T, C): the steps of every channel are kept
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]  # a slice of the input
         return tags
 
     def __init__(self, n_steps=None):
@@ -203,7 +205,7 @@ class _MemberRecordingWarnings(BaseEstimator):
         return self
 
 
-class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
+class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, VotingRegressor):
     """One forecaster made of several: the median (or weighted mean) of their forecasts.
 
     A :class:`~sklearn.ensemble.VotingRegressor` for window forecasters: members are fitted (in
@@ -297,8 +299,7 @@ class ForecastEnsemble(MissingTargetsScoreMixin, VotingRegressor):
         tags.input_tags.sparse = False
         # (n, T, C) windows if every member takes them (Ridge members do not)
         tags.input_tags.three_d_array = all(
-            get_tags(member).input_tags.three_d_array
-            for _, member in self.estimators if _is_member_estimator(member))
+            takes_three_d(member) for _, member in self.estimators if _is_member_estimator(member))
         # several values per window only if every member forecasts several
         tags.target_tags.multi_output = all(
             get_tags(member).target_tags.multi_output

@@ -26,8 +26,8 @@ from threadpoolctl import ThreadpoolController
 
 from . import nn
 from ._process_shards import ProcessShardRunner, shard_bounds
-from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, forecast_quantiles_of,
-                          recursive_forecast, validate_windows)
+from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, MissingTargetsScoreMixin,
+                          forecast_quantiles_of, recursive_forecast, validate_windows)
 from .exceptions import DataShiftWarning, OutlierScaleWarning, TargetUnitsWarning
 from .nn.losses import loss_backward, loss_forward
 from .nn.optim import AdamW, clip_grad_norm, make_lr_schedule
@@ -459,7 +459,8 @@ def _warn_if_targets_not_in_window_units(X3, Y, Xs, Ys):
     )
 
 
-class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
+class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, RegressorMixin,
+                          BaseEstimator):
     """Forecast the next value(s) of a series from a window of its history, with attention.
 
     A patch-based transformer encoder (PatchTST-style) trained with AdamW: each row of ``X`` is a
@@ -768,7 +769,6 @@ class AttentionForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimato
             for name in ("_params64", "_config64", "_inference_pack"):
                 state.pop(name, None)  # a model pickled before the pack existed has none
             state["_prediction_weights_to_build"] = True
-        state.pop("_warned_of_short_history", None)  # a loaded model warns once again
         return state
 
     def __setstate__(self, state):

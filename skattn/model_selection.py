@@ -9,12 +9,12 @@ import warnings
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.base import BaseEstimator, RegressorMixin, clone
-from sklearn.utils import get_tags
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
+from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._validation import (MissingTargetsScoreMixin, fit_routing, forecast_with_predict, naming,
-                          routed_fit_params)
+                          routed_fit_params, declared_tags, takes_three_d)
 from ._worker_warnings import call_recording_warnings, collect
 from .exceptions import MetricWarning
 from .metrics import mae, rmse, seasonal_naive_scale, smape
@@ -150,15 +150,17 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
     True
     """
 
+    # validated at fit as the package's other wrappers are (an int was "Cannot clone object")
+    _parameter_constraints: dict = {"estimator": [HasMethods(["fit", "predict"])]}
+
     def __init__(self, estimator):
         self.estimator = estimator
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.single_output = True
-        try:
-            estimator_tags = get_tags(self.estimator)
-        except AttributeError:
+        estimator_tags = declared_tags(self.estimator)
+        if estimator_tags is None:
             # a duck-typed regressor (fit and predict, no scikit-learn base class), which backtest
             # wraps too, declares nothing: the defaults stand
             return tags
@@ -166,11 +168,12 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
         # for scikit-learn's meta-estimators
         tags.input_tags.sparse = estimator_tags.input_tags.sparse
         tags.input_tags.allow_nan = estimator_tags.input_tags.allow_nan
-        tags.input_tags.three_d_array = estimator_tags.input_tags.three_d_array
+        tags.input_tags.three_d_array = takes_three_d(self.estimator)
         # several values per window if the estimator predicts several
         tags.target_tags.multi_output = estimator_tags.target_tags.multi_output
         return tags
 
+    @_fit_context(prefer_skip_nested_validation=False)  # the estimator's fit validates its own
     def fit(self, X, y, **fit_params):
         """Fit a clone of ``estimator`` on windows ``X`` and targets ``y``.
 

@@ -16,12 +16,12 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
 from sklearn.utils._param_validation import HasMethods, Interval
-from sklearn.utils import get_tags
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._validation import (MissingTargetsScoreMixin, fit_routing, fitted_quantiles,
-                          forecast_quantiles_of, forecast_with_predict, quantile_forecasts,
-                          routed_fit_params, validate_windows)
+from ._validation import (ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, declared_tags,
+                          fit_routing, fitted_quantiles, forecast_quantiles_of,
+                          forecast_with_predict, quantile_forecasts, routed_fit_params,
+                          takes_three_d, validate_windows)
 from .exceptions import SeasonalAdjustmentWarning
 
 
@@ -172,7 +172,8 @@ def _indices_by_unpadded_length(X, padding, season_length, indices_of_full_windo
     return indices
 
 
-class DeseasonalizedForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
+class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, RegressorMixin,
+                               BaseEstimator):
     """A window forecaster fitted on seasonally adjusted windows (classical decomposition).
 
     Each history window is tested for seasonality (the Theta method's test, autocorrelation at
@@ -261,11 +262,17 @@ class DeseasonalizedForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEst
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        # several values per window if the wrapped forecaster forecasts several
-        tags.target_tags.multi_output = get_tags(self.forecaster).target_tags.multi_output
         tags.target_tags.single_output = True
         # (n, T, C) windows (channel 0 adjusted) if the wrapped forecaster takes them
-        tags.input_tags.three_d_array = get_tags(self.forecaster).input_tags.three_d_array
+        tags.input_tags.three_d_array = takes_three_d(self.forecaster)
+        forecaster_tags = declared_tags(self.forecaster)
+        if forecaster_tags is None:
+            # a duck-typed forecaster (fit and predict, which the parameter check asks for)
+            # declares nothing: the defaults stand (get_tags raised, and with it fit and
+            # cross_val_score; sklearn-conventions review, session 19)
+            return tags
+        # several values per window if the wrapped forecaster forecasts several
+        tags.target_tags.multi_output = forecaster_tags.target_tags.multi_output
         return tags
 
     def _window_indices(self, target, padding):

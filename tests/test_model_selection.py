@@ -430,6 +430,23 @@ def test_predict_forecaster_still_wraps_a_regressor_without_scikit_learn_tags():
     assert table["smape"][0] == table["smape"][1]
 
 
+def test_seasonal_adjustment_wraps_a_regressor_without_scikit_learn_tags():
+    # its parameter check asks for fit and predict only, but its tags called get_tags on the
+    # forecaster: fit and cross_val_score raised an AttributeError (sklearn-conventions review,
+    # session 19)
+    from sklearn.model_selection import cross_val_score
+
+    from skattn import DeseasonalizedForecaster
+
+    series = 10 + np.sin(np.arange(96) * np.pi / 6) + np.arange(96) * 0.01
+    X, y = make_windows(series, 36, 3)
+    model = DeseasonalizedForecaster(DuckWindowRegressor(), season_length=12).fit(X, y)
+    assert model.predict(X[-2:]).shape == (2, 3)
+    assert np.all(np.isfinite(cross_val_score(DeseasonalizedForecaster(DuckWindowRegressor(),
+                                                                       season_length=12), X, y,
+                                              cv=2)))
+
+
 # ------------------------------------------------------------------------------------------
 # OriginSplit refuses targets of another horizon
 # ------------------------------------------------------------------------------------------
@@ -1019,3 +1036,18 @@ def test_a_fitted_search_forecasts_frozen_without_training_again():
                                       best.predict(series[None, -24:])[0])
         assert frozen.forecast(series, 18).shape == (18,)
     assert best[-1] is ridge and np.array_equal(ridge.coef_, coef)  # not trained again
+
+
+def test_predict_forecaster_validates_its_estimator_at_fit():
+    # the package's other wrappers raise scikit-learn's InvalidParameterError; this one said
+    # "Cannot clone object '3'" (sklearn-conventions review, session 19)
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from skattn.model_selection import PredictForecaster
+
+    X, y = make_windows(10 + np.sin(np.arange(40) / 3), 8, 2)
+    with pytest.raises(InvalidParameterError, match="The 'estimator' parameter of "
+                                                    "PredictForecaster must be an object "
+                                                    "implementing 'fit' and 'predict'"):
+        PredictForecaster(3).fit(X, y)
+    PredictForecaster(DuckWindowRegressor()).fit(X, y)  # duck-typed: still fine
