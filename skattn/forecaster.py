@@ -975,6 +975,12 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
     def partial_fit(self, X, y):
         """Train for one epoch on ``X, y``, starting from the current weights if fitted.
 
+        Every window trains: ``early_stopping`` (and its validation split) applies to
+        :meth:`fit` only, as in scikit-learn's ``MLPRegressor.partial_fit``, so
+        ``validation_scores_`` is not extended here. A ``warm_start`` fit that turns
+        ``early_stopping`` on starts ``validation_scores_`` then, so it can be shorter than
+        ``loss_curve_``.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
