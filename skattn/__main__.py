@@ -6,6 +6,7 @@ trains every model on the rest, prints a leaderboard and writes a PNG of the for
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import os
 import re
@@ -40,6 +41,12 @@ DEFAULT_VALUE_COLUMN = "value"
 #: increase within each series. Names of a whole time only: a month, week, day or year column may
 #: be a calendar part that repeats (month of the year 1-12, a year beside a month)
 TIME_COLUMN_NAMES = ("ds", "date", "time", "timestamp", "datetime")
+#: a step between two consecutive rows of a series longer than this many times the panel's
+#: typical step (the median of all steps) is a gap: a missing row. 1.5 spans the calendar's
+#: uneven months (28 to 31 days against a typical 30 or 31) and not a missing month (59 to 62)
+GAP_FACTOR = 1.5
+#: the series a gap warning names, with their first gap
+GAPS_NAMED = 5
 
 
 def _positive_int(text):
@@ -106,8 +113,8 @@ def _parser():
     compare.add_argument("--horizon", type=_positive_int, default=None,
                          help="values held out and forecast (default: the dataset's own; 12 for "
                               "airline and CSV files). Before the hold-out, every series needs "
-                              "more values than the season (for MASE), and the longest more "
-                              "than the horizon (for a training window)")
+                              "more values than the season (for MASE; see --skip-short), and "
+                              "the longest more than the horizon (for a training window)")
     compare.add_argument("--window", type=_positive_int, default=None,
                          help="history window of the attention model (default: 3 seasons, at "
                               "least 2 horizons, capped by the shortest training series); the "
@@ -123,7 +130,9 @@ def _parser():
                               "names are matched without surrounding spaces ('date, value' has "
                               "a column 'value'), and the columns used must have distinct names. "
                               "Values are plain decimal numbers (1000.5, 1e3; not 1,000 or "
-                              "1_000)")
+                              "1_000); an empty cell or NaN is a missing value, an error naming "
+                              "its line: fill it (0 for no sales, or interpolated) or drop the "
+                              "series")
     compare.add_argument("--id-column", default=None,
                          help="read the CSV file as many series in 'long' format: one row per "
                               "series and time, this column naming the row's series (e.g. "
@@ -138,12 +147,18 @@ def _parser():
                               "2024-01-31T08:00 and the other forms Python's "
                               "datetime.fromisoformat reads, or a month: 2024-01), all of one "
                               "kind; two rows of one series with the same time are an error. "
-                              "The rows are only ordered: a missing time (a week without a row) "
-                              "is not noticed, so export every time step. Without it the rows "
-                              "are in time order as they are in the file, and a column named "
-                              "ds, date, time, timestamp or datetime (in any case; only when "
-                              "just one column is) is checked: if all its cells are times, they "
-                              "must increase within each series")
+                              "The values of a series are read as consecutive: a missing time "
+                              "(a week without a row) is warned about, naming the series, when "
+                              "a step between two rows is longer than 1.5 times the typical "
+                              "step (the median of all series' steps; integers that read as "
+                              "dates, 20240131, or a year and month or week, 202401, in days, "
+                              "months or weeks), and the seasons after it "
+                              "are shifted: export every time step, with missing values filled. "
+                              "Without it the rows are in time order as they are in the file, "
+                              "and a column named ds, date, time, timestamp or datetime (in any "
+                              "case; only when just one column is) is checked: if all its cells "
+                              "are times, they must increase within each series, and gaps are "
+                              "warned about as above")
     compare.add_argument("--models", default=",".join(MODEL_NAMES),
                          help=f"comma-separated subset of {','.join(MODEL_NAMES)} (default: all). "
                               "'attention' is AttentionForecaster with early stopping on the last "
@@ -152,9 +167,15 @@ def _parser():
                               "without (the progress line says which); 'ensemble' is the M3 "
                               "benchmark's design, skattn.recipes.make_attention_ensemble, "
                               "scaled to the horizon")
+    compare.add_argument("--skip-short", action="store_true",
+                         help="leave out the series too short for the hold-out and "
+                              "season_length + 1 values to train on (new products, say), named "
+                              "in a warning, instead of stopping with an error that names them; "
+                              "an error if no series is left. Applied before --max-series")
     compare.add_argument("--max-series", type=_positive_int, default=None,
                          help="use only the first N series of a multi-series dataset (of a "
-                              "CSV file read with --id-column: the first N ids)")
+                              "CSV file read with --id-column: the first N ids); with "
+                              "--skip-short, the first N of the series long enough")
     compare.add_argument("--output", default="compare.png",
                          help="where to write the plot, in the format its suffix names (.png, "
                               ".pdf, .svg, ...; .png if it has none); default: compare.png; "
@@ -411,6 +432,7 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None):
             checked_index = named_like_time[0]
     column_of_file = str(path) if header is None else f"column {header[column]!r} of {path}"
     values, lines, ids, time_cells = [], [], [], []
+    empty = set()  # the indices of the values whose cell was empty (read as NaN)
     # blank lines at the end are dropped; one between values would silently close a gap in the
     # series (a missing value written as an empty line, in a one-column file)
     last_filled = max((index for index, (_, row) in enumerate(body) if row), default=-1)
@@ -437,12 +459,18 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None):
                 f"{', '.join(map(repr, row))}; a decimal comma (write 10.5) or a stray "
                 "separator? Quote cells that hold commas"
             )
-        try:
-            values.append(_csv_number(row[column]))
-        except ValueError:
-            raise ValueError(
-                f"{column_of_file} is not numeric: line {line} has {row[column]!r}{hint}"
-            ) from None
+        if not row[column].strip():
+            # how pandas (to_csv of a NaN) and spreadsheets write a missing value: reported as
+            # one, with the NaN below, rather than as "not numeric: line 337 has ''" (user trial)
+            values.append(np.nan)
+            empty.add(len(values) - 1)
+        else:
+            try:
+                values.append(_csv_number(row[column]))
+            except ValueError:
+                raise ValueError(
+                    f"{column_of_file} is not numeric: line {line} has {row[column]!r}{hint}"
+                ) from None
         if id_index is not None:
             # a row without an id belongs to no series; read as a series named '', it would be
             # scored as one more series instead of stopping on the slip
@@ -464,8 +492,11 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None):
         # the line says where (and, in a file of many series, which series)
         bad = int(np.argmin(finite))
         series = "" if id_index is None else f" (series {ids[bad]!r})"
-        raise ValueError(f"{column_of_file} must hold finite numbers (no NaN or inf): line "
-                         f"{lines[bad]} has {values[bad]}{series}")
+        if not np.isnan(values[bad]):  # inf: an overflow or a slip, not a gap in the data
+            raise ValueError(f"{column_of_file} must hold finite numbers (no NaN or inf): line "
+                             f"{lines[bad]} has {values[bad]}{series}")
+        raise ValueError(_missing_value_message(column_of_file, values, lines, empty, bad,
+                                                None if id_index is None else ids))
     if id_index is None:
         ids = [None] * len(values)  # one series
     positions = {}  # id -> the indices of its rows, ids in the order of their first row
@@ -476,11 +507,35 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None):
         positions = {name: _in_time_order(path, header[time_index], indices, times, time_cells,
                                           lines, name)
                      for name, indices in positions.items()}
+        _warn_of_gaps(path, header[time_index], positions, times, time_cells)
     elif checked_index is not None:
-        _check_time_order(path, header[checked_index], time_cells, lines, ids)
+        times = _check_time_order(path, header[checked_index], time_cells, lines, ids)
+        if times is not None:  # the rows of each series are in time order: file order
+            _warn_of_gaps(path, header[checked_index], positions, times, time_cells)
     if id_index is None:
         return values[positions[None]]
     return {name: values[indices] for name, indices in positions.items()}
+
+
+def _missing_value_message(column_of_file, values, lines, empty, first, ids=None):
+    """The error for a missing value (an empty cell or NaN) of the value column, the first at
+    index ``first``: where it is, how many there are, and what to do, since compare cannot
+    guess what a missing value means (no sales, or not recorded). ``ids``: the rows' series
+    ids in a file of many series, else None."""
+    written = "is empty" if first in empty else f"has {values[first]}"
+    series = "" if ids is None else f" (series {ids[first]!r})"
+    missing = np.flatnonzero(np.isnan(values))
+    others = ""
+    if missing.size > 1:
+        others = f"; {missing.size} values are missing in all"
+        if ids is not None:
+            named = list(dict.fromkeys(ids[index] for index in missing))
+            others += (f", in {len(named)} series ({', '.join(map(repr, named[:10]))}"
+                       f"{', ...' if len(named) > 10 else ''})")
+    drop = "" if ids is None else ", or drop the series"
+    return (f"{column_of_file} has a missing value: line {lines[first]} {written}{series}"
+            f"{others}. Fill the missing values (with 0 where they mean no sales, or by "
+            f"interpolating their neighbours){drop}; compare does not guess what they mean")
 
 
 def _times_of_column(path, name, cells, lines):
@@ -540,7 +595,7 @@ def _check_time_order(path, column, cells, lines, ids):
     may not be the rows' time at all, and reading such a file must not become an error."""
     times = [_time_value(cell) for cell in cells]
     if any(time_ is None for time_ in times) or len({_time_kind(t) for t in times}) > 1:
-        return
+        return None
     last = {}  # id -> the index of its latest row so far
     for index, (time_, name) in enumerate(zip(times, ids)):
         previous = last.get(name)
@@ -553,6 +608,108 @@ def _check_time_order(path, column, cells, lines, ids):
                 f"{column.strip()!r} is not the rows' time, rename it)"
             )
         last[name] = index
+    return times
+
+
+def _time_steps(times):
+    """How far apart two times of a column are: ``(step, unit)``, ``step(earlier, later)`` a
+    float in ``unit`` ('second', 'day', 'week', 'month' or '' for plain numbers).
+
+    Integers that all read as a date (20240131: YYYYMMDD) or a year and a month or week (202401:
+    YYYYMM, YYYYWW), a common export of retail and finance systems, are counted in days or
+    periods: as plain numbers, every turn of a month (20240131 to 20240201: 70) or a year
+    (202412 to 202501: 89) would look like a gap.
+    """
+    if isinstance(times[0], datetime):  # every time is one: the kinds are checked alike
+        return (lambda earlier, later: (later - earlier).total_seconds()), "second"
+    if all(isinstance(time_, int) for time_ in times):
+        if all(19000101 <= time_ <= 21001231 for time_ in times):
+            try:
+                days = {time_: datetime.strptime(str(time_), "%Y%m%d").toordinal()
+                        for time_ in set(times)}
+            except ValueError:
+                pass
+            else:
+                return (lambda earlier, later: float(days[later] - days[earlier])), "day"
+        if all(190001 <= time_ <= 210053 and 1 <= time_ % 100 <= 53 for time_ in times):
+            per_year = 12 if max(time_ % 100 for time_ in times) <= 12 else 52
+
+            def periods(earlier, later):  # week 53 to week 1 counts 0: not a gap either
+                years = later // 100 - earlier // 100
+                return float(years * per_year + later % 100 - earlier % 100)
+
+            return periods, "month" if per_year == 12 else "week"
+    return (lambda earlier, later: float(later - earlier)), ""
+
+
+def _shown_step(step, unit):
+    """A step of :func:`_time_steps` for a message: '7 days', '1 hour', '0.5'."""
+    if unit == "second":
+        for size, name in ((86400, "day"), (3600, "hour"), (60, "minute")):
+            if step >= size:
+                step, unit = step / size, name
+                break
+    if not unit:
+        return f"{step:g}"
+    return f"{step:g} {unit}{'' if step == 1 else 's'}"
+
+
+def _warn_of_gaps(path, column, positions, times, cells):
+    """One UserWarning if some series have a gap in their times: a step between consecutive rows
+    longer than GAP_FACTOR times the panel's typical step (the median of every series' steps).
+
+    The values of a series are read as consecutive whatever its times: 3 weeks without a row
+    shifted the seasons of the rest, without a word (user trial, retail panel). Not an error:
+    some data skip times by design (business days).
+
+    Parameters
+    ----------
+    path, column : the file and the time column's name, for the message
+    positions : dict of str or None -> list of int
+        Each series' row indices in time order (None: the file's one series).
+    times : list of int, float or datetime
+        Every row's time (see :func:`_time_value`), all of one kind.
+    cells : list of str
+        Every row's time cell, shown as written.
+    """
+    step, unit = _time_steps(times)
+    steps = {name: [step(times[a], times[b]) for a, b in zip(indices, indices[1:])]
+             for name, indices in positions.items()}
+    every_step = [value for values in steps.values() for value in values]
+    if not every_step:
+        return
+    typical = float(np.median(every_step))
+    if typical <= 0:  # week 53 to week 1 only: no step to compare with
+        return
+    first_gaps, n_gaps = {}, 0  # series -> its first gap's row indices
+    for name, indices in positions.items():
+        longer = [k for k, value in enumerate(steps[name]) if value > GAP_FACTOR * typical]
+        if longer:
+            first_gaps[name] = indices[longer[0]], indices[longer[0] + 1]
+            n_gaps += len(longer)
+    if not first_gaps:
+        return
+    shown = []
+    for name, (earlier, later) in list(first_gaps.items())[:GAPS_NAMED]:
+        where = f"no row between {cells[earlier].strip()} and {cells[later].strip()}"
+        shown.append(where if name is None else f"{name!r}: {where}")
+    gaps = "a gap" if n_gaps == 1 else f"{n_gaps} gaps"
+    if None in positions:
+        which = f"the series has {gaps} in its times"
+    elif len(first_gaps) == 1:
+        which = f"1 of the {len(positions)} series has {gaps} in its times"
+    else:
+        which = (f"{len(first_gaps)} of the {len(positions)} series have gaps in their times"
+                 f"{f' ({n_gaps} in all)' if n_gaps > len(first_gaps) else ''}")
+    more = ", ..." if len(first_gaps) > GAPS_NAMED else ""
+    warnings.warn(
+        f"{path}: {which}, steps of column {column.strip()!r} longer than {GAP_FACTOR:g} times "
+        f"the typical {_shown_step(typical, unit)} ({'; '.join(shown)}{more}). The values are "
+        "read as consecutive, so the seasons after a gap are shifted: add the missing rows, "
+        "with their values filled (0 for no sales, or interpolated); or ignore this if the data "
+        "skip times by design (business days)",
+        UserWarning, stacklevel=4,
+    )
 
 
 def check_dataset_options(name, value_column=None, id_column=None, time_column=None):
@@ -751,11 +908,21 @@ def check_lengths(series, horizon, season_length, ids=None):
     lengths = [values.size for values in series]
     shortest, longest = min(lengths), max(lengths)
     if shortest - horizon <= season_length:
-        raise ValueError(
+        message = (
             f"the shortest series{called(lengths.index(shortest))} has {shortest} values: too "
             f"few for a hold-out of {horizon} and "
             f"at least season_length + 1 = {season_length + 1} values to train on"
         )
+        if len(series) > 1:
+            # all of them, and how to leave them out: one named at a time, the user of a panel
+            # of 300 had 15 errors to go through (user trial, retail panel)
+            needed = horizon + season_length + 1
+            too_short = [number for number, length in enumerate(lengths) if length < needed]
+            message += (f"; {len(too_short)} of the {len(series)} series have fewer than "
+                        f"{needed} values (series {_series_named(too_short, ids)})")
+            message += (": leave them out with --skip-short, or choose a shorter --horizon"
+                        if len(too_short) < len(series) else ": choose a shorter --horizon")
+        raise ValueError(message)
     if longest - horizon <= horizon:
         which = "the series" if len(series) == 1 else "the longest series"
         which += called(lengths.index(longest))
@@ -783,6 +950,79 @@ def check_lengths(series, horizon, season_length, ids=None):
         # said once here, by name; compare silences backtest's own, once per model
         warnings.warn(f"{message}; such series are left out of the mase column only",
                       MetricWarning, stacklevel=2)
+
+
+def _series_named(numbers, ids=None, shown=10):
+    """The series ``numbers`` for a message, by id (or position): the first ``shown``, then
+    ', ...' if there are more (as :func:`skattn.model_selection.backtest` names them)."""
+    named = [str(number) if ids is None else repr(ids[number]) for number in numbers[:shown]]
+    return ", ".join(named) + (", ..." if len(numbers) > shown else "")
+
+
+def skip_short_series(series, horizon, season_length, ids=None):
+    """``--skip-short``: the series long enough to backtest, those left out named in one warning.
+
+    A series needs ``horizon`` values to hold out and ``season_length + 1`` to train on (see
+    :func:`check_lengths`); shorter ones (new products) are left out instead of stopping the
+    whole panel.
+
+    Parameters
+    ----------
+    series : list of ndarray
+    horizon, season_length : int
+    ids : list or None, default None
+        The series' ids, which the warning names them by; None: by their position.
+
+    Returns
+    -------
+    series : list of ndarray
+        The series kept, in their order.
+    ids : list or None
+        Their ids; when some are left out of series without ids, their positions among
+        ``series`` (ints), so that later messages and the plot name them as the warning did.
+    n_skipped : int
+
+    Raises
+    ------
+    ValueError
+        If every series is too short.
+    """
+    needed = horizon + season_length + 1
+    kept = [number for number, values in enumerate(series) if values.size >= needed]
+    skipped = [number for number, values in enumerate(series) if values.size < needed]
+    too_few = (f"fewer than {needed} values, too few for a hold-out of {horizon} and at least "
+               f"season_length + 1 = {season_length + 1} values to train on")
+    if not kept:
+        which = "the series has" if len(series) == 1 else f"all {len(series)} series have"
+        raise ValueError(f"--skip-short leaves no series: {which} {too_few}; choose a shorter "
+                         "--horizon")
+    if skipped:
+        warnings.warn(f"--skip-short: {len(skipped)} of the {len(series)} series have {too_few}, "
+                      f"and are left out (series {_series_named(skipped, ids)})",
+                      UserWarning, stacklevel=2)
+        ids = kept if ids is None else [ids[number] for number in kept]
+    return [series[number] for number in kept], ids, len(skipped)
+
+
+def _series_used(title, n_loaded, n_skipped, n_used, counted_in_title):
+    """The start of compare's header line, up to 'hold-out': the dataset and which of its
+    series are used.
+
+    ``counted_in_title``: the title counts the series already ('300 series from panel.csv').
+    "211 series from panel.csv: 30 series" read as a contradiction (user trial, retail panel):
+    what is left out is said as such.
+    """
+    n_kept = n_loaded - n_skipped
+    if n_used == n_loaded:
+        return f"{title}: {n_used} series, "
+    parts = [title if counted_in_title else f"{title}, {n_loaded} series"]
+    if n_skipped:
+        parts.append(f"{n_skipped} too short left out (--skip-short)")
+    if n_used < n_kept:  # --max-series
+        parts.append(f"the first {n_used}{f' of the other {n_kept}' if n_skipped else ''} used")
+    else:
+        parts.append(f"{n_used} used")
+    return ", ".join(parts) + ": "
 
 
 def _merge_tables(tables, sort_by="smape"):
@@ -870,6 +1110,28 @@ def plot_forecasts(path, series, forecasts, names, horizon, season_length, title
     return path
 
 
+@contextlib.contextmanager
+def _warnings_printed_as(prog):
+    """Warnings printed as ``<prog>: warning: <Category>: <message>``, without the file, line and
+    source line of the default form, which told a CLI's user where in skattn the warning was
+    raised (``.../skattn/__main__.py:912: MetricWarning: ...`` and ``check_lengths(...)``; user
+    trial, retail panel).
+
+    warnings.formatwarning is replaced rather than showwarning: a showwarning of one's own is
+    called instead of the log of warnings.catch_warnings(record=True), so pytest.warns saw none
+    (catch_warnings does not restore formatwarning: restored here).
+    """
+    def one_line(message, category, filename, lineno, line=None):
+        return f"{prog}: warning: {category.__name__}: {message}\n"
+
+    formatwarning = warnings.formatwarning
+    warnings.formatwarning = one_line
+    try:
+        yield
+    finally:
+        warnings.formatwarning = formatwarning
+
+
 def compare(args):
     """Run ``compare`` and return the leaderboard.
 
@@ -877,8 +1139,15 @@ def compare(args):
     before the work where possible; the library's ValueErrors for bad data are reported the same
     way. A bad argument comes after the usage, as argparse's own errors do; bad data (a file's
     contents, series too short, a model that fails on them) alone, as the usage cannot help.
-    Any other exception is a bug and keeps its traceback.
+    Any other exception is a bug and keeps its traceback. Warnings are printed in the form of
+    the errors (see :func:`_warnings_printed_as`).
     """
+    with warnings.catch_warnings(), _warnings_printed_as(args.parser.prog):
+        return _compare(args)
+
+
+def _compare(args):
+    """:func:`compare`'s work."""
     from .model_selection import _warn_if_smape_misleads, backtest, format_table
     from .windows import count_windows
 
@@ -907,11 +1176,16 @@ def compare(args):
     try:
         series, horizon, season_length, title, ids = load_dataset(
             args.dataset, args.value_column, args.id_column, args.time_column)
+        n_loaded, counted_in_title = len(series), ids is not None  # "300 series from x.csv"
+        horizon = args.horizon if args.horizon is not None else horizon
+        season_length = args.season_length if args.season_length is not None else season_length
+        n_skipped = 0
+        # skipped first: --max-series 30 then means 30 series that can be scored
+        if args.skip_short:
+            series, ids, n_skipped = skip_short_series(series, horizon, season_length, ids)
         if args.max_series is not None:
             series = series[: args.max_series]
             ids = None if ids is None else ids[: args.max_series]
-        horizon = args.horizon if args.horizon is not None else horizon
-        season_length = args.season_length if args.season_length is not None else season_length
         check_lengths(series, horizon, season_length, ids)
     except ValueError as exc:  # the user's file or numbers, not a bug: no traceback
         data_error(str(exc))
@@ -950,7 +1224,8 @@ def compare(args):
     if not runs:  # each skipped model said why
         data_error("no model could be built")
     if not args.quiet:
-        print(f"{title}: {len(series)} series, hold-out {horizon}, season {season_length}, "
+        used = _series_used(title, n_loaded, n_skipped, len(series), counted_in_title)
+        print(f"{used}hold-out {horizon}, season {season_length}, "
               f"window {window}; models: {', '.join(described)}", flush=True)
     started = time.perf_counter()
     tables, forecasts = [], {}

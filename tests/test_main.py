@@ -162,7 +162,8 @@ def test_compare_constant_csv_as_a_module_exits_2_without_a_traceback(tmp_path):
         ("value\n1\n2\ninf\n4\n", "utf-8",
          "must hold finite numbers (no NaN or inf): line 4 has inf"),
         ("date,value\nd0,1\nd1,nan\n", "utf-8",
-         "must hold finite numbers (no NaN or inf): line 3 has nan"),
+         "has a missing value: line 3 has nan. Fill the missing values (with 0 where they mean "
+         "no sales, or by interpolating their neighbours); compare does not guess"),
         # float() reads Python's digit separators: 1_000 was scored as 1000 (user trial 17)
         ("value\n" + "".join(f"{i}\n" for i in range(30)) + "1_000\n", "utf-8",
          "column 'value' of {path} is not numeric: line 32 has '1_000'"),
@@ -545,7 +546,9 @@ def test_compare_long_csv_scores_each_series_as_backtest_does(
     main(argv + ([] if max_series is None else ["--max-series", str(max_series)]))
     out = capsys.readouterr().out
     used = list(expected.values())[:max_series]
-    assert f"3 series from long.csv: {len(used)} series, hold-out 6, season 4" in out
+    # "3 series from long.csv: 2 series" read as a contradiction (user trial, retail panel)
+    assert ("3 series from long.csv: 3 series, hold-out 6, season 4" if max_series is None
+            else "3 series from long.csv, the first 2 used: hold-out 6, season 4") in out
     assert len(passed) == 2
     for series in passed:  # one backtest run per model, each on the series in id order
         assert len(series) == len(used)
@@ -589,8 +592,9 @@ def test_compare_long_csv_scores_each_series_as_backtest_does(
         ("unique_id,ds,y\na,0,1\nb,0,x\n", _LONG_ARGS,
          "column 'y' of {path} is not numeric: line 3 has 'x'"),
         ("unique_id,ds,y\na,0,1\nb,0,2\na,1,NaN\n", _LONG_ARGS,
-         "column 'y' of {path} must hold finite numbers (no NaN or inf): line 4 has nan "
-         "(series 'a')"),
+         "column 'y' of {path} has a missing value: line 4 has nan (series 'a'). Fill the "
+         "missing values (with 0 where they mean no sales, or by interpolating their "
+         "neighbours), or drop the series"),
         ("unique_id,ds,y\na,0,1\n\nb,0,2\n", _LONG_ARGS,
          "line 3 is blank, between values"),
     ],
@@ -1035,3 +1039,253 @@ def test_compare_leaves_a_constant_series_out_of_the_mase_only_and_names_it_once
     with pytest.warns(MetricWarning, match="MASE is undefined"):
         table = backtest(NaiveForecaster(), used, horizon=6, window=10, season_length=4)
     assert smape_cell == pytest.approx(list(table["smape"])[0], abs=6e-4)
+
+
+# ------------------------------------------------------------------------------------------
+# User trial, retail panel (300 weekly series in a long CSV): short series, empty cells, missing
+# weeks, the header's count and warnings printed with skattn's source lines
+# ------------------------------------------------------------------------------------------
+def test_compare_too_short_series_are_all_counted_and_named(tmp_path, capsys, no_training):
+    # only the shortest was named, and the user had no way to leave the others out
+    lengths = {"long": 40, **{f"new{k}": 10 + k % 3 for k in range(12)}, "last": 30}
+    path = _long_csv(tmp_path, _long_series(lengths))
+    argv = ["compare", "--dataset", path, *_LONG_ARGS, "--models", "naive", "--horizon", "8",
+            "--season-length", "4", "--output", "none"]
+    err = _usage_error(argv, capsys)
+    assert ("error: the shortest series, 'new0', has 10 values: too few for a hold-out of 8 and "
+            "at least season_length + 1 = 5 values to train on; 12 of the 14 series have fewer "
+            "than 13 values (series 'new0', 'new1', 'new2', 'new3', 'new4', 'new5', 'new6', "
+            "'new7', 'new8', 'new9', ...): leave them out with --skip-short, or choose a "
+            "shorter --horizon\n") in err
+    # every series too short: --skip-short would leave none, so it is not offered
+    err = _usage_error([*argv, "--horizon", "36"], capsys)
+    assert ("; 14 of the 14 series have fewer than 41 values (series 'long', 'new0', 'new1', "
+            "'new2', 'new3', 'new4', 'new5', 'new6', 'new7', 'new8', ...): choose a shorter "
+            "--horizon\n") in err
+
+
+@pytest.mark.parametrize("max_series", [None, 2])
+def test_compare_skip_short_leaves_them_out_in_one_warning_before_max_series(
+        tmp_path, capsys, monkeypatch, max_series):
+    import skattn.model_selection
+    from skattn.model_selection import backtest
+
+    expected = _long_series({"a": 40, "new1": 10, "b": 36, "new2": 8, "c": 44})
+    path = _long_csv(tmp_path, expected)
+    passed = []
+
+    def recording(models, series, *args, **kwargs):
+        passed.append([np.array(values) for values in series])
+        return backtest(models, series, *args, **kwargs)
+
+    monkeypatch.setattr(skattn.model_selection, "backtest", recording)
+    argv = ["compare", "--dataset", path, *_LONG_ARGS, "--models", "naive,snaive", "--horizon",
+            "6", "--season-length", "4", "--output", "none", "--n-jobs", "1", "--skip-short"]
+    with pytest.warns(UserWarning) as record:
+        main(argv + ([] if max_series is None else ["--max-series", str(max_series)]))
+    skipped = [str(w.message) for w in record if "--skip-short" in str(w.message)]
+    assert skipped == ["--skip-short: 2 of the 5 series have fewer than 11 values, too few for "
+                       "a hold-out of 6 and at least season_length + 1 = 5 values to train on, "
+                       "and are left out (series 'new1', 'new2')"]
+    out = capsys.readouterr().out
+    # skipped first, then the first ids of the others
+    used = ["a", "b", "c"][:max_series]
+    header = ("5 series from long.csv, 2 too short left out (--skip-short), 3 used: hold-out 6"
+              if max_series is None else
+              "5 series from long.csv, 2 too short left out (--skip-short), the first 2 of the "
+              "other 3 used: hold-out 6")
+    assert header in out
+    assert f"\n{len(used)} series, horizon 6;" in out
+    assert len(passed) == 2
+    for series in passed:
+        assert len(series) == len(used)
+        for values, name in zip(series, used):
+            np.testing.assert_array_equal(values, expected[name])
+
+
+def test_compare_skip_short_with_no_series_left_is_an_error(tmp_path, capsys, no_training):
+    path = _long_csv(tmp_path, _long_series({"a": 10, "b": 12}))
+    err = _usage_error(["compare", "--dataset", path, *_LONG_ARGS, "--models", "naive",
+                        "--skip-short", "--output", "none"], capsys)
+    assert ("error: --skip-short leaves no series: all 2 series have fewer than 14 values, too "
+            "few for a hold-out of 12 and at least season_length + 1 = 2 values to train on; "
+            "choose a shorter --horizon") in err
+
+
+def test_skip_short_series_names_series_without_ids_by_their_position():
+    # a built-in dataset has no ids: the series kept are then named by their first positions,
+    # as the warning named those left out
+    from skattn.__main__ import skip_short_series
+
+    series = [np.arange(30.0), np.arange(5.0), np.arange(40.0)]
+    with pytest.warns(UserWarning, match=r"left out \(series 1\)$"):
+        kept, ids, n_skipped = skip_short_series(series, 6, 4)
+    assert [values.size for values in kept] == [30, 40]
+    assert ids == [0, 2] and n_skipped == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # none left out, no warning, ids unchanged
+        kept, ids, n_skipped = skip_short_series(series[::2], 6, 4, ids=["x", "y"])
+    assert len(kept) == 2 and ids == ["x", "y"] and n_skipped == 0
+
+
+_FILL = ("Fill the missing values (with 0 where they mean no sales, or by interpolating their "
+         "neighbours)")
+
+
+@pytest.mark.parametrize(
+    "text, extra, message",
+    [
+        # how pandas' to_csv and spreadsheets write a missing value: "not numeric: line 3 has ''"
+        ("unique_id,ds,y\na,0,1\nb,0,\na,1,2\n", _LONG_ARGS,
+         "column 'y' of {path} has a missing value: line 3 is empty (series 'b'). " + _FILL
+         + ", or drop the series"),
+        ("unique_id,ds,y\na,0,1\nb,0,  \n", _LONG_ARGS,
+         "line 3 is empty (series 'b'). " + _FILL),
+        # all of them counted, not one at a time; an empty cell and a NaN alike
+        ("unique_id,ds,y\na,0,1\nb,0,\nc,0,nan\nb,1,\n", _LONG_ARGS,
+         "line 3 is empty (series 'b'); 3 values are missing in all, in 2 series ('b', 'c'). "
+         + _FILL + ", or drop the series"),
+        ("date,value\nd0,1\nd1, \nd2,3\n", [],
+         "column 'value' of {path} has a missing value: line 3 is empty. " + _FILL
+         + "; compare does not guess what they mean\n"),
+    ],
+    ids=["empty", "spaces", "counted", "one-series"],
+)
+def test_compare_empty_value_cell_is_a_missing_value(tmp_path, capsys, no_training, text,
+                                                     extra, message):
+    path = _csv(tmp_path, text)
+    err = _usage_error(["compare", "--dataset", path, *extra, "--models", "naive",
+                        "--output", "none"], capsys)
+    assert message.format(path=path) in err
+
+
+def _weekly(t):
+    """The Monday of week ``t`` from 2024-01-01, as an ISO date."""
+    from datetime import date, timedelta
+
+    return (date(2024, 1, 1) + timedelta(weeks=int(t))).isoformat()
+
+
+@pytest.mark.parametrize(
+    "time_of, typical, first_gap",
+    [
+        (_weekly, "7 days", "no row between 2024-03-04 and 2024-04-01"),
+        (lambda t: f"{2020 + t // 12}-{t % 12 + 1:02d}", "31 days",
+         "no row between 2020-10 and 2021-02"),
+        (lambda t: 1000 + 5 * t, "5", "no row between 1045 and 1065"),
+        # YYYYMM integers: in months, so that the turn of a year is no gap
+        (lambda t: (2020 + t // 12) * 100 + t % 12 + 1, "1 month",
+         "no row between 202010 and 202102"),
+    ],
+    ids=["weekly-dates", "year-month", "numbers", "yyyymm"],
+)
+def test_time_column_gaps_are_warned_about_once_naming_the_series(tmp_path, time_of, typical,
+                                                                  first_gap):
+    # 3 weeks without a row were read as consecutive weeks, shifting the seasons, without a word
+    from skattn.__main__ import load_dataset
+
+    expected = _long_series({"a": 40, "b": 40, "c": 40, "d": 40})
+    missing = {"b": {10, 11, 12}, "c": {10, 11, 12, 30}}  # rows left out of the file
+    rows = [(name, time_of(t), value) for name, values in expected.items()
+            for t, value in enumerate(values) if t not in missing.get(name, ())]
+    # newest first, sorted by --time-column: the series come in the order d, c, b, a
+    path = _rows_csv(tmp_path, "unique_id,ds,y", rows[::-1])
+    with pytest.warns(UserWarning) as record:
+        series, *_, ids = load_dataset(path, "y", "unique_id", "ds")
+    (message,) = [str(w.message) for w in record]
+    assert message == (
+        f"{path}: 2 of the 4 series have gaps in their times (3 in all), steps of column 'ds' "
+        f"longer than 1.5 times the typical {typical} ('c': {first_gap}; 'b': {first_gap}). The "
+        "values are read as consecutive, so the seasons after a gap are shifted: add the missing "
+        "rows, with their values filled (0 for no sales, or interpolated); or ignore this if the "
+        "data skip times by design (business days)")
+    # read as before: the values consecutive
+    np.testing.assert_array_equal(series[ids.index("c")],
+                                  np.delete(expected["c"], sorted(missing["c"])))
+
+
+def test_column_named_like_a_time_has_its_gaps_warned_about_too(tmp_path):
+    # without --time-column a date column in time order is the rows' time as well
+    from skattn.__main__ import load_dataset
+
+    rows = [(_weekly(t), t) for t in range(40) if t != 20]
+    path = _rows_csv(tmp_path, "date,value", rows)
+    with pytest.warns(UserWarning, match=r"^.*: the series has a gap in its times, steps of "
+                                         r"column 'date' longer than 1\.5 times the typical 7 "
+                                         r"days \(no row between 2024-05-13 and 2024-05-27\)"):
+        load_dataset(path)
+
+
+@pytest.mark.parametrize(
+    "time_of",
+    [
+        lambda t: t,
+        lambda t: 1.5 * t - 40,
+        lambda t: 1_700_000_000_000_000_000 + 3600 * t,
+        _weekly,
+        # months of 28 to 31 days: the ends of the months, their first days, YYYY-MM
+        lambda t: (np.datetime64(f"{2023 + (t + 1) // 12}-{(t + 1) % 12 + 1:02d}-01")
+                   - np.timedelta64(1, "D")).astype(str),
+        lambda t: f"{2023 + t // 12}-{t % 12 + 1:02d}-01",
+        lambda t: f"{2023 + t // 12}-{t % 12 + 1:02d}",
+        lambda t: f"{2023 + t // 4}-{3 * (t % 4) + 1:02d}-01",  # quarters
+        # integers that read as dates, months and weeks: turns of months and years are no gaps
+        lambda t: int(str(np.datetime64("2023-12-20") + np.timedelta64(t, "D")).replace("-", "")),
+        lambda t: (2023 + t // 12) * 100 + t % 12 + 1,
+        lambda t: (2023 + t // 52) * 100 + t % 52 + 1,
+        lambda t: f"2024-01-01T{t // 60:02d}:{t % 60:02d}:00+02:00",
+    ],
+    ids=["integers", "decimals", "nanoseconds", "weekly-dates", "month-ends", "month-starts",
+         "year-month", "quarters", "yyyymmdd", "yyyymm", "yyyyww", "minutes-with-offset"],
+)
+def test_time_column_without_gaps_does_not_warn(tmp_path, time_of):
+    from skattn.__main__ import load_dataset
+
+    expected = _long_series({"a": 40, "b": 30})
+    rows = [(name, time_of(t), value) for name, values in expected.items()
+            for t, value in enumerate(values)]
+    path = _rows_csv(tmp_path, "unique_id,ds,y", rows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_dataset(path, "y", "unique_id", "ds")  # --time-column
+        load_dataset(path, "y", "unique_id")  # a column named like a time, checked
+
+
+def test_compare_prints_warnings_as_one_line_without_skattn_s_source(tmp_path):
+    # "/work/main/skattn/__main__.py:912: MetricWarning: ..." and the source line after it told
+    # the user of a command where in skattn the warning was raised
+    series = _long_series({"s1": 40, "gone": 40, "s3": 52})
+    series["gone"] = np.zeros(40)
+    path = _long_csv(tmp_path, series)
+    result = subprocess.run(
+        [sys.executable, "-m", "skattn", "compare", "--dataset", path, *_LONG_ARGS, "--models",
+         "naive", "--horizon", "6", "--season-length", "4", "--output", "none", "--quiet",
+         "--n-jobs", "1"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if "Warning" in line]
+    assert lines == ["python -m skattn compare: warning: MetricWarning: MASE is undefined for 1 "
+                     "of the 3 series (series 'gone'): a history that repeats exactly every 4 "
+                     "step(s), a constant one for instance, has a seasonal-naive error of 0, "
+                     "MASE's scale; such series are left out of the mase column only"]
+    assert ".py:" not in result.stderr and "check_lengths(" not in result.stderr
+
+
+def test_compare_restores_the_warnings_format(capsys):
+    original = warnings.formatwarning
+    main(["compare", "--models", "naive", "--output", "none", "--quiet"])
+    assert warnings.formatwarning is original
+    _usage_error(["compare", "--models", "naive", "--horizon", "200", "--output", "none"],
+                 capsys)  # and when it stops on an error
+    assert warnings.formatwarning is original
+
+
+def test_compare_help_describes_skip_short_and_the_gap_warning(capsys):
+    with pytest.raises(SystemExit):
+        main(["compare", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "is not noticed" not in text  # a missing time is warned about now
+    assert "a missing time (a week without a row) is warned about, naming the series" in text
+    assert "--skip-short leave out the series too short for the hold-out" in text
+    assert "Applied before --max-series" in text
