@@ -7,34 +7,51 @@ MASE), a float. As in scikit-learn's regression metrics, one of shape ``(n,)`` a
 shape ``(n, 1)`` count as the same shape, that of ``y_true`` (a target given as one column,
 ``df[["y"]]``, and a regressor such as Ridge that predicts it 1-D); no other shapes are paired.
 
+Prediction intervals and quantile forecasts have their own metrics: :func:`coverage` (the share of
+values inside their intervals), :func:`interval_score` (Gneiting & Raftery's, for central
+``1 - alpha`` intervals), :func:`msis` (the M4 competition's mean scaled interval score: each
+series' interval score over MASE's scale) and :func:`quantile_loss` (the mean pinball loss).
+Their bounds ``y_lower`` and ``y_upper`` stand where ``y_pred`` does, each paired with ``y_true``
+as above; their quantile forecasts ``y_quantiles`` have ``y_true``'s shape plus a last axis, one
+forecast per quantile, as the forecasters' ``predict_quantiles`` and ``forecast_quantiles`` return
+them (whose columns ``[..., 0]`` and ``[..., -1]`` are bounds of intervals). Bounds in the wrong
+order (``y_lower > y_upper``) are a ValueError.
+
 The metrics are correct to float64 rounding at any magnitude: where a difference, a square or a sum
 would overflow float64, or underflow it and lose digits, they compute with the values scaled by a
 power of two, which is exact, and scale the result back. A result that itself lies outside float64's
 range (above about 1.8e308) is a ValueError. Everywhere else they compute the plain formulas, so
-their values are the same, bit for bit, as before these guards existed.
+their values are the same, bit for bit, as before these guards existed (for the interval and
+quantile metrics, the same as the formulas their docstrings state, computed in NumPy as written).
+Where a product would overflow, or underflow and lose digits (a quantile level, or the interval
+score's ``2 / alpha``, times a difference), they compute on mantissas and exponents apart.
 
-The metric functions take complete values only: NaN is a ValueError. The scorers (``neg_mae_scorer``,
-``neg_rmse_scorer``, ``neg_smape_scorer``, :func:`make_mase_scorer` and ``SCORERS``) are for model
-selection, where the windows ``make_windows(..., min_target=...)`` cuts at the end of a series have
-NaN for the values past its end: they leave those values out by the rule of the estimators' own
-``score`` (each horizon step scored on the rows where it was observed, the steps averaged). Without
-NaN they give exactly the metric functions' values.
+The metric functions take complete values only: NaN (or infinity) is a ValueError. The scorers
+(``neg_mae_scorer``, ``neg_rmse_scorer``, ``neg_smape_scorer``, :func:`make_mase_scorer` and
+``SCORERS``) are for model selection, where the windows ``make_windows(..., min_target=...)``
+cuts at the end of a series have NaN for the values past its end: they leave those values out by
+the rule of the estimators' own ``score`` (each horizon step scored on the rows where it was
+observed, the steps averaged). Without NaN they give exactly the metric functions' values.
 
 Every metric and scorer takes ``sample_weight``, one weight per row (sample), as scikit-learn's
 regression metrics do: ``mae(y_true, y_pred, sample_weight=None)``, ``rmse(...)``, ``smape(...)``,
-``mase(y_true, y_pred, y_train, season_length=1, sample_weight=None)``, and
+``mase(y_true, y_pred, y_train, season_length=1, sample_weight=None)``,
+``coverage(y_true, y_lower, y_upper, sample_weight=None)``,
+``interval_score(y_true, y_lower, y_upper, alpha, sample_weight=None)``,
+``msis(y_true, y_lower, y_upper, y_train, season_length=1, alpha=0.05, sample_weight=None)``,
+``quantile_loss(y_true, y_quantiles, quantiles, sample_weight=None)``, and
 ``scorer(estimator, X, y, sample_weight=None)``. The rows are averaged with the weights and a
-row's values (the horizon steps) share its weight, uniformly: the value is the metric of the rows
-repeated as many times as their integer weights say, and a row of weight 0 counts as absent. The
-weights are checked as scikit-learn checks them (1-D, one per row, finite, not negative, not all
-0). The scorers take them by scikit-learn's metadata routing too (``set_score_request``; the
-module's scorers are shared objects, so request on a copy, ``copy.deepcopy(neg_mae_scorer)``, as
-``sklearn.metrics.get_scorer`` hands out copies).
+row's values (the horizon steps, and their quantiles) share its weight, uniformly: the value is
+the metric of the rows repeated as many times as their integer weights say, and a row of weight 0
+counts as absent. The weights are checked as scikit-learn checks them (1-D, one per row, finite,
+not negative, not all 0). The scorers take them by scikit-learn's metadata routing too
+(``set_score_request``; the module's scorers are shared objects, so request on a copy,
+``copy.deepcopy(neg_mae_scorer)``, as ``sklearn.metrics.get_scorer`` hands out copies).
 ``sample_weight=None`` gives exactly the unweighted values.
 """
 from __future__ import annotations
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.metrics import make_scorer
@@ -381,8 +398,9 @@ def smape(y_true, y_pred, sample_weight=None):
     return float(100.0 * np.mean(ratio))
 
 
-def _seasonal_pairs(y_train, season_length):
-    # the validated history as (y_t, y_{t-m}) for every t with a value m steps back
+def _seasonal_pairs(y_train, season_length, metric="MASE"):
+    # the validated history as (y_t, y_{t-m}) for every t with a value m steps back; metric names
+    # the scaled metric in the messages (MASE, or MSIS, which has the same scale)
     if not isinstance(season_length, Integral) or isinstance(season_length, bool) or season_length < 1:
         raise ValueError(f"season_length must be an integer >= 1, got {season_length!r}")
     season_length = int(season_length)  # NumPy's unsigned integers wrap around in y[:-m]
@@ -393,14 +411,14 @@ def _seasonal_pairs(y_train, season_length):
         raise ValueError("y_train must be finite (no NaN or infinity)")
     if y_train.size <= season_length:
         raise ValueError(
-            f"MASE needs a training series longer than season_length={season_length}, "
+            f"{metric} needs a training series longer than season_length={season_length}, "
             f"got {y_train.size} values"
         )
     later, earlier = y_train[season_length:], y_train[:-season_length]
     if np.array_equal(later, earlier):
         raise ValueError(
-            f"MASE is undefined: the training series repeats exactly with period {season_length} "
-            "(its seasonal-naive error is 0)"
+            f"{metric} is undefined: the training series repeats exactly with period "
+            f"{season_length} (its seasonal-naive error is 0)"
         )
     return later, earlier
 
@@ -584,6 +602,470 @@ def mase(y_true, y_pred, y_train, season_length=1, sample_weight=None):
     # the sum overflowed; the mean, at most the largest value, fits
     units, exponent = _power_of_two_scaled(values)
     return _unscaled(np.mean(units), exponent, "the MASE")
+
+
+# ------------------------------------------------------------------------------------------
+# Prediction intervals and quantile forecasts
+# ------------------------------------------------------------------------------------------
+def _paired_with(y_true, values, name):
+    # values as a float array of y_true's shape, paired with it as _pair pairs y_pred
+    values = np.asarray(values, dtype=np.float64)
+    if values.shape != y_true.shape:
+        if not _one_value_per_row(y_true.shape, values.shape):
+            raise ValueError(
+                f"y_true and {name} must have the same shape (or one (n,) and the other (n, 1)), "
+                f"got {y_true.shape} and {values.shape}"
+            )
+        values = values.reshape(y_true.shape)
+    return values
+
+
+def _interval(y_true, y_lower, y_upper):
+    """``y_true``, ``y_lower`` and ``y_upper`` as float arrays of ``y_true``'s shape: checked for
+    shape, emptiness, finiteness, and bounds in order."""
+    y_true = np.asarray(y_true, dtype=np.float64)
+    lower = _paired_with(y_true, y_lower, "y_lower")
+    upper = _paired_with(y_true, y_upper, "y_upper")
+    if y_true.size == 0:
+        raise ValueError("y_true, y_lower and y_upper are empty")
+    if not (np.all(np.isfinite(y_true)) and np.all(np.isfinite(lower))
+            and np.all(np.isfinite(upper))):
+        raise ValueError("y_true, y_lower and y_upper must be finite (no NaN or infinity)")
+    crossed = lower > upper
+    if crossed.any():
+        first = tuple(int(i) for i in np.argwhere(crossed)[0])
+        where = f"index {first[0]}" if len(first) == 1 else f"index {first}"
+        raise ValueError(
+            f"y_lower must not exceed y_upper: y_lower > y_upper at {int(crossed.sum())} of "
+            f"{crossed.size} values, the first at {where} ({float(lower[first])!r} > "
+            f"{float(upper[first])!r}); were the bounds given in the wrong order?"
+        )
+    return y_true, lower, upper
+
+
+def _checked_alpha(alpha):
+    if (not isinstance(alpha, Real) or isinstance(alpha, bool) or not np.isfinite(alpha)
+            or not 0.0 < alpha < 1.0):
+        raise ValueError(
+            f"alpha must be a number strictly between 0 and 1, the intervals' miss rate (0.2 for "
+            f"80% intervals, 0.05 for 95%), got {alpha!r}"
+        )
+    return float(alpha)
+
+
+def _mean_of_parts(mantissas, exponents, weights):
+    # the (weighted) mean of mantissas * 2**exponents as (mantissa, exponent); unweighted: every
+    # value alike
+    if weights is None:
+        weights = np.ones(mantissas.shape)
+    return _weighted_mean_of_parts(mantissas, exponents, weights)
+
+
+def _plain_mean(values, weights):
+    """The (weighted) mean of finite values >= 0 that are exact to rounding, as ``(mantissa,
+    exponent)``: unweighted, ``np.mean(values)`` itself unless it overflows, or is subnormal and
+    keeps few digits (a MSIS divides it by a scale that may be as small)."""
+    if weights is not None:
+        return _weighted_mean(values, weights)
+    with np.errstate(over="ignore"):
+        mean = np.mean(values)
+    if np.isfinite(mean) and (mean == 0.0 or mean >= _SMALLEST_NORMAL):
+        return float(mean), 0
+    return _mean_of_parts(*np.frexp(values), None)
+
+
+def _halved_if_overflowing(*arrays):
+    """The arrays, and an exponent of 0; or, when a difference of two of them overflows, their
+    halves and an exponent of 1. Halving is exact for values beyond float64's subnormal range and
+    costs a value below it at most its last bit, nothing next to a difference beyond 2**1024
+    (which the interval score and the pinball loss then carry: the score is at least the span of
+    y, l and u, the loss a quantile level times the difference)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        overflowed = any(not np.all(np.isfinite(a - b))
+                         for i, a in enumerate(arrays) for b in arrays[i + 1:])
+    if not overflowed:
+        return arrays, 0
+    return tuple(0.5 * a for a in arrays), 1
+
+
+def _mean_interval_score(y, lower, upper, alpha, weights=None):
+    """The (weighted) mean interval score as ``(mantissa, exponent)``, as :func:`_weighted_mean`
+    gives it: the plain formula ``(u - l) + (2 / alpha) * (max(l - y, 0) + max(y - u, 0))`` when
+    every score is exact to rounding, else computed on mantissas and exponents apart.
+
+    ``y``, ``lower``, ``upper`` checked by :func:`_interval`, ``alpha`` by :func:`_checked_alpha`;
+    ``weights`` one per value, or None.
+    """
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        factor = 2.0 / alpha
+        penalties = factor * (np.maximum(lower - y, 0.0) + np.maximum(y - upper, 0.0))
+        scores = (upper - lower) + penalties
+    # differences never lose digits to underflow (subnormal differences are exact); a subnormal
+    # penalty does, and an overflowed one or factor is inf (or NaN, times 0)
+    if (np.all(np.isfinite(scores))
+            and np.all((penalties == 0.0) | (penalties >= _SMALLEST_NORMAL))):
+        return _plain_mean(scores, weights)
+    (y, lower, upper), offset = _halved_if_overflowing(y, lower, upper)
+    widths = upper - lower
+    # at most one of the two is above 0 (lower <= upper): their sum is exact
+    misses = np.maximum(lower - y, 0.0) + np.maximum(y - upper, 0.0)
+    # 2 / alpha = (1 / m) * 2**(1 - e) for alpha = m * 2**e, m in [0.5, 1): the same digits as the
+    # plain quotient where that is a normal float64, without its overflow for alpha below 1e-308
+    alpha_mantissa, alpha_exponent = np.frexp(alpha)
+    factor_mantissa, factor_exponent = np.frexp(1.0 / alpha_mantissa)
+    factor_exponent = int(factor_exponent) + 1 - int(alpha_exponent)
+    miss_mantissas, miss_exponents = np.frexp(misses)
+    penalty_mantissas = miss_mantissas * factor_mantissa  # one rounding, as the plain product's
+    penalty_exponents = miss_exponents.astype(np.int64) + factor_exponent
+    width_mantissas, width_exponents = np.frexp(widths)
+    width_exponents = width_exponents.astype(np.int64)
+    # each score's two terms relative to the larger (a 0 term takes the other's exponent): a
+    # term that falls below float64's range is less than 2**-1074 of the other, nothing in the sum
+    penalty_exponents = np.where(penalty_mantissas > 0, penalty_exponents, width_exponents)
+    width_exponents = np.where(width_mantissas > 0, width_exponents, penalty_exponents)
+    top = np.maximum(penalty_exponents, width_exponents)
+    sums = (np.ldexp(penalty_mantissas, (penalty_exponents - top).astype(np.int32))
+            + np.ldexp(width_mantissas, (width_exponents - top).astype(np.int32)))
+    mantissas, exponents = np.frexp(sums)
+    return _mean_of_parts(mantissas, exponents.astype(np.int64) + top + offset, weights)
+
+
+def coverage(y_true, y_lower, y_upper, sample_weight=None):
+    """Empirical coverage of prediction intervals: the share of values with
+    ``y_lower <= y_true <= y_upper``.
+
+    Parameters
+    ----------
+    y_true, y_lower, y_upper : array-like of the same shape
+        The observed values and the bounds of their intervals; a bound may be ``(n,)`` where
+        ``y_true`` is ``(n, 1)`` or the other way round. From quantile forecasts ``q`` of
+        ``predict_quantiles`` or ``forecast_quantiles``, the bounds are two columns of the last
+        axis: ``q[..., 0]`` and ``q[..., -1]``.
+    sample_weight : array-like of shape (n,), or float, default=None
+        One weight per row of ``y_true`` (per value when it is 1-D), shared by the row's values;
+        finite, not negative, not all 0. None weights every value alike.
+
+    Returns
+    -------
+    float
+        The share in [0, 1], a bound counting as inside; with ``sample_weight``, the rows' weighted
+        mean of the shares, ``sum_i w_i mean_j 1{l_ij <= y_ij <= u_ij} / sum_i w_i``. Compare it
+        with the intervals' nominal level (0.8 for the 0.1 and 0.9 quantiles).
+
+    Raises
+    ------
+    ValueError
+        On empty, non-finite or mismatched inputs, on bad weights, or where ``y_lower`` exceeds
+        ``y_upper`` (the message says at how many values, and where the first is).
+
+    Examples
+    --------
+    >>> from skattn.metrics import coverage
+    >>> coverage([1.0, 2.0, 3.0, 4.0], [0.0, 2.5, 2.0, 4.0], [2.0, 3.0, 3.5, 5.0])
+    0.75
+
+    The second value (outside its interval) three times:
+
+    >>> coverage([1.0, 2.0, 3.0, 4.0], [0.0, 2.5, 2.0, 4.0], [2.0, 3.0, 3.5, 5.0],
+    ...          sample_weight=[1, 3, 1, 1])
+    0.5
+    """
+    y_true, lower, upper = _interval(y_true, y_lower, y_upper)
+    inside = ((lower <= y_true) & (y_true <= upper)).astype(np.float64)
+    if sample_weight is not None:
+        weights = _weights_of_values(_checked_weights(sample_weight, y_true), y_true.shape)
+        mean, exponent = _weighted_mean(inside, weights)
+        return float(np.ldexp(mean, exponent))  # at most 1: it fits
+    return float(np.mean(inside))
+
+
+def interval_score(y_true, y_lower, y_upper, alpha, sample_weight=None):
+    """Mean interval score (Gneiting & Raftery, 2007) of central ``(1 - alpha)`` prediction
+    intervals: the width, plus ``2 / alpha`` times how far a value falls outside.
+
+    For a value ``y`` and its interval ``[l, u]``, the score is
+
+        ``(u - l) + (2 / alpha) * (l - y) * 1{y < l} + (2 / alpha) * (y - u) * 1{y > u}``
+
+    computed as ``(u - l) + (2 / alpha) * (max(l - y, 0) + max(y - u, 0))``. Lower is better; it
+    rewards narrow intervals and penalizes misses in proportion to their distance, and it is a
+    proper scoring rule for the ``alpha / 2`` and ``1 - alpha / 2`` quantiles: it equals
+    ``(2 / alpha) * (rho_{alpha/2}(y - l) + rho_{1-alpha/2}(y - u))``, with ``rho`` the pinball
+    loss of :func:`quantile_loss`. It is in the data's units: compare series of different scales
+    by :func:`msis`.
+
+    Parameters
+    ----------
+    y_true, y_lower, y_upper : array-like of the same shape
+        The observed values and the bounds of their intervals; a bound may be ``(n,)`` where
+        ``y_true`` is ``(n, 1)`` or the other way round.
+    alpha : float in (0, 1)
+        The intervals' nominal miss rate: 0.2 for 80% intervals (the 0.1 and 0.9 quantiles), 0.05
+        for 95% (the 0.025 and 0.975 quantiles).
+    sample_weight : array-like of shape (n,), or float, default=None
+        One weight per row of ``y_true`` (per value when it is 1-D), shared by the row's values;
+        finite, not negative, not all 0. None weights every value alike.
+
+    Returns
+    -------
+    float
+        The mean of the scores over all values; with ``sample_weight``, the rows' weighted mean,
+        ``sum_i w_i mean_j S_ij / sum_i w_i``.
+
+    Raises
+    ------
+    ValueError
+        On empty, non-finite or mismatched inputs, on ``alpha`` outside (0, 1), on bad weights,
+        where ``y_lower`` exceeds ``y_upper``, or when the mean score exceeds float64's range.
+
+    Examples
+    --------
+    >>> from skattn.metrics import interval_score
+    >>> # widths 2, 2, 1; the second value misses by 0.5: 2 + (2 / 0.2) * 0.5 = 7
+    >>> interval_score([1.0, 2.0, 3.0], [0.0, 2.5, 2.5], [2.0, 4.5, 3.5], alpha=0.2)
+    3.3333333333333335
+    >>> interval_score([1.0, 2.0, 3.0], [0.0, 2.5, 2.5], [2.0, 4.5, 3.5], alpha=0.2,
+    ...                sample_weight=[1, 0, 1])
+    1.5
+    """
+    alpha = _checked_alpha(alpha)
+    y_true, lower, upper = _interval(y_true, y_lower, y_upper)
+    weights = None
+    if sample_weight is not None:
+        weights = _weights_of_values(_checked_weights(sample_weight, y_true), y_true.shape)
+    return _unscaled(*_mean_interval_score(y_true, lower, upper, alpha, weights),
+                     "the interval score", "divide y_true, y_lower and y_upper by a constant first")
+
+
+def _series_msis(y_true, lower, upper, y_train, season_length, alpha, weights=None):
+    # MSIS of one forecast's intervals (1-D) from its history, as _series_mase scales its MAE: the
+    # plain quotient when both means are exact to rounding, else by powers of two
+    later, earlier = _seasonal_pairs(y_train, season_length, "MSIS")
+    score, score_exponent = _mean_interval_score(y_true, lower, upper, alpha, weights)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        scale = np.mean(np.abs(later - earlier))
+        value = score / scale
+    if (score_exponent == 0 and np.isfinite(value) and score >= _SMALLEST_NORMAL
+            and _SMALLEST_NORMAL <= scale < np.inf):
+        return value
+    score, extra_exponent = np.frexp(score)  # below 1, as the scale's units: the quotient fits
+    scale_units, scale_exponent = _scaled_abs_differences(later, earlier)
+    return _unscaled(score / np.mean(scale_units),
+                     score_exponent + int(extra_exponent) - scale_exponent, "the MSIS",
+                     "the interval scores are that many times the history's scale")
+
+
+def msis(y_true, y_lower, y_upper, y_train, season_length=1, alpha=0.05, sample_weight=None):
+    """Mean scaled interval score, the M4 competition's measure of prediction intervals
+    (Makridakis, Spiliotis & Assimakopoulos, 2020): each series' mean :func:`interval_score`
+    divided by the in-sample MAE of its history's seasonal-naive forecast (MASE's scale, see
+    :func:`seasonal_naive_scale`), averaged over the series.
+
+    For a forecast of ``h`` values ``Y_{n+1..n+h}`` with central ``(1 - a)`` intervals
+    ``[L_t, U_t]`` from a history ``Y_1..Y_n`` of period ``m``:
+
+    ``MSIS = (1/h) sum_{t=n+1}^{n+h} [(U_t - L_t) + (2/a)(L_t - Y_t) 1{Y_t < L_t}
+    + (2/a)(Y_t - U_t) 1{Y_t > U_t}] / ((1/(n-m)) sum_{t=m+1}^{n} |Y_t - Y_{t-m}|)``,
+
+    and M4 scored 95% intervals, ``a = 0.05``, the default here.
+
+    Parameters
+    ----------
+    y_true, y_lower, y_upper : array-like of shape (horizon,) or (n_series, horizon)
+        The observed values and the bounds of their intervals: one forecast, or one per series
+        (row). A bound may be ``(n,)`` where ``y_true`` is ``(n, 1)`` or the other way round;
+        ``y_true``'s shape then says which it is, as in :func:`mase`.
+    y_train : array-like of shape (n_train,), or a list of n_series such arrays
+        The history each forecast was made from.
+    season_length : int, default 1
+        The period ``m`` of the seasonal-naive scale; 1 scales by the naive forecast.
+    alpha : float in (0, 1), default 0.05
+        The intervals' nominal miss rate: 0.05 for 95% intervals (M4's), 0.2 for 80%.
+    sample_weight : array-like of shape (n_series,) or (horizon,), or float, default=None
+        Weights of the interval scores (the numerator); the histories' scales are never
+        weighted. As in :func:`mase`: with 2-D ``y_true``, one per series, the result being the
+        series' weighted mean MSIS (a series of weight 0 is left out as if absent, its history
+        not read); with 1-D ``y_true``, one per value, weighting its scores. None weights alike.
+
+    Returns
+    -------
+    float
+        MSIS, averaged over the series when there are several.
+
+    Raises
+    ------
+    ValueError
+        On bad input (as :func:`interval_score` for the intervals, and as
+        :func:`seasonal_naive_scale` for each history, the message naming the series when there
+        are several), on bad weights, or when the MSIS exceeds float64's range.
+
+    Examples
+    --------
+    >>> from skattn.metrics import msis
+    >>> y_train = [1.0, 3.0, 2.0, 4.0, 3.0, 5.0]  # naive scale 1.6
+    >>> # widths 2 and 2, the second value misses by 1: (2 + 2 + 40 * 1) / 2 / 1.6
+    >>> msis([6.0, 5.0], [5.0, 6.0], [7.0, 8.0], y_train)
+    13.75
+
+    Several forecasts, one per row, each with its own history (scales 1.6 and 1.5):
+
+    >>> round(msis([[6.0, 5.0], [2.0, 2.0]], [[5.0, 6.0], [1.0, 1.0]], [[7.0, 8.0], [3.0, 3.0]],
+    ...            [y_train, [1.0, 2.0, 4.0]]), 4)
+    7.5417
+    """
+    alpha = _checked_alpha(alpha)
+    y_true, lower, upper = _interval(y_true, y_lower, y_upper)
+    if y_true.ndim not in (1, 2):
+        raise ValueError(f"y_true must be 1-D or 2-D, got shape {y_true.shape}")
+    weights = None if sample_weight is None else _checked_weights(sample_weight, y_true)
+    if y_true.ndim == 1:
+        return float(_series_msis(y_true, lower, upper, y_train, season_length, alpha, weights))
+    n_series = y_true.shape[0]
+    try:
+        n_histories = len(y_train)
+    except TypeError:
+        raise ValueError(
+            f"y_train must be a list of {n_series} histories, one per series, "
+            f"got {type(y_train).__name__}"
+        ) from None
+    if n_histories != n_series:
+        raise ValueError(
+            f"y_train must give one history per series: {n_histories} for {n_series} series"
+        )
+    # a series of weight 0 counts as absent, as in mase: its history is not read
+    rows = range(n_series) if weights is None else np.flatnonzero(weights)
+    histories = y_train if isinstance(y_train, (list, tuple)) else list(y_train)
+    values = []
+    for row in rows:
+        try:
+            values.append(_series_msis(y_true[row], lower[row], upper[row], histories[row],
+                                       season_length, alpha))
+        except ValueError as exc:
+            if n_series == 1:
+                raise
+            raise ValueError(f"series {row} (row {row} of y_true): {exc}") from None
+    values = np.array(values)
+    if weights is not None:
+        return _unscaled(*_weighted_mean(values, weights[rows]), "the MSIS")
+    with np.errstate(over="ignore"):
+        value = np.mean(values)
+    if np.isfinite(value):
+        return float(value)
+    # the sum overflowed; the mean, at most the largest value, fits
+    units, exponent = _power_of_two_scaled(values)
+    return _unscaled(np.mean(units), exponent, "the MSIS")
+
+
+def _checked_quantiles(quantiles):
+    message = (f"quantiles must be a non-empty 1-D list of numbers strictly between 0 and 1 "
+               f"(one quantile q as [q]), got {quantiles!r}")
+    try:
+        levels = np.asarray(quantiles, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(message) from None
+    if levels.ndim != 1 or levels.size == 0 or not np.all((levels > 0.0) & (levels < 1.0)):
+        raise ValueError(message)  # NaN fails the comparisons too
+    return levels
+
+
+def quantile_loss(y_true, y_quantiles, quantiles, sample_weight=None):
+    """Mean pinball (quantile) loss of quantile forecasts, over all values and quantiles.
+
+    For a value ``y`` and its forecast ``f`` of the quantile ``q``, the loss is
+    ``rho_q(y - f) = max(q (y - f), (q - 1)(y - f))``: under-forecasts cost ``q`` per unit,
+    over-forecasts ``1 - q``, so it is least, in expectation, at the true ``q``-quantile. With
+    one quantile it is ``sklearn.metrics.mean_pinball_loss(y_true, f, alpha=q)``; with the
+    quantiles 0.5 alone, half the MAE. Twice the mean over many evenly spaced quantiles
+    (the midpoints ``(k - 0.5) / K``, ``k = 1..K``) approximates the CRPS of the forecast
+    distribution.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,) or (n, horizon)
+        The observed values.
+    y_quantiles : array-like of shape ``y_true.shape + (len(quantiles),)``
+        The forecasts of each quantile along the last axis, as ``predict_quantiles`` (shape
+        ``(n_samples, n_quantiles)`` or ``(n_samples, horizon, n_quantiles)``) and
+        ``forecast_quantiles`` (``(steps, n_quantiles)``) return them. ``y_true`` of shape
+        ``(n,)`` and ``y_quantiles`` of ``(n, 1, Q)``, or ``(n, 1)`` and ``(n, Q)``, are paired
+        as well, as the other metrics pair ``(n,)`` and ``(n, 1)``.
+    quantiles : array-like of shape (n_quantiles,)
+        The quantile levels of the last axis, strictly between 0 and 1 (a fitted forecaster's
+        ``quantiles_``).
+    sample_weight : array-like of shape (n,), or float, default=None
+        One weight per row of ``y_true`` (per value when it is 1-D), shared by the row's values
+        and their quantiles; finite, not negative, not all 0. None weights every value alike.
+
+    Returns
+    -------
+    float
+        The mean of ``rho_q`` over all values and quantiles; with ``sample_weight``, the rows'
+        weighted mean, ``sum_i w_i mean_{j,k} rho_{q_k}(y_ij - f_ijk) / sum_i w_i``.
+
+    Raises
+    ------
+    ValueError
+        On empty or non-finite inputs, on quantiles that are not a 1-D list in (0, 1), when the
+        last axis of ``y_quantiles`` does not have one forecast per quantile or its other axes do
+        not match ``y_true``, on bad weights, or when the loss exceeds float64's range.
+
+    Examples
+    --------
+    >>> from skattn.metrics import quantile_loss
+    >>> y_true = [10.0, 12.0]
+    >>> y_quantiles = [[8.0, 10.0, 11.0],   # 0.1 * 2, 0, 0.1 * 1
+    ...                [9.0, 11.0, 14.0]]   # 0.1 * 3, 0.5 * 1, 0.1 * 2
+    >>> round(quantile_loss(y_true, y_quantiles, [0.1, 0.5, 0.9]), 4)
+    0.2167
+    >>> round(quantile_loss(y_true, y_quantiles, [0.1, 0.5, 0.9], sample_weight=[3, 1]), 4)
+    0.1583
+    """
+    levels = _checked_quantiles(quantiles)
+    y_true = np.asarray(y_true, dtype=np.float64)
+    y_quantiles = np.asarray(y_quantiles, dtype=np.float64)
+    expected = f"y_true's shape plus a last axis of len(quantiles)={levels.size}"
+    if y_quantiles.ndim == 0 or y_quantiles.shape[-1] != levels.size:
+        raise ValueError(
+            f"y_quantiles must have {expected}, one forecast per quantile; got y_true of shape "
+            f"{y_true.shape} and y_quantiles of shape {y_quantiles.shape}"
+        )
+    if y_quantiles.shape[:-1] != y_true.shape:
+        if not _one_value_per_row(y_true.shape, y_quantiles.shape[:-1]):
+            raise ValueError(
+                f"y_quantiles must have {expected} (or one of y_true and y_quantiles[..., k] "
+                f"(n,) and the other (n, 1)); got y_true of shape {y_true.shape} and y_quantiles "
+                f"of shape {y_quantiles.shape}"
+            )
+        y_quantiles = y_quantiles.reshape(y_true.shape + (levels.size,))
+    if y_true.size == 0:
+        raise ValueError("y_true and y_quantiles are empty")
+    if not (np.all(np.isfinite(y_true)) and np.all(np.isfinite(y_quantiles))):
+        raise ValueError("y_true and y_quantiles must be finite (no NaN or infinity)")
+    weights = None
+    if sample_weight is not None:
+        weights = _weights_of_values(_checked_weights(sample_weight, y_true), y_quantiles.shape)
+    targets = y_true[..., None]
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        differences = targets - y_quantiles
+        losses = np.maximum(levels * differences, (levels - 1.0) * differences)
+    # exact to rounding unless a difference overflowed or a loss fell below the normal range
+    # (q times a difference), keeping few digits or none
+    if (np.all(np.isfinite(differences))
+            and np.all((differences == 0.0) | (losses >= _SMALLEST_NORMAL))):
+        mean, exponent = _plain_mean(losses, weights)
+    else:
+        (targets, y_quantiles), offset = _halved_if_overflowing(targets, y_quantiles)
+        differences = targets - y_quantiles
+        # |q - 1| is 1 - q exactly, both rounded from the same value
+        coefficients = np.where(differences >= 0.0, levels, 1.0 - levels)
+        coefficient_mantissas, coefficient_exponents = np.frexp(coefficients)
+        difference_mantissas, difference_exponents = np.frexp(np.abs(differences))
+        mantissas, exponents = np.frexp(coefficient_mantissas * difference_mantissas)
+        mean, exponent = _mean_of_parts(
+            mantissas, exponents.astype(np.int64) + coefficient_exponents + difference_exponents
+            + offset, weights)
+    return _unscaled(mean, exponent, "the quantile loss",
+                     "divide y_true and y_quantiles by a constant first")
 
 
 # ------------------------------------------------------------------------------------------
