@@ -18,6 +18,12 @@ when the window holds at least two full seasons. A window on which the library f
 returns NaN or infinity) gets the fallback forecast -- seasonal naive when the window holds a full
 season, else naive -- and each ``predict`` (or ``forecast``) call that needed it emits ONE
 :class:`BaselineFallbackWarning` counting such windows. Forecasts are always finite.
+
+Prediction intervals: with ``quantiles=`` every baseline also forecasts quantiles
+(``predict_quantiles``, ``forecast_quantiles``), read from the model's own forecast distribution:
+normal intervals from the in-sample residuals for the NumPy models, statsforecast's intervals for
+the others (``docs/baselines.md``, "Prediction intervals"). Short windows and fallbacks get the
+intervals of the model they get.
 """
 from __future__ import annotations
 
@@ -27,6 +33,7 @@ from numbers import Integral
 
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
+from scipy.stats import norm
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -66,14 +73,131 @@ def _seasonal_naive_rows(histories, steps, season_length):
     return histories[:, n_timesteps - season_length + np.arange(steps) % season_length]
 
 
-def _naive(y, steps):
-    """The last value of one window, repeated. y: (T,) -> (steps,)"""
-    return _seasonal_naive_rows(y[None], steps, 1)[0]
+def _seasonal_naive_spread(histories, steps, season_length):
+    """The standard deviation of each row's seasonal naive forecast error at each step.
+    histories: (n, T), T >= 2 -> (n, steps), float64.
+
+    The normal intervals of Hyndman & Athanasopoulos, *Forecasting: Principles and Practice*
+    (3rd ed.), section 5.5, as statsforecast's ``Naive`` and ``SeasonalNaive`` compute them:
+    sigma is the root mean square of the in-sample residuals ``y[t] - y[t - lag]``, their sum of
+    squares divided by their number ``T - lag`` with no mean removed (fpp3's ``1 / (T - K - M)``
+    with K = 0 parameters and M = lag missing residuals); step h (1-based) has the standard
+    deviation ``sigma * sqrt(floor((h - 1) / lag) + 1)``, ``sigma * sqrt(h)`` for the naive
+    forecast (lag 1). The lag is ``season_length`` when the row holds more than one season. A row
+    of exactly one season has a seasonal naive forecast but no residual of lag ``season_length``
+    (statsforecast's width is then zero): it gets the naive residuals and growth (lag 1), as does
+    a row shorter than a season, whose forecast is naive.
+    """
+    season_length = int(season_length)  # NumPy's unsigned integers wrap around
+    histories = np.asarray(histories, dtype=np.float64)
+    lag = season_length if season_length > 1 and histories.shape[1] > season_length else 1
+    # the root mean square scaled by the largest residual, so that values beyond 1e154 (whose
+    # squares overflow) still give a finite sigma; beyond ~1e308 it is inf or NaN, refused by
+    # the caller (_finite_quantiles)
+    with np.errstate(over="ignore", invalid="ignore"):
+        residuals = histories[:, lag:] - histories[:, :-lag]  # (n, T - lag)
+        scale = np.max(np.abs(residuals), axis=1, keepdims=True)  # (n, 1)
+        scale = np.where(scale > 0, scale, 1.0)
+        sigma = scale[:, 0] * np.sqrt(np.mean((residuals / scale) ** 2, axis=1))  # (n,)
+    return sigma[:, None] * np.sqrt(np.arange(steps) // lag + 1.0)  # (n, steps)
 
 
-def _fallback(y, steps, season_length):
-    """What a window gets when the library fails on it: its seasonal naive forecast."""
-    return _seasonal_naive_rows(y[None], steps, season_length)[0]
+def _seasonal_naive_forecasts(histories, steps, season_length, quantiles=None):
+    """Seasonal naive point forecasts (n, steps) of each row of ``histories`` (n, T), or with
+    ``quantiles`` (Q,) their normal quantiles (n, steps, Q); the 0.5 column is the point."""
+    point = _seasonal_naive_rows(histories, steps, season_length)  # (n, steps)
+    if quantiles is None:
+        return point
+    spread = _seasonal_naive_spread(histories, steps, season_length)  # (n, steps)
+    with np.errstate(over="ignore"):  # overflow is refused by the caller (_finite_quantiles)
+        return point[:, :, None] + spread[:, :, None] * norm.ppf(quantiles)  # (n, steps, Q)
+
+
+def _naive(y, steps, quantiles=None):
+    """The last value of one window, repeated. y: (T,) -> (steps,), or (steps, Q) quantiles."""
+    return _seasonal_naive_forecasts(y[None], steps, 1, quantiles)[0]
+
+
+def _fallback(y, steps, season_length, quantiles=None):
+    """What a window gets when the library fails on it: its seasonal naive forecast (or its
+    quantiles)."""
+    return _seasonal_naive_forecasts(y[None], steps, season_length, quantiles)[0]
+
+
+def _check_quantiles(quantiles):
+    """``quantiles`` as a 1-D float64 array of distinct, increasing values strictly inside (0, 1),
+    or a ValueError naming what is wrong."""
+    try:
+        array = np.asarray(quantiles, dtype=np.float64)
+    except (TypeError, ValueError):  # strings, ragged lists
+        raise ValueError(f"quantiles must be numbers in (0, 1), got {quantiles!r}") from None
+    if array.ndim != 1 or array.size == 0:
+        raise ValueError(f"quantiles must be a non-empty 1-D list of values in (0, 1), got "
+                         f"{quantiles!r}")
+    if not np.all((array > 0) & (array < 1)):  # NaN fails this too
+        raise ValueError(f"quantiles must be strictly between 0 and 1, got {quantiles!r}")
+    gaps = np.diff(array)
+    if np.any(gaps == 0):
+        raise ValueError(f"quantiles must be distinct, got {quantiles!r}")
+    if np.any(gaps < 0):
+        # not sorted silently: the columns of predict_quantiles follow quantiles_, and a user
+        # reading them in the order given would read the wrong ones
+        raise ValueError(f"quantiles must be in increasing order (the order of the columns of "
+                         f"predict_quantiles), got {quantiles!r}")
+    return array
+
+
+def _finite_quantiles(forecasts):
+    """``forecasts``, checked finite: intervals beyond float64's range are an error, not inf."""
+    if np.all(np.isfinite(forecasts)):
+        return forecasts
+    raise ValueError(
+        "The prediction intervals overflowed: they go beyond the largest float64, ~1.8e308. "
+        "Give the series in smaller units."
+    )
+
+
+def _interval_levels(quantiles):
+    """statsforecast's ``level`` (in %) of each quantile: quantile q < 0.5 is the lower bound of
+    the central interval of level 100 (1 - 2q), q > 0.5 the upper bound of level 100 (2q - 1);
+    0 for q = 0.5, which is the mean. (Q,) -> (Q,)
+
+    Rounded to 10 decimals: in floating point 0.95 gives 89.99999999999999 and 0.05 gives 90.0,
+    two levels for one interval, and 0.35 gives 30.000000000000004. The rounding moves a
+    quantile by less than 1e-12; it is skipped where it would reach 100 (q below ~5e-13, whose
+    level would then have no finite bound).
+    """
+    levels = 100.0 * np.abs(1.0 - 2.0 * quantiles)
+    rounded = np.round(levels, 10)
+    return np.where(rounded < 100.0, rounded, levels)
+
+
+def _library_forecast(model, y, steps, quantiles):
+    """One statsforecast ``forecast`` call on ``y``: its mean (steps,), or with ``quantiles``
+    (Q,) the bounds of its central intervals (steps, Q), each row sorted.
+
+    statsforecast names the bounds ``f"lo-{level}"`` / ``f"hi-{level}"`` from the level values
+    passed, as Python formats them (``lo-75.4`` for q = 0.123, ``lo-80.0`` for q = 0.1, ``lo-80``
+    for an int): the keys are parsed back to floats, which give exactly the levels passed.
+    """
+    if quantiles is None:
+        return np.asarray(model.forecast(y=y, h=steps)["mean"], dtype=np.float64).reshape(-1)
+    levels = _interval_levels(quantiles)  # (Q,)
+    needed = sorted(set(levels[quantiles != 0.5].tolist()))  # 0.1 and 0.9 share level 80
+    result = (model.forecast(y=y, h=steps, level=needed) if needed
+              else model.forecast(y=y, h=steps))
+    bounds = {}
+    for key, values in result.items():
+        side, _, level = key.partition("-")
+        if side in ("lo", "hi"):
+            bounds[side, float(level)] = values
+    columns = [result["mean"] if q == 0.5 else bounds["lo" if q < 0.5 else "hi", level]
+               for q, level in zip(quantiles.tolist(), levels.tolist())]
+    # ARIMA's bounds are pandas Series, Theta's float32: float64 arrays, (steps, Q)
+    out = np.column_stack([np.asarray(column, dtype=np.float64).reshape(-1) for column in columns])
+    # a safety net: the simulated intervals (Theta; ETS with a multiplicative trend) could cross
+    # by sampling noise, and a monotone rearrangement brings them no farther from the truth
+    return np.sort(out, axis=1)
 
 
 def _import_statsforecast(who):
@@ -98,7 +222,7 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
     ``score`` leaves them out (:class:`~skattn._validation.MissingTargetsScoreMixin`).
     """
 
-    _parameter_constraints: dict = {}
+    _parameter_constraints: dict = {"quantiles": ["array-like", None]}
     _needs_library = False
     #: fits each history inside ``forecast``: ``backtest`` runs such models in parallel over series
     local_model = True
@@ -113,8 +237,9 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
     def _check_params(self):
         """Checks that involve more than one parameter, at fit time."""
 
-    def _forecast_window(self, y, steps):
-        """(forecast of shape (steps,), status) for one float64 window ``y`` of shape (T,)."""
+    def _forecast_window(self, y, steps, quantiles):
+        """(forecast, status) for one float64 window ``y`` of shape (T,): the forecast of shape
+        (steps,), or (steps, Q) quantiles when ``quantiles`` (Q,) is not None."""
         raise NotImplementedError
 
     def _fallback_name(self):
@@ -161,11 +286,14 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
         ValueError
             When ``y`` is None, not 1-D or 2-D, has another number of rows than ``X``, holds
             infinity, or has a row with no observed value (every value NaN); when ``X`` is not
-            finite or not 2-D or 3-D windows; or when the parameters contradict each other.
+            finite or not 2-D or 3-D windows; when ``quantiles`` is not an increasing list of
+            distinct values strictly inside (0, 1); or when the parameters contradict each
+            other.
         """
         if self._needs_library:
             _import_statsforecast(type(self).__name__)
         self._check_params()
+        quantiles = None if self.quantiles is None else _check_quantiles(self.quantiles)
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
@@ -174,6 +302,7 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
         self.n_channels_ = n_channels
         self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
         self._y_is_1d = y.ndim == 1
+        self.quantiles_ = quantiles
         return self
 
     def predict(self, X):
@@ -189,16 +318,66 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,) or (n_samples, horizon)
             The shape of ``y`` at fit.
         """
+        return self._predict_windows(X, None)
+
+    def predict_quantiles(self, X):
+        """Fit the model to each window and forecast the quantiles ``quantiles_`` of the horizon
+        after it: prediction intervals, from the model's own forecast distribution.
+
+        Each window gets the intervals of the model that forecasts it: the model's, the short-
+        window rule's (naive) or the fallback's (see ``docs/baselines.md``). A constant window
+        gets intervals of zero width (ETS: about 1e-6 of the level), and a window the model fits
+        almost exactly (a straight line, for the library models) almost zero width: the model
+        has seen no error.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
+            History windows, oldest value first (channel 0 of 3-D windows), of at least 2 values:
+            the spread is estimated from the window's own forecast errors.
+
+        Returns
+        -------
+        y_quantiles : ndarray of shape (n_samples, n_quantiles) or (n_samples, horizon, n_quantiles)
+            The forecasts at each quantile of ``quantiles_`` along the last axis (non-decreasing
+            along it); without the horizon axis when ``y`` was 1-D at fit, as
+            :meth:`skattn.AttentionForecaster.predict_quantiles`. A quantile 0.5 is
+            :meth:`predict`'s value, except on a window where the library failed only when
+            asked for intervals (it then gets the fallback's, and is counted in the warning).
+
+        Raises
+        ------
+        ValueError
+            When the model was fitted with ``quantiles=None``, the windows have a single value,
+            or the intervals go beyond float64's range.
+
+        Warns
+        -----
+        BaselineFallbackWarning
+            Once per call, counting the windows on which the library failed.
+        """
+        check_is_fitted(self)
+        self._require_quantiles("predict_quantiles")
+        return self._predict_windows(X, self.quantiles_)
+
+    def _predict_windows(self, X, quantiles):
+        """predict (``quantiles`` None) or predict_quantiles: the windows' forecasts, (n, H) or
+        (n, H, Q), without the horizon axis when ``y`` was 1-D at fit."""
         check_is_fitted(self)
         X, _, _ = self._validate_X(X, reset=False)
         histories = X if X.ndim == 2 else X[:, :, 0]  # (n, T): the target channel
+        if quantiles is not None:
+            self._check_spread_estimable(
+                histories.shape[1], f"each of the {histories.shape[0]} window(s) of X has")
         started = time.perf_counter()
-        forecasts, status = self._forecast_rows(histories, self.n_outputs_)
+        forecasts, status = self._forecast_rows(histories, self.n_outputs_, quantiles)
         self._warn_failures(status)
         if getattr(self, "verbose", 0):
             print(f"{type(self).__name__}: {histories.shape[0]} windows in "
                   f"{time.perf_counter() - started:.2f} s; {int(np.sum(status == _BY_RULE))} by "
                   f"the short-window rule, {int(np.sum(status == _FAILED))} fallbacks")
+        if quantiles is not None:
+            forecasts = _finite_quantiles(forecasts)
         return forecasts[:, 0] if self._y_is_1d else forecasts
 
     def forecast(self, history, steps, future_covariates=None):
@@ -230,31 +409,101 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
         if future_covariates is not None:
             raise ValueError(f"{type(self).__name__} uses no covariates: future_covariates must "
                              "be None")
-        steps = check_steps(steps)
+        return self._forecast_history(history, check_steps(steps), None)
+
+    def forecast_quantiles(self, history, steps=None):
+        """Forecast the quantiles ``quantiles_`` of the next ``steps`` values of one series,
+        fitting the whole history: prediction intervals from the end of ``history``.
+
+        Unlike the window models' (:meth:`skattn.AttentionForecaster.forecast_quantiles`),
+        ``steps`` may exceed the horizon learned at fit: the model is fitted to the whole
+        history and its intervals widen with the step by the model's own error propagation,
+        with nothing fed back. Equals :meth:`predict_quantiles` on the same window when
+        ``steps`` is the horizon.
+
+        Parameters
+        ----------
+        history : array-like of shape (n_timesteps,) or (n_timesteps, n_channels)
+            The series up to now, oldest first, at least 2 values (the spread is estimated
+            from its own forecast errors); 2-D with ``n_channels_`` columns for a model fitted
+            with covariates (only channel 0, the target, is used).
+        steps : int >= 1 or None, default=None
+            Number of future values; None means the horizon (``n_outputs_``).
+
+        Returns
+        -------
+        quantiles : ndarray of shape (steps, n_quantiles)
+            ``quantiles[t, k]`` is the forecast of quantile ``quantiles_[k]`` for the ``t``-th
+            value after ``history``; non-decreasing along each row. A quantile 0.5 is
+            :meth:`forecast`'s value (except after a failure, as in :meth:`predict_quantiles`).
+
+        Raises
+        ------
+        ValueError
+            When the model was fitted with ``quantiles=None``, ``history`` has a single value
+            or is invalid, ``steps`` is not an integer >= 1, or the intervals go beyond
+            float64's range.
+
+        Warns
+        -----
+        BaselineFallbackWarning
+            When the library failed on the history.
+        """
+        check_is_fitted(self)
+        self._require_quantiles("forecast_quantiles")
+        steps = self.n_outputs_ if steps is None else check_steps(steps)
+        return _finite_quantiles(self._forecast_history(history, steps, self.quantiles_))
+
+    def _forecast_history(self, history, steps, quantiles):
+        """forecast (``quantiles`` None) or forecast_quantiles of one history: (steps,) or
+        (steps, Q)."""
         y = np.ascontiguousarray(as_history(history, self.n_channels_)[:, 0])
-        forecasts, status = self._forecast_rows(y[None, :], steps)
+        if quantiles is not None:
+            self._check_spread_estimable(y.shape[0], "the history has")
+        forecasts, status = self._forecast_rows(y[None, :], steps, quantiles)
         self._warn_failures(status)
         return forecasts[0]
 
+    def _require_quantiles(self, method):
+        if getattr(self, "quantiles_", None) is None:
+            name = type(self).__name__
+            raise ValueError(
+                f"{name}.{method} needs quantiles, but the model was fitted with "
+                f"quantiles=None: set quantiles=, e.g. {name}(quantiles=(0.1, 0.5, 0.9)), and "
+                f"fit again"
+            )
+
+    def _check_spread_estimable(self, n_values, subject):
+        """A ValueError for histories of one value: they have no forecast error to estimate the
+        spread from, and the library's intervals for them have zero width (AutoARIMA), which
+        would claim a certainty nothing supports."""
+        if n_values < 2:
+            raise ValueError(
+                f"{type(self).__name__}: {subject} {n_values} value; prediction intervals need "
+                f"at least 2 values, to estimate the spread of the forecast errors"
+            )
+
     # -- the row loop ------------------------------------------------------------------------
-    def _forecast_chunk(self, histories, steps):
-        """Forecast each row of ``histories`` (n, T); returns (n, steps) and (n,) statuses."""
-        out = np.empty((histories.shape[0], steps), dtype=np.float64)
+    def _forecast_chunk(self, histories, steps, quantiles):
+        """Forecast each row of ``histories`` (n, T); returns the forecasts, (n, steps), or
+        (n, steps, Q) with ``quantiles`` (Q,), and (n,) statuses."""
+        shape = (histories.shape[0], steps) + (() if quantiles is None else (quantiles.size,))
+        out = np.empty(shape, dtype=np.float64)
         status = np.empty(histories.shape[0], dtype=np.int8)
         for i, row in enumerate(histories):
             y = np.array(row, dtype=np.float64)  # a private, writable, contiguous copy
-            out[i], status[i] = self._forecast_window(y, steps)
+            out[i], status[i] = self._forecast_window(y, steps, quantiles)
         return out, status
 
-    def _forecast_rows(self, histories, steps):
+    def _forecast_rows(self, histories, steps, quantiles=None):
         n_rows = histories.shape[0]
         n_jobs = effective_n_jobs(getattr(self, "n_jobs", None))
         if n_jobs == 1 or n_rows == 1:
-            return self._forecast_chunk(histories, steps)
+            return self._forecast_chunk(histories, steps, quantiles)
         n_chunks = min(n_rows, _CHUNKS_PER_JOB * n_jobs)
         bounds = np.linspace(0, n_rows, n_chunks + 1).astype(int)
         results = Parallel(n_jobs=self.n_jobs, verbose=getattr(self, "verbose", 0))(
-            delayed(self._forecast_chunk)(histories[start:stop], steps)
+            delayed(self._forecast_chunk)(histories[start:stop], steps, quantiles)
             for start, stop in zip(bounds[:-1], bounds[1:])
         )
         return (np.concatenate([r[0] for r in results]),
@@ -268,11 +517,14 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
                 f"or infinity) on {n_failed} of {status.size} window(s); they got "
                 f"{self._fallback_name()} instead.",
                 BaselineFallbackWarning,
-                stacklevel=3,
+                stacklevel=4,  # the caller of predict, forecast or their quantile versions
             )
 
-    def _call_library(self, y, steps, make_model):
-        """Run one statsforecast model on ``y``; on any failure, the fallback forecast."""
+    def _call_library(self, y, steps, quantiles, make_model):
+        """Run one statsforecast model on ``y``: its forecast (steps,), or its quantiles
+        (steps, Q) when ``quantiles`` is not None; on any failure (an error, NaN or infinity,
+        in the mean or in a bound), the fallback's."""
+        expected = (steps,) if quantiles is None else (steps, quantiles.size)
         try:
             # no catch_warnings here: entering one clears Python's once-per-location registry,
             # so the fallback warning came again at every forecast call under the default
@@ -280,13 +532,12 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
             # nothing: statsforecast raised no Python warning on 150 M3 monthly series with ETS,
             # Theta and ARIMA, nor on series of zeros, a constant, negatives or a lone spike
             with np.errstate(all="ignore"):
-                values = make_model().forecast(y=y, h=steps)["mean"]
-            values = np.asarray(values, dtype=np.float64).reshape(-1)
-            if values.shape == (steps,) and np.all(np.isfinite(values)):
+                values = _library_forecast(make_model(), y, steps, quantiles)
+            if values.shape == expected and np.all(np.isfinite(values)):
                 return values, _FITTED
         except Exception:  # noqa: BLE001 -- any library failure gets the documented fallback
             pass
-        return _fallback(y, steps, getattr(self, "season_length", 1)), _FAILED
+        return _fallback(y, steps, getattr(self, "season_length", 1), quantiles), _FAILED
 
     def _seasonal_period(self, n):
         """The season length used for a window of ``n`` values: ``season_length`` when the
@@ -305,6 +556,14 @@ _NJOBS_VERBOSE_DOC = """\
         fallback counts) and shows joblib's progress messages when ``n_jobs > 1``."""
 
 
+_QUANTILES_DOC = """\
+    quantiles : array-like of float in (0, 1) or None, default=None
+        The quantiles :meth:`predict_quantiles` and :meth:`forecast_quantiles` forecast, distinct
+        and in increasing order (the order of their columns): ``(0.1, 0.5, 0.9)`` gives the
+        median and the 80% prediction interval. None: point forecasts only. :meth:`predict` and
+        :meth:`forecast` do not depend on it, nor does their cost."""
+
+
 _SHARED_ATTRIBUTES_DOC = """\
     n_features_in_ : int
         Number of time steps of the windows seen during fit.
@@ -313,7 +572,9 @@ _SHARED_ATTRIBUTES_DOC = """\
     n_channels_ : int
         Channels of the windows seen during fit (only channel 0, the target, is used).
     n_outputs_ : int
-        The horizon: the number of future values predicted per window."""
+        The horizon: the number of future values predicted per window.
+    quantiles_ : ndarray of shape (n_quantiles,) or None
+        ``quantiles`` as validated at fit (float64), or None when it is None."""
 
 
 # ------------------------------------------------------------------------------------------
@@ -324,6 +585,10 @@ class NaiveForecaster(_LocalForecaster):
 
     Plain NumPy; needs no forecasting library. Works for any window length >= 1.
 
+    Parameters
+    ----------
+{quantiles}
+
     Attributes
     ----------
 {attributes}
@@ -331,6 +596,14 @@ class NaiveForecaster(_LocalForecaster):
     See Also
     --------
     SeasonalNaiveForecaster : Repeat the last season instead of the last value.
+
+    Notes
+    -----
+    **Prediction intervals** are normal, as statsforecast's ``Naive`` computes them (Hyndman &
+    Athanasopoulos, *Forecasting: Principles and Practice*, 3rd ed., section 5.5): quantile q
+    at step h is ``last + norm.ppf(q) * sigma * sqrt(h)``, where sigma is the root mean square of
+    the window's one-step changes ``y[t] - y[t - 1]``. A window needs 2 values for them (a
+    ValueError otherwise); a constant window gets zero width.
 
     Examples
     --------
@@ -340,16 +613,23 @@ class NaiveForecaster(_LocalForecaster):
     >>> NaiveForecaster().fit(X, np.zeros((2, 2))).predict(X)
     array([[3., 3.],
            [7., 7.]])
+
+    Prediction intervals: the median and the 80% interval, widening with the step; the
+    one-step changes of the history (1, 2, -1) have a root mean square of sqrt(2):
+
+    >>> model = NaiveForecaster(quantiles=(0.1, 0.5, 0.9)).fit(X, np.zeros((2, 2)))
+    >>> model.forecast_quantiles([1.0, 2.0, 4.0, 3.0], steps=3).round(2)
+    array([[ 1.19,  3.  ,  4.81],
+           [ 0.44,  3.  ,  5.56],
+           [-0.14,  3.  ,  6.14]])
     """
 
-    _parameter_constraints: dict = {}
+    def __init__(self, *, quantiles=None):
+        self.quantiles = quantiles
 
-    def __init__(self):
-        pass
-
-    def _forecast_rows(self, histories, steps):
-        # histories: (n, T) -> (n, steps)
-        out = _seasonal_naive_rows(histories, steps, 1)
+    def _forecast_rows(self, histories, steps, quantiles=None):
+        # histories: (n, T) -> (n, steps), or (n, steps, Q)
+        out = _seasonal_naive_forecasts(histories, steps, 1, quantiles)
         return out, np.full(histories.shape[0], _FITTED, dtype=np.int8)
 
 
@@ -364,6 +644,7 @@ class SeasonalNaiveForecaster(_LocalForecaster):
         Steps per season (12 for monthly data with a yearly cycle). The default 1 assumes no
         seasonality, like everywhere in skattn (the windows carry no timestamps to infer it from):
         with it this model equals :class:`NaiveForecaster`. Set it for seasonal data.
+{quantiles}
 
     Attributes
     ----------
@@ -374,6 +655,15 @@ class SeasonalNaiveForecaster(_LocalForecaster):
     A window shorter than ``season_length`` holds no full season: it gets the naive forecast (its
     last value, repeated).
 
+    **Prediction intervals** are normal, as statsforecast's ``SeasonalNaive`` computes them
+    (Hyndman & Athanasopoulos, *Forecasting: Principles and Practice*, 3rd ed., section 5.5): with
+    ``m = season_length``, quantile q at step h is the forecast plus
+    ``norm.ppf(q) * sigma * sqrt(floor((h - 1) / m) + 1)``, where sigma is the root mean square of
+    the window's seasonal differences ``y[t] - y[t - m]``. A window of ``m`` values or fewer has
+    no seasonal difference: it gets the naive intervals (:class:`NaiveForecaster`) around its
+    forecast (statsforecast's width is zero for a window of exactly one season). A window needs
+    2 values for them (a ValueError otherwise); a constant window gets zero width.
+
     Examples
     --------
     >>> import numpy as np
@@ -381,18 +671,30 @@ class SeasonalNaiveForecaster(_LocalForecaster):
     >>> X = np.array([[1.0, 2.0, 3.0, 4.0, 5.0]])
     >>> SeasonalNaiveForecaster(season_length=3).fit(X, np.zeros((1, 4))).predict(X)
     array([[3., 4., 5., 3.]])
+
+    A 90% interval: the seasonal differences (3, 3) give sigma = 3, and the interval widens after
+    a season:
+
+    >>> model = SeasonalNaiveForecaster(season_length=3, quantiles=(0.05, 0.95))
+    >>> model.fit(X, np.zeros((1, 4))).predict_quantiles(X).round(2)
+    array([[[-1.93,  7.93],
+            [-0.93,  8.93],
+            [ 0.07,  9.93],
+            [-3.98,  9.98]]])
     """
 
     _parameter_constraints: dict = {
+        **_LocalForecaster._parameter_constraints,
         "season_length": [Interval(Integral, 1, None, closed="left")],
     }
 
-    def __init__(self, season_length=1):
+    def __init__(self, season_length=1, *, quantiles=None):
         self.season_length = season_length
+        self.quantiles = quantiles
 
-    def _forecast_rows(self, histories, steps):
-        # histories: (n, T) -> (n, steps)
-        out = _seasonal_naive_rows(histories, steps, self.season_length)
+    def _forecast_rows(self, histories, steps, quantiles=None):
+        # histories: (n, T) -> (n, steps), or (n, steps, Q)
+        out = _seasonal_naive_forecasts(histories, steps, self.season_length, quantiles)
         return out, np.full(histories.shape[0], _FITTED, dtype=np.int8)
 
 
@@ -420,6 +722,7 @@ class ETSForecaster(_LocalForecaster):
         additive, M multiplicative, N none, Z selected automatically. "ZZZ" searches all.
     damped : bool or None, default=None
         Damped trend: None tries both, True or False forces it.
+{quantiles}
 {njobs_verbose}
 
     Attributes
@@ -435,6 +738,12 @@ class ETSForecaster(_LocalForecaster):
     count 0): 7 values for the default model. Shorter windows get the naive forecast. A window on
     which statsforecast fails (for example a multiplicative ``model`` on data with zeros or
     negative values) gets the fallback forecast, with a :class:`BaselineFallbackWarning`.
+
+    **Prediction intervals** (``quantiles``) are statsforecast's for the model selected: normal,
+    from the analytic forecast variances of Hyndman et al. (2008) for every model but those with
+    a multiplicative trend, which "ZZZ" never selects (forced by ``model``, they are quantiles of
+    5,000 simulated paths, seeded). Windows below the minimum, and fallbacks, get the naive or
+    seasonal naive intervals (:class:`NaiveForecaster`, :class:`SeasonalNaiveForecaster`).
 
     **Cost.** Each window (or ``forecast`` history) is fitted once and forecast in one library
     call for all its values, however many: ``forecast(history, steps)`` with ``steps`` beyond
@@ -460,10 +769,17 @@ class ETSForecaster(_LocalForecaster):
     >>> model = ETSForecaster(season_length=12).fit(X, y)   # doctest: +SKIP
     >>> model.forecast(series, steps=12).shape               # doctest: +SKIP
     (12,)
+
+    Prediction intervals, here 24 steps beyond a horizon of 6:
+
+    >>> model = ETSForecaster(season_length=12, quantiles=(0.1, 0.5, 0.9))  # doctest: +SKIP
+    >>> model.fit(X, y).forecast_quantiles(series, steps=24).shape          # doctest: +SKIP
+    (24, 3)
     """
 
     _needs_library = True
     _parameter_constraints: dict = {
+        **_LocalForecaster._parameter_constraints,
         "season_length": [Interval(Integral, 1, None, closed="left")],
         "model": [StrOptions(_ETS_MODELS)],
         "damped": ["boolean", None],
@@ -471,10 +787,12 @@ class ETSForecaster(_LocalForecaster):
         "verbose": ["verbose"],
     }
 
-    def __init__(self, season_length=1, *, model="ZZZ", damped=None, n_jobs=None, verbose=0):
+    def __init__(self, season_length=1, *, model="ZZZ", damped=None, quantiles=None,
+                 n_jobs=None, verbose=0):
         self.season_length = season_length
         self.model = model
         self.damped = damped
+        self.quantiles = quantiles
         self.n_jobs = n_jobs
         self.verbose = verbose
 
@@ -489,15 +807,16 @@ class ETSForecaster(_LocalForecaster):
                 "multiplicative trend or season, or M-M-A); use Z letters to let AutoETS choose"
             )
 
-    def _forecast_window(self, y, steps):
+    def _forecast_window(self, y, steps, quantiles):
         m = self._seasonal_period(y.shape[0])
         spec = self.model if m > 1 else self.model[:2] + "N"
         n_params = 2 + 2 * (spec[1] in "AM") + 2 * (spec[2] in "AM") + int(self.damped is True)
         if y.shape[0] <= n_params + 4:
-            return _naive(y, steps), _BY_RULE
+            return _naive(y, steps, quantiles), _BY_RULE
         models = _import_statsforecast(type(self).__name__)
         return self._call_library(
-            y, steps, lambda: models.AutoETS(season_length=m, model=spec, damped=self.damped)
+            y, steps, quantiles,
+            lambda: models.AutoETS(season_length=m, model=spec, damped=self.damped),
         )
 
 
@@ -521,6 +840,7 @@ class ThetaForecaster(_LocalForecaster):
     decomposition : {"multiplicative", "additive"}, default="multiplicative"
         Seasonal decomposition. statsforecast switches to additive for windows with zeros or
         negative values.
+{quantiles}
 {njobs_verbose}
 
     Attributes
@@ -534,6 +854,13 @@ class ThetaForecaster(_LocalForecaster):
     at least ``2 * season_length`` values. statsforecast fits Theta only to windows of more than
     3 values; windows of 1 to 3 values get the naive forecast. A window on which statsforecast
     fails gets the fallback forecast, with a :class:`BaselineFallbackWarning`.
+
+    **Prediction intervals** (``quantiles``) are statsforecast's: quantiles of 200 simulated
+    paths (seeded, so repeatable) with normal errors whose standard deviation is that of the
+    in-sample residuals after the first three. With so few paths the far tails (below 0.025 or
+    above 0.975) rest on a handful of draws. On a window of 4 values statsforecast warns that
+    it has too few residuals and uses them all. Windows of 1 to 3 values, and fallbacks, get
+    the naive or seasonal naive intervals.
 
     Examples
     --------
@@ -549,6 +876,7 @@ class ThetaForecaster(_LocalForecaster):
 
     _needs_library = True
     _parameter_constraints: dict = {
+        **_LocalForecaster._parameter_constraints,
         "season_length": [Interval(Integral, 1, None, closed="left")],
         "model": [StrOptions({"DOTM", "DSTM", "OTM", "STM", "auto"})],
         "decomposition": [StrOptions({"multiplicative", "additive"})],
@@ -557,20 +885,21 @@ class ThetaForecaster(_LocalForecaster):
     }
 
     def __init__(self, season_length=1, *, model="DOTM", decomposition="multiplicative",
-                 n_jobs=None, verbose=0):
+                 quantiles=None, n_jobs=None, verbose=0):
         self.season_length = season_length
         self.model = model
         self.decomposition = decomposition
+        self.quantiles = quantiles
         self.n_jobs = n_jobs
         self.verbose = verbose
 
-    def _forecast_window(self, y, steps):
+    def _forecast_window(self, y, steps, quantiles):
         if y.shape[0] <= 3:
-            return _naive(y, steps), _BY_RULE
+            return _naive(y, steps, quantiles), _BY_RULE
         m = self._seasonal_period(y.shape[0])
         models = _import_statsforecast(type(self).__name__)
         return self._call_library(
-            y, steps, lambda: models.AutoTheta(
+            y, steps, quantiles, lambda: models.AutoTheta(
                 season_length=m, decomposition_type=self.decomposition,
                 model=None if self.model == "auto" else self.model,
             )
@@ -608,6 +937,7 @@ class ARIMAForecaster(_LocalForecaster):
     season_length : int >= 1, default=1
         Steps per season (12 for monthly data). The default 1 (no seasonality, as everywhere in
         skattn) fits non-seasonal models; set it for seasonal data.
+{quantiles}
 {njobs_verbose}
 
     Attributes
@@ -631,6 +961,12 @@ class ARIMAForecaster(_LocalForecaster):
     shorter windows get the naive forecast. A window on which statsforecast fails gets the
     fallback forecast, with a :class:`BaselineFallbackWarning`.
 
+    **Prediction intervals** (``quantiles``) are statsforecast's: normal, from the fitted
+    model's forecast standard errors (its innovation variance and psi weights). Windows the
+    library cannot give an interval for (infinite or NaN bounds, as AutoARIMA gives on some
+    windows of 2 or 3 values) and fallbacks get the naive or seasonal naive intervals, with
+    the warning; fixed-order windows below the minimum get the naive intervals.
+
     Examples
     --------
     >>> import numpy as np
@@ -645,10 +981,20 @@ class ARIMAForecaster(_LocalForecaster):
 
     >>> np.round(ARIMAForecaster(order=(0, 1, 0)).fit(X, y).forecast(series, steps=3))
     array([68., 68., 68.])
+
+    Prediction intervals of the random walk on a zigzag line, widening with the step:
+
+    >>> zigzag = series + np.tile([0.5, -0.5], 15)
+    >>> model = ARIMAForecaster(order=(0, 1, 0), quantiles=(0.1, 0.5, 0.9)).fit(X, y)
+    >>> model.forecast_quantiles(zigzag).round(2)
+    array([[64.67, 67.5 , 70.33],
+           [63.5 , 67.5 , 71.5 ],
+           [62.61, 67.5 , 72.39]])
     """
 
     _needs_library = True
     _parameter_constraints: dict = {
+        **_LocalForecaster._parameter_constraints,
         "order": [tuple, list, None],
         "seasonal_order": [tuple, list, None],
         "season_length": [Interval(Integral, 1, None, closed="left")],
@@ -656,11 +1002,12 @@ class ARIMAForecaster(_LocalForecaster):
         "verbose": ["verbose"],
     }
 
-    def __init__(self, order=None, seasonal_order=None, *, season_length=1, n_jobs=None,
-                 verbose=0):
+    def __init__(self, order=None, seasonal_order=None, *, season_length=1, quantiles=None,
+                 n_jobs=None, verbose=0):
         self.order = order
         self.seasonal_order = seasonal_order
         self.season_length = season_length
+        self.quantiles = quantiles
         self.n_jobs = n_jobs
         self.verbose = verbose
 
@@ -681,21 +1028,22 @@ class ARIMAForecaster(_LocalForecaster):
                     f"season_length={self.season_length}"
                 )
 
-    def _forecast_window(self, y, steps):
+    def _forecast_window(self, y, steps, quantiles):
         n = y.shape[0]
         models = None
         if self.order is None:
             m = self._seasonal_period(n)
             models = _import_statsforecast(type(self).__name__)
-            return self._call_library(y, steps, lambda: models.AutoARIMA(season_length=m))
+            return self._call_library(y, steps, quantiles,
+                                      lambda: models.AutoARIMA(season_length=m))
         p, d, q = _check_order(self.order, "order")
         P, D, Q = (0, 0, 0) if self.seasonal_order is None else _check_order(self.seasonal_order,
                                                                                "seasonal_order")
         m = self.season_length if any((P, D, Q)) else 1
         if n - d - D * m <= p + q + P + Q + 1:
-            return _naive(y, steps), _BY_RULE
+            return _naive(y, steps, quantiles), _BY_RULE
         models = _import_statsforecast(type(self).__name__)
-        return self._call_library(y, steps, lambda: models.ARIMA(
+        return self._call_library(y, steps, quantiles, lambda: models.ARIMA(
             order=(p, d, q), seasonal_order=(P, D, Q), season_length=m,
         ))
 
@@ -703,5 +1051,6 @@ class ARIMAForecaster(_LocalForecaster):
 for _cls in (NaiveForecaster, SeasonalNaiveForecaster, ETSForecaster, ThetaForecaster,
              ARIMAForecaster):
     _cls.__doc__ = (_cls.__doc__.replace("{attributes}", _SHARED_ATTRIBUTES_DOC)
+                    .replace("{quantiles}", _QUANTILES_DOC)
                     .replace("{njobs_verbose}", _NJOBS_VERBOSE_DOC))
 del _cls
