@@ -6,6 +6,7 @@ import os
 import reprlib
 import time
 import warnings
+from numbers import Real
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -17,11 +18,13 @@ from ._validation import (MissingTargetsScoreMixin, fit_routing, forecast_with_p
                           routed_fit_params, declared_tags, takes_three_d)
 from ._worker_warnings import call_recording_warnings, collect
 from .exceptions import MetricWarning
-from .metrics import mae, rmse, seasonal_naive_scale, smape
+from .metrics import coverage, mae, msis, rmse, seasonal_naive_scale, smape
 from .windows import _as_covariates, _as_series, _is_single_series, check_integer, make_windows
 
 METRIC_COLUMNS = ("smape", "mase", "mae", "rmse")
 TABLE_COLUMNS = ("model",) + METRIC_COLUMNS + ("fit_seconds", "predict_seconds")
+#: the columns ``backtest(interval=...)`` adds, after ``rmse``
+INTERVAL_COLUMNS = ("coverage", "msis")
 
 
 def is_local_model(model):
@@ -293,18 +296,43 @@ def _naming_the_model(exc, name):
     return naming(exc, f"model {name!r}")
 
 
-def _forecast_one(model, history, horizon):
-    # (forecast, seconds inside model.forecast): timed here, in the process that runs it, so that
-    # a joblib pool's start-up (worker processes that import skattn, ~1.5 s) and the shipping of
-    # models and histories to them are not charged to whichever local model happens to run first
+def _forecast_one(model, history, horizon, bound_columns=None):
+    # (forecast, bounds, seconds inside model.forecast and forecast_quantiles): timed here, in
+    # the process that runs it, so that a joblib pool's start-up (worker processes that import
+    # skattn, ~1.5 s) and the shipping of models and histories to them are not charged to
+    # whichever local model happens to run first. bounds: (horizon, 2), the columns
+    # bound_columns of forecast_quantiles, or None
     started = time.perf_counter()
     forecast = model.forecast(history, horizon)
+    bounds = None
+    if bound_columns is not None:
+        bounds = np.asarray(model.forecast_quantiles(history, horizon),
+                            dtype=np.float64)[:, bound_columns]
     seconds = time.perf_counter() - started
     try:
-        return np.asarray(forecast, dtype=np.float64), seconds
+        return np.asarray(forecast, dtype=np.float64), bounds, seconds
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{type(model).__name__}.forecast returned values that are not numbers: "
                          f"{exc}") from None
+
+
+def _bound_columns(model, name, interval):
+    """The columns of the fitted ``model``'s ``forecast_quantiles`` that bound its central
+    ``interval`` (the quantiles (1 - interval) / 2 and (1 + interval) / 2), or a ValueError
+    saying how to give it those quantiles."""
+    wanted = np.array([(1 - interval) / 2, (1 + interval) / 2])
+    quantiles = getattr(model, "quantiles_", None)
+    if quantiles is not None and hasattr(model, "forecast_quantiles"):
+        quantiles = np.asarray(quantiles, dtype=np.float64)
+        columns = [np.flatnonzero(np.isclose(quantiles, q, rtol=0, atol=1e-9)) for q in wanted]
+        if all(found.size for found in columns):
+            return [int(columns[0][0]), int(columns[1][0])]
+    has = "no quantiles" if quantiles is None else f"the quantiles {np.asarray(quantiles).tolist()}"
+    low, high = (float(np.round(q, 10)) for q in wanted)
+    raise ValueError(
+        f"model {name!r} forecasts {has}; backtest(interval={interval}) needs each model's "
+        f"quantiles {low} and {high}: e.g. quantiles=({low}, 0.5, {high}) (AttentionForecaster "
+        f"with loss='pinball', the baselines, make_attention_ensemble)")
 
 
 def _scale_of(history, season_length, series_number, origin):
@@ -349,6 +377,7 @@ def backtest(
     return_forecasts=False,
     sort_by="smape",
     covariates=None,
+    interval=None,
 ):
     """Rolling-origin evaluation of forecasting models on one series or many.
 
@@ -414,6 +443,16 @@ def backtest(
         (n_windows, window, 1 + n_covariates): a regressor of 2-D ``X`` (Ridge) needs a step
         that flattens them first, e.g. ``make_pipeline(FunctionTransformer(lambda X:
         X.reshape(len(X), -1)), Ridge())``.
+    interval : float in (0, 1) or None, default None
+        Also score prediction intervals: the central intervals of this nominal coverage (0.8:
+        from the quantiles 0.1 to 0.9), read from every model's ``forecast_quantiles``, which
+        each model must have, fitted with both quantiles among its ``quantiles_``
+        (AttentionForecaster with ``loss="pinball"``, the baselines, ``make_attention_ensemble``
+        with ``quantiles=``). Adds the columns ``coverage`` (the share of test values inside
+        their intervals, to compare with ``interval``) and ``msis`` (the M4 competition's mean
+        scaled interval score, :func:`skattn.metrics.msis`, scaled like MASE; lower is
+        better), and ``forecasts["__intervals__"]``. The time of ``forecast_quantiles`` counts
+        in ``predict_seconds``.
 
     Returns
     -------
@@ -426,7 +465,9 @@ def backtest(
         origins); see Notes for both. Sorted by ``sort_by``.
     forecasts : dict of name -> ndarray of shape (n_origins, n_series, horizon)
         Only with ``return_forecasts``; also ``forecasts["__truth__"]`` and
-        ``forecasts["__origins__"]`` (origin positions, shape (n_origins, n_series)).
+        ``forecasts["__origins__"]`` (origin positions, shape (n_origins, n_series)), and with
+        ``interval`` ``forecasts["__intervals__"]``: a dict of name -> ndarray of shape
+        (n_origins, n_series, horizon, 2), each value's lower and upper bound.
 
     Raises
     ------
@@ -519,10 +560,27 @@ def backtest(
             ("horizon", horizon), ("window", window), ("season_length", season_length),
             ("n_origins", n_origins), ("step", step)))
     origin_step = check_integer("origin_step", horizon if origin_step is None else origin_step)
-    if sort_by is not None and (not isinstance(sort_by, str) or sort_by not in METRIC_COLUMNS):
-        raise ValueError(f"sort_by must be one of {', '.join(map(repr, METRIC_COLUMNS))} or "
-                         f"None, got {sort_by!r}")
+    if interval is not None and (not isinstance(interval, Real) or isinstance(interval, bool)
+                                 or not 0 < interval < 1):
+        raise ValueError(f"interval must be a number strictly between 0 and 1 (0.8 for 80% "
+                         f"intervals) or None, got {interval!r}")
+    sortable = METRIC_COLUMNS + (() if interval is None else ("msis",))
+    if sort_by is not None and (not isinstance(sort_by, str) or sort_by not in sortable):
+        raise ValueError(f"sort_by must be one of {', '.join(map(repr, sortable))} or "
+                         f"None, got {sort_by!r}"
+                         + (" ('msis' needs interval=)" if sort_by == "msis" else ""))
     named = _named_models(models)
+    if interval is not None:
+        # before any training: the quantiles themselves are known only once a model is fitted
+        for name, template in named:
+            if not hasattr(template, "forecast_quantiles"):
+                # a regressor of windows is wrapped in a PredictForecaster: named as given
+                given = template.estimator if isinstance(template, PredictForecaster) else template
+                raise ValueError(
+                    f"model {name!r} ({type(given).__name__}) has no forecast_quantiles: "
+                    f"backtest(interval={interval}) scores the intervals of models that forecast "
+                    "quantiles (AttentionForecaster with loss='pinball', the baselines with "
+                    "quantiles=, their ensembles)")
     single = _is_single_series(series)
     series_list = [series] if single else list(series)
     if not series_list:
@@ -590,10 +648,11 @@ def backtest(
             "while smape, mae and rmse count every series",
             MetricWarning, stacklevel=2)
 
-    rows, all_forecasts = [], {}
+    rows, all_forecasts, all_intervals = [], {}, {}
     caller_pid = os.getpid()  # work run in other processes sends its warnings back here
     for name, template in named:
         forecasts = np.empty((n_origins, n_series, horizon))
+        intervals = None if interval is None else np.empty((n_origins, n_series, horizon, 2))
         fit_seconds = predict_seconds = 0.0
         for j in range(n_origins):
             histories = [arrays[i][:origins[j, i]] for i in range(n_series)]
@@ -622,6 +681,7 @@ def backtest(
                 raise _naming_the_model(exc, name) from exc
             origin_fit_seconds = time.perf_counter() - started
             fit_seconds += origin_fit_seconds
+            bound_columns = None if interval is None else _bound_columns(model, name, interval)
             try:
                 if is_local_model(model) and n_series > 1:
                     # joblib reports progress as batches of series finish (to stderr) if verbose
@@ -630,17 +690,18 @@ def backtest(
                     # and a failed forecast's error after every series' warnings
                     timed = collect(Parallel(n_jobs=n_jobs, verbose=5 if verbose else 0)(
                         delayed(call_recording_warnings)(caller_pid, _forecast_one, model,
-                                                         history, horizon)
+                                                         history, horizon, bound_columns)
                         for history in histories
                     ))
                 else:
-                    timed = [_forecast_one(model, history, horizon) for history in histories]
+                    timed = [_forecast_one(model, history, horizon, bound_columns)
+                             for history in histories]
             except Exception as exc:  # a forecast that fails names its model too
                 raise _naming_the_model(exc, name) from exc
-            outputs = [forecast for forecast, _ in timed]
+            outputs = [forecast for forecast, _, _ in timed]
             # the time spent inside forecast, not the wall time around Parallel: that held the
             # pool's start-up, paid by the first local model of a process (150x a naive forecast)
-            origin_predict_seconds = sum(seconds for _, seconds in timed)
+            origin_predict_seconds = sum(seconds for _, _, seconds in timed)
             predict_seconds += origin_predict_seconds
             for i, out in enumerate(outputs):
                 if out.shape != (horizon,):
@@ -654,6 +715,14 @@ def backtest(
                         f"{origins[j, i]}: it holds NaN or infinity ({out.tolist()})"
                     )
                 forecasts[j, i] = out
+                if intervals is not None:
+                    bounds = timed[i][1]  # (horizon, 2)
+                    if bounds.shape != (horizon, 2) or not np.all(np.isfinite(bounds)):
+                        raise ValueError(
+                            f"model {name!r} returned invalid intervals for series {i} at origin "
+                            f"{origins[j, i]}: expected {horizon} finite values per bound, got "
+                            f"{bounds.tolist()}")
+                    intervals[j, i] = bounds
             if verbose:
                 # this origin's own times, then the running totals that end up in the table
                 # (printed alone, the totals read as per-origin times)
@@ -662,26 +731,35 @@ def backtest(
                       f"(total so far: fit {fit_seconds:.2f} s, "
                       f"predict {predict_seconds:.2f} s)", flush=True)
         errors = np.abs(forecasts - truth)  # (n_origins, n_series, horizon)
-        rows.append({
+        row = {
             "model": name,
             "smape": smape(truth, forecasts),
             "mase": float(np.mean(errors.mean(axis=2)[~flat] / scales[~flat])),
             "mae": mae(truth, forecasts),
             "rmse": rmse(truth, forecasts),
-            "fit_seconds": fit_seconds,
-            "predict_seconds": predict_seconds,
-        })
+        }
+        if intervals is not None:
+            # MSIS over the forecasts that have a MASE (flat histories have no scale either)
+            scored = np.argwhere(~flat)  # (k, 2): origin, series
+            row["coverage"] = coverage(truth, intervals[..., 0], intervals[..., 1])
+            row["msis"] = msis(truth[~flat], intervals[..., 0][~flat], intervals[..., 1][~flat],
+                               [arrays[i][:origins[j, i]] for j, i in scored], season_length,
+                               alpha=1 - interval)
+            all_intervals[name] = intervals
+        rows.append({**row, "fit_seconds": fit_seconds, "predict_seconds": predict_seconds})
         all_forecasts[name] = forecasts
 
     if sort_by == "smape":
         _warn_if_smape_misleads(truth, all_forecasts)
     if sort_by is not None:
         rows.sort(key=lambda row: row[sort_by])
-    table = _make_table(rows)
+    table = _make_table(rows, interval is not None)
     if not return_forecasts:
         return table
     all_forecasts["__truth__"] = truth
     all_forecasts["__origins__"] = origins
+    if interval is not None:
+        all_forecasts["__intervals__"] = all_intervals
     return table, all_forecasts
 
 
@@ -712,12 +790,15 @@ def _warn_if_smape_misleads(truth, forecasts):
         )
 
 
-def _make_table(rows):
+def _make_table(rows, with_intervals=False):
+    columns = TABLE_COLUMNS
+    if with_intervals:  # after rmse, before the times
+        columns = columns[:5] + INTERVAL_COLUMNS + columns[5:]
     try:
         import pandas as pd
     except ImportError:
-        return {column: [row[column] for row in rows] for column in TABLE_COLUMNS}
-    return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+        return {column: [row[column] for row in rows] for column in columns}
+    return pd.DataFrame(rows, columns=list(columns))
 
 
 def format_table(table, floatfmt=".3f"):

@@ -1051,3 +1051,62 @@ def test_predict_forecaster_validates_its_estimator_at_fit():
                                                     "implementing 'fit' and 'predict'"):
         PredictForecaster(3).fit(X, y)
     PredictForecaster(DuckWindowRegressor()).fit(X, y)  # duck-typed: still fine
+
+
+def test_backtest_scores_prediction_intervals():
+    # comparing the intervals of attention and ETS meant writing the rolling loop by hand
+    # (statistician's trial, session 19): coverage and MSIS per model, from forecast_quantiles
+    from sklearn.base import clone
+    from sklearn.linear_model import Ridge
+
+    from skattn.baselines import NaiveForecaster, SeasonalNaiveForecaster
+    from skattn.exceptions import MetricWarning
+    from skattn.metrics import coverage, interval_score, seasonal_naive_scale
+    from skattn.model_selection import INTERVAL_COLUMNS
+
+    rng = np.random.default_rng(0)
+    series = [50 + 10 * np.sin(np.arange(n) * np.pi / 6) + rng.normal(0, 2, n) for n in (70, 61)]
+    series.append(np.r_[np.full(40, 3.0), rng.normal(3, 1, 12)])  # flat before the first origin
+    q = (0.1, 0.5, 0.9)
+    models = {"naive": NaiveForecaster(quantiles=q), "snaive": SeasonalNaiveForecaster(12,
+                                                                                 quantiles=q)}
+    with pytest.warns(MetricWarning, match="MASE is undefined"):
+        table, forecasts = backtest(models, series, 6, 12, season_length=12, n_origins=2,
+                                    interval=0.8, return_forecasts=True, sort_by="msis")
+    assert list(table.columns) == (list(TABLE_COLUMNS[:5]) + list(INTERVAL_COLUMNS)
+                                   + list(TABLE_COLUMNS[5:]))
+    assert list(table["msis"]) == sorted(table["msis"])
+    truth, origins = forecasts["__truth__"], forecasts["__origins__"]
+    for name, model in models.items():
+        bounds = forecasts["__intervals__"][name]  # (n_origins, n_series, horizon, 2)
+        assert bounds.shape == (2, 3, 6, 2)
+        fitted = clone(model).fit(np.zeros((1, 12)), np.zeros((1, 6)))
+        for j in range(2):
+            for i in range(3):
+                np.testing.assert_array_equal(
+                    bounds[j, i], fitted.forecast_quantiles(series[i][:origins[j, i]])[:, [0, 2]])
+        row = list(table["model"]).index(name)
+        assert table["coverage"][row] == pytest.approx(
+            coverage(truth, bounds[..., 0], bounds[..., 1]), rel=1e-15)
+        scored = [(j, i) for j in range(2) for i in range(3) if (j, i) != (0, 2)]
+        by_hand = np.mean([interval_score(truth[j, i], bounds[j, i, :, 0], bounds[j, i, :, 1], 0.2)
+                           / seasonal_naive_scale(series[i][:origins[j, i]], 12)
+                           for j, i in scored])
+        assert table["msis"][row] == pytest.approx(by_hand, rel=1e-12)
+    # models that cannot give the intervals: before any training, or once fitted, named
+    with pytest.raises(ValueError, match=r"model 'r' \(Ridge\) has no forecast_quantiles"):
+        backtest({"r": Ridge()}, series[0], 6, 12, interval=0.8)
+    with pytest.raises(ValueError, match=r"model 'n' forecasts the quantiles \[0.05, 0.95\]; "
+                                         r"backtest\(interval=0.8\) needs each model's "
+                                         r"quantiles 0.1 and 0.9"):
+        backtest({"n": NaiveForecaster(quantiles=(0.05, 0.95))}, series[0], 6, 12, interval=0.8)
+    with pytest.raises(ValueError, match="model 'n' forecasts no quantiles"):
+        backtest({"n": NaiveForecaster()}, series[0], 6, 12, interval=0.8)
+    for bad in (0, 1, 80, True, "0.8", np.nan):
+        with pytest.raises(ValueError, match="interval must be a number strictly between 0 and 1"):
+            backtest(models, series[0], 6, 12, interval=bad)
+    with pytest.raises(ValueError, match="'msis' needs interval="):
+        backtest(models, series[0], 6, 12, sort_by="msis")
+    # without interval: the table and forecasts of before
+    plain, plain_forecasts = backtest(models, series[:2], 6, 12, return_forecasts=True)
+    assert list(plain.columns) == list(TABLE_COLUMNS) and "__intervals__" not in plain_forecasts
