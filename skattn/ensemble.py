@@ -490,7 +490,8 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
     def _no_common_quantiles(self, method):
         """The message of ``method`` for members that do not all forecast the same quantiles."""
         return (f"{method} needs members that all forecast the same quantiles "
-                "(AttentionForecasters with loss='pinball' and equal quantiles); the members "
+                "(AttentionForecasters with loss='pinball', baselines with quantiles=, equal "
+                "quantiles); the members "
                 "forecast " + ", ".join(
                     f"{name}: {'a point' if quantiles is None else quantiles.tolist()}"
                     for name, quantiles in ((name, fitted_quantiles(member)) for name, member

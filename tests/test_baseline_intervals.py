@@ -394,14 +394,11 @@ def test_quantiles_is_a_keyword_parameter(cls):
 
 
 # the checks of tests/test_baselines.py again, with quantiles set (the cheap models: automatic
-# ARIMA's checks take minutes); check_regressors_train is out of a local model's reach there too
+# ARIMA's checks take minutes)
 @parametrize_with_checks(
     [NaiveForecaster(quantiles=(0.1, 0.5, 0.9)),
      SeasonalNaiveForecaster(3, quantiles=(0.1, 0.5, 0.9)),
-     ETSForecaster(quantiles=(0.1, 0.5, 0.9))],
-    expected_failed_checks=lambda estimator: {
-        "check_regressors_train": "a local model forecasts each row from its own values only"},
-    xfail_strict=True)
+     ETSForecaster(quantiles=(0.1, 0.5, 0.9))])
 def test_sklearn_estimator_checks_with_quantiles(estimator, check):
     check(estimator)
 
