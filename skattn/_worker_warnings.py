@@ -18,9 +18,11 @@ threads at once would not be safe (``catch_warnings`` swaps process-wide state).
 """
 from __future__ import annotations
 
+import importlib
 import os
 import traceback
 import warnings
+from typing import NamedTuple
 
 # The registry re-issued warnings are counted in, as a module's ``__warningregistry__`` is: with
 # the "default" action, one text of one category from one line is shown once (warn_explicit
@@ -28,25 +30,67 @@ import warnings
 _REISSUED_REGISTRY: dict = {}
 
 
+class Caller(NamedTuple):
+    """The process that asks for work, as :func:`call_recording_warnings` needs it: its id, and
+    its warning filters as plain data, ``(action, message pattern, category module, category
+    name, module pattern, lineno)`` each, so that they pickle whatever the categories are."""
+
+    pid: int
+    filters: tuple
+
+
+def current_caller():
+    """This process as the :class:`Caller` of work that may run in worker processes."""
+    def pattern(regex):  # compiled by filterwarnings, a string or None as others add them
+        return "" if regex is None else getattr(regex, "pattern", regex)
+
+    # a filter's category is a class, or a tuple of classes where it was put in the list by
+    # hand (scikit-learn's checks do): one entry per class, in place
+    filters = tuple(
+        (action, pattern(message), one.__module__, one.__qualname__, pattern(module), lineno)
+        for action, message, category, module, lineno in warnings.filters
+        for one in (category if isinstance(category, tuple) else (category,)))
+    return Caller(os.getpid(), filters)
+
+
+def _apply_filters(filters):
+    """Install a caller's filters (of :func:`current_caller`) in this process, in their order.
+    A filter on a category this process cannot import is left out: its warnings are still
+    recorded and raised again in the caller, where it applies."""
+    warnings.resetwarnings()
+    for action, message, module_name, qualname, module, lineno in filters:
+        try:
+            category = importlib.import_module(module_name)
+            for part in qualname.split("."):
+                category = getattr(category, part)
+        except (ImportError, AttributeError):
+            continue
+        warnings.filterwarnings(action, message, category, module, lineno, append=True)
+
+
 class WorkerTraceback(Exception):
     """The traceback, as text, of an exception raised in a worker process: the cause of the
     exception re-raised in the caller (as joblib's own ``_RemoteTraceback``)."""
 
 
-def call_recording_warnings(caller_pid, function, *args, **kwargs):
-    """``(result, warnings, error)`` of ``function(*args, **kwargs)``.
+def call_recording_warnings(caller, function, *args, **kwargs):
+    """``(result, warnings, error)`` of ``function(*args, **kwargs)``, for a :class:`Caller`.
 
-    In another process than ``caller_pid``'s: ``warnings`` are those it raised, as ``(text,
-    category, filename, lineno)`` tuples (plain data, so that any warning pickles), and an
-    exception it raised is returned as ``error = (exception, traceback text)`` with ``result``
-    None. In the caller's own process it is simply called: no warnings recorded, and an
-    exception propagates.
+    In another process than the caller's: the work runs under the caller's warning filters, as
+    it would in the caller, so a filter changes the work alike whatever ``n_jobs`` (an "error"
+    filter makes a library's warning an error there too: a baseline then falls back in a worker
+    as in the caller, where under "always" the worker forecast otherwise; review, session 19).
+    ``warnings`` are those it raised and the filters let through, as ``(text, category,
+    filename, lineno)`` tuples (plain data, so that any warning pickles), and an exception it
+    raised is returned as ``error = (exception, traceback text)`` with ``result`` None. In the
+    caller's own process it is simply called: no warnings recorded, and an exception
+    propagates.
     """
-    if os.getpid() == caller_pid:
+    if os.getpid() == caller.pid:
         return function(*args, **kwargs), [], None
     error = result = None
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")  # the caller's filters decide, in reissue_warnings
+        _apply_filters(caller.filters)  # the caller's filters decide here and in reissue_warnings
         try:
             result = function(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 -- returned to the caller, which raises it

@@ -41,6 +41,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, as_history, check_steps,
                           validate_windows)
+from ._worker_warnings import call_recording_warnings, collect, current_caller
 from .exceptions import BaselineFallbackWarning
 
 __all__ = [
@@ -196,9 +197,20 @@ def _library_forecast(model, y, steps, quantiles):
                for q, level in zip(quantiles.tolist(), levels.tolist())]
     # ARIMA's bounds are pandas Series, Theta's float32: float64 arrays, (steps, Q)
     out = np.column_stack([np.asarray(column, dtype=np.float64).reshape(-1) for column in columns])
-    # a safety net: the simulated intervals (Theta; ETS with a multiplicative trend) could cross
+    # a safety net: the simulated intervals (Theta; ETS with a multiplicative trend) can cross
     # by sampling noise, and a monotone rearrangement brings them no farther from the truth
-    return np.sort(out, axis=1)
+    out = np.sort(out, axis=1)
+    middle = np.flatnonzero(quantiles == 0.5)
+    if middle.size:
+        # the 0.5 column stays the point forecast (the mean): the simulated 55% quantile can lie
+        # below it, and sorting moved the mean into the 0.55 column (Theta, quantiles 0.05 to
+        # 0.95: 20 of 240 values; review, session 19). The bounds on each side are held to it
+        k = int(middle[0])
+        mean = np.asarray(result["mean"], dtype=np.float64).reshape(-1)  # (steps,)
+        out[:, :k] = np.minimum(out[:, :k], mean[:, None])
+        out[:, k] = mean
+        out[:, k + 1:] = np.maximum(out[:, k + 1:], mean[:, None])
+    return out
 
 
 def _import_statsforecast(who):
@@ -507,6 +519,15 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
             out[i], status[i] = self._forecast_window(y, steps, quantiles)
         return out, status
 
+    def __setstate__(self, state):
+        # a pickle of a version before session 19 has no quantiles: get_params, repr and clone
+        # failed on it (review, session 19)
+        state = dict(state)
+        state.setdefault("quantiles", None)
+        if "n_outputs_" in state:
+            state.setdefault("quantiles_", None)
+        super().__setstate__(state)
+
     def _as_fitted(self):
         """The model with the settings of its last fit (a shallow copy): ``set_params`` after
         ``fit`` takes effect at the next fit, as for any scikit-learn estimator. The settings
@@ -527,10 +548,16 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
             return self._forecast_chunk(histories, steps, quantiles)
         n_chunks = min(n_rows, _CHUNKS_PER_JOB * n_jobs)
         bounds = np.linspace(0, n_rows, n_chunks + 1).astype(int)
-        results = Parallel(n_jobs=self.n_jobs, verbose=getattr(self, "verbose", 0))(
-            delayed(self._forecast_chunk)(histories[start:stop], steps, quantiles)
+        # the workers run under the caller's warning filters and send their warnings back:
+        # statsforecast's own warnings were printed in the workers, and an "error" filter made
+        # a window fall back with n_jobs=1 only, so the forecasts depended on n_jobs (review,
+        # session 19)
+        caller = current_caller()
+        results = collect(Parallel(n_jobs=self.n_jobs, verbose=getattr(self, "verbose", 0))(
+            delayed(call_recording_warnings)(caller, self._forecast_chunk,
+                                             histories[start:stop], steps, quantiles)
             for start, stop in zip(bounds[:-1], bounds[1:])
-        )
+        ))
         return (np.concatenate([r[0] for r in results]),
                 np.concatenate([r[1] for r in results]))
 

@@ -10,7 +10,6 @@ different history lengths share one ``X``.
 from __future__ import annotations
 
 import math
-import os
 from numbers import Integral
 
 import numpy as np
@@ -27,7 +26,7 @@ from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, Missing
                           check_targets_with_missing, fitted_quantiles, forecast_quantiles_of,
                           forecast_with_predict, naming, quantile_forecasts, takes_three_d,
                           validate_windows, window_channels)
-from ._worker_warnings import call_recording_warnings, collect
+from ._worker_warnings import call_recording_warnings, collect, current_caller
 
 
 def _two_d_unless_default_output(transformer, result):
@@ -190,16 +189,16 @@ class _MemberRecordingWarnings(BaseEstimator):
     what the fit raised in a worker process (its warnings, ``warnings_``; its exception,
     ``error_``) for the ensemble to raise again in the caller, after all members have run."""
 
-    def __init__(self, estimator, caller_pid, name):
+    def __init__(self, estimator, caller, name):
         self.estimator = estimator
-        self.caller_pid = caller_pid
+        self.caller = caller
         self.name = name
 
     def fit(self, X, y, **fit_params):
         member = clone(self.estimator)
         try:
             self.estimator_, self.warnings_, self.error_ = call_recording_warnings(
-                self.caller_pid, member.fit, X, y, **fit_params)
+                self.caller, member.fit, X, y, **fit_params)
         except Exception as exc:  # in the caller's process
             raise _naming_the_member(exc, member, self.name) from exc
         return self
@@ -253,8 +252,9 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
     n_outputs_ : int
         The horizon: future values predicted per window.
     quantiles_ : ndarray of shape (n_quantiles,) or None
-        The quantiles every member forecasts (members fitted with ``loss="pinball"`` and the
-        same quantiles), combined by :meth:`predict_quantiles`; None otherwise.
+        The quantiles every member forecasts (members fitted with ``loss="pinball"``, or
+        baselines with ``quantiles=``, all with the same quantiles), combined by
+        :meth:`predict_quantiles`; None otherwise.
 
     See Also
     --------
@@ -404,11 +404,11 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         for fitted_attribute in ("estimators_", "named_estimators_", "feature_names_in_",
                                  "_warned_of_short_history"):
             self.__dict__.pop(fitted_attribute, None)  # leaves the ensemble unfitted
-        self._caller_pid = os.getpid()
+        self._caller = current_caller()
         try:
             _BaseVoting.fit(self, X, y, **fit_params)
         finally:
-            del self._caller_pid
+            del self._caller
         # not fitted until every member's warnings are raised (an "error" filter stops here)
         # and no member failed
         recorders = self.estimators_
@@ -440,11 +440,11 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
     def _validate_estimators(self):
         # VotingRegressor.fit's source of the members it clones and fits (after its checks)
         names, members = super()._validate_estimators()
-        caller_pid = getattr(self, "_caller_pid", None)
-        if caller_pid is None:  # not called from fit
+        caller = getattr(self, "_caller", None)
+        if caller is None:  # not called from fit
             return names, members
         return names, tuple(
-            member if _is_dropped(member) else _MemberRecordingWarnings(member, caller_pid, name)
+            member if _is_dropped(member) else _MemberRecordingWarnings(member, caller, name)
             for name, member in zip(names, members)
         )
 
@@ -501,9 +501,10 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
     def predict_quantiles(self, X):
         """The members' quantile forecasts, combined quantile by quantile.
 
-        For members that all forecast the same quantiles (fitted with ``loss="pinball"``; an
-        :class:`AttentionForecaster`, alone, as the last step of a Pipeline or behind a
-        :class:`DeseasonalizedForecaster`): the median (or weighted mean) of the members'
+        For members that all forecast the same quantiles (an :class:`AttentionForecaster`
+        fitted with ``loss="pinball"``, alone, as the last step of a Pipeline or behind a
+        :class:`DeseasonalizedForecaster`, or a baseline of :mod:`skattn.baselines` with
+        ``quantiles=``): the median (or weighted mean) of the members'
         forecasts of each quantile, as :meth:`predict` combines their points. Quantile averaging
         keeps the order: every member's quantiles are sorted, so their medians are too.
 

@@ -2,7 +2,6 @@
 future."""
 from __future__ import annotations
 
-import os
 import reprlib
 import time
 import warnings
@@ -16,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._validation import (MissingTargetsScoreMixin, fit_routing, forecast_with_predict, naming,
                           routed_fit_params, declared_tags, takes_three_d)
-from ._worker_warnings import call_recording_warnings, collect
+from ._worker_warnings import call_recording_warnings, collect, current_caller
 from .exceptions import MetricWarning
 from .metrics import coverage, mae, msis, rmse, seasonal_naive_scale, smape
 from .windows import _as_covariates, _as_series, _is_single_series, check_integer, make_windows
@@ -649,7 +648,7 @@ def backtest(
             MetricWarning, stacklevel=2)
 
     rows, all_forecasts, all_intervals = [], {}, {}
-    caller_pid = os.getpid()  # work run in other processes sends its warnings back here
+    caller = current_caller()  # work run in other processes sends its warnings back here
     for name, template in named:
         forecasts = np.empty((n_origins, n_series, horizon))
         intervals = None if interval is None else np.empty((n_origins, n_series, horizon, 2))
@@ -689,7 +688,7 @@ def backtest(
                     # printed in the worker and lost to the caller; they are raised here now,
                     # and a failed forecast's error after every series' warnings
                     timed = collect(Parallel(n_jobs=n_jobs, verbose=5 if verbose else 0)(
-                        delayed(call_recording_warnings)(caller_pid, _forecast_one, model,
+                        delayed(call_recording_warnings)(caller, _forecast_one, model,
                                                          history, horizon, bound_columns)
                         for history in histories
                     ))

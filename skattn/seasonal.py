@@ -440,8 +440,9 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
     def predict_quantiles(self, X):
         """The wrapped model's quantile forecasts on the adjusted windows, seasonality put back.
 
-        For a ``forecaster`` fitted with ``loss="pinball"`` (an :class:`AttentionForecaster`,
-        alone or as the last step of a Pipeline, or a :class:`ForecastEnsemble` of such
+        For a ``forecaster`` that forecasts quantiles (an :class:`AttentionForecaster` fitted
+        with ``loss="pinball"``, alone or as the last step of a Pipeline, a baseline of
+        :mod:`skattn.baselines` with ``quantiles=``, or a :class:`ForecastEnsemble` of such
         members): each quantile is multiplied by the same
         positive seasonal factors as the point forecast, so the quantiles keep their order.
 
@@ -465,8 +466,8 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
         if self.quantiles_ is None:
             raise ValueError(
                 f"predict_quantiles needs a forecaster that forecasts quantiles (an "
-                f"AttentionForecaster with loss='pinball'); {type(self.forecaster_).__name__} "
-                f"does not"
+                f"AttentionForecaster with loss='pinball', a baseline with quantiles=); "
+                f"{type(self.forecaster_).__name__} does not"
             )
         X, _, _ = validate_windows(self, X, reset=False)
         adjusted, future = self._adjust(X)

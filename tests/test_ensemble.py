@@ -319,7 +319,7 @@ def test_warnings_of_members_fitted_in_worker_processes_reach_the_caller(seasona
     assert ensemble.named_estimators_["a"] is ensemble.estimators_[0]
     assert ensemble.named_estimators_["b"] is ensemble.estimators_[1]
     assert ensemble.named_estimators_["gone"] == "drop"
-    assert not hasattr(ensemble, "_caller_pid")
+    assert not hasattr(ensemble, "_caller")
     np.testing.assert_allclose(
         ensemble.predict(X[:3]),
         np.median([Ridge(alpha=a).fit(X, y).predict(X[:3]) for a in (1.0, 2.0)], axis=0))
