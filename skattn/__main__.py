@@ -13,7 +13,7 @@ import re
 import sys
 import time
 import warnings
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -130,9 +130,9 @@ def _parser():
                               "names are matched without surrounding spaces ('date, value' has "
                               "a column 'value'), and the columns used must have distinct names. "
                               "Values are plain decimal numbers (1000.5, 1e3; not 1,000 or "
-                              "1_000); an empty cell or NaN is a missing value, an error naming "
-                              "its line: fill it (0 for no sales, or interpolated) or drop the "
-                              "series")
+                              "1_000); an empty cell, NaN or NA (also N/A, #N/A, null, None, in "
+                              "any case) is a missing value, an error naming its line: fill it "
+                              "(0 for no sales, or interpolated) or drop the series")
     compare.add_argument("--id-column", default=None,
                          help="read the CSV file as many series in 'long' format: one row per "
                               "series and time, this column naming the row's series (e.g. "
@@ -151,8 +151,9 @@ def _parser():
                               "(a week without a row) is warned about, naming the series, when "
                               "a step between two rows is longer than 1.5 times the typical "
                               "step (the median of all series' steps; integers that read as "
-                              "dates, 20240131, or a year and month or week, 202401, in days, "
-                              "months or weeks), and the seasons after it "
+                              "dates, 20240131, or a year and quarter, month or ISO week, "
+                              "202401 or 20241, in days, quarters, months or weeks), and the "
+                              "seasons after it "
                               "are shifted: export every time step, with missing values filled. "
                               "Without it the rows are in time order as they are in the file, "
                               "and a column named ds, date, time, timestamp or datetime (in any "
@@ -222,6 +223,16 @@ def _csv_number(text):
     if "_" in text:
         raise ValueError(f"could not convert string to float: {text!r}")
     return float(text)
+
+
+#: How a missing value is written in a value cell besides an empty cell and NaN (which float()
+#: reads): R's write.csv (NA), Excel (#N/A), databases (NULL), Python (None); the tokens
+#: pandas.read_csv reads as missing by default, compared in any case without surrounding spaces.
+#: Only in the value column: ids and times are never missing
+MISSING_TOKENS = frozenset((
+    "na", "n/a", "#n/a", "#n/a n/a", "#na", "<na>", "null", "none", "nan", "-nan",
+    "1.#ind", "-1.#ind", "1.#qnan", "-1.#qnan",
+))
 
 
 #: ISO 8601's year and month (1949-01, the usual form of monthly data), which
@@ -432,7 +443,9 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None):
             checked_index = named_like_time[0]
     column_of_file = str(path) if header is None else f"column {header[column]!r} of {path}"
     values, lines, ids, time_cells = [], [], [], []
-    empty = set()  # the indices of the values whose cell was empty (read as NaN)
+    # index -> the cell of a value missing as an empty cell ('') or a token (MISSING_TOKENS)
+    # that float() does not read as NaN
+    written = {}
     # blank lines at the end are dropped; one between values would silently close a gap in the
     # series (a missing value written as an empty line, in a one-column file)
     last_filled = max((index for index, (_, row) in enumerate(body) if row), default=-1)
@@ -463,14 +476,19 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None):
             # how pandas (to_csv of a NaN) and spreadsheets write a missing value: reported as
             # one, with the NaN below, rather than as "not numeric: line 337 has ''" (user trial)
             values.append(np.nan)
-            empty.add(len(values) - 1)
+            written[len(values) - 1] = ""
         else:
             try:
                 values.append(_csv_number(row[column]))
             except ValueError:
-                raise ValueError(
-                    f"{column_of_file} is not numeric: line {line} has {row[column]!r}{hint}"
-                ) from None
+                # NA (R's write.csv), #N/A (Excel), null: "not numeric: line 3 has 'NA'" did
+                # not say it was a missing value, nor what to do (review, session 19)
+                if row[column].strip().lower() not in MISSING_TOKENS:
+                    raise ValueError(
+                        f"{column_of_file} is not numeric: line {line} has {row[column]!r}{hint}"
+                    ) from None
+                values.append(np.nan)
+                written[len(values) - 1] = row[column].strip()
         if id_index is not None:
             # a row without an id belongs to no series; read as a series named '', it would be
             # scored as one more series instead of stopping on the slip
@@ -495,7 +513,7 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None):
         if not np.isnan(values[bad]):  # inf: an overflow or a slip, not a gap in the data
             raise ValueError(f"{column_of_file} must hold finite numbers (no NaN or inf): line "
                              f"{lines[bad]} has {values[bad]}{series}")
-        raise ValueError(_missing_value_message(column_of_file, values, lines, empty, bad,
+        raise ValueError(_missing_value_message(column_of_file, values, lines, written, bad,
                                                 None if id_index is None else ids))
     if id_index is None:
         ids = [None] * len(values)  # one series
@@ -517,12 +535,16 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None):
     return {name: values[indices] for name, indices in positions.items()}
 
 
-def _missing_value_message(column_of_file, values, lines, empty, first, ids=None):
-    """The error for a missing value (an empty cell or NaN) of the value column, the first at
-    index ``first``: where it is, how many there are, and what to do, since compare cannot
-    guess what a missing value means (no sales, or not recorded). ``ids``: the rows' series
-    ids in a file of many series, else None."""
-    written = "is empty" if first in empty else f"has {values[first]}"
+def _missing_value_message(column_of_file, values, lines, written, first, ids=None):
+    """The error for a missing value (an empty cell, NaN or a token of MISSING_TOKENS) of the
+    value column, the first at index ``first``: where it is, how many there are, and what to do,
+    since compare cannot guess what a missing value means (no sales, or not recorded).
+    ``written``: index -> the cell of a value missing as an empty cell ('') or a token that
+    float() does not read (NA); ``ids``: the rows' series ids in a file of many series, else
+    None."""
+    cell = written.get(first)
+    written = (f"has {values[first]}" if cell is None
+               else "is empty" if not cell else f"has {cell!r}")
     series = "" if ids is None else f" (series {ids[first]!r})"
     missing = np.flatnonzero(np.isnan(values))
     others = ""
@@ -613,32 +635,55 @@ def _check_time_order(path, column, cells, lines, ids):
 
 def _time_steps(times):
     """How far apart two times of a column are: ``(step, unit)``, ``step(earlier, later)`` a
-    float in ``unit`` ('second', 'day', 'week', 'month' or '' for plain numbers).
+    float in ``unit`` ('second', 'day', 'week', 'month', 'quarter' or '' for plain numbers).
 
-    Integers that all read as a date (20240131: YYYYMMDD) or a year and a month or week (202401:
-    YYYYMM, YYYYWW), a common export of retail and finance systems, are counted in days or
-    periods: as plain numbers, every turn of a month (20240131 to 20240201: 70) or a year
-    (202412 to 202501: 89) would look like a gap.
+    Integers that all read as a date (20240131: YYYYMMDD) or a year and a quarter, month or week
+    (202401: YYYYQQ, YYYYMM, YYYYWW; 20241: YYYYQ), a common export of retail and finance
+    systems, are counted in days or periods: as plain numbers, every turn of a month (20240131 to
+    20240201: 70) or a year (202412 to 202501: 89) would look like a gap. Integral floats
+    (202401.0, how pandas writes an integer column with a missing value) are read alike. Periods
+    1 to 4 only are quarters, 1 to 12 months, up to 53 ISO weeks (2020-W53 to 2021-W01 is one
+    week; a week 53 of a year of 52 weeks is not a week, and the column is read as numbers).
     """
     if isinstance(times[0], datetime):  # every time is one: the kinds are checked alike
         return (lambda earlier, later: (later - earlier).total_seconds()), "second"
-    if all(isinstance(time_, int) for time_ in times):
-        if all(19000101 <= time_ <= 21001231 for time_ in times):
+    if all(isinstance(time_, int) or time_.is_integer() for time_ in times):
+        integers = {int(time_) for time_ in times}  # 202401.0 == 202401: one key for both
+        if all(19000101 <= time_ <= 21001231 for time_ in integers):
             try:
                 days = {time_: datetime.strptime(str(time_), "%Y%m%d").toordinal()
-                        for time_ in set(times)}
+                        for time_ in integers}
             except ValueError:
                 pass
             else:
                 return (lambda earlier, later: float(days[later] - days[earlier])), "day"
-        if all(190001 <= time_ <= 210053 and 1 <= time_ % 100 <= 53 for time_ in times):
-            per_year = 12 if max(time_ % 100 for time_ in times) <= 12 else 52
+        if all(190001 <= time_ <= 210053 and 1 <= time_ % 100 <= 53 for time_ in integers):
+            last = max(time_ % 100 for time_ in integers)
+            if last <= 12:
+                per_year, unit = (4, "quarter") if last <= 4 else (12, "month")
 
-            def periods(earlier, later):  # week 53 to week 1 counts 0: not a gap either
-                years = later // 100 - earlier // 100
-                return float(years * per_year + later % 100 - earlier % 100)
+                def periods(earlier, later):
+                    earlier, later = int(earlier), int(later)
+                    years = later // 100 - earlier // 100
+                    return float(years * per_year + later % 100 - earlier % 100)
 
-            return periods, "month" if per_year == 12 else "week"
+                return periods, unit
+            try:  # ISO weeks: 52 or 53 in a year
+                mondays = {time_: date.fromisocalendar(time_ // 100, time_ % 100, 1).toordinal()
+                           for time_ in integers}
+            except ValueError:
+                pass
+            else:
+                return (lambda earlier, later:
+                        (mondays[int(later)] - mondays[int(earlier)]) / 7), "week"
+        # YYYYQ: not plain integers, whose last digits run beyond 4 (20181 to 20199)
+        if all(19001 <= time_ <= 21004 and 1 <= time_ % 10 <= 4 for time_ in integers):
+
+            def quarters(earlier, later):
+                earlier, later = int(earlier), int(later)
+                return float((later // 10 - earlier // 10) * 4 + later % 10 - earlier % 10)
+
+            return quarters, "quarter"
     return (lambda earlier, later: float(later - earlier)), ""
 
 
@@ -679,7 +724,7 @@ def _warn_of_gaps(path, column, positions, times, cells):
     if not every_step:
         return
     typical = float(np.median(every_step))
-    if typical <= 0:  # week 53 to week 1 only: no step to compare with
+    if typical <= 0:  # the times of a series are distinct and sorted: not expected
         return
     first_gaps, n_gaps = {}, 0  # series -> its first gap's row indices
     for name, indices in positions.items():
@@ -702,12 +747,19 @@ def _warn_of_gaps(path, column, positions, times, cells):
         which = (f"{len(first_gaps)} of the {len(positions)} series have gaps in their times"
                  f"{f' ({n_gaps} in all)' if n_gaps > len(first_gaps) else ''}")
     more = ", ..." if len(first_gaps) > GAPS_NAMED else ""
+    # local times skip an hour when daylight saving time begins (01:00, then 03:00): a gap in
+    # hourly data, which compare cannot tell from a missing row without the time zone (review,
+    # session 19); dates (every time at midnight) have no clock
+    clock = (" or a gap is a clock change (daylight saving time begins), which local times "
+             "without a UTC offset show as a gap"
+             if isinstance(times[0], datetime) and times[0].utcoffset() is None
+             and any(time_.time() != datetime.min.time() for time_ in times) else "")
     warnings.warn(
         f"{path}: {which}, steps of column {column.strip()!r} longer than {GAP_FACTOR:g} times "
         f"the typical {_shown_step(typical, unit)} ({'; '.join(shown)}{more}). The values are "
         "read as consecutive, so the seasons after a gap are shifted: add the missing rows, "
         "with their values filled (0 for no sales, or interpolated); or ignore this if the data "
-        "skip times by design (business days)",
+        f"skip times by design (business days){clock}",
         UserWarning, stacklevel=4,
     )
 
