@@ -495,6 +495,14 @@ def forecast_quantiles_of(estimator, history, steps):
             f"forecast() for point values"
         )
     history = as_history(history, estimator.n_channels_)
+    if history.shape[0] < 2:
+        # padded, one value is a constant window, which is forecast at its level with intervals
+        # of zero width, a certainty nothing supports (coverage 0 in a trial); the baselines
+        # refuse it too (user trial, session 19)
+        raise ValueError(
+            f"{type(estimator).__name__}.forecast_quantiles: the history has 1 value; "
+            f"prediction intervals need at least 2 values (a window of one value repeated has "
+            f"intervals of zero width)")
     # the values the networks read, not the window: the M3 recipe's context is 90, its members
     # read the last 24-54, and its 80% intervals from histories of 48-89 covered 0.85 (0.78 for
     # longer ones): warning about every such series was wrong (statistician's trial, session 19)

@@ -559,7 +559,7 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         ------
         ValueError
             When the members do not all forecast the same quantiles, ``steps`` exceeds the
-            horizon or is not an integer >= 1, or ``history`` is invalid.
+            horizon or is not an integer >= 1, or ``history`` is invalid or has a single value.
 
         Warns
         -----

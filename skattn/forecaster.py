@@ -1732,7 +1732,7 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
         ------
         ValueError
             When the model was not fitted with ``loss="pinball"``, ``steps`` exceeds the
-            horizon or is not an integer >= 1, or ``history`` is invalid.
+            horizon or is not an integer >= 1, or ``history`` is invalid or has a single value.
 
         Warns
         -----

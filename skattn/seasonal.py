@@ -501,7 +501,7 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
         ------
         ValueError
             When ``forecaster_`` forecasts no quantiles, ``steps`` exceeds the horizon or is not
-            an integer >= 1, or ``history`` is invalid.
+            an integer >= 1, or ``history`` is invalid or has a single value.
 
         Warns
         -----

@@ -587,6 +587,26 @@ def test_a_loaded_model_warns_of_a_short_history_once_again(seasonal_windows):
             loaded.forecast_quantiles(series[:5])
 
 
+def test_intervals_from_one_value_are_refused_by_every_window_model(seasonal_windows):
+    # padded, one value gave intervals of zero width (coverage 0) where the baselines refuse it
+    # (user trial, session 19)
+    from skattn import DeseasonalizedForecaster
+
+    series, X, y = seasonal_windows
+    pinball = dict(loss="pinball", quantiles=[0.1, 0.5, 0.9])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        models = [small(0, **pinball).fit(X, y),
+                  ForecastEnsemble([("a", small(0, **pinball))]).fit(X, y),
+                  DeseasonalizedForecaster(small(0, **pinball), season_length=12).fit(X, y)]
+    for model in models:
+        with pytest.raises(ValueError, match=r"forecast_quantiles: the history has 1 value; "
+                                             r"prediction intervals need at least 2 values"):
+            model.forecast_quantiles(series[:1])
+        with pytest.warns(UserWarning, match="the history has 2 values"):
+            assert model.forecast_quantiles(series[:2]).shape == (y.shape[1], 3)
+
+
 def test_unread_future_covariates_are_said_to_change_nothing_at_the_callers_line():
     # beyond the horizon only the rows the recursion appends are read: the last round's rows
     # (one per forecast step, as statsforecast's X_df has them) changed nothing, silently; and
