@@ -22,8 +22,13 @@ from .windows import _as_covariates, _as_series, _is_single_series, check_intege
 
 METRIC_COLUMNS = ("smape", "mase", "mae", "rmse")
 TABLE_COLUMNS = ("model",) + METRIC_COLUMNS + ("fit_seconds", "predict_seconds")
-#: the columns ``backtest(interval=...)`` adds, after ``rmse``
-INTERVAL_COLUMNS = ("coverage", "msis")
+
+
+def interval_columns(level):
+    """The columns ``backtest(interval=...)`` adds for the central intervals of nominal coverage
+    ``level``, after ``rmse``: ``("coverage_80", "msis_80")`` for 0.8."""
+    percent = f"{100 * level:.10g}"
+    return f"coverage_{percent}", f"msis_{percent}"
 
 
 def is_local_model(model):
@@ -295,43 +300,72 @@ def _naming_the_model(exc, name):
     return naming(exc, f"model {name!r}")
 
 
-def _forecast_one(model, history, horizon, bound_columns=None):
-    # (forecast, bounds, seconds inside model.forecast and forecast_quantiles): timed here, in
-    # the process that runs it, so that a joblib pool's start-up (worker processes that import
+def _forecast_one(model, history, horizon, with_quantiles=False):
+    # (forecast, quantiles, seconds inside model.forecast and forecast_quantiles): timed here,
+    # in the process that runs it, so that a joblib pool's start-up (worker processes that import
     # skattn, ~1.5 s) and the shipping of models and histories to them are not charged to
-    # whichever local model happens to run first. bounds: (horizon, 2), the columns
-    # bound_columns of forecast_quantiles, or None
+    # whichever local model happens to run first. quantiles: (horizon, Q) or None
     started = time.perf_counter()
     forecast = model.forecast(history, horizon)
-    bounds = None
-    if bound_columns is not None:
-        bounds = np.asarray(model.forecast_quantiles(history, horizon),
-                            dtype=np.float64)[:, bound_columns]
+    quantiles = None
+    if with_quantiles:
+        quantiles = np.asarray(model.forecast_quantiles(history, horizon), dtype=np.float64)
     seconds = time.perf_counter() - started
     try:
-        return np.asarray(forecast, dtype=np.float64), bounds, seconds
+        return np.asarray(forecast, dtype=np.float64), quantiles, seconds
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{type(model).__name__}.forecast returned values that are not numbers: "
                          f"{exc}") from None
 
 
-def _bound_columns(model, name, interval):
-    """The columns of the fitted ``model``'s ``forecast_quantiles`` that bound its central
-    ``interval`` (the quantiles (1 - interval) / 2 and (1 + interval) / 2), or a ValueError
-    saying how to give it those quantiles."""
-    wanted = np.array([(1 - interval) / 2, (1 + interval) / 2])
+def _bound_columns(model, name, levels):
+    """For each nominal coverage of ``levels``, the columns of the fitted ``model``'s
+    ``forecast_quantiles`` that bound its central interval (the quantiles (1 - level) / 2 and
+    (1 + level) / 2): a list of (lower, upper) pairs, or a ValueError saying how to give it
+    those quantiles."""
+    wanted = np.array([[(1 - level) / 2, (1 + level) / 2] for level in levels])  # (L, 2)
     quantiles = getattr(model, "quantiles_", None)
-    if quantiles is not None and hasattr(model, "forecast_quantiles"):
+    if quantiles is None and hasattr(model, "_no_common_quantiles"):
+        # an ensemble whose members forecast other quantiles, or points: it says which
+        raise ValueError(f"model {name!r}: "
+                         + model._no_common_quantiles(f"backtest(interval={_shown(levels)})"))
+    if quantiles is not None:
         quantiles = np.asarray(quantiles, dtype=np.float64)
-        columns = [np.flatnonzero(np.isclose(quantiles, q, rtol=0, atol=1e-9)) for q in wanted]
-        if all(found.size for found in columns):
-            return [int(columns[0][0]), int(columns[1][0])]
-    has = "no quantiles" if quantiles is None else f"the quantiles {np.asarray(quantiles).tolist()}"
-    low, high = (float(np.round(q, 10)) for q in wanted)
+        # float32 levels (np.float32(0.8)) are 0.8 to 1e-8 only
+        found = [[np.flatnonzero(np.isclose(quantiles, q, rtol=0, atol=1e-6)) for q in pair]
+                 for pair in wanted]
+        if all(column.size for pair in found for column in pair):
+            return [(int(low[0]), int(high[0])) for low, high in found]
+    has = "no quantiles" if quantiles is None else f"the quantiles {quantiles.tolist()}"
+    needed = sorted({float(np.round(q, 6)) for q in wanted.ravel()})
+    example = ", ".join(map(str, sorted(set(needed) | {0.5})))
     raise ValueError(
-        f"model {name!r} forecasts {has}; backtest(interval={interval}) needs each model's "
-        f"quantiles {low} and {high}: e.g. quantiles=({low}, 0.5, {high}) (AttentionForecaster "
-        f"with loss='pinball', the baselines, make_attention_ensemble)")
+        f"model {name!r} forecasts {has}; backtest(interval={_shown(levels)}) needs each model's "
+        f"quantiles {', '.join(map(str, needed))}: e.g. quantiles=({example}) "
+        f"(AttentionForecaster with loss='pinball', the baselines, make_attention_ensemble)")
+
+
+def _shown(levels):
+    # the interval argument as given: one level, or several
+    return f"{levels[0]:g}" if len(levels) == 1 else f"({', '.join(f'{x:g}' for x in levels)})"
+
+
+def _checked_levels(interval):
+    """``backtest``'s ``interval`` as a tuple of floats: one nominal coverage or several, each
+    strictly between 0 and 1, distinct; () for None."""
+    if interval is None:
+        return ()
+    values = interval if isinstance(interval, (list, tuple, np.ndarray)) else [interval]
+    levels = []
+    for value in values:
+        if not isinstance(value, Real) or isinstance(value, bool) or not 0 < value < 1:
+            raise ValueError(f"interval must be a number strictly between 0 and 1 (0.8 for 80% "
+                             f"intervals), a list of such numbers, or None, got {interval!r}")
+        # the shortest decimal of its own precision: np.float32(0.8) is 0.8, not 0.800000012
+        levels.append(float(str(value)))
+    if not levels or len(set(levels)) < len(levels):
+        raise ValueError(f"interval must give distinct levels, got {interval!r}")
+    return tuple(levels)
 
 
 def _scale_of(history, season_length, series_number, origin):
@@ -442,16 +476,17 @@ def backtest(
         (n_windows, window, 1 + n_covariates): a regressor of 2-D ``X`` (Ridge) needs a step
         that flattens them first, e.g. ``make_pipeline(FunctionTransformer(lambda X:
         X.reshape(len(X), -1)), Ridge())``.
-    interval : float in (0, 1) or None, default None
+    interval : float in (0, 1), list of such floats, or None, default None
         Also score prediction intervals: the central intervals of this nominal coverage (0.8:
-        from the quantiles 0.1 to 0.9), read from every model's ``forecast_quantiles``, which
-        each model must have, fitted with both quantiles among its ``quantiles_``
-        (AttentionForecaster with ``loss="pinball"``, the baselines, ``make_attention_ensemble``
-        with ``quantiles=``). Adds the columns ``coverage`` (the share of test values inside
-        their intervals, to compare with ``interval``) and ``msis`` (the M4 competition's mean
-        scaled interval score, :func:`skattn.metrics.msis`, scaled like MASE; lower is
-        better), and ``forecasts["__intervals__"]``. The time of ``forecast_quantiles`` counts
-        in ``predict_seconds``.
+        from the quantiles 0.1 to 0.9), or of each of several (``[0.8, 0.95]``, from one fit of
+        every model), read from every model's ``forecast_quantiles``, which each model must
+        have, fitted with those quantiles among its ``quantiles_`` (AttentionForecaster with
+        ``loss="pinball"``, the baselines, ``make_attention_ensemble`` with ``quantiles=``).
+        Adds, per level, the columns ``coverage_80`` (the share of test values inside their
+        intervals, to compare with 0.8) and ``msis_80`` (the M4 competition's mean scaled
+        interval score, :func:`skattn.metrics.msis`, scaled like MASE; lower is better), and
+        ``forecasts["__quantiles__"]``. The time of ``forecast_quantiles`` counts in
+        ``predict_seconds``.
 
     Returns
     -------
@@ -465,8 +500,10 @@ def backtest(
     forecasts : dict of name -> ndarray of shape (n_origins, n_series, horizon)
         Only with ``return_forecasts``; also ``forecasts["__truth__"]`` and
         ``forecasts["__origins__"]`` (origin positions, shape (n_origins, n_series)), and with
-        ``interval`` ``forecasts["__intervals__"]``: a dict of name -> ndarray of shape
-        (n_origins, n_series, horizon, 2), each value's lower and upper bound.
+        ``interval`` ``forecasts["__quantiles__"]``: a dict of name -> (quantiles, ndarray of
+        shape (n_origins, n_series, horizon, n_quantiles)), each model's ``quantiles_`` and
+        its quantile forecasts (for :func:`skattn.metrics.quantile_loss`, or the bounds of
+        any interval they hold).
 
     Raises
     ------
@@ -559,17 +596,17 @@ def backtest(
             ("horizon", horizon), ("window", window), ("season_length", season_length),
             ("n_origins", n_origins), ("step", step)))
     origin_step = check_integer("origin_step", horizon if origin_step is None else origin_step)
-    if interval is not None and (not isinstance(interval, Real) or isinstance(interval, bool)
-                                 or not 0 < interval < 1):
-        raise ValueError(f"interval must be a number strictly between 0 and 1 (0.8 for 80% "
-                         f"intervals) or None, got {interval!r}")
-    sortable = METRIC_COLUMNS + (() if interval is None else ("msis",))
+    levels = _checked_levels(interval)
+    added_columns = tuple(column for level in levels for column in interval_columns(level))
+    sortable = METRIC_COLUMNS + tuple(column for column in added_columns
+                                      if column.startswith("msis"))
     if sort_by is not None and (not isinstance(sort_by, str) or sort_by not in sortable):
         raise ValueError(f"sort_by must be one of {', '.join(map(repr, sortable))} or "
                          f"None, got {sort_by!r}"
-                         + (" ('msis' needs interval=)" if sort_by == "msis" else ""))
+                         + (" (an msis column needs interval=)"
+                            if isinstance(sort_by, str) and sort_by.startswith("msis") else ""))
     named = _named_models(models)
-    if interval is not None:
+    if levels:
         # before any training: the quantiles themselves are known only once a model is fitted
         for name, template in named:
             if not hasattr(template, "forecast_quantiles"):
@@ -577,7 +614,8 @@ def backtest(
                 given = template.estimator if isinstance(template, PredictForecaster) else template
                 raise ValueError(
                     f"model {name!r} ({type(given).__name__}) has no forecast_quantiles: "
-                    f"backtest(interval={interval}) scores the intervals of models that forecast "
+                    f"backtest(interval={_shown(levels)}) scores the intervals of models that "
+                    "forecast "
                     "quantiles (AttentionForecaster with loss='pinball', the baselines with "
                     "quantiles=, their ensembles)")
     single = _is_single_series(series)
@@ -647,11 +685,11 @@ def backtest(
             "while smape, mae and rmse count every series",
             MetricWarning, stacklevel=2)
 
-    rows, all_forecasts, all_intervals = [], {}, {}
+    rows, all_forecasts, all_quantiles = [], {}, {}
     caller = current_caller()  # work run in other processes sends its warnings back here
     for name, template in named:
         forecasts = np.empty((n_origins, n_series, horizon))
-        intervals = None if interval is None else np.empty((n_origins, n_series, horizon, 2))
+        quantile_forecasts = None  # (n_origins, n_series, horizon, Q) with interval
         fit_seconds = predict_seconds = 0.0
         for j in range(n_origins):
             histories = [arrays[i][:origins[j, i]] for i in range(n_series)]
@@ -680,7 +718,11 @@ def backtest(
                 raise _naming_the_model(exc, name) from exc
             origin_fit_seconds = time.perf_counter() - started
             fit_seconds += origin_fit_seconds
-            bound_columns = None if interval is None else _bound_columns(model, name, interval)
+            bound_columns = _bound_columns(model, name, levels) if levels else None
+            if levels and quantile_forecasts is None:
+                quantile_levels = np.asarray(model.quantiles_, dtype=np.float64)
+                quantile_forecasts = np.empty((n_origins, n_series, horizon,
+                                               quantile_levels.size))
             try:
                 if is_local_model(model) and n_series > 1:
                     # joblib reports progress as batches of series finish (to stderr) if verbose
@@ -689,11 +731,11 @@ def backtest(
                     # and a failed forecast's error after every series' warnings
                     timed = collect(Parallel(n_jobs=n_jobs, verbose=5 if verbose else 0)(
                         delayed(call_recording_warnings)(caller, _forecast_one, model,
-                                                         history, horizon, bound_columns)
+                                                         history, horizon, bool(levels))
                         for history in histories
                     ))
                 else:
-                    timed = [_forecast_one(model, history, horizon, bound_columns)
+                    timed = [_forecast_one(model, history, horizon, bool(levels))
                              for history in histories]
             except Exception as exc:  # a forecast that fails names its model too
                 raise _naming_the_model(exc, name) from exc
@@ -714,14 +756,15 @@ def backtest(
                         f"{origins[j, i]}: it holds NaN or infinity ({out.tolist()})"
                     )
                 forecasts[j, i] = out
-                if intervals is not None:
-                    bounds = timed[i][1]  # (horizon, 2)
-                    if bounds.shape != (horizon, 2) or not np.all(np.isfinite(bounds)):
+                if levels:
+                    quantiles = timed[i][1]  # (horizon, Q)
+                    expected = quantile_forecasts.shape[2:]
+                    if quantiles.shape != expected or not np.all(np.isfinite(quantiles)):
                         raise ValueError(
-                            f"model {name!r} returned invalid intervals for series {i} at origin "
-                            f"{origins[j, i]}: expected {horizon} finite values per bound, got "
-                            f"{bounds.tolist()}")
-                    intervals[j, i] = bounds
+                            f"model {name!r} returned invalid quantiles for series {i} at origin "
+                            f"{origins[j, i]}: expected finite values of shape {expected}, got "
+                            f"{quantiles.tolist()}")
+                    quantile_forecasts[j, i] = quantiles
             if verbose:
                 # this origin's own times, then the running totals that end up in the table
                 # (printed alone, the totals read as per-origin times)
@@ -737,14 +780,17 @@ def backtest(
             "mae": mae(truth, forecasts),
             "rmse": rmse(truth, forecasts),
         }
-        if intervals is not None:
+        if levels:
             # MSIS over the forecasts that have a MASE (flat histories have no scale either)
             scored = np.argwhere(~flat)  # (k, 2): origin, series
-            row["coverage"] = coverage(truth, intervals[..., 0], intervals[..., 1])
-            row["msis"] = msis(truth[~flat], intervals[..., 0][~flat], intervals[..., 1][~flat],
-                               [arrays[i][:origins[j, i]] for j, i in scored], season_length,
-                               alpha=1 - interval)
-            all_intervals[name] = intervals
+            histories = [arrays[i][:origins[j, i]] for j, i in scored]
+            for level, (low, high) in zip(levels, bound_columns):
+                lower, upper = quantile_forecasts[..., low], quantile_forecasts[..., high]
+                coverage_column, msis_column = interval_columns(level)
+                row[coverage_column] = coverage(truth, lower, upper)
+                row[msis_column] = msis(truth[~flat], lower[~flat], upper[~flat], histories,
+                                        season_length, alpha=1 - level)
+            all_quantiles[name] = (quantile_levels, quantile_forecasts)
         rows.append({**row, "fit_seconds": fit_seconds, "predict_seconds": predict_seconds})
         all_forecasts[name] = forecasts
 
@@ -752,13 +798,13 @@ def backtest(
         _warn_if_smape_misleads(truth, all_forecasts)
     if sort_by is not None:
         rows.sort(key=lambda row: row[sort_by])
-    table = _make_table(rows, interval is not None)
+    table = _make_table(rows, added_columns)
     if not return_forecasts:
         return table
     all_forecasts["__truth__"] = truth
     all_forecasts["__origins__"] = origins
-    if interval is not None:
-        all_forecasts["__intervals__"] = all_intervals
+    if levels:
+        all_forecasts["__quantiles__"] = all_quantiles
     return table, all_forecasts
 
 
@@ -789,10 +835,8 @@ def _warn_if_smape_misleads(truth, forecasts):
         )
 
 
-def _make_table(rows, with_intervals=False):
-    columns = TABLE_COLUMNS
-    if with_intervals:  # after rmse, before the times
-        columns = columns[:5] + INTERVAL_COLUMNS + columns[5:]
+def _make_table(rows, added_columns=()):
+    columns = TABLE_COLUMNS[:5] + tuple(added_columns) + TABLE_COLUMNS[5:]  # after rmse
     try:
         import pandas as pd
     except ImportError:

@@ -1055,58 +1055,84 @@ def test_predict_forecaster_validates_its_estimator_at_fit():
 
 def test_backtest_scores_prediction_intervals():
     # comparing the intervals of attention and ETS meant writing the rolling loop by hand
-    # (statistician's trial, session 19): coverage and MSIS per model, from forecast_quantiles
+    # (statistician's trial, session 19): coverage and MSIS per model and level, from
+    # forecast_quantiles, several levels from one fit (interval trial)
     from sklearn.base import clone
     from sklearn.linear_model import Ridge
 
+    from skattn import ForecastEnsemble
     from skattn.baselines import NaiveForecaster, SeasonalNaiveForecaster
     from skattn.exceptions import MetricWarning
     from skattn.metrics import coverage, interval_score, seasonal_naive_scale
-    from skattn.model_selection import INTERVAL_COLUMNS
+    from skattn.model_selection import interval_columns
 
     rng = np.random.default_rng(0)
     series = [50 + 10 * np.sin(np.arange(n) * np.pi / 6) + rng.normal(0, 2, n) for n in (70, 61)]
     series.append(np.r_[np.full(40, 3.0), rng.normal(3, 1, 12)])  # flat before the first origin
-    q = (0.1, 0.5, 0.9)
+    q = (0.025, 0.1, 0.5, 0.9, 0.975)
     models = {"naive": NaiveForecaster(quantiles=q), "snaive": SeasonalNaiveForecaster(12,
                                                                                  quantiles=q)}
     with pytest.warns(MetricWarning, match="MASE is undefined"):
         table, forecasts = backtest(models, series, 6, 12, season_length=12, n_origins=2,
-                                    interval=0.8, return_forecasts=True, sort_by="msis")
-    assert list(table.columns) == (list(TABLE_COLUMNS[:5]) + list(INTERVAL_COLUMNS)
+                                    interval=[0.8, 0.95], return_forecasts=True,
+                                    sort_by="msis_95")
+    assert interval_columns(0.8) == ("coverage_80", "msis_80")
+    assert interval_columns(0.975) == ("coverage_97.5", "msis_97.5")
+    assert list(table.columns) == (list(TABLE_COLUMNS[:5]) + ["coverage_80", "msis_80",
+                                                             "coverage_95", "msis_95"]
                                    + list(TABLE_COLUMNS[5:]))
-    assert list(table["msis"]) == sorted(table["msis"])
+    assert list(table["msis_95"]) == sorted(table["msis_95"])
     truth, origins = forecasts["__truth__"], forecasts["__origins__"]
+    scored = [(j, i) for j in range(2) for i in range(3) if (j, i) != (0, 2)]
     for name, model in models.items():
-        bounds = forecasts["__intervals__"][name]  # (n_origins, n_series, horizon, 2)
-        assert bounds.shape == (2, 3, 6, 2)
+        levels, quantiles = forecasts["__quantiles__"][name]
+        np.testing.assert_array_equal(levels, q)
+        assert quantiles.shape == (2, 3, 6, 5)
         fitted = clone(model).fit(np.zeros((1, 12)), np.zeros((1, 6)))
         for j in range(2):
             for i in range(3):
                 np.testing.assert_array_equal(
-                    bounds[j, i], fitted.forecast_quantiles(series[i][:origins[j, i]])[:, [0, 2]])
+                    quantiles[j, i], fitted.forecast_quantiles(series[i][:origins[j, i]]))
         row = list(table["model"]).index(name)
-        assert table["coverage"][row] == pytest.approx(
-            coverage(truth, bounds[..., 0], bounds[..., 1]), rel=1e-15)
-        scored = [(j, i) for j in range(2) for i in range(3) if (j, i) != (0, 2)]
-        by_hand = np.mean([interval_score(truth[j, i], bounds[j, i, :, 0], bounds[j, i, :, 1], 0.2)
-                           / seasonal_naive_scale(series[i][:origins[j, i]], 12)
-                           for j, i in scored])
-        assert table["msis"][row] == pytest.approx(by_hand, rel=1e-12)
+        for level, (low, high) in ((0.8, (1, 3)), (0.95, (0, 4))):
+            lower, upper = quantiles[..., low], quantiles[..., high]
+            coverage_column, msis_column = interval_columns(level)
+            assert table[coverage_column][row] == pytest.approx(coverage(truth, lower, upper),
+                                                                rel=1e-15)
+            by_hand = np.mean([interval_score(truth[j, i], lower[j, i], upper[j, i], 1 - level)
+                               / seasonal_naive_scale(series[i][:origins[j, i]], 12)
+                               for j, i in scored])
+            assert table[msis_column][row] == pytest.approx(by_hand, rel=1e-12)
+    # one level; a float32 level is 0.8 to 1e-8 only
+    one = backtest(models, series[:2], 6, 12, season_length=12, interval=np.float32(0.8))
+    assert "coverage_80" in one.columns and "coverage_95" not in one.columns
     # models that cannot give the intervals: before any training, or once fitted, named
     with pytest.raises(ValueError, match=r"model 'r' \(Ridge\) has no forecast_quantiles"):
         backtest({"r": Ridge()}, series[0], 6, 12, interval=0.8)
     with pytest.raises(ValueError, match=r"model 'n' forecasts the quantiles \[0.05, 0.95\]; "
                                          r"backtest\(interval=0.8\) needs each model's "
-                                         r"quantiles 0.1 and 0.9"):
+                                         r"quantiles 0.1, 0.9: e.g. quantiles=\(0.1, 0.5, 0.9\)"):
         backtest({"n": NaiveForecaster(quantiles=(0.05, 0.95))}, series[0], 6, 12, interval=0.8)
+    with pytest.raises(ValueError, match=r"needs each model's quantiles 0.025, 0.1, 0.9, 0.975"):
+        backtest({"n": NaiveForecaster(quantiles=(0.1, 0.9))}, series[0], 6, 12,
+                 interval=(0.8, 0.95))
     with pytest.raises(ValueError, match="model 'n' forecasts no quantiles"):
         backtest({"n": NaiveForecaster()}, series[0], 6, 12, interval=0.8)
-    for bad in (0, 1, 80, True, "0.8", np.nan):
-        with pytest.raises(ValueError, match="interval must be a number strictly between 0 and 1"):
+    # an ensemble of members with other quantiles says which (interval trial, session 19)
+    mixed = ForecastEnsemble([("a", NaiveForecaster(quantiles=(0.1, 0.5, 0.9))),
+                              ("b", NaiveForecaster(quantiles=(0.05, 0.5, 0.95)))])
+    with pytest.raises(ValueError, match=r"model 'e': backtest\(interval=0.8\) needs members "
+                                         r"that all forecast the same quantiles.*a: \[0.1, 0.5, "
+                                         r"0.9\], b: \[0.05, 0.5, 0.95\]"):
+        backtest({"e": mixed}, series[0], 6, 12, interval=0.8)
+    for bad in (0, 1, 80, True, "0.8", np.nan, [0.8, 80], []):
+        with pytest.raises(ValueError, match="interval must be a number strictly between 0 and 1"
+                                             "|interval must give distinct levels"):
             backtest(models, series[0], 6, 12, interval=bad)
-    with pytest.raises(ValueError, match="'msis' needs interval="):
-        backtest(models, series[0], 6, 12, sort_by="msis")
+    with pytest.raises(ValueError, match="interval must give distinct levels"):
+        backtest(models, series[0], 6, 12, interval=[0.8, 0.8])
+    with pytest.raises(ValueError, match="an msis column needs interval="):
+        backtest(models, series[0], 6, 12, sort_by="msis_80")
     # without interval: the table and forecasts of before
     plain, plain_forecasts = backtest(models, series[:2], 6, 12, return_forecasts=True)
-    assert list(plain.columns) == list(TABLE_COLUMNS) and "__intervals__" not in plain_forecasts
+    assert list(plain.columns) == list(TABLE_COLUMNS) and "__quantiles__" not in plain_forecasts
