@@ -567,41 +567,50 @@ def mase(y_true, y_pred, y_train, season_length=1, sample_weight=None):
         if weights is not None:
             return float(_series_mase(None, y_true, y_pred, y_train, season_length, weights))
         return float(_series_mase(errors, y_true, y_pred, y_train, season_length))
+    return _mean_over_series(
+        lambda row, history: _series_mase(errors[row], y_true[row], y_pred[row], history,
+                                          season_length),
+        y_train, y_true.shape[0], weights, "the MASE")
+
+
+def _mean_over_series(series_value, y_train, n_series, weights, name):
+    """The (weighted) mean over the series of ``series_value(row, history)``, the MASE or MSIS
+    of one row of a 2-D ``y_true`` from its history in ``y_train`` (one per row), a series'
+    error naming it; ``name`` ("the MASE") for a mean beyond float64's range."""
     try:
         n_histories = len(y_train)
     except TypeError:
         raise ValueError(
-            f"y_train must be a list of {y_true.shape[0]} histories, one per series, "
+            f"y_train must be a list of {n_series} histories, one per series, "
             f"got {type(y_train).__name__}"
         ) from None
-    if n_histories != y_true.shape[0]:
+    if n_histories != n_series:
         raise ValueError(
-            f"y_train must give one history per series: {n_histories} for {y_true.shape[0]} series"
+            f"y_train must give one history per series: {n_histories} for {n_series} series"
         )
     # a series of weight 0 counts as absent, as it would in the rows repeated by their weights:
-    # its MASE is not computed (its history may have none)
-    rows = range(len(errors)) if weights is None else np.flatnonzero(weights)
+    # its value is not computed (its history may have none)
+    rows = range(n_series) if weights is None else np.flatnonzero(weights)
     histories = y_train if isinstance(y_train, (list, tuple)) else list(y_train)
     values = []
     for row in rows:
         try:
-            values.append(_series_mase(errors[row], y_true[row], y_pred[row], histories[row],
-                                       season_length))
+            values.append(series_value(row, histories[row]))
         except ValueError as exc:
-            if len(errors) == 1:
+            if n_series == 1:
                 raise
             # which of many: a flat history (a discontinued product's zeros) was not said
             raise ValueError(f"series {row} (row {row} of y_true): {exc}") from None
     values = np.array(values)
     if weights is not None:
-        return _unscaled(*_weighted_mean(values, weights[rows]), "the MASE")
+        return _unscaled(*_weighted_mean(values, weights[rows]), name)
     with np.errstate(over="ignore"):
         value = np.mean(values)
     if np.isfinite(value):
         return float(value)
     # the sum overflowed; the mean, at most the largest value, fits
     units, exponent = _power_of_two_scaled(values)
-    return _unscaled(np.mean(units), exponent, "the MASE")
+    return _unscaled(np.mean(units), exponent, name)
 
 
 # ------------------------------------------------------------------------------------------
@@ -920,40 +929,10 @@ def msis(y_true, y_lower, y_upper, y_train, season_length=1, alpha=0.05, sample_
     weights = None if sample_weight is None else _checked_weights(sample_weight, y_true)
     if y_true.ndim == 1:
         return float(_series_msis(y_true, lower, upper, y_train, season_length, alpha, weights))
-    n_series = y_true.shape[0]
-    try:
-        n_histories = len(y_train)
-    except TypeError:
-        raise ValueError(
-            f"y_train must be a list of {n_series} histories, one per series, "
-            f"got {type(y_train).__name__}"
-        ) from None
-    if n_histories != n_series:
-        raise ValueError(
-            f"y_train must give one history per series: {n_histories} for {n_series} series"
-        )
-    # a series of weight 0 counts as absent, as in mase: its history is not read
-    rows = range(n_series) if weights is None else np.flatnonzero(weights)
-    histories = y_train if isinstance(y_train, (list, tuple)) else list(y_train)
-    values = []
-    for row in rows:
-        try:
-            values.append(_series_msis(y_true[row], lower[row], upper[row], histories[row],
-                                       season_length, alpha))
-        except ValueError as exc:
-            if n_series == 1:
-                raise
-            raise ValueError(f"series {row} (row {row} of y_true): {exc}") from None
-    values = np.array(values)
-    if weights is not None:
-        return _unscaled(*_weighted_mean(values, weights[rows]), "the MSIS")
-    with np.errstate(over="ignore"):
-        value = np.mean(values)
-    if np.isfinite(value):
-        return float(value)
-    # the sum overflowed; the mean, at most the largest value, fits
-    units, exponent = _power_of_two_scaled(values)
-    return _unscaled(np.mean(units), exponent, "the MSIS")
+    return _mean_over_series(
+        lambda row, history: _series_msis(y_true[row], lower[row], upper[row], history,
+                                          season_length, alpha),
+        y_train, y_true.shape[0], weights, "the MSIS")
 
 
 def _checked_quantiles(quantiles):

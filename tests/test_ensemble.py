@@ -562,20 +562,26 @@ def test_short_history_warning_counts_the_values_the_members_read(seasonal_windo
     assert values_read(single) == X.shape[1]
 
 
+def _window_models_with_quantiles(X, y):
+    """The three window models that forecast quantiles, fitted: alone, in an ensemble, behind the
+    seasonal adjustment."""
+    from skattn import DeseasonalizedForecaster
+
+    pinball = dict(loss="pinball", quantiles=[0.1, 0.5, 0.9])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return [small(0, **pinball).fit(X, y),
+                ForecastEnsemble([("a", small(0, **pinball))]).fit(X, y),
+                DeseasonalizedForecaster(small(0, **pinball), season_length=12).fit(X, y)]
+
+
 def test_a_loaded_model_warns_of_a_short_history_once_again(seasonal_windows):
     # only AttentionForecaster left its once-per-model flag out of pickles; the wrappers kept it
     # (sklearn-conventions review, session 19)
     import pickle
 
-    from skattn import DeseasonalizedForecaster
-
     series, X, y = seasonal_windows
-    pinball = dict(loss="pinball", quantiles=[0.1, 0.5, 0.9])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        models = [small(0, **pinball).fit(X, y),
-                  ForecastEnsemble([("a", small(0, **pinball))]).fit(X, y),
-                  DeseasonalizedForecaster(small(0, **pinball), season_length=12).fit(X, y)]
+    models = _window_models_with_quantiles(X, y)
     for model in models:
         with pytest.warns(UserWarning, match="the history has 5 values"):
             model.forecast_quantiles(series[:5])
@@ -590,15 +596,8 @@ def test_a_loaded_model_warns_of_a_short_history_once_again(seasonal_windows):
 def test_intervals_from_one_value_are_refused_by_every_window_model(seasonal_windows):
     # padded, one value gave intervals of zero width (coverage 0) where the baselines refuse it
     # (user trial, session 19)
-    from skattn import DeseasonalizedForecaster
-
     series, X, y = seasonal_windows
-    pinball = dict(loss="pinball", quantiles=[0.1, 0.5, 0.9])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        models = [small(0, **pinball).fit(X, y),
-                  ForecastEnsemble([("a", small(0, **pinball))]).fit(X, y),
-                  DeseasonalizedForecaster(small(0, **pinball), season_length=12).fit(X, y)]
+    models = _window_models_with_quantiles(X, y)
     for model in models:
         with pytest.raises(ValueError, match=r"forecast_quantiles: the history has 1 value; "
                                              r"prediction intervals need at least 2 values"):
