@@ -47,6 +47,8 @@ TIME_COLUMN_NAMES = ("ds", "date", "time", "timestamp", "datetime")
 GAP_FACTOR = 1.5
 #: the series a gap warning names, with their first gap
 GAPS_NAMED = 5
+#: the columns --sort-by accepts without --interval (with it, also the msis columns)
+SORT_COLUMNS = ("smape", "mase", "mae", "rmse")
 
 
 def _positive_int(text):
@@ -88,6 +90,60 @@ def _seed(text):
             f"must be an integer from 0 to {MAX_SEED}, got {text!r}"
         )
     return value
+
+
+def _interval_levels(text):
+    """argparse ``type`` of ``--interval``: comma-separated nominal coverages, each strictly
+    between 0 and 1, distinct; a tuple of floats in the order given."""
+    parts = [part.strip() for part in text.split(",")]
+    if not any(parts):
+        raise argparse.ArgumentTypeError(
+            f"must give one or more levels strictly between 0 and 1, comma-separated (0.8 or "
+            f"0.8,0.95), got {text!r}")
+    from .model_selection import interval_columns
+
+    levels, given = [], {}  # given: the columns of each level -> the level as written
+    for part in parts:
+        if not part:
+            raise argparse.ArgumentTypeError(f"an empty level in {text!r}; give levels strictly "
+                                             "between 0 and 1, comma-separated (0.8,0.95)")
+        try:
+            level = float(part) if "_" not in part else float("nan")
+        except ValueError:
+            level = float("nan")
+        if not 0 < level < 1:  # also NaN
+            hint = (f"; for {level:g}% intervals give {level / 100:g}" if 1 < level < 100
+                    else " (0.8 for 80% intervals)")
+            raise argparse.ArgumentTypeError(
+                f"each level must be a number strictly between 0 and 1, got {part!r}{hint}")
+        lower, upper = _bounds(level)
+        if not 0 < lower < 0.5 < upper < 1:
+            raise argparse.ArgumentTypeError(
+                f"level {part} is too near {0 if level < 0.5 else 1}: its interval's quantiles "
+                f"(1 - level) / 2 and (1 + level) / 2 round to {lower:g} and {upper:g}")
+        columns = interval_columns(level)
+        if columns in given:  # 0.8 twice, or 0.8 and 0.80000000001 (both coverage_80)
+            twice = (f"{part} is given twice" if part == given[columns] else
+                     f"{given[columns]} and {part} are the same level to 10 digits")
+            raise argparse.ArgumentTypeError(
+                f"each level must be given once: {twice} (columns {', '.join(columns)})")
+        given[columns] = part
+        levels.append(level)
+    return tuple(levels)
+
+
+def _bounds(level):
+    """The quantiles (1 - level) / 2 and (1 + level) / 2 that bound the central interval of
+    ``level``, rounded to 10 decimals (0.1, not 0.09999999999999998)."""
+    return round((1 - level) / 2, 10), round((1 + level) / 2, 10)
+
+
+def interval_quantiles(levels):
+    """The quantiles every model forecasts with ``--interval levels``: 0.5 (the point forecast)
+    and the bounds of each level's central interval, sorted; None for no levels."""
+    if not levels:
+        return None
+    return tuple(sorted({0.5, *(bound for level in levels for bound in _bounds(level))}))
 
 
 def _parser():
@@ -190,10 +246,29 @@ def _parser():
                               "ensemble's members get 3 * SEED, 3 * SEED + 1 and 3 * SEED + 2, so "
                               "with "
                               f"'ensemble' among the models at most {MAX_ENSEMBLE_SEED}")
-    compare.add_argument("--sort-by", choices=("smape", "mase", "mae", "rmse"), default="smape",
-                         help="the column the leaderboard is sorted by (default: smape); on "
-                              "series that reach or cross zero sMAPE can rank models "
-                              "wrongly: sort by mase or mae there")
+    compare.add_argument("--interval", type=_interval_levels, default=None, metavar="LEVELS",
+                         help="also score prediction intervals of these nominal coverages, "
+                              "comma-separated, each strictly between 0 and 1 (0.8, or "
+                              "0.8,0.95). The leaderboard gets two columns per level, named by "
+                              "it in percent: for 0.8, coverage_80 (the share of the held-out "
+                              "values inside the central 80%% interval, to compare with 0.8) and "
+                              "msis_80 (the mean scaled interval score, scaled like MASE; lower "
+                              "is better). Every model then forecasts the quantiles 0.5 "
+                              "and (1 - level) / 2 and (1 + level) / 2 of each level (0.1, 0.5, "
+                              "0.9 for 0.8): the baselines and the ensemble with quantiles=, and "
+                              "the attention model and the ensemble's members with "
+                              "loss='pinball', which changes their training loss from the "
+                              "absolute error to the pinball loss. The point forecast is still "
+                              "a median (the 0.5 quantile's pinball loss is half the absolute "
+                              "error), but the attention models train differently, so their "
+                              "point figures differ from a run without --interval. Default: no "
+                              "intervals. The plot shows the point forecasts only")
+    compare.add_argument("--sort-by", default="smape", metavar="COLUMN",
+                         help=f"the column the leaderboard is sorted by: "
+                              f"{', '.join(SORT_COLUMNS)}, or with --interval an msis column "
+                              "(msis_80 for the level 0.8); default: smape. On series that reach "
+                              "or cross zero sMAPE can rank models wrongly: sort by mase or mae "
+                              "there")
     compare.add_argument("--quiet", action="store_true", help="no progress lines")
     # compare() reports bad input found after parsing (an unreadable file, a series too short)
     # through this parser: the same "error: ..." and exit status 2 as argparse's own checks
@@ -838,22 +913,27 @@ def load_dataset(name, value_column=None, id_column=None, time_column=None):
     return list(by_id.values()), 12, 1, f"{len(by_id)} series from {path.name}", list(by_id)
 
 
-def build_models(names, season_length, n_jobs, seed, early_stopping=True):
+def build_models(names, season_length, n_jobs, seed, early_stopping=True, quantiles=None):
     """The requested models; classical ones are skipped with a message when their extra is missing.
 
     The library is looked for here, so that a missing one is found before any model trains.
 
     ``early_stopping`` is that of AttentionForecaster: False when it has fewer than
     MIN_WINDOWS_FOR_EARLY_STOPPING training windows (see :func:`skattn.windows.count_windows`).
+    ``quantiles`` (``--interval``'s, see :func:`interval_quantiles`): every model forecasts them,
+    AttentionForecaster trained with ``loss="pinball"``; None: the models as without the option.
     """
     from .forecaster import AttentionForecaster
 
+    # not quantiles=None for None: the models' parameters are those without --interval, as given
+    with_quantiles = {} if quantiles is None else {"quantiles": quantiles}
     models = {}
     for name in names:
         if name == "attention":
             models["AttentionForecaster"] = AttentionForecaster(
                 early_stopping=early_stopping, validation_fraction=VALIDATION_FRACTION,
                 max_epochs=300, n_iter_no_change=20, random_state=seed, n_jobs=n_jobs,
+                **({} if quantiles is None else {"loss": "pinball", **with_quantiles}),
             )
             continue
         try:
@@ -862,11 +942,15 @@ def build_models(names, season_length, n_jobs, seed, early_stopping=True):
             print(f"skipping {name}: {exc}")
             continue
         factories = {
-            "naive": lambda: baselines.NaiveForecaster(),
-            "snaive": lambda: baselines.SeasonalNaiveForecaster(season_length=season_length),
-            "ets": lambda: baselines.ETSForecaster(season_length=season_length, n_jobs=n_jobs),
-            "theta": lambda: baselines.ThetaForecaster(season_length=season_length, n_jobs=n_jobs),
-            "arima": lambda: baselines.ARIMAForecaster(season_length=season_length, n_jobs=n_jobs),
+            "naive": lambda: baselines.NaiveForecaster(**with_quantiles),
+            "snaive": lambda: baselines.SeasonalNaiveForecaster(season_length=season_length,
+                                                                 **with_quantiles),
+            "ets": lambda: baselines.ETSForecaster(season_length=season_length, n_jobs=n_jobs,
+                                                   **with_quantiles),
+            "theta": lambda: baselines.ThetaForecaster(season_length=season_length, n_jobs=n_jobs,
+                                                       **with_quantiles),
+            "arima": lambda: baselines.ARIMAForecaster(season_length=season_length, n_jobs=n_jobs,
+                                                       **with_quantiles),
         }
         try:
             model = factories[name]()
@@ -881,7 +965,7 @@ def build_models(names, season_length, n_jobs, seed, early_stopping=True):
     return models
 
 
-def ensemble_design(series, horizon, season_length, seed, n_jobs):
+def ensemble_design(series, horizon, season_length, seed, n_jobs, quantiles=None):
     """``python -m skattn compare``'s AttentionEnsemble and the windows it trains on.
 
     :func:`skattn.recipes.make_attention_ensemble` scaled by the horizon as on M3 monthly
@@ -893,7 +977,8 @@ def ensemble_design(series, horizon, season_length, seed, n_jobs):
     Batches of 256 and 20 epochs when there are at least 2,048 training windows, else batches of
     32; either way at least ENSEMBLE_UPDATES updates (at most 1,000 epochs). The trend family
     forecasts parabolas (``trend_degree=2``) from a horizon of 3 on, below it polynomials of
-    degree ``horizon - 1``.
+    degree ``horizon - 1``. ``quantiles`` (``--interval``'s): the members are trained with
+    ``loss="pinball"`` for them, and the ensemble forecasts them (their median across members).
 
     Returns
     -------
@@ -923,7 +1008,8 @@ def ensemble_design(series, horizon, season_length, seed, n_jobs):
     model = make_attention_ensemble(windows, season_length=season_length, n_seeds=ENSEMBLE_SEEDS,
                                     max_epochs=max_epochs, batch_size=batch_size,
                                     trend_degree=min(2, horizon - 1), n_jobs=n_jobs,
-                                    random_state=seed)
+                                    random_state=seed,
+                                    **({} if quantiles is None else {"quantiles": quantiles}))
     description = (f"AttentionEnsemble ({len(model.estimators)} members of windows "
                    f"{', '.join(map(str, windows))} reading {context}, {max_epochs} epochs of "
                    f"{n_windows} windows in batches of {batch_size})")
@@ -1000,8 +1086,8 @@ def check_lengths(series, horizon, season_length, ids=None):
         if flat.all():
             raise ValueError(f"{message}: no forecast can be scored by MASE")
         # said once here, by name; compare silences backtest's own, once per model
-        warnings.warn(f"{message}; such series are left out of the mase column only",
-                      MetricWarning, stacklevel=2)
+        warnings.warn(f"{message}; such series are left out of the mase column only (and of "
+                      "the msis columns of --interval)", MetricWarning, stacklevel=2)
 
 
 def _series_named(numbers, ids=None, shown=10):
@@ -1200,10 +1286,19 @@ def compare(args):
 
 def _compare(args):
     """:func:`compare`'s work."""
-    from .model_selection import _warn_if_smape_misleads, backtest, format_table
+    from .model_selection import _warn_if_smape_misleads, backtest, format_table, interval_columns
     from .windows import count_windows
 
     error = args.parser.error
+    levels = getattr(args, "interval", None) or ()
+    quantiles = interval_quantiles(levels)
+    # checked here rather than by argparse's choices: the msis columns depend on --interval
+    sortable = SORT_COLUMNS + tuple(interval_columns(level)[1] for level in levels)
+    if args.sort_by not in sortable:
+        msis = ("; an msis column needs --interval: msis_80 with --interval 0.8"
+                if not levels and args.sort_by.lower().startswith("msis") else "")
+        error(f"argument --sort-by: invalid choice: {args.sort_by!r} (choose from "
+              f"{', '.join(sortable)}{msis})")
 
     def data_error(message):
         args.parser.exit(2, f"{args.parser.prog}: error: {message}\n")
@@ -1262,7 +1357,7 @@ def _compare(args):
             n_windows = count_windows(train_lengths, window, horizon)
             early_stopping = n_windows >= MIN_WINDOWS_FOR_EARLY_STOPPING
         built = build_models([name], season_length, args.n_jobs, args.seed,
-                             early_stopping=early_stopping)
+                             early_stopping=early_stopping, quantiles=quantiles)
         for display_name, model in built.items():
             runs.append((name, {display_name: model}, dict(window=window)))
             described.append(display_name if early_stopping else (
@@ -1270,15 +1365,18 @@ def _compare(args):
                 f"{MIN_WINDOWS_FOR_EARLY_STOPPING} training windows: it has {n_windows})"))
     if "ensemble" in names:
         ensemble, ensemble_windows, description = ensemble_design(
-            series, horizon, season_length, args.seed, args.n_jobs)
+            series, horizon, season_length, args.seed, args.n_jobs, quantiles=quantiles)
         runs.append(("ensemble", {"AttentionEnsemble": ensemble}, ensemble_windows))
         described.append(description)
     if not runs:  # each skipped model said why
         data_error("no model could be built")
     if not args.quiet:
         used = _series_used(title, n_loaded, n_skipped, len(series), counted_in_title)
+        intervals = "" if not levels else (
+            f"; intervals of {', '.join(f'{level:g}' for level in levels)} (quantiles "
+            f"{', '.join(f'{q:g}' for q in quantiles)})")
         print(f"{used}hold-out {horizon}, season {season_length}, "
-              f"window {window}; models: {', '.join(described)}", flush=True)
+              f"window {window}; models: {', '.join(described)}{intervals}", flush=True)
     started = time.perf_counter()
     tables, forecasts = [], {}
     from .exceptions import (BaselineFallbackWarning, MetricWarning, OutlierScaleWarning,
@@ -1301,6 +1399,7 @@ def _compare(args):
                     run_models, series, horizon=horizon, season_length=season_length,
                     n_jobs=args.n_jobs, verbose=0 if args.quiet else 1, return_forecasts=True,
                     sort_by=None, **window_args,  # sorted, and warned about, once below
+                    **({"interval": list(levels)} if levels else {}),
                 )
             except ValueError as exc:  # data this model rejects; check_lengths vetted the rest
                 (display_name,) = run_models
@@ -1318,8 +1417,12 @@ def _compare(args):
                                     {name: forecasts[name] for name in names_plotted})
     print()
     print(format_table(table))
+    intervals = "" if not levels else (
+        "; coverage_<level>: share of the held-out values inside the central interval of that "
+        "nominal coverage, msis_<level>: mean scaled interval score (scaled like MASE, lower is "
+        "better)")
     print(f"\n{len(series)} series, horizon {horizon}; sMAPE in percent, MASE scaled by the "
-          f"in-sample seasonal-naive error (season {season_length}); "
+          f"in-sample seasonal-naive error (season {season_length}){intervals}; "
           f"{time.perf_counter() - started:.1f} s in all")
     if output is not None:
         written = plot_forecasts(output, series, forecasts, names_plotted, horizon,

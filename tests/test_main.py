@@ -1026,7 +1026,7 @@ def test_compare_leaves_a_constant_series_out_of_the_mase_only_and_names_it_once
     assert undefined == ["MASE is undefined for 1 of the 3 series (series 'gone'): a history "
                          "that repeats exactly every 4 step(s), a constant one for instance, "
                          "has a seasonal-naive error of 0, MASE's scale; such series are left "
-                         "out of the mase column only"]
+                         "out of the mase column only (and of the msis columns of --interval)"]
     out = capsys.readouterr().out
     row = next(line for line in out.splitlines() if line.startswith("| NaiveForecaster"))
     smape_cell, mase_cell = (float(cell) for cell in row.strip("|").split("|")[1:3])
@@ -1414,7 +1414,8 @@ def test_compare_prints_warnings_as_one_line_without_skattn_s_source(tmp_path):
     assert lines == ["python -m skattn compare: warning: MetricWarning: MASE is undefined for 1 "
                      "of the 3 series (series 'gone'): a history that repeats exactly every 4 "
                      "step(s), a constant one for instance, has a seasonal-naive error of 0, "
-                     "MASE's scale; such series are left out of the mase column only"]
+                     "MASE's scale; such series are left out of the mase column only (and of "
+                     "the msis columns of --interval)"]
     assert ".py:" not in result.stderr and "check_lengths(" not in result.stderr
 
 
@@ -1435,3 +1436,237 @@ def test_compare_help_describes_skip_short_and_the_gap_warning(capsys):
     assert "a missing time (a week without a row) is warned about, naming the series" in text
     assert "--skip-short leave out the series too short for the hold-out" in text
     assert "Applied before --max-series" in text
+
+
+# --interval: prediction intervals on the leaderboard
+
+#: the quantiles of --interval 0.8,0.95: 0.5 and the bounds of both central intervals
+_QUANTILES_80_95 = (0.025, 0.1, 0.5, 0.9, 0.975)
+
+
+def _printed_table(out):
+    """The leaderboard compare printed: {model: {column: float}}, and the columns in order."""
+    lines = [line for line in out.splitlines() if line.startswith("| ")]
+    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    assert header[0] == "model"
+    rows = {}
+    for line in lines[1:]:
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        rows[cells[0]] = {column: float(cell) for column, cell in zip(header[1:], cells[1:])}
+    return rows, header
+
+
+def _seasonal_panel():
+    """Two trending series with a season of 4, on which sMAPE and msis_80 rank naive first and
+    msis_95 seasonal naive: a sort by msis_95 is seen as such."""
+    t = np.arange(40)
+    return {name: (20 + 0.3 * t + np.sin(2 * np.pi * t / 4)
+                   + np.random.default_rng(k).normal(size=40)).round(2)
+            for k, name in enumerate("ab")}
+
+
+_INTERVAL_COLUMNS = ("coverage_80", "msis_80", "coverage_95", "msis_95")
+
+
+def test_interval_quantiles_are_the_median_and_the_bounds_rounded():
+    from skattn.__main__ import interval_quantiles
+
+    assert interval_quantiles((0.8, 0.95)) == _QUANTILES_80_95  # 0.1, not 0.09999999999999998
+    assert interval_quantiles((0.95, 0.8)) == _QUANTILES_80_95
+    assert interval_quantiles((0.5,)) == (0.25, 0.5, 0.75)
+    assert interval_quantiles(()) is None
+
+
+def test_compare_interval_scores_the_intervals_as_backtest_does(tmp_path, capsys, monkeypatch):
+    import skattn.model_selection
+    from skattn.baselines import NaiveForecaster, SeasonalNaiveForecaster
+    from skattn.model_selection import backtest
+
+    path = _long_csv(tmp_path, _long_series({"s2": 40, "s1": 33, "s3": 52}))
+    calls = []
+
+    def recording(models, *args, **kwargs):
+        calls.append(({name: model.get_params() for name, model in models.items()},
+                      kwargs.get("interval")))
+        return backtest(models, *args, **kwargs)
+
+    monkeypatch.setattr(skattn.model_selection, "backtest", recording)
+    argv = ["compare", "--dataset", path, *_LONG_ARGS, "--models", "naive,snaive", "--horizon",
+            "6", "--season-length", "4", "--window", "10", "--output", "none", "--n-jobs", "1"]
+    main(argv + ["--interval", "0.8,0.95"])
+    out = capsys.readouterr().out
+    assert "intervals of 0.8, 0.95 (quantiles 0.025, 0.1, 0.5, 0.9, 0.975)" in out
+    assert "coverage_<level>: share of the held-out values inside the central interval" in out
+    # one run per model, each built with the quantiles and scoring both levels
+    assert [interval for _, interval in calls] == [[0.8, 0.95], [0.8, 0.95]]
+    assert [params["quantiles"] for params, _ in calls for params in params.values()] == [
+        _QUANTILES_80_95, _QUANTILES_80_95]
+    printed, header = _printed_table(out)
+    assert header == ["model", "smape", "mase", "mae", "rmse", *_INTERVAL_COLUMNS,
+                      "fit_seconds", "predict_seconds"]
+    used = list(_long_series({"s2": 40, "s1": 33, "s3": 52}).values())
+    table = backtest({"NaiveForecaster": NaiveForecaster(quantiles=_QUANTILES_80_95),
+                      "SeasonalNaiveForecaster": SeasonalNaiveForecaster(
+                          season_length=4, quantiles=_QUANTILES_80_95)},
+                     used, horizon=6, window=10, season_length=4, interval=[0.8, 0.95])
+    columns = ("smape", "mase", "mae", "rmse", *_INTERVAL_COLUMNS)
+    expected = {column: list(table[column]) for column in ("model", *columns)}
+    assert sorted(printed) == sorted(expected["model"])
+    for row, name in enumerate(expected["model"]):
+        assert [printed[name][column] for column in columns] == pytest.approx(
+            [expected[column][row] for column in columns], abs=6e-4)  # printed to 3 decimals
+    # the baselines' point forecasts are those without --interval
+    main(argv + ["--quiet"])
+    without, header = _printed_table(capsys.readouterr().out)
+    assert not set(header) & set(_INTERVAL_COLUMNS)
+    for name, figures in without.items():
+        for column in ("smape", "mase", "mae", "rmse"):
+            assert printed[name][column] == figures[column]
+
+
+def test_compare_sorts_by_an_msis_column(tmp_path, capsys):
+    path = _long_csv(tmp_path, _seasonal_panel())
+    argv = ["compare", "--dataset", path, *_LONG_ARGS, "--models", "naive,snaive", "--horizon",
+            "6", "--season-length", "4", "--window", "10", "--output", "none", "--quiet",
+            "--n-jobs", "1", "--interval", "0.8,0.95"]
+    orders = {}
+    for column in ("smape", "msis_80", "msis_95"):
+        main(argv + ["--sort-by", column])
+        printed, _ = _printed_table(capsys.readouterr().out)
+        orders[column] = list(printed)
+        values = [printed[name][column] for name in printed]
+        assert values == sorted(values) and len(values) == 2
+    assert orders["smape"] == orders["msis_80"] == ["NaiveForecaster", "SeasonalNaiveForecaster"]
+    assert orders["msis_95"] == ["SeasonalNaiveForecaster", "NaiveForecaster"]
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("0", "each level must be a number strictly between 0 and 1, got '0'"),
+        ("1", "each level must be a number strictly between 0 and 1, got '1'"),
+        ("80", "each level must be a number strictly between 0 and 1, got '80'; for 80% "
+               "intervals give 0.8"),
+        ("a", "each level must be a number strictly between 0 and 1, got 'a'"),
+        ("nan", "each level must be a number strictly between 0 and 1, got 'nan'"),
+        ("0.8,0.8", "each level must be given once: 0.8 is given twice"),
+        ("0.8,0.80000000001", "each level must be given once: 0.8 and 0.80000000001 are the "
+                              "same level to 10 digits (columns coverage_80, msis_80)"),
+        ("", "must give one or more levels strictly between 0 and 1"),
+        ("0.8,", "an empty level in '0.8,'"),
+        ("0.99999999999", "level 0.99999999999 is too near 1"),
+    ],
+)
+def test_compare_bad_interval_is_a_usage_error_before_any_work(value, message, capsys,
+                                                                no_work):
+    err = _usage_error(["compare", "--models", "naive", "--output", "none",
+                        "--interval", value], capsys)
+    assert f"error: argument --interval: {message}" in err
+    assert "usage: " in err
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--sort-by", "msis_80"],
+         "argument --sort-by: invalid choice: 'msis_80' (choose from smape, mase, mae, rmse; "
+         "an msis column needs --interval: msis_80 with --interval 0.8)"),
+        (["--interval", "0.8", "--sort-by", "msis_95"],
+         "argument --sort-by: invalid choice: 'msis_95' (choose from smape, mase, mae, rmse, "
+         "msis_80)"),
+        (["--interval", "0.8", "--sort-by", "coverage_80"],
+         "argument --sort-by: invalid choice: 'coverage_80' (choose from smape, mase, mae, rmse, "
+         "msis_80)"),
+    ],
+)
+def test_compare_sort_by_msis_needs_its_interval(argv, message, capsys, no_work):
+    err = _usage_error(["compare", "--models", "naive", "--output", "none", *argv], capsys)
+    assert message in err
+
+
+def _stub_backtest(monkeypatch):
+    """Replace backtest by one that records the models and arguments of each run and trains
+    nothing: compare's leaderboard of zeros."""
+    import skattn.model_selection
+
+    runs = []
+
+    def stub(models, series, horizon, **kwargs):
+        runs.append((models, kwargs))
+        (name,) = models
+        columns = ["smape", "mase", "mae", "rmse"]
+        for level in kwargs.get("interval") or ():
+            columns += skattn.model_selection.interval_columns(level)
+        table = {"model": [name], **{column: [0.0] for column in columns},
+                 "fit_seconds": [0.0], "predict_seconds": [0.0]}
+        shape = (1, len(series), horizon)
+        return table, {name: np.ones(shape), "__truth__": np.ones(shape)}
+
+    monkeypatch.setattr(skattn.model_selection, "backtest", stub)
+    return runs
+
+
+def _ensemble_members(model):
+    """The AttentionForecasters of compare's ensemble (season 12: behind their adjustment)."""
+    return [member.forecaster[-1] for _, member in model.estimators]
+
+
+def test_compare_builds_every_model_for_the_quantiles_only_with_interval(capsys, monkeypatch):
+    # the attention models with the pinball loss, the baselines with quantiles=; nothing trained
+    pytest.importorskip("statsforecast")
+    from skattn import AttentionForecaster
+
+    runs = _stub_backtest(monkeypatch)
+    main(["compare", "--interval", "0.8,0.95", "--output", "none", "--quiet", "--n-jobs", "1",
+          "--sort-by", "msis_95"])
+    assert "| msis_95 |" in capsys.readouterr().out
+    assert len(runs) == 7
+    for models, kwargs in runs:
+        assert kwargs["interval"] == [0.8, 0.95]
+        ((name, model),) = models.items()
+        if name == "AttentionEnsemble":
+            members = _ensemble_members(model)
+            assert len(members) == 18
+            for member in members:
+                assert member.loss == "pinball" and member.quantiles == _QUANTILES_80_95
+        else:
+            assert model.quantiles == _QUANTILES_80_95
+            if name == "AttentionForecaster":
+                assert model.loss == "pinball"
+    # without --interval: as before, no quantiles, the absolute error, no interval= to backtest
+    runs.clear()
+    main(["compare", "--output", "none", "--quiet", "--n-jobs", "1"])
+    assert "coverage" not in capsys.readouterr().out
+    assert len(runs) == 7
+    for models, kwargs in runs:
+        assert "interval" not in kwargs
+        ((name, model),) = models.items()
+        members = _ensemble_members(model) if name == "AttentionEnsemble" else [model]
+        for member in members:
+            assert member.quantiles is None
+            if isinstance(member, AttentionForecaster):
+                assert member.loss == "absolute_error"
+
+
+def test_build_models_parameters_change_only_with_quantiles():
+    pytest.importorskip("statsforecast")
+    from skattn.__main__ import MODEL_NAMES, build_models, ensemble_design
+
+    names = [name for name in MODEL_NAMES if name != "ensemble"]
+    before = build_models(names, 12, 1, 0)
+    for quantiles, changed in ((None, {}), (_QUANTILES_80_95, {"quantiles": _QUANTILES_80_95})):
+        after = build_models(names, 12, 1, 0, quantiles=quantiles)
+        assert list(after) == list(before)
+        for name, model in after.items():
+            expected = {**before[name].get_params(), **changed}
+            if quantiles is not None and name == "AttentionForecaster":
+                expected["loss"] = "pinball"
+            assert model.get_params() == expected
+    series = [100 + np.random.default_rng(0).normal(size=80).cumsum()]
+    plain = [member.get_params() for member in _ensemble_members(
+        ensemble_design(series, 6, 12, seed=0, n_jobs=1)[0])]
+    for quantiles, changed in ((None, {}), (_QUANTILES_80_95,
+                                            {"loss": "pinball", "quantiles": _QUANTILES_80_95})):
+        model, _, _ = ensemble_design(series, 6, 12, seed=0, n_jobs=1, quantiles=quantiles)
+        assert [member.get_params() for member in _ensemble_members(model)] == [
+            {**params, **changed} for params in plain]
