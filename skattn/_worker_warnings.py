@@ -3,8 +3,9 @@
 A warning raised in a worker process is printed there, under the worker's own filters, to the
 worker's stderr (a terminal, or a Jupyter server's log) and never reaches the caller:
 ``pytest.warns``, ``warnings.catch_warnings(record=True)``, an ``"error"`` filter and a notebook
-all miss it. ``backtest`` (the local models' forecasts over series) and ``ForecastEnsemble``
-(its members' fits) run the work through :func:`call_recording_warnings`, which records a
+all miss it. ``backtest`` (the local models' forecasts over series), ``ForecastEnsemble`` (its
+members' fits) and the baselines (their row chunks at predict) run the work through
+:func:`call_recording_warnings`, which runs it under the caller's filters, records a
 worker's warnings and returns them with the result, and hand the outcomes to :func:`collect`
 in the caller, which raises the warnings again there, where the caller's filters decide what is
 shown, and then the first job's error, if a job failed.

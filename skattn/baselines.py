@@ -349,7 +349,8 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
 
         Each window gets the intervals of the model that forecasts it: the model's, the short-
         window rule's (naive) or the fallback's (see ``docs/baselines.md``). A constant window
-        gets intervals of zero width (ETS: about 1e-6 of the level), and a window the model fits
+        gets intervals of zero width (ETS: zero or nearly, up to ~1e-4 of the level, as its fitted
+        sigma is not exactly 0), and a window the model fits
         almost exactly (a straight line, for the library models) almost zero width: the model
         has seen no error.
 
@@ -378,6 +379,9 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
         -----
         BaselineFallbackWarning
             Once per call, counting the windows on which the library failed.
+        UserWarning
+            statsforecast's own warnings, as the library raises them (Theta on a window of 4
+            values: too few residuals; AutoARIMA: 3 or more differencing operations).
         """
         check_is_fitted(self)
         self._require_quantiles("predict_quantiles")
@@ -472,6 +476,9 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
         -----
         BaselineFallbackWarning
             When the library failed on the history.
+        UserWarning
+            statsforecast's own warnings, as the library raises them (as for
+            :meth:`predict_quantiles`).
         """
         check_is_fitted(self)
         self._require_quantiles("forecast_quantiles")

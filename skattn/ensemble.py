@@ -539,12 +539,14 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
 
         As :meth:`skattn.AttentionForecaster.forecast_quantiles`, with the quantiles combined
         by :meth:`predict_quantiles`: the last window of ``history`` (left-padded with its first
-        value when shorter, and warned about) is read by every member.
+        value when shorter than the window; warned about when shorter than what the members'
+        networks read, see Warns) is read by every member.
 
         Parameters
         ----------
         history : array-like of shape (n_timesteps,) or (n_timesteps, n_channels)
-            The series up to now, oldest first, any length >= 1.
+            The series up to now, oldest first, at least 2 values (one value has no spread to
+            estimate).
         steps : int or None, default=None
             Number of future values, at most the horizon (``n_outputs_``); None means the
             horizon.

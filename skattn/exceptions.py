@@ -3,8 +3,8 @@
 Filter them by class, e.g. ``warnings.simplefilter("error", OutlierScaleWarning)``. Bad input is
 a ValueError, never a warning; scikit-learn's ``ConvergenceWarning`` is used as it is. A few
 notices about a call's own arguments are plain ``UserWarning``s: ``future_covariates`` rows no
-model reads, a ``forecast_quantiles`` history shorter than the window, series too short for any
-window of ``make_windows``.
+model reads, a ``forecast_quantiles`` history shorter than what the model's networks read, series
+too short for any window of ``make_windows``.
 """
 
 __all__ = ["BaselineFallbackWarning", "DataShiftWarning", "MetricWarning", "OutlierScaleWarning",

@@ -1715,7 +1715,7 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
         Parameters
         ----------
         history : array-like of shape (n_timesteps,) or (n_timesteps, n_channels)
-            The series up to now, oldest first, any length >= 1; 2-D with ``n_channels_``
+            The series up to now, oldest first, at least 2 values; 2-D with ``n_channels_``
             columns, the covariates in channels 1.., for a model fitted with covariates.
         steps : int or None, default=None
             Number of future values, at most the horizon (``n_outputs_``); None means the

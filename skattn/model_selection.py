@@ -206,6 +206,9 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
 
         Raises
         ------
+        ValueError
+            (scikit-learn's InvalidParameterError) When ``estimator`` has no ``fit`` and
+            ``predict``.
         Exception
             Whatever ``estimator.fit`` raises on this data, or the routing on these parameters;
             nothing is then changed.
@@ -460,9 +463,10 @@ def backtest(
         series.
     return_forecasts : bool, default False
         Also return the forecasts.
-    sort_by : {"smape", "mase", "mae", "rmse"} or None, default "smape"
+    sort_by : {"smape", "mase", "mae", "rmse"}, an msis column, or None, default "smape"
         The column the table's rows are sorted by, smallest first; None keeps the order of
-        ``models``. Where test values are 0, forecast as 0 or with the other sign, sMAPE can rank
+        ``models``; with ``interval``, an msis column (``"msis_80"``) too, not a coverage
+        column (the best coverage is the one nearest its level, not the smallest). Where test values are 0, forecast as 0 or with the other sign, sMAPE can rank
         models wrongly (a :class:`~skattn.exceptions.MetricWarning` says so): sort by MASE or
         MAE there.
     covariates : array-like or list of array-like, default None
@@ -494,9 +498,11 @@ def backtest(
         One row per model: ``model``, ``smape`` (percent), ``mase``, ``mae``, ``rmse`` (each the
         mean over series and origins; MAE and RMSE in the series' units, so on a panel of
         series of different scales the largest dominate them, where sMAPE and MASE weigh every
-        series alike), ``fit_seconds`` (wall time of ``fit``, summed over
-        origins) and ``predict_seconds`` (time spent inside ``forecast``, summed over series and
-        origins); see Notes for both. Sorted by ``sort_by``.
+        series alike); with ``interval`` a ``coverage_<level>`` and an ``msis_<level>`` column
+        per level (``coverage_80``, ``msis_80``); then ``fit_seconds`` (wall time of ``fit``,
+        summed over origins) and ``predict_seconds`` (time spent inside ``forecast``, and
+        ``forecast_quantiles`` with ``interval``, summed over series and origins); see Notes
+        for both. Sorted by ``sort_by``.
     forecasts : dict of name -> ndarray of shape (n_origins, n_series, horizon)
         Only with ``return_forecasts``; also ``forecasts["__truth__"]`` and
         ``forecasts["__origins__"]`` (origin positions, shape (n_origins, n_series)), and with
@@ -508,10 +514,14 @@ def backtest(
     Raises
     ------
     ValueError
-        On invalid parameters or series, a series too short for the origins (see Notes), or a
-        forecast of the wrong shape or holding NaN or infinity.
+        On invalid parameters or series, a series too short for the origins (see Notes), every
+        history repeating exactly every season (no forecast has a MASE), or a forecast of the
+        wrong shape or holding NaN or infinity; with ``interval``, a model without
+        ``forecast_quantiles`` (before any training) or whose fitted ``quantiles_`` lack the
+        bounds (1 ± level) / 2, or quantile forecasts of the wrong shape or not finite.
     Exception
-        What a model's ``fit`` or ``forecast`` raises, of the same type (a ValueError if that
+        What a model's ``fit``, ``forecast`` or ``forecast_quantiles`` raises, of the same type
+        (a ValueError if that
         type cannot be made from a message) with ``"model '<name>': "`` before its message,
         chained from it.
 
@@ -532,7 +542,8 @@ def backtest(
     zeros) has a seasonal-naive error of 0, so its forecast has no MASE: the ``mase`` column is
     the mean over the other forecasts, with a :class:`~skattn.exceptions.MetricWarning` naming
     such series, while ``smape``, ``mae`` and ``rmse`` count every series (a ValueError when no
-    forecast has a MASE).
+    forecast has a MASE); with ``interval`` the ``msis`` columns leave them out too (no scale)
+    and the ``coverage`` columns count them.
 
     **Series are aligned at their ends.** Series carry no dates, so each series' origins are
     counted back from its own last value, and a global model fitted at an origin trains on every
@@ -681,8 +692,10 @@ def backtest(
         # user had to drop it by hand; its sMAPE, MAE and RMSE are still defined
         warnings.warn(
             _flat_histories_message(flat, n_series, n_origins, season_length)
-            + f"; the mase column is the mean over the other {int((~flat).sum())} forecasts, "
-            "while smape, mae and rmse count every series",
+            + (f"; the mase column is the mean over the other {int((~flat).sum())} forecasts, "
+               "while smape, mae and rmse count every series" if not levels else
+               f"; the mase and msis columns are the mean over the other {int((~flat).sum())} "
+               "forecasts, while smape, mae, rmse and coverage count every series"),
             MetricWarning, stacklevel=2)
 
     rows, all_forecasts, all_quantiles = [], {}, {}

@@ -480,13 +480,15 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
         prediction intervals from the end of ``history``, within the trained horizon.
 
         As :meth:`skattn.AttentionForecaster.forecast_quantiles`, with the seasonal adjustment:
-        the last window of ``history`` (left-padded with its first value when shorter, and
-        warned about) is adjusted, its quantiles forecast and multiplied back.
+        the last window of ``history`` (left-padded with its first value when shorter than the
+        window; warned about when shorter than what the inner model reads, see Warns) is
+        adjusted, its quantiles forecast and multiplied back.
 
         Parameters
         ----------
         history : array-like of shape (n_timesteps,) or (n_timesteps, n_channels)
-            The series up to now, oldest first, any length >= 1.
+            The series up to now, oldest first, at least 2 values (one value has no spread to
+            estimate).
         steps : int or None, default=None
             Number of future values, at most the horizon (``n_outputs_``); None means the
             horizon.
