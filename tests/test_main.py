@@ -523,17 +523,12 @@ def test_long_csv_series_in_any_order_of_rows_and_trailing_blank_lines(tmp_path)
     assert [list(values) for values in series] == [[1, 4], [2, 3, 6], [5]]
 
 
-@pytest.mark.parametrize("max_series", [None, 2])
-def test_compare_long_csv_scores_each_series_as_backtest_does(
-        tmp_path, capsys, monkeypatch, max_series):
-    # the figures are those of backtest on the same list of series, in the order of the ids;
-    # --max-series keeps the first ids
+@pytest.fixture
+def backtest_series(monkeypatch):
+    """The series of every backtest run compare makes (a list per run), backtest running as is."""
     import skattn.model_selection
-    from skattn.baselines import NaiveForecaster, SeasonalNaiveForecaster
     from skattn.model_selection import backtest
 
-    expected = _long_series({"s2": 40, "s1": 33, "s3": 52})
-    path = _long_csv(tmp_path, expected)
     passed = []
 
     def recording(models, series, *args, **kwargs):
@@ -541,6 +536,20 @@ def test_compare_long_csv_scores_each_series_as_backtest_does(
         return backtest(models, series, *args, **kwargs)
 
     monkeypatch.setattr(skattn.model_selection, "backtest", recording)
+    return passed
+
+
+@pytest.mark.parametrize("max_series", [None, 2])
+def test_compare_long_csv_scores_each_series_as_backtest_does(
+        tmp_path, capsys, backtest_series, max_series):
+    # the figures are those of backtest on the same list of series, in the order of the ids;
+    # --max-series keeps the first ids
+    from skattn.baselines import NaiveForecaster, SeasonalNaiveForecaster
+    from skattn.model_selection import backtest
+
+    expected = _long_series({"s2": 40, "s1": 33, "s3": 52})
+    path = _long_csv(tmp_path, expected)
+    passed = backtest_series
     argv = ["compare", "--dataset", path, *_LONG_ARGS, "--models", "naive,snaive", "--horizon",
             "6", "--season-length", "4", "--window", "10", "--output", "none", "--n-jobs", "1"]
     main(argv + ([] if max_series is None else ["--max-series", str(max_series)]))
@@ -1066,19 +1075,10 @@ def test_compare_too_short_series_are_all_counted_and_named(tmp_path, capsys, no
 
 @pytest.mark.parametrize("max_series", [None, 2])
 def test_compare_skip_short_leaves_them_out_in_one_warning_before_max_series(
-        tmp_path, capsys, monkeypatch, max_series):
-    import skattn.model_selection
-    from skattn.model_selection import backtest
-
+        tmp_path, capsys, backtest_series, max_series):
     expected = _long_series({"a": 40, "new1": 10, "b": 36, "new2": 8, "c": 44})
     path = _long_csv(tmp_path, expected)
-    passed = []
-
-    def recording(models, series, *args, **kwargs):
-        passed.append([np.array(values) for values in series])
-        return backtest(models, series, *args, **kwargs)
-
-    monkeypatch.setattr(skattn.model_selection, "backtest", recording)
+    passed = backtest_series
     argv = ["compare", "--dataset", path, *_LONG_ARGS, "--models", "naive,snaive", "--horizon",
             "6", "--season-length", "4", "--output", "none", "--n-jobs", "1", "--skip-short"]
     with pytest.warns(UserWarning) as record:
