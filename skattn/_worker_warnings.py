@@ -19,8 +19,8 @@ threads at once would not be safe (``catch_warnings`` swaps process-wide state).
 """
 from __future__ import annotations
 
-import importlib
 import os
+import sys
 import traceback
 import warnings
 from typing import NamedTuple
@@ -33,8 +33,9 @@ _REISSUED_REGISTRY: dict = {}
 
 class Caller(NamedTuple):
     """The process that asks for work, as :func:`call_recording_warnings` needs it: its id, and
-    its warning filters as plain data, ``(action, message pattern, category module, category
-    name, module pattern, lineno)`` each, so that they pickle whatever the categories are."""
+    its warning filters, ``warnings.filters`` as they are (their compiled patterns pickle with
+    their flags; their categories by reference, or by value under joblib's default backend,
+    which pickles with cloudpickle: a category defined in ``__main__`` or in a function)."""
 
     pid: int
     filters: tuple
@@ -42,31 +43,25 @@ class Caller(NamedTuple):
 
 def current_caller():
     """This process as the :class:`Caller` of work that may run in worker processes."""
-    def pattern(regex):  # compiled by filterwarnings, a string or None as others add them
-        return "" if regex is None else getattr(regex, "pattern", regex)
-
-    # a filter's category is a class, or a tuple of classes where it was put in the list by
-    # hand (scikit-learn's checks do): one entry per class, in place
-    filters = tuple(
-        (action, pattern(message), one.__module__, one.__qualname__, pattern(module), lineno)
-        for action, message, category, module, lineno in warnings.filters
-        for one in (category if isinstance(category, tuple) else (category,)))
-    return Caller(os.getpid(), filters)
+    return Caller(os.getpid(), tuple(warnings.filters))
 
 
 def _apply_filters(filters):
-    """Install a caller's filters (of :func:`current_caller`) in this process, in their order.
-    A filter on a category this process cannot import is left out: its warnings are still
-    recorded and raised again in the caller, where it applies."""
-    warnings.resetwarnings()
-    for action, message, module_name, qualname, module, lineno in filters:
-        try:
-            category = importlib.import_module(module_name)
-            for part in qualname.split("."):
-                category = getattr(category, part)
-        except (ImportError, AttributeError):
-            continue
-        warnings.filterwarnings(action, message, category, module, lineno, append=True)
+    """Install a caller's filters (of :func:`current_caller`) in this process, in their order,
+    as they are: rebuilt through ``filterwarnings``, a filter put in the list by hand with a
+    case-sensitive pattern would have matched more (review, session 19)."""
+    warnings.resetwarnings()  # a new filters version: no registry holds a decision of before
+    warnings.filters.extend(filters)
+
+
+def _module_of(filename):
+    """The name of the imported module whose file is ``filename`` (what ``warnings.warn`` matches
+    a filter's module pattern against), or None: ``warn_explicit`` then derives one from the
+    file's path, which a pattern such as ``statsforecast`` does not match."""
+    for name, module in list(sys.modules.items()):
+        if getattr(module, "__file__", None) == filename:
+            return name
+    return None
 
 
 class WorkerTraceback(Exception):
@@ -82,7 +77,8 @@ def call_recording_warnings(caller, function, *args, **kwargs):
     filter makes a library's warning an error there too: a baseline then falls back in a worker
     as in the caller, where under "always" the worker forecast otherwise; review, session 19).
     ``warnings`` are those it raised and the filters let through, as ``(text, category,
-    filename, lineno)`` tuples (plain data, so that any warning pickles), and an exception it
+    filename, lineno, module name)`` tuples (plain data, so that any warning pickles), and an
+    exception it
     raised is returned as ``error = (exception, traceback text)`` with ``result`` None. In the
     caller's own process it is simply called: no warnings recorded, and an exception
     propagates.
@@ -96,13 +92,17 @@ def call_recording_warnings(caller, function, *args, **kwargs):
             result = function(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 -- returned to the caller, which raises it
             error = (exc, traceback.format_exc())
-    return result, [(str(w.message), w.category, w.filename, w.lineno) for w in caught], error
+    return result, [(str(w.message), w.category, w.filename, w.lineno, _module_of(w.filename))
+                    for w in caught], error
 
 
 def reissue_warnings(records):
     """Raise again, in this process and under its filters, warnings recorded in a worker."""
-    for text, category, filename, lineno in records:
-        warnings.warn_explicit(text, category, filename, lineno, registry=_REISSUED_REGISTRY)
+    for text, category, filename, lineno, module in records:
+        # with the module name the worker raised it in: a filter's module pattern matched in the
+        # worker and not here, and the warning was lost with n_jobs > 1 (review, session 19)
+        warnings.warn_explicit(text, category, filename, lineno, module=module,
+                               registry=_REISSUED_REGISTRY)
 
 
 def worker_exception(error):

@@ -334,11 +334,11 @@ def _bound_columns(model, name, levels):
                          + model._no_common_quantiles(f"backtest(interval={_shown(levels)})"))
     if quantiles is not None:
         quantiles = np.asarray(quantiles, dtype=np.float64)
-        # float32 levels (np.float32(0.8)) are 0.8 to 1e-8 only
-        found = [[np.flatnonzero(np.isclose(quantiles, q, rtol=0, atol=1e-6)) for q in pair]
-                 for pair in wanted]
-        if all(column.size for pair in found for column in pair):
-            return [(int(low[0]), int(high[0])) for low, high in found]
+        # the nearest quantile, if within 1e-6 (float32 levels are 0.8 to 1e-8 only); the first
+        # within it read 0.0999995 for 0.1 beside it (review, session 19)
+        nearest = np.abs(quantiles[None, None, :] - wanted[:, :, None]).argmin(axis=2)  # (L, 2)
+        if np.all(np.abs(quantiles[nearest] - wanted) <= 1e-6):
+            return [(int(low), int(high)) for low, high in nearest]
     has = "no quantiles" if quantiles is None else f"the quantiles {quantiles.tolist()}"
     needed = sorted({float(np.round(q, 6)) for q in wanted.ravel()})
     example = ", ".join(map(str, sorted(set(needed) | {0.5})))
@@ -358,16 +358,21 @@ def _checked_levels(interval):
     strictly between 0 and 1, distinct; () for None."""
     if interval is None:
         return ()
-    values = interval if isinstance(interval, (list, tuple, np.ndarray)) else [interval]
+    values = [interval] if np.ndim(interval) == 0 else list(np.ravel(interval, order="K"))
     levels = []
     for value in values:
+        if isinstance(value, np.ndarray):  # a 0-d array
+            value = value[()]
         if not isinstance(value, Real) or isinstance(value, bool) or not 0 < value < 1:
             raise ValueError(f"interval must be a number strictly between 0 and 1 (0.8 for 80% "
                              f"intervals), a list of such numbers, or None, got {interval!r}")
-        # the shortest decimal of its own precision: np.float32(0.8) is 0.8, not 0.800000012
-        levels.append(float(str(value)))
-    if not levels or len(set(levels)) < len(levels):
-        raise ValueError(f"interval must give distinct levels, got {interval!r}")
+        # np.float32(0.8) is 0.8 to 1e-8: as the shortest decimal of its own precision, 0.8
+        levels.append(float(str(value)) if isinstance(value, np.floating) else float(value))
+    columns = [interval_columns(level) for level in levels]
+    if not levels or len(set(columns)) < len(columns):
+        # 0.8 and 0.80000000001 both make coverage_80: the second overwrote the first's figures
+        raise ValueError(f"interval must give distinct levels (to 10 digits, as the columns "
+                         f"name them), got {interval!r}")
     return tuple(levels)
 
 

@@ -1129,8 +1129,21 @@ def test_backtest_scores_prediction_intervals():
         with pytest.raises(ValueError, match="interval must be a number strictly between 0 and 1"
                                              "|interval must give distinct levels"):
             backtest(models, series[0], 6, 12, interval=bad)
-    with pytest.raises(ValueError, match="interval must give distinct levels"):
-        backtest(models, series[0], 6, 12, interval=[0.8, 0.8])
+    for same in ([0.8, 0.8], [0.8, 0.80000000001]):  # one column name for both
+        with pytest.raises(ValueError, match="interval must give distinct levels"):
+            backtest(models, series[0], 6, 12, interval=same)
+    # other kinds of numbers (review, session 19)
+    from fractions import Fraction
+
+    for level in (Fraction(4, 5), np.array(0.8), np.array([0.8])):
+        assert "coverage_80" in backtest(models, series[:2], 6, 12, season_length=12,
+                                         interval=level).columns
+    # the nearest quantile to each bound, not the first within the tolerance
+    from skattn.model_selection import _bound_columns
+
+    near = NaiveForecaster(quantiles=(0.0999995, 0.1, 0.5, 0.9, 0.9000005)).fit(
+        np.zeros((1, 12)), np.zeros((1, 6)))
+    assert _bound_columns(near, "n", (0.8, 0.800001)) == [(1, 3), (0, 4)]
     with pytest.raises(ValueError, match="an msis column needs interval="):
         backtest(models, series[0], 6, 12, sort_by="msis_80")
     # without interval: the table and forecasts of before
