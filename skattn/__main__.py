@@ -1037,7 +1037,7 @@ def check_lengths(series, horizon, season_length, ids=None):
         in a file of many series, a position would be hard to find. None: by their position.
     """
     from .exceptions import MetricWarning
-    from .metrics import seasonal_naive_scale
+    from .metrics import _repeats_every_season, seasonal_naive_scale
     from .model_selection import _flat_histories_message
 
     def called(number):  # ", 'b'," in "the shortest series, 'b', has ..."
@@ -1073,7 +1073,7 @@ def check_lengths(series, horizon, season_length, ids=None):
     for number, values in enumerate(series):
         origin = values.size - horizon
         history = values[:origin]
-        if np.array_equal(history[season_length:], history[:-season_length]):
+        if _repeats_every_season(history, season_length):
             flat[0, number] = True
             continue
         try:

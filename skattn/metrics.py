@@ -398,6 +398,14 @@ def smape(y_true, y_pred, sample_weight=None):
     return float(100.0 * np.mean(ratio))
 
 
+def _repeats_every_season(y_train, season_length):
+    """Whether the 1-D float array ``y_train`` has more than ``season_length`` values and repeats
+    exactly every ``season_length`` steps (a constant series with any season): its
+    seasonal-naive error, the scale of MASE and MSIS, is then 0."""
+    return y_train.size > season_length and np.array_equal(y_train[season_length:],
+                                                           y_train[:-season_length])
+
+
 def _seasonal_pairs(y_train, season_length, metric="MASE"):
     # the validated history as (y_t, y_{t-m}) for every t with a value m steps back; metric names
     # the scaled metric in the messages (MASE, or MSIS, which has the same scale)
@@ -414,13 +422,12 @@ def _seasonal_pairs(y_train, season_length, metric="MASE"):
             f"{metric} needs a training series longer than season_length={season_length}, "
             f"got {y_train.size} values"
         )
-    later, earlier = y_train[season_length:], y_train[:-season_length]
-    if np.array_equal(later, earlier):
+    if _repeats_every_season(y_train, season_length):
         raise ValueError(
             f"{metric} is undefined: the training series repeats exactly with period "
             f"{season_length} (its seasonal-naive error is 0)"
         )
-    return later, earlier
+    return y_train[season_length:], y_train[:-season_length]
 
 
 def seasonal_naive_scale(y_train, season_length=1):

@@ -17,7 +17,8 @@ from ._validation import (MissingTargetsScoreMixin, fit_routing, forecast_with_p
                           routed_fit_params, declared_tags, takes_three_d)
 from ._worker_warnings import call_recording_warnings, collect, current_caller
 from .exceptions import MetricWarning
-from .metrics import coverage, mae, msis, rmse, seasonal_naive_scale, smape
+from .metrics import (_repeats_every_season, coverage, mae, msis, rmse, seasonal_naive_scale,
+                      smape)
 from .windows import _as_covariates, _as_series, _is_single_series, check_integer, make_windows
 
 METRIC_COLUMNS = ("smape", "mase", "mae", "rmse")
@@ -380,8 +381,7 @@ def _scale_of(history, season_length, series_number, origin):
     # MASE's scale of one history; NaN when it is 0 (the history repeats exactly every season,
     # e.g. a discontinued product's zeros), which backtest leaves out of the MASE; any other
     # problem is an error naming the series and origin
-    if history.size > season_length and np.array_equal(history[season_length:],
-                                                        history[:-season_length]):
+    if _repeats_every_season(history, season_length):
         return np.nan
     try:
         return seasonal_naive_scale(history, season_length)
