@@ -17,6 +17,33 @@ N_JOBS_CONSTRAINT = [Interval(Integral, None, -1, closed="right"),
                      Interval(Integral, 1, None, closed="left"), None]
 
 
+def check_quantiles(quantiles):
+    """``quantiles`` as a (Q,) float64 array of distinct, increasing values strictly inside
+    (0, 1), or a ValueError naming what is wrong.
+
+    The one rule of every model with ``quantiles=`` (the baselines, :class:`AttentionForecaster`,
+    the recipe). Unsorted quantiles are refused, not sorted: the columns of ``predict_quantiles``
+    follow ``quantiles_``, and a user reading them in the order given would read the wrong ones
+    (the attention model sorted them silently while the baselines refused them, so one
+    ``ForecastEnsemble`` of both could not be built from one list).
+    """
+    try:
+        array = np.asarray(quantiles, dtype=np.float64)
+    except (TypeError, ValueError):  # strings, ragged lists
+        raise ValueError(f"quantiles must be numbers in (0, 1), got {quantiles!r}") from None
+    if array.ndim != 1 or array.size == 0:  # a nested list is not flattened, silently
+        raise ValueError(f"quantiles must be a non-empty 1-D list of values in (0, 1), got "
+                         f"{quantiles!r}")
+    if not np.all((array > 0) & (array < 1)):  # NaN fails this too
+        raise ValueError(f"quantiles must be strictly between 0 and 1, got {quantiles!r}")
+    if np.unique(array).size < array.size:  # two outputs (heads, columns) for one quantile
+        raise ValueError(f"quantiles must be distinct, got {quantiles!r}")
+    if np.any(np.diff(array) < 0):
+        raise ValueError(f"quantiles must be in increasing order (the order of the columns of "
+                         f"predict_quantiles), got {quantiles!r}")
+    return array
+
+
 def validate_windows(estimator, X, y=None, *, reset, missing_y=False):
     """Validate history windows ``X`` (and targets ``y``) for ``estimator``.
 

@@ -39,8 +39,8 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, as_history, check_steps,
-                          validate_windows)
+from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, as_history, check_quantiles,
+                          check_steps, validate_windows)
 from ._worker_warnings import call_recording_warnings, collect, current_caller
 from .exceptions import BaselineFallbackWarning
 
@@ -124,29 +124,6 @@ def _fallback(y, steps, season_length, quantiles=None):
     """What a window gets when the library fails on it: its seasonal naive forecast (or its
     quantiles)."""
     return _seasonal_naive_forecasts(y[None], steps, season_length, quantiles)[0]
-
-
-def _check_quantiles(quantiles):
-    """``quantiles`` as a 1-D float64 array of distinct, increasing values strictly inside (0, 1),
-    or a ValueError naming what is wrong."""
-    try:
-        array = np.asarray(quantiles, dtype=np.float64)
-    except (TypeError, ValueError):  # strings, ragged lists
-        raise ValueError(f"quantiles must be numbers in (0, 1), got {quantiles!r}") from None
-    if array.ndim != 1 or array.size == 0:
-        raise ValueError(f"quantiles must be a non-empty 1-D list of values in (0, 1), got "
-                         f"{quantiles!r}")
-    if not np.all((array > 0) & (array < 1)):  # NaN fails this too
-        raise ValueError(f"quantiles must be strictly between 0 and 1, got {quantiles!r}")
-    gaps = np.diff(array)
-    if np.any(gaps == 0):
-        raise ValueError(f"quantiles must be distinct, got {quantiles!r}")
-    if np.any(gaps < 0):
-        # not sorted silently: the columns of predict_quantiles follow quantiles_, and a user
-        # reading them in the order given would read the wrong ones
-        raise ValueError(f"quantiles must be in increasing order (the order of the columns of "
-                         f"predict_quantiles), got {quantiles!r}")
-    return array
 
 
 def _finite_quantiles(forecasts):
@@ -314,7 +291,7 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
         if self._needs_library:
             _import_statsforecast(type(self).__name__)
         self._check_params()
-        quantiles = None if self.quantiles is None else _check_quantiles(self.quantiles)
+        quantiles = None if self.quantiles is None else check_quantiles(self.quantiles)
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."

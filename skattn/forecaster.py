@@ -27,7 +27,8 @@ from threadpoolctl import ThreadpoolController
 from . import nn
 from ._process_shards import ProcessShardRunner, shard_bounds
 from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, MissingTargetsScoreMixin,
-                          forecast_quantiles_of, recursive_forecast, validate_windows)
+                          check_quantiles, forecast_quantiles_of, recursive_forecast,
+                          validate_windows)
 from .exceptions import DataShiftWarning, OutlierScaleWarning, TargetUnitsWarning
 from .nn.losses import loss_backward, loss_forward
 from .nn.optim import AdamW, clip_grad_norm, make_lr_schedule
@@ -517,8 +518,8 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
         uses delta=1 (in the units the loss is measured in); "pinball" trains one output per
         quantile in ``quantiles``.
     quantiles : array-like of float in (0, 1) or None, default=None
-        Quantiles for ``loss="pinball"``, distinct, in a 1-D list; None there means (0.1, 0.5,
-        0.9). Only valid with the pinball loss. Each has its own output, trained by its own
+        Quantiles for ``loss="pinball"``, distinct and in increasing order, in a 1-D list; None
+        there means (0.1, 0.5, 0.9). Only valid with the pinball loss. Each has its own output, trained by its own
         loss; each window's outputs are sorted at predict time, so its quantiles never cross.
         :meth:`predict` and :meth:`forecast` return the quantile nearest 0.5,
         :meth:`predict_quantiles` all of them for windows, :meth:`forecast_quantiles` for the end
@@ -822,21 +823,7 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
             )
         if self.loss == "pinball":
             quantiles = _DEFAULT_QUANTILES if self.quantiles is None else self.quantiles
-            try:
-                quantiles = np.asarray(quantiles, dtype=np.float64)
-            except (TypeError, ValueError):
-                raise ValueError(f"quantiles must be numbers in (0, 1), got "
-                                 f"{self.quantiles!r}") from None
-            if quantiles.ndim > 1:  # a nested list was flattened, silently (user trial 17)
-                raise ValueError(f"quantiles must be a 1-D list of values in (0, 1), got "
-                                 f"{self.quantiles!r}")
-            quantiles = quantiles.reshape(-1)
-            if quantiles.size == 0 or not np.all((quantiles > 0) & (quantiles < 1)):
-                raise ValueError(
-                    f"quantiles must be a non-empty list of values in (0, 1), got {self.quantiles!r}"
-                )
-            if np.unique(quantiles).size < quantiles.size:  # two heads trained for one quantile
-                raise ValueError(f"quantiles must be distinct, got {self.quantiles!r}")
+            quantiles = check_quantiles(quantiles)
             # predict, forecast and the scores use the quantile nearest 0.5: with two at the
             # same distance (0.1 and 0.9; compared with a tolerance, as 0.9 - 0.5 != 0.5 - 0.1 in
             # floating point) the one taken would have been the lower, silently
@@ -849,7 +836,7 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
                     f"predict and forecast (the quantile nearest 0.5) is ambiguous: add 0.5 to "
                     f"quantiles, got {self.quantiles!r}"
                 )
-            return np.sort(quantiles)
+            return quantiles
         if self.quantiles is not None:
             raise ValueError(
                 f"quantiles={self.quantiles!r} is only used with loss='pinball', not loss={self.loss!r}"

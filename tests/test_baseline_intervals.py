@@ -10,7 +10,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skattn import ForecastEnsemble, make_windows
+from skattn import AttentionForecaster, ForecastEnsemble, make_attention_ensemble, make_windows
 from skattn.baselines import (
     ARIMAForecaster,
     BaselineFallbackWarning,
@@ -211,6 +211,24 @@ def test_the_point_path_passes_no_level(cls, monkeypatch):
 def test_bad_quantiles_are_refused_at_fit(cls, quantiles, message):
     with pytest.raises(ValueError, match=message):
         cls(quantiles=quantiles).fit(np.ones((2, 8)) + np.arange(8), np.zeros(2))
+
+
+@pytest.mark.parametrize("quantiles", [(0.9, 0.5, 0.1), (0.1, 0.5, 0.5, 0.9), [[0.1, 0.5, 0.9]],
+                                       (0.1, 0.5, 1.0), ()])
+def test_the_attention_model_and_the_baselines_refuse_the_same_quantiles(quantiles):
+    """One rule and one message for every model with ``quantiles=`` (the attention model sorted
+    unsorted quantiles silently while the baselines refused them)."""
+    X = np.ones((4, 8)) + np.arange(8)
+    messages = []
+    for model in (NaiveForecaster(quantiles=quantiles), ETSForecaster(quantiles=quantiles),
+                  AttentionForecaster(loss="pinball", quantiles=quantiles, max_epochs=1,
+                                      patch_len=4, d_model=8, n_heads=1, n_layers=1)):
+        with pytest.raises(ValueError, match="quantiles must") as error:
+            model.fit(X, np.zeros(4))
+        messages.append(str(error.value))
+    assert messages[0] == messages[1] == messages[2]
+    with pytest.raises(ValueError, match="quantiles must"):
+        make_attention_ensemble((8,), season_length=1, quantiles=quantiles)
 
 
 @pytest.mark.parametrize("cls", ALL)

@@ -193,7 +193,8 @@ def test_exported_at_the_top_level_lazily():
 
 
 @pytest.mark.parametrize("quantiles, message", [
-    ((1.5,), r"quantiles must be a non-empty list of values in \(0, 1\)"),
+    ((1.5,), "quantiles must be strictly between 0 and 1"),
+    ((0.9, 0.5, 0.1), "quantiles must be in increasing order"),
     ((0.1, 0.1), "quantiles must be distinct"),
     ((0.1, 0.9), "are equally near 0.5"),
 ])
