@@ -462,6 +462,29 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
         steps = self.n_outputs_ if steps is None else check_steps(steps)
         return _finite_quantiles(self._forecast_history(history, steps, self.quantiles_))
 
+    def _forecast_with_quantiles(self, history, steps):
+        """``(forecast(history, steps), forecast_quantiles(history, steps))``, from one fit of
+        the library's model where that gives the same values: ``backtest(interval=...)`` needs
+        both, and the two calls fitted every history twice (ETS on an M3 monthly series: 75
+        and 84 ms). With 0.5 among ``quantiles_`` its column is :meth:`forecast`'s value (the
+        mean) whenever the fit succeeded; without 0.5, or after a fallback (a call without
+        intervals may succeed), the two are computed apart, as the two methods compute them.
+        """
+        check_is_fitted(self)
+        self._require_quantiles("forecast_quantiles")
+        steps = check_steps(steps)
+        middle = np.flatnonzero(self.quantiles_ == 0.5)
+        if middle.size == 0:
+            return self.forecast(history, steps), self.forecast_quantiles(history, steps)
+        y = np.ascontiguousarray(as_history(history, self.n_channels_)[:, 0])
+        self._check_spread_estimable(y.shape[0], "the history has")
+        forecasts, status = self._as_fitted()._forecast_rows(y[None, :], steps, self.quantiles_)
+        if status[0] == _FAILED:
+            self._warn_failures(status)
+            return self.forecast(history, steps), _finite_quantiles(forecasts[0])
+        quantiles = _finite_quantiles(forecasts[0])  # (steps, Q)
+        return quantiles[:, int(middle[0])].copy(), quantiles
+
     def _forecast_history(self, history, steps, quantiles):
         """forecast (``quantiles`` None) or forecast_quantiles of one history: (steps,) or
         (steps, Q)."""

@@ -310,10 +310,16 @@ def _forecast_one(model, history, horizon, with_quantiles=False):
     # skattn, ~1.5 s) and the shipping of models and histories to them are not charged to
     # whichever local model happens to run first. quantiles: (horizon, Q) or None
     started = time.perf_counter()
-    forecast = model.forecast(history, horizon)
     quantiles = None
-    if with_quantiles:
-        quantiles = np.asarray(model.forecast_quantiles(history, horizon), dtype=np.float64)
+    if with_quantiles and hasattr(model, "_forecast_with_quantiles"):
+        # a baseline: both from one fit of its library model, not two (the same values)
+        forecast, quantiles = model._forecast_with_quantiles(history, horizon)
+    else:
+        forecast = model.forecast(history, horizon)
+        if with_quantiles:
+            quantiles = model.forecast_quantiles(history, horizon)
+    if quantiles is not None:
+        quantiles = np.asarray(quantiles, dtype=np.float64)
     seconds = time.perf_counter() - started
     try:
         return np.asarray(forecast, dtype=np.float64), quantiles, seconds

@@ -20,6 +20,7 @@ from skattn.baselines import (
     ThetaForecaster,
 )
 from skattn.datasets import load_airline
+from skattn.model_selection import backtest
 
 statsforecast_models = pytest.importorskip("statsforecast.models")
 
@@ -389,6 +390,81 @@ def test_a_library_failure_gives_the_naive_intervals():
         quantiles = model.predict_quantiles(X)
     naive = NaiveForecaster(quantiles=q).fit(X, np.zeros((2, 3)))
     np.testing.assert_array_equal(quantiles[1], naive.predict_quantiles(X[1:])[0])
+
+
+# ------------------------------------------------------------------------------------------
+# backtest(interval=...): one fit of each history for the point forecast and the intervals
+# ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("cls", ALL)
+@pytest.mark.parametrize("quantiles", [(0.1, 0.5, 0.9), (0.025, 0.1, 0.9, 0.975)])
+def test_one_fit_gives_what_forecast_and_forecast_quantiles_give(cls, quantiles):
+    series = _airline()
+    model = cls(season_length=12, quantiles=quantiles) if cls is not NaiveForecaster else \
+        cls(quantiles=quantiles)
+    model.fit(series[None, :36], np.zeros((1, 6)))
+    # a long history, one shorter than two seasons (a non-seasonal model), a constant one and
+    # a 2-D history with a covariate column
+    for history, steps in ((series[:100], 18), (series[:20], 7), (np.full(30, 5.0), 4),
+                           (np.column_stack([series[:40], series[:40] * 0]), 3)):
+        if history.ndim == 2:
+            model = clone(model).fit(history[None, :36], np.zeros((1, 6)))
+        point, bounds = model._forecast_with_quantiles(history, steps)
+        np.testing.assert_array_equal(point, model.forecast(history, steps))
+        np.testing.assert_array_equal(bounds, model.forecast_quantiles(history, steps))
+
+
+@pytest.mark.parametrize("cls", LIBRARY)
+def test_backtest_fits_each_history_once_for_its_intervals(cls, monkeypatch):
+    # forecast and forecast_quantiles each fitted the library's model: two fits of every
+    # history at every origin (ETS on an M3 series: 75 + 84 ms)
+    library = {ETSForecaster: "AutoETS", ThetaForecaster: "AutoTheta",
+               ARIMAForecaster: "AutoARIMA"}[cls]
+    calls = []
+    original = getattr(statsforecast_models, library).forecast
+
+    def recording(self, *args, **kwargs):
+        calls.append(kwargs.get("level"))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(getattr(statsforecast_models, library), "forecast", recording)
+    series = [_airline()[:60], _airline()[40:110], 2.0 * _airline()[80:]]
+    model = cls(season_length=12, quantiles=(0.1, 0.5, 0.9))
+    table, forecasts = backtest({"m": model}, series, horizon=6, window=24, season_length=12,
+                                n_origins=2, interval=[0.8], return_forecasts=True)
+    assert calls == [[80.0]] * 6  # 3 series x 2 origins, one call each
+    # the same values as the two calls: the 0.5 column is forecast's value
+    calls.clear()
+    fitted = clone(model).fit(series[0][None, :24], np.zeros((1, 6)))
+    quantiles, bounds = forecasts["__quantiles__"]["m"]  # (n_origins, n_series, horizon, Q)
+    np.testing.assert_array_equal(quantiles, [0.1, 0.5, 0.9])
+    for k in range(2):
+        for i, values in enumerate(series):
+            history = values[:forecasts["__origins__"][k, i]]
+            np.testing.assert_array_equal(forecasts["m"][k, i], fitted.forecast(history, 6))
+            np.testing.assert_array_equal(bounds[k, i], fitted.forecast_quantiles(history, 6))
+
+
+def test_a_failed_interval_fit_keeps_the_point_forecast_of_its_own_fit(monkeypatch):
+    # the library fails only when asked for intervals: the point forecast is forecast's (the
+    # library's mean), not the fallback's, and the intervals are the fallback's, as with two calls
+    original = statsforecast_models.AutoETS.forecast
+
+    def failing_with_level(self, y, h, level=None, **kwargs):
+        if level is not None:
+            raise RuntimeError("no intervals")
+        return original(self, y=y, h=h, **kwargs)
+
+    monkeypatch.setattr(statsforecast_models.AutoETS, "forecast", failing_with_level)
+    series = _airline()[:60]
+    model = ETSForecaster(season_length=12, quantiles=(0.1, 0.5, 0.9))
+    model.fit(series[None, :36], np.zeros((1, 6)))
+    with pytest.warns(BaselineFallbackWarning, match="on 1 of 1 window") as record:
+        point, bounds = model._forecast_with_quantiles(series, 6)
+    assert len(record) == 1  # the point forecast's own fit succeeded
+    np.testing.assert_array_equal(point, model.forecast(series, 6))
+    fallback = SeasonalNaiveForecaster(12, quantiles=(0.1, 0.5, 0.9)).fit(series[None, :36],
+                                                                         np.zeros((1, 6)))
+    np.testing.assert_array_equal(bounds, fallback.forecast_quantiles(series, 6))
 
 
 # ------------------------------------------------------------------------------------------
