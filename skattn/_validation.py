@@ -7,7 +7,7 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_array, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_array, validate_data
 
 from .windows import as_float64, check_fits_in_memory, left_pad, non_finite_message
 
@@ -79,15 +79,32 @@ def validate_windows(estimator, X, y=None, *, reset, missing_y=False):
     n_channels : int
         The channels of ``X``: 1 for 2-D windows, else ``X.shape[2]``.
     """
-    if y is None:
-        X = validate_data(estimator, X, reset=reset, allow_nd=True, dtype=[np.float64, np.float32])
-    elif missing_y:
-        X = validate_data(estimator, X, reset=reset, allow_nd=True, dtype=[np.float64, np.float32])
-        y = check_targets_with_missing(y, X.shape[0], estimator)  # refuses a scalar y too
-    else:
-        _refuse_scalar_y(y)
-        X, y = validate_data(estimator, X, y, reset=reset, allow_nd=True,
-                             dtype=[np.float64, np.float32], multi_output=True, y_numeric=True)
+    refuse_dates_and_text(X, "X")
+    try:
+        if y is None:
+            X = validate_data(estimator, X, reset=reset, allow_nd=True,
+                              dtype=[np.float64, np.float32])
+        elif missing_y:
+            X = validate_data(estimator, X, reset=reset, allow_nd=True,
+                              dtype=[np.float64, np.float32])
+            refuse_dates_and_text(y, "y")
+            y = check_targets_with_missing(_missing_objects_as_nan(y), X.shape[0], estimator)
+        else:
+            _refuse_scalar_y(y)
+            refuse_dates_and_text(y, "y")
+            y = _missing_objects_as_nan(y)  # then refused as NaN, by scikit-learn's message
+            X, y = validate_data(estimator, X, y, reset=reset, allow_nd=True,
+                                 dtype=[np.float64, np.float32], multi_output=True,
+                                 y_numeric=True)
+    except ValueError as exc:
+        # scikit-learn's "Input X contains NaN. ... consider HistGradientBoostingClassifier"
+        # says neither where nor what to do (user trial, session 20)
+        message = str(exc)
+        if message.startswith(("Input X contains", "Input contains")):
+            located = _windows_non_finite_message(X, type(estimator).__name__)
+            raise ValueError(located or message) from None
+        raise
+
     n_channels = window_channels(X)
     if not reset and n_channels != estimator.n_channels_:
         raise ValueError(
@@ -144,12 +161,18 @@ class MissingTargetsScoreMixin:
         from sklearn.metrics import r2_score
 
         predictions = np.asarray(self.predict(X), dtype=np.float64)
-        y = check_targets_with_missing(y, predictions.shape[0], self)
+        refuse_dates_and_text(y, "y")
+        y = check_targets_with_missing(_missing_objects_as_nan(y), predictions.shape[0], self)
+        # checked here, once for both paths: a list or a scalar weight indexed by the observed
+        # rows was an IndexError (fuzzing, session 20)
+        weights = None if sample_weight is None else _check_sample_weight(sample_weight,
+                                                                          predictions)
         if not np.isnan(y).any():
-            return r2_score(y, predictions, sample_weight=sample_weight)
+            if y.shape[0] < 2:  # scikit-learn's r2_score: NaN with a warning
+                raise ValueError(f"R^2 needs at least two windows, got {y.shape[0]}")
+            return r2_score(y, predictions, sample_weight=weights)
         targets = y.reshape(y.shape[0], -1)  # (n, horizon)
         predictions = predictions.reshape(targets.shape)
-        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         scores = []
         for step in range(targets.shape[1]):
             observed = ~np.isnan(targets[:, step])  # (n,)
@@ -161,6 +184,83 @@ class MissingTargetsScoreMixin:
             raise ValueError("y has fewer than two observed values at every horizon step; R^2 is "
                              "not defined")
         return float(np.mean(scores))
+
+
+def refuse_dates_and_text(values, what):
+    """A ValueError for dates, durations or text in ``values`` (an array, a DataFrame or a
+    list), which scikit-learn's conversion to float turns into numbers without a word: a
+    datetime64 column into nanosecond counts (~1.6e18), ``"286.08"`` into 286.08 (user trial,
+    session 20). Arrays and DataFrames are checked by their dtypes, without a copy."""
+    dtypes = getattr(values, "dtypes", None)  # a DataFrame's columns
+    if dtypes is not None and not isinstance(dtypes, np.dtype):
+        columns = list(np.asarray(values.columns))
+        for column, dtype in zip(columns, dtypes):
+            kind = getattr(dtype, "kind", "O")
+            if kind in "mM" or (kind == "O" and any(isinstance(value, (str, bytes))
+                                                     for value in values[column])):
+                raise ValueError(f"{what} must be numeric: column {str(column)!r} holds "
+                                 f"{'dates or durations' if kind in 'mM' else 'text'} "
+                                 f"({dtype}): give numbers")
+            if kind == "O":
+                _refuse_missing_objects(values[column], f"{what}'s column {str(column)!r}")
+        return
+    if isinstance(values, np.ndarray):
+        array = values
+    else:
+        try:
+            array = np.asarray(values)
+        except ValueError:  # ragged lists: scikit-learn's conversion says so
+            return
+    if array.dtype.kind in "mMUS" or (array.dtype.kind == "O" and any(
+            isinstance(value, (str, bytes)) for value in array.reshape(-1))):
+        as_float64(array, what)  # raises, with its message
+    if array.dtype.kind == "O" and what != "y":  # y's are missing targets (NaN)
+        _refuse_missing_objects(array.reshape(-1), what)
+
+
+def _missing_objects_as_nan(y):
+    """``y`` with None and pandas.NA as NaN when it is an array of objects (a target that was
+    not observed, as NaN is), else ``y`` itself: float() refused them with a TypeError about
+    'NAType' (fuzzing, session 20)."""
+    if not (isinstance(y, np.ndarray) and y.dtype.kind == "O"):
+        return y
+    return np.array([np.nan if value is None or type(value).__name__ == "NAType" else value
+                     for value in y.reshape(-1)], dtype=np.float64).reshape(y.shape)
+
+
+def _refuse_missing_objects(values, what):
+    """A ValueError for None or pandas.NA among ``values`` (objects): float() refuses them with
+    a TypeError about 'NAType' from inside scikit-learn's conversion (fuzzing, session 20)."""
+    missing = sum(1 for value in values if value is None or type(value).__name__ == "NAType")
+    if missing:
+        raise ValueError(f"{what} contains {missing} missing value(s) (None or pandas.NA): "
+                         f"fill the gaps of the series before cutting windows (make_windows "
+                         f"locates them), or drop those windows")
+
+
+def _windows_non_finite_message(X, name):
+    """The message for windows ``X`` holding NaN or infinity: how many, where, and that gaps are
+    filled in the series, before make_windows cuts it (whose message then locates them); None
+    when ``X`` cannot be read as float64 with NaN for its missing values."""
+    try:
+        if hasattr(X, "to_numpy"):  # pandas' nullable columns: pd.NA is NaN here
+            array = X.to_numpy(dtype=np.float64, na_value=np.nan)
+        else:
+            array = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError):  # pd.NA in an object array: scikit-learn's message stays
+        return None
+    bad = ~np.isfinite(array)
+    n_nan = int(np.count_nonzero(np.isnan(array)))
+    kinds = ", ".join(f"{count} {label}" for count, label in
+                      ((n_nan, "NaN"), (int(bad.sum()) - n_nan, "infinite")) if count)
+    rows = bad.reshape(bad.shape[0], -1).any(axis=1)
+    first = np.argwhere(bad)[0]
+    where = f"window {first[0]}, time step {first[1]}" + (
+        f", channel {first[2]}" if first.size > 2 else "")
+    return (f"X contains NaN or infinity ({kinds} in {int(rows.sum())} of its {rows.size} "
+            f"windows, the first in {where}); {name} needs observed values in every window. "
+            f"Fill the gaps of the series before cutting windows (make_windows names and "
+            f"locates them), or drop those windows")
 
 
 def _refuse_scalar_y(y):

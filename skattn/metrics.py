@@ -65,6 +65,7 @@ from sklearn.utils.metadata_routing import (
 from sklearn.utils.validation import _check_sample_weight
 
 from ._validation import check_targets_with_missing
+from .windows import as_float64
 
 
 def _one_value_per_row(shape_a, shape_b):
@@ -83,8 +84,8 @@ def _shape_mismatch_message(y_true_shape, y_pred_shape):
 
 
 def _pair(y_true, y_pred):
-    y_true = np.asarray(y_true, dtype=np.float64)
-    y_pred = np.asarray(y_pred, dtype=np.float64)
+    y_true = as_float64(y_true, "y_true")
+    y_pred = as_float64(y_pred, "y_pred")
     if y_true.shape != y_pred.shape:
         if not _one_value_per_row(y_true.shape, y_pred.shape):
             raise ValueError(_shape_mismatch_message(y_true.shape, y_pred.shape))
@@ -412,7 +413,7 @@ def _seasonal_pairs(y_train, season_length, metric="MASE"):
     if not isinstance(season_length, Integral) or isinstance(season_length, bool) or season_length < 1:
         raise ValueError(f"season_length must be an integer >= 1, got {season_length!r}")
     season_length = int(season_length)  # NumPy's unsigned integers wrap around in y[:-m]
-    y_train = np.asarray(y_train, dtype=np.float64)
+    y_train = as_float64(y_train, "y_train")
     if y_train.ndim != 1:
         raise ValueError(f"y_train must be 1-D, got shape {y_train.shape}")
     if not np.all(np.isfinite(y_train)):
@@ -598,6 +599,10 @@ def _mean_over_series(series_value, y_train, n_series, weights, name):
     # a series of weight 0 counts as absent, as it would in the rows repeated by their weights:
     # its value is not computed (its history may have none)
     rows = range(n_series) if weights is None else np.flatnonzero(weights)
+    if getattr(y_train, "ndim", None) == 2 and hasattr(y_train, "to_numpy"):
+        # a DataFrame of windows, one row per series: list() gave its column labels (user
+        # trial, session 20)
+        y_train = y_train.to_numpy()
     histories = y_train if isinstance(y_train, (list, tuple)) else list(y_train)
     values = []
     for row in rows:
@@ -625,7 +630,7 @@ def _mean_over_series(series_value, y_train, n_series, weights, name):
 # ------------------------------------------------------------------------------------------
 def _paired_with(y_true, values, name):
     # values as a float array of y_true's shape, paired with it as _pair pairs y_pred
-    values = np.asarray(values, dtype=np.float64)
+    values = as_float64(values, name)
     if values.shape != y_true.shape:
         if not _one_value_per_row(y_true.shape, values.shape):
             raise ValueError(
@@ -639,7 +644,7 @@ def _paired_with(y_true, values, name):
 def _interval(y_true, y_lower, y_upper):
     """``y_true``, ``y_lower`` and ``y_upper`` as float arrays of ``y_true``'s shape: checked for
     shape, emptiness, finiteness, and bounds in order."""
-    y_true = np.asarray(y_true, dtype=np.float64)
+    y_true = as_float64(y_true, "y_true")
     lower = _paired_with(y_true, y_lower, "y_lower")
     upper = _paired_with(y_true, y_upper, "y_upper")
     if y_true.size == 0:
@@ -1007,8 +1012,8 @@ def quantile_loss(y_true, y_quantiles, quantiles, sample_weight=None):
     0.1583
     """
     levels = _checked_quantiles(quantiles)
-    y_true = np.asarray(y_true, dtype=np.float64)
-    y_quantiles = np.asarray(y_quantiles, dtype=np.float64)
+    y_true = as_float64(y_true, "y_true")
+    y_quantiles = as_float64(y_quantiles, "y_quantiles")
     expected = f"y_true's shape plus a last axis of len(quantiles)={levels.size}"
     if y_quantiles.ndim == 0 or y_quantiles.shape[-1] != levels.size:
         raise ValueError(

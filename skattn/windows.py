@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Mapping
 from numbers import Integral
 
 import numpy as np
@@ -12,7 +13,10 @@ def as_float64(values, what):
     """``values`` as a float64 array, or a ValueError naming ``what``.
 
     Complex values are refused too (NumPy would drop the imaginary part with only a
-    ComplexWarning).
+    ComplexWarning), and so are dates and durations (datetime64 and timedelta64 would become
+    nanosecond counts, ~1.6e18 for a date of 2021: a covariate column of dates trained
+    unnoticed, user trial, session 20) and text (``"286.08"`` was read as a number in some
+    places and refused in others: give numbers).
 
     Parameters
     ----------
@@ -35,9 +39,21 @@ def as_float64(values, what):
         array = np.asarray(values)
         if np.iscomplexobj(array):
             raise ValueError("complex values are not supported, only real numbers")
+        if array.dtype.kind in "mM":
+            raise ValueError(f"got {array.dtype} values (dates or durations): give numbers, "
+                             f"e.g. a calendar feature, not the time column itself")
+        if array.dtype.kind in "USO" and any(isinstance(value, (str, bytes))
+                                             for value in array.reshape(-1)):
+            raise ValueError(f"got text values (e.g. {_first_text(array)!r}): convert them to "
+                             f"numbers first (pandas.to_numeric)")
         return np.asarray(array, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{what} must be numeric: {exc}") from None
+
+
+def _first_text(array):
+    """The first str or bytes element of ``array``."""
+    return str(next(value for value in array.reshape(-1) if isinstance(value, (str, bytes))))
 
 
 def _physical_memory_bytes():
@@ -243,6 +259,21 @@ def _count_up_to(value, name, limit_name, limit):
 def _is_single_series(series):
     if isinstance(series, (list, tuple)):
         return len(series) == 0 or np.ndim(series[0]) == 0
+    # the panel containers a pandas user has at hand, each said how to pass as a list: a dict
+    # (ndim 0) was "an array of shape ()", a groupby and a Series of arrays "not numeric:
+    # setting an array element with a sequence" (user trial, session 20)
+    if isinstance(series, Mapping):
+        raise ValueError("series must be one 1-D array or a list of 1-D arrays; got a "
+                         f"{type(series).__name__}: pass list(d.values()) (list(d) keeps "
+                         "the ids in the same order)")
+    if hasattr(series, "ngroups") and hasattr(series, "groups"):  # a pandas GroupBy
+        raise ValueError("series must be one 1-D array or a list of 1-D arrays; got a pandas "
+                         f"{type(series).__name__}: pass [group for _, group in grouped] (each "
+                         "group in time order; [name for name, _ in grouped] keeps the ids)")
+    if getattr(series, "dtype", None) == object and np.ndim(series) == 1 and len(series) \
+            and np.ndim(next(iter(series))) > 0:
+        raise ValueError("series must be one 1-D array or a list of 1-D arrays; got a 1-D "
+                         f"{type(series).__name__} of arrays: pass list(values)")
     if np.ndim(series) != 1:
         shape = np.shape(series)
         # a single column (a one-column DataFrame, a column vector) is the common slip: one

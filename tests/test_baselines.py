@@ -463,3 +463,38 @@ def test_a_repeated_fallback_warning_is_shown_once_per_origin_under_the_default_
                  n_origins=2, n_jobs=1)
     fallbacks = [w for w in caught if w.category is BaselineFallbackWarning]
     assert 1 <= len(fallbacks) <= 2
+
+
+def test_score_checks_its_weights_and_needs_two_windows():
+    # with missing targets, weights were indexed unchecked (a list of the wrong length, a scalar:
+    # IndexError); one complete window gave scikit-learn's NaN (fuzzing, session 20)
+    X, y = make_windows(10 + np.sin(np.arange(40) / 3), 8, 3, min_target=1)
+    model = NaiveForecaster().fit(X, y)
+    with pytest.raises(ValueError, match="sample_weight.shape"):
+        model.score(X, y, sample_weight=[1.0, 2.0])
+    assert model.score(X, y, sample_weight=2.0) == model.score(X, y)
+    complete = ~np.isnan(y).any(axis=1)
+    with pytest.raises(ValueError, match="R\\^2 needs at least two windows, got 1"):
+        model.score(X[complete][:1], y[complete][:1])
+
+
+def test_none_and_pandas_na_are_missing_targets_and_refused_in_windows():
+    # float() refused them with a TypeError about 'NAType' from inside scikit-learn (fuzzing,
+    # session 20): in y they are targets that were not observed, as NaN; in X an error that
+    # says what to do
+    pd = pytest.importorskip("pandas")
+    X, y = make_windows(10 + np.sin(np.arange(40) / 3), 8, 3, min_target=1)
+    with_na = y.astype(object)
+    with_na[np.isnan(y)] = pd.NA
+    model = NaiveForecaster().fit(X, with_na)
+    assert model.score(X, with_na) == NaiveForecaster().fit(X, y).score(X, y)
+    gappy = X.astype(object)
+    gappy[2, 5] = pd.NA
+    gappy[4, 1] = None
+    for windows in (gappy, pd.DataFrame(gappy)):
+        with pytest.raises(ValueError, match=r"contains 1 missing value\(s\) \(None or pandas.NA\)|"
+                                             r"contains 2 missing value"):
+            model.predict(windows)
+    nullable = pd.DataFrame(X).astype("Float64").mask(lambda frame: frame > 10.5)
+    with pytest.raises(ValueError, match=r"X contains NaN or infinity \(\d+ NaN in \d+ of its"):
+        model.predict(nullable)

@@ -858,7 +858,7 @@ def test_dataframe_column_names_are_recorded(windows):
         (np.ones((10, 0)), np.ones(10), "0 feature"),
         (np.ones(10), np.ones(10), "2D"),
         (np.ones((10, 4, 1, 1)), np.ones(10), "dimensions"),
-        (np.array([["a", "b"], ["c", "d"]]), np.ones(2), "float"),
+        (np.array([["a", "b"], ["c", "d"]]), np.ones(2), "X must be numeric: got text"),
         (np.ones((10, 4)), np.ones(9), "inconsistent"),
     ],
 )
@@ -1528,3 +1528,29 @@ def test_a_first_fit_beyond_float32_says_what_helps():
                                          r"with dtype='float64'"):
         AttentionForecaster(**FAST).fit(X, y)
     AttentionForecaster(**FAST, dtype="float64").fit(X, y)
+
+
+def test_windows_of_dates_or_text_are_refused_and_nan_is_located(windows):
+    # scikit-learn's conversion turned dates into nanosecond counts and "0.5" into 0.5; its NaN
+    # message named neither place nor remedy, and pointed at a classifier (user trial, session 20)
+    pd = pytest.importorskip("pandas")
+    X, y = windows
+    with pytest.raises(ValueError, match="X must be numeric: got text"):
+        AttentionForecaster(**FAST).fit(X.astype(str), y)
+    with pytest.raises(ValueError, match="X must be numeric: got datetime64"):
+        AttentionForecaster(**FAST).fit(X.astype("datetime64[s]"), y)
+    frame = pd.DataFrame(X, columns=[f"t{i}" for i in range(X.shape[1])])
+    with pytest.raises(ValueError, match="column 'day' holds dates"):
+        AttentionForecaster(**FAST).fit(frame.assign(day=pd.Timestamp("2024-01-01")), y)
+    with pytest.raises(ValueError, match="y must be numeric: got text"):
+        AttentionForecaster(**FAST).fit(X, y.astype(str))
+    gappy = X.copy()
+    gappy[3, 4] = np.nan
+    gappy[7, 1] = np.inf
+    message = (r"X contains NaN or infinity \(1 NaN, 1 infinite in 2 of its \d+ windows, the "
+               r"first in window 3, time step 4\).*Fill the gaps of the series")
+    with pytest.raises(ValueError, match=message):
+        AttentionForecaster(**FAST).fit(gappy, y)
+    model = AttentionForecaster(**FAST).fit(X, y)
+    with pytest.raises(ValueError, match=message):
+        model.predict(gappy)

@@ -779,3 +779,19 @@ def test_a_row_of_weight_zero_with_no_observed_value_counts_as_absent():
                                    scorer(model, X[kept], y[kept]), rtol=1e-14)
         with pytest.raises(ValueError, match="NaN in every value"):  # weighted, still refused
             scorer(model, X, missing, sample_weight=[1, 1, 2, 1, 1])
+
+
+def test_a_dataframe_of_histories_is_read_by_rows_and_text_is_not_a_number():
+    # mase iterated a DataFrame's column labels ("could not convert string to float: 'c0'"),
+    # and smape read "1" as 1 (user trial, session 20)
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    histories = rng.normal(size=(5, 28)) + 10.0
+    y_true = histories[:, -7:] + 1.0
+    frame = pd.DataFrame(histories, columns=[f"c{i}" for i in range(28)])
+    assert mase(y_true, y_true + 1.0, frame, season_length=7) == \
+        mase(y_true, y_true + 1.0, histories, season_length=7)
+    with pytest.raises(ValueError, match="y_true must be numeric: got text"):
+        smape(["1", "2"], [1.0, 2.0])
+    with pytest.raises(ValueError, match="y_pred must be numeric: got datetime64"):
+        mae([1.0, 2.0], np.array(["2024-01-01", "2024-01-02"], dtype="datetime64[D]"))

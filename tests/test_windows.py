@@ -317,3 +317,34 @@ def test_a_forecast_history_that_starts_late_is_told_to_drop_its_leading_gap():
     with pytest.raises(ValueError, match=r"its first 5 steps, before its first observed value: "
                                          r"drop them \(history\[5:\]\)$"):
         model.forecast(late, 2)
+
+
+def test_the_panel_containers_of_pandas_are_refused_with_the_list_to_pass():
+    # a dict was "an array of shape ()", a groupby and a Series of arrays "not numeric: setting
+    # an array element with a sequence" (user trial, session 20)
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"id": np.repeat(["a", "b"], 30), "value": np.arange(60.0)})
+    grouped = frame.groupby("id")["value"]
+    for panel, hint in (({name: group for name, group in grouped}, r"list\(d.values\(\)\)"),
+                        (grouped, r"\[group for _, group in grouped\]"),
+                        (grouped.apply(np.asarray), r"list\(values\)")):
+        with pytest.raises(ValueError, match=hint):
+            make_windows(panel, 8, 2)
+    # and what they say to pass works
+    X, _ = make_windows([group for _, group in grouped], 8, 2)
+    assert X.shape == (2 * 21, 8)
+
+
+@pytest.mark.parametrize("make_bad", [
+    lambda n: np.array(["1.5"] * n),                      # text that parses as numbers
+    lambda n: np.array(["1.5"] * n, dtype=object),
+    lambda n: np.arange(n).astype("datetime64[D]"),       # a date column: ~1e4 .. 1.6e18
+    lambda n: np.arange(n).astype("timedelta64[s]"),
+])
+def test_dates_and_text_are_not_numbers(make_bad):
+    # a column of dates given as a covariate trained as nanosecond counts, unnoticed (user
+    # trial, session 20)
+    with pytest.raises(ValueError, match="covariates must be numeric"):
+        make_windows(np.arange(60.0), 8, 2, covariates=make_bad(60))
+    with pytest.raises(ValueError, match="series must be numeric"):
+        make_windows(make_bad(60), 8, 2)
