@@ -184,6 +184,36 @@ def _is_member_estimator(member):
             and hasattr(member, "predict") and hasattr(member, "get_params"))
 
 
+def _is_named_member(item):
+    """Whether ``item`` of ``estimators`` is a (name, estimator) pair, as VotingRegressor reads
+    them."""
+    return isinstance(item, (tuple, list)) and len(item) == 2 and isinstance(item[0], str)
+
+
+def _member_estimators(estimators):
+    """The estimators of the well-formed (name, estimator) pairs of ``estimators``: the tags
+    read them before fit has checked the list (which it refuses with a ValueError)."""
+    return [item[1] for item in estimators
+            if _is_named_member(item) and _is_member_estimator(item[1])]
+
+
+def _combine(member_values, aggregate, weights):
+    """np.median or np.average over the members' axis 0, as they come."""
+    if aggregate == "median":
+        return np.median(member_values, axis=0)
+    return np.average(member_values, axis=0, weights=weights)
+
+
+def _scaled_weights(weights):
+    """``weights`` (finite, >= 0, not all 0) times the power of two that brings the largest into
+    [0.5, 1): their sum cannot overflow (weights=[1e308, 1e308] summed to inf, and every mean
+    was NaN; fuzzing, session 20). A power of two scales each product and sum of the weighted
+    mean exactly, so ordinary weights give the same mean to the last bit."""
+    weights = np.asarray(weights, dtype=np.float64)
+    _, exponent = np.frexp(weights.max())
+    return np.ldexp(weights, -exponent)
+
+
 class _MemberRecordingWarnings(BaseEstimator):
     """A member of a ForecastEnsemble while it is fitted: fits a clone of ``estimator``, keeping
     what the fit raised in a worker process (its warnings, ``warnings_``; its exception,
@@ -298,12 +328,11 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         tags.input_tags.allow_nan = False
         tags.input_tags.sparse = False
         # (n, T, C) windows if every member takes them (Ridge members do not)
-        tags.input_tags.three_d_array = all(
-            takes_three_d(member) for _, member in self.estimators if _is_member_estimator(member))
+        members = _member_estimators(self.estimators)
+        tags.input_tags.three_d_array = all(takes_three_d(member) for member in members)
         # several values per window only if every member forecasts several
         tags.target_tags.multi_output = all(
-            get_tags(member).target_tags.multi_output
-            for _, member in self.estimators if _is_member_estimator(member))
+            get_tags(member).target_tags.multi_output for member in members)
         tags.target_tags.single_output = True
         return tags
 
@@ -333,8 +362,9 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         Raises
         ------
         ValueError
-            When ``y`` is None or has a row with no observed value; when a member is neither an
-            estimator nor ``"drop"``; when ``weights`` are given with ``aggregate="median"``,
+            When ``y`` is None or has a row with no observed value; when ``estimators`` is not
+            a list of (name, estimator) pairs, or a member is neither an estimator nor
+            ``"drop"``; when ``weights`` are given with ``aggregate="median"``,
             are not finite numbers >= 0, or the weights of the members that are not dropped do
             not have a positive sum; when ``X`` is not finite windows of 2 or 3 dimensions; or
             when a parameter is invalid
@@ -344,6 +374,16 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
+        for index, item in enumerate(self.estimators):
+            # a bare estimator, [NaiveForecaster()], was a TypeError "cannot unpack non-iterable
+            # NaiveForecaster object" (fuzzing, session 20); VotingRegressor's own check, which
+            # this one words as it does, is a ValueError
+            if not _is_named_member(item):
+                raise ValueError(
+                    "Invalid 'estimators' attribute, 'estimators' should be a non-empty list "
+                    "of (string, estimator) tuples, e.g. [('naive', NaiveForecaster())]; "
+                    f"estimators[{index}] is {item!r}"
+                )
         for name, member in self.estimators:
             # VotingRegressor's own check asks the member for its tags first, so None (or a
             # class instead of an instance) was an AttributeError about __sklearn_tags__
@@ -364,8 +404,10 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
                 weights = np.asarray(self.weights, dtype=np.float64)
             except (TypeError, ValueError):
                 raise ValueError(f"weights must be numbers, got {self.weights!r}") from None
+            # a positive sum as "any positive": [1e308, 1e308] summed to inf, with NumPy's
+            # RuntimeWarning (fuzzing, session 20)
             if weights.ndim != 1 or not np.all(np.isfinite(weights)) or np.any(weights < 0) \
-                    or not weights.sum() > 0:
+                    or not np.any(weights > 0):
                 raise ValueError(
                     "weights must be a 1-D list of finite numbers >= 0 with a positive sum, got "
                     f"{self.weights!r}"
@@ -376,7 +418,7 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
             if weights.size == len(self.estimators):
                 kept = [weight for weight, (_, member) in zip(weights, self.estimators)
                         if not _is_dropped(member)]
-                if kept and not sum(kept) > 0:
+                if kept and not any(weight > 0 for weight in kept):
                     raise ValueError(
                         "the weights of the members that are not dropped sum to zero, so their "
                         "weighted mean is not defined: give one of them a positive weight, got "
@@ -467,10 +509,33 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         return np.stack(predictions)
 
     def _combined(self, member_values):
-        """The members' values (n_members, ...) combined: their median, or weighted mean."""
-        if self.aggregate == "median":
-            return np.median(member_values, axis=0)
-        return np.average(member_values, axis=0, weights=self._weights_not_none)
+        """The members' values (n_members, ...) combined: their median, or weighted mean.
+
+        Finite values combine into finite ones: the median of two values near the largest
+        float64 averaged them as (a + b) / 2, and so did the mean, whose sum overflowed to inf
+        (fuzzing, session 20). Those combinations alone are computed again, on the values
+        scaled down by a power of two; the others are np.median's or np.average's to the last
+        bit (the M3 benchmark's median of 18 members)."""
+        weights = self._weights_not_none if self.aggregate == "mean" else None
+        if weights is not None:
+            weights = _scaled_weights(weights)
+        with np.errstate(over="ignore", invalid="ignore"):
+            combined = _combine(member_values, self.aggregate, weights)
+        # a member's own inf or NaN is left as it is
+        overflowed = ~np.isfinite(combined) & np.isfinite(member_values).all(axis=0)
+        if overflowed.any():
+            values = member_values[:, overflowed]  # (n_members, n_overflowed)
+            # 2 ** shift >= 2 * n_members: a sum of n_members scaled values (weights <= 1) stays
+            # below half the largest float64
+            shift = int(np.ceil(np.log2(len(member_values)))) + 1
+            with np.errstate(under="ignore"):
+                scaled = np.ldexp(values, -shift)
+                small = _combine(scaled, self.aggregate, weights)
+            # a median or mean lies between the members' values; clipped there, a rounding
+            # cannot take it past the largest float64 as it is scaled back
+            small = np.clip(small, scaled.min(axis=0), scaled.max(axis=0))
+            combined[overflowed] = np.ldexp(small, shift)
+        return combined
 
     def predict(self, X):
         """The members' median (or weighted mean) forecast after each window.

@@ -89,6 +89,18 @@ def _padding(X):
     return leading_run - 1
 
 
+def _beyond_float64(values, what, how):
+    """``values``, or a ValueError if the seasonal factors took some of them beyond float64's
+    range: ``what``, ``how`` (divided or multiplied by the factors), overflowed to inf, with only
+    NumPy's RuntimeWarning (fuzzing, session 20). NaN (a missing target) is left as it is."""
+    if not np.isinf(values).any():
+        return values
+    raise ValueError(
+        f"The {what} overflowed: {how} by their seasonal factors, they go beyond the largest "
+        "float64, ~1.8e308. Give the series in smaller units."
+    )
+
+
 def seasonal_indices(X, season_length, *, seasonality_test=True, critical_value=1.645):
     """Multiplicative seasonal indices of each history window, by classical decomposition.
 
@@ -99,7 +111,7 @@ def seasonal_indices(X, season_length, *, seasonality_test=True, critical_value=
         for the left padding of :func:`skattn.make_windows` (a window of a short series): only
         the values after it (and its last one) are used.
     season_length : int >= 2
-        Steps per season (12 for monthly data).
+        Steps per season (12 for monthly data), at most ``n_timesteps``.
     seasonality_test : bool, default=True
         Adjust only the windows whose autocorrelation at lag ``season_length`` is significant at
         ``critical_value`` standard errors (the Theta method's test); False adjusts every window
@@ -116,6 +128,13 @@ def seasonal_indices(X, season_length, *, seasonality_test=True, critical_value=
         first step, continuing past its end) with ``(t - n_timesteps) % season_length == k``.
         Each row averages 1; it is all ones where the window is not adjusted: fewer than
         ``2 * season_length + 1`` unpadded values, a value <= 0, or no significant seasonality.
+
+    Raises
+    ------
+    ValueError
+        When ``X`` is not 2-D finite windows, ``season_length`` is not an integer >= 2 or
+        exceeds ``n_timesteps``, ``seasonality_test`` is not a bool, or ``critical_value`` is
+        not a finite float >= 0.
 
     Examples
     --------
@@ -142,6 +161,18 @@ def seasonal_indices(X, season_length, *, seasonality_test=True, critical_value=
     if not isinstance(season_length, Integral) or isinstance(season_length, bool) \
             or season_length < 2:
         raise ValueError(f"season_length must be an integer >= 2, got {season_length!r}")
+    if season_length > X.shape[1]:
+        # the (n, season_length) indices of a season longer than the windows are all ones, and
+        # for season_length=10**12 a MemoryError of 7 TiB (fuzzing, session 20)
+        raise ValueError(
+            f"season_length={season_length!r} is longer than the windows: X has {X.shape[1]} "
+            f"time steps, and a window is adjusted only with at least 2 * season_length + 1 "
+            f"values; give a season_length of at most {X.shape[1]}"
+        )
+    if not isinstance(seasonality_test, (bool, np.bool_)):
+        # "no" was truthy and tested the windows (fuzzing, session 20); the wrapper's
+        # parameter check refuses it likewise
+        raise ValueError(f"seasonality_test must be a bool, got {seasonality_test!r}")
     if not _CRITICAL_VALUE.is_satisfied_by(critical_value):  # as the wrapper validates it
         raise ValueError(f"critical_value must be a finite float >= 0, got {critical_value!r}")
     return _indices_after_padding(X, _padding(X), season_length,
@@ -304,11 +335,15 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
         first_real_factor = factors[np.arange(len(factors)), padding][:, None]  # (n, 1)
         factors = np.where(np.arange(n_steps) < padding[:, None], first_real_factor, factors)
         adjusted = X.astype(np.float64, copy=True)
-        if X.ndim == 2:
-            adjusted /= factors
-        else:
-            adjusted[:, :, 0] /= factors
-        return adjusted, indices[:, phase[n_steps:]]
+        with np.errstate(over="ignore"):  # refused below, with a remedy
+            if X.ndim == 2:
+                adjusted /= factors
+            else:
+                adjusted[:, :, 0] /= factors
+        # a value near float64's largest, divided by a factor below 1, was inf, which the
+        # wrapped forecaster refused as if X held it (fuzzing, session 20)
+        return (_beyond_float64(adjusted, "seasonally adjusted windows", "divided"),
+                indices[:, phase[n_steps:]])
 
     @_fit_context(prefer_skip_nested_validation=False)  # the forecaster validates its own params
     def fit(self, X, y, **fit_params):
@@ -340,8 +375,9 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
         ------
         ValueError
             When ``y`` is None, or ``X`` is not finite windows, or ``y`` not targets of them
-            (NaN allowed, infinity refused); and
-            whatever ``forecaster``'s ``fit`` raises.
+            (NaN allowed, infinity refused); when the windows or targets, divided by their
+            seasonal factors, go beyond float64's range (values near 1.8e308: give the series
+            in smaller units); and whatever ``forecaster``'s ``fit`` raises.
 
         Warns
         -----
@@ -385,9 +421,14 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
                     stacklevel=3,  # the caller of fit (through _fit_context's wrapper)
                 )
             adjusted, future = self._adjust(X)
+            # a finite y divided by a factor below 1 was inf, and the wrapped forecaster's
+            # "Input y contains infinity" named a y the user had not given (fuzzing, session 20)
+            with np.errstate(over="ignore"):
+                adjusted_y = _beyond_float64(y / future.reshape(y.shape),
+                                             "seasonally adjusted targets", "divided")
             # the adjustment divides X and y only: sample_weight (one per window) is unchanged
             self.forecaster_ = clone(self.forecaster).fit(
-                adjusted, y / future.reshape(y.shape), **forecaster_fit_params)
+                adjusted, adjusted_y, **forecaster_fit_params)
             self.quantiles_ = fitted_quantiles(self.forecaster_)
             self._y_is_1d = y.ndim == 1
         except BaseException:
@@ -430,12 +471,23 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, horizon)
             The shape of ``y`` at fit.
+
+        Raises
+        ------
+        ValueError
+            When ``X`` is not finite windows as at fit, or the windows (divided by their
+            seasonal factors) or the forecasts (multiplied back by them) go beyond float64's
+            range: give the series in smaller units.
         """
         check_is_fitted(self)
         X, _, _ = validate_windows(self, X, reset=False)
         adjusted, future = self._adjust(X)
         prediction = np.asarray(self.forecaster_.predict(adjusted), dtype=np.float64)
-        return prediction * future.reshape(prediction.shape)
+        # multiplied by a factor above 1, a forecast near float64's largest was inf, with only
+        # NumPy's RuntimeWarning (fuzzing, session 20)
+        with np.errstate(over="ignore"):
+            return _beyond_float64(prediction * future.reshape(prediction.shape), "forecasts",
+                                   "multiplied back")
 
     def predict_quantiles(self, X):
         """The wrapped model's quantile forecasts on the adjusted windows, seasonality put back.
@@ -460,7 +512,8 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
         Raises
         ------
         ValueError
-            When ``forecaster_`` forecasts no quantiles (``quantiles_`` is None).
+            When ``forecaster_`` forecasts no quantiles (``quantiles_`` is None), or, as in
+            :meth:`predict`, the seasonal factors take values beyond float64's range.
         """
         check_is_fitted(self)
         if self.quantiles_ is None:
@@ -472,7 +525,9 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
         X, _, _ = validate_windows(self, X, reset=False)
         adjusted, future = self._adjust(X)
         quantiles = quantile_forecasts(self.forecaster_, adjusted, self.n_outputs_)  # (n, H, Q)
-        quantiles = quantiles * future[:, :, None]
+        with np.errstate(over="ignore"):  # as in predict
+            quantiles = _beyond_float64(quantiles * future[:, :, None], "prediction intervals",
+                                        "multiplied back")
         return quantiles[:, 0, :] if self._y_is_1d else quantiles
 
     def forecast_quantiles(self, history, steps=None):

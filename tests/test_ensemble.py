@@ -10,6 +10,7 @@ from sklearn.linear_model import Ridge
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils import get_tags
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skattn import AttentionForecaster, ForecastEnsemble, LastSteps, make_windows
@@ -653,3 +654,99 @@ def test_forecast_quantiles_of_a_model_fitted_on_a_frame_warn_of_no_feature_name
         np.testing.assert_array_equal(intervals[:, 1], model.forecast(series, 6))
     with pytest.raises(ValueError, match="forecast_quantiles needs members that all forecast"):
         ForecastEnsemble([("a", small(0)), ("r", Ridge())]).fit(X, y).forecast_quantiles(series)
+
+
+LARGEST = np.finfo(np.float64).max
+
+
+@pytest.mark.parametrize("aggregate", ["median", "mean"])
+def test_finite_member_forecasts_combine_into_finite_ones(aggregate):
+    # the median of two members averaged them as (a + b) / 2, and the mean summed them: inf
+    # from values near float64's largest (fuzzing, session 20)
+    from skattn.baselines import NaiveForecaster, SeasonalNaiveForecaster
+
+    def ensemble(**params):
+        return ForecastEnsemble([("naive", NaiveForecaster(**params)),
+                                 ("seasonal", SeasonalNaiveForecaster(6, **params))],
+                                aggregate=aggregate)
+
+    X, y = np.full((3, 12), 1.7e308), np.full((3, 3), 1.7e308)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning on the way
+        model = ensemble().fit(X, y)
+        np.testing.assert_array_equal(model.predict(X[:1]), np.full((1, 3), 1.7e308))
+        # beyond the horizon, the forecasts fed back were inf, refused as the next window
+        np.testing.assert_array_equal(model.forecast(X[0], 7), np.full(7, 1.7e308))
+        quantiles = ensemble(quantiles=[0.1, 0.5, 0.9]).fit(X, y)
+        np.testing.assert_array_equal(quantiles.predict_quantiles(X[:1]),
+                                      np.full((1, 3, 3), 1.7e308))
+        np.testing.assert_array_equal(quantiles.forecast_quantiles(X[0]), np.full((3, 3), 1.7e308))
+        # members that differ: the naive forecast repeats the last value, the seasonal one the
+        # values a season back; and down to minus the largest float64
+        for sign in (1, -1):
+            window = sign * np.full((1, 12), LARGEST)
+            window[0, -5:] = sign * 1.6e308
+            np.testing.assert_allclose(
+                model.predict(window), sign * np.array([[LARGEST / 2 + 0.8e308, 1.6e308,
+                                                         1.6e308]]), rtol=1e-15)
+
+
+def test_weights_of_any_magnitude_give_the_weighted_mean(seasonal_windows):
+    # weights=[1e308, 1e308] summed to inf and every forecast was NaN; tiny weights underflowed
+    # in the products and gave a mean rounded to a few digits (fuzzing, session 20)
+    from skattn.baselines import NaiveForecaster, SeasonalNaiveForecaster
+
+    _, X, y = seasonal_windows
+    members = [("naive", NaiveForecaster()), ("seasonal", SeasonalNaiveForecaster(12)),
+               ("ridge", Ridge())]
+    alone = np.stack([clone(model).fit(X, y).predict(X[-5:]) for _, model in members])
+    for weights in ([1e308, 1e308, 1e308], [1.5e308, 1e308, 5e307], [3e-323, 2e-323, 1e-323],
+                    [1e308, 0, 5e-324]):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no RuntimeWarning of an overflow, at fit either
+            predictions = ForecastEnsemble(members, aggregate="mean", weights=weights).fit(
+                X, y).predict(X[-5:])
+        proportional = np.asarray(weights) / max(weights)
+        np.testing.assert_allclose(predictions, np.average(alone, axis=0, weights=proportional),
+                                   rtol=1e-14, err_msg=str(weights))
+
+
+def test_ordinary_forecasts_are_numpys_median_and_mean_to_the_last_bit():
+    # the M3 benchmark's ensemble is the median of 18 members: the overflow guard of the median
+    # and the mean (fuzzing, session 20) must not change a single bit of ordinary forecasts.
+    # Forecasts around 0, from members that shrink them more or less: a median computed
+    # otherwise, as a + (b - a) / 2, differs in the last bit where the middle two straddle 0 or
+    # a power of two (between 16 and 32, say, it rounds to the same bits)
+    rng = np.random.default_rng(0)
+    t = np.arange(240)
+    X, y = make_windows(3 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.5, t.size),
+                        window=24, horizon=6)
+    members = [(f"ridge{k}", make_pipeline(LastSteps(6 + k), Ridge(alpha=10.0 ** (k / 3 - 2))))
+               for k in range(18)]
+    ensemble = ForecastEnsemble(members).fit(X, y)
+    alone = np.moveaxis(ensemble.transform(X), 1, 0)  # (18, n, 6)
+    assert len(np.unique(alone[:, 0, 0])) == 18  # members that differ, an even number of them
+    np.testing.assert_array_equal(ensemble.predict(X), np.median(alone, axis=0))
+    weights = np.linspace(0.3, 7.1, 18)  # the largest is no power of two
+    mean = ForecastEnsemble(members, aggregate="mean", weights=weights).fit(X, y)
+    np.testing.assert_array_equal(mean.predict(X), np.average(alone, axis=0, weights=weights))
+    plain = ForecastEnsemble(members, aggregate="mean").fit(X, y)
+    np.testing.assert_array_equal(plain.predict(X), np.mean(alone, axis=0))
+
+
+@pytest.mark.parametrize("estimators", [
+    [Ridge()], [("a", Ridge()), Ridge()], [("a",)], [("a", Ridge(), 1)], [(1, Ridge())],
+])
+def test_members_must_be_named(seasonal_windows, estimators):
+    # [NaiveForecaster()] was "TypeError: cannot unpack non-iterable NaiveForecaster object",
+    # from the tags and from fit (fuzzing, session 20); VotingRegressor's own error is a
+    # ValueError, which this one extends with the item at fault
+    _, X, y = seasonal_windows
+    ensemble = ForecastEnsemble(estimators)
+    assert get_tags(ensemble).target_tags.single_output  # the tags of any list
+    index = 1 if len(estimators) == 2 else 0
+    with pytest.raises(ValueError, match=r"^Invalid 'estimators' attribute, 'estimators' should "
+                                         r"be a non-empty list of \(string, estimator\) tuples, "
+                                         r"e.g. \[\('naive', NaiveForecaster\(\)\)\]; "
+                                         rf"estimators\[{index}\] is "):
+        ensemble.fit(X, y)

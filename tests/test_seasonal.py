@@ -407,3 +407,97 @@ def test_quantiles_through_the_adjustment():
     assert point.quantiles_ is None
     with pytest.raises(ValueError, match="needs a forecaster that forecasts quantiles"):
         point.forecast_quantiles(series)
+
+
+def near_float64_limit_windows(last=None):
+    """A series whose seasonal factors run from ~0.05 to ~1.95, with values up to 1.64e308, and
+    its windows of 36 steps: dividing by the factors or multiplying back can leave float64."""
+    t = np.arange(48)
+    series = (1.05 + np.sin(2 * np.pi * t / 12)) * 8e307
+    if last is not None:
+        series[last[0]] = last[1]
+    return series, *make_windows(series, window=36, horizon=6)
+
+
+def test_forecasts_beyond_float64_are_a_value_error_not_inf():
+    # a finite forecast multiplied back by a factor above 1 was inf, with only NumPy's
+    # RuntimeWarning (fuzzing, session 20)
+    from skattn.baselines import NaiveForecaster
+
+    series, X, y = near_float64_limit_windows()
+    model = DeseasonalizedForecaster(NaiveForecaster(), season_length=12,
+                                     seasonality_test=False).fit(X, y)
+    assert np.all(np.isfinite(model.forecast(series, 6)))  # within range: unchanged
+    series[-1] = 0.5e308
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning on the way
+        with pytest.raises(ValueError, match=r"^The forecasts overflowed: multiplied back by "
+                                             r"their seasonal factors, they go beyond the largest "
+                                             r"float64, ~1.8e308. Give the series in smaller "
+                                             r"units.$"):
+            model.forecast(series, 6)
+        with pytest.raises(ValueError, match="The forecasts overflowed"):
+            model.predict(series[None, -36:])
+    # the quantiles likewise
+    quantiles = DeseasonalizedForecaster(NaiveForecaster(quantiles=[0.1, 0.5, 0.9]),
+                                         season_length=12, seasonality_test=False).fit(X, y)
+    assert np.all(np.isfinite(quantiles.predict_quantiles(X)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="^The prediction intervals overflowed: multiplied "
+                                             "back by their seasonal factors"):
+            quantiles.forecast_quantiles(series)
+
+
+def test_adjusted_windows_and_targets_beyond_float64_are_a_value_error():
+    # a finite value divided by a factor below 1 was inf, which the wrapped forecaster refused
+    # as "Input y contains infinity" or "X contains ... infinity": values the user never gave
+    # (fuzzing, session 20)
+    from skattn.baselines import NaiveForecaster
+
+    _, X, y = near_float64_limit_windows(last=(-4, 1.5e308))
+    model = DeseasonalizedForecaster(NaiveForecaster(), season_length=12, seasonality_test=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"^The seasonally adjusted targets overflowed: "
+                                             r"divided by their seasonal factors, they go beyond "
+                                             r"the largest float64, ~1.8e308. Give the series in "
+                                             r"smaller units.$"):
+            model.fit(X, y)
+    assert not hasattr(model, "forecaster_")
+    # a window's value at a trough (factor ~0.05), after the steps that estimate the factors
+    series, X, y = near_float64_limit_windows()
+    model.fit(X, y)
+    window = series[None, -36:].copy()
+    window[0, 33] = 1.7e308
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"^The seasonally adjusted windows overflowed: "
+                                             r"divided by their seasonal factors"):
+            model.predict(window)
+
+
+def test_seasonal_indices_refuses_a_season_longer_than_the_windows():
+    # the public function allocated the (n, season_length) indices: 7 TiB for 10**12
+    # (fuzzing, session 20)
+    windows = np.ones((1, 48))
+    for season_length in (10**12, 49):
+        with pytest.raises(ValueError, match=rf"^season_length={season_length} is longer than "
+                                             r"the windows: X has 48 time steps"):
+            seasonal_indices(windows, season_length)
+    # as long as the windows: too long to adjust them, but a season they hold
+    np.testing.assert_array_equal(seasonal_indices(windows, 48), np.ones((1, 48)))
+
+
+@pytest.mark.parametrize("value", ["no", 1, None])
+def test_seasonality_test_must_be_a_bool(value):
+    # "no" was truthy and tested the windows (fuzzing, session 20)
+    windows = seasonal_series(96)[None, :]
+    with pytest.raises(ValueError, match=rf"^seasonality_test must be a bool, got {value!r}$"):
+        seasonal_indices(windows, 12, seasonality_test=value)
+    X, y = make_windows(seasonal_series(96), window=36, horizon=3)
+    with pytest.raises(ValueError, match="'seasonality_test' parameter"):
+        DeseasonalizedForecaster(Ridge(), seasonality_test=value).fit(X, y)
+    # NumPy's booleans are bools
+    np.testing.assert_array_equal(seasonal_indices(windows, 12, seasonality_test=np.False_),
+                                  seasonal_indices(windows, 12, seasonality_test=False))
