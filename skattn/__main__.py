@@ -215,7 +215,8 @@ def _parser():
                               "and a column named ds, date, time, timestamp or datetime (in any "
                               "case; only when just one column is) is checked: if all its cells "
                               "are times, they must increase within each series, and gaps are "
-                              "warned about as above")
+                              "warned about as above; if not (dates written 31/12/2023), a "
+                              "warning says the rows' order was not checked")
     compare.add_argument("--models", default=",".join(MODEL_NAMES),
                          help=f"comma-separated subset of {','.join(MODEL_NAMES)} (default: all). "
                               "'attention' is AttentionForecaster with early stopping on the last "
@@ -237,6 +238,16 @@ def _parser():
                          help="where to write the plot, in the format its suffix names (.png, "
                               ".pdf, .svg, ...; .png if it has none); default: compare.png; "
                               "'none' for no plot")
+    compare.add_argument("--forecasts-csv", default=None, metavar="PATH",
+                         help="also write the forecasts to this CSV file, one row per model, "
+                              "series, origin and step: columns model, series (its id, or its "
+                              "position from 0), origin (the position from 0 of the first "
+                              "held-out value in its series), step (1 to the horizon), time (the "
+                              "step's time when known: as written in --time-column or in a "
+                              "column named like a time read as times; airline's months), "
+                              "forecast, truth (the held-out value), and with --interval "
+                              "lower_80 and upper_80 per level (the bounds of its central "
+                              "interval). Default: none")
     compare.add_argument("--n-jobs", type=_n_jobs, default=-1,
                          help="processes for the classical models and the ensemble's members, "
                               "and batch shards for the single attention model (default: -1, "
@@ -395,7 +406,7 @@ def _named_column(path, header, name, option, describing, holding, hint):
     return _one_column(path, header, indices, holding)
 
 
-def _read_csv(path, value_column=None, id_column=None, time_column=None):
+def _read_csv(path, value_column=None, id_column=None, time_column=None, return_times=False):
     """The values of one column of a UTF-8 CSV file; ValueError, naming the line, if unusable.
 
     ``value_column`` None (not given) means the column named DEFAULT_VALUE_COLUMN, or the only
@@ -425,6 +436,10 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None):
         :func:`_time_value`), all of one kind. The rows of each series are put in time order by
         it; two rows of one series with the same time are an error. None: file order is time
         order.
+    return_times : bool, default False
+        Also return the time cells of each series' values, as written (without surrounding
+        spaces), from ``time_column`` or the column named like a time when it was read as times;
+        None when the file has neither.
 
     Returns
     -------
@@ -433,6 +448,8 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None):
     series : dict of str -> ndarray
         With ``id_column``: each id's values in file (or time) order (its rows need not be
         contiguous), the ids in the order of their first row.
+    times : list of str, dict of str -> list of str, or None
+        With ``return_times``: the time cells of ``values`` (or of each id's values), or None.
     """
     try:
         # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8") is not part of the first column's name
@@ -605,9 +622,17 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None):
         times = _check_time_order(path, header[checked_index], time_cells, lines, ids)
         if times is not None:  # the rows of each series are in time order: file order
             _warn_of_gaps(path, header[checked_index], positions, times, time_cells)
+        else:
+            time_cells = []  # not times: the plot and --forecasts-csv count positions
+    cells = {name: [time_cells[index].strip() for index in indices] if time_cells else None
+             for name, indices in positions.items()}
     if id_index is None:
-        return values[positions[None]]
-    return {name: values[indices] for name, indices in positions.items()}
+        values = values[positions[None]]
+        return (values, cells[None]) if return_times else values
+    by_id = {name: values[indices] for name, indices in positions.items()}
+    if not return_times:
+        return by_id
+    return by_id, (cells if time_cells else None)
 
 
 def _missing_value_message(column_of_file, values, lines, written, first, ids=None):
@@ -686,12 +711,82 @@ def _in_time_order(path, column, indices, times, cells, lines, name):
     return ordered
 
 
+#: a date written with its day and month first, in either order, and a 2- or 4-digit year
+#: (31/12/2023, 12/31/2023, 31.12.2023, 31-12-23), perhaps followed by a time of day
+_DAY_MONTH_YEAR = re.compile(r"([0-9]{1,2})([/.-])([0-9]{1,2})\2([0-9]{2}|[0-9]{4})(?:[ T].*)?")
+#: a date written year first with another separator than ISO 8601's '-' (2023/12/31, 2023.12.31)
+_YEAR_MONTH_DAY = re.compile(r"[0-9]{4}([/.])[0-9]{1,2}\1[0-9]{1,2}(?:[ T].*)?")
+
+
+def _not_times(cells, lines, times):
+    """Why the cells of a column named like a time are not times compare can order, for
+    :func:`_check_time_order`'s warning: the first cell that is not a time (``times``: the cells
+    read by :func:`_time_value`, None where not a time), named by its line, and how the column's
+    dates look written when they all share a common non-ISO form.
+
+    Day and month first are told apart only by a number above 12 (31/12/2023 is day first,
+    12/31/2023 month first); where no cell has one, or cells have both, the order is not guessed.
+    """
+    unread = [index for index, time_ in enumerate(times) if time_ is None]
+    if not unread:  # every cell a time, of two kinds (see _time_kind)
+        first = times[0]
+        other = next(index for index, time_ in enumerate(times)
+                     if _time_kind(time_) != _time_kind(first))
+        return (f"its cells are times of two kinds, which cannot be ordered: line {lines[0]} has "
+                f"{cells[0]!r}, {_time_kind(first)}, and line {lines[other]} has "
+                f"{cells[other]!r}, {_time_kind(times[other])}")
+    texts = [cells[index].strip() for index in unread]
+    shown = f"line {lines[unread[0]]} has {cells[unread[0]]!r}"
+    parsed = [_DAY_MONTH_YEAR.fullmatch(text) for text in texts]
+    if all(parsed):
+        separator = parsed[0].group(2)
+        day_first = [k for k, match in enumerate(parsed) if int(match.group(1)) > 12]
+        month_first = [k for k, match in enumerate(parsed) if int(match.group(3)) > 12]
+        if day_first and not month_first:
+            order, example, day, month = "day{0}month{0}year", day_first[0], 1, 3
+        elif month_first and not day_first:
+            order, example, day, month = "month{0}day{0}year", month_first[0], 3, 1
+        else:
+            which = ("no number above 12 tells which" if not day_first else
+                     f"some cells are day first (line {lines[unread[day_first[0]]]} has "
+                     f"{texts[day_first[0]]!r}), others month first (line "
+                     f"{lines[unread[month_first[0]]]} has {texts[month_first[0]]!r})")
+            return (f"{shown}, a date written day{separator}month{separator}year or "
+                    f"month{separator}day{separator}year ({which}; compare does not guess)")
+        evidence = parsed[example].group(day)  # above 12: the day
+        if example:
+            evidence = f"line {lines[unread[example]]} has {texts[example]!r}: {evidence}"
+        year = parsed[0].group(4)
+        iso = (f"; {year}-{int(parsed[0].group(month)):02d}-{int(parsed[0].group(day)):02d} in "
+               "ISO 8601" if len(year) == 4 else "")
+        return (f"{shown}, a date written {order.format(separator)} ({evidence} cannot be a "
+                f"month{iso})")
+    if all(_YEAR_MONTH_DAY.fullmatch(text) for text in texts):
+        separator = _YEAR_MONTH_DAY.fullmatch(texts[0]).group(1)
+        return (f"{shown}, a date written year{separator}month{separator}day: ISO 8601 "
+                f"separates them with '-'")
+    return f"{shown}, neither a number nor an ISO 8601 date or time"
+
+
 def _check_time_order(path, column, cells, lines, ids):
     """ValueError if the times of a column named like a time (not --time-column) do not increase
     within each series. No check when a cell is not a time or the kinds differ: then the column
-    may not be the rows' time at all, and reading such a file must not become an error."""
+    may not be the rows' time at all, and reading such a file must not become an error; but a
+    UserWarning says the order was not checked. Returns the times, or None when not checked."""
     times = [_time_value(cell) for cell in cells]
     if any(time_ is None for time_ in times) or len({_time_kind(t) for t in times}) > 1:
+        # dates written 31/12/2023 in a file newest first were scored backwards without a word,
+        # where ISO dates stopped the run (user trial, session 20)
+        name = column.strip()
+        warnings.warn(
+            f"{path}: column {name!r} is named like the rows' times but was not read as times "
+            f"({_not_times(cells, lines, times)}), so the order of the rows was not checked: "
+            "each series' rows are taken in the file's order as time order, and scored "
+            "backwards if the file is newest first. Write the times as ISO 8601 dates "
+            "(2023-12-31) or numbers, and their order is checked (or the rows sorted by them "
+            f"with --time-column {name}); if {name!r} is not the rows' time, rename it",
+            UserWarning, stacklevel=4,
+        )
         return None
     last = {}  # id -> the index of its latest row so far
     for index, (time_, name) in enumerate(zip(times, ids)):
@@ -857,7 +952,7 @@ def check_dataset_options(name, value_column=None, id_column=None, time_column=N
         )
 
 
-def load_dataset(name, value_column=None, id_column=None, time_column=None):
+def load_dataset(name, value_column=None, id_column=None, time_column=None, return_times=False):
     """Series (train and test joined), the default horizon and season length, a title, the ids.
 
     Parameters
@@ -872,6 +967,8 @@ def load_dataset(name, value_column=None, id_column=None, time_column=None):
     time_column : str or None, default None
         The CSV column of the rows' times, which orders the rows of each series (see
         :func:`_read_csv`); None: the file's order. Only for a CSV file.
+    return_times : bool, default False
+        Also return the times of the series' values, when known.
 
     Returns
     -------
@@ -882,6 +979,11 @@ def load_dataset(name, value_column=None, id_column=None, time_column=None):
     ids : list of str or None
         The series' ids when read with ``id_column``, to name them in messages; else None
         (they are named by their position).
+    times : list of list of str, or None
+        With ``return_times``: each series' times as written, one per value (the airline
+        series' months, a CSV file's --time-column or column named like a time read as times;
+        see :func:`_read_csv`), or None when they are not known (M3, Tourism, a CSV file
+        without times).
 
     Raises
     ------
@@ -892,11 +994,13 @@ def load_dataset(name, value_column=None, id_column=None, time_column=None):
     from . import datasets
 
     check_dataset_options(name, value_column, id_column, time_column)
+    # the six results, times included; inline, not in a helper: the CSV reader's warnings point
+    # at load_dataset's caller by their stack level
     if name == "airline":
         data = datasets.load_airline()
-        return ([data.series], 12, int(data.season_length), "Airline passengers (1949-1960)",
-                None)
-    if name in ("m3-monthly", "m3-quarterly", "tourism-monthly"):
+        loaded = ([data.series], 12, int(data.season_length), "Airline passengers (1949-1960)",
+                  None, [[str(month) for month in data.dates]])
+    elif name in ("m3-monthly", "m3-quarterly", "tourism-monthly"):
         collection, subset = name.split("-")
         loader = datasets.load_m3 if collection == "m3" else datasets.load_tourism
         data = loader(subset)
@@ -905,12 +1009,18 @@ def load_dataset(name, value_column=None, id_column=None, time_column=None):
         if horizons.size != 1 or seasons.size != 1:
             raise ValueError(f"{name} mixes horizons or seasons; not supported")
         series = [np.concatenate([a, b]) for a, b in zip(data.train, data.test)]
-        return series, int(horizons[0]), int(seasons[0]), f"{collection.upper()} {subset}", None
-    path = Path(name)
-    if id_column is None:
-        return [_read_csv(path, value_column, time_column=time_column)], 12, 1, path.name, None
-    by_id = _read_csv(path, value_column, id_column, time_column)
-    return list(by_id.values()), 12, 1, f"{len(by_id)} series from {path.name}", list(by_id)
+        loaded = (series, int(horizons[0]), int(seasons[0]), f"{collection.upper()} {subset}",
+                  None, None)
+    elif id_column is None:
+        path = Path(name)
+        values, times = _read_csv(path, value_column, time_column=time_column, return_times=True)
+        loaded = [values], 12, 1, path.name, None, None if times is None else [times]
+    else:
+        path = Path(name)
+        by_id, times = _read_csv(path, value_column, id_column, time_column, return_times=True)
+        loaded = (list(by_id.values()), 12, 1, f"{len(by_id)} series from {path.name}",
+                  list(by_id), None if times is None else list(times.values()))
+    return loaded if return_times else loaded[:5]
 
 
 def build_models(names, season_length, n_jobs, seed, early_stopping=True, quantiles=None):
@@ -1152,7 +1262,8 @@ def _series_used(title, n_loaded, n_skipped, n_used, counted_in_title):
     """
     n_kept = n_loaded - n_skipped
     if n_used == n_loaded:
-        return f"{title}: {n_used} series, "
+        # "12 series from sales.csv: 12 series" said it twice (user trial, session 20)
+        return f"{title}: " if counted_in_title else f"{title}: {n_used} series, "
     parts = [title if counted_in_title else f"{title}, {n_loaded} series"]
     if n_skipped:
         parts.append(f"{n_skipped} too short left out (--skip-short)")
@@ -1209,12 +1320,111 @@ def plot_path(output):
     return output
 
 
+def forecasts_path(path, dataset):
+    """The file ``--forecasts-csv`` names, or None if not given; ValueError if it cannot be
+    written there. Checked before the backtest, as :func:`plot_path`; the dataset's own file is
+    refused, which the forecasts would overwrite."""
+    if path is None:
+        return None
+    if os.path.isdir(path):
+        raise ValueError(f"--forecasts-csv: {path} is a directory; name a file such as "
+                         f"{os.path.join(path, 'forecasts.csv')}")
+    directory = os.path.dirname(path) or "."
+    if not os.path.isdir(directory):
+        raise ValueError(f"--forecasts-csv: directory {directory} does not exist")
+    if not os.access(directory, os.W_OK):
+        raise ValueError(f"--forecasts-csv: directory {directory} is not writable")
+    if os.path.exists(path) and os.path.exists(dataset) and os.path.samefile(path, dataset):
+        raise ValueError(f"--forecasts-csv: {path} is the dataset (--dataset), which it would "
+                         "overwrite; name another file")
+    return path
+
+
+def write_forecasts(path, forecasts, names, ids=None, times=None, levels=()):
+    """Write ``--forecasts-csv``: one row per model, series, origin and step (see its --help).
+
+    Parameters
+    ----------
+    path : str
+    forecasts : dict
+        :func:`skattn.model_selection.backtest`'s forecasts (``return_forecasts=True``) of every
+        model: name -> (n_origins, n_series, horizon), ``"__truth__"``, ``"__origins__"``, and
+        with ``levels`` ``"__quantiles__"``: name -> (quantiles, (n_origins, n_series, horizon,
+        n_quantiles)).
+    names : list of str
+        The models, in the order of their rows.
+    ids : list or None
+        The series' names; None: their positions.
+    times : list of list of str, or None
+        Each series' times (see :func:`load_dataset`), for a ``time`` column; None: no column.
+    levels : tuple of float
+        ``--interval``'s levels: a ``lower_<level>`` and an ``upper_<level>`` column each.
+    """
+    from .model_selection import interval_columns
+
+    truth, origins = forecasts["__truth__"], forecasts["__origins__"]
+    n_origins, n_series, horizon = truth.shape
+    # "coverage_80" -> "80": the bounds named as the leaderboard's columns of their level
+    suffixes = [interval_columns(level)[0][len("coverage_"):] for level in levels]
+    header = ["model", "series", "origin", "step", *(["time"] if times is not None else []),
+              "forecast", "truth",
+              *(f"{side}_{suffix}" for suffix in suffixes for side in ("lower", "upper"))]
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for name in names:
+            bounds = []  # per level, the quantile forecasts of its lower and upper bound
+            if levels:
+                quantiles, values = forecasts["__quantiles__"][name]
+                quantiles = np.asarray(quantiles, dtype=np.float64)
+                for level in levels:  # compare asked every model for these quantiles
+                    columns = [int(np.argmin(np.abs(quantiles - bound)))
+                               for bound in _bounds(level)]
+                    bounds.extend(values[..., column] for column in columns)
+            for origin in range(n_origins):
+                for number in range(n_series):
+                    start = int(origins[origin, number])
+                    series = number if ids is None else ids[number]
+                    for step in range(horizon):
+                        at = (origin, number, step)
+                        writer.writerow([
+                            name, series, start, step + 1,
+                            *([times[number][start + step]] if times is not None else []),
+                            repr(float(forecasts[name][at])), repr(float(truth[at])),
+                            *(repr(float(bound[at])) for bound in bounds),
+                        ])
+    return path
+
+
+def _plot_steps(cells):
+    """The x values of a series' plot from its times as written (see :func:`load_dataset`):
+    datetime64 for dates and times (with a UTC offset, in UTC), floats for plain numbers; None
+    for integers read as calendar codes (20240131, 202401), which as numbers would space the
+    steps unevenly (89 from 202412 to 202501), and for no times: the rows' positions then.
+    Returns ``(steps, unit)``, unit 'UTC' for times with an offset, else ''."""
+    if cells is None:
+        return None, ""
+    times = [_time_value(cell) for cell in cells]
+    if isinstance(times[0], datetime):
+        if times[0].utcoffset() is None:
+            return np.array(times, dtype="datetime64[us]"), ""
+        from datetime import timezone
+
+        return np.array([time_.astimezone(timezone.utc).replace(tzinfo=None)
+                         for time_ in times], dtype="datetime64[us]"), "UTC"
+    if _time_steps(times)[1]:
+        return None, ""
+    return np.array(times, dtype=np.float64), ""
+
+
 def plot_forecasts(path, series, forecasts, names, horizon, season_length, title, n_panels=4,
-                   ids=None):
+                   ids=None, times=None, time_label=None):
     """Plot the last seasons of each series, the truth and every model's forecast to ``path``.
 
     The format is that of the suffix of ``path`` (see :func:`plot_path`). The panels name the
     series by ``ids`` (those of a CSV file read with --id-column), else by their position.
+    ``times``: each series' times as written (see :func:`load_dataset`), the x axis's labels
+    (see :func:`_plot_steps`), named ``time_label``; None: the rows' positions.
     Returns ``path``, or None when matplotlib is not installed.
     """
     try:
@@ -1232,14 +1442,22 @@ def plot_forecasts(path, series, forecasts, names, horizon, season_length, title
         values = series[panel]
         origin = values.size - horizon
         shown = max(0, origin - max(3 * season_length, 2 * horizon))
-        steps = np.arange(values.size)
+        # the times, when known: row positions (1070-1095) told nothing of the dates (user
+        # trial, session 20)
+        steps, unit = _plot_steps(None if times is None else times[panel])
+        if steps is None:
+            steps = np.arange(values.size)
+        elif time_label or unit:
+            axis.set_xlabel(" ".join(filter(None, (time_label, unit and f"({unit})"))))
         axis.plot(steps[shown:origin], values[shown:origin], color="black", label="history")
         axis.plot(steps[origin:], values[origin:], color="black", linestyle="--", label="truth")
         for name in names:
             axis.plot(steps[origin:], forecasts[name][-1, panel], label=name)
-        axis.axvline(origin - 0.5, color="grey", linewidth=0.8)
+        # between the last value trained on and the first held out
+        axis.axvline(steps[origin - 1] + (steps[origin] - steps[origin - 1]) / 2, color="grey",
+                     linewidth=0.8)
         label = panel if ids is None else ids[panel]
-        axis.set_title(title if len(series) == 1 else f"{title}: series {label}")
+        axis.set_title(title if len(series) == 1 and ids is None else f"{title}: series {label}")
         if panel == 0:
             axis.legend(fontsize=8, ncol=2)
     figure.tight_layout()
@@ -1317,22 +1535,26 @@ def _compare(args):
               f"got {args.seed}")
     try:
         output = plot_path(args.output)
+        forecasts_csv = forecasts_path(getattr(args, "forecasts_csv", None), args.dataset)
         check_dataset_options(args.dataset, args.value_column, args.id_column, args.time_column)
     except ValueError as exc:  # an option's value: after the usage, as argparse's own errors
         error(str(exc))
     try:
-        series, horizon, season_length, title, ids = load_dataset(
-            args.dataset, args.value_column, args.id_column, args.time_column)
+        series, horizon, season_length, title, ids, times = load_dataset(
+            args.dataset, args.value_column, args.id_column, args.time_column, return_times=True)
         n_loaded, counted_in_title = len(series), ids is not None  # "300 series from x.csv"
         horizon = args.horizon if args.horizon is not None else horizon
         season_length = args.season_length if args.season_length is not None else season_length
         n_skipped = 0
         # skipped first: --max-series 30 then means 30 series that can be scored
         if args.skip_short:
+            times_of = {id(values): cells for values, cells in zip(series, times or [])}
             series, ids, n_skipped = skip_short_series(series, horizon, season_length, ids)
+            times = None if times is None else [times_of[id(values)] for values in series]
         if args.max_series is not None:
             series = series[: args.max_series]
             ids = None if ids is None else ids[: args.max_series]
+            times = None if times is None else times[: args.max_series]
         check_lengths(series, horizon, season_length, ids)
     except ValueError as exc:  # the user's file or numbers, not a bug: no traceback
         data_error(str(exc))
@@ -1378,7 +1600,7 @@ def _compare(args):
         print(f"{used}hold-out {horizon}, season {season_length}, "
               f"window {window}; models: {', '.join(described)}{intervals}", flush=True)
     started = time.perf_counter()
-    tables, forecasts = [], {}
+    tables, forecasts, quantile_forecasts = [], {}, {}
     from .exceptions import (BaselineFallbackWarning, MetricWarning, OutlierScaleWarning,
                              SeasonalAdjustmentWarning, TargetUnitsWarning)
 
@@ -1407,6 +1629,8 @@ def _compare(args):
                     f"{display_name} failed: {exc}")
                 data_error(f"{named} (leave {name!r} out of --models to run the others)")
             tables.append(run_table)
+            # each run's "__quantiles__" holds its one model's: gathered, not replaced
+            quantile_forecasts.update(run_forecasts.pop("__quantiles__", {}))
             forecasts.update(run_forecasts)
         names_plotted = [display_name for _, run_models, _ in runs
                          for display_name in run_models]
@@ -1425,10 +1649,18 @@ def _compare(args):
           f"in-sample seasonal-naive error (season {season_length}){intervals}; "
           f"{time.perf_counter() - started:.1f} s in all")
     if output is not None:
+        # "12 series from sales.csv: series S00" said "series" twice (user trial, session 20)
+        plot_title = Path(args.dataset).name if counted_in_title else title
+        time_label = None if args.time_column is None else args.time_column.strip()
         written = plot_forecasts(output, series, forecasts, names_plotted, horizon,
-                                 season_length, title, ids=ids)
+                                 season_length, plot_title, ids=ids, times=times,
+                                 time_label=time_label)
         if written:
             print(f"plot written to {written}")
+    if forecasts_csv is not None:
+        write_forecasts(forecasts_csv, {**forecasts, "__quantiles__": quantile_forecasts},
+                        names_plotted, ids=ids, times=times, levels=levels)
+        print(f"forecasts written to {forecasts_csv}")
     return table
 
 

@@ -555,8 +555,9 @@ def test_compare_long_csv_scores_each_series_as_backtest_does(
     main(argv + ([] if max_series is None else ["--max-series", str(max_series)]))
     out = capsys.readouterr().out
     used = list(expected.values())[:max_series]
-    # "3 series from long.csv: 2 series" read as a contradiction (user trial, retail panel)
-    assert ("3 series from long.csv: 3 series, hold-out 6, season 4" if max_series is None
+    # "3 series from long.csv: 2 series" read as a contradiction (user trial, retail panel);
+    # "3 series from long.csv: 3 series" said it twice (user trial, session 20)
+    assert ("3 series from long.csv: hold-out 6, season 4" if max_series is None
             else "3 series from long.csv, the first 2 used: hold-out 6, season 4") in out
     assert len(passed) == 2
     for series in passed:  # one backtest run per model, each on the series in id order
@@ -850,28 +851,49 @@ def test_compare_column_named_like_a_time_must_increase(tmp_path, capsys, no_tra
 
 
 @pytest.mark.parametrize(
-    "header, rows",
+    "header, rows, warned",
     [
         # two columns named like times: neither alone increases
-        ("year,month,value", [(1990 + t // 12, t % 12 + 1, t) for t in range(40)]),
-        # cells that are not all times: perhaps not the rows' time; no new requirement
-        ("period,value", [(f"P{40 - t}", t) for t in range(40)]),
-        ("date,value", [(f"2024-01-{40 - t:02d}" if t else "", t) for t in range(40)]),
-        ("time,value", [(40 - t if t % 2 else f"2024-01-{t % 28 + 1:02d}", t) for t in range(40)]),
+        ("year,month,value", [(1990 + t // 12, t % 12 + 1, t) for t in range(40)], None),
+        # cells that are not all times: perhaps not the rows' time; no new requirement, but a
+        # column named like a time says its order was not checked (user trial, session 20)
+        ("period,value", [(f"P{40 - t}", t) for t in range(40)], None),
+        ("date,value", [(f"2024-01-{40 - t:02d}" if t else "", t) for t in range(40)],
+         "column 'date' is named like the rows' times but was not read as times (line 2 has "
+         "'', neither a number nor an ISO 8601 date or time), so the order of the rows was not "
+         "checked"),
+        ("time,value", [(40 - t if t % 2 else f"2024-01-{t % 28 + 1:02d}", t) for t in range(40)],
+         "column 'time' is named like the rows' times but was not read as times (its cells are "
+         "times of two kinds, which cannot be ordered: line 2 has '2024-01-01', a date or time "
+         "without a UTC offset, and line 3 has '39', a number), so the order of the rows was "
+         "not checked"),
         # calendar parts that repeat, not the rows' times: not names the check reads
-        ("month,value", [(t % 12 + 1, t) for t in range(40)]),
-        ("day,value", [(t % 7 + 1, t) for t in range(40)]),
-        ("year,value", [(2000 + t // 12, t) for t in range(40)]),
+        ("month,value", [(t % 12 + 1, t) for t in range(40)], None),
+        ("day,value", [(t % 7 + 1, t) for t in range(40)], None),
+        ("year,value", [(2000 + t // 12, t) for t in range(40)], None),
     ],
     ids=["year-and-month", "labels", "invalid-dates", "mixed-kinds", "month-of-year",
          "day-of-week", "year-of-monthly-rows"],
 )
-def test_column_named_like_a_time_is_not_checked_unless_it_holds_times(tmp_path, header, rows):
+def test_column_named_like_a_time_is_not_checked_unless_it_holds_times(tmp_path, header, rows,
+                                                                       warned):
     from skattn.__main__ import load_dataset
 
     path = _rows_csv(tmp_path, header, rows)
-    (values,), *_ = load_dataset(path)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        (values,), *_ = load_dataset(path)
     np.testing.assert_array_equal(values, np.arange(40))  # file order
+    assert [str(w.message) for w in record] == ([] if warned is None
+                                                 else [f"{path}: {warned}" + _UNCHECKED.format(
+                                                     column=header.split(",")[0])])
+
+
+#: the end of the warning about a column named like a time whose order was not checked
+_UNCHECKED = (": each series' rows are taken in the file's order as time order, and scored "
+              "backwards if the file is newest first. Write the times as ISO 8601 dates "
+              "(2023-12-31) or numbers, and their order is checked (or the rows sorted by them "
+              "with --time-column {column}); if '{column}' is not the rows' time, rename it")
 
 
 def test_long_csv_ids_are_read_without_surrounding_spaces(tmp_path):
@@ -890,7 +912,7 @@ def test_csv_header_names_are_matched_without_surrounding_spaces(tmp_path, capsy
     from skattn.__main__ import load_dataset
 
     values = _long_series({"x": 30})["x"]
-    path = _csv(tmp_path, "date, value\n" + "".join(f"d{t}, {v}\n" for t, v in enumerate(values)))
+    path = _csv(tmp_path, "date, value\n" + "".join(f"{t}, {v}\n" for t, v in enumerate(values)))
     for value_column in (None, "value", " value"):
         (series,), *_ = load_dataset(path, value_column)
         np.testing.assert_array_equal(series, values)
@@ -1670,3 +1692,283 @@ def test_build_models_parameters_change_only_with_quantiles():
         model, _, _ = ensemble_design(series, 6, 12, seed=0, n_jobs=1, quantiles=quantiles)
         assert [member.get_params() for member in _ensemble_members(model)] == [
             {**params, **changed} for params in plain]
+
+
+# user trial, session 20: a date column not read as times, the plot's times, --forecasts-csv
+
+def _dated_csv(tmp_path, written, newest_first=True, n_days=30, name="dated.csv"):
+    """A long CSV file store_id,date,sales of two stores' daily sales, ``n_days`` up to
+    2023-12-31, each store's rows together, the dates written by ``written`` (a date -> str),
+    newest first or oldest first. Returns the path and {store: values in time order}."""
+    from datetime import date, timedelta
+
+    days = [date(2024, 1, 1) - timedelta(days=n_days - t) for t in range(n_days)]
+    expected = _long_series({"S00": n_days, "S01": n_days})
+    rows = []
+    for store, values in expected.items():
+        rows_of_store = [(store, written(day), value) for day, value in zip(days, values)]
+        rows += rows_of_store[::-1] if newest_first else rows_of_store
+    return _rows_csv(tmp_path, "store_id,date,sales", rows, name=name), expected
+
+
+_DATED_ARGS = ["--id-column", "store_id", "--value-column", "sales"]
+
+
+def test_compare_warns_that_a_date_column_not_read_as_times_left_the_order_unchecked(tmp_path):
+    # dates written 31/12/2023 in a file newest first: scored backwards without a word, where
+    # ISO dates stopped the run (user trial, session 20)
+    path, _ = _dated_csv(tmp_path, lambda day: day.strftime("%d/%m/%Y"))
+    result = subprocess.run(
+        [sys.executable, "-m", "skattn", "compare", "--dataset", path, *_DATED_ARGS,
+         "--horizon", "7", "--season-length", "7", "--models", "snaive", "--output", "none",
+         "--quiet", "--n-jobs", "1"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if "Warning" in line]
+    assert lines == [
+        f"python -m skattn compare: warning: UserWarning: {path}: column 'date' is named like "
+        "the rows' times but was not read as times (line 2 has '31/12/2023', a date written "
+        "day/month/year (31 cannot be a month; 2023-12-31 in ISO 8601)), so the order of the "
+        "rows was not checked" + _UNCHECKED.format(column="date")]
+
+
+@pytest.mark.parametrize(
+    "written, newest_first, reason",
+    [
+        (lambda day: day.strftime("%m/%d/%Y"), True,
+         "line 2 has '12/31/2023', a date written month/day/year (31 cannot be a month; "
+         "2023-12-31 in ISO 8601)"),
+        # the day above 12 that tells the order is on a later line
+        (lambda day: day.strftime("%d/%m/%Y"), False,
+         "line 2 has '02/12/2023', a date written day/month/year (line 13 has '13/12/2023': 13 "
+         "cannot be a month; 2023-12-02 in ISO 8601)"),
+        (lambda day: day.strftime("%d.%m.%y"), True,
+         "line 2 has '31.12.23', a date written day.month.year (31 cannot be a month)"),
+        (lambda day: day.strftime("%Y/%m/%d"), True,
+         "line 2 has '2023/12/31', a date written year/month/day: ISO 8601 separates them with "
+         "'-'"),
+        (lambda day: day.strftime("%d %b %Y"), True,
+         "line 2 has '31 Dec 2023', neither a number nor an ISO 8601 date or time"),
+    ],
+    ids=["month-first", "day-first-later", "dotted-two-digit-year", "year-first-slashes",
+         "month-name"],
+)
+def test_date_column_not_read_as_times_is_named_by_how_it_is_written(tmp_path, written,
+                                                                      newest_first, reason):
+    from skattn.__main__ import load_dataset
+
+    path, _ = _dated_csv(tmp_path, written, newest_first)
+    with pytest.warns(UserWarning) as record:
+        load_dataset(path, "sales", "store_id")
+    assert [str(w.message) for w in record] == [
+        f"{path}: column 'date' is named like the rows' times but was not read as times "
+        f"({reason}), so the order of the rows was not checked" + _UNCHECKED.format(
+            column="date")]
+
+
+@pytest.mark.parametrize(
+    "cells, reason",
+    [
+        # every day and month at most 12: either order reads, so none is guessed
+        (["01/02/2024", "03/02/2024", "12/11/2024"],
+         "line 2 has '01/02/2024', a date written day/month/year or month/day/year (no number "
+         "above 12 tells which; compare does not guess)"),
+        (["13/01/2024", "01/13/2024"],
+         "line 2 has '13/01/2024', a date written day/month/year or month/day/year (some cells "
+         "are day first (line 2 has '13/01/2024'), others month first (line 3 has "
+         "'01/13/2024'); compare does not guess)"),
+    ],
+    ids=["ambiguous", "both-orders"],
+)
+def test_date_column_day_and_month_order_is_not_guessed(cells, reason):
+    from skattn.__main__ import _not_times, _time_value
+
+    lines = list(range(2, 2 + len(cells)))
+    assert _not_times(cells, lines, [_time_value(cell) for cell in cells]) == reason
+
+
+def test_compare_help_says_a_time_column_not_read_is_warned_about(capsys):
+    with pytest.raises(SystemExit):
+        main(["compare", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert ("if not (dates written 31/12/2023), a warning says the rows' order was not checked"
+            in text)
+    assert "--forecasts-csv PATH also write the forecasts to this CSV file" in text
+
+
+@pytest.fixture
+def saved_figures(monkeypatch):
+    """The figures compare saves, kept (and not written) to read what they show."""
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    figures = []
+    monkeypatch.setattr(Figure, "savefig", lambda figure, *args, **kwargs: figures.append(figure))
+    return figures
+
+
+def test_compare_names_the_file_and_series_once(tmp_path, capsys, saved_figures):
+    # "12 series from sales.csv: 12 series, hold-out 7" and the plot's "12 series from
+    # sales.csv: series S00" said it twice (user trial, session 20)
+    path = _long_csv(tmp_path, _long_series({"s2": 40, "s1": 33}), name="sales.csv")
+    main(["compare", "--dataset", path, *_LONG_ARGS, "--models", "naive", "--horizon", "6",
+          "--output", str(tmp_path / "plot.png"), "--n-jobs", "1"])
+    out = capsys.readouterr().out
+    assert out.startswith("2 series from sales.csv: hold-out 6, season 1")
+    (figure,) = saved_figures
+    assert [axis.get_title() for axis in figure.axes] == ["sales.csv: series s2",
+                                                          "sales.csv: series s1"]
+
+
+def _plotted(figure):
+    """Each panel's lines' x values: {panel title: {label: x values}}, and its x label."""
+    return {axis.get_title(): ({line.get_label(): np.asarray(line.get_xdata())
+                                for line in axis.lines if not line.get_label().startswith("_")},
+                               axis.get_xlabel())
+            for axis in figure.axes}
+
+
+def test_compare_plot_shows_the_series_times(tmp_path, saved_figures):
+    # the x axis showed row positions (1070-1095), not the dates, even with --time-column
+    # (user trial, session 20)
+    path, _ = _dated_csv(tmp_path, lambda day: day.isoformat(), n_days=40)
+    main(["compare", "--dataset", path, *_DATED_ARGS, "--time-column", "date", "--models",
+          "naive", "--horizon", "7", "--season-length", "7", "--output",
+          str(tmp_path / "plot.png"), "--quiet", "--n-jobs", "1"])
+    days = np.arange(np.datetime64("2023-11-22"), np.datetime64("2024-01-01")).astype(
+        "datetime64[us]")
+    (figure,) = saved_figures
+    panels = _plotted(figure).values()
+    assert len(panels) == 2
+    for lines, label in panels:
+        assert label == "date"
+        np.testing.assert_array_equal(lines["history"], days[-7 - 21:-7])  # 3 seasons
+        np.testing.assert_array_equal(lines["truth"], days[-7:])
+        np.testing.assert_array_equal(lines["NaiveForecaster"], days[-7:])
+
+
+@pytest.mark.parametrize(
+    "argv, shown",
+    [
+        # the airline series' months; a column named like a time, read as times
+        (["--season-length", "12"], np.arange(np.datetime64("1957-01"), np.datetime64("1961-01"))),
+        (["--dataset", "{dated}", *_DATED_ARGS], "dates"),
+        # no times: the rows' positions
+        (["--dataset", "{plain}"], np.arange(4, 40)),
+    ],
+    ids=["airline", "column-named-like-a-time", "no-times"],
+)
+def test_compare_plot_shows_times_when_known(tmp_path, saved_figures, argv, shown):
+    dated, _ = _dated_csv(tmp_path, lambda day: day.isoformat(), newest_first=False, n_days=40)
+    plain = _series_csv(tmp_path, 40)
+    argv = [arg.format(dated=dated, plain=plain) for arg in argv]
+    if isinstance(shown, str):
+        shown = np.arange(np.datetime64("2023-11-26"), np.datetime64("2024-01-01"))
+    main(["compare", *argv, "--models", "naive", "--horizon", "12", "--output",
+          str(tmp_path / "plot.png"), "--quiet", "--n-jobs", "1"])
+    lines, _ = next(iter(_plotted(saved_figures[0]).values()))
+    np.testing.assert_array_equal(np.concatenate([lines["history"], lines["truth"]]),
+                                  shown if shown.dtype.kind != "M"
+                                  else shown.astype("datetime64[us]"))
+
+
+@pytest.mark.parametrize(
+    "cells, steps, unit",
+    [
+        (["2024-03-31T00:30+01:00", "2024-03-31T03:30+02:00"],  # a clock change: UTC
+         np.array(["2024-03-30T23:30", "2024-03-31T01:30"], dtype="datetime64[us]"), "UTC"),
+        (["1.5", "3", "4.5"], np.array([1.5, 3, 4.5]), ""),
+        # YYYYMM, not numbers: 202412 to 202501 is one month, not 89
+        (["202411", "202412", "202501"], None, ""),
+        (None, None, ""),
+    ],
+    ids=["offsets", "numbers", "year-month-codes", "no-times"],
+)
+def test_plot_steps_of_times_as_written(cells, steps, unit):
+    from skattn.__main__ import _plot_steps
+
+    got, got_unit = _plot_steps(cells)
+    assert got_unit == unit
+    if steps is None:
+        assert got is None
+    else:
+        np.testing.assert_array_equal(got, steps)
+        assert got.dtype == steps.dtype
+
+
+def _read_rows(path):
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_compare_forecasts_csv_writes_every_forecast_with_its_truth_and_time(tmp_path, capsys):
+    # compare could not export its forecasts (user trial, session 20)
+    from skattn.baselines import NaiveForecaster, SeasonalNaiveForecaster
+    from skattn.model_selection import backtest
+
+    path, expected = _dated_csv(tmp_path, lambda day: day.isoformat(), n_days=40)
+    written = tmp_path / "forecasts.csv"
+    main(["compare", "--dataset", path, *_DATED_ARGS, "--time-column", "date", "--models",
+          "snaive,naive", "--horizon", "7", "--season-length", "7", "--interval", "0.8,0.95",
+          "--output", "none", "--forecasts-csv", str(written), "--n-jobs", "1"])
+    assert f"forecasts written to {written}" in capsys.readouterr().out
+    rows = _read_rows(written)
+    assert list(rows[0]) == ["model", "series", "origin", "step", "time", "forecast", "truth",
+                             "lower_80", "upper_80", "lower_95", "upper_95"]
+    assert len(rows) == 2 * 2 * 7
+    quantiles = (0.025, 0.1, 0.5, 0.9, 0.975)
+    _, forecasts = backtest(
+        {"SeasonalNaiveForecaster": SeasonalNaiveForecaster(7, quantiles=quantiles),
+         "NaiveForecaster": NaiveForecaster(quantiles=quantiles)},
+        list(expected.values()), horizon=7, window=21, season_length=7, return_forecasts=True,
+        interval=[0.8, 0.95])
+    k = 0
+    for model in ("SeasonalNaiveForecaster", "NaiveForecaster"):
+        _, bounds = forecasts["__quantiles__"][model]
+        for number, store in enumerate(expected):
+            for step in range(7):
+                row = rows[k]
+                k += 1
+                assert (row["model"], row["series"], row["origin"], row["step"], row["time"]) == (
+                    model, store, "33", str(step + 1), f"2023-12-{25 + step}")
+                assert float(row["truth"]) == expected[store][33 + step]
+                assert float(row["forecast"]) == forecasts[model][0, number, step]
+                assert [float(row[column]) for column in
+                        ("lower_80", "upper_80", "lower_95", "upper_95")] == list(
+                            bounds[0, number, step, [1, 3, 0, 4]])
+
+
+def test_compare_forecasts_csv_without_times_or_ids(tmp_path):
+    path = _series_csv(tmp_path, 30)
+    written = tmp_path / "forecasts.csv"
+    main(["compare", "--dataset", path, "--models", "naive", "--horizon", "3", "--output",
+          "none", "--forecasts-csv", str(written), "--quiet", "--n-jobs", "1"])
+    rows = _read_rows(written)
+    values = np.loadtxt(path, skiprows=1)
+    assert [list(row.values()) for row in rows] == [
+        ["NaiveForecaster", "0", "27", str(step + 1), repr(float(values[26])),
+         repr(float(values[27 + step]))]
+        for step in range(3)]
+    assert list(rows[0]) == ["model", "series", "origin", "step", "forecast", "truth"]
+
+
+@pytest.mark.parametrize(
+    "where, message",
+    [
+        ("{tmp}", "--forecasts-csv: {tmp} is a directory; name a file such as"),
+        ("{tmp}/missing/f.csv", "--forecasts-csv: directory {tmp}/missing does not exist"),
+        ("{data}", "--forecasts-csv: {data} is the dataset (--dataset), which it would "
+                   "overwrite; name another file"),
+    ],
+    ids=["directory", "missing-directory", "the-dataset"],
+)
+def test_compare_bad_forecasts_csv_is_an_error_before_any_work(tmp_path, capsys, no_work, where,
+                                                               message):
+    data = _series_csv(tmp_path, 30)
+    where, message = (text.format(tmp=tmp_path, data=data) for text in (where, message))
+    err = _usage_error(["compare", "--dataset", data, "--models", "naive", "--output", "none",
+                        "--forecasts-csv", where], capsys)
+    assert message in err
