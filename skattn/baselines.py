@@ -104,6 +104,16 @@ def _seasonal_naive_spread(histories, steps, season_length):
     return sigma[:, None] * np.sqrt(np.arange(steps) // lag + 1.0)  # (n, steps)
 
 
+#: check_is_fitted's message for forecast and forecast_quantiles, which fit each history
+#: themselves: scikit-learn's "Call 'fit' with appropriate arguments" did not say which (user
+#: trial, session 20)
+_NOT_FITTED_FORECAST = (
+    "This %(name)s instance is not fitted yet. Call fit(X, y) on windows first (X, y = "
+    "skattn.make_windows(series, window, horizon)): fit records the horizon and the channels, "
+    "and forecast then fits the library's model to each history it is given."
+)
+
+
 def _seasonal_naive_forecasts(histories, steps, season_length, quantiles=None):
     """Seasonal naive point forecasts (n, steps) of each row of ``histories`` (n, T), or with
     ``quantiles`` (Q,) their normal quantiles (n, steps, Q); the 0.5 column is the point."""
@@ -410,7 +420,7 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
         forecast : ndarray of shape (steps,)
             The forecast values, in time order.
         """
-        check_is_fitted(self)
+        check_is_fitted(self, msg=_NOT_FITTED_FORECAST)
         if future_covariates is not None:
             raise ValueError(f"{type(self).__name__} uses no covariates: future_covariates must "
                              "be None")
@@ -457,7 +467,7 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
             statsforecast's own warnings, as the library raises them (as for
             :meth:`predict_quantiles`).
         """
-        check_is_fitted(self)
+        check_is_fitted(self, msg=_NOT_FITTED_FORECAST)
         self._require_quantiles("forecast_quantiles")
         steps = self.n_outputs_ if steps is None else check_steps(steps)
         return _finite_quantiles(self._forecast_history(history, steps, self.quantiles_))
@@ -470,7 +480,7 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
         mean) whenever the fit succeeded; without 0.5, or after a fallback (a call without
         intervals may succeed), the two are computed apart, as the two methods compute them.
         """
-        check_is_fitted(self)
+        check_is_fitted(self, msg=_NOT_FITTED_FORECAST)
         self._require_quantiles("forecast_quantiles")
         steps = check_steps(steps)
         middle = np.flatnonzero(self.quantiles_ == 0.5)

@@ -498,3 +498,12 @@ def test_none_and_pandas_na_are_missing_targets_and_refused_in_windows():
     nullable = pd.DataFrame(X).astype("Float64").mask(lambda frame: frame > 10.5)
     with pytest.raises(ValueError, match=r"X contains NaN or infinity \(\d+ NaN in \d+ of its"):
         model.predict(nullable)
+
+
+@pytest.mark.parametrize("method", ["forecast", "forecast_quantiles"])
+def test_forecast_before_fit_says_which_fit(method):
+    # scikit-learn's "Call 'fit' with appropriate arguments" did not say that fit takes windows
+    # while forecast fits each history itself (user trial, session 20)
+    model = NaiveForecaster(quantiles=(0.1, 0.5, 0.9))
+    with pytest.raises(NotFittedError, match=r"Call fit\(X, y\) on windows first .*make_windows"):
+        getattr(model, method)(np.arange(10.0), 3)
