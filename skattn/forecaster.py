@@ -47,7 +47,8 @@ _DIVERGED_LEVEL_RATIO = 4.0
 _STACKLEVEL_OF_TRAINING = 6
 _DEFAULT_QUANTILES = (0.1, 0.5, 0.9)
 # What a fit sets besides the public attributes ending in "_": removed with them when a fit
-# fails (AttentionForecaster._discard_fitted_state), so no cache outlives the weights it mirrors.
+# fails (AttentionForecaster._discard_fitted_state), so no cache outlives the weights it mirrors,
+# and copied with them before a continued fit trains (_copy_of_fitted_state).
 _PRIVATE_FITTED_ATTRIBUTES = ("_params64", "_config64", "_inference_pack", "_optimizer",
                               "_y_is_1d")
 # Run shards 1.. of a training step in worker processes where that is possible (see
@@ -59,6 +60,25 @@ _SHARDS_IN_PROCESSES = True
 _MIN_STEPS_FOR_PROCESSES = 16
 
 _threadpool_controller = None
+
+
+class _IntegerInterval(Interval):
+    """scikit-learn's ``Interval(Integral, ...)`` without ``bool``.
+
+    ``bool`` is an ``Integral`` in Python, and scikit-learn's constraint takes it (by design:
+    ``isinstance(True, numbers.Integral)``), so ``d_model=True`` reached the network's checks as
+    1 and was refused with "d_model (True) must be divisible by n_heads (2)", and
+    ``max_epochs=True`` trained one epoch (fuzzing, session 20). A flag where a count is wanted
+    is a mistake; refused here, it gets scikit-learn's own ``InvalidParameterError`` message
+    ("must be an int in the range [1, inf). Got True instead."). NumPy integers still pass
+    (``np.bool_`` is no ``Integral``, so the plain constraint refuses it already).
+    """
+
+    def __init__(self, left, right, *, closed):
+        super().__init__(Integral, left, right, closed=closed)
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, bool) and super().is_satisfied_by(val)
 
 
 def _blas_controller():
@@ -138,6 +158,16 @@ def _single_threaded_kernels():
         for library, n_threads in zip(blas_libraries, previous_blas):
             library.set_num_threads(n_threads)
         numba.set_num_threads(previous)
+
+
+class _TrainingDivergedError(ValueError):
+    """Training's loss or gradient became non-finite (raised by the training loop); a
+    ValueError to the caller. ``where``: the epoch, in words, for _fit's diagnosis of a
+    continued fit (AttentionForecaster._raise_if_the_scale_overflowed)."""
+
+    def __init__(self, where, remedy):
+        super().__init__(f"training diverged {where} (non-finite loss or gradient); {remedy}")
+        self.where = where
 
 
 class _ShardWorker:
@@ -539,7 +569,9 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
     early_stopping : bool, default=False
         Hold out the LAST ``validation_fraction`` of the rows (time order: see
         :func:`skattn.make_windows`), stop when the validation score has not improved by ``tol``
-        for ``n_iter_no_change`` epochs, and restore the weights of the best epoch.
+        for ``n_iter_no_change`` epochs, and restore the weights of the best epoch. When the
+        target channel of every held-out window is constant (their targets are left out of the
+        loss, see ``normalize``), a fit trains without it, and a UserWarning says so.
     validation_fraction : float in (0, 1), default=0.1
         Share of the rows held out for early stopping.
     n_iter_no_change : int, default=10
@@ -652,33 +684,37 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
     """
 
     _parameter_constraints: dict = {
-        "d_model": [Interval(Integral, 1, None, closed="left")],
-        "n_heads": [Interval(Integral, 1, None, closed="left")],
-        "n_layers": [Interval(Integral, 0, None, closed="left")],
-        "d_ff": [Interval(Integral, 1, None, closed="left"), None],
-        "patch_len": [Interval(Integral, 1, None, closed="left")],
-        "stride": [Interval(Integral, 1, None, closed="left"), None],
+        "d_model": [_IntegerInterval(1, None, closed="left")],
+        "n_heads": [_IntegerInterval(1, None, closed="left")],
+        "n_layers": [_IntegerInterval(0, None, closed="left")],
+        "d_ff": [_IntegerInterval(1, None, closed="left"), None],
+        "patch_len": [_IntegerInterval(1, None, closed="left")],
+        "stride": [_IntegerInterval(1, None, closed="left"), None],
         "attention": [StrOptions(set(nn.network.ATTENTION_KINDS))],
         "positional": [StrOptions({"learned", "sinusoidal"}), None],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "normalize": ["boolean", StrOptions({"affine"})],
         "anchor": [StrOptions({"mean", "last"})],
-        "trend_degree": [Interval(Integral, 0, None, closed="left"), None],
+        "trend_degree": [_IntegerInterval(0, None, closed="left"), None],
         "loss": [StrOptions({"squared_error", "absolute_error", "huber", "pinball"})],
         "quantiles": ["array-like", None],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [_IntegerInterval(1, None, closed="left")],
+        "max_epochs": [_IntegerInterval(1, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [_IntegerInterval(1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "lr_schedule": [StrOptions({"constant", "cosine"})],
         "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "dtype": [StrOptions({"float32", "float64"})],
-        "n_jobs": N_JOBS_CONSTRAINT,
-        "random_state": ["random_state"],
+        # joblib's rule (N_JOBS_CONSTRAINT) and scikit-learn's "random_state" (an int in [0,
+        # 2**32 - 1], a RandomState or None), each without bool: True was one job, or seed 1
+        "n_jobs": [_IntegerInterval(c.left, c.right, closed=c.closed)
+                   if isinstance(c, Interval) else c for c in N_JOBS_CONSTRAINT],
+        "random_state": [_IntegerInterval(0, 2**32 - 1, closed="both"), np.random.RandomState,
+                         None],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
     }
@@ -919,8 +955,12 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
         Raises
         ------
         ValueError
-            When ``X``, ``y`` or the parameters are invalid (checked before training), when
-            training diverges, or, continuing (``warm_start``), when the network's shape changed.
+            When ``X``, ``y`` or the parameters are invalid (checked before training); with
+            instance normalisation, when every training window's target channel is constant
+            (in the training precision): their targets are left out of the loss, which leaves
+            nothing to learn; when training diverges, or, continuing (``warm_start``), when the
+            network's shape changed or the data lie so far beyond the first fit's scaling
+            that training overflows.
 
         Warns
         -----
@@ -943,17 +983,25 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
             forecasting each window's level (the network's output at zero), and a later epoch's
             loss exceeded twice the first's or every epoch's stayed above 4 times the level's:
             training diverged (too large a ``learning_rate``).
+        UserWarning
+            With ``early_stopping``, when the target channel of every validation window is
+            constant (a series that ends flat): their targets are left out of the loss, so the
+            validation loss would be a mean over nothing. The fit then trains on every window
+            as ``early_stopping=False`` does (``validation_scores_`` None from a fit from
+            scratch, not extended by a continued one).
 
         Notes
         -----
         A fit from scratch that raises leaves the estimator unfitted (``predict`` raises
         :class:`~sklearn.exceptions.NotFittedError`), whatever model it held before: the fit
         had begun to replace it. A continued fit (``warm_start`` on a fitted model, and
-        :meth:`partial_fit`) refused by its checks leaves the model as it was; one that fails
-        or is interrupted while training (divergence, KeyboardInterrupt) leaves the estimator
-        unfitted, since its weights were half-updated, and the next ``fit`` starts from
-        scratch. An invalid parameter value (scikit-learn's ``InvalidParameterError``) is
-        refused before the fit starts and changes nothing.
+        :meth:`partial_fit`) that raises leaves the model as it was before the call, fitted
+        and usable: refused by its checks, it changed nothing; failing or interrupted while
+        training (divergence, KeyboardInterrupt), it is put back from a copy taken before the
+        training began (its weights, optimiser state, curves and counters). Until session 20
+        such a failure left the estimator unfitted. An invalid parameter value
+        (scikit-learn's ``InvalidParameterError``) is refused before the fit starts and
+        changes nothing.
         """
         continuing = self.warm_start and hasattr(self, "params_")
         return self._fit(X, y, reset=not continuing, partial=False)
@@ -984,9 +1032,12 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
         Raises
         ------
         ValueError
-            When ``X``, ``y`` or the parameters are invalid, do not match the fitted model, or
-            when training diverges. As for :meth:`fit` (Notes): refused by its checks, a call
-            leaves the model as it was; failing while training, it leaves the estimator unfitted.
+            When ``X``, ``y`` or the parameters are invalid, do not match the fitted model, when
+            every window's target channel is constant (with instance normalisation: nothing to
+            learn), or when training diverges (named as the data's scale when they lie so far
+            beyond the first fit's scaling that training overflows). As for :meth:`fit`
+            (Notes): a call on a fitted model that raises leaves it as it was; the first call
+            leaves the estimator unfitted.
         """
         return self._fit(X, y, reset=not hasattr(self, "params_"), partial=True)
 
@@ -994,11 +1045,14 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
         """Fit from scratch (``reset``) or continue training; see :meth:`fit` (Notes) for what a
         call that raises leaves behind."""
         # Whether this call has begun to change the fitted state, which an error must then
-        # discard (a half-changed model predicted garbage: the kernels read the old window length
+        # undo (a half-changed model predicted garbage: the kernels read the old window length
         # out of bounds). A fit from scratch changes it from its first check on (validate_data
-        # records the new X's n_features_in_); a continued fit only once every check has passed,
-        # so a refused call leaves the model as it was.
+        # records the new X's n_features_in_), and an error discards it; a continued fit only
+        # once every check has passed, so a refused call leaves the model as it was, and an
+        # error in training puts back the copy taken just before (``before``; until session 20
+        # it discarded the model: fuzzing).
         changing = reset
+        before = None
         try:
             if y is None:
                 raise ValueError(
@@ -1054,9 +1108,12 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
                 # continuing: the global scaling is that of the first fit, and data far beyond
                 # it overflows the training precision (the loss then failed obscurely). From
                 # scratch: constant windows (scale 1) far above float32's range, or y far from X
-                reach = max(float(np.max(np.abs((X3 - self.channel_mean_) / self.channel_scale_))),
-                            float(np.nanmax(np.abs((Y - self.channel_mean_[0])
-                                                   / self.channel_scale_[0]))))
+                if self.config_.normalize and np.all(np.ptp(X3[:, :, 0], axis=1) == 0):
+                    # windows all constant as given: no precision would give them anything to
+                    # teach (see below), so "train with dtype='float64'" sent the user on to
+                    # that error
+                    self._refuse_windows_left_out(n_samples, continuing=not reset)
+                reach = self._reach_in_global_scaling(X3, Y)
                 remedy = ("refit from scratch (warm_start=False) on data of this scale"
                           if not reset else "train with dtype='float64', or give y in X's units")
                 raise ValueError(
@@ -1083,9 +1140,8 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
                     Ys[constant] = np.nan
                 _warn_if_windows_dominate_the_loss(Xs[:, :, 0], Ys)
 
-            if partial or not self.early_stopping:
-                X_train, Y_train, X_val, Y_val = Xs, Ys, None, None
-            else:
+            early_stopping = self.early_stopping and not partial
+            if early_stopping:
                 n_val = int(math.floor(self.validation_fraction * n_samples))
                 if n_val < 1 or n_samples - n_val < 1:
                     raise ValueError(
@@ -1093,40 +1149,195 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
                         f"needs at least one training and one validation window; got "
                         f"n_samples={n_samples}"
                     )
+            # rows none of whose targets the loss reads: constant windows (above)
+            left_out = np.isnan(Ys).all(axis=1)  # (n,)
+            if left_out.all():
+                self._refuse_windows_left_out(n_samples, continuing=not reset)
+            if early_stopping and left_out[-n_val:].all():
+                # the validation loss would be a mean over nothing, 0 at every epoch: early
+                # stopping stopped after n_iter_no_change epochs and restored the first epoch's
+                # weights, with no word (a series that ends flat; fuzzing, session 20). Those
+                # windows train nothing either, so this fit is the one early_stopping=False gives
+                self._warn_validation_left_out(n_val)
+                early_stopping = False
+            elif early_stopping and left_out[:-n_val].all():
+                self._refuse_windows_left_out(n_samples - n_val, n_val=n_val,
+                                              continuing=not reset)
+            if not early_stopping:
+                X_train, Y_train, X_val, Y_val = Xs, Ys, None, None
+            else:
                 # the validation windows are the LAST rows: time order, never shuffled
                 X_train, Y_train = Xs[:-n_val], Ys[:-n_val]
                 X_val, Y_val = Xs[-n_val:], Ys[-n_val:]
 
-            # every check has passed: from here on a continued fit changes the model too
-            changing = True
+            # every check has passed: from here on a continued fit changes the model too, and
+            # this copy of it is restored if the training fails (see fit, Notes)
             if not reset:
+                before = self._copy_of_fitted_state()
+            changing = True
+            if reset:
+                if not early_stopping and self.early_stopping and not partial:
+                    self.validation_scores_ = self.validation_loss_curve_ = None  # as without it
+            else:
                 # the settings changed since that the trained weights can follow (dropout)
                 self.config_ = continued_config
-                if self.early_stopping and not partial and self.validation_scores_ is None:
+                if early_stopping and self.validation_scores_ is None:
                     self.validation_scores_, self.validation_loss_curve_ = [], []
             self._y_is_1d = y_is_1d
 
             _prime_malloc_thresholds()
-            with _single_threaded_kernels(), _ShardRunner(_n_threads(self.n_jobs)) as runner:
-                self._train(X_train, Y_train, X_val, Y_val, rng, runner,
-                            n_epochs=1 if partial else int(self.max_epochs), partial=partial)
+            try:
+                with _single_threaded_kernels(), _ShardRunner(_n_threads(self.n_jobs)) as runner:
+                    self._train(X_train, Y_train, X_val, Y_val, rng, runner,
+                                n_epochs=1 if partial else int(self.max_epochs), partial=partial)
+            except _TrainingDivergedError as error:
+                if not reset:
+                    self._raise_if_the_scale_overflowed(X3, Y, error)
+                raise
             self._build_prediction_weights()
         except BaseException:
             # BaseException: an interrupted training (KeyboardInterrupt) half-updates the weights
             # as much as a failed one
-            if changing:
+            if before is not None:
+                self._restore_fitted_state(before)
+            elif changing:
                 self._discard_fitted_state()
             raise
         return self
+
+    def _refuse_windows_left_out(self, n_train, n_val=None, *, continuing):
+        """The ValueError of a fit whose ``n_train`` training windows (the first rows, when
+        early stopping holds out the last ``n_val``) all have their targets left out of the loss;
+        ``continuing``: a warm-started fit or partial_fit of a fitted model, which it leaves as
+        it was (a check: nothing has changed yet).
+
+        Only constant windows are (see _fit: a row needs an observed target), and only with
+        instance normalisation. Their weights then changed by weight decay alone, and the fit
+        reported a loss curve of zeros as a success (fuzzing, session 20).
+        """
+        dtype = self.config_.dtype
+        if self.config_.n_timesteps == 1:
+            # any window of one value is constant ("1 feature(s)": scikit-learn's estimator
+            # checks expect a model that cannot use one feature to say so)
+            raise ValueError(
+                f"AttentionForecaster has nothing to learn from windows of 1 time step (X has 1 "
+                f"feature(s)): with instance normalisation (normalize={self.normalize!r}) every "
+                f"window is read relative to itself, so a window of one value is constant, its "
+                f"forecast is its level whatever the network learns, and its targets are left "
+                f"out of the loss. Give windows of several time steps (make_windows' window), "
+                f"or train with normalize=False."
+            )
+        which = (f"every training window ({n_train} of them)" if n_val is None else
+                 f"every training window (the first {n_train} rows; early stopping holds out the "
+                 f"last {n_val}, some of which vary)")
+        remedy = ("Train on windows that vary"
+                  + (", or without early stopping (early_stopping=False) or with a smaller "
+                     "validation_fraction, so that the windows that vary train"
+                     if n_val is not None else "")
+                  + (f"; windows that vary by less than {dtype} resolves (a plateau with tiny "
+                     f"noise) train with dtype='float64'" if dtype == "float32" else ""))
+        raise ValueError(
+            f"AttentionForecaster has nothing to learn: the target channel of {which} is "
+            f"constant (as trained, in {dtype}"
+            f"{', in the global scaling of the first fit' if continuing else ''}). With "
+            f"instance normalisation (normalize={self.normalize!r}) a constant window's forecast "
+            f"is its level, whatever the network learns, so its targets are left out of the "
+            f"loss, and here that leaves none. {remedy}."
+        )
+
+    def _warn_validation_left_out(self, n_val):
+        """UserWarning: every one of the ``n_val`` validation windows is constant, so early
+        stopping cannot work and this fit trains without it (see _fit)."""
+        warnings.warn(
+            f"AttentionForecaster: early stopping cannot work on these windows: the target "
+            f"channel of every validation window (the last {n_val} rows, "
+            f"validation_fraction={self.validation_fraction}) is constant (as trained, in "
+            f"{self.config_.dtype}), and constant windows are left out of the loss (their "
+            f"forecast is their level), so the validation loss would be a mean over nothing. "
+            f"This fit trains on every window as early_stopping=False does (the training loss "
+            f"decides when to stop, and the last epoch's weights are kept). Set "
+            f"early_stopping=False, or hold out windows that vary (a larger "
+            f"validation_fraction).",
+            UserWarning,
+            stacklevel=5,  # the caller of fit
+        )
+
+    def _fitted_attribute_names(self):
+        """The attributes a fit sets that the estimator holds: the public ones (ending in "_",
+        as ``check_is_fitted`` counts them) and those of ``_PRIVATE_FITTED_ATTRIBUTES``."""
+        return [name for name in vars(self)
+                if (name.endswith("_") and not name.startswith("_"))
+                or name in _PRIVATE_FITTED_ATTRIBUTES]
+
+    def _copy_of_fitted_state(self):
+        """What a continued fit changes, copied before it trains: restored by
+        _restore_fitted_state if the training fails.
+
+        The weights are updated in place (the optimiser's flat buffer) and so are the
+        optimiser's moments and the curves (appended to): those are copied. Everything else a
+        fit sets is replaced, never changed in place, so the old objects are kept as they are
+        (the prediction weights among them: built again only once training has succeeded).
+        Copying does not touch what trains, so the training itself is unchanged.
+        """
+        state = {}
+        for name in self._fitted_attribute_names():
+            value = getattr(self, name)
+            if name == "params_":
+                value = {key: array.copy() for key, array in value.items()}
+            elif name == "_optimizer":
+                # without its flat buffers (not pickled: use_flat_storage builds them at the
+                # start of every training), the moments as arrays of their own
+                value = copy.deepcopy(value)
+            elif isinstance(value, list):
+                value = list(value)
+            state[name] = value
+        return state
+
+    def _restore_fitted_state(self, state):
+        """The model as _copy_of_fitted_state copied it: a continued fit that failed while
+        training leaves the model it continued (fuzzing, session 20)."""
+        self._discard_fitted_state()
+        self.__dict__.update(state)
+
+    def _reach_in_global_scaling(self, X3, Y):
+        """The largest absolute value of ``X3`` (n, T, C) and ``Y`` (n, horizon, NaN for
+        missing) in the global scaling (channel_mean_, channel_scale_), in float64: in units of
+        the fitted data's spread."""
+        with np.errstate(over="ignore"):
+            return max(float(np.max(np.abs((X3 - self.channel_mean_) / self.channel_scale_))),
+                       float(np.nanmax(np.abs((Y - self.channel_mean_[0])
+                                              / self.channel_scale_[0]))))
+
+    def _raise_if_the_scale_overflowed(self, X3, Y, error):
+        """Name the scale of a continued fit's data, not the learning rate, as the cause of its
+        failed training (``error``, a _TrainingDivergedError) when the data lie so far beyond
+        the first fit's scaling that their squares overflow the training precision.
+
+        A continued fit keeps the first fit's global scaling, and the network squares what it
+        reads (instance norm's variance, the layer norms, squared losses): training overflowed
+        from data about 1e19 times the first fit's spread (float32), and the error said "try a
+        smaller learning_rate" (fuzzing, session 20). The data reach that far when their squares,
+        summed over a window, can exceed the largest value of the training precision.
+        """
+        dtype = np.dtype(self.config_.dtype)
+        reach = self._reach_in_global_scaling(X3, Y)
+        if reach <= math.sqrt(float(np.finfo(dtype).max) / X3.shape[1]):
+            return
+        raise ValueError(
+            f"training failed {error.where}: its loss or gradient overflowed, because X or y "
+            f"reaches {reach:.3g} times the spread of the data of the first fit "
+            f"(channel_scale_, whose scaling warm_start and partial_fit keep), too far for "
+            f"{dtype} training: such values' squares overflow it. Refit from scratch "
+            f"(warm_start=False) on data of this scale, or give them in the first fit's units. "
+            f"The model is as it was before this call."
+        ) from None
 
     def _discard_fitted_state(self):
         """Remove every attribute a fit sets, leaving the estimator unfitted: the public ones
         (ending in "_", as ``check_is_fitted`` counts them) and the private ones listed in
         ``_PRIVATE_FITTED_ATTRIBUTES``. Hyperparameters and the worker processes are kept."""
-        for name in list(vars(self)):
-            public_fitted = name.endswith("_") and not name.startswith("_")
-            if public_fitted or name in _PRIVATE_FITTED_ATTRIBUTES:
-                delattr(self, name)
+        for name in self._fitted_attribute_names():
+            delattr(self, name)
 
     def _loss_and_grad(self, pred, target, cache, config):
         """Loss of a batch and its gradient with respect to the prediction.
@@ -1254,6 +1465,19 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
             flat_grad += shard_grad
         return loss, flat_grad
 
+    def _epoch_in_words(self, n_iter_before, partial):
+        """The epoch under way, in words, for an error: counted from the start of this call
+        ("at epoch 3"), with the model's own count when earlier fits trained it; partial_fit's
+        one epoch is "this partial_fit call" (a second call's said "epoch 2"; fuzzing, session
+        20)."""
+        if partial:
+            return (f"in this partial_fit call (the model's epoch {self.n_iter_ + 1})"
+                    if n_iter_before else "in this partial_fit call")
+        epoch = self.n_iter_ - n_iter_before + 1
+        if not n_iter_before:
+            return f"at epoch {epoch}"
+        return f"at epoch {epoch} of this fit (the model's epoch {self.n_iter_ + 1})"
+
     def _continued_config(self, n_timesteps, n_channels, horizon, quantiles):
         """The network config of a continued fit (warm_start, partial_fit), checked; the caller
         sets it once all its checks have passed, so a refused call changes nothing.
@@ -1366,11 +1590,10 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
                 loss, flat_grad = self._batch_gradients(job, batch, rng, runner, flat_params)
                 grad_norm = clip_grad_norm({"all": flat_grad}, self.clip_grad_norm)
                 if not (math.isfinite(loss) and math.isfinite(grad_norm)):
-                    raise ValueError(
-                        f"training diverged at epoch {self.n_iter_ + 1} (non-finite loss or "
-                        f"gradient); try a smaller learning_rate (now {self.learning_rate}) or "
-                        "clip_grad_norm"
-                    )
+                    raise _TrainingDivergedError(
+                        self._epoch_in_words(n_iter_before, partial),
+                        f"try a smaller learning_rate (now {self.learning_rate}) or "
+                        "clip_grad_norm")
                 self._optimizer.update_flat(flat_params, flat_grad, schedule(step_in_fit))
                 step_in_fit += 1
                 self.t_ += 1

@@ -606,15 +606,20 @@ def test_convergence_warning_when_the_loss_never_beats_the_level_forecast(window
     assert len(diverged) == 1 and diverged[0].category is ConvergenceWarning
     assert "learning_rate (now 3.0)" in str(diverged[0].message)
     assert not [w for w in caught if "max_epochs=15 reached" in str(w.message)]  # one warning
-    # an ordinary fit, a continued one, and one on windows whose targets are all left out
-    # (constant windows: a zero loss, and a zero reference) say nothing of it
+    # an ordinary fit, a continued one, and one on constant windows without instance
+    # normalisation (with it, their targets are all left out: refused since session 20) say
+    # nothing of it
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model = AttentionForecaster(max_epochs=5, random_state=0, warm_start=True,
                                     **params).fit(X, y)
         model.fit(X, y)
-        AttentionForecaster(max_epochs=5, random_state=0, **params).fit(
-            np.ones((40, 24)), np.ones((40, 6)))
+        constant = AttentionForecaster(max_epochs=5, random_state=0, **params)
+        if params.get("normalize", True):
+            with pytest.raises(ValueError, match="nothing to learn"):
+                constant.fit(np.ones((40, 24)), np.ones((40, 6)))
+        else:
+            constant.fit(np.ones((40, 24)), np.ones((40, 6)))
     assert not [w for w in caught if "never fell" in str(w.message)]
 
 
@@ -1497,6 +1502,97 @@ def test_windows_constant_in_the_training_precision_are_left_out_too():
     assert max(model.loss_curve_) < 10
 
 
+def test_windows_all_constant_leave_nothing_to_learn_and_are_refused(windows):
+    # their targets are all left out of the loss: the fit "succeeded" with a loss curve of
+    # zeros, its weights changed by weight decay alone (fuzzing, session 20)
+    X, y = windows
+    constant = np.full_like(X, 3.0)
+    with pytest.raises(ValueError, match=r"nothing to learn: the target channel of every "
+                                         r"training window \(211 of them\) is constant"):
+        AttentionForecaster(**FAST).fit(constant, y)
+    with pytest.raises(ValueError, match="nothing to learn"):
+        AttentionForecaster(**FAST).partial_fit(constant, y)
+    # constant only as trained (plateaus with noise of 1e-7 at 60 and 1000: in the global
+    # scaling, below float32's step): float64 trains on them, and the message says so
+    rng = np.random.default_rng(0)
+    level = np.where(np.arange(len(X)) % 2, 60.0, 1000.0)[:, None]
+    plateau, plateau_y = (level + 1e-7 * rng.standard_normal(shape) for shape in (X.shape, y.shape))
+    assert not np.any(np.ptp(plateau, axis=1) == 0)
+    with pytest.raises(ValueError, match=r"is constant \(as trained, in float32\).*train with "
+                                         r"dtype='float64'"):
+        AttentionForecaster(**FAST).fit(plateau, plateau_y)
+    AttentionForecaster(**FAST, dtype="float64").fit(plateau, plateau_y)
+    # early stopping holds out the only windows that vary
+    ends_varying = np.concatenate([constant[:-21], X[-21:]])
+    with pytest.raises(ValueError, match=r"the first 190 rows; early stopping holds out the "
+                                         r"last 21.*early_stopping=False"):
+        AttentionForecaster(**FAST, early_stopping=True).fit(ends_varying, y)
+    AttentionForecaster(**FAST).fit(ends_varying, y)  # without it they train
+    # windows of one value are constant whatever they hold; scikit-learn's estimator checks
+    # expect "1 feature(s)" in the message
+    with pytest.raises(ValueError, match=r"windows of 1 time step \(X has 1 feature\(s\)\)"):
+        AttentionForecaster(**FAST).fit(X[:, -1:], y)
+    # without instance normalisation constant windows are trained on (in the global scaling)
+    model = AttentionForecaster(**FAST, normalize=False).fit(constant, y)
+    assert min(model.loss_curve_) > 0
+
+
+def test_early_stopping_on_constant_validation_windows_warns_and_trains_without_it():
+    # a series that ends flat: every validation window constant, every validation target left
+    # out. Early stopping compared losses over nothing (0 at every epoch), stopped after
+    # n_iter_no_change epochs and restored the first epoch's weights, with no word (fuzzing,
+    # session 20); python -m skattn compare holds out the last 10% of the windows
+    series = np.r_[10 + np.sin(np.arange(80) / 3), np.full(30, 7.0)]
+    X, y = make_windows(series, 8, 3)
+    params = {**FAST, "max_epochs": 8, "n_iter_no_change": 3}
+    match = (r"early stopping cannot work on these windows: the target channel of every "
+             r"validation window \(the last 20 rows, validation_fraction=0.2\) is constant")
+    with pytest.warns(UserWarning, match=match) as record:
+        model = AttentionForecaster(**params, early_stopping=True, validation_fraction=0.2,
+                                    warm_start=True).fit(X, y)
+    assert [w.filename for w in record if "early stopping" in str(w.message)] == [__file__]
+    # the fit early_stopping=False gives
+    plain = AttentionForecaster(**params).fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), plain.predict(X))
+    assert model.loss_curve_ == plain.loss_curve_ and model.n_iter_ == plain.n_iter_ == 8
+    assert model.validation_scores_ is None and model.validation_loss_curve_ is None
+    assert model.best_validation_score_ is None
+    # a continued fit does not start them either; windows that vary held out restore early
+    # stopping
+    with pytest.warns(UserWarning, match="early stopping cannot work"):
+        model.fit(X, y)
+    assert model.validation_scores_ is None and model.n_iter_ == 16
+    model.set_params(validation_fraction=0.5).fit(X, y)
+    assert len(model.validation_scores_) == model.n_iter_ - 16
+    assert max(model.validation_loss_curve_) > 0
+
+
+@pytest.mark.parametrize("name, flag", [
+    *((name, True) for name in ("d_model", "n_heads", "n_layers", "d_ff", "patch_len", "stride",
+                                "trend_degree", "batch_size", "max_epochs", "n_iter_no_change",
+                                "n_jobs", "random_state")),
+    # False where 0 is a valid value (elsewhere the range refused it already)
+    ("n_layers", False), ("trend_degree", False), ("random_state", False),
+])
+def test_a_bool_is_refused_where_an_integer_is_wanted(windows, name, flag):
+    # bool is an Integral, and scikit-learn's Interval(Integral, ...) takes it: d_model=True was
+    # refused as "d_model (True) must be divisible by n_heads (2)", max_epochs=True trained one
+    # epoch, random_state=True seeded 1 (fuzzing, session 20)
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, y = windows
+    model = AttentionForecaster(**{**FAST, name: flag})
+    with pytest.raises(InvalidParameterError,
+                       match=rf"The '{name}' parameter of AttentionForecaster must be an int in "
+                             rf"the range .* Got {flag} instead"):
+        model.fit(X, y)
+    # NumPy integers are integers still
+    value = {"d_model": 8, "n_heads": 2, "n_layers": 1, "d_ff": 16, "patch_len": 4, "stride": 4,
+             "trend_degree": 1, "batch_size": 32, "max_epochs": 1, "n_iter_no_change": 3,
+             "n_jobs": 1, "random_state": 0}[name]
+    AttentionForecaster(**{**FAST, name: np.int64(value)}).fit(X[:40], y[:40])
+
+
 def test_windows_whose_targets_lie_thousands_of_spreads_away_are_warned_about():
     # an outage recorded as meter noise, then ordinary values: the windows ending in it have
     # targets ~3,000 of their spreads away, the loss curve read ~6,700 instead of 0.2, and
@@ -1526,8 +1622,13 @@ def test_a_first_fit_beyond_float32_says_what_helps():
     X, y = np.full((5, 4), 1e39), np.full(5, 2e39)
     with pytest.raises(ValueError, match=r"beyond what float32 training can represent; train "
                                          r"with dtype='float64'"):
-        AttentionForecaster(**FAST).fit(X, y)
-    AttentionForecaster(**FAST, dtype="float64").fit(X, y)
+        AttentionForecaster(**FAST, normalize=False).fit(X, y)
+    AttentionForecaster(**FAST, dtype="float64", normalize=False).fit(X, y)
+    # with instance normalisation no precision helps: those windows have nothing to teach,
+    # and float64 was recommended to reach that error (session 20)
+    for dtype in ("float32", "float64"):
+        with pytest.raises(ValueError, match="nothing to learn"):
+            AttentionForecaster(**FAST, dtype=dtype).fit(X, y)
 
 
 def test_windows_of_dates_or_text_are_refused_and_nan_is_located(windows):

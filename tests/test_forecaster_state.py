@@ -1,5 +1,6 @@
 """AttentionForecaster: the fitted state stays consistent when a fit fails, and predictions
 refuse what the network was not built for (audit 14)."""
+import copy
 import re
 import warnings
 
@@ -8,6 +9,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from skattn import AttentionForecaster, make_windows
+from skattn.exceptions import DataShiftWarning
 from skattn.forecaster import _PRIVATE_FITTED_ATTRIBUTES
 from test_forecaster import seasonal_series
 
@@ -100,27 +102,97 @@ def test_a_failed_first_fit_leaves_nothing_behind(windows, series):
     assert_unfitted(model, series, X)
 
 
+def assert_same_model(model, reference, X):
+    """``model`` holds the fitted state of ``reference``: the same attributes, weights,
+    optimiser state, curves and counters, and predicts the same."""
+    assert fitted_state(model) == fitted_state(reference)
+    for name, value in model.params_.items():
+        np.testing.assert_array_equal(value, reference.params_[name])
+    for moment in ("first_moment", "second_moment"):
+        for name, value in getattr(model._optimizer, moment).items():
+            np.testing.assert_array_equal(value, getattr(reference._optimizer, moment)[name])
+    assert model._optimizer.t == reference._optimizer.t
+    for name in ("loss_curve_", "validation_scores_", "n_iter_", "t_", "best_loss_",
+                 "best_validation_score_", "config_", "_y_is_1d"):
+        assert getattr(model, name) == getattr(reference, name), name
+    np.testing.assert_array_equal(model.predict(X), reference.predict(X))
+
+
+def _interrupt_at_step(model, monkeypatch, step):
+    """Make ``model``'s training raise KeyboardInterrupt at its ``step``-th optimiser step
+    (counted from 1) of the next call, after ``step - 1`` steps changed the weights in place."""
+    steps = []
+
+    def batch_gradients(*args):
+        steps.append(1)
+        if len(steps) == step:
+            raise KeyboardInterrupt
+        return AttentionForecaster._batch_gradients(*args)
+
+    monkeypatch.setattr(model, "_batch_gradients", batch_gradients, raising=False)
+
+
 @pytest.mark.parametrize("continuing", ["warm_start", "partial_fit"])
-def test_a_continued_fit_failing_while_training_leaves_the_estimator_unfitted(
-        windows, series, continuing):
-    # the weights were half-updated while the float64 copies used by predict were the old ones:
-    # predict silently answered with a model that no longer matched params_
+@pytest.mark.parametrize("failure", ["divergence", "interruption"])
+def test_a_continued_fit_failing_while_training_leaves_the_model_as_it_was(
+        windows, continuing, failure, monkeypatch):
+    # it left the estimator unfitted (its weights half-updated: the model it continued was
+    # lost with it; before audit 14, predict silently used the old weights); a copy taken before
+    # the training is put back (fuzzing, session 20)
     X, y = windows
     model = AttentionForecaster(**FAST, normalize=False, warm_start=True).fit(X, y)
-    model.set_params(**DIVERGING)
-    with pytest.raises(ValueError, match="diverged"):
+    reference = copy.deepcopy(model)
+    if failure == "divergence":
+        model.set_params(**DIVERGING)
+        data = X * 1e15, y * 1e15  # at this scale it is the learning rate that diverges
+        where = (r"at epoch \d+ of this fit \(the model's epoch \d+\)"
+                 if continuing == "warm_start" else
+                 r"in this partial_fit call \(the model's epoch 4\)")
+        error, match = ValueError, rf"training diverged {where} .*try a smaller learning_rate"
+    else:
+        _interrupt_at_step(model, monkeypatch, step=3)
+        data, error, match = (X, y), KeyboardInterrupt, None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataShiftWarning)
+        with pytest.raises(error, match=match):
+            if continuing == "warm_start":
+                model.fit(*data)
+            else:
+                model.partial_fit(*data)
+    monkeypatch.undo()
+    assert_same_model(model, reference, X)
+    # and it continues as the model before the call would
+    model.set_params(**reference.get_params())
+    if continuing == "warm_start":
+        model.fit(X, y), reference.fit(X, y)
+    else:
+        model.partial_fit(X, y), reference.partial_fit(X, y)
+    assert_same_model(model, reference, X)
+
+
+@pytest.mark.parametrize("continuing", ["warm_start", "partial_fit"])
+def test_a_continued_fit_on_data_too_large_for_float32_names_the_scale(windows, continuing):
+    # the first fit's scaling is kept, and float32 training overflows from data ~1e19 times
+    # its spread (their squares), far before the check of float32's range itself (~1e38): the
+    # error said "try a smaller learning_rate", partial_fit's "at epoch 2" for its only epoch,
+    # and the model was gone (fuzzing, session 20)
+    X, y = windows
+    model = AttentionForecaster(**FAST, warm_start=True).fit(X, y)
+    reference = copy.deepcopy(model)
+    where = ("at epoch 1 of this fit (the model's epoch 4)" if continuing == "warm_start"
+             else "in this partial_fit call (the model's epoch 4)")
+    with pytest.raises(ValueError, match=re.escape(f"training failed {where}: its loss or "
+                                                   f"gradient overflowed, because X or y reaches ")
+                       + r"[0-9.e+]+ times the spread of the data of the first fit.*Refit from "
+                         r"scratch \(warm_start=False\)"):
         if continuing == "warm_start":
-            model.fit(X * 1e15, y * 1e15)
+            model.fit(X * 1e20, y * 1e20)
         else:
-            model.partial_fit(X * 1e15, y * 1e15)
-    assert_unfitted(model, series, X)
-    # the next warm-started fit starts from scratch, as on a new estimator
-    defaults = AttentionForecaster().get_params()
-    model.set_params(**{**{name: defaults[name] for name in DIVERGING},
-                        "max_epochs": FAST["max_epochs"]})
-    np.testing.assert_array_equal(
-        model.fit(X, y).predict(X),
-        AttentionForecaster(**FAST, normalize=False).fit(X, y).predict(X))
+            model.partial_fit(X * 1e20, y * 1e20)
+    assert_same_model(model, reference, X)
+    # from scratch, as the message says, they train
+    refit = model.set_params(warm_start=False).fit(X * 1e20, y * 1e20)
+    assert np.all(np.isfinite(refit.predict(X * 1e20)))
 
 
 def test_a_refused_continued_fit_leaves_the_model_as_it_was(windows, series):
@@ -145,6 +217,10 @@ def test_a_refused_continued_fit_leaves_the_model_as_it_was(windows, series):
          "at least one training and one validation"),
         (lambda: model.set_params(early_stopping=False, d_model=16).fit(X, y[:, 0]),
          "Cannot continue training"),
+        # constant windows only: nothing to learn (fuzzing, session 20)
+        (lambda: model.set_params(d_model=FAST["d_model"]).fit(np.full_like(X, 3.0), y[:, 0]),
+         "nothing to learn"),
+        (lambda: model.partial_fit(np.full_like(X, 3.0), y[:, 0]), "nothing to learn"),
     ]
     for call, match in refused:
         with pytest.raises(ValueError, match=match):
