@@ -32,6 +32,34 @@ FAMILIES = (("free", 1.0, {}), ("trend", 1.645, {"trend_degree": 2}))
 MAX_SEED = 2**32 - 1
 
 
+#: AttentionForecaster parameters make_attention_ensemble sets from arguments of its own
+_OWN_ARGUMENTS = ("random_state", "n_jobs", "max_epochs", "batch_size", "trend_degree", "loss",
+                  "quantiles")
+
+
+def _checked_member_params(member_params):
+    """``member_params`` as a dict of AttentionForecaster parameter names, or a ValueError
+    naming what is wrong (the values are checked by a member's own validation)."""
+    from .forecaster import AttentionForecaster
+
+    if member_params is None:
+        return {}
+    if not isinstance(member_params, dict):
+        raise ValueError(f"member_params must be a dict of AttentionForecaster parameters or "
+                         f"None, got {member_params!r}")
+    valid = AttentionForecaster().get_params()
+    unknown = sorted(str(name) for name in member_params if name not in valid)
+    if unknown:
+        raise ValueError(f"member_params has names that are not AttentionForecaster "
+                         f"parameters: {', '.join(unknown)}")
+    own = [name for name in _OWN_ARGUMENTS if name in member_params]
+    if own:
+        raise ValueError(f"member_params cannot set {', '.join(own)}: give "
+                         f"{'it' if len(own) == 1 else 'them'} as make_attention_ensemble's "
+                         f"own argument{'' if len(own) == 1 else 's'}")
+    return dict(member_params)
+
+
 def largest_random_state(n_seeds):
     """The largest int ``random_state`` of :func:`make_attention_ensemble` with ``n_seeds``: its
     members' last seed, ``random_state * n_seeds + n_seeds - 1``, is at most ``MAX_SEED``."""
@@ -39,8 +67,8 @@ def largest_random_state(n_seeds):
 
 
 def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3, max_epochs=20,
-                            batch_size=256, trend_degree=2, quantiles=None, n_jobs=None,
-                            random_state=None):
+                            batch_size=256, trend_degree=2, quantiles=None, member_params=None,
+                            n_jobs=None, random_state=None):
     """An unfitted ensemble of AttentionForecasters: the design reported on M3 monthly.
 
     The median of ``2 * len(windows) * n_seeds`` members: for each of two families, each window
@@ -70,8 +98,9 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
     Parameters
     ----------
     windows : sequence of int, default=(24, 36, 54)
-        History lengths of the members; each at least 1, all different (they name the
-        members). M3 monthly (horizon 18) used 24, 36 and 54; about 4/3, 2 and 3 horizons
+        History lengths of the members; each at least 2 (a member reads its window relative to
+        its own level, so a window of one value leaves it nothing to learn), all different
+        (they name the members). M3 monthly (horizon 18) used 24, 36 and 54; about 4/3, 2 and 3 horizons
         elsewhere.
     season_length : int, default=12
         Steps per season of the seasonal adjustment; 1 puts no adjustment in front of the
@@ -96,6 +125,13 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
         ``predict_quantiles`` / ``forecast_quantiles`` give their median across members
         (prediction intervals); ``predict`` then gives the median of the members' forecasts of
         the quantile nearest 0.5. Not measured on M3.
+    member_params : dict or None, default=None
+        :class:`~skattn.AttentionForecaster` parameters that replace ``MEMBER_PARAMS`` in every
+        member, e.g. ``{"patch_len": 24, "stride": 24}`` for hourly windows of a week (the M3
+        patches of 6 every 3 steps make 55 tokens of 168 hours; user trial, session 20) or
+        ``{"d_model": 16, "n_layers": 1}`` for a smaller model. Not ``random_state``,
+        ``n_jobs``, ``max_epochs``, ``batch_size``, ``trend_degree``, ``loss`` or
+        ``quantiles``, which are arguments of their own. None: the M3 members.
     n_jobs : int or None, default=None
         Members fitted in parallel processes (:class:`~skattn.ForecastEnsemble`); None means 1
         unless in a :func:`joblib.parallel_config` context, -1 all processors; not 0. Each
@@ -118,7 +154,8 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
     ------
     ValueError
         When an argument is invalid, named in the message: ``windows`` not a non-empty
-        sequence of distinct integers >= 1; ``season_length``, ``n_seeds``, ``max_epochs`` or
+        sequence of distinct integers >= 2; ``member_params`` not a dict of valid
+        AttentionForecaster parameters (or one of those with an argument of its own); ``season_length``, ``n_seeds``, ``max_epochs`` or
         ``batch_size`` not an integer >= 1; ``trend_degree`` not an integer >= 0; ``quantiles``
         not distinct values in (0, 1), or two of them equally near 0.5; ``n_jobs`` not None or a
         nonzero integer; an int ``random_state`` below 0 or above
@@ -142,8 +179,10 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
     from .seasonal import DeseasonalizedForecaster
 
     if isinstance(windows, (str, bytes)) or not hasattr(windows, "__iter__"):
-        raise ValueError(f"windows must be a sequence of integers >= 1, got {windows!r}")
-    windows = [check_integer("every window", window, 1) for window in windows]
+        raise ValueError(f"windows must be a sequence of integers >= 2, got {windows!r}")
+    # at least 2: a member normalises its window by its own level, so a window of one value is
+    # constant and AttentionForecaster refuses it at fit (nothing to learn; session 20)
+    windows = [check_integer("every window", window, 2) for window in windows]
     if not windows:
         raise ValueError("windows is empty: give at least one history length")
     # the members are named by their window, and ForecastEnsemble refuses repeated names
@@ -196,17 +235,18 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
     # finish members of window 54 one after the other at the end). The median does not depend
     # on the order: the forecasts are the same bit for bit.
     loss = {} if quantiles is None else {"loss": "pinball", "quantiles": quantiles}
-    if quantiles is not None:
+    params = {**MEMBER_PARAMS, **_checked_member_params(member_params), **loss}
+    if quantiles is not None or member_params:
         # checked at the call as the other arguments are, not first by every member's fit
         # (docs audit, session 18), by the members' own rule and message
-        member = AttentionForecaster(**{**MEMBER_PARAMS, **loss})
+        member = AttentionForecaster(**params)
         member._validate_params()  # the type (a scalar was refused only by the members' fit)
         member._check_params()
     for window in sorted(windows, reverse=True):
         for family, critical_value, overrides in families:
             for k, seed in enumerate(seeds):
                 member = make_pipeline(LastSteps(window), AttentionForecaster(
-                    **{**MEMBER_PARAMS, **loss}, **overrides, max_epochs=max_epochs,
+                    **params, **overrides, max_epochs=max_epochs,
                     batch_size=batch_size, n_jobs=1, random_state=seed))
                 if season_length > 1:
                     member = DeseasonalizedForecaster(member, season_length=season_length,

@@ -85,8 +85,8 @@ def test_season_length_one_means_no_adjustment():
     (dict(trend_degree=1.5), "trend_degree must be an integer >= 0"),
     (dict(windows=24), "windows must be a sequence"),
     (dict(windows="24"), "windows must be a sequence"),
-    (dict(windows=(24, 0)), "every window must be an integer >= 1"),
-    (dict(windows=(24, 2.5)), "every window must be an integer >= 1"),
+    (dict(windows=(24, 0)), "every window must be an integer >= 2"),
+    (dict(windows=(24, 2.5)), "every window must be an integer >= 2"),
     (dict(season_length=0), "season_length must be an integer >= 1"),
     (dict(n_seeds=True), "n_seeds must be an integer >= 1"),
     (dict(max_epochs=0), "max_epochs must be an integer >= 1"),
@@ -222,3 +222,31 @@ def test_neighbouring_random_states_share_no_seed():
     assert blocks[0] == {0, 1, 2}  # the M3 model's seeds are unchanged
     assert all(len(block) == 3 for block in blocks)
     assert len(set().union(*blocks)) == 12
+
+
+def test_member_params_replace_the_m3_settings_and_are_checked_at_the_call():
+    # hourly windows of a week need patches of their own: the M3 members' 6 every 3 made 55
+    # tokens of 168 hours, and nothing could change them (user trial, session 20)
+    model = make_attention_ensemble((24, 48), season_length=24, n_seeds=1, random_state=0,
+                                    member_params={"patch_len": 24, "stride": 24, "d_model": 16})
+    for _, member in model.estimators:
+        attention = member.forecaster[-1]
+        assert (attention.patch_len, attention.stride, attention.d_model) == (24, 24, 16)
+        assert attention.n_layers == MEMBER_PARAMS["n_layers"]  # the rest as on M3
+    # without it, the M3 members exactly
+    default = make_attention_ensemble((24, 36), n_seeds=1, random_state=0)
+    assert default.estimators[0][1].forecaster[-1].get_params()["patch_len"] == 6
+    for bad, message in (({"patch_size": 24}, "not AttentionForecaster parameters: patch_size"),
+                         ({"max_epochs": 3}, "cannot set max_epochs"),
+                         ({"random_state": 1, "loss": "pinball"}, "cannot set random_state, loss"),
+                         ([("patch_len", 24)], "must be a dict"),
+                         ({"d_model": 30, "n_heads": 4}, "divisible"),
+                         ({"patch_len": 0}, "patch_len")):
+        with pytest.raises(ValueError, match=message):
+            make_attention_ensemble((24,), member_params=bad)
+
+
+def test_windows_of_one_value_are_refused_at_the_call():
+    # a member normalises its window by its own level: one value is constant, nothing to learn
+    with pytest.raises(ValueError, match="every window"):
+        make_attention_ensemble((1, 12))
