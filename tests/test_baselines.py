@@ -22,6 +22,7 @@ from skattn.baselines import (
     SeasonalNaiveForecaster,
     ThetaForecaster,
 )
+from skattn.datasets import load_airline
 from skattn.metrics import smape
 
 pytest.importorskip("statsforecast")
@@ -507,3 +508,30 @@ def test_forecast_before_fit_says_which_fit(method):
     model = NaiveForecaster(quantiles=(0.1, 0.5, 0.9))
     with pytest.raises(NotFittedError, match=r"Call fit\(X, y\) on windows first .*make_windows"):
         getattr(model, method)(np.arange(10.0), 3)
+
+
+@pytest.mark.parametrize("cls", [NaiveForecaster, SeasonalNaiveForecaster, ETSForecaster,
+                                 ThetaForecaster, ARIMAForecaster])
+def test_max_history_fits_the_last_values_only(cls):
+    # long hourly histories cost minutes per fit (AutoARIMA on 17,496 values: more than 10;
+    # user trial, session 20); max_history reads the last values only, as if given only them
+    series = np.asarray(load_airline().series, dtype=np.float64)
+    settings = {} if cls is NaiveForecaster else {"season_length": 12}
+    quantiles = (0.1, 0.5, 0.9)
+    recent = cls(**settings, quantiles=quantiles, max_history=48).fit(series[None], np.zeros((1, 6)))
+    short = cls(**settings, quantiles=quantiles).fit(series[None, -48:], np.zeros((1, 6)))
+    np.testing.assert_array_equal(recent.forecast(series, 9), short.forecast(series[-48:], 9))
+    np.testing.assert_array_equal(recent.forecast_quantiles(series, 6),
+                                  short.forecast_quantiles(series[-48:], 6))
+    np.testing.assert_array_equal(recent.predict(series[None]), short.predict(series[None, -48:]))
+    # a history shorter than max_history is read whole
+    np.testing.assert_array_equal(recent.forecast(series[:40], 6), short.forecast(series[:40], 6))
+    # the setting of the fit, as the other settings (set_params takes effect at the next fit)
+    recent.set_params(max_history=None)
+    np.testing.assert_array_equal(recent.forecast(series, 9), short.forecast(series[-48:], 9))
+
+
+@pytest.mark.parametrize("bad", [1, 0, 2.5, "48"])
+def test_max_history_must_be_an_integer_of_at_least_two(bad):
+    with pytest.raises(ValueError, match="max_history"):
+        ETSForecaster(max_history=bad).fit(np.ones((2, 8)) + np.arange(8), np.zeros(2))
