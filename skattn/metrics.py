@@ -51,6 +51,8 @@ not negative, not all 0). The scorers take them by scikit-learn's metadata routi
 """
 from __future__ import annotations
 
+import sys
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -65,6 +67,7 @@ from sklearn.utils.metadata_routing import (
 from sklearn.utils.validation import _check_sample_weight
 
 from ._validation import check_targets_with_missing
+from .exceptions import MetricWarning
 from .windows import as_float64
 
 
@@ -169,9 +172,12 @@ def _weighted_mean(values, weights):
     counted = (weights > 0) & (values > 0)
     # the plain formula when nothing left float64's normal range: no sum overflowed, no product
     # underflowed (keeping few digits, or none: a large weight on a tiny error still counts), and
-    # the mean itself is not subnormal (a MASE divides it by a scale that may be as small)
+    # the mean itself is not subnormal (a MASE divides it by a scale that may be as small), nor 0
+    # unless its numerator is: a mean of 1e-200 over weights summing to 1e130 underflowed to 0
+    # where an RMSE (its root, 1e-165) or a MASE (over a subnormal scale) has a value (fuzzing,
+    # session 20)
     if (np.isfinite(numerator) and np.isfinite(denominator) and np.isfinite(mean)
-            and (mean == 0.0 or mean >= _SMALLEST_NORMAL)
+            and (numerator == 0.0 or mean >= _SMALLEST_NORMAL)
             and np.all(products[counted] >= _SMALLEST_NORMAL)):
         return float(mean), 0
     return _weighted_mean_of_parts(*np.frexp(values), weights)
@@ -277,16 +283,27 @@ def mae(y_true, y_pred, sample_weight=None):
     >>> mae([[1.0, 2.0], [3.0, 4.0]], [[1.0, 3.0], [3.0, 6.0]], sample_weight=[1, 3])
     0.875
     """
+    return _mae(y_true, y_pred, sample_weight)
+
+
+# what to do about a MAE or RMSE beyond float64's range; backtest, which has no y_true, says
+# "divide the series by a constant first" (fuzzing, session 20)
+_PAIR_REMEDY = "divide y_true and y_pred by a constant first"
+
+
+def _mae(y_true, y_pred, sample_weight=None, remedy=_PAIR_REMEDY):
+    """:func:`mae`, ``remedy`` ending its error for a MAE beyond float64's range."""
     y_true, y_pred = _pair(y_true, y_pred)
     if sample_weight is not None:
         weights = _weights_of_values(_checked_weights(sample_weight, y_true), y_true.shape)
-        return _unscaled(*_weighted_mean_abs_difference(y_true, y_pred, weights), "the MAE")
+        return _unscaled(*_weighted_mean_abs_difference(y_true, y_pred, weights), "the MAE",
+                         remedy)
     with np.errstate(over="ignore"):
         value = np.mean(np.abs(y_true - y_pred))
     if np.isfinite(value):  # no difference or partial sum overflowed: exact to rounding
         return float(value)
     units, exponent = _scaled_abs_differences(y_true, y_pred)
-    return _unscaled(np.mean(units), exponent, "the MAE")
+    return _unscaled(np.mean(units), exponent, "the MAE", remedy)
 
 
 def rmse(y_true, y_pred, sample_weight=None):
@@ -325,18 +342,23 @@ def rmse(y_true, y_pred, sample_weight=None):
     >>> round(rmse([100.0, 110.0, 120.0], [102.0, 107.0, 126.0], sample_weight=[1, 1, 0]), 3)
     2.55
     """
+    return _rmse(y_true, y_pred, sample_weight)
+
+
+def _rmse(y_true, y_pred, sample_weight=None, remedy=_PAIR_REMEDY):
+    """:func:`rmse`, ``remedy`` ending its error for a RMSE beyond float64's range."""
     y_true, y_pred = _pair(y_true, y_pred)
     if sample_weight is not None:
         weights = _weights_of_values(_checked_weights(sample_weight, y_true), y_true.shape)
         return _unscaled(*_root(*_weighted_mean_square_difference(y_true, y_pred, weights)),
-                         "the RMSE")
+                         "the RMSE", remedy)
     with np.errstate(over="ignore"):
         errors = y_true - y_pred
     largest = np.max(np.abs(errors))
     if largest == 0.0 or _SQUARABLE_ERRORS[0] <= largest <= _SQUARABLE_ERRORS[1]:
         return float(np.sqrt(np.mean(errors ** 2)))
     units, exponent = _scaled_abs_differences(y_true, y_pred)
-    return _unscaled(np.sqrt(np.mean(units ** 2)), exponent, "the RMSE")
+    return _unscaled(np.sqrt(np.mean(units ** 2)), exponent, "the RMSE", remedy)
 
 
 def smape(y_true, y_pred, sample_weight=None):
@@ -344,8 +366,10 @@ def smape(y_true, y_pred, sample_weight=None):
     competitions: ``mean(200 |y - f| / (|y| + |f|))``.
 
     A value where both ``y`` and ``f`` are 0 counts as a perfect forecast (0), not 0/0. A value
-    of 0, or a forecast of the other sign, counts 200 however close the forecast: on series that
-    reach or cross zero, compare models by :func:`mase` or :func:`mae` instead.
+    of 0 (forecast as anything but 0), a forecast of 0 (of a value that is not), or a forecast of
+    the other sign counts 200 however close the forecast: on series that reach or cross zero,
+    compare models by :func:`mase` or :func:`mae` instead. A
+    :class:`~skattn.exceptions.MetricWarning` says so whenever the values hold such a pair.
 
     Parameters
     ----------
@@ -366,6 +390,15 @@ def smape(y_true, y_pred, sample_weight=None):
     ValueError
         On empty, non-finite or mismatched inputs, or on bad weights.
 
+    Warns
+    -----
+    MetricWarning
+        Once per call, when some value (in a row of weight above 0) is 0, forecast as 0, or of
+        the other sign than its forecast, 0 forecast as 0 aside: each such value counts 200,
+        and a few of them (holidays in retail data) can decide which model ranks first. The
+        message counts them. Silence it with ``warnings.filterwarnings("ignore",
+        category=MetricWarning)`` where that is intended.
+
     Examples
     --------
     >>> from skattn.metrics import smape
@@ -380,6 +413,65 @@ def smape(y_true, y_pred, sample_weight=None):
     13.636
     """
     y_true, y_pred = _pair(y_true, y_pred)
+    value = _smape_of_pair(y_true, y_pred, sample_weight)
+    _warn_if_smape_misleads(y_true, y_pred, sample_weight)
+    return value
+
+
+def _smape(y_true, y_pred, sample_weight=None):
+    """:func:`smape` without its MetricWarning, for callers that say it their own way (backtest
+    and compare, once for the whole table; the scorer, once per call)."""
+    return _smape_of_pair(*_pair(y_true, y_pred), sample_weight)
+
+
+def _smape_misleading_values(y_true, y_pred, sample_weight=None):
+    """``(count, total)``: of the ``total`` values of ``y_true`` counted (not NaN, in a row of
+    weight above 0), the ``count`` whose sMAPE term is 200 however close the forecast: a value
+    of 0, a forecast of 0, or the two of opposite signs; 0 forecast as 0 counts 0 and is left
+    out. ``y_pred`` of ``y_true``'s shape (or one (n,), the other (n, 1)), weights checked."""
+    y_true = np.asarray(y_true, dtype=np.float64)
+    y_pred = np.asarray(y_pred, dtype=np.float64).reshape(y_true.shape)
+    counted = ~np.isnan(y_true)
+    if sample_weight is not None:
+        weights = _checked_weights(sample_weight, y_true)
+        counted &= _weights_of_values(weights > 0, y_true.shape)
+    # the rule of backtest's warning (model_selection._warn_if_smape_misleads)
+    misled = (np.sign(y_true) * np.sign(y_pred) <= 0) & ((y_true != 0) | (y_pred != 0))
+    return int(np.count_nonzero(misled & counted)), int(np.count_nonzero(counted))
+
+
+def _stacklevel_of_caller():
+    """``warnings.warn``'s stacklevel, called from the function that calls this one, of the
+    first frame outside this module and outside scikit-learn and joblib: the line that called
+    :func:`smape`, or the scorer (directly, or through ``make_scorer``), or the search that
+    called it. A fixed level pointed into scikit-learn, whose scorers' ``__call__`` is wrapped
+    in some versions and not in others."""
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and (
+            frame.f_globals.get("__name__") == __name__
+            or str(frame.f_globals.get("__name__")).split(".")[0] in ("sklearn", "joblib")):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _warn_if_smape_misleads(y_true, y_pred, sample_weight=None):
+    """The MetricWarning of :func:`smape` (and ``neg_smape_scorer``) when some value's term is
+    200 however close its forecast, at the line that called them."""
+    # each holiday (a 0 in retail data) counted 200 whatever the forecast, and a grid search by
+    # sMAPE was silently decided by the folds that held holidays; only backtest warned (user
+    # trial, session 20)
+    count, total = _smape_misleading_values(y_true, y_pred, sample_weight)
+    if count:
+        warnings.warn(
+            f"{count} of the {total} values are 0, forecast as 0, or of the other sign than "
+            f"their forecast: sMAPE (200 |y - f| / (|y| + |f|)) counts each of them 200 however "
+            f"close the forecast, so it can rank models wrongly on such data; compare them by "
+            f"MASE or MAE (skattn.metrics.mase, mae; make_mase_scorer, neg_mae_scorer)",
+            MetricWarning, stacklevel=_stacklevel_of_caller())
+
+
+def _smape_of_pair(y_true, y_pred, sample_weight=None):
+    """:func:`smape` of the arrays :func:`_pair` returns, without a warning."""
     with np.errstate(over="ignore"):
         numerator = 2.0 * np.abs(y_true - y_pred)
         denominator = np.abs(y_true) + np.abs(y_pred)
@@ -463,19 +555,26 @@ def seasonal_naive_scale(y_train, season_length=1):
     >>> seasonal_naive_scale(y_train, season_length=2)
     1.0
     """
+    return _seasonal_naive_scale(y_train, season_length)
+
+
+def _seasonal_naive_scale(y_train, season_length, data="y_train"):
+    """:func:`seasonal_naive_scale`, its remedies for a scale outside float64's range naming
+    ``data``, what the caller has to divide or multiply: backtest has no ``y_train`` ("the
+    series"; fuzzing, session 20)."""
     later, earlier = _seasonal_pairs(y_train, season_length)
     with np.errstate(over="ignore"):
         scale = float(np.mean(np.abs(later - earlier)))
     if scale == 0.0:  # not all differences are 0 (_seasonal_pairs checked): the mean underflowed
         raise ValueError(
             "the seasonal-naive scale is below float64's smallest positive value (about 4.9e-324): "
-            "multiply y_train by a constant first"
+            f"multiply {data} by a constant first"
         )
     if np.isfinite(scale):
         return scale
     units, exponent = _scaled_abs_differences(later, earlier)
     return _unscaled(np.mean(units), exponent, "the seasonal-naive scale",
-                     "divide y_train by a constant first")
+                     f"divide {data} by a constant first")
 
 
 def _series_mase(error, y_true, y_pred, y_train, season_length, weights=None):
@@ -665,13 +764,25 @@ def _interval(y_true, y_lower, y_upper):
 
 
 def _checked_alpha(alpha):
-    if (not isinstance(alpha, Real) or isinstance(alpha, bool) or not np.isfinite(alpha)
-            or not 0.0 < alpha < 1.0):
+    """``alpha`` as a float strictly between 0 and 1, or a ValueError.
+
+    Any real number is taken, as backtest takes its levels: a float, an int, a Fraction
+    (``Fraction(1, 5)``: ``np.isfinite`` refused it with a TypeError, fuzzing, session 20), a
+    NumPy scalar or a 0-d array; a bool, a string, a sequence are not numbers.
+    """
+    value = alpha[()] if isinstance(alpha, np.ndarray) and alpha.ndim == 0 else alpha
+    number = None
+    if isinstance(value, Real) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:  # a Fraction beyond float64's range: not below 1 either
+            number = None
+    if number is None or not np.isfinite(number) or not 0.0 < number < 1.0:
         raise ValueError(
             f"alpha must be a number strictly between 0 and 1, the intervals' miss rate (0.2 for "
             f"80% intervals, 0.05 for 95%), got {alpha!r}"
         )
-    return float(alpha)
+    return number
 
 
 def _mean_of_parts(mantissas, exponents, weights):
@@ -690,7 +801,9 @@ def _plain_mean(values, weights):
         return _weighted_mean(values, weights)
     with np.errstate(over="ignore"):
         mean = np.mean(values)
-    if np.isfinite(mean) and (mean == 0.0 or mean >= _SMALLEST_NORMAL):
+    # a mean of 0 only of values that are all 0: one subnormal score among eleven zeros has a
+    # mean below float64's range, 0, but a MSIS over a scale as small (fuzzing, session 20)
+    if np.isfinite(mean) and (mean >= _SMALLEST_NORMAL or (mean == 0.0 and not values.any())):
         return float(mean), 0
     return _mean_of_parts(*np.frexp(values), None)
 
@@ -1170,8 +1283,10 @@ def _rmse_of_observed(y_true, y_pred, sample_weight=None):
 
 def _smape_of_observed(y_true, y_pred, sample_weight=None):
     """:func:`smape` of the observed values: each horizon step's on its observed rows (weighted by
-    the rows' ``sample_weight``), averaged."""
-    return _metric_of_observed(smape, y_true, y_pred, sample_weight)
+    the rows' ``sample_weight``), averaged. Its MetricWarning once per call, not once per step."""
+    value = _metric_of_observed(_smape, y_true, y_pred, sample_weight)
+    _warn_if_smape_misleads(y_true, y_pred, sample_weight)
+    return value
 
 
 #: Scorers of minus the metric. NaN in the targets (a value past a series' end, from
@@ -1184,6 +1299,9 @@ def _smape_of_observed(y_true, y_pred, sample_weight=None):
 #: the weights on after ``scorer.set_score_request(sample_weight=True)`` — on a copy
 #: (``copy.deepcopy(neg_mae_scorer)``): these are shared objects, and a request set on them holds
 #: for the whole process, as scikit-learn's ``get_scorer`` avoids by returning copies.
+#: ``neg_smape_scorer`` raises :func:`smape`'s MetricWarning, once per call (per fold of a
+#: search), where the values left in hold a 0 or a forecast of the other sign: rank such data
+#: by ``neg_mae_scorer`` or :func:`make_mase_scorer`.
 neg_mae_scorer = make_scorer(_mae_of_observed, greater_is_better=False)
 neg_rmse_scorer = make_scorer(_rmse_of_observed, greater_is_better=False)
 neg_smape_scorer = make_scorer(_smape_of_observed, greater_is_better=False)

@@ -10,15 +10,16 @@ from numbers import Real
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
-from sklearn.utils._param_validation import HasMethods
+from sklearn.utils._param_validation import HasMethods, validate_parameter_constraints
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import (MissingTargetsScoreMixin, fit_routing, forecast_with_predict, naming,
-                          routed_fit_params, declared_tags, takes_three_d)
+from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, fit_routing,
+                          forecast_with_predict, naming, routed_fit_params, declared_tags,
+                          takes_three_d)
 from ._worker_warnings import call_recording_warnings, collect, current_caller
 from .exceptions import MetricWarning
-from .metrics import (_repeats_every_season, coverage, mae, msis, rmse, seasonal_naive_scale,
-                      smape)
+from .metrics import (_mae, _repeats_every_season, _rmse, _seasonal_naive_scale, _smape,
+                      coverage, mase, msis)
 from .windows import _as_covariates, _as_series, _is_single_series, check_integer, make_windows
 
 METRIC_COLUMNS = ("smape", "mase", "mae", "rmse")
@@ -365,18 +366,30 @@ def _checked_levels(interval):
     strictly between 0 and 1, distinct; () for None."""
     if interval is None:
         return ()
-    values = [interval] if np.ndim(interval) == 0 else list(np.ravel(interval, order="K"))
+    message = (f"interval must be a number strictly between 0 and 1 (0.8 for 80% intervals), a "
+               f"list of such numbers, or None, got {interval!r}")
+    try:
+        dimensions = np.ndim(interval)
+    except ValueError:  # a ragged nesting, [[0.8], 0.9]
+        raise ValueError(message) from None
+    if dimensions > 1:
+        # [[0.8]] was flattened and taken as 0.8 (fuzzing, session 20): a flat list, as quantiles=
+        raise ValueError(message + " (a flat list: [0.8, 0.95], not nested)")
+    values = [interval] if dimensions == 0 else list(np.ravel(interval, order="K"))
+    if not values:
+        # [] said "must give distinct levels ... got []" (fuzzing, session 20)
+        raise ValueError("interval is empty: give one level (0.8), several ([0.8, 0.95]), or "
+                         "None for no intervals")
     levels = []
     for value in values:
         if isinstance(value, np.ndarray):  # a 0-d array
             value = value[()]
         if not isinstance(value, Real) or isinstance(value, bool) or not 0 < value < 1:
-            raise ValueError(f"interval must be a number strictly between 0 and 1 (0.8 for 80% "
-                             f"intervals), a list of such numbers, or None, got {interval!r}")
+            raise ValueError(message)
         # np.float32(0.8) is 0.8 to 1e-8: as the shortest decimal of its own precision, 0.8
         levels.append(float(str(value)) if isinstance(value, np.floating) else float(value))
     columns = [interval_columns(level) for level in levels]
-    if not levels or len(set(columns)) < len(columns):
+    if len(set(columns)) < len(columns):
         # 0.8 and 0.80000000001 both make coverage_80: the second overwrote the first's figures
         raise ValueError(f"interval must give distinct levels (to 10 digits, as the columns "
                          f"name them), got {interval!r}")
@@ -390,7 +403,8 @@ def _scale_of(history, season_length, series_number, origin):
     if _repeats_every_season(history, season_length):
         return np.nan
     try:
-        return seasonal_naive_scale(history, season_length)
+        # in backtest's words: it has no y_train to divide (fuzzing, session 20)
+        return _seasonal_naive_scale(history, season_length, data="the series")
     except ValueError as exc:
         raise ValueError(f"series {series_number}, origin {origin}: {exc}") from None
 
@@ -465,13 +479,18 @@ def backtest(
         Passed to :func:`skattn.make_windows`: also train on the windows whose target runs past
         the values before the origin (NaN there), as long as this many of its values exist.
     n_jobs : int or None, default None
-        Processes for the local models' per-series forecasts (joblib); see Notes for how they
+        Processes for the local models' per-series forecasts (joblib): None (1, unless in
+        joblib's ``parallel_config``), -1 for every core, or a number of processes; 0 is a
+        ValueError. The NumPy baselines (:class:`~skattn.baselines.NaiveForecaster`,
+        :class:`~skattn.baselines.SeasonalNaiveForecaster`) always forecast in the calling
+        process: a pool would cost far more than their work. See Notes for how the forecasts
         are timed.
-    verbose : int, default 0
-        1 prints a line per model and origin with that origin's ``fit`` and ``predict`` seconds
-        and the model's totals so far (which end as the table's ``fit_seconds`` and
-        ``predict_seconds``), and joblib's progress lines while local models forecast many
-        series.
+    verbose : int >= 0 or bool, default 0
+        1 (or more, or True) prints a line per model and origin with that origin's ``fit`` and
+        ``predict`` seconds and the model's totals so far (which end as the table's
+        ``fit_seconds`` and ``predict_seconds``), and joblib's progress lines while local
+        models of a library forecast many series. A negative value is a ValueError, as in
+        scikit-learn.
     return_forecasts : bool, default False
         Also return the forecasts.
     sort_by : {"smape", "mase", "mae", "rmse"}, an msis column, or None, default "smape"
@@ -493,10 +512,11 @@ def backtest(
         X.reshape(len(X), -1)), Ridge())``.
     interval : float in (0, 1), list of such floats, or None, default None
         Also score prediction intervals: the central intervals of this nominal coverage (0.8:
-        from the quantiles 0.1 to 0.9), or of each of several (``[0.8, 0.95]``, from one fit of
-        every model), read from every model's ``forecast_quantiles``, which each model must
-        have, fitted with those quantiles among its ``quantiles_`` (AttentionForecaster with
-        ``loss="pinball"``, the baselines, ``make_attention_ensemble`` with ``quantiles=``).
+        from the quantiles 0.1 to 0.9), or of each of several (a flat list, ``[0.8, 0.95]``,
+        from one fit of every model; an empty or nested one is a ValueError), read from every
+        model's ``forecast_quantiles``, which each model must have, fitted with those quantiles
+        among its ``quantiles_`` (AttentionForecaster with ``loss="pinball"``, the baselines,
+        ``make_attention_ensemble`` with ``quantiles=``).
         Adds, per level, the columns ``coverage_80`` (the share of test values inside their
         intervals, to compare with 0.8) and ``msis_80`` (the M4 competition's mean scaled
         interval score, :func:`skattn.metrics.msis`, scaled like MASE; lower is better), and
@@ -618,6 +638,11 @@ def backtest(
             ("horizon", horizon), ("window", window), ("season_length", season_length),
             ("n_origins", n_origins), ("step", step)))
     origin_step = check_integer("origin_step", horizon if origin_step is None else origin_step)
+    # scikit-learn's rules and messages, as the estimators check theirs: n_jobs=0 was taken and
+    # failed inside joblib only once a local model forecast, and verbose=-1 printed progress
+    # (fuzzing, session 20)
+    validate_parameter_constraints({"n_jobs": N_JOBS_CONSTRAINT, "verbose": ["verbose"]},
+                                   {"n_jobs": n_jobs, "verbose": verbose}, caller_name="backtest")
     levels = _checked_levels(interval)
     added_columns = tuple(column for level in levels for column in interval_columns(level))
     sortable = METRIC_COLUMNS + tuple(column for column in added_columns
@@ -748,7 +773,7 @@ def backtest(
                 quantile_forecasts = np.empty((n_origins, n_series, horizon,
                                                quantile_levels.size))
             try:
-                if is_local_model(model) and n_series > 1:
+                if is_local_model(model) and n_series > 1 and _worth_a_pool(model):
                     # joblib reports progress as batches of series finish (to stderr) if verbose
                     # a worker's warnings (e.g. a baseline's BaselineFallbackWarning) were
                     # printed in the worker and lost to the caller; they are raised here now,
@@ -796,13 +821,14 @@ def backtest(
                       f"fit {origin_fit_seconds:.2f} s, predict {origin_predict_seconds:.2f} s "
                       f"(total so far: fit {fit_seconds:.2f} s, "
                       f"predict {predict_seconds:.2f} s)", flush=True)
-        errors = np.abs(forecasts - truth)  # (n_origins, n_series, horizon)
         row = {
             "model": name,
-            "smape": smape(truth, forecasts),
-            "mase": float(np.mean(errors.mean(axis=2)[~flat] / scales[~flat])),
-            "mae": mae(truth, forecasts),
-            "rmse": rmse(truth, forecasts),
+            # without smape's own MetricWarning: the table's, below, says it once for all models
+            "smape": _smape(truth, forecasts),
+            "mase": _mase_column(truth, forecasts, flat, scales, arrays, origins,
+                                 season_length),
+            "mae": _mae(truth, forecasts, remedy=_SERIES_REMEDY),
+            "rmse": _rmse(truth, forecasts, remedy=_SERIES_REMEDY),
         }
         if levels:
             # MSIS over the forecasts that have a MASE (flat histories have no scale either)
@@ -830,6 +856,39 @@ def backtest(
     if levels:
         all_forecasts["__quantiles__"] = all_quantiles
     return table, all_forecasts
+
+
+#: what to do about a MAE or RMSE of backtest's beyond float64's range (it has no y_true)
+_SERIES_REMEDY = "divide the series by a constant first"
+
+
+def _worth_a_pool(model):
+    """Whether a local model's forecasts over many series go to joblib (a process pool with
+    ``n_jobs`` > 1, or joblib's ``parallel_config``).
+
+    Not for the NumPy baselines (a model whose ``_needs_library`` is False: the naive and
+    seasonal naive forecasts), which take microseconds a series: the pool's start-up, worker
+    processes that import skattn, cost 8.7 s of wall time where forecasting 4 series at 4
+    origins in the calling process took 0.03 s (user trial, session 20). Their values are the
+    same either way. The statsforecast models, and local models that do not say, keep it.
+    """
+    return getattr(model, "_needs_library", True) is not False
+
+
+def _mase_column(truth, forecasts, flat, scales, arrays, origins, season_length):
+    """The table's mase: the mean over the forecasts with a scale (``~flat``) of their MAE over
+    it. The plain formula, unless an error, a MAE or the mean leaves float64's range (a forecast
+    of -1.7e308 for 1.7e308 made it inf, with an overflow warning; fuzzing, session 20): then
+    :func:`skattn.metrics.mase` of the same forecasts and histories, which scales by powers of
+    two."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        errors = np.abs(forecasts - truth)  # (n_origins, n_series, horizon)
+        value = float(np.mean(errors.mean(axis=2)[~flat] / scales[~flat]))
+    if np.isfinite(value):
+        return value
+    scored = np.argwhere(~flat)  # (k, 2): origin, series
+    histories = [arrays[i][:origins[j, i]] for j, i in scored]
+    return mase(truth[~flat], forecasts[~flat], histories, season_length)
 
 
 def _warn_if_smape_misleads(truth, forecasts):
@@ -939,6 +998,11 @@ def _format_float(value, floatfmt):
     return text
 
 
+#: OriginSplit's bound on its index's positions: make_windows gives positions in a series held in
+#: memory, far below it, and floats above it are not exact integers
+_LARGEST_POSITION = 2**53
+
+
 class OriginSplit:
     """Cross-validation over windows of many series, split at forecast origins like :func:`backtest`.
 
@@ -954,14 +1018,27 @@ class OriginSplit:
     do): the origins are then placed by the complete windows, and only complete windows are
     validated on.
 
+    **Give the horizon the windows were made with; pass y to check it.** The splitter trains on
+    the windows whose target ends ``horizon`` values after it starts, at the latest at the
+    origin. Only ``y`` tells how long the targets are: :meth:`split` checks ``horizon``
+    against ``y``'s columns (the searches, ``cross_validate`` and ``cross_val_score`` pass
+    ``y``), but ``split(X)`` alone cannot. Neither ``index`` (where each target starts) nor
+    ``X`` (the values before it) holds a target's length, and the newest target of a series
+    is in no window of ``X``. A ``horizon`` shorter than the windows' then trains on windows
+    whose targets reach into the validation values: ``OriginSplit(index, 1).split(X)`` on
+    windows of horizon 3 trains on targets 26-28 and validates on 27-29, without an error (user
+    trial, session 20). A longer one only leaves training windows out.
+
     Parameters
     ----------
     index : array-like of shape (n_samples, 2)
         The ``index`` returned by :func:`skattn.make_windows` with ``return_index=True``:
-        (series number, position of the first target value) of each row.
+        (series number, position of the first target value) of each row; integers (floats
+        only of whole numbers), not negative, the positions below 2**53.
     horizon : int
         The ``horizon`` the windows were made with. A ``y`` given to :meth:`split` must have
-        that many values per window (1-D for horizon 1, as ``make_windows`` returns it).
+        that many values per window (1-D for horizon 1, as ``make_windows`` returns it); without
+        ``y`` it cannot be checked, and a shorter horizon leaks (see above).
     n_origins : int, default=1
         Number of splits.
     origin_step : int or None, default=None
@@ -1057,19 +1134,51 @@ class OriginSplit:
             check_integer(name, value)
         origin_step = check_integer(
             "origin_step", self.horizon if self.origin_step is None else self.origin_step)
+        if index.dtype.kind == "O":  # Python numbers in an object array: their own dtype
+            index = np.asarray(index.tolist())
         # integers, as make_windows gives them; a float index is accepted only if it holds
-        # whole numbers (a NaN cast to int became an arbitrary series number)
-        if index.dtype.kind not in "iu":
-            try:
-                whole = np.asarray(index, dtype=np.float64)
-            except (TypeError, ValueError):
-                raise ValueError(f"index must hold integers, got dtype {index.dtype}") from None
-            if not np.all(np.isfinite(whole)) or np.any(whole != np.round(whole)):
+        # whole numbers (a NaN cast to int became an arbitrary series number). Text was compared
+        # with 0 by NumPy (UFuncTypeError), and bools were read as the series 0 and 1 at the
+        # positions 0 and 1: "leaves no training window" (fuzzing, session 20)
+        if index.dtype.kind not in "iuf":
+            raise ValueError(
+                "index must be the integer (n_samples, 2) array of make_windows(..., "
+                f"return_index=True), (series number, position) of each window; got dtype "
+                f"{index.dtype}")
+        if index.dtype.kind == "f":
+            if not np.all(np.isfinite(index)) or np.any(index != np.round(index)):
                 raise ValueError("index must hold whole numbers (series, position); it holds "
                                  "NaN, infinity or fractions")
         if np.any(index < 0):
             raise ValueError("index must hold numbers >= 0 (series, position)")
-        return index.astype(np.intp), origin_step
+        # a position make_windows cannot give (a series of 2**53 values would not fit in
+        # memory), or a series number beyond NumPy's integers: 1e300 was cast to an arbitrary
+        # integer, with a RuntimeWarning (fuzzing, session 20). Series may be numbered as
+        # sparsely as the integers allow
+        positions, numbers = index[:, 1], index[:, 0]
+        if np.any(positions >= _LARGEST_POSITION):
+            raise ValueError(
+                f"index must hold make_windows' positions (its second column), below 2**53; "
+                f"it holds {float(positions.max()):.3g}")
+        too_large = {"u": lambda: np.any(numbers > np.iinfo(np.intp).max),  # wrapped around
+                     "f": lambda: np.any(numbers >= 2.0**63)}.get(index.dtype.kind)
+        if too_large is not None and too_large():
+            raise ValueError(
+                f"index must hold series numbers (its first column) below 2**63; it holds "
+                f"{float(numbers.max()):.3g}")
+        index = index.astype(np.intp)
+        # the earliest origin lies before every window's target: no split can be made, and
+        # back * origin_step did not fit NumPy's integers (origin_step=2**63 was an
+        # OverflowError; fuzzing, session 20). Checked in Python's integers
+        reach = (self.n_origins - 1) * origin_step
+        latest = int(index[:, 1].max())
+        if reach > latest:
+            raise ValueError(
+                f"the earliest of n_origins={self.n_origins} origins, origin_step={origin_step} "
+                f"times {self.n_origins - 1} = {reach} values before each series' last window, "
+                f"lies before every window's target (the latest starts at position {latest}): "
+                "it leaves no validation window; use fewer origins or a smaller origin_step")
+        return index, origin_step
 
     @staticmethod
     def _other_windows_message(name, n_rows, n_windows):
@@ -1141,7 +1250,9 @@ class OriginSplit:
             (the windows past a series' end that ``make_windows(..., min_target=...)`` cuts)
             neither place an origin nor are validated on; their targets overlap every origin's
             validation values, so they are never trained on either. Without ``y`` every row
-            counts as complete.
+            counts as complete, and ``horizon`` is not checked: a horizon shorter than the
+            windows' trains on targets that overlap the validation values (see the class
+            docstring). Pass ``y`` wherever you have it.
         groups : ignored
             Present for scikit-learn's splitter API.
 
@@ -1153,10 +1264,12 @@ class OriginSplit:
         Raises
         ------
         ValueError
-            When the parameters are invalid, ``X`` or ``y`` has another number of rows than
-            ``index``, a 2-D ``y`` has other than ``horizon`` columns, ``y`` is 1-D while
-            ``horizon`` is not 1, or an origin leaves no training or no validation window
-            (naming ``step`` and ``origin_step`` when the windows' step skips the origin).
+            When the parameters are invalid (``index`` not an (n, 2) array of whole numbers
+            >= 0, positions below 2**53; the earliest origin before every window's target),
+            ``X`` or ``y`` has another number of rows than ``index``, a 2-D ``y`` has other than
+            ``horizon`` columns, ``y`` is 1-D while ``horizon`` is not 1, or an origin leaves no
+            training or no validation window (naming ``step`` and ``origin_step`` when the
+            windows' step skips the origin).
         """
         index, origin_step = self._checked()
         if X is not None and not hasattr(X, "__len__"):
@@ -1197,8 +1310,14 @@ class OriginSplit:
         # last full target
         last_start = np.full(series.max() + 1, np.iinfo(np.intp).min)
         np.maximum.at(last_start, series[complete], start[complete])
+        # a series with no complete window places no origin and is neither trained nor validated
+        # on: its marker, the smallest integer, less back * origin_step wrapped around to the
+        # largest, and every row of the series was trained on, NaN targets and all, at every
+        # origin but the last (fuzzing, session 20)
+        placed = last_start[series] != np.iinfo(np.intp).min  # (n,)
         for back in range(self.n_origins - 1, -1, -1):
-            origin = last_start[series] - back * origin_step  # (n,) this split's origin per row
+            # (n,) this split's origin per row; -1 (before every target) where none is placed
+            origin = np.where(placed, last_start[series] - back * origin_step, -1)
             validation = np.flatnonzero((start == origin) & complete)
             train = np.flatnonzero(start + self.horizon <= origin)
             if validation.size == 0:

@@ -607,3 +607,73 @@ def test_a_model_of_one_step_targets_goes_in_too():
     assert loss == quantile_loss(y[:, None], y_quantiles, model.quantiles_)  # a column target
     assert coverage(y, y_quantiles[:, 0], y_quantiles[:, 2]) == coverage(
         y[:, None], y_quantiles[:, 0], y_quantiles[:, 2])
+
+
+# ------------------------------------------------------------------------------------------
+# Means that underflow, and alpha of any real type (fuzzing, session 20)
+# ------------------------------------------------------------------------------------------
+def test_interval_scores_whose_mean_underflows_keep_their_value_over_a_tiny_scale():
+    # the mean interval score fell below float64's range and was taken for an exact 0, where
+    # the MSIS divides it by a scale as small: 0.0 instead of about 0.045 and 4e-19
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        value = msis([0.0] * 11, [0.0] * 11, [5e-324] + [0.0] * 10, [0.0, 1e-323, 0.0])
+    assert value == pytest.approx(float(Fraction(5e-324) / 11 / Fraction(1e-323)), rel=1e-14,
+                                  abs=0.0)
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        value = msis([1e-300, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, 1e-310, 0.0],
+                     sample_weight=[1.0, 1e30])
+    exact = (exact_interval_score([1e-300], [0.0], [0.0], 0.05) * 1
+             / (1 + Fraction(1e30)) / Fraction(1e-310))
+    assert value == pytest.approx(float(exact), rel=1e-14, abs=0.0)
+
+
+def test_random_weighted_msis_against_exact_rationals():
+    rng = np.random.default_rng(21)
+    checked = 0
+    for _ in range(200):
+        n = int(rng.integers(1, 5))
+        y = np.where(rng.random(n) < 0.3, 0.0,
+                     10.0 ** rng.uniform(-320, 300, size=n) * rng.choice([-1, 1], size=n))
+        lower, upper = np.minimum(y, 0.0) * rng.choice([0.0, 1.0], size=n), np.zeros(n)
+        lower = np.minimum(lower, upper)
+        weights = np.where(rng.random(n) < 0.2, 0.0, 10.0 ** rng.uniform(-320, 300, size=n))
+        if not weights.any():
+            weights[0] = 1.0
+        alpha = float(rng.choice([0.05, 0.5, 1e-300]))
+        scores = [exact_interval_score([v], [lo], [u], alpha) for v, lo, u in zip(y, lower, upper)]
+        mean = (sum(Fraction(w) * score for w, score in zip(weights, scores))
+                / sum(Fraction(w) for w in weights))
+        for scale in (1e-310, 1.0):
+            exact = mean / Fraction(scale)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # no overflow or underflow warnings either
+                call = lambda: msis(y, lower, upper, [0.0, scale, 0.0], alpha=alpha,  # noqa: E731
+                                    sample_weight=weights)
+                if exact > Fraction(np.finfo(np.float64).max):
+                    with pytest.raises(ValueError, match="exceeds float64's range"):
+                        call()
+                    continue
+                assert call() == pytest.approx(float(exact), rel=1e-13, abs=2e-323), (
+                    y, lower, weights, alpha, scale)
+                checked += 1
+    assert checked > 200
+
+
+@pytest.mark.parametrize("alpha", [Fraction(1, 5), np.float32(0.2), np.float64(0.2),
+                                   np.array(0.2), np.array(Fraction(1, 5), dtype=object)])
+def test_alpha_may_be_any_real_number(alpha):
+    # Fraction(1, 5) was a TypeError from np.isfinite, a 0-d array refused; backtest takes both
+    expected = interval_score([1.0, 3.0], [0.0, 0.0], [2.0, 2.0], float(alpha))
+    assert interval_score([1.0, 3.0], [0.0, 0.0], [2.0, 2.0], alpha) == expected
+    assert msis([1.0, 3.0], [0.0, 0.0], [2.0, 2.0], [0.0, 1.0, 3.0], alpha=alpha) == msis(
+        [1.0, 3.0], [0.0, 0.0], [2.0, 2.0], [0.0, 1.0, 3.0], alpha=float(alpha))
+
+
+@pytest.mark.parametrize("alpha", [True, np.bool_(True), "0.2", [0.2], np.array([0.2]), None,
+                                   Fraction(0), Fraction(6, 5), Fraction(10**400),
+                                   Fraction(1, 10**400), np.float64(np.nan), complex(0.2)])
+def test_alpha_that_is_not_a_number_in_0_1_is_a_value_error(alpha):
+    for call in (lambda: interval_score([1.0], [0.0], [2.0], alpha),
+                 lambda: msis([1.0], [0.0], [2.0], [0.0, 1.0], alpha=alpha)):
+        with pytest.raises(ValueError, match="alpha must be a number strictly between 0 and 1"):
+            call()

@@ -795,3 +795,148 @@ def test_a_dataframe_of_histories_is_read_by_rows_and_text_is_not_a_number():
         smape(["1", "2"], [1.0, 2.0])
     with pytest.raises(ValueError, match="y_pred must be numeric: got datetime64"):
         mae([1.0, 2.0], np.array(["2024-01-01", "2024-01-02"], dtype="datetime64[D]"))
+
+
+# ------------------------------------------------------------------------------------------
+# Weighted means that underflow (fuzzing, session 20)
+# ------------------------------------------------------------------------------------------
+def exact_root(fraction):
+    """The square root of a Fraction > 0 as a float, correct to about 2**-80 before rounding."""
+    import math
+    from fractions import Fraction
+
+    # root(f) = isqrt(f * 4**shift) / 2**shift, with about 200 bits in the integer root
+    shift = 200 - (fraction.numerator.bit_length() - fraction.denominator.bit_length()) // 2
+    scaled = fraction * Fraction(4) ** shift
+    root = math.isqrt(scaled.numerator // scaled.denominator)
+    return float(Fraction(root) / Fraction(2) ** shift)
+
+
+def exact_weighted_mean(values, weights):
+    from fractions import Fraction
+
+    return (sum(Fraction(w) * Fraction(v) for v, w in zip(values, weights))
+            / sum(Fraction(w) for w in weights))
+
+
+def test_weighted_means_that_underflow_keep_their_value():
+    # the weighted mean of the squares, 1e-200 over weights summing to 1e130, underflowed to 0
+    # and was taken for an exact 0: rmse gave 0.0 (exact 1e-165), mase over a subnormal scale
+    # 0.0 (exact about 1e-20)
+    from fractions import Fraction
+
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        value = rmse([1e-100, 0.0], [0.0, 0.0], sample_weight=[1.0, 1e130])
+    assert value == pytest.approx(
+        exact_root(exact_weighted_mean([Fraction(1e-100) ** 2, 0], [1.0, 1e130])),
+        rel=1e-14, abs=0.0)
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        value = mase([1e-300, 0.0], [0.0, 0.0], [0.0, 1e-310, 0.0], sample_weight=[1.0, 1e30])
+    scale = Fraction(1e-310)  # mean of |1e-310 - 0| and |0 - 1e-310|
+    assert value == pytest.approx(
+        float(exact_weighted_mean([1e-300, 0.0], [1.0, 1e30]) / scale), rel=1e-14, abs=0.0)
+
+
+def test_random_weighted_metrics_against_exact_rationals():
+    # weights and errors of every magnitude, so that products, sums and means under- or
+    # overflow; each result right to rounding (the subnormals' spacing below the normal range)
+    from fractions import Fraction
+
+    rng = np.random.default_rng(20)
+    checked = 0
+    for _ in range(300):
+        n = int(rng.integers(1, 5))
+        errors = np.where(rng.random(n) < 0.3, 0.0,
+                          10.0 ** rng.uniform(-320, 300, size=n) * rng.choice([-1, 1], size=n))
+        weights = np.where(rng.random(n) < 0.2, 0.0, 10.0 ** rng.uniform(-320, 300, size=n))
+        if not weights.any():
+            weights[0] = 1.0
+        truth, forecast = np.zeros(n), errors
+        means = {
+            "mae": exact_weighted_mean([abs(Fraction(e)) for e in errors], weights),
+            "rmse": exact_weighted_mean([Fraction(e) ** 2 for e in errors], weights),
+        }
+        expected = {"mae": float(means["mae"]),
+                    "rmse": exact_root(means["rmse"]) if means["rmse"] else 0.0}
+        largest = Fraction(np.finfo(np.float64).max)
+        beyond = {"mae": largest, "rmse": largest ** 2}  # the RMSE's square
+        with np.errstate(over="raise", divide="raise", invalid="raise"):
+            for name, metric in (("mae", mae), ("rmse", rmse)):
+                if means[name] > beyond[name]:
+                    with pytest.raises(ValueError, match="exceeds float64's range"):
+                        metric(truth, forecast, sample_weight=weights)
+                    continue
+                assert metric(truth, forecast, sample_weight=weights) == pytest.approx(
+                    expected[name], rel=1e-13, abs=2e-323), (name, errors, weights)
+                checked += 1
+            # MASE of one forecast over a history of scale 1e-310 (subnormal)
+            history = [0.0, 1e-310, 0.0]
+            exact = means["mae"] / Fraction(1e-310)
+            if exact <= Fraction(np.finfo(np.float64).max):
+                assert mase(truth, forecast, history, sample_weight=weights) == pytest.approx(
+                    float(exact), rel=1e-13, abs=2e-323), (errors, weights)
+                checked += 1
+    assert checked > 500
+
+
+# ------------------------------------------------------------------------------------------
+# sMAPE's warning where it misleads (user trial, session 20)
+# ------------------------------------------------------------------------------------------
+def test_smape_warns_once_at_the_callers_line_counting_the_values_that_count_200():
+    import warnings
+
+    from skattn.exceptions import MetricWarning
+
+    # a holiday (0), a forecast of 0 for a value that is not, a forecast of the other sign;
+    # 0 forecast as 0 is perfect and not counted
+    y_true = [[0.0, 5.0, 4.0], [0.0, 3.0, 6.0]]
+    y_pred = [[0.1, 0.0, -1.0], [0.0, 3.0, 6.0]]
+    with pytest.warns(MetricWarning) as record:
+        value = smape(y_true, y_pred)
+    assert len(record) == 1
+    message = str(record[0].message)
+    assert message.startswith("3 of the 6 values are 0, forecast as 0, or of the other sign")
+    assert "counts each of them 200" in message and "MASE or MAE" in message
+    assert record[0].filename == __file__  # the line that called smape
+    assert value == pytest.approx(100.0)  # three terms of 200, three of 0
+    # a row of weight 0 is absent: its values are not counted
+    with pytest.warns(MetricWarning, match="^1 of the 3 values"):
+        smape([[0.0, 5.0, 4.0], [1.0, 0.0, 6.0]], [[1.0, 5.0, 4.0], [1.0, 0.0, 6.0]],
+              sample_weight=[1.0, 0.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        smape([1.0, 2.0], [1.5, 2.5])  # positive throughout
+        smape([-1.0, -2.0], [-1.5, -2.5])  # negative throughout
+        smape([0.0, 2.0], [0.0, 2.5])  # 0 forecast as 0
+        smape([[0.0, 2.0], [3.0, 2.0]], [[1.0, 2.0], [3.0, 2.0]], sample_weight=[0.0, 1.0])
+
+
+def test_smape_scorer_warns_once_per_call_at_its_callers_line():
+    import warnings
+
+    from sklearn.dummy import DummyRegressor
+
+    from skattn.exceptions import MetricWarning
+
+    X = np.arange(24.0).reshape(8, 3)
+    y = np.column_stack([np.r_[0.0, np.arange(1.0, 8.0)], np.arange(1.0, 9.0)])
+    model = DummyRegressor().fit(X, y)
+    with pytest.warns(MetricWarning) as record:
+        neg_smape_scorer(model, X, y)
+    assert [str(r.message)[:18] for r in record] == ["1 of the 16 values"]
+    assert record[0].filename == __file__
+    # with values not observed: scored step by step, warned once, the NaN not counted
+    with_missing = y.copy()
+    with_missing[1:3, 1] = np.nan
+    with pytest.warns(MetricWarning) as record:
+        neg_smape_scorer(model, X, with_missing, sample_weight=np.r_[1.0, np.ones(7)])
+    assert [str(r.message)[:18] for r in record] == ["1 of the 14 values"]
+    assert record[0].filename == __file__
+    # a search: once per fold that holds a 0, at the line that ran the search
+    with pytest.warns(MetricWarning) as record:
+        GridSearchCV(DummyRegressor(), {"strategy": ["mean"]}, scoring=neg_smape_scorer,
+                     cv=2).fit(X, y)
+    assert len(record) == 1 and record[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        neg_smape_scorer(model, X, y + 1.0)

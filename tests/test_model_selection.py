@@ -1125,7 +1125,7 @@ def test_backtest_scores_prediction_intervals():
                                          r"that all forecast the same quantiles.*a: \[0.1, 0.5, "
                                          r"0.9\], b: \[0.05, 0.5, 0.95\]"):
         backtest({"e": mixed}, series[0], 6, 12, interval=0.8)
-    for bad in (0, 1, 80, True, "0.8", np.nan, [0.8, 80], []):
+    for bad in (0, 1, 80, True, "0.8", np.nan, [0.8, 80]):
         with pytest.raises(ValueError, match="interval must be a number strictly between 0 and 1"
                                              "|interval must give distinct levels"):
             backtest(models, series[0], 6, 12, interval=bad)
@@ -1149,3 +1149,222 @@ def test_backtest_scores_prediction_intervals():
     # without interval: the table and forecasts of before
     plain, plain_forecasts = backtest(models, series[:2], 6, 12, return_forecasts=True)
     assert list(plain.columns) == list(TABLE_COLUMNS) and "__quantiles__" not in plain_forecasts
+
+# ------------------------------------------------------------------------------------------
+# Fuzzing and user trial, session 20
+# ------------------------------------------------------------------------------------------
+@pytest.fixture
+def windows_of_horizon_3():
+    return make_windows(np.arange(30.0), 4, 3, return_index=True)
+
+
+@pytest.mark.parametrize("make_index, kwargs, match", [
+    # back * origin_step was an OverflowError in NumPy's integers
+    (lambda index: index, dict(n_origins=2, origin_step=2**63),
+     r"the earliest of n_origins=2 origins, origin_step=9223372036854775808 times 1 = "
+     r"9223372036854775808 values before each series' last window, lies before every "
+     r"window's target \(the latest starts at position 27\): it leaves no validation window; "
+     r"use fewer origins or a smaller origin_step"),
+    # text was a UFuncTypeError, bools "leave no training window"
+    (lambda index: index.astype(str), {}, r"index must be the integer \(n_samples, 2\) array "
+                                          r"of make_windows\(\.\.\., return_index=True\).*<U21"),
+    (lambda index: index.astype(bool), {}, "index must be the integer .* got dtype bool"),
+    (lambda index: index.astype(object).astype(str).astype(object), {}, "got dtype <U"),
+    # 1e300 was cast to an arbitrary integer
+    (lambda index: np.where(index > 5, 1e300, index.astype(float)), {},
+     "index must hold make_windows' positions .*below 2\\*\\*53; it holds 1e\\+300"),
+    (lambda index: np.column_stack([index[:, 0], index[:, 1] + 2**53]), {},
+     "below 2\\*\\*53"),
+    (lambda index: np.column_stack([np.full(len(index), 1e19), index[:, 1]]), {},
+     "index must hold series numbers .* below 2\\*\\*63; it holds 1e\\+19"),
+    (lambda index: np.column_stack([index[:, 0].astype(np.uint64) + np.uint64(2**63),
+                                    index[:, 1].astype(np.uint64)]), {}, "below 2\\*\\*63"),
+])
+def test_origin_split_refuses_indexes_and_steps_make_windows_cannot_give(
+        windows_of_horizon_3, make_index, kwargs, match):
+    X, y, index = windows_of_horizon_3
+    splitter = OriginSplit(make_index(index), 3, **kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "invalid value encountered in cast" either
+        for call in (lambda: list(splitter.split(X)), lambda: list(splitter.split(X, y)),
+                     splitter.get_n_splits):
+            with pytest.raises(ValueError, match=match):
+                call()
+
+
+def test_origin_split_still_takes_what_make_windows_gives(windows_of_horizon_3):
+    X, y, index = windows_of_horizon_3
+    expected = [(t.tolist(), v.tolist()) for t, v in OriginSplit(index, 3, 2).split(X, y)]
+    for same in (index.astype(float), index.astype(np.uint32), index.astype(object),
+                 index.tolist()):
+        assert [(t.tolist(), v.tolist())
+                for t, v in OriginSplit(same, 3, 2).split(X, y)] == expected
+    # origin_step as large as the positions allow: the earliest origin at position 0 has no
+    # window, which the usual message says
+    with pytest.raises(ValueError, match="origin 1 horizon\\(s\\) of 27 back leaves no "
+                                         "validation window"):
+        list(OriginSplit(index, 3, 2, origin_step=27).split(X))
+
+
+def test_origin_split_neither_trains_nor_validates_on_a_series_without_a_complete_window():
+    # its marker, the smallest integer, less back * origin_step wrapped around to the largest:
+    # every row of the series, NaN targets and all, was trained on at the earlier origins
+    X, y, index = make_windows([np.arange(30.0), np.arange(40.0)], 4, 3, min_target=1,
+                               return_index=True)
+    y = y.copy()
+    y[index[:, 0] == 1, -1] = np.nan  # series 1 has no complete window
+    splits = list(OriginSplit(index, 3, n_origins=3).split(X, y))
+    assert len(splits) == 3
+    for train, validation in splits:
+        assert not np.any(index[train, 0] == 1) and not np.any(index[validation, 0] == 1)
+        assert np.all(np.isfinite(y[train]))
+
+
+def test_origin_split_says_a_horizon_is_checked_only_with_y(windows_of_horizon_3):
+    # the index holds where each target starts, X the values before it: neither its length, so
+    # split(X) cannot see a horizon shorter than the windows' (it trains on targets 26-28 and
+    # validates on 27-29); with y it is refused. The docstring says so
+    X, y, index = windows_of_horizon_3
+    (train, validation), = OriginSplit(index, 1).split(X)
+    assert y[train[-1]].tolist() == [26.0, 27.0, 28.0] and y[validation].tolist() == [[27.0,
+                                                                                      28.0, 29.0]]
+    with pytest.raises(ValueError, match="y has 3 values per window but OriginSplit has "
+                                         "horizon=1"):
+        list(OriginSplit(index, 1).split(X, y))
+    assert "Give the horizon the windows were made with; pass y to check it" in OriginSplit.__doc__
+
+
+def test_backtest_refuses_an_empty_or_nested_interval():
+    from skattn.baselines import NaiveForecaster
+
+    models = {"n": NaiveForecaster(quantiles=(0.1, 0.5, 0.9))}
+    series = np.arange(1.0, 41.0)
+    # [] said "must give distinct levels ... got []"
+    with pytest.raises(ValueError, match=r"^interval is empty: give one level \(0.8\), several "
+                                         r"\(\[0.8, 0.95\]\), or None for no intervals$"):
+        backtest(models, series, 3, 6, interval=[])
+    with pytest.raises(ValueError, match=r"interval is empty"):
+        backtest(models, series, 3, 6, interval=np.array([]))
+    # [[0.8]] was flattened, and taken as 0.8
+    for nested in ([[0.8]], np.array([[0.8]]), [[0.8], [0.9]], [[0.8], 0.9]):
+        with pytest.raises(ValueError, match="interval must be a number strictly between 0 and 1"
+                                             ".*a flat list|interval must be a number"):
+            backtest(models, series, 3, 6, interval=nested)
+    with pytest.raises(ValueError, match=r"\(a flat list: \[0.8, 0.95\], not nested\)"):
+        backtest(models, series, 3, 6, interval=[[0.8]])
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    # n_jobs=0 failed inside joblib once a local model forecast; verbose=-1 printed progress
+    (dict(n_jobs=0), r"The 'n_jobs' parameter of backtest must be an int in the range "
+                     r"\(-inf, -1\], an int in the range \[1, inf\) or None. Got 0 instead."),
+    (dict(n_jobs=1.5), "The 'n_jobs' parameter of backtest"),
+    (dict(verbose=-1), r"The 'verbose' parameter of backtest must be an int in the range "
+                       r"\[0, inf\)"),
+    (dict(verbose=0.5), "The 'verbose' parameter of backtest"),
+])
+def test_backtest_checks_n_jobs_and_verbose_as_scikit_learn_does(kwargs, match, capsys):
+    from skattn.baselines import NaiveForecaster
+
+    with pytest.raises(ValueError, match=match):
+        # a global model only: n_jobs was never read, and 0 passed
+        backtest({"last": LastValueForecaster()}, [np.arange(30.0)] * 2, 3, 6, **kwargs)
+    assert capsys.readouterr().out == ""
+    # what they allow still runs
+    for allowed in (dict(n_jobs=-1), dict(n_jobs=None, verbose=True), dict(verbose=np.int64(0))):
+        backtest({"n": NaiveForecaster()}, [np.arange(30.0)] * 2, 3, 6, **allowed)
+
+
+def test_backtest_names_its_own_remedy_for_values_beyond_float64s_range():
+    from skattn.baselines import NaiveForecaster
+
+    # the history's scale overflows: "divide y_train by a constant first", which backtest has not
+    with pytest.raises(ValueError, match=r"series 0, origin 37: the seasonal-naive scale is about "
+                                         r"3.40e308, .*: divide the series by a constant first$"):
+        backtest({"n": NaiveForecaster()}, np.array([1.7e308, -1.7e308] * 20), 3, 6)
+    # the MAE overflows: "divide y_true and y_pred by a constant first"
+    series = np.r_[np.zeros(40), -1.7e308, 1.7e308, 1.7e308, 1.7e308]
+    with pytest.raises(ValueError, match=r"the MAE is about 3.40e308, .*: divide the series by a "
+                                         r"constant first$"):
+        backtest({"n": NaiveForecaster()}, series, 3, 6)
+
+
+def test_backtest_mase_column_where_the_errors_overflow():
+    # a forecast of -1.7e308 for 1.7e308 made the mase column inf, with an overflow warning
+    from skattn.baselines import NaiveForecaster
+
+    series = np.r_[np.zeros(40), 1e300, -1.7e308, 1.7e308, -1.7e308, -1.7e308, -1.7e308]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        table, forecasts = backtest({"n": NaiveForecaster()}, series, 4, 6, sort_by="mase",
+                                    return_forecasts=True)
+    # errors 3.4e308, 0, 0, 0 over the scale (1e300 + 1e300 + 1.7e308) / 41
+    from fractions import Fraction
+
+    assert table["mase"][0] == mase(series[-4:], forecasts["n"][0, 0], series[:-4])
+    exact = (2 * Fraction(1.7e308) / 4) / ((2 * Fraction(1e300) + Fraction(1.7e308)) / 41)
+    assert table["mase"][0] == pytest.approx(float(exact), rel=1e-14)
+
+
+def test_backtest_warns_once_of_smape_for_its_table_and_not_when_sorted_otherwise():
+    # smape() warns by itself now; backtest scores with its silent twin, and keeps its own,
+    # more specific, warning for a table sorted by sMAPE
+    from skattn.baselines import NaiveForecaster, SeasonalNaiveForecaster
+    from skattn.exceptions import MetricWarning
+
+    rng = np.random.default_rng(3)
+    series = [np.where(np.arange(60) % 9 == 0, 0.0, 5.0 + rng.random(60)) for _ in range(3)]
+    models = {"n": NaiveForecaster(), "sn": SeasonalNaiveForecaster(7)}
+    with pytest.warns(MetricWarning) as record:
+        backtest(models, series, 7, 14, n_origins=2)
+    assert len(record) == 1
+    assert "the table sorted by sMAPE can rank models wrongly" in str(record[0].message)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MetricWarning)
+        backtest(models, series, 7, 14, n_origins=2, sort_by="mase")
+
+
+class LibraryLocalForecaster(LastValueForecaster):
+    """A local model that says it needs a library, as the statsforecast baselines do."""
+
+    local_model = True
+    _needs_library = True
+
+
+def test_numpy_baselines_forecast_in_the_calling_process_whatever_n_jobs(monkeypatch):
+    # a process pool for the naive forecasts cost 8.7 s of wall time against 0.03 s without
+    # it (user trial, session 20); the models of a library keep it
+    import skattn.model_selection as model_selection
+    from skattn.baselines import NaiveForecaster, SeasonalNaiveForecaster
+
+    rng = np.random.default_rng(7)
+    series = [100 + rng.normal(0, 1, 80).cumsum() for _ in range(4)]
+    models = {"n": NaiveForecaster(), "sn": SeasonalNaiveForecaster(7),
+              "q": SeasonalNaiveForecaster(7, quantiles=(0.1, 0.5, 0.9))}
+    arguments = dict(horizon=7, window=28, season_length=7, n_origins=3, return_forecasts=True)
+    _, alone = backtest(models, series, **arguments)
+
+    pools = []
+    real_parallel = model_selection.Parallel
+
+    def spy(*args, **kwargs):
+        pools.append(kwargs.get("n_jobs"))
+        return real_parallel(*args, **kwargs)
+
+    monkeypatch.setattr(model_selection, "Parallel", spy)
+    _, in_pool_before = backtest(models, series, n_jobs=2, **arguments)
+    assert pools == []
+    for name in models:
+        np.testing.assert_array_equal(in_pool_before[name], alone[name])  # bitwise
+    _, quantiles = backtest({"q": models["q"]}, series, n_jobs=2, interval=0.8, **arguments)
+    _, quantiles_alone = backtest({"q": models["q"]}, series, interval=0.8, **arguments)
+    np.testing.assert_array_equal(quantiles["__quantiles__"]["q"][1],
+                                  quantiles_alone["__quantiles__"]["q"][1])
+    assert pools == []
+    # a library's local model, and one that does not say, still go to joblib
+    from joblib import parallel_config
+
+    with parallel_config(backend="threading"):
+        backtest({"lib": LibraryLocalForecaster(), "sleepy": SleepyLocalForecaster(0.0)},
+                 series, n_jobs=2, **arguments)
+    assert pools == [2] * 6  # 2 models x 3 origins
