@@ -11,10 +11,30 @@ from sklearn.utils.validation import _check_sample_weight, check_array, validate
 
 from .windows import as_float64, check_fits_in_memory, left_pad, non_finite_message
 
+class IntegerInterval(Interval):
+    """scikit-learn's ``Interval(Integral, ...)`` without ``bool``.
+
+    ``bool`` is an ``Integral`` in Python, and scikit-learn's constraint takes it (by design:
+    ``isinstance(True, numbers.Integral)``), so ``d_model=True`` reached the network's checks as
+    1 and was refused with "d_model (True) must be divisible by n_heads (2)", ``max_epochs=True``
+    trained one epoch and ``n_jobs=True`` ran on one process (fuzzing, session 20). A flag where
+    a count is wanted is a mistake; refused here, it gets scikit-learn's own
+    ``InvalidParameterError`` message ("must be an int in the range [1, inf). Got True
+    instead."). NumPy integers still pass (``np.bool_`` is no ``Integral``, so the plain
+    constraint refuses it already).
+    """
+
+    def __init__(self, left, right, *, closed):
+        super().__init__(Integral, left, right, closed=closed)
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, bool) and super().is_satisfied_by(val)
+
+
 #: ``_parameter_constraints`` of ``n_jobs``, joblib's: None, -1, -2, ... or 1, 2, ...; 0 has no
 #: meaning (joblib would say so only when the work starts, for a baseline at predict)
-N_JOBS_CONSTRAINT = [Interval(Integral, None, -1, closed="right"),
-                     Interval(Integral, 1, None, closed="left"), None]
+N_JOBS_CONSTRAINT = [IntegerInterval(None, -1, closed="right"),
+                     IntegerInterval(1, None, closed="left"), None]
 
 
 def check_quantiles(quantiles):

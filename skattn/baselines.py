@@ -36,11 +36,11 @@ import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 from scipy.stats import norm
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, as_history, check_quantiles,
-                          check_steps, validate_windows)
+from ._validation import (N_JOBS_CONSTRAINT, IntegerInterval, MissingTargetsScoreMixin,
+                          as_history, check_quantiles, check_steps, validate_windows)
 from ._worker_warnings import call_recording_warnings, collect, current_caller
 from .exceptions import BaselineFallbackWarning
 
@@ -223,8 +223,7 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {"quantiles": ["array-like", None],
-                                    "max_history": [Interval(Integral, 2, None, closed="left"),
-                                                    None]}
+                                    "max_history": [IntegerInterval(2, None, closed="left"), None]}
     _needs_library = False
     #: fits each history inside ``forecast``: ``backtest`` runs such models in parallel over series
     local_model = True
@@ -773,7 +772,7 @@ class SeasonalNaiveForecaster(_LocalForecaster):
 
     _parameter_constraints: dict = {
         **_LocalForecaster._parameter_constraints,
-        "season_length": [Interval(Integral, 1, None, closed="left")],
+        "season_length": [IntegerInterval(1, None, closed="left")],
     }
 
     def __init__(self, season_length=1, *, quantiles=None, max_history=None):
@@ -869,7 +868,7 @@ class ETSForecaster(_LocalForecaster):
     _needs_library = True
     _parameter_constraints: dict = {
         **_LocalForecaster._parameter_constraints,
-        "season_length": [Interval(Integral, 1, None, closed="left")],
+        "season_length": [IntegerInterval(1, None, closed="left")],
         "model": [StrOptions(_ETS_MODELS)],
         "damped": ["boolean", None],
         "n_jobs": N_JOBS_CONSTRAINT,
@@ -967,7 +966,7 @@ class ThetaForecaster(_LocalForecaster):
     _needs_library = True
     _parameter_constraints: dict = {
         **_LocalForecaster._parameter_constraints,
-        "season_length": [Interval(Integral, 1, None, closed="left")],
+        "season_length": [IntegerInterval(1, None, closed="left")],
         "model": [StrOptions({"DOTM", "DSTM", "OTM", "STM", "auto"})],
         "decomposition": [StrOptions({"multiplicative", "additive"})],
         "n_jobs": N_JOBS_CONSTRAINT,
@@ -1088,7 +1087,7 @@ class ARIMAForecaster(_LocalForecaster):
         **_LocalForecaster._parameter_constraints,
         "order": [tuple, list, None],
         "seasonal_order": [tuple, list, None],
-        "season_length": [Interval(Integral, 1, None, closed="left")],
+        "season_length": [IntegerInterval(1, None, closed="left")],
         "n_jobs": N_JOBS_CONSTRAINT,
         "verbose": ["verbose"],
     }

@@ -10,19 +10,19 @@ different history lengths share one ``X``.
 from __future__ import annotations
 
 import math
-from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
 from sklearn.ensemble import VotingRegressor
 from sklearn.ensemble._voting import _BaseVoting
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils import Bunch, get_tags
 from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import (_check_feature_names_in, _num_samples, check_array,
                                       check_is_fitted)
 
-from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, MissingTargetsScoreMixin,
+from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, IntegerInterval,
+                          MissingTargetsScoreMixin,
                           check_targets_with_missing, fitted_quantiles, forecast_quantiles_of,
                           forecast_with_predict, naming, quantile_forecasts, takes_three_d,
                           validate_windows, window_channels)
@@ -76,7 +76,7 @@ class LastSteps(TransformerMixin, BaseEstimator):
            [6., 7.]])
     """
 
-    _parameter_constraints: dict = {"n_steps": [Interval(Integral, 1, None, closed="left"), None]}
+    _parameter_constraints: dict = {"n_steps": [IntegerInterval(1, None, closed="left"), None]}
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

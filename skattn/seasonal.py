@@ -18,7 +18,8 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._validation import (ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, declared_tags,
+from ._validation import (ForgetsWarningsWhenPickled, IntegerInterval, MissingTargetsScoreMixin,
+                          declared_tags,
                           fit_routing, fitted_quantiles, forecast_quantiles_of,
                           forecast_with_predict, quantile_forecasts, routed_fit_params,
                           takes_three_d, validate_windows)
@@ -279,7 +280,7 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
 
     _parameter_constraints: dict = {
         "forecaster": [HasMethods(["fit", "predict"])],
-        "season_length": [Interval(Integral, 2, None, closed="left")],
+        "season_length": [IntegerInterval(2, None, closed="left")],
         "seasonality_test": ["boolean"],
         "critical_value": [_CRITICAL_VALUE],
     }
