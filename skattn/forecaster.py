@@ -300,9 +300,14 @@ def _warn_if_windows_dominate_the_loss(target_windows, Y):
     window's spreads from the window's mean. ``target_windows`` (n, T) and ``Y`` (n, horizon),
     in any common units; windows that are constant (their targets left out of the loss) and
     NaN targets are not counted."""
-    # float32 training: summed in float64, without a float64 copy of every window
-    mean = target_windows.mean(axis=1, keepdims=True, dtype=np.float64)  # (n, 1)
-    spread = target_windows.std(axis=1, keepdims=True, dtype=np.float64)  # (n, 1)
+    # float32 training: summed in float64, and a chunk of rows at a time: std's deviations
+    # from the mean are a float64 (rows, T) array, as large as X for one channel (user trial,
+    # session 20). Each row's statistics are its own, so chunks give them bitwise.
+    mean = np.empty((len(target_windows), 1))  # (n, 1)
+    spread = np.empty((len(target_windows), 1))  # (n, 1)
+    for rows in _row_chunks(len(target_windows), 8 * target_windows.shape[1]):
+        mean[rows] = target_windows[rows].mean(axis=1, keepdims=True, dtype=np.float64)
+        spread[rows] = target_windows[rows].std(axis=1, keepdims=True, dtype=np.float64)
     varying = spread[:, 0] > 0
     if not varying.any():
         return
@@ -380,21 +385,39 @@ def _check_network_fits_in_memory(config, batch_size):
         "choose a smaller d_model, d_ff, n_layers, patch_len or batch_size")
 
 
-def _warn_if_a_few_values_dominate(unit, magnitude, spread):
-    """Warn (OutlierScaleWarning) for each channel whose std is more than OUTLIER_SCALE_RATIO
-    times its robust spread. ``unit``: the windows (n, T, C) divided by ``magnitude`` (C,), each
-    channel's largest absolute value; ``spread``: each channel's std (C,)."""
+def _robust_spreads(unit, magnitude):
+    """Each channel's robust spread (C,): 1.4826 x the median absolute deviation of ``unit``
+    (n, T, C), the windows divided by ``magnitude`` (C,), times ``magnitude``. The whole-array
+    way, one channel's values gathered at a time (_chunked_robust_spreads: without that)."""
+    robust = np.empty(unit.shape[2])
     for channel in range(unit.shape[2]):
         values = unit[:, :, channel].ravel()  # (n * T,)
-        robust = 1.4826 * np.median(np.abs(values - np.median(values))) * magnitude[channel]
+        robust[channel] = (1.4826 * np.median(np.abs(values - np.median(values)))
+                           * magnitude[channel])
+    return robust
+
+
+def _chunked_robust_spreads(X3, magnitude):
+    """_robust_spreads of ``X3 / magnitude`` (``X3`` (n, T, C) as given), bitwise, computed a
+    chunk of rows at a time (_chunked_medians) rather than on every channel's values."""
+    median = _chunked_medians(X3, magnitude)  # (C,)
+    return 1.4826 * _chunked_medians(X3, magnitude, center=median) * magnitude
+
+
+def _warn_if_a_few_values_dominate(robust, spread):
+    """Warn (OutlierScaleWarning) for each channel whose std is more than OUTLIER_SCALE_RATIO
+    times its robust spread. ``robust``: each channel's robust spread (C,), 1.4826 x the median
+    absolute deviation (_robust_spreads); ``spread``: each channel's std (C,)."""
+    for channel in range(len(spread)):
         # robust == 0: more than half the values are equal (intermittent demand, a constant
         # channel): no typical spread to compare with, so nothing is said
-        if robust > 0 and spread[channel] > OUTLIER_SCALE_RATIO * robust:
+        if robust[channel] > 0 and spread[channel] > OUTLIER_SCALE_RATIO * robust[channel]:
             what = "the target's channel" if channel == 0 else f"covariate channel {channel}"
             warnings.warn(
                 f"AttentionForecaster: the std of {what} over the training windows "
-                f"({spread[channel]:.3g}) is {spread[channel] / robust:.0f} times its robust "
-                f"spread ({robust:.3g}, 1.4826 x the median absolute deviation): a few extreme "
+                f"({spread[channel]:.3g}) is {spread[channel] / robust[channel]:.0f} times its "
+                f"robust spread ({robust[channel]:.3g}, 1.4826 x the median absolute "
+                "deviation): a few extreme "
                 "values (entry errors, or a few series far larger than the rest) set the global "
                 "scaling so far above the ordinary windows that float32 training no longer "
                 "resolves them, and their forecasts are distorted. Check the data for outliers "
@@ -402,6 +425,234 @@ def _warn_if_a_few_values_dominate(unit, magnitude, spread):
                 OutlierScaleWarning,
                 stacklevel=6,  # the caller of fit
             )
+
+
+# ---------------------------------------------------------------------------------------------
+# The statistics of a fit's preprocessing in chunks of rows (user trial, session 20): on long
+# windows (X of (328k, 336, 6) float64, 5.3 GB) fit peaked at ~3x X (a float64 copy of X divided
+# by its magnitude, std's deviations from the mean over all of it, each channel's values
+# gathered for its medians, the scaled float64 X before its float32 cast) and the preprocessing
+# took longer than three epochs of training. Above _CHUNKED_STATISTICS_MIN_BYTES the statistics
+# are computed a chunk of at most _STATISTICS_CHUNK_BYTES of float64 at a time, in the order of
+# NumPy's own reductions over a C-contiguous X, so they are bitwise those of the whole-array
+# formulas (tests/test_forecaster.py compares them); below it the whole-array formulas run as
+# they always did, which keeps every small fit (the M3 benchmark's X is ~50 MB) as it was.
+# ---------------------------------------------------------------------------------------------
+#: bytes of X as float64 above which _fit_scaling computes its statistics in chunks
+_CHUNKED_STATISTICS_MIN_BYTES = 256 * 2**20
+#: bytes of float64 per chunk of rows of the chunked statistics and of the scaled training copy
+_STATISTICS_CHUNK_BYTES = 64 * 2**20
+#: values of each channel drawn (a fixed seed) to bracket its medians; see _chunked_median
+_MEDIAN_SAMPLE_SIZE = 2**17
+#: the bracket's half-width in the sample's standard deviations of a rank (sqrt(s) / 2)
+_MEDIAN_BRACKET_SDS = 8.0
+
+
+def _row_chunks(n_rows, row_bytes):
+    """``slice`` objects over ``n_rows`` rows of ``row_bytes`` bytes (as float64) each, at most
+    _STATISTICS_CHUNK_BYTES a chunk (one row at least)."""
+    step = max(1, int(_STATISTICS_CHUNK_BYTES // max(1, row_bytes)))
+    return [slice(start, min(start + step, n_rows)) for start in range(0, n_rows, step)]
+
+
+def _flat_rows(X3, rows):
+    """The windows ``X3[rows]`` (m, T, C) as (m * T, C) values, a view when ``X3`` is
+    C-contiguous (a chunk's copy otherwise), in the dtype given."""
+    return np.ascontiguousarray(X3[rows]).reshape(-1, X3.shape[2])
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _max_abs_kernel(x, out):
+    # x: (m, C) values of a chunk; out: (C,) the largest absolute value so far, updated in place
+    for i in range(x.shape[0]):
+        for c in range(x.shape[1]):
+            value = abs(np.float64(x[i, c]))
+            if value > out[c]:
+                out[c] = value
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _unit_sums_kernel(x, magnitude, center, squared, acc):
+    # x: (m, C) values of a chunk; acc: (C,) running sums of x / magnitude (squared: of
+    # (x / magnitude - center) ** 2), added row after row: the order of NumPy's sum over axes
+    # (0, 1) of a C-contiguous (n, T, C) array with C > 1, whose inner loop adds a row's C
+    # values to the C running sums (no pairwise summation), so the result is bitwise NumPy's.
+    # No fastmath: the additions must not be reordered nor fused.
+    for i in range(x.shape[0]):
+        for c in range(x.shape[1]):
+            value = np.float64(x[i, c]) / magnitude[c]
+            if squared:
+                value = value - center[c]
+                value = value * value
+            acc[c] += value
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _count_and_collect_kernel(x, magnitude, center, absolute, lo, hi, counts, inside, n_inside):
+    # x: (m, C) values of a chunk, read as u = x / magnitude (absolute: |u - center|). Per
+    # channel c, counts[c] (5,) counts u < lo, u == lo, lo < u < hi, u == hi, u > hi, and the
+    # values strictly between lo and hi are stored in inside[c, :] (capacity inside.shape[1];
+    # n_inside[c] of them, counts[c, 2] all told: more than the capacity means a retry).
+    capacity = inside.shape[1]
+    for i in range(x.shape[0]):
+        for c in range(x.shape[1]):
+            value = np.float64(x[i, c]) / magnitude[c]
+            if absolute:
+                value = abs(value - center[c])
+            if value < lo[c]:
+                counts[c, 0] += 1
+            elif value == lo[c]:
+                counts[c, 1] += 1
+            elif value < hi[c]:
+                counts[c, 2] += 1
+                if n_inside[c] < capacity:
+                    inside[c, n_inside[c]] = value
+                    n_inside[c] += 1
+            elif value == hi[c]:
+                counts[c, 3] += 1
+            else:
+                counts[c, 4] += 1
+
+
+def _pairwise_unit_sum(X3, magnitude, center, squared):
+    """Sum over (n, T) of ``X3`` (n, T, 1) / ``magnitude`` (squared: of its deviations from
+    ``center``), as NumPy sums one contiguous channel: its pairwise summation splits n * T
+    values in two (the first part a multiple of 8) down to blocks of 128, so chunks that are
+    whole parts of that split, each summed by NumPy, and added as the split adds them give
+    bitwise NumPy's sum; in float64, without a copy of all of X (a few chunks' at a time)."""
+    n_timesteps = X3.shape[1]
+    values = X3[:, :, 0]  # (n, T)
+    limit = max(128, _STATISTICS_CHUNK_BYTES // 8)
+
+    def part(start, size):  # the sum of flat values [start, start + size) of values, C order
+        if size > limit:
+            half = size // 2
+            half -= half % 8
+            return part(start, half) + part(start + half, size - half)
+        first, last = start // n_timesteps, -(-(start + size) // n_timesteps)
+        offset = start - first * n_timesteps
+        chunk = values[first:last].astype(np.float64).ravel()[offset:offset + size]
+        chunk /= magnitude[0]
+        if squared:
+            chunk -= center[0]
+            np.multiply(chunk, chunk, out=chunk)
+        return np.add.reduce(chunk)
+
+    return np.array([0.0 + part(0, values.size)])  # 0.0 +: NumPy's sum starts from 0
+
+
+def _all_finite(Xs):
+    """``np.all(np.isfinite(Xs))`` for ``Xs`` (n, T, C) without its boolean array of every value
+    (an eighth of X in float64), a chunk of rows at a time."""
+    return all(bool(np.isfinite(Xs[rows]).all())
+               for rows in _row_chunks(Xs.shape[0], 8 * Xs.shape[1] * Xs.shape[2]))
+
+
+def _chunked_unit_moments(X3):
+    """Each channel's largest absolute value (``magnitude``, 1 where 0) and the mean and std of
+    ``X3 / magnitude`` over windows and time steps, all (C,), bitwise as
+    ``_fit_scaling``'s whole-array formulas give them for a C-contiguous ``X3`` (n, T, C) of any
+    float dtype, but a chunk of rows at a time (see _CHUNKED_STATISTICS_MIN_BYTES)."""
+    n_rows, n_timesteps, n_channels = X3.shape
+    chunks = _row_chunks(n_rows, 8 * n_timesteps * n_channels)
+    magnitude = np.zeros(n_channels)
+    for rows in chunks:
+        _max_abs_kernel(_flat_rows(X3, rows), magnitude)
+    magnitude = np.where(magnitude > 0, magnitude, 1.0)
+    count = n_rows * n_timesteps
+
+    def unit_sum(center, squared):  # (C,)
+        if n_channels == 1:
+            return _pairwise_unit_sum(X3, magnitude, center, squared)
+        acc = np.zeros(n_channels)
+        for rows in chunks:
+            _unit_sums_kernel(_flat_rows(X3, rows), magnitude, center, squared, acc)
+        return acc
+
+    # as np.mean and np.std (ddof=0): the sum divided by the count, the sum of squared
+    # deviations from that mean divided by the count, its square root
+    mean = unit_sum(np.zeros(n_channels), False) / count
+    spread = np.sqrt(unit_sum(mean, True) / count)
+    return magnitude, mean, spread
+
+
+def _chunked_medians(X3, magnitude, center=None):
+    """Each channel's median (C,) of ``X3 / magnitude`` over windows and time steps (with
+    ``center`` (C,): of ``|X3 / magnitude - center|``), bitwise ``np.median``'s, without
+    gathering the values: a sample (a fixed seed) brackets each median, one pass over the
+    chunks counts the values below, at and above the bracket and keeps those strictly inside
+    (~2% of them), and the median's ranks are picked among those. A bracket that misses (the
+    sample's rank off by 8 of its standard deviations: practically never) or holds too many
+    values is widened 4-fold and the pass run again; after three misses the channel's values
+    are gathered as np.median gathers them."""
+    n_rows, n_timesteps, n_channels = X3.shape
+    count = n_rows * n_timesteps
+    chunks = _row_chunks(n_rows, 8 * n_timesteps * n_channels)
+    absolute = center is not None
+    center = np.zeros(n_channels) if center is None else np.asarray(center, dtype=np.float64)
+    # np.median's ranks: the middle value, or the mean of the two middle ones
+    ranks = [(count - 1) // 2, count // 2]
+    # a sample of flat positions (window, time step), the same for every channel
+    sample_size = min(count, _MEDIAN_SAMPLE_SIZE)
+    positions = np.sort(np.random.default_rng(0).choice(count, size=sample_size, replace=False))
+    sample = X3[positions // n_timesteps, positions % n_timesteps].astype(np.float64)  # (s, C)
+    sample /= magnitude
+    if absolute:
+        sample = np.abs(sample - center)
+    sample.sort(axis=0)
+    medians = np.empty(n_channels)
+    margin = _MEDIAN_BRACKET_SDS * math.sqrt(sample_size) / 2 + 1
+    todo = list(range(n_channels))
+    for attempt in range(3):
+        lo, hi = np.full(n_channels, -np.inf), np.full(n_channels, np.inf)
+        for channel in todo:
+            where = [rank * (sample_size - 1) / max(1, count - 1) for rank in ranks]
+            low = int(math.floor(where[0] - margin * 4**attempt))
+            high = int(math.ceil(where[1] + margin * 4**attempt))
+            if low >= 0:
+                lo[channel] = sample[low, channel]
+            if high < sample_size:
+                hi[channel] = sample[high, channel]
+        capacity = int(min(count, 2 * (2 * margin * 4**attempt + 2) * count / sample_size
+                           + 1024))
+        counts = np.zeros((n_channels, 5), dtype=np.int64)
+        inside = np.empty((n_channels, capacity))
+        n_inside = np.zeros(n_channels, dtype=np.int64)
+        for rows in chunks:
+            _count_and_collect_kernel(_flat_rows(X3, rows), magnitude, center, absolute, lo, hi,
+                                      counts, inside, n_inside)
+        missed = []
+        for channel in todo:
+            below, at_lo, between, at_hi, _ = counts[channel]
+            if not (below <= ranks[0] and ranks[1] < below + at_lo + between + at_hi):
+                missed.append(channel)
+                continue
+            if between > capacity:
+                missed.append(channel)
+                continue
+            values = np.sort(inside[channel, :between])
+            picked = []
+            for rank in ranks:
+                rank -= below
+                if rank < at_lo:
+                    picked.append(lo[channel])
+                elif rank < at_lo + between:
+                    picked.append(values[rank - at_lo])
+                else:
+                    picked.append(hi[channel])
+            # np.median's mean of the middle values: (0 + a + b) / 2, or a / 1
+            medians[channel] = (np.add.reduce(np.array(picked[:1] if ranks[0] == ranks[1]
+                                                        else picked))
+                                / (1 if ranks[0] == ranks[1] else 2))
+        todo = missed
+        if not todo:
+            return medians
+    for channel in todo:  # the whole-array way, one channel at a time
+        values = X3[:, :, channel].astype(np.float64).ravel() / magnitude[channel]
+        if absolute:
+            values = np.abs(values - center[channel])
+        medians[channel] = np.median(values)
+    return medians
 
 
 #: how far, in the windows' spread (channel_scale_[0]), the median window's mean target may lie
@@ -910,6 +1161,15 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
     def _fit_scaling(self, X3):
         # X3: (n, T, C). The spread is computed on data divided by its largest magnitude, so the
         # squares neither underflow (values ~1e-300) nor overflow (values ~1e300) in float64.
+        if X3.size * 8 > _CHUNKED_STATISTICS_MIN_BYTES:
+            # long windows: the same statistics, bitwise, without float64 copies of X (user
+            # trial, session 20; see _CHUNKED_STATISTICS_MIN_BYTES)
+            magnitude, unit_mean, unit_spread = _chunked_unit_moments(X3)  # (C,) each
+            self.channel_mean_ = unit_mean * magnitude
+            spread = unit_spread * magnitude
+            self.channel_scale_ = np.where(spread > 0, spread, 1.0)
+            _warn_if_a_few_values_dominate(_chunked_robust_spreads(X3, magnitude), spread)
+            return
         X3 = np.asarray(X3, dtype=np.float64)
         magnitude = np.abs(X3).max(axis=(0, 1))  # (C,)
         magnitude = np.where(magnitude > 0, magnitude, 1.0)
@@ -918,10 +1178,16 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
         spread = unit.std(axis=(0, 1)) * magnitude  # (C,)
         # a constant channel keeps scale 1 (it carries no information to rescale)
         self.channel_scale_ = np.where(spread > 0, spread, 1.0)
-        _warn_if_a_few_values_dominate(unit, magnitude, spread)
+        _warn_if_a_few_values_dominate(_robust_spreads(unit, magnitude), spread)
 
     def _scale_X(self, X3, dtype):
-        return np.ascontiguousarray((X3 - self.channel_mean_) / self.channel_scale_, dtype=dtype)
+        # X3 (n, T, C) -> (n, T, C) in dtype, C-contiguous. A chunk of rows at a time: each value
+        # is (x - mean) / scale in float64 cast to dtype, as on the whole array, but without its
+        # float64 temporary, as large as X (user trial, session 20)
+        out = np.empty(X3.shape, dtype=dtype)
+        for rows in _row_chunks(X3.shape[0], 8 * X3.shape[1] * X3.shape[2]):
+            out[rows] = (X3[rows] - self.channel_mean_) / self.channel_scale_
+        return out
 
     def _scale_y(self, Y, dtype):
         return np.ascontiguousarray((Y - self.channel_mean_[0]) / self.channel_scale_[0], dtype=dtype)
@@ -1104,7 +1370,7 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
             with np.errstate(over="ignore"):
                 Xs = self._scale_X(X3, dtype)
                 Ys = self._scale_y(Y, dtype)
-            if not (np.all(np.isfinite(Xs)) and not np.any(np.isinf(Ys))):
+            if not (_all_finite(Xs) and not np.any(np.isinf(Ys))):
                 # continuing: the global scaling is that of the first fit, and data far beyond
                 # it overflows the training precision (the loss then failed obscurely). From
                 # scratch: constant windows (scale 1) far above float32's range, or y far from X

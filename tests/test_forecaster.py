@@ -1655,3 +1655,124 @@ def test_windows_of_dates_or_text_are_refused_and_nan_is_located(windows):
     model = AttentionForecaster(**FAST).fit(X, y)
     with pytest.raises(ValueError, match=message):
         model.predict(gappy)
+
+
+# ---------------------------------------------------------------------------------------------
+# Preprocessing of long windows in chunks of rows (user trial, session 20: X of 5.3 GB peaked
+# at 15.8 GB, and the statistics took longer than training)
+# ---------------------------------------------------------------------------------------------
+def _whole_array_statistics(X3):
+    """_fit_scaling's statistics as computed on the whole array until session 20: magnitude,
+    mean and std of X / magnitude, and the robust spreads, each (C,)."""
+    X3 = np.asarray(X3, dtype=np.float64)
+    magnitude = np.abs(X3).max(axis=(0, 1))
+    magnitude = np.where(magnitude > 0, magnitude, 1.0)
+    unit = X3 / magnitude
+    robust = []
+    for channel in range(unit.shape[2]):
+        values = unit[:, :, channel].ravel()
+        robust.append(1.4826 * np.median(np.abs(values - np.median(values)))
+                      * magnitude[channel])
+    return magnitude, unit.mean(axis=(0, 1)), unit.std(axis=(0, 1)), np.array(robust)
+
+
+@pytest.mark.parametrize("bracket_sds", [8.0, 0.0])  # 0: brackets that miss, retried
+def test_chunked_statistics_are_bitwise_the_whole_array_ones(monkeypatch, bracket_sds):
+    from skattn import forecaster as module
+    monkeypatch.setattr(module, "_STATISTICS_CHUNK_BYTES", 8 * 1000)  # chunks of ~1,000 values
+    monkeypatch.setattr(module, "_MEDIAN_SAMPLE_SIZE", 256)
+    monkeypatch.setattr(module, "_MEDIAN_BRACKET_SDS", bracket_sds)
+    rng = np.random.default_rng(20)
+    for trial in range(40):
+        n, T, C = int(rng.integers(1, 200)), int(rng.integers(1, 50)), int(rng.integers(1, 5))
+        X = (rng.standard_t(2, size=(n, T, C)) * rng.uniform(1e-3, 1e3, size=C)
+             + 10 * rng.normal(size=C))
+        if trial % 4 == 1:
+            X = np.round(X)  # ties at the medians
+        if trial % 4 == 2:  # intermittent: most values 0 (robust spread 0)
+            X[:, :, 0] = np.where(rng.random((n, T)) < 0.6, 0.0, X[:, :, 0])
+        if trial % 3 == 0:
+            X = X.astype(np.float32)
+        magnitude, mean, spread, robust = _whole_array_statistics(X)
+        chunked = module._chunked_unit_moments(X)
+        for expected, got in zip((magnitude, mean, spread), chunked):
+            np.testing.assert_array_equal(got, expected, strict=True)
+        np.testing.assert_array_equal(module._chunked_robust_spreads(X, chunked[0]), robust)
+
+
+def test_scaled_training_copy_is_bitwise_the_whole_array_one(monkeypatch):
+    from skattn import forecaster as module
+    monkeypatch.setattr(module, "_STATISTICS_CHUNK_BYTES", 8 * 500)
+    rng = np.random.default_rng(1)
+    model = AttentionForecaster()
+    model.channel_mean_, model.channel_scale_ = np.array([3.0, -1.0]), np.array([7.0, 0.3])
+    for X3 in (rng.normal(size=(101, 37, 2)), rng.normal(size=(101, 37, 2)).astype(np.float32)):
+        for dtype in (np.float32, np.float64):
+            got = model._scale_X(X3, dtype)
+            expected = np.ascontiguousarray((X3 - model.channel_mean_) / model.channel_scale_,
+                                            dtype=dtype)
+            np.testing.assert_array_equal(got, expected, strict=True)
+            assert got.flags.c_contiguous
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_fit_above_the_chunking_threshold_is_bitwise_the_fit_below_it(monkeypatch, channels):
+    # the threshold only decides how the statistics are computed, not what they are: a fit
+    # whose X is above it (the threshold lowered to 0) equals the fit below it, bitwise, in
+    # float32 X and with NaN targets too; so does the warning of a few values dominating
+    from skattn import forecaster as module
+    rng = np.random.default_rng(7)
+    series = np.cumsum(rng.normal(size=(400, channels)), axis=0) + 50
+    series[100, 0] = 1e9  # an entry error: a few values dominate the target's spread
+    X, y = make_windows(series[:, 0], window=24, horizon=2,
+                        covariates=series[:, 1:] if channels > 1 else None)
+    X = X.astype(np.float32)
+    y[-3:, 1] = np.nan
+    params = dict(FAST, max_epochs=1, dtype="float64")
+
+    def fit():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model = AttentionForecaster(**params).fit(X, y)
+        return model, [str(w.message) for w in caught if w.category.__name__ ==
+                       "OutlierScaleWarning"]
+
+    below, warned_below = fit()
+    monkeypatch.setattr(module, "_CHUNKED_STATISTICS_MIN_BYTES", 0)
+    monkeypatch.setattr(module, "_STATISTICS_CHUNK_BYTES", 8 * 24 * channels * 7)  # 7 rows
+    monkeypatch.setattr(module, "_MEDIAN_SAMPLE_SIZE", 300)
+    above, warned_above = fit()
+    assert warned_below and warned_above == warned_below
+    np.testing.assert_array_equal(above.channel_mean_, below.channel_mean_, strict=True)
+    np.testing.assert_array_equal(above.channel_scale_, below.channel_scale_, strict=True)
+    np.testing.assert_array_equal(above.predict(X), below.predict(X), strict=True)
+
+
+def test_fit_preprocessing_allocates_little_beyond_the_training_copy(monkeypatch):
+    # before session 20, _fit_scaling alone allocated ~2x X (|X|, X / magnitude, std's
+    # deviations) and _scale_X a float64 (X - mean) / scale besides its float32 result: the
+    # NumPy allocations of the preprocessing peaked at ~2.5x X (user trial, session 20)
+    import tracemalloc
+    from skattn import forecaster as module
+    monkeypatch.setattr(module, "_CHUNKED_STATISTICS_MIN_BYTES", 0, raising=False)
+    monkeypatch.setattr(module, "_STATISTICS_CHUNK_BYTES", 2**20, raising=False)
+    # (raising=False: the test also runs on the code before session 20, and fails there)
+    # the medians' sample, (s, C) float64 and its deviations: 4 MB each at the default size,
+    # negligible beside the gigabytes of X that take this path, not beside this test's 16 MB
+    monkeypatch.setattr(module, "_MEDIAN_SAMPLE_SIZE", 2**14, raising=False)
+    rng = np.random.default_rng(0)
+    X3 = rng.normal(size=(1500, 336, 4))  # 16 MB
+    model = AttentionForecaster()
+    model._fit_scaling(X3[:2])  # Numba loads its kernels (Python objects tracemalloc counts)
+    tracemalloc.start()
+    try:
+        model._fit_scaling(X3)
+        _, scaling_peak = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        Xs = model._scale_X(X3, np.float32)
+        _, scaled_peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # here 0.26 x X (the sample, the values inside the medians' brackets), 2.0 x before
+    assert scaling_peak < 0.5 * X3.nbytes
+    assert scaled_peak < Xs.nbytes + 0.25 * X3.nbytes
