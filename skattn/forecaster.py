@@ -12,7 +12,7 @@ import threading
 import time
 import warnings
 from contextlib import contextmanager
-from numbers import Integral, Real
+from numbers import Real
 
 import numba
 import numpy as np
@@ -26,9 +26,9 @@ from threadpoolctl import ThreadpoolController
 
 from . import nn
 from ._process_shards import ProcessShardRunner, shard_bounds
-from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, MissingTargetsScoreMixin,
-                          check_quantiles, forecast_quantiles_of, recursive_forecast,
-                          validate_windows)
+from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, IntegerInterval,
+                          MissingTargetsScoreMixin, check_quantiles, forecast_quantiles_of,
+                          recursive_forecast, validate_windows)
 from .exceptions import DataShiftWarning, OutlierScaleWarning, TargetUnitsWarning
 from .nn.losses import loss_backward, loss_forward
 from .nn.optim import AdamW, clip_grad_norm, make_lr_schedule
@@ -60,25 +60,6 @@ _SHARDS_IN_PROCESSES = True
 _MIN_STEPS_FOR_PROCESSES = 16
 
 _threadpool_controller = None
-
-
-class _IntegerInterval(Interval):
-    """scikit-learn's ``Interval(Integral, ...)`` without ``bool``.
-
-    ``bool`` is an ``Integral`` in Python, and scikit-learn's constraint takes it (by design:
-    ``isinstance(True, numbers.Integral)``), so ``d_model=True`` reached the network's checks as
-    1 and was refused with "d_model (True) must be divisible by n_heads (2)", and
-    ``max_epochs=True`` trained one epoch (fuzzing, session 20). A flag where a count is wanted
-    is a mistake; refused here, it gets scikit-learn's own ``InvalidParameterError`` message
-    ("must be an int in the range [1, inf). Got True instead."). NumPy integers still pass
-    (``np.bool_`` is no ``Integral``, so the plain constraint refuses it already).
-    """
-
-    def __init__(self, left, right, *, closed):
-        super().__init__(Integral, left, right, closed=closed)
-
-    def is_satisfied_by(self, val):
-        return not isinstance(val, bool) and super().is_satisfied_by(val)
 
 
 def _blas_controller():
@@ -935,36 +916,35 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
     """
 
     _parameter_constraints: dict = {
-        "d_model": [_IntegerInterval(1, None, closed="left")],
-        "n_heads": [_IntegerInterval(1, None, closed="left")],
-        "n_layers": [_IntegerInterval(0, None, closed="left")],
-        "d_ff": [_IntegerInterval(1, None, closed="left"), None],
-        "patch_len": [_IntegerInterval(1, None, closed="left")],
-        "stride": [_IntegerInterval(1, None, closed="left"), None],
+        "d_model": [IntegerInterval(1, None, closed="left")],
+        "n_heads": [IntegerInterval(1, None, closed="left")],
+        "n_layers": [IntegerInterval(0, None, closed="left")],
+        "d_ff": [IntegerInterval(1, None, closed="left"), None],
+        "patch_len": [IntegerInterval(1, None, closed="left")],
+        "stride": [IntegerInterval(1, None, closed="left"), None],
         "attention": [StrOptions(set(nn.network.ATTENTION_KINDS))],
         "positional": [StrOptions({"learned", "sinusoidal"}), None],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "normalize": ["boolean", StrOptions({"affine"})],
         "anchor": [StrOptions({"mean", "last"})],
-        "trend_degree": [_IntegerInterval(0, None, closed="left"), None],
+        "trend_degree": [IntegerInterval(0, None, closed="left"), None],
         "loss": [StrOptions({"squared_error", "absolute_error", "huber", "pinball"})],
         "quantiles": ["array-like", None],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [_IntegerInterval(1, None, closed="left")],
-        "max_epochs": [_IntegerInterval(1, None, closed="left")],
+        "batch_size": [IntegerInterval(1, None, closed="left")],
+        "max_epochs": [IntegerInterval(1, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [_IntegerInterval(1, None, closed="left")],
+        "n_iter_no_change": [IntegerInterval(1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "lr_schedule": [StrOptions({"constant", "cosine"})],
         "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "dtype": [StrOptions({"float32", "float64"})],
         # joblib's rule (N_JOBS_CONSTRAINT) and scikit-learn's "random_state" (an int in [0,
         # 2**32 - 1], a RandomState or None), each without bool: True was one job, or seed 1
-        "n_jobs": [_IntegerInterval(c.left, c.right, closed=c.closed)
-                   if isinstance(c, Interval) else c for c in N_JOBS_CONSTRAINT],
-        "random_state": [_IntegerInterval(0, 2**32 - 1, closed="both"), np.random.RandomState,
+        "n_jobs": N_JOBS_CONSTRAINT,
+        "random_state": [IntegerInterval(0, 2**32 - 1, closed="both"), np.random.RandomState,
                          None],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],

@@ -535,3 +535,13 @@ def test_max_history_fits_the_last_values_only(cls):
 def test_max_history_must_be_an_integer_of_at_least_two(bad):
     with pytest.raises(ValueError, match="max_history"):
         ETSForecaster(max_history=bad).fit(np.ones((2, 8)) + np.arange(8), np.zeros(2))
+
+
+@pytest.mark.parametrize("make", [lambda: ETSForecaster(n_jobs=True),
+                                  lambda: SeasonalNaiveForecaster(season_length=True),
+                                  lambda: NaiveForecaster(max_history=True)])
+def test_a_bool_is_not_a_count(make):
+    # scikit-learn's Interval(Integral) takes True as 1: n_jobs=True ran one process, a season
+    # of True was one step (fuzzing, session 20)
+    with pytest.raises(ValueError, match="Got True instead"):
+        make().fit(np.ones((2, 8)) + np.arange(8), np.zeros(2))
