@@ -4,7 +4,9 @@ Filter them by class, e.g. ``warnings.simplefilter("error", OutlierScaleWarning)
 a ValueError, never a warning; scikit-learn's ``ConvergenceWarning`` is used as it is. A few
 notices about a call's own arguments are plain ``UserWarning``s: ``future_covariates`` rows no
 model reads, a ``forecast_quantiles`` history shorter than what the model's networks read, series
-too short for any window of ``make_windows``.
+too short for any window of ``make_windows``, an AttentionForecaster ``stride`` beyond its
+``patch_len`` (steps never read), early stopping on validation windows that are all constant (the
+fit trains without it).
 """
 
 __all__ = ["BaselineFallbackWarning", "DataShiftWarning", "MetricWarning", "OutlierScaleWarning",

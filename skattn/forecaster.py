@@ -746,7 +746,8 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
     stride : int or None, default=None
         Steps between the starts of consecutive patches; None means ``patch_len`` (no overlap).
         A window that does not divide into patches is left-padded with its first value (see
-        :mod:`skattn.nn.embedding`).
+        :mod:`skattn.nn.embedding`). Above ``patch_len`` the steps between patches are never
+        read (a UserWarning at fit).
     attention : {"dot", "additive", "cosine", "gated"}, default="dot"
         Score function: scaled dot product, additive (Bahdanau), cosine with a learnable
         temperature, or dot product with a learned sigmoid gate on the output.
@@ -1076,6 +1077,19 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
 
     def _check_params(self):
         """Checks that involve more than one parameter, at fit time."""
+        if self.stride is not None and self.stride > self.patch_len:
+            # patches that start stride steps apart and hold patch_len read none of the steps
+            # between them: half of every window with patch_len=24, stride=48, unnoticed
+            # (energy trial, session 20). A warning, not an error: reading every other step
+            # (patch_len=1, stride=2) may be meant
+            warnings.warn(
+                f"AttentionForecaster: stride={self.stride} is larger than patch_len="
+                f"{self.patch_len}, so {self.stride - self.patch_len} of every {self.stride} "
+                f"steps of a window lie between two patches and are never read; give stride <= "
+                f"patch_len (or None: patch_len) to read every step",
+                UserWarning,
+                stacklevel=5,  # the caller of fit or partial_fit
+            )
         if self.d_model % self.n_heads:
             raise ValueError(
                 f"d_model ({self.d_model}) must be divisible by n_heads ({self.n_heads})"

@@ -1776,3 +1776,18 @@ def test_fit_preprocessing_allocates_little_beyond_the_training_copy(monkeypatch
     # here 0.26 x X (the sample, the values inside the medians' brackets), 2.0 x before
     assert scaling_peak < 0.5 * X3.nbytes
     assert scaled_peak < Xs.nbytes + 0.25 * X3.nbytes
+
+
+def test_a_stride_beyond_the_patch_is_warned_about_at_the_callers_line(windows):
+    # patch_len=24, stride=48 never read half of every window, unnoticed (energy trial,
+    # session 20)
+    X, y = windows
+    with pytest.warns(UserWarning, match=r"stride=8 is larger than patch_len=4, so 4 of every 8 "
+                                         r"steps .* are never read") as record:
+        AttentionForecaster(**{**FAST, "patch_len": 4, "stride": 8}).fit(X, y)
+    assert [w.filename for w in record if "stride" in str(w.message)] == [__file__]
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        for stride in (None, 2, 4):  # overlapping or adjacent patches read every step
+            AttentionForecaster(**{**FAST, "patch_len": 4, "stride": stride}).fit(X, y)
+    assert not [w for w in record if "stride" in str(w.message)]
