@@ -1149,7 +1149,7 @@ def check_lengths(series, horizon, season_length, ids=None):
         in a file of many series, a position would be hard to find. None: by their position.
     """
     from .exceptions import MetricWarning
-    from .metrics import _repeats_every_season, seasonal_naive_scale
+    from .metrics import _repeats_every_season, _seasonal_naive_scale
     from .model_selection import _flat_histories_message
 
     def called(number):  # ", 'b'," in "the shortest series, 'b', has ..."
@@ -1189,7 +1189,8 @@ def check_lengths(series, horizon, season_length, ids=None):
             flat[0, number] = True
             continue
         try:
-            seasonal_naive_scale(history, season_length)
+            # its remedy names the data: there is no y_train here (fuzzing, session 20)
+            _seasonal_naive_scale(history, season_length, data="the series")
         except ValueError as exc:  # in backtest's words, which name the series and origin
             named = number if ids is None else repr(ids[number])
             raise ValueError(f"series {named}, origin {origin}: {exc}") from None

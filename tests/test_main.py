@@ -1975,3 +1975,12 @@ def test_compare_bad_forecasts_csv_is_an_error_before_any_work(tmp_path, capsys,
     err = _usage_error(["compare", "--dataset", data, "--models", "naive", "--output", "none",
                         "--forecasts-csv", where], capsys)
     assert message in err
+
+
+def test_check_lengths_names_the_series_as_what_to_divide():
+    # compare has no y_train: its remedy said "divide y_train by a constant first" (fuzzing,
+    # session 20)
+    from skattn.__main__ import check_lengths
+
+    with pytest.raises(ValueError, match="series 0, origin 34: .*divide the series by a constant"):
+        check_lengths([np.tile([-1.7e308, 1.7e308], 20)], 6, 1)
