@@ -252,6 +252,12 @@ def _parser():
                          help="processes for the classical models and the ensemble's members, "
                               "and batch shards for the single attention model (default: -1, "
                               "all cores)")
+    compare.add_argument("--max-epochs", type=_positive_int, default=None, metavar="N",
+                         help="train every attention model for at most N epochs, for a quick "
+                              "first look (default: AttentionForecaster up to 300, stopping "
+                              "early; the ensemble's members as many as make about "
+                              f"{ENSEMBLE_UPDATES} updates, at least 20). Shorter trainings "
+                              "forecast worse, and their intervals are too narrow")
     compare.add_argument("--seed", type=_seed, default=0,
                          help=f"random_state of the attention model, 0 to {MAX_SEED}; the "
                               "ensemble's members get 3 * SEED, 3 * SEED + 1 and 3 * SEED + 2, so "
@@ -1023,7 +1029,8 @@ def load_dataset(name, value_column=None, id_column=None, time_column=None, retu
     return loaded if return_times else loaded[:5]
 
 
-def build_models(names, season_length, n_jobs, seed, early_stopping=True, quantiles=None):
+def build_models(names, season_length, n_jobs, seed, early_stopping=True, quantiles=None,
+                 max_epochs=None):
     """The requested models; classical ones are skipped with a message when their extra is missing.
 
     The library is looked for here, so that a missing one is found before any model trains.
@@ -1032,6 +1039,7 @@ def build_models(names, season_length, n_jobs, seed, early_stopping=True, quanti
     MIN_WINDOWS_FOR_EARLY_STOPPING training windows (see :func:`skattn.windows.count_windows`).
     ``quantiles`` (``--interval``'s, see :func:`interval_quantiles`): every model forecasts them,
     AttentionForecaster trained with ``loss="pinball"``; None: the models as without the option.
+    ``max_epochs`` (``--max-epochs``): AttentionForecaster's epochs at most (300 without it).
     """
     from .forecaster import AttentionForecaster
 
@@ -1042,7 +1050,8 @@ def build_models(names, season_length, n_jobs, seed, early_stopping=True, quanti
         if name == "attention":
             models["AttentionForecaster"] = AttentionForecaster(
                 early_stopping=early_stopping, validation_fraction=VALIDATION_FRACTION,
-                max_epochs=300, n_iter_no_change=20, random_state=seed, n_jobs=n_jobs,
+                max_epochs=300 if max_epochs is None else min(300, max_epochs),
+                n_iter_no_change=20, random_state=seed, n_jobs=n_jobs,
                 **({} if quantiles is None else {"loss": "pinball", **with_quantiles}),
             )
             continue
@@ -1075,7 +1084,8 @@ def build_models(names, season_length, n_jobs, seed, early_stopping=True, quanti
     return models
 
 
-def ensemble_design(series, horizon, season_length, seed, n_jobs, quantiles=None):
+def ensemble_design(series, horizon, season_length, seed, n_jobs, quantiles=None,
+                    most_epochs=None):
     """``python -m skattn compare``'s AttentionEnsemble and the windows it trains on.
 
     :func:`skattn.recipes.make_attention_ensemble` scaled by the horizon as on M3 monthly
@@ -1089,6 +1099,7 @@ def ensemble_design(series, horizon, season_length, seed, n_jobs, quantiles=None
     forecasts parabolas (``trend_degree=2``) from a horizon of 3 on, below it polynomials of
     degree ``horizon - 1``. ``quantiles`` (``--interval``'s): the members are trained with
     ``loss="pinball"`` for them, and the ensemble forecasts them (their median across members).
+    ``most_epochs`` (``--max-epochs``): the members' epochs at most.
 
     Returns
     -------
@@ -1115,6 +1126,8 @@ def ensemble_design(series, horizon, season_length, seed, n_jobs, quantiles=None
     batch_size = 256 if n_windows >= 8 * 256 else 32
     updates_per_epoch = -(-n_windows // batch_size)
     max_epochs = min(1000, max(20, -(-ENSEMBLE_UPDATES // updates_per_epoch)))
+    if most_epochs is not None:  # --max-epochs: a quick look, asked for
+        max_epochs = min(max_epochs, most_epochs)
     # the trend family's parabolas need a horizon of 3; below it, the degree that fits the
     # horizon (its members' forecasts are then unrestricted)
     model = make_attention_ensemble(windows, season_length=season_length, n_seeds=ENSEMBLE_SEEDS,
@@ -1582,7 +1595,8 @@ def _compare(args):
             n_windows = count_windows(train_lengths, window, horizon)
             early_stopping = n_windows >= MIN_WINDOWS_FOR_EARLY_STOPPING
         built = build_models([name], season_length, args.n_jobs, args.seed,
-                             early_stopping=early_stopping, quantiles=quantiles)
+                             early_stopping=early_stopping, quantiles=quantiles,
+                             max_epochs=args.max_epochs)
         for display_name, model in built.items():
             runs.append((name, {display_name: model}, dict(window=window)))
             described.append(display_name if early_stopping else (
@@ -1590,7 +1604,8 @@ def _compare(args):
                 f"{MIN_WINDOWS_FOR_EARLY_STOPPING} training windows: it has {n_windows})"))
     if "ensemble" in names:
         ensemble, ensemble_windows, description = ensemble_design(
-            series, horizon, season_length, args.seed, args.n_jobs, quantiles=quantiles)
+            series, horizon, season_length, args.seed, args.n_jobs, quantiles=quantiles,
+            most_epochs=args.max_epochs)
         runs.append(("ensemble", {"AttentionEnsemble": ensemble}, ensemble_windows))
         described.append(description)
     if not runs:  # each skipped model said why

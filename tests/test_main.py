@@ -1984,3 +1984,38 @@ def test_check_lengths_names_the_series_as_what_to_divide():
 
     with pytest.raises(ValueError, match="series 0, origin 34: .*divide the series by a constant"):
         check_lengths([np.tile([-1.7e308, 1.7e308], 20)], 6, 1)
+
+
+def test_compare_max_epochs_caps_every_attention_model(monkeypatch, capsys):
+    # no option set the epochs: a first look at 30 weekly series took 188 s for the ensemble
+    # (retail trial, session 19; energy trial, session 20)
+    import skattn.model_selection
+    from skattn.__main__ import build_models, ensemble_design
+
+    trained = {}
+    backtest = skattn.model_selection.backtest
+
+    def recording(models, *args, **kwargs):
+        for name, model in models.items():
+            members = getattr(model, "estimators", None)
+            trained[name] = sorted({member.forecaster[-1].max_epochs for _, member in members}
+                                   if members else {model.max_epochs})
+        return backtest(models, *args, **kwargs)
+
+    monkeypatch.setattr(skattn.model_selection, "backtest", recording)
+    main(["compare", "--models", "attention,ensemble", "--max-epochs", "2", "--output", "none",
+          "--quiet", "--n-jobs", "1"])
+    assert trained == {"AttentionForecaster": [2], "AttentionEnsemble": [2]}
+    assert "| AttentionEnsemble |" in capsys.readouterr().out
+    # without it, the models as before; a cap above the usual epochs changes nothing
+    assert build_models(["attention"], 12, 1, 0)["AttentionForecaster"].max_epochs == 300
+    assert build_models(["attention"], 12, 1, 0, max_epochs=500)[
+        "AttentionForecaster"].max_epochs == 300
+    rng = np.random.default_rng(0)
+    many = [100 + rng.normal(size=144).cumsum() for _ in range(700)]
+    _, _, description = ensemble_design(many, 18, 12, seed=0, n_jobs=1)
+    assert "20 epochs" in description
+    _, _, description = ensemble_design(many, 18, 12, seed=0, n_jobs=1, most_epochs=5)
+    assert "5 epochs" in description
+    with pytest.raises(SystemExit):
+        main(["compare", "--max-epochs", "0"])
