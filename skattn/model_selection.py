@@ -2,6 +2,7 @@
 future."""
 from __future__ import annotations
 
+import contextlib
 import reprlib
 import time
 import warnings
@@ -11,12 +12,13 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
 from sklearn.utils._param_validation import HasMethods, validate_parameter_constraints
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, fit_routing,
-                          forecast_with_predict, naming, routed_fit_params, declared_tags,
-                          takes_three_d)
-from ._worker_warnings import call_recording_warnings, collect, current_caller
+from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, final_step, fit_routing,
+                          fitted_quantiles, forecast_quantiles_of, forecast_with_predict, naming,
+                          quantile_forecasts, routed_fit_params, declared_tags, takes_three_d)
+from ._worker_warnings import _module_of, call_recording_warnings, collect, current_caller
 from .exceptions import MetricWarning
 from .metrics import (_mae, _repeats_every_season, _rmse, _seasonal_naive_scale, _smape,
                       coverage, mase, msis)
@@ -96,6 +98,36 @@ def _shape_of(data):
     return tuple(data.shape) if hasattr(data, "shape") else np.asarray(data).shape
 
 
+def _window_model(estimator):
+    """The estimator under ``estimator``'s wrappers that makes its predictions: a
+    :class:`~sklearn.frozen.FrozenEstimator`'s estimator, a fitted search's ``best_estimator_``
+    (an unfitted one's ``estimator``), a Pipeline of one step's step; a Pipeline of several
+    steps, or any other estimator, as it is. What :func:`skattn._validation.quantile_forecasts`
+    reads the quantiles of (the last step's, on windows transformed by the others)."""
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.model_selection._search import BaseSearchCV
+    from sklearn.pipeline import Pipeline
+
+    while True:
+        if isinstance(estimator, FrozenEstimator):
+            estimator = estimator.estimator
+        elif isinstance(estimator, BaseSearchCV):
+            # refit=False leaves no best_estimator_: predict fails too, and says so
+            estimator = getattr(estimator, "best_estimator_", estimator.estimator)
+        elif isinstance(estimator, Pipeline) and len(estimator.steps) == 1:
+            # Pipeline[:-1] of one step is a Pipeline of none, which cannot transform
+            estimator = estimator.steps[0][1]
+        else:
+            return estimator
+
+
+def _forecasts_quantiles(predict_forecaster):
+    """Whether the :class:`PredictForecaster`'s final estimator (that of its fitted clone once
+    fitted) has ``predict_quantiles``: the check of its quantile methods (``available_if``)."""
+    estimator = getattr(predict_forecaster, "estimator_", predict_forecaster.estimator)
+    return hasattr(final_step(_window_model(estimator)), "predict_quantiles")
+
+
 class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
     """Any window regressor (a Pipeline, a GridSearchCV, ...) given ``forecast``.
 
@@ -104,6 +136,14 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
     of the package's own models. :func:`backtest` wraps every model that has ``predict`` but no
     ``forecast`` in one, so a tuned or pipelined model can be backtested as it is. ``score`` is
     the package's regressors' R^2, which leaves out NaN targets (values that were not observed).
+
+    Prediction intervals: when the final estimator (a Pipeline's last step, a search's
+    ``best_estimator_``'s, a :class:`~sklearn.frozen.FrozenEstimator`'s estimator's) has
+    ``predict_quantiles`` (:class:`~skattn.AttentionForecaster` with ``loss="pinball"``, the
+    baselines with ``quantiles=``, a :class:`~skattn.ForecastEnsemble` of members with common
+    quantiles), the wrapper has it too, and ``forecast_quantiles`` and ``quantiles_``: the
+    windows go through the Pipeline's other steps first, as in ``predict``. So
+    :func:`backtest` scores the intervals (``interval=``) of a tuned or pipelined model too.
 
     Parameters
     ----------
@@ -124,6 +164,24 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
         Channels of the windows (1 for 2-D ``X``).
     n_outputs_ : int
         Values predicted after each window (the horizon).
+    quantiles_ : ndarray of shape (n_quantiles,) or None
+        The quantiles the final estimator forecasts (its ``quantiles_``, the columns of
+        ``predict_quantiles`` and ``forecast_quantiles``); None when it forecasts points.
+
+    Methods
+    -------
+    fit(X, y, **fit_params)
+        Fit a clone of ``estimator`` on the windows.
+    predict(X)
+        The fitted estimator's predictions for windows.
+    forecast(history, steps, future_covariates=None)
+        The next ``steps`` values after ``history``.
+    predict_quantiles(X)
+        The quantile forecasts for windows (only with a final estimator that has
+        ``predict_quantiles``).
+    forecast_quantiles(history, steps=None)
+        The quantile forecasts of the next ``steps`` values after ``history``, within the
+        horizon (only with a final estimator that has ``predict_quantiles``).
 
     Examples
     --------
@@ -157,6 +215,19 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
     >>> frozen = PredictForecaster(FrozenEstimator(fitted)).fit(X, y)
     >>> bool(np.array_equal(frozen.forecast(series, 12), fitted.predict(series[None, -24:])[0]))
     True
+
+    A Pipeline whose last step forecasts quantiles forecasts them too, from windows transformed
+    by its other steps:
+
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skattn import LastSteps
+    >>> from skattn.baselines import NaiveForecaster
+    >>> pipe = make_pipeline(LastSteps(12), NaiveForecaster(quantiles=(0.1, 0.5, 0.9)))
+    >>> wrapped = PredictForecaster(pipe).fit(X, y)
+    >>> wrapped.quantiles_
+    array([0.1, 0.5, 0.9])
+    >>> wrapped.forecast_quantiles(series).shape  # (horizon, n_quantiles)
+    (12, 3)
     """
 
     # validated at fit as the package's other wrappers are (an int was "Cannot clone object")
@@ -225,6 +296,10 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
         self.n_features_in_ = shape[1]
         self.n_channels_ = 1 if len(shape) == 2 else shape[2]
         self.n_outputs_ = 1 if len(target_shape) == 1 else target_shape[1]
+        # those of the final estimator, None for a point model; a tuned Pipeline lost its
+        # intervals (user trial, session 20)
+        self.quantiles_ = fitted_quantiles(_window_model(fitted))
+        self._y_is_1d = len(target_shape) == 1  # predict_quantiles' shape follows y's
         return self
 
     def predict(self, X):
@@ -299,10 +374,172 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
         check_is_fitted(self)
         return forecast_with_predict(self, history, steps, future_covariates)
 
+    def _no_quantiles_message(self, method):
+        final = final_step(_window_model(self.estimator_))
+        return (f"{method} needs a final estimator that forecasts quantiles (an "
+                f"AttentionForecaster with loss='pinball', a baseline with quantiles=, an "
+                f"ensemble of such members with common quantiles); "
+                f"{type(final).__name__} forecasts points (its quantiles_ is None)")
+
+    @available_if(_forecasts_quantiles)
+    def predict_quantiles(self, X):
+        """The final estimator's quantile forecasts for windows ``X``.
+
+        Only when the final estimator has ``predict_quantiles``. The windows go through a
+        Pipeline's other steps first, as in ``predict``: the user of a tuned Pipeline called
+        ``best_estimator_[:-1].transform`` and then the last step's ``predict_quantiles`` by hand
+        (user trial, session 20).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
+            History windows, shaped as at fit.
+
+        Returns
+        -------
+        y_quantiles : ndarray of shape (n_samples, n_quantiles) or (n_samples, horizon, n_quantiles)
+            The forecasts at each quantile of ``quantiles_``, along the last axis; without the
+            horizon axis when ``y`` was 1-D at fit.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before :meth:`fit`.
+        ValueError
+            When the final estimator forecasts points (``quantiles_`` is None: an
+            AttentionForecaster fitted without ``loss="pinball"``, a baseline without
+            ``quantiles=``).
+        """
+        check_is_fitted(self)
+        if self.quantiles_ is None:
+            raise ValueError(self._no_quantiles_message("predict_quantiles"))
+        quantiles = quantile_forecasts(_window_model(self.estimator_), X, self.n_outputs_)
+        return quantiles[:, 0, :] if self._y_is_1d else quantiles  # (n, H, Q)
+
+    @available_if(_forecasts_quantiles)
+    def forecast_quantiles(self, history, steps=None):
+        """Forecast every quantile of ``quantiles_`` for the next ``steps`` values of one series:
+        prediction intervals from the end of ``history``, within the trained horizon.
+
+        Only when the final estimator has ``predict_quantiles``. As
+        :meth:`skattn.AttentionForecaster.forecast_quantiles`: the quantiles of the last window
+        of ``history`` (left-padded with its first value when shorter than the window, and
+        warned about), from :meth:`predict_quantiles`. Only within the horizon: beyond it,
+        :meth:`forecast` feeds its values back as if observed, and quantiles read from such
+        windows would leave out their uncertainty.
+
+        Parameters
+        ----------
+        history : array-like of shape (n_timesteps,) or (n_timesteps, n_channels)
+            The series up to now, oldest first, at least 2 values (one value has no spread to
+            estimate); 2-D, with the covariates in channels 1.., for an estimator fitted on 3-D
+            windows.
+        steps : int or None, default=None
+            Number of future values, at most the horizon (``n_outputs_``); None means the
+            horizon.
+
+        Returns
+        -------
+        quantiles : ndarray of shape (steps, n_quantiles)
+            ``quantiles[t, k]`` is the forecast of quantile ``quantiles_[k]`` for the ``t``-th
+            value after ``history``.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before :meth:`fit`.
+        ValueError
+            When the final estimator forecasts points, ``steps`` exceeds the horizon or is not
+            an integer >= 1, or ``history`` is invalid or has a single value.
+
+        Warns
+        -----
+        UserWarning
+            When ``history`` is shorter than the window: it is left-padded, and intervals from
+            such windows can be far too narrow. Once per fitted model.
+        """
+        check_is_fitted(self)
+        if self.quantiles_ is None:
+            raise ValueError(self._no_quantiles_message("forecast_quantiles"))
+        return forecast_quantiles_of(self, history, steps)
+
 
 def _naming_the_model(exc, name):
     """``exc`` of model ``name``, its message starting with the name (raise it ``from exc``)."""
     return naming(exc, f"model {name!r}")
+
+
+class _WarningTally:
+    """The warnings one model raises in :func:`backtest`, each distinct one (category and text)
+    with the origins it came at and how many times, to be shown once when the model is done.
+
+    ``record`` has the signature of ``warnings.showwarning``, which is called with every warning
+    the filters let through (an "error" filter raises before it); ``origin`` is set by backtest
+    before each origin's work.
+    """
+
+    def __init__(self, name, n_origins):
+        self.name, self.n_origins, self.origin = name, n_origins, 0
+        # (category, text) -> [first message, filename, lineno, origins, count], first seen first
+        self.seen = {}
+
+    def record(self, message, category, filename, lineno, file=None, line=None):
+        entry = self.seen.setdefault((category, str(message)),
+                                     [message, filename, lineno, set(), 0])
+        entry[3].add(self.origin)
+        entry[4] += 1
+
+    def note(self, origins, count):
+        """What is appended to a warning raised ``count`` times at the ``origins``: "" for one
+        time, else " (model 'name': at all 14 origins)", "... 28 times, at 3 of 14 origins)"."""
+        if count == 1:
+            return ""
+        where = ("" if self.n_origins == 1 else
+                 f"at all {self.n_origins} origins" if len(origins) == self.n_origins else
+                 f"at {len(origins)} of {self.n_origins} origins")
+        # more times than origins: several series' forecasts, or several fits at an origin
+        times = "" if count == len(origins) else f"{count} times"
+        return f" (model {self.name!r}: {', '.join(part for part in (times, where) if part)})"
+
+    def show(self):
+        """Raise every recorded warning again, once, under the caller's filters (from the
+        location of its first occurrence, with its module, so that filters by module match as
+        they did)."""
+        # "default", "module" and "once" (with a registry) show a text once per registry: a new
+        # one shows each here, whatever was shown before
+        registry = {}
+        for (category, text), (message, filename, lineno, origins, count) in self.seen.items():
+            note = self.note(origins, count)
+            if note:
+                # the original text first: filters and pytest.warns(match=) by message still
+                # match it (re.match at its start)
+                try:
+                    message = category(text + note)
+                except Exception:  # noqa: BLE001 -- a category built otherwise: as it came
+                    pass
+            warnings.warn_explicit(message, category, filename, lineno,
+                                   module=_module_of(filename), registry=registry)
+
+
+@contextlib.contextmanager
+def _each_warning_once(name, n_origins):
+    """Within: model ``name``'s warnings are recorded (a :class:`_WarningTally`, yielded), not
+    shown; on leaving, even by an exception, each distinct one is shown once, with a note of how
+    often it came when more than once.
+
+    backtest's per-origin ``catch_warnings`` (and scikit-learn's at each ``check_array``) clear
+    Python's once-per-location registry, so the identical warning of every origin's fit was
+    printed again: two 14-origin runs printed 28 identical ConvergenceWarnings (user trial,
+    session 20). The filters are the caller's throughout: an "error" filter still raises the
+    first occurrence, from where it is raised, and "ignore" drops it before it is recorded.
+    """
+    tally = _WarningTally(name, n_origins)
+    try:
+        with warnings.catch_warnings():
+            warnings.showwarning = tally.record  # restored by catch_warnings on leaving
+            yield tally
+    finally:
+        tally.show()
 
 
 def _forecast_one(model, history, horizon, with_quantiles=False):
@@ -516,7 +753,8 @@ def backtest(
         from one fit of every model; an empty or nested one is a ValueError), read from every
         model's ``forecast_quantiles``, which each model must have, fitted with those quantiles
         among its ``quantiles_`` (AttentionForecaster with ``loss="pinball"``, the baselines,
-        ``make_attention_ensemble`` with ``quantiles=``).
+        ``make_attention_ensemble`` with ``quantiles=``, or a Pipeline or search whose final
+        estimator is one of them: see :class:`PredictForecaster`).
         Adds, per level, the columns ``coverage_80`` (the share of test values inside their
         intervals, to compare with 0.8) and ``msis_80`` (the M4 competition's mean scaled
         interval score, :func:`skattn.metrics.msis`, scaled like MASE; lower is better), and
@@ -564,6 +802,15 @@ def backtest(
         can rank models wrongly. Also when a history before an origin repeats exactly every
         ``season_length`` steps (a constant series): its MASE is undefined and left out of the
         ``mase`` column (see Notes).
+    Warning
+        The models' own warnings, each distinct one (category and message) once per model and
+        call, when the model is done (after its last origin, or its error), from where it was
+        first raised; one raised more than once has a note of how often appended to its
+        message, e.g. ``" (model 'attn': at all 14 origins)"`` for a ConvergenceWarning of every
+        origin's fit, or ``" (model 'ets': 28 times, at all 14 origins)"`` for one of many
+        series' forecasts. The warning filters decide as the warnings are raised (an
+        ``"error"`` filter raises the first one, named as any error of the model) and again
+        when they are shown; a filter by message matches the message before the note.
 
     Notes
     -----
@@ -659,12 +906,17 @@ def backtest(
             if not hasattr(template, "forecast_quantiles"):
                 # a regressor of windows is wrapped in a PredictForecaster: named as given
                 given = template.estimator if isinstance(template, PredictForecaster) else template
+                final = final_step(_window_model(given))
+                # a Pipeline's or a search's own name does not say which step lacks them
+                which = ("" if final is given else
+                         f" (its final estimator, {type(final).__name__}, has no "
+                         f"predict_quantiles)")
                 raise ValueError(
-                    f"model {name!r} ({type(given).__name__}) has no forecast_quantiles: "
+                    f"model {name!r} ({type(given).__name__}) has no forecast_quantiles{which}: "
                     f"backtest(interval={_shown(levels)}) scores the intervals of models that "
                     "forecast "
                     "quantiles (AttentionForecaster with loss='pinball', the baselines with "
-                    "quantiles=, their ensembles)")
+                    "quantiles=, their ensembles, or a Pipeline or search ending in one)")
     single = _is_single_series(series)
     series_list = [series] if single else list(series)
     if not series_list:
@@ -740,87 +992,94 @@ def backtest(
         forecasts = np.empty((n_origins, n_series, horizon))
         quantile_forecasts = None  # (n_origins, n_series, horizon, Q) with interval
         fit_seconds = predict_seconds = 0.0
-        for j in range(n_origins):
-            histories = [arrays[i][:origins[j, i]] for i in range(n_series)]
-            covariate_histories = None
-            if covariate_arrays is not None:
-                covariate_histories = [covariate_arrays[i][:origins[j, i]]
-                                       for i in range(n_series)]
-            with warnings.catch_warnings():
-                # windows of short histories are padded by the documented rule; that's expected here
-                warnings.simplefilter("ignore", UserWarning)
-                X, y = make_windows(histories if not single else histories[0], window, horizon,
-                                    step, min_history=min_history, min_target=min_target,
-                                    covariates=(covariate_histories if not single
-                                                or covariate_histories is None
-                                                else covariate_histories[0]))
-            if covariate_histories is not None:
-                # every model fitted on windows with covariates forecasts from the target and
-                # the covariates together, (n, 1 + n_covariates)
-                histories = [np.column_stack([history, covariate_history])
-                             for history, covariate_history in zip(histories, covariate_histories)]
-            model = clone(template)
-            started = time.perf_counter()
-            try:
-                model.fit(X, y)
-            except Exception as exc:
-                raise _naming_the_model(exc, name) from exc
-            origin_fit_seconds = time.perf_counter() - started
-            fit_seconds += origin_fit_seconds
-            bound_columns = _bound_columns(model, name, levels) if levels else None
-            if levels and quantile_forecasts is None:
-                quantile_levels = np.asarray(model.quantiles_, dtype=np.float64)
-                quantile_forecasts = np.empty((n_origins, n_series, horizon,
-                                               quantile_levels.size))
-            try:
-                if is_local_model(model) and n_series > 1 and _worth_a_pool(model):
-                    # joblib reports progress as batches of series finish (to stderr) if verbose
-                    # a worker's warnings (e.g. a baseline's BaselineFallbackWarning) were
-                    # printed in the worker and lost to the caller; they are raised here now,
-                    # and a failed forecast's error after every series' warnings
-                    timed = collect(Parallel(n_jobs=n_jobs, verbose=5 if verbose else 0)(
-                        delayed(call_recording_warnings)(caller, _forecast_one, model,
-                                                         history, horizon, bool(levels))
-                        for history in histories
-                    ))
-                else:
-                    timed = [_forecast_one(model, history, horizon, bool(levels))
-                             for history in histories]
-            except Exception as exc:  # a forecast that fails names its model too
-                raise _naming_the_model(exc, name) from exc
-            outputs = [forecast for forecast, _, _ in timed]
-            # the time spent inside forecast, not the wall time around Parallel: that held the
-            # pool's start-up, paid by the first local model of a process (150x a naive forecast)
-            origin_predict_seconds = sum(seconds for _, _, seconds in timed)
-            predict_seconds += origin_predict_seconds
-            for i, out in enumerate(outputs):
-                if out.shape != (horizon,):
-                    raise ValueError(
-                        f"model {name!r} returned an invalid forecast for series {i} at origin "
-                        f"{origins[j, i]}: expected {horizon} values, got shape {out.shape}"
-                    )
-                if not np.all(np.isfinite(out)):
-                    raise ValueError(
-                        f"model {name!r} returned an invalid forecast for series {i} at origin "
-                        f"{origins[j, i]}: it holds NaN or infinity ({out.tolist()})"
-                    )
-                forecasts[j, i] = out
-                if levels:
-                    quantiles = timed[i][1]  # (horizon, Q)
-                    expected = quantile_forecasts.shape[2:]
-                    if quantiles.shape != expected or not np.all(np.isfinite(quantiles)):
+        # each distinct warning once for the model, with how often it came: its fit at every
+        # origin printed an identical ConvergenceWarning 14 times a run (user trial, session 20)
+        with _each_warning_once(name, n_origins) as tally:
+            for j in range(n_origins):
+                tally.origin = j
+                histories = [arrays[i][:origins[j, i]] for i in range(n_series)]
+                covariate_histories = None
+                if covariate_arrays is not None:
+                    covariate_histories = [covariate_arrays[i][:origins[j, i]]
+                                           for i in range(n_series)]
+                with warnings.catch_warnings():
+                    # windows of short histories are padded by the documented rule; that's
+                    # expected here
+                    warnings.simplefilter("ignore", UserWarning)
+                    X, y = make_windows(histories if not single else histories[0], window, horizon,
+                                        step, min_history=min_history, min_target=min_target,
+                                        covariates=(covariate_histories if not single
+                                                    or covariate_histories is None
+                                                    else covariate_histories[0]))
+                if covariate_histories is not None:
+                    # every model fitted on windows with covariates forecasts from the target and
+                    # the covariates together, (n, 1 + n_covariates)
+                    histories = [np.column_stack([history, covariate_history])
+                                 for history, covariate_history
+                                 in zip(histories, covariate_histories)]
+                model = clone(template)
+                started = time.perf_counter()
+                try:
+                    model.fit(X, y)
+                except Exception as exc:
+                    raise _naming_the_model(exc, name) from exc
+                origin_fit_seconds = time.perf_counter() - started
+                fit_seconds += origin_fit_seconds
+                bound_columns = _bound_columns(model, name, levels) if levels else None
+                if levels and quantile_forecasts is None:
+                    quantile_levels = np.asarray(model.quantiles_, dtype=np.float64)
+                    quantile_forecasts = np.empty((n_origins, n_series, horizon,
+                                                   quantile_levels.size))
+                try:
+                    if is_local_model(model) and n_series > 1 and _worth_a_pool(model):
+                        # joblib reports progress as batches of series finish (to stderr) if verbose
+                        # a worker's warnings (e.g. a baseline's BaselineFallbackWarning) were
+                        # printed in the worker and lost to the caller; they are raised here now,
+                        # and a failed forecast's error after every series' warnings
+                        timed = collect(Parallel(n_jobs=n_jobs, verbose=5 if verbose else 0)(
+                            delayed(call_recording_warnings)(caller, _forecast_one, model,
+                                                             history, horizon, bool(levels))
+                            for history in histories
+                        ))
+                    else:
+                        timed = [_forecast_one(model, history, horizon, bool(levels))
+                                 for history in histories]
+                except Exception as exc:  # a forecast that fails names its model too
+                    raise _naming_the_model(exc, name) from exc
+                outputs = [forecast for forecast, _, _ in timed]
+                # the time spent inside forecast, not the wall time around Parallel: that held the
+                # pool's start-up, paid by the first local model of a process (150x a naive
+                # forecast)
+                origin_predict_seconds = sum(seconds for _, _, seconds in timed)
+                predict_seconds += origin_predict_seconds
+                for i, out in enumerate(outputs):
+                    if out.shape != (horizon,):
                         raise ValueError(
-                            f"model {name!r} returned invalid quantiles for series {i} at origin "
-                            f"{origins[j, i]}: expected finite values of shape {expected}, got "
-                            f"{quantiles.tolist()}")
-                    quantile_forecasts[j, i] = quantiles
-            if verbose:
-                # this origin's own times, then the running totals that end up in the table
-                # (printed alone, the totals read as per-origin times)
-                print(f"[backtest] {name}: origin {j + 1}/{n_origins}, {n_series} series, "
-                      f"fit {origin_fit_seconds:.2f} s, predict {origin_predict_seconds:.2f} s "
-                      f"(total so far: fit {fit_seconds:.2f} s, "
-                      f"predict {predict_seconds:.2f} s)", flush=True)
+                            f"model {name!r} returned an invalid forecast for series {i} at origin "
+                            f"{origins[j, i]}: expected {horizon} values, got shape {out.shape}"
+                        )
+                    if not np.all(np.isfinite(out)):
+                        raise ValueError(
+                            f"model {name!r} returned an invalid forecast for series {i} at origin "
+                            f"{origins[j, i]}: it holds NaN or infinity ({out.tolist()})"
+                        )
+                    forecasts[j, i] = out
+                    if levels:
+                        quantiles = timed[i][1]  # (horizon, Q)
+                        expected = quantile_forecasts.shape[2:]
+                        if quantiles.shape != expected or not np.all(np.isfinite(quantiles)):
+                            raise ValueError(
+                                f"model {name!r} returned invalid quantiles for series {i} at "
+                                f"origin {origins[j, i]}: expected finite values of shape "
+                                f"{expected}, got {quantiles.tolist()}")
+                        quantile_forecasts[j, i] = quantiles
+                if verbose:
+                    # this origin's own times, then the running totals that end up in the table
+                    # (printed alone, the totals read as per-origin times)
+                    print(f"[backtest] {name}: origin {j + 1}/{n_origins}, {n_series} series, "
+                          f"fit {origin_fit_seconds:.2f} s, predict {origin_predict_seconds:.2f} s "
+                          f"(total so far: fit {fit_seconds:.2f} s, "
+                          f"predict {predict_seconds:.2f} s)", flush=True)
         row = {
             "model": name,
             # without smape's own MetricWarning: the table's, below, says it once for all models

@@ -1368,3 +1368,247 @@ def test_numpy_baselines_forecast_in_the_calling_process_whatever_n_jobs(monkeyp
         backtest({"lib": LibraryLocalForecaster(), "sleepy": SleepyLocalForecaster(0.0)},
                  series, n_jobs=2, **arguments)
     assert pools == [2] * 6  # 2 models x 3 origins
+
+
+# ------------------------------------------------------------------------------------------
+# PredictForecaster forecasts the quantiles of its final estimator (user trial, session 20)
+# ------------------------------------------------------------------------------------------
+def _quantile_pipeline(quantiles=(0.1, 0.5, 0.9)):
+    # LastSteps changes what the last step sees: quantiles from the untransformed windows differ
+    from sklearn.pipeline import make_pipeline
+
+    from skattn import LastSteps
+    from skattn.baselines import NaiveForecaster
+
+    return make_pipeline(LastSteps(12), NaiveForecaster(quantiles=quantiles))
+
+
+def _random_walk(n=80, seed=0):
+    return 50 + np.cumsum(np.random.default_rng(seed).normal(0, 1, n))
+
+
+def test_predict_forecaster_forecasts_the_quantiles_of_a_pipeline_search_or_frozen_one():
+    # a tuned Pipeline lost its intervals: the user called best_estimator_[:-1].transform and
+    # then the last step's predict_quantiles by hand (user trial, session 20)
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+
+    series = _random_walk()
+    X, y = make_windows(series, window=24, horizon=4)
+    pipe = _quantile_pipeline()
+    model = PredictForecaster(pipe).fit(X, y)
+    np.testing.assert_array_equal(model.quantiles_, [0.1, 0.5, 0.9])
+    fitted = model.estimator_
+    by_hand = fitted[-1].predict_quantiles(fitted[:-1].transform(X[:5]))  # (5, 4, 3)
+    np.testing.assert_array_equal(model.predict_quantiles(X[:5]), by_hand)
+    # the step counted: the last step on the whole windows forecasts other intervals
+    from skattn.baselines import NaiveForecaster
+
+    whole = NaiveForecaster(quantiles=(0.1, 0.5, 0.9)).fit(X, y).predict_quantiles(X[:5])
+    assert not np.allclose(by_hand, whole)
+    # forecast_quantiles: the last window of the history, within the horizon
+    np.testing.assert_array_equal(model.forecast_quantiles(series),
+                                  model.predict_quantiles(series[None, -24:])[0])
+    np.testing.assert_array_equal(model.forecast_quantiles(series, 2),
+                                  model.forecast_quantiles(series)[:2])
+    # AttentionForecaster.forecast_quantiles' rules and messages
+    with pytest.raises(ValueError, match="steps=5 exceeds the trained horizon 4"):
+        model.forecast_quantiles(series, 5)
+    with pytest.raises(ValueError, match="the history has 1 value; prediction intervals need"):
+        model.forecast_quantiles(series[:1])
+    with pytest.warns(UserWarning, match="PredictForecaster.forecast_quantiles: the history has "
+                                         "10 values, fewer than"):
+        model.forecast_quantiles(series[:10])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # once per model
+        model.forecast_quantiles(series[:11])
+    # 1-D y: one column per quantile, as the final estimator's
+    assert PredictForecaster(pipe).fit(X, y[:, 0]).predict_quantiles(X[:5]).shape == (5, 3)
+    # a search: its best_estimator_'s; frozen, the same without training again
+    search = GridSearchCV(pipe, {"laststeps__n_steps": [8, 12]}, cv=TimeSeriesSplit(2, gap=3))
+    searched = PredictForecaster(search).fit(X, y)
+    best = searched.estimator_.best_estimator_
+    np.testing.assert_array_equal(
+        searched.forecast_quantiles(series),
+        best[-1].predict_quantiles(best[:-1].transform(series[None, -24:]))[0])
+    frozen = PredictForecaster(FrozenEstimator(best)).fit(X[:30], y[:30])
+    np.testing.assert_array_equal(frozen.quantiles_, [0.1, 0.5, 0.9])
+    np.testing.assert_array_equal(frozen.forecast_quantiles(series),
+                                  searched.forecast_quantiles(series))
+    # a final estimator of points: no such methods, or (a model that can forecast quantiles but
+    # was not given any) a ValueError naming it
+    from sklearn.linear_model import Ridge
+
+    ridge = PredictForecaster(Ridge())
+    assert not hasattr(ridge, "forecast_quantiles") and not hasattr(ridge, "predict_quantiles")
+    assert not hasattr(ridge.fit(X, y), "forecast_quantiles")
+    assert ridge.quantiles_ is None
+    points = PredictForecaster(NaiveForecaster()).fit(X, y)
+    assert points.quantiles_ is None
+    with pytest.raises(ValueError, match="forecast_quantiles needs a final estimator that "
+                                         "forecasts quantiles.*NaiveForecaster forecasts points"):
+        points.forecast_quantiles(series)
+
+
+def test_backtest_scores_the_intervals_of_a_pipeline_a_search_and_their_wrapper():
+    # backtest(interval=) refused them: "model 'pipe' (Pipeline) has no forecast_quantiles"
+    # (user trial, session 20). The Pipeline itself is wrapped in a PredictForecaster
+    from sklearn.base import clone
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+    from sklearn.pipeline import make_pipeline
+
+    from skattn import LastSteps
+
+    series = [_random_walk(60, seed) for seed in range(2)]
+    pipe = _quantile_pipeline((0.05, 0.1, 0.5, 0.9, 0.95))
+    search = GridSearchCV(pipe, {"laststeps__n_steps": [8, 12]}, cv=TimeSeriesSplit(2, gap=7))
+    models = {"pipe": pipe, "wrapped": PredictForecaster(pipe), "search": search}
+    table, forecasts = backtest(models, series, 4, 24, n_origins=2, interval=[0.8, 0.9],
+                                return_forecasts=True, sort_by=None)
+    assert list(table["model"]) == ["pipe", "wrapped", "search"]
+    for column in ("coverage_80", "msis_80", "coverage_90", "msis_90"):
+        assert table[column][0] == table[column][1] and np.isfinite(table[column][2])
+    origins = forecasts["__origins__"]
+    for name, template in models.items():
+        levels, quantiles = forecasts["__quantiles__"][name]
+        np.testing.assert_array_equal(levels, [0.05, 0.1, 0.5, 0.9, 0.95])
+        for j in range(2):
+            histories = [s[:origins[j, i]] for i, s in enumerate(series)]
+            X, y = make_windows(histories, window=24, horizon=4)
+            fitted = PredictForecaster(clone(template)).fit(X, y)
+            for i, history in enumerate(histories):
+                np.testing.assert_array_equal(quantiles[j, i], fitted.forecast_quantiles(history))
+    # the user's model: an AttentionForecaster with loss="pinball" at the end of a Pipeline
+    attention = make_pipeline(LastSteps(12), AttentionForecaster(
+        loss="pinball", quantiles=(0.1, 0.5, 0.9), max_epochs=1, random_state=0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        table = backtest({"attention": attention}, series, 4, 24, interval=0.8)
+    assert 0 <= table["coverage_80"][0] <= 1 and table["msis_80"][0] > 0
+    # a Pipeline ending in a point model: refused before any training, naming the step
+    with pytest.raises(ValueError, match=r"model 'p' \(Pipeline\) has no forecast_quantiles "
+                                         r"\(its final estimator, Ridge, has no "
+                                         r"predict_quantiles\)"):
+        backtest({"p": make_pipeline(LastSteps(12), Ridge())}, series, 4, 24, interval=0.8)
+
+
+# ------------------------------------------------------------------------------------------
+# backtest shows each distinct warning once (user trial, session 20)
+# ------------------------------------------------------------------------------------------
+class WarnsAtFit(LastValueForecaster):
+    """Warns at every fit with ``text``, formatted with the fit's number of windows ``n``."""
+
+    def __init__(self, text="did not converge", category=ConvergenceWarning):
+        self.text = text
+        self.category = category
+
+    def fit(self, X, y):
+        warnings.warn(self.text.format(n=len(X)), self.category)
+        return super().fit(X, y)
+
+
+def test_backtest_shows_each_distinct_warning_once_with_how_often_it_came():
+    # each origin's fit printed its identical ConvergenceWarning again: two 14-origin runs
+    # printed 28 of them (user trial, session 20)
+    series = 10 + np.sin(np.arange(40) / 3)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # as pytest: the most a filter lets through
+        backtest({"attn": AttentionForecaster(max_epochs=1, random_state=0)}, series, 3, 8,
+                 n_origins=3)
+    texts = [str(w.message) for w in caught if w.category is ConvergenceWarning]
+    assert len(texts) == 1, texts
+    # the original message first, so that filters by message still match it
+    assert texts[0].startswith("AttentionForecaster: max_epochs=1 reached before training "
+                               "converged")
+    assert texts[0].endswith("consider raising max_epochs. (model 'attn': at all 3 origins)")
+    # from where it was raised (AttentionForecaster names its caller: backtest's fit call)
+    assert caught[0].filename.endswith("model_selection.py")
+    # warnings that differ are all kept (here: the number of windows of each origin's fit);
+    # one raised once is shown as it came; each model's own
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        backtest({"a": WarnsAtFit("fit on {n} windows"), "b": WarnsAtFit(), "c": WarnsAtFit()},
+                 series, 3, 8, n_origins=3, sort_by=None)
+    assert [str(w.message) for w in caught] == [
+        "fit on 21 windows", "fit on 24 windows", "fit on 27 windows",
+        "did not converge (model 'b': at all 3 origins)",
+        "did not converge (model 'c': at all 3 origins)"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        backtest({"d": WarnsAtFit()}, series, 3, 8)
+    assert [str(w.message) for w in caught] == ["did not converge"]
+    assert caught[0].category is ConvergenceWarning and caught[0].filename == __file__
+    # a local model's warning at each series' forecast: how many times, at how many origins
+    panel = [100.0 + np.arange(30.0)] * 3
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        backtest({"w": SameWarningLocalForecaster()}, panel, 3, 6, n_origins=2)
+    assert [str(w.message) for w in caught] == [
+        "forecast without a fit (model 'w': 6 times, at all 2 origins)"]
+    # once per backtest call: a second call shows it again
+    for _ in range(2):
+        with pytest.warns(ConvergenceWarning, match=r"^did not converge \(model 'b': at all 2 "
+                                                    r"origins\)$"):
+            backtest({"b": WarnsAtFit()}, series, 3, 8, n_origins=2)
+
+
+class SameWarningLocalForecaster(LastValueForecaster):
+    """A local model that warns at every forecast, always with the same text."""
+
+    local_model = True
+
+    def forecast(self, history, steps):
+        warnings.warn("forecast without a fit", UserWarning)
+        return super().forecast(history, steps)
+
+
+def test_backtest_warnings_shown_once_still_obey_the_callers_filters():
+    import re
+
+    series = 10 + np.sin(np.arange(40) / 3)
+    model = {"b": WarnsAtFit()}
+    # "error": the first occurrence raises, named, as before
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        with pytest.raises(ConvergenceWarning, match=r"^model 'b': did not converge$"):
+            backtest(model, series, 3, 8, n_origins=3)
+    # by message: a filter matches the text (the note comes after it)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="did not converge")
+        with pytest.raises(ConvergenceWarning, match="model 'b': did not converge"):
+            backtest(model, series, 3, 8, n_origins=3)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.filterwarnings("ignore", message="did not converge")
+        backtest(model, series, 3, 8, n_origins=3)
+    assert not caught
+    # "once", and by module (the module the warning was raised in, not a name made of its
+    # file's path): shown, once
+    for action, module in (("once", ""), ("always", re.escape(__name__))):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("ignore")
+            warnings.filterwarnings(action, category=ConvergenceWarning, module=module)
+            backtest({"b": WarnsAtFit(f"a text of its own, {action}")}, series, 3, 8,
+                     n_origins=3)
+        assert len(caught) == 1 and str(caught[0].message).startswith("a text of its own")
+    # a model that fails at the third origin: the warnings of the origins before still shown,
+    # before its error
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(RuntimeError, match="model 'f': fails at the third fit"):
+            backtest({"f": FailsAtTheThirdFit()}, series, 3, 8, n_origins=4)
+    assert [str(w.message) for w in caught] == [
+        "did not converge (model 'f': at 2 of 4 origins)"]
+
+
+class FailsAtTheThirdFit(WarnsAtFit):
+    """Warns at every fit, and fails at the third (the fits of its clones counted)."""
+
+    fits = [0]  # class-level: shared by the clones backtest makes
+
+    def fit(self, X, y):
+        self.fits[0] += 1
+        if self.fits[0] % 3 == 0:
+            raise RuntimeError("fails at the third fit")
+        return super().fit(X, y)
