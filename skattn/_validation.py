@@ -608,12 +608,20 @@ def values_read(estimator):
     seasonal adjustment: its window (``n_features_in_``), the ``n_steps_`` of a
     :class:`~skattn.LastSteps` step in a Pipeline, the longest of an ensemble's members', the
     inner model's of a :class:`~skattn.DeseasonalizedForecaster` (whose adjustment reads the
-    whole window). A history shorter than this is padded where the networks read it."""
+    whole window), that of the model a :class:`~skattn.model_selection.PredictForecaster`
+    wraps. A history shorter than this is padded where the networks read it."""
     from sklearn.pipeline import Pipeline
 
     from .ensemble import ForecastEnsemble, LastSteps
+    from .model_selection import PredictForecaster, _window_model
     from .seasonal import DeseasonalizedForecaster
 
+    if isinstance(estimator, PredictForecaster):
+        # what its Pipeline, search or frozen model reads: the whole window was counted, so
+        # PredictForecaster(make_pipeline(LastSteps(12), ...)) on windows of 24 warned of
+        # histories of 12 to 23 values, which it reads whole (review, session 20)
+        return min(getattr(estimator, "n_features_in_", 1),
+                   values_read(_window_model(estimator.estimator_)))
     if isinstance(estimator, ForecastEnsemble):
         return max(values_read(member) for member in estimator.estimators_)
     if isinstance(estimator, DeseasonalizedForecaster):

@@ -760,7 +760,10 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
         standard deviation and the forecast is put back on that scale, so one model serves series
         of any level and scale. "affine" adds a learnable per-channel affine map (RevIN). With
         normalisation the training loss is measured in each window's normalised units, so every
-        series counts alike whatever its scale.
+        series counts alike whatever its scale. Covariate channels are normalised too, each by
+        its own window statistics: the network reads how a covariate moves within the window,
+        not its level (an absolute temperature; give a level as the target's difference from
+        it, or train with ``normalize=False``, if the level matters).
     anchor : {"mean", "last"}, default="mean"
         What instance normalisation shifts each window by: its mean, or its last value (the
         network then forecasts relative to where the window ends, and a head that outputs zero

@@ -1612,3 +1612,24 @@ class FailsAtTheThirdFit(WarnsAtFit):
         if self.fits[0] % 3 == 0:
             raise RuntimeError("fails at the third fit")
         return super().fit(X, y)
+
+
+def test_predict_forecaster_warns_of_histories_shorter_than_what_its_model_reads():
+    # the whole window was counted: a Pipeline that reads the last 12 of windows of 24 warned
+    # of histories of 12 to 23 values, which it reads whole (review, session 20)
+    from sklearn.pipeline import make_pipeline
+
+    from skattn import AttentionForecaster, LastSteps
+
+    values = 10 + np.sin(np.arange(300) / 3) + np.arange(300) * 0.01
+    X, y = make_windows(values, 24, 3)
+    model = PredictForecaster(make_pipeline(LastSteps(12), AttentionForecaster(
+        loss="pinball", max_epochs=1, d_model=8, n_heads=2, n_layers=1, random_state=0)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        model.forecast_quantiles(values[:20])
+    with pytest.warns(UserWarning, match="the history has 8 values, fewer than the 12 last"):
+        model.forecast_quantiles(values[:8])
