@@ -416,8 +416,10 @@ def _warn_if_a_few_values_dominate(robust, spread):
 # took longer than three epochs of training. Above _CHUNKED_STATISTICS_MIN_BYTES the statistics
 # are computed a chunk of at most _STATISTICS_CHUNK_BYTES of float64 at a time, in the order of
 # NumPy's own reductions over a C-contiguous X, so they are bitwise those of the whole-array
-# formulas (tests/test_forecaster.py compares them); below it the whole-array formulas run as
-# they always did, which keeps every small fit (the M3 benchmark's X is ~50 MB) as it was.
+# formulas (tests/test_forecaster.py compares them); below it, and for an X that is not
+# C-contiguous (NumPy's reductions then add in another order: a DataFrame's to_numpy() is
+# F-ordered; review, session 20), the whole-array formulas run as they always did, which keeps
+# every small fit (the M3 benchmark's X is ~50 MB) as it was.
 # ---------------------------------------------------------------------------------------------
 #: bytes of X as float64 above which _fit_scaling computes its statistics in chunks
 _CHUNKED_STATISTICS_MIN_BYTES = 256 * 2**20
@@ -1078,9 +1080,11 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
             and bool(np.isfinite(X).all())
         )
 
-    def _check_params(self):
-        """Checks that involve more than one parameter, at fit time."""
-        if self.stride is not None and self.stride > self.patch_len:
+    def _check_params(self, n_timesteps=None):
+        """Checks that involve more than one parameter, at fit time (on windows of
+        ``n_timesteps`` steps, when known)."""
+        if self.stride is not None and self.stride > self.patch_len and (
+                n_timesteps is None or n_timesteps > self.patch_len):
             # patches that start stride steps apart and hold patch_len read none of the steps
             # between them: half of every window with patch_len=24, stride=48, unnoticed
             # (energy trial, session 20). A warning, not an error: reading every other step
@@ -1158,7 +1162,7 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
     def _fit_scaling(self, X3):
         # X3: (n, T, C). The spread is computed on data divided by its largest magnitude, so the
         # squares neither underflow (values ~1e-300) nor overflow (values ~1e300) in float64.
-        if X3.size * 8 > _CHUNKED_STATISTICS_MIN_BYTES:
+        if X3.size * 8 > _CHUNKED_STATISTICS_MIN_BYTES and X3.flags.c_contiguous:
             # long windows: the same statistics, bitwise, without float64 copies of X (user
             # trial, session 20; see _CHUNKED_STATISTICS_MIN_BYTES)
             magnitude, unit_mean, unit_spread = _chunked_unit_moments(X3)  # (C,) each
@@ -1218,15 +1222,18 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
         Raises
         ------
         ValueError
-            When ``X``, ``y`` or the parameters are invalid (checked before training); with
-            instance normalisation, when every training window's target channel is constant
-            (in the training precision): their targets are left out of the loss, which leaves
-            nothing to learn; when training diverges, or, continuing (``warm_start``), when the
-            network's shape changed or the data lie so far beyond the first fit's scaling
-            that training overflows.
+            When ``X``, ``y`` or the parameters are invalid (checked before training); when
+            training diverges, or, continuing (``warm_start``), when the network's shape changed
+            or the data lie so far beyond the first fit's scaling that training overflows.
 
         Warns
         -----
+        UserWarning
+            With instance normalisation, when every training window's target channel is
+            constant (in the training precision): their targets are left out of the loss, which
+            leaves nothing to learn, and the model forecasts each window's level; when every
+            validation window of early stopping is constant (the fit trains without it); when
+            ``stride`` exceeds ``patch_len``.
         OutlierScaleWarning
             When a few extreme values dominate a channel's spread (the global scaling); or,
             with instance normalisation, when training windows have targets more than
@@ -1295,9 +1302,8 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
         Raises
         ------
         ValueError
-            When ``X``, ``y`` or the parameters are invalid, do not match the fitted model, when
-            every window's target channel is constant (with instance normalisation: nothing to
-            learn), or when training diverges (named as the data's scale when they lie so far
+            When ``X``, ``y`` or the parameters are invalid, do not match the fitted model, or
+            when training diverges (named as the data's scale when they lie so far
             beyond the first fit's scaling that training overflows). As for :meth:`fit`
             (Notes): a call on a fitted model that raises leaves it as it was; the first call
             leaves the estimator unfitted.
@@ -1331,7 +1337,7 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
                 )
             X3 = X[:, :, None] if X.ndim == 2 else X  # (n, T, C)
             n_samples, n_timesteps = X3.shape[:2]
-            quantiles = self._check_params()
+            quantiles = self._check_params(n_timesteps)
             if self.trend_degree is not None and self.trend_degree >= Y.shape[1]:
                 raise ValueError(
                     f"trend_degree={self.trend_degree} must be smaller than the horizon: y has "
@@ -1375,7 +1381,8 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
                     # windows all constant as given: no precision would give them anything to
                     # teach (see below), so "train with dtype='float64'" sent the user on to
                     # that error
-                    self._refuse_windows_left_out(n_samples, continuing=not reset)
+                    raise ValueError(self._windows_left_out_message(n_samples,
+                                                                    continuing=not reset))
                 reach = self._reach_in_global_scaling(X3, Y)
                 remedy = ("refit from scratch (warm_start=False) on data of this scale"
                           if not reset else "train with dtype='float64', or give y in X's units")
@@ -1415,8 +1422,9 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
             # rows none of whose targets the loss reads: constant windows (above)
             left_out = np.isnan(Ys).all(axis=1)  # (n,)
             if left_out.all():
-                self._refuse_windows_left_out(n_samples, continuing=not reset)
-            if early_stopping and left_out[-n_val:].all():
+                warnings.warn(self._windows_left_out_message(n_samples, continuing=not reset),
+                              UserWarning, stacklevel=4)  # the caller of fit or partial_fit
+            elif early_stopping and left_out[-n_val:].all():
                 # the validation loss would be a mean over nothing, 0 at every epoch: early
                 # stopping stopped after n_iter_no_change epochs and restored the first epoch's
                 # weights, with no word (a series that ends flat; fuzzing, session 20). Those
@@ -1424,8 +1432,9 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
                 self._warn_validation_left_out(n_val)
                 early_stopping = False
             elif early_stopping and left_out[:-n_val].all():
-                self._refuse_windows_left_out(n_samples - n_val, n_val=n_val,
-                                              continuing=not reset)
+                warnings.warn(self._windows_left_out_message(n_samples - n_val, n_val=n_val,
+                                                             continuing=not reset),
+                              UserWarning, stacklevel=4)  # the caller of fit
             if not early_stopping:
                 X_train, Y_train, X_val, Y_val = Xs, Ys, None, None
             else:
@@ -1468,27 +1477,28 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
             raise
         return self
 
-    def _refuse_windows_left_out(self, n_train, n_val=None, *, continuing):
-        """The ValueError of a fit whose ``n_train`` training windows (the first rows, when
-        early stopping holds out the last ``n_val``) all have their targets left out of the loss;
-        ``continuing``: a warm-started fit or partial_fit of a fitted model, which it leaves as
-        it was (a check: nothing has changed yet).
+    def _windows_left_out_message(self, n_train, n_val=None, *, continuing):
+        """What a fit is told when its ``n_train`` training windows (the first rows, when early
+        stopping holds out the last ``n_val``) all have their targets left out of the loss;
+        ``continuing``: a warm-started fit or partial_fit of a fitted model.
 
         Only constant windows are (see _fit: a row needs an observed target), and only with
         instance normalisation. Their weights then changed by weight decay alone, and the fit
-        reported a loss curve of zeros as a success (fuzzing, session 20).
+        reported a loss curve of zeros as a success, with no word (fuzzing, session 20). A
+        warning, not an error: such a model forecasts each window's level, which is what a
+        constant window is worth, and a backtest of products that start after long runs of
+        zeros, or a partial_fit stream that meets a batch of them, lost everything to an error
+        (review, session 20).
         """
         dtype = self.config_.dtype
         if self.config_.n_timesteps == 1:
-            # any window of one value is constant ("1 feature(s)": scikit-learn's estimator
-            # checks expect a model that cannot use one feature to say so)
-            raise ValueError(
-                f"AttentionForecaster has nothing to learn from windows of 1 time step (X has 1 "
-                f"feature(s)): with instance normalisation (normalize={self.normalize!r}) every "
-                f"window is read relative to itself, so a window of one value is constant, its "
-                f"forecast is its level whatever the network learns, and its targets are left "
-                f"out of the loss. Give windows of several time steps (make_windows' window), "
-                f"or train with normalize=False."
+            return (
+                f"AttentionForecaster has nothing to learn from windows of 1 time step: with "
+                f"instance normalisation (normalize={self.normalize!r}) every window is read "
+                f"relative to itself, so a window of one value is constant, its forecast is its "
+                f"level whatever the network learns, and its targets are left out of the loss. "
+                f"Give windows of several time steps (make_windows' window), or train with "
+                f"normalize=False."
             )
         which = (f"every training window ({n_train} of them)" if n_val is None else
                  f"every training window (the first {n_train} rows; early stopping holds out the "
@@ -1499,13 +1509,14 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
                      if n_val is not None else "")
                   + (f"; windows that vary by less than {dtype} resolves (a plateau with tiny "
                      f"noise) train with dtype='float64'" if dtype == "float32" else ""))
-        raise ValueError(
+        return (
             f"AttentionForecaster has nothing to learn: the target channel of {which} is "
             f"constant (as trained, in {dtype}"
             f"{', in the global scaling of the first fit' if continuing else ''}). With "
             f"instance normalisation (normalize={self.normalize!r}) a constant window's forecast "
             f"is its level, whatever the network learns, so its targets are left out of the "
-            f"loss, and here that leaves none. {remedy}."
+            f"loss, and here that leaves none: this fit changes the weights by weight decay "
+            f"only, and the model forecasts each window's level. {remedy}."
         )
 
     def _warn_validation_left_out(self, n_val):
