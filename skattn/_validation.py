@@ -9,7 +9,8 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_sample_weight, check_array, validate_data
 
-from .windows import as_float64, check_fits_in_memory, left_pad, non_finite_message
+from .windows import (as_float64, check_fits_in_memory, check_numbers, is_data_frame,
+                      left_pad, non_finite_message)
 
 class IntegerInterval(Interval):
     """scikit-learn's ``Interval(Integral, ...)`` without ``bool``.
@@ -207,55 +208,56 @@ class MissingTargetsScoreMixin:
 
 
 def refuse_dates_and_text(values, what):
-    """A ValueError for dates, durations or text in ``values`` (an array, a DataFrame or a
-    list), which scikit-learn's conversion to float turns into numbers without a word: a
+    """A ValueError for dates, durations or text in ``values`` (an array, a DataFrame, a Series
+    or a list), which scikit-learn's conversion to float turns into numbers without a word: a
     datetime64 column into nanosecond counts (~1.6e18), ``"286.08"`` into 286.08 (user trial,
-    session 20). Arrays and DataFrames are checked by their dtypes, without a copy."""
-    dtypes = getattr(values, "dtypes", None)  # a DataFrame's columns
-    if dtypes is not None and not isinstance(dtypes, np.dtype):
-        columns = list(np.asarray(values.columns))
-        for column, dtype in zip(columns, dtypes):
-            kind = getattr(dtype, "kind", "O")
-            if kind in "mM" or (kind == "O" and any(isinstance(value, (str, bytes))
-                                                     for value in values[column])):
-                raise ValueError(f"{what} must be numeric: column {str(column)!r} holds "
-                                 f"{'dates or durations' if kind in 'mM' else 'text'} "
-                                 f"({dtype}): give numbers")
-            if kind == "O":
-                _refuse_missing_objects(values[column], f"{what}'s column {str(column)!r}")
-        return
-    if isinstance(values, np.ndarray):
-        array = values
-    else:
-        try:
-            array = np.asarray(values)
-        except ValueError:  # ragged lists: scikit-learn's conversion says so
+    session 20); and for None / pandas.NA in windows (``y``'s are missing targets). Arrays and
+    DataFrames are checked by their dtypes, without a copy, object values by their types."""
+    missing_ok = what == "y"
+    remedy = (": fill the gaps of the series before cutting windows (make_windows locates "
+              "them), or drop those windows")
+    try:
+        if is_data_frame(values):
+            for index, dtype in enumerate(values.dtypes):
+                # by position: a label shared by two columns selects a frame
+                check_numbers(values.iloc[:, index], dtype,
+                              f"column {str(values.columns[index])!r}", missing_ok)
             return
-    if array.dtype.kind in "mMUS" or (array.dtype.kind == "O" and any(
-            isinstance(value, (str, bytes)) for value in array.reshape(-1))):
-        as_float64(array, what)  # raises, with its message
-    if array.dtype.kind == "O" and what != "y":  # y's are missing targets (NaN)
-        _refuse_missing_objects(array.reshape(-1), what)
+        if isinstance(values, np.ndarray):
+            array = values
+        else:
+            try:
+                array = np.asarray(values)  # a Series of any dtype, a list
+            except ValueError:  # ragged lists: scikit-learn's conversion says so
+                return
+        check_numbers(array.reshape(-1), array.dtype, "", missing_ok)
+    except ValueError as exc:
+        message = str(exc)
+        if "missing value" in message:  # "column 'a' contains 2 ..." or "contains 2 ..."
+            subject = f"{what}'s " if message.startswith("column") else f"{what} "
+            raise ValueError(subject + message + remedy) from None
+        raise ValueError(f"{what} must be numeric: {message}") from None
 
 
 def _missing_objects_as_nan(y):
-    """``y`` with None and pandas.NA as NaN when it is an array of objects (a target that was
-    not observed, as NaN is), else ``y`` itself: float() refused them with a TypeError about
-    'NAType' (fuzzing, session 20)."""
-    if not (isinstance(y, np.ndarray) and y.dtype.kind == "O"):
+    """``y`` with None and pandas.NA as NaN (a target that was not observed, as NaN is) when it
+    holds objects (an object array, a list, a Series or DataFrame of objects), else ``y`` itself:
+    float() refused them with a TypeError about 'NAType' (fuzzing, session 20)."""
+    if isinstance(y, np.ndarray):
+        array = y
+    elif is_data_frame(y):
+        if not any(getattr(dtype, "kind", "O") == "O" for dtype in y.dtypes):
+            return y
+        array = y.to_numpy(dtype=object)
+    else:
+        try:
+            array = np.asarray(y)
+        except ValueError:
+            return y
+    if array.dtype.kind != "O":
         return y
     return np.array([np.nan if value is None or type(value).__name__ == "NAType" else value
-                     for value in y.reshape(-1)], dtype=np.float64).reshape(y.shape)
-
-
-def _refuse_missing_objects(values, what):
-    """A ValueError for None or pandas.NA among ``values`` (objects): float() refuses them with
-    a TypeError about 'NAType' from inside scikit-learn's conversion (fuzzing, session 20)."""
-    missing = sum(1 for value in values if value is None or type(value).__name__ == "NAType")
-    if missing:
-        raise ValueError(f"{what} contains {missing} missing value(s) (None or pandas.NA): "
-                         f"fill the gaps of the series before cutting windows (make_windows "
-                         f"locates them), or drop those windows")
+                     for value in array.reshape(-1)], dtype=np.float64).reshape(array.shape)
 
 
 def _windows_non_finite_message(X, name):

@@ -3,8 +3,9 @@
 Every baseline is a *local* model: it learns nothing from the training windows except the horizon
 (the number of columns of ``y``). At predict time it fits one model to EACH row of ``X`` (that
 row's history window, oldest value first) and forecasts the values after it; ``forecast(history,
-steps)`` fits the whole history. Rows are independent, so they run in parallel over ``n_jobs``
-worker processes and the result does not depend on ``n_jobs``.
+steps)`` fits the whole history (its last ``max_history`` values when set). Rows are
+independent, so they run in parallel over ``n_jobs`` worker processes and the result does not
+depend on ``n_jobs``.
 
 - :class:`NaiveForecaster` and :class:`SeasonalNaiveForecaster` are NumPy.
 - :class:`ETSForecaster`, :class:`ThetaForecaster` and :class:`ARIMAForecaster` are backed by
@@ -396,10 +397,10 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
         return forecasts[:, 0] if self._y_is_1d else forecasts
 
     def forecast(self, history, steps, future_covariates=None):
-        """Forecast ``steps`` values after the end of one series, fitting the whole history.
+        """Forecast ``steps`` values after the end of one series, fitting the history.
 
         Equals ``predict`` on the same window when ``steps`` is the horizon learned at fit.
-        ``steps`` may exceed that horizon: the model is fitted once, to the whole history, and
+        ``steps`` may exceed that horizon: the model is fitted once, to the history, and
         forecasts all ``steps`` values in one call, with no window-by-window recursion, so
         the cost is one fit plus the forecast itself. That forecast is linear in ``steps``,
         except for :class:`ETSForecaster` (see its Notes).
@@ -428,7 +429,7 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
 
     def forecast_quantiles(self, history, steps=None):
         """Forecast the quantiles ``quantiles_`` of the next ``steps`` values of one series,
-        fitting the whole history: prediction intervals from the end of ``history``.
+        fitting the history: prediction intervals from the end of ``history``.
 
         Unlike the window models' (:meth:`skattn.AttentionForecaster.forecast_quantiles`),
         ``steps`` may exceed the horizon learned at fit: the model is fitted to the whole

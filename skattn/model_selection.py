@@ -236,6 +236,15 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
     def __init__(self, estimator):
         self.estimator = estimator
 
+    def __setstate__(self, state):
+        # a pickle from before session 20 has no quantiles_: hasattr(predict_quantiles) said
+        # True and the call raised AttributeError (review, session 20); its model's are read
+        state = dict(state)
+        super().__setstate__(state)
+        if "estimator_" in state and "quantiles_" not in state:
+            self.quantiles_ = fitted_quantiles(_window_model(self.estimator_))
+            self._y_is_1d = False  # not recorded then: the horizon axis is kept
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.single_output = True
@@ -482,8 +491,15 @@ class _WarningTally:
         self.name, self.n_origins, self.origin = name, n_origins, 0
         # (category, text) -> [first message, filename, lineno, origins, count], first seen first
         self.seen = {}
+        # what shows warnings when the tally is closed: catch_warnings is not thread-safe, and
+        # another thread's catch_warnings that began while it was in place restores it as
+        # "the original" on leaving (review, session 20); it then shows them, not swallows them
+        self.original = warnings.showwarning
+        self.closed = False
 
     def record(self, message, category, filename, lineno, file=None, line=None):
+        if self.closed:
+            return self.original(message, category, filename, lineno, file, line)
         entry = self.seen.setdefault((category, str(message)),
                                      [message, filename, lineno, set(), 0])
         entry[3].add(self.origin)
@@ -539,6 +555,7 @@ def _each_warning_once(name, n_origins):
             warnings.showwarning = tally.record  # restored by catch_warnings on leaving
             yield tally
     finally:
+        tally.closed = True
         tally.show()
 
 
@@ -808,7 +825,9 @@ def backtest(
         first raised; one raised more than once has a note of how often appended to its
         message, e.g. ``" (model 'attn': at all 14 origins)"`` for a ConvergenceWarning of every
         origin's fit, or ``" (model 'ets': 28 times, at all 14 origins)"`` for one of many
-        series' forecasts. The warning filters decide as the warnings are raised (an
+        series' forecasts (the times the filters let it through: under the default filter a
+        warning repeated from one line within one origin counts once). The warning filters
+        decide as the warnings are raised (an
         ``"error"`` filter raises the first one, named as any error of the model) and again
         when they are shown; a filter by message matches the message before the note.
 

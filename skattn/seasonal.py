@@ -168,7 +168,8 @@ def seasonal_indices(X, season_length, *, seasonality_test=True, critical_value=
         raise ValueError(
             f"season_length={season_length!r} is longer than the windows: X has {X.shape[1]} "
             f"time steps, and a window is adjusted only with at least 2 * season_length + 1 "
-            f"values; give a season_length of at most {X.shape[1]}"
+            f"values: a season of at most {(X.shape[1] - 1) // 2} steps adjusts these windows "
+            f"(a longer one, up to {X.shape[1]}, returns indices of 1)"
         )
     if not isinstance(seasonality_test, (bool, np.bool_)):
         # "no" was truthy and tested the windows (fuzzing, session 20); the wrapper's

@@ -1,6 +1,7 @@
 """Turning series into supervised windows, and the rule for histories that are too short."""
 from __future__ import annotations
 
+import datetime
 import os
 import warnings
 from collections.abc import Mapping
@@ -16,7 +17,8 @@ def as_float64(values, what):
     ComplexWarning), and so are dates and durations (datetime64 and timedelta64 would become
     nanosecond counts, ~1.6e18 for a date of 2021: a covariate column of dates trained
     unnoticed, user trial, session 20) and text (``"286.08"`` was read as a number in some
-    places and refused in others: give numbers).
+    places and refused in others: give numbers). A DataFrame is checked column by column (only
+    its object columns value by value), and its missing values (pandas.NA) become NaN.
 
     Parameters
     ----------
@@ -36,24 +38,57 @@ def as_float64(values, what):
         When ``values`` cannot be converted to float64, or is complex.
     """
     try:
+        if is_data_frame(values):
+            # by column: a frame of bool and float columns is an object array as a whole, and
+            # every value of it was looked at in Python (review, session 20)
+            for index, dtype in enumerate(values.dtypes):
+                if getattr(dtype, "kind", "O") == "c":
+                    raise ValueError("complex values are not supported, only real numbers")
+                check_numbers(values.iloc[:, index], dtype,
+                              f"column {str(values.columns[index])!r}")
+            return values.to_numpy(dtype=np.float64, na_value=np.nan)
         array = np.asarray(values)
-        if np.iscomplexobj(array):
+        if np.iscomplexobj(array):  # (scikit-learn's own message for windows: left to it there)
             raise ValueError("complex values are not supported, only real numbers")
-        if array.dtype.kind in "mM":
-            raise ValueError(f"got {array.dtype} values (dates or durations): give numbers, "
-                             f"e.g. a calendar feature, not the time column itself")
-        if array.dtype.kind in "USO" and any(isinstance(value, (str, bytes))
-                                             for value in array.reshape(-1)):
-            raise ValueError(f"got text values (e.g. {_first_text(array)!r}): convert them to "
-                             f"numbers first (pandas.to_numeric)")
+        check_numbers(array.reshape(-1), array.dtype)
         return np.asarray(array, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{what} must be numeric: {exc}") from None
 
 
-def _first_text(array):
-    """The first str or bytes element of ``array``."""
-    return str(next(value for value in array.reshape(-1) if isinstance(value, (str, bytes))))
+def is_data_frame(values):
+    """Whether ``values`` is a DataFrame (2-D with columns), not a Series or an array."""
+    return hasattr(values, "columns") and getattr(values, "ndim", None) == 2
+
+
+def check_numbers(values, dtype, where="", missing_ok=True):
+    """A ValueError when the 1-D ``values`` of ``dtype`` hold complex numbers, dates or
+    durations, text or (with ``missing_ok`` False) None / pandas.NA; ``where`` ("column 'x'")
+    starts the message. Only object values are looked at one by one, their types collected in
+    one pass."""
+    prefix = f"{where} holds " if where else "got "
+    kind = getattr(dtype, "kind", "O")
+    if kind in "mM":
+        raise ValueError(f"{prefix}{dtype} values (dates or durations): give numbers, e.g. a "
+                         f"calendar feature, not the time column itself")
+    if kind not in "USO":
+        return
+    types = set(map(type, values))
+    text = [t for t in types if issubclass(t, (str, bytes))]
+    if text:
+        first = next(value for value in values if isinstance(value, (str, bytes)))
+        raise ValueError(f"{prefix}text values (e.g. {str(first)!r}): convert them to numbers "
+                         f"first (pandas.to_numeric)")
+    if any(issubclass(t, (datetime.date, datetime.timedelta, np.datetime64, np.timedelta64))
+           for t in types):
+        raise ValueError(f"{prefix}dates or durations: give numbers, e.g. a calendar feature, "
+                         f"not the time column itself")
+    if any(issubclass(t, complex) or issubclass(t, np.complexfloating) for t in types):
+        raise ValueError("complex values are not supported, only real numbers")
+    if not missing_ok and any(t is type(None) or t.__name__ == "NAType" for t in types):
+        count = sum(1 for value in values if value is None or type(value).__name__ == "NAType")
+        raise ValueError(f"{where + ' ' if where else ''}contains {count} missing value(s) "
+                         f"(None or pandas.NA)")
 
 
 def _physical_memory_bytes():

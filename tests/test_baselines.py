@@ -545,3 +545,36 @@ def test_a_bool_is_not_a_count(make):
     # of True was one step (fuzzing, session 20)
     with pytest.raises(ValueError, match="Got True instead"):
         make().fit(np.ones((2, 8)) + np.arange(8), np.zeros(2))
+
+
+def test_pandas_targets_and_windows_of_any_dtype_are_read_or_refused_by_name():
+    # review, session 20: a nullable Series y was an AttributeError ('Series' has no 'columns');
+    # pandas.NA in y depended on the container (a list or an object Series: TypeError); a frame
+    # of bool and float columns was scanned value by value; dates with a time zone reached
+    # float()
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 6)) + 10.0
+    y = X[:, -1] + 1.0
+    expected = NaiveForecaster().fit(X, y).score(X, y)
+    for target in (pd.Series(y, dtype="Float64"), pd.Series(y.round().astype(int), dtype="Int64")):
+        model = NaiveForecaster().fit(X, target)
+        assert np.isfinite(model.score(X, target))
+    assert NaiveForecaster().fit(X, pd.Series(y, dtype="Float64")).score(
+        X, pd.Series(y, dtype="Float64")) == expected
+    rows = np.column_stack([y, y + 1.0])
+    missing = rows.astype(object)
+    missing[3, 0] = pd.NA
+    reference = NaiveForecaster().fit(X, np.where(missing == None, np.nan, rows))  # noqa: E711
+    for target in (missing, missing.tolist(), pd.DataFrame(missing)):
+        model = NaiveForecaster().fit(X, target)  # a missing target, as NaN
+        assert model.score(X, target) == pytest.approx(reference.score(
+            X, np.where(np.vectorize(lambda v: v is pd.NA)(missing), np.nan, rows)))
+    flags = pd.DataFrame({"level": X[:, 0], "holiday": X[:, 1] > 10})
+    model = NaiveForecaster().fit(flags, y)
+    np.testing.assert_array_equal(model.predict(flags), X[:, 1:2].ravel() > 10)
+    with pytest.raises(ValueError, match="y must be numeric: got text"):
+        NaiveForecaster().fit(X, pd.Series(y.astype(str), dtype="string"))
+    stamps = pd.Series(pd.date_range("2024-01-01", periods=20, tz="UTC"))
+    with pytest.raises(ValueError, match="y must be numeric: .*dates or durations"):
+        NaiveForecaster().fit(X, stamps)

@@ -1633,3 +1633,45 @@ def test_predict_forecaster_warns_of_histories_shorter_than_what_its_model_reads
         model.forecast_quantiles(values[:20])
     with pytest.warns(UserWarning, match="the history has 8 values, fewer than the 12 last"):
         model.forecast_quantiles(values[:8])
+
+
+def test_a_predict_forecaster_pickled_before_its_quantiles_loads_with_them():
+    # a pickle of a fitted PredictForecaster from before session 20 has no quantiles_: its
+    # quantile methods were advertised and raised AttributeError (review, session 20)
+    import pickle
+
+    from skattn.baselines import NaiveForecaster
+
+    values = 10 + np.sin(np.arange(80) / 3)
+    X, y = make_windows(values, 12, 3)
+    for model, quantiles in ((NaiveForecaster(quantiles=(0.1, 0.5, 0.9)), [0.1, 0.5, 0.9]),
+                             (NaiveForecaster(), None)):
+        fitted = PredictForecaster(model).fit(X, y)
+        expected = fitted.predict_quantiles(X) if quantiles else None
+        del fitted.quantiles_, fitted._y_is_1d  # as a pickle of the older version holds it
+        loaded = pickle.loads(pickle.dumps(fitted))
+        if quantiles:
+            np.testing.assert_array_equal(loaded.quantiles_, quantiles)
+            np.testing.assert_array_equal(loaded.predict_quantiles(X), expected)
+        else:
+            assert loaded.quantiles_ is None
+            with pytest.raises(ValueError):
+                loaded.predict_quantiles(X)
+
+
+def test_a_closed_warning_tally_shows_what_it_is_given():
+    # catch_warnings is not thread-safe: another thread's that began while backtest's tally was
+    # installed restores it as "the original", and every later warning was swallowed (review,
+    # session 20); a closed tally shows them
+    from skattn.model_selection import _each_warning_once
+
+    shown = []
+    original = warnings.showwarning
+    warnings.showwarning = lambda *args, **kwargs: shown.append(str(args[0]))
+    try:
+        with _each_warning_once("m", 1) as tally:
+            pass
+        tally.record(UserWarning("after"), UserWarning, "f.py", 1)
+    finally:
+        warnings.showwarning = original
+    assert shown == ["after"]
