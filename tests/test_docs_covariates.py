@@ -1,22 +1,12 @@
 """docs/covariates.md's blocks run as written, in order, and do what the page says."""
-import re
-import warnings
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-PAGE = Path(__file__).resolve().parents[1] / "docs" / "covariates.md"
+from docs_pages import DOCS, run_page
 
 
 def test_the_covariates_page_runs_and_its_shifted_channel_lines_up(capsys):
-    blocks = re.findall(r"```python\n(.*?)```", PAGE.read_text(), flags=re.S)
-    assert len(blocks) == 6
-    namespace = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a few epochs: ConvergenceWarning
-        for number, block in enumerate(blocks):
-            exec(compile(block, f"docs/covariates.md, block {number + 1}", "exec"), namespace)
+    namespace = run_page("covariates.md", 6)
     printed = capsys.readouterr().out
     H, n, window = namespace["H"], namespace["n"], namespace["window"]
     demand, drivers, shifted = namespace["demand"], namespace["drivers"], namespace["shifted"]
@@ -80,7 +70,7 @@ def test_the_covariates_page_runs_and_its_shifted_channel_lines_up(capsys):
     quoted = ("read only in their first 24 rows (appended to the windows after each horizon of "
               "24); the other 24 change nothing")
     assert quoted in message
-    assert quoted in " ".join(PAGE.read_text().split())
+    assert quoted in " ".join((DOCS / "covariates.md").read_text().split())
     np.testing.assert_array_equal(longer, two_days)
 
     # the caution: trained on observed temperature, the intervals cover less when read from the

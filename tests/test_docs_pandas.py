@@ -1,23 +1,13 @@
 """docs/pandas.md's blocks run as written, in order, and do what the page says."""
-import re
-import warnings
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-PAGE = Path(__file__).resolve().parents[1] / "docs" / "pandas.md"
+from docs_pages import run_page
 
 
 def test_the_pandas_page_runs_and_its_tables_line_up(capsys):
     pd = pytest.importorskip("pandas")
-    blocks = re.findall(r"```python\n(.*?)```", PAGE.read_text(), flags=re.S)
-    assert len(blocks) == 6
-    namespace = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a few epochs: ConvergenceWarning
-        for number, block in enumerate(blocks):
-            exec(compile(block, f"docs/pandas.md, block {number + 1}", "exec"), namespace)
+    namespace = run_page("pandas.md", 6)
     printed = capsys.readouterr().out
     # the day missing from every store's export is found and filled, not a shifted season
     assert printed.count("1 missing day(s), first 2024-03-05") == 3
