@@ -1115,7 +1115,7 @@ def ensemble_design(series, horizon, season_length, seed, n_jobs, quantiles=None
     longest = max(values.size for values in series) - horizon  # training values
     adjustable = 2 * season_length + 1 if season_length > 1 else 1
     # members read at least 2 values (a window of one is constant to a member, which normalises
-    # it by its level: nothing to learn, refused at fit), so the context holds 2 too
+    # it by its level: nothing to learn, warned about at fit), so the context holds 2 too
     context = max(2, min(max(5 * horizon, adjustable), longest - 1))
     windows = sorted({max(2, round(factor * horizon)) for factor in (4 / 3, 2, 3)})
     windows = [window for window in windows if window <= context] or [context]

@@ -181,7 +181,7 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
     if isinstance(windows, (str, bytes)) or not hasattr(windows, "__iter__"):
         raise ValueError(f"windows must be a sequence of integers >= 2, got {windows!r}")
     # at least 2: a member normalises its window by its own level, so a window of one value is
-    # constant and AttentionForecaster refuses it at fit (nothing to learn; session 20)
+    # constant and AttentionForecaster warns at fit that it has nothing to learn (session 20)
     windows = [check_integer("every window", window, 2) for window in windows]
     if not windows:
         raise ValueError("windows is empty: give at least one history length")

@@ -296,8 +296,8 @@ def test_ensemble_design_fits_its_trend_family_to_short_horizons(horizon, degree
     model, window_args, _ = ensemble_design(series, horizon, 12, seed=0, n_jobs=1)
     degrees = {name.split("_")[0]: m.forecaster[-1].trend_degree for name, m in model.estimators}
     assert degrees == {"free": None, "trend": degree}
-    # members read at least 2 values: a window of 1 (4/3 of horizon 1) has nothing to learn,
-    # and AttentionForecaster refuses it at fit (session 20)
+    # members read at least 2 values: a window of 1 (4/3 of horizon 1) is constant to a
+    # member, and AttentionForecaster warns at fit that it has nothing to learn (session 20)
     assert min(m.forecaster[0].n_steps for _, m in model.estimators) >= 2
     if horizon <= 2:  # and it trains and forecasts
         for _, member in model.estimators:
