@@ -9,8 +9,8 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_sample_weight, check_array, validate_data
 
-from .windows import (as_float64, check_fits_in_memory, check_numbers, is_data_frame,
-                      left_pad, non_finite_message)
+from .windows import (MissingValuesError, as_float64, check_column, check_fits_in_memory,
+                      check_numbers, is_data_frame, left_pad, non_finite_message)
 
 class IntegerInterval(Interval):
     """scikit-learn's ``Interval(Integral, ...)`` without ``bool``.
@@ -219,9 +219,7 @@ def refuse_dates_and_text(values, what):
     try:
         if is_data_frame(values):
             for index, dtype in enumerate(values.dtypes):
-                # by position: a label shared by two columns selects a frame
-                check_numbers(values.iloc[:, index], dtype,
-                              f"column {str(values.columns[index])!r}", missing_ok)
+                check_column(values, index, dtype, missing_ok)
             return
         if isinstance(values, np.ndarray):
             array = values
@@ -231,12 +229,12 @@ def refuse_dates_and_text(values, what):
             except ValueError:  # ragged lists: scikit-learn's conversion says so
                 return
         check_numbers(array.reshape(-1), array.dtype, "", missing_ok)
-    except ValueError as exc:
+    except MissingValuesError as exc:  # "column 'a' contains 2 ..." or "contains 2 ..."
         message = str(exc)
-        if "missing value" in message:  # "column 'a' contains 2 ..." or "contains 2 ..."
-            subject = f"{what}'s " if message.startswith("column") else f"{what} "
-            raise ValueError(subject + message + remedy) from None
-        raise ValueError(f"{what} must be numeric: {message}") from None
+        subject = f"{what}'s " if message.startswith("column") else f"{what} "
+        raise ValueError(subject + message + remedy) from None
+    except ValueError as exc:
+        raise ValueError(f"{what} must be numeric: {exc}") from None
 
 
 def _missing_objects_as_nan(y):

@@ -348,3 +348,31 @@ def test_dates_and_text_are_not_numbers(make_bad):
         make_windows(np.arange(60.0), 8, 2, covariates=make_bad(60))
     with pytest.raises(ValueError, match="series must be numeric"):
         make_windows(make_bad(60), 8, 2)
+
+
+def test_none_and_pandas_na_among_objects_are_gaps_located_like_nan():
+    # float() refused them ("not 'NAType'") from inside NumPy (review, session 20): they are
+    # missing values, and the message locates them as it locates NaN
+    pd = pytest.importorskip("pandas")
+    values = pd.Series(np.arange(20.0)).astype(object)
+    values[5] = pd.NA
+    with pytest.raises(ValueError, match=r"series contains NaN or infinity \(1 NaN; 1 of its 20 "
+                                         r"time steps, the first at position 5\)"):
+        make_windows(values, 5, 2)
+    covariate = pd.DataFrame({"price": np.arange(20.0)}).astype(object)
+    covariate.iloc[7, 0] = None
+    with pytest.raises(ValueError, match=r"covariates.*NaN.*position 7"):
+        make_windows(np.arange(20.0), 5, 2, covariates=covariate)
+
+
+def test_a_column_named_like_a_missing_value_is_refused_for_what_it_holds():
+    # the refusal was told apart by its words: a date column named "missing value" got the
+    # advice for gaps (review, session 20)
+    pd = pytest.importorskip("pandas")
+    from skattn.baselines import NaiveForecaster
+
+    frame = pd.DataFrame(np.ones((10, 3)), columns=list("abc")).assign(
+        **{"missing value": pd.Timestamp("2024-01-01")})
+    with pytest.raises(ValueError, match=r"^X must be numeric: column 'missing value' holds "
+                                         r"datetime64"):
+        NaiveForecaster().fit(frame, np.ones(10))
