@@ -162,10 +162,9 @@ def test_shapes_and_the_median_is_the_point_forecast(cls):
                                   quantiles)
 
 
-@pytest.mark.parametrize("cls", LIBRARY)
-def test_the_point_path_passes_no_level(cls, monkeypatch):
-    # predict and forecast ask the library for the mean only, whatever quantiles is; the
-    # quantile methods ask once per window with every level
+def _library_calls(cls, monkeypatch):
+    """The ``level`` of every call of the statsforecast model behind ``cls`` (None for the
+    mean only), recorded in the list returned, the library running as it is."""
     library = {ETSForecaster: "AutoETS", ThetaForecaster: "AutoTheta",
                ARIMAForecaster: "AutoARIMA"}[cls]
     calls = []
@@ -176,6 +175,14 @@ def test_the_point_path_passes_no_level(cls, monkeypatch):
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(getattr(statsforecast_models, library), "forecast", recording)
+    return calls
+
+
+@pytest.mark.parametrize("cls", LIBRARY)
+def test_the_point_path_passes_no_level(cls, monkeypatch):
+    # predict and forecast ask the library for the mean only, whatever quantiles is; the
+    # quantile methods ask once per window with every level
+    calls = _library_calls(cls, monkeypatch)
     X, y = make_windows(_airline()[:60], window=30, horizon=3, step=10)
     model = cls(quantiles=(0.05, 0.1, 0.5, 0.9, 0.95)).fit(X, y)
     points = model.predict(X)
@@ -417,16 +424,7 @@ def test_one_fit_gives_what_forecast_and_forecast_quantiles_give(cls, quantiles)
 def test_backtest_fits_each_history_once_for_its_intervals(cls, monkeypatch):
     # forecast and forecast_quantiles each fitted the library's model: two fits of every
     # history at every origin (ETS on an M3 series: 75 + 84 ms)
-    library = {ETSForecaster: "AutoETS", ThetaForecaster: "AutoTheta",
-               ARIMAForecaster: "AutoARIMA"}[cls]
-    calls = []
-    original = getattr(statsforecast_models, library).forecast
-
-    def recording(self, *args, **kwargs):
-        calls.append(kwargs.get("level"))
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(getattr(statsforecast_models, library), "forecast", recording)
+    calls = _library_calls(cls, monkeypatch)
     series = [_airline()[:60], _airline()[40:110], 2.0 * _airline()[80:]]
     model = cls(season_length=12, quantiles=(0.1, 0.5, 0.9))
     table, forecasts = backtest({"m": model}, series, horizon=6, window=24, season_length=12,
