@@ -10,7 +10,8 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_sample_weight, check_array, validate_data
 
 from .windows import (MissingValuesError, as_float64, check_column, check_fits_in_memory,
-                      check_numbers, is_data_frame, left_pad, non_finite_message)
+                      check_numbers, is_data_frame, left_pad, missing_as_nan,
+                      non_finite_message)
 
 class IntegerInterval(Interval):
     """scikit-learn's ``Interval(Integral, ...)`` without ``bool``.
@@ -108,12 +109,10 @@ def validate_windows(estimator, X, y=None, *, reset, missing_y=False):
         elif missing_y:
             X = validate_data(estimator, X, reset=reset, allow_nd=True,
                               dtype=[np.float64, np.float32])
-            refuse_dates_and_text(y, "y")
-            y = check_targets_with_missing(_missing_objects_as_nan(y), X.shape[0], estimator)
+            y = check_targets_with_missing(_numeric_targets(y), X.shape[0], estimator)
         else:
             _refuse_scalar_y(y)
-            refuse_dates_and_text(y, "y")
-            y = _missing_objects_as_nan(y)  # then refused as NaN, by scikit-learn's message
+            y = _numeric_targets(y)  # a missing target then refused as NaN, by scikit-learn
             X, y = validate_data(estimator, X, y, reset=reset, allow_nd=True,
                                  dtype=[np.float64, np.float32], multi_output=True,
                                  y_numeric=True)
@@ -182,8 +181,7 @@ class MissingTargetsScoreMixin:
         from sklearn.metrics import r2_score
 
         predictions = np.asarray(self.predict(X), dtype=np.float64)
-        refuse_dates_and_text(y, "y")
-        y = check_targets_with_missing(_missing_objects_as_nan(y), predictions.shape[0], self)
+        y = check_targets_with_missing(_numeric_targets(y), predictions.shape[0], self)
         # checked here, once for both paths: a list or a scalar weight indexed by the observed
         # rows was an IndexError (fuzzing, session 20)
         weights = None if sample_weight is None else _check_sample_weight(sample_weight,
@@ -237,10 +235,12 @@ def refuse_dates_and_text(values, what):
         raise ValueError(f"{what} must be numeric: {exc}") from None
 
 
-def _missing_objects_as_nan(y):
-    """``y`` with None and pandas.NA as NaN (a target that was not observed, as NaN is) when it
-    holds objects (an object array, a list, a Series or DataFrame of objects), else ``y`` itself:
-    float() refused them with a TypeError about 'NAType' (fuzzing, session 20)."""
+def _numeric_targets(y):
+    """``y`` checked for dates and text (:func:`refuse_dates_and_text`), with None and pandas.NA
+    as NaN (a target that was not observed, as NaN is) when it holds objects (an object array,
+    a list, a Series or DataFrame of objects), else ``y`` itself: float() refused them with a
+    TypeError about 'NAType' (fuzzing, session 20)."""
+    refuse_dates_and_text(y, "y")
     if isinstance(y, np.ndarray):
         array = y
     elif is_data_frame(y):
@@ -252,10 +252,7 @@ def _missing_objects_as_nan(y):
             array = np.asarray(y)
         except ValueError:
             return y
-    if array.dtype.kind != "O":
-        return y
-    return np.array([np.nan if value is None or type(value).__name__ == "NAType" else value
-                     for value in array.reshape(-1)], dtype=np.float64).reshape(array.shape)
+    return missing_as_nan(array) if array.dtype.kind == "O" else y
 
 
 def _windows_non_finite_message(X, name):

@@ -425,7 +425,7 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
         if future_covariates is not None:
             raise ValueError(f"{type(self).__name__} uses no covariates: future_covariates must "
                              "be None")
-        return self._forecast_history(history, check_steps(steps), None)
+        return self._forecast_history(history, check_steps(steps), None)[0]
 
     def forecast_quantiles(self, history, steps=None):
         """Forecast the quantiles ``quantiles_`` of the next ``steps`` values of one series,
@@ -471,7 +471,7 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
         check_is_fitted(self, msg=_NOT_FITTED_FORECAST)
         self._require_quantiles("forecast_quantiles")
         steps = self.n_outputs_ if steps is None else check_steps(steps)
-        return _finite_quantiles(self._forecast_history(history, steps, self.quantiles_))
+        return _finite_quantiles(self._forecast_history(history, steps, self.quantiles_)[0])
 
     def _forecast_with_quantiles(self, history, steps):
         """``(forecast(history, steps), forecast_quantiles(history, steps))``, from one fit of
@@ -487,24 +487,21 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
         middle = np.flatnonzero(self.quantiles_ == 0.5)
         if middle.size == 0:
             return self.forecast(history, steps), self.forecast_quantiles(history, steps)
-        y = np.ascontiguousarray(as_history(history, self.n_channels_)[:, 0])
-        self._check_spread_estimable(y.shape[0], "the history has")
-        forecasts, status = self._forecast_recent(y[None, :], steps, self.quantiles_)
-        if status[0] == _FAILED:
-            self._warn_failures(status)
-            return self.forecast(history, steps), _finite_quantiles(forecasts[0])
-        quantiles = _finite_quantiles(forecasts[0])  # (steps, Q)
+        quantiles, failed = self._forecast_history(history, steps, self.quantiles_)
+        quantiles = _finite_quantiles(quantiles)  # (steps, Q)
+        if failed:
+            return self.forecast(history, steps), quantiles
         return quantiles[:, int(middle[0])].copy(), quantiles
 
     def _forecast_history(self, history, steps, quantiles):
         """forecast (``quantiles`` None) or forecast_quantiles of one history: (steps,) or
-        (steps, Q)."""
+        (steps, Q), and whether the library failed on it (the fallback's values)."""
         y = np.ascontiguousarray(as_history(history, self.n_channels_)[:, 0])
         if quantiles is not None:
             self._check_spread_estimable(y.shape[0], "the history has")
         forecasts, status = self._forecast_recent(y[None, :], steps, quantiles)
         self._warn_failures(status)
-        return forecasts[0]
+        return forecasts[0], bool(status[0] == _FAILED)
 
     def _require_quantiles(self, method):
         if getattr(self, "quantiles_", None) is None:

@@ -52,9 +52,7 @@ def as_float64(values, what):
         if np.iscomplexobj(array):  # (scikit-learn's own message for windows: left to it there)
             raise ValueError("complex values are not supported, only real numbers")
         if check_numbers(array.reshape(-1), array.dtype):
-            # None / pandas.NA among objects: NaN, which the caller's check locates
-            array = np.array([np.nan if _is_missing(value) else value
-                              for value in array.reshape(-1)], dtype=object).reshape(array.shape)
+            return missing_as_nan(array)  # NaN, which the caller's check locates
         return np.asarray(array, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{what} must be numeric: {exc}") from None
@@ -73,6 +71,12 @@ class MissingValuesError(ValueError):
 
 def _is_missing(value):
     return value is None or type(value).__name__ == "NAType"
+
+
+def missing_as_nan(array):
+    """An object ``array`` as float64, None and pandas.NA (which float() refuses) as NaN."""
+    return np.array([np.nan if _is_missing(value) else value for value in array.reshape(-1)],
+                    dtype=np.float64).reshape(array.shape)
 
 
 def check_column(frame, index, dtype, missing_ok=True):
