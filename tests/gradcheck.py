@@ -30,6 +30,8 @@ STEP = 1e-5
 def numerical_gradient(f, x, step=STEP):
     """d f / d x by the five-point central difference; ``f()`` reads ``x`` (perturbed in place)."""
     assert x.dtype == np.float64, "gradient checks run in float64"
+    # a strided view's reshape(-1) is a copy: the perturbations would never reach f (gradient 0)
+    assert x.flags.c_contiguous, "perturb a C-contiguous array (a view's reshape is a copy)"
     grad = np.zeros_like(x)
     flat_x = x.reshape(-1)
     flat_g = grad.reshape(-1)
