@@ -2,6 +2,10 @@
 
 Nothing here knows about scikit-learn. Every ``*_forward`` returns ``(out, cache)`` and the matching
 ``*_backward`` takes ``(dout, cache)`` and returns the gradients of the forward's inputs, in order.
+A cache holds references, not copies, to the forward's inputs and parameters (as an autograd
+graph does; a copy per call would double the memory of a step): modifying ``x`` or ``params`` in
+place between a forward and its backward gives wrong gradients, silently (the network's
+``forward`` with ``normalize=False`` and non-overlapping patches caches views of ``x``).
 Losses end the chain, so their backward takes ``(cache, dloss=1.0)`` and returns ``dpred``.
 
 Every public function checks its arguments (types, shapes and dtypes against each other and
