@@ -12,6 +12,8 @@ depend on ``n_jobs``.
   `statsforecast <https://nixtlaverse.nixtla.io/statsforecast/>`_ (chosen by measurement on M3
   monthly: ``docs/baselines.md``), an optional extra: ``pip install "skattn[baselines]"``. The
   library is imported only when a model is fitted or used, so ``import skattn`` does not need it.
+- :class:`MSTLForecaster` (statsforecast's ``MSTL``) takes several seasonal periods at once (24
+  and 168 for hourly data); the others take one ``season_length`` each.
 
 Short windows (see ``docs/baselines.md``): each model states the shortest window it fits; a window
 below it gets a simpler model by a fixed rule, without a warning. A seasonal component is used only
@@ -51,6 +53,7 @@ __all__ = [
     "ETSForecaster",
     "ThetaForecaster",
     "ARIMAForecaster",
+    "MSTLForecaster",
     "BaselineFallbackWarning",
 ]
 
@@ -252,6 +255,11 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
         (steps,), or (steps, Q) quantiles when ``quantiles`` (Q,) is not None."""
         raise NotImplementedError
 
+    def _fallback_season(self, n):
+        """The season of the fallback's seasonal naive forecast for a window of ``n`` values
+        (1: naive; a season longer than the window gives the naive forecast too)."""
+        return getattr(self, "season_length", 1)
+
     def _fallback_name(self):
         season = getattr(self, "season_length", 1)
         if season > 1:
@@ -313,8 +321,10 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
         self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
         self._y_is_1d = y.ndim == 1
         self.quantiles_ = quantiles
-        # what predict and forecast read (see _as_fitted), validated above by _fit_context
-        self._fit_settings = self.get_params(deep=False)
+        # what predict and forecast read (see _as_fitted), validated above by _fit_context; a
+        # copy, so that a list given as a parameter (MSTLForecaster's season_length, ARIMA's
+        # order) and changed after fit does not change the fitted model's forecasts
+        self._fit_settings = copy.deepcopy(self.get_params(deep=False))
         return self
 
     def predict(self, X):
@@ -614,7 +624,7 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
                 return values, _FITTED
         except Exception:  # noqa: BLE001 -- any library failure gets the documented fallback
             pass
-        return _fallback(y, steps, getattr(self, "season_length", 1), quantiles), _FAILED
+        return _fallback(y, steps, self._fallback_season(y.shape[0]), quantiles), _FAILED
 
     def _seasonal_period(self, n):
         """The season length used for a window of ``n`` values: ``season_length`` when the
@@ -1137,8 +1147,186 @@ class ARIMAForecaster(_LocalForecaster):
         ))
 
 
+#: MSTLForecaster's trend models: statsforecast's non-seasonal model of each family, built for
+#: each window (MSTL fits the one it is given to the seasonally adjusted window)
+_MSTL_TRENDS = {
+    "ets": lambda models: models.AutoETS(model="ZZN"),  # MSTL's own default
+    "arima": lambda models: models.AutoARIMA(season_length=1),
+    "theta": lambda models: models.AutoTheta(season_length=1, model="DOTM"),
+}
+#: the fewest values each trend model fits: statsforecast refuses shorter series ("tiny
+#: datasets": AutoETS with no season below 7 values, AutoTheta below 4); AutoARIMA fits any
+_MSTL_TREND_MINIMUM = {"ets": 7, "arima": 1, "theta": 4}
+
+
+def _check_season_lengths(value):
+    """MSTLForecaster's ``season_length`` as a sorted tuple of distinct Python ints >= 1, or a
+    ValueError. An int is one period; a sequence (list, tuple, 1-D array) holds several."""
+    if isinstance(value, Integral) and not isinstance(value, bool):
+        periods = [value]
+    else:
+        try:
+            array = np.asarray(value, dtype=object)
+        except (TypeError, ValueError):
+            array = None
+        periods = (array.reshape(-1).tolist() if array is not None and array.ndim <= 1
+                   else None)  # a 0-d array is one period
+    if (not periods
+            or not all(isinstance(p, Integral) and not isinstance(p, bool) and p >= 1
+                       for p in periods)):
+        raise ValueError(
+            "season_length must be an int >= 1 or a non-empty sequence of ints >= 1 (the "
+            f"number of steps of each seasonal period, e.g. (24, 168)), got {value!r}"
+        )
+    periods = sorted(int(p) for p in periods)  # NumPy's unsigned integers wrap around
+    repeated = sorted({p for p in periods if periods.count(p) > 1})
+    if repeated:
+        # statsforecast's MSTL names each seasonal component after its period, so a repeated
+        # period loses one and the forecast goes wrong without an error
+        raise ValueError(
+            f"season_length must hold distinct periods, got {value!r}: {repeated[0]} is repeated"
+        )
+    return tuple(periods)
+
+
+class MSTLForecaster(_LocalForecaster):
+    """MSTL: several seasonal periods removed by LOESS decompositions, a trend model for the
+    rest, fitted to each window.
+
+    statsforecast's ``MSTL`` (Bandara, Hyndman & Bergmeir, 2021; R's ``forecast::mstl``): the
+    window is decomposed by STL, once per period from the shortest to the longest, into a trend,
+    one seasonal component per period and a remainder (two passes when there are several
+    periods). A non-seasonal model (``trend``) forecasts the seasonally adjusted window (trend
+    plus remainder), and each seasonal component is continued by repeating its last cycle
+    (seasonal naive). For data with more than one cycle, such as hourly electricity load with a
+    daily (24) and a weekly (168) one, where the package's other models take one season length
+    each. Needs ``pip install "skattn[baselines]"``.
+
+    Parameters
+    ----------
+    season_length : int >= 1 or sequence of int >= 1, default=1
+        The seasonal periods, in steps: ``(24, 168)`` for hourly data with daily and weekly
+        cycles. In any order (they are used shortest first, as statsforecast sorts them) and
+        distinct (a repeated period is refused: statsforecast would lose one of its two
+        components without an error). A period of 1 has no season and is ignored. The default 1
+        (no seasonality, as everywhere in skattn: the windows carry no timestamps to infer it
+        from) fits the trend model alone; set it for seasonal data.
+    trend : {"ets", "arima", "theta"}, default="ets"
+        The non-seasonal model of the seasonally adjusted window, selected on each window:
+        statsforecast's ``AutoETS(model="ZZN")`` (MSTL's own default), ``AutoARIMA`` or the
+        dynamic optimised Theta (``AutoTheta(model="DOTM")``), all with no season.
+{quantiles}
+{njobs_verbose}
+
+    Attributes
+    ----------
+{attributes}
+
+    See Also
+    --------
+    ETSForecaster, ThetaForecaster, ARIMAForecaster : One seasonal period, modelled inside the
+        model rather than removed first.
+
+    Notes
+    -----
+    **Short windows.** A period is used only when the window holds at least two full cycles of
+    it (``n >= 2 * period``), the rule of every seasonal baseline: a window of 200 hourly values
+    with ``season_length=(24, 168)`` is decomposed with the daily period only. A window that
+    holds no period twice gets the trend model alone, fitted to the window itself (with
+    ``trend="ets"`` that is :class:`ETSForecaster` with ``model="ZZN"``). The trend model needs
+    at least 7 values with ``trend="ets"`` and 4 with ``"theta"`` (statsforecast refuses fewer);
+    shorter windows get the naive forecast. ``"arima"`` fits any window. A window on which
+    statsforecast fails gets the fallback forecast, with a :class:`BaselineFallbackWarning`: the
+    seasonal naive forecast with the longest period the window holds once, or the naive one.
+
+    **Prediction intervals** (``quantiles``) are statsforecast's: the trend model's own
+    intervals for the seasonally adjusted window (normal for ETS and ARIMA, 200 simulated paths
+    for Theta), shifted by the seasonal forecast. The seasonal components are taken as known,
+    so their uncertainty is left out and the intervals tend to be too narrow where the seasons
+    change. Windows below the trend model's minimum, and fallbacks, get the naive or seasonal
+    naive intervals (:class:`NaiveForecaster`, :class:`SeasonalNaiveForecaster`).
+
+    **Cost.** One STL fit per period (two passes with several periods) plus the trend model's
+    selection: about 10 ms of CPU for 96 values with ``season_length=(4, 12)`` and
+    ``trend="ets"``. The forecast beyond the horizon is one library call, as for the other
+    baselines.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skattn import make_windows
+    >>> from skattn.baselines import MSTLForecaster
+    >>> t = np.arange(102)
+    >>> # two cycles, of 4 and 12 steps, on a slow trend
+    >>> values = 10 + np.sin(2 * np.pi * t / 4) + 2 * np.sin(2 * np.pi * t / 12) + 0.05 * t
+    >>> series, future = values[:96], values[96:]
+    >>> X, y = make_windows(series, window=48, horizon=6, step=6)
+    >>> model = MSTLForecaster(season_length=(4, 12)).fit(X, y)
+    >>> np.round(model.forecast(series, steps=6), 2)
+    array([14.8 , 16.85, 16.63, 15.95, 16.73, 17.05])
+    >>> np.round(future, 2)
+    array([14.8 , 16.85, 16.63, 15.95, 16.73, 17.05])
+
+    Prediction intervals, here 24 steps beyond the horizon of 6:
+
+    >>> model = MSTLForecaster((4, 12), quantiles=(0.1, 0.5, 0.9)).fit(X, y)
+    >>> model.forecast_quantiles(series, steps=24).shape
+    (24, 3)
+    """
+
+    _needs_library = True
+    _parameter_constraints: dict = {
+        **_LocalForecaster._parameter_constraints,
+        "season_length": [IntegerInterval(1, None, closed="left"), "array-like"],
+        "trend": [StrOptions(set(_MSTL_TRENDS))],
+        "n_jobs": N_JOBS_CONSTRAINT,
+        "verbose": ["verbose"],
+    }
+
+    def __init__(self, season_length=1, *, trend="ets", quantiles=None, max_history=None,
+                 n_jobs=None, verbose=0):
+        self.season_length = season_length
+        self.trend = trend
+        self.quantiles = quantiles
+        self.max_history = max_history
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    def _check_params(self):
+        _check_season_lengths(self.season_length)
+
+    def _periods(self, n):
+        """The periods used for a window of ``n`` values: those > 1 it holds twice."""
+        return [p for p in _check_season_lengths(self.season_length) if p > 1 and n >= 2 * p]
+
+    def _fallback_season(self, n):
+        # the longest period the window holds once (its last cycle, repeated); 1: naive
+        return max((p for p in _check_season_lengths(self.season_length) if p <= n), default=1)
+
+    def _fallback_name(self):
+        periods = [p for p in _check_season_lengths(self.season_length) if p > 1]
+        if periods:
+            return ("the seasonal naive forecast with the longest period the window holds (of "
+                    f"season_length={tuple(periods)}), or the naive forecast for windows shorter "
+                    "than every period")
+        return "the naive forecast"
+
+    def _forecast_window(self, y, steps, quantiles):
+        n = y.shape[0]
+        if n < _MSTL_TREND_MINIMUM[self.trend]:
+            return _naive(y, steps, quantiles), _BY_RULE
+        models = _import_statsforecast(type(self).__name__)
+        make_trend = _MSTL_TRENDS[self.trend]
+        periods = self._periods(n)
+        if not periods:  # no period held twice: the trend model alone (MSTL would need one)
+            return self._call_library(y, steps, quantiles, lambda: make_trend(models))
+        return self._call_library(y, steps, quantiles, lambda: models.MSTL(
+            season_length=periods, trend_forecaster=make_trend(models),
+        ))
+
+
 for _cls in (NaiveForecaster, SeasonalNaiveForecaster, ETSForecaster, ThetaForecaster,
-             ARIMAForecaster):
+             ARIMAForecaster, MSTLForecaster):
     _cls.__doc__ = (_cls.__doc__.replace("{attributes}", _SHARED_ATTRIBUTES_DOC)
                     .replace("{quantiles}", _QUANTILES_DOC)
                     .replace("{njobs_verbose}", _NJOBS_VERBOSE_DOC))
