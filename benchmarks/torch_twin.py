@@ -90,8 +90,11 @@ class TorchTwin(nn.Module):
     Parameters
     ----------
     config : skattn.nn.NetworkConfig
-        ``attention="dot"``, point forecasts (``n_quantiles=None``), ``affine=False``. The module
-        is built in ``config.dtype``.
+        ``attention="dot"``, point forecasts (``n_quantiles=None``), ``affine=False``,
+        ``anchor="mean"`` and ``trend_degree=None``; any other value of these raises
+        ``NotImplementedError`` (``affine`` and ``anchor`` only matter, and are only checked,
+        with ``normalize=True``). Every other field is mirrored. The module is built in
+        ``config.dtype``.
 
     ``forward(x, masks=None)`` takes ``x`` of shape (B, T) or (B, T, C) and returns
     ``(pred, mean, std)``: the forecast (B, horizon) and the window statistics (B, 1, C) (None
@@ -104,11 +107,25 @@ class TorchTwin(nn.Module):
     def __init__(self, config: NetworkConfig):
         super().__init__()
         if config.attention != "dot":
-            raise NotImplementedError("the twin mirrors attention='dot' only")
+            raise NotImplementedError(
+                f"the twin mirrors attention='dot' only, got attention={config.attention!r}")
         if config.n_quantiles is not None:
-            raise NotImplementedError("the twin mirrors point forecasts only (n_quantiles=None)")
+            raise NotImplementedError(
+                f"the twin mirrors point forecasts only (n_quantiles=None), "
+                f"got n_quantiles={config.n_quantiles!r}")
         if config.normalize and config.affine:
-            raise NotImplementedError("the twin mirrors affine=False only")
+            raise NotImplementedError(
+                "the twin mirrors affine=False only (no RevIN affine map), got affine=True")
+        if config.normalize and config.anchor != "mean":
+            raise NotImplementedError(
+                f"the twin mirrors anchor='mean' only (instance norm shifts by the window's mean), "
+                f"got anchor={config.anchor!r}"
+            )
+        if config.trend_degree is not None:
+            raise NotImplementedError(
+                f"the twin mirrors trend_degree=None only (a free head, no polynomial trend "
+                f"basis), got trend_degree={config.trend_degree!r}"
+            )
         self.config = config
         d, c = config.d_model, config.n_channels
         self.padded_len = config.patch_len + (config.n_tokens - 1) * config.stride
