@@ -9,8 +9,9 @@ too short for any window of ``make_windows``, an AttentionForecaster ``stride`` 
 fit trains without it).
 """
 
-__all__ = ["BaselineFallbackWarning", "DataShiftWarning", "MetricWarning", "OutlierScaleWarning",
-           "SeasonalAdjustmentWarning", "TargetUnitsWarning"]
+__all__ = ["BaselineFallbackWarning", "DataShiftWarning", "MetricWarning", "NumbaCacheWarning",
+           "OutlierScaleWarning", "SeasonalAdjustmentWarning", "TargetUnitsWarning",
+           "TimeGapWarning"]
 
 
 class BaselineFallbackWarning(UserWarning):
@@ -43,6 +44,26 @@ class MetricWarning(UserWarning):
     MASE is undefined for a forecast whose history repeats exactly every season (a constant
     series: its seasonal-naive error, MASE's scale, is 0); ``backtest`` and ``compare`` leave
     such forecasts out of the ``mase`` column, and say so with this warning.
+    """
+
+
+class NumbaCacheWarning(UserWarning):
+    """Numba can cache none of skattn's compiled kernels here, so they compile in every process.
+
+    Raised once, at ``import skattn``, when none of the directories Numba caches in is writable:
+    ``NUMBA_CACHE_DIR`` (unset, or read-only), the package's own ``__pycache__`` directories (a
+    read-only install, as in a container with a read-only root filesystem) and Numba's
+    user-wide cache (``~/.cache/numba``, read-only or absent home directory). Until session 21
+    ``import skattn`` failed there with Numba's ``RuntimeError: cannot cache function ...: no
+    locator available``. The kernels then compile without a cache, the first time each is
+    called in a process: ~5 s before the first forecast of every process (each worker process
+    too), ~10 s before its first fit and forecast; the forecasts are the same.
+
+    Set ``NUMBA_CACHE_DIR`` to a writable directory (e.g. under ``/tmp``) before Python starts.
+    On a read-only image, build that cache when the image is built (one warm-up forecast, and a
+    tiny fit if the containers train, with ``NUMBA_CACHE_DIR`` set and skattn installed where it
+    will run) and copy it into the writable ``NUMBA_CACHE_DIR`` when the container starts: Numba
+    reads a cache only from a directory it can write to.
     """
 
 
@@ -82,4 +103,19 @@ class TargetUnitsWarning(UserWarning):
     ``X`` alone in front of it (a ``StandardScaler`` in a Pipeline scales every time step
     column) or of ``y`` alone (``TransformedTargetRegressor``) breaks that: transform the series
     before :func:`~skattn.make_windows` instead. The warning does not change the fit.
+    """
+
+
+class TimeGapWarning(UserWarning):
+    """A pandas series' time index has gaps, which the model does not see.
+
+    The package reads a series' values in the order given, one per time step, and ignores its
+    index; a ``DatetimeIndex`` with missing days (an export without the rows of a day) or a
+    ``PeriodIndex`` that skips periods makes the steps after each gap one step off, so every
+    season after it is shifted. Raised by :func:`~skattn.make_windows`, backtest and a model's
+    ``forecast`` for a ``Series`` or ``DataFrame`` whose ``DatetimeIndex`` pandas infers no
+    frequency from (``pandas.infer_freq``), or whose ``PeriodIndex`` steps by more than one
+    period; the message names the first gap. Reindex with the missing steps filled
+    (docs/pandas.md shows how). Where the steps are consecutive by design (trading days with
+    their holidays), filter the warning. An index out of time order is a ValueError instead.
     """

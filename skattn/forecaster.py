@@ -25,6 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import ThreadpoolController
 
 from . import nn
+from ._jit import CACHE
 from ._process_shards import ProcessShardRunner, shard_bounds
 from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, IntegerInterval,
                           MissingTargetsScoreMixin, check_quantiles, forecast_quantiles_of,
@@ -344,6 +345,16 @@ def _warn_if_data_left_the_first_scaling(Xs):
             return
 
 
+def _writable_arrays(arrays):
+    """``arrays`` (a dict of name -> ndarray) with each read-only array replaced by a writable
+    copy of it (a NumPy array of its own, not a memory map), in a new dict; the same dict when
+    every array is writable."""
+    if all(array.flags.writeable for array in arrays.values()):
+        return arrays
+    return {name: array if array.flags.writeable else np.array(array)
+            for name, array in arrays.items()}
+
+
 def _check_network_fits_in_memory(config, batch_size):
     """A ValueError (skattn.windows.check_fits_in_memory) before a network too large for this
     machine is built: patch_len=10**9 (the window is left-padded to a patch), d_model=10**9 or
@@ -444,7 +455,7 @@ def _flat_rows(X3, rows):
     return np.ascontiguousarray(X3[rows]).reshape(-1, X3.shape[2])
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+@numba.njit(cache=CACHE, nogil=True, error_model="numpy")
 def _max_abs_kernel(x, out):
     # x: (m, C) values of a chunk; out: (C,) the largest absolute value so far, updated in place
     for i in range(x.shape[0]):
@@ -454,7 +465,7 @@ def _max_abs_kernel(x, out):
                 out[c] = value
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+@numba.njit(cache=CACHE, nogil=True, error_model="numpy")
 def _unit_sums_kernel(x, magnitude, center, squared, acc):
     # x: (m, C) values of a chunk; acc: (C,) running sums of x / magnitude (squared: of
     # (x / magnitude - center) ** 2), added row after row: the order of NumPy's sum over axes
@@ -470,7 +481,7 @@ def _unit_sums_kernel(x, magnitude, center, squared, acc):
             acc[c] += value
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+@numba.njit(cache=CACHE, nogil=True, error_model="numpy")
 def _count_and_collect_kernel(x, magnitude, center, absolute, lo, hi, counts, inside, n_inside):
     # x: (m, C) values of a chunk, read as u = x / magnitude (absolute: |u - center|). Per
     # channel c, counts[c] (5,) counts u < lo, u == lo, lo < u < hi, u == hi, u > hi, and the
@@ -744,7 +755,8 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
     d_ff : int or None, default=None
         Width of the feed-forward layer; None means ``2 * d_model``.
     patch_len : int, default=4
-        Steps per patch (token).
+        Steps per patch (token). Longer than the windows, each window is one patch, padded
+        (a UserWarning at fit): attention then has a single token to attend to.
     stride : int or None, default=None
         Steps between the starts of consecutive patches; None means ``patch_len`` (no overlap).
         A window that does not divide into patches is left-padded with its first value (see
@@ -1097,6 +1109,24 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
                 UserWarning,
                 stacklevel=5,  # the caller of fit or partial_fit
             )
+        if n_timesteps is not None and self.patch_len > n_timesteps:
+            # the window is one token, its oldest end padded: attention over one token mixes
+            # nothing, and patch_len=40 on 28-step windows trained so, unnoticed (production
+            # trial, session 21). A warning, not an error, as the stride's above: the model
+            # works, as a feed-forward network on the whole window
+            n_padded = self.patch_len - n_timesteps
+            several = (f" (several patches per window, e.g. patch_len={max(1, n_timesteps // 4)})"
+                       if n_timesteps > 1 else "")
+            warnings.warn(
+                f"AttentionForecaster: patch_len={self.patch_len} is longer than the windows "
+                f"({n_timesteps} time step{'s' if n_timesteps > 1 else ''}), so each window is "
+                f"read as ONE patch, left-padded with {n_padded} "
+                f"cop{'ies' if n_padded > 1 else 'y'} of its first value: attention over a "
+                f"single token has nothing to attend to. Give patch_len <= {n_timesteps}"
+                f"{several}, or longer windows (make_windows' window)",
+                UserWarning,
+                stacklevel=5,  # the caller of fit or partial_fit
+            )
         if self.d_model % self.n_heads:
             raise ValueError(
                 f"d_model ({self.d_model}) must be divisible by n_heads ({self.n_heads})"
@@ -1233,7 +1263,7 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
             constant (in the training precision): their targets are left out of the loss, which
             leaves nothing to learn, and the model forecasts each window's level; when every
             validation window of early stopping is constant (the fit trains without it); when
-            ``stride`` exceeds ``patch_len``.
+            ``stride`` exceeds ``patch_len``; when ``patch_len`` exceeds the windows' length.
         OutlierScaleWarning
             When a few extreme values dominate a channel's spread (the global scaling); or,
             with instance normalisation, when training windows have targets more than
@@ -1445,6 +1475,7 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
             # this copy of it is restored if the training fails (see fit, Notes)
             if not reset:
                 before = self._copy_of_fitted_state()
+                self._make_trained_state_writable()
             changing = True
             if reset:
                 if not early_stopping and self.early_stopping and not partial:
@@ -1567,6 +1598,22 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
                 value = list(value)
             state[name] = value
         return state
+
+    def _make_trained_state_writable(self):
+        """Give a continued fit writable weights and optimiser moments: writable copies of the
+        read-only ones, the others as they are (no copy when none is read-only).
+
+        ``joblib.load(path, mmap_mode="r")`` gives a model whose arrays are read-only maps of
+        the file. Predictions only read them, but training updates the weights and AdamW's
+        moments in place, and the first partial_fit or warm_start fit of such a model raised
+        "params['patch.W'] is read-only" (the rollback of that call left writable copies, so the
+        second call trained: production trial, session 21). The copies hold the same values, so
+        the model trains as one loaded into memory does, bitwise.
+        """
+        self.params_ = _writable_arrays(self.params_)
+        if self._optimizer is not None:
+            self._optimizer.first_moment = _writable_arrays(self._optimizer.first_moment)
+            self._optimizer.second_moment = _writable_arrays(self._optimizer.second_moment)
 
     def _restore_fitted_state(self, state):
         """The model as _copy_of_fitted_state copied it: a continued fit that failed while

@@ -12,6 +12,7 @@ import math
 import numpy as np
 from numba import njit
 
+from .._jit import CACHE
 from ._checks import bad_cache, check_dout, check_float_arrays
 
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)
@@ -29,7 +30,7 @@ _ERF_Q = (-1.42647390514189e-02, -7.37332916720468e-03, -1.68282697438203e-03,
           -2.13374055278905e-04, -1.45660718464996e-05)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=CACHE, nogil=True, error_model="numpy")
 def _gelu_forward_exact(x, bias, has_bias, out, slope, want_slope):
     # x, out: (M, D), float64; bias: (D,), added to x first when has_bias (a fused bias add).
     # out = v Phi(v) with libm's erf, v = x (+ bias); when want_slope, also its derivative
@@ -57,7 +58,7 @@ _HALF_INV_SQRT2_32 = _F32(0.5 * _INV_SQRT2)
 _ERF_CLAMP_32 = _F32(4.0)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=CACHE, nogil=True, error_model="numpy")
 def _gelu_forward_rational(x, bias, has_bias, out, slope, want_slope):
     # x, out: (M, D), float32; bias: (D,), added to x first when has_bias (a fused bias add).
     # GELU of v = x (+ bias) with erf(z) ~ z p(z^2) / q(z^2), z = v / sqrt 2, clamped to [-4, 4];

@@ -39,6 +39,7 @@ import math
 import numpy as np
 from numba import njit
 
+from .._jit import CACHE
 from ._checks import bad_cache, check_dout, check_eps, check_flag
 
 # reassoc lets LLVM vectorise the dot products over Dh (a reduction); nothing here relies on
@@ -51,7 +52,7 @@ _FAST = {"reassoc", "contract"}
 # Arrays are token-major and C-contiguous: qkv, dqkv: (B, T, 3, H, Dh) holding q, k, v in slots
 # 0, 1, 2; out, dout: (B, T, H, Dh); probs: (B, H, T, T).
 # --------------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FAST)
+@njit(cache=CACHE, nogil=True, error_model="numpy", fastmath=_FAST)
 def _softmax_mix_row_forward(qkv, out, probs, b, h, i, n_visible):
     # probs[b, h, i, :n_visible] holds row i's scores on entry and its probabilities on exit;
     # keys past n_visible (masked) get probability 0. out[b, i, h] = sum_j p_ij v_j
@@ -78,7 +79,7 @@ def _softmax_mix_row_forward(qkv, out, probs, b, h, i, n_visible):
             out[b, i, h, d] += p * qkv[b, j, 2, h, d]
 
 
-@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FAST)
+@njit(cache=CACHE, nogil=True, error_model="numpy", fastmath=_FAST)
 def _softmax_mix_row_backward(dout, qkv, probs, dqkv, dscore, b, h, i, n_visible):
     # adds row i's part to dv = dqkv[b, :, 2, h] and writes dscore[:n_visible] = d loss / d score_ij:
     # dprob_j = dout_i . v_j ;  dv_j += p_ij dout_i ;  dscore_j = p_ij (dprob_j - sum_j' p_ij' dprob_j')
@@ -101,7 +102,7 @@ def _softmax_mix_row_backward(dout, qkv, probs, dqkv, dscore, b, h, i, n_visible
 # --------------------------------------------------------------------------------------------
 # Scaled dot-product core, with a per-head scale (1/sqrt(Dh) for dot, tau_h for cosine).
 # --------------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FAST)
+@njit(cache=CACHE, nogil=True, error_model="numpy", fastmath=_FAST)
 def _scaled_dot_forward_kernel(qkv, scale, causal, out, probs):
     # qkv: (B, T, 3, H, Dh); out: (B, T, H, Dh); scale: (H,); probs: (B, H, T, T)
     n_batch, n_tokens, _, n_heads, head_dim = qkv.shape
@@ -119,7 +120,7 @@ def _scaled_dot_forward_kernel(qkv, scale, causal, out, probs):
                 _softmax_mix_row_forward(qkv, out, probs, b, h, i, n_visible)
 
 
-@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FAST)
+@njit(cache=CACHE, nogil=True, error_model="numpy", fastmath=_FAST)
 def _scaled_dot_backward_kernel(dout, qkv, probs, scale, causal, need_dscale, dqkv, dscale_bh):
     # dout: (B, T, H, Dh); qkv, dqkv: (B, T, 3, H, Dh); probs: (B, H, T, T); scale: (H,)
     # dscale_bh: (B, H), d loss / d scale_h from batch item b alone (summed over b by the caller);
@@ -236,7 +237,7 @@ _EXP_C = (1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2,
           1.6666665459e-1, 5.0000001201e-1)
 
 
-@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FAST)
+@njit(cache=CACHE, nogil=True, error_model="numpy", fastmath=_FAST)
 def _exp_nonpositive_inplace(row, pow2_bits, polynomial):
     # row (B,) <- exp(row), row <= 0; pow2_bits: int32 scratch (B,). polynomial=True is for
     # float32 rows only (2^k is built from float32 exponent bits); False: libm exp, any dtype
@@ -259,7 +260,7 @@ def _exp_nonpositive_inplace(row, pow2_bits, polynomial):
         row[b] *= pow2[b]
 
 
-@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FAST, inline="always")
+@njit(cache=CACHE, nogil=True, error_model="numpy", fastmath=_FAST, inline="always")
 def _query_key_dots(qkv_t, h, i, j, out):
     # out (B,) <- q_i . k_j of head h for every window of the batch-last qkv_t (3, H, Dh, T, B)
     for b in range(out.shape[0]):
@@ -270,7 +271,7 @@ def _query_key_dots(qkv_t, h, i, j, out):
             out[b] += q[b] * k[b]
 
 
-@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FAST)
+@njit(cache=CACHE, nogil=True, error_model="numpy", fastmath=_FAST)
 def _scaled_dot_batch_forward_kernel(qkv_t, scale, causal, polynomial_exp, out_t, probs_t):
     # qkv_t: (3, H, Dh, T, B); out_t: (H, Dh, T, B); probs_t: (H, T, T, B); scale: (H,)
     _, n_heads, head_dim, n_tokens, n_batch = qkv_t.shape
@@ -319,7 +320,7 @@ def _scaled_dot_batch_forward_kernel(qkv_t, scale, causal, polynomial_exp, out_t
                         acc[b] += p[b] * v[b]
 
 
-@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FAST)
+@njit(cache=CACHE, nogil=True, error_model="numpy", fastmath=_FAST)
 def _scaled_dot_batch_backward_kernel(dout_t, qkv_t, probs_t, scale, causal, need_dscale, dqkv_t,
                                       dscale_t):
     # dout_t: (H, Dh, T, B); qkv_t, dqkv_t: (3, H, Dh, T, B); probs_t: (H, T, T, B);
@@ -382,7 +383,7 @@ def _scaled_dot_batch_backward_kernel(dout_t, qkv_t, probs_t, scale, causal, nee
 _COPY_TILE = 16
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=CACHE, nogil=True, error_model="numpy")
 def _batch_last_copy(token_major, batch_last, into_batch_last):
     # token_major (B, T, G, Dh) <-> batch_last (G, Dh, T, B), both C-contiguous; copies into
     # batch_last when into_batch_last, else back into token_major (a loop-invariant branch)
@@ -704,7 +705,7 @@ def cosine_attention_backward(dout, cache):
 # --------------------------------------------------------------------------------------------
 # Additive (Bahdanau) attention: s_ij = w_h . tanh(q_i + k_j).
 # --------------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FAST)
+@njit(cache=CACHE, nogil=True, error_model="numpy", fastmath=_FAST)
 def _additive_forward_kernel(qkv, w, causal, out, probs):
     # qkv: (B, T, 3, H, Dh); out: (B, T, H, Dh); w: (H, Dh); probs: (B, H, T, T)
     n_batch, n_tokens, _, n_heads, head_dim = qkv.shape
@@ -720,7 +721,7 @@ def _additive_forward_kernel(qkv, w, causal, out, probs):
                 _softmax_mix_row_forward(qkv, out, probs, b, h, i, n_visible)
 
 
-@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FAST)
+@njit(cache=CACHE, nogil=True, error_model="numpy", fastmath=_FAST)
 def _additive_backward_kernel(dout, qkv, w, probs, causal, dqkv, dw_bh):
     # dout: (B, T, H, Dh); qkv, dqkv: (B, T, 3, H, Dh); w: (H, Dh); probs: (B, H, T, T)
     # dw_bh: (B, H, Dh), d loss / d w_h from batch item b alone (summed over b by the caller)

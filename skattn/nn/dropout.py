@@ -20,6 +20,7 @@ import math
 import numpy as np
 from numba import njit
 
+from .._jit import CACHE
 from ._checks import bad_cache, check_dout, check_flag, check_float_arrays, is_int, is_real
 from .linear import bias_backward
 
@@ -108,7 +109,7 @@ def drop_threshold(p):
     return min(math.ceil(p * 2.0**32), 2**32)  # p * 2**32 is exact in float64
 
 
-@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+@njit(cache=CACHE, nogil=True, error_model="numpy", inline="always")
 def _splitmix64(key, counter):
     # SplitMix64's output for state key + counter * golden (uint64 arithmetic wraps)
     z = key + counter * _GOLDEN
@@ -117,7 +118,7 @@ def _splitmix64(key, counter):
     return z ^ (z >> np.uint64(31))
 
 
-@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+@njit(cache=CACHE, nogil=True, error_model="numpy", inline="always")
 def _pair_masks(key, counter, threshold, scale):
     # the scaled keep-masks of one pair of elements: the low and high 32-bit halves of
     # splitmix64(key + counter golden), each kept (scale) when >= threshold, else dropped (0)
@@ -128,7 +129,7 @@ def _pair_masks(key, counter, threshold, scale):
     return mask_low, mask_high
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=CACHE, nogil=True, error_model="numpy")
 def _dropout_kernel(x, key, threshold, scale, out, scaled_mask, offset):
     # x, out, scaled_mask: (N,) flat; key, threshold: uint64; x[i] is element offset + i of the
     # array the mask is drawn for. Its pair k = elements 2k, 2k + 1 takes the low and high 32-bit
@@ -220,7 +221,7 @@ def bias_dropout_residual_backward(dout, cache, branch_token_major=False):
     return dout, dbranch, bias_backward(dbranch)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=CACHE, nogil=True, error_model="numpy")
 def _masked_rows_to_token_major(dout, scaled_mask, has_mask, n_tokens, dbranch):
     # dout, scaled_mask: (B N, D), rows b N + n; dbranch: (N B, D), rows n B + b:
     # dbranch = dout * scaled_mask (or dout), rows permuted token-major
@@ -235,7 +236,7 @@ def _masked_rows_to_token_major(dout, scaled_mask, has_mask, n_tokens, dbranch):
                 dbranch[o, j] = dout[i, j]
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=CACHE, nogil=True, error_model="numpy")
 def _bias_dropout_residual_kernel(residual, branch, bias, key, threshold, scale, out,
                                   scaled_mask, n_tokens, first_pair):
     # residual, out, scaled_mask: (M, D), D even, rows b N + n; branch: the same, or token-major

@@ -23,6 +23,7 @@ import math
 import numpy as np
 from numba import njit
 
+from .._jit import CACHE
 from ._checks import check_params
 from .embedding import patch_layout, sinusoidal_positions
 from .network import NetworkConfig, trend_basis
@@ -145,7 +146,7 @@ def forward_inference(pack, x3):
 # Kernel. One window at a time: the products are BLAS calls made from compiled code, the rest
 # loops over the window's few tokens.
 # --------------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=CACHE, nogil=True, error_model="numpy")
 def _view(flat, offsets, slot, n_rows, n_cols):
     # the parameter in ``slot`` as an (n_rows, n_cols) C-contiguous view of flat: indexing views
     # with loop counters lets LLVM drop the negative-index checks and vectorise
@@ -153,7 +154,7 @@ def _view(flat, offsets, slot, n_rows, n_cols):
     return flat[start:start + n_rows * n_cols].reshape((n_rows, n_cols))
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=CACHE, nogil=True, error_model="numpy")
 def _dense(a, weight, bias, has_bias, out):
     # out (N, n_out) = a (N, n_in) @ weight (n_in, n_out) [+ bias (1, n_out) when has_bias].
     # np.dot here is a BLAS call from compiled code (~1 us, no Python): on 6 x 64 x 256 it ran at
@@ -166,7 +167,7 @@ def _dense(a, weight, bias, has_bias, out):
 
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=CACHE, nogil=True, error_model="numpy")
 def _forward_kernel(x, flat, offsets, dims, eps, instance_eps, out):
     # x: (B, T, C) scaled windows; out: (B, horizon, Q)
     n_steps, n_channels, patch_len, stride = dims[_T], dims[_C], dims[_P], dims[_S]

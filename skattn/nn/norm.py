@@ -14,6 +14,7 @@ import math
 import numpy as np
 from numba import njit
 
+from .._jit import CACHE
 from ._checks import (
     bad_cache,
     check_dout,
@@ -33,7 +34,7 @@ from ._checks import (
 _REASSOC = {"reassoc"}
 
 
-@njit(cache=True, nogil=True, error_model="numpy", fastmath=_REASSOC)
+@njit(cache=CACHE, nogil=True, error_model="numpy", fastmath=_REASSOC)
 def _layernorm_forward_kernel(x, gamma, beta, eps, out, mean, rstd, n_tokens):
     # x, out: (M, D); gamma, beta: (D,); mean, rstd: (M,), x's dtype. Per row: the statistics
     # in float64, the elementwise map in x's dtype, so float32 rows run at twice the vector width
@@ -60,7 +61,7 @@ def _layernorm_forward_kernel(x, gamma, beta, eps, out, mean, rstd, n_tokens):
             out[o, j] = (x[i, j] - mu_x) * r_x * gamma[j] + beta[j]
 
 
-@njit(cache=True, nogil=True, error_model="numpy", fastmath=_REASSOC)
+@njit(cache=CACHE, nogil=True, error_model="numpy", fastmath=_REASSOC)
 def _layernorm_backward_kernel(dout, x, gamma, mean, rstd, dx, dgamma, dbeta, n_tokens):
     # per row i: dx_j = rstd * (g_j - mean(g) - xhat_j * mean(g * xhat)),  g = dout * gamma;
     # dgamma_j = sum_i dout_ij xhat_ij, dbeta_j = sum_i dout_ij (float64 accumulators (D,)).

@@ -19,6 +19,7 @@ from functools import partial
 import numpy as np
 from numba import njit
 
+from .._jit import CACHE
 from ._checks import FLOAT_DTYPES, check_mapping, is_real
 
 SCHEDULE_NAMES = ("constant", "cosine")
@@ -294,7 +295,7 @@ def _flat_views(arrays, names, out=None):
     return flat
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=CACHE, nogil=True, error_model="numpy")
 def _adamw_flat_kernel(param, grad, m, v, decayed, keep, beta_1, beta_2, step_size,
                        sqrt_bias_correction_2, epsilon):
     # param, grad, m, v: (N,) flat, one dtype; decayed (N,) bool marks the elements whose
@@ -368,7 +369,7 @@ def clip_grad_norm(grads, max_norm):
     return total_norm
 
 
-@njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc"})
+@njit(cache=CACHE, nogil=True, error_model="numpy", fastmath={"reassoc"})
 def _sum_of_squares_kernel(values):
     # values: (N,) flat; float64 accumulation (reassoc lets LLVM keep several partial sums)
     total = 0.0
