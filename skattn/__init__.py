@@ -3,13 +3,13 @@ gradients."""
 
 from .forecaster import AttentionForecaster
 from .seasonal import DeseasonalizedForecaster
-from .windows import make_windows
+from .windows import last_windows, make_windows
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "AttentionForecaster", "DeseasonalizedForecaster", "ForecastEnsemble", "LastSteps",
-    "make_attention_ensemble", "make_windows", "__version__",
+    "last_windows", "make_attention_ensemble", "make_windows", "__version__",
 ]
 
 # skattn.ensemble is imported on first use: it pulls in sklearn.ensemble (~0.1 s of the ~1.6 s

@@ -10,7 +10,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_sample_weight, check_array, validate_data
 
 from .windows import (MissingValuesError, as_float64, check_column, check_fits_in_memory,
-                      check_numbers, is_data_frame, left_pad, missing_as_nan,
+                      check_numbers, check_time_index, is_data_frame, left_pad, missing_as_nan,
                       non_finite_message)
 
 class IntegerInterval(Interval):
@@ -351,14 +351,42 @@ def as_history(values, n_channels, what="history", allow_empty=False):
     Raises
     ------
     ValueError
-        When ``values`` is not numeric, has another shape, is empty, or holds NaN or infinity.
+        When ``values`` is not numeric, has another shape, is empty, or holds NaN or infinity;
+        when a pandas ``values`` has a DatetimeIndex or PeriodIndex out of time order.
+
+    Warns
+    -----
+    skattn.exceptions.TimeGapWarning
+        When a pandas ``values`` has a DatetimeIndex or PeriodIndex with gaps
+        (:func:`skattn.windows.check_time_index`).
     """
-    array = as_float64(values, what)
+    check_time_index(values, what)
+    # several series passed at once were refused in NumPy's words ("must be numeric: setting
+    # an array element with a sequence"), or by their shape, and nothing said that forecast
+    # takes one series and what takes many (user trial, session 21)
+    many = ("forecast takes one series; for many at once, skattn.last_windows(series, "
+            "window=model.n_features_in_) stacks their last windows, and model.predict of "
+            "those gives each one's forecast (its first steps columns, up to the horizon)")
+    try:
+        array = as_float64(values, what)
+    except ValueError:
+        if what == "history" and isinstance(values, (list, tuple)) and len(values) > 1 \
+                and all(np.ndim(value) >= 1 for value in values) \
+                and len({len(value) for value in values}) > 1:
+            raise ValueError(f"history must be one series, got a {type(values).__name__} of "
+                             f"{len(values)} arrays of different lengths: {many}") from None
+        raise
     if array.ndim == 1 and n_channels == 1:
         array = array[:, None]
     if array.ndim != 2 or array.shape[1] != n_channels:
         expected = "(n_timesteps,)" if n_channels == 1 and what == "history" else f"(n_timesteps, {n_channels})"
-        raise ValueError(f"{what} must have shape {expected}, got {array.shape}")
+        hint = ""
+        if what == "history" and (array.ndim == 3 or array.ndim == 2 and n_channels == 1):
+            hint = ("; a single row: pass it 1-D (history.ravel())" if array.shape[0] == 1
+                    and array.ndim == 2 else
+                    f"; if these are several series: {many} (list(array) for one series per "
+                    f"row, [frame[name] for name in frame] for one per column)")
+        raise ValueError(f"{what} must have shape {expected}, got {array.shape}{hint}")
     if array.shape[0] < 1 and not allow_empty:
         raise ValueError(f"{what} is empty: at least one value is needed")
     if not np.all(np.isfinite(array)):
@@ -687,10 +715,15 @@ def forecast_quantiles_of(estimator, history, steps):
 
 def fit_routing(owner, name):
     """The MetadataRouter of a wrapper whose ``fit`` fits one estimator, its parameter ``name``:
-    ``fit`` routes to that estimator's ``fit`` (DeseasonalizedForecaster, PredictForecaster)."""
+    ``fit`` routes to that estimator's ``fit``, and the wrapper's own ``score`` takes what the
+    wrapper requests (DeseasonalizedForecaster, PredictForecaster)."""
     from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 
-    return MetadataRouter(owner=owner).add(
+    # add_self_request: the wrapper's score is its own (R^2 of its predictions), and without
+    # its requests in the router set_score_request(sample_weight=True) was accepted but the
+    # searches and cross_validate scored it unweighted, or said the weights were "not routed
+    # to any object" (review, session 21)
+    return MetadataRouter(owner=owner).add_self_request(owner).add(
         **{name: getattr(owner, name)},
         method_mapping=MethodMapping().add(caller="fit", callee="fit"),
     )

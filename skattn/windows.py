@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import datetime
 import os
+import sys
 import warnings
 from collections.abc import Mapping
 from numbers import Integral
 
 import numpy as np
+
+from .exceptions import TimeGapWarning
 
 
 def as_float64(values, what):
@@ -241,8 +244,194 @@ def non_finite_message(array, what):
             f"the last gap")
 
 
+def _stacklevel_outside_package():
+    """``warnings.warn``'s stacklevel, called from the function that calls this one, of the
+    first frame outside skattn (and scikit-learn and joblib, which call it back): the user's
+    line, whichever of make_windows, backtest or a model's forecast reached the check."""
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and str(frame.f_globals.get("__name__")).split(".")[0] in (
+            "skattn", "sklearn", "joblib"):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _infer_freq(pd, index):
+    """``pd.infer_freq(index)``, or None where pandas infers none (or cannot: < 3 entries)."""
+    if index.freq is not None:  # a date_range, or asfreq: regular by construction
+        return index.freqstr
+    if len(index) < 3:
+        return None
+    try:
+        return pd.infer_freq(index)
+    except (TypeError, ValueError):
+        return None
+
+
+#: steps of a time index compared at a time by :func:`_first_other_step` (a bounded temporary)
+_STEP_CHUNK = 2**16
+
+
+def _first_other_step(stamps, step):
+    """The first position ``k`` of the int64 ``stamps`` with ``stamps[k] - stamps[k - 1]`` other
+    than ``step``, or None; a chunk of differences at a time, not a copy of the index."""
+    for start in range(0, len(stamps) - 1, _STEP_CHUNK):
+        other = np.flatnonzero(np.diff(stamps[start:start + _STEP_CHUNK + 1]) != step)
+        if other.size:
+            return start + int(other[0]) + 1
+    return None
+
+
+def _first_datetime_gap(pd, index):
+    """``(position, freq)``: the first irregular step of an increasing DatetimeIndex from which
+    pandas infers no frequency is from ``position - 1`` to ``position``; ``freq`` is that of the
+    steps before it, or of the next steps after it where too few come before (None if neither
+    has one)."""
+    # the longest regular prefix, by bisection (a prefix of a regular index is regular): a few
+    # infer_freq calls, and only on the path that warns
+    regular, irregular = 2, len(index)
+    while irregular - regular > 1:
+        middle = (regular + irregular) // 2
+        if _infer_freq(pd, index[:middle]) is None:
+            irregular = middle
+        else:
+            regular = middle
+    if regular == 2 and len(index) >= 4 and _infer_freq(pd, index[1:4]) is not None:
+        # regular from the second entry on: the first step is the odd one
+        return 1, _infer_freq(pd, index[1:4])
+    # the steps before the gap, or (too few of them) the next ones after it
+    return regular, (_infer_freq(pd, index[:regular])
+                     or _infer_freq(pd, index[regular:regular + 3]))
+
+
+def _time_order_message(index, what, kind):
+    """The ValueError message of :func:`check_time_index` for an index that is not strictly
+    increasing: the first offending position and what to do."""
+    if index.hasnans:
+        position = int(np.flatnonzero(index.isna())[0])
+        return (f"{what} has a {kind} with a missing time (NaT) at position {position}: drop "
+                f"that row or give it its time")
+    times = index.astype(str)
+    steps = np.diff(index.asi8)  # the failure path only
+    backwards = np.flatnonzero(steps < 0)
+    repeated = np.flatnonzero(steps == 0)
+    # the model reads the rows as they come, oldest first: rows newest first (an SQL export's
+    # ORDER BY date DESC) were forecast from the oldest values, silently (user trial, session 21)
+    dedupe = ("keep one row per time (values[~values.index.duplicated(keep='last')]) or "
+              "aggregate them (values.groupby(level=0).sum())")
+    if backwards.size:
+        position = int(backwards[0]) + 1
+        found = (f"runs newest first (position 0 is {times[0]}, position {len(index) - 1} is "
+                 f"{times[-1]})" if index.is_monotonic_decreasing else
+                 f"is not in time order (position {position}, {times[position]}, comes before "
+                 f"position {position - 1}, {times[position - 1]})")
+        remedy = "sort the rows by time first (values.sort_index())"
+        if repeated.size:
+            remedy += f", and for its repeated times {dedupe}"
+    else:
+        position = int(repeated[0]) + 1
+        found = (f"has duplicate times (position {position} repeats {times[position]} of "
+                 f"position {position - 1})")
+        remedy = dedupe
+    return (f"{what} has a {kind} that {found}: the values are read as consecutive time steps, "
+            f"oldest first, in the order given, so {remedy}")
+
+
+def check_time_index(values, what):
+    """Check the time index of a pandas series or history: increasing, and regular.
+
+    The package reads values in the order given, one per time step, and ignores the index; a
+    pandas ``Series`` or ``DataFrame`` (rows as time steps) with a ``DatetimeIndex`` or a
+    ``PeriodIndex`` says whether that reading is right. Newest-first rows (common in SQL
+    exports) were forecast from their oldest values, and missing days shifted every weekly
+    season after them, both silently (user trial, session 21). Other inputs (NumPy arrays,
+    lists, other index types) are not looked at: this costs nothing for them.
+
+    Parameters
+    ----------
+    values : object
+        A series or a history (time steps along its rows), not windows ``X``: a DataFrame of
+        windows has one window per row.
+    what : str
+        The name of ``values`` in the messages, e.g. ``"history"``.
+
+    Raises
+    ------
+    ValueError
+        When the index is not strictly increasing (descending, shuffled, repeated times, or a
+        missing time): the message names the first offending position and the remedy
+        (``sort_index()``, dropping or aggregating duplicates).
+
+    Warns
+    -----
+    skattn.exceptions.TimeGapWarning
+        When the index increases but is irregular: a ``DatetimeIndex`` of 3 or more entries
+        from which ``pandas.infer_freq`` infers no frequency (and that has none), or a
+        ``PeriodIndex`` with a step other than one period. The message names the first gap.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skattn.windows import check_time_index
+    >>> days = pd.date_range("2024-01-01", periods=5, freq="D")
+    >>> check_time_index(pd.Series(range(5), index=days), "history")  # in order and regular
+    >>> check_time_index(pd.Series(range(5), index=days[::-1]), "history")
+    Traceback (most recent call last):
+    ...
+    ValueError: history has a DatetimeIndex that runs newest first (position 0 is 2024-01-05, ...
+    """
+    pd = sys.modules.get("pandas")
+    # nothing is imported, or copied: a NumPy user pays one dictionary lookup
+    if pd is None or not isinstance(values, (pd.Series, pd.DataFrame)):
+        return
+    index = values.index
+    if isinstance(index, pd.DatetimeIndex):
+        kind = "DatetimeIndex"
+    elif isinstance(index, pd.PeriodIndex):
+        kind = "PeriodIndex"
+    else:
+        return
+    if len(index) < 2:
+        return
+    # pandas caches both on the index (one pass for the two), and hasnans
+    if index.hasnans or not (index.is_monotonic_increasing and index.is_unique):
+        raise ValueError(_time_order_message(index, what, kind))
+    if kind == "PeriodIndex":
+        # ordinals: consecutive periods of freq nM are n apart
+        step = index.freq.n
+        ordinals = index.asi8
+        if step == 1 and ordinals[-1] - ordinals[0] == len(index) - 1:
+            return  # strictly increasing and as many as their span: no gap, without a pass
+        position, freq = _first_other_step(ordinals, step), index.freqstr
+        if position is None:
+            return
+        remedy = (f"values.reindex(pd.period_range(values.index[0], values.index[-1], "
+                  f"freq={freq!r})), then fill the NaN")
+    else:
+        # steps of one length (hourly, daily, weekly without a time zone): regular, in a pass
+        # over the index; pandas' inference, ~25 times slower on long indexes, is left for the
+        # calendar's steps (months, business days, days across a change of daylight saving time)
+        stamps = index.asi8
+        if index.freq is not None or _first_other_step(stamps, stamps[1] - stamps[0]) is None \
+                or _infer_freq(pd, index) is not None:
+            return
+        position, freq = _first_datetime_gap(pd, index)
+        remedy = (f"values.asfreq({freq!r}), then fill the NaN" if freq is not None else
+                  "values.asfreq(step), then fill the NaN")
+    times = index[[position - 1, position]].astype(str)
+    around = "" if freq is None else f" (steps of {freq!r} around it)"
+    warnings.warn(
+        f"{what} has an irregular {kind}: its first gap is between position {position - 1} "
+        f"({times[0]}) and position {position} ({times[1]}){around}. The model reads the values "
+        f"as consecutive time steps, so a missing step shifts every season after it: reindex "
+        f"with the missing steps filled ({remedy}, e.g. by interpolate(); docs/pandas.md, "
+        f"'Table to series'). Steps missing by design (trading days) can stay: filter this "
+        f"warning by its class, skattn.exceptions.TimeGapWarning",
+        TimeGapWarning, stacklevel=_stacklevel_outside_package())
+
+
 def _as_series(values, what, allow_empty=False):
     """A finite float64 1-D array, or a ValueError that says which series is wrong and how."""
+    check_time_index(values, what)
     array = as_float64(values, what)
     if array.ndim != 1:
         raise ValueError(f"{what} must be 1-D, got an array of shape {array.shape}")
@@ -255,6 +444,7 @@ def _as_series(values, what, allow_empty=False):
 
 def _as_covariates(values, n_steps, what):
     """Covariates of one series as a finite float64 (n_steps, n_covariates) array."""
+    check_time_index(values, what)
     array = as_float64(values, what)
     if array.ndim == 1:
         array = array[:, None]
@@ -357,6 +547,57 @@ def _is_single_series(series):
             f"{shape} ({hint})"
         )
     return True
+
+
+def _panel(series, covariates):
+    """``(single, series_list, covariate_list)`` of :func:`make_windows`' ``series`` and
+    ``covariates`` (a list of None without covariates), or the ValueError that says what to pass
+    instead: the one reading of a panel for make_windows and :func:`last_windows`."""
+    single = _is_single_series(series)
+    series_list = [series] if single else list(series)
+    if len(series_list) == 0:
+        raise ValueError("series is empty: pass one series or a non-empty list of series")
+    if covariates is None:
+        covariate_list = [None] * len(series_list)
+    else:
+        covariate_list = [covariates] if single else list(covariates)
+        if len(covariate_list) != len(series_list):
+            raise ValueError(
+                f"covariates must give one array per series: {len(covariate_list)} arrays "
+                f"for {len(series_list)} series"
+            )
+    return single, series_list, covariate_list
+
+
+def _checked_channels(single, series_list, covariate_list, allow_empty):
+    """Each series of :func:`_panel`'s lists checked, as ``(number, channels)``: its finite
+    float64 channels (n_timesteps, 1 + n_covariates), the target in column 0; a ValueError names
+    the first series (or covariates) that is wrong, and how. ``allow_empty``: an empty series
+    gives a (0, C) array rather than an error."""
+    n_covariates = first_with_count = None
+    for number, (values, cov) in enumerate(zip(series_list, covariate_list)):
+        what = "series" if single else f"series[{number}]"
+        target = _as_series(values, what, allow_empty=allow_empty)
+        channels = target[:, None]  # (L, 1)
+        if cov is not None:
+            cov = _as_covariates(cov, target.shape[0], "covariates" if single else f"covariates[{number}]")
+        # a None entry is a series without covariates: counted as 0, so that a mix of None and
+        # arrays gets this message rather than NumPy's from concatenating the windows later
+        n_this = 0 if cov is None else cov.shape[1]
+        if n_covariates is None:
+            n_covariates, first_with_count = n_this, number
+        elif n_this != n_covariates:
+            none_at = number if cov is None else first_with_count
+            hint = ("" if covariate_list[none_at] is not None else
+                    f" (covariates[{none_at}] is None: no covariates for that series; pass an "
+                    "array for every series, or covariates=None for none)")
+            raise ValueError(
+                f"every series needs the same number of covariates: {what} has {n_this}, "
+                f"series[{first_with_count}] has {n_covariates}{hint}"
+            )
+        if cov is not None:
+            channels = np.concatenate([channels, cov], axis=1)  # (L, C)
+        yield number, channels
 
 
 def _check_window_args(window, horizon, step, min_history, min_target):
@@ -582,54 +823,21 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_hist
     """
     window, horizon, step, min_history, min_target = _check_window_args(
         window, horizon, step, min_history, min_target)
-    single = _is_single_series(series)
-    series_list = [series] if single else list(series)
-    if len(series_list) == 0:
-        raise ValueError("series is empty: pass one series or a non-empty list of series")
-    if covariates is None:
-        covariate_list = [None] * len(series_list)
-    else:
-        covariate_list = [covariates] if single else list(covariates)
-        if len(covariate_list) != len(series_list):
-            raise ValueError(
-                f"covariates must give one array per series: {len(covariate_list)} arrays "
-                f"for {len(series_list)} series"
-            )
+    single, series_list, covariate_list = _panel(series, covariates)
 
     # first pass: check every series and lay out its windows (first target positions), keeping
     # the padded series; the windows are cut in the second pass straight into their rows of X.
     # (Cut per series, concatenated, then put in order, they took three times X's memory at the
     # peak: 1.9 GB for 0.56 GB of hourly windows with a covariate; user trial, session 18.)
     laid_out = []  # (series number, padded channels (L', C), first target positions (n,), n_pad)
-    n_covariates = first_with_count = None
     skipped = []  # the numbers of the series too short for a window
     n_total = 0
     padded_bytes = 0
-    for number, (values, cov) in enumerate(zip(series_list, covariate_list)):
-        what = "series" if single else f"series[{number}]"
-        # in a panel an empty series is skipped as a short one is (a new product once its
-        # hold-out is cut off; it stopped the panel, when one of 1-8 values was skipped and
-        # named: user trial, session 19)
-        target = _as_series(values, what, allow_empty=not single)
-        channels = target[:, None]  # (L, 1)
-        if cov is not None:
-            cov = _as_covariates(cov, target.shape[0], "covariates" if single else f"covariates[{number}]")
-        # a None entry is a series without covariates: counted as 0, so that a mix of None and
-        # arrays gets this message rather than NumPy's from concatenating the windows below
-        n_this = 0 if cov is None else cov.shape[1]
-        if n_covariates is None:
-            n_covariates, first_with_count = n_this, number
-        elif n_this != n_covariates:
-            none_at = number if cov is None else first_with_count
-            hint = ("" if covariate_list[none_at] is not None else
-                    f" (covariates[{none_at}] is None: no covariates for that series; pass an "
-                    "array for every series, or covariates=None for none)")
-            raise ValueError(
-                f"every series needs the same number of covariates: {what} has {n_this}, "
-                f"series[{first_with_count}] has {n_covariates}{hint}"
-            )
-        if cov is not None:
-            channels = np.concatenate([channels, cov], axis=1)  # (L, C)
+    # in a panel an empty series is skipped as a short one is (a new product once its hold-out
+    # is cut off; it stopped the panel, when one of 1-8 values was skipped and named: user
+    # trial, session 19)
+    for number, channels in _checked_channels(single, series_list, covariate_list,
+                                              allow_empty=not single):
         length = channels.shape[0]
         if length <= horizon:
             skipped.append(number)
@@ -709,3 +917,107 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_hist
     if horizon == 1:
         y = y[:, 0]
     return (X, y, index) if return_index else (X, y)
+
+
+def last_windows(series, window, covariates=None):
+    """The last window of each series, as ``forecast`` reads it: many series in one ``predict``.
+
+    A model's ``forecast(history, steps)`` forecasts one series. For many, this stacks each
+    one's last ``window`` steps into the rows of windows ``X``, left-padded by repeating its
+    first step when it is shorter (the rule of ``forecast`` and :func:`make_windows`), and one
+    ``model.predict(X)`` forecasts them all: row ``i``'s first ``steps`` values are
+    ``model.forecast(series[i], steps)``, bitwise, for ``steps`` up to the model's horizon.
+    That holds for the window models, whose ``forecast`` reads the last window with
+    ``predict``'s network: :class:`~skattn.AttentionForecaster`, :class:`~skattn.ForecastEnsemble`
+    (:func:`~skattn.make_attention_ensemble`), :class:`~skattn.DeseasonalizedForecaster` and
+    :class:`~skattn.model_selection.PredictForecaster` (a Pipeline or a search). The baselines
+    forecast from the whole history, not its last window; and beyond the horizon ``forecast``
+    feeds its forecasts back, so call it per series there.
+
+    Parameters
+    ----------
+    series : array-like of shape (n_timesteps,), or list of such arrays
+        One series, or several (of any lengths, at least one value each), oldest value first:
+        what :func:`make_windows` takes, with its messages for what it refuses (a dict, a
+        pandas GroupBy, a 2-D array each say how to pass them as a list).
+    window : int
+        The model's window, ``model.n_features_in_``.
+    covariates : array-like or list of array-like, default None
+        The covariates of each series up to its last step, as :func:`make_windows` takes them:
+        of shape (n_timesteps,) or (n_timesteps, n_covariates) for one series, a list of such
+        arrays (one per series) for several. They become channels 1.. of ``X``, as the columns
+        1.. of the 2-D history ``forecast`` takes.
+
+    Returns
+    -------
+    X : ndarray of shape (n_series, window), or (n_series, window, 1 + n_covariates)
+        Row ``i``: the last ``window`` steps of series ``i``, oldest first (one row for one
+        series); 3-D only with covariates, the target in channel 0.
+
+    Raises
+    ------
+    ValueError
+        For a bad ``window``, for what :func:`make_windows` refuses (series or covariates that
+        are not numeric, not 1-D, not finite, a list of covariates of another length, a pandas
+        time index out of order), and for an empty series: it has no last value to forecast
+        from.
+
+    Warns
+    -----
+    skattn.exceptions.TimeGapWarning
+        For a pandas series with gaps in its DatetimeIndex or PeriodIndex
+        (:func:`check_time_index`).
+
+    See Also
+    --------
+    make_windows : The windows of training.
+
+    Notes
+    -----
+    One ``predict`` of many rows runs the network once per chunk of rows instead of once per
+    series: in the user trial of session 21, 2,000 series forecast by an ensemble of 18 members
+    took 1.08 s this way and 26 s in a loop of ``forecast`` calls, with bitwise the same values
+    (docs/deployment.md has timings of this package on a small model).
+
+    Examples
+    --------
+    Each series' last ``window`` values; a shorter one is left-padded with its first value:
+
+    >>> import numpy as np
+    >>> from skattn import last_windows
+    >>> last_windows([np.arange(6.0), np.array([7.0, 8.0])], window=4)
+    array([[2., 3., 4., 5.],
+           [7., 7., 7., 8.]])
+
+    One ``predict`` then forecasts every series as ``forecast`` does one:
+
+    >>> from skattn import AttentionForecaster, make_windows
+    >>> series = [10 + np.sin(np.arange(n) / 2) for n in (60, 45, 5)]
+    >>> model = AttentionForecaster(patch_len=4, d_model=8, max_epochs=2, random_state=0)
+    >>> model = model.fit(*make_windows(series, window=12, horizon=3))
+    >>> forecasts = model.predict(last_windows(series, model.n_features_in_))  # (3, 3)
+    >>> all(np.array_equal(row, model.forecast(s, 3)) for row, s in zip(forecasts, series))
+    True
+    """
+    window = check_integer("window", window)
+    single, series_list, covariate_list = _panel(series, covariates)
+    X = None
+    for number, channels in _checked_channels(single, series_list, covariate_list,
+                                              allow_empty=True):
+        if channels.shape[0] == 0:
+            what = "series" if single else f"series[{number}]"
+            raise ValueError(f"{what} is empty: a forecast starts from a series' last value, so "
+                             f"each series needs at least one (leave empty ones out, and give "
+                             f"them a forecast of their own, e.g. 0)")
+        if X is None:
+            # the windows, checked BEFORE allocating them (window=10**9 would fill the memory)
+            n_channels = channels.shape[1]
+            check_fits_in_memory(8 * len(series_list) * window * n_channels, "the windows",
+                                 f"window={window} is too large for {len(series_list)} series")
+            X = np.empty((len(series_list), window) + ((n_channels,) if n_channels > 1 else ()))
+        # as recursive_forecast reads a history, left_pad(history, window)[-window:], but with
+        # the padding written in place rather than a padded copy of the whole series made
+        last = (channels if X.ndim == 3 else channels[:, 0])[-window:]
+        X[number, window - last.shape[0]:] = last
+        X[number, :window - last.shape[0]] = last[0]
+    return X
