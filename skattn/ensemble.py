@@ -17,7 +17,8 @@ from sklearn.ensemble import VotingRegressor
 from sklearn.ensemble._voting import _BaseVoting
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils import Bunch, get_tags
-from sklearn.utils._set_output import _get_output_config
+from sklearn.utils._set_output import _get_output_config, _wrap_data_with_container
+from sklearn.utils.metadata_routing import _raise_for_params
 from sklearn.utils.validation import (_check_feature_names_in, _num_samples, check_array,
                                       check_is_fitted)
 
@@ -40,6 +41,12 @@ def _two_d_unless_default_output(transformer, result):
             f"set_output(transform='default') for 3-D output"
         )
     return result
+
+
+def _output_set_on(transformer):
+    """The container ``set_output(transform=...)`` asked ``transformer`` for, or None when it
+    follows the global ``sklearn.set_config(transform_output=...)``."""
+    return getattr(transformer, "_sklearn_output_config", {}).get("transform")
 
 
 class LastSteps(TransformerMixin, BaseEstimator):
@@ -66,6 +73,17 @@ class LastSteps(TransformerMixin, BaseEstimator):
     n_steps_ : int
         Time steps kept, as fit resolved ``n_steps`` (None: all of ``n_features_in_``).
         ``transform`` keeps these, whatever ``n_steps`` is set to after fit.
+
+    Notes
+    -----
+    Output containers: 2-D output follows ``set_output`` and the global
+    ``sklearn.set_config(transform_output=...)`` as any scikit-learn transformer's. 3-D output
+    (windows with covariates) cannot be a DataFrame: ``set_output(transform="pandas")`` on this
+    transformer (or on a Pipeline holding it) then makes ``transform`` raise a ValueError, while
+    the global setting, a preference for every transformer, leaves it an ndarray. Otherwise
+    ``transform_output="pandas"`` set once for a notebook made every
+    ``make_pipeline(LastSteps(w), AttentionForecaster())`` on covariates fail, in a
+    :func:`~skattn.model_selection.backtest` too, though the model takes the 3-D array.
 
     Examples
     --------
@@ -128,16 +146,47 @@ class LastSteps(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_recent : ndarray of shape (n_samples, n_steps) or (n_samples, n_steps, n_channels)
+        X_recent : ndarray or DataFrame
             The most recent ``n_steps_`` steps of each window, oldest first (all of them when
-            ``n_steps`` was None at fit).
+            ``n_steps`` was None at fit): of shape (n_samples, n_steps) in the container
+            ``set_output`` (or the global ``transform_output``) asks for, or an ndarray of
+            shape (n_samples, n_steps, n_channels) for 3-D ``X`` (see Notes).
+
+        Raises
+        ------
+        ValueError
+            When the output is 3-D and ``set_output`` asked this transformer for a DataFrame.
         """
         check_is_fitted(self)
+        windows = X
         X, _, _ = validate_windows(self, X, reset=False)
         # fit's n_steps_, not n_steps: set_params(n_steps=...) after fit changed the output
         # (beyond the windows' length, to the wrong steps), as parameters must not before a fit
-        return _two_d_unless_default_output(
-            self, np.ascontiguousarray(X[:, X.shape[1] - self.n_steps_:]))
+        recent = np.ascontiguousarray(X[:, X.shape[1] - self.n_steps_:])
+        if recent.ndim == 3 and _output_set_on(self) is None:
+            # the global transform_output cannot apply to 3-D output (see Notes)
+            return recent
+        return _wrap_data_with_container("transform", _two_d_unless_default_output(self, recent),
+                                         windows, self)
+
+    def fit_transform(self, X, y=None):
+        """Fit to the windows ``X``, then keep the last ``n_steps`` steps of each.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
+            History windows, oldest value first.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        X_recent : ndarray or DataFrame
+            As :meth:`transform` returns it.
+        """
+        # defined here so that it returns what transform does: TransformerMixin's, wrapped by
+        # set_output, made a DataFrame of the 3-D arrays transform returns
+        return self.fit(X, y).transform(X)
 
     def get_feature_names_out(self, input_features=None):
         """Get the names of the kept time steps.
@@ -156,6 +205,13 @@ class LastSteps(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         names = _check_feature_names_in(self, input_features)
         return names[len(names) - self.n_steps_:]
+
+
+# transform and fit_transform choose their container themselves (see LastSteps' Notes): they are
+# taken out of the wrapper that scikit-learn's set_output puts around the methods a transformer
+# defines, which would make a DataFrame of every output, 3-D ones included
+LastSteps.transform = getattr(LastSteps.transform, "__wrapped__", LastSteps.transform)
+LastSteps.fit_transform = getattr(LastSteps.fit_transform, "__wrapped__", LastSteps.fit_transform)
 
 
 def _naming_the_member(exc, member, name):
@@ -202,6 +258,15 @@ def _combine(member_values, aggregate, weights):
     if aggregate == "median":
         return np.median(member_values, axis=0)
     return np.average(member_values, axis=0, weights=weights)
+
+
+def _weights_of_fitted_members(weights, estimators):
+    """The ``weights`` of the members of ``estimators`` that are not dropped (those of
+    ``estimators_``, in their order) as a float64 ndarray; None for None (equal weights)."""
+    if weights is None:
+        return None
+    return np.asarray([weight for weight, (_, member) in zip(weights, estimators)
+                       if not _is_dropped(member)], dtype=np.float64)
 
 
 def _scaled_weights(weights):
@@ -285,12 +350,26 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         The quantiles every member forecasts (members fitted with ``loss="pinball"``, or
         baselines with ``quantiles=``, all with the same quantiles), combined by
         :meth:`predict_quantiles`; None otherwise.
+    aggregate_ : {"median", "mean"}
+        ``aggregate`` at fit: how :meth:`predict`, :meth:`predict_quantiles`, :meth:`forecast`
+        and :meth:`forecast_quantiles` combine the members.
+    weights_ : ndarray of shape (n_fitted_members,) or None
+        The weights of the mean at fit, as fit checked them: those of the members of
+        ``estimators_`` (the dropped ones left out), in their order; None for equal weights or
+        the median.
 
     See Also
     --------
     skattn.AttentionForecaster : The model these ensembles are made for.
     sklearn.ensemble.VotingRegressor : The scikit-learn ensemble this one extends to
         multi-output targets, the median and forecasting.
+
+    Notes
+    -----
+    The members are combined as at fit, with ``aggregate_`` and ``weights_``, not the current
+    parameters: ``set_params(aggregate=..., weights=...)`` (and setting a member to ``"drop"``)
+    changes nothing until the next fit, which checks the new values (as for any scikit-learn
+    estimator).
 
     Examples
     --------
@@ -351,8 +430,11 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
             :class:`AttentionForecaster` leaves it out of its loss.
         **fit_params : dict
             Passed on to the members' ``fit`` as :class:`~sklearn.ensemble.VotingRegressor` does:
-            ``sample_weight`` to every member, or, with metadata routing enabled, what each
-            member requests; :class:`AttentionForecaster` takes no ``sample_weight``.
+            without metadata routing, only ``sample_weight``, to every member (any other name,
+            ``sample_wieght`` or ``ridge__sample_weight``, is a ValueError, as in
+            VotingRegressor); with it enabled (``enable_metadata_routing=True`` in
+            :func:`sklearn.set_config`), what each member requests (``set_fit_request``).
+            :class:`AttentionForecaster` takes no ``sample_weight``.
 
         Returns
         -------
@@ -362,7 +444,9 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         Raises
         ------
         ValueError
-            When ``y`` is None or has a row with no observed value; when ``estimators`` is not
+            When a fit parameter other than ``sample_weight`` is passed without metadata routing
+            (scikit-learn's message); when ``y`` is None or has a row with no observed value;
+            when ``estimators`` is not
             a list of (name, estimator) pairs, or a member is neither an estimator nor
             ``"drop"``; when ``weights`` are given with ``aggregate="median"``,
             are not finite numbers >= 0, or the weights of the members that are not dropped do
@@ -370,6 +454,10 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
             when a parameter is invalid
             (:class:`~sklearn.utils._param_validation.InvalidParameterError`, e.g. ``n_jobs=0``).
         """
+        # VotingRegressor.fit's own check, which calling _BaseVoting.fit (below) skips: without
+        # routing only sample_weight is passed on, so a misspelt sample_wieght=w, or a member's
+        # r__sample_weight=w, trained an unweighted ensemble without a word (review, session 21)
+        _raise_for_params(fit_params, self, "fit", allow=["sample_weight"])
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
@@ -444,7 +532,7 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         # on a DataFrame would outlive a refit on an array (VotingRegressor's fit keeps it), and
         # forecast then built DataFrames whose names the members had not seen
         for fitted_attribute in ("estimators_", "named_estimators_", "feature_names_in_",
-                                 "_warned_of_short_history"):
+                                 "aggregate_", "weights_", "_warned_of_short_history"):
             self.__dict__.pop(fitted_attribute, None)  # leaves the ensemble unfitted
         self._caller = current_caller()
         try:
@@ -464,6 +552,12 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         self.quantiles_ = member_quantiles[0] if all(
             quantiles is not None and np.array_equal(quantiles, member_quantiles[0])
             for quantiles in member_quantiles) else None
+        # the combination as checked above: predict read aggregate and weights, so a
+        # set_params(weights=[nan, 1]) after fit gave NaN forecasts, [0, 0] a ZeroDivisionError
+        # and aggregate="avg" the mean, none of which fit accepts (review, session 21)
+        self.aggregate_ = self.aggregate
+        self.weights_ = (_weights_of_fitted_members(self.weights, self.estimators)
+                         if self.aggregate_ == "mean" else None)
         fitted = iter(self.estimators_)
         self.named_estimators_ = Bunch()
         for name, member in self.estimators:
@@ -473,11 +567,41 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
                 self.feature_names_in_ = current.feature_names_in_
         return self
 
+    def __setstate__(self, state):
+        # a pickle from before session 21 has no aggregate_ and weights_: its predict combined
+        # the members with the parameters it holds, which stand for the fitted ones
+        state = dict(state)
+        super().__setstate__(state)
+        if "estimators_" in state and "aggregate_" not in state:
+            self.aggregate_ = self.aggregate
+            self.weights_ = (_weights_of_fitted_members(self.weights, self.estimators)
+                             if self.aggregate_ == "mean" else None)
+
     def __sklearn_is_fitted__(self):
         # fitted once the members are: fit sets n_channels_ and n_outputs_ before them, so a
         # fit whose member failed (or whose members' warnings an "error" filter raised) looked
         # fitted to check_is_fitted, and predict failed obscurely
         return hasattr(self, "estimators_")
+
+    def get_metadata_routing(self):
+        """Get the metadata routing of this object: ``fit`` routes to every member's ``fit``.
+
+        ``score`` takes what the ensemble requests itself (``set_score_request(sample_weight=True)``
+        for a weighted R^2); with metadata routing enabled, weights passed to a search or to
+        ``cross_validate`` while that request is unset are an error, as for any regressor.
+
+        See scikit-learn's :ref:`User Guide <metadata_routing>` on how the routing works.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            A :class:`~sklearn.utils.metadata_routing.MetadataRouter` encapsulating the
+            routing information.
+        """
+        # VotingRegressor's routes to the members only: set_score_request(sample_weight=True)
+        # was accepted, and cross_validate and the searches scored the ensemble unweighted
+        # (review, session 21); its own requests make its score a consumer like any regressor's
+        return super().get_metadata_routing().add_self_request(self)
 
     def _validate_estimators(self):
         # VotingRegressor.fit's source of the members it clones and fits (after its checks)
@@ -515,12 +639,15 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         float64 averaged them as (a + b) / 2, and so did the mean, whose sum overflowed to inf
         (fuzzing, session 20). Those combinations alone are computed again, on the values
         scaled down by a power of two; the others are np.median's or np.average's to the last
-        bit (the M3 benchmark's median of 18 members)."""
-        weights = self._weights_not_none if self.aggregate == "mean" else None
+        bit (the M3 benchmark's median of 18 members).
+
+        With the fitted ``aggregate_`` and ``weights_``: the parameters may have been set to
+        anything since fit."""
+        weights = self.weights_
         if weights is not None:
             weights = _scaled_weights(weights)
         with np.errstate(over="ignore", invalid="ignore"):
-            combined = _combine(member_values, self.aggregate, weights)
+            combined = _combine(member_values, self.aggregate_, weights)
         # a member's own inf or NaN is left as it is
         overflowed = ~np.isfinite(combined) & np.isfinite(member_values).all(axis=0)
         if overflowed.any():
@@ -530,7 +657,7 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
             shift = int(np.ceil(np.log2(len(member_values)))) + 1
             with np.errstate(under="ignore"):
                 scaled = np.ldexp(values, -shift)
-                small = _combine(scaled, self.aggregate, weights)
+                small = _combine(scaled, self.aggregate_, weights)
             # a median or mean lies between the members' values; clipped there, a rounding
             # cannot take it past the largest float64 as it is scaled back
             small = np.clip(small, scaled.min(axis=0), scaled.max(axis=0))

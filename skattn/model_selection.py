@@ -11,7 +11,7 @@ from numbers import Real
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
-from sklearn.utils._param_validation import HasMethods, validate_parameter_constraints
+from sklearn.utils._param_validation import validate_parameter_constraints
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -22,6 +22,7 @@ from ._worker_warnings import _module_of, call_recording_warnings, collect, curr
 from .exceptions import MetricWarning
 from .metrics import (_mae, _repeats_every_season, _rmse, _seasonal_naive_scale, _smape,
                       coverage, mase, msis)
+from .seasonal import CLONEABLE_WINDOW_REGRESSOR
 from .windows import _as_covariates, _as_series, _is_single_series, check_integer, make_windows
 
 METRIC_COLUMNS = ("smape", "mase", "mae", "rmse")
@@ -149,7 +150,8 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
     ----------
     estimator : regressor
         Fitted on history windows ``X`` (n_samples, n_timesteps[, n_channels]) and the values
-        ``y`` that follow them; cloned at fit.
+        ``y`` that follow them; cloned at fit, so it needs ``get_params`` besides ``fit`` and
+        ``predict`` (any scikit-learn estimator has it).
 
     Attributes
     ----------
@@ -230,8 +232,9 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
     (12, 3)
     """
 
-    # validated at fit as the package's other wrappers are (an int was "Cannot clone object")
-    _parameter_constraints: dict = {"estimator": [HasMethods(["fit", "predict"])]}
+    # validated at fit as the package's other wrappers are (an int was "Cannot clone object"),
+    # get_params included (an object with fit and predict only was "Cannot clone object" too)
+    _parameter_constraints: dict = {"estimator": [CLONEABLE_WINDOW_REGRESSOR]}
 
     def __init__(self, estimator):
         self.estimator = estimator
@@ -250,8 +253,8 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
         tags.target_tags.single_output = True
         estimator_tags = declared_tags(self.estimator)
         if estimator_tags is None:
-            # a duck-typed regressor (fit and predict, no scikit-learn base class), which backtest
-            # wraps too, declares nothing: the defaults stand
+            # a duck-typed regressor (fit, predict and get_params, no scikit-learn base class),
+            # which backtest wraps too, declares nothing: the defaults stand
             return tags
         # fit hands X and y to the estimator unchecked, so what they may hold is its to say, as
         # for scikit-learn's meta-estimators
@@ -289,8 +292,8 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
         Raises
         ------
         ValueError
-            (scikit-learn's InvalidParameterError) When ``estimator`` has no ``fit`` and
-            ``predict``.
+            (scikit-learn's InvalidParameterError) When ``estimator`` has no ``fit``,
+            ``predict`` or ``get_params``.
         Exception
             Whatever ``estimator.fit`` raises on this data, or the routing on these parameters;
             nothing is then changed.
@@ -334,6 +337,10 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
 
     def get_metadata_routing(self):
         """Get the metadata routing of this object: ``fit`` routes to ``estimator``'s ``fit``.
+
+        ``score`` takes what this object requests itself (``set_score_request(sample_weight=True)``
+        for a weighted R^2); with metadata routing enabled, weights passed to a search or to
+        ``cross_validate`` while that request is unset are an error, as for any regressor.
 
         See scikit-learn's :ref:`User Guide <metadata_routing>` on how the routing works.
 
@@ -1326,6 +1333,13 @@ class OriginSplit:
 
     Notes
     -----
+    **On one series, give a scorer: R^2 is not defined.** Each split validates one window per
+    series, so on ONE series every split has a single validation window, on which R^2, a
+    search's default (``score``), is not defined: every candidate scores NaN (with a warning)
+    and ``best_params_`` is an arbitrary one of them. Pass ``scoring=``, e.g.
+    :func:`~skattn.metrics.make_mase_scorer` or ``skattn.metrics.neg_mae_scorer``, which are
+    defined on one window.
+
     **Series are aligned at their ends.** Windows carry no dates, so each series' origins are
     counted back from its own last window, as :func:`backtest` counts them. If the series end
     at different dates, a split can train on another series' values from dates later than a

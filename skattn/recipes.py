@@ -148,7 +148,9 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
     ForecastEnsemble
         Unfitted, with ``aggregate="median"``; the members are named
         ``"{family}_w{window}_seed{k}"`` and listed longest window first (the order the
-        ensemble's workers take them in; it does not change the forecasts).
+        ensemble's workers take them in; it does not change the forecasts). Their
+        :class:`~skattn.LastSteps` give arrays (``set_output(transform="default")``), whatever
+        the global ``sklearn.set_config(transform_output=...)``.
 
     Raises
     ------
@@ -245,9 +247,14 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
     for window in sorted(windows, reverse=True):
         for family, critical_value, overrides in families:
             for k, seed in enumerate(seeds):
-                member = make_pipeline(LastSteps(window), AttentionForecaster(
-                    **params, **overrides, max_epochs=max_epochs,
-                    batch_size=batch_size, n_jobs=1, random_state=seed))
+                # the LastSteps' output pinned to arrays, as scikit-learn pins the transformers
+                # it builds inside its estimators: a global set_config(transform_output="pandas")
+                # turned them to DataFrames, and on windows with covariates (3-D) every
+                # member's fit failed (review, session 21); the members take arrays either way
+                member = make_pipeline(
+                    LastSteps(window).set_output(transform="default"),
+                    AttentionForecaster(**params, **overrides, max_epochs=max_epochs,
+                                        batch_size=batch_size, n_jobs=1, random_state=seed))
                 if season_length > 1:
                     member = DeseasonalizedForecaster(member, season_length=season_length,
                                                       critical_value=critical_value)

@@ -82,6 +82,27 @@ def _seasonal_indices_of_full_windows(values, season_length, z):
 _CRITICAL_VALUE = Interval(Real, 0, None, closed="left")  # finite, >= 0
 
 
+class _CloneableWindowRegressor(HasMethods):
+    """The constraint of a wrapped window regressor (DeseasonalizedForecaster's ``forecaster``,
+    PredictForecaster's ``estimator``): ``fit`` and ``predict``, and ``get_params``, without
+    which the wrapper's ``fit`` cannot clone it."""
+
+    def __init__(self):
+        # get_params checked too: an object with fit and predict only passed the check, and
+        # clone() then refused it at fit with "Cannot clone object", naming no parameter
+        # (sklearn-conventions review, session 21)
+        super().__init__(["fit", "predict", "get_params"])
+
+    def __str__(self):
+        # the methods a user thinks of first, then why the third is needed
+        return ("an object implementing 'fit' and 'predict', and 'get_params' to be cloned "
+                "(a scikit-learn estimator, e.g. a subclass of sklearn.base.BaseEstimator)")
+
+
+#: shared by DeseasonalizedForecaster and model_selection.PredictForecaster
+CLONEABLE_WINDOW_REGRESSOR = _CloneableWindowRegressor()
+
+
 def _padding(X):
     """Steps of left padding of each window (n, T) -> (n,): a leading run of equal values but
     its last step, which may be the series' first real value."""
@@ -221,7 +242,8 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
     ----------
     forecaster : regressor
         The window forecaster to wrap, e.g. :class:`skattn.AttentionForecaster` or a
-        :class:`skattn.ForecastEnsemble`; cloned at fit.
+        :class:`skattn.ForecastEnsemble`; cloned at fit, so it needs ``get_params`` besides
+        ``fit`` and ``predict`` (any scikit-learn estimator has it).
     season_length : int, default=12
         Steps per season (12 for monthly data).
     seasonality_test : bool, default=True
@@ -280,7 +302,7 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
     """
 
     _parameter_constraints: dict = {
-        "forecaster": [HasMethods(["fit", "predict"])],
+        "forecaster": [CLONEABLE_WINDOW_REGRESSOR],
         "season_length": [IntegerInterval(2, None, closed="left")],
         "seasonality_test": ["boolean"],
         "critical_value": [_CRITICAL_VALUE],
@@ -300,8 +322,8 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
         tags.input_tags.three_d_array = takes_three_d(self.forecaster)
         forecaster_tags = declared_tags(self.forecaster)
         if forecaster_tags is None:
-            # a duck-typed forecaster (fit and predict, which the parameter check asks for)
-            # declares nothing: the defaults stand (get_tags raised, and with it fit and
+            # a duck-typed forecaster (fit, predict and get_params, which the parameter check
+            # asks for) declares nothing: the defaults stand (get_tags raised, and with it fit and
             # cross_val_score; sklearn-conventions review, session 19)
             return tags
         # several values per window if the wrapped forecaster forecasts several
@@ -450,6 +472,10 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
 
     def get_metadata_routing(self):
         """Get the metadata routing of this object: ``fit`` routes to ``forecaster``'s ``fit``.
+
+        ``score`` takes what this object requests itself (``set_score_request(sample_weight=True)``
+        for a weighted R^2); with metadata routing enabled, weights passed to a search or to
+        ``cross_validate`` while that request is unset are an error, as for any regressor.
 
         See scikit-learn's :ref:`User Guide <metadata_routing>` on how the routing works.
 
