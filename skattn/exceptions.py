@@ -5,8 +5,8 @@ a ValueError, never a warning; scikit-learn's ``ConvergenceWarning`` is used as 
 notices about a call's own arguments are plain ``UserWarning``s: ``future_covariates`` rows no
 model reads, a ``forecast_quantiles`` history shorter than what the model's networks read, series
 too short for any window of ``make_windows``, an AttentionForecaster ``stride`` beyond its
-``patch_len`` (steps never read), early stopping on validation windows that are all constant (the
-fit trains without it).
+``patch_len`` (steps never read) or a ``patch_len`` longer than the windows (one patch), early
+stopping on validation windows that are all constant (the fit trains without it).
 """
 
 __all__ = ["BaselineFallbackWarning", "DataShiftWarning", "MetricWarning", "NumbaCacheWarning",

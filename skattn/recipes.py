@@ -101,7 +101,9 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
         History lengths of the members; each at least 2 (a member reads its window relative to
         its own level, so a window of one value leaves it nothing to learn), all different
         (they name the members). M3 monthly (horizon 18) used 24, 36 and 54; about 4/3, 2 and 3 horizons
-        elsewhere.
+        elsewhere. A window shorter than the members' ``patch_len`` (6) gets members with
+        ``patch_len`` (and ``stride``, when larger) cut to the window, unless ``member_params``
+        sets them.
     season_length : int, default=12
         Steps per season of the seasonal adjustment; 1 puts no adjustment in front of the
         members (non-seasonal data).
@@ -244,7 +246,18 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
         member = AttentionForecaster(**params)
         member._validate_params()  # the type (a scalar was refused only by the members' fit)
         member._check_params()
+    user_params = _checked_member_params(member_params)
     for window in sorted(windows, reverse=True):
+        window_params = dict(params)
+        if window < params["patch_len"] and "patch_len" not in user_params:
+            # a window shorter than the default patch is read as one patch: cut the patches to
+            # the window instead of warning about a setting only the recipe chose (session 21:
+            # AttentionForecaster warns of patch_len > window, which compare's members of
+            # windows under 6, for horizons up to 4, would have raised with no remedy for the
+            # user). M3's windows (24, 36, 54) are unchanged.
+            window_params["patch_len"] = window
+            if "stride" not in user_params:
+                window_params["stride"] = min(params["stride"], window)
         for family, critical_value, overrides in families:
             for k, seed in enumerate(seeds):
                 # the LastSteps' output pinned to arrays, as scikit-learn pins the transformers
@@ -253,7 +266,7 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
                 # member's fit failed (review, session 21); the members take arrays either way
                 member = make_pipeline(
                     LastSteps(window).set_output(transform="default"),
-                    AttentionForecaster(**params, **overrides, max_epochs=max_epochs,
+                    AttentionForecaster(**window_params, **overrides, max_epochs=max_epochs,
                                         batch_size=batch_size, n_jobs=1, random_state=seed))
                 if season_length > 1:
                     member = DeseasonalizedForecaster(member, season_length=season_length,

@@ -250,3 +250,32 @@ def test_windows_of_one_value_are_refused_at_the_call():
     # a member normalises its window by its own level: one value is constant, nothing to learn
     with pytest.raises(ValueError, match="every window"):
         make_attention_ensemble((1, 12))
+
+
+def test_windows_shorter_than_the_patch_get_members_with_patches_of_the_window():
+    # AttentionForecaster warns of patch_len > window (session 21); the recipe's own patch of 6
+    # would have raised that warning for every member of a window under 6 (compare's members
+    # for horizons up to 4), with no setting of the user's to blame: the recipe cuts it instead
+    import warnings
+
+    import numpy as np
+
+    from skattn import make_attention_ensemble, make_windows
+
+    series = np.sin(np.arange(120) * 0.5) * 5 + np.arange(120) * 0.1 + 50
+    X, y = make_windows(series, window=8, horizon=2)
+    model = make_attention_ensemble((4, 8), season_length=1, n_seeds=1, max_epochs=1,
+                                    trend_degree=1, random_state=0)
+    params = {name: member.get_params() for name, member in model.estimators}
+    assert params["free_w4_seed0"]["attentionforecaster__patch_len"] == 4
+    assert params["free_w4_seed0"]["attentionforecaster__stride"] == 3
+    assert params["free_w8_seed0"]["attentionforecaster__patch_len"] == 6
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*patch_len.*longer than the windows")
+        model.fit(X, y)
+    # a patch the user asked for is theirs: kept, and the members say what it does
+    mine = make_attention_ensemble((4,), season_length=1, n_seeds=1, max_epochs=1,
+                                   trend_degree=1, member_params={"patch_len": 5}, random_state=0)
+    assert all(m.get_params()["attentionforecaster__patch_len"] == 5 for _, m in mine.estimators)
+    with pytest.warns(UserWarning, match="patch_len=5 is longer than the windows"):
+        mine.fit(X, y)
