@@ -1176,10 +1176,12 @@ def _check_season_lengths(value):
                        for p in periods)):
         raise ValueError(
             "season_length must be an int >= 1 or a non-empty sequence of ints >= 1 (the "
-            f"number of steps of each seasonal period, e.g. (24, 168)), got {value!r}"
+            f"number of steps of each seasonal period, e.g. (24, 168); integers, not floats), "
+            f"got {value!r}"
         )
     periods = sorted(int(p) for p in periods)  # NumPy's unsigned integers wrap around
-    repeated = sorted({p for p in periods if periods.count(p) > 1})
+    # (periods of 1 are no season, ignored: repeating them loses nothing)
+    repeated = sorted({p for p in periods if p > 1 and periods.count(p) > 1})
     if repeated:
         # statsforecast's MSTL names each seasonal component after its period, so a repeated
         # period loses one and the forecast goes wrong without an error

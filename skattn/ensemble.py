@@ -23,7 +23,7 @@ from sklearn.utils.validation import (_check_feature_names_in, _num_samples, che
                                       check_is_fitted)
 
 from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, IntegerInterval,
-                          MissingTargetsScoreMixin,
+                          WrapperScoreMixin,
                           check_targets_with_missing, fitted_quantiles, forecast_quantiles_of,
                           forecast_with_predict, naming, quantile_forecasts, takes_three_d,
                           validate_windows, window_channels)
@@ -299,7 +299,7 @@ class _MemberRecordingWarnings(BaseEstimator):
         return self
 
 
-class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, VotingRegressor):
+class ForecastEnsemble(ForgetsWarningsWhenPickled, WrapperScoreMixin, VotingRegressor):
     """One forecaster made of several: the median (or weighted mean) of their forecasts.
 
     A :class:`~sklearn.ensemble.VotingRegressor` for window forecasters: members are fitted (in

@@ -15,7 +15,7 @@ from sklearn.utils._param_validation import validate_parameter_constraints
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, final_step, fit_routing,
+from ._validation import (N_JOBS_CONSTRAINT, WrapperScoreMixin, final_step, fit_routing,
                           fitted_quantiles, forecast_quantiles_of, forecast_with_predict, naming,
                           quantile_forecasts, routed_fit_params, declared_tags, takes_three_d)
 from ._worker_warnings import _module_of, call_recording_warnings, collect, current_caller
@@ -129,7 +129,7 @@ def _forecasts_quantiles(predict_forecaster):
     return hasattr(final_step(_window_model(estimator)), "predict_quantiles")
 
 
-class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
+class PredictForecaster(WrapperScoreMixin, RegressorMixin, BaseEstimator):
     """Any window regressor (a Pipeline, a GridSearchCV, ...) given ``forecast``.
 
     ``forecast(history, steps)`` predicts from the last window of ``history`` (left-padded when

@@ -18,7 +18,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._validation import (ForgetsWarningsWhenPickled, IntegerInterval, MissingTargetsScoreMixin,
+from ._validation import (ForgetsWarningsWhenPickled, IntegerInterval, WrapperScoreMixin,
                           declared_tags,
                           fit_routing, fitted_quantiles, forecast_quantiles_of,
                           forecast_with_predict, quantile_forecasts, routed_fit_params,
@@ -93,10 +93,18 @@ class _CloneableWindowRegressor(HasMethods):
         # (sklearn-conventions review, session 21)
         super().__init__(["fit", "predict", "get_params"])
 
+    def is_satisfied_by(self, val):
+        # what sklearn.base.clone clones: get_params, or the __sklearn_clone__ protocol (an
+        # object with that and no get_params was refused by the first version; review B)
+        return (all(callable(getattr(val, method, None)) for method in ("fit", "predict"))
+                and (callable(getattr(val, "get_params", None))
+                     or callable(getattr(val, "__sklearn_clone__", None))))
+
     def __str__(self):
         # the methods a user thinks of first, then why the third is needed
-        return ("an object implementing 'fit' and 'predict', and 'get_params' to be cloned "
-                "(a scikit-learn estimator, e.g. a subclass of sklearn.base.BaseEstimator)")
+        return ("an object implementing 'fit' and 'predict', and 'get_params' (or "
+                "'__sklearn_clone__') to be cloned (a scikit-learn estimator, e.g. a subclass of "
+                "sklearn.base.BaseEstimator)")
 
 
 #: shared by DeseasonalizedForecaster and model_selection.PredictForecaster
@@ -226,7 +234,7 @@ def _indices_by_unpadded_length(X, padding, season_length, indices_of_full_windo
     return indices
 
 
-class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, RegressorMixin,
+class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, WrapperScoreMixin, RegressorMixin,
                                BaseEstimator):
     """A window forecaster fitted on seasonally adjusted windows (classical decomposition).
 

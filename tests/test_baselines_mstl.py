@@ -348,3 +348,12 @@ def test_naive_is_the_default_seasonless_short_window_forecast():
     X = _two_seasons(12).reshape(2, 6)
     np.testing.assert_array_equal(MSTLForecaster().fit(X, np.zeros((2, 3))).predict(X),
                                   NaiveForecaster().fit(X, np.zeros((2, 3))).predict(X))
+
+
+def test_repeated_periods_of_one_are_no_season():
+    # a period of 1 is ignored, so repeating it is not the "repeated period" statsforecast would
+    # lose a component of: [1, 1] was refused (review B, session 21)
+    X = np.sin(np.arange(80))[None, :30] * 3 + 50 + np.arange(3)[:, None]
+    y = np.zeros((3, 2))
+    np.testing.assert_array_equal(MSTLForecaster([1, 1]).fit(X, y).predict(X),
+                                  MSTLForecaster(1).fit(X, y).predict(X))

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 import sklearn
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.exceptions import UnsetMetadataPassedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import TimeSeriesSplit, cross_validate
@@ -98,16 +97,29 @@ def test_wrappers_score_with_the_weights_they_request(one_step, name, fit_reques
     np.testing.assert_allclose(scores, expected, rtol=1e-12)
 
 
+@pytest.mark.parametrize("fit_request", [True, False])
 @pytest.mark.parametrize("name", sorted(WRAPPERS))
-def test_unrequested_score_weights_are_scikit_learns_error(one_step, name):
-    # weights passed while the wrapper's score request is unset: scikit-learn's error naming
-    # the request to set, not "cross_validate.fit got unexpected argument(s)"
+def test_unrequested_score_weights_leave_the_score_unweighted_with_a_warning(one_step, name,
+                                                                             fit_request):
+    # weights passed while the wrapper's score request is unset: the first fix made it
+    # scikit-learn's UnsetMetadataPassedError, which broke searches that route sample_weight to
+    # the members' fit only (review B; VotingRegressor still runs them); the request defaults to
+    # WARN instead: unweighted scores, as before, and scikit-learn's warning. Without any request
+    # (fit_request False) the weights went nowhere: "not routed to any object" before
     X, y = one_step
+    make = WRAPPERS[name]
+    weights = np.where(np.arange(len(X)) % 2, 10.0, 0.01)
+    cv = TimeSeriesSplit(2)
     with sklearn.config_context(enable_metadata_routing=True):
-        with pytest.raises(UnsetMetadataPassedError,
-                           match=rf"{name}\.set_score_request"):
-            cross_validate(WRAPPERS[name](False), X, y, cv=TimeSeriesSplit(2),
-                           params={"sample_weight": np.ones(len(X))})
+        with pytest.warns(UserWarning, match="sample_weight.*score"):
+            scores = cross_validate(make(fit_request), X, y, cv=cv,
+                                    params={"sample_weight": weights})["test_score"]
+        expected = []
+        for train, test in cv.split(X):
+            fit_weights = {"sample_weight": weights[train]} if fit_request else {}
+            model = make(fit_request).fit(X[train], y[train], **fit_weights)
+            expected.append(model.score(X[test], y[test]))
+    np.testing.assert_allclose(scores, expected, rtol=1e-12)
 
 
 # ------------------------------------------------------------------------------------------
@@ -274,6 +286,23 @@ def test_wrappers_refuse_an_estimator_without_get_params(series):
     # a frozen model is an estimator: still wrapped
     frozen = PredictForecaster(FrozenEstimator(Ridge().fit(X, y))).fit(X, y)
     assert frozen.predict(X[:1]).shape == (1, 3)
+
+
+class _ClonesItself(_NoGetParams):
+    """No get_params, but scikit-learn's clone protocol: clone() takes it."""
+
+    def __sklearn_clone__(self):
+        return _ClonesItself()
+
+
+def test_wrappers_take_an_estimator_with_the_clone_protocol(series):
+    # the first get_params rule refused what sklearn.base.clone clones (review B)
+    X, y = make_windows(series[:60], 24, 3)
+    expected = _ClonesItself().fit(X, y).predict(X[:2])
+    np.testing.assert_array_equal(PredictForecaster(_ClonesItself()).fit(X, y).predict(X[:2]),
+                                  expected)
+    adjusted = DeseasonalizedForecaster(_ClonesItself(), season_length=4).fit(X, y)
+    assert adjusted.predict(X[:2]).shape == (2, 3)
 
 
 # ------------------------------------------------------------------------------------------
