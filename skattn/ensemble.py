@@ -588,7 +588,8 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, WrapperScoreMixin, VotingRegr
 
         ``score`` takes what the ensemble requests itself (``set_score_request(sample_weight=True)``
         for a weighted R^2); with metadata routing enabled, weights passed to a search or to
-        ``cross_validate`` while that request is unset are an error, as for any regressor.
+        ``cross_validate`` while that request is unset leave the score unweighted, with
+        scikit-learn's warning (the request defaults to ``WARN``).
 
         See scikit-learn's :ref:`User Guide <metadata_routing>` on how the routing works.
 

@@ -27,13 +27,10 @@ prediction by ~2e-5 |d pred / d theta|, orders of magnitude less. The network it
 """
 from __future__ import annotations
 
-import contextlib
-
-import numba
 import numpy as np
 import pytest
 
-from gradcheck import check_gradients
+from gradcheck import check_gradients, one_numba_thread
 from skattn import AttentionForecaster
 from skattn.nn import NetworkConfig, backward, forward, init_params
 from skattn.nn.attention import BATCH_MIN_WINDOWS
@@ -43,17 +40,6 @@ DROPOUT_SEED = 1234
 KINK_MARGIN = 0.05
 BASE = dict(n_timesteps=8, horizon=2, d_model=4, n_heads=2, n_layers=1, d_ff=8, patch_len=2,
             stride=2, dropout=0.2, dtype="float64")
-
-
-@contextlib.contextmanager
-def one_numba_thread():
-    # speed only (as in test_network.py): thousands of tiny calls in the difference loops
-    old = numba.get_num_threads()
-    numba.set_num_threads(1)
-    try:
-        yield
-    finally:
-        numba.set_num_threads(old)
 
 
 def perturbed_params(config, rng):

@@ -2,15 +2,13 @@
 equivariance of instance normalisation, and a short training run."""
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import math
 
-import numba
 import numpy as np
 import pytest
 
-from gradcheck import check_gradients, relative_error
+from gradcheck import check_gradients, one_numba_thread, relative_error
 from skattn.nn.losses import squared_error_backward, squared_error_forward
 from skattn.nn.network import (
     NetworkConfig,
@@ -28,24 +26,6 @@ F32_TOL = 1e-4  # float32 vs float64, norm-wise relative
 # Small sizes throughout: each whole-network gradient check is a few thousand forward passes.
 BASE = dict(n_timesteps=8, horizon=2, d_model=4, n_heads=2, n_layers=1, d_ff=8, patch_len=2,
             stride=2, dropout=0.2, dtype="float64")
-
-
-@contextlib.contextmanager
-def one_numba_thread():
-    """Run Numba kernels on one thread inside the block (restored after): speed only.
-
-    The finite-difference loops make thousands of calls on tiny arrays, where on a busy machine
-    the thread hand-offs of ``prange`` cost far more than the work (measured: 0.35 ms vs 2-80 ms
-    per forward with 2 threads while other jobs ran). The kernels give bitwise the same results on
-    any thread count (tests/test_nn_ops.py), and the analytic gradients under test are computed
-    with the default thread count.
-    """
-    old = numba.get_num_threads()
-    numba.set_num_threads(1)
-    try:
-        yield
-    finally:
-        numba.set_num_threads(old)
 
 
 def make_config(**overrides):

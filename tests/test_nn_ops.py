@@ -14,7 +14,6 @@ dict ``input name -> gradient``. The same spec drives the gradient check and the
 """
 from __future__ import annotations
 
-import contextlib
 import math
 
 import numba
@@ -24,7 +23,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy.special import erf, expit
 
-from gradcheck import check_gradients, relative_error
+from gradcheck import check_gradients, one_numba_thread, relative_error
 from skattn.nn.activations import (
     gelu_backward,
     gelu_forward,
@@ -399,24 +398,6 @@ def spec_add_positions(rng, B=2, N=3, D=4):
 # =============================================================================================
 def float_inputs(inputs):
     return {name for name, value in inputs.items() if np.asarray(value).dtype.kind == "f"}
-
-
-@contextlib.contextmanager
-def one_numba_thread():
-    """Run Numba kernels on one thread inside the block, restoring the thread count after.
-
-    For the finite-difference loops only: thousands of calls on tiny arrays, where on a busy
-    machine the thread hand-offs of ``prange`` cost 5-200x the work (measured: 0.35 ms vs 2-80 ms
-    per network forward with 2 threads while other jobs ran). The kernels give bitwise the same
-    results on any thread count (``test_results_do_not_depend_on_thread_count``), and the
-    analytic gradients under test are still computed with the default thread count.
-    """
-    old = numba.get_num_threads()
-    numba.set_num_threads(1)
-    try:
-        yield
-    finally:
-        numba.set_num_threads(old)
 
 
 def gradcheck_spec(spec, rng):
