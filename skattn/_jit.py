@@ -8,8 +8,9 @@ read-only too and where ``NUMBA_CACHE_DIR`` is unset or read-only made ``import 
 (production trial, session 21). Here Numba's own search is run once, on a stand-in for the
 kernels, before any kernel is decorated: when it finds no directory, the kernels compile
 without a cache (in every process, the first time each is called) and one
-:class:`~skattn.exceptions.NumbaCacheWarning` says how to give them one. Numba's configuration is
-read, never changed.
+:class:`~skattn.exceptions.NumbaCacheWarning` says how to give them one. With Numba's JIT
+disabled (``NUMBA_DISABLE_JIT=1``) nothing compiles, so nothing is probed or warned about.
+Numba's configuration is read, never changed.
 """
 from __future__ import annotations
 
@@ -71,7 +72,12 @@ def can_cache(sources=_KERNEL_SOURCES):
 
 
 def _cache_or_warn():
-    """``can_cache()``, and a NumbaCacheWarning when it is False."""
+    """``can_cache()``, and a NumbaCacheWarning when it is False; False, without the probe or
+    the warning, when Numba's JIT is disabled (``NUMBA_DISABLE_JIT=1``, read as
+    ``numba.config.DISABLE_JIT``): the kernels then run as plain Python, nothing is compiled or
+    cached, and a warning about compile times would be wrong (review, session 21)."""
+    if config.DISABLE_JIT:
+        return False
     if can_cache():
         return True
     cache_dir = config.CACHE_DIR or "unset"

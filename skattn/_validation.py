@@ -330,7 +330,7 @@ def window_channels(X):
     return n_channels
 
 
-def as_history(values, n_channels, what="history", allow_empty=False):
+def as_history(values, n_channels, what="history", allow_empty=False, *, window_model=True):
     """A finite float64 (T, n_channels) array from a 1-D or 2-D history.
 
     Parameters
@@ -343,6 +343,12 @@ def as_history(values, n_channels, what="history", allow_empty=False):
         The name of ``values`` in error messages.
     allow_empty : bool, default=False
         Accept zero steps (future covariates that no forecast step needs).
+    window_model : bool, default=True
+        Whether the caller's ``forecast`` reads only the history's last window, with
+        ``predict``'s network (the window models): the message for several series passed at
+        once then points to :func:`skattn.last_windows` and one ``predict``. False for the
+        baselines, which forecast from the whole history: the message says to call ``forecast``
+        once per series instead (their ``predict`` of a last window is not their forecast).
 
     Returns
     -------
@@ -358,22 +364,29 @@ def as_history(values, n_channels, what="history", allow_empty=False):
     Warns
     -----
     skattn.exceptions.TimeGapWarning
-        When a pandas ``values`` has a DatetimeIndex or PeriodIndex with gaps
+        When a pandas ``values`` has a DatetimeIndex or PeriodIndex with gaps or repeated times
         (:func:`skattn.windows.check_time_index`).
     """
     check_time_index(values, what)
     # several series passed at once were refused in NumPy's words ("must be numeric: setting
     # an array element with a sequence"), or by their shape, and nothing said that forecast
     # takes one series and what takes many (user trial, session 21)
-    many = ("forecast takes one series; for many at once, skattn.last_windows(series, "
-            "window=model.n_features_in_) stacks their last windows, and model.predict of "
-            "those gives each one's forecast (its first steps columns, up to the horizon)")
+    many = _several_series_hint(window_model)
     try:
         array = as_float64(values, what)
     except ValueError:
         if what == "history" and isinstance(values, (list, tuple)) and len(values) > 1 \
                 and all(np.ndim(value) >= 1 for value in values) \
                 and len({len(value) for value in values}) > 1:
+            got = f"a {type(values).__name__} of {len(values)} sequences of different lengths"
+            for number, value in enumerate(values):
+                # text is a problem of its own: "arrays of different lengths" alone hid it
+                # (review, session 21)
+                try:
+                    as_float64(value, f"history[{number}]")
+                except ValueError as exc:
+                    raise ValueError(f"history must be one series of numbers, got {got}, and "
+                                     f"{exc}. For several series: {many}") from None
             raise ValueError(f"history must be one series, got a {type(values).__name__} of "
                              f"{len(values)} arrays of different lengths: {many}") from None
         raise
@@ -382,9 +395,14 @@ def as_history(values, n_channels, what="history", allow_empty=False):
     if array.ndim != 2 or array.shape[1] != n_channels:
         expected = "(n_timesteps,)" if n_channels == 1 and what == "history" else f"(n_timesteps, {n_channels})"
         hint = ""
-        if what == "history" and (array.ndim == 3 or array.ndim == 2 and n_channels == 1):
-            hint = ("; a single row: pass it 1-D (history.ravel())" if array.shape[0] == 1
-                    and array.ndim == 2 else
+        if what == "history" and array.ndim == 3:
+            # windows, as predict takes them, more likely than several series: list(array)
+            # would make a list of 2-D arrays, which last_windows refuses (review, session 21)
+            hint = (f"; a 3-D array is read as windows (n_windows, window, n_channels), which "
+                    f"predict takes, not as a history of shape (n_timesteps,) or (n_timesteps, "
+                    f"n_channels) (covariates in columns 1..): {many}")
+        elif what == "history" and array.ndim == 2 and n_channels == 1:
+            hint = ("; a single row: pass it 1-D (history.ravel())" if array.shape[0] == 1 else
                     f"; if these are several series: {many} (list(array) for one series per "
                     f"row, [frame[name] for name in frame] for one per column)")
         raise ValueError(f"{what} must have shape {expected}, got {array.shape}{hint}")
@@ -393,6 +411,23 @@ def as_history(values, n_channels, what="history", allow_empty=False):
     if not np.all(np.isfinite(array)):
         raise ValueError(non_finite_message(array, what))
     return array
+
+
+def _several_series_hint(window_model):
+    """What :func:`as_history`'s messages say to do with several series passed to ``forecast``:
+    for a window model, :func:`skattn.last_windows` and one ``predict``; for a baseline (which
+    forecasts from the whole history, so its ``predict`` of a last window is another forecast;
+    review, session 21), one ``forecast`` per series."""
+    if window_model:
+        return ("forecast takes one series; for many at once, skattn.last_windows(series, "
+                "window=model.n_features_in_) stacks their last windows, and model.predict of "
+                "those gives each one's forecast up to the horizon (row i: its first steps "
+                "values; value i for a horizon of 1)")
+    return ("forecast takes one series, and this model forecasts from the whole history, not "
+            "from a window (its predict of last windows is not its forecast): call forecast "
+            "once per series ([model.forecast(s, steps) for s in series], which joblib can run "
+            "in parallel), or, to compare models on many series, "
+            "skattn.model_selection.backtest(..., n_jobs=...)")
 
 
 def check_steps(steps):

@@ -506,7 +506,10 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
     def _forecast_history(self, history, steps, quantiles):
         """forecast (``quantiles`` None) or forecast_quantiles of one history: (steps,) or
         (steps, Q), and whether the library failed on it (the fallback's values)."""
-        y = np.ascontiguousarray(as_history(history, self.n_channels_)[:, 0])
+        # window_model=False: for several series the message says to loop over forecast, not
+        # to predict their last windows (a baseline forecasts from the whole history)
+        y = np.ascontiguousarray(as_history(history, self.n_channels_,
+                                            window_model=False)[:, 0])
         if quantiles is not None:
             self._check_spread_estimable(y.shape[0], "the history has")
         forecasts, status = self._forecast_recent(y[None, :], steps, quantiles)

@@ -107,15 +107,26 @@ class TargetUnitsWarning(UserWarning):
 
 
 class TimeGapWarning(UserWarning):
-    """A pandas series' time index has gaps, which the model does not see.
+    """A pandas series' time index has gaps or repeated times, which the model does not see.
 
     The package reads a series' values in the order given, one per time step, and ignores its
     index; a ``DatetimeIndex`` with missing days (an export without the rows of a day) or a
     ``PeriodIndex`` that skips periods makes the steps after each gap one step off, so every
-    season after it is shifted. Raised by :func:`~skattn.make_windows`, backtest and a model's
-    ``forecast`` for a ``Series`` or ``DataFrame`` whose ``DatetimeIndex`` pandas infers no
-    frequency from (``pandas.infer_freq``), or whose ``PeriodIndex`` steps by more than one
-    period; the message names the first gap. Reindex with the missing steps filled
+    season after it is shifted. Raised for a pandas ``Series`` or ``DataFrame`` (rows as time
+    steps) whose ``DatetimeIndex`` steps neither by one length, nor by calendar months, nor by a
+    frequency pandas infers, or whose ``PeriodIndex`` steps by more than one period (the message
+    names the first gap), and for an index that repeats times in time order (the message says
+    what to do when they are a clock change and when a row recorded twice). Raised where
+    :func:`skattn.windows.check_time_index` looks at such input: by
+    :func:`~skattn.make_windows` and :func:`~skattn.last_windows` (the series and their
+    covariates), :func:`~skattn.model_selection.backtest` (likewise), and every model's
+    ``forecast`` (the history and ``future_covariates``) and ``forecast_quantiles`` (the
+    history): :class:`~skattn.AttentionForecaster`, :class:`~skattn.ForecastEnsemble`,
+    :class:`~skattn.DeseasonalizedForecaster`,
+    :class:`~skattn.model_selection.PredictForecaster` and the baselines of
+    :mod:`skattn.baselines`. Not by ``fit``, ``predict`` or ``score``: a DataFrame of windows
+    has one window per row, not a time axis. Reindex with the missing steps filled
     (docs/pandas.md shows how). Where the steps are consecutive by design (trading days with
-    their holidays), filter the warning. An index out of time order is a ValueError instead.
+    their holidays, local hours across a change of daylight saving time), filter the warning.
+    An index out of time order, or with a missing time (NaT), is a ValueError instead.
     """

@@ -1040,7 +1040,10 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
 
     def _build_prediction_weights(self):
         # float64 copies of the weights (and config) for prediction, made once per fit (and at
-        # load), not per call: predictions then do not depend on how rows are batched
+        # load), not per call. With dot or gated attention (the inference pack below) each
+        # window's forecast is computed on its own, so predictions do not depend on how rows are
+        # batched; additive and cosine attention run the op-by-op path in chunks of rows, whose
+        # rounding depends on the batch (~1e-15 apart; review, session 21)
         self._params64 = {name: value.astype(np.float64) for name, value in self.params_.items()}
         self._config64 = dataclasses.replace(self.config_, dtype="float64")
         # the same weights packed for the one-call forward (None for additive/cosine attention)

@@ -5,6 +5,7 @@ import datetime
 import os
 import sys
 import warnings
+import weakref
 from collections.abc import Mapping
 from numbers import Integral
 
@@ -256,84 +257,236 @@ def _stacklevel_outside_package():
 
 
 def _infer_freq(pd, index):
-    """``pd.infer_freq(index)``, or None where pandas infers none (or cannot: < 3 entries)."""
+    """The frequency pandas names for ``index``: its ``freq``, else ``index.inferred_freq``
+    (cached on the index by pandas, so a second check of the same index costs nothing), or None
+    where pandas infers none (or cannot: fewer than 3 entries)."""
     if index.freq is not None:  # a date_range, or asfreq: regular by construction
         return index.freqstr
     if len(index) < 3:
         return None
     try:
-        return pd.infer_freq(index)
+        return index.inferred_freq
     except (TypeError, ValueError):
         return None
 
 
-#: steps of a time index compared at a time by :func:`_first_other_step` (a bounded temporary)
+#: steps of a time index compared at a time by :func:`_first_step` (a bounded temporary)
 _STEP_CHUNK = 2**16
+
+#: the longest DatetimeIndex checked for calendar steps (:func:`_calendar_step`): 5,000 years of
+#: months; a longer one (seconds, minutes, ...) steps by a fixed length or goes to pandas
+_CALENDAR_MAX = 2**16
+
+#: ``asi8`` of NaT
+_NAT = np.iinfo(np.int64).min
+
+#: a time unit's count in one second, for the day and the hour in the units of an index
+_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
+
+#: NumPy's datetime64 of each unit of a DatetimeIndex, and of months
+_TIME_DTYPES = {unit: np.dtype(f"M8[{unit}]") for unit in _PER_SECOND}
+_MONTHS = np.dtype("M8[M]")
+
+
+def _first_step(stamps, condition):
+    """The first position ``k`` of the int64 ``stamps`` whose step ``stamps[k] - stamps[k - 1]``
+    meets ``condition`` (a function of an array of steps, giving booleans), or None; a chunk of
+    differences at a time, not a copy of the index."""
+    for start in range(0, len(stamps) - 1, _STEP_CHUNK):
+        found = np.flatnonzero(condition(np.diff(stamps[start:start + _STEP_CHUNK + 1])))
+        if found.size:
+            return start + int(found[0]) + 1
+    return None
 
 
 def _first_other_step(stamps, step):
     """The first position ``k`` of the int64 ``stamps`` with ``stamps[k] - stamps[k - 1]`` other
-    than ``step``, or None; a chunk of differences at a time, not a copy of the index."""
-    for start in range(0, len(stamps) - 1, _STEP_CHUNK):
-        other = np.flatnonzero(np.diff(stamps[start:start + _STEP_CHUNK + 1]) != step)
-        if other.size:
-            return start + int(other[0]) + 1
-    return None
+    than ``step``, or None."""
+    return _first_step(stamps, lambda steps: steps != step)
+
+
+def _calendar_step(wall, unit):
+    """``k`` when the increasing wall-clock times ``wall`` (int64 in ``unit``, two or more) are
+    one every ``k`` calendar months, each on the same day of its month (or on its last day,
+    where the month is shorter: month ends) at the same time of day; else None.
+
+    Monthly, quarterly and yearly data of any anchor: on the 15th, on 4 July, at 08:00. pandas
+    infers no frequency for many of them (a year of 365 or 366 days, months of 28 to 31), and
+    the warning that followed suggested ``asfreq('365D')``, which turned 16 of 20 yearly values
+    into NaN (review, session 21). A few NumPy passes over the index."""
+    times = _TIME_DTYPES[unit]  # (dtypes made once: ~0.1 us each a call; this runs per series)
+    months = wall.view(times).astype(_MONTHS)
+    ordinals = months.view(np.int64)
+    month_steps = ordinals[1:] - ordinals[:-1]
+    k = int(month_steps[0])
+    if k < 1 or (month_steps != k).any():
+        return None
+    starts = months.astype(times).view(np.int64)
+    into = wall - starts  # since the month began
+    if (into == into[0]).all():
+        return k
+    day = 86_400 * _PER_SECOND[unit]
+    if (into % day != into[0] % day).any():  # times of day differ
+        return None
+    days = into // day  # day of the month, from 0
+    month_days = ((months + 1).astype(times).view(np.int64) - starts) // day
+    return k if (days == np.minimum(days.max(), month_days - 1)).all() else None
+
+
+def _semimonthly(wall, unit):
+    """Whether the increasing wall-clock times ``wall`` (three or more) are two a month, every
+    month, each of the two on its own day of the month and time (pandas' ``SMS`` and ``SME``:
+    the 1st and 15th, the 15th and the month's end)."""
+    month_steps = np.diff(wall.view(_TIME_DTYPES[unit]).astype(_MONTHS).view(np.int64))
+    if not (((month_steps == 0) | (month_steps == 1)).all()
+            and (month_steps[:-1] + month_steps[1:] == 1).all()):
+        return False
+    # every other entry: the first of each month, and the second
+    return all(part.size < 2 or _calendar_step(part, unit) == 1
+               for part in (wall[0::2], wall[1::2]))
+
+
+def _wall_clock(index, stamps):
+    """The int64 times of a DatetimeIndex as its clocks show them: its ``asi8``, ``stamps``, for
+    one without a time zone, the local times of one with (``asi8`` is UTC there, whose days
+    across a change of daylight saving time are 23 or 25 hours long)."""
+    return stamps if index.tz is None else index.tz_localize(None).asi8
+
+
+def _is_regular_datetime(pd, index, one_length=None, stamps=None):
+    """Whether the increasing DatetimeIndex ``index`` steps regularly: by one length, in UTC or
+    on its clock (a day across a change of daylight saving time); by calendar months
+    (:func:`_calendar_step`) or half months (:func:`_semimonthly`); or by a frequency pandas
+    infers (business days, weeks of a month, ...), the costliest check, made last.
+    ``one_length``: whether its UTC steps are all of one length, where the caller knows;
+    ``stamps``: its ``asi8``, where the caller has it."""
+    stamps = index.asi8 if stamps is None else stamps
+    if len(stamps) < 3:
+        return True
+    if one_length is None:
+        one_length = _first_other_step(stamps, stamps[1] - stamps[0]) is None
+    if one_length:
+        return True
+    wall, unit = _wall_clock(index, stamps), getattr(index, "unit", "ns")
+    if wall is not stamps and _first_other_step(wall, wall[1] - wall[0]) is None:
+        return True
+    if len(wall) <= _CALENDAR_MAX and (_calendar_step(wall, unit) is not None
+                                       or _semimonthly(wall, unit)):
+        return True
+    return _infer_freq(pd, index) is not None
+
+
+def _steps_named(pd, index):
+    """``(name, asfreq argument)``, as text, of the regular steps of the short increasing
+    DatetimeIndex ``index`` for the gap warning, or None where they are too few or unnamed.
+    Calendar months get ``pd.DateOffset(months=k)`` where pandas names a fixed number of days:
+    ``'365D'`` for four years with no 29 February put most of the stamps of a yearly series off
+    its calendar (review, session 21)."""
+    if len(index) < 2:
+        return None
+    stamps = index.asi8
+    wall, unit = _wall_clock(index, stamps), getattr(index, "unit", "ns")
+    freq = _infer_freq(pd, index)
+    k = _calendar_step(wall, unit)
+    if k is not None:
+        if freq is not None and not isinstance(pd.tseries.frequencies.to_offset(freq),
+                                               pd.offsets.Tick):
+            return repr(freq), repr(freq)  # 'MS', 'QE-DEC', 'YS-JAN', ...
+        return f"{k} month{'s' if k > 1 else ''}", f"pd.DateOffset(months={k})"
+    if freq is None:
+        for times in (stamps, wall):
+            if _first_other_step(times, times[1] - times[0]) is None:
+                freq = pd.tseries.frequencies.to_offset(
+                    pd.Timedelta(int(times[1] - times[0]), unit=unit)).freqstr
+                break
+    return None if freq is None else (repr(freq), repr(freq))
 
 
 def _first_datetime_gap(pd, index):
-    """``(position, freq)``: the first irregular step of an increasing DatetimeIndex from which
-    pandas infers no frequency is from ``position - 1`` to ``position``; ``freq`` is that of the
-    steps before it, or of the next steps after it where too few come before (None if neither
-    has one)."""
+    """``(position, named)``: the first irregular step of an increasing DatetimeIndex that is not
+    regular (:func:`_is_regular_datetime`) is from ``position - 1`` to ``position``; ``named``
+    is :func:`_steps_named` of the steps before it, or of the next steps after it where too few
+    come before (None if neither has a name)."""
     # the longest regular prefix, by bisection (a prefix of a regular index is regular): a few
-    # infer_freq calls, and only on the path that warns
-    regular, irregular = 2, len(index)
-    while irregular - regular > 1:
-        middle = (regular + irregular) // 2
-        if _infer_freq(pd, index[:middle]) is None:
-            irregular = middle
+    # checks, and only on the path that warns
+    low, high = 2, len(index)
+    while high - low > 1:
+        middle = (low + high) // 2
+        if _is_regular_datetime(pd, index[:middle]):
+            low = middle
         else:
-            regular = middle
-    if regular == 2 and len(index) >= 4 and _infer_freq(pd, index[1:4]) is not None:
+            high = middle
+    if low == 2 and len(index) >= 4 and _is_regular_datetime(pd, index[1:4]):
         # regular from the second entry on: the first step is the odd one
-        return 1, _infer_freq(pd, index[1:4])
+        return 1, _steps_named(pd, index[1:4])
     # the steps before the gap, or (too few of them) the next ones after it
-    return regular, (_infer_freq(pd, index[:regular])
-                     or _infer_freq(pd, index[regular:regular + 3]))
+    return low, ((_steps_named(pd, index[:low]) if low >= 3 else None)
+                 or _steps_named(pd, index[low:low + 3]))
+
+
+def _positions_as_text(index, positions):
+    """The entries of ``index`` at ``positions`` as text: only these are formatted (the whole
+    index of 5 million rows, formatted for a message, took 5 s and 630 MB; review, session 21)."""
+    return list(index[list(positions)].astype(str))
 
 
 def _time_order_message(index, what, kind):
-    """The ValueError message of :func:`check_time_index` for an index that is not strictly
-    increasing: the first offending position and what to do."""
+    """The ValueError message of :func:`check_time_index` for an index with a missing time or
+    out of time order: the first offending position and what to do."""
     if index.hasnans:
-        position = int(np.flatnonzero(index.isna())[0])
+        position = int(np.argmax(index.isna()))
         return (f"{what} has a {kind} with a missing time (NaT) at position {position}: drop "
                 f"that row or give it its time")
-    times = index.astype(str)
-    steps = np.diff(index.asi8)  # the failure path only
-    backwards = np.flatnonzero(steps < 0)
-    repeated = np.flatnonzero(steps == 0)
+    stamps = index.asi8  # a view: steps are compared a chunk at a time
+    position = _first_step(stamps, lambda steps: steps < 0)
+    repeated = _first_step(stamps, lambda steps: steps == 0) is not None
     # the model reads the rows as they come, oldest first: rows newest first (an SQL export's
     # ORDER BY date DESC) were forecast from the oldest values, silently (user trial, session 21)
-    dedupe = ("keep one row per time (values[~values.index.duplicated(keep='last')]) or "
-              "aggregate them (values.groupby(level=0).sum())")
-    if backwards.size:
-        position = int(backwards[0]) + 1
-        found = (f"runs newest first (position 0 is {times[0]}, position {len(index) - 1} is "
-                 f"{times[-1]})" if index.is_monotonic_decreasing else
-                 f"is not in time order (position {position}, {times[position]}, comes before "
-                 f"position {position - 1}, {times[position - 1]})")
-        remedy = "sort the rows by time first (values.sort_index())"
-        if repeated.size:
-            remedy += f", and for its repeated times {dedupe}"
+    if index.is_monotonic_decreasing:
+        first, last = _positions_as_text(index, (0, len(index) - 1))
+        found = f"runs newest first (position 0 is {first}, position {len(index) - 1} is {last})"
     else:
-        position = int(repeated[0]) + 1
-        found = (f"has duplicate times (position {position} repeats {times[position]} of "
-                 f"position {position - 1})")
-        remedy = dedupe
+        later, earlier = _positions_as_text(index, (position, position - 1))
+        found = (f"is not in time order (position {position}, {later}, comes before position "
+                 f"{position - 1}, {earlier})")
+    remedy = "sort the rows by time first (values.sort_index())"
+    if repeated:
+        remedy += f", and for its repeated times {_DEDUPE}"
     return (f"{what} has a {kind} that {found}: the values are read as consecutive time steps, "
             f"oldest first, in the order given, so {remedy}")
+
+
+_DEDUPE = ("keep one row per time (values[~values.index.duplicated(keep='last')]) or aggregate "
+           "them (values.groupby(level=0).sum())")
+
+
+def _repeated_times_message(index, what, kind):
+    """The TimeGapWarning message of :func:`check_time_index` for an increasing index that repeats
+    times. In local time without a time zone, hourly data repeat the hour the clocks go back,
+    with every row right (a ValueError in session 21 until its review): said as one of the two
+    cases where the index steps by less than a day."""
+    stamps = index.asi8
+    position = _first_step(stamps, lambda steps: steps == 0)
+    count = int(index.duplicated().sum())
+    (earlier,) = _positions_as_text(index, (position - 1,))
+    found = (f"{what} has a {kind} with repeated times (position {position} repeats {earlier} of "
+             f"position {position - 1}; {count} repeated row{'s' if count > 1 else ''} in all)")
+    read = "The values are read as consecutive time steps, in the order given"
+    filtered = "filter this warning by its class, skattn.exceptions.TimeGapWarning"
+    clock = False
+    if kind == "DatetimeIndex" and index.tz is None:
+        day = 86_400 * _PER_SECOND[getattr(index, "unit", "ns")]
+        near = [stamps[k] - stamps[k - 1] for k in (position - 1, position + 1)
+                if 1 <= k < len(stamps)]
+        clock = any(0 < step < day for step in near)
+    if not clock:
+        return (f"{found}. {read}: if each row is its own time step, the rows are right and you "
+                f"can {filtered}; if the repeats are the same time step twice, {_DEDUPE}.")
+    return (f"{found}. {read}. If they are the hour repeated when the clocks went back (local "
+            f"time without a time zone, at the end of daylight saving time), the rows are right: "
+            f"localize the index, values.tz_localize(tz, ambiguous='infer') with tz your time "
+            f"zone (e.g. 'Europe/Berlin'), or {filtered}. Otherwise (a row recorded twice), "
+            f"{_DEDUPE}.")
 
 
 def check_time_index(values, what):
@@ -357,16 +510,22 @@ def check_time_index(values, what):
     Raises
     ------
     ValueError
-        When the index is not strictly increasing (descending, shuffled, repeated times, or a
-        missing time): the message names the first offending position and the remedy
-        (``sort_index()``, dropping or aggregating duplicates).
+        When the index is not in time order (descending, shuffled) or has a missing time
+        (NaT): the message names the first offending position and the remedy
+        (``sort_index()``, dropping the row).
 
     Warns
     -----
     skattn.exceptions.TimeGapWarning
-        When the index increases but is irregular: a ``DatetimeIndex`` of 3 or more entries
-        from which ``pandas.infer_freq`` infers no frequency (and that has none), or a
-        ``PeriodIndex`` with a step other than one period. The message names the first gap.
+        When the index repeats times, in order (the rows may be right, as the hour repeated
+        when the clocks go back in local time without a time zone, or a row recorded twice: the
+        message says what to do in either case); or when it increases irregularly: a
+        ``DatetimeIndex`` of 3 or more entries that steps neither by one length (in UTC or on
+        its clock), nor by calendar months (one every ``k`` months on the same day, or two a
+        month), nor by a frequency pandas infers (``index.inferred_freq``: business days, ...),
+        or a ``PeriodIndex`` with a step other than one period. The message names the first
+        gap, and for a gap of one hour in sub-daily local times also the hour skipped when the
+        clocks go forward.
 
     Examples
     --------
@@ -390,43 +549,90 @@ def check_time_index(values, what):
         kind = "PeriodIndex"
     else:
         return
-    if len(index) < 2:
+    # an index found in order and regular is not checked again (pandas indexes are immutable):
+    # a loop of forecasts over the columns of one frame shares one index object
+    if len(index) < 2 or _REGULAR_INDEXES.get(id(index)) is index:
         return
-    # pandas caches both on the index (one pass for the two), and hasnans
-    if index.hasnans or not (index.is_monotonic_increasing and index.is_unique):
-        raise ValueError(_time_order_message(index, what, kind))
+    if _check_index(pd, index, what, kind):
+        _REGULAR_INDEXES[id(index)] = index
+
+
+#: the time indexes :func:`check_time_index` found in order and regular, by id, held weakly (an
+#: entry leaves with its index, before its id can be reused)
+_REGULAR_INDEXES = weakref.WeakValueDictionary()
+
+
+def _check_index(pd, index, what, kind):
+    """:func:`check_time_index` of a DatetimeIndex or PeriodIndex of two or more entries: True
+    when it is in order and regular; else the ValueError, or the TimeGapWarning and False."""
+    stamps = index.asi8  # nanoseconds (or the index's unit), or a PeriodIndex's ordinals
+    # an index of up to _STEP_CHUNK + 1 entries is checked in NumPy, its steps at once, and one
+    # that increases by one step (hourly, daily, periods without a gap) is done with in a few
+    # microseconds; the longer ones a chunk of steps at a time, as pandas checks their order
+    steps = stamps[1:] - stamps[:-1] if len(stamps) <= _STEP_CHUNK + 1 else None
+    # increasing: every step positive, and no NaT (the smallest int64: an index with one does
+    # not start at its smallest entry unless it starts with NaT)
+    shortest = None if steps is None else steps.min()
+    increasing = steps is not None and shortest > 0 and stamps.min() == stamps[0] != _NAT
+    if increasing and steps.max() == shortest and (kind == "DatetimeIndex"
+                                                   or shortest == index.freq.n):
+        return True
+    if not increasing:
+        # pandas caches these on the index (one pass for the last two), and hasnans
+        if index.hasnans or not index.is_monotonic_increasing:
+            raise ValueError(_time_order_message(index, what, kind))
+        if not index.is_unique:
+            warnings.warn(_repeated_times_message(index, what, kind), TimeGapWarning,
+                          stacklevel=_stacklevel_outside_package())
+            return False
+    clock_change = ""
     if kind == "PeriodIndex":
         # ordinals: consecutive periods of freq nM are n apart
         step = index.freq.n
         ordinals = index.asi8
         if step == 1 and ordinals[-1] - ordinals[0] == len(index) - 1:
-            return  # strictly increasing and as many as their span: no gap, without a pass
+            return True  # strictly increasing and as many as their span: no gap, without a pass
         position, freq = _first_other_step(ordinals, step), index.freqstr
         if position is None:
-            return
+            return True
+        around = f" (steps of {freq!r} around it)"
         remedy = (f"values.reindex(pd.period_range(values.index[0], values.index[-1], "
                   f"freq={freq!r})), then fill the NaN")
     else:
-        # steps of one length (hourly, daily, weekly without a time zone): regular, in a pass
-        # over the index; pandas' inference, ~25 times slower on long indexes, is left for the
-        # calendar's steps (months, business days, days across a change of daylight saving time)
-        stamps = index.asi8
-        if index.freq is not None or _first_other_step(stamps, stamps[1] - stamps[0]) is None \
-                or _infer_freq(pd, index) is not None:
-            return
-        position, freq = _first_datetime_gap(pd, index)
-        remedy = (f"values.asfreq({freq!r}), then fill the NaN" if freq is not None else
+        # in the order of their cost: a freq set (a date_range, asfreq); steps of one length
+        # (hourly, daily, weekly), in a pass over the index (above, for a short one); calendar
+        # months (monthly, quarterly, yearly on any day) in a few NumPy passes; and only then
+        # pandas' inference, ~25 times slower, for business days and the like (it took 0.1 ms
+        # of every forecast of a monthly history; review, session 21)
+        if index.freq is not None or _is_regular_datetime(
+                pd, index, one_length=None if steps is None else False, stamps=stamps):
+            return True
+        position, named = _first_datetime_gap(pd, index)
+        around = "" if named is None else f" (steps of {named[0]} around it)"
+        remedy = (f"values.asfreq({named[1]}), then fill the NaN" if named is not None else
                   "values.asfreq(step), then fill the NaN")
-    times = index[[position - 1, position]].astype(str)
-    around = "" if freq is None else f" (steps of {freq!r} around it)"
+        # naive local times skip the hour the clocks go forward: hourly rows that are right
+        per_hour = 3_600 * _PER_SECOND[getattr(index, "unit", "ns")]
+        before = [stamps[k] - stamps[k - 1] for k in (position - 1, position + 1)
+                  if 1 <= k < len(stamps)]
+        if index.tz is None and before and 0 < before[0] < 24 * per_hour \
+                and stamps[position] - stamps[position - 1] - before[0] == per_hour:
+            clock_change = (
+                " A gap of one hour in local times without a time zone can also be the hour "
+                "skipped when the clocks went forward (the start of daylight saving time), with "
+                "every row right: then localize the index instead, values.tz_localize(tz, "
+                "nonexistent='shift_forward') with tz your time zone (e.g. 'Europe/Berlin'), or "
+                "filter this warning.")
+    times = _positions_as_text(index, (position - 1, position))
     warnings.warn(
         f"{what} has an irregular {kind}: its first gap is between position {position - 1} "
         f"({times[0]}) and position {position} ({times[1]}){around}. The model reads the values "
         f"as consecutive time steps, so a missing step shifts every season after it: reindex "
         f"with the missing steps filled ({remedy}, e.g. by interpolate(); docs/pandas.md, "
         f"'Table to series'). Steps missing by design (trading days) can stay: filter this "
-        f"warning by its class, skattn.exceptions.TimeGapWarning",
+        f"warning by its class, skattn.exceptions.TimeGapWarning.{clock_change}",
         TimeGapWarning, stacklevel=_stacklevel_outside_package())
+    return False
 
 
 def _as_series(values, what, allow_empty=False):
@@ -434,7 +640,16 @@ def _as_series(values, what, allow_empty=False):
     check_time_index(values, what)
     array = as_float64(values, what)
     if array.ndim != 1:
-        raise ValueError(f"{what} must be 1-D, got an array of shape {array.shape}")
+        hint = ""
+        if array.ndim == 2 and array.shape[1] == 1:
+            hint = ": a single column, pass it 1-D (values.ravel())"
+        elif array.ndim == 2:
+            # a history as forecast takes it, covariates in its columns 1.. (review, session 21)
+            hint = (": a series with covariates in its columns 1.. (a history as forecast takes "
+                    "it)? Pass the target alone, 1-D, and the other columns with the "
+                    "covariates= argument, one array per series, e.g. "
+                    "[h[:, 0] for h in histories] and covariates=[h[:, 1:] for h in histories]")
+        raise ValueError(f"{what} must be 1-D, got an array of shape {array.shape}{hint}")
     if array.size == 0 and not allow_empty:
         raise ValueError(f"{what} is empty")
     if not np.all(np.isfinite(array)):
@@ -925,14 +1140,21 @@ def last_windows(series, window, covariates=None):
     A model's ``forecast(history, steps)`` forecasts one series. For many, this stacks each
     one's last ``window`` steps into the rows of windows ``X``, left-padded by repeating its
     first step when it is shorter (the rule of ``forecast`` and :func:`make_windows`), and one
-    ``model.predict(X)`` forecasts them all: row ``i``'s first ``steps`` values are
-    ``model.forecast(series[i], steps)``, bitwise, for ``steps`` up to the model's horizon.
-    That holds for the window models, whose ``forecast`` reads the last window with
-    ``predict``'s network: :class:`~skattn.AttentionForecaster`, :class:`~skattn.ForecastEnsemble`
+    ``model.predict(X)`` forecasts them all: for ``steps`` up to the model's horizon, row
+    ``i``'s first ``steps`` values (value ``i`` when the horizon is 1: ``predict`` then returns
+    a 1-D array) are ``model.forecast(series[i], steps)``. That holds for the window models,
+    whose ``forecast`` reads the last window with ``predict``'s model:
+    :class:`~skattn.AttentionForecaster`, :class:`~skattn.ForecastEnsemble`
     (:func:`~skattn.make_attention_ensemble`), :class:`~skattn.DeseasonalizedForecaster` and
-    :class:`~skattn.model_selection.PredictForecaster` (a Pipeline or a search). The baselines
-    forecast from the whole history, not its last window; and beyond the horizon ``forecast``
-    feeds its forecasts back, so call it per series there.
+    :class:`~skattn.model_selection.PredictForecaster` (a Pipeline or a search). It holds
+    bitwise for an AttentionForecaster with dot-product attention (the default; also gated), and
+    for ensembles, pipelines and wrappers of such models: each window is forecast on its own.
+    With additive or cosine attention, and for scikit-learn regressors in a PredictForecaster (a
+    matrix product of many rows against one of a single row), the rounding depends on the batch:
+    the two agree to rounding (a few units in the last place: up to 5e-15 on values of ~10 in
+    the checks of session 21), not bitwise. The baselines forecast from the whole history, not
+    its last window: loop over their ``forecast``; and beyond the horizon ``forecast`` feeds its
+    forecasts back, so call it per series there.
 
     Parameters
     ----------
@@ -965,8 +1187,8 @@ def last_windows(series, window, covariates=None):
     Warns
     -----
     skattn.exceptions.TimeGapWarning
-        For a pandas series with gaps in its DatetimeIndex or PeriodIndex
-        (:func:`check_time_index`).
+        For a pandas series (or covariates) with gaps or repeated times in its DatetimeIndex
+        or PeriodIndex (:func:`check_time_index`).
 
     See Also
     --------

@@ -149,6 +149,37 @@ def test_the_probe_is_numbas_own_search_for_a_cache_directory(tmp_path, monkeypa
         assert _jit._cache_or_warn() is False
 
 
+def test_with_numbas_jit_disabled_nothing_is_probed_nor_warned(tmp_path, monkeypatch):
+    # NUMBA_DISABLE_JIT=1 (debugging, coverage): the kernels run as Python, nothing compiles,
+    # and the warning of ~5-10 s of compiling per process was wrong (review, session 21)
+    from skattn import _jit
+
+    def probe(*args):
+        raise AssertionError("the cache probe ran with the JIT disabled")
+
+    monkeypatch.setattr(_jit, "can_cache", probe)
+    monkeypatch.setattr(numba.core.config, "DISABLE_JIT", True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _jit._cache_or_warn() is False
+    monkeypatch.undo()
+    # and in a fresh process, in the install where Numba can cache nothing
+    site, env = _read_only_install(tmp_path)
+    env["NUMBA_DISABLE_JIT"] = "1"
+    code = ("import json, warnings\n"
+            "with warnings.catch_warnings(record=True) as caught:\n"
+            "    warnings.simplefilter('always')\n"
+            "    import skattn, skattn._jit\n"
+            "print(json.dumps([skattn.__file__, skattn._jit.CACHE,\n"
+            "                  [w.category.__name__ for w in caught]]))")
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                            text=True, cwd=tmp_path, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    file, cache, caught = json.loads(result.stdout.strip().splitlines()[-1])
+    assert file == str(site / "skattn" / "__init__.py")
+    assert cache is False and "NumbaCacheWarning" not in caught, caught
+
+
 # ------------------------------------------------------------------------------------------
 # 2. A model loaded as read-only memory maps continues training on the first call
 # ------------------------------------------------------------------------------------------
