@@ -7,7 +7,6 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.utils._param_validation import Interval
-from sklearn.utils import metadata_routing
 from sklearn.utils.validation import _check_sample_weight, check_array, validate_data
 
 from .windows import (MissingValuesError, as_float64, check_column, check_fits_in_memory,
@@ -747,23 +746,6 @@ def forecast_quantiles_of(estimator, history, steps):
     # as forecast gives them: an estimator fitted on a DataFrame warned at every call (review)
     return quantile_forecasts(estimator, as_model_windows(estimator, current[None]),
                               horizon)[0, :steps]  # (steps, Q)
-
-
-class WrapperScoreMixin(MissingTargetsScoreMixin):
-    """``score`` for the wrappers that route metadata (ForecastEnsemble, DeseasonalizedForecaster,
-    PredictForecaster): its ``sample_weight`` is opt-in under metadata routing.
-
-    Their routers hold their own requests (``fit_routing``, ``ForecastEnsemble.
-    get_metadata_routing``), so ``set_score_request(sample_weight=True)`` weights their score
-    (it was accepted and ignored before session 21). Left unset, scikit-learn's "unset" default
-    made a search or ``cross_validate`` that routes ``sample_weight`` to the members' ``fit``
-    only an ``UnsetMetadataPassedError`` (review B, session 21), where it had worked and where
-    scikit-learn's own VotingRegressor and TransformedTargetRegressor still work: the request
-    defaults to ``WARN``, scikit-learn's value for consumption added later, so the score is then
-    unweighted, as before, with scikit-learn's warning that it could be weighted.
-    """
-
-    __metadata_request__score = {"sample_weight": metadata_routing.WARN}
 
 
 def fit_routing(owner, name):

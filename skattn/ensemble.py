@@ -23,7 +23,7 @@ from sklearn.utils.validation import (_check_feature_names_in, _num_samples, che
                                       check_is_fitted)
 
 from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, IntegerInterval,
-                          WrapperScoreMixin,
+                          MissingTargetsScoreMixin,
                           check_targets_with_missing, fitted_quantiles, forecast_quantiles_of,
                           forecast_with_predict, naming, quantile_forecasts, takes_three_d,
                           validate_windows, window_channels)
@@ -299,7 +299,7 @@ class _MemberRecordingWarnings(BaseEstimator):
         return self
 
 
-class ForecastEnsemble(ForgetsWarningsWhenPickled, WrapperScoreMixin, VotingRegressor):
+class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, VotingRegressor):
     """One forecaster made of several: the median (or weighted mean) of their forecasts.
 
     A :class:`~sklearn.ensemble.VotingRegressor` for window forecasters: members are fitted (in
@@ -588,8 +588,9 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, WrapperScoreMixin, VotingRegr
 
         ``score`` takes what the ensemble requests itself (``set_score_request(sample_weight=True)``
         for a weighted R^2); with metadata routing enabled, weights passed to a search or to
-        ``cross_validate`` while that request is unset leave the score unweighted, with
-        scikit-learn's warning (the request defaults to ``WARN``).
+        ``cross_validate`` while that request is unset are scikit-learn's
+        ``UnsetMetadataPassedError`` naming it, as for any regressor whose score takes weights
+        (``Ridge``): set it to False to score unweighted.
 
         See scikit-learn's :ref:`User Guide <metadata_routing>` on how the routing works.
 

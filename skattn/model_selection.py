@@ -15,7 +15,7 @@ from sklearn.utils._param_validation import validate_parameter_constraints
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import (N_JOBS_CONSTRAINT, WrapperScoreMixin, final_step, fit_routing,
+from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, final_step, fit_routing,
                           fitted_quantiles, forecast_quantiles_of, forecast_with_predict, naming,
                           quantile_forecasts, routed_fit_params, declared_tags, takes_three_d)
 from ._worker_warnings import _module_of, call_recording_warnings, collect, current_caller
@@ -129,7 +129,7 @@ def _forecasts_quantiles(predict_forecaster):
     return hasattr(final_step(_window_model(estimator)), "predict_quantiles")
 
 
-class PredictForecaster(WrapperScoreMixin, RegressorMixin, BaseEstimator):
+class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
     """Any window regressor (a Pipeline, a GridSearchCV, ...) given ``forecast``.
 
     ``forecast(history, steps)`` predicts from the last window of ``history`` (left-padded when
@@ -340,8 +340,9 @@ class PredictForecaster(WrapperScoreMixin, RegressorMixin, BaseEstimator):
 
         ``score`` takes what this object requests itself (``set_score_request(sample_weight=True)``
         for a weighted R^2); with metadata routing enabled, weights passed to a search or to
-        ``cross_validate`` while that request is unset leave the score unweighted, with
-        scikit-learn's warning (the request defaults to ``WARN``).
+        ``cross_validate`` while that request is unset are scikit-learn's
+        ``UnsetMetadataPassedError`` naming it, as for any regressor whose score takes weights
+        (``Ridge``): set it to False to score unweighted.
 
         See scikit-learn's :ref:`User Guide <metadata_routing>` on how the routing works.
 

@@ -18,7 +18,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._validation import (ForgetsWarningsWhenPickled, IntegerInterval, WrapperScoreMixin,
+from ._validation import (ForgetsWarningsWhenPickled, IntegerInterval, MissingTargetsScoreMixin,
                           declared_tags,
                           fit_routing, fitted_quantiles, forecast_quantiles_of,
                           forecast_with_predict, quantile_forecasts, routed_fit_params,
@@ -234,7 +234,7 @@ def _indices_by_unpadded_length(X, padding, season_length, indices_of_full_windo
     return indices
 
 
-class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, WrapperScoreMixin, RegressorMixin,
+class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, RegressorMixin,
                                BaseEstimator):
     """A window forecaster fitted on seasonally adjusted windows (classical decomposition).
 
@@ -483,8 +483,9 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, WrapperScoreMixin, Re
 
         ``score`` takes what this object requests itself (``set_score_request(sample_weight=True)``
         for a weighted R^2); with metadata routing enabled, weights passed to a search or to
-        ``cross_validate`` while that request is unset leave the score unweighted, with
-        scikit-learn's warning (the request defaults to ``WARN``).
+        ``cross_validate`` while that request is unset are scikit-learn's
+        ``UnsetMetadataPassedError`` naming it, as for any regressor whose score takes weights
+        (``Ridge``): set it to False to score unweighted.
 
         See scikit-learn's :ref:`User Guide <metadata_routing>` on how the routing works.
 

@@ -364,7 +364,13 @@ def test_grid_search_passes_sample_weight_through_the_wrapper(routing):
     weights = np.linspace(0.2, 3.0, len(X))
     with sklearn.config_context(enable_metadata_routing=routing):
         ridge = Ridge().set_fit_request(sample_weight=True) if routing else Ridge()
-        search = GridSearchCV(DeseasonalizedForecaster(ridge), {"forecaster__alpha": [0.1, 100.0]},
+        wrapper = DeseasonalizedForecaster(ridge)
+        if routing:
+            # the wrapper's own score takes weights too (since session 21: they were accepted
+            # and ignored), so under routing it says whether the search's score gets them, as
+            # Ridge or any regressor whose score takes weights must
+            wrapper.set_score_request(sample_weight=False)
+        search = GridSearchCV(wrapper, {"forecaster__alpha": [0.1, 100.0]},
                               cv=TimeSeriesSplit(n_splits=3, gap=11))
         search.fit(X, y, sample_weight=weights)
     alpha = search.best_params_["forecaster__alpha"]
