@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import datetime
+import inspect
 import os
 import sys
 import warnings
 import weakref
-from collections.abc import Mapping
+from collections.abc import ItemsView, KeysView, Mapping, ValuesView
 from numbers import Integral
 
 import numpy as np
@@ -496,8 +497,10 @@ def check_time_index(values, what):
     pandas ``Series`` or ``DataFrame`` (rows as time steps) with a ``DatetimeIndex`` or a
     ``PeriodIndex`` says whether that reading is right. Newest-first rows (common in SQL
     exports) were forecast from their oldest values, and missing days shifted every weekly
-    season after them, both silently (user trial, session 21). Other inputs (NumPy arrays,
-    lists, other index types) are not looked at: this costs nothing for them.
+    season after them, both silently (user trial, session 21). An object index of Timestamps
+    (what ``read_csv(parse_dates=...)`` gives for times whose UTC offset changes) is checked as
+    the instants it holds, in UTC. Other inputs (NumPy arrays, lists, other index types) are not
+    looked at: this costs nothing for them.
 
     Parameters
     ----------
@@ -547,6 +550,17 @@ def check_time_index(values, what):
         kind = "DatetimeIndex"
     elif isinstance(index, pd.PeriodIndex):
         kind = "PeriodIndex"
+    elif index.dtype == object and len(index) > 1 and \
+            pd.api.types.infer_dtype(index, skipna=False) == "datetime":
+        # Timestamps (or datetimes) held as objects: what read_csv(parse_dates=...) gives for
+        # times with changing UTC offsets (+01:00 / +02:00, an export across a clock change),
+        # whose newest-first rows were read backwards unchecked (user trial, session 21).
+        # Checked in UTC, as the instants they are (one O(n) conversion; such indexes are rare)
+        try:
+            index = pd.DatetimeIndex(pd.to_datetime(index, utc=True))
+        except (TypeError, ValueError):  # naive and aware mixed: nothing to compare them by
+            return
+        kind = "DatetimeIndex"
     else:
         return
     # an index found in order and regular is not checked again (pandas indexes are immutable):
@@ -615,14 +629,20 @@ def _check_index(pd, index, what, kind):
         per_hour = 3_600 * _PER_SECOND[getattr(index, "unit", "ns")]
         before = [stamps[k] - stamps[k - 1] for k in (position - 1, position + 1)
                   if 1 <= k < len(stamps)]
+        missing = index[position - 1] + (index[position] - index[position - 1]) / 2
+        # only where clocks change: March/April and September/October (both hemispheres), in
+        # the small hours (a one-hour gap on 5 January got the hint; user trial, session 21)
         if index.tz is None and before and 0 < before[0] < 24 * per_hour \
-                and stamps[position] - stamps[position - 1] - before[0] == per_hour:
+                and stamps[position] - stamps[position - 1] - before[0] == per_hour \
+                and missing.month in (3, 4, 9, 10) and missing.hour < 4:
             clock_change = (
                 " A gap of one hour in local times without a time zone can also be the hour "
                 "skipped when the clocks went forward (the start of daylight saving time), with "
                 "every row right: then localize the index instead, values.tz_localize(tz, "
                 "nonexistent='shift_forward') with tz your time zone (e.g. 'Europe/Berlin'), or "
-                "filter this warning.")
+                "filter this warning. If tz_localize then finds an ambiguous time (the hour the "
+                "clocks went back, exported once), that hour is missing: reindex and fill as "
+                "above instead.")
     times = _positions_as_text(index, (position - 1, position))
     warnings.warn(
         f"{what} has an irregular {kind}: its first gap is between position {position - 1} "
@@ -739,6 +759,10 @@ def _is_single_series(series):
         raise ValueError("series must be one 1-D array or a list of 1-D arrays; got a "
                          f"{type(series).__name__}: pass list(d.values()) (list(d) keeps "
                          "the ids in the same order)")
+    if isinstance(series, (ValuesView, KeysView, ItemsView)) or inspect.isgenerator(series):
+        # no len() or indexing: NumPy made "an array of shape ()" of d.values() (user trial)
+        raise ValueError("series must be one 1-D array or a list of 1-D arrays; got a "
+                         f"{type(series).__name__}: pass a list of it, e.g. list(d.values())")
     if hasattr(series, "ngroups") and hasattr(series, "groups"):  # a pandas GroupBy
         raise ValueError("series must be one 1-D array or a list of 1-D arrays; got a pandas "
                          f"{type(series).__name__}: pass [group for _, group in grouped] (each "
@@ -755,8 +779,9 @@ def _is_single_series(series):
         # layouts are named, as list(array) of a column layout makes many short series silently)
         hint = ("a single column: pass it 1-D, e.g. frame['value'] or array.ravel()"
                 if len(shape) == 2 and shape[1] == 1 else
-                "one series per column, as in a DataFrame: pass [frame[name] for name in frame] "
-                "or list(array.T); one series per row: pass list(array)")
+                "one series per column, as in a DataFrame: pass [frame[name].dropna() for name "
+                "in frame] (dropna: the NaN before a late start) or list(array.T); one series "
+                "per row: pass list(array)")
         raise ValueError(
             "series must be one 1-D array or a list of 1-D arrays; got an array of shape "
             f"{shape} ({hint})"

@@ -540,3 +540,51 @@ def test_time_gap_warning_says_where_it_is_raised(model):
                  lambda: baseline.forecast_quantiles(gappy, HORIZON),
                  lambda: baseline.forecast(gappy, HORIZON)):
         _caught_gap(call)
+
+
+# ------------------------------------------------------------------------------------------
+# user trial of the fixes (session 21)
+
+
+def test_an_object_index_of_timestamps_with_changing_offsets_is_checked_in_utc():
+    # read_csv(parse_dates=...) of times with +01:00 / +02:00 offsets (an export across a clock
+    # change) gives an object index: newest first, it was read backwards, unchecked
+    pd = pytest.importorskip("pandas")
+    instants = pd.date_range("2024-03-30 22:00", periods=8, freq="h", tz="Europe/Berlin")
+    stamps = pd.Index([t.tz_convert(None).tz_localize("UTC").tz_convert(
+        f"Etc/GMT-{int(t.utcoffset().total_seconds() // 3600)}") for t in instants], dtype=object)
+    assert stamps.dtype == object
+    values = np.arange(8.0) + 10
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        make_windows(pd.Series(values, index=stamps), window=3, horizon=1)  # in order: silent
+    with pytest.raises(ValueError, match="runs newest first"):
+        make_windows(pd.Series(values[::-1], index=stamps[::-1]), window=3, horizon=1)
+
+
+def test_the_clock_change_hint_only_where_clocks_change():
+    pd = pytest.importorskip("pandas")
+    january = pd.date_range("2024-01-05", periods=24, freq="h").delete(4)  # 04:00 missing
+    with pytest.warns(skattn.exceptions.TimeGapWarning) as record:
+        make_windows(pd.Series(np.arange(23.0), index=january), window=3, horizon=1)
+    assert "clocks went forward" not in str(record[0].message)
+    spring = pd.date_range("2024-03-31", periods=24, freq="h").delete(2)  # 02:00, Europe
+    with pytest.warns(skattn.exceptions.TimeGapWarning) as record:
+        make_windows(pd.Series(np.arange(23.0), index=spring), window=3, horizon=1)
+    message = str(record[0].message)
+    assert "clocks went forward" in message and "ambiguous time" in message
+
+
+def test_dict_views_and_generators_say_to_pass_a_list():
+    panel = {"a": np.arange(10.0), "b": np.arange(12.0)}
+    for values in (panel.values(), (v for v in panel.values())):
+        with pytest.raises(ValueError, match=r"pass a list of it, e\.g\. list\(d\.values\(\)\)"):
+            skattn.last_windows(values, 4)
+        with pytest.raises(ValueError, match=r"list\(d\.values\(\)\)"):
+            make_windows(panel.values(), window=4, horizon=1)
+
+
+def test_the_one_series_per_column_hint_drops_the_nan_of_late_starts():
+    frame = np.arange(20.0).reshape(10, 2)
+    with pytest.raises(ValueError, match=r"frame\[name\]\.dropna\(\) for name in frame"):
+        make_windows(frame, window=3, horizon=1)

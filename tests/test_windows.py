@@ -31,7 +31,7 @@ def test_a_dataframe_of_several_series_gets_the_columns_hint_and_it_works():
     # of such a frame makes one short series per time step, padded, with no error (user trial)
     pd = pytest.importorskip("pandas")
     frame = pd.DataFrame({"a": np.arange(30.0), "b": 2 * np.arange(30.0)})
-    with pytest.raises(ValueError, match=r"\[frame\[name\] for name in frame\]"):
+    with pytest.raises(ValueError, match=r"\[frame\[name\]\.dropna\(\) for name in frame\]"):
         make_windows(frame, window=5, horizon=2)
     X, y = make_windows([frame[name] for name in frame], window=5, horizon=2)
     X_t, y_t = make_windows(list(frame.to_numpy().T), window=5, horizon=2)
