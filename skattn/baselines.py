@@ -46,6 +46,7 @@ from ._validation import (N_JOBS_CONSTRAINT, IntegerInterval, MissingTargetsScor
                           as_history, check_quantiles, check_steps, validate_windows)
 from ._worker_warnings import call_recording_warnings, collect, current_caller
 from .exceptions import BaselineFallbackWarning
+from .windows import _stacklevel_outside_package
 
 __all__ = [
     "NaiveForecaster",
@@ -229,6 +230,8 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
     _parameter_constraints: dict = {"quantiles": ["array-like", None],
                                     "max_history": [IntegerInterval(2, None, closed="left"), None]}
     _needs_library = False
+    #: the cycles of a season a window must hold for the season to be used (see Notes)
+    _cycles_per_season = 2
     #: fits each history inside ``forecast``: ``backtest`` runs such models in parallel over series
     local_model = True
 
@@ -266,6 +269,29 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
             return (f"the seasonal naive forecast (season_length={season}), or the naive forecast "
                     "for windows shorter than a season")
         return "the naive forecast"
+
+    def _season_lengths(self):
+        """The seasonal periods > 1 of the parameters (none for non-seasonal models)."""
+        season = getattr(self, "season_length", 1)
+        return [p for p in _check_season_lengths(season) if p > 1]
+
+    def _warn_seasons_beyond_max_history(self):
+        # a season is used only by windows that hold two of its cycles, so a max_history below
+        # that drops it from every fit: MSTLForecaster((24, 168), max_history=300) was a daily
+        # model without a word (user trial, session 21); warned at fit, where it is decided
+        if self.max_history is None:
+            return
+        max_history, cycles = int(self.max_history), self._cycles_per_season
+        unused = [p for p in self._season_lengths() if max_history < cycles * p]
+        if unused:
+            held = "two cycles" if cycles == 2 else "one cycle"
+            warnings.warn(
+                f"max_history={max_history} keeps fewer than {held} of season_length "
+                f"{', '.join(map(str, unused))}: {type(self).__name__} uses a season only in "
+                f"windows that hold {held} of it, so no fit uses "
+                f"{'that season' if len(unused) == 1 else 'these seasons'}; set max_history >= "
+                f"{cycles * max(unused)} (or drop the season)",
+                UserWarning, stacklevel=_stacklevel_outside_package())
 
     # -- validation --------------------------------------------------------------------------
     def _validate_X(self, X, *, reset, y=None):
@@ -311,6 +337,7 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
         if self._needs_library:
             _import_statsforecast(type(self).__name__)
         self._check_params()
+        self._warn_seasons_beyond_max_history()
         quantiles = None if self.quantiles is None else check_quantiles(self.quantiles)
         if y is None:
             raise ValueError(
@@ -658,7 +685,8 @@ _QUANTILES_DOC = """\
         one ETS fit to 17,496 values took 18.8 s, Theta 40.7 s, AutoARIMA more than 10 minutes;
         user trial, session 20), and :func:`~skattn.model_selection.backtest` fits the whole
         history before every origin. Keep at least two seasons (``2 * season_length``): a
-        shorter one gets the non-seasonal model (see Notes)."""
+        shorter one gets the non-seasonal model (see Notes), and ``fit`` warns of it
+        (a UserWarning)."""
 
 
 _SHARED_ATTRIBUTES_DOC = """\
@@ -785,6 +813,7 @@ class SeasonalNaiveForecaster(_LocalForecaster):
         **_LocalForecaster._parameter_constraints,
         "season_length": [IntegerInterval(1, None, closed="left")],
     }
+    _cycles_per_season = 1  # the last cycle, repeated
 
     def __init__(self, season_length=1, *, quantiles=None, max_history=None):
         self.season_length = season_length

@@ -18,6 +18,7 @@ from skattn.baselines import (
     ARIMAForecaster,
     BaselineFallbackWarning,
     ETSForecaster,
+    MSTLForecaster,
     NaiveForecaster,
     SeasonalNaiveForecaster,
     ThetaForecaster,
@@ -529,6 +530,35 @@ def test_max_history_fits_the_last_values_only(cls):
     # the setting of the fit, as the other settings (set_params takes effect at the next fit)
     recent.set_params(max_history=None)
     np.testing.assert_array_equal(recent.forecast(series, 9), short.forecast(series[-48:], 9))
+
+
+@pytest.mark.parametrize("make, dropped, needed", [
+    (lambda m: MSTLForecaster((24, 168), max_history=m), "168", 336),
+    (lambda m: ETSForecaster(24, max_history=m), "24", 48),
+    (lambda m: ThetaForecaster(24, max_history=m), "24", 48),
+    (lambda m: ARIMAForecaster(season_length=24, max_history=m), "24", 48),
+    (lambda m: SeasonalNaiveForecaster(24, max_history=m), "24", 24),
+])
+def test_a_season_max_history_cannot_hold_is_warned_about_at_fit(make, dropped, needed):
+    # a season is used only in windows holding two cycles (seasonal naive: one), so
+    # MSTLForecaster((24, 168), max_history=300) was a daily model without a word (user trial,
+    # session 21)
+    X, y = np.ones((2, 400)) + np.arange(400), np.zeros((2, 3))
+    with pytest.warns(UserWarning, match=rf"max_history={needed - 1} keeps fewer than .* "
+                                         rf"season_length {dropped}: .*max_history >= {needed}") as record:
+        make(needed - 1).fit(X, y)
+    assert record[0].filename == __file__  # the caller's line, not the package's
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        make(needed).fit(X, y)
+        make(None).fit(X, y)
+        MSTLForecaster((24, 168), max_history=400).fit(X, y)
+
+
+def test_two_seasons_beyond_max_history_are_named_together():
+    X, y = np.ones((2, 400)) + np.arange(400), np.zeros((2, 3))
+    with pytest.warns(UserWarning, match=r"season_length 24, 168: .*these seasons.*>= 336"):
+        MSTLForecaster((168, 24, 7), max_history=40).fit(X, y)
 
 
 @pytest.mark.parametrize("bad", [1, 0, 2.5, "48"])
