@@ -10,6 +10,7 @@ different history lengths share one ``X``.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
@@ -27,7 +28,8 @@ from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, Integer
                           check_targets_with_missing, fitted_quantiles, forecast_quantiles_of,
                           forecast_with_predict, naming, quantile_forecasts, takes_three_d,
                           validate_windows, window_channels)
-from ._worker_warnings import call_recording_warnings, collect, current_caller
+from ._worker_warnings import (_module_of, call_recording_warnings, collect, current_caller,
+                               reissue_warnings)
 
 
 def _two_d_unless_default_output(transformer, result):
@@ -722,8 +724,17 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         if self.quantiles_ is None:
             raise ValueError(self._no_common_quantiles("predict_quantiles"))
         n_samples = _num_samples(X)
-        members = np.stack([quantile_forecasts(member, X, self.n_outputs_)
-                            for member in self.estimators_])  # (members, n, H, Q)
+        # the members' warnings once each: every member warned of the same constant window
+        # (zero-width intervals), and scikit-learn's catch_warnings in each member's predict
+        # resets Python's once-per-line memory, so the recipe's 12 members printed it 12 times
+        # per forecast (session 22); raised again here, under the caller's filters
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            members = np.stack([quantile_forecasts(member, X, self.n_outputs_)
+                                for member in self.estimators_])  # (members, n, H, Q)
+        reissue_warnings(dict.fromkeys(
+            (str(w.message), w.category, w.filename, w.lineno, _module_of(w.filename))
+            for w in caught))
         combined = self._combined(members).reshape(n_samples, self.n_outputs_, -1)
         return combined[:, 0, :] if self._prediction_shape_tail == () else combined
 

@@ -750,3 +750,29 @@ def test_members_must_be_named(seasonal_windows, estimators):
                                          r"e.g. \[\('naive', NaiveForecaster\(\)\)\]; "
                                          rf"estimators\[{index}\] is "):
         ensemble.fit(X, y)
+
+
+def test_a_warning_every_member_raises_at_predict_quantiles_comes_once():
+    # every member warned of the same constant window (zero-width intervals), and scikit-learn's
+    # catch_warnings in each member's predict reset the once-per-line memory: 12 copies per
+    # forecast_quantiles of the recipe (session 22)
+    rng = np.random.default_rng(0)
+    series = [(rng.random(200) < 0.12) * rng.poisson(3, 200).astype(float) for _ in range(6)]
+    X, y = make_windows(series, window=12, horizon=4)
+    members = [(f"m{seed}", AttentionForecaster(d_model=8, n_heads=2, n_layers=1, max_epochs=2,
+                                                loss="pinball", quantiles=(0.1, 0.5, 0.9),
+                                                random_state=seed)) for seed in range(3)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ensemble = ForecastEnsemble(members).fit(X, y)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        ensemble.forecast_quantiles(np.r_[np.ones(5), np.zeros(30)], 4)
+        ensemble.predict_quantiles(np.zeros((2, 12)))
+    texts = [str(w.message) for w in caught if "windows are constant" in str(w.message)]
+    assert len(texts) == 2, texts  # once per call (1 of 1, then 2 of 2), not once per member
+    assert all(w.filename == __file__ for w in caught if "windows are constant" in str(w.message))
+    with warnings.catch_warnings():  # the caller's filters decide
+        warnings.simplefilter("error")
+        with pytest.raises(UserWarning, match="windows are constant"):
+            ensemble.predict_quantiles(np.zeros((2, 12)))
