@@ -49,6 +49,11 @@ GAP_FACTOR = 1.5
 GAPS_NAMED = 5
 #: the columns --sort-by accepts without --interval (with it, also the msis columns)
 SORT_COLUMNS = ("smape", "mase", "mae", "rmse")
+#: the opacity of one interval band in the plot. A model's bands of several levels are drawn one
+#: over another, widest first, so the narrowest level is the darkest (1 - (1 - 0.15) ** n: 0.28
+#: for two levels) and the widest the lightest; low enough that the other models' lines and
+#: bands show through
+INTERVAL_ALPHA = 0.15
 
 
 def _positive_int(text):
@@ -136,6 +141,38 @@ def _bounds(level):
     """The quantiles (1 - level) / 2 and (1 + level) / 2 that bound the central interval of
     ``level``, rounded to 10 decimals (0.1, not 0.09999999999999998)."""
     return round((1 - level) / 2, 10), round((1 + level) / 2, 10)
+
+
+def _level_name(level):
+    """``level`` in percent as the leaderboard's columns name it: "80" for 0.8, "97.5"."""
+    from .model_selection import interval_columns
+
+    return interval_columns(level)[0][len("coverage_"):]
+
+
+def _interval_bounds(quantile_forecasts, level):
+    """The lower and upper bounds of the central interval of ``level`` in one model's quantile
+    forecasts.
+
+    Parameters
+    ----------
+    quantile_forecasts : tuple
+        ``(quantiles, values)``, one model's entry of ``backtest(..., interval=...)``'s
+        ``forecasts["__quantiles__"]``: values of shape (n_origins, n_series, horizon,
+        n_quantiles).
+    level : float
+        One of ``--interval``'s levels, whose bounds :func:`_bounds` compare asked every model
+        for.
+
+    Returns
+    -------
+    lower, upper : ndarray of shape (n_origins, n_series, horizon)
+    """
+    quantiles, values = quantile_forecasts
+    quantiles = np.asarray(quantiles, dtype=np.float64)
+    # the nearest quantile: the model's own quantiles_ may differ from _bounds' in the last digit
+    return tuple(values[..., int(np.argmin(np.abs(quantiles - bound)))]
+                 for bound in _bounds(level))
 
 
 def interval_quantiles(levels):
@@ -237,7 +274,10 @@ def _parser():
     compare.add_argument("--output", default="compare.png",
                          help="where to write the plot, in the format its suffix names (.png, "
                               ".pdf, .svg, ...; .png if it has none); default: compare.png; "
-                              "'none' for no plot")
+                              "'none' for no plot. It shows the last seasons of the first 4 "
+                              "series, the held-out truth dashed and each model's forecast; "
+                              "with --interval also each model's intervals, shaded in the "
+                              "colour of its forecast")
     compare.add_argument("--forecasts-csv", default=None, metavar="PATH",
                          help="also write the forecasts to this CSV file, one row per model, "
                               "series, origin and step: columns model, series (its id, or its "
@@ -278,8 +318,11 @@ def _parser():
                               "absolute error to the pinball loss. The point forecast is still "
                               "a median (the 0.5 quantile's pinball loss is half the absolute "
                               "error), but the attention models train differently, so their "
-                              "point figures differ from a run without --interval. Default: no "
-                              "intervals. The plot shows the point forecasts only")
+                              "point figures differ from a run without --interval. The plot "
+                              "(--output) shades each model's interval of every level in the "
+                              "colour of its forecast, the bands nested: the widest level the "
+                              "lightest, the narrowest the darkest (a swatch per level in the "
+                              "legend). Default: no intervals")
     compare.add_argument("--sort-by", default="smape", metavar="COLUMN",
                          help=f"the column the leaderboard is sorted by: "
                               f"{', '.join(SORT_COLUMNS)}, or with --interval an msis column "
@@ -1376,12 +1419,10 @@ def write_forecasts(path, forecasts, names, ids=None, times=None, levels=()):
     levels : tuple of float
         ``--interval``'s levels: a ``lower_<level>`` and an ``upper_<level>`` column each.
     """
-    from .model_selection import interval_columns
-
     truth, origins = forecasts["__truth__"], forecasts["__origins__"]
     n_origins, n_series, horizon = truth.shape
-    # "coverage_80" -> "80": the bounds named as the leaderboard's columns of their level
-    suffixes = [interval_columns(level)[0][len("coverage_"):] for level in levels]
+    # the bounds named as the leaderboard's columns of their level
+    suffixes = [_level_name(level) for level in levels]
     header = ["model", "series", "origin", "step", *(["time"] if times is not None else []),
               "forecast", "truth",
               *(f"{side}_{suffix}" for suffix in suffixes for side in ("lower", "upper"))]
@@ -1390,13 +1431,8 @@ def write_forecasts(path, forecasts, names, ids=None, times=None, levels=()):
         writer.writerow(header)
         for name in names:
             bounds = []  # per level, the quantile forecasts of its lower and upper bound
-            if levels:
-                quantiles, values = forecasts["__quantiles__"][name]
-                quantiles = np.asarray(quantiles, dtype=np.float64)
-                for level in levels:  # compare asked every model for these quantiles
-                    columns = [int(np.argmin(np.abs(quantiles - bound)))
-                               for bound in _bounds(level)]
-                    bounds.extend(values[..., column] for column in columns)
+            for level in levels:  # compare asked every model for these quantiles
+                bounds.extend(_interval_bounds(forecasts["__quantiles__"][name], level))
             for origin in range(n_origins):
                 for number in range(n_series):
                     start = int(origins[origin, number])
@@ -1434,24 +1470,67 @@ def _plot_steps(cells):
 
 
 def plot_forecasts(path, series, forecasts, names, horizon, season_length, title, n_panels=4,
-                   ids=None, times=None, time_label=None):
+                   ids=None, times=None, time_label=None, quantile_forecasts=None, levels=()):
     """Plot the last seasons of each series, the truth and every model's forecast to ``path``.
 
-    The format is that of the suffix of ``path`` (see :func:`plot_path`). The panels name the
-    series by ``ids`` (those of a CSV file read with --id-column), else by their position.
-    ``times``: each series' times as written (see :func:`load_dataset`), the x axis's labels
-    (see :func:`_plot_steps`), named ``time_label``; None: the rows' positions.
-    Returns ``path``, or None when matplotlib is not installed.
+    One panel per series, for the first ``n_panels``: the history (``3 * season_length`` or
+    ``2 * horizon`` values, the more), the held-out truth dashed, each model's forecast of the
+    last origin in its own colour and, with ``levels``, its central intervals shaded in that
+    colour, one band per level drawn widest first (each :data:`INTERVAL_ALPHA` opaque, so the
+    narrowest level is the darkest). The first panel's legend names the lines, then one grey
+    swatch per level, as opaque as its band.
+
+    Parameters
+    ----------
+    path : str
+        The file, in the format of its suffix (see :func:`plot_path`).
+    series : list of ndarray
+        Every series, the held-out values included.
+    forecasts : dict
+        :func:`skattn.model_selection.backtest`'s forecasts: name -> (n_origins, n_series,
+        horizon).
+    names : list of str
+        The models plotted, in the order of their lines (and colours).
+    horizon, season_length : int
+    title : str
+        The panels' title, followed by ": series <id>" when there are several series or ids.
+    n_panels : int, default 4
+    ids : list or None
+        The series' names (those of a CSV file read with --id-column); None: their positions.
+    times : list of list of str, or None
+        Each series' times as written (see :func:`load_dataset`), the x axis's values (see
+        :func:`_plot_steps`); None: the rows' positions.
+    time_label : str or None
+        The x axis's name.
+    quantile_forecasts : dict or None
+        ``forecasts["__quantiles__"]`` of ``backtest(..., interval=levels)``: name ->
+        (quantiles, (n_origins, n_series, horizon, n_quantiles)). A model of ``names`` without
+        an entry gets its line only.
+    levels : tuple of float
+        ``--interval``'s levels, one band each; () for none: no bands and no swatches, the plot
+        as it was before session 22.
+
+    Returns
+    -------
+    str or None
+        ``path``, or None when matplotlib is not installed.
     """
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.patches import Patch
     except ImportError:
         print('no plot: matplotlib is not installed (pip install "skattn[plot]")')
         return None
     n_panels = min(n_panels, len(series))
+    quantile_forecasts = quantile_forecasts or {}
+    # the widest first, so that each narrower band is drawn over it: the plot showed the point
+    # forecasts only, even with --interval (user trial, session 22). Every level is drawn, not
+    # the first only: nested, in one colour per model, 0.8,0.95 stayed readable even with all 7
+    # models on airline
+    widest_first = sorted(levels, reverse=True)
     figure, axes = plt.subplots(n_panels, 1, figsize=(10, 3.2 * n_panels), squeeze=False)
     for panel in range(n_panels):
         axis = axes[panel, 0]
@@ -1468,14 +1547,29 @@ def plot_forecasts(path, series, forecasts, names, horizon, season_length, title
         axis.plot(steps[shown:origin], values[shown:origin], color="black", label="history")
         axis.plot(steps[origin:], values[origin:], color="black", linestyle="--", label="truth")
         for name in names:
-            axis.plot(steps[origin:], forecasts[name][-1, panel], label=name)
+            (line,) = axis.plot(steps[origin:], forecasts[name][-1, panel], label=name)
+            for level in widest_first if name in quantile_forecasts else ():
+                lower, upper = _interval_bounds(quantile_forecasts[name], level)
+                # in the line's colour; unlabelled, so out of the legend, which has one grey
+                # swatch per level rather than one per model and level
+                band = axis.fill_between(steps[origin:], lower[-1, panel], upper[-1, panel],
+                                         color=line.get_color(), alpha=INTERVAL_ALPHA,
+                                         linewidth=0)
+                band.set_gid(f"{name} {_level_name(level)}% interval")  # an id in an SVG too
         # between the last value trained on and the first held out
         axis.axvline(steps[origin - 1] + (steps[origin] - steps[origin - 1]) / 2, color="grey",
                      linewidth=0.8)
         label = panel if ids is None else ids[panel]
         axis.set_title(title if len(series) == 1 and ids is None else f"{title}: series {label}")
         if panel == 0:
-            axis.legend(fontsize=8, ncol=2)
+            handles, labels = axis.get_legend_handles_labels()
+            for number, level in enumerate(widest_first, start=1):
+                # black, as opaque as that level's band is where a model's bands overlap:
+                # light grey for the widest level, darker for each narrower one
+                handles.append(Patch(facecolor="black", linewidth=0,
+                                     alpha=1 - (1 - INTERVAL_ALPHA) ** number))
+                labels.append(f"{_level_name(level)}% interval")
+            axis.legend(handles, labels, fontsize=8, ncol=2)
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
@@ -1672,7 +1766,8 @@ def _compare(args):
         time_label = None if args.time_column is None else args.time_column.strip()
         written = plot_forecasts(output, series, forecasts, names_plotted, horizon,
                                  season_length, plot_title, ids=ids, times=times,
-                                 time_label=time_label)
+                                 time_label=time_label, quantile_forecasts=quantile_forecasts,
+                                 levels=levels)
         if written:
             print(f"plot written to {written}")
     if forecasts_csv is not None:

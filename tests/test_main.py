@@ -1900,6 +1900,126 @@ def test_plot_steps_of_times_as_written(cells, steps, unit):
         assert got.dtype == steps.dtype
 
 
+# user trial, session 22: with --interval the plot showed the point forecasts only
+
+def _band_extent(band):
+    """A fill_between band's x values and, at each, its lower and upper y (its polygon's least
+    and greatest y at that x)."""
+    vertices = np.concatenate([path.vertices for path in band.get_paths()])
+    xs = np.unique(vertices[:, 0])
+    ys = [vertices[vertices[:, 0] == x, 1] for x in xs]
+    return xs, np.array([y.min() for y in ys]), np.array([y.max() for y in ys])
+
+
+def _last_origin_bounds(rows, model, series):
+    """{column: values by step} of ``model``'s rows for ``series`` in --forecasts-csv, at the
+    last origin (the one the plot shows)."""
+    rows = [row for row in rows if row["model"] == model and row["series"] == series]
+    last = max(int(row["origin"]) for row in rows)
+    rows = sorted((row for row in rows if int(row["origin"]) == last),
+                  key=lambda row: int(row["step"]))
+    return {column: np.array([float(row[column]) for row in rows]) for column in rows[0]
+            if column.startswith(("lower_", "upper_"))}
+
+
+@pytest.mark.parametrize("dataset", ["dated", "no-times"])
+def test_compare_plot_shades_each_models_intervals_in_its_colour(tmp_path, saved_figures,
+                                                                 dataset):
+    from matplotlib.collections import PolyCollection
+    from matplotlib.colors import to_rgb
+    from matplotlib.dates import date2num
+
+    if dataset == "dated":
+        path, _ = _dated_csv(tmp_path, lambda day: day.isoformat(), n_days=40)
+        argv = ["--dataset", path, *_DATED_ARGS, "--time-column", "date"]
+    else:
+        argv = ["--dataset", _series_csv(tmp_path, 40)]
+    written = tmp_path / "forecasts.csv"
+    models = ["NaiveForecaster", "SeasonalNaiveForecaster", "AttentionForecaster"]
+    # the levels not widest first: the bands are drawn widest first all the same
+    main(["compare", *argv, "--models", "naive,snaive,attention", "--max-epochs", "1",
+          "--horizon", "7", "--season-length", "7", "--interval", "0.8,0.95", "--output",
+          str(tmp_path / "plot.png"), "--forecasts-csv", str(written), "--quiet",
+          "--n-jobs", "1"])
+    rows = _read_rows(written)
+    (figure,) = saved_figures
+    series_names = list(dict.fromkeys(row["series"] for row in rows))  # the panels' order
+    assert len(figure.axes) == len(series_names) == (2 if dataset == "dated" else 1)
+    for axis, series in zip(figure.axes, series_names):
+        lines = {line.get_label(): line for line in axis.lines}
+        # a band per model and level, nothing else shaded
+        assert len(axis.collections) == 2 * len(models)
+        assert all(isinstance(band, PolyCollection) for band in axis.collections)
+        for model in models:
+            bands = [band for band in axis.collections
+                     if band.get_gid().startswith(f"{model} ")]
+            assert [band.get_gid() for band in bands] == [f"{model} 95% interval",
+                                                          f"{model} 80% interval"]
+            line = lines[model]
+            steps = np.asarray(line.get_xdata())
+            steps = date2num(steps) if steps.dtype.kind == "M" else steps.astype(float)
+            bounds = _last_origin_bounds(rows, model, series)
+            for band, percent in zip(bands, ("95", "80")):
+                # the colour of the model's line, see-through
+                np.testing.assert_allclose(band.get_facecolor()[0][:3],
+                                           to_rgb(line.get_color()))
+                assert 0 < band.get_alpha() < 1
+                xs, lower, upper = _band_extent(band)
+                np.testing.assert_allclose(xs, steps)  # the forecast's steps
+                # the bounds written to --forecasts-csv
+                np.testing.assert_allclose(lower, bounds[f"lower_{percent}"])
+                np.testing.assert_allclose(upper, bounds[f"upper_{percent}"])
+                assert np.all(lower <= upper)
+    # one swatch per level after the lines, the widest first
+    labels = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
+    assert labels == ["history", "truth", *models, "95% interval", "80% interval"]
+
+
+def test_compare_plot_has_no_bands_without_interval(tmp_path, saved_figures):
+    path, _ = _dated_csv(tmp_path, lambda day: day.isoformat(), n_days=40)
+    main(["compare", "--dataset", path, *_DATED_ARGS, "--time-column", "date", "--models",
+          "naive,snaive", "--horizon", "7", "--season-length", "7", "--output",
+          str(tmp_path / "plot.png"), "--quiet", "--n-jobs", "1"])
+    (figure,) = saved_figures
+    assert len(figure.axes) == 2
+    for axis in figure.axes:
+        assert not axis.collections and not axis.patches
+    labels = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
+    assert labels == ["history", "truth", "NaiveForecaster", "SeasonalNaiveForecaster"]
+
+
+def test_plot_forecasts_shades_only_the_models_with_quantile_forecasts(tmp_path,
+                                                                        saved_figures):
+    # a model without quantile forecasts gets its line only, and the plot is still written
+    from skattn.__main__ import plot_forecasts
+
+    series = [np.arange(30, dtype=float)]
+    forecasts = {"a": np.full((1, 1, 6), 24.0), "b": np.full((1, 1, 6), 25.0)}
+    values = np.stack([np.full((1, 1, 6), q) for q in (20.0, 24.0, 28.0)], axis=-1)
+    path = plot_forecasts(str(tmp_path / "plot.png"), series, forecasts, ["a", "b"], 6, 1,
+                          "t", quantile_forecasts={"a": ((0.1, 0.5, 0.9), values)},
+                          levels=(0.8,))
+    assert path == str(tmp_path / "plot.png")
+    (axis,) = saved_figures[0].axes
+    (band,) = axis.collections
+    assert band.get_gid() == "a 80% interval"
+    xs, lower, upper = _band_extent(band)
+    np.testing.assert_array_equal(xs, np.arange(24, 30))
+    np.testing.assert_array_equal(lower, np.full(6, 20.0))
+    np.testing.assert_array_equal(upper, np.full(6, 28.0))
+
+
+def test_compare_help_says_the_plot_shades_the_intervals(capsys):
+    with pytest.raises(SystemExit):
+        main(["compare", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "The plot shows the point forecasts only" not in text
+    assert ("The plot (--output) shades each model's interval of every level in the colour of "
+            "its forecast" in text)
+    assert ("with --interval also each model's intervals, shaded in the colour of its "
+            "forecast" in text)
+
+
 def _read_rows(path):
     import csv
 
