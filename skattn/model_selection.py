@@ -84,13 +84,118 @@ def _named_models(models):
         if isinstance(model, type):
             raise ValueError(f"model {name!r} is a class; pass an instance, e.g. "
                              f"{model.__name__}()")
+        _check_refit(name, model)
+        given = model
         if hasattr(model, "fit") and not hasattr(model, "forecast") and hasattr(model, "predict"):
             model = PredictForecaster(model)  # a Pipeline, a search, any window regressor
         if not (hasattr(model, "fit") and hasattr(model, "forecast")):
             raise ValueError(f"model {name!r} needs fit and forecast methods (the skattn model "
                              "contract), or fit and predict on history windows")
-        checked.append((name, model))
+        checked.append((name, model, given))
     return checked
+
+
+def _check_refit(name, model):
+    """A ValueError naming ``refit=False`` when ``model`` (or the estimator of a
+    :class:`PredictForecaster`) is a search that keeps no ``best_estimator_``.
+
+    Such a search has no ``predict``, and backtest said only that the model "needs fit and
+    forecast methods ... or fit and predict on history windows" (user trial, session 22).
+    """
+    from sklearn.model_selection._search import BaseSearchCV
+
+    search = model.estimator if isinstance(model, PredictForecaster) else model
+    if not isinstance(search, BaseSearchCV) or search.refit is not False:
+        return
+    scoring = search.scoring
+    # several scorers: refit=True is scikit-learn's error there, a scorer's name is the remedy
+    names = ([str(key) for key in scoring]
+             if isinstance(scoring, (dict, list, tuple, set)) and len(scoring) > 1 else None)
+    remedy = (f"refit={names[0]!r} or another of its scorers' names ({', '.join(map(repr, names))}"
+              "): with several scorers, refit names the one that picks the best" if names else
+              "refit=True (the default; with several scorers, the name of the one that picks "
+              "the best, e.g. refit='mase' for scoring={'mase': ..., 'smape': ...})")
+    raise ValueError(
+        f"model {name!r} is a {type(search).__name__} with refit=False: it keeps no "
+        "best_estimator_ refitted on all the windows, so it has no predict to forecast with "
+        "(backtest refits the search at each origin and forecasts with its best_estimator_); "
+        f"pass {remedy}")
+
+
+def _kept_by_clone(estimator, cloned=None):
+    """The estimators in ``estimator`` (itself or any nested parameter) that
+    :func:`~sklearn.base.clone` returns as they are instead of as unfitted copies.
+
+    A :class:`~sklearn.frozen.FrozenEstimator` (its ``__sklearn_clone__`` returns itself, and
+    its ``fit`` does nothing), or any other estimator that clones to itself: a clone of
+    ``estimator`` holds them still fitted, so :func:`backtest` does not start them from scratch
+    at its origins, and :class:`PredictForecaster` does not learn their horizon from ``y``.
+
+    Parameters
+    ----------
+    estimator : object
+        The estimator as given (a model of :func:`backtest`, a :class:`PredictForecaster`'s
+        estimator).
+    cloned : object or None, default=None
+        ``clone(estimator)`` when it has been made already; None clones it here.
+
+    Returns
+    -------
+    list
+        The outermost such estimators, each once, in the order of ``estimator``'s parameters;
+        empty when there is none or when ``estimator`` cannot be cloned (its fit then says so).
+    """
+    if cloned is None:
+        try:
+            cloned = clone(estimator)
+        except Exception:  # noqa: BLE001 -- the fit that clones it again raises it, named
+            return []
+    kept = []
+
+    def walk(original, copy):
+        if original is copy:
+            # the same object after clone: an estimator kept fitted (ints, strings, functions
+            # and classes are the same objects too, and are no estimators)
+            if (hasattr(original, "fit") and not isinstance(original, type)
+                    and all(original is not other for other in kept)):
+                kept.append(original)
+        elif isinstance(original, (list, tuple)) and isinstance(copy, (list, tuple)):
+            for original_item, copy_item in zip(original, copy):  # Pipeline steps, ...
+                walk(original_item, copy_item)
+        elif isinstance(original, dict) and isinstance(copy, dict):
+            for key, value in original.items():
+                if key in copy:
+                    walk(value, copy[key])
+        elif (hasattr(original, "get_params") and hasattr(copy, "get_params")
+              and not isinstance(original, type)):
+            try:
+                walk(original.get_params(deep=False), copy.get_params(deep=False))
+            except Exception:  # noqa: BLE001 -- a get_params that fails: its fit says so
+                pass
+
+    walk(estimator, cloned)
+    return kept
+
+
+def _kept_description(kept, given):
+    """How a message names the estimators ``kept`` (of :func:`_kept_by_clone`) in ``given``:
+    "it is FrozenEstimator(Ridge)" or "its parameter estimator is FrozenEstimator(Ridge)"."""
+    from sklearn.frozen import FrozenEstimator
+
+    try:
+        params = list(given.get_params(deep=True).items())
+    except Exception:  # noqa: BLE001 -- named by type alone
+        params = []
+    parts = []
+    for estimator in kept:
+        what = (f"FrozenEstimator({type(estimator.estimator).__name__})"
+                if isinstance(estimator, FrozenEstimator) else type(estimator).__name__)
+        if estimator is given:
+            parts.append(f"it is {what}")
+            continue
+        key = next((key for key, value in params if value is estimator), None)
+        parts.append(f"its parameter {key} is {what}" if key else f"it holds {what}")
+    return "; ".join(parts)
 
 
 def _shape_of(data):
@@ -293,26 +398,69 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
         ------
         ValueError
             (scikit-learn's InvalidParameterError) When ``estimator`` has no ``fit``,
-            ``predict`` or ``get_params``.
+            ``predict`` or ``get_params``. Also when ``estimator`` is, or holds, an estimator
+            that :func:`~sklearn.base.clone` keeps fitted (a
+            :class:`~sklearn.frozen.FrozenEstimator`, whose ``fit`` learns nothing) and the
+            fitted clone predicts another number of values per window than ``y`` has (naming
+            both horizons), or cannot predict ``X`` (of the type it raised).
         Exception
             Whatever ``estimator.fit`` raises on this data, or the routing on these parameters;
             nothing is then changed.
         """
         estimator_fit_params = routed_fit_params(self, "estimator", fit_params)
         shape, target_shape = _shape_of(X), _shape_of(y)
-        fitted = clone(self.estimator).fit(X, y, **estimator_fit_params)
+        cloned = clone(self.estimator)
+        kept = _kept_by_clone(self.estimator, cloned)
+        fitted = cloned.fit(X, y, **estimator_fit_params)
+        # after the estimator's fit, which says what is wrong with a y of no rows (y=None)
+        n_outputs = 1 if len(target_shape) == 1 else target_shape[1]
+        if kept:
+            # a FrozenEstimator's fit reads nothing, so y's horizon need not be the model's: one
+            # of 12 steps fitted with y of 6 columns said n_outputs_=6, and forecast failed with
+            # NumPy's "cannot reshape array of size 12 into shape (6,)" (user trial, session 22)
+            self._check_kept_horizon(fitted, X, n_outputs, kept)
         # only the column names (the estimator checks the data): forecast_with_predict names its
         # windows after them, so an estimator fitted on a DataFrame is not warned at every round
         validate_data(self, X, skip_check_array=True, reset=True)
         self.estimator_ = fitted
         self.n_features_in_ = shape[1]
         self.n_channels_ = 1 if len(shape) == 2 else shape[2]
-        self.n_outputs_ = 1 if len(target_shape) == 1 else target_shape[1]
+        self.n_outputs_ = n_outputs
         # those of the final estimator, None for a point model; a tuned Pipeline lost its
         # intervals (user trial, session 20)
         self.quantiles_ = fitted_quantiles(_window_model(fitted))
         self._y_is_1d = len(target_shape) == 1  # predict_quantiles' shape follows y's
         return self
+
+    def _check_kept_horizon(self, fitted, X, n_outputs, kept):
+        """A ValueError naming both horizons when ``fitted``, which holds estimators ``kept``
+        fitted as they were (of :func:`_kept_by_clone`), predicts another number of values per
+        window than ``y`` has (``n_outputs``): read from its prediction for the first window."""
+        if _shape_of(X)[0] == 0:
+            return  # no window to ask (the estimator's fit had nothing to refuse either)
+        try:
+            first = X[:1]
+        except Exception:  # noqa: BLE001 -- an array-like without slicing
+            first = np.asarray(X)[:1]
+        what = _kept_description(kept, self.estimator)
+        try:
+            predicted = _shape_of(fitted.predict(first))
+        except Exception as exc:
+            # the windows of another length or channels than the kept model's: said at fit,
+            # not at the first forecast
+            raise naming(exc, f"PredictForecaster.fit: the estimator is kept fitted by clone "
+                              f"({what}) and cannot predict these windows") from exc
+        if len(predicted) not in (1, 2):
+            return  # no values-per-window axis to compare
+        width = 1 if len(predicted) == 1 else predicted[1]
+        if width != n_outputs:
+            raise ValueError(
+                f"PredictForecaster.fit: the estimator is kept fitted by clone ({what}: its fit "
+                f"does not learn from y), and it predicts {width} value(s) per window (horizon "
+                f"{width}), but y has {n_outputs} (horizon {n_outputs}), which forecast would "
+                f"take for its horizon. Fit it with the targets of the horizon it was trained "
+                f"on (y of {width} column(s): make_windows(..., horizon={width})), or freeze a "
+                f"model fitted on targets of {n_outputs} value(s)")
 
     def predict(self, X):
         """The fitted estimator's predictions for windows ``X``.
@@ -619,6 +767,27 @@ def _bound_columns(model, name, levels):
         f"(AttentionForecaster with loss='pinball', the baselines, make_attention_ensemble)")
 
 
+def _msis_sort_note(sort_by, levels):
+    """What backtest's error for a ``sort_by`` it has no column for adds when that is an msis
+    column: which interval level it needs, and those given. With interval=0.8, "msis_95" said
+    "(an msis column needs interval=)" (user trial, session 22)."""
+    if not isinstance(sort_by, str) or not sort_by.startswith("msis"):
+        return ""
+    if not levels:
+        return " (an msis column needs interval=)"
+    given = ", ".join(column for level in levels for column in interval_columns(level)
+                      if column.startswith("msis"))
+    try:
+        level = float(sort_by[len("msis_"):]) / 100
+    except ValueError:
+        level = None
+    if level is None or not 0 < level < 1 or interval_columns(level)[1] != sort_by:
+        return f" (interval={_shown(levels)} gives the msis columns {given})"
+    return (f" ({sort_by} needs {level:g} among the interval levels, and interval="
+            f"{_shown(levels)} gives {given}: add it, e.g. interval=["
+            f"{', '.join(f'{x:g}' for x in levels + (level,))}])")
+
+
 def _shown(levels):
     # the interval argument as given: one level, or several
     return f"{levels[0]:g}" if len(levels) == 1 else f"({', '.join(f'{x:g}' for x in levels)})"
@@ -717,7 +886,10 @@ def backtest(
     models : estimator, list of estimators, or dict of name -> estimator
         Each needs ``fit(X, y)`` and ``forecast(history, steps)``, or ``fit`` and ``predict`` on
         history windows (a Pipeline, a GridSearchCV), which then forecasts by
-        :class:`PredictForecaster`'s rule. Unfitted; they are cloned.
+        :class:`PredictForecaster`'s rule. Unfitted; they are cloned (a search with
+        ``refit=False`` has no ``predict``: a ValueError says so). An estimator that ``clone``
+        returns as it is, fitted (a :class:`~sklearn.frozen.FrozenEstimator`, alone or inside
+        a Pipeline, search or :class:`PredictForecaster`), is not refitted: see Warns.
     series : array-like of shape (n_timesteps,), or list of such arrays
         One series, or several series of any lengths (finite values).
     horizon : int
@@ -809,7 +981,9 @@ def backtest(
     Raises
     ------
     ValueError
-        On invalid parameters or series, a series too short for the origins (see Notes), every
+        On invalid parameters or series (a ``sort_by`` msis column of a level not among
+        ``interval``'s names the levels), a search with ``refit=False`` (it keeps no
+        ``best_estimator_`` to forecast with), a series too short for the origins (see Notes), every
         history repeating exactly every season (no forecast has a MASE), or a forecast of the
         wrong shape or holding NaN or infinity; with ``interval``, a model without
         ``forecast_quantiles`` (before any training) or whose fitted ``quantiles_`` lack the
@@ -828,6 +1002,16 @@ def backtest(
         can rank models wrongly. Also when a history before an origin repeats exactly every
         ``season_length`` steps (a constant series): its MASE is undefined and left out of the
         ``mase`` column (see Notes).
+    UserWarning
+        When a model is or holds an estimator that :func:`~sklearn.base.clone` returns as it is,
+        fitted, instead of as an unfitted copy (a :class:`~sklearn.frozen.FrozenEstimator`,
+        alone or inside a Pipeline, a search or a :class:`PredictForecaster`): the model is not
+        refitted at the origins, but forecasts as it was fitted before the call, so its scores
+        are honest only if it was fitted on no value at or after the earliest origin (a model
+        pre-trained on other series, or on the values before the earliest origin, is fair to
+        score; one fitted on the hold-out is scored on values it has seen). Once per such model
+        and call, naming the model and what is frozen, from the line that called backtest,
+        before any training.
     Warning
         The models' own warnings, each distinct one (category and message) once per model and
         call, when the model is done (after its last origin, or its error), from where it was
@@ -924,13 +1108,11 @@ def backtest(
                                       if column.startswith("msis"))
     if sort_by is not None and (not isinstance(sort_by, str) or sort_by not in sortable):
         raise ValueError(f"sort_by must be one of {', '.join(map(repr, sortable))} or "
-                         f"None, got {sort_by!r}"
-                         + (" (an msis column needs interval=)"
-                            if isinstance(sort_by, str) and sort_by.startswith("msis") else ""))
+                         f"None, got {sort_by!r}" + _msis_sort_note(sort_by, levels))
     named = _named_models(models)
     if levels:
         # before any training: the quantiles themselves are known only once a model is fitted
-        for name, template in named:
+        for name, template, _ in named:
             if not hasattr(template, "forecast_quantiles"):
                 # a regressor of windows is wrapped in a PredictForecaster: named as given
                 given = template.estimator if isinstance(template, PredictForecaster) else template
@@ -1014,9 +1196,24 @@ def backtest(
                "forecasts, while smape, mae, rmse and coverage count every series"),
             MetricWarning, stacklevel=2)
 
+    # a model that clone() returns fitted (a FrozenEstimator) is not refitted at the origins:
+    # one fitted on every window, hold-out included, scored sMAPE 0.000 without a word (user
+    # trial, session 22). Warned, not refused: one pre-trained on other data is fair to score
+    for name, _, given in named:
+        kept = _kept_by_clone(given)
+        if kept:
+            warnings.warn(
+                f"model {name!r} is not refitted at the origins: {_kept_description(kept, given)}"
+                ", which clone() returns as it is, fitted, instead of as an unfitted copy (a "
+                "FrozenEstimator's fit does nothing). Its scores are honest only if it was "
+                "fitted on no value at or after the earliest origin (the last "
+                f"{int(back[0])} values of each series here); fitted on the hold-out, it is "
+                "scored on values it was trained on. Pass the unfitted estimator to have it "
+                "refitted at each origin", UserWarning, stacklevel=2)
+
     rows, all_forecasts, all_quantiles = [], {}, {}
     caller = current_caller()  # work run in other processes sends its warnings back here
-    for name, template in named:
+    for name, template, _ in named:
         forecasts = np.empty((n_origins, n_series, horizon))
         quantile_forecasts = None  # (n_origins, n_series, horizon, Q) with interval
         fit_seconds = predict_seconds = 0.0

@@ -1675,3 +1675,138 @@ def test_a_closed_warning_tally_shows_what_it_is_given():
     finally:
         warnings.showwarning = original
     assert shown == ["after"]
+
+
+# ------------------------------------------------------------------------------------------
+# User trial, session 22
+# ------------------------------------------------------------------------------------------
+class ClonesToItself(LastValueForecaster):
+    """A forecaster that scikit-learn's clone returns as it is (as it does a FrozenEstimator)."""
+
+    def __sklearn_clone__(self):
+        return self
+
+
+def _frozen_trial_series():
+    t = np.arange(80.0)
+    return 100 + 10 * np.sin(t * np.pi / 6) + 0.5 * t
+
+
+def test_backtest_warns_of_a_model_that_clone_keeps_fitted():
+    # a FrozenEstimator fitted on every window, hold-out targets included, scored sMAPE 0.000
+    # without a word, bare or wrapped (user trial, session 22): clone returns it fitted, so it
+    # is never refitted at the origins. Warned once per model, from the caller's line
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.linear_model import Ridge
+    from sklearn.neighbors import KNeighborsRegressor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    series = _frozen_trial_series()
+    X, y = make_windows(series, 12, 6)  # every window: the hold-out targets too
+    knn = KNeighborsRegressor(n_neighbors=1).fit(X, y)
+    models = {"refit": Ridge(), "frozen": FrozenEstimator(knn),
+              "wrapped": PredictForecaster(FrozenEstimator(knn)),
+              "piped": make_pipeline(FunctionTransformer(), FrozenEstimator(knn)),
+              "self-cloning": ClonesToItself()}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table = backtest(models, series, 6, 12, n_origins=2, sort_by=None)
+    assert dict(zip(table["model"], table["smape"]))["frozen"] == 0.0  # the leak it warns of
+    frozen = [w for w in caught if "is not refitted at the origins" in str(w.message)]
+    assert [str(w.message).split(" is not")[0] for w in frozen] == [
+        "model 'frozen'", "model 'wrapped'", "model 'piped'", "model 'self-cloning'"]
+    assert all(w.category is UserWarning and w.filename == __file__ for w in frozen)
+    texts = [str(w.message) for w in frozen]
+    assert "it is FrozenEstimator(KNeighborsRegressor)" in texts[0]
+    assert "its parameter estimator is FrozenEstimator(KNeighborsRegressor)" in texts[1]
+    assert "its parameter frozenestimator is FrozenEstimator(KNeighborsRegressor)" in texts[2]
+    assert "it is ClonesToItself" in texts[3]
+    # the earliest origin is horizon + origin_step values before each series' end
+    assert all("fitted on no value at or after the earliest origin (the last 12 values of each "
+               "series here)" in text for text in texts)
+    # a warning, not an error: a model pre-trained on other data is fair to backtest
+    with pytest.warns(UserWarning, match=r"^model 'pre-trained' is not refitted"):
+        backtest({"pre-trained": FrozenEstimator(Ridge().fit(X[:20], y[:20]))}, series, 6, 12)
+
+
+def test_predict_forecaster_refuses_a_frozen_model_of_another_horizon():
+    # fit(X, y[:, :6]) of a frozen 12-step model set n_outputs_=6, and forecast failed with
+    # NumPy's "cannot reshape array of size 12 into shape (6,)" (user trial, session 22)
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    series = _frozen_trial_series()
+    X, y = make_windows(series, 12, 6)
+    ridge = Ridge().fit(X, y)
+    for wrapped in (FrozenEstimator(ridge), make_pipeline(FunctionTransformer(),
+                                                          FrozenEstimator(ridge))):
+        for target, n in ((y[:, :3], 3), (y[:, 0], 1)):
+            with pytest.raises(ValueError, match=rf"FrozenEstimator\(Ridge\).* predicts 6 "
+                                                 rf"value\(s\) per window \(horizon 6\), but y "
+                                                 rf"has {n} \(horizon {n}\)"):
+                PredictForecaster(wrapped).fit(X, target)
+        # the horizon it was trained on: as before
+        fitted = PredictForecaster(wrapped).fit(X, y)
+        assert fitted.n_outputs_ == 6 and fitted.forecast(series, 9).shape == (9,)
+    # windows it cannot read: said at fit, not at the first forecast
+    with pytest.raises(ValueError, match=r"kept fitted by clone .* cannot predict these "
+                                         r"windows: X has 8 features"):
+        PredictForecaster(FrozenEstimator(ridge)).fit(X[:, :8], y)
+    # backtest of another horizon: the model's error, at its fit
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the frozen model's warning
+        with pytest.raises(ValueError, match=r"^model 'f': PredictForecaster.fit: .* but y has "
+                                             r"3 \(horizon 3\)"):
+            backtest({"f": FrozenEstimator(ridge)}, series, 3, 12)
+    # an unfitted estimator learns its horizon from y, as before
+    assert PredictForecaster(Ridge()).fit(X, y[:, :3]).n_outputs_ == 3
+
+
+def test_backtest_names_refit_false_of_a_search_and_its_remedy():
+    # "needs fit and forecast methods ... or fit and predict on history windows" said nothing
+    # of refit=False, which leaves a search without predict (user trial, session 22)
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+
+    series = _frozen_trial_series()
+    search = GridSearchCV(Ridge(), {"alpha": [0.1, 1.0]}, cv=TimeSeriesSplit(2, gap=5),
+                          refit=False)
+    for model in (search, PredictForecaster(search)):
+        with pytest.raises(ValueError, match=r"model 's' is a GridSearchCV with refit=False: "
+                                             r"it keeps no best_estimator_.*pass refit=True "
+                                             r"\(the default; with several scorers, the name"):
+            backtest({"s": model}, series, 6, 12)
+    several = GridSearchCV(Ridge(), {"alpha": [0.1, 1.0]}, cv=TimeSeriesSplit(2, gap=5),
+                           scoring={"mae": "neg_mean_absolute_error", "r2": "r2"}, refit=False)
+    with pytest.raises(ValueError, match=r"refit=False.*pass refit='mae' or another of its "
+                                         r"scorers' names \('mae', 'r2'\)"):
+        backtest({"s": several}, series, 6, 12)
+    # refit by a scorer's name: backtested as before
+    several.set_params(refit="mae")
+    assert list(backtest({"s": several}, series, 6, 12)["model"]) == ["s"]
+
+
+def test_sort_by_an_msis_column_of_a_level_not_given_names_the_levels():
+    # interval=0.8, sort_by="msis_95" said "(an msis column needs interval=)" although interval
+    # was given (user trial, session 22)
+    from skattn.baselines import NaiveForecaster
+
+    series = _frozen_trial_series()
+    models = {"n": NaiveForecaster(quantiles=(0.025, 0.1, 0.5, 0.9, 0.975))}
+    with pytest.raises(ValueError, match=r"got 'msis_95' \(msis_95 needs 0\.95 among the "
+                                         r"interval levels, and interval=0\.8 gives msis_80: "
+                                         r"add it, e.g\. interval=\[0\.8, 0\.95\]\)"):
+        backtest(models, series, 6, 12, interval=0.8, sort_by="msis_95")
+    with pytest.raises(ValueError, match=r"msis_97\.5 needs 0\.975 among the interval levels, "
+                                         r"and interval=\(0\.8, 0\.95\) gives msis_80, msis_95"):
+        backtest(models, series, 6, 12, interval=[0.8, 0.95], sort_by="msis_97.5")
+    with pytest.raises(ValueError, match=r"got 'msis' \(interval=0\.8 gives the msis columns "
+                                         r"msis_80\)"):
+        backtest(models, series, 6, 12, interval=0.8, sort_by="msis")
+    with pytest.raises(ValueError, match=r"got 'msis_95' \(an msis column needs interval=\)"):
+        backtest(models, series, 6, 12, sort_by="msis_95")
+    # the level given: sorted by it, as before
+    backtest(models, series, 6, 12, interval=[0.8, 0.95], sort_by="msis_95")
