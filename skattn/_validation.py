@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import math
+import sys
 import warnings
-from numbers import Integral
+from decimal import Decimal
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils._param_validation import Interval
@@ -47,12 +49,20 @@ def check_quantiles(quantiles):
     the recipe). Unsorted quantiles are refused, not sorted: the columns of ``predict_quantiles``
     follow ``quantiles_``, and a user reading them in the order given would read the wrong ones
     (the attention model sorted them silently while the baselines refused them, so one
-    ``ForecastEnsemble`` of both could not be built from one list).
+    ``ForecastEnsemble`` of both could not be built from one list). Entries that are not numbers
+    (text, bools, None) are refused by :func:`refuse_non_numeric_quantiles`, and one number
+    given alone is told to be a list.
     """
+    refuse_non_numeric_quantiles(quantiles)
     try:
         array = np.asarray(quantiles, dtype=np.float64)
-    except (TypeError, ValueError):  # strings, ragged lists
+    except (TypeError, ValueError):  # ragged lists, a set, complex numbers
         raise ValueError(f"quantiles must be numbers in (0, 1), got {quantiles!r}") from None
+    if array.ndim == 0:
+        # scikit-learn's parameter check refuses it for the estimators ("must be an
+        # array-like"), without saying how to give one quantile (user trial, session 22)
+        raise ValueError(f"quantiles must be a 1-D list of values in (0, 1), got one number, "
+                         f"{quantiles!r}: give one quantile as [{float(array)!r}]")
     if array.ndim != 1 or array.size == 0:  # a nested list is not flattened, silently
         raise ValueError(f"quantiles must be a non-empty 1-D list of values in (0, 1), got "
                          f"{quantiles!r}")
@@ -64,6 +74,56 @@ def check_quantiles(quantiles):
         raise ValueError(f"quantiles must be in increasing order (the order of the columns of "
                          f"predict_quantiles), got {quantiles!r}")
     return array
+
+
+def _is_number(value):
+    """Whether ``value`` is a number a quantile may be: a real number (Python's, NumPy's, a
+    Fraction, a Decimal, or a 0-d array of one), not a bool (an ``Integral`` in Python)."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    return (isinstance(value, (Real, Decimal))
+            and not isinstance(value, (bool, np.bool_)))
+
+
+def refuse_non_numeric_quantiles(quantiles):
+    """A ValueError naming the entries of ``quantiles`` that are not numbers (text, bools,
+    None, dates), and how to give them; nothing when there are none (the other rules are the
+    caller's).
+
+    NumPy's conversion to float reads ``"0.5"`` as 0.5 and ``True`` as 1.0, so
+    ``quantiles=["0.1", "0.5", "0.9"]`` (from a config file, a command line) was accepted
+    silently by every model and by :func:`skattn.metrics.quantile_loss`, while ``"0.5"`` alone
+    was refused (user trial, session 22).
+    """
+    if isinstance(quantiles, (str, bytes)):
+        raise ValueError(f"quantiles must be a list of numbers in (0, 1), got the text "
+                         f"{quantiles!r}: give one quantile as a number in a list, e.g. [0.5]")
+    if isinstance(quantiles, (list, tuple)):
+        # each entry as given: NumPy makes [0.1, True] a float array and [1, "a"] text
+        bad = [entry for entry in quantiles
+               if not _is_number(entry) and np.ndim(entry) == 0]  # nested: the caller's rule
+    else:
+        try:
+            array = np.asarray(quantiles)  # the entries' own types: no conversion to float
+        except (TypeError, ValueError):
+            return
+        if array.dtype.kind in "fiu" or array.ndim == 0:
+            # numbers; a set or another object that is no array of entries: the caller's rule
+            return
+        entries = array.reshape(-1)
+        bad = ([entry for entry in entries if not _is_number(entry)] if array.dtype.kind == "O"
+               else list(entries))  # bools, text, bytes, dates, complex numbers
+    if not bad:
+        return
+    shown = ", ".join(repr(entry.item() if isinstance(entry, (np.bool_, np.str_, np.bytes_,
+                                                               np.number)) else entry)
+                      for entry in bad[:3]) + (", ..." if len(bad) > 3 else "")
+    raise ValueError(
+        f"quantiles must be numbers in (0, 1), got {quantiles!r}, with "
+        f"{len(bad)} entr{'y' if len(bad) == 1 else 'ies'} that {'is' if len(bad) == 1 else 'are'}"
+        f" not a number ({shown}): give the levels as numbers, e.g. [0.1, 0.5, 0.9]"
+        + (" (text read from a file or a command line: [float(q) for q in quantiles])"
+           if all(isinstance(entry, (str, bytes)) for entry in bad) else ""))
 
 
 def validate_windows(estimator, X, y=None, *, reset, missing_y=False):
@@ -624,42 +684,125 @@ def declared_tags(estimator):
 def takes_three_d(estimator):
     """Whether ``estimator`` takes (n, T, C) windows: its ``three_d_array`` tag, or for a
     Pipeline every step's (scikit-learn's Pipeline does not pass the tag on, so the recipe's
-    members, ``make_pipeline(LastSteps(w), AttentionForecaster())``, declared False)."""
+    members, ``make_pipeline(LastSteps(w), AttentionForecaster())``, declared False), or for a
+    search or a FrozenEstimator the estimator it wraps (which is given ``X`` as it is; a
+    search's tags do not pass this one on either)."""
     from sklearn.pipeline import Pipeline
 
     if isinstance(estimator, Pipeline):
         return all(takes_three_d(step) for _, step in estimator.steps
                    if step is not None and step != "passthrough")
+    if _is_search(estimator) or _is_frozen(estimator):
+        return takes_three_d(estimator.estimator)
     tags = declared_tags(estimator)
     return tags is not None and tags.input_tags.three_d_array
 
 
+def _is_search(estimator):
+    """Whether ``estimator`` is one of scikit-learn's searches (GridSearchCV,
+    RandomizedSearchCV, the halving searches: ``BaseSearchCV``). Read from ``sys.modules``: an
+    instance implies its module is imported, and ``import skattn`` does not import
+    ``sklearn.model_selection`` for this."""
+    module = sys.modules.get("sklearn.model_selection._search")
+    return module is not None and isinstance(estimator, module.BaseSearchCV)
+
+
+def _is_frozen(estimator):
+    """Whether ``estimator`` is a :class:`sklearn.frozen.FrozenEstimator` (as
+    :func:`_is_search`, read from ``sys.modules``)."""
+    module = sys.modules.get("sklearn.frozen._frozen") or sys.modules.get("sklearn.frozen")
+    return module is not None and isinstance(estimator, module.FrozenEstimator)
+
+
+def _read_through(estimator):
+    """The estimator that makes ``estimator``'s predictions when ``estimator`` only passes its
+    calls on: a FrozenEstimator's estimator; a fitted search's ``best_estimator_`` (the model
+    its ``predict`` calls), an unfitted one's ``estimator`` (what it will refit: for checks of
+    what the model can do before it is fitted); else ``estimator`` itself, a search fitted with
+    ``refit=False`` too, which has no model to predict with.
+
+    A search's ``predict`` is its ``best_estimator_``'s, but it passes on no
+    ``predict_quantiles`` and has no ``quantiles_``: a fitted ``GridSearchCV`` of a quantile
+    model inside ``ForecastEnsemble`` counted as "a point" and inside
+    ``DeseasonalizedForecaster`` as a model without quantiles, while
+    ``PredictForecaster(search)`` read them (user trial, session 22)."""
+    while True:
+        if _is_frozen(estimator):
+            estimator = estimator.estimator
+        elif _is_search(estimator) and hasattr(estimator, "best_estimator_"):
+            estimator = estimator.best_estimator_
+        elif _is_search(estimator) and not hasattr(estimator, "cv_results_"):  # unfitted
+            estimator = estimator.estimator
+        else:
+            return estimator
+
+
 def final_step(estimator):
-    """The estimator that makes a window model's predictions: a Pipeline's last step, else it."""
+    """The estimator that makes a window model's predictions: a Pipeline's last step, a fitted
+    search's best estimator, a FrozenEstimator's estimator (any nesting of them, see
+    :func:`_read_through`), else ``estimator`` itself."""
     from sklearn.pipeline import Pipeline
 
-    return estimator[-1] if isinstance(estimator, Pipeline) else estimator
+    estimator = _read_through(estimator)
+    while isinstance(estimator, Pipeline):
+        estimator = _read_through(estimator[-1])
+    return estimator
 
 
 def fitted_quantiles(estimator):
     """The quantiles (ndarray) a fitted window model forecasts, or None when it forecasts a point:
-    its ``quantiles_``, or a Pipeline's last step's."""
+    its ``quantiles_``, or its final step's (:func:`final_step`: a Pipeline's last step, a
+    fitted search's best estimator)."""
     quantiles = getattr(final_step(estimator), "quantiles_", None)
     return None if quantiles is None else np.asarray(quantiles, dtype=np.float64)
 
 
-def quantile_forecasts(estimator, X, horizon):
-    """(n, horizon, Q) quantile forecasts of a fitted window model for windows ``X``: its
-    ``predict_quantiles``, or, for a Pipeline (which has none), its last step's on ``X``
-    transformed by the others (a member ``make_pipeline(LastSteps(w), AttentionForecaster(...))``
-    of :func:`skattn.make_attention_ensemble`)."""
+def predicted_quantiles(estimator, X):
+    """The quantile forecasts of a fitted window model for windows ``X``, as its
+    ``predict_quantiles`` returns them (the quantiles along the last axis): its own, or, for a
+    model that passes its predictions on without that method, its final step's: a Pipeline's last
+    step's on ``X`` transformed by the others (a member ``make_pipeline(LastSteps(w),
+    AttentionForecaster(...))`` of :func:`skattn.make_attention_ensemble`), a fitted search's
+    best estimator's (:func:`_read_through`).
+
+    Raises
+    ------
+    ValueError
+        When no final step has ``predict_quantiles``, naming the remedy (a search fitted with
+        ``refit=False`` has no model to forecast with).
+    """
+    return _predicted_quantiles(estimator, X, estimator)
+
+
+def _predicted_quantiles(estimator, X, given):
+    """:func:`predicted_quantiles` of ``estimator``, a final step of ``given``."""
     from sklearn.pipeline import Pipeline
 
-    if isinstance(estimator, Pipeline) and not hasattr(estimator, "predict_quantiles"):
-        out = estimator[-1].predict_quantiles(estimator[:-1].transform(X))
-    else:
-        out = estimator.predict_quantiles(X)
-    out = np.asarray(out, dtype=np.float64)
+    estimator = _read_through(estimator)
+    if hasattr(estimator, "predict_quantiles"):
+        return estimator.predict_quantiles(X)
+    if isinstance(estimator, Pipeline):
+        if len(estimator.steps) > 1:  # Pipeline[:-1] of one step is a Pipeline of none
+            X = estimator[:-1].transform(X)
+        return _predicted_quantiles(estimator[-1], X, given)
+    if _is_search(estimator):
+        raise ValueError(
+            f"{type(estimator).__name__} was fitted with refit=False: it has no best_estimator_ "
+            f"to forecast quantiles with; fit it with refit=True (the default)")
+    named = ("" if estimator is given else
+             f" (the final estimator of {type(given).__name__})")
+    raise ValueError(
+        f"{type(estimator).__name__}{named} has no predict_quantiles: quantile forecasts come "
+        f"from an AttentionForecaster with loss='pinball', a baseline with quantiles=, or an "
+        f"ensemble of such members, alone, as the last step of a Pipeline or as the best "
+        f"estimator of a fitted search")
+
+
+def quantile_forecasts(estimator, X, horizon):
+    """(n, horizon, Q) quantile forecasts of a fitted window model for windows ``X``:
+    :func:`predicted_quantiles` (its ``predict_quantiles``, or its final step's) with the
+    horizon axis."""
+    out = np.asarray(predicted_quantiles(estimator, X), dtype=np.float64)
     return out.reshape(out.shape[0], horizon, out.shape[-1])
 
 
@@ -676,6 +819,10 @@ def values_read(estimator):
     from .model_selection import PredictForecaster, _window_model
     from .seasonal import DeseasonalizedForecaster
 
+    if _read_through(estimator) is not estimator:
+        # a fitted search (its best estimator) or a FrozenEstimator: what it wraps reads them,
+        # and a search's n_features_in_ is the whole window (user trial, session 22)
+        return values_read(_read_through(estimator))
     if isinstance(estimator, PredictForecaster):
         # what its Pipeline, search or frozen model reads: the whole window was counted, so
         # PredictForecaster(make_pipeline(LastSteps(12), ...)) on windows of 24 warned of

@@ -28,10 +28,12 @@ score's ``2 / alpha``, times a difference), they compute on mantissas and expone
 
 The metric functions take complete values only: NaN (or infinity) is a ValueError. The scorers
 (``neg_mae_scorer``, ``neg_rmse_scorer``, ``neg_smape_scorer``, :func:`make_mase_scorer` and
-``SCORERS``) are for model selection, where the windows ``make_windows(..., min_target=...)``
-cuts at the end of a series have NaN for the values past its end: they leave those values out by
-the rule of the estimators' own ``score`` (each horizon step scored on the rows where it was
-observed, the steps averaged). Without NaN they give exactly the metric functions' values.
+``SCORERS``; for quantile forecasts ``neg_quantile_loss_scorer`` and
+:func:`make_quantile_loss_scorer`) are for model selection, where the windows
+``make_windows(..., min_target=...)`` cuts at the end of a series have NaN for the values past
+its end: they leave those values out by the rule of the estimators' own ``score`` (each horizon
+step scored on the rows where it was observed, the steps averaged). Without NaN they give exactly
+the metric functions' values.
 
 Every metric and scorer takes ``sample_weight``, one weight per row (sample), as scikit-learn's
 regression metrics do: ``mae(y_true, y_pred, sample_weight=None)``, ``rmse(...)``, ``smape(...)``,
@@ -66,9 +68,17 @@ from sklearn.utils.metadata_routing import (
 )
 from sklearn.utils.validation import _check_sample_weight
 
-from ._validation import check_targets_with_missing
+from ._validation import (check_targets_with_missing, final_step, fitted_quantiles,
+                          predicted_quantiles, refuse_non_numeric_quantiles)
 from .exceptions import MetricWarning
 from .windows import as_float64
+
+__all__ = [
+    "MASEScorer", "QuantileLossScorer", "SCORERS", "coverage", "interval_score", "mae",
+    "make_mase_scorer", "make_quantile_loss_scorer", "mase", "msis", "neg_mae_scorer",
+    "neg_quantile_loss_scorer", "neg_rmse_scorer", "neg_smape_scorer", "quantile_loss", "rmse",
+    "seasonal_naive_scale", "smape",
+]
 
 
 def _one_value_per_row(shape_a, shape_b):
@@ -440,18 +450,41 @@ def _smape_misleading_values(y_true, y_pred, sample_weight=None):
     return int(np.count_nonzero(misled & counted)), int(np.count_nonzero(counted))
 
 
+#: The top-level modules whose frames start threads and worker processes (joblib's loky workers
+#: run under ``concurrent.futures``' and ``multiprocessing``'s; loky itself is inside joblib).
+_BOOTSTRAP_MODULES = ("threading", "multiprocessing", "concurrent")
+
+
 def _stacklevel_of_caller():
     """``warnings.warn``'s stacklevel, called from the function that calls this one, of the
     first frame outside this module and outside scikit-learn and joblib: the line that called
     :func:`smape`, or the scorer (directly, or through ``make_scorer``), or the search that
     called it. A fixed level pointed into scikit-learn, whose scorers' ``__call__`` is wrapped
-    in some versions and not in others."""
+    in some versions and not in others.
+
+    Where no such frame is the caller's (a search's fold scored in a joblib worker, process or
+    thread: the frames beyond scikit-learn and joblib start the worker), the warning is put at
+    this module's outermost frame, the scorer's own line in skattn/metrics.py, module
+    ``skattn.metrics``. It was put at multiprocessing/process.py:108, the worker's bootstrap, a
+    place no filter of the user's names (user trial, session 22). Not at the first frame of
+    scikit-learn's either (``sklearn.metrics._scorer``, ``sklearn.model_selection._validation``):
+    those private modules change between versions, and a filter on them would silence
+    scikit-learn's own warnings too. So ``warnings.filterwarnings("ignore",
+    category=MetricWarning, module="skattn")`` silences it in the workers (scikit-learn's
+    ``Parallel`` gives them the caller's filters); filtering by the category alone silences it
+    everywhere, in the caller's process (where it is put at the caller's line) as well."""
     frame, level = sys._getframe(1), 1
+    own_level = None  # the outermost frame of this module
     while frame.f_back is not None and (
             frame.f_globals.get("__name__") == __name__
             or str(frame.f_globals.get("__name__")).split(".")[0] in ("sklearn", "joblib")):
+        if frame.f_globals.get("__name__") == __name__:
+            own_level = level
         frame, level = frame.f_back, level + 1
-    return level
+    name = str(frame.f_globals.get("__name__"))
+    no_caller = (name.split(".")[0] in _BOOTSTRAP_MODULES
+                 or name == __name__ or name.split(".")[0] in ("sklearn", "joblib"))
+    return own_level if no_caller and own_level is not None else level
 
 
 def _warn_if_smape_misleads(y_true, y_pred, sample_weight=None):
@@ -1061,12 +1094,19 @@ def msis(y_true, y_lower, y_upper, y_train, season_length=1, alpha=0.05, sample_
 
 
 def _checked_quantiles(quantiles):
+    # the models' rule for entries that are not numbers: ["0.1", "0.5", "0.9"] was read as
+    # numbers by NumPy, and accepted (user trial, session 22)
+    refuse_non_numeric_quantiles(quantiles)
     message = (f"quantiles must be a non-empty 1-D list of numbers strictly between 0 and 1 "
                f"(one quantile q as [q]), got {quantiles!r}")
     try:
         levels = np.asarray(quantiles, dtype=np.float64)
     except (TypeError, ValueError):
         raise ValueError(message) from None
+    if levels.ndim == 0:
+        raise ValueError(f"quantiles must be a 1-D list of numbers strictly between 0 and 1 "
+                         f"(one quantile q as [q]), got one number, {quantiles!r}: give one "
+                         f"quantile as [{float(levels)!r}]")
     if levels.ndim != 1 or levels.size == 0 or not np.all((levels > 0.0) & (levels < 1.0)):
         raise ValueError(message)  # NaN fails the comparisons too
     return levels
@@ -1307,13 +1347,76 @@ neg_rmse_scorer = make_scorer(_rmse_of_observed, greater_is_better=False)
 neg_smape_scorer = make_scorer(_smape_of_observed, greater_is_better=False)
 
 
-class MASEScorer(_MetadataRequester):
+class _ScorerTakingWeights(_MetadataRequester):
+    """What the package's scorer classes share: ``sample_weight`` requested as scikit-learn's
+    own scorers request it (:meth:`set_score_request`, with metadata routing enabled), and
+    taken without routing (``_accept_sample_weight``)."""
+
+    def set_score_request(self, *, sample_weight=UNCHANGED):
+        """Request ``sample_weight`` from a search (``GridSearchCV``, ``cross_validate``, ...)
+        when scikit-learn's metadata routing is enabled, as its own scorers' method does.
+
+        Parameters
+        ----------
+        sample_weight : bool, None or str, default=UNCHANGED
+            True: pass the search's ``sample_weight`` on; False: do not; None: raise if one is
+            given (scikit-learn's default); a str: pass on the metadata of that name.
+
+        Returns
+        -------
+        self : object
+            This scorer, changed.
+
+        Raises
+        ------
+        RuntimeError
+            When metadata routing is not enabled
+            (``sklearn.set_config(enable_metadata_routing=True)``).
+        """
+        if not _routing_enabled():
+            raise RuntimeError(
+                "This method is only available when metadata routing is enabled. You can enable "
+                "it using sklearn.set_config(enable_metadata_routing=True)."
+            )
+        if sample_weight is not UNCHANGED:
+            # kept on the instance, as scikit-learn's scorers keep theirs: get_metadata_routing
+            # (from _MetadataRequester) reads it, and it pickles with the scorer
+            self._metadata_request = MetadataRequest(owner=self)
+            self._metadata_request.score.add_request(param="sample_weight", alias=sample_weight)
+        return self
+
+    def _get_metadata_request(self):
+        # what get_metadata_routing (from _MetadataRequester) reports. Until set_score_request,
+        # sample_weight is unset, as for scikit-learn's scorers: a search given weights raises,
+        # naming this scorer, instead of scoring unweighted (_MetadataRequester reads only methods
+        # named score, and found nothing to request: "not routed to any object")
+        if hasattr(self, "_metadata_request"):
+            return get_routing_for_object(self._metadata_request)
+        requests = MetadataRequest(owner=self)
+        requests.score.add_request(param="sample_weight", alias=None)
+        return requests
+
+    def _accept_sample_weight(self):
+        # scikit-learn's multi-metric scoring without routing asks every scorer this before it
+        # passes sample_weight on (permutation_importance(..., sample_weight=...))
+        return True
+
+
+class MASEScorer(_ScorerTakingWeights):
     """Scorer ``(estimator, X, y) -> -MASE`` that scales each window's forecast by its own history.
 
     Each row of ``X`` is the history its forecast is scaled by (its in-sample seasonal-naive
     error), so no separate training series is needed. Use ``scoring=make_mase_scorer(12)`` in
     GridSearchCV. Windows left-padded by ``make_windows(..., min_history=...)`` get a wrong scale
     (see :func:`make_mase_scorer`).
+
+    **The scale comes from X, so tools that alter X alter it.**
+    ``sklearn.inspection.permutation_importance`` shuffles one column of ``X`` across its rows,
+    windows of other series and times: every window's scale changes with it, not only its
+    forecast, and the importances measure the scale's change (a ``DummyRegressor``, which reads
+    nothing of ``X``, got -8.4 to -8.8 for every column of a panel instead of 0; user trial,
+    session 22). Score such tools with ``neg_mae_scorer`` (or another scorer whose scale does
+    not come from ``X``); this scorer cannot tell a shuffled window from a real one.
 
     NaN in ``y`` (a value past a series' end, from ``make_windows(..., min_target=...)``) is left
     out by the rule of the estimators' own ``score``: each horizon step is scored on the rows
@@ -1418,55 +1521,6 @@ class MASEScorer(_MetadataRequester):
                 None if weights is None else weights[observed]),
             y, weights)
 
-    def set_score_request(self, *, sample_weight=UNCHANGED):
-        """Request ``sample_weight`` from a search (``GridSearchCV``, ``cross_validate``, ...)
-        when scikit-learn's metadata routing is enabled, as its own scorers' method does.
-
-        Parameters
-        ----------
-        sample_weight : bool, None or str, default=UNCHANGED
-            True: pass the search's ``sample_weight`` on; False: do not; None: raise if one is
-            given (scikit-learn's default); a str: pass on the metadata of that name.
-
-        Returns
-        -------
-        self : MASEScorer
-            This scorer, changed.
-
-        Raises
-        ------
-        RuntimeError
-            When metadata routing is not enabled
-            (``sklearn.set_config(enable_metadata_routing=True)``).
-        """
-        if not _routing_enabled():
-            raise RuntimeError(
-                "This method is only available when metadata routing is enabled. You can enable "
-                "it using sklearn.set_config(enable_metadata_routing=True)."
-            )
-        if sample_weight is not UNCHANGED:
-            # kept on the instance, as scikit-learn's scorers keep theirs: get_metadata_routing
-            # (from _MetadataRequester) reads it, and it pickles with the scorer
-            self._metadata_request = MetadataRequest(owner=self)
-            self._metadata_request.score.add_request(param="sample_weight", alias=sample_weight)
-        return self
-
-    def _get_metadata_request(self):
-        # what get_metadata_routing (from _MetadataRequester) reports. Until set_score_request,
-        # sample_weight is unset, as for scikit-learn's scorers: a search given weights raises,
-        # naming this scorer, instead of scoring unweighted (_MetadataRequester reads only methods
-        # named score, and found nothing to request: "not routed to any object")
-        if hasattr(self, "_metadata_request"):
-            return get_routing_for_object(self._metadata_request)
-        requests = MetadataRequest(owner=self)
-        requests.score.add_request(param="sample_weight", alias=None)
-        return requests
-
-    def _accept_sample_weight(self):
-        # scikit-learn's multi-metric scoring without routing asks every scorer this before it
-        # passes sample_weight on (permutation_importance(..., sample_weight=...))
-        return True
-
     def __repr__(self):
         return f"make_mase_scorer(season_length={self.season_length})"
 
@@ -1515,6 +1569,15 @@ def make_mase_scorer(season_length=1):
       for row ``r`` of ``make_windows(series, ..., return_index=True)`` it is
       ``series[index[r, 0]][:index[r, 1]]``.
 
+    **Tools that alter X alter the scale.** The scale is read from the rows of ``X`` that the
+    model forecasts from, so ``sklearn.inspection.permutation_importance(model, X, y,
+    scoring=make_mase_scorer(m))``, which shuffles a column of ``X`` across windows of other
+    series, changes the scales along with the forecasts, and gives wrong importances without a
+    word (a ``DummyRegressor``, whose forecasts ignore ``X``, got -8.4 to -8.8 for every column
+    instead of 0; user trial, session 22). Use ``scoring=neg_mae_scorer`` there (or a scorer
+    with a fixed scale, such as :func:`mase` with the series' own histories in a callable of
+    yours).
+
     **Windows without a MASE.** A window that repeats exactly with period ``season_length`` (a
     run of zeros: intermittent demand, a discontinued product) has no seasonal-naive error to
     scale by, and a window of ``season_length`` values or fewer has no seasonal difference at all
@@ -1546,6 +1609,159 @@ def make_mase_scorer(season_length=1):
     -0.583
     """
     return MASEScorer(season_length)
+
+
+class QuantileLossScorer(_ScorerTakingWeights):
+    """Scorer ``(estimator, X, y) -> -quantile_loss`` of a model's quantile forecasts for windows.
+
+    scikit-learn's ``make_scorer(quantile_loss, response_method="predict_quantiles")`` is
+    refused (its response methods are ``predict``, ``predict_proba``, ``decision_function``),
+    so tuning intervals needed a callable of one's own (user trial, session 22). This scorer
+    calls the fitted model's ``predict_quantiles`` (a Pipeline's last step's on ``X``
+    transformed by the others, a fitted search's best estimator's) and reads the quantile
+    levels from the fitted model's ``quantiles_``: the value is minus :func:`quantile_loss`
+    (greater is better, as scikit-learn's ``neg_`` scorers). Make one with
+    :func:`make_quantile_loss_scorer`, or use the shared ``neg_quantile_loss_scorer``.
+
+    NaN in ``y`` (a value past a series' end, from ``make_windows(..., min_target=...)``) is left
+    out by the rule of the estimators' own ``score``: each horizon step is scored on the rows
+    where it was observed and the steps are averaged. Without NaN the value is exactly minus
+    :func:`quantile_loss` of the forecasts.
+
+    ``sample_weight`` weights the windows as :func:`quantile_loss` weights rows, each value and
+    its quantiles keeping its window's weight; with scikit-learn's metadata routing enabled a
+    search passes the weights on after :meth:`set_score_request`.
+    """
+
+    def __call__(self, estimator, X, y, sample_weight=None):
+        """Minus the mean pinball loss of ``estimator``'s quantile forecasts for windows ``X``.
+
+        Parameters
+        ----------
+        estimator : fitted regressor
+            Forecasts quantiles: an :class:`~skattn.AttentionForecaster` fitted with
+            ``loss="pinball"``, a baseline with ``quantiles=``, an ensemble of such members, a
+            :class:`~skattn.model_selection.PredictForecaster`, or a Pipeline or fitted search
+            ending in one.
+        X : array-like of shape (n_windows, window) or (n_windows, window, n_channels)
+            History windows; passed to the model as they are.
+        y : array-like of shape (n_windows,) or (n_windows, horizon)
+            The values that followed the windows; NaN marks a value that was not observed.
+        sample_weight : array-like of shape (n_windows,), default=None
+            Weights of the windows: finite, not negative, not all 0.
+
+        Returns
+        -------
+        float
+            ``-quantile_loss(y, y_quantiles, estimator.quantiles_)`` (greater is better).
+
+        Raises
+        ------
+        ValueError
+            When ``estimator`` forecasts no quantiles (its ``quantiles_`` is None, or it has no
+            ``predict_quantiles``), on bad input to :func:`quantile_loss`, on bad weights, or
+            when a row of ``y`` has no observed value.
+        """
+        quantiles = fitted_quantiles(estimator)
+        if quantiles is None:
+            final = final_step(estimator)
+            named = type(final).__name__ + (
+                "" if final is estimator else
+                f" (the final estimator of {type(estimator).__name__})")
+            raise ValueError(
+                f"the quantile loss scorer needs a model that forecasts quantiles (an "
+                f"AttentionForecaster with loss='pinball' and quantiles=, a baseline with "
+                f"quantiles=, an ensemble of such members, or a Pipeline or search ending in "
+                f"one); {named} forecasts points (its quantiles_ is None): score it with "
+                f"neg_mae_scorer")
+        y_quantiles = np.asarray(predicted_quantiles(estimator, X), dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
+        if not np.isnan(y).any():
+            if sample_weight is None:
+                return -quantile_loss(y, y_quantiles, quantiles)
+            return -quantile_loss(y, y_quantiles, quantiles, sample_weight)
+        paired = (y.ndim >= 1 and y_quantiles.ndim >= 2 and y_quantiles.shape[-1] == quantiles.size
+                  and (y_quantiles.shape[:-1] == y.shape
+                       or _one_value_per_row(y.shape, y_quantiles.shape[:-1])))
+        if not paired:
+            return -quantile_loss(y, y_quantiles, quantiles)  # names the shapes (before NaN)
+        n_windows = y.shape[0]
+        # one (n, horizon, Q) layout for both: y (n,) or (n, 1), forecasts (n, Q) or (n, 1, Q)
+        y_quantiles = y_quantiles.reshape(n_windows, -1, quantiles.size)
+        if sample_weight is not None:  # rows of weight 0 count as absent, as in the metrics
+            y, y_quantiles, sample_weight = _rows_of_positive_weight(
+                y, y_quantiles, sample_weight)
+        y, _ = _observed_targets(y, y_quantiles[..., 0])
+        weights = None if sample_weight is None else _checked_weights(sample_weight, y)
+        return -_mean_over_steps(
+            lambda observed, step: quantile_loss(
+                y[observed, step], y_quantiles[observed, step, :], quantiles,
+                None if weights is None else weights[observed]),
+            y, weights)
+
+    def __repr__(self):
+        return "make_quantile_loss_scorer()"
+
+
+def make_quantile_loss_scorer():
+    """A scorer for ``scoring=`` that returns minus the quantile loss of a model's quantile
+    forecasts: tune prediction intervals in a search.
+
+    Returns
+    -------
+    QuantileLossScorer
+        A callable ``scorer(estimator, X, y, sample_weight=None)`` giving
+        ``-quantile_loss(y, estimator.predict_quantiles(X), estimator.quantiles_)`` (greater is
+        better); the model forecasts the quantiles and says which (its ``quantiles_``), so the
+        scorer takes no levels. NaN in ``y`` (a value that was not observed) is left out: each
+        horizon step is scored on the rows where it was observed and the steps are averaged,
+        as the estimators' ``score`` does. A new object at each call, for
+        :meth:`~QuantileLossScorer.set_score_request` (``neg_quantile_loss_scorer`` is shared).
+
+    Notes
+    -----
+    The mean pinball loss is a proper scoring rule for the quantiles: a search by it favours
+    forecasts of the right quantiles (calibrated and sharp intervals), where a search by a point
+    metric ranks only the median. Every candidate must forecast quantiles; with the default
+    ``error_score=nan``, one that forecasts points scores NaN and a warning says why. Candidates
+    with different ``quantiles`` are scored on different levels and cannot be compared: keep
+    ``quantiles`` out of the grid.
+
+    Examples
+    --------
+    Tune a quantile model by its quantile loss at the last two origins of the airline series:
+
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from skattn import AttentionForecaster, make_windows
+    >>> from skattn.datasets import load_airline
+    >>> from skattn.metrics import make_quantile_loss_scorer, quantile_loss
+    >>> from skattn.model_selection import OriginSplit
+    >>> X, y, index = make_windows(load_airline().series, window=24, horizon=6,
+    ...                            return_index=True)
+    >>> model = AttentionForecaster(loss="pinball", quantiles=(0.1, 0.5, 0.9), patch_len=6,
+    ...                             d_model=8, max_epochs=2, random_state=0)
+    >>> search = GridSearchCV(model, {"learning_rate": [1e-3, 1e-2]},
+    ...                       scoring=make_quantile_loss_scorer(),
+    ...                       cv=OriginSplit(index, horizon=6, n_origins=2)).fit(X, y)
+    >>> search.scorer_
+    make_quantile_loss_scorer()
+
+    The score is minus the quantile loss of the forecasts, with the model's own quantiles:
+
+    >>> best = search.best_estimator_
+    >>> scorer = make_quantile_loss_scorer()
+    >>> bool(scorer(best, X[-6:], y[-6:])
+    ...      == -quantile_loss(y[-6:], best.predict_quantiles(X[-6:]), best.quantiles_))
+    True
+    """
+    return QuantileLossScorer()
+
+
+#: Scorer of minus :func:`quantile_loss` of a model's quantile forecasts (``predict_quantiles``,
+#: at the levels of its ``quantiles_``), for ``scoring=`` in a search over quantile models:
+#: :func:`make_quantile_loss_scorer` describes it. A shared object: request ``sample_weight``
+#: on a new one, ``make_quantile_loss_scorer().set_score_request(sample_weight=True)``.
+neg_quantile_loss_scorer = make_quantile_loss_scorer()
 
 
 #: Scorers by name, for ``scoring=`` (``scoring=SCORERS["neg_smape"]``).

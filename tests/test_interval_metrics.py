@@ -677,3 +677,182 @@ def test_alpha_that_is_not_a_number_in_0_1_is_a_value_error(alpha):
                  lambda: msis([1.0], [0.0], [2.0], [0.0, 1.0], alpha=alpha)):
         with pytest.raises(ValueError, match="alpha must be a number strictly between 0 and 1"):
             call()
+
+
+# ------------------------------------------------------------------------------------------
+# Quantiles that are not numbers; the quantile-loss scorer (user trial, session 22)
+# ------------------------------------------------------------------------------------------
+def test_quantile_loss_refuses_quantiles_given_as_text_or_bools():
+    # NumPy read ["0.1", "0.5", "0.9"] as numbers: accepted, where "0.5" alone was refused
+    with pytest.raises(ValueError, match=r"3 entries that are not a number \('0.1', '0.5', "
+                                         r"'0.9'\)"):
+        quantile_loss([1.0, 2.0], np.ones((2, 3)), ["0.1", "0.5", "0.9"])
+    with pytest.raises(ValueError, match=r"1 entry that is not a number \(True\)"):
+        quantile_loss([1.0, 2.0], np.ones((2, 2)), [0.5, True])
+    with pytest.raises(ValueError, match=r"give one quantile as \[0\.5\]"):
+        quantile_loss([1.0, 2.0], np.ones((2, 1)), np.float64(0.5))
+
+
+def _pinball_by_hand(y, y_quantiles, quantiles):
+    d = np.asarray(y, dtype=float)[..., None] - y_quantiles
+    q = np.asarray(quantiles)
+    return np.maximum(q * d, (q - 1) * d)  # the loss of each value and quantile
+
+
+def test_quantile_loss_scorer_is_minus_the_quantile_loss(sine_quantile_model):
+    from skattn.metrics import (QuantileLossScorer, make_quantile_loss_scorer,
+                                neg_quantile_loss_scorer)
+
+    model, series, X, y = sine_quantile_model
+    y_quantiles = model.predict_quantiles(X)
+    expected = -quantile_loss(y, y_quantiles, model.quantiles_)
+    scorer = make_quantile_loss_scorer()
+    assert isinstance(scorer, QuantileLossScorer) and scorer is not make_quantile_loss_scorer()
+    assert scorer(model, X, y) == expected
+    assert neg_quantile_loss_scorer(model, X, y) == expected
+    assert expected == pytest.approx(-np.mean(_pinball_by_hand(y, y_quantiles, model.quantiles_)),
+                                     rel=1e-13)
+    # weighted as quantile_loss weights rows
+    weights = np.random.default_rng(0).integers(0, 4, size=len(y)).astype(float)
+    assert scorer(model, X, y, sample_weight=weights) == -quantile_loss(
+        y, y_quantiles, model.quantiles_, sample_weight=weights)
+    assert repr(scorer) == "make_quantile_loss_scorer()"
+
+
+def test_quantile_loss_scorer_leaves_out_values_not_observed(sine_quantile_model):
+    from skattn.metrics import make_quantile_loss_scorer
+
+    model, series, X, y = sine_quantile_model
+    scorer = make_quantile_loss_scorer()
+    y_quantiles = model.predict_quantiles(X)
+    with_missing = y.copy()
+    with_missing[-5:, 1:] = np.nan  # the last windows' values past the series' end
+    losses = _pinball_by_hand(y, y_quantiles, model.quantiles_)  # (n, horizon, Q)
+    observed = ~np.isnan(with_missing)
+    # each step on its observed rows, the steps averaged
+    by_hand = np.mean([losses[observed[:, step], step].mean() for step in range(y.shape[1])])
+    assert scorer(model, X, with_missing) == pytest.approx(-by_hand, rel=1e-13)
+    # weighted: a row of weight 0 with no observed value counts as absent
+    with_missing[0] = np.nan
+    weights = np.r_[0.0, np.ones(len(y) - 1)]
+    weights[3] = 3.0
+    observed = ~np.isnan(with_missing) & (weights > 0)[:, None]
+    by_hand = np.mean([np.average(losses[observed[:, step], step].mean(axis=-1),
+                                  weights=weights[observed[:, step]])
+                       for step in range(y.shape[1])])
+    assert scorer(model, X, with_missing, sample_weight=weights) == pytest.approx(-by_hand,
+                                                                                  rel=1e-13)
+    with pytest.raises(ValueError, match="NaN in every value of 1 row"):
+        scorer(model, X, with_missing)
+
+
+def test_quantile_loss_scorer_reads_pipelines_and_refuses_point_models(sine_quantile_model):
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+
+    from skattn import AttentionForecaster, LastSteps
+    from skattn.metrics import neg_quantile_loss_scorer
+
+    model, series, X, y = sine_quantile_model
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        piped = make_pipeline(LastSteps(12), AttentionForecaster(
+            loss="pinball", quantiles=(0.25, 0.5, 0.75), d_model=8, patch_len=6, max_epochs=1,
+            random_state=0)).fit(X, y)
+    assert neg_quantile_loss_scorer(piped, X, y) == -quantile_loss(
+        y, piped[-1].predict_quantiles(X[:, -12:]), [0.25, 0.5, 0.75])
+    with pytest.raises(ValueError, match=r"Ridge forecasts points \(its quantiles_ is None\): "
+                                         r"score it with neg_mae_scorer"):
+        neg_quantile_loss_scorer(Ridge().fit(X, y), X, y)
+    with pytest.raises(ValueError, match=r"Ridge \(the final estimator of Pipeline\) forecasts "
+                                         r"points"):
+        neg_quantile_loss_scorer(make_pipeline(LastSteps(12), Ridge()).fit(X, y), X, y)
+
+
+def test_a_one_step_models_quantile_loss_scores_too():
+    from sklearn.exceptions import ConvergenceWarning
+
+    from skattn import AttentionForecaster, make_windows
+    from skattn.metrics import neg_quantile_loss_scorer
+
+    X, y = make_windows(10 + np.sin(np.arange(80) / 3), window=12, horizon=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = AttentionForecaster(loss="pinball", quantiles=(0.1, 0.5, 0.9), d_model=8,
+                                    max_epochs=1, random_state=0).fit(X, y)
+    expected = -quantile_loss(y, model.predict_quantiles(X), model.quantiles_)
+    assert neg_quantile_loss_scorer(model, X, y) == expected
+    assert neg_quantile_loss_scorer(model, X, y[:, None]) == expected
+    # one value per window: a NaN leaves its row with none, an error as for the other scorers
+    missing = y.copy()
+    missing[-2:] = np.nan
+    with pytest.raises(ValueError, match="NaN in every value of 2 row"):
+        neg_quantile_loss_scorer(model, X, missing)
+
+
+def test_quantile_loss_scorer_tunes_a_quantile_model_in_a_grid_search_with_origin_split():
+    # make_scorer(quantile_loss, response_method="predict_quantiles") is refused by
+    # scikit-learn: tuning intervals needed a callable of one's own (user trial, session 22)
+    import pickle
+
+    from sklearn.base import clone
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.model_selection import GridSearchCV
+
+    from skattn import AttentionForecaster, make_windows
+    from skattn.metrics import make_quantile_loss_scorer
+    from skattn.model_selection import OriginSplit
+
+    t = np.arange(100.0)
+    panel = [10 + np.sin(t / 3), 20 + 2 * np.cos(t / 4)]
+    X, y, index = make_windows(panel, window=24, horizon=6, return_index=True)
+    cv = OriginSplit(index, horizon=6, n_origins=2)
+    model = AttentionForecaster(loss="pinball", quantiles=(0.1, 0.5, 0.9), d_model=8,
+                                patch_len=6, max_epochs=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = GridSearchCV(model, {"learning_rate": [1e-3, 1e-2]},
+                              scoring=make_quantile_loss_scorer(), cv=cv,
+                              error_score="raise").fit(X, y)
+        train, test = next(iter(cv.split(X, y)))
+        fitted = clone(model).set_params(learning_rate=1e-2).fit(X[train], y[train])
+    scores = search.cv_results_["mean_test_score"]
+    assert np.all(np.isfinite(scores)) and np.all(scores < 0)
+    assert search.cv_results_["split0_test_score"][1] == -quantile_loss(
+        y[test], fitted.predict_quantiles(X[test]), fitted.quantiles_)
+    assert pickle.loads(pickle.dumps(search)).scorer_(search, X, y) == search.score(X, y)
+
+
+def test_quantile_loss_scorer_gets_sample_weight_by_metadata_routing():
+    import sklearn
+    from sklearn.exceptions import UnsetMetadataPassedError
+    from sklearn.model_selection import KFold, cross_validate
+
+    from skattn import make_windows
+    from skattn.baselines import SeasonalNaiveForecaster
+    from skattn.metrics import make_quantile_loss_scorer, neg_quantile_loss_scorer
+
+    X, y = make_windows(10 + np.sin(np.arange(80) / 3), window=12, horizon=3)
+    weights = np.random.default_rng(1).integers(0, 4, size=len(y)).astype(float)
+    model = SeasonalNaiveForecaster(6, quantiles=(0.2, 0.8))
+    cv = KFold(n_splits=2)
+    with sklearn.config_context(enable_metadata_routing=True):
+        with pytest.raises(UnsetMetadataPassedError, match="set_score_request"):
+            cross_validate(model, X, y, cv=cv, scoring=neg_quantile_loss_scorer,
+                           params={"sample_weight": weights})
+        scorer = make_quantile_loss_scorer().set_score_request(sample_weight=True)
+        result = cross_validate(model, X, y, cv=cv, scoring=scorer,
+                                params={"sample_weight": weights}, error_score="raise")
+    for split, (train, test) in enumerate(cv.split(X)):
+        fitted = SeasonalNaiveForecaster(6, quantiles=(0.2, 0.8)).fit(X[train], y[train])
+        assert result["test_score"][split] == -quantile_loss(
+            y[test], fitted.predict_quantiles(X[test]), [0.2, 0.8], sample_weight=weights[test])
+
+
+def test_the_quantile_scorers_are_exported():
+    import skattn.metrics
+
+    assert {"make_quantile_loss_scorer", "neg_quantile_loss_scorer",
+            "QuantileLossScorer"} <= set(skattn.metrics.__all__)
+    assert all(hasattr(skattn.metrics, name) for name in skattn.metrics.__all__)

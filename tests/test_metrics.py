@@ -940,3 +940,89 @@ def test_smape_scorer_warns_once_per_call_at_its_callers_line():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         neg_smape_scorer(model, X, y + 1.0)
+
+
+# ------------------------------------------------------------------------------------------
+# User trial, session 22: the MASE scorer's scale and permutation_importance; where sMAPE's
+# warning is put when no line of the caller's is on the stack
+# ------------------------------------------------------------------------------------------
+def test_the_mase_scorers_say_that_tools_which_alter_x_alter_their_scale():
+    # permutation_importance(scoring=make_mase_scorer(12)) gave a DummyRegressor, which reads
+    # nothing of X, -8.4 for every column instead of 0, without a word
+    from skattn.metrics import MASEScorer
+
+    for doc in (MASEScorer.__doc__, make_mase_scorer.__doc__):
+        text = " ".join(doc.split())
+        assert "permutation_importance" in text and "neg_mae_scorer" in text
+        assert "scale" in text and "alter" in text
+
+
+def _smape_warnings_in_a_thread(target, *args):
+    import threading
+    import warnings
+
+    from skattn.exceptions import MetricWarning
+
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", MetricWarning)
+        thread = threading.Thread(target=target, args=args)
+        thread.start()
+        thread.join()
+    return [r for r in record if issubclass(r.category, MetricWarning)]
+
+
+def test_smape_warning_without_a_callers_line_is_put_at_the_scorers_own_line():
+    # scored in a worker (a search with n_jobs=2), the walk out of scikit-learn and joblib
+    # reached the worker's bootstrap: multiprocessing/process.py:108, threading.py here
+    import skattn.metrics
+    from sklearn.dummy import DummyRegressor
+
+    X = np.arange(24.0).reshape(8, 3)
+    y = np.column_stack([np.r_[0.0, np.arange(1.0, 8.0)], np.arange(1.0, 9.0)])
+    model = DummyRegressor().fit(X, y)
+    record = _smape_warnings_in_a_thread(neg_smape_scorer, model, X, y)
+    assert len(record) == 1
+    assert record[0].filename == skattn.metrics.__file__
+    # a thread whose target is the user's own function: its line, as in the main thread
+    calls = []
+
+    def score():
+        calls.append(neg_smape_scorer(model, X, y))
+
+    record = _smape_warnings_in_a_thread(score)
+    assert len(record) == 1 and record[0].filename == __file__ and calls
+
+
+def test_smape_warning_of_a_search_in_worker_processes_can_be_filtered_by_module():
+    # n_jobs=2: the warning was put at multiprocessing/process.py:108, which no filter of the
+    # user's names; at skattn/metrics.py, module="skattn" silences it (scikit-learn's Parallel
+    # gives the workers the caller's filters)
+    import subprocess
+    import sys
+
+    script = """
+import sys, warnings
+import numpy as np
+from sklearn.dummy import DummyRegressor
+from sklearn.model_selection import GridSearchCV
+from skattn.exceptions import MetricWarning
+from skattn.metrics import neg_smape_scorer
+X = np.arange(48.0).reshape(16, 3)
+y = np.column_stack([np.r_[0.0, np.arange(1.0, 16.0)], np.arange(1.0, 17.0)])
+search = GridSearchCV(DummyRegressor(), {"strategy": ["mean", "median"]}, cv=2,
+                      scoring=neg_smape_scorer, n_jobs=2)
+search.fit(X, y)
+sys.stderr.flush()
+print("FILTERED", file=sys.stderr, flush=True)
+warnings.filterwarnings("ignore", category=MetricWarning, module="skattn")
+search.fit(X, y)
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    before, _, after = result.stderr.partition("FILTERED")
+    shown = [line for line in before.splitlines() if "MetricWarning" in line]
+    assert shown and all("skattn/metrics.py" in line or "skattn\\metrics.py" in line
+                         for line in shown), before
+    assert "multiprocessing" not in before and "threading" not in before
+    assert "MetricWarning" not in after, after
