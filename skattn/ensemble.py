@@ -698,8 +698,9 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         """The members' quantile forecasts, combined quantile by quantile.
 
         For members that all forecast the same quantiles (an :class:`AttentionForecaster`
-        fitted with ``loss="pinball"``, alone, as the last step of a Pipeline or behind a
-        :class:`DeseasonalizedForecaster`, or a baseline of :mod:`skattn.baselines` with
+        fitted with ``loss="pinball"``, alone, as the last step of a Pipeline, behind a
+        :class:`DeseasonalizedForecaster` or as the best estimator of a fitted search, or a
+        baseline of :mod:`skattn.baselines` with
         ``quantiles=``): the median (or weighted mean) of the members'
         forecasts of each quantile, as :meth:`predict` combines their points. Quantile averaging
         keeps the order: every member's quantiles are sorted, so their medians are too.

@@ -19,7 +19,7 @@ from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._validation import (ForgetsWarningsWhenPickled, IntegerInterval, MissingTargetsScoreMixin,
-                          declared_tags,
+                          declared_tags, final_step,
                           fit_routing, fitted_quantiles, forecast_quantiles_of,
                           forecast_with_predict, quantile_forecasts, routed_fit_params,
                           takes_three_d, validate_windows)
@@ -232,6 +232,16 @@ def _indices_by_unpadded_length(X, padding, season_length, indices_of_full_windo
         rows = np.flatnonzero(unpadded == n_values)
         indices[rows] = indices_of_full_windows(X[rows, length - n_values:])
     return indices
+
+
+def _model_name(estimator):
+    """The model that makes ``estimator``'s forecasts, named with what holds it: "GridSearchCV
+    does not" forecast quantiles said nothing of the point model the search had chosen (review,
+    session 22)."""
+    final = final_step(estimator)
+    if final is estimator:
+        return type(estimator).__name__
+    return f"{type(final).__name__} (the model inside {type(estimator).__name__})"
 
 
 class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, RegressorMixin,
@@ -558,7 +568,7 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
             raise ValueError(
                 f"predict_quantiles needs a forecaster that forecasts quantiles (an "
                 f"AttentionForecaster with loss='pinball', a baseline with quantiles=); "
-                f"{type(self.forecaster_).__name__} does not"
+                f"{_model_name(self.forecaster_)} does not"
             )
         X, _, _ = validate_windows(self, X, reset=False)
         adjusted, future = self._adjust(X)
@@ -609,8 +619,8 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
         if self.quantiles_ is None:
             raise ValueError(
                 f"forecast_quantiles needs a forecaster that forecasts quantiles (an "
-                f"AttentionForecaster with loss='pinball'); {type(self.forecaster_).__name__} "
-                f"does not"
+                f"AttentionForecaster with loss='pinball', a baseline with quantiles=); "
+                f"{_model_name(self.forecaster_)} does not"
             )
         return forecast_quantiles_of(self, history, steps)
 

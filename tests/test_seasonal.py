@@ -508,3 +508,18 @@ def test_seasonality_test_must_be_a_bool(value):
     # NumPy's booleans are bools
     np.testing.assert_array_equal(seasonal_indices(windows, 12, seasonality_test=np.False_),
                                   seasonal_indices(windows, 12, seasonality_test=False))
+
+
+def test_a_point_model_inside_a_search_is_named_when_quantiles_are_asked_for():
+    # "GridSearchCV does not" forecast quantiles said nothing of the point model inside it
+    # (review, session 22)
+    from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+
+    series = 10 + np.sin(np.arange(120) * 2 * np.pi / 12) + 0.01 * np.arange(120)
+    X, y = make_windows(series, window=36, horizon=3)
+    model = DeseasonalizedForecaster(
+        GridSearchCV(Ridge(), {"alpha": [0.1, 1.0]}, cv=TimeSeriesSplit(2, gap=2)),
+        season_length=12).fit(X, y)
+    for call in (lambda: model.predict_quantiles(X[:2]), lambda: model.forecast_quantiles(series)):
+        with pytest.raises(ValueError, match=r"Ridge \(the model inside GridSearchCV\) does not"):
+            call()
