@@ -22,7 +22,12 @@ from . import __version__
 from .recipes import MAX_SEED  # the largest seed numpy (hence random_state) accepts
 from .recipes import largest_random_state
 
-MODEL_NAMES = ("attention", "ensemble", "naive", "snaive", "ets", "theta", "arima")
+#: every model --models accepts; a default run trains them in this order (the ensemble last)
+MODEL_NAMES = ("attention", "ensemble", "naive", "snaive", "ets", "theta", "arima", "mstl")
+#: the models of a default run (no --models) only when --season-length gives several periods:
+#: with one period MSTL is an STL-then-ETS variant of the ETS model, and the default runs (and
+#: the figures documented for them) stay as they were before it was added (session 22)
+SEVERAL_SEASONS_MODEL_NAMES = ("mstl",)
 #: the ensemble's members train for about as many updates as on M3 monthly (20 epochs of its
 #: 46,000-66,000 windows in batches of 256), however few windows a dataset has
 ENSEMBLE_UPDATES = 3600
@@ -69,6 +74,59 @@ def _positive_int(text):
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
     return value
+
+
+def _season_lengths(text):
+    """argparse ``type`` of ``--season-length``: one or more seasonal periods, comma-separated,
+    each an integer >= 1, distinct; a tuple of ints in the order given, the first the primary
+    season.
+
+    One period is checked as :func:`_positive_int` checks it (the same message as before several
+    were accepted, session 22). Several are checked here rather than by
+    :class:`skattn.baselines.MSTLForecaster`, which refuses a repeated period too, but only
+    after the data is loaded and the other models have trained.
+    """
+    parts = [part.strip() for part in text.split(",")]
+    if len(parts) == 1:
+        return (_positive_int(text),)
+    periods, given = [], {}  # given: each period -> the part it was written as
+    for part in parts:
+        if not part:
+            raise argparse.ArgumentTypeError(
+                f"an empty season length in {text!r}; give integers >= 1, comma-separated "
+                "(24 or 24,168)")
+        try:
+            period = _positive_int(part)
+        except argparse.ArgumentTypeError:
+            raise argparse.ArgumentTypeError(
+                f"each season length must be an integer >= 1, got {part!r} in {text!r}"
+            ) from None
+        if period in given:  # MSTL would lose one of two components of the same period
+            twice = (f"{part} is given twice" if part == given[period] else
+                     f"{given[period]} and {part} are the same period")
+            raise argparse.ArgumentTypeError(f"each season length must be given once: {twice}")
+        given[period] = part
+        periods.append(period)
+    return tuple(periods)
+
+
+def default_model_names(season_lengths):
+    """The models of a run without ``--models``.
+
+    Parameters
+    ----------
+    season_lengths : tuple of int or None
+        ``--season-length``'s periods; None when it is not given (the dataset's one season).
+
+    Returns
+    -------
+    names : list of str
+        Every one of MODEL_NAMES, in its order, but those of SEVERAL_SEASONS_MODEL_NAMES only
+        when ``season_lengths`` holds several periods.
+    """
+    several = season_lengths is not None and len(season_lengths) > 1
+    return [name for name in MODEL_NAMES
+            if several or name not in SEVERAL_SEASONS_MODEL_NAMES]
 
 
 def _n_jobs(text):
@@ -206,15 +264,22 @@ def _parser():
     compare.add_argument("--horizon", type=_positive_int, default=None,
                          help="values held out and forecast (default: the dataset's own; 12 for "
                               "airline and CSV files). Before the hold-out, every series needs "
-                              "more values than the season (for MASE; see --skip-short), and "
-                              "the longest more than the horizon (for a training window)")
+                              "more values than the season (the first of --season-length; for "
+                              "MASE, see --skip-short), and the longest more than the horizon "
+                              "(for a training window)")
     compare.add_argument("--window", type=_positive_int, default=None,
                          help="history window of the attention model (default: 3 seasons, at "
                               "least 2 horizons, capped by the shortest training series); the "
                               "ensemble reads 5 horizons")
-    compare.add_argument("--season-length", type=_positive_int, default=None,
+    compare.add_argument("--season-length", type=_season_lengths, default=None,
+                         metavar="PERIODS",
                          help="season of the seasonal models and of MASE (default: the dataset's; "
-                              "1 for CSV files)")
+                              "1 for CSV files), or several seasonal periods, comma-separated, "
+                              "each an integer >= 1 given once (24,168 for hourly data with a "
+                              "daily and a weekly cycle). The first is the primary season: that "
+                              "of MASE, of the seasonal naive, ETS, Theta and ARIMA models and "
+                              "of the attention models (their window) and the ensemble, as if it "
+                              "were given alone; only the mstl model uses all of them")
     compare.add_argument("--value-column", default=None,
                          help=f"CSV column with the series (default: {DEFAULT_VALUE_COLUMN}, or "
                               "the only column of a one-column file). The first line is the "
@@ -254,17 +319,21 @@ def _parser():
                               "are times, they must increase within each series, and gaps are "
                               "warned about as above; if not (dates written 31/12/2023), a "
                               "warning says the rows' order was not checked")
-    compare.add_argument("--models", default=",".join(MODEL_NAMES),
-                         help=f"comma-separated subset of {','.join(MODEL_NAMES)} (default: all). "
+    compare.add_argument("--models", default=None,
+                         help=f"comma-separated subset of {','.join(MODEL_NAMES)} (default: all, "
+                              "mstl only when --season-length gives several periods). "
                               "'attention' is AttentionForecaster with early stopping on the last "
                               f"{VALIDATION_FRACTION * 100:.0f}%% of its training windows when "
                               f"it has at least {MIN_WINDOWS_FOR_EARLY_STOPPING} of them, else "
                               "without (the progress line says which); 'ensemble' is the M3 "
                               "benchmark's design, skattn.recipes.make_attention_ensemble, "
-                              "scaled to the horizon")
+                              "scaled to the horizon; 'mstl' is skattn.baselines.MSTLForecaster "
+                              "with every period of --season-length (STL removes each seasonal "
+                              "cycle, ETS forecasts the rest)")
     compare.add_argument("--skip-short", action="store_true",
                          help="leave out the series too short for the hold-out and "
-                              "season_length + 1 values to train on (new products, say), named "
+                              "season_length + 1 values to train on (new products, say; the "
+                              "first period of --season-length, MASE's season), named "
                               "in a warning, instead of stopping with an error that names them; "
                               "an error if no series is left. Applied before --max-series")
     compare.add_argument("--max-series", type=_positive_int, default=None,
@@ -1073,11 +1142,14 @@ def load_dataset(name, value_column=None, id_column=None, time_column=None, retu
 
 
 def build_models(names, season_length, n_jobs, seed, early_stopping=True, quantiles=None,
-                 max_epochs=None):
+                 max_epochs=None, season_lengths=None):
     """The requested models; classical ones are skipped with a message when their extra is missing.
 
     The library is looked for here, so that a missing one is found before any model trains.
 
+    ``season_length`` is the primary season (``--season-length``'s first period), that of the
+    seasonal naive, ETS, Theta and ARIMA models; ``season_lengths`` all of its periods, those of
+    MSTLForecaster (None: the primary season alone).
     ``early_stopping`` is that of AttentionForecaster: False when it has fewer than
     MIN_WINDOWS_FOR_EARLY_STOPPING training windows (see :func:`skattn.windows.count_windows`).
     ``quantiles`` (``--interval``'s, see :func:`interval_quantiles`): every model forecasts them,
@@ -1113,11 +1185,15 @@ def build_models(names, season_length, n_jobs, seed, early_stopping=True, quanti
                                                        **with_quantiles),
             "arima": lambda: baselines.ARIMAForecaster(season_length=season_length, n_jobs=n_jobs,
                                                        **with_quantiles),
+            # every period, as given (the primary first); MSTL sorts them itself
+            "mstl": lambda: baselines.MSTLForecaster(
+                season_length=(season_length,) if season_lengths is None else season_lengths,
+                n_jobs=n_jobs, **with_quantiles),
         }
         try:
             model = factories[name]()
-            # ETS, Theta and ARIMA import statsforecast only when fitted: a missing library was
-            # a traceback after the models before them had trained (user trial 17)
+            # ETS, Theta, ARIMA and MSTL import statsforecast only when fitted: a missing library
+            # was a traceback after the models before them had trained (user trial 17)
             if model._needs_library:
                 baselines._import_statsforecast(type(model).__name__)
         except ImportError as exc:
@@ -1632,7 +1708,11 @@ def _compare(args):
         args.parser.exit(2, f"{args.parser.prog}: error: {message}\n")
 
     # dict.fromkeys: a model named twice runs once, in the place of its first mention
-    names = list(dict.fromkeys(name.strip() for name in args.models.split(",") if name.strip()))
+    if args.models is None:  # mstl only with several seasons (session 22)
+        names = default_model_names(args.season_length)
+    else:
+        names = list(dict.fromkeys(name.strip() for name in args.models.split(",")
+                                   if name.strip()))
     if not names:
         error(f"--models is empty; choose from {','.join(MODEL_NAMES)}")
     unknown = sorted(set(names) - set(MODEL_NAMES))
@@ -1654,7 +1734,10 @@ def _compare(args):
             args.dataset, args.value_column, args.id_column, args.time_column, return_times=True)
         n_loaded, counted_in_title = len(series), ids is not None  # "300 series from x.csv"
         horizon = args.horizon if args.horizon is not None else horizon
-        season_length = args.season_length if args.season_length is not None else season_length
+        # the first period given is the primary season, of MASE and of every model but MSTL,
+        # as if given alone; MSTL gets them all (session 22)
+        season_lengths = (season_length,) if args.season_length is None else args.season_length
+        season_length = season_lengths[0]
         n_skipped = 0
         # skipped first: --max-series 30 then means 30 series that can be scored
         if args.skip_short:
@@ -1690,7 +1773,7 @@ def _compare(args):
             early_stopping = n_windows >= MIN_WINDOWS_FOR_EARLY_STOPPING
         built = build_models([name], season_length, args.n_jobs, args.seed,
                              early_stopping=early_stopping, quantiles=quantiles,
-                             max_epochs=args.max_epochs)
+                             max_epochs=args.max_epochs, season_lengths=season_lengths)
         for display_name, model in built.items():
             runs.append((name, {display_name: model}, dict(window=window)))
             described.append(display_name if early_stopping else (
@@ -1709,7 +1792,10 @@ def _compare(args):
         intervals = "" if not levels else (
             f"; intervals of {', '.join(f'{level:g}' for level in levels)} (quantiles "
             f"{', '.join(f'{q:g}' for q in quantiles)})")
-        print(f"{used}hold-out {horizon}, season {season_length}, "
+        seasons = (f"season {season_length}" if len(season_lengths) == 1 else
+                   f"seasons {', '.join(map(str, season_lengths))} (the first for MASE and "
+                   "every model but MSTL)")
+        print(f"{used}hold-out {horizon}, {seasons}, "
               f"window {window}; models: {', '.join(described)}{intervals}", flush=True)
     started = time.perf_counter()
     tables, forecasts, quantile_forecasts = [], {}, {}

@@ -2139,3 +2139,306 @@ def test_compare_max_epochs_caps_every_attention_model(monkeypatch, capsys):
     assert "5 epochs" in description
     with pytest.raises(SystemExit):
         main(["compare", "--max-epochs", "0"])
+
+
+# session 22: several seasons in --season-length (the first the primary one) and the mstl model
+# ------------------------------------------------------------------------------------------
+def _two_cycles(n_values=96):
+    """Two hourly-like series of ``n_values`` values with a short cycle of 6 steps and a daily
+    one of 24 (at a phase of its own in each series), on a slow trend, with a little noise:
+    seasonal naive with the short period misses the daily cycle, MSTL with both takes both."""
+    t = np.arange(n_values)
+    rng = np.random.default_rng(2)
+    return {name: (50 + 8 * np.sin(2 * np.pi * t / 24 + k) + 3 * np.sin(2 * np.pi * t / 6)
+                   + 0.05 * t + rng.normal(scale=0.5, size=n_values)).round(2)
+            for k, name in enumerate("ab")}
+
+
+@pytest.fixture
+def backtest_results(monkeypatch):
+    """Every backtest run compare makes, backtest running as is.
+
+    Returns a namespace: ``runs``, a list of dicts with the ``models`` passed, the other
+    ``kwargs``, and the ``table`` and ``forecasts`` returned; ``backtest``, the function itself,
+    for the expected figures (the module's attribute records the test's own calls too).
+    """
+    import types
+
+    import skattn.model_selection
+    from skattn.model_selection import backtest
+
+    recorded = types.SimpleNamespace(runs=[], backtest=backtest)
+
+    def recording(models, series, *args, **kwargs):
+        table, forecasts = backtest(models, series, *args, **kwargs)
+        # a copy: compare pops the "__quantiles__" of the dict returned
+        recorded.runs.append(dict(models=models, kwargs=kwargs, table=table,
+                                  forecasts=dict(forecasts)))
+        return table, forecasts
+
+    monkeypatch.setattr(skattn.model_selection, "backtest", recording)
+    return recorded
+
+
+def _figures(runs):
+    """{model: (its leaderboard row but the seconds, its forecasts, the truth)} of
+    ``backtest_results.runs``, to compare two runs bitwise."""
+    figures = {}
+    for run in runs:
+        ((name, _),) = run["models"].items()
+        table = run["table"]
+        row = {column: table[column][0] for column in table
+               if column not in ("fit_seconds", "predict_seconds")}
+        figures[name] = (row, run["forecasts"][name], run["forecasts"]["__truth__"])
+    return figures
+
+
+def _assert_same_figures(figures, expected):
+    assert list(figures) == list(expected)
+    for name, (row, forecasts, truth) in figures.items():
+        expected_row, expected_forecasts, expected_truth = expected[name]
+        assert row == expected_row, name
+        np.testing.assert_array_equal(forecasts, expected_forecasts)  # bitwise, NaN or not
+        np.testing.assert_array_equal(truth, expected_truth)
+
+
+@pytest.mark.parametrize("text, periods", [("24", (24,)), ("24,168", (24, 168)),
+                                           ("168, 24", (168, 24)), ("6,24,1", (6, 24, 1))])
+def test_season_lengths_are_read_in_the_order_given(text, periods):
+    from skattn.__main__ import _parser
+
+    args = _parser().parse_args(["compare", "--season-length", text])
+    assert args.season_length == periods  # the first one stays first: the primary season
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("0", "must be an integer >= 1, got '0'"),
+        ("x", "must be an integer >= 1, got 'x'"),
+        ("", "must be an integer >= 1, got ''"),
+        ("24,24", "each season length must be given once: 24 is given twice"),
+        ("24,168,024", "each season length must be given once: 24 and 024 are the same period"),
+        ("24,x", "each season length must be an integer >= 1, got 'x' in '24,x'"),
+        ("24,0", "each season length must be an integer >= 1, got '0' in '24,0'"),
+        ("24,-168", "each season length must be an integer >= 1, got '-168' in '24,-168'"),
+        ("24,1.5", "each season length must be an integer >= 1, got '1.5' in '24,1.5'"),
+        ("24,", "an empty season length in '24,'; give integers >= 1, comma-separated "
+                "(24 or 24,168)"),
+        (",24", "an empty season length in ',24'"),
+    ],
+)
+def test_compare_bad_season_lengths_are_usage_errors_before_any_work(value, message, capsys,
+                                                                      no_work):
+    err = _usage_error(["compare", "--models", "naive", "--output", "none",
+                        "--season-length", value], capsys)
+    assert f"error: argument --season-length: {message}" in err
+    assert "usage: " in err
+
+
+def test_compare_mstl_scores_two_cycles_better_than_seasonal_naive(tmp_path, capsys,
+                                                                     backtest_results):
+    # hourly-like data with two cycles: the one-season models get the first period (6), MSTL
+    # both; seasonal naive with 6 misses the daily cycle that MSTL removes
+    from skattn.baselines import MSTLForecaster, SeasonalNaiveForecaster
+    series = _two_cycles()
+    path = _long_csv(tmp_path, series)
+    main(["compare", "--dataset", path, *_LONG_ARGS, "--models", "snaive,mstl", "--horizon",
+          "24", "--season-length", "6,24", "--output", "none", "--n-jobs", "1"])
+    out = capsys.readouterr().out
+    assert ("hold-out 24, seasons 6, 24 (the first for MASE and every model but MSTL), window "
+            "48; models: SeasonalNaiveForecaster, MSTLForecaster") in out
+    assert "MASE scaled by the in-sample seasonal-naive error (season 6)" in out
+    printed, _ = _printed_table(out)
+    assert list(printed) == ["MSTLForecaster", "SeasonalNaiveForecaster"]  # sorted by sMAPE
+    mstl, snaive = printed["MSTLForecaster"], printed["SeasonalNaiveForecaster"]
+    # measured: sMAPE 0.793 against 11.758, MASE 0.059 against 0.876
+    assert mstl["smape"] < snaive["smape"] / 5 and mstl["mase"] < snaive["mase"] / 5
+    (built,) = backtest_results.runs[1]["models"].values()
+    assert isinstance(built, MSTLForecaster)
+    assert built.get_params() == MSTLForecaster(season_length=(6, 24), n_jobs=1).get_params()
+    assert [run["kwargs"]["season_length"] for run in backtest_results.runs] == [6, 6]
+    # the figures are backtest's with these models, the MASE scaled by the first period
+    expected = backtest_results.backtest(
+        {"SeasonalNaiveForecaster": SeasonalNaiveForecaster(season_length=6),
+         "MSTLForecaster": MSTLForecaster(season_length=(6, 24), n_jobs=1)},
+        list(series.values()), horizon=24, window=48, season_length=6, sort_by=None)
+    for row, name in enumerate(expected["model"]):
+        for column in ("smape", "mase", "mae", "rmse"):
+            assert _figures(backtest_results.runs)[name][0][column] == expected[column][row]
+
+
+def test_compare_one_season_is_unchanged_and_the_first_of_several_is_it(tmp_path, capsys,
+                                                                          backtest_results):
+    # --season-length 4: bitwise the figures of the models as compare built them before several
+    # seasons were accepted; --season-length 4,12 (and 4,1): those same figures, the first
+    # period being the season of MASE and of every model but MSTL
+    from skattn.baselines import (ARIMAForecaster, ETSForecaster, NaiveForecaster,
+                                  SeasonalNaiveForecaster, ThetaForecaster)
+    pytest.importorskip("statsforecast")
+    series = _seasonal_panel()
+    path = _long_csv(tmp_path, series)
+    argv = ["compare", "--dataset", path, *_LONG_ARGS, "--models", "naive,snaive,ets,theta,arima",
+            "--horizon", "6", "--output", "none", "--n-jobs", "1", "--quiet", "--sort-by", "mase"]
+    main(argv + ["--season-length", "4"])
+    one_season = _figures(backtest_results.runs)
+    table_one_season = _printed_table(capsys.readouterr().out)
+    window = 3 * 4  # the default window: 3 seasons, at least 2 horizons
+    assert [run["kwargs"]["window"] for run in backtest_results.runs] == [window] * 5
+    before = {
+        "NaiveForecaster": NaiveForecaster(),
+        "SeasonalNaiveForecaster": SeasonalNaiveForecaster(season_length=4),
+        "ETSForecaster": ETSForecaster(season_length=4, n_jobs=1),
+        "ThetaForecaster": ThetaForecaster(season_length=4, n_jobs=1),
+        "ARIMAForecaster": ARIMAForecaster(season_length=4, n_jobs=1),
+    }
+    expected = {}
+    for name, model in before.items():
+        _, forecasts = backtest_results.backtest(
+            {name: model}, list(series.values()), horizon=6, window=window, season_length=4,
+            n_jobs=1, return_forecasts=True, sort_by=None)
+        expected[name] = forecasts[name], forecasts["__truth__"]
+    assert list(one_season) == list(before)
+    for name, (forecasts, truth) in expected.items():
+        np.testing.assert_array_equal(one_season[name][1], forecasts)
+        np.testing.assert_array_equal(one_season[name][2], truth)
+    for several in ("4,12", "4,1"):
+        backtest_results.runs.clear()
+        main(argv + ["--season-length", several])
+        _assert_same_figures(_figures(backtest_results.runs), one_season)
+        assert [run["kwargs"]["season_length"] for run in backtest_results.runs] == [4] * 5
+        printed = _printed_table(capsys.readouterr().out)
+        for name, figures in printed[0].items():  # the leaderboard too, but the seconds
+            for column in ("smape", "mase", "mae", "rmse"):
+                assert figures[column] == table_one_season[0][name][column]
+
+
+def _same_construction(run, other):
+    """Whether two of compare's runs (from ``_stub_backtest``) built equal models and passed
+    backtest the same arguments: equal pickles (a model's every parameter, the ensemble's
+    members included)."""
+    import joblib
+
+    return (joblib.hash(run[0]) == joblib.hash(other[0])
+            and joblib.hash(run[1]) == joblib.hash(other[1]))
+
+
+def test_compare_default_models_take_mstl_only_with_several_seasons(capsys, monkeypatch):
+    # MSTL joins a default run with several seasons only: the default runs, and their documented
+    # figures, stay as they were; every other model is built as with the first period alone
+    # (the attention model's window and the ensemble's design included)
+    pytest.importorskip("statsforecast")
+    from skattn.baselines import MSTLForecaster
+
+    runs = _stub_backtest(monkeypatch)
+    argv = ["compare", "--output", "none", "--quiet", "--n-jobs", "1"]
+    main(argv + ["--season-length", "12"])
+    one_season = list(runs)
+    assert [name for models, _ in one_season for name in models] == [
+        "AttentionForecaster", "NaiveForecaster", "SeasonalNaiveForecaster", "ETSForecaster",
+        "ThetaForecaster", "ARIMAForecaster", "AttentionEnsemble"]
+    runs.clear()
+    main(argv)  # airline's own season, 12: the same runs
+    assert len(runs) == 7 and all(map(_same_construction, runs, one_season))
+    runs.clear()
+    main(argv + ["--season-length", "12,3"])
+    names = [name for models, _ in runs for name in models]
+    assert names == ["AttentionForecaster", "NaiveForecaster", "SeasonalNaiveForecaster",
+                     "ETSForecaster", "ThetaForecaster", "ARIMAForecaster", "MSTLForecaster",
+                     "AttentionEnsemble"]
+    mstl_models, mstl_kwargs = runs.pop(names.index("MSTLForecaster"))
+    assert mstl_models["MSTLForecaster"].get_params() == MSTLForecaster(
+        season_length=(12, 3), n_jobs=1).get_params()
+    assert mstl_kwargs["season_length"] == 12
+    assert all(map(_same_construction, runs, one_season))
+    # one season: MSTL when asked for
+    runs.clear()
+    main(argv + ["--models", "naive,mstl"])
+    assert [name for models, _ in runs for name in models] == ["NaiveForecaster",
+                                                                "MSTLForecaster"]
+    assert runs[1][0]["MSTLForecaster"].season_length == (12,)
+    capsys.readouterr()
+
+
+def test_compare_mstl_with_interval_forecasts_the_quantiles(tmp_path, capsys, backtest_results):
+    pytest.importorskip("statsforecast")
+    from skattn.baselines import MSTLForecaster
+    series = _two_cycles()
+    path = _long_csv(tmp_path, series)
+    main(["compare", "--dataset", path, *_LONG_ARGS, "--models", "mstl", "--horizon", "24",
+          "--season-length", "6,24", "--output", "none", "--n-jobs", "1", "--interval", "0.8",
+          "--quiet"])
+    printed, header = _printed_table(capsys.readouterr().out)
+    assert header[:7] == ["model", "smape", "mase", "mae", "rmse", "coverage_80", "msis_80"]
+    (run,) = backtest_results.runs
+    assert run["models"]["MSTLForecaster"].get_params() == MSTLForecaster(
+        season_length=(6, 24), quantiles=(0.1, 0.5, 0.9), n_jobs=1).get_params()
+    assert run["kwargs"]["interval"] == [0.8]
+    assert run["forecasts"]["__quantiles__"]["MSTLForecaster"][1].shape == (1, 2, 24, 3)
+    expected = backtest_results.backtest(
+        {"MSTLForecaster": MSTLForecaster(season_length=(6, 24), quantiles=(0.1, 0.5, 0.9),
+                                          n_jobs=1)},
+        list(series.values()), horizon=24, window=48, season_length=6, interval=[0.8],
+        sort_by=None)
+    for column in ("smape", "mase", "coverage_80", "msis_80"):
+        assert run["table"][column][0] == expected[column][0]
+        assert np.isfinite(printed["MSTLForecaster"][column])
+    # the point forecast is the one without --interval (the 0.5 quantile's)
+    plain = backtest_results.backtest(
+        {"MSTLForecaster": MSTLForecaster(season_length=(6, 24), n_jobs=1)},
+        list(series.values()), horizon=24, window=48, season_length=6, return_forecasts=True,
+        sort_by=None)[1]["MSTLForecaster"]
+    np.testing.assert_allclose(run["forecasts"]["MSTLForecaster"], plain, rtol=1e-12)
+
+
+def test_compare_mstl_without_statsforecast_is_skipped_as_the_others(
+        capsys, monkeypatch, without_statsforecast):
+    runs = _stub_backtest(monkeypatch)
+    main(["compare", "--models", "naive,mstl,ets", "--season-length", "12,3", "--output",
+          "none", "--quiet"])
+    out = capsys.readouterr().out
+    hint = ('needs the statsforecast library, which is not installed: '
+            'pip install "skattn[baselines]"')
+    assert f"skipping mstl: MSTLForecaster {hint}\n" in out
+    assert f"skipping ets: ETSForecaster {hint}\n" in out
+    assert [name for models, _ in runs for name in models] == ["NaiveForecaster"]
+
+
+def test_compare_length_checks_concern_the_first_season_only(tmp_path, capsys,
+                                                               backtest_results):
+    # MASE needs more values than the primary season; MSTL uses a longer period only where a
+    # history holds it twice (its own rule), so the longer periods ask nothing of the series
+    pytest.importorskip("statsforecast")
+    series = _long_series({"long": 60, "short": 15})
+    path = _long_csv(tmp_path, series)
+    argv = ["compare", "--dataset", path, *_LONG_ARGS, "--models", "snaive,mstl", "--horizon",
+            "6", "--output", "none", "--n-jobs", "1", "--quiet", "--skip-short"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no series left out
+        main(argv + ["--season-length", "4,24"])  # 15 >= 6 + 4 + 1, though < 6 + 24 + 1
+    out, err = capsys.readouterr()
+    assert err == ""  # no warning printed: no MSTL window fell back
+    printed, _ = _printed_table(out)
+    assert sorted(printed) == ["MSTLForecaster", "SeasonalNaiveForecaster"]
+    assert all(np.isfinite(figures["mase"]) for figures in printed.values())
+    assert [len(run["forecasts"]["__truth__"][0]) for run in backtest_results.runs] == [2, 2]
+    # the primary season first: now 24 is MASE's season, and 'short' is too short for it
+    backtest_results.runs.clear()
+    with pytest.warns(UserWarning, match=r"--skip-short: 1 of the 2 series have fewer than 31 "
+                                         r"values, .*season_length \+ 1 = 25 .*"
+                                         r"\(series 'short'\)$"):
+        main(argv + ["--season-length", "24,4"])
+    assert "\n1 series, horizon 6;" in capsys.readouterr().out
+    err = _usage_error([arg for arg in argv if arg != "--skip-short"]
+                       + ["--season-length", "24,4"], capsys)
+    assert "at least season_length + 1 = 25 values to train on" in err
+
+
+def test_compare_help_says_the_first_season_is_the_primary_one(capsys):
+    with pytest.raises(SystemExit):
+        main(["compare", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "The first is the primary season" in out
+    assert "attention,ensemble,naive,snaive,ets,theta,arima,mstl (default: all, mstl only when " \
+           "--season-length gives several periods)" in out
+    assert "'mstl' is skattn.baselines.MSTLForecaster with every period of --season-length" in out
