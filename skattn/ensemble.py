@@ -28,8 +28,9 @@ from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, Integer
                           check_targets_with_missing, fitted_quantiles, forecast_quantiles_of,
                           forecast_with_predict, naming, quantile_forecasts, takes_three_d,
                           validate_windows, window_channels)
-from ._worker_warnings import (_module_of, call_recording_warnings, collect, current_caller,
-                               reissue_warnings)
+from ._worker_warnings import call_recording_warnings, collect, current_caller
+from ._zero_width import inside_an_ensemble, members_of_an_ensemble, zero_width_rows
+from .windows import _stacklevel_outside_package
 
 
 def _two_d_unless_default_output(transformer, result):
@@ -578,6 +579,15 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
             self.aggregate_ = self.aggregate
             self.weights_ = (_weights_of_fitted_members(self.weights, self.estimators)
                              if self.aggregate_ == "mean" else None)
+        if "estimators_" in state and state.get("quantiles_") is None:
+            # a pickle from before the members' fitted searches were read through (session 22)
+            # kept quantiles_ None for a quantile search among them, and predict_quantiles said
+            # the members "forecast s: [0.1, 0.5, 0.9], n: [0.1, 0.5, 0.9]" (review, session
+            # 22): read again, as fit reads them; None still for members that differ
+            member_quantiles = [fitted_quantiles(member) for member in self.estimators_]
+            self.quantiles_ = member_quantiles[0] if all(
+                quantiles is not None and np.array_equal(quantiles, member_quantiles[0])
+                for quantiles in member_quantiles) else None
 
     def __sklearn_is_fitted__(self):
         # fitted once the members are: fit sets n_channels_ and n_outputs_ before them, so a
@@ -725,18 +735,24 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         if self.quantiles_ is None:
             raise ValueError(self._no_common_quantiles("predict_quantiles"))
         n_samples = _num_samples(X)
-        # the members' warnings once each: every member warned of the same constant window
-        # (zero-width intervals), and scikit-learn's catch_warnings in each member's predict
-        # resets Python's once-per-line memory, so the recipe's 12 members printed it 12 times
-        # per forecast (session 22); raised again here, under the caller's filters
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        # zero-width intervals are warned of once, of the combined intervals: each member's
+        # own warning came once per member (the recipe's 12, scikit-learn's catch_warnings in
+        # each predict resets Python's once-per-line memory) and counted windows whose
+        # combined intervals other members had widened (session 22 and its review)
+        with members_of_an_ensemble():
             members = np.stack([quantile_forecasts(member, X, self.n_outputs_)
                                 for member in self.estimators_])  # (members, n, H, Q)
-        reissue_warnings(dict.fromkeys(
-            (str(w.message), w.category, w.filename, w.lineno, _module_of(w.filename))
-            for w in caught))
         combined = self._combined(members).reshape(n_samples, self.n_outputs_, -1)
+        zero = np.count_nonzero(zero_width_rows(combined)) if combined.shape[-1] > 1 else 0
+        if zero and not inside_an_ensemble():
+            warnings.warn(
+                f"ForecastEnsemble: {zero} of {n_samples} windows get intervals of zero width "
+                f"(every combined quantile equal), a certainty nothing supports. Members that "
+                f"scale each forecast by its window's spread (AttentionForecaster with "
+                f"instance normalisation) give a constant window (a run of zeros) every "
+                f"quantile at its level; add members with normalize=False or baselines, or take "
+                f"such series' intervals from a baseline (skattn.baselines fit each whole "
+                f"history).", UserWarning, stacklevel=_stacklevel_outside_package())
         return combined[:, 0, :] if self._prediction_shape_tail == () else combined
 
     def forecast_quantiles(self, history, steps=None):

@@ -752,27 +752,59 @@ def test_members_must_be_named(seasonal_windows, estimators):
         ensemble.fit(X, y)
 
 
-def test_a_warning_every_member_raises_at_predict_quantiles_comes_once():
-    # every member warned of the same constant window (zero-width intervals), and scikit-learn's
-    # catch_warnings in each member's predict reset the once-per-line memory: 12 copies per
-    # forecast_quantiles of the recipe (session 22)
+def test_an_ensemble_warns_once_of_its_combined_zero_width_intervals():
+    # every member warned of the same constant window (zero-width intervals), once per member
+    # (12 per forecast_quantiles of the recipe: scikit-learn's catch_warnings in each member's
+    # predict resets the once-per-line memory), and of windows whose combined intervals other
+    # members had widened (session 22 and its review): the ensemble warns of its own intervals
     rng = np.random.default_rng(0)
     series = [(rng.random(200) < 0.12) * rng.poisson(3, 200).astype(float) for _ in range(6)]
     X, y = make_windows(series, window=12, horizon=4)
-    members = [(f"m{seed}", AttentionForecaster(d_model=8, n_heads=2, n_layers=1, max_epochs=2,
-                                                loss="pinball", quantiles=(0.1, 0.5, 0.9),
-                                                random_state=seed)) for seed in range(3)]
+
+    def member(seed, **params):
+        return AttentionForecaster(d_model=8, n_heads=2, n_layers=1, max_epochs=2,
+                                   loss="pinball", quantiles=(0.1, 0.5, 0.9), random_state=seed,
+                                   **params)
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ensemble = ForecastEnsemble(members).fit(X, y)
+        ensemble = ForecastEnsemble([(f"m{seed}", member(seed)) for seed in range(3)]).fit(X, y)
+        widened = ForecastEnsemble([("m0", member(0)), ("m1", member(1)),
+                                    ("global", member(2, normalize=False))],
+                                   aggregate="mean").fit(X, y)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("default")
         ensemble.forecast_quantiles(np.r_[np.ones(5), np.zeros(30)], 4)
-        ensemble.predict_quantiles(np.zeros((2, 12)))
-    texts = [str(w.message) for w in caught if "windows are constant" in str(w.message)]
-    assert len(texts) == 2, texts  # once per call (1 of 1, then 2 of 2), not once per member
-    assert all(w.filename == __file__ for w in caught if "windows are constant" in str(w.message))
-    with warnings.catch_warnings():  # the caller's filters decide
+        varying = X[np.ptp(X, axis=1) > 0][0]
+        ensemble.predict_quantiles(np.vstack([np.zeros(12), np.ones(12), varying]))
+    texts = [str(w.message) for w in caught if "intervals of zero width" in str(w.message)]
+    assert [text[:60] for text in texts] == [
+        "ForecastEnsemble: 1 of 1 windows get intervals of zero width",
+        "ForecastEnsemble: 2 of 3 windows get intervals of zero width"], texts
+    assert all(w.filename == __file__ for w in caught if "zero width" in str(w.message))
+    with warnings.catch_warnings():
         warnings.simplefilter("error")
-        with pytest.raises(UserWarning, match="windows are constant"):
+        # a member with normalize=False widens the combined intervals: nothing to say
+        assert np.ptp(widened.predict_quantiles(np.zeros((1, 12)))) > 0
+        with pytest.raises(UserWarning, match="zero width"):  # the caller's filters decide
             ensemble.predict_quantiles(np.zeros((2, 12)))
+
+
+def test_members_forecast_quantiles_under_the_callers_filters():
+    # recording the members' warnings under an "always" filter overrode the caller's "error"
+    # filter inside them: a library warning the baselines turn into their fallback under
+    # "error" was raised from the ensemble's predict_quantiles instead (review, session 22)
+    pytest.importorskip("statsforecast")
+    from skattn.baselines import NaiveForecaster, ThetaForecaster
+    from skattn.exceptions import BaselineFallbackWarning
+
+    series = 50 + np.cumsum(np.random.default_rng(0).normal(size=60))
+    X, y = make_windows(series, 4, 2)
+    quantiles = (0.1, 0.5, 0.9)
+    ensemble = ForecastEnsemble([("theta", ThetaForecaster(quantiles=quantiles)),
+                                 ("naive", NaiveForecaster(quantiles=quantiles))]).fit(X, y)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.filterwarnings("error", message="Too few residuals")
+        assert ensemble.predict_quantiles(X[-3:]).shape == (3, 2, 3)
+    assert any(issubclass(w.category, BaselineFallbackWarning) for w in caught)

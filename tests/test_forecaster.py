@@ -1878,13 +1878,17 @@ def test_constant_windows_zero_width_intervals_are_warned_about():
     X, y = make_windows(_slow_movers(), window=12, horizon=4)
     model = AttentionForecaster(**FAST, loss="pinball", quantiles=(0.1, 0.5, 0.9)).fit(X, y)
     windows = np.vstack([np.zeros(12), X[np.ptp(X, axis=1) > 0][0], np.full(12, 3.0)])
-    with pytest.warns(UserWarning, match=r"2 of 3 windows are constant .* intervals of zero "
-                                         r"width.*normalize=False") as caught:
+    with pytest.warns(UserWarning, match=r"2 of 3 windows get intervals of zero width.*"
+                                         r"normalize=False") as caught:
         quantiles = model.predict_quantiles(windows)
     assert caught[0].filename == __file__
     assert np.ptp(quantiles[0]) == 0 and np.ptp(quantiles[2]) == 0  # what the warning says
-    with pytest.warns(UserWarning, match=r"1 of 1 windows are constant"):
+    with pytest.warns(UserWarning, match=r"1 of 1 windows get intervals of zero width"):
         model.forecast_quantiles(np.r_[np.ones(5), np.zeros(30)], 4)
+    # the fitted normalisation decides, not one set after fit (review, session 22)
+    with pytest.warns(UserWarning, match=r"1 of 1 windows get intervals of zero width"):
+        clone_of_fitted = copy.deepcopy(model).set_params(normalize=False)
+        clone_of_fitted.predict_quantiles(windows[:1])
     # the global scaling: a constant window gets intervals of some width
     unnormalised = AttentionForecaster(**FAST, loss="pinball", quantiles=(0.1, 0.5, 0.9),
                                        normalize=False).fit(X, y)
