@@ -1402,9 +1402,11 @@ def test_targets_transformed_apart_from_their_windows_are_warned_about(windows):
 
 def test_targets_shifted_apart_from_windows_of_the_same_spread_are_warned_about(windows):
     # an X-only or y-only transform that shifts the level but keeps the spread (each window
-    # centred on its own mean, a StandardScaler(with_std=False)) passed the spread test: a
-    # Pipeline centring each window scored sMAPE 140 instead of 3.8, silently (user trial,
-    # session 22); every first target then lies far from its window's last value
+    # centred on its own mean, X - 300, y centred) passed the spread test: a Pipeline centring
+    # each window scored sMAPE 140 instead of 3.8, silently (user trial, session 22); every
+    # first target then lies far from its window's end, and the rows still overlap (their
+    # values, or, centred, their steps recur). Not caught: a StandardScaler(with_std=False) of
+    # X alone, whose column shifts leave neither to recur (documented at _rows_overlap)
     from sklearn.compose import TransformedTargetRegressor
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import FunctionTransformer, StandardScaler
@@ -1415,22 +1417,40 @@ def test_targets_shifted_apart_from_windows_of_the_same_spread_are_warned_about(
     centre_each_window = FunctionTransformer(lambda X: X - X.mean(axis=1, keepdims=True))
     for model in (
         make_pipeline(centre_each_window, AttentionForecaster(**FAST)),
-        make_pipeline(StandardScaler(with_std=False), AttentionForecaster(**FAST)),
+        make_pipeline(FunctionTransformer(lambda X: X - 300.0), AttentionForecaster(**FAST)),
         TransformedTargetRegressor(AttentionForecaster(**FAST),
                                    transformer=StandardScaler(with_std=False)),
     ):
         with pytest.warns(TargetUnitsWarning, match=r"the first target is \(median\) [\d.]+ times"):
             model.fit(X, y)
-    with warnings.catch_warnings():  # the series' own windows, of 2 and 3 values too
+    # a random walk's targets centred: near their windows on average (offset 0.57 of a spread),
+    # but each first target ~4 window spreads from its window's end (review, session 22)
+    walk = np.cumsum(np.random.default_rng(0).normal(size=800))
+    X_walk, y_walk = make_windows(walk, 12, 1)
+    with pytest.warns(TargetUnitsWarning, match=r"the first target is"):
+        AttentionForecaster(**FAST).fit(X_walk, y_walk - y_walk.mean())
+    with warnings.catch_warnings():  # the series' own windows
         warnings.simplefilter("error", TargetUnitsWarning)
         # (windows of 2 heavy-tailed values are sometimes nearly flat: another warning's case)
         warnings.simplefilter("ignore", OutlierScaleWarning)
         AttentionForecaster(**FAST).fit(X, y)
+        AttentionForecaster(**FAST).fit(X_walk, y_walk)
         noise = np.random.default_rng(0).standard_t(3, size=300)
         for window in (2, 3):
             short = {**FAST, "patch_len": 1}
             AttentionForecaster(**short).fit(*make_windows(100 + noise, window, 6))
             AttentionForecaster(**short).fit(*make_windows(100 + np.cumsum(noise), window, 6))
+        # legitimately far first targets (review, session 22): every window at one phase (a
+        # Saturday peak after windows of Sunday to Friday), windows that do not overlap, and
+        # one-row partial_fit batches
+        days = np.arange(7 * 200)
+        sales = 5 + np.random.default_rng(1).normal(0, 0.3, days.size) + 50 * (days % 7 == 6)
+        AttentionForecaster(**{**FAST, "patch_len": 2}).fit(*make_windows(sales, 6, 1, step=7))
+        apart = AttentionForecaster(**{**FAST, "patch_len": 1})
+        apart.fit(*make_windows(100 + np.cumsum(noise), 3, 8, step=11))
+        stream = AttentionForecaster(**FAST)
+        for row in range(0, len(X), 7):
+            stream.partial_fit(X[row:row + 1], y[row:row + 1])
 
 
 @pytest.fixture(scope="module")
