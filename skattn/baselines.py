@@ -1159,6 +1159,12 @@ class ARIMAForecaster(_LocalForecaster):
                     f"season_length={self.season_length}"
                 )
 
+    def _season_lengths(self):
+        # a fixed order decides by its own rule (enough values for its seasonal terms, not two
+        # cycles), and without seasonal_order it has no season at any length: the max_history
+        # warning told such models to keep two cycles (review, session 22)
+        return super()._season_lengths() if self.order is None else []
+
     def _forecast_window(self, y, steps, quantiles):
         n = y.shape[0]
         models = None

@@ -555,6 +555,18 @@ def test_a_season_max_history_cannot_hold_is_warned_about_at_fit(make, dropped, 
         MSTLForecaster((24, 168), max_history=400).fit(X, y)
 
 
+def test_fixed_order_arima_is_not_told_to_keep_two_seasons():
+    # a fixed order uses its seasonal terms by its own rule (n - d - D*m > p+q+P+Q+1), and has
+    # no season without seasonal_order: the two-cycles warning was false for it (review,
+    # session 22)
+    X, y = np.ones((2, 400)) + np.arange(400), np.zeros((2, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ARIMAForecaster(order=(1, 0, 0), seasonal_order=(1, 0, 0), season_length=12,
+                        max_history=20).fit(X, y)
+        ARIMAForecaster(order=(1, 0, 0), season_length=12, max_history=20).fit(X, y)
+
+
 def test_two_seasons_beyond_max_history_are_named_together():
     X, y = np.ones((2, 400)) + np.arange(400), np.zeros((2, 3))
     with pytest.warns(UserWarning, match=r"season_length 24, 168: .*these seasons.*>= 336"):
