@@ -343,9 +343,16 @@ def run_local(model, data):
 
 
 def models_of(args):
-    # the (window, seed) pairs of a --family run, every family alike
+    # the (window, seed) pairs of a --family run, every family alike, in the order of the saved
+    # members: family by family for --family (make_family_forecaster); the reported model's
+    # recipe lists them longest window first, its families within each window (session 16).
+    # The header said family by family for the reported model too, and a re-check of session
+    # 22's columns by it took the wrong members (review, session 22)
     windows = [int(w) for w in args.windows.split(",")] if args.windows else MEMBER_WINDOWS
-    return [(window, seed) for _ in args.family or FAMILIES for window in windows
+    if not args.family:
+        return [(window, seed) for window in sorted(windows, reverse=True) for _ in FAMILIES
+                for seed in seeds_of(args)]
+    return [(window, seed) for _ in args.family for window in windows
             for seed in seeds_of(args)]
 
 
