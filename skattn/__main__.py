@@ -1718,6 +1718,15 @@ def _compare(args):
     unknown = sorted(set(names) - set(MODEL_NAMES))
     if unknown:
         error(f"unknown model(s) {', '.join(unknown)}; choose from {','.join(MODEL_NAMES)}")
+    extra_periods = [period for period in (args.season_length or ())[1:] if period > 1]
+    if extra_periods and "mstl" not in names:
+        # only MSTL reads the periods after the first: without it they changed nothing, and
+        # only the progress line hinted at it (session 22's review)
+        warnings.warn(
+            f"--season-length gives several periods, but only the mstl model uses those after "
+            f"the first ({', '.join(map(str, extra_periods))}), and --models does not include "
+            f"it: every model runs with season {args.season_length[0]}; add mstl to --models",
+            UserWarning, stacklevel=2)
     if "ensemble" in names and args.seed > MAX_ENSEMBLE_SEED:
         # the parser allows up to MAX_SEED; the ensemble's last members would exceed it
         error(f"argument --seed: must be at most {MAX_ENSEMBLE_SEED} with the ensemble, whose "
