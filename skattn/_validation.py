@@ -61,19 +61,57 @@ def check_quantiles(quantiles):
     if array.ndim == 0:
         # scikit-learn's parameter check refuses it for the estimators ("must be an
         # array-like"), without saying how to give one quantile (user trial, session 22)
-        raise ValueError(f"quantiles must be a 1-D list of values in (0, 1), got one number, "
-                         f"{quantiles!r}: give one quantile as [{float(array)!r}]")
+        raise ValueError("quantiles must be a 1-D list of values in (0, 1), "
+                         + one_number_quantiles_message(quantiles, float(array)))
+    shown = shown_quantiles(quantiles)
     if array.ndim != 1 or array.size == 0:  # a nested list is not flattened, silently
         raise ValueError(f"quantiles must be a non-empty 1-D list of values in (0, 1), got "
-                         f"{quantiles!r}")
+                         f"{shown}")
     if not np.all((array > 0) & (array < 1)):  # NaN fails this too
-        raise ValueError(f"quantiles must be strictly between 0 and 1, got {quantiles!r}")
+        raise ValueError(f"quantiles must be strictly between 0 and 1, got {shown}")
     if np.unique(array).size < array.size:  # two outputs (heads, columns) for one quantile
-        raise ValueError(f"quantiles must be distinct, got {quantiles!r}")
+        raise ValueError(f"quantiles must be distinct, got {shown}")
     if np.any(np.diff(array) < 0):
         raise ValueError(f"quantiles must be in increasing order (the order of the columns of "
-                         f"predict_quantiles), got {quantiles!r}")
+                         f"predict_quantiles), got {shown}")
     return array
+
+
+def one_number_quantiles_message(quantiles, value):
+    """The end of the message refusing ``quantiles`` given as one number, ``value`` as a float:
+    "got one number, 0.5: give one quantile as [0.5]" when it may be a quantile, else that a
+    quantile lies strictly inside (0, 1).
+
+    "[1.5]" and "[nan]" were suggested for 1.5 and nan, quantiles refused in turn (review,
+    session 22).
+    """
+    if 0 < value < 1:  # NaN fails this too
+        return f"got one number, {quantiles!r}: give one quantile as [{value!r}]"
+    return (f"got one number, {quantiles!r}, which is not strictly inside (0, 1): a quantile "
+            "lies strictly between 0 and 1; give the levels as a list of such numbers, e.g. "
+            "[0.5] or [0.1, 0.5, 0.9]")
+
+
+def shown_quantiles(quantiles, limit=5):
+    """``quantiles`` as a message shows them: their repr when it is one short line, else the
+    type and its first ``limit`` entries ("Series ['0.1', '0.9']").
+
+    A pandas Series' repr is several lines (index, values, dtype), and was put whole inside the
+    message (review, session 22).
+    """
+    text = repr(quantiles)
+    if "\n" not in text and len(text) <= 80:
+        return text
+    try:
+        entries = list(np.asarray(quantiles, dtype=object).reshape(-1))
+    except Exception:  # noqa: BLE001 -- no entries to list: Python's short repr
+        import reprlib
+
+        return reprlib.repr(quantiles)
+    shown = ", ".join(repr(entry.item() if isinstance(entry, np.generic) else entry)
+                      for entry in entries[:limit])
+    more = f", ... ({len(entries)} entries)" if len(entries) > limit else ""
+    return f"{type(quantiles).__name__} [{shown}{more}]"
 
 
 def _is_number(value):
@@ -87,17 +125,27 @@ def _is_number(value):
 
 def refuse_non_numeric_quantiles(quantiles):
     """A ValueError naming the entries of ``quantiles`` that are not numbers (text, bools,
-    None, dates), and how to give them; nothing when there are none (the other rules are the
-    caller's).
+    None, dates), or ``quantiles`` itself when it is one such value, and how to give them;
+    nothing when there are none (the other rules are the caller's).
 
     NumPy's conversion to float reads ``"0.5"`` as 0.5 and ``True`` as 1.0, so
     ``quantiles=["0.1", "0.5", "0.9"]`` (from a config file, a command line) was accepted
     silently by every model and by :func:`skattn.metrics.quantile_loss`, while ``"0.5"`` alone
     was refused (user trial, session 22).
     """
-    if isinstance(quantiles, (str, bytes)):
+    value = (quantiles[()] if isinstance(quantiles, np.ndarray) and quantiles.ndim == 0
+             else quantiles)
+    if isinstance(value, np.generic):
+        value = value.item()  # its repr as Python's: True, not np.True_
+    if isinstance(value, (str, bytes)):
         raise ValueError(f"quantiles must be a list of numbers in (0, 1), got the text "
-                         f"{quantiles!r}: give one quantile as a number in a list, e.g. [0.5]")
+                         f"{value!r}: give one quantile as a number in a list, e.g. [0.5]")
+    if value is None or isinstance(value, (bool, complex)):
+        # one value that is no number: refused as such an entry of a list is. True was read as
+        # 1.0 and told "give one quantile as [1.0]", None as nan (review, session 22)
+        raise ValueError(f"quantiles must be a list of numbers in (0, 1), got {value!r}, which "
+                         "is not a number: give the levels as numbers in a list, e.g. [0.5] or "
+                         "[0.1, 0.5, 0.9]")
     if isinstance(quantiles, (list, tuple)):
         # each entry as given: NumPy makes [0.1, True] a float array and [1, "a"] text
         bad = [entry for entry in quantiles
@@ -119,7 +167,7 @@ def refuse_non_numeric_quantiles(quantiles):
                                                                np.number)) else entry)
                       for entry in bad[:3]) + (", ..." if len(bad) > 3 else "")
     raise ValueError(
-        f"quantiles must be numbers in (0, 1), got {quantiles!r}, with "
+        f"quantiles must be numbers in (0, 1), got {shown_quantiles(quantiles)}, with "
         f"{len(bad)} entr{'y' if len(bad) == 1 else 'ies'} that {'is' if len(bad) == 1 else 'are'}"
         f" not a number ({shown}): give the levels as numbers, e.g. [0.1, 0.5, 0.9]"
         + (" (text read from a file or a command line: [float(q) for q in quantiles])"

@@ -747,12 +747,13 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         if zero and not inside_an_ensemble():
             warnings.warn(
                 f"ForecastEnsemble: {zero} of {n_samples} windows get intervals of zero width "
-                f"(every combined quantile equal), a certainty nothing supports. Members that "
-                f"scale each forecast by its window's spread (AttentionForecaster with "
-                f"instance normalisation) give a constant window (a run of zeros) every "
-                f"quantile at its level; add members with normalize=False or baselines, or take "
-                f"such series' intervals from a baseline (skattn.baselines fit each whole "
-                f"history).", UserWarning, stacklevel=_stacklevel_outside_package())
+                f"(every combined quantile equal), a certainty nothing supports. Members read "
+                f"a constant window (a run of zeros) as certain when they scale each forecast "
+                f"by its window's spread (AttentionForecaster with instance normalisation) or "
+                f"estimate it from the window's changes (a baseline's intervals on a window "
+                f"without any); add members with normalize=False, or take such series' "
+                f"intervals from a baseline's forecast_quantiles of the whole history.",
+                UserWarning, stacklevel=_stacklevel_outside_package())
         return combined[:, 0, :] if self._prediction_shape_tail == () else combined
 
     def forecast_quantiles(self, history, steps=None):

@@ -69,13 +69,16 @@ from sklearn.utils.metadata_routing import (
 from sklearn.utils.validation import _check_sample_weight
 
 from ._validation import (check_targets_with_missing, final_step, fitted_quantiles,
-                          predicted_quantiles, refuse_non_numeric_quantiles)
+                          one_number_quantiles_message, predicted_quantiles,
+                          refuse_non_numeric_quantiles, shown_quantiles)
 from .exceptions import MetricWarning
 from .windows import as_float64
 
+# MetricWarning too: the docstrings tell users to filter it, and `from skattn.metrics import *`
+# gave it before __all__ was written (review, session 22)
 __all__ = [
-    "MASEScorer", "QuantileLossScorer", "SCORERS", "coverage", "interval_score", "mae",
-    "make_mase_scorer", "make_quantile_loss_scorer", "mase", "msis", "neg_mae_scorer",
+    "MASEScorer", "MetricWarning", "QuantileLossScorer", "SCORERS", "coverage", "interval_score",
+    "mae", "make_mase_scorer", "make_quantile_loss_scorer", "mase", "msis", "neg_mae_scorer",
     "neg_quantile_loss_scorer", "neg_rmse_scorer", "neg_smape_scorer", "quantile_loss", "rmse",
     "seasonal_naive_scale", "smape",
 ]
@@ -1098,15 +1101,16 @@ def _checked_quantiles(quantiles):
     # numbers by NumPy, and accepted (user trial, session 22)
     refuse_non_numeric_quantiles(quantiles)
     message = (f"quantiles must be a non-empty 1-D list of numbers strictly between 0 and 1 "
-               f"(one quantile q as [q]), got {quantiles!r}")
+               f"(one quantile q as [q]), got {shown_quantiles(quantiles)}")
     try:
         levels = np.asarray(quantiles, dtype=np.float64)
     except (TypeError, ValueError):
         raise ValueError(message) from None
     if levels.ndim == 0:
-        raise ValueError(f"quantiles must be a 1-D list of numbers strictly between 0 and 1 "
-                         f"(one quantile q as [q]), got one number, {quantiles!r}: give one "
-                         f"quantile as [{float(levels)!r}]")
+        # "[q]" only for a q that may be a quantile: 1.5 was told "[1.5]" (review, session 22)
+        raise ValueError("quantiles must be a 1-D list of numbers strictly between 0 and 1 (one "
+                         "quantile q as [q]), "
+                         + one_number_quantiles_message(quantiles, float(levels)))
     if levels.ndim != 1 or levels.size == 0 or not np.all((levels > 0.0) & (levels < 1.0)):
         raise ValueError(message)  # NaN fails the comparisons too
     return levels
@@ -1659,12 +1663,18 @@ class QuantileLossScorer(_ScorerTakingWeights):
         ------
         ValueError
             When ``estimator`` forecasts no quantiles (its ``quantiles_`` is None, or it has no
-            ``predict_quantiles``), on bad input to :func:`quantile_loss`, on bad weights, or
-            when a row of ``y`` has no observed value.
+            ``predict_quantiles``; for a :class:`~skattn.ForecastEnsemble` whose members forecast
+            other quantiles, naming each member's), on bad input to :func:`quantile_loss`, on
+            bad weights, or when a row of ``y`` has no observed value.
         """
         quantiles = fitted_quantiles(estimator)
         if quantiles is None:
             final = final_step(estimator)
+            if (hasattr(final, "_no_common_quantiles")
+                    and _some_member_forecasts_quantiles(final)):
+                # an ensemble whose members forecast other quantiles is no point model: it was
+                # told "forecasts points ...: score it with neg_mae_scorer" (review, session 22)
+                raise ValueError(final._no_common_quantiles("the quantile loss scorer"))
             named = type(final).__name__ + (
                 "" if final is estimator else
                 f" (the final estimator of {type(estimator).__name__})")
@@ -1701,6 +1711,14 @@ class QuantileLossScorer(_ScorerTakingWeights):
 
     def __repr__(self):
         return "make_quantile_loss_scorer()"
+
+
+def _some_member_forecasts_quantiles(ensemble):
+    """Whether some member of a fitted :class:`~skattn.ForecastEnsemble` forecasts quantiles (its
+    ``quantiles_`` None then says the members' quantiles differ, not that it forecasts points)."""
+    members = getattr(ensemble, "estimators_", None)
+    return members is not None and any(fitted_quantiles(member) is not None
+                                       for member in members)
 
 
 def make_quantile_loss_scorer():

@@ -108,13 +108,31 @@ def _check_refit(name, model):
     if not isinstance(search, BaseSearchCV) or search.refit is not False:
         return
     scoring = search.scoring
-    # several scorers: refit=True is scikit-learn's error there, a scorer's name is the remedy
-    names = ([str(key) for key in scoring]
-             if isinstance(scoring, (dict, list, tuple, set)) and len(scoring) > 1 else None)
-    remedy = (f"refit={names[0]!r} or another of its scorers' names ({', '.join(map(repr, names))}"
-              "): with several scorers, refit names the one that picks the best" if names else
-              "refit=True (the default; with several scorers, the name of the one that picks "
-              "the best, e.g. refit='mase' for scoring={'mase': ..., 'smape': ...})")
+    # scikit-learn takes any list, tuple, set or dict scoring for multi-metric, one entry
+    # included: refit=True is its error there ("For multi-metric scoring, the parameter refit
+    # must be set to a scorer key"), and a scorer's name is the remedy. The advice was refit=True
+    # for scoring=["neg_mean_absolute_error"] (review, session 22)
+    names = None
+    if isinstance(scoring, (dict, list, tuple, set, frozenset)):
+        # a set's order is arbitrary: sorted, for one message per search
+        names = ([str(key) for key in sorted(scoring, key=str)]
+                 if isinstance(scoring, (set, frozenset)) else [str(key) for key in scoring])
+    if names and len(names) == 1:
+        # the scorer itself: a dict's value (its key names it only)
+        alone = (next(iter(scoring.values())) if isinstance(scoring, dict)
+                 else next(iter(scoring)))
+        alone = f"scoring={alone!r}" if isinstance(alone, str) else "the scorer alone as scoring="
+        remedy = (f"refit={names[0]!r}, its scorer's name: a scoring given as a "
+                  f"{type(scoring).__name__} is multi-metric to scikit-learn even with one "
+                  "scorer, and refit names the one that picks the best (refit=True is refused "
+                  f"there); or give {alone}, with refit=True")
+    elif names:
+        remedy = (f"refit={names[0]!r} or another of its scorers' names "
+                  f"({', '.join(map(repr, names))}): with several scorers, refit names the one "
+                  "that picks the best")
+    else:
+        remedy = ("refit=True (the default; with several scorers, the name of the one that "
+                  "picks the best, e.g. refit='mase' for scoring={'mase': ..., 'smape': ...})")
     raise ValueError(
         f"model {name!r} is a {type(search).__name__} with refit=False: it keeps no "
         "best_estimator_ refitted on all the windows, so it has no predict to forecast with "
@@ -175,6 +193,73 @@ def _kept_by_clone(estimator, cloned=None):
 
     walk(estimator, cloned)
     return kept
+
+
+def _kept_makes_forecasts(estimator, kept):
+    """Whether the estimators ``kept`` (of :func:`_kept_by_clone`) make ``estimator``'s forecasts:
+    ``estimator`` is one of them, or the estimator that makes its predictions is (through a
+    Pipeline's last step, a search's or :class:`PredictForecaster`'s ``estimator``, a
+    :class:`~skattn.DeseasonalizedForecaster`'s ``forecaster``, a ``TransformedTargetRegressor``'s
+    ``regressor``, or every member of an ensemble).
+
+    False when only a part is kept: a transformer step before the final one, one member of an
+    ensemble among others that are refitted. backtest said "model ... is not refitted at the
+    origins" of ``make_pipeline(FrozenEstimator(scaler), Ridge())``, whose Ridge is refitted at
+    every origin (review, session 22).
+    """
+    from sklearn.ensemble._voting import _BaseVoting
+    from sklearn.pipeline import Pipeline
+
+    if any(estimator is other for other in kept):
+        return True
+    if isinstance(estimator, Pipeline):
+        steps = [step for _, step in estimator.steps]
+        return bool(steps) and _kept_makes_forecasts(steps[-1], kept)
+    if isinstance(estimator, _BaseVoting):  # ForecastEnsemble, VotingRegressor
+        members = [member for _, member in estimator.estimators
+                   if not (member is None or isinstance(member, str))]  # "drop"
+        return bool(members) and all(_kept_makes_forecasts(member, kept) for member in members)
+    try:
+        params = estimator.get_params(deep=False)
+    except Exception:  # noqa: BLE001 -- a get_params that fails: no inner model to follow
+        return False
+    # the one estimator a wrapper forecasts with (a StackingRegressor's final_estimator is
+    # fitted on its members' forecasts, so a kept one is only a part: not followed)
+    inner = [params[key] for key in ("estimator", "regressor", "forecaster")
+             if hasattr(params.get(key), "fit") and not isinstance(params.get(key), type)]
+    return len(inner) == 1 and _kept_makes_forecasts(inner[0], kept)
+
+
+def _kept_warning(name, given, kept, n_back):
+    """The message of :func:`backtest`'s warning of model ``name`` (``given``), which holds the
+    estimators ``kept`` fitted by clone (of :func:`_kept_by_clone`); the earliest origin is
+    ``n_back`` values before each series' end.
+
+    When they make its forecasts (:func:`_kept_makes_forecasts`), the model is not refitted at
+    the origins; when they are a part only (a pre-fitted transformer step, one member of an
+    ensemble), that part is not, and the rest is. Warned either way: a scaler fitted on the
+    hold-out passes it on to every forecast (review, session 22).
+    """
+    what = _kept_description(kept, given)
+    clone_note = ("which clone() returns as it is, fitted, instead of as an unfitted copy (a "
+                  "FrozenEstimator's fit does nothing)")
+    earliest = (f"fitted on no value at or after the earliest origin (the last {n_back} values "
+                "of each series here)")
+    if _kept_makes_forecasts(given, kept):
+        return (f"model {name!r} is not refitted at the origins: {what}, {clone_note}. Its "
+                f"scores are honest only if it was {earliest}; fitted on the hold-out, it is "
+                "scored on values it was trained on. Pass the unfitted estimator to have it "
+                "refitted at each origin")
+    several = len(kept) > 1
+    part = "those parts" if several else "that part"
+    return (f"model {name!r} is refitted at the origins except for the "
+            f"part{'s' if several else ''} kept fitted: {what}, {clone_note}. "
+            f"{part.capitalize()} {'are' if several else 'is'} not refitted at the origins; "
+            f"the rest of the model is. Its scores are honest only if {part} "
+            f"{'were' if several else 'was'} {earliest}; fitted on the hold-out, {part} "
+            f"{'bring' if several else 'brings'} values the model is scored on into its "
+            f"forecasts. Pass {part} unfitted to have {'them' if several else 'it'} refitted "
+            "at each origin too")
 
 
 def _kept_description(kept, given):
@@ -889,7 +974,8 @@ def backtest(
         :class:`PredictForecaster`'s rule. Unfitted; they are cloned (a search with
         ``refit=False`` has no ``predict``: a ValueError says so). An estimator that ``clone``
         returns as it is, fitted (a :class:`~sklearn.frozen.FrozenEstimator`, alone or inside
-        a Pipeline, search or :class:`PredictForecaster`), is not refitted: see Warns.
+        a Pipeline, search or :class:`PredictForecaster`), is not refitted, nor is such a part
+        of a model (a frozen transformer step, one member of an ensemble): see Warns.
     series : array-like of shape (n_timesteps,), or list of such arrays
         One series, or several series of any lengths (finite values).
     horizon : int
@@ -1005,13 +1091,17 @@ def backtest(
     UserWarning
         When a model is or holds an estimator that :func:`~sklearn.base.clone` returns as it is,
         fitted, instead of as an unfitted copy (a :class:`~sklearn.frozen.FrozenEstimator`,
-        alone or inside a Pipeline, a search or a :class:`PredictForecaster`): the model is not
-        refitted at the origins, but forecasts as it was fitted before the call, so its scores
-        are honest only if it was fitted on no value at or after the earliest origin (a model
-        pre-trained on other series, or on the values before the earliest origin, is fair to
-        score; one fitted on the hold-out is scored on values it has seen). Once per such model
-        and call, naming the model and what is frozen, from the line that called backtest,
-        before any training.
+        alone or inside a Pipeline, a search or a :class:`PredictForecaster`): when it makes
+        the model's forecasts (the model itself, the final step through Pipelines and
+        searches, every member of an ensemble), the model is not refitted at the origins, but
+        forecasts as it was fitted before the call, so its scores are honest only if it was
+        fitted on no value at or after the earliest origin (a model pre-trained on other
+        series, or on the values before the earliest origin, is fair to score; one fitted on
+        the hold-out is scored on values it has seen). When it is a part only (a pre-fitted
+        scaler before a refitted Ridge, one member of an ensemble), the warning says that part
+        is not refitted and the rest is, with the same condition on that part (a scaler fitted
+        on the hold-out passes it on to every forecast). Once per such model and call, naming
+        the model and what is frozen, from the line that called backtest, before any training.
     Warning
         The models' own warnings, each distinct one (category and message) once per model and
         call, when the model is done (after its last origin, or its error), from where it was
@@ -1198,18 +1288,14 @@ def backtest(
 
     # a model that clone() returns fitted (a FrozenEstimator) is not refitted at the origins:
     # one fitted on every window, hold-out included, scored sMAPE 0.000 without a word (user
-    # trial, session 22). Warned, not refused: one pre-trained on other data is fair to score
+    # trial, session 22). Warned, not refused: one pre-trained on other data is fair to score.
+    # A kept part (a frozen scaler before a Ridge) is named as a part: the rest is refitted
+    # (review, session 22)
     for name, _, given in named:
         kept = _kept_by_clone(given)
         if kept:
-            warnings.warn(
-                f"model {name!r} is not refitted at the origins: {_kept_description(kept, given)}"
-                ", which clone() returns as it is, fitted, instead of as an unfitted copy (a "
-                "FrozenEstimator's fit does nothing). Its scores are honest only if it was "
-                "fitted on no value at or after the earliest origin (the last "
-                f"{int(back[0])} values of each series here); fitted on the hold-out, it is "
-                "scored on values it was trained on. Pass the unfitted estimator to have it "
-                "refitted at each origin", UserWarning, stacklevel=2)
+            warnings.warn(_kept_warning(name, given, kept, int(back[0])), UserWarning,
+                          stacklevel=2)
 
     rows, all_forecasts, all_quantiles = [], {}, {}
     caller = current_caller()  # work run in other processes sends its warnings back here

@@ -333,6 +333,15 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
         self.seasonality_test = seasonality_test
         self.critical_value = critical_value
 
+    def __setstate__(self, state):
+        # a pickle from before a fitted search was read through (session 22) kept quantiles_
+        # None for a quantile search inside, and forecast_quantiles said its model "does not"
+        # forecast quantiles (review, session 22): read again, as fit reads them
+        state = dict(state)
+        super().__setstate__(state)
+        if "forecaster_" in state and state.get("quantiles_") is None:
+            self.quantiles_ = fitted_quantiles(self.forecaster_)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.single_output = True

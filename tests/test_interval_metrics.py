@@ -856,3 +856,89 @@ def test_the_quantile_scorers_are_exported():
     assert {"make_quantile_loss_scorer", "neg_quantile_loss_scorer",
             "QuantileLossScorer"} <= set(skattn.metrics.__all__)
     assert all(hasattr(skattn.metrics, name) for name in skattn.metrics.__all__)
+
+
+# ------------------------------------------------------------------------------------------
+# Review, session 22
+# ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("quantiles", [True, np.True_, None])
+def test_quantile_loss_refuses_one_value_that_is_not_a_number(quantiles):
+    # True was told "give one quantile as [1.0]" (review, session 22)
+    with pytest.raises(ValueError, match=r"got (True|None), which is not a number") as raised:
+        quantile_loss([1.0, 2.0], np.ones((2, 1)), quantiles)
+    assert "give one quantile as [" not in str(raised.value)
+
+
+@pytest.mark.parametrize("quantiles", [1.5, float("nan"), 0, np.float64(-0.5)])
+def test_quantile_loss_suggests_one_quantile_only_for_a_number_that_may_be_one(quantiles):
+    # 1.5 was told "give one quantile as [1.5]", nan "[nan]" (review, session 22)
+    with pytest.raises(ValueError, match=r"got one number, .*, which is not strictly inside "
+                                         r"\(0, 1\)") as raised:
+        quantile_loss([1.0, 2.0], np.ones((2, 1)), quantiles)
+    assert "give one quantile as" not in str(raised.value)
+
+
+def test_quantile_loss_shows_a_series_of_text_on_one_line():
+    import pandas as pd
+
+    with pytest.raises(ValueError, match=r"got Series \['0\.1', '0\.9'\], with 2 entries") as raised:
+        quantile_loss([1.0, 2.0], np.ones((2, 2)), pd.Series(["0.1", "0.9"]))
+    assert "\n" not in str(raised.value)
+
+
+def test_quantile_loss_scorer_names_the_members_quantiles_of_an_ensemble_that_differ():
+    # "ForecastEnsemble forecasts points (its quantiles_ is None): score it with
+    # neg_mae_scorer" was said of members forecasting other quantiles (review, session 22)
+    from sklearn.pipeline import make_pipeline
+
+    from skattn import ForecastEnsemble, make_windows
+    from skattn.baselines import NaiveForecaster, SeasonalNaiveForecaster
+    from skattn.metrics import neg_quantile_loss_scorer
+
+    X, y = make_windows(50 + 10 * np.sin(np.arange(120) * np.pi / 6), window=24, horizon=3)
+    ensemble = ForecastEnsemble([("a", SeasonalNaiveForecaster(12, quantiles=(0.1, 0.5, 0.9))),
+                                 ("b", NaiveForecaster(quantiles=(0.05, 0.5, 0.95)))]).fit(X, y)
+    for model in (ensemble, make_pipeline(ensemble)):
+        with pytest.raises(ValueError, match=r"^the quantile loss scorer needs members that all "
+                                             r"forecast the same quantiles .*; the members "
+                                             r"forecast a: \[0\.1, 0\.5, 0\.9\], b: "
+                                             r"\[0\.05, 0\.5, 0\.95\]$"):
+            neg_quantile_loss_scorer(model, X, y)
+    mixed = ForecastEnsemble([("a", SeasonalNaiveForecaster(12, quantiles=(0.1, 0.5, 0.9))),
+                              ("b", NaiveForecaster())]).fit(X, y)
+    with pytest.raises(ValueError, match=r"the members forecast a: \[0\.1, 0\.5, 0\.9\], "
+                                         r"b: a point$"):
+        neg_quantile_loss_scorer(mixed, X, y)
+    # members of points: a point model, as before
+    points = ForecastEnsemble([("a", SeasonalNaiveForecaster(12)),
+                               ("b", NaiveForecaster())]).fit(X, y)
+    with pytest.raises(ValueError, match=r"ForecastEnsemble forecasts points \(its quantiles_ is "
+                                         r"None\): score it with neg_mae_scorer"):
+        neg_quantile_loss_scorer(points, X, y)
+
+
+def test_metric_warning_is_exported_with_the_metrics_the_docs_import():
+    # __all__ (new in session 22) left MetricWarning out of `from skattn.metrics import *`,
+    # although the docstrings tell users to filter it (review, session 22)
+    import re
+    from pathlib import Path
+
+    import skattn.metrics
+    from skattn.exceptions import MetricWarning
+
+    namespace = {}
+    exec("from skattn.metrics import *", namespace)
+    assert namespace["MetricWarning"] is MetricWarning
+    # every name the README, the docs and the package's docstrings import from skattn.metrics
+    root = Path(skattn.metrics.__file__).resolve().parents[1]
+    texts = [path.read_text(encoding="utf-8") for path in
+             [root / "README.md", *(root / "docs").glob("*.md"), *(root / "skattn").glob("*.py")]
+             if path.exists()]
+    imported = {name.strip() for text in texts
+                for grouped, names in re.findall(r"from skattn\.metrics import (?:\(([^)]*)\)|"
+                                                 r"([\w, ]+))", text)
+                for name in (grouped or names).split(",") if name.strip()}
+    imported = {name.split("#")[0].strip() for name in imported} - {""}  # comments in (...)
+    imported -= {name for name in imported if name.startswith("_")}
+    assert {"smape", "mase", "neg_smape_scorer"} <= imported  # the search found them
+    assert imported <= set(skattn.metrics.__all__)

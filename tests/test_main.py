@@ -1924,11 +1924,26 @@ def _last_origin_bounds(rows, model, series):
 
 @pytest.mark.parametrize("dataset", ["dated", "no-times"])
 def test_compare_plot_shades_each_models_intervals_in_its_colour(tmp_path, saved_figures,
-                                                                 dataset):
+                                                                 dataset, monkeypatch):
     from matplotlib.collections import PolyCollection
-    from matplotlib.colors import to_rgb
+    from matplotlib.colors import to_rgb, to_rgba
     from matplotlib.dates import date2num
 
+    import skattn.model_selection
+
+    # the quantile forecasts backtest returned, by model: the bands are checked against their
+    # columns of known quantiles, not only against --forecasts-csv, whose bounds come from the
+    # same helper as the bands' (a wrong pick would have passed both; review, session 22)
+    returned = {}
+    backtest = skattn.model_selection.backtest
+
+    def recording_backtest(*args, **kwargs):
+        table, forecasts = backtest(*args, **kwargs)
+        returned.update({name: (np.array(quantiles), np.array(values)) for name, (
+            quantiles, values) in forecasts.get("__quantiles__", {}).items()})
+        return table, forecasts
+
+    monkeypatch.setattr(skattn.model_selection, "backtest", recording_backtest)
     if dataset == "dated":
         path, _ = _dated_csv(tmp_path, lambda day: day.isoformat(), n_days=40)
         argv = ["--dataset", path, *_DATED_ARGS, "--time-column", "date"]
@@ -1945,7 +1960,13 @@ def test_compare_plot_shades_each_models_intervals_in_its_colour(tmp_path, saved
     (figure,) = saved_figures
     series_names = list(dict.fromkeys(row["series"] for row in rows))  # the panels' order
     assert len(figure.axes) == len(series_names) == (2 if dataset == "dated" else 1)
-    for axis, series in zip(figure.axes, series_names):
+    # 0.95 and 0.8 (with the median): every model forecast the quantiles 0.025, 0.1, 0.5, 0.9
+    # and 0.975, in columns 0 to 4; the 95% band spans columns 0 and 4, the 80% one 1 and 3
+    assert set(returned) == set(models)
+    for quantiles, _ in returned.values():
+        np.testing.assert_allclose(quantiles, [0.025, 0.1, 0.5, 0.9, 0.975], rtol=0, atol=1e-12)
+    columns = {"95": (0, 4), "80": (1, 3)}
+    for panel, (axis, series) in enumerate(zip(figure.axes, series_names)):
         lines = {line.get_label(): line for line in axis.lines}
         # a band per model and level, nothing else shaded
         assert len(axis.collections) == 2 * len(models)
@@ -1966,13 +1987,26 @@ def test_compare_plot_shades_each_models_intervals_in_its_colour(tmp_path, saved
                 assert 0 < band.get_alpha() < 1
                 xs, lower, upper = _band_extent(band)
                 np.testing.assert_allclose(xs, steps)  # the forecast's steps
+                # the model's forecasts of that level's quantiles, at the last origin (the one
+                # shown), for this panel's series
+                values = returned[model][1][-1, panel]  # (horizon, quantiles)
+                np.testing.assert_allclose(lower, values[:, columns[percent][0]])
+                np.testing.assert_allclose(upper, values[:, columns[percent][1]])
                 # the bounds written to --forecasts-csv
                 np.testing.assert_allclose(lower, bounds[f"lower_{percent}"])
                 np.testing.assert_allclose(upper, bounds[f"upper_{percent}"])
                 assert np.all(lower <= upper)
+            # nested: the 80% band inside the 95% one (the spread of these models' forecasts)
+            (_, lower_95, upper_95), (_, lower_80, upper_80) = map(_band_extent, bands)
+            assert np.all(lower_95 <= lower_80) and np.all(upper_80 <= upper_95)
     # one swatch per level after the lines, the widest first
-    labels = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
+    legend = figure.axes[0].get_legend()
+    labels = [text.get_text() for text in legend.get_texts()]
     assert labels == ["history", "truth", *models, "95% interval", "80% interval"]
+    # black, darker for each narrower level (as its band looks where a model's bands overlap)
+    swatches = [to_rgba(handle.get_facecolor()) for handle in legend.legend_handles[-2:]]
+    assert all(swatch[:3] == (0.0, 0.0, 0.0) for swatch in swatches)
+    assert 0 < swatches[0][3] < swatches[1][3] < 1
 
 
 def test_compare_plot_has_no_bands_without_interval(tmp_path, saved_figures):
@@ -2442,3 +2476,20 @@ def test_compare_help_says_the_first_season_is_the_primary_one(capsys):
     assert "attention,ensemble,naive,snaive,ets,theta,arima,mstl (default: all, mstl only when " \
            "--season-length gives several periods)" in out
     assert "'mstl' is skattn.baselines.MSTLForecaster with every period of --season-length" in out
+
+
+def test_compare_warns_when_no_model_reads_the_periods_after_the_first(monkeypatch, capsys):
+    # only MSTL reads them: without it in --models they changed nothing, with no word but the
+    # progress line's (review, session 22)
+    runs = _stub_backtest(monkeypatch)
+    argv = ["compare", "--output", "none", "--quiet", "--n-jobs", "1", "--season-length"]
+    with pytest.warns(UserWarning, match=r"only the mstl model uses those after the first "
+                                         r"\(3\).*add mstl to --models"):
+        main(argv + ["12,3", "--models", "naive,snaive"])
+    assert [name for models, _ in runs for name in models] == ["NaiveForecaster",
+                                                                "SeasonalNaiveForecaster"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        main(argv + ["12,1", "--models", "naive"])  # a period of 1 is no season
+        main(argv + ["12", "--models", "naive"])
+    capsys.readouterr()

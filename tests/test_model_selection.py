@@ -1810,3 +1810,112 @@ def test_sort_by_an_msis_column_of_a_level_not_given_names_the_levels():
         backtest(models, series, 6, 12, sort_by="msis_95")
     # the level given: sorted by it, as before
     backtest(models, series, 6, 12, interval=[0.8, 0.95], sort_by="msis_95")
+
+
+def _kept_warnings(models, series, **kwargs):
+    """The messages of backtest's warnings of models kept fitted by clone, by model."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        backtest(models, series, 6, 12, sort_by=None, **kwargs)
+    return {str(w.message).split("'")[1]: str(w.message) for w in caught
+            if "kept fitted" in str(w.message) or "is not refitted" in str(w.message)}
+
+
+def test_backtest_names_a_part_kept_fitted_as_a_part_and_the_rest_refitted():
+    # "model ... is not refitted at the origins" was said of make_pipeline(FrozenEstimator(
+    # scaler), Ridge()), whose Ridge is refitted at every origin, and of an ensemble of a
+    # frozen member and a fresh one (review, session 22). Still warned: a scaler fitted on the
+    # hold-out passes it on to every forecast
+    from sklearn.base import clone
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.utils.validation import check_is_fitted
+
+    from skattn import DeseasonalizedForecaster, ForecastEnsemble
+
+    series = _frozen_trial_series()
+    X, y = make_windows(series, 12, 6)
+    scaler = StandardScaler().fit(X[:20])
+    ridge = Ridge().fit(X[:20], y[:20])
+    models = {
+        "scaler": make_pipeline(FrozenEstimator(scaler), Ridge()),
+        "member": ForecastEnsemble([("pre", FrozenEstimator(ridge)), ("fresh", Ridge())]),
+        "two parts": ForecastEnsemble([("pre", FrozenEstimator(ridge)),
+                                       ("fresh", make_pipeline(FrozenEstimator(scaler),
+                                                               Ridge()))]),
+        # what makes the forecasts is kept: the model is not refitted
+        "final step": make_pipeline(StandardScaler(), FrozenEstimator(ridge)),
+        "searched": GridSearchCV(make_pipeline(StandardScaler(), FrozenEstimator(ridge)),
+                                 {"standardscaler__with_mean": [True, False]},
+                                 cv=TimeSeriesSplit(2)),
+        "every member": ForecastEnsemble([("a", FrozenEstimator(ridge)), ("b", "drop"),
+                                          ("c", make_pipeline(FrozenEstimator(ridge)))]),
+        "deseasonalized": DeseasonalizedForecaster(FrozenEstimator(ridge), season_length=2),
+        "wrapped": PredictForecaster(make_pipeline(FrozenEstimator(scaler), Ridge())),
+    }
+    texts = _kept_warnings(models, series, n_origins=2)
+    assert set(texts) == set(models)
+    for name in ("scaler", "member", "wrapped"):
+        assert texts[name].startswith(f"model {name!r} is refitted at the origins except for "
+                                      "the part kept fitted: ")
+        assert ("That part is not refitted at the origins; the rest of the model is. Its "
+                "scores are honest only if that part was fitted on no value at or after the "
+                "earliest origin (the last 12 values of each series here)") in texts[name]
+        assert f"model {name!r} is not refitted" not in texts[name]
+    assert "its parameter frozenestimator is FrozenEstimator(StandardScaler)" in texts["scaler"]
+    assert "its parameter pre is FrozenEstimator(Ridge)" in texts["member"]
+    assert texts["two parts"].startswith("model 'two parts' is refitted at the origins except "
+                                         "for the parts kept fitted: its parameter pre is "
+                                         "FrozenEstimator(Ridge); its parameter "
+                                         "fresh__frozenestimator is "
+                                         "FrozenEstimator(StandardScaler)")
+    assert "Those parts are not refitted at the origins; the rest of the model is" in texts[
+        "two parts"]
+    for name in ("final step", "searched", "every member", "deseasonalized"):
+        assert texts[name].startswith(f"model {name!r} is not refitted at the origins: ")
+        assert ("Its scores are honest only if it was fitted on no value at or after the "
+                "earliest origin (the last 12 values") in texts[name]
+    # what the part message says: the clone's Ridge is a new, unfitted one, refitted at each
+    # origin, while its scaler is the one given
+    cloned = clone(models["scaler"])
+    assert cloned[0] is models["scaler"][0] and cloned[-1] is not models["scaler"][-1]
+    with pytest.raises(Exception, match="not fitted"):
+        check_is_fitted(cloned[-1])
+
+
+def test_backtest_names_the_scorer_of_a_one_scorer_multi_metric_search_with_refit_false():
+    # scikit-learn takes any list, tuple, set or dict scoring for multi-metric, one entry
+    # included: backtest told refit=True, which scikit-learn then refused with "For multi-metric
+    # scoring, the parameter refit must be set to a scorer key" (review, session 22)
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+
+    series = _frozen_trial_series()
+    mae = "neg_mean_absolute_error"
+    for scoring, key in (([mae], mae), ((mae,), mae), ({"mae": mae}, "mae")):
+        search = GridSearchCV(Ridge(), {"alpha": [0.1, 1.0]}, cv=TimeSeriesSplit(2, gap=5),
+                              scoring=scoring, refit=False)
+        for model in (search, PredictForecaster(search)):
+            with pytest.raises(ValueError) as raised:
+                backtest({"s": model}, series, 6, 12)
+            message = str(raised.value)
+            assert message.startswith("model 's' is a GridSearchCV with refit=False")
+            assert (f"pass refit={key!r}, its scorer's name: a scoring given as a "
+                    f"{type(scoring).__name__} is multi-metric to scikit-learn even with one "
+                    f"scorer") in message
+            assert f"or give scoring={mae!r}, with refit=True" in message
+            assert "pass refit=True" not in message
+        # the advice, followed: backtested
+        search.set_params(refit=key)
+        assert list(backtest({"s": search}, series, 6, 12)["model"]) == ["s"]
+    # a dict of a scorer object: its key, and the scorer alone as the other way
+    from sklearn.metrics import get_scorer
+
+    search = GridSearchCV(Ridge(), {"alpha": [0.1, 1.0]}, cv=TimeSeriesSplit(2, gap=5),
+                          scoring={"mae": get_scorer(mae)}, refit=False)
+    with pytest.raises(ValueError, match=r"pass refit='mae', its scorer's name: .* or give the "
+                                         r"scorer alone as scoring=, with refit=True"):
+        backtest({"s": search}, series, 6, 12)

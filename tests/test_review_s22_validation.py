@@ -188,3 +188,111 @@ def test_the_models_refuse_quantiles_given_as_text(data):
         AttentionForecaster(loss="pinball", quantiles=text, d_model=8, max_epochs=1).fit(X, y)
     with pytest.raises(ValueError, match="not a number"):
         SeasonalNaiveForecaster(12, quantiles=text).fit(X, y)
+
+
+# ------------------------------------------------------------------------------------------
+# Review, session 22: pickles from before the look-through; one value that is no quantile
+# ------------------------------------------------------------------------------------------
+def _as_pickled_before_the_look_through(model):
+    """``model`` (fitted) through a pickle as the code before the wrappers read a fitted search
+    through wrote it: with quantiles_ None."""
+    import pickle
+
+    model.__dict__["quantiles_"] = None
+    return pickle.loads(pickle.dumps(model))
+
+
+def _search_of_quantile_baseline():
+    from skattn.baselines import SeasonalNaiveForecaster
+
+    return search_of(SeasonalNaiveForecaster(quantiles=QUANTILES), {"season_length": [1, 12]})
+
+
+def test_an_ensemble_pickled_before_the_look_through_loads_with_its_quantiles(data):
+    # loaded with quantiles_ None, it said its members "forecast s: [0.1, 0.5, 0.9], n: [0.1,
+    # 0.5, 0.9]" and needed "the same quantiles" (review, session 22)
+    from skattn.baselines import NaiveForecaster, SeasonalNaiveForecaster
+
+    series, X, y = data
+    ensemble = ForecastEnsemble([("s", _search_of_quantile_baseline()),
+                                 ("n", SeasonalNaiveForecaster(12, quantiles=QUANTILES))])
+    expected = ensemble.fit(X, y).predict_quantiles(X[-4:])
+    loaded = _as_pickled_before_the_look_through(ensemble)
+    np.testing.assert_array_equal(loaded.quantiles_, QUANTILES)
+    np.testing.assert_array_equal(loaded.predict_quantiles(X[-4:]), expected)
+    assert loaded.forecast_quantiles(series[:-6], 3).shape == (3, 3)
+    # members of points, or of other quantiles: None still, as fit leaves it
+    for members in ([("a", NaiveForecaster()), ("b", SeasonalNaiveForecaster(12))],
+                    [("a", NaiveForecaster(quantiles=(0.2, 0.8))),
+                     ("b", SeasonalNaiveForecaster(12, quantiles=QUANTILES))],
+                    [("a", NaiveForecaster()), ("b", _search_of_quantile_baseline())]):
+        loaded = _as_pickled_before_the_look_through(ForecastEnsemble(members).fit(X, y))
+        assert loaded.quantiles_ is None
+        with pytest.raises(ValueError, match="needs members that all forecast the same"):
+            loaded.predict_quantiles(X[-4:])
+    # unfitted: nothing read
+    import pickle
+
+    unfitted = ForecastEnsemble([("s", _search_of_quantile_baseline())])
+    assert not hasattr(pickle.loads(pickle.dumps(unfitted)), "quantiles_")
+
+
+def test_a_deseasonalized_search_pickled_before_the_look_through_loads_with_its_quantiles(data):
+    # loaded with quantiles_ None, forecast_quantiles said "SeasonalNaiveForecaster (the model
+    # inside GridSearchCV) does not" forecast quantiles (review, session 22)
+    import pickle
+
+    from skattn.baselines import SeasonalNaiveForecaster
+
+    series, X, y = data
+    model = DeseasonalizedForecaster(_search_of_quantile_baseline(), season_length=12).fit(X, y)
+    expected = model.predict_quantiles(X[-4:])
+    loaded = _as_pickled_before_the_look_through(model)
+    np.testing.assert_array_equal(loaded.quantiles_, QUANTILES)
+    np.testing.assert_array_equal(loaded.predict_quantiles(X[-4:]), expected)
+    assert loaded.forecast_quantiles(series[:-6], 3).shape == (3, 3)
+    point = DeseasonalizedForecaster(SeasonalNaiveForecaster(12), season_length=12).fit(X, y)
+    assert _as_pickled_before_the_look_through(point).quantiles_ is None
+    unfitted = pickle.loads(pickle.dumps(DeseasonalizedForecaster(SeasonalNaiveForecaster())))
+    assert not hasattr(unfitted, "quantiles_")
+
+
+@pytest.mark.parametrize("quantiles", [True, False, np.True_, np.array(True), None,
+                                       complex(0.5), np.array("0.5")])
+def test_check_quantiles_refuses_one_value_that_is_not_a_number(quantiles):
+    # True was read as 1.0 and told "give one quantile as [1.0]", None as nan (review,
+    # session 22): refused as such an entry of a list is
+    with pytest.raises(ValueError, match=r"^quantiles must be a list of numbers in \(0, 1\), "
+                                         r"got .*(not a number|the text '0\.5')") as raised:
+        check_quantiles(quantiles)
+    assert "give one quantile as [" not in str(raised.value)  # no [1.0] for True, [nan] for None
+    assert "np.True_" not in str(raised.value)  # shown as Python shows it: True
+
+
+@pytest.mark.parametrize("quantiles", [1.5, 1, 0.0, -0.2, float("nan"), float("inf"),
+                                       np.float64(1.0), Decimal("1.5")])
+def test_check_quantiles_suggests_one_quantile_only_for_a_number_that_may_be_one(quantiles):
+    # "give one quantile as [1.5]" (or [nan]) suggested quantiles refused in turn (review,
+    # session 22)
+    with pytest.raises(ValueError, match=r"got one number, .*, which is not strictly inside "
+                                         r"\(0, 1\): a quantile lies strictly between 0 and 1"
+                       ) as raised:
+        check_quantiles(quantiles)
+    assert "give one quantile as" not in str(raised.value)
+
+
+def test_check_quantiles_shows_a_series_of_text_on_one_line():
+    # a Series' repr (index, values, dtype on several lines) was put whole in the message
+    # (review, session 22)
+    import pandas as pd
+
+    with pytest.raises(ValueError, match=r"got Series \['0\.1', '0\.9'\], with 2 entries that "
+                                         r"are not a number") as raised:
+        check_quantiles(pd.Series(["0.1", "0.9"]))
+    assert "\n" not in str(raised.value)
+    with pytest.raises(ValueError, match=r"got Series \['0\.1', '0\.2', '0\.3', '0\.4', "
+                                         r"'0\.5', \.\.\. \(9 entries\)\]"):
+        check_quantiles(pd.Series([f"0.{k}" for k in range(1, 10)]))
+    with pytest.raises(ValueError) as raised:  # a missing level of a pandas array of floats
+        check_quantiles(pd.array([0.1, None], dtype="Float64"))
+    assert "\n" not in str(raised.value) and "[0.1, <NA>]" in str(raised.value)
