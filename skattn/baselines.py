@@ -1159,11 +1159,28 @@ class ARIMAForecaster(_LocalForecaster):
                     f"season_length={self.season_length}"
                 )
 
-    def _season_lengths(self):
-        # a fixed order decides by its own rule (enough values for its seasonal terms, not two
-        # cycles), and without seasonal_order it has no season at any length: the max_history
-        # warning told such models to keep two cycles (review, session 22)
-        return super()._season_lengths() if self.order is None else []
+    def _warn_seasons_beyond_max_history(self):
+        # a fixed order has its own rule (_forecast_window: more than d + D * m + p + q + P + Q
+        # + 1 values, else the naive forecast), not two cycles, and no season without
+        # seasonal_order: the two-cycles warning was wrong for it, and a max_history under its
+        # minimum gave every window the naive forecast (review, session 22)
+        if self.order is None:
+            super()._warn_seasons_beyond_max_history()
+            return
+        if self.max_history is None:
+            return
+        p, d, q = _check_order(self.order, "order")
+        P, D, Q = ((0, 0, 0) if self.seasonal_order is None
+                   else _check_order(self.seasonal_order, "seasonal_order"))
+        m = int(self.season_length) if any((P, D, Q)) else 1
+        needed = d + D * m + p + q + P + Q + 2
+        if int(self.max_history) < needed:
+            warnings.warn(
+                f"max_history={int(self.max_history)} is too short for order={self.order!r}"
+                f"{'' if self.seasonal_order is None else f', seasonal_order={self.seasonal_order!r}'}"
+                f": a window needs at least {needed} values (d + D * season_length + p + q + P + Q "
+                f"+ 2) for this model, so every window gets the naive forecast; set max_history "
+                f">= {needed}", UserWarning, stacklevel=_stacklevel_outside_package())
 
     def _forecast_window(self, y, steps, quantiles):
         n = y.shape[0]

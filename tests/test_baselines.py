@@ -565,6 +565,15 @@ def test_fixed_order_arima_is_not_told_to_keep_two_seasons():
         ARIMAForecaster(order=(1, 0, 0), seasonal_order=(1, 0, 0), season_length=12,
                         max_history=20).fit(X, y)
         ARIMAForecaster(order=(1, 0, 0), season_length=12, max_history=20).fit(X, y)
+        ARIMAForecaster(order=(1, 0, 0), seasonal_order=(0, 1, 1), season_length=12,
+                        max_history=16).fit(X, y)
+    # ...but under its own minimum every window gets the naive forecast: said at fit
+    for max_history in (12, 15):
+        with pytest.warns(UserWarning, match=r"too short for order=\(1, 0, 0\), seasonal_order="
+                                             r"\(0, 1, 1\): a window needs at least 16 values"):
+            model = ARIMAForecaster(order=(1, 0, 0), seasonal_order=(0, 1, 1), season_length=12,
+                                    max_history=max_history).fit(X, y)
+        np.testing.assert_array_equal(model.predict(X), np.repeat(X[:, -1:], 3, axis=1))
 
 
 def test_two_seasons_beyond_max_history_are_named_together():
