@@ -696,23 +696,28 @@ TARGET_FIRST_STEP_RATIO = 3.5
 #: M3 monthly series: 66 false warnings in 18,629 without a minimum; review, session 22)
 TARGET_FIRST_STEP_MIN_ROWS = 30
 
-#: the share of rows whose last value (or last step) recurs among the rows' other values (steps)
-#: at or above which the rows overlap, as make_windows' windows one step apart do
+#: the share of rows whose values after the first (or steps after the first) are another row's
+#: first ones at or above which the rows overlap, as make_windows' windows one step apart do
 ROWS_OVERLAP_SHARE = 0.5
 
 
 def _rows_overlap(X3):
-    """Whether the windows ``X3`` (n, T, C) overlap: the last value of most rows (target channel)
-    recurs among the rows' other values, or, for windows each shifted by its own amount (centred
-    on their means), their last step among the other steps (float32, as the targets' check)."""
+    """Whether the windows ``X3`` (n, T, C) overlap as make_windows' windows one step apart do:
+    for most rows, the row's values after its first (target channel) are the first T - 1 values
+    of another row, or, for windows each shifted by its own amount (centred on their means),
+    its steps after its first are another row's first steps (float32, as the targets' check).
+    Rows of one series need not be adjacent (make_windows orders a panel's rows by how far they
+    end from their series' end). Whole subsequences, not single values: discrete values (counts,
+    rounded sales) recur anywhere, and their rows at one phase passed a check of single values
+    (review, session 22)."""
     windows = X3[:, :, 0].astype(np.float64)  # (n, T)
     if windows.shape[1] < 3:
-        return False  # a window of 2 has one step: nothing to recur in
+        return False  # a window of 2 has one step: nothing to align
     for rows in (windows, np.diff(windows, axis=1)):
-        last = rows[:, -1].astype(np.float32)
-        others = np.unique(rows[:, :-1].astype(np.float32))
-        at = np.minimum(np.searchsorted(others, last), others.size - 1)
-        if np.mean(others[at] == last) >= ROWS_OVERLAP_SHARE:
+        rows = np.ascontiguousarray(rows.astype(np.float32))  # (n, L)
+        heads = {row.tobytes() for row in rows[:, :-1]}
+        tails = rows[:, 1:]
+        if np.mean([tail.tobytes() in heads for tail in tails]) >= ROWS_OVERLAP_SHARE:
             return True
     return False
 
