@@ -5,7 +5,7 @@ instance normalisation) gives a constant window every quantile at its level: an 
 width, a certainty nothing in training supports (user trial, session 22: after runs of zeros of
 intermittent demand the truth lay above the 0.975 quantile 11.7% of the time). The models say so
 when they forecast such intervals; an ensemble says so once, of its combined intervals, and its
-members stay silent inside it (:func:`members_of_an_ensemble`): each member's own count, raised
+members report to it instead (:func:`members_of_an_ensemble`): each member's own count, raised
 12 times per call by the recipe's members, told nothing of the combined intervals, which other
 members (``normalize=False``, a baseline) may widen (review, session 22).
 
@@ -24,23 +24,32 @@ import numpy as np
 #: 60 with noise 1e-7, which training takes for constant, gave intervals of width 1.06e-7
 ZERO_WIDTH_RELATIVE = 1e-6
 
-_INSIDE_AN_ENSEMBLE = contextvars.ContextVar("skattn_inside_an_ensemble", default=False)
+_REPORTS = contextvars.ContextVar("skattn_zero_width_reports", default=None)
 
 
 @contextlib.contextmanager
 def members_of_an_ensemble():
-    """Within this block the models do not warn of zero-width intervals themselves (the
-    ensemble warns of its combined ones)."""
-    token = _INSIDE_AN_ENSEMBLE.set(True)
+    """Within this block the models do not warn of zero-width intervals themselves: they report
+    the rows to the list this yields (:func:`report_to_ensemble`), and the ensemble warns of its
+    combined intervals where a member reported some. A baseline's zero-width intervals of a
+    constant history are legitimate (docs/baselines.md: it has seen no error), so an ensemble of
+    baselines alone says nothing (review, session 22)."""
+    reports = []
+    token = _REPORTS.set(reports)
     try:
-        yield
+        yield reports
     finally:
-        _INSIDE_AN_ENSEMBLE.reset(token)
+        _REPORTS.reset(token)
 
 
-def inside_an_ensemble():
-    """Whether the caller forecasts as a member of an ensemble (see :func:`members_of_an_ensemble`)."""
-    return _INSIDE_AN_ENSEMBLE.get()
+def report_to_ensemble(rows):
+    """Hand the (n,) bool ``rows`` of zero-width intervals to the ensemble the caller forecasts
+    for, and return True; False (nothing done) outside an ensemble."""
+    reports = _REPORTS.get()
+    if reports is None:
+        return False
+    reports.append(np.asarray(rows, dtype=bool))
+    return True
 
 
 def zero_width_rows(quantiles):

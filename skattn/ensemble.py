@@ -29,7 +29,7 @@ from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, Integer
                           forecast_with_predict, naming, quantile_forecasts, takes_three_d,
                           validate_windows, window_channels)
 from ._worker_warnings import call_recording_warnings, collect, current_caller
-from ._zero_width import inside_an_ensemble, members_of_an_ensemble, zero_width_rows
+from ._zero_width import members_of_an_ensemble, report_to_ensemble, zero_width_rows
 from .windows import _stacklevel_outside_package
 
 
@@ -730,6 +730,15 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         ------
         ValueError
             When the members do not all forecast the same quantiles (``quantiles_`` is None).
+
+        Warns
+        -----
+        UserWarning
+            When windows get combined intervals of zero width that an
+            :class:`~skattn.AttentionForecaster` member gave zero width too (a constant window
+            with instance normalisation). Once per call, with their count; the members do not
+            warn themselves. A baseline's zero-width intervals of a constant history are
+            legitimate and not warned about.
         """
         check_is_fitted(self)
         if self.quantiles_ is None:
@@ -739,20 +748,24 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         # own warning came once per member (the recipe's 12, scikit-learn's catch_warnings in
         # each predict resets Python's once-per-line memory) and counted windows whose
         # combined intervals other members had widened (session 22 and its review)
-        with members_of_an_ensemble():
+        with members_of_an_ensemble() as reports:  # the attention members' zero-width rows
             members = np.stack([quantile_forecasts(member, X, self.n_outputs_)
                                 for member in self.estimators_])  # (members, n, H, Q)
         combined = self._combined(members).reshape(n_samples, self.n_outputs_, -1)
-        zero = np.count_nonzero(zero_width_rows(combined)) if combined.shape[-1] > 1 else 0
-        if zero and not inside_an_ensemble():
+        # zero-width rows of the combined intervals that an attention member also gave zero
+        # width: a baseline's on a constant history are legitimate (docs/baselines.md)
+        rows = np.zeros(n_samples, dtype=bool)
+        if reports and combined.shape[-1] > 1:
+            rows = zero_width_rows(combined) & np.logical_or.reduce(reports)
+        if rows.any() and not report_to_ensemble(rows):
+            zero = np.count_nonzero(rows)
             warnings.warn(
                 f"ForecastEnsemble: {zero} of {n_samples} windows get intervals of zero width "
-                f"(every combined quantile equal), a certainty nothing supports. Members read "
-                f"a constant window (a run of zeros) as certain when they scale each forecast "
-                f"by its window's spread (AttentionForecaster with instance normalisation) or "
-                f"estimate it from the window's changes (a baseline's intervals on a window "
-                f"without any); add members with normalize=False, or take such series' "
-                f"intervals from a baseline's forecast_quantiles of the whole history.",
+                f"(every combined quantile equal), a certainty nothing supports: its "
+                f"AttentionForecaster members scale each forecast by its window's spread, 0 for "
+                f"a constant window (a run of zeros), and constant windows are left out of "
+                f"their training. Add members with normalize=False, or take such series' "
+                f"intervals from a baseline (skattn.baselines fit each whole history).",
                 UserWarning, stacklevel=_stacklevel_outside_package())
         return combined[:, 0, :] if self._prediction_shape_tail == () else combined
 

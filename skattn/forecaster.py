@@ -33,7 +33,7 @@ from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, Integer
 from .exceptions import DataShiftWarning, OutlierScaleWarning, TargetUnitsWarning
 from .nn.losses import loss_backward, loss_forward
 from .nn.optim import AdamW, clip_grad_norm, make_lr_schedule
-from ._zero_width import inside_an_ensemble, zero_width_rows
+from ._zero_width import report_to_ensemble, zero_width_rows
 from .windows import _stacklevel_outside_package, check_fits_in_memory
 
 _PREDICT_CHUNK = 2048  # rows per forward pass at predict time: bounds memory on large X
@@ -2244,9 +2244,12 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
         # while backtest's pooled coverage_95 read 0.950 (user trial, session 22). Read from
         # the forecasts, so the fitted normalisation decides (not a normalize set after fit)
         # and windows constant only as trained in float32 count too (review, session 22)
-        if quantiles.shape[-1] < 2 or inside_an_ensemble():
+        if quantiles.shape[-1] < 2:
+            return
+        rows = zero_width_rows(quantiles)  # (n,)
+        if report_to_ensemble(rows):
             return  # an ensemble warns of its combined intervals
-        zero = np.count_nonzero(zero_width_rows(quantiles))
+        zero = np.count_nonzero(rows)
         if zero:
             warnings.warn(
                 f"AttentionForecaster: {zero} of {X3.shape[0]} windows get intervals of zero "

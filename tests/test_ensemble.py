@@ -790,6 +790,24 @@ def test_an_ensemble_warns_once_of_its_combined_zero_width_intervals():
         assert np.ptp(widened.predict_quantiles(np.zeros((1, 12)))) > 0
         with pytest.raises(UserWarning, match="zero width"):  # the caller's filters decide
             ensemble.predict_quantiles(np.zeros((2, 12)))
+        # baselines' zero-width intervals of a constant history are legitimate (they have
+        # seen no error; docs/baselines.md): an ensemble of baselines alone says nothing
+        # (review, session 22)
+        from skattn.baselines import NaiveForecaster, SeasonalNaiveForecaster
+        baselines = ForecastEnsemble([
+            ("naive", NaiveForecaster(quantiles=(0.1, 0.5, 0.9))),
+            ("seasonal", SeasonalNaiveForecaster(4, quantiles=(0.1, 0.5, 0.9)))]).fit(X, y)
+        assert np.ptp(baselines.forecast_quantiles(np.full(30, 5.0), 4)) == 0
+    # nested: the outer ensemble warns once, of its own intervals
+    outer = ForecastEnsemble([("inner", ensemble), ("again", clone(ensemble))])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        outer.fit(X, y)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        outer.predict_quantiles(np.zeros((2, 12)))
+    assert [str(w.message)[:60] for w in caught] == [
+        "ForecastEnsemble: 2 of 2 windows get intervals of zero width"]
 
 
 def test_members_forecast_quantiles_under_the_callers_filters():
