@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 import sys
 import warnings
+from collections.abc import KeysView, Set as AbstractSet, ValuesView
 from decimal import Decimal
 from numbers import Integral, Real
 
@@ -54,10 +55,17 @@ def check_quantiles(quantiles):
     given alone is told to be a list.
     """
     refuse_non_numeric_quantiles(quantiles)
+    if isinstance(quantiles, (AbstractSet, KeysView, ValuesView)):
+        # their order is not the columns' (a set of valid levels was "must be numbers";
+        # review, session 22)
+        raise ValueError(f"quantiles must be a list or tuple in increasing order (the order "
+                         f"of the columns of predict_quantiles), got a {type(quantiles).__name__}"
+                         f", which has no order: give sorted(...) of it")
     try:
         array = np.asarray(quantiles, dtype=np.float64)
-    except (TypeError, ValueError):  # ragged lists, a set, complex numbers
-        raise ValueError(f"quantiles must be numbers in (0, 1), got {quantiles!r}") from None
+    except (TypeError, ValueError, OverflowError):  # ragged lists, complex, Fraction(10**400)
+        raise ValueError(f"quantiles must be numbers in (0, 1), got "
+                         f"{shown_quantiles(quantiles)}") from None
     if array.ndim == 0:
         # scikit-learn's parameter check refuses it for the estimators ("must be an
         # array-like"), without saying how to give one quantile (user trial, session 22)

@@ -296,3 +296,15 @@ def test_check_quantiles_shows_a_series_of_text_on_one_line():
     with pytest.raises(ValueError) as raised:  # a missing level of a pandas array of floats
         check_quantiles(pd.array([0.1, None], dtype="Float64"))
     assert "\n" not in str(raised.value) and "[0.1, <NA>]" in str(raised.value)
+
+
+@pytest.mark.parametrize("quantiles, message", [
+    ({0.1, 0.5, 0.9}, r"got a set, which has no order: give sorted\(...\) of it"),
+    (frozenset([0.5]), r"got a frozenset, which has no order"),
+    ([Fraction(10**400), 0.5], r"quantiles must be numbers in \(0, 1\)"),
+])
+def test_check_quantiles_says_a_set_has_no_order_and_refuses_huge_fractions(quantiles, message):
+    # a set of valid levels was told "must be numbers"; Fraction(10**400) raised NumPy's
+    # OverflowError (review, session 22)
+    with pytest.raises(ValueError, match=message):
+        check_quantiles(quantiles)
