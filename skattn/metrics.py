@@ -1670,11 +1670,18 @@ class QuantileLossScorer(_ScorerTakingWeights):
         quantiles = fitted_quantiles(estimator)
         if quantiles is None:
             final = final_step(estimator)
-            if (hasattr(final, "_no_common_quantiles")
-                    and _some_member_forecasts_quantiles(final)):
+            inner = final  # an ensemble inside wrappers too (DeseasonalizedForecaster,
+            # PredictForecaster: their fitted forecaster_ / estimator_)
+            while not hasattr(inner, "_no_common_quantiles"):
+                wrapped = getattr(inner, "forecaster_", getattr(inner, "estimator_", None))
+                if wrapped is None or wrapped is inner:
+                    break
+                inner = final_step(wrapped)
+            if (hasattr(inner, "_no_common_quantiles")
+                    and _some_member_forecasts_quantiles(inner)):
                 # an ensemble whose members forecast other quantiles is no point model: it was
                 # told "forecasts points ...: score it with neg_mae_scorer" (review, session 22)
-                raise ValueError(final._no_common_quantiles("the quantile loss scorer"))
+                raise ValueError(inner._no_common_quantiles("the quantile loss scorer"))
             named = type(final).__name__ + (
                 "" if final is estimator else
                 f" (the final estimator of {type(estimator).__name__})")

@@ -898,7 +898,12 @@ def test_quantile_loss_scorer_names_the_members_quantiles_of_an_ensemble_that_di
     X, y = make_windows(50 + 10 * np.sin(np.arange(120) * np.pi / 6), window=24, horizon=3)
     ensemble = ForecastEnsemble([("a", SeasonalNaiveForecaster(12, quantiles=(0.1, 0.5, 0.9))),
                                  ("b", NaiveForecaster(quantiles=(0.05, 0.5, 0.95)))]).fit(X, y)
-    for model in (ensemble, make_pipeline(ensemble)):
+    from skattn import DeseasonalizedForecaster
+    from skattn.model_selection import PredictForecaster
+
+    wrapped = [DeseasonalizedForecaster(ensemble, season_length=12).fit(X, y),
+               PredictForecaster(make_pipeline(ensemble)).fit(X, y)]  # inside wrappers too
+    for model in (ensemble, make_pipeline(ensemble), *wrapped):
         with pytest.raises(ValueError, match=r"^the quantile loss scorer needs members that all "
                                              r"forecast the same quantiles .*; the members "
                                              r"forecast a: \[0\.1, 0\.5, 0\.9\], b: "
