@@ -901,7 +901,7 @@ def test_quantile_loss_scorer_names_the_members_quantiles_of_an_ensemble_that_di
     from skattn import DeseasonalizedForecaster
     from skattn.model_selection import PredictForecaster
 
-    wrapped = [DeseasonalizedForecaster(ensemble, season_length=12).fit(X, y),
+    wrapped = [DeseasonalizedForecaster(ensemble, season_length=4).fit(X, y),
                PredictForecaster(make_pipeline(ensemble)).fit(X, y)]  # inside wrappers too
     for model in (ensemble, make_pipeline(ensemble), *wrapped):
         with pytest.raises(ValueError, match=r"^the quantile loss scorer needs members that all "
