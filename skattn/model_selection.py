@@ -533,15 +533,16 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
         except Exception as exc:
             # the windows of another length or channels than the kept model's: said at fit,
             # not at the first forecast
-            raise naming(exc, f"PredictForecaster.fit: the estimator is kept fitted by clone "
-                              f"({what}) and cannot predict these windows") from exc
+            # ("is, or holds": a frozen part alone, a pre-fitted scaler, can refuse them too)
+            raise naming(exc, f"PredictForecaster.fit: the estimator is, or holds, a model kept "
+                              f"fitted by clone ({what}) and cannot predict these windows") from exc
         if len(predicted) not in (1, 2):
             return  # no values-per-window axis to compare
         width = 1 if len(predicted) == 1 else predicted[1]
         if width != n_outputs:
             raise ValueError(
-                f"PredictForecaster.fit: the estimator is kept fitted by clone ({what}: its fit "
-                f"does not learn from y), and it predicts {width} value(s) per window (horizon "
+                f"PredictForecaster.fit: the estimator is, or holds, a model kept fitted by clone "
+                f"({what}: its fit does not learn from y), and it predicts {width} value(s) per window (horizon "
                 f"{width}), but y has {n_outputs} (horizon {n_outputs}), which forecast would "
                 f"take for its horizon. Fit it with the targets of the horizon it was trained "
                 f"on (y of {width} column(s): make_windows(..., horizon={width})), or freeze a "
