@@ -286,11 +286,12 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
         if unused:
             held = "two cycles" if cycles == 2 else "one cycle"
             warnings.warn(
-                f"max_history={max_history} keeps fewer than {held} of season_length "
+                f"max_history={max_history} keeps fewer than {held} of "
+                f"{'season_length' if len(unused) == 1 else 'the seasons'} "
                 f"{', '.join(map(str, unused))}: {type(self).__name__} uses a season only in "
                 f"windows that hold {held} of it, so no fit uses "
                 f"{'that season' if len(unused) == 1 else 'these seasons'}; set max_history >= "
-                f"{cycles * max(unused)} (or drop the season)",
+                f"{cycles * max(unused)} (or drop the season{'' if len(unused) == 1 else 's'})",
                 UserWarning, stacklevel=_stacklevel_outside_package())
 
     # -- validation --------------------------------------------------------------------------

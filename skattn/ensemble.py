@@ -31,6 +31,7 @@ from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, Integer
 from ._worker_warnings import call_recording_warnings, collect, current_caller
 from ._zero_width import members_of_an_ensemble, report_to_ensemble, zero_width_rows
 from .windows import _stacklevel_outside_package
+from .exceptions import ZeroWidthIntervalWarning
 
 
 def _two_d_unless_default_output(transformer, result):
@@ -733,7 +734,7 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
 
         Warns
         -----
-        UserWarning
+        ~skattn.exceptions.ZeroWidthIntervalWarning
             When windows get combined intervals of zero width that an
             :class:`~skattn.AttentionForecaster` member gave zero width too (a constant window
             with instance normalisation). Once per call, with their count; the members do not
@@ -759,14 +760,16 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
             rows = zero_width_rows(combined) & np.logical_or.reduce(reports)
         if rows.any() and not report_to_ensemble(rows):
             zero = np.count_nonzero(rows)
+            which = "the window gets" if n_samples == 1 else f"{zero} of {n_samples} windows get"
             warnings.warn(
-                f"ForecastEnsemble: {zero} of {n_samples} windows get intervals of zero width "
+                f"ForecastEnsemble: {which} intervals of zero width "
                 f"(every combined quantile equal), a certainty nothing supports: its "
                 f"AttentionForecaster members scale each forecast by its window's spread, 0 for "
                 f"a constant window (a run of zeros), and constant windows are left out of "
                 f"their training. Add members with normalize=False, or take such series' "
-                f"intervals from a baseline (skattn.baselines fit each whole history).",
-                UserWarning, stacklevel=_stacklevel_outside_package())
+                f"intervals from a baseline's forecast_quantiles of the whole history (a "
+                f"baseline reading the window alone, as a member does, gives zero width too).",
+                ZeroWidthIntervalWarning, stacklevel=_stacklevel_outside_package())
         return combined[:, 0, :] if self._prediction_shape_tail == () else combined
 
     def forecast_quantiles(self, history, steps=None):

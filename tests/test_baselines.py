@@ -578,7 +578,8 @@ def test_fixed_order_arima_is_not_told_to_keep_two_seasons():
 
 def test_two_seasons_beyond_max_history_are_named_together():
     X, y = np.ones((2, 400)) + np.arange(400), np.zeros((2, 3))
-    with pytest.warns(UserWarning, match=r"season_length 24, 168: .*these seasons.*>= 336"):
+    with pytest.warns(UserWarning, match=r"the seasons 24, 168: .*these seasons.*>= 336 \(or "
+                                         r"drop the seasons\)"):
         MSTLForecaster((168, 24, 7), max_history=40).fit(X, y)
 
 
