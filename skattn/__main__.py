@@ -344,7 +344,8 @@ def _parser():
                          help="where to write the plot, in the format its suffix names (.png, "
                               ".pdf, .svg, ...; .png if it has none); default: compare.png; "
                               "'none' for no plot. It shows the last seasons of the first 4 "
-                              "series, the held-out truth dashed and each model's forecast; "
+                              "series (at least one cycle of the longest --season-length "
+                              "period), the held-out truth dashed and each model's forecast; "
                               "with --interval also each model's intervals, shaded in the "
                               "colour of its forecast")
     compare.add_argument("--forecasts-csv", default=None, metavar="PATH",
@@ -1335,6 +1336,84 @@ def check_lengths(series, horizon, season_length, ids=None):
                       "the msis columns of --interval)", MetricWarning, stacklevel=2)
 
 
+#: the models of --models that use a season only in a history of at least two of its cycles
+#: (ETS, Theta and ARIMA the primary season, MSTL every period). The seasonal naive needs one
+#: cycle, which check_lengths asks of every series' training part, so it never loses its season
+TWO_CYCLE_MODEL_NAMES = ("ets", "theta", "arima", "mstl")
+
+
+def _and(words):
+    """'a', 'a and b', 'a, b and c'."""
+    words = list(words)
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def warn_of_unused_seasons(models, season_lengths, train_lengths):
+    """One UserWarning, before any training, naming each period of ``--season-length`` that no
+    series' training part holds twice, and the models that therefore run without it.
+
+    ETS, Theta, ARIMA and MSTL use a season only in a history of at least two of its cycles:
+    ``--season-length 7,365`` on a year of daily data gave mstl exactly the figures of
+    ``--season-length 7``, and ``168 --models mstl`` on 216 values the trend model alone, without
+    a word (user trial, session 22). Not warned when some series hold the period twice: those
+    use it.
+
+    Parameters
+    ----------
+    models : list of (str, str)
+        The models run: (name in --models, display name).
+    season_lengths : tuple of int
+        ``--season-length``'s periods, the primary first.
+    train_lengths : list of int
+        The values before the hold-out of each series.
+    """
+    longest = max(train_lengths)
+    lost = {}  # display name -> the periods it runs without
+    for name, display_name in models:
+        if name not in TWO_CYCLE_MODEL_NAMES:
+            continue
+        periods = season_lengths if name == "mstl" else season_lengths[:1]
+        periods = [period for period in periods if period > 1 and longest < 2 * period]
+        if periods:
+            lost[display_name] = periods
+    if not lost:
+        return
+    unused = sorted({period for periods in lost.values() for period in periods})
+    by_periods = {}  # the same periods lost: named together
+    for display_name, periods in lost.items():
+        by_periods.setdefault(tuple(periods), []).append(display_name)
+    runs_without = "; ".join(
+        f"{_and(display_names)} run{'s' if len(display_names) == 1 else ''} without "
+        f"{_and(map(str, periods))}" for periods, display_names in by_periods.items())
+    mstl = [display_name for name, display_name in models if name == "mstl"]
+    if mstl and len(lost.get(mstl[0], ())) == len([p for p in season_lengths if p > 1]):
+        runs_without += " (MSTL with no period left fits its trend model alone)"
+    twice = _and(f"{2 * period}" for period in unused)
+    it = "it" if len(unused) == 1 else "them"
+    warnings.warn(
+        f"--season-length: no series holds two cycles of {_and(map(str, unused))} before the "
+        f"hold-out (the longest training part has {longest} values, fewer than {twice}), and "
+        f"ETS, Theta, ARIMA and MSTL use a season only in histories of at least two cycles: "
+        f"{runs_without}. Give longer series (a shorter --horizon leaves more values to train "
+        f"on), or leave {it} out of --season-length", UserWarning, stacklevel=3)
+
+
+def warn_of_padded_windows(window, horizon, train_lengths):
+    """A UserWarning if ``--window`` and the horizon need more values than every series' training
+    part holds: every training window of the attention model is then left-padded, which only
+    the progress line's early-stopping note hinted at (user trial, session 22)."""
+    longest = max(train_lengths)
+    if window + horizon <= longest:
+        return
+    forecasts = (", and so is every window it forecasts from" if window > longest else "")
+    warnings.warn(
+        f"--window {window}: a training window of the attention model needs {window + horizon} "
+        f"values (the window and a target of {horizon}), and the longest training part has "
+        f"{longest}: every training window is left-padded by repeating its series' first "
+        f"value{forecasts}; choose a --window of at most {longest - horizon}",
+        UserWarning, stacklevel=3)
+
+
 def _series_named(numbers, ids=None, shown=10):
     """The series ``numbers`` for a message, by id (or position): the first ``shown``, then
     ', ...' if there are more (as :func:`skattn.model_selection.backtest` names them)."""
@@ -1546,15 +1625,18 @@ def _plot_steps(cells):
 
 
 def plot_forecasts(path, series, forecasts, names, horizon, season_length, title, n_panels=4,
-                   ids=None, times=None, time_label=None, quantile_forecasts=None, levels=()):
+                   ids=None, times=None, time_label=None, quantile_forecasts=None, levels=(),
+                   season_lengths=None):
     """Plot the last seasons of each series, the truth and every model's forecast to ``path``.
 
     One panel per series, for the first ``n_panels``: the history (``3 * season_length`` or
-    ``2 * horizon`` values, the more), the held-out truth dashed, each model's forecast of the
-    last origin in its own colour and, with ``levels``, its central intervals shaded in that
-    colour, one band per level drawn widest first (each :data:`INTERVAL_ALPHA` opaque, so the
-    narrowest level is the darkest). The first panel's legend names the lines, then one grey
-    swatch per level, as opaque as its band.
+    ``2 * horizon`` values, the more, and at least one cycle of the longest of
+    ``season_lengths``; all of it if it is shorter), the held-out truth dashed, each model's
+    forecast of the last origin in its own colour (matplotlib's colour cycle without its greys,
+    the swatches' colour), and, with ``levels``, its central intervals shaded in that colour,
+    one band per level drawn widest first (each :data:`INTERVAL_ALPHA` opaque, so the narrowest
+    level is the darkest). The first panel's legend names the lines, then one grey swatch per
+    level, as opaque as its band.
 
     Parameters
     ----------
@@ -1585,6 +1667,8 @@ def plot_forecasts(path, series, forecasts, names, horizon, season_length, title
     levels : tuple of float
         ``--interval``'s levels, one band each; () for none: no bands and no swatches, the plot
         as it was before session 22.
+    season_lengths : tuple of int or None
+        ``--season-length``'s periods; None: ``season_length`` alone.
 
     Returns
     -------
@@ -1607,12 +1691,21 @@ def plot_forecasts(path, series, forecasts, names, horizon, season_length, title
     # the first only: nested, in one colour per model, 0.8,0.95 stayed readable even with all 7
     # models on airline
     widest_first = sorted(levels, reverse=True)
+    # the history spans one cycle of the longest period too: with 24,168 it showed 72 hours, and
+    # the weekly cycle MSTL forecasts was not to be seen (user trial, session 22)
+    history = max(3 * season_length, 2 * horizon, *(season_lengths or ()))
+    # the cycle's colours but its neutrals: AttentionEnsemble, the eighth line, was tab:gray, the
+    # colour of the legend's level swatches (user trial, session 22)
+    from matplotlib.colors import to_rgb
+
+    cycle = plt.rcParams["axes.prop_cycle"].by_key().get("color", [])
+    colours = [colour for colour in cycle if np.ptp(to_rgb(colour)) > 0.05] or ["C0"]
     figure, axes = plt.subplots(n_panels, 1, figsize=(10, 3.2 * n_panels), squeeze=False)
     for panel in range(n_panels):
         axis = axes[panel, 0]
         values = series[panel]
         origin = values.size - horizon
-        shown = max(0, origin - max(3 * season_length, 2 * horizon))
+        shown = max(0, origin - history)
         # the times, when known: row positions (1070-1095) told nothing of the dates (user
         # trial, session 20)
         steps, unit = _plot_steps(None if times is None else times[panel])
@@ -1622,8 +1715,9 @@ def plot_forecasts(path, series, forecasts, names, horizon, season_length, title
             axis.set_xlabel(" ".join(filter(None, (time_label, unit and f"({unit})"))))
         axis.plot(steps[shown:origin], values[shown:origin], color="black", label="history")
         axis.plot(steps[origin:], values[origin:], color="black", linestyle="--", label="truth")
-        for name in names:
-            (line,) = axis.plot(steps[origin:], forecasts[name][-1, panel], label=name)
+        for number, name in enumerate(names):
+            (line,) = axis.plot(steps[origin:], forecasts[name][-1, panel], label=name,
+                                color=colours[number % len(colours)])
             for level in widest_first if name in quantile_forecasts else ():
                 lower, upper = _interval_bounds(quantile_forecasts[name], level)
                 # in the line's colour; unlabelled, so out of the legend, which has one grey
@@ -1727,6 +1821,15 @@ def _compare(args):
             f"the first ({', '.join(map(str, extra_periods))}), and --models does not include "
             f"it: every model runs with season {args.season_length[0]}; add mstl to --models",
             UserWarning, stacklevel=2)
+    if args.season_length is not None and args.season_length[0] == 1 and extra_periods:
+        # 1,24 made MASE scaled by the naive error and every model but mstl non-seasonal, with
+        # no word (user trial, session 22)
+        warnings.warn(
+            f"--season-length {','.join(map(str, args.season_length))}: the first period is the "
+            f"primary season, and 1 is no season: MASE is scaled by the naive error and every "
+            f"model but mstl runs without a season; put the main cycle first, and leave 1 out "
+            f"(--season-length {','.join(map(str, extra_periods))})",
+            UserWarning, stacklevel=2)
     if "ensemble" in names and args.seed > MAX_ENSEMBLE_SEED:
         # the parser allows up to MAX_SEED; the ensemble's last members would exceed it
         error(f"argument --seed: must be at most {MAX_ENSEMBLE_SEED} with the ensemble, whose "
@@ -1796,6 +1899,11 @@ def _compare(args):
         described.append(description)
     if not runs:  # each skipped model said why
         data_error("no model could be built")
+    # said before minutes of training, not found in the figures after (user trial, session 22)
+    warn_of_unused_seasons([(name, display_name) for name, run_models, _ in runs
+                            for display_name in run_models], season_lengths, train_lengths)
+    if args.window is not None and "attention" in names:  # the ensemble has windows of its own
+        warn_of_padded_windows(window, horizon, train_lengths)
     if not args.quiet:
         used = _series_used(title, n_loaded, n_skipped, len(series), counted_in_title)
         intervals = "" if not levels else (
@@ -1809,16 +1917,19 @@ def _compare(args):
     started = time.perf_counter()
     tables, forecasts, quantile_forecasts = [], {}, {}
     from .exceptions import (BaselineFallbackWarning, MetricWarning, OutlierScaleWarning,
-                             SeasonalAdjustmentWarning, TargetUnitsWarning)
+                             SeasonalAdjustmentWarning, TargetUnitsWarning,
+                             ZeroWidthIntervalWarning)
 
     with warnings.catch_warnings():
         # ConvergenceWarning etc.: the leaderboard is the report. The package's own warnings
         # about the data are shown, once per model's run at most: they say why a model's figures
         # may be off
-        # (all were hidden before session 16's user trial)
+        # (all were hidden before session 16's user trial). ZeroWidthIntervalWarning too: the
+        # forecasts CSV held zero-width intervals for 4 of 6 slow movers, without a word (user
+        # trial, session 22)
         warnings.simplefilter("ignore")
         for category in (OutlierScaleWarning, TargetUnitsWarning, BaselineFallbackWarning,
-                         SeasonalAdjustmentWarning, MetricWarning):
+                         SeasonalAdjustmentWarning, MetricWarning, ZeroWidthIntervalWarning):
             warnings.simplefilter("default", category)
         # check_lengths named them once, with their ids
         warnings.filterwarnings("ignore", message="MASE is undefined for", category=MetricWarning)
@@ -1854,7 +1965,10 @@ def _compare(args):
         "better)")
     print(f"\n{len(series)} series, horizon {horizon}; sMAPE in percent, MASE scaled by the "
           f"in-sample seasonal-naive error (season {season_length}){intervals}; "
-          f"{time.perf_counter() - started:.1f} s in all")
+          # ARIMA's 298 s of predict_seconds read as wrong beside "201.8 s in all" (user trial,
+          # session 22): backtest sums the time inside the forecasts over the parallel workers
+          f"{time.perf_counter() - started:.1f} s in all (wall time; predict_seconds sums the "
+          f"parallel workers' time, so it can exceed it)")
     if output is not None:
         # "12 series from sales.csv: series S00" said "series" twice (user trial, session 20)
         plot_title = Path(args.dataset).name if counted_in_title else title
@@ -1862,7 +1976,7 @@ def _compare(args):
         written = plot_forecasts(output, series, forecasts, names_plotted, horizon,
                                  season_length, plot_title, ids=ids, times=times,
                                  time_label=time_label, quantile_forecasts=quantile_forecasts,
-                                 levels=levels)
+                                 levels=levels, season_lengths=season_lengths)
         if written:
             print(f"plot written to {written}")
     if forecasts_csv is not None:

@@ -2493,3 +2493,152 @@ def test_compare_warns_when_no_model_reads_the_periods_after_the_first(monkeypat
         main(argv + ["12,1", "--models", "naive"])  # a period of 1 is no season
         main(argv + ["12", "--models", "naive"])
     capsys.readouterr()
+
+
+# user trial, session 22: compare's zero-width intervals, unused periods, padded windows, the
+# plot's history and colours, and predict_seconds
+# ------------------------------------------------------------------------------------------
+def test_compare_shows_the_zero_width_interval_warning(tmp_path):
+    # slow movers ending in a run of zeros: the attention model's intervals of their constant
+    # windows have zero width, and compare's warnings filter swallowed the warning that says so
+    from skattn.exceptions import ZeroWidthIntervalWarning
+
+    rng = np.random.default_rng(0)
+    series = {name: np.concatenate([rng.integers(1, 9, size=40), np.zeros(30)])
+              for name in ("a", "b")}
+    path = _long_csv(tmp_path, series)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        main(["compare", "--dataset", path, *_LONG_ARGS, "--models", "attention", "--horizon",
+              "7", "--season-length", "7", "--interval", "0.8", "--max-epochs", "1", "--output",
+              "none", "--n-jobs", "1", "--quiet"])
+    assert ZeroWidthIntervalWarning in {warning.category for warning in caught}
+
+
+def _unused_seasons(caught):
+    return [str(warning.message) for warning in caught
+            if "no series holds two cycles" in str(warning.message)]
+
+
+def test_compare_warns_of_periods_no_series_holds_twice(tmp_path, monkeypatch):
+    # 7,365 on a year of daily data gave mstl exactly 7's figures, and 168 --models mstl on 216
+    # values the trend model alone, without a word
+    pytest.importorskip("statsforecast")  # build_models looks for it
+    runs = _stub_backtest(monkeypatch)
+    argv = ["compare", "--output", "none", "--quiet", "--n-jobs", "1"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        main(argv + ["--dataset", _series_csv(tmp_path, 400, name="daily.csv"), "--horizon", "7",
+                     "--season-length", "7,365", "--models", "snaive,ets,mstl"])
+    (message,) = _unused_seasons(caught)
+    assert message.startswith("--season-length: no series holds two cycles of 365 before the "
+                              "hold-out (the longest training part has 393 values, fewer than "
+                              "730)")
+    assert ": MSTLForecaster runs without 365. Give longer series" in message
+    assert message.endswith("or leave it out of --season-length")
+    # the primary season: every two-cycle model loses it, MSTL all its periods
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        main(argv + ["--dataset", _series_csv(tmp_path, 240, name="hourly.csv"), "--horizon",
+                     "24", "--season-length", "168", "--models", "naive,snaive,ets,theta,mstl"])
+    (message,) = _unused_seasons(caught)
+    assert "(the longest training part has 216 values, fewer than 336)" in message
+    assert ("ETSForecaster, ThetaForecaster and MSTLForecaster run without 168 (MSTL with no "
+            "period left fits its trend model alone)") in message
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        main(argv + ["--dataset", _series_csv(tmp_path, 240, name="hourly.csv"), "--horizon",
+                     "24", "--season-length", "24,168", "--models", "mstl"])
+    (message,) = _unused_seasons(caught)
+    assert ": MSTLForecaster runs without 168. Give" in message  # not without 24
+    # not when some series hold it: the longest has 336 values to train on
+    path = _long_csv(tmp_path, _long_series({"long": 360, "short": 100}))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        main(argv + ["--dataset", path, *_LONG_ARGS, "--horizon", "24", "--season-length",
+                     "24,168", "--models", "ets,mstl"])
+    assert _unused_seasons(caught) == []
+    assert len(runs) == 3 + 5 + 1 + 2  # warned, and run all the same
+
+
+def test_compare_warns_that_a_first_period_of_1_is_no_season(monkeypatch):
+    # 1,24: MASE scaled by 1 and every model but mstl non-seasonal, silently
+    pytest.importorskip("statsforecast")
+    _stub_backtest(monkeypatch)
+    argv = ["compare", "--output", "none", "--quiet", "--n-jobs", "1", "--models", "snaive,mstl",
+            "--season-length"]
+    with pytest.warns(UserWarning, match=r"^--season-length 1,24: the first period is the "
+                                         r"primary season, and 1 is no season: MASE is scaled by "
+                                         r"the naive error and every model but mstl runs without "
+                                         r"a season; put the main cycle first, and leave 1 out "
+                                         r"\(--season-length 24\)$"):
+        main(argv + ["1,24"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        main(argv + ["24,1"])
+        main(argv + ["12"])
+
+
+def test_compare_warns_when_the_window_pads_every_training_window(monkeypatch, capsys):
+    # a --window longer than every training part left-padded every window, and only the
+    # progress line's early-stopping note hinted at it (airline: 132 values before the hold-out)
+    _stub_backtest(monkeypatch)
+    argv = ["compare", "--output", "none", "--quiet", "--n-jobs", "1", "--window"]
+    with pytest.warns(UserWarning, match=r"^--window 200: a training window of the attention "
+                                         r"model needs 212 values .* the longest training part "
+                                         r"has 132: every training window is left-padded .*, and "
+                                         r"so is every window it forecasts from; choose a "
+                                         r"--window of at most 120$"):
+        main(argv + ["200", "--models", "attention,naive"])
+    with pytest.warns(UserWarning, match=r"^--window 125: .* every training window is "
+                                         r"left-padded by repeating its series' first value; "
+                                         r"choose a --window of at most 120$"):
+        main(argv + ["125", "--models", "attention"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        main(argv + ["120", "--models", "attention"])
+        main(argv + ["200", "--models", "naive"])  # no model reads it
+    capsys.readouterr()
+
+
+def test_compare_plot_shows_a_cycle_of_the_longest_period(tmp_path, monkeypatch, saved_figures):
+    # 24,168 showed 72 hours of history (3 of the primary season): the weekly cycle was not to
+    # be seen
+    _stub_backtest(monkeypatch)
+    shown = []
+    for n_values, season_lengths in [(400, "24,168"), (400, "24"), (150, "24,168")]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # mstl is not among the models
+            main(["compare", "--dataset", _series_csv(tmp_path, n_values), "--horizon", "12",
+                  "--season-length", season_lengths, "--models", "naive", "--output",
+                  str(tmp_path / "plot.png"), "--quiet", "--n-jobs", "1"])
+        (panel,) = _plotted(saved_figures.pop()).values()
+        shown.append(panel[0]["history"].size)
+    assert shown == [168, 72, 138]  # capped by the data
+
+
+def test_plot_forecasts_no_model_line_is_grey_as_the_level_swatches(tmp_path, saved_figures):
+    # the eighth model, AttentionEnsemble, was tab:gray, the colour of the legend's swatches
+    from matplotlib.colors import to_rgb
+
+    from skattn.__main__ import MODEL_NAMES, plot_forecasts
+
+    names = [f"model {number}" for number in range(len(MODEL_NAMES))]
+    forecasts = {name: np.full((1, 1, 6), 24.0) for name in names}
+    plot_forecasts(str(tmp_path / "plot.png"), [np.arange(30, dtype=float)], forecasts, names,
+                   6, 1, "t", levels=(0.8, 0.95))
+    (axis,) = saved_figures[0].axes
+    colours = [to_rgb(line.get_color()) for line in axis.lines if line.get_label() in names]
+    assert len(colours) == len(names) == len(set(colours))
+    assert all(np.ptp(colour) > 0.05 for colour in colours)  # not a grey, as the swatches are
+    swatches = axis.get_legend().legend_handles[-2:]
+    assert all(to_rgb(swatch.get_facecolor()) == (0.0, 0.0, 0.0) for swatch in swatches)
+
+
+def test_compare_footer_says_predict_seconds_sums_the_workers(monkeypatch, capsys):
+    # ARIMA's predict_seconds of 298 s beside "201.8 s in all" read as a mistake
+    _stub_backtest(monkeypatch)
+    main(["compare", "--output", "none", "--quiet", "--models", "naive"])
+    out = capsys.readouterr().out
+    assert re.search(r" s in all \(wall time; predict_seconds sums the parallel workers' time, "
+                     r"so it can exceed it\)\n$", out)
