@@ -275,7 +275,25 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
         season = getattr(self, "season_length", 1)
         return [p for p in _check_season_lengths(season) if p > 1]
 
+    def _naive_by_rule(self, n):
+        """Whether a window of ``n`` values gets the naive forecast by the model's own rule
+        (too few values for its parameters), before any library call."""
+        return False
+
     def _warn_seasons_beyond_max_history(self):
+        if self.max_history is not None and self._naive_by_rule(int(self.max_history)):
+            # every window and history is cut to at most max_history values: all naive, as if
+            # the model were NaiveForecaster (ETSForecaster(max_history=5); user trial,
+            # session 22). ARIMA's fixed orders say it themselves (their override)
+            shortest = next(n for n in range(int(self.max_history) + 1, 10**6)
+                            if not self._naive_by_rule(n))
+            warnings.warn(
+                f"max_history={int(self.max_history)} is too short for {type(self).__name__}: "
+                f"a window of {int(self.max_history)} values gets the naive forecast (its "
+                f"rule: too few values for the model's parameters), so every forecast is the "
+                f"naive one; set max_history >= {shortest}",
+                UserWarning, stacklevel=_stacklevel_outside_package())
+            return
         # a season is used only by windows that hold two of its cycles, so a max_history below
         # that drops it from every fit: MSTLForecaster((24, 168), max_history=300) was a daily
         # model without a word (user trial, session 21); warned at fit, where it is decided
@@ -687,7 +705,8 @@ _QUANTILES_DOC = """\
         user trial, session 20), and :func:`~skattn.model_selection.backtest` fits the whole
         history before every origin. Keep at least two seasons (``2 * season_length``): a
         shorter one gets the non-seasonal model (see Notes), and ``fit`` warns of it
-        (a UserWarning)."""
+        (a UserWarning), as it does of a ``max_history`` too short for the model itself
+        (every forecast naive)."""
 
 
 _SHARED_ATTRIBUTES_DOC = """\
@@ -937,12 +956,17 @@ class ETSForecaster(_LocalForecaster):
                 "multiplicative trend or season, or M-M-A); use Z letters to let AutoETS choose"
             )
 
-    def _forecast_window(self, y, steps, quantiles):
-        m = self._seasonal_period(y.shape[0])
+    def _naive_by_rule(self, n):
+        m = self._seasonal_period(n)
         spec = self.model if m > 1 else self.model[:2] + "N"
         n_params = 2 + 2 * (spec[1] in "AM") + 2 * (spec[2] in "AM") + int(self.damped is True)
-        if y.shape[0] <= n_params + 4:
+        return n <= n_params + 4
+
+    def _forecast_window(self, y, steps, quantiles):
+        if self._naive_by_rule(y.shape[0]):
             return _naive(y, steps, quantiles), _BY_RULE
+        m = self._seasonal_period(y.shape[0])
+        spec = self.model if m > 1 else self.model[:2] + "N"
         models = _import_statsforecast(type(self).__name__)
         return self._call_library(
             y, steps, quantiles,
@@ -1024,8 +1048,11 @@ class ThetaForecaster(_LocalForecaster):
         self.n_jobs = n_jobs
         self.verbose = verbose
 
+    def _naive_by_rule(self, n):
+        return n <= 3
+
     def _forecast_window(self, y, steps, quantiles):
-        if y.shape[0] <= 3:
+        if self._naive_by_rule(y.shape[0]):
             return _naive(y, steps, quantiles), _BY_RULE
         m = self._seasonal_period(y.shape[0])
         models = _import_statsforecast(type(self).__name__)
@@ -1369,9 +1396,12 @@ class MSTLForecaster(_LocalForecaster):
                     "than every period")
         return "the naive forecast"
 
+    def _naive_by_rule(self, n):
+        return n < _MSTL_TREND_MINIMUM[self.trend]
+
     def _forecast_window(self, y, steps, quantiles):
         n = y.shape[0]
-        if n < _MSTL_TREND_MINIMUM[self.trend]:
+        if self._naive_by_rule(n):
             return _naive(y, steps, quantiles), _BY_RULE
         models = _import_statsforecast(type(self).__name__)
         make_trend = _MSTL_TRENDS[self.trend]

@@ -576,6 +576,27 @@ def test_fixed_order_arima_is_not_told_to_keep_two_seasons():
         np.testing.assert_array_equal(model.predict(X), np.repeat(X[:, -1:], 3, axis=1))
 
 
+@pytest.mark.parametrize("make, shortest", [
+    (lambda m: ETSForecaster(max_history=m), 7),
+    (lambda m: ETSForecaster(model="AAN", max_history=m), 9),
+    (lambda m: ThetaForecaster(max_history=m), 4),
+    (lambda m: MSTLForecaster(max_history=m), 7),
+    (lambda m: MSTLForecaster(trend="theta", max_history=m), 4),
+])
+def test_a_max_history_too_short_for_the_model_is_warned_about(make, shortest):
+    # every window cut to fewer values than the model's parameters need gets the naive
+    # forecast: ETSForecaster(max_history=5) was NaiveForecaster without a word (user trial,
+    # session 22)
+    X, y = np.ones((2, 40)) + np.sin(np.arange(40)), np.zeros((2, 3))
+    with pytest.warns(UserWarning, match=rf"max_history={shortest - 1} is too short for "
+                                         rf"\w+Forecaster: .*naive.*max_history >= {shortest}$"):
+        model = make(shortest - 1).fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), np.repeat(X[:, -1:], 3, axis=1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        make(shortest).fit(X, y)
+
+
 def test_two_seasons_beyond_max_history_are_named_together():
     X, y = np.ones((2, 400)) + np.arange(400), np.zeros((2, 3))
     with pytest.warns(UserWarning, match=r"the seasons 24, 168: .*these seasons.*>= 336 \(or "
