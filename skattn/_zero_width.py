@@ -60,3 +60,11 @@ def zero_width_rows(quantiles):
     width = (rows.max(axis=-1) - rows.min(axis=-1)).max(axis=-1)  # (n,)
     level = np.abs(rows).max(axis=(1, 2))  # (n,)
     return width <= ZERO_WIDTH_RELATIVE * level
+
+
+def windows_get(zero, n_windows):
+    """The subject of the warnings: "3 of 10 windows get", or "the window gets" for a call of one
+    window (forecast_quantiles of a history). backtest forecasts each series by itself and shows
+    a warning once per origin, so "1 of 1 windows" read as a count of the series (16 of 18
+    forecasts had zero width; user trial, session 22)."""
+    return "the window gets" if n_windows == 1 else f"{zero} of {n_windows} windows get"

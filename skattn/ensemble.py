@@ -29,7 +29,8 @@ from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, Integer
                           forecast_with_predict, naming, quantile_forecasts, takes_three_d,
                           validate_windows, window_channels)
 from ._worker_warnings import call_recording_warnings, collect, current_caller
-from ._zero_width import members_of_an_ensemble, report_to_ensemble, zero_width_rows
+from ._zero_width import (members_of_an_ensemble, report_to_ensemble, windows_get,
+                          zero_width_rows)
 from .windows import _stacklevel_outside_package
 from .exceptions import ZeroWidthIntervalWarning
 
@@ -759,10 +760,9 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         if reports and combined.shape[-1] > 1:
             rows = zero_width_rows(combined) & np.logical_or.reduce(reports)
         if rows.any() and not report_to_ensemble(rows):
-            zero = np.count_nonzero(rows)
-            which = "the window gets" if n_samples == 1 else f"{zero} of {n_samples} windows get"
             warnings.warn(
-                f"ForecastEnsemble: {which} intervals of zero width "
+                f"ForecastEnsemble: {windows_get(np.count_nonzero(rows), n_samples)} intervals "
+                f"of zero width "
                 f"(every combined quantile equal), a certainty nothing supports: its "
                 f"AttentionForecaster members scale each forecast by its window's spread, 0 for "
                 f"a constant window (a run of zeros), and constant windows are left out of "

@@ -34,7 +34,7 @@ from .exceptions import (DataShiftWarning, OutlierScaleWarning, TargetUnitsWarni
                          ZeroWidthIntervalWarning)
 from .nn.losses import loss_backward, loss_forward
 from .nn.optim import AdamW, clip_grad_norm, make_lr_schedule
-from ._zero_width import report_to_ensemble, zero_width_rows
+from ._zero_width import report_to_ensemble, windows_get, zero_width_rows
 from .windows import _stacklevel_outside_package, check_fits_in_memory
 
 _PREDICT_CHUNK = 2048  # rows per forward pass at predict time: bounds memory on large X
@@ -721,14 +721,6 @@ def _rows_overlap(X3):
         if np.mean([tail.tobytes() in heads for tail in tails]) >= ROWS_OVERLAP_SHARE:
             return True
     return False
-
-
-def _zero_width_count(zero, n_windows):
-    """Which windows of a call got zero-width intervals: "3 of 10 windows get", or "the window gets"
-    when the call had one (forecast_quantiles of a history). backtest forecasts each series by
-    itself and shows a warning once per origin, so "1 of 1 windows" read as a count of the
-    series (16 of 18 forecasts had zero width; user trial, session 22)."""
-    return "the window gets" if n_windows == 1 else f"{zero} of {n_windows} windows get"
 
 
 def _median_first_step(X3, Y):
@@ -2261,7 +2253,7 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
         zero = np.count_nonzero(rows)
         if zero:
             warnings.warn(
-                f"AttentionForecaster: {_zero_width_count(zero, X3.shape[0])} intervals "
+                f"AttentionForecaster: {windows_get(zero, X3.shape[0])} intervals "
                 f"of zero width (every quantile equal): with instance normalisation a forecast is "
                 f"scaled by its window's spread, 0 for a constant window (the target channel), "
                 f"and constant windows are left out of the training loss, so the model has "

@@ -17,7 +17,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, final_step, fit_routing,
                           fitted_quantiles, forecast_quantiles_of, forecast_with_predict, naming,
-                          quantile_forecasts, routed_fit_params, declared_tags, takes_three_d)
+                          quantile_forecasts, routed_fit_params, declared_tags, takes_three_d,
+                          _read_through)
 from ._worker_warnings import _module_of, call_recording_warnings, collect, current_caller
 from .exceptions import MetricWarning
 from .metrics import (_mae, _repeats_every_season, _rmse, _seasonal_naive_scale, _smape,
@@ -290,22 +291,18 @@ def _shape_of(data):
 
 
 def _window_model(estimator):
-    """The estimator under ``estimator``'s wrappers that makes its predictions: a
-    :class:`~sklearn.frozen.FrozenEstimator`'s estimator, a fitted search's ``best_estimator_``
-    (an unfitted one's ``estimator``), a Pipeline of one step's step; a Pipeline of several
-    steps, or any other estimator, as it is. What :func:`skattn._validation.quantile_forecasts`
-    reads the quantiles of (the last step's, on windows transformed by the others)."""
-    from sklearn.frozen import FrozenEstimator
-    from sklearn.model_selection._search import BaseSearchCV
+    """The estimator under ``estimator``'s wrappers that makes its predictions: what
+    :func:`skattn._validation._read_through` reads through (a FrozenEstimator, a fitted search's
+    ``best_estimator_``, an unfitted one's ``estimator``), and a Pipeline of one step's step; a
+    Pipeline of several steps, or any other estimator, as it is. What
+    :func:`skattn._validation.quantile_forecasts` reads the quantiles of (the last step's, on
+    windows transformed by the others). A search fitted with ``refit=False`` never gets here:
+    backtest (``_check_refit``) and PredictForecaster's parameter check refuse it."""
     from sklearn.pipeline import Pipeline
 
     while True:
-        if isinstance(estimator, FrozenEstimator):
-            estimator = estimator.estimator
-        elif isinstance(estimator, BaseSearchCV):
-            # refit=False leaves no best_estimator_: predict fails too, and says so
-            estimator = getattr(estimator, "best_estimator_", estimator.estimator)
-        elif isinstance(estimator, Pipeline) and len(estimator.steps) == 1:
+        estimator = _read_through(estimator)
+        if isinstance(estimator, Pipeline) and len(estimator.steps) == 1:
             # Pipeline[:-1] of one step is a Pipeline of none, which cannot transform
             estimator = estimator.steps[0][1]
         else:
