@@ -10,7 +10,8 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import _check_sample_weight, check_array, validate_data
+from sklearn.utils.validation import (_check_sample_weight, check_array, check_is_fitted,
+                                      validate_data)
 
 from .windows import (MissingValuesError, as_float64, check_column, check_fits_in_memory,
                       check_numbers, check_time_index, is_data_frame, left_pad, missing_as_nan,
@@ -217,6 +218,10 @@ def validate_windows(estimator, X, y=None, *, reset, missing_y=False):
     n_channels : int
         The channels of ``X``: 1 for 2-D windows, else ``X.shape[2]``.
     """
+    if not reset and y is None and _passes_predict_checks_as_is(estimator, X):
+        # the windows forecast and the wrappers pass on: what validate_data would return,
+        # without its cost (a wrapper's tags are every estimator's inside it)
+        return X, None, window_channels(X)
     refuse_dates_and_text(X, "X")
     try:
         if y is None:
@@ -248,6 +253,27 @@ def validate_windows(estimator, X, y=None, *, reset, missing_y=False):
             f"{estimator.n_channels_} channel(s)"
         )
     return X, y, n_channels
+
+
+def _passes_predict_checks_as_is(estimator, X):
+    """Whether windows ``X`` pass every check :func:`validate_windows` makes at predict time
+    (``reset=False``, no ``y``) and come out of them unchanged: a finite float64 or float32
+    ndarray of the time steps and channels seen at fit, without column names to compare (and
+    none seen at fit). ``validate_data``'s generic machinery returns such an ``X`` itself, after
+    ~0.1 ms of checks of the container and a ``get_tags``, which for a
+    :class:`~skattn.DeseasonalizedForecaster` asks every estimator it holds for theirs (the
+    recipe's forecast validates its one window 24 times; session 23). Any other ``X`` (a
+    DataFrame, a list, NaN, another shape) goes through those checks, their errors and
+    warnings."""
+    n_channels = getattr(estimator, "n_channels_", None)
+    return (type(X) is np.ndarray
+            and X.dtype in (np.float64, np.float32)
+            and X.ndim == (2 if n_channels == 1 else 3)
+            and X.shape[0] >= 1
+            and X.shape[1] == getattr(estimator, "n_features_in_", None)
+            and (X.ndim == 2 or X.shape[2] == n_channels)
+            and not hasattr(estimator, "feature_names_in_")
+            and bool(np.isfinite(X).all()))
 
 
 class ForgetsWarningsWhenPickled:
@@ -724,6 +750,25 @@ def naming(exc, label):
     # a type may build its message from its arguments its own way (OSError(errno, ...)): keep
     # it only if the label shows
     return named if label in str(named) else ValueError(message)
+
+
+def check_is_fitted_without_tags(estimator):
+    """scikit-learn's ``check_is_fitted(estimator)``, without asking a fitted estimator for its
+    tags.
+
+    ``check_is_fitted`` reads the tags only for ``requires_fit`` (an estimator that needs no fit
+    passes unfitted), and a fitted estimator passes whatever they say. The tags of the
+    package's wrappers are computed from every estimator they hold, at each call: one
+    ``ForecastEnsemble.forecast`` of the recipe's 12 members computed ~800 tags, with those
+    of :func:`validate_windows`' checks about half of its time (session 23). Nothing is
+    cached: an unfitted estimator (never fitted, or after a fit that failed) gets
+    ``check_is_fitted`` itself, tags, error message and all."""
+    if hasattr(estimator, "__sklearn_is_fitted__"):
+        fitted = estimator.__sklearn_is_fitted__()
+    else:  # the fitted attributes as check_is_fitted counts them
+        fitted = any(name.endswith("_") and not name.startswith("__") for name in vars(estimator))
+    if not fitted:
+        check_is_fitted(estimator)
 
 
 def declared_tags(estimator):

@@ -24,7 +24,7 @@ from sklearn.utils.validation import (_check_feature_names_in, _num_samples, che
                                       check_is_fitted)
 
 from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, IntegerInterval,
-                          MissingTargetsScoreMixin,
+                          MissingTargetsScoreMixin, check_is_fitted_without_tags,
                           check_targets_with_missing, fitted_quantiles, forecast_quantiles_of,
                           forecast_with_predict, naming, quantile_forecasts, takes_three_d,
                           validate_windows, window_channels)
@@ -162,7 +162,7 @@ class LastSteps(TransformerMixin, BaseEstimator):
         ValueError
             When the output is 3-D and ``set_output`` asked this transformer for a DataFrame.
         """
-        check_is_fitted(self)
+        check_is_fitted_without_tags(self)
         windows = X
         X, _, _ = validate_windows(self, X, reset=False)
         # fit's n_steps_, not n_steps: set_params(n_steps=...) after fit changed the output
@@ -597,6 +597,15 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         # fitted to check_is_fitted, and predict failed obscurely
         return hasattr(self, "estimators_")
 
+    @property
+    def n_features_in_(self):
+        """Number of features (time steps) seen during :term:`fit`."""
+        # VotingRegressor's, without its check_is_fitted, which asks for the ensemble's tags and
+        # so for every member's: forecast reads this at every call
+        if self.__sklearn_is_fitted__():
+            return self.estimators_[0].n_features_in_
+        return super().n_features_in_  # VotingRegressor's AttributeError
+
     def get_metadata_routing(self):
         """Get the metadata routing of this object: ``fit`` routes to every member's ``fit``.
 
@@ -632,7 +641,7 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
 
     def _member_predictions(self, X):
         """(n_estimators, n_samples) or (n_estimators, n_samples, horizon): y's shape at fit."""
-        check_is_fitted(self)
+        check_is_fitted_without_tags(self)
         shape = (_num_samples(X),) + self._prediction_shape_tail
         predictions = []
         for member in self.estimators_:
@@ -742,7 +751,7 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
             warn themselves. A baseline's zero-width intervals of a constant history are
             legitimate and not warned about.
         """
-        check_is_fitted(self)
+        check_is_fitted_without_tags(self)
         if self.quantiles_ is None:
             raise ValueError(self._no_common_quantiles("predict_quantiles"))
         n_samples = _num_samples(X)
@@ -809,7 +818,7 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
             member ``make_pipeline(LastSteps(w), ...)`` reads ``w``): it is left-padded there,
             and intervals from such windows can be far too narrow. Once per fitted model.
         """
-        check_is_fitted(self)
+        check_is_fitted_without_tags(self)
         if self.quantiles_ is None:
             raise ValueError(self._no_common_quantiles("forecast_quantiles"))
         return forecast_quantiles_of(self, history, steps)
@@ -861,5 +870,5 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
             When ``future_covariates`` has rows the recursion never reads (any within the
             horizon): covariates are past-only inputs.
         """
-        check_is_fitted(self)
+        check_is_fitted_without_tags(self)
         return forecast_with_predict(self, history, steps, future_covariates)

@@ -16,10 +16,10 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
 from sklearn.utils._param_validation import HasMethods, Interval
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import check_array
 
 from ._validation import (ForgetsWarningsWhenPickled, IntegerInterval, MissingTargetsScoreMixin,
-                          declared_tags, final_step,
+                          check_is_fitted_without_tags, declared_tags, final_step,
                           fit_routing, fitted_quantiles, forecast_quantiles_of,
                           forecast_with_predict, quantile_forecasts, routed_fit_params,
                           takes_three_d, validate_windows)
@@ -536,7 +536,7 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
             seasonal factors) or the forecasts (multiplied back by them) go beyond float64's
             range: give the series in smaller units.
         """
-        check_is_fitted(self)
+        check_is_fitted_without_tags(self)
         X, _, _ = validate_windows(self, X, reset=False)
         adjusted, future = self._adjust(X)
         prediction = np.asarray(self.forecaster_.predict(adjusted), dtype=np.float64)
@@ -572,7 +572,7 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
             When ``forecaster_`` forecasts no quantiles (``quantiles_`` is None), or, as in
             :meth:`predict`, the seasonal factors take values beyond float64's range.
         """
-        check_is_fitted(self)
+        check_is_fitted_without_tags(self)
         if self.quantiles_ is None:
             raise ValueError(
                 f"predict_quantiles needs a forecaster that forecasts quantiles (an "
@@ -624,7 +624,7 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
             reads the whole window): it is left-padded, and intervals from such windows can be
             far too narrow. Once per fitted model.
         """
-        check_is_fitted(self)
+        check_is_fitted_without_tags(self)
         if self.quantiles_ is None:
             raise ValueError(
                 f"forecast_quantiles needs a forecaster that forecasts quantiles (an "
@@ -664,5 +664,5 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
             When ``future_covariates`` has rows the recursion never reads (any within the
             horizon): covariates are past-only inputs.
         """
-        check_is_fitted(self)
+        check_is_fitted_without_tags(self)
         return forecast_with_predict(self, history, steps, future_covariates)
