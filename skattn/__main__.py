@@ -526,6 +526,46 @@ def _named_column(path, header, name, option, describing, holding, hint):
     return _one_column(path, header, indices, holding)
 
 
+def _unclosed_quote_message(path, start):
+    """The ValueError message for a quote that opens a cell of the CSV file ``path`` on or after
+    line ``start`` (the first line of a row) and is never closed, naming the line where it
+    opens; None when every quote from there on is closed.
+
+    Read as Python's csv module reads (its default dialect, not strict): a quote opens a cell
+    only as the cell's first character, two quotes in a quoted cell are one, and a quote
+    followed by anything else closes it.
+    """
+    opened = None  # (line number, text of the line from the quote on) of the open quote
+    quoted = False
+    cell_start = True
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        for number, line in enumerate(handle, 1):
+            if number < start:
+                continue
+            position = 0
+            while position < len(line):
+                char = line[position]
+                if quoted:
+                    if char == '"':
+                        if line[position + 1:position + 2] == '"':
+                            position += 1  # "" in a quoted cell: one quote
+                        else:
+                            quoted = False
+                elif char == '"' and cell_start:
+                    quoted, opened = True, (number, line[position:])
+                    cell_start = False
+                else:
+                    cell_start = char in ",\r\n"
+                position += 1
+    if not quoted:
+        return None
+    number, text = opened
+    text = text.rstrip("\r\n")
+    shown = text if len(text) <= 20 else text[:20] + "..."
+    return (f"{path}: line {number} opens a quoted cell ({shown}) whose quote is never closed, "
+            f"so the rest of the file reads as that one cell: close the quote, or remove it")
+
+
 def _read_csv(path, value_column=None, id_column=None, time_column=None, return_times=False):
     """The values of one column of a UTF-8 CSV file; ValueError, naming the line, if unusable.
 
@@ -575,11 +615,23 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
         # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8") is not part of the first column's name
         with open(path, newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
+            rows = []
             try:
-                rows = [(reader.line_num, row) for row in reader]
+                for row in reader:
+                    rows.append((reader.line_num, row))
             except csv.Error as exc:  # e.g. a cell beyond the csv module's field size limit
-                raise ValueError(f"{path}: line {reader.line_num} cannot be read as CSV: "
+                start = (rows[-1][0] if rows else 0) + 1  # the first line of the row it read
+                raise ValueError(_unclosed_quote_message(path, start) or
+                                 f"{path}: line {reader.line_num} cannot be read as CSV: "
                                  f"{exc}") from None
+            if rows and rows[-1][0] > (rows[-2][0] if len(rows) > 1 else 0) + 1:
+                # the last row spans several lines: a quoted cell whose quote is never closed
+                # holds the rest of the file, reported at the last line as one giant cell
+                # (fuzzing, session 23)
+                unclosed = _unclosed_quote_message(
+                    path, (rows[-2][0] if len(rows) > 1 else 0) + 1)
+                if unclosed:
+                    raise ValueError(unclosed)
     except UnicodeDecodeError as exc:
         byte = exc.object[exc.start:exc.start + 1]
         raise ValueError(
@@ -1059,6 +1111,10 @@ def check_dataset_options(name, value_column=None, id_column=None, time_column=N
     (``value_column``, ``id_column``, ``time_column``, not None) is given with a built-in dataset:
     not ignored, since the user meant a file. The arguments as :func:`load_dataset` takes them.
     """
+    if not name.strip():
+        # Path("") is ".", which was "a directory, not a CSV file" (fuzzing, session 23)
+        raise ValueError(f"--dataset is empty ({name!r}): name a built-in dataset "
+                         f"({', '.join(DATASETS)}) or a CSV file")
     if name in DATASETS:
         for option, given in (("--id-column", id_column), ("--value-column", value_column),
                               ("--time-column", time_column)):
@@ -1112,7 +1168,9 @@ def load_dataset(name, value_column=None, id_column=None, time_column=None, retu
         (see :func:`check_dataset_options`).
     """
     from . import datasets
+    from .windows import check_bool
 
+    return_times = check_bool("return_times", return_times)  # "yes" gave six results, not five
     check_dataset_options(name, value_column, id_column, time_column)
     # the six results, times included; inline, not in a helper: the CSV reader's warnings point
     # at load_dataset's caller by their stack level

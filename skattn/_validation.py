@@ -14,7 +14,8 @@ from sklearn.utils.validation import (_check_sample_weight, check_array, check_i
                                       validate_data)
 
 from .windows import (MissingValuesError, as_float64, check_column, check_fits_in_memory,
-                      check_numbers, check_time_index, is_data_frame, left_pad, missing_as_nan,
+                      check_numbers, check_time_index, check_weight_values, is_data_frame,
+                      left_pad, masked_as_missing, masked_note, missing_as_nan, n_masked,
                       non_finite_message)
 
 class IntegerInterval(Interval):
@@ -53,8 +54,10 @@ def check_quantiles(quantiles):
     (the attention model sorted them silently while the baselines refused them, so one
     ``ForecastEnsemble`` of both could not be built from one list). Entries that are not numbers
     (text, bools, None) are refused by :func:`refuse_non_numeric_quantiles`, and one number
-    given alone is told to be a list.
+    given alone is told to be a list. A masked entry of a masked array is NaN, refused as no
+    quantile (its fill value was read as one; fuzzing, session 23).
     """
+    given, quantiles = quantiles, masked_as_missing(quantiles)
     refuse_non_numeric_quantiles(quantiles)
     if isinstance(quantiles, (AbstractSet, KeysView, ValuesView)):
         # their order is not the columns' (a set of valid levels was "must be numbers";
@@ -77,7 +80,8 @@ def check_quantiles(quantiles):
         raise ValueError(f"quantiles must be a non-empty 1-D list of values in (0, 1), got "
                          f"{shown}")
     if not np.all((array > 0) & (array < 1)):  # NaN fails this too
-        raise ValueError(f"quantiles must be strictly between 0 and 1, got {shown}")
+        raise ValueError(f"quantiles must be strictly between 0 and 1, got {shown}"
+                         f"{masked_note(given)}")
     if np.unique(array).size < array.size:  # two outputs (heads, columns) for one quantile
         raise ValueError(f"quantiles must be distinct, got {shown}")
     if np.any(np.diff(array) < 0):
@@ -155,32 +159,44 @@ def refuse_non_numeric_quantiles(quantiles):
         raise ValueError(f"quantiles must be a list of numbers in (0, 1), got {value!r}, which "
                          "is not a number: give the levels as numbers in a list, e.g. [0.5] or "
                          "[0.1, 0.5, 0.9]")
-    if isinstance(quantiles, (list, tuple)):
-        # each entry as given: NumPy makes [0.1, True] a float array and [1, "a"] text
-        bad = [entry for entry in quantiles
-               if not _is_number(entry) and np.ndim(entry) == 0]  # nested: the caller's rule
-    else:
-        try:
-            array = np.asarray(quantiles)  # the entries' own types: no conversion to float
-        except (TypeError, ValueError):
-            return
-        if array.dtype.kind in "fiu" or array.ndim == 0:
-            # numbers; a set or another object that is no array of entries: the caller's rule
-            return
-        entries = array.reshape(-1)
-        bad = ([entry for entry in entries if not _is_number(entry)] if array.dtype.kind == "O"
-               else list(entries))  # bools, text, bytes, dates, complex numbers
+    bad = non_number_entries(quantiles)
     if not bad:
         return
-    shown = ", ".join(repr(entry.item() if isinstance(entry, (np.bool_, np.str_, np.bytes_,
-                                                               np.number)) else entry)
-                      for entry in bad[:3]) + (", ..." if len(bad) > 3 else "")
     raise ValueError(
         f"quantiles must be numbers in (0, 1), got {shown_quantiles(quantiles)}, with "
         f"{len(bad)} entr{'y' if len(bad) == 1 else 'ies'} that {'is' if len(bad) == 1 else 'are'}"
-        f" not a number ({shown}): give the levels as numbers, e.g. [0.1, 0.5, 0.9]"
+        f" not a number ({shown_entries(bad)}): give the levels as numbers, e.g. [0.1, 0.5, 0.9]"
         + (" (text read from a file or a command line: [float(q) for q in quantiles])"
            if all(isinstance(entry, (str, bytes)) for entry in bad) else ""))
+
+
+def non_number_entries(values):
+    """The entries of the list, tuple or array ``values`` that are not numbers (text, bools,
+    None, dates, complex numbers; :func:`_is_number`), as given; [] when there are none, or
+    when ``values`` is no sequence of entries (a set, one value: the caller's rule). NumPy's
+    conversion to float reads ``"0.5"`` as 0.5 and ``True`` as 1.0, silently."""
+    if isinstance(values, (list, tuple)):
+        # each entry as given: NumPy makes [0.1, True] a float array and [1, "a"] text
+        return [entry for entry in values
+                if not _is_number(entry) and np.ndim(entry) == 0]  # nested: the caller's rule
+    try:
+        array = np.asarray(values)  # the entries' own types: no conversion to float
+    except (TypeError, ValueError):
+        return []
+    if array.dtype.kind in "fiu" or array.ndim == 0:
+        # numbers; a set or another object that is no array of entries: the caller's rule
+        return []
+    entries = array.reshape(-1)
+    return ([entry for entry in entries if not _is_number(entry)] if array.dtype.kind == "O"
+            else list(entries))  # bools, text, bytes, dates, complex numbers
+
+
+def shown_entries(entries, limit=3):
+    """The first ``limit`` of ``entries`` as a message lists them, NumPy's scalars as Python's
+    ("True, '1', ...")."""
+    return ", ".join(repr(entry.item() if isinstance(entry, (np.bool_, np.str_, np.bytes_,
+                                                               np.number)) else entry)
+                     for entry in entries[:limit]) + (", ..." if len(entries) > limit else "")
 
 
 def validate_windows(estimator, X, y=None, *, reset, missing_y=False):
@@ -222,6 +238,11 @@ def validate_windows(estimator, X, y=None, *, reset, missing_y=False):
         # the windows forecast and the wrappers pass on: what validate_data would return,
         # without its cost (a wrapper's tags are every estimator's inside it)
         return X, None, window_channels(X)
+    # a masked entry as NaN (refused in X, a missing target in y): scikit-learn's checks
+    # dropped the mask and read the fill value beneath it, a -9999 of a missing reading, as
+    # data (fuzzing, session 23)
+    X = unmasked_windows(X, type(estimator).__name__)
+    y = masked_as_missing(y)
     refuse_dates_and_text(X, "X")
     try:
         if y is None:
@@ -244,6 +265,8 @@ def validate_windows(estimator, X, y=None, *, reset, missing_y=False):
         if message.startswith(("Input X contains", "Input contains")):
             located = _windows_non_finite_message(X, type(estimator).__name__)
             raise ValueError(located or message) from None
+        if message.startswith("Input y contains") and n_masked(y):
+            raise ValueError(message + masked_note(y)) from None
         raise
 
     n_channels = window_channels(X)
@@ -274,6 +297,27 @@ def _passes_predict_checks_as_is(estimator, X):
             and (X.ndim == 2 or X.shape[2] == n_channels)
             and not hasattr(estimator, "feature_names_in_")
             and bool(np.isfinite(X).all()))
+
+
+def unmasked_windows(X, name):
+    """Windows ``X`` without a NumPy mask: ``X`` itself when it is no masked array or masks
+    nothing (then its data), else a ValueError locating the masked entries, read as missing
+    values (:func:`skattn.windows.masked_as_missing`), which no window may hold (``name``: the
+    estimator the windows are for).
+
+    scikit-learn's checks, and a member's or a wrapped model's own, dropped the mask and
+    forecast from the fill values beneath it (fuzzing, session 23)."""
+    if not isinstance(X, np.ma.MaskedArray):
+        return X
+    unmasked = masked_as_missing(X)
+    if not n_masked(X):
+        return unmasked
+    located = None
+    if unmasked.dtype.kind == "f" and unmasked.ndim >= 2 and unmasked.shape[0]:
+        located = _windows_non_finite_message(unmasked, name, masked_note(X))
+    if located is None:  # text or objects: the checks that follow refuse them as they are
+        return unmasked
+    raise ValueError(located)
 
 
 class ForgetsWarningsWhenPickled:
@@ -325,9 +369,13 @@ class MissingTargetsScoreMixin:
         predictions = np.asarray(self.predict(X), dtype=np.float64)
         y = check_targets_with_missing(_numeric_targets(y), predictions.shape[0], self)
         # checked here, once for both paths: a list or a scalar weight indexed by the observed
-        # rows was an IndexError (fuzzing, session 20)
-        weights = None if sample_weight is None else _check_sample_weight(sample_weight,
-                                                                          predictions)
+        # rows was an IndexError (fuzzing, session 20). The package's rule for weights first
+        # (as the metrics'): scikit-learn's check converts text to numbers, so ["1", ...] were
+        # weights, took sample_weight=True for equal weights, and read the values beneath a
+        # mask (fuzzing, session 23)
+        check_weight_values(sample_weight)
+        weights = None if sample_weight is None else _check_sample_weight(
+            masked_as_missing(sample_weight), predictions)
         if not np.isnan(y).any():
             if y.shape[0] < 2:  # scikit-learn's r2_score: NaN with a warning
                 raise ValueError(f"R^2 needs at least two windows, got {y.shape[0]}")
@@ -381,7 +429,10 @@ def _numeric_targets(y):
     """``y`` checked for dates and text (:func:`refuse_dates_and_text`), with None and pandas.NA
     as NaN (a target that was not observed, as NaN is) when it holds objects (an object array,
     a list, a Series or DataFrame of objects), else ``y`` itself: float() refused them with a
-    TypeError about 'NAType' (fuzzing, session 20)."""
+    TypeError about 'NAType' (fuzzing, session 20). A masked entry of a masked array is NaN too
+    (:func:`skattn.windows.masked_as_missing`): its fill value was read as a target (fuzzing,
+    session 23)."""
+    y = masked_as_missing(y)
     refuse_dates_and_text(y, "y")
     if isinstance(y, np.ndarray):
         array = y
@@ -397,10 +448,11 @@ def _numeric_targets(y):
     return missing_as_nan(array) if array.dtype.kind == "O" else y
 
 
-def _windows_non_finite_message(X, name):
+def _windows_non_finite_message(X, name, note=""):
     """The message for windows ``X`` holding NaN or infinity: how many, where, and that gaps are
     filled in the series, before make_windows cuts it (whose message then locates them); None
-    when ``X`` cannot be read as float64 with NaN for its missing values."""
+    when ``X`` cannot be read as float64 with NaN for its missing values. ``note`` follows what
+    was found (:func:`skattn.windows.masked_note` of the windows as given)."""
     try:
         if hasattr(X, "to_numpy"):  # pandas' nullable columns: pd.NA is NaN here
             array = X.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -417,7 +469,7 @@ def _windows_non_finite_message(X, name):
     where = f"window {first[0]}, time step {first[1]}" + (
         f", channel {first[2]}" if first.size > 2 else "")
     return (f"X contains NaN or infinity ({kinds} in {int(rows.sum())} of its {rows.size} "
-            f"windows, the first in {where}); {name} needs observed values in every window. "
+            f"windows, the first in {where}){note}; {name} needs observed values in every window. "
             f"Fill the gaps of the series before cutting windows (make_windows names and "
             f"locates them), or drop those windows")
 
@@ -434,7 +486,11 @@ def check_targets_with_missing(y, n_samples, estimator=None):
 
     scikit-learn's target checks, except that NaN is allowed where the row has at least one
     observed value: infinity, a row with no observed value, or a wrong length is a ValueError.
+    A masked entry of a masked array is NaN, a missing value (its fill value was read as a
+    target; fuzzing, session 23).
     """
+    given = y
+    y = masked_as_missing(y)
     _refuse_scalar_y(y)
     y = check_array(y, ensure_2d=False, dtype="numeric", ensure_all_finite="allow-nan",
                     input_name="y", estimator=estimator)
@@ -452,8 +508,8 @@ def check_targets_with_missing(y, n_samples, estimator=None):
         rows = np.flatnonzero(unobserved)
         raise ValueError(
             f"Input y contains NaN in every value of {rows.size} row(s) (the first: row "
-            f"{rows[0]}); NaN marks a missing target value, and each row needs at least one "
-            "observed value"
+            f"{rows[0]}){masked_note(given)}; NaN marks a missing target value, and each row "
+            "needs at least one observed value"
         )
     return y
 
@@ -550,7 +606,8 @@ def as_history(values, n_channels, what="history", allow_empty=False, *, window_
     if array.shape[0] < 1 and not allow_empty:
         raise ValueError(f"{what} is empty: at least one value is needed")
     if not np.all(np.isfinite(array)):
-        raise ValueError(non_finite_message(array, what))
+        # a masked array's masked entries are NaN here (as_float64), and said to be
+        raise ValueError(non_finite_message(array, what, masked_note(values)))
     return array
 
 
@@ -600,8 +657,190 @@ def check_steps(steps):
     return int(steps)
 
 
+class NonFiniteForecastError(ValueError):
+    """Forecasts that are NaN or beyond float64's range, refused by a wrapper's ``predict`` (or
+    ``predict_quantiles``): a ValueError that also says where the first such value lies, so that
+    ``forecast`` and ``forecast_quantiles``, which predict one window at a time, can name the
+    step of the forecast instead of "window 0".
+
+    Parameters
+    ----------
+    message : str
+        The message, as for any ValueError.
+    subject : str or None, default=None
+        Who forecast the values ("member 'lr' (LinearRegression)", "the wrapped Ridge").
+    value : float or None, default=None
+        The first value that is not finite.
+    position : tuple of int or None, default=None
+        Its index in the forecasts: (window,), (window, horizon step) or (window, horizon step,
+        quantile); None when it is not a forecast's (a seasonal adjustment that overflowed),
+        whose message then stands as it is.
+    levels : ndarray or None, default=None
+        The quantiles of the last axis, for a position with a quantile.
+    """
+
+    def __init__(self, message, *, subject=None, value=None, position=None, levels=None):
+        super().__init__(message)
+        self.subject, self.value, self.position, self.levels = subject, value, position, levels
+
+
+#: what a message says of a value that is not finite, NaN or beyond float64's range
+_LARGEST = "the largest float64, ~1.8e308"
+
+
+def _non_finite_value(value):
+    """What a message says of a forecast ``value`` that is not finite: the value, and why it is
+    no forecast."""
+    if np.isnan(value):
+        return "NaN", "not a number, it is no forecast (an overflow inside a model gives one)"
+    return (f"{'-' if value < 0 else ''}inf",
+            f"beyond {_LARGEST}, a value is no forecast")
+
+
+def model_name(estimator):
+    """The model that makes ``estimator``'s forecasts (its :func:`final_step`), named with what
+    holds it: "Ridge", "Ridge (the model inside GridSearchCV)". A search "does not" forecast
+    quantiles said nothing of the point model it had chosen (review, session 22)."""
+    final = final_step(estimator)
+    if final is estimator:
+        return type(estimator).__name__
+    return f"{type(final).__name__} (the model inside {type(estimator).__name__})"
+
+
+def check_finite_forecasts(forecasts, owner, method, subject=None, levels=None):
+    """``forecasts`` of a wrapper's ``method``, or a :class:`NonFiniteForecastError` when some
+    are NaN or infinite, naming ``owner``, ``subject`` (who forecast them) and where.
+
+    A regressor fitted on ordinary windows can forecast beyond float64's range from windows of
+    another scale (Ridge gave -inf for windows of 1.7e308), and the wrappers returned that, or
+    fed it back into the next window of a recursive forecast, where it was refused as if the
+    history held NaN (fuzzing, session 23). :class:`~skattn.AttentionForecaster` refuses its
+    own. One ``np.isfinite`` over the forecasts when they are finite.
+
+    Parameters
+    ----------
+    forecasts : ndarray of shape (n_windows,), (n_windows, horizon) or (n_windows, horizon, Q)
+        The forecasts, float64.
+    owner : estimator
+        The wrapper whose ``method`` returns them (its class names the error).
+    method : str
+        "predict", "predict_quantiles" or "transform".
+    subject : str, callable or None, default=None
+        Who forecast them, e.g. "member 'lr' (LinearRegression)", or a function of no argument
+        that returns it (called only for forecasts that are not finite: a name read from the
+        estimators costs more than the check); None: ``owner`` itself.
+    levels : ndarray or None, default=None
+        The quantiles of the last axis of quantile forecasts, named in the message.
+
+    Returns
+    -------
+    forecasts : ndarray
+        ``forecasts`` itself.
+
+    Raises
+    ------
+    NonFiniteForecastError
+        When a forecast is NaN or infinite.
+    """
+    if np.isfinite(forecasts).all():
+        return forecasts
+    if callable(subject):
+        subject = subject()
+    subject = subject or type(owner).__name__
+    bad = ~np.isfinite(forecasts)
+    position = tuple(int(index) for index in np.argwhere(bad)[0])
+    value = float(forecasts[position])
+    where = f"window {position[0]}"
+    if len(position) > 1:
+        where += f", horizon step {position[1]}"
+    if len(position) > 2:
+        where += (f", quantile {levels[position[2]]:g}" if levels is not None
+                  and len(levels) == forecasts.shape[-1] else f", quantile column {position[2]}")
+    rows = bad.reshape(bad.shape[0], -1).any(axis=1)
+    text, why = _non_finite_value(value)
+    message = (
+        f"{type(owner).__name__}.{method}: {subject} forecast {text} for {where}: {why} "
+        f"({int(bad.sum())} value(s) in {int(rows.sum())} of the {rows.size} windows are NaN or "
+        f"infinite). Give the windows in the units of the training data (a series whose values "
+        f"approach {_LARGEST}, in smaller units)")
+    raise NonFiniteForecastError(message, subject=subject, value=value, position=position,
+                                 levels=levels)
+
+
+def _reach(values):
+    """The largest absolute value of ``values``, for a message."""
+    return float(np.max(np.abs(values))) if np.size(values) else 0.0
+
+
+def _wrapped_subject(owner):
+    """Who forecast the values of ``owner``'s ``predict``, for a message: the model a
+    :class:`~skattn.model_selection.PredictForecaster` wraps (its ``estimator_``), else None."""
+    inner = getattr(owner, "estimator_", None)
+    return None if inner is None else f"the wrapped {model_name(inner)}"
+
+
+def _from_the_last_window(history):
+    """The end of a message about a forecast from the last window of ``history`` (T, C) that is
+    not finite."""
+    return (f"It was forecast from the last window of the history, whose values reach "
+            f"{_reach(history[:, 0]):.3g} in absolute value: give the history in the units of "
+            f"the training data (a series whose values approach {_LARGEST}, in smaller units)")
+
+
+def _non_finite_step_error(owner, method, exc, *, step, steps, context):
+    """The error of ``owner``'s ``method`` (forecast, forecast_quantiles) for the located
+    :class:`NonFiniteForecastError` ``exc`` of the one window whose first forecast is step
+    ``step`` of the ``steps`` asked for: the step of the forecast (and its quantile) instead of
+    "window 0, horizon step h", then ``context``, what the window was and what to do."""
+    position = exc.position
+    step += position[1] if len(position) > 1 else 0
+    text, why = _non_finite_value(exc.value)
+    quantile = ""
+    if len(position) > 2:
+        levels = exc.levels
+        quantile = (f"quantile {levels[position[2]]:g} of " if levels is not None
+                    and position[2] < len(levels) else f"quantile column {position[2]} of ")
+    asked = f" (of {steps})" if step <= steps else (
+        f", computed with the {steps} asked for (the model forecasts a horizon at a time)")
+    by = f" ({exc.subject} forecast it)" if exc.subject else ""
+    return NonFiniteForecastError(
+        f"{_owner_name(owner)}.{method}: the forecast of {quantile}step {step}{asked} is "
+        f"{text}{by}: {why}. {context}",
+        subject=exc.subject, value=exc.value, position=position, levels=exc.levels)
+
+
+def _owner_name(owner):
+    return type(owner).__name__ if owner is not None else "the model"
+
+
+def _non_finite_round_error(owner, exc, round_number, steps, horizon, window, history,
+                            forecast):
+    """The error of ``owner``'s recursive forecast for the :class:`NonFiniteForecastError`
+    ``exc`` of round ``round_number`` (its window's forecasts, steps ``round_number * horizon
+    + 1`` on); ``forecast`` holds the earlier rounds' values, ``history`` (T, C) is the
+    validated history."""
+    done = round_number * horizon  # forecasts already made, the last of them fed back
+    if round_number == 0:
+        context = _from_the_last_window(history)
+    else:
+        fed = forecast[max(0, done - window):done]  # those in the window of this round
+        context = (
+            f"Beyond the horizon of {horizon}, forecasts are fed back as history: the window of "
+            f"step {done + 1} held {fed.size} of them, reaching {_reach(fed):.3g} in absolute "
+            f"value, where the history's values reach {_reach(history[:, 0]):.3g}. Forecast at "
+            f"most {done} steps from this history, or train a model of a longer horizon (fewer "
+            f"forecasts fed back)")
+    if exc.position is None:  # not located: an adjustment of the window that overflowed
+        text = str(exc)
+        return NonFiniteForecastError(
+            f"{_owner_name(owner)}.forecast: the forecasts of steps {done + 1} to "
+            f"{done + horizon} (of {steps}): {text[:1].lower()}{text[1:]} {context}")
+    return _non_finite_step_error(owner, "forecast", exc, step=done + 1, steps=steps,
+                                  context=context)
+
+
 def recursive_forecast(predict_window, history, steps, *, window, horizon, n_channels,
-                       future_covariates=None, stacklevel=3):
+                       future_covariates=None, stacklevel=3, owner=None):
     """Forecast ``steps`` values after ``history`` with a direct model of ``horizon`` outputs.
 
     The package's one rule for ``forecast`` of window models: read the last ``window`` steps of
@@ -623,10 +862,23 @@ def recursive_forecast(predict_window, history, steps, *, window, horizon, n_cha
         only with covariates when ``steps`` exceeds ``horizon``, then with at least
         ``(ceil(steps / horizon) - 1) * horizon`` rows; checked whenever given (refused for a
         model without covariates), read only beyond the horizon.
+    stacklevel : int, default=3
+        Of the warning about unread ``future_covariates``: the caller of the model's forecast.
+    owner : estimator or None, default=None
+        The model whose ``forecast`` this is, named in the error for forecasts that are not
+        finite (a wrapper's :class:`NonFiniteForecastError`, or values ``predict_window``
+        returned).
 
     Returns
     -------
     forecast : ndarray of shape (steps,)
+
+    Raises
+    ------
+    NonFiniteForecastError
+        When a window's forecasts are NaN or infinite, naming the step: they are neither
+        returned nor fed back into the next window (where they were refused as if the history
+        held NaN; fuzzing, session 23).
     """
     steps = check_steps(steps)
     history = as_history(history, n_channels)
@@ -679,7 +931,22 @@ def recursive_forecast(predict_window, history, steps, *, window, horizon, n_cha
     # filled in place: a list of one small array per round took ~160 bytes per step
     forecast = np.empty(n_rounds * horizon)
     for round_number in range(n_rounds):
-        out = np.asarray(predict_window(current), dtype=np.float64).reshape(horizon)
+        try:
+            out = np.asarray(predict_window(current), dtype=np.float64).reshape(horizon)
+        except NonFiniteForecastError as exc:  # a wrapper's predict refused them
+            if exc.position is None and round_number == 0:
+                raise  # the history's own adjustment (its message names the remedy)
+            raise _non_finite_round_error(owner, exc, round_number, steps, horizon, window,
+                                          history, forecast) from exc
+        if not np.isfinite(out).all():
+            # a model that returns them (a regressor PredictForecaster wraps): the first round
+            # of NaN was returned, and the next refused as "Input X contains NaN" (fuzzing,
+            # session 23)
+            first = int(np.flatnonzero(~np.isfinite(out))[0])
+            located = NonFiniteForecastError("", subject=_wrapped_subject(owner),
+                                             value=float(out[first]), position=(0, first))
+            raise _non_finite_round_error(owner, located, round_number, steps, horizon, window,
+                                          history, forecast)
         forecast[round_number * horizon:(round_number + 1) * horizon] = out
         if round_number + 1 < n_rounds:
             new_rows = out[:, None]  # (horizon, 1)
@@ -735,7 +1002,8 @@ def forecast_with_predict(estimator, history, steps, future_covariates=None):
     return recursive_forecast(predict_window, history, steps, window=estimator.n_features_in_,
                               horizon=estimator.n_outputs_, n_channels=estimator.n_channels_,
                               future_covariates=future_covariates,
-                              stacklevel=4)  # the caller of the model's forecast
+                              stacklevel=4,  # the caller of the model's forecast
+                              owner=estimator)
 
 
 def naming(exc, label):
@@ -899,12 +1167,22 @@ def _predicted_quantiles(estimator, X, given):
         f"estimator of a fitted search")
 
 
-def quantile_forecasts(estimator, X, horizon):
+def quantile_forecasts(estimator, X, horizon, *, owner=None, subject=None, check=True):
     """(n, horizon, Q) quantile forecasts of a fitted window model for windows ``X``:
     :func:`predicted_quantiles` (its ``predict_quantiles``, or its final step's) with the
-    horizon axis."""
+    horizon axis, checked finite (:func:`check_finite_forecasts`) unless ``check`` is False.
+
+    ``owner`` is the wrapper whose ``predict_quantiles`` they are (default: ``estimator``),
+    ``subject`` who forecast them (default: ``estimator``, :func:`model_name`; or a function
+    that returns it, as :func:`check_finite_forecasts` takes it), both named in the error for
+    values that are NaN or infinite."""
     out = np.asarray(predicted_quantiles(estimator, X), dtype=np.float64)
-    return out.reshape(out.shape[0], horizon, out.shape[-1])
+    out = out.reshape(out.shape[0], horizon, out.shape[-1])
+    if check and not np.isfinite(out).all():
+        check_finite_forecasts(out, estimator if owner is None else owner, "predict_quantiles",
+                               (subject() if callable(subject) else subject)
+                               or model_name(estimator), fitted_quantiles(estimator))
+    return out
 
 
 def values_read(estimator):
@@ -991,9 +1269,17 @@ def forecast_quantiles_of(estimator, history, steps):
         )
         estimator._warned_of_short_history = True  # after: an "error" filter raised it
     current = left_pad(history, window)[-window:]  # (window, C)
-    # as forecast gives them: an estimator fitted on a DataFrame warned at every call (review)
-    return quantile_forecasts(estimator, as_model_windows(estimator, current[None]),
-                              horizon)[0, :steps]  # (steps, Q)
+    try:
+        # as forecast gives them: an estimator fitted on a DataFrame warned at every call
+        # (review)
+        return quantile_forecasts(estimator, as_model_windows(estimator, current[None]),
+                                  horizon)[0, :steps]  # (steps, Q)
+    except NonFiniteForecastError as exc:
+        if exc.position is None:  # the history's own adjustment (its message names the remedy)
+            raise
+        # the step and the quantile, not "window 0, horizon step h" (session 23)
+        raise _non_finite_step_error(estimator, "forecast_quantiles", exc, step=1, steps=steps,
+                                     context=_from_the_last_window(history)) from exc
 
 
 def fit_routing(owner, name):
@@ -1018,6 +1304,20 @@ def routed_fit_params(owner, name, fit_params):
     ``TransformedTargetRegressor`` passes them. A dict for ``fit(X, y, **...)``."""
     from sklearn.utils.metadata_routing import _routing_enabled, process_routing
 
+    fit_params = checked_fit_params(fit_params)
     if _routing_enabled():
         return dict(getattr(process_routing(owner, "fit", **fit_params), name).fit)
     return dict(fit_params)
+
+
+def checked_fit_params(fit_params):
+    """``fit_params`` (a dict) with their ``sample_weight`` checked as the package checks weights
+    (:func:`skattn.windows.check_weight_values`: no text or dates, no single bool, no masked
+    entries; a masked array that masks nothing is its data), before the wrapped estimators
+    get them: scikit-learn's checks convert ``["1", "2"]`` to numbers and drop a mask, training
+    on the values beneath it (fuzzing, session 23). The other parameters as given."""
+    weights = fit_params.get("sample_weight")
+    if weights is None:
+        return fit_params
+    check_weight_values(weights)
+    return {**fit_params, "sample_weight": masked_as_missing(weights)}

@@ -24,14 +24,16 @@ from sklearn.utils.validation import (_check_feature_names_in, _num_samples, che
                                       check_is_fitted)
 
 from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, IntegerInterval,
-                          MissingTargetsScoreMixin, check_is_fitted_without_tags,
-                          check_targets_with_missing, fitted_quantiles, forecast_quantiles_of,
-                          forecast_with_predict, naming, quantile_forecasts, takes_three_d,
+                          MissingTargetsScoreMixin, NonFiniteForecastError, check_finite_forecasts,
+                          check_is_fitted_without_tags, check_targets_with_missing,
+                          checked_fit_params, fitted_quantiles, forecast_quantiles_of,
+                          forecast_with_predict, naming, non_number_entries, quantile_forecasts,
+                          shown_entries, shown_quantiles, takes_three_d, unmasked_windows,
                           validate_windows, window_channels)
 from ._worker_warnings import call_recording_warnings, collect, current_caller
 from ._zero_width import (members_of_an_ensemble, report_to_ensemble, windows_get,
                           zero_width_rows)
-from .windows import _stacklevel_outside_package
+from .windows import _stacklevel_outside_package, masked_as_missing, masked_note
 from .exceptions import ZeroWidthIntervalWarning
 
 
@@ -265,6 +267,26 @@ def _combine(member_values, aggregate, weights):
     return np.average(member_values, axis=0, weights=weights)
 
 
+def _refuse_non_numeric_weights(weights):
+    """A ValueError naming the entries of ``weights`` that are not numbers (text, booleans,
+    None), which NumPy's conversion to float reads as numbers: ``weights=["1", "2"]`` and
+    ``[True, False]`` were accepted (fuzzing, session 23). NumPy's numbers are numbers."""
+    bad = non_number_entries(weights)
+    if not bad:
+        return
+    if all(isinstance(entry, (bool, np.bool_)) for entry in bad):
+        remedy = ("to leave a member out, give it weight 0, or set it to 'drop' "
+                  "(set_params(name='drop'))")
+    elif all(isinstance(entry, (str, bytes)) for entry in bad):
+        remedy = "convert text to numbers first ([float(w) for w in weights])"
+    else:
+        remedy = "give one number per member"
+    raise ValueError(
+        f"weights must be numbers, one per member, got {shown_quantiles(weights)}, with "
+        f"{len(bad)} entr{'y' if len(bad) == 1 else 'ies'} that {'is' if len(bad) == 1 else 'are'}"
+        f" not a number ({shown_entries(bad)}): {remedy}")
+
+
 def _weights_of_fitted_members(weights, estimators):
     """The ``weights`` of the members of ``estimators`` that are not dropped (those of
     ``estimators_``, in their order) as a float64 ndarray; None for None (equal weights)."""
@@ -322,9 +344,9 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         How the members' predictions are combined. The median (as in N-BEATS) is robust to one
         member going astray on a series; "mean" honours ``weights``.
     weights : array-like of shape (n_estimators,) or None, default=None
-        Weights of the members for ``aggregate="mean"``, finite and >= 0, one per member
-        (dropped ones included); those of the members that are not dropped must have a
-        positive sum. None means equal weights.
+        Weights of the members for ``aggregate="mean"``, finite numbers >= 0 (not text or
+        bools), one per member (dropped ones included); those of the members that are not
+        dropped must have a positive sum. None means equal weights.
     n_jobs : int or None, default=None
         Members fitted in parallel (joblib). None means 1 unless in a
         :func:`joblib.parallel_config` context; -1 means all processors, -2 all but one; 0 is
@@ -493,8 +515,10 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         if self.weights is not None:
             # checked here, not at predict: NaN or inf weights gave NaN forecasts, negative
             # ones summing to zero a ZeroDivisionError
+            _refuse_non_numeric_weights(self.weights)
             try:
-                weights = np.asarray(self.weights, dtype=np.float64)
+                # a masked weight as NaN, refused below (its fill value was a weight)
+                weights = np.asarray(masked_as_missing(self.weights), dtype=np.float64)
             except (TypeError, ValueError):
                 raise ValueError(f"weights must be numbers, got {self.weights!r}") from None
             # a positive sum as "any positive": [1e308, 1e308] summed to inf, with NumPy's
@@ -503,7 +527,7 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
                     or not np.any(weights > 0):
                 raise ValueError(
                     "weights must be a 1-D list of finite numbers >= 0 with a positive sum, got "
-                    f"{self.weights!r}"
+                    f"{self.weights!r}{masked_note(self.weights)}"
                 )
             # predict averages over the members that are not dropped only: when their weights
             # sum to zero, the fit passed and every predict raised a ZeroDivisionError. (Another
@@ -518,6 +542,12 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
                         f"weights={self.weights!r} for "
                         f"{[name for name, _ in self.estimators]!r}"
                     )
+        # a masked entry as a missing value, for the members too: their checks dropped the mask
+        # and trained on the fill values beneath it (fuzzing, session 23); refused in X,
+        # passed on as a missing target in y. sample_weight by the package's rule for weights
+        # (no text, no single bool, no masked entry), which the members' checks do not apply
+        X, y = unmasked_windows(X, type(self).__name__), masked_as_missing(y)
+        fit_params = checked_fit_params(fit_params)
         # the same checks as the members', before a pool of processes is started for them; NaN
         # targets (missing values) go on to the members, which accept or reject them
         X_checked = check_array(X, allow_nd=True, dtype=[np.float64, np.float32],
@@ -639,13 +669,20 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
             for name, member in zip(names, members)
         )
 
-    def _member_predictions(self, X):
-        """(n_estimators, n_samples) or (n_estimators, n_samples, horizon): y's shape at fit."""
+    def _member_predictions(self, X, method="predict"):
+        """(n_estimators, n_samples) or (n_estimators, n_samples, horizon): y's shape at fit,
+        checked finite (see :meth:`_finite_members`); ``method`` is the ensemble's, for the
+        messages."""
         check_is_fitted_without_tags(self)
+        # the members are given X as it is: a masked one would be read without its mask
+        X = unmasked_windows(X, type(self).__name__)
         shape = (_num_samples(X),) + self._prediction_shape_tail
         predictions = []
-        for member in self.estimators_:
-            prediction = np.asarray(member.predict(X), dtype=np.float64)
+        for index, member in enumerate(self.estimators_):
+            try:
+                prediction = np.asarray(member.predict(X), dtype=np.float64)
+            except NonFiniteForecastError as exc:  # a wrapper's (a DeseasonalizedForecaster)
+                raise self._member_error(exc, index, method) from exc
             # the rows checked too: (horizon, n) passed when n == horizon, rows scrambled; one
             # row too few was NumPy's stacking error, naming no member (review, session 18)
             if prediction.ndim == 0 or prediction.shape[0] != shape[0] \
@@ -655,7 +692,39 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
                     f"{type(self).__name__} fitted on y of {self.n_outputs_} output(s) per window"
                 )
             predictions.append(prediction.reshape(shape))
-        return np.stack(predictions)
+        return self._finite_members(np.stack(predictions), method)
+
+    def _finite_members(self, member_values, method, levels=None):
+        """The members' forecasts (n_members, n_samples, ...), or a ValueError naming the first
+        member with one that is NaN or infinite, and where.
+
+        Finite members combine into finite forecasts (:meth:`_combined`); a member's inf or
+        NaN (a Ridge fed windows of another scale) was the ensemble's forecast, or fed back
+        into the next window of a recursive one (fuzzing, session 23). One ``np.isfinite``
+        over them all when they are finite."""
+        if np.isfinite(member_values).all():
+            return member_values
+        finite = np.isfinite(member_values.reshape(len(member_values), -1)).all(axis=1)
+        index = int(np.argmin(finite))  # the first member with a value that is not finite
+        return check_finite_forecasts(member_values[index], self, method,
+                                      self._member_label(index), levels)
+
+    def _member_label(self, index):
+        """Member ``index`` of ``estimators_`` as messages name it: "member 'lr'
+        (LinearRegression)"."""
+        names = [name for name, member in self.named_estimators_.items()
+                 if not _is_dropped(member)]  # in the order of estimators_
+        return f"member {names[index]!r} ({type(self.estimators_[index]).__name__})"
+
+    def _member_error(self, exc, index, method):
+        """The :class:`~skattn._validation.NonFiniteForecastError` ``exc`` of member ``index``
+        (a wrapper that refused its own forecasts), naming the member, with its location: a
+        recursive forecast names its step."""
+        label = self._member_label(index)
+        return NonFiniteForecastError(
+            f"{type(self).__name__}.{method}: {label}: {exc}",
+            subject=f"{exc.subject} in {label}" if exc.subject else label, value=exc.value,
+            position=exc.position, levels=exc.levels)
 
     def _combined(self, member_values):
         """The members' values (n_members, ...) combined: their median, or weighted mean.
@@ -701,6 +770,14 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, horizon)
             The shape of ``y`` at fit.
+
+        Raises
+        ------
+        ValueError
+            When a member forecasts NaN or a value beyond float64's range (a regressor fed
+            windows far from the scale of its training data), naming the member and the window;
+            when ``X`` is a masked array that masks some values (missing values, which windows
+            cannot hold).
         """
         return self._combined(self._member_predictions(X))
 
@@ -754,14 +831,21 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         check_is_fitted_without_tags(self)
         if self.quantiles_ is None:
             raise ValueError(self._no_common_quantiles("predict_quantiles"))
+        X = unmasked_windows(X, type(self).__name__)  # as the members' predict_quantiles
         n_samples = _num_samples(X)
         # zero-width intervals are warned of once, of the combined intervals: each member's
         # own warning came once per member (the recipe's 12, scikit-learn's catch_warnings in
         # each predict resets Python's once-per-line memory) and counted windows whose
         # combined intervals other members had widened (session 22 and its review)
         with members_of_an_ensemble() as reports:  # the attention members' zero-width rows
-            members = np.stack([quantile_forecasts(member, X, self.n_outputs_)
-                                for member in self.estimators_])  # (members, n, H, Q)
+            members = []
+            for index, member in enumerate(self.estimators_):
+                try:
+                    members.append(quantile_forecasts(member, X, self.n_outputs_, check=False))
+                except NonFiniteForecastError as exc:  # a wrapper's own refusal
+                    raise self._member_error(exc, index, "predict_quantiles") from exc
+        members = self._finite_members(np.stack(members), "predict_quantiles",  # (M, n, H, Q)
+                                       self.quantiles_)
         combined = self._combined(members).reshape(n_samples, self.n_outputs_, -1)
         # zero-width rows of the combined intervals that an attention member also gave zero
         # width: a baseline's on a constant history are legitimate (docs/baselines.md)
@@ -837,7 +921,8 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
             Each member's predictions, in the order of ``estimators_``: of shape (n_samples,
             n_estimators), or (n_samples, n_estimators, horizon) when ``y`` was 2-D at fit.
         """
-        return _two_d_unless_default_output(self, np.moveaxis(self._member_predictions(X), 0, 1))
+        return _two_d_unless_default_output(
+            self, np.moveaxis(self._member_predictions(X, "transform"), 0, 1))
 
     def forecast(self, history, steps, future_covariates=None):
         """Forecast ``steps`` values after the end of one series.
@@ -863,6 +948,14 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         -------
         forecast : ndarray of shape (steps,)
             The forecast values, in time order.
+
+        Raises
+        ------
+        ValueError
+            When a forecast is NaN or beyond float64's range, naming its step and the member
+            that forecast it (beyond the horizon, forecasts fed back can grow out of range):
+            such values are neither returned nor fed back; on a bad ``history``, ``steps`` or
+            ``future_covariates``.
 
         Warns
         -----

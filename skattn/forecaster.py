@@ -35,7 +35,8 @@ from .exceptions import (DataShiftWarning, OutlierScaleWarning, TargetUnitsWarni
 from .nn.losses import loss_backward, loss_forward
 from .nn.optim import AdamW, clip_grad_norm, make_lr_schedule
 from ._zero_width import report_to_ensemble, windows_get, zero_width_rows
-from .windows import _stacklevel_outside_package, check_fits_in_memory
+from .windows import (_stacklevel_outside_package, check_fits_in_memory, is_data_frame,
+                      masked_as_missing, masked_note, ragged_message)
 
 _PREDICT_CHUNK = 2048  # rows per forward pass at predict time: bounds memory on large X
 _COSINE_WARMUP_FRACTION = 0.05  # of the planned optimiser steps, for lr_schedule="cosine"
@@ -1154,7 +1155,45 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
         """Validate X (and y) with scikit-learn's rules, plus the window-specific ones."""
         if not reset and y is None and self._is_plain_valid_input(X):
             return X, None, self.n_channels_
-        return validate_windows(self, X, y, reset=reset, missing_y=True)
+        # a masked entry as NaN: refused in X, a target not observed in y. scikit-learn's checks
+        # drop the mask and trained on the fill values beneath it (fuzzing, session 23)
+        given_X, X, y = X, masked_as_missing(X), masked_as_missing(y)
+        for name, values in (("X", X), ("y", y)):
+            self._refuse_sparse_frame(values, name)
+        try:
+            return validate_windows(self, X, y, reset=reset, missing_y=True)
+        except ValueError as exc:
+            # rows of different lengths: NumPy's "setting an array element with a sequence. The
+            # requested array has an inhomogeneous shape ..." reached the user (fuzzing, session
+            # 23); looked for only once the checks have failed
+            for name, values, hint in (
+                    ("X", X, "make_windows cuts windows of one length"),
+                    ("y", y, "one row of horizon values per window, NaN for a value that was "
+                             "not observed")):
+                ragged = (ragged_message(values, name) if isinstance(values, (list, tuple))
+                          else None)
+                if ragged:
+                    raise ValueError(f"{ragged} ({hint})") from None
+            note = masked_note(given_X)
+            if note and str(exc).startswith("X contains NaN"):
+                raise ValueError(f"{exc}{note}") from None
+            raise
+
+    def _refuse_sparse_frame(self, values, name):
+        """A TypeError for a pandas DataFrame (or Series) of sparse columns: scikit-learn's
+        conversion of one whose fill value is NaN, pandas' default, failed in pandas' words ("fill
+        value must be 0 when converting to COO matrix"; fuzzing, session 23), and of one filled
+        with 0 said to call '.toarray()', which a DataFrame does not have."""
+        dtypes = getattr(values, "dtypes", None)
+        if dtypes is None or isinstance(values, np.ndarray):
+            return
+        frame = is_data_frame(values)
+        if any(type(dtype).__name__ == "SparseDtype" for dtype in (dtypes if frame else [dtypes])):
+            kind = "DataFrame of sparse columns" if frame else "Series of sparse values"
+            raise TypeError(
+                f"{name} is a pandas {kind} (SparseDtype), and {type(self).__name__} takes "
+                f"dense data only: densify it first, {name}.sparse.to_dense()"
+                + ("" if frame else f" (or {name}.astype(float))"))
 
     def _is_plain_valid_input(self, X):
         """True when X needs no conversion and passes every check ``validate_data`` would make at
@@ -1320,7 +1359,8 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
             continuation in the window's own units, so transform the series before
             :func:`make_windows`, not ``X`` or ``y`` alone. NaN marks a value that was not
             observed (the windows past a series' end that ``make_windows(min_target=...)``
-            cuts): it is left out of the loss. Every row needs at least one observed value;
+            cuts): it is left out of the loss, as is a masked entry of a NumPy masked array
+            (in ``X``, one is refused as NaN is). Every row needs at least one observed value;
             infinity is an error.
 
         Returns
@@ -1332,8 +1372,12 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
         ------
         ValueError
             When ``X``, ``y`` or the parameters are invalid (checked before training); when
-            training diverges, or, continuing (``warm_start``), when the network's shape changed
-            or the data lie so far beyond the first fit's scaling that training overflows.
+            training diverges (named as an extreme target, not the learning rate, when a target
+            lies so far from its window that the loss overflows), or, continuing
+            (``warm_start``), when the network's shape changed or the data lie so far beyond the
+            first fit's scaling that training overflows.
+        TypeError
+            When ``X`` or ``y`` is a pandas DataFrame of sparse columns: densify it first.
 
         Warns
         -----
@@ -1574,6 +1618,7 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
             except _TrainingDivergedError as error:
                 if not reset:
                     self._raise_if_the_scale_overflowed(X3, Y, error)
+                self._raise_if_a_target_overflowed(X_train, Y_train, Y, error, continuing=not reset)
                 raise
             self._build_prediction_weights()
         except BaseException:
@@ -1731,6 +1776,76 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
             f"{dtype} training: such values' squares overflow it. Refit from scratch "
             f"(warm_start=False) on data of this scale, or give them in the first fit's units. "
             f"The model is as it was before this call."
+        ) from None
+
+    def _raise_if_a_target_overflowed(self, X_train, Y_train, Y, error, *, continuing):
+        """Name an extreme target, not the learning rate, as the cause of a diverged training
+        (``error``, a _TrainingDivergedError) when some training target lies so far from its
+        window, in the units the loss measures it in, that the loss of one batch overflows the
+        training precision: ``X_train``, ``Y_train`` as trained (scaled, the rows of ``Y``, the
+        targets as given, from the first).
+
+        With instance normalisation the loss measures each target in its window's spread from
+        the window's mean (or last value); squared_error squares that distance. A target of
+        1e25 in windows of spread 7 is ~1e24 of them, its square beyond float32's range (~3e38)
+        at the first batch that holds it, and the error said "try a smaller learning_rate",
+        where absolute_error and huber trained on the same data (fuzzing, session 23). The
+        check used before training, the data's reach in the global scaling, does not square.
+        A genuine divergence (too large a step) has ordinary targets, far below these bounds:
+        its message stays.
+        """
+        config = self.config_
+        dtype = np.dtype(config.dtype)
+        n_train = X_train.shape[0]
+        largest, where = 0.0, None  # in the loss's units; (row, step) of y
+        for start in range(0, n_train, _PREDICT_CHUNK):
+            xb, yb = X_train[start:start + _PREDICT_CHUNK], Y_train[start:start + _PREDICT_CHUNK]
+            yb = yb.astype(np.float64)
+            if config.normalize:
+                xb3 = xb if xb.ndim == 3 else xb[:, :, None]
+                _, norm = nn.norm.instance_norm_forward(xb3, config.instance_norm_eps,
+                                                        anchor=config.anchor)
+                shift = norm["shift"][:, :, 0].astype(np.float64)  # (b, 1)
+                std = norm["std"][:, :, 0].astype(np.float64)
+                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                    distances = np.abs(yb - shift) / std  # (b, horizon)
+            else:
+                distances = np.abs(yb)
+            distances = np.where(np.isnan(distances), 0.0, distances)  # targets left out
+            if distances.size and distances.max() > largest:
+                largest = float(distances.max())
+                row, step = np.unravel_index(int(np.argmax(distances)), distances.shape)
+                where = (start + int(row), int(step))
+        # the loss (and the gradient's norm) of a batch sums its elements' losses: one term
+        # beyond the precision's largest value over their number overflows it
+        elements = min(int(self.batch_size), n_train) * Y_train.shape[1]
+        squared = self.loss == "squared_error"
+        bound = float(np.finfo(dtype).max) / elements
+        if where is None or (largest ** 2 if squared else largest) <= bound:
+            return
+        row, step = where
+        value = Y[row, step]
+        position = f"y[{row}]" if self._y_is_1d else f"y[{row}, {step}]"
+        if config.normalize:
+            level = "mean" if config.anchor == "mean" else "last value"
+            far = (f"{largest:.3g} times its window's spread (std over time) from the window's "
+                   f"{level}, the units the loss measures each window's errors in")
+        else:
+            far = (f"{largest:.3g} times the spread of the training windows (channel_scale_) "
+                   f"from their mean, the units the loss measures errors in")
+        cause = (f"the squared_error loss squares that distance, beyond what {dtype} training "
+                 f"can represent" if squared else
+                 f"beyond what {dtype} training can represent")
+        counted = "; the OutlierScaleWarning counts them" if config.normalize else ""
+        remedy = (f"Fix or drop the rows that hold such values (a placeholder, a unit "
+                  f"error{counted}), or train with "
+                  + ("loss='absolute_error' or 'huber', which grow linearly in the distance"
+                     if squared else "dtype='float64'"))
+        raise ValueError(
+            f"training diverged {error.where} (non-finite loss or gradient), most likely because "
+            f"of an extreme target rather than the learning rate: {position} = {value:.3g} lies "
+            f"{far}, and {cause}. {remedy}."
+            + (" The model is as it was before this call." if continuing else "")
         ) from None
 
     def _discard_fitted_state(self):

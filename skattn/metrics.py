@@ -26,7 +26,8 @@ quantile metrics, the same as the formulas their docstrings state, computed in N
 Where a product would overflow, or underflow and lose digits (a quantile level, or the interval
 score's ``2 / alpha``, times a difference), they compute on mantissas and exponents apart.
 
-The metric functions take complete values only: NaN (or infinity) is a ValueError. The scorers
+The metric functions take complete values only: NaN (or infinity) is a ValueError, and so is a
+masked entry of a NumPy masked array, which counts as NaN (its mask is not dropped). The scorers
 (``neg_mae_scorer``, ``neg_rmse_scorer``, ``neg_smape_scorer``, :func:`make_mase_scorer` and
 ``SCORERS``; for quantile forecasts ``neg_quantile_loss_scorer`` and
 :func:`make_quantile_loss_scorer`) are for model selection, where the windows
@@ -46,7 +47,9 @@ regression metrics do: ``mae(y_true, y_pred, sample_weight=None)``, ``rmse(...)`
 row's values (the horizon steps, and their quantiles) share its weight, uniformly: the value is
 the metric of the rows repeated as many times as their integer weights say, and a row of weight 0
 counts as absent. The weights are checked as scikit-learn checks them (1-D, one per row, finite,
-not negative, not all 0). The scorers take them by scikit-learn's metadata routing too
+not negative, not all 0), and must be numbers: text is refused, and so is a single bool (a flag
+where weights go); an array of bools is a mask of the rows to count, weights 1 and 0. The scorers
+take them by scikit-learn's metadata routing too
 (``set_score_request``; the module's scorers are shared objects, so request on a copy,
 ``copy.deepcopy(neg_mae_scorer)``, as ``sklearn.metrics.get_scorer`` hands out copies).
 ``sample_weight=None`` gives exactly the unweighted values.
@@ -55,7 +58,7 @@ from __future__ import annotations
 
 import sys
 import warnings
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.metrics import make_scorer
@@ -72,7 +75,8 @@ from ._validation import (check_targets_with_missing, final_step, fitted_quantil
                           one_number_quantiles_message, predicted_quantiles,
                           refuse_non_numeric_quantiles, shown_quantiles)
 from .exceptions import MetricWarning
-from .windows import as_float64
+from .windows import (as_float64, check_integer, check_weight_values, masked_as_missing,
+                      masked_note, n_masked)
 
 # MetricWarning too: the docstrings tell users to filter it, and `from skattn.metrics import *`
 # gave it before __all__ was written (review, session 22)
@@ -99,7 +103,20 @@ def _shape_mismatch_message(y_true_shape, y_pred_shape):
             f"got {y_true_shape} and {y_pred_shape}")
 
 
+def _masked_remedy(*values):
+    """What a metric's error for NaN adds when some of ``values`` are masked arrays, whose masked
+    entries became NaN (:func:`skattn.windows.masked_as_missing`); "" when none is."""
+    count = sum(n_masked(value) for value in values)
+    if not count:
+        return ""
+    return (f"; masked arrays: their {count} masked entr{'y is' if count == 1 else 'ies are'} "
+            f"read as NaN, missing values, and the metrics take complete values only: score the "
+            f"entries the masks keep (keep = ~np.ma.getmaskarray(y_true), then y_true[keep] and "
+            f"the others' [keep]), or use a scorer, which leaves NaN in y_true out")
+
+
 def _pair(y_true, y_pred):
+    given = y_true, y_pred
     y_true = as_float64(y_true, "y_true")
     y_pred = as_float64(y_pred, "y_pred")
     if y_true.shape != y_pred.shape:
@@ -110,7 +127,8 @@ def _pair(y_true, y_pred):
     if y_true.size == 0:
         raise ValueError("y_true and y_pred are empty")
     if not (np.all(np.isfinite(y_true)) and np.all(np.isfinite(y_pred))):
-        raise ValueError("y_true and y_pred must be finite (no NaN or infinity)")
+        raise ValueError("y_true and y_pred must be finite (no NaN or infinity)"
+                         + _masked_remedy(*given))
     return y_true, y_pred
 
 
@@ -160,8 +178,13 @@ def _unscaled(value, exponent, name, remedy="divide y_true and y_pred by a const
 def _checked_weights(sample_weight, y_true):
     # scikit-learn's own checks and messages (those of its estimators' fit): a scalar or a 1-D
     # array of one weight per row of y_true, finite, not negative and not all 0 (a weighted mean
-    # with no weight is 0/0)
-    return _check_sample_weight(sample_weight, y_true, dtype=np.float64, ensure_non_negative=True)
+    # with no weight is 0/0). Before them, text and a single bool are refused, which
+    # scikit-learn converts to float (["1", "1"] and True were weights; fuzzing, session 23),
+    # and masked weights (it dropped the mask and used the values beneath it)
+    check_weight_values(sample_weight)
+    return _check_sample_weight(np.ma.getdata(sample_weight) if isinstance(
+        sample_weight, np.ma.MaskedArray) else sample_weight, y_true, dtype=np.float64,
+        ensure_non_negative=True)
 
 
 def _weights_of_values(row_weights, shape):
@@ -538,14 +561,14 @@ def _repeats_every_season(y_train, season_length):
 def _seasonal_pairs(y_train, season_length, metric="MASE"):
     # the validated history as (y_t, y_{t-m}) for every t with a value m steps back; metric names
     # the scaled metric in the messages (MASE, or MSIS, which has the same scale)
-    if not isinstance(season_length, Integral) or isinstance(season_length, bool) or season_length < 1:
-        raise ValueError(f"season_length must be an integer >= 1, got {season_length!r}")
-    season_length = int(season_length)  # NumPy's unsigned integers wrap around in y[:-m]
+    # as a Python int: NumPy's unsigned integers wrap around in y[:-m]
+    season_length = check_integer("season_length", season_length)
+    given = y_train
     y_train = as_float64(y_train, "y_train")
     if y_train.ndim != 1:
         raise ValueError(f"y_train must be 1-D, got shape {y_train.shape}")
     if not np.all(np.isfinite(y_train)):
-        raise ValueError("y_train must be finite (no NaN or infinity)")
+        raise ValueError("y_train must be finite (no NaN or infinity)" + masked_note(given))
     if y_train.size <= season_length:
         raise ValueError(
             f"{metric} needs a training series longer than season_length={season_length}, "
@@ -700,6 +723,9 @@ def mase(y_true, y_pred, y_train, season_length=1, sample_weight=None):
     ...            [y_train, [1.0, 2.0, 4.0]], sample_weight=[1, 3]), 3)
     0.328
     """
+    # checked once, before the series: a bad one was blamed on the first ("series 0 (row 0 of
+    # y_true): season_length must be ..."; fuzzing, session 23)
+    season_length = check_integer("season_length", season_length)
     y_true, y_pred = _pair(y_true, y_pred)
     if y_true.ndim not in (1, 2):
         raise ValueError(f"y_true must be 1-D or 2-D, got shape {y_true.shape}")
@@ -779,6 +805,7 @@ def _paired_with(y_true, values, name):
 def _interval(y_true, y_lower, y_upper):
     """``y_true``, ``y_lower`` and ``y_upper`` as float arrays of ``y_true``'s shape: checked for
     shape, emptiness, finiteness, and bounds in order."""
+    given = y_true, y_lower, y_upper
     y_true = as_float64(y_true, "y_true")
     lower = _paired_with(y_true, y_lower, "y_lower")
     upper = _paired_with(y_true, y_upper, "y_upper")
@@ -786,7 +813,8 @@ def _interval(y_true, y_lower, y_upper):
         raise ValueError("y_true, y_lower and y_upper are empty")
     if not (np.all(np.isfinite(y_true)) and np.all(np.isfinite(lower))
             and np.all(np.isfinite(upper))):
-        raise ValueError("y_true, y_lower and y_upper must be finite (no NaN or infinity)")
+        raise ValueError("y_true, y_lower and y_upper must be finite (no NaN or infinity)"
+                         + _masked_remedy(*given))
     crossed = lower > upper
     if crossed.any():
         first = tuple(int(i) for i in np.argwhere(crossed)[0])
@@ -1084,6 +1112,7 @@ def msis(y_true, y_lower, y_upper, y_train, season_length=1, alpha=0.05, sample_
     7.5417
     """
     alpha = _checked_alpha(alpha)
+    season_length = check_integer("season_length", season_length)  # once, as in mase
     y_true, lower, upper = _interval(y_true, y_lower, y_upper)
     if y_true.ndim not in (1, 2):
         raise ValueError(f"y_true must be 1-D or 2-D, got shape {y_true.shape}")
@@ -1169,6 +1198,7 @@ def quantile_loss(y_true, y_quantiles, quantiles, sample_weight=None):
     0.1583
     """
     levels = _checked_quantiles(quantiles)
+    given = y_true, y_quantiles
     y_true = as_float64(y_true, "y_true")
     y_quantiles = as_float64(y_quantiles, "y_quantiles")
     expected = f"y_true's shape plus a last axis of len(quantiles)={levels.size}"
@@ -1188,7 +1218,8 @@ def quantile_loss(y_true, y_quantiles, quantiles, sample_weight=None):
     if y_true.size == 0:
         raise ValueError("y_true and y_quantiles are empty")
     if not (np.all(np.isfinite(y_true)) and np.all(np.isfinite(y_quantiles))):
-        raise ValueError("y_true and y_quantiles must be finite (no NaN or infinity)")
+        raise ValueError("y_true and y_quantiles must be finite (no NaN or infinity)"
+                         + _masked_remedy(*given))
     weights = None
     if sample_weight is not None:
         weights = _weights_of_values(_checked_weights(sample_weight, y_true), y_quantiles.shape)
@@ -1286,7 +1317,8 @@ def _rows_of_positive_weight(y_true, y_pred, sample_weight, *others):
 
 def _metric_of_observed(metric, y_true, y_pred, sample_weight=None, *, root_mean_square=False):
     """``metric(y_true, y_pred, sample_weight=sample_weight)``, leaving out NaN in ``y_true`` by
-    the estimators' rule; each value left in keeps its row's weight."""
+    the estimators' rule (a masked entry is NaN); each value left in keeps its row's weight."""
+    y_true, y_pred = masked_as_missing(y_true), masked_as_missing(y_pred)
     if not np.isnan(np.asarray(y_true, dtype=np.float64)).any():
         # complete targets: exactly the metric
         if sample_weight is None:
@@ -1328,6 +1360,7 @@ def _rmse_of_observed(y_true, y_pred, sample_weight=None):
 def _smape_of_observed(y_true, y_pred, sample_weight=None):
     """:func:`smape` of the observed values: each horizon step's on its observed rows (weighted by
     the rows' ``sample_weight``), averaged. Its MetricWarning once per call, not once per step."""
+    y_true, y_pred = masked_as_missing(y_true), masked_as_missing(y_pred)
     value = _metric_of_observed(_smape, y_true, y_pred, sample_weight)
     _warn_if_smape_misleads(y_true, y_pred, sample_weight)
     return value
@@ -1463,7 +1496,10 @@ class MASEScorer(_ScorerTakingWeights):
     """
 
     def __init__(self, season_length=1):
-        self.season_length = season_length
+        # checked when built: a bad season was refused only when scoring, blamed on the data
+        # ("series 0 (row 0 of y_true): season_length must be ..."), and a search scored every
+        # candidate NaN (fuzzing, session 23)
+        self.season_length = check_integer("season_length", season_length)
 
     def __call__(self, estimator, X, y, sample_weight=None):
         """Minus the MASE of ``estimator``'s forecasts for windows ``X``.
@@ -1492,7 +1528,8 @@ class MASEScorer(_ScorerTakingWeights):
             When ``X`` is not 2-D or 3-D, on bad input to :func:`mase`, on bad weights, or when a
             row of ``y`` has no observed value (so when none is observed at all).
         """
-        windows = np.asarray(X, dtype=np.float64)
+        # a masked entry as NaN: missing in y (left out), refused in the windows
+        windows = np.asarray(masked_as_missing(X), dtype=np.float64)
         if windows.ndim not in (2, 3):
             raise ValueError(
                 "X must be 2-D (n_windows, window) or 3-D (n_windows, window, n_channels), "
@@ -1501,7 +1538,7 @@ class MASEScorer(_ScorerTakingWeights):
         history = windows if windows.ndim == 2 else windows[:, :, 0]  # the target channel
         # X as given: an estimator fitted on a DataFrame warns when it is given an array
         y_pred = np.asarray(estimator.predict(X), dtype=np.float64)
-        y = np.asarray(y, dtype=np.float64)
+        y = np.asarray(masked_as_missing(y), dtype=np.float64)
         # one value per window, (n,) or (n, 1) on either side, is a column: a forecast of one
         # step per window, each scaled by its own window. Any other pair of shapes is left to
         # mase, which names them (reshaping y_pred whenever y was 1-D also took an (n/2, 2)
@@ -1544,6 +1581,12 @@ def make_mase_scorer(season_length=1):
         A callable ``scorer(estimator, X, y)`` giving ``-MASE`` (greater is better). NaN in ``y``
         (a value that was not observed) is left out: each horizon step is scored on the rows
         where it was observed and the steps are averaged, as the estimators' ``score`` does.
+
+    Raises
+    ------
+    ValueError
+        When ``season_length`` is not an integer >= 1 (a bool, a float, text and None are not
+        ones): here, not when the scorer first scores.
 
     Notes
     -----
@@ -1692,7 +1735,7 @@ class QuantileLossScorer(_ScorerTakingWeights):
                 f"one); {named} forecasts points (its quantiles_ is None): score it with "
                 f"neg_mae_scorer")
         y_quantiles = np.asarray(predicted_quantiles(estimator, X), dtype=np.float64)
-        y = np.asarray(y, dtype=np.float64)
+        y = np.asarray(masked_as_missing(y), dtype=np.float64)  # a masked entry: missing
         if not np.isnan(y).any():
             if sample_weight is None:
                 return -quantile_loss(y, y_quantiles, quantiles)

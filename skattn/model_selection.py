@@ -15,8 +15,9 @@ from sklearn.utils._param_validation import validate_parameter_constraints
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, final_step, fit_routing,
-                          fitted_quantiles, forecast_quantiles_of, forecast_with_predict, naming,
+from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, NonFiniteForecastError,
+                          check_finite_forecasts, final_step, fit_routing, fitted_quantiles,
+                          forecast_quantiles_of, forecast_with_predict, model_name, naming,
                           quantile_forecasts, routed_fit_params, declared_tags, takes_three_d,
                           _read_through)
 from ._worker_warnings import _module_of, call_recording_warnings, collect, current_caller
@@ -24,7 +25,8 @@ from .exceptions import MetricWarning
 from .metrics import (_mae, _repeats_every_season, _rmse, _seasonal_naive_scale, _smape,
                       coverage, mase, msis)
 from .seasonal import CLONEABLE_WINDOW_REGRESSOR
-from .windows import _as_covariates, _as_series, _is_single_series, check_integer, make_windows
+from .windows import (_as_covariates, _as_series, _is_single_series, check_bool, check_integer,
+                      make_windows, masked_as_missing)
 
 METRIC_COLUMNS = ("smape", "mase", "mae", "rmse")
 TABLE_COLUMNS = ("model",) + METRIC_COLUMNS + ("fit_seconds", "predict_seconds")
@@ -490,6 +492,9 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
             nothing is then changed.
         """
         estimator_fit_params = routed_fit_params(self, "estimator", fit_params)
+        # a masked entry as NaN, for the estimator's own rule for missing values: its checks
+        # dropped the mask and trained on the fill values beneath it (fuzzing, session 23)
+        X, y = masked_as_missing(X), masked_as_missing(y)
         shape, target_shape = _shape_of(X), _shape_of(y)
         cloned = clone(self.estimator)
         kept = _kept_by_clone(self.estimator, cloned)
@@ -564,7 +569,12 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
             Before :meth:`fit`.
         """
         check_is_fitted(self)
-        return self.estimator_.predict(X)
+        predictions = self.estimator_.predict(masked_as_missing(X))  # a masked entry as NaN
+        # the wrapped model's NaN or inf (Ridge gave -inf for windows of 1.7e308) is an error
+        # naming it and the window, as in the package's other wrappers (fuzzing, session 23)
+        check_finite_forecasts(np.asarray(predictions, dtype=np.float64), self, "predict",
+                               lambda: f"the wrapped {model_name(self.estimator_)}")
+        return predictions
 
     def get_metadata_routing(self):
         """Get the metadata routing of this object: ``fit`` routes to ``estimator``'s ``fit``.
@@ -662,7 +672,9 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
         check_is_fitted(self)
         if self.quantiles_ is None:
             raise ValueError(self._no_quantiles_message("predict_quantiles"))
-        quantiles = quantile_forecasts(_window_model(self.estimator_), X, self.n_outputs_)
+        quantiles = quantile_forecasts(
+            _window_model(self.estimator_), masked_as_missing(X), self.n_outputs_, owner=self,
+            subject=lambda: f"the wrapped {model_name(self.estimator_)}")
         return quantiles[:, 0, :] if self._y_is_1d else quantiles  # (n, H, Q)
 
     @available_if(_forecasts_quantiles)
@@ -1185,6 +1197,8 @@ def backtest(
             ("horizon", horizon), ("window", window), ("season_length", season_length),
             ("n_origins", n_origins), ("step", step)))
     origin_step = check_integer("origin_step", horizon if origin_step is None else origin_step)
+    # "yes" and 1 returned a tuple where a table was unpacked (fuzzing, session 23)
+    return_forecasts = check_bool("return_forecasts", return_forecasts)
     # scikit-learn's rules and messages, as the estimators check theirs: n_jobs=0 was taken and
     # failed inside joblib only once a local model forecast, and verbose=-1 printed progress
     # (fuzzing, session 20)
@@ -1351,8 +1365,15 @@ def backtest(
                             for history in histories
                         ))
                     else:
-                        timed = [_forecast_one(model, history, horizon, bool(levels))
-                                 for history in histories]
+                        timed = []
+                        for i, history in enumerate(histories):
+                            try:
+                                timed.append(_forecast_one(model, history, horizon,
+                                                           bool(levels)))
+                            except NonFiniteForecastError as exc:
+                                # where, as for a forecast returned with NaN (below)
+                                raise ValueError(f"series {i} at origin {origins[j, i]}: "
+                                                 f"{exc}") from exc
                 except Exception as exc:  # a forecast that fails names its model too
                     raise _naming_the_model(exc, name) from exc
                 outputs = [forecast for forecast, _, _ in timed]

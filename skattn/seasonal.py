@@ -19,10 +19,11 @@ from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_array
 
 from ._validation import (ForgetsWarningsWhenPickled, IntegerInterval, MissingTargetsScoreMixin,
-                          check_is_fitted_without_tags, declared_tags, final_step,
-                          fit_routing, fitted_quantiles, forecast_quantiles_of,
-                          forecast_with_predict, quantile_forecasts, routed_fit_params,
-                          takes_three_d, validate_windows)
+                          NonFiniteForecastError, check_finite_forecasts,
+                          check_is_fitted_without_tags, declared_tags, fit_routing,
+                          fitted_quantiles, forecast_quantiles_of, forecast_with_predict,
+                          model_name, quantile_forecasts, routed_fit_params, takes_three_d,
+                          validate_windows)
 from .exceptions import SeasonalAdjustmentWarning
 
 
@@ -119,13 +120,17 @@ def _padding(X):
     return leading_run - 1
 
 
-def _beyond_float64(values, what, how):
-    """``values``, or a ValueError if the seasonal factors took some of them beyond float64's
+def _beyond_float64(values, what, how, error=ValueError):
+    """``values``, or an ``error`` if the seasonal factors took some of them beyond float64's
     range: ``what``, ``how`` (divided or multiplied by the factors), overflowed to inf, with only
-    NumPy's RuntimeWarning (fuzzing, session 20). NaN (a missing target) is left as it is."""
+    NumPy's RuntimeWarning (fuzzing, session 20). NaN (a missing target) is left as it is.
+
+    At predict time ``error`` is :class:`~skattn._validation.NonFiniteForecastError` (with the
+    same message): a recursive forecast then names the steps whose window overflowed when the
+    values fed back into it did, not the history (session 23)."""
     if not np.isinf(values).any():
         return values
-    raise ValueError(
+    raise error(
         f"The {what} overflowed: {how} by their seasonal factors, they go beyond the largest "
         "float64, ~1.8e308. Give the series in smaller units."
     )
@@ -232,16 +237,6 @@ def _indices_by_unpadded_length(X, padding, season_length, indices_of_full_windo
         rows = np.flatnonzero(unpadded == n_values)
         indices[rows] = indices_of_full_windows(X[rows, length - n_values:])
     return indices
-
-
-def _model_name(estimator):
-    """The model that makes ``estimator``'s forecasts, named with what holds it: "GridSearchCV
-    does not" forecast quantiles said nothing of the point model the search had chosen (review,
-    session 22)."""
-    final = final_step(estimator)
-    if final is estimator:
-        return type(estimator).__name__
-    return f"{type(final).__name__} (the model inside {type(estimator).__name__})"
 
 
 class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, RegressorMixin,
@@ -363,9 +358,14 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
         z = self.critical_value_ if self.seasonality_test_ else 0.0
         return _indices_after_padding(target, padding, self.season_length_, z)
 
-    def _adjust(self, X):
+    def _wrapped_name(self):
+        """The wrapped model, as the errors for its forecasts name it: "the wrapped Ridge"."""
+        return f"the wrapped {model_name(self.forecaster_)}"
+
+    def _adjust(self, X, error=ValueError):
         """The windows with channel 0 divided by its seasonal factors, and the factors of the
-        ``n_outputs_`` steps after each window: (n, T[, C]) and (n, n_outputs_).
+        ``n_outputs_`` steps after each window: (n, T[, C]) and (n, n_outputs_); ``error`` for
+        windows that overflow (:func:`_beyond_float64`).
 
         With the settings of the fit (``season_length_``, ``seasonality_test_``,
         ``critical_value_``), not the current parameters: ``predict`` read the parameters, so a
@@ -393,7 +393,7 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
                 adjusted[:, :, 0] /= factors
         # a value near float64's largest, divided by a factor below 1, was inf, which the
         # wrapped forecaster refused as if X held it (fuzzing, session 20)
-        return (_beyond_float64(adjusted, "seasonally adjusted windows", "divided"),
+        return (_beyond_float64(adjusted, "seasonally adjusted windows", "divided", error),
                 indices[:, phase[n_steps:]])
 
     @_fit_context(prefer_skip_nested_validation=False)  # the forecaster validates its own params
@@ -532,19 +532,26 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
         Raises
         ------
         ValueError
-            When ``X`` is not finite windows as at fit, or the windows (divided by their
-            seasonal factors) or the forecasts (multiplied back by them) go beyond float64's
-            range: give the series in smaller units.
+            When ``X`` is not finite windows as at fit (a masked array that masks some values
+            included), or the windows (divided by their seasonal factors) or the forecasts
+            (multiplied back by them) go beyond float64's range: give the series in smaller
+            units; when the wrapped model forecasts NaN or a value beyond float64's range
+            (naming it and the window).
         """
         check_is_fitted_without_tags(self)
         X, _, _ = validate_windows(self, X, reset=False)
-        adjusted, future = self._adjust(X)
-        prediction = np.asarray(self.forecaster_.predict(adjusted), dtype=np.float64)
+        adjusted, future = self._adjust(X, NonFiniteForecastError)
+        # the wrapped model's own NaN or inf (a Ridge fed windows of another scale) was
+        # returned, or fed back into the next window of a recursive forecast (fuzzing, session
+        # 23)
+        prediction = check_finite_forecasts(
+            np.asarray(self.forecaster_.predict(adjusted), dtype=np.float64), self, "predict",
+            self._wrapped_name)
         # multiplied by a factor above 1, a forecast near float64's largest was inf, with only
         # NumPy's RuntimeWarning (fuzzing, session 20)
         with np.errstate(over="ignore"):
             return _beyond_float64(prediction * future.reshape(prediction.shape), "forecasts",
-                                   "multiplied back")
+                                   "multiplied back", NonFiniteForecastError)
 
     def predict_quantiles(self, X):
         """The wrapped model's quantile forecasts on the adjusted windows, seasonality put back.
@@ -570,21 +577,23 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
         ------
         ValueError
             When ``forecaster_`` forecasts no quantiles (``quantiles_`` is None), or, as in
-            :meth:`predict`, the seasonal factors take values beyond float64's range.
+            :meth:`predict`, the seasonal factors take values beyond float64's range, or the
+            wrapped model's quantiles are NaN or beyond it.
         """
         check_is_fitted_without_tags(self)
         if self.quantiles_ is None:
             raise ValueError(
                 f"predict_quantiles needs a forecaster that forecasts quantiles (an "
                 f"AttentionForecaster with loss='pinball', a baseline with quantiles=); "
-                f"{_model_name(self.forecaster_)} does not"
+                f"{model_name(self.forecaster_)} does not"
             )
         X, _, _ = validate_windows(self, X, reset=False)
-        adjusted, future = self._adjust(X)
-        quantiles = quantile_forecasts(self.forecaster_, adjusted, self.n_outputs_)  # (n, H, Q)
+        adjusted, future = self._adjust(X, NonFiniteForecastError)
+        quantiles = quantile_forecasts(  # (n, H, Q), checked finite as in predict
+            self.forecaster_, adjusted, self.n_outputs_, owner=self, subject=self._wrapped_name)
         with np.errstate(over="ignore"):  # as in predict
             quantiles = _beyond_float64(quantiles * future[:, :, None], "prediction intervals",
-                                        "multiplied back")
+                                        "multiplied back", NonFiniteForecastError)
         return quantiles[:, 0, :] if self._y_is_1d else quantiles
 
     def forecast_quantiles(self, history, steps=None):
@@ -629,7 +638,7 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
             raise ValueError(
                 f"forecast_quantiles needs a forecaster that forecasts quantiles (an "
                 f"AttentionForecaster with loss='pinball', a baseline with quantiles=); "
-                f"{_model_name(self.forecaster_)} does not"
+                f"{model_name(self.forecaster_)} does not"
             )
         return forecast_quantiles_of(self, history, steps)
 
@@ -657,6 +666,14 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
         -------
         forecast : ndarray of shape (steps,)
             The forecast values, in time order.
+
+        Raises
+        ------
+        ValueError
+            When a forecast is NaN or beyond float64's range, naming its step and the wrapped model
+            that forecast it (beyond the horizon, forecasts fed back can grow out of range):
+            such values are neither returned nor fed back; on a bad ``history``, ``steps`` or
+            ``future_covariates``.
 
         Warns
         -----

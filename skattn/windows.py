@@ -40,8 +40,20 @@ def as_float64(values, what):
     Raises
     ------
     ValueError
-        When ``values`` cannot be converted to float64, or is complex.
+        When ``values`` cannot be converted to float64, or is complex; when it is a set (which
+        has no order), or nested lists whose rows differ in length (:func:`ragged_message`).
+
+    Notes
+    -----
+    A NumPy masked array's masked entries become NaN (:func:`masked_as_missing`): missing
+    values, which each caller's check of NaN then names and locates.
     """
+    if isinstance(values, (set, frozenset)):
+        # NumPy made "an array of shape ()" of it, or "float() argument must be ... not 'set'"
+        raise ValueError(f"{what} must be an array of numbers in order, got a "
+                         f"{type(values).__name__}, which has no order: pass a list (or an "
+                         f"array) of the values, oldest first")
+    values = masked_as_missing(values)
     try:
         if is_data_frame(values):
             # by column: a frame of bool and float columns is an object array as a whole, and
@@ -60,7 +72,225 @@ def as_float64(values, what):
             return missing_as_nan(array)  # NaN, which the caller's check locates
         return np.asarray(array, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{what} must be numeric: {exc}") from None
+        # nested lists of different lengths: NumPy's "setting an array element with a sequence.
+        # The requested array has an inhomogeneous shape ..." named neither the problem nor the
+        # row (fuzzing, session 23); looked for only once the conversion has failed
+        ragged = ragged_message(values, what) if isinstance(values, (list, tuple)) else None
+        raise ValueError(ragged or f"{what} must be numeric: {exc}") from None
+
+
+def masked_as_missing(values):
+    """``values`` without a NumPy mask: the masked entries of a masked array as NaN (None in
+    an object array), the others as they are; ``values`` itself when it is no masked array.
+
+    ``np.asarray`` drops the mask and keeps what lies beneath it, the fill value of a missing
+    reading (-9999, as netCDF files and ``np.ma.masked_values`` hand it over): the windows and
+    the metrics computed from it were silently wrong (fuzzing, session 23). As NaN, a masked
+    entry is a missing value, and the caller's rule for those applies, with its message (refused
+    where complete values are needed, left out where a missing target may be). A masked array
+    that masks nothing is its data, unchanged (an integer array stays one).
+
+    Parameters
+    ----------
+    values : object
+        Anything; only a ``numpy.ma.MaskedArray`` is changed.
+
+    Returns
+    -------
+    object
+        ``values``, or its data as an ndarray: float64 with NaN at the masked entries for
+        numbers and booleans, object with None there for objects, as it is for other dtypes
+        (text, dates, complex), which the callers refuse whatever the mask.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skattn.windows import masked_as_missing
+    >>> masked_as_missing(np.ma.masked_values([1.0, -9999.0, 3.0], -9999.0))
+    array([ 1., nan,  3.])
+    """
+    if not isinstance(values, np.ma.MaskedArray):
+        return values
+    if not np.ma.is_masked(values):
+        return np.ma.getdata(values)
+    kind = values.dtype.kind
+    if kind in "biuf":
+        return np.ma.filled(values.astype(np.float64), np.nan)
+    if kind == "O":
+        return np.where(np.ma.getmaskarray(values), None, np.ma.getdata(values))
+    return np.ma.getdata(values)
+
+
+def n_masked(values):
+    """How many entries of ``values`` a NumPy mask hides: 0 for anything but a masked array."""
+    return int(np.ma.count_masked(values)) if isinstance(values, np.ma.MaskedArray) else 0
+
+
+def masked_note(values):
+    """What a message about NaN adds for a masked array whose masked entries became NaN
+    (:func:`masked_as_missing`), or ""."""
+    count = n_masked(values)
+    if not count:
+        return ""
+    return (f" (a masked array: its {count} masked entr{'y is' if count == 1 else 'ies are'} "
+            f"read as NaN, missing values)")
+
+
+class _Ragged(Exception):
+    """Raised by :func:`_nested_shape` where two entries of nested lists differ in shape."""
+
+    def __init__(self, where, index, first, other):
+        super().__init__(where)
+        self.where, self.index, self.first, self.other = where, index, first, other
+
+
+def _nested_shape(value, where):
+    """The shape of ``value``, nested lists and tuples read entry by entry (the entries of one
+    list must all have one shape), or :class:`_Ragged` at the first list whose entries do not;
+    anything else has NumPy's ``np.shape`` (an array its shape, a number ``()``)."""
+    if not isinstance(value, (list, tuple)):
+        return np.shape(value)
+    first = None
+    for index, entry in enumerate(value):
+        shape = _nested_shape(entry, f"{where}[{index}]")
+        if first is None:
+            first = shape
+        elif shape != first:
+            raise _Ragged(where, index, first, shape)
+    return (len(value),) + (first if first is not None else ())
+
+
+def ragged_message(values, what):
+    """The ValueError message for nested lists ``values`` whose entries differ in length or
+    shape (rows of different lengths), naming the first two that differ; None when they do not.
+
+    Parameters
+    ----------
+    values : list or tuple
+        The values, e.g. windows as a list of rows.
+    what : str
+        The name of ``values`` in the message, e.g. ``"X"``.
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> from skattn.windows import ragged_message
+    >>> ragged_message([[1.0, 2.0, 3.0], [4.0, 5.0]], "X")
+    'X has rows of different lengths: X[0] has 3 values, X[1] has 2; ...'
+    >>> ragged_message([[1.0, 2.0], [3.0, 4.0]], "X") is None
+    True
+    """
+    try:
+        _nested_shape(values, what)
+    except _Ragged as ragged:
+        first, other = ragged.first, ragged.other
+        a, b = f"{ragged.where}[0]", f"{ragged.where}[{ragged.index}]"
+        if len(first) == 1 and len(other) == 1:
+            return (f"{what} has rows of different lengths: {a} has {_values(first[0])}, {b} "
+                    f"has {other[0]}; an array needs rows of one length")
+        if first and len(first) == len(other) and first[1:] == other[1:]:
+            # windows of (n_timesteps, n_channels) of different lengths
+            return (f"{what} has rows of different lengths: {a} has length {first[0]}, {b} "
+                    f"has length {other[0]}; an array needs rows of one length")
+        if not first or not other:
+            number, sequence = (a, b) if not first else (b, a)
+            shape = other if not first else first
+            length = _values(shape[0]) if len(shape) == 1 else f"shape {shape}"
+            return (f"{what} mixes numbers and sequences: {number} is a number, {sequence} a "
+                    f"sequence of {length}; an array needs entries of one shape")
+        return (f"{what} has entries of different shapes: {a} has shape {first}, {b} has shape "
+                f"{other}; an array needs entries of one shape")
+    except (TypeError, ValueError, RecursionError):
+        return None
+    return None
+
+
+def _values(count):
+    return f"{count} value{'' if count == 1 else 's'}"
+
+
+def check_bool(name, value):
+    """``value`` as a Python bool, or a ValueError naming ``name`` when it is not a bool (NumPy's
+    bools are ones): the package's one check of a flag argument.
+
+    ``return_index="False"`` and ``return_forecasts=1`` were taken as true, and the caller got
+    more values back than it unpacked (fuzzing, session 23); ``load_airline(as_frame="yes")``
+    was refused already.
+
+    Parameters
+    ----------
+    name : str
+        The name of ``value`` in the error message.
+    value : object
+        The value to check.
+
+    Returns
+    -------
+    bool
+
+    Raises
+    ------
+    ValueError
+        When ``value`` is neither a bool nor a ``numpy.bool_``.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def check_weight_values(sample_weight, name="sample_weight"):
+    """A ValueError when ``sample_weight`` holds text, dates or durations, is a single bool, or
+    is a masked array that masks some weights; None, numbers, and arrays of numbers or of bools
+    pass, unchanged.
+
+    scikit-learn's check of weights converts them to float: ``["1", "1"]`` was taken as weights
+    where text is refused as data everywhere else, and ``sample_weight=True``, a flag where
+    weights go, weighted every row alike (fuzzing, session 23); a masked array's mask was
+    dropped and the weights beneath it used. An array of bools is a mask of the rows to count,
+    weights 1 and 0, as the metrics' tests use it (``sample_weight=weights > 0``), and as
+    scikit-learn reads it: it passes.
+
+    Parameters
+    ----------
+    sample_weight : object
+        The weights, as given.
+    name : str, default="sample_weight"
+        The name of the weights in the error message.
+
+    Raises
+    ------
+    ValueError
+        For text, dates or durations; for a bool (or NumPy bool) given as the weights; for a
+        masked array that masks some weights.
+    """
+    if sample_weight is None:
+        return
+    if isinstance(sample_weight, (bool, np.bool_)) or (
+            isinstance(sample_weight, np.ndarray) and sample_weight.ndim == 0
+            and sample_weight.dtype.kind == "b"):
+        raise ValueError(f"{name} must be a number or one number per row, got the boolean "
+                         f"{sample_weight!r}: it is no flag (None weights every row alike; a "
+                         f"mask of the rows to count is an array of bools, or of 1 and 0)")
+    count = n_masked(sample_weight)
+    if count:
+        # a weight beneath the mask was used as it was (np.asarray drops the mask)
+        raise ValueError(f"{name} is a masked array with {count} masked entr"
+                         f"{'y' if count == 1 else 'ies'}: every row needs a weight, 0 to leave "
+                         f"it out (np.ma.filled({name}, 0))")
+    if isinstance(sample_weight, np.ndarray):
+        array = np.ma.getdata(sample_weight)
+    else:
+        try:
+            array = np.asarray(sample_weight)
+        except (TypeError, ValueError):  # ragged: the conversion that follows says so
+            return
+    try:
+        check_numbers(array.reshape(-1), array.dtype)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be numeric: {exc}") from None
 
 
 def is_data_frame(values):
@@ -197,11 +427,12 @@ def check_fits_in_memory(n_bytes, what, advice):
         )
 
 
-def non_finite_message(array, what):
+def non_finite_message(array, what, note=""):
     """The ValueError message for an array with NaN or infinite values: how many, where, and what
     to do. A missing hour of a long series was "series contains NaN or infinity", with nothing to
     find it by or to fill it with; and a series that starts later in a wide frame (leading NaN)
-    is not a gap to fill: interpolating it invents history (user trials, session 18)."""
+    is not a gap to fill: interpolating it invents history (user trials, session 18). ``note``
+    follows what was found: :func:`masked_note` of the values as given."""
     bad = ~np.isfinite(array)
     rows = bad.any(axis=1) if bad.ndim == 2 else bad  # (n,) a time step with a missing value
     n_nan = int(np.count_nonzero(np.isnan(array)))
@@ -212,7 +443,7 @@ def non_finite_message(array, what):
     leading = int(np.argmin(rows)) if not rows.all() else n_steps  # bad steps before the first good
     trailing = int(np.argmin(rows[::-1])) if not rows.all() else n_steps
     found = (f"{what} contains NaN or infinity ({kinds}; {n_bad} of its {n_steps} time steps, "
-             f"the first at position {positions[0]})")
+             f"the first at position {positions[0]}){note}")
     if n_bad == n_steps:
         return f"{found}: it has no observed value"
     # Series.interpolate() fills between observed values; limit_direction='both' would also
@@ -658,7 +889,14 @@ def _check_index(pd, index, what, kind):
 def _as_series(values, what, allow_empty=False):
     """A finite float64 1-D array, or a ValueError that says which series is wrong and how."""
     check_time_index(values, what)
-    array = as_float64(values, what)
+    try:
+        array = as_float64(values, what)
+    except ValueError as exc:
+        if str(exc).startswith(f"{what} mixes numbers and sequences"):
+            # a series and a value in one list ([1.0, s]): one series or several?
+            raise ValueError(f"{exc}. One series is a list (or an array) of numbers; several "
+                             f"series are a list of 1-D arrays, one per series") from None
+        raise
     if array.ndim != 1:
         hint = ""
         if array.ndim == 2 and array.shape[1] == 1:
@@ -673,7 +911,7 @@ def _as_series(values, what, allow_empty=False):
     if array.size == 0 and not allow_empty:
         raise ValueError(f"{what} is empty")
     if not np.all(np.isfinite(array)):
-        raise ValueError(non_finite_message(array, what))
+        raise ValueError(non_finite_message(array, what, masked_note(values)))
     return array
 
 
@@ -689,7 +927,7 @@ def _as_covariates(values, n_steps, what):
             f"n_timesteps={n_steps} like its series, got {array.shape}"
         )
     if not np.all(np.isfinite(array)):
-        raise ValueError(non_finite_message(array, what))
+        raise ValueError(non_finite_message(array, what, masked_note(values)))
     return array
 
 
@@ -759,6 +997,11 @@ def _is_single_series(series):
         raise ValueError("series must be one 1-D array or a list of 1-D arrays; got a "
                          f"{type(series).__name__}: pass list(d.values()) (list(d) keeps "
                          "the ids in the same order)")
+    if isinstance(series, (set, frozenset)):
+        # NumPy made "an array of shape ()" of it (fuzzing, session 23)
+        raise ValueError(f"series must be one 1-D array or a list of 1-D arrays; got a "
+                         f"{type(series).__name__}, which has no order: pass a list (or an "
+                         f"array) of the values, oldest first")
     if isinstance(series, (ValuesView, KeysView, ItemsView)) or inspect.isgenerator(series):
         # no len() or indexing: NumPy made "an array of shape ()" of d.values() (user trial)
         raise ValueError("series must be one 1-D array or a list of 1-D arrays; got a "
@@ -1063,6 +1306,7 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_hist
     """
     window, horizon, step, min_history, min_target = _check_window_args(
         window, horizon, step, min_history, min_target)
+    return_index = check_bool("return_index", return_index)
     single, series_list, covariate_list = _panel(series, covariates)
 
     # first pass: check every series and lay out its windows (first target positions), keeping
