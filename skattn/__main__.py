@@ -270,7 +270,8 @@ def _parser():
     compare.add_argument("--window", type=_positive_int, default=None,
                          help="history window of the attention model (default: 3 seasons, at "
                               "least 2 horizons, capped by the shortest training series and so "
-                              "that the longest holds a window and its horizon unpadded); the "
+                              "that the longest gives as many unpadded training windows as the "
+                              "window has steps); the "
                               "ensemble reads 5 horizons")
     compare.add_argument("--season-length", type=_season_lengths, default=None,
                          metavar="PERIODS",
@@ -1927,11 +1928,14 @@ def _compare(args):
     train_lengths = [values.size - horizon for values in series]
     if args.window is None:
         # capped so that the shortest series still gives a training window, and so that the
-        # longest holds a window and its target unpadded: with a horizon of 48 on training parts
-        # of 50 values the window was 49, every training window left-padded with 47 repeats of
-        # its first value, and the model forecast from real windows it had never seen
+        # longest gives at least as many unpadded training windows as the window has steps: with
+        # a horizon of 48 on training parts of 50 values the window was 49, every training window
+        # left-padded with 47 repeats of its first value; on 3 years of weekly data (season 52,
+        # horizon 13, 143 values) a cap of the longest part less the horizon left one window of
+        # 130 per series, and the model scored sMAPE 22.4 against 7.4 with a window of 52 (user
+        # trial, session 23)
         window = max(1, min(max(3 * season_length, 2 * horizon), min(train_lengths) - 1,
-                            max(train_lengths) - horizon))
+                            (max(train_lengths) - horizon + 1) // 2))
     else:
         window = args.window
 
