@@ -16,7 +16,7 @@ from sklearn.utils.validation import (_check_sample_weight, check_array, check_i
 from .windows import (MissingValuesError, as_float64, check_column, check_fits_in_memory,
                       check_numbers, check_time_index, check_weight_values, is_data_frame,
                       left_pad, masked_as_missing, masked_note, missing_as_nan, n_masked,
-                      non_finite_message)
+                      non_finite_message, ragged_message)
 
 class IntegerInterval(Interval):
     """scikit-learn's ``Interval(Integral, ...)`` without ``bool``.
@@ -208,6 +208,9 @@ def validate_windows(estimator, X, y=None, *, reset, missing_y=False):
     the channels seen at fit (``estimator.n_channels_``). With ``missing_y``, NaN in ``y`` marks a
     target value that was not observed (:func:`skattn.make_windows` with ``min_target``): allowed
     wherever the row has at least one observed value (:func:`check_targets_with_missing`).
+    Nested lists whose rows differ in length are a ValueError naming the rows
+    (:func:`ragged_windows_message`), windows (or targets in a DataFrame) of pandas' sparse
+    columns a TypeError (:func:`refuse_sparse_frames`).
 
     Parameters
     ----------
@@ -238,6 +241,7 @@ def validate_windows(estimator, X, y=None, *, reset, missing_y=False):
         # the windows forecast and the wrappers pass on: what validate_data would return,
         # without its cost (a wrapper's tags are every estimator's inside it)
         return X, None, window_channels(X)
+    refuse_sparse_frames(estimator, X, y)
     # a masked entry as NaN (refused in X, a missing target in y): scikit-learn's checks
     # dropped the mask and read the fill value beneath it, a -9999 of a missing reading, as
     # data (fuzzing, session 23)
@@ -259,6 +263,9 @@ def validate_windows(estimator, X, y=None, *, reset, missing_y=False):
                                  dtype=[np.float64, np.float32], multi_output=True,
                                  y_numeric=True)
     except ValueError as exc:
+        ragged = ragged_windows_message(X, y, missing_y)
+        if ragged:
+            raise ValueError(ragged) from None
         # scikit-learn's "Input X contains NaN. ... consider HistGradientBoostingClassifier"
         # says neither where nor what to do (user trial, session 20)
         message = str(exc)
@@ -276,6 +283,38 @@ def validate_windows(estimator, X, y=None, *, reset, missing_y=False):
             f"{estimator.n_channels_} channel(s)"
         )
     return X, y, n_channels
+
+
+def refuse_sparse_frames(estimator, X, y):
+    """A TypeError for windows ``X``, or targets ``y`` in a DataFrame, of pandas' sparse
+    columns, as :class:`~skattn.AttentionForecaster` refuses them (its ``_refuse_sparse_frame``,
+    naming ``estimator``): scikit-learn's conversion failed in pandas' words, "fill value must
+    be 0 when converting to COO matrix" (NaN, pandas' default fill value), or asked for
+    '.toarray()', which a DataFrame does not have (fuzzing audit, session 23). A sparse Series
+    ``y`` converts to its values, and is left to that."""
+    if isinstance(X, np.ndarray) and (y is None or isinstance(y, np.ndarray)):
+        return
+    from .forecaster import AttentionForecaster  # imports this module
+
+    AttentionForecaster._refuse_sparse_frame(estimator, X, "X")
+    if is_data_frame(y):
+        AttentionForecaster._refuse_sparse_frame(estimator, y, "y")
+
+
+def ragged_windows_message(X, y, missing_y):
+    """The message for windows ``X`` or targets ``y`` given as nested lists whose rows differ in
+    length (:func:`skattn.windows.ragged_message`, with what each row should be), or None:
+    NumPy's "setting an array element with a sequence. The requested array has an
+    inhomogeneous shape ..." named neither the problem nor the rows (fuzzing audit, session
+    23). Looked for only once the conversion has failed."""
+    for name, values, hint in (
+            ("X", X, "make_windows cuts windows of one length"),
+            ("y", y, "one row of horizon values per window"
+                     + (", NaN for a value that was not observed" if missing_y else ""))):
+        ragged = ragged_message(values, name) if isinstance(values, (list, tuple)) else None
+        if ragged:
+            return f"{ragged} ({hint})"
+    return None
 
 
 def _passes_predict_checks_as_is(estimator, X):

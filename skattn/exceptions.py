@@ -91,6 +91,11 @@ class SeasonalAdjustmentWarning(UserWarning):
     are one step short: the wrapper then passes every window through unchanged, and its model is
     the wrapped one at twice the cost. Longer windows, or a shorter season, adjust them. The
     warning does not change the fit.
+
+    Also when its seasonality test found no training window seasonal and the windows are too
+    short for it to find even a noise-free sine (about 4 cycles at the default critical value
+    1.645, 2.5 at 1.0): 130 weekly values with ``season_length=52`` are never adjusted, whatever
+    the data. ``adjusted_fraction_`` says how many were.
     """
 
 

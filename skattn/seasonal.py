@@ -23,7 +23,7 @@ from ._validation import (ForgetsWarningsWhenPickled, IntegerInterval, MissingTa
                           check_is_fitted_without_tags, declared_tags, fit_routing,
                           fitted_quantiles, forecast_quantiles_of, forecast_with_predict,
                           model_name, quantile_forecasts, routed_fit_params, takes_three_d,
-                          validate_windows)
+                          unmasked_windows, validate_windows)
 from .exceptions import SeasonalAdjustmentWarning
 
 
@@ -78,6 +78,39 @@ def _seasonal_indices_of_full_windows(values, season_length, z):
     adjusted = np.stack([ratios[:, phase == k].mean(axis=1) for k in range(season_length)], axis=1)
     indices[seasonal] = adjusted / adjusted.mean(axis=1, keepdims=True)
     return indices
+
+
+def _shortest_window_finding_a_sine(season_length, z):
+    """The fewest values, at least ``2 * season_length + 1``, in which the seasonality test at
+    ``z`` standard errors finds a noise-free sine of period ``season_length`` seasonal; None when
+    no length below 2**53 does (an absurd ``z``).
+
+    Over ``L`` values a sine's autocorrelation at lag ``j`` is about ``(1 - j / L) cos(2 pi j /
+    m)``: the statistic at lag ``m`` is ``1 - m / L`` and Bartlett's standard error ``sqrt((1 + 2
+    sum_{j<m} r_j^2) / L)``, whose ratio grows with ``L``. A sine is the seasonal shape the test
+    finds hardest (its autocorrelations at the shorter lags are the largest, and so is the
+    error). This closed form gives the length at which :func:`_seasonal_autocorrelation` finds
+    sines of 8 phases seasonal in at least half of them to within 2 values for m up to 52, 1%
+    up to 365 (z from 0.5 to 2.576): about 3.5 to 3.8 cycles at z = 1.645, 2.1 to 2.25 at
+    z = 1.0 (session 23)."""
+    lags = np.arange(1, season_length)
+    cosines_squared = np.cos(2 * np.pi * lags / season_length) ** 2  # (m - 1,)
+
+    def finds(length):
+        autocorrelation_squared = ((length - lags) / length) ** 2 * cosines_squared
+        standard_error = np.sqrt((1 + 2 * autocorrelation_squared.sum()) / length)
+        return 1 - season_length / length > z * standard_error
+
+    fails = 2 * season_length  # too short for any adjustment
+    finding = fails + 1
+    while not finds(finding):  # doubled, then bisected: the ratio grows with the length
+        if finding > 2 ** 53:
+            return None
+        fails, finding = finding, 2 * finding
+    while finding - fails > 1:
+        middle = (fails + finding) // 2
+        fails, finding = (fails, middle) if finds(middle) else (middle, finding)
+    return int(finding)
 
 
 _CRITICAL_VALUE = Interval(Real, 0, None, closed="left")  # finite, >= 0
@@ -167,7 +200,8 @@ def seasonal_indices(X, season_length, *, seasonality_test=True, critical_value=
     Raises
     ------
     ValueError
-        When ``X`` is not 2-D finite windows, ``season_length`` is not an integer >= 2 or
+        When ``X`` is not 2-D finite windows (a masked array that masks some values included:
+        its masked entries are missing values), ``season_length`` is not an integer >= 2 or
         exceeds ``n_timesteps``, ``seasonality_test`` is not a bool, or ``critical_value`` is
         not a finite float >= 0.
 
@@ -192,6 +226,9 @@ def seasonal_indices(X, season_length, *, seasonality_test=True, critical_value=
     >>> np.round(seasonal_indices(series[None, -24:], season_length=12), 2)
     array([[1., 1., 1., 1., 1., 1., 1., 1., 1., 1., 1., 1.]])
     """
+    # a masked entry as a missing value, refused with its place: check_array dropped the mask
+    # and estimated the indices from the fill value beneath it (fuzzing audit, session 23)
+    X = unmasked_windows(X, "seasonal_indices")
     X = check_array(X, dtype=np.float64, input_name="X")  # 2-D, finite, real
     if not isinstance(season_length, Integral) or isinstance(season_length, bool) \
             or season_length < 2:
@@ -289,6 +326,12 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
     quantiles_ : ndarray of shape (n_quantiles,) or None
         The quantiles ``forecaster_`` forecasts (:meth:`predict_quantiles`), or None for a
         point forecaster.
+    adjusted_fraction_ : float or None
+        The share of the training windows that were seasonally adjusted, from 0 to 1: found
+        seasonal by the test (every window, with ``seasonality_test=False``), with at least
+        ``2 * season_length + 1`` values after any left padding, all positive. 0 means the model
+        is ``forecaster_`` alone on the windows as they are (see Notes). None for a model
+        pickled before it was counted (session 23): its training windows are not kept.
 
     See Also
     --------
@@ -301,15 +344,32 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
     that way, so ``set_params`` changes nothing until the next fit (as for any scikit-learn
     estimator).
 
+    The seasonality test needs windows of several cycles: at ``critical_value=1.645`` it finds
+    even a noise-free sine seasonal only in windows of about 3.5 to 3.8 cycles or more, a noisy
+    or trending one from about 4; at 1.0 a sine from about 2.1 to 2.5 cycles (measured for
+    seasons of 4 to 52 steps, the sine's bound to 365; session 23). Windows of 105 or 130
+    weekly values with ``season_length=52`` (2 or 2.5 cycles) are never adjusted at 1.645. A
+    fit that adjusts no window (``adjusted_fraction_`` 0) in windows too short for the test to
+    find a sine raises a :class:`~skattn.exceptions.SeasonalAdjustmentWarning` naming the
+    windows' cycles and the remedies: longer windows, a lower ``critical_value`` or
+    ``seasonality_test=False``, or a model that does not test (an :class:`AttentionForecaster`
+    alone, which reads the cycle from its windows, or :class:`~skattn.baselines.MSTLForecaster`
+    and :class:`~skattn.baselines.SeasonalNaiveForecaster`). Windows long enough for the test
+    that it finds not seasonal are its verdict, and are not warned about.
+
     Examples
     --------
+    Windows of four years of a monthly series (at least four cycles: see Notes):
+
     >>> import numpy as np
     >>> from sklearn.linear_model import Ridge
     >>> from skattn import DeseasonalizedForecaster, make_windows
     >>> t = np.arange(120)
     >>> series = (100 + t) * (1 + 0.3 * np.sin(2 * np.pi * t / 12))
-    >>> X, y = make_windows(series, window=36, horizon=6)
+    >>> X, y = make_windows(series, window=48, horizon=6)
     >>> model = DeseasonalizedForecaster(Ridge(), season_length=12).fit(X, y)
+    >>> model.adjusted_fraction_
+    1.0
     >>> model.forecast(series, 6).shape
     (6,)
     """
@@ -336,6 +396,10 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
         super().__setstate__(state)
         if "forecaster_" in state and state.get("quantiles_") is None:
             self.quantiles_ = fitted_quantiles(self.forecaster_)
+        if "forecaster_" in state and "adjusted_fraction_" not in state:
+            # a pickle from before session 23: the training windows it was counted from are
+            # not kept, so it is unknown (the forecasts never read it)
+            self.adjusted_fraction_ = None
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -371,12 +435,18 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
         ``critical_value_``), not the current parameters: ``predict`` read the parameters, so a
         ``set_params(season_length=4)`` after fit silently fed ``forecaster_`` windows adjusted
         otherwise than those it was trained on (user trial, session 18)."""
+        adjusted, future, _ = self._adjust_with_indices(X, error)
+        return adjusted, future
+
+    def _adjust_with_indices(self, X, error=ValueError):
+        """:meth:`_adjust`, and the seasonal indices (n, season_length_) of the windows, or None
+        when the windows are too short for any (fewer than ``2 * season_length_ + 1`` steps)."""
         target = X if X.ndim == 2 else X[:, :, 0]  # (n, T)
         n_steps = X.shape[1]
         if n_steps < 2 * self.season_length_ + 1:
             # no window is long enough to be adjusted: skip the (n, season_length) indices, which
             # for an absurd season_length (10**9) would not fit in memory
-            return X.astype(np.float64, copy=True), np.ones((X.shape[0], self.n_outputs_))
+            return X.astype(np.float64, copy=True), np.ones((X.shape[0], self.n_outputs_)), None
         padding = _padding(target)  # (n,) also the position of each window's first real value
         indices = self._window_indices(target, padding)  # (n, m)
         # phase counted from the window's end: position t has index (t - T) % m
@@ -394,7 +464,7 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
         # a value near float64's largest, divided by a factor below 1, was inf, which the
         # wrapped forecaster refused as if X held it (fuzzing, session 20)
         return (_beyond_float64(adjusted, "seasonally adjusted windows", "divided", error),
-                indices[:, phase[n_steps:]])
+                indices[:, phase[n_steps:]], indices)
 
     @_fit_context(prefer_skip_nested_validation=False)  # the forecaster validates its own params
     def fit(self, X, y, **fit_params):
@@ -434,7 +504,12 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
         -----
         SeasonalAdjustmentWarning
             When the windows are shorter than ``2 * season_length + 1`` steps, so that none can
-            be adjusted and the model is ``forecaster`` alone.
+            be adjusted and the model is ``forecaster`` alone; and when no window was adjusted
+            (``adjusted_fraction_`` 0) while the test is on and the longest window (after its
+            left padding) is too short for it to find even a noise-free sine of period
+            ``season_length`` at ``critical_value``: fewer than about 4 cycles at 1.645,
+            2.1 at 1.0 (see the class's Notes). Longer windows that the test finds not seasonal
+            are not warned about.
 
         Notes
         -----
@@ -471,7 +546,13 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
                     SeasonalAdjustmentWarning,
                     stacklevel=3,  # the caller of fit (through _fit_context's wrapper)
                 )
-            adjusted, future = self._adjust(X)
+            adjusted, future, indices = self._adjust_with_indices(X)
+            # windows divided by factors other than 1; the forecasts are those of the same
+            # adjustment with or without it (the share is counted, not used)
+            self.adjusted_fraction_ = 0.0 if indices is None else float(
+                np.mean(np.any(indices != 1.0, axis=1)))
+            if indices is not None and self.adjusted_fraction_ == 0.0 and self.seasonality_test_:
+                self._warn_of_too_few_cycles(X)
             # a finite y divided by a factor below 1 was inf, and the wrapped forecaster's
             # "Input y contains infinity" named a y the user had not given (fuzzing, session 20)
             with np.errstate(over="ignore"):
@@ -489,6 +570,48 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
             self._discard_fitted_state()
             raise
         return self
+
+    def _warn_of_too_few_cycles(self, X):
+        """A :class:`~skattn.exceptions.SeasonalAdjustmentWarning` when no window of ``X`` was
+        adjusted and none is long enough for the seasonality test to find even a noise-free sine
+        (:func:`_shortest_window_finding_a_sine`): the test needs about four cycles at 1.645.
+
+        Windows of 105 or 130 weekly values with ``season_length=52`` were never adjusted, a
+        noise-free sine of period 52 neither, and nothing said so (user trial, session 23).
+        Windows long enough to find a sine, whose data the test finds not seasonal (M3 monthly's
+        context of 90 months, 7.5 cycles), are the test's verdict and are not warned about."""
+        season_length, z = self.season_length_, self.critical_value_
+        target = X if X.ndim == 2 else X[:, :, 0]  # (n, T)
+        longest = int(X.shape[1] - _padding(target).min())  # real values of the longest window
+        needed = _shortest_window_finding_a_sine(season_length, z)
+        if needed is not None and longest >= needed:
+            return
+        held = (f"windows of {longest} values" if longest == X.shape[1] else
+                f"windows of at most {longest} values after their left padding")
+        finds = (f"finds even a noise-free sine of period {season_length} only in windows of "
+                 f"{needed} values ({needed / season_length:.3g} cycles) or more"
+                 if needed is not None else
+                 f"finds no noise-free sine of period {season_length} in windows of any "
+                 f"practical length")
+        lower = (f", a lower critical_value (1.0 finds a noise-free sine in "
+                 f"{_shortest_window_finding_a_sine(season_length, 1.0)} values)" if z > 1.0
+                 else "")
+        warnings.warn(
+            f"DeseasonalizedForecaster: no training window was seasonally adjusted "
+            f"(adjusted_fraction_ is 0), and {held} hold {longest / season_length:.3g} cycles "
+            f"of season_length={season_length}, too few for the seasonality test (the "
+            f"autocorrelation at lag {season_length} against critical_value standard errors): "
+            f"it rarely passes on fewer than about 4 cycles at 1.645 (2.5 at 1.0), and at "
+            f"critical_value={z!r} it {finds}. The model is the wrapped forecaster alone. Give "
+            f"longer windows{' of real values, not padding' if longest < X.shape[1] else ''} "
+            f"(make_windows' window, make_attention_ensemble's context){lower} or "
+            f"seasonality_test=False (every window that can be adjusted is); or use a model "
+            f"that does not test: an AttentionForecaster alone reads the cycle from its "
+            f"windows, and skattn.baselines' MSTLForecaster and SeasonalNaiveForecaster take "
+            f"the season as given",
+            SeasonalAdjustmentWarning,
+            stacklevel=4,  # the caller of fit (through fit and _fit_context's wrapper)
+        )
 
     def _discard_fitted_state(self):
         """Remove every attribute a fit sets (those ending in "_", as ``check_is_fitted`` counts
