@@ -285,20 +285,32 @@ def validate_windows(estimator, X, y=None, *, reset, missing_y=False):
     return X, y, n_channels
 
 
+def refuse_sparse_frame(values, name, owner):
+    """A TypeError for a pandas DataFrame (or Series) ``values`` of sparse columns, naming it
+    ``name`` and the estimator ``owner`` (its class name): scikit-learn's conversion of one whose
+    fill value is NaN, pandas' default, failed in pandas' words ("fill value must be 0 when
+    converting to COO matrix"), and of one filled with 0 said to call '.toarray()', which a
+    DataFrame does not have (fuzzing audit, session 23)."""
+    dtypes = getattr(values, "dtypes", None)
+    if dtypes is None or isinstance(values, np.ndarray):
+        return
+    frame = is_data_frame(values)
+    if any(type(dtype).__name__ == "SparseDtype" for dtype in (dtypes if frame else [dtypes])):
+        kind = "DataFrame of sparse columns" if frame else "Series of sparse values"
+        raise TypeError(
+            f"{name} is a pandas {kind} (SparseDtype), and {owner} takes dense data only: "
+            f"densify it first, {name}.sparse.to_dense()"
+            + ("" if frame else f" (or {name}.astype(float))"))
+
+
 def refuse_sparse_frames(estimator, X, y):
-    """A TypeError for windows ``X``, or targets ``y`` in a DataFrame, of pandas' sparse
-    columns, as :class:`~skattn.AttentionForecaster` refuses them (its ``_refuse_sparse_frame``,
-    naming ``estimator``): scikit-learn's conversion failed in pandas' words, "fill value must
-    be 0 when converting to COO matrix" (NaN, pandas' default fill value), or asked for
-    '.toarray()', which a DataFrame does not have (fuzzing audit, session 23). A sparse Series
-    ``y`` converts to its values, and is left to that."""
+    """:func:`refuse_sparse_frame` for windows ``X``, and targets ``y`` in a DataFrame, of
+    ``estimator``. A sparse Series ``y`` converts to its values, and is left to that."""
     if isinstance(X, np.ndarray) and (y is None or isinstance(y, np.ndarray)):
         return
-    from .forecaster import AttentionForecaster  # imports this module
-
-    AttentionForecaster._refuse_sparse_frame(estimator, X, "X")
+    refuse_sparse_frame(X, "X", type(estimator).__name__)
     if is_data_frame(y):
-        AttentionForecaster._refuse_sparse_frame(estimator, y, "y")
+        refuse_sparse_frame(y, "y", type(estimator).__name__)
 
 
 def ragged_windows_message(X, y, missing_y):

@@ -28,7 +28,7 @@ from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, Integer
                           check_is_fitted_without_tags, check_targets_with_missing,
                           checked_fit_params, fitted_quantiles, forecast_quantiles_of,
                           forecast_with_predict, naming, non_number_entries, quantile_forecasts,
-                          shown_entries, shown_quantiles, takes_three_d, unmasked_windows,
+                          ragged_windows_message, refuse_sparse_frames, shown_entries, shown_quantiles, takes_three_d, unmasked_windows,
                           validate_windows, window_channels)
 from ._worker_warnings import call_recording_warnings, collect, current_caller
 from ._zero_width import (members_of_an_ensemble, report_to_ensemble, windows_get,
@@ -550,8 +550,16 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         fit_params = checked_fit_params(fit_params)
         # the same checks as the members', before a pool of processes is started for them; NaN
         # targets (missing values) go on to the members, which accept or reject them
-        X_checked = check_array(X, allow_nd=True, dtype=[np.float64, np.float32],
-                                estimator=self, input_name="X")
+        # (sparse frames and ragged lists said in the package's words, not pandas' or NumPy's)
+        refuse_sparse_frames(self, X, y)
+        try:
+            X_checked = check_array(X, allow_nd=True, dtype=[np.float64, np.float32],
+                                    estimator=self, input_name="X")
+        except ValueError:
+            ragged = ragged_windows_message(X, y, missing_y=True)
+            if ragged is None:
+                raise
+            raise ValueError(ragged) from None
         y_checked = check_targets_with_missing(y, X_checked.shape[0], self)
         self.n_channels_ = window_channels(X_checked)
         self.n_outputs_ = 1 if y_checked.ndim == 1 else y_checked.shape[1]

@@ -29,13 +29,13 @@ from ._jit import CACHE
 from ._process_shards import ProcessShardRunner, shard_bounds
 from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, IntegerInterval,
                           MissingTargetsScoreMixin, check_quantiles, forecast_quantiles_of,
-                          recursive_forecast, validate_windows)
+                          recursive_forecast, refuse_sparse_frame, validate_windows)
 from .exceptions import (DataShiftWarning, OutlierScaleWarning, TargetUnitsWarning,
                          ZeroWidthIntervalWarning)
 from .nn.losses import loss_backward, loss_forward
 from .nn.optim import AdamW, clip_grad_norm, make_lr_schedule
 from ._zero_width import report_to_ensemble, windows_get, zero_width_rows
-from .windows import (_stacklevel_outside_package, check_fits_in_memory, is_data_frame,
+from .windows import (_stacklevel_outside_package, check_fits_in_memory,
                       masked_as_missing, masked_note, ragged_message)
 
 _PREDICT_CHUNK = 2048  # rows per forward pass at predict time: bounds memory on large X
@@ -1180,20 +1180,8 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
             raise
 
     def _refuse_sparse_frame(self, values, name):
-        """A TypeError for a pandas DataFrame (or Series) of sparse columns: scikit-learn's
-        conversion of one whose fill value is NaN, pandas' default, failed in pandas' words ("fill
-        value must be 0 when converting to COO matrix"; fuzzing, session 23), and of one filled
-        with 0 said to call '.toarray()', which a DataFrame does not have."""
-        dtypes = getattr(values, "dtypes", None)
-        if dtypes is None or isinstance(values, np.ndarray):
-            return
-        frame = is_data_frame(values)
-        if any(type(dtype).__name__ == "SparseDtype" for dtype in (dtypes if frame else [dtypes])):
-            kind = "DataFrame of sparse columns" if frame else "Series of sparse values"
-            raise TypeError(
-                f"{name} is a pandas {kind} (SparseDtype), and {type(self).__name__} takes "
-                f"dense data only: densify it first, {name}.sparse.to_dense()"
-                + ("" if frame else f" (or {name}.astype(float))"))
+        """:func:`skattn._validation.refuse_sparse_frame`, naming this estimator."""
+        refuse_sparse_frame(values, name, type(self).__name__)
 
     def _is_plain_valid_input(self, X):
         """True when X needs no conversion and passes every check ``validate_data`` would make at

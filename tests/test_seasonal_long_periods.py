@@ -326,3 +326,21 @@ def test_validate_windows_keeps_its_fast_path():
     X, y = make_windows(sine(200, 12), 60, 2)
     model = NaiveForecaster().fit(X, y)
     assert validate_windows(model, X, reset=False)[0] is X  # returned as it is, unchecked again
+
+
+def test_ensemble_fit_names_ragged_rows_and_refuses_sparse_frames():
+    # ForecastEnsemble.fit runs its own conversion before the members': NumPy's "inhomogeneous
+    # shape" and pandas' "fill value must be 0 when converting to COO matrix" reached the user
+    from skattn import ForecastEnsemble
+    from skattn.baselines import NaiveForecaster
+
+    ensemble = ForecastEnsemble([("naive", NaiveForecaster())])
+    with pytest.raises(ValueError, match=r"^X has rows of different lengths: X\[0\] has 4 "
+                                         r"values, X\[1\] has 3"):
+        ensemble.fit([[1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0]], [1.0, 2.0])
+    sparse = pd.DataFrame(np.random.default_rng(0).random((5, 4))).astype(pd.SparseDtype(float))
+    with pytest.raises(TypeError, match=r"^X is a pandas DataFrame of sparse columns "
+                                        r"\(SparseDtype\), and ForecastEnsemble takes dense data "
+                                        r"only: densify it first, X.sparse.to_dense\(\)$"):
+        ensemble.fit(sparse, np.ones(5))
+    ensemble.fit(sparse.sparse.to_dense(), np.ones(5))  # the remedy works
