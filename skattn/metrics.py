@@ -57,6 +57,7 @@ take them by scikit-learn's metadata routing too
 from __future__ import annotations
 
 import sys
+import uuid
 import warnings
 from numbers import Real
 
@@ -702,6 +703,18 @@ def mase(y_true, y_pred, y_train, season_length=1, sample_weight=None):
         On bad input (as `seasonal_naive_scale` for each history), on bad weights, or when the
         MASE exceeds float64's range.
 
+    Notes
+    -----
+    The scale is the mean of the history's ``n_train - season_length`` seasonal differences, and
+    a history with few of them has a noisy scale: the mean over several series is then decided
+    by the series whose few differences happen to be small (with one difference each, a mean
+    over 30 series was 3.2 times its value with exact scales at the median, 9.6 times in 1 case
+    of 10; :func:`make_mase_scorer` tabulates more counts). Give each forecast its series'
+    whole history before it, as MASE is defined (the M4 competition's shortest histories held
+    12 or more). Unlike the scorer, which reads its scales from windows cut to the model's
+    input length and warns below 4 differences, this function scales by the histories its
+    caller chose, and does not warn.
+
     Examples
     --------
     >>> from skattn.metrics import mase
@@ -1097,6 +1110,11 @@ def msis(y_true, y_lower, y_upper, y_train, season_length=1, alpha=0.05, sample_
         :func:`seasonal_naive_scale` for each history, the message naming the series when there
         are several), on bad weights, or when the MSIS exceeds float64's range.
 
+    Notes
+    -----
+    The scale is MASE's: a history with few seasonal differences (``n_train - season_length``)
+    has a noisy one, as :func:`mase`'s Notes say; give each forecast its series' whole history.
+
     Examples
     --------
     >>> from skattn.metrics import msis
@@ -1439,13 +1457,79 @@ class _ScorerTakingWeights(_MetadataRequester):
         return True
 
 
+# The fewest seasonal differences (window - season_length) from which the MASE scorer takes a
+# window's scale without a MetricWarning. The scale is the mean of k absolute differences, whose
+# reciprocal has an infinite mean for k = 1 and an infinite variance for k = 2: a window whose
+# few differences happen to be small decides its fold. Simulated folds of 30 windows (Gaussian
+# differences, 13-step forecasts) scored, at the median and in 1 fold of 10, 3.2 and 9.6 times
+# their MASE with exact scales for k = 1; 1.5 and 2.0 for 2; 1.26 and 1.5 for 3; 1.18 and 1.35
+# for 4; 1.08 and 1.16 for 8; 1.05 and 1.11 for 12; 1.02 and 1.06 for 26. Of two candidates, one
+# with 10% larger errors, the worse ranked first in 20.6% of the folds for k = 1, 10.3% for 2,
+# 6.8% for 3, 5.5% for 4, 4.4% for 8, 4.1% for 12, against 3.8% with exact scales. On weekly-like
+# series (season 52, a Ridge, OriginSplit of 4 origins, 25 panels of 30 series) the fold's MASE
+# over its median window's MASE was, in 1 fold of 10, 6.0 for k = 1, 1.93 for 2, 1.28 for 4, 1.16
+# for 8, 1.10 for 12 and 1.07 for 26. With 1 or 2 differences the folds are far off (the scale's
+# reciprocal has no mean, or no variance); with 3 a fold in 10 is 1.5 times off and the worse
+# candidate wins 1.8 times as often as with exact scales; from 4 on the excess shrinks slowly
+# (1.35 times, 1.45 times as often at 4), so the warning stops at 4, and the docstring
+# recommends 12 (session 23).
+_MIN_SEASONAL_DIFFERENCES = 4
+
+# For k below _MIN_SEASONAL_DIFFERENCES: how many times their MASE with exact scales the
+# simulated folds above scored, at the median and in 1 fold of 10
+_FEW_DIFFERENCES_INFLATION = {1: (3.2, 9.6), 2: (1.5, 2.0), 3: (1.26, 1.5)}
+
+
+# (token of a MASE scorer, window, season_length) already warned of in this process
+_WARNED_OF_FEW_DIFFERENCES = set()
+
+
+def _warn_if_few_seasonal_differences(window, season_length, token):
+    """The MASE scorer's MetricWarning when its windows of ``window`` values hold fewer than
+    ``_MIN_SEASONAL_DIFFERENCES`` seasonal differences of period ``season_length`` (and at least
+    one: :func:`mase` refuses windows without any), at the line that called the scorer; once per
+    scorer (``token``), window length and process.
+
+    Not at every call: a search calls its scorer once per fold and candidate, and scikit-learn
+    resets the warning filters for each call, so Python's default filter (once per line) showed
+    it at every one, 12 times for 3 candidates over 4 origins. A parallel search scores in worker
+    processes, each task with its own copy of the scorer; the copies share its token, so each
+    worker warns once.
+    """
+    # windows of 53 weeks scored with make_mase_scorer(52) were scaled by one difference each:
+    # one window's scale was 0.23 (the median 115.9), its MASE 370.6, and the fold scored -13.64
+    # where the median window's MASE was 0.6, without a word (user trial, session 23)
+    n_differences = window - season_length
+    key = (token, window, season_length)
+    if not 1 <= n_differences < _MIN_SEASONAL_DIFFERENCES or key in _WARNED_OF_FEW_DIFFERENCES:
+        return
+    _WARNED_OF_FEW_DIFFERENCES.add(key)
+    median, tenth = _FEW_DIFFERENCES_INFLATION[n_differences]
+    differences, happen = (("difference", "happens") if n_differences == 1
+                           else ("differences", "happen"))
+    shorter = ("" if season_length == 1 else f"scale by a shorter season "
+               f"(make_mase_scorer(1): {window - 1} differences a window), ")
+    warnings.warn(
+        f"windows of {window} values with season_length={season_length} hold {n_differences} "
+        f"seasonal {differences} each (window - season_length), and the MASE scorer scales "
+        f"each window's forecast by the mean of its differences: a window whose "
+        f"{differences} {happen} to be small gets a tiny scale and a huge MASE, which can "
+        f"decide the fold's score and the ranking (simulated folds of 30 such windows scored "
+        f"{median:g} times their MASE with exact scales at the median, {tenth:g} times in 1 "
+        f"fold of 10). Make longer windows (make_windows(..., window={season_length + 12}) or "
+        f"more: 12 differences keep a fold within about 10%; "
+        f"{season_length + _MIN_SEASONAL_DIFFERENCES} at least), {shorter}or rank by "
+        f"neg_mae_scorer",
+        MetricWarning, stacklevel=_stacklevel_of_caller())
+
+
 class MASEScorer(_ScorerTakingWeights):
     """Scorer ``(estimator, X, y) -> -MASE`` that scales each window's forecast by its own history.
 
     Each row of ``X`` is the history its forecast is scaled by (its in-sample seasonal-naive
     error), so no separate training series is needed. Use ``scoring=make_mase_scorer(12)`` in
-    GridSearchCV. Windows left-padded by ``make_windows(..., min_history=...)`` get a wrong scale
-    (see :func:`make_mase_scorer`).
+    GridSearchCV. Windows left-padded by ``make_windows(..., min_history=...)`` get a wrong scale,
+    and windows only a little longer than the season a noisy one (see :func:`make_mase_scorer`).
 
     **The scale comes from X, so tools that alter X alter it.**
     ``sklearn.inspection.permutation_importance`` shuffles one column of ``X`` across its rows,
@@ -1469,7 +1553,8 @@ class MASEScorer(_ScorerTakingWeights):
     ----------
     season_length : int, default 1
         The period ``m`` of the seasonal-naive scale; 1 gives the naive forecast. Each window needs
-        more than ``season_length`` values.
+        more than ``season_length`` values, and ``season_length + 12`` or more for a steady scale
+        (a MetricWarning below ``season_length + 4``; see :func:`make_mase_scorer`).
 
     Examples
     --------
@@ -1500,6 +1585,10 @@ class MASEScorer(_ScorerTakingWeights):
         # ("series 0 (row 0 of y_true): season_length must be ..."), and a search scored every
         # candidate NaN (fuzzing, session 23)
         self.season_length = check_integer("season_length", season_length)
+        # names this scorer and its copies (pickled to a search's workers, deep-copied) among
+        # those that warned of their windows (_WARNED_OF_FEW_DIFFERENCES); a scorer pickled
+        # before session 23 gets one when it first scores
+        self._token = uuid.uuid4().hex
 
     def __call__(self, estimator, X, y, sample_weight=None):
         """Minus the MASE of ``estimator``'s forecasts for windows ``X``.
@@ -1527,6 +1616,13 @@ class MASEScorer(_ScorerTakingWeights):
         ValueError
             When ``X`` is not 2-D or 3-D, on bad input to :func:`mase`, on bad weights, or when a
             row of ``y`` has no observed value (so when none is observed at all).
+
+        Warns
+        -----
+        MetricWarning
+            When the windows hold 1 to 3 seasonal differences (``window - season_length``),
+            too few for a steady scale (see :func:`make_mase_scorer`); once per scorer (and its
+            copies), window length and process, not at each of a search's calls.
         """
         # a masked entry as NaN: missing in y (left out), refused in the windows
         windows = np.asarray(masked_as_missing(X), dtype=np.float64)
@@ -1546,16 +1642,25 @@ class MASEScorer(_ScorerTakingWeights):
         one_column = _one_value_per_row(y.shape, y_pred.shape)
         if one_column or (y.ndim == 1 and y.shape == y_pred.shape):
             y, y_pred = y.reshape(-1, 1), y_pred.reshape(-1, 1)
+        value = self._mase(history, y, y_pred, sample_weight)
+        # after the score: a window too short for any seasonal difference is mase's ValueError
+        _warn_if_few_seasonal_differences(history.shape[1], self.season_length,
+                                          self.__dict__.setdefault("_token", uuid.uuid4().hex))
+        return -value
+
+    def _mase(self, history, y, y_pred, sample_weight):
+        """The MASE of the forecasts ``y_pred`` of ``y``, each scaled by its row of
+        ``history``; NaN in ``y`` left out by the estimators' rule."""
         if not np.isnan(y).any():
             if sample_weight is None:
-                return -mase(y, y_pred, list(history), self.season_length)
-            return -mase(y, y_pred, list(history), self.season_length, sample_weight)
+                return mase(y, y_pred, list(history), self.season_length)
+            return mase(y, y_pred, list(history), self.season_length, sample_weight)
         if sample_weight is not None:  # rows of weight 0 count as absent, as in the metrics
             y, y_pred, sample_weight, history = _rows_of_positive_weight(
                 y, y_pred, sample_weight, history)
         y, y_pred = _observed_targets(y, y_pred)
         weights = None if sample_weight is None else _checked_weights(sample_weight, y)
-        return -_mean_over_steps(
+        return _mean_over_steps(
             lambda observed, step: mase(
                 y[observed, step:step + 1], y_pred[observed, step:step + 1],
                 list(history[observed]), self.season_length,
@@ -1573,7 +1678,8 @@ def make_mase_scorer(season_length=1):
     ----------
     season_length : int, default=1
         The period ``m`` of the seasonal-naive scale, computed on each window (row of ``X``, its
-        channel 0 when 3-D), which therefore needs more than ``season_length`` values.
+        channel 0 when 3-D), which therefore needs more than ``season_length`` values, and
+        ``season_length + 12`` or more for a steady scale (see the Notes).
 
     Returns
     -------
@@ -1588,11 +1694,43 @@ def make_mase_scorer(season_length=1):
         When ``season_length`` is not an integer >= 1 (a bool, a float, text and None are not
         ones): here, not when the scorer first scores.
 
+    Warns
+    -----
+    MetricWarning
+        When it scores windows of 1 to 3 seasonal differences (``window - season_length``; see
+        the Notes), once per scorer, window length and process.
+
     Notes
     -----
     **The scale is the window's.** Each forecast is scaled by the seasonal-naive error of its
     window's ``window`` values, not of the whole series before the origin as
     :func:`~skattn.model_selection.backtest` scales it, so the two MASEs differ somewhat.
+
+    **A window holds window - m seasonal differences, and its scale is their mean.** With few of
+    them the scale is noisy, and since a fold's score is the mean of the windows' MASEs, the
+    window whose few differences happen to be small decides it: on weekly data, windows of 53
+    values with ``make_mase_scorer(52)`` (one difference each) gave one window a scale of 0.23
+    where the median was 115.9, its MASE 370.6, and the fold -13.64 while its median window
+    scored 0.6 (user trial, session 23). Simulated folds of 30 windows scored, at the median
+    and in 1 fold of 10, this many times their MASE with exact scales:
+
+    ============================  ====  ====  ====  ====  ====  ====  ====
+    seasonal differences           1     2     3     4     8     12    26
+    ============================  ====  ====  ====  ====  ====  ====  ====
+    median fold                   3.2   1.5   1.26  1.18  1.08  1.05  1.02
+    1 fold in 10                  9.6   2.0   1.5   1.35  1.16  1.11  1.06
+    worse candidate ranked first  21%   10%   6.8%  5.5%  4.4%  4.1%  4.0%
+    ============================  ====  ====  ====  ====  ====  ====  ====
+
+    (the last row: of two candidates, one with 10% larger errors; 3.8% with exact scales). With
+    fewer than 4 differences the scorer raises a :class:`~skattn.exceptions.MetricWarning`
+    naming the window, the season and the count, once per scorer, window length and process
+    (not at each of a search's calls); with 4 to 11 the score is still noticeably noisier than
+    the table's last columns. Make windows of ``m + 12`` values or more (``make_windows(...,
+    window=64)`` for weekly data with ``m = 52``), scale by a shorter season
+    (``make_mase_scorer(1)``: ``window - 1`` differences a window), or rank by
+    ``neg_mae_scorer``; :func:`~skattn.model_selection.backtest` scales each forecast by its
+    series' whole history.
 
     **Left-padded windows get a wrong scale.** A window cut from a history shorter than
     ``window`` is left-padded with copies of its series' first value: by ``make_windows(...,
