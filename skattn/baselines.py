@@ -17,10 +17,19 @@ depend on ``n_jobs``.
 
 Short windows (see ``docs/baselines.md``): each model states the shortest window it fits; a window
 below it gets a simpler model by a fixed rule, without a warning. A seasonal component is used only
-when the window holds at least two full seasons. A window on which the library fails (raises, or
-returns NaN or infinity) gets the fallback forecast -- seasonal naive when the window holds a full
-season, else naive -- and each ``predict`` (or ``forecast``) call that needed it emits ONE
-:class:`BaselineFallbackWarning` counting such windows. Forecasts are always finite.
+when the window holds at least two full seasons. A window on which the library fails (raises,
+returns NaN or infinity, or an explosive forecast: one leaving the window's range by more than
+1,000 times its width, an allowance that widens with the step) gets the fallback forecast --
+seasonal naive when the window holds a full season, else naive -- and each ``predict`` (or
+``forecast``) call that needed it emits ONE :class:`BaselineFallbackWarning` counting such
+windows. Forecasts are always finite.
+
+Units: statsforecast gets each window as it is when its largest absolute value lies between
+2**-100 and 2**100 (about 7.9e-31 and 1.3e30), and otherwise multiplied by a power of two that
+brings that value between 8,192 and 16,384 (the magnitude of M3 monthly's values); the forecasts
+are multiplied back. Both multiplications are exact in floating point, so ordinary data get the
+library's forecasts bit for bit, and data in tiny or huge units (1e-200, 1e300) no longer meet
+the library's underflows and overflows (``docs/baselines.md``, "The units of the data").
 
 Prediction intervals: with ``quantiles=`` every baseline also forecasts quantiles
 (``predict_quantiles``, ``forecast_quantiles``), read from the model's own forecast distribution:
@@ -61,8 +70,10 @@ __all__ = [
 _INSTALL_HINT = 'pip install "skattn[baselines]"'
 _CHUNKS_PER_JOB = 4  # row chunks per worker: balances slow and fast windows across workers
 
-# statuses of one window's forecast
-_FITTED, _BY_RULE, _FAILED = 0, 1, 2
+# statuses of one window's forecast: fitted by the library, the short-window rule's naive forecast,
+# or the fallback's after the library failed or its forecast exploded (_explodes)
+_FITTED, _BY_RULE, _FAILED, _EXPLODED = 0, 1, 2, 3
+_FELL_BACK = (_FAILED, _EXPLODED)
 
 
 # ------------------------------------------------------------------------------------------
@@ -166,16 +177,76 @@ def _interval_levels(quantiles):
     return np.where(rounded < 100.0, rounded, levels)
 
 
+#: np.frexp's exponents e (the largest |value| in [2**(e - 1), 2**e)) of the histories given to
+#: statsforecast as they are: largest |value| from 2**-100 to 2**100 (~7.9e-31 to ~1.3e30), so
+#: ordinary data get the library's forecasts bit for bit. The library's arithmetic fails far
+#: beyond: squares of values underflow below ~1e-160 (a seasonal series of ~10 to 17 in units of
+#: 1e-165: Theta 19% off, AutoARIMA failing; 1e-180: ETS forecast -9.4e7) and overflow above
+#: ~1e154 (Theta, AutoARIMA failing, ETS and MSTL moved), some 120 orders of magnitude from
+#: either edge. Inside, the library's tolerances, not its arithmetic, set how much the units
+#: matter (docs/baselines.md, "The units of the data")
+_LIBRARY_EXPONENTS = range(-99, 101)
+#: the exponent a history outside those is moved to, by a power of two: largest |value| from 8,192
+#: to 16,384, the magnitude of M3 monthly's values (90% of the series), on which the library was
+#: measured. The target matters to Theta: M3 monthly at 1e-200 moved to a largest value of ~1
+#: scored sMAPE 13.758, to ~1e4 13.725 as in its own units; moved by multiples of 2**200 into the
+#: range instead (where the largest value may land near 1e-30), 14.75 (docs/baselines.md)
+_LIBRARY_TARGET_EXPONENT = 14
+
+
+def _library_exponent(y):
+    """The power of two ``k`` such that statsforecast fits ``y * 2**k``: 0 when the largest |value|
+    of ``y`` is in the library's range (_LIBRARY_EXPONENTS), or zero; else the one that brings it
+    to _LIBRARY_TARGET_EXPONENT. A power of two, so that scaling and unscaling are exact (but
+    for values that become subnormal: far below the largest, they carry no weight in the fit)."""
+    exponent = int(np.frexp(np.max(np.abs(y)))[1])  # np.frexp(0.0) is (0.0, 0): in the range
+    return 0 if exponent in _LIBRARY_EXPONENTS else _LIBRARY_TARGET_EXPONENT - exponent
+
+
+#: a forecast explodes (_explodes) when it leaves the window's range by more than this many
+#: times the range's width, times (1 + h)**degree at step h
+_EXPLOSION_FACTOR = 1000.0
+#: the width given to a constant window, relative to its largest |value|, so that a forecast
+#: that leaves a constant far behind still counts as explosive
+_FLAT_WIDTH = 2.0**-26
+
+
+def _explodes(y, mean, degree):
+    """Whether the point forecast ``mean`` (steps,) of the window ``y`` (T,) is explosive: at some
+    step h (1-based) it lies beyond the window's range [min, max] by more than
+    ``_EXPLOSION_FACTOR * width * (1 + h)**degree``, where ``width`` is the range's (a sliver of
+    the level for a constant window). None ``degree``: never (forecasts geometric by design).
+
+    The allowance is a polynomial trend of the given degree: a linear trend's forecast leaves the
+    range by about its slope (at most the width) times h, so a degree of 1 to 2 leaves a
+    factor of 1,000 at least to every trend model; an unstable fit grows geometrically (ARIMA
+    of order (50, 0, 0) on 72 values around 15: 8.8e6, -1.1e8, 8.7e8). Measured on M3
+    monthly, 180 steps on (docs/baselines.md, "When the library fails"): ETS, Theta, AutoARIMA
+    and MSTL went at most 0.033 widths times (1 + h)**2 beyond, 30,000 times below the allowance.
+    """
+    if degree is None:
+        return False
+    # overflow gives inf: an excursion beyond float64 explodes, an allowance beyond it allows all
+    with np.errstate(over="ignore", invalid="ignore"):
+        low, high = np.min(y), np.max(y)
+        width = max(high - low, np.max(np.abs(y)) * _FLAT_WIDTH)
+        beyond = np.maximum(mean - high, low - mean)  # (steps,), negative inside the range
+        steps = np.arange(1, mean.size + 1, dtype=np.float64)
+        allowed = _EXPLOSION_FACTOR * width * (1.0 + steps) ** degree
+    return bool(np.any(beyond > allowed))
+
+
 def _library_forecast(model, y, steps, quantiles):
     """One statsforecast ``forecast`` call on ``y``: its mean (steps,), or with ``quantiles``
-    (Q,) the bounds of its central intervals (steps, Q), each row sorted.
+    (Q,) the bounds of its central intervals (steps, Q), each row sorted; and the mean (steps,).
 
     statsforecast names the bounds ``f"lo-{level}"`` / ``f"hi-{level}"`` from the level values
     passed, as Python formats them (``lo-75.4`` for q = 0.123, ``lo-80.0`` for q = 0.1, ``lo-80``
     for an int): the keys are parsed back to floats, which give exactly the levels passed.
     """
     if quantiles is None:
-        return np.asarray(model.forecast(y=y, h=steps)["mean"], dtype=np.float64).reshape(-1)
+        mean = np.asarray(model.forecast(y=y, h=steps)["mean"], dtype=np.float64).reshape(-1)
+        return mean, mean
     levels = _interval_levels(quantiles)  # (Q,)
     needed = sorted(set(levels[quantiles != 0.5].tolist()))  # 0.1 and 0.9 share level 80
     result = (model.forecast(y=y, h=steps, level=needed) if needed
@@ -192,17 +263,17 @@ def _library_forecast(model, y, steps, quantiles):
     # a safety net: the simulated intervals (Theta; ETS with a multiplicative trend) can cross
     # by sampling noise, and a monotone rearrangement brings them no farther from the truth
     out = np.sort(out, axis=1)
+    mean = np.asarray(result["mean"], dtype=np.float64).reshape(-1)  # (steps,)
     middle = np.flatnonzero(quantiles == 0.5)
     if middle.size:
         # the 0.5 column stays the point forecast (the mean): the simulated 55% quantile can lie
         # below it, and sorting moved the mean into the 0.55 column (Theta, quantiles 0.05 to
         # 0.95: 20 of 240 values; review, session 19). The bounds on each side are held to it
         k = int(middle[0])
-        mean = np.asarray(result["mean"], dtype=np.float64).reshape(-1)  # (steps,)
         out[:, :k] = np.minimum(out[:, :k], mean[:, None])
         out[:, k] = mean
         out[:, k + 1:] = np.maximum(out[:, k + 1:], mean[:, None])
-    return out
+    return out, mean
 
 
 def _import_statsforecast(who):
@@ -447,7 +518,7 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
         if getattr(self, "verbose", 0):
             print(f"{type(self).__name__}: {histories.shape[0]} windows in "
                   f"{time.perf_counter() - started:.2f} s; {int(np.sum(status == _BY_RULE))} by "
-                  f"the short-window rule, {int(np.sum(status == _FAILED))} fallbacks")
+                  f"the short-window rule, {int(np.sum(np.isin(status, _FELL_BACK)))} fallbacks")
         if quantiles is not None:
             forecasts = _finite_quantiles(forecasts)
         return forecasts[:, 0] if self._y_is_1d else forecasts
@@ -560,7 +631,7 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
             self._check_spread_estimable(y.shape[0], "the history has")
         forecasts, status = self._forecast_recent(y[None, :], steps, quantiles)
         self._warn_failures(status)
-        return forecasts[0], bool(status[0] == _FAILED)
+        return forecasts[0], bool(status[0] in _FELL_BACK)
 
     def _require_quantiles(self, method):
         if getattr(self, "quantiles_", None) is None:
@@ -647,20 +718,41 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
 
     def _warn_failures(self, status):
         n_failed = int(np.sum(status == _FAILED))
-        if n_failed:
-            warnings.warn(
-                f"{type(self).__name__}: statsforecast failed (raised an error or returned NaN "
-                f"or infinity) on {n_failed} of {status.size} window(s); they got "
-                f"{self._as_fitted()._fallback_name()} instead.",
-                BaselineFallbackWarning,
-                stacklevel=4,  # the caller of predict, forecast or their quantile versions
-            )
+        n_exploded = int(np.sum(status == _EXPLODED))
+        if not n_failed + n_exploded:
+            return
+        failed = "raised an error or returned NaN or infinity"
+        exploded = (f"returned an explosive forecast, leaving the window's range by more than "
+                    f"{_EXPLOSION_FACTOR:,.0f} times its width (an allowance that widens with "
+                    "the step)")
+        if not n_exploded:
+            what = f"statsforecast failed ({failed}) on {n_failed}"
+        elif not n_failed:
+            what = f"statsforecast {exploded} on {n_exploded}"
+        else:
+            what = (f"statsforecast failed on {n_failed + n_exploded} ({n_failed} {failed}; "
+                    f"{n_exploded} {exploded})")
+        warnings.warn(
+            f"{type(self).__name__}: {what} of {status.size} window(s); they got "
+            f"{self._as_fitted()._fallback_name()} instead.",
+            BaselineFallbackWarning,
+            stacklevel=4,  # the caller of predict, forecast or their quantile versions
+        )
 
     def _call_library(self, y, steps, quantiles, make_model):
         """Run one statsforecast model on ``y``: its forecast (steps,), or its quantiles
-        (steps, Q) when ``quantiles`` is not None; on any failure (an error, NaN or infinity,
-        in the mean or in a bound), the fallback's."""
+        (steps, Q) when ``quantiles`` is not None, and the status. On any failure (an error,
+        NaN or infinity, in the mean or in a bound, also once back in the units of ``y``) the
+        fallback's, _FAILED; on an explosive mean (_explodes), the fallback's, _EXPLODED.
+
+        The library fits ``y`` times a power of two that puts it in its safe range
+        (_library_exponent; none for ordinary data, which it gets as they are) and the forecasts
+        are divided by it: exact, so the units change nothing else.
+        """
         expected = (steps,) if quantiles is None else (steps, quantiles.size)
+        exponent = _library_exponent(y)
+        library_y = np.ldexp(y, exponent) if exponent else y
+        status = _FAILED
         try:
             # no catch_warnings here: entering one clears Python's once-per-location registry,
             # so the fallback warning came again at every forecast call under the default
@@ -668,12 +760,26 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
             # little: statsforecast's own warnings (AutoARIMA's "3 or more differencing
             # operations" on 2 of M3's monthly series) pass through (docs/baselines.md)
             with np.errstate(all="ignore"):
-                values = _library_forecast(make_model(), y, steps, quantiles)
+                values, mean = _library_forecast(make_model(), library_y, steps, quantiles)
+                if exponent:
+                    # beyond float64 back in the data's units (data near 1e308 forecast to grow
+                    # past ~1.8e308): inf, the library's infinity, so the fallback's
+                    values = np.ldexp(values, -exponent)
             if values.shape == expected and np.all(np.isfinite(values)):
-                return values, _FITTED
+                if not _explodes(library_y, mean, self._growth_degree()):
+                    return values, _FITTED
+                status = _EXPLODED
         except Exception:  # noqa: BLE001 -- any library failure gets the documented fallback
             pass
-        return _fallback(y, steps, self._fallback_season(y.shape[0]), quantiles), _FAILED
+        return _fallback(y, steps, self._fallback_season(y.shape[0]), quantiles), status
+
+    def _growth_degree(self):
+        """The degree of the polynomial growth _explodes allows the point forecasts (None: not
+        checked). 2 by default: the library models' forecasts are at most linear in the step
+        (ETS without a multiplicative trend, Theta, MSTL's trend models) or quadratic
+        (automatic ARIMA with d = 2 and D = 1), and a degree above theirs costs nothing against
+        geometric growth."""
+        return 2
 
     def _seasonal_period(self, n):
         """The season length used for a window of ``n`` values: ``season_length`` when the
@@ -885,7 +991,10 @@ class ETSForecaster(_LocalForecaster):
     the level, 2 for an A or M trend, 2 for an A or M season and 1 for ``damped=True`` (Z letters
     count 0): 7 values for the default model. Shorter windows get the naive forecast. A window on
     which statsforecast fails (for example a multiplicative ``model`` on data with zeros or
-    negative values) gets the fallback forecast, with a :class:`BaselineFallbackWarning`.
+    negative values) gets the fallback forecast, with a :class:`BaselineFallbackWarning`, as does
+    an explosive forecast (one leaving the window's range by more than 1,000 times its width, an
+    allowance that widens with the step; ``docs/baselines.md``), except with a multiplicative
+    trend, which ``model`` can force and which grows geometrically by design.
 
     **Prediction intervals** (``quantiles``) are statsforecast's for the model selected: normal,
     from the analytic forecast variances of Hyndman et al. (2008) for every model but those with
@@ -961,6 +1070,11 @@ class ETSForecaster(_LocalForecaster):
         spec = self.model if m > 1 else self.model[:2] + "N"
         n_params = 2 + 2 * (spec[1] in "AM") + 2 * (spec[2] in "AM") + int(self.damped is True)
         return n <= n_params + 4
+
+    def _growth_degree(self):
+        # a multiplicative trend (only where model forces it: "Z" never selects it) grows
+        # geometrically by design, so its forecasts are not checked for explosion
+        return None if self.model[1] == "M" else super()._growth_degree()
 
     def _forecast_window(self, y, steps, quantiles):
         if self._naive_by_rule(y.shape[0]):
@@ -1117,7 +1231,10 @@ class ARIMAForecaster(_LocalForecaster):
     Fixed order: the model is fitted when the window has more values, after differencing
     (``n - d - D * season_length``), than the model has coefficients (``p + q + P + Q + 1``);
     shorter windows get the naive forecast. A window on which statsforecast fails gets the
-    fallback forecast, with a :class:`BaselineFallbackWarning`.
+    fallback forecast, with a :class:`BaselineFallbackWarning`; so does one whose forecast
+    explodes, as an order close to the window's length can make it (``(50, 0, 0)`` on 72 values
+    around 15: 8.8e6, -1.1e8, 8.7e8): at some step h it leaves the window's range by more than
+    1,000 times its width times ``(1 + h)**max(2, d + D)``.
 
     **Prediction intervals** (``quantiles``) are statsforecast's: normal, from the fitted
     model's forecast standard errors (its innovation variance and psi weights). Windows the
@@ -1209,6 +1326,16 @@ class ARIMAForecaster(_LocalForecaster):
                 f": a window needs at least {needed} values (d + D * season_length + p + q + P + Q "
                 f"+ 2) for this model, so every window gets the naive forecast; set max_history "
                 f">= {needed}", UserWarning, stacklevel=_stacklevel_outside_package())
+
+    def _growth_degree(self):
+        # a fixed order's forecasts are polynomials of degree d + D - 1 (no drift) in the step,
+        # beyond the default's 2 when the user differences three times or more
+        if self.order is None:
+            return super()._growth_degree()
+        d = _check_order(self.order, "order")[1]
+        D = 0 if self.seasonal_order is None else _check_order(self.seasonal_order,
+                                                               "seasonal_order")[1]
+        return max(super()._growth_degree(), d + D)
 
     def _forecast_window(self, y, steps, quantiles):
         n = y.shape[0]
