@@ -1239,22 +1239,38 @@ def _warn_of_gaps(path, column, positions, times, cells):
     )
 
 
+def _dataset_name(name):
+    """``name`` of :func:`load_dataset` as a str, and whether it was given as a path
+    (``os.PathLike``, a ``pathlib.Path``), which names a file, never a built-in dataset (as
+    before session 23, when ``check_dataset_options`` began to read it with ``str.strip``, an
+    AttributeError; review, session 23); a TypeError for anything else but a str."""
+    path = isinstance(name, os.PathLike)
+    if path:
+        name = os.fspath(name)
+    if not isinstance(name, str):
+        raise TypeError(f"the dataset must be named by a str or a path (os.PathLike), got "
+                        f"{type(name).__name__} {name!r}")
+    return name, path
+
+
 def check_dataset_options(name, value_column=None, id_column=None, time_column=None):
     """ValueError if ``name`` is neither a built-in dataset nor a file, or if a CSV option
     (``value_column``, ``id_column``, ``time_column``, not None) is given with a built-in dataset:
-    not ignored, since the user meant a file. The arguments as :func:`load_dataset` takes them.
+    not ignored, since the user meant a file. The arguments as :func:`load_dataset` takes them
+    (``name`` a str or a path, ``os.PathLike``).
     """
+    name, path = _dataset_name(name)
     if not name.strip():
         # Path("") is ".", which was "a directory, not a CSV file" (fuzzing, session 23)
         raise ValueError(f"--dataset is empty ({name!r}): name a built-in dataset "
                          f"({', '.join(DATASETS)}) or a CSV file")
-    if name in DATASETS:
+    if name in DATASETS and not path:
         for option, given in (("--id-column", id_column), ("--value-column", value_column),
                               ("--time-column", time_column)):
             if given is not None:
                 raise ValueError(f"{option} is for CSV files; {name} is a built-in dataset")
     elif not Path(name).exists():
-        if name.lower().endswith(".csv") or os.sep in name or "/" in name:
+        if path or name.lower().endswith(".csv") or os.sep in name or "/" in name:
             raise ValueError(f"no such file: {name!r}")  # a path: the user meant a file
         raise ValueError(
             f"unknown dataset {name!r}: use one of {', '.join(DATASETS)} or a CSV path"
@@ -1267,8 +1283,8 @@ def load_dataset(name, value_column=None, id_column=None, time_column=None, retu
 
     Parameters
     ----------
-    name : str
-        One of DATASETS, or the path of a CSV file.
+    name : str or os.PathLike
+        One of DATASETS, or the path of a CSV file (a str or a ``pathlib.Path``).
     value_column : str or None, default None
         The CSV column to read (see :func:`_read_csv`; None: the default).
     id_column : str or None, default None
@@ -1306,6 +1322,8 @@ def load_dataset(name, value_column=None, id_column=None, time_column=None, retu
     ValueError
         For an unknown name, an unusable CSV file, or a CSV option with a built-in dataset
         (see :func:`check_dataset_options`).
+    TypeError
+        When ``name`` is neither a str nor a path (``os.PathLike``).
     """
     from . import datasets
     from .windows import check_bool
@@ -1313,14 +1331,15 @@ def load_dataset(name, value_column=None, id_column=None, time_column=None, retu
     return_times = check_bool("return_times", return_times)  # "yes" gave six results, not five
     return_time_column = check_bool("return_time_column", return_time_column)
     check_dataset_options(name, value_column, id_column, time_column)
+    name, given_as_path = _dataset_name(name)  # a Path names a file, as its text
     # the six results, times included; inline, not in a helper: the CSV reader's warnings point
     # at load_dataset's caller by their stack level
     found = None  # the CSV column found to hold the rows' times
-    if name == "airline":
+    if name == "airline" and not given_as_path:
         data = datasets.load_airline()
         loaded = ([data.series], 12, int(data.season_length), "Airline passengers (1949-1960)",
                   None, [[str(month) for month in data.dates]])
-    elif name in ("m3-monthly", "m3-quarterly", "tourism-monthly"):
+    elif name in ("m3-monthly", "m3-quarterly", "tourism-monthly") and not given_as_path:
         collection, subset = name.split("-")
         loader = datasets.load_m3 if collection == "m3" else datasets.load_tourism
         data = loader(subset)

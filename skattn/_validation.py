@@ -199,15 +199,17 @@ def shown_entries(entries, limit=3):
                      for entry in entries[:limit]) + (", ..." if len(entries) > limit else "")
 
 
-def validate_windows(estimator, X, y=None, *, reset, missing_y=False):
+def validate_windows(estimator, X, y=None, *, reset, missing_y=True):
     """Validate history windows ``X`` (and targets ``y``) for ``estimator``.
 
     scikit-learn's ``validate_data`` does the general checks (finite, numeric, non-empty, the number
     of time steps against ``n_features_in_``, column names); on top of it: ``X`` is 2-D
     (n_samples, n_timesteps) or 3-D (n_samples, n_timesteps, n_channels), and at predict time has
-    the channels seen at fit (``estimator.n_channels_``). With ``missing_y``, NaN in ``y`` marks a
-    target value that was not observed (:func:`skattn.make_windows` with ``min_target``): allowed
-    wherever the row has at least one observed value (:func:`check_targets_with_missing`).
+    the channels seen at fit (``estimator.n_channels_``). NaN in ``y`` marks a target value that
+    was not observed (:func:`skattn.make_windows` with ``min_target``), as does a masked entry
+    of a masked array: allowed wherever the row has at least one observed value
+    (:func:`check_targets_with_missing`). A masked entry of ``X`` is refused as NaN is, located
+    (:func:`unmasked_windows`).
     Nested lists whose rows differ in length are a ValueError naming the rows
     (:func:`ragged_windows_message`), windows (or targets in a DataFrame) of pandas' sparse
     columns a TypeError (:func:`refuse_sparse_frames`).
@@ -225,8 +227,10 @@ def validate_windows(estimator, X, y=None, *, reset, missing_y=False):
         ``validate_data``'s ``reset``: True at fit, to set ``n_features_in_`` (and
         ``feature_names_in_``) on ``estimator``; False afterwards, to check ``X`` against them,
         and its channels against ``estimator.n_channels_``.
-    missing_y : bool, default=False
-        Allow NaN in ``y`` for target values that were not observed (see above).
+    missing_y : True, default=True
+        NaN in ``y`` is a target value that was not observed (see above): the one rule of the
+        package's estimators. scikit-learn's, which refuses NaN in ``y`` (False), had no
+        caller and was removed (review, session 23); False is a ValueError.
 
     Returns
     -------
@@ -241,29 +245,24 @@ def validate_windows(estimator, X, y=None, *, reset, missing_y=False):
         # the windows forecast and the wrappers pass on: what validate_data would return,
         # without its cost (a wrapper's tags are every estimator's inside it)
         return X, None, window_channels(X)
+    if missing_y is not True:
+        raise ValueError("validate_windows takes missing_y=True only: NaN in y is a target that "
+                         "was not observed")
     refuse_sparse_frames(estimator, X, y)
     # a masked entry as NaN (refused in X, a missing target in y): scikit-learn's checks
     # dropped the mask and read the fill value beneath it, a -9999 of a missing reading, as
     # data (fuzzing, session 23)
     X = unmasked_windows(X, type(estimator).__name__)
-    y = masked_as_missing(y)
+    given_y, y = y, masked_as_missing(y)
     refuse_dates_and_text(X, "X")
     try:
-        if y is None:
-            X = validate_data(estimator, X, reset=reset, allow_nd=True,
-                              dtype=[np.float64, np.float32])
-        elif missing_y:
-            X = validate_data(estimator, X, reset=reset, allow_nd=True,
-                              dtype=[np.float64, np.float32])
-            y = check_targets_with_missing(_numeric_targets(y), X.shape[0], estimator)
-        else:
-            _refuse_scalar_y(y)
-            y = _numeric_targets(y)  # a missing target then refused as NaN, by scikit-learn
-            X, y = validate_data(estimator, X, y, reset=reset, allow_nd=True,
-                                 dtype=[np.float64, np.float32], multi_output=True,
-                                 y_numeric=True)
+        X = validate_data(estimator, X, reset=reset, allow_nd=True,
+                          dtype=[np.float64, np.float32])
+        if y is not None:
+            y = check_targets_with_missing(_numeric_targets(y), X.shape[0], estimator,
+                                           given=given_y)
     except ValueError as exc:
-        ragged = ragged_windows_message(X, y, missing_y)
+        ragged = ragged_windows_message(X, y)
         if ragged:
             raise ValueError(ragged) from None
         # scikit-learn's "Input X contains NaN. ... consider HistGradientBoostingClassifier"
@@ -272,8 +271,6 @@ def validate_windows(estimator, X, y=None, *, reset, missing_y=False):
         if message.startswith(("Input X contains", "Input contains")):
             located = _windows_non_finite_message(X, type(estimator).__name__)
             raise ValueError(located or message) from None
-        if message.startswith("Input y contains") and n_masked(y):
-            raise ValueError(message + masked_note(y)) from None
         raise
 
     n_channels = window_channels(X)
@@ -313,7 +310,7 @@ def refuse_sparse_frames(estimator, X, y):
         refuse_sparse_frame(y, "y", type(estimator).__name__)
 
 
-def ragged_windows_message(X, y, missing_y):
+def ragged_windows_message(X, y):
     """The message for windows ``X`` or targets ``y`` given as nested lists whose rows differ in
     length (:func:`skattn.windows.ragged_message`, with what each row should be), or None:
     NumPy's "setting an array element with a sequence. The requested array has an
@@ -321,8 +318,8 @@ def ragged_windows_message(X, y, missing_y):
     23). Looked for only once the conversion has failed."""
     for name, values, hint in (
             ("X", X, "make_windows cuts windows of one length"),
-            ("y", y, "one row of horizon values per window"
-                     + (", NaN for a value that was not observed" if missing_y else ""))):
+            ("y", y, "one row of horizon values per window, NaN for a value that was not "
+                     "observed")):
         ragged = ragged_message(values, name) if isinstance(values, (list, tuple)) else None
         if ragged:
             return f"{ragged} ({hint})"
@@ -369,6 +366,31 @@ def unmasked_windows(X, name):
     if located is None:  # text or objects: the checks that follow refuse them as they are
         return unmasked
     raise ValueError(located)
+
+
+def noting_masked_inputs(exc, X=None, y=None):
+    """``exc``, a wrapped model's refusal of NaN in scikit-learn's words ("Input y contains
+    NaN."), as an exception of its type whose message says, right after those words, that the
+    NaN are the masked entries of ``X`` or ``y`` as the user gave them
+    (:func:`skattn.windows.masked_note`); ``exc`` itself when neither masks an entry or it says
+    nothing of NaN in them. Raise the new one ``from exc``.
+
+    A masked target passed to a Ridge inside a wrapper (an ensemble's member, the model of a
+    :class:`~skattn.DeseasonalizedForecaster` or a
+    :class:`~skattn.model_selection.PredictForecaster`) was refused as "Input y contains NaN.",
+    where the user had given no NaN (review, session 23)."""
+    message = str(exc)
+    for name, given in (("X", X), ("y", y)):
+        note, said = masked_note(given), f"Input {name} contains NaN"
+        if note and said in message:
+            message = message.replace(said, said + note, 1)
+    if message == str(exc):
+        return exc
+    try:
+        noted = type(exc)(message)
+    except Exception:  # noqa: BLE001 -- a constructor that wants other arguments
+        return ValueError(message)
+    return noted if str(noted) == message else ValueError(message)
 
 
 class ForgetsWarningsWhenPickled:
@@ -532,15 +554,16 @@ def _refuse_scalar_y(y):
         raise ValueError(f"y must be 1-D or 2-D (one row per window), got a scalar: {y!r}")
 
 
-def check_targets_with_missing(y, n_samples, estimator=None):
+def check_targets_with_missing(y, n_samples, estimator=None, *, given=None):
     """``y`` (n_samples,) or (n_samples, horizon) as a float array in which NaN marks a missing value.
 
     scikit-learn's target checks, except that NaN is allowed where the row has at least one
     observed value: infinity, a row with no observed value, or a wrong length is a ValueError.
     A masked entry of a masked array is NaN, a missing value (its fill value was read as a
-    target; fuzzing, session 23).
+    target; fuzzing, session 23): the message for a row of none says so, of ``given`` (the
+    targets as the user gave them, when ``y`` is already unmasked; default: ``y``).
     """
-    given = y
+    given = y if given is None else given
     y = masked_as_missing(y)
     _refuse_scalar_y(y)
     y = check_array(y, ensure_2d=False, dtype="numeric", ensure_all_finite="allow-nan",
@@ -712,7 +735,8 @@ class NonFiniteForecastError(ValueError):
     """Forecasts that are NaN or beyond float64's range, refused by a wrapper's ``predict`` (or
     ``predict_quantiles``): a ValueError that also says where the first such value lies, so that
     ``forecast`` and ``forecast_quantiles``, which predict one window at a time, can name the
-    step of the forecast instead of "window 0".
+    step of the forecast instead of "window 0", and holds the values refused, so that a caller
+    that does not return them all can read those it needs.
 
     Parameters
     ----------
@@ -724,19 +748,36 @@ class NonFiniteForecastError(ValueError):
         The first value that is not finite.
     position : tuple of int or None, default=None
         Its index in the forecasts: (window,), (window, horizon step) or (window, horizon step,
-        quantile); None when it is not a forecast's (a seasonal adjustment that overflowed),
-        whose message then stands as it is.
+        quantile), counted from 0; None when it is not a forecast's (a seasonal adjustment that
+        overflowed), whose message then stands as it is.
     levels : ndarray or None, default=None
         The quantiles of the last axis, for a position with a quantile.
+    forecasts : ndarray or None, default=None
+        The values refused, as the method computed them (NaN and inf included; its callers
+        reshape them to the horizon they know); None when there are none (a seasonal adjustment
+        that overflowed). A forecast of fewer steps than the horizon returns the steps asked
+        for when those are finite, and an ensemble combines its members' values before it
+        checks them (its median is robust to one member's inf): a value that a caller does not
+        return was no reason to refuse those it does (review, session 23).
     """
 
-    def __init__(self, message, *, subject=None, value=None, position=None, levels=None):
+    def __init__(self, message, *, subject=None, value=None, position=None, levels=None,
+                 forecasts=None):
         super().__init__(message)
         self.subject, self.value, self.position, self.levels = subject, value, position, levels
+        self.forecasts = forecasts
 
 
 #: what a message says of a value that is not finite, NaN or beyond float64's range
 _LARGEST = "the largest float64, ~1.8e308"
+
+#: inputs whose largest absolute value exceeds this (about the square root of the largest
+#: float64: the product of two such values overflows) are near float64's range
+_NEAR_THE_RANGE = 1e154
+
+#: inputs this many times the largest absolute value of the training windows are taken for data
+#: in other units (cents for dollars, grams for kilograms)
+_OTHER_UNITS = 100.0
 
 
 def _non_finite_value(value):
@@ -758,7 +799,86 @@ def model_name(estimator):
     return f"{type(final).__name__} (the model inside {type(estimator).__name__})"
 
 
-def check_finite_forecasts(forecasts, owner, method, subject=None, levels=None):
+def within(subject, holder):
+    """Who forecast a value, ``subject`` (as an inner wrapper's :class:`NonFiniteForecastError`
+    names it, None when it names no one), inside ``holder`` ("the wrapped ForecastEnsemble",
+    "member 'ds' (DeseasonalizedForecaster)"): "member 'g' (Grow) in the wrapped
+    ForecastEnsemble". A wrapper around an ensemble named the member alone, as if it were the
+    wrapper's own model (review, session 23)."""
+    return f"{subject} in {holder}" if subject else holder
+
+
+def training_reach(X):
+    """The largest absolute value of training windows ``X``, which the wrappers keep at fit
+    (``_training_reach``) for :func:`check_finite_forecasts`' messages: windows far beyond it
+    are in other units. Non-finite values (NaN a wrapped model accepts) are left out; None when
+    ``X`` holds no number (or is no array of numbers: a wrapped model's own input)."""
+    array = np.asarray(masked_as_missing(X))  # no dtype: nothing converted, nothing warned
+    if array.dtype.kind not in "biuf" or array.size == 0:
+        return None
+    if array.dtype.kind == "b":
+        array = array.astype(np.float64)
+    finite = np.isfinite(array)
+    if not finite.all():
+        array = array[finite]
+        if not array.size:
+            return None
+    return float(max(array.max(), -array.min()))
+
+
+def _reach(values):
+    """The largest absolute finite value of ``values``, for a message: 0.0 when there is none;
+    None when ``values`` cannot be read as numbers."""
+    try:
+        array = np.asarray(masked_as_missing(values), dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    array = array[np.isfinite(array)]
+    return float(np.max(np.abs(array))) if array.size else 0.0
+
+
+def _scale_remedy(owner, reach, given, what, subject):
+    """How a message about a forecast that is not finite ends: ``given`` ("The windows", "It
+    was forecast from the last window of the history, whose values") reach ``reach``; when that
+    is near float64's range, or more than 100 times the training windows' largest value
+    (``owner``'s ``_training_reach``, kept at fit), ``what`` ("the windows", "the history") is
+    to be given in the units of the training data; else ``subject`` (the model) went astray by
+    itself, on inputs of ordinary size. The units were blamed for a model that goes out
+    of range on the windows it was trained on (review, session 23). ``reach`` None (inputs that
+    are not numbers to read): the units' remedy, without the values."""
+    units = (f"give {what} in the units of the training data (a series whose values approach "
+             f"{_LARGEST}, in smaller units)")
+    if reach is None:
+        return units[:1].upper() + units[1:]
+    trained = getattr(owner, "_training_reach", None)
+    seen = "" if trained is None else f" (those of the training windows: {trained:.3g})"
+    start = f"{given} reach {reach:.3g} in absolute value{seen}"
+    if reach > _NEAR_THE_RANGE:
+        return f"{start}: {units}"
+    if trained is not None and reach > _OTHER_UNITS * trained:
+        return (f"{start}, more than {_OTHER_UNITS:g} times theirs: give {what} in the units of "
+                f"the training data")
+    return (f"{start}, values of ordinary size, so not their units: {subject or 'the model'} "
+            f"went astray on them (an unstable fit, a term that grows without bound): check the "
+            f"model's fit and parameters, or forecast with another model")
+
+
+def _where(position, shape, levels):
+    """Where ``position`` lies in forecasts of ``shape``, for a message: "window 0, horizon
+    step 2 of 3, quantile 0.9". The horizon steps are counted from 1, as ``forecast``'s
+    messages count the steps (predict said "horizon step 1" where forecast said "step 2", of
+    one value; review, session 23); the windows are rows, counted from 0 as in X."""
+    where = f"window {position[0]}"
+    if len(position) > 1:
+        where += f", horizon step {position[1] + 1} of {shape[1]}"
+    if len(position) > 2:
+        where += (f", quantile {levels[position[2]]:g}" if levels is not None
+                  and len(levels) == shape[-1] else f", quantile column {position[2]}")
+    return where
+
+
+def check_finite_forecasts(forecasts, owner, method, subject=None, levels=None, *, inputs=None,
+                           returned=None):
     """``forecasts`` of a wrapper's ``method``, or a :class:`NonFiniteForecastError` when some
     are NaN or infinite, naming ``owner``, ``subject`` (who forecast them) and where.
 
@@ -782,6 +902,12 @@ def check_finite_forecasts(forecasts, owner, method, subject=None, levels=None):
         estimators costs more than the check); None: ``owner`` itself.
     levels : ndarray or None, default=None
         The quantiles of the last axis of quantile forecasts, named in the message.
+    inputs : array-like or None, default=None
+        The windows forecast from: how far they reach, against the training windows', says
+        whether their units are to blame (:func:`_scale_remedy`); None: not said.
+    returned : ndarray or None, default=None
+        What ``method`` would return, when it is not ``forecasts`` (a seasonal adjustment
+        multiplied back): the error's ``forecasts``.
 
     Returns
     -------
@@ -801,26 +927,17 @@ def check_finite_forecasts(forecasts, owner, method, subject=None, levels=None):
     bad = ~np.isfinite(forecasts)
     position = tuple(int(index) for index in np.argwhere(bad)[0])
     value = float(forecasts[position])
-    where = f"window {position[0]}"
-    if len(position) > 1:
-        where += f", horizon step {position[1]}"
-    if len(position) > 2:
-        where += (f", quantile {levels[position[2]]:g}" if levels is not None
-                  and len(levels) == forecasts.shape[-1] else f", quantile column {position[2]}")
     rows = bad.reshape(bad.shape[0], -1).any(axis=1)
     text, why = _non_finite_value(value)
+    reach = None if inputs is None else _reach(inputs)
     message = (
-        f"{type(owner).__name__}.{method}: {subject} forecast {text} for {where}: {why} "
-        f"({int(bad.sum())} value(s) in {int(rows.sum())} of the {rows.size} windows are NaN or "
-        f"infinite). Give the windows in the units of the training data (a series whose values "
-        f"approach {_LARGEST}, in smaller units)")
+        f"{type(owner).__name__}.{method}: {subject} forecast {text} for "
+        f"{_where(position, forecasts.shape, levels)}: {why} ({int(bad.sum())} value(s) in "
+        f"{int(rows.sum())} of the {rows.size} windows are NaN or infinite). "
+        f"{_scale_remedy(owner, reach, 'The windows', 'the windows', subject)}")
     raise NonFiniteForecastError(message, subject=subject, value=value, position=position,
-                                 levels=levels)
-
-
-def _reach(values):
-    """The largest absolute value of ``values``, for a message."""
-    return float(np.max(np.abs(values))) if np.size(values) else 0.0
+                                 levels=levels,
+                                 forecasts=forecasts if returned is None else returned)
 
 
 def _wrapped_subject(owner):
@@ -830,12 +947,24 @@ def _wrapped_subject(owner):
     return None if inner is None else f"the wrapped {model_name(inner)}"
 
 
-def _from_the_last_window(history):
-    """The end of a message about a forecast from the last window of ``history`` (T, C) that is
-    not finite."""
-    return (f"It was forecast from the last window of the history, whose values reach "
-            f"{_reach(history[:, 0]):.3g} in absolute value: give the history in the units of "
-            f"the training data (a series whose values approach {_LARGEST}, in smaller units)")
+def _from_the_last_window(owner, window, subject):
+    """The end of a message about a forecast from the last window of the history, ``window``
+    (window, C), that is not finite: its reach, and what to do (:func:`_scale_remedy`)."""
+    return _scale_remedy(owner, _reach(window),
+                         "It was forecast from the last window of the history, whose values",
+                         "the history", subject)
+
+
+def _first_non_finite(values, subject):
+    """A :class:`NonFiniteForecastError` locating the first value of ``values`` (one window's
+    forecasts: (horizon,) or (horizon, Q)) that is not finite, forecast by ``subject``, as a
+    wrapper's refusal of window 0 locates it; None when they are all finite."""
+    bad = ~np.isfinite(values)
+    if not bad.any():
+        return None
+    index = tuple(int(i) for i in np.argwhere(bad)[0])
+    return NonFiniteForecastError("", subject=subject, value=float(values[index]),
+                                  position=(0,) + index)
 
 
 def _non_finite_step_error(owner, method, exc, *, step, steps, context):
@@ -851,11 +980,9 @@ def _non_finite_step_error(owner, method, exc, *, step, steps, context):
         levels = exc.levels
         quantile = (f"quantile {levels[position[2]]:g} of " if levels is not None
                     and position[2] < len(levels) else f"quantile column {position[2]} of ")
-    asked = f" (of {steps})" if step <= steps else (
-        f", computed with the {steps} asked for (the model forecasts a horizon at a time)")
     by = f" ({exc.subject} forecast it)" if exc.subject else ""
     return NonFiniteForecastError(
-        f"{_owner_name(owner)}.{method}: the forecast of {quantile}step {step}{asked} is "
+        f"{_owner_name(owner)}.{method}: the forecast of {quantile}step {step} (of {steps}) is "
         f"{text}{by}: {why}. {context}",
         subject=exc.subject, value=exc.value, position=position, levels=exc.levels)
 
@@ -865,14 +992,14 @@ def _owner_name(owner):
 
 
 def _non_finite_round_error(owner, exc, round_number, steps, horizon, window, history,
-                            forecast):
+                            forecast, current):
     """The error of ``owner``'s recursive forecast for the :class:`NonFiniteForecastError`
-    ``exc`` of round ``round_number`` (its window's forecasts, steps ``round_number * horizon
-    + 1`` on); ``forecast`` holds the earlier rounds' values, ``history`` (T, C) is the
-    validated history."""
+    ``exc`` of round ``round_number`` (its window ``current``'s forecasts, steps
+    ``round_number * horizon + 1`` on); ``forecast`` holds the earlier rounds' values,
+    ``history`` (T, C) is the validated history."""
     done = round_number * horizon  # forecasts already made, the last of them fed back
     if round_number == 0:
-        context = _from_the_last_window(history)
+        context = _from_the_last_window(owner, current, exc.subject)
     else:
         fed = forecast[max(0, done - window):done]  # those in the window of this round
         context = (
@@ -927,9 +1054,10 @@ def recursive_forecast(predict_window, history, steps, *, window, horizon, n_cha
     Raises
     ------
     NonFiniteForecastError
-        When a window's forecasts are NaN or infinite, naming the step: they are neither
-        returned nor fed back into the next window (where they were refused as if the history
-        held NaN; fuzzing, session 23).
+        When a forecast that would be returned or fed back is NaN or infinite, naming the step:
+        such values are neither returned nor fed back into the next window (where they were
+        refused as if the history held NaN; fuzzing, session 23). The values of the last round
+        beyond ``steps``, never returned, are not looked at.
     """
     steps = check_steps(steps)
     history = as_history(history, n_channels)
@@ -982,22 +1110,29 @@ def recursive_forecast(predict_window, history, steps, *, window, horizon, n_cha
     # filled in place: a list of one small array per round took ~160 bytes per step
     forecast = np.empty(n_rounds * horizon)
     for round_number in range(n_rounds):
+        # the values of this round that are returned (all but those beyond steps in the last
+        # round) and fed back: only those need be finite. A model of horizon 3 whose third
+        # step overflowed refused forecast(history, 1) (review, session 23)
+        needed = min(horizon, steps - round_number * horizon)
+        refused = None
         try:
             out = np.asarray(predict_window(current), dtype=np.float64).reshape(horizon)
         except NonFiniteForecastError as exc:  # a wrapper's predict refused them
-            if exc.position is None and round_number == 0:
-                raise  # the history's own adjustment (its message names the remedy)
-            raise _non_finite_round_error(owner, exc, round_number, steps, horizon, window,
-                                          history, forecast) from exc
-        if not np.isfinite(out).all():
+            if exc.forecasts is None:  # nothing to read: an adjustment that overflowed
+                if exc.position is None and round_number == 0:
+                    raise  # the history's own adjustment (its message names the remedy)
+                raise _non_finite_round_error(owner, exc, round_number, steps, horizon,
+                                              window, history, forecast, current) from exc
+            refused = exc
+            out = np.asarray(exc.forecasts, dtype=np.float64).reshape(horizon)
+        if not np.isfinite(out[:needed]).all():
             # a model that returns them (a regressor PredictForecaster wraps): the first round
             # of NaN was returned, and the next refused as "Input X contains NaN" (fuzzing,
-            # session 23)
-            first = int(np.flatnonzero(~np.isfinite(out))[0])
-            located = NonFiniteForecastError("", subject=_wrapped_subject(owner),
-                                             value=float(out[first]), position=(0, first))
+            # session 23); a wrapper's refusal names who forecast them
+            located = _first_non_finite(
+                out[:needed], _wrapped_subject(owner) if refused is None else refused.subject)
             raise _non_finite_round_error(owner, located, round_number, steps, horizon, window,
-                                          history, forecast)
+                                          history, forecast, current) from refused
         forecast[round_number * horizon:(round_number + 1) * horizon] = out
         if round_number + 1 < n_rounds:
             new_rows = out[:, None]  # (horizon, 1)
@@ -1218,7 +1353,8 @@ def _predicted_quantiles(estimator, X, given):
         f"estimator of a fitted search")
 
 
-def quantile_forecasts(estimator, X, horizon, *, owner=None, subject=None, check=True):
+def quantile_forecasts(estimator, X, horizon, *, owner=None, subject=None, check=True,
+                       returned=None):
     """(n, horizon, Q) quantile forecasts of a fitted window model for windows ``X``:
     :func:`predicted_quantiles` (its ``predict_quantiles``, or its final step's) with the
     horizon axis, checked finite (:func:`check_finite_forecasts`) unless ``check`` is False.
@@ -1226,13 +1362,24 @@ def quantile_forecasts(estimator, X, horizon, *, owner=None, subject=None, check
     ``owner`` is the wrapper whose ``predict_quantiles`` they are (default: ``estimator``),
     ``subject`` who forecast them (default: ``estimator``, :func:`model_name`; or a function
     that returns it, as :func:`check_finite_forecasts` takes it), both named in the error for
-    values that are NaN or infinite."""
-    out = np.asarray(predicted_quantiles(estimator, X), dtype=np.float64)
+    values that are NaN or infinite; ``returned`` a function of the forecasts giving what the
+    owner returns, for the error's ``forecasts`` (default: the forecasts). A wrapper inside
+    (a :class:`~skattn.ForecastEnsemble` that refused its own) is named inside ``subject``;
+    with ``check`` False its refusal is the caller's to read."""
+    try:
+        out = np.asarray(predicted_quantiles(estimator, X), dtype=np.float64)
+    except NonFiniteForecastError as exc:
+        if not check or exc.forecasts is None:
+            raise
+        out = np.asarray(exc.forecasts, dtype=np.float64)
+        inner = (subject() if callable(subject) else subject) or model_name(estimator)
+        subject = within(exc.subject, inner)
     out = out.reshape(out.shape[0], horizon, out.shape[-1])
     if check and not np.isfinite(out).all():
         check_finite_forecasts(out, estimator if owner is None else owner, "predict_quantiles",
                                (subject() if callable(subject) else subject)
-                               or model_name(estimator), fitted_quantiles(estimator))
+                               or model_name(estimator), fitted_quantiles(estimator), inputs=X,
+                               returned=None if returned is None else returned(out))
     return out
 
 
@@ -1320,17 +1467,29 @@ def forecast_quantiles_of(estimator, history, steps):
         )
         estimator._warned_of_short_history = True  # after: an "error" filter raised it
     current = left_pad(history, window)[-window:]  # (window, C)
+    refused = None
     try:
         # as forecast gives them: an estimator fitted on a DataFrame warned at every call
         # (review)
-        return quantile_forecasts(estimator, as_model_windows(estimator, current[None]),
-                                  horizon)[0, :steps]  # (steps, Q)
+        quantiles = quantile_forecasts(estimator, as_model_windows(estimator, current[None]),
+                                       horizon, check=False)
     except NonFiniteForecastError as exc:
-        if exc.position is None:  # the history's own adjustment (its message names the remedy)
+        if exc.forecasts is None:  # the history's own adjustment (its message names the remedy)
             raise
+        refused = exc
+        quantiles = np.asarray(exc.forecasts, dtype=np.float64).reshape(1, horizon, -1)
+    quantiles = quantiles[0, :steps]  # (steps, Q)
+    # the steps asked for only: forecast_quantiles(history, 1) was refused for the 0.9
+    # quantile of step 2 (review, session 23)
+    located = _first_non_finite(quantiles, _wrapped_subject(estimator) if refused is None
+                                else refused.subject)
+    if located is not None:
+        located.levels = fitted_quantiles(estimator) if refused is None else refused.levels
         # the step and the quantile, not "window 0, horizon step h" (session 23)
-        raise _non_finite_step_error(estimator, "forecast_quantiles", exc, step=1, steps=steps,
-                                     context=_from_the_last_window(history)) from exc
+        raise _non_finite_step_error(
+            estimator, "forecast_quantiles", located, step=1, steps=steps,
+            context=_from_the_last_window(estimator, current, located.subject)) from refused
+    return quantiles
 
 
 def fit_routing(owner, name):

@@ -24,12 +24,14 @@ from sklearn.utils.validation import (_check_feature_names_in, _num_samples, che
                                       check_is_fitted)
 
 from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, IntegerInterval,
-                          MissingTargetsScoreMixin, NonFiniteForecastError, check_finite_forecasts,
+                          MissingTargetsScoreMixin, NonFiniteForecastError, _non_finite_value,
+                          _reach, _scale_remedy, _where, check_finite_forecasts,
                           check_is_fitted_without_tags, check_targets_with_missing,
                           checked_fit_params, fitted_quantiles, forecast_quantiles_of,
-                          forecast_with_predict, naming, non_number_entries, quantile_forecasts,
-                          ragged_windows_message, refuse_sparse_frames, shown_entries, shown_quantiles, takes_three_d, unmasked_windows,
-                          validate_windows, window_channels)
+                          forecast_with_predict, naming, non_number_entries, noting_masked_inputs,
+                          quantile_forecasts, ragged_windows_message, refuse_sparse_frames,
+                          shown_entries, shown_quantiles, takes_three_d, training_reach,
+                          unmasked_windows, validate_windows, within, window_channels)
 from ._worker_warnings import call_recording_warnings, collect, current_caller
 from ._zero_width import (members_of_an_ensemble, report_to_ensemble, windows_get,
                           zero_width_rows)
@@ -237,6 +239,11 @@ def _naming_the_member(exc, member, name):
     return named
 
 
+def _listed(names):
+    """``names`` as a message lists them: "a", "a and b", "a, b and c"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def _is_dropped(member):
     return isinstance(member, str) and member == "drop"
 
@@ -342,7 +349,11 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         A member may be set to ``"drop"``.
     aggregate : {"median", "mean"}, default="median"
         How the members' predictions are combined. The median (as in N-BEATS) is robust to one
-        member going astray on a series; "mean" honours ``weights``.
+        member going astray on a series, a forecast beyond float64's range included while
+        fewer than half the members' are; "mean" honours ``weights``. A combined forecast
+        that is NaN or infinite is an error naming the members that made it so: a member's
+        NaN makes the median NaN (as NumPy's median), and a member's NaN or inf makes the
+        mean so whatever its weight.
     weights : array-like of shape (n_estimators,) or None, default=None
         Weights of the members for ``aggregate="mean"``, finite numbers >= 0 (not text or
         bools), one per member (dropped ones included); those of the members that are not
@@ -546,6 +557,7 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         # and trained on the fill values beneath it (fuzzing, session 23); refused in X,
         # passed on as a missing target in y. sample_weight by the package's rule for weights
         # (no text, no single bool, no masked entry), which the members' checks do not apply
+        given_y = y
         X, y = unmasked_windows(X, type(self).__name__), masked_as_missing(y)
         fit_params = checked_fit_params(fit_params)
         # the same checks as the members', before a pool of processes is started for them; NaN
@@ -556,7 +568,7 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
             X_checked = check_array(X, allow_nd=True, dtype=[np.float64, np.float32],
                                     estimator=self, input_name="X")
         except ValueError:
-            ragged = ragged_windows_message(X, y, missing_y=True)
+            ragged = ragged_windows_message(X, y)
             if ragged is None:
                 raise
             raise ValueError(ragged) from None
@@ -577,19 +589,30 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         for fitted_attribute in ("estimators_", "named_estimators_", "feature_names_in_",
                                  "aggregate_", "weights_", "_warned_of_short_history"):
             self.__dict__.pop(fitted_attribute, None)  # leaves the ensemble unfitted
+        # for the messages about forecasts that are not finite: windows far beyond these are
+        # in other units (see skattn._validation.check_finite_forecasts)
+        self._training_reach = training_reach(X_checked)
         self._caller = current_caller()
         try:
-            _BaseVoting.fit(self, X, y, **fit_params)
-        finally:
-            del self._caller
-        # not fitted until every member's warnings are raised (an "error" filter stops here)
-        # and no member failed
-        recorders = self.estimators_
-        del self.estimators_, self.named_estimators_
-        self.estimators_ = collect(
-            [(recorder.estimator_, recorder.warnings_, recorder.error_) for recorder in recorders],
-            naming=lambda index, exc: _naming_the_member(exc, recorders[index].estimator,
-                                                         recorders[index].name))
+            try:
+                _BaseVoting.fit(self, X, y, **fit_params)
+            finally:
+                del self._caller
+            # not fitted until every member's warnings are raised (an "error" filter stops
+            # here) and no member failed
+            recorders = self.estimators_
+            del self.estimators_, self.named_estimators_
+            self.estimators_ = collect(
+                [(recorder.estimator_, recorder.warnings_, recorder.error_)
+                 for recorder in recorders],
+                naming=lambda index, exc: _naming_the_member(exc, recorders[index].estimator,
+                                                             recorders[index].name))
+        except ValueError as exc:
+            # a member's "Input y contains NaN." where the user gave a masked y, and no NaN
+            noted = noting_masked_inputs(exc, y=given_y)
+            if noted is exc:
+                raise
+            raise noted from exc
         # the members' common quantiles, if every member forecasts the same ones
         member_quantiles = [fitted_quantiles(member) for member in self.estimators_]
         self.quantiles_ = member_quantiles[0] if all(
@@ -678,19 +701,24 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         )
 
     def _member_predictions(self, X, method="predict"):
-        """(n_estimators, n_samples) or (n_estimators, n_samples, horizon): y's shape at fit,
-        checked finite (see :meth:`_finite_members`); ``method`` is the ensemble's, for the
-        messages."""
+        """The members' forecasts, (n_estimators, n_samples) or (n_estimators, n_samples,
+        horizon): y's shape at fit, NaN and inf included; and the
+        :class:`~skattn._validation.NonFiniteForecastError` of each member (a wrapper) that
+        refused its own, by index, whose values they are. ``method`` is the ensemble's, for
+        the messages."""
         check_is_fitted_without_tags(self)
         # the members are given X as it is: a masked one would be read without its mask
         X = unmasked_windows(X, type(self).__name__)
         shape = (_num_samples(X),) + self._prediction_shape_tail
-        predictions = []
+        predictions, refusals = [], {}
         for index, member in enumerate(self.estimators_):
             try:
                 prediction = np.asarray(member.predict(X), dtype=np.float64)
             except NonFiniteForecastError as exc:  # a wrapper's (a DeseasonalizedForecaster)
-                raise self._member_error(exc, index, method) from exc
+                if exc.forecasts is None:  # no values: an adjustment of the windows overflowed
+                    raise self._member_error(exc, index, method) from exc
+                # its values, combined as any member's: the median is robust to them
+                prediction, refusals[index] = np.asarray(exc.forecasts, dtype=np.float64), exc
             # the rows checked too: (horizon, n) passed when n == horizon, rows scrambled; one
             # row too few was NumPy's stacking error, naming no member (review, session 18)
             if prediction.ndim == 0 or prediction.shape[0] != shape[0] \
@@ -700,22 +728,78 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
                     f"{type(self).__name__} fitted on y of {self.n_outputs_} output(s) per window"
                 )
             predictions.append(prediction.reshape(shape))
-        return self._finite_members(np.stack(predictions), method)
+        return np.stack(predictions), refusals
 
-    def _finite_members(self, member_values, method, levels=None):
-        """The members' forecasts (n_members, n_samples, ...), or a ValueError naming the first
-        member with one that is NaN or infinite, and where.
+    def _member_subject(self, index, refusals):
+        """Member ``index`` as messages name who forecast its values: "member 'lr'
+        (LinearRegression)", or, for a wrapper that refused its own, its model in it ("the
+        wrapped Ridge in member 'ds' (DeseasonalizedForecaster)")."""
+        label = self._member_label(index)
+        refusal = refusals.get(index)
+        return label if refusal is None else within(refusal.subject, label)
 
-        Finite members combine into finite forecasts (:meth:`_combined`); a member's inf or
-        NaN (a Ridge fed windows of another scale) was the ensemble's forecast, or fed back
-        into the next window of a recursive one (fuzzing, session 23). One ``np.isfinite``
-        over them all when they are finite."""
+    def _finite_members(self, member_values, refusals, method, X):
+        """The members' forecasts (n_members, n_samples, ...), every one of which ``method``
+        (``transform``) returns, or a :class:`~skattn._validation.NonFiniteForecastError`
+        naming the first member with one that is NaN or infinite, and where. One
+        ``np.isfinite`` over them all when they are finite."""
         if np.isfinite(member_values).all():
             return member_values
         finite = np.isfinite(member_values.reshape(len(member_values), -1)).all(axis=1)
         index = int(np.argmin(finite))  # the first member with a value that is not finite
-        return check_finite_forecasts(member_values[index], self, method,
-                                      self._member_label(index), levels)
+        check_finite_forecasts(member_values[index], self, method,
+                               self._member_subject(index, refusals), inputs=X,
+                               returned=np.moveaxis(member_values, 0, 1))
+
+    def _finite_combination(self, combined, member_values, refusals, method, X, levels=None,
+                            returned=None):
+        """The members' ``combined`` forecasts (:meth:`_combined` of ``member_values``), or a
+        :class:`~skattn._validation.NonFiniteForecastError` naming where the first that is NaN
+        or infinite lies, and the members whose values there made it so. ``returned``: a
+        function of ``combined`` giving what ``method`` returns (default: ``combined``), the
+        error's ``forecasts``.
+
+        The combination is checked, not each member: the median of Ridge, LinearRegression and
+        a member forecasting beyond float64's range is the others' (it was refused for that
+        member's inf; review, session 23). It is not finite where half the members or more
+        are infinite (of one sign), or one is NaN (NumPy's median, and any mean, of a NaN is
+        NaN: a member's NaN is refused, named, as in the mean; weight 0 does not help, 0 x inf
+        being NaN). Finite members combine into finite values (:meth:`_combined`). One
+        ``np.isfinite`` when they are finite."""
+        if np.isfinite(combined).all():
+            return combined
+        bad = ~np.isfinite(combined)
+        position = tuple(int(index) for index in np.argwhere(bad)[0])
+        value = float(combined[position])
+        text, why = _non_finite_value(value)
+        culprits = [index for index in range(len(member_values))
+                    if not np.isfinite(member_values[(index,) + position])]
+        # (finite members combine into finite values: some member is not finite there)
+        subjects = [self._member_subject(index, refusals) for index in culprits] or ["members"]
+        said = {}  # what each culprit forecast there, in their order: "inf", "NaN"
+        for index, subject in zip(culprits, subjects):
+            said.setdefault(_non_finite_value(float(member_values[(index,) + position]))[0],
+                            []).append(subject)
+        forecast = " and ".join(f"{_listed(names)} forecast {member_text}"
+                                for member_text, names in said.items())
+        if self.aggregate_ == "median":
+            kind = "median"
+            rule = ("the median is finite while fewer than half the members' values are "
+                    "infinite (of one sign) and none is NaN")
+        else:
+            kind = "mean" if self.weights_ is None else "weighted mean"
+            rule = (f"a {kind} is finite only where every member's value is, whatever its "
+                    f"weight (0 x inf is NaN)")
+        rows = bad.reshape(bad.shape[0], -1).any(axis=1)
+        subject = _listed(subjects)
+        remedy = _scale_remedy(self, _reach(X), "The windows", "the windows", subject)
+        raise NonFiniteForecastError(
+            f"{type(self).__name__}.{method}: {forecast} for "
+            f"{_where(position, combined.shape, levels)}, and the {kind} of the members is "
+            f"{text} there: {why} ({int(bad.sum())} value(s) in {int(rows.sum())} of the "
+            f"{rows.size} windows are NaN or infinite; {rule}). {remedy}",
+            subject=subject, value=value, position=position, levels=levels,
+            forecasts=combined if returned is None else returned(combined))
 
     def _member_label(self, index):
         """Member ``index`` of ``estimators_`` as messages name it: "member 'lr'
@@ -782,12 +866,17 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         Raises
         ------
         ValueError
-            When a member forecasts NaN or a value beyond float64's range (a regressor fed
-            windows far from the scale of its training data), naming the member and the window;
-            when ``X`` is a masked array that masks some values (missing values, which windows
-            cannot hold).
+            When a combined forecast is NaN or beyond float64's range, naming the window and
+            the members whose values made it so (a regressor fed windows far from the scale of
+            its training data): the median is not finite where half the members or more
+            forecast an infinity of one sign, or one forecasts NaN, and a mean where any
+            member's value is not finite, whatever its weight (a member's inf is left out of
+            a finite median); when ``X`` is a masked array that masks some values (missing
+            values, which windows cannot hold).
         """
-        return self._combined(self._member_predictions(X))
+        members, refusals = self._member_predictions(X)
+        return self._finite_combination(self._combined(members), members, refusals, "predict",
+                                        X)
 
     def _no_common_quantiles(self, method):
         """The message of ``method`` for members that do not all forecast the same quantiles."""
@@ -825,7 +914,8 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         Raises
         ------
         ValueError
-            When the members do not all forecast the same quantiles (``quantiles_`` is None).
+            When the members do not all forecast the same quantiles (``quantiles_`` is None);
+            when a combined quantile is NaN or beyond float64's range, as in :meth:`predict`.
 
         Warns
         -----
@@ -846,15 +936,23 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         # each predict resets Python's once-per-line memory) and counted windows whose
         # combined intervals other members had widened (session 22 and its review)
         with members_of_an_ensemble() as reports:  # the attention members' zero-width rows
-            members = []
+            members, refusals = [], {}
             for index, member in enumerate(self.estimators_):
                 try:
                     members.append(quantile_forecasts(member, X, self.n_outputs_, check=False))
                 except NonFiniteForecastError as exc:  # a wrapper's own refusal
-                    raise self._member_error(exc, index, "predict_quantiles") from exc
-        members = self._finite_members(np.stack(members), "predict_quantiles",  # (M, n, H, Q)
-                                       self.quantiles_)
-        combined = self._combined(members).reshape(n_samples, self.n_outputs_, -1)
+                    if exc.forecasts is None:  # no values: an adjustment that overflowed
+                        raise self._member_error(exc, index, "predict_quantiles") from exc
+                    # its values, combined as any member's (see predict)
+                    members.append(np.asarray(exc.forecasts, dtype=np.float64).reshape(
+                        n_samples, self.n_outputs_, -1))
+                    refusals[index] = exc
+        members = np.stack(members)  # (M, n, H, Q)
+        combined = self._finite_combination(
+            self._combined(members).reshape(n_samples, self.n_outputs_, -1), members, refusals,
+            "predict_quantiles", X, self.quantiles_,
+            returned=lambda values: (values[:, 0, :] if self._prediction_shape_tail == ()
+                                     else values))
         # zero-width rows of the combined intervals that an attention member also gave zero
         # width: a baseline's on a constant history are legitimate (docs/baselines.md)
         rows = np.zeros(n_samples, dtype=bool)
@@ -929,8 +1027,10 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
             Each member's predictions, in the order of ``estimators_``: of shape (n_samples,
             n_estimators), or (n_samples, n_estimators, horizon) when ``y`` was 2-D at fit.
         """
-        return _two_d_unless_default_output(
-            self, np.moveaxis(self._member_predictions(X, "transform"), 0, 1))
+        members, refusals = self._member_predictions(X, "transform")
+        # every member's values are returned: each is checked
+        self._finite_members(members, refusals, "transform", X)
+        return _two_d_unless_default_output(self, np.moveaxis(members, 0, 1))
 
     def forecast(self, history, steps, future_covariates=None):
         """Forecast ``steps`` values after the end of one series.
@@ -960,10 +1060,11 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         Raises
         ------
         ValueError
-            When a forecast is NaN or beyond float64's range, naming its step and the member
-            that forecast it (beyond the horizon, forecasts fed back can grow out of range):
-            such values are neither returned nor fed back; on a bad ``history``, ``steps`` or
-            ``future_covariates``.
+            When a forecast is NaN or beyond float64's range (the members' combination, see
+            :meth:`predict`), naming its step and the members that forecast it (beyond the
+            horizon, forecasts fed back can grow out of range): such values are neither
+            returned nor fed back; the horizon's values beyond ``steps`` are not looked at.
+            On a bad ``history``, ``steps`` or ``future_covariates``.
 
         Warns
         -----

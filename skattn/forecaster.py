@@ -36,7 +36,7 @@ from .nn.losses import loss_backward, loss_forward
 from .nn.optim import AdamW, clip_grad_norm, make_lr_schedule
 from ._zero_width import report_to_ensemble, windows_get, zero_width_rows
 from .windows import (_stacklevel_outside_package, check_fits_in_memory,
-                      masked_as_missing, masked_note, ragged_message)
+                      masked_as_missing, ragged_message)
 
 _PREDICT_CHUNK = 2048  # rows per forward pass at predict time: bounds memory on large X
 _COSINE_WARMUP_FRACTION = 0.05  # of the planned optimiser steps, for lr_schedule="cosine"
@@ -1157,12 +1157,15 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
             return X, None, self.n_channels_
         # a masked entry as NaN: refused in X, a target not observed in y. scikit-learn's checks
         # drop the mask and trained on the fill values beneath it (fuzzing, session 23)
-        given_X, X, y = X, masked_as_missing(X), masked_as_missing(y)
+        given_X, given_y, X, y = X, y, masked_as_missing(X), masked_as_missing(y)
         for name, values in (("X", X), ("y", y)):
             self._refuse_sparse_frame(values, name)
         try:
-            return validate_windows(self, X, y, reset=reset, missing_y=True)
-        except ValueError as exc:
+            # as given: validate_windows locates a masked entry of X and says it was masked
+            # right after where, as every other path does (the note came after the remedy;
+            # review, session 23), and of a row of y masked whole
+            return validate_windows(self, given_X, given_y, reset=reset)
+        except ValueError:
             # rows of different lengths: NumPy's "setting an array element with a sequence. The
             # requested array has an inhomogeneous shape ..." reached the user (fuzzing, session
             # 23); looked for only once the checks have failed
@@ -1174,9 +1177,6 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
                           else None)
                 if ragged:
                     raise ValueError(f"{ragged} ({hint})") from None
-            note = masked_note(given_X)
-            if note and str(exc).startswith("X contains NaN"):
-                raise ValueError(f"{exc}{note}") from None
             raise
 
     def _refuse_sparse_frame(self, values, name):

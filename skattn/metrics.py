@@ -62,7 +62,7 @@ import warnings
 from numbers import Real
 
 import numpy as np
-from sklearn.metrics import make_scorer
+from sklearn.metrics._scorer import _Scorer
 from sklearn.utils.metadata_routing import (
     UNCHANGED,
     MetadataRequest,
@@ -74,7 +74,7 @@ from sklearn.utils.validation import _check_sample_weight
 
 from ._validation import (check_targets_with_missing, final_step, fitted_quantiles,
                           one_number_quantiles_message, predicted_quantiles,
-                          refuse_non_numeric_quantiles, shown_quantiles)
+                          refuse_non_numeric_quantiles, shown_quantiles, unmasked_windows)
 from .exceptions import MetricWarning
 from .windows import (as_float64, check_integer, check_weight_values, masked_as_missing,
                       masked_note, n_masked)
@@ -1144,11 +1144,14 @@ def msis(y_true, y_lower, y_upper, y_train, season_length=1, alpha=0.05, sample_
 
 
 def _checked_quantiles(quantiles):
+    # a masked level is NaN, no quantile, as the models' check_quantiles reads it: its value
+    # beneath the mask was a level, and the message showed the fill value (review, session 23)
+    given, quantiles = quantiles, masked_as_missing(quantiles)
     # the models' rule for entries that are not numbers: ["0.1", "0.5", "0.9"] was read as
     # numbers by NumPy, and accepted (user trial, session 22)
     refuse_non_numeric_quantiles(quantiles)
     message = (f"quantiles must be a non-empty 1-D list of numbers strictly between 0 and 1 "
-               f"(one quantile q as [q]), got {shown_quantiles(quantiles)}")
+               f"(one quantile q as [q]), got {shown_quantiles(quantiles)}{masked_note(given)}")
     try:
         levels = np.asarray(quantiles, dtype=np.float64)
     except (TypeError, ValueError):
@@ -1397,9 +1400,22 @@ def _smape_of_observed(y_true, y_pred, sample_weight=None):
 #: ``neg_smape_scorer`` raises :func:`smape`'s MetricWarning, once per call (per fold of a
 #: search), where the values left in hold a 0 or a forecast of the other sign: rank such data
 #: by ``neg_mae_scorer`` or :func:`make_mase_scorer`.
-neg_mae_scorer = make_scorer(_mae_of_observed, greater_is_better=False)
-neg_rmse_scorer = make_scorer(_rmse_of_observed, greater_is_better=False)
-neg_smape_scorer = make_scorer(_smape_of_observed, greater_is_better=False)
+class _WindowsScorer(_Scorer):
+    """scikit-learn's scorer of a metric (what ``make_scorer(metric, greater_is_better=False)``
+    makes), refusing windows ``X`` with masked entries (:func:`skattn._validation.
+    unmasked_windows`) before the estimator predicts them: a scikit-learn model dropped the
+    mask and predicted from the fill values beneath it, scored as if they were data
+    (``neg_mae_scorer(Ridge, X_masked, y)`` -8.18; review, session 23). A masked array that
+    masks nothing is its data. ``_score`` is what scikit-learn's multi-metric scoring calls."""
+
+    def _score(self, method_caller, estimator, X, y_true, **kwargs):
+        X = unmasked_windows(X, type(estimator).__name__)
+        return super()._score(method_caller, estimator, X, y_true, **kwargs)
+
+
+neg_mae_scorer = _WindowsScorer(_mae_of_observed, -1, {}, "predict")
+neg_rmse_scorer = _WindowsScorer(_rmse_of_observed, -1, {}, "predict")
+neg_smape_scorer = _WindowsScorer(_smape_of_observed, -1, {}, "predict")
 
 
 class _ScorerTakingWeights(_MetadataRequester):
@@ -1624,8 +1640,11 @@ class MASEScorer(_ScorerTakingWeights):
             too few for a steady scale (see :func:`make_mase_scorer`); once per scorer (and its
             copies), window length and process, not at each of a search's calls.
         """
-        # a masked entry as NaN: missing in y (left out), refused in the windows
-        windows = np.asarray(masked_as_missing(X), dtype=np.float64)
+        # a masked entry of the windows refused, located: the estimator predicted from the
+        # values beneath the mask, where the scale read NaN, and the error blamed y_train
+        # (review, session 23); a masked entry of y is NaN, missing (left out)
+        X = unmasked_windows(X, type(estimator).__name__)
+        windows = np.asarray(X, dtype=np.float64)
         if windows.ndim not in (2, 3):
             raise ValueError(
                 "X must be 2-D (n_windows, window) or 3-D (n_windows, window, n_channels), "
@@ -1872,6 +1891,9 @@ class QuantileLossScorer(_ScorerTakingWeights):
                 f"quantiles=, an ensemble of such members, or a Pipeline or search ending in "
                 f"one); {named} forecasts points (its quantiles_ is None): score it with "
                 f"neg_mae_scorer")
+        # a masked entry of the windows refused, as by the other scorers (a Pipeline's
+        # scikit-learn steps read the values beneath the mask)
+        X = unmasked_windows(X, type(estimator).__name__)
         y_quantiles = np.asarray(predicted_quantiles(estimator, X), dtype=np.float64)
         y = np.asarray(masked_as_missing(y), dtype=np.float64)  # a masked entry: missing
         if not np.isnan(y).any():

@@ -18,8 +18,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, NonFiniteForecastError,
                           check_finite_forecasts, final_step, fit_routing, fitted_quantiles,
                           forecast_quantiles_of, forecast_with_predict, model_name, naming,
-                          quantile_forecasts, routed_fit_params, declared_tags, takes_three_d,
-                          _read_through)
+                          noting_masked_inputs, quantile_forecasts, refuse_dates_and_text,
+                          routed_fit_params, declared_tags, takes_three_d, training_reach,
+                          within, _read_through)
 from ._worker_warnings import _module_of, call_recording_warnings, collect, current_caller
 from .exceptions import MetricWarning
 from .metrics import (_mae, _repeats_every_season, _rmse, _seasonal_naive_scale, _smape,
@@ -318,6 +319,21 @@ def _forecasts_quantiles(predict_forecaster):
     return hasattr(final_step(_window_model(estimator)), "predict_quantiles")
 
 
+def _refuse_non_numeric_targets(y):
+    """A ValueError for targets ``y`` of text or dates, given to
+    :class:`PredictForecaster`'s ``fit``: a forecaster's targets are the values after each
+    window, numbers its ``forecast`` feeds back into the windows. A classifier's labels were
+    fitted, and every ``predict`` failed in NumPy's words, "could not convert string to float"
+    (review, session 23)."""
+    try:
+        refuse_dates_and_text(y, "y")
+    except ValueError as exc:
+        raise ValueError(
+            f"PredictForecaster.fit: {exc}. A forecaster's targets are the values that follow "
+            f"each window, which forecast feeds back as history: labels (a classifier's) are no "
+            f"forecast") from None
+
+
 class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
     """Any window regressor (a Pipeline, a GridSearchCV, ...) given ``forecast``.
 
@@ -482,7 +498,8 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
         ------
         ValueError
             (scikit-learn's InvalidParameterError) When ``estimator`` has no ``fit``,
-            ``predict`` or ``get_params``. Also when ``estimator`` is, or holds, an estimator
+            ``predict`` or ``get_params``. When ``y`` holds text or dates (a classifier's
+            labels: a forecaster's targets are numbers, fed back as history). Also when ``estimator`` is, or holds, an estimator
             that :func:`~sklearn.base.clone` keeps fitted (a
             :class:`~sklearn.frozen.FrozenEstimator`, whose ``fit`` learns nothing) and the
             fitted clone predicts another number of values per window than ``y`` has (naming
@@ -494,11 +511,20 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
         estimator_fit_params = routed_fit_params(self, "estimator", fit_params)
         # a masked entry as NaN, for the estimator's own rule for missing values: its checks
         # dropped the mask and trained on the fill values beneath it (fuzzing, session 23)
+        given_X, given_y = X, y
         X, y = masked_as_missing(X), masked_as_missing(y)
+        _refuse_non_numeric_targets(y)
         shape, target_shape = _shape_of(X), _shape_of(y)
         cloned = clone(self.estimator)
         kept = _kept_by_clone(self.estimator, cloned)
-        fitted = cloned.fit(X, y, **estimator_fit_params)
+        try:
+            fitted = cloned.fit(X, y, **estimator_fit_params)
+        except ValueError as exc:
+            # "Input y contains NaN." where the user gave a masked y, and no NaN
+            noted = noting_masked_inputs(exc, X=given_X, y=given_y)
+            if noted is exc:
+                raise
+            raise noted from exc
         # after the estimator's fit, which says what is wrong with a y of no rows (y=None)
         n_outputs = 1 if len(target_shape) == 1 else target_shape[1]
         if kept:
@@ -510,6 +536,9 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
         # windows after them, so an estimator fitted on a DataFrame is not warned at every round
         validate_data(self, X, skip_check_array=True, reset=True)
         self.estimator_ = fitted
+        # for the messages about forecasts that are not finite: windows far beyond these are
+        # in other units (see skattn._validation.check_finite_forecasts)
+        self._training_reach = training_reach(X)
         self.n_features_in_ = shape[1]
         self.n_channels_ = 1 if len(shape) == 2 else shape[2]
         self.n_outputs_ = n_outputs
@@ -567,14 +596,43 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
         ------
         sklearn.exceptions.NotFittedError
             Before :meth:`fit`.
+        ValueError
+            When the fitted estimator predicts values that are not numbers, or NaN or values
+            beyond float64's range (naming it, or the member of an ensemble inside it, and the
+            window; the values refused are the error's ``forecasts``).
         """
         check_is_fitted(self)
-        predictions = self.estimator_.predict(masked_as_missing(X))  # a masked entry as NaN
+        given, X = X, masked_as_missing(X)  # a masked entry as NaN
+        subject = self._wrapped_name
+        try:
+            predictions = self.estimator_.predict(X)
+        except NonFiniteForecastError as exc:  # a wrapper inside (an ensemble) refused its own
+            if exc.forecasts is None:
+                raise
+            predictions, subject = exc.forecasts, within(exc.subject, self._wrapped_name())
+        except ValueError as exc:
+            # "Input X contains NaN." where the user gave a masked X, and no NaN
+            noted = noting_masked_inputs(exc, X=given)
+            if noted is exc:
+                raise
+            raise noted from exc
+        try:
+            values = np.asarray(predictions, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            # the check below said "could not convert string to float" of a classifier's
+            # labels (review, session 23)
+            raise ValueError(
+                f"PredictForecaster.predict: {self._wrapped_name()} predicted values that are "
+                f"not numbers ({exc}); a forecaster's predictions are the values after each "
+                f"window: wrap a regressor") from None
         # the wrapped model's NaN or inf (Ridge gave -inf for windows of 1.7e308) is an error
         # naming it and the window, as in the package's other wrappers (fuzzing, session 23)
-        check_finite_forecasts(np.asarray(predictions, dtype=np.float64), self, "predict",
-                               lambda: f"the wrapped {model_name(self.estimator_)}")
+        check_finite_forecasts(values, self, "predict", subject, inputs=X, returned=predictions)
         return predictions
+
+    def _wrapped_name(self):
+        """The wrapped model, as the errors for its forecasts name it: "the wrapped Ridge"."""
+        return f"the wrapped {model_name(self.estimator_)}"
 
     def get_metadata_routing(self):
         """Get the metadata routing of this object: ``fit`` routes to ``estimator``'s ``fit``.
@@ -674,7 +732,8 @@ class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator)
             raise ValueError(self._no_quantiles_message("predict_quantiles"))
         quantiles = quantile_forecasts(
             _window_model(self.estimator_), masked_as_missing(X), self.n_outputs_, owner=self,
-            subject=lambda: f"the wrapped {model_name(self.estimator_)}")
+            subject=self._wrapped_name,
+            returned=lambda values: values[:, 0, :] if self._y_is_1d else values)
         return quantiles[:, 0, :] if self._y_is_1d else quantiles  # (n, H, Q)
 
     @available_if(_forecasts_quantiles)
@@ -1843,8 +1902,8 @@ class OriginSplit:
         y : array-like of shape (n_samples,) or (n_samples, horizon), optional
             The targets, ``horizon`` values per window: 1-D only when ``horizon`` is 1 (as
             ``make_windows`` returns them), else 2-D with ``horizon`` columns. Rows with a NaN
-            (the windows past a series' end that ``make_windows(..., min_target=...)`` cuts)
-            neither place an origin nor are validated on; their targets overlap every origin's
+            (the windows past a series' end that ``make_windows(..., min_target=...)`` cuts; a
+            masked entry of a masked array is one) neither place an origin nor are validated on; their targets overlap every origin's
             validation values, so they are never trained on either. Without ``y`` every row
             counts as complete, and ``horizon`` is not checked: a horizon shorter than the
             windows' trains on targets that overlap the validation values (see the class
@@ -1874,7 +1933,9 @@ class OriginSplit:
             raise ValueError(self._other_windows_message("X", len(X), index.shape[0]))
         complete = np.ones(index.shape[0], dtype=bool)  # (n,) rows whose target is all there
         if y is not None:
-            y = np.asarray(y, dtype=np.float64)
+            # a masked entry as NaN, a target not observed: its fill value beneath the mask
+            # made the row complete, and moved the origins (review, session 23)
+            y = np.asarray(masked_as_missing(y), dtype=np.float64)
             # a y of any other shape has no per-window width to check against the horizon
             if y.ndim not in (1, 2):
                 raise ValueError(

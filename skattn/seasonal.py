@@ -22,8 +22,9 @@ from ._validation import (ForgetsWarningsWhenPickled, IntegerInterval, MissingTa
                           NonFiniteForecastError, check_finite_forecasts,
                           check_is_fitted_without_tags, declared_tags, fit_routing,
                           fitted_quantiles, forecast_quantiles_of, forecast_with_predict,
-                          model_name, quantile_forecasts, routed_fit_params, takes_three_d,
-                          unmasked_windows, validate_windows)
+                          model_name, noting_masked_inputs, quantile_forecasts,
+                          routed_fit_params, takes_three_d, training_reach, unmasked_windows,
+                          validate_windows, within)
 from .exceptions import SeasonalAdjustmentWarning
 
 
@@ -527,7 +528,11 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
             # NaN targets (missing values) pass through the adjustment to the wrapped
             # forecaster, which accepts or rejects them
             self.__dict__.pop("_warned_of_short_history", None)  # a new model warns again
-            X, y, self.n_channels_ = validate_windows(self, X, y, reset=True, missing_y=True)
+            given_y = y
+            X, y, self.n_channels_ = validate_windows(self, X, y, reset=True)
+            # for the messages about forecasts that are not finite: windows far beyond these
+            # are in other units (see skattn._validation.check_finite_forecasts)
+            self._training_reach = training_reach(X)
             self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
             # int(): NumPy's unsigned integers wrap around in y[:-m]
             self.season_length_ = int(self.season_length)
@@ -559,8 +564,15 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
                 adjusted_y = _beyond_float64(y / future.reshape(y.shape),
                                              "seasonally adjusted targets", "divided")
             # the adjustment divides X and y only: sample_weight (one per window) is unchanged
-            self.forecaster_ = clone(self.forecaster).fit(
-                adjusted, adjusted_y, **forecaster_fit_params)
+            try:
+                self.forecaster_ = clone(self.forecaster).fit(
+                    adjusted, adjusted_y, **forecaster_fit_params)
+            except ValueError as exc:
+                # "Input y contains NaN." where the user gave a masked y, and no NaN
+                noted = noting_masked_inputs(exc, y=given_y)
+                if noted is exc:
+                    raise
+                raise noted from exc
             self.quantiles_ = fitted_quantiles(self.forecaster_)
             self._y_is_1d = y.ndim == 1
         except BaseException:
@@ -664,17 +676,24 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
         check_is_fitted_without_tags(self)
         X, _, _ = validate_windows(self, X, reset=False)
         adjusted, future = self._adjust(X, NonFiniteForecastError)
-        # the wrapped model's own NaN or inf (a Ridge fed windows of another scale) was
-        # returned, or fed back into the next window of a recursive forecast (fuzzing, session
-        # 23)
-        prediction = check_finite_forecasts(
-            np.asarray(self.forecaster_.predict(adjusted), dtype=np.float64), self, "predict",
-            self._wrapped_name)
+        subject = self._wrapped_name
+        try:
+            prediction = np.asarray(self.forecaster_.predict(adjusted), dtype=np.float64)
+        except NonFiniteForecastError as exc:  # a wrapper inside (an ensemble) refused its own
+            if exc.forecasts is None:
+                raise
+            prediction = np.asarray(exc.forecasts, dtype=np.float64)
+            subject = within(exc.subject, self._wrapped_name())
         # multiplied by a factor above 1, a forecast near float64's largest was inf, with only
         # NumPy's RuntimeWarning (fuzzing, session 20)
         with np.errstate(over="ignore"):
-            return _beyond_float64(prediction * future.reshape(prediction.shape), "forecasts",
-                                   "multiplied back", NonFiniteForecastError)
+            forecasts = prediction * future.reshape(prediction.shape)
+        # the wrapped model's own NaN or inf (a Ridge fed windows of another scale) was
+        # returned, or fed back into the next window of a recursive forecast (fuzzing, session
+        # 23); refused with the values multiplied back, for a caller that needs only some
+        check_finite_forecasts(prediction, self, "predict", subject, inputs=X,
+                               returned=forecasts)
+        return _beyond_float64(forecasts, "forecasts", "multiplied back", NonFiniteForecastError)
 
     def predict_quantiles(self, X):
         """The wrapped model's quantile forecasts on the adjusted windows, seasonality put back.
@@ -712,8 +731,15 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
             )
         X, _, _ = validate_windows(self, X, reset=False)
         adjusted, future = self._adjust(X, NonFiniteForecastError)
+
+        def returned(values):  # what this method returns of the wrapped model's values
+            with np.errstate(over="ignore"):
+                values = values * future[:, :, None]
+            return values[:, 0, :] if self._y_is_1d else values
+
         quantiles = quantile_forecasts(  # (n, H, Q), checked finite as in predict
-            self.forecaster_, adjusted, self.n_outputs_, owner=self, subject=self._wrapped_name)
+            self.forecaster_, adjusted, self.n_outputs_, owner=self, subject=self._wrapped_name,
+            returned=returned)
         with np.errstate(over="ignore"):  # as in predict
             quantiles = _beyond_float64(quantiles * future[:, :, None], "prediction intervals",
                                         "multiplied back", NonFiniteForecastError)

@@ -118,7 +118,8 @@ def test_ensemble_and_seasonal_predict_refuse_forecasts_beyond_float64(data):
         warnings.simplefilter("ignore", RuntimeWarning)  # Ridge's own overflow
         with pytest.raises(ValueError, match=re.escape(
                 "ForecastEnsemble.predict: member 'ridge' (Ridge) forecast -inf for window 1, "
-                "horizon step 1: beyond the largest float64")):
+                "horizon step 2 of 3, and the median of the members is -inf there: beyond the "
+                "largest float64")):
             ensemble.predict(window)
         with pytest.raises(ValueError, match=re.escape(
                 "ForecastEnsemble.transform: member 'ridge' (Ridge) forecast -inf")):
@@ -126,7 +127,7 @@ def test_ensemble_and_seasonal_predict_refuse_forecasts_beyond_float64(data):
         seasonal = DeseasonalizedForecaster(Ridge(), season_length=2).fit(X, y)
         with pytest.raises(ValueError, match=re.escape(
                 "DeseasonalizedForecaster.predict: the wrapped Ridge forecast -inf for window 1, "
-                "horizon step 1")):
+                "horizon step 2 of 3")):
             seasonal.predict(window)
         for model in (ensemble, seasonal):
             with pytest.raises(ValueError, match=re.escape(
@@ -149,12 +150,12 @@ def test_quantile_forecasts_beyond_float64_are_an_error(data):
                                   X[0, -1] * np.array([0.5, 1.0, 2.0]))  # finite: as it was
     with pytest.raises(ValueError, match=re.escape(
             "ForecastEnsemble.predict_quantiles: member 'q' (ScaledQuantiles) forecast inf for "
-            "window 0, horizon step 0, quantile 0.9")):
+            "window 0, horizon step 1 of 3, quantile 0.9")):
         ensemble.predict_quantiles(history[None, -8:])
     seasonal = DeseasonalizedForecaster(ScaledQuantiles(), season_length=2).fit(X, y)
     with pytest.raises(ValueError, match=re.escape(
             "DeseasonalizedForecaster.predict_quantiles: the wrapped ScaledQuantiles forecast "
-            "inf for window 0, horizon step 0, quantile 0.9")):
+            "inf for window 0, horizon step 1 of 3, quantile 0.9")):
         seasonal.predict_quantiles(history[None, -8:])
     for model in (ensemble, seasonal, PredictForecaster(ScaledQuantiles()).fit(X, y)):
         with pytest.raises(ValueError, match=re.escape(
