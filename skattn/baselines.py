@@ -48,13 +48,14 @@ import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 from scipy.stats import norm
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import InvalidParameterError, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import (N_JOBS_CONSTRAINT, IntegerInterval, MissingTargetsScoreMixin,
                           as_history, check_quantiles, check_steps, validate_windows)
 from ._worker_warnings import call_recording_warnings, collect, current_caller
 from .exceptions import BaselineFallbackWarning
+from .seasonal import _seasonal_autocorrelation, _shortest_window_finding_a_sine
 from .windows import _stacklevel_outside_package
 
 __all__ = [
@@ -428,6 +429,7 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
             _import_statsforecast(type(self).__name__)
         self._check_params()
         self._warn_seasons_beyond_max_history()
+        self.__dict__.pop("_warned_of_untested_season", None)  # a new model warns again
         quantiles = None if self.quantiles is None else check_quantiles(self.quantiles)
         if y is None:
             raise ValueError(
@@ -629,7 +631,7 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
                                             window_model=False)[:, 0])
         if quantiles is not None:
             self._check_spread_estimable(y.shape[0], "the history has")
-        forecasts, status = self._forecast_recent(y[None, :], steps, quantiles)
+        forecasts, status = self._forecast_recent(y[None, :], steps, quantiles, windows=False)
         self._warn_failures(status)
         return forecasts[0], bool(status[0] in _FELL_BACK)
 
@@ -674,14 +676,21 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
             state.setdefault("quantiles_", None)
         super().__setstate__(state)
 
-    def _forecast_recent(self, histories, steps, quantiles):
+    def _forecast_recent(self, histories, steps, quantiles, windows=True):
         """``_forecast_rows`` of the model with the settings of its fit, on the last
-        ``max_history`` values of each history (n, T); (forecasts, statuses)."""
+        ``max_history`` values of each history (n, T); (forecasts, statuses). ``windows``:
+        the rows are predict's windows (else forecast's history), for the messages."""
         fitted = self._as_fitted()
         max_history = getattr(fitted, "max_history", None)
         if max_history is not None and histories.shape[1] > max_history:
             histories = histories[:, -int(max_history):]  # NumPy's unsigned ints: a Python int
+        self._check_histories(fitted, histories, windows)
         return fitted._forecast_rows(histories, steps, quantiles)
+
+    def _check_histories(self, fitted, histories, windows):
+        """Warnings about predict's windows (``windows``) or forecast's history, (n, T) as the
+        library gets them (after ``max_history``), with ``fitted`` the model of the fit's
+        settings; once-per-model flags are set on ``self``."""
 
     def _as_fitted(self):
         """The model with the settings of its last fit (a shallow copy): ``set_params`` after
@@ -1123,6 +1132,13 @@ class ThetaForecaster(_LocalForecaster):
     3 values; windows of 1 to 3 values get the naive forecast. A window on which statsforecast
     fails gets the fallback forecast, with a :class:`BaselineFallbackWarning`.
 
+    The test needs about four cycles: on fewer it finds only sharp seasonal peaks, not even a
+    noise-free sine of period ``season_length`` (found from 44 values for 12, 196 for 52), and
+    three years of weekly data were forecast as by ``ThetaForecaster(1)``. ``predict`` and
+    ``forecast`` warn (a UserWarning, once per model) when their windows or history, after
+    ``max_history``, hold two seasons but are shorter than that, and the test finds no season
+    in them. Seasons of 2 and 3 are never tested, so never used.
+
     **Prediction intervals** (``quantiles``) are statsforecast's: quantiles of 200 simulated
     paths (seeded, so repeatable) with normal errors whose standard deviation is that of the
     in-sample residuals after the first three. With so few paths the far tails (below 0.025 or
@@ -1165,6 +1181,44 @@ class ThetaForecaster(_LocalForecaster):
     def _naive_by_rule(self, n):
         return n <= 3
 
+    def _check_histories(self, fitted, histories, windows):
+        # statsforecast decomposes a window only when its seasonality test passes, and on short
+        # windows it passes only for sharp seasonal peaks: ThetaForecaster(52) on three years of
+        # weekly data forecast exactly as ThetaForecaster(1), without a word (user trial,
+        # session 23). Warned where the forecasts are made, not at fit: backtest fits on
+        # windows (compare's weekly window is 52) but forecasts from the whole histories
+        season_length = int(fitted.season_length)
+        if season_length < 4 or getattr(self, "_warned_of_untested_season", False):
+            return  # below 4 statsforecast never tests (nor decomposes): see the Notes
+        length = histories.shape[1]
+        needed = _shortest_window_finding_a_sine(season_length, _THETA_CRITICAL_VALUE)
+        if length < 2 * season_length or (needed is not None and length >= needed):
+            return  # below two seasons no model uses the season: a documented rule, no warning
+        if _any_found_seasonal(histories, season_length):
+            return  # the test's own verdict on these values, not their length
+        several = histories.shape[0] > 1
+        noun = "window" if windows else "history"
+        what = (f"the {histories.shape[0]} windows of {length} values hold" if several else
+                f"a {noun} of {length} values holds")
+        capped = (fitted.max_history is not None and length == int(fitted.max_history))
+        longer = (f"max_history >= {needed}" if capped else
+                  f"windows of {needed} values or more (make_windows' window)" if windows else
+                  f"histories of {needed} values or more")
+        warnings.warn(
+            f"ThetaForecaster: {what} {length / season_length:.3g} cycles of "
+            f"season_length={season_length}, and statsforecast's seasonality test (the "
+            f"autocorrelation at lag {season_length} against 1.645 standard errors) found no "
+            f"season in {'any of them' if several else 'it'}. That test finds even a noise-free "
+            f"sine of period {season_length} only in {needed} values "
+            f"({needed / season_length:.3g} cycles) or more; in fewer it passes only for sharp "
+            f"seasonal peaks. {'Their forecasts are' if several else 'Its forecast is'} "
+            f"non-seasonal, as ThetaForecaster(1)'s. Give {longer}, or use "
+            f"SeasonalNaiveForecaster, ETSForecaster or MSTLForecaster, which take the season "
+            f"as given without that test. Said once per model: it applies to every {noun} of "
+            f"fewer than {needed} values the test finds no season in.",
+            UserWarning, stacklevel=_stacklevel_outside_package())
+        self._warned_of_untested_season = True  # after: an "error" filter raised it
+
     def _forecast_window(self, y, steps, quantiles):
         if self._naive_by_rule(y.shape[0]):
             return _naive(y, steps, quantiles), _BY_RULE
@@ -1176,6 +1230,26 @@ class ThetaForecaster(_LocalForecaster):
                 model=None if self.model == "auto" else self.model,
             )
         )
+
+
+#: statsforecast's Theta tests for a season at 90% (two-sided): ``norm.ppf(0.95)``, 1.645
+_THETA_CRITICAL_VALUE = float(norm.ppf(0.95))
+_TESTED_PER_CHUNK = 256  # windows tested at once: the first seasonal one ends the search
+
+
+def _any_found_seasonal(histories, season_length):
+    """Whether statsforecast's Theta seasonality test finds a season in any row of ``histories``
+    (n, T), T >= 2 * season_length: its statistic, computed as statsforecast computes it."""
+    for start in range(0, histories.shape[0], _TESTED_PER_CHUNK):
+        rows = histories[start:start + _TESTED_PER_CHUNK]
+        # in units of each row's largest value: the test is scale-free, and the squares of
+        # values beyond 1e154 overflow (statsforecast gets such rows rescaled, _library_exponent)
+        magnitude = np.abs(rows).max(axis=1, keepdims=True)
+        rows = rows / np.where(magnitude > 0, magnitude, 1.0)
+        autocorrelation, standard_error = _seasonal_autocorrelation(rows, season_length)
+        if np.any(np.abs(autocorrelation) > _THETA_CRITICAL_VALUE * standard_error):
+            return True
+    return False
 
 
 def _check_order(value, name):
@@ -1286,6 +1360,20 @@ class ARIMAForecaster(_LocalForecaster):
         self.max_history = max_history
         self.n_jobs = n_jobs
         self.verbose = verbose
+
+    def _validate_params(self):
+        # the other baselines take the season first, so ARIMAForecaster(52) was met by "The
+        # 'order' parameter ... Got 52 instead." only (user trial, session 23): scikit-learn's
+        # message and error, with the call that was meant
+        try:
+            super()._validate_params()
+        except InvalidParameterError as exc:
+            if isinstance(self.order, Integral) and not isinstance(self.order, bool):
+                raise InvalidParameterError(
+                    f"{exc} ARIMAForecaster's first parameter is the order (p, d, q); the season "
+                    f"is the keyword season_length: did you mean "
+                    f"ARIMAForecaster(season_length={int(self.order)})?") from exc
+            raise
 
     def _check_params(self):
         if self.order is None:
