@@ -858,6 +858,12 @@ def _scale_remedy(owner, reach, given, what, subject):
     if trained is not None and reach > _OTHER_UNITS * trained:
         return (f"{start}, more than {_OTHER_UNITS:g} times theirs: give {what} in the units of "
                 f"the training data")
+    if trained is None:
+        # a model pickled before the training windows' reach was kept (session 23): whether
+        # the inputs are in other units is not known, so both causes are named
+        return (f"{start}: give {what} in the units of the training data, or, if they are, "
+                f"{subject or 'the model'} went astray on them (an unstable fit): check the "
+                f"model's fit and parameters, or forecast with another model")
     return (f"{start}, values of ordinary size, so not their units: {subject or 'the model'} "
             f"went astray on them (an unstable fit, a term that grows without bound): check the "
             f"model's fit and parameters, or forecast with another model")

@@ -393,3 +393,19 @@ def test_validate_windows_takes_the_package_rule_for_missing_targets_only(data):
     _, X, y = data
     with pytest.raises(ValueError, match="missing_y=True only"):
         validate_windows(Ridge(), X, y, reset=True, missing_y=False)
+
+
+def test_a_model_pickled_before_the_training_reach_was_kept_names_both_causes(data):
+    # a model fitted before session 23's fixes has no _training_reach: its error had said
+    # "values of ordinary size, so not their units" for windows 1e10 times the training ones
+    # (review B); whether the units differ is not known, so both remedies are given
+    series, X, y = data
+    model = PredictForecaster(NaNModel()).fit(X, y)
+    del model._training_reach
+    loaded = pickle.loads(pickle.dumps(model))
+    with pytest.raises(ValueError) as info:
+        loaded.predict(X[:2] * 1e10)
+    message = str(info.value)
+    assert "so not their units" not in message
+    assert ("give the windows in the units of the training data, or, if they are, the wrapped "
+            "NaNModel went astray on them") in message
