@@ -301,6 +301,11 @@ def _parser():
                               "its rows in the order of the file, taken as time order unless "
                               "--time-column is given, and its rows need not be contiguous; the "
                               "series come in the order of their first row")
+    compare.add_argument("--no-time-column", action="store_true",
+                         help="no column holds the rows' times: take the file's order as time "
+                              "order and check no column for it (a column of dates that is "
+                              "not the rows' time, such as when a record was last updated, is "
+                              "otherwise checked to increase)")
     compare.add_argument("--time-column", default=None,
                          help="CSV column of the rows' times, which puts the rows of each series "
                               "in time order: numbers, or ISO 8601 dates and times (2024-01-31, "
@@ -597,7 +602,7 @@ def _unclosed_quote_message(path, start):
 
 
 def _read_csv(path, value_column=None, id_column=None, time_column=None, return_times=False,
-              return_time_column=False):
+              return_time_column=False, check_time_order=True):
     """The values of one column of a UTF-8 CSV file; ValueError, naming the line, if unusable.
 
     ``value_column`` None (not given) means the column named DEFAULT_VALUE_COLUMN, or the only
@@ -636,6 +641,9 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
     return_time_column : bool, default False
         Also return the name of the column of dates found and checked as the rows' times (see
         :func:`_found_time_column`), without surrounding spaces; None when none was.
+    check_time_order : bool, default True
+        False (``--no-time-column``): no column holds the rows' times; without ``time_column``
+        no column named like a time, or found by its cells, is checked or read as times.
 
     Returns
     -------
@@ -735,7 +743,7 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
             if time_index == index:
                 raise ValueError(f"{path}: --time-column and {option} are both {time_column!r}; "
                                  "the times must be a column of their own")
-    elif header is not None:
+    elif header is not None and check_time_order:
         # a column named like a time: its order is checked, since rows out of time order were
         # scored silently as another series (user trial 17). Not when two columns are (year,
         # month: neither alone increases) or when one of them is the value or id column
@@ -1022,8 +1030,9 @@ def _check_time_order(path, column, cells, lines, ids, found=False):
                      f"named {_or(TIME_COLUMN_NAMES)})" if found else "")
             # a column found by its cells is found under any name: renaming it does not help
             other = (f"if {named!r} is not the rows' time, name the column that is with "
-                     f"--time-column, or remove {named!r} from the file" if found
-                     else f"if {named!r} is not the rows' time, rename it")
+                     f"--time-column, or give --no-time-column if none is" if found
+                     else f"if {named!r} is not the rows' time, rename it, or give "
+                          f"--no-time-column")
             raise ValueError(
                 f"{path}: the rows{_of_series(name)} are not in time order by column "
                 f"{column!r}{taken}: line {lines[index]} has {cells[index]!r}, not after "
@@ -1278,7 +1287,7 @@ def check_dataset_options(name, value_column=None, id_column=None, time_column=N
 
 
 def load_dataset(name, value_column=None, id_column=None, time_column=None, return_times=False,
-                 return_time_column=False):
+                 return_time_column=False, check_time_order=True):
     """Series (train and test joined), the default horizon and season length, a title, the ids.
 
     Parameters
@@ -1298,6 +1307,8 @@ def load_dataset(name, value_column=None, id_column=None, time_column=None, retu
     return_time_column : bool, default False
         Also return the column of a CSV file found by its cells, all dates, and read as the
         rows' times without ``time_column`` (see :func:`_read_csv`), to tell the user.
+    check_time_order : bool, default True
+        False: no column of a CSV file is the rows' times (see :func:`_read_csv`).
 
     Returns
     -------
@@ -1353,12 +1364,14 @@ def load_dataset(name, value_column=None, id_column=None, time_column=None, retu
     elif id_column is None:
         path = Path(name)
         values, times, found = _read_csv(path, value_column, time_column=time_column,
-                                         return_times=True, return_time_column=True)
+                                         return_times=True, return_time_column=True,
+                                         check_time_order=check_time_order)
         loaded = [values], 12, 1, path.name, None, None if times is None else [times]
     else:
         path = Path(name)
         by_id, times, found = _read_csv(path, value_column, id_column, time_column,
-                                        return_times=True, return_time_column=True)
+                                        return_times=True, return_time_column=True,
+                                        check_time_order=check_time_order)
         loaded = (list(by_id.values()), 12, 1, f"{len(by_id)} series from {path.name}",
                   list(by_id), None if times is None else list(times.values()))
     loaded = loaded if return_times else loaded[:5]
@@ -2062,12 +2075,15 @@ def _compare(args):
         output = plot_path(args.output)
         forecasts_csv = forecasts_path(getattr(args, "forecasts_csv", None), args.dataset)
         check_dataset_options(args.dataset, args.value_column, args.id_column, args.time_column)
+        if args.no_time_column and args.time_column is not None:
+            raise ValueError(f"--no-time-column and --time-column {args.time_column} contradict "
+                             f"each other: give one")
     except ValueError as exc:  # an option's value: after the usage, as argparse's own errors
         error(str(exc))
     try:
         series, horizon, season_length, title, ids, times, found = load_dataset(
             args.dataset, args.value_column, args.id_column, args.time_column, return_times=True,
-            return_time_column=True)
+            return_time_column=True, check_time_order=not args.no_time_column)
         if found is not None and not args.quiet:
             # which column was taken, and why: the rows' order now depends on it (session 23)
             print(f"times: column {found!r} of {Path(args.dataset).name}, whose cells are all "

@@ -2729,7 +2729,7 @@ def test_compare_refuses_rows_out_of_order_by_a_column_of_dates_named_otherwise(
     # would not help (it is found by its cells)
     assert ("Sort the rows by time, or name the column with --time-column week to have them "
             "sorted (if 'week' is not the rows' time, name the column that is with "
-            "--time-column, or remove 'week' from the file)") in err
+            "--time-column, or give --no-time-column if none is)") in err
     # a file of one series, newest first
     rows = [(_weekly(t), t) for t in range(40)][::-1]
     err = _usage_error(["compare", "--dataset", _rows_csv(tmp_path, "week,value", rows),
@@ -2822,7 +2822,8 @@ def test_files_read_as_before_where_no_column_of_dates_is_the_rows_time(tmp_path
                                              r"'2024-09-23', not after '2024-09-30' on line 2\. "
                                              r"Sort the rows by time, or name the column with "
                                              r"--time-column date to have them sorted \(if "
-                                             r"'date' is not the rows' time, rename it\)"):
+                                             r"'date' is not the rows' time, rename it, or "
+                                             r"give --no-time-column\)"):
             load_dataset(shuffled)
 
 
@@ -2858,3 +2859,34 @@ def test_compare_help_says_a_column_of_dates_is_checked_where_none_is_named_like
             "2024-01, 2024Q1; not numbers), distinct within each series, is checked alike, and "
             "the progress output names it") in text
     assert "or a quarter: 2024Q1 or 2024-Q1" in text
+
+
+def test_compare_no_time_column_takes_the_file_order_and_checks_no_column(tmp_path, capsys,
+                                                                          monkeypatch):
+    # since session 23 a column whose cells are all dates is checked as the rows' times; a file
+    # in time order whose extra date column is not (when a record was last updated) was then
+    # refused, and its only way out was editing the file: --no-time-column says none is
+    path, expected = _weeks_csv(tmp_path)
+    rows = [line.split(",") for line in open(path).read().splitlines()]
+    import datetime
+    order = np.random.default_rng(3).permutation(len(rows) - 1)  # unordered, distinct dates
+    updated = [(store, str(datetime.date(2025, 1, 1) + datetime.timedelta(days=int(day))), value)
+               for day, (store, _, value) in zip(order, rows[1:])]
+    extra = _rows_csv(tmp_path, "store,updated,sales", updated, name="updated.csv")
+    err = _usage_error(["compare", "--dataset", extra, *_WEEKS_ARGS, "--models", "snaive",
+                        "--output", "none"], capsys)
+    assert "give --no-time-column if none is" in err
+    runs = _stub_backtest(monkeypatch)
+    main(["compare", "--dataset", extra, *_WEEKS_ARGS, "--models", "snaive", "--output", "none",
+          "--no-time-column"])
+    assert len(runs) == 1  # read and run
+    out = capsys.readouterr().out
+    assert "times: column" not in out  # no column taken as the rows' times
+    from skattn.__main__ import load_dataset
+    series, *_ = load_dataset(extra, "sales", "store", check_time_order=False)
+    for values, (store, wanted) in zip(series, expected.items()):
+        np.testing.assert_array_equal(values, wanted)  # the file's order
+    # the two options contradict each other
+    err = _usage_error(["compare", "--dataset", path, *_WEEKS_ARGS, "--time-column", "week",
+                        "--no-time-column", "--output", "none"], capsys)
+    assert "--no-time-column and --time-column week contradict each other" in err
