@@ -29,14 +29,13 @@ from ._jit import CACHE
 from ._process_shards import ProcessShardRunner, shard_bounds
 from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, IntegerInterval,
                           MissingTargetsScoreMixin, check_quantiles, forecast_quantiles_of,
-                          recursive_forecast, refuse_sparse_frame, validate_windows)
+                          recursive_forecast, validate_windows)
 from .exceptions import (DataShiftWarning, OutlierScaleWarning, TargetUnitsWarning,
                          ZeroWidthIntervalWarning)
 from .nn.losses import loss_backward, loss_forward
 from .nn.optim import AdamW, clip_grad_norm, make_lr_schedule
 from ._zero_width import report_to_ensemble, windows_get, zero_width_rows
-from .windows import (_stacklevel_outside_package, check_fits_in_memory,
-                      masked_as_missing, ragged_message)
+from .windows import _stacklevel_outside_package, check_fits_in_memory
 
 _PREDICT_CHUNK = 2048  # rows per forward pass at predict time: bounds memory on large X
 _COSINE_WARMUP_FRACTION = 0.05  # of the planned optimiser steps, for lr_schedule="cosine"
@@ -1152,51 +1151,11 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
     # Validation
     # ----------------------------------------------------------------------------------------
     def _validate_X(self, X, *, reset, y=None):
-        """Validate X (and y) with scikit-learn's rules, plus the window-specific ones."""
-        if not reset and y is None and self._is_plain_valid_input(X):
-            return X, None, self.n_channels_
-        # a masked entry as NaN: refused in X, a target not observed in y. scikit-learn's checks
-        # drop the mask and trained on the fill values beneath it (fuzzing, session 23)
-        given_X, given_y, X, y = X, y, masked_as_missing(X), masked_as_missing(y)
-        for name, values in (("X", X), ("y", y)):
-            self._refuse_sparse_frame(values, name)
-        try:
-            # as given: validate_windows locates a masked entry of X and says it was masked
-            # right after where, as every other path does (the note came after the remedy;
-            # review, session 23), and of a row of y masked whole
-            return validate_windows(self, given_X, given_y, reset=reset)
-        except ValueError:
-            # rows of different lengths: NumPy's "setting an array element with a sequence. The
-            # requested array has an inhomogeneous shape ..." reached the user (fuzzing, session
-            # 23); looked for only once the checks have failed
-            for name, values, hint in (
-                    ("X", X, "make_windows cuts windows of one length"),
-                    ("y", y, "one row of horizon values per window, NaN for a value that was "
-                             "not observed")):
-                ragged = (ragged_message(values, name) if isinstance(values, (list, tuple))
-                          else None)
-                if ragged:
-                    raise ValueError(f"{ragged} ({hint})") from None
-            raise
-
-    def _refuse_sparse_frame(self, values, name):
-        """:func:`skattn._validation.refuse_sparse_frame`, naming this estimator."""
-        refuse_sparse_frame(values, name, type(self).__name__)
-
-    def _is_plain_valid_input(self, X):
-        """True when X needs no conversion and passes every check ``validate_data`` would make at
-        predict time: a finite float ndarray of the fitted shape, and no column names to compare.
-        Skipping the generic machinery saves ~0.1 ms per call, a third of predicting one window."""
-        return (
-            type(X) is np.ndarray
-            and X.dtype in (np.float64, np.float32)
-            and X.ndim == (2 if self.n_channels_ == 1 else 3)
-            and X.shape[0] >= 1
-            and X.shape[1] == self.n_features_in_
-            and (X.ndim == 2 or X.shape[2] == self.n_channels_)
-            and not hasattr(self, "feature_names_in_")
-            and bool(np.isfinite(X).all())
-        )
+        """Validate X (and y) with scikit-learn's rules, plus the window-specific ones: those of
+        :func:`skattn._validation.validate_windows`, shared with the wrappers and baselines (its
+        predict-time fast path for a finite float ndarray of the fitted shape, masked entries as
+        missing values, sparse frames and ragged rows named)."""
+        return validate_windows(self, X, y, reset=reset)
 
     def _check_params(self, n_timesteps=None):
         """Checks that involve more than one parameter, at fit time (on windows of
