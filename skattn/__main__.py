@@ -1537,9 +1537,10 @@ def check_lengths(series, horizon, season_length, ids=None):
             # of 300 had 15 errors to go through (user trial, retail panel)
             needed = horizon + season_length + 1
             too_short = [number for number, length in enumerate(lengths) if length < needed]
-            message += (f"; {len(too_short)} of the {len(series)} series have fewer than "
+            have, them = ("has", "it") if len(too_short) == 1 else ("have", "them")
+            message += (f"; {len(too_short)} of the {len(series)} series {have} fewer than "
                         f"{needed} values (series {_series_named(too_short, ids)})")
-            message += (": leave them out with --skip-short, or choose a shorter --horizon"
+            message += (f": leave {them} out with --skip-short, or choose a shorter --horizon"
                         if len(too_short) < len(series) else ": choose a shorter --horizon")
         raise ValueError(message)
     if longest - horizon <= horizon:
@@ -1695,8 +1696,9 @@ def skip_short_series(series, horizon, season_length, ids=None):
         raise ValueError(f"--skip-short leaves no series: {which} {too_few}; choose a shorter "
                          "--horizon")
     if skipped:
-        warnings.warn(f"--skip-short: {len(skipped)} of the {len(series)} series have {too_few}, "
-                      f"and are left out (series {_series_named(skipped, ids)})",
+        have, are = ("has", "is") if len(skipped) == 1 else ("have", "are")
+        warnings.warn(f"--skip-short: {len(skipped)} of the {len(series)} series {have} "
+                      f"{too_few}, and {are} left out (series {_series_named(skipped, ids)})",
                       UserWarning, stacklevel=2)
         ids = kept if ids is None else [ids[number] for number in kept]
     return [series[number] for number in kept], ids, len(skipped)

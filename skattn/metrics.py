@@ -56,7 +56,9 @@ take them by scikit-learn's metadata routing too
 """
 from __future__ import annotations
 
+import contextvars
 import sys
+import threading
 import uuid
 import warnings
 from numbers import Real
@@ -457,7 +459,7 @@ def smape(y_true, y_pred, sample_weight=None):
 
 def _smape(y_true, y_pred, sample_weight=None):
     """:func:`smape` without its MetricWarning, for callers that say it their own way (backtest
-    and compare, once for the whole table; the scorer, once per call)."""
+    and compare, once for the whole table; the scorer, once per scorer and process)."""
     return _smape_of_pair(*_pair(y_true, y_pred), sample_weight)
 
 
@@ -514,20 +516,28 @@ def _stacklevel_of_caller():
     return own_level if no_caller and own_level is not None else level
 
 
-def _warn_if_smape_misleads(y_true, y_pred, sample_weight=None):
+def _warn_if_smape_misleads(y_true, y_pred, sample_weight=None, scorer_token=None):
     """The MetricWarning of :func:`smape` (and ``neg_smape_scorer``) when some value's term is
-    200 however close its forecast, at the line that called them."""
+    200 however close its forecast, at the line that called them: at every call, or, given the
+    ``scorer_token`` of the scorer that called, once per scorer and process
+    (:func:`_first_warning`)."""
     # each holiday (a 0 in retail data) counted 200 whatever the forecast, and a grid search by
     # sMAPE was silently decided by the folds that held holidays; only backtest warned (user
     # trial, session 20)
     count, total = _smape_misleading_values(y_true, y_pred, sample_weight)
-    if count:
-        warnings.warn(
-            f"{count} of the {total} values are 0, forecast as 0, or of the other sign than "
-            f"their forecast: sMAPE (200 |y - f| / (|y| + |f|)) counts each of them 200 however "
-            f"close the forecast, so it can rank models wrongly on such data; compare them by "
-            f"MASE or MAE (skattn.metrics.mase, mae; make_mase_scorer, neg_mae_scorer)",
-            MetricWarning, stacklevel=_stacklevel_of_caller())
+    if not count or (scorer_token is not None and not _first_warning(scorer_token, "smape")):
+        return
+    # the scorer's message counts the values of one call, a search's first fold that held such a
+    # value: it says that the folds after it are not warned of
+    once = ("" if scorer_token is None else
+            " (this scorer says so once, of the first values it scored that hold one, not at "
+            "each fold of a search)")
+    warnings.warn(
+        f"{count} of the {total} values are 0, forecast as 0, or of the other sign than "
+        f"their forecast: sMAPE (200 |y - f| / (|y| + |f|)) counts each of them 200 however "
+        f"close the forecast, so it can rank models wrongly on such data; compare them by "
+        f"MASE or MAE (skattn.metrics.mase, mae; make_mase_scorer, neg_mae_scorer){once}",
+        MetricWarning, stacklevel=_stacklevel_of_caller())
 
 
 def _smape_of_pair(y_true, y_pred, sample_weight=None):
@@ -1380,11 +1390,64 @@ def _rmse_of_observed(y_true, y_pred, sample_weight=None):
 
 def _smape_of_observed(y_true, y_pred, sample_weight=None):
     """:func:`smape` of the observed values: each horizon step's on its observed rows (weighted by
-    the rows' ``sample_weight``), averaged. Its MetricWarning once per call, not once per step."""
+    the rows' ``sample_weight``), averaged. Its MetricWarning once per call, not once per step;
+    called by ``neg_smape_scorer`` (:data:`_SCORER_TOKEN` set), once per scorer and process."""
     y_true, y_pred = masked_as_missing(y_true), masked_as_missing(y_pred)
     value = _metric_of_observed(_smape, y_true, y_pred, sample_weight)
-    _warn_if_smape_misleads(y_true, y_pred, sample_weight)
+    _warn_if_smape_misleads(y_true, y_pred, sample_weight, _SCORER_TOKEN.get())
     return value
+
+
+# (token of a scorer, what it warned of) for each warning the package's scorers gave in this
+# process; the lock keeps a search's threads (joblib's threading backend) from both warning
+_WARNED_BY_SCORERS = set()
+_WARNED_BY_SCORERS_LOCK = threading.Lock()
+
+#: The token of the scorer whose metric is being computed (set by ``_WindowsScorer._score``), by
+#: which the metric's warning is said once per scorer; None outside a scorer's call. A context
+#: variable, not a keyword of the metric: scikit-learn takes a metric's keywords for metadata
+#: that a search may route, and listed ``scorer_token`` among the scorer's requests.
+_SCORER_TOKEN = contextvars.ContextVar("skattn_scorer_token", default=None)
+
+
+def _first_warning(token, *about):
+    """Whether the scorer named ``token`` (or a copy of it) warns of ``about`` for the first time
+    in this process: True once, recorded, then False.
+
+    A scorer warns of each thing once, not at each call: a search calls its scorer once per fold
+    and candidate, and scikit-learn resets the warning filters for each call, so Python's default
+    filter (once per line) showed the MASE scorer's warning at every one, 12 times for 3
+    candidates over 4 origins (session 23), and ``neg_smape_scorer``'s at every one that held a
+    0, 9 times for 3 candidates over 4 origins of a panel with holidays (its message counts the
+    fold's values, so each was new to the filter anyway). A parallel search
+    scores in worker processes, each task with its own copy of the scorer; the copies share its
+    token (:class:`_WarnsOnce`), so each worker warns once.
+    """
+    key = (token, *about)
+    with _WARNED_BY_SCORERS_LOCK:
+        if key in _WARNED_BY_SCORERS:
+            return False
+        _WARNED_BY_SCORERS.add(key)
+    return True
+
+
+class _WarnsOnce:
+    """What the scorers that warn share: a token naming the scorer and its copies, by which
+    :func:`_first_warning` says each of their warnings once per scorer and process."""
+
+    def _warning_token(self):
+        """The token naming this scorer and its copies (pickled to a search's workers,
+        deep-copied), given when the scorer is built; a scorer pickled by an earlier version,
+        without one, gets one now."""
+        return self.__dict__.setdefault("_token", uuid.uuid4().hex)
+
+    def __getstate__(self):
+        # a token before the copies are made, so that they share it: a scorer of an earlier
+        # version, pickled to a search's workers before it first scored, would give each task's
+        # copy a token of its own, and each would warn. The state is the __dict__ (Python 3.10
+        # has no object.__getstate__ to defer to)
+        self._warning_token()
+        return self.__dict__
 
 
 #: Scorers of minus the metric. NaN in the targets (a value past a series' end, from
@@ -1397,20 +1460,32 @@ def _smape_of_observed(y_true, y_pred, sample_weight=None):
 #: the weights on after ``scorer.set_score_request(sample_weight=True)`` — on a copy
 #: (``copy.deepcopy(neg_mae_scorer)``): these are shared objects, and a request set on them holds
 #: for the whole process, as scikit-learn's ``get_scorer`` avoids by returning copies.
-#: ``neg_smape_scorer`` raises :func:`smape`'s MetricWarning, once per call (per fold of a
-#: search), where the values left in hold a 0 or a forecast of the other sign: rank such data
-#: by ``neg_mae_scorer`` or :func:`make_mase_scorer`.
-class _WindowsScorer(_Scorer):
+#: ``neg_smape_scorer`` raises :func:`smape`'s MetricWarning where the values left in hold a 0
+#: or a forecast of the other sign, once per scorer (and its copies) and process, not at each
+#: fold and candidate of a search (the message counts the values of the first call that held
+#: one): rank such data by ``neg_mae_scorer`` or :func:`make_mase_scorer`.
+class _WindowsScorer(_WarnsOnce, _Scorer):
     """scikit-learn's scorer of a metric (what ``make_scorer(metric, greater_is_better=False)``
     makes), refusing windows ``X`` with masked entries (:func:`skattn._validation.
     unmasked_windows`) before the estimator predicts them: a scikit-learn model dropped the
     mask and predicted from the fill values beneath it, scored as if they were data
     (``neg_mae_scorer(Ridge, X_masked, y)`` -8.18; review, session 23). A masked array that
-    masks nothing is its data. ``_score`` is what scikit-learn's multi-metric scoring calls."""
+    masks nothing is its data. ``_score`` is what scikit-learn's multi-metric scoring calls.
+
+    The metric's warning (sMAPE's) is said once per scorer and process: the scorer's token is
+    :data:`_SCORER_TOKEN` while the metric runs (:func:`_first_warning`)."""
+
+    def __init__(self, score_func, sign, kwargs, response_method="predict"):
+        super().__init__(score_func, sign, kwargs, response_method)
+        self._warning_token()
 
     def _score(self, method_caller, estimator, X, y_true, **kwargs):
         X = unmasked_windows(X, type(estimator).__name__)
-        return super()._score(method_caller, estimator, X, y_true, **kwargs)
+        scoring = _SCORER_TOKEN.set(self._warning_token())
+        try:
+            return super()._score(method_caller, estimator, X, y_true, **kwargs)
+        finally:
+            _SCORER_TOKEN.reset(scoring)
 
 
 neg_mae_scorer = _WindowsScorer(_mae_of_observed, -1, {}, "predict")
@@ -1496,30 +1571,19 @@ _MIN_SEASONAL_DIFFERENCES = 4
 _FEW_DIFFERENCES_INFLATION = {1: (3.2, 9.6), 2: (1.5, 2.0), 3: (1.26, 1.5)}
 
 
-# (token of a MASE scorer, window, season_length) already warned of in this process
-_WARNED_OF_FEW_DIFFERENCES = set()
-
-
 def _warn_if_few_seasonal_differences(window, season_length, token):
     """The MASE scorer's MetricWarning when its windows of ``window`` values hold fewer than
     ``_MIN_SEASONAL_DIFFERENCES`` seasonal differences of period ``season_length`` (and at least
     one: :func:`mase` refuses windows without any), at the line that called the scorer; once per
-    scorer (``token``), window length and process.
-
-    Not at every call: a search calls its scorer once per fold and candidate, and scikit-learn
-    resets the warning filters for each call, so Python's default filter (once per line) showed
-    it at every one, 12 times for 3 candidates over 4 origins. A parallel search scores in worker
-    processes, each task with its own copy of the scorer; the copies share its token, so each
-    worker warns once.
+    scorer (``token``), window length and process (:func:`_first_warning`).
     """
     # windows of 53 weeks scored with make_mase_scorer(52) were scaled by one difference each:
     # one window's scale was 0.23 (the median 115.9), its MASE 370.6, and the fold scored -13.64
     # where the median window's MASE was 0.6, without a word (user trial, session 23)
     n_differences = window - season_length
-    key = (token, window, season_length)
-    if not 1 <= n_differences < _MIN_SEASONAL_DIFFERENCES or key in _WARNED_OF_FEW_DIFFERENCES:
+    if (not 1 <= n_differences < _MIN_SEASONAL_DIFFERENCES
+            or not _first_warning(token, window, season_length)):
         return
-    _WARNED_OF_FEW_DIFFERENCES.add(key)
     median, tenth = _FEW_DIFFERENCES_INFLATION[n_differences]
     differences, happen = (("difference", "happens") if n_differences == 1
                            else ("differences", "happen"))
@@ -1539,7 +1603,7 @@ def _warn_if_few_seasonal_differences(window, season_length, token):
         MetricWarning, stacklevel=_stacklevel_of_caller())
 
 
-class MASEScorer(_ScorerTakingWeights):
+class MASEScorer(_WarnsOnce, _ScorerTakingWeights):
     """Scorer ``(estimator, X, y) -> -MASE`` that scales each window's forecast by its own history.
 
     Each row of ``X`` is the history its forecast is scaled by (its in-sample seasonal-naive
@@ -1601,10 +1665,9 @@ class MASEScorer(_ScorerTakingWeights):
         # ("series 0 (row 0 of y_true): season_length must be ..."), and a search scored every
         # candidate NaN (fuzzing, session 23)
         self.season_length = check_integer("season_length", season_length)
-        # names this scorer and its copies (pickled to a search's workers, deep-copied) among
-        # those that warned of their windows (_WARNED_OF_FEW_DIFFERENCES); a scorer pickled
-        # before session 23 gets one when it first scores
-        self._token = uuid.uuid4().hex
+        # names this scorer and its copies among those that warned of their windows
+        # (_first_warning)
+        self._warning_token()
 
     def __call__(self, estimator, X, y, sample_weight=None):
         """Minus the MASE of ``estimator``'s forecasts for windows ``X``.
@@ -1664,7 +1727,7 @@ class MASEScorer(_ScorerTakingWeights):
         value = self._mase(history, y, y_pred, sample_weight)
         # after the score: a window too short for any seasonal difference is mase's ValueError
         _warn_if_few_seasonal_differences(history.shape[1], self.season_length,
-                                          self.__dict__.setdefault("_token", uuid.uuid4().hex))
+                                          self._warning_token())
         return -value
 
     def _mase(self, history, y, y_pred, sample_weight):

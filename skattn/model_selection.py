@@ -1321,9 +1321,10 @@ def backtest(
             others = f"; it needs at least {needed}: use fewer origins or a shorter horizon"
         else:
             # with covariates, the same series' covariates go too: filter by position
-            others = (f"; {too_short.size} of the {n_series} series have fewer than {needed} "
+            have, them = ("has", "it") if too_short.size == 1 else ("have", "them")
+            others = (f"; {too_short.size} of the {n_series} series {have} fewer than {needed} "
                       f"values (series {', '.join(map(str, too_short[:10]))}"
-                      f"{', ...' if too_short.size > 10 else ''}): leave them out, e.g. keep = "
+                      f"{', ...' if too_short.size > 10 else ''}): leave {them} out, e.g. keep = "
                       f"[i for i, s in enumerate(series) if len(s) >= {needed}] and pass "
                       f"[series[i] for i in keep] (and their covariates), or use fewer origins")
         raise ValueError(

@@ -2459,7 +2459,7 @@ def test_compare_length_checks_concern_the_first_season_only(tmp_path, capsys,
     assert [len(run["forecasts"]["__truth__"][0]) for run in backtest_results.runs] == [2, 2]
     # the primary season first: now 24 is MASE's season, and 'short' is too short for it
     backtest_results.runs.clear()
-    with pytest.warns(UserWarning, match=r"--skip-short: 1 of the 2 series have fewer than 31 "
+    with pytest.warns(UserWarning, match=r"--skip-short: 1 of the 2 series has fewer than 31 "
                                          r"values, .*season_length \+ 1 = 25 .*"
                                          r"\(series 'short'\)$"):
         main(argv + ["--season-length", "24,4"])

@@ -911,7 +911,15 @@ def test_smape_warns_once_at_the_callers_line_counting_the_values_that_count_200
         smape([[0.0, 2.0], [3.0, 2.0]], [[1.0, 2.0], [3.0, 2.0]], sample_weight=[0.0, 1.0])
 
 
-def test_smape_scorer_warns_once_per_call_at_its_callers_line():
+def _new_smape_scorer():
+    # a scorer that has warned of nothing yet: neg_smape_scorer warns once per process, and
+    # other tests score with it
+    from skattn.metrics import _smape_of_observed, _WindowsScorer
+
+    return _WindowsScorer(_smape_of_observed, -1, {}, "predict")
+
+
+def test_smape_scorer_warns_once_per_scorer_at_its_callers_line():
     import warnings
 
     from sklearn.dummy import DummyRegressor
@@ -921,25 +929,29 @@ def test_smape_scorer_warns_once_per_call_at_its_callers_line():
     X = np.arange(24.0).reshape(8, 3)
     y = np.column_stack([np.r_[0.0, np.arange(1.0, 8.0)], np.arange(1.0, 9.0)])
     model = DummyRegressor().fit(X, y)
+    scorer = _new_smape_scorer()
     with pytest.warns(MetricWarning) as record:
-        neg_smape_scorer(model, X, y)
+        scorer(model, X, y)
     assert [str(r.message)[:18] for r in record] == ["1 of the 16 values"]
     assert record[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scorer(model, X, y)  # warned already: once per scorer (test_scorer_warnings_once.py)
     # with values not observed: scored step by step, warned once, the NaN not counted
     with_missing = y.copy()
     with_missing[1:3, 1] = np.nan
     with pytest.warns(MetricWarning) as record:
-        neg_smape_scorer(model, X, with_missing, sample_weight=np.r_[1.0, np.ones(7)])
+        _new_smape_scorer()(model, X, with_missing, sample_weight=np.r_[1.0, np.ones(7)])
     assert [str(r.message)[:18] for r in record] == ["1 of the 14 values"]
     assert record[0].filename == __file__
-    # a search: once per fold that holds a 0, at the line that ran the search
+    # a search: once, at the line that ran the search
     with pytest.warns(MetricWarning) as record:
-        GridSearchCV(DummyRegressor(), {"strategy": ["mean"]}, scoring=neg_smape_scorer,
+        GridSearchCV(DummyRegressor(), {"strategy": ["mean"]}, scoring=_new_smape_scorer(),
                      cv=2).fit(X, y)
     assert len(record) == 1 and record[0].filename == __file__
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        neg_smape_scorer(model, X, y + 1.0)
+        _new_smape_scorer()(model, X, y + 1.0)
 
 
 # ------------------------------------------------------------------------------------------
@@ -980,14 +992,15 @@ def test_smape_warning_without_a_callers_line_is_put_at_the_scorers_own_line():
     X = np.arange(24.0).reshape(8, 3)
     y = np.column_stack([np.r_[0.0, np.arange(1.0, 8.0)], np.arange(1.0, 9.0)])
     model = DummyRegressor().fit(X, y)
-    record = _smape_warnings_in_a_thread(neg_smape_scorer, model, X, y)
+    record = _smape_warnings_in_a_thread(_new_smape_scorer(), model, X, y)
     assert len(record) == 1
     assert record[0].filename == skattn.metrics.__file__
     # a thread whose target is the user's own function: its line, as in the main thread
     calls = []
+    scorer = _new_smape_scorer()
 
     def score():
-        calls.append(neg_smape_scorer(model, X, y))
+        calls.append(scorer(model, X, y))
 
     record = _smape_warnings_in_a_thread(score)
     assert len(record) == 1 and record[0].filename == __file__ and calls
@@ -1006,7 +1019,7 @@ import numpy as np
 from sklearn.dummy import DummyRegressor
 from sklearn.model_selection import GridSearchCV
 from skattn.exceptions import MetricWarning
-from skattn.metrics import neg_smape_scorer
+from skattn.metrics import _smape_of_observed, _WindowsScorer, neg_smape_scorer
 X = np.arange(48.0).reshape(16, 3)
 y = np.column_stack([np.r_[0.0, np.arange(1.0, 16.0)], np.arange(1.0, 17.0)])
 search = GridSearchCV(DummyRegressor(), {"strategy": ["mean", "median"]}, cv=2,
@@ -1015,7 +1028,8 @@ search.fit(X, y)
 sys.stderr.flush()
 print("FILTERED", file=sys.stderr, flush=True)
 warnings.filterwarnings("ignore", category=MetricWarning, module="skattn")
-search.fit(X, y)
+# a new scorer, which the workers have not warned of: neg_smape_scorer warns once per process
+search.set_params(scoring=_WindowsScorer(_smape_of_observed, -1, {}, "predict")).fit(X, y)
 """
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             timeout=120)
