@@ -16,11 +16,22 @@ may say why it failed), would be lost (session 17's review). Work that runs in t
 process (``n_jobs=1``, or joblib's threading backend) is called as it is: its warnings reach the
 caller as they are raised, its exceptions as they are raised, and recording warnings from several
 threads at once would not be safe (``catch_warnings`` swaps process-wide state).
+
+Work that calls several models in the caller's own process (a ``ForecastEnsemble``'s members)
+shows each distinct warning once through :func:`each_warning_once`: scikit-learn's
+``catch_warnings`` in every model's ``check_array`` resets Python's once-per-location memory, so
+under the default filters the recipe's 18 members showed 18 copies of the same warning, where
+their fits in worker processes, raised again through :func:`collect`, showed one. It records
+what the caller's filters let through in the thread that asked (through ``warnings.showwarning``,
+which the filters call after their decision, never through ``catch_warnings(record=True)``) and
+raises it again on leaving; other threads' warnings pass as they are.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import threading
 import traceback
 import warnings
 from typing import NamedTuple
@@ -96,13 +107,27 @@ def call_recording_warnings(caller, function, *args, **kwargs):
                     for w in caught], error
 
 
+def _warn_again(message, category, filename, lineno, module, registry):
+    """``warnings.warn_explicit`` of a recorded warning, with the name of the module it was
+    raised in: a filter's module pattern matched there and not here (the name derived from the
+    file's path), and the warning was lost (review, session 19). A recorder of
+    :func:`each_warning_once` around this call keeps that name too."""
+    outer = getattr(_this_thread, "module", _UNKNOWN)
+    _this_thread.module = module
+    try:
+        warnings.warn_explicit(message, category, filename, lineno, module=module,
+                               registry=registry)
+    finally:
+        if outer is _UNKNOWN:
+            del _this_thread.module
+        else:
+            _this_thread.module = outer
+
+
 def reissue_warnings(records):
     """Raise again, in this process and under its filters, warnings recorded in a worker."""
     for text, category, filename, lineno, module in records:
-        # with the module name the worker raised it in: a filter's module pattern matched in the
-        # worker and not here, and the warning was lost with n_jobs > 1 (review, session 19)
-        warnings.warn_explicit(text, category, filename, lineno, module=module,
-                               registry=_REISSUED_REGISTRY)
+        _warn_again(text, category, filename, lineno, module, _REISSUED_REGISTRY)
 
 
 def worker_exception(error):
@@ -127,3 +152,150 @@ def collect(outcomes, naming=None):
                 raise exception
             raise naming(index, exception) from exception
     return [result for result, _, _ in outcomes]
+
+
+# The recording of each_warning_once. Per thread: the recorders, innermost last, and the module
+# of a warning raised again by _warn_again (which the hook cannot see). Process-wide: the hook in
+# warnings.showwarning, put there while any thread records (counted), and the showwarning it
+# replaced, which shows the warnings of threads that do not record.
+_this_thread = threading.local()
+_hook_lock = threading.Lock()
+_hook = {"users": 0, "replaced": None}
+_UNKNOWN = object()
+
+
+def _module_warned_from(filename, lineno):
+    """The name of the module ``warnings.warn`` matched the filters' module patterns against for
+    a warning of ``filename``, ``lineno``: that of the frame on the stack at that line (the one
+    its ``stacklevel`` chose; ``__main__`` for a notebook's cell, whose file is no module's), or
+    :func:`_module_of` the file (a ``warn_explicit`` of a line not on the stack)."""
+    frame = sys._getframe(2)  # the hook's caller's caller
+    while frame is not None:
+        if frame.f_lineno == lineno and frame.f_code.co_filename == filename:
+            return frame.f_globals.get("__name__", "<string>")
+        frame = frame.f_back
+    return _module_of(filename)
+
+
+def _record_or_show(message, category, filename, lineno, file=None, line=None):
+    """``warnings.showwarning`` while a thread records: what the filters let through (an
+    "error" filter raised, "ignore" dropped it) goes to the thread's innermost recorder, or,
+    for a thread that does not record, to the showwarning this one replaced."""
+    recorders = getattr(_this_thread, "recorders", None)
+    if not recorders or file is not None:  # a file: printing asked for, not a warning raised
+        return _hook["replaced"](message, category, filename, lineno, file, line)
+    module = getattr(_this_thread, "module", _UNKNOWN)
+    if module is _UNKNOWN:
+        module = _module_warned_from(filename, lineno)
+    recorder = recorders[-1]
+    recorder.records.append((message, category, filename, lineno, module, recorder.label))
+    return None
+
+
+class ShownWarnings:
+    """The warnings shown in one thread within :func:`each_warning_once`, in the order they came:
+    ``records``, ``(message, category, filename, lineno, module, label)``, ``label`` being the
+    part of the work that raised it (:func:`attributed_to`), or None."""
+
+    def __init__(self):
+        self.records = []
+        self.label = None
+
+    def add(self, records, label=None):
+        """Warnings recorded by :func:`call_recording_warnings` in a worker process, kept as if
+        ``label`` had raised them here."""
+        self.records.extend(tuple(record) + (label,) for record in records)
+
+
+@contextlib.contextmanager
+def attributed_to(label):
+    """Within: the warnings this thread's innermost :func:`each_warning_once` records are
+    ``label``'s (a member's name). Nothing when the thread does not record (a worker)."""
+    recorders = getattr(_this_thread, "recorders", None)
+    if not recorders:
+        yield
+        return
+    recorder = recorders[-1]
+    outer, recorder.label = recorder.label, label
+    try:
+        yield
+    finally:
+        recorder.label = outer
+
+
+def _with_note(message, category, note):
+    """``message`` (a Warning or its text) with ``note`` appended: a new warning of its
+    ``category``, or ``message`` as it is when the category cannot be built from a text."""
+    if not note:
+        return message
+    try:
+        return category(str(message) + note)
+    except Exception:  # noqa: BLE001 -- a category built otherwise: as it came
+        return message
+
+
+def _raise_again(records, note):
+    """Raise the ``records`` of a :class:`ShownWarnings` again, in their order, under the
+    filters, each from where it first was and with its module: "default", "module" and "once"
+    show each distinct one once (one fresh registry per file, as a module's
+    ``__warningregistry__`` after a reset), "always" every one. ``note(labels)``: the text
+    appended to a warning, given the distinct labels that raised it, first first."""
+    labels = {}
+    for message, category, filename, lineno, _, label in records:
+        key = (category, str(message), filename, lineno)
+        labels.setdefault(key, {})
+        if label is not None:
+            labels[key][label] = None  # an ordered set
+    noted, registries = {}, {}
+    for message, category, filename, lineno, module, _ in records:
+        key = (category, str(message), filename, lineno)
+        if key not in noted:
+            # the first occurrence's message (a Warning keeps its attributes), noted
+            noted[key] = _with_note(message, category,
+                                    note(list(labels[key])) if note is not None else "")
+        _warn_again(noted[key], category, filename, lineno, module,
+                    registries.setdefault(filename, {}))
+
+
+@contextlib.contextmanager
+def each_warning_once(note=None):
+    """Within: the warnings the caller's filters let through in this thread are recorded (a
+    :class:`ShownWarnings`, yielded), not shown; on leaving, even by an exception, they are
+    raised again under the filters, so that each distinct one shows once (every one under
+    "always").
+
+    For work that calls several models in the caller's process, each of whose
+    ``check_array`` resets Python's once-per-location memory. The filters decide throughout:
+    an "error" filter raises a warning where it is raised, "ignore" drops it, ``pytest.warns``
+    and ``catch_warnings(record=True)`` get what is raised again, from the file, line and module
+    of the first occurrence. Nests: an inner one raises its warnings again into the outer.
+
+    Only this thread records (what other threads show while it does passes as it is), through
+    ``warnings.showwarning``, which is installed while any thread records and restored when the
+    last stops, if it is still there: ``catch_warnings`` swaps process-wide state, and another
+    thread's that restores an older showwarning at worst lets warnings be shown as they are
+    raised.
+
+    Parameters
+    ----------
+    note : callable or None, default=None
+        ``note(labels)``: the text appended to a warning (e.g. the members it came from), given
+        the distinct labels (:func:`attributed_to`) of the parts of the work that raised it.
+    """
+    recorder = ShownWarnings()
+    with _hook_lock:
+        if warnings.showwarning is not _record_or_show:
+            _hook["replaced"] = warnings.showwarning
+            warnings.showwarning = _record_or_show
+        _hook["users"] += 1
+    recorders = _this_thread.__dict__.setdefault("recorders", [])
+    recorders.append(recorder)
+    try:
+        yield recorder
+    finally:
+        recorders.remove(recorder)
+        with _hook_lock:
+            _hook["users"] -= 1
+            if not _hook["users"] and warnings.showwarning is _record_or_show:
+                warnings.showwarning = _hook["replaced"]
+        _raise_again(recorder.records, note)

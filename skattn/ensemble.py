@@ -32,7 +32,8 @@ from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, Integer
                           quantile_forecasts, ragged_windows_message, refuse_sparse_frames,
                           shown_entries, shown_quantiles, takes_three_d, training_reach,
                           unmasked_windows, validate_windows, within, window_channels)
-from ._worker_warnings import call_recording_warnings, collect, current_caller
+from ._worker_warnings import (attributed_to, call_recording_warnings, collect, current_caller,
+                               each_warning_once)
 from ._zero_width import (members_of_an_ensemble, report_to_ensemble, windows_get,
                           zero_width_rows)
 from .windows import _stacklevel_outside_package, masked_as_missing, masked_note
@@ -248,6 +249,25 @@ def _is_dropped(member):
     return isinstance(member, str) and member == "drop"
 
 
+def _members_note(n_members):
+    """``note`` of :func:`~skattn._worker_warnings.each_warning_once` for an ensemble of
+    ``n_members`` members: which members raised a warning that more than one raised ("" for
+    one, whose text is left as it was): " (ForecastEnsemble: all 18 members)" (or "both
+    members"), "... 2 of 18 members, 'a' and 'b')", "... 5 of 18 members, 'a', 'b', 'c' and 2
+    more)". Appended, so that filters and ``pytest.warns(match=...)`` on the text still match
+    it."""
+    def note(names):
+        if len(names) < 2:
+            return ""
+        if len(names) == n_members:
+            return (" (ForecastEnsemble: both members)" if n_members == 2 else
+                    f" (ForecastEnsemble: all {n_members} members)")
+        shown = [repr(name) for name in names[:3]] + (
+            [f"{len(names) - 3} more"] if len(names) > 3 else [])
+        return f" (ForecastEnsemble: {len(names)} of {n_members} members, {_listed(shown)})"
+    return note
+
+
 def _is_member_estimator(member):
     # an instance (not a class) with the methods VotingRegressor calls
     return (not isinstance(member, type) and hasattr(member, "fit")
@@ -326,8 +346,10 @@ class _MemberRecordingWarnings(BaseEstimator):
     def fit(self, X, y, **fit_params):
         member = clone(self.estimator)
         try:
-            self.estimator_, self.warnings_, self.error_ = call_recording_warnings(
-                self.caller, member.fit, X, y, **fit_params)
+            # in the caller's process, the ensemble's each_warning_once notes the member's name
+            with attributed_to(self.name):
+                self.estimator_, self.warnings_, self.error_ = call_recording_warnings(
+                    self.caller, member.fit, X, y, **fit_params)
         except Exception as exc:  # in the caller's process
             raise _naming_the_member(exc, member, self.name) from exc
         return self
@@ -366,6 +388,9 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         the slowest first, so that no worker is left fitting a long one alone at the end (the
         order does not change the median, and the mean only by rounding). The warnings of
         members fitted in worker processes are raised again in the caller, under its filters.
+        Whatever ``n_jobs``, each distinct warning of the members shows once per call (every
+        copy under an "always" filter), its text followed by the members it came from when
+        several raised it, e.g. "(ForecastEnsemble: all 18 members)".
     verbose : bool, default=False
         Print the time each member took to fit.
 
@@ -594,19 +619,29 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         self._training_reach = training_reach(X_checked)
         self._caller = current_caller()
         try:
-            try:
-                _BaseVoting.fit(self, X, y, **fit_params)
-            finally:
-                del self._caller
+            # each distinct warning of the members once, naming those it came from: fitted in
+            # the caller's process each member's check_array reset Python's once-per-location
+            # memory, and the recipe's 18 members showed 18 copies of its SeasonalAdjustmentWarning
+            # and ConvergenceWarning where n_jobs=2 showed one. Those of members fitted in worker
+            # processes join them; all are raised again on leaving, an exception too (a member
+            # that failed), under the caller's filters (whose "error" raised them in the member)
+            with each_warning_once(_members_note(sum(
+                    not _is_dropped(member) for _, member in self.estimators))) as shown:
+                try:
+                    _BaseVoting.fit(self, X, y, **fit_params)
+                finally:
+                    del self._caller
+                recorders = self.estimators_
+                del self.estimators_, self.named_estimators_
+                for recorder in recorders:
+                    shown.add(recorder.warnings_, recorder.name)
+                fitted = collect(
+                    [(recorder.estimator_, [], recorder.error_) for recorder in recorders],
+                    naming=lambda index, exc: _naming_the_member(exc, recorders[index].estimator,
+                                                                 recorders[index].name))
             # not fitted until every member's warnings are raised (an "error" filter stops
-            # here) and no member failed
-            recorders = self.estimators_
-            del self.estimators_, self.named_estimators_
-            self.estimators_ = collect(
-                [(recorder.estimator_, recorder.warnings_, recorder.error_)
-                 for recorder in recorders],
-                naming=lambda index, exc: _naming_the_member(exc, recorders[index].estimator,
-                                                             recorders[index].name))
+            # there) and no member failed
+            self.estimators_ = fitted
         except ValueError as exc:
             # a member's "Input y contains NaN." where the user gave a masked y, and no NaN
             noted = noting_masked_inputs(exc, y=given_y)
@@ -711,23 +746,28 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         X = unmasked_windows(X, type(self).__name__)
         shape = (_num_samples(X),) + self._prediction_shape_tail
         predictions, refusals = [], {}
-        for index, member in enumerate(self.estimators_):
-            try:
-                prediction = np.asarray(member.predict(X), dtype=np.float64)
-            except NonFiniteForecastError as exc:  # a wrapper's (a DeseasonalizedForecaster)
-                if exc.forecasts is None:  # no values: an adjustment of the windows overflowed
-                    raise self._member_error(exc, index, method) from exc
-                # its values, combined as any member's: the median is robust to them
-                prediction, refusals[index] = np.asarray(exc.forecasts, dtype=np.float64), exc
-            # the rows checked too: (horizon, n) passed when n == horizon, rows scrambled; one
-            # row too few was NumPy's stacking error, naming no member (review, session 18)
-            if prediction.ndim == 0 or prediction.shape[0] != shape[0] \
-                    or prediction.size != math.prod(shape):
-                raise ValueError(
-                    f"member {type(member).__name__} predicted shape {prediction.shape} for "
-                    f"{type(self).__name__} fitted on y of {self.n_outputs_} output(s) per window"
-                )
-            predictions.append(prediction.reshape(shape))
+        with self._each_member_warning_once():
+            for index, (name, member) in enumerate(zip(self._member_names(), self.estimators_)):
+                try:
+                    with attributed_to(name):
+                        prediction = np.asarray(member.predict(X), dtype=np.float64)
+                except NonFiniteForecastError as exc:  # a wrapper's (a DeseasonalizedForecaster)
+                    if exc.forecasts is None:  # no values: an adjustment of the windows overflowed
+                        raise self._member_error(exc, index, method) from exc
+                    # its values, combined as any member's: the median is robust to them
+                    prediction = np.asarray(exc.forecasts, dtype=np.float64)
+                    refusals[index] = exc
+                # the rows checked too: (horizon, n) passed when n == horizon, rows scrambled;
+                # one row too few was NumPy's stacking error, naming no member (review,
+                # session 18)
+                if prediction.ndim == 0 or prediction.shape[0] != shape[0] \
+                        or prediction.size != math.prod(shape):
+                    raise ValueError(
+                        f"member {type(member).__name__} predicted shape {prediction.shape} "
+                        f"for {type(self).__name__} fitted on y of {self.n_outputs_} output(s) "
+                        f"per window"
+                    )
+                predictions.append(prediction.reshape(shape))
         return np.stack(predictions), refusals
 
     def _member_subject(self, index, refusals):
@@ -801,12 +841,23 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
             subject=subject, value=value, position=position, levels=levels,
             forecasts=combined if returned is None else returned(combined))
 
+    def _member_names(self):
+        """The names of ``estimators_``, in their order."""
+        return [name for name, member in self.named_estimators_.items()
+                if not _is_dropped(member)]
+
     def _member_label(self, index):
         """Member ``index`` of ``estimators_`` as messages name it: "member 'lr'
         (LinearRegression)"."""
-        names = [name for name, member in self.named_estimators_.items()
-                 if not _is_dropped(member)]  # in the order of estimators_
-        return f"member {names[index]!r} ({type(self.estimators_[index]).__name__})"
+        name = self._member_names()[index]
+        return f"member {name!r} ({type(self.estimators_[index]).__name__})"
+
+    def _each_member_warning_once(self):
+        """:func:`~skattn._worker_warnings.each_warning_once` around calls of the members, to be
+        given their names (``attributed_to``): each member's check_array resets Python's
+        once-per-location memory, so a warning of every member's predict (scikit-learn's "X
+        does not have valid feature names") came once per member."""
+        return each_warning_once(_members_note(len(self.estimators_)))
 
     def _member_error(self, exc, index, method):
         """The :class:`~skattn._validation.NonFiniteForecastError` ``exc`` of member ``index``
@@ -935,11 +986,14 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         # own warning came once per member (the recipe's 12, scikit-learn's catch_warnings in
         # each predict resets Python's once-per-line memory) and counted windows whose
         # combined intervals other members had widened (session 22 and its review)
-        with members_of_an_ensemble() as reports:  # the attention members' zero-width rows
+        # the members' other warnings once each (see _member_predictions)
+        with members_of_an_ensemble() as reports, self._each_member_warning_once():
             members, refusals = [], {}
-            for index, member in enumerate(self.estimators_):
+            for index, (name, member) in enumerate(zip(self._member_names(), self.estimators_)):
                 try:
-                    members.append(quantile_forecasts(member, X, self.n_outputs_, check=False))
+                    with attributed_to(name):
+                        members.append(quantile_forecasts(member, X, self.n_outputs_,
+                                                          check=False))
                 except NonFiniteForecastError as exc:  # a wrapper's own refusal
                     if exc.forecasts is None:  # no values: an adjustment that overflowed
                         raise self._member_error(exc, index, "predict_quantiles") from exc
@@ -1073,4 +1127,7 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
             horizon): covariates are past-only inputs.
         """
         check_is_fitted_without_tags(self)
-        return forecast_with_predict(self, history, steps, future_covariates)
+        # a member's warning once, not once per step fed back: each step's predict resets
+        # Python's once-per-location memory (see _member_predictions)
+        with each_warning_once():
+            return forecast_with_predict(self, history, steps, future_covariates)
