@@ -387,7 +387,14 @@ def _parser():
                          help=f"random_state of the attention model, 0 to {MAX_SEED}; the "
                               "ensemble's members get 3 * SEED, 3 * SEED + 1 and 3 * SEED + 2, so "
                               "with "
-                              f"'ensemble' among the models at most {MAX_ENSEMBLE_SEED}")
+                              f"'ensemble' among the models at most {MAX_ENSEMBLE_SEED}. A seed "
+                              "repeats the attention models only on the same file with the same "
+                              "--n-jobs: the single attention model sums each batch's gradient "
+                              "over --n-jobs shards (default -1: this machine's core count), "
+                              "rounded otherwise in float32 for another count, and both "
+                              "attention models train on the series in the order of their first "
+                              "rows in the file, so the same series in another order train "
+                              "other models; the baselines depend on neither")
     compare.add_argument("--interval", type=_interval_levels, default=None, metavar="LEVELS",
                          help="also score prediction intervals of these nominal coverages, "
                               "comma-separated, each strictly between 0 and 1 (0.8, or "

@@ -8,11 +8,12 @@ from __future__ import annotations
 import copy
 import dataclasses
 import math
+import os
 import threading
 import time
 import warnings
 from contextlib import contextmanager
-from numbers import Real
+from numbers import Integral, Real
 
 import numba
 import numpy as np
@@ -22,7 +23,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
-from threadpoolctl import ThreadpoolController
+from threadpoolctl import OpenBLASController, ThreadpoolController
 
 from . import nn
 from ._jit import CACHE
@@ -121,6 +122,105 @@ def _single_threaded_blas():
         library.set_num_threads(1)
 
 
+def _limit_is_per_thread(library):
+    # OpenBLAS built on OpenMP takes its limit per calling thread (threadpoolctl sets it through
+    # omp_set_num_threads); every other BLAS, OpenBLAS on its own threads among them, takes one
+    # limit for the whole process
+    return library.internal_api == "openblas" and getattr(library, "threading_layer",
+                                                          None) == "openmp"
+
+
+def _set_blas_threads(settings):
+    """Set each ``(library, n_threads)`` of ``settings``; then give up threadpoolctl's control of
+    OpenBLAS's limit if this call took it.
+
+    threadpoolctl (3.8 on) lets one thread alone set OpenBLAS's process-wide limit: the first one
+    to set it, for as long as it lives; the calls of other threads do nothing, silently. A fit in
+    the main thread made it the controller for good, after which a fit in any other thread could
+    neither pin BLAS to one thread nor restore it, and the first entry and the last exit of
+    ``_BlasPin`` may be on different threads. ``clear_controlling_thread()`` without ``force``
+    clears only this thread's control (taken here, or held before: the next call of its holder
+    takes it again), never another live thread's, whose limit (a ``threadpool_limits`` block)
+    is then left alone: the calls here do nothing while it lasts.
+    """
+    for library, n_threads in settings:
+        library.set_num_threads(n_threads)
+    release = getattr(OpenBLASController, "clear_controlling_thread", None)  # threadpoolctl>=3.8
+    if settings and release is not None:
+        release()
+
+
+class _BlasPin:
+    """Holds the process-wide BLAS limits at one thread while any thread is inside
+    :func:`_single_threaded_kernels`, and restores them when the last one leaves.
+
+    Each block saved the limit it found and restored it on exit, but the limit is one for the
+    whole process (``_limit_is_per_thread`` names the exception), so two overlapping blocks
+    (two models fitted in threads, or a fit and an additive-attention predict) could end with
+    the second restoring the 1 the first had set: the process kept one BLAS thread for good,
+    and every NumPy matrix product after it ran 2x slower on 2 cores, silently (user trial,
+    session 24). A count of the open blocks, under a lock, saves the limits at the first entry
+    and restores them at the last exit, whichever thread makes it.
+
+    The lock guards only this bookkeeping, never the block itself, so nothing runs under it
+    that could enter again: a nested block in one thread only moves the count.
+    """
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.depth = 0  # blocks open in this process, over all its threads
+        self.saved = None  # [(library, its limit before the first block)] while any is open
+        self.local = threading.local()  # .depth: the blocks open in this thread (for a fork)
+
+    def enter(self, libraries):
+        """Open a block; ``libraries``: the BLAS libraries of process-wide limits."""
+        with self.lock:
+            if self.depth == 0:
+                saved = [(library, library.get_num_threads()) for library in libraries]
+                try:
+                    _set_blas_threads([(library, 1) for library in libraries])
+                except BaseException:
+                    _set_blas_threads(saved)
+                    raise
+                self.saved = saved
+            self.depth += 1
+        self.local.depth = getattr(self.local, "depth", 0) + 1
+
+    def exit(self):
+        self.local.depth -= 1
+        with self.lock:
+            self.depth -= 1
+            if self.depth == 0:
+                saved, self.saved = self.saved, None
+                _set_blas_threads(saved)
+
+    # os.register_at_fork hooks. A child of fork() has the forking thread alone: a lock another
+    # thread held at that moment would stay held in it for good (its first fit or predict would
+    # hang), and the blocks of the threads that did not come along would never close, leaving
+    # its BLAS at one thread. So the fork waits for the bookkeeping to be consistent (the lock
+    # is held for microseconds), and the child keeps only its own thread's blocks.
+    def _before_fork(self):
+        self.lock.acquire()
+
+    def _after_fork_in_parent(self):
+        self.lock.release()
+
+    def _after_fork_in_child(self):
+        self.lock = threading.Lock()
+        self.depth = getattr(self.local, "depth", 0)  # the forking thread's, as they were
+        if self.depth == 0 and self.saved is not None:
+            # only other threads' blocks were open: none of them is here to close
+            saved, self.saved = self.saved, None
+            _set_blas_threads(saved)
+
+
+_BLAS_PIN = _BlasPin()
+if hasattr(os, "register_at_fork"):  # not on Windows, which cannot fork
+    os.register_at_fork(before=_BLAS_PIN._before_fork,
+                        after_in_parent=_BLAS_PIN._after_fork_in_parent,
+                        after_in_child=_BLAS_PIN._after_fork_in_child)
+
+
 @contextmanager
 def _single_threaded_kernels():
     """Run the block with ONE Numba thread and ONE BLAS thread; restore both after.
@@ -128,19 +228,29 @@ def _single_threaded_kernels():
     The estimator spreads its work over threads itself (batch shards, see ``_ShardRunner``).
     Letting BLAS and Numba's pool run their own threads as well oversubscribes the cores: both
     spin-wait for work, and on 2 cores a training step measured 5x slower than with one thread.
+
+    Numba's thread count, and the limit of an OpenBLAS built on OpenMP, belong to the calling
+    thread: saved and restored here. The limits of other BLAS libraries belong to the process:
+    they stay at one while any thread is in such a block (a matrix product elsewhere in the
+    process runs on one thread meanwhile), and the limits found by the first block are restored
+    when the last one leaves (``_BlasPin``).
     """
     previous = numba.get_num_threads()
     numba.set_num_threads(1)
     # the BLAS libraries' own controllers, not threadpoolctl's limit(): that re-reads every
     # library's info on each call, ~25 us, a tenth of a one-window predict()
-    blas_libraries = _blas_libraries()
-    previous_blas = [library.get_num_threads() for library in blas_libraries]
+    libraries = _blas_libraries()
+    own = [(library, library.get_num_threads()) for library in libraries
+           if _limit_is_per_thread(library)]
     try:
-        _single_threaded_blas()
-        yield
+        _set_blas_threads([(library, 1) for library, _ in own])
+        _BLAS_PIN.enter([library for library in libraries if not _limit_is_per_thread(library)])
+        try:
+            yield
+        finally:
+            _BLAS_PIN.exit()
     finally:
-        for library, n_threads in zip(blas_libraries, previous_blas):
-            library.set_num_threads(n_threads)
+        _set_blas_threads(own)
         numba.set_num_threads(previous)
 
 
@@ -916,28 +1026,53 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
         weights, so they do not depend on how rows are batched.
     n_jobs : int or None, default=None
         Cores for training: each mini-batch is cut into ``n_jobs`` shards computed in parallel,
-        with one BLAS thread each (the library settings are restored afterwards). On Linux the
-        shards beyond the first run in worker processes, started on the first such fit and kept
-        while fits follow (forked, or where other Python threads run, as in a notebook, spawned
-        in the background and used from a later fit on); elsewhere, for fits of under 16 steps,
-        or for estimators that cannot be pickled, they run on threads. Results are the same
-        either way. None means 1 unless in a :func:`joblib.parallel_config` context; -1 means
-        all processors. The shards draw the dropout masks the whole batch would (each window's
-        depend on its position in the batch, not on its shard), so fits with different
+        with one BLAS thread each (BLAS's limit is one for the whole process: it stays at one
+        thread while any fit of the process trains, and is restored when the last one ends). On
+        Linux the shards beyond the first run in worker processes, started on the first such fit
+        and kept while fits follow (forked, or where other Python threads run, as in a notebook,
+        spawned in the background and used from a later fit on); elsewhere, for fits of under
+        16 steps, or for estimators that cannot be pickled, they run on threads. Results are
+        the same either way. None means 1 unless in a :func:`joblib.parallel_config` (or
+        ``parallel_backend``) context, which sets it: inside ``parallel_backend("loky",
+        n_jobs=2)`` the caller's process trains 2 shards but a joblib worker, where no context
+        is active, 1, so the same estimator fitted in the one and in the other differs as two
+        ``n_jobs`` do (user trial, session 24); give an int to train the same model in both.
+        -1 means all processors. The shards draw the dropout masks the whole batch would (each
+        window's depend on its position in the batch, not on its shard), so fits with different
         ``n_jobs`` differ only in the order in which each batch's gradient is summed. In
-        float64 that stays rounding (2.2e-12 relative on 100 M3 series); in float32 training
-        amplifies it as it amplifies any perturbation, so after many steps two ``n_jobs`` train
-        models nearly as far apart as two seeds (n_jobs=1 against 2, 5 epochs: forecasts 2e-8
-        apart on the airline series, but a median 0.15% and at most 7.7% on 100 M3 series;
-        after 30 epochs 0.63% and 60%, while another seed moved them by a median 2.0% at the
-        same sMAPE). For bitwise repeatable results keep ``n_jobs`` fixed (or train in
-        float64). Batches of fewer than 16 windows are never cut. A given ``n_jobs`` trains
-        bitwise the same model wherever it runs, in a joblib worker (a search with its own
-        ``n_jobs``) as in the main process.
+        float64 that stays rounding (2.2e-12 relative on 100 M3 series; 3.6e-14 on the airline
+        windows below); in float32 training amplifies it as it amplifies any perturbation, so
+        the gap depends on the configuration, grows with training, and after many steps can
+        come near that between two seeds. n_jobs=1 against 2 on the 103 airline windows of 24
+        steps (horizon 6), the largest relative change of their forecasts (session 24):
+        ``patch_len=6, d_model=16, n_layers=1, batch_size=16``, 1.7e-5 after 6 epochs and 0.6%
+        after 30 (another seed: 24% and 10%); the defaults with ``patch_len=6``, 1.5e-8 after 5
+        epochs and 3.7e-8 after 30 (a user trial measured 1.6e-5 on airline and 5e-6 after 30
+        epochs on a panel). On 100 M3 series, 5 epochs: a median 0.15% and at most 7.7%; after
+        30 epochs 0.63% and 60%, while another seed moved them by a median 2.0% at the same
+        sMAPE. For bitwise repeatable results keep ``n_jobs`` fixed, as an int (or train in
+        float64). Batches of fewer than 16 windows are never cut. A given number of shards
+        trains bitwise the same model wherever it runs, in a joblib worker (a search with its
+        own ``n_jobs``) as in the main process.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights, the shuffling of batches and dropout. An int gives identical
-        predictions on every fit with the same ``n_jobs`` (another ``n_jobs`` sums each batch's
-        gradient in another order; see ``n_jobs``).
+        predictions on every fit from scratch with the same ``n_jobs`` (another ``n_jobs`` sums
+        each batch's gradient in another order; see ``n_jobs``) and the same rows in the same
+        order: the shuffling permutes row positions, so the same windows in another row order
+        meet in other batches and train another model, as another seed does, if less far (the
+        airline windows above, rows permuted, seed 0, ``batch_size=16``, 6 epochs: the last 10
+        windows' forecasts moved by up to 3.2%, 4.4% with ``early_stopping``, whose validation
+        windows are the last rows; seed 1 instead of 0 moved them by up to 24%; a user trial
+        measured 2.0%, 4.7% and 29%; session 24). A file of series exported again in another
+        order is such a case (``python -m skattn compare`` reads the series in the order of
+        their first rows); the local baselines, fitted series by series, are unaffected. A
+        continued fit (``warm_start``, :meth:`partial_fit`) with an int draws its batch order
+        and dropout masks from the seed and ``t_``, the optimiser steps taken so far: each call
+        on the same windows gets new ones, as the epochs of one fit do (until session 24 every
+        call replayed the first call's), and the same calls from the same fitted model, pickled
+        or not, give bitwise the same model. A RandomState instance is drawn from at every fit
+        and call (so two calls differ, and a fit is repeated only from the same state of the
+        RandomState); None draws from NumPy's global generator.
     verbose : int, default=0
         1 prints one line per epoch: train loss, validation loss (with early stopping), seconds.
     warm_start : bool, default=False
@@ -946,7 +1081,10 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
         schedule, weight decay, dropout, epochs, batch size, loss between point losses) take
         effect; a change of the network's shape or precision (``d_model``, ``n_layers``,
         ``patch_len``, ``dtype``, the quantiles, ...) raises a ValueError, as in
-        :meth:`partial_fit`.
+        :meth:`partial_fit`. With an int ``random_state``, each continued fit shuffles its
+        batches and draws its dropout masks anew, from the seed and ``t_`` (see
+        ``random_state``), where until session 24 every one repeated the batch orders and masks
+        of the one before.
 
     Attributes
     ----------
@@ -1386,6 +1524,16 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
         ``early_stopping`` on starts ``validation_scores_`` then, so it can be shorter than
         ``loss_curve_``.
 
+        With an int ``random_state``, the first call (on an unfitted model) starts as
+        :meth:`fit` does, and each later one draws its batch order and dropout masks from the
+        seed and ``t_``, the optimiser steps taken so far: calls that loop over the same
+        windows reshuffle them as the epochs of a fit do. scikit-learn's ``SGDRegressor`` and
+        ``MLPRegressor`` re-seed from the int at every call, so each of their calls replays
+        the first one's order, as this method did until session 24. ``t_`` is pickled with the
+        model (a model pickled before session 24 has it too) and put back with it by a call
+        that fails, so the same calls from the same model give bitwise the same model. A
+        RandomState instance is drawn from at every call, as before.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
@@ -1444,8 +1592,7 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
                     f"{Y.shape[1]} value(s) per window, so trend_degree can be at most "
                     f"{Y.shape[1] - 1}"
                 )
-            random_state = check_random_state(self.random_state)
-            rng = np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))
+            rng = self._training_rng(reset)
 
             if reset:
                 self.__dict__.pop("_warned_of_short_history", None)  # a new model warns again
@@ -1577,6 +1724,30 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
                 self._discard_fitted_state()
             raise
         return self
+
+    def _training_rng(self, reset):
+        """The generator of a fit's initial weights, batch order and dropout masks.
+
+        A fit from scratch draws it from ``random_state`` as it always has (an int gives the
+        same stream at every fit). A continued fit (``warm_start``, :meth:`partial_fit`) with an
+        int ``random_state`` draws it from the seed and ``t_``, the optimiser steps the model
+        has taken: each call on the same windows then sees another batch order and other
+        dropout masks, as epochs of one fit do, where re-seeding with the int alone replayed
+        the first call's at every call (a ``partial_fit`` loop over the same data never
+        reshuffled: user trial, session 24). ``t_`` is part of the fitted model (pickled with
+        it, put back with it when a call fails), so the same calls from the same model give
+        bitwise the same model; a model pickled before this rule continues by it too. A
+        RandomState (or None) is consumed as before: one draw per call.
+        """
+        random_state = self.random_state
+        if not reset and isinstance(random_state, Integral):
+            # a child of the seed's SeedSequence, numpy's way to derive independent streams:
+            # apart from every other t_'s, and from a fit from scratch's (seeded by a draw of
+            # RandomState(seed), below)
+            return np.random.default_rng(
+                np.random.SeedSequence(int(random_state), spawn_key=(int(self.t_),)))
+        random_state = check_random_state(random_state)
+        return np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))
 
     def _windows_left_out_message(self, n_train, n_val=None, *, continuing):
         """What a fit is told when its ``n_train`` training windows (the first rows, when early

@@ -144,6 +144,10 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
         that ensembles of different ``r`` share no seed (a loop over ``r`` estimates the spread
         between seeds), and ``r`` runs from 0 to ``(2**32 - n_seeds) // n_seeds`` (a seed is at
         most ``2**32 - 1``); a RandomState draws them; None leaves every member unseeded.
+        A RandomState is drawn from here, when the recipe is called, not at fit: the members
+        hold int seeds, so fitting the returned ensemble twice gives the same model (bitwise,
+        its members trained one thread each), and only another call of the recipe, with the
+        RandomState further on, gives other seeds.
 
     Returns
     -------
