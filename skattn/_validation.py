@@ -1,6 +1,7 @@
 """Input validation shared by every estimator of the package (the data contract)."""
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
 import warnings
@@ -13,10 +14,12 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import (_check_sample_weight, check_array, check_is_fitted,
                                       validate_data)
 
+from ._worker_warnings import each_warning_once
 from .windows import (MissingValuesError, as_float64, check_column, check_fits_in_memory,
                       check_numbers, check_time_index, check_weight_values, is_data_frame,
                       left_pad, masked_as_missing, masked_note, missing_as_nan, n_masked,
                       non_finite_message, ragged_message)
+
 
 class IntegerInterval(Interval):
     """scikit-learn's ``Interval(Integral, ...)`` without ``bool``.
@@ -42,6 +45,58 @@ class IntegerInterval(Interval):
 #: meaning (joblib would say so only when the work starts, for a baseline at predict)
 N_JOBS_CONSTRAINT = [IntegerInterval(None, -1, closed="right"),
                      IntegerInterval(1, None, closed="left"), None]
+
+#: The top-level modules whose frames start threads and worker processes (joblib's loky workers
+#: run under ``concurrent.futures``' and ``multiprocessing``'s; loky itself is inside joblib).
+_BOOTSTRAP_MODULES = ("threading", "multiprocessing", "concurrent")
+
+
+def stacklevel_of_caller(module, *, whole_package=False):
+    """``warnings.warn``'s stacklevel, called from the function that calls this one, of the
+    first frame outside ``module`` (or, with ``whole_package``, outside the whole package) and
+    outside scikit-learn and joblib, which call the package back: the user's line, whether the
+    estimator is used alone or inside a ``Pipeline``, a search, a ``ForecastEnsemble`` or a
+    recipe. A fixed level pointed into scikit-learn or into the package's wrappers, which add
+    frames of their own (and scikit-learn's scorers are wrapped in some versions, not others).
+
+    Where no such frame is the caller's (work run in a joblib worker, process or thread: the
+    frames beyond scikit-learn and joblib start the worker), the warning is put at the
+    outermost frame of ``module``, whose name the filters then see: it was put at
+    multiprocessing/process.py:108, the worker's bootstrap, a place no filter of the user's
+    names (user trial, session 22). Not at the first frame of scikit-learn's either: those
+    private modules change between versions, and a filter on them would silence
+    scikit-learn's own warnings too. So ``warnings.filterwarnings("ignore", module="skattn")``
+    (or ``module="skattn.seasonal"``) silences such a warning in the workers (scikit-learn's
+    ``Parallel`` gives them the caller's filters, as ``ForecastEnsemble`` does); filtering by
+    its category silences it everywhere.
+
+    Parameters
+    ----------
+    module : str
+        ``__name__`` of the module that warns.
+    whole_package : bool, default=False
+        Walk past every frame of the package, not only ``module``'s: for an estimator that the
+        package's own wrappers (``ForecastEnsemble``, the recipes) call. Without it, a call
+        from another module of the package is the caller (``backtest`` calling a metric).
+
+    Returns
+    -------
+    stacklevel : int
+    """
+    passed = ("sklearn", "joblib") + ((__name__.split(".")[0],) if whole_package else ())
+
+    def walked_past(name):
+        return name == module or name.split(".")[0] in passed
+
+    frame, level = sys._getframe(1), 1
+    own_level = None  # the outermost frame of module
+    while frame.f_back is not None and walked_past(str(frame.f_globals.get("__name__"))):
+        if frame.f_globals.get("__name__") == module:
+            own_level = level
+        frame, level = frame.f_back, level + 1
+    name = str(frame.f_globals.get("__name__"))
+    no_caller = name.split(".")[0] in _BOOTSTRAP_MODULES or walked_past(name)
+    return own_level if no_caller and own_level is not None else level
 
 
 def check_quantiles(quantiles):
@@ -1030,7 +1085,9 @@ def recursive_forecast(predict_window, history, steps, *, window, horizon, n_cha
     The package's one rule for ``forecast`` of window models: read the last ``window`` steps of
     the history (left-padded with its first step when shorter, as :func:`skattn.make_windows`
     does), forecast ``horizon`` values, and while more are asked for append them (with the future
-    covariates of those steps) and forecast again.
+    covariates of those steps) and forecast again. Each distinct warning of ``predict_window``
+    shows once per call, not once per round (every copy under an "always" filter; see
+    :func:`~skattn._worker_warnings.each_warning_once`).
 
     Parameters
     ----------
@@ -1115,38 +1172,47 @@ def recursive_forecast(predict_window, history, steps, *, window, horizon, n_cha
             )
     # filled in place: a list of one small array per round took ~160 bytes per step
     forecast = np.empty(n_rounds * horizon)
-    for round_number in range(n_rounds):
-        # the values of this round that are returned (all but those beyond steps in the last
-        # round) and fed back: only those need be finite. A model of horizon 3 whose third
-        # step overflowed refused forecast(history, 1) (review, session 23)
-        needed = min(horizon, steps - round_number * horizon)
-        refused = None
-        try:
-            out = np.asarray(predict_window(current), dtype=np.float64).reshape(horizon)
-        except NonFiniteForecastError as exc:  # a wrapper's predict refused them
-            if exc.forecasts is None:  # nothing to read: an adjustment that overflowed
-                if exc.position is None and round_number == 0:
-                    raise  # the history's own adjustment (its message names the remedy)
-                raise _non_finite_round_error(owner, exc, round_number, steps, horizon,
-                                              window, history, forecast, current) from exc
-            refused = exc
-            out = np.asarray(exc.forecasts, dtype=np.float64).reshape(horizon)
-        if not np.isfinite(out[:needed]).all():
-            # a model that returns them (a regressor PredictForecaster wraps): the first round
-            # of NaN was returned, and the next refused as "Input X contains NaN" (fuzzing,
-            # session 23); a wrapper's refusal names who forecast them
-            located = _first_non_finite(
-                out[:needed], _wrapped_subject(owner) if refused is None else refused.subject)
-            raise _non_finite_round_error(owner, located, round_number, steps, horizon, window,
-                                          history, forecast, current) from refused
-        forecast[round_number * horizon:(round_number + 1) * horizon] = out
-        if round_number + 1 < n_rounds:
-            new_rows = out[:, None]  # (horizon, 1)
-            if future is not None:
-                new_rows = np.concatenate(
-                    [new_rows, future[round_number * horizon:(round_number + 1) * horizon]], axis=1
-                )
-            current = np.concatenate([current, new_rows])[-window:]
+    # each distinct warning of the model's predict once per forecast, not once per round fed
+    # back (3 copies for 3 rounds): a regressor's check_array in every predict enters
+    # scikit-learn's catch_warnings, which resets Python's once-per-location memory. The
+    # filters still decide where a warning is raised ("error" raises it there, "always"
+    # shows every copy), and it is raised again from its own file, line and module. One
+    # round has nothing to repeat, and is left as it is (the recording cost ~5 us a call, 15%
+    # of an AttentionForecaster's forecast within its horizon)
+    with each_warning_once() if n_rounds > 1 else contextlib.nullcontext():
+        for round_number in range(n_rounds):
+            # the values of this round that are returned (all but those beyond steps in the
+            # last round) and fed back: only those need be finite. A model of horizon 3 whose
+            # third step overflowed refused forecast(history, 1) (review, session 23)
+            needed = min(horizon, steps - round_number * horizon)
+            refused = None
+            try:
+                out = np.asarray(predict_window(current), dtype=np.float64).reshape(horizon)
+            except NonFiniteForecastError as exc:  # a wrapper's predict refused them
+                if exc.forecasts is None:  # nothing to read: an adjustment that overflowed
+                    if exc.position is None and round_number == 0:
+                        raise  # the history's own adjustment (its message names the remedy)
+                    raise _non_finite_round_error(owner, exc, round_number, steps, horizon,
+                                                  window, history, forecast, current) from exc
+                refused = exc
+                out = np.asarray(exc.forecasts, dtype=np.float64).reshape(horizon)
+            if not np.isfinite(out[:needed]).all():
+                # a model that returns them (a regressor PredictForecaster wraps): the first
+                # round of NaN was returned, and the next refused as "Input X contains NaN"
+                # (fuzzing, session 23); a wrapper's refusal names who forecast them
+                located = _first_non_finite(
+                    out[:needed],
+                    _wrapped_subject(owner) if refused is None else refused.subject)
+                raise _non_finite_round_error(owner, located, round_number, steps, horizon,
+                                              window, history, forecast, current) from refused
+            forecast[round_number * horizon:(round_number + 1) * horizon] = out
+            if round_number + 1 < n_rounds:
+                new_rows = out[:, None]  # (horizon, 1)
+                if future is not None:
+                    new_rows = np.concatenate(
+                        [new_rows, future[round_number * horizon:(round_number + 1) * horizon]],
+                        axis=1)
+                current = np.concatenate([current, new_rows])[-window:]
     return forecast[:steps]
 
 

@@ -384,9 +384,10 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
         Members fitted in parallel (joblib). None means 1 unless in a
         :func:`joblib.parallel_config` context; -1 means all processors, -2 all but one; 0 is
         refused. Each member keeps its own ``n_jobs`` for its own parallelism (an
-        AttentionForecaster's batch shards). The workers take the members in list order: list
-        the slowest first, so that no worker is left fitting a long one alone at the end (the
-        order does not change the median, and the mean only by rounding). The warnings of
+        AttentionForecaster's batch shards; within a joblib context, see the Notes). The
+        workers take the members in list order: list the slowest first, so that no worker is
+        left fitting a long one alone at the end (the order does not change the median, and the
+        mean only by rounding). The warnings of
         members fitted in worker processes are raised again in the caller, under its filters.
         Whatever ``n_jobs``, each distinct warning of the members shows once per call (every
         copy under an "always" filter), its text followed by the members it came from when
@@ -433,6 +434,20 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
     parameters: ``set_params(aggregate=..., weights=...)`` (and setting a member to ``"drop"``)
     changes nothing until the next fit, which checks the new values (as for any scikit-learn
     estimator).
+
+    Give each member its own int ``random_state``. Members given one shared
+    ``np.random.RandomState`` object come out identical: fit clones each member, and
+    :func:`~sklearn.base.clone` deep-copies the RandomState, so every member starts from the
+    same state (scikit-learn's :class:`~sklearn.ensemble.VotingRegressor` does the same).
+
+    Inside an active joblib context (``with parallel_backend("loky", n_jobs=2):``),
+    ``n_jobs=None`` fits the members in the context's worker processes, where a member whose
+    own ``n_jobs`` is None runs on 1, and ``n_jobs=1`` fits them in the caller's process, where
+    such a member takes the context's ``n_jobs``: its training steps are split into other
+    shards, and the fitted members differ at float32 rounding level (6.7e-9 relative after 3
+    epochs in a trial). Give the members an ``n_jobs`` of their own (e.g. 1) for members that
+    depend neither on the ensemble's ``n_jobs`` nor on the context;
+    :func:`~skattn.recipes.make_attention_ensemble` does (its members have ``n_jobs=1``).
 
     Examples
     --------

@@ -57,7 +57,6 @@ take them by scikit-learn's metadata routing too
 from __future__ import annotations
 
 import contextvars
-import sys
 import threading
 import uuid
 import warnings
@@ -76,7 +75,8 @@ from sklearn.utils.validation import _check_sample_weight
 
 from ._validation import (check_targets_with_missing, final_step, fitted_quantiles,
                           one_number_quantiles_message, predicted_quantiles,
-                          refuse_non_numeric_quantiles, shown_quantiles, unmasked_windows)
+                          refuse_non_numeric_quantiles, shown_quantiles, stacklevel_of_caller,
+                          unmasked_windows)
 from .exceptions import MetricWarning
 from .windows import (as_float64, check_integer, check_weight_values, masked_as_missing,
                       masked_note, n_masked)
@@ -479,41 +479,13 @@ def _smape_misleading_values(y_true, y_pred, sample_weight=None):
     return int(np.count_nonzero(misled & counted)), int(np.count_nonzero(counted))
 
 
-#: The top-level modules whose frames start threads and worker processes (joblib's loky workers
-#: run under ``concurrent.futures``' and ``multiprocessing``'s; loky itself is inside joblib).
-_BOOTSTRAP_MODULES = ("threading", "multiprocessing", "concurrent")
-
-
-def _stacklevel_of_caller():
-    """``warnings.warn``'s stacklevel, called from the function that calls this one, of the
-    first frame outside this module and outside scikit-learn and joblib: the line that called
-    :func:`smape`, or the scorer (directly, or through ``make_scorer``), or the search that
-    called it. A fixed level pointed into scikit-learn, whose scorers' ``__call__`` is wrapped
-    in some versions and not in others.
-
-    Where no such frame is the caller's (a search's fold scored in a joblib worker, process or
-    thread: the frames beyond scikit-learn and joblib start the worker), the warning is put at
-    this module's outermost frame, the scorer's own line in skattn/metrics.py, module
-    ``skattn.metrics``. It was put at multiprocessing/process.py:108, the worker's bootstrap, a
-    place no filter of the user's names (user trial, session 22). Not at the first frame of
-    scikit-learn's either (``sklearn.metrics._scorer``, ``sklearn.model_selection._validation``):
-    those private modules change between versions, and a filter on them would silence
-    scikit-learn's own warnings too. So ``warnings.filterwarnings("ignore",
-    category=MetricWarning, module="skattn")`` silences it in the workers (scikit-learn's
-    ``Parallel`` gives them the caller's filters); filtering by the category alone silences it
-    everywhere, in the caller's process (where it is put at the caller's line) as well."""
-    frame, level = sys._getframe(1), 1
-    own_level = None  # the outermost frame of this module
-    while frame.f_back is not None and (
-            frame.f_globals.get("__name__") == __name__
-            or str(frame.f_globals.get("__name__")).split(".")[0] in ("sklearn", "joblib")):
-        if frame.f_globals.get("__name__") == __name__:
-            own_level = level
-        frame, level = frame.f_back, level + 1
-    name = str(frame.f_globals.get("__name__"))
-    no_caller = (name.split(".")[0] in _BOOTSTRAP_MODULES
-                 or name == __name__ or name.split(".")[0] in ("sklearn", "joblib"))
-    return own_level if no_caller and own_level is not None else level
+# The MetricWarnings point at the line that called smape, or the scorer (directly, or through
+# make_scorer), or the search that called it: stacklevel_of_caller(__name__), the first frame
+# outside this module, scikit-learn and joblib (a fixed level pointed into scikit-learn, whose
+# scorers' __call__ is wrapped in some versions and not in others). A search's fold scored in a
+# joblib worker has no such frame: the warning is then put at this module's outermost frame, the
+# scorer's own line, module skattn.metrics, which filterwarnings(..., module="skattn") names
+# (user trial, session 22).
 
 
 def _warn_if_smape_misleads(y_true, y_pred, sample_weight=None, scorer_token=None):
@@ -537,7 +509,7 @@ def _warn_if_smape_misleads(y_true, y_pred, sample_weight=None, scorer_token=Non
         f"their forecast: sMAPE (200 |y - f| / (|y| + |f|)) counts each of them 200 however "
         f"close the forecast, so it can rank models wrongly on such data; compare them by "
         f"MASE or MAE (skattn.metrics.mase, mae; make_mase_scorer, neg_mae_scorer){once}",
-        MetricWarning, stacklevel=_stacklevel_of_caller())
+        MetricWarning, stacklevel=stacklevel_of_caller(__name__))
 
 
 def _smape_of_pair(y_true, y_pred, sample_weight=None):
@@ -1600,7 +1572,7 @@ def _warn_if_few_seasonal_differences(window, season_length, token):
         f"more: 12 differences keep a fold within about 10%; "
         f"{season_length + _MIN_SEASONAL_DIFFERENCES} at least), {shorter}or rank by "
         f"neg_mae_scorer",
-        MetricWarning, stacklevel=_stacklevel_of_caller())
+        MetricWarning, stacklevel=stacklevel_of_caller(__name__))
 
 
 class MASEScorer(_WarnsOnce, _ScorerTakingWeights):

@@ -23,8 +23,8 @@ from ._validation import (ForgetsWarningsWhenPickled, IntegerInterval, MissingTa
                           check_is_fitted_without_tags, declared_tags, fit_routing,
                           fitted_quantiles, forecast_quantiles_of, forecast_with_predict,
                           model_name, noting_masked_inputs, quantile_forecasts,
-                          routed_fit_params, takes_three_d, training_reach, unmasked_windows,
-                          validate_windows, within)
+                          routed_fit_params, stacklevel_of_caller, takes_three_d,
+                          training_reach, unmasked_windows, validate_windows, within)
 from .exceptions import SeasonalAdjustmentWarning
 
 
@@ -510,7 +510,10 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
             left padding) is too short for it to find even a noise-free sine of period
             ``season_length`` at ``critical_value``: fewer than about 4 cycles at 1.645,
             2.1 at 1.0 (see the class's Notes). Longer windows that the test finds not seasonal
-            are not warned about.
+            are not warned about. It points at the line that called ``fit``, directly or
+            through an ensemble, a pipeline or a search; fitted in a joblib worker process
+            (``ForecastEnsemble(n_jobs=2)``), at this module's line, module
+            ``skattn.seasonal``.
 
         Notes
         -----
@@ -549,7 +552,10 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
                     f"windows of at least {2 * self.season_length_ + 1} steps, or a shorter "
                     f"season_length",
                     SeasonalAdjustmentWarning,
-                    stacklevel=3,  # the caller of fit (through _fit_context's wrapper)
+                    # the user's line: a fixed level pointed into the package inside a
+                    # ForecastEnsemble (at skattn/_worker_warnings.py) or into scikit-learn
+                    # inside a Pipeline or a search, where no filter of the user's matched it
+                    stacklevel=stacklevel_of_caller(__name__, whole_package=True),
                 )
             adjusted, future, indices = self._adjust_with_indices(X)
             # windows divided by factors other than 1; the forecasts are those of the same
@@ -622,7 +628,7 @@ class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMi
             f"windows, and skattn.baselines' MSTLForecaster and SeasonalNaiveForecaster take "
             f"the season as given",
             SeasonalAdjustmentWarning,
-            stacklevel=4,  # the caller of fit (through fit and _fit_context's wrapper)
+            stacklevel=stacklevel_of_caller(__name__, whole_package=True),  # as in fit
         )
 
     def _discard_fitted_state(self):

@@ -152,8 +152,9 @@ for n_jobs in (1, 2, 2):
     assert result.returncode == 0, result.stderr
     shown = [part.count("MetricWarning") for part in result.stderr.split("SEARCH")[1:]]
     assert shown[0] == 1, result.stderr  # 9 before
-    assert 1 <= shown[1] <= 2, result.stderr  # each worker once (9 before)
-    assert shown[2] == 0, result.stderr  # the same workers, warned already
+    # each of the two workers once over both parallel searches (9 and 9 before): a worker that
+    # took no task in the second search (joblib hands out batches of folds) warns in the third
+    assert shown[1] >= 1 and shown[1] + shown[2] <= 2, result.stderr
 
 
 # ------------------------------------------------------------------------------------------
