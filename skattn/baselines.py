@@ -51,12 +51,12 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import InvalidParameterError, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ._stacklevel import stacklevel_of_caller
 from ._validation import (N_JOBS_CONSTRAINT, IntegerInterval, MissingTargetsScoreMixin,
                           as_history, check_quantiles, check_steps, validate_windows)
 from ._worker_warnings import call_recording_warnings, collect, current_caller
 from .exceptions import BaselineFallbackWarning
 from .seasonal import _seasonal_autocorrelation, _shortest_window_finding_a_sine
-from .windows import _stacklevel_outside_package
 
 __all__ = [
     "NaiveForecaster",
@@ -364,7 +364,7 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
                 f"a window of {int(self.max_history)} values gets the naive forecast (its "
                 f"rule: too few values for the model's parameters), so every forecast is the "
                 f"naive one; set max_history >= {shortest}",
-                UserWarning, stacklevel=_stacklevel_outside_package())
+                UserWarning, stacklevel=stacklevel_of_caller(__name__, whole_package=True))
             return
         # a season is used only by windows that hold two of its cycles, so a max_history below
         # that drops it from every fit: MSTLForecaster((24, 168), max_history=300) was a daily
@@ -382,7 +382,7 @@ class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
                 f"windows that hold {held} of it, so no fit uses "
                 f"{'that season' if len(unused) == 1 else 'these seasons'}; set max_history >= "
                 f"{cycles * max(unused)} (or drop the season{'' if len(unused) == 1 else 's'})",
-                UserWarning, stacklevel=_stacklevel_outside_package())
+                UserWarning, stacklevel=stacklevel_of_caller(__name__, whole_package=True))
 
     # -- validation --------------------------------------------------------------------------
     def _validate_X(self, X, *, reset, y=None):
@@ -1216,7 +1216,7 @@ class ThetaForecaster(_LocalForecaster):
             f"SeasonalNaiveForecaster, ETSForecaster or MSTLForecaster, which take the season "
             f"as given without that test. Said once per model: it applies to every {noun} of "
             f"fewer than {needed} values the test finds no season in.",
-            UserWarning, stacklevel=_stacklevel_outside_package())
+            UserWarning, stacklevel=stacklevel_of_caller(__name__, whole_package=True))
         self._warned_of_untested_season = True  # after: an "error" filter raised it
 
     def _forecast_window(self, y, steps, quantiles):
@@ -1413,7 +1413,7 @@ class ARIMAForecaster(_LocalForecaster):
                 f"{'' if self.seasonal_order is None else f', seasonal_order={self.seasonal_order!r}'}"
                 f": a window needs at least {needed} values (d + D * season_length + p + q + P + Q "
                 f"+ 2) for this model, so every window gets the naive forecast; set max_history "
-                f">= {needed}", UserWarning, stacklevel=_stacklevel_outside_package())
+                f">= {needed}", UserWarning, stacklevel=stacklevel_of_caller(__name__, whole_package=True))
 
     def _growth_degree(self):
         # a fixed order's forecasts are polynomials of degree d + D - 1 (no drift) in the step,

@@ -23,6 +23,7 @@ from sklearn.utils.metadata_routing import _raise_for_params
 from sklearn.utils.validation import (_check_feature_names_in, _num_samples, check_array,
                                       check_is_fitted)
 
+from ._stacklevel import stacklevel_of_caller
 from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, IntegerInterval,
                           MissingTargetsScoreMixin, NonFiniteForecastError, _non_finite_value,
                           _reach, _scale_remedy, _where, check_finite_forecasts,
@@ -36,7 +37,7 @@ from ._worker_warnings import (attributed_to, call_recording_warnings, collect, 
                                each_warning_once)
 from ._zero_width import (members_of_an_ensemble, report_to_ensemble, windows_get,
                           zero_width_rows)
-from .windows import _stacklevel_outside_package, masked_as_missing, masked_note
+from .windows import masked_as_missing, masked_note
 from .exceptions import ZeroWidthIntervalWarning
 
 
@@ -1037,7 +1038,7 @@ class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, Vot
                 f"their training. Add members with normalize=False, or take such series' "
                 f"intervals from a baseline's forecast_quantiles of the whole history (a "
                 f"baseline reading the window alone, as a member does, gives zero width too).",
-                ZeroWidthIntervalWarning, stacklevel=_stacklevel_outside_package())
+                ZeroWidthIntervalWarning, stacklevel=stacklevel_of_caller(__name__, whole_package=True))
         return combined[:, 0, :] if self._prediction_shape_tail == () else combined
 
     def forecast_quantiles(self, history, steps=None):

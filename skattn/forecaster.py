@@ -28,6 +28,7 @@ from threadpoolctl import OpenBLASController, ThreadpoolController
 from . import nn
 from ._jit import CACHE
 from ._process_shards import ProcessShardRunner, shard_bounds
+from ._stacklevel import stacklevel_of_caller
 from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, IntegerInterval,
                           MissingTargetsScoreMixin, check_quantiles, forecast_quantiles_of,
                           recursive_forecast, validate_windows)
@@ -36,7 +37,7 @@ from .exceptions import (DataShiftWarning, OutlierScaleWarning, TargetUnitsWarni
 from .nn.losses import loss_backward, loss_forward
 from .nn.optim import AdamW, clip_grad_norm, make_lr_schedule
 from ._zero_width import report_to_ensemble, windows_get, zero_width_rows
-from .windows import _stacklevel_outside_package, check_fits_in_memory
+from .windows import check_fits_in_memory
 
 _PREDICT_CHUNK = 2048  # rows per forward pass at predict time: bounds memory on large X
 _COSINE_WARMUP_FRACTION = 0.05  # of the planned optimiser steps, for lr_schedule="cosine"
@@ -47,8 +48,6 @@ _COSINE_WARMUP_FRACTION = 0.05  # of the planned optimiser steps, for lr_schedul
 _MIN_EPOCHS_TO_JUDGE = 3
 _DIVERGED_JUMP = 2.0
 _DIVERGED_LEVEL_RATIO = 4.0
-# warnings of _train_epochs point at the caller of fit: fit <- _fit_context's wrapper <- caller
-_STACKLEVEL_OF_TRAINING = 6
 _DEFAULT_QUANTILES = (0.1, 0.5, 0.9)
 # What a fit sets besides the public attributes ending in "_": removed with them when a fit
 # fails (AttentionForecaster._discard_fitted_state), so no cache outlives the weights it mirrors,
@@ -423,7 +422,7 @@ def _warn_if_windows_dominate_the_loss(target_windows, Y):
             f"as meter noise, a placeholder value): set such stretches to exactly constant "
             f"values (constant windows are left out of the loss), fill them, or cut them out.",
             OutlierScaleWarning,
-            stacklevel=_stacklevel_outside_package(),  # the caller of fit (or of a Pipeline)
+            stacklevel=stacklevel_of_caller(__name__, whole_package=True),  # the caller of fit (or of a Pipeline)
         )
 
 
@@ -452,7 +451,7 @@ def _warn_if_data_left_the_first_scaling(Xs):
                 f"scaled then, which it was not trained on: refit from scratch "
                 f"(warm_start=False) on data of a new scale, or use normalize=True.",
                 DataShiftWarning,
-                stacklevel=_stacklevel_outside_package(),  # the caller of fit (or of a Pipeline)
+                stacklevel=stacklevel_of_caller(__name__, whole_package=True),  # the caller of fit (or of a Pipeline)
             )
             return
 
@@ -910,7 +909,7 @@ def _warn_if_targets_not_in_window_units(X3, Y, Xs, Ys):
         f"StandardScaler in front of the model in a Pipeline) or y alone (e.g. a "
         f"TransformedTargetRegressor).",
         TargetUnitsWarning,
-        stacklevel=_stacklevel_outside_package(),  # the caller of fit (or of a Pipeline)
+        stacklevel=stacklevel_of_caller(__name__, whole_package=True),  # the caller of fit (or of a Pipeline)
     )
 
 
@@ -1807,7 +1806,7 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
             f"early_stopping=False, or hold out windows that vary (a larger "
             f"validation_fraction).",
             UserWarning,
-            stacklevel=_stacklevel_outside_package(),  # the caller of fit (or of a Pipeline)
+            stacklevel=stacklevel_of_caller(__name__, whole_package=True),  # the caller of fit (or of a Pipeline)
         )
 
     def _fitted_attribute_names(self):
@@ -2298,7 +2297,7 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
                     f"the model is unlikely to be useful; a smaller learning_rate (now "
                     f"{self.learning_rate}) helps.",
                     ConvergenceWarning,
-                    stacklevel=_STACKLEVEL_OF_TRAINING,
+                    stacklevel=stacklevel_of_caller(__name__, whole_package=True),
                 )
                 converged = True  # one warning: not also "max_epochs reached"
         if not partial and not converged:
@@ -2310,7 +2309,8 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
                 f"improved by more than tol={self.tol} within the last "
                 f"n_iter_no_change={self.n_iter_no_change} epochs; consider raising max_epochs.",
                 ConvergenceWarning,
-                stacklevel=_STACKLEVEL_OF_TRAINING,
+                stacklevel=stacklevel_of_caller(__name__, whole_package=True),  # the caller of fit, a
+                # Pipeline's, a search's or an ensemble's (a fixed level pointed into them)
             )
 
     # ----------------------------------------------------------------------------------------
@@ -2493,7 +2493,7 @@ class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, 
                 f"learned nothing of what follows them. For such series use longer windows, a "
                 f"model with normalize=False, or a baseline's forecast_quantiles of the whole "
                 f"history (a baseline reading the window alone gives zero width too).",
-                ZeroWidthIntervalWarning, stacklevel=_stacklevel_outside_package())
+                ZeroWidthIntervalWarning, stacklevel=stacklevel_of_caller(__name__, whole_package=True))
 
     def attention_weights(self, X):
         """The attention maps of every layer and head for each window.

@@ -73,10 +73,10 @@ from sklearn.utils.metadata_routing import (
 )
 from sklearn.utils.validation import _check_sample_weight
 
+from ._stacklevel import stacklevel_of_caller
 from ._validation import (check_targets_with_missing, final_step, fitted_quantiles,
                           one_number_quantiles_message, predicted_quantiles,
-                          refuse_non_numeric_quantiles, shown_quantiles, stacklevel_of_caller,
-                          unmasked_windows)
+                          refuse_non_numeric_quantiles, shown_quantiles, unmasked_windows)
 from .exceptions import MetricWarning
 from .windows import (as_float64, check_integer, check_weight_values, masked_as_missing,
                       masked_note, n_masked)

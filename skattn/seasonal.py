@@ -18,12 +18,13 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_array
 
+from ._stacklevel import stacklevel_of_caller
 from ._validation import (ForgetsWarningsWhenPickled, IntegerInterval, MissingTargetsScoreMixin,
                           NonFiniteForecastError, check_finite_forecasts,
                           check_is_fitted_without_tags, declared_tags, fit_routing,
                           fitted_quantiles, forecast_quantiles_of, forecast_with_predict,
                           model_name, noting_masked_inputs, quantile_forecasts,
-                          routed_fit_params, stacklevel_of_caller, takes_three_d,
+                          routed_fit_params, takes_three_d,
                           training_reach, unmasked_windows, validate_windows, within)
 from .exceptions import SeasonalAdjustmentWarning
 

@@ -12,6 +12,7 @@ from numbers import Integral
 
 import numpy as np
 
+from ._stacklevel import stacklevel_of_caller
 from .exceptions import TimeGapWarning
 
 
@@ -477,17 +478,6 @@ def non_finite_message(array, what, note=""):
             f"the last gap")
 
 
-def _stacklevel_outside_package():
-    """``warnings.warn``'s stacklevel, called from the function that calls this one, of the
-    first frame outside skattn (and scikit-learn and joblib, which call it back): the user's
-    line, whichever of make_windows, backtest or a model's forecast reached the check."""
-    frame, level = sys._getframe(1), 1
-    while frame.f_back is not None and str(frame.f_globals.get("__name__")).split(".")[0] in (
-            "skattn", "sklearn", "joblib"):
-        frame, level = frame.f_back, level + 1
-    return level
-
-
 def _infer_freq(pd, index):
     """The frequency pandas names for ``index``: its ``freq``, else ``index.inferred_freq``
     (cached on the index by pandas, so a second check of the same index costs nothing), or None
@@ -828,7 +818,7 @@ def _check_index(pd, index, what, kind):
             raise ValueError(_time_order_message(index, what, kind))
         if not index.is_unique:
             warnings.warn(_repeated_times_message(index, what, kind), TimeGapWarning,
-                          stacklevel=_stacklevel_outside_package())
+                          stacklevel=stacklevel_of_caller(__name__, whole_package=True))
             return False
     clock_change = ""
     if kind == "PeriodIndex":
@@ -882,7 +872,7 @@ def _check_index(pd, index, what, kind):
         f"with the missing steps filled ({remedy}, e.g. by interpolate(); docs/pandas.md, "
         f"'Table to series'). Steps missing by design (trading days) can stay: filter this "
         f"warning by its class, skattn.exceptions.TimeGapWarning.{clock_change}",
-        TimeGapWarning, stacklevel=_stacklevel_outside_package())
+        TimeGapWarning, stacklevel=stacklevel_of_caller(__name__, whole_package=True))
     return False
 
 

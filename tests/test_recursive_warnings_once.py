@@ -190,3 +190,32 @@ def test_in_a_worker_process_it_points_at_skattn_seasonal(short_windows):
                                 module="skattn.seasonal")
         ensemble.fit(X, y)
     assert [w.filename for w in caught] == [skattn.seasonal.__file__]
+
+
+# ------------------------------------------------------------------------------------------
+# AttentionForecaster's ConvergenceWarning points at the user's line inside wrappers: its fixed
+# stacklevel (6) pointed at sklearn/pipeline.py in a Pipeline and at _worker_warnings.py inside
+# a ForecastEnsemble fitted in the caller's process (one walk of the stack for every warning of
+# the package now: skattn/_stacklevel.py)
+# ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("wrapping", ["alone", "pipeline", "ensemble"])
+def test_attention_convergence_warning_points_at_the_line_that_called_fit(wrapping):
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.preprocessing import FunctionTransformer
+
+    rng = np.random.default_rng(0)
+    X, y = make_windows(10 + rng.normal(0, 1, 120), window=12, horizon=3)
+
+    def member():
+        return AttentionForecaster(patch_len=4, d_model=8, n_layers=1, max_epochs=2,
+                                   random_state=0)
+
+    model = {"alone": member, "pipeline": lambda: make_pipeline(FunctionTransformer(), member()),
+             "ensemble": lambda: ForecastEnsemble([("a", member()), ("b", member())])}[wrapping]()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X, y)
+    converged = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert converged
+    assert {w.filename for w in converged} == {__file__}, [(w.filename, w.lineno)
+                                                           for w in converged]
