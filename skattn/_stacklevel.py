@@ -47,7 +47,9 @@ def stacklevel_of_caller(module, *, whole_package=False):
     -------
     stacklevel : int
     """
-    passed = ("sklearn", "joblib") + ((_PACKAGE,) if whole_package else ())
+    # pickle and copy: a load (joblib's pure-Python unpickler, copy.deepcopy) calls __setstate__
+    # back, and the version warning of a model loaded by joblib.load pointed at pickle.py
+    passed = ("sklearn", "joblib", "pickle", "copy") + ((_PACKAGE,) if whole_package else ())
 
     def walked_past(name):
         return name == module or name.split(".")[0] in passed

@@ -51,6 +51,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import InvalidParameterError, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ._persistence import StampsVersionWhenPickled
 from ._stacklevel import stacklevel_of_caller
 from ._validation import (N_JOBS_CONSTRAINT, IntegerInterval, MissingTargetsScoreMixin,
                           as_history, check_quantiles, check_steps, validate_windows)
@@ -291,7 +292,8 @@ def _import_statsforecast(who):
 # ------------------------------------------------------------------------------------------
 # The shared estimator
 # ------------------------------------------------------------------------------------------
-class _LocalForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
+class _LocalForecaster(StampsVersionWhenPickled, MissingTargetsScoreMixin, RegressorMixin,
+                       BaseEstimator):
     """Validation, parallel prediction and ``forecast`` for models fitted to each window.
 
     ``fit`` accepts NaN targets (values not observed, as in the windows ``make_windows(...,

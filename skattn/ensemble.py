@@ -23,6 +23,7 @@ from sklearn.utils.metadata_routing import _raise_for_params
 from sklearn.utils.validation import (_check_feature_names_in, _num_samples, check_array,
                                       check_is_fitted)
 
+from ._persistence import StampsVersionWhenPickled
 from ._stacklevel import stacklevel_of_caller
 from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, IntegerInterval,
                           MissingTargetsScoreMixin, NonFiniteForecastError, _non_finite_value,
@@ -60,7 +61,7 @@ def _output_set_on(transformer):
     return getattr(transformer, "_sklearn_output_config", {}).get("transform")
 
 
-class LastSteps(TransformerMixin, BaseEstimator):
+class LastSteps(StampsVersionWhenPickled, TransformerMixin, BaseEstimator):
     """Keep the last ``n_steps`` time steps of each history window.
 
     Put before a model in a :class:`~sklearn.pipeline.Pipeline` to give it a shorter window than
@@ -356,7 +357,8 @@ class _MemberRecordingWarnings(BaseEstimator):
         return self
 
 
-class ForecastEnsemble(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, VotingRegressor):
+class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
+                       MissingTargetsScoreMixin, VotingRegressor):
     """One forecaster made of several: the median (or weighted mean) of their forecasts.
 
     A :class:`~sklearn.ensemble.VotingRegressor` for window forecasters: members are fitted (in

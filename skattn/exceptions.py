@@ -9,9 +9,12 @@ too short for any window of ``make_windows``, an AttentionForecaster ``stride`` 
 stopping on validation windows that are all constant (the fit trains without it).
 """
 
-__all__ = ["BaselineFallbackWarning", "DataShiftWarning", "MetricWarning", "NumbaCacheWarning",
-           "OutlierScaleWarning", "SeasonalAdjustmentWarning", "TargetUnitsWarning",
-           "TimeGapWarning", "ZeroWidthIntervalWarning"]
+from sklearn import exceptions as _sklearn_exceptions
+
+__all__ = ["BaselineFallbackWarning", "DataShiftWarning", "InconsistentVersionWarning",
+           "MetricWarning", "NumbaCacheWarning", "OutlierScaleWarning",
+           "SeasonalAdjustmentWarning", "TargetUnitsWarning", "TimeGapWarning",
+           "ZeroWidthIntervalWarning"]
 
 
 class BaselineFallbackWarning(UserWarning):
@@ -29,6 +32,65 @@ class DataShiftWarning(UserWarning):
     (``normalize=True``, the default), which reads each window in its own units. The warning does
     not change the fit.
     """
+
+
+# A subclass of scikit-learn's class, so that one filter (or one ``except``) covers a model of
+# either library pickled by another version: a service that refuses such models with
+# ``simplefilter("error", sklearn.exceptions.InconsistentVersionWarning)`` refuses skattn's too.
+# Its constructor and message speak of scikit-learn's versions, so both are replaced; its
+# attributes are kept, as None (scikit-learn's versions are not what differs), for a handler
+# of scikit-learn's class that reads them.
+class InconsistentVersionWarning(_sklearn_exceptions.InconsistentVersionWarning):
+    """An estimator of the package was unpickled by another skattn version than pickled it.
+
+    Every public estimator of the package (:class:`~skattn.AttentionForecaster`,
+    :class:`~skattn.ForecastEnsemble`, :class:`~skattn.LastSteps`,
+    :class:`~skattn.DeseasonalizedForecaster`,
+    :class:`~skattn.model_selection.PredictForecaster` and the baselines of
+    :mod:`skattn.baselines`) puts ``skattn.__version__`` into its pickle (``joblib.dump`` and
+    ``copy.deepcopy`` too); loaded by another version, it may fail, forecast differently, or
+    read as not fitted (its ``predict`` then says "This ... instance is not fitted yet. Call
+    'fit'", though it was fitted). Refit it with the running version, or install the version
+    that pickled it. Raised at load, once per class and load: a
+    :class:`~skattn.ForecastEnsemble` of 18 members warns of the ensemble and of each class of
+    the models inside it, not of each of them. A pickle made before the version was stamped
+    (session 24) loads without it. A subclass of scikit-learn's warning of the same name, so
+    ``warnings.simplefilter("error", sklearn.exceptions.InconsistentVersionWarning)`` refuses
+    models of both libraries (filter this class to refuse or ignore skattn's alone).
+
+    Parameters
+    ----------
+    estimator_name : str
+        The class of the object unpickled.
+    current_skattn_version : str
+        The skattn version running.
+    original_skattn_version : str
+        The skattn version that pickled it.
+
+    Attributes
+    ----------
+    estimator_name, current_skattn_version, original_skattn_version : str
+        As given.
+    current_sklearn_version, original_sklearn_version : None
+        scikit-learn's attributes, for a handler of its class that reads them: None, as the
+        skattn versions differ, not scikit-learn's.
+    """
+
+    def __init__(self, *, estimator_name, current_skattn_version, original_skattn_version):
+        self.estimator_name = estimator_name
+        self.current_skattn_version = current_skattn_version
+        self.original_skattn_version = original_skattn_version
+        self.current_sklearn_version = self.original_sklearn_version = None
+
+    def __str__(self):
+        return (
+            f"Trying to unpickle {self.estimator_name} from skattn version "
+            f"{self.original_skattn_version} when using version {self.current_skattn_version}: "
+            f"it may fail, forecast differently, or read as not fitted (\"not fitted yet. Call "
+            f"'fit'\", though it was fitted). Refit it with skattn "
+            f"{self.current_skattn_version}, or install skattn {self.original_skattn_version} "
+            f"to use it as it was pickled."
+        )
 
 
 class MetricWarning(UserWarning):

@@ -27,6 +27,7 @@ from threadpoolctl import OpenBLASController, ThreadpoolController
 
 from . import nn
 from ._jit import CACHE
+from ._persistence import StampsVersionWhenPickled
 from ._process_shards import ProcessShardRunner, shard_bounds
 from ._stacklevel import stacklevel_of_caller
 from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, IntegerInterval,
@@ -913,8 +914,8 @@ def _warn_if_targets_not_in_window_units(X3, Y, Xs, Ys):
     )
 
 
-class AttentionForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, RegressorMixin,
-                          BaseEstimator):
+class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
+                          MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
     """Forecast the next value(s) of a series from a window of its history, with attention.
 
     A patch-based transformer encoder (PatchTST-style) trained with AdamW: each row of ``X`` is a

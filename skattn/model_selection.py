@@ -15,6 +15,7 @@ from sklearn.utils._param_validation import validate_parameter_constraints
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._persistence import StampsVersionWhenPickled
 from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, NonFiniteForecastError,
                           check_finite_forecasts, final_step, fit_routing, fitted_quantiles,
                           forecast_quantiles_of, forecast_with_predict, model_name, naming,
@@ -334,7 +335,8 @@ def _refuse_non_numeric_targets(y):
             f"forecast") from None
 
 
-class PredictForecaster(MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
+class PredictForecaster(StampsVersionWhenPickled, MissingTargetsScoreMixin, RegressorMixin,
+                        BaseEstimator):
     """Any window regressor (a Pipeline, a GridSearchCV, ...) given ``forecast``.
 
     ``forecast(history, steps)`` predicts from the last window of ``history`` (left-padded when

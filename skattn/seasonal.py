@@ -18,6 +18,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_array
 
+from ._persistence import StampsVersionWhenPickled
 from ._stacklevel import stacklevel_of_caller
 from ._validation import (ForgetsWarningsWhenPickled, IntegerInterval, MissingTargetsScoreMixin,
                           NonFiniteForecastError, check_finite_forecasts,
@@ -278,8 +279,8 @@ def _indices_by_unpadded_length(X, padding, season_length, indices_of_full_windo
     return indices
 
 
-class DeseasonalizedForecaster(ForgetsWarningsWhenPickled, MissingTargetsScoreMixin, RegressorMixin,
-                               BaseEstimator):
+class DeseasonalizedForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
+                               MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
     """A window forecaster fitted on seasonally adjusted windows (classical decomposition).
 
     Each history window is tested for seasonality (the Theta method's test, autocorrelation at
