@@ -12,6 +12,7 @@ import os
 import threading
 import time
 import warnings
+import weakref
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -131,23 +132,53 @@ def _limit_is_per_thread(library):
 
 
 def _set_blas_threads(settings):
-    """Set each ``(library, n_threads)`` of ``settings``; then give up threadpoolctl's control of
-    OpenBLAS's limit if this call took it.
-
-    threadpoolctl (3.8 on) lets one thread alone set OpenBLAS's process-wide limit: the first one
-    to set it, for as long as it lives; the calls of other threads do nothing, silently. A fit in
-    the main thread made it the controller for good, after which a fit in any other thread could
-    neither pin BLAS to one thread nor restore it, and the first entry and the last exit of
-    ``_BlasPin`` may be on different threads. ``clear_controlling_thread()`` without ``force``
-    clears only this thread's control (taken here, or held before: the next call of its holder
-    takes it again), never another live thread's, whose limit (a ``threadpool_limits`` block)
-    is then left alone: the calls here do nothing while it lasts.
-    """
+    """Set each ``(library, n_threads)`` of ``settings`` (what threadpoolctl lets this thread
+    set: see :class:`_BlasPin` for OpenBLAS's controlling thread)."""
     for library, n_threads in settings:
         library.set_num_threads(n_threads)
-    release = getattr(OpenBLASController, "clear_controlling_thread", None)  # threadpoolctl>=3.8
-    if settings and release is not None:
-        release()
+
+
+# threadpoolctl (3.8 on) lets one thread alone set OpenBLAS's process-wide limit: the first one
+# to set it, for as long as it lives; other threads' calls do nothing, silently. A fit in the
+# main thread made it the controller for good, after which a fit in another thread could neither
+# pin BLAS to one thread nor restore it, and the pin's first entry and last exit may be on
+# different threads. The pin therefore moves control itself (threadpoolctl's shared state, under
+# its lock): from a thread that took it through the pin to the thread that needs it, and back,
+# at the last exit, to the live thread that held it before (a user's threadpool_limits block
+# keeps its limit). It never releases control to nobody: a threadpool_limits block of another
+# thread that began during a fit saved the pin's 1 and would restore it afterwards (scikit-
+# learn's KMeans.fit holds one), and the process stayed at one thread (review, session 24);
+# with control kept, that block's calls do nothing, as before the pin. Control held by a thread
+# that did not take it through the pin (a user's block) is left alone: the pin does nothing then.
+_OPENBLAS_CONTROL = getattr(OpenBLASController, "_SHARED_STATE", None)  # None before 3.8
+_PIN_CONTROLLERS = weakref.WeakSet()  # threads that took control through the pin
+
+
+def _take_blas_control():
+    """Make this thread threadpoolctl's controller of OpenBLAS's limit, unless a live thread
+    holds it that did not take it through the pin; the controller before it, or None when this
+    thread may not set the limit (``(allowed, previous)``)."""
+    if _OPENBLAS_CONTROL is None:
+        return True, None
+    this = threading.current_thread()
+    with _OPENBLAS_CONTROL.lock:
+        holder = _OPENBLAS_CONTROL.controlling_thread
+        if (holder is not None and holder is not this and holder.is_alive()
+                and holder not in _PIN_CONTROLLERS):
+            return False, None  # a user's limit: the pin leaves it alone
+        _OPENBLAS_CONTROL.controlling_thread = this
+        _PIN_CONTROLLERS.add(this)
+    return True, holder
+
+
+def _give_back_blas_control(previous):
+    """Hand control to ``previous`` (the controller before the pin took it) if it still lives;
+    else this thread keeps it."""
+    if _OPENBLAS_CONTROL is None or previous is None or not previous.is_alive():
+        return
+    with _OPENBLAS_CONTROL.lock:
+        if _OPENBLAS_CONTROL.controlling_thread is threading.current_thread():
+            _OPENBLAS_CONTROL.controlling_thread = previous
 
 
 class _BlasPin:
@@ -170,17 +201,22 @@ class _BlasPin:
         self.lock = threading.Lock()
         self.depth = 0  # blocks open in this process, over all its threads
         self.saved = None  # [(library, its limit before the first block)] while any is open
+        self.previous_controller = None  # OpenBLAS's controlling thread before the first block
         self.local = threading.local()  # .depth: the blocks open in this thread (for a fork)
 
     def enter(self, libraries):
         """Open a block; ``libraries``: the BLAS libraries of process-wide limits."""
         with self.lock:
             if self.depth == 0:
-                saved = [(library, library.get_num_threads()) for library in libraries]
+                allowed, self.previous_controller = (_take_blas_control() if libraries
+                                                     else (True, None))
+                saved = ([(library, library.get_num_threads()) for library in libraries]
+                         if allowed else [])
                 try:
-                    _set_blas_threads([(library, 1) for library in libraries])
+                    _set_blas_threads([(library, 1) for library, _ in saved])
                 except BaseException:
                     _set_blas_threads(saved)
+                    _give_back_blas_control(self.previous_controller)
                     raise
                 self.saved = saved
             self.depth += 1
@@ -192,7 +228,12 @@ class _BlasPin:
             self.depth -= 1
             if self.depth == 0:
                 saved, self.saved = self.saved, None
-                _set_blas_threads(saved)
+                if saved:
+                    # the last exit may be on another thread than the first entry
+                    allowed, _ = _take_blas_control()
+                    if allowed:
+                        _set_blas_threads(saved)
+                        _give_back_blas_control(self.previous_controller)
 
     # os.register_at_fork hooks. A child of fork() has the forking thread alone: a lock another
     # thread held at that moment would stay held in it for good (its first fit or predict would
@@ -211,7 +252,12 @@ class _BlasPin:
         if self.depth == 0 and self.saved is not None:
             # only other threads' blocks were open: none of them is here to close
             saved, self.saved = self.saved, None
-            _set_blas_threads(saved)
+            if saved:
+                if _OPENBLAS_CONTROL is not None:
+                    # this thread alone lives here; threadpoolctl's lock may have been held by
+                    # another thread at the fork, so it is not taken
+                    _OPENBLAS_CONTROL.controlling_thread = threading.current_thread()
+                _set_blas_threads(saved)
 
 
 _BLAS_PIN = _BlasPin()

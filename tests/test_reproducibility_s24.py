@@ -272,3 +272,42 @@ def test_warm_start_fits_with_an_int_seed_reshuffle_and_a_fit_from_scratch_does_
     call("fit", X, y)
     assert calls[0] == calls[3] == fresh_calls[0]
     assert_same_weights(weights(model), weights(fresh))
+
+
+def test_a_threadpool_limits_block_of_another_thread_during_a_fit_does_not_leave_blas_at_one(
+        blas_at_marker):
+    # a fit's block in one thread and a threadpool_limits(1) block (scikit-learn's KMeans.fit
+    # holds one) in another that began during it and ends after it: the other block saved the
+    # fit's 1 and restored it, with control released by the fit, and the process stayed at one
+    # BLAS thread (review, session 24). The pin keeps control, so that block does nothing.
+    from threadpoolctl import threadpool_limits
+
+    fit_in, other_in, fit_out = threading.Event(), threading.Event(), threading.Event()
+    errors = []
+
+    def fit():
+        try:
+            with _single_threaded_kernels():
+                fit_in.set()
+                wait(other_in)
+        except BaseException as error:  # noqa: BLE001 -- reported by the main thread
+            errors.append(error)
+        finally:
+            fit_out.set()
+
+    def other():
+        try:
+            wait(fit_in)
+            with threadpool_limits(limits=1, user_api="blas"):
+                other_in.set()
+                wait(fit_out)
+        except BaseException as error:  # noqa: BLE001
+            errors.append(error)
+
+    threads = [threading.Thread(target=fit), threading.Thread(target=other)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(TIMEOUT)
+    assert not errors
+    assert blas_threads() == blas_at_marker
