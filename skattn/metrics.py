@@ -57,6 +57,7 @@ take them by scikit-learn's metadata routing too
 from __future__ import annotations
 
 import contextvars
+import sys
 import threading
 import uuid
 import warnings
@@ -85,9 +86,9 @@ from .windows import (as_float64, check_integer, check_weight_values, masked_as_
 # gave it before __all__ was written (review, session 22)
 __all__ = [
     "MASEScorer", "MetricWarning", "QuantileLossScorer", "SCORERS", "coverage", "interval_score",
-    "mae", "make_mase_scorer", "make_quantile_loss_scorer", "mase", "msis", "neg_mae_scorer",
-    "neg_quantile_loss_scorer", "neg_rmse_scorer", "neg_smape_scorer", "quantile_loss", "rmse",
-    "seasonal_naive_scale", "smape",
+    "mae", "make_mase_scorer", "make_quantile_loss_scorer", "make_smape_scorer", "mase", "msis",
+    "neg_mae_scorer", "neg_quantile_loss_scorer", "neg_rmse_scorer", "neg_smape_scorer",
+    "quantile_loss", "rmse", "seasonal_naive_scale", "smape",
 ]
 
 
@@ -491,25 +492,28 @@ def _smape_misleading_values(y_true, y_pred, sample_weight=None):
 def _warn_if_smape_misleads(y_true, y_pred, sample_weight=None, scorer_token=None):
     """The MetricWarning of :func:`smape` (and ``neg_smape_scorer``) when some value's term is
     200 however close its forecast, at the line that called them: at every call, or, given the
-    ``scorer_token`` of the scorer that called, once per scorer and process
-    (:func:`_first_warning`)."""
+    ``scorer_token`` of the scorer that called, once per scorer and process as the filters
+    allow (:func:`_warn_once`)."""
     # each holiday (a 0 in retail data) counted 200 whatever the forecast, and a grid search by
     # sMAPE was silently decided by the folds that held holidays; only backtest warned (user
     # trial, session 20)
     count, total = _smape_misleading_values(y_true, y_pred, sample_weight)
-    if not count or (scorer_token is not None and not _first_warning(scorer_token, "smape")):
+    if not count:
         return
     # the scorer's message counts the values of one call, a search's first fold that held such a
     # value: it says that the folds after it are not warned of
     once = ("" if scorer_token is None else
             " (this scorer says so once, of the first values it scored that hold one, not at "
             "each fold of a search)")
-    warnings.warn(
+    message = (
         f"{count} of the {total} values are 0, forecast as 0, or of the other sign than "
         f"their forecast: sMAPE (200 |y - f| / (|y| + |f|)) counts each of them 200 however "
         f"close the forecast, so it can rank models wrongly on such data; compare them by "
-        f"MASE or MAE (skattn.metrics.mase, mae; make_mase_scorer, neg_mae_scorer){once}",
-        MetricWarning, stacklevel=stacklevel_of_caller(__name__))
+        f"MASE or MAE (skattn.metrics.mase, mae; make_mase_scorer, neg_mae_scorer){once}")
+    if scorer_token is None:
+        warnings.warn(message, MetricWarning, stacklevel=stacklevel_of_caller(__name__))
+    else:
+        _warn_once(scorer_token, ("smape",), message)
 
 
 def _smape_of_pair(y_true, y_pred, sample_weight=None):
@@ -1373,7 +1377,7 @@ def _smape_of_observed(y_true, y_pred, sample_weight=None):
 # (token of a scorer, what it warned of) for each warning the package's scorers gave in this
 # process; the lock keeps a search's threads (joblib's threading backend) from both warning
 _WARNED_BY_SCORERS = set()
-_WARNED_BY_SCORERS_LOCK = threading.Lock()
+_WARNED_BY_SCORERS_LOCK = threading.RLock()
 
 #: The token of the scorer whose metric is being computed (set by ``_WindowsScorer._score``), by
 #: which the metric's warning is said once per scorer; None outside a scorer's call. A context
@@ -1382,9 +1386,9 @@ _WARNED_BY_SCORERS_LOCK = threading.Lock()
 _SCORER_TOKEN = contextvars.ContextVar("skattn_scorer_token", default=None)
 
 
-def _first_warning(token, *about):
-    """Whether the scorer named ``token`` (or a copy of it) warns of ``about`` for the first time
-    in this process: True once, recorded, then False.
+def _warn_once(token, about, message):
+    """Warn ``message`` (a MetricWarning, at the line that called the scorer) unless the scorer
+    named ``token`` (or a copy of it) has shown its warning of ``about`` in this process.
 
     A scorer warns of each thing once, not at each call: a search calls its scorer once per fold
     and candidate, and scikit-learn resets the warning filters for each call, so Python's default
@@ -1394,18 +1398,82 @@ def _first_warning(token, *about):
     fold's values, so each was new to the filter anyway). A parallel search
     scores in worker processes, each task with its own copy of the scorer; the copies share its
     token (:class:`_WarnsOnce`), so each worker warns once.
+
+    The once follows the warning filters (:func:`_shown`): only a warning that the filters
+    showed ("always", "default", "module", "once") uses it up; one they ignore, or "error"
+    raised, does not. A first
+    call under ``simplefilter("ignore")`` had used it up, and the evaluation under
+    ``simplefilter("always")`` after it showed nothing (review, session 24). An "always" filter
+    shows the warning at every call, also after it was said (``pytest.warns`` is one); "error"
+    raises it at every call until it was said.
     """
     key = (token, *about)
+    stacklevel = stacklevel_of_caller(__name__)
+    frame = _frame_warned_at(stacklevel)
+    if frame is None:  # no frame there: warnings puts it at module "sys"; said at each call
+        warnings.warn(message, MetricWarning, stacklevel=stacklevel)
+        return
+    # held while warning: a search's threads (joblib's threading backend) warn one at a time, so
+    # that one of them shows the warning; reentrant, for a showwarning that scores again
     with _WARNED_BY_SCORERS_LOCK:
         if key in _WARNED_BY_SCORERS:
-            return False
-        _WARNED_BY_SCORERS.add(key)
-    return True
+            # said already; an "always" filter still shows it (and only that: a test that turns
+            # warnings into errors after the warning was said passes)
+            if _filter_action(message, MetricWarning, frame) == "always":
+                warnings.warn(message, MetricWarning, stacklevel=stacklevel)
+            return
+        warnings.warn(message, MetricWarning, stacklevel=stacklevel)
+        if _shown(message, MetricWarning, frame):
+            _WARNED_BY_SCORERS.add(key)
+
+
+def _frame_warned_at(stacklevel):
+    """The frame ``warnings.warn(..., stacklevel=stacklevel)`` called from the caller of this
+    function attributes the warning to (skipping importlib's bootstrap frames as it does when
+    the caller's frame is not one of them), or None when the stack is not that deep."""
+    def internal(frame):
+        filename = frame.f_code.co_filename
+        return "importlib" in filename and "_bootstrap" in filename
+
+    frame = sys._getframe(1)  # the frame that calls warnings.warn: stacklevel 1
+    skip_internal = stacklevel > 1 and not internal(frame)
+    for _ in range(stacklevel - 1):
+        frame = frame.f_back
+        while skip_internal and frame is not None and internal(frame):
+            frame = frame.f_back
+        if frame is None:
+            return None
+    return frame
+
+
+def _filter_action(text, category, frame):
+    """The action the warning filters give a warning of ``category`` and message ``text`` put at
+    ``frame``, matched as ``warnings.warn_explicit`` matches them: the first filter whose
+    message regex matches the start of the text, whose category is the warning's or a base of
+    it, whose module regex matches the start of the frame's module name, and whose line number
+    is 0 or the frame's; ``warnings.defaultaction`` when none does."""
+    module = frame.f_globals.get("__name__", "<string>")
+    lineno = frame.f_lineno
+    for action, message, filtered, module_regex, filtered_line in warnings.filters:
+        if ((message is None or message.match(text))
+                and issubclass(category, filtered)
+                and (module_regex is None or module_regex.match(module))
+                and (filtered_line == 0 or filtered_line == lineno)):
+            return action
+    return warnings.defaultaction
+
+
+def _shown(text, category, frame):
+    """Whether the filters show a warning of ``category`` and message ``text`` put at ``frame``:
+    under "always", "default", "module" or "once" (the last three may have held back a warning
+    their registry holds: one shown already from the same line, which the user has seen);
+    "ignore" shows nothing, and "error" raised before this is asked."""
+    return _filter_action(text, category, frame) in ("always", "default", "module", "once")
 
 
 class _WarnsOnce:
     """What the scorers that warn share: a token naming the scorer and its copies, by which
-    :func:`_first_warning` says each of their warnings once per scorer and process."""
+    :func:`_warn_once` says each of their warnings once per scorer and process."""
 
     def _warning_token(self):
         """The token naming this scorer and its copies (pickled to a search's workers,
@@ -1435,7 +1503,10 @@ class _WarnsOnce:
 #: ``neg_smape_scorer`` raises :func:`smape`'s MetricWarning where the values left in hold a 0
 #: or a forecast of the other sign, once per scorer (and its copies) and process, not at each
 #: fold and candidate of a search (the message counts the values of the first call that held
-#: one): rank such data by ``neg_mae_scorer`` or :func:`make_mase_scorer`.
+#: one): rank such data by ``neg_mae_scorer`` or :func:`make_mase_scorer`. Being module-level,
+#: ``neg_smape_scorer`` warns once per process: a search with ``scoring=make_smape_scorer()``
+#: (:func:`make_smape_scorer`, a new scorer) warns once per search. A warning the filters
+#: ignore uses up nothing, and a ``simplefilter("always")`` shows it at every call.
 class _WindowsScorer(_WarnsOnce, _Scorer):
     """scikit-learn's scorer of a metric (what ``make_scorer(metric, greater_is_better=False)``
     makes), refusing windows ``X`` with masked entries (:func:`skattn._validation.
@@ -1445,7 +1516,7 @@ class _WindowsScorer(_WarnsOnce, _Scorer):
     masks nothing is its data. ``_score`` is what scikit-learn's multi-metric scoring calls.
 
     The metric's warning (sMAPE's) is said once per scorer and process: the scorer's token is
-    :data:`_SCORER_TOKEN` while the metric runs (:func:`_first_warning`)."""
+    :data:`_SCORER_TOKEN` while the metric runs (:func:`_warn_once`)."""
 
     def __init__(self, score_func, sign, kwargs, response_method="predict"):
         super().__init__(score_func, sign, kwargs, response_method)
@@ -1463,6 +1534,52 @@ class _WindowsScorer(_WarnsOnce, _Scorer):
 neg_mae_scorer = _WindowsScorer(_mae_of_observed, -1, {}, "predict")
 neg_rmse_scorer = _WindowsScorer(_rmse_of_observed, -1, {}, "predict")
 neg_smape_scorer = _WindowsScorer(_smape_of_observed, -1, {}, "predict")
+
+
+def make_smape_scorer():
+    """A new scorer for ``scoring=`` that returns minus the sMAPE, as ``neg_smape_scorer`` does.
+
+    Returns
+    -------
+    scorer : callable
+        A callable ``scorer(estimator, X, y, sample_weight=None)`` giving ``-smape`` (greater is
+        better), scoring as ``neg_smape_scorer`` scores (NaN in ``y`` left out step by step),
+        that has warned of nothing yet.
+
+    Warns
+    -----
+    MetricWarning
+        When the values it scores hold a 0, a 0 forecast as 0 or a forecast of the other sign,
+        where sMAPE counts 200 however close the forecast (:func:`smape`): once per scorer (and
+        its copies, pickled to a search's workers) and process, of the first call whose values
+        hold one, not at each fold and candidate of a search. A warning the filters ignore does
+        not count, ``warnings.simplefilter("always")`` shows it at every call, and "error"
+        raises it at every call until it was shown.
+
+    See Also
+    --------
+    smape : The metric, which warns at every call.
+    make_mase_scorer : A scorer that such values do not mislead.
+
+    Notes
+    -----
+    The module-level ``neg_smape_scorer`` is one scorer for the whole process, so it warns once
+    per process: of the first data set with zeros a notebook scores, never of the next one. A
+    search given ``scoring=make_smape_scorer()`` warns once per search.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import Ridge
+    >>> from skattn import make_windows
+    >>> from skattn.metrics import make_smape_scorer, smape
+    >>> X, y = make_windows(np.arange(1.0, 41.0), window=8, horizon=1)
+    >>> model = Ridge().fit(X, y)
+    >>> scorer = make_smape_scorer()
+    >>> bool(scorer(model, X, y) == -smape(y, model.predict(X)))
+    True
+    """
+    return _WindowsScorer(_smape_of_observed, -1, {}, "predict")
 
 
 class _ScorerTakingWeights(_MetadataRequester):
@@ -1547,21 +1664,20 @@ def _warn_if_few_seasonal_differences(window, season_length, token):
     """The MASE scorer's MetricWarning when its windows of ``window`` values hold fewer than
     ``_MIN_SEASONAL_DIFFERENCES`` seasonal differences of period ``season_length`` (and at least
     one: :func:`mase` refuses windows without any), at the line that called the scorer; once per
-    scorer (``token``), window length and process (:func:`_first_warning`).
+    scorer (``token``), window length and process (:func:`_warn_once`).
     """
     # windows of 53 weeks scored with make_mase_scorer(52) were scaled by one difference each:
     # one window's scale was 0.23 (the median 115.9), its MASE 370.6, and the fold scored -13.64
     # where the median window's MASE was 0.6, without a word (user trial, session 23)
     n_differences = window - season_length
-    if (not 1 <= n_differences < _MIN_SEASONAL_DIFFERENCES
-            or not _first_warning(token, window, season_length)):
+    if not 1 <= n_differences < _MIN_SEASONAL_DIFFERENCES:
         return
     median, tenth = _FEW_DIFFERENCES_INFLATION[n_differences]
     differences, happen = (("difference", "happens") if n_differences == 1
                            else ("differences", "happen"))
     shorter = ("" if season_length == 1 else f"scale by a shorter season "
                f"(make_mase_scorer(1): {window - 1} differences a window), ")
-    warnings.warn(
+    _warn_once(token, (window, season_length), (
         f"windows of {window} values with season_length={season_length} hold {n_differences} "
         f"seasonal {differences} each (window - season_length), and the MASE scorer scales "
         f"each window's forecast by the mean of its differences: a window whose "
@@ -1571,8 +1687,7 @@ def _warn_if_few_seasonal_differences(window, season_length, token):
         f"fold of 10). Make longer windows (make_windows(..., window={season_length + 12}) or "
         f"more: 12 differences keep a fold within about 10%; "
         f"{season_length + _MIN_SEASONAL_DIFFERENCES} at least), {shorter}or rank by "
-        f"neg_mae_scorer",
-        MetricWarning, stacklevel=stacklevel_of_caller(__name__))
+        f"neg_mae_scorer"))
 
 
 class MASEScorer(_WarnsOnce, _ScorerTakingWeights):
@@ -1638,7 +1753,7 @@ class MASEScorer(_WarnsOnce, _ScorerTakingWeights):
         # candidate NaN (fuzzing, session 23)
         self.season_length = check_integer("season_length", season_length)
         # names this scorer and its copies among those that warned of their windows
-        # (_first_warning)
+        # (_warn_once)
         self._warning_token()
 
     def __call__(self, estimator, X, y, sample_weight=None):

@@ -3,7 +3,9 @@
 A search calls its scorer once per fold and candidate, and scikit-learn resets the warning filters
 for each call, so Python's default filter (once per line) showed ``neg_smape_scorer``'s
 MetricWarning at every call that held a 0: 9 times for 3 candidates over 4 origins, where the
-MASE scorer already said its own warning once. The metric functions still warn at every call."""
+MASE scorer already said its own warning once. The metric functions still warn at every call.
+The once follows the warning filters: only a warning they showed uses it up (not one they
+ignored or held back, nor an error), and "always" shows it at every call."""
 import copy
 import pickle
 import subprocess
@@ -34,14 +36,15 @@ def _new_smape_scorer():
     return _WindowsScorer(_smape_of_observed, -1, {}, "predict")
 
 
-def _metric_warnings(fit, action="always"):
+def _metric_warnings(fit, action="default"):
+    # "default", as a script runs: "always" shows the scorers' warnings at every call
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter(action)
         fit()
     return [w for w in caught if issubclass(w.category, MetricWarning)]
 
 
-@pytest.mark.parametrize("action", ["always", "default"])
+@pytest.mark.parametrize("action", ["default", "module"])
 def test_smape_scorer_in_a_search_warns_once_not_at_every_fold_and_candidate(action):
     X, y, index = _windows_with_zeros()
     search = GridSearchCV(Ridge(), {"alpha": [0.1, 1.0, 10.0]}, scoring=_new_smape_scorer(),
@@ -77,7 +80,7 @@ def test_smape_scorer_warns_again_for_a_new_scorer_not_for_copies():
     assert len(_metric_warnings(lambda: _new_smape_scorer()(model, X, y))) == 1
     # the metric function itself warns at every call, as documented
     y_pred = model.predict(X)
-    assert len(_metric_warnings(lambda: [smape(y, y_pred) for _ in range(3)])) == 3
+    assert len(_metric_warnings(lambda: [smape(y, y_pred) for _ in range(3)], "always")) == 3
 
 
 def test_scores_are_the_metrics_values_bitwise():
@@ -186,3 +189,145 @@ def test_length_errors_say_has_of_one_short_series_and_have_of_several():
     with pytest.raises(ValueError, match=r"; 2 of the 3 series have fewer than 22 values "
                                          r"\(series 1, 2\): leave them out, e\.g\. keep = "):
         backtest(NaiveForecaster(), two, window=4, horizon=10, n_origins=2)
+
+
+# ------------------------------------------------------------------------------------------
+# Review, session 24: the "once" follows the warning filters. A first call under "ignore" (a
+# quick look, a library that silences warnings) used up the once, and the real evaluation under
+# "always" showed nothing; the module-level scorer warned once per process, so a notebook's
+# second data set with zeros was never warned of: make_smape_scorer() gives a new scorer
+# ------------------------------------------------------------------------------------------
+def _scored(scorer, data=None):
+    X, y, _ = _windows_with_zeros() if data is None else data
+    model = Ridge().fit(X, y)
+    return lambda: scorer(model, X, y)
+
+
+def test_a_warning_the_filters_ignore_does_not_use_up_the_once():
+    scorer = _new_smape_scorer()
+    assert _metric_warnings(_scored(scorer), "ignore") == []
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=MetricWarning)
+        _scored(scorer)()
+    (warned,) = _metric_warnings(_scored(scorer), "default")  # 0 before
+    assert warned.filename == __file__
+    assert _metric_warnings(_scored(scorer), "default") == []  # now used up
+
+
+def test_an_always_filter_shows_the_warning_every_time():
+    scorer = _new_smape_scorer()
+    assert len(_metric_warnings(lambda: [_scored(scorer)() for _ in range(3)], "always")) == 3
+    # shown: said, so the default filters do not repeat it
+    assert _metric_warnings(lambda: [_scored(scorer)() for _ in range(3)], "default") == []
+    # said once, by the default filters: "always" still shows it, the others do not
+    scorer = _new_smape_scorer()
+    assert len(_metric_warnings(lambda: [_scored(scorer)() for _ in range(3)], "default")) == 1
+    assert len(_metric_warnings(lambda: [_scored(scorer)() for _ in range(2)], "always")) == 2
+    assert _metric_warnings(_scored(scorer), "default") == []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _scored(scorer)()
+    # "always" for MetricWarning only, the rest ignored: the first matching filter decides
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("ignore")
+        warnings.filterwarnings("always", category=MetricWarning)
+        _scored(scorer)()
+    assert len(caught) == 1
+
+
+def test_a_search_under_an_always_filter_shows_every_fold_that_holds_a_zero():
+    X, y, index = _windows_with_zeros()
+    scorer = _new_smape_scorer()
+    search = GridSearchCV(Ridge(), {"alpha": [0.1, 1.0, 10.0]}, scoring=scorer,
+                          cv=OriginSplit(index, horizon=3, n_origins=4))
+    assert len(_metric_warnings(lambda: search.fit(X, y), "always")) == 9
+    assert _metric_warnings(lambda: search.fit(X, y), "default") == []
+    assert len(_metric_warnings(lambda: search.fit(X, y), "always")) == 9
+
+
+@pytest.mark.parametrize("ignored", [
+    dict(module=__name__.replace(".", r"\.") + "$"),  # the module the warning is put at
+    dict(message=r"\d+ of the \d+ values are 0"),
+    dict(category=UserWarning),  # a base class of MetricWarning
+    dict(message="", category=MetricWarning, module="", lineno=0),
+])
+def test_the_filters_are_matched_as_warnings_matches_them(ignored):
+    scorer = _new_smape_scorer()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        warnings.filterwarnings("ignore", **ignored)
+        _scored(scorer)()
+    assert caught == []
+    assert len(_metric_warnings(_scored(scorer), "default")) == 1
+
+
+@pytest.mark.parametrize("unmatched", [
+    dict(module="skattn"),  # the warning is put at the caller's line, this module
+    dict(message="sMAPE"),  # matched at the start of the message
+    dict(category=DeprecationWarning),
+    dict(lineno=1),
+])
+def test_a_filter_that_does_not_match_leaves_the_action_to_the_next(unmatched):
+    scorer = _new_smape_scorer()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        warnings.filterwarnings("ignore", **unmatched)
+        _scored(scorer)()
+        _scored(scorer)()
+    assert len(caught) == 1  # shown by the default filter, then used up
+
+
+def test_an_error_filter_raises_at_every_call_without_using_up_the_once():
+    scorer = _new_smape_scorer()
+    for _ in range(2):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", MetricWarning)
+            with pytest.raises(MetricWarning, match="values are 0"):
+                _scored(scorer)()
+    assert len(_metric_warnings(_scored(scorer), "default")) == 1
+
+
+def test_the_mase_scorers_warning_follows_the_filters_too():
+    from skattn.metrics import make_mase_scorer
+
+    X, y, index = make_windows(np.sin(np.arange(200.0) / 2) + 5, window=13, horizon=1,
+                               return_index=True)
+    model = Ridge().fit(X, y)
+    scorer = make_mase_scorer(12)
+    assert _metric_warnings(lambda: scorer(model, X, y), "ignore") == []
+    (warned,) = _metric_warnings(lambda: [scorer(model, X, y) for _ in range(2)], "default")
+    assert "seasonal difference" in str(warned.message) and warned.filename == __file__
+    assert _metric_warnings(lambda: scorer(model, X, y), "default") == []
+    assert len(_metric_warnings(lambda: [scorer(model, X, y) for _ in range(2)], "always")) == 2
+    # a search by it: once, not at every fold and candidate
+    search = GridSearchCV(Ridge(), {"alpha": [0.1, 1.0, 10.0]}, scoring=make_mase_scorer(12),
+                          cv=OriginSplit(index, horizon=1, n_origins=4))
+    assert len(_metric_warnings(lambda: search.fit(X, y), "default")) == 1
+
+
+def test_make_smape_scorer_gives_a_new_scorer_that_warns_again():
+    import skattn.metrics
+    from skattn.metrics import make_smape_scorer
+
+    assert "make_smape_scorer" in skattn.metrics.__all__
+    X, y, index = _windows_with_zeros()
+    model = Ridge().fit(X, y)
+    # the module-level scorer warns once per process (other tests may have used it up)
+    _metric_warnings(lambda: neg_smape_scorer(model, X, y), "default")
+    assert _metric_warnings(lambda: neg_smape_scorer(model, X, y), "default") == []
+    scorer = make_smape_scorer()
+    assert isinstance(scorer, _WindowsScorer) and scorer is not neg_smape_scorer
+    assert scorer._warning_token() != neg_smape_scorer._warning_token()
+    assert repr(scorer) == repr(neg_smape_scorer)
+    (warned,) = _metric_warnings(lambda: scorer(model, X, y), "default")
+    assert warned.filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MetricWarning)
+        assert scorer(model, X, y) == neg_smape_scorer(model, X, y) == -smape(
+            y, model.predict(X))
+    # a search with a new scorer: once per search
+    for _ in range(2):
+        search = GridSearchCV(Ridge(), {"alpha": [0.1, 1.0, 10.0]},
+                              scoring=make_smape_scorer(),
+                              cv=OriginSplit(index, horizon=3, n_origins=4))
+        assert len(_metric_warnings(lambda: search.fit(X, y), "default")) == 1
