@@ -22,9 +22,10 @@ shows each distinct warning once through :func:`each_warning_once`: scikit-learn
 ``catch_warnings`` in every model's ``check_array`` resets Python's once-per-location memory, so
 under the default filters the recipe's 18 members showed 18 copies of the same warning, where
 their fits in worker processes, raised again through :func:`collect`, showed one. It records
-what the caller's filters let through in the thread that asked (through ``warnings.showwarning``,
-which the filters call after their decision, never through ``catch_warnings(record=True)``) and
-raises it again on leaving; other threads' warnings pass as they are.
+what the filters let through in the thread that asked (through ``warnings.showwarning``, which
+the filters call after their decision, never through ``catch_warnings(record=True)``), with the
+filters that decided, and raises it again on leaving, without filtering again one that a model's
+own filters let through; other threads' warnings (joblib's threading backend) pass as they are.
 """
 from __future__ import annotations
 
@@ -154,10 +155,12 @@ def collect(outcomes, naming=None):
     return [result for result, _, _ in outcomes]
 
 
-# The recording of each_warning_once. Per thread: the recorders, innermost last, and the module
-# of a warning raised again by _warn_again (which the hook cannot see). Process-wide: the hook in
+# The recording of each_warning_once. Per thread: the recorders, innermost last, and, for a
+# warning raised again (which the hook cannot see), its module, the filters that decided it (when
+# not those in force) and the warning before an inner recorder noted it. Process-wide: the hook in
 # warnings.showwarning, put there while any thread records (counted), and the showwarning it
-# replaced, which shows the warnings of threads that do not record.
+# replaced, which shows the warnings of threads that do not record (None: Python's own, the hook
+# having been left in place when none recorded).
 _this_thread = threading.local()
 _hook_lock = threading.Lock()
 _hook = {"users": 0, "replaced": None}
@@ -179,23 +182,36 @@ def _module_warned_from(filename, lineno):
 
 def _record_or_show(message, category, filename, lineno, file=None, line=None):
     """``warnings.showwarning`` while a thread records: what the filters let through (an
-    "error" filter raised, "ignore" dropped it) goes to the thread's innermost recorder, or,
-    for a thread that does not record, to the showwarning this one replaced."""
+    "error" filter raised, "ignore" dropped it) goes to the thread's innermost recorder, with the
+    filters that let it through, or, for a thread that does not record, to the showwarning this
+    one replaced. Left in place when no thread records (another thread's ``catch_warnings``
+    restored it, ``logging.captureWarnings`` saved it as the one to put back), it shows as
+    Python's own: the showwarning it once replaced may be stale by then (logging's, after
+    capture was turned off, which lost every later warning of the process; review, session 24)."""
     recorders = getattr(_this_thread, "recorders", None)
     if not recorders or file is not None:  # a file: printing asked for, not a warning raised
-        return _hook["replaced"](message, category, filename, lineno, file, line)
+        replaced = _hook["replaced"] if _hook["users"] else None
+        show = warnings._showwarning_orig if replaced is None else replaced
+        return show(message, category, filename, lineno, file, line)
     module = getattr(_this_thread, "module", _UNKNOWN)
     if module is _UNKNOWN:
         module = _module_warned_from(filename, lineno)
+    filters = getattr(_this_thread, "filters", None)  # those that decided a warning shown again
+    if filters is None:
+        filters = tuple(warnings.filters)
     recorder = recorders[-1]
-    recorder.records.append((message, category, filename, lineno, module, recorder.label))
+    recorder.records.append((message, category, filename, lineno, module, recorder.label,
+                             filters, getattr(_this_thread, "original", None)))
     return None
 
 
 class ShownWarnings:
     """The warnings shown in one thread within :func:`each_warning_once`, in the order they came:
-    ``records``, ``(message, category, filename, lineno, module, label)``, ``label`` being the
-    part of the work that raised it (:func:`attributed_to`), or None."""
+    ``records``, ``(message, category, filename, lineno, module, label, filters, original)``,
+    ``label`` being the part of the work that raised it (:func:`attributed_to`), or None,
+    ``filters`` the ``warnings.filters`` that let it through (a member's own ``catch_warnings``
+    may have changed them), or None for those of the caller, and ``original`` the warning
+    before an inner :func:`each_warning_once` appended its note, or None."""
 
     def __init__(self):
         self.records = []
@@ -204,7 +220,8 @@ class ShownWarnings:
     def add(self, records, label=None):
         """Warnings recorded by :func:`call_recording_warnings` in a worker process, kept as if
         ``label`` had raised them here."""
-        self.records.extend(tuple(record) + (label,) for record in records)
+        # decided in the worker under the caller's filters (call_recording_warnings)
+        self.records.extend(tuple(record) + (label, None, None) for record in records)
 
 
 @contextlib.contextmanager
@@ -224,57 +241,145 @@ def attributed_to(label):
 
 
 def _with_note(message, category, note):
-    """``message`` (a Warning or its text) with ``note`` appended: a new warning of its
-    ``category``, or ``message`` as it is when the category cannot be built from a text."""
+    """``message`` (a Warning or its text) with ``note`` appended, or ``message`` as it is when
+    a note cannot be appended safely.
+
+    A text becomes a new warning of its ``category`` (as ``warn_explicit`` would build it). A
+    Warning is copied with the note appended to its one argument, its other attributes kept
+    (``CodedWarning("bad row", code=42)`` keeps its ``code``), only when its text is that
+    argument as it is (the default ``__str__``); one whose ``__str__`` formats its arguments or
+    that has several would be garbled or lose data (a new one built from the noted text lost
+    every attribute and showed "7 rows dropped (...) rows dropped"; review, session 24), so it
+    is shown without the note."""
     if not note:
         return message
+    if not isinstance(message, Warning):
+        try:
+            return category(str(message) + note)
+        except Exception:  # noqa: BLE001 -- a category built otherwise: as it came
+            return message
     try:
-        return category(str(message) + note)
-    except Exception:  # noqa: BLE001 -- a category built otherwise: as it came
+        text = str(message)
+        if type(message).__str__ is not Warning.__str__ or message.args != (text,):
+            return message
+        noted = type(message).__new__(type(message))  # no __init__: its signature may differ
+        noted.__dict__.update(message.__dict__)
+        noted.args = (text + note,)
+        return noted
+    except Exception:  # noqa: BLE001 -- a warning that cannot be copied so: as it came
         return message
+
+
+def _action(filters, text, category, module, lineno):
+    """The action ``warnings.warn_explicit`` took under ``filters`` for a warning, found as it
+    finds it: the first filter that matches, or ``warnings.defaultaction``."""
+    for action, pattern, filter_category, module_pattern, filter_lineno in filters:
+        if ((pattern is None or pattern.match(text))
+                and issubclass(category, filter_category)
+                and (module_pattern is None or module_pattern.match(module or ""))
+                and (filter_lineno == 0 or lineno == filter_lineno)):
+            return action
+    return warnings.defaultaction
+
+
+def _show_as_decided(message, category, filename, lineno, module, filters):
+    """Show a warning that ``filters`` (not those in force now) let through, without filtering it
+    again, as ``warn_explicit`` shows one: through ``warnings._showwarnmsg``, so that
+    ``catch_warnings(record=True)``, ``pytest.warns`` and a replaced showwarning get it; a
+    recorder of :func:`each_warning_once` around this call keeps ``filters`` and the module."""
+    if not isinstance(message, Warning):
+        try:
+            message = category(message)
+        except Exception:  # noqa: BLE001 -- shown as the text it is
+            pass
+    outer = (getattr(_this_thread, "module", _UNKNOWN), getattr(_this_thread, "filters", None))
+    _this_thread.module, _this_thread.filters = module, filters
+    try:
+        warnings._showwarnmsg(warnings.WarningMessage(message, category, filename, lineno))
+    finally:
+        if outer[0] is _UNKNOWN:
+            del _this_thread.module
+        else:
+            _this_thread.module = outer[0]
+        _this_thread.filters = outer[1]
 
 
 def _raise_again(records, note):
-    """Raise the ``records`` of a :class:`ShownWarnings` again, in their order, under the
-    filters, each from where it first was and with its module: "default", "module" and "once"
-    show each distinct one once (one fresh registry per file, as a module's
-    ``__warningregistry__`` after a reset), "always" every one. ``note(labels)``: the text
-    appended to a warning, given the distinct labels that raised it, first first."""
+    """Raise the ``records`` of a :class:`ShownWarnings` again, in their order, each from where it
+    first was and with its module. One let through by the filters in force now (or by the
+    caller's, in a worker) is raised again under them: "default", "module" and "once" show each
+    distinct one once (one fresh registry per file, as a module's ``__warningregistry__`` after a
+    reset), "always" every one. One let through by other filters (a member's own
+    ``catch_warnings``, e.g. ``simplefilter("always", DeprecationWarning)``) was decided then,
+    and is shown as it is, not filtered again (the caller's default filters lost it, an "error"
+    filter made it an error after the fit though the member alone fitted; review, session 24):
+    every copy if that decision was "always", else each distinct one once. ``note(labels)``:
+    the text appended to a warning, given the distinct labels that raised it, first first."""
+    # a warning an inner recorder noted counts as the one it noted (a nested ensemble's and an
+    # outer member's copies of one warning showed twice, once noted; review, session 24)
+    def key_of(message, category, filename, lineno, original):
+        return (category, str(message if original is None else original), filename, lineno)
+
     labels = {}
-    for message, category, filename, lineno, _, label in records:
-        key = (category, str(message), filename, lineno)
+    for message, category, filename, lineno, _, label, _, original in records:
+        key = key_of(message, category, filename, lineno, original)
         labels.setdefault(key, {})
         if label is not None:
             labels[key][label] = None  # an ordered set
-    noted, registries = {}, {}
-    for message, category, filename, lineno, module, _ in records:
-        key = (category, str(message), filename, lineno)
+    current = tuple(warnings.filters)
+    noted, registries, shown = {}, {}, set()
+    for message, category, filename, lineno, module, _, filters, original in records:
+        key = key_of(message, category, filename, lineno, original)
+        text = key[1]
         if key not in noted:
-            # the first occurrence's message (a Warning keeps its attributes), noted
-            noted[key] = _with_note(message, category,
-                                    note(list(labels[key])) if note is not None else "")
-        _warn_again(noted[key], category, filename, lineno, module,
-                    registries.setdefault(filename, {}))
+            # the first occurrence's message noted (a copy of a Warning keeps its attributes),
+            # or as it came (an inner recorder's note kept) when this recorder has none for it
+            base = message if original is None else original
+            text_note = note(list(labels[key])) if note is not None else ""
+            noted[key] = (_with_note(base, category, text_note) if text_note else message,
+                          base)
+        again = filters is None or filters == current
+        action = _action(current if again else filters, text, category, module, lineno)
+        if key in shown and action != "always":
+            continue  # shown already, its copies decided by other filters than this one
+        outer = getattr(_this_thread, "original", None)
+        _this_thread.original = noted[key][1]  # for a recorder around this one
+        try:
+            if again:
+                _warn_again(noted[key][0], category, filename, lineno, module,
+                            registries.setdefault(filename, {}))
+            else:
+                _show_as_decided(noted[key][0], category, filename, lineno, module, filters)
+        finally:
+            _this_thread.original = outer
+        if action != "ignore":
+            shown.add(key)
 
 
 @contextlib.contextmanager
 def each_warning_once(note=None):
-    """Within: the warnings the caller's filters let through in this thread are recorded (a
+    """Within: the warnings the filters let through in this thread are recorded (a
     :class:`ShownWarnings`, yielded), not shown; on leaving, even by an exception, they are
-    raised again under the filters, so that each distinct one shows once (every one under
-    "always").
+    raised again, so that each distinct one shows once (every one under "always").
 
     For work that calls several models in the caller's process, each of whose
-    ``check_array`` resets Python's once-per-location memory. The filters decide throughout:
-    an "error" filter raises a warning where it is raised, "ignore" drops it, ``pytest.warns``
-    and ``catch_warnings(record=True)`` get what is raised again, from the file, line and module
-    of the first occurrence. Nests: an inner one raises its warnings again into the outer.
+    ``check_array`` resets Python's once-per-location memory. The filters in force where a
+    warning is raised decide, once: an "error" filter raises it there, "ignore" drops it;
+    raised again under the same filters, "default", "module" and "once" show each distinct one
+    once and "always" every one; one that other filters let through (a model's own
+    ``catch_warnings`` and ``simplefilter("always", ...)``) is shown without being filtered
+    again, every copy if those filters said "always", else once. ``pytest.warns`` and
+    ``catch_warnings(record=True)`` get what is raised again, from the file, line and module of
+    the first occurrence. Nests: an inner one raises its warnings again into the outer, which
+    counts one the inner noted as the warning it noted.
 
     Only this thread records (what other threads show while it does passes as it is), through
     ``warnings.showwarning``, which is installed while any thread records and restored when the
     last stops, if it is still there: ``catch_warnings`` swaps process-wide state, and another
     thread's that restores an older showwarning at worst lets warnings be shown as they are
-    raised.
+    raised; one that restores the hook after the last stopped leaves it showing as Python's
+    own. Work in other threads (joblib's threading backend) is not recorded: its warnings show
+    as they are raised, one copy per model under the default filters.
 
     Parameters
     ----------
@@ -287,6 +392,8 @@ def each_warning_once(note=None):
         if warnings.showwarning is not _record_or_show:
             _hook["replaced"] = warnings.showwarning
             warnings.showwarning = _record_or_show
+        elif not _hook["users"]:  # left in place: it shows as Python's own (_record_or_show)
+            _hook["replaced"] = None
         _hook["users"] += 1
     recorders = _this_thread.__dict__.setdefault("recorders", [])
     recorders.append(recorder)
@@ -297,5 +404,7 @@ def each_warning_once(note=None):
         with _hook_lock:
             _hook["users"] -= 1
             if not _hook["users"] and warnings.showwarning is _record_or_show:
-                warnings.showwarning = _hook["replaced"]
+                replaced = _hook["replaced"]
+                warnings.showwarning = (warnings._showwarning_orig if replaced is None
+                                        else replaced)
         _raise_again(recorder.records, note)

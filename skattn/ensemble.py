@@ -392,9 +392,14 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         left fitting a long one alone at the end (the order does not change the median, and the
         mean only by rounding). The warnings of
         members fitted in worker processes are raised again in the caller, under its filters.
-        Whatever ``n_jobs``, each distinct warning of the members shows once per call (every
-        copy under an "always" filter), its text followed by the members it came from when
-        several raised it, e.g. "(ForecastEnsemble: all 18 members)".
+        With members fitted in the caller's process (the default) or in worker processes, each
+        distinct warning of the members shows once per call (every copy under an "always"
+        filter, or under a member's own ``simplefilter("always", ...)``, whose decision is not
+        filtered again), its text followed by the members it came from when several raised it,
+        e.g. "(ForecastEnsemble: all 18 members)"; an ensemble within an ensemble counts as one
+        member. Not in joblib's threading backend (``parallel_config(backend="threading")``):
+        members fitted in other threads show their warnings as they raise them, one copy per
+        member under the default filters.
     verbose : bool, default=False
         Print the time each member took to fit.
 
@@ -642,7 +647,8 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             # memory, and the recipe's 18 members showed 18 copies of its SeasonalAdjustmentWarning
             # and ConvergenceWarning where n_jobs=2 showed one. Those of members fitted in worker
             # processes join them; all are raised again on leaving, an exception too (a member
-            # that failed), under the caller's filters (whose "error" raised them in the member)
+            # that failed), under the caller's filters (whose "error" raised them in the member),
+            # except those a member's own filters let through, shown as they decided
             with each_warning_once(_members_note(sum(
                     not _is_dropped(member) for _, member in self.estimators))) as shown:
                 try:

@@ -282,3 +282,154 @@ def test_ensembles_fitted_in_threads_give_the_same_models(windows):
         np.testing.assert_array_equal(result, expected)
     assert len(caught) >= 1
     assert _worker_warnings._hook["users"] == 0
+
+
+class LoudRidge(Ridge):
+    """A Ridge that shows its own deprecation under its own filter, as libraries do to make sure
+    users see it, whatever theirs."""
+
+    def fit(self, X, y, sample_weight=None):
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", DeprecationWarning)
+            warnings.warn("option 'foo' is deprecated", DeprecationWarning)
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+def test_a_warning_shown_under_a_members_own_filter_is_not_filtered_again(windows):
+    # the filters in force where it was raised decided: the caller's (default) filters, which
+    # ignore a DeprecationWarning, lost it when it was raised again (review, session 24); the
+    # member's "always" shows every copy, as when each is fitted alone
+    X, y = windows
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.resetwarnings()
+        warnings.simplefilter("ignore", DeprecationWarning)  # as Python's default filters
+        ForecastEnsemble([("a", LoudRidge()), ("b", LoudRidge(alpha=2.0))]).fit(X, y)
+    assert [(str(w.message), w.category) for w in caught] == [
+        ("option 'foo' is deprecated (ForecastEnsemble: both members)", DeprecationWarning)] * 2
+
+
+def test_an_error_filter_does_not_fail_a_fit_whose_member_showed_a_warning(windows):
+    # a member that fits alone under the caller's "error" filter (its warning shown under its
+    # own filter) made the ensemble's fit raise after training (review, session 24)
+    X, y = windows
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("error")
+        LoudRidge().fit(X, y)
+        ensemble = ForecastEnsemble([("a", LoudRidge()), ("b", LoudRidge(alpha=2.0))]).fit(X, y)
+    assert hasattr(ensemble, "estimators_")
+    assert len(caught) == 3 and {w.category for w in caught} == {DeprecationWarning}
+
+
+def test_a_decision_of_other_filters_survives_nested_recorders():
+    # an inner recorder shows a warning of other filters into the outer one with those filters:
+    # the outer does not filter it again either, and shows it once ("default" decided it)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("ignore")
+        with each_warning_once():
+            for _ in range(2):
+                with each_warning_once():
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("default")
+                        warn_here("local")
+                        warn_here("local")
+            assert caught == []
+        warn_here("ignored")
+    assert [str(w.message) for w in caught] == ["local"]
+
+
+def test_a_hook_left_in_place_shows_as_pythons_own():
+    # another thread's catch_warnings(), entered while this one recorded and left after, puts
+    # the hook back for good; logging.captureWarnings then saved it as the showwarning to put
+    # back, and the hook, still forwarding to the showwarning it replaced last (logging's, after
+    # capture was turned off), sent every later warning of the process to logging (review,
+    # session 24)
+    import logging
+
+    entered, release = threading.Event(), threading.Event()
+
+    def other():
+        with warnings.catch_warnings():
+            entered.set()
+            release.wait(5)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        shown = []
+        warnings._showwarnmsg_impl = shown.append  # Python's own show (put back on leaving)
+        warnings.showwarning = warnings._showwarning_orig
+        thread = threading.Thread(target=other)
+        with each_warning_once():
+            thread.start()
+            entered.wait(5)
+        release.set()
+        thread.join()
+        assert warnings.showwarning is _worker_warnings._record_or_show  # left in place
+        assert _worker_warnings._hook["users"] == 0
+        logging.captureWarnings(True)
+        try:
+            with each_warning_once():
+                pass
+        finally:
+            logging.captureWarnings(False)
+        warn_here("later")
+        with each_warning_once():
+            warn_here("recorded")
+        warn_here("after")
+        assert _worker_warnings._hook["users"] == 0
+    assert [str(m.message) for m in shown] == ["later", "recorded", "after"]
+
+
+class CodedWarning(UserWarning):
+    def __init__(self, message, code=None):
+        super().__init__(message)
+        self.code = code
+
+
+class FormattedWarning(UserWarning):
+    def __init__(self, n):
+        super().__init__(n)
+        self.n = n
+
+    def __str__(self):
+        return f"{self.n} rows dropped"
+
+
+def ridge_warning(make):
+    class WarningRidge(Ridge):
+        def fit(self, X, y, sample_weight=None):
+            warnings.warn(make())
+            return super().fit(X, y, sample_weight=sample_weight)
+
+    return WarningRidge
+
+
+def test_a_noted_warning_keeps_its_attributes_and_text(windows):
+    # the note was appended by building a new warning from the text: a custom attribute was
+    # lost, and a __str__ that formats its arguments garbled it (review, session 24)
+    X, y = windows
+    for make, text, attributes in [
+            (lambda: CodedWarning("bad row", code=42),
+             "bad row (ForecastEnsemble: both members)", {"code": 42}),
+            (lambda: FormattedWarning(7), "7 rows dropped", {"n": 7})]:
+        cls = ridge_warning(make)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")
+            ForecastEnsemble([("a", cls()), ("b", cls(alpha=2.0))]).fit(X, y)
+        assert [(str(w.message), vars(w.message)) for w in caught] == [(text, attributes)]
+
+
+def test_a_nested_ensembles_warning_is_shown_once(windows):
+    # the inner ensembles' noted copy and an outer member's plain one were two distinct
+    # warnings (review, session 24): one now, naming the outer members
+    X, y = windows
+
+    def inner(k):
+        return ForecastEnsemble([(f"i{k}{i}", SameWarningRidge(alpha=i + 1.0)) for i in range(2)])
+
+    caught = fit_recording(ForecastEnsemble(
+        [("a", inner(0)), ("b", inner(1)), ("c", SameWarningRidge())]), X, y)
+    assert [str(w.message) for w in caught] == [
+        "ridge fit warning (ForecastEnsemble: all 3 members)"]
+    # alone, a nested ensemble's warning keeps the inner note
+    caught = fit_recording(ForecastEnsemble([("a", inner(0)), ("c", QuietRidge())]), X, y)
+    assert [str(w.message) for w in caught] == ["ridge fit warning (ForecastEnsemble: both members)"]
