@@ -270,9 +270,13 @@ def _with_note(message, category, note):
         return message
 
 
-def _action(filters, text, category, module, lineno):
-    """The action ``warnings.warn_explicit`` took under ``filters`` for a warning, found as it
-    finds it: the first filter that matches, or ``warnings.defaultaction``."""
+def filter_action(filters, text, category, module, lineno):
+    """The action ``warnings.warn_explicit`` takes under ``filters`` for a warning of
+    ``category`` and message ``text`` put at ``module``'s line ``lineno``, found as it finds it:
+    the first filter whose message regex matches the start of the text, whose category is the
+    warning's or a base of it, whose module regex matches the start of the module's name, and
+    whose line number is 0 or ``lineno``; ``warnings.defaultaction`` when none does. (Also the
+    package's scorers', which say a warning once only if the filters showed it.)"""
     for action, pattern, filter_category, module_pattern, filter_lineno in filters:
         if ((pattern is None or pattern.match(text))
                 and issubclass(category, filter_category)
@@ -339,7 +343,7 @@ def _raise_again(records, note):
             noted[key] = (_with_note(base, category, text_note) if text_note else message,
                           base)
         again = filters is None or filters == current
-        action = _action(current if again else filters, text, category, module, lineno)
+        action = filter_action(current if again else filters, text, category, module, lineno)
         if key in shown and action != "always":
             continue  # shown already, its copies decided by other filters than this one
         outer = getattr(_this_thread, "original", None)

@@ -75,6 +75,7 @@ from sklearn.utils.metadata_routing import (
 from sklearn.utils.validation import _check_sample_weight
 
 from ._stacklevel import stacklevel_of_caller
+from ._worker_warnings import filter_action
 from ._validation import (check_targets_with_missing, final_step, fitted_quantiles,
                           one_number_quantiles_message, predicted_quantiles,
                           refuse_non_numeric_quantiles, shown_quantiles, unmasked_windows)
@@ -1448,19 +1449,9 @@ def _frame_warned_at(stacklevel):
 
 def _filter_action(text, category, frame):
     """The action the warning filters give a warning of ``category`` and message ``text`` put at
-    ``frame``, matched as ``warnings.warn_explicit`` matches them: the first filter whose
-    message regex matches the start of the text, whose category is the warning's or a base of
-    it, whose module regex matches the start of the frame's module name, and whose line number
-    is 0 or the frame's; ``warnings.defaultaction`` when none does."""
-    module = frame.f_globals.get("__name__", "<string>")
-    lineno = frame.f_lineno
-    for action, message, filtered, module_regex, filtered_line in warnings.filters:
-        if ((message is None or message.match(text))
-                and issubclass(category, filtered)
-                and (module_regex is None or module_regex.match(module))
-                and (filtered_line == 0 or filtered_line == lineno)):
-            return action
-    return warnings.defaultaction
+    ``frame`` (:func:`skattn._worker_warnings.filter_action`)."""
+    return filter_action(warnings.filters, text, category,
+                         frame.f_globals.get("__name__", "<string>"), frame.f_lineno)
 
 
 def _shown(text, category, frame):
