@@ -145,7 +145,8 @@ def _set_blas_threads(settings):
 # different threads. The pin therefore moves control itself (threadpoolctl's shared state, under
 # its lock): from a thread that took it through the pin to the thread that needs it, and back,
 # at the last exit, to the live thread that held it before (a user's threadpool_limits block
-# keeps its limit). It never releases control to nobody: a threadpool_limits block of another
+# keeps its limit), else to the main thread (a fit's own thread may end). It never releases
+# control to nobody: a threadpool_limits block of another
 # thread that began during a fit saved the pin's 1 and would restore it afterwards (scikit-
 # learn's KMeans.fit holds one), and the process stayed at one thread (review, session 24);
 # with control kept, that block's calls do nothing, as before the pin. Control held by a thread
@@ -172,10 +173,17 @@ def _take_blas_control():
 
 
 def _give_back_blas_control(previous):
-    """Hand control to ``previous`` (the controller before the pin took it) if it still lives;
-    else this thread keeps it."""
-    if _OPENBLAS_CONTROL is None or previous is None or not previous.is_alive():
+    """Hand control to ``previous`` (the controller before the pin took it) if it still lives,
+    else to the main thread: a controller that has ended is nobody's, and a fit's thread ends
+    (another thread's threadpool_limits block that began during the fit then took control when
+    it ended, and restored the pin's 1 for good; review, session 24)."""
+    if _OPENBLAS_CONTROL is None:
         return
+    if previous is None or not previous.is_alive():
+        previous = threading.main_thread()
+        if not previous.is_alive():
+            return
+        _PIN_CONTROLLERS.add(previous)  # given by the pin: the pin's to take again
     with _OPENBLAS_CONTROL.lock:
         if _OPENBLAS_CONTROL.controlling_thread is threading.current_thread():
             _OPENBLAS_CONTROL.controlling_thread = previous

@@ -277,9 +277,10 @@ def test_warm_start_fits_with_an_int_seed_reshuffle_and_a_fit_from_scratch_does_
 def test_a_threadpool_limits_block_of_another_thread_during_a_fit_does_not_leave_blas_at_one(
         blas_at_marker):
     # a fit's block in one thread and a threadpool_limits(1) block (scikit-learn's KMeans.fit
-    # holds one) in another that began during it and ends after it: the other block saved the
-    # fit's 1 and restored it, with control released by the fit, and the process stayed at one
-    # BLAS thread (review, session 24). The pin keeps control, so that block does nothing.
+    # holds one) in another that began during it and ends after it and after the fit's thread:
+    # the other block saved the fit's 1 and restored it, with control released by the fit (or
+    # held by its ended thread), and the process stayed at one BLAS thread (review, session
+    # 24). The pin hands control to the main thread, so that block does nothing.
     from threadpoolctl import threadpool_limits
 
     fit_in, other_in, fit_out = threading.Event(), threading.Event(), threading.Event()
@@ -301,6 +302,9 @@ def test_a_threadpool_limits_block_of_another_thread_during_a_fit_does_not_leave
             with threadpool_limits(limits=1, user_api="blas"):
                 other_in.set()
                 wait(fit_out)
+                # the fit's thread has ended (a controller that ended is nobody's: the block
+                # took control at its exit while the pin's thread was gone)
+                threads[0].join(TIMEOUT)
         except BaseException as error:  # noqa: BLE001
             errors.append(error)
 
