@@ -1151,7 +1151,6 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             horizon): covariates are past-only inputs.
         """
         check_is_fitted_without_tags(self)
-        # a member's warning once, not once per step fed back: each step's predict resets
-        # Python's once-per-location memory (see _member_predictions)
-        with each_warning_once():
-            return forecast_with_predict(self, history, steps, future_covariates)
+        # a member's warning once, not once per step fed back: predict records its members'
+        # (_member_predictions) and the recursion its rounds' (_validation.recursive_forecast)
+        return forecast_with_predict(self, history, steps, future_covariates)
