@@ -184,7 +184,8 @@ def _serve_job(sock, fd, spec):
             size = int(np.prod(shape, dtype=np.int64))
             params[name] = views["params"][offset:offset + size].reshape(shape)
             offset += size
-        job = estimator._shard_gradients_job(params, views["inputs"], views["targets"])
+        job = estimator._shard_gradients_job(params, views["inputs"], views["targets"],
+                                             views.get("weights"))
         step, losses, out = views["step"], views["losses"], views["results"][index - 1]
         shards = spec["shards"]
     except Exception as error:
@@ -423,8 +424,9 @@ class ProcessShardRunner:
     """Runs the estimator's shard job over each step's batch: shard 0 here, the others in workers.
 
     ``job(index, rows, batch, seed, out) -> float`` is ``estimator._shard_gradients_job(params,
-    inputs, targets)``, run here for shard 0; the workers rebuild it from the pickled
-    ``estimator`` on shared copies of ``inputs`` and ``targets`` and on :attr:`shared_params`,
+    inputs, targets, weights)``, run here for shard 0; the workers rebuild it from the pickled
+    ``estimator`` on shared copies of ``inputs``, ``targets`` and ``weights`` (the training
+    windows' sample_weight, when not None) and on :attr:`shared_params`,
     which the caller must make the parameters' storage (``AdamW.use_flat_storage(params,
     out=runner.shared_params)``) before the first step. Shards are :func:`shard_bounds` of the
     batch size and results come back in shard order: a step's results do not depend on timing,
@@ -434,8 +436,8 @@ class ProcessShardRunner:
     context manager (leaving it ends the job and frees the pool for the next fit).
     """
 
-    def __init__(self, job, layout, messages, inputs, targets, *, n_shards, min_rows_per_shard,
-                 n_params, dtype):
+    def __init__(self, job, layout, messages, inputs, targets, weights, *, n_shards,
+                 min_rows_per_shard, n_params, dtype):
         # see open()
         self._shards = (n_shards, min_rows_per_shard)
         self._n_params, self._dtype = n_params, np.dtype(dtype)
@@ -447,6 +449,8 @@ class ProcessShardRunner:
             views = layout.views(shared)
             views["inputs"][...] = inputs
             views["targets"][...] = targets
+            if weights is not None:
+                views["weights"][...] = weights
             self._step, self._losses = views["step"], views["losses"]
             self._results, self.shared_params = views["results"], views["params"]
             self._job = job
@@ -476,21 +480,24 @@ class ProcessShardRunner:
             os.close(fd)
 
     @classmethod
-    def open(cls, estimator, job, params, inputs, targets, *, n_shards, min_rows_per_shard,
-             max_rows, dtype):
+    def open(cls, estimator, job, params, inputs, targets, *, weights=None, n_shards,
+             min_rows_per_shard, max_rows, dtype):
         """A runner over the pool's workers, or None where they cannot be used (see the module)."""
         if n_shards < 2 or not sys.platform.startswith("linux") or not hasattr(os, "memfd_create"):
             return None
         n_params = sum(value.size for value in params.values())
         dtype = np.dtype(dtype)
-        layout = _Layout({
+        arrays = {
             "step": ((2 + max_rows,), np.int64),  # n_rows, seed, the batch's row indices
             "losses": ((n_shards,), np.float64),
             "results": ((n_shards - 1, n_params), dtype),
             "params": ((n_params,), dtype),
             "inputs": (inputs.shape, inputs.dtype),
             "targets": (targets.shape, targets.dtype),
-        })
+        }
+        if weights is not None:  # (n,): absent from an unweighted fit's layout
+            arrays["weights"] = (weights.shape, weights.dtype)
+        layout = _Layout(arrays)
         param_shapes = [(name, value.shape) for name, value in params.items()]
         try:  # one message per worker, before any worker is taken
             messages = [pickle.dumps({"layout": layout, "param_shapes": param_shapes,
@@ -500,7 +507,7 @@ class ProcessShardRunner:
         except (pickle.PicklingError, AttributeError, TypeError):
             return None  # an estimator that cannot be pickled (a local subclass, say): threads
         try:
-            runner = cls(job, layout, messages, inputs, targets, n_shards=n_shards,
+            runner = cls(job, layout, messages, inputs, targets, weights, n_shards=n_shards,
                          min_rows_per_shard=min_rows_per_shard, n_params=n_params, dtype=dtype)
         except OSError:  # no shared memory or no worker to be had here (a sandbox's limits)
             return None

@@ -520,7 +520,7 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             ``sample_wieght`` or ``ridge__sample_weight``, is a ValueError, as in
             VotingRegressor); with it enabled (``enable_metadata_routing=True`` in
             :func:`sklearn.set_config`), what each member requests (``set_fit_request``).
-            :class:`AttentionForecaster` takes no ``sample_weight``.
+            :class:`AttentionForecaster` takes ``sample_weight`` (since session 25).
 
         Returns
         -------

@@ -23,7 +23,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from threadpoolctl import OpenBLASController, ThreadpoolController
 
 from . import nn
@@ -39,7 +39,7 @@ from .exceptions import (DataShiftWarning, OutlierScaleWarning, TargetUnitsWarni
 from .nn.losses import loss_backward, loss_forward
 from .nn.optim import AdamW, clip_grad_norm, make_lr_schedule
 from ._zero_width import report_to_ensemble, windows_get, zero_width_rows
-from .windows import check_fits_in_memory
+from .windows import check_fits_in_memory, check_weight_values, masked_as_missing
 
 _PREDICT_CHUNK = 2048  # rows per forward pass at predict time: bounds memory on large X
 _COSINE_WARMUP_FRACTION = 0.05  # of the planned optimiser steps, for lr_schedule="cosine"
@@ -734,6 +734,43 @@ def _chunked_unit_moments(X3):
     mean = unit_sum(np.zeros(n_channels), False) / count
     spread = np.sqrt(unit_sum(mean, True) / count)
     return magnitude, mean, spread
+
+
+def _weighted_unit_moments(X3, weights):
+    """``magnitude``, mean and std of ``X3 / magnitude`` as _chunked_unit_moments gives them
+    (each (C,)), with every value of window ``i`` counted ``weights[i]`` times (weights > 0): with
+    integer weights, the moments of the windows repeated that many times, as scikit-learn's
+    rule for ``sample_weight`` asks. A chunk of rows at a time, in float64."""
+    n_rows, n_timesteps, n_channels = X3.shape
+    chunks = _row_chunks(n_rows, 8 * n_timesteps * n_channels)
+    magnitude = np.zeros(n_channels)
+    for rows in chunks:
+        magnitude = np.maximum(magnitude, np.abs(X3[rows]).max(axis=(0, 1)))
+    magnitude = np.where(magnitude > 0, magnitude, 1.0)
+    count = float(weights.sum()) * n_timesteps  # the values counted, each window's T times its weight
+
+    def weighted_sum(center, squared):  # (C,): sum over windows of weight x sum over time
+        acc = np.zeros(n_channels)
+        for rows in chunks:
+            unit = np.asarray(X3[rows], dtype=np.float64) / magnitude - center  # (m, T, C)
+            acc += np.einsum("i,itc->c", weights[rows], unit * unit if squared else unit)
+        return acc
+
+    # as np.mean and np.std (ddof=0) of the repeated values
+    mean = weighted_sum(np.zeros(n_channels), False) / count
+    spread = np.sqrt(weighted_sum(mean, True) / count)
+    return magnitude, mean, spread
+
+
+def _training_weights(sample_weight, X):
+    """``sample_weight`` checked as the package checks weights (no text, dates, bool flag or
+    masked entries) and as scikit-learn does (finite, >= 0, not all 0, one per window), as a
+    (n,) float64 array, or None."""
+    if sample_weight is None:
+        return None
+    check_weight_values(sample_weight)
+    return _check_sample_weight(masked_as_missing(sample_weight), X, dtype=np.float64,
+                                ensure_non_negative=True)
 
 
 def _chunked_medians(X3, magnitude, center=None):
@@ -1446,9 +1483,21 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
     # relative to the data's scale, not absolute). Predictions use it only with normalize=False
     # (see _network_inputs).
     # ----------------------------------------------------------------------------------------
-    def _fit_scaling(self, X3):
+    def _fit_scaling(self, X3, weights=None):
         # X3: (n, T, C). The spread is computed on data divided by its largest magnitude, so the
         # squares neither underflow (values ~1e-300) nor overflow (values ~1e300) in float64.
+        if weights is not None:
+            # sample_weight (n,), > 0: the mean and spread of the windows repeated by their
+            # weights. The outlier warning's robust spread stays unweighted: a heuristic about
+            # the values present, which weights do not make more or less extreme
+            magnitude, unit_mean, unit_spread = _weighted_unit_moments(X3, weights)
+            self.channel_mean_ = unit_mean * magnitude
+            spread = unit_spread * magnitude
+            self.channel_scale_ = np.where(spread > 0, spread, 1.0)
+            robust = (_chunked_robust_spreads(X3, magnitude) if X3.flags.c_contiguous else
+                      _robust_spreads(np.asarray(X3, dtype=np.float64) / magnitude, magnitude))
+            _warn_if_a_few_values_dominate(robust, spread)
+            return
         if X3.size * 8 > _CHUNKED_STATISTICS_MIN_BYTES and X3.flags.c_contiguous:
             # long windows: the same statistics, bitwise, without float64 copies of X (user
             # trial, session 20; see _CHUNKED_STATISTICS_MIN_BYTES)
@@ -1484,7 +1533,7 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
     # Fitting
     # ----------------------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Train on history windows ``X`` and the values ``y`` that follow them.
 
         Parameters
@@ -1501,6 +1550,19 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             cuts): it is left out of the loss, as is a masked entry of a NumPy masked array
             (in ``X``, one is refused as NaN is). Every row needs at least one observed value;
             infinity is an error.
+        sample_weight : array-like of shape (n_samples,), default=None
+            One weight per window (>= 0, not all 0), as scikit-learn's rule for weights has it:
+            a window of weight 2 trains as the window given twice, and one of weight 0 as one
+            left out (from the loss, the global scaling, the early-stopping split and the
+            warnings). The weights count in the training loss (each window's errors times its
+            weight, normalised to a mean of 1 over the training windows), in the global scaling's
+            mean and spread, and in the validation loss of early stopping. Equal weights train
+            exactly as None does. A weighted mini-batch is a weighted mean over its windows, so
+            with batches smaller than the data, or with dropout, weighting equals repeating in
+            expectation over the batch order and the dropout masks, not draw by draw (as for
+            scikit-learn's ``MLPRegressor``); in a full batch without dropout in float64 the two
+            fits agree to rounding. Useful to weigh recent windows more (``make_windows(...,
+            return_index=True)`` gives each window's time) or some series more than others.
 
         Returns
         -------
@@ -1566,10 +1628,10 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         changes nothing.
         """
         continuing = self.warm_start and hasattr(self, "params_")
-        return self._fit(X, y, reset=not continuing, partial=False)
+        return self._fit(X, y, reset=not continuing, partial=False, sample_weight=sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y):
+    def partial_fit(self, X, y, sample_weight=None):
         """Train for one epoch on ``X, y``, starting from the current weights if fitted.
 
         Every window trains: ``early_stopping`` (and its validation split) applies to
@@ -1595,6 +1657,8 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             the others covariates. Once fitted, of the time steps and channels seen at fit.
         y : array-like of shape (n_samples,) or (n_samples, horizon)
             As in :meth:`fit` (NaN marks a missing value).
+        sample_weight : array-like of shape (n_samples,), default=None
+            One weight per window, as in :meth:`fit`; normalised within each call.
 
         Returns
         -------
@@ -1610,9 +1674,10 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             (Notes): a call on a fitted model that raises leaves it as it was; the first call
             leaves the estimator unfitted.
         """
-        return self._fit(X, y, reset=not hasattr(self, "params_"), partial=True)
+        return self._fit(X, y, reset=not hasattr(self, "params_"), partial=True,
+                         sample_weight=sample_weight)
 
-    def _fit(self, X, y, *, reset, partial):
+    def _fit(self, X, y, *, reset, partial, sample_weight=None):
         """Fit from scratch (``reset``) or continue training; see :meth:`fit` (Notes) for what a
         call that raises leaves behind."""
         # Whether this call has begun to change the fitted state, which an error must then
@@ -1630,6 +1695,17 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                     f"{type(self).__name__} requires y to be passed, but the target y is None."
                 )
             X, y, n_channels = self._validate_X(X, y=y, reset=reset)
+            weights = _training_weights(sample_weight, X)  # None, or (n,) float64 >= 0
+            if weights is not None:
+                kept = weights > 0
+                if not kept.all():
+                    # a window of weight 0 is one left out, as scikit-learn's rule for weights
+                    # has it: from the scaling, the loss, the early-stopping split and the
+                    # warnings alike
+                    X, y, weights = X[kept], y[kept], weights[kept]
+                if np.all(weights == weights[0]):
+                    # equal weights weigh nothing: the unweighted fit, bitwise
+                    weights = None
             y_is_1d = y.ndim == 1
             Y = y[:, None] if y_is_1d else y  # (n, horizon)
             if not reset and Y.shape[1] != self.n_outputs_:
@@ -1650,7 +1726,7 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
 
             if reset:
                 self.__dict__.pop("_warned_of_short_history", None)  # a new model warns again
-                self._fit_scaling(X3)
+                self._fit_scaling(X3, weights)
                 self.n_channels_ = n_channels
                 self.n_outputs_ = Y.shape[1]
                 self.quantiles_ = quantiles
@@ -1737,10 +1813,17 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                 early_stopping = False
             if not early_stopping:
                 X_train, Y_train, X_val, Y_val = Xs, Ys, None, None
+                W_train, W_val = weights, None
             else:
                 # the validation windows are the LAST rows: time order, never shuffled
                 X_train, Y_train = Xs[:-n_val], Ys[:-n_val]
                 X_val, Y_val = Xs[-n_val:], Ys[-n_val:]
+                W_train, W_val = ((None, None) if weights is None
+                                  else (weights[:-n_val], weights[-n_val:]))
+            # each set's weights with a mean of 1 over its windows, in the training precision:
+            # the losses, means over windows, are then weighted means (see _loss_and_grad)
+            W_train, W_val = (None if w is None else (w / w.mean()).astype(dtype)
+                              for w in (W_train, W_val))
 
             # every check has passed: from here on a continued fit changes the model too, and
             # this copy of it is restored if the training fails (see fit, Notes)
@@ -1762,7 +1845,8 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             try:
                 with _single_threaded_kernels(), _ShardRunner(_n_threads(self.n_jobs)) as runner:
                     self._train(X_train, Y_train, X_val, Y_val, rng, runner,
-                                n_epochs=1 if partial else int(self.max_epochs), partial=partial)
+                                n_epochs=1 if partial else int(self.max_epochs), partial=partial,
+                                train_weights=W_train, val_weights=W_val)
             except _TrainingDivergedError as error:
                 if not reset:
                     self._raise_if_the_scale_overflowed(X3, Y, error)
@@ -2027,8 +2111,12 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         for name in self._fitted_attribute_names():
             delattr(self, name)
 
-    def _loss_and_grad(self, pred, target, cache, config):
+    def _loss_and_grad(self, pred, target, cache, config, row_weight=None):
         """Loss of a batch and its gradient with respect to the prediction.
+
+        ``row_weight`` (B,), or None: each window's weight (sample_weight with a mean of 1 over
+        the training windows), multiplying its elements' losses and gradients, so that the
+        batch loss, a mean over its windows, is a weighted mean of theirs.
 
         With instance normalisation the loss is measured in each window's normalised units:
         ``(pred - shift) / std`` against ``(target - shift) / std``. NaN targets (values past a
@@ -2047,26 +2135,30 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         observed = ~np.isnan(target)  # (B, horizon)
         if not observed.any():  # a batch of left-out targets only (constant windows: see fit)
             return pred.dtype.type(0.0), np.zeros_like(pred)
+        weight = (None if row_weight is None
+                  else np.broadcast_to(row_weight[:, None], target.shape))  # (B, horizon)
         if observed.all():
-            loss, loss_cache = loss_forward(self.loss, pred, target, quantiles=self.quantiles_)
+            loss, loss_cache = loss_forward(self.loss, pred, target, quantiles=self.quantiles_,
+                                            weight=weight)
             dpred = loss_backward(self.loss, loss_cache)
         else:
             # the loss over the observed elements only (pred[observed]: (M,) or (M, Q)), its
             # mean rescaled from M elements to all of them
             fraction = np.count_nonzero(observed) / observed.size
             loss, loss_cache = loss_forward(self.loss, pred[observed], target[observed],
-                                            quantiles=self.quantiles_)
+                                            quantiles=self.quantiles_,
+                                            weight=None if weight is None else weight[observed])
             loss *= fraction
             dpred = np.zeros_like(pred)
             dpred[observed] = loss_backward(self.loss, loss_cache) * dpred.dtype.type(fraction)
         return loss, (dpred / std if config.normalize else dpred)
 
-    def _level_forecast_loss(self, X, Y):
+    def _level_forecast_loss(self, X, Y, weights=None):
         """The training loss of forecasting each window's level: what the network outputs when
         its head gives zero (with instance normalisation the window's shift, its mean or last
         value; without, the training data's mean). A reference a network that learned anything
         beats; no network, dropout or affine parameters involved. ``X`` (n, T[, C]), ``Y`` as
-        trained on (scaled)."""
+        trained on (scaled), ``weights`` (n,) as trained with (a mean of 1) or None."""
         config = self.config_
         total = 0.0
         for start in range(0, X.shape[0], _PREDICT_CHUNK):
@@ -2083,22 +2175,29 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             pred = np.broadcast_to(level, yb.shape)  # (b, horizon)
             if config.n_quantiles is not None:  # every quantile at the level: (b, horizon, Q)
                 pred = np.broadcast_to(pred[:, :, None], pred.shape + (config.n_quantiles,))
-            loss, _ = self._loss_and_grad(np.ascontiguousarray(pred), yb, cache, config)
+            loss, _ = self._loss_and_grad(
+                np.ascontiguousarray(pred), yb, cache, config,
+                None if weights is None else weights[start:start + _PREDICT_CHUNK])
             total += float(loss) * xb.shape[0]
         return total / X.shape[0]
 
-    def _evaluation_loss(self, X, Y, params):
-        """Mean loss over ``X, Y`` (scaled), without dropout, in the training loss's units."""
+    def _evaluation_loss(self, X, Y, params, weights=None):
+        """Mean loss over ``X, Y`` (scaled), without dropout, in the training loss's units;
+        weighted by ``weights`` (n,), of mean 1, when given."""
         total = 0.0
         for start in range(0, X.shape[0], _PREDICT_CHUNK):
             xb, yb = X[start:start + _PREDICT_CHUNK], Y[start:start + _PREDICT_CHUNK]
             pred, cache = nn.forward(params, xb, self.config_, training=False, for_backward=False)
-            loss, _ = self._loss_and_grad(pred, yb, cache, self.config_)
+            loss, _ = self._loss_and_grad(
+                pred, yb, cache, self.config_,
+                None if weights is None else weights[start:start + _PREDICT_CHUNK])
             total += loss * xb.shape[0]
         return total / X.shape[0]
 
-    def _shard_gradients_job(self, params, network_input, targets):
+    def _shard_gradients_job(self, params, network_input, targets, weights=None):
         """The work of one batch shard: ``job(index, rows, batch, seed, flat_grad) -> loss``.
+
+        ``weights`` (n,): the training windows' sample_weight with a mean of 1, or None.
 
         ``batch`` holds the step's row indices into ``network_input`` / ``targets``, ``rows`` the
         shard's slice of it. The shard's loss is weighted by its share of the rows, so the sum
@@ -2119,7 +2218,8 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
             pred, cache = nn.forward(params, network_input[shard_rows], config, training=True,
                                      rng=rng, first_row=rows.start)
-            loss, dpred = self._loss_and_grad(pred, targets[shard_rows], cache, config)
+            loss, dpred = self._loss_and_grad(pred, targets[shard_rows], cache, config,
+                                              None if weights is None else weights[shard_rows])
             grads = nn.backward(dpred * dpred.dtype.type(weight), cache, params, config)
             offset = 0
             for name, value in params.items():  # the buffer's order
@@ -2206,7 +2306,8 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             )
         return wanted
 
-    def _train(self, X_train, Y_train, X_val, Y_val, rng, runner, *, n_epochs, partial):
+    def _train(self, X_train, Y_train, X_val, Y_val, rng, runner, *, n_epochs, partial,
+               train_weights=None, val_weights=None):
         config = self.config_
         params = self.params_
         n_train = X_train.shape[0]
@@ -2220,7 +2321,7 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             )
         else:  # continuing: the moments carry over, a weight decay set since takes effect
             self._optimizer.weight_decay = float(self.weight_decay)
-        job = self._shard_gradients_job(params, network_input, Y_train)
+        job = self._shard_gradients_job(params, network_input, Y_train, train_weights)
         # shards 1.. in worker processes where that is possible (skattn/_process_shards.py); the
         # parameters then live in memory shared with the workers
         n_shards = len(runner.shards(batch_size))
@@ -2228,26 +2329,29 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         if (_SHARDS_IN_PROCESSES and n_shards > 1
                 and n_epochs * steps_per_epoch >= _MIN_STEPS_FOR_PROCESSES):
             processes = ProcessShardRunner.open(
-                self, job, params, network_input, Y_train, n_shards=n_shards,
+                self, job, params, network_input, Y_train, weights=train_weights,
+                n_shards=n_shards,
                 min_rows_per_shard=runner.min_rows_per_shard, max_rows=batch_size,
                 dtype=config.dtype)
         if processes is None:
             # parameters and moments in one flat buffer each (params' entries become views)
             flat_params = self._optimizer.use_flat_storage(params)
             self._train_epochs(X_train, Y_train, X_val, Y_val, rng, runner, job, flat_params,
-                               n_epochs=n_epochs, partial=partial)
+                               n_epochs=n_epochs, partial=partial, train_weights=train_weights,
+                               val_weights=val_weights)
             return
         with processes:
             flat_params = self._optimizer.use_flat_storage(params, out=processes.shared_params)
             try:
                 self._train_epochs(X_train, Y_train, X_val, Y_val, rng, processes, job,
-                                   flat_params, n_epochs=n_epochs, partial=partial)
+                                   flat_params, n_epochs=n_epochs, partial=partial,
+                                   train_weights=train_weights, val_weights=val_weights)
             finally:
                 # the fitted weights back in private memory
                 self._optimizer.use_flat_storage(params)
 
     def _train_epochs(self, X_train, Y_train, X_val, Y_val, rng, runner, job, flat_params, *,
-                      n_epochs, partial):
+                      n_epochs, partial, train_weights=None, val_weights=None):
         config = self.config_
         params = self.params_
         n_train = X_train.shape[0]
@@ -2292,7 +2396,7 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
 
             message = f"Epoch {self.n_iter_}: train loss {epoch_loss:.6f}"
             if validating:
-                val_loss = self._evaluation_loss(val_input, Y_val, params)
+                val_loss = self._evaluation_loss(val_input, Y_val, params, val_weights)
                 score = -val_loss
                 self.validation_loss_curve_.append(val_loss)
                 self.validation_scores_.append(score)
@@ -2327,7 +2431,7 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                 params[name][...] = value
         this_fit = self.loss_curve_[n_iter_before:]
         if not partial and len(this_fit) >= _MIN_EPOCHS_TO_JUDGE:
-            level_loss = self._level_forecast_loss(X_train, Y_train)
+            level_loss = self._level_forecast_loss(X_train, Y_train, train_weights)
             # diverged: the loss jumped up after the first epoch, or no epoch came within a
             # factor of the level forecast's. A curve falling from above the level is a training
             # cut short (a random walk, anchor="last", 5 epochs: 1.21 down to 0.98 against 0.93;

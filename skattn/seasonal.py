@@ -488,7 +488,7 @@ class DeseasonalizedForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPick
             :func:`sklearn.set_config`), those ``forecaster`` requests (``set_fit_request``).
             They are passed unchanged: one ``sample_weight`` per window still belongs to its
             (adjusted) window, but an array of values of the series would not be seasonally
-            adjusted. :class:`AttentionForecaster` takes no ``sample_weight``.
+            adjusted. :class:`AttentionForecaster` takes ``sample_weight`` (since session 25).
 
         Returns
         -------

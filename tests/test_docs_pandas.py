@@ -7,7 +7,7 @@ from docs_pages import run_page
 
 def test_the_pandas_page_runs_and_its_tables_line_up(capsys):
     pd = pytest.importorskip("pandas")
-    namespace = run_page("pandas.md", 6)
+    namespace = run_page("pandas.md", 7)
     printed = capsys.readouterr().out
     # the day missing from every store's export is found and filled, not a shifted season
     assert printed.count("1 missing day(s), first 2024-03-05") == 3
@@ -29,3 +29,7 @@ def test_the_pandas_page_runs_and_its_tables_line_up(capsys):
     assert (future.groupby("store_id")["date"].min() == pd.Timestamp("2024-07-29")).all()
     assert np.all(future["low_80"] <= future["forecast"])
     assert np.all(future["forecast"] <= future["high_80"])
+    # the recency weights: the newest window of each store is one horizon from its end
+    age, recent = namespace["age"], namespace["recent"]
+    assert age.min() == 7 and age.max() == max(len(values) for values in series) - 28
+    assert recent.n_iter_ > 0

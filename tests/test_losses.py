@@ -341,3 +341,67 @@ def test_losses_refuse_predictions_they_cannot_keep(dtype):
     with pytest.raises(ValueError, match="pred must hold float32 or float64 values"):
         loss_forward("pinball", np.ones((3, 2), dtype=dtype), np.zeros(3),
                      quantiles=np.array([0.1, 0.9]))
+
+
+# -----------------------------------------------------------------------------
+# weights (AttentionForecaster's sample_weight)
+
+
+@pytest.mark.parametrize("name, kwargs", ALL_LOSSES)
+@pytest.mark.parametrize("dloss", [1.0, 0.7])
+def test_weighted_backward_matches_central_differences(name, kwargs, dloss):
+    rng = np.random.default_rng(5)
+    pred, target = make_example(name, rng)
+    weight = rng.uniform(0.0, 3.0, size=target.shape)
+    weight[0, 0] = 0.0  # a left-out element gets no gradient
+    _, cache = loss_forward(name, pred, target, weight=weight, **kwargs)
+    analytic = loss_backward(name, cache, dloss)
+    numeric = numeric_gradient(
+        lambda p: dloss * loss_forward(name, p, target, weight=weight, **kwargs)[0], pred)
+    assert relative_error(analytic, numeric) < GRADCHECK_TOL
+    assert not analytic[0, 0].any()
+
+
+@pytest.mark.parametrize("name, kwargs", ALL_LOSSES)
+def test_integer_weights_count_as_repeated_elements(name, kwargs):
+    # mean(weight * loss) over n elements is the mean over the elements repeated weight times,
+    # times sum(weight) / n: the normalisation is the caller's
+    rng = np.random.default_rng(6)
+    pred, target = make_example(name, rng)
+    pred, target = pred[:, 0], target[:, 0]  # (5,) or (5, Q)
+    weight = np.array([0, 1, 2, 3, 1])
+    weighted, cache = loss_forward(name, pred, target, weight=weight, **kwargs)
+    repeated, repeated_cache = loss_forward(
+        name, np.repeat(pred, weight, axis=0), np.repeat(target, weight), **kwargs)
+    assert weighted * weight.size / weight.sum() == pytest.approx(repeated, rel=1e-13)
+    # the gradient of a row is the sum of its copies' gradients, rescaled alike
+    copies = loss_backward(name, repeated_cache)
+    summed = np.add.reduceat(copies, np.cumsum(weight)[weight > 0] - weight[weight > 0])
+    np.testing.assert_allclose(
+        loss_backward(name, cache)[weight > 0] * weight.size / weight.sum(), summed, rtol=1e-13)
+
+
+@pytest.mark.parametrize("name, kwargs", ALL_LOSSES)
+def test_weight_of_ones_is_the_plain_mean_bitwise(name, kwargs):
+    pred, target = make_example(name, np.random.default_rng(7))
+    pred32 = pred.astype(np.float32)
+    plain, plain_cache = loss_forward(name, pred32, target, **kwargs)
+    ones, ones_cache = loss_forward(name, pred32, target, weight=np.ones(target.shape), **kwargs)
+    assert ones == plain
+    np.testing.assert_array_equal(loss_backward(name, ones_cache), loss_backward(name, plain_cache))
+    assert loss_backward(name, ones_cache).dtype == np.float32
+
+
+def test_weight_broadcasts_per_row_and_bad_weights_raise():
+    pred, target = make_example("absolute_error", np.random.default_rng(8))  # (5, 4)
+    row = np.arange(5.0)[:, None]  # (5, 1): one weight per window, as the forecaster gives it
+    by_row, _ = absolute_error_forward(pred, target, weight=row)
+    assert by_row == pytest.approx(float(np.mean(np.abs(pred - target) * row)), rel=1e-14)
+    with pytest.raises(ValueError, match="does not broadcast"):
+        absolute_error_forward(pred, target, weight=np.ones(5))
+    with pytest.raises(ValueError, match="finite and >= 0"):
+        absolute_error_forward(pred, target, weight=-row)
+    with pytest.raises(ValueError, match="finite and >= 0"):
+        squared_error_forward(pred, target, weight=np.full((5, 4), np.nan))
+    with pytest.raises(ValueError, match="numbers"):
+        huber_forward(pred, target, weight=np.array(["1"] * 4))

@@ -57,8 +57,8 @@ def test_processes_train_bitwise_like_threads_and_recover_from_errors():
 PARENT = os.getpid()
 
 class FailsInTheWorker(AttentionForecaster):
-    def _shard_gradients_job(self, params, inputs, targets):
-        job = super()._shard_gradients_job(params, inputs, targets)
+    def _shard_gradients_job(self, params, inputs, targets, weights=None):
+        job = super()._shard_gradients_job(params, inputs, targets, weights)
         def failing(index, rows, batch, seed, out):
             if index == 1 and os.getpid() != PARENT:
                 raise ArithmeticError("shard 1 failed in the worker")
@@ -66,8 +66,8 @@ class FailsInTheWorker(AttentionForecaster):
         return failing
 
 class KillsTheWorker(AttentionForecaster):
-    def _shard_gradients_job(self, params, inputs, targets):
-        job = super()._shard_gradients_job(params, inputs, targets)
+    def _shard_gradients_job(self, params, inputs, targets, weights=None):
+        job = super()._shard_gradients_job(params, inputs, targets, weights)
         def dying(index, rows, batch, seed, out):
             if os.getpid() != PARENT:
                 os._exit(3)
@@ -89,13 +89,21 @@ def memory_owner(array):
 import mmap
 for name, value in processes.params_.items():  # the fitted weights are private memory again
     assert not isinstance(memory_owner(value), mmap.mmap), name
-# float64 and early stopping (weights restored in shared memory, then copied out) as well
-for extra in ({"dtype": "float64"}, {"early_stopping": True, "max_epochs": 6}):
+# float64 and early stopping (weights restored in shared memory, then copied out) as well, and
+# sample_weight (the windows' weights shared with the workers)
+W = np.linspace(0.1, 3.0, len(X))
+for extra, fit_kw in (({"dtype": "float64"}, {}), ({"early_stopping": True, "max_epochs": 6}, {}),
+                      ({}, {"sample_weight": W}),
+                      ({"early_stopping": True, "max_epochs": 6}, {"sample_weight": W})):
     F._SHARDS_IN_PROCESSES = False
-    a = AttentionForecaster(**{**KW, **extra}).fit(X, y).predict(X)
+    a = AttentionForecaster(**{**KW, **extra}).fit(X, y, **fit_kw).predict(X)
     F._SHARDS_IN_PROCESSES = True
-    b = AttentionForecaster(**{**KW, **extra}).fit(X, y).predict(X)
+    runs.clear()
+    b = AttentionForecaster(**{**KW, **extra}).fit(X, y, **fit_kw).predict(X)
+    assert runs, extra  # the workers trained
     np.testing.assert_array_equal(a, b)
+    if fit_kw:
+        assert not np.array_equal(b, AttentionForecaster(**{**KW, **extra}).fit(X, y).predict(X))
 worker = P._POOL.workers[0][0]
 
 class DefinedAfterTheFork(AttentionForecaster):

@@ -14,6 +14,14 @@ Shapes, with ``(...)`` any shape (the batch and, if any, the horizon)::
 
 At a kink the backward pass returns the subgradient 0 (absolute error and
 pinball at a zero residual), so a perfect prediction gets no push.
+
+Every forward takes an optional ``weight`` of the target's shape (or one that
+broadcasts to it): each element's weight in the mean, ``mean(weight *
+per-element loss)`` over all elements. It is not divided by the weights' sum:
+the caller normalises (``AttentionForecaster`` gives its training windows'
+``sample_weight`` a mean of 1 over the windows, so that a weight of 2 counts as
+the window repeated). ``weight=None`` is the plain mean, bitwise. The backward
+multiplies each element's gradient by its weight.
 """
 
 from __future__ import annotations
@@ -55,28 +63,56 @@ def _check_same_shape(pred, target):
 
 
 def _check_backward_args(cache, dloss, forward, second=None):
-    """``cache`` is ``forward``'s: ``(residual,)``, or ``(residual, second)`` where ``second`` is
-    the type of its second entry (huber's float delta, pinball's quantile array); ``dloss`` is a
-    finite number (the seed of the backward pass)."""
-    length = 1 if second is None else 2
+    """``cache`` is ``forward``'s: ``(residual, weight)``, or ``(residual, second, weight)`` where
+    ``second`` is the type of its middle entry (huber's float delta, pinball's quantile array)
+    and ``weight`` None or an array; ``dloss`` is a finite number (the seed of the backward
+    pass)."""
+    length = 2 if second is None else 3
     if not (isinstance(cache, tuple) and len(cache) == length
             and isinstance(cache[0], np.ndarray)
-            and (second is None or isinstance(cache[1], second))):
+            and (second is None or isinstance(cache[1], second))
+            and (cache[-1] is None or isinstance(cache[-1], np.ndarray))):
         raise bad_cache(forward)
     if not ((type(dloss) is float or is_real(dloss)) and math.isfinite(dloss)):
         raise ValueError(f"dloss must be a finite number, got {dloss!r}.")
 
 
-def _mean(per_element):
-    """Mean of all elements, accumulated in float64, as a Python float."""
+def _mean(per_element, weight=None):
+    """Mean of all elements (each times its ``weight``, when given), accumulated in float64, as a
+    Python float."""
+    if weight is not None:
+        per_element = per_element * weight
     return float(np.mean(per_element, dtype=np.float64))
+
+
+def _check_weight(weight, shape, dtype):
+    """None, or ``weight`` as a read-only array of ``dtype`` broadcast to ``shape`` (the
+    target's), its values finite and >= 0."""
+    if weight is None:
+        return None
+    weight = np.asarray(weight)
+    if weight.dtype.kind not in "biuf":
+        raise ValueError(f"weight must hold numbers, got {weight.dtype}.")
+    try:
+        weight = np.broadcast_to(weight.astype(dtype, copy=False), shape)
+    except ValueError:
+        raise ValueError(f"weight of shape {weight.shape} does not broadcast to the target's "
+                         f"shape {shape}.") from None
+    if not np.all(np.isfinite(weight)) or np.any(weight < 0):
+        raise ValueError("weight must be finite and >= 0.")
+    return weight
+
+
+def _weighted(gradient, weight):
+    """``gradient`` times ``weight`` (each element's), or ``gradient`` itself without one."""
+    return gradient if weight is None else gradient * weight
 
 
 # -----------------------------------------------------------------------------
 # squared error: (pred - target)**2, no 1/2 factor
 
 
-def squared_error_forward(pred, target):
+def squared_error_forward(pred, target, weight=None):
     """Mean squared error, ``mean((pred - target)**2)``.
 
     There is no factor 1/2: the per-element loss is ``(pred - target)**2`` and
@@ -88,17 +124,20 @@ def squared_error_forward(pred, target):
         Predictions.
     target : array-like of shape (...)
         Targets, the same shape as ``pred``; cast to ``pred``'s dtype.
+    weight : array-like of target's shape (or broadcastable to it), default=None
+        Each element's weight in the mean (see the module); None weighs every element 1.
 
     Returns
     -------
     loss : float
         The mean over all elements.
     cache : tuple
-        ``(residual,)`` with ``residual = pred - target``, for the backward pass.
+        ``(residual, weight)`` with ``residual = pred - target``, for the backward pass.
     """
     pred, target = _check_same_shape(pred, target)
+    weight = _check_weight(weight, target.shape, pred.dtype)
     residual = pred - target  # (...)
-    return _mean(residual * residual), (residual,)
+    return _mean(residual * residual, weight), (residual, weight)
 
 
 def squared_error_backward(cache, dloss=1.0):
@@ -114,19 +153,19 @@ def squared_error_backward(cache, dloss=1.0):
     Returns
     -------
     dpred : ndarray of shape (...)
-        ``dloss * 2 * (pred - target) / n``, in ``pred``'s dtype.
+        ``dloss * 2 * (pred - target) / n`` (times the weights), in ``pred``'s dtype.
     """
     _check_backward_args(cache, dloss, "squared_error_forward")
-    (residual,) = cache  # (...)
+    residual, weight = cache  # (...), None or (...)
     scale = 2.0 * float(dloss) / residual.size
-    return (scale * residual).astype(residual.dtype, copy=False)
+    return _weighted(scale * residual, weight).astype(residual.dtype, copy=False)
 
 
 # -----------------------------------------------------------------------------
 # absolute error: |pred - target|
 
 
-def absolute_error_forward(pred, target):
+def absolute_error_forward(pred, target, weight=None):
     """Mean absolute error, ``mean(|pred - target|)``.
 
     Parameters
@@ -135,17 +174,20 @@ def absolute_error_forward(pred, target):
         Predictions.
     target : array-like of shape (...)
         Targets, the same shape as ``pred``; cast to ``pred``'s dtype.
+    weight : array-like of target's shape (or broadcastable to it), default=None
+        Each element's weight in the mean (see the module); None weighs every element 1.
 
     Returns
     -------
     loss : float
         The mean over all elements.
     cache : tuple
-        ``(residual,)`` with ``residual = pred - target``.
+        ``(residual, weight)`` with ``residual = pred - target``.
     """
     pred, target = _check_same_shape(pred, target)
+    weight = _check_weight(weight, target.shape, pred.dtype)
     residual = pred - target  # (...)
-    return _mean(np.abs(residual)), (residual,)
+    return _mean(np.abs(residual), weight), (residual, weight)
 
 
 def absolute_error_backward(cache, dloss=1.0):
@@ -161,12 +203,12 @@ def absolute_error_backward(cache, dloss=1.0):
     Returns
     -------
     dpred : ndarray of shape (...)
-        ``dloss * sign(pred - target) / n``; 0 where ``pred == target``.
+        ``dloss * sign(pred - target) / n`` (times the weights); 0 where ``pred == target``.
     """
     _check_backward_args(cache, dloss, "absolute_error_forward")
-    (residual,) = cache  # (...)
+    residual, weight = cache  # (...), None or (...)
     scale = float(dloss) / residual.size
-    return (scale * np.sign(residual)).astype(residual.dtype, copy=False)
+    return _weighted(scale * np.sign(residual), weight).astype(residual.dtype, copy=False)
 
 
 # -----------------------------------------------------------------------------
@@ -182,7 +224,7 @@ def _check_delta(delta):
     return delta
 
 
-def huber_forward(pred, target, delta=1.0):
+def huber_forward(pred, target, delta=1.0, weight=None):
     """Mean Huber loss, as ``torch.nn.HuberLoss(delta=delta)``.
 
     Per element, with ``r = pred - target``: ``0.5 * r**2`` if ``|r| <= delta``,
@@ -197,16 +239,19 @@ def huber_forward(pred, target, delta=1.0):
         Targets, the same shape as ``pred``; cast to ``pred``'s dtype.
     delta : float, default=1.0
         Where the loss turns from quadratic to linear; must be > 0.
+    weight : array-like of target's shape (or broadcastable to it), default=None
+        Each element's weight in the mean (see the module); None weighs every element 1.
 
     Returns
     -------
     loss : float
         The mean over all elements.
     cache : tuple
-        ``(residual, delta)``.
+        ``(residual, delta, weight)``.
     """
     delta = _check_delta(delta)
     pred, target = _check_same_shape(pred, target)
+    weight = _check_weight(weight, target.shape, pred.dtype)
     residual = pred - target  # (...)
     abs_residual = np.abs(residual)
     per_element = np.where(
@@ -214,7 +259,7 @@ def huber_forward(pred, target, delta=1.0):
         0.5 * residual * residual,
         delta * (abs_residual - 0.5 * delta),
     )
-    return _mean(per_element), (residual, delta)
+    return _mean(per_element, weight), (residual, delta, weight)
 
 
 def huber_backward(cache, dloss=1.0):
@@ -231,12 +276,13 @@ def huber_backward(cache, dloss=1.0):
     -------
     dpred : ndarray of shape (...)
         ``dloss * clip(r, -delta, delta) / n``: ``r`` in the quadratic part,
-        ``delta * sign(r)`` in the linear part.
+        ``delta * sign(r)`` in the linear part (times the weights).
     """
     _check_backward_args(cache, dloss, "huber_forward", float)
-    residual, delta = cache  # (...), float
+    residual, delta, weight = cache  # (...), float, None or (...)
     scale = float(dloss) / residual.size
-    return (scale * np.clip(residual, -delta, delta)).astype(residual.dtype, copy=False)
+    return _weighted(scale * np.clip(residual, -delta, delta), weight).astype(residual.dtype,
+                                                                             copy=False)
 
 
 # -----------------------------------------------------------------------------
@@ -262,7 +308,7 @@ def _check_quantiles(quantiles, n_outputs, dtype):
     return quantiles.astype(dtype)
 
 
-def pinball_forward(pred, target, quantiles):
+def pinball_forward(pred, target, quantiles, weight=None):
     """Mean pinball (quantile) loss over all samples and quantiles.
 
     Per element, with ``u = target - pred[..., k]`` and ``q = quantiles[k]``:
@@ -278,13 +324,17 @@ def pinball_forward(pred, target, quantiles):
         Targets, shared by the Q quantiles; cast to ``pred``'s dtype.
     quantiles : array-like of shape (Q,)
         Quantile levels, each strictly between 0 and 1.
+    weight : array-like of target's shape (...) (or broadcastable to it), default=None
+        Each target's weight in the mean, shared by its Q quantiles (see the module); None
+        weighs every element 1.
 
     Returns
     -------
     loss : float
         The mean over all elements.
     cache : tuple
-        ``(target_minus_pred, quantiles)``, shapes (..., Q) and (Q,).
+        ``(target_minus_pred, quantiles, weight)``, shapes (..., Q), (Q,) and None or
+        (..., 1).
     """
     pred = _as_float_array(pred)
     target = np.asarray(target, dtype=pred.dtype)
@@ -296,11 +346,14 @@ def pinball_forward(pred, target, quantiles):
     if pred.size == 0:
         raise ValueError("pred and target are empty; a mean loss needs at least one element.")
     quantiles = _check_quantiles(quantiles, pred.shape[-1], pred.dtype)  # (Q,)
+    weight = _check_weight(weight, target.shape, pred.dtype)
+    if weight is not None:
+        weight = weight[..., None]  # (..., 1): a target's weight for each of its quantiles
     target_minus_pred = target[..., None] - pred  # (..., Q)
     per_element = np.maximum(
         quantiles * target_minus_pred, (quantiles - 1.0) * target_minus_pred
     )  # (..., Q)
-    return _mean(per_element), (target_minus_pred, quantiles)
+    return _mean(per_element, weight), (target_minus_pred, quantiles, weight)
 
 
 def pinball_backward(cache, dloss=1.0):
@@ -318,10 +371,10 @@ def pinball_backward(cache, dloss=1.0):
     dpred : ndarray of shape (..., Q)
         ``dloss / n`` times ``-q`` where the target is above the prediction,
         ``1 - q`` where it is below, and 0 where they are equal (0 lies in the
-        subdifferential ``[-q, 1 - q]``).
+        subdifferential ``[-q, 1 - q]``); times the weights.
     """
     _check_backward_args(cache, dloss, "pinball_forward", np.ndarray)
-    target_minus_pred, quantiles = cache  # (..., Q), (Q,)
+    target_minus_pred, quantiles, weight = cache  # (..., Q), (Q,), None or (..., 1)
     scale = float(dloss) / target_minus_pred.size
     # d/dpred of q*u is -q (u > 0); of (q - 1)*u is 1 - q (u < 0).
     dper_element = np.where(
@@ -329,14 +382,14 @@ def pinball_backward(cache, dloss=1.0):
         -quantiles,
         np.where(target_minus_pred < 0.0, 1.0 - quantiles, 0.0),
     )  # (..., Q)
-    return (scale * dper_element).astype(target_minus_pred.dtype, copy=False)
+    return _weighted(scale * dper_element, weight).astype(target_minus_pred.dtype, copy=False)
 
 
 # -----------------------------------------------------------------------------
 # dispatch by name
 
 
-def loss_forward(name, pred, target, *, delta=1.0, quantiles=None):
+def loss_forward(name, pred, target, *, delta=1.0, quantiles=None, weight=None):
     """Forward pass of the loss called ``name``.
 
     Parameters
@@ -351,6 +404,8 @@ def loss_forward(name, pred, target, *, delta=1.0, quantiles=None):
         Used by ``"huber"`` only.
     quantiles : array-like of shape (Q,), default=None
         Used by ``"pinball"`` only, where it is required.
+    weight : array-like of target's shape (or broadcastable to it), default=None
+        Each element's (for ``"pinball"``: each target's) weight in the mean; see the module.
 
     Returns
     -------
@@ -360,13 +415,13 @@ def loss_forward(name, pred, target, *, delta=1.0, quantiles=None):
         For :func:`loss_backward` with the same ``name``.
     """
     if name == "squared_error":
-        return squared_error_forward(pred, target)
+        return squared_error_forward(pred, target, weight)
     if name == "absolute_error":
-        return absolute_error_forward(pred, target)
+        return absolute_error_forward(pred, target, weight)
     if name == "huber":
-        return huber_forward(pred, target, delta=delta)
+        return huber_forward(pred, target, delta=delta, weight=weight)
     if name == "pinball":
-        return pinball_forward(pred, target, quantiles)
+        return pinball_forward(pred, target, quantiles, weight)
     raise ValueError(f"Unknown loss {name!r}; expected one of {LOSS_NAMES}.")
 
 

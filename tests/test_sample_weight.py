@@ -1,0 +1,187 @@
+"""AttentionForecaster's sample_weight (session 25): a window's weight counts as repeating it.
+
+Until session 25 ``fit`` took no ``sample_weight`` (a TypeError in a Pipeline or a search that
+routed one, and in a ForecastEnsemble of attention members).
+"""
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.utils.estimator_checks import check_sample_weight_equivalence_on_dense_data
+
+import skattn.forecaster as forecaster_module
+from skattn import AttentionForecaster, DeseasonalizedForecaster, make_windows
+from skattn.exceptions import SeasonalAdjustmentWarning
+
+SMALL = dict(d_model=8, n_heads=2, n_layers=1, patch_len=4, max_epochs=4, random_state=0)
+
+
+@pytest.fixture(autouse=True)
+def _quiet_convergence():
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*max_epochs.*reached")
+        yield
+
+
+@pytest.fixture(scope="module")
+def windows():
+    rng = np.random.default_rng(0)
+    series = 10 + np.sin(np.arange(200) * 2 * np.pi / 12) + rng.normal(0, 0.2, 200)
+    X, y = make_windows(series, 24, 3)
+    return X, y
+
+
+def test_float64_without_dropout_passes_scikit_learns_equivalence_check():
+    # weights as repetitions, scikit-learn's own check (the defaults' float32 and dropout make
+    # it an expected failure there: tests/test_estimator_checks.py)
+    check_sample_weight_equivalence_on_dense_data(
+        "AttentionForecaster", AttentionForecaster(dtype="float64", dropout=0.0))
+
+
+def test_the_equivalence_check_fails_when_the_weights_are_ignored(monkeypatch):
+    # the check above can fail: a fit that drops the weights does
+    monkeypatch.setattr(forecaster_module, "_training_weights", lambda sample_weight, X: None)
+    with pytest.raises(AssertionError, match="not equivalent"):
+        check_sample_weight_equivalence_on_dense_data(
+            "AttentionForecaster", AttentionForecaster(dtype="float64", dropout=0.0))
+
+
+def test_a_weight_of_zero_leaves_the_window_out_bitwise(windows):
+    X, y = windows
+    weights = np.where(np.arange(len(X)) % 3 == 0, 0.0, 1.0 + np.arange(len(X)) % 4)
+    kept = weights > 0
+    weighted = AttentionForecaster(**SMALL).fit(X, y, sample_weight=weights)
+    removed = AttentionForecaster(**SMALL).fit(X[kept], y[kept], sample_weight=weights[kept])
+    np.testing.assert_array_equal(weighted.predict(X), removed.predict(X))
+    assert weighted.loss_curve_ == removed.loss_curve_
+    # ones and zeros: the rows of weight 1, unweighted
+    mask = AttentionForecaster(**SMALL).fit(X, y, sample_weight=kept)
+    plain = AttentionForecaster(**SMALL).fit(X[kept], y[kept])
+    np.testing.assert_array_equal(mask.predict(X), plain.predict(X))
+
+
+@pytest.mark.parametrize("value", [1.0, 0.25, 7])
+def test_equal_weights_train_exactly_as_none(windows, value):
+    X, y = windows
+    plain = AttentionForecaster(**SMALL).fit(X, y)
+    equal = AttentionForecaster(**SMALL).fit(X, y, sample_weight=np.full(len(X), value))
+    np.testing.assert_array_equal(plain.predict(X), equal.predict(X))
+    scalar = AttentionForecaster(**SMALL).fit(X, y, sample_weight=value)  # as scikit-learn's
+    np.testing.assert_array_equal(plain.predict(X), scalar.predict(X))
+
+
+def test_weights_change_the_fit_and_leave_the_callers_array_alone(windows):
+    X, y = windows
+    weights = np.linspace(0.1, 3.0, len(X))
+    given = weights.copy()
+    weighted = AttentionForecaster(**SMALL).fit(X, y, sample_weight=weights)
+    np.testing.assert_array_equal(weights, given)
+    plain = AttentionForecaster(**SMALL).fit(X, y)
+    assert not np.allclose(weighted.predict(X), plain.predict(X))
+
+
+def test_the_global_scaling_is_that_of_the_repeated_windows(windows):
+    X, y = windows
+    counts = 1 + np.arange(len(X)) % 3
+    weighted = AttentionForecaster(**SMALL, normalize=False).fit(X, y, sample_weight=counts)
+    repeated = AttentionForecaster(**SMALL, normalize=False).fit(
+        np.repeat(X, counts, axis=0), np.repeat(y, counts, axis=0))
+    np.testing.assert_allclose(weighted.channel_mean_, repeated.channel_mean_, rtol=1e-13)
+    np.testing.assert_allclose(weighted.channel_scale_, repeated.channel_scale_, rtol=1e-13)
+    unweighted = AttentionForecaster(**SMALL, normalize=False).fit(X, y)
+    assert not np.allclose(weighted.channel_mean_, unweighted.channel_mean_, rtol=1e-6)
+
+
+def test_full_batch_float64_fit_equals_the_repeated_windows_fit(windows):
+    # the loss: with one batch and no dropout, weighting is repeating, up to rounding
+    X, y = windows
+    counts = 1 + np.arange(len(X)) % 3
+    params = dict(SMALL, dtype="float64", dropout=0.0, batch_size=1000, max_epochs=6)
+    weighted = AttentionForecaster(**params).fit(X, y, sample_weight=counts)
+    repeated = AttentionForecaster(**params).fit(np.repeat(X, counts, axis=0),
+                                                 np.repeat(y, counts, axis=0))
+    np.testing.assert_allclose(weighted.loss_curve_, repeated.loss_curve_, rtol=1e-10)
+    np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-9)
+
+
+def test_early_stopping_scores_the_validation_windows_with_their_weights(windows):
+    X, y = windows
+    weights = np.linspace(0.1, 3.0, len(X))
+    params = dict(SMALL, dtype="float64", early_stopping=True, validation_fraction=0.2,
+                  max_epochs=5)
+    model = AttentionForecaster(**params).fit(X, y, sample_weight=weights)
+    n_val = int(np.floor(0.2 * len(X)))
+    X_val = model._scale_X(X[-n_val:, :, None], np.float64)[:, :, 0]
+    Y_val = model._scale_y(y[-n_val:], np.float64)
+    w_val = weights[-n_val:] / weights[-n_val:].mean()
+    # the best epoch's weights are restored: its validation loss is the smallest of the curve
+    best = model._evaluation_loss(X_val, Y_val, model.params_, w_val)
+    assert best == pytest.approx(min(model.validation_loss_curve_), rel=1e-12)
+    assert model._evaluation_loss(X_val, Y_val, model.params_) != pytest.approx(best, rel=1e-6)
+
+
+def test_partial_fit_takes_weights(windows):
+    X, y = windows
+    weights = np.linspace(0.1, 3.0, len(X))
+    weighted = AttentionForecaster(**SMALL).partial_fit(X, y, sample_weight=weights)
+    plain = AttentionForecaster(**SMALL).partial_fit(X, y)
+    assert not np.allclose(weighted.predict(X), plain.predict(X))
+    weighted.partial_fit(X, y, sample_weight=weights)  # continuing
+    assert weighted.n_iter_ == 2
+    with pytest.raises(ValueError, match="at least one non-zero number"):
+        weighted.partial_fit(X, y, sample_weight=np.zeros(len(X)))
+    assert weighted.n_iter_ == 2  # a refused call leaves the model as it was
+
+
+@pytest.mark.parametrize("bad, message", [
+    (-1.0, "Negative values in data passed to `sample_weight`"),
+    (np.nan, "sample_weight contains NaN"),
+    ("text", "sample_weight"),
+    (True, "sample_weight must be a number or one number per row"),
+])
+def test_bad_weights_are_refused_by_name(windows, bad, message):
+    X, y = windows
+    if isinstance(bad, float):
+        weights = np.ones(len(X))
+        weights[3] = bad
+    else:
+        weights = [bad] * len(X) if isinstance(bad, str) else bad
+    with pytest.raises(ValueError, match=message):
+        AttentionForecaster(**SMALL).fit(X, y, sample_weight=weights)
+
+
+def test_wrong_length_and_masked_weights_are_refused(windows):
+    X, y = windows
+    with pytest.raises(ValueError, match=r"sample_weight.shape"):
+        AttentionForecaster(**SMALL).fit(X, y, sample_weight=np.ones(len(X) - 1))
+    masked = np.ma.masked_array(np.ones(len(X)), mask=np.arange(len(X)) == 2)
+    with pytest.raises(ValueError, match="masked array with 1 masked entry"):
+        AttentionForecaster(**SMALL).fit(X, y, sample_weight=masked)
+
+
+def test_weights_reach_the_model_through_a_pipeline_a_search_and_the_seasonal_wrapper(windows):
+    from sklearn import config_context
+    from sklearn.metrics import get_scorer
+    from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+    from sklearn.pipeline import make_pipeline
+
+    X, y = windows
+    weights = np.linspace(0.1, 3.0, len(X))
+    alone = AttentionForecaster(**SMALL).fit(X, y, sample_weight=weights)
+    pipeline = make_pipeline(AttentionForecaster(**SMALL)).fit(
+        X, y, attentionforecaster__sample_weight=weights)
+    np.testing.assert_array_equal(pipeline.predict(X), alone.predict(X))
+    wrapped = DeseasonalizedForecaster(AttentionForecaster(**SMALL), season_length=4,
+                                       critical_value=1e9)  # adjusts no window
+    with pytest.warns(SeasonalAdjustmentWarning, match="no training window was seasonally"):
+        wrapped.fit(X, y, sample_weight=weights)
+    np.testing.assert_array_equal(wrapped.predict(X), alone.predict(X))
+    with config_context(enable_metadata_routing=True):
+        search = GridSearchCV(
+            AttentionForecaster(**SMALL).set_fit_request(sample_weight=True),
+            {"d_model": [8]}, cv=TimeSeriesSplit(2), refit=True,
+            scoring=get_scorer("neg_mean_absolute_error").set_score_request(sample_weight=True),
+        ).fit(X, y, sample_weight=weights)
+    np.testing.assert_array_equal(search.predict(X), alone.predict(X))
+    assert clone(search.best_estimator_).get_params()["d_model"] == 8
