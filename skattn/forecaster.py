@@ -743,9 +743,12 @@ def _weighted_unit_moments(X3, weights):
     rule for ``sample_weight`` asks. A chunk of rows at a time, in float64."""
     n_rows, n_timesteps, n_channels = X3.shape
     chunks = _row_chunks(n_rows, 8 * n_timesteps * n_channels)
-    magnitude = np.zeros(n_channels)
+    lowest = np.full(n_channels, np.inf)
+    highest = np.full(n_channels, -np.inf)
     for rows in chunks:
-        magnitude = np.maximum(magnitude, np.abs(X3[rows]).max(axis=(0, 1)))
+        lowest = np.minimum(lowest, X3[rows].min(axis=(0, 1)))
+        highest = np.maximum(highest, X3[rows].max(axis=(0, 1)))
+    magnitude = np.maximum(np.abs(lowest), np.abs(highest))
     magnitude = np.where(magnitude > 0, magnitude, 1.0)
     count = float(weights.sum()) * n_timesteps  # the values counted, each window's T times its weight
 
@@ -759,6 +762,12 @@ def _weighted_unit_moments(X3, weights):
     # as np.mean and np.std (ddof=0) of the repeated values
     mean = weighted_sum(np.zeros(n_channels), False) / count
     spread = np.sqrt(weighted_sum(mean, True) / count)
+    # a constant channel: its value and a spread of exactly 0 (scale 1), as unweighted; the
+    # weighted mean of equal values rounds (spread ~1e-16 became the channel's scale, and a
+    # new value of that covariate reached the network at ~1e15: review, session 25)
+    constant = lowest == highest
+    mean[constant] = (lowest / magnitude)[constant]
+    spread[constant] = 0.0
     return magnitude, mean, spread
 
 
@@ -769,8 +778,16 @@ def _training_weights(sample_weight, X):
     if sample_weight is None:
         return None
     check_weight_values(sample_weight)
-    return _check_sample_weight(masked_as_missing(sample_weight), X, dtype=np.float64,
-                                ensure_non_negative=True)
+    if np.ndim(sample_weight) == 0:
+        # one weight for every window, checked as an array of them: scikit-learn's check
+        # fills a scalar in without checking it (NaN removed every window: an IndexError;
+        # inf and 1+5j were taken; review, session 25)
+        sample_weight = np.full(X.shape[0], sample_weight)
+    try:
+        return _check_sample_weight(masked_as_missing(sample_weight), X, dtype=np.float64,
+                                    ensure_non_negative=True)
+    except OverflowError:  # Python ints beyond float64 (10**400)
+        raise ValueError("sample_weight holds a number beyond float64's range") from None
 
 
 def _chunked_medians(X3, magnitude, center=None):
@@ -1561,7 +1578,8 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             with batches smaller than the data, or with dropout, weighting equals repeating in
             expectation over the batch order and the dropout masks, not draw by draw (as for
             scikit-learn's ``MLPRegressor``); in a full batch without dropout in float64 the two
-            fits agree to rounding. Useful to weigh recent windows more (``make_windows(...,
+            fits agree to rounding, unless ``early_stopping`` splits them (it holds out the last
+            ``validation_fraction`` of the windows by count, not by weight). Useful to weigh recent windows more (``make_windows(...,
             return_index=True)`` gives each window's time) or some series more than others.
 
         Returns
@@ -1696,16 +1714,25 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                 )
             X, y, n_channels = self._validate_X(X, y=y, reset=reset)
             weights = _training_weights(sample_weight, X)  # None, or (n,) float64 >= 0
+            rows_given = None  # the rows of X as given, when windows of weight 0 were left out
             if weights is not None:
                 kept = weights > 0
                 if not kept.all():
                     # a window of weight 0 is one left out, as scikit-learn's rule for weights
                     # has it: from the scaling, the loss, the early-stopping split and the
                     # warnings alike
+                    rows_given = np.flatnonzero(kept)
                     X, y, weights = X[kept], y[kept], weights[kept]
                 if np.all(weights == weights[0]):
                     # equal weights weigh nothing: the unweighted fit, bitwise
                     weights = None
+                else:
+                    # relative to the largest: sums of weights near float64's largest value
+                    # overflowed (weights of 1e306 trained on a loss of 0; review, session 25)
+                    weights = weights / weights.max()
+            removed = ("" if rows_given is None else
+                       f" (of the {rows_given.size} windows of non-zero weight: sample_weight "
+                       f"left out {len(kept) - rows_given.size})")
             y_is_1d = y.ndim == 1
             Y = y[:, None] if y_is_1d else y  # (n, horizon)
             if not reset and Y.shape[1] != self.n_outputs_:
@@ -1788,7 +1815,7 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                     raise ValueError(
                         f"early_stopping with validation_fraction={self.validation_fraction} "
                         f"needs at least one training and one validation window; got "
-                        f"n_samples={n_samples}"
+                        f"n_samples={n_samples}{removed}"
                     )
             # rows none of whose targets the loss reads: constant windows (above)
             left_out = np.isnan(Ys).all(axis=1)  # (n,)
@@ -1797,7 +1824,8 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             if nothing_to_learn:
                 warnings.warn(self._windows_left_out_message(
                     n_samples if left_out.all() else n_samples - n_val,
-                    n_val=None if left_out.all() else n_val, continuing=not reset),
+                    n_val=None if left_out.all() else n_val, continuing=not reset,
+                    removed=removed),
                     UserWarning, stacklevel=4)  # the caller of fit or partial_fit
                 if not reset:
                     # a trained model is left as it was: steps with a loss of zero still move
@@ -1809,7 +1837,7 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                 # stopping stopped after n_iter_no_change epochs and restored the first epoch's
                 # weights, with no word (a series that ends flat; fuzzing, session 20). Those
                 # windows train nothing either, so this fit is the one early_stopping=False gives
-                self._warn_validation_left_out(n_val)
+                self._warn_validation_left_out(n_val, removed)
                 early_stopping = False
             if not early_stopping:
                 X_train, Y_train, X_val, Y_val = Xs, Ys, None, None
@@ -1850,7 +1878,8 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             except _TrainingDivergedError as error:
                 if not reset:
                     self._raise_if_the_scale_overflowed(X3, Y, error)
-                self._raise_if_a_target_overflowed(X_train, Y_train, Y, error, continuing=not reset)
+                self._raise_if_a_target_overflowed(X_train, Y_train, Y, error, continuing=not reset,
+                                                   weights=W_train, rows_given=rows_given)
                 raise
             self._build_prediction_weights()
         except BaseException:
@@ -1887,7 +1916,7 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         random_state = check_random_state(random_state)
         return np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))
 
-    def _windows_left_out_message(self, n_train, n_val=None, *, continuing):
+    def _windows_left_out_message(self, n_train, n_val=None, *, continuing, removed=""):
         """What a fit is told when its ``n_train`` training windows (the first rows, when early
         stopping holds out the last ``n_val``) all have their targets left out of the loss;
         ``continuing``: a warm-started fit or partial_fit of a fitted model.
@@ -1898,7 +1927,7 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         warning, not an error: such a model forecasts each window's level, which is what a
         constant window is worth, and a backtest of products that start after long runs of
         zeros, or a partial_fit stream that meets a batch of them, lost everything to an error
-        (review, session 20).
+        (review, session 20). ``removed``: what sample_weight left out, said after the rows.
         """
         dtype = self.config_.dtype
         if self.config_.n_timesteps == 1:
@@ -1910,9 +1939,9 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                 f"Give windows of several time steps (make_windows' window), or train with "
                 f"normalize=False."
             )
-        which = (f"every training window ({n_train} of them)" if n_val is None else
-                 f"every training window (the first {n_train} rows; early stopping holds out the "
-                 f"last {n_val}, some of which vary)")
+        which = (f"every training window ({n_train} of them{removed})" if n_val is None else
+                 f"every training window (the first {n_train} rows{removed}; early stopping "
+                 f"holds out the last {n_val}, some of which vary)")
         remedy = ("Train on windows that vary"
                   + (", or without early stopping (early_stopping=False) or with a smaller "
                      "validation_fraction, so that the windows that vary train"
@@ -1931,12 +1960,13 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                "window's level. ") + f"{remedy}."
         )
 
-    def _warn_validation_left_out(self, n_val):
+    def _warn_validation_left_out(self, n_val, removed=""):
         """UserWarning: every one of the ``n_val`` validation windows is constant, so early
-        stopping cannot work and this fit trains without it (see _fit)."""
+        stopping cannot work and this fit trains without it (see _fit); ``removed``: what
+        sample_weight left out."""
         warnings.warn(
             f"AttentionForecaster: early stopping cannot work on these windows: the target "
-            f"channel of every validation window (the last {n_val} rows, "
+            f"channel of every validation window (the last {n_val} rows{removed}, "
             f"validation_fraction={self.validation_fraction}) is constant (as trained, in "
             f"{self.config_.dtype}), and constant windows are left out of the loss (their "
             f"forecast is their level), so the validation loss would be a mean over nothing. "
@@ -2034,7 +2064,8 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             f"The model is as it was before this call."
         ) from None
 
-    def _raise_if_a_target_overflowed(self, X_train, Y_train, Y, error, *, continuing):
+    def _raise_if_a_target_overflowed(self, X_train, Y_train, Y, error, *, continuing,
+                                      weights=None, rows_given=None):
         """Name an extreme target, not the learning rate, as the cause of a diverged training
         (``error``, a _TrainingDivergedError) when some training target lies so far from its
         window, in the units the loss measures it in, that the loss of one batch overflows the
@@ -2048,12 +2079,16 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         where absolute_error and huber trained on the same data (fuzzing, session 23). The
         check used before training, the data's reach in the global scaling, does not square.
         A genuine divergence (too large a step) has ordinary targets, far below these bounds:
-        its message stays.
+        its message stays. ``weights`` (n_train,): the training windows' weights as trained (a
+        mean of 1), which multiply their terms of the loss; ``rows_given``: the rows of the
+        ``y`` given that ``Y`` holds, when sample_weight left windows out (None: all).
         """
         config = self.config_
         dtype = np.dtype(config.dtype)
         n_train = X_train.shape[0]
-        largest, where = 0.0, None  # in the loss's units; (row, step) of y
+        squared = self.loss == "squared_error"
+        largest, where = 0.0, None  # the largest term of the loss; (row, step) of y
+        distance = 0.0  # that target's distance, in the loss's units
         for start in range(0, n_train, _PREDICT_CHUNK):
             xb, yb = X_train[start:start + _PREDICT_CHUNK], Y_train[start:start + _PREDICT_CHUNK]
             yb = yb.astype(np.float64)
@@ -2068,27 +2103,35 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             else:
                 distances = np.abs(yb)
             distances = np.where(np.isnan(distances), 0.0, distances)  # targets left out
-            if distances.size and distances.max() > largest:
-                largest = float(distances.max())
-                row, step = np.unravel_index(int(np.argmax(distances)), distances.shape)
+            with np.errstate(over="ignore"):
+                terms = distances ** 2 if squared else distances
+                if weights is not None:
+                    terms = terms * weights[start:start + _PREDICT_CHUNK, None].astype(np.float64)
+            if terms.size and terms.max() > largest:
+                largest = float(terms.max())
+                row, step = np.unravel_index(int(np.argmax(terms)), terms.shape)
                 where = (start + int(row), int(step))
+                distance = float(distances[row, step])
         # the loss (and the gradient's norm) of a batch sums its elements' losses: one term
         # beyond the precision's largest value over their number overflows it
         elements = min(int(self.batch_size), n_train) * Y_train.shape[1]
-        squared = self.loss == "squared_error"
         bound = float(np.finfo(dtype).max) / elements
-        if where is None or (largest ** 2 if squared else largest) <= bound:
+        if where is None or largest <= bound:
             return
         row, step = where
         value = Y[row, step]
-        position = f"y[{row}]" if self._y_is_1d else f"y[{row}, {step}]"
+        row_given = row if rows_given is None else int(rows_given[row])
+        position = f"y[{row_given}]" if self._y_is_1d else f"y[{row_given}, {step}]"
         if config.normalize:
             level = "mean" if config.anchor == "mean" else "last value"
-            far = (f"{largest:.3g} times its window's spread (std over time) from the window's "
+            far = (f"{distance:.3g} times its window's spread (std over time) from the window's "
                    f"{level}, the units the loss measures each window's errors in")
         else:
-            far = (f"{largest:.3g} times the spread of the training windows (channel_scale_) "
+            far = (f"{distance:.3g} times the spread of the training windows (channel_scale_) "
                    f"from their mean, the units the loss measures errors in")
+        if weights is not None:
+            far += (f", and its window's sample_weight multiplies its loss by "
+                    f"{float(weights[row]):.3g} (the weights' mean is 1)")
         cause = (f"the squared_error loss squares that distance, beyond what {dtype} training "
                  f"can represent" if squared else
                  f"beyond what {dtype} training can represent")

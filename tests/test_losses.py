@@ -405,3 +405,9 @@ def test_weight_broadcasts_per_row_and_bad_weights_raise():
         squared_error_forward(pred, target, weight=np.full((5, 4), np.nan))
     with pytest.raises(ValueError, match="numbers"):
         huber_forward(pred, target, weight=np.array(["1"] * 4))
+
+
+def test_a_finite_weight_beyond_float32_is_named_as_such():
+    with pytest.raises(ValueError, match="beyond float32's range"):
+        absolute_error_forward(np.zeros(4, dtype=np.float32), np.ones(4),
+                               weight=np.full(4, 1e39))

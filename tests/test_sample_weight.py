@@ -185,3 +185,86 @@ def test_weights_reach_the_model_through_a_pipeline_a_search_and_the_seasonal_wr
         ).fit(X, y, sample_weight=weights)
     np.testing.assert_array_equal(search.predict(X), alone.predict(X))
     assert clone(search.best_estimator_).get_params()["d_model"] == 8
+
+
+# ---------------------------------------------------------------------------------------------
+# the review of session 25 (each failed on the first version of the feature)
+
+
+def test_a_constant_channel_keeps_scale_one_and_its_exact_mean_under_weights():
+    # the weighted mean of equal values rounded: a spread of ~1e-16 became the covariate's scale,
+    # and a new value of it reached the network at ~1e15 (normalize=False)
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(60, 12)).cumsum(axis=1) + 10
+    X3 = np.stack([base, np.full((60, 12), 0.1)], axis=-1)
+    y = base[:, -1] + rng.normal(size=60)
+    model = AttentionForecaster(**SMALL, normalize=False).fit(
+        X3, y, sample_weight=np.linspace(0.1, 3.0, 60))
+    assert model.channel_scale_[1] == 1.0 and model.channel_mean_[1] == 0.1
+    moved = X3[:3].copy()
+    moved[:, :, 1] = 0.2
+    assert np.all(np.abs(model.predict(moved) - model.predict(X3[:3])) < 100)
+
+
+def test_weights_near_float64s_largest_train_as_the_same_weights_scaled_down(windows):
+    # their sums overflowed: a loss of exactly 0, a model trained by weight decay alone
+    X, y = windows
+    weights = np.linspace(0.1, 3.0, len(X))
+    huge = AttentionForecaster(**SMALL).fit(X, y, sample_weight=weights * 1e306)
+    plain = AttentionForecaster(**SMALL).fit(X, y, sample_weight=weights)
+    assert min(huge.loss_curve_) > 0
+    np.testing.assert_allclose(huge.loss_curve_, plain.loss_curve_, rtol=1e-6)
+
+
+@pytest.mark.parametrize("scalar", [np.nan, np.float32(np.nan), np.inf, 1 + 5j, 10**400])
+def test_a_bad_scalar_weight_is_a_value_error(windows, scalar):
+    # scikit-learn's check fills a scalar in unchecked: NaN removed every window (IndexError),
+    # inf and 1+5j were taken, 10**400 an OverflowError
+    X, y = windows
+    with pytest.raises(ValueError, match="sample_weight|[Cc]omplex"):
+        AttentionForecaster(**SMALL).fit(X, y, sample_weight=scalar)
+
+
+def test_a_zero_dimensional_array_weighs_as_its_scalar(windows):
+    X, y = windows
+    plain = AttentionForecaster(**SMALL).fit(X, y)
+    given = AttentionForecaster(**SMALL).fit(X, y, sample_weight=np.array(2.0))
+    np.testing.assert_array_equal(plain.predict(X), given.predict(X))
+
+
+def test_an_extreme_target_is_named_by_its_row_as_given_and_with_its_weight():
+    rng = np.random.default_rng(2)
+    X, y = make_windows(10 + rng.normal(0, 0.3, 200), 16, 1)
+    y = y.copy()
+    y[50] = 1e25
+    weights = np.ones(len(X))
+    weights[:10] = 0  # left out before the row counts
+    weights[10:] += np.arange(len(X) - 10) % 2
+    with pytest.raises(ValueError, match=r"y\[50\] = 1e\+25 .*sample_weight multiplies its loss"):
+        AttentionForecaster(max_epochs=3, random_state=0, loss="squared_error").fit(
+            X, y, sample_weight=weights)
+
+
+def test_a_heavy_weight_that_overflows_the_loss_is_named_not_the_learning_rate():
+    rng = np.random.default_rng(2)
+    series = 10 + np.sin(np.arange(200) * 2 * np.pi / 12) + rng.normal(0, 0.3, 200)
+    X, y = make_windows(series, 16, 1)
+    y = y.copy()
+    y[50] = X[50].mean() + 2e18 * X[50].std()  # its square fits float32; 1000 times it does not
+    weights = np.ones(len(X))
+    AttentionForecaster(max_epochs=3, random_state=0, loss="squared_error").fit(
+        X, y, sample_weight=weights)
+    weights[50] = 1000.0
+    with pytest.raises(ValueError, match=r"extreme target .*y\[50\].*sample_weight multiplies"):
+        AttentionForecaster(max_epochs=3, random_state=0, loss="squared_error").fit(
+            X, y, sample_weight=weights)
+
+
+def test_early_stopping_says_the_zero_weights_left_the_windows_out(windows):
+    X, y = windows
+    weights = np.zeros(len(X))
+    weights[-5:] = 1.0
+    with pytest.raises(ValueError, match=r"got n_samples=5 \(of the 5 windows of non-zero "
+                                         r"weight: sample_weight left out \d+\)"):
+        AttentionForecaster(**SMALL, early_stopping=True, validation_fraction=0.1).fit(
+            X, y, sample_weight=weights)

@@ -93,14 +93,18 @@ def _check_weight(weight, shape, dtype):
     weight = np.asarray(weight)
     if weight.dtype.kind not in "biuf":
         raise ValueError(f"weight must hold numbers, got {weight.dtype}.")
+    if not np.all(np.isfinite(weight)) or np.any(weight < 0):
+        raise ValueError("weight must be finite and >= 0.")
+    with np.errstate(over="ignore"):
+        cast = weight.astype(dtype, copy=False)
+    if not np.all(np.isfinite(cast)):
+        raise ValueError(f"weight reaches beyond {np.dtype(dtype)}'s range (pred's dtype); "
+                         f"give weights relative to their largest.")
     try:
-        weight = np.broadcast_to(weight.astype(dtype, copy=False), shape)
+        return np.broadcast_to(cast, shape)
     except ValueError:
         raise ValueError(f"weight of shape {weight.shape} does not broadcast to the target's "
                          f"shape {shape}.") from None
-    if not np.all(np.isfinite(weight)) or np.any(weight < 0):
-        raise ValueError("weight must be finite and >= 0.")
-    return weight
 
 
 def _weighted(gradient, weight):
