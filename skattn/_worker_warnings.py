@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import sys
 import threading
 import traceback
@@ -103,9 +104,24 @@ def call_recording_warnings(caller, function, *args, **kwargs):
         try:
             result = function(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 -- returned to the caller, which raises it
-            error = (exc, traceback.format_exc())
+            error = (_fit_for_the_trip_back(exc), traceback.format_exc())
     return result, [(str(w.message), w.category, w.filename, w.lineno, _module_of(w.filename))
                     for w in caught], error
+
+
+def _fit_for_the_trip_back(exc):
+    """``exc``, or, when it cannot make the trip back to the caller's process (pickled here,
+    unpickled there), an exception of the nearest built-in class it derives from with its
+    message. scikit-learn's UnsetMetadataPassedError (a ValueError) needs arguments its pickle
+    does not keep: a member that raised it in a worker broke the pool ("A result has failed to
+    un-serialize", BrokenProcessPool) and its message was lost (user trial, session 25)."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:  # noqa: BLE001 -- any failure of the round trip
+        builtin = next(base for base in type(exc).__mro__
+                       if base.__module__ == "builtins" and issubclass(base, Exception))
+        return builtin(str(exc))
 
 
 def _warn_again(message, category, filename, lineno, module, registry):

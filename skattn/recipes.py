@@ -11,10 +11,30 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
+from sklearn.utils.metadata_routing import _routing_enabled
 
 from .windows import check_integer
+
+class MemberPipeline(Pipeline):
+    """A member of :func:`make_attention_ensemble`: :class:`~skattn.LastSteps`, then an
+    :class:`~skattn.AttentionForecaster`. A :class:`~sklearn.pipeline.Pipeline` whose ``fit``
+    also takes ``sample_weight`` without metadata routing, for its last step (LastSteps takes
+    none): a plain Pipeline takes fit parameters by step name only
+    (``attentionforecaster__sample_weight``), which the ensemble does not pass on, so the recipe
+    could not be weighted without routing (user trial, session 25). With routing enabled
+    (``sklearn.set_config(enable_metadata_routing=True)``), ``sample_weight`` is routed as a
+    Pipeline routes it: to the steps that request it (``set_fit_request``)."""
+
+    def fit(self, X, y=None, sample_weight=None, **params):
+        """Fit the steps as :meth:`sklearn.pipeline.Pipeline.fit` does; ``sample_weight`` (one
+        per window) goes to the last step (see the class)."""
+        if sample_weight is not None:
+            params["sample_weight" if _routing_enabled()
+                   else f"{self.steps[-1][0]}__sample_weight"] = sample_weight
+        return super().fit(X, y, **params)
+
 
 #: the members' settings: the best candidate of the M3 searches (benchmarks/m3_search.py, round
 #: 2: overlapping patches of 6 steps every 3, two small layers, 20 epochs with a cosine schedule)
@@ -268,10 +288,11 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
                 # it builds inside its estimators: a global set_config(transform_output="pandas")
                 # turned them to DataFrames, and on windows with covariates (3-D) every
                 # member's fit failed (review, session 21); the members take arrays either way
-                member = make_pipeline(
-                    LastSteps(window).set_output(transform="default"),
-                    AttentionForecaster(**window_params, **overrides, max_epochs=max_epochs,
-                                        batch_size=batch_size, n_jobs=1, random_state=seed))
+                member = MemberPipeline([
+                    ("laststeps", LastSteps(window).set_output(transform="default")),
+                    ("attentionforecaster", AttentionForecaster(
+                        **window_params, **overrides, max_epochs=max_epochs,
+                        batch_size=batch_size, n_jobs=1, random_state=seed))])
                 if season_length > 1:
                     member = DeseasonalizedForecaster(member, season_length=season_length,
                                                       critical_value=critical_value)

@@ -268,3 +268,55 @@ def test_early_stopping_says_the_zero_weights_left_the_windows_out(windows):
                                          r"weight: sample_weight left out \d+\)"):
         AttentionForecaster(**SMALL, early_stopping=True, validation_fraction=0.1).fit(
             X, y, sample_weight=weights)
+
+
+# ---------------------------------------------------------------------------------------------
+# the user trial of session 25
+
+
+def _recipe():
+    from skattn.recipes import make_attention_ensemble
+
+    return make_attention_ensemble((24,), season_length=4, max_epochs=2, n_seeds=1,
+                                   random_state=0)
+
+
+def test_the_recipe_takes_weights_without_and_with_metadata_routing(windows):
+    # its members were Pipelines, which take fit parameters by step name only, and the ensemble
+    # passes sample_weight alone: "Pipeline.fit does not accept the sample_weight parameter"
+    from sklearn import config_context
+
+    X, y = windows
+    weights = np.linspace(0.1, 3.0, len(X))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        weighted = _recipe().fit(X, y, sample_weight=weights)
+        plain = _recipe().fit(X, y)
+        equal = _recipe().fit(X, y, sample_weight=np.full(len(X), 2.0))
+        with config_context(enable_metadata_routing=True):
+            routed = _recipe()
+            for _, member in routed.estimators:
+                member.forecaster.steps[-1][1].set_fit_request(sample_weight=True)
+            routed.fit(X, y, sample_weight=weights)
+    np.testing.assert_array_equal(equal.predict(X), plain.predict(X))
+    assert not np.allclose(weighted.predict(X), plain.predict(X))
+    np.testing.assert_array_equal(routed.predict(X), weighted.predict(X))
+
+
+def test_a_member_error_that_cannot_be_pickled_reaches_the_caller_from_a_worker(windows):
+    # scikit-learn's UnsetMetadataPassedError needs arguments its pickle does not keep: with
+    # n_jobs=2 the pool broke ("A result has failed to un-serialize") and the message was lost
+    from sklearn import config_context
+
+    from skattn import ForecastEnsemble
+
+    X, y = windows
+    members = [("a", DeseasonalizedForecaster(AttentionForecaster(**SMALL), season_length=4)),
+               ("b", DeseasonalizedForecaster(AttentionForecaster(**SMALL), season_length=4))]
+    for n_jobs in (1, 2):
+        with config_context(enable_metadata_routing=True), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with pytest.raises(ValueError, match=r"member 'a' \(DeseasonalizedForecaster\): "
+                                                 r"\[sample_weight\] are passed but are not "
+                                                 r"explicitly set as requested"):
+                ForecastEnsemble(members, n_jobs=n_jobs).fit(X, y, sample_weight=np.ones(len(X)))
