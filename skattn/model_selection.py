@@ -28,7 +28,7 @@ from .metrics import (_mae, _repeats_every_season, _rmse, _seasonal_naive_scale,
                       coverage, mase, msis)
 from .seasonal import CLONEABLE_WINDOW_REGRESSOR
 from .windows import (_as_covariates, _as_series, _is_single_series, check_bool, check_integer,
-                      make_windows, masked_as_missing)
+                      check_weight_values, make_windows, masked_as_missing)
 
 METRIC_COLUMNS = ("smape", "mase", "mae", "rmse")
 TABLE_COLUMNS = ("model",) + METRIC_COLUMNS + ("fit_seconds", "predict_seconds")
@@ -1009,6 +1009,169 @@ def _flat_histories_message(flat, n_series, n_origins, season_length, names=None
             f"seasonal-naive error of 0, MASE's scale")
 
 
+def _sample_weight_refusal(estimator):
+    """None when ``estimator.fit(X, y, sample_weight=w)`` passes the weights on to the model(s)
+    that train on the windows; else what refuses them, for :func:`backtest`'s error.
+
+    The package's wrappers pass weights as :class:`PredictForecaster` does
+    (:func:`skattn._validation.routed_fit_params`): without scikit-learn's metadata routing,
+    all their fit parameters to the estimator they wrap (a :class:`~skattn.ForecastEnsemble`,
+    as :class:`~sklearn.ensemble.VotingRegressor`, to every member), which is followed here;
+    with it on, what the estimators inside request (``set_fit_request``), which their router
+    says. A fit that names ``sample_weight`` takes it; a Pipeline without routing takes fit
+    parameters by step name only, so it refuses them (scikit-learn's ValueError); a fit of
+    ``**kwargs`` alone, of another class, is given them (its own error, if any, names the
+    model)."""
+    import inspect
+
+    from sklearn.ensemble._voting import _BaseVoting
+    from sklearn.model_selection._search import BaseSearchCV
+    from sklearn.pipeline import Pipeline
+    from sklearn.utils.metadata_routing import (MetadataRouter, _routing_enabled,
+                                                get_routing_for_object)
+
+    from .seasonal import DeseasonalizedForecaster
+
+    what = type(estimator).__name__
+    if _routing_enabled():
+        try:
+            routing = get_routing_for_object(estimator)
+        except Exception:  # noqa: BLE001 -- no routing to read: judged by its fit below
+            routing = None
+        if isinstance(routing, MetadataRouter):
+            if "sample_weight" in routing.consumes("fit", ["sample_weight"]):
+                return None
+            return (f"{what} routes sample_weight to no estimator inside it (with metadata "
+                    f"routing on, the model that takes them must request them: "
+                    f"set_fit_request(sample_weight=True))")
+    if isinstance(estimator, PredictForecaster):
+        return _sample_weight_refusal(estimator.estimator)
+    if isinstance(estimator, DeseasonalizedForecaster):
+        return _sample_weight_refusal(estimator.forecaster)
+    if isinstance(estimator, BaseSearchCV):  # without routing, its fit passes them on
+        return _sample_weight_refusal(estimator.estimator)
+    if isinstance(estimator, _BaseVoting):  # every member gets them
+        for member_name, member in estimator.estimators:
+            if member is None or isinstance(member, str):  # "drop"
+                continue
+            refusal = _sample_weight_refusal(member)
+            if refusal is not None:
+                return f"its member {member_name!r}: {refusal}"
+        return None
+    try:
+        parameters = inspect.signature(estimator.fit).parameters
+    except (AttributeError, TypeError, ValueError):
+        return None  # no signature to read: its fit says what it takes
+    if "sample_weight" in parameters:
+        return None
+    if isinstance(estimator, Pipeline):
+        return (f"{what}.fit takes fit parameters by step name only without metadata routing "
+                f"(a sample_weight is refused): turn routing on "
+                f"(sklearn.set_config(enable_metadata_routing=True)) and have the last step "
+                f"request them (set_fit_request(sample_weight=True))")
+    if any(parameter.kind is inspect.Parameter.VAR_KEYWORD for parameter in parameters.values()):
+        return None
+    return f"{what}.fit takes no sample_weight"
+
+
+def _weight_functions(sample_weight, named):
+    """:func:`backtest`'s ``sample_weight`` as a dict of model name -> callable for the models it
+    weights (empty for None), checked before any training: a dict's keys are model names, the
+    values callables, and every model weighted can take weights (:func:`_sample_weight_refusal`);
+    a single callable weights every model, so a model that cannot take them is an error naming
+    it, never skipped in silence."""
+    if sample_weight is None:
+        return {}
+    names = [name for name, _, _ in named]
+    given_as_dict = isinstance(sample_weight, dict)
+    if given_as_dict:
+        unknown = [key for key in sample_weight if key not in names]
+        if unknown:
+            raise ValueError(
+                f"sample_weight names {', '.join(map(repr, unknown))}, not among the models' "
+                f"names ({', '.join(map(repr, names))}): its keys are the names of the models "
+                f"to weight")
+        functions = {name: function for name, function in sample_weight.items()
+                     if function is not None}  # None: that model unweighted
+    elif callable(sample_weight):
+        functions = {name: sample_weight for name in names}
+    else:
+        raise ValueError(
+            f"sample_weight must be None, a callable that takes the training windows' index "
+            f"(an int array of shape (n_windows, 2): series number, age) and returns one weight "
+            f"per window, or a dict of model name -> such callable; got "
+            f"{type(sample_weight).__name__}")
+    for name, function in functions.items():
+        if not callable(function):
+            raise ValueError(f"sample_weight[{name!r}] must be a callable of the windows' index "
+                             f"(or None), got {type(function).__name__}")
+    for name, template, given in named:
+        if name not in functions:
+            continue
+        refusal = _sample_weight_refusal(template)
+        if refusal is None:
+            continue
+        remedy = ""
+        if not given_as_dict:
+            takers = [other for other, model, _ in named
+                      if _sample_weight_refusal(model) is None]
+            example = ", ".join(f"{other!r}: weights" for other in takers)
+            remedy = ("; a single callable weights every model: pass a dict naming only the "
+                      f"models that take weights, e.g. sample_weight={{{example}}} (the others "
+                      "are then fitted unweighted)" if takers else
+                      "; a single callable weights every model, and none of these takes "
+                      "weights")
+        raise ValueError(f"model {name!r} ({type(given).__name__}) cannot be fitted with "
+                         f"backtest's sample_weight: {refusal}{remedy}")
+    return functions
+
+
+def _origin_weights(function, index, label):
+    """The weights ``function`` returns for the training windows of ``index`` (series number,
+    age), checked: one finite number >= 0 per window, not all 0; a ValueError starting with
+    ``label`` (which says backtest's sample_weight and the origin) otherwise, and the
+    callable's own error named by it."""
+    n_windows = index.shape[0]
+    try:
+        weights = function(index)
+    except Exception as exc:
+        raise naming(exc, f"{label} raised") from exc
+    if np.ma.is_masked(weights):
+        raise ValueError(f"{label} returned a masked array that masks some weights: every "
+                         f"window needs a weight (0 leaves it out)")
+    check_weight_values(weights, name=label)  # text, dates, a single bool
+    try:
+        array = np.asarray(masked_as_missing(weights))
+        if array.dtype.kind == "O":
+            array = array.astype(np.float64)  # an object array of numbers, or an error
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{label} must return numbers, one weight per window: {exc}") from None
+    if array.dtype.kind not in "biuf":
+        raise ValueError(f"{label} must return real numbers, one weight per window, got an "
+                         f"array of dtype {array.dtype}")
+    if array.shape != (n_windows,):
+        raise ValueError(f"{label} returned weights of shape {array.shape}: it must return one "
+                         f"weight per training window, shape ({n_windows},), the rows of index")
+    array = array.astype(np.float64)
+    bad = ~np.isfinite(array)
+    if bad.any():
+        first = int(np.argmax(bad))
+        raise ValueError(f"{label} returned {int(bad.sum())} weight(s) that are NaN or infinite "
+                         f"(the first, {array[first]}, for window {first}: series "
+                         f"{index[first, 0]}, age {index[first, 1]}): every weight must be a "
+                         f"finite number >= 0")
+    if (array < 0).any():
+        first = int(np.argmax(array < 0))
+        raise ValueError(f"{label} returned {int((array < 0).sum())} negative weight(s) (the "
+                         f"first, {array[first]:g}, for window {first}: series "
+                         f"{index[first, 0]}, age {index[first, 1]}): every weight must be >= 0 "
+                         f"(0 leaves a window out)")
+    if not array.any():
+        raise ValueError(f"{label} weighs all {n_windows} training windows 0: nothing is left "
+                         f"to train on")
+    return array
+
+
 def backtest(
     models,
     series,
@@ -1027,6 +1190,7 @@ def backtest(
     sort_by="smape",
     covariates=None,
     interval=None,
+    sample_weight=None,
 ):
     """Rolling-origin evaluation of forecasting models on one series or many.
 
@@ -1115,6 +1279,27 @@ def backtest(
         interval score, :func:`skattn.metrics.msis`, scaled like MASE; lower is better), and
         ``forecasts["__quantiles__"]``. The time of ``forecast_quantiles`` counts in
         ``predict_seconds``.
+    sample_weight : callable, dict of model name -> callable, or None, default None
+        Weights of the training windows at each origin, passed to the models' ``fit`` as
+        ``sample_weight`` (one weight per window, scikit-learn's rule: a weight of k trains as
+        the window given k times, 0 leaves it out), e.g. to weigh recent windows more. A
+        callable is called before each weighted model's fit at every origin with one argument,
+        ``index``: an int ndarray of shape (n_windows, 2), one row per training window in the
+        order of the windows that fit gets, ``index[:, 0]`` the series' number (its position in
+        ``series``) and ``index[:, 1]`` the window's age: the steps from its first target value
+        to the origin (of that series: see Notes), so ``horizon`` for each series' newest
+        complete window, ``horizon + step`` for the one before, and less than ``horizon`` (at
+        least 1) for the windows past the origin that ``min_target`` adds. It returns one finite
+        weight >= 0 per window (array-like of shape (n_windows,), not all 0): recency weighting
+        is ``lambda index: 0.5 ** (index[:, 1] / 24)`` (half the weight 24 steps older), a
+        weight per series ``lambda index: w[index[:, 0]]``. One callable weights every model;
+        a dict weights only the models it names (the others are fitted unweighted; a value
+        None leaves that model unweighted too). None: every window weighs alike. Models take
+        weights as their ``fit`` does: :class:`~skattn.AttentionForecaster` and the
+        ensembles and wrappers of it, a regressor whose ``fit`` takes ``sample_weight``
+        (Ridge); a Pipeline or search passes them on as :class:`PredictForecaster` routes
+        them (a Pipeline only with scikit-learn's metadata routing on, to the steps that
+        request them). The baselines take none.
 
     Returns
     -------
@@ -1144,7 +1329,11 @@ def backtest(
         history repeating exactly every season (no forecast has a MASE), or a forecast of the
         wrong shape or holding NaN or infinity; with ``interval``, a model without
         ``forecast_quantiles`` (before any training) or whose fitted ``quantiles_`` lack the
-        bounds (1 ± level) / 2, or quantile forecasts of the wrong shape or not finite.
+        bounds (1 ± level) / 2, or quantile forecasts of the wrong shape or not finite. With
+        ``sample_weight`` (before any training): a dict key that is no model's name, or a model
+        weighted whose ``fit`` cannot take weights (a baseline, a Pipeline without metadata
+        routing: pass a dict naming only the models that take them); at an origin, weights that
+        are not one finite number >= 0 per window, or all 0 (naming the origin).
     Exception
         What a model's ``fit``, ``forecast`` or ``forecast_quantiles`` raises, of the same type
         (a ValueError if that
@@ -1252,6 +1441,16 @@ def backtest(
     (2, 1, 12)
     >>> forecasts["__origins__"].ravel()
     array([120, 132])
+
+    The ridge again, its training windows weighted by age (``index[:, 1]``, the steps from a
+    window's first target value to the origin): a window two years older weighs half as much.
+    Here that does worse than weighing every window alike:
+
+    >>> recent = backtest({"ridge": Ridge()}, load_airline().series, horizon=12, window=24,
+    ...                   season_length=12, n_origins=2,
+    ...                   sample_weight=lambda index: 0.5 ** (index[:, 1] / 24))
+    >>> print(f"sMAPE {recent['smape'][0]:.2f}, MASE {recent['mase'][0]:.3f}")
+    sMAPE 5.62, MASE 0.794
     """
     horizon, window, season_length, n_origins, step = (
         check_integer(name, value) for name, value in (
@@ -1273,6 +1472,8 @@ def backtest(
         raise ValueError(f"sort_by must be one of {', '.join(map(repr, sortable))} or "
                          f"None, got {sort_by!r}" + _msis_sort_note(sort_by, levels))
     named = _named_models(models)
+    # before any training: a model that cannot take the weights is named, not skipped
+    weight_functions = _weight_functions(sample_weight, named)
     if levels:
         # before any training: the quantiles themselves are known only once a model is fitted
         for name, template, _ in named:
@@ -1391,11 +1592,24 @@ def backtest(
                     # windows of short histories are padded by the documented rule; that's
                     # expected here
                     warnings.simplefilter("ignore", UserWarning)
-                    X, y = make_windows(histories if not single else histories[0], window, horizon,
-                                        step, min_history=min_history, min_target=min_target,
-                                        covariates=(covariate_histories if not single
-                                                    or covariate_histories is None
-                                                    else covariate_histories[0]))
+                    X, y, *index = make_windows(
+                        histories if not single else histories[0], window, horizon, step,
+                        min_history=min_history, min_target=min_target,
+                        covariates=(covariate_histories if not single
+                                    or covariate_histories is None
+                                    else covariate_histories[0]),
+                        return_index=name in weight_functions)
+                fit_params = {}
+                if name in weight_functions:
+                    # (series number, age): the steps from the window's first target value to
+                    # the origin, which is the length of that series' history here
+                    index = index[0]
+                    index[:, 1] = origins[j, index[:, 0]] - index[:, 1]
+                    fit_params["sample_weight"] = _origin_weights(
+                        weight_functions[name], index,
+                        f"backtest's sample_weight"
+                        f"{'' if callable(sample_weight) else f'[{name!r}]'} at origin {j + 1} "
+                        f"of {n_origins} ({int(back[j])} values before each series' end)")
                 if covariate_histories is not None:
                     # every model fitted on windows with covariates forecasts from the target and
                     # the covariates together, (n, 1 + n_covariates)
@@ -1405,7 +1619,7 @@ def backtest(
                 model = clone(template)
                 started = time.perf_counter()
                 try:
-                    model.fit(X, y)
+                    model.fit(X, y, **fit_params)
                 except Exception as exc:
                     raise _naming_the_model(exc, name) from exc
                 origin_fit_seconds = time.perf_counter() - started
