@@ -14,7 +14,7 @@ import time
 import warnings
 import weakref
 from contextlib import contextmanager
-from numbers import Integral, Real
+from numbers import Integral, Number, Real
 
 import numba
 import numpy as np
@@ -778,7 +778,8 @@ def _training_weights(sample_weight, X):
     if sample_weight is None:
         return None
     check_weight_values(sample_weight)
-    if np.ndim(sample_weight) == 0:
+    if isinstance(sample_weight, (Number, np.generic)) or (
+            isinstance(sample_weight, np.ndarray) and sample_weight.ndim == 0):
         # one weight for every window, checked as an array of them: scikit-learn's check
         # fills a scalar in without checking it (NaN removed every window: an IndexError;
         # inf and 1+5j were taken; review, session 25)
