@@ -38,6 +38,11 @@ import traceback
 import warnings
 from typing import NamedTuple
 
+try:  # what joblib's worker processes pickle their results with (cloudpickle, or the setting)
+    from joblib.externals.loky.backend.reduction import dumps as _dumps_as_workers_do
+except ImportError:  # another joblib: the standard pickle, stricter
+    from pickle import dumps as _dumps_as_workers_do
+
 # The registry re-issued warnings are counted in, as a module's ``__warningregistry__`` is: with
 # the "default" action, one text of one category from one line is shown once (warn_explicit
 # shows every call again without a registry).
@@ -110,18 +115,37 @@ def call_recording_warnings(caller, function, *args, **kwargs):
 
 
 def _fit_for_the_trip_back(exc):
-    """``exc``, or, when it cannot make the trip back to the caller's process (pickled here,
-    unpickled there), an exception of the nearest built-in class it derives from with its
-    message. scikit-learn's UnsetMetadataPassedError (a ValueError) needs arguments its pickle
-    does not keep: a member that raised it in a worker broke the pool ("A result has failed to
-    un-serialize", BrokenProcessPool) and its message was lost (user trial, session 25)."""
-    try:
-        pickle.loads(pickle.dumps(exc))
+    """``exc``, or, when it cannot make the trip back to the caller's process (pickled here as
+    joblib's workers pickle their results, with cloudpickle, and unpickled there), an exception
+    of the nearest built-in class it derives from, built from its arguments (or its message), that
+    can. scikit-learn's UnsetMetadataPassedError (a ValueError) needs arguments its pickle does
+    not keep: a member that raised it in a worker broke the pool ("A result has failed to
+    un-serialize", BrokenProcessPool) and its message was lost (user trial, session 25). A class
+    of the user's script or notebook makes the trip by value, so it is kept (review, session
+    25: the standard pickle's test had replaced it)."""
+    if _makes_the_trip(exc):
         return exc
+    for base in type(exc).__mro__:
+        if base.__module__ != "builtins" or not issubclass(base, Exception):
+            continue
+        # its arguments first: KeyError's message quoted once, OSError's errno kept
+        for args in (exc.args, (str(exc),)):
+            try:
+                substitute = base(*args)
+            except Exception:  # noqa: BLE001 -- a constructor that wants other arguments
+                continue
+            if _makes_the_trip(substitute):
+                return substitute
+    return Exception(str(exc))
+
+
+def _makes_the_trip(exc):
+    """Whether ``exc`` pickles as joblib's workers pickle results and unpickles again."""
+    try:
+        pickle.loads(_dumps_as_workers_do(exc))
     except Exception:  # noqa: BLE001 -- any failure of the round trip
-        builtin = next(base for base in type(exc).__mro__
-                       if base.__module__ == "builtins" and issubclass(base, Exception))
-        return builtin(str(exc))
+        return False
+    return True
 
 
 def _warn_again(message, category, filename, lineno, module, registry):

@@ -1009,19 +1009,22 @@ def _flat_histories_message(flat, n_series, n_origins, season_length, names=None
             f"seasonal-naive error of 0, MASE's scale")
 
 
-def _sample_weight_refusal(estimator):
-    """None when ``estimator.fit(X, y, sample_weight=w)`` passes the weights on to the model(s)
-    that train on the windows; else what refuses them, for :func:`backtest`'s error.
+def _sample_weight_refusal(estimator, routed=False):
+    """None when ``estimator.fit(X, y, sample_weight=w)`` passes the weights on to every model
+    inside that trains on the windows; else what refuses them, for :func:`backtest`'s error,
+    which comes before any training.
 
     The package's wrappers pass weights as :class:`PredictForecaster` does
     (:func:`skattn._validation.routed_fit_params`): without scikit-learn's metadata routing,
     all their fit parameters to the estimator they wrap (a :class:`~skattn.ForecastEnsemble`,
-    as :class:`~sklearn.ensemble.VotingRegressor`, to every member), which is followed here;
-    with it on, what the estimators inside request (``set_fit_request``), which their router
-    says. A fit that names ``sample_weight`` takes it; a Pipeline without routing takes fit
-    parameters by step name only, so it refuses them (scikit-learn's ValueError); a fit of
-    ``**kwargs`` alone, of another class, is given them (its own error, if any, names the
-    model)."""
+    as :class:`~sklearn.ensemble.VotingRegressor`, to every member); with it on, what the
+    estimators inside request (``set_fit_request``). Either way every estimator they hold must
+    take the weights: with routing on, one member that does not request them failed at its own
+    fit, after the members before it had trained (review, session 25). ``routed``: the weights
+    reach ``estimator`` through such a wrapper with routing on, so it must request them. A fit
+    that names ``sample_weight`` takes it; a Pipeline without routing takes fit parameters by
+    step name only, so it refuses them (scikit-learn's ValueError); a fit of ``**kwargs``
+    alone, of another class, is given them (its own error, if any, names the model)."""
     import inspect
 
     from sklearn.ensemble._voting import _BaseVoting
@@ -1032,32 +1035,37 @@ def _sample_weight_refusal(estimator):
 
     from .seasonal import DeseasonalizedForecaster
 
-    what = type(estimator).__name__
-    if _routing_enabled():
-        try:
-            routing = get_routing_for_object(estimator)
-        except Exception:  # noqa: BLE001 -- no routing to read: judged by its fit below
-            routing = None
-        if isinstance(routing, MetadataRouter):
-            if "sample_weight" in routing.consumes("fit", ["sample_weight"]):
-                return None
-            return (f"{what} routes sample_weight to no estimator inside it (with metadata "
-                    f"routing on, the model that takes them must request them: "
-                    f"set_fit_request(sample_weight=True))")
-    if isinstance(estimator, PredictForecaster):
-        return _sample_weight_refusal(estimator.estimator)
-    if isinstance(estimator, DeseasonalizedForecaster):
-        return _sample_weight_refusal(estimator.forecaster)
-    if isinstance(estimator, BaseSearchCV):  # without routing, its fit passes them on
-        return _sample_weight_refusal(estimator.estimator)
+    routing_on = _routing_enabled()
+    held = (estimator.estimator if isinstance(estimator, (PredictForecaster, BaseSearchCV))
+            else estimator.forecaster if isinstance(estimator, DeseasonalizedForecaster)
+            else None)
+    if held is not None:
+        return _sample_weight_refusal(held, routed=routing_on)
     if isinstance(estimator, _BaseVoting):  # every member gets them
         for member_name, member in estimator.estimators:
             if member is None or isinstance(member, str):  # "drop"
                 continue
-            refusal = _sample_weight_refusal(member)
+            refusal = _sample_weight_refusal(member, routed=routing_on)
             if refusal is not None:
                 return f"its member {member_name!r}: {refusal}"
         return None
+    what = type(estimator).__name__
+    if routing_on:
+        try:
+            routing = get_routing_for_object(estimator)
+        except Exception:  # noqa: BLE001 -- no routing to read: judged by its fit below
+            routing = None
+        requested = routing is not None and "sample_weight" in routing.consumes(
+            "fit", ["sample_weight"])
+        if isinstance(routing, MetadataRouter):
+            return None if requested else (
+                f"{what} routes sample_weight to no estimator inside it (with metadata routing "
+                f"on, the step that takes them must request them: "
+                f"set_fit_request(sample_weight=True) on it)")
+        if routed and routing is not None:
+            return None if requested else (
+                f"{what} does not request sample_weight (with metadata routing on, "
+                f"set_fit_request(sample_weight=True) on it)")
     try:
         parameters = inspect.signature(estimator.fit).parameters
     except (AttributeError, TypeError, ValueError):

@@ -13,9 +13,10 @@ from numbers import Integral
 import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
-from sklearn.utils.metadata_routing import _routing_enabled
+from sklearn.utils.metadata_routing import UNUSED, _routing_enabled
 
 from .windows import check_integer
+
 
 class MemberPipeline(Pipeline):
     """A member of :func:`make_attention_ensemble`: :class:`~skattn.LastSteps`, then an
@@ -25,14 +26,23 @@ class MemberPipeline(Pipeline):
     (``attentionforecaster__sample_weight``), which the ensemble does not pass on, so the recipe
     could not be weighted without routing (user trial, session 25). With routing enabled
     (``sklearn.set_config(enable_metadata_routing=True)``), ``sample_weight`` is routed as a
-    Pipeline routes it: to the steps that request it (``set_fit_request``)."""
+    Pipeline routes it: to the steps that request it (``set_fit_request`` on the forecaster,
+    ``member.steps[-1][1]``)."""
+
+    # fit names sample_weight, so scikit-learn would give this router a set_fit_request of its
+    # own, which its routing ignores (a request set there did nothing; review, session 25)
+    __metadata_request__fit = {"sample_weight": UNUSED}
 
     def fit(self, X, y=None, sample_weight=None, **params):
         """Fit the steps as :meth:`sklearn.pipeline.Pipeline.fit` does; ``sample_weight`` (one
         per window) goes to the last step (see the class)."""
         if sample_weight is not None:
-            params["sample_weight" if _routing_enabled()
-                   else f"{self.steps[-1][0]}__sample_weight"] = sample_weight
+            key = ("sample_weight" if _routing_enabled()
+                   else f"{self.steps[-1][0]}__sample_weight")
+            if key in params:  # one of them was silently dropped (review, session 25)
+                raise ValueError(f"{type(self).__name__}.fit got both sample_weight and {key}: "
+                                 f"give the weights once")
+            params[key] = sample_weight
         return super().fit(X, y, **params)
 
 

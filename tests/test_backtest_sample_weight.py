@@ -1,5 +1,7 @@
 """backtest(sample_weight=...): the windows each origin trains on weighted by a callable of their
 index (series number, age), e.g. recency weighting (user trial, session 25)."""
+import functools
+
 import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, RegressorMixin
@@ -255,3 +257,50 @@ def test_n_jobs_2_gives_the_results_of_n_jobs_1():
     _, plain = backtest({"attn": _small()}, series, HORIZON, WINDOW, n_origins=2,
                         covariates=covariates, n_jobs=2, return_forecasts=True)
     assert not np.allclose(forecasts_2["attn"], plain["attn"])
+
+
+def test_with_routing_a_member_that_does_not_request_the_weights_is_named_before_training():
+    # one request set of the recipe's two members: backtest passed the check and the second
+    # member failed at its own fit, after the first had trained (review, session 25)
+    from sklearn import config_context
+
+    from skattn.recipes import make_attention_ensemble
+
+    series = _series()
+    with config_context(enable_metadata_routing=True):
+        recipe = make_attention_ensemble((8,), season_length=1, n_seeds=1, max_epochs=1,
+                                         random_state=0)
+        first = recipe.estimators[0][1]  # season 1: the MemberPipeline itself
+        first.steps[-1][1].set_fit_request(sample_weight=True)
+        trained = []
+        original_fit = AttentionForecaster.fit
+
+        @functools.wraps(original_fit)  # its signature, which metadata routing reads
+        def counting_fit(self, *args, **kwargs):
+            trained.append(self)
+            return original_fit(self, *args, **kwargs)
+
+        AttentionForecaster.fit = counting_fit
+        try:
+            with pytest.raises(ValueError, match=r"model 'recipe' .*its member "
+                                                 r"'trend_w8_seed0': MemberPipeline routes "
+                                                 r"sample_weight to no estimator"):
+                backtest({"recipe": recipe}, series, HORIZON, WINDOW, sample_weight=recency)
+        finally:
+            AttentionForecaster.fit = original_fit
+        assert trained == []
+
+
+def test_with_routing_a_bare_regressor_is_named_not_the_wrapper_backtest_built():
+    from sklearn import config_context
+
+    series = _series()
+    with config_context(enable_metadata_routing=True):
+        with pytest.raises(ValueError, match=r"model 'r' \(Ridge\) .*: Ridge does not request "
+                                             r"sample_weight"):
+            backtest({"r": Ridge()}, series, HORIZON, WINDOW, sample_weight=recency)
+        # requested, it is weighted as without routing
+        routed = backtest({"r": Ridge().set_fit_request(sample_weight=True)}, series, HORIZON,
+                          WINDOW, sample_weight=recency)
+    plain = backtest({"r": Ridge()}, series, HORIZON, WINDOW, sample_weight=recency)
+    np.testing.assert_array_equal(routed["smape"], plain["smape"])

@@ -320,3 +320,21 @@ def test_a_member_error_that_cannot_be_pickled_reaches_the_caller_from_a_worker(
                                                  r"\[sample_weight\] are passed but are not "
                                                  r"explicitly set as requested"):
                 ForecastEnsemble(members, n_jobs=n_jobs).fit(X, y, sample_weight=np.ones(len(X)))
+
+
+def test_the_recipes_member_pipeline_has_no_idle_request_and_takes_weights_once(windows):
+    from sklearn.linear_model import Ridge
+
+    from skattn import LastSteps
+    from skattn.recipes import MemberPipeline
+
+    # a set_fit_request of its own did nothing (its routing reads its steps' requests)
+    assert not hasattr(MemberPipeline, "set_fit_request")
+    X, y = windows
+    member = MemberPipeline([("laststeps", LastSteps(12)), ("ridge", Ridge())])
+    weights = np.linspace(0.1, 3.0, len(X))
+    with pytest.raises(ValueError, match="got both sample_weight and ridge__sample_weight"):
+        member.fit(X, y[:, 0], sample_weight=weights, ridge__sample_weight=weights[::-1])
+    np.testing.assert_array_equal(
+        member.fit(X, y[:, 0], sample_weight=weights).predict(X),
+        Ridge().fit(X[:, -12:], y[:, 0], sample_weight=weights).predict(X[:, -12:]))

@@ -112,3 +112,51 @@ def test_in_the_callers_process_work_is_simply_called():
         warnings.simplefilter("always")
         assert call_recording_warnings(current_caller(), _warn_three) == (42, [], None)
     assert len(caught) == 3
+
+
+# ---------------------------------------------------------------------------------------------
+# exceptions sent back from a worker (session 25)
+
+
+def _raised_in_a_worker(exc):
+    """What call_recording_warnings returns as the error of a function that raised ``exc`` in
+    a worker process (a Caller of another pid), sent through pickle as joblib sends it."""
+    import pickle
+
+    from skattn._worker_warnings import Caller, _dumps_as_workers_do, call_recording_warnings
+
+    def fails():
+        raise exc
+
+    _, _, error = call_recording_warnings(Caller(-1, tuple(warnings.filters)), fails)
+    return pickle.loads(_dumps_as_workers_do(error[0]))
+
+
+class _NeedsTwoArguments(ValueError):
+    def __init__(self, message, detail):
+        super().__init__(message)
+        self.detail = detail
+
+
+class _BadBytes(UnicodeDecodeError):
+    def __init__(self, message):
+        super().__init__("utf-8", b"\xff", 0, 1, message)
+
+
+def test_an_exception_that_cannot_be_unpickled_comes_back_as_its_builtin_base():
+    # scikit-learn's UnsetMetadataPassedError is such one: with n_jobs=2 the pool broke
+    back = _raised_in_a_worker(_NeedsTwoArguments("bad weights", "detail"))
+    assert type(back) is ValueError and str(back) == "bad weights"
+    back = _raised_in_a_worker(_BadBytes("column 3"))  # its own __init__ takes 1 argument
+    assert type(back) is UnicodeDecodeError and "column 3" in str(back)  # built from its args
+
+
+def test_exceptions_that_make_the_trip_keep_their_class_and_arguments():
+    # a class of the user's script travels by value (the standard pickle's test replaced it)
+    local = type("DataError", (ValueError,), {})
+    back = _raised_in_a_worker(local("bad data"))
+    assert type(back).__name__ == "DataError" and str(back) == "bad data"
+    back = _raised_in_a_worker(KeyError("key 1/2"))
+    assert type(back) is KeyError and str(back) == "'key 1/2'"
+    back = _raised_in_a_worker(FileNotFoundError(2, "gone", "/tmp/x"))
+    assert back.errno == 2 and back.filename == "/tmp/x"
