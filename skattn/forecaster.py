@@ -750,7 +750,7 @@ def _weighted_unit_moments(X3, weights):
         highest = np.maximum(highest, X3[rows].max(axis=(0, 1)))
     magnitude = np.maximum(np.abs(lowest), np.abs(highest))
     magnitude = np.where(magnitude > 0, magnitude, 1.0)
-    count = float(weights.sum()) * n_timesteps  # the values counted, each window's T times its weight
+    count = float(weights.sum()) * n_timesteps  # values counted: each window's T, times its weight
 
     def weighted_sum(center, squared):  # (C,): sum over windows of weight x sum over time
         acc = np.zeros(n_channels)
@@ -1580,8 +1580,10 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             expectation over the batch order and the dropout masks, not draw by draw (as for
             scikit-learn's ``MLPRegressor``); in a full batch without dropout in float64 the two
             fits agree to rounding, unless ``early_stopping`` splits them (it holds out the last
-            ``validation_fraction`` of the windows by count, not by weight). Useful to weigh recent windows more (``make_windows(...,
-            return_index=True)`` gives each window's time) or some series more than others.
+            ``validation_fraction`` of the windows by count, not by weight). Useful to weigh
+            recent windows more (``make_windows(..., return_index=True)`` gives each window's
+            time) or some series more than others; ``backtest(..., sample_weight=...)`` tells
+            whether it helps.
 
         Returns
         -------
