@@ -1504,36 +1504,32 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
     def _fit_scaling(self, X3, weights=None):
         # X3: (n, T, C). The spread is computed on data divided by its largest magnitude, so the
         # squares neither underflow (values ~1e-300) nor overflow (values ~1e300) in float64.
+        # Each way below gives magnitude, the mean and std of X3 / magnitude, and the robust
+        # spreads of the outlier warning, all (C,)
         if weights is not None:
             # sample_weight (n,), > 0: the mean and spread of the windows repeated by their
             # weights. The outlier warning's robust spread stays unweighted: a heuristic about
             # the values present, which weights do not make more or less extreme
             magnitude, unit_mean, unit_spread = _weighted_unit_moments(X3, weights)
-            self.channel_mean_ = unit_mean * magnitude
-            spread = unit_spread * magnitude
-            self.channel_scale_ = np.where(spread > 0, spread, 1.0)
             robust = (_chunked_robust_spreads(X3, magnitude) if X3.flags.c_contiguous else
                       _robust_spreads(np.asarray(X3, dtype=np.float64) / magnitude, magnitude))
-            _warn_if_a_few_values_dominate(robust, spread)
-            return
-        if X3.size * 8 > _CHUNKED_STATISTICS_MIN_BYTES and X3.flags.c_contiguous:
+        elif X3.size * 8 > _CHUNKED_STATISTICS_MIN_BYTES and X3.flags.c_contiguous:
             # long windows: the same statistics, bitwise, without float64 copies of X (user
             # trial, session 20; see _CHUNKED_STATISTICS_MIN_BYTES)
-            magnitude, unit_mean, unit_spread = _chunked_unit_moments(X3)  # (C,) each
-            self.channel_mean_ = unit_mean * magnitude
-            spread = unit_spread * magnitude
-            self.channel_scale_ = np.where(spread > 0, spread, 1.0)
-            _warn_if_a_few_values_dominate(_chunked_robust_spreads(X3, magnitude), spread)
-            return
-        X3 = np.asarray(X3, dtype=np.float64)
-        magnitude = np.abs(X3).max(axis=(0, 1))  # (C,)
-        magnitude = np.where(magnitude > 0, magnitude, 1.0)
-        unit = X3 / magnitude
-        self.channel_mean_ = unit.mean(axis=(0, 1)) * magnitude  # (C,)
-        spread = unit.std(axis=(0, 1)) * magnitude  # (C,)
+            magnitude, unit_mean, unit_spread = _chunked_unit_moments(X3)
+            robust = _chunked_robust_spreads(X3, magnitude)
+        else:
+            X3 = np.asarray(X3, dtype=np.float64)
+            magnitude = np.abs(X3).max(axis=(0, 1))
+            magnitude = np.where(magnitude > 0, magnitude, 1.0)
+            unit = X3 / magnitude
+            unit_mean, unit_spread = unit.mean(axis=(0, 1)), unit.std(axis=(0, 1))
+            robust = _robust_spreads(unit, magnitude)
+        self.channel_mean_ = unit_mean * magnitude
+        spread = unit_spread * magnitude
         # a constant channel keeps scale 1 (it carries no information to rescale)
         self.channel_scale_ = np.where(spread > 0, spread, 1.0)
-        _warn_if_a_few_values_dominate(_robust_spreads(unit, magnitude), spread)
+        _warn_if_a_few_values_dominate(robust, spread)
 
     def _scale_X(self, X3, dtype):
         # X3 (n, T, C) -> (n, T, C) in dtype, C-contiguous. A chunk of rows at a time: each value
