@@ -56,7 +56,8 @@ from ._stacklevel import stacklevel_of_caller
 from ._validation import (N_JOBS_CONSTRAINT, IntegerInterval, MissingTargetsScoreMixin,
                           as_history, check_quantiles, check_steps, validate_windows)
 from ._worker_warnings import call_recording_warnings, collect, current_caller
-from .exceptions import BaselineFallbackWarning
+from .exceptions import BaselineFallbackWarning, TargetAlignmentWarning
+from .forecaster import _warn_if_targets_not_in_window_units
 from .seasonal import _seasonal_autocorrelation, _shortest_window_finding_a_sine
 
 __all__ = [
@@ -292,6 +293,87 @@ def _import_statsforecast(who):
 # ------------------------------------------------------------------------------------------
 # The shared estimator
 # ------------------------------------------------------------------------------------------
+#: pairs of windows one step apart (a window and the one whose first T - 1 values are its last
+#: T - 1) with an observed first target needed before the targets' alignment counts as evidence
+ALIGNMENT_MIN_PAIRS = 10
+
+#: the share of those pairs whose first target is the later window's last value below which y
+#: is taken for something else than the values right after the windows (make_windows' rows: all)
+ALIGNMENT_SHARE = 0.5
+
+#: the largest number of steps after each window searched for the value y[:, 0] holds
+ALIGNMENT_MAX_LAG = 400
+
+
+def _successor_rows(windows):
+    """For each row of ``windows`` (n, T) float32, the row one step later in the same series
+    (whose first T - 1 values are the row's last T - 1), or -1 where none is in ``windows`` or
+    rows with that beginning end differently (discrete values recurring: no evidence)."""
+    last_of_head = {}  # the first T - 1 values' bytes -> (row, last value), or None if ambiguous
+    for row, (head, last) in enumerate(zip(windows[:, :-1], windows[:, -1])):
+        key = head.tobytes()
+        seen = last_of_head.get(key, (row, last))
+        last_of_head[key] = seen if seen is not None and seen[1] == last else None
+    successor = np.full(windows.shape[0], -1, dtype=np.intp)  # (n,)
+    for row, tail in enumerate(windows[:, 1:]):
+        found = last_of_head.get(tail.tobytes())
+        if found is not None:
+            successor[row] = found[0]
+    return successor
+
+
+def _warn_if_targets_do_not_follow_windows(model, X3, Y):
+    """Warn (TargetAlignmentWarning) when windows one step apart show that the first targets are
+    not the values right after their windows; whether it warned. ``X3`` (n, T, C) windows and
+    ``Y`` (n, horizon) targets as given to fit (NaN: not observed). A baseline reads of ``y`` only
+    its width, so a ``y`` of later steps (a column of a multi-step ``y``, as MultiOutputRegressor
+    and RegressorChain fit them; user trial, session 26) gets the forecasts of the first steps.
+    Compared in float32, as windows cast to float32 still hold targets given in float64."""
+    windows = np.ascontiguousarray(X3[:, :, 0].astype(np.float32))  # (n, T)
+    if windows.shape[1] < 2:
+        return False  # no beginning to match windows by
+    first = Y[:, 0].astype(np.float32)  # (n,)
+    observed = np.isfinite(first)
+    successor = _successor_rows(windows)  # (n,)
+    pairs = observed & (successor >= 0)
+    n_pairs = int(np.count_nonzero(pairs))
+    if n_pairs < ALIGNMENT_MIN_PAIRS:
+        return False
+    n_next = int(np.count_nonzero(first[pairs] == windows[successor[pairs], -1]))
+    if n_next >= ALIGNMENT_SHARE * n_pairs:
+        return False
+    # which value y[:, 0] is instead: the window's own last one, or one further along the series
+    found = ""
+    rows = observed
+    if np.count_nonzero(first[rows] == windows[rows, -1]) >= ALIGNMENT_SHARE * n_pairs:
+        found = " y[:, 0] is each window's own last value."
+    later = successor.copy()  # (n,): the row d - 1 steps after each row, -1 beyond the known rows
+    for lag in range(2, ALIGNMENT_MAX_LAG + 1):
+        if found:
+            break
+        later = np.where(later >= 0, successor[later], -1)
+        rows = observed & (later >= 0)
+        n_rows = int(np.count_nonzero(rows))
+        if n_rows < ALIGNMENT_MIN_PAIRS:
+            break
+        n_at_lag = int(np.count_nonzero(first[rows] == windows[later[rows], -1]))
+        if n_at_lag >= ALIGNMENT_SHARE * n_rows:
+            found = (f" y[:, 0] is the value {lag} steps after each window ({n_at_lag} of "
+                     f"{n_rows} such windows).")
+    warnings.warn(
+        f"{model}: y[:, 0] is not the value right after each window: of the {n_pairs} windows "
+        f"whose next window (one step later) is also a row of X, {n_next} have that window's "
+        f"last value as their first target.{found} A baseline learns nothing from y but its "
+        f"width: it forecasts the {Y.shape[1]} step(s) right after each window, so y[:, 0] must "
+        f"be the next value. MultiOutputRegressor and RegressorChain fit each column of a "
+        f"multi-step y alone, each forecast as the first step: give the model the multi-step y "
+        f"itself, which it forecasts whole.",
+        TargetAlignmentWarning,
+        stacklevel=stacklevel_of_caller(__name__, whole_package=True),
+    )
+    return True
+
+
 class _LocalForecaster(StampsVersionWhenPickled, MissingTargetsScoreMixin, RegressorMixin,
                        BaseEstimator):
     """Validation, parallel prediction and ``forecast`` for models fitted to each window.
@@ -408,8 +490,10 @@ class _LocalForecaster(StampsVersionWhenPickled, MissingTargetsScoreMixin, Regre
             other channels (covariates) are ignored by these univariate models.
         y : array-like of shape (n_samples,) or (n_samples, horizon)
             The next value, or the next ``horizon`` values, after each window. Only its shape
-            is used. NaN marks a value that was not observed (:func:`skattn.make_windows` with
-            ``min_target``); each row needs at least one observed value.
+            is used for the forecasts (a stand-in of one value, ``np.zeros((n, horizon))``, is
+            not checked); its values are checked against ``X`` (see Warns). NaN marks a value
+            that was not observed (:func:`skattn.make_windows` with ``min_target``); each row
+            needs at least one observed value.
 
         Returns
         -------
@@ -426,6 +510,17 @@ class _LocalForecaster(StampsVersionWhenPickled, MissingTargetsScoreMixin, Regre
             finite or not 2-D or 3-D windows; when ``quantiles`` is not an increasing list of
             distinct values strictly inside (0, 1); or when the parameters contradict each
             other.
+
+        Warns
+        -----
+        TargetUnitsWarning
+            When ``y`` is not in ``X``'s units, as AttentionForecaster checks it: a transformer
+            of ``X`` alone in front of the model (a StandardScaler in a Pipeline) or of ``y``
+            alone (a log TransformedTargetRegressor); the forecasts are in ``X``'s units.
+        TargetAlignmentWarning
+            When windows one step apart show that ``y[:, 0]`` is not the value right after each
+            window: MultiOutputRegressor or RegressorChain fitting each column of a multi-step
+            ``y`` alone, each forecast as the first step.
         """
         if self._needs_library:
             _import_statsforecast(type(self).__name__)
@@ -438,6 +533,7 @@ class _LocalForecaster(StampsVersionWhenPickled, MissingTargetsScoreMixin, Regre
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
         X, y, n_channels = self._validate_X(X, reset=True, y=y)
+        self._warn_if_y_is_not_the_next_values(X, y)
         self.n_channels_ = n_channels
         self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
         self._y_is_1d = y.ndim == 1
@@ -447,6 +543,28 @@ class _LocalForecaster(StampsVersionWhenPickled, MissingTargetsScoreMixin, Regre
         # order) and changed after fit does not change the fitted model's forecasts
         self._fit_settings = copy.deepcopy(self.get_params(deep=False))
         return self
+
+    def _warn_if_y_is_not_the_next_values(self, X, y):
+        """The targets' checks AttentionForecaster makes (TargetUnitsWarning: a transform of X
+        alone or y alone), and whether y[:, 0] is the value after each window
+        (TargetAlignmentWarning): the forecasts ignore y, so they were silently far off (a
+        Pipeline of StandardScaler and NaiveForecaster forecast 2.17 for values near 400; user
+        trial, session 26)."""
+        X3 = X if X.ndim == 3 else X[:, :, None]  # (n, T, C)
+        Y = y.reshape(y.shape[0], -1)  # (n, horizon)
+        observed = Y[np.isfinite(Y)]
+        if observed.size and np.all(observed == observed[0]):
+            return  # one value throughout: a stand-in that gives the horizon (np.zeros((n, h)))
+        values = X3[:, :, 0].astype(np.float64)  # (n, T): the target channel
+        with np.errstate(over="ignore", invalid="ignore"):
+            centre, spread = values.mean(), values.std()
+            spread = spread if np.isfinite(spread) and spread > 0 else 1.0
+            Xs = ((values - centre) / spread)[:, :, None]  # (n, T, 1)
+            Ys = (Y.astype(np.float64) - centre) / spread  # (n, horizon)
+        if _warn_if_targets_not_in_window_units(X3, Y, Xs, Ys, model=type(self).__name__,
+                                                scale_name=""):
+            return  # one warning for one mistake
+        _warn_if_targets_do_not_follow_windows(type(self).__name__, X3, Y)
 
     def predict(self, X):
         """Fit the model to each window and forecast the horizon after it.

@@ -13,8 +13,8 @@ from sklearn import exceptions as _sklearn_exceptions
 
 __all__ = ["BaselineFallbackWarning", "DataShiftWarning", "InconsistentVersionWarning",
            "MetricWarning", "NumbaCacheWarning", "OutlierScaleWarning",
-           "SeasonalAdjustmentWarning", "TargetUnitsWarning", "TimeGapWarning",
-           "ZeroWidthIntervalWarning"]
+           "SeasonalAdjustmentWarning", "TargetAlignmentWarning", "TargetUnitsWarning",
+           "TimeGapWarning", "ZeroWidthIntervalWarning"]
 
 
 class BaselineFallbackWarning(UserWarning):
@@ -161,12 +161,28 @@ class SeasonalAdjustmentWarning(UserWarning):
     """
 
 
+class TargetAlignmentWarning(UserWarning):
+    """The targets ``y`` of a baseline are not the values right after their windows ``X``.
+
+    The baselines of :mod:`skattn.baselines` fit each window at predict time and read of ``y``
+    only its width: they forecast the ``y.shape[1]`` steps right after each window. Raised at fit
+    when windows one step apart (``make_windows``' rows) show that ``y[:, 0]`` is not the value
+    after each window, as when ``MultiOutputRegressor`` or ``RegressorChain`` fits each column of
+    a multi-step ``y`` alone: every column then gets the forecast of the first step (Theta on the
+    airline windows: MAE 80 instead of 17). Give the baseline the multi-step ``y`` itself. An
+    :class:`~skattn.AttentionForecaster` learns whichever step ``y`` holds and is not warned. The
+    warning does not change the fit.
+    """
+
+
 class TargetUnitsWarning(UserWarning):
     """The targets ``y`` are not in the units of the windows ``X`` they follow.
 
     :class:`~skattn.AttentionForecaster` forecasts the continuation of each window in the window's
     own units (instance normalisation, and the global scaling of ``y`` is that of ``X``'s target
-    channel), so ``y`` has to be the series' next values as they are in ``X``. A transformer of
+    channel), so ``y`` has to be the series' next values as they are in ``X``; so do the
+    baselines of :mod:`skattn.baselines`, which fit each window and read nothing of ``y`` but
+    its width (checked since session 26). A transformer of
     ``X`` alone in front of it (a ``StandardScaler`` in a Pipeline scales every time step
     column) or of ``y`` alone (``TransformedTargetRegressor``) breaks that: transform the series
     before :func:`~skattn.make_windows` instead. The warning does not change the fit.

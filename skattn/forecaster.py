@@ -968,11 +968,13 @@ def _share_of_first_targets_among_window_values(X3, Y):
     return float(np.mean(window_values[at] == first))
 
 
-def _warn_if_targets_not_in_window_units(X3, Y, Xs, Ys):
+def _warn_if_targets_not_in_window_units(X3, Y, Xs, Ys, *, model="AttentionForecaster",
+                                         scale_name=" (channel_scale_[0])"):
     """Warn (TargetUnitsWarning) when the targets lie far from their windows and are not values
-    of the series the windows show. ``X3`` (n, T, C) and ``Y`` (n, horizon): the training windows
-    and targets as given; ``Xs``, ``Ys``: both scaled by X's target channel (NaN targets are
-    values past the end of a series)."""
+    of the series the windows show; whether it warned. ``X3`` (n, T, C) and ``Y`` (n, horizon):
+    the training windows and targets as given; ``Xs``, ``Ys``: both scaled by X's target channel
+    (NaN targets are values past the end of a series). ``model`` and ``scale_name``: the class
+    and the name of that scale, for the message (the baselines share the check)."""
     window_means = Xs[:, :, 0].mean(axis=1, dtype=np.float64)  # (n,)
     with warnings.catch_warnings():  # every row has an observed target (checked before)
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -989,7 +991,7 @@ def _warn_if_targets_not_in_window_units(X3, Y, Xs, Ys):
     shifted = (first_step > TARGET_FIRST_STEP_RATIO and n_rows >= TARGET_FIRST_STEP_MIN_ROWS
                and _rows_overlap(X3))
     if offset <= TARGET_OFFSET_RATIO and not shifted:
-        return
+        return False
     # far from the windows, as targets in other units are, and as a steep series read through
     # few windows with a long horizon is. Its targets spread as far as the span they cover
     # explains (the only evidence with one window per series, which has no later window to
@@ -998,19 +1000,19 @@ def _warn_if_targets_not_in_window_units(X3, Y, Xs, Ys):
         spread_ratio = np.nanstd(Ys, dtype=np.float64) / Xs[:, :, 0].std(dtype=np.float64)
     if not shifted:
         if np.count_nonzero(np.isfinite(Ys)) < 10:
-            return  # too few values to tell how they spread
+            return False  # too few values to tell how they spread
         span_ratio = (n_rows + horizon - 1) / (n_rows + n_timesteps - 1)
         if (1.0 / (TARGET_SPREAD_RATIO * max(1.0, 1.0 / span_ratio)) <= spread_ratio
                 <= TARGET_SPREAD_RATIO * max(1.0, span_ratio)):
-            return
+            return False
     # ...and, in make_windows' rows, are values the later windows show
     found = _share_of_first_targets_among_window_values(X3, Y)
     if found >= TARGET_SHARE_FOUND:
-        return
+        return False
     warnings.warn(
-        f"AttentionForecaster: the targets y lie far from their windows X and are not the "
+        f"{model}: the targets y lie far from their windows X and are not the "
         f"windows' values: the median window's mean target is {offset:.3g} times the spread of "
-        f"the windows' values (channel_scale_[0]) from the window's mean, the targets spread "
+        f"the windows' values{scale_name} from the window's mean, the targets spread "
         f"{spread_ratio:.3g} times as widely as the windows, the first target is (median) "
         f"{first_step:.3g} times its window's standard deviation from the window's last value, "
         f"and {found:.0%} of the windows' first targets are values of X. The model forecasts each window's "
@@ -1021,6 +1023,7 @@ def _warn_if_targets_not_in_window_units(X3, Y, Xs, Ys):
         TargetUnitsWarning,
         stacklevel=stacklevel_of_caller(__name__, whole_package=True),  # the caller of fit (or of a Pipeline)
     )
+    return True
 
 
 class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
