@@ -301,8 +301,22 @@ ALIGNMENT_MIN_PAIRS = 10
 #: is taken for something else than the values right after the windows (make_windows' rows: all)
 ALIGNMENT_SHARE = 0.5
 
+#: the share of the rows with an observed first target that must be such pairs: rows that are
+#: not one step apart (make_windows(step=7) of daily counts) pair by chance, a few dozen of
+#: thousands, whose "next" values are unrelated (review, session 26: a false warning); in
+#: make_windows' rows one step apart all but each series' last window pair
+ALIGNMENT_PAIRED_SHARE = 0.5
+
 #: the largest number of steps after each window searched for the value y[:, 0] holds
 ALIGNMENT_MAX_LAG = 400
+
+#: the values of X (rows x time steps) the baselines' target checks read: the first rows only,
+#: which in make_windows' rows hold windows one step apart (a panel's rows are ordered by how far
+#: they end from their series' end, one series' in time order). All rows cost 1.1 s and 323 MB
+#: for a 50,000 x 200 X of 80 MB, whose fit allocated nothing before the checks (review,
+#: session 26); 1e6 values (M3 monthly's windows of 54: the first 18,518 of 47,581 rows) cost a
+#: few copies of 8 MB
+TARGET_CHECK_VALUES = 1_000_000
 
 
 def _successor_rows(windows):
@@ -327,7 +341,7 @@ def _warn_if_targets_do_not_follow_windows(model, X3, Y):
     not the values right after their windows; whether it warned. ``X3`` (n, T, C) windows and
     ``Y`` (n, horizon) targets as given to fit (NaN: not observed). A baseline reads of ``y`` only
     its width, so a ``y`` of later steps (a column of a multi-step ``y``, as MultiOutputRegressor
-    and RegressorChain fit them; user trial, session 26) gets the forecasts of the first steps.
+    fits them; user trial, session 26) gets the forecasts of the first steps.
     Compared in float32, as windows cast to float32 still hold targets given in float64."""
     windows = np.ascontiguousarray(X3[:, :, 0].astype(np.float32))  # (n, T)
     if windows.shape[1] < 2:
@@ -337,15 +351,16 @@ def _warn_if_targets_do_not_follow_windows(model, X3, Y):
     successor = _successor_rows(windows)  # (n,)
     pairs = observed & (successor >= 0)
     n_pairs = int(np.count_nonzero(pairs))
-    if n_pairs < ALIGNMENT_MIN_PAIRS:
+    if (n_pairs < ALIGNMENT_MIN_PAIRS
+            or n_pairs < ALIGNMENT_PAIRED_SHARE * np.count_nonzero(observed)):
         return False
     n_next = int(np.count_nonzero(first[pairs] == windows[successor[pairs], -1]))
     if n_next >= ALIGNMENT_SHARE * n_pairs:
         return False
     # which value y[:, 0] is instead: the window's own last one, or one further along the series
     found = ""
-    rows = observed
-    if np.count_nonzero(first[rows] == windows[rows, -1]) >= ALIGNMENT_SHARE * n_pairs:
+    n_last = int(np.count_nonzero(first[observed] == windows[observed, -1]))
+    if n_last >= ALIGNMENT_SHARE * np.count_nonzero(observed):
         found = " y[:, 0] is each window's own last value."
     later = successor.copy()  # (n,): the row d - 1 steps after each row, -1 beyond the known rows
     for lag in range(2, ALIGNMENT_MAX_LAG + 1):
@@ -365,9 +380,10 @@ def _warn_if_targets_do_not_follow_windows(model, X3, Y):
         f"whose next window (one step later) is also a row of X, {n_next} have that window's "
         f"last value as their first target.{found} A baseline learns nothing from y but its "
         f"width: it forecasts the {Y.shape[1]} step(s) right after each window, so y[:, 0] must "
-        f"be the next value. MultiOutputRegressor and RegressorChain fit each column of a "
-        f"multi-step y alone, each forecast as the first step: give the model the multi-step y "
-        f"itself, which it forecasts whole.",
+        f"be the next value, as make_windows gives it. MultiOutputRegressor fits each column "
+        f"of a multi-step y alone (as does a RegressorChain in another order than time's), "
+        f"each forecast as the first step: give the model the multi-step y itself, which it "
+        f"forecasts whole.",
         TargetAlignmentWarning,
         stacklevel=stacklevel_of_caller(__name__, whole_package=True),
     )
@@ -404,6 +420,12 @@ class _LocalForecaster(StampsVersionWhenPickled, MissingTargetsScoreMixin, Regre
         # (sklearn-conventions review, session 19)
         tags.regressor_tags.poor_score = True
         return tags
+
+    def _require_library(self):
+        """The ImportError of a missing statsforecast, naming the extra, for the models that
+        need it (what :func:`skattn._validation.require_libraries` asks before any training)."""
+        if self._needs_library:
+            _import_statsforecast(type(self).__name__)
 
     # -- hooks for subclasses ----------------------------------------------------------------
     def _check_params(self):
@@ -519,11 +541,10 @@ class _LocalForecaster(StampsVersionWhenPickled, MissingTargetsScoreMixin, Regre
             alone (a log TransformedTargetRegressor); the forecasts are in ``X``'s units.
         TargetAlignmentWarning
             When windows one step apart show that ``y[:, 0]`` is not the value right after each
-            window: MultiOutputRegressor or RegressorChain fitting each column of a multi-step
-            ``y`` alone, each forecast as the first step.
+            window: MultiOutputRegressor fitting each column of a multi-step ``y`` alone (or a
+            RegressorChain in another order than time's), each forecast as the first step.
         """
-        if self._needs_library:
-            _import_statsforecast(type(self).__name__)
+        self._require_library()
         self._check_params()
         self._warn_seasons_beyond_max_history()
         self.__dict__.pop("_warned_of_untested_season", None)  # a new model warns again
@@ -550,21 +571,25 @@ class _LocalForecaster(StampsVersionWhenPickled, MissingTargetsScoreMixin, Regre
         (TargetAlignmentWarning): the forecasts ignore y, so they were silently far off (a
         Pipeline of StandardScaler and NaiveForecaster forecast 2.17 for values near 400; user
         trial, session 26)."""
-        X3 = X if X.ndim == 3 else X[:, :, None]  # (n, T, C)
         Y = y.reshape(y.shape[0], -1)  # (n, horizon)
         observed = Y[np.isfinite(Y)]
         if observed.size and np.all(observed == observed[0]):
             return  # one value throughout: a stand-in that gives the horizon (np.zeros((n, h)))
-        values = X3[:, :, 0].astype(np.float64)  # (n, T): the target channel
-        with np.errstate(over="ignore", invalid="ignore"):
+        n_rows = max(1, TARGET_CHECK_VALUES // X.shape[1])
+        X3 = (X if X.ndim == 3 else X[:, :, None])[:n_rows, :, :1]  # (n', T, 1): target channel
+        Y = Y[:n_rows]
+        # values near float64's limits overflow in the checks' float32 casts and moments, and
+        # NumPy's RuntimeWarnings leaked from fit (review, session 26)
+        with np.errstate(all="ignore"):
+            values = X3[:, :, 0].astype(np.float64)  # (n', T)
             centre, spread = values.mean(), values.std()
             spread = spread if np.isfinite(spread) and spread > 0 else 1.0
-            Xs = ((values - centre) / spread)[:, :, None]  # (n, T, 1)
-            Ys = (Y.astype(np.float64) - centre) / spread  # (n, horizon)
-        if _warn_if_targets_not_in_window_units(X3, Y, Xs, Ys, model=type(self).__name__,
-                                                scale_name=""):
-            return  # one warning for one mistake
-        _warn_if_targets_do_not_follow_windows(type(self).__name__, X3, Y)
+            Xs = ((values - centre) / spread)[:, :, None]  # (n', T, 1)
+            Ys = (Y.astype(np.float64) - centre) / spread  # (n', horizon)
+            if _warn_if_targets_not_in_window_units(X3, Y, Xs, Ys, model=type(self).__name__,
+                                                    scale_name=""):
+                return  # one warning for one mistake
+            _warn_if_targets_do_not_follow_windows(type(self).__name__, X3, Y)
 
     def predict(self, X):
         """Fit the model to each window and forecast the horizon after it.

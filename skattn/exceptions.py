@@ -167,9 +167,11 @@ class TargetAlignmentWarning(UserWarning):
     The baselines of :mod:`skattn.baselines` fit each window at predict time and read of ``y``
     only its width: they forecast the ``y.shape[1]`` steps right after each window. Raised at fit
     when windows one step apart (``make_windows``' rows) show that ``y[:, 0]`` is not the value
-    after each window, as when ``MultiOutputRegressor`` or ``RegressorChain`` fits each column of
-    a multi-step ``y`` alone: every column then gets the forecast of the first step (Theta on the
-    airline windows: MAE 80 instead of 17). Give the baseline the multi-step ``y`` itself. An
+    after each window, as when ``MultiOutputRegressor`` fits each column of a multi-step ``y``
+    alone (or a ``RegressorChain`` in another order than time's): every column then gets the
+    forecast of the first step (Theta on the airline windows: MAE 80 instead of 17). A
+    ``RegressorChain`` in time order is right: each column's windows end with the columns before
+    it. Give the baseline the multi-step ``y`` itself. An
     :class:`~skattn.AttentionForecaster` learns whichever step ``y`` holds and is not warned. The
     warning does not change the fit.
     """

@@ -1518,7 +1518,9 @@ class _WindowsScorer(_WarnsOnce, _Scorer):
         self._name = name
 
     def __repr__(self):
-        return super().__repr__() if self._name is None else self._name
+        # a scorer pickled before session 26 has no _name (review)
+        name = self.__dict__.get("_name")
+        return super().__repr__() if name is None else name
 
     def _score(self, method_caller, estimator, X, y_true, **kwargs):
         X = unmasked_windows(X, type(estimator).__name__)

@@ -51,7 +51,7 @@ def test_each_column_fitted_alone_is_warned_with_the_step_it_holds(cls):
     assert lags == [2, 3, 4, 5, 6]
     message = str(caught[0].message)
     assert message.startswith(f"{cls.__name__}: y[:, 0] is not the value right after each window")
-    assert "MultiOutputRegressor and RegressorChain" in message
+    assert "MultiOutputRegressor fits each column of a multi-step y alone" in message
     assert "give the model the multi-step y itself" in message
 
 
@@ -142,3 +142,59 @@ def test_backtest_the_seasonal_adjustment_and_a_panel_of_make_windows_rows_are_s
         DeseasonalizedForecaster(ThetaForecaster(), season_length=12).fit(X, y)
         backtest({"naive": NaiveForecaster(), "theta": ThetaForecaster(12)}, panel, horizon=6,
                  window=36, season_length=12, n_origins=2)
+
+
+# ------------------------------------------------------------------------------------------
+# Review of the checks (session 26)
+# ------------------------------------------------------------------------------------------
+def test_counts_windowed_a_week_apart_pair_by_chance_and_are_not_warned():
+    # rows not one step apart: a few dozen of thousands pair by chance, with unrelated "next"
+    # values; they warned, against correct targets
+    rng = np.random.default_rng(0)
+    sales = [rng.poisson(rng.uniform(0.5, 1.5), 365).astype(float) for _ in range(100)]
+    X, y = make_windows(sales, window=14, horizon=7, step=7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TargetAlignmentWarning)
+        NaiveForecaster().fit(X, y)
+
+
+def test_the_step_named_is_counted_among_the_rows_not_the_pairs():
+    # the "own last value" sentence was compared with half the pairs, not half the rows: rows
+    # with no pair whose target is their own last value (here 60 against 100 paired rows whose
+    # y is the third step) made it name the wrong step (review, session 26)
+    X, y = make_windows(SERIES, window=12, horizon=3)
+    X, y = X[:100], y[:100, 2]
+    rng = np.random.default_rng(0)
+    unpaired = 300.0 + rng.normal(size=(60, 12)) * 50.0
+    X = np.vstack([X, unpaired])
+    y = np.concatenate([y, unpaired[:, -1]])
+    caught = _fit_recording(NaiveForecaster(), X, y)
+    assert [w.category for w in caught] == [TargetAlignmentWarning]
+    assert "own last value" not in str(caught[0].message)
+    assert "the value 3 steps after each window" in str(caught[0].message)
+
+
+def test_values_near_float64_s_limits_leak_no_numpy_warnings():
+    rng = np.random.default_rng(0)
+    for level in (1e39, 1e300):
+        X, y = make_windows(level * np.cumsum(rng.normal(size=400)), window=10, horizon=2)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            NaiveForecaster().fit(X, y)
+
+
+def test_the_checks_read_a_bounded_part_of_a_large_x():
+    # on every row they took 323 MB (tracemalloc) for an X of 80 MB, whose fit allocated nothing
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    X = 100.0 + rng.normal(size=(50_000, 200)).cumsum(axis=1)  # 80 MB
+    y = X[:, -1:] + rng.normal(size=(50_000, 1))
+    NaiveForecaster().fit(X[:100], y[:100])  # imports and first calls outside the measure
+    tracemalloc.start()
+    try:
+        NaiveForecaster().fit(X, y)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 0.75 * X.nbytes, peak / 1e6

@@ -38,3 +38,11 @@ def test_the_routing_error_names_the_scorer_to_call_set_score_request_on():
             cross_validate(Ridge().set_fit_request(sample_weight=True), X, y,
                            scoring=metrics.neg_mae_scorer,
                            params={"sample_weight": np.ones(len(X))})
+
+
+def test_a_scorer_pickled_before_the_names_still_shows_itself():
+    # an older pickle's scorer has no _name: repr raised AttributeError (review, session 26),
+    # e.g. inside the repr of a search that holds it
+    old = copy.deepcopy(metrics.neg_mae_scorer)
+    del old.__dict__["_name"]
+    assert repr(pickle.loads(pickle.dumps(old))).startswith("make_scorer(_mae_of_observed")
