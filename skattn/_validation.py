@@ -201,6 +201,28 @@ def shown_entries(entries, limit=3):
                      for entry in entries[:limit]) + (", ..." if len(entries) > limit else "")
 
 
+def require_libraries(estimator):
+    """Raise the ImportError that a fit of ``estimator`` would raise at a model inside it whose
+    optional library is missing (a baseline without statsforecast), before anything trains.
+
+    ``backtest`` and ``ForecastEnsemble`` met it at that model's first fit, after every model
+    listed before it had trained (core-only trial, session 26). The models inside are
+    ``estimator`` and the estimators of its deep parameters (a Pipeline's steps, an ensemble's
+    members, a search's or a wrapper's estimator); a model says what it needs through its
+    ``_require_library()``.
+    """
+    parts = [estimator]
+    try:
+        parts += [value for value in estimator.get_params(deep=True).values()
+                  if hasattr(value, "fit")]
+    except Exception:  # noqa: BLE001 -- not a scikit-learn estimator: its own fit will tell
+        pass
+    for part in parts:
+        require = getattr(part, "_require_library", None)
+        if callable(require) and not isinstance(part, type):
+            require()
+
+
 def validate_windows(estimator, X, y=None, *, reset, missing_y=True):
     """Validate history windows ``X`` (and targets ``y``) for ``estimator``.
 

@@ -32,6 +32,7 @@ from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, Integer
                           checked_fit_params, fitted_quantiles, forecast_quantiles_of,
                           forecast_with_predict, naming, non_number_entries, noting_masked_inputs,
                           quantile_forecasts, ragged_windows_message, refuse_sparse_frames,
+                          require_libraries,
                           shown_entries, shown_quantiles, takes_three_d, training_reach,
                           unmasked_windows, validate_windows, within, window_channels)
 from ._worker_warnings import (attributed_to, call_recording_warnings, collect, current_caller,
@@ -566,6 +567,15 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                     f"member {name!r} must be an estimator instance with fit and predict, or "
                     f"'drop' to leave it out; got {member!r}"
                 )
+        for name, member in self.estimators:
+            # a member whose optional library is missing (a baseline without statsforecast)
+            # failed at its fit, after the members before it had trained (core-only trial,
+            # session 26)
+            if not _is_dropped(member):
+                try:
+                    require_libraries(member)
+                except ImportError as exc:
+                    raise _naming_the_member(exc, member, name) from exc
         if self.aggregate == "median" and self.weights is not None:
             raise ValueError(
                 "weights are only used with aggregate='mean'; the median of the members is "
