@@ -2066,7 +2066,8 @@ def _merge_tables(tables, sort_by="smape"):
 
 
 def plot_path(output):
-    """The file ``--output`` names, or None for 'none'; ValueError if the plot cannot go there.
+    """The file ``--output`` names, or None for 'none' or without matplotlib (said here, before
+    the backtest); ValueError if the plot cannot go there.
 
     Checked before the backtest, which can take minutes: a missing directory or an unknown
     format used to be found only when the plot was saved, after all the work. A name without
@@ -2089,7 +2090,10 @@ def plot_path(output):
     try:
         from matplotlib.backend_bases import FigureCanvasBase
     except ImportError:
-        return output  # no plot at all: plot_forecasts says so after the leaderboard
+        # said before the backtest, with the models skipped for their missing libraries: it
+        # came after all the work (core-only trial, session 26)
+        print('no plot: matplotlib is not installed (pip install "skattn[plot]")')
+        return None
     formats = FigureCanvasBase.get_supported_filetypes()
     if suffix[1:].lower() not in formats:  # matplotlib too lower-cases the suffix
         raise ValueError(f"--output: cannot write a {suffix[1:]!r} plot; use a suffix among "

@@ -59,6 +59,9 @@ def test_compare_without_matplotlib_says_so_in_one_line(tmp_path, capsys, monkey
     out = capsys.readouterr().out
     assert 'no plot: matplotlib is not installed (pip install "skattn[plot]")' in out
     assert not (tmp_path / "x.png").exists()
+    # said once, before the work (it came after the leaderboard; core-only trial, session 26)
+    assert out.count("no plot") == 1
+    assert out.index("no plot") < out.index("series, horizon")
 
 
 def _usage_error(argv, capsys):
