@@ -2088,6 +2088,9 @@ def plot_path(output):
     if not os.access(directory, os.W_OK):
         raise ValueError(f"--output: directory {directory} is not writable")
     try:
+        # the package first, as plot_forecasts imports it: a submodule already imported is
+        # found without it (a test that hid matplotlib after others had imported it)
+        import matplotlib  # noqa: F401
         from matplotlib.backend_bases import FigureCanvasBase
     except ImportError:
         # said before the backtest, with the models skipped for their missing libraries: it
