@@ -20,8 +20,8 @@ from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, NonFinite
                           check_finite_forecasts, final_step, fit_routing, fitted_quantiles,
                           forecast_quantiles_of, forecast_with_predict, model_name, naming,
                           noting_masked_inputs, quantile_forecasts, refuse_dates_and_text,
-                          require_libraries, routed_fit_params, declared_tags, takes_three_d, training_reach,
-                          within, _read_through)
+                          require_libraries, routed_fit_params, declared_tags, takes_three_d,
+                          training_reach, within, _read_through)
 from ._worker_warnings import _module_of, call_recording_warnings, collect, current_caller
 from .exceptions import MetricWarning
 from .metrics import (_mae, _repeats_every_season, _rmse, _seasonal_naive_scale, _smape,
