@@ -319,7 +319,8 @@ def test_make_smape_scorer_gives_a_new_scorer_that_warns_again():
     assert isinstance(scorer, _WindowsScorer) and scorer is not neg_smape_scorer
     assert scorer._warning_token() != neg_smape_scorer._warning_token()
     # the same metric and sign as neg_smape_scorer (shown by its own name since session 26)
-    assert (scorer._score_func, scorer._sign) == (neg_smape_scorer._score_func, neg_smape_scorer._sign)
+    assert scorer._score_func is neg_smape_scorer._score_func
+    assert scorer._sign == neg_smape_scorer._sign
     (warned,) = _metric_warnings(lambda: scorer(model, X, y), "default")
     assert warned.filename == __file__
     with warnings.catch_warnings():
