@@ -1120,10 +1120,11 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         on the future at 22; user trial, session 22); with ``make_windows(..., min_target=1)``
         on one series the held-out rows are the windows past the end, all of whose observed
         targets are targets of the newest complete window (leakage audit, session 26). The
-        global scaling (``channel_mean_``, ``channel_scale_``) is computed on every row, the
-        held-out ones included: on the airline series (``validation_fraction=0.2``, one epoch),
-        values only held-out windows hold, times 1.5, moved the forecasts by 5e-7 with
-        ``normalize=True`` and by 11.6 passengers with ``normalize=False`` (same audit).
+        global scaling (``channel_mean_``, ``channel_scale_``) is computed on the training rows
+        only (since session 26; before, the held-out rows too: on the airline series,
+        ``validation_fraction=0.2`` and one epoch, values only held-out windows hold, times 1.5,
+        moved the forecasts by 5e-7 with ``normalize=True`` and by 11.6 passengers with
+        ``normalize=False``; same audit).
         For a split that keeps every validation target out of training, tune ``max_epochs``
         with a search over :class:`~skattn.model_selection.OriginSplit` instead.
     validation_fraction : float in (0, 1), default=0.1
@@ -1761,7 +1762,16 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
 
             if reset:
                 self.__dict__.pop("_warned_of_short_history", None)  # a new model warns again
-                self._fit_scaling(X3, weights)
+                # early stopping's held-out rows (the last n_val, as split below) stay out of the
+                # global scaling, as a scaler is fitted on the training split: their values moved
+                # the training (leakage audit, session 26: with normalize=False, held-out values
+                # times 1.5 moved the forecasts by 11.6 passengers on the airline series)
+                n_scaled = n_samples
+                if self.early_stopping and not partial:
+                    n_held_out = int(math.floor(self.validation_fraction * n_samples))
+                    if 1 <= n_held_out < n_samples:
+                        n_scaled = n_samples - n_held_out
+                self._fit_scaling(X3[:n_scaled], None if weights is None else weights[:n_scaled])
                 self.n_channels_ = n_channels
                 self.n_outputs_ = Y.shape[1]
                 self.quantiles_ = quantiles
@@ -1847,6 +1857,17 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                 # windows train nothing either, so this fit is the one early_stopping=False gives
                 self._warn_validation_left_out(n_val, removed)
                 early_stopping = False
+                if reset and n_scaled < n_samples:
+                    # ...scaled as it scales: with every row, the held-out ones no longer held out
+                    # (the outlier warning, if any, was said by the first scaling)
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore", OutlierScaleWarning)
+                        self._fit_scaling(X3, weights)
+                    with np.errstate(over="ignore"):
+                        Xs = self._scale_X(X3, dtype)
+                        Ys = self._scale_y(Y, dtype)
+                    if self.config_.normalize:  # constant windows left out, as above
+                        Ys[np.ptp(Xs[:, :, 0], axis=1) == 0] = np.nan
             if not early_stopping:
                 X_train, Y_train, X_val, Y_val = Xs, Ys, None, None
                 W_train, W_val = weights, None
