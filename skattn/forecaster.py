@@ -1511,7 +1511,7 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
     # relative to the data's scale, not absolute). Predictions use it only with normalize=False
     # (see _network_inputs).
     # ----------------------------------------------------------------------------------------
-    def _fit_scaling(self, X3, weights=None):
+    def _fit_scaling(self, X3, weights=None, *, warn=True):
         # X3: (n, T, C). The spread is computed on data divided by its largest magnitude, so the
         # squares neither underflow (values ~1e-300) nor overflow (values ~1e300) in float64.
         # Each way below gives magnitude, the mean and std of X3 / magnitude, and the robust
@@ -1539,7 +1539,8 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         spread = unit_spread * magnitude
         # a constant channel keeps scale 1 (it carries no information to rescale)
         self.channel_scale_ = np.where(spread > 0, spread, 1.0)
-        _warn_if_a_few_values_dominate(robust, spread)
+        if warn:
+            _warn_if_a_few_values_dominate(robust, spread)
 
     def _scale_X(self, X3, dtype):
         # X3 (n, T, C) -> (n, T, C) in dtype, C-contiguous. A chunk of rows at a time: each value
@@ -1860,9 +1861,7 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                 if reset and n_scaled < n_samples:
                     # ...scaled as it scales: with every row, the held-out ones no longer held out
                     # (the outlier warning, if any, was said by the first scaling)
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore", OutlierScaleWarning)
-                        self._fit_scaling(X3, weights)
+                    self._fit_scaling(X3, weights, warn=False)
                     with np.errstate(over="ignore"):
                         Xs = self._scale_X(X3, dtype)
                         Ys = self._scale_y(Y, dtype)
