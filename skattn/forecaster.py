@@ -1760,18 +1760,23 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                     f"{Y.shape[1] - 1}"
                 )
             rng = self._training_rng(reset)
+            early_stopping = self.early_stopping and not partial
+            if early_stopping:
+                n_val = int(math.floor(self.validation_fraction * n_samples))
+                if n_val < 1 or n_samples - n_val < 1:
+                    raise ValueError(
+                        f"early_stopping with validation_fraction={self.validation_fraction} "
+                        f"needs at least one training and one validation window; got "
+                        f"n_samples={n_samples}{removed}"
+                    )
 
             if reset:
                 self.__dict__.pop("_warned_of_short_history", None)  # a new model warns again
-                # early stopping's held-out rows (the last n_val, as split below) stay out of the
-                # global scaling, as a scaler is fitted on the training split: their values moved
-                # the training (leakage audit, session 26: with normalize=False, held-out values
-                # times 1.5 moved the forecasts by 11.6 passengers on the airline series)
-                n_scaled = n_samples
-                if self.early_stopping and not partial:
-                    n_held_out = int(math.floor(self.validation_fraction * n_samples))
-                    if 1 <= n_held_out < n_samples:
-                        n_scaled = n_samples - n_held_out
+                # early stopping's held-out rows (the last n_val) stay out of the global scaling,
+                # as a scaler is fitted on the training split: their values moved the training
+                # (leakage audit, session 26: with normalize=False, held-out values times 1.5
+                # moved the forecasts by 11.6 passengers on the airline series)
+                n_scaled = n_samples - n_val if early_stopping else n_samples
                 self._fit_scaling(X3[:n_scaled], None if weights is None else weights[:n_scaled])
                 self.n_channels_ = n_channels
                 self.n_outputs_ = Y.shape[1]
@@ -1827,15 +1832,6 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                     Ys[constant] = np.nan
                 _warn_if_windows_dominate_the_loss(Xs[:, :, 0], Ys)
 
-            early_stopping = self.early_stopping and not partial
-            if early_stopping:
-                n_val = int(math.floor(self.validation_fraction * n_samples))
-                if n_val < 1 or n_samples - n_val < 1:
-                    raise ValueError(
-                        f"early_stopping with validation_fraction={self.validation_fraction} "
-                        f"needs at least one training and one validation window; got "
-                        f"n_samples={n_samples}{removed}"
-                    )
             # rows none of whose targets the loss reads: constant windows (above)
             left_out = np.isnan(Ys).all(axis=1)  # (n,)
             nothing_to_learn = left_out.all() or (early_stopping and left_out[:-n_val].all()
