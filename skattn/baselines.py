@@ -1177,14 +1177,14 @@ class ETSForecaster(_LocalForecaster):
     >>> t = np.arange(120)
     >>> series = 10 + np.sin(2 * np.pi * t / 12) + 0.05 * t
     >>> X, y = make_windows(series, window=48, horizon=6, step=12)
-    >>> model = ETSForecaster(season_length=12).fit(X, y)   # doctest: +SKIP
-    >>> model.forecast(series, steps=12).shape               # doctest: +SKIP
+    >>> model = ETSForecaster(season_length=12).fit(X, y)
+    >>> model.forecast(series, steps=12).shape
     (12,)
 
     Prediction intervals, here 24 steps beyond a horizon of 6:
 
-    >>> model = ETSForecaster(season_length=12, quantiles=(0.1, 0.5, 0.9))  # doctest: +SKIP
-    >>> model.fit(X, y).forecast_quantiles(series, steps=24).shape          # doctest: +SKIP
+    >>> model = ETSForecaster(season_length=12, quantiles=(0.1, 0.5, 0.9))
+    >>> model.fit(X, y).forecast_quantiles(series, steps=24).shape
     (24, 3)
     """
 

@@ -158,8 +158,8 @@ def load_m3(subset="monthly"):
     Examples
     --------
     >>> from skattn.datasets import load_m3
-    >>> m3 = load_m3("monthly")  # doctest: +SKIP
-    >>> len(m3.train), int(m3.horizon[0]), int(m3.season_length[0])  # doctest: +SKIP
+    >>> m3 = load_m3("monthly")
+    >>> len(m3.train), int(m3.horizon[0]), int(m3.season_length[0])
     (1428, 18, 12)
     """
     _check_subset(subset, _M3_SUBSETS, "load_m3")
@@ -213,8 +213,8 @@ def load_tourism(subset="monthly"):
     Examples
     --------
     >>> from skattn.datasets import load_tourism
-    >>> tourism = load_tourism("quarterly")  # doctest: +SKIP
-    >>> len(tourism.train), int(tourism.horizon[0]), int(tourism.season_length[0])  # doctest: +SKIP
+    >>> tourism = load_tourism("quarterly")
+    >>> len(tourism.train), int(tourism.horizon[0]), int(tourism.season_length[0])
     (427, 8, 4)
     """
     _check_subset(subset, _TOURISM_SUBSETS, "load_tourism")
