@@ -1460,11 +1460,16 @@ def values_read(estimator):
     return getattr(estimator, "n_features_in_", 1)
 
 
-def forecast_quantiles_of(estimator, history, steps):
+def forecast_quantiles_of(estimator, history, steps, quantiles_of_window=None):
     """``forecast_quantiles`` of a fitted window model with ``predict_quantiles``: the quantiles
     of the ``steps`` (at most the horizon, ``n_outputs_``) values after ``history``, read from its
     last window (left-padded with its first value when shorter, and warned about: intervals from
-    windows mostly of padding are far too narrow). Shape (steps, n_quantiles)."""
+    windows mostly of padding are far too narrow). Shape (steps, n_quantiles).
+
+    ``quantiles_of_window(windows, history, steps)``, when given, computes them in place of
+    ``estimator.predict_quantiles(windows)``, once ``history`` (validated, (n, C)) and
+    ``steps`` are checked: (1, horizon, n_quantiles) for ``windows`` (1, window[, C]) as the
+    model takes them (a ForecastEnsemble whose local members read the whole history)."""
     horizon, window = estimator.n_outputs_, estimator.n_features_in_
     steps = horizon if steps is None else check_steps(steps)
     if steps > horizon:
@@ -1512,8 +1517,11 @@ def forecast_quantiles_of(estimator, history, steps):
     try:
         # as forecast gives them: an estimator fitted on a DataFrame warned at every call
         # (review)
-        quantiles = quantile_forecasts(estimator, as_model_windows(estimator, current[None]),
-                                       horizon, check=False)
+        windows = as_model_windows(estimator, current[None])
+        quantiles = (quantile_forecasts(estimator, windows, horizon, check=False)
+                     if quantiles_of_window is None else
+                     np.asarray(quantiles_of_window(windows, history, steps),
+                                dtype=np.float64).reshape(1, horizon, -1))
     except NonFiniteForecastError as exc:
         if exc.forecasts is None:  # the history's own adjustment (its message names the remedy)
             raise

@@ -27,12 +27,13 @@ from ._persistence import StampsVersionWhenPickled
 from ._stacklevel import stacklevel_of_caller
 from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, IntegerInterval,
                           MissingTargetsScoreMixin, NonFiniteForecastError, _non_finite_value,
-                          _reach, _scale_remedy, _where, check_finite_forecasts,
+                          _reach, _scale_remedy, _where, as_history, as_model_windows,
+                          check_finite_forecasts, check_steps,
                           check_is_fitted_without_tags, check_targets_with_missing,
                           checked_fit_params, fitted_quantiles, forecast_quantiles_of,
                           forecast_with_predict, naming, non_number_entries, noting_masked_inputs,
-                          quantile_forecasts, ragged_windows_message, refuse_sparse_frames,
-                          require_libraries,
+                          quantile_forecasts, ragged_windows_message, recursive_forecast,
+                          refuse_sparse_frames, require_libraries,
                           shown_entries, shown_quantiles, takes_three_d, training_reach,
                           unmasked_windows, validate_windows, within, window_channels)
 from ._worker_warnings import (attributed_to, call_recording_warnings, collect, current_caller,
@@ -297,6 +298,17 @@ def _combine(member_values, aggregate, weights):
     return np.average(member_values, axis=0, weights=weights)
 
 
+def _edge_padded(values, length):
+    """``values`` (steps, ...) extended along axis 0 to ``length`` rows by repeating the last:
+    a local member's forecast of the steps asked for, filling the horizon of the last round,
+    whose values beyond them are neither returned nor fed back (finite, so that they do not
+    trip the ensemble's check of its combination)."""
+    missing = length - values.shape[0]
+    if missing <= 0:
+        return values
+    return np.concatenate([values, np.repeat(values[-1:], missing, axis=0)])
+
+
 def _refuse_non_numeric_weights(weights):
     """A ValueError naming the entries of ``weights`` that are not numbers (text, booleans,
     None), which NumPy's conversion to float reads as numbers: ``weights=["1", "2"]`` and
@@ -366,7 +378,9 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
     parallel with ``n_jobs``) on the same history windows ``X`` and targets ``y`` of one or
     ``horizon`` values, and :meth:`forecast` continues a series like any model of the package.
     Members that should see fewer steps than ``X`` has are pipelines starting with
-    :class:`LastSteps`.
+    :class:`LastSteps`. In :meth:`forecast` and :meth:`forecast_quantiles` every member forecasts
+    as it does alone: window models from the last window of the history, local models (the
+    classical models of :mod:`skattn.baselines`) from the whole history.
 
     Parameters
     ----------
@@ -769,12 +783,13 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             for name, member in zip(names, members)
         )
 
-    def _member_predictions(self, X, method="predict"):
+    def _member_predictions(self, X, method="predict", given=None):
         """The members' forecasts, (n_estimators, n_samples) or (n_estimators, n_samples,
         horizon): y's shape at fit, NaN and inf included; and the
         :class:`~skattn._validation.NonFiniteForecastError` of each member (a wrapper) that
         refused its own, by index, whose values they are. ``method`` is the ensemble's, for
-        the messages."""
+        the messages. ``given``: member index -> its values, already forecast (a local model's
+        from the whole history, see :meth:`forecast`); those members are not asked."""
         check_is_fitted_without_tags(self)
         # the members are given X as it is: a masked one would be read without its mask
         X = unmasked_windows(X, type(self).__name__)
@@ -782,6 +797,9 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         predictions, refusals = [], {}
         with self._each_member_warning_once():
             for index, (name, member) in enumerate(zip(self._member_names(), self.estimators_)):
+                if given is not None and index in given:
+                    predictions.append(np.asarray(given[index], dtype=np.float64).reshape(shape))
+                    continue
                 try:
                     with attributed_to(name):
                         prediction = np.asarray(member.predict(X), dtype=np.float64)
@@ -1014,6 +1032,13 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         check_is_fitted_without_tags(self)
         if self.quantiles_ is None:
             raise ValueError(self._no_common_quantiles("predict_quantiles"))
+        return self._combined_quantiles(X)
+
+    def _combined_quantiles(self, X, method="predict_quantiles", given=None):
+        """:meth:`predict_quantiles` of windows ``X``; ``method`` is the ensemble's, for the
+        messages. ``given``: member index -> its quantiles (n_samples, horizon, n_quantiles),
+        already forecast (a local model's from the whole history, see
+        :meth:`forecast_quantiles`); those members are not asked."""
         X = unmasked_windows(X, type(self).__name__)  # as the members' predict_quantiles
         n_samples = _num_samples(X)
         # zero-width intervals are warned of once, of the combined intervals: each member's
@@ -1024,13 +1049,17 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         with members_of_an_ensemble() as reports, self._each_member_warning_once():
             members, refusals = [], {}
             for index, (name, member) in enumerate(zip(self._member_names(), self.estimators_)):
+                if given is not None and index in given:
+                    members.append(np.asarray(given[index], dtype=np.float64).reshape(
+                        n_samples, self.n_outputs_, -1))
+                    continue
                 try:
                     with attributed_to(name):
                         members.append(quantile_forecasts(member, X, self.n_outputs_,
                                                           check=False))
                 except NonFiniteForecastError as exc:  # a wrapper's own refusal
                     if exc.forecasts is None:  # no values: an adjustment that overflowed
-                        raise self._member_error(exc, index, "predict_quantiles") from exc
+                        raise self._member_error(exc, index, method) from exc
                     # its values, combined as any member's (see predict)
                     members.append(np.asarray(exc.forecasts, dtype=np.float64).reshape(
                         n_samples, self.n_outputs_, -1))
@@ -1038,7 +1067,7 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         members = np.stack(members)  # (M, n, H, Q)
         combined = self._finite_combination(
             self._combined(members).reshape(n_samples, self.n_outputs_, -1), members, refusals,
-            "predict_quantiles", X, self.quantiles_,
+            method, X, self.quantiles_,
             returned=lambda values: (values[:, 0, :] if self._prediction_shape_tail == ()
                                      else values))
         # zero-width rows of the combined intervals that an attention member also gave zero
@@ -1055,7 +1084,8 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                 f"a constant window (a run of zeros), and constant windows are left out of "
                 f"their training. Add members with normalize=False, or take such series' "
                 f"intervals from a baseline's forecast_quantiles of the whole history (a "
-                f"baseline reading the window alone, as a member does, gives zero width too).",
+                f"baseline member's forecast_quantiles reads it; its predict_quantiles reads the "
+                f"window alone, and gives zero width too).",
                 ZeroWidthIntervalWarning, stacklevel=stacklevel_of_caller(__name__, whole_package=True))
         return combined[:, 0, :] if self._prediction_shape_tail == () else combined
 
@@ -1064,9 +1094,12 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         prediction intervals from the end of ``history``, within the trained horizon.
 
         As :meth:`skattn.AttentionForecaster.forecast_quantiles`, with the quantiles combined
-        by :meth:`predict_quantiles`: the last window of ``history`` (left-padded with its first
-        value when shorter than the window; warned about when shorter than what the members'
-        networks read, see Warns) is read by every member.
+        as :meth:`predict_quantiles` combines them: the last window of ``history`` (left-padded
+        with its first value when shorter than the window; warned about when shorter than what
+        the members' networks read, see Warns) is read by every window member, and a local
+        member (a baseline, ``local_model = True``) gives its own ``forecast_quantiles`` of the
+        whole history, as it does alone (until session 27 it read the last window, as in
+        :meth:`predict_quantiles`).
 
         Parameters
         ----------
@@ -1099,7 +1132,20 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         check_is_fitted_without_tags(self)
         if self.quantiles_ is None:
             raise ValueError(self._no_common_quantiles("forecast_quantiles"))
-        return forecast_quantiles_of(self, history, steps)
+        local = self._local_members()
+        if not local:
+            return forecast_quantiles_of(self, history, steps)
+
+        def quantiles_of_window(windows, history, steps):  # (1, horizon, Q)
+            # the local members' from the whole history (checked by now), every step they are
+            # asked for; the horizon's steps beyond those are never returned (see forecast)
+            given = {index: _edge_padded(values, self.n_outputs_)[None]
+                     for index, values in self._local_forecasts(
+                         local, "forecast_quantiles", history, steps).items()}
+            return self._combined_quantiles(windows, "forecast_quantiles", given).reshape(
+                1, self.n_outputs_, -1)
+
+        return forecast_quantiles_of(self, history, steps, quantiles_of_window)
 
     def transform(self, X):
         """Every member's predictions.
@@ -1123,9 +1169,15 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
     def forecast(self, history, steps, future_covariates=None):
         """Forecast ``steps`` values after the end of one series.
 
-        The members' aggregated prediction for the last window of ``history`` (left-padded with
-        its first value when shorter, as :func:`skattn.make_windows` does); beyond the horizon,
-        forecasts are fed back recursively.
+        The members' forecasts combined as :meth:`predict` combines them, each member's as it
+        forecasts alone: a window member predicts from the last window of ``history``
+        (left-padded with its first value when shorter, as :func:`skattn.make_windows` does),
+        and beyond the horizon reads the combined forecasts fed back recursively; a local member
+        (a baseline of :mod:`skattn.baselines`, ``local_model = True``) fits the whole history
+        and forecasts all ``steps`` values in one call of its own ``forecast``. Until session 27
+        local members were given the last window too (``ForecastEnsemble([ETS, Theta])``
+        fitted 36 of the airline's 132 values), so the ensemble's forecast was not the
+        combination of the members' own.
 
         Parameters
         ----------
@@ -1161,6 +1213,66 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             horizon): covariates are past-only inputs.
         """
         check_is_fitted_without_tags(self)
-        # a member's warning once, not once per step fed back: predict records its members'
-        # (_member_predictions) and the recursion its rounds' (_validation.recursive_forecast)
-        return forecast_with_predict(self, history, steps, future_covariates)
+        local = self._local_members()
+        if not local:
+            # a member's warning once, not once per step fed back: predict records its members'
+            # (_member_predictions) and the recursion its rounds' (_validation.recursive_forecast)
+            return forecast_with_predict(self, history, steps, future_covariates)
+        # Local members (the baselines) forecast from the whole history, as they do alone: fed
+        # the last window, as predict feeds them, ETS and Theta fitted 36 of the airline's 132
+        # values and the ensemble's forecast lay up to 38 passengers from the mean of theirs
+        # (user trial, session 27). They forecast every step in one call; the window members
+        # follow the package's recursion, reading the combined forecasts fed back.
+        steps = check_steps(steps)
+        whole_history = as_history(history, self.n_channels_)  # (n, C), as the recursion reads it
+        horizon = self.n_outputs_
+        n_rounds = math.ceil(steps / horizon)
+        local_values = {}  # member index -> (n_rounds * horizon,), from the first round on
+        rounds = iter(range(n_rounds))
+
+        def predict_window(current):  # (window, C) -> (horizon,)
+            round_number = next(rounds)
+            if round_number == 0:
+                # called once the recursion has checked steps, history and future_covariates
+                local_values.update(
+                    (index, _edge_padded(values, n_rounds * horizon)) for index, values
+                    in self._local_forecasts(local, "forecast", whole_history, steps).items())
+            given = {index: values[round_number * horizon:(round_number + 1) * horizon]
+                     for index, values in local_values.items()}
+            windows = as_model_windows(self, current[None])
+            members, refusals = self._member_predictions(windows, "forecast", given)
+            return self._finite_combination(self._combined(members), members, refusals,
+                                            "forecast", windows)
+
+        return recursive_forecast(predict_window, whole_history, steps,
+                                  window=self.n_features_in_, horizon=horizon,
+                                  n_channels=self.n_channels_,
+                                  future_covariates=future_covariates,
+                                  stacklevel=3,  # the caller of this forecast
+                                  owner=self)
+
+    def _local_members(self):
+        """The indices in ``estimators_`` of the local models (``local_model = True``: the
+        baselines, which fit each history they forecast, see
+        :func:`skattn.model_selection.is_local_model`)."""
+        return [index for index, member in enumerate(self.estimators_)
+                if bool(getattr(member, "local_model", False))]
+
+    def _local_forecasts(self, local, method, history, steps):
+        """Member index -> ``member.<method>(history, steps)`` for the local members ``local``
+        (``forecast``: (steps,); ``forecast_quantiles``: (steps, n_quantiles)), each warning
+        once and any error naming its member."""
+        values = {}
+        with self._each_member_warning_once():
+            for index in local:
+                name, member = self._member_names()[index], self.estimators_[index]
+                try:
+                    with attributed_to(name):
+                        values[index] = np.asarray(getattr(member, method)(history, steps),
+                                                   dtype=np.float64)
+                except NonFiniteForecastError as exc:
+                    raise self._member_error(exc, index, method) from exc
+                except Exception as exc:
+                    raise naming(exc, f"{type(self).__name__}.{method}: "
+                                      f"{self._member_label(index)}") from exc
+        return values

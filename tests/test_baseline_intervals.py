@@ -527,8 +527,12 @@ def test_an_ensemble_of_baselines_combines_their_quantiles():
     assert combined.shape == (3, 6, 3)
     np.testing.assert_array_equal(combined, np.median(each, axis=0))
     np.testing.assert_array_equal(combined[:, :, 1], ensemble.predict(X[-3:]))
+    # forecast_quantiles: the baselines fit the whole history, as alone (session 27; they read
+    # the last window of 36 before, as predict_quantiles gives them)
     intervals = ensemble.forecast_quantiles(series)
-    np.testing.assert_array_equal(intervals, ensemble.predict_quantiles(series[None, -36:])[0])
+    alone = np.stack([member.forecast_quantiles(series) for member in ensemble.estimators_])
+    np.testing.assert_array_equal(intervals, np.median(alone, axis=0))
+    assert not np.allclose(intervals, ensemble.predict_quantiles(series[None, -36:])[0])
     mean = ForecastEnsemble(members, aggregate="mean").fit(X, y)
     np.testing.assert_allclose(mean.predict_quantiles(X[-3:]), each.mean(axis=0), rtol=1e-12)
     # a member without quantiles: the ensemble has none
