@@ -366,7 +366,7 @@ def _parser():
                               "are shifted: export every time step, with missing values filled. "
                               "Without it the rows are in time order as they are in the file, "
                               "and a column named ds, date, time, timestamp or datetime (in any "
-                              "case; only when just one column is) is checked: if all its cells "
+                              "case) is checked: if all its cells "
                               "are times, they must increase within each series, and gaps are "
                               "warned about as above; if not (dates written 31/12/2023), a "
                               "warning says the rows' order was not checked. Where no column is "
@@ -374,7 +374,12 @@ def _parser():
                               "2024-01, 2024Q1; not numbers), distinct within each series, is "
                               "checked alike, and the progress output names it (several such "
                               "columns: none is, and a warning names those the rows are not in "
-                              "order by)")
+                              "order by); where several columns are named so (a month ds beside "
+                              "an update date), the one of them whose cells are all such dates, "
+                              "distinct within each series, is checked as if it were named "
+                              "alone, and the progress output names it (none when they hold "
+                              "numbers, a year beside a month; several such: none is, and a "
+                              "warning names those the rows are not in order by)")
     compare.add_argument("--models", default=None,
                          help=f"comma-separated subset of {','.join(MODEL_NAMES)} (default: all, "
                               "mstl only when --season-length gives several periods). With "
@@ -407,8 +412,9 @@ def _parser():
                               "colour of its forecast")
     compare.add_argument("--forecasts-csv", default=None, metavar="PATH",
                          help="also write the forecasts to this CSV file, one row per model, "
-                              "series, origin and step: columns model, series (its id, or its "
-                              "position from 0), origin (the position from 0 of the first "
+                              "series, origin and step: columns model, series (its id, M3's and "
+                              "Tourism's names such as N1402, or its position from 0), origin "
+                              "(the position from 0 of the first "
                               "held-out value in its series), step (1 to the horizon), time (the "
                               "step's time when known: as written in --time-column, in a "
                               "column named like a time read as times or in the column of "
@@ -662,11 +668,13 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
     the names without their surrounding spaces (``date, value`` has a column 'value'); a name
     used (value, id or time column) must be that of one column only.
 
-    Without ``time_column``, a column named like a time (TIME_COLUMN_NAMES, in any case; only
-    when one column is) is checked, not used: if all its cells are times of one kind (see
-    ``time_column``), they must increase within each series. Where no column is named like a
-    time, a column whose cells are all dates or times is checked alike (see
-    :func:`_found_time_column`).
+    Without ``time_column``, a column named like a time (TIME_COLUMN_NAMES, in any case) is
+    checked, not used: if all its cells are times of one kind (see ``time_column``), they must
+    increase within each series. Where no column is named like a time, a column whose cells are
+    all dates or times, distinct within each series, is checked alike (see
+    :func:`_found_time_column`); where several are named like a time, the one of them that is
+    such a column is checked so (none when they hold numbers, a year beside a month; where
+    several are such columns, none is, with the warning of :func:`_found_time_column`).
 
     Parameters
     ----------
@@ -690,7 +698,8 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
         or the column of dates found; None when the file has none of them.
     return_time_column : bool, default False
         Also return the name of the column of dates found and checked as the rows' times (see
-        :func:`_found_time_column`), without surrounding spaces; None when none was.
+        :func:`_found_time_column`): where no column is named like a time, or the one of several
+        that are; without surrounding spaces; None when none was.
     check_time_order : bool, default True
         False (``--no-time-column``): no column holds the rows' times; without ``time_column``
         no column named like a time, or found by its cells, is checked or read as times.
@@ -705,7 +714,8 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
     times : list of str, dict of str -> list of str, or None
         With ``return_times``: the time cells of ``values`` (or of each id's values), or None.
     time_column_found : str or None
-        With ``return_time_column``: the column of dates taken as the rows' times, or None.
+        With ``return_time_column``: the column of dates taken as the rows' times by its cells,
+        or None.
     """
     try:
         # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8") is not part of the first column's name
@@ -776,7 +786,7 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
             f"{path} has no column {wanted!r} (columns: {_columns(first)}); "
             f"choose one with --value-column{hint}{headerless}"
         )
-    id_index = time_index = checked_index = found_index = None
+    id_index = time_index = checked_index = found_index = taken = None
     if id_column is not None:  # header is not None: the headerless file was refused above
         id_index = _named_column(path, header, id_column, "--id-column",
                                  "naming the series", "series ids", hint)
@@ -795,8 +805,8 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
                                  "the times must be a column of their own")
     elif header is not None and check_time_order:
         # a column named like a time: its order is checked, since rows out of time order were
-        # scored silently as another series (user trial 17). Not when two columns are (year,
-        # month: neither alone increases) or when one of them is the value or id column
+        # scored silently as another series (user trial 17). Not when it is the value or id
+        # column
         named_like_time = [index for index, cell in enumerate(header)
                            if cell.strip().lower() in TIME_COLUMN_NAMES]
         if len(named_like_time) == 1 and named_like_time[0] not in (column, id_index):
@@ -808,6 +818,21 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
             # like a time, so files with one read as before
             found_index = _found_time_column(path, header, body, column, id_index)
             checked_index = found_index
+            taken = (f"its cells are all dates, and no column is named "
+                     f"{_or(TIME_COLUMN_NAMES)}")
+        elif len(named_like_time) > 1:
+            # several named like a time were all skipped, as a year beside a month (neither
+            # alone increases): a month ds beside an update date, rows shuffled, was then scored
+            # in file order with season 1, naive sMAPE 15.7 where --time-column ds gives 8.3,
+            # without a word (user trial, session 27). The one of them holding dates distinct
+            # within each series is the rows' time, as a column found by its cells elsewhere;
+            # numbers (a year and a month) are no such dates, and such files read as before
+            found_index = _found_time_column(path, header, body, column, id_index,
+                                             among=named_like_time)
+            checked_index = found_index
+            named = _and([repr(header[index].strip()) for index in named_like_time])
+            taken = (f"of the columns named like a time, {named}, only it holds dates on every "
+                     f"row, distinct within each series")
     column_of_file = str(path) if header is None else f"column {header[column]!r} of {path}"
     values, lines, ids, time_cells = [], [], [], []
     # index -> the cell of a value missing as an empty cell ('') or a token (MISSING_TOKENS)
@@ -895,7 +920,7 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
         _warn_of_gaps(path, header[time_index], positions, times, time_cells)
     elif checked_index is not None:
         times = _check_time_order(path, header[checked_index], time_cells, lines, ids,
-                                  found=found_index is not None)
+                                  taken=None if found_index is None else taken)
         if times is not None:  # the rows of each series are in time order: file order
             _warn_of_gaps(path, header[checked_index], positions, times, time_cells)
         else:
@@ -1049,13 +1074,14 @@ def _not_times(cells, lines, times):
     return f"{shown}, neither a number nor an ISO 8601 date or time"
 
 
-def _check_time_order(path, column, cells, lines, ids, found=False):
+def _check_time_order(path, column, cells, lines, ids, taken=None):
     """ValueError if the times of a column named like a time (not --time-column) do not increase
     within each series. No check when a cell is not a time or the kinds differ: then the column
     may not be the rows' time at all, and reading such a file must not become an error; but a
     UserWarning says the order was not checked. Returns the times, or None when not checked.
-    ``found``: the column is not named like a time but was found by its cells, all dates (see
-    :func:`_found_time_column`), which the error says."""
+    ``taken``: why the column was taken as the rows' times by its cells, all dates (see
+    :func:`_found_time_column`), which the error says ("its cells are all dates, and no column
+    is named ..."); None for the one column named like a time."""
     times = [_time_value(cell) for cell in cells]
     if any(time_ is None for time_ in times) or len({_time_kind(t) for t in times}) > 1:
         # dates written 31/12/2023 in a file newest first were scored backwards without a word,
@@ -1076,16 +1102,15 @@ def _check_time_order(path, column, cells, lines, ids, found=False):
         previous = last.get(name)
         if previous is not None and not time_ > times[previous]:
             named = column.strip()
-            taken = (f" (taken as the rows' times: its cells are all dates, and no column is "
-                     f"named {_or(TIME_COLUMN_NAMES)})" if found else "")
+            why = f" (taken as the rows' times: {taken})" if taken else ""
             # a column found by its cells is found under any name: renaming it does not help
             other = (f"if {named!r} is not the rows' time, name the column that is with "
-                     f"--time-column, or give --no-time-column if none is" if found
+                     f"--time-column, or give --no-time-column if none is" if taken
                      else f"if {named!r} is not the rows' time, rename it, or give "
                           f"--no-time-column")
             raise ValueError(
                 f"{path}: the rows{_of_series(name)} are not in time order by column "
-                f"{column!r}{taken}: line {lines[index]} has {cells[index]!r}, not after "
+                f"{column!r}{why}: line {lines[index]} has {cells[index]!r}, not after "
                 f"{cells[previous]!r} on line {lines[previous]}. Sort the rows by time, or name "
                 f"the column with --time-column {named} to have them sorted ({other})"
             )
@@ -1099,7 +1124,7 @@ def _or(words):
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
 
 
-def _found_time_column(path, header, body, value_index, id_index):
+def _found_time_column(path, header, body, value_index, id_index, among=None):
     """The index of the column read as the rows' times in a file with none named like a time
     and no --time-column: the one column whose cells are all dates or times (of one kind, as
     :func:`_time_value` reads them: 2024-01-31, 2024-01, 2024Q1, 2024-01-31T08:00; not numbers,
@@ -1120,12 +1145,16 @@ def _found_time_column(path, header, body, value_index, id_index):
         blank rows are skipped.
     value_index, id_index : int or None
         The value column and the id column (None: one series), never times.
+    among : list of int or None, default None
+        The columns to look at: those of several named like a time (a month ``ds`` beside an
+        update ``date``), of which the one holding such dates is the rows' time. None: every
+        column.
     """
     rows = [row for _, row in body if row]
     ids = [row[id_index].strip() if id_index is not None and id_index < len(row) else None
            for row in rows]
     found = {}  # index of a column of dates, distinct within each series -> its times by series
-    for index in range(len(header)):
+    for index in (range(len(header)) if among is None else among):
         if index in (value_index, id_index):
             continue
         times = []
@@ -1356,7 +1385,8 @@ def load_dataset(name, value_column=None, id_column=None, time_column=None, retu
         Also return the times of the series' values, when known.
     return_time_column : bool, default False
         Also return the column of a CSV file found by its cells, all dates, and read as the
-        rows' times without ``time_column`` (see :func:`_read_csv`), to tell the user.
+        rows' times without ``time_column`` (see :func:`_read_csv`), to tell the user; also
+        when several columns are named like a time and it is one of them.
     check_time_order : bool, default True
         False: no column of a CSV file is the rows' times (see :func:`_read_csv`).
 
@@ -1370,8 +1400,9 @@ def load_dataset(name, value_column=None, id_column=None, time_column=None, retu
         step by a calendar unit: see :func:`calendar_defaults`).
     title : str
     ids : list of str or None
-        The series' ids when read with ``id_column``, to name them in messages; else None
-        (they are named by their position).
+        The series' ids when read with ``id_column``, or the competition's names of M3's and
+        Tourism's series (N1402, ...), to name them in messages, the plot and
+        ``--forecasts-csv``; else None (they are named by their position).
     times : list of list of str, or None
         With ``return_times``: each series' times as written, one per value (the airline
         series' months, a CSV file's --time-column or column named like a time read as times;
@@ -1379,7 +1410,7 @@ def load_dataset(name, value_column=None, id_column=None, time_column=None, retu
         without times).
     time_column_found : str or None
         With ``return_time_column``: the name of the CSV column found and read as the rows'
-        times (a column of dates, none being named like a time), or None.
+        times (a column of dates, where none is named like a time or several are), or None.
 
     Raises
     ------
@@ -1412,8 +1443,12 @@ def load_dataset(name, value_column=None, id_column=None, time_column=None, retu
         if horizons.size != 1 or seasons.size != 1:
             raise ValueError(f"{name} mixes horizons or seasons; not supported")
         series = [np.concatenate([a, b]) for a, b in zip(data.train, data.test)]
+        # the competition's names (M3 monthly: N1402, ...), as a CSV file's ids: the forecasts
+        # CSV and the plot said "series 0" (user trial, session 27); a loader's Bunch without
+        # them (a stand-in) leaves the series named by position
+        ids = data.get("ids")
         loaded = (series, int(horizons[0]), int(seasons[0]), f"{collection.upper()} {subset}",
-                  None, None)
+                  None if ids is None else [str(name) for name in ids], None)
     elif id_column is None:
         path = Path(name)
         values, times, found = _read_csv(path, value_column, time_column=time_column,
@@ -1871,7 +1906,10 @@ def warn_of_unaligned_ends(times, ids, horizon, column):
     forecast made at one date would not have. ``backtest`` and ``OriginSplit`` say so in their
     docs; compare knew the dates and said nothing (leakage audit, session 26: series A to
     1960-12 and B to 1959-12 with A's 1959 values times 1.5 moved B's attention forecast by up to
-    1.03, its naive one not at all). Not for the built-in datasets, whose protocol this is.
+    1.03, its naive one not at all). Not for the built-in datasets, whose protocol this is. The
+    rule and the message are backtest's for pandas series (see
+    :func:`skattn.model_selection._unaligned_ends_message`), with compare's words for the
+    models; the message names the earliest and the latest end.
 
     Parameters
     ----------
@@ -1883,30 +1921,27 @@ def warn_of_unaligned_ends(times, ids, horizon, column):
     column : str or None
         The time column's name, for the message.
     """
+    from .model_selection import _unaligned_ends_message  # backtest's rule and wording
+
     if not times or len(times) < 2 or any(len(cells) <= horizon for cells in times):
         return
-    holdout_starts = [_time_value(cells[-horizon]) for cells in times]
-    training_ends = [_time_value(cells[-horizon - 1]) for cells in times]
-    read = holdout_starts + training_ends
+    # per series: its last time, its hold-out's first and its training part's last, each read
+    # and as written
+    ends, holdout_starts, training_ends = (
+        [(_time_value(cells[-back]), cells[-back].strip()) for cells in times]
+        for back in (1, horizon, horizon + 1))
+    read = [value for value, _ in ends + holdout_starts + training_ends]
     if any(value is None for value in read) or len({_time_kind(value) for value in read}) > 1:
         return
-    first = min(range(len(times)), key=lambda index: holdout_starts[index])
-    last = max(range(len(times)), key=lambda index: training_ends[index])
-    if training_ends[last] < holdout_starts[first]:
-        return
-    reaching = sum(end >= holdout_starts[first] for end in training_ends)
-    n_ends = len({cells[-1].strip() for cells in times})
-    name = (lambda index: f"series {index}") if ids is None else (lambda index: str(ids[index]))
-    warnings.warn(
-        f"the series end at {n_ends} different times{f' in {column!r}' if column else ''}, and "
-        f"each one's hold-out is its own last {horizon} steps: the training parts of {reaching} "
-        f"of the {len(times)} series reach past the start of {name(first)}'s hold-out "
-        f"({times[first][-horizon].strip()}; {name(last)}'s training part ends at "
-        f"{times[last][-horizon - 1].strip()}), so the global models (attention, the ensemble) "
-        f"train on values dated inside other series' hold-outs, which a forecast made at one "
-        f"date would not have; the baselines fit each series alone and are not affected. For a "
-        f"comparison at one date, cut every series to a common last time",
-        UserWarning, stacklevel=2)
+    message = _unaligned_ends_message(
+        ends, holdout_starts, training_ends,
+        name=(lambda index: f"series {index}") if ids is None else (lambda index: str(ids[index])),
+        holdout=f"each one's hold-out is its own last {horizon} steps",
+        affected="the global models (attention, the ensemble)",
+        unaffected="the baselines fit each series alone and are not affected",
+        where=f" in {column!r}" if column else "")
+    if message is not None:
+        warnings.warn(message, UserWarning, stacklevel=2)
 
 
 def warn_of_missing_season(series, horizon, has_times, column=None):
@@ -2473,14 +2508,20 @@ def _compare(args):
             return_time_column=True, check_time_order=not args.no_time_column)
         if found is not None and not args.quiet:
             # which column was taken, and why: the rows' order now depends on it (session 23)
-            print(f"times: column {found!r} of {Path(args.dataset).name}, whose cells are all "
-                  f"dates (no column is named {_or(TIME_COLUMN_NAMES)}, and no --time-column "
-                  f"was given): each series' rows are checked to be in time order by it, and "
-                  f"gaps in it are warned about; name the rows' time with --time-column if it "
-                  f"is another column", flush=True)
-        n_loaded, counted_in_title = len(series), ids is not None  # "300 series from x.csv"
+            why = ("the one of the columns named like a time whose cells are all dates, "
+                   "distinct within each series (no --time-column was given)"
+                   if found.lower() in TIME_COLUMN_NAMES else
+                   f"whose cells are all dates (no column is named {_or(TIME_COLUMN_NAMES)}, "
+                   f"and no --time-column was given)")
+            print(f"times: column {found!r} of {Path(args.dataset).name}, {why}: each series' "
+                  f"rows are checked to be in time order by it, and gaps in it are warned "
+                  f"about; name the rows' time with --time-column if it is another column",
+                  flush=True)
         dataset_name, given_as_path = _dataset_name(args.dataset)
         builtin = dataset_name in DATASETS and not given_as_path
+        # "300 series from x.csv"; a competition's title ("M3 monthly") does not count its
+        # series, though they have ids
+        n_loaded, counted_in_title = len(series), ids is not None and not builtin
         # a CSV file's season and hold-out from its times' calendar step: Tourism quarterly in a
         # CSV file ran with season 1, even with 2000Q1 in its time column, without a word, and
         # attention led Theta by 10 sMAPE points; 4th with its season (user trial, session 24)

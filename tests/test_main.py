@@ -2789,7 +2789,8 @@ def test_column_of_dates_named_otherwise_is_read_as_the_rows_times(tmp_path):
         # a column named like a time: read as before, the other column of dates not checked
         ("date,week_start,value", [(_weekly(t), _weekly(40 - t), t) for t in range(40)]),
         ("DS,other,value", [(_weekly(t), _weekly((7 * t) % 40), t) for t in range(40)]),
-        # two columns named like times: neither checked, as before, nor the column of dates
+        # two columns named like times: the one of dates, in order, is the rows' time (session
+        # 27; neither was checked before), 'time' holds no dates, 'when' is not named so
         ("date,time,when,value", [(_weekly(t), "08:00", _weekly(40 - t), t) for t in range(40)]),
         # dates that repeat within a series are not the rows' times: a launch date, the month
         ("product,launch,value", [(p, f"2020-0{k + 1}-01", t) for k, p in enumerate("ab")
