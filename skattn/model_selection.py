@@ -27,8 +27,9 @@ from .exceptions import MetricWarning
 from .metrics import (_mae, _repeats_every_season, _rmse, _seasonal_naive_scale, _smape,
                       coverage, mase, msis)
 from .seasonal import CLONEABLE_WINDOW_REGRESSOR
-from .windows import (_as_covariates, _as_series, _is_single_series, check_bool, check_integer,
-                      check_weight_values, make_windows, masked_as_missing)
+from .windows import (_as_covariates, _as_series, _is_single_series, _positions_as_text,
+                      _time_index_of, check_bool, check_integer, check_weight_values,
+                      make_windows, masked_as_missing)
 
 METRIC_COLUMNS = ("smape", "mase", "mae", "rmse")
 TABLE_COLUMNS = ("model",) + METRIC_COLUMNS + ("fit_seconds", "predict_seconds")
@@ -997,6 +998,96 @@ def _scale_of(history, season_length, series_number, origin):
         raise ValueError(f"series {series_number}, origin {origin}: {exc}") from None
 
 
+def _unaligned_ends_message(ends, holdout_starts, training_ends, name, holdout, affected,
+                            unaffected, where="", remedy=""):
+    """The warning that series ending at different times leak into one another's hold-outs
+    through the models trained across them; None when they do not.
+
+    Each series' hold-out is its own last steps (as in the M competitions), so when the series
+    end at different times the training part of one that ends later holds values dated inside
+    the hold-out of one that ends earlier: information from its future, which a forecast made at
+    one date would not have. One rule and one wording for :func:`backtest` (pandas time indexes)
+    and ``python -m skattn compare`` (a CSV file's times), which warned where backtest, given
+    the same panel as pandas series, said nothing (user trial, session 27).
+
+    Parameters
+    ----------
+    ends, holdout_starts, training_ends : list of (object, str)
+        Per series: its last time, the first time of its hold-out and the last time of its
+        training part, each as a value comparable with the others' (datetimes, pandas
+        Timestamps, Periods of one frequency) and as text for the message.
+    name : callable
+        A series' name in the message from its position: ``"series[3]"``, ``"B"``.
+    holdout : str
+        Where the hold-outs are, after "and": ``"each one's hold-out is its own last 18 steps"``.
+    affected, unaffected : str
+        The models trained across the series, which the leak flatters (``"the global models
+        (attention, the ensemble)"``, followed by "train on"), and the clause on the others.
+    where : str, default ""
+        Where the times are, after "different times": ``" in 'month'"``.
+    remedy : str, default ""
+        How to cut the series to a common last time, after those words.
+
+    Returns
+    -------
+    str or None
+        None when the series end at one time, when no training part reaches past the start of
+        another's hold-out (series of different frequencies), and when the times cannot be
+        compared (naive and aware times, Periods of two frequencies, Timestamps and Periods).
+    """
+    positions = range(len(ends))
+    try:
+        earliest = min(positions, key=lambda index: ends[index][0])
+        latest = max(positions, key=lambda index: ends[index][0])
+        first = min(positions, key=lambda index: holdout_starts[index][0])
+        last = max(positions, key=lambda index: training_ends[index][0])
+        if not ends[earliest][0] < ends[latest][0] or \
+                training_ends[last][0] < holdout_starts[first][0]:
+            return None
+        reaching = sum(end >= holdout_starts[first][0] for end, _ in training_ends)
+    except (TypeError, ValueError):  # pandas' IncompatibleFrequency is a ValueError
+        return None
+    n_ends = len({text for _, text in ends})
+    return (
+        f"the series end at {n_ends} different times{where} (from {ends[earliest][1]} to "
+        f"{ends[latest][1]}), and {holdout}: the training parts of {reaching} of the "
+        f"{len(ends)} series reach past the start of {name(first)}'s hold-out "
+        f"({holdout_starts[first][1]}; {name(last)}'s training part ends at "
+        f"{training_ends[last][1]}), so {affected} train on values dated inside other series' "
+        f"hold-outs, which a forecast made at one date would not have; {unaffected}. For a "
+        f"comparison at one date, cut every series to a common last time{remedy}"
+    )
+
+
+def _warn_of_unaligned_ends(series_list, lengths, horizon):
+    """One UserWarning, by :func:`_unaligned_ends_message`, when every series of
+    :func:`backtest` has a pandas time index (DatetimeIndex or PeriodIndex) and they show the
+    series ending at different times. ``series_list``: the series as given (their indexes; the
+    arrays made of them have none); ``lengths``: their lengths, each above ``horizon``."""
+    found = [_time_index_of(values) for values in series_list]
+    if len(found) < 2 or any(time_index is None for time_index in found):
+        return
+    # three entries of each index as text, only these formatted (an index can be millions long)
+    shown = [_positions_as_text(index, (size - 1, size - horizon, size - horizon - 1))
+             for (index, _), size in zip(found, lengths)]
+    ends, holdout_starts, training_ends = (
+        [(index[size - back], text[k]) for (index, _), size, text in zip(found, lengths, shown)]
+        for k, back in enumerate((1, horizon, horizon + 1)))
+    message = _unaligned_ends_message(
+        ends, holdout_starts, training_ends, name=lambda index: f"series[{index}]",
+        holdout=(f"backtest counts each one's origins back from its own last value (its "
+                 f"hold-out, the last origin's test period, is its own last {horizon} values)"),
+        affected=("the global models (those fitted on the windows of every series, such as "
+                  "AttentionForecaster and its ensembles)"),
+        unaffected="the local models (the baselines) fit each series alone and are not affected",
+        where=" in their indexes",
+        remedy=(" (end = min(s.index[-1] for s in series), then [s.loc[:end] for s in series]; "
+                "see Notes, 'Series are aligned at their ends')"))
+    if message is not None:
+        # from backtest's caller, as its other warnings; stacklevel 3 past this helper
+        warnings.warn(message, UserWarning, stacklevel=3)
+
+
 def _flat_histories_message(flat, n_series, n_origins, season_length, names=None):
     """What the MetricWarning (or, when no forecast has a MASE, the ValueError) says of the
     histories whose seasonal-naive scale is 0. ``flat``: (n_origins, n_series) bool."""
@@ -1357,6 +1448,12 @@ def backtest(
         ``season_length`` steps (a constant series): its MASE is undefined and left out of the
         ``mase`` column (see Notes).
     UserWarning
+        When every series has a pandas time index (a ``DatetimeIndex``, or a ``PeriodIndex``
+        of one frequency) and they show the series ending at different times, so that some
+        series' training parts reach past the start of another's hold-out (see Notes, "Series
+        are aligned at their ends"): once per call, naming the earliest and the latest end,
+        before any training. Not for arrays, lists or other indexes, which carry no dates.
+    UserWarning
         When a model is or holds an estimator that :func:`~sklearn.base.clone` returns as it is,
         fitted, instead of as an unfitted copy (a :class:`~sklearn.frozen.FrozenEstimator`,
         alone or inside a Pipeline, a search or a :class:`PredictForecaster`): when it makes
@@ -1393,14 +1490,15 @@ def backtest(
     forecast has a MASE); with ``interval`` the ``msis`` columns leave them out too (no scale)
     and the ``coverage`` columns count them.
 
-    **Series are aligned at their ends.** Series carry no dates, so each series' origins are
-    counted back from its own last value, and a global model fitted at an origin trains on every
-    series' values before that series' own origin. If the series end at different dates, it can
-    thus train on another series' values from dates later than a series' test period (a shock
-    common to the panel, seen before it is forecast), which flatters its scores; local models see
-    only their own history and are not affected. For a leak-free backtest of a global model on a
-    panel, the series must share their last date, or be cut to a common end first (each at the
-    earliest of their last dates).
+    **Series are aligned at their ends.** Arrays carry no dates, so each series' origins are
+    counted back from its own last value (pandas series' too, whatever their indexes), and a
+    global model fitted at an origin trains on every series' values before that series' own
+    origin. If the series end at different dates, it can thus train on another series' values
+    from dates later than a series' test period (a shock common to the panel, seen before it is
+    forecast), which flatters its scores; local models see only their own history and are not
+    affected. For a leak-free backtest of a global model on a panel, the series must share their
+    last date, or be cut to a common end first (each at the earliest of their last dates).
+    Pandas series whose time indexes end at different times are warned about (see Warns).
 
     **Searches.** A search (:class:`~sklearn.model_selection.GridSearchCV`, ...) is refitted at
     each origin on that origin's training windows, so its ``cv`` must not depend on the data it
@@ -1544,6 +1642,12 @@ def backtest(
             f"least season_length + 1 = {season_length + 1} values of history before the "
             f"earliest origin{others}"
         )
+    # the docs (Notes) said series ending at different dates flatter a global model, and
+    # compare warned of it on a CSV file, but a panel of pandas series with the dates in their
+    # indexes (one to 2019-12, one to 2016-12) was backtested without a word (user trial,
+    # session 27). Read from the series as given: the arrays made of them have no index
+    if not single:
+        _warn_of_unaligned_ends(series_list, lengths, horizon)
 
     truth = np.stack([
         np.stack([arrays[i][origins[j, i]:origins[j, i] + horizon] for i in range(n_series)])

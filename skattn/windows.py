@@ -711,6 +711,43 @@ def _repeated_times_message(index, what, kind):
             f"{_DEDUPE}.")
 
 
+def _time_index_of(values):
+    """The time index of a pandas series or history, as :func:`check_time_index` reads it.
+
+    Parameters
+    ----------
+    values : object
+        A series or a history (time steps along its rows).
+
+    Returns
+    -------
+    (index, kind) or None
+        ``kind`` is ``"DatetimeIndex"`` or ``"PeriodIndex"``; an object index of Timestamps is
+        returned as a DatetimeIndex in UTC. None for anything else (NumPy arrays, lists, other
+        index types, naive and aware times mixed), without importing pandas.
+    """
+    pd = sys.modules.get("pandas")
+    # nothing is imported, or copied: a NumPy user pays one dictionary lookup
+    if pd is None or not isinstance(values, (pd.Series, pd.DataFrame)):
+        return None
+    index = values.index
+    if isinstance(index, pd.DatetimeIndex):
+        return index, "DatetimeIndex"
+    if isinstance(index, pd.PeriodIndex):
+        return index, "PeriodIndex"
+    if index.dtype == object and len(index) > 1 and \
+            pd.api.types.infer_dtype(index, skipna=False) == "datetime":
+        # Timestamps (or datetimes) held as objects: what read_csv(parse_dates=...) gives for
+        # times with changing UTC offsets (+01:00 / +02:00, an export across a clock change),
+        # whose newest-first rows were read backwards unchecked (user trial, session 21).
+        # Read in UTC, as the instants they are (one O(n) conversion; such indexes are rare)
+        try:
+            return pd.DatetimeIndex(pd.to_datetime(index, utc=True)), "DatetimeIndex"
+        except (TypeError, ValueError):  # naive and aware mixed: nothing to compare them by
+            return None
+    return None
+
+
 def check_time_index(values, what):
     """Check the time index of a pandas series or history: increasing, and regular.
 
@@ -762,28 +799,11 @@ def check_time_index(values, what):
     ...
     ValueError: history has a DatetimeIndex that runs newest first (position 0 is 2024-01-05, ...
     """
-    pd = sys.modules.get("pandas")
-    # nothing is imported, or copied: a NumPy user pays one dictionary lookup
-    if pd is None or not isinstance(values, (pd.Series, pd.DataFrame)):
+    found = _time_index_of(values)
+    if found is None:
         return
-    index = values.index
-    if isinstance(index, pd.DatetimeIndex):
-        kind = "DatetimeIndex"
-    elif isinstance(index, pd.PeriodIndex):
-        kind = "PeriodIndex"
-    elif index.dtype == object and len(index) > 1 and \
-            pd.api.types.infer_dtype(index, skipna=False) == "datetime":
-        # Timestamps (or datetimes) held as objects: what read_csv(parse_dates=...) gives for
-        # times with changing UTC offsets (+01:00 / +02:00, an export across a clock change),
-        # whose newest-first rows were read backwards unchecked (user trial, session 21).
-        # Checked in UTC, as the instants they are (one O(n) conversion; such indexes are rare)
-        try:
-            index = pd.DatetimeIndex(pd.to_datetime(index, utc=True))
-        except (TypeError, ValueError):  # naive and aware mixed: nothing to compare them by
-            return
-        kind = "DatetimeIndex"
-    else:
-        return
+    pd = sys.modules["pandas"]
+    index, kind = found
     # an index found in order and regular is not checked again (pandas indexes are immutable):
     # a loop of forecasts over the columns of one frame shares one index object
     if len(index) < 2 or _REGULAR_INDEXES.get(id(index)) is index:
@@ -977,6 +997,16 @@ def _count_up_to(value, name, limit_name, limit):
     return int(value)
 
 
+#: how docs/pandas.md ("Table to series") makes series of a long table, quoted verbatim (its
+#: lines joined; tests/test_trial_s27_long_table.py checks each quoted line is on the page) by
+#: the error for a 2-D ``series``, which may be such a table
+_LONG_TABLE_RECIPE = (
+    'for store, rows in table.groupby("store_id", sort=True): '
+    'rows = rows.sort_values("date").set_index("date") and, after the page\'s checks of '
+    'repeated and missing dates, series.append(rows["sales"].to_numpy(dtype=np.float64))'
+)
+
+
 def _is_single_series(series):
     if isinstance(series, (list, tuple)):
         return len(series) == 0 or np.ndim(series[0]) == 0
@@ -1015,9 +1045,16 @@ def _is_single_series(series):
                 "one series per column, as in a DataFrame: pass [frame[name].dropna() for name "
                 "in frame] (dropna: the NaN before a late start) or list(array.T); one series "
                 "per row: pass list(array)")
+        # a long table (unique_id, ds, y) got only the wide table's advice, which of it makes
+        # one "series" of the ids, one of the dates and one of all the values run together
+        # (user trial, session 27): its reading is given too, in docs/pandas.md's own words
+        long = (f". If it is a long table, one row per series and time step (columns such as "
+                f"unique_id, ds, y), pass each series' values in time order, as docs/pandas.md "
+                f"(\"Table to series\") does: {_LONG_TABLE_RECIPE}"
+                if len(shape) == 2 and shape[1] > 1 else "")
         raise ValueError(
             "series must be one 1-D array or a list of 1-D arrays; got an array of shape "
-            f"{shape} ({hint})"
+            f"{shape} ({hint}){long}"
         )
     return True
 
