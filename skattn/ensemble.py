@@ -27,7 +27,8 @@ from ._persistence import StampsVersionWhenPickled
 from ._stacklevel import stacklevel_of_caller
 from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, IntegerInterval,
                           MissingTargetsScoreMixin, NonFiniteForecastError, _non_finite_value,
-                          _reach, _scale_remedy, _where, as_history, as_model_windows,
+                          _reach, _read_through, _scale_remedy, _where, as_history,
+                          as_model_windows,
                           check_finite_forecasts, check_steps,
                           check_is_fitted_without_tags, check_targets_with_missing,
                           checked_fit_params, fitted_quantiles, forecast_quantiles_of,
@@ -298,6 +299,21 @@ def _combine(member_values, aggregate, weights):
     return np.average(member_values, axis=0, weights=weights)
 
 
+def _whole_history_model(member):
+    """The model whose own ``forecast`` a fitted ensemble member gives from the whole history,
+    or None for a window member (which is given the last window): a local model
+    (``local_model = True``: the baselines of :mod:`skattn.baselines`), also frozen or as a
+    fitted search's best estimator, and a :class:`ForecastEnsemble` with such members. A
+    Pipeline is a window member whatever its last step (``make_pipeline(LastSteps(24),
+    ThetaForecaster())`` is meant to read 24 values)."""
+    model = _read_through(member)  # a FrozenEstimator's model, a fitted search's best
+    if bool(getattr(model, "local_model", False)):
+        return model
+    if isinstance(model, ForecastEnsemble) and model._local_members():
+        return model
+    return None
+
+
 def _edge_padded(values, length):
     """``values`` (steps, ...) extended along axis 0 to ``length`` rows by repeating the last:
     a local member's forecast of the steps asked for, filling the horizon of the last round,
@@ -378,9 +394,10 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
     parallel with ``n_jobs``) on the same history windows ``X`` and targets ``y`` of one or
     ``horizon`` values, and :meth:`forecast` continues a series like any model of the package.
     Members that should see fewer steps than ``X`` has are pipelines starting with
-    :class:`LastSteps`. In :meth:`forecast` and :meth:`forecast_quantiles` every member forecasts
-    as it does alone: window models from the last window of the history, local models (the
-    classical models of :mod:`skattn.baselines`) from the whole history.
+    :class:`LastSteps`. In :meth:`forecast` and :meth:`forecast_quantiles` window members read
+    the last window of the history, and local members (the classical models of
+    :mod:`skattn.baselines`, also frozen, as a fitted search's best estimator or in an inner
+    ensemble) the whole history, as they do alone.
 
     Parameters
     ----------
@@ -1097,9 +1114,11 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         as :meth:`predict_quantiles` combines them: the last window of ``history`` (left-padded
         with its first value when shorter than the window; warned about when shorter than what
         the members' networks read, see Warns) is read by every window member, and a local
-        member (a baseline, ``local_model = True``) gives its own ``forecast_quantiles`` of the
-        whole history, as it does alone (until session 27 it read the last window, as in
-        :meth:`predict_quantiles`).
+        member (a baseline, ``local_model = True``; see :meth:`forecast`) gives its own
+        ``forecast_quantiles`` of the whole history, as it does alone (until session 27 it read
+        the last window, as in :meth:`predict_quantiles`). When every member is local there is
+        no window: ``steps`` may exceed the horizon, as the members allow, and nothing is
+        padded.
 
         Parameters
         ----------
@@ -1135,6 +1154,13 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         local = self._local_members()
         if not local:
             return forecast_quantiles_of(self, history, steps)
+        if len(local) == len(self.estimators_):
+            # no window to read, none padded (its warning named a window no member reads) and
+            # no horizon of the ensemble's own: the members' rules hold, as alone
+            steps = self.n_outputs_ if steps is None else check_steps(steps)
+            values = self._local_forecasts(local, "forecast_quantiles",
+                                           as_history(history, self.n_channels_), steps)
+            return self._combined_local(values, "forecast_quantiles")
 
         def quantiles_of_window(windows, history, steps):  # (1, horizon, Q)
             # the local members' from the whole history (checked by now), every step they are
@@ -1173,11 +1199,14 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         forecasts alone: a window member predicts from the last window of ``history``
         (left-padded with its first value when shorter, as :func:`skattn.make_windows` does),
         and beyond the horizon reads the combined forecasts fed back recursively; a local member
-        (a baseline of :mod:`skattn.baselines`, ``local_model = True``) fits the whole history
-        and forecasts all ``steps`` values in one call of its own ``forecast``. Until session 27
-        local members were given the last window too (``ForecastEnsemble([ETS, Theta])``
-        fitted 36 of the airline's 132 values), so the ensemble's forecast was not the
-        combination of the members' own.
+        fits the whole history and forecasts all ``steps`` values in one call of its own
+        ``forecast``: a baseline of :mod:`skattn.baselines` (``local_model = True``), also
+        frozen or as a fitted search's best estimator, and an inner ForecastEnsemble with such
+        members (given ``future_covariates`` for its window members). A Pipeline is a window
+        member whatever its last step. Until session 27 local members were given the last
+        window too (``ForecastEnsemble([ETS, Theta])`` fitted 36 of the airline's 132 values),
+        so the ensemble's forecast was not the combination of the members' own. When every
+        member is local nothing is fed back, and no ``future_covariates`` are needed.
 
         Parameters
         ----------
@@ -1225,6 +1254,15 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         # follow the package's recursion, reading the combined forecasts fed back.
         steps = check_steps(steps)
         whole_history = as_history(history, self.n_channels_)  # (n, C), as the recursion reads it
+        if len(local) == len(self.estimators_):
+            # nothing to feed back: no future_covariates are needed beyond the horizon. Given,
+            # they go to the members that are ensembles, whose window members read them; with
+            # none, every member refuses them as alone (a baseline uses none)
+            return self._combined_local(
+                self._local_forecasts(
+                    local, "forecast", whole_history, steps, future_covariates,
+                    covariates_to_all=not any(isinstance(model, ForecastEnsemble)
+                                              for model in local.values())), "forecast")
         horizon = self.n_outputs_
         n_rounds = math.ceil(steps / horizon)
         local_values = {}  # member index -> (n_rounds * horizon,), from the first round on
@@ -1236,7 +1274,8 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                 # called once the recursion has checked steps, history and future_covariates
                 local_values.update(
                     (index, _edge_padded(values, n_rounds * horizon)) for index, values
-                    in self._local_forecasts(local, "forecast", whole_history, steps).items())
+                    in self._local_forecasts(local, "forecast", whole_history, steps,
+                                             future_covariates).items())
             given = {index: values[round_number * horizon:(round_number + 1) * horizon]
                      for index, values in local_values.items()}
             windows = as_model_windows(self, current[None])
@@ -1252,27 +1291,83 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                                   owner=self)
 
     def _local_members(self):
-        """The indices in ``estimators_`` of the local models (``local_model = True``: the
-        baselines, which fit each history they forecast, see
-        :func:`skattn.model_selection.is_local_model`)."""
-        return [index for index, member in enumerate(self.estimators_)
-                if bool(getattr(member, "local_model", False))]
+        """Member index in ``estimators_`` -> the model whose own forecasts that member gives
+        from the whole history (:func:`_whole_history_model`), for the members that do."""
+        found = {}
+        for index, member in enumerate(self.estimators_):
+            model = _whole_history_model(member)
+            if model is not None:
+                found[index] = model
+        return found
 
-    def _local_forecasts(self, local, method, history, steps):
-        """Member index -> ``member.<method>(history, steps)`` for the local members ``local``
-        (``forecast``: (steps,); ``forecast_quantiles``: (steps, n_quantiles)), each warning
-        once and any error naming its member."""
+    def _local_forecasts(self, local, method, history, steps, future_covariates=None,
+                         covariates_to_all=False):
+        """Member index -> ``model.<method>(history, steps)`` for the models of ``local``
+        (:meth:`_local_members`; ``forecast``: (steps,), ``forecast_quantiles``: (steps,
+        n_quantiles)), each warning once and any error naming its member.
+
+        ``future_covariates`` go to the members that are ensembles (whose window members read
+        them), or, with ``covariates_to_all``, to every member, which refuses them as alone (a
+        baseline uses none); not to a baseline beside window members, which read them.
+
+        Raises
+        ------
+        NonFiniteForecastError
+            When a member forecasts NaN for a step asked for, naming it: any median or mean of
+            a NaN is NaN, and the recursion's message would say it came from the last window.
+            A member's inf is left to the combination (a median is robust to it).
+        """
         values = {}
+        names = self._member_names()
         with self._each_member_warning_once():
-            for index in local:
-                name, member = self._member_names()[index], self.estimators_[index]
+            for index, model in local.items():
+                label = self._member_label(index)
+                covariates = ({} if future_covariates is None or method != "forecast" or not (
+                    covariates_to_all or isinstance(model, ForecastEnsemble))
+                    else {"future_covariates": future_covariates})
                 try:
-                    with attributed_to(name):
-                        values[index] = np.asarray(getattr(member, method)(history, steps),
-                                                   dtype=np.float64)
+                    with attributed_to(names[index]):
+                        forecast = np.asarray(getattr(model, method)(history, steps,
+                                                                     **covariates),
+                                              dtype=np.float64)
                 except NonFiniteForecastError as exc:
                     raise self._member_error(exc, index, method) from exc
                 except Exception as exc:
-                    raise naming(exc, f"{type(self).__name__}.{method}: "
-                                      f"{self._member_label(index)}") from exc
+                    raise naming(exc, f"{type(self).__name__}.{method}: {label}") from exc
+                if np.isnan(forecast).any():
+                    step, *column = (int(k) for k in np.argwhere(np.isnan(forecast))[0])
+                    quantile = ("" if not column else
+                                f", quantile {self.quantiles_[column[0]]:g}")
+                    # forecasts None, position None: raised as it is, by the recursion too
+                    raise NonFiniteForecastError(
+                        f"{type(self).__name__}.{method}: {label} forecast NaN for step "
+                        f"{step + 1} (of {steps}){quantile} from the whole history, which it "
+                        f"fits as it does alone: not a number, it is no forecast, and any "
+                        f"median or mean of the members is NaN there. Check that member's fit "
+                        f"on this history, or leave it out", subject=label, value=float("nan"))
+                values[index] = forecast
         return values
+
+    def _combined_local(self, values, method):
+        """The members' values (member index -> (steps,) or (steps, n_quantiles)), every member
+        a local one, combined as :meth:`predict` combines them; a NonFiniteForecastError where
+        the combination is not finite (infinite values of half the members or more in a
+        median, of any in a mean), naming the step and those members."""
+        members = np.stack([values[index] for index in range(len(self.estimators_))])
+        combined = self._combined(members)
+        if np.isfinite(combined).all():
+            return combined
+        step, *column = (int(k) for k in np.argwhere(~np.isfinite(combined))[0])
+        where = (step,) + tuple(column)
+        culprits = [self._member_label(index) for index in range(len(members))
+                    if not np.isfinite(members[(index,) + where])]
+        text, why = _non_finite_value(float(combined[where]))
+        kind = "median" if self.aggregate_ == "median" else (
+            "mean" if self.weights_ is None else "weighted mean")
+        quantile = "" if not column else f", quantile {self.quantiles_[column[0]]:g}"
+        raise NonFiniteForecastError(
+            f"{type(self).__name__}.{method}: {_listed(culprits)} forecast an infinity for "
+            f"step {step + 1} (of {combined.shape[0]}){quantile}, from the whole history, and "
+            f"the {kind} of the members is {text} there: {why}. Check those members' fits on "
+            f"this history, or leave them out", subject=_listed(culprits),
+            value=float(combined[where]))

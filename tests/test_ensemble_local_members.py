@@ -155,14 +155,17 @@ def test_forecast_quantiles_of_local_members_come_from_the_whole_history():
                ("seasonal", SeasonalNaiveForecaster(12, quantiles=q)),
                ("seasonal4", SeasonalNaiveForecaster(4, quantiles=q))]
     ensemble = ForecastEnsemble(members).fit(X, y)
-    for steps in (None, 2):
+    # every member local: no window, so no horizon of the ensemble's own (the members' rules,
+    # as alone: a baseline's intervals widen beyond it by its own error propagation)
+    for steps in (None, 2, 3 * HORIZON):
         alone = np.stack([member.forecast_quantiles(series, steps)
                           for member in ensemble.estimators_])
         np.testing.assert_array_equal(ensemble.forecast_quantiles(series, steps),
                                       np.median(alone, axis=0))
-    # the ensemble's own rule still holds: no quantiles beyond the horizon
-    with pytest.raises(ValueError, match="exceeds the trained horizon"):
-        ensemble.forecast_quantiles(series, HORIZON + 1)
+    # and no padded window to warn of (its warning named a window no member reads)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ensemble.forecast_quantiles(series[:3], 2)
 
 
 def test_a_mixed_ensemble_combines_window_and_whole_history_quantiles():
@@ -178,6 +181,9 @@ def test_a_mixed_ensemble_combines_window_and_whole_history_quantiles():
     expected = (fitted_attention.predict_quantiles(series[None, -WINDOW:])[0]
                 + naive.forecast_quantiles(series)) / 2
     np.testing.assert_allclose(ensemble.forecast_quantiles(series), expected, rtol=1e-12)
+    # with a window member, the ensemble's rule holds: no quantiles beyond the horizon
+    with pytest.raises(ValueError, match="exceeds the trained horizon"):
+        ensemble.forecast_quantiles(series, HORIZON + 1)
 
 
 def test_a_local_member_that_fails_is_named():
@@ -193,9 +199,37 @@ def test_a_local_member_forecasting_nan_is_named_and_nothing_is_returned():
     X, y = _windows()
     ensemble = ForecastEnsemble([("naive", NaiveForecaster()), ("nan", _NaNNaive())],
                                 aggregate="mean").fit(X, y)
-    with pytest.raises(ValueError, match=r"step 1 \(of 6\) is NaN \(member 'nan' "
-                                         r"\(_NaNNaive\) forecast it\)"):
+    with pytest.raises(ValueError, match=r"^ForecastEnsemble.forecast: member 'nan' "
+                                         r"\(_NaNNaive\) forecast NaN for step 1 \(of 6\) "
+                                         r"from the whole history"):
         ensemble.forecast(_series(), HORIZON)
+    # beside a window member, the same words (the recursion's named the last window)
+    mixed = ForecastEnsemble([("attention", _small_attention()), ("nan", _NaNNaive())]).fit(X, y)
+    with pytest.raises(ValueError, match=r"^ForecastEnsemble.forecast: member 'nan' "
+                                         r"\(_NaNNaive\) forecast NaN for step 1 \(of 13\) "
+                                         r"from the whole history"):
+        mixed.forecast(_series(), 2 * HORIZON + 1)
+
+
+class _InfNaive(NaiveForecaster):
+    def forecast(self, history, steps, future_covariates=None):
+        return np.full(steps, np.inf)
+
+
+def test_a_median_is_robust_to_one_local_members_inf_and_a_mean_is_not():
+    X, y = _windows()
+    members = [("naive", NaiveForecaster()), ("seasonal", SeasonalNaiveForecaster(12)),
+               ("inf", _InfNaive())]
+    series = _series()
+    median = ForecastEnsemble(members).fit(X, y).forecast(series, HORIZON)
+    # the median of two finite values and an inf: the larger finite one
+    np.testing.assert_array_equal(median, np.maximum(
+        NaiveForecaster().fit(X, y).forecast(series, HORIZON),
+        SeasonalNaiveForecaster(12).fit(X, y).forecast(series, HORIZON)))
+    with pytest.raises(ValueError, match=r"member 'inf' \(_InfNaive\) forecast an infinity "
+                                         r"for step 1 \(of 6\), from the whole history, and "
+                                         r"the mean of the members is inf"):
+        ForecastEnsemble(members, aggregate="mean").fit(X, y).forecast(series, HORIZON)
 
 
 def test_bad_arguments_are_refused_before_any_local_member_fits():
@@ -227,3 +261,77 @@ def test_backtest_scores_the_ensemble_of_baselines_as_their_combination():
         series, HORIZON, WINDOW, n_origins=2, return_forecasts=True, sort_by=None)
     np.testing.assert_allclose(forecasts["both"],
                                (forecasts["seasonal"] + forecasts["mean"]) / 2, rtol=1e-15)
+
+
+def test_members_holding_a_local_model_forecast_from_the_whole_history_too():
+    # review, session 27: an inner ensemble of baselines, a search over a baseline and a frozen
+    # baseline are local members as well (the first two were given the last window)
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+
+    series = _series()
+    X, y = _windows()
+    inner = ForecastEnsemble([("mean", _HistoryMean()), ("naive", NaiveForecaster())],
+                             aggregate="mean").fit(X, y)
+    search = GridSearchCV(SeasonalNaiveForecaster(), {"season_length": [4, 12]},
+                          cv=TimeSeriesSplit(3)).fit(X, y)
+    frozen = FrozenEstimator(_HistoryMean().fit(X, y))
+    outer = ForecastEnsemble([("inner", inner), ("search", search), ("frozen", frozen)],
+                             aggregate="mean").fit(X, y)
+    for steps in (HORIZON, 2 * HORIZON + 1):
+        expected = np.mean([inner.forecast(series, steps),
+                            search.best_estimator_.forecast(series, steps),
+                            np.full(steps, series.mean())], axis=0)
+        np.testing.assert_allclose(outer.forecast(series, steps), expected, rtol=1e-12)
+
+
+def test_a_pipeline_ending_in_a_baseline_reads_its_window():
+    # make_pipeline(LastSteps(12), ...) is meant to read 12 values: a window member
+    from sklearn.pipeline import make_pipeline
+    from skattn import LastSteps
+
+    series = _series()
+    X, y = _windows()
+    ensemble = ForecastEnsemble([("mean", _HistoryMean()),
+                                 ("recent", make_pipeline(LastSteps(12), _HistoryMean()))],
+                                aggregate="mean").fit(X, y)
+    recent = ensemble.estimators_[1]
+    expected = (series.mean() + recent.predict(series[None, -WINDOW:])[0]) / 2
+    np.testing.assert_allclose(ensemble.forecast(series, HORIZON), expected, rtol=1e-12)
+
+
+def test_an_ensemble_of_baselines_with_covariates_needs_no_future_covariates():
+    # review, session 27: with every member local nothing is fed back, so no covariates of the
+    # future steps are needed (they were demanded beyond the horizon), and given, each member
+    # refuses them as alone
+    series = _series()
+    covariate = np.cos(np.arange(series.size))
+    X, y = make_windows(series, WINDOW, HORIZON, covariates=covariate)
+    ensemble = ForecastEnsemble([("naive", NaiveForecaster()),
+                                 ("seasonal", SeasonalNaiveForecaster(12))]).fit(X, y)
+    history = np.column_stack([series, covariate])
+    steps = 2 * HORIZON + 1
+    expected = np.median([member.forecast(history, steps) for member in ensemble.estimators_],
+                         axis=0)
+    np.testing.assert_array_equal(ensemble.forecast(history, steps), expected)
+    with pytest.raises(ValueError, match=r"member 'naive' \(NaiveForecaster\): "
+                                         r"NaiveForecaster uses no covariates"):
+        ensemble.forecast(history, steps, future_covariates=np.zeros((steps, 1)))
+
+
+def test_an_inner_ensemble_gets_the_future_covariates_its_window_members_read():
+    series = _series()
+    covariate = np.cos(np.arange(series.size))
+    X, y = make_windows(series, WINDOW, HORIZON, covariates=covariate)
+    inner = ForecastEnsemble([("attention", _small_attention()),
+                              ("naive", NaiveForecaster())]).fit(X, y)
+    outer = ForecastEnsemble([("inner", inner), ("seasonal", SeasonalNaiveForecaster(12))],
+                             aggregate="mean").fit(X, y)
+    history = np.column_stack([series, covariate])
+    steps = 2 * HORIZON
+    future = np.sin(np.arange(steps))[:, None]
+    fitted_inner, seasonal = outer.estimators_
+    expected = (fitted_inner.forecast(history, steps, future_covariates=future)
+                + seasonal.forecast(history, steps)) / 2
+    np.testing.assert_allclose(outer.forecast(history, steps, future_covariates=future),
+                               expected, rtol=1e-12)
