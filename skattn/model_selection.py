@@ -1067,6 +1067,14 @@ def _warn_of_unaligned_ends(series_list, lengths, horizon):
     found = [_time_index_of(values) for values in series_list]
     if len(found) < 2 or any(time_index is None for time_index in found):
         return
+    # the ends compared before any entry is formatted: formatting three of every series cost
+    # 0.2 ms per series, 0.53 s of a 1.03 s backtest of 3,000 aligned monthly series (review)
+    try:
+        ends = [index[size - 1] for (index, _), size in zip(found, lengths)]
+        if not min(ends) < max(ends):
+            return
+    except (TypeError, ValueError):  # times that cannot be compared (see the message's rule)
+        return
     # three entries of each index as text, only these formatted (an index can be millions long)
     shown = [_positions_as_text(index, (size - 1, size - horizon, size - horizon - 1))
              for (index, _), size in zip(found, lengths)]
