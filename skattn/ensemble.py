@@ -752,6 +752,24 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                 quantiles is not None and np.array_equal(quantiles, member_quantiles[0])
                 for quantiles in member_quantiles) else None
 
+    @property
+    def local_model(self):
+        """Whether this fitted ensemble forecasts every series by fitting it, as the baselines do:
+        True when every member is a local one (see :meth:`forecast`).
+        :func:`skattn.model_selection.backtest` then forecasts its series in parallel
+        (``n_jobs``), as it does a baseline's: an ensemble of baselines forecast one series
+        after another (scale trial, session 27). False before fit."""
+        members = getattr(self, "estimators_", None)
+        return bool(members) and all(_whole_history_model(member) is not None
+                                     for member in members)
+
+    @property
+    def _needs_library(self):
+        # backtest's pool is for models that take more than microseconds a series (see
+        # model_selection._worth_a_pool): not for an ensemble of naive forecasts
+        return any(getattr(_whole_history_model(member), "_needs_library", True)
+                   for member in getattr(self, "estimators_", ()))
+
     def __sklearn_is_fitted__(self):
         # fitted once the members are: fit sets n_channels_ and n_outputs_ before them, so a
         # fit whose member failed (or whose members' warnings an "error" filter raised) looked

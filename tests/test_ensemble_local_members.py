@@ -335,3 +335,30 @@ def test_an_inner_ensemble_gets_the_future_covariates_its_window_members_read():
                 + seasonal.forecast(history, steps)) / 2
     np.testing.assert_allclose(outer.forecast(history, steps, future_covariates=future),
                                expected, rtol=1e-12)
+
+
+def test_an_ensemble_of_local_members_is_a_local_model_for_backtest():
+    # scale trial, session 27: backtest forecast an ensemble of baselines one series after
+    # another, where it spreads a baseline's over processes (n_jobs)
+    from skattn.model_selection import is_local_model
+
+    X, y = _windows()
+    members = [("naive", NaiveForecaster()), ("mean", _HistoryMean())]
+    assert not is_local_model(ForecastEnsemble(members))  # unfitted: nothing to say yet
+    assert is_local_model(ForecastEnsemble(members).fit(X, y))
+    assert not is_local_model(ForecastEnsemble(members + [("a", _small_attention())]).fit(X, y))
+    # naive forecasts take microseconds: not worth a pool of processes (as for the baselines)
+    assert ForecastEnsemble(members).fit(X, y)._needs_library is False
+
+
+def test_backtest_forecasts_an_ensemble_of_baselines_alike_in_processes():
+    pytest.importorskip("statsforecast")
+    from skattn.baselines import ThetaForecaster
+
+    series = [_series()[:96 + 6 * k] for k in range(4)]
+    model = ForecastEnsemble([("theta", ThetaForecaster(12)), ("naive", NaiveForecaster())],
+                             aggregate="mean")
+    assert ForecastEnsemble(model.estimators).fit(*_windows())._needs_library
+    _, serial = backtest({"e": model}, series, HORIZON, WINDOW, return_forecasts=True, n_jobs=1)
+    _, pooled = backtest({"e": model}, series, HORIZON, WINDOW, return_forecasts=True, n_jobs=2)
+    np.testing.assert_array_equal(pooled["e"], serial["e"])
