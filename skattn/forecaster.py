@@ -543,6 +543,36 @@ def _check_network_fits_in_memory(config, batch_size):
         "choose a smaller d_model, d_ff, n_layers, patch_len or batch_size")
 
 
+def _check_working_copies_fit_in_memory(X3, Y, dtype, weighted):
+    """A ValueError (skattn.windows.check_fits_in_memory) before fit computes its scaling and
+    makes its working copies of the windows ``X3`` (n, T, C) and targets ``Y`` (n, horizon), for
+    a fit whose copies the machine cannot hold: it failed with NumPy's _ArrayMemoryError
+    half-way (1.98M windows of 96 under a 6 GB limit; scale trial, session 27). ``dtype``: the
+    training's; ``weighted``: sample_weight given. An upper estimate of the peak over X and y as
+    given (the caller's, counted by make_windows' own check), the larger of two stages'
+    (tracemalloc, session 27):
+
+    * the scaling's statistics: float64 copies of X, 3-5 times X in float64 (3.0 C-ordered,
+      4.0 F-ordered float64 X; 4.0 / 5.0 float32), or, for a C-contiguous X above
+      _CHUNKED_STATISTICS_MIN_BYTES (or weighted), chunks of rows of _STATISTICS_CHUNK_BYTES;
+    * X and y scaled to ``dtype`` (held while training), plus the checks of the targets'
+      float64 (n, horizon) temporaries (2.5 at most), two chunks of rows of the scaling and
+      the units check's sample (17 bytes a value): 1.33M windows of 28, horizon 7, float32:
+      366 MiB measured, 531 MiB estimated."""
+    from .baselines import TARGET_CHECK_VALUES  # baselines imports this module
+    n_targets = X3.shape[0] * Y.shape[1]
+    chunked = X3.flags.c_contiguous and (weighted or X3.size * 8 > _CHUNKED_STATISTICS_MIN_BYTES)
+    statistics = 2 * _STATISTICS_CHUNK_BYTES if chunked else 5 * 8 * X3.size
+    copies = (np.dtype(dtype).itemsize * (X3.size + n_targets) + 3 * 8 * n_targets
+              + 2 * _STATISTICS_CHUNK_BYTES + 3 * 8 * TARGET_CHECK_VALUES)
+    check_fits_in_memory(
+        max(statistics, copies),
+        f"fit's working copies of X and y ({X3.shape[0]} windows scaled to {np.dtype(dtype)})",
+        "fit on fewer windows (a sample of the rows, or fewer series or a shorter window in "
+        "make_windows), " + ("train with dtype='float32', " if np.dtype(dtype).itemsize > 4 else "")
+        + "or train on a batch of rows at a time with partial_fit")
+
+
 def _robust_spreads(unit, magnitude):
     """Each channel's robust spread (C,): 1.4826 x the median absolute deviation of ``unit``
     (n, T, C), the windows divided by ``magnitude`` (C,), times ``magnitude``. The whole-array
@@ -974,7 +1004,16 @@ def _warn_if_targets_not_in_window_units(X3, Y, Xs, Ys, *, model="AttentionForec
     of the series the windows show; whether it warned. ``X3`` (n, T, C) and ``Y`` (n, horizon):
     the training windows and targets as given; ``Xs``, ``Ys``: both scaled by X's target channel
     (NaN targets are values past the end of a series). ``model`` and ``scale_name``: the class
-    and the name of that scale, for the message (the baselines share the check)."""
+    and the name of that scale, for the message (the baselines share the check).
+
+    Reads the first rows only, as the baselines' checks do (baselines.TARGET_CHECK_VALUES values
+    of the target channel; in make_windows' rows, windows one step apart): on every row its
+    float64 copies of the windows took 3.4 times X+y (float32) at fit's peak, and a fit of 1.98M
+    windows of 96 that had room to train failed here with NumPy's _ArrayMemoryError (scale
+    trial, session 27)."""
+    from .baselines import TARGET_CHECK_VALUES  # baselines imports this module
+    n_check = max(1, TARGET_CHECK_VALUES // max(1, X3.shape[1]))
+    X3, Y, Xs, Ys = X3[:n_check], Y[:n_check], Xs[:n_check], Ys[:n_check]  # views
     window_means = Xs[:, :, 0].mean(axis=1, dtype=np.float64)  # (n,)
     with warnings.catch_warnings():  # every row has an observed target (checked before)
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -1552,7 +1591,13 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         return out
 
     def _scale_y(self, Y, dtype):
-        return np.ascontiguousarray((Y - self.channel_mean_[0]) / self.channel_scale_[0], dtype=dtype)
+        # Y (n, horizon) -> (n, horizon) in dtype, C-contiguous; a chunk of rows at a time, as
+        # _scale_X (bitwise the whole-array formula): its two float64 temporaries, each twice
+        # a float32 Ys, were most of fit's remaining peak (scale trial, session 27)
+        out = np.empty(Y.shape, dtype=dtype)
+        for rows in _row_chunks(Y.shape[0], 8 * Y.shape[1]):
+            out[rows] = (Y[rows] - self.channel_mean_[0]) / self.channel_scale_[0]
+        return out
 
     # ----------------------------------------------------------------------------------------
     # Fitting
@@ -1759,6 +1804,9 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                     f"{Y.shape[1]} value(s) per window, so trend_degree can be at most "
                     f"{Y.shape[1] - 1}"
                 )
+            # before the scaling's statistics and copies (a continued fit keeps its dtype)
+            _check_working_copies_fit_in_memory(
+                X3, Y, self.dtype if reset else self.config_.dtype, weights is not None)
             rng = self._training_rng(reset)
             early_stopping = self.early_stopping and not partial
             if early_stopping:
@@ -1858,6 +1906,7 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                     # ...scaled as it scales: with every row, the held-out ones no longer held out
                     # (the outlier warning, if any, was said by the first scaling)
                     self._fit_scaling(X3, weights, warn=False)
+                    del Xs, Ys  # not two copies at once
                     with np.errstate(over="ignore"):
                         Xs = self._scale_X(X3, dtype)
                         Ys = self._scale_y(Y, dtype)
