@@ -595,7 +595,31 @@ def _is_regular_datetime(pd, index, one_length=None, stamps=None):
     if len(wall) <= _CALENDAR_MAX and (_calendar_step(wall, unit) is not None
                                        or _semimonthly(wall, unit)):
         return True
+    if len(wall) <= _CALENDAR_MAX and not _pandas_may_infer(wall, unit):
+        return False
     return _infer_freq(pd, index) is not None
+
+
+def _pandas_may_infer(wall, unit):
+    """False where pandas' ``infer_freq`` surely infers no frequency for the increasing,
+    unique wall-clock times ``wall`` (int64 in ``unit``, three or more) whose steps are not all
+    of one length; True where it may. pandas (``_FrequencyInferer.get_freq``) infers, for such
+    times: from a shortest step of whole days, months (one month step throughout: monthly,
+    quarterly, yearly), business days (steps of 1 and 3 days, exactly) or a weekday of the month
+    (one weekday throughout); else business hours (steps of 1, 17 or 65 hours). A few NumPy passes
+    where pandas took 0.3 ms, per series, for every series with a gap (a daily series missing a
+    day: scale trial, session 27)."""
+    steps = wall[1:] - wall[:-1]
+    day = 86_400 * _PER_SECOND[unit]
+    if steps.min() % day:
+        hour = day // 24
+        return bool(np.isin(steps, (hour, 17 * hour, 65 * hour)).all())
+    if (((wall // day + 3) % 7) == (wall[0] // day + 3) % 7).all():  # 1 January 1970: Thursday
+        return True  # one weekday throughout: a weekday of the month ('WOM-2TUE')
+    if ((steps == day) | (steps == 3 * day)).all():
+        return True  # business days
+    month_steps = np.diff(wall.view(_TIME_DTYPES[unit]).astype(_MONTHS).view(np.int64))
+    return bool((month_steps == month_steps[0]).all())
 
 
 def _steps_named(pd, index):
@@ -802,24 +826,46 @@ def check_time_index(values, what):
     found = _time_index_of(values)
     if found is None:
         return
-    pd = sys.modules["pandas"]
     index, kind = found
-    # an index found in order and regular is not checked again (pandas indexes are immutable):
-    # a loop of forecasts over the columns of one frame shares one index object
-    if len(index) < 2 or _REGULAR_INDEXES.get(id(index)) is index:
-        return
-    if _check_index(pd, index, what, kind):
-        _REGULAR_INDEXES[id(index)] = index
+    if _index_is_irregular(index, what, kind):
+        warnings.warn(_irregular_message(index, what, kind), TimeGapWarning,
+                      stacklevel=stacklevel_of_caller(__name__, whole_package=True))
 
 
 #: the time indexes :func:`check_time_index` found in order and regular, by id, held weakly (an
 #: entry leaves with its index, before its id can be reused)
 _REGULAR_INDEXES = weakref.WeakValueDictionary()
 
+#: the time indexes found in order but irregular (a gap, repeated times), as
+#: :data:`_REGULAR_INDEXES`: a panel of columns of one frame shares one index, checked once
+#: (10,000 series on one index with a gap took 9 s of checks and messages; scale trial,
+#: session 27)
+_IRREGULAR_INDEXES = weakref.WeakValueDictionary()
+
+
+def _index_is_irregular(index, what, kind):
+    """Whether the time ``index`` (of :func:`_time_index_of`) is in order but irregular (a gap,
+    repeated times: what the TimeGapWarning is about); False when it is regular; the ValueError
+    of an index out of time order or with a NaT. Nothing is formatted: the message is
+    :func:`_irregular_message`'s, made only where it is shown."""
+    # an index found regular (or irregular) is not checked again (pandas indexes are
+    # immutable): a loop of forecasts over the columns of one frame shares one index object
+    if len(index) < 2 or _REGULAR_INDEXES.get(id(index)) is index:
+        return False
+    if _IRREGULAR_INDEXES.get(id(index)) is index:
+        return True
+    pd = sys.modules["pandas"]
+    if _check_index(pd, index, what, kind):
+        _REGULAR_INDEXES[id(index)] = index
+        return False
+    _IRREGULAR_INDEXES[id(index)] = index
+    return True
+
 
 def _check_index(pd, index, what, kind):
     """:func:`check_time_index` of a DatetimeIndex or PeriodIndex of two or more entries: True
-    when it is in order and regular; else the ValueError, or the TimeGapWarning and False."""
+    when it is in order and regular; False when it is in order but irregular (repeated times, a
+    gap); else the ValueError."""
     stamps = index.asi8  # nanoseconds (or the index's unit), or a PeriodIndex's ordinals
     # an index of up to _STEP_CHUNK + 1 entries is checked in NumPy, its steps at once, and one
     # that increases by one step (hourly, daily, periods without a gap) is done with in a few
@@ -837,35 +883,50 @@ def _check_index(pd, index, what, kind):
         if index.hasnans or not index.is_monotonic_increasing:
             raise ValueError(_time_order_message(index, what, kind))
         if not index.is_unique:
-            warnings.warn(_repeated_times_message(index, what, kind), TimeGapWarning,
-                          stacklevel=stacklevel_of_caller(__name__, whole_package=True))
-            return False
-    clock_change = ""
+            return False  # repeated times
     if kind == "PeriodIndex":
         # ordinals: consecutive periods of freq nM are n apart
         step = index.freq.n
         ordinals = index.asi8
         if step == 1 and ordinals[-1] - ordinals[0] == len(index) - 1:
             return True  # strictly increasing and as many as their span: no gap, without a pass
-        position, freq = _first_other_step(ordinals, step), index.freqstr
-        if position is None:
-            return True
-        around = f" (steps of {freq!r} around it)"
-        remedy = (f"values.reindex(pd.period_range(values.index[0], values.index[-1], "
-                  f"freq={freq!r})), then fill the NaN")
-    else:
-        # in the order of their cost: a freq set (a date_range, asfreq); steps of one length
-        # (hourly, daily, weekly), in a pass over the index (above, for a short one); calendar
-        # months (monthly, quarterly, yearly on any day) in a few NumPy passes; and only then
-        # pandas' inference, ~25 times slower, for business days and the like (it took 0.1 ms
-        # of every forecast of a monthly history; review, session 21)
-        if index.freq is not None or _is_regular_datetime(
-                pd, index, one_length=None if steps is None else False, stamps=stamps):
-            return True
-        position, named = _first_datetime_gap(pd, index)
-        around = "" if named is None else f" (steps of {named[0]} around it)"
-        remedy = (f"values.asfreq({named[1]}), then fill the NaN" if named is not None else
-                  "values.asfreq(step), then fill the NaN")
+        return _first_other_step(ordinals, step) is None
+    # in the order of their cost: a freq set (a date_range, asfreq); steps of one length
+    # (hourly, daily, weekly), in a pass over the index (above, for a short one); calendar
+    # months (monthly, quarterly, yearly on any day) in a few NumPy passes; and only then
+    # pandas' inference, ~25 times slower, for business days and the like (it took 0.1 ms
+    # of every forecast of a monthly history; review, session 21)
+    return index.freq is not None or _is_regular_datetime(
+        pd, index, one_length=None if steps is None else False, stamps=stamps)
+
+
+def _first_gap(pd, index, kind):
+    """``(position, around, remedy)`` of the first gap of an increasing, unique, irregular
+    ``index``: the gap is from ``position - 1`` to ``position``; ``around`` names the steps
+    around it (text, or ""), ``remedy`` is the reindexing that fills it."""
+    if kind == "PeriodIndex":
+        freq = index.freqstr
+        position = _first_other_step(index.asi8, index.freq.n)
+        return (position, f" (steps of {freq!r} around it)",
+                f"values.reindex(pd.period_range(values.index[0], values.index[-1], "
+                f"freq={freq!r})), then fill the NaN")
+    position, named = _first_datetime_gap(pd, index)
+    around = "" if named is None else f" (steps of {named[0]} around it)"
+    remedy = (f"values.asfreq({named[1]}), then fill the NaN" if named is not None else
+              "values.asfreq(step), then fill the NaN")
+    return position, around, remedy
+
+
+def _irregular_message(index, what, kind):
+    """The TimeGapWarning message of :func:`check_time_index` for an index that
+    :func:`_index_is_irregular` found irregular: its repeated times, or its first gap."""
+    if not index.is_unique:
+        return _repeated_times_message(index, what, kind)
+    pd = sys.modules["pandas"]
+    position, around, remedy = _first_gap(pd, index, kind)
+    clock_change = ""
+    if kind == "DatetimeIndex":
+        stamps = index.asi8
         # naive local times skip the hour the clocks go forward: hourly rows that are right
         per_hour = 3_600 * _PER_SECOND[getattr(index, "unit", "ns")]
         before = [stamps[k] - stamps[k - 1] for k in (position - 1, position + 1)
@@ -885,20 +946,89 @@ def _check_index(pd, index, what, kind):
                 "clocks went back, exported once), that hour is missing: reindex and fill as "
                 "above instead.")
     times = _positions_as_text(index, (position - 1, position))
-    warnings.warn(
+    return (
         f"{what} has an irregular {kind}: its first gap is between position {position - 1} "
         f"({times[0]}) and position {position} ({times[1]}){around}. The model reads the values "
         f"as consecutive time steps, so a missing step shifts every season after it: reindex "
         f"with the missing steps filled ({remedy}, e.g. by interpolate(); docs/pandas.md, "
         f"'Table to series'). Steps missing by design (trading days) can stay: filter this "
-        f"warning by its class, skattn.exceptions.TimeGapWarning.{clock_change}",
-        TimeGapWarning, stacklevel=stacklevel_of_caller(__name__, whole_package=True))
-    return False
+        f"warning by its class, skattn.exceptions.TimeGapWarning.{clock_change}")
 
 
-def _as_series(values, what, allow_empty=False):
-    """A finite float64 1-D array, or a ValueError that says which series is wrong and how."""
-    check_time_index(values, what)
+#: the series a panel's TimeGapWarning names (:func:`_panel_gap_message`); the others are counted
+_GAPS_NAMED = 3
+
+
+def _irregular_found(index, what, kind):
+    """A short account of an irregular index for :func:`_panel_gap_message`: where its first
+    gap (or repeated time) is, with the times there."""
+    if not index.is_unique:
+        position = _first_step(index.asi8, lambda steps: steps == 0)
+        (time,) = _positions_as_text(index, (position,))
+        return f"{what} repeats {time} at position {position}"
+    position, around, _ = _first_gap(sys.modules["pandas"], index, kind)
+    times = _positions_as_text(index, (position - 1, position))
+    return (f"{what} has its first gap between position {position - 1} ({times[0]}) and "
+            f"position {position} ({times[1]}){around}")
+
+
+def _panel_gap_message(irregular, n_series):
+    """The one TimeGapWarning message of a call that checked ``n_series`` series (and their
+    covariates) and found ``irregular``, a list of ``(number, index, what, kind)`` in order:
+    their count, and the first few named, as :func:`_irregular_message` would name them. One
+    warning a series was 10,000 warnings (20,000 lines, 6 MB of stderr) from one make_windows
+    call of 10,000 series each missing a day (scale trial, session 27)."""
+    numbers = sorted({number for number, *_ in irregular})
+    named = [_irregular_found(index, what, kind) for _, index, what, kind in
+             irregular[:_GAPS_NAMED]]
+    more = len(irregular) - len(named)
+    listed = "; ".join(named) + (f"; and {more} more" if more else "")
+    return (
+        f"{len(numbers)} of the {n_series} series {'has' if len(numbers) == 1 else 'have'} "
+        f"an irregular time index (a gap, or "
+        f"repeated times): {listed}. The model reads the values as consecutive time steps, so "
+        f"a missing step shifts every season after it: reindex each with the missing steps "
+        f"filled (values.asfreq(step), then fill the NaN, e.g. by interpolate(); "
+        f"docs/pandas.md, 'Table to series'); skattn.windows.check_time_index(values, "
+        f"'series') warns with one series' own message and remedy. Steps missing by design "
+        f"(trading days) can stay: filter this warning by its class, "
+        f"skattn.exceptions.TimeGapWarning.")
+
+
+def _check_or_collect(values, what, irregular, number):
+    """:func:`check_time_index` of ``values``, or, with a list ``irregular``, its irregular index
+    appended to it as ``(number, index, what, kind)`` (``number``: of its series in the panel)
+    rather than warned of; the ValueError is raised either way. A panel warns once, for all its
+    series (:func:`_warn_of_irregular`)."""
+    if irregular is None:
+        check_time_index(values, what)
+        return
+    found = _time_index_of(values)
+    if found is not None and _index_is_irregular(found[0], what, found[1]):
+        irregular.append((number, found[0], what, found[1]))
+
+
+def _warn_of_irregular(irregular, n_series):
+    """The TimeGapWarning of a panel of ``n_series`` series whose checks found ``irregular``, a
+    list of ``(number, index, what, kind)``: nothing for none, one series' own message
+    (:func:`check_time_index`'s) for one irregular index, else one warning that counts the
+    series and names the first few (:func:`_panel_gap_message`)."""
+    if not irregular:
+        return
+    if len(irregular) == 1:
+        _, index, what, kind = irregular[0]
+        message = _irregular_message(index, what, kind)
+    else:
+        message = _panel_gap_message(irregular, n_series)
+    warnings.warn(message, TimeGapWarning,
+                  stacklevel=stacklevel_of_caller(__name__, whole_package=True))
+
+
+def _as_series(values, what, allow_empty=False, irregular=None, number=None):
+    """A finite float64 1-D array, or a ValueError that says which series is wrong and how.
+    ``irregular``: a list that collects an irregular time index, with ``number``, rather than
+    warn of it (:func:`_check_or_collect`; then :func:`_warn_of_irregular`)."""
+    _check_or_collect(values, what, irregular, number)
     try:
         array = as_float64(values, what)
     except ValueError as exc:
@@ -925,9 +1055,10 @@ def _as_series(values, what, allow_empty=False):
     return array
 
 
-def _as_covariates(values, n_steps, what):
-    """Covariates of one series as a finite float64 (n_steps, n_covariates) array."""
-    check_time_index(values, what)
+def _as_covariates(values, n_steps, what, irregular=None, number=None):
+    """Covariates of one series as a finite float64 (n_steps, n_covariates) array.
+    ``irregular``, ``number``: as :func:`_as_series`'."""
+    _check_or_collect(values, what, irregular, number)
     array = as_float64(values, what)
     if array.ndim == 1:
         array = array[:, None]
@@ -1085,12 +1216,19 @@ def _checked_channels(single, series_list, covariate_list, allow_empty):
     the first series (or covariates) that is wrong, and how. ``allow_empty``: an empty series
     gives a (0, C) array rather than an error."""
     n_covariates = first_with_count = None
+    # a panel's irregular time indexes, warned of once when every series is checked (one
+    # warning a series was 10,000 of them from one call; scale trial, session 27); a single
+    # series warns as check_time_index does
+    irregular = None if single else []
     for number, (values, cov) in enumerate(zip(series_list, covariate_list)):
         what = "series" if single else f"series[{number}]"
-        target = _as_series(values, what, allow_empty=allow_empty)
+        target = _as_series(values, what, allow_empty=allow_empty, irregular=irregular,
+                            number=number)
         channels = target[:, None]  # (L, 1)
         if cov is not None:
-            cov = _as_covariates(cov, target.shape[0], "covariates" if single else f"covariates[{number}]")
+            cov = _as_covariates(cov, target.shape[0],
+                                 "covariates" if single else f"covariates[{number}]",
+                                 irregular=irregular, number=number)
         # a None entry is a series without covariates: counted as 0, so that a mix of None and
         # arrays gets this message rather than NumPy's from concatenating the windows later
         n_this = 0 if cov is None else cov.shape[1]
@@ -1108,6 +1246,7 @@ def _checked_channels(single, series_list, covariate_list, allow_empty):
         if cov is not None:
             channels = np.concatenate([channels, cov], axis=1)  # (L, C)
         yield number, channels
+    _warn_of_irregular(irregular, len(series_list))
 
 
 def _check_window_args(window, horizon, step, min_history, min_target):
