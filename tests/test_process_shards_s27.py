@@ -12,30 +12,14 @@ import subprocess
 import sys
 
 import pytest
+from test_process_shards import _PRELUDE as _BASE_PRELUDE
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="worker processes are used on Linux only")
 
-_PRELUDE = r"""
-import os, sys, time, warnings
-import numpy as np
-import skattn.forecaster as F
-import skattn._process_shards as P
-from skattn import AttentionForecaster
-warnings.simplefilter("ignore")
-rng = np.random.default_rng(0)
-series = np.cumsum(rng.standard_normal((160, 40)), axis=1)
-X, y = series[:, :30], series[:, 30:]
-KW = dict(d_model=16, n_heads=2, n_layers=1, patch_len=5, dropout=0.1, batch_size=32,
-          max_epochs=4, n_jobs=2, random_state=0)   # 5 steps per epoch: 20 steps
-
-runs = []
-_run = P.ProcessShardRunner.run
-def counting_run(self, batch, seed):
-    runs.append(batch.size)
-    return _run(self, batch, seed)
-P.ProcessShardRunner.run = counting_run
-
+# the fresh interpreter's data, model and counted runs of tests/test_process_shards.py, and
+# helpers of these tests
+_PRELUDE = "import time\n" + _BASE_PRELUDE + r"""
 def on_threads(kind):
     F._SHARDS_IN_PROCESSES = False
     try:
