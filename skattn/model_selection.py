@@ -1317,7 +1317,9 @@ def backtest(
     series, then asked for ``forecast(history_before_origin, horizon)`` for each series; the
     forecast is scored against the ``horizon`` values from the origin on. Global models
     (AttentionForecaster) are thus trained once per origin across all series; local models (the
-    baselines, which fit each history inside ``forecast``) forecast the series in parallel.
+    baselines, which fit each history inside ``forecast``) forecast the series in parallel, and
+    their ``fit``, which reads the windows' shape only, gets the windows of each history's last
+    ``window + horizon`` values (the same model, without building every window).
 
     Parameters
     ----------
@@ -1735,16 +1737,30 @@ def backtest(
                 if covariate_arrays is not None:
                     covariate_histories = [covariate_arrays[i][:origins[j, i]]
                                            for i in range(n_series)]
+                # a local model (a baseline) forecasts from each whole history, and its fit
+                # reads the windows' shape only: the last window + horizon values of each
+                # history give it the same model, where every window of 10,000 series was 38% of
+                # a naive backtest, and 50,000 daily series of 500 were refused for 11.8 GiB of
+                # windows they never read (scale trial, session 27)
+                # (the windows past the end that min_target adds lie in those values too)
+                kept = (window + horizon if is_local_model(template)
+                        and name not in weight_functions else None)
+                window_histories = histories if kept is None else [
+                    history[-kept:] for history in histories]
+                window_covariates = covariate_histories if (
+                    kept is None or covariate_histories is None) else [
+                    values[-kept:] for values in covariate_histories]
                 with warnings.catch_warnings():
                     # windows of short histories are padded by the documented rule; that's
                     # expected here
                     warnings.simplefilter("ignore", UserWarning)
                     X, y, *index = make_windows(
-                        histories if not single else histories[0], window, horizon, step,
+                        window_histories if not single else window_histories[0], window,
+                        horizon, step,
                         min_history=min_history, min_target=min_target,
-                        covariates=(covariate_histories if not single
-                                    or covariate_histories is None
-                                    else covariate_histories[0]),
+                        covariates=(window_covariates if not single
+                                    or window_covariates is None
+                                    else window_covariates[0]),
                         return_index=name in weight_functions)
                 fit_params = {}
                 if name in weight_functions:
