@@ -57,7 +57,8 @@ from ._validation import (N_JOBS_CONSTRAINT, IntegerInterval, MissingTargetsScor
                           as_history, check_quantiles, check_steps, validate_windows)
 from ._worker_warnings import call_recording_warnings, collect, current_caller
 from .exceptions import BaselineFallbackWarning, TargetAlignmentWarning
-from .forecaster import _warn_if_targets_not_in_window_units
+# TARGET_CHECK_VALUES: the rows the targets' checks read, the units check's (also this module's)
+from .forecaster import TARGET_CHECK_VALUES, _warn_if_targets_not_in_window_units
 from .seasonal import _seasonal_autocorrelation, _shortest_window_finding_a_sine
 
 __all__ = [
@@ -310,13 +311,6 @@ ALIGNMENT_PAIRED_SHARE = 0.5
 #: the largest number of steps after each window searched for the value y[:, 0] holds
 ALIGNMENT_MAX_LAG = 400
 
-#: the values of X (rows x time steps) the baselines' target checks read: the first rows only,
-#: which in make_windows' rows hold windows one step apart (a panel's rows are ordered by how far
-#: they end from their series' end, one series' in time order). All rows cost 1.1 s and 323 MB
-#: for a 50,000 x 200 X of 80 MB, whose fit allocated nothing before the checks (review,
-#: session 26); 1e6 values (M3 monthly's windows of 54: the first 18,518 of 47,581 rows) cost a
-#: few copies of 8 MB
-TARGET_CHECK_VALUES = 1_000_000
 
 
 def _successor_rows(windows):

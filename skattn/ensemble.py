@@ -306,8 +306,11 @@ def _whole_history_model(member):
     fitted search's best estimator, and a :class:`ForecastEnsemble` with such members. A
     Pipeline is a window member whatever its last step (``make_pipeline(LastSteps(24),
     ThetaForecaster())`` is meant to read 24 values)."""
+    # imported here: skattn.model_selection is not needed by an ensemble's import
+    from .model_selection import is_local_model
+
     model = _read_through(member)  # a FrozenEstimator's model, a fitted search's best
-    if bool(getattr(model, "local_model", False)):
+    if is_local_model(model):
         return model
     if isinstance(model, ForecastEnsemble) and model._local_members():
         return model

@@ -543,6 +543,16 @@ def _check_network_fits_in_memory(config, batch_size):
         "choose a smaller d_model, d_ff, n_layers, patch_len or batch_size")
 
 
+#: the values of X (rows x time steps) the targets' checks read (the units check here and the
+#: baselines' alignment check): the first rows only,
+#: which in make_windows' rows hold windows one step apart (a panel's rows are ordered by how far
+#: they end from their series' end, one series' in time order). All rows cost 1.1 s and 323 MB
+#: for a 50,000 x 200 X of 80 MB, whose fit allocated nothing before the checks (review,
+#: session 26); 1e6 values (M3 monthly's windows of 54: the first 18,518 of 47,581 rows) cost a
+#: few copies of 8 MB
+TARGET_CHECK_VALUES = 1_000_000
+
+
 def _check_working_copies_fit_in_memory(X3, Y, dtype, weighted):
     """A ValueError (skattn.windows.check_fits_in_memory) before fit computes its scaling and
     makes its working copies of the windows ``X3`` (n, T, C) and targets ``Y`` (n, horizon), for
@@ -559,7 +569,6 @@ def _check_working_copies_fit_in_memory(X3, Y, dtype, weighted):
       float64 (n, horizon) temporaries (2.5 at most), two chunks of rows of the scaling and
       the units check's sample (17 bytes a value): 1.33M windows of 28, horizon 7, float32:
       366 MiB measured, 531 MiB estimated."""
-    from .baselines import TARGET_CHECK_VALUES  # baselines imports this module
     n_targets = X3.shape[0] * Y.shape[1]
     chunked = X3.flags.c_contiguous and (weighted or X3.size * 8 > _CHUNKED_STATISTICS_MIN_BYTES)
     statistics = 2 * _STATISTICS_CHUNK_BYTES if chunked else 5 * 8 * X3.size
@@ -1006,12 +1015,11 @@ def _warn_if_targets_not_in_window_units(X3, Y, Xs, Ys, *, model="AttentionForec
     (NaN targets are values past the end of a series). ``model`` and ``scale_name``: the class
     and the name of that scale, for the message (the baselines share the check).
 
-    Reads the first rows only, as the baselines' checks do (baselines.TARGET_CHECK_VALUES values
+    Reads the first rows only, as the baselines' checks do (TARGET_CHECK_VALUES values
     of the target channel; in make_windows' rows, windows one step apart): on every row its
     float64 copies of the windows took 3.4 times X+y (float32) at fit's peak, and a fit of 1.98M
     windows of 96 that had room to train failed here with NumPy's _ArrayMemoryError (scale
     trial, session 27)."""
-    from .baselines import TARGET_CHECK_VALUES  # baselines imports this module
     n_check = max(1, TARGET_CHECK_VALUES // max(1, X3.shape[1]))
     X3, Y, Xs, Ys = X3[:n_check], Y[:n_check], Xs[:n_check], Ys[:n_check]  # views
     window_means = Xs[:, :, 0].mean(axis=1, dtype=np.float64)  # (n,)
