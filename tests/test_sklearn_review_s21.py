@@ -327,11 +327,11 @@ def test_docs_say_how_to_score_one_series_and_which_halving_resource():
     doc = " ".join(OriginSplit.__doc__.split())
     assert "ONE series every split has a single validation window" in doc
     assert "make_mase_scorer" in doc and "neg_mae_scorer" in doc
-    readme = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text().split())
-    assert 'HalvingGridSearchCV`, pass `resource="max_epochs"` and `max_resources`' in readme
+    page = " ".join((Path(__file__).resolve().parents[1] / "docs" / "sklearn.md").read_text().split())
+    assert 'HalvingGridSearchCV`, pass `resource="max_epochs"` and `max_resources`' in page
 
 
-def test_the_readmes_halving_search_advice_runs():
+def test_the_docs_halving_search_advice_runs():
     # the first wording (resource="max_epochs" alone) was scikit-learn's ValueError "resource can
     # only be 'n_samples' when max_resources='auto'" (docs audit, session 21)
     from sklearn.experimental import enable_halving_search_cv  # noqa: F401
