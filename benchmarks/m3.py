@@ -118,6 +118,18 @@ def make_forecaster(**overrides):
     return ensemble
 
 
+def make_hybrid_forecaster(**overrides):
+    """``--with-theta``, for the product decision on issue 6 (option b, asked since session 14):
+    one estimator, the mean of make_forecaster()'s ensemble and the Theta method. The Theta
+    member is a local model: ForecastEnsemble.forecast gives it each whole training part (since
+    session 27), so its forecasts are those of the Theta baseline of this script, and the
+    hybrid's are the mean of the two that sessions 10, 14 and 15 computed offline."""
+    from skattn.baselines import ThetaForecaster
+
+    return ForecastEnsemble([("attention", make_forecaster(**overrides)),
+                             ("theta", ThetaForecaster(season_length=SEASON))], aggregate="mean")
+
+
 def make_previous_forecaster(adjust="test", critical_value=CRITICAL_VALUE, members=None,
                              **overrides):
     """The model reported in sessions 3-8 (``--previous``): the median of the MEMBERS (or of
@@ -277,6 +289,8 @@ def run_attention(data, args, overrides):
     elif args.previous or args.members:
         models = [make_previous_forecaster(args.adjust, args.critical_value, args.members,
                                            **overrides)]
+    elif args.with_theta:
+        models = [make_hybrid_forecaster(**overrides)]
     else:
         models = [make_forecaster(**overrides)]
     all_forecasts, fit_seconds, predict_seconds = [], teacher_seconds, 0.0
@@ -302,6 +316,8 @@ def run_attention(data, args, overrides):
                         member_forecasts(model, [series[:-shift] for series in data.train]))
         if isinstance(model, DeseasonalizedForecaster):
             model = model.forecaster_
+        if args.with_theta:  # the attention ensemble is the hybrid's first member
+            model = model.estimators_[0]
         members = model.estimators_ if isinstance(model, ForecastEnsemble) else [model]
         for member in members:
             while hasattr(member, "forecaster_"):  # adjustment, LineDetrended, StraightRowsOnly
@@ -445,6 +461,10 @@ def main(argv=None):
                         help="fit the attention model and print its fit time only: no forecasts, "
                              "no scores, no baselines (a timing that does not read the test "
                              "parts; session 16)")
+    parser.add_argument("--with-theta", action="store_true",
+                        help="the hybrid of the product decision on issue 6 (option b): one "
+                             "ForecastEnsemble, the mean of the reported model and the Theta "
+                             "method (make_hybrid_forecaster); not the reported model")
     args = parser.parse_args(argv)
 
     data = load_m3("monthly")
@@ -461,6 +481,10 @@ def main(argv=None):
         parser.error("--window and --seeds are for --single runs")
     if args.save_members and args.single:
         parser.error("--save-members is for the ensemble")
+    if args.with_theta and (args.single or args.family or args.windows or args.previous
+                            or args.save_members or args.distill is not None):
+        parser.error("--with-theta is for the reported model (no --single, --family, --windows, "
+                     "--previous, --save-members or --distill)")
     if args.fit_only and (args.save or args.save_members or args.shifted_origins):
         parser.error("--fit-only makes no forecasts to save")
     args.members = None
@@ -486,7 +510,10 @@ def main(argv=None):
               f"{len(data.train)} series: the attention model fitted in {fit_s:.1f} s "
               "(--fit-only: no forecasts, no scores)")
         return
-    if args.single:
+    if args.with_theta:
+        name = (f"Mean of Theta (DOTM) and the ForecastEnsemble of {len(models_of(args))} "
+                "AttentionForecasters (--with-theta)")
+    elif args.single:
         name = "AttentionForecaster" + (f" x{args.seeds} seeds" if args.seeds > 1 else "")
     elif family_run:
         name = (f"ForecastEnsemble of {len(models_of(args))} AttentionForecasters, each behind its "
