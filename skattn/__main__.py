@@ -12,6 +12,7 @@ import os
 import re
 import sys
 import time
+import unicodedata
 import warnings
 from collections import Counter
 from datetime import date, datetime
@@ -332,9 +333,12 @@ def _parser():
                               "names are matched without surrounding spaces ('date, value' has "
                               "a column 'value'), and the columns used must have distinct names. "
                               "Values are plain decimal numbers (1000.5, 1e3; not 1,000 or "
-                              "1_000); an empty cell, NaN or NA (also N/A, #N/A, null, None, in "
-                              "any case) is a missing value, an error naming its line: fill it "
-                              "(0 for no sales, or interpolated) or drop the series")
+                              "1_000, 1.000, 1000,5); an empty cell, NaN or NA (also N/A, #N/A, "
+                              "null, None, in any case), a dash or a spreadsheet's error "
+                              "(#DIV/0!, #VALUE!) is a missing value, an error naming its line: "
+                              "fill it (0 for no sales, or interpolated) or drop the series. A "
+                              "row of totals (a cell 'Total' and no time) is an error: export "
+                              "the data without it")
     compare.add_argument("--id-column", default=None,
                          help="read the CSV file as many series in 'long' format: one row per "
                               "series and time, this column naming the row's series (e.g. "
@@ -509,6 +513,20 @@ MISSING_TOKENS = frozenset((
     "na", "n/a", "#n/a", "#n/a n/a", "#na", "<na>", "null", "none", "nan", "-nan",
     "1.#ind", "-1.#ind", "1.#qnan", "-1.#qnan",
 ))
+#: What a spreadsheet writes into a CSV cell whose formula failed (#DIV/0!, #VALUE!, ...) or
+#: where a report shows "no value" (a dash): no value either, reported as a missing value with its
+#: series and what to do, not as "not numeric" (user trial, session 28)
+SPREADSHEET_TOKENS = frozenset((
+    "#div/0!", "#value!", "#ref!", "#num!", "#name?", "#null!", "#calc!", "#spill!", "-", "--",
+))
+#: A row of totals under a spreadsheet's data (its label in the time or id column): read as one
+#: more value of the series, or as one more series, it was scored without a word (user trial,
+#: session 28)
+TOTAL_LABELS = frozenset(("total", "totals", "grand total", "sum", "subtotal", "sub-total"))
+#: How a value of 1,000 or more is written with a dot between thousands (1.002 for 1002;
+#: 1.234.567), as European spreadsheets export it
+_DOT_THOUSANDS = re.compile(r"-?[0-9]{1,3}(?:\.[0-9]{3})+")
+_SHORT_INTEGER = re.compile(r"-?[0-9]{1,3}")
 
 
 #: ISO 8601's year and month (1949-01, the usual form of monthly data), which
@@ -612,9 +630,41 @@ def _named_column(path, header, name, option, describing, holding, hint):
     if not indices:
         raise ValueError(
             f"{path} has no column {name!r} (columns: {_columns(header)}); choose the column "
-            f"{describing} with {option}{hint}"
+            f"{describing} with {option}{_other_case(header, name)}{hint}"
         )
     return _one_column(path, header, indices, holding)
+
+
+def _other_case(header, name):
+    """'; names are matched exactly: 'Value'?' when a header cell is ``name`` in another case
+    (a header 'Date,Value' and the default 'value' column; user trial, session 28), else ''."""
+    alike = [cell.strip() for cell in header if cell.strip().casefold() == name.strip().casefold()]
+    return f" (names are matched exactly, case too: {_or(map(repr, alike))}?)" if alike else ""
+
+
+def _wide_hint(header, body):
+    """A hint for a file without the value column whose first data row has numbers in two or
+    more columns: a 'wide' file, one column per series (an Excel sheet's usual shape), which
+    compare reads one column of, or many series from a 'long' file; '' otherwise."""
+    rows = [row for _, row in body if row]
+    first = rows[0] if rows else []
+    numeric = [cell.strip() for cell, value in zip(header, first) if _is_number(value)]
+    others = [index for index, (cell, value) in enumerate(zip(header, first))
+              if not _is_number(value)]
+    # a wide file's time (or label) column names each row once; a long file's repeats each
+    # time for each series, and its numbers include an id column (1, 2, 3)
+    if len(numeric) < 2 or not any(
+            len({row[index].strip() for row in rows if index < len(row)}) == len(rows)
+            for index in others):
+        return ""
+    others = [header[index].strip() for index in others]
+    melt = (f"pandas' df.melt(id_vars={others[0]!r}, var_name='unique_id', value_name='y')"
+            if len(others) == 1 else "pandas' df.melt(var_name='unique_id', value_name='y')")
+    return (f". A 'wide' file, one column per series ({_and(map(repr, numeric[:5]))}"
+            f"{', ...' if len(numeric) > 5 else ''})? compare reads one series from one column "
+            f"(--value-column {numeric[0]}), or many from a 'long' file, one row per series and "
+            f"time step (--id-column unique_id --value-column y): reshape it first, e.g. with "
+            f"{melt}")
 
 
 def _unclosed_quote_message(path, start):
@@ -655,6 +705,20 @@ def _unclosed_quote_message(path, start):
     shown = text if len(text) <= 20 else text[:20] + "..."
     return (f"{path}: line {number} opens a quoted cell ({shown}) whose quote is never closed, "
             f"so the rest of the file reads as that one cell: close the quote, or remove it")
+
+
+def _not_utf8_message(path):
+    """The error for a file that is not UTF-8, naming the line of its first byte that is not
+    (the decoder's own offset counted from a chunk of the file, not from its start)."""
+    data = Path(path).read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        byte = data[exc.start:exc.start + 1]
+        return (f"{path} is not UTF-8 text (line {line} has the byte {byte!r}, perhaps a "
+                f"Windows-1252 letter such as é or €); save it as UTF-8 (in Excel: CSV UTF-8)")
+    return f"{path} is not UTF-8 text; save it as UTF-8"
 
 
 def _read_csv(path, value_column=None, id_column=None, time_column=None, return_times=False,
@@ -738,11 +802,8 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
                     path, (rows[-2][0] if len(rows) > 1 else 0) + 1)
                 if unclosed:
                     raise ValueError(unclosed)
-    except UnicodeDecodeError as exc:
-        byte = exc.object[exc.start:exc.start + 1]
-        raise ValueError(
-            f"{path} is not UTF-8 text (byte {exc.start} is {byte!r}); save it as UTF-8"
-        ) from None
+    except UnicodeDecodeError:
+        raise ValueError(_not_utf8_message(path)) from None
     except IsADirectoryError:
         raise ValueError(f"{path} is a directory, not a CSV file") from None
     except OSError as exc:
@@ -752,7 +813,9 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
     first = rows[0][1]
     wanted = DEFAULT_VALUE_COLUMN if value_column is None else value_column
     # a file saved with ';' or tabs reads as one column whose cells hold the whole line
-    hint = ("; separate the columns with commas"
+    hint = ("; separate the columns with commas" + (
+                ", and write decimals with a point (1002.5, not 1002,5)"
+                if any(re.search(r"[0-9],[0-9]", ",".join(row)) for _, row in rows[1:4]) else "")
             if len(first) == 1 and (";" in first[0] or "\t" in first[0]) else "")
     value_columns = _columns_named(first, wanted)
     if value_columns:
@@ -782,9 +845,14 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
     else:
         headerless = ("; if the first line is data, add a header line naming the columns"
                       if any(_is_number(cell) for cell in first) else "")
+        if (headerless and len(first) == 2 and re.fullmatch(r"-?[0-9]+", first[0].strip())
+                and re.fullmatch(r"[0-9]{1,3}", first[1].strip())):
+            headerless += (f" (or is {first[0].strip()},{first[1].strip()} one value with a "
+                           f"decimal comma? write {first[0].strip()}.{first[1].strip()})")
         raise ValueError(
             f"{path} has no column {wanted!r} (columns: {_columns(first)}); "
-            f"choose one with --value-column{hint}{headerless}"
+            f"choose one with --value-column{_other_case(first, wanted)}{hint}{headerless}"
+            f"{_wide_hint(first, rows[1:]) if not headerless else ''}"
         )
     id_index = time_index = checked_index = found_index = taken = None
     if id_column is not None:  # header is not None: the headerless file was refused above
@@ -820,6 +888,8 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
             checked_index = found_index
             taken = (f"its cells are all dates, and no column is named "
                      f"{_or(TIME_COLUMN_NAMES)}")
+            if found_index is None:
+                _warn_of_unread_dates(path, header, body, column, id_index)
         elif len(named_like_time) > 1:
             # several named like a time were all skipped, as a year beside a month (neither
             # alone increases): a month ds beside an update date, rows shuffled, was then scored
@@ -840,9 +910,24 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
     written = {}
     # blank lines at the end are dropped; one between values would silently close a gap in the
     # series (a missing value written as an empty line, in a one-column file)
-    last_filled = max((index for index, (_, row) in enumerate(body) if row), default=-1)
+    # a row of separators only (,,) is how a spreadsheet exports empty rows it once formatted:
+    # blank too (user trial, session 28: 'line 182 has no series id')
+    last_filled = next((index for index in range(len(body) - 1, -1, -1)
+                        if not _blank(body[index][1])), -1)
+    # the header's last columns without a name (its line ends with a comma): a value's decimal
+    # part written with a decimal comma lands there (1002,5 read as 1002; user trial, session 28)
+    unnamed = []
+    if header is not None:
+        unnamed = [index for index in range(len(header)) if not "".join(header[index:]).strip()]
+    # the column after the values, and how many rows are longer than the header (a decimal comma
+    # whose rows end in an empty cell: see _warn_of_decimal_comma)
+    after = (column + 1 if header is not None and column + 1 < len(header)
+             and column + 1 not in (id_index, time_index) else None)
+    value_cells, after_cells, longer = [], [], 0
+    time_like = time_index if time_index is not None else checked_index
+    n_columns = 1 if header is None else len(header)
     for index, (line, row) in enumerate(body):
-        if not row:
+        if not row or (not row[0].strip() and _blank(row)):  # _blank, its first test inline
             if index < last_filled:
                 raise ValueError(
                     f"{path}: line {line} is blank, between values: a missing value? The "
@@ -853,10 +938,17 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
             if needed is not None and needed >= len(row):
                 raise ValueError(f"{path}: line {line} has no column {header[needed]!r} "
                                  "(too few cells)")
+        filled = unnamed and [at for at in unnamed if at < len(row) and row[at].strip()]
+        if filled:
+            raise ValueError(
+                f"{path}: line {line} has {row[filled[0]]!r} in column {filled[0] + 1}, which "
+                f"the header leaves unnamed ({', '.join(map(repr, row))}): a decimal comma "
+                f"(write 1002.5, not 1002,5) or a stray separator? Name the column in the header "
+                f"if it holds data"
+            )
         # cells beyond the header's columns (empty ones, a trailing comma, are fine): a decimal
         # comma or a stray separator, which read "10,5" as 10 silently (fuzzing, session 17)
-        n_columns = 1 if header is None else len(header)
-        if any(cell.strip() for cell in row[n_columns:]):
+        if len(row) > n_columns and any(cell.strip() for cell in row[n_columns:]):
             columns = ("the file has one column (no header)" if header is None
                        else f"the header names {n_columns}")
             raise ValueError(
@@ -864,6 +956,10 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
                 f"{', '.join(map(repr, row))}; a decimal comma (write 10.5) or a stray "
                 "separator? Quote cells that hold commas"
             )
+        longer += len(row) > n_columns
+        value_cells.append(row[column].strip())
+        if after is not None:
+            after_cells.append(row[after].strip() if after < len(row) else "")
         if not row[column].strip():
             # how pandas (to_csv of a NaN) and spreadsheets write a missing value: reported as
             # one, with the NaN below, rather than as "not numeric: line 337 has ''" (user trial)
@@ -875,7 +971,7 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
             except ValueError:
                 # NA (R's write.csv), #N/A (Excel), null: "not numeric: line 3 has 'NA'" did
                 # not say it was a missing value, nor what to do (review, session 19)
-                if row[column].strip().lower() not in MISSING_TOKENS:
+                if row[column].strip().lower() not in MISSING_TOKENS | SPREADSHEET_TOKENS:
                     raise ValueError(
                         f"{column_of_file} is not numeric: line {line} has {row[column]!r}{hint}"
                     ) from None
@@ -896,6 +992,12 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
         lines.append(line)
     if not values:
         raise ValueError(f"{path} has no values below its header")
+    if time_like is not None or id_index is not None:
+        _refuse_total_rows(path, header, body, lines, ids, time_cells, id_index, time_like)
+    if after is not None and longer == len(values):
+        _warn_of_decimal_comma(path, header, column, after, value_cells, after_cells, lines)
+    _warn_of_dot_thousands(column_of_file, value_cells, lines, ids if id_index is not None
+                           else None)
     values = np.array(values)
     finite = np.isfinite(values)
     if not np.all(finite):
@@ -912,6 +1014,8 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
     positions = {}  # id -> the indices of its rows, ids in the order of their first row
     for index, name in enumerate(ids):
         positions.setdefault(name, []).append(index)
+    if id_index is not None:
+        _warn_of_alike_ids(path, header[id_index], positions, lines)
     if time_index is not None:
         times = _times_of_column(path, header[time_index], time_cells, lines)
         positions = {name: _in_time_order(path, header[time_index], indices, times, time_cells,
@@ -938,6 +1042,133 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
     if not return_times and not found:
         return by_id
     return (by_id, *((cells if time_cells else None,) if return_times else ()), *found)
+
+
+def _blank(row):
+    """Whether a CSV row is blank: no cells, or only empty ones (a row of separators, ',,', is
+    how a spreadsheet exports a row it once formatted; user trial, session 28: 'line 182 has no
+    series id'). The first cell decides for almost every row."""
+    return not row or (not row[0].strip() and not "".join(row).strip())
+
+
+def _refuse_total_rows(path, header, body, lines, ids, time_cells, id_index, time_index):
+    """ValueError for a spreadsheet's row of totals: an id or time cell labelled like one
+    (TOTAL_LABELS, in any case) on a row without a time in the time column (``time_index``,
+    None if there is none). Read as one more value of a series, or as one more series, it was
+    scored without a word (user trial, session 28). A series named 'Total' (the top of a
+    hierarchy) has a time on every row and is read as any other, as is, in a file of many series
+    without a time column, an id 'Total'. Only distinct cells are looked at."""
+    labelled = set()
+    if time_index is not None and time_cells:
+        labelled |= {cell for cell in set(time_cells) if cell.strip().casefold() in TOTAL_LABELS}
+    if id_index is not None and time_index is not None:
+        labelled |= {name for name in set(ids) if name.casefold() in TOTAL_LABELS}
+    if not labelled:
+        return
+    for number, line in enumerate(lines):
+        label = (time_cells[number] if time_cells and time_cells[number] in labelled else
+                 ids[number] if id_index is not None and ids[number] in labelled else None)
+        if label is None:
+            continue
+        time_cell = time_cells[number].strip() if time_cells else ""
+        if isinstance(_time_value(time_cell), (datetime, int, float)):
+            continue  # a series named Total, with its times
+        row = next(row for at, row in body if at == line)
+        raise ValueError(
+            f"{path}: line {line} is a row of totals, not a value of a series "
+            f"({', '.join(map(repr, row))}: {label.strip()!r} and no time in column "
+            f"{header[time_index].strip()!r}); remove it (export the data without totals)"
+        )
+
+
+def _warn_of_decimal_comma(path, header, column, after, value_cells, after_cells, lines):
+    """A UserWarning when the values look written with a decimal comma in a file whose columns
+    are separated by commas: every row has one cell more than the header (its last empty), no
+    value has a decimal point, and the column after the values holds 1 to 3 digits on every row
+    (an Excel file saved with ';' and its separators replaced: 1002,5 read as 1002 and 5 in the
+    next column, with no other sign; user trial, session 28)."""
+    if any(not re.fullmatch(r"-?[0-9]+", cell) for cell in value_cells):
+        return
+    if not all(re.fullmatch(r"[0-9]{1,3}", cell) for cell in after_cells):
+        return
+    warnings.warn(
+        f"{path}: every row has one cell more than the header, no value in column "
+        f"{header[column].strip()!r} has a decimal point, and the next column, "
+        f"{header[after].strip()!r}, holds 1 to 3 digits on every row (line {lines[0]}: "
+        f"{value_cells[0]} and {after_cells[0]}): values written with a decimal comma "
+        f"({value_cells[0]},{after_cells[0]})? They were read without their decimals "
+        f"({value_cells[0]}); if so, export the file with a decimal point (1002.5)",
+        UserWarning, stacklevel=4,
+    )
+
+
+def _warn_of_dot_thousands(column_of_file, value_cells, lines, ids=None):
+    """A UserWarning when the values look written with a dot between thousands (1.002 for 1002,
+    as a European spreadsheet exports them) and were read as decimals: every value with a point
+    has groups of three digits after it, every other is an integer below 1000, and next to some
+    value below 1000 of the same series one with a point reads, times 1000, within a factor of 5
+    of it (965 beside 1.002: the series would jump a thousandfold). Read as decimals, such a
+    column mixed two scales without a word (user trial, session 28)."""
+    dotted = [index for index, cell in enumerate(value_cells) if "." in cell]
+    if not dotted or not all(_DOT_THOUSANDS.fullmatch(value_cells[index]) for index in dotted):
+        return
+    if not all(_SHORT_INTEGER.fullmatch(cell) for cell in value_cells if "." not in cell and cell):
+        return
+    for earlier, later in zip(range(len(value_cells)), range(1, len(value_cells))):
+        if ids is not None and ids[earlier] != ids[later]:
+            continue
+        pair = (value_cells[earlier], value_cells[later])
+        if ("." in pair[0]) == ("." in pair[1]) or not all(pair):
+            continue
+        point, plain = pair if "." in pair[0] else pair[::-1]
+        ratio = abs(float(point) * 1000 / float(plain)) if float(plain) else 0.0
+        if 0.2 <= ratio <= 5:
+            warnings.warn(
+                f"{column_of_file}: its values with a point all have groups of three digits "
+                f"after it, and lines {lines[earlier]} and {lines[later]} hold "
+                f"{pair[0]} and {pair[1]}: a dot between thousands ({point} for "
+                f"{point.replace('.', '')})? They were read as decimals ({float(point):g}), "
+                f"a thousandth of the values beside them; if so, export the file without "
+                f"thousands separators",
+                UserWarning, stacklevel=4,
+            )
+            return
+
+
+def _id_key(name):
+    """What two series ids that differ only in how they are written share: the same text in
+    another case or Unicode form (NFC or NFD: two ids that print alike), or the same number
+    written otherwise (01, 1 and 1.0)."""
+    try:
+        number = float(name)
+    except ValueError:
+        return unicodedata.normalize("NFC", name).casefold()
+    return repr(number) if np.isfinite(number) else name.casefold()
+
+
+def _warn_of_alike_ids(path, column, positions, lines, shown=3):
+    """One UserWarning naming the groups of series ids that differ only in case, Unicode form
+    or how a number is written: one series whose rows were written two ways is read as two,
+    each with gaps or too short for its season, with no warning that said why (user trial,
+    session 28)."""
+    groups = {}
+    for name in positions:
+        groups.setdefault(_id_key(name), []).append(name)
+    alike = [names for names in groups.values() if len(names) > 1]
+    if not alike:
+        return
+    def written(name):  # ascii() shows the difference of ids that print alike (NFC and NFD)
+        return repr(name) if name.isascii() else f"{name!r} ({ascii(name)})"
+    named = "; ".join(
+        _and([f"{written(name)} (line {lines[positions[name][0]]})" for name in names])
+        for names in alike[:shown])
+    more = f"; and {len(alike) - shown} more" if len(alike) > shown else ""
+    warnings.warn(
+        f"{path}: {len(alike)} group(s) of series ids in column {column.strip()!r} differ only "
+        f"in case, Unicode form or how a number is written, and are read as different series: "
+        f"{named}{more}. If each group is one series, write its id one way",
+        UserWarning, stacklevel=4,
+    )
 
 
 def _missing_value_message(column_of_file, values, lines, written, first, ids=None):
@@ -1108,6 +1339,13 @@ def _check_time_order(path, column, cells, lines, ids, taken=None):
                      f"--time-column, or give --no-time-column if none is" if taken
                      else f"if {named!r} is not the rows' time, rename it, or give "
                           f"--no-time-column")
+            if time_ == times[previous]:  # "not in time order" hid a duplicated row
+                raise ValueError(
+                    f"{path}: line {lines[index]} repeats the time {cells[index]!r} of line "
+                    f"{lines[previous]}{_of_series(name)} in column {column!r}{why}: a "
+                    f"duplicated row? A series has one value per time: remove the duplicate "
+                    f"({other})"
+                )
             raise ValueError(
                 f"{path}: the rows{_of_series(name)} are not in time order by column "
                 f"{column!r}{why}: line {lines[index]} has {cells[index]!r}, not after "
@@ -1187,6 +1425,39 @@ def _found_time_column(path, header, body, value_index, id_index, among=None):
             UserWarning, stacklevel=4,
         )
     return None
+
+
+#: a month's name or its first three letters, then a year (Jan 2024, January-2024, Jan-24), or a
+#: day, a month's name and a year (31 Jan 2024, 31-Jan-24): how spreadsheets show dates
+_NAMED_MONTH_DATE = re.compile(
+    r"(?:[0-9]{1,2}[ -])?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+    r"[ -](?:[0-9]{2}|[0-9]{4})", re.IGNORECASE)
+
+
+def _warn_of_unread_dates(path, header, body, value_index, id_index):
+    """A UserWarning naming a column whose cells are all dates in a form compare does not read
+    (31/12/2023, 12/31/2023, 2023/12/31, Jan 2024), in a file with no column named like a time
+    and none of ISO dates: the rows' order is then unchecked. A newest-first file whose dates
+    were in a column 'Order Date' (12/01/2024) was scored backwards with no word of its dates,
+    where the same column named 'ds' was warned of (user trial, session 28)."""
+    rows = [row for _, row in body if row]
+    for index, name in enumerate(header):
+        if index in (value_index, id_index) or not rows:
+            continue
+        cells = [row[index].strip() if index < len(row) else "" for row in rows]
+        if all(_DAY_MONTH_YEAR.fullmatch(cell) or _YEAR_MONTH_DAY.fullmatch(cell)
+               or _NAMED_MONTH_DATE.fullmatch(cell) for cell in cells):
+            name = name.strip()
+            warnings.warn(
+                f"{path}: column {name!r} holds dates on every row, written as compare does not "
+                f"read them as times (line {body[0][0]}: {cells[0]!r}), so the order of the rows "
+                f"was not checked: each series' rows are taken in the file's order as time "
+                f"order, and scored backwards if the file is newest first; nor do the dates give "
+                f"the season. Write them as ISO 8601 dates (2023-12-31) and the rows are checked "
+                f"(or sorted with --time-column {name})",
+                UserWarning, stacklevel=4,
+            )
+            return
 
 
 def _time_steps(times):
@@ -1520,7 +1791,20 @@ def calendar_frequency(times):
     if (not every or any(time_ is None for time_ in every)
             or len({_time_kind(time_) for time_ in every}) > 1):
         return None
-    step, unit = _time_steps(every)
+    name = _calendar_unit(read, times)
+    if name is None and _time_kind(every[0]) == "a date or time with a UTC offset":
+        # monthly times as pandas writes them in a zone with daylight saving
+        # (2012-01-01T00:00+01:00, 2012-04-01T00:00+02:00) step by 31 days less an hour in
+        # UTC: no calendar unit, season 1, though the local dates step by a month (user
+        # trial, session 28). Hours keep their UTC steps (a local clock repeats one)
+        name = _calendar_unit({cell: time_.replace(tzinfo=None) for cell, time_ in read.items()},
+                              times)
+    return name
+
+
+def _calendar_unit(read, times):
+    """:func:`calendar_frequency` of the times ``read`` (cell -> its time, of one kind)."""
+    step, unit = _time_steps(list(read.values()))
     if not unit:
         return None
     pairs = Counter(pair for cells in times for pair in zip(cells, cells[1:]))
@@ -1865,6 +2149,11 @@ def check_lengths(series, horizon, season_length, ids=None):
                         f"{needed} values (series {_series_named(too_short, ids)})")
             message += (f": leave {them} out with --skip-short, or choose a shorter --horizon"
                         if len(too_short) < len(series) else ": choose a shorter --horizon")
+        else:  # the one series: what would fit (user trial, session 28: no next step was given)
+            fits = shortest - season_length - 1
+            message += (f": choose a --horizon of at most {fits}" if fits >= 1 else
+                        f"; the series is too short to score (it needs {horizon + 2} values or "
+                        f"more, with season 1)")
         raise ValueError(message)
     if longest - horizon <= horizon:
         which = "the series" if len(series) == 1 else "the longest series"
@@ -1993,7 +2282,7 @@ def _and(words):
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
-def warn_of_unused_seasons(models, season_lengths, train_lengths):
+def warn_of_unused_seasons(models, season_lengths, train_lengths, given=True):
     """One UserWarning, before any training, naming each period of ``--season-length`` that no
     series' training part holds twice, and the models that therefore run without it.
 
@@ -2011,6 +2300,10 @@ def warn_of_unused_seasons(models, season_lengths, train_lengths):
         ``--season-length``'s periods, the primary first.
     train_lengths : list of int
         The values before the hold-out of each series.
+    given : bool, default True
+        Whether the periods were given with ``--season-length``; False: the season came from the
+        times' calendar unit (52 of weekly times), and the warning says so rather than naming an
+        option the user never gave (user trial, session 28).
     """
     longest = max(train_lengths)
     lost = {}  # display name -> the periods it runs without
@@ -2035,12 +2328,15 @@ def warn_of_unused_seasons(models, season_lengths, train_lengths):
         runs_without += " (MSTL with no period left fits its trend model alone)"
     twice = _and(f"{2 * period}" for period in unused)
     it = "it" if len(unused) == 1 else "them"
+    where, leave = (("--season-length: ", f"leave {it} out of --season-length") if given else
+                    ("the season from the times' calendar unit: ",
+                     "give a smaller --season-length (--season-length 1 for none)"))
     warnings.warn(
-        f"--season-length: no series holds two cycles of {_and(map(str, unused))} before the "
+        f"{where}no series holds two cycles of {_and(map(str, unused))} before the "
         f"hold-out (the longest training part has {longest} values, fewer than {twice}), and "
         f"ETS, Theta, ARIMA and MSTL use a season only in histories of at least two cycles: "
         f"{runs_without}. Give longer series (a shorter --horizon leaves more values to train "
-        f"on), or leave {it} out of --season-length", UserWarning, stacklevel=3)
+        f"on), or {leave}", UserWarning, stacklevel=3)
 
 
 def warn_of_padded_windows(window, horizon, train_lengths):
@@ -2614,7 +2910,8 @@ def _compare(args):
         data_error("no model could be built")
     # said before minutes of training, not found in the figures after (user trial, session 22)
     warn_of_unused_seasons([(name, display_name) for name, run_models, _ in runs
-                            for display_name in run_models], season_lengths, train_lengths)
+                            for display_name in run_models], season_lengths, train_lengths,
+                           given=args.season_length is not None)
     if args.window is not None and "attention" in names:  # the ensemble has windows of its own
         warn_of_padded_windows(window, horizon, train_lengths)
     if not args.quiet:

@@ -839,11 +839,12 @@ def test_compare_time_column_errors_name_the_file_and_lines(tmp_path, capsys, no
          "{path}: the rows are not in time order by column 'date': line 3 has '2024-01-30', "
          "not after '2024-01-31' on line 2. Sort the rows by time, or name the column with "
          "--time-column date to have them sorted"),
-        # the rows of another series between them do not matter; a time repeated is not after
+        # the rows of another series between them do not matter; a time repeated is a
+        # duplicated row, said so (it read "not in time order"; user trial, session 28)
         ("unique_id,DS,y", [(name, t, t) for t in range(20) for name in "ab"] + [("b", 19, 0)],
-         "{path}: the rows (series 'b') are not in time order by column 'DS': line 42 has "
-         "'19', not after '19' on line 41. Sort the rows by time, or name the column with "
-         "--time-column DS"),
+         "{path}: line 42 repeats the time '19' of line 41 (series 'b') in column 'DS': a "
+         "duplicated row? A series has one value per time: remove the duplicate (if 'DS' is "
+         "not the rows' time, rename it, or give --no-time-column)"),
     ],
     ids=["newest-first", "duplicate-row"],
 )

@@ -15,7 +15,7 @@ import pytest
 from skattn.__main__ import _parser, load_dataset, main
 
 #: three monthly series of different lengths, as in the trial's file
-_SERIES = {"001": ("2015", 72), "store B": ("2016", 60), "1": ("2017", 48)}
+_SERIES = {"001": ("2015", 72), "store B": ("2016", 60), "17": ("2017", 48)}
 
 
 def _month(year, k):

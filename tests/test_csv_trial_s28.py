@@ -1,0 +1,251 @@
+"""compare's CSV reader on the shapes a spreadsheet user exports (user trial, session 28): the
+files it read silently wrong now stop or warn, and its errors say what to do."""
+import warnings
+
+import numpy as np
+import pytest
+
+from skattn.__main__ import _read_csv, calendar_frequency, check_lengths, warn_of_unused_seasons
+
+
+def _month(k, year=2020):
+    return f"{year + k // 12}-{k % 12 + 1:02d}-01"
+
+
+def _values(n, level=1000.0, series=0):
+    t = np.arange(n)
+    return np.round(level + 3 * t + 80 * np.sin(2 * np.pi * t / 12) + 17 * series, 1)
+
+
+def _write(tmp_path, lines, name="data.csv", encoding="utf-8"):
+    path = tmp_path / name
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    return str(path)
+
+
+def _long_lines(n=36, ids="ABC", value=lambda v: f"{v}", header="unique_id,ds,y", tail=""):
+    lines = [header]
+    for s, name in enumerate(ids):
+        lines += [f"{name},{_month(k)},{value(v)}{tail}" for k, v in enumerate(_values(n, series=s))]
+    return lines
+
+
+def _read(path, **kwargs):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        read = _read_csv(path, **kwargs)
+    return read, [str(w.message) for w in caught]
+
+
+# ------------------------------------------------------------------------------------------
+# values written with a decimal comma into a comma-separated file
+
+
+def test_a_decimal_comma_landing_in_an_unnamed_last_column_is_an_error(tmp_path):
+    # an Excel ';' file whose separators were replaced: 'A,2020-01-01,1002,5,' under a header
+    # 'unique_id,ds,y,' read 1002 and put the 5 in the unnamed column, exit 0 and no warning
+    lines = _long_lines(header="unique_id,ds,y,", value=lambda v: f"{v:.1f}".replace(".", ","),
+                        tail=",")
+    path = _write(tmp_path, lines)
+    with pytest.raises(ValueError, match=r"line 2 has '0' in column 4, which the header leaves "
+                                         r"unnamed .*a decimal comma \(write 1002.5"):
+        _read_csv(path, value_column="y", id_column="unique_id")
+
+
+def test_a_decimal_comma_before_a_named_empty_column_warns(tmp_path):
+    lines = _long_lines(header="unique_id,ds,y,comment",
+                        value=lambda v: f"{v:.1f}".replace(".", ","), tail=",")
+    path = _write(tmp_path, lines)
+    _, messages = _read(path, value_column="y", id_column="unique_id")
+    assert any("values written with a decimal comma (1000,0)? They were read without their "
+               "decimals (1000)" in message for message in messages), messages
+
+
+def test_an_integer_column_beside_a_flag_column_does_not_warn(tmp_path):
+    # sales and a promotion flag: integers next to one digit, rows as long as the header
+    lines = ["unique_id,ds,y,promo"] + [f"A,{_month(k)},{100 + k},{k % 2}" for k in range(40)]
+    _, messages = _read(_write(tmp_path, lines), value_column="y", id_column="unique_id")
+    assert not messages
+
+
+# ------------------------------------------------------------------------------------------
+# a dot between thousands
+
+
+def _dot_thousands(value):
+    whole = int(round(value))
+    return f"{whole // 1000}.{whole % 1000:03d}" if whole >= 1000 else str(whole)
+
+
+def test_values_with_a_dot_between_thousands_warn(tmp_path):
+    # 1.002 beside 965 in one series: read as 1.002, a thousandth of its neighbours
+    lines = _long_lines(value=_dot_thousands)
+    read, messages = _read(_write(tmp_path, lines), value_column="y", id_column="unique_id")
+    assert any("a dot between thousands" in message and "export the file without thousands "
+               "separators" in message for message in messages), messages
+    assert read["A"].min() < 10 < 500 < read["A"].max()  # still read as written, warned
+
+
+def test_values_with_three_decimals_do_not_warn(tmp_path):
+    # measurements in litres, trailing zeros dropped as a spreadsheet writes them
+    rng = np.random.default_rng(0)
+    cells = [f"{value:.3f}".rstrip("0").rstrip(".") for value in rng.uniform(0, 9, 60)]
+    lines = ["ds,value"] + [f"{_month(k)},{cell}" for k, cell in enumerate(cells)]
+    _, messages = _read(_write(tmp_path, lines))
+    assert not messages
+
+
+# ------------------------------------------------------------------------------------------
+# a row of totals
+
+
+def test_a_total_row_under_a_wide_sheet_is_an_error(tmp_path):
+    lines = ["date,storeA,storeB"] + [f"{_month(k)},{100 + k},{200 + k}" for k in range(40)]
+    lines.append("Total,5380,9380")
+    with pytest.raises(ValueError, match=r"line 42 is a row of totals, not a value of a series "
+                                         r".*'Total' and no time in column 'date'"):
+        _read_csv(_write(tmp_path, lines), value_column="storeA")
+
+
+def test_a_total_row_under_a_long_table_is_an_error(tmp_path):
+    lines = _long_lines() + ["Total,,268017.1"]
+    with pytest.raises(ValueError, match="line 110 is a row of totals"):
+        _read_csv(_write(tmp_path, lines), value_column="y", id_column="unique_id")
+
+
+def test_a_series_named_total_is_read_as_any_other(tmp_path):
+    # the top of a hierarchy, with a time on every row
+    lines = _long_lines(ids=["Total", "north", "south"])
+    read, messages = _read(_write(tmp_path, lines), value_column="y", id_column="unique_id")
+    assert list(read) == ["Total", "north", "south"] and not messages
+
+
+# ------------------------------------------------------------------------------------------
+# ids written two ways
+
+
+@pytest.mark.parametrize("first, second", [("01", "1"), ("1", "1.0"), ("A", "a"),
+                                           ("Caf\u00e9", "Cafe\u0301")])
+def test_ids_that_differ_only_in_how_they_are_written_warn(tmp_path, first, second):
+    lines = ["unique_id,ds,y"]
+    lines += [f"{first if k < 20 else second},{_month(k)},{v}"
+              for k, v in enumerate(_values(40))]
+    lines += [f"B,{_month(k)},{v}" for k, v in enumerate(_values(40))]
+    read, messages = _read(_write(tmp_path, lines), value_column="y", id_column="unique_id")
+    assert list(read) == [first, second, "B"]  # still two series: compare does not guess
+    (message,) = messages
+    assert "1 group(s) of series ids in column 'unique_id' differ only in case" in message
+    assert f"{first!r}" in message and "(line 2)" in message and "(line 22)" in message
+    if not second.isascii():  # ids that print alike are told apart
+        assert ascii(second) in message
+
+
+def test_distinct_ids_do_not_warn(tmp_path):
+    _, messages = _read(_write(tmp_path, _long_lines(ids=["A", "B", "AB"])), value_column="y",
+                        id_column="unique_id")
+    assert not messages
+
+
+# ------------------------------------------------------------------------------------------
+# cells a spreadsheet writes for no value
+
+
+@pytest.mark.parametrize("cell", ["-", "#DIV/0!", "#VALUE!", "#N/A"])
+def test_spreadsheet_error_cells_are_missing_values_of_their_series(tmp_path, cell):
+    lines = _long_lines()
+    lines[32] = lines[32].rsplit(",", 1)[0] + f",{cell}"
+    with pytest.raises(ValueError, match=rf"has a missing value: line 33 has '{cell}' "
+                                         rf"\(series 'A'\)\. Fill the missing values"):
+        _read_csv(_write(tmp_path, lines), value_column="y", id_column="unique_id")
+
+
+# ------------------------------------------------------------------------------------------
+# errors that say what to do
+
+
+def test_a_column_named_in_another_case_is_suggested(tmp_path):
+    lines = ["Date,Value"] + [f"{_month(k)},{k}" for k in range(30)]
+    with pytest.raises(ValueError, match=r"no column 'value' .*names are matched exactly, "
+                                         r"case too: 'Value'\?"):
+        _read_csv(_write(tmp_path, lines))
+
+
+def test_a_wide_file_is_named_and_its_reshaping_given(tmp_path):
+    lines = ["date,storeA,storeB,storeC"] + [f"{_month(k)},{k},{2 * k},{3 * k}" for k in range(30)]
+    with pytest.raises(ValueError, match=r"A 'wide' file, one column per series \('storeA', "
+                                         r"'storeB' and 'storeC'\)\? .*--value-column storeA.*"
+                                         r"df\.melt\(id_vars='date'"):
+        _read_csv(_write(tmp_path, lines))
+
+
+def test_a_long_file_with_numeric_ids_is_not_called_wide(tmp_path):
+    lines = _long_lines(ids="123")
+    with pytest.raises(ValueError) as excinfo:
+        _read_csv(_write(tmp_path, lines))  # no value column 'value'
+    assert "wide" not in str(excinfo.value)
+
+
+def test_a_file_not_in_utf8_names_the_line(tmp_path):
+    lines = ["unique_id,ds,y"] + [f"A,{_month(k)},{k}" for k in range(5)] + ["Caf\u00e9,2021-01-01,3"]
+    path = _write(tmp_path, lines, encoding="cp1252")
+    with pytest.raises(ValueError, match=r"is not UTF-8 text \(line 7 has the byte b'\\xe9'"):
+        _read_csv(path, value_column="y", id_column="unique_id")
+
+
+def test_a_semicolon_file_with_decimal_commas_is_told_both(tmp_path):
+    lines = ["unique_id;ds;y"] + [f"A;{_month(k)};{k},5" for k in range(5)]
+    with pytest.raises(ValueError, match=r"separate the columns with commas, and write decimals "
+                                         r"with a point \(1002\.5, not 1002,5\)"):
+        _read_csv(_write(tmp_path, lines), value_column="y", id_column="unique_id")
+
+
+def test_a_headerless_line_with_a_decimal_comma_is_named(tmp_path):
+    lines = ["1002,5", "1075,4", "1148,7"]
+    with pytest.raises(ValueError, match=r"or is 1002,5 one value with a decimal comma\? write "
+                                         r"1002\.5"):
+        _read_csv(_write(tmp_path, lines))
+
+
+def test_a_column_of_dates_compare_cannot_read_warns_that_the_order_is_unchecked(tmp_path):
+    # newest first, dates mm/dd/yyyy in a column not named like a time: scored backwards,
+    # with no word of the dates
+    lines = ["unique_id,Order Date,y"]
+    for name in "AB":
+        lines += [f"{name},{12 - k % 12:02d}/01/{2024 - k // 12},{v}"
+                  for k, v in enumerate(_values(36))]
+    _, messages = _read(_write(tmp_path, lines), value_column="y", id_column="unique_id")
+    (message,) = messages
+    assert ("column 'Order Date' holds dates on every row, written as compare does not read "
+            "them as times (line 2: '12/01/2024'), so the order of the rows was not checked"
+            in message)
+
+
+def test_rows_of_separators_only_at_the_end_are_blank_lines(tmp_path):
+    # how a spreadsheet exports rows it once formatted
+    lines = _long_lines() + [",,"] * 3
+    read, messages = _read(_write(tmp_path, lines), value_column="y", id_column="unique_id")
+    assert [values.size for values in read.values()] == [36, 36, 36] and not messages
+
+
+def test_one_short_series_is_told_the_horizon_that_fits():
+    with pytest.raises(ValueError, match=r"has 10 values: too few .*: choose a --horizon of at "
+                                         r"most 8"):
+        check_lengths([np.arange(10.0)], horizon=12, season_length=1)
+
+
+def test_a_season_from_the_calendar_is_not_called_an_option():
+    with pytest.warns(UserWarning, match=r"^the season from the times' calendar unit: no series "
+                                         r"holds two cycles of 52 .*give a smaller "
+                                         r"--season-length"):
+        warn_of_unused_seasons([("theta", "ThetaForecaster")], (52,), [87], given=False)
+
+
+@pytest.mark.parametrize("offsets, expected", [
+    # monthly and quarterly times as pandas writes them in Europe/Berlin
+    ([(f"2020-{m:02d}-01T00:00:00+0{1 if m in (1, 2, 3, 11, 12) else 2}:00") for m in range(1, 13)]
+     * 1, "monthly"),
+    ([f"{2012 + q // 4}-{3 * (q % 4) + 1:02d}-01T00:00:00+0{1 if q % 4 in (0, 3) else 2}:00"
+      for q in range(12)], "quarterly"),
+])
+def test_times_whose_utc_offset_changes_keep_their_calendar_unit(offsets, expected):
+    assert calendar_frequency([offsets]) == expected
