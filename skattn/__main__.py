@@ -1135,6 +1135,33 @@ def _warn_of_dot_thousands(column_of_file, value_cells, lines, ids=None):
             return
 
 
+#: columns of numbers that are parts of the rows' times, not series (a year beside a month)
+_TIME_PART_NAMES = frozenset(TIME_COLUMN_NAMES) | {
+    "year", "quarter", "month", "week", "day", "weekday", "hour", "minute", "period", "t", "step",
+    "index", "idx", "time_idx", "row", "id", "unnamed: 0", ""}
+
+
+def unread_number_columns(path, value_column=None, time_column=None):
+    """The other columns of a one-series CSV file whose first row holds numbers, named in
+    compare's progress output: it reads one series, and a 'wide' file's other series (storeB,
+    storeC beside --value-column storeA) were left out without a word (user trial, session 28).
+    Columns of the rows' times and their parts (a year beside a month) are not named."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, [])
+            first = next((row for row in reader if not _blank(row)), [])
+    except (OSError, UnicodeDecodeError, csv.Error):  # read once already: not expected
+        return []
+    if len(header) < 2:
+        return []
+    wanted = (DEFAULT_VALUE_COLUMN if value_column is None else value_column).strip()
+    skipped = {wanted, "" if time_column is None else time_column.strip()}
+    return [cell.strip() for cell, value in zip(header, first)
+            if cell.strip() not in skipped and cell.strip().casefold() not in _TIME_PART_NAMES
+            and value.strip() and _is_number(value)]
+
+
 def _id_key(name):
     """What two series ids that differ only in how they are written share: the same text in
     another case or Unicode form (NFC or NFD: two ids that print alike), or the same number
@@ -2828,6 +2855,15 @@ def _compare(args):
             column = (args.time_column.strip() if args.time_column is not None
                       else found or _time_column_of(args.dataset))
         notes = []
+        if not builtin and args.id_column is None:
+            unread = unread_number_columns(args.dataset, args.value_column, args.time_column)
+            if unread:
+                notes.append(
+                    f"one series, from column {args.value_column or DEFAULT_VALUE_COLUMN!r}; "
+                    f"{_and(map(repr, unread[:5]))}{', ...' if len(unread) > 5 else ''} also "
+                    f"hold{'s' if len(unread) == 1 else ''} numbers, not read (one series per "
+                    f"column, a 'wide' file? reshape it to a 'long' one, one row per series and "
+                    f"time step, and give --id-column)")
         if frequency is not None:
             horizon, season_length, note = calendar_defaults(
                 frequency, series, column, args.horizon,

@@ -249,3 +249,22 @@ def test_a_season_from_the_calendar_is_not_called_an_option():
 ])
 def test_times_whose_utc_offset_changes_keep_their_calendar_unit(offsets, expected):
     assert calendar_frequency([offsets]) == expected
+
+
+def test_compare_names_the_numbers_it_does_not_read_in_a_wide_file(tmp_path, capsys):
+    from skattn.__main__ import main, unread_number_columns
+
+    lines = ["date,storeA,storeB,storeC"] + [f"{_month(k)},{v},{v + 5},{v + 9}"
+                                             for k, v in enumerate(_values(40))]
+    path = _write(tmp_path, lines)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        main(["compare", "--dataset", path, "--value-column", "storeA", "--models", "naive",
+              "--output", "none", "--n-jobs", "1"])
+    out = capsys.readouterr().out
+    assert ("one series, from column 'storeA'; 'storeB' and 'storeC' also hold numbers, not "
+            "read (one series per column, a 'wide' file?") in out
+    # the parts of a time are not series
+    parts = _write(tmp_path, ["year,month,value"] + [f"{2000 + k // 12},{k % 12 + 1},{k}"
+                                                     for k in range(40)], name="parts.csv")
+    assert unread_number_columns(parts) == []
