@@ -522,10 +522,16 @@ SPREADSHEET_TOKENS = frozenset((
 #: A row of totals under a spreadsheet's data (its label in the time or id column): read as one
 #: more value of the series, or as one more series, it was scored without a word (user trial,
 #: session 28)
-TOTAL_LABELS = frozenset(("total", "totals", "grand total", "sum", "subtotal", "sub-total"))
+TOTAL_LABELS = frozenset(("total", "totals", "grand total", "sum", "subtotal", "sub-total", "σ",
+                          "summe", "gesamt", "totale", "total général", "totaal", "suma"))
+
+
+def _is_total_label(cell):
+    """Whether a cell labels a row of totals ('Total', 'TOTAL:', 'Grand total', 'Σ', ...)."""
+    return cell.strip().rstrip(":").strip().casefold() in TOTAL_LABELS
 #: How a value of 1,000 or more is written with a dot between thousands (1.002 for 1002;
 #: 1.234.567), as European spreadsheets export it
-_DOT_THOUSANDS = re.compile(r"-?[0-9]{1,3}(?:\.[0-9]{3})+")
+_DOT_THOUSANDS = re.compile(r"-?[1-9][0-9]{0,2}(?:\.[0-9]{3})+")
 _SHORT_INTEGER = re.compile(r"-?[0-9]{1,3}")
 
 
@@ -653,7 +659,7 @@ def _wide_hint(header, body):
               if not _is_number(value)]
     # a wide file's time (or label) column names each row once; a long file's repeats each
     # time for each series, and its numbers include an id column (1, 2, 3)
-    if len(numeric) < 2 or not any(
+    if len(numeric) < 3 or not any(
             len({row[index].strip() for row in rows if index < len(row)}) == len(rows)
             for index in others):
         return ""
@@ -711,6 +717,9 @@ def _not_utf8_message(path):
     """The error for a file that is not UTF-8, naming the line of its first byte that is not
     (the decoder's own offset counted from a chunk of the file, not from its start)."""
     data = Path(path).read_bytes()
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return (f"{path} is UTF-16 text (Excel's 'Unicode Text' export), not UTF-8; save it as "
+                f"CSV UTF-8")
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -918,12 +927,13 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
     # part written with a decimal comma lands there (1002,5 read as 1002; user trial, session 28)
     unnamed = []
     if header is not None:
-        unnamed = [index for index in range(len(header)) if not "".join(header[index:]).strip()]
+        unnamed = [index for index in range(len(header)) if not "".join(header[index:]).strip()
+                   and index not in (column, id_index, time_index)]
     # the column after the values, and how many rows are longer than the header (a decimal comma
     # whose rows end in an empty cell: see _warn_of_decimal_comma)
     after = (column + 1 if header is not None and column + 1 < len(header)
              and column + 1 not in (id_index, time_index) else None)
-    value_cells, after_cells, longer = [], [], 0
+    value_cells, after_cells, longer = [], [], []
     time_like = time_index if time_index is not None else checked_index
     n_columns = 1 if header is None else len(header)
     for index, (line, row) in enumerate(body):
@@ -938,7 +948,9 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
             if needed is not None and needed >= len(row):
                 raise ValueError(f"{path}: line {line} has no column {header[needed]!r} "
                                  "(too few cells)")
-        filled = unnamed and [at for at in unnamed if at < len(row) and row[at].strip()]
+        # digits only: a decimal part; text there is a note, read as before (review, session 28)
+        filled = unnamed and [at for at in unnamed
+                              if at < len(row) and row[at].strip().isdigit()]
         if filled:
             raise ValueError(
                 f"{path}: line {line} has {row[filled[0]]!r} in column {filled[0] + 1}, which "
@@ -956,7 +968,7 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
                 f"{', '.join(map(repr, row))}; a decimal comma (write 10.5) or a stray "
                 "separator? Quote cells that hold commas"
             )
-        longer += len(row) > n_columns
+        longer.append(len(row) > n_columns)
         value_cells.append(row[column].strip())
         if after is not None:
             after_cells.append(row[after].strip() if after < len(row) else "")
@@ -992,10 +1004,12 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
         lines.append(line)
     if not values:
         raise ValueError(f"{path} has no values below its header")
-    if time_like is not None or id_index is not None:
-        _refuse_total_rows(path, header, body, lines, ids, time_cells, id_index, time_like)
-    if after is not None and longer == len(values):
-        _warn_of_decimal_comma(path, header, column, after, value_cells, after_cells, lines)
+    if header is not None:
+        _refuse_total_rows(path, header, body, lines, ids, time_cells, id_index, time_like,
+                           column)
+    if after is not None and any(longer):
+        _warn_of_decimal_comma(path, header, column, after, value_cells, after_cells, lines,
+                               longer)
     _warn_of_dot_thousands(column_of_file, value_cells, lines, ids if id_index is not None
                            else None)
     values = np.array(values)
@@ -1051,53 +1065,76 @@ def _blank(row):
     return not row or (not row[0].strip() and not "".join(row).strip())
 
 
-def _refuse_total_rows(path, header, body, lines, ids, time_cells, id_index, time_index):
-    """ValueError for a spreadsheet's row of totals: an id or time cell labelled like one
-    (TOTAL_LABELS, in any case) on a row without a time in the time column (``time_index``,
-    None if there is none). Read as one more value of a series, or as one more series, it was
-    scored without a word (user trial, session 28). A series named 'Total' (the top of a
-    hierarchy) has a time on every row and is read as any other, as is, in a file of many series
-    without a time column, an id 'Total'. Only distinct cells are looked at."""
-    labelled = set()
-    if time_index is not None and time_cells:
-        labelled |= {cell for cell in set(time_cells) if cell.strip().casefold() in TOTAL_LABELS}
-    if id_index is not None and time_index is not None:
-        labelled |= {name for name in set(ids) if name.casefold() in TOTAL_LABELS}
-    if not labelled:
-        return
-    for number, line in enumerate(lines):
-        label = (time_cells[number] if time_cells and time_cells[number] in labelled else
-                 ids[number] if id_index is not None and ids[number] in labelled else None)
-        if label is None:
-            continue
-        time_cell = time_cells[number].strip() if time_cells else ""
-        if isinstance(_time_value(time_cell), (datetime, int, float)):
-            continue  # a series named Total, with its times
-        row = next(row for at, row in body if at == line)
+def _refuse_total_rows(path, header, body, lines, ids, time_cells, id_index, time_index,
+                       value_index):
+    """ValueError for a spreadsheet's row of totals, read as one more value of a series or as
+    one more series and scored without a word (user trial, session 28): a time cell labelled
+    like one (:func:`_is_total_label`: 'Total', 'TOTAL:', 'Σ', ...), or an id so labelled on a
+    row whose time cell is empty; in a file of one series without a time column, the last row
+    with such a label in a column other than the values'. A series named 'Total' (the top of
+    a hierarchy) has a time on every row, whether compare reads it or not (31/12/2023), and is
+    read as any other; so is an id 'Total' in a file without a time column. Only distinct
+    cells are looked at."""
+    def refuse(number, label, where):
+        row = next(row for at, row in body if at == lines[number])
         raise ValueError(
-            f"{path}: line {line} is a row of totals, not a value of a series "
-            f"({', '.join(map(repr, row))}: {label.strip()!r} and no time in column "
-            f"{header[time_index].strip()!r}); remove it (export the data without totals)"
+            f"{path}: line {lines[number]} is a row of totals, not a value of a series "
+            f"({', '.join(map(repr, row))}: {label.strip()!r}{where}); remove it (export the "
+            f"data without totals)"
         )
 
+    if time_index is None:
+        if id_index is None:  # one series: its last row
+            row = next(row for at, row in body if at == lines[-1])
+            label = next((cell for at, cell in enumerate(row)
+                          if at != value_index and _is_total_label(cell)), None)
+            if label is not None:
+                refuse(len(lines) - 1, label, "")
+        return
+    labelled = {cell for cell in set(time_cells) if _is_total_label(cell)}
+    if id_index is not None:
+        labelled |= {name for name in set(ids) if _is_total_label(name)}
+    if not labelled:
+        return
+    for number in range(len(lines)):
+        time_cell = time_cells[number]
+        if time_cell in labelled:
+            refuse(number, time_cell, f" in column {header[time_index].strip()!r}")
+        if id_index is not None and ids[number] in labelled and not time_cell.strip():
+            refuse(number, ids[number], f" and no time in column {header[time_index].strip()!r}")
 
-def _warn_of_decimal_comma(path, header, column, after, value_cells, after_cells, lines):
+
+def _warn_of_decimal_comma(path, header, column, after, value_cells, after_cells, lines,
+                           longer):
     """A UserWarning when the values look written with a decimal comma in a file whose columns
-    are separated by commas: every row has one cell more than the header (its last empty), no
-    value has a decimal point, and the column after the values holds 1 to 3 digits on every row
-    (an Excel file saved with ';' and its separators replaced: 1002,5 read as 1002 and 5 in the
-    next column, with no other sign; user trial, session 28)."""
-    if any(not re.fullmatch(r"-?[0-9]+", cell) for cell in value_cells):
+    are separated by commas (an Excel file saved with ';' and its separators replaced: 1002,5
+    read as 1002 and a 5 in the next column, with no other sign; user trial, session 28).
+
+    The sign: the rows longer than the header (``longer``, their last cell empty) hold an
+    integer value and 1 to 3 digits in the next column, and either the other rows hold an empty
+    cell there (whole values written without ',0') or, when every row is longer, the next
+    column's digits look like decimal parts (9 or more different ones, or a leading zero): a
+    flag (0/1) or a weekday beside integer sales, with a comma ending each data line, is not."""
+    rows = [index for index, is_longer in enumerate(longer) if is_longer]
+    if any(not re.fullmatch(r"-?[0-9]+", value_cells[index])
+           or not re.fullmatch(r"[0-9]{1,3}", after_cells[index]) for index in rows):
         return
-    if not all(re.fullmatch(r"[0-9]{1,3}", cell) for cell in after_cells):
-        return
+    if len(rows) < len(longer):
+        if any(after_cells[index] for index, is_longer in enumerate(longer) if not is_longer):
+            return
+    else:
+        digits = {after_cells[index] for index in rows}
+        if len(digits) < 9 and not any(len(cell) > 1 and cell[0] == "0" for cell in digits):
+            return
+    first = rows[0]
     warnings.warn(
-        f"{path}: every row has one cell more than the header, no value in column "
-        f"{header[column].strip()!r} has a decimal point, and the next column, "
-        f"{header[after].strip()!r}, holds 1 to 3 digits on every row (line {lines[0]}: "
-        f"{value_cells[0]} and {after_cells[0]}): values written with a decimal comma "
-        f"({value_cells[0]},{after_cells[0]})? They were read without their decimals "
-        f"({value_cells[0]}); if so, export the file with a decimal point (1002.5)",
+        f"{path}: {len(rows)} of the {len(longer)} rows have one cell more than the header, their "
+        f"values in column {header[column].strip()!r} are integers, and the next column, "
+        f"{header[after].strip()!r}, holds 1 to 3 digits there (line {lines[first]}: "
+        f"{value_cells[first]} and {after_cells[first]}): values written with a decimal comma "
+        f"({value_cells[first]},{after_cells[first]})? They were read without their decimals "
+        f"({value_cells[first]}); if so, export the file with a decimal point "
+        f"({value_cells[first]}.{after_cells[first]})",
         UserWarning, stacklevel=4,
     )
 
@@ -1114,9 +1151,11 @@ def _warn_of_dot_thousands(column_of_file, value_cells, lines, ids=None):
         return
     if not all(_SHORT_INTEGER.fullmatch(cell) for cell in value_cells if "." not in cell and cell):
         return
-    for earlier, later in zip(range(len(value_cells)), range(1, len(value_cells))):
-        if ids is not None and ids[earlier] != ids[later]:
-            continue
+    by_series = {}  # a long file sorted by time, then id: a series' rows are not adjacent
+    for index, name in enumerate([None] * len(value_cells) if ids is None else ids):
+        by_series.setdefault(name, []).append(index)
+    pairs = (pair for indices in by_series.values() for pair in zip(indices, indices[1:]))
+    for earlier, later in pairs:
         pair = (value_cells[earlier], value_cells[later])
         if ("." in pair[0]) == ("." in pair[1]) or not all(pair):
             continue
@@ -1166,11 +1205,10 @@ def _id_key(name):
     """What two series ids that differ only in how they are written share: the same text in
     another case or Unicode form (NFC or NFD: two ids that print alike), or the same number
     written otherwise (01, 1 and 1.0)."""
-    try:
-        number = float(name)
-    except ValueError:
-        return unicodedata.normalize("NFC", name).casefold()
-    return repr(number) if np.isfinite(number) else name.casefold()
+    integer = re.fullmatch(r"0*([0-9]+?)(?:\.0+)?", name)
+    if integer:  # 007 and 7, 7 and 7.0; not 01.1 and 01.10 (codes of two levels; review)
+        return "#" + integer.group(1)
+    return unicodedata.normalize("NFC", name).casefold()
 
 
 def _warn_of_alike_ids(path, column, positions, lines, shown=3):
@@ -1218,9 +1256,13 @@ def _missing_value_message(column_of_file, values, lines, written, first, ids=No
             others += (f", in {len(named)} series ({', '.join(map(repr, named[:10]))}"
                        f"{', ...' if len(named) > 10 else ''})")
     drop = "" if ids is None else ", or drop the series"
+    # a spreadsheet's accounting format shows 0 as a dash, which its CSV export writes
+    dash = (" (a dash is how an accounting format shows 0: if it is one, write 0)"
+            if cell in ("-", "--") else "")
     return (f"{column_of_file} has a missing value: line {lines[first]} {written}{series}"
             f"{others}. Fill the missing values (with 0 where they mean no sales, or by "
-            f"interpolating their neighbours){drop}; compare does not guess what they mean")
+            f"interpolating their neighbours){drop}; compare does not guess what they "
+            f"mean{dash}")
 
 
 def _times_of_column(path, name, cells, lines):
@@ -1461,30 +1503,47 @@ _NAMED_MONTH_DATE = re.compile(
     r"[ -](?:[0-9]{2}|[0-9]{4})", re.IGNORECASE)
 
 
+def _is_unread_date(cell):
+    """Whether a cell is a date compare does not read as a time: 31/12/2023 or 12/31/2023 (a
+    day up to 31 and a month up to 12, in either order), 2023/12/31, Jan 2024, 31-Jan-24."""
+    match = _DAY_MONTH_YEAR.fullmatch(cell)
+    if match:
+        first, second = int(match.group(1)), int(match.group(3))
+        return 1 <= min(first, second) <= 12 and 1 <= max(first, second) <= 31
+    return bool(_YEAR_MONTH_DAY.fullmatch(cell) or _NAMED_MONTH_DATE.fullmatch(cell))
+
+
 def _warn_of_unread_dates(path, header, body, value_index, id_index):
     """A UserWarning naming a column whose cells are all dates in a form compare does not read
-    (31/12/2023, 12/31/2023, 2023/12/31, Jan 2024), in a file with no column named like a time
-    and none of ISO dates: the rows' order is then unchecked. A newest-first file whose dates
-    were in a column 'Order Date' (12/01/2024) was scored backwards with no word of its dates,
-    where the same column named 'ds' was warned of (user trial, session 28)."""
-    rows = [row for _, row in body if row]
+    (see :func:`_is_unread_date`), distinct within each series, in a file with no column named
+    like a time and none of ISO dates: the rows' order is then unchecked. A newest-first file
+    whose dates were in a column 'Order Date' (12/01/2024) was scored backwards with no word of
+    its dates, where the same column named 'ds' was warned of (user trial, session 28). A date
+    repeated within a series (a launch date on each row) is no such column."""
+    numbered = [(line, row) for line, row in body if row]
     for index, name in enumerate(header):
-        if index in (value_index, id_index) or not rows:
+        if index in (value_index, id_index) or not numbered:
             continue
-        cells = [row[index].strip() if index < len(row) else "" for row in rows]
-        if all(_DAY_MONTH_YEAR.fullmatch(cell) or _YEAR_MONTH_DAY.fullmatch(cell)
-               or _NAMED_MONTH_DATE.fullmatch(cell) for cell in cells):
-            name = name.strip()
-            warnings.warn(
-                f"{path}: column {name!r} holds dates on every row, written as compare does not "
-                f"read them as times (line {body[0][0]}: {cells[0]!r}), so the order of the rows "
-                f"was not checked: each series' rows are taken in the file's order as time "
-                f"order, and scored backwards if the file is newest first; nor do the dates give "
-                f"the season. Write them as ISO 8601 dates (2023-12-31) and the rows are checked "
-                f"(or sorted with --time-column {name})",
-                UserWarning, stacklevel=4,
-            )
-            return
+        cells = [row[index].strip() if index < len(row) else "" for _, row in numbered]
+        if not all(_is_unread_date(cell) for cell in cells):
+            continue
+        by_series = {}
+        for (_, row), cell in zip(numbered, cells):
+            key = row[id_index].strip() if id_index is not None and id_index < len(row) else None
+            by_series.setdefault(key, []).append(cell)
+        if any(len(set(series)) < len(series) for series in by_series.values()):
+            continue
+        warnings.warn(
+            f"{path}: column {name.strip()!r} holds dates on every row, distinct within each "
+            f"series, written as compare does not read them as times (line {numbered[0][0]}: "
+            f"{cells[0]!r}), so the order of the rows was not checked: each series' rows are "
+            f"taken in the file's order as time order, and scored backwards if the file is "
+            f"newest first; nor do the dates give the season. Written as ISO 8601 dates "
+            f"(2023-12-31), they would be checked (and --time-column {name.strip()} could sort "
+            f"the rows by them)",
+            UserWarning, stacklevel=4,
+        )
+        return
 
 
 def _time_steps(times):
@@ -2177,10 +2236,11 @@ def check_lengths(series, horizon, season_length, ids=None):
             message += (f": leave {them} out with --skip-short, or choose a shorter --horizon"
                         if len(too_short) < len(series) else ": choose a shorter --horizon")
         else:  # the one series: what would fit (user trial, session 28: no next step was given)
-            fits = shortest - season_length - 1
+            # a training window also needs horizon + 1 values before the hold-out (below)
+            fits = min(shortest - season_length - 1, (shortest - 1) // 2)
             message += (f": choose a --horizon of at most {fits}" if fits >= 1 else
-                        f"; the series is too short to score (it needs {horizon + 2} values or "
-                        f"more, with season 1)")
+                        f": choose a --season-length below {shortest - horizon} (1 for none) "
+                        f"or a shorter --horizon")
         raise ValueError(message)
     if longest - horizon <= horizon:
         which = "the series" if len(series) == 1 else "the longest series"
