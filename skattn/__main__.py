@@ -524,15 +524,15 @@ SPREADSHEET_TOKENS = frozenset((
 #: session 28)
 TOTAL_LABELS = frozenset(("total", "totals", "grand total", "sum", "subtotal", "sub-total", "σ",
                           "summe", "gesamt", "totale", "total général", "totaal", "suma"))
+#: How a value of 1,000 or more is written with a dot between thousands (1.002 for 1002;
+#: 1.234.567), as European spreadsheets export it
+_DOT_THOUSANDS = re.compile(r"-?[1-9][0-9]{0,2}(?:\.[0-9]{3})+")
+_SHORT_INTEGER = re.compile(r"-?[0-9]{1,3}")
 
 
 def _is_total_label(cell):
     """Whether a cell labels a row of totals ('Total', 'TOTAL:', 'Grand total', 'Σ', ...)."""
     return cell.strip().rstrip(":").strip().casefold() in TOTAL_LABELS
-#: How a value of 1,000 or more is written with a dot between thousands (1.002 for 1002;
-#: 1.234.567), as European spreadsheets export it
-_DOT_THOUSANDS = re.compile(r"-?[1-9][0-9]{0,2}(?:\.[0-9]{3})+")
-_SHORT_INTEGER = re.compile(r"-?[0-9]{1,3}")
 
 
 #: ISO 8601's year and month (1949-01, the usual form of monthly data), which
@@ -649,10 +649,10 @@ def _other_case(header, name):
 
 
 def _wide_hint(header, body):
-    """A hint for a file without the value column whose first data row has numbers in two or
-    more columns: a 'wide' file, one column per series (an Excel sheet's usual shape), which
+    """A hint for a file without the value column whose first data row has numbers in three or
+    more columns and another column naming each row once: a 'wide' file, one column per series (an Excel sheet's usual shape), which
     compare reads one column of, or many series from a 'long' file; '' otherwise."""
-    rows = [row for _, row in body if row]
+    rows = [row for _, row in body if not _blank(row)]
     first = rows[0] if rows else []
     numeric = [cell.strip() for cell, value in zip(header, first) if _is_number(value)]
     others = [index for index, (cell, value) in enumerate(zip(header, first))
@@ -1457,7 +1457,7 @@ def _found_time_column(path, header, body, value_index, id_index, among=None):
         update ``date``), of which the one holding such dates is the rows' time. None: every
         column.
     """
-    rows = [row for _, row in body if row]
+    rows = [row for _, row in body if not _blank(row)]
     ids = [row[id_index].strip() if id_index is not None and id_index < len(row) else None
            for row in rows]
     found = {}  # index of a column of dates, distinct within each series -> its times by series
@@ -1520,7 +1520,7 @@ def _warn_of_unread_dates(path, header, body, value_index, id_index):
     whose dates were in a column 'Order Date' (12/01/2024) was scored backwards with no word of
     its dates, where the same column named 'ds' was warned of (user trial, session 28). A date
     repeated within a series (a launch date on each row) is no such column."""
-    numbered = [(line, row) for line, row in body if row]
+    numbered = [(line, row) for line, row in body if not _blank(row)]
     for index, name in enumerate(header):
         if index in (value_index, id_index) or not numbered:
             continue

@@ -364,3 +364,13 @@ def test_a_utf16_file_is_named_so(tmp_path):
                   encoding="utf-16")
     with pytest.raises(ValueError, match=r"is UTF-16 text \(Excel's 'Unicode Text' export\)"):
         _read_csv(path)
+
+
+def test_rows_of_separators_do_not_hide_a_column_of_dates_found_by_its_cells(tmp_path):
+    # a column 'week' of ISO dates is the rows' time by its cells; the spreadsheet's empty rows
+    # at the end must not make it "not all dates"
+    from skattn.__main__ import load_dataset
+
+    lines = ["unique_id,week,y"] + [f"A,{_month(k)},{k}" for k in range(30)] + [",,"] * 2
+    *_, found = load_dataset(_write(tmp_path, lines), "y", "unique_id", return_time_column=True)
+    assert found == "week"
