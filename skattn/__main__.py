@@ -299,8 +299,10 @@ def _parser():
                          help="values held out and forecast (default: the dataset's own; 12 for "
                               "airline and CSV files, but for a CSV file whose times step by a "
                               "calendar unit that unit's: 8 quarterly, 12 monthly, 13 weekly, 14 "
-                              "daily, 48 hourly, 6 yearly, as in the M3, M4 and Tourism "
-                              "competitions). Before the hold-out, every series needs "
+                              "daily, 48 hourly, 6 yearly (dates such as 1950-01-01; a bare "
+                              "year, 1950, is a plain number), as in the M3, M4 and Tourism "
+                              "competitions; 12 when the series are too short for it, said in "
+                              "the progress output). Before the hold-out, every series needs "
                               "more values than the season (the first of --season-length; for "
                               "MASE, see --skip-short), and the longest more than the horizon "
                               "(for a training window)")
@@ -309,7 +311,8 @@ def _parser():
                               "least 2 horizons, capped by the shortest training series and so "
                               "that the longest gives as many unpadded training windows as the "
                               "window has steps); the "
-                              "ensemble reads 5 horizons")
+                              "ensemble reads 5 horizons, or 2 seasons and 1 step if that is "
+                              "longer, at most the longest training part less 1")
     compare.add_argument("--season-length", type=_season_lengths, default=None,
                          metavar="PERIODS",
                          help="season of the seasonal models and of MASE (default: the dataset's; "
@@ -317,7 +320,9 @@ def _parser():
                               "by one (4 quarterly, 12 monthly, 52 weekly, 7 daily, 24 hourly, "
                               "1 yearly; dates such as 2024-01-31, 2024-01, 2024Q1 or codes "
                               "such as 202401, in --time-column or a column named like a time, "
-                              "said in the progress output), else 1, with a warning when most "
+                              "said in the progress output; 1, with a warning, when the "
+                              "series are too short for it and a hold-out), else 1, with a "
+                              "warning when most "
                               "series test seasonal at 4, 7, 12, 24 or 52 steps), or several "
                               "seasonal periods, comma-separated, "
                               "each an integer >= 1 given once (24,168 for hourly data with a "
@@ -332,8 +337,9 @@ def _parser():
                               "that file has no header and all its lines are values. Column "
                               "names are matched without surrounding spaces ('date, value' has "
                               "a column 'value'), and the columns used must have distinct names. "
-                              "Values are plain decimal numbers (1000.5, 1e3; not 1,000 or "
-                              "1_000, 1.000, 1000,5); an empty cell, NaN or NA (also N/A, #N/A, "
+                              "Values are plain decimal numbers (1000.5, 1e3; 1,000, 1_000 and "
+                              "1000,5 are errors, and 1.000 is 1, warned of where the file looks "
+                              "written with dots between thousands); an empty cell, NaN or NA (also N/A, #N/A, "
                               "null, None, in any case), a dash or a spreadsheet's error "
                               "(#DIV/0!, #VALUE!) is a missing value, an error naming its line: "
                               "fill it (0 for no sales, or interpolated) or drop the series. A "
@@ -387,13 +393,14 @@ def _parser():
     compare.add_argument("--models", default=None,
                          help=f"comma-separated subset of {','.join(MODEL_NAMES)} (default: all, "
                               "mstl only when --season-length gives several periods). With "
-                              "season 1 the default leaves out snaive, then the naive model. "
+                              "season 1 the default leaves out snaive (it is the naive model there). "
                               "'attention' is AttentionForecaster with early stopping on the last "
                               f"{VALIDATION_FRACTION * 100:.0f}%% of its training windows when "
                               f"it has at least {MIN_WINDOWS_FOR_EARLY_STOPPING} of them, else "
                               "without (the progress line says which); 'ensemble' is the M3 "
                               "benchmark's design, skattn.recipes.make_attention_ensemble, "
-                              "scaled to the horizon; 'mstl' is skattn.baselines.MSTLForecaster "
+                              "scaled to the horizon and the season (fewer members where the "
+                              "windows of its design coincide); 'mstl' is skattn.baselines.MSTLForecaster "
                               "with every period of --season-length (STL removes each seasonal "
                               "cycle, ETS forecasts the rest)")
     compare.add_argument("--skip-short", action="store_true",
@@ -401,11 +408,16 @@ def _parser():
                               "season_length + 1 values to train on (new products, say; the "
                               "first period of --season-length, MASE's season), named "
                               "in a warning, instead of stopping with an error that names them; "
-                              "an error if no series is left. Applied before --max-series")
+                              "an error if no series is left. Applied before --max-series. With "
+                              "times of a calendar unit, short series otherwise shorten every "
+                              "series' hold-out to 12, and then their season to 1 (with a "
+                              "warning); with --skip-short the calendar's hold-out and season "
+                              "are kept if one series is long enough for them")
     compare.add_argument("--max-series", type=_positive_int, default=None,
                          help="use only the first N series of a multi-series dataset (of a "
-                              "CSV file read with --id-column: the first N ids); with "
-                              "--skip-short, the first N of the series long enough")
+                              "CSV file read with --id-column: the first N ids), also for the "
+                              "season and hold-out taken from the times; with --skip-short, the "
+                              "first N of the series long enough")
     compare.add_argument("--output", default="compare.png",
                          help="where to write the plot, in the format its suffix names (.png, "
                               ".pdf, .svg, ...; .png if it has none); default: compare.png; "
@@ -419,8 +431,8 @@ def _parser():
                               "series, origin and step: columns model, series (its id, M3's and "
                               "Tourism's names such as N1402, or its position from 0), origin "
                               "(the position from 0 of the first "
-                              "held-out value in its series), step (1 to the horizon), time (the "
-                              "step's time when known: as written in --time-column, in a "
+                              "held-out value in its series), step (1 to the horizon), time (only "
+                              "when the times are known, the step's time: as written in --time-column, in a "
                               "column named like a time read as times or in the column of "
                               "dates taken as the times; airline's months), "
                               "forecast, truth (the held-out value), and with --interval "
@@ -434,7 +446,8 @@ def _parser():
                          help="train every attention model for at most N epochs, for a quick "
                               "first look (default: AttentionForecaster up to 300, stopping "
                               "early; the ensemble's members as many as make about "
-                              f"{ENSEMBLE_UPDATES} updates, at least 20). Shorter trainings "
+                              f"{ENSEMBLE_UPDATES} updates, at least 20 and at most 1000). "
+                              "Shorter trainings "
                               "forecast worse, and their intervals are too narrow")
     compare.add_argument("--seed", type=_seed, default=0,
                          help=f"random_state of the attention model, 0 to {MAX_SEED}; the "
@@ -2925,8 +2938,12 @@ def _compare(args):
                     f"column, a 'wide' file? reshape it to a 'long' one, one row per series and "
                     f"time step, and give --id-column)")
         if frequency is not None:
+            # the series compare will use: a 20-value third series left out by --max-series 2
+            # took the season of the two it kept (audit, session 28)
+            used = (series if args.skip_short or args.max_series is None
+                    else series[: args.max_series])
             horizon, season_length, note = calendar_defaults(
-                frequency, series, column, args.horizon,
+                frequency, used, column, args.horizon,
                 None if args.season_length is None else args.season_length[0], args.skip_short)
             notes += [note] if note else []
         elif args.horizon is not None:

@@ -374,3 +374,22 @@ def test_rows_of_separators_do_not_hide_a_column_of_dates_found_by_its_cells(tmp
     lines = ["unique_id,week,y"] + [f"A,{_month(k)},{k}" for k in range(30)] + [",,"] * 2
     *_, found = load_dataset(_write(tmp_path, lines), "y", "unique_id", return_time_column=True)
     assert found == "week"
+
+
+def test_max_series_leaves_the_series_it_drops_out_of_the_calendars_defaults(tmp_path, capsys):
+    # a 20-value third series left out by --max-series 2 took the season of the two it kept to 1
+    # (help audit, session 28)
+    from skattn.__main__ import main
+
+    lines = ["unique_id,ds,y"]
+    for name, n in (("a", 60), ("b", 60), ("c", 20)):
+        lines += [f"{name},{_month(k)},{v}" for k, v in enumerate(_values(n))]
+    path = _write(tmp_path, lines)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        main(["compare", "--dataset", path, "--id-column", "unique_id", "--value-column", "y",
+              "--max-series", "2", "--models", "naive,snaive", "--output", "none",
+              "--n-jobs", "1"])
+    out = capsys.readouterr().out
+    assert "season 12 and hold-out 12 from the monthly times in column 'ds'" in out
+    assert "hold-out 12, season 12" in out
