@@ -476,20 +476,43 @@ class MissingTargetsScoreMixin:
         if not np.isnan(y).any():
             if y.shape[0] < 2:  # scikit-learn's r2_score: NaN with a warning
                 raise ValueError(f"R^2 needs at least two windows, got {y.shape[0]}")
-            return r2_score(y, predictions, sample_weight=weights)
+            return _r2_in_range(r2_score, y, predictions, weights)
         targets = y.reshape(y.shape[0], -1)  # (n, horizon)
         predictions = predictions.reshape(targets.shape)
         scores = []
         for step in range(targets.shape[1]):
             observed = ~np.isnan(targets[:, step])  # (n,)
             if observed.sum() >= 2:
-                scores.append(r2_score(
-                    targets[observed, step], predictions[observed, step],
-                    sample_weight=None if weights is None else weights[observed]))
+                scores.append(_r2_in_range(
+                    r2_score, targets[observed, step], predictions[observed, step],
+                    None if weights is None else weights[observed]))
         if not scores:
             raise ValueError("y has fewer than two observed values at every horizon step; R^2 is "
                              "not defined")
         return float(np.mean(scores))
+
+
+#: beyond these magnitudes the squares and sums inside r2_score overflow or underflow
+_R2_SAFE_RANGE = (1e-100, 1e100)
+
+
+def _r2_in_range(r2_score, y, predictions, weights):
+    """scikit-learn's R^2, with values and weights brought into a range where its squares and
+    weighted sums stay finite. R^2 is the same for values scaled together and for weights
+    scaled together, but r2_score computes it as given: values of 1e160 (or 1e308 weights, or
+    weights of 5e-324) squared to inf or 0 and gave NaN, or a wrong score, with only NumPy's
+    RuntimeWarnings (fuzzing, session 28). Rescaled only outside ``_R2_SAFE_RANGE``, so every
+    other score is r2_score's, bit for bit."""
+    low, high = _R2_SAFE_RANGE
+    scale = max(float(np.max(np.abs(y), initial=0.0)),
+                float(np.max(np.abs(predictions), initial=0.0)))
+    if np.isfinite(scale) and (scale > high or 0 < scale < low):
+        y, predictions = y / scale, predictions / scale
+    if weights is not None:
+        largest = float(np.max(weights, initial=0.0))
+        if np.isfinite(largest) and (largest > high or 0 < largest < low):
+            weights = weights / largest
+    return r2_score(y, predictions, sample_weight=weights)
 
 
 def refuse_dates_and_text(values, what):

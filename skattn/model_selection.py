@@ -1646,12 +1646,12 @@ def backtest(
 
     # origins[j, i]: position in series i of the first forecast value at origin j (earliest first)
     lengths = np.array([a.size for a in arrays])
-    back = horizon + origin_step * np.arange(n_origins)[::-1]  # (n_origins,)
-    origins = lengths[None, :] - back[:, None]  # (n_origins, n_series)
-    shortest = origins[0].min()
-    if shortest < season_length + 1:
-        worst = int(np.argmin(origins[0]))
-        needed = int(back[0]) + season_length + 1
+    # in Python's integers, before any array of origins: origin_step=2**62 overflowed int64
+    # (a negative "needs at least") and n_origins=10**12 allocated 7.28 TiB before the check
+    # (fuzzing, session 28)
+    needed = horizon + origin_step * (n_origins - 1) + season_length + 1
+    if lengths.min() < needed:
+        worst = int(np.argmin(lengths))
         too_short = np.flatnonzero(lengths < needed)
         # how many, and how to leave them out: one short series refused a panel of 60, and
         # the user had to find the others one error at a time (user trial, session 18)
@@ -1671,6 +1671,8 @@ def backtest(
             f"least season_length + 1 = {season_length + 1} values of history before the "
             f"earliest origin{others}"
         )
+    back = horizon + origin_step * np.arange(n_origins)[::-1]  # (n_origins,)
+    origins = lengths[None, :] - back[:, None]  # (n_origins, n_series)
     # the docs (Notes) said series ending at different dates flatter a global model, and
     # compare warned of it on a CSV file, but a panel of pandas series with the dates in their
     # indexes (one to 2019-12, one to 2016-12) was backtested without a word (user trial,

@@ -90,6 +90,10 @@ def _checked_member_params(member_params):
     return dict(member_params)
 
 
+#: the most seeds per window and family make_attention_ensemble builds members for
+MAX_SEEDS = 10_000
+
+
 def largest_random_state(n_seeds):
     """The largest int ``random_state`` of :func:`make_attention_ensemble` with ``n_seeds``: its
     members' last seed, ``random_state * n_seeds + n_seeds - 1``, is at most ``MAX_SEED``."""
@@ -138,7 +142,8 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
         Steps per season of the seasonal adjustment; 1 puts no adjustment in front of the
         members (non-seasonal data).
     n_seeds : int, default=3
-        Members per family and window, each with its own random_state.
+        Members per family and window, each with its own random_state; at most ``MAX_SEEDS``
+        (10,000).
     max_epochs : int, default=20
         Epochs of every member. M3's 20 epochs of batches of 256 are about 3,600 updates on its
         46,000 windows; on much less data use more epochs or smaller batches (``python -m
@@ -232,6 +237,11 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
         )
     season_length = check_integer("season_length", season_length, 1)
     n_seeds = check_integer("n_seeds", n_seeds, 1)
+    if n_seeds > MAX_SEEDS:
+        # n_seeds=10**12 with random_state=None was a MemoryError building the seed list
+        # (fuzzing, session 28)
+        raise ValueError(f"n_seeds must be at most {MAX_SEEDS} (the ensemble has "
+                         f"2 * len(windows) * n_seeds members, each an estimator), got {n_seeds}")
     max_epochs = check_integer("max_epochs", max_epochs, 1)
     batch_size = check_integer("batch_size", batch_size, 1)
     trend_degree = check_integer("trend_degree", trend_degree, 0)
