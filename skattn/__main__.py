@@ -301,8 +301,8 @@ def _parser():
                               "calendar unit that unit's: 8 quarterly, 12 monthly, 13 weekly, 14 "
                               "daily, 48 hourly, 6 yearly (dates such as 1950-01-01; a bare "
                               "year, 1950, is a plain number), as in the M3, M4 and Tourism "
-                              "competitions; 12 when the series are too short for it, said in "
-                              "the progress output). Before the hold-out, every series needs "
+                              "competitions; 12, with a warning, when the series are too short "
+                              "for it). Before the hold-out, every series needs "
                               "more values than the season (the first of --season-length; for "
                               "MASE, see --skip-short), and the longest more than the horizon "
                               "(for a training window)")
@@ -2018,6 +2018,20 @@ def calendar_defaults(frequency, series, column, horizon=None, season_length=Non
         shorter = (f" (the series are too short for {chosen[0]})"
                    if fitting[0] != chosen[0] else "")
         taken.append(f"hold-out {fitting[0]}{shorter}")
+        if shorter:
+            # the scores are of another hold-out than the calendar's: a warning as for the
+            # season, since --quiet hid this line (help audit, session 28)
+            lengths = [values.size for values in series
+                       if not skip_short or values.size >= chosen[0] + fitting[1] + 1]
+            needed = chosen[0] + fitting[1] + 1
+            why = (f"the shortest has {min(lengths)} values, {needed} needed"
+                   if lengths and min(lengths) < needed else
+                   f"the longest has {max(values.size for values in series)} values, more "
+                   f"than {2 * chosen[0]} needed for a training window")
+            warnings.warn(
+                f"{times} have a hold-out of {chosen[0]}, but the series are too short for it "
+                f"with season {fitting[1]} ({why}): hold-out {fitting[0]}; give --horizon to "
+                f"choose", UserWarning, stacklevel=2)
     options = [option for option, given in (("--season-length", season_length),
                                             ("--horizon", horizon)) if given is None]
     # a CSV file's season was 1 and its hold-out CSV_HORIZON before session 24: said, as the

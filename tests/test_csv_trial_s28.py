@@ -393,3 +393,18 @@ def test_max_series_leaves_the_series_it_drops_out_of_the_calendars_defaults(tmp
     out = capsys.readouterr().out
     assert "season 12 and hold-out 12 from the monthly times in column 'ds'" in out
     assert "hold-out 12, season 12" in out
+
+
+def test_a_hold_out_shorter_than_the_calendars_is_warned_of_under_quiet(tmp_path, capsys):
+    # hourly series of 60 values: hold-out 12 instead of 48, said only in the progress output,
+    # which --quiet hides (help audit, session 28)
+    from skattn.__main__ import main
+
+    lines = ["unique_id,ds,y"] + [f"A,2024-01-{1 + k // 24:02d}T{k % 24:02d}:00,{v}"
+                                  for k, v in enumerate(_values(60))]
+    with pytest.warns(UserWarning, match=r"the hourly times in column 'ds' have a hold-out of 48, "
+                                         r"but the series are too short for it with season 24 "
+                                         r"\(the shortest has 60 values, 73 needed\): hold-out 12"):
+        main(["compare", "--dataset", _write(tmp_path, lines), "--id-column", "unique_id",
+              "--value-column", "y", "--models", "naive", "--output", "none", "--n-jobs", "1",
+              "--quiet"])
