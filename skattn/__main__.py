@@ -1933,7 +1933,7 @@ def _time_column_of(path):
 
 
 def calendar_defaults(frequency, series, column, horizon=None, season_length=None,
-                      skip_short=False):
+                      skip_short=False, max_series=None):
     """The hold-out and season of a CSV file whose times step by ``frequency``, and the
     progress line that says so.
 
@@ -1958,6 +1958,9 @@ def calendar_defaults(frequency, series, column, horizon=None, season_length=Non
         ``--skip-short``: the series too short for the season and hold-out tried are left out
         (see :func:`skip_short_series`), so they do not count: one series long enough is
         enough.
+    max_series : int or None, default None
+        ``--max-series``: only the first ``max_series`` series count (of those ``skip_short``
+        keeps): a short series it leaves out took the others' season (help audit, session 28).
 
     Returns
     -------
@@ -1970,45 +1973,62 @@ def calendar_defaults(frequency, series, column, horizon=None, season_length=Non
     season_of, horizon_of = CALENDAR_DEFAULTS[frequency]
     times = f"the {frequency} times" + ("" if column is None else f" in column {column!r}")
 
-    def fits(horizon, season):
+    def used(horizon, season):
         # --skip-short leaves out the series shorter than skip_short_series' horizon + season + 1
-        # and goes on with the others: then the calendar's defaults fit when one series is kept
+        # and goes on with the others, of which --max-series keeps the first
         lengths = [values.size for values in series
                    if not skip_short or values.size >= horizon + season + 1]
+        return lengths[:max_series]
+
+    def fits(horizon, season):
+        lengths = used(horizon, season)
         return (bool(lengths) and min(lengths) >= horizon + season + 1
                 and max(lengths) - horizon > horizon)
+
+    def why(horizon, season):
+        # which condition fails: the shortest's hold-out and season, or the longest's window
+        lengths = used(horizon, season) or [values.size for values in series][:max_series]
+        needed = horizon + season + 1
+        if min(lengths) < needed and not skip_short:
+            return f"the shortest has {min(lengths)} values, {needed} needed"
+        if max(lengths) < needed:
+            return f"the longest has {max(lengths)} values, {needed} needed"
+        return (f"the longest has {max(lengths)} values, more than {2 * horizon} needed for a "
+                f"training window")
 
     chosen = (horizon_of if horizon is None else horizon,
               season_of if season_length is None else season_length)
     tried = [chosen]
-    if horizon is None and chosen[0] != CSV_HORIZON:
-        tried.append((CSV_HORIZON, chosen[1]))  # hourly data of 60 values: 12 with season 24
+    if horizon is None and chosen[0] > CSV_HORIZON:
+        # hourly data of 60 values: 12 with season 24; never longer than the calendar's (a
+        # quarterly file too short for 8 is too short for 12: review, session 28)
+        tried.append((CSV_HORIZON, chosen[1]))
     fitting = next((pair for pair in tried if fits(*pair)), None)
     if fitting is None:
         # as before session 24: too short for the calendar's season, which check_lengths would
         # refuse; a file that ran without a season must not stop for a default it did not ask
         # for. A warning, not a progress line: --quiet must not hide that the season is lost
-        lengths = [values.size for values in series]
-        which = (f"the longest has {max(lengths)}" if skip_short
-                 else f"the shortest has {min(lengths)}")
         wanted = (f"{times} have a season of {chosen[1]}, but the series are too short for it "
                   f"and a hold-out of {chosen[0]}" if season_length is None else
                   f"{times} have a hold-out of {chosen[0]}, but the series are too short for it "
                   f"and --season-length {season_length}")
         horizon_given, season_given = horizon is not None, season_length is not None
-        horizon = CSV_HORIZON if horizon is None else horizon
+        horizon = min(CSV_HORIZON, chosen[0]) if horizon is None else horizon
         season = 1 if season_length is None else season_length
-        held = f"hold-out {horizon}" + (" (--horizon)" if horizon_given else "")
+        # the calendar's hold-out when it is shorter than a CSV file's 12 (quarterly, yearly)
+        own = not horizon_given and horizon != CSV_HORIZON
+        held = f"hold-out {horizon}" + (" (--horizon)" if horizon_given else
+                                         " (the calendar's)" if own else "")
         seasons = f"season {season}" + (" (--season-length)" if season_given else "")
         default = "as for a CSV file without times"
-        taken = (f"{held}, {seasons}, {default}" if not horizon_given and not season_given
-                 else f"{held}, {seasons} {default}" if horizon_given
+        taken = (f"{held}, {seasons}, {default}" if not (horizon_given or own or season_given)
+                 else f"{held}, {seasons} {default}" if horizon_given or own
                  else f"{held} {default}, {seasons}")
         options = [option for option, given in (("--season-length", season_given),
                                                 ("--horizon", horizon_given)) if not given]
         skip = "" if skip_short else " (with --skip-short to leave out the short series)"
         warnings.warn(
-            f"{wanted} ({which} values, {chosen[0] + chosen[1] + 1} needed): {taken}; give "
+            f"{wanted} ({why(*chosen)}): {taken}; give "
             f"{' and '.join(options)}{skip} to choose", UserWarning, stacklevel=2)
         return horizon, season, None
     taken = []
@@ -2021,17 +2041,10 @@ def calendar_defaults(frequency, series, column, horizon=None, season_length=Non
         if shorter:
             # the scores are of another hold-out than the calendar's: a warning as for the
             # season, since --quiet hid this line (help audit, session 28)
-            lengths = [values.size for values in series
-                       if not skip_short or values.size >= chosen[0] + fitting[1] + 1]
-            needed = chosen[0] + fitting[1] + 1
-            why = (f"the shortest has {min(lengths)} values, {needed} needed"
-                   if lengths and min(lengths) < needed else
-                   f"the longest has {max(values.size for values in series)} values, more "
-                   f"than {2 * chosen[0]} needed for a training window")
             warnings.warn(
                 f"{times} have a hold-out of {chosen[0]}, but the series are too short for it "
-                f"with season {fitting[1]} ({why}): hold-out {fitting[0]}; give --horizon to "
-                f"choose", UserWarning, stacklevel=2)
+                f"with season {fitting[1]} ({why(chosen[0], fitting[1])}): hold-out "
+                f"{fitting[0]}; give --horizon to choose", UserWarning, stacklevel=2)
     options = [option for option, given in (("--season-length", season_length),
                                             ("--horizon", horizon)) if given is None]
     # a CSV file's season was 1 and its hold-out CSV_HORIZON before session 24: said, as the
@@ -2954,11 +2967,10 @@ def _compare(args):
         if frequency is not None:
             # the series compare will use: a 20-value third series left out by --max-series 2
             # took the season of the two it kept (audit, session 28)
-            used = (series if args.skip_short or args.max_series is None
-                    else series[: args.max_series])
             horizon, season_length, note = calendar_defaults(
-                frequency, used, column, args.horizon,
-                None if args.season_length is None else args.season_length[0], args.skip_short)
+                frequency, series, column, args.horizon,
+                None if args.season_length is None else args.season_length[0], args.skip_short,
+                args.max_series)
             notes += [note] if note else []
         elif args.horizon is not None:
             horizon = args.horizon

@@ -501,11 +501,13 @@ def _r2_in_range(r2_score, y, predictions, weights):
     weighted sums stay finite. R^2 is the same for values scaled together and for weights
     scaled together, but r2_score computes it as given: values of 1e160 (or 1e308 weights, or
     weights of 5e-324) squared to inf or 0 and gave NaN, or a wrong score, with only NumPy's
-    RuntimeWarnings (fuzzing, session 28). Rescaled only outside ``_R2_SAFE_RANGE``, so every
-    other score is r2_score's, bit for bit."""
+    RuntimeWarnings (fuzzing, session 28). Rescaled by the targets' largest magnitude, only
+    outside ``_R2_SAFE_RANGE``, so every other score is r2_score's, bit for bit."""
     low, high = _R2_SAFE_RANGE
-    scale = max(float(np.max(np.abs(y), initial=0.0)),
-                float(np.max(np.abs(predictions), initial=0.0)))
+    # the targets' own scale: with the predictions' (one forecast of 1e170 beside targets near
+    # 10), the targets' spread underflowed and a blown-up model scored 0.0 instead of -inf
+    # (review, session 28)
+    scale = float(np.max(np.abs(y), initial=0.0))
     if np.isfinite(scale) and (scale > high or 0 < scale < low):
         y, predictions = y / scale, predictions / scale
     if weights is not None:

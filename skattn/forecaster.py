@@ -1073,6 +1073,12 @@ def _warn_if_targets_not_in_window_units(X3, Y, Xs, Ys, *, model="AttentionForec
     return True
 
 
+def _unbool(value):
+    """A bool as the float it stands for (True: 1.0), as scikit-learn's ``Interval(Real)``
+    validation accepts it; any other value unchanged."""
+    return float(value) if isinstance(value, bool) else value
+
+
 class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                           MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
     """Forecast the next value(s) of a series from a window of its history, with attention.
@@ -2439,11 +2445,12 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         steps_per_epoch = math.ceil(n_train / batch_size)
         network_input = X_train if config.n_channels > 1 else X_train[:, :, 0]
         if self._optimizer is None:
-            # as floats: scikit-learn's Interval(Real) takes a bool (True as 1.0), which the
-            # optimiser refused naming its own arguments (fuzzing, session 28)
+            # a bool as its number: scikit-learn's Interval(Real) takes True as 1.0, which the
+            # optimiser refused naming its own arguments (fuzzing, session 28); any other value
+            # as given (a float32 learning rate keeps its float32 schedule, bit for bit)
             self._optimizer = AdamW(
-                params, learning_rate=float(self.learning_rate),
-                weight_decay=float(self.weight_decay), no_decay=nn.no_decay_names(params),
+                params, learning_rate=_unbool(self.learning_rate),
+                weight_decay=_unbool(self.weight_decay), no_decay=nn.no_decay_names(params),
             )
         else:  # continuing: the moments carry over, a weight decay set since takes effect
             self._optimizer.weight_decay = float(self.weight_decay)
@@ -2485,7 +2492,7 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         steps_per_epoch = math.ceil(n_train / batch_size)
         total_steps = max(1, n_epochs * steps_per_epoch)
         warmup = int(_COSINE_WARMUP_FRACTION * total_steps) if self.lr_schedule == "cosine" else 0
-        schedule = make_lr_schedule(self.lr_schedule, float(self.learning_rate), total_steps,
+        schedule = make_lr_schedule(self.lr_schedule, _unbool(self.learning_rate), total_steps,
                                     warmup)
         validating = X_val is not None
         val_input = None
@@ -2511,8 +2518,7 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             for start in range(0, n_train, batch_size):
                 batch = order[start:start + batch_size]
                 loss, flat_grad = self._batch_gradients(job, batch, rng, runner, flat_params)
-                grad_norm = clip_grad_norm({"all": flat_grad}, None if self.clip_grad_norm is None
-                                           else float(self.clip_grad_norm))
+                grad_norm = clip_grad_norm({"all": flat_grad}, _unbool(self.clip_grad_norm))
                 if not (math.isfinite(loss) and math.isfinite(grad_norm)):
                     raise _TrainingDivergedError(
                         self._epoch_in_words(n_iter_before, partial),

@@ -408,3 +408,34 @@ def test_a_hold_out_shorter_than_the_calendars_is_warned_of_under_quiet(tmp_path
         main(["compare", "--dataset", _write(tmp_path, lines), "--id-column", "unique_id",
               "--value-column", "y", "--models", "naive", "--output", "none", "--n-jobs", "1",
               "--quiet"])
+
+
+def test_max_series_with_skip_short_counts_only_the_series_kept(tmp_path, capsys):
+    # hourly s0 (80 values) and s1 (200): --skip-short --max-series 1 chose hold-out 48 for s1,
+    # then kept s0 alone, too short for a window at 48 (review, session 28)
+    from skattn.__main__ import main
+
+    lines = ["unique_id,ds,y"]
+    for name, n in (("s0", 80), ("s1", 200)):
+        lines += [f"{name},2024-01-{1 + k // 24:02d}T{k % 24:02d}:00,{v}"
+                  for k, v in enumerate(_values(n))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        main(["compare", "--dataset", _write(tmp_path, lines), "--id-column", "unique_id",
+              "--value-column", "y", "--skip-short", "--max-series", "1", "--models", "naive",
+              "--output", "none", "--n-jobs", "1"])
+    assert "the first 1 used: hold-out 12, season 24" in capsys.readouterr().out
+
+
+def test_quarterly_series_too_short_for_their_season_keep_the_calendars_hold_out():
+    # the fallback took hold-out 12, longer than the calendar's 8, and every such file stopped
+    # at the next check; its reason named the wrong condition (review, session 28)
+    from skattn.__main__ import calendar_defaults
+
+    series = [np.arange(16.0), np.arange(16.0) + 1]
+    with pytest.warns(UserWarning, match=r"have a season of 4, but the series are too short for "
+                                         r"it and a hold-out of 8 \(the longest has 16 values, "
+                                         r"more than 16 needed for a training window\): hold-out "
+                                         r"8 \(the calendar's\), season 1 as for a CSV file"):
+        horizon, season, _ = calendar_defaults("quarterly", series, "ds")
+    assert (horizon, season) == (8, 1)

@@ -77,3 +77,14 @@ def test_a_bool_where_scikit_learn_takes_a_number_trains_as_that_number(params):
         model = AttentionForecaster(**small, **params).fit(X, Y)
         as_number = AttentionForecaster(**small, **{k: 1.0 for k in params}).fit(X, Y)
     np.testing.assert_array_equal(model.predict(X), as_number.predict(X))
+
+
+def test_a_blown_up_forecast_still_scores_minus_infinity(naive):
+    # rescaled by the predictions' scale too, the targets' spread underflowed and R^2 read 0.0
+    # (review, session 28)
+    model, X, Y = naive
+    blown = X.copy()
+    blown[0, -1] = 1e170  # the naive model forecasts the window's last value
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        assert model.score(blown, Y) == -np.inf
