@@ -661,13 +661,20 @@ def _other_case(header, name):
     return f" (names are matched exactly, case too: {_or(map(repr, alike))}?)" if alike else ""
 
 
+def _number_columns(header, row):
+    """The names (without surrounding spaces) of the header's columns whose cell in ``row`` is
+    a number."""
+    return [cell.strip() for cell, value in zip(header, row) if _is_number(value)]
+
+
 def _wide_hint(header, body):
     """A hint for a file without the value column whose first data row has numbers in three or
-    more columns and another column naming each row once: a 'wide' file, one column per series (an Excel sheet's usual shape), which
-    compare reads one column of, or many series from a 'long' file; '' otherwise."""
+    more columns and another column naming each row once: a 'wide' file, one column per series
+    (an Excel sheet's usual shape), which compare reads one column of, or many series from a
+    'long' file; '' otherwise."""
     rows = [row for _, row in body if not _blank(row)]
     first = rows[0] if rows else []
-    numeric = [cell.strip() for cell, value in zip(header, first) if _is_number(value)]
+    numeric = _number_columns(header, first)
     others = [index for index, (cell, value) in enumerate(zip(header, first))
               if not _is_number(value)]
     # a wide file's time (or label) column names each row once; a long file's repeats each
@@ -1098,7 +1105,7 @@ def _refuse_total_rows(path, header, body, lines, ids, time_cells, id_index, tim
 
     if time_index is None:
         if id_index is None:  # one series: its last row
-            row = next(row for at, row in body if at == lines[-1])
+            row = next(row for at, row in reversed(body) if at == lines[-1])
             label = next((cell for at, cell in enumerate(row)
                           if at != value_index and _is_total_label(cell)), None)
             if label is not None:
@@ -1198,20 +1205,13 @@ def unread_number_columns(path, value_column=None, time_column=None):
     compare's progress output: it reads one series, and a 'wide' file's other series (storeB,
     storeC beside --value-column storeA) were left out without a word (user trial, session 28).
     Columns of the rows' times and their parts (a year beside a month) are not named."""
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, [])
-            first = next((row for row in reader if not _blank(row)), [])
-    except (OSError, UnicodeDecodeError, csv.Error):  # read once already: not expected
-        return []
+    header, first = _csv_head(path)
     if len(header) < 2:
         return []
     wanted = (DEFAULT_VALUE_COLUMN if value_column is None else value_column).strip()
     skipped = {wanted, "" if time_column is None else time_column.strip()}
-    return [cell.strip() for cell, value in zip(header, first)
-            if cell.strip() not in skipped and cell.strip().casefold() not in _TIME_PART_NAMES
-            and value.strip() and _is_number(value)]
+    return [name for name in _number_columns(header, first)
+            if name not in skipped and name.casefold() not in _TIME_PART_NAMES]
 
 
 def _id_key(name):
@@ -1919,15 +1919,24 @@ def _calendar_unit(read, times):
     return name
 
 
+def _csv_head(path):
+    """A CSV file's header and its first row that is not blank, for the progress output's
+    notes after :func:`_read_csv` read the file; ``([], [])`` if it cannot be read (it was
+    read once already: not expected)."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, [])
+            return header, next((row for row in reader if not _blank(row)), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return [], []
+
+
 def _time_column_of(path):
     """The name of the one column of a CSV file's header named like a time (TIME_COLUMN_NAMES),
     without surrounding spaces, or None: the column compare checked as the rows' times without
     --time-column, named in its messages."""
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            header = next(csv.reader(handle), [])
-    except (OSError, UnicodeDecodeError, csv.Error):  # read once already: not expected
-        return None
+    header, _ = _csv_head(path)
     named = [cell.strip() for cell in header if cell.strip().lower() in TIME_COLUMN_NAMES]
     return named[0] if len(named) == 1 else None
 
