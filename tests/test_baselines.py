@@ -36,14 +36,20 @@ LIBRARY = [ETSForecaster, ThetaForecaster, ARIMAForecaster]
 # ARIMAForecaster's default, automatic order selection costs ~0.1 s per random window of 10
 # values (session 26: make_regression's 200 rows in 21 s, against 0.9 s with order=(1, 0, 0)), and
 # the checks forecast thousands of windows: its checks took ~260 s, 43% of the suite (10:02 on 2
-# cores). The default runs every check but the six that forecast hundreds of windows each (92 s,
-# 57 s for the three check_regressors_train, 21 s, 11 s, 6 s and 5 s); those test input handling
-# that every baseline shares (_LocalForecaster's validation and prediction), which the other
-# four baselines' defaults run, and they run on ARIMAForecaster itself with a fixed order, which
-# runs every check. The automatic search's own forecasts are tested below.
+# cores). The default runs every check but the ones that forecast hundreds of windows each:
+# session 26 left out six (92 s, 57 s for the three check_regressors_train, 21 s, 11 s, 6 s and
+# 5 s); session 29 eight more that still took 45-57 s together, 10% of the suite (each 3-10 s:
+# pickle twice, y 2-D, sample order, dict unchanged, dtypes, subset invariance, fit-score). They
+# test input handling that every baseline shares (_LocalForecaster's validation and
+# prediction), which the other four baselines' defaults run, and they run on ARIMAForecaster
+# itself with a fixed order, which runs every check. The automatic search's own forecasts are
+# tested below.
 DEFAULT_ARIMA_CHECKS_RUN_ON_A_FIXED_ORDER = {
     "check_regressor_data_not_an_array", "check_regressors_train", "check_array_api_input",
     "check_regressors_int", "check_pipeline_consistency", "check_dtype_object",
+    "check_estimators_pickle", "check_supervised_y_2d", "check_methods_sample_order_invariance",
+    "check_dict_unchanged", "check_estimators_dtypes", "check_methods_subset_invariance",
+    "check_fit_score_takes_y",
 }
 
 
@@ -61,7 +67,8 @@ def _checks_of_the_baselines():
     kept = [(estimator, check) for estimator, check in argvalues
             if not (type(estimator) is ARIMAForecaster and estimator.order is None
                     and _check_name(check) in DEFAULT_ARIMA_CHECKS_RUN_ON_A_FIXED_ORDER)]
-    assert len(kept) == len(argvalues) - 8  # check_regressors_train runs three ways
+    # check_regressors_train runs three ways, check_estimators_pickle two
+    assert len(kept) == len(argvalues) - 16
     return pytest.mark.parametrize(argnames, kept, **every.kwargs)
 
 
