@@ -403,8 +403,9 @@ def _rmse(y_true, y_pred, sample_weight=None, remedy=_PAIR_REMEDY):
 
 
 def smape(y_true, y_pred, sample_weight=None):
-    """Symmetric mean absolute percentage error, in percent (0 to 200), as in the M3 and M4
-    competitions: ``mean(200 |y - f| / (|y| + |f|))``.
+    """Symmetric mean absolute percentage error, in percent (0 to 200), as the M4 competition
+    defines it: ``mean(200 |y - f| / (|y| + |f|))`` (M3's published formula has no absolute
+    values in the denominator: the same on positive data such as M3's).
 
     A value where both ``y`` and ``f`` are 0 counts as a perfect forecast (0), not 0/0. A value
     of 0 (forecast as anything but 0), a forecast of 0 (of a value that is not), or a forecast of
@@ -2143,7 +2144,9 @@ def make_quantile_loss_scorer():
 neg_quantile_loss_scorer = make_quantile_loss_scorer()
 
 
-#: Scorers by name, for ``scoring=`` (``scoring=SCORERS["neg_smape"]``).
+#: Scorers by name, for ``scoring=`` (``scoring=SCORERS["neg_smape"]``). ``"neg_mase"`` scales
+#: by the naive forecast's error (season 1); for seasonal data take
+#: ``make_mase_scorer(season_length)`` instead.
 SCORERS = {
     "neg_mae": neg_mae_scorer,
     "neg_rmse": neg_rmse_scorer,

@@ -1424,10 +1424,12 @@ def backtest(
     Returns
     -------
     table : pandas.DataFrame, or dict of column -> list without pandas
-        One row per model: ``model``, ``smape`` (percent), ``mase``, ``mae``, ``rmse`` (each the
-        mean over series and origins; MAE and RMSE in the series' units, so on a panel of
-        series of different scales the largest dominate them, where sMAPE and MASE weigh every
-        series alike); with ``interval`` a ``coverage_<level>`` and an ``msis_<level>`` column
+        One row per model: ``model``, ``smape`` (percent) and ``mae`` (means over every series,
+        origin and step), ``mase`` (the mean of each series' MASE at each origin), ``rmse``
+        (pooled: the root of the mean squared error over every series, origin and step, not a
+        mean of per-series RMSEs, so the two can rank models differently; MAE and RMSE in the
+        series' units, so on a panel of series of different scales the largest dominate them,
+        where sMAPE and MASE weigh every series alike); with ``interval`` a ``coverage_<level>`` and an ``msis_<level>`` column
         per level (``coverage_80``, ``msis_80``); then ``fit_seconds`` (wall time of ``fit``,
         summed over origins) and ``predict_seconds`` (time spent inside ``forecast``, and
         ``forecast_quantiles`` with ``interval``, summed over series and origins); see Notes
