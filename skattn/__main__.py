@@ -2321,6 +2321,67 @@ def check_lengths(series, horizon, season_length, ids=None):
                       "the msis columns of --interval)", MetricWarning, stacklevel=2)
 
 
+#: the whole numbers a spreadsheet writes for the dates 1960-01-01 to 2099-12-31 as serial
+#: numbers (days since 1899-12-30, Excel's and LibreOffice's convention), and the day that is 0
+SERIAL_DATE_RANGE = (21916, 73415)
+SERIAL_DATE_ZERO = date(1899, 12, 30)
+
+
+def _serial_date_step(days):
+    """The calendar step of a typical gap of ``days`` between serial dates, or None."""
+    for name, low, high in (("day", 1, 1), ("week", 7, 7), ("month", 28, 31),
+                            ("quarter", 89, 92), ("year", 365, 366)):
+        if low <= days <= high:
+            return name
+    return None
+
+
+def warn_of_serial_dates(times, column):
+    """One UserWarning when every time of a CSV file is a whole number that a spreadsheet writes
+    for a date (SERIAL_DATE_RANGE: 45292 is 2024-01-01) and the typical step between a series'
+    consecutive times is a calendar step in days (1, 7, 28-31, 89-92, 365-366).
+
+    A date column saved from a spreadsheet with the cells' format lost holds serial numbers;
+    compare read them as plain numbers, with no calendar unit: season 1 and the default
+    hold-out, with at most the generic season warning (user trial, session 28). They are not
+    read as dates here: a counter may start at 30000. Nothing when the times are not all such
+    whole numbers or a series has a single time.
+
+    Parameters
+    ----------
+    times : list of list of str, or None
+        Each series' times as written, in time order.
+    column : str or None
+        The time column's name, for the message.
+    """
+    if not times:
+        return
+    read = {cell: _time_value(cell) for cells in times for cell in cells}
+    low, high = SERIAL_DATE_RANGE
+    if not all(isinstance(value, int) and low <= value <= high for value in read.values()):
+        return
+    steps = [read[later] - read[earlier] for cells in times
+             for earlier, later in zip(cells, cells[1:])]
+    if not steps:
+        return
+    unit = _serial_date_step(int(np.median(steps)))
+    if unit is None:
+        return
+    first, last = min(read.values()), max(read.values())
+
+    def as_date(value):
+        return date.fromordinal(SERIAL_DATE_ZERO.toordinal() + value).isoformat()
+
+    named = "" if column is None else f" in column {column!r}"
+    warnings.warn(
+        f"the times{named} are whole numbers from {first} to {last}, {unit}s apart, as a "
+        f"spreadsheet writes dates whose cells lost their date format (serial numbers, days "
+        f"since 1899-12-30: {first} is {as_date(first)}, {last} is {as_date(last)}); compare "
+        f"read them as plain numbers, with no calendar: no season or hold-out from the times. "
+        f"If they are dates, save the column formatted as dates (YYYY-MM-DD) and run again, or "
+        f"give --season-length and --horizon", UserWarning, stacklevel=3)
+
+
 def warn_of_unaligned_ends(times, ids, horizon, column):
     """One UserWarning when a CSV file's calendar times show that some series' training parts
     reach into another series' hold-out.
@@ -3006,6 +3067,9 @@ def _compare(args):
             ids = None if ids is None else ids[: args.max_series]
             times = None if times is None else times[: args.max_series]
         check_lengths(series, horizon, season_length, ids)
+        if not builtin and frequency is None and (args.season_length is None
+                                                  or args.horizon is None):
+            warn_of_serial_dates(times, column)
         if not builtin and args.season_length is None and frequency is None:
             warn_of_missing_season(series, horizon, times is not None, column)
         if not builtin and frequency is not None:
