@@ -2356,7 +2356,9 @@ def warn_of_serial_dates(times, column):
     """
     if not times:
         return
-    read = {cell: _time_value(cell) for cells in times for cell in cells}
+    # each distinct cell read once: the series of a panel share their times
+    read = {cell: _time_value(cell)
+            for cell in dict.fromkeys(cell for cells in times for cell in cells)}
     low, high = SERIAL_DATE_RANGE
     if not all(isinstance(value, int) and low <= value <= high for value in read.values()):
         return
