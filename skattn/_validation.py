@@ -418,14 +418,17 @@ def noting_masked_inputs(exc, X=None, y=None):
 
 
 class ForgetsWarningsWhenPickled:
-    """Leaves the once-per-model flag of ``forecast_quantiles``' short-history warning out of
-    pickles, so that a loaded model warns once again: put before the other bases. (Only
+    """Leaves the once-per-model flags of warnings (attributes ``_warned_of_*``: the
+    short-history warning of ``forecast_quantiles``, ThetaForecaster's untested season) out of
+    pickles, so that a loaded model warns once again and pickles the same bytes whether or not
+    it forecast before: put before the other bases. (Only
     :class:`~skattn.AttentionForecaster` did; the wrappers kept it; sklearn-conventions review,
-    session 19.)"""
+    session 19. ThetaForecaster kept its flag; serving trial, session 29.)"""
 
     def __getstate__(self):
         state = dict(super().__getstate__())  # for a class outside sklearn, it is __dict__ itself
-        state.pop("_warned_of_short_history", None)
+        for name in [name for name in state if name.startswith("_warned_of_")]:
+            del state[name]
         return state
 
 

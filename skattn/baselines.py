@@ -53,8 +53,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._persistence import StampsVersionWhenPickled
 from ._stacklevel import stacklevel_of_caller
-from ._validation import (N_JOBS_CONSTRAINT, IntegerInterval, MissingTargetsScoreMixin,
-                          as_history, check_quantiles, check_steps, validate_windows)
+from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, IntegerInterval,
+                          MissingTargetsScoreMixin, as_history, check_quantiles, check_steps,
+                          validate_windows)
 from ._worker_warnings import call_recording_warnings, collect, current_caller
 from .exceptions import BaselineFallbackWarning, TargetAlignmentWarning
 # TARGET_CHECK_VALUES: the rows the targets' checks read, the units check's (also this module's)
@@ -384,8 +385,8 @@ def _warn_if_targets_do_not_follow_windows(model, X3, Y):
     return True
 
 
-class _LocalForecaster(StampsVersionWhenPickled, MissingTargetsScoreMixin, RegressorMixin,
-                       BaseEstimator):
+class _LocalForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
+                       MissingTargetsScoreMixin, RegressorMixin, BaseEstimator):
     """Validation, parallel prediction and ``forecast`` for models fitted to each window.
 
     ``fit`` accepts NaN targets (values not observed, as in the windows ``make_windows(...,

@@ -2677,9 +2677,10 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         out = np.concatenate(outputs)
         return (out, np.concatenate(maps)) if keep_attention else out
 
-    def _forecast_values(self, X3):
+    def _forecast_values(self, X3, checked=True):
         """Forecasts in the data's units, (n, horizon, Q), the quantiles of each sorted, checked
-        finite.
+        finite (``checked=False``: not checked, for :meth:`forecast`, whose recursion names the
+        step and the fed-back values of one that is not).
 
         Each quantile has its own output, trained by its own pinball loss, so nothing stops a
         window's 0.1 forecast from lying above its 0.5 one: 9% of (window, step) pairs crossed
@@ -2694,7 +2695,7 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             out = shift + scale * self._network_outputs(Xs)
         if out.shape[-1] > 1:
             out = np.sort(out, axis=-1)
-        return self._finite(out)
+        return self._finite(out) if checked else out
 
     def _validated_windows3(self, X):
         """``X`` checked against the fitted model, as (n, T, C) windows."""
@@ -2869,11 +2870,14 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         index = self._median_index()
 
         def predict_window(current):  # (window, C) -> (horizon,)
-            return self._forecast_values(current[None])[0, :, index]
+            # unchecked: fed-back forecasts that diverged out of float64's range said "give
+            # windows in smaller units"; the recursion names the step, the fed-back values and
+            # the steps that can be forecast (serving trial, session 29)
+            return self._forecast_values(current[None], checked=False)[0, :, index]
 
         return recursive_forecast(predict_window, history, steps, window=self.n_features_in_,
                                   horizon=self.n_outputs_, n_channels=self.n_channels_,
-                                  future_covariates=future_covariates)
+                                  future_covariates=future_covariates, owner=self)
 
     def forecast_quantiles(self, history, steps=None):
         """Forecast every quantile of ``quantiles_`` for the next ``steps`` values of one series
