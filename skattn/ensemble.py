@@ -1129,7 +1129,8 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
 
     def forecast_quantiles(self, history, steps=None):
         """Forecast every quantile of ``quantiles_`` for the next ``steps`` values of one series:
-        prediction intervals from the end of ``history``, within the trained horizon.
+        prediction intervals from the end of ``history``, within the trained horizon (beyond it
+        too when every member is local).
 
         As :meth:`skattn.AttentionForecaster.forecast_quantiles`, with the quantiles combined
         as :meth:`predict_quantiles` combines them: the last window of ``history`` (left-padded
@@ -1147,8 +1148,8 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             The series up to now, oldest first, at least 2 values (one value has no spread to
             estimate).
         steps : int or None, default=None
-            Number of future values, at most the horizon (``n_outputs_``); None means the
-            horizon.
+            Number of future values, at most the horizon (``n_outputs_``) unless every member
+            is local (then as many as the members allow); None means the horizon.
 
         Returns
         -------
@@ -1160,7 +1161,8 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         ------
         ValueError
             When the members do not all forecast the same quantiles, ``steps`` exceeds the
-            horizon or is not an integer >= 1, or ``history`` is invalid or has a single value.
+            horizon while a member is not local, or is not an integer >= 1, or ``history`` is
+            invalid or has a single value.
 
         Warns
         -----
