@@ -1282,7 +1282,9 @@ class ThetaForecaster(_LocalForecaster):
     **Prediction intervals** (``quantiles``) are statsforecast's: quantiles of 200 simulated
     paths (seeded, so repeatable) with normal errors whose standard deviation is that of the
     in-sample residuals after the first three. With so few paths the far tails (below 0.025 or
-    above 0.975) rest on a handful of draws. On a window of 4 values statsforecast warns that
+    above 0.975) rest on a handful of draws, and the widths are noisy from step to step (the 80%
+    width can fall by 20-40% from one step to the next; every series shares the seeded pattern;
+    docs/baselines.md). On a window of 4 values statsforecast warns that
     it has too few residuals and uses them all. Windows of 1 to 3 values, and fallbacks, get
     the naive or seasonal naive intervals.
 
