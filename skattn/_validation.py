@@ -10,6 +10,7 @@ from decimal import Decimal
 from numbers import Integral, Real
 
 import numpy as np
+from scipy.sparse import issparse
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import (_check_sample_weight, check_array, check_is_fitted,
                                       validate_data)
@@ -223,6 +224,24 @@ def require_libraries(estimator):
             require()
 
 
+def refuse_non_windows(X, name="X"):
+    """A ValueError for ``X`` None or a single value (a number, a string, a 0-d array), a
+    TypeError for a dict or a set: they are no windows. None was "X contains 1 missing value(s)
+    (None or pandas.NA)" at an AttentionForecaster's fit and predict, "Expected sequence or
+    array-like" at a ForecastEnsemble's predict (serving trial, session 29)."""
+    shape = "(n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)"
+    if X is None:
+        raise ValueError(f"{name} is None: give history windows, an array of shape {shape} "
+                         f"(skattn.make_windows cuts them from a series)")
+    if isinstance(X, (dict, AbstractSet, KeysView, ValuesView)) and not issparse(X):
+        # (scipy's dok_array is a dict: scikit-learn's own check says sparse data are refused)
+        raise TypeError(f"{name} must be history windows, an array-like of shape {shape}; got "
+                        f"a {type(X).__name__}")
+    if isinstance(X, (str, bytes, Real)) or (isinstance(X, np.ndarray) and X.ndim == 0):
+        raise ValueError(f"{name} must be history windows, an array-like of shape {shape}; got "
+                         f"a single value, {X!r}")
+
+
 def validate_windows(estimator, X, y=None, *, reset, missing_y=True):
     """Validate history windows ``X`` (and targets ``y``) for ``estimator``.
 
@@ -272,6 +291,7 @@ def validate_windows(estimator, X, y=None, *, reset, missing_y=True):
     if missing_y is not True:
         raise ValueError("validate_windows takes missing_y=True only: NaN in y is a target that "
                          "was not observed")
+    refuse_non_windows(X)
     refuse_sparse_frames(estimator, X, y)
     # a masked entry as NaN (refused in X, a missing target in y): scikit-learn's checks
     # dropped the mask and read the fill value beneath it, a -9999 of a missing reading, as

@@ -34,6 +34,7 @@ from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, Integer
                           checked_fit_params, fitted_quantiles, forecast_quantiles_of,
                           forecast_with_predict, naming, non_number_entries, noting_masked_inputs,
                           quantile_forecasts, ragged_windows_message, recursive_forecast,
+                          refuse_non_windows,
                           refuse_sparse_frames, require_libraries,
                           shown_entries, shown_quantiles, takes_three_d, training_reach,
                           unmasked_windows, validate_windows, within, window_channels)
@@ -583,6 +584,7 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
+        refuse_non_windows(X)
         for index, item in enumerate(self.estimators):
             # a bare estimator, [NaiveForecaster()], was a TypeError "cannot unpack non-iterable
             # NaiveForecaster object" (fuzzing, session 20); VotingRegressor's own check, which
@@ -829,6 +831,7 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         the messages. ``given``: member index -> its values, already forecast (a local model's
         from the whole history, see :meth:`forecast`); those members are not asked."""
         check_is_fitted_without_tags(self)
+        refuse_non_windows(X)
         # the members are given X as it is: a masked one would be read without its mask
         X = unmasked_windows(X, type(self).__name__)
         shape = (_num_samples(X),) + self._prediction_shape_tail

@@ -73,3 +73,27 @@ def test_a_diverging_recursive_forecast_names_its_step_and_the_steps_that_can_be
     allowed = int(message.split("Forecast at most ")[1].split(" steps")[0])
     assert 6 < allowed < 10_000
     assert np.all(np.isfinite(model.forecast(series, allowed)))
+
+
+@pytest.mark.parametrize("bad, error, text", [
+    (None, ValueError, "X is None: give history windows"),
+    (3.0, ValueError, "X must be history windows, an array-like of shape (n_samples, n_timesteps)"),
+    ("abc", ValueError, "got a single value, 'abc'"),
+    (np.float64(2.0), ValueError, "got a single value"),
+    ({}, TypeError, "X must be history windows, an array-like of shape"),
+])
+def test_no_windows_at_all_are_named_so_by_every_model(bad, error, text):
+    # None was "X contains 1 missing value(s) (None or pandas.NA)" at an AttentionForecaster's
+    # fit and predict, and "Expected sequence or array-like" at an ensemble's predict
+    from skattn import ForecastEnsemble
+    X, y = make_windows(np.arange(60.0), window=12, horizon=3)
+    for model in (AttentionForecaster(d_model=8, max_epochs=1, random_state=0),
+                  NaiveForecaster(), ForecastEnsemble([("naive", NaiveForecaster())]),
+                  DeseasonalizedForecaster(NaiveForecaster(), season_length=2)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(X, y)
+        for call in (model.predict, lambda windows: model.fit(windows, y)):
+            with pytest.raises(error) as info:
+                call(bad)
+            assert text in str(info.value), (type(model).__name__, str(info.value))
