@@ -1429,10 +1429,11 @@ def backtest(
         (pooled: the root of the mean squared error over every series, origin and step, not a
         mean of per-series RMSEs, so the two can rank models differently; MAE and RMSE in the
         series' units, so on a panel of series of different scales the largest dominate them,
-        where sMAPE and MASE weigh every series alike); with ``interval`` a ``coverage_<level>`` and an ``msis_<level>`` column
-        per level (``coverage_80``, ``msis_80``); then ``fit_seconds`` (wall time of ``fit``,
-        summed over origins) and ``predict_seconds`` (time spent inside ``forecast``, and
-        ``forecast_quantiles`` with ``interval``, summed over series and origins); see Notes
+        where sMAPE and MASE weigh every series alike); with ``interval`` a
+        ``coverage_<level>`` and an ``msis_<level>`` column per level (``coverage_80``,
+        ``msis_80``); then ``fit_seconds`` (wall time of ``fit``, summed over origins) and
+        ``predict_seconds`` (time spent inside ``forecast``, and ``forecast_quantiles`` with
+        ``interval``, summed over series and origins); see Notes
         for both. Sorted by ``sort_by``.
     forecasts : dict of name -> ndarray of shape (n_origins, n_series, horizon)
         Only with ``return_forecasts``; also ``forecasts["__truth__"]`` and

@@ -446,7 +446,8 @@ class DeseasonalizedForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPick
         when the windows are too short for any (fewer than ``2 * season_length_ + 1`` steps)."""
         # the indices in float64 whatever the windows' dtype: float32 windows gave indices in
         # float32 (forecasts 2.8e-7 apart from the same values in float64) and a RuntimeWarning
-        # "overflow encountered in cast" from the magnitude test's 1e100 (serving trial, 29)
+        # "overflow encountered in cast" from the magnitude test's 1e100 (serving trial,
+        # session 29)
         target = (X if X.ndim == 2 else X[:, :, 0]).astype(np.float64, copy=False)  # (n, T)
         n_steps = X.shape[1]
         if n_steps < 2 * self.season_length_ + 1:
