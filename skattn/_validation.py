@@ -12,12 +12,12 @@ from numbers import Integral, Real
 import numpy as np
 from scipy.sparse import issparse
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import (_check_sample_weight, check_array, check_is_fitted,
-                                      validate_data)
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._worker_warnings import each_warning_once
 from .windows import (MissingValuesError, as_float64, check_column, check_fits_in_memory,
-                      check_numbers, check_time_index, check_weight_values, is_data_frame,
+                      check_numbers, check_time_index, check_weight_values,
+                      checked_sample_weight, is_data_frame,
                       left_pad, masked_as_missing, masked_note, missing_as_nan, n_masked,
                       non_finite_message, ragged_message)
 
@@ -494,7 +494,7 @@ class MissingTargetsScoreMixin:
         # weights, took sample_weight=True for equal weights, and read the values beneath a
         # mask (fuzzing, session 23)
         check_weight_values(sample_weight)
-        weights = None if sample_weight is None else _check_sample_weight(
+        weights = None if sample_weight is None else checked_sample_weight(
             masked_as_missing(sample_weight), predictions)
         if not np.isnan(y).any():
             if y.shape[0] < 2:  # scikit-learn's r2_score: NaN with a warning

@@ -23,7 +23,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import OpenBLASController, ThreadpoolController
 
 from . import nn
@@ -39,7 +39,8 @@ from .exceptions import (DataShiftWarning, OutlierScaleWarning, TargetUnitsWarni
 from .nn.losses import loss_backward, loss_forward
 from .nn.optim import AdamW, clip_grad_norm, make_lr_schedule
 from ._zero_width import report_to_ensemble, windows_get, zero_width_rows
-from .windows import check_fits_in_memory, check_weight_values, masked_as_missing
+from .windows import (check_fits_in_memory, check_weight_values, checked_sample_weight,
+                      masked_as_missing)
 
 _PREDICT_CHUNK = 2048  # rows per forward pass at predict time: bounds memory on large X
 _COSINE_WARMUP_FRACTION = 0.05  # of the planned optimiser steps, for lr_schedule="cosine"
@@ -751,7 +752,9 @@ def _chunked_unit_moments(X3):
     """Each channel's largest absolute value (``magnitude``, 1 where 0) and the mean and std of
     ``X3 / magnitude`` over windows and time steps, all (C,), bitwise as
     ``_fit_scaling``'s whole-array formulas give them for a C-contiguous ``X3`` (n, T, C) of any
-    float dtype, but a chunk of rows at a time (see _CHUNKED_STATISTICS_MIN_BYTES)."""
+    float dtype, but a chunk of rows at a time (see _CHUNKED_STATISTICS_MIN_BYTES). One channel
+    is summed in the pairwise order of NumPy >= 2.3's mean over two axes; with older NumPy the
+    two differ by rounding (3.5e-16 relative; minimum-versions trial, session 29)."""
     n_rows, n_timesteps, n_channels = X3.shape
     chunks = _row_chunks(n_rows, 8 * n_timesteps * n_channels)
     magnitude = np.zeros(n_channels)
@@ -824,8 +827,8 @@ def _training_weights(sample_weight, X):
         # inf and 1+5j were taken; review, session 25)
         sample_weight = np.full(X.shape[0], sample_weight)
     try:
-        return _check_sample_weight(masked_as_missing(sample_weight), X, dtype=np.float64,
-                                    ensure_non_negative=True)
+        return checked_sample_weight(masked_as_missing(sample_weight), X, dtype=np.float64,
+                                     ensure_non_negative=True)
     except OverflowError:  # Python ints beyond float64 (10**400)
         raise ValueError("sample_weight holds a number beyond float64's range") from None
 

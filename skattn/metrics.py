@@ -72,7 +72,6 @@ from sklearn.utils.metadata_routing import (
     _routing_enabled,
     get_routing_for_object,
 )
-from sklearn.utils.validation import _check_sample_weight
 
 from ._stacklevel import stacklevel_of_caller
 from ._worker_warnings import filter_action
@@ -80,8 +79,8 @@ from ._validation import (check_targets_with_missing, final_step, fitted_quantil
                           one_number_quantiles_message, predicted_quantiles,
                           refuse_non_numeric_quantiles, shown_quantiles, unmasked_windows)
 from .exceptions import MetricWarning
-from .windows import (as_float64, check_integer, check_weight_values, masked_as_missing,
-                      masked_note, n_masked)
+from .windows import (as_float64, check_integer, check_weight_values, checked_sample_weight,
+                      masked_as_missing, masked_note, n_masked)
 
 # MetricWarning too: the docstrings tell users to filter it, and `from skattn.metrics import *`
 # gave it before __all__ was written (review, session 22)
@@ -187,7 +186,7 @@ def _checked_weights(sample_weight, y_true):
     # scikit-learn converts to float (["1", "1"] and True were weights; fuzzing, session 23),
     # and masked weights (it dropped the mask and used the values beneath it)
     check_weight_values(sample_weight)
-    return _check_sample_weight(np.ma.getdata(sample_weight) if isinstance(
+    return checked_sample_weight(np.ma.getdata(sample_weight) if isinstance(
         sample_weight, np.ma.MaskedArray) else sample_weight, y_true, dtype=np.float64,
         ensure_non_negative=True)
 

@@ -242,6 +242,19 @@ def check_bool(name, value):
     return bool(value)
 
 
+def checked_sample_weight(sample_weight, X, **kwargs):
+    """scikit-learn's ``_check_sample_weight(sample_weight, X, **kwargs)``, and its refusal of
+    weights that are all 0 (a weighted mean of nothing), which scikit-learn makes from 1.9 only:
+    before, such weights gave a metric 0.0 and an AttentionForecaster's fit an IndexError
+    (minimum-versions trial, session 29). Its own message, on every version."""
+    from sklearn.utils.validation import _check_sample_weight
+
+    weights = _check_sample_weight(sample_weight, X, **kwargs)
+    if not np.any(weights != 0):
+        raise ValueError("Sample weights must contain at least one non-zero number.")
+    return weights
+
+
 def check_weight_values(sample_weight, name="sample_weight"):
     """A ValueError when ``sample_weight`` holds text, dates or durations, is a single bool, or
     is a masked array that masks some weights; None, numbers, and arrays of numbers or of bools

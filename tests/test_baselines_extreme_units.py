@@ -220,8 +220,18 @@ def test_arima_of_order_50_on_72_values_falls_back_instead_of_exploding():
     # the user report: ARIMA(50, 0, 0) passes the fixed-order minimum on 72 values, and on this
     # window statsforecast forecast -7.0e6, 1.3e7, -1.7e8 for a series around 15, finite, so no
     # fallback (statsforecast 2.1.1: a degenerate fit, sigma2 negative)
+    from statsforecast.models import ARIMA
+
     t = np.arange(72)
     y = 15 + 2 * np.sin(2 * np.pi * t / 12) + np.random.default_rng(2).normal(0, 0.5, 72)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        library = ARIMA(order=(50, 0, 0)).forecast(y, 3)["mean"]
+    if np.abs(library).max() < 1e3:
+        # with NumPy 1.x (and its SciPy, Numba) statsforecast fits this window sensibly
+        # (15.4, 16.1, 16.7): nothing to fall back from; the fallback is tested with a
+        # stand-in below (minimum-versions trial, session 29)
+        pytest.skip(f"statsforecast's ARIMA(50, 0, 0) is not explosive here: {library}")
     model = ARIMAForecaster(order=(50, 0, 0)).fit(y[None], np.zeros((1, 3)))
     with pytest.warns(BaselineFallbackWarning, match="explosive forecast") as record:
         forecast = model.forecast(y, 3)

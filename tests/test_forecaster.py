@@ -21,6 +21,7 @@ from sklearn.model_selection import (
 )
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils.fixes import parse_version
 
 from skattn import AttentionForecaster, make_windows, nn
 
@@ -1818,6 +1819,14 @@ def test_fit_above_the_chunking_threshold_is_bitwise_the_fit_below_it(monkeypatc
     monkeypatch.setattr(module, "_MEDIAN_SAMPLE_SIZE", 300)
     above, warned_above = fit()
     assert warned_below and warned_above == warned_below
+    if channels == 1 and parse_version(np.__version__).release < (2, 3):
+        # one channel is summed in the pairwise order NumPy >= 2.3 takes for mean over two
+        # axes; older NumPy sums otherwise: 3.5e-16 apart (minimum-versions trial, session 29)
+        for got, expected in ((above.channel_mean_, below.channel_mean_),
+                              (above.channel_scale_, below.channel_scale_),
+                              (above.predict(X), below.predict(X))):
+            np.testing.assert_allclose(got, expected, rtol=1e-13)
+        return
     np.testing.assert_array_equal(above.channel_mean_, below.channel_mean_, strict=True)
     np.testing.assert_array_equal(above.channel_scale_, below.channel_scale_, strict=True)
     np.testing.assert_array_equal(above.predict(X), below.predict(X), strict=True)
