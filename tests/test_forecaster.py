@@ -1821,11 +1821,11 @@ def test_fit_above_the_chunking_threshold_is_bitwise_the_fit_below_it(monkeypatc
     assert warned_below and warned_above == warned_below
     if channels == 1 and parse_version(np.__version__).release < (2, 3):
         # one channel is summed in the pairwise order NumPy >= 2.3 takes for mean over two
-        # axes; older NumPy sums otherwise: 3.5e-16 apart (minimum-versions trial, session 29)
-        for got, expected in ((above.channel_mean_, below.channel_mean_),
-                              (above.channel_scale_, below.channel_scale_),
-                              (above.predict(X), below.predict(X))):
-            np.testing.assert_allclose(got, expected, rtol=1e-13)
+        # axes; older NumPy sums otherwise: 3.5e-16 apart (minimum-versions trial, session 29),
+        # which an epoch of training grows to 8e-10 in the forecasts
+        np.testing.assert_allclose(above.channel_mean_, below.channel_mean_, rtol=1e-15)
+        np.testing.assert_allclose(above.channel_scale_, below.channel_scale_, rtol=1e-15)
+        np.testing.assert_allclose(above.predict(X), below.predict(X), rtol=1e-8)
         return
     np.testing.assert_array_equal(above.channel_mean_, below.channel_mean_, strict=True)
     np.testing.assert_array_equal(above.channel_scale_, below.channel_scale_, strict=True)

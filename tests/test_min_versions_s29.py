@@ -1,4 +1,6 @@
 """What the package itself must do at its lower bounds (minimum-versions trial, session 29)."""
+import inspect
+
 import numpy as np
 import pytest
 import sklearn.utils.validation as sklearn_validation
@@ -8,9 +10,11 @@ from skattn.metrics import coverage, mae
 
 
 def _check_sample_weight_before_1_9(sample_weight, X, **kwargs):
-    # scikit-learn before 1.9 took weights that are all 0 (its allow_all_zero_weights=True)
-    kwargs.pop("allow_all_zero_weights", None)
-    return _ORIGINAL(sample_weight, X, allow_all_zero_weights=True, **kwargs)
+    # scikit-learn before 1.9 took weights that are all 0 (as its allow_all_zero_weights=True
+    # does from 1.9 on; before, the argument does not exist)
+    if "allow_all_zero_weights" in inspect.signature(_ORIGINAL).parameters:
+        kwargs["allow_all_zero_weights"] = True
+    return _ORIGINAL(sample_weight, X, **kwargs)
 
 
 _ORIGINAL = sklearn_validation._check_sample_weight

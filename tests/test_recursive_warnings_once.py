@@ -113,11 +113,11 @@ def test_the_attention_forecaster_recurses_through_the_same_loop(series, monkeyp
     expected = model.forecast(series, STEPS)
     values = model._forecast_values
 
-    def warning_values(X3):
+    def warning_values(X3, **kwargs):
         with warnings.catch_warnings():  # as scikit-learn's check_array: a reset
             pass
         warnings.warn("network warning", UserWarning)
-        return values(X3)
+        return values(X3, **kwargs)
 
     monkeypatch.setattr(model, "_forecast_values", warning_values)
     with warnings.catch_warnings(record=True) as caught:
