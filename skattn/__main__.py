@@ -2327,15 +2327,6 @@ SERIAL_DATE_RANGE = (21916, 73415)
 SERIAL_DATE_ZERO = date(1899, 12, 30)
 
 
-def _serial_date_step(days):
-    """The calendar step of a typical gap of ``days`` between serial dates, or None."""
-    for name, low, high in (("day", 1, 1), ("week", 7, 7), ("month", 28, 31),
-                            ("quarter", 89, 92), ("year", 365, 366)):
-        if low <= days <= high:
-            return name
-    return None
-
-
 def warn_of_serial_dates(times, column):
     """One UserWarning when every time of a CSV file is a whole number that a spreadsheet writes
     for a date (SERIAL_DATE_RANGE: 45292 is 2024-01-01) and the typical step between a series'
@@ -2366,9 +2357,11 @@ def warn_of_serial_dates(times, column):
              for earlier, later in zip(cells, cells[1:])]
     if not steps:
         return
-    unit = _serial_date_step(int(np.median(steps)))
-    if unit is None:
+    frequency = _calendar_step(int(np.median(steps)), "day")  # 'monthly' for 28-31 days
+    if frequency is None:
         return
+    unit = {"daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter",
+            "yearly": "year"}[frequency]
     first, last = min(read.values()), max(read.values())
 
     def as_date(value):

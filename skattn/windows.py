@@ -11,6 +11,7 @@ from collections.abc import ItemsView, KeysView, Mapping, ValuesView
 from numbers import Integral
 
 import numpy as np
+from sklearn.utils import validation as sklearn_validation
 
 from ._stacklevel import stacklevel_of_caller
 from .exceptions import TimeGapWarning
@@ -247,9 +248,7 @@ def checked_sample_weight(sample_weight, X, **kwargs):
     weights that are all 0 (a weighted mean of nothing), which scikit-learn makes from 1.9 only:
     before, such weights gave a metric 0.0 and an AttentionForecaster's fit an IndexError
     (minimum-versions trial, session 29). Its own message, on every version."""
-    from sklearn.utils.validation import _check_sample_weight
-
-    weights = _check_sample_weight(sample_weight, X, **kwargs)
+    weights = sklearn_validation._check_sample_weight(sample_weight, X, **kwargs)
     if not np.any(weights != 0):
         raise ValueError("Sample weights must contain at least one non-zero number.")
     return weights
