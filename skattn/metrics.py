@@ -119,10 +119,20 @@ def _masked_remedy(*values):
             f"the others' [keep]), or use a scorer, which leaves NaN in y_true out")
 
 
+def _not_a_single_number(values, what):
+    """``values`` (a float array) unchanged, or a ValueError when it is 0-d: a metric scores arrays
+    of values, as scikit-learn's do (``mean_absolute_error(1.0, 2.0)`` is refused there; ``mase``
+    refused it here while ``mae`` returned 1.0, an audit, session 29)."""
+    if values.ndim == 0:
+        raise ValueError(f"{what} must be an array of values, got a single number "
+                         f"({float(values)!r}); give [value] to score one value")
+    return values
+
+
 def _pair(y_true, y_pred):
     given = y_true, y_pred
-    y_true = as_float64(y_true, "y_true")
-    y_pred = as_float64(y_pred, "y_pred")
+    y_true = _not_a_single_number(as_float64(y_true, "y_true"), "y_true")
+    y_pred = _not_a_single_number(as_float64(y_pred, "y_pred"), "y_pred")
     if y_true.shape != y_pred.shape:
         if not _one_value_per_row(y_true.shape, y_pred.shape):
             raise ValueError(_shape_mismatch_message(y_true.shape, y_pred.shape))
@@ -806,7 +816,7 @@ def _interval(y_true, y_lower, y_upper):
     """``y_true``, ``y_lower`` and ``y_upper`` as float arrays of ``y_true``'s shape: checked for
     shape, emptiness, finiteness, and bounds in order."""
     given = y_true, y_lower, y_upper
-    y_true = as_float64(y_true, "y_true")
+    y_true = _not_a_single_number(as_float64(y_true, "y_true"), "y_true")
     lower = _paired_with(y_true, y_lower, "y_lower")
     upper = _paired_with(y_true, y_upper, "y_upper")
     if y_true.size == 0:
@@ -1207,7 +1217,7 @@ def quantile_loss(y_true, y_quantiles, quantiles, sample_weight=None):
     """
     levels = _checked_quantiles(quantiles)
     given = y_true, y_quantiles
-    y_true = as_float64(y_true, "y_true")
+    y_true = _not_a_single_number(as_float64(y_true, "y_true"), "y_true")
     y_quantiles = as_float64(y_quantiles, "y_quantiles")
     expected = f"y_true's shape plus a last axis of len(quantiles)={levels.size}"
     if y_quantiles.ndim == 0 or y_quantiles.shape[-1] != levels.size:

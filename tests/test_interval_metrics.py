@@ -229,7 +229,8 @@ def test_n_and_n_by_1_are_paired_as_in_the_other_metrics():
          r"y_quantiles must have y_true's shape plus a last axis"),
         (lambda: quantile_loss(np.ones(4), np.ones((2, 2, 3)), [0.1, 0.5, 0.9]),
          r"y_true's shape plus a last axis"),
-        (lambda: quantile_loss(1.0, 1.0, [0.5]), "last axis"),
+        (lambda: quantile_loss([1.0], 1.0, [0.5]), "last axis"),
+        (lambda: quantile_loss(1.0, 1.0, [0.5]), "y_true must be an array of values"),
         # histories, as for mase, naming MSIS
         (lambda: msis([1.0], [0.0], [2.0], [1.0, 2.0], 2), "MSIS needs a training series longer"),
         (lambda: msis([1.0], [0.0], [2.0], [1.0, 2.0, 1.0, 2.0], 2), "MSIS is undefined"),

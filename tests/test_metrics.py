@@ -8,10 +8,13 @@ from sklearn.utils.fixes import parse_version
 
 from skattn.metrics import (
     SCORERS,
+    coverage,
+    interval_score,
     mae,
     make_mase_scorer,
     mase,
     neg_smape_scorer,
+    quantile_loss,
     rmse,
     seasonal_naive_scale,
     smape,
@@ -72,6 +75,15 @@ def test_seasonal_naive_is_mase_one_in_sample_on_a_random_walk():
         (lambda: mase(np.ones((2, 3)), np.ones((2, 3)), None), "y_train"),
         (lambda: mase(np.ones((2, 3)), np.ones((2, 3)), 5.0), "y_train"),
         (lambda: make_mase_scorer(1)(LastValue(), np.ones(4), np.ones(1)), "X must be"),
+        # single numbers are refused everywhere, as scikit-learn's metrics and mase refuse them
+        # (mae, rmse and smape scored them until session 30)
+        (lambda: mae(1.0, 2.0), "y_true must be an array of values, got a single number"),
+        (lambda: rmse([1.0], np.float64(2.0)), "y_pred must be an array of values"),
+        (lambda: smape(np.array(1.0), np.array(2.0)), "y_true must be an array of values"),
+        (lambda: coverage(1.0, 0.0, 2.0), "y_true must be an array of values"),
+        (lambda: interval_score(1.0, 0.0, 2.0, 0.1), "y_true must be an array of values"),
+        (lambda: quantile_loss(1.0, [1.0], [0.5]), "y_true must be an array of values"),
+        (lambda: mase(1.0, 2.0, [1.0, 2.0, 3.0]), "y_true must be an array of values"),
     ],
 )
 def test_metric_errors(call, match):
