@@ -49,12 +49,6 @@ def check_ndim(name, array, ndim, layout):
         raise ValueError(f"{name} must be {ndim}-D {layout}, got shape {array.shape}")
 
 
-def check_shape(name, array, expected, layout):
-    """``array.shape == expected``; ``layout`` names the axes, e.g. ``"(D,)"``."""
-    if array.shape != expected:
-        raise ValueError(f"{name} must have shape {layout} = {expected}, got {array.shape}")
-
-
 def check_dout(dout, shape, dtype, forward, name="dout"):
     """``dout`` is an array shaped like ``forward``'s output (``shape``) with its dtype
     (``dtype``; None when the cache does not record it: then float32 or float64)."""
@@ -97,9 +91,12 @@ def check_flag(name, value):
 
 
 def check_eps(eps, name="eps"):
-    """A finite number >= 0 (added to a variance or a squared norm)."""
-    if not (is_real(eps) and math.isfinite(eps) and eps >= 0):
-        raise ValueError(f"{name} must be a finite number >= 0, got {eps!r}")
+    """A finite number > 0 (added to a variance, a squared norm or Adam's root of one): at 0 a
+    constant row (layer norm), a constant window (instance norm), a zero query (cosine
+    attention) or a parameter whose gradients were all 0 (AdamW) gave NaN, 0 / 0 (review,
+    session 30); scikit-learn's MLP takes an ``epsilon`` > 0 too."""
+    if not (is_real(eps) and math.isfinite(eps) and eps > 0):
+        raise ValueError(f"{name} must be a finite number > 0, got {eps!r}")
 
 
 def check_positive_ints(**values):

@@ -18,7 +18,11 @@ Score functions (the ones compared in the attention-for-forecasting literature):
 Tokens are few in forecasting (tens), so the score loops run in Numba, fused: one pass per (batch,
 head) computes scores, mask, softmax and the weighted sum with no intermediate arrays. Sums run
 in the data's dtype (float32 data: float32 sums over at most T or Dh terms, and float32 ``exp``),
-which lets LLVM vectorise them; float64 data keeps float64 throughout. Each kernel
+which lets LLVM vectorise them; float64 data keeps float64 throughout. Two scalars do not: the
+dot kernel's scale gradient accumulates in float64 (``dscale = 0.0``, one sum per (batch, head))
+and the additive backward forms ``1.0 - tanh**2`` in float64 (a Python float literal promotes
+it), each then rounded into float32 arrays; changing them would move float32 training by
+rounding (review, session 30: left as they are). Each kernel
 is the body for one (batch, head) pair and a loop over the pairs; kernels release the GIL, so the
 estimator can run shards of a batch on several threads. Per-head parameter gradients are written
 per (batch, head) and summed over the batch in NumPy.
@@ -741,9 +745,9 @@ def _additive_backward_kernel(dout, qkv, w, probs, causal, dqkv, dw_bh):
                 # score_ij = w_h . tanh(q_i + k_j), the tanh recomputed rather than stored
                 for j in range(n_visible):
                     for d in range(head_dim):
-                        t = math.tanh(qkv[b, i, 0, h, d] + qkv[b, j, 1, h, d])
-                        dw_bh[b, h, d] += dscore[j] * t
-                        dpre = dscore[j] * w[h, d] * (1.0 - t * t)
+                        tanh_ij = math.tanh(qkv[b, i, 0, h, d] + qkv[b, j, 1, h, d])
+                        dw_bh[b, h, d] += dscore[j] * tanh_ij
+                        dpre = dscore[j] * w[h, d] * (1.0 - tanh_ij * tanh_ij)
                         dqkv[b, i, 0, h, d] += dpre
                         dqkv[b, j, 1, h, d] += dpre
 

@@ -252,9 +252,10 @@ def init_params(config, rng):
     if not isinstance(config, NetworkConfig):
         raise ValueError(f"config must be a NetworkConfig, got {type(config).__name__}")
     if not isinstance(rng, (np.random.Generator, np.random.RandomState)):
-        raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        raise ValueError(f"rng must be a numpy.random.Generator (or RandomState), got "
+                         f"{type(rng).__name__}")
     dtype = np.dtype(config.dtype)
-    d, h, dh = config.d_model, config.n_heads, config.head_dim
+    d, n_heads, head_dim = config.d_model, config.n_heads, config.head_dim
     n_out = config.n_head_steps * config.n_outputs_per_step
     residual_scale = 1.0 / math.sqrt(2.0 * max(config.n_layers, 1))
 
@@ -278,10 +279,10 @@ def init_params(config, rng):
         params[pre + "attn.W_qkv"] = uniform(d, (d, 3 * d))
         params[pre + "attn.b_qkv"] = np.zeros(3 * d, dtype=dtype)
         if config.attention == "additive":
-            params[pre + "attn.w_score"] = uniform(dh, (h, dh))
+            params[pre + "attn.w_score"] = uniform(head_dim, (n_heads, head_dim))
         elif config.attention == "cosine":
             # temperature 10 at start: cosine scores in [-1, 1] need sharpening to be selective
-            params[pre + "attn.log_tau"] = np.full(h, math.log(10.0), dtype=dtype)
+            params[pre + "attn.log_tau"] = np.full(n_heads, math.log(10.0), dtype=dtype)
         elif config.attention == "gated":
             params[pre + "attn.W_gate"] = uniform(d, (d, d))
             params[pre + "attn.b_gate"] = np.zeros(d, dtype=dtype)
@@ -316,16 +317,17 @@ def _mha_forward(params, pre, x, config):
     # x: (B, N, D) -> out (B, N, D). The attention cores read q, k, v packed in the fused
     # projection's output and write the heads already merged: no transposes, no copies.
     n_batch, n_tokens, d = x.shape
-    h, dh = config.n_heads, config.head_dim
+    n_heads, head_dim = config.n_heads, config.head_dim
     cache = {}
     qkv, cache["qkv"] = linear_forward(x, params[pre + "W_qkv"], params[pre + "b_qkv"])  # (B, N, 3D)
-    qkv = qkv.reshape(n_batch, n_tokens, 3, h, dh)  # q, k, v packed token-major, a free reshape
+    # q, k, v packed token-major, a free reshape
+    qkv = qkv.reshape(n_batch, n_tokens, 3, n_heads, head_dim)
     if config.attention == "additive":
         heads, cache["core"] = additive_tokens_forward(qkv, params[pre + "w_score"], config.causal)
     elif config.attention == "cosine":
         heads, cache["core"] = cosine_tokens_forward(qkv, params[pre + "log_tau"], config.causal)
     else:  # "dot" and "gated" share the scaled dot-product core
-        scale = np.full(h, 1.0 / math.sqrt(dh))
+        scale = np.full(n_heads, 1.0 / math.sqrt(head_dim))
         heads, cache["core"] = scaled_dot_tokens_forward(qkv, scale, config.causal)
     merged = heads.reshape(n_batch, n_tokens, d)  # (B, N, H, Dh) -> (B, N, D), free
     if config.attention == "gated":
@@ -345,10 +347,10 @@ def _mha_backward(dout, cache, pre, config, grads):
         dmerged, dgate_logits = sigmoid_gate_backward(dmerged, cache["gate"])
         dx, grads[pre + "W_gate"], grads[pre + "b_gate"] = linear_backward(dgate_logits, cache["gate_linear"])
     n_batch, n_tokens, d = dmerged.shape
-    h, dh = config.n_heads, config.head_dim
-    dheads = dmerged.reshape(n_batch, n_tokens, h, dh)  # token-major (B, N, H, Dh)
+    n_heads, head_dim = config.n_heads, config.head_dim
+    dheads = dmerged.reshape(n_batch, n_tokens, n_heads, head_dim)  # token-major (B, N, H, Dh)
     # the cores write dq, dk, dv straight into the gradient of the fused projection
-    dqkv = np.empty((n_batch, n_tokens, 3, h, dh), dtype=dmerged.dtype)
+    dqkv = np.empty((n_batch, n_tokens, 3, n_heads, head_dim), dtype=dmerged.dtype)
     if config.attention == "additive":
         grads[pre + "w_score"] = additive_tokens_backward(dheads, cache["core"], dqkv)
     elif config.attention == "cosine":
@@ -380,13 +382,13 @@ def _mha_forward_feature_major(params, pre, a_tm, config):
     # a_tm: (N, B, D), the token-major layer norm -> branch (N, B, D), token-major, without the
     # output projection's bias (added by the block's fused residual)
     n_tokens, n_batch, d = a_tm.shape
-    h, dh = config.n_heads, config.head_dim
+    n_heads, head_dim = config.n_heads, config.head_dim
     a2 = a_tm.reshape(-1, d)  # (N B, D)
     w_qkv, w_out = params[pre + "W_qkv"], params[pre + "W_out"]
     qkv_t = w_qkv.T @ a2.T  # (3D, N B) = (3, H, Dh, N, B)
     qkv_t += params[pre + "b_qkv"][:, None]
-    qkv_t = qkv_t.reshape(3, h, dh, n_tokens, n_batch)
-    scale = np.full(h, 1.0 / math.sqrt(dh), dtype=a_tm.dtype)
+    qkv_t = qkv_t.reshape(3, n_heads, head_dim, n_tokens, n_batch)
+    scale = np.full(n_heads, 1.0 / math.sqrt(head_dim), dtype=a_tm.dtype)
     out_t, probs_t = scaled_dot_batch_last_forward(qkv_t, scale, config.causal)  # (H, Dh, N, B)
     merged_t = out_t.reshape(d, -1)  # (D, N B): the merged heads, transposed
     branch = merged_t.T @ w_out  # (N B, D)
@@ -399,13 +401,13 @@ def _mha_forward_feature_major(params, pre, a_tm, config):
 def _mha_backward_feature_major(dbranch_tm, cache, pre, config, grads):
     # dbranch_tm: (N, B, D) token-major -> d a_tm (N, B, D); parameter gradients into grads
     n_tokens, n_batch, d = dbranch_tm.shape
-    h, dh = config.n_heads, config.head_dim
+    n_heads, head_dim = config.n_heads, config.head_dim
     dbranch = dbranch_tm.reshape(-1, d)  # (N B, D)
     grads[pre + "W_out"] = cache["merged_t"] @ dbranch  # (D, D)
     dmerged_t = cache["w_out"] @ dbranch.T  # (D, N B) = (H, Dh, N, B)
-    dqkv_t, _ = scaled_dot_batch_last_backward(dmerged_t.reshape(h, dh, n_tokens, n_batch),
-                                               cache["qkv_t"], cache["probs_t"], cache["scale"],
-                                               config.causal)
+    dqkv_t, _ = scaled_dot_batch_last_backward(
+        dmerged_t.reshape(n_heads, head_dim, n_tokens, n_batch), cache["qkv_t"],
+        cache["probs_t"], cache["scale"], config.causal)
     dqkv2 = dqkv_t.reshape(3 * d, -1)  # (3D, N B)
     # dW_qkv = a^T dqkv computed as its transpose (dqkv_t a: both operands as stored, the faster
     # product here), then one small (D, 3D) copy

@@ -20,7 +20,7 @@ import numpy as np
 from numba import njit
 
 from .._jit import CACHE
-from ._checks import FLOAT_DTYPES, check_mapping, is_real
+from ._checks import FLOAT_DTYPES, check_eps, check_mapping, is_real
 
 SCHEDULE_NAMES = ("constant", "cosine")
 
@@ -84,9 +84,11 @@ class AdamW:
         for beta_name, beta in (("beta_1", beta_1), ("beta_2", beta_2)):
             if not (is_real(beta) and 0.0 <= beta < 1.0):
                 raise ValueError(f"{beta_name} must be in [0, 1), got {beta!r}.")
-        for name, value in (("epsilon", epsilon), ("weight_decay", weight_decay)):
-            if not (is_real(value) and math.isfinite(value) and value >= 0.0):
-                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}.")
+        # epsilon > 0: at 0 a parameter whose gradients were all 0 so far got 0 / 0 = NaN
+        # (review, session 30); scikit-learn's MLP asks epsilon > 0 too
+        check_eps(epsilon, "epsilon")
+        if not (is_real(weight_decay) and math.isfinite(weight_decay) and weight_decay >= 0.0):
+            raise ValueError(f"weight_decay must be a finite number >= 0, got {weight_decay!r}.")
         unknown = sorted(set(no_decay) - set(params))
         if unknown:
             raise ValueError(f"no_decay names parameters that do not exist: {unknown}.")
@@ -162,12 +164,15 @@ class AdamW:
                 continue
             m = self.first_moment[name]
             v = self.second_moment[name]
+            # 1 - beta in the parameters' dtype, as the kernel forms it (in float32, 1 - 0.9 is
+            # 0.100000024, not float64's 0.1 rounded: the two paths differed by up to 9e-8)
+            one = param.dtype.type(1.0)
             if decay:
                 param *= 1.0 - decay  # decoupled decay
             m *= self.beta_1
-            m += (1.0 - self.beta_1) * grad
+            m += (one - param.dtype.type(self.beta_1)) * grad
             v *= self.beta_2
-            v += (1.0 - self.beta_2) * (grad * grad)
+            v += (one - param.dtype.type(self.beta_2)) * (grad * grad)
             # sqrt(v_hat) + eps = sqrt(v) / sqrt(1 - beta_2**t) + eps
             denom = np.sqrt(v)
             denom /= sqrt_bias_correction_2
@@ -195,6 +200,12 @@ class AdamW:
             # review, session 18; the same check as update's)
             self._check_built_for(name, param)
         names = list(params)
+        dtypes = {params[name].dtype for name in names}
+        if len(dtypes) > 1:
+            # one buffer has one dtype: a float64 parameter came back float32, silently (review,
+            # session 30)
+            raise ValueError(f"use_flat_storage needs parameters of one dtype, got "
+                             f"{sorted(str(dtype) for dtype in dtypes)}; use update() instead")
         flat_params = _flat_views(params, names, out)
         self._flat = {
             "params": flat_params,
@@ -398,6 +409,16 @@ def _check_base_lr(base_lr, warmup_steps):
         raise ValueError(f"warmup_steps must be >= 0, got {warmup_steps!r}.")
 
 
+def _check_total_steps(total_steps, warmup_steps):
+    # a number first: None or "5" reached a TypeError of "<" (review, session 30)
+    if not ((type(total_steps) is int or is_real(total_steps)) and total_steps >= 1):
+        raise ValueError(f"total_steps must be >= 1, got {total_steps!r}.")
+    if not 0 <= warmup_steps <= total_steps:
+        raise ValueError(
+            f"warmup_steps must be in [0, total_steps={total_steps}], got {warmup_steps!r}."
+        )
+
+
 def _warmup_lr(step, base_lr, warmup_steps):
     """Linear ramp ``base_lr * (step + 1) / warmup_steps`` for ``step < warmup_steps``."""
     return base_lr * (step + 1) / warmup_steps
@@ -457,13 +478,8 @@ def cosine_lr(step, base_lr, total_steps, warmup_steps=0, min_lr=0.0):
     lr : float
     """
     _check_schedule_args(step, base_lr, warmup_steps)
-    if total_steps < 1:
-        raise ValueError(f"total_steps must be >= 1, got {total_steps!r}.")
-    if not 0 <= warmup_steps <= total_steps:
-        raise ValueError(
-            f"warmup_steps must be in [0, total_steps={total_steps}], got {warmup_steps!r}."
-        )
-    if not 0.0 <= min_lr <= base_lr:
+    _check_total_steps(total_steps, warmup_steps)
+    if not ((type(min_lr) is float or is_real(min_lr)) and 0.0 <= min_lr <= base_lr):
         raise ValueError(f"min_lr must be in [0, base_lr={base_lr}], got {min_lr!r}.")
     if step < warmup_steps:
         return _warmup_lr(step, base_lr, warmup_steps)
@@ -496,16 +512,11 @@ def make_lr_schedule(name, base_lr, total_steps, warmup_steps=0, *, min_lr=0.0):
         ``schedule(step)`` gives the learning rate of update ``step`` (from 0).
     """
     _check_base_lr(base_lr, warmup_steps)
-    if total_steps < 1:
-        raise ValueError(f"total_steps must be >= 1, got {total_steps!r}.")
-    if not 0 <= warmup_steps <= total_steps:
-        raise ValueError(
-            f"warmup_steps must be in [0, total_steps={total_steps}], got {warmup_steps!r}."
-        )
+    _check_total_steps(total_steps, warmup_steps)
     if name == "constant":
         return partial(constant_lr, base_lr=base_lr, warmup_steps=warmup_steps)
     if name == "cosine":
-        if not 0.0 <= min_lr <= base_lr:
+        if not ((type(min_lr) is float or is_real(min_lr)) and 0.0 <= min_lr <= base_lr):
             raise ValueError(f"min_lr must be in [0, base_lr={base_lr}], got {min_lr!r}.")
         return partial(
             cosine_lr,
