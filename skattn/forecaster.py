@@ -152,7 +152,10 @@ def _set_blas_threads(settings):
 # learn's KMeans.fit holds one), and the process stayed at one thread (review, session 24);
 # with control kept, that block's calls do nothing, as before the pin. Control held by a thread
 # that did not take it through the pin (a user's block) is left alone: the pin does nothing then.
-_OPENBLAS_CONTROL = getattr(OpenBLASController, "_SHARED_STATE", None)  # None before 3.8
+# A private attribute of threadpoolctl (>= 3.8, our lower bound): read with getattr so that a
+# release without it makes the pin set limits without taking control, as before 3.8, instead of
+# failing at import.
+_OPENBLAS_CONTROL = getattr(OpenBLASController, "_SHARED_STATE", None)
 _PIN_CONTROLLERS = weakref.WeakSet()  # threads that took control through the pin
 
 
@@ -278,20 +281,20 @@ if hasattr(os, "register_at_fork"):  # not on Windows, which cannot fork
 
 @contextmanager
 def _single_threaded_kernels():
-    """Run the block with ONE Numba thread and ONE BLAS thread; restore both after.
+    """Run the block with ONE BLAS thread; restore the limits after.
 
     The estimator spreads its work over threads itself (batch shards, see ``_ShardRunner``).
-    Letting BLAS and Numba's pool run their own threads as well oversubscribes the cores: both
-    spin-wait for work, and on 2 cores a training step measured 5x slower than with one thread.
+    Letting BLAS run its own threads as well oversubscribes the cores: they spin-wait for work,
+    and on 2 cores a training step measured 5x slower than with one thread. The Numba kernels
+    are serial (no ``prange``, docs/architecture.md "Why no prange"), so Numba's thread count is
+    left alone: setting it started Numba's thread pool for nothing (review, session 30).
 
-    Numba's thread count, and the limit of an OpenBLAS built on OpenMP, belong to the calling
-    thread: saved and restored here. The limits of other BLAS libraries belong to the process:
+    The limit of an OpenBLAS built on OpenMP belongs to the calling thread: saved and restored
+    here. The limits of other BLAS libraries belong to the process:
     they stay at one while any thread is in such a block (a matrix product elsewhere in the
     process runs on one thread meanwhile), and the limits found by the first block are restored
     when the last one leaves (``_BlasPin``).
     """
-    previous = numba.get_num_threads()
-    numba.set_num_threads(1)
     # the BLAS libraries' own controllers, not threadpoolctl's limit(): that re-reads every
     # library's info on each call, ~25 us, a tenth of a one-window predict()
     libraries = _blas_libraries()
@@ -306,7 +309,6 @@ def _single_threaded_kernels():
             _BLAS_PIN.exit()
     finally:
         _set_blas_threads(own)
-        numba.set_num_threads(previous)
 
 
 class _TrainingDivergedError(ValueError):

@@ -21,31 +21,10 @@ at most ``1e-6`` for every tensor.
 """
 from __future__ import annotations
 
-import contextlib
-
-import numba
 import numpy as np
 
 TOLERANCE = 1e-6
 STEP = 1e-5
-
-
-@contextlib.contextmanager
-def one_numba_thread():
-    """Run Numba kernels on one thread inside the block, restoring the thread count after.
-
-    For the finite-difference loops only: thousands of calls on tiny arrays, where on a busy
-    machine the thread hand-offs of ``prange`` cost 5-200x the work (measured: 0.35 ms vs 2-80 ms
-    per network forward with 2 threads while other jobs ran). The kernels give bitwise the same
-    results on any thread count (``test_nn_ops.test_results_do_not_depend_on_thread_count``), and
-    the analytic gradients under test are still computed with the default thread count.
-    """
-    old = numba.get_num_threads()
-    numba.set_num_threads(1)
-    try:
-        yield
-    finally:
-        numba.set_num_threads(old)
 
 
 def numerical_gradient(f, x, step=STEP):

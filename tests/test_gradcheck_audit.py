@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gradcheck import check_gradients, one_numba_thread
+from gradcheck import check_gradients
 from skattn import AttentionForecaster
 from skattn.nn import NetworkConfig, backward, forward, init_params
 from skattn.nn.attention import BATCH_MIN_WINDOWS
@@ -92,8 +92,7 @@ def check_network(overrides, batch, *, seed=0, training=True, univariate=None, x
     for name, value in params.items():
         assert grads[name].shape == value.shape and grads[name].dtype == np.float64, name
     assert dx.shape == x.shape and dx.dtype == np.float64
-    with one_numba_thread():
-        check_gradients(loss, {**params, "input x": x_checked}, {**grads, "input x": dx[rows]})
+    check_gradients(loss, {**params, "input x": x_checked}, {**grads, "input x": dx[rows]})
     return config, cache
 
 
@@ -172,9 +171,8 @@ def test_network_gradients_of_a_non_contiguous_input():
     grads, dx = backward(dpred, cache, params, config, return_input_grad=True)
     dparent = np.zeros_like(parent)
     dparent[::2] = dx
-    with one_numba_thread():
-        check_gradients(lambda: float(np.sum(run()[0] * dpred)), {**params, "parent": parent},
-                        {**grads, "parent": dparent})
+    check_gradients(lambda: float(np.sum(run()[0] * dpred)), {**params, "parent": parent},
+                    {**grads, "parent": dparent})
 
 
 # =============================================================================================
@@ -369,8 +367,7 @@ def test_training_loss_gradients_through_the_shard_job(loss, normalize, anchor, 
     for name, value in params.items():  # the flat buffer's order
         grads[name] = flat[offset:offset + value.size].reshape(value.shape)
         offset += value.size
-    with one_numba_thread():
-        check_gradients(lambda: float(run()[0]), params, grads)
+    check_gradients(lambda: float(run()[0]), params, grads)
 
 
 @pytest.mark.parametrize("name, kwargs, overrides, dloss", [
@@ -416,5 +413,4 @@ def test_network_then_nn_loss_gradients(name, kwargs, overrides, dloss):
     dpred = loss_backward(name, loss_cache, dloss)
     assert dpred.dtype == np.float64
     grads, dx = backward(dpred, cache, params, config, return_input_grad=True)
-    with one_numba_thread():
-        check_gradients(loss, {**params, "input x": x}, {**grads, "input x": dx})
+    check_gradients(loss, {**params, "input x": x}, {**grads, "input x": dx})

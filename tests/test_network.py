@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from gradcheck import check_gradients, one_numba_thread, relative_error
+from gradcheck import check_gradients, relative_error
 from skattn.nn.losses import squared_error_backward, squared_error_forward
 from skattn.nn.network import (
     NetworkConfig,
@@ -140,8 +140,7 @@ def test_network_gradients(overrides, batch, univariate):
 
     inputs = {**params, "input x": x}
     analytic = {**grads, "input x": dx}
-    with one_numba_thread():  # speed only; see its docstring
-        check_gradients(loss, inputs, analytic)
+    check_gradients(loss, inputs, analytic)
 
 
 @pytest.mark.parametrize("univariate", [True, False])
@@ -477,12 +476,11 @@ def test_adamw_training_fits_sine_windows():
         return squared_error_forward(pred, Y)[0]
 
     initial = eval_loss()
-    with one_numba_thread():  # 200 steps on tiny arrays: keep it fast on a busy machine
-        for _ in range(200):
-            pred, cache = forward(params, X, config, training=True, rng=rng)
-            _, loss_cache = squared_error_forward(pred, Y)
-            grads = backward(squared_error_backward(loss_cache), cache, params, config)
-            optimizer.update(params, grads)
+    for _ in range(200):
+        pred, cache = forward(params, X, config, training=True, rng=rng)
+        _, loss_cache = squared_error_forward(pred, Y)
+        grads = backward(squared_error_backward(loss_cache), cache, params, config)
+        optimizer.update(params, grads)
     final = eval_loss()
     assert np.isfinite(final)
     assert final < 0.01 * initial, (initial, final)  # measured: 2.5 -> 5.7e-4
@@ -590,5 +588,4 @@ def test_network_gradients_at_an_odd_first_row(overrides, batch, first_row):
     assert not np.allclose(pred, forward(params, x, config, training=False)[0]), \
         "dropout should act when training"
     grads, dx = backward(dpred, cache, params, config, return_input_grad=True)
-    with one_numba_thread():  # speed only; see its docstring
-        check_gradients(loss, {**params, "input x": x}, {**grads, "input x": dx})
+    check_gradients(loss, {**params, "input x": x}, {**grads, "input x": dx})
