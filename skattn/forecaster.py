@@ -2512,7 +2512,8 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             # session 27), where the attribute says None
             self.best_loss_ = None
         no_improvement = 0
-        converged = False
+        converged = False  # the monitored loss stopped improving: an early stop
+        warned_of_divergence = False
         step_in_fit = 0
         n_iter_before = self.n_iter_  # epochs of earlier fits (warm_start)
 
@@ -2601,8 +2602,8 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                     ConvergenceWarning,
                     stacklevel=stacklevel_of_caller(__name__, whole_package=True),
                 )
-                converged = True  # one warning: not also "max_epochs reached"
-        if not partial and not converged:
+                warned_of_divergence = True  # one warning: not also "max_epochs reached"
+        if not partial and not converged and not warned_of_divergence:
             # "was still improving" was false when the last epochs rose above the best one:
             # what is known is that it improved by more than tol within the last epochs counted
             warnings.warn(
