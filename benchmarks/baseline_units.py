@@ -8,10 +8,11 @@ only. Session 20's figures are in docs/baselines.md ("The units of the data").
 Usage::
 
     python benchmarks/baseline_units.py theta,ets      # about 1 minute and 8 minutes
+    python benchmarks/baseline_units.py theta --n-jobs 1
 
 Needs the ``data`` and ``baselines`` extras.
 """
-import sys
+import argparse
 import time
 import warnings
 
@@ -25,12 +26,12 @@ FACTORS = (1.0, 1e-3, 1e3, 1e-6)
 MODELS = {"theta": ThetaForecaster, "ets": ETSForecaster}
 
 
-def main(names):
+def main(names, n_jobs=2):
     warnings.simplefilter("ignore")  # statsforecast's own warnings on a few short series
     data = load_m3("monthly")
     train, test = list(data.train), np.stack(data.test)
     for name in names:
-        model = MODELS[name](season_length=12, n_jobs=2)
+        model = MODELS[name](season_length=12, n_jobs=n_jobs)
         model.fit(train[0][None, -36:], np.zeros((1, 18)))  # records the horizon only
         reference = None
         for factor in FACTORS:
@@ -46,5 +47,18 @@ def main(names):
                   f"{time.perf_counter() - started:.0f} s", flush=True)
 
 
+def _model_names(text):
+    names = text.split(",")
+    unknown = sorted(set(names) - set(MODELS))
+    if unknown:  # before loading M3: a KeyError came after it (session 30)
+        raise argparse.ArgumentTypeError(f"unknown model(s) {unknown}; choose from {sorted(MODELS)}")
+    return names
+
+
 if __name__ == "__main__":
-    main(sys.argv[1].split(",") if len(sys.argv) > 1 else ["theta", "ets"])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("models", nargs="?", type=_model_names, default=["theta", "ets"],
+                        help="comma-separated, of: " + ", ".join(MODELS) + " (default: both)")
+    parser.add_argument("--n-jobs", type=int, default=2, help="the models' n_jobs (default 2)")
+    args = parser.parse_args()
+    main(args.models, args.n_jobs)

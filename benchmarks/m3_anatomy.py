@@ -45,6 +45,12 @@ def main(argv=None):
         data = holdout_split(data)
     truth = np.stack(data.test)  # (n_series, 18)
     model = np.load(args.file)
+    if model.ndim not in (2, 3) or model.shape[::model.ndim - 1] != truth.shape:
+        # a NumPy broadcast error further down otherwise (a file of m3.py --max-series, or of
+        # another hold-out; session 30)
+        raise SystemExit(f"{args.file}: shape {model.shape}, expected {truth.shape} or "
+                         f"({truth.shape[0]}, n_members, {truth.shape[1]}) (hold-out "
+                         f"{args.holdout} forecasts of all its series)")
     if model.ndim == 3:  # members: their median
         model = np.median(model, axis=1)
     theta, _, _ = run_local(baselines.ThetaForecaster(season_length=SEASON, n_jobs=-1), data)

@@ -8,8 +8,9 @@ the mean of all the forecasts pooled, so a set of members can be judged before i
 ``MEMBERS`` of benchmarks/m3.py.
 
 A members file may be followed by ``:I,J,...``, the member columns to take (0-based, in the
-order of ``MEMBERS``: windows outermost, seeds innermost), e.g. ``base.npy:0,1,4,5,8,9`` for seeds
-0-1 of the committed twelve.
+order of the ``members`` list that m3.py printed when it saved the file: for ``--previous`` and
+``--windows`` runs windows outermost, seeds innermost, e.g. ``base.npy:0,1,4,5,8,9`` for seeds 0-1
+of the committed twelve; for the reported model the longest window first, then family, then seed).
 
 Usage::
 

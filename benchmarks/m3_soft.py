@@ -63,6 +63,10 @@ class SoftDeseasonalizedForecaster(DeseasonalizedForecaster):
 
     _parameter_constraints = {**DeseasonalizedForecaster._parameter_constraints,
                               "lower": [Real], "upper": [Real]}
+    # not parameters here (the soft weight replaces the test), but the parent's fit reads them
+    # since ac25b2b: without them every soft member failed with an AttributeError (session 30)
+    seasonality_test = True
+    critical_value = 1.645
 
     def _window_indices(self, target, padding):
         return soft_indices(target, padding, self.season_length, self.lower, self.upper)

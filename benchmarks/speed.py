@@ -1083,6 +1083,14 @@ def main(argv=None):
                         choices=sorted({**CONFIGS, **PROFILE_ONLY}),
                         help="the configuration of the profile section")
     args = parser.parse_args(argv)
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is None:
+        # every run needs it: the check builds the twin, and every timing run starts the PyTorch
+        # worker and reports its set-up (without it: a ModuleNotFoundError deep in the check, or
+        # a BrokenPipeError from the dead worker; session 30)
+        parser.error("needs PyTorch: in a separate venv, pip install -e '.[bench,data]' "
+                     "(benchmarks/README.md, 'Set-up')")
     sections = {"m3", "long", "predict", "startup", "memory", "profile"}
     only = set(args.only.split(",")) if args.only else None
     if only and not only <= sections:
