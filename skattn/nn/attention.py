@@ -681,6 +681,7 @@ def cosine_attention_forward(q, k, v, log_tau, causal=False, eps=1e-6):
         Log of the temperature of each head (a log keeps the temperature positive).
     causal : bool, default False
     eps : float, default 1e-6
+        Added to the squared norms of q and k before their root; > 0.
 
     Returns
     -------

@@ -104,7 +104,7 @@ def layernorm_forward(x, gamma, beta, eps=1e-5, token_major=False):
     x : ndarray of shape (..., D)
     gamma, beta : ndarray of shape (D,)
     eps : float
-        Added to the variance (biased, as in PyTorch's ``nn.LayerNorm``).
+        Added to the variance (biased, as in PyTorch's ``nn.LayerNorm``); > 0.
     token_major : bool, default False
         ``x`` is (B, N, D) and the output is written token-major, (N, B, D): the layout the
         network's feature-major attention reads (a row permutation, free inside the kernel).
@@ -180,6 +180,7 @@ def instance_norm_forward(x, eps=1e-5, gamma=None, beta=None, anchor="mean"):
     ----------
     x : ndarray of shape (B, T, C)
     eps : float
+        Added to the variance; > 0.
     gamma, beta : ndarray of shape (C,) or None
         Optional learnable affine map applied after normalising (both or neither).
     anchor : {"mean", "last"}, default "mean"

@@ -53,7 +53,7 @@ class AdamW:
     beta_2 : float, default=0.999
         Decay rate of the second-moment (uncentred variance) estimate, in [0, 1).
     epsilon : float, default=1e-8
-        Added to ``sqrt(v_hat)`` for numerical stability.
+        Added to ``sqrt(v_hat)`` for numerical stability; > 0.
     weight_decay : float, default=0.01
         Decoupled weight decay coefficient, >= 0.
     no_decay : collection of str, default=()
