@@ -119,10 +119,14 @@ def _masked_remedy(*values):
             f"the others' [keep]), or use a scorer, which leaves NaN in y_true out")
 
 
-def _not_a_single_number(values, what):
-    """``values`` (a float array) unchanged, or a ValueError when it is 0-d: a metric scores arrays
-    of values, as scikit-learn's do (``mean_absolute_error(1.0, 2.0)`` is refused there; ``mase``
-    refused it here while ``mae`` returned 1.0, an audit, session 29)."""
+def _array_of_values(given, what):
+    """``given`` as a float64 array of at least one dimension, or a ValueError: a metric scores
+    arrays of values, as scikit-learn's do (``mean_absolute_error(1.0, 2.0)`` is refused there;
+    ``mase`` refused it here while ``mae`` returned 1.0, an audit, session 29), and None is no
+    value (it became NaN)."""
+    if given is None:
+        raise ValueError(f"{what} is None: give the values to score")
+    values = as_float64(given, what)
     if values.ndim == 0:
         raise ValueError(f"{what} must be an array of values, got a single number "
                          f"({float(values)!r}); give [value] to score one value")
@@ -131,8 +135,8 @@ def _not_a_single_number(values, what):
 
 def _pair(y_true, y_pred):
     given = y_true, y_pred
-    y_true = _not_a_single_number(as_float64(y_true, "y_true"), "y_true")
-    y_pred = _not_a_single_number(as_float64(y_pred, "y_pred"), "y_pred")
+    y_true = _array_of_values(y_true, "y_true")
+    y_pred = _array_of_values(y_pred, "y_pred")
     if y_true.shape != y_pred.shape:
         if not _one_value_per_row(y_true.shape, y_pred.shape):
             raise ValueError(_shape_mismatch_message(y_true.shape, y_pred.shape))
@@ -196,6 +200,10 @@ def _checked_weights(sample_weight, y_true):
     # scikit-learn converts to float (["1", "1"] and True were weights; fuzzing, session 23),
     # and masked weights (it dropped the mask and used the values beneath it)
     check_weight_values(sample_weight)
+    if isinstance(sample_weight, np.ndarray) and sample_weight.ndim == 0:
+        # a 0-d array is the one weight of every row, as a float is (scikit-learn raised a
+        # TypeError for it; review, session 30)
+        sample_weight = sample_weight[()]
     return checked_sample_weight(np.ma.getdata(sample_weight) if isinstance(
         sample_weight, np.ma.MaskedArray) else sample_weight, y_true, dtype=np.float64,
         ensure_non_negative=True)
@@ -816,7 +824,7 @@ def _interval(y_true, y_lower, y_upper):
     """``y_true``, ``y_lower`` and ``y_upper`` as float arrays of ``y_true``'s shape: checked for
     shape, emptiness, finiteness, and bounds in order."""
     given = y_true, y_lower, y_upper
-    y_true = _not_a_single_number(as_float64(y_true, "y_true"), "y_true")
+    y_true = _array_of_values(y_true, "y_true")
     lower = _paired_with(y_true, y_lower, "y_lower")
     upper = _paired_with(y_true, y_upper, "y_upper")
     if y_true.size == 0:
@@ -1217,7 +1225,7 @@ def quantile_loss(y_true, y_quantiles, quantiles, sample_weight=None):
     """
     levels = _checked_quantiles(quantiles)
     given = y_true, y_quantiles
-    y_true = _not_a_single_number(as_float64(y_true, "y_true"), "y_true")
+    y_true = _array_of_values(y_true, "y_true")
     y_quantiles = as_float64(y_quantiles, "y_quantiles")
     expected = f"y_true's shape plus a last axis of len(quantiles)={levels.size}"
     if y_quantiles.ndim == 0 or y_quantiles.shape[-1] != levels.size:
@@ -1814,7 +1822,8 @@ class MASEScorer(_WarnsOnce, _ScorerTakingWeights):
         history = windows if windows.ndim == 2 else windows[:, :, 0]  # the target channel
         # X as given: an estimator fitted on a DataFrame warns when it is given an array
         y_pred = np.asarray(estimator.predict(X), dtype=np.float64)
-        y = np.asarray(masked_as_missing(y), dtype=np.float64)
+        # text refused by name, as by the metrics (it was converted here; review, session 30)
+        y = _array_of_values(y, "y")
         # one value per window, (n,) or (n, 1) on either side, is a column: a forecast of one
         # step per window, each scaled by its own window. Any other pair of shapes is left to
         # mase, which names them (reshaping y_pred whenever y was 1-D also took an (n/2, 2)
@@ -2056,7 +2065,7 @@ class QuantileLossScorer(_ScorerTakingWeights):
         # scikit-learn steps read the values beneath the mask)
         X = unmasked_windows(X, type(estimator).__name__)
         y_quantiles = np.asarray(predicted_quantiles(estimator, X), dtype=np.float64)
-        y = np.asarray(masked_as_missing(y), dtype=np.float64)  # a masked entry: missing
+        y = _array_of_values(y, "y")  # a masked entry: missing (NaN); text refused by name
         if not np.isnan(y).any():
             if sample_weight is None:
                 return -quantile_loss(y, y_quantiles, quantiles)

@@ -14,7 +14,7 @@ from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
 from sklearn.utils._param_validation import validate_parameter_constraints
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 
 from ._persistence import StampsVersionWhenPickled
 from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, NonFiniteForecastError,
@@ -29,7 +29,7 @@ from .metrics import (_mae, _repeats_every_season, _rmse, _seasonal_naive_scale,
                       coverage, mase, msis)
 from .seasonal import CLONEABLE_WINDOW_REGRESSOR
 from .windows import (_as_covariates, _as_series, _is_single_series, _positions_as_text,
-                      _time_index_of, _warn_of_irregular, check_bool, check_integer,
+                      _time_index_of, _warn_of_irregular, as_float64, check_bool, check_integer,
                       check_weight_values, make_windows, masked_as_missing)
 
 METRIC_COLUMNS = ("smape", "mase", "mae", "rmse")
@@ -88,6 +88,14 @@ def _named_models(models):
         raise ValueError("models is empty: pass an estimator, a list of estimators or a dict name -> estimator")
     checked = []
     for name, model in named:
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"model names must be non-empty strings, got {name!r}")
+        if name.startswith("__"):
+            # the forecasts returned hold the truth, the origins and the quantiles under
+            # "__truth__", "__origins__" and "__quantiles__": a model of that name was
+            # overwritten, silently (review, session 30)
+            raise ValueError(f"model name {name!r}: names beginning with '__' are backtest's "
+                             f"own keys in the forecasts it returns")
         if isinstance(model, type):
             raise ValueError(f"model {name!r} is a class; pass an instance, e.g. "
                              f"{model.__name__}()")
@@ -2012,12 +2020,16 @@ def format_table(table, floatfmt=".3f"):
         except (TypeError, ValueError):
             raise ValueError("table must be a DataFrame or a dict of column name -> list of "
                              f"values, got {type(table).__name__}") from None
+    if not columns:  # a header of no column was "|  |" over "||"
+        raise ValueError("table has no column")
     names = list(columns)
-    n_rows = len(columns[names[0]]) if names else 0
+    n_rows = len(columns[names[0]])
     if any(len(values) != n_rows for values in columns.values()):
         lengths = {name: len(values) for name, values in columns.items()}
         raise ValueError(f"the columns of table must have equal lengths, got {lengths}")
-    lines = ["| " + " | ".join(names) + " |", "|" + "|".join("---" for _ in names) + "|"]
+    # str(): a DataFrame's columns may be numbers
+    lines = ["| " + " | ".join(map(str, names)) + " |",
+             "|" + "|".join("---" for _ in names) + "|"]
     for r in range(n_rows):
         cells = []
         for name in names:
@@ -2037,7 +2049,9 @@ def _format_float(value, floatfmt):
     # was a 300-digit cell); from 1e10 on, the same number of decimals in exponent notation
     text = format(value, floatfmt)
     # judged on the cell as written: 9999999999.9996 rounds to an 11-digit 10000000000.000
-    if floatfmt.endswith("f") and np.isfinite(value) and abs(float(text)) >= _EXPONENT_FROM:
+    # (read without the grouping characters a format such as ",.2f" writes; review, session 30)
+    if (floatfmt.endswith("f") and np.isfinite(value)
+            and abs(float(text.replace(",", "").replace("_", ""))) >= _EXPONENT_FROM):
         text = format(value, floatfmt[:-1] + "e")
     return text
 
@@ -2323,15 +2337,19 @@ class OriginSplit:
             windows' step skips the origin).
         """
         index, origin_step = self._checked()
-        if X is not None and not hasattr(X, "__len__"):
+        if X is not None and not (hasattr(X, "__len__") or hasattr(X, "shape")):
             raise ValueError(f"X must be the windows (array-like), got {type(X).__name__}")
-        if X is not None and len(X) != index.shape[0]:
-            raise ValueError(self._other_windows_message("X", len(X), index.shape[0]))
+        # scikit-learn's count of rows: a sparse X has no len() (a TypeError until session 30;
+        # TimeSeriesSplit takes it)
+        if X is not None and _num_samples(X) != index.shape[0]:
+            raise ValueError(self._other_windows_message("X", _num_samples(X), index.shape[0]))
         complete = np.ones(index.shape[0], dtype=bool)  # (n,) rows whose target is all there
         if y is not None:
             # a masked entry as NaN, a target not observed: its fill value beneath the mask
             # made the row complete, and moved the origins (review, session 23)
-            y = np.asarray(masked_as_missing(y), dtype=np.float64)
+            # text refused by name, as everywhere (NumPy converted "1.5" and raised its own
+            # error on "a"; review, session 30)
+            y = as_float64(y, "y")
             # a y of any other shape has no per-window width to check against the horizon
             if y.ndim not in (1, 2):
                 raise ValueError(
@@ -2380,9 +2398,16 @@ class OriginSplit:
                 if misaligned is not None:
                     raise ValueError(misaligned)
             if validation.size == 0 or train.size == 0:
+                # named by its distance from the last origin (it said "origin 3 horizon(s) of 4
+                # back" for origin_step 4 and horizon 3), and at the last origin, which fewer
+                # origins cannot move, the horizon is what to shorten (review, session 30)
+                where = ("the last origin" if back == 0 else
+                         f"the origin {back * origin_step} values before the last")
+                remedy = ("a shorter horizon or window, or longer series" if back == 0 else
+                          "fewer origins, a smaller origin_step or a shorter window")
                 raise ValueError(
-                    f"origin {back} horizon(s) of {origin_step} back leaves no "
-                    f"{'validation' if validation.size == 0 else 'training'} window; use fewer "
-                    "origins or a shorter window"
+                    f"{where} (horizon {self.horizon}) leaves no "
+                    f"{'validation' if validation.size == 0 else 'training'} window; use "
+                    f"{remedy}"
                 )
             yield train, validation

@@ -1201,9 +1201,14 @@ def test_origin_split_still_takes_what_make_windows_gives(windows_of_horizon_3):
                 for t, v in OriginSplit(same, 3, 2).split(X, y)] == expected
     # origin_step as large as the positions allow: the earliest origin at position 0 has no
     # window, which the usual message says
-    with pytest.raises(ValueError, match="origin 1 horizon\\(s\\) of 27 back leaves no "
-                                         "validation window"):
+    with pytest.raises(ValueError, match=r"^the origin 27 values before the last \(horizon 3\) "
+                                         r"leaves no validation window; use fewer origins"):
         list(OriginSplit(index, 3, 2, origin_step=27).split(X))
+    # at the last origin fewer origins cannot help: the horizon is named (it said "origin 0
+    # horizon(s) of 3 back ...; use fewer origins"; review, session 30)
+    with pytest.raises(ValueError, match=r"^the last origin \(horizon 30\) leaves no training "
+                                         r"window; use a shorter horizon or window"):
+        list(OriginSplit(index, 30).split(X))
 
 
 def test_origin_split_neither_trains_nor_validates_on_a_series_without_a_complete_window():
