@@ -27,7 +27,8 @@ from ._persistence import StampsVersionWhenPickled
 from ._stacklevel import stacklevel_of_caller
 from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, IntegerInterval,
                           MissingTargetsScoreMixin, NonFiniteForecastError, _non_finite_value,
-                          _reach, _read_through, _scale_remedy, _where, as_history,
+                          _reach, _read_through, _scale_remedy, _where,
+                          _windows_non_finite_message, as_history,
                           as_model_windows,
                           check_finite_forecasts, check_steps,
                           check_is_fitted_without_tags, check_targets_with_missing,
@@ -658,16 +659,12 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         # targets (missing values) go on to the members, which accept or reject them
         # (sparse frames and ragged lists said in the package's words, not pandas' or NumPy's)
         refuse_sparse_frames(self, X, y)
-        try:
-            X_checked = check_array(X, allow_nd=True, dtype=[np.float64, np.float32],
-                                    estimator=self, input_name="X")
-        except ValueError:
-            ragged = ragged_windows_message(X, y)
-            if ragged is None:
-                raise
-            raise ValueError(ragged) from None
+        X_checked = self._checked_windows(X, y)
         y_checked = check_targets_with_missing(y, X_checked.shape[0], self)
         self.n_channels_ = window_channels(X_checked)
+        # the ensemble's own: a member needs only fit and predict, and n_features_in_ read from
+        # one without it was an AttributeError in forecast (review, session 30)
+        self._n_time_steps = X_checked.shape[1]
         self.n_outputs_ = 1 if y_checked.ndim == 1 else y_checked.shape[1]
         # predictions take y's shape: members disagree for a one-column y (Ridge (n,),
         # AttentionForecaster (n, 1)), and stacking them failed at every predict
@@ -787,8 +784,27 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         # VotingRegressor's, without its check_is_fitted, which asks for the ensemble's tags and
         # so for every member's: forecast reads this at every call
         if self.__sklearn_is_fitted__():
-            return self.estimators_[0].n_features_in_
+            # a fit before session 30 stored no _n_time_steps: its first member's, as then
+            return getattr(self, "_n_time_steps", None) or self.estimators_[0].n_features_in_
         return super().n_features_in_  # VotingRegressor's AttributeError
+
+    def _checked_windows(self, X, y=None):
+        """``X`` checked as windows for the members, as an array; ragged rows, NaN and infinity
+        said in the package's words (where they are, what to do) instead of NumPy's or
+        scikit-learn's (which named the ensemble, or at predict a member, and suggested
+        HistGradientBoosting; review, session 30)."""
+        try:
+            return check_array(X, allow_nd=True, dtype=[np.float64, np.float32],
+                               estimator=self, input_name="X")
+        except ValueError as exc:
+            ragged = ragged_windows_message(X, y)
+            if ragged is not None:
+                raise ValueError(ragged) from None
+            if str(exc).startswith(("Input X contains", "Input contains")):
+                located = _windows_non_finite_message(X, type(self).__name__)
+                if located is not None:
+                    raise ValueError(located) from None
+            raise
 
     def get_metadata_routing(self):
         """Get the metadata routing of this object: ``fit`` routes to every member's ``fit``.
@@ -834,6 +850,8 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         refuse_non_windows(X)
         # the members are given X as it is: a masked one would be read without its mask
         X = unmasked_windows(X, type(self).__name__)
+        # checked as at fit, but the members still get X as given (a DataFrame keeps its names)
+        self._checked_windows(X)
         shape = (_num_samples(X),) + self._prediction_shape_tail
         predictions, refusals = [], {}
         with self._each_member_warning_once():
@@ -856,7 +874,7 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                 if prediction.ndim == 0 or prediction.shape[0] != shape[0] \
                         or prediction.size != math.prod(shape):
                     raise ValueError(
-                        f"member {type(member).__name__} predicted shape {prediction.shape} "
+                        f"{self._member_label(index)} predicted shape {prediction.shape} "
                         f"for {type(self).__name__} fitted on y of {self.n_outputs_} output(s) "
                         f"per window"
                     )

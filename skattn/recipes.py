@@ -253,9 +253,14 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
             "n_jobs must be None or a nonzero integer (-1 for all processors), got "
             f"{n_jobs!r}"
         )
+    if isinstance(random_state, (bool, np.bool_)):
+        # not an int here: True went to check_random_state, which read it as 1, and the members
+        # got seeds of RandomState(1), not those of random_state=1 (review, session 30)
+        raise ValueError(f"random_state must be None, an integer or a RandomState, got "
+                         f"{random_state!r}")
     if random_state is None:
         seeds = [None] * n_seeds
-    elif isinstance(random_state, Integral) and not isinstance(random_state, bool):
+    elif isinstance(random_state, Integral):
         # a block of n_seeds seeds per random_state: with r + k, neighbouring random_states
         # shared n_seeds - 1 of their seeds, so a loop over r (to see the spread between seeds)
         # refitted the same members (user trial, session 19); r = 0 keeps seeds 0, ..., n_seeds - 1

@@ -1183,7 +1183,8 @@ def _is_single_series(series):
         # series per row would make n one-value series of it, so say how to pass it instead
         # (a DataFrame holds its series as columns, an array of windows-like rows as rows: both
         # layouts are named, as list(array) of a column layout makes many short series silently)
-        hint = ("a single column: pass it 1-D, e.g. frame['value'] or array.ravel()"
+        hint = ("a single value: a series is an array of values" if len(shape) == 0 else
+                "a single column: pass it 1-D, e.g. frame['value'] or array.ravel()"
                 if len(shape) == 2 and shape[1] == 1 else
                 "one series per column, as in a DataFrame: pass [frame[name].dropna() for name "
                 "in frame] (dropna: the NaN before a late start) or list(array.T); one series "
@@ -1321,9 +1322,9 @@ def count_windows(lengths, window, horizon=1, step=1, *, min_history=None, min_t
     ValueError
         For the arguments make_windows refuses, with its messages: a bad ``window``, ``horizon``,
         ``step``, ``min_history`` or ``min_target``; no lengths; or no series of more than
-        ``horizon`` values. Also for a length that is not an integer >= 1 (make_windows refuses
-        an empty series). Unlike make_windows, nothing is warned about the series that are too
-        short.
+        ``horizon`` values. Also for a length that is not an integer >= 1 (>= 0 in a list: as
+        make_windows, which refuses one empty series but skips an empty series in a list as too
+        short). Unlike make_windows, nothing is warned about the series that are too short.
 
     Examples
     --------
@@ -1337,14 +1338,20 @@ def count_windows(lengths, window, horizon=1, step=1, *, min_history=None, min_t
     window, horizon, step, min_history, min_target = _check_window_args(
         window, horizon, step, min_history, min_target)
     single = isinstance(lengths, Integral)
-    length_list = [lengths] if single else list(lengths)
+    try:
+        length_list = [lengths] if single else list(lengths)
+    except TypeError:  # 30.0, None: "'float' object is not iterable" (review, session 30)
+        raise ValueError(f"lengths must be an integer or an iterable of integers, got "
+                         f"{lengths!r}") from None
     if len(length_list) == 0:
         raise ValueError("lengths is empty: pass one length or a non-empty list of lengths")
     # Python ints, so that the count cannot overflow whatever integer types the caller passed
     window, horizon, step = int(window), int(horizon), int(step)
     min_history, min_target = int(min_history), int(min_target)
+    # an empty series in a list is skipped by make_windows as too short, a single one refused
     n_windows = sum(
-        _windows_of_series(check_integer("lengths" if single else f"lengths[{number}]", length),
+        _windows_of_series(check_integer("lengths" if single else f"lengths[{number}]", length,
+                                         minimum=1 if single else 0),
                            window, horizon, step, min_history, min_target)
         for number, length in enumerate(length_list))
     if n_windows == 0:
@@ -1430,7 +1437,7 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_hist
     **Short series.** A series with at least ``horizon + 1`` but fewer than ``window + horizon``
     values is left-padded by repeating its first value (and its covariates' first row) to
     ``window + horizon`` values, so it gives exactly one sample: its last ``horizon`` values as the
-    target. A series with ``horizon`` values or fewer (in a list of series, also none) has no
+    target (more with ``min_history`` below ``window``: see ``min_history``). A series with ``horizon`` values or fewer (in a list of series, also none) has no
     history before a full target, so it is skipped, with a ``UserWarning`` that counts such
     series (and names the first ten). With ``min_target``, a series
     also gives the windows past its end that have ``min_history`` real values of history.

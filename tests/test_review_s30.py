@@ -2,6 +2,7 @@
 test failed on the code before its fix."""
 import numpy as np
 import pytest
+from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.linear_model import Ridge
 
 from skattn import make_windows
@@ -64,3 +65,72 @@ def test_format_table_with_grouping_numbers_as_names_and_no_column():
     assert format_table(pandas.DataFrame({0: [1.0]})).startswith("| 0 |")  # a TypeError
     with pytest.raises(ValueError, match="table has no column"):  # "|  |" over "||"
         format_table({})
+
+
+# ------------------------------------------------------------------------------------------
+# windows, ensemble, recipes
+# ------------------------------------------------------------------------------------------
+def _seasonal_windows():
+    series = 10 + np.sin(np.arange(120) / 3.0)
+    X, y = make_windows(series, 12, 3)
+    return series, X, y
+
+
+class _MeanOfWindow(RegressorMixin, BaseEstimator):
+    """A member that sets no n_features_in_ in fit, as the ensemble's constraint (fit, predict,
+    get_params) allows."""
+
+    def fit(self, X, y):
+        self.horizon_ = np.asarray(y).shape[1]
+        return self
+
+    def predict(self, X):
+        return np.repeat(np.asarray(X).mean(axis=1, keepdims=True), self.horizon_, axis=1)
+
+
+def test_ensemble_reads_its_own_window_length_not_its_first_members():
+    from skattn import ForecastEnsemble
+
+    series, X, y = _seasonal_windows()
+    ensemble = ForecastEnsemble([("mean", _MeanOfWindow()), ("ridge", Ridge())]).fit(X, y)
+    assert ensemble.n_features_in_ == 12  # an AttributeError of the first member
+    assert ensemble.forecast(series, 3).shape == (3,)
+
+
+def test_ensemble_says_where_nan_and_ragged_windows_are_at_fit_and_predict():
+    from skattn import ForecastEnsemble
+
+    _, X, y = _seasonal_windows()
+    with_nan = X.copy()
+    with_nan[5, 3] = np.nan
+    located = r"X contains NaN or infinity \(1 NaN in 1 of its 106 windows, the first in window 5"
+    with pytest.raises(ValueError, match=located):  # scikit-learn's: HistGradientBoosting...
+        ForecastEnsemble([("ridge", Ridge())]).fit(with_nan, y)
+    ensemble = ForecastEnsemble([("ridge", Ridge())]).fit(X, y)
+    with pytest.raises(ValueError, match=located):
+        ensemble.predict(with_nan)
+    with pytest.raises(ValueError, match="X has rows of different lengths"):  # NumPy's
+        ensemble.predict([[1.0] * 12, [1.0] * 11])
+
+
+def test_the_recipe_refuses_a_bool_random_state():
+    from skattn import make_attention_ensemble
+
+    with pytest.raises(ValueError, match="random_state must be None, an integer or a "
+                                         "RandomState, got True"):
+        make_attention_ensemble((24,), season_length=12, random_state=True)
+
+
+def test_count_windows_with_a_float_and_with_empty_series_in_a_list():
+    from skattn.windows import count_windows
+
+    with pytest.raises(ValueError, match="lengths must be an integer or an iterable"):
+        count_windows(30.0, 8, 3)  # a TypeError
+    with pytest.warns(UserWarning, match="series with 3 values or fewer"):
+        n_windows = len(make_windows([np.arange(30.0), []], 8, 3)[0])
+    assert count_windows([30, 0], 8, 3) == n_windows == 20  # refused "lengths[1] ... >= 1"
+
+
+def test_a_single_value_is_not_told_about_columns_and_rows():
+    with pytest.raises(ValueError, match=r"\(a single value: a series is an array of values\)$"):
+        make_windows(3.0, 2, 1)
