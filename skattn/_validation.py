@@ -626,7 +626,7 @@ def _refuse_scalar_y(y):
         raise ValueError(f"y must be 1-D or 2-D (one row per window), got a scalar: {y!r}")
 
 
-def check_targets_with_missing(y, n_samples, estimator=None, *, given=None):
+def check_targets_with_missing(y, n_samples, estimator=None, *, given=None, against="X"):
     """``y`` (n_samples,) or (n_samples, horizon) as a float array in which NaN marks a missing value.
 
     scikit-learn's target checks, except that NaN is allowed where the row has at least one
@@ -634,6 +634,8 @@ def check_targets_with_missing(y, n_samples, estimator=None, *, given=None):
     A masked entry of a masked array is NaN, a missing value (its fill value was read as a
     target; fuzzing, session 23): the message for a row of none says so, of ``given`` (the
     targets as the user gave them, when ``y`` is already unmasked; default: ``y``).
+    ``against`` names what has ``n_samples`` rows, in the message for another count (a metric's
+    is ``y_pred``: it said "X has 51" of a y_pred of 51 rows; review, session 30).
     """
     given = y if given is None else given
     y = masked_as_missing(y)
@@ -646,8 +648,8 @@ def check_targets_with_missing(y, n_samples, estimator=None, *, given=None):
         raise ValueError(f"y must be 1-D or 2-D, got an array of shape {y.shape}")
     if y.shape[0] != n_samples:
         raise ValueError(
-            f"Found input variables with inconsistent numbers of samples: X has {n_samples}, "
-            f"y has {y.shape[0]}"
+            f"Found input variables with inconsistent numbers of samples: {against} has "
+            f"{n_samples}, y has {y.shape[0]}"
         )
     unobserved = np.isnan(y) if y.ndim == 1 else np.isnan(y).all(axis=1)
     if unobserved.any():

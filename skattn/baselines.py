@@ -17,7 +17,8 @@ depend on ``n_jobs``.
 
 Short windows (see ``docs/baselines.md``): each model states the shortest window it fits; a window
 below it gets a simpler model by a fixed rule, without a warning. A seasonal component is used only
-when the window holds at least two full seasons. A window on which the library fails (raises,
+when the window holds at least two full seasons (one for :class:`SeasonalNaiveForecaster`, which
+repeats the last; each model's Notes give its rule). A window on which the library fails (raises,
 returns NaN or infinity, or an explosive forecast: one leaving the window's range by more than
 1,000 times its width, an allowance that widens with the step) gets the fallback forecast --
 seasonal naive when the window holds a full season, else naive -- and each ``predict`` (or
@@ -958,10 +959,10 @@ _QUANTILES_DOC = """\
         older ones are not read); None reads them all. Long histories cost time (hourly data:
         one ETS fit to 17,496 values took 18.8 s, Theta 40.7 s, AutoARIMA more than 10 minutes;
         user trial, session 20), and :func:`~skattn.model_selection.backtest` fits the whole
-        history before every origin. Keep at least two seasons (``2 * season_length``): a
-        shorter one gets the non-seasonal model (see Notes), and ``fit`` warns of it
-        (a UserWarning), as it does of a ``max_history`` too short for the model itself
-        (every forecast naive)."""
+        history before every origin. For the seasonal models keep at least two seasons
+        (``2 * season_length``; one for SeasonalNaiveForecaster): a shorter one gets the
+        non-seasonal model (see Notes), and ``fit`` warns of it (a UserWarning), as it does of a
+        ``max_history`` too short for the model itself (every forecast naive)."""
 
 
 _SHARED_ATTRIBUTES_DOC = """\

@@ -1289,7 +1289,8 @@ def _observed_targets(y_true, y_pred):
     """
     y_pred = np.asarray(y_pred, dtype=np.float64)
     # the estimators' rule for missing targets, and its messages: every row needs a value
-    y_true = check_targets_with_missing(y_true, y_pred.shape[0] if y_pred.ndim else 1)
+    y_true = check_targets_with_missing(y_true, y_pred.shape[0] if y_pred.ndim else 1,
+                                        against="y_pred")
     if y_true.shape != y_pred.shape and not _one_value_per_row(y_true.shape, y_pred.shape):
         raise ValueError(_shape_mismatch_message(y_true.shape, y_pred.shape))
     if not np.all(np.isfinite(y_pred)):

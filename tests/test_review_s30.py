@@ -134,3 +134,14 @@ def test_count_windows_with_a_float_and_with_empty_series_in_a_list():
 def test_a_single_value_is_not_told_about_columns_and_rows():
     with pytest.raises(ValueError, match=r"\(a single value: a series is an array of values\)$"):
         make_windows(3.0, 2, 1)
+
+
+def test_a_scorer_names_the_predictions_when_y_with_missing_values_has_other_rows():
+    from skattn.metrics import neg_mae_scorer
+
+    X, y = make_windows(SERIES, 8, 1)
+    model = Ridge().fit(X, y)
+    short = y[:-1].copy()
+    short[3] = np.nan  # a missing target: the scorers' own check of y ("X has 32")
+    with pytest.raises(ValueError, match=f"y_pred has {len(y)}, y has {len(y) - 1}"):
+        neg_mae_scorer(model, X, short)
