@@ -288,14 +288,14 @@ def make_attention_ensemble(windows=(24, 36, 54), *, season_length=12, n_seeds=3
     # finish members of window 54 one after the other at the end). The median does not depend
     # on the order: the forecasts are the same bit for bit.
     loss = {} if quantiles is None else {"loss": "pinball", "quantiles": quantiles}
-    params = {**MEMBER_PARAMS, **_checked_member_params(member_params), **loss}
+    user_params = _checked_member_params(member_params)
+    params = {**MEMBER_PARAMS, **user_params, **loss}
     if quantiles is not None or member_params:
         # checked at the call as the other arguments are, not first by every member's fit
         # (docs audit, session 18), by the members' own rule and message
         member = AttentionForecaster(**params)
         member._validate_params()  # the type (a scalar was refused only by the members' fit)
         member._check_params()
-    user_params = _checked_member_params(member_params)
     for window in sorted(windows, reverse=True):
         window_params = dict(params)
         if window < params["patch_len"] and "patch_len" not in user_params:

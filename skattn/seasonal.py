@@ -638,8 +638,9 @@ class DeseasonalizedForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPick
         )
 
     def _discard_fitted_state(self):
-        """Remove every attribute a fit sets (those ending in "_", as ``check_is_fitted`` counts
-        them), leaving the estimator unfitted; the parameters are kept."""
+        """Remove the fitted attributes (those ending in "_", as ``check_is_fitted`` counts
+        them), leaving the estimator unfitted; the parameters are kept, and so are the private
+        ones a fit sets (``_training_reach``, ``_y_is_1d``), which the next fit sets anew."""
         for name in list(vars(self)):
             if name.endswith("_") and not name.startswith("_"):
                 delattr(self, name)
