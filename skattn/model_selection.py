@@ -1338,7 +1338,9 @@ def backtest(
         ``refit=False`` has no ``predict``: a ValueError says so). An estimator that ``clone``
         returns as it is, fitted (a :class:`~sklearn.frozen.FrozenEstimator`, alone or inside
         a Pipeline, search or :class:`PredictForecaster`), is not refitted, nor is such a part
-        of a model (a frozen transformer step, one member of an ensemble): see Warns.
+        of a model (a frozen transformer step, one member of an ensemble): see Warns. A dict's
+        names are non-empty strings not beginning with ``"__"`` (the forecasts returned keep
+        ``"__truth__"``, ``"__origins__"`` and ``"__quantiles__"`` for themselves).
     series : array-like of shape (n_timesteps,), or list of such arrays
         One series, or several series of any lengths (finite values).
     horizon : int
