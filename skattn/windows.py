@@ -1437,9 +1437,10 @@ def make_windows(series, window, horizon=1, step=1, covariates=None, *, min_hist
     **Short series.** A series with at least ``horizon + 1`` but fewer than ``window + horizon``
     values is left-padded by repeating its first value (and its covariates' first row) to
     ``window + horizon`` values, so it gives exactly one sample: its last ``horizon`` values as the
-    target (more with ``min_history`` below ``window``: see ``min_history``). A series with ``horizon`` values or fewer (in a list of series, also none) has no
-    history before a full target, so it is skipped, with a ``UserWarning`` that counts such
-    series (and names the first ten). With ``min_target``, a series
+    target (more with ``min_history`` below ``window``: see ``min_history``). A series with
+    ``horizon`` values or fewer (in a list of series, also none) has no history before a full
+    target, so it is skipped, with a ``UserWarning`` that counts such series (and names the
+    first ten). With ``min_target``, a series
     also gives the windows past its end that have ``min_history`` real values of history.
 
     **Sample order.** Samples are ordered by how far their target lies from the end of its series,
