@@ -541,9 +541,15 @@ def _check_network_fits_in_memory(config, batch_size):
                 + (n_tokens * d + config.n_timesteps) * n_out)
     activations = batch_size * (padded * config.n_channels + n_layers * (
         12 * n_tokens * max(d, d_ff) + 2 * config.n_heads * n_tokens * n_tokens))
+    remedy = "choose a smaller d_model, d_ff, n_layers, patch_len or batch_size"
+    if padded > config.n_timesteps + config.patch_len:
+        # a stride beyond the window pads it by the stride: stride=10**18 asked for 4.8e11 GiB
+        # and the message named every parameter but the stride (review, session 30)
+        remedy += (f", or a stride shorter than the window (stride={config.stride} pads each "
+                   f"window of {config.n_timesteps} steps to {padded})")
     check_fits_in_memory(
         8 * (5 * n_params + activations), "the network (parameters and a batch's activations)",
-        "choose a smaller d_model, d_ff, n_layers, patch_len or batch_size")
+        remedy)
 
 
 #: the values of X (rows x time steps) the targets' checks read (the units check here and the
@@ -623,7 +629,9 @@ def _warn_if_a_few_values_dominate(robust, spread):
                 "resolves them, and their forecasts are distorted. Check the data for outliers "
                 "or entry errors, scale such series apart, or train with dtype='float64'.",
                 OutlierScaleWarning,
-                stacklevel=6,  # the caller of fit
+                # the caller of fit, through a Pipeline, a search or an ensemble too (a fixed
+                # level 6 pointed into scikit-learn's pipeline.py; review, session 30)
+                stacklevel=stacklevel_of_caller(__name__, whole_package=True),
             )
 
 
@@ -1188,19 +1196,24 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
     validation_fraction : float in (0, 1), default=0.1
         Share of the rows held out for early stopping.
     n_iter_no_change : int, default=10
-        Epochs without improvement before stopping.
+        Training stops after more than ``n_iter_no_change`` consecutive epochs without an
+        improvement of ``tol`` (``n_iter_no_change + 1`` of them, counted as scikit-learn's
+        MLPRegressor counts them).
     tol : float, default=1e-4
         Improvement that counts, on the validation score with early stopping, on the training loss
         without it.
     lr_schedule : {"constant", "cosine"}, default="constant"
-        "cosine": linear warm-up over the first 5% of the planned steps, then cosine decay to 0 at
-        the end of ``max_epochs``. :meth:`partial_fit` plans one epoch per call, so with "cosine"
-        every call warms up and decays to 0 over its own epoch (a warm restart per call).
+        "cosine": linear warm-up over the first 5% of the planned steps (rounded down: none
+        below 20 steps), then cosine decay towards 0 at the end of ``max_epochs`` (the last
+        step's rate is above 0). :meth:`partial_fit` plans one epoch per call, so with "cosine"
+        every call warms up and decays over its own epoch (a warm restart per call); a call of
+        one step trains at ``learning_rate``, as "constant" does.
     clip_grad_norm : float or None, default=1.0
         Clip the global gradient norm of each step to this value; None disables clipping.
     dtype : {"float32", "float64"}, default="float32"
         Precision of training. Predictions are always computed in float64 from the trained
-        weights, so they do not depend on how rows are batched.
+        weights, so with dot or gated attention they do not depend on how rows are batched
+        (with additive and cosine attention, to rounding: ~1e-15).
     n_jobs : int or None, default=None
         Cores for training: each mini-batch is cut into ``n_jobs`` shards computed in parallel,
         with one BLAS thread each (BLAS's limit is one for the whole process: it stays at one
@@ -1298,7 +1311,9 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
     validation_loss_curve_ : list of float or None
         With early stopping, the validation loss of each epoch (``-validation_scores_``).
     best_validation_score_ : float or None
-        Best validation score of the last fit; that epoch's weights are restored at its end.
+        Best validation score of the last fit with early stopping; that epoch's weights are
+        restored at its end. A later warm-start fit without early stopping keeps it (and
+        ``validation_scores_``), as MLPRegressor does.
     best_loss_ : float or None
         Lowest training loss of an epoch (or a :meth:`partial_fit` call), without early
         stopping, over warm starts and :meth:`partial_fit` calls since the last fit with early
@@ -1306,7 +1321,7 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
     n_iter_ : int
         Epochs run (accumulated over warm starts and partial_fit calls).
     t_ : int
-        Optimiser steps taken.
+        Optimiser steps taken (MLPRegressor's ``t_`` counts training samples instead).
 
     See Also
     --------
@@ -1487,7 +1502,7 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                 f"steps of a window lie between two patches and are never read; give stride <= "
                 f"patch_len (or None: patch_len) to read every step",
                 UserWarning,
-                stacklevel=5,  # the caller of fit or partial_fit
+                stacklevel=stacklevel_of_caller(__name__, whole_package=True),
             )
         if n_timesteps is not None and self.patch_len > n_timesteps:
             # the window is one token, its oldest end padded: attention over one token mixes
@@ -1505,7 +1520,7 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                 f"single token has nothing to attend to. Give patch_len <= {n_timesteps}"
                 f"{several}, or longer windows (make_windows' window)",
                 UserWarning,
-                stacklevel=5,  # the caller of fit or partial_fit
+                stacklevel=stacklevel_of_caller(__name__, whole_package=True),
             )
         if self.d_model % self.n_heads:
             raise ValueError(
@@ -1690,11 +1705,16 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             ``TARGET_OFFSET_RATIO`` = 1 times ``channel_scale_[0]`` from the window's mean),
             spreads more than ``TARGET_SPREAD_RATIO`` = 10 times more or less widely than the
             spans it and the windows cover explain, and fewer than half the windows' first
-            targets are values of ``X``: ``y`` is not in ``X``'s units, e.g. behind a
-            StandardScaler of ``X`` in a Pipeline, or a TransformedTargetRegressor.
+            targets are values of ``X``; or, in rows that overlap as make_windows' do (at least
+            ``TARGET_FIRST_STEP_MIN_ROWS`` of them), when the median first target lies more than
+            ``TARGET_FIRST_STEP_RATIO`` = 3.5 window spreads from its window's last value, and
+            fewer than half the first targets are values of ``X``: ``y`` is not in ``X``'s
+            units, e.g. behind a StandardScaler of ``X`` in a Pipeline, or a
+            TransformedTargetRegressor.
         ConvergenceWarning
             When ``max_epochs`` ends training before it converged (the monitored loss improved
-            by more than ``tol`` within the last ``n_iter_no_change`` epochs); or when, in
+            by more than ``tol`` within the last ``n_iter_no_change`` epochs, or no more epochs
+            than ``n_iter_no_change`` ran, too few to judge); or when, in
             a fit of at least 3 epochs, no epoch's training loss fell below that of
             forecasting each window's level (the network's output at zero), and a later epoch's
             loss exceeded twice the first's or every epoch's stayed above 4 times the level's:
@@ -1908,7 +1928,7 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                     n_samples if left_out.all() else n_samples - n_val,
                     n_val=None if left_out.all() else n_val, continuing=not reset,
                     removed=removed),
-                    UserWarning, stacklevel=4)  # the caller of fit or partial_fit
+                    UserWarning, stacklevel=stacklevel_of_caller(__name__, whole_package=True))
                 if not reset:
                     # a trained model is left as it was: steps with a loss of zero still move
                     # its weights by AdamW's momentum (a partial_fit stream of constant batches
@@ -2565,8 +2585,9 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                 converged = True
                 if self.verbose:
                     what = "Validation score" if validating else "Training loss"
+                    # no_improvement is n_iter_no_change + 1 here, as MLPRegressor counts
                     print(f"{what} did not improve more than tol={self.tol} for "
-                          f"{self.n_iter_no_change} consecutive epochs. Stopping.")
+                          f"{no_improvement} consecutive epochs. Stopping.")
                 break
 
         if validating:
@@ -2605,12 +2626,21 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                 warned_of_divergence = True  # one warning: not also "max_epochs reached"
         if not partial and not converged and not warned_of_divergence:
             # "was still improving" was false when the last epochs rose above the best one:
-            # what is known is that it improved by more than tol within the last epochs counted
+            # what is known is that it improved by more than tol within the last epochs counted,
+            # and only when more epochs ran than n_iter_no_change (the first epoch counts as an
+            # improvement: with fewer, "improved by more than tol=10.0" was said of a loss that
+            # fell by 0.1 an epoch; review, session 30)
+            monitored = "validation score" if validating else "training loss"
+            if len(this_fit) > self.n_iter_no_change:
+                why = (f"the {monitored} improved by more than tol={self.tol} within the last "
+                       f"n_iter_no_change={self.n_iter_no_change} epochs")
+            else:
+                why = (f"{len(this_fit)} epoch(s) are too few to tell: training stops after "
+                       f"n_iter_no_change + 1 = {self.n_iter_no_change + 1} epochs without an "
+                       f"improvement of tol={self.tol} in the {monitored}")
             warnings.warn(
                 f"AttentionForecaster: max_epochs={self.max_epochs} reached before training "
-                f"converged: the {'validation score' if validating else 'training loss'} "
-                f"improved by more than tol={self.tol} within the last "
-                f"n_iter_no_change={self.n_iter_no_change} epochs; consider raising max_epochs.",
+                f"converged: {why}; consider raising max_epochs.",
                 ConvergenceWarning,
                 stacklevel=stacklevel_of_caller(__name__, whole_package=True),  # the caller of fit, a
                 # Pipeline's, a search's or an ensemble's (a fixed level pointed into them)

@@ -573,9 +573,18 @@ def test_the_max_epochs_warning_does_not_claim_the_last_epoch_improved():
                                        "weight_decay": 0.0, "random_state": 1}).fit(X, y)
     message = str(caught[0].message)
     assert "still improving" not in message
-    assert ("reached before training converged: the training loss improved by more than "
-            "tol=0.0001 within the last n_iter_no_change=10 epochs") in message
+    # six epochs cannot show ten without improvement (session 30: it said "improved by more than
+    # tol ... within the last n_iter_no_change=10 epochs" of any fit this short)
+    assert ("reached before training converged: 6 epoch(s) are too few to tell: training stops "
+            "after n_iter_no_change + 1 = 11 epochs without an improvement of tol=0.0001 in the "
+            "training loss") in message
     assert len(model.loss_curve_) == 6
+    with pytest.warns(ConvergenceWarning) as caught:
+        AttentionForecaster(**{**FAST, "max_epochs": 6, "learning_rate": 0.15,
+                               "weight_decay": 0.0, "random_state": 1,
+                               "n_iter_no_change": 2}).fit(X, y)
+    assert ("reached before training converged: the training loss improved by more than "
+            "tol=0.0001 within the last n_iter_no_change=2 epochs") in str(caught[0].message)
 
 
 @pytest.mark.parametrize("integer", [np.uint8, np.int8, np.int16])

@@ -145,3 +145,40 @@ def test_a_scorer_names_the_predictions_when_y_with_missing_values_has_other_row
     short[3] = np.nan  # a missing target: the scorers' own check of y ("X has 32")
     with pytest.raises(ValueError, match=f"y_pred has {len(y)}, y has {len(y) - 1}"):
         neg_mae_scorer(model, X, short)
+
+
+# ------------------------------------------------------------------------------------------
+# forecaster
+# ------------------------------------------------------------------------------------------
+def test_fit_warnings_point_at_the_callers_line_through_a_pipeline():
+    # fixed stacklevels pointed into scikit-learn's pipeline.py (OutlierScaleWarning's 6, the
+    # stride warning's 5), where the model's other warnings point at the caller
+    from sklearn.pipeline import make_pipeline
+
+    from skattn import AttentionForecaster
+    from skattn.exceptions import OutlierScaleWarning
+
+    rng = np.random.default_rng(0)
+    series = 10 + rng.normal(0, 1, 400)
+    series[200] = 1e12  # an entry error
+    X, y = make_windows(series, 24, 3)
+    small = dict(d_model=8, n_heads=2, n_layers=1, max_epochs=1, random_state=0)
+    for model, category in ((AttentionForecaster(**small), OutlierScaleWarning),
+                            (AttentionForecaster(**small, patch_len=2, stride=4), UserWarning)):
+        with pytest.warns(category) as caught:
+            make_pipeline(model).fit(X, y)
+        ours = [w for w in caught if issubclass(w.category, category)
+                and ("robust spread" in str(w.message) or "never read" in str(w.message))]
+        assert ours and all(w.filename == __file__ for w in ours), [
+            (w.filename, str(w.message)[:60]) for w in ours]
+
+
+def test_a_short_fit_is_not_said_to_have_improved_by_more_than_tol():
+    from sklearn.exceptions import ConvergenceWarning
+
+    from skattn import AttentionForecaster
+
+    X, y = make_windows(SERIES, 8, 1)
+    with pytest.warns(ConvergenceWarning, match=r"3 epoch\(s\) are too few to tell"):
+        AttentionForecaster(d_model=8, n_heads=2, n_layers=1, max_epochs=3, tol=10.0,
+                            random_state=0).fit(X, y)  # "improved by more than tol=10.0"
