@@ -2752,7 +2752,8 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, horizon)
-            The shape of ``y`` at fit. With ``loss="pinball"``, the quantile nearest 0.5 of
+            The shape of ``y`` at the last :meth:`fit` or :meth:`partial_fit` call (a 1-D
+            ``y`` gives 1-D predictions). With ``loss="pinball"``, the quantile nearest 0.5 of
             the sorted quantile outputs (see :meth:`predict_quantiles`).
         """
         check_is_fitted(self)
