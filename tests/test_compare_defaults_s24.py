@@ -398,15 +398,15 @@ def test_a_season_from_the_times_says_it_differs_from_before(tmp_path, capsys):
     path = _panel_csv(tmp_path / "panel.csv", 3, 60, 12, _month)
     main(["compare", "--dataset", path, *_ARGS, "--models", "naive,snaive"])
     out = capsys.readouterr().out
-    assert "(before session 24 a CSV file had season 1)" in out
+    assert "(earlier versions of skattn gave a CSV file season 1)" in out
     path = _panel_csv(tmp_path / "quarters.csv", 3, 40, 4, _quarter)
     main(["compare", "--dataset", path, *_ARGS, "--models", "naive,snaive"])
-    assert ("(before session 24 a CSV file had season 1 and hold-out 12)"
+    assert ("(earlier versions of skattn gave a CSV file season 1 and hold-out 12)"
             in capsys.readouterr().out)
     # yearly: season 1 as before, the hold-out not
     path = _panel_csv(tmp_path / "years.csv", 3, 30, 1, _year)
     main(["compare", "--dataset", path, *_ARGS, "--models", "naive"])
-    assert "(before session 24 a CSV file had hold-out 12)" in capsys.readouterr().out
+    assert "(earlier versions of skattn gave a CSV file hold-out 12)" in capsys.readouterr().out
 
 
 def test_calendar_frequency_reads_each_distinct_time_once(monkeypatch):

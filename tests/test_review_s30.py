@@ -182,3 +182,52 @@ def test_a_short_fit_is_not_said_to_have_improved_by_more_than_tol():
     with pytest.warns(ConvergenceWarning, match=r"3 epoch\(s\) are too few to tell"):
         AttentionForecaster(d_model=8, n_heads=2, n_layers=1, max_epochs=3, tol=10.0,
                             random_state=0).fit(X, y)  # "improved by more than tol=10.0"
+
+
+# ------------------------------------------------------------------------------------------
+# python -m skattn compare
+# ------------------------------------------------------------------------------------------
+def _compare_error(argv, capsys):
+    import warnings
+
+    from skattn.__main__ import main
+
+    with pytest.raises(SystemExit) as stopped, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        main(["compare", "--models", "naive", "--n-jobs", "1", *argv])
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2, err
+    return err
+
+
+def test_compare_refuses_empty_output_names_and_one_file_for_both(tmp_path, capsys):
+    # "" for the forecasts: a FileNotFoundError traceback after the whole run; "" for the plot:
+    # ".png.png" written, ".png" reported; one name for both: the plot overwritten by the CSV
+    assert "--forecasts-csv is empty" in _compare_error(
+        ["--output", "none", "--forecasts-csv", ""], capsys)
+    assert "--output is empty" in _compare_error(["--output", ""], capsys)
+    same = str(tmp_path / "same.png")
+    assert "is also the plot's file (--output)" in _compare_error(
+        ["--output", same, "--forecasts-csv", same], capsys)
+
+
+def test_compare_on_too_few_values_gives_a_remedy_that_can_work(tmp_path, capsys):
+    path = tmp_path / "one.csv"
+    path.write_text("value\n1\n")  # advised "a --season-length below -11"
+    err = _compare_error(["--dataset", str(path), "--output", "none"], capsys)
+    assert "a backtest needs at least 3 values" in err and "below -" not in err
+
+
+def test_compare_tells_a_semicolon_file_to_use_commas(tmp_path, capsys):
+    path = tmp_path / "semi.csv"
+    path.write_text("date;value\n2020-01;100,0\n2020-02;101,5\n")  # "Quote cells ..."
+    err = _compare_error(["--dataset", str(path), "--output", "none"], capsys)
+    assert "the file separates its columns with ';'" in err and "Quote" not in err
+
+
+def test_compare_warns_of_a_window_no_model_uses(capsys):
+    from skattn.__main__ import main
+
+    with pytest.warns(UserWarning, match="--window 10 sets the window of the attention model"):
+        main(["compare", "--models", "naive", "--window", "10", "--output", "none",
+              "--n-jobs", "1", "--quiet"])
