@@ -1714,7 +1714,7 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         ConvergenceWarning
             When ``max_epochs`` ends training before it converged (the monitored loss improved
             by more than ``tol`` within the last ``n_iter_no_change`` epochs, or no more epochs
-            than ``n_iter_no_change`` ran, too few to judge); or when, in
+            than ``n_iter_no_change + 1`` ran, too few to judge); or when, in
             a fit of at least 3 epochs, no epoch's training loss fell below that of
             forecasting each window's level (the network's output at zero), and a later epoch's
             loss exceeded twice the first's or every epoch's stayed above 4 times the level's:
@@ -2627,11 +2627,11 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         if not partial and not converged and not warned_of_divergence:
             # "was still improving" was false when the last epochs rose above the best one:
             # what is known is that it improved by more than tol within the last epochs counted,
-            # and only when more epochs ran than n_iter_no_change (the first epoch counts as an
-            # improvement: with fewer, "improved by more than tol=10.0" was said of a loss that
-            # fell by 0.1 an epoch; review, session 30)
+            # and only when more epochs ran than n_iter_no_change + 1 (the first epoch counts as
+            # an improvement: with fewer, "improved by more than tol=10.0" was said of a loss
+            # that fell by 0.1 an epoch; review, session 30)
             monitored = "validation score" if validating else "training loss"
-            if len(this_fit) > self.n_iter_no_change:
+            if len(this_fit) > self.n_iter_no_change + 1:
                 why = (f"the {monitored} improved by more than tol={self.tol} within the last "
                        f"n_iter_no_change={self.n_iter_no_change} epochs")
             else:
