@@ -3169,7 +3169,6 @@ def _compare(args):
                    "every model but MSTL)")
         print(f"{used}hold-out {horizon}, {seasons}, "
               f"window {window}; models: {', '.join(described)}{intervals}", flush=True)
-    started = time.perf_counter()
     tables, forecasts, quantile_forecasts = [], {}, {}
     from .exceptions import (BaselineFallbackWarning, MetricWarning, OutlierScaleWarning,
                              SeasonalAdjustmentWarning, TargetUnitsWarning,
