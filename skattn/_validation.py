@@ -242,6 +242,23 @@ def refuse_non_windows(X, name="X"):
                          f"a single value, {X!r}")
 
 
+def raise_in_windows_words(exc, X, y, name):
+    """Re-raise ``exc``, scikit-learn's or NumPy's ValueError from checking windows ``X`` (and
+    ``y``) for the estimator called ``name``, in the package's words where it has them: ragged
+    rows (:func:`ragged_windows_message`) and NaN or infinity located
+    (:func:`_windows_non_finite_message`); scikit-learn's "Input X contains NaN. ... consider
+    HistGradientBoostingClassifier" says neither where nor what to do (user trial, session 20).
+    Shared by :func:`validate_windows` and ForecastEnsemble's check (session 30)."""
+    ragged = ragged_windows_message(X, y)
+    if ragged:
+        raise ValueError(ragged) from None
+    message = str(exc)
+    if message.startswith(("Input X contains", "Input contains")):
+        located = _windows_non_finite_message(X, name)
+        raise ValueError(located or message) from None
+    raise exc
+
+
 def validate_windows(estimator, X, y=None, *, reset, missing_y=True):
     """Validate history windows ``X`` (and targets ``y``) for ``estimator``.
 
@@ -306,16 +323,7 @@ def validate_windows(estimator, X, y=None, *, reset, missing_y=True):
             y = check_targets_with_missing(_numeric_targets(y), X.shape[0], estimator,
                                            given=given_y)
     except ValueError as exc:
-        ragged = ragged_windows_message(X, y)
-        if ragged:
-            raise ValueError(ragged) from None
-        # scikit-learn's "Input X contains NaN. ... consider HistGradientBoostingClassifier"
-        # says neither where nor what to do (user trial, session 20)
-        message = str(exc)
-        if message.startswith(("Input X contains", "Input contains")):
-            located = _windows_non_finite_message(X, type(estimator).__name__)
-            raise ValueError(located or message) from None
-        raise
+        raise_in_windows_words(exc, X, y, type(estimator).__name__)
 
     n_channels = window_channels(X)
     if not reset and n_channels != estimator.n_channels_:

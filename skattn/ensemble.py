@@ -27,15 +27,14 @@ from ._persistence import StampsVersionWhenPickled
 from ._stacklevel import stacklevel_of_caller
 from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, IntegerInterval,
                           MissingTargetsScoreMixin, NonFiniteForecastError, _non_finite_value,
-                          _reach, _read_through, _scale_remedy, _where,
-                          _windows_non_finite_message, as_history,
+                          _reach, _read_through, _scale_remedy, _where, as_history,
                           as_model_windows,
                           check_finite_forecasts, check_steps,
                           check_is_fitted_without_tags, check_targets_with_missing,
                           checked_fit_params, fitted_quantiles, forecast_quantiles_of,
                           forecast_with_predict, naming, non_number_entries, noting_masked_inputs,
-                          quantile_forecasts, ragged_windows_message, recursive_forecast,
-                          refuse_non_windows,
+                          quantile_forecasts, raise_in_windows_words,
+                          recursive_forecast, refuse_non_windows,
                           refuse_sparse_frames, require_libraries,
                           shown_entries, shown_quantiles, takes_three_d, training_reach,
                           unmasked_windows, validate_windows, within, window_channels)
@@ -797,14 +796,7 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             return check_array(X, allow_nd=True, dtype=[np.float64, np.float32],
                                estimator=self, input_name="X")
         except ValueError as exc:
-            ragged = ragged_windows_message(X, y)
-            if ragged is not None:
-                raise ValueError(ragged) from None
-            if str(exc).startswith(("Input X contains", "Input contains")):
-                located = _windows_non_finite_message(X, type(self).__name__)
-                if located is not None:
-                    raise ValueError(located) from None
-            raise
+            raise_in_windows_words(exc, X, y, type(self).__name__)
 
     def get_metadata_routing(self):
         """Get the metadata routing of this object: ``fit`` routes to every member's ``fit``.

@@ -2343,8 +2343,9 @@ class OriginSplit:
             raise ValueError(f"X must be the windows (array-like), got {type(X).__name__}")
         # scikit-learn's count of rows: a sparse X has no len() (a TypeError until session 30;
         # TimeSeriesSplit takes it)
-        if X is not None and _num_samples(X) != index.shape[0]:
-            raise ValueError(self._other_windows_message("X", _num_samples(X), index.shape[0]))
+        n_rows = None if X is None else _num_samples(X)
+        if n_rows is not None and n_rows != index.shape[0]:
+            raise ValueError(self._other_windows_message("X", n_rows, index.shape[0]))
         complete = np.ones(index.shape[0], dtype=bool)  # (n,) rows whose target is all there
         if y is not None:
             # a masked entry as NaN, a target not observed: its fill value beneath the mask
