@@ -27,7 +27,7 @@ def test_backtest_refuses_names_it_would_overwrite_or_cannot_print(name, message
 
 
 def test_origin_split_takes_sparse_windows_as_time_series_split_does():
-    sparse = pytest.importorskip("scipy.sparse")
+    from scipy import sparse  # a core dependency
     from sklearn.model_selection import cross_val_score
 
     X, y, index = make_windows(SERIES, 8, 1, return_index=True)
