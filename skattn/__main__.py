@@ -1290,6 +1290,9 @@ def _times_of_column(path, name, cells, lines):
     naming the line, for a cell that is not a time or of another kind than the first."""
     times = [_time_value(cell) for cell in cells]
     for position, time_ in enumerate(times):
+        if time_ is None and not cells[position].strip():
+            raise ValueError(f"column {name!r} of {path} (--time-column) must hold times: line "
+                             f"{lines[position]} has none, an empty cell; give every row its time")
         if time_ is None:
             raise ValueError(
                 f"column {name!r} of {path} (--time-column) must hold times: line "
@@ -1362,6 +1365,13 @@ def _not_times(cells, lines, times):
                 f"{cells[0]!r}, {_time_kind(first)}, and line {lines[other]} has "
                 f"{cells[other]!r}, {_time_kind(times[other])}")
     texts = [cells[index].strip() for index in unread]
+    empty = [index for index in unread if not cells[index].strip()]
+    if len(empty) == len(unread) < len(cells):
+        # a missing time among ISO dates, the others all read, was "neither a number nor an ISO
+        # 8601 date or time" (session 31): say it is missing, and where
+        more = f" (and {len(empty) - 1} more)" if len(empty) > 1 else ""
+        return (f"line {lines[empty[0]]}{more} has no time, an empty cell: give every row its "
+                f"time")
     shown = f"line {lines[unread[0]]} has {cells[unread[0]]!r}"
     parsed = [_DAY_MONTH_YEAR.fullmatch(text) for text in texts]
     if all(parsed):
@@ -2443,7 +2453,7 @@ def warn_of_unaligned_ends(times, ids, horizon, column):
         warnings.warn(message, UserWarning, stacklevel=2)
 
 
-def warn_of_missing_season(series, horizon, has_times, column=None):
+def warn_of_missing_season(series, horizon, has_times, column=None, unread_column=None):
     """One UserWarning when most series of a CSV file run with season 1 but test seasonal at one
     of TESTED_PERIODS (see :func:`common_season`), on their training parts.
 
@@ -2461,6 +2471,10 @@ def warn_of_missing_season(series, horizon, has_times, column=None):
         Whether the file has a time column (its times being no calendar step), for the message.
     column : str or None, default None
         That column's name.
+    unread_column : str or None, default None
+        Without times, the name of a column named like a time whose cells were not read as
+        times (an empty or unreadable cell; warned about while reading): the message says so
+        rather than "no column of times".
     """
     found = common_season([values[:values.size - horizon] for values in series])
     if found is None:
@@ -2469,7 +2483,9 @@ def warn_of_missing_season(series, horizon, has_times, column=None):
     share = n_found / len(series)
     which = ("the series" if len(series) == 1 else f"{n_found} of the {len(series)} series "
              f"({share:.0%})")
-    times = ("the file has no column of times" if not has_times else
+    times = ("the file has no column of times" if not has_times and unread_column is None else
+             f"its column {unread_column!r} was not read as times (see the warning about it)"
+             if not has_times else
              f"the times{'' if column is None else f' in column {column!r}'} do not step by "
              f"a calendar unit (an hour, day, week, month, quarter or year)")
     warnings.warn(
@@ -3095,7 +3111,9 @@ def _compare(args):
                                                   or args.horizon is None):
             warn_of_serial_dates(times, column)
         if not builtin and args.season_length is None and frequency is None:
-            warn_of_missing_season(series, horizon, times is not None, column)
+            warn_of_missing_season(series, horizon, times is not None, column,
+                                   unread_column=None if times is not None or args.no_time_column
+                                   else _time_column_of(args.dataset))
         if not builtin and frequency is not None:
             warn_of_unaligned_ends(times, ids, horizon, column)
     except ValueError as exc:  # the user's file or numbers, not a bug: no traceback
