@@ -1287,6 +1287,9 @@ def _observed_targets(y_true, y_pred):
         another shape than ``y_pred`` (``(n,)`` and ``(n, 1)`` count as the same), or when
         ``y_pred`` is not finite.
     """
+    if y_true is None:  # scikit-learn's "Input should have at least 1 dimension" TypeError
+        raise ValueError("y_true is None: a scorer scores predictions against the targets; "
+                         "call it as scorer(estimator, X, y)")
     y_pred = np.asarray(y_pred, dtype=np.float64)
     # the estimators' rule for missing targets, and its messages: every row needs a value
     y_true = check_targets_with_missing(y_true, y_pred.shape[0] if y_pred.ndim else 1,

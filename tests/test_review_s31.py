@@ -41,3 +41,16 @@ def test_an_empty_time_cell_of_time_column_is_called_missing(tmp_path, capsys):
               "--time-column", "date"])
     err = capsys.readouterr().err
     assert "line 42 has none, an empty cell; give every row its time" in err
+
+
+@pytest.mark.parametrize("name", ["neg_mae_scorer", "neg_rmse_scorer", "neg_smape_scorer"])
+def test_scorers_refuse_targets_of_none_by_name(name):
+    # scikit-learn's TypeError "Input should have at least 1 dimension ... array(None)"
+    import skattn.metrics
+    from skattn import make_windows
+    from skattn.baselines import NaiveForecaster
+
+    X, y = make_windows(np.arange(50.0), 10, 1)
+    model = NaiveForecaster().fit(X, y)
+    with pytest.raises(ValueError, match=r"y_true is None: .*scorer\(estimator, X, y\)"):
+        getattr(skattn.metrics, name)(model, X, None)
