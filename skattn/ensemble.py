@@ -1219,14 +1219,50 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
 
         Returns
         -------
-        predictions : ndarray
+        predictions : ndarray or DataFrame
             Each member's predictions, in the order of ``estimators_``: of shape (n_samples,
-            n_estimators), or (n_samples, n_estimators, horizon) when ``y`` was 2-D at fit.
+            n_estimators) in the container ``set_output`` (or the global ``transform_output``)
+            asks for, or an ndarray of shape (n_samples, n_estimators, horizon) when ``y`` was
+            2-D at fit.
+
+        Raises
+        ------
+        ValueError
+            When the output is 3-D and ``set_output`` asked this ensemble for a DataFrame (the
+            global ``transform_output`` leaves 3-D output an ndarray, as
+            :class:`LastSteps`' does).
         """
         members, refusals = self._member_predictions(X, "transform")
         # every member's values are returned: each is checked
         self._finite_members(members, refusals, "transform", X)
-        return _two_d_unless_default_output(self, np.moveaxis(members, 0, 1))
+        predictions = np.moveaxis(members, 0, 1)
+        if predictions.ndim == 3 and _output_set_on(self) is None:
+            # the global transform_output cannot apply to 3-D output: it raised here, where
+            # LastSteps returned the ndarray (review, session 30)
+            return predictions
+        return _wrap_data_with_container("transform",
+                                         _two_d_unless_default_output(self, predictions), X, self)
+
+    def fit_transform(self, X, y, **fit_params):
+        """Fit the members on the windows ``X`` and targets ``y``, then return their predictions.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
+            History windows, oldest value first.
+        y : array-like of shape (n_samples,) or (n_samples, horizon)
+            The values that follow each window.
+        **fit_params : dict
+            Passed to :meth:`fit`.
+
+        Returns
+        -------
+        predictions : ndarray or DataFrame
+            As :meth:`transform` returns them.
+        """
+        # defined here so that it returns what transform does: VotingRegressor's, wrapped by
+        # set_output, made a DataFrame of the 3-D arrays transform returns
+        return self.fit(X, y, **fit_params).transform(X)
 
     def forecast(self, history, steps, future_covariates=None):
         """Forecast ``steps`` values after the end of one series.
@@ -1407,3 +1443,11 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             f"the {kind} of the members is {text} there: {why}. Check those members' fits on "
             f"this history, or leave them out", subject=_listed(culprits),
             value=float(combined[where]))
+
+
+# transform and fit_transform choose their container themselves, as LastSteps' do (see there):
+# taken out of the wrapper scikit-learn's set_output puts around them
+ForecastEnsemble.transform = getattr(ForecastEnsemble.transform, "__wrapped__",
+                                     ForecastEnsemble.transform)
+ForecastEnsemble.fit_transform = getattr(ForecastEnsemble.fit_transform, "__wrapped__",
+                                         ForecastEnsemble.fit_transform)

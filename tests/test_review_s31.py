@@ -54,3 +54,29 @@ def test_scorers_refuse_targets_of_none_by_name(name):
     model = NaiveForecaster().fit(X, y)
     with pytest.raises(ValueError, match=r"y_true is None: .*scorer\(estimator, X, y\)"):
         getattr(skattn.metrics, name)(model, X, None)
+
+
+def test_ensemble_leaves_3d_output_an_ndarray_under_the_global_pandas_output():
+    # as LastSteps does: the global transform_output raised for several values per window (and
+    # fit_transform gave pandas' "Must pass 2-d input"); set_output on the ensemble still raises
+    pytest.importorskip("pandas")
+    import sklearn
+
+    from skattn import ForecastEnsemble, make_windows
+    from skattn.baselines import NaiveForecaster, SeasonalNaiveForecaster
+
+    def ensemble():
+        return ForecastEnsemble([("a", NaiveForecaster()),
+                                 ("b", SeasonalNaiveForecaster(season_length=4))])
+
+    X, y = make_windows(np.arange(60.0), 10, 3)
+    X1, y1 = make_windows(np.arange(60.0), 10, 1)
+    expected = ensemble().fit(X, y).transform(X)
+    assert expected.shape == (48, 2, 3)
+    with sklearn.config_context(transform_output="pandas"):
+        np.testing.assert_array_equal(ensemble().fit(X, y).transform(X), expected)
+        np.testing.assert_array_equal(ensemble().fit_transform(X, y), expected)
+        frame = ensemble().fit_transform(X1, y1)
+        assert list(frame.columns) == ["forecastensemble_a", "forecastensemble_b"]
+    with pytest.raises(ValueError, match="3-D array here, shape \\(48, 2, 3\\)"):
+        ensemble().set_output(transform="pandas").fit(X, y).transform(X)
