@@ -74,12 +74,26 @@ def _apply_filters(filters):
 
 def _module_of(filename):
     """The name of the imported module whose file is ``filename`` (what ``warnings.warn`` matches
-    a filter's module pattern against), or None: ``warn_explicit`` then derives one from the
-    file's path, which a pattern such as ``statsforecast`` does not match."""
+    a filter's module pattern against), or None (a notebook's cell, a class of the user's script
+    pickled by value to a worker: cloudpickle's ``<dynamic-code>``): :func:`warn_explicit_from`
+    then lets ``warn_explicit`` derive one from the file's path, which a pattern such as
+    ``statsforecast`` does not match."""
     for name, module in list(sys.modules.items()):
         if getattr(module, "__file__", None) == filename:
             return name
     return None
+
+
+def warn_explicit_from(message, category, filename, lineno, module, registry):
+    """``warnings.warn_explicit`` of a warning raised in ``module`` (None: not known).
+
+    ``module=None`` passed on to ``warn_explicit`` is not "unknown" but "drop the warning"
+    (CPython returns at once, as for a warning during shutdown): backtest's warnings in a
+    notebook, and a worker's warnings of a model class defined in the user's script, were lost
+    whatever the filters (review, session 31). Without a name, the argument is left out.
+    """
+    named = {} if module is None else {"module": module}
+    warnings.warn_explicit(message, category, filename, lineno, registry=registry, **named)
 
 
 class WorkerTraceback(Exception):
@@ -156,8 +170,7 @@ def _warn_again(message, category, filename, lineno, module, registry):
     outer = getattr(_this_thread, "module", _UNKNOWN)
     _this_thread.module = module
     try:
-        warnings.warn_explicit(message, category, filename, lineno, module=module,
-                               registry=registry)
+        warn_explicit_from(message, category, filename, lineno, module, registry)
     finally:
         if outer is _UNKNOWN:
             del _this_thread.module

@@ -23,7 +23,8 @@ from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, NonFinite
                           noting_masked_inputs, quantile_forecasts, refuse_dates_and_text,
                           require_libraries, routed_fit_params, declared_tags, takes_three_d,
                           training_reach, within, _read_through)
-from ._worker_warnings import _module_of, call_recording_warnings, collect, current_caller
+from ._worker_warnings import (_module_warned_from, call_recording_warnings, collect,
+                               current_caller, warn_explicit_from)
 from .exceptions import MetricWarning
 from .metrics import (_mae, _repeats_every_season, _rmse, _seasonal_naive_scale, _smape,
                       coverage, mase, msis)
@@ -812,7 +813,8 @@ class _WarningTally:
 
     def __init__(self, name, n_origins):
         self.name, self.n_origins, self.origin = name, n_origins, 0
-        # (category, text) -> [first message, filename, lineno, origins, count], first seen first
+        # (category, text) -> [first message, filename, lineno, origins, count, module], first
+        # seen first
         self.seen = {}
         # what shows warnings when the tally is closed: catch_warnings is not thread-safe, and
         # another thread's catch_warnings that began while it was in place restores it as
@@ -823,8 +825,13 @@ class _WarningTally:
     def record(self, message, category, filename, lineno, file=None, line=None):
         if self.closed:
             return self.original(message, category, filename, lineno, file, line)
-        entry = self.seen.setdefault((category, str(message)),
-                                     [message, filename, lineno, set(), 0])
+        key = (category, str(message))
+        if key not in self.seen:
+            # its module now, from the frame that warned (a notebook's cell: __main__, whose
+            # file is no module's), for filters by module when shown again
+            self.seen[key] = [message, filename, lineno, set(), 0,
+                              _module_warned_from(filename, lineno)]
+        entry = self.seen[key]
         entry[3].add(self.origin)
         entry[4] += 1
 
@@ -847,7 +854,8 @@ class _WarningTally:
         # "default", "module" and "once" (with a registry) show a text once per registry: a new
         # one shows each here, whatever was shown before
         registry = {}
-        for (category, text), (message, filename, lineno, origins, count) in self.seen.items():
+        for (category, text), (message, filename, lineno, origins, count,
+                               module) in self.seen.items():
             note = self.note(origins, count)
             if note:
                 # the original text first: filters and pytest.warns(match=) by message still
@@ -856,8 +864,7 @@ class _WarningTally:
                     message = category(text + note)
                 except Exception:  # noqa: BLE001 -- a category built otherwise: as it came
                     pass
-            warnings.warn_explicit(message, category, filename, lineno,
-                                   module=_module_of(filename), registry=registry)
+            warn_explicit_from(message, category, filename, lineno, module, registry)
 
 
 @contextlib.contextmanager

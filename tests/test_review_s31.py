@@ -80,3 +80,60 @@ def test_ensemble_leaves_3d_output_an_ndarray_under_the_global_pandas_output():
         assert list(frame.columns) == ["forecastensemble_a", "forecastensemble_b"]
     with pytest.raises(ValueError, match="3-D array here, shape \\(48, 2, 3\\)"):
         ensemble().set_output(transform="pandas").fit(X, y).transform(X)
+
+
+_CELL = """
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    backtest({"attn": AttentionForecaster(max_epochs=1, d_model=8, n_heads=1, n_layers=1,
+                                          patch_len=4, random_state=0)},
+             series, horizon=2, window=12)
+"""
+
+
+def test_backtest_shows_its_warnings_in_a_notebook_cell():
+    # a cell's code has a file that is no module's (ipykernel's /tmp/ipykernel_<pid>/<n>.py):
+    # the warnings, shown again when a model is done, went through warn_explicit(module=None),
+    # which drops a warning whatever the filters
+    import warnings
+
+    from skattn import AttentionForecaster
+    from skattn.model_selection import backtest
+
+    rng = np.random.default_rng(0)
+    namespace = {"warnings": warnings, "backtest": backtest,
+                 "AttentionForecaster": AttentionForecaster, "__name__": "__main__",
+                 "series": [np.cumsum(rng.standard_normal(60)) for _ in range(3)]}
+    exec(compile(_CELL, "/tmp/ipykernel_4242/2217307711.py", "exec"), namespace)
+    shown = [w for w in namespace["caught"] if "max_epochs=1 reached" in str(w.message)]
+    assert len(shown) == 1
+    assert shown[0].filename == "/tmp/ipykernel_4242/2217307711.py"
+
+
+_SCRIPT_CLASS = """
+class NoisyRidge(Ridge):
+    def fit(self, X, y, sample_weight=None):
+        warnings.warn("NoisyRidge: 3 windows look constant", UserWarning)
+        return super().fit(X, y, sample_weight)
+"""
+
+
+def test_a_worker_shows_the_warnings_of_a_model_class_of_the_users_script():
+    # a class of __main__ travels to joblib's workers by value: its file there is cloudpickle's
+    # "<dynamic-code>", no module's, and its warnings were lost at n_jobs=2 (shown at n_jobs=1)
+    import warnings
+
+    from sklearn.linear_model import Ridge
+
+    from skattn import ForecastEnsemble
+
+    namespace = {"Ridge": Ridge, "warnings": warnings, "__name__": "__main__"}
+    exec(compile(_SCRIPT_CLASS, "<script>", "exec"), namespace)
+    rng = np.random.default_rng(0)
+    X, y = np.cumsum(rng.standard_normal((40, 12)), axis=1), rng.standard_normal((40, 2))
+    for n_jobs in (1, 2):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            ForecastEnsemble([("a", namespace["NoisyRidge"]()), ("b", Ridge())],
+                             n_jobs=n_jobs).fit(X, y)
+        assert [str(w.message) for w in caught] == ["NoisyRidge: 3 windows look constant"], n_jobs
