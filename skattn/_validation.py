@@ -316,14 +316,19 @@ def validate_windows(estimator, X, y=None, *, reset, missing_y=True):
     X = unmasked_windows(X, type(estimator).__name__)
     given_y, y = y, masked_as_missing(y)
     refuse_dates_and_text(X, "X")
+    checking = "X"
     try:
         X = validate_data(estimator, X, reset=reset, allow_nd=True,
                           dtype=[np.float64, np.float32])
+        checking = "y"
         if y is not None:
             y = check_targets_with_missing(_numeric_targets(y), X.shape[0], estimator,
                                            given=given_y)
     except ValueError as exc:
         raise_in_windows_words(exc, X, y, type(estimator).__name__)
+    except OverflowError as exc:  # a Python int such as 10**400 (review, session 31)
+        raise ValueError(f"{checking} must hold numbers within float64's range (up to about "
+                         f"1.8e308): {exc}") from None
 
     n_channels = window_channels(X)
     if not reset and n_channels != estimator.n_channels_:

@@ -1149,7 +1149,8 @@ class ETSForecaster(_LocalForecaster):
     **Prediction intervals** (``quantiles``) are statsforecast's for the model selected: normal,
     from the analytic forecast variances of Hyndman et al. (2008) for every model but those with
     a multiplicative trend, which "ZZZ" never selects (forced by ``model``, they are quantiles of
-    5,000 simulated paths, seeded). Windows below the minimum, and fallbacks, get the naive or
+    5,000 simulated paths, seeded, and need ``damped=True``: statsforecast simulates an undamped
+    multiplicative trend's paths without the trend, so ``quantiles`` with it are refused). Windows below the minimum, and fallbacks, get the naive or
     seasonal naive intervals (:class:`NaiveForecaster`, :class:`SeasonalNaiveForecaster`).
 
     **Cost.** Each window (or ``forecast`` history) is fitted once and forecast in one library
@@ -1208,6 +1209,16 @@ class ETSForecaster(_LocalForecaster):
         error, trend, season = self.model
         if self.damped and trend == "N":
             raise ValueError(f"damped=True needs a trend, but model={self.model!r} has none (N)")
+        if trend == "M" and self.quantiles is not None and not self.damped:
+            # statsforecast simulates an undamped model's paths with phi = 0 (its missing phi
+            # read as 0), which takes the multiplicative trend out: on a series growing 3% a
+            # step the 0.9 quantile lay below the forecast, at every step (review, session 31)
+            raise ValueError(
+                f"quantiles with model={self.model!r} (a multiplicative trend) need "
+                f"damped=True: statsforecast simulates the undamped model's paths without "
+                f"their trend, so its upper bounds fall below the forecast; use damped=True, "
+                f"or an A or Z trend"
+            )
         # the combinations statsforecast (like forecast::ets) refuses as numerically unstable
         if (error == "A" and "M" in (trend, season)) or (error == "M" and trend == "M" and season == "A"):
             raise ValueError(
@@ -1218,7 +1229,7 @@ class ETSForecaster(_LocalForecaster):
     def _naive_by_rule(self, n):
         m = self._seasonal_period(n)
         spec = self.model if m > 1 else self.model[:2] + "N"
-        n_params = 2 + 2 * (spec[1] in "AM") + 2 * (spec[2] in "AM") + int(self.damped is True)
+        n_params = 2 + 2 * (spec[1] in "AM") + 2 * (spec[2] in "AM") + int(bool(self.damped))
         return n <= n_params + 4
 
     def _growth_degree(self):

@@ -73,6 +73,9 @@ def as_float64(values, what):
         if check_numbers(array.reshape(-1), array.dtype):
             return missing_as_nan(array)  # NaN, which the caller's check locates
         return np.asarray(array, dtype=np.float64)
+    except OverflowError as exc:  # a Python int such as 10**400 (review, session 31)
+        raise ValueError(f"{what} must hold numbers within float64's range (up to about "
+                         f"1.8e308): {exc}") from None
     except (TypeError, ValueError) as exc:
         # nested lists of different lengths: NumPy's "setting an array element with a sequence.
         # The requested array has an inhomogeneous shape ..." named neither the problem nor the

@@ -1,4 +1,6 @@
 """Defects found by the session-31 reviews, each test failing on the code before its fix."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -137,3 +139,55 @@ def test_a_worker_shows_the_warnings_of_a_model_class_of_the_users_script():
             ForecastEnsemble([("a", namespace["NoisyRidge"]()), ("b", Ridge())],
                              n_jobs=n_jobs).fit(X, y)
         assert [str(w.message) for w in caught] == ["NoisyRidge: 3 windows look constant"], n_jobs
+
+
+def test_ets_refuses_quantiles_of_an_undamped_multiplicative_trend():
+    # statsforecast simulates such paths with phi = 0, without the trend: on a series growing 3%
+    # a step the 0.9 quantile was pinned to the forecast (below it before the sort) at every step
+    pytest.importorskip("statsforecast")
+    from skattn.baselines import ETSForecaster
+
+    X, y = np.ones((2, 8)), np.ones((2, 6))
+    for damped in (None, False):
+        with pytest.raises(ValueError, match=r"model='MMN' \(a multiplicative trend\) need "
+                                             r"damped=True"):
+            ETSForecaster(model="MMN", damped=damped, quantiles=(0.1, 0.5, 0.9)).fit(X, y)
+    ETSForecaster(model="MMN").fit(X, y)  # point forecasts only: fine
+    rng = np.random.default_rng(0)
+    growth = 10 * 1.03 ** np.arange(60) * (1 + rng.normal(0, 0.01, 60))
+    model = ETSForecaster(model="MMN", damped=True, quantiles=(0.1, 0.5, 0.9)).fit(X, y)
+    bounds = model.forecast_quantiles(growth, 6)  # (6, 3)
+    assert np.all(bounds[:, 2] - bounds[:, 1] > 0.1)  # the upper bound above the forecast
+
+
+def test_ets_damped_numpy_bool_counts_as_true():
+    # the short-window rule counted np.True_ as 0 (damped is True): a 9-value window reached
+    # statsforecast, failed and fell back with a warning, where damped=True gave the naive
+    pytest.importorskip("statsforecast")
+    from skattn.baselines import ETSForecaster
+
+    X, y = np.ones((1, 3)), np.ones((1, 3))
+    history = np.array([1.0, 4.0, 2.0, 5.0, 3.0, 7.0, 5.0, 9.0, 11.0])
+    expected = ETSForecaster(3, model="AAN", damped=True).fit(X, y).forecast(history, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = ETSForecaster(3, model="AAN", damped=np.True_).fit(X, y).forecast(history, 3)
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_a_python_int_beyond_float64_is_a_value_error():
+    from skattn import AttentionForecaster, make_windows
+    from skattn.baselines import NaiveForecaster
+    from skattn.metrics import mae
+
+    model = NaiveForecaster().fit(np.zeros((1, 3)), np.zeros((1, 2)))
+    with pytest.raises(ValueError, match="history must hold numbers within float64's range"):
+        model.forecast([1, 2, 10**400], 2)
+    with pytest.raises(ValueError, match="X must hold numbers within float64's range"):
+        model.predict([[1, 2, 10**400]])
+    with pytest.raises(ValueError, match="y must hold numbers within float64's range"):
+        AttentionForecaster().fit([[1, 2, 3], [2, 3, 4]], [1, 10**400])
+    with pytest.raises(ValueError, match="series must hold numbers within float64's range"):
+        make_windows([1, 2, 3, 4, 10**400], 2, 1)
+    with pytest.raises(ValueError, match="y_true must hold numbers within float64's range"):
+        mae([1, 10**400], [1, 2])

@@ -137,7 +137,7 @@ def load_m3(subset="monthly"):
             The competition's forecast horizon of each series; ``len(test[i]) == horizon[i]``.
         season_length : ndarray of shape (n_series,), dtype int64
             Observations per seasonal cycle of each series (12 monthly, 4 quarterly,
-            1 yearly and other).
+            1 yearly).
         ids : ndarray of shape (n_series,), dtype str
             The competition's series names.
         DESCR : str
@@ -192,7 +192,7 @@ def load_tourism(subset="monthly"):
             The competition's forecast horizon of each series; ``len(test[i]) == horizon[i]``.
         season_length : ndarray of shape (n_series,), dtype int64
             Observations per seasonal cycle of each series (12 monthly, 4 quarterly,
-            1 yearly and other).
+            1 yearly).
         ids : ndarray of shape (n_series,), dtype str
             The competition's series names.
         DESCR : str
