@@ -1335,6 +1335,12 @@ class ThetaForecaster(_LocalForecaster):
     def _naive_by_rule(self, n):
         return n <= 3
 
+    def _season_lengths(self):
+        # below 4 statsforecast neither tests for a season nor decomposes (see the Notes): no
+        # max_history makes it used, and the fit's warning told ThetaForecaster(3,
+        # max_history=5) to "set max_history >= 6", which changed nothing (review, session 31)
+        return [period for period in super()._season_lengths() if period >= 4]
+
     def _check_histories(self, fitted, histories, windows):
         # statsforecast decomposes a window only when its seasonality test passes, and on short
         # windows it passes only for sharp seasonal peaks: ThetaForecaster(52) on three years of
@@ -1352,7 +1358,10 @@ class ThetaForecaster(_LocalForecaster):
         needed = _shortest_window_finding_a_sine(season_length, _THETA_CRITICAL_VALUE)
         if needed is not None and length >= needed:
             return
-        if _any_found_seasonal(histories, season_length):
+        # a constant window has no season to find, however long (30 zeros of intermittent sales
+        # were told to give 44 values or more; review, session 31)
+        varying = histories[np.ptp(histories, axis=1) > 0]
+        if varying.shape[0] == 0 or _any_found_seasonal(varying, season_length):
             return  # the test's own verdict on these values, not their length
         several = histories.shape[0] > 1
         noun = "window" if windows else "history"
@@ -1461,8 +1470,9 @@ class ARIMAForecaster(_LocalForecaster):
     with ``season_length=12``): use ``n_jobs``.
 
     Fixed order: the model is fitted when the window has more values, after differencing
-    (``n - d - D * season_length``), than the model has coefficients (``p + q + P + Q + 1``);
-    shorter windows get the naive forecast. A window on which statsforecast fails gets the
+    (``n - d - D * season_length``), than the model has coefficients (``p + q + P + Q + 1``),
+    and at least as many as the lags statsforecast conditions on (``d + D * season_length + p +
+    P * season_length``); shorter windows get the naive forecast. A window on which statsforecast fails gets the
     fallback forecast, with a :class:`BaselineFallbackWarning`; so does one whose forecast
     explodes, as an order close to the window's length can make it (``(50, 0, 0)`` on 72 values
     around 15: 8.8e6, -1.1e8, 8.7e8): at some step h it leaves the window's range by more than
@@ -1564,14 +1574,16 @@ class ARIMAForecaster(_LocalForecaster):
         P, D, Q = ((0, 0, 0) if self.seasonal_order is None
                    else _check_order(self.seasonal_order, "seasonal_order"))
         m = int(self.season_length) if any((P, D, Q)) else 1
-        needed = d + D * m + p + q + P + Q + 2
+        needed = _fixed_order_minimum(p, d, q, P, D, Q, m)
         if int(self.max_history) < needed:
             warnings.warn(
                 f"max_history={int(self.max_history)} is too short for order={self.order!r}"
                 f"{'' if self.seasonal_order is None else f', seasonal_order={self.seasonal_order!r}'}"
-                f": a window needs at least {needed} values (d + D * season_length + p + q + P + Q "
-                f"+ 2) for this model, so every window gets the naive forecast; set max_history "
-                f">= {needed}", UserWarning, stacklevel=stacklevel_of_caller(__name__, whole_package=True))
+                f": a window needs at least {needed} values for this model (the larger of d + D "
+                f"* season_length + p + q + P + Q + 2 and the lags it conditions on, d + D * "
+                f"season_length + p + P * season_length), so every window gets the naive "
+                f"forecast; set max_history >= {needed}", UserWarning,
+                stacklevel=stacklevel_of_caller(__name__, whole_package=True))
 
     def _growth_degree(self):
         # a fixed order's forecasts are polynomials of degree d + D - 1 (no drift) in the step,
@@ -1595,12 +1607,23 @@ class ARIMAForecaster(_LocalForecaster):
         P, D, Q = (0, 0, 0) if self.seasonal_order is None else _check_order(self.seasonal_order,
                                                                                "seasonal_order")
         m = self.season_length if any((P, D, Q)) else 1
-        if n - d - D * m <= p + q + P + Q + 1:
+        if n < _fixed_order_minimum(p, d, q, P, D, Q, m):
             return _naive(y, steps, quantiles), _BY_RULE
         models = _import_statsforecast(type(self).__name__)
         return self._call_library(y, steps, quantiles, lambda: models.ARIMA(
             order=(p, d, q), seasonal_order=(P, D, Q), season_length=m,
         ))
+
+
+def _fixed_order_minimum(p, d, q, P, D, Q, m):
+    """The fewest values a window needs for ARIMAForecaster's fixed order to be fitted: more
+    after differencing than the model has coefficients (``n - d - D * m > p + q + P + Q + 1``),
+    and at least the values statsforecast's conditional sum of squares conditions on (``d + D *
+    m + p + P * m``: below that it fails, "resid length ... must be >= ncond"). The second
+    counted each seasonal AR term as one value until session 31, so (1, 0, 0)(1, 1, 0) with
+    season 12 was fitted from 16 values, failed below 25 and fell back with a warning where the
+    documented rule gives the naive forecast (review, session 31)."""
+    return max(d + D * m + p + q + P + Q + 2, d + D * m + p + P * m)
 
 
 #: MSTLForecaster's trend models: statsforecast's non-seasonal model of each family, built for

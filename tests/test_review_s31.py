@@ -191,3 +191,43 @@ def test_a_python_int_beyond_float64_is_a_value_error():
         make_windows([1, 2, 3, 4, 10**400], 2, 1)
     with pytest.raises(ValueError, match="y_true must hold numbers within float64's range"):
         mae([1, 10**400], [1, 2])
+
+
+def test_fixed_seasonal_arima_counts_a_seasonal_ar_term_as_a_season():
+    # (1, 0, 0)(1, 1, 0) with season 12 was fitted from 16 values, but statsforecast conditions
+    # on 25: every shorter window failed and fell back with a warning, and max_history=16 was
+    # not warned about
+    pytest.importorskip("statsforecast")
+    from skattn.baselines import ARIMAForecaster, _fixed_order_minimum
+
+    assert _fixed_order_minimum(1, 0, 0, 1, 1, 0, 12) == 25
+    assert _fixed_order_minimum(0, 0, 0, 2, 0, 0, 12) == 24
+    assert _fixed_order_minimum(2, 1, 0, 0, 0, 0, 1) == 5  # the coefficient count, as before
+    rng = np.random.default_rng(0)
+    t = np.arange(80)
+    series = 20 + 3 * np.sin(2 * np.pi * t / 12) + 0.1 * t + rng.normal(0, 0.3, 80)
+    with pytest.warns(UserWarning, match=r"max_history=16 is too short .* at least 25 values"):
+        ARIMAForecaster((1, 0, 0), (1, 1, 0), season_length=12,
+                        max_history=16).fit(np.zeros((1, 30)), np.zeros((1, 3)))
+    model = ARIMAForecaster((1, 0, 0), (1, 1, 0), season_length=12).fit(np.zeros((1, 30)),
+                                                                         np.zeros((1, 3)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no BaselineFallbackWarning: the naive forecast by rule
+        np.testing.assert_array_equal(model.forecast(series[:24], 3), np.full(3, series[23]))
+        assert np.all(np.isfinite(model.forecast(series[:25], 3)))
+
+
+def test_theta_gives_no_advice_that_changes_nothing():
+    pytest.importorskip("statsforecast")
+    from skattn.baselines import ThetaForecaster
+
+    X, y = np.zeros((1, 5)), np.zeros((1, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # a season below 4 is never used: "set max_history >= 6" changed nothing
+        ThetaForecaster(3, max_history=5).fit(X, y)
+        # a constant history has no season to find: "give histories of 44 values or more"
+        ThetaForecaster(12).fit(X, y).forecast(np.zeros(30), 3)
+        ThetaForecaster(12).fit(X, y).forecast(np.full(30, 4.0), 3)
+    with pytest.warns(UserWarning, match="max_history=20 keeps fewer than two cycles"):
+        ThetaForecaster(12, max_history=20).fit(X, y)
