@@ -75,6 +75,7 @@ import sys
 import sysconfig
 import threading
 import time
+import traceback
 import types
 import warnings
 
@@ -117,19 +118,36 @@ def _receive_exactly(sock, n_bytes):
 
 
 def _send_error(sock, error):
+    """Answer ``error`` (raised in a shard job; called in its ``except`` block), with its
+    traceback's text. An exception that pickles but does not unpickle (a class whose
+    constructor wants other arguments than its ``args``) is sent as a RuntimeError of its text:
+    it failed to load in the parent, which left the other workers' answers unread, and every
+    later step of that pool read one answer late, a fit's gradients while the workers still
+    wrote them (review, session 31)."""
+    text = traceback.format_exc()
     try:
-        message = pickle.dumps(error)
+        message = pickle.dumps((error, text))
+        pickle.loads(message)
     except Exception:
-        message = pickle.dumps(RuntimeError(f"{type(error).__name__}: {error}"))
+        message = pickle.dumps((RuntimeError(f"{type(error).__name__}: {error}"), text))
     sock.sendall(_FAILED + len(message).to_bytes(8, "little") + message)
 
 
 def _receive_answer(sock):
-    """The worker's answer: None when done, else its exception."""
+    """The worker's answer, read whole: None when done, else its exception, the worker's
+    traceback attached as its cause (it said only where the parent re-raised it)."""
     if _receive_exactly(sock, 1) == _DONE:
         return None
     length = int.from_bytes(_receive_exactly(sock, 8), "little")
-    return pickle.loads(_receive_exactly(sock, length))
+    message = _receive_exactly(sock, length)
+    from ._worker_warnings import WorkerTraceback  # the parent's: the package is imported
+    try:
+        error, text = pickle.loads(message)
+    except Exception as exc:  # noqa: BLE001 -- the answer was read whole: the protocol holds
+        return RuntimeError(f"a shard worker's error could not be read back: {exc!r}")
+    error.__cause__ = WorkerTraceback(text)
+    error.__suppress_context__ = True
+    return error
 
 
 def _return_free_heap_to_the_os():

@@ -231,3 +231,56 @@ def test_theta_gives_no_advice_that_changes_nothing():
         ThetaForecaster(12).fit(X, y).forecast(np.full(30, 4.0), 3)
     with pytest.warns(UserWarning, match="max_history=20 keeps fewer than two cycles"):
         ThetaForecaster(12, max_history=20).fit(X, y)
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"),
+                    reason="worker processes are used on Linux only")
+def test_a_worker_error_that_does_not_unpickle_leaves_the_pool_in_step():
+    # an exception whose constructor wants two arguments pickles but does not unpickle: it
+    # failed to load in the parent, the third worker's answer went unread, and every later fit
+    # of the process read its workers' answers one step late (different weights, silently).
+    # The worker's traceback now comes along as the cause.
+    from test_process_shards import _run_script
+
+    out = _run_script(r"""
+import traceback
+KW3 = dict(KW, n_jobs=3, batch_size=48, max_epochs=6)
+X3 = np.cumsum(rng.standard_normal((192, 40)), axis=1)
+X, y = X3[:, :30], X3[:, 30:]
+PARENT = os.getpid()
+
+class ShardError(Exception):
+    def __init__(self, shard, detail):
+        super().__init__(f"shard {shard}: {detail}")
+
+def deep_helper():
+    raise ShardError(1, "the real reason")
+
+class FailsInWorker(AttentionForecaster):
+    def _shard_gradients_job(self, params, inputs, targets, weights=None):
+        job = super()._shard_gradients_job(params, inputs, targets, weights)
+        def failing(index, rows, batch, seed, out):
+            if index == 1 and os.getpid() != PARENT:
+                deep_helper()
+            return job(index, rows, batch, seed, out)
+        return failing
+
+F._SHARDS_IN_PROCESSES = False
+threads = AttentionForecaster(**KW3).fit(X, y)
+F._SHARDS_IN_PROCESSES = True
+try:
+    FailsInWorker(**KW3).fit(X, y)
+except RuntimeError as error:
+    assert "ShardError: shard 1: the real reason" in str(error), error
+    assert "deep_helper" in "".join(traceback.format_exception(error))
+else:
+    raise AssertionError("the worker's error was not raised")
+runs.clear()
+for _ in range(2):
+    again = AttentionForecaster(**KW3).fit(X, y)
+    np.testing.assert_array_equal(again.predict(X), threads.predict(X))
+    assert again.loss_curve_ == threads.loss_curve_
+assert runs  # trained on the workers
+print("ok")
+""")
+    assert out.strip().endswith("ok")
