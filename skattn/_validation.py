@@ -15,7 +15,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._worker_warnings import each_warning_once
-from .windows import (MissingValuesError, as_float64, check_column, check_fits_in_memory,
+from .windows import (MissingValuesError, as_float64, refuse_sparse, check_column, check_fits_in_memory,
                       check_numbers, check_time_index, check_weight_values,
                       checked_sample_weight, is_data_frame,
                       left_pad, masked_as_missing, masked_note, missing_as_nan, n_masked,
@@ -590,6 +590,7 @@ def _numeric_targets(y):
     TypeError about 'NAType' (fuzzing, session 20). A masked entry of a masked array is NaN too
     (:func:`skattn.windows.masked_as_missing`): its fill value was read as a target (fuzzing,
     session 23)."""
+    refuse_sparse(y, "y")
     y = masked_as_missing(y)
     refuse_dates_and_text(y, "y")
     if isinstance(y, np.ndarray):
@@ -651,6 +652,7 @@ def check_targets_with_missing(y, n_samples, estimator=None, *, given=None, agai
     is ``y_pred``: it said "X has 51" of a y_pred of 51 rows; review, session 30).
     """
     given = y if given is None else given
+    refuse_sparse(y, "y_true" if against == "y_pred" else "y")
     y = masked_as_missing(y)
     _refuse_scalar_y(y)
     y = check_array(y, ensure_2d=False, dtype="numeric", ensure_all_finite="allow-nan",

@@ -80,7 +80,7 @@ from ._validation import (check_targets_with_missing, final_step, fitted_quantil
                           refuse_non_numeric_quantiles, shown_quantiles, unmasked_windows)
 from .exceptions import MetricWarning
 from .windows import (as_float64, check_integer, check_weight_values, checked_sample_weight,
-                      masked_as_missing, masked_note, n_masked)
+                      masked_as_missing, masked_note, n_masked, refuse_sparse)
 
 # MetricWarning too: the docstrings tell users to filter it, and `from skattn.metrics import *`
 # gave it before __all__ was written (review, session 22)
@@ -1348,6 +1348,8 @@ def _rows_of_positive_weight(y_true, y_pred, sample_weight, *others):
 def _metric_of_observed(metric, y_true, y_pred, sample_weight=None, *, root_mean_square=False):
     """``metric(y_true, y_pred, sample_weight=sample_weight)``, leaving out NaN in ``y_true`` by
     the estimators' rule (a masked entry is NaN); each value left in keeps its row's weight."""
+    refuse_sparse(y_true, "y_true")
+    refuse_sparse(y_pred, "y_pred")
     y_true, y_pred = masked_as_missing(y_true), masked_as_missing(y_pred)
     if not np.isnan(np.asarray(y_true, dtype=np.float64)).any():
         # complete targets: exactly the metric

@@ -11,10 +11,20 @@ from collections.abc import ItemsView, KeysView, Mapping, ValuesView
 from numbers import Integral
 
 import numpy as np
+from scipy.sparse import issparse
 from sklearn.utils import validation as sklearn_validation
 
 from ._stacklevel import stacklevel_of_caller
 from .exceptions import TimeGapWarning
+
+
+def refuse_sparse(values, what):
+    """scikit-learn's TypeError for a SciPy sparse matrix or array where dense values are needed
+    (targets, a history, a metric's values): NumPy made a 0-d object array of it, and the message
+    was "setting an array element with a sequence." (review, session 31)."""
+    if issparse(values):
+        raise TypeError(f"Sparse data was passed for {what}, but dense data is required. Use "
+                        f"'.toarray()' to convert to a dense numpy array.")
 
 
 def as_float64(values, what):
@@ -44,6 +54,8 @@ def as_float64(values, what):
     ValueError
         When ``values`` cannot be converted to float64, or is complex; when it is a set (which
         has no order), or nested lists whose rows differ in length (:func:`ragged_message`).
+    TypeError
+        When ``values`` is a SciPy sparse matrix or array (scikit-learn's message).
 
     Notes
     -----
@@ -55,6 +67,7 @@ def as_float64(values, what):
         raise ValueError(f"{what} must be an array of numbers in order, got a "
                          f"{type(values).__name__}, which has no order: pass a list (or an "
                          f"array) of the values, oldest first")
+    refuse_sparse(values, what)
     values = masked_as_missing(values)
     try:
         if is_data_frame(values):

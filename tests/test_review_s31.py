@@ -284,3 +284,28 @@ assert runs  # trained on the workers
 print("ok")
 """)
     assert out.strip().endswith("ok")
+
+
+def test_sparse_targets_histories_and_metric_values_get_scikit_learns_type_error():
+    # NumPy made a 0-d object array of a sparse matrix: "setting an array element with a
+    # sequence." (Ridge says: "Sparse data was passed ..., use '.toarray()'")
+    import scipy.sparse
+
+    from skattn import AttentionForecaster
+    from skattn.baselines import NaiveForecaster
+    from skattn.metrics import mae, mase, neg_mae_scorer
+
+    X = np.arange(40.0).reshape(10, 4)
+    sparse = scipy.sparse.csr_matrix(np.ones((10, 1)))
+    model = NaiveForecaster().fit(X, np.ones(10))
+    for call, name in [(lambda: model.fit(X, sparse), "y"),
+                       (lambda: AttentionForecaster().fit(X, sparse), "y"),
+                       (lambda: model.forecast(scipy.sparse.csr_array(np.ones((1, 5))), 2),
+                        "history"),
+                       (lambda: mae(sparse, np.ones((10, 1))), "y_true"),
+                       (lambda: mae(np.ones((10, 1)), sparse), "y_pred"),
+                       (lambda: mase(sparse, np.ones((10, 1)), np.ones(20)), "y_true"),
+                       (lambda: neg_mae_scorer(model, X, sparse), "y_true")]:
+        with pytest.raises(TypeError, match=f"Sparse data was passed for {name}, but dense "
+                                            r"data is required. Use '.toarray\(\)'"):
+            call()
