@@ -999,13 +999,18 @@ def _median_first_step(X3, Y):
     deviation (target channel; rows with a constant window or an unobserved first target left
     out), or 0.0 when no row is left."""
     windows = X3[:, :, 0].astype(np.float64)  # (n, T)
-    spread = windows.std(axis=1)  # (n,)
+    # in units of each window's largest |value|: the squares of values above ~1e154 overflowed
+    # in std (NumPy's RuntimeWarning, an error under -W error; review, session 31)
+    peak = np.max(np.abs(windows), axis=1)  # (n,)
+    peak = np.where(peak > 0, peak, 1.0)
+    spread = (windows / peak[:, None]).std(axis=1)  # (n,)
     first = Y[:, 0].astype(np.float64)  # (n,)
     rows = (spread > 0) & np.isfinite(first)
     if not np.any(rows):
         return 0.0
     with np.errstate(over="ignore"):
-        return float(np.median(np.abs(first[rows] - windows[rows, -1]) / spread[rows]))
+        step = np.abs(first[rows] / peak[rows] - windows[rows, -1] / peak[rows])
+        return float(np.median(step / spread[rows]))
 
 
 def _share_of_first_targets_among_window_values(X3, Y):

@@ -309,3 +309,24 @@ def test_sparse_targets_histories_and_metric_values_get_scikit_learns_type_error
         with pytest.raises(TypeError, match=f"Sparse data was passed for {name}, but dense "
                                             r"data is required. Use '.toarray\(\)'"):
             call()
+
+
+def test_fitting_values_beyond_1e154_raises_no_numpy_overflow_warning():
+    # the targets-units check took the windows' standard deviation unscaled: squares overflowed
+    # (NumPy's RuntimeWarning, an error under -W error, and the check silently skipped)
+    from skattn import AttentionForecaster
+    from skattn.forecaster import _median_first_step
+
+    rng = np.random.default_rng(0)
+    series = np.cumsum(rng.standard_normal((40, 20)), axis=1) + 50
+    X, y = series[:, :16], series[:, 16:]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", UserWarning)  # max_epochs=1's ConvergenceWarning
+        model = AttentionForecaster(max_epochs=1, random_state=0, d_model=8, n_heads=1,
+                                    n_layers=1, patch_len=4).fit(X * 1e200, y * 1e200)
+        assert np.all(np.isfinite(model.predict(X * 1e200)))
+        # the same ratio in any units
+        small = _median_first_step(X[:, :, None], y)
+        np.testing.assert_allclose(_median_first_step(X[:, :, None] * 1e200, y * 1e200), small,
+                                   rtol=1e-12)
