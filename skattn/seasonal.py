@@ -512,10 +512,11 @@ class DeseasonalizedForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPick
         SeasonalAdjustmentWarning
             When the windows are shorter than ``2 * season_length + 1`` steps, so that none can
             be adjusted and the model is ``forecaster`` alone; and when no window was adjusted
-            (``adjusted_fraction_`` 0) while the test is on and the longest window (after its
-            left padding) is too short for it to find even a noise-free sine of period
-            ``season_length`` at ``critical_value``: fewer than about 4 cycles at 1.645,
-            2.1 to 2.5 at 1.0 (see the class's Notes). Longer windows that the test finds not
+            (``adjusted_fraction_`` 0) while most windows hold a value <= 0, which
+            multiplicative factors cannot adjust, or, otherwise, while the test is on and the
+            longest window (after its left padding) is too short for it to find even a
+            noise-free sine of period ``season_length`` at ``critical_value``: fewer than about
+            4 cycles at 1.645, 2.1 to 2.5 at 1.0 (see the class's Notes). Longer windows that the test finds not
             seasonal are not warned about. It points at the line that called ``fit``, directly or
             through an ensemble, a pipeline or a search; fitted in a joblib worker process
             (``ForecastEnsemble(n_jobs=2)``), at this module's line, module
@@ -568,7 +569,8 @@ class DeseasonalizedForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPick
             # adjustment with or without it (the share is counted, not used)
             self.adjusted_fraction_ = 0.0 if indices is None else float(
                 np.mean(np.any(indices != 1.0, axis=1)))
-            if indices is not None and self.adjusted_fraction_ == 0.0 and self.seasonality_test_:
+            if (indices is not None and self.adjusted_fraction_ == 0.0
+                    and not self._warned_of_non_positive_values(X) and self.seasonality_test_):
                 self._warn_of_too_few_cycles(X)
             # a finite y divided by a factor below 1 was inf, and the wrapped forecaster's
             # "Input y contains infinity" named a y the user had not given (fuzzing, session 20)
@@ -594,6 +596,31 @@ class DeseasonalizedForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPick
             self._discard_fitted_state()
             raise
         return self
+
+    def _warned_of_non_positive_values(self, X):
+        """A :class:`~skattn.exceptions.SeasonalAdjustmentWarning`, and True, when no window of
+        ``X`` was adjusted and most hold a value <= 0, which multiplicative indices cannot
+        adjust: a seasonal series of mean 0 passed through unadjusted without a word, and on
+        shorter windows the warning blamed too few cycles and advised a lower critical_value or
+        seasonality_test=False, neither of which adjusts such a window (review, session 31)."""
+        target = X if X.ndim == 2 else X[:, :, 0]  # (n, T)
+        non_positive = int(np.count_nonzero((target <= 0).any(axis=1)))
+        if 2 * non_positive < target.shape[0]:
+            return False
+        warnings.warn(
+            f"DeseasonalizedForecaster: no training window was seasonally adjusted "
+            f"(adjusted_fraction_ is 0), and {non_positive} of the {target.shape[0]} windows "
+            f"hold a value <= 0: the seasonal factors are multiplicative (each value divided by "
+            f"its phase's factor), so only windows of positive values are adjusted. The model "
+            f"is the wrapped forecaster alone. Shift the series to positive values before "
+            f"make_windows if its level is arbitrary, or use a model that does not divide: an "
+            f"AttentionForecaster alone reads the cycle from its windows, and "
+            f"skattn.baselines' MSTLForecaster (additive) and SeasonalNaiveForecaster take the "
+            f"season as given",
+            SeasonalAdjustmentWarning,
+            stacklevel=stacklevel_of_caller(__name__, whole_package=True),  # as in fit
+        )
+        return True
 
     def _warn_of_too_few_cycles(self, X):
         """A :class:`~skattn.exceptions.SeasonalAdjustmentWarning` when no window of ``X`` was

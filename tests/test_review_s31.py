@@ -330,3 +330,31 @@ def test_fitting_values_beyond_1e154_raises_no_numpy_overflow_warning():
         small = _median_first_step(X[:, :, None], y)
         np.testing.assert_allclose(_median_first_step(X[:, :, None] * 1e200, y * 1e200), small,
                                    rtol=1e-12)
+
+
+def test_deseasonalized_says_when_its_windows_are_not_positive():
+    # a seasonal series of mean 0 passed through unadjusted without a word; on shorter windows
+    # the warning blamed too few cycles and advised settings that adjust nothing
+    from sklearn.linear_model import Ridge
+
+    from skattn import make_windows
+    from skattn.exceptions import SeasonalAdjustmentWarning
+    from skattn.seasonal import DeseasonalizedForecaster
+
+    rng = np.random.default_rng(0)
+    t = np.arange(240)
+    series = 10 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.5, t.size)
+    for window, test in [(60, True), (60, False), (36, True)]:
+        X, y = make_windows(series, window, 12)
+        with pytest.warns(SeasonalAdjustmentWarning) as record:
+            model = DeseasonalizedForecaster(Ridge(), season_length=12,
+                                             seasonality_test=test).fit(X, y)
+        assert model.adjusted_fraction_ == 0.0
+        assert len(record) == 1
+        message = str(record[0].message)
+        assert f"{len(X)} of the {len(X)} windows hold a value <= 0" in message
+        assert "critical_value" not in message
+    X, y = make_windows(series + 30, 60, 12)  # positive: adjusted, no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert DeseasonalizedForecaster(Ridge(), season_length=12).fit(X, y).adjusted_fraction_ > 0
