@@ -318,8 +318,12 @@ def validate_windows(estimator, X, y=None, *, reset, missing_y=True):
     refuse_dates_and_text(X, "X")
     checking = "X"
     try:
-        X = validate_data(estimator, X, reset=reset, allow_nd=True,
-                          dtype=[np.float64, np.float32])
+        # scikit-learn's finiteness check sums X first: finite windows of +-1.7e308 made it
+        # inf - inf, NumPy's "invalid value encountered in reduce" (review, session 31); it then
+        # checks element by element, which these pass
+        with np.errstate(over="ignore", invalid="ignore"):
+            X = validate_data(estimator, X, reset=reset, allow_nd=True,
+                              dtype=[np.float64, np.float32])
         checking = "y"
         if y is not None:
             y = check_targets_with_missing(_numeric_targets(y), X.shape[0], estimator,

@@ -1061,7 +1061,11 @@ def _warn_if_targets_not_in_window_units(X3, Y, Xs, Ys, *, model="AttentionForec
     # few windows with a long horizon is. Its targets spread as far as the span they cover
     # explains (the only evidence with one window per series, which has no later window to
     # find its targets in: those warned, session 17's review)...
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"), \
+            warnings.catch_warnings():
+        # windows of +-1.7e308 have no finite scale: NaN scaled values, NumPy's "Degrees of
+        # freedom <= 0" (review, session 31); NaN ratios then decide nothing below
+        warnings.simplefilter("ignore", RuntimeWarning)
         spread_ratio = np.nanstd(Ys, dtype=np.float64) / Xs[:, :, 0].std(dtype=np.float64)
     if not shifted:
         if np.count_nonzero(np.isfinite(Ys)) < 10:
@@ -1814,8 +1818,17 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             X, y, n_channels = self._validate_X(X, y=y, reset=reset)
             weights = _training_weights(sample_weight, X)  # None, or (n,) float64 >= 0
             rows_given = None  # the rows of X as given, when windows of weight 0 were left out
+            n_negligible = 0  # weights > 0 that became 0 relative to the largest
             if weights is not None:
+                # relative to the largest: sums of weights near float64's largest value
+                # overflowed (weights of 1e306 trained on a loss of 0; review, session 25).
+                # Before the windows of weight 0 are found: a weight below ~5e-324 of the
+                # largest becomes 0 here and is left out as they are (after, it reached the
+                # early-stopping split as 0, a 0/0 and a message about X's range; session 31)
+                n_positive = np.count_nonzero(weights)
+                weights = weights / weights.max()
                 kept = weights > 0
+                n_negligible = n_positive - np.count_nonzero(kept)
                 if not kept.all():
                     # a window of weight 0 is one left out, as scikit-learn's rule for weights
                     # has it: from the scaling, the loss, the early-stopping split and the
@@ -1825,13 +1838,12 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                 if np.all(weights == weights[0]):
                     # equal weights weigh nothing: the unweighted fit, bitwise
                     weights = None
-                else:
-                    # relative to the largest: sums of weights near float64's largest value
-                    # overflowed (weights of 1e306 trained on a loss of 0; review, session 25)
-                    weights = weights / weights.max()
+            negligible = ("" if not n_negligible else
+                          f", {n_negligible} of them of a weight > 0 but below float64's "
+                          f"resolution relative to the largest (~5e-324 times it)")
             removed = ("" if rows_given is None else
                        f" (of the {rows_given.size} windows of non-zero weight: sample_weight "
-                       f"left out {len(kept) - rows_given.size})")
+                       f"left out {len(kept) - rows_given.size}{negligible})")
             y_is_1d = y.ndim == 1
             Y = y[:, None] if y_is_1d else y  # (n, horizon)
             if not reset and Y.shape[1] != self.n_outputs_:
@@ -2376,11 +2388,17 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             weight = (rows.stop - rows.start) / batch.size
             shard_rows = batch[rows]
             rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
-            pred, cache = nn.forward(params, network_input[shard_rows], config, training=True,
-                                     rng=rng, first_row=rows.start)
-            loss, dpred = self._loss_and_grad(pred, targets[shard_rows], cache, config,
-                                              None if weights is None else weights[shard_rows])
-            grads = nn.backward(dpred * dpred.dtype.type(weight), cache, params, config)
+            # a diverging training overflows in the products before the loss or gradient is
+            # non-finite: NumPy's RuntimeWarning came first (an error under -W error), before
+            # the step's check raises the ValueError naming the learning rate (review, session
+            # 31). errstate is per thread (a context variable); the arithmetic is unchanged
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                pred, cache = nn.forward(params, network_input[shard_rows], config,
+                                         training=True, rng=rng, first_row=rows.start)
+                loss, dpred = self._loss_and_grad(
+                    pred, targets[shard_rows], cache, config,
+                    None if weights is None else weights[shard_rows])
+                grads = nn.backward(dpred * dpred.dtype.type(weight), cache, params, config)
             offset = 0
             for name, value in params.items():  # the buffer's order
                 flat_grad[offset:offset + value.size] = grads[name].reshape(-1)

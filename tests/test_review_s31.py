@@ -358,3 +358,62 @@ def test_deseasonalized_says_when_its_windows_are_not_positive():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert DeseasonalizedForecaster(Ridge(), season_length=12).fit(X, y).adjusted_fraction_ > 0
+
+
+@pytest.mark.parametrize("learning_rate, dtype", [(1e30, "float32"), (1e300, "float64")])
+def test_a_diverging_training_is_the_value_error_alone(learning_rate, dtype):
+    # the products overflowed before the loss was non-finite: NumPy's RuntimeWarning came first
+    from skattn import AttentionForecaster, make_windows
+
+    t = np.arange(200)
+    series = 10 + 3 * np.sin(2 * np.pi * t / 12) + np.random.default_rng(0).normal(0, 0.3, 200)
+    X, y = make_windows(series, 12, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match="training diverged at epoch 1"):
+            AttentionForecaster(d_model=8, n_heads=2, n_layers=1, max_epochs=2, random_state=0,
+                                learning_rate=learning_rate, weight_decay=0.0,
+                                dtype=dtype).fit(X, y)
+
+
+def test_finite_windows_whose_sum_overflows_fit_without_numpy_warnings():
+    # scikit-learn's finiteness check sums X first: inf - inf, "invalid value in reduce"
+    from skattn import AttentionForecaster, make_windows
+    from skattn.baselines import NaiveForecaster
+    from skattn.seasonal import DeseasonalizedForecaster
+
+    series = 10 + np.sin(np.arange(120) / 2)
+    X, y = make_windows(series, 12, 3)
+    X[:, 5], X[:, 6] = -1.7e308, 1.7e308
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", UserWarning)  # the outlier and convergence warnings
+        model = AttentionForecaster(d_model=8, n_heads=2, n_layers=1, max_epochs=1,
+                                    random_state=0).fit(X, y)
+        assert np.all(np.isfinite(model.predict(X[-2:])))
+        NaiveForecaster().fit(X, y)
+        DeseasonalizedForecaster(NaiveForecaster()).fit(X, y)
+
+
+def test_weights_below_float64s_resolution_are_left_out_as_weights_of_zero():
+    # with early stopping they reached the split as 0: a 0/0 (RuntimeWarning) and a message
+    # about X's range ("reaches nan times the spread"), or "weight must be finite and >= 0."
+    from skattn import AttentionForecaster, make_windows
+
+    series = 10 + np.sin(np.arange(80) / 2)
+    X, y = make_windows(series, 12, 3)  # 66 windows
+    small = dict(d_model=8, n_heads=2, n_layers=1, max_epochs=2, random_state=0)
+    weights = np.r_[np.full(40, 1e-300), np.full(26, 1e300)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        model = AttentionForecaster(**small, early_stopping=True, validation_fraction=0.3).fit(
+            X, y, sample_weight=weights)
+        # the same model as the 26 windows alone
+        alone = AttentionForecaster(**small, early_stopping=True, validation_fraction=0.3).fit(
+            X[40:], y[40:])
+        np.testing.assert_array_equal(model.predict(X), alone.predict(X))
+        with pytest.raises(ValueError, match=r"sample_weight left out 65, 65 of them of a "
+                                             r"weight > 0 but below float64's resolution"):
+            AttentionForecaster(**small, early_stopping=True).fit(
+                X, y, sample_weight=np.r_[np.full(65, 1e-300), 1e300])
