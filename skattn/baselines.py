@@ -579,7 +579,13 @@ class _LocalForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         with np.errstate(all="ignore"):
             values = X3[:, :, 0].astype(np.float64)  # (n', T)
             centre, spread = values.mean(), values.std()
-            spread = spread if np.isfinite(spread) and spread > 0 else 1.0
+            if not (np.isfinite(spread) and spread > 0):
+                # the windows hold one value (backtest fits a local model on the last window:
+                # with window 1, one value), so there is no unit to measure the targets in:
+                # compare's 30 daily values, window 1, warned that y was in other units
+                # (review, session 31)
+                return
+
             Xs = ((values - centre) / spread)[:, :, None]  # (n', T, 1)
             Ys = (Y.astype(np.float64) - centre) / spread  # (n', horizon)
             if _warn_if_targets_not_in_window_units(X3, Y, Xs, Ys, model=type(self).__name__,

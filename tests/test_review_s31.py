@@ -417,3 +417,16 @@ def test_weights_below_float64s_resolution_are_left_out_as_weights_of_zero():
                                              r"weight > 0 but below float64's resolution"):
             AttentionForecaster(**small, early_stopping=True).fit(
                 X, y, sample_weight=np.r_[np.full(65, 1e-300), 1e300])
+
+
+def test_a_baseline_fitted_on_one_value_does_not_call_its_targets_other_units():
+    # backtest fits a local model on the last window; with window 1 that is one value, no unit
+    # to measure targets in: compare on 30 daily values warned TargetUnitsWarning
+    from skattn.baselines import NaiveForecaster
+    from skattn.model_selection import backtest
+
+    values = 100 + 10 * np.sin(np.arange(30) / 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        NaiveForecaster().fit([[108.4]], [np.linspace(110.0, 90.0, 14)])
+        backtest({"naive": NaiveForecaster()}, values, 14, 1, season_length=7)
