@@ -54,6 +54,13 @@ by its pid without hitting another process.
 
 At exit the pool stops its workers (atexit); a fit still running then in a daemon thread ends
 that thread quietly (:func:`_exit_quietly`).
+
+Errors and warnings: a shard's exception comes back pickled with its traceback's text, which
+becomes its cause in the parent (one that does not unpickle comes back as a RuntimeError of its
+text, session 31). A shard's warnings are not sent back: the package's own job raises none
+(its forward and backward run under ``np.errstate``, session 31), but a subclass's job that
+warns is heard on threads and not in a worker (review, session 31; left so, since a step's
+round trip would have to carry them).
 """
 from __future__ import annotations
 
