@@ -787,6 +787,16 @@ def _time_index_of(values):
         return index, "DatetimeIndex"
     if isinstance(index, pd.PeriodIndex):
         return index, "PeriodIndex"
+    if _is_arrow_time(pd, index.dtype) or (
+            index.dtype == object and len(index) > 1
+            and pd.api.types.infer_dtype(index, skipna=False) == "date"):
+        # dates and times of pyarrow (read_csv(engine="pyarrow", dtype_backend="pyarrow"),
+        # read_parquet) and datetime.date objects (.dt.date): a newest-first export was read
+        # backwards unchecked (review, session 31). As a DatetimeIndex, as pandas converts them
+        try:
+            return pd.DatetimeIndex(index), "DatetimeIndex"
+        except (TypeError, ValueError):
+            return None
     if index.dtype == object and len(index) > 1 and \
             pd.api.types.infer_dtype(index, skipna=False) == "datetime":
         # Timestamps (or datetimes) held as objects: what read_csv(parse_dates=...) gives for
@@ -798,6 +808,49 @@ def _time_index_of(values):
         except (TypeError, ValueError):  # naive and aware mixed: nothing to compare them by
             return None
     return None
+
+
+def _is_arrow_time(pd, dtype):
+    """Whether ``dtype`` is a pandas ArrowDtype of pyarrow dates or timestamps."""
+    arrow = getattr(pd, "ArrowDtype", None)
+    if arrow is None or not isinstance(dtype, arrow):
+        return False
+    kind = dtype.pyarrow_dtype
+    types = sys.modules["pyarrow"].types  # imported by pandas for the dtype
+    return bool(types.is_timestamp(kind) or types.is_date(kind))
+
+
+def _refuse_long_table_index(pd, values, what):
+    """A ValueError for a pandas series or history whose MultiIndex holds several series: a
+    level of times after a level (or levels) with more than one value, the (store_id, date)
+    index of a long table. Its values run from one series into the next, and windows crossed
+    from one store into another, silently (review, session 31); an index of (date, hour), the
+    times first, is one series and passes."""
+    index = values.index
+    if not isinstance(index, pd.MultiIndex):
+        return
+    for position in range(1, index.nlevels):
+        level = index.levels[position]
+        timelike = (isinstance(level, (pd.DatetimeIndex, pd.PeriodIndex))
+                    or _is_arrow_time(pd, level.dtype))
+        if not timelike:
+            continue
+        outer = index.droplevel(list(range(position, index.nlevels)))
+        n_outer = outer.nunique()
+        if n_outer < 2:
+            continue
+        names = [str(name) for name in index.names]
+        outer_names = ", ".join(names[:position])
+        # a scalar level for one outer level: a list of one is deprecated in groupby
+        levels = 0 if position == 1 else list(range(position))
+        raise ValueError(
+            f"{what} has a MultiIndex ({', '.join(names)}) whose times ({names[position]}) "
+            f"repeat under {n_outer} values of {outer_names}: several series in one long "
+            f"table, which would be read as one series running from each into the next. Pass "
+            f"each series' values on their own, in time order: for a Series named sales (of a "
+            f"DataFrame, its column: table['sales']), [rows.droplevel({levels}).sort_index() "
+            f"for _, rows in sales.groupby(level={levels})] (docs/pandas.md, 'Table to "
+            f"series')")
 
 
 def check_time_index(values, what):
@@ -853,6 +906,9 @@ def check_time_index(values, what):
     """
     found = _time_index_of(values)
     if found is None:
+        pd = sys.modules.get("pandas")
+        if pd is not None and isinstance(values, (pd.Series, pd.DataFrame)):
+            _refuse_long_table_index(pd, values, what)
         return
     index, kind = found
     if _index_is_irregular(index, what, kind):
@@ -1193,6 +1249,11 @@ def _is_single_series(series):
             and np.ndim(next(iter(series))) > 0:
         raise ValueError("series must be one 1-D array or a list of 1-D arrays; got a 1-D "
                          f"{type(series).__name__} of arrays: pass list(values)")
+    pd = sys.modules.get("pandas")
+    if pd is not None and isinstance(series, (pd.Series, pd.DataFrame)):
+        # a long table's (store_id, date) index: its one column's hint, frame['value'], gave a
+        # Series read as one series running from one store into the next (review, session 31)
+        _refuse_long_table_index(pd, series, "series")
     if np.ndim(series) != 1:
         shape = np.shape(series)
         # a single column (a one-column DataFrame, a column vector) is the common slip: one

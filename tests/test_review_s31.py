@@ -430,3 +430,55 @@ def test_a_baseline_fitted_on_one_value_does_not_call_its_targets_other_units():
         warnings.simplefilter("error")
         NaiveForecaster().fit([[108.4]], [np.linspace(110.0, 90.0, 14)])
         backtest({"naive": NaiveForecaster()}, values, 14, 1, season_length=7)
+
+
+def test_a_long_tables_multiindex_is_refused_not_read_as_one_series():
+    # a (store_id, date) index: the frame's one-column hint led to table['sales'], read as one
+    # series whose windows ran from one store into the next, and scored by backtest
+    pd = pytest.importorskip("pandas")
+    from skattn import make_windows
+    from skattn.baselines import NaiveForecaster
+
+    days = pd.date_range("2024-01-01", periods=30, freq="D")
+    table = pd.concat([pd.DataFrame({"store_id": store, "date": days, "sales": 100.0 * (k + 1)})
+                       for k, store in enumerate("ABC")], ignore_index=True)
+    table = table.set_index(["store_id", "date"])
+    message = (r"series has a MultiIndex \(store_id, date\) whose times \(date\) repeat under 3 "
+               r"values of store_id: several series in one long table")
+    for given in (table, table["sales"]):
+        with pytest.raises(ValueError, match=message):
+            make_windows(given, 7, 2)
+    with pytest.raises(ValueError, match=r"history has a MultiIndex \(store_id, date\)"):
+        NaiveForecaster().fit(np.zeros((1, 3)), np.zeros((1, 2))).forecast(table["sales"], 2)
+    # the remedy the message gives works, without a FutureWarning
+    sales = table["sales"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        parts = [rows.droplevel(0).sort_index() for _, rows in sales.groupby(level=0)]
+        assert make_windows(parts, 7, 2)[0].shape == (66, 7)
+    # times first, (date, hour): one series
+    hours = pd.MultiIndex.from_product([days[:3], range(24)], names=["date", "hour"])
+    assert make_windows(pd.Series(np.arange(72.0), index=hours), 7, 2)[0].shape == (64, 7)
+
+
+def test_pyarrow_and_date_object_time_indexes_are_checked():
+    # read_csv(engine="pyarrow", dtype_backend="pyarrow"), read_parquet and .dt.date give
+    # indexes that were not looked at: a newest-first export was forecast from its oldest day
+    pd = pytest.importorskip("pandas")
+    from skattn.baselines import NaiveForecaster
+
+    days = pd.date_range("2024-01-01", periods=30, freq="D")[::-1]
+    values = np.arange(30.0)[::-1]
+    indexes = [pd.Index(days.date)]
+    if getattr(pd, "ArrowDtype", None) is not None:
+        pa = pytest.importorskip("pyarrow")
+        indexes += [pd.Index(days, dtype=pd.ArrowDtype(pa.timestamp("ns"))),
+                    pd.Index(days.date, dtype=pd.ArrowDtype(pa.date32()))]
+    model = NaiveForecaster().fit(np.zeros((1, 3)), np.zeros((1, 2)))
+    for index in indexes:
+        with pytest.raises(ValueError, match="history has a DatetimeIndex that runs newest first"):
+            model.forecast(pd.Series(values, index=index), 2)
+        in_order = pd.Series(values[::-1], index=index[::-1])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            np.testing.assert_array_equal(model.forecast(in_order, 2), [29.0, 29.0])
