@@ -889,6 +889,15 @@ def _each_warning_once(name, n_origins):
         tally.show()
 
 
+def _forecast_one_in_a_worker(model, history, horizon, with_quantiles=False):
+    """:func:`_forecast_one` in a joblib worker, the model's library loaded before the clock
+    starts: in a fresh worker the first forecast imported statsforecast (3-5 s), charged to
+    whichever model ran first there (two identical Theta models 3.07 s and 0.005 s apart;
+    review, session 31). In the caller's process the import happened at fit."""
+    require_libraries(model)
+    return _forecast_one(model, history, horizon, with_quantiles)
+
+
 def _forecast_one(model, history, horizon, with_quantiles=False):
     # (forecast, quantiles, seconds inside model.forecast and forecast_quantiles): timed here,
     # in the process that runs it, so that a joblib pool's start-up (worker processes that import
@@ -1469,7 +1478,8 @@ def backtest(
         history repeating exactly every season (no forecast has a MASE), or a forecast of the
         wrong shape or holding NaN or infinity; with ``interval``, a model without
         ``forecast_quantiles`` (before any training) or whose fitted ``quantiles_`` lack the
-        bounds (1 ± level) / 2, or quantile forecasts of the wrong shape or not finite. With
+        bounds (1 ± level) / 2, or quantile forecasts of the wrong shape, not finite or decreasing
+        from one quantile level to the next. With
         ``sample_weight`` (before any training): a dict key that is no model's name, or a model
         weighted whose ``fit`` cannot take weights (a baseline, a Pipeline without metadata
         routing: pass a dict naming only the models that take them); at an origin, weights that
@@ -1556,7 +1566,8 @@ def backtest(
     **Timing.** ``predict_seconds`` counts the time spent inside each ``forecast`` call, timed
     in the process that runs it. For local models forecasting in parallel (``n_jobs``) it is
     thus summed over the workers, so it can exceed the wall time, and it leaves out the start-up
-    of joblib's worker processes (which the wall time charged to the first local model run).
+    of joblib's worker processes and their import of a model's library (which the wall time
+    charged to the first local model run).
     ``fit_seconds`` is the wall time of the ``fit`` calls, and includes whatever a model does
     once per process in its first ``fit``: notably, the statsforecast-backed baselines
     (:class:`~skattn.baselines.ETSForecaster`, :class:`~skattn.baselines.ThetaForecaster`,
@@ -1821,8 +1832,9 @@ def backtest(
                         # printed in the worker and lost to the caller; they are raised here now,
                         # and a failed forecast's error after every series' warnings
                         timed = collect(Parallel(n_jobs=n_jobs, verbose=5 if verbose else 0)(
-                            delayed(call_recording_warnings)(caller, _forecast_one, model,
-                                                             history, horizon, bool(levels))
+                            delayed(call_recording_warnings)(caller, _forecast_one_in_a_worker,
+                                                             model, history, horizon,
+                                                             bool(levels))
                             for history in histories
                         ))
                     else:
@@ -1863,6 +1875,19 @@ def backtest(
                                 f"model {name!r} returned invalid quantiles for series {i} at "
                                 f"origin {origins[j, i]}: expected finite values of shape "
                                 f"{expected}, got {quantiles.tolist()}")
+                        crossed = np.diff(quantiles, axis=-1) < 0  # (horizon, Q - 1)
+                        if crossed.any():
+                            # found only after every origin, by coverage, as "y_lower must not
+                            # exceed y_upper ... were the bounds given in the wrong order?",
+                            # naming no model (review, session 31)
+                            step, k = (int(v) for v in np.argwhere(crossed)[0])
+                            raise ValueError(
+                                f"model {name!r} returned invalid quantiles for series {i} at "
+                                f"origin {origins[j, i]}: they must not decrease from one "
+                                f"quantile level to the next ({quantile_levels.tolist()}), but "
+                                f"at step {step + 1} the {quantile_levels[k]:g} quantile is "
+                                f"{quantiles[step, k]:.6g} and the {quantile_levels[k + 1]:g} "
+                                f"{quantiles[step, k + 1]:.6g}")
                         quantile_forecasts[j, i] = quantiles
                 if verbose:
                     # this origin's own times, then the running totals that end up in the table

@@ -482,3 +482,68 @@ def test_pyarrow_and_date_object_time_indexes_are_checked():
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             np.testing.assert_array_equal(model.forecast(in_order, 2), [29.0, 29.0])
+
+
+def test_a_workers_library_is_loaded_before_its_forecasts_are_timed():
+    # in fresh joblib workers the first forecast imported statsforecast: two identical Theta
+    # models' predict_seconds were 3.07 s and 0.005 s apart, by their order alone. A model of
+    # the script (pickled by value to the workers) checks that its library was asked for
+    # before its first forecast in each worker
+    import subprocess
+    import sys
+
+    script = r"""
+import os
+import warnings
+import numpy as np
+from skattn.baselines import NaiveForecaster
+from skattn.model_selection import backtest
+warnings.simplefilter("ignore")
+LOADED = []  # the processes that loaded it
+
+class NeedsALibrary(NaiveForecaster):
+    _needs_library = True  # forecast in joblib's workers, as the statsforecast models are
+
+    def _require_library(self):
+        LOADED.append(os.getpid())
+
+    def forecast(self, history, steps):
+        if os.getpid() not in LOADED:
+            raise RuntimeError("forecast timed before the library was loaded")
+        return super().forecast(history, steps)
+
+rng = np.random.default_rng(8)
+series = [20 + rng.normal(size=n).cumsum() for n in (40, 33, 28)]
+backtest({"a": NeedsALibrary()}, series, 3, 6, 1, 2, n_jobs=2)
+print("ok")
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().endswith("ok")
+
+
+def test_backtest_names_the_model_whose_quantiles_cross():
+    # found only after every origin, by coverage: "y_lower must not exceed y_upper ... were the
+    # bounds given in the wrong order?", naming no model, series or origin
+    from sklearn.base import BaseEstimator, RegressorMixin
+
+    from skattn.model_selection import backtest
+
+    class Crossing(RegressorMixin, BaseEstimator):
+        def fit(self, X, y):
+            self.quantiles_ = np.array([0.1, 0.5, 0.9])
+            self.n_features_in_ = np.shape(X)[1]
+            return self
+
+        def forecast(self, history, steps):
+            return np.full(steps, float(history[-1]))
+
+        def forecast_quantiles(self, history, steps):
+            return float(history[-1]) + np.array([[1.0, 0.0, -1.0]] * steps)  # descending
+
+    series = 50 + np.random.default_rng(7).normal(size=40).cumsum()
+    with pytest.raises(ValueError, match=r"model 'crossing' returned invalid quantiles for "
+                                         r"series 0 at origin 34: they must not decrease .* at "
+                                         r"step 1 the 0.1 quantile is"):
+        backtest({"crossing": Crossing()}, [series], 3, 5, 1, 2, interval=0.8)
