@@ -221,6 +221,20 @@ def test_large_batch_path_gradients(overrides, path, training):
     assert attention_path(cache) == path
 
 
+@pytest.mark.parametrize("batch, overrides, path", [
+    # batches that are not a whole number of the kernels' tiles (until session 31 only exactly 32
+    # windows was checked in a network)
+    (33, dict(n_timesteps=6, n_channels=2, trend_degree=2, horizon=3, affine=True,
+              anchor="last", n_layers=2, n_quantiles=2), "feature_major"),
+    (40, dict(n_timesteps=6, attention="gated", trend_degree=1, horizon=2, normalize=False),
+     "batch_last"),
+    (48, dict(n_timesteps=6, attention="cosine", n_layers=2, normalize=False), "batch_last"),
+])
+def test_large_batch_path_gradients_of_partial_tiles(batch, overrides, path):
+    _, cache = check_network(overrides, batch, seed=9, x_rows=[0, 1, batch // 2, batch - 1])
+    assert attention_path(cache) == path
+
+
 def test_blas_path_gradients_with_one_window():
     # >= 12 tokens: the batched-BLAS core; one window, quantiles, causal
     _, cache = check_network(dict(n_timesteps=24, causal=True, n_quantiles=2, n_heads=1,
@@ -280,7 +294,7 @@ def shard_predictions(model, params, X, batch, shards, seed):
 
 JOB_CASES = [
     # (id, loss, normalize, anchor, network options, n_channels, n_windows, horizon,
-    #  shard bounds, NaN targets)
+    #  shard bounds, NaN targets[, sample weights])
     ("squared-normalized", "squared_error", True, "mean", {}, 1, 3, 2, [3], False),
     ("absolute-normalized-nan-2shards", "absolute_error", True, "mean", {}, 1, 5, 2, [2, 5],
      True),
@@ -297,15 +311,26 @@ JOB_CASES = [
     # 33 rows in two shards: the second (rows 1..32, first_row 1) takes the feature-major path
     ("huber-feature-major-shard-at-odd-row-nan", "huber", True, "last", {}, 1, 33, 2, [1, 33],
      True),
+    # sample weights through the job (one of them 0): the network followed by a weighted loss,
+    # and the weighted-with-NaN branch, were checked only on the losses alone until session 31
+    ("squared-normalized-weighted", "squared_error", True, "mean", {}, 1, 3, 2, [3], False,
+     True),
+    ("absolute-normalized-nan-2shards-weighted", "absolute_error", True, "mean", {}, 1, 5, 2,
+     [2, 5], True, True),
+    ("pinball-affine-covariates-nan-weighted", "pinball", "affine", "mean",
+     dict(attention="gated", trend_degree=2), 2, 4, 3, [4], True, True),
+    ("huber-feature-major-2shards-nan-weighted", "huber", True, "last", {}, 1, 33, 2, [1, 33],
+     True, True),
 ]
 
 
 @pytest.mark.parametrize(
-    "loss, normalize, anchor, network, n_channels, n_windows, horizon, bounds, with_nan",
-    [pytest.param(*case[1:], id=case[0]) for case in JOB_CASES])
+    "loss, normalize, anchor, network, n_channels, n_windows, horizon, bounds, with_nan, "
+    "weighted", [pytest.param(*case[1:], *(() if len(case) > 10 else (False,)), id=case[0])
+                 for case in JOB_CASES])
 def test_training_loss_gradients_through_the_shard_job(loss, normalize, anchor, network,
                                                        n_channels, n_windows, horizon, bounds,
-                                                       with_nan):
+                                                       with_nan, weighted):
     n_timesteps = 7
     model = build_forecaster(loss, normalize, anchor, n_timesteps, n_channels, horizon, **network)
     config = model.config_
@@ -340,7 +365,12 @@ def test_training_loss_gradients_through_the_shard_job(loss, normalize, anchor, 
             Y[row, 1 if horizon > 1 else 0:] = np.nan
         assert np.isfinite(Y).any()
 
-    job = model._shard_gradients_job(params, X, Y)
+    weights = None
+    if weighted:  # as fit passes them: a mean of 1 over the windows (one of weight 0 here)
+        weights = rng.uniform(0.2, 3.0, n_windows)
+        weights[n_windows // 2] = 0.0
+        weights /= weights.mean()
+    job = model._shard_gradients_job(params, X, Y, weights)
     n_params = sum(value.size for value in params.values())
 
     def run():
@@ -356,7 +386,8 @@ def test_training_loss_gradients_through_the_shard_job(loss, normalize, anchor, 
     expected = 0.0
     for rows, (pred, cache) in zip(shards, shard_predictions(model, params, X, batch, shards,
                                                              seed)):
-        value, _ = model._loss_and_grad(pred, Y[batch[rows]], cache, config)
+        value, _ = model._loss_and_grad(pred, Y[batch[rows]], cache, config,
+                                        None if weights is None else weights[batch[rows]])
         expected += value * (rows.stop - rows.start) / n_windows
     assert loss_value == pytest.approx(expected, rel=1e-12, abs=1e-15)
     if len(shards) > 1 and n_windows > BATCH_MIN_WINDOWS:
