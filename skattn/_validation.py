@@ -15,7 +15,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._worker_warnings import each_warning_once
-from .windows import (MissingValuesError, as_float64, refuse_sparse, check_column, check_fits_in_memory,
+from .windows import (MissingValuesError, as_float64, check_future_times, refuse_sparse, check_column, check_fits_in_memory,
                       check_numbers, check_time_index, check_weight_values,
                       checked_sample_weight, is_data_frame,
                       left_pad, masked_as_missing, masked_note, missing_as_nan, n_masked,
@@ -1161,6 +1161,8 @@ def recursive_forecast(predict_window, history, steps, *, window, horizon, n_cha
         beyond ``steps``, never returned, are not looked at.
     """
     steps = check_steps(steps)
+    if future_covariates is not None:
+        check_future_times(history, future_covariates)
     history = as_history(history, n_channels)
     current = left_pad(history, window)[-window:]  # (window, C)
     future = None

@@ -1670,7 +1670,8 @@ def backtest(
                              f"arrays for {n_series} series")
         covariate_arrays = [
             _as_covariates(c, arrays[i].size, "covariates" if single else f"covariates[{i}]",
-                           irregular=irregular, number=i)
+                           irregular=irregular, number=i, series=series_list[i],
+                           what_series="series" if single else f"series[{i}]")
             for i, c in enumerate(covariate_list)]
     if irregular is not None:
         _warn_of_irregular(irregular, n_series)

@@ -1139,9 +1139,71 @@ def _as_series(values, what, allow_empty=False, irregular=None, number=None):
     return array
 
 
-def _as_covariates(values, n_steps, what, irregular=None, number=None):
+def _time_labels(index):
+    """An index's first and last entries, for messages."""
+    return f"{index[0]} to {index[-1]}"
+
+
+def check_covariate_times(series, covariates, what_series, what):
+    """A ValueError when ``series`` and its ``covariates`` both have a time index (see
+    :func:`_time_index_of`) and the times differ: the package pairs them by position, and a
+    holiday calendar starting 20 days before the store opened, cut to the series' length, put
+    every flag 20 days off without a word (review, session 31). Indexes of different kinds, or
+    naive and aware times, are not compared."""
+    found_series, found_covariates = _time_index_of(series), _time_index_of(covariates)
+    if found_series is None or found_covariates is None or \
+            found_series[1] != found_covariates[1]:
+        return
+    times, covariate_times = found_series[0], found_covariates[0]
+    remedy = ("give the covariates of the series' times, e.g. covariates.reindex(series.index) "
+              "(then fill the rows it adds), or pass covariates.to_numpy() to pair them by "
+              "position on purpose")
+    if len(times) != len(covariate_times):
+        raise ValueError(
+            f"{what} has {len(covariate_times)} times ({_time_labels(covariate_times)}) and "
+            f"{what_series} {len(times)} ({_time_labels(times)}): {remedy}")
+    try:
+        differ = np.asarray(times != covariate_times)
+    except TypeError:  # naive and aware times: nothing to compare them by
+        return
+    if differ.any():
+        k = int(np.argmax(differ))
+        raise ValueError(
+            f"the times of {what} are not those of {what_series}: position {k} is "
+            f"{covariate_times[k]} in {what} and {times[k]} in {what_series} ({what} "
+            f"{_time_labels(covariate_times)}, {what_series} {_time_labels(times)}); the "
+            f"package pairs them by position: {remedy}")
+
+
+def check_future_times(history, future, what="future_covariates"):
+    """A ValueError when ``history`` and ``future`` both have a time index (see
+    :func:`_time_index_of`) and ``future`` does not start after the history's last time: its
+    first row is the first forecast step's (future covariates dated three months before the
+    history's end were taken as the next steps; review, session 31)."""
+    found_history, found_future = _time_index_of(history), _time_index_of(future)
+    if found_history is None or found_future is None or \
+            found_history[1] != found_future[1] or len(found_future[0]) == 0:
+        return
+    last, first = found_history[0][-1], found_future[0][0]
+    try:
+        after = bool(first > last)
+    except TypeError:  # naive and aware times
+        return
+    if not after:
+        raise ValueError(
+            f"{what} starts at {first}, not after the history's last time {last}: its first "
+            f"row is the first forecast step's. Give the rows of the steps after the history "
+            f"(e.g. covariates.loc[covariates.index > history.index[-1]]), or pass "
+            f"{what}.to_numpy() to pair them by position on purpose")
+
+
+def _as_covariates(values, n_steps, what, irregular=None, number=None, series=None,
+                   what_series="series"):
     """Covariates of one series as a finite float64 (n_steps, n_covariates) array.
-    ``irregular``, ``number``: as :func:`_as_series`'."""
+    ``irregular``, ``number``: as :func:`_as_series`'. ``series``: the series as given, whose
+    time index the covariates' must equal when both have one (:func:`check_covariate_times`)."""
+    if series is not None:
+        check_covariate_times(series, values, what_series, what)
     _check_or_collect(values, what, irregular, number)
     array = as_float64(values, what)
     if array.ndim == 1:
@@ -1318,7 +1380,8 @@ def _checked_channels(single, series_list, covariate_list, allow_empty):
         if cov is not None:
             cov = _as_covariates(cov, target.shape[0],
                                  "covariates" if single else f"covariates[{number}]",
-                                 irregular=irregular, number=number)
+                                 irregular=irregular, number=number, series=values,
+                                 what_series=what)
         # a None entry is a series without covariates: counted as 0, so that a mix of None and
         # arrays gets this message rather than NumPy's from concatenating the windows later
         n_this = 0 if cov is None else cov.shape[1]

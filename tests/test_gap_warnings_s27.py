@@ -82,12 +82,14 @@ def test_gapped_covariates_of_a_panel_are_counted_with_their_series():
     regular = pd.date_range("2024-01-01", periods=200, freq="D")
     series = [pd.Series(VALUES, index=regular) for _ in range(4)]
     covariates = [pd.Series(VALUES, index=DAYS if k in (1, 2) else regular) for k in range(4)]
-    series[1] = pd.Series(VALUES, index=DAYS)  # series[1] and its covariates: one series
+    # series 1 and 2 and their covariates: two series (covariates with a gap under a regular
+    # series are other times than the series', refused since session 31)
+    series[1] = series[2] = pd.Series(VALUES, index=DAYS)
     (warning,) = _gap_warnings(lambda: make_windows(series, 28, 7, covariates=covariates))
     message = str(warning.message)
     assert message.startswith("2 of the 4 series have an irregular time index")
     assert "series[1] has its first gap" in message and "covariates[1] has its first gap" \
-           in message and "covariates[2] has its first gap" in message
+           in message and "series[2] has its first gap" in message and "and 1 more" in message
 
 
 def test_a_single_series_and_one_gapped_series_of_a_panel_keep_their_own_message():

@@ -547,3 +547,44 @@ def test_backtest_names_the_model_whose_quantiles_cross():
                                          r"series 0 at origin 34: they must not decrease .* at "
                                          r"step 1 the 0.1 quantile is"):
         backtest({"crossing": Crossing()}, [series], 3, 5, 1, 2, interval=0.8)
+
+
+def test_covariates_with_other_times_than_their_series_are_refused():
+    # a holiday calendar from 1 January cut to the length of a store opened 21 January: every
+    # flag 20 days off, silently; future covariates dated before the history's end accepted
+    pd = pytest.importorskip("pandas")
+    from skattn import AttentionForecaster, make_windows
+    from skattn.baselines import SeasonalNaiveForecaster
+    from skattn.model_selection import backtest
+
+    days = pd.date_range("2024-01-21", periods=80, freq="D")
+    sales = pd.Series(100 + 10 * np.sin(np.arange(80) / 3), index=days, name="sales")
+    calendar = pd.Series((np.arange(120) % 7 == 0).astype(float),
+                         index=pd.date_range("2024-01-01", periods=120, freq="D"), name="holiday")
+    shifted = calendar.iloc[:80]
+    with pytest.raises(ValueError, match=r"covariates has 120 times \(2024-01-01 00:00:00 to "
+                                         r"2024-04-29 00:00:00\) and series 80"):
+        make_windows(sales, 14, 7, covariates=calendar)
+    with pytest.raises(ValueError, match=r"the times of covariates are not those of series: "
+                                         r"position 0 is 2024-01-01 00:00:00 in covariates"):
+        make_windows(sales, 14, 7, covariates=shifted)
+    with pytest.raises(ValueError, match=r"the times of covariates\[1\] are not those of "
+                                         r"series\[1\]"):
+        make_windows([sales, sales], 14, 7, covariates=[calendar.reindex(days), shifted])
+    with pytest.raises(ValueError, match="the times of covariates are not those of series"):
+        backtest({"snaive": SeasonalNaiveForecaster(7)}, sales, 7, 14, covariates=shifted)
+    aligned = calendar.reindex(days)
+    X, y = make_windows(sales, 14, 7, covariates=aligned)
+    # by position on purpose: allowed
+    make_windows(sales, 14, 7, covariates=shifted.to_numpy())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        model = AttentionForecaster(patch_len=7, d_model=8, n_heads=2, n_layers=1, max_epochs=1,
+                                    random_state=0).fit(X, y)
+    history = pd.concat([sales, aligned], axis=1)
+    after = calendar.reindex(pd.date_range(days[-1] + pd.Timedelta(days=1), periods=7))
+    assert model.forecast(history, 14, future_covariates=after.to_frame()).shape == (14,)
+    with pytest.raises(ValueError, match=r"future_covariates starts at 2024-01-01 00:00:00, not "
+                                         r"after the history's last time 2024-04-09"):
+        model.forecast(history, 14, future_covariates=calendar.iloc[:7].to_frame())
+    model.forecast(history, 14, future_covariates=calendar.iloc[:7].to_numpy()[:, None])
