@@ -753,6 +753,16 @@ def _repeated_times_message(index, what, kind):
         near = [stamps[k] - stamps[k - 1] for k in (position - 1, position + 1)
                 if 1 <= k < len(stamps)]
         clock = any(0 < step < day for step in near)
+    repeats = np.unique(np.unique(stamps, return_counts=True)[1])
+    if not clock and 2 * count >= len(stamps) and repeats.size == 1:
+        # every time k times: a long table sorted by time, k series interleaved, whose
+        # remedies below (filter the warning, or sum the repeats) were both wrong (review,
+        # session 31)
+        return (f"{found}: every time appears {int(repeats[0])} times, as when {int(repeats[0])} "
+                f"series of a long table are interleaved, sorted by time. {read}, so the "
+                f"windows run across the series. Pass each series on its own, its rows in time "
+                f"order (docs/pandas.md, 'Table to series'); if the rows are one series whose "
+                f"repeats are the same time step, {_DEDUPE}.")
     if not clock:
         return (f"{found}. {read}: if each row is its own time step, the rows are right and you "
                 f"can {filtered}; if the repeats are the same time step twice, {_DEDUPE}.")

@@ -588,3 +588,24 @@ def test_covariates_with_other_times_than_their_series_are_refused():
                                          r"after the history's last time 2024-04-09"):
         model.forecast(history, 14, future_covariates=calendar.iloc[:7].to_frame())
     model.forecast(history, 14, future_covariates=calendar.iloc[:7].to_numpy()[:, None])
+
+
+def test_times_repeated_as_by_interleaved_series_are_called_so():
+    # a long table sorted by date, indexed by date: the warning said to filter it or to sum the
+    # repeats, both wrong for three stores interleaved
+    pd = pytest.importorskip("pandas")
+    from skattn import make_windows
+    from skattn.exceptions import TimeGapWarning
+
+    days = pd.date_range("2024-01-01", periods=30, freq="D")
+    table = pd.concat([pd.DataFrame({"store_id": s, "date": days, "sales": 100.0 * (k + 1)})
+                       for k, s in enumerate("ABC")], ignore_index=True)
+    by_date = table.sort_values(["date", "store_id"]).set_index("date")["sales"]
+    with pytest.warns(TimeGapWarning, match=r"every time appears 3 times, as when 3 series of a "
+                                            r"long table are interleaved"):
+        make_windows(by_date, 7, 2)
+    once = pd.Series(np.arange(5.0), index=pd.to_datetime(
+        ["2024-01-01", "2024-01-02", "2024-01-02", "2024-01-03", "2024-01-04"]))
+    with pytest.warns(TimeGapWarning) as record:
+        make_windows(once, 2, 1)
+    assert "interleaved" not in str(record[0].message)
