@@ -692,10 +692,22 @@ def _first_datetime_gap(pd, index):
             high = middle
     if low == 2 and len(index) >= 4 and _is_regular_datetime(pd, index[1:4]):
         # regular from the second entry on: the first step is the odd one
-        return 1, _steps_named(pd, index[1:4])
+        return 1, _business_days_named(index, _steps_named(pd, index[1:4]))
     # the steps before the gap, or (too few of them) the next ones after it
-    return low, ((_steps_named(pd, index[:low]) if low >= 3 else None)
-                 or _steps_named(pd, index[low:low + 3]))
+    return low, _business_days_named(index, (_steps_named(pd, index[:low]) if low >= 3 else None)
+                                     or _steps_named(pd, index[low:low + 3]))
+
+
+def _business_days_named(index, named):
+    """``named``, or business days (``'B'``) where the few steps around a gap look daily but no
+    entry of the whole index, a week or more of them, falls on a Saturday or Sunday: a holiday in
+    a business-day series' first week was told to asfreq('D'), which adds every weekend as NaN
+    to fill (review, session 31)."""
+    if named != ("'D'", "'D'") or len(index) < 6:
+        return named
+    if np.any(np.asarray(index.dayofweek) >= 5):
+        return named
+    return "'B'", "'B'"
 
 
 def _positions_as_text(index, positions):

@@ -609,3 +609,17 @@ def test_times_repeated_as_by_interleaved_series_are_called_so():
     with pytest.warns(TimeGapWarning) as record:
         make_windows(once, 2, 1)
     assert "interleaved" not in str(record[0].message)
+
+
+def test_a_gap_in_a_business_day_series_first_week_is_named_in_business_days():
+    # the steps around the gap look daily: asfreq('D') was advised, adding every weekend
+    pd = pytest.importorskip("pandas")
+    from skattn import make_windows
+    from skattn.exceptions import TimeGapWarning
+
+    days = pd.bdate_range("2024-01-01", periods=60).delete(3)  # Thursday 4 January missing
+    with pytest.warns(TimeGapWarning, match=r"\(steps of 'B' around it\).*values.asfreq\('B'\)"):
+        make_windows(pd.Series(np.arange(59.0), index=days), 7, 2)
+    daily = pd.date_range("2024-01-01", periods=60, freq="D").delete(3)
+    with pytest.warns(TimeGapWarning, match=r"values.asfreq\('D'\)"):
+        make_windows(pd.Series(np.arange(59.0), index=daily), 7, 2)
