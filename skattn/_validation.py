@@ -15,11 +15,11 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._worker_warnings import each_warning_once
-from .windows import (MissingValuesError, as_float64, check_future_times, refuse_sparse, check_column, check_fits_in_memory,
-                      check_numbers, check_time_index, check_weight_values,
+from .windows import (MissingValuesError, as_float64, check_column, check_fits_in_memory,
+                      check_future_times, check_numbers, check_time_index, check_weight_values,
                       checked_sample_weight, is_data_frame,
                       left_pad, masked_as_missing, masked_note, missing_as_nan, n_masked,
-                      non_finite_message, ragged_message)
+                      non_finite_message, ragged_message, refuse_sparse)
 
 
 class IntegerInterval(Interval):

@@ -1156,8 +1156,9 @@ class ETSForecaster(_LocalForecaster):
     from the analytic forecast variances of Hyndman et al. (2008) for every model but those with
     a multiplicative trend, which "ZZZ" never selects (forced by ``model``, they are quantiles of
     5,000 simulated paths, seeded, and need ``damped=True``: statsforecast simulates an undamped
-    multiplicative trend's paths without the trend, so ``quantiles`` with it are refused). Windows below the minimum, and fallbacks, get the naive or
-    seasonal naive intervals (:class:`NaiveForecaster`, :class:`SeasonalNaiveForecaster`).
+    multiplicative trend's paths without the trend, so ``quantiles`` with it are refused).
+    Windows below the minimum, and fallbacks, get the naive or seasonal naive intervals
+    (:class:`NaiveForecaster`, :class:`SeasonalNaiveForecaster`).
 
     **Cost.** Each window (or ``forecast`` history) is fitted once and forecast in one library
     call for all its values, however many: ``forecast(history, steps)`` with ``steps`` beyond
@@ -1478,8 +1479,8 @@ class ARIMAForecaster(_LocalForecaster):
     Fixed order: the model is fitted when the window has more values, after differencing
     (``n - d - D * season_length``), than the model has coefficients (``p + q + P + Q + 1``),
     and at least as many as the lags statsforecast conditions on (``d + D * season_length + p +
-    P * season_length``); shorter windows get the naive forecast. A window on which statsforecast fails gets the
-    fallback forecast, with a :class:`BaselineFallbackWarning`; so does one whose forecast
+    P * season_length``); shorter windows get the naive forecast. A window on which
+    statsforecast fails gets the fallback forecast, with a :class:`BaselineFallbackWarning`; so does one whose forecast
     explodes, as an order close to the window's length can make it (``(50, 0, 0)`` on 72 values
     around 15: 8.8e6, -1.1e8, 8.7e8): at some step h it leaves the window's range by more than
     1,000 times its width times ``(1 + h)**max(2, d + D)``.
