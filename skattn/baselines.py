@@ -1480,10 +1480,10 @@ class ARIMAForecaster(_LocalForecaster):
     (``n - d - D * season_length``), than the model has coefficients (``p + q + P + Q + 1``),
     and at least as many as the lags statsforecast conditions on (``d + D * season_length + p +
     P * season_length``); shorter windows get the naive forecast. A window on which
-    statsforecast fails gets the fallback forecast, with a :class:`BaselineFallbackWarning`; so does one whose forecast
-    explodes, as an order close to the window's length can make it (``(50, 0, 0)`` on 72 values
-    around 15: 8.8e6, -1.1e8, 8.7e8): at some step h it leaves the window's range by more than
-    1,000 times its width times ``(1 + h)**max(2, d + D)``.
+    statsforecast fails gets the fallback forecast, with a :class:`BaselineFallbackWarning`;
+    so does one whose forecast explodes, as an order close to the window's length can make it
+    (``(50, 0, 0)`` on 72 values around 15: 8.8e6, -1.1e8, 8.7e8): at some step h it leaves the
+    window's range by more than 1,000 times its width times ``(1 + h)**max(2, d + D)``.
 
     **Prediction intervals** (``quantiles``) are statsforecast's: normal, from the fitted
     model's forecast standard errors (its innovation variance and psi weights). Windows the

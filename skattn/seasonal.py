@@ -517,10 +517,10 @@ class DeseasonalizedForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPick
             longest window (after its left padding) is too short for it to find even a
             noise-free sine of period ``season_length`` at ``critical_value``: fewer than about
             4 cycles at 1.645, 2.1 to 2.5 at 1.0 (see the class's Notes). Longer windows that
-            the test finds not seasonal are not warned about. It points at the line that called ``fit``, directly or
-            through an ensemble, a pipeline or a search; fitted in a joblib worker process
-            (``ForecastEnsemble(n_jobs=2)``), at this module's line, module
-            ``skattn.seasonal``.
+            the test finds not seasonal are not warned about. It points at the line that
+            called ``fit``, directly or through an ensemble, a pipeline or a search; fitted in a
+            joblib worker process (``ForecastEnsemble(n_jobs=2)``), at this module's line,
+            module ``skattn.seasonal``.
 
         Notes
         -----
