@@ -1238,7 +1238,7 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         predictions = np.moveaxis(members, 0, 1)
         if predictions.ndim == 3 and _output_set_on(self) is None:
             # the global transform_output cannot apply to 3-D output: it raised here, where
-            # LastSteps returned the ndarray (review, session 30)
+            # LastSteps returned the ndarray (noticed in session 30, aligned in session 31)
             return predictions
         return _wrap_data_with_container("transform",
                                          _two_d_unless_default_output(self, predictions), X, self)
