@@ -1519,7 +1519,13 @@ def values_read(estimator):
         return min(getattr(estimator, "n_features_in_", 1),
                    values_read(_window_model(estimator.estimator_)))
     if isinstance(estimator, ForecastEnsemble):
-        return max(values_read(member) for member in estimator.estimators_)
+        # its window members': a local member (a baseline) forecasts from the whole history and
+        # pads nothing; counting its window warned of padding where nothing was padded (review,
+        # session 31)
+        from .ensemble import _whole_history_model
+
+        return max((values_read(member) for member in estimator.estimators_
+                    if _whole_history_model(member) is None), default=1)
     if isinstance(estimator, DeseasonalizedForecaster):
         return min(estimator.n_features_in_, values_read(estimator.forecaster_))
     if isinstance(estimator, Pipeline):

@@ -1153,7 +1153,12 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         ``forecast_quantiles`` of the whole history, as it does alone (until session 27 it read
         the last window, as in :meth:`predict_quantiles`). When every member is local there is
         no window: ``steps`` may exceed the horizon, as the members allow, and nothing is
-        padded.
+        padded. The column of 0.5 is :meth:`forecast`'s values; without 0.5 among
+        ``quantiles_``, the column nearest it is only when every member's point forecast is
+        that column, as an AttentionForecaster's is: a baseline's point forecast is its mean,
+        so in an ensemble of both (quantiles 0.1, 0.4, 0.9) :meth:`forecast` lay between the
+        0.4 column and the baseline's mean (session 31's check). Include 0.5 in ``quantiles``
+        for the point forecast to be a column.
 
         Parameters
         ----------

@@ -626,3 +626,24 @@ def test_a_gap_in_a_business_day_series_first_week_is_named_in_business_days():
     daily = pd.date_range("2024-01-01", periods=60, freq="D").delete(3)
     with pytest.warns(TimeGapWarning, match=r"values.asfreq\('D'\)"):
         make_windows(pd.Series(np.arange(59.0), index=daily), 7, 2)
+
+
+def test_a_mixed_ensemble_does_not_count_a_local_members_window_as_padded():
+    # a baseline member forecasts from the whole history; its window (30) was counted as read,
+    # and forecast_quantiles of 12 values warned of a left-padded window where none was padded
+    from sklearn.pipeline import make_pipeline
+
+    from skattn import ForecastEnsemble, LastSteps, make_windows
+    from skattn.baselines import NaiveForecaster
+
+    series = 50 + np.random.default_rng(3).normal(size=80).cumsum()
+    X, y = make_windows(series, 30, 3)
+    quantiles = (0.1, 0.5, 0.9)
+    mixed = ForecastEnsemble([
+        ("recent", make_pipeline(LastSteps(5), NaiveForecaster(quantiles=quantiles))),
+        ("naive", NaiveForecaster(quantiles=quantiles))]).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert mixed.forecast_quantiles(series[:12], 3).shape == (3, 3)
+    with pytest.warns(UserWarning, match="the 5 last values its networks read"):
+        mixed.forecast_quantiles(series[:4], 3)
