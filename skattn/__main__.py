@@ -2053,8 +2053,12 @@ def calendar_defaults(frequency, series, column, horizon=None, season_length=Non
         options = [option for option, given in (("--season-length", season_given),
                                                 ("--horizon", horizon_given)) if not given]
         skip = "" if skip_short else " (with --skip-short to leave out the short series)"
+        # the fallback hold-out's own reason too: "the shortest has 21 values, 22 needed" of 14
+        # alone read as if 12 would have kept the season (review, session 31)
+        reason = why(*chosen) + ("" if len(tried) == 1 else
+                                 f"; with a hold-out of {tried[-1][0]}, {why(*tried[-1])}")
         warnings.warn(
-            f"{wanted} ({why(*chosen)}): {taken}; give "
+            f"{wanted} ({reason}): {taken}; give "
             f"{' and '.join(options)}{skip} to choose", UserWarning, stacklevel=2)
         return horizon, season, None
     taken = []

@@ -647,3 +647,20 @@ def test_a_mixed_ensemble_does_not_count_a_local_members_window_as_padded():
         assert mixed.forecast_quantiles(series[:12], 3).shape == (3, 3)
     with pytest.warns(UserWarning, match="the 5 last values its networks read"):
         mixed.forecast_quantiles(series[:4], 3)
+
+
+def test_the_calendar_fallback_warning_gives_the_fallbacks_own_reason(tmp_path, capsys):
+    # "too short for it and a hold-out of 14 (the shortest has 21 values, 22 needed)" read as
+    # if a hold-out of 12 would have kept the season 7; the longest's window stopped it
+    rows = ["uid,date,y"]
+    for uid, length in (("a", 21), ("b", 21), ("c", 15)):
+        for day in range(length):
+            rows.append(f"{uid},2024-01-{day + 1:02d},{10 + (day % 7) + 0.1 * day!r}")
+    path = tmp_path / "daily21.csv"
+    path.write_text("\n".join(rows) + "\n")
+    with pytest.warns(UserWarning, match=r"\(the shortest has 21 values, 22 needed; with a "
+                                         r"hold-out of 12, the longest has 21 values, more than "
+                                         r"24 needed for a training window\)"):
+        with pytest.raises(SystemExit):
+            main(["compare", "--dataset", str(path), "--id-column", "uid", "--value-column", "y",
+                  "--models", "naive,snaive", "--output", "none", "--max-series", "2"])
