@@ -1504,7 +1504,7 @@ def values_read(estimator):
     wraps. A history shorter than this is padded where the networks read it."""
     from sklearn.pipeline import Pipeline
 
-    from .ensemble import ForecastEnsemble, LastSteps
+    from .ensemble import ForecastEnsemble, LastSteps, _whole_history_model
     from .model_selection import PredictForecaster, _window_model
     from .seasonal import DeseasonalizedForecaster
 
@@ -1522,8 +1522,6 @@ def values_read(estimator):
         # its window members': a local member (a baseline) forecasts from the whole history and
         # pads nothing; counting its window warned of padding where nothing was padded (review,
         # session 31)
-        from .ensemble import _whole_history_model
-
         return max((values_read(member) for member in estimator.estimators_
                     if _whole_history_model(member) is None), default=1)
     if isinstance(estimator, DeseasonalizedForecaster):
