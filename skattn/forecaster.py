@@ -56,7 +56,7 @@ _DEFAULT_QUANTILES = (0.1, 0.5, 0.9)
 # fails (AttentionForecaster._discard_fitted_state), so no cache outlives the weights it mirrors,
 # and copied with them before a continued fit trains (_copy_of_fitted_state).
 _PRIVATE_FITTED_ATTRIBUTES = ("_params64", "_config64", "_inference_pack", "_optimizer",
-                              "_y_is_1d")
+                              "_y_is_1d", "_best_loss_of")
 # Run shards 1.. of a training step in worker processes where that is possible (see
 # skattn/_process_shards.py); False keeps them on threads (the tests compare the two).
 _SHARDS_IN_PROCESSES = True
@@ -1095,6 +1095,20 @@ def _warn_if_targets_not_in_window_units(X3, Y, Xs, Ys, *, model="AttentionForec
     return True
 
 
+def _changed_parameter_in_words(field, before, after, fitted, wanted):
+    """A field of NetworkConfig that changed since the fit (``before`` -> ``after``), in the
+    words of the parameter the user set: the config's ``affine`` is ``normalize='affine'``, and
+    ``d_ff`` and ``stride`` may have followed ``d_model`` and ``patch_len`` (review, session 32:
+    "affine (False -> True)" named no parameter of theirs)."""
+    if field in ("normalize", "affine"):
+        def normalize(config):
+            return "affine" if config.affine else config.normalize
+        return f"normalize ({normalize(fitted)!r} -> {normalize(wanted)!r})"
+    words = {"n_timesteps": "the window length (X's columns)",
+             "n_channels": "the number of channels per time step"}
+    return f"{words.get(field, field)} ({before!r} -> {after!r})"
+
+
 def _unbool(value):
     """A bool as the float it stands for (True: 1.0), as scikit-learn's ``Interval(Real)``
     validation accepts it; any other value unchanged."""
@@ -1326,7 +1340,9 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
     best_loss_ : float or None
         Lowest training loss of an epoch (or a :meth:`partial_fit` call), without early
         stopping, over warm starts and :meth:`partial_fit` calls since the last fit with early
-        stopping, which leaves it None (a later :meth:`partial_fit` sets it).
+        stopping, which leaves it None (a later :meth:`partial_fit` sets it). A continued fit
+        with another ``loss`` starts it afresh, in the new loss's units (``loss_curve_`` then
+        holds epochs of both losses).
     n_iter_ : int
         Epochs run (accumulated over warm starts and partial_fit calls).
     t_ : int
@@ -2462,25 +2478,33 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                 f"{self.loss!r}: the network was fitted with {fitted}, and its head cannot "
                 f"change its outputs. Set loss back, or refit from scratch (warm_start=False)."
             )
-        wanted = self._make_config(n_timesteps, n_channels, horizon, quantiles)
-        changed = [(field.name, getattr(self.config_, field.name), getattr(wanted, field.name))
-                   for field in dataclasses.fields(wanted)
-                   if field.name != "dropout"
-                   and getattr(self.config_, field.name) != getattr(wanted, field.name)]
-        if changed:
-            listed = ", ".join(f"{name} ({before!r} -> {after!r})"
-                               for name, before, after in changed)
-            raise ValueError(
-                f"Cannot continue training (warm_start or partial_fit) after changing the "
-                f"network's shape or precision: {listed} of the network changed since it was "
-                f"fitted. Set the old value back, or refit from scratch (warm_start=False)."
-            )
         if quantiles is not None and not np.array_equal(quantiles, self.quantiles_):
+            # before the config's fields, of which n_quantiles is only a consequence (5
+            # quantiles instead of 3 read "n_quantiles (3 -> 5)": review, session 32)
             raise ValueError(
                 f"Cannot continue training (warm_start or partial_fit) after changing the "
                 f"quantiles ({self.quantiles_.tolist()} -> {quantiles.tolist()}): the head was "
                 f"trained for the old ones. Set them back, or refit from scratch "
                 f"(warm_start=False)."
+            )
+        fitted = self.config_
+        wanted = self._make_config(n_timesteps, n_channels, horizon, quantiles)
+        ignored = {"dropout"}  # takes effect in a continued fit
+        if not fitted.normalize and not wanted.normalize:
+            ignored.add("anchor")  # ignored when normalize=False (the docstring's word)
+        changed = [(field.name, getattr(fitted, field.name), getattr(wanted, field.name))
+                   for field in dataclasses.fields(wanted)
+                   if field.name not in ignored
+                   and getattr(fitted, field.name) != getattr(wanted, field.name)]
+        if changed:
+            listed = ", ".join(_changed_parameter_in_words(name, before, after, fitted, wanted)
+                               for name, before, after in changed
+                               if not (name == "affine"
+                                       and fitted.normalize != wanted.normalize))
+            raise ValueError(
+                f"Cannot continue training (warm_start or partial_fit) after changing the "
+                f"network's shape or precision: {listed} changed since the network was "
+                f"fitted. Set the old value back, or refit from scratch (warm_start=False)."
             )
         return wanted
 
@@ -2554,6 +2578,11 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             # kept that call's best_loss_ (0.607 against a loss curve down to 0.436; user trial,
             # session 27), where the attribute says None
             self.best_loss_ = None
+        elif getattr(self, "_best_loss_of", self.loss) != self.loss:
+            # a continued fit after set_params(loss=...): the old best is in another loss's
+            # units, and a huber best of 0.0075 stopped an absolute-error fit still falling from
+            # 0.097 to 0.070 after 11 of 60 epochs, without a word (review, session 32)
+            self.best_loss_ = None
         no_improvement = 0
         converged = False  # the monitored loss stopped improving: an early stop
         warned_of_divergence = False
@@ -2602,6 +2631,7 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                     no_improvement = 0
                 if self.best_loss_ is None or epoch_loss < self.best_loss_:
                     self.best_loss_ = epoch_loss
+                    self._best_loss_of = self.loss
             if self.verbose:
                 print(f"{message}, {time.perf_counter() - started:.2f} s")
             if not partial and no_improvement > self.n_iter_no_change:
