@@ -1140,8 +1140,9 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
     stride : int or None, default=None
         Steps between the starts of consecutive patches; None means ``patch_len`` (no overlap).
         A window that does not divide into patches is left-padded with its first value (see
-        :mod:`skattn.nn.embedding`). Above ``patch_len`` the steps between patches are never
-        read (a UserWarning at fit).
+        :mod:`skattn.nn.embedding`). Above ``patch_len`` the steps between patches are in no
+        patch: attention never sees them, and they reach the forecast only through the
+        target's linear skip and the windows' normalisation statistics (a UserWarning at fit).
     attention : {"dot", "additive", "cosine", "gated"}, default="dot"
         Score function: scaled dot product, additive (Bahdanau), cosine with a learnable
         temperature, or dot product with a learned sigmoid gate on the output.
@@ -1226,8 +1227,8 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         Improvement that counts, on the validation score with early stopping, on the training loss
         without it.
     lr_schedule : {"constant", "cosine"}, default="constant"
-        "cosine": linear warm-up over the first 5% of the planned steps (rounded down: none
-        below 20 steps), then cosine decay towards 0 at the end of ``max_epochs`` (the last
+        "cosine": linear warm-up over the first 5% of the planned steps (rounded down; below 40 steps a warm-up of at most one step, which runs at
+        ``learning_rate``: none), then cosine decay towards 0 at the end of ``max_epochs`` (the last
         step's rate is above 0). :meth:`partial_fit` plans one epoch per call, so with "cosine"
         every call warms up and decays over its own epoch (a warm restart per call); a call of
         one step trains at ``learning_rate``, as "constant" does.
@@ -1524,8 +1525,10 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             warnings.warn(
                 f"AttentionForecaster: stride={self.stride} is larger than patch_len="
                 f"{self.patch_len}, so {self.stride - self.patch_len} of every {self.stride} "
-                f"steps of a window lie between two patches and are never read; give stride <= "
-                f"patch_len (or None: patch_len) to read every step",
+                f"steps of a window lie between two patches: attention never sees them (they "
+                f"reach the forecast only through the target's linear skip and the windows' "
+                f"normalisation statistics); give stride <= patch_len (or None: patch_len) for "
+                f"every step to be in a patch",
                 UserWarning,
                 stacklevel=stacklevel_of_caller(__name__, whole_package=True),
             )

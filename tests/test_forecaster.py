@@ -1879,7 +1879,7 @@ def test_a_stride_beyond_the_patch_is_warned_about_at_the_callers_line(windows):
     # session 20)
     X, y = windows
     with pytest.warns(UserWarning, match=r"stride=8 is larger than patch_len=4, so 4 of every 8 "
-                                         r"steps .* are never read") as record:
+                                         r"steps .* attention never sees them") as record:
         AttentionForecaster(**{**FAST, "patch_len": 4, "stride": 8}).fit(X, y)
     assert [w.filename for w in record if "stride" in str(w.message)] == [__file__]
     with warnings.catch_warnings(record=True) as record:

@@ -168,7 +168,7 @@ def test_fit_warnings_point_at_the_callers_line_through_a_pipeline():
         with pytest.warns(category) as caught:
             make_pipeline(model).fit(X, y)
         ours = [w for w in caught if issubclass(w.category, category)
-                and ("robust spread" in str(w.message) or "never read" in str(w.message))]
+                and ("robust spread" in str(w.message) or "between two patches" in str(w.message))]
         assert ours and all(w.filename == __file__ for w in ours), [
             (w.filename, str(w.message)[:60]) for w in ours]
 

@@ -8,8 +8,9 @@ LEFT (the oldest end) by repeating its first value, to the smallest length
 ``T_pad >= max(T, patch_len)`` with ``(T_pad - patch_len) % stride == 0``. So the newest step
 always ends the last patch, a window shorter than one patch still gives one token, and, when
 ``stride <= patch_len``, every observed step lies in some patch. (A stride longer than the patch
-skips the ``stride - patch_len`` steps between patches: they reach the network only through its
-linear skip path.) The gradient of the padded steps flows back to the first step.
+skips the ``stride - patch_len`` steps between patches: attention never sees them; they reach
+the forecast only through the linear skip path, which reads the target channel alone, and through
+every channel's instance-normalisation statistics.) The gradient of the padded steps flows back to the first step.
 """
 from __future__ import annotations
 
