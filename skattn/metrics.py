@@ -556,12 +556,28 @@ def _smape_of_pair(y_true, y_pred, sample_weight=None):
     return float(100.0 * np.mean(ratio))
 
 
+#: seasonal differences within this fraction of a series' largest magnitude are rounding: a
+#: periodic series computed in float64 repeats only to the rounding of its computation
+#: (``sin(2 pi t / 12)`` for t < 240 to 1.8e-14, for t < 1,000 to 9.2e-14: the angle's rounding),
+#: while data measured to 12 significant digits or fewer differ by more
+_REPEAT_TOLERANCE = 1e-12
+
+
 def _repeats_every_season(y_train, season_length):
     """Whether the 1-D float array ``y_train`` has more than ``season_length`` values and repeats
-    exactly every ``season_length`` steps (a constant series with any season): its
-    seasonal-naive error, the scale of MASE and MSIS, is then 0."""
-    return y_train.size > season_length and np.array_equal(y_train[season_length:],
-                                                           y_train[:-season_length])
+    every ``season_length`` steps (a constant series with any season) exactly or to within
+    ``_REPEAT_TOLERANCE`` of its largest magnitude: its seasonal-naive error, the scale of MASE
+    and MSIS, is then 0 or rounding.
+
+    A periodic series computed in float64 repeats only to rounding: the scale of
+    ``10 + sin(2 pi t / 12)``, 2.9e-15, made the MASE of the exact seasonal-naive forecast 1.74
+    and that of a forecast off by 0.01 3.5e12 (user trial, session 32)."""
+    if y_train.size <= season_length:
+        return False
+    with np.errstate(over="ignore", invalid="ignore"):
+        differences = np.abs(y_train[season_length:] - y_train[:-season_length])
+    largest = np.max(np.abs(y_train))
+    return bool(np.all(differences <= _REPEAT_TOLERANCE * largest))
 
 
 def _seasonal_pairs(y_train, season_length, metric="MASE"):
@@ -583,7 +599,8 @@ def _seasonal_pairs(y_train, season_length, metric="MASE"):
     if _repeats_every_season(y_train, season_length):
         raise ValueError(
             f"{metric} is undefined: the training series repeats exactly with period "
-            f"{season_length} (its seasonal-naive error is 0)"
+            f"{season_length} (its seasonal-naive error is 0, or below "
+            f"{_REPEAT_TOLERANCE:g} of its largest magnitude: rounding)"
         )
     return y_train[season_length:], y_train[:-season_length]
 
@@ -608,8 +625,9 @@ def seasonal_naive_scale(y_train, season_length=1):
     ------
     ValueError
         When the training series has ``season_length`` values or fewer, or its scale is 0 (a series
-        that repeats exactly every ``season_length`` steps: MASE is undefined), or the scale lies
-        outside float64's range.
+        that repeats exactly every ``season_length`` steps: MASE is undefined) or rounding (every
+        seasonal difference within 1e-12 of the series' largest magnitude, as a periodic series
+        computed in float64 repeats), or the scale lies outside float64's range.
 
     Examples
     --------
