@@ -36,3 +36,11 @@ def test_readme_ensemble_example_runs():
         exec(compile(blocks[1], "README.md", "exec"), namespace)
     forecast = namespace["model"].forecast(namespace["series"][:-12], steps=12)
     assert forecast.shape == (12,) and forecast.min() > 0  # airline passengers are positive
+
+
+def test_readme_names_the_python_pyproject_requires():
+    # the README said 3.10+ while only 3.11 was tested, and 3.10's datetime.fromisoformat read
+    # no "...Z" time of a CSV (install trial, session 32)
+    pyproject = (README.parent / "pyproject.toml").read_text()
+    required = re.search(r'^requires-python = ">=(3\.\d+)"$', pyproject, flags=re.M).group(1)
+    assert f"Python {required}+" in README.read_text()
