@@ -45,6 +45,8 @@ from ._zero_width import (members_of_an_ensemble, report_to_ensemble, windows_ge
 from .windows import masked_as_missing, masked_note
 from .exceptions import ZeroWidthIntervalWarning
 
+__all__ = ["ForecastEnsemble", "LastSteps"]
+
 
 def _two_d_unless_default_output(transformer, result):
     """``result``, or a ValueError if it is 3-D (windows with covariates, or several values per

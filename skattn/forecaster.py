@@ -42,6 +42,8 @@ from ._zero_width import report_to_ensemble, windows_get, zero_width_rows
 from .windows import (check_fits_in_memory, check_weight_values, checked_sample_weight,
                       masked_as_missing)
 
+__all__ = ["AttentionForecaster"]
+
 _PREDICT_CHUNK = 2048  # rows per forward pass at predict time: bounds memory on large X
 _COSINE_WARMUP_FRACTION = 0.05  # of the planned optimiser steps, for lr_schedule="cosine"
 # epochs of one fit before "the loss never fell below the level forecast's" is a finding; the

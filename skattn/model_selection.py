@@ -33,6 +33,8 @@ from .windows import (_as_covariates, _as_series, _is_single_series, _positions_
                       _time_index_of, _warn_of_irregular, as_float64, check_bool, check_integer,
                       check_weight_values, make_windows, masked_as_missing)
 
+__all__ = ["OriginSplit", "PredictForecaster", "backtest", "format_table"]
+
 METRIC_COLUMNS = ("smape", "mase", "mae", "rmse")
 TABLE_COLUMNS = ("model",) + METRIC_COLUMNS + ("fit_seconds", "predict_seconds")
 

@@ -17,6 +17,8 @@ from sklearn.utils.metadata_routing import UNUSED, _routing_enabled
 
 from .windows import check_integer
 
+__all__ = ["MemberPipeline", "make_attention_ensemble"]
+
 
 class MemberPipeline(Pipeline):
     """A member of :func:`make_attention_ensemble`: :class:`~skattn.LastSteps`, then an

@@ -29,6 +29,8 @@ from ._validation import (ForgetsWarningsWhenPickled, IntegerInterval, MissingTa
                           training_reach, unmasked_windows, validate_windows, within)
 from .exceptions import SeasonalAdjustmentWarning
 
+__all__ = ["DeseasonalizedForecaster", "seasonal_indices"]
+
 
 def _seasonal_autocorrelation(values, season_length):
     """The autocorrelation at lag ``season_length`` of full windows (n, L) and its standard error

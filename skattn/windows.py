@@ -17,6 +17,8 @@ from sklearn.utils import validation as sklearn_validation
 from ._stacklevel import stacklevel_of_caller
 from .exceptions import TimeGapWarning
 
+__all__ = ["count_windows", "last_windows", "left_pad", "make_windows"]
+
 
 def refuse_sparse(values, what):
     """scikit-learn's TypeError for a SciPy sparse matrix or array where dense values are needed

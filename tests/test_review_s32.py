@@ -76,3 +76,47 @@ def test_anchor_is_ignored_by_a_continued_fit_without_normalisation():
     assert model.predict(X[:5]).shape == before.shape
     with pytest.raises(ValueError, match="anchor"):  # with normalisation it is a change
         _tiny().fit(X, y).set_params(anchor="last").partial_fit(X, y)
+
+
+def test_mase_of_a_series_that_repeats_to_rounding_is_undefined_as_of_an_exact_repeat():
+    # 10 + sin(2 pi t / 12) repeats only to rounding: its scale 2.9e-15 made a forecast off by
+    # 0.01 score a MASE of 3.5e12, and the exact seasonal-naive forecast 1.74 (user trial)
+    from skattn.metrics import mase, msis, seasonal_naive_scale
+    t = np.arange(240)
+    computed = 10 + np.sin(2 * np.pi * t / 12)
+    train, test = computed[:-12], computed[-12:]
+    assert not np.array_equal(train[12:], train[:-12])  # the case: not an exact repeat
+    for call in (lambda: seasonal_naive_scale(train, 12),
+                 lambda: mase(test, test + 0.01, train, 12),
+                 lambda: msis(test, test - 1, test + 1, train, 12)):
+        with pytest.raises(ValueError, match="undefined.*below 1e-12 of its largest"):
+            call()
+    # a series that really changes, however little against its level, keeps its scale: a count
+    # at 1e9 that grows by 1 a month
+    counts = 1e9 + np.arange(240.0)
+    assert seasonal_naive_scale(counts, 12) == 12.0
+
+
+def test_backtest_leaves_out_the_mase_of_a_history_that_repeats_to_rounding():
+    from skattn.baselines import SeasonalNaiveForecaster
+    from skattn.exceptions import MetricWarning
+    from skattn.model_selection import backtest
+    t = np.arange(120)
+    computed = 10 + np.sin(2 * np.pi * t / 12)
+    trending = 10 + 0.1 * t + np.sin(2 * np.pi * t / 12)
+    with pytest.warns(MetricWarning, match=r"MASE is undefined for 1 of the 2 series \(series 0\)"):
+        table = backtest({"snaive": SeasonalNaiveForecaster(12)}, [computed, trending],
+                         horizon=12, window=24, season_length=12)
+    assert np.isfinite(np.asarray(table["mase"], dtype=float)).all()
+
+
+@pytest.mark.parametrize("module", ["model_selection", "recipes", "seasonal", "windows",
+                                    "ensemble", "forecaster"])
+def test_a_star_import_brings_the_public_names_only(module):
+    # from skattn.model_selection import * brought ~60 names, np, warnings and clone among them
+    # (install trial)
+    namespace = {}
+    exec(f"from skattn.{module} import *", namespace)
+    brought = set(namespace) - {"__builtins__"}
+    assert brought and not {"np", "warnings", "annotations"} & brought
+    assert all(not name.startswith("_") and callable(namespace[name]) for name in brought)
