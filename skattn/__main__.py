@@ -10,6 +10,7 @@ import contextlib
 import csv
 import os
 import re
+import shutil
 import sys
 import time
 import unicodedata
@@ -668,6 +669,27 @@ def _number_columns(header, row):
     return [cell.strip() for cell, value in zip(header, row) if _is_number(value)]
 
 
+def _named_as_times(names):
+    """Whether the column ``names`` (two or more) all read as dates or times (2019-01,
+    2019-01-31, 2019Q1; not plain numbers such as years or store numbers): the columns of a file
+    with one row per series and one column per time step, as an Excel pivot or the M4
+    competition's files have."""
+    return len(names) >= 2 and all(isinstance(_time_value(name), datetime) for name in names)
+
+
+def _transposed_hint(time_names, others):
+    """The hint for a file with one row per series and one column per time step (``time_names``,
+    the columns named as times; ``others``, the other columns, one of which names the series):
+    reshaped with the months as series and the stores as time steps, as the wide file's hint
+    had it, it ran and was scored without a word (CLI trial, session 32)."""
+    ids = others[0] if len(others) == 1 else "<the column naming the series>"
+    return (f". One row per series and one column per time step ({', '.join(map(repr, time_names[:3]))}"
+            f"{', ...' if len(time_names) > 3 else ''} read as times)? compare reads a 'long' "
+            f"file, one row per series and time step: reshape it first, e.g. with pandas' "
+            f"df.melt(id_vars={ids!r}, var_name='ds', value_name='y'), then give --id-column "
+            f"{ids} --time-column ds --value-column y")
+
+
 def _wide_hint(header, body):
     """A hint for a file without the value column whose first data row has numbers in three or
     more columns and another column naming each row once: a 'wide' file, one column per series
@@ -685,6 +707,8 @@ def _wide_hint(header, body):
             for index in others):
         return ""
     others = [header[index].strip() for index in others]
+    if _named_as_times(numeric):
+        return _transposed_hint(numeric, others)
     melt = (f"pandas' df.melt(id_vars={others[0]!r}, var_name='unique_id', value_name='y')"
             if len(others) == 1 else "pandas' df.melt(var_name='unique_id', value_name='y')")
     return (f". A 'wide' file, one column per series ({_and(map(repr, numeric[:5]))}"
@@ -847,6 +871,11 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
                 ", and write decimals with a point (1002.5, not 1002,5)"
                 if any(re.search(r"[0-9],[0-9]", ",".join(row)) for _, row in rows[1:4]) else "")
             if len(first) == 1 and (";" in first[0] or "\t" in first[0]) else "")
+    if first and first[0].strip().lower().startswith("sep="):
+        # Excel writes its separator on a first line of its own, read as the header
+        # ('sep=', ''), and the message named no cause (CLI trial, session 32)
+        hint += (f"; the first line ({','.join(first)}) is Excel's note of the separator, not "
+                 f"a header: delete it")
     value_columns = _columns_named(first, wanted)
     if value_columns:
         header, body = first, rows[1:]
@@ -873,8 +902,12 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
     elif len(first) == 1 and value_column is None:
         header, body, column = first, rows[1:], 0
     else:
+        # a first line of numbers and times is data; one with a name among them ('ds', 101,
+        # 102: stores by number) is a header, and got this advice instead of the wide file's
+        # hint (CLI trial, session 32)
+        data_like = all(not cell.strip() or _time_value(cell) is not None for cell in first)
         headerless = ("; if the first line is data, add a header line naming the columns"
-                      if any(_is_number(cell) for cell in first) else "")
+                      if data_like and any(_is_number(cell) for cell in first) else "")
         if (headerless and len(first) == 2 and re.fullmatch(r"-?[0-9]+", first[0].strip())
                 and re.fullmatch(r"[0-9]{1,3}", first[1].strip())):
             headerless += (f" (or is {first[0].strip()},{first[1].strip()} one value with a "
@@ -1011,8 +1044,16 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
                 # NA (R's write.csv), #N/A (Excel), null: "not numeric: line 3 has 'NA'" did
                 # not say it was a missing value, nor what to do (review, session 19)
                 if row[column].strip().lower() not in MISSING_TOKENS | SPREADSHEET_TOKENS:
+                    # "1,001.5", quoted: a spreadsheet's thousands separators (CLI trial,
+                    # session 32)
+                    thousands = (
+                        f"; a comma between thousands? write {row[column].strip().replace(',', '')}"
+                        f" (export the file without thousands separators)"
+                        if re.fullmatch(r"[-+]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?",
+                                        row[column].strip()) else "")
                     raise ValueError(
-                        f"{column_of_file} is not numeric: line {line} has {row[column]!r}{hint}"
+                        f"{column_of_file} is not numeric: line {line} has {row[column]!r}"
+                        f"{thousands}{hint}"
                     ) from None
                 values.append(np.nan)
                 written[len(values) - 1] = row[column].strip()
@@ -2712,6 +2753,14 @@ def plot_path(output):
     if suffix[1:].lower() not in formats:  # matplotlib too lower-cases the suffix
         raise ValueError(f"--output: cannot write a {suffix[1:]!r} plot; use a suffix among "
                          f"{', '.join('.' + f for f in sorted(formats))}")
+    if suffix[1:].lower() == "pgf":
+        # matplotlib writes PGF through a TeX program, and failed without one after the whole
+        # run, with a traceback (CLI trial, session 32)
+        import matplotlib
+        tex = matplotlib.rcParams["pgf.texsystem"]
+        if shutil.which(tex) is None:
+            raise ValueError(f"--output: a .pgf plot needs {tex} (TeX), which is not installed; "
+                             f"use .pdf or .svg")
     return output
 
 
@@ -2813,6 +2862,10 @@ def _plot_steps(cells):
     return np.array(times, dtype=np.float64), ""
 
 
+class _PlotNotWritten(ValueError):
+    """matplotlib could not write the plot (a full disk, a backend's missing program)."""
+
+
 def plot_forecasts(path, series, forecasts, names, horizon, season_length, title, n_panels=4,
                    ids=None, times=None, time_label=None, quantile_forecasts=None, levels=(),
                    season_lengths=None):
@@ -2902,7 +2955,11 @@ def plot_forecasts(path, series, forecasts, names, horizon, season_length, title
         if steps is None:
             steps = np.arange(values.size)
         elif time_label or unit:
-            axis.set_xlabel(" ".join(filter(None, (time_label, unit and f"({unit})"))))
+            # parse_math=False here and in the title: a column or series named "cost $\frac$"
+            # failed the run after all its work, and "$1-$5" lost its dollars (CLI trial,
+            # session 32)
+            axis.set_xlabel(" ".join(filter(None, (time_label, unit and f"({unit})"))),
+                            parse_math=False)
         if steps.dtype.kind in "iuf" and np.all(np.mod(steps, 1) == 0):
             # step numbers (positions, or a column of 1, 2, 3): ticks at 2.5 and 7.5 named
             # steps that do not exist (user trial, session 24)
@@ -2924,7 +2981,8 @@ def plot_forecasts(path, series, forecasts, names, horizon, season_length, title
         axis.axvline(steps[origin - 1] + (steps[origin] - steps[origin - 1]) / 2, color="grey",
                      linewidth=0.8)
         label = panel if ids is None else ids[panel]
-        axis.set_title(title if len(series) == 1 and ids is None else f"{title}: series {label}")
+        axis.set_title(title if len(series) == 1 and ids is None else f"{title}: series {label}",
+                       parse_math=False)
         if panel == 0:
             handles, labels = axis.get_legend_handles_labels()
             for number, level in enumerate(widest_first, start=1):
@@ -2935,8 +2993,12 @@ def plot_forecasts(path, series, forecasts, names, horizon, season_length, title
                 labels.append(f"{_level_name(level)}% interval")
             axis.legend(handles, labels, fontsize=8, ncol=2)
     figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
+    try:
+        figure.savefig(path, dpi=100)
+    except (OSError, RuntimeError) as exc:  # a full disk, a file removed meanwhile, a backend's
+        raise _PlotNotWritten(f"cannot write the plot {path}: {exc}") from exc  # missing program
+    finally:
+        plt.close(figure)
     return path
 
 
@@ -3071,7 +3133,19 @@ def _compare(args):
         notes = []
         if not builtin and args.id_column is None:
             unread = unread_number_columns(args.dataset, args.value_column, args.time_column)
-            if unread:
+            read = (args.value_column or DEFAULT_VALUE_COLUMN).strip()
+            if unread and _named_as_times([read] + unread):
+                # a file of one row per series and one column per month, read as one series
+                # across the stores of one month, and scored without a word (CLI trial,
+                # session 32)
+                header = _csv_head(args.dataset)[0]
+                others = [cell.strip() for cell in header
+                          if cell.strip() not in unread and cell.strip() != read]
+                warnings.warn(
+                    f"column {read!r} and the columns beside it are named as times: column "
+                    f"{read!r} holds one time step of every series, read here as one series"
+                    f"{_transposed_hint([read] + unread, others)}", UserWarning, stacklevel=2)
+            elif unread:
                 notes.append(
                     f"one series, from column {args.value_column or DEFAULT_VALUE_COLUMN!r}; "
                     f"{_and(map(repr, unread[:5]))}{', ...' if len(unread) > 5 else ''} also "
@@ -3248,20 +3322,25 @@ def _compare(args):
           f"{time.perf_counter() - begun:.1f} s in all, {data_read - begun:.1f} s of it reading "
           f"and checking the data (wall time; predict_seconds sums the parallel workers' time, "
           f"so it can exceed it)")
+    if forecasts_csv is not None:
+        # before the plot, which can fail (a backend's missing program): the forecasts were lost
+        # with it (CLI trial, session 32)
+        write_forecasts(forecasts_csv, {**forecasts, "__quantiles__": quantile_forecasts},
+                        names_plotted, ids=ids, times=times, levels=levels)
+        print(f"forecasts written to {forecasts_csv}")
     if output is not None:
         # "12 series from sales.csv: series S00" said "series" twice (user trial, session 20)
         plot_title = Path(args.dataset).name if counted_in_title else title
         time_label = found if args.time_column is None else args.time_column.strip()
-        written = plot_forecasts(output, series, forecasts, names_plotted, horizon,
-                                 season_length, plot_title, ids=ids, times=times,
-                                 time_label=time_label, quantile_forecasts=quantile_forecasts,
-                                 levels=levels, season_lengths=season_lengths)
+        try:
+            written = plot_forecasts(output, series, forecasts, names_plotted, horizon,
+                                     season_length, plot_title, ids=ids, times=times,
+                                     time_label=time_label, quantile_forecasts=quantile_forecasts,
+                                     levels=levels, season_lengths=season_lengths)
+        except _PlotNotWritten as exc:  # not a bug of compare's: no traceback
+            data_error(str(exc))
         if written:
             print(f"plot written to {written}")
-    if forecasts_csv is not None:
-        write_forecasts(forecasts_csv, {**forecasts, "__quantiles__": quantile_forecasts},
-                        names_plotted, ids=ids, times=times, levels=levels)
-        print(f"forecasts written to {forecasts_csv}")
     return table
 
 

@@ -120,3 +120,116 @@ def test_a_star_import_brings_the_public_names_only(module):
     brought = set(namespace) - {"__builtins__"}
     assert brought and not {"np", "warnings", "annotations"} & brought
     assert all(not name.startswith("_") and callable(namespace[name]) for name in brought)
+
+
+# --- compare: files of real exports (CLI trial) -----------------------------------------------
+
+def _compare(*args):
+    from skattn.__main__ import main
+    return main(["compare", "--models", "naive", "--n-jobs", "1", "--quiet", *args])
+
+
+def _compare_error(capsys, *args):
+    with pytest.raises(SystemExit) as stopped:
+        _compare("--output", "none", *args)
+    assert stopped.value.code == 2
+    return capsys.readouterr().err
+
+
+def _transposed_file(tmp_path):
+    # one row per store, one column per month (an Excel pivot, the M4 files' layout)
+    months = [f"2019-{month:02d}" for month in range(1, 13)] + ["2020-01", "2020-02"]
+    rows = [",".join(["id", *months])]
+    for store in range(3):
+        rows.append(",".join([f"store{store}", *(str(100 * (store + 1) + k) for k in range(14))]))
+    path = tmp_path / "pivot.csv"
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_a_file_with_one_column_per_month_gets_the_melt_that_keeps_the_stores(tmp_path, capsys):
+    # the wide file's hint melted the months into series and the stores into time steps, and
+    # suggested --value-column 2019-01: both ran and were scored without a word
+    err = _compare_error(capsys, "--dataset", str(_transposed_file(tmp_path)))
+    assert "df.melt(id_vars='id', var_name='ds', value_name='y')" in err
+    assert "--id-column id --time-column ds --value-column y" in err
+    assert "var_name='unique_id'" not in err and "--value-column 2019-01" not in err
+
+
+def test_one_month_of_a_file_with_one_column_per_month_is_not_read_silently(tmp_path, capsys):
+    with pytest.warns(UserWarning, match=r"column '2019-01' and the columns beside it are named "
+                                         r"as times: column '2019-01' holds one time step"):
+        _compare("--output", "none", "--dataset", str(_transposed_file(tmp_path)),
+                 "--value-column", "2019-01", "--horizon", "1", "--season-length", "1")
+    capsys.readouterr()
+
+
+def test_a_header_of_store_numbers_gets_the_wide_files_hint(tmp_path, capsys):
+    path = tmp_path / "stores.csv"
+    path.write_text("ds,101,102,103\n" + "".join(
+        f"2018-{month:02d},{month},{2 * month},{3 * month}\n" for month in range(1, 13)))
+    err = _compare_error(capsys, "--dataset", str(path))
+    assert "A 'wide' file, one column per series ('101', '102' and '103')" in err
+    assert "add a header line" not in err
+    headerless = tmp_path / "headerless.csv"
+    headerless.write_text("2020-01-01,5\n2020-02-01,6\n")
+    assert "add a header line" in _compare_error(capsys, "--dataset", str(headerless))
+
+
+def test_thousands_separators_and_excels_separator_line_are_named(tmp_path, capsys):
+    path = tmp_path / "thousands.csv"
+    path.write_text('ds,y\n1,"1,001.5"\n2,"1,002.5"\n')
+    assert ("line 2 has '1,001.5'; a comma between thousands? write 1001.5"
+            in _compare_error(capsys, "--dataset", str(path), "--value-column", "y"))
+    path = tmp_path / "excel.csv"
+    path.write_text("sep=,\nds,y\n" + "".join(f"{k},{k % 4}\n" for k in range(30)))
+    assert ("the first line (sep=,) is Excel's note of the separator, not a header: delete it"
+            in _compare_error(capsys, "--dataset", str(path), "--value-column", "y"))
+
+
+def _one_series_named(tmp_path, name):
+    path = tmp_path / "one.csv"
+    path.write_text("id,y\n" + "".join(f'"{name}",{10 + k % 12 + 0.1 * k}\n' for k in range(48)))
+    return path
+
+
+def test_series_ids_with_dollars_are_plotted_as_written(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    # matplotlib read "$\frac$" as mathematics: the run failed after all its work, with a
+    # traceback, and neither the plot nor the forecasts were written
+    path = _one_series_named(tmp_path, r"cost $\frac$ x")
+    plot, forecasts = tmp_path / "plot.png", tmp_path / "forecasts.csv"
+    _compare("--dataset", str(path), "--id-column", "id", "--value-column", "y",
+             "--output", str(plot), "--forecasts-csv", str(forecasts))
+    assert plot.exists() and forecasts.exists()
+    capsys.readouterr()
+
+
+def test_a_plot_that_cannot_be_written_keeps_the_forecasts(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    def fails(*args, **kwargs):
+        raise RuntimeError("the backend's program is missing")
+
+    monkeypatch.setattr(Figure, "savefig", fails)
+    path = _one_series_named(tmp_path, "a")
+    plot, forecasts = tmp_path / "plot.png", tmp_path / "forecasts.csv"
+    with pytest.raises(SystemExit) as stopped:
+        _compare("--dataset", str(path), "--id-column", "id", "--value-column", "y",
+                 "--output", str(plot), "--forecasts-csv", str(forecasts))
+    assert stopped.value.code == 2
+    assert "cannot write the plot" in capsys.readouterr().err
+    assert forecasts.exists()
+
+
+def test_a_pgf_plot_without_tex_is_refused_before_the_work(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("matplotlib")
+    import shutil
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    path = _one_series_named(tmp_path, "a")
+    with pytest.raises(SystemExit):
+        _compare("--dataset", str(path), "--id-column", "id", "--value-column", "y",
+                 "--output", str(tmp_path / "plot.pgf"))
+    assert "a .pgf plot needs" in capsys.readouterr().err
+    assert not (tmp_path / "plot.pgf").exists()
