@@ -46,6 +46,8 @@ __all__ = ["AttentionForecaster"]
 
 _PREDICT_CHUNK = 2048  # rows per forward pass at predict time: bounds memory on large X
 _COSINE_WARMUP_FRACTION = 0.05  # of the planned optimiser steps, for lr_schedule="cosine"
+# fewer optimiser steps an epoch than this: the max_epochs warning suggests a smaller batch_size
+_FEW_STEPS_PER_EPOCH = 10
 # epochs of one fit before "the loss never fell below the level forecast's" is a finding; the
 # factor of a jump (a later epoch's loss over the first's) and the factor over the level
 # forecast's loss of the best epoch that say training diverged: 10-291 against 1.60 when
@@ -2696,9 +2698,16 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                 why = (f"{len(this_fit)} epoch(s) are too few to tell: training stops after "
                        f"n_iter_no_change + 1 = {self.n_iter_no_change + 1} epochs without an "
                        f"improvement of tol={self.tol} in the {monitored}")
+            # 72 windows in batches of 256 are one step an epoch: "raise max_epochs" alone
+            # pointed at thousands of epochs where the batch size was the cause (the recipe on
+            # one short series; user trial, session 32)
+            # (without the counts of this fit: backtest's fits at each origin warn alike, once)
+            few_steps = (f", or a smaller batch_size (batch_size={self.batch_size} leaves fewer "
+                         f"than {_FEW_STEPS_PER_EPOCH} optimiser steps an epoch)"
+                         if steps_per_epoch < _FEW_STEPS_PER_EPOCH and n_train > 1 else "")
             warnings.warn(
                 f"AttentionForecaster: max_epochs={self.max_epochs} reached before training "
-                f"converged: {why}; consider raising max_epochs.",
+                f"converged: {why}; consider raising max_epochs{few_steps}.",
                 ConvergenceWarning,
                 stacklevel=stacklevel_of_caller(__name__, whole_package=True),  # the caller of fit, a
                 # Pipeline's, a search's or an ensemble's (a fixed level pointed into them)

@@ -1529,7 +1529,10 @@ def test_backtest_shows_each_distinct_warning_once_with_how_often_it_came():
     # the original message first, so that filters by message still match it
     assert texts[0].startswith("AttentionForecaster: max_epochs=1 reached before training "
                                "converged")
-    assert texts[0].endswith("consider raising max_epochs. (model 'attn': at all 3 origins)")
+    # (with the batch size's advice since session 32: these fits are one step an epoch)
+    assert texts[0].endswith("consider raising max_epochs, or a smaller batch_size "
+                             "(batch_size=64 leaves fewer than 10 optimiser steps an epoch). "
+                             "(model 'attn': at all 3 origins)")
     # from where it was raised (AttentionForecaster names its caller: backtest's fit call)
     assert caught[0].filename.endswith("model_selection.py")
     # warnings that differ are all kept (here: the number of windows of each origin's fit);

@@ -233,3 +233,17 @@ def test_a_pgf_plot_without_tex_is_refused_before_the_work(tmp_path, capsys, mon
                  "--output", str(tmp_path / "plot.pgf"))
     assert "a .pgf plot needs" in capsys.readouterr().err
     assert not (tmp_path / "plot.pgf").exists()
+
+
+def test_the_max_epochs_warning_names_the_batch_size_when_an_epoch_is_a_few_steps():
+    # 72 windows in batches of 256: one step an epoch; "consider raising max_epochs" alone
+    # pointed at thousands of epochs (the recipe on one short series, user trial)
+    from sklearn.exceptions import ConvergenceWarning
+    X, y = make_windows(np.arange(100.0) + np.sin(np.arange(100.0)), window=24, horizon=4)
+    with pytest.warns(ConvergenceWarning, match=r"consider raising max_epochs, or a smaller "
+                                                r"batch_size \(batch_size=256 leaves fewer than "
+                                                r"10 optimiser steps an epoch\)\.$"):
+        _tiny(batch_size=256, max_epochs=2).fit(X, y)
+    with pytest.warns(ConvergenceWarning) as record:  # ten steps an epoch: no such advice
+        _tiny(batch_size=8, max_epochs=2).fit(X, y)
+    assert all("batch_size" not in str(w.message) for w in record)
