@@ -522,6 +522,12 @@ class MissingTargetsScoreMixin:
         scores = []
         for step in range(targets.shape[1]):
             observed = ~np.isnan(targets[:, step])  # (n,)
+            if weights is not None:
+                # a row of weight 0 is absent, as in the scorers: a step observed only there
+                # raised scikit-learn's "Sample weights must contain at least one non-zero
+                # number", or averaged in a meaningless R^2 of 0.0 (missing-values trial,
+                # session 32)
+                observed &= weights > 0
             if observed.sum() >= 2:
                 scores.append(_r2_in_range(
                     r2_score, targets[observed, step], predictions[observed, step],

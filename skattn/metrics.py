@@ -80,7 +80,8 @@ from ._validation import (check_targets_with_missing, final_step, fitted_quantil
                           refuse_non_numeric_quantiles, shown_quantiles, unmasked_windows)
 from .exceptions import MetricWarning
 from .windows import (as_float64, check_integer, check_weight_values, checked_sample_weight,
-                      masked_as_missing, masked_note, n_masked, refuse_sparse)
+                      masked_as_missing, masked_note, missing_as_nan, n_masked,
+                      refuse_sparse)
 
 # MetricWarning too: the docstrings tell users to filter it, and `from skattn.metrics import *`
 # gave it before __all__ was written (review, session 22)
@@ -1363,12 +1364,38 @@ def _rows_of_positive_weight(y_true, y_pred, sample_weight, *others):
             *(np.asarray(other)[keep] for other in others))
 
 
+def _targets_with_missing_as_nan(y_true):
+    """``y_true`` with pandas.NA and None as NaN: a DataFrame or Series of pandas' nullable
+    dtypes (Float64, Int64) or of objects, and an object array or list holding them, as float64;
+    anything else as given (the metric's own checks then name it)."""
+    if hasattr(y_true, "to_numpy") and hasattr(y_true, "dtypes" if hasattr(y_true, "columns")
+                                                else "dtype"):
+        try:
+            return y_true.to_numpy(dtype=np.float64, na_value=np.nan)
+        except (TypeError, ValueError):
+            return y_true  # text, dates: refused by the metric's own checks
+    try:
+        array = np.asarray(y_true)
+    except ValueError:  # ragged: the metric names it
+        return y_true
+    if array.dtype.kind != "O":
+        return y_true
+    try:
+        return missing_as_nan(array)
+    except (TypeError, ValueError):
+        return y_true
+
+
 def _metric_of_observed(metric, y_true, y_pred, sample_weight=None, *, root_mean_square=False):
     """``metric(y_true, y_pred, sample_weight=sample_weight)``, leaving out NaN in ``y_true`` by
     the estimators' rule (a masked entry is NaN); each value left in keeps its row's weight."""
     refuse_sparse(y_true, "y_true")
     refuse_sparse(y_pred, "y_pred")
-    y_true, y_pred = masked_as_missing(y_true), masked_as_missing(y_pred)
+    # pandas.NA (a nullable Float64 frame's missing target) and None as NaN, as score reads
+    # them: np.asarray raised a TypeError about 'NAType', and a search scored every candidate
+    # NaN (missing-values trial, session 32)
+    y_true = _targets_with_missing_as_nan(masked_as_missing(y_true))
+    y_pred = masked_as_missing(y_pred)
     if not np.isnan(np.asarray(y_true, dtype=np.float64)).any():
         # complete targets: exactly the metric
         if sample_weight is None:
@@ -1411,7 +1438,8 @@ def _smape_of_observed(y_true, y_pred, sample_weight=None):
     """:func:`smape` of the observed values: each horizon step's on its observed rows (weighted by
     the rows' ``sample_weight``), averaged. Its MetricWarning once per call, not once per step;
     called by ``neg_smape_scorer`` (:data:`_SCORER_TOKEN` set), once per scorer and process."""
-    y_true, y_pred = masked_as_missing(y_true), masked_as_missing(y_pred)
+    y_true = _targets_with_missing_as_nan(masked_as_missing(y_true))
+    y_pred = masked_as_missing(y_pred)
     value = _metric_of_observed(_smape, y_true, y_pred, sample_weight)
     _warn_if_smape_misleads(y_true, y_pred, sample_weight, _SCORER_TOKEN.get())
     return value

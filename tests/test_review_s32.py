@@ -247,3 +247,43 @@ def test_the_max_epochs_warning_names_the_batch_size_when_an_epoch_is_a_few_step
     with pytest.warns(ConvergenceWarning) as record:  # ten steps an epoch: no such advice
         _tiny(batch_size=8, max_epochs=2).fit(X, y)
     assert all("batch_size" not in str(w.message) for w in record)
+
+
+# --- missing values (missing-values trial) ----------------------------------------------------
+
+@pytest.mark.parametrize("scorer_name", ["neg_mae_scorer", "neg_rmse_scorer", "neg_smape_scorer"])
+def test_the_scorers_read_pandas_na_as_a_missing_target(scorer_name):
+    # a nullable Float64 frame (or objects holding pandas.NA) raised a TypeError about 'NAType':
+    # a search scored every candidate NaN
+    pd = pytest.importorskip("pandas")
+    import skattn.metrics as metrics
+    scorer = getattr(metrics, scorer_name)
+    X, y = make_windows(10 + np.sin(np.arange(80) / 3), window=12, horizon=3, min_target=1)
+    model = _tiny(max_epochs=1).fit(X, y)
+    expected = scorer(model, X, y)
+    nullable = pd.DataFrame(y).astype("Float64")
+    objects = np.array([[v if np.isfinite(v) else pd.NA for v in row] for row in y], dtype=object)
+    assert scorer(model, X, nullable) == expected
+    assert scorer(model, X, objects) == expected
+
+
+def test_score_leaves_out_rows_of_weight_0_at_each_step():
+    # a step observed only in rows of weight 0 raised scikit-learn's "Sample weights must
+    # contain at least one non-zero number"; observed in one weighted row, its R^2 of 0.0 was
+    # averaged in
+    from sklearn.metrics import r2_score
+    X, y = make_windows(10 + np.sin(np.arange(60) / 3), window=12, horizon=3, min_target=1)
+    model = _tiny(max_epochs=1).fit(X, y)
+    predictions = model.predict(X)
+    weights = np.zeros(len(X))
+    weights[-3:] = 1.0  # the newest three windows: step 3 observed in one of them
+    steps = []
+    for step in range(3):
+        kept = ~np.isnan(y[:, step]) & (weights > 0)
+        if kept.sum() >= 2:
+            steps.append(r2_score(y[kept, step], predictions[kept, step],
+                                  sample_weight=weights[kept]))
+    assert len(steps) == 2
+    assert model.score(X, y, sample_weight=weights) == pytest.approx(np.mean(steps), rel=1e-12)
+    weights[-3:] = [0.0, 1.0, 1.0]  # steps 2 and 3 observed only where the weight is 0 or once
+    assert np.isfinite(model.score(X, y, sample_weight=weights))
