@@ -669,6 +669,10 @@ def _number_columns(header, row):
     return [cell.strip() for cell, value in zip(header, row) if _is_number(value)]
 
 
+#: rows of a file that _wide_hint looks at for numbers in each column
+_WIDE_HINT_ROWS = 100
+
+
 def _named_as_times(names):
     """Whether the column ``names`` (two or more) all read as dates or times (2019-01,
     2019-01-31, 2019Q1; not plain numbers such as years or store numbers): the columns of a file
@@ -691,15 +695,18 @@ def _transposed_hint(time_names, others):
 
 
 def _wide_hint(header, body):
-    """A hint for a file without the value column whose first data row has numbers in three or
+    """A hint for a file without the value column whose data rows have numbers in three or
     more columns and another column naming each row once: a 'wide' file, one column per series
     (an Excel sheet's usual shape), which compare reads one column of, or many series from a
-    'long' file; '' otherwise."""
+    'long' file; '' otherwise. A column counts as one of numbers when any of the first rows
+    holds one there: a store opened later has empty cells in the first row (its hint was lost;
+    missing-values trial, session 32)."""
     rows = [row for _, row in body if not _blank(row)]
-    first = rows[0] if rows else []
-    numeric = _number_columns(header, first)
-    others = [index for index, (cell, value) in enumerate(zip(header, first))
-              if not _is_number(value)]
+    head = rows[:_WIDE_HINT_ROWS]
+    holds_numbers = [any(index < len(row) and _is_number(row[index]) for row in head)
+                     for index in range(len(header))]
+    numeric = [cell.strip() for cell, numbers in zip(header, holds_numbers) if numbers]
+    others = [index for index, numbers in enumerate(holds_numbers) if not numbers]
     # a wide file's time (or label) column names each row once; a long file's repeats each
     # time for each series, and its numbers include an id column (1, 2, 3)
     if len(numeric) < 3 or not any(
@@ -1320,6 +1327,18 @@ def _missing_value_message(column_of_file, values, lines, written, first, ids=No
     # a spreadsheet's accounting format shows 0 as a dash, which its CSV export writes
     dash = (" (a dash is how an accounting format shows 0: if it is one, write 0)"
             if cell in ("-", "--") else "")
+    rows = (np.arange(values.size) if ids is None
+            else np.flatnonzero([name == ids[first] for name in ids]))
+    gaps = np.isnan(values[rows])
+    if not gaps.all() and not gaps[np.argmin(gaps):].any():
+        # every missing value of the series comes before its first one: a product launched
+        # later, a store opened later. "Fill with 0 or interpolate" could not fill those (and a
+        # 0 reads as no sales); make_windows and backtest say to drop them (missing-values
+        # trial, session 32)
+        return (f"{column_of_file} has a missing value: line {lines[first]} {written}{series}"
+                f"{others}. The series starts later: its first {int(np.argmin(gaps))} rows "
+                f"(in the file's order) have no value; drop those rows (pandas: "
+                f"df.dropna(subset=[...])), as compare does not guess what they mean{dash}")
     return (f"{column_of_file} has a missing value: line {lines[first]} {written}{series}"
             f"{others}. Fill the missing values (with 0 where they mean no sales, or by "
             f"interpolating their neighbours){drop}; compare does not guess what they "

@@ -287,3 +287,29 @@ def test_score_leaves_out_rows_of_weight_0_at_each_step():
     assert model.score(X, y, sample_weight=weights) == pytest.approx(np.mean(steps), rel=1e-12)
     weights[-3:] = [0.0, 1.0, 1.0]  # steps 2 and 3 observed only where the weight is 0 or once
     assert np.isfinite(model.score(X, y, sample_weight=weights))
+
+
+def test_a_series_that_starts_later_is_told_to_drop_its_empty_rows(tmp_path, capsys):
+    # "fill with 0 or interpolate" cannot fill values before a series' first one, and a 0 there
+    # reads as no sales (make_windows and backtest say to drop them)
+    path = tmp_path / "late.csv"
+    rows = ["id,y"] + [f"A,{10 + k % 5}" for k in range(30)]
+    rows += ["B,"] * 3 + [f"B,{20 + k % 5}" for k in range(27)]
+    path.write_text("\n".join(rows) + "\n")
+    err = _compare_error(capsys, "--dataset", str(path), "--id-column", "id", "--value-column",
+                         "y", "--horizon", "6")
+    assert "The series starts later: its first 3 rows (in the file's order) have no value" in err
+    assert "drop those rows" in err and "interpolating" not in err
+    rows[35] = "B,"  # a gap inside the series too: filling is the advice
+    path.write_text("\n".join(rows) + "\n")
+    assert "interpolating" in _compare_error(capsys, "--dataset", str(path), "--id-column", "id",
+                                             "--value-column", "y", "--horizon", "6")
+
+
+def test_a_wide_file_whose_store_opened_later_keeps_its_hint(tmp_path, capsys):
+    path = tmp_path / "wide.csv"
+    path.write_text("date,storeA,storeB,storeC\n" + "".join(
+        f"2020-{month:02d},{month},{'' if month < 4 else 2 * month},{3 * month}\n"
+        for month in range(1, 13)))
+    assert "A 'wide' file, one column per series ('storeA', 'storeB' and 'storeC')" in (
+        _compare_error(capsys, "--dataset", str(path)))
