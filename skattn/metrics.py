@@ -134,6 +134,23 @@ def _array_of_values(given, what):
     return values
 
 
+def _where_not_finite(**arrays):
+    """Which of the named ``arrays`` hold NaN or infinity, how many and where the first is:
+    "y_pred has 1 NaN (the first at [73, 4])" (the message named neither; missing-values trial,
+    session 32)."""
+    found = []
+    for name, values in arrays.items():
+        bad = ~np.isfinite(values)
+        if bad.any():
+            n_nan = int(np.isnan(values).sum())
+            kinds = [f"{n_nan} NaN"] * bool(n_nan) + [f"{int(bad.sum()) - n_nan} infinite"] * bool(
+                bad.sum() - n_nan)
+            first = np.unravel_index(int(np.argmax(bad.reshape(-1))), values.shape)
+            found.append(f"{name} has {' and '.join(kinds)} (the first at "
+                         f"[{', '.join(map(str, first))}])")
+    return "; ".join(found)
+
+
 def _pair(y_true, y_pred):
     given = y_true, y_pred
     y_true = _array_of_values(y_true, "y_true")
@@ -146,7 +163,8 @@ def _pair(y_true, y_pred):
     if y_true.size == 0:
         raise ValueError("y_true and y_pred are empty")
     if not (np.all(np.isfinite(y_true)) and np.all(np.isfinite(y_pred))):
-        raise ValueError("y_true and y_pred must be finite (no NaN or infinity)"
+        raise ValueError("y_true and y_pred must be finite (no NaN or infinity): "
+                         + _where_not_finite(y_true=y_true, y_pred=y_pred)
                          + _masked_remedy(*given))
     return y_true, y_pred
 
@@ -591,7 +609,8 @@ def _seasonal_pairs(y_train, season_length, metric="MASE"):
     if y_train.ndim != 1:
         raise ValueError(f"y_train must be 1-D, got shape {y_train.shape}")
     if not np.all(np.isfinite(y_train)):
-        raise ValueError("y_train must be finite (no NaN or infinity)" + masked_note(given))
+        raise ValueError("y_train must be finite (no NaN or infinity): "
+                         + _where_not_finite(y_train=y_train) + masked_note(given))
     if y_train.size <= season_length:
         raise ValueError(
             f"{metric} needs a training series longer than season_length={season_length}, "
@@ -850,7 +869,8 @@ def _interval(y_true, y_lower, y_upper):
         raise ValueError("y_true, y_lower and y_upper are empty")
     if not (np.all(np.isfinite(y_true)) and np.all(np.isfinite(lower))
             and np.all(np.isfinite(upper))):
-        raise ValueError("y_true, y_lower and y_upper must be finite (no NaN or infinity)"
+        raise ValueError("y_true, y_lower and y_upper must be finite (no NaN or infinity): "
+                         + _where_not_finite(y_true=y_true, y_lower=lower, y_upper=upper)
                          + _masked_remedy(*given))
     crossed = lower > upper
     if crossed.any():
@@ -1263,7 +1283,8 @@ def quantile_loss(y_true, y_quantiles, quantiles, sample_weight=None):
     if y_true.size == 0:
         raise ValueError("y_true and y_quantiles are empty")
     if not (np.all(np.isfinite(y_true)) and np.all(np.isfinite(y_quantiles))):
-        raise ValueError("y_true and y_quantiles must be finite (no NaN or infinity)"
+        raise ValueError("y_true and y_quantiles must be finite (no NaN or infinity): "
+                         + _where_not_finite(y_true=y_true, y_quantiles=y_quantiles)
                          + _masked_remedy(*given))
     weights = None
     if sample_weight is not None:

@@ -1820,6 +1820,16 @@ def backtest(
                 try:
                     model.fit(X, y, **fit_params)
                 except Exception as exc:
+                    if (min_target is not None and isinstance(exc, ValueError)
+                            and "NaN" in str(exc) and np.isnan(y).any()):
+                        # "Input y contains NaN." of a series without any: the NaN are the
+                        # targets min_target adds (missing-values trial, session 32)
+                        raise ValueError(
+                            f"model {name!r}: {exc} (the NaN are the targets past each series' "
+                            f"end that min_target={min_target} adds, marking values not "
+                            f"observed; this model takes no missing targets: give "
+                            f"min_target=None, or models that take them, such as "
+                            f"AttentionForecaster)") from exc
                     raise _naming_the_model(exc, name) from exc
                 origin_fit_seconds = time.perf_counter() - started
                 fit_seconds += origin_fit_seconds

@@ -100,7 +100,8 @@ def test_masked_arrays_that_mask_nothing_give_bitwise_the_same_windows():
 def test_the_metrics_refuse_masked_entries_and_say_how_to_score_the_rest():
     masked = np.ma.masked_array([1.0, 2.0], [False, True])
     # it was 0.25: the masked 2.0 against 2.5
-    with pytest.raises(ValueError, match=r"must be finite \(no NaN or infinity\); masked arrays: "
+    with pytest.raises(ValueError, match=r"must be finite \(no NaN or infinity\): y_true has 1 "
+                                         r"NaN \(the first at \[1\]\); masked arrays: "
                                          r"their 1 masked entry is read as NaN.*getmaskarray"):
         mae(masked, [1.0, 2.5])
     for metric in (rmse, smape):

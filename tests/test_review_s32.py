@@ -313,3 +313,28 @@ def test_a_wide_file_whose_store_opened_later_keeps_its_hint(tmp_path, capsys):
         for month in range(1, 13)))
     assert "A 'wide' file, one column per series ('storeA', 'storeB' and 'storeC')" in (
         _compare_error(capsys, "--dataset", str(path)))
+
+
+def test_backtest_says_where_the_nan_of_min_target_come_from():
+    # "Input y contains NaN." of a series without any NaN
+    from sklearn.linear_model import Ridge
+
+    from skattn.model_selection import backtest
+    series = 10 + np.sin(np.arange(60) / 3)
+    with pytest.raises(ValueError, match=r"^model 'ridge': .*NaN.* \(the NaN are the targets past "
+                                         r"each series' end that min_target=1 adds"):
+        backtest({"ridge": Ridge()}, series, 6, 12, min_target=1)
+
+
+def test_the_metrics_locate_a_nan_they_refuse():
+    # "y_true and y_pred must be finite" named neither the array nor where in 1,000 values
+    from skattn.metrics import coverage, mae, mase
+    y = np.ones((100, 10))
+    forecast = y.copy()
+    forecast[73, 4] = np.nan
+    with pytest.raises(ValueError, match=r"y_pred has 1 NaN \(the first at \[73, 4\]\)"):
+        mae(y, forecast)
+    with pytest.raises(ValueError, match=r"y_lower has 1 NaN \(the first at \[73, 4\]\)"):
+        coverage(y, forecast, y + 1)
+    with pytest.raises(ValueError, match=r"y_train has 1 infinite \(the first at \[2\]\)"):
+        mase([1.0], [1.0], [1.0, 2.0, np.inf, 3.0])
