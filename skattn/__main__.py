@@ -2365,8 +2365,13 @@ def check_lengths(series, horizon, season_length, ids=None):
             have, them = ("has", "it") if len(too_short) == 1 else ("have", "them")
             message += (f"; {len(too_short)} of the {len(series)} series {have} fewer than "
                         f"{needed} values (series {_series_named(too_short, ids)})")
+            # --skip-short only when the series it keeps hold a training window too: following
+            # the advice met the next error (fuzzing, session 32)
             message += (f": leave {them} out with --skip-short, or choose a shorter --horizon"
-                        if len(too_short) < len(series) else ": choose a shorter --horizon")
+                        if len(too_short) < len(series) and longest - horizon > horizon else
+                        f": choose a shorter --horizon (at most {(longest - 1) // 2} for the "
+                        f"longest series to hold a training window)"
+                        if longest - horizon <= horizon else ": choose a shorter --horizon")
         else:  # the one series: what would fit (user trial, session 28: no next step was given)
             # a training window also needs horizon + 1 values before the hold-out (below)
             fits = min(shortest - season_length - 1, (shortest - 1) // 2)
@@ -2376,9 +2381,15 @@ def check_lengths(series, horizon, season_length, ids=None):
                 # no season or horizon helps: it advised "a --season-length below -11" for one
                 # value (review, session 30)
                 message += ": a backtest needs at least 3 values (1 to forecast, 2 to train on)"
-            elif shortest - horizon >= 2:
+            elif shortest - horizon > horizon:  # a training window fits: the season is all
                 message += (f": choose a --season-length below {shortest - horizon} (1 for "
                             f"none) or a shorter --horizon")
+            elif shortest - (shortest - 1) // 2 >= 2:
+                # no season helps a hold-out that leaves no training window: both change
+                # (fuzzing, session 32: "below 6" then met the window's error)
+                fitting = (shortest - 1) // 2
+                message += (f": choose a --horizon of at most {fitting} and a --season-length "
+                            f"below {shortest - fitting} (1 for none)")
             else:
                 message += (f": choose --season-length 1 and a --horizon of at most "
                             f"{(shortest - 1) // 2}")

@@ -1113,6 +1113,24 @@ def _changed_parameter_in_words(field, before, after, fitted, wanted):
     return f"{words.get(field, field)} ({before!r} -> {after!r})"
 
 
+def _warn_of_steps_never_observed(Ys):
+    """A UserWarning naming the horizon steps of the targets ``Ys`` (n, horizon) that no row the
+    loss reads observes (NaN in every window of weight > 0, or only in constant windows): their
+    outputs get no gradient, and forecast them from untrained weights (a hand-made y whose third
+    step was NaN in every row trained without a word; missing-values trial, session 32). Not for
+    partial_fit, whose batch may lack steps the stream as a whole holds."""
+    never = np.flatnonzero(np.isnan(Ys).all(axis=0))
+    if never.size:
+        steps = ", ".join(str(step + 1) for step in never[:10]) + (", ..." if never.size > 10
+                                                                    else "")
+        warnings.warn(
+            f"AttentionForecaster: y has no observed value at horizon step(s) {steps} (of "
+            f"{Ys.shape[1]}) in any window the loss reads (NaN, weight 0, or a constant window): "
+            f"the network learns nothing for them, and forecasts them from untrained weights; "
+            f"give targets observed at every step, or a smaller horizon",
+            UserWarning, stacklevel=stacklevel_of_caller(__name__, whole_package=True))
+
+
 def _unbool(value):
     """A bool as the float it stands for (True: 1.0), as scikit-learn's ``Interval(Real)``
     validation accepts it; any other value unchanged."""
@@ -1963,6 +1981,8 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             left_out = np.isnan(Ys).all(axis=1)  # (n,)
             nothing_to_learn = left_out.all() or (early_stopping and left_out[:-n_val].all()
                                                   and not left_out[-n_val:].all())
+            if not nothing_to_learn and not partial:
+                _warn_of_steps_never_observed(Ys)
             if nothing_to_learn:
                 warnings.warn(self._windows_left_out_message(
                     n_samples if left_out.all() else n_samples - n_val,

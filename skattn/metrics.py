@@ -1399,7 +1399,7 @@ def _targets_with_missing_as_nan(y_true):
         array = np.asarray(y_true)
     except ValueError:  # ragged: the metric names it
         return y_true
-    if array.dtype.kind != "O":
+    if array.dtype.kind != "O" or array.ndim == 0:  # None itself: refused by name after
         return y_true
     try:
         return missing_as_nan(array)

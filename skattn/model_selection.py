@@ -1392,8 +1392,8 @@ def backtest(
     verbose : int >= 0 or bool, default 0
         1 (or more, or True) prints a line per model and origin with that origin's ``fit`` and
         ``predict`` seconds and the model's totals so far (which end as the table's
-        ``fit_seconds`` and ``predict_seconds``), and joblib's progress lines while local
-        models of a library forecast many series. A negative value is a ValueError, as in
+        ``fit_seconds`` and ``predict_seconds``); 2 or more also joblib's progress lines (on
+        stderr) while local models of a library forecast many series. A negative value is a ValueError, as in
         scikit-learn.
     return_forecasts : bool, default False
         Also return the forecasts.
@@ -1844,7 +1844,10 @@ def backtest(
                         # a worker's warnings (e.g. a baseline's BaselineFallbackWarning) were
                         # printed in the worker and lost to the caller; they are raised here now,
                         # and a failed forecast's error after every series' warnings
-                        timed = collect(Parallel(n_jobs=n_jobs, verbose=5 if verbose else 0)(
+                        # (from verbose=2: compare's progress, verbose=1, printed joblib's line
+                        # on stderr, the stream of its warnings and errors; fuzzing, session 32)
+                        timed = collect(Parallel(n_jobs=n_jobs,
+                                                 verbose=5 if verbose >= 2 else 0)(
                             delayed(call_recording_warnings)(caller, _forecast_one_in_a_worker,
                                                              model, history, horizon,
                                                              bool(levels))
@@ -2036,7 +2039,8 @@ def format_table(table, floatfmt=".3f"):
     floatfmt : str, default=".3f"
         Format specification (for :func:`format`) of the float cells; the other cells are written
         with ``str``. A fixed-point format (ending in ``f``) writes cells of magnitude 1e10 and
-        more in exponent notation with as many decimals.
+        more, and cells other than 0 that it would round to 0, in exponent notation with as
+        many decimals.
 
     Returns
     -------
@@ -2097,9 +2101,12 @@ def _format_float(value, floatfmt):
     text = format(value, floatfmt)
     # judged on the cell as written: 9999999999.9996 rounds to an 11-digit 10000000000.000
     # (read without the grouping characters a format such as ",.2f" writes; review, session 30)
-    if (floatfmt.endswith("f") and np.isfinite(value)
-            and abs(float(text.replace(",", "").replace("_", ""))) >= _EXPONENT_FROM):
-        text = format(value, floatfmt[:-1] + "e")
+    if floatfmt.endswith("f") and np.isfinite(value):
+        written = abs(float(text.replace(",", "").replace("_", "")))
+        # and a value other than 0 that rounds to 0: the MAE of data at 5e-6 read 0.000 for
+        # every model, which --sort-by mae then ranked unseen (fuzzing, session 32)
+        if written >= _EXPONENT_FROM or (written == 0 and value != 0):
+            text = format(value, floatfmt[:-1] + "e")
     return text
 
 

@@ -338,3 +338,62 @@ def test_the_metrics_locate_a_nan_they_refuse():
         coverage(y, forecast, y + 1)
     with pytest.raises(ValueError, match=r"y_train has 1 infinite \(the first at \[2\]\)"):
         mase([1.0], [1.0], [1.0, 2.0, np.inf, 3.0])
+
+
+def test_fit_warns_of_a_horizon_step_no_window_reads():
+    from sklearn.exceptions import ConvergenceWarning
+    X, y = make_windows(10 + np.sin(np.arange(60) / 3), window=12, horizon=3, min_target=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # min_target's windows: every step observed
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        _tiny(max_epochs=1).fit(X, y)
+    y = y.copy()
+    y[:, 2] = np.nan
+    with pytest.warns(UserWarning, match=r"y has no observed value at horizon step\(s\) 3 \(of "
+                                         r"3\) in any window the loss reads"):
+        _tiny(max_epochs=1).fit(X, y)
+    weights = np.ones(len(X))
+    y[:, 2] = 1.0
+    y[5:, 1] = np.nan
+    weights[:5] = 0.0  # step 2 observed only in windows of weight 0
+    with pytest.warns(UserWarning, match=r"horizon step\(s\) 2 \(of 3\)"):
+        _tiny(max_epochs=1).fit(X, y, sample_weight=weights)
+
+
+def test_compares_length_advice_works_when_followed(tmp_path, capsys):
+    # "--skip-short" and "a --season-length below 6" led to the training window's error
+    panel = tmp_path / "panel.csv"
+    panel.write_text("id,value\n" + "".join(f"A,{k}\n" for k in range(1, 4))
+                     + "".join(f"B,{10 + (k % 5)}\n" for k in range(20)))
+    err = _compare_error(capsys, "--dataset", str(panel), "--id-column", "id", "--horizon", "12")
+    assert "--skip-short" not in err
+    assert "choose a shorter --horizon (at most 9 for the longest series" in err
+    one = tmp_path / "one.csv"
+    one.write_text("value\n" + "".join(f"{10 + (k % 3)}\n" for k in range(14)))
+    err = _compare_error(capsys, "--dataset", str(one), "--horizon", "8", "--season-length", "52")
+    assert "choose a --horizon of at most 6 and a --season-length below 8 (1 for none)" in err
+    _compare("--output", "none", "--dataset", str(one), "--horizon", "6", "--season-length", "7")
+    capsys.readouterr()
+
+
+def test_backtest_verbose_1_prints_no_joblib_progress(capsys):
+    # compare's progress (verbose=1) printed "[Parallel(n_jobs=1)]: Done 2 out of 2" on stderr,
+    # the stream of its warnings and errors
+    pytest.importorskip("statsforecast")
+    from skattn.baselines import ThetaForecaster
+    from skattn.model_selection import backtest
+    t = np.arange(48.0)
+    series = [10 + np.sin(t / 2) + 0.1 * t, 20 + np.cos(t / 3)]
+    capsys.readouterr()
+    backtest({"theta": ThetaForecaster()}, series, 6, 12, n_jobs=1, verbose=1)
+    printed = capsys.readouterr()
+    assert "[backtest]" in printed.out and "Parallel" not in printed.err
+    backtest({"theta": ThetaForecaster()}, series, 6, 12, n_jobs=1, verbose=2)
+    assert "Parallel" in capsys.readouterr().err
+
+
+def test_format_table_writes_small_values_that_round_to_0_in_exponent_notation():
+    from skattn.model_selection import format_table
+    table = {"model": ["a", "b", "zero"], "mae": [4.2e-6, 3.1e-6, 0.0]}
+    lines = format_table(table).splitlines()
+    assert "4.200e-06" in lines[2] and "3.100e-06" in lines[3] and "| 0.000 |" in lines[4]
