@@ -61,6 +61,7 @@ import sys
 import threading
 import uuid
 import warnings
+from datetime import date, timedelta
 from numbers import Real
 
 import numpy as np
@@ -575,18 +576,20 @@ def _smape_of_pair(y_true, y_pred, sample_weight=None):
     return float(100.0 * np.mean(ratio))
 
 
-#: seasonal differences within this fraction of a series' largest magnitude are rounding: a
-#: periodic series computed in float64 repeats only to the rounding of its computation
-#: (``sin(2 pi t / 12)`` for t < 240 to 1.8e-14, for t < 1,000 to 9.2e-14: the angle's rounding),
-#: while data measured to 12 significant digits or fewer differ by more
-_REPEAT_TOLERANCE = 1e-12
+#: seasonal differences within this many units in the last place (ulps) of a series' largest
+#: magnitude (5.7e-14 of it) are rounding: a periodic series computed in float64 repeats only to
+#: the rounding of its computation (``sin(2 pi t / 12)`` for t < 240 to 1.8e-14, 83 ulps of 1:
+#: the angle's rounding), while data of 13 significant digits differ by more (a count near
+#: 5e12 that grows by 1: 1,024 ulps; a tolerance of 1e-12 of the largest value called it a
+#: repeat: review, session 32). Longer computed series (t < 1,000: 9.2e-14, 414 ulps) are past it
+_REPEAT_ULPS = 256
 
 
 def _repeats_every_season(y_train, season_length):
     """Whether the 1-D float array ``y_train`` has more than ``season_length`` values and repeats
     every ``season_length`` steps (a constant series with any season) exactly or to within
-    ``_REPEAT_TOLERANCE`` of its largest magnitude: its seasonal-naive error, the scale of MASE
-    and MSIS, is then 0 or rounding.
+    ``_REPEAT_ULPS`` units in the last place of its largest magnitude: its seasonal-naive error,
+    the scale of MASE and MSIS, is then 0 or rounding.
 
     A periodic series computed in float64 repeats only to rounding: the scale of
     ``10 + sin(2 pi t / 12)``, 2.9e-15, made the MASE of the exact seasonal-naive forecast 1.74
@@ -596,7 +599,9 @@ def _repeats_every_season(y_train, season_length):
     with np.errstate(over="ignore", invalid="ignore"):
         differences = np.abs(y_train[season_length:] - y_train[:-season_length])
     largest = np.max(np.abs(y_train))
-    return bool(np.all(differences <= _REPEAT_TOLERANCE * largest))
+    # eps * largest rather than np.spacing(largest): the subnormals' spacing is no rounding
+    # of theirs (values of 1e-310 whose differences are 1e-321 are a scale to refuse by name)
+    return bool(np.all(differences <= _REPEAT_ULPS * np.finfo(np.float64).eps * largest))
 
 
 def _seasonal_pairs(y_train, season_length, metric="MASE"):
@@ -619,8 +624,8 @@ def _seasonal_pairs(y_train, season_length, metric="MASE"):
     if _repeats_every_season(y_train, season_length):
         raise ValueError(
             f"{metric} is undefined: the training series repeats exactly with period "
-            f"{season_length} (its seasonal-naive error is 0, or below "
-            f"{_REPEAT_TOLERANCE:g} of its largest magnitude: rounding)"
+            f"{season_length} (its seasonal-naive error is 0, or within "
+            f"{_REPEAT_ULPS} units in the last place of its largest magnitude: rounding)"
         )
     return y_train[season_length:], y_train[:-season_length]
 
@@ -646,8 +651,8 @@ def seasonal_naive_scale(y_train, season_length=1):
     ValueError
         When the training series has ``season_length`` values or fewer, or its scale is 0 (a series
         that repeats exactly every ``season_length`` steps: MASE is undefined) or rounding (every
-        seasonal difference within 1e-12 of the series' largest magnitude, as a periodic series
-        computed in float64 repeats), or the scale lies outside float64's range.
+        seasonal difference within 256 units in the last place of the series' largest magnitude, as
+        a periodic series computed in float64 repeats), or the scale lies outside float64's range.
 
     Examples
     --------
@@ -1386,21 +1391,34 @@ def _rows_of_positive_weight(y_true, y_pred, sample_weight, *others):
 
 
 def _targets_with_missing_as_nan(y_true):
-    """``y_true`` with pandas.NA and None as NaN: a DataFrame or Series of pandas' nullable
-    dtypes (Float64, Int64) or of objects, and an object array or list holding them, as float64;
-    anything else as given (the metric's own checks then name it)."""
-    if hasattr(y_true, "to_numpy") and hasattr(y_true, "dtypes" if hasattr(y_true, "columns")
-                                                else "dtype"):
+    """``y_true`` with pandas.NA and None as NaN, as float64: a DataFrame or Series of numbers,
+    booleans or pandas' nullable dtypes (Float64, Int64, boolean), and objects (an object array,
+    a list) holding numbers and missing values only. Anything else as given, for the metric's
+    own checks to name: dates, durations and text are refused there, not read as numbers
+    (review, session 32: a datetime column scored -1.6e18)."""
+    if hasattr(y_true, "to_numpy") and (hasattr(y_true, "dtypes") or hasattr(y_true, "dtype")):
+        dtypes = list(y_true.dtypes) if hasattr(y_true, "columns") else [y_true.dtype]
+        kinds = {getattr(dtype, "kind", "O") for dtype in dtypes}
+        if kinds <= set("biuf"):
+            try:
+                return y_true.to_numpy(dtype=np.float64, na_value=np.nan)
+            except (TypeError, ValueError):
+                return y_true
+        if not kinds <= set("biufO"):
+            return y_true  # dates, durations, strings
+        array = y_true.to_numpy(dtype=object)
+    else:
         try:
-            return y_true.to_numpy(dtype=np.float64, na_value=np.nan)
-        except (TypeError, ValueError):
-            return y_true  # text, dates: refused by the metric's own checks
-    try:
-        array = np.asarray(y_true)
-    except ValueError:  # ragged: the metric names it
-        return y_true
+            array = np.asarray(y_true)
+        except ValueError:  # ragged: the metric names it
+            return y_true
     if array.dtype.kind != "O" or array.ndim == 0:  # None itself: refused by name after
         return y_true
+    if any(isinstance(value, (str, bytes, date, timedelta, np.datetime64, np.timedelta64))
+           for value in array.reshape(-1)):
+        # refused here, by the metrics' check: np.asarray(..., float64) below read '1' as 1.0
+        # and None as NaN (review, session 32)
+        return as_float64(array, "y_true")
     try:
         return missing_as_nan(array)
     except (TypeError, ValueError):

@@ -1141,8 +1141,8 @@ def _flat_histories_message(flat, n_series, n_origins, season_length, names=None
     where = "" if n_origins == 1 else f" at {int(flat.any(axis=1).sum())} of {n_origins} origins"
     return (f"MASE is undefined for {series.size} of the {n_series} series{where} (series "
             f"{', '.join(shown)}{', ...' if series.size > 10 else ''}): a history that repeats "
-            f"exactly every {season_length} step(s), a constant one for instance, has a "
-            f"seasonal-naive error of 0, MASE's scale")
+            f"exactly every {season_length} step(s) (or to within rounding), a constant one for "
+            f"instance, has a seasonal-naive error of 0, MASE's scale")
 
 
 def _sample_weight_refusal(estimator, routed=False):

@@ -1063,7 +1063,8 @@ def test_compare_leaves_a_constant_series_out_of_the_mase_only_and_names_it_once
         main(argv)
     undefined = [str(w.message) for w in record if "MASE is undefined" in str(w.message)]
     assert undefined == ["MASE is undefined for 1 of the 3 series (series 'gone'): a history "
-                         "that repeats exactly every 4 step(s), a constant one for instance, "
+                         "that repeats exactly every 4 step(s) (or to within rounding), a "
+                         "constant one for instance, "
                          "has a seasonal-naive error of 0, MASE's scale; such series are left "
                          "out of the mase column only (and of the msis columns of --interval)"]
     out = capsys.readouterr().out
@@ -1100,7 +1101,7 @@ def test_compare_too_short_series_are_all_counted_and_named(tmp_path, capsys, no
     err = _usage_error([*argv, "--horizon", "36"], capsys)
     assert ("; 14 of the 14 series have fewer than 41 values (series 'long', 'new0', 'new1', "
             "'new2', 'new3', 'new4', 'new5', 'new6', 'new7', 'new8', ...): choose a shorter "
-            "--horizon\n") in err
+            "--horizon (at most 19 for the longest series to hold a training window)\n") in err
 
 
 @pytest.mark.parametrize("max_series", [None, 2])
@@ -1443,7 +1444,8 @@ def test_compare_prints_warnings_as_one_line_without_skattn_s_source(tmp_path):
     lines = [line for line in result.stderr.splitlines() if "Warning" in line]
     assert lines == ["python -m skattn compare: warning: MetricWarning: MASE is undefined for 1 "
                      "of the 3 series (series 'gone'): a history that repeats exactly every 4 "
-                     "step(s), a constant one for instance, has a seasonal-naive error of 0, "
+                     "step(s) (or to within rounding), a constant one for instance, has a "
+                     "seasonal-naive error of 0, "
                      "MASE's scale; such series are left out of the mase column only (and of "
                      "the msis columns of --interval)"]
     assert ".py:" not in result.stderr and "check_lengths(" not in result.stderr

@@ -89,12 +89,16 @@ def test_mase_of_a_series_that_repeats_to_rounding_is_undefined_as_of_an_exact_r
     for call in (lambda: seasonal_naive_scale(train, 12),
                  lambda: mase(test, test + 0.01, train, 12),
                  lambda: msis(test, test - 1, test + 1, train, 12)):
-        with pytest.raises(ValueError, match="undefined.*below 1e-12 of its largest"):
+        with pytest.raises(ValueError, match="undefined.*within 256 units in the last place"):
             call()
     # a series that really changes, however little against its level, keeps its scale: a count
-    # at 1e9 that grows by 1 a month
+    # at 1e9 that grows by 1 a month, and one near 5e12 that grows by 0 to 3 (13 significant
+    # digits: a tolerance of 1e-12 of the largest value called it a repeat)
     counts = 1e9 + np.arange(240.0)
     assert seasonal_naive_scale(counts, 12) == 12.0
+    growth = np.random.default_rng(0).integers(0, 4, 60).astype(float)
+    big = 5e12 + np.cumsum(growth)
+    assert seasonal_naive_scale(big, 1) == np.mean(np.abs(np.diff(big)))
 
 
 def test_backtest_leaves_out_the_mase_of_a_history_that_repeats_to_rounding():
@@ -397,3 +401,20 @@ def test_format_table_writes_small_values_that_round_to_0_in_exponent_notation()
     table = {"model": ["a", "b", "zero"], "mae": [4.2e-6, 3.1e-6, 0.0]}
     lines = format_table(table).splitlines()
     assert "4.200e-06" in lines[2] and "3.100e-06" in lines[3] and "| 0.000 |" in lines[4]
+
+
+def test_the_scorers_still_refuse_dates_and_text_in_y():
+    # reading pandas.NA as NaN converted a datetime column to nanoseconds (-1.6e18) and text
+    # to numbers, where mae refuses them
+    pd = pytest.importorskip("pandas")
+    from sklearn.linear_model import LinearRegression
+
+    from skattn.metrics import neg_mae_scorer
+    X = np.arange(8.0).reshape(4, 2)
+    model = LinearRegression().fit(X, np.zeros((4, 2)))
+    dates = pd.DataFrame({"a": pd.date_range("2020", periods=4),
+                          "b": pd.date_range("2021", periods=4)})
+    text = pd.DataFrame({"a": ["1", "2", "3", "4"], "b": ["5", "6", "7", "8"]})
+    for y in (dates, text, np.array([["1", "2"], ["3", None], ["5", "6"], ["7", "8"]], dtype=object)):
+        with pytest.raises(ValueError, match="must be numeric"):
+            neg_mae_scorer(model, X, y)
