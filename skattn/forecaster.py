@@ -1982,7 +1982,9 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             nothing_to_learn = left_out.all() or (early_stopping and left_out[:-n_val].all()
                                                   and not left_out[-n_val:].all())
             if not nothing_to_learn and not partial:
-                _warn_of_steps_never_observed(Ys)
+                # the rows the loss trains on: early stopping's validation rows are scored only
+                # (a step observed only there trained nothing either; review, session 32)
+                _warn_of_steps_never_observed(Ys[:-n_val] if early_stopping else Ys)
             if nothing_to_learn:
                 warnings.warn(self._windows_left_out_message(
                     n_samples if left_out.all() else n_samples - n_val,
@@ -2523,6 +2525,12 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                    for field in dataclasses.fields(wanted)
                    if field.name not in ignored
                    and getattr(fitted, field.name) != getattr(wanted, field.name)]
+        changed_names = {name for name, _, _ in changed}
+        # d_ff=None and stride=None follow d_model and patch_len: not changes of the user's
+        # ("set the old value back" of a parameter left at None; review, session 32)
+        derived = {"d_ff": self.d_ff is None and "d_model" in changed_names,
+                   "stride": self.stride is None and "patch_len" in changed_names}
+        changed = [change for change in changed if not derived.get(change[0], False)]
         if changed:
             listed = ", ".join(_changed_parameter_in_words(name, before, after, fitted, wanted)
                                for name, before, after in changed
@@ -2724,7 +2732,8 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             # (without the counts of this fit: backtest's fits at each origin warn alike, once)
             few_steps = (f", or a smaller batch_size (batch_size={self.batch_size} leaves fewer "
                          f"than {_FEW_STEPS_PER_EPOCH} optimiser steps an epoch)"
-                         if steps_per_epoch < _FEW_STEPS_PER_EPOCH and n_train > 1 else "")
+                         if steps_per_epoch < _FEW_STEPS_PER_EPOCH and n_train > 1
+                         and self.batch_size > 1 else "")
             warnings.warn(
                 f"AttentionForecaster: max_epochs={self.max_epochs} reached before training "
                 f"converged: {why}; consider raising max_epochs{few_steps}.",

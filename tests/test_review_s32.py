@@ -418,3 +418,37 @@ def test_the_scorers_still_refuse_dates_and_text_in_y():
     for y in (dates, text, np.array([["1", "2"], ["3", None], ["5", "6"], ["7", "8"]], dtype=object)):
         with pytest.raises(ValueError, match="must be numeric"):
             neg_mae_scorer(model, X, y)
+
+
+def test_the_never_observed_step_counts_the_training_rows_only():
+    from sklearn.exceptions import ConvergenceWarning
+    X, y = make_windows(10 + np.sin(np.arange(75) / 3), window=12, horizon=3)
+    y = y.copy()
+    y[:-12, 2] = np.nan  # step 3 observed only in early stopping's validation rows (the last 12)
+    with pytest.warns(UserWarning, match=r"horizon step\(s\) 3 \(of 3\)"):
+        _tiny(max_epochs=1, early_stopping=True, validation_fraction=0.2).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        _tiny(max_epochs=1).fit(X, y)  # without early stopping those rows train
+
+
+def test_no_smaller_batch_is_advised_at_batch_size_1():
+    from sklearn.exceptions import ConvergenceWarning
+    X, y = make_windows(np.arange(20.0) + np.sin(np.arange(20.0)), window=8, horizon=2)
+    with pytest.warns(ConvergenceWarning) as record:
+        _tiny(batch_size=1, max_epochs=1).fit(X[:5], y[:5])
+    assert all("batch_size" not in str(w.message) for w in record)
+
+
+def test_a_refusal_leaves_out_settings_that_followed_the_users_change():
+    X, y = _windows()
+    model = _tiny().fit(X, y)
+    with pytest.raises(ValueError, match=r"d_model \(8 -> 16\) changed") as error:
+        copy.deepcopy(model).set_params(d_model=16).partial_fit(X, y)
+    assert "d_ff" not in str(error.value)
+    with pytest.raises(ValueError, match=r"patch_len \(4 -> 2\) changed") as error:
+        copy.deepcopy(model).set_params(patch_len=2).partial_fit(X, y)
+    assert "stride" not in str(error.value)
+    with pytest.raises(ValueError, match=r"d_ff \(16 -> 8\)"):  # a d_ff the user set
+        copy.deepcopy(model).set_params(d_ff=8).partial_fit(X, y)
