@@ -497,6 +497,16 @@ def _parser():
     return parser
 
 
+def _cell_kind(text):
+    """What a CSV cell holds, to tell a header line from a line of data by its next line's:
+    'empty', 'number', 'time' (a date or time :func:`_time_value` reads) or 'text'."""
+    if not text.strip():
+        return "empty"
+    if _is_number(text):
+        return "number"
+    return "time" if _time_value(text) is not None else "text"
+
+
 def _is_number(text):
     """Whether a cell reads as a number to float(): how a headerless file's first line is told
     from a header. Lenient on purpose: a first line of '1_000' is read as data, and refused by
@@ -673,12 +683,14 @@ def _number_columns(header, row):
 _WIDE_HINT_ROWS = 100
 
 
-def _named_as_times(names):
-    """Whether the column ``names`` (two or more) all read as dates or times (2019-01,
-    2019-01-31, 2019Q1; not plain numbers such as years or store numbers): the columns of a file
+def _times_among(names):
+    """The column ``names`` that read as dates or times (2019-01, 2019-01-31, 2019Q1; not plain
+    numbers such as years or store numbers) when they are most of them (two or more, and all
+    but a fifth: a 'Total' or a numeric id column beside them), else []: the columns of a file
     with one row per series and one column per time step, as an Excel pivot or the M4
     competition's files have."""
-    return len(names) >= 2 and all(isinstance(_time_value(name), datetime) for name in names)
+    times = [name for name in names if isinstance(_time_value(name), datetime)]
+    return times if len(times) >= 2 and len(times) >= 0.8 * len(names) else []
 
 
 def _transposed_hint(time_names, others):
@@ -706,6 +718,13 @@ def _wide_hint(header, body):
     holds_numbers = [any(index < len(row) and _is_number(row[index]) for row in head)
                      for index in range(len(header))]
     numeric = [cell.strip() for cell, numbers in zip(header, holds_numbers) if numbers]
+    times = _times_among(numeric)
+    if times:
+        # before the check of a column naming each row: the ids may be numbers (store 101)
+        # and a 'Total' column may stand beside the months (review, session 32)
+        not_times = [cell.strip() for cell in header if cell.strip() not in times]
+        return _transposed_hint(times, [name for name in not_times if name not in numeric]
+                                or not_times)
     others = [index for index, numbers in enumerate(holds_numbers) if not numbers]
     # a wide file's time (or label) column names each row once; a long file's repeats each
     # time for each series, and its numbers include an id column (1, 2, 3)
@@ -714,8 +733,6 @@ def _wide_hint(header, body):
             for index in others):
         return ""
     others = [header[index].strip() for index in others]
-    if _named_as_times(numeric):
-        return _transposed_hint(numeric, others)
     melt = (f"pandas' df.melt(id_vars={others[0]!r}, var_name='unique_id', value_name='y')"
             if len(others) == 1 else "pandas' df.melt(var_name='unique_id', value_name='y')")
     return (f". A 'wide' file, one column per series ({_and(map(repr, numeric[:5]))}"
@@ -912,7 +929,11 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
         # a first line of numbers and times is data; one with a name among them ('ds', 101,
         # 102: stores by number) is a header, and got this advice instead of the wide file's
         # hint (CLI trial, session 32)
-        data_like = all(not cell.strip() or _time_value(cell) is not None for cell in first)
+        # (the kinds of its cells against the next line's: "A,2020-01-01,11" above
+        # "A,2020-02-01,12" is data, "ds,101,102" above "2018-01,100.1,201.8" a header; review)
+        second = next((row for _, row in rows[1:] if not _blank(row)), None)
+        data_like = second is None or list(map(_cell_kind, first)) == list(map(_cell_kind,
+                                                                                 second))
         headerless = ("; if the first line is data, add a header line naming the columns"
                       if data_like and any(_is_number(cell) for cell in first) else "")
         if (headerless and len(first) == 2 and re.fullmatch(r"-?[0-9]+", first[0].strip())
@@ -1097,7 +1118,8 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
             raise ValueError(f"{column_of_file} must hold finite numbers (no NaN or inf): line "
                              f"{lines[bad]} has {values[bad]}{series}")
         raise ValueError(_missing_value_message(column_of_file, values, lines, written, bad,
-                                                None if id_index is None else ids))
+                                                None if id_index is None else ids,
+                                                time_cells if time_index is not None else None))
     if id_index is None:
         ids = [None] * len(values)  # one series
     positions = {}  # id -> the indices of its rows, ids in the order of their first row
@@ -1304,7 +1326,20 @@ def _warn_of_alike_ids(path, column, positions, lines, shown=3):
     )
 
 
-def _missing_value_message(column_of_file, values, lines, written, first, ids=None):
+def _rows_in_time_order(rows, time_cells):
+    """The row indices ``rows`` of one series in the order of their --time-column cells, and
+    whether that order is the times' (False: the cells do not all read as times of one kind,
+    and the rows stay in the file's order)."""
+    if time_cells is None:
+        return rows, False
+    times = [_time_value(time_cells[row]) for row in rows]
+    if any(value is None for value in times) or len({_time_kind(value) for value in times}) > 1:
+        return rows, False
+    return rows[np.argsort(np.array(times, dtype=object), kind="stable")], True
+
+
+def _missing_value_message(column_of_file, values, lines, written, first, ids=None,
+                           time_cells=None):
     """The error for a missing value (an empty cell, NaN or a token of MISSING_TOKENS) of the
     value column, the first at index ``first``: where it is, how many there are, and what to do,
     since compare cannot guess what a missing value means (no sales, or not recorded).
@@ -1329,15 +1364,20 @@ def _missing_value_message(column_of_file, values, lines, written, first, ids=No
             if cell in ("-", "--") else "")
     rows = (np.arange(values.size) if ids is None
             else np.flatnonzero([name == ids[first] for name in ids]))
+    # in time order when --time-column gives it: a file newest first, whose store opened
+    # late, was told to interpolate, and one whose last months were empty that it "starts
+    # later" (review, session 32)
+    rows, by_time = _rows_in_time_order(rows, time_cells)
     gaps = np.isnan(values[rows])
     if not gaps.all() and not gaps[np.argmin(gaps):].any():
         # every missing value of the series comes before its first one: a product launched
         # later, a store opened later. "Fill with 0 or interpolate" could not fill those (and a
         # 0 reads as no sales); make_windows and backtest say to drop them (missing-values
         # trial, session 32)
+        order = "in time" if by_time else "in the file's order"
         return (f"{column_of_file} has a missing value: line {lines[first]} {written}{series}"
                 f"{others}. The series starts later: its first {int(np.argmin(gaps))} rows "
-                f"(in the file's order) have no value; drop those rows (pandas: "
+                f"({order}) have no value; drop those rows (pandas: "
                 f"df.dropna(subset=[...])), as compare does not guess what they mean{dash}")
     return (f"{column_of_file} has a missing value: line {lines[first]} {written}{series}"
             f"{others}. Fill the missing values (with 0 where they mean no sales, or by "
@@ -3164,17 +3204,19 @@ def _compare(args):
         if not builtin and args.id_column is None:
             unread = unread_number_columns(args.dataset, args.value_column, args.time_column)
             read = (args.value_column or DEFAULT_VALUE_COLUMN).strip()
-            if unread and _named_as_times([read] + unread):
+            times = _times_among([read] + unread) if unread else []
+            if read in times:
                 # a file of one row per series and one column per month, read as one series
                 # across the stores of one month, and scored without a word (CLI trial,
                 # session 32)
                 header = _csv_head(args.dataset)[0]
-                others = [cell.strip() for cell in header
-                          if cell.strip() not in unread and cell.strip() != read]
+                not_times = [cell.strip() for cell in header if cell.strip() not in times]
+                textual = [name for name in not_times if name not in unread]
                 warnings.warn(
                     f"column {read!r} and the columns beside it are named as times: column "
                     f"{read!r} holds one time step of every series, read here as one series"
-                    f"{_transposed_hint([read] + unread, others)}", UserWarning, stacklevel=2)
+                    f"{_transposed_hint(times, textual or not_times)}", UserWarning,
+                    stacklevel=2)
             elif unread:
                 notes.append(
                     f"one series, from column {args.value_column or DEFAULT_VALUE_COLUMN!r}; "

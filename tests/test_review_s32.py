@@ -452,3 +452,45 @@ def test_a_refusal_leaves_out_settings_that_followed_the_users_change():
     assert "stride" not in str(error.value)
     with pytest.raises(ValueError, match=r"d_ff \(16 -> 8\)"):  # a d_ff the user set
         copy.deepcopy(model).set_params(d_ff=8).partial_fit(X, y)
+
+
+def test_months_as_columns_beside_a_total_or_numeric_ids_get_the_melt_that_keeps_the_rows(
+        tmp_path, capsys):
+    months = [f"2019-{month:02d}" for month in range(1, 13)]
+    total = tmp_path / "total.csv"
+    total.write_text(",".join(["store", *months, "Grand Total"]) + "\n" + "".join(
+        ",".join([f"s{k}", *(str(10 + m) for m in range(12)), "200"]) + "\n" for k in range(3)))
+    numeric = tmp_path / "numeric.csv"
+    numeric.write_text(",".join(["store", *months]) + "\n" + "".join(
+        ",".join([str(101 + k), *(str(10 + m + 5 * k * k) for m in range(12))]) + "\n"
+        for k in range(3)))
+    for path in (total, numeric):
+        err = _compare_error(capsys, "--dataset", str(path))
+        assert "df.melt(id_vars='store', var_name='ds', value_name='y')" in err, err
+    with pytest.warns(UserWarning, match="named as times"):
+        _compare("--output", "none", "--dataset", str(numeric), "--value-column", "2019-01",
+                 "--horizon", "1", "--season-length", "1")
+    capsys.readouterr()
+
+
+def test_a_headerless_long_file_is_told_to_add_a_header(tmp_path, capsys):
+    path = tmp_path / "long.csv"
+    path.write_text("".join(f"A,2020-{month:02d}-01,{10 + month}\n" for month in range(1, 13)))
+    assert "add a header line" in _compare_error(capsys, "--dataset", str(path))
+
+
+def test_the_series_that_starts_later_is_judged_in_time_order(tmp_path, capsys):
+    # newest first: the store that opened late was told to interpolate, and one whose last
+    # months were empty that it "starts later"
+    months = [f"2022-{month:02d}" for month in range(12, 0, -1)]  # newest first
+    late = ["", ""] + [str(100 + k) for k in range(10)]  # in time order: the last two empty
+    path = tmp_path / "newest_first.csv"
+    path.write_text("store,ds,y\n" + "".join(f"A,{m},{v}\n" for m, v in zip(months, late)))
+    err = _compare_error(capsys, "--dataset", str(path), "--id-column", "store", "--time-column",
+                         "ds", "--value-column", "y", "--horizon", "2")
+    assert "starts later" not in err and "interpolating" in err
+    path.write_text("store,ds,y\n" + "".join(
+        f"A,{m},{v}\n" for m, v in zip(months, list(reversed(late)))))
+    err = _compare_error(capsys, "--dataset", str(path), "--id-column", "store", "--time-column",
+                         "ds", "--value-column", "y", "--horizon", "2")
+    assert "The series starts later: its first 2 rows (in time) have no value" in err
