@@ -3204,18 +3204,20 @@ def _compare(args):
         if not builtin and args.id_column is None:
             unread = unread_number_columns(args.dataset, args.value_column, args.time_column)
             read = (args.value_column or DEFAULT_VALUE_COLUMN).strip()
-            times = _times_among([read] + unread) if unread else []
-            if read in times:
+            # (not "times": the series' own times, which the plot and forecasts file read)
+            named_times = _times_among([read] + unread) if unread else []
+            if read in named_times:
                 # a file of one row per series and one column per month, read as one series
                 # across the stores of one month, and scored without a word (CLI trial,
                 # session 32)
                 header = _csv_head(args.dataset)[0]
-                not_times = [cell.strip() for cell in header if cell.strip() not in times]
+                not_times = [cell.strip() for cell in header
+                             if cell.strip() not in named_times]
                 textual = [name for name in not_times if name not in unread]
                 warnings.warn(
                     f"column {read!r} and the columns beside it are named as times: column "
                     f"{read!r} holds one time step of every series, read here as one series"
-                    f"{_transposed_hint(times, textual or not_times)}", UserWarning,
+                    f"{_transposed_hint(named_times, textual or not_times)}", UserWarning,
                     stacklevel=2)
             elif unread:
                 notes.append(
