@@ -1113,6 +1113,24 @@ def _changed_parameter_in_words(field, before, after, fitted, wanted):
     return f"{words.get(field, field)} ({before!r} -> {after!r})"
 
 
+def _warn_if_covariates_of_constant_windows_are_ignored(Xs, constant):
+    """A UserWarning when training windows whose target is constant (``constant``, (n,) bool, of
+    the scaled windows ``Xs`` (n, T, C)) have covariates that vary: with instance normalisation
+    such a window is forecast at its level whatever its covariates (its spread, 0, scales the
+    network's output), and its targets train nothing. A promotion flag ahead of a run of zero
+    sales was ignored: MAE 0.168 with the flag against 0.163 without it, 0.091 with
+    normalize=False (covariates trial, session 32)."""
+    varying = np.ptp(Xs[constant][:, :, 1:], axis=1).max(axis=1) > 0  # (n_constant,)
+    if varying.any():
+        warnings.warn(
+            f"AttentionForecaster: {int(varying.sum())} of {Xs.shape[0]} training windows have "
+            f"a constant target and covariates that vary: with normalize=True such a window is "
+            f"forecast at its level whatever its covariates say (a promotion ahead of a run of "
+            f"zero sales is ignored), and its targets train nothing; for such data (intermittent "
+            f"demand with covariates) use normalize=False",
+            UserWarning, stacklevel=stacklevel_of_caller(__name__, whole_package=True))
+
+
 def _warn_of_steps_never_observed(Ys):
     """A UserWarning naming the horizon steps of the targets ``Ys`` (n, horizon) that no row the
     loss reads observes (NaN in every window of weight > 0, or only in constant windows): their
@@ -1973,6 +1991,8 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                 # targets' one-step differences were ~5e8 in its units (loss 1e14; audit 18)
                 constant = np.ptp(Xs[:, :, 0], axis=1) == 0  # (n,)
                 if constant.any():
+                    if Xs.shape[2] > 1:
+                        _warn_if_covariates_of_constant_windows_are_ignored(Xs, constant)
                     Ys = Ys.copy()
                     Ys[constant] = np.nan
                 _warn_if_windows_dominate_the_loss(Xs[:, :, 0], Ys)

@@ -1219,6 +1219,38 @@ def check_future_times(history, future, what="future_covariates"):
             f"row is the first forecast step's. Give the rows of the steps after the history "
             f"(e.g. covariates.loc[covariates.index > history.index[-1]]), or pass "
             f"{what}.to_numpy() to pair them by position on purpose")
+    # nor later than the next step, when the history's index gives its step: rows from a day
+    # late were paired with the steps before them, a promotion forecast a day early (a false
+    # spike of 13.0 against 10.1; covariates trial, session 32)
+    expected = _next_time(found_history[0])
+    if expected is not None and first != expected:
+        raise ValueError(
+            f"{what} starts at {first}, not at the step after the history's last time {last} "
+            f"({expected}): its first row is the first forecast step's, so every row would be "
+            f"paired with an earlier step than its own. Give the rows from {expected} on (e.g. "
+            f"covariates.loc[{str(expected)!r}:]), or pass {what}.to_numpy() to pair them by "
+            f"position on purpose")
+
+
+def _next_time(index):
+    """The time after the last of a DatetimeIndex or PeriodIndex ``index`` by its own step (its
+    freq, or the one pandas infers from three or more times), or None when it has none (an
+    irregular index, business days inferred as none, fewer than three times)."""
+    import pandas as pd
+    if isinstance(index, pd.PeriodIndex):
+        return index[-1] + 1
+    freq = index.freq
+    if freq is None and len(index) >= 3:
+        try:
+            freq = pd.infer_freq(index)
+        except (TypeError, ValueError):
+            return None
+    if freq is None:
+        return None
+    try:
+        return index[-1] + pd.tseries.frequencies.to_offset(freq)
+    except (TypeError, ValueError):
+        return None
 
 
 def _as_covariates(values, n_steps, what, irregular=None, number=None, series=None,

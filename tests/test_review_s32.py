@@ -494,3 +494,43 @@ def test_the_series_that_starts_later_is_judged_in_time_order(tmp_path, capsys):
     err = _compare_error(capsys, "--dataset", str(path), "--id-column", "store", "--time-column",
                          "ds", "--value-column", "y", "--horizon", "2")
     assert "The series starts later: its first 2 rows (in time) have no value" in err
+
+
+def test_fit_warns_that_covariates_of_constant_windows_are_ignored():
+    # a run of zero sales before a scheduled promotion: forecast at its level, 0, whatever the
+    # flag says (normalize=True), and without a word
+    from sklearn.exceptions import ConvergenceWarning
+    rng = np.random.default_rng(0)
+    promo = (rng.random(200) < 0.1).astype(float)
+    sales = 3.0 * promo
+    flag = np.roll(promo, -4)  # the promotions known 4 steps ahead
+    X, y = make_windows(sales, window=12, horizon=4, covariates=flag)
+    with pytest.warns(UserWarning, match=r"training windows have a constant target and "
+                                         r"covariates that vary: with normalize=True"):
+        _tiny(max_epochs=1).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        _tiny(max_epochs=1, normalize=False).fit(X, y)
+        X1, y1 = make_windows(sales + rng.normal(0, 0.1, 200), window=12, horizon=4)
+        _tiny(max_epochs=1).fit(X1, y1)  # no covariates: nothing to ignore
+
+
+def test_future_covariates_must_start_at_the_step_after_the_history():
+    # rows dated a day late were accepted and paired with the steps before them
+    pd = pytest.importorskip("pandas")
+    days = pd.date_range("2025-01-01", periods=60, freq="D")
+    flag = pd.Series((np.arange(60) % 7 == 0).astype(float), index=days)
+    sales = pd.Series(10 + 3 * flag.to_numpy() + np.sin(np.arange(60.0)), index=days)
+    X, y = make_windows(sales.to_numpy(), window=14, horizon=4, covariates=flag.to_numpy())
+    model = _tiny(max_epochs=1).fit(X, y)
+    history = pd.concat([sales, flag], axis=1)
+    future_days = pd.date_range("2025-03-02", periods=4, freq="D")  # the steps after 2025-03-01
+    future = pd.Series(np.ones(4), index=future_days)
+    model.forecast(history, 4, future_covariates=future)  # accepted
+    late = pd.Series(np.ones(4), index=future_days + pd.Timedelta(days=1))
+    with pytest.raises(ValueError, match=r"starts at 2025-03-03 00:00:00, not at the step after "
+                                         r"the history's last time 2025-03-01 00:00:00 "
+                                         r"\(2025-03-02 00:00:00\)"):
+        model.forecast(history, 4, future_covariates=late)
+    model.forecast(history, 4, future_covariates=late.to_numpy())  # by position, on purpose
