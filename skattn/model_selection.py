@@ -1670,6 +1670,18 @@ def backtest(
         if len(covariate_list) != n_series:
             raise ValueError(f"covariates must give one array per series: {len(covariate_list)} "
                              f"arrays for {n_series} series")
+        # None entries as make_windows reads them: every one None is no covariates, some None
+        # an error saying so (backtest said "must have shape ... got ()"; covariates trial,
+        # session 32)
+        nones = [i for i, c in enumerate(covariate_list) if c is None]
+        if nones and len(nones) < n_series:
+            raise ValueError(
+                f"covariates[{nones[0]}] is None: no covariates for that series, while "
+                f"covariates[{next(i for i in range(n_series) if i not in nones)}] has some; "
+                f"pass an array for every series, or covariates=None for none")
+        if nones:
+            covariates = None
+    if covariates is not None:
         covariate_arrays = [
             _as_covariates(c, arrays[i].size, "covariates" if single else f"covariates[{i}]",
                            irregular=irregular, number=i, series=series_list[i],
@@ -1830,6 +1842,15 @@ def backtest(
                             f"observed; this model takes no missing targets: give "
                             f"min_target=None, or models that take them, such as "
                             f"AttentionForecaster)") from exc
+                    if (covariate_arrays is not None and isinstance(exc, ValueError)
+                            and "dim 3" in str(exc)):
+                        # scikit-learn's "Found array with dim 3" named no cause (covariates
+                        # trial, session 32)
+                        raise ValueError(
+                            f"model {name!r}: {exc} (with covariates the windows are 3-D, "
+                            f"(n_windows, window, 1 + n_covariates): a model of 2-D rows needs "
+                            f"them flattened first, e.g. make_pipeline(FunctionTransformer("
+                            f"lambda X: X.reshape(len(X), -1)), Ridge()))") from exc
                     raise _naming_the_model(exc, name) from exc
                 origin_fit_seconds = time.perf_counter() - started
                 fit_seconds += origin_fit_seconds

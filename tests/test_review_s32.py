@@ -534,3 +534,25 @@ def test_future_covariates_must_start_at_the_step_after_the_history():
                                          r"\(2025-03-02 00:00:00\)"):
         model.forecast(history, 4, future_covariates=late)
     model.forecast(history, 4, future_covariates=late.to_numpy())  # by position, on purpose
+
+
+def test_backtest_reads_none_covariates_as_make_windows_does():
+    from skattn.baselines import NaiveForecaster
+    from skattn.model_selection import backtest
+    t = np.arange(60.0)
+    series = [10 + np.sin(t / 3), 20 + np.cos(t / 4)]
+    plain = backtest({"naive": NaiveForecaster()}, series, 4, 12)
+    nones = backtest({"naive": NaiveForecaster()}, series, 4, 12, covariates=[None, None])
+    assert list(nones["mae"]) == list(plain["mae"])
+    with pytest.raises(ValueError, match=r"covariates\[1\] is None: no covariates for that "
+                                         r"series, while covariates\[0\] has some"):
+        backtest({"naive": NaiveForecaster()}, series, 4, 12, covariates=[t, None])
+
+
+def test_backtest_tells_a_2d_model_that_covariates_make_the_windows_3d():
+    from sklearn.linear_model import Ridge
+
+    from skattn.model_selection import backtest
+    t = np.arange(60.0)
+    with pytest.raises(ValueError, match=r"with covariates the windows are 3-D"):
+        backtest({"ridge": Ridge()}, 10 + np.sin(t / 3), 4, 12, covariates=np.cos(t))
