@@ -686,11 +686,14 @@ _WIDE_HINT_ROWS = 100
 def _times_among(names):
     """The column ``names`` that read as dates or times (2019-01, 2019-01-31, 2019Q1; not plain
     numbers such as years or store numbers) when they are most of them (two or more, and all
-    but a fifth: a 'Total' or a numeric id column beside them), else []: the columns of a file
+    but a fifth or all but two: a 'Total' or a numeric id column beside them), else []: the
+    columns of a file
     with one row per series and one column per time step, as an Excel pivot or the M4
     competition's files have."""
     times = [name for name in names if isinstance(_time_value(name), datetime)]
-    return times if len(times) >= 2 and len(times) >= 0.8 * len(names) else []
+    # all but two (a numeric id and a Total beside six months; review, session 32) or a fifth
+    most = len(times) >= min(0.8 * len(names), len(names) - 2)
+    return times if len(times) >= 2 and most else []
 
 
 def _transposed_hint(time_names, others):
@@ -932,8 +935,10 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
         # (the kinds of its cells against the next line's: "A,2020-01-01,11" above
         # "A,2020-02-01,12" is data, "ds,101,102" above "2018-01,100.1,201.8" a header; review)
         second = next((row for _, row in rows[1:] if not _blank(row)), None)
-        data_like = second is None or list(map(_cell_kind, first)) == list(map(_cell_kind,
-                                                                                 second))
+        # (an empty cell matches any: a missing value on line 2; review, session 32)
+        data_like = second is None or (len(first) == len(second) and all(
+            "empty" in (one, two) or one == two
+            for one, two in zip(map(_cell_kind, first), map(_cell_kind, second))))
         headerless = ("; if the first line is data, add a header line naming the columns"
                       if data_like and any(_is_number(cell) for cell in first) else "")
         if (headerless and len(first) == 2 and re.fullmatch(r"-?[0-9]+", first[0].strip())

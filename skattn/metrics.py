@@ -583,13 +583,17 @@ def _smape_of_pair(y_true, y_pred, sample_weight=None):
 #: 5e12 that grows by 1: 1,024 ulps; a tolerance of 1e-12 of the largest value called it a
 #: repeat: review, session 32). Longer computed series (t < 1,000: 9.2e-14, 414 ulps) are past it
 _REPEAT_ULPS = 256
+#: or within this fraction of the series' range (max - min): its differences are then rounding
+#: next to how far it moves (``sin(2 pi t / 24)`` over 2,016 steps: 9.2e-14 against a range of 2)
+_REPEAT_SPREAD = 1e-12
 
 
 def _repeats_every_season(y_train, season_length):
     """Whether the 1-D float array ``y_train`` has more than ``season_length`` values and repeats
     every ``season_length`` steps (a constant series with any season) exactly or to within
-    ``_REPEAT_ULPS`` units in the last place of its largest magnitude: its seasonal-naive error,
-    the scale of MASE and MSIS, is then 0 or rounding.
+    rounding (``_REPEAT_ULPS`` units in the last place of its largest magnitude, or
+    ``_REPEAT_SPREAD`` of its range): its seasonal-naive error, the scale of MASE and MSIS, is
+    then 0 or rounding.
 
     A periodic series computed in float64 repeats only to rounding: the scale of
     ``10 + sin(2 pi t / 12)``, 2.9e-15, made the MASE of the exact seasonal-naive forecast 1.74
@@ -600,8 +604,15 @@ def _repeats_every_season(y_train, season_length):
         differences = np.abs(y_train[season_length:] - y_train[:-season_length])
     largest = np.max(np.abs(y_train))
     # eps * largest rather than np.spacing(largest): the subnormals' spacing is no rounding
-    # of theirs (values of 1e-310 whose differences are 1e-321 are a scale to refuse by name)
-    return bool(np.all(differences <= _REPEAT_ULPS * np.finfo(np.float64).eps * largest))
+    # of theirs (values of 1e-310 whose differences are 1e-321 are a scale to refuse by name).
+    # Or within _REPEAT_SPREAD of the series' own range: a longer computed series' rounding
+    # grows with its angle (sin over 2,016 hours: 9.2e-14, 414 ulps), while a count near 5e12
+    # that grows by 1 has a range far above its differences (review, session 32)
+    with np.errstate(over="ignore"):
+        spread = float(np.ptp(y_train))
+    tolerance = max(_REPEAT_ULPS * np.finfo(np.float64).eps * largest,
+                    _REPEAT_SPREAD * spread if np.isfinite(spread) else 0.0)
+    return bool(np.all(differences <= tolerance))
 
 
 def _seasonal_pairs(y_train, season_length, metric="MASE"):
@@ -624,8 +635,9 @@ def _seasonal_pairs(y_train, season_length, metric="MASE"):
     if _repeats_every_season(y_train, season_length):
         raise ValueError(
             f"{metric} is undefined: the training series repeats exactly with period "
-            f"{season_length} (its seasonal-naive error is 0, or within "
-            f"{_REPEAT_ULPS} units in the last place of its largest magnitude: rounding)"
+            f"{season_length} (its seasonal-naive error is 0, or rounding: "
+            f"within {_REPEAT_ULPS} units in the last place of its largest magnitude or "
+            f"{_REPEAT_SPREAD:g} of its range)"
         )
     return y_train[season_length:], y_train[:-season_length]
 
@@ -651,8 +663,9 @@ def seasonal_naive_scale(y_train, season_length=1):
     ValueError
         When the training series has ``season_length`` values or fewer, or its scale is 0 (a series
         that repeats exactly every ``season_length`` steps: MASE is undefined) or rounding (every
-        seasonal difference within 256 units in the last place of the series' largest magnitude, as
-        a periodic series computed in float64 repeats), or the scale lies outside float64's range.
+        seasonal difference within 256 units in the last place of the series' largest magnitude, or
+        1e-12 of its range, as a periodic series computed in float64 repeats), or the scale lies
+        outside float64's range.
 
     Examples
     --------

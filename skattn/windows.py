@@ -1219,8 +1219,8 @@ def check_future_times(history, future, what="future_covariates"):
             f"row is the first forecast step's. Give the rows of the steps after the history "
             f"(e.g. covariates.loc[covariates.index > history.index[-1]]), or pass "
             f"{what}.to_numpy() to pair them by position on purpose")
-    # nor later than the next step, when the history's index gives its step: rows from a day
-    # late were paired with the steps before them, a promotion forecast a day early (a false
+    # nor later than the next step, when the history's index declares its step: rows from a
+    # day late were paired with the steps before them, a promotion forecast a day early (a false
     # spike of 13.0 against 10.1; covariates trial, session 32)
     expected = _next_time(found_history[0])
     if expected is not None and first != expected:
@@ -1233,22 +1233,20 @@ def check_future_times(history, future, what="future_covariates"):
 
 
 def _next_time(index):
-    """The time after the last of a DatetimeIndex or PeriodIndex ``index`` by its own step (its
-    freq, or the one pandas infers from three or more times), or None when it has none (an
-    irregular index, business days inferred as none, fewer than three times)."""
+    """The time after the last of a DatetimeIndex or PeriodIndex ``index`` by its declared step
+    (a PeriodIndex's, or a DatetimeIndex's ``freq``), or None when it declares none.
+
+    Not a step pandas infers: a few weeks of trading days look like business days, and the
+    day after Labor Day was refused as not the next one (review, session 32). From
+    ``date_range``, which steps by the calendar: a daily index across a clock change is at
+    midnight on both sides (``last + freq`` was an hour off, and refused the right next day)."""
     import pandas as pd
     if isinstance(index, pd.PeriodIndex):
         return index[-1] + 1
-    freq = index.freq
-    if freq is None and len(index) >= 3:
-        try:
-            freq = pd.infer_freq(index)
-        except (TypeError, ValueError):
-            return None
-    if freq is None:
+    if index.freq is None:
         return None
     try:
-        return index[-1] + pd.tseries.frequencies.to_offset(freq)
+        return pd.date_range(start=index[-1], periods=2, freq=index.freq)[1]
     except (TypeError, ValueError):
         return None
 

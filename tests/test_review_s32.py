@@ -89,7 +89,9 @@ def test_mase_of_a_series_that_repeats_to_rounding_is_undefined_as_of_an_exact_r
     for call in (lambda: seasonal_naive_scale(train, 12),
                  lambda: mase(test, test + 0.01, train, 12),
                  lambda: msis(test, test - 1, test + 1, train, 12)):
-        with pytest.raises(ValueError, match="undefined.*within 256 units in the last place"):
+        with pytest.raises(ValueError, match="undefined.*rounding: within 256 units in the "
+                                             "last place of its largest magnitude or 1e-12 of "
+                                             "its range"):
             call()
     # a series that really changes, however little against its level, keeps its scale: a count
     # at 1e9 that grows by 1 a month, and one near 5e12 that grows by 0 to 3 (13 significant
@@ -99,6 +101,10 @@ def test_mase_of_a_series_that_repeats_to_rounding_is_undefined_as_of_an_exact_r
     growth = np.random.default_rng(0).integers(0, 4, 60).astype(float)
     big = 5e12 + np.cumsum(growth)
     assert seasonal_naive_scale(big, 1) == np.mean(np.abs(np.diff(big)))
+    # a longer computed series, whose rounding grows with the angle: 9.2e-14 over 2,016 hours
+    hours = np.sin(2 * np.pi * np.arange(2016) / 24)
+    with pytest.raises(ValueError, match="undefined"):
+        mase(hours[-24:], hours[-24:] + 1e-9, hours[:-24], 24)
 
 
 def test_backtest_leaves_out_the_mase_of_a_history_that_repeats_to_rounding():
@@ -505,8 +511,9 @@ def test_fit_warns_that_covariates_of_constant_windows_are_ignored():
     sales = 3.0 * promo
     flag = np.roll(promo, -4)  # the promotions known 4 steps ahead
     X, y = make_windows(sales, window=12, horizon=4, covariates=flag)
-    with pytest.warns(UserWarning, match=r"training windows have a constant target and "
-                                         r"covariates that vary: with normalize=True"):
+    with pytest.warns(UserWarning, match=r"^AttentionForecaster: 5% or more of the training "
+                                         r"windows have a constant target and covariates that "
+                                         r"vary: with normalize=True"):
         _tiny(max_epochs=1).fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
@@ -514,6 +521,13 @@ def test_fit_warns_that_covariates_of_constant_windows_are_ignored():
         _tiny(max_epochs=1, normalize=False).fit(X, y)
         X1, y1 = make_windows(sales + rng.normal(0, 0.1, 200), window=12, horizon=4)
         _tiny(max_epochs=1).fit(X1, y1)  # no covariates: nothing to ignore
+        # one closed fortnight in three years of daily data: no reason to drop normalisation
+        daily = 100 + 10 * np.sin(np.arange(1095) * 2 * np.pi / 7) + rng.normal(0, 1, 1095)
+        daily[500:514] = 0.0
+        weekday = (np.arange(1095) % 7 == 0).astype(float)
+        X2, y2 = make_windows(daily, window=7, horizon=1, covariates=weekday)
+        _tiny(max_epochs=1).fit(X2, y2)
+        _tiny(max_epochs=1).partial_fit(X, y)  # a batch of a stream: not for partial_fit
 
 
 def test_future_covariates_must_start_at_the_step_after_the_history():
@@ -556,3 +570,30 @@ def test_backtest_tells_a_2d_model_that_covariates_make_the_windows_3d():
     t = np.arange(60.0)
     with pytest.raises(ValueError, match=r"with covariates the windows are 3-D"):
         backtest({"ridge": Ridge()}, 10 + np.sin(t / 3), 4, 12, covariates=np.cos(t))
+
+
+def test_the_next_step_is_the_calendars_across_a_clock_change_and_never_inferred():
+    pd = pytest.importorskip("pandas")
+    from skattn.windows import check_future_times
+    days = pd.date_range("2021-03-20", "2021-03-28", freq="D", tz="Europe/Berlin")
+    history = pd.Series(np.arange(days.size, dtype=float), index=days)
+    after = pd.Series([1.0, 2.0], index=pd.date_range("2021-03-29", periods=2, freq="D",
+                                                       tz="Europe/Berlin"))
+    check_future_times(history, after)  # midnight after the clock change: the next day
+    # trading days: a few weeks look like business days, and the day after Labor Day is next
+    trading = pd.DatetimeIndex(pd.bdate_range("2024-08-05", "2024-08-30"), freq=None)
+    check_future_times(pd.Series(np.ones(trading.size), index=trading),
+                       pd.Series([1.0], index=pd.DatetimeIndex(["2024-09-03"])))
+
+
+def test_six_months_beside_numeric_ids_and_a_total_and_a_gap_on_line_2(tmp_path, capsys):
+    months = [f"2019-{month:02d}" for month in range(1, 7)]
+    path = tmp_path / "six.csv"
+    path.write_text(",".join(["store", *months, "Total"]) + "\n" + "".join(
+        ",".join([str(101 + k), *(str(10 + m + k) for m in range(6)), "99"]) + "\n"
+        for k in range(3)))
+    assert "var_name='ds'" in _compare_error(capsys, "--dataset", str(path))
+    headerless = tmp_path / "gap.csv"
+    headerless.write_text("A,2020-01-01,11\nA,2020-02-01,\n" + "".join(
+        f"A,2020-{month:02d}-01,{10 + month}\n" for month in range(3, 13)))
+    assert "add a header line" in _compare_error(capsys, "--dataset", str(headerless))
