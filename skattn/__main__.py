@@ -935,9 +935,10 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
         # (the kinds of its cells against the next line's: "A,2020-01-01,11" above
         # "A,2020-02-01,12" is data, "ds,101,102" above "2018-01,100.1,201.8" a header; review)
         second = next((row for _, row in rows[1:] if not _blank(row)), None)
-        # (an empty cell matches any: a missing value on line 2; review, session 32)
+        # (an empty cell of line 2 matches any: a missing value; one of line 1 does not: the
+        # index column pandas' to_csv leaves unnamed; review, session 32)
         data_like = second is None or (len(first) == len(second) and all(
-            "empty" in (one, two) or one == two
+            two == "empty" or one == two
             for one, two in zip(map(_cell_kind, first), map(_cell_kind, second))))
         headerless = ("; if the first line is data, add a header line naming the columns"
                       if data_like and any(_is_number(cell) for cell in first) else "")

@@ -49,6 +49,8 @@ _COSINE_WARMUP_FRACTION = 0.05  # of the planned optimiser steps, for lr_schedul
 # windows of a constant target with covariates that vary, as a share of the training windows,
 # from which fit warns that those covariates are ignored (normalize=True)
 _CONSTANT_COVARIATE_SHARE = 0.05
+# ... or from this many of them (a panel's pooled windows hid one intermittent series' 20)
+_CONSTANT_COVARIATE_COUNT = 20
 # fewer optimiser steps an epoch than this: the max_epochs warning suggests a smaller batch_size
 _FEW_STEPS_PER_EPOCH = 10
 # epochs of one fit before "the loss never fell below the level forecast's" is a finding; the
@@ -1127,10 +1129,13 @@ def _warn_if_covariates_of_constant_windows_are_ignored(Xs, constant):
     # a share, not a count: one closed fortnight in three years of daily data is no reason to
     # drop normalisation, and a text without this fit's counts is said once over a backtest's
     # origins (review, session 32)
-    if varying.sum() >= _CONSTANT_COVARIATE_SHARE * Xs.shape[0]:
+    # (or a count: one intermittent series among 20 steady ones stays under the share of a
+    # panel's pooled windows; review, session 32)
+    if varying.sum() >= min(_CONSTANT_COVARIATE_SHARE * Xs.shape[0], _CONSTANT_COVARIATE_COUNT):
         warnings.warn(
             f"AttentionForecaster: {_CONSTANT_COVARIATE_SHARE:.0%} or more of the training "
-            f"windows have a constant target and covariates that vary: with normalize=True such "
+            f"windows (or {_CONSTANT_COVARIATE_COUNT} or more) have a constant target and "
+            f"covariates that vary: with normalize=True such "
             f"a window is forecast at its level whatever its covariates say (a promotion ahead "
             f"of a run of zero sales is ignored), and its targets train nothing; for such data "
             f"(intermittent demand with covariates) use normalize=False",

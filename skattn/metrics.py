@@ -610,8 +610,11 @@ def _repeats_every_season(y_train, season_length):
     # that grows by 1 has a range far above its differences (review, session 32)
     with np.errstate(over="ignore"):
         spread = float(np.ptp(y_train))
+    # (not for differences that are all whole numbers, which are exact: a count with a swing
+    # of 5e12 that grows by 1 a season; review, session 32)
+    exact = bool(np.all(differences == np.floor(differences)))
     tolerance = max(_REPEAT_ULPS * np.finfo(np.float64).eps * largest,
-                    _REPEAT_SPREAD * spread if np.isfinite(spread) else 0.0)
+                    _REPEAT_SPREAD * spread if np.isfinite(spread) and not exact else 0.0)
     return bool(np.all(differences <= tolerance))
 
 

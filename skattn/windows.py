@@ -1246,9 +1246,13 @@ def _next_time(index):
     if index.freq is None:
         return None
     try:
-        return pd.date_range(start=index[-1], periods=2, freq=index.freq)[1]
+        steps = pd.date_range(start=index[-1], periods=2, freq=index.freq)
     except (TypeError, ValueError):
         return None
+    # a freq the last time is not on (month starts in UTC shown in US/Eastern: tz_convert
+    # keeps freq 'MS'): date_range rolls forward to the next anchor, a step too far, and the
+    # right next row was refused (review, session 32)
+    return steps[1] if steps[0] == index[-1] else None
 
 
 def _as_covariates(values, n_steps, what, irregular=None, number=None, series=None,

@@ -512,8 +512,8 @@ def test_fit_warns_that_covariates_of_constant_windows_are_ignored():
     flag = np.roll(promo, -4)  # the promotions known 4 steps ahead
     X, y = make_windows(sales, window=12, horizon=4, covariates=flag)
     with pytest.warns(UserWarning, match=r"^AttentionForecaster: 5% or more of the training "
-                                         r"windows have a constant target and covariates that "
-                                         r"vary: with normalize=True"):
+                                         r"windows \(or 20 or more\) have a constant target and "
+                                         r"covariates that vary: with normalize=True"):
         _tiny(max_epochs=1).fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
@@ -597,3 +597,40 @@ def test_six_months_beside_numeric_ids_and_a_total_and_a_gap_on_line_2(tmp_path,
     headerless.write_text("A,2020-01-01,11\nA,2020-02-01,\n" + "".join(
         f"A,2020-{month:02d}-01,{10 + month}\n" for month in range(3, 13)))
     assert "add a header line" in _compare_error(capsys, "--dataset", str(headerless))
+
+
+def test_late_review_cases(tmp_path, capsys):
+    pd = pytest.importorskip("pandas")
+    from skattn.metrics import seasonal_naive_scale
+    from skattn.windows import check_future_times
+    # month starts in UTC shown in US/Eastern keep freq 'MS' off its anchor: not refused
+    utc = pd.date_range("2020-01-01", "2021-12-01", freq="MS", tz="UTC")
+    eastern = utc.tz_convert("US/Eastern")
+    future = pd.date_range("2022-01-01", periods=2, freq="MS", tz="UTC").tz_convert("US/Eastern")
+    check_future_times(pd.Series(np.ones(eastern.size), index=eastern),
+                       pd.Series([1.0, 1.0], index=future))
+    # whole-number seasonal differences are exact, however large the swing
+    swing = np.tile([0.0, 5e12], 30) + np.repeat(np.arange(30.0), 2)
+    assert seasonal_naive_scale(swing, 2) == 1.0
+    # pandas' to_csv of a frame: an unnamed index column in the header, not a headerless file
+    path = tmp_path / "frame.csv"
+    path.write_text(",0,1,2\n" + "".join(f"{k},{10 + k},{20 + k},{30 + k}\n" for k in range(12)))
+    assert "add a header line" not in _compare_error(capsys, "--dataset", str(path))
+
+
+def test_one_intermittent_series_in_a_panel_is_warned_of():
+    from sklearn.exceptions import ConvergenceWarning
+    rng = np.random.default_rng(0)
+    series, covariates = [], []
+    for _ in range(20):
+        series.append(50 + 5 * np.sin(np.arange(200) * 2 * np.pi / 7) + rng.normal(0, 1, 200))
+        covariates.append((rng.random(200) < 0.1).astype(float))
+    promo = (rng.random(200) < 0.1).astype(float)
+    series.append(3.0 * promo)
+    covariates.append(np.roll(promo, -4))
+    X, y = make_windows(series, window=12, horizon=4, covariates=covariates)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        _tiny(max_epochs=1).fit(X, y)
+    assert any("constant target and covariates that vary" in str(w.message) for w in record)
