@@ -702,7 +702,8 @@ def _transposed_hint(time_names, others):
     reshaped with the months as series and the stores as time steps, as the wide file's hint
     had it, it ran and was scored without a word (CLI trial, session 32)."""
     ids = others[0] if len(others) == 1 else "<the column naming the series>"
-    return (f". One row per series and one column per time step ({', '.join(map(repr, time_names[:3]))}"
+    shown = ", ".join(map(repr, time_names[:3]))
+    return (f". One row per series and one column per time step ({shown}"
             f"{', ...' if len(time_names) > 3 else ''} read as times)? compare reads a 'long' "
             f"file, one row per series and time step: reshape it first, e.g. with pandas' "
             f"df.melt(id_vars={ids!r}, var_name='ds', value_name='y'), then give --id-column "

@@ -1126,11 +1126,10 @@ def _warn_if_covariates_of_constant_windows_are_ignored(Xs, constant):
     sales was ignored: MAE 0.168 with the flag against 0.163 without it, 0.091 with
     normalize=False (covariates trial, session 32)."""
     varying = np.ptp(Xs[constant][:, :, 1:], axis=1).max(axis=1) > 0  # (n_constant,)
-    # a share, not a count: one closed fortnight in three years of daily data is no reason to
-    # drop normalisation, and a text without this fit's counts is said once over a backtest's
-    # origins (review, session 32)
-    # (or a count: one intermittent series among 20 steady ones stays under the share of a
-    # panel's pooled windows; review, session 32)
+    # from a share or a count, not from any window: one closed fortnight in three years of daily
+    # data (8 windows) is no reason to drop normalisation, while one intermittent series among
+    # 20 steady ones (20 windows) is under the share of a panel's pooled windows; and a text
+    # without this fit's counts is said once over a backtest's origins (reviews, session 32)
     if varying.sum() >= min(_CONSTANT_COVARIATE_SHARE * Xs.shape[0], _CONSTANT_COVARIATE_COUNT):
         warnings.warn(
             f"AttentionForecaster: {_CONSTANT_COVARIATE_SHARE:.0%} or more of the training "
@@ -1278,11 +1277,12 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         Improvement that counts, on the validation score with early stopping, on the training loss
         without it.
     lr_schedule : {"constant", "cosine"}, default="constant"
-        "cosine": linear warm-up over the first 5% of the planned steps (rounded down; below 40 steps a warm-up of at most one step, which runs at
-        ``learning_rate``: none), then cosine decay towards 0 at the end of ``max_epochs`` (the last
-        step's rate is above 0). :meth:`partial_fit` plans one epoch per call, so with "cosine"
-        every call warms up and decays over its own epoch (a warm restart per call); a call of
-        one step trains at ``learning_rate``, as "constant" does.
+        "cosine": linear warm-up over the first 5% of the planned steps (rounded down; below
+        40 steps the warm-up, of one step at most, runs at ``learning_rate``: none), then cosine
+        decay towards 0 at the end of ``max_epochs`` (the last step's rate is above 0).
+        :meth:`partial_fit` plans one epoch per call, so with "cosine" every call warms up and
+        decays over its own epoch (a warm restart per call); a call of one step trains at
+        ``learning_rate``, as "constant" does.
     clip_grad_norm : float or None, default=1.0
         Clip the global gradient norm of each step to this value; None disables clipping.
     dtype : {"float32", "float64"}, default="float32"

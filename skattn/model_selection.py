@@ -1393,8 +1393,8 @@ def backtest(
         1 (or more, or True) prints a line per model and origin with that origin's ``fit`` and
         ``predict`` seconds and the model's totals so far (which end as the table's
         ``fit_seconds`` and ``predict_seconds``); 2 or more also joblib's progress lines (on
-        stderr) while local models of a library forecast many series. A negative value is a ValueError, as in
-        scikit-learn.
+        stderr) while local models of a library forecast many series. A negative value is a
+        ValueError, as in scikit-learn.
     return_forecasts : bool, default False
         Also return the forecasts.
     sort_by : {"smape", "mase", "mae", "rmse"}, an msis column, or None, default "smape"

@@ -10,7 +10,8 @@ always ends the last patch, a window shorter than one patch still gives one toke
 ``stride <= patch_len``, every observed step lies in some patch. (A stride longer than the patch
 skips the ``stride - patch_len`` steps between patches: attention never sees them; they reach
 the forecast only through the linear skip path, which reads the target channel alone, and through
-every channel's instance-normalisation statistics.) The gradient of the padded steps flows back to the first step.
+every channel's instance-normalisation statistics.) The gradient of the padded steps flows back
+to the first step.
 """
 from __future__ import annotations
 
