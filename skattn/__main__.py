@@ -2414,11 +2414,13 @@ def check_lengths(series, horizon, season_length, ids=None):
                         f"{needed} values (series {_series_named(too_short, ids)})")
             # --skip-short only when the series it keeps hold a training window too: following
             # the advice met the next error (fuzzing, session 32)
-            message += (f": leave {them} out with --skip-short, or choose a shorter --horizon"
-                        if len(too_short) < len(series) and longest - horizon > horizon else
-                        f": choose a shorter --horizon (at most {(longest - 1) // 2} for the "
-                        f"longest series to hold a training window)"
-                        if longest - horizon <= horizon else ": choose a shorter --horizon")
+            if longest - horizon <= horizon:
+                message += (f": choose a shorter --horizon (at most {(longest - 1) // 2} for "
+                            f"the longest series to hold a training window)")
+            elif len(too_short) < len(series):
+                message += f": leave {them} out with --skip-short, or choose a shorter --horizon"
+            else:
+                message += ": choose a shorter --horizon"
         else:  # the one series: what would fit (user trial, session 28: no next step was given)
             # a training window also needs horizon + 1 values before the hold-out (below)
             fits = min(shortest - season_length - 1, (shortest - 1) // 2)

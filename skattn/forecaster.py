@@ -2557,16 +2557,16 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                    if field.name not in ignored
                    and getattr(fitted, field.name) != getattr(wanted, field.name)]
         changed_names = {name for name, _, _ in changed}
-        # d_ff=None and stride=None follow d_model and patch_len: not changes of the user's
-        # ("set the old value back" of a parameter left at None; review, session 32)
-        derived = {"d_ff": self.d_ff is None and "d_model" in changed_names,
-                   "stride": self.stride is None and "patch_len" in changed_names}
-        changed = [change for change in changed if not derived.get(change[0], False)]
+        # fields that follow another change, not changes of the user's: d_ff=None and
+        # stride=None follow d_model and patch_len ("set the old value back" of a parameter left
+        # at None; review, session 32), affine follows normalize (named once, as normalize)
+        follows = {"d_ff": self.d_ff is None and "d_model" in changed_names,
+                   "stride": self.stride is None and "patch_len" in changed_names,
+                   "affine": "normalize" in changed_names}
+        changed = [change for change in changed if not follows.get(change[0], False)]
         if changed:
             listed = ", ".join(_changed_parameter_in_words(name, before, after, fitted, wanted)
-                               for name, before, after in changed
-                               if not (name == "affine"
-                                       and fitted.normalize != wanted.normalize))
+                               for name, before, after in changed)
             raise ValueError(
                 f"Cannot continue training (warm_start or partial_fit) after changing the "
                 f"network's shape or precision: {listed} changed since the network was "

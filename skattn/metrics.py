@@ -61,7 +61,6 @@ import sys
 import threading
 import uuid
 import warnings
-from datetime import date, timedelta
 from numbers import Real
 
 import numpy as np
@@ -81,8 +80,7 @@ from ._validation import (check_targets_with_missing, final_step, fitted_quantil
                           refuse_non_numeric_quantiles, shown_quantiles, unmasked_windows)
 from .exceptions import MetricWarning
 from .windows import (as_float64, check_integer, check_weight_values, checked_sample_weight,
-                      masked_as_missing, masked_note, missing_as_nan, n_masked,
-                      refuse_sparse)
+                      masked_as_missing, masked_note, n_masked, refuse_sparse)
 
 # MetricWarning too: the docstrings tell users to filter it, and `from skattn.metrics import *`
 # gave it before __all__ was written (review, session 22)
@@ -144,11 +142,10 @@ def _where_not_finite(**arrays):
         bad = ~np.isfinite(values)
         if bad.any():
             n_nan = int(np.isnan(values).sum())
-            kinds = [f"{n_nan} NaN"] * bool(n_nan) + [f"{int(bad.sum()) - n_nan} infinite"] * bool(
-                bad.sum() - n_nan)
-            first = np.unravel_index(int(np.argmax(bad.reshape(-1))), values.shape)
-            found.append(f"{name} has {' and '.join(kinds)} (the first at "
-                         f"[{', '.join(map(str, first))}])")
+            kinds = " and ".join(f"{count} {kind}" for count, kind in
+                                 ((n_nan, "NaN"), (int(bad.sum()) - n_nan, "infinite")) if count)
+            first = np.unravel_index(int(np.argmax(bad)), values.shape)
+            found.append(f"{name} has {kinds} (the first at [{', '.join(map(str, first))}])")
     return "; ".join(found)
 
 
@@ -1407,38 +1404,12 @@ def _rows_of_positive_weight(y_true, y_pred, sample_weight, *others):
 
 
 def _targets_with_missing_as_nan(y_true):
-    """``y_true`` with pandas.NA and None as NaN, as float64: a DataFrame or Series of numbers,
-    booleans or pandas' nullable dtypes (Float64, Int64, boolean), and objects (an object array,
-    a list) holding numbers and missing values only. Anything else as given, for the metric's
-    own checks to name: dates, durations and text are refused there, not read as numbers
-    (review, session 32: a datetime column scored -1.6e18)."""
-    if hasattr(y_true, "to_numpy") and (hasattr(y_true, "dtypes") or hasattr(y_true, "dtype")):
-        dtypes = list(y_true.dtypes) if hasattr(y_true, "columns") else [y_true.dtype]
-        kinds = {getattr(dtype, "kind", "O") for dtype in dtypes}
-        if kinds <= set("biuf"):
-            try:
-                return y_true.to_numpy(dtype=np.float64, na_value=np.nan)
-            except (TypeError, ValueError):
-                return y_true
-        if not kinds <= set("biufO"):
-            return y_true  # dates, durations, strings
-        array = y_true.to_numpy(dtype=object)
-    else:
-        try:
-            array = np.asarray(y_true)
-        except ValueError:  # ragged: the metric names it
-            return y_true
-    if array.dtype.kind != "O" or array.ndim == 0:  # None itself: refused by name after
-        return y_true
-    if any(isinstance(value, (str, bytes, date, timedelta, np.datetime64, np.timedelta64))
-           for value in array.reshape(-1)):
-        # refused here, by the metrics' check: np.asarray(..., float64) below read '1' as 1.0
-        # and None as NaN (review, session 32)
-        return as_float64(array, "y_true")
-    try:
-        return missing_as_nan(array)
-    except (TypeError, ValueError):
-        return y_true
+    """``y_true`` as float64 with pandas.NA, None and masked entries as NaN (missing targets,
+    as score reads them), dates and text refused by name (:func:`skattn.windows.as_float64`);
+    None itself as given, for its own message. np.asarray raised a TypeError about 'NAType'
+    on a nullable Float64 frame, and a search scored every candidate NaN (missing-values
+    trial, session 32)."""
+    return y_true if y_true is None else as_float64(y_true, "y_true")
 
 
 def _metric_of_observed(metric, y_true, y_pred, sample_weight=None, *, root_mean_square=False):
@@ -1446,10 +1417,7 @@ def _metric_of_observed(metric, y_true, y_pred, sample_weight=None, *, root_mean
     the estimators' rule (a masked entry is NaN); each value left in keeps its row's weight."""
     refuse_sparse(y_true, "y_true")
     refuse_sparse(y_pred, "y_pred")
-    # pandas.NA (a nullable Float64 frame's missing target) and None as NaN, as score reads
-    # them: np.asarray raised a TypeError about 'NAType', and a search scored every candidate
-    # NaN (missing-values trial, session 32)
-    y_true = _targets_with_missing_as_nan(masked_as_missing(y_true))
+    y_true = _targets_with_missing_as_nan(y_true)
     y_pred = masked_as_missing(y_pred)
     if not np.isnan(np.asarray(y_true, dtype=np.float64)).any():
         # complete targets: exactly the metric
@@ -1493,7 +1461,7 @@ def _smape_of_observed(y_true, y_pred, sample_weight=None):
     """:func:`smape` of the observed values: each horizon step's on its observed rows (weighted by
     the rows' ``sample_weight``), averaged. Its MetricWarning once per call, not once per step;
     called by ``neg_smape_scorer`` (:data:`_SCORER_TOKEN` set), once per scorer and process."""
-    y_true = _targets_with_missing_as_nan(masked_as_missing(y_true))
+    y_true = _targets_with_missing_as_nan(y_true)
     y_pred = masked_as_missing(y_pred)
     value = _metric_of_observed(_smape, y_true, y_pred, sample_weight)
     _warn_if_smape_misleads(y_true, y_pred, sample_weight, _SCORER_TOKEN.get())

@@ -799,6 +799,24 @@ class PredictForecaster(StampsVersionWhenPickled, MissingTargetsScoreMixin, Regr
         return forecast_quantiles_of(self, history, steps)
 
 
+def _fit_failure_cause(exc, y, min_target, with_covariates):
+    """What backtest knows of a model's failed fit that the model's error does not say, or "":
+    scikit-learn's "Input y contains NaN." of a series without any (the NaN are min_target's)
+    and "Found array with dim 3" (covariates make the windows 3-D) named no cause
+    (missing-values and covariates trials, session 32)."""
+    if not isinstance(exc, ValueError):
+        return ""
+    if min_target is not None and "NaN" in str(exc) and np.isnan(y).any():
+        return (f"the NaN are the targets past each series' end that min_target={min_target} "
+                f"adds, marking values not observed; this model takes no missing targets: give "
+                f"min_target=None, or models that take them, such as AttentionForecaster")
+    if with_covariates and "dim 3" in str(exc):
+        return ("with covariates the windows are 3-D, (n_windows, window, 1 + n_covariates): "
+                "a model of 2-D rows needs them flattened first, e.g. make_pipeline("
+                "FunctionTransformer(lambda X: X.reshape(len(X), -1)), Ridge())")
+    return ""
+
+
 def _naming_the_model(exc, name):
     """``exc`` of model ``name``, its message starting with the name (raise it ``from exc``)."""
     return naming(exc, f"model {name!r}")
@@ -1832,25 +1850,9 @@ def backtest(
                 try:
                     model.fit(X, y, **fit_params)
                 except Exception as exc:
-                    if (min_target is not None and isinstance(exc, ValueError)
-                            and "NaN" in str(exc) and np.isnan(y).any()):
-                        # "Input y contains NaN." of a series without any: the NaN are the
-                        # targets min_target adds (missing-values trial, session 32)
-                        raise ValueError(
-                            f"model {name!r}: {exc} (the NaN are the targets past each series' "
-                            f"end that min_target={min_target} adds, marking values not "
-                            f"observed; this model takes no missing targets: give "
-                            f"min_target=None, or models that take them, such as "
-                            f"AttentionForecaster)") from exc
-                    if (covariate_arrays is not None and isinstance(exc, ValueError)
-                            and "dim 3" in str(exc)):
-                        # scikit-learn's "Found array with dim 3" named no cause (covariates
-                        # trial, session 32)
-                        raise ValueError(
-                            f"model {name!r}: {exc} (with covariates the windows are 3-D, "
-                            f"(n_windows, window, 1 + n_covariates): a model of 2-D rows needs "
-                            f"them flattened first, e.g. make_pipeline(FunctionTransformer("
-                            f"lambda X: X.reshape(len(X), -1)), Ridge()))") from exc
+                    cause = _fit_failure_cause(exc, y, min_target, covariate_arrays is not None)
+                    if cause:
+                        raise ValueError(f"model {name!r}: {exc} ({cause})") from exc
                     raise _naming_the_model(exc, name) from exc
                 origin_fit_seconds = time.perf_counter() - started
                 fit_seconds += origin_fit_seconds
