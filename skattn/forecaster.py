@@ -63,7 +63,7 @@ _DIVERGED_LEVEL_RATIO = 4.0
 _DEFAULT_QUANTILES = (0.1, 0.5, 0.9)
 # What a fit sets besides the public attributes ending in "_": removed with them when a fit
 # fails (AttentionForecaster._discard_fitted_state), so no cache outlives the weights it mirrors,
-# and copied with them before a continued fit trains (_copy_of_fitted_state).
+# and copied with them before a continued fit trains (_train_on_copies_of_fitted_state).
 _PRIVATE_FITTED_ATTRIBUTES = ("_params64", "_config64", "_inference_pack", "_optimizer",
                               "_y_is_1d", "_best_loss_of")
 # Run shards 1.. of a training step in worker processes where that is possible (see
@@ -521,16 +521,6 @@ def _warn_if_data_left_the_first_scaling(Xs):
                 stacklevel=stacklevel_of_caller(__name__, whole_package=True),  # the caller of fit (or of a Pipeline)
             )
             return
-
-
-def _writable_arrays(arrays):
-    """``arrays`` (a dict of name -> ndarray) with each read-only array replaced by a writable
-    copy of it (a NumPy array of its own, not a memory map), in a new dict; the same dict when
-    every array is writable."""
-    if all(array.flags.writeable for array in arrays.values()):
-        return arrays
-    return {name: array if array.flags.writeable else np.array(array)
-            for name, array in arrays.items()}
 
 
 def _check_network_fits_in_memory(config, batch_size):
@@ -2058,11 +2048,11 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             W_train, W_val = (None if w is None else (w / w.mean()).astype(dtype)
                               for w in (W_train, W_val))
 
-            # every check has passed: from here on a continued fit changes the model too, and
-            # this copy of it is restored if the training fails (see fit, Notes)
+            # every check has passed: from here on a continued fit changes the model too (it
+            # trains copies), and the state before it is restored if the training fails (see
+            # fit, Notes)
             if not reset:
-                before = self._copy_of_fitted_state()
-                self._make_trained_state_writable()
+                before = self._train_on_copies_of_fitted_state()
             changing = True
             if reset:
                 if not early_stopping and self.early_stopping and not partial:
@@ -2190,48 +2180,41 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                 if (name.endswith("_") and not name.startswith("_"))
                 or name in _PRIVATE_FITTED_ATTRIBUTES]
 
-    def _copy_of_fitted_state(self):
-        """What a continued fit changes, copied before it trains: restored by
-        _restore_fitted_state if the training fails.
+    def _train_on_copies_of_fitted_state(self):
+        """Give a continued fit copies of what it changes in place; return the fitted state as
+        it was, restored by _restore_fitted_state if the training fails.
 
-        The weights are updated in place (the optimiser's flat buffer) and so are the
-        optimiser's moments and the curves (appended to): those are copied. Everything else a
-        fit sets is replaced, never changed in place, so the old objects are kept as they are
-        (the prediction weights among them: built again only once training has succeeded).
-        Copying does not touch what trains, so the training itself is unchanged.
+        The weights are updated in place (the optimiser's flat buffer, whose views the
+        ``params_`` dict is rebound to) and so are the optimiser's moments and the curves
+        (appended to): the fit trains on copies of those, and the originals are left as they
+        were. Training on the originals with a copy kept for the rollback changed every model
+        sharing them: a ``copy.copy`` of a fitted model had its weights and curves changed by
+        the other's ``partial_fit``, while its predictions kept the weights it was fitted with
+        (review, session 33). The copies are NumPy arrays of their own, writable also where the
+        fitted ones are read-only maps of a file (``joblib.load(path, mmap_mode="r")``: the
+        first continued fit of such a model raised "params['patch.W'] is read-only";
+        production trial, session 21). Everything else a fit sets is replaced, never changed in
+        place (the prediction weights among them: built again only once training has
+        succeeded). The copies hold the same values, so the training is unchanged, bitwise.
         """
-        state = {}
-        for name in self._fitted_attribute_names():
-            value = getattr(self, name)
-            if name == "params_":
-                value = {key: array.copy() for key, array in value.items()}
-            elif name == "_optimizer":
-                # without its flat buffers (not pickled: use_flat_storage builds them at the
-                # start of every training), the moments as arrays of their own
-                value = copy.deepcopy(value)
-            elif isinstance(value, list):
-                value = list(value)
-            state[name] = value
-        return state
-
-    def _make_trained_state_writable(self):
-        """Give a continued fit writable weights and optimiser moments: writable copies of the
-        read-only ones, the others as they are (no copy when none is read-only).
-
-        ``joblib.load(path, mmap_mode="r")`` gives a model whose arrays are read-only maps of
-        the file. Predictions only read them, but training updates the weights and AdamW's
-        moments in place, and the first partial_fit or warm_start fit of such a model raised
-        "params['patch.W'] is read-only" (the rollback of that call left writable copies, so the
-        second call trained: production trial, session 21). The copies hold the same values, so
-        the model trains as one loaded into memory does, bitwise.
-        """
-        self.params_ = _writable_arrays(self.params_)
+        before = {name: getattr(self, name) for name in self._fitted_attribute_names()}
+        self.params_ = {name: np.array(array) for name, array in self.params_.items()}
         if self._optimizer is not None:
-            self._optimizer.first_moment = _writable_arrays(self._optimizer.first_moment)
-            self._optimizer.second_moment = _writable_arrays(self._optimizer.second_moment)
+            # a shallow copy leaves out the flat buffers (AdamW.__getstate__: use_flat_storage
+            # builds them at the start of every training); the moments as arrays of their own
+            optimizer = copy.copy(self._optimizer)
+            optimizer.first_moment = {name: np.array(array)
+                                      for name, array in optimizer.first_moment.items()}
+            optimizer.second_moment = {name: np.array(array)
+                                       for name, array in optimizer.second_moment.items()}
+            self._optimizer = optimizer
+        for name, value in before.items():
+            if isinstance(value, list):
+                setattr(self, name, list(value))
+        return before
 
     def _restore_fitted_state(self, state):
-        """The model as _copy_of_fitted_state copied it: a continued fit that failed while
+        """The model as _train_on_copies_of_fitted_state left it: a continued fit that failed while
         training leaves the model it continued (fuzzing, session 20)."""
         self._discard_fitted_state()
         self.__dict__.update(state)

@@ -1,0 +1,52 @@
+"""Defects found by session 33's reviews and user trials, each test failing on the code before
+its fix."""
+import copy
+import pickle
+
+import numpy as np
+import pytest
+
+from skattn import AttentionForecaster, make_windows
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def _windows(horizon=4):
+    t = np.arange(200.0)
+    series = 10 + np.sin(2 * np.pi * t / 12) + 0.01 * t
+    return make_windows(series, window=16, horizon=horizon)
+
+
+def _tiny(**params):
+    settings = dict(d_model=8, n_heads=2, n_layers=1, max_epochs=2, batch_size=32,
+                    random_state=0, n_jobs=1)
+    settings.update(params)
+    return AttentionForecaster(**settings)
+
+
+@pytest.mark.parametrize("continue_with", ["partial_fit", "warm_start"])
+def test_a_continued_fit_leaves_a_shallow_copy_as_it_was(continue_with):
+    # the fit trained the shared weights, moments and curves in place: the copy's params_ and
+    # loss_curve_ changed while its predictions kept the weights it was fitted with
+    X, y = _windows()
+    model = _tiny(warm_start=continue_with == "warm_start").fit(X, y)
+    saved = pickle.dumps(model)
+    shallow = copy.copy(model)
+    if continue_with == "partial_fit":
+        model.partial_fit(X, y)
+    else:
+        model.fit(X, y)
+    as_fitted = pickle.loads(saved)
+    assert model.n_iter_ > as_fitted.n_iter_  # the original did train
+    assert shallow.loss_curve_ == as_fitted.loss_curve_
+    for name, weights in as_fitted.params_.items():
+        np.testing.assert_array_equal(shallow.params_[name], weights)
+        np.testing.assert_array_equal(shallow._optimizer.first_moment[name],
+                                      as_fitted._optimizer.first_moment[name])
+    np.testing.assert_array_equal(shallow.predict(X), as_fitted.predict(X))
+    # and the copy continues exactly as the model it was copied from would
+    if continue_with == "partial_fit":
+        shallow.partial_fit(X, y)
+    else:
+        shallow.fit(X, y)
+    np.testing.assert_array_equal(shallow.predict(X), model.predict(X))
