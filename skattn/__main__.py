@@ -1386,6 +1386,16 @@ def _missing_value_message(column_of_file, values, lines, written, first, ids=No
                 f"{others}. The series starts later: its first {int(np.argmin(gaps))} rows "
                 f"({order}) have no value; drop those rows (pandas: "
                 f"df.dropna(subset=[...])), as compare does not guess what they mean{dash}")
+    if not gaps.all() and not gaps[:gaps.size - np.argmin(gaps[::-1])].any():
+        # every missing value comes after the series' last one: months not yet recorded, or a
+        # product withdrawn. Interpolating cannot fill those (no neighbour after them), and
+        # which of the two it is only the user knows (review, session 32)
+        order = "in time" if by_time else "in the file's order"
+        return (f"{column_of_file} has a missing value: line {lines[first]} {written}{series}"
+                f"{others}. The series ends early: its last {int(np.argmin(gaps[::-1]))} rows "
+                f"({order}) have no value; drop those rows (pandas: df.dropna(subset=[...])) "
+                f"where the values are not recorded yet, or write 0 where they mean no sales, "
+                f"as compare does not guess what they mean{dash}")
     return (f"{column_of_file} has a missing value: line {lines[first]} {written}{series}"
             f"{others}. Fill the missing values (with 0 where they mean no sales, or by "
             f"interpolating their neighbours){drop}; compare does not guess what they "

@@ -164,7 +164,7 @@ def test_compare_constant_csv_as_a_module_exits_2_without_a_traceback(tmp_path):
         # a file of one series named no line (session 16's note)
         ("value\n1\n2\ninf\n4\n", "utf-8",
          "must hold finite numbers (no NaN or inf): line 4 has inf"),
-        ("date,value\nd0,1\nd1,nan\n", "utf-8",
+        ("date,value\nd0,1\nd1,nan\nd2,3\n", "utf-8",
          "has a missing value: line 3 has nan. Fill the missing values (with 0 where they mean "
          "no sales, or by interpolating their neighbours); compare does not guess"),
         # float() reads Python's digit separators: 1_000 was scored as 1000 (user trial 17)
@@ -608,7 +608,7 @@ def test_compare_long_csv_scores_each_series_as_backtest_does(
          "line 3 has no column 'unique_id' (too few cells)"),
         ("unique_id,ds,y\na,0,1\nb,0,x\n", _LONG_ARGS,
          "column 'y' of {path} is not numeric: line 3 has 'x'"),
-        ("unique_id,ds,y\na,0,1\nb,0,2\na,1,NaN\n", _LONG_ARGS,
+        ("unique_id,ds,y\na,0,1\nb,0,2\na,1,NaN\na,2,3\n", _LONG_ARGS,
          "column 'y' of {path} has a missing value: line 4 has nan (series 'a'). Fill the "
          "missing values (with 0 where they mean no sales, or by interpolating their "
          "neighbours), or drop the series"),

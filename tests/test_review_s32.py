@@ -494,7 +494,7 @@ def test_the_series_that_starts_later_is_judged_in_time_order(tmp_path, capsys):
     path.write_text("store,ds,y\n" + "".join(f"A,{m},{v}\n" for m, v in zip(months, late)))
     err = _compare_error(capsys, "--dataset", str(path), "--id-column", "store", "--time-column",
                          "ds", "--value-column", "y", "--horizon", "2")
-    assert "starts later" not in err and "interpolating" in err
+    assert "starts later" not in err and "ends early: its last 2 rows (in time)" in err
     path.write_text("store,ds,y\n" + "".join(
         f"A,{m},{v}\n" for m, v in zip(months, list(reversed(late)))))
     err = _compare_error(capsys, "--dataset", str(path), "--id-column", "store", "--time-column",

@@ -50,3 +50,30 @@ def test_a_continued_fit_leaves_a_shallow_copy_as_it_was(continue_with):
     else:
         shallow.fit(X, y)
     np.testing.assert_array_equal(shallow.predict(X), model.predict(X))
+
+
+def _compare_error(capsys, *args):
+    from skattn.__main__ import main
+    with pytest.raises(SystemExit) as stopped:
+        main(["compare", "--models", "naive", "--n-jobs", "1", "--quiet", "--output", "none",
+              *args])
+    assert stopped.value.code == 2
+    return capsys.readouterr().err
+
+
+def test_a_series_that_ends_early_is_told_so(tmp_path, capsys):
+    # trailing empty rows got "fill ... by interpolating their neighbours": there is no
+    # neighbour after them
+    path = tmp_path / "early.csv"
+    rows = ["id,y"] + [f"A,{10 + k % 5}" for k in range(30)]
+    rows += [f"B,{20 + k % 5}" for k in range(27)] + ["B,"] * 3
+    path.write_text("\n".join(rows) + "\n")
+    err = _compare_error(capsys, "--dataset", str(path), "--id-column", "id", "--value-column",
+                         "y", "--horizon", "6")
+    assert "The series ends early: its last 3 rows (in the file's order) have no value" in err
+    assert "drop those rows" in err and "interpolating" not in err
+    rows[31] = "B,"  # a gap inside the series too: filling is the advice
+    path.write_text("\n".join(rows) + "\n")
+    err = _compare_error(capsys, "--dataset", str(path), "--id-column", "id", "--value-column",
+                         "y", "--horizon", "6")
+    assert "interpolating" in err and "ends early" not in err
