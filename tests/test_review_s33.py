@@ -115,3 +115,24 @@ def test_backtest_scores_a_search_over_a_baseline_from_the_whole_history():
     by_model = scores.set_index("model")
     assert by_model.loc["search", "smape"] == by_model.loc["alone", "smape"]
     assert by_model.loc["search", "mase"] == by_model.loc["alone", "mase"]
+
+
+def test_intervals_of_a_series_at_a_high_level_are_not_called_zero_width():
+    # width under 1e-6 of the level flagged every window of a series at 1e7 with noise 1
+    import warnings
+
+    from skattn.exceptions import ZeroWidthIntervalWarning
+
+    rng = np.random.default_rng(0)
+    series = 1e7 + 3 * np.sin(2 * np.pi * np.arange(300) / 12) + rng.normal(size=300)
+    X, y = make_windows(series, window=24, horizon=3)
+    model = _tiny(loss="pinball", max_epochs=3, dtype="float64").fit(X, y)
+    quantiles = model.predict_quantiles(X[-5:])
+    assert np.ptp(quantiles, axis=-1).min() < 1e-6 * 1e7  # the case of the defect
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ZeroWidthIntervalWarning)
+        model.predict_quantiles(X[-5:])
+        model.forecast_quantiles(series)
+    # a constant window still gets the warning
+    with pytest.warns(ZeroWidthIntervalWarning, match="1 of 2 windows"):
+        model.predict_quantiles(np.stack([X[-1], np.full(24, 1e7)]))
