@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
 from sklearn.ensemble import VotingRegressor
 from sklearn.ensemble._voting import _BaseVoting
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils import Bunch, get_tags
+from sklearn.utils import Bunch
 from sklearn.utils._set_output import _get_output_config, _wrap_data_with_container
 from sklearn.utils.metadata_routing import _raise_for_params
 from sklearn.utils.validation import (_check_feature_names_in, _num_samples, check_array,
@@ -31,6 +31,7 @@ from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, Integer
                           as_model_windows,
                           check_finite_forecasts, check_steps,
                           check_is_fitted_without_tags, check_targets_with_missing,
+                          declared_tags,
                           checked_fit_params, fitted_quantiles, forecast_quantiles_of,
                           forecast_with_predict, naming, non_number_entries, noting_masked_inputs,
                           quantile_forecasts, raise_in_windows_words,
@@ -408,8 +409,8 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
     Parameters
     ----------
     estimators : list of (str, estimator) tuples
-        The members; each needs ``fit(X, y)`` and ``predict(X)`` returning the shape of ``y``.
-        A member may be set to ``"drop"``.
+        The members: scikit-learn regressors, each with ``fit(X, y)`` and ``predict(X)``
+        returning the shape of ``y``. A member may be set to ``"drop"``.
     aggregate : {"median", "mean"}, default="median"
         How the members' predictions are combined. The median (as in N-BEATS) is robust to one
         member going astray on a series, a forecast beyond float64's range included while
@@ -533,10 +534,20 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         # (n, T, C) windows if every member takes them (Ridge members do not)
         members = _member_estimators(self.estimators)
         tags.input_tags.three_d_array = all(takes_three_d(member) for member in members)
-        # several values per window only if every member forecasts several
+        # several values per window only if every member forecasts several (a duck-typed
+        # member declares no tags: fit refuses it, and get_tags of the ensemble does not raise)
+        members_tags = [declared_tags(member) for member in members]
         tags.target_tags.multi_output = all(
-            get_tags(member).target_tags.multi_output for member in members)
+            member_tags is not None and member_tags.target_tags.multi_output
+            for member_tags in members_tags)
         tags.target_tags.single_output = True
+        # scikit-learn's tag for a model that cannot reach R^2 > 0.5 on make_regression (whose y
+        # is no row's continuation): the ensemble's median or mean is held back by any such
+        # member, a baseline reading each row alone (check_regressors_train failed for an
+        # ensemble of baselines, though each passes alone; review, session 33)
+        tags.regressor_tags.poor_score = any(
+            member_tags is not None and member_tags.regressor_tags is not None
+            and member_tags.regressor_tags.poor_score for member_tags in members_tags)
         return tags
 
     @_fit_context(prefer_skip_nested_validation=False)  # the members are validated by their fit
@@ -604,6 +615,16 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
                 raise ValueError(
                     f"member {name!r} must be an estimator instance with fit and predict, or "
                     f"'drop' to leave it out; got {member!r}"
+                )
+            # ... and a regressor by its tags: a duck-typed model (fit, predict and get_params,
+            # no scikit-learn base class), which DeseasonalizedForecaster and backtest take,
+            # was an AttributeError about __sklearn_tags__, twice nested (review, session 33)
+            if not _is_dropped(member) and declared_tags(member) is None:
+                raise ValueError(
+                    f"member {name!r} ({type(member).__name__}) declares no scikit-learn tags: "
+                    f"an ensemble's members must be scikit-learn regressors (subclass "
+                    f"sklearn.base.RegressorMixin and BaseEstimator, as VotingRegressor "
+                    f"requires); DeseasonalizedForecaster and backtest take such a model as it is"
                 )
         for name, member in self.estimators:
             # a member whose optional library is missing (a baseline without statsforecast)

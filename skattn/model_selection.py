@@ -490,6 +490,11 @@ class PredictForecaster(StampsVersionWhenPickled, MissingTargetsScoreMixin, Regr
         tags.input_tags.three_d_array = takes_three_d(self.estimator)
         # several values per window if the estimator predicts several
         tags.target_tags.multi_output = estimator_tags.target_tags.multi_output
+        # one that cannot reach R^2 > 0.5 on make_regression (a baseline) predicts through the
+        # wrapper as alone: its poor_score passed on, as scikit-learn's Pipeline passes the last
+        # step's (review, session 33)
+        if estimator_tags.regressor_tags is not None:
+            tags.regressor_tags.poor_score = estimator_tags.regressor_tags.poor_score
         return tags
 
     @_fit_context(prefer_skip_nested_validation=False)  # the estimator's fit validates its own

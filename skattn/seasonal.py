@@ -419,6 +419,11 @@ class DeseasonalizedForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPick
             return tags
         # several values per window if the wrapped forecaster forecasts several
         tags.target_tags.multi_output = forecaster_tags.target_tags.multi_output
+        # a wrapped model that cannot reach R^2 > 0.5 on make_regression (a baseline) is not
+        # helped by the adjustment: its poor_score passed on, as scikit-learn's Pipeline passes
+        # the last step's (check_regressors_train failed for users; review, session 33)
+        if forecaster_tags.regressor_tags is not None:
+            tags.regressor_tags.poor_score = forecaster_tags.regressor_tags.poor_score
         return tags
 
     def _window_indices(self, target, padding):

@@ -136,3 +136,64 @@ def test_intervals_of_a_series_at_a_high_level_are_not_called_zero_width():
     # a constant window still gets the warning
     with pytest.warns(ZeroWidthIntervalWarning, match="1 of 2 windows"):
         model.predict_quantiles(np.stack([X[-1], np.full(24, 1e7)]))
+
+
+def _poor_scoring_wrappers():
+    from sklearn.dummy import DummyRegressor
+
+    from skattn import ForecastEnsemble
+    from skattn.baselines import NaiveForecaster, ThetaForecaster
+    from skattn.model_selection import PredictForecaster
+    from skattn.seasonal import DeseasonalizedForecaster
+
+    return [DeseasonalizedForecaster(NaiveForecaster(), season_length=2),
+            DeseasonalizedForecaster(DummyRegressor(), season_length=2),
+            ForecastEnsemble([("a", NaiveForecaster()), ("b", ThetaForecaster())]),
+            PredictForecaster(NaiveForecaster())]
+
+
+@pytest.mark.parametrize("wrapper", _poor_scoring_wrappers(), ids=lambda model: repr(model)[:40])
+def test_wrappers_pass_on_the_poor_score_tag(wrapper):
+    # check_regressors_train failed for users: the wrapped model's poor_score was dropped
+    import warnings
+
+    from sklearn.utils import get_tags
+    from sklearn.utils.estimator_checks import check_regressors_train
+
+    pytest.importorskip("statsforecast")
+    assert get_tags(wrapper).regressor_tags.poor_score
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check_regressors_train(type(wrapper).__name__, wrapper)
+
+
+def test_an_ensemble_refuses_a_member_without_tags_by_name():
+    # AttributeError "'Duck' object has no attribute '__sklearn_tags__'", twice nested, from
+    # fit, get_tags and cross_val_score
+    from sklearn.utils import get_tags
+
+    from skattn import ForecastEnsemble
+    from skattn.baselines import NaiveForecaster
+
+    class Duck:
+        def __init__(self, k=1):
+            self.k = k
+
+        def get_params(self, deep=True):
+            return {"k": self.k}
+
+        def set_params(self, **params):
+            self.__dict__.update(params)
+            return self
+
+        def fit(self, X, y):
+            return self
+
+        def predict(self, X):
+            return np.asarray(X)[:, -1]
+
+    X, y = _windows(horizon=1)
+    ensemble = ForecastEnsemble([("d", Duck()), ("n", NaiveForecaster())])
+    assert get_tags(ensemble).target_tags.multi_output is False
+    with pytest.raises(ValueError, match=r"member 'd' \(Duck\) declares no scikit-learn tags"):
+        ensemble.fit(X, y)
