@@ -1730,8 +1730,10 @@ class MSTLForecaster(_LocalForecaster):
     **Prediction intervals** (``quantiles``) are statsforecast's: the trend model's own
     intervals for the seasonally adjusted window (normal for ETS and ARIMA, 200 simulated paths
     for Theta), shifted by the seasonal forecast. The seasonal components are taken as known,
-    so their uncertainty is left out and the intervals tend to be too narrow where the seasons
-    change. Windows below the trend model's minimum, and fallbacks, get the naive or seasonal
+    so their uncertainty is left out and the intervals tend to be too narrow, even where the
+    seasons never change (60 series of a fixed sine plus N(0, 1) noise, 120 values: the 80% and
+    95% intervals covered 0.710 and 0.897, ETSForecaster's 0.758 and 0.932; quantile trial,
+    session 33), and more where they change. Windows below the trend model's minimum, and fallbacks, get the naive or seasonal
     naive intervals (:class:`NaiveForecaster`, :class:`SeasonalNaiveForecaster`).
 
     **Cost.** One STL fit per period (two passes with several periods) plus the trend model's

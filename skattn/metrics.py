@@ -1968,7 +1968,13 @@ def make_mase_scorer(season_length=1):
     -----
     **The scale is the window's.** Each forecast is scaled by the seasonal-naive error of its
     window's ``window`` values, not of the whole series before the origin as
-    :func:`~skattn.model_selection.backtest` scales it, so the two MASEs differ somewhat.
+    :func:`~skattn.model_selection.backtest` scales it, so the two MASEs differ somewhat. A tool
+    that changes ``X`` before scoring changes the scale with it:
+    :func:`~sklearn.inspection.permutation_importance` with this scorer gives time steps a
+    model never reads importances of their own (NaiveForecaster, which reads the last step
+    only, on the airline series' windows of 24 with ``make_mase_scorer(1)``: -0.14 to -0.24 for
+    the first four steps, 0 with ``neg_mae_scorer``; review, session 33). For
+    importances, score with ``neg_mae_scorer``.
 
     **A window holds window - m seasonal differences, and its scale is their mean.** With few of
     them the scale is noisy, and since a fold's score is the mean of the windows' MASEs, the

@@ -750,6 +750,10 @@ class DeseasonalizedForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPick
         :mod:`skattn.baselines` with ``quantiles=``, or a :class:`ForecastEnsemble` of such
         members): each quantile is multiplied by the same
         positive seasonal factors as the point forecast, so the quantiles keep their order.
+        The widths follow the factors too, as for multiplicative errors: on additive noise the
+        intervals are too wide at the seasonal peaks and too narrow at the troughs (80% intervals
+        of 20 + 8 sin(2 pi t / 12) + N(0, 1) covered 0.87 at peaks and 0.67 at troughs, 0.81
+        pooled; quantile trial, session 33).
 
         Parameters
         ----------

@@ -38,7 +38,7 @@ LIBRARY = [ETSForecaster, ThetaForecaster, ARIMAForecaster]
 # the checks forecast thousands of windows: its checks took ~260 s, 43% of the suite (10:02 on 2
 # cores). The default runs every check but the ones that forecast hundreds of windows each:
 # session 26 left out six (92 s, 57 s for the three check_regressors_train, 21 s, 11 s, 6 s and
-# 5 s); session 29 eight more that still took 45-57 s together, 10% of the suite (each 3-10 s:
+# 5 s); session 29 seven more that still took 45-57 s together, 10% of the suite (each 3-10 s:
 # pickle twice, y 2-D, sample order, dict unchanged, dtypes, subset invariance, fit-score). They
 # test input handling that every baseline shares (_LocalForecaster's validation and
 # prediction), which the other four baselines' defaults run, and they run on ARIMAForecaster
