@@ -167,14 +167,17 @@ def _library_calls(cls, monkeypatch):
     mean only), recorded in the list returned, the library running as it is."""
     library = {ETSForecaster: "AutoETS", ThetaForecaster: "AutoTheta",
                ARIMAForecaster: "AutoARIMA"}[cls]
+    # Theta's is fitted, then asked for its forecast with predict: its sigma is corrected in
+    # between (frequencies trial, session 33)
+    method = "predict" if cls is ThetaForecaster else "forecast"
     calls = []
-    original = getattr(statsforecast_models, library).forecast
+    original = getattr(getattr(statsforecast_models, library), method)
 
     def recording(self, *args, **kwargs):
         calls.append(kwargs.get("level"))
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(getattr(statsforecast_models, library), "forecast", recording)
+    monkeypatch.setattr(getattr(statsforecast_models, library), method, recording)
     return calls
 
 
@@ -373,10 +376,11 @@ def test_nan_bounds_from_the_library_give_the_fallback_intervals_with_one_warnin
 def test_crossing_library_bounds_are_sorted(monkeypatch):
     # a safety net for the simulated intervals (Theta's 200 paths): bounds that cross come out
     # as a non-decreasing quantile function, the same values rearranged
-    original = statsforecast_models.AutoTheta.forecast
+    # (ThetaForecaster fits AutoTheta and calls its predict: frequencies trial, session 33)
+    original = statsforecast_models.AutoTheta.predict
 
-    def crossing(self, y, h, level=None, **kwargs):
-        result = dict(original(self, y=y, h=h, level=level, **kwargs))
+    def crossing(self, h, level=None, **kwargs):
+        result = dict(original(self, h=h, level=level, **kwargs))
         if level is not None:
             result["lo-80.0"], result["hi-80.0"] = result["hi-80.0"], result["lo-80.0"]
         return result
@@ -384,7 +388,7 @@ def test_crossing_library_bounds_are_sorted(monkeypatch):
     series = _airline()[:48]
     model = ThetaForecaster(quantiles=(0.1, 0.5, 0.9)).fit(series[None], np.zeros((1, 6)))
     expected = model.forecast_quantiles(series)
-    monkeypatch.setattr(statsforecast_models.AutoTheta, "forecast", crossing)
+    monkeypatch.setattr(statsforecast_models.AutoTheta, "predict", crossing)
     np.testing.assert_array_equal(model.forecast_quantiles(series), expected)
 
 
