@@ -1173,12 +1173,13 @@ def check_covariate_times(series, covariates, what_series, what):
     :func:`_time_index_of`) and the times differ: the package pairs them by position, and a
     holiday calendar starting 20 days before the store opened, cut to the series' length, put
     every flag 20 days off without a word (review, session 31). Indexes of different kinds, or
-    naive and aware times, are not compared."""
+    naive times against aware ones are a ValueError of their own."""
     found_series, found_covariates = _time_index_of(series), _time_index_of(covariates)
     if found_series is None or found_covariates is None or \
             found_series[1] != found_covariates[1]:
         return
     times, covariate_times = found_series[0], found_covariates[0]
+    _refuse_naive_against_aware(times, covariate_times, what_series, what)
     remedy = ("give the covariates of the series' times, e.g. covariates.reindex(series.index) "
               "(then fill the rows it adds), or pass covariates.to_numpy() to pair them by "
               "position on purpose")
@@ -1199,6 +1200,23 @@ def check_covariate_times(series, covariates, what_series, what):
             f"package pairs them by position: {remedy}")
 
 
+def _refuse_naive_against_aware(times, other_times, what, what_other):
+    """A ValueError when one of two DatetimeIndexes is time-zone aware and the other naive:
+    nothing says which wall times match. Future covariates three days early were accepted
+    against an aware history (their comparison raised and was skipped), and make_windows
+    called covariates at the same wall times "not those of series" (covariates review,
+    session 33)."""
+    zones = getattr(times, "tz", None), getattr(other_times, "tz", None)
+    if (zones[0] is None) == (zones[1] is None):
+        return
+    aware, naive = (what, what_other) if zones[1] is None else (what_other, what)
+    raise ValueError(
+        f"the times of {aware} are time-zone aware ({zones[0] or zones[1]}) and those of {naive} "
+        f"naive, so they cannot be matched: give both one kind (index.tz_localize(...) or "
+        f"index.tz_convert(None)), or pass {what_other}.to_numpy() to pair them by position on "
+        f"purpose")
+
+
 def check_future_times(history, future, what="future_covariates"):
     """A ValueError when ``history`` and ``future`` both have a time index (see
     :func:`_time_index_of`) and ``future`` does not start after the history's last time: its
@@ -1208,10 +1226,11 @@ def check_future_times(history, future, what="future_covariates"):
     if found_history is None or found_future is None or \
             found_history[1] != found_future[1] or len(found_future[0]) == 0:
         return
+    _refuse_naive_against_aware(found_history[0], found_future[0], "the history", what)
     last, first = found_history[0][-1], found_future[0][0]
     try:
         after = bool(first > last)
-    except TypeError:  # naive and aware times
+    except TypeError:  # times of no common order (checked above for naive and aware)
         return
     if not after:
         raise ValueError(

@@ -197,3 +197,52 @@ def test_an_ensemble_refuses_a_member_without_tags_by_name():
     assert get_tags(ensemble).target_tags.multi_output is False
     with pytest.raises(ValueError, match=r"member 'd' \(Duck\) declares no scikit-learn tags"):
         ensemble.fit(X, y)
+
+
+def test_an_ensemble_with_a_baseline_checks_the_dates_of_future_covariates():
+    # the whole history went to the members as an array, whose lack of times skipped the check:
+    # rows dated four days late were accepted with a Theta member, refused without one
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("statsforecast")
+    import warnings
+
+    from skattn import ForecastEnsemble
+    from skattn.baselines import ThetaForecaster
+
+    rng = np.random.default_rng(0)
+    index = pd.date_range("2020-01-01", periods=120, freq="D")
+    history = pd.DataFrame({"sales": 20 + rng.normal(size=120).cumsum(),
+                            "price": rng.normal(size=120)}, index=index)
+    X, y = make_windows(history["sales"], 16, 4, covariates=history[["price"]])
+    ensemble = ForecastEnsemble([("theta", ThetaForecaster(7)), ("a", _tiny())])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ensemble.fit(X, y)
+        late = pd.DataFrame({"price": rng.normal(size=4)},
+                            index=pd.date_range(index[-1] + pd.Timedelta(days=4), periods=4))
+        with pytest.raises(ValueError, match="not at the step after the history's last time"):
+            ensemble.forecast(history, 8, future_covariates=late)
+        on_time = late.set_axis(pd.date_range(index[-1] + pd.Timedelta(days=1), periods=4))
+        assert np.isfinite(ensemble.forecast(history, 8, future_covariates=on_time)).all()
+
+
+def test_naive_times_against_aware_ones_are_named():
+    # future covariates three days early were accepted against an aware history (the
+    # comparison raised and was skipped); make_windows said covariates at the same wall times
+    # were "not those of series"
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    aware = pd.date_range("2020-01-01", periods=60, freq="D", tz="UTC")
+    series = pd.Series(10 + rng.normal(size=60), index=aware)
+    naive_covariates = pd.DataFrame({"price": rng.normal(size=60)},
+                                    index=aware.tz_localize(None))
+    with pytest.raises(ValueError, match="time-zone aware .* and those of covariates naive"):
+        make_windows(series, 16, 4, covariates=naive_covariates)
+    X, y = make_windows(series, 16, 4, covariates=naive_covariates.to_numpy())
+    model = _tiny().fit(X, y)
+    history = pd.DataFrame({"y": series, "price": naive_covariates["price"].to_numpy()},
+                           index=aware)
+    early = pd.DataFrame({"price": rng.normal(size=4)},
+                         index=pd.date_range("2020-02-26", periods=4, freq="D"))
+    with pytest.raises(ValueError, match="those of future_covariates naive"):
+        model.forecast(history, 8, future_covariates=early)
