@@ -1200,6 +1200,31 @@ def check_covariate_times(series, covariates, what_series, what):
             f"package pairs them by position: {remedy}")
 
 
+def _column_names(frame):
+    """The column names of a pandas DataFrame whose names are all text, as a tuple; None for
+    anything else (an array, a frame of numbered columns)."""
+    columns = getattr(frame, "columns", None)
+    if columns is None or not all(isinstance(name, str) for name in columns):
+        return None
+    return tuple(columns)
+
+
+def check_future_columns(history, future, what="future_covariates"):
+    """A ValueError when ``history`` and ``future`` are DataFrames with named columns and
+    ``future``'s are not the history's covariates (its columns 1..) in their order: the rows are
+    paired with the channels by position, and a future frame of [promo, price] against a history
+    of [sales, price, promo] swapped them beyond the horizon without a word (covariates review,
+    session 33)."""
+    history_names, future_names = _column_names(history), _column_names(future)
+    if history_names is None or future_names is None or future_names == history_names[1:]:
+        return
+    raise ValueError(
+        f"{what} has the columns {list(future_names)}, but the history's covariates (its "
+        f"columns after the target {history_names[0]!r}) are {list(history_names[1:])}: the "
+        f"columns are channels by position; give {what}[{list(history_names[1:])}], or pass "
+        f"{what}.to_numpy() to pair them by position on purpose")
+
+
 def _refuse_naive_against_aware(times, other_times, what, what_other):
     """A ValueError when one of two DatetimeIndexes is time-zone aware and the other naive:
     nothing says which wall times match. Future covariates three days early were accepted
@@ -1445,6 +1470,7 @@ def _checked_channels(single, series_list, covariate_list, allow_empty):
     the first series (or covariates) that is wrong, and how. ``allow_empty``: an empty series
     gives a (0, C) array rather than an error."""
     n_covariates = first_with_count = None
+    first_named = None  # (number, column names) of the first covariate frame with names
     # a panel's irregular time indexes, warned of once when every series is checked (one
     # warning a series was 10,000 of them from one call; scale trial, session 27); a single
     # series warns as check_time_index does
@@ -1454,6 +1480,19 @@ def _checked_channels(single, series_list, covariate_list, allow_empty):
         target = _as_series(values, what, allow_empty=allow_empty, irregular=irregular,
                             number=number)
         channels = target[:, None]  # (L, 1)
+        names = _column_names(cov)
+        if names is not None and first_named is None:
+            first_named = number, names
+        elif names is not None and names != first_named[1]:
+            # paired by position: a frame of [promo, price] after one of [price, promo] put
+            # promo in the second series' price channel, without a word (covariates review,
+            # session 33)
+            raise ValueError(
+                f"covariates[{number}] has the columns {list(names)} and "
+                f"covariates[{first_named[0]}] {list(first_named[1])}: the covariates are "
+                f"channels by position, so every series' must be the same ones in the same "
+                f"order; select them in one order (df[{list(first_named[1])}]), or pass "
+                f".to_numpy() to pair them by position on purpose")
         if cov is not None:
             cov = _as_covariates(cov, target.shape[0],
                                  "covariates" if single else f"covariates[{number}]",

@@ -246,3 +246,35 @@ def test_naive_times_against_aware_ones_are_named():
                          index=pd.date_range("2020-02-26", periods=4, freq="D"))
     with pytest.raises(ValueError, match="those of future_covariates naive"):
         model.forecast(history, 8, future_covariates=early)
+
+
+def test_covariate_frames_whose_columns_disagree_are_refused():
+    # paired by position: the second series' price channel held promo, and future covariates
+    # of [promo, price] swapped the history's [price, promo] beyond the horizon
+    pd = pytest.importorskip("pandas")
+    from skattn import last_windows
+
+    rng = np.random.default_rng(0)
+    index = pd.date_range("2020-01-01", periods=80, freq="D")
+    covariates = pd.DataFrame({"price": rng.normal(size=80),
+                               "promo": (np.arange(80) % 7 == 0) * 1.0}, index=index)
+    sales = pd.Series(20 + 2 * covariates["price"].to_numpy() + rng.normal(size=80), index,
+                      name="sales")
+    swapped = covariates[["promo", "price"]]
+    for build in (lambda cov: make_windows([sales, sales], 16, 4, covariates=cov),
+                  lambda cov: last_windows([sales, sales], 16, covariates=cov)):
+        with pytest.raises(ValueError, match=r"covariates\[1\] has the columns \['promo', "
+                                             r"'price'\] and covariates\[0\] \['price', 'promo'\]"):
+            build([covariates, swapped])
+        build([covariates, swapped.to_numpy()])  # by position, on purpose
+        build([covariates, swapped[["price", "promo"]]])
+    X, y = make_windows(sales, 16, 4, covariates=covariates)
+    model = _tiny().fit(X, y)
+    history = pd.concat([sales, covariates], axis=1)
+    future = pd.DataFrame({"price": rng.normal(size=4), "promo": [0.0, 1.0, 0.0, 0.0]},
+                          index=pd.date_range(index[-1] + pd.Timedelta(days=1), periods=4))
+    with pytest.raises(ValueError, match=r"future_covariates has the columns \['promo', 'price'\]"
+                                         r", but the history's covariates"):
+        model.forecast(history, 8, future_covariates=future[["promo", "price"]])
+    np.testing.assert_array_equal(model.forecast(history, 8, future_covariates=future),
+                                  model.forecast(history, 8, future_covariates=future.to_numpy()))
