@@ -66,9 +66,15 @@ def _seasonal_indices_of_full_windows(values, season_length, z):
         values = np.where(extreme, values / np.where(magnitude > 0, magnitude, 1.0), values)
     # Seasonality test of the Theta method: the autocorrelation at lag season_length must exceed
     # z standard errors (Bartlett's formula over the shorter lags).
-    autocorrelation, standard_error = _seasonal_autocorrelation(values, season_length)
-    limit = z * standard_error
-    seasonal = (np.abs(autocorrelation) > limit) & (values.min(axis=1) > 0)
+    # z None: no test. Every window that can be is adjusted (z = 0 still needed a nonzero
+    # autocorrelation, and a window of 13 integers whose lag-4 one was exactly 0 was left
+    # unadjusted; review, session 33), but a constant one, which has no season
+    if z is None:
+        passes = np.ptp(values, axis=1) > 0
+    else:
+        autocorrelation, standard_error = _seasonal_autocorrelation(values, season_length)
+        passes = np.abs(autocorrelation) > z * standard_error
+    seasonal = passes & (values.min(axis=1) > 0)
     if not seasonal.any():
         return indices
     values = values[seasonal]
@@ -188,7 +194,10 @@ def seasonal_indices(X, season_length, *, seasonality_test=True, critical_value=
     seasonality_test : bool, default=True
         Adjust only the windows whose autocorrelation at lag ``season_length`` is significant at
         ``critical_value`` standard errors (the Theta method's test); False adjusts every window
-        that can be.
+        that can be: not constant, all values positive, and at least ``2 * season_length + 1``
+        of them after the leading run of equal values taken for padding (a real run at a
+        window's start counts as padding too: on a series whose every 12th value is 300 and the
+        rest 100, windows of 25 were adjusted in 1 of 6; review, session 33).
     critical_value : finite float >= 0, default=1.645
         Standard errors (Bartlett's) the autocorrelation at lag ``season_length`` must exceed:
         1.645 is the Theta method's 90% level (two-sided); 1.0 is about 68%, and a lower value
@@ -254,12 +263,12 @@ def seasonal_indices(X, season_length, *, seasonality_test=True, critical_value=
     if not _CRITICAL_VALUE.is_satisfied_by(critical_value):  # as the wrapper validates it
         raise ValueError(f"critical_value must be a finite float >= 0, got {critical_value!r}")
     return _indices_after_padding(X, _padding(X), season_length,
-                                  critical_value if seasonality_test else 0.0)
+                                  critical_value if seasonality_test else None)
 
 
 def _indices_after_padding(X, padding, season_length, z):
     """:func:`seasonal_indices` of windows ``X`` (n, T) whose ``padding`` (n,) is known, with
-    the test's critical value ``z``."""
+    the test's critical value ``z`` (None: no test)."""
     season_length = int(season_length)  # NumPy's unsigned integers wrap around in y[:-m]
     return _indices_by_unpadded_length(
         X, padding, season_length,
@@ -303,7 +312,9 @@ class DeseasonalizedForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPick
         Steps per season (12 for monthly data).
     seasonality_test : bool, default=True
         Adjust only the windows where the test finds seasonality; False adjusts every window
-        that can be.
+        that can be (see :func:`seasonal_indices`: a leading run of equal values is taken for
+        padding, and a window left with fewer than ``2 * season_length + 1`` values after it is
+        not adjusted).
     critical_value : finite float >= 0, default=1.645
         Standard errors (Bartlett's) the autocorrelation at lag ``season_length`` must exceed
         for a window to count as seasonal: 1.645 is the Theta method's 90% level (two-sided),
@@ -334,7 +345,9 @@ class DeseasonalizedForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPick
     adjusted_fraction_ : float or None
         The share of the training windows that were seasonally adjusted, from 0 to 1: found
         seasonal by the test (every window, with ``seasonality_test=False``), with at least
-        ``2 * season_length + 1`` values after any left padding, all positive. 0 means the model
+        ``2 * season_length + 1`` values after any left padding, all positive, and divided by
+        indices other than 1 (beyond 1e-12: a trend without a season passes the test, and gets
+        indices of 1 or within rounding of it). 0 means the model
         is ``forecaster_`` alone on the windows as they are (see Notes). None for a model
         pickled before it was counted (session 23): its training windows are not kept.
 
@@ -429,7 +442,7 @@ class DeseasonalizedForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPick
     def _window_indices(self, target, padding):
         """Seasonal indices (n, season_length_) of the windows' target channel (n, T) whose left
         padding (n,) is known."""
-        z = self.critical_value_ if self.seasonality_test_ else 0.0
+        z = self.critical_value_ if self.seasonality_test_ else None
         return _indices_after_padding(target, padding, self.season_length_, z)
 
     def _wrapped_name(self):
@@ -572,10 +585,12 @@ class DeseasonalizedForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPick
                     stacklevel=stacklevel_of_caller(__name__, whole_package=True),
                 )
             adjusted, future, indices = self._adjust_with_indices(X)
-            # windows divided by factors other than 1; the forecasts are those of the same
-            # adjustment with or without it (the share is counted, not used)
+            # windows divided by factors other than 1 (beyond rounding: an exponential trend
+            # passes the test, and its indices of 1 +- 4e-16 counted as adjusted where a linear
+            # trend's exact ones did not; review, session 33); the forecasts are those of the
+            # same adjustment with or without it (the share is counted, not used)
             self.adjusted_fraction_ = 0.0 if indices is None else float(
-                np.mean(np.any(indices != 1.0, axis=1)))
+                np.mean(np.any(np.abs(indices - 1.0) > 1e-12, axis=1)))
             if (indices is not None and self.adjusted_fraction_ == 0.0
                     and not self._warned_of_non_positive_values(X) and self.seasonality_test_):
                 self._warn_of_too_few_cycles(X)

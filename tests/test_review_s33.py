@@ -278,3 +278,36 @@ def test_covariate_frames_whose_columns_disagree_are_refused():
         model.forecast(history, 8, future_covariates=future[["promo", "price"]])
     np.testing.assert_array_equal(model.forecast(history, 8, future_covariates=future),
                                   model.forecast(history, 8, future_covariates=future.to_numpy()))
+
+
+def test_without_the_seasonality_test_a_window_of_zero_autocorrelation_is_adjusted():
+    # z = 0 still asked |r| > 0: a window of 13 integers whose lag-4 autocorrelation is exactly
+    # 0 got indices of 1
+    from skattn.seasonal import _seasonal_autocorrelation, seasonal_indices
+
+    window = np.array([[12.0, 7, 15, 10, 8, 13, 13, 10, 9, 7, 15, 11, 13]])
+    assert _seasonal_autocorrelation(window, 4)[0][0] == 0.0
+    indices = seasonal_indices(window, 4, seasonality_test=False)[0]
+    np.testing.assert_allclose(indices, [0.92933423, 1.32177905, 0.94239762, 0.8064891],
+                               rtol=1e-7)
+    # a constant window has no season to take out
+    np.testing.assert_array_equal(
+        seasonal_indices(np.full((1, 13), 5.0), 4, seasonality_test=False), np.ones((1, 4)))
+
+
+def test_the_adjusted_fraction_leaves_out_indices_of_one_to_rounding():
+    # an exponential trend passes the test and gets indices of 1 +- 4e-16: counted as adjusted,
+    # where a linear trend's exact ones were not
+    import warnings
+
+    from sklearn.linear_model import LinearRegression
+
+    from skattn.seasonal import DeseasonalizedForecaster
+
+    t = np.arange(260)
+    for series in (100 + 2.0 * t, 100 * 1.01 ** t):
+        X, y = make_windows(series, window=200, horizon=6)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = DeseasonalizedForecaster(LinearRegression()).fit(X, y)
+        assert model.adjusted_fraction_ == 0.0
