@@ -313,9 +313,11 @@ def _parser():
                          help="history window of the attention model (default: 3 seasons, at "
                               "least 2 horizons, capped by the shortest training series and so "
                               "that the longest gives as many unpadded training windows as the "
-                              "window has steps); the "
+                              "window has steps; at least 2); the "
                               "ensemble reads 5 horizons, or 2 seasons and 1 step if that is "
-                              "longer, at most the longest training part less 1")
+                              "longer, or as many as its seasonality test needs (196 for 52) "
+                              "when the training parts hold them, at most the longest training "
+                              "part less 1")
     compare.add_argument("--season-length", type=_season_lengths, default=None,
                          metavar="PERIODS",
                          help="season of the seasonal models and of MASE (default: the dataset's; "
@@ -326,7 +328,8 @@ def _parser():
                               "said in the progress output; 1, with a warning, when the "
                               "series are too short for it and a hold-out), else 1, with a "
                               "warning when most "
-                              "series test seasonal at 4, 7, 12, 24 or 52 steps), or several "
+                              "series test seasonal at 4, 5, 7, 12, 24, 48 or 52 steps), or "
+                              "several "
                               "seasonal periods, comma-separated, "
                               "each an integer >= 1 given once (24,168 for hourly data with a "
                               "daily and a weekly cycle). The first is the primary season: that "
@@ -1829,8 +1832,9 @@ def _warn_of_gaps(path, column, positions, times, cells):
     # file only with --season-length (it ran them with season 1, and this warning was the only
     # word; frequencies trial, session 33)
     ignore = ("; or ignore this if the data skip times by design: every gap is a weekend, and "
-              "business days are read as consecutive as they should be, with season 1 unless "
-              "--season-length 5 is given for a weekly cycle" if weekends else
+              "business days are read as consecutive as they should be (their weekly cycle is "
+              "--season-length 5; compare does not take it from business days' times)"
+              if weekends else
               f"; or ignore this if the data skip times by design (business days){clock}")
     warnings.warn(
         f"{path}: {which}, steps of column {column.strip()!r} longer than {GAP_FACTOR:g} times "

@@ -826,9 +826,12 @@ def _time_index_of(values):
         # Timestamps (or datetimes) held as objects: what read_csv(parse_dates=...) gives for
         # times with changing UTC offsets (+01:00 / +02:00, an export across a clock change),
         # whose newest-first rows were read backwards unchecked (user trial, session 21).
-        # Read in UTC, as the instants they are (one O(n) conversion; such indexes are rare)
+        # Read in UTC, as the instants they are (one O(n) conversion; such indexes are rare);
+        # naive ones as naive: in UTC they were called time-zone aware against a naive index
+        # (review, session 33)
+        aware = any(getattr(time_, "tzinfo", None) is not None for time_ in index)
         try:
-            return pd.DatetimeIndex(pd.to_datetime(index, utc=True)), "DatetimeIndex"
+            return pd.DatetimeIndex(pd.to_datetime(index, utc=aware)), "DatetimeIndex"
         except (TypeError, ValueError):  # naive and aware mixed: nothing to compare them by
             return None
     return None
@@ -1209,14 +1212,20 @@ def _column_names(frame):
     return tuple(columns)
 
 
+def _reordered(names, other_names):
+    """Whether two tuples of column names are the same names in another order."""
+    return names != other_names and sorted(names) == sorted(other_names)
+
+
 def check_future_columns(history, future, what="future_covariates"):
     """A ValueError when ``history`` and ``future`` are DataFrames with named columns and
-    ``future``'s are not the history's covariates (its columns 1..) in their order: the rows are
+    ``future``'s are the history's covariates (its columns 1..) in another order: the rows are
     paired with the channels by position, and a future frame of [promo, price] against a history
     of [sales, price, promo] swapped them beyond the horizon without a word (covariates review,
-    session 33)."""
+    session 33). Other names (or counts) are left to the checks by position."""
     history_names, future_names = _column_names(history), _column_names(future)
-    if history_names is None or future_names is None or future_names == history_names[1:]:
+    if history_names is None or future_names is None or \
+            not _reordered(future_names, history_names[1:]):
         return
     raise ValueError(
         f"{what} has the columns {list(future_names)}, but the history's covariates (its "
@@ -1483,10 +1492,11 @@ def _checked_channels(single, series_list, covariate_list, allow_empty):
         names = _column_names(cov)
         if names is not None and first_named is None:
             first_named = number, names
-        elif names is not None and names != first_named[1]:
+        elif names is not None and _reordered(names, first_named[1]):
             # paired by position: a frame of [promo, price] after one of [price, promo] put
             # promo in the second series' price channel, without a word (covariates review,
-            # session 33)
+            # session 33). Only the same names in another order: names of their own per series
+            # (price_A, price_B) are paired by position, as arrays are
             raise ValueError(
                 f"covariates[{number}] has the columns {list(names)} and "
                 f"covariates[{first_named[0]}] {list(first_named[1])}: the covariates are "

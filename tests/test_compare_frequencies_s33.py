@@ -123,8 +123,8 @@ def test_business_days_are_told_to_take_season_5(tmp_path, capsys):
     (gaps,) = [m for m in messages if "gaps in their times" in m]
     assert gaps.endswith("or ignore this if the data skip times by design: every gap is a "
                          "weekend, and business days are read as consecutive as they should "
-                         "be, with season 1 unless --season-length 5 is given for a weekly "
-                         "cycle")
+                         "be (their weekly cycle is --season-length 5; compare does not take "
+                         "it from business days' times)")
     (season,) = [m for m in messages if "test seasonal" in m]
     assert ("season 1 (none), but 3 of the 3 series (100%) test seasonal at period 5" in season
             and "the times in column 'date' are business days, whose week (5 days) compare "

@@ -311,3 +311,26 @@ def test_the_adjusted_fraction_leaves_out_indices_of_one_to_rounding():
             warnings.simplefilter("ignore")
             model = DeseasonalizedForecaster(LinearRegression()).fit(X, y)
         assert model.adjusted_fraction_ == 0.0
+
+
+def test_the_covariate_checks_leave_what_they_need_not_check():
+    # (review of this session's diff) a model without covariates given named future covariates
+    # got "give future_covariates[[]]"; naive times held as objects were called aware (UTC);
+    # frames of names of their own per series are paired by position, as arrays are
+    pd = pytest.importorskip("pandas")
+    from skattn.model_selection import PredictForecaster
+    from skattn.baselines import NaiveForecaster
+
+    rng = np.random.default_rng(0)
+    days = pd.date_range("2024-01-01", periods=60, freq="D")
+    sales = pd.Series(5 + np.sin(np.arange(60) / 3), index=days, name="sales")
+    X, y = make_windows(sales, 12, 3)
+    model = PredictForecaster(NaiveForecaster()).fit(X, y)
+    future = pd.DataFrame({"price": np.ones(3)}, index=pd.date_range("2024-03-01", periods=3))
+    with pytest.raises(ValueError, match="future_covariates must be None"):
+        model.forecast(sales.to_frame(), 6, future_covariates=future)
+    as_objects = pd.Index(list(days.to_pydatetime()), dtype=object)  # naive, as objects
+    covariates = pd.DataFrame({"price": rng.normal(size=60)}, index=days)
+    make_windows(sales.set_axis(as_objects), 12, 3, covariates=covariates)
+    own_names = [covariates.set_axis(["price_A"], axis=1), covariates.set_axis(["price_B"], axis=1)]
+    make_windows([sales, sales], 12, 3, covariates=own_names)
