@@ -545,7 +545,9 @@ def _warn_if_smape_misleads(y_true, y_pred, sample_weight=None, scorer_token=Non
         f"{count} of the {total} values are 0, forecast as 0, or of the other sign than "
         f"their forecast: sMAPE (200 |y - f| / (|y| + |f|)) counts each of them 200 however "
         f"close the forecast, so it can rank models wrongly on such data; compare them by "
-        f"MASE or MAE (skattn.metrics.mase, mae; make_mase_scorer, neg_mae_scorer){once}")
+        f"MASE or MAE (skattn.metrics.mase, mae; make_mase_scorer, neg_mae_scorer; in a "
+        f"search over windows holding runs of zeros, neg_mae_scorer: make_mase_scorer refuses "
+        f"a window that repeats every season, a run of zeros){once}")
     if scorer_token is None:
         warnings.warn(message, MetricWarning, stacklevel=stacklevel_of_caller(__name__))
     else:
@@ -637,7 +639,8 @@ def _seasonal_pairs(y_train, season_length, metric="MASE"):
             f"{metric} is undefined: the training series repeats exactly with period "
             f"{season_length} (its seasonal-naive error is 0, or rounding: "
             f"within {_REPEAT_ULPS} units in the last place of its largest magnitude or "
-            f"{_REPEAT_SPREAD:g} of its range)"
+            f"{_REPEAT_SPREAD:g} of its range); score such data (runs of zeros, say) by MAE: "
+            f"mae, neg_mae_scorer"
         )
     return y_train[season_length:], y_train[:-season_length]
 
@@ -1653,7 +1656,8 @@ def make_smape_scorer():
     See Also
     --------
     smape : The metric, which warns at every call.
-    make_mase_scorer : A scorer that such values do not mislead.
+    make_mase_scorer : A scorer that such values do not mislead (it refuses a window that
+        repeats every season, a run of zeros: on intermittent data, ``neg_mae_scorer``).
 
     Notes
     -----

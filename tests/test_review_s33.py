@@ -334,3 +334,16 @@ def test_the_covariate_checks_leave_what_they_need_not_check():
     make_windows(sales.set_axis(as_objects), 12, 3, covariates=covariates)
     own_names = [covariates.set_axis(["price_A"], axis=1), covariates.set_axis(["price_B"], axis=1)]
     make_windows([sales, sales], 12, 3, covariates=own_names)
+
+
+def test_advice_for_runs_of_zeros_points_to_mae():
+    # sMAPE's warning sent a search to make_mase_scorer, which refuses a run of zeros (every
+    # candidate scored NaN), and that refusal offered nothing else
+    from skattn.exceptions import MetricWarning
+    from skattn.metrics import mase, smape
+
+    with pytest.warns(MetricWarning, match="in a search over windows holding runs of zeros, "
+                                           "neg_mae_scorer"):
+        smape([0.0, 1.0], [0.0, 1.0])
+    with pytest.raises(ValueError, match="score such data .* by MAE: mae, neg_mae_scorer"):
+        mase([1.0], [1.0], y_train=np.zeros(10))
