@@ -344,6 +344,6 @@ def test_advice_for_runs_of_zeros_points_to_mae():
 
     with pytest.warns(MetricWarning, match="in a search over windows holding runs of zeros, "
                                            "neg_mae_scorer"):
-        smape([0.0, 1.0], [0.0, 1.0])
+        smape([0.0, 1.0], [0.5, 1.0])
     with pytest.raises(ValueError, match="score such data .* by MAE: mae, neg_mae_scorer"):
         mase([1.0], [1.0], y_train=np.zeros(10))
