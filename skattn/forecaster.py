@@ -479,15 +479,23 @@ def _warn_if_windows_dominate_the_loss(target_windows, Y):
         # an outage recorded as meter noise (abs(N(0, 0.5)) at a level of 900): the windows
         # that end in it have targets ~3,000 of their spreads away, the loss curve read
         # ~6,700 instead of 0.2 (hourly, squared error), early stopping followed those windows, and nothing said so (user
-        # trial, session 18)
+        # trial, session 18). A window of 2 or 3 values is nearly flat by chance (two equal
+        # neighbours of a random walk): its cause is the window, and "set flat stretches to
+        # exactly constant values" was advice for data that hold none (warnings trial,
+        # session 33)
+        cause = (f"Windows of {target_windows.shape[1]} values do this by chance (neighbours "
+                 f"that happen to be nearly equal): use longer windows"
+                 if target_windows.shape[1] <= 3 else
+                 "A nearly flat stretch followed by ordinary values does this (an outage "
+                 "recorded as meter noise, a placeholder value): set such stretches to exactly "
+                 "constant values (constant windows are left out of the loss), fill them, or "
+                 "cut them out")
         warnings.warn(
             f"AttentionForecaster: {far} of {len(target_windows)} training windows have targets "
             f"more than {WINDOW_TARGET_RATIO:g} times their window's spread (std over time) "
             f"from the window's mean (the largest {ratio.max():.3g} times). The loss measures "
             f"each window's errors in its own spread, so these few windows dominate training. "
-            f"A nearly flat stretch followed by ordinary values does this (an outage recorded "
-            f"as meter noise, a placeholder value): set such stretches to exactly constant "
-            f"values (constant windows are left out of the loss), fill them, or cut them out.",
+            f"{cause}.",
             OutlierScaleWarning,
             stacklevel=stacklevel_of_caller(__name__, whole_package=True),  # the caller of fit (or of a Pipeline)
         )

@@ -372,3 +372,15 @@ def test_arima_forecasts_move_with_a_shift_of_the_data():
         direct = AutoARIMA(season_length=12).forecast(base + 100, 12, level=[80])
         np.testing.assert_array_equal(model.forecast_quantiles(base + 100, 12)[:, 0],
                                       direct["lo-80"])
+
+
+def test_windows_of_two_values_dominating_the_loss_are_blamed_on_their_length():
+    # a healthy random walk in windows of 2: two nearly equal neighbours made one window
+    # dominate, and the advice was to set flat stretches to exactly constant values
+    from skattn.exceptions import OutlierScaleWarning
+
+    series = 100 + np.cumsum(2 * np.random.default_rng(1).standard_normal(150))
+    X, y = make_windows(series, 2, 12)
+    with pytest.warns(OutlierScaleWarning, match="Windows of 2 values do this by chance .* use "
+                                                 "longer windows"):
+        _tiny(patch_len=2, max_epochs=1).fit(X, y)
