@@ -384,3 +384,22 @@ def test_windows_of_two_values_dominating_the_loss_are_blamed_on_their_length():
     with pytest.warns(OutlierScaleWarning, match="Windows of 2 values do this by chance .* use "
                                                  "longer windows"):
         _tiny(patch_len=2, max_epochs=1).fit(X, y)
+
+
+def test_backtest_names_series_whose_mase_scale_rests_on_few_differences():
+    # a product launched two weeks before the origin (52 of its 55 seasonal differences 0) had
+    # a scale of 0.109 and MASEs of 20-31, and decided the mase column's ranking, silently
+    from skattn.baselines import NaiveForecaster
+    from skattn.exceptions import MetricWarning
+    from skattn.model_selection import backtest
+
+    rng = np.random.default_rng(0)
+    steady = [10 + rng.normal(size=80) for _ in range(3)]
+    launched = np.concatenate([np.zeros(74), [3.0, 4.0, 2.0, 5.0, 3.0, 4.0]])
+    with pytest.warns(MetricWarning, match=r"the MASE scale of 1 of the 4 series \(series 3\) "
+                                           r"rests on fewer than 4 seasonal differences"):
+        backtest(NaiveForecaster(), steady + [launched], 3, 12)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MetricWarning)
+        backtest(NaiveForecaster(), steady, 3, 12)
