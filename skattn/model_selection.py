@@ -1202,6 +1202,24 @@ def _flat_histories_message(flat, n_series, n_origins, season_length, names=None
 FEW_SEASONAL_DIFFERENCES = 4
 
 
+def _scale_on_few_differences(history, season_length):
+    """Whether the MASE scale of ``history`` (1-D) rests on fewer than
+    FEW_SEASONAL_DIFFERENCES seasonal differences other than 0."""
+    changes = np.count_nonzero(history[season_length:] != history[:-season_length])
+    return changes < FEW_SEASONAL_DIFFERENCES
+
+
+def few_differences_message(n_few, n_series, shown, where="", with_msis=False):
+    """The MetricWarning's text for :func:`_warn_of_scales_on_few_differences` (and compare's,
+    which names the series by id): ``shown``, the series named."""
+    columns = "the mase and msis columns' means" if with_msis else "the mase column's mean"
+    return (f"the MASE scale of {n_few} of the {n_series} series{where} (series {shown}) rests "
+            f"on fewer than {FEW_SEASONAL_DIFFERENCES} seasonal differences other than 0 in its "
+            f"history (a product launched just before the origin, a series of mostly zeros): "
+            f"the scale is tiny, so such a forecast's MASE can be many times any other's and "
+            f"decide {columns}; compare the models by MAE too, or backtest those series apart")
+
+
 def _warn_of_scales_on_few_differences(arrays, origins, flat, season_length, with_msis):
     """MetricWarning naming the series whose MASE scale at some origin rests on fewer than
     FEW_SEASONAL_DIFFERENCES seasonal differences other than 0: a product launched two weeks
@@ -1211,23 +1229,15 @@ def _warn_of_scales_on_few_differences(arrays, origins, flat, season_length, wit
     (n_origins, n_series): the histories without a scale, left out already."""
     few = np.zeros(flat.shape, dtype=bool)
     for j, i in np.argwhere(~flat):
-        history = arrays[i][:origins[j, i]]
-        changes = np.count_nonzero(history[season_length:] != history[:-season_length])
-        few[j, i] = changes < FEW_SEASONAL_DIFFERENCES
+        few[j, i] = _scale_on_few_differences(arrays[i][:origins[j, i]], season_length)
     if not few.any():
         return
     series = np.flatnonzero(few.any(axis=0))
     shown = ", ".join(str(i) for i in series[:10]) + (", ..." if series.size > 10 else "")
     n_origins = flat.shape[0]
     where = "" if n_origins == 1 else f" at {int(few.any(axis=1).sum())} of {n_origins} origins"
-    columns = "mase and msis columns" if with_msis else "mase column"
-    warnings.warn(
-        f"the MASE scale of {series.size} of the {flat.shape[1]} series{where} (series "
-        f"{shown}) rests on fewer than {FEW_SEASONAL_DIFFERENCES} seasonal differences other "
-        f"than 0 in its history (a product launched just before the origin, a series of "
-        f"mostly zeros): the scale is tiny, so such a forecast's MASE can be many times any "
-        f"other's and decide the {columns}' means; compare the models by MAE too, or backtest "
-        f"those series apart", MetricWarning, stacklevel=3)
+    warnings.warn(few_differences_message(series.size, flat.shape[1], shown, where, with_msis),
+                  MetricWarning, stacklevel=3)
 
 
 def _sample_weight_refusal(estimator, routed=False):
