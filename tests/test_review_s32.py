@@ -5,23 +5,15 @@ import warnings
 
 import numpy as np
 import pytest
+from tiny_models import seasonal_windows, tiny_model
 
-from skattn import AttentionForecaster, make_windows
+from skattn import make_windows
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
-def _windows(horizon=4):
-    t = np.arange(200.0)
-    series = 10 + np.sin(2 * np.pi * t / 12) + 0.01 * t
-    return make_windows(series, window=16, horizon=horizon)
-
-
-def _tiny(**params):
-    settings = dict(d_model=8, n_heads=2, n_layers=1, max_epochs=2, batch_size=32,
-                    random_state=0, n_jobs=1)
-    settings.update(params)
-    return AttentionForecaster(**settings)
+_windows = seasonal_windows
+_tiny = tiny_model
 
 
 def test_a_continued_fit_with_another_loss_measures_its_own_best_loss():
