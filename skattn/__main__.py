@@ -2460,7 +2460,7 @@ def ensemble_design(series, horizon, season_length, seed, n_jobs, quantiles=None
     return model, window_args, description
 
 
-def check_lengths(series, horizon, season_length, ids=None):
+def check_lengths(series, horizon, season_length, ids=None, with_msis=False):
     """ValueError, before any model is trained, if the series cannot be backtested.
 
     What :func:`skattn.model_selection.backtest` needs of the values before the hold-out (the
@@ -2482,8 +2482,8 @@ def check_lengths(series, horizon, season_length, ids=None):
     """
     from .exceptions import MetricWarning
     from .metrics import _repeats_every_season, _seasonal_naive_scale
-    from .model_selection import (_flat_histories_message, _scale_on_few_differences,
-                                  few_differences_message)
+    from .model_selection import (FEW_SEASONAL_DIFFERENCES, _flat_histories_message,
+                                  _scale_on_few_differences, few_differences_message)
 
     def called(number):  # ", 'b'," in "the shortest series, 'b', has ..."
         return "" if ids is None else f", {ids[number]!r},"
@@ -2570,8 +2570,11 @@ def check_lengths(series, horizon, season_length, ids=None):
         # by name, once (backtest's, by position and once per model's run, is silenced)
         shown = ", ".join(str(number) if ids is None else repr(ids[number])
                           for number in few[:10]) + (", ..." if len(few) > 10 else "")
-        warnings.warn(few_differences_message(len(few), len(series), shown), MetricWarning,
-                      stacklevel=2)
+        short = all(series[number].size - horizon - season_length < FEW_SEASONAL_DIFFERENCES
+                    for number in few)
+        warnings.warn(few_differences_message(len(few), len(series), shown,
+                                              with_msis=with_msis, short=short),
+                      MetricWarning, stacklevel=2)
 
 
 #: the whole numbers a spreadsheet writes for the dates 1960-01-01 to 2099-12-31 as serial
@@ -3417,7 +3420,7 @@ def _compare(args):
             series = series[: args.max_series]
             ids = None if ids is None else ids[: args.max_series]
             times = None if times is None else times[: args.max_series]
-        check_lengths(series, horizon, season_length, ids)
+        check_lengths(series, horizon, season_length, ids, with_msis=bool(levels))
         if not builtin and frequency is None and (args.season_length is None
                                                   or args.horizon is None):
             warn_of_serial_dates(times, column)

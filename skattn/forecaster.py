@@ -483,13 +483,15 @@ def _warn_if_windows_dominate_the_loss(target_windows, Y):
         # neighbours of a random walk): its cause is the window, and "set flat stretches to
         # exactly constant values" was advice for data that hold none (warnings trial,
         # session 33)
+        stretch = ("a nearly flat stretch followed by ordinary values does this (an outage "
+                   "recorded as meter noise, a placeholder value): set such stretches to "
+                   "exactly constant values (constant windows are left out of the loss), fill "
+                   "them, or cut them out")
+        # both causes for short windows: an outage in data read in windows of 3 was blamed on
+        # chance, and longer windows still warned (review, session 33)
         cause = (f"Windows of {target_windows.shape[1]} values do this by chance (neighbours "
-                 f"that happen to be nearly equal): use longer windows"
-                 if target_windows.shape[1] <= 3 else
-                 "A nearly flat stretch followed by ordinary values does this (an outage "
-                 "recorded as meter noise, a placeholder value): set such stretches to exactly "
-                 "constant values (constant windows are left out of the loss), fill them, or "
-                 "cut them out")
+                 f"that happen to be nearly equal): use longer windows; if they still warn, "
+                 f"{stretch}" if target_windows.shape[1] <= 3 else stretch[0].upper() + stretch[1:])
         warnings.warn(
             f"AttentionForecaster: {far} of {len(target_windows)} training windows have targets "
             f"more than {WINDOW_TARGET_RATIO:g} times their window's spread (std over time) "

@@ -639,8 +639,9 @@ def _seasonal_pairs(y_train, season_length, metric="MASE"):
             f"{metric} is undefined: the training series repeats exactly with period "
             f"{season_length} (its seasonal-naive error is 0, or rounding: "
             f"within {_REPEAT_ULPS} units in the last place of its largest magnitude or "
-            f"{_REPEAT_SPREAD:g} of its range); score such data (runs of zeros, say) by MAE: "
-            f"mae, neg_mae_scorer"
+            f"{_REPEAT_SPREAD:g} of its range); score such data (runs of zeros, say) "
+            + ("by the unscaled interval_score (or coverage)" if metric == "MSIS" else
+               "by MAE: mae, neg_mae_scorer")
         )
     return y_train[season_length:], y_train[:-season_length]
 

@@ -1209,14 +1209,19 @@ def _scale_on_few_differences(history, season_length):
     return changes < FEW_SEASONAL_DIFFERENCES
 
 
-def few_differences_message(n_few, n_series, shown, where="", with_msis=False):
+def few_differences_message(n_few, n_series, shown, where="", with_msis=False, short=False):
     """The MetricWarning's text for :func:`_warn_of_scales_on_few_differences` (and compare's,
-    which names the series by id): ``shown``, the series named."""
+    which names the series by id): ``shown``, the series named; ``short``: every such history
+    has fewer than season_length + FEW_SEASONAL_DIFFERENCES values (it was blamed on a launch
+    or zeros where Tourism yearly's histories of 3 values had 2 differences, neither 0;
+    review, session 33)."""
     columns = "the mase and msis columns' means" if with_msis else "the mase column's mean"
+    why = ("its history is that short: a scale from so few differences is noisy" if short else
+           "a product launched just before the origin, a series of mostly zeros: the scale is "
+           "tiny")
     return (f"the MASE scale of {n_few} of the {n_series} series{where} (series {shown}) rests "
             f"on fewer than {FEW_SEASONAL_DIFFERENCES} seasonal differences other than 0 in its "
-            f"history (a product launched just before the origin, a series of mostly zeros): "
-            f"the scale is tiny, so such a forecast's MASE can be many times any other's and "
+            f"history ({why}), so such a forecast's MASE can be many times any other's and "
             f"decide {columns}; compare the models by MAE too, or backtest those series apart")
 
 
@@ -1232,12 +1237,13 @@ def _warn_of_scales_on_few_differences(arrays, origins, flat, season_length, wit
         few[j, i] = _scale_on_few_differences(arrays[i][:origins[j, i]], season_length)
     if not few.any():
         return
+    short = bool(np.all(origins[few] - season_length < FEW_SEASONAL_DIFFERENCES))
     series = np.flatnonzero(few.any(axis=0))
     shown = ", ".join(str(i) for i in series[:10]) + (", ..." if series.size > 10 else "")
     n_origins = flat.shape[0]
     where = "" if n_origins == 1 else f" at {int(few.any(axis=1).sum())} of {n_origins} origins"
-    warnings.warn(few_differences_message(series.size, flat.shape[1], shown, where, with_msis),
-                  MetricWarning, stacklevel=3)
+    warnings.warn(few_differences_message(series.size, flat.shape[1], shown, where, with_msis,
+                                          short), MetricWarning, stacklevel=3)
 
 
 def _sample_weight_refusal(estimator, routed=False):

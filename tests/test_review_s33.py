@@ -359,7 +359,7 @@ def test_arima_forecasts_move_with_a_shift_of_the_data():
         for level in (1e4, 1e7):
             np.testing.assert_allclose(model.forecast_quantiles(base + level, 12) - level,
                                        at_zero, atol=1e-6 * level)
-        # a window near its level's scale is fitted as it is (no competition series is centred)
+        # a window near its level's scale is fitted as it is
         from statsforecast.models import AutoARIMA
         direct = AutoARIMA(season_length=12).forecast(base + 100, 12, level=[80])
         np.testing.assert_array_equal(model.forecast_quantiles(base + 100, 12)[:, 0],
@@ -435,3 +435,30 @@ def test_compare_names_series_whose_mase_scale_rests_on_few_differences_once(tmp
     few = [str(w.message) for w in caught
            if w.category is MetricWarning and "the MASE scale of" in str(w.message)]
     assert len(few) == 1 and "(series 'LATE') rests on fewer than 4" in few[0]
+
+
+def test_the_late_fixes_of_the_session_keep_their_edges():
+    # (review of the late commits) ARIMA's centring took the mean of data near float64's
+    # largest as inf and forecast NaN; the few-differences warning blamed a launch for short
+    # histories; MSIS's refusal advised a point metric
+    import warnings
+
+    from skattn.exceptions import MetricWarning
+    from skattn.metrics import msis
+    from skattn.model_selection import backtest
+
+    pytest.importorskip("statsforecast")
+    from skattn.baselines import ARIMAForecaster, NaiveForecaster
+
+    huge = 1.5e308 + 1e305 * np.sin(np.arange(40) / 3)
+    model = ARIMAForecaster().fit(np.zeros((1, 8)), np.zeros((1, 3)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert np.isfinite(model.forecast(huge, 3)).all()
+    short = [np.array([6169285.0, 6063942, 6087396, 6100000, 6200000, 6150000, 6300000])]
+    steady = [10 + np.random.default_rng(k).normal(size=40) for k in range(3)]
+    with pytest.warns(MetricWarning, match=r"\(its history is that short: a scale from so few "
+                                           r"differences is noisy\)"):
+        backtest(NaiveForecaster(), steady + short, 4, 3)
+    with pytest.raises(ValueError, match="by the unscaled interval_score"):
+        msis([1.0], [0.5], [1.5], y_train=np.zeros(10))
