@@ -1815,8 +1815,9 @@ class MSTLForecaster(_LocalForecaster):
     so their uncertainty is left out and the intervals tend to be too narrow, even where the
     seasons never change (60 series of a fixed sine plus N(0, 1) noise, 120 values: the 80% and
     95% intervals covered 0.710 and 0.897, ETSForecaster's 0.758 and 0.932; quantile trial,
-    session 33), and more where they change. Windows below the trend model's minimum, and fallbacks, get the naive or seasonal
-    naive intervals (:class:`NaiveForecaster`, :class:`SeasonalNaiveForecaster`).
+    session 33), and more where they change. Windows below the trend model's minimum, and
+    fallbacks, get the naive or seasonal naive intervals (:class:`NaiveForecaster`,
+    :class:`SeasonalNaiveForecaster`).
 
     **Cost.** One STL fit per period (two passes with several periods) plus the trend model's
     selection: about 10 ms of CPU for 96 values with ``season_length=(4, 12)`` and
