@@ -168,17 +168,33 @@ def _library_calls(cls, monkeypatch):
     library = {ETSForecaster: "AutoETS", ThetaForecaster: "AutoTheta",
                ARIMAForecaster: "AutoARIMA"}[cls]
     # Theta's is fitted, then asked for its forecast with predict: its sigma is corrected in
-    # between (frequencies trial, session 33)
+    # between (quantile trial, session 33). Its fits are recorded too, as "fit", so that a
+    # second fit of a history shows (counting predict alone, it did not; test review,
+    # session 33)
     method = "predict" if cls is ThetaForecaster else "forecast"
-    calls = []
-    original = getattr(getattr(statsforecast_models, library), method)
+    calls = _Calls()
+    model_class = getattr(statsforecast_models, library)
+    original = getattr(model_class, method)
 
     def recording(self, *args, **kwargs):
         calls.append(kwargs.get("level"))
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(getattr(statsforecast_models, library), method, recording)
+    monkeypatch.setattr(model_class, method, recording)
+    if cls is ThetaForecaster:
+        original_fit = model_class.fit
+
+        def recording_fit(self, *args, **kwargs):
+            calls.fits += 1
+            return original_fit(self, *args, **kwargs)
+
+        monkeypatch.setattr(model_class, "fit", recording_fit)
     return calls
+
+
+class _Calls(list):
+    """The levels of the library's forecast calls, and (Theta) how many fits it made."""
+    fits = 0
 
 
 @pytest.mark.parametrize("cls", LIBRARY)
@@ -434,6 +450,7 @@ def test_backtest_fits_each_history_once_for_its_intervals(cls, monkeypatch):
     table, forecasts = backtest({"m": model}, series, horizon=6, window=24, season_length=12,
                                 n_origins=2, interval=[0.8], return_forecasts=True)
     assert calls == [[80.0]] * 6  # 3 series x 2 origins, one call each
+    assert calls.fits == (6 if cls is ThetaForecaster else 0)  # Theta's fits, one each
     # the same values as the two calls: the 0.5 column is forecast's value
     calls.clear()
     fitted = clone(model).fit(series[0][None, :24], np.zeros((1, 6)))

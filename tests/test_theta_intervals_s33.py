@@ -64,7 +64,10 @@ def test_additive_intervals_are_as_wide_as_the_multiplicative_ones(panel, name):
     coverage, width = panel[name].mean(axis=0)
     reference_coverage, reference_width = panel["multiplicative"].mean(axis=0)
     assert abs(width / reference_width - 1) < 0.05, (width, reference_width)
-    assert abs(width - IDEAL_WIDTH) < 0.15, width  # about 4 standard errors
+    # statsforecast draws the same 200 paths (seed 0) for every forecast, so their sampling
+    # error is shared by the 30 series: with its seed set to 0-5 the width moved by up to 0.12
+    # (test review, session 33); the defect's was 9.76
+    assert abs(width - IDEAL_WIDTH) < 0.3, width
     assert abs(coverage - reference_coverage) < 0.05, (coverage, reference_coverage)
     assert abs(coverage - 0.8) < 0.12, coverage  # about 5 standard errors
 
@@ -84,7 +87,9 @@ def test_the_sigma_comes_from_the_seasonally_adjusted_residuals(n):
     assert fitted["decompose"] and fitted["decomposition_type"] == "additive"  # switched: y <= 0
     library = statsforecast_models.AutoTheta(
         season_length=12, decomposition_type="multiplicative", model="DOTM").fit(y).model_
-    np.testing.assert_array_equal(fitted["residuals"], library["residuals"] - season)
+    # statsforecast 2.1's residuals hold the season (a later one may not: then they are left)
+    if np.sum((library["residuals"][3:] - season[3:]) ** 2) < np.sum(library["residuals"][3:] ** 2):
+        np.testing.assert_array_equal(fitted["residuals"], library["residuals"] - season)
     adjusted = statsforecast_models.AutoTheta(season_length=1, model="DOTM").fit(y - season)
     np.testing.assert_allclose(fitted["residuals"], adjusted.model_["residuals"], rtol=0,
                                atol=1e-12)
