@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._worker_warnings import each_warning_once
 from .windows import (MissingValuesError, as_float64, check_column, check_fits_in_memory,
-                      check_future_columns, check_future_times, check_numbers, check_time_index,
+                      check_future_covariates, check_numbers, check_time_index,
                       check_weight_values, checked_sample_weight, is_data_frame,
                       left_pad, masked_as_missing, masked_note, missing_as_nan, n_masked,
                       non_finite_message, ragged_message, refuse_sparse)
@@ -1168,8 +1168,7 @@ def recursive_forecast(predict_window, history, steps, *, window, horizon, n_cha
     """
     steps = check_steps(steps)
     if future_covariates is not None:
-        check_future_columns(history, future_covariates)
-        check_future_times(history, future_covariates)
+        check_future_covariates(history, future_covariates)
     history = as_history(history, n_channels)
     current = left_pad(history, window)[-window:]  # (window, C)
     future = None

@@ -43,8 +43,7 @@ from ._worker_warnings import (attributed_to, call_recording_warnings, collect, 
                                each_warning_once)
 from ._zero_width import (members_of_an_ensemble, report_to_ensemble, windows_get,
                           zero_width_rows)
-from .windows import (check_future_columns, check_future_times, masked_as_missing,
-                      masked_note)
+from .windows import check_future_covariates, masked_as_missing, masked_note
 from .exceptions import ZeroWidthIntervalWarning
 
 __all__ = ["ForecastEnsemble", "LastSteps"]
@@ -1358,8 +1357,7 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             # here, while the history has its times: as_history's array has none, and
             # future_covariates dated after the next step were accepted with a baseline member,
             # refused without one (covariates review, session 33)
-            check_future_columns(history, future_covariates)
-            check_future_times(history, future_covariates)
+            check_future_covariates(history, future_covariates)
         whole_history = as_history(history, self.n_channels_)  # (n, C), as the recursion reads it
         if len(local) == len(self.estimators_):
             # nothing to feed back: no future_covariates are needed beyond the horizon. Given,

@@ -1203,6 +1203,14 @@ def check_covariate_times(series, covariates, what_series, what):
             f"package pairs them by position: {remedy}")
 
 
+def check_future_covariates(history, future):
+    """Where ``future`` (future covariates) and ``history`` say how they pair, that they pair
+    so: its columns (:func:`check_future_columns`) and its times (:func:`check_future_times`).
+    Checked while ``history`` still has its index and column names."""
+    check_future_columns(history, future)
+    check_future_times(history, future)
+
+
 def _column_names(frame):
     """The column names of a pandas DataFrame whose names are all text, as a tuple; None for
     anything else (an array, a frame of numbered columns)."""
