@@ -1171,18 +1171,50 @@ def _time_labels(index):
     return f"{index[0]} to {index[-1]}"
 
 
+def _as_one_kind(found, other_found, what, what_other):
+    """Two time indexes found by :func:`_time_index_of`, ``(index, kind)`` each, as two indexes
+    of one kind that compare: a DatetimeIndex against a PeriodIndex as periods of the
+    PeriodIndex's frequency (an aware one by its wall times), two PeriodIndexes of different
+    frequencies a ValueError. Indexes of the two kinds were not compared at all: covariates
+    ``to_period`` two months early, and future covariates six years early, were paired by
+    position (metamorphic review, session 34)."""
+    index, other = found[0], other_found[0]
+    if found[1] != other_found[1]:
+        periods, dates = (index, other) if found[1] == "PeriodIndex" else (other, index)
+        if dates.tz is not None:
+            dates = dates.tz_localize(None)  # its wall times: a period has no time zone
+        try:
+            dates = dates.to_period(periods.freq)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"the times of {what} ({found[1]}) and of {what_other} ({other_found[1]}) are "
+                f"of two kinds that cannot be matched ({exc}): give both one kind "
+                f"(.to_period(...) or .to_timestamp()), or pass {what_other}.to_numpy() to pair "
+                f"them by position on purpose") from None
+        index, other = (periods, dates) if found[1] == "PeriodIndex" else (dates, periods)
+    elif found[1] == "PeriodIndex" and index.freq != other.freq:
+        raise ValueError(
+            f"the times of {what} are periods of {index.freqstr} and those of {what_other} of "
+            f"{other.freqstr}: give both one frequency (e.g. .asfreq(...)), or pass "
+            f"{what_other}.to_numpy() to pair them by position on purpose")
+    return index, other
+
+
 def check_covariate_times(series, covariates, what_series, what):
     """A ValueError when ``series`` and its ``covariates`` both have a time index (see
     :func:`_time_index_of`) and the times differ: the package pairs them by position, and a
     holiday calendar starting 20 days before the store opened, cut to the series' length, put
-    every flag 20 days off without a word (review, session 31). Indexes of different kinds, or
-    naive times against aware ones are a ValueError of their own."""
+    every flag 20 days off without a word (review, session 31). Naive times against aware ones
+    are a ValueError of their own; a DatetimeIndex against a PeriodIndex is compared as
+    periods (:func:`_as_one_kind`)."""
     found_series, found_covariates = _time_index_of(series), _time_index_of(covariates)
-    if found_series is None or found_covariates is None or \
-            found_series[1] != found_covariates[1]:
+    if found_series is None or found_covariates is None:
         return
+    if found_series[1] == found_covariates[1] == "DatetimeIndex":
+        _refuse_naive_against_aware(found_series[0], found_covariates[0], what_series, what)
+    # compared in one kind; shown as given
+    compared = _as_one_kind(found_series, found_covariates, what_series, what)
     times, covariate_times = found_series[0], found_covariates[0]
-    _refuse_naive_against_aware(times, covariate_times, what_series, what)
     remedy = ("give the covariates of the series' times, e.g. covariates.reindex(series.index) "
               "(then fill the rows it adds), or pass covariates.to_numpy() to pair them by "
               "position on purpose")
@@ -1191,7 +1223,7 @@ def check_covariate_times(series, covariates, what_series, what):
             f"{what} has {len(covariate_times)} times ({_time_labels(covariate_times)}) and "
             f"{what_series} {len(times)} ({_time_labels(times)}): {remedy}")
     try:
-        differ = np.asarray(times != covariate_times)
+        differ = np.asarray(compared[0] != compared[1])
     except TypeError:  # naive and aware times: nothing to compare them by
         return
     if differ.any():
@@ -1265,13 +1297,15 @@ def check_future_times(history, future, what="future_covariates"):
     first row is the first forecast step's (future covariates dated three months before the
     history's end were taken as the next steps; review, session 31)."""
     found_history, found_future = _time_index_of(history), _time_index_of(future)
-    if found_history is None or found_future is None or \
-            found_history[1] != found_future[1] or len(found_future[0]) == 0:
+    if found_history is None or found_future is None or len(found_future[0]) == 0:
         return
-    _refuse_naive_against_aware(found_history[0], found_future[0], "the history", what)
+    if found_history[1] == found_future[1] == "DatetimeIndex":
+        _refuse_naive_against_aware(found_history[0], found_future[0], "the history", what)
+    # compared in one kind; shown as given
+    history_times, future_times = _as_one_kind(found_history, found_future, "the history", what)
     last, first = found_history[0][-1], found_future[0][0]
     try:
-        after = bool(first > last)
+        after = bool(future_times[0] > history_times[-1])
     except TypeError:  # times of no common order (checked above for naive and aware)
         return
     if not after:
@@ -1283,8 +1317,8 @@ def check_future_times(history, future, what="future_covariates"):
     # nor later than the next step, when the history's index declares its step: rows from a
     # day late were paired with the steps before them, a promotion forecast a day early (a false
     # spike of 13.0 against 10.1; covariates trial, session 32)
-    expected = _next_time(found_history[0])
-    if expected is not None and first != expected:
+    expected = _next_time(history_times)
+    if expected is not None and future_times[0] != expected:
         raise ValueError(
             f"{what} starts at {first}, not at the step after the history's last time {last} "
             f"({expected}): its first row is the first forecast step's, so every row would be "

@@ -90,3 +90,83 @@ def test_compare_warns_of_series_ending_at_different_dates_without_a_calendar_st
         main(["compare", "--dataset", path, "--id-column", "id", "--models", "naive",
               "--horizon", "12", "--season-length", "12", "--output", "none", "--quiet"])
     assert not [w for w in caught if "different times" in str(w.message)]
+
+
+def _monthly(n=60):
+    import pandas as pd
+
+    index = pd.date_range("2020-01-01", periods=n, freq="MS")
+    return (pd.Series(10 + np.sin(np.arange(n) / 3), index=index),
+            pd.Series(np.cos(np.arange(n)), index=index))
+
+
+def test_covariates_of_the_other_kind_of_time_index_are_compared_as_periods():
+    # a PeriodIndex against a DatetimeIndex was not compared at all: covariates two months
+    # early were paired by position (metamorphic review, session 34)
+    import pandas as pd
+
+    from skattn import last_windows, make_windows
+
+    series, covariate = _monthly()
+    early = pd.Series(covariate.to_numpy(), index=pd.period_range("2019-11", periods=60, freq="M"))
+    with pytest.raises(ValueError, match=r"the times of covariates are not those of series: "
+                                         r"position 0 is 2019-11 in covariates and 2020-01-01"):
+        make_windows(series, 12, 3, covariates=early)
+    with pytest.raises(ValueError, match="position 0 is 2019-11-01 00:00:00 in covariates and "
+                                         "2020-01 in series"):
+        make_windows(series.to_period("M"), 12, 3, covariates=early.to_timestamp())
+    with pytest.raises(ValueError, match="not those of series"):
+        last_windows(series, 12, covariates=early)
+    # the same months in either kind (month ends, and an aware index by its wall times) pair
+    X, _ = make_windows(series, 12, 3, covariates=covariate.to_period("M"))
+    X_month_ends, _ = make_windows(series.to_period("M").to_timestamp(how="end"), 12, 3,
+                                   covariates=covariate.to_period("M"))
+    X_aware, _ = make_windows(series.tz_localize("Europe/Paris"), 12, 3,
+                              covariates=covariate.to_period("M"))
+    assert np.array_equal(X, X_month_ends) and np.array_equal(X, X_aware)
+    # periods of two frequencies: named, not pandas' IncompatibleFrequency
+    daily = pd.Series(covariate.to_numpy(), index=pd.period_range("2020-01-01", periods=60,
+                                                                  freq="D"))
+    with pytest.raises(ValueError, match="the times of series are periods of M and those of "
+                                         "covariates of D"):
+        make_windows(series.to_period("M"), 12, 3, covariates=daily)
+
+
+@pytest.mark.filterwarnings("ignore:future_covariates are read only:UserWarning")  # the test's
+def test_future_covariates_of_the_other_kind_or_frequency_are_checked():
+    # future covariates six years early with a PeriodIndex against a DatetimeIndex history were
+    # taken as the next steps; of another period frequency, pandas' IncompatibleFrequency came
+    # out of the check (metamorphic review, session 34)
+    import pandas as pd
+
+    from skattn import AttentionForecaster, make_windows
+
+    series, covariate = _monthly()
+    X, y = make_windows(series.to_numpy(), 12, 3, covariates=covariate.to_numpy())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = AttentionForecaster(d_model=8, n_heads=2, n_layers=1, max_epochs=1,
+                                    random_state=0, n_jobs=1).fit(X, y)
+    history = pd.DataFrame({"y": series, "c": covariate})
+    future = pd.DataFrame({"c": np.arange(6.0)},
+                          index=pd.period_range("2025-01", periods=6, freq="M"))
+    early = future.set_axis(pd.period_range("2019-01", periods=6, freq="M"))
+    with pytest.raises(ValueError, match="future_covariates starts at 2019-01, not after the "
+                                         "history's last time 2024-12-01"):
+        model.forecast(history, 6, future_covariates=early)
+    with pytest.raises(ValueError, match="future_covariates starts at 2025-02-01 00:00:00, not "
+                                         "at the step after the history's last time 2024-12 "
+                                         r"\(2025-01\)"):
+        model.forecast(history.to_period("M"), 6,
+                       future_covariates=future.to_timestamp().shift(1, freq="MS"))
+    daily = future.set_axis(pd.period_range("2025-01-01", periods=6, freq="D"))
+    with pytest.raises(ValueError, match="the times of the history are periods of M and those "
+                                         "of future_covariates of D"):
+        model.forecast(history.to_period("M"), 6, future_covariates=daily)
+    # the right months in either kind: the forecast of the arrays
+    expected = model.forecast(history.to_numpy(), 6, future_covariates=future.to_numpy())
+    for given_history, given_future in ((history, future),
+                                        (history.to_period("M"), future.to_timestamp())):
+        assert np.array_equal(np.asarray(model.forecast(given_history, 6,
+                                                        future_covariates=given_future)),
+                              expected)
