@@ -811,6 +811,7 @@ def mase(y_true, y_pred, y_train, season_length=1, sample_weight=None):
     with np.errstate(over="ignore"):
         errors = np.mean(np.abs(y_true - y_pred), axis=-1)
     if y_true.ndim == 1:
+        _refuse_histories_for_one_forecast(y_train, y_true.size, "mase")
         if weights is not None:
             return float(_series_mase(None, y_true, y_pred, y_train, season_length, weights))
         return float(_series_mase(errors, y_true, y_pred, y_train, season_length))
@@ -818,6 +819,24 @@ def mase(y_true, y_pred, y_train, season_length=1, sample_weight=None):
         lambda row, history: _series_mase(errors[row], y_true[row], y_pred[row], history,
                                           season_length),
         y_train, y_true.shape[0], weights, "the MASE")
+
+
+def _refuse_histories_for_one_forecast(y_train, n_values, metric):
+    """A ValueError when a 1-D ``y_true`` (one forecast of ``n_values`` values, with one
+    history) comes with ``y_train`` of several histories (a list of sequences, or 2-D): 5
+    one-step forecasts with their 5 histories were told "y_train must be 1-D", or, for
+    histories of different lengths, that an array needs rows of one length (metamorphic review,
+    session 34)."""
+    several = getattr(y_train, "ndim", None) == 2 or (
+        isinstance(y_train, (list, tuple)) and len(y_train) > 0
+        and all(np.ndim(history) >= 1 for history in y_train))
+    if not several:
+        return
+    raise ValueError(
+        f"{metric}: y_true is 1-D, one forecast of {n_values} value(s) from one history, but "
+        f"y_train holds {len(y_train)} histor{'y' if len(y_train) == 1 else 'ies'}; for one "
+        f"forecast per series (each of its own history) give y_true and the forecasts one row "
+        f"per series, 2-D: n one-step forecasts as y_true.reshape(-1, 1)")
 
 
 def _mean_over_series(series_value, y_train, n_series, weights, name):
@@ -1202,6 +1221,7 @@ def msis(y_true, y_lower, y_upper, y_train, season_length=1, alpha=0.05, sample_
         raise ValueError(f"y_true must be 1-D or 2-D, got shape {y_true.shape}")
     weights = None if sample_weight is None else _checked_weights(sample_weight, y_true)
     if y_true.ndim == 1:
+        _refuse_histories_for_one_forecast(y_train, y_true.size, "msis")
         return float(_series_msis(y_true, lower, upper, y_train, season_length, alpha, weights))
     return _mean_over_series(
         lambda row, history: _series_msis(y_true[row], lower[row], upper[row], history,

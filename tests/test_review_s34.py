@@ -170,3 +170,26 @@ def test_future_covariates_of_the_other_kind_or_frequency_are_checked():
         assert np.array_equal(np.asarray(model.forecast(given_history, 6,
                                                         future_covariates=given_future)),
                               expected)
+
+
+@pytest.mark.parametrize("metric", ["mase", "msis"])
+def test_one_forecast_with_several_histories_is_told_to_give_rows(metric):
+    # 5 one-step forecasts, 1-D, with their 5 histories: "y_train must be 1-D", or for histories
+    # of different lengths that an array needs rows of one length (metamorphic review, s. 34)
+    from skattn import metrics
+
+    rng = np.random.default_rng(0)
+    y_true = rng.uniform(1, 10, 5)
+    score = {"mase": lambda t, h: metrics.mase(t, t + 1, h),
+             "msis": lambda t, h: metrics.msis(t, t - 1, t + 1, h)}[metric]
+    for histories in ([rng.uniform(1, 10, 8) for _ in range(5)],
+                      [rng.uniform(1, 10, 8 + k) for k in range(5)],
+                      np.vstack([rng.uniform(1, 10, 8) for _ in range(5)])):
+        with pytest.raises(ValueError, match=rf"^{metric}: y_true is 1-D, one forecast of 5 "
+                                             r"value\(s\) from one history, but y_train holds 5 "
+                                             r"histories; .* y_true.reshape\(-1, 1\)$"):
+            score(y_true, histories)
+        # as rows: one score over the five series
+        assert np.isfinite(score(y_true.reshape(-1, 1), list(histories)))
+    # one history, as a list of numbers: one forecast, as before
+    assert np.isfinite(score(y_true, list(rng.uniform(1, 10, 8))))
