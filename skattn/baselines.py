@@ -549,8 +549,17 @@ class _LocalForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
-        X, y, n_channels = self._validate_X(X, reset=True, y=y)
-        self._warn_if_y_is_not_the_next_values(X, y)
+        try:
+            X, y, n_channels = self._validate_X(X, reset=True, y=y)
+            self._warn_if_y_is_not_the_next_values(X, y)  # an "error" filter raises here
+        except BaseException:
+            # validate_X records the new X's n_features_in_ (and column names) before y is
+            # checked: a refused first fit passed check_is_fitted and predicted an
+            # AttributeError, a refused refit predicted with the refused X's width and the old
+            # horizon (tags review, session 34). As AttentionForecaster: a fit that raises
+            # leaves the model unfitted
+            self._discard_fitted_state()
+            raise
         self.n_channels_ = n_channels
         self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
         self._y_is_1d = y.ndim == 1
@@ -560,6 +569,15 @@ class _LocalForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         # order) and changed after fit does not change the fitted model's forecasts
         self._fit_settings = copy.deepcopy(self.get_params(deep=False))
         return self
+
+    def _discard_fitted_state(self):
+        """Remove every attribute a fit sets (those ending in "_", as ``check_is_fitted`` counts
+        them, and the private ``_y_is_1d`` and ``_fit_settings``), leaving the model unfitted;
+        the parameters are kept."""
+        for name in list(vars(self)):
+            if name.endswith("_") and not name.startswith("_") or name in (
+                    "_y_is_1d", "_fit_settings"):
+                delattr(self, name)
 
     def _warn_if_y_is_not_the_next_values(self, X, y):
         """The targets' checks AttentionForecaster makes (TargetUnitsWarning: a transform of X

@@ -140,12 +140,21 @@ class LastSteps(StampsVersionWhenPickled, TransformerMixin, BaseEstimator):
         self : LastSteps
             The fitted transformer.
         """
-        X, _, n_channels = validate_windows(self, X, reset=True)
+        fitted_attributes = ("n_features_in_", "feature_names_in_", "n_channels_", "n_steps_")
+        try:
+            X, _, n_channels = validate_windows(self, X, reset=True)
+        except BaseException:
+            # validate_windows records the new column names before it finds a NaN in them: a
+            # refused refit kept the refused frame's names beside the old fit (tags review,
+            # session 34)
+            for attribute in fitted_attributes:
+                self.__dict__.pop(attribute, None)
+            raise
         if self.n_steps is not None and self.n_steps > X.shape[1]:
             # unfitted after a refit that fails: with the new n_features_in_ next to the old
             # n_steps, transform sliced X[:, T - n_steps:] from a negative start, i.e. the
             # last 2T - n_steps steps, silently
-            for attribute in ("n_features_in_", "feature_names_in_", "n_channels_", "n_steps_"):
+            for attribute in fitted_attributes:
                 self.__dict__.pop(attribute, None)
             raise ValueError(
                 f"LastSteps(n_steps={self.n_steps}) needs windows of at least {self.n_steps} "

@@ -193,3 +193,49 @@ def test_one_forecast_with_several_histories_is_told_to_give_rows(metric):
         assert np.isfinite(score(y_true.reshape(-1, 1), list(histories)))
     # one history, as a list of numbers: one forecast, as before
     assert np.isfinite(score(y_true, list(rng.uniform(1, 10, 8))))
+
+
+def _fit_refused(model, X, y):
+    with pytest.raises(ValueError):
+        model.fit(X, y)
+
+
+def test_a_refused_fit_leaves_baselines_and_last_steps_unfitted():
+    # the windows' check recorded n_features_in_ (and column names) before y, or a NaN in a
+    # frame, was refused: a refused first fit passed check_is_fitted and predicted an
+    # AttributeError; a refused refit predicted with the refused X's width and the old horizon
+    # (tags review, session 34)
+    import pandas as pd
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    from skattn import LastSteps, make_windows
+    from skattn.baselines import NaiveForecaster, SeasonalNaiveForecaster, ThetaForecaster
+
+    series = 10 + np.sin(np.arange(100.0))
+    X, y = make_windows(series, 12, 3)
+    X8, y8 = make_windows(series, 8, 3)
+    y8_bad = y8.copy()
+    y8_bad[3] = np.nan  # a window with no observed target: refused
+    frame = pd.DataFrame(X8, columns=[f"lag{k}" for k in range(8)])
+    frame.iloc[2, 1] = np.nan
+    for model in (NaiveForecaster(), SeasonalNaiveForecaster(4), ThetaForecaster()):
+        _fit_refused(model, X8, y8_bad)
+        with pytest.raises(NotFittedError):
+            check_is_fitted(model)
+        with pytest.raises(NotFittedError):
+            model.predict(X8)
+        # a refit refused, after a fit: unfitted, not the refused X's width beside the old fit
+        model.fit(X, y)
+        for bad_X, bad_y in ((X8, y8_bad), (frame, y8)):
+            _fit_refused(model, bad_X, bad_y)
+            assert not [name for name in vars(model) if name.endswith("_")], type(model)
+            with pytest.raises(NotFittedError):
+                model.predict(X)
+            model.fit(X, y)
+        assert model.predict(X).shape == (len(X), 3)
+    steps = LastSteps(4).fit(X)
+    _fit_refused(steps, frame, None)
+    assert not hasattr(steps, "feature_names_in_") and not hasattr(steps, "n_features_in_")
+    with pytest.raises(NotFittedError):
+        steps.transform(X)
