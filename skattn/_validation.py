@@ -1371,6 +1371,22 @@ def takes_three_d(estimator):
     return tags is not None and tags.input_tags.three_d_array
 
 
+def target_tags_of(estimator):
+    """The ``target_tags`` of ``estimator`` as what it wraps declares them: for a search (whose
+    tags leave ``multi_output`` at False, so a wrapper of ``GridSearchCV(AttentionForecaster())``
+    declared no multi-output it fits; tags review, session 34) and for a Pipeline (whose tags
+    are its last step's) the estimator they fit; None for a duck-typed regressor, which declares
+    none."""
+    from sklearn.pipeline import Pipeline
+
+    if isinstance(estimator, Pipeline) and estimator.steps:
+        return target_tags_of(estimator.steps[-1][1])
+    if _is_search(estimator) or _is_frozen(estimator):
+        return target_tags_of(estimator.estimator)
+    tags = declared_tags(estimator)
+    return None if tags is None else tags.target_tags
+
+
 def _is_search(estimator):
     """Whether ``estimator`` is one of scikit-learn's searches (GridSearchCV,
     RandomizedSearchCV, the halving searches: ``BaseSearchCV``). Read from ``sys.modules``: an

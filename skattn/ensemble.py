@@ -37,8 +37,9 @@ from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, Integer
                           quantile_forecasts, raise_in_windows_words,
                           recursive_forecast, refuse_non_windows,
                           refuse_sparse_frames, require_libraries,
-                          shown_entries, shown_quantiles, takes_three_d, training_reach,
-                          unmasked_windows, validate_windows, within, window_channels)
+                          shown_entries, shown_quantiles, takes_three_d, target_tags_of,
+                          training_reach, unmasked_windows, validate_windows, within,
+                          window_channels)
 from ._worker_warnings import (attributed_to, call_recording_warnings, collect, current_caller,
                                each_warning_once)
 from ._zero_width import (members_of_an_ensemble, report_to_ensemble, windows_get,
@@ -546,10 +547,13 @@ class ForecastEnsemble(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         # several values per window only if every member forecasts several (a duck-typed
         # member declares no tags: fit refuses it, and get_tags of the ensemble does not raise)
         members_tags = [declared_tags(member) for member in members]
+        # (through searches, whose tags do not say, and one value per window only if every
+        # member forecasts one: a trend member refuses a 1-D y; tags review, session 34)
+        members_targets = [target_tags_of(member) for member in members]
         tags.target_tags.multi_output = all(
-            member_tags is not None and member_tags.target_tags.multi_output
-            for member_tags in members_tags)
-        tags.target_tags.single_output = True
+            targets is not None and targets.multi_output for targets in members_targets)
+        tags.target_tags.single_output = all(
+            targets is None or targets.single_output for targets in members_targets)
         # scikit-learn's tag for a model that cannot reach R^2 > 0.5 on make_regression (whose y
         # is no row's continuation): the ensemble's median or mean is held back by any such
         # member, a baseline reading each row alone (check_regressors_train failed for an

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import math
+import numbers
 import os
 import threading
 import time
@@ -1517,7 +1518,10 @@ class AttentionForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
-        tags.target_tags.single_output = True
+        # a trend of degree >= 1 needs a horizon longer than its degree: fit refuses a 1-D y
+        # (the tag said it took one; tags review, session 34)
+        tags.target_tags.single_output = self.trend_degree is None or (
+            isinstance(self.trend_degree, numbers.Integral) and self.trend_degree == 0)
         tags.input_tags.three_d_array = True  # (n, T, C): covariate channels
         return tags
 

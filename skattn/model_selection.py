@@ -22,7 +22,7 @@ from ._validation import (N_JOBS_CONSTRAINT, MissingTargetsScoreMixin, NonFinite
                           forecast_quantiles_of, forecast_with_predict, model_name, naming,
                           noting_masked_inputs, quantile_forecasts, refuse_dates_and_text,
                           require_libraries, routed_fit_params, declared_tags, takes_three_d,
-                          training_reach, within, _read_through)
+                          target_tags_of, training_reach, within, _read_through)
 from ._worker_warnings import (_module_warned_from, call_recording_warnings, collect,
                                current_caller, warn_explicit_from)
 from .exceptions import MetricWarning
@@ -488,8 +488,11 @@ class PredictForecaster(StampsVersionWhenPickled, MissingTargetsScoreMixin, Regr
         tags.input_tags.sparse = estimator_tags.input_tags.sparse
         tags.input_tags.allow_nan = estimator_tags.input_tags.allow_nan
         tags.input_tags.three_d_array = takes_three_d(self.estimator)
-        # several values per window if the estimator predicts several
-        tags.target_tags.multi_output = estimator_tags.target_tags.multi_output
+        # one or several values per window as the estimator predicts them (through a search,
+        # whose tags do not say: tags review, session 34)
+        estimator_targets = target_tags_of(self.estimator)
+        tags.target_tags.multi_output = estimator_targets.multi_output
+        tags.target_tags.single_output = estimator_targets.single_output
         # one that cannot reach R^2 > 0.5 on make_regression (a baseline) predicts through the
         # wrapper as alone: its poor_score passed on, as scikit-learn's Pipeline passes the last
         # step's (review, session 33)

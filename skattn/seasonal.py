@@ -25,7 +25,7 @@ from ._validation import (ForgetsWarningsWhenPickled, IntegerInterval, MissingTa
                           check_is_fitted_without_tags, declared_tags, fit_routing,
                           fitted_quantiles, forecast_quantiles_of, forecast_with_predict,
                           model_name, noting_masked_inputs, quantile_forecasts,
-                          routed_fit_params, takes_three_d,
+                          routed_fit_params, takes_three_d, target_tags_of,
                           training_reach, unmasked_windows, validate_windows, within)
 from .exceptions import SeasonalAdjustmentWarning
 
@@ -430,8 +430,11 @@ class DeseasonalizedForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPick
             # asks for) declares nothing: the defaults stand (get_tags raised, and with it fit and
             # cross_val_score; sklearn-conventions review, session 19)
             return tags
-        # several values per window if the wrapped forecaster forecasts several
-        tags.target_tags.multi_output = forecaster_tags.target_tags.multi_output
+        # one or several values per window as the wrapped forecaster forecasts them (through a
+        # search, whose tags do not say: tags review, session 34)
+        forecaster_targets = target_tags_of(self.forecaster)
+        tags.target_tags.multi_output = forecaster_targets.multi_output
+        tags.target_tags.single_output = forecaster_targets.single_output
         # a wrapped model that cannot reach R^2 > 0.5 on make_regression (a baseline) is not
         # helped by the adjustment: its poor_score passed on, as scikit-learn's Pipeline passes
         # the last step's (check_regressors_train failed for users; review, session 33)

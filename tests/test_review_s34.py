@@ -239,3 +239,29 @@ def test_a_refused_fit_leaves_baselines_and_last_steps_unfitted():
     assert not hasattr(steps, "feature_names_in_") and not hasattr(steps, "n_features_in_")
     with pytest.raises(NotFittedError):
         steps.transform(X)
+
+
+def test_target_tags_say_what_fit_takes():
+    # a trend head refuses a 1-D y, which its single_output tag said it took; wrappers of a search
+    # declared multi_output=False, as the search's tags do, and fitted several columns (tags
+    # review, session 34)
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.utils import get_tags
+
+    from skattn import AttentionForecaster, ForecastEnsemble, make_attention_ensemble
+    from skattn.model_selection import PredictForecaster
+    from skattn.seasonal import DeseasonalizedForecaster
+
+    def targets(estimator):
+        tags = get_tags(estimator).target_tags
+        return tags.single_output, tags.multi_output
+
+    assert targets(AttentionForecaster()) == (True, True)
+    assert targets(AttentionForecaster(trend_degree=0)) == (True, True)
+    assert targets(AttentionForecaster(trend_degree=2)) == (False, True)
+    assert targets(DeseasonalizedForecaster(AttentionForecaster(trend_degree=1))) == (False, True)
+    assert targets(make_attention_ensemble((8,), season_length=4)) == (False, True)
+    search = GridSearchCV(AttentionForecaster(), {"d_model": [8, 16]})
+    for wrapper in (ForecastEnsemble([("s", search)]), PredictForecaster(search),
+                    DeseasonalizedForecaster(search)):
+        assert targets(wrapper) == (True, True), type(wrapper)
