@@ -16,10 +16,11 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._worker_warnings import each_warning_once
 from .windows import (MissingValuesError, as_float64, check_column, check_fits_in_memory,
-                      check_future_covariates, check_numbers, check_time_index,
-                      check_weight_values, checked_sample_weight, is_data_frame,
-                      left_pad, masked_as_missing, masked_note, missing_as_nan, n_masked,
-                      non_finite_message, ragged_message, refuse_sparse)
+                      check_future_covariates, check_numbers, check_polars_columns,
+                      check_time_index, check_weight_values, checked_sample_weight,
+                      is_data_frame, is_polars_frame, left_pad, masked_as_missing, masked_note,
+                      missing_as_nan, n_masked, non_finite_message, ragged_message,
+                      refuse_sparse)
 
 
 class IntegerInterval(Interval):
@@ -573,6 +574,9 @@ def refuse_dates_and_text(values, what):
     remedy = (": fill the gaps of the series before cutting windows (make_windows locates "
               "them), or drop those windows")
     try:
+        if is_polars_frame(values):
+            check_polars_columns(values, missing_ok)
+            return
         if is_data_frame(values):
             for index, dtype in enumerate(values.dtypes):
                 check_column(values, index, dtype, missing_ok)
@@ -623,9 +627,12 @@ def _windows_non_finite_message(X, name, note=""):
     when ``X`` cannot be read as float64 with NaN for its missing values. ``note`` follows what
     was found (:func:`skattn.windows.masked_note` of the windows as given)."""
     try:
-        if hasattr(X, "to_numpy"):  # pandas' nullable columns: pd.NA is NaN here
+        if hasattr(X, "to_numpy") and not is_polars_frame(X):
+            # pandas' nullable columns: pd.NA is NaN here
             array = X.to_numpy(dtype=np.float64, na_value=np.nan)
         else:
+            # (a polars frame's to_numpy takes no such arguments, and gives NaN for null: the
+            # message was scikit-learn's; polars trial, session 34)
             array = np.asarray(X, dtype=np.float64)
     except (TypeError, ValueError):  # pd.NA in an object array: scikit-learn's message stays
         return None

@@ -30,8 +30,9 @@ from .metrics import (_mae, _repeats_every_season, _rmse, _seasonal_naive_scale,
                       coverage, mase, msis)
 from .seasonal import CLONEABLE_WINDOW_REGRESSOR
 from .windows import (_as_covariates, _as_series, _is_single_series, _positions_as_text,
-                      _time_index_of, _warn_of_irregular, as_float64, check_bool, check_integer,
-                      check_weight_values, make_windows, masked_as_missing)
+                      _time_index_of, _warn_of_irregular, as_float64, check_bool,
+                      check_covariates_in_one_order, check_integer, check_weight_values,
+                      make_windows, masked_as_missing)
 
 __all__ = ["OriginSplit", "PredictForecaster", "backtest", "format_table"]
 
@@ -1822,6 +1823,8 @@ def backtest(
         if nones:
             covariates = None
     if covariates is not None:
+        # before the frames become arrays, as make_windows checks them
+        check_covariates_in_one_order(covariate_list)
         covariate_arrays = [
             _as_covariates(c, arrays[i].size, "covariates" if single else f"covariates[{i}]",
                            irregular=irregular, number=i, series=series_list[i],

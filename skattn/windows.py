@@ -72,6 +72,8 @@ def as_float64(values, what):
     refuse_sparse(values, what)
     values = masked_as_missing(values)
     try:
+        if is_polars_frame(values):
+            check_polars_columns(values)
         if is_data_frame(values):
             # by column: a frame of bool and float columns is an object array as a whole, and
             # every value of it was looked at in Python (review, session 20)
@@ -343,6 +345,33 @@ def missing_as_nan(array):
     """An object ``array`` as float64, None and pandas.NA (which float() refuses) as NaN."""
     return np.array([np.nan if _is_missing(value) else value for value in array.reshape(-1)],
                     dtype=np.float64).reshape(array.shape)
+
+
+def is_polars_frame(values):
+    """Whether ``values`` is a polars DataFrame (without importing polars): it has no ``ndim``,
+    so :func:`is_data_frame` does not take it, and NumPy converts its date and time columns to
+    numbers beside numeric ones."""
+    return type(values).__module__.split(".")[0] == "polars" and hasattr(values, "schema") \
+        and hasattr(values, "get_column")
+
+
+def check_polars_columns(frame, missing_ok=True):
+    """:func:`check_column` for a polars DataFrame, by its schema: a date, time or duration
+    column is refused by name, and text (String, Categorical, Enum) or objects are looked at as
+    :func:`check_numbers` looks at an object column. A frame of a Datetime column beside
+    numbers became epoch microseconds (~1.7e15) in every window, where pandas' was refused
+    (polars trial, session 34). Returns whether there are missing values (None)."""
+    boolean = sys.modules["polars"].Boolean  # imported: the frame is polars'
+    missing = False
+    for name, dtype in frame.schema.items():
+        where = f"column {str(name)!r}"
+        if dtype.is_temporal():
+            raise ValueError(f"{where} holds {dtype} values (dates or durations): give numbers, "
+                             f"e.g. a calendar feature, not the time column itself")
+        if not (dtype.is_numeric() or dtype == boolean):
+            values = frame.get_column(name).to_list()
+            missing |= check_numbers(values, np.dtype(object), where, missing_ok)
+    return missing
 
 
 def check_column(frame, index, dtype, missing_ok=True):
@@ -1515,6 +1544,38 @@ def _panel(series, covariates):
     return single, series_list, covariate_list
 
 
+def _first_named_in_one_order(number, covariates, first_named):
+    """``first_named``, ``(number, column names)`` of the first covariate frame with names (or
+    None), updated with ``covariates``, the frame of series ``number``; a ValueError when its
+    names are the first frame's in another order.
+
+    Paired by position: a frame of [promo, price] after one of [price, promo] put promo in the
+    second series' price channel, without a word (covariates review, session 33; in backtest
+    until session 34's polars trial). Only the same names in another order: names of their own
+    per series (price_A, price_B) are paired by position, as arrays are."""
+    names = _column_names(covariates)
+    if names is None:
+        return first_named
+    if first_named is None:
+        return number, names
+    if _reordered(names, first_named[1]):
+        raise ValueError(
+            f"covariates[{number}] has the columns {list(names)} and "
+            f"covariates[{first_named[0]}] {list(first_named[1])}: the covariates are "
+            f"channels by position, so every series' must be the same ones in the same "
+            f"order; select them in one order (df[{list(first_named[1])}]), or pass "
+            f".to_numpy() to pair them by position on purpose")
+    return first_named
+
+
+def check_covariates_in_one_order(covariate_list):
+    """A ValueError when a frame of ``covariate_list`` (one per series) has the names of the
+    first named one in another order (:func:`_first_named_in_one_order`)."""
+    first_named = None
+    for number, covariates in enumerate(covariate_list):
+        first_named = _first_named_in_one_order(number, covariates, first_named)
+
+
 def _checked_channels(single, series_list, covariate_list, allow_empty):
     """Each series of :func:`_panel`'s lists checked, as ``(number, channels)``: its finite
     float64 channels (n_timesteps, 1 + n_covariates), the target in column 0; a ValueError names
@@ -1531,20 +1592,7 @@ def _checked_channels(single, series_list, covariate_list, allow_empty):
         target = _as_series(values, what, allow_empty=allow_empty, irregular=irregular,
                             number=number)
         channels = target[:, None]  # (L, 1)
-        names = _column_names(cov)
-        if names is not None and first_named is None:
-            first_named = number, names
-        elif names is not None and _reordered(names, first_named[1]):
-            # paired by position: a frame of [promo, price] after one of [price, promo] put
-            # promo in the second series' price channel, without a word (covariates review,
-            # session 33). Only the same names in another order: names of their own per series
-            # (price_A, price_B) are paired by position, as arrays are
-            raise ValueError(
-                f"covariates[{number}] has the columns {list(names)} and "
-                f"covariates[{first_named[0]}] {list(first_named[1])}: the covariates are "
-                f"channels by position, so every series' must be the same ones in the same "
-                f"order; select them in one order (df[{list(first_named[1])}]), or pass "
-                f".to_numpy() to pair them by position on purpose")
+        first_named = _first_named_in_one_order(number, cov, first_named)
         if cov is not None:
             cov = _as_covariates(cov, target.shape[0],
                                  "covariates" if single else f"covariates[{number}]",

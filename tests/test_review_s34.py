@@ -265,3 +265,72 @@ def test_target_tags_say_what_fit_takes():
     for wrapper in (ForecastEnsemble([("s", search)]), PredictForecaster(search),
                     DeseasonalizedForecaster(search)):
         assert targets(wrapper) == (True, True), type(wrapper)
+
+
+def test_backtest_refuses_covariate_frames_whose_names_are_in_another_order():
+    # make_windows refused them (session 33); backtest turned the frames into arrays first and
+    # put promo in the second series' price channel (polars trial, session 34)
+    import pandas as pd
+
+    from skattn.baselines import NaiveForecaster
+    from skattn.model_selection import backtest
+
+    rng = np.random.default_rng(0)
+    series = [10 + rng.normal(size=40), 20 + rng.normal(size=40)]
+    frames = [pd.DataFrame({"price": rng.normal(size=40), "promo": rng.normal(size=40)})
+              for _ in series]
+    with pytest.raises(ValueError, match=r"covariates\[1\] has the columns \['promo', 'price'\] "
+                                         r"and covariates\[0\] \['price', 'promo'\]"):
+        backtest(NaiveForecaster(), series, 3, 8,
+                 covariates=[frames[0], frames[1][["promo", "price"]]])
+    backtest(NaiveForecaster(), series, 3, 8, covariates=frames)  # one order: as before
+
+
+def test_polars_frames_with_dates_or_text_are_refused_by_column():
+    # NumPy turned a polars Datetime column beside numbers into epoch microseconds (~1.7e15) in
+    # every window, fit, backtest and metric; pandas' was refused by name (polars trial, s. 34)
+    pl = pytest.importorskip("polars")
+    from skattn import make_windows
+    from skattn.baselines import NaiveForecaster
+    from skattn.metrics import mae
+
+    rng = np.random.default_rng(0)
+    y = np.sin(np.arange(40) / 3)
+    dates = pl.date_range(pl.date(2024, 1, 1), pl.date(2024, 2, 9), "1d", eager=True)
+    covariates = pl.DataFrame({"temp": rng.normal(size=40), "date": dates})
+    with pytest.raises(ValueError, match="^covariates must be numeric: column 'date' holds Date "
+                                         r"values \(dates or durations\)"):
+        make_windows(y, 6, covariates=covariates)
+    with pytest.raises(ValueError, match="column 'when' holds Datetime"):
+        make_windows(y, 6, covariates=covariates.with_columns(
+            when=pl.col("date").cast(pl.Datetime)).drop("date"))
+    with pytest.raises(ValueError, match="^covariates must be numeric: column 'city' holds text "
+                                         "values"):
+        make_windows(y, 6, covariates=covariates.with_columns(city=pl.lit("Lyon")).drop("date"))
+    X, Y = make_windows(y, 6)
+    frame = pl.DataFrame(X, schema=[f"lag{k}" for k in range(6)])
+    with pytest.raises(ValueError, match="^X must be numeric: column 'date' holds Date"):
+        NaiveForecaster().fit(frame.with_columns(date=dates[:len(Y)]), Y)
+    truth = pl.DataFrame({"v": [1.0, 2.0, 3.0], "date": dates[:3]})
+    with pytest.raises(ValueError, match="^y_true must be numeric: column 'date' holds Date"):
+        mae(truth, truth.with_columns(pl.col("v") + 1))
+    # numbers and booleans: the numbers of the arrays
+    numbers = covariates.drop("date").with_columns(flag=pl.Series([k % 2 == 0 for k in range(40)]))
+    X_polars, _ = make_windows(y, 6, covariates=numbers)
+    X_numpy, _ = make_windows(y, 6, covariates=numbers.to_numpy().astype(float))
+    assert np.array_equal(X_polars, X_numpy)
+
+
+def test_polars_windows_with_missing_values_get_the_located_message():
+    # polars' to_numpy takes no dtype/na_value: scikit-learn's generic message came instead
+    # (polars trial, session 34)
+    pl = pytest.importorskip("polars")
+    from skattn import make_windows
+    from skattn.baselines import NaiveForecaster
+
+    X, y = make_windows(np.sin(np.arange(40) / 3), 5)
+    X[3, 2] = np.nan
+    for frame in (pl.DataFrame(X), pl.DataFrame(X).fill_nan(None)):  # NaN, and polars' null
+        with pytest.raises(ValueError, match=r"X contains NaN or infinity \(1 NaN in 1 of its 35 "
+                                             r"windows, the first in window 3, time step 2\)"):
+            NaiveForecaster().fit(frame, y)
