@@ -11,7 +11,9 @@ import csv
 import os
 import re
 import shutil
+import stat
 import sys
+import tempfile
 import time
 import unicodedata
 import warnings
@@ -3127,7 +3129,8 @@ def write_forecasts(path, forecasts, names, ids=None, times=None, levels=()):
     header = ["model", "series", "origin", "step", *(["time"] if times is not None else []),
               "forecast", "truth",
               *(f"{side}_{suffix}" for suffix in suffixes for side in ("lower", "upper"))]
-    with open(path, "w", newline="", encoding="utf-8") as handle:
+    with _written_whole(path) as written, open(written, "w", newline="",
+                                               encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         for name in names:
@@ -3147,6 +3150,42 @@ def write_forecasts(path, forecasts, names, ids=None, times=None, levels=()):
                             *(repr(float(bound[at])) for bound in bounds),
                         ])
     return path
+
+
+@contextlib.contextmanager
+def _written_whole(path):
+    """Within: the name of a file to write in ``path``'s place; on leaving without an error it
+    replaces ``path`` (a file of ``path``'s directory and extension, moved over it in one step);
+    on an error or an interruption it is removed and ``path`` is as it was.
+
+    A forecasts CSV interrupted at the end of a run (Ctrl-C, a time limit's SIGTERM) was left cut
+    at a whole row, a fifth of its series, looking complete (interrupt trial, session 34). A
+    path that exists and is no regular file (/dev/stdout) is written in place.
+    """
+    target = os.path.realpath(path)  # through a symbolic link: the file it names is replaced
+    if os.path.exists(target) and not os.path.isfile(target):
+        yield path
+        return
+    directory, name = os.path.split(target)
+    stem, extension = os.path.splitext(name)
+    # the extension kept: matplotlib takes the plot's format from it
+    handle, temporary = tempfile.mkstemp(prefix=f".{stem}.", suffix=extension, dir=directory)
+    os.close(handle)
+    try:
+        yield temporary
+        # the permissions a new file gets (mkstemp's are the owner's alone), or the replaced one's
+        if os.path.exists(target):
+            mode = stat.S_IMODE(os.stat(target).st_mode)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+        raise
 
 
 def _plot_steps(cells):
@@ -3302,7 +3341,8 @@ def plot_forecasts(path, series, forecasts, names, horizon, season_length, title
             axis.legend(handles, labels, fontsize=8, ncol=2)
     figure.tight_layout()
     try:
-        figure.savefig(path, dpi=100)
+        with _written_whole(path) as written:
+            figure.savefig(written, dpi=100)
     except (OSError, RuntimeError) as exc:  # a full disk, a file removed meanwhile, a backend's
         raise _PlotNotWritten(f"cannot write the plot {path}: {exc}") from exc  # missing program
     finally:

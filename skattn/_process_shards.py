@@ -140,6 +140,14 @@ def _send_error(sock, error):
     sock.sendall(_FAILED + len(message).to_bytes(8, "little") + message)
 
 
+def _died(pid):
+    """The error of a worker that died during a training step: the system's out-of-memory killer
+    is the usual cause."""
+    return RuntimeError(f"the shard worker process {pid} died during a training step (killed "
+                        f"by the system? memory is the usual cause: n_jobs=1 trains without "
+                        f"worker processes)")
+
+
 def _receive_answer(sock):
     """The worker's answer, read whole: None when done, else its exception, the worker's
     traceback attached as its cause (it said only where the parent re-raised it)."""
@@ -800,7 +808,11 @@ def _fork_worker():
 
 # A spawned worker: a fresh interpreter (nothing inherited, so no lock can be stuck in it) that
 # loads skattn and the kernels of a small fit before it says it is ready.
+# SIGINT ignored first, as a forked worker ignores it: a terminal's Ctrl-C reaches the whole
+# process group, and one during the ~2 s of imports printed the worker's traceback and turned
+# worker processes off for the rest of the process (interrupt trial, session 34)
 _SPAWNED_WORKER_CODE = (
+    "import signal; signal.signal(signal.SIGINT, signal.SIG_IGN); "
     "import sys; from skattn._process_shards import _spawned_worker_main; "
     "_spawned_worker_main(int(sys.argv[1]), int(sys.argv[2]))"
 )
@@ -970,11 +982,13 @@ class ProcessShardRunner:
         pid, sock = worker
         try:
             return _receive_answer(sock)
-        except EOFError:
+        except (EOFError, ConnectionResetError):
+            # a reset, not an end of file, when it died with our post unread (killed by the
+            # system: a raw ConnectionResetError 7 times in 10; interrupt trial, session 34)
             _POOL.discard(pid)
             if _exiting():
                 raise _exit_quietly() from None
-            return RuntimeError(f"the shard worker process {pid} died during a training step")
+            return _died(pid)
 
     def run(self, batch, seed):
         """Run the job over ``batch``'s shards; return ``[(loss, gradient), ...]`` in shard order.
@@ -987,9 +1001,11 @@ class ProcessShardRunner:
         self._step[0], self._step[1] = n_rows, seed
         self._step[2:2 + n_rows] = batch
         posted = self._workers[:len(shards) - 1]
+        pid = None  # the worker being posted to
         try:
-            for _, sock in posted:
+            for pid, sock in posted:
                 sock.sendall(_POST)
+            pid = None
             first_out = np.empty(self._n_params, self._dtype)
             try:
                 first = self._job(0, shards[0], batch, seed, first_out)
@@ -1001,10 +1017,19 @@ class ProcessShardRunner:
                 self._abandon()  # interrupted mid-protocol: the workers' state is unknown
             if isinstance(error, OSError) and _exiting():
                 raise _exit_quietly() from None  # the socket closed under us at exit
+            if pid is not None and isinstance(error, (ConnectionResetError, BrokenPipeError)):
+                raise _died(pid) from None  # it had died before we posted to it
             raise
-        for error in errors:
-            if error is not None:
-                raise error
+        failed = next((error for error in errors if error is not None), None)
+        if failed is not None:
+            # not from the list: the traceback holds this frame, whose list held the error, a
+            # cycle that kept the runner's shared memory mapped until the collector ran (a
+            # copy of the training data; interrupt trial, session 34)
+            del errors
+            try:
+                raise failed
+            finally:
+                del failed
         return [(first, first_out),
                 *((float(self._losses[index]), self._results[index - 1])
                   for index in range(1, len(shards)))]
