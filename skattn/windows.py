@@ -610,7 +610,7 @@ def _calendar_step(wall, unit):
     if (into % day != into[0] % day).any():  # times of day differ
         return None
     days = into // day  # day of the month, from 0
-    month_days = ((months + 1).astype(times).view(np.int64) - starts) // day
+    month_days = ((months + np.timedelta64(1, "M")).astype(times).view(np.int64) - starts) // day
     return k if (days == np.minimum(days.max(), month_days - 1)).all() else None
 
 
