@@ -3049,6 +3049,8 @@ def plot_path(output):
         raise ValueError(f"--output: directory {directory} does not exist")
     if not os.access(directory, os.W_OK):
         raise ValueError(f"--output: directory {directory} is not writable")
+    if os.path.exists(output) and not os.access(output, os.W_OK):
+        raise ValueError(f"--output: {output} is not writable")
     try:
         # from the package, as plot_forecasts imports it: "from matplotlib.backend_bases
         # import ..." found a submodule already imported without the package (a test that hid
@@ -3096,6 +3098,9 @@ def forecasts_path(path, dataset, plot=None):
         raise ValueError(f"--forecasts-csv: directory {directory} does not exist")
     if not os.access(directory, os.W_OK):
         raise ValueError(f"--forecasts-csv: directory {directory} is not writable")
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        # said before the run, not as a traceback after it
+        raise ValueError(f"--forecasts-csv: {path} is not writable")
     if os.path.exists(path) and os.path.exists(dataset) and os.path.samefile(path, dataset):
         raise ValueError(f"--forecasts-csv: {path} is the dataset (--dataset), which it would "
                          "overwrite; name another file")
@@ -3160,16 +3165,27 @@ def _written_whole(path):
 
     A forecasts CSV interrupted at the end of a run (Ctrl-C, a time limit's SIGTERM) was left cut
     at a whole row, a fifth of its series, looking complete (interrupt trial, session 34). A
-    path that exists and is no regular file (/dev/stdout) is written in place.
+    path that exists and is no regular file (/dev/stdout) or no writable one, or whose
+    directory takes no new file, is written in place.
     """
     target = os.path.realpath(path)  # through a symbolic link: the file it names is replaced
-    if os.path.exists(target) and not os.path.isfile(target):
+    if os.path.exists(target) and not (os.path.isfile(target)
+                                       and os.access(target, os.W_OK)):
+        # a write-protected file is refused by open() as before, not replaced (review of the
+        # session's diff)
         yield path
         return
     directory, name = os.path.split(target)
     stem, extension = os.path.splitext(name)
-    # the extension kept: matplotlib takes the plot's format from it
-    handle, temporary = tempfile.mkstemp(prefix=f".{stem}.", suffix=extension, dir=directory)
+    try:
+        # the extension kept: matplotlib takes the plot's format from it
+        handle, temporary = tempfile.mkstemp(prefix=f".{stem}.", suffix=extension,
+                                             dir=directory)
+    except OSError:
+        # no new file in the target's directory (a link into a read-only one, to a writable
+        # file): written in place, as before (review of the session's diff)
+        yield path
+        return
     os.close(handle)
     try:
         yield temporary
@@ -3531,10 +3547,14 @@ def _compare(args):
             print("\n".join(notes), flush=True)
         n_skipped = 0
         # skipped first: --max-series 30 then means 30 series that can be scored
+        skipped_ids = set()
         if args.skip_short:
             times_of = {id(values): cells for values, cells in zip(series, times or [])}
+            ids_before = ids
             series, ids, n_skipped = skip_short_series(series, horizon, season_length, ids)
             times = None if times is None else [times_of[id(values)] for values in series]
+            if ids is not None:
+                skipped_ids = set(ids_before) - set(ids)
         if args.max_series is not None:
             series = series[: args.max_series]
             ids = None if ids is None else ids[: args.max_series]
@@ -3542,8 +3562,12 @@ def _compare(args):
         # of the series the run uses: gaps and ids written two ways counted series that
         # --max-series left out (compare's leftovers, session 34). Before check_lengths, whose
         # error for a short series ids written two ways can explain
+        # (ids written two ways count the series --skip-short left out too: one series written
+        # two ways is two short ones, which the warning explains; review of the session's diff)
         while series_warnings:
-            series_warnings.pop(0)(used=None if ids is None else set(ids))
+            warn = series_warnings.pop(0)
+            warn(used=None if ids is None else set(ids) | (
+                skipped_ids if warn.func is _warn_of_alike_ids else set()))
         check_lengths(series, horizon, season_length, ids, with_msis=bool(levels))
         if not builtin and frequency is None and (args.season_length is None
                                                   or args.horizon is None):

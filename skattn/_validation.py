@@ -1387,7 +1387,10 @@ def target_tags_of(estimator):
     from sklearn.pipeline import Pipeline
 
     if isinstance(estimator, Pipeline) and estimator.steps:
-        return target_tags_of(estimator.steps[-1][1])
+        last = estimator.steps[-1][1]
+        if last is None or isinstance(last, str):  # "passthrough": the Pipeline's own
+            return None
+        return target_tags_of(last)
     if _is_search(estimator) or _is_frozen(estimator):
         return target_tags_of(estimator.estimator)
     tags = declared_tags(estimator)

@@ -827,16 +827,26 @@ def _refuse_histories_for_one_forecast(y_train, n_values, metric):
     one-step forecasts with their 5 histories were told "y_train must be 1-D", or, for
     histories of different lengths, that an array needs rows of one length (metamorphic review,
     session 34)."""
-    several = getattr(y_train, "ndim", None) == 2 or (
+    shape = getattr(y_train, "shape", None)
+    if shape is not None and len(shape) == 2 and shape[1] == 1:
+        # one history as a column (df[["sales"]]): not several (review of the session's diff)
+        raise ValueError(f"{metric}: y_train must be 1-D, got shape {tuple(shape)}: one history "
+                         f"as a column? pass it 1-D (y_train.ravel(), or df['name'])")
+    several = shape is not None and len(shape) == 2 or (
         isinstance(y_train, (list, tuple)) and len(y_train) > 0
         and all(np.ndim(history) >= 1 for history in y_train))
     if not several:
         return
+    if len(y_train) == 1:
+        raise ValueError(
+            f"{metric}: y_true is 1-D, one forecast of {n_values} value(s), and y_train a list "
+            f"of one history: give the history itself (y_train[0]), or y_true and the forecast "
+            f"as one row, 2-D (y_true.reshape(1, -1))")
     raise ValueError(
         f"{metric}: y_true is 1-D, one forecast of {n_values} value(s) from one history, but "
-        f"y_train holds {len(y_train)} histor{'y' if len(y_train) == 1 else 'ies'}; for one "
-        f"forecast per series (each of its own history) give y_true and the forecasts one row "
-        f"per series, 2-D: n one-step forecasts as y_true.reshape(-1, 1)")
+        f"y_train holds {len(y_train)} histories; for one forecast per series (each of its own "
+        f"history) give y_true and the forecasts one row per series, 2-D: n one-step forecasts "
+        f"as y_true.reshape(-1, 1)")
 
 
 def _mean_over_series(series_value, y_train, n_series, weights, name):

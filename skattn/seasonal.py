@@ -432,7 +432,8 @@ class DeseasonalizedForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPick
             return tags
         # one or several values per window as the wrapped forecaster forecasts them (through a
         # search, whose tags do not say: tags review, session 34)
-        forecaster_targets = target_tags_of(self.forecaster)
+        # (None for a Pipeline ending in "passthrough" or a duck-typed step: its own tags)
+        forecaster_targets = target_tags_of(self.forecaster) or forecaster_tags.target_tags
         tags.target_tags.multi_output = forecaster_targets.multi_output
         tags.target_tags.single_output = forecaster_targets.single_output
         # a wrapped model that cannot reach R^2 > 0.5 on make_regression (a baseline) is not

@@ -1213,14 +1213,33 @@ def _as_one_kind(found, other_found, what, what_other):
         if dates.tz is not None:
             dates = dates.tz_localize(None)  # its wall times: a period has no time zone
         try:
-            dates = dates.to_period(periods.freq)
+            with warnings.catch_warnings():
+                # pandas deprecates business-day periods, which the user chose: said by pandas
+                # where they were made
+                warnings.simplefilter("ignore", FutureWarning)
+                as_periods = dates.to_period(periods.freq)
         except (TypeError, ValueError) as exc:
             raise ValueError(
                 f"the times of {what} ({found[1]}) and of {what_other} ({other_found[1]}) are "
                 f"of two kinds that cannot be matched ({exc}): give both one kind "
                 f"(.to_period(...) or .to_timestamp()), or pass {what_other}.to_numpy() to pair "
                 f"them by position on purpose") from None
-        index, other = (periods, dates) if found[1] == "PeriodIndex" else (dates, periods)
+        # a date outside the period it becomes: pandas puts a Saturday in Monday's business-day
+        # period, and future covariates dated Saturday to Monday all became Monday's (review of
+        # the session's diff)
+        outside = np.flatnonzero(~((dates >= as_periods.start_time)
+                                   & (dates <= as_periods.end_time)))
+        if outside.size:
+            k = int(outside[0])
+            named = what if found[1] == "DatetimeIndex" else what_other
+            raise ValueError(
+                f"the times of {named} are dates and those of "
+                f"{what_other if named == what else what} periods of {periods.freqstr}, and "
+                f"{dates[k]} (position {k}) lies in no such period (pandas would read it as "
+                f"{as_periods[k]}): give dates within the periods, or both one kind "
+                f"(.to_period(...) or .to_timestamp())")
+        index, other = ((periods, as_periods) if found[1] == "PeriodIndex"
+                        else (as_periods, periods))
     elif found[1] == "PeriodIndex" and index.freq != other.freq:
         raise ValueError(
             f"the times of {what} are periods of {index.freqstr} and those of {what_other} of "

@@ -147,3 +147,36 @@ def test_a_failed_step_does_not_keep_its_runner_alive_in_a_cycle():
         gc.enable()
         posted.close()
         unread.close()
+
+
+def test_files_whose_directory_takes_no_new_file_are_written_in_place(tmp_path, monkeypatch):
+    # a link into a read-only directory, to a writable file: the temporary file could not be
+    # made there, a traceback after the whole run (review of the session's diff)
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    out = tmp_path / "forecasts.csv"
+    out.write_text("the previous run's\n")
+    monkeypatch.setattr(cli.tempfile, "mkstemp", refused)
+    _compare(tmp_path, "--output", "none", "--forecasts-csv", str(out))
+    assert len(out.read_text().splitlines()) == 1 + 2 * 4
+
+
+def test_a_write_protected_output_is_refused_before_the_run(tmp_path, monkeypatch, capsys):
+    # it was replaced (a new file moved over it); as root os.access says yes, as open() does
+    out = tmp_path / "forecasts.csv"
+    out.write_text("the previous run's\n")
+    plot = tmp_path / "plot.png"
+    plot.write_bytes(b"the previous plot")
+    real_access = os.access
+    monkeypatch.setattr(cli.os, "access", lambda path, mode: (
+        False if str(path) in (str(out), str(plot)) and mode == os.W_OK
+        else real_access(path, mode)))
+    with pytest.raises(SystemExit):
+        _compare(tmp_path, "--output", "none", "--forecasts-csv", str(out))
+    assert f"--forecasts-csv: {out} is not writable" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        _compare(tmp_path, "--output", str(plot))
+    assert f"--output: {plot} is not writable" in capsys.readouterr().err
+    assert out.read_text() == "the previous run's\n"
+    assert plot.read_bytes() == b"the previous plot"

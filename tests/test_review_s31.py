@@ -298,7 +298,8 @@ def test_sparse_targets_histories_and_metric_values_get_scikit_learns_type_error
     X = np.arange(40.0).reshape(10, 4)
     sparse = scipy.sparse.csr_matrix(np.ones((10, 1)))
     model = NaiveForecaster().fit(X, np.ones(10))
-    for call, name in [(lambda: model.fit(X, sparse), "y"),
+    # (a refused fit leaves a baseline unfitted since session 34: refused on a model of its own)
+    for call, name in [(lambda: NaiveForecaster().fit(X, sparse), "y"),
                        (lambda: AttentionForecaster().fit(X, sparse), "y"),
                        (lambda: model.forecast(scipy.sparse.csr_array(np.ones((1, 5))), 2),
                         "history"),

@@ -33,6 +33,16 @@ def test_backtest_counts_every_occurrence_of_a_warning_under_show_once_filters()
             assert warnings.filters == before
         assert [str(w.message) for w in caught] == [
             "forecast without a fit (model 'w': 6 times, at all 2 origins)"], action
+    # Python's own start: a filter whose module is text, not a pattern (the rebuild stopped
+    # at it, so only a reset of the filters got the count right; review of the session's diff)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.resetwarnings()
+        warnings.simplefilter("default")
+        warnings.filters.insert(0, ("default", None, DeprecationWarning, "__main__", 0))
+        backtest({"w": _WarnsAtEachForecast()}, panel, 3, 6, n_origins=2)
+        assert warnings.filters[0] == ("default", None, DeprecationWarning, "__main__", 0)
+    assert [str(w.message) for w in caught] == [
+        "forecast without a fit (model 'w': 6 times, at all 2 origins)"]
     # a filter by message keeps matching, and "ignore" still drops it before it is counted
     with warnings.catch_warnings(record=True) as caught:
         warnings.resetwarnings()
@@ -193,6 +203,16 @@ def test_one_forecast_with_several_histories_is_told_to_give_rows(metric):
         assert np.isfinite(score(y_true.reshape(-1, 1), list(histories)))
     # one history, as a list of numbers: one forecast, as before
     assert np.isfinite(score(y_true, list(rng.uniform(1, 10, 8))))
+    # one history as a column, or in a list of one: said so (review of the session's diff)
+    history = rng.uniform(1, 10, 8)
+    with pytest.raises(ValueError, match=r"y_train must be 1-D, got shape \(8, 1\): one history "
+                                         r"as a column\? pass it 1-D"):
+        score(y_true, history[:, None])
+    with pytest.raises(ValueError, match=r"y_train a list of one history: give the history "
+                                         r"itself \(y_train\[0\]\), or .* "
+                                         r"\(y_true.reshape\(1, -1\)\)$"):
+        score(y_true, [history])
+    assert score(y_true[None, :], [history]) == score(y_true, history)
 
 
 def _fit_refused(model, X, y):
@@ -261,6 +281,15 @@ def test_target_tags_say_what_fit_takes():
     assert targets(AttentionForecaster(trend_degree=2)) == (False, True)
     assert targets(DeseasonalizedForecaster(AttentionForecaster(trend_degree=1))) == (False, True)
     assert targets(make_attention_ensemble((8,), season_length=4)) == (False, True)
+    # a Pipeline ending in "passthrough" (or None) has no estimator to read: its own tags, as
+    # before (an AttributeError of None; review of the session's diff)
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    for last in ("passthrough", None):
+        pipeline = Pipeline([("scale", StandardScaler()), ("last", last)])
+        assert targets(PredictForecaster(pipeline)) == targets(pipeline)
+        assert targets(DeseasonalizedForecaster(pipeline)) == targets(pipeline)
     search = GridSearchCV(AttentionForecaster(), {"d_model": [8, 16]})
     for wrapper in (ForecastEnsemble([("s", search)]), PredictForecaster(search),
                     DeseasonalizedForecaster(search)):
@@ -334,3 +363,42 @@ def test_polars_windows_with_missing_values_get_the_located_message():
         with pytest.raises(ValueError, match=r"X contains NaN or infinity \(1 NaN in 1 of its 35 "
                                              r"windows, the first in window 3, time step 2\)"):
             NaiveForecaster().fit(frame, y)
+
+
+def test_ids_written_two_ways_explain_the_series_skip_short_leaves_out(tmp_path, capsys):
+    # '7' written '07' in its last 20 rows: two short series that --skip-short left out, and the
+    # warning that says why was dropped with them (review of the session's diff)
+    from skattn.__main__ import main
+
+    path = tmp_path / "alike.csv"
+    rows = ["id,y"] + [f"{name},{100 + k % 5 + k}" for name in "AB" for k in range(40)]
+    rows += [f"{'7' if k < 20 else '07'},{50 + k % 3}" for k in range(40)]
+    path.write_text("\n".join(rows) + "\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        main(["compare", "--dataset", str(path), "--id-column", "id", "--value-column", "y",
+              "--models", "naive", "--output", "none", "--quiet", "--skip-short",
+              "--horizon", "12", "--season-length", "12"])
+    messages = [str(w.message) for w in caught]
+    assert [m for m in messages if "left out (series '7', '07')" in m]
+    assert [m for m in messages if "'7' (line 82) and '07' (line 102)" in m], messages
+
+
+@pytest.mark.filterwarnings("ignore:PeriodDtype\\[B\\] is deprecated:FutureWarning")  # pandas'
+def test_dates_outside_their_period_are_refused():
+    # pandas puts a Saturday in Monday's business-day period: future covariates dated Saturday
+    # to Monday against a history of business-day periods were all Monday's (review of the
+    # session's diff)
+    import pandas as pd
+
+    from skattn.windows import check_future_times
+
+    days = pd.bdate_range("2024-01-01", periods=5)  # Monday to Friday
+    history = pd.Series(np.arange(5.0), index=days.to_period("B"))
+    weekend = pd.DataFrame({"promo": [1.0, 0.0, 0.0]},
+                           index=pd.date_range("2024-01-06", periods=3, freq="D"))
+    with pytest.raises(ValueError, match=r"the times of future_covariates are dates and those of "
+                                         r"the history periods of B, and 2024-01-06 00:00:00 "
+                                         r"\(position 0\) lies in no such period"):
+        check_future_times(history, weekend)
+    check_future_times(history, weekend.iloc[2:])  # Monday: the next business day
