@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime
 import inspect
 import os
+import re
 import sys
 import warnings
 import weakref
@@ -546,9 +547,15 @@ def _infer_freq(pd, index):
     if len(index) < 3:
         return None
     try:
-        return index.inferred_freq
+        with warnings.catch_warnings():
+            # pandas 3 warns that a later version returns an offset (Pandas4Warning, a
+            # DeprecationWarning or FutureWarning): read either way (pandas 3 trial, session 34)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.simplefilter("ignore", FutureWarning)
+            freq = index.inferred_freq
     except (TypeError, ValueError):
         return None
+    return getattr(freq, "freqstr", freq)
 
 
 #: steps of a time index compared at a time by :func:`_first_step` (a bounded temporary)
@@ -736,7 +743,7 @@ def _business_days_named(index, named):
     to fill (review, session 31)."""
     if named != ("'D'", "'D'") or len(index) < 6:
         return named
-    if np.any(np.asarray(index.dayofweek) >= 5):
+    if np.any(np.asarray(index.day_of_week) >= 5):
         return named
     return "'B'", "'B'"
 
@@ -863,7 +870,23 @@ def _time_index_of(values):
             return pd.DatetimeIndex(pd.to_datetime(index, utc=aware)), "DatetimeIndex"
         except (TypeError, ValueError):  # naive and aware mixed: nothing to compare them by
             return None
+    if len(index) > 1 and (index.dtype == object or pd.api.types.is_string_dtype(index.dtype)) \
+            and isinstance(index[0], str) and _ISO_TIME_WITH_OFFSET.match(index[0].strip()):
+        # the same times as text: pandas 3's read_csv(parse_dates=...) leaves times of changing
+        # UTC offsets as text, and a newest-first export was read backwards again (pandas 3
+        # trial, session 34). In UTC when every one is such a time; else not a time index
+        try:
+            return (pd.DatetimeIndex(pd.to_datetime(index, utc=True, format="ISO8601")),
+                    "DatetimeIndex")
+        except (TypeError, ValueError):
+            return None
     return None
+
+
+#: an ISO 8601 date and time with a UTC offset or Z, as an export across a clock change
+#: writes them (2024-03-31T03:00:00+02:00)
+_ISO_TIME_WITH_OFFSET = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)\Z")
 
 
 def _is_arrow_time(pd, dtype):

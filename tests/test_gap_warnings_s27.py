@@ -33,8 +33,11 @@ SINGLE = (
 
 
 def _own_index(index):
-    """A copy of ``index``, another object (as each group of a groupby has its own)."""
-    return pd.DatetimeIndex(index.asi8.copy(), tz=index.tz)
+    """A copy of ``index``, another object (as each group of a groupby has its own), without its
+    freq. In the index's own unit: pandas 3 stores microseconds, and integers read as
+    nanoseconds put every index in 1970 (pandas 3 trial, session 34)."""
+    own = pd.DatetimeIndex(index.asi8.copy().view(f"M8[{index.unit}]"))  # UTC instants
+    return own if index.tz is None else own.tz_localize("UTC").tz_convert(index.tz)
 
 
 def _gapped(n, shared=True):
@@ -160,7 +163,7 @@ def test_an_index_shared_by_the_series_is_checked_once(monkeypatch):
 @pytest.mark.parametrize("freq", ["B", "bh", "WOM-2TUE", "BME", "SMS", "QE", "W-WED", "C"])
 def test_indexes_pandas_names_still_pass_and_one_gap_in_them_still_warns(freq):
     # pandas' inference is skipped where it surely names no frequency: where it may, it runs
-    index = pd.DatetimeIndex(pd.date_range("2023-01-02", periods=40, freq=freq).asi8)
+    index = _own_index(pd.date_range("2023-01-02", periods=40, freq=freq))
     assert index.freq is None
     assert not _gap_warnings(lambda: make_windows(
         [pd.Series(np.arange(40.0), index=_own_index(index)) for _ in range(3)], 5, 1))
@@ -177,7 +180,7 @@ def test_the_default_filters_print_one_warning_for_a_panel():
         "import numpy as np, pandas as pd\n"
         "from skattn import make_windows\n"
         "days = pd.date_range('2024-01-01', periods=201, freq='D').delete(100)\n"
-        "series = [pd.Series(np.arange(200.0) + k, index=pd.DatetimeIndex(days.asi8.copy()))\n"
+        "series = [pd.Series(np.arange(200.0) + k, index=pd.DatetimeIndex(days.to_numpy().copy()))\n"
         "          for k in range(300)]\n"
         "X, y = make_windows(series, 28, 7)\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,

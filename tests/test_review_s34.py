@@ -402,3 +402,42 @@ def test_dates_outside_their_period_are_refused():
                                          r"\(position 0\) lies in no such period"):
         check_future_times(history, weekend)
     check_future_times(history, weekend.iloc[2:])  # Monday: the next business day
+
+
+def test_a_text_index_of_times_with_utc_offsets_is_checked_in_utc():
+    # pandas 3's read_csv(parse_dates=...) leaves times of changing UTC offsets as text: a
+    # newest-first export across a clock change was read backwards again (pandas 3 trial)
+    import pandas as pd
+
+    from skattn import make_windows
+
+    times = pd.date_range("2024-03-30T20:00", periods=12, freq="h", tz="Europe/Paris")
+    text = [time_.isoformat() for time_ in times]  # +01:00, then +02:00
+    assert len({cell[-6:] for cell in text}) == 2
+    for dtype in (object, "string"):
+        newest_first = pd.Series(np.arange(12.0)[::-1], index=pd.Index(text[::-1], dtype=dtype))
+        with pytest.raises(ValueError, match="runs newest first"):
+            make_windows(newest_first, 4, 1)
+        oldest_first = pd.Series(np.arange(12.0), index=pd.Index(text, dtype=dtype))
+        X, _ = make_windows(oldest_first, 4, 1)
+        assert np.array_equal(X[0], [0.0, 1.0, 2.0, 3.0])
+    # other text is no time index, as before
+    make_windows(pd.Series(np.arange(12.0), index=[f"row{k}" for k in range(12)]), 4, 1)
+
+
+def test_a_frequency_pandas_infers_as_an_offset_is_read_as_its_name():
+    # pandas 3 warns that inferred_freq will return an offset, which a later pandas does: the
+    # remedy then read values.asfreq(<BusinessDay>) (pandas 3 trial, session 34)
+    import pandas as pd
+
+    from skattn.windows import _infer_freq
+
+    class Index:
+        freq = None
+        inferred_freq = pd.offsets.BusinessDay()
+
+        def __len__(self):
+            return 10
+
+    name = _infer_freq(pd, Index())
+    assert isinstance(name, str) and name == "B"  # (an offset compares equal to its name)
