@@ -11,9 +11,11 @@ import csv
 import os
 import re
 import shutil
+import signal
 import stat
 import sys
 import tempfile
+import threading
 import time
 import unicodedata
 import warnings
@@ -3134,8 +3136,7 @@ def write_forecasts(path, forecasts, names, ids=None, times=None, levels=()):
     header = ["model", "series", "origin", "step", *(["time"] if times is not None else []),
               "forecast", "truth",
               *(f"{side}_{suffix}" for suffix in suffixes for side in ("lower", "upper"))]
-    with _written_whole(path) as written, open(written, "w", newline="",
-                                               encoding="utf-8") as handle:
+    with _text_output(path) as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         for name in names:
@@ -3158,6 +3159,23 @@ def write_forecasts(path, forecasts, names, ids=None, times=None, levels=()):
 
 
 @contextlib.contextmanager
+def _text_output(path):
+    """Within: a text file to write ``path``'s rows to, written whole (:func:`_written_whole`);
+    for /dev/stdout and /dev/stderr, Python's own stream: a file opened there anew writes from
+    its start, and with stdout redirected to a file the lines printed before it were overwritten
+    and those after it left behind a run of NUL bytes (review of the session's tests)."""
+    stream = {"/dev/stdout": sys.stdout, "/dev/stderr": sys.stderr}.get(os.path.abspath(path))
+    if stream is not None:
+        stream.flush()
+        yield stream
+        stream.flush()
+        return
+    with _written_whole(path) as written, open(written, "w", newline="",
+                                               encoding="utf-8") as handle:
+        yield handle
+
+
+@contextlib.contextmanager
 def _written_whole(path):
     """Within: the name of a file to write in ``path``'s place; on leaving without an error it
     replaces ``path`` (a file of ``path``'s directory and extension, moved over it in one step);
@@ -3169,8 +3187,10 @@ def _written_whole(path):
     directory takes no new file, is written in place.
     """
     target = os.path.realpath(path)  # through a symbolic link: the file it names is replaced
-    if os.path.exists(target) and not (os.path.isfile(target)
-                                       and os.access(target, os.W_OK)):
+    if os.path.abspath(path).startswith(("/dev/", "/proc/")) or os.path.exists(target) and not (
+            os.path.isfile(target) and os.access(target, os.W_OK)):
+        # (/dev/stdout redirected to a file resolves to that file, which was replaced, the
+        # lines printed after it going to the old one; review of the session's tests)
         # a write-protected file is refused by open() as before, not replaced (review of the
         # session's diff)
         yield path
@@ -3187,6 +3207,13 @@ def _written_whole(path):
         yield path
         return
     os.close(handle)
+    # a time limit's SIGTERM while the file is written: an exit that removes the partial file
+    # (by default the process died and left it; review of the session's tests). Only where
+    # nothing else handles SIGTERM, and only in the main thread, which alone may set handlers
+    handle_sigterm = (threading.current_thread() is threading.main_thread()
+                      and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL)
+    if handle_sigterm:
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         yield temporary
         # the permissions a new file gets (mkstemp's are the owner's alone), or the replaced one's
@@ -3202,6 +3229,14 @@ def _written_whole(path):
         with contextlib.suppress(OSError):
             os.remove(temporary)
         raise
+    finally:
+        if handle_sigterm:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _exit_on_sigterm(signum, frame):
+    """SIGTERM as an exit with its conventional status, 128 + 15 (what the shell reports)."""
+    raise SystemExit(128 + signum)
 
 
 def _plot_steps(cells):

@@ -540,24 +540,25 @@ class _LocalForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
             window: MultiOutputRegressor fitting each column of a multi-step ``y`` alone (or a
             RegressorChain in another order than time's), each forecast as the first step.
         """
-        self._require_library()
-        self._check_params()
-        self._warn_seasons_beyond_max_history()
-        self.__dict__.pop("_warned_of_untested_season", None)  # a new model warns again
-        quantiles = None if self.quantiles is None else check_quantiles(self.quantiles)
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None."
-            )
         try:
+            self._require_library()
+            self._check_params()
+            self._warn_seasons_beyond_max_history()
+            self.__dict__.pop("_warned_of_untested_season", None)  # a new model warns again
+            quantiles = None if self.quantiles is None else check_quantiles(self.quantiles)
+            if y is None:
+                raise ValueError(
+                    f"{type(self).__name__} requires y to be passed, but the target y is None."
+                )
             X, y, n_channels = self._validate_X(X, reset=True, y=y)
             self._warn_if_y_is_not_the_next_values(X, y)  # an "error" filter raises here
         except BaseException:
             # validate_X records the new X's n_features_in_ (and column names) before y is
             # checked: a refused first fit passed check_is_fitted and predicted an
             # AttributeError, a refused refit predicted with the refused X's width and the old
-            # horizon (tags review, session 34). As AttentionForecaster: a fit that raises
-            # leaves the model unfitted
+            # horizon; a refit refused for its settings predicted with the old ones (tags
+            # review and the review of its tests, session 34). As AttentionForecaster: a fit
+            # that raises leaves the model unfitted
             self._discard_fitted_state()
             raise
         self.n_channels_ = n_channels

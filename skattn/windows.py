@@ -1241,6 +1241,7 @@ def _as_one_kind(found, other_found, what, what_other):
                 # where they were made
                 warnings.simplefilter("ignore", FutureWarning)
                 as_periods = dates.to_period(periods.freq)
+                starts, ends = as_periods.start_time, as_periods.end_time
         except (TypeError, ValueError) as exc:
             raise ValueError(
                 f"the times of {what} ({found[1]}) and of {what_other} ({other_found[1]}) are "
@@ -1250,8 +1251,7 @@ def _as_one_kind(found, other_found, what, what_other):
         # a date outside the period it becomes: pandas puts a Saturday in Monday's business-day
         # period, and future covariates dated Saturday to Monday all became Monday's (review of
         # the session's diff)
-        outside = np.flatnonzero(~((dates >= as_periods.start_time)
-                                   & (dates <= as_periods.end_time)))
+        outside = np.flatnonzero(~((dates >= starts) & (dates <= ends)))
         if outside.size:
             k = int(outside[0])
             named = what if found[1] == "DatetimeIndex" else what_other
@@ -1408,7 +1408,11 @@ def _next_time(index):
     midnight on both sides (``last + freq`` was an hour off, and refused the right next day)."""
     import pandas as pd
     if isinstance(index, pd.PeriodIndex):
-        return index[-1] + 1
+        with warnings.catch_warnings():
+            # pandas deprecates business-day periods, which the user chose (and was told of
+            # where they were made): not said again from inside the package
+            warnings.simplefilter("ignore", FutureWarning)
+            return index[-1] + 1
     if index.freq is None:
         return None
     try:

@@ -105,6 +105,8 @@ def test_a_spawned_worker_ignores_sigint_from_its_first_statement():
     code = _process_shards._SPAWNED_WORKER_CODE
     call = "_spawned_worker_main(int(sys.argv[1]), int(sys.argv[2]))"
     assert code.endswith(call)
+    # before any import (numpy's alone takes a while): its first statements
+    assert code.startswith("import signal; signal.signal(signal.SIGINT, signal.SIG_IGN); ")
     probe = code.replace(call, "import os, signal as s; os.kill(os.getpid(), s.SIGINT); "
                                "print('alive')")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
@@ -180,3 +182,49 @@ def test_a_write_protected_output_is_refused_before_the_run(tmp_path, monkeypatc
     assert f"--output: {plot} is not writable" in capsys.readouterr().err
     assert out.read_text() == "the previous run's\n"
     assert plot.read_bytes() == b"the previous plot"
+
+
+def test_forecasts_to_standard_output_go_through_pythons_stream(tmp_path, capsys):
+    # /dev/stdout opened anew wrote from the start of a redirected file: the lines printed
+    # before were overwritten and those after left a run of NUL bytes (review of the session's
+    # tests)
+    _compare(tmp_path, "--output", "none", "--forecasts-csv", "/dev/stdout")
+    out = capsys.readouterr().out
+    assert out.index("model,series,origin,step,forecast,truth") < out.index(
+        "forecasts written to /dev/stdout")
+    assert "\0" not in out
+
+
+def test_a_sigterm_while_the_forecasts_are_written_leaves_no_partial_file(tmp_path):
+    # the process died by the signal and left its temporary file beside the output
+    data = tmp_path / "two.csv"
+    data.write_text("id,y\n" + "".join(f"{name},{100 + k % 7 + k}\n" for name in "AB"
+                                       for k in range(40)))
+    out = tmp_path / "forecasts.csv"
+    out.write_text("the previous run's\n")
+    out.chmod(0o600)
+    child = (
+        "import csv, os, signal\n"
+        "import skattn.__main__ as cli\n"
+        "real = csv.writer\n"
+        "class Writer:\n"
+        "    def __init__(self, handle):\n"
+        "        self.writer, self.rows = real(handle), 0\n"
+        "    def writerow(self, row):\n"
+        "        self.rows += 1\n"
+        "        if self.rows == 5:\n"
+        "            os.kill(os.getpid(), signal.SIGTERM)\n"
+        "        self.writer.writerow(row)\n"
+        "csv.writer = Writer\n"
+        f"cli.main(['compare', '--dataset', {str(data)!r}, '--id-column', 'id', '--value-column',"
+        f" 'y', '--models', 'naive', '--horizon', '4', '--season-length', '1', '--quiet',"
+        f" '--output', 'none', '--forecasts-csv', {str(out)!r}])\n")
+    done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 128 + 15, done.stderr
+    assert out.read_text() == "the previous run's\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["forecasts.csv", "two.csv"]
+    # uninterrupted: the replaced file keeps its permissions
+    _compare(tmp_path, "--output", "none", "--forecasts-csv", str(out))
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert out.read_text().startswith("model,series")

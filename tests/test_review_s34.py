@@ -237,7 +237,7 @@ def test_a_refused_fit_leaves_baselines_and_last_steps_unfitted():
     X8, y8 = make_windows(series, 8, 3)
     y8_bad = y8.copy()
     y8_bad[3] = np.nan  # a window with no observed target: refused
-    frame = pd.DataFrame(X8, columns=[f"lag{k}" for k in range(8)])
+    frame = pd.DataFrame(X8.copy(), columns=[f"lag{k}" for k in range(8)])  # (X8 unchanged)
     frame.iloc[2, 1] = np.nan
     for model in (NaiveForecaster(), SeasonalNaiveForecaster(4), ThetaForecaster()):
         _fit_refused(model, X8, y8_bad)
@@ -254,6 +254,24 @@ def test_a_refused_fit_leaves_baselines_and_last_steps_unfitted():
                 model.predict(X)
             model.fit(X, y)
         assert model.predict(X).shape == (len(X), 3)
+        # y None; and an "error" filter raising the targets' check (its own path in fit)
+        _fit_refused(model, X8, None)
+        assert not [name for name in vars(model) if name.endswith("_")]
+        model.fit(X, y)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(Warning):
+                model.fit(X8, y8 * 1000 + 5)  # targets in other units than the windows
+        assert not [name for name in vars(model) if name.endswith("_")]
+        assert not hasattr(model, "_fit_settings")
+    # settings a refit refuses: the old fit predicted on under the new settings (review of the
+    # session's tests)
+    from skattn.baselines import ETSForecaster
+
+    ets = ETSForecaster(model="ZZN").fit(X, y)
+    _fit_refused(ets.set_params(model="AMN"), X, y)
+    with pytest.raises(NotFittedError):
+        ets.predict(X)
     steps = LastSteps(4).fit(X)
     _fit_refused(steps, frame, None)
     assert not hasattr(steps, "feature_names_in_") and not hasattr(steps, "n_features_in_")
@@ -384,7 +402,6 @@ def test_ids_written_two_ways_explain_the_series_skip_short_leaves_out(tmp_path,
     assert [m for m in messages if "'7' (line 82) and '07' (line 102)" in m], messages
 
 
-@pytest.mark.filterwarnings("ignore:PeriodDtype\\[B\\] is deprecated:FutureWarning")  # pandas'
 def test_dates_outside_their_period_are_refused():
     # pandas puts a Saturday in Monday's business-day period: future covariates dated Saturday
     # to Monday against a history of business-day periods were all Monday's (review of the
@@ -394,14 +411,19 @@ def test_dates_outside_their_period_are_refused():
     from skattn.windows import check_future_times
 
     days = pd.bdate_range("2024-01-01", periods=5)  # Monday to Friday
-    history = pd.Series(np.arange(5.0), index=days.to_period("B"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # pandas deprecates business-day periods
+        periods = days.to_period("B")
+    history = pd.Series(np.arange(5.0), index=periods)
     weekend = pd.DataFrame({"promo": [1.0, 0.0, 0.0]},
                            index=pd.date_range("2024-01-06", periods=3, freq="D"))
     with pytest.raises(ValueError, match=r"the times of future_covariates are dates and those of "
                                          r"the history periods of B, and 2024-01-06 00:00:00 "
                                          r"\(position 0\) lies in no such period"):
         check_future_times(history, weekend)
-    check_future_times(history, weekend.iloc[2:])  # Monday: the next business day
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and nothing said from inside the package
+        check_future_times(history, weekend.iloc[2:])  # Monday: the next business day
 
 
 def test_a_text_index_of_times_with_utc_offsets_is_checked_in_utc():
