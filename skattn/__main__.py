@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import io
 import os
 import re
 import shutil
@@ -3164,15 +3165,47 @@ def _text_output(path):
     for /dev/stdout and /dev/stderr, Python's own stream: a file opened there anew writes from
     its start, and with stdout redirected to a file the lines printed before it were overwritten
     and those after it left behind a run of NUL bytes (review of the session's tests)."""
-    stream = {"/dev/stdout": sys.stdout, "/dev/stderr": sys.stderr}.get(os.path.abspath(path))
+    stream = _standard_stream_named(path)
     if stream is not None:
         stream.flush()
-        yield stream
-        stream.flush()
+        buffer = getattr(stream, "buffer", None)
+        if buffer is None:  # a stream of text alone (a notebook's): its own encoding
+            yield stream
+            stream.flush()
+            return
+        # in UTF-8 whatever the locale, as the file would be (a series id "Café" under an
+        # ASCII locale was a UnicodeEncodeError after the whole run; review of the mends)
+        handle = io.TextIOWrapper(buffer, encoding="utf-8", newline="", write_through=True)
+        try:
+            yield handle
+        finally:
+            handle.flush()
+            handle.detach()  # the stream's buffer stays open
         return
     with _written_whole(path) as written, open(written, "w", newline="",
                                                encoding="utf-8") as handle:
         yield handle
+
+
+def _standard_stream_named(path):
+    """``sys.stdout`` or ``sys.stderr`` when ``path`` names it: /dev/stdout, /dev/stderr, or
+    any other name of the same open file (/dev/fd/1, /proc/self/fd/1), found by its device and
+    inode; else None."""
+    named = {"/dev/stdout": sys.stdout, "/dev/stderr": sys.stderr}.get(os.path.abspath(path))
+    if named is not None or not os.path.abspath(path).startswith(("/dev/", "/proc/")):
+        return named
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            same = os.fstat(stream.fileno())
+        except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
+            continue
+        if (same.st_dev, same.st_ino) == (found.st_dev, found.st_ino):
+            return stream
+    return None
 
 
 @contextlib.contextmanager

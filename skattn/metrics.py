@@ -838,8 +838,9 @@ def _refuse_histories_for_one_forecast(y_train, n_values, metric):
     if not several:
         return
     if len(y_train) == 1:
+        held = "a row" if shape is not None else "a list"
         raise ValueError(
-            f"{metric}: y_true is 1-D, one forecast of {n_values} value(s), and y_train a list "
+            f"{metric}: y_true is 1-D, one forecast of {n_values} value(s), and y_train {held} "
             f"of one history: give the history itself (y_train[0]), or y_true and the forecast "
             f"as one row, 2-D (y_true.reshape(1, -1))")
     raise ValueError(

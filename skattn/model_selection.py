@@ -939,25 +939,34 @@ def _every_occurrence_recorded():
 
     Under the default filter a warning raised at each of 6 forecasts of 2 origins was counted
     "at all 2 origins" and not "6 times" (the registry let one an origin through; noticed in
-    session 33). The filters are rebuilt with the public ``filterwarnings``. A module given as
-    text, not a pattern, is matched whole (Python starts with one: DeprecationWarning shown in
-    ``__main__``; the rebuild stopped at it, so the counts were right only after
-    ``resetwarnings``: review of session 34's diff); any other entry it could not have made
-    (put into ``warnings.filters`` by hand) leaves them all as they were.
+    session 33). The filters are rebuilt with the public ``filterwarnings``. A module or message
+    given as text, not a pattern, is matched whole (Python starts with one: DeprecationWarning
+    shown in ``__main__``; the rebuild stopped at it, so the counts were right only after
+    ``resetwarnings``: review of session 34's diff), a tuple of categories one by one; any
+    other entry it could not have made (put into ``warnings.filters`` by hand) leaves them all
+    as they were.
     """
     filters = list(warnings.filters)
     rebuilt = []
     for action, message, category, module, lineno in filters:
         if isinstance(module, str):
             module = re.compile(re.escape(module) + r"\Z")  # as Python matches it: whole
+        if isinstance(message, str):
+            # matched whole and by case, as Python matches text (filterwarnings adds re.I)
+            message = re.compile("(?-i:" + re.escape(message) + r")\Z")
+        # simplefilter takes a tuple of categories (scikit-learn's ignore_warnings gives one),
+        # which filterwarnings refuses: one entry each, in their place (review of the mends)
+        categories = category if isinstance(category, tuple) else (category,)
         if not (isinstance(action, str) and (message is None or hasattr(message, "pattern"))
-                and isinstance(category, type) and issubclass(category, Warning)
+                and all(isinstance(kind, type) and issubclass(kind, Warning)
+                        for kind in categories)
                 and (module is None or hasattr(module, "pattern"))
                 and isinstance(lineno, int) and lineno >= 0):
             return
-        rebuilt.append(("always" if action in _SHOWN_ONCE_ACTIONS else action,
-                        "" if message is None else message.pattern, category,
-                        "" if module is None else module.pattern, lineno))
+        rebuilt.extend(("always" if action in _SHOWN_ONCE_ACTIONS else action,
+                        "" if message is None else message.pattern, kind,
+                        "" if module is None else module.pattern, lineno)
+                       for kind in categories)
     warnings.resetwarnings()
     warnings.simplefilter("always")  # where no filter matches: Python's default action
     for action, message, category, module, lineno in reversed(rebuilt):

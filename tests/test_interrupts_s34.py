@@ -228,3 +228,27 @@ def test_a_sigterm_while_the_forecasts_are_written_leaves_no_partial_file(tmp_pa
     _compare(tmp_path, "--output", "none", "--forecasts-csv", str(out))
     assert out.stat().st_mode & 0o777 == 0o600
     assert out.read_text().startswith("model,series")
+
+
+def test_standard_output_by_any_name_gets_the_rows_in_order_in_utf8(tmp_path):
+    # /dev/fd/1 (or /proc/self/fd/1) was opened anew, overwriting the lines printed before it;
+    # and /dev/stdout wrote in the locale's encoding: an id "Café" under an ASCII locale was a
+    # UnicodeEncodeError after the whole run (review of the mends)
+    data = tmp_path / "two.csv"
+    data.write_text("id,y\n" + "".join(f"{name},{100 + k % 7 + k}\n" for name in ("Café", "B")
+                                       for k in range(40)), encoding="utf-8")
+    for name in ("/dev/stdout", "/dev/fd/1"):
+        out = tmp_path / "out.txt"
+        with open(out, "wb") as handle:
+            done = subprocess.run(
+                [sys.executable, "-m", "skattn", "compare", "--dataset", str(data),
+                 "--id-column", "id", "--value-column", "y", "--models", "naive", "--horizon",
+                 "4", "--season-length", "1", "--output", "none", "--forecasts-csv", name],
+                stdout=handle, stderr=subprocess.PIPE, timeout=300,
+                env={**os.environ, "PYTHONIOENCODING": "ascii:backslashreplace"})
+        assert done.returncode == 0, done.stderr
+        text = out.read_bytes().decode("utf-8")
+        assert "\0" not in text
+        assert text.index("hold-out 4") < text.index("model,series,origin") < text.index(
+            f"forecasts written to {name}")
+        assert "NaiveForecaster,Café,36,1," in text

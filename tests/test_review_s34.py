@@ -43,6 +43,16 @@ def test_backtest_counts_every_occurrence_of_a_warning_under_show_once_filters()
         assert warnings.filters[0] == ("default", None, DeprecationWarning, "__main__", 0)
     assert [str(w.message) for w in caught] == [
         "forecast without a fit (model 'w': 6 times, at all 2 origins)"]
+    # a tuple of categories (simplefilter takes one; scikit-learn's ignore_warnings gives one)
+    # and a message given as text stopped the rebuild too (review of the mends)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.resetwarnings()
+        warnings.simplefilter("default")
+        warnings.simplefilter("ignore", (FutureWarning, DeprecationWarning))
+        warnings.filters.insert(0, ("ignore", "Some Exact Text", UserWarning, None, 0))
+        backtest({"w": _WarnsAtEachForecast()}, panel, 3, 6, n_origins=2)
+    assert [str(w.message) for w in caught] == [
+        "forecast without a fit (model 'w': 6 times, at all 2 origins)"]
     # a filter by message keeps matching, and "ignore" still drops it before it is counted
     with warnings.catch_warnings(record=True) as caught:
         warnings.resetwarnings()
@@ -463,3 +473,19 @@ def test_a_frequency_pandas_infers_as_an_offset_is_read_as_its_name():
 
     name = _infer_freq(pd, Index())
     assert isinstance(name, str) and name == "B"  # (an offset compares equal to its name)
+
+
+def test_dates_beyond_2262_pair_with_their_periods():
+    # the check that dates lie inside their periods asked pandas for nanosecond bounds, which
+    # stop in 2262: such dates were refused as of kinds that cannot be matched (review of the
+    # mends)
+    import pandas as pd
+
+    from skattn import make_windows
+
+    months = np.arange(np.datetime64("2290-01"), np.datetime64("2292-01"))  # 24 months
+    dates = pd.DatetimeIndex(months.astype("datetime64[D]").astype("datetime64[s]"))
+    series = pd.Series(np.arange(24.0), index=pd.PeriodIndex(months.astype(str), freq="M"))
+    covariates = pd.Series(np.arange(24.0) * 2, index=dates)
+    X, _ = make_windows(series, 6, 2, covariates=covariates)
+    assert np.array_equal(X[0, :, 1], np.arange(6.0) * 2)
