@@ -6,17 +6,7 @@ import numpy as np
 import pytest
 
 from skattn.model_selection import backtest
-from test_model_selection import LastValueForecaster
-
-
-class _WarnsAtEachForecast(LastValueForecaster):
-    """A local model that warns at every forecast, always with the same text."""
-
-    local_model = True
-
-    def forecast(self, history, steps):
-        warnings.warn("forecast without a fit", UserWarning)
-        return super().forecast(history, steps)
+from test_model_selection import SameWarningLocalForecaster as _WarnsAtEachForecast
 
 
 def test_backtest_counts_every_occurrence_of_a_warning_under_show_once_filters():
