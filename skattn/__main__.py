@@ -3099,9 +3099,12 @@ def forecasts_path(path, dataset, plot=None):
     directory = os.path.dirname(path) or "."
     if not os.path.isdir(directory):
         raise ValueError(f"--forecasts-csv: directory {directory} does not exist")
-    if not os.access(directory, os.W_OK):
+    writable_file = os.path.exists(path) and os.access(path, os.W_OK)
+    if not os.access(directory, os.W_OK) and not writable_file:
+        # (a writable file in a directory that takes no new one is written in place: /dev/stdout
+        # for a user who may not write in /dev, a link into a read-only directory)
         raise ValueError(f"--forecasts-csv: directory {directory} is not writable")
-    if os.path.exists(path) and not os.access(path, os.W_OK):
+    if os.path.exists(path) and not writable_file:
         # said before the run, not as a traceback after it
         raise ValueError(f"--forecasts-csv: {path} is not writable")
     if os.path.exists(path) and os.path.exists(dataset) and os.path.samefile(path, dataset):

@@ -252,3 +252,13 @@ def test_standard_output_by_any_name_gets_the_rows_in_order_in_utf8(tmp_path):
         assert text.index("hold-out 4") < text.index("model,series,origin") < text.index(
             f"forecasts written to {name}")
         assert "NaiveForecaster,Café,36,1," in text
+
+
+def test_standard_output_is_taken_where_its_directory_is_not_writable(tmp_path, monkeypatch,
+                                                                       capsys):
+    # /dev, which a user other than root may not write in, refused /dev/stdout before the run
+    real_access = os.access
+    monkeypatch.setattr(cli.os, "access", lambda path, mode: (
+        False if str(path) == "/dev" and mode == os.W_OK else real_access(path, mode)))
+    _compare(tmp_path, "--output", "none", "--forecasts-csv", "/dev/stdout")
+    assert "model,series,origin,step,forecast,truth" in capsys.readouterr().out
