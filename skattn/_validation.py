@@ -1378,6 +1378,15 @@ def takes_three_d(estimator):
     return tags is not None and tags.input_tags.three_d_array
 
 
+def discard_fitted_attributes(estimator, private=()):
+    """Remove the attributes a fit sets, leaving ``estimator`` unfitted: those ending in "_" and
+    not starting with one (as ``check_is_fitted`` counts them), and the ``private`` ones named;
+    the parameters are kept."""
+    for name in list(vars(estimator)):
+        if name.endswith("_") and not name.startswith("_") or name in private:
+            delattr(estimator, name)
+
+
 def target_tags_of(estimator):
     """The ``target_tags`` of ``estimator`` as what it wraps declares them: for a search (whose
     tags leave ``multi_output`` at False, so a wrapper of ``GridSearchCV(AttentionForecaster())``

@@ -56,7 +56,7 @@ from ._persistence import StampsVersionWhenPickled
 from ._stacklevel import stacklevel_of_caller
 from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, IntegerInterval,
                           MissingTargetsScoreMixin, as_history, check_quantiles, check_steps,
-                          validate_windows)
+                          discard_fitted_attributes, validate_windows)
 from ._worker_warnings import call_recording_warnings, collect, current_caller
 from .exceptions import BaselineFallbackWarning, TargetAlignmentWarning
 # TARGET_CHECK_VALUES: the rows the targets' checks read, the units check's (also this module's)
@@ -575,10 +575,7 @@ class _LocalForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPickled,
         """Remove every attribute a fit sets (those ending in "_", as ``check_is_fitted`` counts
         them, and the private ``_y_is_1d`` and ``_fit_settings``), leaving the model unfitted;
         the parameters are kept."""
-        for name in list(vars(self)):
-            if name.endswith("_") and not name.startswith("_") or name in (
-                    "_y_is_1d", "_fit_settings"):
-                delattr(self, name)
+        discard_fitted_attributes(self, private=("_y_is_1d", "_fit_settings"))
 
     def _warn_if_y_is_not_the_next_values(self, X, y):
         """The targets' checks AttentionForecaster makes (TargetUnitsWarning: a transform of X

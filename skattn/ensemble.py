@@ -28,7 +28,7 @@ from ._stacklevel import stacklevel_of_caller
 from ._validation import (N_JOBS_CONSTRAINT, ForgetsWarningsWhenPickled, IntegerInterval,
                           MissingTargetsScoreMixin, NonFiniteForecastError, _non_finite_value,
                           _reach, _read_through, _scale_remedy, _where, as_history,
-                          as_model_windows,
+                          as_model_windows, discard_fitted_attributes,
                           check_finite_forecasts, check_steps,
                           check_is_fitted_without_tags, check_targets_with_missing,
                           declared_tags,
@@ -141,26 +141,20 @@ class LastSteps(StampsVersionWhenPickled, TransformerMixin, BaseEstimator):
         self : LastSteps
             The fitted transformer.
         """
-        fitted_attributes = ("n_features_in_", "feature_names_in_", "n_channels_", "n_steps_")
         try:
             X, _, n_channels = validate_windows(self, X, reset=True)
+            if self.n_steps is not None and self.n_steps > X.shape[1]:
+                raise ValueError(
+                    f"LastSteps(n_steps={self.n_steps}) needs windows of at least "
+                    f"{self.n_steps} steps; X has {X.shape[1]} feature(s) (time steps)"
+                )
         except BaseException:
-            # validate_windows records the new column names before it finds a NaN in them: a
-            # refused refit kept the refused frame's names beside the old fit (tags review,
-            # session 34)
-            for attribute in fitted_attributes:
-                self.__dict__.pop(attribute, None)
-            raise
-        if self.n_steps is not None and self.n_steps > X.shape[1]:
             # unfitted after a refit that fails: with the new n_features_in_ next to the old
             # n_steps, transform sliced X[:, T - n_steps:] from a negative start, i.e. the
-            # last 2T - n_steps steps, silently
-            for attribute in fitted_attributes:
-                self.__dict__.pop(attribute, None)
-            raise ValueError(
-                f"LastSteps(n_steps={self.n_steps}) needs windows of at least {self.n_steps} "
-                f"steps; X has {X.shape[1]} feature(s) (time steps)"
-            )
+            # last 2T - n_steps steps, silently; and validate_windows records the new column
+            # names before it finds a NaN in them, beside the old fit (tags review, session 34)
+            discard_fitted_attributes(self)
+            raise
         self.n_channels_ = n_channels
         self.n_steps_ = X.shape[1] if self.n_steps is None else int(self.n_steps)
         return self

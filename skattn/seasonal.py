@@ -22,8 +22,9 @@ from ._persistence import StampsVersionWhenPickled
 from ._stacklevel import stacklevel_of_caller
 from ._validation import (ForgetsWarningsWhenPickled, IntegerInterval, MissingTargetsScoreMixin,
                           NonFiniteForecastError, check_finite_forecasts,
-                          check_is_fitted_without_tags, declared_tags, fit_routing,
-                          fitted_quantiles, forecast_quantiles_of, forecast_with_predict,
+                          check_is_fitted_without_tags, declared_tags,
+                          discard_fitted_attributes, fit_routing, fitted_quantiles,
+                          forecast_quantiles_of, forecast_with_predict,
                           model_name, noting_masked_inputs, quantile_forecasts,
                           routed_fit_params, takes_three_d, target_tags_of,
                           training_reach, unmasked_windows, validate_windows, within)
@@ -694,9 +695,7 @@ class DeseasonalizedForecaster(StampsVersionWhenPickled, ForgetsWarningsWhenPick
         """Remove the fitted attributes (those ending in "_", as ``check_is_fitted`` counts
         them), leaving the estimator unfitted; the parameters are kept, and so are the private
         ones a fit sets (``_training_reach``, ``_y_is_1d``), which the next fit sets anew."""
-        for name in list(vars(self)):
-            if name.endswith("_") and not name.startswith("_"):
-                delattr(self, name)
+        discard_fitted_attributes(self)
 
     def get_metadata_routing(self):
         """Get the metadata routing of this object: ``fit`` routes to ``forecaster``'s ``fit``.
